@@ -1,0 +1,38 @@
+import type { Entry } from '../../transport/ldap/ldapts';
+
+/** Helpers to read ldapts entries, whose attribute names keep the server's case and whose values vary in shape. */
+
+function lookup(entry: Entry, name: string): Entry[string] | undefined {
+	if (name in entry) return entry[name];
+	const lower = name.toLowerCase();
+	const key = Object.keys(entry).find((candidate) => candidate.toLowerCase() === lower);
+	return key === undefined ? undefined : entry[key];
+}
+
+function asText(value: string | Buffer): string {
+	return typeof value === 'string' ? value : value.toString('utf8');
+}
+
+/** All values of an attribute as strings (binary values read as UTF-8). */
+export function attributeValues(entry: Entry, name: string): string[] {
+	const value = lookup(entry, name);
+	if (value === undefined) return [];
+	return (Array.isArray(value) ? value : [value]).map(asText);
+}
+
+/** The first value of an attribute, or undefined. */
+export function attributeValue(entry: Entry, name: string): string | undefined {
+	return attributeValues(entry, name)[0];
+}
+
+/** The raw buffer of a binary attribute (objectGUID), when it was requested as a buffer. */
+export function binaryValue(entry: Entry, name: string): Buffer | undefined {
+	const value = lookup(entry, name);
+	const single = Array.isArray(value) ? value[0] : value;
+	return Buffer.isBuffer(single) ? single : undefined;
+}
+
+/** An LDAP boolean ("TRUE"/"FALSE", case-insensitive). */
+export function isTrue(value: string | undefined): boolean {
+	return value !== undefined && value.trim().toUpperCase() === 'TRUE';
+}

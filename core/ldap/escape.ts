@@ -1,0 +1,42 @@
+/**
+ * Escaping of values that users (or events) put into LDAP filters and DNs, so that a value can never
+ * change the structure of a filter or a DN. RFC 4515 for filters, RFC 4514 for DNs.
+ */
+
+/** Escapes a value for use inside an LDAP filter assertion, e.g. `(uid=${escapeFilterValue(x)})`. */
+export function escapeFilterValue(value: string): string {
+	let escaped = '';
+	for (const byte of Buffer.from(value, 'utf8')) {
+		// Escape the five characters RFC 4515 requires, plus every non-ASCII and control byte, so the
+		// filter is plain ASCII whatever the server's parser does with UTF-8.
+		if (byte === 0x2a || byte === 0x28 || byte === 0x29 || byte === 0x5c || byte < 0x20 || byte > 0x7e) {
+			escaped += `\\${byte.toString(16).padStart(2, '0')}`;
+		} else {
+			escaped += String.fromCharCode(byte);
+		}
+	}
+	return escaped;
+}
+
+/** Escapes a value for use as an attribute value in a DN, e.g. `uid=${escapeDnValue(x)},ou=people,...`. */
+export function escapeDnValue(value: string): string {
+	let escaped = '';
+	for (let index = 0; index < value.length; index++) {
+		const char = value[index];
+		const first = index === 0;
+		const last = index === value.length - 1;
+		if (char === '\0') {
+			escaped += '\\00';
+		} else if ('"+,;<>\\='.includes(char) || (first && (char === '#' || char === ' ')) || (last && char === ' ')) {
+			escaped += `\\${char}`;
+		} else {
+			escaped += char;
+		}
+	}
+	return escaped;
+}
+
+/** An attribute name as RFC 4512 allows it (descr or numeric OID, with options); anything else is refused. */
+export function isValidAttributeName(name: string): boolean {
+	return /^([A-Za-z][A-Za-z0-9-]*|\d+(\.\d+)+)(;[A-Za-z0-9-]+)*$/.test(name);
+}

@@ -1,0 +1,64 @@
+import { attributeValue, binaryValue } from '../entry';
+import type { FlavourProfile } from './profile';
+
+/** userAccountControl bit: the account is disabled. */
+const ACCOUNTDISABLE = 0x2;
+/** msDS-User-Account-Control-Computed bits (computed on read; cannot be filtered on). */
+const UF_LOCKOUT = 0x10;
+const UF_PASSWORD_EXPIRED = 0x800000;
+
+/** objectGUID bytes to the canonical GUID text (the first three groups are little-endian). */
+export function guidToString(bytes: Buffer): string {
+	const hex = (start: number, end: number, reverse: boolean) => {
+		const part = Array.from(bytes.subarray(start, end));
+		return (reverse ? part.reverse() : part).map((byte) => byte.toString(16).padStart(2, '0')).join('');
+	};
+	return [hex(0, 4, true), hex(4, 6, true), hex(6, 8, true), hex(8, 10, false), hex(10, 16, false)].join('-');
+}
+
+/**
+ * Active Directory.
+ * - disabled: userAccountControl bit 0x2;
+ * - locked: msDS-User-Account-Control-Computed bit 0x10 (lockoutTime stays set after the lockout expires,
+ *   so it is only a fallback when the computed attribute was not returned);
+ * - password reset required: pwdLastSet = 0, or the computed "password expired" bit.
+ */
+export const activeDirectoryProfile: FlavourProfile = {
+	userFilter: '(&(objectCategory=person)(objectClass=user))',
+	groupFilter: '(objectClass=group)',
+	disabledFilter: '(userAccountControl:1.2.840.113556.1.4.803:=2)',
+	memberAttribute: 'member',
+	user: {
+		id: 'objectGUID',
+		login: 'sAMAccountName',
+		mail: 'mail',
+		displayName: 'displayName',
+		givenName: 'givenName',
+		surname: 'sn',
+		department: 'department',
+		location: 'l',
+		title: 'title',
+		businessUnit: 'division',
+		mobile: 'mobile',
+		employeeNumber: 'employeeID',
+		manager: 'manager',
+		memberOf: 'memberOf',
+	},
+	statusAttributes: ['userAccountControl', 'msDS-User-Account-Control-Computed', 'lockoutTime', 'pwdLastSet'],
+	binaryAttributes: ['objectGUID', 'objectSid'],
+	readStatus(entry) {
+		const control = Number(attributeValue(entry, 'userAccountControl') ?? 0);
+		const computedText = attributeValue(entry, 'msDS-User-Account-Control-Computed');
+		const computed = Number(computedText ?? 0);
+		const lockoutTime = Number(attributeValue(entry, 'lockoutTime') ?? 0);
+		return {
+			disabled: (control & ACCOUNTDISABLE) !== 0,
+			locked: computedText !== undefined ? (computed & UF_LOCKOUT) !== 0 : lockoutTime > 0,
+			passwordResetRequired: attributeValue(entry, 'pwdLastSet') === '0' || (computed & UF_PASSWORD_EXPIRED) !== 0,
+		};
+	},
+	readId(entry) {
+		const guid = binaryValue(entry, 'objectGUID');
+		return guid ? guidToString(guid) : attributeValue(entry, 'objectGUID');
+	},
+};

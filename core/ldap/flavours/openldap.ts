@@ -1,0 +1,30 @@
+import { attributeValue, isTrue } from '../entry';
+import { INET_ORG_PERSON } from './profile';
+import type { FlavourProfile } from './profile';
+
+/**
+ * OpenLDAP with the ppolicy overlay.
+ * - locked: `pwdAccountLockedTime` is set (by failed binds, or by an administrator);
+ * - disabled: `pwdAccountLockedTime: 000001010000Z`, ppolicy's "locked by an administrator, never expires";
+ * - password reset required: `pwdReset: TRUE` (an administrator set the password and pwdMustChange is on).
+ */
+export const ADMIN_LOCK_TIME = '000001010000Z';
+
+export const openLdapProfile: FlavourProfile = {
+	userFilter: '(objectClass=inetOrgPerson)',
+	groupFilter: '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))',
+	disabledFilter: '(pwdAccountLockedTime=000001010000Z)',
+	memberAttribute: 'member',
+	user: INET_ORG_PERSON,
+	statusAttributes: ['pwdAccountLockedTime', 'pwdReset'],
+	binaryAttributes: [],
+	readStatus(entry) {
+		const lockedTime = attributeValue(entry, 'pwdAccountLockedTime');
+		return {
+			disabled: lockedTime === ADMIN_LOCK_TIME,
+			locked: lockedTime !== undefined && lockedTime !== ADMIN_LOCK_TIME,
+			passwordResetRequired: isTrue(attributeValue(entry, 'pwdReset')),
+		};
+	},
+	readId: (entry) => attributeValue(entry, 'entryUUID'),
+};

@@ -1,0 +1,132 @@
+import { DirectoryConfigurationError, DirectoryNotFoundError, DirectoryRequestError } from '../errors';
+import type { DirectoryUser } from '../model/directory-user';
+import type { Entry } from '../../transport/ldap/ldapts';
+import type { LdapSession } from '../../transport/ldap/session';
+import { attributeValue, attributeValues } from './entry';
+import { escapeFilterValue } from './escape';
+import type { AttributeCondition } from './filter';
+import { allOf, checkAttributeName, conditionFilter } from './filter';
+import type { FlavourProfile } from './flavours';
+
+/** How a single user is looked up. */
+export type UserKey = 'login' | 'mail' | 'dn' | 'id';
+
+/** Which accounts a search returns. */
+export type AccountState = 'any' | 'enabled' | 'disabled';
+
+export interface UserSearch {
+	/** Conditions that must all hold. */
+	conditions?: AttributeCondition[];
+	state?: AccountState;
+	/** Stop after this many users; 0 or undefined returns all. */
+	limit?: number;
+	/** Extra attributes to return in `attributes`, by their directory names. */
+	extraAttributes?: string[];
+	pageSize?: number;
+}
+
+/** Reads users from an LDAP directory and returns them as DirectoryUser, whatever the product. */
+export class LdapUserDirectory {
+	constructor(
+		private readonly session: LdapSession,
+		private readonly profile: FlavourProfile,
+		private readonly baseDN: string,
+	) {
+		if (baseDN.trim() === '') {
+			throw new DirectoryConfigurationError('Base DN', 'is empty: enter the DN under which users live, e.g. dc=example,dc=com');
+		}
+	}
+
+	/** Finds exactly one user; throws DirectoryNotFoundError when there is none. */
+	async getUser(key: UserKey, value: string, extraAttributes: string[] = []): Promise<DirectoryUser> {
+		if (value.trim() === '') throw new DirectoryConfigurationError('User', 'is empty: enter the user to look up');
+		const attributes = this.attributesToRead(extraAttributes);
+		let entries: Entry[];
+		if (key === 'dn') {
+			entries = await this.session
+				.search(value, { scope: 'base', filter: this.profile.userFilter, attributes, explicitBufferAttributes: this.profile.binaryAttributes })
+				.catch((error: unknown) => {
+					if (error instanceof DirectoryRequestError && error.kind === 'noSuchObject') return [];
+					throw error;
+				});
+		} else {
+			const attribute = { login: this.profile.user.login, mail: this.profile.user.mail, id: this.profile.user.id }[key];
+			const filter = allOf([this.profile.userFilter, `(${attribute}=${escapeFilterValue(value)})`]);
+			entries = await this.session.search(this.baseDN, {
+				scope: 'sub',
+				filter,
+				attributes,
+				sizeLimit: 2,
+				explicitBufferAttributes: this.profile.binaryAttributes,
+			});
+		}
+		if (entries.length === 0) throw new DirectoryNotFoundError(`No user with ${key} "${value}" under ${this.baseDN}`);
+		if (entries.length > 1) {
+			throw new DirectoryConfigurationError('User', `"${value}" matches more than one user: look the user up by DN instead`);
+		}
+		return this.toUser(entries[0], extraAttributes);
+	}
+
+	/** Streams matching users page by page, so a whole directory never sits in memory at once. */
+	async *searchUsers(search: UserSearch = {}): AsyncGenerator<DirectoryUser[]> {
+		const components = [this.profile.userFilter];
+		if (search.state === 'enabled') components.push(`(!${this.profile.disabledFilter})`);
+		if (search.state === 'disabled') components.push(this.profile.disabledFilter);
+		for (const condition of search.conditions ?? []) components.push(conditionFilter(condition));
+		const extra = search.extraAttributes ?? [];
+		const limit = search.limit && search.limit > 0 ? search.limit : Infinity;
+		let returned = 0;
+		const pages = this.session.searchPages(
+			this.baseDN,
+			{
+				scope: 'sub',
+				filter: allOf(components),
+				attributes: this.attributesToRead(extra),
+				explicitBufferAttributes: this.profile.binaryAttributes,
+			},
+			Math.min(search.pageSize ?? 500, Number.isFinite(limit) ? Math.max(limit, 1) : Infinity),
+		);
+		for await (const entries of pages) {
+			const users = entries.slice(0, limit - returned).map((entry) => this.toUser(entry, extra));
+			returned += users.length;
+			if (users.length > 0) yield users;
+			if (returned >= limit) return;
+		}
+	}
+
+	private attributesToRead(extra: string[]): string[] {
+		const names = new Set<string>(Object.values(this.profile.user));
+		for (const name of this.profile.statusAttributes) names.add(name);
+		for (const name of extra) names.add(checkAttributeName(name, 'Additional Attributes'));
+		return [...names];
+	}
+
+	private toUser(entry: Entry, extra: string[]): DirectoryUser {
+		const map = this.profile.user;
+		const read = (attribute: string) => attributeValue(entry, attribute);
+		const attributes: Record<string, string | string[]> = {};
+		for (const name of extra) {
+			const values = attributeValues(entry, name);
+			if (values.length > 0) attributes[name] = values.length === 1 ? values[0] : values;
+		}
+		return {
+			id: this.profile.readId(entry) ?? entry.dn,
+			dn: entry.dn,
+			login: read(map.login) ?? '',
+			mail: read(map.mail),
+			displayName: read(map.displayName),
+			givenName: read(map.givenName),
+			surname: read(map.surname),
+			department: read(map.department),
+			location: read(map.location),
+			title: read(map.title),
+			businessUnit: read(map.businessUnit),
+			mobile: read(map.mobile),
+			employeeNumber: read(map.employeeNumber),
+			manager: read(map.manager),
+			memberOf: attributeValues(entry, map.memberOf),
+			status: this.profile.readStatus(entry),
+			attributes,
+		};
+	}
+}

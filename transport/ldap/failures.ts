@@ -1,0 +1,114 @@
+import { DirectoryRequestError } from '../../core/errors';
+
+/** The parts of a thrown value we look at: Node socket/TLS errors and ldapts result-code errors. */
+interface FailureLike {
+	name?: unknown;
+	message?: unknown;
+	code?: unknown;
+}
+
+const TLS_CERTIFICATE_CODES = new Set([
+	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+	'UNABLE_TO_GET_ISSUER_CERT',
+	'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+	'SELF_SIGNED_CERT_IN_CHAIN',
+	'DEPTH_ZERO_SELF_SIGNED_CERT',
+	'CERT_HAS_EXPIRED',
+	'CERT_NOT_YET_VALID',
+	'CERT_UNTRUSTED',
+	'CERT_REJECTED',
+	'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** LDAP result codes (RFC 4511) that we explain to the user. */
+const RESULT_CODES: Record<number, [DirectoryRequestError['kind'], string, string]> = {
+	49: [
+		'invalidCredentials',
+		'The directory rejected the bind DN or password',
+		'Check Bind DN and Password in the credential (an account that is locked or whose password expired is rejected too)',
+	],
+	50: [
+		'insufficientAccess',
+		'The bind account may not read or change this entry',
+		'Grant the bind account read access to the base DN, or bind as an account that has it',
+	],
+	32: ['noSuchObject', 'The entry or base DN does not exist', 'Check the DN or base DN for typos'],
+	34: ['invalidInput', 'The DN is not valid', 'Check the DN: it looks like uid=jdoe,ou=people,dc=example,dc=com'],
+	13: [
+		'tlsHandshake',
+		'The directory requires an encrypted connection',
+		'Set Connection Security to TLS or StartTLS in the credential',
+	],
+	8: [
+		'tlsHandshake',
+		'The directory requires a stronger authentication',
+		'Set Connection Security to TLS or StartTLS in the credential',
+	],
+	51: ['unreachable', 'The directory is busy', 'Try again later'],
+	52: ['unreachable', 'The directory is unavailable', 'Try again later, or list a second server in Server URLs'],
+	53: ['insufficientAccess', 'The directory is unwilling to perform the request', 'Check the server configuration and the bind account'],
+};
+
+/**
+ * Translates anything thrown by the socket, TLS or LDAP layer into a DirectoryRequestError that says
+ * what went wrong and what to do. The message never contains the password: it is built from codes and
+ * server text only, and server text is about the request, never about the credential value.
+ */
+export function explainLdapFailure(error: unknown, server?: string): DirectoryRequestError {
+	if (error instanceof DirectoryRequestError) return error;
+	const failure = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as FailureLike;
+	const code = failure.code;
+	const message = typeof failure.message === 'string' ? failure.message : String(error);
+	const where = server ? ` (${server})` : '';
+
+	if (typeof code === 'number' && RESULT_CODES[code]) {
+		const [kind, text, hint] = RESULT_CODES[code];
+		return new DirectoryRequestError(kind, `${text}${where}`, hint, server);
+	}
+	if (typeof code === 'string') {
+		if (TLS_CERTIFICATE_CODES.has(code)) {
+			return new DirectoryRequestError(
+				'tlsCertificate',
+				`The server's TLS certificate was not trusted${where}: ${code}`,
+				'Paste the CA certificate that signed the server certificate into CA Certificate, or check that the server name matches the certificate',
+				server,
+			);
+		}
+		if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE'].includes(code)) {
+			return new DirectoryRequestError(
+				'unreachable',
+				`Could not reach the directory${where}: ${code}`,
+				'Check the host name and port in Server URLs, and that the server is running and reachable from n8n',
+				server,
+			);
+		}
+		if (code === 'ETIMEDOUT') return timedOut(where, server);
+		if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || code === 'EPROTO') {
+			return new DirectoryRequestError(
+				'tlsHandshake',
+				`The TLS handshake with the directory failed${where}: ${code}`,
+				'Check Connection Security: TLS needs an ldaps:// port (usually 636), StartTLS a plain port (usually 389)',
+				server,
+			);
+		}
+	}
+	if (/timeout|timed out/i.test(message)) return timedOut(where, server);
+	if (/closed|socket hang up/i.test(message)) {
+		return new DirectoryRequestError(
+			'unreachable',
+			`The directory closed the connection${where}`,
+			'Check Connection Security (a TLS port spoken to in plain text closes at once) and that the server is running',
+			server,
+		);
+	}
+	return new DirectoryRequestError('protocol', `The directory request failed${where}: ${message}`, 'Check the server and the request', server);
+}
+
+function timedOut(where: string, server?: string): DirectoryRequestError {
+	return new DirectoryRequestError(
+		'timeout',
+		`The directory did not answer in time${where}`,
+		'Check that the host and port are right and reachable, or raise the timeouts in the credential',
+		server,
+	);
+}

@@ -1,0 +1,16 @@
+/**
+ * The one place the package imports the LDAP client library.
+ *
+ * The build replaces this file's compiled output with a bundle of ldapts and its dependencies
+ * (see gulpfile.js), so the published package has no runtime dependencies and never clashes with the
+ * older ldapts that n8n itself ships. Everything else imports ldapts from here.
+ */
+export {
+	Attribute,
+	Change,
+	Client,
+	InvalidCredentialsError,
+	NoSuchObjectError,
+	ResultCodeError,
+} from 'ldapts';
+export type { ClientOptions, Entry, SearchOptions } from 'ldapts';

@@ -1,0 +1,116 @@
+import { DirectoryConfigurationError } from '../../core/errors';
+
+/** How the connection to the directory is protected. */
+export type ConnectionSecurity = 'none' | 'tls' | 'startTls';
+
+/** The directory product, which decides attribute names and change-detection strategies. */
+export type DirectoryFlavour = 'auto' | 'activeDirectory' | 'openLdap' | '389ds' | 'openDj' | 'other';
+
+export const DIRECTORY_FLAVOURS: readonly DirectoryFlavour[] = [
+	'auto',
+	'activeDirectory',
+	'openLdap',
+	'389ds',
+	'openDj',
+	'other',
+];
+
+/** Everything needed to open and bind an LDAP connection: the validated form of the credential. */
+export interface LdapConnectionSettings {
+	/** Tried in order; the first that answers is used. */
+	urls: string[];
+	bindDN: string;
+	password: string;
+	security: ConnectionSecurity;
+	/** PEM text of the CA certificate(s) that signed the server certificate; empty means the system store. */
+	caCertificate: string;
+	/** Turns off certificate verification. Off by default; for test directories only. */
+	allowSelfSigned: boolean;
+	connectTimeoutMs: number;
+	timeoutMs: number;
+	flavour: DirectoryFlavour;
+	baseDN: string;
+}
+
+const DEFAULT_PORT: Record<ConnectionSecurity, number> = { none: 389, tls: 636, startTls: 389 };
+
+function text(raw: Record<string, unknown>, key: string): string {
+	const value = raw[key];
+	if (value === undefined || value === null) return '';
+	return String(value).trim();
+}
+
+function positiveNumber(raw: Record<string, unknown>, key: string, fallback: number, field: string): number {
+	const value = raw[key];
+	if (value === undefined || value === null || value === '') return fallback;
+	const parsed = Number(value);
+	if (!Number.isFinite(parsed) || parsed <= 0) {
+		throw new DirectoryConfigurationError(field, `must be a positive number of milliseconds, got "${String(value)}"`);
+	}
+	return parsed;
+}
+
+/**
+ * Turns one entry of the server list into a URL whose scheme matches the chosen connection security.
+ * Accepts a bare host, host:port, or a full ldap:// / ldaps:// URL.
+ */
+export function normaliseServerUrl(entry: string, security: ConnectionSecurity): string {
+	const scheme = security === 'tls' ? 'ldaps' : 'ldap';
+	const match = /^([a-z]+):\/\/(.*)$/i.exec(entry);
+	let hostPort = entry;
+	if (match) {
+		const given = match[1].toLowerCase();
+		if (given !== 'ldap' && given !== 'ldaps') {
+			throw new DirectoryConfigurationError('Server URLs', `"${entry}" is not an LDAP URL: use ldap:// or ldaps://`);
+		}
+		if (given !== scheme) {
+			const wanted = security === 'tls' ? 'ldaps:// (Connection Security is TLS)' : 'ldap:// (Connection Security is None or StartTLS)';
+			throw new DirectoryConfigurationError(
+				'Server URLs',
+				`"${entry}" does not match the Connection Security setting: use ${wanted}, or change Connection Security`,
+			);
+		}
+		hostPort = match[2];
+	}
+	hostPort = hostPort.replace(/\/+$/, '');
+	if (hostPort === '' || /[\s/?#]/.test(hostPort)) {
+		throw new DirectoryConfigurationError('Server URLs', `"${entry}" is not a host name with an optional port`);
+	}
+	const hasPort = /:\d+$/.test(hostPort) && !/^\[[^\]]*\]$/.test(hostPort);
+	return `${scheme}://${hasPort ? hostPort : `${hostPort}:${DEFAULT_PORT[security]}`}`;
+}
+
+/** Validates the raw credential fields; every problem names the field and the fix. */
+export function parseLdapConnectionSettings(raw: Record<string, unknown>): LdapConnectionSettings {
+	const security = (text(raw, 'connectionSecurity') || 'none') as ConnectionSecurity;
+	if (!['none', 'tls', 'startTls'].includes(security)) {
+		throw new DirectoryConfigurationError('Connection Security', `must be None, TLS or StartTLS, got "${security}"`);
+	}
+	const urls = text(raw, 'serverUrls')
+		.split(/[\s,;]+/)
+		.filter((entry) => entry !== '')
+		.map((entry) => normaliseServerUrl(entry, security));
+	if (urls.length === 0) {
+		throw new DirectoryConfigurationError('Server URLs', 'is empty: enter at least one server, e.g. ldaps://dc1.example.com:636');
+	}
+	const flavour = (text(raw, 'directoryFlavour') || 'auto') as DirectoryFlavour;
+	if (!DIRECTORY_FLAVOURS.includes(flavour)) {
+		throw new DirectoryConfigurationError('Directory Flavour', `"${flavour}" is not one of ${DIRECTORY_FLAVOURS.join(', ')}`);
+	}
+	const caCertificate = text(raw, 'caCertificate');
+	if (caCertificate !== '' && !caCertificate.includes('-----BEGIN CERTIFICATE-----')) {
+		throw new DirectoryConfigurationError('CA Certificate', 'must be PEM text starting with -----BEGIN CERTIFICATE-----');
+	}
+	return {
+		urls,
+		bindDN: text(raw, 'bindDN'),
+		password: raw.bindPassword === undefined || raw.bindPassword === null ? '' : String(raw.bindPassword),
+		security,
+		caCertificate,
+		allowSelfSigned: raw.allowSelfSigned === true,
+		connectTimeoutMs: positiveNumber(raw, 'connectTimeout', 10_000, 'Connect Timeout'),
+		timeoutMs: positiveNumber(raw, 'timeout', 30_000, 'Operation Timeout'),
+		flavour,
+		baseDN: text(raw, 'baseDN'),
+	};
+}
