@@ -8,7 +8,7 @@ class SummaryReporter {
 		const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
 		let line = `tests: ${results.numPassedTests} passed, ${failed} failed`;
 		if (skipped > 0) line += `, ${skipped} skipped`;
-		process.stdout.write(`\n${line}\n`);
+		process.stderr.write(`\n${line}\n`);
 	}
 }
 module.exports = SummaryReporter;

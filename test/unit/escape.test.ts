@@ -1,0 +1,62 @@
+import { escapeDnValue, escapeFilterValue, isValidAttributeName } from '../../core/ldap/escape';
+import { conditionFilter } from '../../core/ldap/filter';
+import { DirectoryConfigurationError } from '../../core/errors';
+
+describe('escapeFilterValue (RFC 4515)', () => {
+	it.each([
+		['*', '\\2a'],
+		['(', '\\28'],
+		[')', '\\29'],
+		['\\', '\\5c'],
+		['\0', '\\00'],
+		['*)(uid=*', '\\2a\\29\\28uid=\\2a'],
+		['jdoe', 'jdoe'],
+	])('escapes %j as %j', (input, expected) => {
+		expect(escapeFilterValue(input)).toBe(expected);
+	});
+
+	it('turns non-ASCII into escaped UTF-8 bytes so any server parses it the same', () => {
+		expect(escapeFilterValue('Müller')).toBe('M\\c3\\bcller');
+	});
+});
+
+describe('escapeDnValue (RFC 4514)', () => {
+	it.each([
+		['Smith, John', 'Smith\\, John'],
+		['a+b', 'a\\+b'],
+		['#first', '\\#first'],
+		[' lead', '\\ lead'],
+		['trail ', 'trail\\ '],
+		['x=y;z<>"', 'x\\=y\\;z\\<\\>\\"'],
+		['back\\slash', 'back\\\\slash'],
+		['nul\0', 'nul\\00'],
+		['plain', 'plain'],
+	])('escapes %j as %j', (input, expected) => {
+		expect(escapeDnValue(input)).toBe(expected);
+	});
+});
+
+describe('attribute names and conditions', () => {
+	it('accepts descriptors, OIDs and options, refuses filter syntax', () => {
+		expect(isValidAttributeName('msDS-User-Account-Control-Computed')).toBe(true);
+		expect(isValidAttributeName('2.5.4.3')).toBe(true);
+		expect(isValidAttributeName('member;range=0-1499')).toBe(false);
+		expect(isValidAttributeName('cn;lang-en')).toBe(true);
+		expect(isValidAttributeName('uid=*)(cn')).toBe(false);
+		expect(isValidAttributeName('')).toBe(false);
+	});
+
+	it('builds each operator with the value escaped', () => {
+		expect(conditionFilter({ attribute: 'ou', operator: 'equals', value: 'R&D (EU)' })).toBe('(ou=R&D \\28EU\\29)');
+		expect(conditionFilter({ attribute: 'l', operator: 'startsWith', value: 'Ber*' })).toBe('(l=Ber\\2a*)');
+		expect(conditionFilter({ attribute: 'l', operator: 'endsWith', value: 'lin' })).toBe('(l=*lin)');
+		expect(conditionFilter({ attribute: 'title', operator: 'contains', value: 'Manager' })).toBe('(title=*Manager*)');
+		expect(conditionFilter({ attribute: 'mobile', operator: 'present' })).toBe('(mobile=*)');
+		expect(conditionFilter({ attribute: 'mobile', operator: 'notPresent' })).toBe('(!(mobile=*))');
+	});
+
+	it('names the field when an attribute name is not one', () => {
+		expect(() => conditionFilter({ attribute: 'ou)(uid=*', operator: 'equals', value: 'x' })).toThrow(DirectoryConfigurationError);
+		expect(() => conditionFilter({ attribute: 'ou)(uid=*', operator: 'equals', value: 'x' })).toThrow(/^Conditions "ou\)\(uid=\*" is not a valid LDAP attribute name/);
+	});
+});
