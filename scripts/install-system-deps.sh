@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests and the demo need, when they are missing:
+# a real OpenLDAP (slapd + ldap-utils) and openssl for the throwaway certificates.
+# Needs root (CI and the development machines run as root); otherwise says what to run.
+set -euo pipefail
+
+missing=()
+[ -x /usr/sbin/slapd ] || missing+=(slapd)
+command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "Missing Debian packages: ${missing[*]}. Install them with: sudo apt-get install -y ${missing[*]}" >&2
+	exit 1
+fi
+echo "Installing Debian packages: ${missing[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+# The slapd package may start its own system instance; the tests run their own, so stop it if it runs.
+if command -v service >/dev/null 2>&1; then service slapd stop >/dev/null 2>&1 || true; fi
