@@ -74,7 +74,7 @@ export function explainLdapFailure(error: unknown, server?: string): DirectoryRe
 				server,
 			);
 		}
-		if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE'].includes(code)) {
+		if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) {
 			return new DirectoryRequestError(
 				'unreachable',
 				`Could not reach the directory${where}: ${code}`,
@@ -93,11 +93,11 @@ export function explainLdapFailure(error: unknown, server?: string): DirectoryRe
 		}
 	}
 	if (/timeout|timed out/i.test(message)) return timedOut(where, server);
-	if (/closed|socket hang up/i.test(message)) {
+	if (code === 'ECONNRESET' || code === 'EPIPE' || /closed|socket hang up/i.test(message)) {
 		return new DirectoryRequestError(
 			'unreachable',
 			`The directory closed the connection${where}`,
-			'Check Connection Security (a TLS port spoken to in plain text closes at once) and that the server is running',
+			'Check that Connection Security matches the port (TLS uses an ldaps:// port, usually 636; None and StartTLS a plain one, usually 389) and that the server is running',
 			server,
 		);
 	}

@@ -7,12 +7,16 @@ import type { FlavourProfile } from './profile';
  * - locked: OTDS's `accountLockedOut`, or OpenDJ's `pwdAccountLockedTime`;
  * - password reset required: `pwdReset` or OTDS's `UserMustChangePasswordAtNextSignIn`.
  * Plain inetOrgPerson entries in an OpenDJ are read with the same profile (the attributes overlap).
+ * Attribute names follow what OTDS is publicly seen to return; names no public source confirms
+ * (business unit, mobile) are guesses that a later per-attribute override makes configurable.
  */
 export const openDjOtdsProfile: FlavourProfile = {
 	userFilter: '(|(objectClass=oTPerson)(objectClass=inetOrgPerson))',
 	groupFilter: '(|(objectClass=oTGroup)(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))',
-	disabledFilter: '(|(accountDisabled=TRUE)(ds-pwp-account-disabled=TRUE))',
-	memberAttribute: 'member',
+	// Only OTDS's own attribute: a filter naming an attribute the server does not know evaluates to
+	// Undefined, and its negation would then match nobody.
+	disabledFilter: '(accountDisabled=TRUE)',
+	memberAttribute: 'oTMember',
 	user: {
 		id: 'oTObjectGUID',
 		login: 'cn',
@@ -23,9 +27,10 @@ export const openDjOtdsProfile: FlavourProfile = {
 		department: 'oTDepartment',
 		location: 'l',
 		title: 'title',
-		businessUnit: 'oTBusinessUnit',
-		mobile: 'mobile',
-		employeeNumber: 'oTExternalID2',
+		// No public source names OTDS's business-unit attribute; deployments map it into an extra attribute.
+		businessUnit: 'oTExtraAttr1',
+		mobile: 'oTMobile',
+		employeeNumber: 'employeeNumber',
 		manager: 'manager',
 		memberOf: 'oTMemberOf',
 	},
