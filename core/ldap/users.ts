@@ -1,29 +1,12 @@
 import { DirectoryConfigurationError, DirectoryNotFoundError, DirectoryRequestError } from '../errors';
+import type { UserKey, UserSearch } from '../directory/backend';
 import type { DirectoryUser } from '../model/directory-user';
 import type { Entry } from '../../transport/ldap/ldapts';
 import type { LdapSession } from '../../transport/ldap/session';
 import { attributeValue, attributeValues } from './entry';
 import { escapeFilterValue } from './escape';
-import type { AttributeCondition } from './filter';
 import { allOf, checkAttributeName, conditionFilter } from './filter';
 import type { FlavourProfile } from './flavours';
-
-/** How a single user is looked up. */
-export type UserKey = 'login' | 'mail' | 'dn' | 'id';
-
-/** Which accounts a search returns. */
-export type AccountState = 'any' | 'enabled' | 'disabled';
-
-export interface UserSearch {
-	/** Conditions that must all hold. */
-	conditions?: AttributeCondition[];
-	state?: AccountState;
-	/** Stop after this many users; 0 or undefined returns all. */
-	limit?: number;
-	/** Extra attributes to return in `attributes`, by their directory names. */
-	extraAttributes?: string[];
-	pageSize?: number;
-}
 
 /** Reads users from an LDAP directory and returns them as DirectoryUser, whatever the product. */
 export class LdapUserDirectory {

@@ -12,7 +12,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { testLdapConnection } from '../../core/ldap/connection-test';
 import type { AttributeCondition } from '../../core/ldap/filter';
-import type { AccountState, UserKey } from '../../core/ldap/users';
+import type { AccountState, UserKey } from '../../core/directory/backend';
 import { LdapUserDirectory } from '../../core/ldap/users';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { toNodeError } from '../shared/errors';

@@ -1,6 +1,6 @@
 import { DirectoryConfigurationError, DirectoryNotFoundError } from '../../core/errors';
 import { profileFor } from '../../core/ldap/flavours';
-import type { UserSearch } from '../../core/ldap/users';
+import type { UserSearch } from '../../core/directory/backend';
 import { LdapUserDirectory } from '../../core/ldap/users';
 import type { DirectoryUser } from '../../core/model/directory-user';
 import { LdapSession } from '../../transport/ldap/session';

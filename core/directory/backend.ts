@@ -1,0 +1,66 @@
+import type { DirectoryGroup } from '../model/directory-group';
+import type { DirectoryUser } from '../model/directory-user';
+import type { AttributeCondition } from '../ldap/filter';
+
+/** How a single user is looked up. */
+export type UserKey = 'login' | 'mail' | 'dn' | 'id';
+
+/** How a single group is looked up. */
+export type GroupKey = 'name' | 'dn' | 'id';
+
+/** Which accounts a search returns. */
+export type AccountState = 'any' | 'enabled' | 'disabled';
+
+export interface UserSearch {
+	/** Conditions that must all hold. */
+	conditions?: AttributeCondition[];
+	state?: AccountState;
+	/** Stop after this many users; 0 or undefined returns all. */
+	limit?: number;
+	/** Extra attributes to return in `attributes`, by their directory names. */
+	extraAttributes?: string[];
+	pageSize?: number;
+}
+
+export interface GroupSearch {
+	/** Matches the group name: contains, case-insensitive, matched literally. */
+	nameContains?: string;
+	conditions?: AttributeCondition[];
+	limit?: number;
+	extraAttributes?: string[];
+	pageSize?: number;
+}
+
+/** One change to a multi-valued attribute. */
+export interface AttributeChange {
+	attribute: string;
+	/** set replaces all values; add and remove change only the given values. */
+	action: 'set' | 'add' | 'remove';
+	values: string[];
+}
+
+export interface MemberListing {
+	/** Expand groups of groups; cycles are cut, each person listed once. */
+	nested: boolean;
+	extraAttributes?: string[];
+	pageSize?: number;
+}
+
+/**
+ * What the directory node, the audience resolver and the acknowledgment store need from a directory,
+ * whatever it is: LDAP of any flavour (core/ldap/) or OTDS REST (core/otds/).
+ * Lists are async generators of pages, so a whole directory never sits in memory at once.
+ */
+export interface DirectoryBackend {
+	readonly kind: 'ldap' | 'otdsRest';
+	getUser(key: UserKey, value: string, extraAttributes?: string[]): Promise<DirectoryUser>;
+	searchUsers(search?: UserSearch): AsyncGenerator<DirectoryUser[]>;
+	/** Applies the changes and returns the user as it is afterwards. */
+	updateUserAttributes(key: UserKey, value: string, changes: AttributeChange[]): Promise<DirectoryUser>;
+	getGroup(key: GroupKey, value: string, extraAttributes?: string[]): Promise<DirectoryGroup>;
+	searchGroups(search?: GroupSearch): AsyncGenerator<DirectoryGroup[]>;
+	/** The people in a group (direct, or through nested groups), de-duplicated. */
+	groupMembers(key: GroupKey, value: string, listing: MemberListing): AsyncGenerator<DirectoryUser[]>;
+	addGroupMember(group: { key: GroupKey; value: string }, user: { key: UserKey; value: string }): Promise<void>;
+	removeGroupMember(group: { key: GroupKey; value: string }, user: { key: UserKey; value: string }): Promise<void>;
+}
