@@ -1,0 +1,402 @@
+/**
+ * A throwaway OpenLDAP server per call, for integration tests.
+ *
+ * startSlapd() makes a private folder under the OS temp dir, generates the enterprise fixture, writes
+ * it as LDIF in two flavours (inetOrgPerson under dc=example,dc=com; legacy-OTDS shaped under
+ * dc=identity,dc=opentext,dc=net), loads both with `slapadd -q` (offline, fast), and runs `slapd` in
+ * the foreground as a child process on free loopback ports. Nothing is shared between calls.
+ *
+ * Clean-up is layered, because a leaked slapd keeps a port and a folder: stop() ends it by pid and
+ * removes the folder; a process 'exit' handler SIGKILLs whatever is still running (covers forgotten
+ * stop() calls and uncaught errors); and a tiny watchdog shell, holding a pipe from this process,
+ * kills slapd when that pipe closes, i.e. even when this process itself is SIGKILLed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { rmSync } from 'node:fs';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'ldapts';
+import { generateEnterprise, type EnterpriseFixture } from './fixture/enterprise';
+import { inetOrgPersonLayout, writeInetOrgPersonLdif, type InetOrgPersonLayout } from './fixture/inetorgperson-ldif';
+import { OTDS_BASE_DN, OTDS_PARTITION, otdsLayout, writeOtdsLdif, type OtdsLayout } from './fixture/otds-ldif';
+import { findOpenLdap, renderSlapdConf, slapdVersion, type OpenLdapInstallation } from './schema/slapd-conf';
+import { makeCertificates } from './tls';
+
+export interface SlapdOptions {
+	/** Fixture size (default 300). */
+	users?: number;
+	/** Fixture seed (default 42). */
+	seed?: number;
+	/**
+	 * Load the OTDS-shaped tree too (default true). Its LDIF is twice the size of the main one (long DNs),
+	 * so a large benchmark of the plain LDAP path may skip it; the OTDS database then stays empty.
+	 */
+	otds?: boolean;
+	/** Also listen on ldaps:// and allow StartTLS on the plain port (default false). */
+	tls?: boolean;
+	/**
+	 * Publish vendorName/vendorVersion in the root DSE (default false). Real OpenLDAP publishes neither
+	 * (it is recognisable by objectClass OpenLDAProotDSE); turn this on to test code that reads them.
+	 */
+	vendorInfo?: boolean;
+	/** How long to wait for the server to accept binds (default 30 s). */
+	startTimeoutMs?: number;
+}
+
+export interface SlapdTls {
+	caCertPem: string;
+	caCertPath: string;
+	/** A CA that did not sign the server certificate. */
+	wrongCaCertPem: string;
+	wrongCaCertPath: string;
+	serverCertPem: string;
+	serverCertPath: string;
+}
+
+export interface SlapdTimings {
+	generateMs: number;
+	/** Writing both LDIF files and running slapadd (they overlap). */
+	loadMs: number;
+	startMs: number;
+	totalMs: number;
+}
+
+export interface Slapd {
+	host: string;
+	url: string;
+	port: number;
+	ldapsUrl?: string;
+	ldapsPort?: number;
+	baseDN: string;
+	adminDN: string;
+	adminPassword: string;
+	otdsBaseDN: string;
+	otdsPartition: string;
+	/** rootdn of the OTDS database. The main admin can also read and write that tree. */
+	otdsAdminDN: string;
+	otdsAdminPassword: string;
+	accesslogDN: string;
+	/** DNs of the inetOrgPerson flavour (userDN(uid), groupDN(name), policyDN, ...). */
+	layout: InetOrgPersonLayout;
+	/** DNs of the OTDS flavour (userDN(uid), groupDN(name), ...). */
+	otds: OtdsLayout;
+	tls?: SlapdTls;
+	/** The private folder (config, LDIF, databases, certificates). */
+	dir: string;
+	/** pid of the current slapd process (changes on restart). */
+	readonly pid: number;
+	readonly running: boolean;
+	fixture: EnterpriseFixture;
+	timings: SlapdTimings;
+	/** SIGTERM, wait for exit, remove the folder. Idempotent. */
+	stop(): Promise<void>;
+	/** Stops (if running) and starts again on the same ports and data. Also recovers after kill(). */
+	restart(): Promise<void>;
+	/** SIGKILL, for crash tests; data and folder stay for restart(). */
+	kill(): void;
+	/** Runs the ldapmodify CLI (as the main admin unless told otherwise); `changetype: add` etc. work. */
+	ldapmodify(ldif: string, as?: { dn: string; password: string }): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const ADMIN_PASSWORD = 'secret';
+/** Ignore /etc/ldap/ldap.conf and ~/.ldaprc: the machine's client settings must not change tests. */
+const CLI_ENV = { ...process.env, LDAPNOINIT: '1' };
+
+interface LiveProcess {
+	child: ChildProcess;
+	watchdog?: ChildProcess;
+	dir: string;
+}
+const live = new Set<LiveProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+	if (exitHookInstalled) return;
+	exitHookInstalled = true;
+	process.on('exit', () => {
+		for (const p of live) {
+			for (const c of [p.child, p.watchdog]) {
+				try {
+					if (c?.pid !== undefined && c.exitCode === null) process.kill(c.pid, 'SIGKILL');
+				} catch {
+					// already gone
+				}
+			}
+			rmSync(p.dir, { recursive: true, force: true });
+		}
+	});
+}
+
+/** Asks the OS for a free loopback port (listen on 0, read it, close). */
+async function freePort(): Promise<number> {
+	const server = createServer();
+	server.listen(0, HOST);
+	await once(server, 'listening');
+	const address = server.address();
+	server.close();
+	await once(server, 'close');
+	if (address === null || typeof address === 'string') throw new Error('freePort: no port');
+	return address.port;
+}
+
+/** Runs a program to completion; rejects with its stderr. */
+function runTool(file: string, args: string[], input?: string): Promise<string> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(file, args, { env: CLI_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+		let out = '';
+		let err = '';
+		child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+		child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+		child.on('error', reject);
+		child.on('close', (code) =>
+			code === 0 ? resolve(out) : reject(new Error(`${file} ${args[0] ?? ''} exited with ${code}:\n${err}${out}`)),
+		);
+		child.stdin.end(input ?? '');
+	});
+}
+
+/**
+ * Polls with an admin bind until the server answers, the process dies, or time runs out. Each attempt
+ * races the process exit: whatever holds a busy port may accept connections and never answer.
+ */
+async function waitUntilReady(url: string, dn: string, password: string, proc: ChildProcess, stderr: () => string, timeoutMs: number) {
+	const deadline = Date.now() + timeoutMs;
+	const exitMessage = () => `slapd exited during start-up (code ${proc.exitCode}, signal ${proc.signalCode}):\n${stderr()}`;
+	const exited = proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : once(proc, 'exit').then(() => undefined);
+	let lastError: unknown;
+	while (Date.now() < deadline) {
+		if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(exitMessage());
+		const client = new Client({ url, connectTimeout: 1000, timeout: 2000 });
+		const attempt = client.bind(dn, password).then(() => true);
+		try {
+			if (await Promise.race([attempt, exited.then(() => false)])) return;
+		} catch (error) {
+			lastError = error;
+		} finally {
+			attempt.catch(() => undefined);
+			await client.unbind().catch(() => undefined);
+		}
+		await new Promise((r) => setTimeout(r, 25));
+	}
+	throw new Error(`slapd did not accept binds within ${timeoutMs} ms (${String(lastError)}):\n${stderr()}`);
+}
+
+export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
+	installExitHook();
+	const t0 = Date.now();
+	const install = findOpenLdap();
+	const dir = await mkdtemp(join(tmpdir(), 'slapd-test-'));
+	try {
+		return await startIn(dir, install, options, t0);
+	} catch (error) {
+		await rm(dir, { recursive: true, force: true });
+		throw error;
+	}
+}
+
+async function startIn(dir: string, install: OpenLdapInstallation, options: SlapdOptions, t0: number): Promise<Slapd> {
+	await Promise.all(['accesslog', 'example', 'otds'].map((d) => mkdir(join(dir, d))));
+	const certificates = options.tls ? makeCertificates(join(dir, 'tls')) : undefined;
+	const version = options.vendorInfo ? slapdVersion(install) : undefined;
+
+	const fixture = generateEnterprise({ seed: options.seed, users: options.users });
+	const t1 = Date.now();
+	const layout = inetOrgPersonLayout();
+	const otds = otdsLayout(fixture);
+	const adminDN = `cn=admin,${layout.baseDN}`;
+	const otdsAdminDN = `cn=admin,${OTDS_BASE_DN}`;
+	const rootDsePath = join(dir, 'rootdse.ldif');
+	const vendor = version ? `vendorName: OpenLDAP Project\nvendorVersion: ${await version}\n` : '';
+	await writeFile(rootDsePath, `dn:\n${vendor}`);
+	const tls = await certificates;
+	const confPath = join(dir, 'slapd.conf');
+	await writeFile(
+		confPath,
+		renderSlapdConf({
+			dir,
+			install,
+			otdsSchemaPath: join(__dirname, 'schema', 'otds.schema'),
+			rootDsePath,
+			adminDN,
+			adminPassword: ADMIN_PASSWORD,
+			baseDN: layout.baseDN,
+			policyDN: layout.policyDN,
+			otdsBaseDN: OTDS_BASE_DN,
+			otdsAdminDN,
+			otdsAdminPassword: ADMIN_PASSWORD,
+			tls: tls && { caCertPath: tls.caCertPath, certPath: tls.serverCertPath, keyPath: tls.serverKeyPath },
+		}),
+	);
+
+	// Load the main tree while the OTDS LDIF is still being written: slapadd is another process, so the
+	// two overlap on a multi-core machine. Each slapadd opens only the database given with -b.
+	const slapadd = (suffix: string, file: string) => runTool(install.slapadd, ['-q', '-f', confPath, '-b', suffix, '-l', file]);
+	const mainLdif = join(dir, 'example.ldif');
+	const otdsLdif = join(dir, 'otds.ldif');
+	await writeInetOrgPersonLdif(mainLdif, fixture, { baseDN: layout.baseDN });
+	const mainLoaded = slapadd(layout.baseDN, mainLdif);
+	mainLoaded.catch(() => undefined); // awaited below
+	if (options.otds !== false) {
+		await writeOtdsLdif(otdsLdif, fixture);
+		await slapadd(OTDS_BASE_DN, otdsLdif);
+	}
+	await mainLoaded;
+	// The LDIF can be regenerated from the fixture at will; at 100,000 users it takes ~270 MB.
+	await Promise.all([rm(mainLdif, { force: true }), rm(otdsLdif, { force: true })]);
+	const t2 = Date.now();
+
+	let port = 0;
+	let ldapsPort: number | undefined;
+	let current: LiveProcess | undefined;
+	let stderrTail = '';
+
+	const launch = async (): Promise<void> => {
+		const urls = [`ldap://${HOST}:${port}/`, ...(ldapsPort ? [`ldaps://${HOST}:${ldapsPort}/`] : [])];
+		stderrTail = '';
+		// Foreground. "-d none" rather than "-d 0": both keep slapd attached, but "-d 0" also silences
+		// start-up errors such as "bind(6) failed errno=98 (Address already in use)", which we need.
+		const child = spawn(install.slapd, ['-d', 'none', '-f', confPath, '-h', urls.join(' ')], {
+			env: CLI_ENV,
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		const keep = (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-16_384));
+		child.stdout?.on('data', keep);
+		child.stderr?.on('data', keep);
+		child.on('error', (e) => keep(Buffer.from(`spawn error: ${e.message}\n`)));
+		// Do not let a forgotten server keep the test process alive; the exit hook will kill it.
+		child.unref();
+		(child.stdout as Socket | null)?.unref();
+		(child.stderr as Socket | null)?.unref();
+		const proc: LiveProcess = { child, dir, watchdog: startWatchdog(child.pid, dir) };
+		live.add(proc);
+		child.once('exit', () => {
+			live.delete(proc);
+			killQuietly(proc.watchdog);
+		});
+		current = proc;
+		await waitUntilReady(urls[0] as string, adminDN, ADMIN_PASSWORD, child, () => stderrTail, options.startTimeoutMs ?? 30_000);
+	};
+
+	// Another process may grab a port between freePort() and slapd's bind: retry with new ports.
+	for (let attempt = 1; ; attempt++) {
+		port = await freePort();
+		ldapsPort = tls ? await freePort() : undefined;
+		try {
+			await launch();
+			break;
+		} catch (error) {
+			await terminate(current);
+			if (attempt >= 3 || !/bind|in use/i.test(stderrTail)) throw error;
+		}
+	}
+	const t3 = Date.now();
+
+	let stopped = false;
+	const server: Slapd = {
+		host: HOST,
+		url: `ldap://${HOST}:${port}`,
+		port,
+		ldapsUrl: ldapsPort ? `ldaps://${HOST}:${ldapsPort}` : undefined,
+		ldapsPort,
+		baseDN: layout.baseDN,
+		adminDN,
+		adminPassword: ADMIN_PASSWORD,
+		otdsBaseDN: OTDS_BASE_DN,
+		otdsPartition: OTDS_PARTITION,
+		otdsAdminDN,
+		otdsAdminPassword: ADMIN_PASSWORD,
+		accesslogDN: 'cn=accesslog',
+		layout,
+		otds,
+		tls: tls && {
+			caCertPem: tls.caCertPem,
+			caCertPath: tls.caCertPath,
+			wrongCaCertPem: tls.wrongCaCertPem,
+			wrongCaCertPath: tls.wrongCaCertPath,
+			serverCertPem: tls.serverCertPem,
+			serverCertPath: tls.serverCertPath,
+		},
+		dir,
+		get pid() {
+			return current?.child.pid ?? -1;
+		},
+		get running() {
+			return current !== undefined && current.child.exitCode === null && current.child.signalCode === null;
+		},
+		fixture,
+		timings: { generateMs: t1 - t0, loadMs: t2 - t1, startMs: t3 - t2, totalMs: t3 - t0 },
+		async stop() {
+			if (stopped) return;
+			stopped = true;
+			await terminate(current);
+			await rm(dir, { recursive: true, force: true });
+		},
+		async restart() {
+			if (stopped) throw new Error('restart() after stop(): the data folder is gone');
+			await terminate(current);
+			// The port was ours a moment ago; retry briefly in case the kernel has not released it yet.
+			for (let attempt = 1; ; attempt++) {
+				try {
+					await launch();
+					return;
+				} catch (error) {
+					await terminate(current);
+					if (attempt >= 20 || !/bind|in use/i.test(stderrTail)) throw error;
+					await new Promise((r) => setTimeout(r, 250));
+				}
+			}
+		},
+		kill() {
+			const pid = current?.child.pid;
+			if (pid !== undefined && server.running) process.kill(pid, 'SIGKILL');
+		},
+		async ldapmodify(ldif, as) {
+			const dn = as?.dn ?? adminDN;
+			const password = as?.password ?? ADMIN_PASSWORD;
+			await runTool(install.ldapmodify, ['-x', '-H', server.url, '-D', dn, '-w', password], ldif);
+		},
+	};
+	return server;
+}
+
+/**
+ * A shell that waits for end-of-file on a pipe from this process, then SIGKILLs slapd and removes its
+ * folder. It runs in its own session (detached) so a Ctrl-C aimed at the test run does not end it first.
+ */
+function startWatchdog(pid: number | undefined, dir: string): ChildProcess | undefined {
+	if (pid === undefined) return undefined;
+	const script = 'read _ignored; kill -9 "$0" 2>/dev/null; rm -rf "$1"';
+	const watchdog = spawn('sh', ['-c', script, String(pid), dir], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+	watchdog.on('error', () => undefined);
+	watchdog.unref();
+	(watchdog.stdin as Socket | null)?.unref();
+	return watchdog;
+}
+
+function killQuietly(child: ChildProcess | undefined): void {
+	try {
+		if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+	} catch {
+		// already gone
+	}
+}
+
+/** SIGTERM, wait for the exit (SIGKILL after 10 s). Keeps the event loop alive while waiting. */
+async function terminate(proc: LiveProcess | undefined): Promise<void> {
+	if (!proc) return;
+	const { child } = proc;
+	if (child.exitCode === null && child.signalCode === null) {
+		child.ref();
+		const exited = once(child, 'exit');
+		child.kill('SIGTERM');
+		const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+		await exited;
+		clearTimeout(timer);
+	}
+	live.delete(proc);
+	killQuietly(proc.watchdog);
+}
