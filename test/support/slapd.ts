@@ -13,11 +13,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from 'ldapts';
 import { generateEnterprise, type EnterpriseFixture } from './fixture/enterprise';
 import { inetOrgPersonLayout, writeInetOrgPersonLdif, type InetOrgPersonLayout } from './fixture/inetorgperson-ldif';
@@ -102,6 +102,19 @@ export interface Slapd {
 }
 
 const HOST = '127.0.0.1';
+
+/**
+ * The stand-in OTDS schema file of the repository. Found by walking up from this module, because the
+ * harness also runs bundled into another folder of the repository (the demo), where __dirname differs.
+ */
+function otdsSchemaPath(): string {
+	for (let folder = __dirname; ; folder = dirname(folder)) {
+		for (const candidate of [join(folder, 'schema', 'otds.schema'), join(folder, 'test', 'support', 'schema', 'otds.schema')]) {
+			if (existsSync(candidate)) return candidate;
+		}
+		if (dirname(folder) === folder) throw new Error('otds.schema not found: run from inside the repository');
+	}
+}
 const ADMIN_PASSWORD = 'secret';
 /** Ignore /etc/ldap/ldap.conf and ~/.ldaprc: the machine's client settings must not change tests. */
 const CLI_ENV = { ...process.env, LDAPNOINIT: '1' };
@@ -219,7 +232,7 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 		renderSlapdConf({
 			dir,
 			install,
-			otdsSchemaPath: join(__dirname, 'schema', 'otds.schema'),
+			otdsSchemaPath: otdsSchemaPath(),
 			rootDsePath,
 			adminDN,
 			adminPassword: ADMIN_PASSWORD,
