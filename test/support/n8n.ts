@@ -1,0 +1,22 @@
+/**
+ * A real n8n for end-to-end tests, the demo and template tests.
+ *
+ *   const bin = await ensureN8n('2.8.4');             // cached install outside the repo
+ *   const tarball = await packPackage(repoRoot);       // needs `npm run build` first
+ *   const n8n = await startN8n({ tarball });           // throw-away user folder, free port
+ *   await n8n.setupOwner(); await n8n.createApiKey();
+ *   await n8n.nodeTypes(); await n8n.testCredential(type, data);
+ *   const wf = await n8n.createWorkflow(json); const exec = await n8n.runWorkflow(wf); nodeItems(exec);
+ *   await n8n.stop();
+ *
+ * No jest globals in here: usable from plain scripts once compiled.
+ */
+export { defaultLog, redact, secretStrings } from './n8n/common';
+export type { Log } from './n8n/common';
+export { DEFAULT_N8N_VERSION, ensureN8n, isN8nInstalled, n8nBinPath, n8nCacheRoot, n8nInstallDir } from './n8n/install';
+export { extractPackage, packPackage, readPackageJson, tarballPackageName } from './n8n/pack';
+export type { PackageN8nSection } from './n8n/pack';
+export { freePort, N8nHttpError, N8nInstance, startN8n } from './n8n/instance';
+export type { CliResult, CredentialTestResult, N8nExecution, N8nOwner, StartN8nOptions, WorkflowJson } from './n8n/instance';
+export { executionError, nodeItems, nodesRun, parseCliRunOutput } from './n8n/run-data';
+export type { CliRun, NodeRunData, RunLike } from './n8n/run-data';

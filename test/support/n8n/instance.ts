@@ -1,0 +1,751 @@
+/**
+ * A real n8n (`n8n start`) in a throw-away user folder, with this repository's package installed as a
+ * community package, plus a small client for the REST API the editor uses (`/rest/...`, cookie
+ * session), the public API (`/api/v1/...`, X-N8N-API-KEY) and the n8n CLI.
+ *
+ * Endpoint shapes were checked against n8n 2.8.4's own code and a running 2.8.4; each method's comment
+ * names the endpoint and body it uses.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { cleanEnv, defaultLog, Log, redact, secretStrings, settlesWithin, sleep, tailFile, tailLines } from './common';
+import { DEFAULT_N8N_VERSION, ensureN8n } from './install';
+import { extractPackage } from './pack';
+import { CliRun, executionError, nodeItems, parseCliRunOutput, RunLike } from './run-data';
+
+export interface StartN8nOptions {
+	/** n8n release to run (installed into the cache on first use). Default 2.8.4. */
+	version?: string;
+	/** An `npm pack` tarball to install as a community package (see packPackage). */
+	tarball?: string;
+	/** Extra environment for n8n; a value of undefined removes a variable. */
+	env?: Record<string, string | undefined>;
+	/** HTTP port on 127.0.0.1; default: a free one. */
+	port?: number;
+	/** Progress lines; default: stderr. */
+	log?: Log;
+	/** How long to wait for n8n to become ready. Default 180 s. */
+	startTimeoutMs?: number;
+	/** Keep the user folder after stop() (default: only when OTDP_KEEP_N8N=1). */
+	keepUserFolder?: boolean;
+}
+
+export interface N8nOwner {
+	id: string;
+	email: string;
+	password: string;
+	firstName: string;
+	lastName: string;
+}
+
+export interface CredentialTestResult {
+	/** 'OK' or 'Error' (what the editor's Test button shows). */
+	status: string;
+	message: string;
+}
+
+export interface N8nExecution extends RunLike {
+	id: string;
+	finished: boolean;
+	mode: string;
+	status: string;
+	startedAt: string;
+	stoppedAt: string | null;
+	workflowId: string;
+}
+
+export interface WorkflowJson {
+	id?: string;
+	name: string;
+	nodes: Array<Record<string, unknown> & { name: string; type: string }>;
+	connections: Record<string, unknown>;
+	settings?: Record<string, unknown> | null;
+	pinData?: Record<string, unknown> | null;
+	[key: string]: unknown;
+}
+
+export interface CliResult {
+	code: number;
+	stdout: string;
+	stderr: string;
+}
+
+/** HTTP failure from n8n (status, method, path and n8n's own message; secrets redacted). */
+export class N8nHttpError extends Error {
+	constructor(
+		message: string,
+		readonly status: number,
+		readonly body: unknown,
+	) {
+		super(message);
+		this.name = 'N8nHttpError';
+	}
+}
+
+const MANUAL_TRIGGER = 'n8n-nodes-base.manualTrigger';
+const PACKAGE_DIR_PARTS = ['.n8n', 'nodes', 'node_modules'];
+
+// ---------------------------------------------------------------------------------------------
+// Children killed on exit
+
+const liveGroups = new Set<number>();
+let exitHooksInstalled = false;
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+	try {
+		process.kill(-pid, signal);
+	} catch {
+		// already gone
+	}
+}
+
+function installExitHooks(): void {
+	if (exitHooksInstalled) return;
+	exitHooksInstalled = true;
+	process.on('exit', () => {
+		for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+	});
+	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+		// Only when nobody else handles the signal: then our handler cleans up and re-raises it so the
+		// default behaviour (terminate) still happens.
+		if (process.listenerCount(signal) > 0) continue;
+		const handler = () => {
+			for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+			process.removeListener(signal, handler);
+			process.kill(process.pid, signal);
+		};
+		process.on(signal, handler);
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function freePort(): Promise<number> {
+	return await new Promise<number>((resolve, reject) => {
+		const server = net.createServer();
+		server.unref();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const address = server.address();
+			const port = typeof address === 'object' && address ? address.port : 0;
+			server.close(() => (port ? resolve(port) : reject(new Error('could not pick a free port'))));
+		});
+	});
+}
+
+function randomId(length = 16): string {
+	const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+	const bytes = crypto.randomBytes(length);
+	return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
+}
+
+/**
+ * Starts n8n and waits until its REST API answers. Always call `stop()` (it is also killed when this
+ * process exits).
+ */
+export async function startN8n(options: StartN8nOptions = {}): Promise<N8nInstance> {
+	const log = options.log ?? defaultLog;
+	const version = options.version ?? DEFAULT_N8N_VERSION;
+	const bin = fs.realpathSync(await ensureN8n(version, log));
+	const attempts = options.port ? 1 : 3;
+	let lastError: unknown;
+	for (let attempt = 1; attempt <= attempts; attempt++) {
+		const instance = await N8nInstance.spawn(bin, version, options, log);
+		try {
+			await instance.waitUntilReady(options.startTimeoutMs ?? 180_000);
+			return instance;
+		} catch (error) {
+			lastError = error;
+			const portClash = /EADDRINUSE|already in use/i.test(instance.logs());
+			await instance.stop(); // keeps the user folder only with keepUserFolder / OTDP_KEEP_N8N=1
+			if (!portClash || attempt === attempts) break;
+			log(`n8n: port clash on start, retrying with other ports`);
+		}
+	}
+	throw lastError;
+}
+
+export class N8nInstance {
+	/** Owner account once setupOwner() ran. */
+	owner?: N8nOwner;
+	/** Public API key once createApiKey() ran. */
+	apiKey?: string;
+	/** Name of the community package installed from the tarball, if any. */
+	packageName?: string;
+
+	private readonly cookies = new Map<string, string>();
+	/** Process groups of CLI commands still running against this instance. */
+	private readonly cliGroups = new Set<number>();
+	private readonly browserId = crypto.randomUUID();
+	private exited = false;
+	private exitInfo = '';
+	private stopping?: Promise<void>;
+	private readonly exitPromise: Promise<void>;
+
+	private constructor(
+		readonly version: string,
+		readonly bin: string,
+		readonly url: string,
+		readonly port: number,
+		readonly userFolder: string,
+		readonly logFile: string,
+		private readonly env: NodeJS.ProcessEnv,
+		private readonly child: ChildProcess,
+		private readonly log: Log,
+		private readonly keepUserFolder: boolean,
+		readonly startedAt: number,
+	) {
+		this.exitPromise = new Promise<void>((resolve) => {
+			child.once('exit', (code, signal) => {
+				this.exited = true;
+				this.exitInfo = signal ? `signal ${signal}` : `exit code ${code}`;
+				resolve();
+			});
+		});
+	}
+
+	/** @internal use startN8n() */
+	static async spawn(bin: string, version: string, options: StartN8nOptions, log: Log): Promise<N8nInstance> {
+		const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'otdp-n8n-'));
+		let packageName: string | undefined;
+		if (options.tarball) {
+			const pkgDir = path.join(userFolder, ...PACKAGE_DIR_PARTS, '.extract');
+			const pkg = await extractPackage(options.tarball, pkgDir);
+			const finalDir = path.join(userFolder, ...PACKAGE_DIR_PARTS, pkg.name);
+			fs.mkdirSync(path.dirname(finalDir), { recursive: true });
+			fs.renameSync(pkgDir, finalDir);
+			packageName = pkg.name;
+		}
+		const port = options.port ?? (await freePort());
+		let brokerPort = await freePort();
+		while (brokerPort === port) brokerPort = await freePort();
+		const env = cleanEnv({
+			NODE_ENV: 'production',
+			N8N_RUNNERS_ENABLED: undefined, // deprecated in 2.x (runners are always on)
+			N8N_USER_FOLDER: userFolder,
+			N8N_PORT: String(port),
+			N8N_LISTEN_ADDRESS: '127.0.0.1',
+			N8N_HOST: '127.0.0.1',
+			N8N_PROTOCOL: 'http',
+			N8N_EDITOR_BASE_URL: `http://127.0.0.1:${port}`,
+			WEBHOOK_URL: `http://127.0.0.1:${port}/`,
+			N8N_ENCRYPTION_KEY: crypto.randomBytes(24).toString('hex'),
+			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
+			N8N_DIAGNOSTICS_ENABLED: 'false',
+			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+			N8N_TEMPLATES_ENABLED: 'false',
+			N8N_PERSONALIZATION_ENABLED: 'false',
+			N8N_HIRING_BANNER_ENABLED: 'false',
+			N8N_SECURE_COOKIE: 'false',
+			N8N_PUBLIC_API_DISABLED: 'false',
+			N8N_LOG_LEVEL: 'info',
+			N8N_LOG_OUTPUT: 'console',
+			// Community packages in <user folder>/.n8n/nodes/node_modules are loaded unless prevented.
+			N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
+			N8N_COMMUNITY_PACKAGES_PREVENT_LOADING: 'false',
+			N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
+			N8N_REINSTALL_MISSING_PACKAGES: 'false',
+			// The task broker listens on 5679 by default: give every instance its own port.
+			N8N_RUNNERS_BROKER_PORT: String(brokerPort),
+			N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
+			DB_TYPE: 'sqlite',
+			EXECUTIONS_DATA_SAVE_MANUAL_EXECUTIONS: 'true',
+			EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
+			EXECUTIONS_DATA_SAVE_ON_ERROR: 'all',
+			N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '10',
+			...options.env,
+		});
+		const logFile = path.join(userFolder, 'n8n.log');
+		const fd = fs.openSync(logFile, 'a');
+		installExitHooks();
+		const child = spawn(process.execPath, [bin, 'start'], {
+			cwd: userFolder,
+			env,
+			detached: true, // own process group, so stop() also ends the task runner n8n starts
+			stdio: ['ignore', fd, fd],
+		});
+		fs.closeSync(fd);
+		if (child.pid) liveGroups.add(child.pid);
+		child.once('exit', () => child.pid && liveGroups.delete(child.pid));
+		const keep = options.keepUserFolder ?? process.env.OTDP_KEEP_N8N === '1';
+		const instance = new N8nInstance(
+			version,
+			bin,
+			`http://127.0.0.1:${port}`,
+			port,
+			userFolder,
+			logFile,
+			env,
+			child,
+			log,
+			keep,
+			Date.now(),
+		);
+		instance.packageName = packageName;
+		log(`n8n ${version}: starting on http://127.0.0.1:${port} (user folder ${userFolder})`);
+		return instance;
+	}
+
+	/** @internal */
+	async waitUntilReady(timeoutMs: number): Promise<void> {
+		const deadline = Date.now() + timeoutMs;
+		let apiUpSince = 0;
+		while (Date.now() < deadline) {
+			if (this.exited) {
+				throw new Error(`n8n exited during start-up (${this.exitInfo}). Last log lines:\n${this.logTail(40)}`);
+			}
+			const [ready, settings] = await Promise.all([this.probe('/healthz/readiness'), this.probe('/rest/settings')]);
+			if (ready && settings) {
+				apiUpSince ||= Date.now();
+				// "Editor is now accessible" is printed once everything is initialised; don't insist on the
+				// wording for more than a few seconds (other versions may phrase it differently).
+				if (/Editor is now accessible/.test(this.logTail(400)) || Date.now() - apiUpSince > 5000) {
+					this.log(`n8n ${this.version}: ready after ${((Date.now() - this.startedAt) / 1000).toFixed(1)} s`);
+					return;
+				}
+			}
+			await sleep(500);
+		}
+		throw new Error(
+			`n8n did not become ready within ${Math.round(timeoutMs / 1000)} s at ${this.url}. Last log lines:\n${this.logTail(40)}`,
+		);
+	}
+
+	private async probe(pathname: string): Promise<boolean> {
+		try {
+			const res = await fetch(this.url + pathname, { signal: AbortSignal.timeout(3000) });
+			await res.arrayBuffer();
+			return res.status === 200;
+		} catch {
+			return false;
+		}
+	}
+
+	/** Whole log of the n8n process (stdout + stderr). */
+	logs(): string {
+		try {
+			return fs.readFileSync(this.logFile, 'utf8');
+		} catch {
+			return '';
+		}
+	}
+
+	/** Last `lines` lines of the log. */
+	logTail(lines = 40): string {
+		return tailFile(this.logFile, lines);
+	}
+
+	get running(): boolean {
+		return !this.exited;
+	}
+
+	/**
+	 * SIGTERM to the whole process group, SIGKILL after `timeoutMs` (default 20 s). Removes the user
+	 * folder unless asked to keep it. Safe to call more than once.
+	 */
+	async stop(options: { timeoutMs?: number; keepUserFolder?: boolean } = {}): Promise<void> {
+		this.stopping ??= (async () => {
+			for (const group of this.cliGroups) killGroup(group, 'SIGKILL');
+			const pid = this.child.pid;
+			if (pid && !this.exited) {
+				killGroup(pid, 'SIGTERM');
+				const timeoutMs = options.timeoutMs ?? 20_000;
+				if (!(await settlesWithin(this.exitPromise, timeoutMs))) {
+					this.log(`n8n: did not stop within ${Math.round(timeoutMs / 1000)} s; killing it`);
+				}
+			}
+			if (pid) {
+				killGroup(pid, 'SIGKILL'); // also anything left in the group (task runner)
+				liveGroups.delete(pid);
+			}
+			await settlesWithin(this.exitPromise, 5000);
+			if (!(options.keepUserFolder ?? this.keepUserFolder)) {
+				fs.rmSync(this.userFolder, { recursive: true, force: true, maxRetries: 3 });
+			}
+		})();
+		await this.stopping;
+	}
+
+	// -------------------------------------------------------------------------------------------
+	// HTTP
+
+	/** A raw request; returns status and parsed JSON (or text). Never throws for HTTP statuses. */
+	async request(
+		method: string,
+		pathname: string,
+		body?: unknown,
+		options: { apiKey?: boolean; timeoutMs?: number } = {},
+	): Promise<{ status: number; body: unknown }> {
+		const headers: Record<string, string> = { accept: 'application/json', 'browser-id': this.browserId };
+		if (body !== undefined) headers['content-type'] = 'application/json';
+		if (options.apiKey) {
+			if (!this.apiKey) throw new Error('no API key: call createApiKey() first');
+			headers['x-n8n-api-key'] = this.apiKey;
+		} else if (this.cookies.size > 0) {
+			headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+		}
+		let res: Response;
+		try {
+			res = await fetch(this.url + pathname, {
+				method,
+				headers,
+				body: body === undefined ? undefined : JSON.stringify(body),
+				signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+			});
+		} catch (error) {
+			const why = this.exited ? ` (n8n has exited: ${this.exitInfo}; last log lines:\n${this.logTail(30)})` : '';
+			throw new Error(`n8n ${method} ${pathname} failed: ${(error as Error).message}${why}`);
+		}
+		for (const cookie of res.headers.getSetCookie()) {
+			const [pair] = cookie.split(';');
+			const eq = pair.indexOf('=');
+			if (eq > 0) this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+		}
+		const text = await res.text();
+		let parsed: unknown = text;
+		try {
+			parsed = text ? JSON.parse(text) : undefined;
+		} catch {
+			// not JSON
+		}
+		return { status: res.status, body: parsed };
+	}
+
+	/** REST API call (cookie session; sets up the owner first if needed); returns the `data` member. */
+	async rest<T = unknown>(method: string, pathname: string, body?: unknown, secrets: string[] = []): Promise<T> {
+		if (!this.owner && !pathname.startsWith('/rest/owner/setup') && !pathname.startsWith('/rest/login')) {
+			await this.setupOwner();
+		}
+		const res = await this.request(method, pathname, body);
+		return this.unwrap<T>(method, pathname, res, secrets, true);
+	}
+
+	/** Public API call with the API key (created first if needed); returns the body as is. */
+	async api<T = unknown>(method: string, pathname: string, body?: unknown, secrets: string[] = []): Promise<T> {
+		if (!this.apiKey) await this.createApiKey();
+		const res = await this.request(method, pathname, body, { apiKey: true });
+		return this.unwrap<T>(method, pathname, res, secrets, false);
+	}
+
+	private unwrap<T>(
+		method: string,
+		pathname: string,
+		res: { status: number; body: unknown },
+		secrets: string[],
+		dataMember: boolean,
+	): T {
+		if (res.status >= 200 && res.status < 300) {
+			const body = res.body as { data?: unknown } | undefined;
+			return (dataMember && body && typeof body === 'object' && 'data' in body ? body.data : body) as T;
+		}
+		const b = res.body as { message?: string; hint?: string } | string | undefined;
+		const detail =
+			typeof b === 'object' && b ? [b.message, b.hint].filter(Boolean).join(' — ') : String(b ?? '').slice(0, 500);
+		throw new N8nHttpError(
+			redact(`n8n ${method} ${pathname} → HTTP ${res.status}: ${detail || '(no message)'}`, secrets),
+			res.status,
+			typeof b === 'string' ? redact(b, secrets) : JSON.parse(redact(JSON.stringify(b ?? null), secrets)),
+		);
+	}
+
+	// -------------------------------------------------------------------------------------------
+	// Users and keys
+
+	/**
+	 * Creates the instance owner (`POST /rest/owner/setup` {email, firstName, lastName, password};
+	 * password 8-64 chars with a digit and an upper-case letter) and keeps the session cookie.
+	 * When an owner exists already, logs in with the known credentials instead.
+	 */
+	async setupOwner(owner: Partial<Omit<N8nOwner, 'id'>> = {}): Promise<N8nOwner> {
+		if (this.owner) return this.owner;
+		const wanted = {
+			email: owner.email ?? 'owner@otdp.example.com',
+			firstName: owner.firstName ?? 'Test',
+			lastName: owner.lastName ?? 'Owner',
+			password: owner.password ?? `Otdp-${crypto.randomBytes(9).toString('hex')}-A1`,
+		};
+		const res = await this.request('POST', '/rest/owner/setup', wanted);
+		if (res.status === 200) {
+			const user = (res.body as { data: { id: string } }).data;
+			this.owner = { id: user.id, ...wanted };
+			return this.owner;
+		}
+		if (res.status === 400 && owner.email && owner.password) {
+			return await this.login(owner.email, owner.password);
+		}
+		return this.unwrap<never>('POST', '/rest/owner/setup', res, [wanted.password], true);
+	}
+
+	/** `POST /rest/login` {emailOrLdapLoginId, password}; keeps the session cookie. */
+	async login(email: string, password: string): Promise<N8nOwner> {
+		const res = await this.request('POST', '/rest/login', { emailOrLdapLoginId: email, password });
+		const user = this.unwrap<{ id: string; firstName: string; lastName: string }>('POST', '/rest/login', res, [password], true);
+		this.owner = { id: user.id, email, password, firstName: user.firstName, lastName: user.lastName };
+		return this.owner;
+	}
+
+	/**
+	 * Creates a public-API key (`POST /rest/api-keys` {label, scopes, expiresAt: null}; the scopes are
+	 * all of `GET /rest/api-keys/scopes`; without a licence n8n grants the role's scopes anyway) and
+	 * keeps it for api(). Returns the raw key.
+	 */
+	async createApiKey(label = 'otdp-tests'): Promise<string> {
+		const scopes = await this.rest<string[]>('GET', '/rest/api-keys/scopes');
+		const key = await this.rest<{ rawApiKey: string }>('POST', '/rest/api-keys', {
+			label: label.slice(0, 50),
+			scopes,
+			expiresAt: null,
+		});
+		this.apiKey = key.rawApiKey;
+		return this.apiKey;
+	}
+
+	// -------------------------------------------------------------------------------------------
+	// Types
+
+	/** Node type descriptions as the editor loads them (`GET /types/nodes.json`, needs the session). */
+	async nodeTypeDescriptions(): Promise<Array<{ name: string; displayName: string; version: number | number[] } & Record<string, unknown>>> {
+		return await this.rest('GET', '/types/nodes.json');
+	}
+
+	/** Names of all loaded node types, e.g. `n8n-nodes-base.set`, `<package>.<node>`. */
+	async nodeTypes(): Promise<string[]> {
+		return [...new Set((await this.nodeTypeDescriptions()).map((d) => d.name))];
+	}
+
+	/** Credential type descriptions (`GET /types/credentials.json`). */
+	async credentialTypeDescriptions(): Promise<Array<{ name: string; displayName: string } & Record<string, unknown>>> {
+		return await this.rest('GET', '/types/credentials.json');
+	}
+
+	/** Names of all loaded credential types (credential names are not prefixed with the package). */
+	async credentialTypes(): Promise<string[]> {
+		return [...new Set((await this.credentialTypeDescriptions()).map((d) => d.name))];
+	}
+
+	// -------------------------------------------------------------------------------------------
+	// Credentials
+
+	/** `POST /rest/credentials` {name, type, data}; returns the id. */
+	async createCredential(type: string, name: string, data: Record<string, unknown>): Promise<string> {
+		const created = await this.rest<{ id: string }>('POST', '/rest/credentials', { name, type, data }, secretStrings(data));
+		return created.id;
+	}
+
+	async deleteCredential(id: string): Promise<void> {
+		await this.rest('DELETE', `/rest/credentials/${encodeURIComponent(id)}`);
+	}
+
+	/**
+	 * n8n's own credential test, as the editor's Test button runs it. In 2.8.4 `POST /rest/credentials/test`
+	 * needs a stored credential (`{credentials: {id, name, type, data}}`; the data sent wins over the stored
+	 * data), so this stores a temporary credential, tests it and deletes it again.
+	 */
+	async testCredential(type: string, data: Record<string, unknown>): Promise<CredentialTestResult> {
+		const secrets = secretStrings(data);
+		const name = `otdp credential test ${randomId(6)}`;
+		const id = await this.createCredential(type, name, data);
+		try {
+			const result = await this.rest<{ status: string; message: string }>(
+				'POST',
+				'/rest/credentials/test',
+				{ credentials: { id, name, type, data } },
+				secrets,
+			);
+			return { status: result.status, message: result.message ?? '' };
+		} finally {
+			await this.deleteCredential(id).catch(() => undefined);
+		}
+	}
+
+	// -------------------------------------------------------------------------------------------
+	// Workflows
+
+	/**
+	 * `POST /rest/workflows` with the workflow JSON (name, nodes, connections, settings, pinData, meta,
+	 * optional id which is kept); returns the id. The workflow is created inactive.
+	 */
+	async createWorkflow(json: WorkflowJson): Promise<string> {
+		const body: Record<string, unknown> = { ...json };
+		for (const key of ['active', 'activeVersionId', 'versionId', 'createdAt', 'updatedAt', 'shared', 'isArchived', 'triggerCount']) {
+			delete body[key];
+		}
+		if (Array.isArray(body.tags)) delete body.tags;
+		const created = await this.rest<{ id: string }>('POST', '/rest/workflows', body);
+		return created.id;
+	}
+
+	/**
+	 * Imports a workflow the way an operator would: `n8n import:workflow --input=<file>` (the server may
+	 * keep running). Keeps the JSON's id (one is generated when missing); returns it.
+	 */
+	async importWorkflow(json: WorkflowJson): Promise<string> {
+		await this.setupOwner(); // import assigns the workflow to the owner's project
+		const id = typeof json.id === 'string' && json.id ? json.id : randomId();
+		const file = path.join(this.userFolder, `import-${id}.json`);
+		fs.writeFileSync(file, JSON.stringify({ active: false, ...json, id }, null, 2));
+		const res = await this.cli(['import:workflow', `--input=${file}`]);
+		if (res.code !== 0) {
+			throw new Error(`n8n import:workflow failed (exit code ${res.code}):\n${tailLines(res.stdout + '\n' + res.stderr, 30)}`);
+		}
+		return id;
+	}
+
+	/** `GET /rest/workflows/:id` (the full workflow as the editor sees it). */
+	async getWorkflow(id: string): Promise<WorkflowJson & { id: string; active: boolean; versionId: string }> {
+		return await this.rest('GET', `/rest/workflows/${encodeURIComponent(id)}`);
+	}
+
+	/** Publishes/activates via the public API (`POST /api/v1/workflows/:id/activate`). */
+	async activateWorkflow(id: string): Promise<void> {
+		await this.api('POST', `/api/v1/workflows/${encodeURIComponent(id)}/activate`);
+	}
+
+	async deactivateWorkflow(id: string): Promise<void> {
+		await this.api('POST', `/api/v1/workflows/${encodeURIComponent(id)}/deactivate`);
+	}
+
+	/**
+	 * Runs a workflow as the editor's "Execute workflow" button does (`POST /rest/workflows/:id/run` with
+	 * `{workflowData, triggerToStartFrom: {name}}`, which answers `{executionId}` at once), then polls the
+	 * public API until the execution has finished. The trigger defaults to the Manual Trigger node.
+	 * Returns the execution with its data (use nodeItems() on it); does not throw when the workflow failed
+	 * (check `status` / executionError()).
+	 */
+	async runWorkflow(id: string, options: { triggerNode?: string; timeoutMs?: number } = {}): Promise<N8nExecution> {
+		const workflow = await this.getWorkflow(id);
+		const trigger = options.triggerNode ?? workflow.nodes.find((n) => n.type === MANUAL_TRIGGER)?.name;
+		if (!trigger) throw new Error(`workflow ${id} has no Manual Trigger; pass triggerNode`);
+		const started = await this.rest<{ executionId?: string; waitingForWebhook?: boolean }>(
+			'POST',
+			`/rest/workflows/${encodeURIComponent(id)}/run`,
+			{ workflowData: workflow, triggerToStartFrom: { name: trigger } },
+		);
+		if (!started.executionId) {
+			throw new Error(`n8n did not start workflow ${id} (${JSON.stringify(started)}); is the trigger a webhook?`);
+		}
+		return await this.waitForExecution(started.executionId, options.timeoutMs ?? 120_000);
+	}
+
+	/** Polls `GET /api/v1/executions/:id?includeData=true` until the execution is no longer running. */
+	async waitForExecution(executionId: string, timeoutMs = 120_000): Promise<N8nExecution> {
+		const deadline = Date.now() + timeoutMs;
+		let last: N8nExecution | undefined;
+		while (Date.now() < deadline) {
+			try {
+				last = await this.execution(executionId);
+				if (last.finished || !['new', 'running', 'waiting', 'unknown'].includes(last.status)) return last;
+			} catch (error) {
+				if (!(error instanceof N8nHttpError && error.status === 404)) throw error;
+			}
+			await sleep(300);
+		}
+		throw new Error(`execution ${executionId} did not finish within ${timeoutMs / 1000} s (last status: ${last?.status ?? 'not found'})`);
+	}
+
+	/** `GET /api/v1/executions/:id?includeData=…` */
+	async execution(executionId: string, includeData = true): Promise<N8nExecution> {
+		return await this.api('GET', `/api/v1/executions/${encodeURIComponent(executionId)}?includeData=${includeData}`);
+	}
+
+	/**
+	 * `GET /api/v1/executions?includeData=true[&workflowId=…][&status=…]`, all pages, newest first.
+	 */
+	async executions(
+		workflowId?: string,
+		options: { includeData?: boolean; status?: 'success' | 'error' | 'waiting' | 'running' | 'canceled' } = {},
+	): Promise<N8nExecution[]> {
+		const all: N8nExecution[] = [];
+		let cursor: string | null | undefined;
+		do {
+			const q = new URLSearchParams({ includeData: String(options.includeData ?? true), limit: '100' });
+			if (workflowId) q.set('workflowId', workflowId);
+			if (options.status) q.set('status', options.status);
+			if (cursor) q.set('cursor', cursor);
+			const page = await this.api<{ data: N8nExecution[]; nextCursor: string | null }>('GET', `/api/v1/executions?${q}`);
+			all.push(...page.data);
+			cursor = page.nextCursor;
+		} while (cursor);
+		return all;
+	}
+
+	/** Waits until a workflow has at least `count` finished executions (e.g. an activated polling trigger). */
+	async waitForExecutions(workflowId: string, count = 1, timeoutMs = 120_000): Promise<N8nExecution[]> {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const list = (await this.executions(workflowId)).filter((e) => e.finished || e.stoppedAt);
+			if (list.length >= count) return list;
+			if (Date.now() > deadline) {
+				throw new Error(`workflow ${workflowId} has ${list.length} finished execution(s) after ${timeoutMs / 1000} s, expected ${count}`);
+			}
+			await sleep(1000);
+		}
+	}
+
+	// -------------------------------------------------------------------------------------------
+	// CLI
+
+	/**
+	 * Runs the n8n CLI against this instance's user folder and database (works while the server runs;
+	 * the CLI gets its own task-broker port).
+	 */
+	async cli(args: string[], options: { timeoutMs?: number; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+		if (this.stopping) throw new Error('this n8n instance has been stopped');
+		const env = { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...options.env } as NodeJS.ProcessEnv;
+		for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+		return await new Promise<CliResult>((resolve, reject) => {
+			const child = spawn(process.execPath, [this.bin, ...args], {
+				cwd: this.userFolder,
+				env,
+				detached: true,
+				stdio: ['ignore', 'pipe', 'pipe'],
+			});
+			if (child.pid) {
+				liveGroups.add(child.pid);
+				this.cliGroups.add(child.pid);
+			}
+			let stdout = '';
+			let stderr = '';
+			child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+			child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+			const timer = setTimeout(() => {
+				if (child.pid) killGroup(child.pid, 'SIGKILL');
+			}, options.timeoutMs ?? 180_000);
+			child.once('error', (error) => {
+				clearTimeout(timer);
+				reject(error);
+			});
+			child.once('close', (code, signal) => {
+				clearTimeout(timer);
+				if (child.pid) {
+					killGroup(child.pid, 'SIGKILL'); // a task runner it may have left behind
+					liveGroups.delete(child.pid);
+					this.cliGroups.delete(child.pid);
+				}
+				resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+			});
+		});
+	}
+
+	/**
+	 * `n8n execute --id=<id> --rawOutput`: runs a workflow that starts with a Manual Trigger in a separate
+	 * CLI process (the server may keep running) and parses the run from its output. Throws when the run
+	 * failed, with n8n's error message.
+	 */
+	async executeWorkflowCli(id: string, options: { timeoutMs?: number } = {}): Promise<CliRun> {
+		const res = await this.cli(['execute', `--id=${id}`, '--rawOutput'], options);
+		const run = parseCliRunOutput(res.stdout);
+		const error = run ? executionError(run) : undefined;
+		if (res.code !== 0 || !run || error) {
+			throw new Error(
+				`n8n execute --id=${id} failed (exit code ${res.code})${error ? `: ${error}` : ''}\n` +
+					tailLines(`${run ? '' : res.stdout}\n${res.stderr}`, 30),
+			);
+		}
+		return { run, items: nodeItems(run), stdout: res.stdout };
+	}
+}
