@@ -39,6 +39,33 @@ export interface AttributeChange {
 	values: string[];
 }
 
+/** What a membership change did. */
+export interface MembershipChange {
+	/** False when nothing had to be written: the user already was (add) or was not (remove) a direct member. */
+	changed: boolean;
+	/** The group's DN (LDAP) or location (OTDS). */
+	groupDn: string;
+	/** The user's DN (LDAP) or location (OTDS). */
+	userDn: string;
+}
+
+/** The DirectoryUser fields that come from one directory attribute each. */
+export type UserField =
+	| 'id'
+	| 'login'
+	| 'mail'
+	| 'displayName'
+	| 'givenName'
+	| 'surname'
+	| 'department'
+	| 'location'
+	| 'title'
+	| 'businessUnit'
+	| 'mobile'
+	| 'employeeNumber'
+	| 'manager'
+	| 'memberOf';
+
 export interface MemberListing {
 	/** Expand groups of groups; cycles are cut, each person listed once. */
 	nested: boolean;
@@ -61,6 +88,17 @@ export interface DirectoryBackend {
 	searchGroups(search?: GroupSearch): AsyncGenerator<DirectoryGroup[]>;
 	/** The people in a group (direct, or through nested groups), de-duplicated. */
 	groupMembers(key: GroupKey, value: string, listing: MemberListing): AsyncGenerator<DirectoryUser[]>;
-	addGroupMember(group: { key: GroupKey; value: string }, user: { key: UserKey; value: string }): Promise<void>;
-	removeGroupMember(group: { key: GroupKey; value: string }, user: { key: UserKey; value: string }): Promise<void>;
+	/**
+	 * Adds a direct member; adding one that is already there is not an error. Says whether anything was
+	 * written (`changed: false` when the user already was a member); a source that cannot tell returns nothing.
+	 */
+	addGroupMember(group: { key: GroupKey; value: string }, user: { key: UserKey; value: string }): Promise<MembershipChange | void>;
+	/** Removes a direct member; removing one that is not there is not an error (`changed: false`, as above). */
+	removeGroupMember(group: { key: GroupKey; value: string }, user: { key: UserKey; value: string }): Promise<MembershipChange | void>;
+	/**
+	 * The directory attribute behind a DirectoryUser field (department → ou, oTDepartment, department...),
+	 * so that generic code (audiences) can turn "department equals Sales" into a condition.
+	 * Optional: where absent, the field name itself is used as the attribute name.
+	 */
+	userAttribute?(field: UserField): string;
 }

@@ -3,10 +3,13 @@ import type { UserKey, UserSearch } from '../directory/backend';
 import type { DirectoryUser } from '../model/directory-user';
 import type { Entry } from '../../transport/ldap/ldapts';
 import type { LdapSession } from '../../transport/ldap/session';
+import { parseDn } from './dn';
 import { attributeValue, attributeValues } from './entry';
 import { escapeFilterValue } from './escape';
 import { allOf, checkAttributeName, conditionFilter } from './filter';
+import { compileFilter } from './filter-compiler';
 import type { FlavourProfile } from './flavours';
+import { idFilter } from './identifiers';
 
 /** Reads users from an LDAP directory and returns them as DirectoryUser, whatever the product. */
 export class LdapUserDirectory {
@@ -26,18 +29,20 @@ export class LdapUserDirectory {
 		const attributes = this.attributesToRead(extraAttributes);
 		let entries: Entry[];
 		if (key === 'dn') {
+			parseDn(value, 'User');
 			entries = await this.session
-				.search(value, { scope: 'base', filter: this.profile.userFilter, attributes, explicitBufferAttributes: this.profile.binaryAttributes })
+				.search(value, { scope: 'base', filter: compileFilter(this.profile.userFilter), attributes, explicitBufferAttributes: this.profile.binaryAttributes })
 				.catch((error: unknown) => {
 					if (error instanceof DirectoryRequestError && error.kind === 'noSuchObject') return [];
 					throw error;
 				});
 		} else {
 			const attribute = { login: this.profile.user.login, mail: this.profile.user.mail, id: this.profile.user.id }[key];
-			const filter = allOf([this.profile.userFilter, `(${attribute}=${escapeFilterValue(value)})`]);
+			const assertion = key === 'id' ? idFilter(this.profile, attribute, value) : `(${attribute}=${escapeFilterValue(value)})`;
+			const filter = allOf([this.profile.userFilter, assertion]);
 			entries = await this.session.search(this.baseDN, {
 				scope: 'sub',
-				filter,
+				filter: compileFilter(filter),
 				attributes,
 				sizeLimit: 2,
 				explicitBufferAttributes: this.profile.binaryAttributes,
@@ -63,7 +68,7 @@ export class LdapUserDirectory {
 			this.baseDN,
 			{
 				scope: 'sub',
-				filter: allOf(components),
+				filter: compileFilter(allOf(components)),
 				attributes: this.attributesToRead(extra),
 				explicitBufferAttributes: this.profile.binaryAttributes,
 			},
@@ -77,16 +82,18 @@ export class LdapUserDirectory {
 		}
 	}
 
-	private attributesToRead(extra: string[]): string[] {
+	/** The attributes read for a DirectoryUser: the profile's fields, status attributes, and the checked extras. */
+	attributesToRead(extra: string[]): string[] {
 		const names = new Set<string>(Object.values(this.profile.user));
 		for (const name of this.profile.statusAttributes) names.add(name);
 		for (const name of extra) names.add(checkAttributeName(name, 'Additional Attributes'));
 		return [...names];
 	}
 
-	private toUser(entry: Entry, extra: string[]): DirectoryUser {
+	/** Maps one user entry read with attributesToRead(extra). Runs once per person of every listing: kept lean. */
+	toUser(entry: Entry, extra: string[]): DirectoryUser {
 		const map = this.profile.user;
-		const read = (attribute: string) => attributeValue(entry, attribute);
+		const read = (attribute: string) => firstValue(entry, attribute);
 		const attributes: Record<string, string | string[]> = {};
 		for (const name of extra) {
 			const values = attributeValues(entry, name);
@@ -107,9 +114,26 @@ export class LdapUserDirectory {
 			mobile: read(map.mobile),
 			employeeNumber: read(map.employeeNumber),
 			manager: read(map.manager),
-			memberOf: attributeValues(entry, map.memberOf),
+			memberOf: allValues(entry, map.memberOf),
 			status: this.profile.readStatus(entry),
 			attributes,
 		};
 	}
+}
+
+/** The first value as text, without the arrays attributeValue builds (a listing reads 16 per person). */
+function firstValue(entry: Entry, name: string): string | undefined {
+	const value = entry[name];
+	if (value === undefined) return attributeValue(entry, name);
+	const single = Array.isArray(value) ? value[0] : value;
+	if (single === undefined) return undefined;
+	return typeof single === 'string' ? single : single.toString('utf8');
+}
+
+/** All values as texts; ldapts's own array is reused when it already holds texts. */
+function allValues(entry: Entry, name: string): string[] {
+	const value = entry[name];
+	if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
+	if (typeof value === 'string') return [value];
+	return attributeValues(entry, name);
 }

@@ -6,11 +6,21 @@
  * older ldapts that n8n itself ships. Everything else imports ldapts from here.
  */
 export {
+	AndFilter,
+	ApproximateFilter,
 	Attribute,
 	Change,
 	Client,
+	EqualityFilter,
+	ExtensibleFilter,
+	GreaterThanEqualsFilter,
 	InvalidCredentialsError,
+	LessThanEqualsFilter,
 	NoSuchObjectError,
+	NotFilter,
+	OrFilter,
+	PresenceFilter,
 	ResultCodeError,
+	SubstringFilter,
 } from 'ldapts';
-export type { ClientOptions, Entry, SearchOptions } from 'ldapts';
+export type { ClientOptions, Entry, Filter, SearchOptions } from 'ldapts';

@@ -2,7 +2,7 @@ import { DirectoryRequestError } from '../../core/errors';
 import { explainLdapFailure } from './failures';
 import type { LdapConnectionSettings } from './settings';
 import { Client } from './ldapts';
-import type { ClientOptions, Entry, SearchOptions } from './ldapts';
+import type { Change, ClientOptions, Entry, SearchOptions } from './ldapts';
 
 /** Node's TLS options, named through ldapts so that no Node built-in is imported here. */
 type ConnectionOptions = NonNullable<ClientOptions['tlsOptions']>;
@@ -68,6 +68,15 @@ export class LdapSession {
 			for await (const page of this.client.searchPaginated(baseDN, { ...options, paged: { pageSize } })) {
 				yield page.searchEntries;
 			}
+		} catch (error) {
+			throw explainLdapFailure(error, this.server);
+		}
+	}
+
+	/** Applies changes to one entry in one modify request: the server applies all of them or none. */
+	async modify(dn: string, changes: Change[]): Promise<void> {
+		try {
+			await this.client.modify(dn, changes);
 		} catch (error) {
 			throw explainLdapFailure(error, this.server);
 		}

@@ -13,6 +13,10 @@ export const ds389Profile: FlavourProfile = {
 	groupFilter: '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))',
 	disabledFilter: '(nsAccountLock=TRUE)',
 	memberAttribute: 'member',
+	// The MemberOf plug-in is optional in 389 DS: read the member attribute unless told otherwise.
+	memberLookup: 'memberAttribute',
+	dnAttribute: 'entrydn',
+	group: { id: 'nsUniqueId', name: 'cn', description: 'description' },
 	user: { ...INET_ORG_PERSON, id: 'nsUniqueId' },
 	statusAttributes: ['nsAccountLock', 'accountUnlockTime', 'pwdReset', 'passwordExpirationTime'],
 	binaryAttributes: [],

@@ -16,6 +16,18 @@ export function guidToString(bytes: Buffer): string {
 	return [hex(0, 4, true), hex(4, 6, true), hex(6, 8, true), hex(8, 10, false), hex(10, 16, false)].join('-');
 }
 
+/** The canonical GUID text back to the 16 objectGUID bytes; undefined when the text is not a GUID. */
+export function guidToBytes(text: string): Buffer | undefined {
+	const match = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}?$/i.exec(text.trim());
+	if (!match) return undefined;
+	const [, a, b, c, d, e] = match;
+	const bytes = (hex: string, reverse: boolean) => {
+		const part = Buffer.from(hex, 'hex');
+		return reverse ? part.reverse() : part;
+	};
+	return Buffer.concat([bytes(a, true), bytes(b, true), bytes(c, true), bytes(d, false), bytes(e, false)]);
+}
+
 /**
  * Active Directory.
  * - disabled: userAccountControl bit 0x2;
@@ -28,6 +40,10 @@ export const activeDirectoryProfile: FlavourProfile = {
 	groupFilter: '(objectClass=group)',
 	disabledFilter: '(userAccountControl:1.2.840.113556.1.4.803:=2)',
 	memberAttribute: 'member',
+	// memberOf is a back link AD always maintains and indexes; member comes in ranges of 1500 values.
+	memberLookup: 'memberOf',
+	dnAttribute: 'distinguishedName',
+	group: { id: 'objectGUID', name: 'cn', description: 'description' },
 	user: {
 		id: 'objectGUID',
 		login: 'sAMAccountName',

@@ -5,7 +5,7 @@ import { openDjOtdsProfile } from './opendj-otds';
 import { openLdapProfile } from './openldap';
 import type { FlavourProfile } from './profile';
 
-export type { FlavourProfile, UserAttributeMap } from './profile';
+export type { FlavourProfile, GroupAttributeMap, MemberLookup, UserAttributeMap } from './profile';
 
 const PROFILES: Record<Exclude<DirectoryFlavour, 'auto'>, FlavourProfile> = {
 	activeDirectory: activeDirectoryProfile,

@@ -17,6 +17,10 @@ export const openDjOtdsProfile: FlavourProfile = {
 	// Undefined, and its negation would then match nobody.
 	disabledFilter: '(accountDisabled=TRUE)',
 	memberAttribute: 'oTMember',
+	// OTDS maintains oTMemberOf on users and groups.
+	memberLookup: 'memberOf',
+	dnAttribute: 'entryDN',
+	group: { id: 'oTObjectGUID', name: 'cn', description: 'description' },
 	user: {
 		id: 'oTObjectGUID',
 		login: 'cn',

@@ -15,6 +15,10 @@ export const openLdapProfile: FlavourProfile = {
 	groupFilter: '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))',
 	disabledFilter: '(pwdAccountLockedTime=000001010000Z)',
 	memberAttribute: 'member',
+	// The memberof overlay keeps memberOf; without it, groupMembers falls back to the member attribute.
+	memberLookup: 'memberOf',
+	dnAttribute: 'entryDN',
+	group: { id: 'entryUUID', name: 'cn', description: 'description' },
 	user: INET_ORG_PERSON,
 	statusAttributes: ['pwdAccountLockedTime', 'pwdReset'],
 	binaryAttributes: [],

@@ -1,0 +1,280 @@
+/**
+ * Nested group members and big audiences on a 100,000-user OpenLDAP, against the `ldapsearch` CLI.
+ *
+ *   npm run bench groups          (scripts/bench.mjs bundles this file with esbuild and runs it with --expose-gc)
+ *
+ * 1. Starts a throwaway slapd with 100,000 inetOrgPerson users (slapadd; no OTDS tree).
+ * 2. Adds the group "Bench Product and Sales" = { Product & Technology, Go-To-Market, Engineering } and puts
+ *    it back into Engineering (a cycle): three levels of nesting, a diamond (Engineering twice) and a cycle;
+ *    about 58,700 people.
+ * 3. Times LdapDirectory.groupMembers (nested) in both member lookups, raw ldapts searches (to show what our
+ *    layer costs) and `ldapsearch` processes fetching the same entries with the same attributes (given the
+ *    group closure for free: ldapsearch cannot expand groups). Runs are interleaved, medians reported.
+ * 4. Resolves an audience of all 100,000 users by an attribute, sampling process.memoryUsage().rss.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Client } from 'ldapts';
+import { resolveAudience } from '../core/audience';
+import { LdapDirectory } from '../core/ldap/directory';
+import { profileFor } from '../core/ldap/flavours';
+import { LdapSession } from '../transport/ldap/session';
+import { parseLdapConnectionSettings } from '../transport/ldap/settings';
+import { attrLine, transitiveUsers } from '../test/support/fixture';
+import { findOpenLdap } from '../test/support/schema/slapd-conf';
+import { startSlapd, type Slapd } from '../test/support/slapd';
+
+const USERS = Number(process.env.BENCH_USERS ?? 100_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const PAGE_SIZE = 500;
+const BENCH_GROUP = 'Bench Product and Sales';
+const NESTED = ['Product & Technology', 'Go-To-Market', 'Engineering'];
+
+declare const gc: (() => void) | undefined;
+
+/** Peak RSS (and heap in use) over a run: sampled every 5 ms and whenever the run reports progress. */
+class MemorySampler {
+	startRss = 0;
+	startHeap = 0;
+	peakRss = 0;
+	peakHeap = 0;
+	private timer?: NodeJS.Timeout;
+	start(): void {
+		if (typeof gc === 'function') gc();
+		const usage = process.memoryUsage();
+		this.startRss = this.peakRss = usage.rss;
+		this.startHeap = this.peakHeap = usage.heapUsed;
+		this.timer = setInterval(() => this.sample(), 5);
+	}
+	sample(): void {
+		const usage = process.memoryUsage();
+		this.peakRss = Math.max(this.peakRss, usage.rss);
+		this.peakHeap = Math.max(this.peakHeap, usage.heapUsed);
+	}
+	stop(): void {
+		clearInterval(this.timer);
+		this.sample();
+	}
+}
+
+interface Run {
+	ms: number;
+	count: number;
+	startRss: number;
+	peakRss: number;
+	startHeap: number;
+	peakHeap: number;
+}
+
+/**
+ * Live memory: the run again with a full GC every 20 pages, keeping the largest heap in use right after
+ * one. Unlike a peak (which also counts garbage V8 has not collected yet), this is what the code holds.
+ */
+async function liveHeapGrowth(work: (sample: () => void) => Promise<number>): Promise<number> {
+	if (typeof gc !== 'function') return Number.NaN;
+	const collect = gc;
+	// Let go of the last regular-expression subject V8 keeps, which would be freed during the run.
+	/x/.exec('x');
+	collect();
+	const start = process.memoryUsage().heapUsed;
+	let live = start;
+	let pages = 0;
+	await work(() => {
+		if (++pages % 20 !== 0) return;
+		collect();
+		live = Math.max(live, process.memoryUsage().heapUsed);
+	});
+	return live - start;
+}
+
+async function timed(work: (sample: () => void) => Promise<number>): Promise<Run> {
+	const sampler = new MemorySampler();
+	sampler.start();
+	const started = process.hrtime.bigint();
+	const count = await work(() => sampler.sample());
+	const ms = Number(process.hrtime.bigint() - started) / 1e6;
+	sampler.stop();
+	return { ms, count, startRss: sampler.startRss, peakRss: sampler.peakRss, startHeap: sampler.startHeap, peakHeap: sampler.peakHeap };
+}
+
+/** Runs ldapsearch; its LDIF goes to a file (or /dev/null) so that writing costs what writing costs. */
+function ldapsearch(slapd: Slapd, base: string, filter: string, attributes: string[], paged: boolean, output = '/dev/null'): Promise<number> {
+	const program = join(dirname(findOpenLdap().ldapmodify), 'ldapsearch');
+	const args = ['-x', '-LLL', '-H', slapd.url, '-D', slapd.adminDN, '-w', slapd.adminPassword, '-b', base, ...(paged ? ['-E', `pr=${PAGE_SIZE}/noprompt`] : []), filter, ...attributes];
+	const fd = openSync(output, 'w');
+	return new Promise((resolve, reject) => {
+		const child = spawn(program, args, { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, LDAPNOINIT: '1' } });
+		let stderr = '';
+		child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		child.on('error', reject);
+		child.on('close', (code) => {
+			closeSync(fd);
+			if (code !== 0) reject(new Error(`ldapsearch exited with ${code}: ${stderr}`));
+			else resolve(output === '/dev/null' ? -1 : countEntries(readFileSync(output, 'utf8')));
+		});
+	});
+}
+
+/** Entries in LDIF text, counted without a regular expression (V8 keeps the last subject of one alive). */
+function countEntries(ldif: string): number {
+	let count = ldif.startsWith('dn:') ? 1 : 0;
+	for (let at = ldif.indexOf('\ndn:'); at !== -1; at = ldif.indexOf('\ndn:', at + 1)) count++;
+	return count;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+const mb1 = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+const escape = (value: string) => value.replace(/[*()\\\0]/g, (char) => `\\${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
+async function main(): Promise<void> {
+	const t0 = Date.now();
+	const slapd = await startSlapd({ users: USERS, otds: false, startTimeoutMs: 120_000 });
+	process.stdout.write(`slapd with ${USERS.toLocaleString('en')} users ready in ${Date.now() - t0} ms (load ${slapd.timings.loadMs} ms)\n`);
+	const session = await LdapSession.open(
+		parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN, timeout: 600_000 }),
+	);
+	try {
+		const groupDN = slapd.layout.groupDN;
+		await slapd.ldapmodify(
+			`${attrLine('dn', groupDN(BENCH_GROUP))}changetype: add\nobjectClass: groupOfNames\n${attrLine('cn', BENCH_GROUP)}${NESTED.map((name) => attrLine('member', groupDN(name))).join('')}`,
+		);
+		await slapd.ldapmodify(`${attrLine('dn', groupDN('Engineering'))}changetype: modify\nadd: member\n${attrLine('member', groupDN(BENCH_GROUP))}`);
+		const expected = new Set(NESTED.flatMap((name) => [...transitiveUsers(slapd.fixture, name)])).size;
+		// The generated fixture (~135 MB of objects) is not needed any more: let it go, so that the memory
+		// figures below are about the code measured, not about the test data generator.
+		Reflect.deleteProperty(slapd, 'fixture');
+		Reflect.deleteProperty(slapd, 'otds');
+		if (typeof gc === 'function') gc();
+		const setup = process.memoryUsage();
+		process.stdout.write(`this process after setup: RSS ${mb(setup.rss)}, heap in use ${mb(setup.heapUsed)}\n`);
+
+		const directory = new LdapDirectory(session, profileFor('openLdap'), slapd.baseDN);
+		const viaAttribute = new LdapDirectory(session, profileFor('openLdap'), slapd.baseDN, { memberLookup: 'memberAttribute' });
+		const attributes = directory.users.attributesToRead([]);
+		// The group closure, as our BFS finds it (ldapsearch and the raw runs get it for free).
+		const closure = [groupDN(BENCH_GROUP), ...NESTED.map(groupDN), ...['Product Management', 'Research', 'Sales', 'Marketing'].map(groupDN)];
+		const orFilter = `(&(objectClass=inetOrgPerson)(|${closure.map((dn) => `(memberOf=${escape(dn)})`).join('')}))`;
+		const peopleBase = slapd.layout.peopleDN;
+
+		const members = (backend: LdapDirectory) => (sample: () => void) =>
+			(async () => {
+				let count = 0;
+				for await (const page of backend.groupMembers('name', BENCH_GROUP, { nested: true, pageSize: PAGE_SIZE })) {
+					count += page.length;
+					sample();
+				}
+				return count;
+			})();
+		const raw = (filters: string[]) => async (sample: () => void) => {
+			const client = new Client({ url: slapd.url, timeout: 600_000 });
+			await client.bind(slapd.adminDN, slapd.adminPassword);
+			const seen = new Set<string>();
+			for (const filter of filters) {
+				for await (const page of client.searchPaginated(peopleBase, { scope: 'sub', filter, attributes, paged: { pageSize: PAGE_SIZE } })) {
+					for (const entry of page.searchEntries) seen.add(entry.dn);
+					sample();
+				}
+			}
+			await client.unbind();
+			return seen.size;
+		};
+		const perGroup = closure.map((dn) => `(&(objectClass=inetOrgPerson)(memberOf=${escape(dn)}))`);
+
+		const rows: Array<{ name: string; work: (sample: () => void) => Promise<number>; rounds: number }> = [
+			{ name: 'ours: groupMembers nested, memberOf lookup', work: members(directory), rounds: ROUNDS },
+			{ name: 'ours: groupMembers nested, memberAttribute lookup', work: members(viaAttribute), rounds: Math.min(ROUNDS, 2) },
+			{ name: 'raw ldapts: one paged search per group (no mapping)', work: raw(perGroup), rounds: ROUNDS },
+			{ name: 'raw ldapts: one paged OR search of all groups', work: raw([orFilter]), rounds: Math.min(ROUNDS, 3) },
+			{ name: 'ldapsearch process, paged 500, OR of all groups', work: () => ldapsearch(slapd, peopleBase, orFilter, attributes, true), rounds: ROUNDS },
+			{
+				name: 'ldapsearch processes, paged 500, one per group',
+				work: async () => {
+					for (const filter of perGroup) await ldapsearch(slapd, peopleBase, filter, attributes, true);
+					return -1;
+				},
+				rounds: ROUNDS,
+			},
+			{ name: 'ldapsearch process, unpaged, OR of all groups', work: () => ldapsearch(slapd, peopleBase, orFilter, attributes, false), rounds: ROUNDS },
+		];
+		const results = new Map<string, Run[]>(rows.map((row) => [row.name, []]));
+		for (let round = 0; round < ROUNDS; round++) {
+			for (const row of rows) {
+				if (round >= row.rounds) continue;
+				results.get(row.name)!.push(await timed(row.work));
+			}
+		}
+		// ldapsearch once more into a file, to check it fetched the same people.
+		const ldifFile = join(slapd.dir, 'members.ldif');
+		const ldapsearchCount = await ldapsearch(slapd, peopleBase, orFilter, attributes, false, ldifFile);
+		const ldifSize = statSync(ldifFile).size;
+
+		process.stdout.write(`\nNested group "${BENCH_GROUP}" (3 levels, a diamond and a cycle): ${expected.toLocaleString('en')} people expected; `);
+		process.stdout.write(`${attributes.length} attributes per person (${attributes.join(' ')}); ldapsearch LDIF ${mb(ldifSize)}, ${ldapsearchCount.toLocaleString('en')} entries\n\n`);
+		const live = new Map<string, number>();
+		for (const row of rows.slice(0, 2)) live.set(row.name, await liveHeapGrowth(row.work));
+		const table: string[][] = [['what', 'people', 'median ms', 'min ms', 'peak RSS', 'live heap growth']];
+		for (const row of rows) {
+			const runs = results.get(row.name)!;
+			const counts = new Set(runs.map((run) => run.count));
+			table.push([
+				row.name,
+				[...counts].map((count) => (count < 0 ? '(not counted)' : count.toLocaleString('en'))).join('/'),
+				median(runs.map((run) => run.ms)).toFixed(0),
+				Math.min(...runs.map((run) => run.ms)).toFixed(0),
+				row.name.startsWith('ldapsearch') ? '(other process)' : mb(Math.max(...runs.map((run) => run.peakRss))),
+				live.has(row.name) ? mb1(live.get(row.name) as number) : '',
+			]);
+		}
+		print(table);
+		const ours = median(results.get(rows[0].name)!.map((run) => run.ms));
+		for (const reference of [rows[4].name, rows[5].name, rows[6].name]) {
+			const ratio = ours / median(results.get(reference)!.map((run) => run.ms));
+			process.stdout.write(`ours / ${reference}: ${ratio.toFixed(2)}x (target <= 2x: ${ratio <= 2 ? 'met' : 'NOT met'})\n`);
+		}
+		const wrongCount = results.get(rows[0].name)!.some((run) => run.count !== expected) || results.get(rows[1].name)!.some((run) => run.count !== expected);
+		if (wrongCount || ldapsearchCount !== expected) throw new Error('the runs did not all return the expected people');
+
+		// An audience of everyone by an attribute (every fixture user is employeeType: Employee); a tenth of
+		// it first: bounded memory means the peaks hardly differ.
+		process.stdout.write(`\nAudience by attribute (employeeType equals Employee), pages of ${PAGE_SIZE}:\n\n`);
+		const audienceRows: string[][] = [['what', 'people', 'ms', 'peak RSS', 'live heap growth']];
+		const audienceFilter = '(&(objectClass=inetOrgPerson)(employeeType=Employee))';
+		for (const limit of [USERS / 10, USERS, USERS / 10, USERS]) {
+			const work = async (sample: () => void) => {
+				let count = 0;
+				const spec = { conditions: [{ attribute: 'employeeType', operator: 'equals' as const, value: 'Employee' }], accountState: 'any' as const, pageSize: PAGE_SIZE, limit };
+				for await (const page of resolveAudience(directory, spec)) {
+					count += page.length;
+					sample();
+				}
+				return count;
+			};
+			const run = await timed(work);
+			const growth = audienceRows.length <= 2 ? mb1(await liveHeapGrowth(work)) : '';
+			audienceRows.push([`ours: resolveAudience, limit ${limit.toLocaleString('en')}`, run.count.toLocaleString('en'), run.ms.toFixed(0), mb(run.peakRss), growth]);
+			if (run.count !== limit) throw new Error(`audience: ${run.count} people, expected ${limit}`);
+		}
+		const paged = await timed(() => ldapsearch(slapd, peopleBase, audienceFilter, attributes, true));
+		audienceRows.push([`ldapsearch process, paged ${PAGE_SIZE}, all`, '(same filter)', paged.ms.toFixed(0), '(other process)', '']);
+		print(audienceRows);
+		process.stdout.write('(live heap growth: the largest heap in use right after a full GC, taken every 20 pages, above the heap before the run)\n');
+	} finally {
+		await session.close();
+		await slapd.stop();
+	}
+}
+
+function print(rows: string[][]): void {
+	const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+	for (const [index, row] of rows.entries()) {
+		process.stdout.write(`| ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join(' | ')} |\n`);
+		if (index === 0) process.stdout.write(`|${widths.map((width, column) => (column === 0 ? ':' : '-') + '-'.repeat(width) + (column === 0 ? '-' : ':')).join('|')}|\n`);
+	}
+}
+
+main().catch((error: unknown) => {
+	process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+	process.exit(1);
+});

@@ -1,0 +1,74 @@
+/**
+ * The thin REST layer under OtdsDirectory: builds URLs under {base}/rest, sends through an (already
+ * authenticated) HttpTransport with retries matched to each request's safety, and turns every failure
+ * into a DirectoryRequestError / DirectoryNotFoundError.
+ */
+import { DirectoryConfigurationError, DirectoryNotFoundError, DirectoryRequestError } from '../errors';
+import { explainNetworkFailure } from '../../transport/http/failures';
+import { requestWithRetry, type RetryPolicy, type RetrySafety } from '../../transport/http/retry';
+import { jsonObject, type HttpMethod, type HttpResponse, type HttpTransport, type QueryValue } from '../../transport/http/types';
+import { explainOtdsResponse, notOtdsAnswer } from './failures';
+
+export interface OtdsClientOptions {
+	/** Normalized base URL, e.g. https://otds.example.com/otdsws */
+	baseUrl: string;
+	retry?: RetryPolicy;
+	/** Per request (default 30 s). */
+	timeoutMs?: number;
+}
+
+export interface CallOptions {
+	qs?: Record<string, QueryValue>;
+	json?: unknown;
+	/** Default: 'read' for GET, 'write' otherwise. */
+	safety?: RetrySafety;
+	/** What is being done, for messages: e.g. `read user "jdoe@Content Server Members"`. */
+	what: string;
+	/** A 404 means "no such user/group": this error is thrown instead of a request error. */
+	notFound?: () => Error;
+}
+
+export class OtdsRestClient {
+	constructor(
+		private readonly transport: HttpTransport,
+		readonly options: OtdsClientOptions,
+	) {}
+
+	/** {base}/rest/<segments>, each segment URL-encoded (ids contain '@' and spaces, locations ',' and '='). */
+	url(segments: string[]): string {
+		return `${this.options.baseUrl}/rest/${segments.map((segment) => encodeURIComponent(segment)).join('/')}`;
+	}
+
+	/** Sends a request and returns the 2xx response; anything else is thrown as an explained error. */
+	async call(method: HttpMethod, segments: string[], options: CallOptions): Promise<HttpResponse> {
+		const url = this.url(segments);
+		const safety = options.safety ?? (method === 'GET' ? 'read' : 'write');
+		let response: HttpResponse;
+		try {
+			response = await requestWithRetry(
+				this.transport,
+				{ method, url, qs: options.qs, json: options.json, timeoutMs: this.options.timeoutMs ?? 30_000 },
+				safety,
+				this.options.retry,
+			);
+		} catch (error) {
+			throw asDirectoryError(error, url);
+		}
+		if (response.status >= 200 && response.status < 300) return response;
+		throw explainOtdsResponse(response, { what: options.what, url, notFound: options.notFound });
+	}
+
+	/** GET returning a JSON object (an OTDS success always is one). */
+	async getJson(segments: string[], options: CallOptions): Promise<Record<string, unknown>> {
+		const response = await this.call('GET', segments, options);
+		const body = jsonObject(response.body);
+		if (!body) throw notOtdsAnswer({ what: options.what, url: this.url(segments) });
+		return body;
+	}
+}
+
+/** Domain errors (a failed sign-in, say) pass through; anything else thrown by a transport is explained. */
+function asDirectoryError(error: unknown, url: string): Error {
+	if (error instanceof DirectoryRequestError || error instanceof DirectoryConfigurationError || error instanceof DirectoryNotFoundError) return error;
+	return explainNetworkFailure(error, url);
+}

@@ -1,0 +1,311 @@
+/**
+ * OtdsDirectory: the DirectoryBackend over OTDS REST (modern OTDS, no LDAP listener), for the directory
+ * node, the audience resolver and the acknowledgment write-back. It works over an already authenticated
+ * HttpTransport (n8n's request helper with the OTDS credential, or OtdsAuthenticatingTransport outside n8n).
+ *
+ * Keys: getUser('login', x) takes the OTDS id `name@partition` (a bare name gets `@<partition>` when a
+ * partition is configured); 'id' is the uuid; 'dn' the location; 'mail' the mail address. Groups: 'id' is
+ * `name@partition`, 'name' the name, 'dn' the location. See mapping.ts for what each field holds.
+ *
+ * Retries: reads are retried on 429 (after Retry-After), 502/503/504 and broken connections. Writes here
+ * are all idempotent by construction (PATCH/PUT carry the complete new value list of each attribute;
+ * membership add/remove are set operations), so they are retried on the same conditions: sending one
+ * twice leaves the same state. A write that was not idempotent would only be retried on 429 or a refused
+ * connection, where the server certainly did nothing (transport/http/retry.ts).
+ */
+import { DirectoryConfigurationError, DirectoryNotFoundError, DirectoryRequestError } from '../errors';
+import type {
+	AttributeChange,
+	DirectoryBackend,
+	GroupKey,
+	GroupSearch,
+	MemberListing,
+	MembershipChange,
+	UserField,
+	UserKey,
+	UserSearch,
+} from '../directory/backend';
+import type { DirectoryGroup } from '../model/directory-group';
+import type { DirectoryUser } from '../model/directory-user';
+import type { RetryPolicy } from '../../transport/http/retry';
+import type { HttpTransport, QueryValue } from '../../transport/http/types';
+import { normalizeOtdsBaseUrl } from './auth';
+import { OtdsRestClient } from './client';
+import { checkConditions, checkOtdsAttributeName, matchesAll, serverTextFilter } from './conditions';
+import {
+	DEFAULT_OTDS_FIELDS,
+	DEFAULT_STATUS_ATTRIBUTES,
+	READ_ONLY_OTDS_ATTRIBUTES,
+	groupKeys,
+	normalizeDn,
+	parseOtdsObject,
+	readStatus,
+	toDirectoryGroup,
+	toDirectoryUser,
+	type OtdsFieldMap,
+	type OtdsObject,
+	type OtdsStatusAttributes,
+} from './mapping';
+import { OtdsLookups } from './lookups';
+import { MembersEndpointMissing, membersDerived, membersViaEndpoint, type MemberContext } from './members';
+import { applyChanges, checkChanges } from './writes';
+
+export interface OtdsDirectoryOptions {
+	/** e.g. https://otds.example.com/otdsws */
+	baseUrl: string;
+	/** The user partition to work in, e.g. 'Content Server Members'. Empty: all partitions the account sees. */
+	partition?: string;
+	/** How group members are listed (default 'auto': the members endpoint, else derived from oTMemberOf). */
+	membersEndpoint?: 'auto' | 'groupsMembers' | 'derived';
+	/** In derived mode, where a group's parent groups are read: its oTMemberOf (default) or GET /groups/{id}/memberof. */
+	derivedGroupParents?: 'oTMemberOf' | 'memberof';
+	/** Attribute write-back: PATCH with the changed attributes (default, as pyxecm) or PUT with all writable ones. */
+	writeMethod?: 'PATCH' | 'PUT';
+	/** Names, ids (name@partition), locations or uuids of the groups that grant privileges. */
+	privilegedGroups?: string[];
+	/** Attribute mapping overrides, e.g. { businessUnit: 'oTExtraAttr3' }. */
+	fields?: Partial<OtdsFieldMap>;
+	statusAttributes?: Partial<OtdsStatusAttributes>;
+	/** Attributes where_filter is taken to search for users (default name, cn, mail, displayName). [] never uses it. */
+	userFilterAttributes?: string[];
+	/** Same for groups (default name, cn, description). */
+	groupFilterAttributes?: string[];
+	/** where_location for user searches (an OU DN). */
+	userLocation?: string;
+	groupLocation?: string;
+	/** Ask for attrsAsKeys=true (default true); either answer shape is read. */
+	attributesAsKeys?: boolean;
+	/** Default page size (default 250, OTDS's own default). */
+	pageSize?: number;
+	retry?: RetryPolicy;
+	timeoutMs?: number;
+	/** Check once that the partition exists (GET /rest/partitions/{name}) for a clear error (default true). */
+	checkPartition?: boolean;
+}
+
+export class OtdsDirectory implements DirectoryBackend {
+	readonly kind = 'otdsRest' as const;
+	readonly client: OtdsRestClient;
+	private readonly partition?: string;
+	private readonly fields: OtdsFieldMap;
+	private readonly status: OtdsStatusAttributes;
+	private readonly privileged: Set<string>;
+	private membersMode: 'auto' | 'groupsMembers' | 'derived';
+	private readonly lookups: OtdsLookups;
+
+	constructor(
+		transport: HttpTransport,
+		private readonly options: OtdsDirectoryOptions,
+	) {
+		this.client = new OtdsRestClient(transport, { baseUrl: normalizeOtdsBaseUrl(options.baseUrl), retry: options.retry, timeoutMs: options.timeoutMs });
+		this.partition = options.partition?.trim() || undefined;
+		this.fields = { ...DEFAULT_OTDS_FIELDS, ...(options.fields ?? {}) };
+		this.status = { ...DEFAULT_STATUS_ATTRIBUTES, ...(options.statusAttributes ?? {}) };
+		this.privileged = new Set((options.privilegedGroups ?? []).map((name) => normalizeDn(name)));
+		this.membersMode = options.membersEndpoint ?? 'auto';
+		this.lookups = new OtdsLookups(this.client, {
+			partition: this.partition,
+			mailAttribute: this.fields.mail,
+			userFilterAttributes: options.userFilterAttributes ?? ['name', 'cn', 'mail', 'displayName'],
+			groupFilterAttributes: options.groupFilterAttributes ?? ['name', 'cn', 'description'],
+			attributesAsKeys: options.attributesAsKeys ?? true,
+			pageSize: options.pageSize ?? 250,
+			checkPartition: options.checkPartition ?? true,
+		});
+		if (!['auto', 'groupsMembers', 'derived'].includes(this.membersMode)) {
+			throw new DirectoryConfigurationError('Group Members Source', `has an unknown value "${this.membersMode}"`);
+		}
+		if (options.writeMethod && options.writeMethod !== 'PATCH' && options.writeMethod !== 'PUT') {
+			throw new DirectoryConfigurationError('Write Method', 'must be PATCH or PUT');
+		}
+	}
+
+	/** Who the transport is signed in as: GET /rest/currentuser (what a credential test calls). */
+	async currentUser(): Promise<{ id: string; name: string; isAdmin: boolean }> {
+		const body = await this.client.getJson(['currentuser'], { what: 'read the signed-in user' });
+		const user = parseOtdsObject(body.user);
+		if (!user) throw new DirectoryRequestError('protocol', 'OTDS answered /rest/currentuser without a user', 'Check the Server URL');
+		return { id: user.id, name: user.name, isAdmin: body.isAdmin === true };
+	}
+
+	// ---- users ---------------------------------------------------------------------------------------
+
+	async getUser(key: UserKey, value: string, extraAttributes: string[] = []): Promise<DirectoryUser> {
+		const extra = this.checkExtra(extraAttributes);
+		return this.toUser(await this.lookups.findUser(key, value), extra);
+	}
+
+	async *searchUsers(search: UserSearch = {}): AsyncGenerator<DirectoryUser[]> {
+		const conditions = checkConditions(search.conditions);
+		const extra = this.checkExtra(search.extraAttributes ?? []);
+		const state = search.state ?? 'any';
+		const limit = search.limit && search.limit > 0 ? search.limit : Infinity;
+		const filter = serverTextFilter(conditions, this.options.userFilterAttributes ?? ['name', 'cn', 'mail', 'displayName']);
+		const qs: Record<string, QueryValue> = {
+			where_filter: filter,
+			where_state: state === 'any' ? undefined : state,
+			where_location: this.options.userLocation,
+			page_size: this.lookups.pageSize(search.pageSize, limit),
+			// The server may only cut the list when every condition is its own (none here).
+			limit: conditions.length === 0 && Number.isFinite(limit) ? limit : undefined,
+		};
+		let returned = 0;
+		for await (const page of this.lookups.listPages('users', qs, 'search users')) {
+			const users = page
+				.filter((user) => state === 'any' || readStatus(user, this.status).disabled === (state === 'disabled'))
+				.filter((user) => matchesAll(user, conditions))
+				.slice(0, limit - returned)
+				.map((user) => this.toUser(user, extra));
+			returned += users.length;
+			if (users.length > 0) yield users;
+			if (returned >= limit) return;
+		}
+	}
+
+	async updateUserAttributes(key: UserKey, value: string, changes: AttributeChange[]): Promise<DirectoryUser> {
+		const checked = checkChanges(changes, READ_ONLY_OTDS_ATTRIBUTES);
+		const user = await this.lookups.findUser(key, value);
+		const method = this.options.writeMethod ?? 'PATCH';
+		const values = applyChanges(user, checked, method === 'PUT' ? 'all' : 'changed', READ_ONLY_OTDS_ATTRIBUTES);
+		await this.client.call(method, ['users', user.id], {
+			json: { userPartitionID: user.partition ?? this.partition, values },
+			safety: 'idempotentWrite',
+			what: `update attributes of user "${user.id}"`,
+			notFound: () => new DirectoryNotFoundError(`User "${user.id}" no longer exists in OTDS`),
+		});
+		return this.toUser(await this.lookups.readUser(user.id), checked.map((change) => change.attribute));
+	}
+
+	// ---- groups --------------------------------------------------------------------------------------
+
+	async getGroup(key: GroupKey, value: string, extraAttributes: string[] = []): Promise<DirectoryGroup> {
+		const extra = this.checkExtra(extraAttributes);
+		return this.toGroup(await this.lookups.findGroup(key, value), extra);
+	}
+
+	async *searchGroups(search: GroupSearch = {}): AsyncGenerator<DirectoryGroup[]> {
+		const conditions = checkConditions(search.conditions);
+		const extra = this.checkExtra(search.extraAttributes ?? []);
+		const nameContains = search.nameContains?.trim() || undefined;
+		const limit = search.limit && search.limit > 0 ? search.limit : Infinity;
+		const searched = this.options.groupFilterAttributes ?? ['name', 'cn', 'description'];
+		const nameSearched = searched.some((name) => ['name', 'cn'].includes(name.toLowerCase()));
+		const filter = (nameSearched && nameContains && !nameContains.includes('*') ? nameContains : undefined) ?? serverTextFilter(conditions, searched);
+		const qs: Record<string, QueryValue> = {
+			where_filter: filter,
+			where_location: this.options.groupLocation,
+			page_size: this.lookups.pageSize(search.pageSize, limit),
+			limit: conditions.length === 0 && !nameContains && Number.isFinite(limit) ? limit : undefined,
+		};
+		let returned = 0;
+		for await (const page of this.lookups.listPages('groups', qs, 'search groups')) {
+			const groups = page
+				.filter((group) => !nameContains || group.name.toLowerCase().includes(nameContains.toLowerCase()))
+				.filter((group) => matchesAll(group, conditions))
+				.slice(0, limit - returned)
+				.map((group) => this.toGroup(group, extra));
+			returned += groups.length;
+			if (groups.length > 0) yield groups;
+			if (returned >= limit) return;
+		}
+	}
+
+	async *groupMembers(key: GroupKey, value: string, listing: MemberListing): AsyncGenerator<DirectoryUser[]> {
+		const extra = this.checkExtra(listing.extraAttributes ?? []);
+		const root = await this.lookups.findGroup(key, value);
+		const pageSize = this.lookups.pageSize(listing.pageSize, Infinity);
+		const context: MemberContext = {
+			client: this.client,
+			listPages: (collection, qs, what) => this.lookups.listPages(collection, qs, what),
+			attrsAsKeys: this.options.attributesAsKeys ?? true,
+			memberOfAttribute: this.fields.memberOf,
+			derivedGroupParents: this.options.derivedGroupParents ?? 'oTMemberOf',
+		};
+		if (this.membersMode !== 'derived') {
+			let failure: unknown;
+			let yielded = false;
+			try {
+				for await (const page of membersViaEndpoint(context, root, listing.nested, pageSize)) {
+					yielded = true;
+					yield page.map((user) => this.toUser(user, extra));
+				}
+				if (this.membersMode === 'auto') this.membersMode = 'groupsMembers';
+				return;
+			} catch (error) {
+				failure = error;
+			}
+			if (!(failure instanceof MembersEndpointMissing)) throw failure;
+			if (this.membersMode === 'groupsMembers' || yielded) {
+				throw new DirectoryRequestError(
+					'protocol',
+					'This OTDS does not serve GET /rest/groups/{id}/members',
+					'Set Group Members Source to Derived (or Auto): members are then found through the users\' oTMemberOf',
+				);
+			}
+			// Nothing was yielded yet, so switching now lists nobody twice.
+			this.membersMode = 'derived';
+		}
+		for await (const page of membersDerived(context, root, listing.nested, pageSize)) {
+			yield page.map((user) => this.toUser(user, extra));
+		}
+	}
+
+	/** Adds the user to the group (POST /users/{id}/memberof); a user already in it is left alone. */
+	addGroupMember(group: { key: GroupKey; value: string }, user: { key: UserKey; value: string }): Promise<MembershipChange> {
+		return this.changeMembership(group, user, 'add');
+	}
+
+	/** Removes the user from the group (POST /users/{id}/memberof/deletionset); a non-member is left alone. */
+	removeGroupMember(group: { key: GroupKey; value: string }, user: { key: UserKey; value: string }): Promise<MembershipChange> {
+		return this.changeMembership(group, user, 'remove');
+	}
+
+	/** The OTDS attribute behind a DirectoryUser field (for audiences turning fields into conditions). */
+	userAttribute(field: UserField): string {
+		if (field === 'id') return 'uuid';
+		if (field === 'login') return 'id';
+		return this.fields[field];
+	}
+
+	private async changeMembership(groupRef: { key: GroupKey; value: string }, userRef: { key: UserKey; value: string }, change: 'add' | 'remove'): Promise<MembershipChange> {
+		const group = await this.lookups.findGroup(groupRef.key, groupRef.value);
+		const user = await this.lookups.findUser(userRef.key, userRef.value);
+		const result = (changed: boolean): MembershipChange => ({ changed, groupDn: group.location ?? group.id, userDn: user.location ?? user.id });
+		if ((await this.isDirectMember(group, user)) === (change === 'add')) return result(false);
+		const segments = change === 'add' ? ['users', user.id, 'memberof'] : ['users', user.id, 'memberof', 'deletionset'];
+		await this.client.call('POST', segments, {
+			json: { stringList: [group.id] },
+			safety: 'idempotentWrite',
+			what: `${change} user "${user.id}" ${change === 'add' ? 'to' : 'from'} group "${group.id}"`,
+			notFound: () => new DirectoryNotFoundError(`User "${user.id}" or group "${group.id}" no longer exists in OTDS`),
+		});
+		return result(true);
+	}
+
+	/** Whether the user is a direct member, from GET /users/{id}/memberof (the documented read of a user's groups). */
+	private async isDirectMember(group: OtdsObject, user: OtdsObject): Promise<boolean> {
+		const body = await this.client.getJson(['users', user.id, 'memberof'], {
+			what: `read the groups of user "${user.id}"`,
+			notFound: () => new DirectoryNotFoundError(`User "${user.id}" no longer exists in OTDS`),
+		});
+		const wanted = new Set(groupKeys(group));
+		const groups = Array.isArray(body.groups) ? body.groups : [];
+		return groups.some((raw) => {
+			const parent = parseOtdsObject(raw);
+			return parent !== undefined && groupKeys(parent).some((key) => wanted.has(key));
+		});
+	}
+
+	private checkExtra(names: string[]): string[] {
+		return names.map((name) => checkOtdsAttributeName(name, 'Additional Attributes'));
+	}
+
+	private toUser(user: OtdsObject, extra: string[]): DirectoryUser {
+		return toDirectoryUser(user, this.fields, this.status, extra);
+	}
+
+	private toGroup(group: OtdsObject, extra: string[]): DirectoryGroup {
+		const names = [group.name, group.id, group.location, group.uuid].filter((name): name is string => name !== undefined);
+		return toDirectoryGroup(group, names.some((name) => this.privileged.has(normalizeDn(name))), extra);
+	}
+}

@@ -1,0 +1,154 @@
+/**
+ * The people in an OTDS group, direct or through nested groups, two ways:
+ * - `groupsMembers`: GET /rest/groups/{id}/members, group by group (breadth first). The endpoint is not
+ *   confirmed by any public source, so its answer is read leniently: `members` (each told apart by
+ *   objectClass oTPerson / oTGroup), or `users` and `groups` lists; paged with nextPageCookie if present.
+ * - `derived`: from the users' own oTMemberOf: the group and (when nested) every group below it are
+ *   collected first, from the groups' oTMemberOf (or GET /groups/{id}/memberof per group), then the
+ *   partition's users are streamed once and those in any of these groups are kept.
+ * Both are cycle-safe (each group is expanded once) and list each person once.
+ */
+import { DirectoryRequestError } from '../errors';
+import type { QueryValue } from '../../transport/http/types';
+import type { OtdsRestClient } from './client';
+import { attributeValues, groupKeys, memberOfKeys, parseOtdsObject, type OtdsObject } from './mapping';
+
+export interface MemberContext {
+	client: OtdsRestClient;
+	/** Streams a collection page by page (users or groups of the configured partition). */
+	listPages(collection: 'users' | 'groups', qs: Record<string, QueryValue>, what: string): AsyncGenerator<OtdsObject[]>;
+	attrsAsKeys: boolean;
+	memberOfAttribute: string;
+	derivedGroupParents: 'oTMemberOf' | 'memberof';
+}
+
+/** Thrown when GET /groups/{id}/members does not exist on this server. */
+export class MembersEndpointMissing extends Error {
+	constructor() {
+		super('GET /rest/groups/{id}/members is not available');
+		this.name = 'MembersEndpointMissing';
+	}
+}
+
+const objectKey = (object: OtdsObject): string => (object.uuid ?? object.id).toLowerCase();
+
+function isGroup(raw: unknown, object: OtdsObject): boolean {
+	const objectClass = (object.objectClass ?? '').toLowerCase();
+	if (objectClass === 'otgroup') return true;
+	if (objectClass === 'otperson') return false;
+	return typeof (raw as { numMembers?: unknown }).numMembers === 'number';
+}
+
+/** One page of GET /groups/{id}/members, split into users and groups. */
+function splitMembers(body: Record<string, unknown>): { users: OtdsObject[]; groups: OtdsObject[] } {
+	const users: OtdsObject[] = [];
+	const groups: OtdsObject[] = [];
+	const add = (list: unknown, kind?: 'user' | 'group') => {
+		if (!Array.isArray(list)) return;
+		for (const raw of list) {
+			const object = parseOtdsObject(raw);
+			if (!object) continue;
+			if ((kind ?? (isGroup(raw, object) ? 'group' : 'user')) === 'group') groups.push(object);
+			else users.push(object);
+		}
+	};
+	add(body.members);
+	add(body.users, 'user');
+	add(body.groups, 'group');
+	return { users, groups };
+}
+
+export async function* membersViaEndpoint(context: MemberContext, root: OtdsObject, nested: boolean, pageSize: number): AsyncGenerator<OtdsObject[]> {
+	const expanded = new Set<string>([objectKey(root)]);
+	const listed = new Set<string>();
+	const queue: OtdsObject[] = [root];
+	while (queue.length > 0) {
+		const group = queue.shift() as OtdsObject;
+		let cookie: string | undefined;
+		const seenCookies = new Set<string>();
+		do {
+			const body = await context.client
+				.getJson(['groups', group.id, 'members'], {
+					qs: { page_size: pageSize, attrsAsKeys: context.attrsAsKeys ? true : undefined, next_page_cookie: cookie },
+					what: `list the members of group "${group.id}"`,
+					notFound: () => new MembersEndpointMissing(),
+				})
+				.catch((error: unknown) => {
+					// A nested group deleted while we walk: skip it. The root's 404 means the endpoint is missing.
+					if (error instanceof MembersEndpointMissing && group !== root) return undefined;
+					throw error;
+				});
+			if (body === undefined) break;
+			const { users, groups } = splitMembers(body);
+			const fresh = users.filter((user) => !listed.has(objectKey(user)));
+			for (const user of fresh) listed.add(objectKey(user));
+			if (fresh.length > 0) yield fresh;
+			if (nested) {
+				for (const child of groups) {
+					if (expanded.has(objectKey(child))) continue;
+					expanded.add(objectKey(child));
+					queue.push(child);
+				}
+			}
+			const next = body.nextPageCookie;
+			cookie = typeof next === 'string' && next !== '' ? next : undefined;
+			if (cookie !== undefined && seenCookies.has(cookie)) {
+				throw new DirectoryRequestError('protocol', `OTDS returned the same page cookie twice while listing group "${group.id}"`, 'Report this to the OTDS administrator; try the derived members mode');
+			}
+			if (cookie !== undefined) seenCookies.add(cookie);
+		} while (cookie !== undefined);
+	}
+}
+
+async function parentsOf(context: MemberContext, group: OtdsObject): Promise<string[]> {
+	if (context.derivedGroupParents === 'oTMemberOf') return attributeValues(group, 'oTMemberOf').flatMap(memberOfKeys);
+	const body = await context.client.getJson(['groups', group.id, 'memberof'], {
+		qs: { attrsAsKeys: context.attrsAsKeys ? true : undefined },
+		what: `read the parent groups of "${group.id}"`,
+		notFound: () => new MembersEndpointMissing(),
+	}).catch((error: unknown) => {
+		if (error instanceof MembersEndpointMissing) return { groups: [] } as Record<string, unknown>;
+		throw error;
+	});
+	const parents = Array.isArray(body.groups) ? body.groups : [];
+	return parents.map(parseOtdsObject).filter((parent): parent is OtdsObject => parent !== undefined).flatMap(groupKeys);
+}
+
+export async function* membersDerived(context: MemberContext, root: OtdsObject, nested: boolean, pageSize: number): AsyncGenerator<OtdsObject[]> {
+	const closure = new Set(groupKeys(root));
+	if (nested) {
+		const children = new Map<string, OtdsObject[]>();
+		for await (const page of context.listPages('groups', { page_size: pageSize }, 'list groups to expand nested groups')) {
+			for (const group of page) {
+				for (const key of await parentsOf(context, group)) {
+					const list = children.get(key);
+					if (list) list.push(group);
+					else children.set(key, [group]);
+				}
+			}
+		}
+		const expanded = new Set<string>([objectKey(root)]);
+		const queue: OtdsObject[] = [root];
+		while (queue.length > 0) {
+			const group = queue.shift() as OtdsObject;
+			for (const key of groupKeys(group)) {
+				for (const child of children.get(key) ?? []) {
+					if (expanded.has(objectKey(child))) continue;
+					expanded.add(objectKey(child));
+					for (const childKey of groupKeys(child)) closure.add(childKey);
+					queue.push(child);
+				}
+			}
+		}
+	}
+	const listed = new Set<string>();
+	for await (const page of context.listPages('users', { page_size: pageSize }, 'list users to find group members')) {
+		const members = page.filter((user) => {
+			if (listed.has(objectKey(user))) return false;
+			const hit = attributeValues(user, context.memberOfAttribute).some((value) => memberOfKeys(value).some((key) => closure.has(key)));
+			if (hit) listed.add(objectKey(user));
+			return hit;
+		});
+		if (members.length > 0) yield members;
+	}
+}

@@ -1,0 +1,99 @@
+/**
+ * Faults a test can switch on while the emulator runs: slowness, refusals (429 with Retry-After),
+ * server errors (500/503), dropped connections (before or after the request is carried out), and
+ * expiring every ticket at once.
+ * Faults apply to /otdsws/... requests only, never to the /__emulator admin routes.
+ */
+
+/** Which requests a fault applies to; all when empty. */
+export interface FaultMatch {
+	method?: string;
+	/** A substring of, or a pattern for, the request path (e.g. '/rest/users'). */
+	path?: string | RegExp;
+}
+
+export interface FaultAction {
+	/** status: answer with it instead; drop: close before handling; dropResponse: handle, then close without answering. */
+	kind: 'status' | 'drop' | 'dropResponse';
+	status?: number;
+	retryAfter?: string;
+}
+
+interface Rule extends FaultAction {
+	remaining: number;
+	match: FaultMatch;
+}
+
+export class Faults {
+	/** Added before every matching answer. */
+	latencyMs = 0;
+	private rules: Rule[] = [];
+
+	constructor(private readonly expireTickets: () => void) {}
+
+	setLatency(ms: number): this {
+		this.latencyMs = Math.max(0, ms);
+		return this;
+	}
+
+	/** The next `count` matching requests get 429 with `Retry-After: <seconds>` (null: without the header). */
+	rateLimitNext(count: number, retryAfterSeconds: number | null = 1, match: FaultMatch = {}): this {
+		return this.add({ kind: 'status', status: 429, retryAfter: retryAfterSeconds === null ? undefined : String(retryAfterSeconds) }, count, match);
+	}
+
+	/** The next `count` matching requests get `status` (500 or 503, say), optionally with Retry-After. */
+	failNext(count: number, status = 503, options: FaultMatch & { retryAfterSeconds?: number } = {}): this {
+		const { retryAfterSeconds, ...match } = options;
+		return this.add({ kind: 'status', status, retryAfter: retryAfterSeconds === undefined ? undefined : String(retryAfterSeconds) }, count, match);
+	}
+
+	/** The next `count` matching requests have their connection destroyed without an answer. */
+	dropNext(count: number, match: FaultMatch = {}): this {
+		return this.add({ kind: 'drop' }, count, match);
+	}
+
+	/**
+	 * The next `count` matching requests are carried out, but their connection is destroyed instead of
+	 * answered: the client cannot tell whether a write happened (what makes blind write retries unsafe).
+	 */
+	dropResponseNext(count: number, match: FaultMatch = {}): this {
+		return this.add({ kind: 'dropResponse' }, count, match);
+	}
+
+	/** Every ticket and token issued so far stops working. */
+	expireAllTickets(): this {
+		this.expireTickets();
+		return this;
+	}
+
+	/** Faults not yet used up. */
+	pending(): number {
+		return this.rules.reduce((sum, rule) => sum + rule.remaining, 0);
+	}
+
+	reset(): this {
+		this.latencyMs = 0;
+		this.rules = [];
+		return this;
+	}
+
+	/** The fault for this request, if any, using one of its remaining count. */
+	take(method: string, path: string): FaultAction | undefined {
+		const rule = this.rules.find((candidate) => candidate.remaining > 0 && matches(candidate.match, method, path));
+		if (!rule) return undefined;
+		rule.remaining--;
+		this.rules = this.rules.filter((candidate) => candidate.remaining > 0);
+		return { kind: rule.kind, status: rule.status, retryAfter: rule.retryAfter };
+	}
+
+	private add(action: FaultAction, count: number, match: FaultMatch): this {
+		if (count > 0) this.rules.push({ ...action, remaining: count, match });
+		return this;
+	}
+}
+
+function matches(match: FaultMatch, method: string, path: string): boolean {
+	if (match.method && match.method.toUpperCase() !== method.toUpperCase()) return false;
+	if (match.path === undefined) return true;
+	return typeof match.path === 'string' ? path.includes(match.path) : match.path.test(path);
+}

@@ -1,0 +1,82 @@
+import { DirectoryRequestError } from '../../core/errors';
+import { networkErrorCode } from './types';
+
+const TLS_CERTIFICATE_CODES = new Set([
+	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+	'UNABLE_TO_GET_ISSUER_CERT',
+	'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+	'SELF_SIGNED_CERT_IN_CHAIN',
+	'DEPTH_ZERO_SELF_SIGNED_CERT',
+	'CERT_HAS_EXPIRED',
+	'CERT_NOT_YET_VALID',
+	'CERT_UNTRUSTED',
+	'CERT_REJECTED',
+	'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** scheme://host:port of a URL, without user info, path or query: safe to show. */
+export function serverOf(url: string): string {
+	try {
+		const parsed = new URL(url);
+		return `${parsed.protocol}//${parsed.host}`;
+	} catch {
+		return 'the server';
+	}
+}
+
+/**
+ * Turns a rejected HTTP request (no answer arrived) into a DirectoryRequestError that says what to check.
+ * Built from the error code only: the text of a thrown error may quote request options, and those can
+ * hold credentials.
+ */
+export function explainNetworkFailure(error: unknown, url: string, product = 'OTDS'): DirectoryRequestError {
+	if (error instanceof DirectoryRequestError) return error;
+	const server = serverOf(url);
+	const code = networkErrorCode(error);
+	if (code && TLS_CERTIFICATE_CODES.has(code)) {
+		return new DirectoryRequestError(
+			'tlsCertificate',
+			`The TLS certificate of ${product} at ${server} was not trusted: ${code}`,
+			'Add the CA certificate that signed the server certificate, or check that the host name matches the certificate',
+			server,
+		);
+	}
+	if (code && (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || code === 'EPROTO')) {
+		return new DirectoryRequestError(
+			'tlsHandshake',
+			`The TLS handshake with ${product} at ${server} failed: ${code}`,
+			'Check the URL scheme: https:// needs a TLS port, http:// a plain one',
+			server,
+		);
+	}
+	if (code && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) {
+		return new DirectoryRequestError(
+			'unreachable',
+			`Could not reach ${product} at ${server}: ${code}`,
+			'Check the host name and port of the Server URL, and that the server is running and reachable from n8n',
+			server,
+		);
+	}
+	if (code && ['ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT'].includes(code)) {
+		return new DirectoryRequestError(
+			'timeout',
+			`${product} at ${server} did not answer in time`,
+			'Check that the server is reachable, or raise the timeout',
+			server,
+		);
+	}
+	if (code && ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'].includes(code)) {
+		return new DirectoryRequestError(
+			'unreachable',
+			`${product} at ${server} closed the connection before answering`,
+			'Try again; if it keeps happening, check the server and any proxy or load balancer in front of it',
+			server,
+		);
+	}
+	return new DirectoryRequestError(
+		'unreachable',
+		`The request to ${product} at ${server} failed${code ? `: ${code}` : ''}`,
+		'Check the Server URL and that the server is running',
+		server,
+	);
+}

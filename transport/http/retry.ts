@@ -1,0 +1,118 @@
+import { headerValue, networkErrorCode, type HttpRequest, type HttpResponse, type HttpTransport } from './types';
+
+/**
+ * How safe it is to send a request again when the first attempt may or may not have reached the server:
+ * - `read`: GET; always safe.
+ * - `idempotentWrite`: a write whose repetition leaves the same state (PUT/PATCH of absolute values, adding
+ *   to or removing from a set). Safe to repeat even if the first attempt was applied.
+ * - `write`: anything else (creating objects, counters). Repeated only when the server certainly did
+ *   not process it: a 429 (refused before any work) or a refused connection (the request never left).
+ */
+export type RetrySafety = 'read' | 'idempotentWrite' | 'write';
+
+export interface RetryPolicy {
+	/** Attempts in total, the first included (default 4). 1 disables retries. */
+	maxAttempts?: number;
+	/** First backoff delay (default 300 ms); doubles per attempt, with jitter. */
+	baseDelayMs?: number;
+	/** Upper bound of a computed backoff delay (default 5 s). */
+	maxDelayMs?: number;
+	/** A Retry-After longer than this is not waited for: the 429/503 is returned to the caller (default 60 s). */
+	maxRetryAfterMs?: number;
+	/** Waits; injectable for tests and for n8n's own `sleep` helper. */
+	sleep?: (ms: number) => Promise<void>;
+	/** Called before each wait, e.g. to log. */
+	onRetry?: (event: RetryEvent) => void;
+}
+
+export interface RetryEvent {
+	/** The attempt that failed, from 1. */
+	attempt: number;
+	delayMs: number;
+	/** `status 429`, `status 503`, or a network error code. */
+	reason: string;
+	method: string;
+	url: string;
+}
+
+const DEFAULTS = { maxAttempts: 4, baseDelayMs: 300, maxDelayMs: 5_000, maxRetryAfterMs: 60_000 };
+
+/** Statuses that say "not now": the server or a proxy in front of it is overloaded or restarting. */
+const TRANSIENT_STATUSES = new Set([502, 503, 504]);
+/** The request never reached a server: repeating it cannot apply anything twice. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED']);
+/** The connection broke or timed out after the request may have been received. */
+const BROKEN_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+
+/**
+ * Waits without the timer globals that n8n Cloud forbids in community nodes: AbortSignal.timeout fires after
+ * `ms`. Its timer does not keep a process alive by itself, which is fine wherever a request is in flight;
+ * the n8n adapter passes n8n-workflow's `sleep` instead.
+ */
+export function signalSleep(ms: number): Promise<void> {
+	if (ms <= 0) return Promise.resolve();
+	return new Promise((resolve) => AbortSignal.timeout(ms).addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/** Seconds or an HTTP date, as Retry-After allows; undefined when absent or unreadable. */
+export function retryAfterMs(response: HttpResponse, now: number = Date.now()): number | undefined {
+	const value = headerValue(response.headers, 'retry-after')?.trim();
+	if (!value) return undefined;
+	if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+	const date = Date.parse(value);
+	return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function backoff(policy: Required<Omit<RetryPolicy, 'sleep' | 'onRetry'>>, attempt: number): number {
+	const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+	return Math.round(exponential * (0.5 + Math.random() * 0.5));
+}
+
+/**
+ * Sends a request, retrying what is worth retrying: 429 (honouring Retry-After), 502/503/504, and broken
+ * connections, each according to `safety`. Resolves with the last response (the caller maps statuses to
+ * errors) or rejects with the last network error.
+ */
+export async function requestWithRetry(
+	transport: HttpTransport,
+	request: HttpRequest,
+	safety: RetrySafety,
+	retry: RetryPolicy = {},
+): Promise<HttpResponse> {
+	const policy = {
+		maxAttempts: Math.max(1, retry.maxAttempts ?? DEFAULTS.maxAttempts),
+		baseDelayMs: retry.baseDelayMs ?? DEFAULTS.baseDelayMs,
+		maxDelayMs: retry.maxDelayMs ?? DEFAULTS.maxDelayMs,
+		maxRetryAfterMs: retry.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs,
+	};
+	const sleep = retry.sleep ?? signalSleep;
+	for (let attempt = 1; ; attempt++) {
+		const last = attempt >= policy.maxAttempts;
+		let response: HttpResponse | undefined;
+		let failure: unknown;
+		try {
+			response = await transport.request(request);
+		} catch (error) {
+			failure = error;
+		}
+		let delay: number;
+		let reason: string;
+		if (response) {
+			const refused = response.status === 429;
+			const transient = TRANSIENT_STATUSES.has(response.status) && safety !== 'write';
+			if (last || (!refused && !transient)) return response;
+			const waitFor = retryAfterMs(response);
+			if (waitFor !== undefined && waitFor > policy.maxRetryAfterMs) return response;
+			delay = waitFor ?? backoff(policy, attempt);
+			reason = `status ${response.status}`;
+		} else {
+			const code = networkErrorCode(failure) ?? '';
+			const retryable = NOT_SENT_CODES.has(code) || (BROKEN_CODES.has(code) && safety !== 'write');
+			if (last || !retryable) throw failure;
+			delay = backoff(policy, attempt);
+			reason = code;
+		}
+		retry.onRetry?.({ attempt, delayMs: delay, reason, method: request.method, url: request.url });
+		await sleep(delay);
+	}
+}
