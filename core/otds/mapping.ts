@@ -1,3 +1,5 @@
+import type { UserAttributeMap } from '../ldap/flavours/profile';
+
 /**
  * OTDS REST objects (users, groups) as they come over the wire, and their translation into the shapes
  * every source produces (DirectoryUser, DirectoryGroup).
@@ -29,20 +31,7 @@ export interface OtdsObject {
 }
 
 /** Which OTDS attribute feeds which DirectoryUser field. Names no public source confirms are configurable. */
-export interface OtdsFieldMap {
-	mail: string;
-	displayName: string;
-	givenName: string;
-	surname: string;
-	department: string;
-	location: string;
-	title: string;
-	businessUnit: string;
-	mobile: string;
-	employeeNumber: string;
-	manager: string;
-	memberOf: string;
-}
+export type OtdsFieldMap = Omit<UserAttributeMap, 'id' | 'login'>;
 
 export const DEFAULT_OTDS_FIELDS: OtdsFieldMap = {
 	mail: 'mail',

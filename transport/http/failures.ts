@@ -1,18 +1,6 @@
 import { DirectoryRequestError } from '../../core/errors';
+import { TLS_CERTIFICATE_CODES } from '../tls-codes';
 import { networkErrorCode } from './types';
-
-const TLS_CERTIFICATE_CODES = new Set([
-	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-	'UNABLE_TO_GET_ISSUER_CERT',
-	'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-	'SELF_SIGNED_CERT_IN_CHAIN',
-	'DEPTH_ZERO_SELF_SIGNED_CERT',
-	'CERT_HAS_EXPIRED',
-	'CERT_NOT_YET_VALID',
-	'CERT_UNTRUSTED',
-	'CERT_REJECTED',
-	'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 /** scheme://host:port of a URL, without user info, path or query: safe to show. */
 export function serverOf(url: string): string {

@@ -1,4 +1,5 @@
 import { DirectoryRequestError } from '../../core/errors';
+import { TLS_CERTIFICATE_CODES } from '../tls-codes';
 
 /** The parts of a thrown value we look at: Node socket/TLS errors and ldapts result-code errors. */
 interface FailureLike {
@@ -6,19 +7,6 @@ interface FailureLike {
 	message?: unknown;
 	code?: unknown;
 }
-
-const TLS_CERTIFICATE_CODES = new Set([
-	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-	'UNABLE_TO_GET_ISSUER_CERT',
-	'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-	'SELF_SIGNED_CERT_IN_CHAIN',
-	'DEPTH_ZERO_SELF_SIGNED_CERT',
-	'CERT_HAS_EXPIRED',
-	'CERT_NOT_YET_VALID',
-	'CERT_UNTRUSTED',
-	'CERT_REJECTED',
-	'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 /** LDAP result codes (RFC 4511) that we explain to the user. */
 const RESULT_CODES: Record<number, [DirectoryRequestError['kind'], string, string]> = {
