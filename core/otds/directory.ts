@@ -128,6 +128,16 @@ export class OtdsDirectory implements DirectoryBackend {
 		return { id: user.id, name: user.name, isAdmin: body.isAdmin === true };
 	}
 
+	/** The names of the partitions the signed-in account can see: GET /rest/partitions. */
+	async partitions(): Promise<string[]> {
+		const body = await this.client.getJson(['partitions'], { what: 'list the partitions' });
+		const list = Array.isArray(body.partitions) ? body.partitions : [];
+		return list
+			.map((partition) => (typeof partition === 'object' && partition !== null ? String((partition as { name?: unknown }).name ?? '') : ''))
+			.filter((name) => name !== '')
+			.sort((a, b) => a.localeCompare(b));
+	}
+
 	// ---- users ---------------------------------------------------------------------------------------
 
 	async getUser(key: UserKey, value: string, extraAttributes: string[] = []): Promise<DirectoryUser> {

@@ -1,23 +1,26 @@
 import type {
 	ICredentialTestFunctions,
-	ICredentialsDecrypted,
 	IDataObject,
+	ICredentialsDecrypted,
 	IExecuteFunctions,
 	INodeCredentialTestResult,
 	INodeExecutionData,
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { testLdapConnection } from '../../core/ldap/connection-test';
-import type { AttributeCondition } from '../../core/ldap/filter';
-import type { AccountState, UserKey } from '../../core/directory/backend';
-import { LdapUserDirectory } from '../../core/ldap/users';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { toNodeError } from '../shared/errors';
-import { openLdapContext, splitList } from '../shared/ldap';
+import { testOtdsCredential } from '../shared/otds';
+import { OPERATIONS } from './actions/operations';
+import { openDirectorySource, type DirectorySourceKind } from './actions/source';
+import { acknowledgmentFields, acknowledgmentOperations } from './descriptions/AcknowledgmentDescription';
+import { audienceOperations, audienceResolveFields } from './descriptions/AudienceDescription';
+import { groupFields, groupOperations } from './descriptions/GroupDescription';
 import { userFields, userOperations } from './descriptions/UserDescription';
+import { getPartitions, searchGroups, searchUsers } from './methods/lists';
 
 export class OpenTextDirectoryServices implements INodeType {
 	description: INodeTypeDescription = {
@@ -27,12 +30,18 @@ export class OpenTextDirectoryServices implements INodeType {
 		group: ['input'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Read users from OpenText Directory Services or the LDAP directory it synchronises from',
+		description: 'Read and change users and groups, resolve audiences and record acknowledgments in OpenText Directory Services or LDAP',
 		defaults: { name: 'OpenText Directory Services' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
+			{
+				name: 'openTextDirectoryServicesApi',
+				required: true,
+				testedBy: 'otdsConnectionTest',
+				displayOptions: { show: { source: ['otdsRest'] } },
+			},
 			{
 				name: 'openTextDirectoryLdap',
 				required: true,
@@ -46,8 +55,9 @@ export class OpenTextDirectoryServices implements INodeType {
 				name: 'source',
 				type: 'options',
 				noDataExpression: true,
-				default: 'ldap',
+				default: 'otdsRest',
 				options: [
+					{ name: 'OTDS REST API', value: 'otdsRest', description: 'OpenText Directory Services 16 and later, over its REST API' },
 					{
 						name: 'LDAP Directory',
 						value: 'ldap',
@@ -62,19 +72,27 @@ export class OpenTextDirectoryServices implements INodeType {
 				type: 'options',
 				noDataExpression: true,
 				default: 'user',
-				options: [{ name: 'User', value: 'user' }],
+				options: [
+					{ name: 'Acknowledgment', value: 'acknowledgment' },
+					{ name: 'Audience', value: 'audience' },
+					{ name: 'Group', value: 'group' },
+					{ name: 'User', value: 'user' },
+				],
 			},
 			...userOperations,
+			...groupOperations,
+			...audienceOperations,
+			...acknowledgmentOperations,
 			...userFields,
+			...groupFields,
+			...audienceResolveFields,
+			...acknowledgmentFields,
 		],
 	};
 
 	methods = {
 		credentialTest: {
-			async ldapConnectionTest(
-				this: ICredentialTestFunctions,
-				credential: ICredentialsDecrypted,
-			): Promise<INodeCredentialTestResult> {
+			async ldapConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 				try {
 					const result = await testLdapConnection(parseLdapConnectionSettings(credential.data ?? {}));
 					return { status: result.ok ? 'OK' : 'Error', message: result.message };
@@ -82,35 +100,28 @@ export class OpenTextDirectoryServices implements INodeType {
 					return { status: 'Error', message: error instanceof Error ? error.message : String(error) };
 				}
 			},
+			async otdsConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+				return testOtdsCredential(this, credential.data ?? {});
+			},
 		},
+		listSearch: { searchUsers, searchGroups },
+		loadOptions: { getPartitions },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const output: INodeExecutionData[] = [];
-		const ldap = await openLdapContext(this.getNode(), await this.getCredentials('openTextDirectoryLdap'));
+		const kind = this.getNodeParameter('source', 0) as DirectorySourceKind;
+		const source = await openDirectorySource(this, kind);
 		try {
 			for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 				try {
+					const resource = this.getNodeParameter('resource', itemIndex) as string;
 					const operation = this.getNodeParameter('operation', itemIndex) as string;
-					const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-					const baseDN = ((options.baseDN as string) || ldap.settings.baseDN).trim();
-					const extraAttributes = splitList(options.additionalAttributes as string);
-					const users = new LdapUserDirectory(ldap.session, ldap.profile, baseDN);
-					if (operation === 'get') {
-						const key = this.getNodeParameter('lookupBy', itemIndex) as UserKey;
-						const value = this.getNodeParameter('user', itemIndex) as string;
-						const user = await users.getUser(key, value, extraAttributes);
-						output.push({ json: user as unknown as IDataObject, pairedItem: { item: itemIndex } });
-					} else {
-						const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
-						const limit = returnAll ? 0 : (this.getNodeParameter('limit', itemIndex) as number);
-						const conditions = this.getNodeParameter('conditions.condition', itemIndex, []) as AttributeCondition[];
-						const state = this.getNodeParameter('state', itemIndex) as AccountState;
-						for await (const page of users.searchUsers({ conditions, state, limit, extraAttributes })) {
-							for (const user of page) output.push({ json: user as unknown as IDataObject, pairedItem: { item: itemIndex } });
-						}
-					}
+					const run = OPERATIONS[resource]?.[operation];
+					if (!run) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not known for "${resource}"`, { itemIndex });
+					const backend = await source.backendFor(this.getNodeParameter('options', itemIndex, {}) as IDataObject);
+					for (const json of await run(this, backend, itemIndex)) output.push({ json, pairedItem: { item: itemIndex } });
 				} catch (error) {
 					const nodeError = toNodeError(this.getNode(), error, itemIndex);
 					if (!this.continueOnFail()) throw nodeError;
@@ -118,7 +129,7 @@ export class OpenTextDirectoryServices implements INodeType {
 				}
 			}
 		} finally {
-			await ldap.session.close();
+			await source.close();
 		}
 		return [output];
 	}

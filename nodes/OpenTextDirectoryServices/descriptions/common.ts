@@ -1,0 +1,184 @@
+/**
+ * Parameters several resources share: how a user or a group is picked (resource locators with a
+ * searchable list), attribute conditions, "return all or limit", and the read options.
+ */
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+
+export type Show = NonNullable<INodeProperties['displayOptions']>['show'];
+
+export const showFor = (resource: string, operation: string[]): { show: Show } => ({ show: { resource: [resource], operation } });
+
+/** A user, picked from a searchable list or typed as a login name, email, DN or ID. */
+export function userLocator(name: string, displayName: string, show: Show, description: string): INodeProperties {
+	return {
+		displayName,
+		name,
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		displayOptions: { show },
+		description,
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a user...',
+				typeOptions: { searchListMethod: 'searchUsers', searchable: true },
+			},
+			{ displayName: 'By Login Name', name: 'login', type: 'string', placeholder: 'jdoe' },
+			{ displayName: 'By Email', name: 'mail', type: 'string', placeholder: 'jdoe@example.com' },
+			{ displayName: 'By DN', name: 'dn', type: 'string', placeholder: 'uid=jdoe,ou=people,dc=example,dc=com' },
+			{ displayName: 'By ID', name: 'id', type: 'string', placeholder: 'entryUUID, objectGUID or the OTDS ID' },
+		],
+	};
+}
+
+/** A group, picked from a searchable list or typed as a name, DN or ID. */
+export function groupLocator(name: string, displayName: string, show: Show, description: string): INodeProperties {
+	return {
+		displayName,
+		name,
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		displayOptions: { show },
+		description,
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a group...',
+				typeOptions: { searchListMethod: 'searchGroups', searchable: true },
+			},
+			{ displayName: 'By Name', name: 'name', type: 'string', placeholder: 'Finance' },
+			{ displayName: 'By DN', name: 'dn', type: 'string', placeholder: 'cn=Finance,ou=groups,dc=example,dc=com' },
+			{ displayName: 'By ID', name: 'id', type: 'string', placeholder: 'entryUUID, objectGUID or Finance@partition' },
+		],
+	};
+}
+
+export const operatorOptions: INodePropertyOptions[] = [
+	{ name: 'Contains', value: 'contains' },
+	{ name: 'Ends With', value: 'endsWith' },
+	{ name: 'Equals', value: 'equals' },
+	{ name: 'Is Not Set', value: 'notPresent' },
+	{ name: 'Is Set', value: 'present' },
+	{ name: 'Starts With', value: 'startsWith' },
+];
+
+export const conditionValueField: INodeProperties = {
+	displayName: 'Value',
+	name: 'value',
+	type: 'string',
+	default: '',
+	description: 'Compared literally: characters such as * ( ) \\ are matched as themselves, never as filter syntax',
+	displayOptions: { hide: { operator: ['present', 'notPresent'] } },
+};
+
+/** Conditions on directory attributes by name, all of which must hold. */
+export function attributeConditions(show: Show, description: string): INodeProperties {
+	return {
+		displayName: 'Conditions',
+		name: 'conditions',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Condition',
+		default: {},
+		displayOptions: { show },
+		description,
+		options: [
+			{
+				displayName: 'Condition',
+				name: 'condition',
+				values: [
+					{
+						displayName: 'Attribute',
+						name: 'attribute',
+						type: 'string',
+						default: '',
+						placeholder: 'department',
+						description: 'Directory attribute name, e.g. ou, l, title, businessCategory, department, oTDepartment',
+					},
+					{ displayName: 'Operator', name: 'operator', type: 'options', default: 'equals', options: operatorOptions, description: 'How the attribute is compared with the value' },
+					conditionValueField,
+				],
+			},
+		],
+	};
+}
+
+/** "Return All" and "Limit" for a list operation. */
+export function returnAllAndLimit(resource: string, operation: string[]): INodeProperties[] {
+	return [
+		{
+			displayName: 'Return All',
+			name: 'returnAll',
+			type: 'boolean',
+			default: false,
+			displayOptions: showFor(resource, operation),
+			description: 'Whether to return all results or only up to a given limit',
+		},
+		{
+			displayName: 'Limit',
+			name: 'limit',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 50,
+			displayOptions: { show: { resource: [resource], operation, returnAll: [false] } },
+			description: 'Max number of results to return',
+		},
+	];
+}
+
+/** Where to read (base DN for LDAP, partition for OTDS REST) and what to return besides the standard fields. */
+export const readOptions: INodeProperties[] = [
+	{
+		displayName: 'Additional Attributes',
+		name: 'additionalAttributes',
+		type: 'string',
+		default: '',
+		placeholder: 'employeeType, preferredLanguage',
+		description: 'Comma-separated directory attributes to return under "attributes" besides the standard fields',
+	},
+	{
+		displayName: 'Base DN',
+		name: 'baseDN',
+		type: 'string',
+		default: '',
+		placeholder: 'ou=people,dc=example,dc=com',
+		displayOptions: { show: { '/source': ['ldap'] } },
+		description: "Search under this DN instead of the credential's Base DN",
+	},
+	{
+		displayName: 'Partition Name or ID',
+		name: 'partition',
+		type: 'options',
+		typeOptions: { loadOptionsMethod: 'getPartitions' },
+		default: '',
+		displayOptions: { show: { '/source': ['otdsRest'] } },
+		description:
+			'The OTDS partition to work in; empty: every partition the account can see. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+	},
+	{
+		displayName: 'Privileged Groups',
+		name: 'privilegedGroups',
+		type: 'string',
+		default: '',
+		placeholder: 'Domain Admins, cn=otadmins,ou=groups,dc=example,dc=com',
+		description: 'Group names or DNs (separated by semicolons) whose groups are returned with "privileged": true',
+	},
+];
+
+export function readOptionsCollection(resource: string, operation: string[], extra: INodeProperties[] = []): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: showFor(resource, operation),
+		options: [...readOptions, ...extra].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+	};
+}

@@ -1,0 +1,119 @@
+/**
+ * The node's side of OTDS REST: an HttpTransport over n8n's authenticated request helper (the
+ * credential's ticket or token is added by n8n, renewed by n8n on 401), the OtdsDirectory over it,
+ * and the credential test, which signs in and reports who signed in.
+ */
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialTestFunctions,
+	IExecuteFunctions,
+	ILoadOptionsFunctions,
+	INodeCredentialTestResult,
+} from 'n8n-workflow';
+
+import { OtdsAuthenticatingTransport } from '../../core/otds/authenticating-transport';
+import { OtdsDirectory, type OtdsDirectoryOptions } from '../../core/otds/directory';
+import { isExpiredTicketAnswer } from '../../core/otds/failures';
+import type { HttpRequest, HttpResponse, HttpTransport } from '../../transport/http/types';
+import { asNetworkError, fromN8nResponse, toN8nRequest } from './http-transport';
+import { otdsAuthSettings } from './otds-auth';
+
+export const OTDS_CREDENTIAL = 'openTextDirectoryServicesApi';
+
+type OtdsContext = IExecuteFunctions | ILoadOptionsFunctions;
+
+/**
+ * Requests go out with the stored ticket or token. n8n renews it only when a request THROWS a 401, while
+ * the core wants statuses returned; so a request answered "expired" is sent once more in throwing mode,
+ * which makes n8n sign in again, store the new ticket and repeat the request.
+ */
+export function otdsTransport(context: OtdsContext): HttpTransport {
+	const send = (request: HttpRequest, throwOnStatus: boolean) =>
+		context.helpers.httpRequestWithAuthentication.call(context, OTDS_CREDENTIAL, toN8nRequest(request, {}, throwOnStatus));
+	return {
+		async request(request: HttpRequest): Promise<HttpResponse> {
+			let response: HttpResponse;
+			try {
+				response = fromN8nResponse(await send(request, false));
+			} catch (error) {
+				throw asNetworkError(error, request.url);
+			}
+			if (!isExpiredTicketAnswer(response)) return response;
+			try {
+				return fromN8nResponse(await send(request, true));
+			} catch (error) {
+				return statusOfThrown(error) ?? response;
+			}
+		},
+	};
+}
+
+/** The HTTP answer inside an error n8n threw for a status, if there was one. */
+function statusOfThrown(error: unknown): HttpResponse | undefined {
+	const candidates = [error, (error as { cause?: unknown })?.cause];
+	for (const candidate of candidates) {
+		const response = (candidate as { response?: { status?: number; headers?: HttpResponse['headers']; data?: unknown } })?.response;
+		if (response?.status) return { status: response.status, headers: response.headers ?? {}, body: response.data };
+	}
+	const code = Number((error as { httpCode?: unknown })?.httpCode);
+	return Number.isInteger(code) && code >= 400 ? { status: code, headers: {}, body: undefined } : undefined;
+}
+
+/** The OTDS backend for the node's credential. */
+export async function openOtdsDirectory(context: OtdsContext, options: Omit<OtdsDirectoryOptions, 'baseUrl'> = {}): Promise<OtdsDirectory> {
+	const credentials = await context.getCredentials(OTDS_CREDENTIAL);
+	return new OtdsDirectory(otdsTransport(context), { ...options, baseUrl: String(credentials.serverUrl ?? '') });
+}
+
+/**
+ * The credential test: signs in (through the legacy request helper, the only one a credential test has)
+ * and reads /rest/currentuser, so the message says who n8n is signed in as.
+ */
+export async function testOtdsCredential(
+	context: ICredentialTestFunctions,
+	credentials: ICredentialDataDecryptedObject,
+): Promise<INodeCredentialTestResult> {
+	try {
+		const raw = legacyRequestTransport(context, credentials.ignoreSslIssues === true);
+		const settings = otdsAuthSettings(credentials);
+		const directory = new OtdsDirectory(new OtdsAuthenticatingTransport(raw, settings), { baseUrl: settings.baseUrl, checkPartition: false });
+		const user = await directory.currentUser();
+		const how = settings.method === 'ticket' ? 'a ticket' : 'an OAuth2 token';
+		return { status: 'OK', message: `Signed in to OTDS as ${user.id}${user.isAdmin ? ' (administrator)' : ''} with ${how}` };
+	} catch (error) {
+		return { status: 'Error', message: error instanceof Error ? error.message : String(error) };
+	}
+}
+
+interface LegacyResponse {
+	statusCode?: number;
+	headers?: HttpResponse['headers'];
+	body?: unknown;
+}
+
+function legacyRequestTransport(context: ICredentialTestFunctions, insecure: boolean): HttpTransport {
+	return {
+		async request(request: HttpRequest): Promise<HttpResponse> {
+			const options: Record<string, unknown> = {
+				method: request.method,
+				uri: request.url,
+				headers: request.headers ?? {},
+				qs: request.qs,
+				qsStringifyOptions: { arrayFormat: 'repeat' },
+				resolveWithFullResponse: true,
+				simple: false,
+				rejectUnauthorized: !insecure,
+				timeout: request.timeoutMs ?? 30_000,
+				json: true,
+			};
+			if (request.json !== undefined) options.body = request.json;
+			if (request.form !== undefined) options.form = request.form;
+			try {
+				const response = (await context.helpers.request(options)) as LegacyResponse;
+				return { status: response.statusCode ?? 0, headers: response.headers ?? {}, body: response.body };
+			} catch (error) {
+				throw asNetworkError(error, request.url);
+			}
+		},
+	};
+}
