@@ -1,4 +1,5 @@
 import type { UserAttributeMap } from '../ldap/flavours/profile';
+import { openDjOtdsProfile } from '../ldap/flavours/opendj-otds';
 
 /**
  * OTDS REST objects (users, groups) as they come over the wire, and their translation into the shapes
@@ -33,21 +34,10 @@ export interface OtdsObject {
 /** Which OTDS attribute feeds which DirectoryUser field. Names no public source confirms are configurable. */
 export type OtdsFieldMap = Omit<UserAttributeMap, 'id' | 'login'>;
 
-export const DEFAULT_OTDS_FIELDS: OtdsFieldMap = {
-	mail: 'mail',
-	displayName: 'displayName',
-	givenName: 'givenName',
-	surname: 'sn',
-	department: 'oTDepartment',
-	location: 'l',
-	title: 'title',
-	// Guesses (no public source): deployments map these wherever their attribute mapping put them.
-	businessUnit: 'oTExtraAttr1',
-	mobile: 'oTMobile',
-	employeeNumber: 'employeeNumber',
-	manager: 'manager',
-	memberOf: 'oTMemberOf',
-};
+// OTDS REST returns the attribute names of the OTDS directory, the same as its legacy LDAP listener:
+// one map serves both (id and login come from the REST object itself, not from attributes).
+const { id: _ldapId, login: _ldapLogin, ...otdsUserAttributes } = openDjOtdsProfile.user;
+export const DEFAULT_OTDS_FIELDS: OtdsFieldMap = otdsUserAttributes;
 
 /** Which attributes make up the account status; any one "true" sets the flag. */
 export interface OtdsStatusAttributes {

@@ -263,12 +263,14 @@ describe.each<Source>(['ldap', 'otdsRest'])('the directory node over %s', (sourc
 			workflow(`bad input ${source}`, source, [
 				{ name: 'Injection', parameters: { resource: 'user', operation: 'get', user: rl('login', '*)(uid=*') }, continueOnFail: true },
 				{ name: 'Backslash', parameters: { resource: 'user', operation: 'search', returnAll: true, conditions: { condition: [{ attribute: 'mail', operator: 'contains', value: '\\2a' }] } } },
+				{ name: 'Bad DN', parameters: { resource: 'group', operation: 'getMembers', group: rl('dn', 'cn=Finance,,dc=example=x'), returnAll: true }, continueOnFail: true },
 				{ name: 'Bad change', parameters: { resource: 'user', operation: 'update', user: rl('login', subject().uid), changes: { change: [{ attribute: '', action: 'set', value: 'x' }] } }, continueOnFail: true },
 			]),
 		);
 		expect(executionError(execution)).toBeUndefined();
 		expect(nodeItems(execution, 'Injection')).toEqual([{ error: expect.stringMatching(/No user|not found/i) }]);
 		expect(nodeItems(execution, 'Backslash')).toEqual([]);
+		expect(nodeItems(execution, 'Bad DN')).toEqual([{ error: expect.stringMatching(source === 'ldap' ? /DN/ : /No group/) }]);
 		expect(nodeItems(execution, 'Bad change')).toEqual([{ error: expect.stringMatching(/Changes/) }]);
 
 		const failing = await run(workflow(`failing ${source}`, source, [{ name: 'Unknown group', parameters: { resource: 'group', operation: 'get', group: rl('name', 'No Such Group') } }]));
@@ -306,6 +308,34 @@ describe.each<Source>(['ldap', 'otdsRest'])('the directory node over %s', (sourc
 		expect(groups.results.map((r) => r.name)).toContain('Finance');
 	}, TEST_TIMEOUT);
 });
+
+test('a directory that cannot be reached fails the run with an error that says so, and nothing is written', async () => {
+	const who = subject();
+	const update = { resource: 'user', operation: 'update', user: rl('login', who.uid), changes: { change: [{ attribute: 'title', action: 'set', value: 'Never written' }] } };
+	await otds!.suspend();
+	try {
+		const down = await run(workflow('OTDS down', 'otdsRest', [{ name: 'Update', parameters: update }]));
+		expect(executionError(down)).toMatch(new RegExp(`${new URL(otds!.url).host}|reach|connect`, 'i'));
+	} finally {
+		await otds!.resume();
+	}
+	const after = await run(workflow('OTDS back', 'otdsRest', [{ name: 'Get', parameters: { resource: 'user', operation: 'get', user: rl('login', who.uid) } }]));
+	expect(nodeItems(after, 'Get')).toEqual([expect.objectContaining({ title: who.title })]);
+
+	const closedPort = await n8n!.createCredential(LDAP_CREDENTIAL, 'ldap down', {
+		serverUrls: 'ldap://127.0.0.1:9',
+		connectionSecurity: 'none',
+		bindDN: slapd!.adminDN,
+		bindPassword: slapd!.adminPassword,
+		baseDN: slapd!.baseDN,
+		directoryFlavour: 'auto',
+	});
+	const json = workflow('LDAP down', 'ldap', [{ name: 'Update', parameters: update }]);
+	json.nodes[1].credentials = { [LDAP_CREDENTIAL]: { id: closedPort, name: 'ldap down' } };
+	const ldapDown = await run(json);
+	expect(executionError(ldapDown)).toMatch(/127\.0\.0\.1:9|reach|connect/i);
+	expect(executionError(ldapDown)).not.toContain(slapd!.adminPassword);
+}, TEST_TIMEOUT);
 
 test('the partition dropdown lists the OTDS partitions', async () => {
 	const response = await n8n!.request('POST', '/rest/dynamic-node-parameters/options', {
