@@ -16,7 +16,7 @@ import { OtdsDirectory, type OtdsDirectoryOptions } from '../../core/otds/direct
 import { isExpiredTicketAnswer } from '../../core/otds/failures';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../transport/http/types';
 import { asNetworkError, fromN8nResponse, toN8nRequest } from './http-transport';
-import { otdsAuthSettings } from './otds-auth';
+import { otdsAuthHeader, otdsAuthSettings, signInToOtds } from './otds-auth';
 
 export const OTDS_CREDENTIAL = 'openTextDirectoryServicesApi';
 
@@ -24,26 +24,42 @@ type OtdsContext = IExecuteFunctions | ILoadOptionsFunctions;
 
 /**
  * Requests go out with the stored ticket or token. n8n renews it only when a request THROWS a 401, while
- * the core wants statuses returned; so a request answered "expired" is sent once more in throwing mode,
- * which makes n8n sign in again, store the new ticket and repeat the request.
+ * the core wants statuses returned; so a request answered 401 is sent once more in throwing mode, which
+ * makes n8n sign in again, store the new ticket and repeat the request. Some OTDS versions answer an
+ * expired ticket with 400 "Expired OTDS SSO ticket", which n8n does not take for expiry: then this
+ * transport signs in itself and sends its own ticket, without n8n's authentication, for the rest of
+ * the execution (the stored one stays until a 401 or the next sign-in replaces it).
  */
 export function otdsTransport(context: OtdsContext): HttpTransport {
-	const send = (request: HttpRequest, throwOnStatus: boolean) =>
-		context.helpers.httpRequestWithAuthentication.call(context, OTDS_CREDENTIAL, toN8nRequest(request, {}, throwOnStatus));
+	let own: { header: { name: string; value: string }; insecure: boolean } | undefined;
+	const send = (request: HttpRequest, throwOnStatus: boolean) => {
+		if (!own) return context.helpers.httpRequestWithAuthentication.call(context, OTDS_CREDENTIAL, toN8nRequest(request, {}, throwOnStatus));
+		const headers = { ...(request.headers ?? {}), [own.header.name]: own.header.value };
+		return context.helpers.httpRequest(toN8nRequest({ ...request, headers }, { skipSslCertificateValidation: own.insecure }, throwOnStatus));
+	};
+	const sendForStatus = async (request: HttpRequest): Promise<HttpResponse> => {
+		try {
+			return fromN8nResponse(await send(request, false));
+		} catch (error) {
+			throw asNetworkError(error, request.url);
+		}
+	};
 	return {
 		async request(request: HttpRequest): Promise<HttpResponse> {
-			let response: HttpResponse;
-			try {
-				response = fromN8nResponse(await send(request, false));
-			} catch (error) {
-				throw asNetworkError(error, request.url);
-			}
+			const response = await sendForStatus(request);
 			if (!isExpiredTicketAnswer(response)) return response;
-			try {
-				return fromN8nResponse(await send(request, true));
-			} catch (error) {
-				return statusOfThrown(error) ?? response;
+			if (response.status === 401 && !own) {
+				try {
+					return fromN8nResponse(await send(request, true));
+				} catch (error) {
+					return statusOfThrown(error) ?? response;
+				}
 			}
+			const credentials = await context.getCredentials(OTDS_CREDENTIAL);
+			const header = otdsAuthHeader(await signInToOtds(context.helpers.httpRequest, credentials));
+			if (!header) return response;
+			own = { header, insecure: credentials.ignoreSslIssues === true };
+			return sendForStatus(request);
 		},
 	};
 }

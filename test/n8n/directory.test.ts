@@ -134,6 +134,23 @@ describe('the OTDS REST credential', () => {
 		expect(nodeItems(second, 'Get')).toEqual([expect.objectContaining({ login: `${subject().uid}@${PARTITION}` })]);
 		expect(signIns()).toBe(before + 1);
 		expect(otds!.requests.some((r) => r.status === 401)).toBe(true);
+
+		// An OTDS that answers an expired ticket with 400 "Expired OTDS SSO ticket" (as pyxecm reports).
+		const otds400 = await startOtdsEmulator({ users: 20, seed: SEED, expiredTicketStatus: 400 });
+		try {
+			const id = await n8n!.createCredential(OTDS_CREDENTIAL, 'otds 400', { serverUrl: otds400.url, authMethod: 'ticket', userName: otds400.adminUser, password: otds400.adminPassword });
+			const json = workflow('OTDS 400 expiry', 'otdsRest', [{ name: 'Search', parameters: { resource: 'user', operation: 'search', returnAll: true } }]);
+			json.nodes[1].credentials = { [OTDS_CREDENTIAL]: { id, name: 'otds 400' } };
+			const workflowId = await n8n!.createWorkflow(json);
+			expect(executionError(await n8n!.runWorkflow(workflowId))).toBeUndefined();
+			otds400.faults.expireAllTickets();
+			const renewed = await n8n!.runWorkflow(workflowId);
+			expect(executionError(renewed)).toBeUndefined();
+			expect(nodeItems(renewed, 'Search')).toHaveLength(20);
+			expect(otds400.requests.some((r) => r.status === 400)).toBe(true);
+		} finally {
+			await otds400.stop();
+		}
 	}, TEST_TIMEOUT);
 });
 
