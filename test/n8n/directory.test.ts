@@ -354,6 +354,21 @@ test('a directory that cannot be reached fails the run with an error that says s
 	expect(executionError(ldapDown)).not.toContain(slapd!.adminPassword);
 }, TEST_TIMEOUT);
 
+test('OTDS options: attribute mapping overrides, members derived from users, a bad mapping names the field', async () => {
+	const who = subject();
+	const execution = await run(
+		workflow('OTDS options', 'otdsRest', [
+			{ name: 'Mapped', parameters: { resource: 'user', operation: 'get', user: rl('login', who.uid), options: { attributeMapping: 'title=oTDepartment' } } },
+			{ name: 'Derived', parameters: { resource: 'group', operation: 'getMembers', group: rl('name', 'All Staff'), nested: true, returnAll: true, options: { membersSource: 'derived' } } },
+			{ name: 'Bad mapping', parameters: { resource: 'user', operation: 'get', user: rl('login', who.uid), options: { attributeMapping: 'shoeSize=oTShoe' } }, continueOnFail: true },
+		]),
+	);
+	expect(executionError(execution)).toBeUndefined();
+	expect(nodeItems(execution, 'Mapped')).toEqual([expect.objectContaining({ title: who.department })]);
+	expect(logins(nodeItems(execution, 'Derived'))).toEqual([...transitiveUsers(fixture(), 'All Staff')].map(loginIn('otdsRest')).sort());
+	expect(nodeItems(execution, 'Bad mapping')).toEqual([{ error: expect.stringMatching(/Attribute Mapping.*shoeSize/) }]);
+}, TEST_TIMEOUT);
+
 test('the partition dropdown lists the OTDS partitions', async () => {
 	const response = await n8n!.request('POST', '/rest/dynamic-node-parameters/options', {
 		path: 'parameters.options.partition',

@@ -6,7 +6,11 @@
 import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions } from 'n8n-workflow';
 
 import type { DirectoryBackend } from '../../../core/directory/backend';
+import { DirectoryConfigurationError } from '../../../core/errors';
 import { LdapDirectory } from '../../../core/ldap/directory';
+import { checkAttributeName } from '../../../core/ldap/filter';
+import type { OtdsDirectoryOptions } from '../../../core/otds/directory';
+import { DEFAULT_OTDS_FIELDS, type OtdsFieldMap } from '../../../core/otds/mapping';
 import type { LdapContext } from '../../shared/ldap';
 import { openLdapContext, splitList } from '../../shared/ldap';
 import { openOtdsDirectory } from '../../shared/otds';
@@ -28,6 +32,9 @@ export async function openDirectorySource(context: IExecuteFunctions | ILoadOpti
 				openOtdsDirectory(context, {
 					partition: String(options.partition ?? '').trim() || undefined,
 					privilegedGroups: privilegedGroupsOf(options),
+					membersEndpoint: (options.membersSource as OtdsDirectoryOptions['membersEndpoint']) ?? 'auto',
+					writeMethod: (options.writeMethod as OtdsDirectoryOptions['writeMethod']) ?? 'PATCH',
+					fields: otdsFieldMapOf(String(options.attributeMapping ?? '')),
 				}),
 			close: async () => {},
 		};
@@ -41,6 +48,24 @@ export async function openDirectorySource(context: IExecuteFunctions | ILoadOpti
 			}),
 		close: () => ldap.session.close(),
 	};
+}
+
+const OTDS_FIELDS = Object.keys(DEFAULT_OTDS_FIELDS);
+
+/** "businessUnit=oTExtraAttr3, mobile=oTMobilePhone" → field overrides, each checked. */
+export function otdsFieldMapOf(text: string): Partial<OtdsFieldMap> {
+	const fields: Partial<OtdsFieldMap> = {};
+	for (const pair of splitList(text)) {
+		const [field, attribute, ...rest] = pair.split('=').map((part) => part.trim());
+		if (!field || !attribute || rest.length > 0) {
+			throw new DirectoryConfigurationError('Attribute Mapping', `has "${pair}": write field=attribute, e.g. businessUnit=oTExtraAttr3`);
+		}
+		if (!OTDS_FIELDS.includes(field)) {
+			throw new DirectoryConfigurationError('Attribute Mapping', `names the unknown field "${field}": use one of ${OTDS_FIELDS.join(', ')}`);
+		}
+		fields[field as keyof OtdsFieldMap] = checkAttributeName(attribute, 'Attribute Mapping');
+	}
+	return fields;
 }
 
 /** Privileged groups are separated by semicolons, because group DNs contain commas. */

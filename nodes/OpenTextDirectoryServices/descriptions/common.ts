@@ -162,6 +162,29 @@ export const readOptions: INodeProperties[] = [
 			'The OTDS partition to work in; empty: every partition the account can see. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 	},
 	{
+		displayName: 'Attribute Mapping',
+		name: 'attributeMapping',
+		type: 'string',
+		default: '',
+		placeholder: 'businessUnit=oTExtraAttr3, mobile=oTMobilePhone',
+		displayOptions: { show: { '/source': ['otdsRest'] } },
+		description:
+			'Where your OTDS partition keeps a person field, as field=attribute pairs separated by commas. Fields: mail, displayName, givenName, surname, department, location, title, businessUnit, mobile, employeeNumber, manager, memberOf.',
+	},
+	{
+		displayName: 'Group Members Source',
+		name: 'membersSource',
+		type: 'options',
+		default: 'auto',
+		displayOptions: { show: { '/source': ['otdsRest'] } },
+		options: [
+			{ name: 'Auto', value: 'auto', description: 'The group members endpoint where OTDS has it, else derived from oTMemberOf' },
+			{ name: 'Members Endpoint', value: 'groupsMembers', description: 'GET /rest/groups/{ID}/members' },
+			{ name: 'Derived From Users', value: 'derived', description: 'Users whose oTMemberOf names the group' },
+		],
+		description: 'How OTDS group members are listed (not every OTDS version has the members endpoint)',
+	},
+	{
 		displayName: 'Privileged Groups',
 		name: 'privilegedGroups',
 		type: 'string',
@@ -171,6 +194,19 @@ export const readOptions: INodeProperties[] = [
 	},
 ];
 
+const otdsWriteMethod: INodeProperties = {
+	displayName: 'Write Method',
+	name: 'writeMethod',
+	type: 'options',
+	default: 'PATCH',
+	displayOptions: { show: { '/source': ['otdsRest'] } },
+	options: [
+		{ name: 'PATCH (Changed Attributes)', value: 'PATCH' },
+		{ name: 'PUT (All Writable Attributes)', value: 'PUT' },
+	],
+	description: 'How attribute changes are sent to OTDS; PATCH is what OpenText\'s own clients use',
+};
+
 export function readOptionsCollection(resource: string, operation: string[], extra: INodeProperties[] = []): INodeProperties {
 	return {
 		displayName: 'Options',
@@ -179,6 +215,6 @@ export function readOptionsCollection(resource: string, operation: string[], ext
 		placeholder: 'Add Option',
 		default: {},
 		displayOptions: showFor(resource, operation),
-		options: [...readOptions, ...extra].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+		options: [...readOptions, ...(operation.some((name) => ['update', 'record'].includes(name)) ? [otdsWriteMethod] : []), ...extra].sort((a, b) => a.displayName.localeCompare(b.displayName)),
 	};
 }
