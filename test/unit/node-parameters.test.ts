@@ -1,0 +1,41 @@
+/** How the directory node reads its list-shaped parameters into the core's inputs. */
+import { changesFromRows } from '../../nodes/OpenTextDirectoryServices/actions/operations';
+import { otdsFieldMapOf } from '../../nodes/OpenTextDirectoryServices/actions/source';
+import { DirectoryConfigurationError } from '../../core/errors';
+
+describe('Changes rows', () => {
+	test('rows for the same attribute and action add up to one value list; an empty value means "no value"', () => {
+		expect(
+			changesFromRows([
+				{ attribute: 'telephoneNumber', action: 'set', value: '+1 1' },
+				{ attribute: 'TelephoneNumber', action: 'set', value: '+1 2' },
+				{ attribute: 'otdpDeviceToken', action: 'add', value: 'tok' },
+				{ attribute: 'description', action: 'set', value: '' },
+			]),
+		).toEqual([
+			{ attribute: 'telephoneNumber', action: 'set', values: ['+1 1', '+1 2'] },
+			{ attribute: 'otdpDeviceToken', action: 'add', values: ['tok'] },
+			{ attribute: 'description', action: 'set', values: [] },
+		]);
+	});
+
+	test('no rows, a row without an attribute, or an unknown action are errors naming the field', () => {
+		expect(() => changesFromRows([])).toThrow(DirectoryConfigurationError);
+		expect(() => changesFromRows([{ attribute: ' ', value: 'x' }])).toThrow(/Changes/);
+		expect(() => changesFromRows([{ attribute: 'title', action: 'replace', value: 'x' }])).toThrow(/unknown action "replace"/);
+	});
+});
+
+describe('OTDS attribute mapping', () => {
+	test('field=attribute pairs become overrides', () => {
+		expect(otdsFieldMapOf('businessUnit=oTExtraAttr3, mobile = oTMobilePhone')).toEqual({ businessUnit: 'oTExtraAttr3', mobile: 'oTMobilePhone' });
+		expect(otdsFieldMapOf('')).toEqual({});
+	});
+
+	test('unknown fields, malformed pairs and attribute names that are not names are refused', () => {
+		expect(() => otdsFieldMapOf('shoeSize=oTShoe')).toThrow(/unknown field "shoeSize"/);
+		expect(() => otdsFieldMapOf('mobile')).toThrow(/field=attribute/);
+		expect(() => otdsFieldMapOf('mobile=a=b')).toThrow(/field=attribute/);
+		expect(() => otdsFieldMapOf('mobile=mo)(bile')).toThrow(DirectoryConfigurationError);
+	});
+});
