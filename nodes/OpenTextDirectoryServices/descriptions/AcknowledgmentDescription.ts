@@ -1,32 +1,26 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { audienceFields, deviceTokenOption } from './AudienceDescription';
-import { readOptionsCollection, showFor, userLocator } from './common';
+import { operationsOf, readOptionsCollection, showFor, userLocator } from './common';
 
-export const acknowledgmentOperations: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['acknowledgment'] } },
-		options: [
-			{
-				name: 'Record',
-				value: 'record',
-				description: 'Write on the user\'s directory record that they acknowledged a notice',
-				action: 'Record an acknowledgment',
-			},
-			{
-				name: 'List',
-				value: 'list',
-				description: 'Who in an audience has, or has not, acknowledged a notice',
-				action: 'List acknowledgments of a notice',
-			},
-		],
-		default: 'record',
-	},
-];
+export const acknowledgmentOperations = operationsOf(
+	'acknowledgment',
+	[
+		{
+			name: 'Record',
+			value: 'record',
+			description: 'Write on the user\'s directory record that they acknowledged a notice',
+			action: 'Record an acknowledgment',
+		},
+		{
+			name: 'List',
+			value: 'list',
+			description: 'Who in an audience has, or has not, acknowledged a notice',
+			action: 'List acknowledgments of a notice',
+		},
+	],
+	'record',
+);
 
 const both = ['record', 'list'];
 

@@ -1,25 +1,19 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { conditionValueField, operatorOptions, readOptionsCollection, showFor } from './common';
+import { conditionValueField, operationsOf, operatorOptions, readOptionsCollection, showFor } from './common';
 
-export const audienceOperations: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['audience'] } },
-		options: [
-			{
-				name: 'Resolve',
-				value: 'resolve',
-				description: 'One item per person from groups, attribute conditions and explicit users',
-				action: 'Resolve an audience',
-			},
-		],
-		default: 'resolve',
-	},
-];
+export const audienceOperations = operationsOf(
+	'audience',
+	[
+		{
+			name: 'Resolve',
+			value: 'resolve',
+			description: 'One item per person from groups, attribute conditions and explicit users',
+			action: 'Resolve an audience',
+		},
+	],
+	'resolve',
+);
 
 const deviceTokenOption: INodeProperties = {
 	displayName: 'Device Token Attribute',

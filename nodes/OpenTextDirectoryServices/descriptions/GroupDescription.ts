@@ -1,29 +1,23 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { groupLocator, readOptionsCollection, returnAllAndLimit, showFor, userLocator } from './common';
+import { groupLocator, operationsOf, readOptionsCollection, returnAllAndLimit, showFor, userLocator } from './common';
 
-export const groupOperations: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['group'] } },
-		options: [
-			{ name: 'Add Member', value: 'addMember', description: 'Make a user a direct member of a group', action: 'Add a member to a group' },
-			{ name: 'Get', value: 'get', description: 'Get one group by name, DN or ID', action: 'Get a group' },
-			{
-				name: 'Get Members',
-				value: 'getMembers',
-				description: 'List the people in a group, directly or through nested groups',
-				action: 'Get the members of a group',
-			},
-			{ name: 'Remove Member', value: 'removeMember', description: 'Remove a direct member from a group', action: 'Remove a member from a group' },
-			{ name: 'Search', value: 'search', description: 'Find groups by name', action: 'Search groups' },
-		],
-		default: 'getMembers',
-	},
-];
+export const groupOperations = operationsOf(
+	'group',
+	[
+		{ name: 'Add Member', value: 'addMember', description: 'Make a user a direct member of a group', action: 'Add a member to a group' },
+		{ name: 'Get', value: 'get', description: 'Get one group by name, DN or ID', action: 'Get a group' },
+		{
+			name: 'Get Members',
+			value: 'getMembers',
+			description: 'List the people in a group, directly or through nested groups',
+			action: 'Get the members of a group',
+		},
+		{ name: 'Remove Member', value: 'removeMember', description: 'Remove a direct member from a group', action: 'Remove a member from a group' },
+		{ name: 'Search', value: 'search', description: 'Find groups by name', action: 'Search groups' },
+	],
+	'getMembers',
+);
 
 export const groupFields: INodeProperties[] = [
 	groupLocator('group', 'Group', { resource: ['group'], operation: ['get', 'getMembers', 'addMember', 'removeMember'] }, 'The group to read or change'),

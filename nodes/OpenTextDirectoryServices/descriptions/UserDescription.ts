@@ -1,27 +1,21 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { attributeConditions, readOptionsCollection, returnAllAndLimit, showFor, userLocator } from './common';
+import { attributeConditions, operationsOf, readOptionsCollection, returnAllAndLimit, showFor, userLocator } from './common';
 
-export const userOperations: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['user'] } },
-		options: [
-			{ name: 'Get', value: 'get', description: 'Get one user by login, email, DN or ID', action: 'Get a user' },
-			{ name: 'Search', value: 'search', description: 'Find users by attribute conditions and account state', action: 'Search users' },
-			{
-				name: 'Update Attributes',
-				value: 'update',
-				description: 'Set, add or remove values of a user\'s attributes',
-				action: 'Update a user\'s attributes',
-			},
-		],
-		default: 'search',
-	},
-];
+export const userOperations = operationsOf(
+	'user',
+	[
+		{ name: 'Get', value: 'get', description: 'Get one user by login, email, DN or ID', action: 'Get a user' },
+		{ name: 'Search', value: 'search', description: 'Find users by attribute conditions and account state', action: 'Search users' },
+		{
+			name: 'Update Attributes',
+			value: 'update',
+			description: 'Set, add or remove values of a user\'s attributes',
+			action: 'Update a user\'s attributes',
+		},
+	],
+	'search',
+);
 
 export const userFields: INodeProperties[] = [
 	userLocator('user', 'User', { resource: ['user'], operation: ['get', 'update'] }, 'The user to read or change'),

@@ -8,9 +8,11 @@ export type Show = NonNullable<INodeProperties['displayOptions']>['show'];
 
 export const showFor = (resource: string, operation: string[]): { show: Show } => ({ show: { resource: [resource], operation } });
 
-/** A user, picked from a searchable list or typed as a login name, email, DN or ID. */
-export function userLocator(name: string, displayName: string, show: Show, description: string): INodeProperties {
-	return {
+type LocatorMode = { name: string; displayName: string; placeholder: string };
+
+/** A picker: a searchable list (a listSearch method), or a value typed in one of the other modes. */
+function locator(what: string, searchListMethod: string, modes: LocatorMode[]) {
+	return (name: string, displayName: string, show: Show, description: string): INodeProperties => ({
 		displayName,
 		name,
 		type: 'resourceLocator',
@@ -19,44 +21,40 @@ export function userLocator(name: string, displayName: string, show: Show, descr
 		displayOptions: { show },
 		description,
 		modes: [
-			{
-				displayName: 'From List',
-				name: 'list',
-				type: 'list',
-				placeholder: 'Select a user...',
-				typeOptions: { searchListMethod: 'searchUsers', searchable: true },
-			},
-			{ displayName: 'By Login Name', name: 'login', type: 'string', placeholder: 'jdoe' },
-			{ displayName: 'By Email', name: 'mail', type: 'string', placeholder: 'jdoe@example.com' },
-			{ displayName: 'By DN', name: 'dn', type: 'string', placeholder: 'uid=jdoe,ou=people,dc=example,dc=com' },
-			{ displayName: 'By ID', name: 'id', type: 'string', placeholder: 'entryUUID, objectGUID or the OTDS ID' },
+			{ displayName: 'From List', name: 'list', type: 'list', placeholder: `Select a ${what}...`, typeOptions: { searchListMethod, searchable: true } },
+			...modes.map((mode) => ({ ...mode, type: 'string' as const })),
 		],
-	};
+	});
 }
 
+/** A user, picked from a searchable list or typed as a login name, email, DN or ID. */
+export const userLocator = locator('user', 'searchUsers', [
+	{ displayName: 'By Login Name', name: 'login', placeholder: 'jdoe' },
+	{ displayName: 'By Email', name: 'mail', placeholder: 'jdoe@example.com' },
+	{ displayName: 'By DN', name: 'dn', placeholder: 'uid=jdoe,ou=people,dc=example,dc=com' },
+	{ displayName: 'By ID', name: 'id', placeholder: 'entryUUID, objectGUID or the OTDS ID' },
+]);
+
 /** A group, picked from a searchable list or typed as a name, DN or ID. */
-export function groupLocator(name: string, displayName: string, show: Show, description: string): INodeProperties {
-	return {
-		displayName,
-		name,
-		type: 'resourceLocator',
-		default: { mode: 'list', value: '' },
-		required: true,
-		displayOptions: { show },
-		description,
-		modes: [
-			{
-				displayName: 'From List',
-				name: 'list',
-				type: 'list',
-				placeholder: 'Select a group...',
-				typeOptions: { searchListMethod: 'searchGroups', searchable: true },
-			},
-			{ displayName: 'By Name', name: 'name', type: 'string', placeholder: 'Finance' },
-			{ displayName: 'By DN', name: 'dn', type: 'string', placeholder: 'cn=Finance,ou=groups,dc=example,dc=com' },
-			{ displayName: 'By ID', name: 'id', type: 'string', placeholder: 'entryUUID, objectGUID or Finance@partition' },
-		],
-	};
+export const groupLocator = locator('group', 'searchGroups', [
+	{ displayName: 'By Name', name: 'name', placeholder: 'Finance' },
+	{ displayName: 'By DN', name: 'dn', placeholder: 'cn=Finance,ou=groups,dc=example,dc=com' },
+	{ displayName: 'By ID', name: 'id', placeholder: 'entryUUID, objectGUID or Finance@partition' },
+]);
+
+/** The Operation dropdown of one resource. */
+export function operationsOf(resource: string, options: INodePropertyOptions[], defaultOperation: string): INodeProperties[] {
+	return [
+		{
+			displayName: 'Operation',
+			name: 'operation',
+			type: 'options',
+			noDataExpression: true,
+			displayOptions: { show: { resource: [resource] } },
+			options,
+			default: defaultOperation,
+		},
+	];
 }
 
 export const operatorOptions: INodePropertyOptions[] = [
