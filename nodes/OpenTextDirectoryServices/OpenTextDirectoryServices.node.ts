@@ -10,12 +10,11 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { testLdapConnection } from '../../core/ldap/connection-test';
-import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { toNodeError } from '../shared/errors';
+import { testLdapCredential } from '../shared/ldap';
 import { testOtdsCredential } from '../shared/otds';
 import { OPERATIONS } from './actions/operations';
-import { openDirectorySource, type DirectorySourceKind } from './actions/source';
+import { openDirectorySource, type DirectorySourceKind } from '../shared/directory-source';
 import { acknowledgmentFields, acknowledgmentOperations } from './descriptions/AcknowledgmentDescription';
 import { audienceOperations, audienceResolveFields } from './descriptions/AudienceDescription';
 import { groupFields, groupOperations } from './descriptions/GroupDescription';
@@ -93,12 +92,7 @@ export class OpenTextDirectoryServices implements INodeType {
 	methods = {
 		credentialTest: {
 			async ldapConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				try {
-					const result = await testLdapConnection(parseLdapConnectionSettings(credential.data ?? {}));
-					return { status: result.ok ? 'OK' : 'Error', message: result.message };
-				} catch (error) {
-					return { status: 'Error', message: error instanceof Error ? error.message : String(error) };
-				}
+				return testLdapCredential(credential);
 			},
 			async otdsConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 				return testOtdsCredential(this, credential.data ?? {});

@@ -1,8 +1,8 @@
-import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, INode, INodeCredentialTestResult } from 'n8n-workflow';
 
 import type { FlavourProfile } from '../../core/ldap/flavours';
 import { profileFor } from '../../core/ldap/flavours';
-import { readServerInfo } from '../../core/ldap/connection-test';
+import { readServerInfo, testLdapConnection } from '../../core/ldap/connection-test';
 import { LdapSession } from '../../transport/ldap/session';
 import type { LdapConnectionSettings } from '../../transport/ldap/settings';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
@@ -38,4 +38,14 @@ export function splitList(text: string | undefined): string[] {
 		.split(',')
 		.map((part) => part.trim())
 		.filter((part) => part !== '');
+}
+
+/** The LDAP credential's Test button (the nodes that use the credential declare it as `testedBy`). */
+export async function testLdapCredential(credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+	try {
+		const result = await testLdapConnection(parseLdapConnectionSettings(credential.data ?? {}));
+		return { status: result.ok ? 'OK' : 'Error', message: result.message };
+	} catch (error) {
+		return { status: 'Error', message: error instanceof Error ? error.message : String(error) };
+	}
 }

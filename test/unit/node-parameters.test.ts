@@ -1,6 +1,6 @@
 /** How the directory node reads its list-shaped parameters into the core's inputs. */
 import { changesFromRows } from '../../nodes/OpenTextDirectoryServices/actions/operations';
-import { otdsFieldMapOf } from '../../nodes/OpenTextDirectoryServices/actions/source';
+import { otdsFieldMapOf } from '../../nodes/shared/directory-source';
 import { DirectoryConfigurationError } from '../../core/errors';
 
 describe('Changes rows', () => {

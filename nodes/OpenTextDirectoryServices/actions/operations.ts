@@ -9,7 +9,7 @@ import { resolveAudience, type AudienceCondition, type AudienceSpec } from '../.
 import type { AccountState, AttributeChange, DirectoryBackend, UserField } from '../../../core/directory/backend';
 import { DirectoryConfigurationError } from '../../../core/errors';
 import type { AttributeCondition, ConditionOperator } from '../../../core/ldap/filter';
-import { splitList } from './source';
+import { splitList } from '../../shared/directory-source';
 import { readGroupLocator, readUserLocator } from './locators';
 
 export type Operation = (context: IExecuteFunctions, backend: DirectoryBackend, itemIndex: number) => Promise<IDataObject[]>;

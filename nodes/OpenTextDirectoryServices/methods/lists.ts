@@ -7,7 +7,7 @@ import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeLis
 import type { DirectoryBackend } from '../../../core/directory/backend';
 import { toNodeError } from '../../shared/errors';
 import { openOtdsDirectory } from '../../shared/otds';
-import { openDirectorySource, type DirectorySourceKind } from '../actions/source';
+import { openDirectorySource, type DirectorySourceKind } from '../../shared/directory-source';
 
 const PAGE = 50;
 
