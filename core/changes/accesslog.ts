@@ -176,6 +176,6 @@ export class AccesslogStrategy extends LdapStrategyBase {
 		// The snapshot now reflects every entry up to the newest record: its second is the new high-water mark.
 		const newestSecond = /^(\d{14})/.exec(newest)?.[1];
 		const highWater = records.length > 0 && newestSecond ? `${newestSecond}Z` : previous.stampHighWater;
-		return { events: applied.events, snapshot: applied.snapshot, stampHighWater: highWater, cursor: newest, cursorContext: 'verified', reconciled: false };
+		return { events: applied.events, snapshot: applied.snapshot, stampHighWater: highWater, cursor: newest, cursorContext: records.length > 0 ? 'verified' : previous.cursorContext, reconciled: false };
 	}
 }

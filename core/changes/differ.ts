@@ -125,7 +125,10 @@ export function diffUser(
 		events.push(makeEvent(env, context, type, record.id, { user }, [change]));
 	}
 	const resetJustRequired = record.status.passwordResetRequired && !before.status.passwordResetRequired;
-	if (before.passwordHash !== record.passwordHash && !resetJustRequired) {
+	// pwdChangedTime has one-second resolution: a reset and the user's change in the same second leave it
+	// unchanged, but the reset flag clears only when the user sets a password.
+	const resetCleared = before.status.passwordResetRequired && !record.status.passwordResetRequired;
+	if ((before.passwordHash !== record.passwordHash || resetCleared) && !resetJustRequired) {
 		events.push(makeEvent(env, context, 'user.passwordChanged', record.id, { user }, []));
 	}
 	const changes: AttributeChangeRecord[] = [];

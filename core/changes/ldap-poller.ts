@@ -124,7 +124,7 @@ export class LdapPollCore {
 				next.users.delete(id);
 			}
 		}
-		await this.describeRemovedMembers(snapshot, observations, env);
+		await this.describeMembers(snapshot, next, observations);
 		for (const [id, { observation, stamp }] of observations.groups) {
 			highWater = maxStamp(highWater, stamp);
 			events.push(...diffGroup(snapshot.groups.get(id), observation, contextOf(id, stamp, encodeGroupRecord(observation.record)), env));
@@ -141,34 +141,41 @@ export class LdapPollCore {
 		return { events, snapshot: next, highWater };
 	}
 
-	private removedMemberDetails = new Map<string, EventUser>();
+	private memberDetails = new Map<string, EventUser>();
 
-	/** Reads the users who left changed groups (their DN is no longer in the group), to name them. */
-	private async describeRemovedMembers(snapshot: Snapshot, observations: Observations, env: DiffEnvironment): Promise<void> {
+	/**
+	 * Reads the users who joined or left changed groups and were not read anyway, to name them in the
+	 * events (a removed member's DN is gone from the group: it is found by its DN hash in the snapshot).
+	 */
+	private async describeMembers(before: Snapshot, after: Snapshot, observations: Observations): Promise<void> {
 		const ids = new Set<string>();
+		let oldIndex: Map<number, string> | undefined;
+		let newIndex: Map<number, string> | undefined;
 		for (const [id, { observation }] of observations.groups) {
-			const before = snapshot.groups.get(id);
-			if (before === undefined) continue;
+			const previous = new Set(before.groups.get(id)?.memberHashes ?? []);
 			const current = new Set(observation.record.memberHashes);
-			for (const hash of before.memberHashes) {
-				const member = current.has(hash) ? undefined : env.memberByDnHash(hash);
-				if (member !== undefined && member.dn === undefined && !member.id.startsWith('hash:')) ids.add(member.id);
+			for (const hash of current) {
+				if (previous.has(hash)) continue;
+				newIndex ??= dnHashIndex(after);
+				const member = newIndex.get(hash);
+				if (member !== undefined) ids.add(member);
+			}
+			for (const hash of previous) {
+				if (current.has(hash)) continue;
+				oldIndex ??= dnHashIndex(before);
+				const member = oldIndex.get(hash);
+				if (member !== undefined) ids.add(member);
 			}
 		}
-		if (ids.size === 0) return;
-		for (const [id, { observation }] of await this.reader.usersByIds([...ids])) {
-			this.removedMemberDetails.set(id, eventUser(observation.user));
-		}
+		const missing = [...ids].filter((id) => !observations.users.has(id) && !id.startsWith('hash:'));
+		if (missing.length === 0) return;
+		for (const [id, { observation }] of await this.reader.usersByIds(missing)) this.memberDetails.set(id, eventUser(observation.user));
 	}
 
 	private environment(before: Snapshot, after: Snapshot, observations: Observations): DiffEnvironment {
 		let oldIndex: Map<number, string> | undefined;
 		let newIndex: Map<number, string> | undefined;
-		const index = (snapshot: Snapshot) => {
-			const map = new Map<number, string>();
-			for (const record of snapshot.users.values()) map.set(record.dnHash, record.id);
-			return map;
-		};
+		const index = dnHashIndex;
 		const profile = this.reader.scope.profile;
 		return {
 			source: this.source,
@@ -180,16 +187,24 @@ export class LdapPollCore {
 				const id = oldIndex.get(hash);
 				if (id === undefined) return undefined;
 				const seen = observations.users.get(id);
-				return seen ? eventUser(seen.observation.user) : (this.removedMemberDetails.get(id) ?? { id });
+				return seen ? eventUser(seen.observation.user) : (this.memberDetails.get(id) ?? { id });
 			},
 			memberByDn: (dn) => {
 				newIndex ??= index(after);
 				const id = newIndex.get(dnHash(dn));
 				const seen = id === undefined ? undefined : observations.users.get(id);
-				return seen ? eventUser(seen.observation.user) : { id: id ?? dn, dn };
+				if (seen) return eventUser(seen.observation.user);
+				return (id === undefined ? undefined : this.memberDetails.get(id)) ?? { id: id ?? dn, dn };
 			},
 		};
 	}
+}
+
+/** Users by the hash of their DN. */
+function dnHashIndex(snapshot: Snapshot): Map<number, string> {
+	const map = new Map<number, string>();
+	for (const record of snapshot.users.values()) map.set(record.dnHash, record.id);
+	return map;
 }
 
 /** The user as a group event names it: who, not everything about them. */
