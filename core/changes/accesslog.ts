@@ -78,16 +78,6 @@ export function parseAccesslogRecord(entry: Entry): AccesslogRecord {
 	};
 }
 
-function underBase(dn: string, bases: string[]): boolean {
-	let normalized: string;
-	try {
-		normalized = normalizeDn(dn);
-	} catch {
-		return false;
-	}
-	return bases.some((base) => normalized === base || normalized.endsWith(`,${base}`));
-}
-
 /**
  * What the records say per entry: the last record's time and actor, the earliest earlier values
  * (the state before this poll), and the DN before the first rename.
@@ -161,13 +151,12 @@ export class AccesslogStrategy extends LdapStrategyBase {
 			return this.reconcileStep(core, previous, `the accesslog no longer holds the record at ${cursor} (purged): reconciled against the snapshot`);
 		}
 		if (this.dueForReconcile(previous)) return this.reconcileStep(core, previous);
-		const bases = [this.reader.scope.userBaseDN, this.reader.scope.groupBaseDN].map((dn) => normalizeDn(dn));
 		const records = (await this.readRecords(cursor, ACCESSLOG_ATTRIBUTES))
 			.map(parseAccesslogRecord)
 			.filter((record) => record.reqStart > cursor)
 			.sort((a, b) => (a.reqStart < b.reqStart ? -1 : a.reqStart > b.reqStart ? 1 : 0));
 		const newest = records.length > 0 ? records[records.length - 1].reqStart : cursor;
-		const inScope = records.filter((record) => underBase(record.dn, bases) || (record.newSuperior !== undefined && underBase(record.newSuperior, bases)));
+		const inScope = records.filter((record) => this.reader.inScope(record.dn) || (record.newSuperior !== undefined && this.reader.inScope(record.newSuperior)));
 		const contexts = contextsFromRecords(inScope, this.logOptions.captureActor ?? true);
 		const ids = [...contexts.keys()];
 		const observations = { users: await this.reader.usersByIds(ids), groups: await this.reader.groupsByIds(ids) };

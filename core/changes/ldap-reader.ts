@@ -2,7 +2,7 @@
  * Reads what change detection needs from an LDAP directory: thin listings (ids, DNs, status and change
  * stamps only) of every user and group in scope, and whole entries for the few that changed.
  */
-import { DirectoryConfigurationError } from '../errors';
+import { DirectoryConfigurationError, DirectoryRequestError } from '../errors';
 import type { DirectoryGroup } from '../model/directory-group';
 import type { DirectoryUser } from '../model/directory-user';
 import type { Entry } from '../../transport/ldap/ldapts';
@@ -18,7 +18,7 @@ import { parseDn } from '../ldap/dn';
 import { LdapUserDirectory } from '../ldap/users';
 import type { GroupObservation, UserObservation } from './differ';
 import { changeStampsFor, type ChangeStamps } from './flavour-stamps';
-import { groupRecordOf, passwordHashOf, recordKeyOf, userRecordOf } from './snapshot';
+import { comparableDn, groupRecordOf, passwordHashOf, recordKeyOf, userRecordOf } from './snapshot';
 
 /** Where and what to watch. */
 export interface LdapWatchScope {
@@ -171,6 +171,32 @@ export class LdapChangeReader {
 			entries.push(...(await this.scope.session.search(base, { scope: 'sub', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes })));
 		}
 		return entries;
+	}
+
+	/** Whether a DN is under the watched user or group base. */
+	inScope(dn: string): boolean {
+		this.normalizedBases ??= [this.scope.userBaseDN, this.scope.groupBaseDN].map((base) => comparableDn(base));
+		const normalized = comparableDn(dn);
+		return this.normalizedBases.some((base) => normalized === base || normalized.endsWith(`,${base}`));
+	}
+
+	private normalizedBases: string[] | undefined;
+
+	/** One entry by DN, as a user or a group of the watched scope; undefined when it is neither (or gone). */
+	async entryByDn(dn: string): Promise<{ kind: 'user'; observed: Observed<UserObservation> } | { kind: 'group'; observed: Observed<GroupObservation> } | undefined> {
+		parseDn(dn, 'Changed entry DN');
+		const read = async (filter: string, attributes: string[]) =>
+			this.scope.session
+				.search(dn, { scope: 'base', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes })
+				.catch((error: unknown) => {
+					if (error instanceof DirectoryRequestError && error.kind === 'noSuchObject') return [];
+					throw error;
+				});
+		const users = await read(this.userFilter, this.userAttributes());
+		if (users.length > 0) return { kind: 'user', observed: this.toUserObservation(users[0]) };
+		const groups = await read(this.groupFilter, this.groupAttributes());
+		if (groups.length > 0) return { kind: 'group', observed: this.toGroupObservation(groups[0]) };
+		return undefined;
 	}
 
 	/** Users and groups whose change stamp is at or after `since` (generalized time, whole seconds). */
