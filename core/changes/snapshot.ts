@@ -16,9 +16,11 @@
  * one in a million changes); the field hashes name the changed fields. Earlier values are not kept:
  * snapshot-based strategies report `before: null` for attribute values.
  *
- * A group is one variable record: key (16), whole hash (4), DN hash (4), then 4 bytes per direct
- * member: the hash of the member's normalized DN. Comparing member hash sets says which members came
- * and went; a removed member's hash is matched against the users' DN hashes to name the user.
+ * A group is one variable record: key (16), whole hash (4), DN hash (4), then its direct members. In
+ * memory a member is the hash of its normalized DN; stored, a member that is a user of the snapshot is
+ * that user's position in the users string, delta-coded (1–2 bytes per membership, see
+ * encodeGroupRecordCompact). Comparing member sets says which members came and went; a removed
+ * member's hash is matched against the users' DN hashes to name the user.
  */
 import type { DirectoryGroup } from '../model/directory-group';
 import type { AccountStatus, DirectoryUser } from '../model/directory-user';
@@ -240,20 +242,93 @@ export function decodeGroupRecord(text: string): GroupRecord {
 	return { id: readKey(bytes, bytes[16]), valuesHash: readUint32(bytes, 17), dnHash: readUint32(bytes, 21), memberHashes };
 }
 
+/** LEB128: 7 bits per byte, high bit set while more follow. */
+function writeVarint(value: number, out: number[]): void {
+	let rest = value;
+	while (rest >= 0x80) {
+		out.push((rest & 0x7f) | 0x80);
+		rest = Math.floor(rest / 128);
+	}
+	out.push(rest);
+}
+
+function readVarint(bytes: Uint8Array, at: { offset: number }): number {
+	let value = 0;
+	let scale = 1;
+	for (;;) {
+		const byte = bytes[at.offset++];
+		value += (byte & 0x7f) * scale;
+		if ((byte & 0x80) === 0 || at.offset >= bytes.length) return value;
+		scale *= 128;
+	}
+}
+
+/**
+ * A group record inside a snapshot: members that are users of the snapshot are stored as the users'
+ * positions in the users string, sorted and delta-coded as varints (about 1–2 bytes per membership
+ * instead of 4); other members (nested groups, people outside the segment) keep their 4-byte DN hash.
+ *   key (16) · key format (1) · values hash (4) · DN hash (4) · varint count · varint deltas · raw hashes
+ */
+export function encodeGroupRecordCompact(record: GroupRecord, positionOf: Map<number, number>): string {
+	const header = new Uint8Array(25);
+	header[16] = writeKey(record.id, header);
+	writeUint32(record.valuesHash, header, 17);
+	writeUint32(record.dnHash, header, 21);
+	const positions: number[] = [];
+	const others: number[] = [];
+	for (const hash of record.memberHashes) {
+		const position = positionOf.get(hash);
+		if (position === undefined) others.push(hash);
+		else positions.push(position);
+	}
+	positions.sort((a, b) => a - b);
+	const tail: number[] = [];
+	writeVarint(positions.length, tail);
+	let previous = 0;
+	for (const position of positions) {
+		writeVarint(position - previous, tail);
+		previous = position;
+	}
+	const raw = new Uint8Array(4 * others.length);
+	others.forEach((hash, index) => writeUint32(hash, raw, 4 * index));
+	return Buffer.concat([header, Uint8Array.from(tail), raw]).toString('base64');
+}
+
+export function decodeGroupRecordCompact(text: string, dnHashAt: number[]): GroupRecord {
+	const bytes = new Uint8Array(Buffer.from(text, 'base64'));
+	const at = { offset: 25 };
+	const count = readVarint(bytes, at);
+	const memberHashes: number[] = [];
+	let position = 0;
+	for (let index = 0; index < count; index++) {
+		position += readVarint(bytes, at);
+		memberHashes.push(dnHashAt[position]);
+	}
+	for (let offset = at.offset; offset + 4 <= bytes.length; offset += 4) memberHashes.push(readUint32(bytes, offset));
+	memberHashes.sort((a, b) => a - b);
+	return { id: readKey(bytes, bytes[16]), valuesHash: readUint32(bytes, 17), dnHash: readUint32(bytes, 21), memberHashes: [...new Set(memberHashes)] };
+}
+
 export function encodeSnapshot(snapshot: Snapshot): SerializedSnapshot {
-	let users = '';
-	for (const record of snapshot.users.values()) users += encodeUserRecord(record);
-	return { users, groups: [...snapshot.groups.values()].map(encodeGroupRecord) };
+	const parts: string[] = [];
+	const positionOf = new Map<number, number>();
+	for (const record of snapshot.users.values()) {
+		if (!positionOf.has(record.dnHash)) positionOf.set(record.dnHash, parts.length);
+		parts.push(encodeUserRecord(record));
+	}
+	return { users: parts.join(''), groups: [...snapshot.groups.values()].map((record) => encodeGroupRecordCompact(record, positionOf)) };
 }
 
 export function decodeSnapshot(serialized: SerializedSnapshot): Snapshot {
 	const snapshot = emptySnapshot();
+	const dnHashAt: number[] = [];
 	for (let offset = 0; offset + USER_RECORD_CHARS <= serialized.users.length; offset += USER_RECORD_CHARS) {
 		const record = decodeUserRecord(serialized.users.slice(offset, offset + USER_RECORD_CHARS));
 		snapshot.users.set(record.id, record);
+		dnHashAt.push(record.dnHash);
 	}
 	for (const text of serialized.groups) {
-		const record = decodeGroupRecord(text);
+		const record = decodeGroupRecordCompact(text, dnHashAt);
 		snapshot.groups.set(record.id, record);
 	}
 	return snapshot;

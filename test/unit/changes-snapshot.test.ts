@@ -81,6 +81,30 @@ describe('compact snapshot encoding', () => {
 	});
 });
 
+describe('group member sets in the snapshot', () => {
+	it('stores user members as delta-coded positions (about 1–2 bytes each) and others as hashes', () => {
+		const snapshot: Snapshot = { users: new Map(), groups: new Map() };
+		const dns: string[] = [];
+		for (let index = 0; index < 10_000; index++) {
+			const dn = `uid=u${index},ou=people,dc=example,dc=com`;
+			const record = userRecordOf(user({ id: randomUUID(), dn }), 'p');
+			snapshot.users.set(record.id, record);
+			dns.push(dn);
+		}
+		const everyone = groupRecordOf({ id: randomUUID(), dn: 'cn=All,ou=groups,dc=example,dc=com', name: 'All', privileged: false, attributes: {} }, [...dns, 'cn=Nested,ou=groups,dc=example,dc=com']);
+		const sparse = groupRecordOf({ id: randomUUID(), dn: 'cn=Few,ou=groups,dc=example,dc=com', name: 'Few', privileged: false, attributes: {} }, dns.filter((_, index) => index % 97 === 0));
+		snapshot.groups.set(everyone.id, everyone);
+		snapshot.groups.set(sparse.id, sparse);
+		const serialized = encodeSnapshot(snapshot);
+		const decoded = decodeSnapshot(JSON.parse(JSON.stringify(serialized)));
+		expect(decoded.groups.get(everyone.id)).toEqual(everyone);
+		expect(decoded.groups.get(sparse.id)).toEqual(sparse);
+		const memberships = everyone.memberHashes.length + sparse.memberHashes.length;
+		const groupChars = serialized.groups.reduce((total, text) => total + text.length, 0);
+		expect(groupChars / memberships).toBeLessThan(2);
+	});
+});
+
 describe('differ', () => {
 	const context = { stamp: 's1' };
 
