@@ -169,6 +169,12 @@ function writeKey(id: string, target: Uint8Array): number {
 		target.set(Buffer.from(hex, 'hex'), 0);
 		return uuid ? KEY_UUID : KEY_NS_UNIQUE_ID;
 	}
+	// A record key already hashed (what readKey returned): its bytes as they are.
+	const hashed = /^hash:([0-9a-f]{32})$/.exec(id);
+	if (hashed) {
+		target.set(Buffer.from(hashed[1], 'hex'), 0);
+		return KEY_HASHED;
+	}
 	// Not a lower-case UUID: keep a hash (the id text itself cannot be restored for a deletion).
 	writeHash(id, 8, target, 0);
 	writeHash(`${id}\u0000`, 8, target, 8);

@@ -78,6 +78,10 @@ describe('compact snapshot encoding', () => {
 		expect(group.memberHashes).toHaveLength(1);
 		const decoded = decodeSnapshot(encodeSnapshot({ users: new Map(), groups: new Map([[group.id, group]]) }));
 		expect(decoded.groups.get(group.id)).toEqual(group);
+		// OTDS group ids (name@partition) are hashed keys: they survive a round trip too.
+		const otdsGroup = groupRecordOf({ id: 'Executives@Content Server Members', dn: 'oTGroup=1,orgunit=groups', name: 'Executives', privileged: false, attributes: {} }, []);
+		const again = decodeSnapshot(encodeSnapshot({ users: new Map(), groups: new Map([[otdsGroup.id, otdsGroup]]) }));
+		expect(again.groups.get(recordKeyOf('Executives@Content Server Members'))).toEqual(otdsGroup);
 	});
 });
 
