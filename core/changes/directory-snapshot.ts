@@ -13,7 +13,7 @@ import type { DirectoryBackend, UserSearch } from '../directory/backend';
 import type { DirectoryGroup } from '../model/directory-group';
 import { diffGroup, diffUser, type DiffEnvironment, type GroupObservation, type UserObservation } from './differ';
 import type { DirectoryEvent, EventSource, EventUser } from './events';
-import { dnHash, encodeGroupRecord, encodeUserRecord, groupRecordOf, userRecordOf, type Snapshot, type WatchedUserField } from './snapshot';
+import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, groupRecordOf, userRecordOf, type Snapshot, type WatchedUserField } from './snapshot';
 import type { ChangeState, EmitOptions, PollResult } from './state';
 import { finishPoll, snapshotOf, usableState, type ChangeStrategy } from './strategy';
 
@@ -49,7 +49,7 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 		const scopeKey = [source.server, source.partition ?? '', source.base ?? '', JSON.stringify(this.options.userSearch ?? {}), this.options.groupNameContains ?? ''].join('|');
 		const previous = usableState(cursor, scopeKey);
 		const { users, groups } = await this.readAll();
-		const next: Snapshot = { users: new Map(), groups: new Map() };
+		const next: Snapshot = emptySnapshot();
 		for (const [id, observed] of users) next.users.set(id, observed.record);
 		for (const [id, observed] of groups) next.groups.set(id, observed.record);
 		const events = previous === undefined ? [] : this.diff(snapshotOf(previous), next, users, groups, source, detectedAt);

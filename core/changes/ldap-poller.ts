@@ -102,7 +102,8 @@ export class LdapPollCore {
 	 * observation is deleted if the snapshot knew it.
 	 */
 	async apply(snapshot: Snapshot, contexts: Map<string, ChangeContext>, observations: Observations): Promise<AppliedChanges> {
-		const next: Snapshot = { users: new Map(snapshot.users), groups: new Map(snapshot.groups) };
+		const users = snapshot.users.clone();
+		const next: Snapshot = { users, groups: snapshot.groups.clone(users) };
 		const events: DirectoryEvent[] = [];
 		let highWater: string | undefined;
 		const contextOf = (id: string, stamp: string, encoded: string): ChangeContext => {

@@ -26,6 +26,7 @@ import type { DirectoryGroup } from '../model/directory-group';
 import type { AccountStatus, DirectoryUser } from '../model/directory-user';
 import { normalizeDn } from '../ldap/dn';
 import { nibbleHash, writeHash } from './hash';
+import { GroupTable, UserTable } from './snapshot-tables';
 
 /** The DirectoryUser fields whose changes are reported, in record order (one field hash each). */
 export const WATCHED_USER_FIELDS = [
@@ -69,10 +70,10 @@ export interface GroupRecord {
 	memberHashes: number[];
 }
 
-/** The snapshot in memory: maps by id. Serialized with encodeSnapshot. */
+/** The snapshot in memory: tables by id (see snapshot-tables.ts). Serialized with encodeSnapshot. */
 export interface Snapshot {
-	users: Map<string, UserRecord>;
-	groups: Map<string, GroupRecord>;
+	users: UserTable;
+	groups: GroupTable;
 }
 
 /** The snapshot as it sits in the trigger's static data. */
@@ -84,7 +85,8 @@ export interface SerializedSnapshot {
 }
 
 export function emptySnapshot(): Snapshot {
-	return { users: new Map(), groups: new Map() };
+	const users = new UserTable('');
+	return { users, groups: new GroupTable([], users) };
 }
 
 /** A 32-bit hash of a DN in its normalized form, so case and spacing do not count as a rename. */
@@ -161,7 +163,7 @@ export function groupRecordOf(group: DirectoryGroup, memberDns: string[], extraA
 	};
 }
 
-function writeKey(id: string, target: Uint8Array): number {
+export function writeKey(id: string, target: Uint8Array): number {
 	const uuid = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}?$/i.exec(id);
 	const nsUniqueId = /^([0-9a-f]{8})-([0-9a-f]{8})-([0-9a-f]{8})-([0-9a-f]{8})$/i.exec(id);
 	const hex = uuid ? uuid.slice(1).join('') : nsUniqueId ? nsUniqueId.slice(1).join('') : undefined;
@@ -187,18 +189,18 @@ export function recordKeyOf(id: string): string {
 	return readKey(bytes, writeKey(id, bytes));
 }
 
-function readKey(bytes: Uint8Array, format: number): string {
+export function readKey(bytes: Uint8Array, format: number): string {
 	const hex = Buffer.from(bytes.subarray(0, 16)).toString('hex');
 	if (format === KEY_UUID) return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 	if (format === KEY_NS_UNIQUE_ID) return `${hex.slice(0, 8)}-${hex.slice(8, 16)}-${hex.slice(16, 24)}-${hex.slice(24)}`;
 	return `hash:${hex}`;
 }
 
-function writeUint32(value: number, target: Uint8Array, offset: number): void {
+export function writeUint32(value: number, target: Uint8Array, offset: number): void {
 	for (let index = 0; index < 4; index++) target[offset + index] = (value >>> (8 * index)) & 0xff;
 }
 
-function readUint32(source: Uint8Array, offset: number): number {
+export function readUint32(source: Uint8Array, offset: number): number {
 	return (source[offset] | (source[offset + 1] << 8) | (source[offset + 2] << 16) | (source[offset + 3] << 24)) >>> 0;
 }
 
@@ -249,7 +251,7 @@ export function decodeGroupRecord(text: string): GroupRecord {
 }
 
 /** LEB128: 7 bits per byte, high bit set while more follow. */
-function writeVarint(value: number, out: number[]): void {
+export function writeVarint(value: number, out: number[]): void {
 	let rest = value;
 	while (rest >= 0x80) {
 		out.push((rest & 0x7f) | 0x80);
@@ -258,7 +260,7 @@ function writeVarint(value: number, out: number[]): void {
 	out.push(rest);
 }
 
-function readVarint(bytes: Uint8Array, at: { offset: number }): number {
+export function readVarint(bytes: Uint8Array, at: { offset: number }): number {
 	let value = 0;
 	let scale = 1;
 	for (;;) {
@@ -275,7 +277,7 @@ function readVarint(bytes: Uint8Array, at: { offset: number }): number {
  * instead of 4); other members (nested groups, people outside the segment) keep their 4-byte DN hash.
  *   key (16) · key format (1) · values hash (4) · DN hash (4) · varint count · varint deltas · raw hashes
  */
-export function encodeGroupRecordCompact(record: GroupRecord, positionOf: Map<number, number>): string {
+export function encodeGroupRecordCompact(record: GroupRecord, positionOf: (hash: number) => number | undefined): string {
 	const header = new Uint8Array(25);
 	header[16] = writeKey(record.id, header);
 	writeUint32(record.valuesHash, header, 17);
@@ -283,59 +285,55 @@ export function encodeGroupRecordCompact(record: GroupRecord, positionOf: Map<nu
 	const positions: number[] = [];
 	const others: number[] = [];
 	for (const hash of record.memberHashes) {
-		const position = positionOf.get(hash);
+		const position = positionOf(hash);
 		if (position === undefined) others.push(hash);
 		else positions.push(position);
 	}
-	positions.sort((a, b) => a - b);
+	return Buffer.concat([header, encodePositions(positions, others)]).toString('base64');
+}
+
+/** The member part of a stored group: varint count, varint deltas of the sorted positions, raw hashes. */
+export function encodePositions(positions: number[], others: number[]): Uint8Array {
+	const sorted = [...new Set(positions)].sort((a, b) => a - b);
 	const tail: number[] = [];
-	writeVarint(positions.length, tail);
+	writeVarint(sorted.length, tail);
 	let previous = 0;
-	for (const position of positions) {
+	for (const position of sorted) {
 		writeVarint(position - previous, tail);
 		previous = position;
 	}
 	const raw = new Uint8Array(4 * others.length);
 	others.forEach((hash, index) => writeUint32(hash, raw, 4 * index));
-	return Buffer.concat([header, Uint8Array.from(tail), raw]).toString('base64');
+	return Buffer.concat([Uint8Array.from(tail), raw]);
 }
 
-export function decodeGroupRecordCompact(text: string, dnHashAt: number[]): GroupRecord {
+/** A stored group's header fields and member positions, without touching the users. */
+export function decodeGroupParts(text: string): { id: string; valuesHash: number; dnHash: number; positions: number[]; others: number[]; bytes: Uint8Array } {
 	const bytes = new Uint8Array(Buffer.from(text, 'base64'));
 	const at = { offset: 25 };
 	const count = readVarint(bytes, at);
-	const memberHashes: number[] = [];
+	const positions: number[] = [];
 	let position = 0;
 	for (let index = 0; index < count; index++) {
 		position += readVarint(bytes, at);
-		memberHashes.push(dnHashAt[position]);
+		positions.push(position);
 	}
-	for (let offset = at.offset; offset + 4 <= bytes.length; offset += 4) memberHashes.push(readUint32(bytes, offset));
-	memberHashes.sort((a, b) => a - b);
-	return { id: readKey(bytes, bytes[16]), valuesHash: readUint32(bytes, 17), dnHash: readUint32(bytes, 21), memberHashes: [...new Set(memberHashes)] };
+	const others: number[] = [];
+	for (let offset = at.offset; offset + 4 <= bytes.length; offset += 4) others.push(readUint32(bytes, offset));
+	return { id: readKey(bytes, bytes[16]), valuesHash: readUint32(bytes, 17), dnHash: readUint32(bytes, 21), positions, others, bytes };
 }
 
+/**
+ * The snapshot as stored. Users stay sorted by key in one string (lookups are binary searches, and a
+ * poll that changed 100 users rewrites the string by copying unchanged runs, without decoding them);
+ * group member positions follow the users' new positions.
+ */
 export function encodeSnapshot(snapshot: Snapshot): SerializedSnapshot {
-	const parts: string[] = [];
-	const positionOf = new Map<number, number>();
-	for (const record of snapshot.users.values()) {
-		if (!positionOf.has(record.dnHash)) positionOf.set(record.dnHash, parts.length);
-		parts.push(encodeUserRecord(record));
-	}
-	return { users: parts.join(''), groups: [...snapshot.groups.values()].map((record) => encodeGroupRecordCompact(record, positionOf)) };
+	const merged = snapshot.users.merge();
+	return { users: merged.text, groups: snapshot.groups.serialize(merged) };
 }
 
 export function decodeSnapshot(serialized: SerializedSnapshot): Snapshot {
-	const snapshot = emptySnapshot();
-	const dnHashAt: number[] = [];
-	for (let offset = 0; offset + USER_RECORD_CHARS <= serialized.users.length; offset += USER_RECORD_CHARS) {
-		const record = decodeUserRecord(serialized.users.slice(offset, offset + USER_RECORD_CHARS));
-		snapshot.users.set(record.id, record);
-		dnHashAt.push(record.dnHash);
-	}
-	for (const text of serialized.groups) {
-		const record = decodeGroupRecordCompact(text, dnHashAt);
-		snapshot.groups.set(record.id, record);
-	}
-	return snapshot;
+	const users = new UserTable(serialized.users);
+	return { users, groups: new GroupTable(serialized.groups, users) };
 }

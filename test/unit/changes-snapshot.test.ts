@@ -6,6 +6,8 @@ import { normalizeDn } from '../../core/ldap/dn';
 import {
 	comparableDn,
 	decodeSnapshot,
+	emptySnapshot,
+	type GroupRecord,
 	decodeUserRecord,
 	encodeSnapshot,
 	encodeUserRecord,
@@ -16,6 +18,12 @@ import {
 	type Snapshot,
 } from '../../core/changes/snapshot';
 import { finishEvents } from '../../core/changes/state';
+
+function withGroup(group: GroupRecord): Snapshot {
+	const snapshot = emptySnapshot();
+	snapshot.groups.set(group.id, group);
+	return snapshot;
+}
 
 const source: EventSource = { kind: 'ldap', server: 'ldap://dir.example', strategy: 'snapshot', base: 'dc=example,dc=com' };
 
@@ -53,7 +61,7 @@ describe('compact snapshot encoding', () => {
 	});
 
 	it('keeps 100,000 users under 4 MB of JSON (≤ 40 bytes per user)', () => {
-		const snapshot: Snapshot = { users: new Map(), groups: new Map() };
+		const snapshot: Snapshot = emptySnapshot();
 		for (let index = 0; index < 100_000; index++) {
 			const record = userRecordOf(user({ id: randomUUID(), dn: `uid=u${index},ou=people,dc=example,dc=com`, login: `u${index}` }), `2026${index}`);
 			snapshot.users.set(record.id, record);
@@ -76,18 +84,18 @@ describe('compact snapshot encoding', () => {
 			'UID=A, ou=People,dc=example,dc=com',
 		]);
 		expect(group.memberHashes).toHaveLength(1);
-		const decoded = decodeSnapshot(encodeSnapshot({ users: new Map(), groups: new Map([[group.id, group]]) }));
+		const decoded = decodeSnapshot(encodeSnapshot(withGroup(group)));
 		expect(decoded.groups.get(group.id)).toEqual(group);
 		// OTDS group ids (name@partition) are hashed keys: they survive a round trip too.
 		const otdsGroup = groupRecordOf({ id: 'Executives@Content Server Members', dn: 'oTGroup=1,orgunit=groups', name: 'Executives', privileged: false, attributes: {} }, []);
-		const again = decodeSnapshot(encodeSnapshot({ users: new Map(), groups: new Map([[otdsGroup.id, otdsGroup]]) }));
+		const again = decodeSnapshot(encodeSnapshot(withGroup(otdsGroup)));
 		expect(again.groups.get(recordKeyOf('Executives@Content Server Members'))).toEqual(otdsGroup);
 	});
 });
 
 describe('group member sets in the snapshot', () => {
 	it('stores user members as delta-coded positions (about 1–2 bytes each) and others as hashes', () => {
-		const snapshot: Snapshot = { users: new Map(), groups: new Map() };
+		const snapshot: Snapshot = emptySnapshot();
 		const dns: string[] = [];
 		for (let index = 0; index < 10_000; index++) {
 			const dn = `uid=u${index},ou=people,dc=example,dc=com`;
@@ -106,6 +114,43 @@ describe('group member sets in the snapshot', () => {
 		const memberships = everyone.memberHashes.length + sparse.memberHashes.length;
 		const groupChars = serialized.groups.reduce((total, text) => total + text.length, 0);
 		expect(groupChars / memberships).toBeLessThan(2);
+	});
+});
+
+describe('snapshot tables: changes cost what changed', () => {
+	it('merges modifications, additions and deletions into the sorted string; group members follow the users', () => {
+		const snapshot = emptySnapshot();
+		const people = Array.from({ length: 500 }, (_, index) => userRecordOf(user({ id: randomUUID(), dn: `uid=p${index},ou=people,dc=example,dc=com`, login: `p${index}` }), 'p'));
+		for (const record of people) snapshot.users.set(record.id, record);
+		const dns = (indexes: number[]) => indexes.map((index) => `uid=p${index},ou=people,dc=example,dc=com`);
+		const group = groupRecordOf({ id: randomUUID(), dn: 'cn=G,ou=groups,dc=example,dc=com', name: 'G', privileged: false, attributes: {} }, dns([1, 7, 250, 499]));
+		const other = groupRecordOf({ id: randomUUID(), dn: 'cn=H,ou=groups,dc=example,dc=com', name: 'H', privileged: false, attributes: {} }, dns([3, 4]));
+		snapshot.groups.set(group.id, group);
+		snapshot.groups.set(other.id, other);
+		const stored = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(snapshot))));
+		expect(stored.users.size).toBe(500);
+		expect(stored.users.get(people[42].id)).toEqual(people[42]);
+		expect(stored.groups.get(group.id)).toEqual(group);
+
+		// The next poll: one modified, one deleted (a member of G), one added; H untouched.
+		const users = stored.users.clone();
+		const next = { users, groups: stored.groups.clone(users) };
+		const modified = { ...people[10], valuesHash: (people[10].valuesHash + 1) & 0xffff };
+		next.users.set(modified.id, modified);
+		next.users.delete(people[7].id);
+		const added = userRecordOf(user({ id: randomUUID(), dn: 'uid=new,ou=people,dc=example,dc=com', login: 'new' }), 'p');
+		next.users.set(added.id, added);
+		const regrouped = groupRecordOf({ id: group.id, dn: 'cn=G,ou=groups,dc=example,dc=com', name: 'G', privileged: false, attributes: {} }, [...dns([1, 250, 499]), 'uid=new,ou=people,dc=example,dc=com']);
+		next.groups.set(group.id, regrouped);
+		expect(stored.users.get(people[7].id)).toEqual(people[7]);
+		const after = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(next))));
+		expect(after.users.size).toBe(500);
+		expect(after.users.get(people[7].id)).toBeUndefined();
+		expect(after.users.get(modified.id)).toEqual(modified);
+		expect(after.users.get(added.id)).toEqual(added);
+		expect(after.groups.get(group.id)).toEqual(regrouped);
+		expect(after.groups.get(other.id)).toEqual(other);
+		expect([...after.users.keys()].sort()).toEqual([...people.filter((_, index) => index !== 7).map((record) => record.id), added.id].sort());
 	});
 });
 
