@@ -162,9 +162,8 @@ export class AccesslogStrategy extends LdapStrategyBase {
 		const observations = { users: await this.reader.usersByIds(ids), groups: await this.reader.groupsByIds(ids) };
 		const snapshot = snapshotOf(previous);
 		const applied = await core.apply(snapshot, contexts, observations);
-		// The snapshot now reflects every entry up to the newest record: its second is the new high-water mark.
-		const newestSecond = /^(\d{14})/.exec(newest)?.[1];
-		const highWater = records.length > 0 && newestSecond ? `${newestSecond}Z` : previous.stampHighWater;
+		// The snapshot now reflects every write up to the newest record: writes after it carry later stamps.
+		const highWater = records.length > 0 ? newest : previous.stampHighWater;
 		return { events: applied.events, snapshot: applied.snapshot, stampHighWater: highWater, cursor: newest, cursorContext: records.length > 0 ? 'verified' : previous.cursorContext, reconciled: false };
 	}
 }

@@ -87,10 +87,11 @@ export function eventId(source: EventSource, entryKey: string, type: DirectoryEv
 	return hashHex([source.kind, source.server, source.base ?? source.partition ?? '', entryKey, type, changeStamp].join('\u0000'));
 }
 
-/** LDAP generalized time (20261127001122Z or 20261127001122.123456Z) to ISO 8601; undefined when not one. */
+/** LDAP generalized time (20261127001122Z, 20261127001122.123456Z, or a CSN) to ISO 8601; undefined when not one. */
 export function generalizedTimeToIso(value: string | undefined): string | undefined {
 	if (value === undefined) return undefined;
-	const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:[.,](\d+))?Z$/.exec(value.trim());
+	// A CSN (entryCSN) is a generalized time followed by #count#replica#modification.
+	const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:[.,](\d+))?Z(?:#.*)?$/.exec(value.trim());
 	if (!match) return undefined;
 	const [, year, month, day, hour, minute, second, fraction] = match;
 	const millis = (fraction ?? '').padEnd(3, '0').slice(0, 3);

@@ -6,7 +6,7 @@
 import type { GroupObservation, UserObservation, ChangeContext, DiffEnvironment } from './differ';
 import { diffGroup, diffUser } from './differ';
 import { generalizedTimeToIso, type DirectoryEvent, type EventSource, type EventUser } from './events';
-import { toSecondStamp } from './flavour-stamps';
+import { comparableStamp } from './flavour-stamps';
 import type { LdapChangeReader, Observed } from './ldap-reader';
 import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, type Snapshot, type UserRecord, type WatchedUserField } from './snapshot';
 
@@ -24,7 +24,7 @@ export interface AppliedChanges {
 
 function maxStamp(current: string | undefined, stamp: string): string | undefined {
 	if (stamp === '') return current;
-	const second = toSecondStamp(stamp);
+	const second = comparableStamp(stamp);
 	return current === undefined || second > current ? second : current;
 }
 
@@ -76,7 +76,7 @@ export class LdapPollCore {
 					record.passwordHash !== row.passwordHash ||
 					!sameStatus(record, row.status) ||
 					highWater === undefined ||
-					toSecondStamp(row.stamp) >= highWater;
+					comparableStamp(row.stamp) >= highWater;
 				if (differs) userIds.push(row.id);
 			}
 		}
@@ -86,7 +86,7 @@ export class LdapPollCore {
 			seenGroups.add(row.id);
 			nextHighWater = maxStamp(nextHighWater, row.stamp);
 			const record = snapshot.groups.get(row.id);
-			if (record === undefined || record.dnHash !== dnHash(row.dn) || highWater === undefined || toSecondStamp(row.stamp) >= highWater) groupIds.push(row.id);
+			if (record === undefined || record.dnHash !== dnHash(row.dn) || highWater === undefined || comparableStamp(row.stamp) >= highWater) groupIds.push(row.id);
 		}
 		const observations: Observations = { users: await this.reader.usersByIds(userIds), groups: await this.reader.groupsByIds(groupIds) };
 		const contexts = new Map<string, ChangeContext>();

@@ -17,7 +17,7 @@ import { idFilter } from '../ldap/identifiers';
 import { parseDn } from '../ldap/dn';
 import { LdapUserDirectory } from '../ldap/users';
 import type { GroupObservation, UserObservation } from './differ';
-import { changeStampsFor, type ChangeStamps } from './flavour-stamps';
+import { changeStampsFor, stampAssertion, type ChangeStamps } from './flavour-stamps';
 import { comparableDn, groupRecordOf, passwordHashOf, recordKeyOf, userRecordOf } from './snapshot';
 
 /** Where and what to watch. */
@@ -201,7 +201,7 @@ export class LdapChangeReader {
 
 	/** Users and groups whose change stamp is at or after `since` (generalized time, whole seconds). */
 	async changedSince(since: string): Promise<{ users: Array<Observed<UserObservation>>; groups: Array<Observed<GroupObservation>> }> {
-		const stampFilter = `(${this.stamps.modified}>=${since.replace(/[^0-9.Z]/g, '')})`;
+		const stampFilter = `(${this.stamps.modified}>=${stampAssertion(this.stamps.modified, since)})`;
 		const users: Array<Observed<UserObservation>> = [];
 		for await (const page of this.allUsers(stampFilter)) users.push(...page);
 		return { users, groups: await this.allGroups(stampFilter) };

@@ -12,6 +12,7 @@ import {
 	encodePositions,
 	encodeUserRecord,
 	encodeGroupRecordCompact,
+	readKey,
 	readUint32,
 	recordKeyOf,
 	USER_RECORD_CHARS,
@@ -206,7 +207,11 @@ export class GroupTable implements Iterable<[string, GroupRecord]> {
 		changes?: Map<string, GroupRecord | null>,
 	) {
 		if (Array.isArray(texts)) {
-			for (const text of texts) this.stored.set(decodeGroupParts(text).id, { text });
+			// Only the key is read here (the first 24 characters hold bytes 0–17): members are decoded on use.
+			for (const text of texts) {
+				const head = new Uint8Array(Buffer.from(text.slice(0, 24), 'base64'));
+				this.stored.set(readKey(head, head[16]), { text });
+			}
 		} else {
 			this.stored = texts;
 		}
