@@ -11,6 +11,7 @@ export {
 	Attribute,
 	Change,
 	Client,
+	Control,
 	EqualityFilter,
 	ExtensibleFilter,
 	GreaterThanEqualsFilter,

@@ -2,7 +2,7 @@ import { DirectoryRequestError } from '../../core/errors';
 import { explainLdapFailure } from './failures';
 import type { LdapConnectionSettings } from './settings';
 import { Client } from './ldapts';
-import type { Change, ClientOptions, Entry, SearchOptions } from './ldapts';
+import type { Change, ClientOptions, Control, Entry, SearchOptions } from './ldapts';
 
 /** Node's TLS options, named through ldapts so that no Node built-in is imported here. */
 type ConnectionOptions = NonNullable<ClientOptions['tlsOptions']>;
@@ -52,10 +52,10 @@ export class LdapSession {
 		}
 	}
 
-	/** A search that returns all entries at once; for small, bounded results. */
-	async search(baseDN: string, options: SearchOptions): Promise<Entry[]> {
+	/** A search that returns all entries at once; for small, bounded results. `controls`: e.g. AD's Show Deleted. */
+	async search(baseDN: string, options: SearchOptions, controls?: Control[]): Promise<Entry[]> {
 		try {
-			const result = await this.client.search(baseDN, options);
+			const result = await this.client.search(baseDN, options, controls);
 			return result.searchEntries;
 		} catch (error) {
 			throw explainLdapFailure(error, this.server);

@@ -1,0 +1,210 @@
+/**
+ * Change detection on a 100,000-user OpenLDAP (issue 4, performance section).
+ *
+ *   npm run bench changes          (scripts/bench.mjs bundles this file with esbuild and runs it with --expose-gc)
+ *
+ * 1. Starts a throwaway slapd with BENCH_USERS (100,000) inetOrgPerson users (slapadd; no OTDS tree) and
+ *    takes a baseline with the accesslog, timestamp and snapshot strategies (first activation: no events).
+ * 2. Each round changes 100 users (title), then times, each on a fresh connection (connect + bind):
+ *    - the accesslog and the timestamp strategies' incremental polls;
+ *    - an `ldapsearch` process fetching the same changed entries (modifyTimestamp>=T, the user attributes);
+ *    - the naive way: ldapts paging through every user with those attributes, hashing each entry and
+ *      diffing against a map of the previous hashes;
+ *    - a full snapshot reconciliation (thin read + changed entries), against an `ldapsearch` process
+ *      paging through every user with the same thin attributes.
+ *    Medians over BENCH_ROUNDS rounds; peak RSS of this process sampled every 5 ms.
+ * 3. Reports the stored state's size per user.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { AccesslogStrategy } from '../core/changes/accesslog';
+import type { DirectoryEvent } from '../core/changes/events';
+import { LdapChangeReader } from '../core/changes/ldap-reader';
+import { SnapshotStrategy, TimestampStrategy } from '../core/changes/ldap-strategies';
+import type { ChangeState } from '../core/changes/state';
+import type { ChangeStrategy } from '../core/changes/strategy';
+import { profileFor } from '../core/ldap/flavours';
+import { LdapSession } from '../transport/ldap/session';
+import { parseLdapConnectionSettings } from '../transport/ldap/settings';
+import { attrLine } from '../test/support/fixture';
+import { findOpenLdap } from '../test/support/schema/slapd-conf';
+import { startSlapd, type Slapd } from '../test/support/slapd';
+
+const USERS = Number(process.env.BENCH_USERS ?? 100_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const CHANGES = 100;
+const PAGE_SIZE = 500;
+
+declare const gc: (() => void) | undefined;
+
+type StrategyName = 'accesslog' | 'timestamp' | 'snapshot';
+
+class PeakRss {
+	peak = 0;
+	startRss = 0;
+	private timer?: NodeJS.Timeout;
+	start(): void {
+		if (typeof gc === 'function') gc();
+		this.peak = this.startRss = process.memoryUsage().rss;
+		this.timer = setInterval(() => (this.peak = Math.max(this.peak, process.memoryUsage().rss)), 5);
+	}
+	stop(): number {
+		clearInterval(this.timer);
+		return Math.max(this.peak, process.memoryUsage().rss);
+	}
+}
+
+interface Run {
+	ms: number;
+	peakRss: number;
+	/** Peak RSS above the RSS at the start of the run (this process also holds the 100k-user fixture). */
+	growth: number;
+	count: number;
+}
+
+async function timed(work: () => Promise<number>): Promise<Run> {
+	const rss = new PeakRss();
+	rss.start();
+	const started = process.hrtime.bigint();
+	const count = await work();
+	const ms = Number(process.hrtime.bigint() - started) / 1e6;
+	const peakRss = rss.stop();
+	return { ms, peakRss, growth: peakRss - rss.startRss, count };
+}
+
+function ldapsearch(slapd: Slapd, base: string, filter: string, attributes: string[], paged: boolean): Promise<number> {
+	const program = join(dirname(findOpenLdap().ldapmodify), 'ldapsearch');
+	const args = ['-x', '-LLL', '-H', slapd.url, '-D', slapd.adminDN, '-w', slapd.adminPassword, '-b', base, ...(paged ? ['-E', `pr=${PAGE_SIZE}/noprompt`] : []), filter, ...attributes];
+	const fd = openSync('/dev/null', 'w');
+	return new Promise((resolve, reject) => {
+		const child = spawn(program, args, { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, LDAPNOINIT: '1' } });
+		let stderr = '';
+		child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		child.on('error', reject);
+		child.on('close', (code) => {
+			closeSync(fd);
+			if (code !== 0) reject(new Error(`ldapsearch exited with ${code}: ${stderr}`));
+			else resolve(-1);
+		});
+	});
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+
+async function main(): Promise<void> {
+	process.stdout.write(`Starting slapd with ${USERS.toLocaleString('en')} users...\n`);
+	const slapd = await startSlapd({ users: USERS, otds: false, startTimeoutMs: 300_000 });
+	const settings = parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN });
+	const profile = profileFor('openLdap');
+	const build = (name: StrategyName, session: LdapSession): ChangeStrategy => {
+		const reader = new LdapChangeReader({ session, profile, flavour: 'openLdap', userBaseDN: slapd.layout.peopleDN, groupBaseDN: slapd.layout.groupsDN });
+		const options = { reconcileEvery: 0 };
+		if (name === 'accesslog') return new AccesslogStrategy(reader, session.server, options);
+		if (name === 'timestamp') return new TimestampStrategy(reader, session.server, options);
+		return new SnapshotStrategy(reader, session.server, options);
+	};
+	/** One poll on a fresh connection: connect + bind + poll + unbind, as a trigger's poll does. */
+	const pollOnce = async (name: StrategyName, state: ChangeState | undefined): Promise<{ events: DirectoryEvent[]; state: ChangeState }> => {
+		const result = await LdapSession.use(settings, (session) => build(name, session).poll(state));
+		return { events: result.events, state: result.nextCursor };
+	};
+	// The user attributes a poll reads (the same list goes to ldapsearch and to the naive run).
+	const userAttributes = [...new Set([...Object.values(profile.user), ...profile.statusAttributes, 'pwdChangedTime', 'modifyTimestamp'])];
+	const thinAttributes = ['entryUUID', 'modifyTimestamp', 'pwdChangedTime', ...profile.statusAttributes];
+	try {
+		const states = new Map<StrategyName, ChangeState>();
+		const baselines: string[][] = [['first activation (baseline)', 'ms', 'peak RSS', 'RSS growth', 'state bytes', 'bytes per user']];
+		for (const name of ['accesslog', 'timestamp', 'snapshot'] as const) {
+			let state: ChangeState | undefined;
+			const run = await timed(async () => {
+				const result = await pollOnce(name, undefined);
+				state = result.state;
+				return result.events.length;
+			});
+			const bytes = Buffer.byteLength(JSON.stringify(state));
+			states.set(name, state as ChangeState);
+			baselines.push([name, run.ms.toFixed(0), mb(run.peakRss), mb(run.growth), bytes.toLocaleString('en'), (bytes / USERS).toFixed(1)]);
+		}
+		print(baselines);
+
+		// The naive way keeps a hash per user: build it once, outside the timings.
+		const naiveHashes = new Map<string, string>();
+		const naive = async (): Promise<number> => {
+			let changed = 0;
+			await LdapSession.use(settings, async (session) => {
+				for await (const page of session.searchPages(slapd.layout.peopleDN, { scope: 'sub', filter: '(objectClass=inetOrgPerson)', attributes: userAttributes }, PAGE_SIZE)) {
+					for (const entry of page) {
+						const hash = createHash('sha1').update(JSON.stringify(entry)).digest('base64');
+						const id = String(entry.entryUUID ?? entry.dn);
+						if (naiveHashes.get(id) !== hash) changed++;
+						naiveHashes.set(id, hash);
+					}
+				}
+			});
+			return changed;
+		};
+		await naive();
+
+		const runs = new Map<string, Run[]>();
+		const add = (name: string, run: Run) => runs.set(name, [...(runs.get(name) ?? []), run]);
+		for (let round = 0; round < ROUNDS; round++) {
+			// The timestamp strategy's high-water mark before the changes: what ldapsearch filters on too.
+			const since = states.get('timestamp')?.stampHighWater ?? '19700101000000Z';
+			await new Promise((resolve) => setTimeout(resolve, 1100));
+			const ldif = Array.from({ length: CHANGES }, (_, index) => {
+				const user = slapd.fixture.users[(round * CHANGES + index * 97) % USERS];
+				return `${attrLine('dn', slapd.layout.userDN(user.uid))}changetype: modify\nreplace: title\ntitle: Bench ${round}-${index}\n`;
+			}).join('\n');
+			await slapd.ldapmodify(ldif);
+			for (const name of ['accesslog', 'timestamp', 'snapshot'] as const) {
+				let events = 0;
+				const run = await timed(async () => {
+					const result = await pollOnce(name, states.get(name));
+					states.set(name, result.state);
+					events = result.events.length;
+					return events;
+				});
+				if (events !== CHANGES) throw new Error(`${name} saw ${events} events instead of ${CHANGES}`);
+				add(`${name} poll`, run);
+			}
+			add('ldapsearch process, changed entries', await timed(() => ldapsearch(slapd, slapd.layout.peopleDN, `(&(objectClass=inetOrgPerson)(modifyTimestamp>=${since}))`, userAttributes, false)));
+			add('ldapsearch process, paged, all users, thin attributes', await timed(() => ldapsearch(slapd, slapd.layout.peopleDN, '(objectClass=inetOrgPerson)', thinAttributes, true)));
+			const naiveRun = await timed(naive);
+			if (naiveRun.count < CHANGES) throw new Error(`the naive diff saw ${naiveRun.count} changes`);
+			add('naive: page all users, hash, diff (ldapts)', naiveRun);
+		}
+		const table: string[][] = [[`what (${CHANGES} changes, fresh connection each)`, 'median ms', 'min ms', 'peak RSS', 'RSS growth']];
+		for (const [name, list] of runs) {
+			table.push([name, median(list.map((run) => run.ms)).toFixed(1), Math.min(...list.map((run) => run.ms)).toFixed(1), name.startsWith('ldapsearch') ? '(other process)' : mb(Math.max(...list.map((run) => run.peakRss))), name.startsWith('ldapsearch') ? '' : mb(Math.max(...list.map((run) => run.growth)))]);
+		}
+		print(table);
+		const ms = (name: string) => median((runs.get(name) ?? []).map((run) => run.ms));
+		const ratios: string[][] = [['ratio', 'value', 'target']];
+		for (const name of ['accesslog', 'timestamp'] as const) {
+			ratios.push([`${name} poll ÷ ldapsearch of the changed entries`, (ms(`${name} poll`) / ms('ldapsearch process, changed entries')).toFixed(2), '≤ 2']);
+			ratios.push([`naive full diff ÷ ${name} poll`, (ms('naive: page all users, hash, diff (ldapts)') / ms(`${name} poll`)).toFixed(1), '≥ 20']);
+		}
+		ratios.push(['snapshot reconciliation ÷ paged ldapsearch (thin)', (ms('snapshot poll') / ms('ldapsearch process, paged, all users, thin attributes')).toFixed(2), '≤ 2']);
+		const ours = [...runs.entries()].filter(([name]) => !name.startsWith('ldapsearch') && !name.startsWith('naive')).flatMap(([, list]) => list);
+		ratios.push(['peak RSS of this process (holds the fixture too)', mb(Math.max(...ours.map((run) => run.peakRss))), '']);
+		ratios.push(['peak RSS growth during a poll', mb(Math.max(...ours.map((run) => run.growth))), '< 200 MB']);
+		ratios.push(['state bytes per user (snapshot strategy)', (Buffer.byteLength(JSON.stringify(states.get('snapshot'))) / USERS).toFixed(1), '≤ 40']);
+		print(ratios);
+	} finally {
+		await slapd.stop();
+	}
+}
+
+function print(rows: string[][]): void {
+	const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+	for (const row of rows) process.stdout.write(`${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ')}\n`);
+	process.stdout.write('\n');
+}
+
+main().catch((error: unknown) => {
+	process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+	process.exit(1);
+});

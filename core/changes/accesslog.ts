@@ -1,0 +1,169 @@
+/**
+ * OpenLDAP's accesslog overlay (`cn=accesslog`) as a change source: every successful write, in order,
+ * with who made it and the values it replaced (`logold`). The log says WHICH entries changed; the
+ * events come from comparing those entries, read now, with the snapshot (one rule for every strategy),
+ * enriched with the log's time, actor, earlier values and former DN.
+ *
+ * Known limits: writes of the memberof overlay are not logged (a user's memberOf: the group's own
+ * `member` change is, and that is what group events come from); a log purged past the cursor, or a
+ * missing cursor record, means changes may be lost: the poll reconciles and emits directory.resync.
+ */
+import { DirectoryConfigurationError, DirectoryRequestError } from '../errors';
+import type { Entry } from '../../transport/ldap/ldapts';
+import { normalizeDn } from '../ldap/dn';
+import { attributeValue, attributeValues } from '../ldap/entry';
+import { escapeDnValue } from '../ldap/escape';
+import { compileFilter } from '../ldap/filter-compiler';
+import type { ChangeContext } from './differ';
+import { generalizedTimeToIso } from './events';
+import type { LdapChangeReader } from './ldap-reader';
+import type { LdapPollCore } from './ldap-poller';
+import { recordKeyOf } from './snapshot';
+import type { ChangeState } from './state';
+import { LdapStrategyBase, type LdapStrategyOptions } from './ldap-strategies';
+import { snapshotOf, type StrategyStep } from './strategy';
+
+/** One value change of a reqMod line: `title:= Boss`, `member:+ uid=x,...`, `description:-`. */
+export interface LoggedModification {
+	attribute: string;
+	operation: 'add' | 'delete' | 'replace' | 'increment';
+	value?: string;
+}
+
+export interface AccesslogRecord {
+	reqStart: string;
+	type: 'add' | 'delete' | 'modify' | 'modrdn' | 'other';
+	dn: string;
+	entryUuid?: string;
+	actor?: string;
+	modifications: LoggedModification[];
+	/** reqOld: the values before the change, by lower-case attribute name. */
+	old: Record<string, string[]>;
+	newRdn?: string;
+	newSuperior?: string;
+}
+
+const OPERATIONS: Record<string, LoggedModification['operation']> = { '+': 'add', '-': 'delete', '=': 'replace', '#': 'increment' };
+export const ACCESSLOG_ATTRIBUTES = ['reqStart', 'reqType', 'reqDN', 'reqEntryUUID', 'reqAuthzID', 'reqMod', 'reqOld', 'reqNewRDN', 'reqNewSuperior'];
+const REQ_START = /^\d{14}(\.\d{1,6})?Z$/;
+
+/** Decodes one reqMod value (`attr:op value`); undefined for lines of another shape. */
+export function parseReqMod(line: string): LoggedModification | undefined {
+	const match = /^([A-Za-z0-9][A-Za-z0-9;.-]*):([+\-=#])(?: (.*))?$/s.exec(line);
+	if (!match) return undefined;
+	return { attribute: match[1], operation: OPERATIONS[match[2]], value: match[3] };
+}
+
+/** Decodes one accesslog entry. */
+export function parseAccesslogRecord(entry: Entry): AccesslogRecord {
+	const old: Record<string, string[]> = {};
+	for (const line of attributeValues(entry, 'reqOld')) {
+		const colon = line.indexOf(':');
+		if (colon <= 0) continue;
+		const name = line.slice(0, colon).toLowerCase();
+		(old[name] ??= []).push(line.slice(colon + 1).replace(/^ /, ''));
+	}
+	const type = (attributeValue(entry, 'reqType') ?? '').toLowerCase();
+	const authz = attributeValue(entry, 'reqAuthzID');
+	return {
+		reqStart: attributeValue(entry, 'reqStart') ?? '',
+		type: type === 'add' || type === 'delete' || type === 'modify' || type === 'modrdn' ? type : 'other',
+		dn: attributeValue(entry, 'reqDN') ?? '',
+		entryUuid: attributeValue(entry, 'reqEntryUUID')?.toLowerCase(),
+		actor: authz === undefined || authz === '' ? undefined : authz.replace(/^dn:/i, ''),
+		modifications: attributeValues(entry, 'reqMod').map(parseReqMod).filter((mod): mod is LoggedModification => mod !== undefined),
+		old,
+		newRdn: attributeValue(entry, 'reqNewRDN'),
+		newSuperior: attributeValue(entry, 'reqNewSuperior'),
+	};
+}
+
+/**
+ * What the records say per entry: the last record's time and actor, the earliest earlier values
+ * (the state before this poll), and the DN before the first rename.
+ */
+export function contextsFromRecords(records: AccesslogRecord[], captureActor: boolean): Map<string, ChangeContext> {
+	const contexts = new Map<string, ChangeContext>();
+	for (const record of records) {
+		if (record.entryUuid === undefined) continue;
+		const id = recordKeyOf(record.entryUuid);
+		const context = contexts.get(id) ?? { stamp: '', before: {} };
+		context.stamp = record.reqStart;
+		context.occurredAt = generalizedTimeToIso(record.reqStart);
+		context.actor = captureActor && record.actor !== undefined ? { dn: record.actor } : undefined;
+		for (const [name, values] of Object.entries(record.old)) if (context.before && !(name in context.before)) context.before[name] = values;
+		if (record.type === 'modrdn' && context.previousDn === undefined) context.previousDn = record.dn;
+		if (record.type === 'delete') context.deleted = { dn: record.dn };
+		contexts.set(id, context);
+	}
+	return contexts;
+}
+
+export interface AccesslogStrategyOptions extends LdapStrategyOptions {
+	/** Suffix of the log database (default cn=accesslog). */
+	accesslogDN?: string;
+	/** Report who made each change (reqAuthzID); default true. */
+	captureActor?: boolean;
+	/** How far back (minutes) the first activation looks for the newest log record (default 60). */
+	startLookbackMinutes?: number;
+}
+
+export class AccesslogStrategy extends LdapStrategyBase {
+	readonly name = 'accesslog' as const;
+	private readonly logDN: string;
+
+	constructor(reader: LdapChangeReader, server: string, protected readonly logOptions: AccesslogStrategyOptions = {}) {
+		super(reader, server, logOptions);
+		this.logDN = logOptions.accesslogDN?.trim() || 'cn=accesslog';
+		normalizeDn(this.logDN, 'Accesslog DN');
+	}
+
+	/** The newest record's reqStart, looked for in the recent past; a synthetic start when the log is quiet. */
+	protected async currentPosition(): Promise<{ cursor?: string; context?: string }> {
+		const lookback = new Date((this.options.now?.() ?? new Date()).getTime() - (this.logOptions.startLookbackMinutes ?? 60) * 60_000);
+		const since = lookback.toISOString().replace(/[-:T]/g, '').replace(/\.(\d{3})Z$/, '.$1000Z');
+		const records = await this.readRecords(since, ['reqStart']);
+		const newest = records.map((entry) => attributeValue(entry, 'reqStart') ?? '').reduce((max, value) => (value > max ? value : max), '');
+		return newest === '' ? { cursor: since, context: 'unverified' } : { cursor: newest, context: 'verified' };
+	}
+
+	private async readRecords(since: string, attributes: string[]): Promise<Entry[]> {
+		if (!REQ_START.test(since)) throw new DirectoryConfigurationError('Cursor', `"${since}" is not an accesslog position: reset the trigger's state`);
+		const filter = `(&(objectClass=auditWriteObject)(reqResult=0)(reqStart>=${since}))`;
+		return this.reader.scope.session.search(this.logDN, { scope: 'one', filter: compileFilter(filter), attributes });
+	}
+
+	/** Whether the record at the cursor is still in the log (it is gone once logpurge passed it). */
+	private async cursorStillLogged(cursor: string): Promise<boolean> {
+		const found = await this.reader.scope.session
+			.search(`reqStart=${escapeDnValue(cursor)},${this.logDN}`, { scope: 'base', filter: compileFilter('(objectClass=*)'), attributes: ['1.1'] })
+			.catch((error: unknown) => {
+				if (error instanceof DirectoryRequestError && error.kind === 'noSuchObject') return [];
+				throw error;
+			});
+		return found.length > 0;
+	}
+
+	protected async step(core: LdapPollCore, previous: ChangeState): Promise<StrategyStep> {
+		const cursor = previous.cursor;
+		if (cursor === undefined || !REQ_START.test(cursor)) return this.reconcileStep(core, previous, 'no accesslog position was stored');
+		if (previous.cursorContext === 'verified' && !(await this.cursorStillLogged(cursor))) {
+			return this.reconcileStep(core, previous, `the accesslog no longer holds the record at ${cursor} (purged): reconciled against the snapshot`);
+		}
+		if (this.dueForReconcile(previous)) return this.reconcileStep(core, previous);
+		const records = (await this.readRecords(cursor, ACCESSLOG_ATTRIBUTES))
+			.map(parseAccesslogRecord)
+			.filter((record) => record.reqStart > cursor)
+			.sort((a, b) => (a.reqStart < b.reqStart ? -1 : a.reqStart > b.reqStart ? 1 : 0));
+		const newest = records.length > 0 ? records[records.length - 1].reqStart : cursor;
+		const inScope = records.filter((record) => this.reader.inScope(record.dn) || (record.newSuperior !== undefined && this.reader.inScope(record.newSuperior)));
+		const contexts = contextsFromRecords(inScope, this.logOptions.captureActor ?? true);
+		const ids = [...contexts.keys()];
+		const observations = { users: await this.reader.usersByIds(ids), groups: await this.reader.groupsByIds(ids) };
+		const snapshot = snapshotOf(previous);
+		const applied = await core.apply(snapshot, contexts, observations);
+		// The snapshot now reflects every write up to the newest record: writes after it carry later stamps.
+		const highWater = records.length > 0 ? newest : previous.stampHighWater;
+		return { events: applied.events, snapshot: applied.snapshot, stampHighWater: highWater, cursor: newest, cursorContext: records.length > 0 ? 'verified' : previous.cursorContext, reconciled: false };
+	}
+}

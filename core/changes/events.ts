@@ -1,0 +1,99 @@
+import type { DirectoryGroup } from '../model/directory-group';
+import type { DirectoryUser } from '../model/directory-user';
+import { hashHex } from './hash';
+
+/** Every event type the trigger emits; the names are a contract (templates filter on them). */
+export const DIRECTORY_EVENT_TYPES = [
+	'user.created',
+	'user.updated',
+	'user.deleted',
+	'user.renamed',
+	'user.enabled',
+	'user.disabled',
+	'user.locked',
+	'user.unlocked',
+	'user.passwordResetRequired',
+	'user.passwordChanged',
+	'group.created',
+	'group.updated',
+	'group.deleted',
+	'group.memberAdded',
+	'group.memberRemoved',
+	'directory.bulkChange',
+	'directory.resync',
+] as const;
+
+export type DirectoryEventType = (typeof DIRECTORY_EVENT_TYPES)[number];
+
+/** How changes were found; `auto` is never reported: the chosen strategy is. */
+export type ChangeStrategyName = 'snapshot' | 'timestamp' | 'accesslog' | 'changelog' | 'adUsn' | 'otdsTimestamp';
+
+export interface EventSource {
+	kind: 'ldap' | 'otdsRest';
+	/** The server URL the poll talked to. */
+	server: string;
+	strategy: ChangeStrategyName;
+	/** Base DN (LDAP) watched. */
+	base?: string;
+	/** OTDS partition watched. */
+	partition?: string;
+}
+
+/** One changed attribute. `before` is null when the strategy keeps no earlier value (snapshot hashes only). */
+export interface AttributeChangeRecord {
+	attribute: string;
+	before: string | string[] | null;
+	after: string | string[] | null;
+}
+
+/**
+ * What an event says about a user. A deleted user is only known by what the change source kept: the
+ * stable id always, the rest when the source still had it (accesslog keeps the deleted entry).
+ */
+export type EventUser = Partial<DirectoryUser> & Pick<DirectoryUser, 'id'>;
+
+export type EventGroup = Partial<DirectoryGroup> & Pick<DirectoryGroup, 'id' | 'privileged'>;
+
+export interface EventActor {
+	/** Who made the change, as the directory names it (a DN for LDAP). */
+	dn?: string;
+	id?: string;
+}
+
+/** One item per event, the same shape from every source. */
+export interface DirectoryEvent {
+	/** The same change always yields the same id, so duplicates can be dropped. */
+	id: string;
+	type: DirectoryEventType;
+	/** Directory time of the change when known (ISO 8601), else undefined. */
+	occurredAt?: string;
+	/** When this poll saw it (ISO 8601). */
+	detectedAt: string;
+	source: EventSource;
+	user?: EventUser;
+	group?: EventGroup;
+	changes: AttributeChangeRecord[];
+	actor?: EventActor;
+	/** directory.bulkChange: how many events of each type the poll saw. directory.resync: why. */
+	summary?: { counts?: Partial<Record<DirectoryEventType, number>>; total?: number; reason?: string };
+}
+
+/**
+ * The stable id of a change: who (source server and base), what (entry key, event type, the other
+ * party of a membership change) and which change (a stamp that is the same each time the same change is
+ * read: an accesslog reqStart, an entry's modifyTimestamp, or the snapshot record that disappeared).
+ */
+export function eventId(source: EventSource, entryKey: string, type: DirectoryEventType, changeStamp: string): string {
+	return hashHex([source.kind, source.server, source.base ?? source.partition ?? '', entryKey, type, changeStamp].join('\u0000'));
+}
+
+/** LDAP generalized time (20261127001122Z, 20261127001122.123456Z, or a CSN) to ISO 8601; undefined when not one. */
+export function generalizedTimeToIso(value: string | undefined): string | undefined {
+	if (value === undefined) return undefined;
+	// A CSN (entryCSN) is a generalized time followed by #count#replica#modification.
+	const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:[.,](\d+))?Z(?:#.*)?$/.exec(value.trim());
+	if (!match) return undefined;
+	const [, year, month, day, hour, minute, second, fraction] = match;
+	const millis = (fraction ?? '').padEnd(3, '0').slice(0, 3);
+	return `${year}-${month}-${day}T${hour}:${minute}:${second}.${millis}Z`;
+}

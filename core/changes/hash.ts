@@ -1,0 +1,43 @@
+/**
+ * Small non-cryptographic hashes for the change snapshot and event ids. Two independent 32-bit FNV-1a
+ * variants over the UTF-16 code units give up to 8 bytes; they only have to tell "changed" from
+ * "unchanged" and survive a JSON round trip, never to resist an attacker (ids are not secrets).
+ */
+
+function fnv1a(text: string, seed: number): number {
+	let hash = seed >>> 0;
+	for (let index = 0; index < text.length; index++) {
+		hash ^= text.charCodeAt(index);
+		hash = Math.imul(hash, 0x01000193);
+	}
+	// A final avalanche, so that short inputs differing in one character differ in every byte.
+	hash ^= hash >>> 16;
+	hash = Math.imul(hash, 0x85ebca6b);
+	hash ^= hash >>> 13;
+	return hash >>> 0;
+}
+
+const SEED_A = 0x811c9dc5;
+const SEED_B = 0x050c5d1f;
+
+/** `size` (1–8) hash bytes of the text, written into `target` at `offset`. */
+export function writeHash(text: string, size: number, target: Uint8Array, offset: number): void {
+	const a = fnv1a(text, SEED_A);
+	const b = size > 4 ? fnv1a(text, SEED_B) : 0;
+	for (let index = 0; index < size; index++) {
+		const word = index < 4 ? a : b;
+		target[offset + index] = (word >>> (8 * (index % 4))) & 0xff;
+	}
+}
+
+/** A 4-bit hash (0–15) of the text. */
+export function nibbleHash(text: string): number {
+	return fnv1a(text, SEED_B) & 0x0f;
+}
+
+/** A 64-bit hash as 16 hex characters. */
+export function hashHex(text: string): string {
+	const bytes = new Uint8Array(8);
+	writeHash(text, 8, bytes, 0);
+	return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,219 @@
+/**
+ * What every LDAP strategy shares: the baseline read of a first activation, the thin reconciliation
+ * against the stored snapshot, and "given these entries changed, what events is that": fetch the
+ * entries, compare them with their snapshot records, update the records.
+ */
+import type { GroupObservation, UserObservation, ChangeContext, DiffEnvironment } from './differ';
+import { diffGroup, diffUser } from './differ';
+import { generalizedTimeToIso, type DirectoryEvent, type EventSource, type EventUser } from './events';
+import { comparableStamp } from './flavour-stamps';
+import type { LdapChangeReader, Observed } from './ldap-reader';
+import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, type Snapshot, type UserRecord, type WatchedUserField } from './snapshot';
+
+export interface Observations {
+	users: Map<string, Observed<UserObservation>>;
+	groups: Map<string, Observed<GroupObservation>>;
+}
+
+export interface AppliedChanges {
+	events: DirectoryEvent[];
+	snapshot: Snapshot;
+	/** The highest change stamp among the entries read (whole seconds), or undefined. */
+	highWater?: string;
+}
+
+function maxStamp(current: string | undefined, stamp: string): string | undefined {
+	if (stamp === '') return current;
+	const second = comparableStamp(stamp);
+	return current === undefined || second > current ? second : current;
+}
+
+/** The stamp that makes an event id stable when the source has no log position: change time + new state. */
+function stateStamp(stamp: string, encodedRecord: string): string {
+	return `${stamp}|${encodedRecord}`;
+}
+
+export class LdapPollCore {
+	constructor(
+		readonly reader: LdapChangeReader,
+		readonly source: EventSource,
+		readonly detectedAt: string,
+	) {}
+
+	/** First activation: read everything once and remember it; no events. */
+	async baseline(): Promise<{ snapshot: Snapshot; highWater?: string }> {
+		const snapshot = emptySnapshot();
+		let highWater: string | undefined;
+		for await (const page of this.reader.allUsers()) {
+			for (const { observation, stamp } of page) {
+				snapshot.users.set(observation.record.id, observation.record);
+				highWater = maxStamp(highWater, stamp);
+			}
+		}
+		for (const { observation, stamp } of await this.reader.allGroups()) {
+			snapshot.groups.set(observation.record.id, observation.record);
+			highWater = maxStamp(highWater, stamp);
+		}
+		return { snapshot, highWater };
+	}
+
+	/**
+	 * Full reconciliation: a thin read of every user and group; whole entries are read only for those that
+	 * are new, renamed, changed status, or changed at or after the high-water mark; absent ones are deleted.
+	 */
+	async reconcile(snapshot: Snapshot, highWater: string | undefined): Promise<AppliedChanges> {
+		const userIds: string[] = [];
+		const seenUsers = new Set<string>();
+		let nextHighWater = highWater;
+		for await (const page of this.reader.thinUsers()) {
+			for (const row of page) {
+				seenUsers.add(row.id);
+				nextHighWater = maxStamp(nextHighWater, row.stamp);
+				const record = snapshot.users.get(row.id);
+				const differs =
+					record === undefined ||
+					record.dnHash !== dnHash(row.dn) ||
+					record.passwordHash !== row.passwordHash ||
+					!sameStatus(record, row.status) ||
+					highWater === undefined ||
+					comparableStamp(row.stamp) >= highWater;
+				if (differs) userIds.push(row.id);
+			}
+		}
+		const groupIds: string[] = [];
+		const seenGroups = new Set<string>();
+		for (const row of await this.reader.thinGroups()) {
+			seenGroups.add(row.id);
+			nextHighWater = maxStamp(nextHighWater, row.stamp);
+			const record = snapshot.groups.get(row.id);
+			if (record === undefined || record.dnHash !== dnHash(row.dn) || highWater === undefined || comparableStamp(row.stamp) >= highWater) groupIds.push(row.id);
+		}
+		const observations: Observations = { users: await this.reader.usersByIds(userIds), groups: await this.reader.groupsByIds(groupIds) };
+		const contexts = new Map<string, ChangeContext>();
+		for (const id of snapshot.users.keys()) if (!seenUsers.has(id)) contexts.set(id, { stamp: encodeUserRecord(snapshot.users.get(id) as UserRecord) });
+		for (const [id, record] of snapshot.groups) if (!seenGroups.has(id)) contexts.set(id, { stamp: encodeGroupRecord(record) });
+		const applied = await this.apply(snapshot, contexts, observations);
+		return { ...applied, highWater: nextHighWater ?? applied.highWater };
+	}
+
+	/**
+	 * The events of the entries in `observations` (read now) and `contexts` (ids whose entries are gone,
+	 * or extra knowledge from a log), and the snapshot after them. An id in `contexts` without an
+	 * observation is deleted if the snapshot knew it.
+	 */
+	async apply(snapshot: Snapshot, contexts: Map<string, ChangeContext>, observations: Observations): Promise<AppliedChanges> {
+		const users = snapshot.users.clone();
+		const next: Snapshot = { users, groups: snapshot.groups.clone(users) };
+		const events: DirectoryEvent[] = [];
+		let highWater: string | undefined;
+		const contextOf = (id: string, stamp: string, encoded: string): ChangeContext => {
+			const known = contexts.get(id);
+			const occurredAt = known?.occurredAt ?? generalizedTimeToIso(stamp);
+			return { ...known, stamp: known?.stamp ?? stateStamp(stamp, encoded), occurredAt };
+		};
+		const env = this.environment(snapshot, next, observations);
+		for (const [id, { observation, stamp }] of observations.users) {
+			highWater = maxStamp(highWater, stamp);
+			events.push(...diffUser(snapshot.users.get(id), observation, contextOf(id, stamp, encodeUserRecord(observation.record)), env));
+			next.users.set(id, observation.record);
+		}
+		for (const [id, context] of contexts) {
+			if (observations.users.has(id) || observations.groups.has(id)) continue;
+			const user = snapshot.users.get(id);
+			if (user !== undefined) {
+				events.push(...diffUser(user, undefined, context, env));
+				next.users.delete(id);
+			}
+		}
+		await this.describeMembers(snapshot, next, observations);
+		for (const [id, { observation, stamp }] of observations.groups) {
+			highWater = maxStamp(highWater, stamp);
+			events.push(...diffGroup(snapshot.groups.get(id), observation, contextOf(id, stamp, encodeGroupRecord(observation.record)), env));
+			next.groups.set(id, observation.record);
+		}
+		for (const [id, context] of contexts) {
+			if (observations.users.has(id) || observations.groups.has(id)) continue;
+			const group = snapshot.groups.get(id);
+			if (group !== undefined) {
+				events.push(...diffGroup(group, undefined, context, env));
+				next.groups.delete(id);
+			}
+		}
+		return { events, snapshot: next, highWater };
+	}
+
+	private memberDetails = new Map<string, EventUser>();
+
+	/**
+	 * Reads the users who joined or left changed groups and were not read anyway, to name them in the
+	 * events (a removed member's DN is gone from the group: it is found by its DN hash in the snapshot).
+	 */
+	private async describeMembers(before: Snapshot, after: Snapshot, observations: Observations): Promise<void> {
+		const ids = new Set<string>();
+		let oldIndex: Map<number, string> | undefined;
+		let newIndex: Map<number, string> | undefined;
+		for (const [id, { observation }] of observations.groups) {
+			const previous = new Set(before.groups.get(id)?.memberHashes ?? []);
+			const current = new Set(observation.record.memberHashes);
+			for (const hash of current) {
+				if (previous.has(hash)) continue;
+				newIndex ??= dnHashIndex(after);
+				const member = newIndex.get(hash);
+				if (member !== undefined) ids.add(member);
+			}
+			for (const hash of previous) {
+				if (current.has(hash)) continue;
+				oldIndex ??= dnHashIndex(before);
+				const member = oldIndex.get(hash);
+				if (member !== undefined) ids.add(member);
+			}
+		}
+		const missing = [...ids].filter((id) => !observations.users.has(id) && !id.startsWith('hash:'));
+		if (missing.length === 0) return;
+		for (const [id, { observation }] of await this.reader.usersByIds(missing)) this.memberDetails.set(id, eventUser(observation.user));
+	}
+
+	private environment(before: Snapshot, after: Snapshot, observations: Observations): DiffEnvironment {
+		let oldIndex: Map<number, string> | undefined;
+		let newIndex: Map<number, string> | undefined;
+		const index = dnHashIndex;
+		const profile = this.reader.scope.profile;
+		return {
+			source: this.source,
+			detectedAt: this.detectedAt,
+			attributeOf: (field: WatchedUserField) => profile.user[field],
+			extraAttributes: this.reader.extraAttributes,
+			memberByDnHash: (hash) => {
+				oldIndex ??= index(before);
+				const id = oldIndex.get(hash);
+				if (id === undefined) return undefined;
+				const seen = observations.users.get(id);
+				return seen ? eventUser(seen.observation.user) : (this.memberDetails.get(id) ?? { id });
+			},
+			memberByDn: (dn) => {
+				newIndex ??= index(after);
+				const id = newIndex.get(dnHash(dn));
+				const seen = id === undefined ? undefined : observations.users.get(id);
+				if (seen) return eventUser(seen.observation.user);
+				return (id === undefined ? undefined : this.memberDetails.get(id)) ?? { id: id ?? dn, dn };
+			},
+		};
+	}
+}
+
+/** Users by the hash of their DN. */
+function dnHashIndex(snapshot: Snapshot): Map<number, string> {
+	const map = new Map<number, string>();
+	for (const record of snapshot.users.values()) map.set(record.dnHash, record.id);
+	return map;
+}
+
+/** The user as a group event names it: who, not everything about them. */
+function eventUser(user: UserObservation['user']): EventUser {
+	return { id: user.id, dn: user.dn, login: user.login, mail: user.mail, displayName: user.displayName };
+}
+
+function sameStatus(record: UserRecord, status: UserRecord['status'] | undefined): boolean {
+	if (status === undefined) return true;
+	return record.status.disabled === status.disabled && record.status.locked === status.locked && record.status.passwordResetRequired === status.passwordResetRequired;
+}

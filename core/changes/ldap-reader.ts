@@ -1,0 +1,209 @@
+/**
+ * Reads what change detection needs from an LDAP directory: thin listings (ids, DNs, status and change
+ * stamps only) of every user and group in scope, and whole entries for the few that changed.
+ */
+import { DirectoryConfigurationError, DirectoryRequestError } from '../errors';
+import type { DirectoryGroup } from '../model/directory-group';
+import type { DirectoryUser } from '../model/directory-user';
+import type { Entry } from '../../transport/ldap/ldapts';
+import type { LdapSession } from '../../transport/ldap/session';
+import type { DirectoryFlavour } from '../../transport/ldap/settings';
+import { attributeValue, attributeValues } from '../ldap/entry';
+import { allOf, anyOf, checkAttributeName } from '../ldap/filter';
+import { compileFilter } from '../ldap/filter-compiler';
+import type { FlavourProfile } from '../ldap/flavours';
+import { LdapGroupDirectory, PrivilegedGroups } from '../ldap/groups';
+import { idFilter } from '../ldap/identifiers';
+import { parseDn } from '../ldap/dn';
+import { LdapUserDirectory } from '../ldap/users';
+import type { GroupObservation, UserObservation } from './differ';
+import { changeStampsFor, stampAssertion, type ChangeStamps } from './flavour-stamps';
+import { comparableDn, groupRecordOf, passwordHashOf, recordKeyOf, userRecordOf } from './snapshot';
+
+/** Where and what to watch. */
+export interface LdapWatchScope {
+	session: LdapSession;
+	profile: FlavourProfile;
+	flavour: Exclude<DirectoryFlavour, 'auto'>;
+	userBaseDN: string;
+	groupBaseDN: string;
+	/** Segment filter: only users matching it are watched (LDAP filter text, checked). */
+	userFilter?: string;
+	/** Group scope: only groups matching it are watched. */
+	groupFilter?: string;
+	extraAttributes?: string[];
+	privilegedGroups?: string[];
+}
+
+/** A thin listing row: enough to decide whether the whole entry must be read. */
+export interface ThinEntry {
+	id: string;
+	dn: string;
+	stamp: string;
+	/** Users only: the record fields a thin read can fill. */
+	status?: DirectoryUser['status'];
+	passwordHash?: number;
+}
+
+export interface Observed<T> {
+	observation: T;
+	stamp: string;
+}
+
+const FETCH_BATCH = 50;
+
+export class LdapChangeReader {
+	readonly stamps: ChangeStamps;
+	readonly extraAttributes: string[];
+	private readonly users: LdapUserDirectory;
+	private readonly groups: LdapGroupDirectory;
+	private readonly userFilter: string;
+	private readonly groupFilter: string;
+
+	constructor(readonly scope: LdapWatchScope) {
+		for (const [field, dn] of [['User Base DN', scope.userBaseDN], ['Group Base DN', scope.groupBaseDN]]) {
+			if (dn.trim() === '') throw new DirectoryConfigurationError(field, 'is empty: enter a DN, e.g. dc=example,dc=com');
+			parseDn(dn, field);
+		}
+		this.stamps = changeStampsFor(scope.flavour);
+		this.extraAttributes = (scope.extraAttributes ?? []).map((name) => checkAttributeName(name, 'Additional Attributes'));
+		this.users = new LdapUserDirectory(scope.session, scope.profile, scope.userBaseDN);
+		this.groups = new LdapGroupDirectory(scope.session, scope.profile, scope.groupBaseDN, new PrivilegedGroups(scope.privilegedGroups));
+		this.userFilter = allOf([scope.profile.userFilter, this.checkedFilter(scope.userFilter, 'User Filter')]);
+		this.groupFilter = allOf([scope.profile.groupFilter, this.checkedFilter(scope.groupFilter, 'Group Filter')]);
+	}
+
+	private checkedFilter(text: string | undefined, field: string): string {
+		if (text === undefined || text.trim() === '') return '';
+		const trimmed = text.trim();
+		compileFilter(trimmed, field);
+		return trimmed.startsWith('(') ? trimmed : `(${trimmed})`;
+	}
+
+	private get profile(): FlavourProfile {
+		return this.scope.profile;
+	}
+
+	private userAttributes(): string[] {
+		return [...new Set([...this.users.attributesToRead(this.extraAttributes), this.stamps.passwordChanged, this.stamps.modified])];
+	}
+
+	private groupAttributes(): string[] {
+		const group = this.profile.group;
+		return [...new Set([group.id, group.name, group.description, this.profile.memberAttribute, this.stamps.modified, ...this.extraAttributes])];
+	}
+
+	toUserObservation(entry: Entry): Observed<UserObservation> {
+		const user = this.users.toUser(entry, this.extraAttributes);
+		const record = userRecordOf(user, attributeValue(entry, this.stamps.passwordChanged), this.extraAttributes);
+		return { observation: { user, record }, stamp: attributeValue(entry, this.stamps.modified) ?? '' };
+	}
+
+	toGroupObservation(entry: Entry): Observed<GroupObservation> {
+		const group: DirectoryGroup = this.groups.toGroup(entry, this.extraAttributes);
+		const memberDns = attributeValues(entry, this.profile.memberAttribute);
+		const record = groupRecordOf(group, memberDns, this.extraAttributes);
+		return { observation: { group, memberDns, record }, stamp: attributeValue(entry, this.stamps.modified) ?? '' };
+	}
+
+	/** Every user in scope, whole (the first activation's baseline). */
+	async *allUsers(extraFilter = ''): AsyncGenerator<Array<Observed<UserObservation>>> {
+		const options = { scope: 'sub' as const, filter: compileFilter(allOf([this.userFilter, extraFilter])), attributes: this.userAttributes(), explicitBufferAttributes: this.profile.binaryAttributes };
+		for await (const page of this.scope.session.searchPages(this.scope.userBaseDN, options, 1000)) yield page.map((entry) => this.toUserObservation(entry));
+	}
+
+	/** Every group in scope, whole with members. */
+	async allGroups(extraFilter = ''): Promise<Array<Observed<GroupObservation>>> {
+		const options = { scope: 'sub' as const, filter: compileFilter(allOf([this.groupFilter, extraFilter])), attributes: this.groupAttributes(), explicitBufferAttributes: this.profile.binaryAttributes };
+		const groups: Array<Observed<GroupObservation>> = [];
+		for await (const page of this.scope.session.searchPages(this.scope.groupBaseDN, options, 200)) for (const entry of page) groups.push(this.toGroupObservation(entry));
+		return groups;
+	}
+
+	/** Every user in scope, thin: id, DN, change stamp, status and password stamp. */
+	async *thinUsers(): AsyncGenerator<ThinEntry[]> {
+		const attributes = [...new Set([this.profile.user.id, this.stamps.modified, this.stamps.passwordChanged, ...this.profile.statusAttributes])];
+		const options = { scope: 'sub' as const, filter: compileFilter(this.userFilter), attributes, explicitBufferAttributes: this.profile.binaryAttributes };
+		for await (const page of this.scope.session.searchPages(this.scope.userBaseDN, options, 1000)) {
+			yield page.map((entry) => {
+				const id = recordKeyOf(this.profile.readId(entry) ?? entry.dn);
+				const passwordHash = passwordHashOf(attributeValue(entry, this.stamps.passwordChanged));
+				return { id, dn: entry.dn, stamp: attributeValue(entry, this.stamps.modified) ?? '', status: this.profile.readStatus(entry), passwordHash };
+			});
+		}
+	}
+
+	/** Every group in scope, thin: id, DN and change stamp (no members). */
+	async thinGroups(): Promise<ThinEntry[]> {
+		const options = { scope: 'sub' as const, filter: compileFilter(this.groupFilter), attributes: [this.profile.group.id, this.stamps.modified], explicitBufferAttributes: this.profile.binaryAttributes };
+		const rows: ThinEntry[] = [];
+		for await (const page of this.scope.session.searchPages(this.scope.groupBaseDN, options, 1000)) {
+			for (const entry of page) rows.push({ id: recordKeyOf(this.profile.readId(entry) ?? entry.dn), dn: entry.dn, stamp: attributeValue(entry, this.stamps.modified) ?? '' });
+		}
+		return rows;
+	}
+
+	/** Whole users by id (text ids as read; ids that are not users are simply not returned). */
+	async usersByIds(ids: string[]): Promise<Map<string, Observed<UserObservation>>> {
+		const found = new Map<string, Observed<UserObservation>>();
+		for (const entry of await this.byIds(ids, this.scope.userBaseDN, this.userFilter, this.profile.user.id, this.userAttributes())) {
+			const observed = this.toUserObservation(entry);
+			found.set(observed.observation.record.id, observed);
+		}
+		return found;
+	}
+
+	async groupsByIds(ids: string[]): Promise<Map<string, Observed<GroupObservation>>> {
+		const found = new Map<string, Observed<GroupObservation>>();
+		for (const entry of await this.byIds(ids, this.scope.groupBaseDN, this.groupFilter, this.profile.group.id, this.groupAttributes())) {
+			const observed = this.toGroupObservation(entry);
+			found.set(observed.observation.record.id, observed);
+		}
+		return found;
+	}
+
+	private async byIds(ids: string[], base: string, scopeFilter: string, idAttribute: string, attributes: string[]): Promise<Entry[]> {
+		const entries: Entry[] = [];
+		const usable = ids.filter((id) => !id.startsWith('hash:'));
+		for (let start = 0; start < usable.length; start += FETCH_BATCH) {
+			const batch = usable.slice(start, start + FETCH_BATCH);
+			const filter = allOf([scopeFilter, anyOf(batch.map((id) => idFilter(this.profile, idAttribute, id)))]);
+			entries.push(...(await this.scope.session.search(base, { scope: 'sub', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes })));
+		}
+		return entries;
+	}
+
+	/** Whether a DN is under the watched user or group base. */
+	inScope(dn: string): boolean {
+		this.normalizedBases ??= [this.scope.userBaseDN, this.scope.groupBaseDN].map((base) => comparableDn(base));
+		const normalized = comparableDn(dn);
+		return this.normalizedBases.some((base) => normalized === base || normalized.endsWith(`,${base}`));
+	}
+
+	private normalizedBases: string[] | undefined;
+
+	/** One entry by DN, as a user or a group of the watched scope; undefined when it is neither (or gone). */
+	async entryByDn(dn: string): Promise<{ kind: 'user'; observed: Observed<UserObservation> } | { kind: 'group'; observed: Observed<GroupObservation> } | undefined> {
+		parseDn(dn, 'Changed entry DN');
+		const read = async (filter: string, attributes: string[]) =>
+			this.scope.session
+				.search(dn, { scope: 'base', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes })
+				.catch((error: unknown) => {
+					if (error instanceof DirectoryRequestError && error.kind === 'noSuchObject') return [];
+					throw error;
+				});
+		const users = await read(this.userFilter, this.userAttributes());
+		if (users.length > 0) return { kind: 'user', observed: this.toUserObservation(users[0]) };
+		const groups = await read(this.groupFilter, this.groupAttributes());
+		if (groups.length > 0) return { kind: 'group', observed: this.toGroupObservation(groups[0]) };
+		return undefined;
+	}
+
+	/** Users and groups whose change stamp is at or after `since` (generalized time, whole seconds). */
+	async changedSince(since: string): Promise<{ users: Array<Observed<UserObservation>>; groups: Array<Observed<GroupObservation>> }> {
+		const stampFilter = `(${this.stamps.modified}>=${stampAssertion(this.stamps.modified, since)})`;
+		const users: Array<Observed<UserObservation>> = [];
+		for await (const page of this.allUsers(stampFilter)) users.push(...page);
+		return { users, groups: await this.allGroups(stampFilter) };
+	}
+}

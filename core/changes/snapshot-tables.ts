@@ -1,0 +1,312 @@
+/**
+ * The snapshot's tables, built so that a poll costs what changed, not what exists:
+ * - UserTable: the stored string of 40-character user records, sorted by key; a lookup is a binary
+ *   search, a change is kept aside, and merge() writes the next string by copying the unchanged runs
+ *   (no decoding of the 99,900 users that did not change);
+ * - GroupTable: the stored group records, decoded only when read; their member positions follow the
+ *   users' positions, remapped without decoding users when users were added or deleted.
+ */
+import {
+	decodeGroupParts,
+	decodeUserRecord,
+	encodePositions,
+	encodeUserRecord,
+	encodeGroupRecordCompact,
+	readKey,
+	readUint32,
+	recordKeyOf,
+	USER_RECORD_CHARS,
+	writeKey,
+	type GroupRecord,
+	type UserRecord,
+} from './snapshot';
+
+/** Records sort by their first 21 characters: the first 126 bits of the key. */
+const SORT_CHARS = 21;
+
+function sortKeyOf(id: string): string {
+	const bytes = new Uint8Array(18);
+	writeKey(recordKeyOf(id), bytes);
+	return Buffer.from(bytes).toString('base64').slice(0, SORT_CHARS);
+}
+
+/** What merge() produced: the new string, and where each old position went (−1: deleted). */
+export interface MergedUsers {
+	text: string;
+	remap: Int32Array;
+	/** True when no user was added or deleted (positions unchanged). */
+	samePositions: boolean;
+	positionOf(id: string): number | undefined;
+	dnHashAt(position: number): number;
+}
+
+export class UserTable implements Iterable<[string, UserRecord]> {
+	private readonly count: number;
+	private readonly changes: Map<string, UserRecord | null>;
+
+	constructor(
+		private readonly base: string,
+		changes?: Map<string, UserRecord | null>,
+	) {
+		this.count = Math.floor(base.length / USER_RECORD_CHARS);
+		this.changes = new Map(changes);
+	}
+
+	/** A table with the same contents whose changes do not affect this one. */
+	clone(): UserTable {
+		return new UserTable(this.base, this.changes);
+	}
+
+	/** Position of an id in the stored string, or −1. */
+	basePosition(id: string): number {
+		const key = sortKeyOf(id);
+		let low = 0;
+		let high = this.count - 1;
+		while (low <= high) {
+			const middle = (low + high) >>> 1;
+			const probe = this.base.slice(middle * USER_RECORD_CHARS, middle * USER_RECORD_CHARS + SORT_CHARS);
+			if (probe === key) return middle;
+			if (probe < key) low = middle + 1;
+			else high = middle - 1;
+		}
+		return -1;
+	}
+
+	recordAt(position: number): UserRecord {
+		return decodeUserRecord(this.base.slice(position * USER_RECORD_CHARS, (position + 1) * USER_RECORD_CHARS));
+	}
+
+	/** The DN hash of the stored record at a position, decoding only the characters that hold it. */
+	dnHashAt(position: number): number {
+		const start = position * USER_RECORD_CHARS + 32;
+		return readUint32(new Uint8Array(Buffer.from(this.base.slice(start, start + 8), 'base64')), 1);
+	}
+
+	get(id: string): UserRecord | undefined {
+		const key = recordKeyOf(id);
+		if (this.changes.has(key)) return this.changes.get(key) ?? undefined;
+		const position = this.basePosition(key);
+		return position < 0 ? undefined : this.recordAt(position);
+	}
+
+	has(id: string): boolean {
+		return this.get(id) !== undefined;
+	}
+
+	set(id: string, record: UserRecord): this {
+		this.changes.set(recordKeyOf(id), record);
+		return this;
+	}
+
+	delete(id: string): boolean {
+		const existed = this.has(id);
+		this.changes.set(recordKeyOf(id), null);
+		return existed;
+	}
+
+	get size(): number {
+		let size = this.count;
+		for (const [id, record] of this.changes) {
+			const stored = this.basePosition(id) >= 0;
+			if (record === null && stored) size--;
+			if (record !== null && !stored) size++;
+		}
+		return size;
+	}
+
+	/** Every record (decodes them all: for reconciliation and rare indexes only). */
+	*entries(): IterableIterator<[string, UserRecord]> {
+		for (let position = 0; position < this.count; position++) {
+			const record = this.recordAt(position);
+			if (this.changes.has(record.id)) continue;
+			yield [record.id, record];
+		}
+		for (const [id, record] of this.changes) if (record !== null) yield [id, record];
+	}
+
+	[Symbol.iterator](): IterableIterator<[string, UserRecord]> {
+		return this.entries();
+	}
+
+	*values(): IterableIterator<UserRecord> {
+		for (const [, record] of this.entries()) yield record;
+	}
+
+	*keys(): IterableIterator<string> {
+		for (const [id] of this.entries()) yield id;
+	}
+
+	/** The next stored string: unchanged runs copied as they are, changes merged in key order. */
+	merge(): MergedUsers {
+		const pending = [...this.changes.entries()].map(([id, record]) => ({ id, key: sortKeyOf(id), record, position: this.basePosition(id) }));
+		pending.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+		const parts: string[] = [];
+		const remap = new Int32Array(this.count);
+		const placed = new Map<string, number>();
+		let samePositions = true;
+		let cursor = 0;
+		let written = 0;
+		const copyUntil = (end: number) => {
+			if (end <= cursor) return;
+			parts.push(this.base.slice(cursor * USER_RECORD_CHARS, end * USER_RECORD_CHARS));
+			for (let position = cursor; position < end; position++) remap[position] = written++;
+			cursor = end;
+		};
+		for (const change of pending) {
+			if (change.position >= 0) {
+				copyUntil(change.position);
+				cursor = change.position + 1;
+				if (change.record === null) {
+					remap[change.position] = -1;
+					samePositions = false;
+					continue;
+				}
+				remap[change.position] = written;
+			} else {
+				if (change.record === null) continue;
+				// A new key: copy the stored records that sort before it.
+				let end = cursor;
+				while (end < this.count && this.base.slice(end * USER_RECORD_CHARS, end * USER_RECORD_CHARS + SORT_CHARS) < change.key) end++;
+				copyUntil(end);
+				samePositions = false;
+			}
+			placed.set(change.id, written++);
+			parts.push(encodeUserRecord(change.record));
+		}
+		copyUntil(this.count);
+		const text = parts.join('');
+		const merged = new UserTable(text);
+		return {
+			text,
+			remap,
+			samePositions,
+			positionOf: (id) => {
+				const position = merged.basePosition(id);
+				return position < 0 ? undefined : position;
+			},
+			dnHashAt: (position) => merged.dnHashAt(position),
+		};
+	}
+}
+
+interface StoredGroup {
+	text: string;
+	/** Decoded on first read. */
+	record?: GroupRecord;
+	/** The member hash → stored position, known once decoded. */
+	positions?: Map<number, number>;
+}
+
+export class GroupTable implements Iterable<[string, GroupRecord]> {
+	private readonly stored = new Map<string, StoredGroup>();
+	private readonly changes: Map<string, GroupRecord | null>;
+
+	constructor(
+		texts: string[] | Map<string, StoredGroup>,
+		private readonly users: UserTable,
+		changes?: Map<string, GroupRecord | null>,
+	) {
+		if (Array.isArray(texts)) {
+			// Only the key is read here (the first 24 characters hold bytes 0–17): members are decoded on use.
+			for (const text of texts) {
+				const head = new Uint8Array(Buffer.from(text.slice(0, 24), 'base64'));
+				this.stored.set(readKey(head, head[16]), { text });
+			}
+		} else {
+			this.stored = texts;
+		}
+		this.changes = new Map(changes);
+	}
+
+	/** A table whose changes do not affect this one (stored groups are shared: they are read-only). */
+	clone(users: UserTable): GroupTable {
+		return new GroupTable(this.stored, users, this.changes);
+	}
+
+	private decode(stored: StoredGroup): GroupRecord {
+		if (stored.record === undefined) {
+			const parts = decodeGroupParts(stored.text);
+			const positions = new Map<number, number>();
+			for (const position of parts.positions) positions.set(this.users.dnHashAt(position), position);
+			const memberHashes = [...new Set([...positions.keys(), ...parts.others])].sort((a, b) => a - b);
+			stored.record = { id: parts.id, valuesHash: parts.valuesHash, dnHash: parts.dnHash, memberHashes };
+			stored.positions = positions;
+		}
+		return stored.record;
+	}
+
+	get(id: string): GroupRecord | undefined {
+		const key = recordKeyOf(id);
+		if (this.changes.has(key)) return this.changes.get(key) ?? undefined;
+		const stored = this.stored.get(key);
+		return stored === undefined ? undefined : this.decode(stored);
+	}
+
+	has(id: string): boolean {
+		return this.get(id) !== undefined;
+	}
+
+	set(id: string, record: GroupRecord): this {
+		this.changes.set(recordKeyOf(id), record);
+		return this;
+	}
+
+	delete(id: string): boolean {
+		const existed = this.has(id);
+		this.changes.set(recordKeyOf(id), null);
+		return existed;
+	}
+
+	*entries(): IterableIterator<[string, GroupRecord]> {
+		for (const [id, stored] of this.stored) if (!this.changes.has(id)) yield [id, this.decode(stored)];
+		for (const [id, record] of this.changes) if (record !== null) yield [id, record];
+	}
+
+	[Symbol.iterator](): IterableIterator<[string, GroupRecord]> {
+		return this.entries();
+	}
+
+	*values(): IterableIterator<GroupRecord> {
+		for (const [, record] of this.entries()) yield record;
+	}
+
+	/** The stored groups after a merge of the users: unchanged groups keep their text unless positions moved. */
+	serialize(merged: MergedUsers): string[] {
+		const texts: string[] = [];
+		let index: Map<number, number> | undefined;
+		const fullIndex = () => {
+			if (index === undefined) {
+				index = new Map();
+				const count = Math.floor(merged.text.length / USER_RECORD_CHARS);
+				for (let position = 0; position < count; position++) {
+					const hash = merged.dnHashAt(position);
+					if (!index.has(hash)) index.set(hash, position);
+				}
+			}
+			return index;
+		};
+		for (const [id, stored] of this.stored) {
+			if (this.changes.has(id)) continue;
+			if (merged.samePositions) {
+				texts.push(stored.text);
+				continue;
+			}
+			const parts = decodeGroupParts(stored.text);
+			const positions = parts.positions.map((position) => merged.remap[position]).filter((position) => position >= 0);
+			texts.push(Buffer.concat([parts.bytes.subarray(0, 25), encodePositions(positions, parts.others)]).toString('base64'));
+		}
+		for (const [id, record] of this.changes) {
+			if (record === null) continue;
+			// Members known before keep their (remapped) position; others are looked up by DN hash.
+			const known = this.stored.get(id)?.positions;
+			texts.push(
+				encodeGroupRecordCompact(record, (hash) => {
+					const old = known?.get(hash);
+					if (old !== undefined && merged.remap[old] >= 0 && merged.dnHashAt(merged.remap[old]) === hash) return merged.remap[old];
+					return fullIndex().get(hash);
+				}),
+			);
+		}
+		return texts;
+	}
+}

@@ -1,0 +1,339 @@
+/**
+ * The compact snapshot: what the change detector remembers about each user and group between polls,
+ * so that a poll can tell what changed without keeping the directory's values.
+ *
+ * A user is one fixed 30-byte record, base64-encoded to exactly 40 characters, and all users are one
+ * string (no JSON keys or quotes per user): 100,000 users ≈ 4.0 MB... at the bound, 40 bytes per user.
+ *
+ *   bytes  0–15  key: the entry's stable id (entryUUID / objectGUID / OTDS uuid, or nsUniqueId) as 16 bytes
+ *   byte   16    bits 0–2 status (disabled, locked, password reset required); bits 3–4 key format
+ *   bytes 17–18  hash of all watched values (fields and extra attributes)
+ *   bytes 19–24  one 4-bit hash per watched field, to say WHICH field changed (12 fields)
+ *   bytes 25–28  hash of the normalized DN: renames, and who a removed group member was
+ *   byte   29    hash of the password-changed stamp (pwdChangedTime, pwdLastSet...)
+ *
+ * A change is seen when the whole hash or any field hash differs (a miss needs both to collide: about
+ * one in a million changes); the field hashes name the changed fields. Earlier values are not kept:
+ * snapshot-based strategies report `before: null` for attribute values.
+ *
+ * A group is one variable record: key (16), whole hash (4), DN hash (4), then its direct members. In
+ * memory a member is the hash of its normalized DN; stored, a member that is a user of the snapshot is
+ * that user's position in the users string, delta-coded (1–2 bytes per membership, see
+ * encodeGroupRecordCompact). Comparing member sets says which members came and went; a removed
+ * member's hash is matched against the users' DN hashes to name the user.
+ */
+import type { DirectoryGroup } from '../model/directory-group';
+import type { AccountStatus, DirectoryUser } from '../model/directory-user';
+import { normalizeDn } from '../ldap/dn';
+import { nibbleHash, writeHash } from './hash';
+import { GroupTable, UserTable } from './snapshot-tables';
+
+/** The DirectoryUser fields whose changes are reported, in record order (one field hash each). */
+export const WATCHED_USER_FIELDS = [
+	'login',
+	'mail',
+	'displayName',
+	'givenName',
+	'surname',
+	'department',
+	'location',
+	'title',
+	'businessUnit',
+	'mobile',
+	'employeeNumber',
+	'manager',
+] as const;
+
+export type WatchedUserField = (typeof WATCHED_USER_FIELDS)[number];
+
+export const USER_RECORD_BYTES = 30;
+export const USER_RECORD_CHARS = 40;
+
+/** Key formats: how the 16 key bytes turn back into the id text. */
+const KEY_UUID = 0;
+const KEY_NS_UNIQUE_ID = 1;
+const KEY_HASHED = 2;
+
+export interface UserRecord {
+	id: string;
+	status: AccountStatus;
+	valuesHash: number;
+	fieldHashes: number[];
+	dnHash: number;
+	passwordHash: number;
+}
+
+export interface GroupRecord {
+	id: string;
+	valuesHash: number;
+	dnHash: number;
+	memberHashes: number[];
+}
+
+/** The snapshot in memory: tables by id (see snapshot-tables.ts). Serialized with encodeSnapshot. */
+export interface Snapshot {
+	users: UserTable;
+	groups: GroupTable;
+}
+
+/** The snapshot as it sits in the trigger's static data. */
+export interface SerializedSnapshot {
+	/** USER_RECORD_CHARS characters per user. */
+	users: string;
+	/** One base64 record per group. */
+	groups: string[];
+}
+
+export function emptySnapshot(): Snapshot {
+	const users = new UserTable('');
+	return { users, groups: new GroupTable([], users) };
+}
+
+/** A 32-bit hash of a DN in its normalized form, so case and spacing do not count as a rename. */
+export function dnHash(dn: string): number {
+	return hash32(comparableDn(dn));
+}
+
+/** Characters that make a DN need the full parser (escapes, quotes, multi-valued RDNs, separators). */
+const NEEDS_PARSER = /[\\"+#;<>]|\s{2}/;
+
+/**
+ * The normalized DN (core/ldap/dn.ts normalizeDn). Plain DNs, nearly all of them, take a fast path
+ * giving the same text: a snapshot of 100,000 users hashes 100,000 DNs per full read.
+ */
+export function comparableDn(dn: string): string {
+	if (!NEEDS_PARSER.test(dn)) {
+		const parts = dn.split(',');
+		if (parts.every((part) => part.indexOf('=') > 0 && part.indexOf('=') === part.lastIndexOf('='))) {
+			return parts
+				.map((part) => {
+					const equals = part.indexOf('=');
+					return `${part.slice(0, equals).trim().toLowerCase()}=${part.slice(equals + 1).trim().toLowerCase()}`;
+				})
+				.join(',');
+		}
+	}
+	try {
+		return normalizeDn(dn);
+	} catch {
+		return dn.trim().toLowerCase();
+	}
+}
+
+function hash32(text: string): number {
+	const bytes = new Uint8Array(4);
+	writeHash(text, 4, bytes, 0);
+	return (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
+}
+
+function valueText(value: string | string[] | undefined): string {
+	if (value === undefined) return '';
+	return Array.isArray(value) ? [...value].sort().join('\u0001') : value;
+}
+
+/** The record of a user as read now. `extraAttributes` are watched too (in the whole hash). */
+export function userRecordOf(user: DirectoryUser, passwordStamp: string | undefined, extraAttributes: string[] = []): UserRecord {
+	const fieldTexts = WATCHED_USER_FIELDS.map((field) => valueText(user[field]));
+	const extraTexts = extraAttributes.map((name) => `${name.toLowerCase()}=${valueText(user.attributes[name])}`);
+	const whole = new Uint8Array(2);
+	writeHash([...fieldTexts, ...extraTexts].join('\u0000'), 2, whole, 0);
+	return {
+		id: recordKeyOf(user.id),
+		status: { ...user.status },
+		valuesHash: whole[0] | (whole[1] << 8),
+		fieldHashes: fieldTexts.map(nibbleHash),
+		dnHash: dnHash(user.dn),
+		passwordHash: passwordHashOf(passwordStamp),
+	};
+}
+
+/** The one-byte hash of a password-changed stamp. */
+export function passwordHashOf(passwordStamp: string | undefined): number {
+	return hash32(passwordStamp ?? '') & 0xff;
+}
+
+/** The record of a group as read now, with the DNs of its direct members. */
+export function groupRecordOf(group: DirectoryGroup, memberDns: string[], extraAttributes: string[] = []): GroupRecord {
+	const texts = [group.name, group.description ?? '', ...extraAttributes.map((name) => `${name.toLowerCase()}=${valueText(group.attributes[name])}`)];
+	return {
+		id: recordKeyOf(group.id),
+		valuesHash: hash32(texts.join('\u0000')),
+		dnHash: dnHash(group.dn),
+		memberHashes: [...new Set(memberDns.map(dnHash))].sort((a, b) => a - b),
+	};
+}
+
+export function writeKey(id: string, target: Uint8Array): number {
+	const uuid = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}?$/i.exec(id);
+	const nsUniqueId = /^([0-9a-f]{8})-([0-9a-f]{8})-([0-9a-f]{8})-([0-9a-f]{8})$/i.exec(id);
+	const hex = uuid ? uuid.slice(1).join('') : nsUniqueId ? nsUniqueId.slice(1).join('') : undefined;
+	if (hex !== undefined && hex === hex.toLowerCase()) {
+		target.set(Buffer.from(hex, 'hex'), 0);
+		return uuid ? KEY_UUID : KEY_NS_UNIQUE_ID;
+	}
+	// A record key already hashed (what readKey returned): its bytes as they are.
+	const hashed = /^hash:([0-9a-f]{32})$/.exec(id);
+	if (hashed) {
+		target.set(Buffer.from(hashed[1], 'hex'), 0);
+		return KEY_HASHED;
+	}
+	// Not a lower-case UUID: keep a hash (the id text itself cannot be restored for a deletion).
+	writeHash(id, 8, target, 0);
+	writeHash(`${id}\u0000`, 8, target, 8);
+	return KEY_HASHED;
+}
+
+/** The id under which a record is stored: the id itself, or `hash:…` for ids that are not UUIDs. */
+export function recordKeyOf(id: string): string {
+	const bytes = new Uint8Array(16);
+	return readKey(bytes, writeKey(id, bytes));
+}
+
+export function readKey(bytes: Uint8Array, format: number): string {
+	const hex = Buffer.from(bytes.subarray(0, 16)).toString('hex');
+	if (format === KEY_UUID) return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+	if (format === KEY_NS_UNIQUE_ID) return `${hex.slice(0, 8)}-${hex.slice(8, 16)}-${hex.slice(16, 24)}-${hex.slice(24)}`;
+	return `hash:${hex}`;
+}
+
+export function writeUint32(value: number, target: Uint8Array, offset: number): void {
+	for (let index = 0; index < 4; index++) target[offset + index] = (value >>> (8 * index)) & 0xff;
+}
+
+export function readUint32(source: Uint8Array, offset: number): number {
+	return (source[offset] | (source[offset + 1] << 8) | (source[offset + 2] << 16) | (source[offset + 3] << 24)) >>> 0;
+}
+
+/** A user record as its 40 base64 characters. */
+export function encodeUserRecord(record: UserRecord): string {
+	const bytes = new Uint8Array(USER_RECORD_BYTES);
+	const format = writeKey(record.id, bytes);
+	const status = record.status;
+	bytes[16] = (status.disabled ? 1 : 0) | (status.locked ? 2 : 0) | (status.passwordResetRequired ? 4 : 0) | (format << 3);
+	bytes[17] = record.valuesHash & 0xff;
+	bytes[18] = (record.valuesHash >>> 8) & 0xff;
+	for (let index = 0; index < 12; index += 2) {
+		bytes[19 + index / 2] = (record.fieldHashes[index] & 0x0f) | ((record.fieldHashes[index + 1] & 0x0f) << 4);
+	}
+	writeUint32(record.dnHash, bytes, 25);
+	bytes[29] = record.passwordHash & 0xff;
+	return Buffer.from(bytes).toString('base64');
+}
+
+export function decodeUserRecord(text: string): UserRecord {
+	const bytes = new Uint8Array(Buffer.from(text, 'base64'));
+	const fieldHashes: number[] = [];
+	for (let index = 0; index < 6; index++) fieldHashes.push(bytes[19 + index] & 0x0f, bytes[19 + index] >>> 4);
+	return {
+		id: readKey(bytes, (bytes[16] >>> 3) & 0x03),
+		status: { disabled: (bytes[16] & 1) !== 0, locked: (bytes[16] & 2) !== 0, passwordResetRequired: (bytes[16] & 4) !== 0 },
+		valuesHash: bytes[17] | (bytes[18] << 8),
+		fieldHashes,
+		dnHash: readUint32(bytes, 25),
+		passwordHash: bytes[29],
+	};
+}
+
+export function encodeGroupRecord(record: GroupRecord): string {
+	const bytes = new Uint8Array(25 + 4 * record.memberHashes.length);
+	bytes[16] = writeKey(record.id, bytes);
+	writeUint32(record.valuesHash, bytes, 17);
+	writeUint32(record.dnHash, bytes, 21);
+	record.memberHashes.forEach((hash, index) => writeUint32(hash, bytes, 25 + 4 * index));
+	return Buffer.from(bytes).toString('base64');
+}
+
+export function decodeGroupRecord(text: string): GroupRecord {
+	const bytes = new Uint8Array(Buffer.from(text, 'base64'));
+	const memberHashes: number[] = [];
+	for (let offset = 25; offset + 4 <= bytes.length; offset += 4) memberHashes.push(readUint32(bytes, offset));
+	return { id: readKey(bytes, bytes[16]), valuesHash: readUint32(bytes, 17), dnHash: readUint32(bytes, 21), memberHashes };
+}
+
+/** LEB128: 7 bits per byte, high bit set while more follow. */
+export function writeVarint(value: number, out: number[]): void {
+	let rest = value;
+	while (rest >= 0x80) {
+		out.push((rest & 0x7f) | 0x80);
+		rest = Math.floor(rest / 128);
+	}
+	out.push(rest);
+}
+
+export function readVarint(bytes: Uint8Array, at: { offset: number }): number {
+	let value = 0;
+	let scale = 1;
+	for (;;) {
+		const byte = bytes[at.offset++];
+		value += (byte & 0x7f) * scale;
+		if ((byte & 0x80) === 0 || at.offset >= bytes.length) return value;
+		scale *= 128;
+	}
+}
+
+/**
+ * A group record inside a snapshot: members that are users of the snapshot are stored as the users'
+ * positions in the users string, sorted and delta-coded as varints (about 1–2 bytes per membership
+ * instead of 4); other members (nested groups, people outside the segment) keep their 4-byte DN hash.
+ *   key (16) · key format (1) · values hash (4) · DN hash (4) · varint count · varint deltas · raw hashes
+ */
+export function encodeGroupRecordCompact(record: GroupRecord, positionOf: (hash: number) => number | undefined): string {
+	const header = new Uint8Array(25);
+	header[16] = writeKey(record.id, header);
+	writeUint32(record.valuesHash, header, 17);
+	writeUint32(record.dnHash, header, 21);
+	const positions: number[] = [];
+	const others: number[] = [];
+	for (const hash of record.memberHashes) {
+		const position = positionOf(hash);
+		if (position === undefined) others.push(hash);
+		else positions.push(position);
+	}
+	return Buffer.concat([header, encodePositions(positions, others)]).toString('base64');
+}
+
+/** The member part of a stored group: varint count, varint deltas of the sorted positions, raw hashes. */
+export function encodePositions(positions: number[], others: number[]): Uint8Array {
+	const sorted = [...new Set(positions)].sort((a, b) => a - b);
+	const tail: number[] = [];
+	writeVarint(sorted.length, tail);
+	let previous = 0;
+	for (const position of sorted) {
+		writeVarint(position - previous, tail);
+		previous = position;
+	}
+	const raw = new Uint8Array(4 * others.length);
+	others.forEach((hash, index) => writeUint32(hash, raw, 4 * index));
+	return Buffer.concat([Uint8Array.from(tail), raw]);
+}
+
+/** A stored group's header fields and member positions, without touching the users. */
+export function decodeGroupParts(text: string): { id: string; valuesHash: number; dnHash: number; positions: number[]; others: number[]; bytes: Uint8Array } {
+	const bytes = new Uint8Array(Buffer.from(text, 'base64'));
+	const at = { offset: 25 };
+	const count = readVarint(bytes, at);
+	const positions: number[] = [];
+	let position = 0;
+	for (let index = 0; index < count; index++) {
+		position += readVarint(bytes, at);
+		positions.push(position);
+	}
+	const others: number[] = [];
+	for (let offset = at.offset; offset + 4 <= bytes.length; offset += 4) others.push(readUint32(bytes, offset));
+	return { id: readKey(bytes, bytes[16]), valuesHash: readUint32(bytes, 17), dnHash: readUint32(bytes, 21), positions, others, bytes };
+}
+
+/**
+ * The snapshot as stored. Users stay sorted by key in one string (lookups are binary searches, and a
+ * poll that changed 100 users rewrites the string by copying unchanged runs, without decoding them);
+ * group member positions follow the users' new positions.
+ */
+export function encodeSnapshot(snapshot: Snapshot): SerializedSnapshot {
+	const merged = snapshot.users.merge();
+	return { users: merged.text, groups: snapshot.groups.serialize(merged) };
+}
+
+export function decodeSnapshot(serialized: SerializedSnapshot): Snapshot {
+	const users = new UserTable(serialized.users);
+	return { users, groups: new GroupTable(serialized.groups, users) };
+}

@@ -1,0 +1,78 @@
+/**
+ * The change detector's state: a plain JSON object that lives in the trigger's static data between
+ * polls. A poll reads one state and returns the next; it never changes the one it was given, so a
+ * failed poll leaves the stored state (and so the cursor) exactly where it was.
+ */
+import type { ChangeStrategyName, DirectoryEvent } from './events';
+import type { SerializedSnapshot } from './snapshot';
+
+export const CHANGE_STATE_VERSION = 1;
+
+export interface ChangeState {
+	version: typeof CHANGE_STATE_VERSION;
+	strategy: ChangeStrategyName;
+	/** Where the watched scope was (server and bases): a state for another scope is not reused. */
+	scopeKey: string;
+	snapshot: SerializedSnapshot;
+	/** The highest entry change stamp (modifyTimestamp) the snapshot reflects, whole seconds. */
+	stampHighWater?: string;
+	/** Log position: accesslog reqStart, changelog changeNumber, AD uSNChanged. */
+	cursor?: string;
+	/** What the cursor is only valid with: the AD DC's invocationID. */
+	cursorContext?: string;
+	/** Polls done since the last full reconciliation. */
+	pollsSinceReconcile: number;
+	/** Ids of recently emitted events (bounded), to drop duplicates across polls. */
+	recentIds: string[];
+}
+
+/** What a poll returns: the events to emit and the state to store once they are emitted. */
+export interface PollResult {
+	events: DirectoryEvent[];
+	nextCursor: ChangeState;
+}
+
+/** Options every strategy honours after it found its events. */
+export interface EmitOptions {
+	/** Event types to emit (default all). Filtered events still count for the bulk summary. */
+	eventTypes?: string[];
+	/** More change events than this in one poll add one directory.bulkChange summary (0: never). */
+	bulkThreshold?: number;
+	/** How many recent event ids are remembered to drop duplicates (default 2,000). */
+	dedupeWindow?: number;
+}
+
+const DEFAULT_DEDUPE_WINDOW = 2000;
+
+/**
+ * Drops events already emitted (by id), adds the bulk summary, filters by type, and returns the new
+ * window of recent ids.
+ */
+export function finishEvents(events: DirectoryEvent[], recentIds: string[], options: EmitOptions, detectedAt: string): { events: DirectoryEvent[]; recentIds: string[] } {
+	const seen = new Set(recentIds);
+	const fresh: DirectoryEvent[] = [];
+	for (const event of events) {
+		if (seen.has(event.id)) continue;
+		seen.add(event.id);
+		fresh.push(event);
+	}
+	const changeEvents = fresh.filter((event) => !event.type.startsWith('directory.'));
+	const threshold = options.bulkThreshold ?? 0;
+	if (threshold > 0 && changeEvents.length > threshold) {
+		const counts: Partial<Record<DirectoryEvent['type'], number>> = {};
+		for (const event of changeEvents) counts[event.type] = (counts[event.type] ?? 0) + 1;
+		const source = changeEvents[0].source;
+		fresh.push({
+			id: `bulk-${changeEvents[0].id}-${changeEvents[changeEvents.length - 1].id}`,
+			type: 'directory.bulkChange',
+			detectedAt,
+			source,
+			changes: [],
+			summary: { counts, total: changeEvents.length },
+		});
+	}
+	const window = options.dedupeWindow ?? DEFAULT_DEDUPE_WINDOW;
+	const nextRecent = [...recentIds, ...fresh.map((event) => event.id)].slice(-window);
+	const wanted = options.eventTypes && options.eventTypes.length > 0 ? new Set(options.eventTypes) : undefined;
+	return { events: wanted ? fresh.filter((event) => wanted.has(event.type)) : fresh, recentIds: nextRecent };
+}

@@ -1,0 +1,76 @@
+/**
+ * The one interface every change-detection strategy offers, and the bookkeeping they share: state
+ * decoding, first activation, scope checks, and finishing a poll (dedupe, bulk summary, next state).
+ */
+import type { ChangeStrategyName, DirectoryEvent, EventSource } from './events';
+import { eventId } from './events';
+import { decodeSnapshot, encodeSnapshot, type Snapshot } from './snapshot';
+import { CHANGE_STATE_VERSION, finishEvents, type ChangeState, type EmitOptions, type PollResult } from './state';
+
+export interface ChangeStrategy {
+	readonly name: ChangeStrategyName;
+	/**
+	 * Reads what changed since `cursor` (undefined on the first activation: records the starting point
+	 * and returns no events). Throws on any failure, returning nothing: the caller keeps its old cursor.
+	 * `nextCursor` covers exactly the events returned.
+	 */
+	poll(cursor: ChangeState | undefined): Promise<PollResult>;
+}
+
+/** What a strategy's own step produced; the shared part turns it into a PollResult. */
+export interface StrategyStep {
+	events: DirectoryEvent[];
+	snapshot: Snapshot;
+	stampHighWater?: string;
+	cursor?: string;
+	cursorContext?: string;
+	reconciled: boolean;
+	/** Set when the cursor was lost and a reconciliation ran instead: emits directory.resync. */
+	resyncReason?: string;
+}
+
+/** The previous state, when it is usable for this scope; undefined means "start over". */
+export function usableState(cursor: ChangeState | undefined, scopeKey: string): ChangeState | undefined {
+	if (cursor === undefined || cursor === null || typeof cursor !== 'object') return undefined;
+	if (cursor.version !== CHANGE_STATE_VERSION || cursor.scopeKey !== scopeKey) return undefined;
+	if (typeof cursor.snapshot?.users !== 'string' || !Array.isArray(cursor.snapshot.groups)) return undefined;
+	return cursor;
+}
+
+export function snapshotOf(state: ChangeState): Snapshot {
+	return decodeSnapshot(state.snapshot);
+}
+
+/** The state after a poll and the events to emit with it. */
+export function finishPoll(
+	previous: ChangeState | undefined,
+	step: StrategyStep,
+	meta: { name: ChangeStrategyName; scopeKey: string; source: EventSource; detectedAt: string; emit: EmitOptions },
+): PollResult {
+	const events = [...step.events];
+	if (step.resyncReason !== undefined) {
+		events.unshift({
+			id: eventId(meta.source, '', 'directory.resync', `${previous?.cursor ?? ''}|${step.cursor ?? step.stampHighWater ?? ''}`),
+			type: 'directory.resync',
+			detectedAt: meta.detectedAt,
+			source: meta.source,
+			changes: [],
+			summary: { reason: step.resyncReason },
+		});
+	}
+	const finished = finishEvents(events, previous?.recentIds ?? [], meta.emit, meta.detectedAt);
+	return {
+		events: finished.events,
+		nextCursor: {
+			version: CHANGE_STATE_VERSION,
+			strategy: meta.name,
+			scopeKey: meta.scopeKey,
+			snapshot: encodeSnapshot(step.snapshot),
+			stampHighWater: step.stampHighWater,
+			cursor: step.cursor,
+			cursorContext: step.cursorContext,
+			pollsSinceReconcile: step.reconciled ? 0 : (previous?.pollsSinceReconcile ?? 0) + 1,
+			recentIds: finished.recentIds,
+		},
+	};
+}

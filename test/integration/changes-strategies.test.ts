@@ -1,0 +1,220 @@
+import { Client } from 'ldapts';
+import type { DirectoryEvent } from '../../core/changes/events';
+import { AccesslogStrategy } from '../../core/changes/accesslog';
+import { LdapChangeReader } from '../../core/changes/ldap-reader';
+import { SnapshotStrategy, TimestampStrategy, type LdapStrategyOptions } from '../../core/changes/ldap-strategies';
+import type { ChangeState } from '../../core/changes/state';
+import type { ChangeStrategy } from '../../core/changes/strategy';
+import { profileFor } from '../../core/ldap/flavours';
+import { LdapSession } from '../../transport/ldap/session';
+import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
+import { attrLine, passwordOf } from '../support/fixture';
+import { startSlapd, type Slapd } from '../support/slapd';
+
+/**
+ * One scripted scenario per strategy against a real slapd (ppolicy, memberof, accesslog): every kind
+ * of change, each expected exactly once, then a restart between polls and a poll killed mid-way.
+ */
+let slapd: Slapd;
+
+beforeAll(async () => {
+	slapd = await startSlapd({ users: 200, otds: false });
+});
+
+afterAll(async () => {
+	await slapd?.stop();
+});
+
+type StrategyName = 'accesslog' | 'timestamp' | 'snapshot';
+
+async function openSession(): Promise<LdapSession> {
+	return LdapSession.open(
+		parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN }),
+	);
+}
+
+function strategyFor(name: StrategyName, session: LdapSession, tag: string, options: LdapStrategyOptions = {}): ChangeStrategy {
+	const reader = new LdapChangeReader({
+		session,
+		profile: profileFor('openLdap'),
+		flavour: 'openLdap',
+		userBaseDN: slapd.layout.peopleDN,
+		groupBaseDN: slapd.layout.groupsDN,
+		privilegedGroups: [`Admins ${tag}`],
+	});
+	const settings = { reconcileEvery: 0, ...options };
+	if (name === 'accesslog') return new AccesslogStrategy(reader, session.server, settings);
+	if (name === 'timestamp') return new TimestampStrategy(reader, session.server, settings);
+	return new SnapshotStrategy(reader, session.server, settings);
+}
+
+async function failedBind(dn: string): Promise<void> {
+	const client = new Client({ url: slapd.url });
+	await client.bind(dn, 'not-the-password').catch(() => undefined);
+	await client.unbind().catch(() => undefined);
+}
+
+const typesOf = (events: DirectoryEvent[]) => events.map((event) => event.type).sort();
+
+describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy on a real slapd', (name) => {
+	let session: LdapSession;
+	let strategy: ChangeStrategy;
+	let state: ChangeState | undefined;
+	const tag = `${name}`;
+	const uid = `chg-${tag}`;
+	const renamedUid = `chg-${tag}-renamed`;
+	const userDn = () => slapd.layout.userDN(uid);
+	const renamedDn = () => slapd.layout.userDN(renamedUid);
+	const groupName = `Admins ${tag}`;
+	const fixtureMember = () => slapd.fixture.users[150];
+	const allIds = new Set<string>();
+
+	/** One poll; its state is kept only when it succeeded (as the trigger does). */
+	async function poll(with_: ChangeStrategy = strategy): Promise<DirectoryEvent[]> {
+		const result = await with_.poll(state);
+		state = result.nextCursor;
+		for (const event of result.events) {
+			expect(allIds.has(event.id)).toBe(false);
+			allIds.add(event.id);
+			expect(event.source.strategy).toBe(name);
+		}
+		return result.events;
+	}
+
+	/** Deletes are seen by reconciliation only in the timestamp strategy: that poll reconciles. */
+	const reconcilingPoll = () => poll(name === 'timestamp' ? strategyFor(name, session, tag, { reconcileEvery: 1 }) : strategy);
+
+	beforeAll(async () => {
+		session = await openSession();
+		strategy = strategyFor(name, session, tag);
+	});
+
+	afterAll(async () => {
+		await session?.close();
+	});
+
+	it('records the starting point on first activation and emits nothing', async () => {
+		expect(await poll()).toEqual([]);
+		// 40 characters per user; earlier scenarios on this server may have left a user or two.
+		expect(state?.snapshot.users.length).toBeGreaterThanOrEqual(40 * 200);
+		expect((state?.snapshot.users.length ?? 1) % 40).toBe(0);
+		expect(await poll()).toEqual([]);
+	});
+
+	it('user created, updated (with before/after), renamed', async () => {
+		await slapd.ldapmodify(
+			`${attrLine('dn', userDn())}changetype: add\nobjectClass: inetOrgPerson\n${attrLine('uid', uid)}cn: Change Probe\nsn: Probe\ntitle: Analyst\nmail: ${uid}@example.com\nuserPassword: ${passwordOf(uid)}\n`,
+		);
+		const created = await poll();
+		expect(typesOf(created)).toEqual(['user.created']);
+		expect(created[0].user).toMatchObject({ dn: userDn(), login: uid, mail: `${uid}@example.com` });
+		expect(created[0].occurredAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+		await slapd.ldapmodify(`${attrLine('dn', userDn())}changetype: modify\nreplace: title\ntitle: Manager\n`);
+		const updated = await poll();
+		expect(typesOf(updated)).toEqual(['user.updated']);
+		expect(updated[0].changes).toEqual([{ attribute: 'title', before: name === 'accesslog' ? 'Analyst' : null, after: 'Manager' }]);
+		if (name === 'accesslog') expect(updated[0].actor).toEqual({ dn: slapd.adminDN });
+
+		await slapd.ldapmodify(`${attrLine('dn', userDn())}changetype: modrdn\n${attrLine('newrdn', `uid=${renamedUid}`)}deleteoldrdn: 1\n`);
+		const renamed = await poll();
+		// The RDN value is the login, so the login changed too.
+		expect(typesOf(renamed)).toEqual(['user.renamed', 'user.updated']);
+		const rename = renamed.find((event) => event.type === 'user.renamed') as DirectoryEvent;
+		expect(rename.user?.id).toBe(created[0].user?.id);
+		expect(rename.changes).toEqual([{ attribute: 'dn', before: name === 'accesslog' ? userDn() : null, after: renamedDn() }]);
+	});
+
+	it('disabled, enabled, locked by failed binds, unlocked', async () => {
+		await slapd.ldapmodify(`${attrLine('dn', renamedDn())}changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: 000001010000Z\n`);
+		expect(typesOf(await poll())).toEqual(['user.disabled']);
+		await slapd.ldapmodify(`${attrLine('dn', renamedDn())}changetype: modify\ndelete: pwdAccountLockedTime\n`);
+		expect(typesOf(await poll())).toEqual(['user.enabled']);
+		for (let attempt = 0; attempt < 3; attempt++) await failedBind(renamedDn());
+		const locked = await poll();
+		expect(typesOf(locked)).toEqual(['user.locked']);
+		expect(locked[0].user?.status).toEqual({ disabled: false, locked: true, passwordResetRequired: false });
+		await slapd.ldapmodify(`${attrLine('dn', renamedDn())}changetype: modify\ndelete: pwdAccountLockedTime\n`);
+		expect(typesOf(await poll())).toEqual(['user.unlocked']);
+	});
+
+	it('administrator reset (pwdReset), then the user changes the password', async () => {
+		await slapd.ldapmodify(`${attrLine('dn', renamedDn())}changetype: modify\nreplace: userPassword\nuserPassword: Reset-by-admin-1!\n`);
+		const reset = await poll();
+		expect(typesOf(reset)).toEqual(['user.passwordResetRequired']);
+		await slapd.ldapmodify(`${attrLine('dn', renamedDn())}changetype: modify\nreplace: userPassword\nuserPassword: Chosen-by-user-2!\n`, {
+			dn: renamedDn(),
+			password: 'Reset-by-admin-1!',
+		});
+		const changed = await poll();
+		expect(typesOf(changed)).toEqual(['user.passwordChanged']);
+		if (name === 'accesslog') expect(changed[0].actor).toEqual({ dn: renamedDn() });
+	});
+
+	it('group created with a member, member added and removed, group deleted', async () => {
+		const groupDn = slapd.layout.groupDN(groupName);
+		await slapd.ldapmodify(`${attrLine('dn', groupDn)}changetype: add\nobjectClass: groupOfNames\n${attrLine('cn', groupName)}${attrLine('member', renamedDn())}`);
+		const created = await poll();
+		expect(typesOf(created)).toEqual(['group.created', 'group.memberAdded']);
+		expect(created.every((event) => event.group?.privileged === true)).toBe(true);
+		expect(created.find((event) => event.type === 'group.memberAdded')?.user).toMatchObject({ dn: renamedDn(), login: renamedUid });
+
+		const member = slapd.layout.userDN(fixtureMember().uid);
+		await slapd.ldapmodify(`${attrLine('dn', groupDn)}changetype: modify\nadd: member\n${attrLine('member', member)}`);
+		const added = await poll();
+		expect(typesOf(added)).toEqual(['group.memberAdded']);
+		expect(added[0].user).toMatchObject({ dn: member, login: fixtureMember().uid });
+		const memberId = added[0].user?.id;
+
+		await slapd.ldapmodify(`${attrLine('dn', groupDn)}changetype: modify\ndelete: member\n${attrLine('member', member)}`);
+		const removed = await poll();
+		expect(typesOf(removed)).toEqual(['group.memberRemoved']);
+		expect(removed[0].user).toMatchObject({ id: memberId, dn: member });
+
+		await slapd.ldapmodify(`${attrLine('dn', groupDn)}changetype: delete\n`);
+		const deleted = await reconcilingPoll();
+		expect(typesOf(deleted)).toEqual(['group.deleted']);
+		expect(deleted[0].group?.id).toBe(created[0].group?.id);
+	});
+
+	it('user deleted', async () => {
+		const before = await openSession();
+		const id = (await before.search(renamedDn(), { scope: 'base', attributes: ['entryUUID'] }))[0].entryUUID;
+		await before.close();
+		await slapd.ldapmodify(`${attrLine('dn', renamedDn())}changetype: delete\n`);
+		const deleted = await reconcilingPoll();
+		expect(typesOf(deleted)).toEqual(['user.deleted']);
+		expect(deleted[0].user?.id).toBe(id);
+		if (name === 'accesslog') expect(deleted[0].user?.dn).toBe(renamedDn());
+	});
+
+	it('a restart between polls loses nothing', async () => {
+		const someone = slapd.layout.userDN(slapd.fixture.users[120].uid);
+		await slapd.ldapmodify(`${attrLine('dn', someone)}changetype: modify\nreplace: l\nl: Restart City ${tag}\n`);
+		await session.close();
+		await slapd.restart();
+		session = await openSession();
+		strategy = strategyFor(name, session, tag);
+		const events = await poll();
+		expect(typesOf(events)).toEqual(['user.updated']);
+		expect(events[0].changes[0]).toMatchObject({ attribute: 'l', after: `Restart City ${tag}` });
+	});
+
+	it('a poll whose server dies mid-way emits nothing and moves nothing; the next poll catches up', async () => {
+		const someone = slapd.layout.userDN(slapd.fixture.users[121].uid);
+		await slapd.ldapmodify(`${attrLine('dn', someone)}changetype: modify\nreplace: title\ntitle: Crash Survivor ${tag}\n`);
+		const kept = state;
+		const attempt = strategy.poll(state);
+		slapd.kill();
+		await expect(attempt).rejects.toThrow();
+		expect(state).toBe(kept);
+		await session.close();
+		await slapd.restart();
+		session = await openSession();
+		strategy = strategyFor(name, session, tag);
+		const events = await poll();
+		expect(typesOf(events)).toEqual(['user.updated']);
+		expect(events[0].changes[0]).toMatchObject({ attribute: 'title', after: `Crash Survivor ${tag}` });
+		expect(await poll()).toEqual([]);
+	});
+});

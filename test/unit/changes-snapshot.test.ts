@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import type { DirectoryUser } from '../../core/model/directory-user';
+import { diffGroup, diffUser, type DiffEnvironment } from '../../core/changes/differ';
+import { eventId, generalizedTimeToIso, type EventSource } from '../../core/changes/events';
+import { normalizeDn } from '../../core/ldap/dn';
+import {
+	comparableDn,
+	decodeSnapshot,
+	emptySnapshot,
+	type GroupRecord,
+	decodeUserRecord,
+	encodeSnapshot,
+	encodeUserRecord,
+	groupRecordOf,
+	recordKeyOf,
+	USER_RECORD_CHARS,
+	userRecordOf,
+	type Snapshot,
+} from '../../core/changes/snapshot';
+import { finishEvents } from '../../core/changes/state';
+
+function withGroup(group: GroupRecord): Snapshot {
+	const snapshot = emptySnapshot();
+	snapshot.groups.set(group.id, group);
+	return snapshot;
+}
+
+const source: EventSource = { kind: 'ldap', server: 'ldap://dir.example', strategy: 'snapshot', base: 'dc=example,dc=com' };
+
+function user(overrides: Partial<DirectoryUser> = {}): DirectoryUser {
+	return {
+		id: '750f6b7a-7e3f-1041-9059-a59237d5930e',
+		dn: 'uid=adavis,ou=people,dc=example,dc=com',
+		login: 'adavis',
+		mail: 'arjun.davis@example.com',
+		displayName: 'Davis, Arjun',
+		title: 'Chief Executive Officer',
+		department: 'Executive Office',
+		memberOf: [],
+		status: { disabled: false, locked: false, passwordResetRequired: false },
+		attributes: {},
+		...overrides,
+	};
+}
+
+const env = (members: Record<number, string> = {}): DiffEnvironment => ({
+	source,
+	detectedAt: '2026-11-27T00:00:00.000Z',
+	attributeOf: (field) => ({ login: 'uid', surname: 'sn', department: 'ou', location: 'l', businessUnit: 'businessCategory' } as Record<string, string>)[field] ?? field,
+	extraAttributes: [],
+	memberByDnHash: (hash) => (members[hash] ? { id: members[hash] } : undefined),
+	memberByDn: (dn) => ({ id: `id-of-${dn}`, dn }),
+});
+
+describe('compact snapshot encoding', () => {
+	it('stores a user in 40 characters and reads it back', () => {
+		const record = userRecordOf(user({ status: { disabled: true, locked: false, passwordResetRequired: true } }), '20261126101010Z');
+		const text = encodeUserRecord(record);
+		expect(text).toHaveLength(USER_RECORD_CHARS);
+		expect(decodeUserRecord(text)).toEqual(record);
+	});
+
+	it('keeps 100,000 users under 4 MB of JSON (≤ 40 bytes per user)', () => {
+		const snapshot: Snapshot = emptySnapshot();
+		for (let index = 0; index < 100_000; index++) {
+			const record = userRecordOf(user({ id: randomUUID(), dn: `uid=u${index},ou=people,dc=example,dc=com`, login: `u${index}` }), `2026${index}`);
+			snapshot.users.set(record.id, record);
+		}
+		const json = JSON.stringify(encodeSnapshot(snapshot));
+		const bytesPerUser = Buffer.byteLength(json) / 100_000;
+		expect(bytesPerUser).toBeLessThanOrEqual(40.01);
+		expect(Buffer.byteLength(json)).toBeLessThan(4_000_100);
+		const decoded = decodeSnapshot(JSON.parse(json));
+		expect(decoded.users.size).toBe(100_000);
+		const [id, record] = [...snapshot.users.entries()][12345];
+		expect(decoded.users.get(id)).toEqual(record);
+	});
+
+	it('keeps nsUniqueId keys restorable and other ids as hashes', () => {
+		expect(recordKeyOf('c2b1d281-1dd111b2-80a1d0c4-8c5b2b65')).toBe('c2b1d281-1dd111b2-80a1d0c4-8c5b2b65');
+		expect(recordKeyOf('jdoe@Content Server Members')).toMatch(/^hash:[0-9a-f]{32}$/);
+		const group = groupRecordOf({ id: '11111111-2222-3333-4444-555555555555', dn: 'cn=Finance,ou=groups,dc=example,dc=com', name: 'Finance', privileged: false, attributes: {} }, [
+			'uid=a,ou=people,dc=example,dc=com',
+			'UID=A, ou=People,dc=example,dc=com',
+		]);
+		expect(group.memberHashes).toHaveLength(1);
+		const decoded = decodeSnapshot(encodeSnapshot(withGroup(group)));
+		expect(decoded.groups.get(group.id)).toEqual(group);
+		// OTDS group ids (name@partition) are hashed keys: they survive a round trip too.
+		const otdsGroup = groupRecordOf({ id: 'Executives@Content Server Members', dn: 'oTGroup=1,orgunit=groups', name: 'Executives', privileged: false, attributes: {} }, []);
+		const again = decodeSnapshot(encodeSnapshot(withGroup(otdsGroup)));
+		expect(again.groups.get(recordKeyOf('Executives@Content Server Members'))).toEqual(otdsGroup);
+	});
+});
+
+describe('group member sets in the snapshot', () => {
+	it('stores user members as delta-coded positions (about 1–2 bytes each) and others as hashes', () => {
+		const snapshot: Snapshot = emptySnapshot();
+		const dns: string[] = [];
+		for (let index = 0; index < 10_000; index++) {
+			const dn = `uid=u${index},ou=people,dc=example,dc=com`;
+			const record = userRecordOf(user({ id: randomUUID(), dn }), 'p');
+			snapshot.users.set(record.id, record);
+			dns.push(dn);
+		}
+		const everyone = groupRecordOf({ id: randomUUID(), dn: 'cn=All,ou=groups,dc=example,dc=com', name: 'All', privileged: false, attributes: {} }, [...dns, 'cn=Nested,ou=groups,dc=example,dc=com']);
+		const sparse = groupRecordOf({ id: randomUUID(), dn: 'cn=Few,ou=groups,dc=example,dc=com', name: 'Few', privileged: false, attributes: {} }, dns.filter((_, index) => index % 97 === 0));
+		snapshot.groups.set(everyone.id, everyone);
+		snapshot.groups.set(sparse.id, sparse);
+		const serialized = encodeSnapshot(snapshot);
+		const decoded = decodeSnapshot(JSON.parse(JSON.stringify(serialized)));
+		expect(decoded.groups.get(everyone.id)).toEqual(everyone);
+		expect(decoded.groups.get(sparse.id)).toEqual(sparse);
+		const memberships = everyone.memberHashes.length + sparse.memberHashes.length;
+		const groupChars = serialized.groups.reduce((total, text) => total + text.length, 0);
+		expect(groupChars / memberships).toBeLessThan(2);
+	});
+});
+
+describe('snapshot tables: changes cost what changed', () => {
+	it('merges modifications, additions and deletions into the sorted string; group members follow the users', () => {
+		const snapshot = emptySnapshot();
+		const people = Array.from({ length: 500 }, (_, index) => userRecordOf(user({ id: randomUUID(), dn: `uid=p${index},ou=people,dc=example,dc=com`, login: `p${index}` }), 'p'));
+		for (const record of people) snapshot.users.set(record.id, record);
+		const dns = (indexes: number[]) => indexes.map((index) => `uid=p${index},ou=people,dc=example,dc=com`);
+		const group = groupRecordOf({ id: randomUUID(), dn: 'cn=G,ou=groups,dc=example,dc=com', name: 'G', privileged: false, attributes: {} }, dns([1, 7, 250, 499]));
+		const other = groupRecordOf({ id: randomUUID(), dn: 'cn=H,ou=groups,dc=example,dc=com', name: 'H', privileged: false, attributes: {} }, dns([3, 4]));
+		snapshot.groups.set(group.id, group);
+		snapshot.groups.set(other.id, other);
+		const stored = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(snapshot))));
+		expect(stored.users.size).toBe(500);
+		expect(stored.users.get(people[42].id)).toEqual(people[42]);
+		expect(stored.groups.get(group.id)).toEqual(group);
+
+		// The next poll: one modified, one deleted (a member of G), one added; H untouched.
+		const users = stored.users.clone();
+		const next = { users, groups: stored.groups.clone(users) };
+		const modified = { ...people[10], valuesHash: (people[10].valuesHash + 1) & 0xffff };
+		next.users.set(modified.id, modified);
+		next.users.delete(people[7].id);
+		const added = userRecordOf(user({ id: randomUUID(), dn: 'uid=new,ou=people,dc=example,dc=com', login: 'new' }), 'p');
+		next.users.set(added.id, added);
+		const regrouped = groupRecordOf({ id: group.id, dn: 'cn=G,ou=groups,dc=example,dc=com', name: 'G', privileged: false, attributes: {} }, [...dns([1, 250, 499]), 'uid=new,ou=people,dc=example,dc=com']);
+		next.groups.set(group.id, regrouped);
+		expect(stored.users.get(people[7].id)).toEqual(people[7]);
+		const after = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(next))));
+		expect(after.users.size).toBe(500);
+		expect(after.users.get(people[7].id)).toBeUndefined();
+		expect(after.users.get(modified.id)).toEqual(modified);
+		expect(after.users.get(added.id)).toEqual(added);
+		expect(after.groups.get(group.id)).toEqual(regrouped);
+		expect(after.groups.get(other.id)).toEqual(other);
+		expect([...after.users.keys()].sort()).toEqual([...people.filter((_, index) => index !== 7).map((record) => record.id), added.id].sort());
+	});
+});
+
+describe('differ', () => {
+	const context = { stamp: 's1' };
+
+	it('derives created, deleted and nothing for an unchanged user', () => {
+		const now = { user: user(), record: userRecordOf(user(), 'p') };
+		expect(diffUser(undefined, now, context, env()).map((event) => event.type)).toEqual(['user.created']);
+		expect(diffUser(now.record, undefined, context, env()).map((event) => event.type)).toEqual(['user.deleted']);
+		expect(diffUser(now.record, now, context, env())).toEqual([]);
+	});
+
+	it('derives a rename (same key, new DN), status transitions and the changed attribute', () => {
+		const before = userRecordOf(user(), 'p1');
+		const after = user({ dn: 'uid=arjun,ou=people,dc=example,dc=com', title: 'Chair', status: { disabled: true, locked: true, passwordResetRequired: false } });
+		const events = diffUser(before, { user: after, record: userRecordOf(after, 'p1') }, { stamp: 's2', before: { title: ['Chief Executive Officer'] } }, env());
+		expect(events.map((event) => event.type).sort()).toEqual(['user.disabled', 'user.locked', 'user.renamed', 'user.updated']);
+		expect(events.find((event) => event.type === 'user.updated')?.changes).toEqual([{ attribute: 'title', before: 'Chief Executive Officer', after: 'Chair' }]);
+		expect(new Set(events.map((event) => event.id)).size).toBe(4);
+	});
+
+	it('tells an administrator reset (pwdReset) from a password change by the user', () => {
+		const before = userRecordOf(user(), 'p1');
+		const reset = user({ status: { disabled: false, locked: false, passwordResetRequired: true } });
+		const resetRecord = userRecordOf(reset, 'p2');
+		expect(diffUser(before, { user: reset, record: resetRecord }, context, env()).map((event) => event.type)).toEqual(['user.passwordResetRequired']);
+		const changed = userRecordOf(user(), 'p3');
+		expect(diffUser(resetRecord, { user: user(), record: changed }, context, env()).map((event) => event.type)).toEqual(['user.passwordChanged']);
+		expect(diffUser(before, { user: user(), record: changed }, context, env()).map((event) => event.type)).toEqual(['user.passwordChanged']);
+	});
+
+	it('names the members added to and removed from a group', () => {
+		const base = { id: '11111111-2222-3333-4444-555555555555', dn: 'cn=Admins,ou=groups,dc=example,dc=com', name: 'Admins', privileged: true, attributes: {} };
+		const before = groupRecordOf(base, ['uid=a,ou=people,dc=example,dc=com', 'uid=b,ou=people,dc=example,dc=com']);
+		const afterDns = ['uid=a,ou=people,dc=example,dc=com', 'uid=c,ou=people,dc=example,dc=com'];
+		const removedHash = before.memberHashes.find((hash) => !groupRecordOf(base, afterDns).memberHashes.includes(hash)) as number;
+		const events = diffGroup(before, { group: base, memberDns: afterDns, record: groupRecordOf(base, afterDns) }, context, env({ [removedHash]: 'id-of-b' }));
+		expect(events.map((event) => [event.type, event.user?.id, event.group?.privileged])).toEqual([
+			['group.memberAdded', 'id-of-uid=c,ou=people,dc=example,dc=com', true],
+			['group.memberRemoved', 'id-of-b', true],
+		]);
+	});
+});
+
+describe('event ids, dedupe window and bulk summary', () => {
+	it('the same change yields the same id; another change another id', () => {
+		expect(eventId(source, 'k', 'user.locked', 'a')).toBe(eventId(source, 'k', 'user.locked', 'a'));
+		expect(eventId(source, 'k', 'user.locked', 'a')).not.toBe(eventId(source, 'k', 'user.locked', 'b'));
+		expect(generalizedTimeToIso('20261127001122.123456Z')).toBe('2026-11-27T00:11:22.123Z');
+	});
+
+	it('drops ids already emitted, bounds the window, and adds one bulk summary over the threshold', () => {
+		const make = (n: number) => ({ id: `e${n}`, type: 'user.updated' as const, detectedAt: 'now', source, changes: [] });
+		const first = finishEvents([make(1), make(2), make(2)], [], { dedupeWindow: 3 }, 'now');
+		expect(first.events.map((event) => event.id)).toEqual(['e1', 'e2']);
+		const second = finishEvents([make(2), make(3), make(4), make(5)], first.recentIds, { dedupeWindow: 3, bulkThreshold: 2 }, 'now');
+		expect(second.events.map((event) => event.type)).toEqual(['user.updated', 'user.updated', 'user.updated', 'directory.bulkChange']);
+		expect(second.events[3].summary).toEqual({ counts: { 'user.updated': 3 }, total: 3 });
+		expect(second.recentIds).toHaveLength(3);
+		expect(finishEvents([make(9)], [], { eventTypes: ['user.created'] }, 'now').events).toEqual([]);
+	});
+});
+
+describe('comparable DNs', () => {
+	it('the fast path gives what the full normalizer gives', () => {
+		for (const dn of ['uid=A.B,ou=People, dc=Example,dc=com', 'CN=Zoë Müller,OU=Sales,DC=x', 'cn=a\\,b,dc=x', 'cn=a+sn=b,dc=x', 'cn=a  b,dc=x']) {
+			expect(comparableDn(dn)).toBe(normalizeDn(dn));
+		}
+	});
+});
