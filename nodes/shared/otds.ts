@@ -9,6 +9,7 @@ import type {
 	IExecuteFunctions,
 	ILoadOptionsFunctions,
 	INodeCredentialTestResult,
+	IPollFunctions,
 } from 'n8n-workflow';
 
 import { OtdsAuthenticatingTransport } from '../../core/otds/authenticating-transport';
@@ -20,7 +21,7 @@ import { otdsAuthHeader, otdsAuthSettings, signInToOtds } from './otds-auth';
 
 export const OTDS_CREDENTIAL = 'openTextDirectoryServicesApi';
 
-type OtdsContext = IExecuteFunctions | ILoadOptionsFunctions;
+type OtdsContext = IExecuteFunctions | ILoadOptionsFunctions | IPollFunctions;
 
 /**
  * Requests go out with the stored ticket or token. n8n renews it only when a request THROWS a 401, while

@@ -1,0 +1,183 @@
+/** The trigger's parameters: where to watch, which events, how changes are found, and what to add. */
+import type { INodeProperties } from 'n8n-workflow';
+
+import { DIRECTORY_EVENT_TYPES } from '../../../core/changes/events';
+import { operatorOptions } from '../../OpenTextDirectoryServices/descriptions/common';
+
+const ldapOnly = { show: { source: ['ldap'] } };
+
+/** "user.passwordResetRequired" → "User Password Reset Required". */
+function eventLabel(type: string): string {
+	const [kind, name] = type.split('.');
+	const words = name.replace(/([A-Z])/g, ' $1');
+	return `${kind[0].toUpperCase()}${kind.slice(1)} ${words[0].toUpperCase()}${words.slice(1)}`;
+}
+
+export const triggerProperties: INodeProperties[] = [
+	{
+		displayName: 'Source',
+		name: 'source',
+		type: 'options',
+		noDataExpression: true,
+		default: 'otdsRest',
+		options: [
+			{ name: 'OTDS REST API', value: 'otdsRest', description: 'OpenText Directory Services 16 and later, over its REST API' },
+			{ name: 'LDAP Directory', value: 'ldap', description: 'Legacy OTDS, or the Active Directory / OpenLDAP / 389 DS that OTDS synchronises from' },
+		],
+		description: 'Which directory to watch',
+	},
+	{
+		displayName: 'Events',
+		name: 'events',
+		type: 'multiOptions',
+		default: [...DIRECTORY_EVENT_TYPES],
+		options: DIRECTORY_EVENT_TYPES.map((type) => ({ name: eventLabel(type), value: type })),
+		description: 'Which events start the workflow; the event type is in each item\'s "type"',
+	},
+	{
+		displayName: 'Change Detection',
+		name: 'strategy',
+		type: 'options',
+		default: 'auto',
+		displayOptions: ldapOnly,
+		options: [
+			{ name: 'Auto', value: 'auto', description: 'The best the server offers, named in each event\'s source.strategy' },
+			{ name: 'OpenLDAP Accesslog', value: 'accesslog', description: 'Reads cn=accesslog: every change, with who made it' },
+			{ name: 'Changelog (389 DS, OpenDJ)', value: 'changelog', description: 'Reads cn=changelog by change number' },
+			{ name: 'Active Directory USN', value: 'adUsn', description: 'uSNChanged on one domain controller, deleted objects for deletes' },
+			{ name: 'Modify Timestamp', value: 'timestamp', description: 'Entries whose modifyTimestamp moved; deletes are found by reconciliation' },
+			{ name: 'Full Snapshot', value: 'snapshot', description: 'Compares every entry\'s identifier and change stamp each poll; works everywhere' },
+		],
+		description: 'How changes are found. Log-based strategies also see changes between polls that cancel out.',
+	},
+	{
+		displayName: 'Segment',
+		name: 'segment',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Condition',
+		default: {},
+		description: 'Only watch people whose attributes meet all of these conditions, e.g. department equals Finance',
+		options: [
+			{
+				name: 'condition',
+				displayName: 'Condition',
+				values: [
+					{ displayName: 'Attribute', name: 'attribute', type: 'string', default: '', placeholder: 'department', description: 'Directory attribute name' },
+					{ displayName: 'Operator', name: 'operator', type: 'options', default: 'equals', options: operatorOptions, description: 'How the attribute is compared' },
+					{
+						displayName: 'Value',
+						name: 'value',
+						type: 'string',
+						default: '',
+						displayOptions: { hide: { operator: ['present', 'notPresent'] } },
+						description: 'Matched literally',
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Accesslog DN',
+				name: 'accesslogDN',
+				type: 'string',
+				default: 'cn=accesslog',
+				displayOptions: { show: { '/source': ['ldap'] } },
+				description: 'Suffix of OpenLDAP\'s accesslog database',
+			},
+			{
+				displayName: 'Additional Attributes',
+				name: 'additionalAttributes',
+				type: 'string',
+				default: '',
+				placeholder: 'employeeType, preferredLanguage',
+				description: 'Comma-separated attributes to watch and include in events under user.attributes',
+			},
+			{
+				displayName: 'Attribute Mapping',
+				name: 'attributeMapping',
+				type: 'string',
+				default: '',
+				placeholder: 'department=division, mobile=telephoneNumber',
+				description: 'Where your directory keeps a person field, as field=attribute pairs separated by commas (overrides the flavour\'s mapping)',
+			},
+			{
+				displayName: 'Bulk Change Threshold',
+				name: 'bulkThreshold',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 100,
+				description: 'When one poll sees more changes than this, a "directory.bulkChange" summary is emitted too (0: never)',
+			},
+			{
+				displayName: 'Capture Actor',
+				name: 'captureActor',
+				type: 'boolean',
+				default: true,
+				displayOptions: { show: { '/source': ['ldap'] } },
+				description: 'Whether to report who made each change, where the strategy knows it (accesslog)',
+			},
+			{
+				displayName: 'Group Base DN',
+				name: 'groupBaseDN',
+				type: 'string',
+				default: '',
+				placeholder: 'ou=groups,dc=example,dc=com',
+				displayOptions: { show: { '/source': ['ldap'] } },
+				description: "Where groups are watched; empty: the credential's Base DN",
+			},
+			{
+				displayName: 'Group Scope',
+				name: 'groupScope',
+				type: 'string',
+				default: '',
+				placeholder: 'Finance; Domain Admins',
+				description:
+					'Only watch these groups (names separated by semicolons; OTDS REST: names containing this text). Empty: all groups.',
+			},
+			{
+				displayName: 'Partition',
+				name: 'partition',
+				type: 'string',
+				default: '',
+				placeholder: 'Content Server Members',
+				displayOptions: { show: { '/source': ['otdsRest'] } },
+				description: 'The OTDS partition to watch; empty: every partition the account can see',
+			},
+			{
+				displayName: 'Privileged Groups',
+				name: 'privilegedGroups',
+				type: 'string',
+				default: '',
+				placeholder: 'Domain Admins; cn=otadmins,ou=groups,dc=example,dc=com',
+				description: 'Group names or DNs (separated by semicolons) whose events carry group.privileged: true',
+			},
+			{
+				displayName: 'Reconcile Every N Polls',
+				name: 'reconcileEvery',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 12,
+				displayOptions: { show: { '/source': ['ldap'] } },
+				description:
+					'Timestamp, changelog and USN strategies compare a full snapshot this often, to catch what they cannot see (deletes, memberOf writes). 0: never.',
+			},
+			{
+				displayName: 'User Base DN',
+				name: 'userBaseDN',
+				type: 'string',
+				default: '',
+				placeholder: 'ou=people,dc=example,dc=com',
+				displayOptions: { show: { '/source': ['ldap'] } },
+				description: "Where users are watched; empty: the credential's Base DN",
+			},
+		],
+	},
+];

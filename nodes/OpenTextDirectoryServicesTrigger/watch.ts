@@ -1,0 +1,124 @@
+/**
+ * The trigger's parameters → the change strategy that watches the directory (n8n-free core in
+ * core/changes/), plus a way to make a realistic sample event for the editor's "Fetch Test Event".
+ */
+import type { IDataObject, IPollFunctions } from 'n8n-workflow';
+
+import { createLdapChangeStrategy, type LdapStrategyChoice } from '../../core/changes/auto';
+import { DirectorySnapshotStrategy } from '../../core/changes/directory-snapshot';
+import type { DirectoryEvent, DirectoryEventType } from '../../core/changes/events';
+import type { ChangeStrategy } from '../../core/changes/strategy';
+import type { DirectoryBackend } from '../../core/directory/backend';
+import { LdapDirectory } from '../../core/ldap/directory';
+import { escapeFilterValue } from '../../core/ldap/escape';
+import { allOf, anyOf, conditionFilter, type AttributeCondition } from '../../core/ldap/filter';
+import type { FlavourProfile } from '../../core/ldap/flavours';
+import { normalizeOtdsBaseUrl } from '../../core/otds/auth';
+import { attributeMappingOf, otdsFieldMapOf, privilegedGroupsOf, splitList } from '../shared/directory-source';
+import { toNodeError } from '../shared/errors';
+import { openLdapContext } from '../shared/ldap';
+import { OTDS_CREDENTIAL, openOtdsDirectory } from '../shared/otds';
+
+export interface Watch {
+	strategy: ChangeStrategy;
+	/** Why this strategy (Auto says what it found on the server). */
+	reason: string;
+	/** The directory itself, for the sample event. */
+	backend: DirectoryBackend;
+	server: string;
+	close(): Promise<void>;
+}
+
+function semicolonList(text: unknown): string[] {
+	return String(text ?? '')
+		.split(';')
+		.map((part) => part.trim())
+		.filter((part) => part !== '');
+}
+
+export async function openWatch(context: IPollFunctions): Promise<Watch> {
+	const source = context.getNodeParameter('source') as 'ldap' | 'otdsRest';
+	const options = context.getNodeParameter('options', {}) as IDataObject;
+	const conditions = context.getNodeParameter('segment.condition', []) as AttributeCondition[];
+	const eventTypes = context.getNodeParameter('events', []) as DirectoryEventType[];
+	const extraAttributes = splitList(options.additionalAttributes as string | undefined);
+	const emit = { eventTypes, bulkThreshold: Number(options.bulkThreshold ?? 100) };
+
+	if (source === 'otdsRest') {
+		const credentials = await context.getCredentials(OTDS_CREDENTIAL);
+		const server = normalizeOtdsBaseUrl(String(credentials.serverUrl ?? ''));
+		const partition = String(options.partition ?? '').trim() || undefined;
+		const backend = await openOtdsDirectory(context, {
+			partition,
+			privilegedGroups: privilegedGroupsOf(options),
+			fields: otdsFieldMapOf(String(options.attributeMapping ?? '')),
+		});
+		const strategy = new DirectorySnapshotStrategy({
+			backend,
+			server,
+			partition,
+			userSearch: { conditions, state: 'any', extraAttributes },
+			groupNameContains: String(options.groupScope ?? '').trim() || undefined,
+			...emit,
+		});
+		return { strategy, reason: 'OTDS REST: a snapshot of identifiers and change stamps, compared each poll', backend, server, close: async () => {} };
+	}
+
+	const ldap = await openLdapContext(context.getNode(), await context.getCredentials('openTextDirectoryLdap'));
+	try {
+		const baseDN = ldap.settings.baseDN;
+		const userBaseDN = String(options.userBaseDN ?? '').trim() || baseDN;
+		const groupBaseDN = String(options.groupBaseDN ?? '').trim() || baseDN;
+		const segment = conditions.map((condition) => conditionFilter(condition, 'Segment'));
+		const groups = semicolonList(options.groupScope);
+		const mapping = String(options.attributeMapping ?? '');
+		const overrideProfile = (profile: FlavourProfile): FlavourProfile => {
+			const fields = Object.keys(profile.user).filter((field) => field !== 'id');
+			return { ...profile, user: { ...profile.user, ...attributeMappingOf(mapping, fields) } };
+		};
+		const { strategy, reason } = await createLdapChangeStrategy({
+			session: ldap.session,
+			strategy: context.getNodeParameter('strategy', 'auto') as LdapStrategyChoice,
+			flavour: ldap.settings.flavour,
+			userBaseDN,
+			groupBaseDN,
+			userFilter: segment.length > 0 ? allOf(segment) : undefined,
+			groupFilter: groups.length > 0 ? anyOf(groups.map((name) => `(cn=${escapeFilterValue(name)})`)) : undefined,
+			extraAttributes,
+			privilegedGroups: semicolonList(options.privilegedGroups),
+			accesslogDN: String(options.accesslogDN ?? '').trim() || undefined,
+			captureActor: options.captureActor !== false,
+			reconcileEvery: Number(options.reconcileEvery ?? 12),
+			profileOverride: mapping.trim() === '' ? undefined : overrideProfile,
+			...emit,
+		});
+		const backend = new LdapDirectory(ldap.session, overrideProfile(ldap.profile), userBaseDN);
+		return { strategy, reason, backend, server: ldap.session.server, close: () => ldap.session.close() };
+	} catch (error) {
+		await ldap.session.close();
+		throw toNodeError(context.getNode(), error);
+	}
+}
+
+/**
+ * A realistic event for the editor's "Fetch Test Event" when nothing changed yet: a real person of the
+ * directory, shaped exactly like a user.updated event, marked `sample: true`.
+ */
+export async function sampleEvent(watch: Watch): Promise<DirectoryEvent & { sample: true }> {
+	let user: DirectoryEvent['user'];
+	for await (const page of watch.backend.searchUsers({ limit: 1 })) {
+		user = page[0];
+		break;
+	}
+	const now = new Date().toISOString();
+	return {
+		id: `sample-${user?.id ?? 'user'}`,
+		type: 'user.updated',
+		occurredAt: now,
+		detectedAt: now,
+		source: { kind: watch.backend.kind, server: watch.server, strategy: watch.strategy.name },
+		user: user ?? { id: 'sample' },
+		changes: [{ attribute: 'title', before: null, after: user?.title ?? null }],
+		sample: true,
+	};
+}

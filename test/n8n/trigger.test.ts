@@ -1,0 +1,136 @@
+/**
+ * The "OpenText Directory Services Trigger" in a real n8n: activated workflows poll a real OpenLDAP
+ * (Auto → accesslog) and the OTDS emulator on n8n's own one-minute schedule; changes made between polls
+ * arrive as one item per event, each exactly once; "Fetch Test Event" returns events without moving the
+ * cursor; a wrong base DN fails the activation with a clear error.
+ *
+ * Polling intervals are real (n8n's minimum is one minute): both triggers poll in the same minute, so
+ * the file takes about two minutes.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds/server';
+import { attrLine, passwordOf } from '../support/fixture';
+import { ensureN8n, executionError, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n, type WorkflowJson } from '../support/n8n';
+import { startSlapd, type Slapd } from '../support/slapd';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const pkg = readPackageJson(repoRoot);
+const TRIGGER = `${pkg.name}.openTextDirectoryServicesTrigger`;
+const PARTITION = 'Content Server Members';
+const TEST_TIMEOUT = 360_000;
+
+let n8n: N8nInstance | undefined;
+let slapd: Slapd | undefined;
+let otds: OtdsEmulator | undefined;
+let tarball: string | undefined;
+const credentials: Record<string, { id: string; name: string }> = {};
+
+function triggerWorkflow(name: string, source: 'ldap' | 'otdsRest', parameters: Record<string, unknown>): WorkflowJson {
+	const credentialType = source === 'ldap' ? 'openTextDirectoryLdap' : 'openTextDirectoryServicesApi';
+	return {
+		name,
+		nodes: [
+			{
+				id: crypto.randomUUID(),
+				name: 'Directory Event',
+				type: TRIGGER,
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: { pollTimes: { item: [{ mode: 'everyMinute' }] }, source, ...parameters },
+				credentials: { [credentialType]: credentials[source] },
+			},
+			{ id: crypto.randomUUID(), name: 'Received', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [300, 0], parameters: {} },
+		],
+		connections: { 'Directory Event': { main: [[{ node: 'Received', type: 'main', index: 0 }]] } },
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+	};
+}
+
+const types = (items: Array<Record<string, unknown>>) => items.map((item) => String(item.type)).sort();
+
+beforeAll(async () => {
+	await ensureN8n();
+	tarball = await packPackage(repoRoot);
+	[slapd, otds] = await Promise.all([startSlapd({ users: 40 }), startOtdsEmulator({ users: 40 })]);
+	n8n = await startN8n({ tarball });
+	await n8n.setupOwner();
+	await n8n.createApiKey();
+	credentials.ldap = {
+		name: 'ldap directory',
+		id: await n8n.createCredential('openTextDirectoryLdap', 'ldap directory', {
+			serverUrls: slapd.url,
+			connectionSecurity: 'none',
+			bindDN: slapd.adminDN,
+			bindPassword: slapd.adminPassword,
+			baseDN: slapd.baseDN,
+			directoryFlavour: 'auto',
+		}),
+	};
+	credentials.otdsRest = {
+		name: 'otds directory',
+		id: await n8n.createCredential('openTextDirectoryServicesApi', 'otds directory', {
+			serverUrl: otds.url,
+			authMethod: 'ticket',
+			userName: otds.adminUser,
+			password: otds.adminPassword,
+		}),
+	};
+}, 900_000);
+
+afterAll(async () => {
+	await Promise.allSettled([n8n?.stop(), slapd?.stop(), otds?.stop()]);
+	if (tarball) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
+}, 60_000);
+
+test('activated triggers emit each change between polls exactly once, from slapd (accesslog) and OTDS REST', async () => {
+	const ldapId = await n8n!.createWorkflow(triggerWorkflow('LDAP events', 'ldap', { options: { privilegedGroups: 'Domain Admins' } }));
+	const otdsId = await n8n!.createWorkflow(triggerWorkflow('OTDS events', 'otdsRest', { options: { partition: PARTITION } }));
+	await n8n!.activateWorkflow(ldapId); // the first poll records the starting point and emits nothing
+	await n8n!.activateWorkflow(otdsId);
+	expect(await n8n!.executions(ldapId)).toEqual([]);
+
+	const fixture = slapd!.fixture;
+	const someone = fixture.users.find((u) => u.role === 'staff' && !u.status.disabled && !u.status.lockedOut)!;
+	const newcomer = 'trigger.newcomer';
+	const newcomerDN = `uid=${newcomer},${slapd!.layout.userDN('x').split(',').slice(1).join(',')}`;
+	await slapd!.ldapmodify(
+		`${attrLine('dn', newcomerDN)}changetype: add\nobjectClass: inetOrgPerson\n${attrLine('uid', newcomer)}cn: Trigger Newcomer\nsn: Newcomer\nmail: newcomer@example.com\nuserPassword: ${passwordOf(newcomer)}\n`,
+	);
+	await slapd!.ldapmodify(`${attrLine('dn', slapd!.layout.userDN(someone.uid))}changetype: modify\nreplace: title\ntitle: Chief Trigger Tester\n`);
+	await slapd!.ldapmodify(`${attrLine('dn', slapd!.layout.groupDN('Domain Admins'))}changetype: modify\nadd: member\n${attrLine('member', newcomerDN)}`);
+	const otdsPerson = otds!.fixture!.users.find((u) => u.role === 'staff' && !u.status.disabled && !u.status.lockedOut)!;
+	otds!.store.lockUser(`${otdsPerson.uid}@${PARTITION}`);
+
+	const [ldapRun] = await n8n!.waitForExecutions(ldapId, 1, 150_000);
+	const ldapEvents = nodeItems(ldapRun, 'Directory Event');
+	expect(executionError(ldapRun)).toBeUndefined();
+	expect(types(ldapEvents)).toEqual(['group.memberAdded', 'user.created', 'user.updated']);
+	expect(ldapEvents.every((event) => (event.source as { strategy: string }).strategy === 'accesslog')).toBe(true);
+	const added = ldapEvents.find((event) => event.type === 'group.memberAdded')!;
+	expect(added.group).toEqual(expect.objectContaining({ name: 'Domain Admins', privileged: true }));
+	expect(added.actor).toEqual({ dn: slapd!.adminDN });
+	const updated = ldapEvents.find((event) => event.type === 'user.updated')!;
+	expect(updated.changes).toEqual([{ attribute: 'title', before: someone.title, after: 'Chief Trigger Tester' }]);
+	expect(new Set(ldapEvents.map((event) => event.id)).size).toBe(3);
+
+	const [otdsRun] = await n8n!.waitForExecutions(otdsId, 1, 150_000);
+	const otdsEvents = nodeItems(otdsRun, 'Directory Event');
+	expect(types(otdsEvents)).toEqual(['user.locked']);
+	expect(otdsEvents[0].user).toEqual(expect.objectContaining({ login: `${otdsPerson.uid}@${PARTITION}`, status: expect.objectContaining({ locked: true }) }));
+
+	// "Fetch Test Event" in the editor: events (or a sample), and the stored cursor does not move.
+	const manual = await n8n!.runWorkflow(ldapId, { triggerNode: 'Directory Event' });
+	expect(executionError(manual)).toBeUndefined();
+	expect(nodeItems(manual, 'Directory Event').length).toBeGreaterThan(0);
+	expect((await n8n!.executions(ldapId)).filter((e) => e.mode === 'trigger')).toHaveLength(1);
+	await n8n!.deactivateWorkflow(ldapId);
+	await n8n!.deactivateWorkflow(otdsId);
+}, TEST_TIMEOUT);
+
+test('a base DN outside the directory fails the activation with an error naming it', async () => {
+	const id = await n8n!.createWorkflow(triggerWorkflow('Bad base', 'ldap', { options: { userBaseDN: 'ou=nowhere,dc=example,dc=org' } }));
+	await expect(n8n!.activateWorkflow(id)).rejects.toThrow(/ou=nowhere|base DN|Base DN/i);
+}, TEST_TIMEOUT);
