@@ -215,12 +215,13 @@ export function parseAckToken(token: unknown, secrets: string | string[], now?: 
 
 /** `<webhook URL>?token=<token>` (or `&token=` when the URL already has a query). */
 export function acknowledgmentLink(webhookUrl: string, token: string): string {
-	let url: URL;
+	let url: URL | undefined;
 	try {
 		url = new URL(webhookUrl);
 	} catch {
-		throw new AckTokenConfigurationError('Acknowledgment Webhook URL', `"${webhookUrl}" is not an absolute URL`);
+		url = undefined;
 	}
+	if (url === undefined) throw new AckTokenConfigurationError('Acknowledgment Webhook URL', `"${webhookUrl}" is not an absolute URL`);
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
 		throw new AckTokenConfigurationError('Acknowledgment Webhook URL', 'must start with https:// (or http:// for tests)');
 	}
