@@ -1,0 +1,162 @@
+/**
+ * The push nodes in a real n8n: the acknowledgment trigger behind n8n's production webhook (signed tokens,
+ * refusals by status code, idempotent replays, one execution per fresh acknowledgment) and the push node
+ * sending through the push emulators.
+ *
+ * Needs `npm run build` first.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { signAckToken } from '../../core/push/ack-token';
+import { ensureN8n, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n, type WorkflowJson } from '../support/n8n';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const pkg = readPackageJson(repoRoot);
+const ACK_CREDENTIAL = 'openTextPushAcknowledgmentApi';
+const TRIGGER = `${pkg.name}.openTextPushTrigger`;
+const TEST_TIMEOUT = 300_000;
+const SECRET = crypto.randomBytes(24).toString('base64url');
+
+function sleep(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+describe('the push trigger in a real n8n', () => {
+	let n8n: N8nInstance | undefined;
+	let tarball: string | undefined;
+	let workflowId: string;
+	let webhookUrl: string;
+
+	const token = (userId: string, options: { secret?: string; ttlSeconds?: number; now?: Date } = {}) =>
+		signAckToken(options.secret ?? SECRET, { noticeId: 'outage-42', userId, ttlSeconds: options.ttlSeconds ?? 3600, now: options.now });
+
+	async function post(body: unknown, contentType = 'application/json'): Promise<{ status: number; text: string }> {
+		const payload = contentType === 'application/json' ? JSON.stringify(body) : new URLSearchParams(body as Record<string, string>).toString();
+		const res = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': contentType }, body: payload });
+		return { status: res.status, text: await res.text() };
+	}
+
+	async function finishedExecutions(): Promise<Array<Record<string, unknown>>> {
+		const list = (await n8n!.executions(workflowId)).filter((e) => e.finished || e.stoppedAt);
+		return list.map((e) => nodeItems(e, 'Acknowledgments')[0] ?? {});
+	}
+
+	beforeAll(async () => {
+		await ensureN8n();
+		tarball = await packPackage(repoRoot);
+		n8n = await startN8n({ tarball });
+		await n8n.setupOwner();
+		await n8n.createApiKey();
+		const credentialId = await n8n.createCredential(ACK_CREDENTIAL, 'Acknowledgment secret', { signingSecret: SECRET });
+		const webhookId = crypto.randomUUID();
+		const workflow: WorkflowJson = {
+			name: 'Push acknowledgments',
+			nodes: [
+				{
+					id: crypto.randomUUID(),
+					name: 'Acknowledgments',
+					type: TRIGGER,
+					typeVersion: 1,
+					position: [0, 0],
+					webhookId,
+					parameters: {},
+					credentials: { [ACK_CREDENTIAL]: { id: credentialId, name: 'Acknowledgment secret' } },
+				},
+			],
+			connections: {},
+			settings: { executionOrder: 'v1' },
+			pinData: {},
+		};
+		workflowId = await n8n.createWorkflow(workflow);
+		await n8n.activateWorkflow(workflowId);
+		webhookUrl = `${n8n.url}/webhook/${webhookId}/acknowledgment`;
+	}, 900_000);
+
+	afterAll(async () => {
+		await n8n?.stop();
+		if (tarball) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
+	}, 60_000);
+
+	test("n8n's credential test accepts a strong secret and refuses a short one", async () => {
+		expect(await n8n!.testCredential(ACK_CREDENTIAL, { signingSecret: SECRET })).toEqual({ status: 'OK', message: expect.any(String) });
+		const weak = await n8n!.testCredential(ACK_CREDENTIAL, { signingSecret: 'short' });
+		expect(weak).toEqual({ status: 'Error', message: expect.stringMatching(/at least 16/) });
+		expect(weak.message).not.toContain('short');
+	}, TEST_TIMEOUT);
+
+	test('valid, forged, tampered, expired, malformed and replayed acknowledgments', async () => {
+		const jdoe = token('jdoe');
+		const fresh = await post({ token: jdoe, kind: 'acknowledged', client: 'ios-app/3.1' });
+		expect(fresh.status).toBe(200);
+		expect(JSON.parse(fresh.text)).toEqual({ status: 'recorded', noticeId: 'outage-42', kind: 'acknowledged', at: expect.any(String) });
+
+		// Refusals: no execution.
+		const forged = await post({ token: token('jdoe', { secret: 'somebody else entirely' }), kind: 'acknowledged' });
+		expect(forged.status).toBe(401);
+		expect(JSON.parse(forged.text)).toMatchObject({ status: 'rejected', error: 'forged' });
+		expect(forged.text).not.toContain(SECRET);
+		const [v, payload, sig] = token('asmith').split('.');
+		const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+		const altered = Buffer.from(JSON.stringify({ ...claims, u: 'admin' })).toString('base64url');
+		expect((await post({ token: `${v}.${altered}.${sig}` })).status).toBe(401);
+		const expired = await post({ token: token('asmith', { ttlSeconds: 60, now: new Date(Date.now() - 120_000) }) });
+		expect(expired.status).toBe(410);
+		expect(JSON.parse(expired.text)).toMatchObject({ error: 'expired' });
+		expect((await post({ kind: 'acknowledged' })).status).toBe(400);
+		expect((await post({ token: 'not-a-token' })).status).toBe(400);
+		expect((await post({ token: token('asmith'), kind: 'liked' })).status).toBe(400);
+
+		// A replay is answered the same way, idempotently, and not emitted.
+		const replay = await post({ token: jdoe, kind: 'acknowledged' });
+		expect(replay.status).toBe(200);
+		expect(JSON.parse(replay.text)).toEqual({ status: 'duplicate', noticeId: 'outage-42', kind: 'acknowledged', at: JSON.parse(fresh.text).at });
+		// Another kind of the same token is fresh.
+		expect(JSON.parse((await post({ token: jdoe, kind: 'read' })).text)).toMatchObject({ status: 'recorded', kind: 'read' });
+
+		const executions = await n8n!.waitForExecutions(workflowId, 2);
+		await sleep(2000); // would a refused or replayed one still show up?
+		const items = await finishedExecutions();
+		expect(items).toHaveLength(executions.length);
+		expect(items).toHaveLength(2);
+		expect(items).toEqual(
+			expect.arrayContaining([
+				{
+					noticeId: 'outage-42',
+					userId: 'jdoe',
+					kind: 'acknowledged',
+					at: expect.any(String),
+					client: 'ios-app/3.1',
+					tokenExpiresAt: expect.any(String),
+				},
+				expect.objectContaining({ userId: 'jdoe', kind: 'read', client: null }),
+			]),
+		);
+	}, TEST_TIMEOUT);
+
+	test('a link click shows a confirmation page; its form records once', async () => {
+		const before = (await finishedExecutions()).length;
+		const link = token('mlee');
+		const page = await fetch(`${webhookUrl}?token=${link}`);
+		expect(page.status).toBe(200);
+		expect(page.headers.get('content-type')).toMatch(/text\/html/);
+		const html = await page.text();
+		expect(html).toContain('<form method="post">');
+		expect(html).toContain(`value="${link}"`);
+
+		const bad = await fetch(`${webhookUrl}?token=${token('mlee', { secret: 'not the right secret at all' })}`);
+		expect(bad.status).toBe(401);
+		expect(await bad.text()).toContain('not valid');
+
+		const confirmed = await post({ token: link, kind: 'acknowledged' }, 'application/x-www-form-urlencoded');
+		expect(confirmed.status).toBe(200);
+		expect(confirmed.text).toContain('Your acknowledgment was recorded');
+		expect((await post({ token: link, kind: 'acknowledged' }, 'application/x-www-form-urlencoded')).status).toBe(200);
+
+		await n8n!.waitForExecutions(workflowId, before + 1);
+		await sleep(2000);
+		const items = await finishedExecutions();
+		expect(items).toHaveLength(before + 1);
+		expect(items.filter((i) => i.userId === 'mlee')).toEqual([expect.objectContaining({ kind: 'acknowledged', client: 'link' })]);
+	}, TEST_TIMEOUT);
+});
