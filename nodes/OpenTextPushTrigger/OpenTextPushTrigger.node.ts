@@ -14,13 +14,12 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import {
 	ACKNOWLEDGMENT_KINDS,
 	AcknowledgmentReplayWindow,
-	signAckToken,
 	verifyAckToken,
 	type AckTokenFailure,
 	type AcknowledgmentKind,
 	type ReplayState,
 } from '../../core/push/ack-token';
-import { acknowledgmentSecrets } from '../shared/acknowledgment';
+import { acknowledgmentSecrets, testAcknowledgmentSecret } from '../shared/acknowledgment';
 import { confirmationPage, resultPage } from './pages';
 
 /** The part of express's request and response this node uses (n8n-workflow types them as express's). */
@@ -156,15 +155,7 @@ export class OpenTextPushTrigger implements INodeType {
 				this: ICredentialTestFunctions,
 				credential: ICredentialsDecrypted,
 			): Promise<INodeCredentialTestResult> {
-				try {
-					const secrets = acknowledgmentSecrets(credential.data ?? {});
-					const token = signAckToken(secrets[0], { noticeId: 'credential-test', userId: 'test', ttlSeconds: 60 });
-					const result = verifyAckToken(token, secrets);
-					if (!result.ok) return { status: 'Error', message: result.message };
-					return { status: 'OK', message: 'The secret signs and verifies acknowledgment links' };
-				} catch (error) {
-					return { status: 'Error', message: error instanceof Error ? error.message : String(error) };
-				}
+				return testAcknowledgmentSecret(credential.data ?? {});
 			},
 		},
 	};

@@ -98,3 +98,34 @@ export function n8nHttpTransport(helpers: N8nHttpHelpers, options: N8nHttpTransp
 		},
 	};
 }
+
+/** The request helper of a credential test context (n8n gives it `request`, not `httpRequest`). */
+export interface N8nLegacyRequestHelpers {
+	request(uriOrObject: string | object, options?: object): Promise<unknown>;
+}
+
+/**
+ * Adapts the legacy `helpers.request` of credential tests to the `httpRequest` shape n8nHttpTransport uses:
+ * full response, no throwing on HTTP statuses, no redirects.
+ */
+export function legacyRequestHelpers(helpers: N8nLegacyRequestHelpers): N8nHttpHelpers {
+	return {
+		async httpRequest(options: IHttpRequestOptions): Promise<unknown> {
+			const response = (await helpers.request({
+				method: options.method,
+				uri: options.url,
+				qs: options.qs,
+				qsStringifyOptions: { arrayFormat: 'repeat' },
+				headers: options.headers,
+				body: options.body,
+				json: false,
+				resolveWithFullResponse: true,
+				simple: false,
+				followRedirect: false,
+				timeout: options.timeout,
+				rejectUnauthorized: options.skipSslCertificateValidation !== true,
+			})) as FullResponse;
+			return { statusCode: response.statusCode, headers: response.headers, body: response.body };
+		},
+	};
+}

@@ -56,6 +56,7 @@ describe('the published package', () => {
 			const output = execFileSync(process.execPath, ['-e', script], { cwd: sandbox, encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } });
 			expect(JSON.parse(output)).toEqual([
 				'openTextDirectoryServices',
+				'openTextPush',
 				'openTextPushTrigger',
 				'openTextDirectoryLdap',
 				'openTextPushAcknowledgmentApi',
