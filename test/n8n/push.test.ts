@@ -9,12 +9,15 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { signAckToken } from '../../core/push/ack-token';
-import { ensureN8n, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n, type WorkflowJson } from '../support/n8n';
+import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
+import { ensureN8n, executionError, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n, type WorkflowJson } from '../support/n8n';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);
 const ACK_CREDENTIAL = 'openTextPushAcknowledgmentApi';
 const TRIGGER = `${pkg.name}.openTextPushTrigger`;
+const PUSH = `${pkg.name}.openTextPush`;
+const FCM_CREDENTIAL = 'openTextFirebaseCloudMessagingApi';
 const TEST_TIMEOUT = 300_000;
 const SECRET = crypto.randomBytes(24).toString('base64url');
 
@@ -22,8 +25,10 @@ function sleep(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-describe('the push trigger in a real n8n', () => {
+describe('the push nodes in a real n8n', () => {
 	let n8n: N8nInstance | undefined;
+	let fcm: FcmEmulator | undefined;
+	let ackCredentialId: string;
 	let tarball: string | undefined;
 	let workflowId: string;
 	let webhookUrl: string;
@@ -45,10 +50,12 @@ describe('the push trigger in a real n8n', () => {
 	beforeAll(async () => {
 		await ensureN8n();
 		tarball = await packPackage(repoRoot);
+		fcm = await startFcmEmulator({ deadTokens: ['tok-dead'] });
 		n8n = await startN8n({ tarball });
 		await n8n.setupOwner();
 		await n8n.createApiKey();
 		const credentialId = await n8n.createCredential(ACK_CREDENTIAL, 'Acknowledgment secret', { signingSecret: SECRET });
+		ackCredentialId = credentialId;
 		const webhookId = crypto.randomUUID();
 		const workflow: WorkflowJson = {
 			name: 'Push acknowledgments',
@@ -74,7 +81,7 @@ describe('the push trigger in a real n8n', () => {
 	}, 900_000);
 
 	afterAll(async () => {
-		await n8n?.stop();
+		await Promise.allSettled([n8n?.stop(), fcm?.stop()]);
 		if (tarball) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 	}, 60_000);
 
@@ -158,5 +165,92 @@ describe('the push trigger in a real n8n', () => {
 		const items = await finishedExecutions();
 		expect(items).toHaveLength(before + 1);
 		expect(items.filter((i) => i.userId === 'mlee')).toEqual([expect.objectContaining({ kind: 'acknowledged', client: 'link' })]);
+	}, TEST_TIMEOUT);
+
+	test('the push node sends through Firebase, reports a dead token, and its acknowledgment links come back', async () => {
+		expect(await n8n!.testCredential(FCM_CREDENTIAL, { serviceAccountJson: fcm!.account.json, apiBaseUrl: fcm!.baseUrl })).toEqual({
+			status: 'OK',
+			message: expect.stringMatching(/^Signed in as push-sender@/),
+		});
+		const broken = await n8n!.testCredential(FCM_CREDENTIAL, { serviceAccountJson: '{"project_id": "x"}', apiBaseUrl: fcm!.baseUrl });
+		expect(broken).toEqual({ status: 'Error', message: expect.stringMatching(/Service Account JSON/) });
+
+		const fcmCredentialId = await n8n!.createCredential(FCM_CREDENTIAL, 'Firebase (emulator)', {
+			serviceAccountJson: fcm!.account.json,
+			apiBaseUrl: fcm!.baseUrl,
+		});
+		const people = [
+			{ userId: 'u-jdoe', login: 'jdoe', mail: 'jdoe@example.com', deviceTokens: ['tok-jdoe-phone', 'tok-jdoe-tablet'] },
+			{ userId: 'u-asmith', login: 'asmith', deviceTokens: ['tok-dead'] },
+			{ userId: 'u-nodevice', login: 'nodevice', deviceTokens: [] },
+		];
+		const workflow: WorkflowJson = {
+			name: 'Push a notice',
+			nodes: [
+				{ id: crypto.randomUUID(), name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+				{
+					id: crypto.randomUUID(),
+					name: 'Push',
+					type: PUSH,
+					typeVersion: 1,
+					position: [240, 0],
+					parameters: {
+						channel: 'fcm',
+						operation: 'send',
+						audience: 'items',
+						title: 'Planned outage',
+						body: 'Mail is down from 22:00 to 23:00 UTC.',
+						requireAcknowledgment: true,
+						noticeId: 'outage-42',
+						acknowledgmentWebhookUrl: webhookUrl,
+						additionalFields: { priority: 'high', data: { field: [{ key: 'ticket', value: 'CHG-7' }] } },
+						options: {},
+					},
+					credentials: {
+						[FCM_CREDENTIAL]: { id: fcmCredentialId, name: 'Firebase (emulator)' },
+						[ACK_CREDENTIAL]: { id: ackCredentialId, name: 'Acknowledgment secret' },
+					},
+				},
+			],
+			connections: { 'Manual Trigger': { main: [[{ node: 'Push', type: 'main', index: 0 }]] } },
+			settings: { executionOrder: 'v1' },
+			pinData: { 'Manual Trigger': people.map((json) => ({ json })) },
+		};
+		const pushWorkflowId = await n8n!.createWorkflow(workflow);
+		const execution = await n8n!.runWorkflow(pushWorkflowId);
+		expect(executionError(execution)).toBeUndefined();
+
+		// One result per address, paired with the person's input item.
+		const items = nodeItems(execution, 'Push');
+		const byAddress = Object.fromEntries(items.map((i) => [String(i.address ?? i.recipient), i]));
+		expect(items).toHaveLength(4);
+		expect(byAddress['tok-jdoe-phone']).toMatchObject({ status: 'sent', channel: 'fcm', recipient: 'u-jdoe', messageId: expect.stringContaining('projects/test-project/messages/'), noticeId: 'outage-42' });
+		expect(byAddress['tok-jdoe-tablet']).toMatchObject({ status: 'sent', recipient: 'u-jdoe' });
+		expect(byAddress['tok-dead']).toMatchObject({ status: 'unregistered', recipient: 'u-asmith', errorCode: 'UNREGISTERED' });
+		expect(items.find((i) => i.recipient === 'u-nodevice')).toMatchObject({ status: 'skipped' });
+		const runItems = execution.data?.resultData?.runData?.Push?.[0]?.data?.main?.[0] as Array<{ json: Record<string, unknown>; pairedItem?: { item: number } }>;
+		for (const item of runItems) {
+			expect(item.pairedItem?.item).toBe(people.findIndex((p) => p.userId === item.json.recipient));
+		}
+		expect(JSON.stringify(items)).not.toContain('PRIVATE KEY');
+
+		// What FCM received: the two live tokens, each with its own signed acknowledgment link.
+		const delivered = fcm!.deliveries.map((d) => d.message as { token?: string; notification?: Record<string, string>; data?: Record<string, string> });
+		expect(delivered.map((m) => m.token).sort()).toEqual(['tok-jdoe-phone', 'tok-jdoe-tablet']);
+		for (const message of delivered) {
+			expect(message.notification).toMatchObject({ title: 'Planned outage', body: 'Mail is down from 22:00 to 23:00 UTC.' });
+			expect(message.data).toMatchObject({ ticket: 'CHG-7', noticeId: 'outage-42', ackRequired: 'true', ackToken: expect.stringMatching(/^otdp1\./) });
+			expect(message.data?.ackUrl).toBe(`${webhookUrl}?token=${message.data?.ackToken}`);
+		}
+
+		// The app acknowledges through the link it got: the trigger workflow records it once.
+		const before = (await finishedExecutions()).length;
+		const ack = await post({ token: delivered[0].data?.ackToken, kind: 'acknowledged', client: 'android' });
+		expect(ack.status).toBe(200);
+		await n8n!.waitForExecutions(workflowId, before + 1);
+		const latest = await finishedExecutions();
+		expect(latest.filter((i) => i.userId === 'u-jdoe' && i.client === 'android')).toEqual([
+			expect.objectContaining({ noticeId: 'outage-42', kind: 'acknowledged' }),
+		]);
 	}, TEST_TIMEOUT);
 });
