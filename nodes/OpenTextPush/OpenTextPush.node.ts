@@ -13,7 +13,7 @@ import { NodeConnectionTypes, NodeOperationError, sleep } from 'n8n-workflow';
 import { DirectoryConfigurationError } from '../../core/errors';
 import { AckTokenConfigurationError, acknowledgmentData } from '../../core/push/ack-token';
 import { dispatch } from '../../core/push/dispatcher';
-import { messageFingerprint, type PushMessage } from '../../core/push/message';
+import { messageFingerprint, recipientLabel, type PushMessage } from '../../core/push/message';
 import type { DeliveryResult, PushRecipient } from '../../core/push/types';
 import { acknowledgmentSecrets, testAcknowledgmentSecret } from '../shared/acknowledgment';
 import { toNodeError } from '../shared/errors';
@@ -40,21 +40,6 @@ interface SendGroup {
 }
 
 const recipientKey = (kind: string, label: string) => `${kind}|${label}`;
-
-function labelOf(recipient: PushRecipient): string {
-	switch (recipient.kind) {
-		case 'person':
-			return recipient.userId;
-		case 'token':
-			return recipient.token;
-		case 'topic':
-			return recipient.topic;
-		case 'condition':
-			return recipient.condition;
-		case 'group':
-			return recipient.group;
-	}
-}
 
 /** Errors of the token module, in the vocabulary toNodeError knows. */
 function domainError(error: unknown): unknown {
@@ -216,7 +201,7 @@ export class OpenTextPush implements INodeType {
 				}
 				group.items.push(itemIndex);
 				for (const recipient of recipients) {
-					const id = recipientKey(recipient.kind, labelOf(recipient));
+					const id = recipientKey(recipient.kind, recipientLabel(recipient));
 					if (group.itemOf.has(id)) continue; // the same person twice gets the message once
 					group.itemOf.set(id, itemIndex);
 					group.recipients.push(recipient);
@@ -244,7 +229,7 @@ export class OpenTextPush implements INodeType {
 							...message,
 							data: {
 								...(message.data ?? {}),
-								...acknowledgmentData({ secret: secrets[0], webhookUrl: ack.webhookUrl, noticeId: ack.noticeId, userId: labelOf(recipient), ttlSeconds: ack.ttlSeconds }),
+								...acknowledgmentData({ secret: secrets[0], webhookUrl: ack.webhookUrl, noticeId: ack.noticeId, userId: recipientLabel(recipient), ttlSeconds: ack.ttlSeconds }),
 							},
 						})
 					: undefined;

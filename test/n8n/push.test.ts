@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { signAckToken } from '../../core/push/ack-token';
 import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
-import { ensureN8n, executionError, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n, type WorkflowJson } from '../support/n8n';
+import { ensureN8n, executionError, freePort, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n, type WorkflowJson } from '../support/n8n';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);
@@ -174,6 +174,12 @@ describe('the push nodes in a real n8n', () => {
 		});
 		const broken = await n8n!.testCredential(FCM_CREDENTIAL, { serviceAccountJson: '{"project_id": "x"}', apiBaseUrl: fcm!.baseUrl });
 		expect(broken).toEqual({ status: 'Error', message: expect.stringMatching(/Service Account JSON/) });
+		// A token endpoint nobody listens on: a network failure, named, without the key.
+		const closedPort = await freePort();
+		const unreachable = JSON.stringify({ ...fcm!.account.serviceAccount, token_uri: `http://127.0.0.1:${closedPort}/token` });
+		const down = await n8n!.testCredential(FCM_CREDENTIAL, { serviceAccountJson: unreachable, apiBaseUrl: fcm!.baseUrl });
+		expect(down).toEqual({ status: 'Error', message: expect.stringMatching(/ECONNREFUSED|refused|did not answer/i) });
+		expect(down.message).not.toContain('PRIVATE KEY');
 
 		const fcmCredentialId = await n8n!.createCredential(FCM_CREDENTIAL, 'Firebase (emulator)', {
 			serviceAccountJson: fcm!.account.json,
