@@ -310,3 +310,18 @@ export class AcknowledgmentReplayWindow {
 		return { duplicate: false, firstSeenAt: now.toISOString() };
 	}
 }
+
+/**
+ * Adds to `state` the entries of `other` it lacks (keeping the earlier first-seen time of a key both hold).
+ * The webhook keeps one window in memory, so that back-to-back or concurrent repeats are caught before
+ * n8n has saved the static data, and merges the saved copy into it.
+ */
+export function mergeReplayState(state: ReplayState, other: ReplayState): void {
+	const seen: Record<string, [number, number]> = { ...(state.seen ?? {}) };
+	for (const [key, entry] of Object.entries(other.seen ?? {})) {
+		if (!Array.isArray(entry) || typeof entry[0] !== 'number' || typeof entry[1] !== 'number') continue;
+		const mine = seen[key];
+		if (!mine || entry[0] < mine[0]) seen[key] = [entry[0], entry[1]];
+	}
+	state.seen = seen;
+}

@@ -61,12 +61,11 @@ export async function* dispatch(recipients: RecipientSource, message: PushMessag
 	};
 
 	const source = single(recipients)[Symbol.asyncIterator]();
-	const inFlight = new Map<number, Promise<{ id: number; results: DeliveryResult[] }>>();
+	const completions = new CompletionQueue();
 	let exhausted = false;
-	let nextId = 0;
 	try {
 		for (;;) {
-			while (!exhausted && inFlight.size < concurrency) {
+			while (!exhausted && completions.running < concurrency) {
 				const batch: PushRecipient[] = [];
 				while (batch.length < batchSize) {
 					const next = await source.next();
@@ -77,19 +76,61 @@ export async function* dispatch(recipients: RecipientSource, message: PushMessag
 					batch.push(next.value);
 				}
 				if (batch.length === 0) break;
-				const id = nextId++;
-				inFlight.set(id, deliverBatch(batch, message, settings).then((results) => ({ id, results })));
+				completions.add(deliverBatch(batch, message, settings));
 			}
-			if (inFlight.size === 0) return;
-			const done = await Promise.race(inFlight.values());
-			inFlight.delete(done.id);
-			yield* done.results;
+			if (completions.running === 0 && completions.ready === 0) return;
+			yield* await completions.next();
 		}
 	} finally {
 		// Stopped early (the consumer broke off, or a fatal error): let the iterable clean up.
 		if (!exhausted) await source.return?.(undefined);
 		// Requests already sent are let finish, their results dropped; awaiting them avoids unhandled rejections.
-		await Promise.allSettled(inFlight.values());
+		await completions.settle();
+	}
+}
+
+/**
+ * Batches in flight, handed back in completion order. O(1) per completion (Promise.race over every
+ * batch in flight would cost O(concurrency) each time).
+ */
+class CompletionQueue {
+	running = 0;
+	private readonly done: Array<{ results?: DeliveryResult[]; error?: unknown }> = [];
+	private wake?: () => void;
+	private readonly all = new Set<Promise<unknown>>();
+
+	get ready(): number {
+		return this.done.length;
+	}
+
+	add(batch: Promise<DeliveryResult[]>): void {
+		this.running++;
+		const tracked = batch.then(
+			(results) => this.finish({ results }),
+			(error: unknown) => this.finish({ error }),
+		);
+		this.all.add(tracked);
+		void tracked.then(() => this.all.delete(tracked));
+	}
+
+	/** The results of the next batch to finish; rejects with a batch's fatal error. */
+	async next(): Promise<DeliveryResult[]> {
+		while (this.done.length === 0) await new Promise<void>((resolve) => (this.wake = resolve));
+		const first = this.done.shift() as { results?: DeliveryResult[]; error?: unknown };
+		if ('error' in first) throw first.error;
+		return first.results ?? [];
+	}
+
+	async settle(): Promise<void> {
+		await Promise.allSettled([...this.all]);
+	}
+
+	private finish(outcome: { results?: DeliveryResult[]; error?: unknown }): void {
+		this.running--;
+		this.done.push(outcome);
+		const wake = this.wake;
+		this.wake = undefined;
+		wake?.();
 	}
 }
 

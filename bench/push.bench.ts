@@ -1,0 +1,213 @@
+/**
+ * 10,000 recipients through the FCM emulator, dispatcher against baselines in the same script.
+ *
+ *   npm run bench push          (scripts/bench.mjs bundles this file with esbuild and runs it with --expose-gc)
+ *
+ * (a) 25 ms latency injected per request: the dispatcher at concurrency C should reach ≥ 90% of C ÷ latency,
+ *     and ≥ 20× the naive way (one request after another, timed on a subset and extrapolated).
+ * (b) No injected latency: the dispatcher should reach ≥ 80% of the same HTTP client driving the same
+ *     emulator at the same concurrency without the dispatcher (prebuilt bodies, one shared access token).
+ * Prints messages per second, the ratios and the peak RSS of each run (of the sending thread's process).
+ *
+ * The emulator runs in a worker thread of the same process, so that its own work (JSON parsing, JWT checks)
+ * does not share one event loop with the sender being measured; tests run it on the test's own thread.
+ */
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { FcmChannel, buildFcmMessage } from '../core/push/channels/fcm';
+import { FcmAccessTokens } from '../core/push/channels/fcm-auth';
+import { dispatch } from '../core/push/dispatcher';
+import type { PushMessage } from '../core/push/message';
+import type { PushRecipient } from '../core/push/types';
+import { startFcmEmulator } from '../emulators/push/fcm';
+import type { ServiceAccount } from '../core/push/channels/fcm-auth';
+import { createAxiosTransport, type AxiosTransport } from '../tools/http/axios-transport';
+
+const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 10_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const LATENCY_MS = 25;
+const NAIVE_SUBSET = 200;
+
+declare const gc: (() => void) | undefined;
+
+const message: PushMessage = { title: 'Service announcement', body: 'Maintenance tonight from 22:00 to 23:00', data: { event: 'broadcast', id: 'b-1' }, priority: 'high', ttlSeconds: 3600 };
+
+class MemorySampler {
+	peakRss = 0;
+	private timer?: NodeJS.Timeout;
+	start(): void {
+		if (typeof gc === 'function') gc();
+		this.peakRss = process.memoryUsage().rss;
+		this.timer = setInterval(() => this.sample(), 5);
+	}
+	sample(): void {
+		this.peakRss = Math.max(this.peakRss, process.memoryUsage().rss);
+	}
+	stop(): void {
+		clearInterval(this.timer);
+		this.sample();
+	}
+}
+
+/** Recipients made on demand: the dispatcher pulls them as it goes. */
+async function* tokens(count: number, prefix: string): AsyncGenerator<PushRecipient> {
+	for (let index = 0; index < count; index++) yield { kind: 'token', token: `${prefix}-${index}` };
+}
+
+/** The emulator as the sending thread sees it: its URL, the service account, and a latency switch. */
+interface RemoteFcm {
+	baseUrl: string;
+	serviceAccount: ServiceAccount;
+	json: string;
+	setLatency(ms: number): Promise<void>;
+	stop(): Promise<void>;
+}
+
+async function emulatorThread(): Promise<void> {
+	const fcm = await startFcmEmulator({ recordRequests: false });
+	const port = parentPort as NonNullable<typeof parentPort>;
+	port.on('message', (command: { latencyMs?: number; stop?: boolean }) => {
+		if (command.latencyMs !== undefined) fcm.faults.setLatency(command.latencyMs);
+		// Deliveries are dropped between runs: 10,000 recorded messages per run would only measure memory.
+		fcm.deliveries.length = 0;
+		if (command.stop) void fcm.stop().then(() => port.postMessage({ stopped: true }));
+		else port.postMessage({ ok: true });
+	});
+	port.postMessage({ baseUrl: fcm.baseUrl, json: fcm.account.json });
+}
+
+async function startRemoteFcm(): Promise<RemoteFcm> {
+	const worker = new Worker(__filename);
+	const reply = () => new Promise<Record<string, unknown>>((resolve) => worker.once('message', resolve));
+	const ready = (await reply()) as { baseUrl: string; json: string };
+	return {
+		baseUrl: ready.baseUrl,
+		json: ready.json,
+		serviceAccount: JSON.parse(ready.json) as ServiceAccount,
+		async setLatency(ms) {
+			worker.postMessage({ latencyMs: ms });
+			await reply();
+		},
+		async stop() {
+			worker.postMessage({ stop: true });
+			await reply();
+			await worker.terminate();
+		},
+	};
+}
+
+interface Run {
+	messages: number;
+	ms: number;
+	peakRss: number;
+}
+
+const rate = (run: Run) => (run.messages / run.ms) * 1000;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+async function measure(work: () => Promise<number>): Promise<Run> {
+	const sampler = new MemorySampler();
+	sampler.start();
+	const started = performance.now();
+	const messages = await work();
+	const ms = performance.now() - started;
+	sampler.stop();
+	return { messages, ms, peakRss: sampler.peakRss };
+}
+
+async function viaDispatcher(fcm: RemoteFcm, transport: AxiosTransport, count: number, concurrency: number, prefix: string): Promise<number> {
+	const channel = new FcmChannel(transport, { serviceAccount: fcm.json, baseUrl: fcm.baseUrl, timeoutMs: 30_000 });
+	let sent = 0;
+	for await (const result of dispatch(tokens(count, prefix), message, { channels: [channel], concurrency, messageKey: prefix })) {
+		if (result.status === 'sent') sent++;
+		else throw new Error(`${result.recipient}: ${result.status} ${result.errorCode ?? ''}`);
+	}
+	return sent;
+}
+
+/** The same HTTP client and emulator, no dispatcher: a plain pool of `concurrency` loops over prebuilt requests. */
+async function direct(fcm: RemoteFcm, transport: AxiosTransport, count: number, concurrency: number, prefix: string): Promise<number> {
+	const token = await new FcmAccessTokens(transport, fcm.serviceAccount).token();
+	const url = `${fcm.baseUrl}/v1/projects/${fcm.serviceAccount.project_id}/messages:send`;
+	let next = 0;
+	let sent = 0;
+	const worker = async () => {
+		while (next < count) {
+			const index = next++;
+			const response = await transport.request({
+				method: 'POST',
+				url,
+				headers: { authorization: `Bearer ${token}`, 'idempotency-key': `${prefix}-${index}` },
+				json: { message: buildFcmMessage(message, { kind: 'token', value: `${prefix}-${index}` }) },
+				timeoutMs: 30_000,
+			});
+			if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+			sent++;
+		}
+	};
+	await Promise.all(Array.from({ length: concurrency }, worker));
+	return sent;
+}
+
+function print(rows: string[][]): void {
+	const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+	rows.forEach((row, index) => {
+		process.stdout.write(`| ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join(' | ')} |\n`);
+		if (index === 0) process.stdout.write(`|${widths.map((width, column) => (column === 0 ? ':' : '-') + '-'.repeat(width) + (column === 0 ? '-' : ':')).join('|')}|\n`);
+	});
+}
+
+async function main(): Promise<void> {
+	const fcm = await startRemoteFcm();
+	const transport = createAxiosTransport({ timeoutMs: 30_000, keepAlive: true });
+	let failed = false;
+	try {
+		process.stdout.write(`${RECIPIENTS.toLocaleString('en')} recipients, concurrency ${CONCURRENCY}, FCM emulator in this process\n\n`);
+		// Warm-up: sockets, JIT, the access token.
+		await viaDispatcher(fcm, transport, 500, CONCURRENCY, 'warm');
+		await direct(fcm, transport, 500, CONCURRENCY, 'warm-direct');
+
+		await fcm.setLatency(LATENCY_MS);
+		const naive = await measure(() => viaDispatcher(fcm, transport, NAIVE_SUBSET, 1, 'naive'));
+		const withLatency = await measure(() => viaDispatcher(fcm, transport, RECIPIENTS, CONCURRENCY, 'latency'));
+		await fcm.setLatency(0);
+		// Interleaved, best of three each, so neither side gets the warmer process.
+		const raw: Run[] = [];
+		const ours: Run[] = [];
+		for (let round = 0; round < 3; round++) {
+			raw.push(await measure(() => direct(fcm, transport, RECIPIENTS, CONCURRENCY, `direct-${round}`)));
+			ours.push(await measure(() => viaDispatcher(fcm, transport, RECIPIENTS, CONCURRENCY, `fast-${round}`)));
+		}
+		const best = (runs: Run[]) => runs.reduce((a, b) => (rate(b) > rate(a) ? b : a));
+		const rawBest = best(raw);
+		const oursBest = best(ours);
+
+		const ideal = (CONCURRENCY / LATENCY_MS) * 1000;
+		print([
+			['run', 'messages', 'seconds', 'messages/s', 'peak RSS'],
+			[`(a) naive, one after another, ${LATENCY_MS} ms latency`, String(naive.messages), (naive.ms / 1000).toFixed(2), rate(naive).toFixed(0), mb(naive.peakRss)],
+			[`(a) dispatcher, concurrency ${CONCURRENCY}, ${LATENCY_MS} ms latency`, String(withLatency.messages), (withLatency.ms / 1000).toFixed(2), rate(withLatency).toFixed(0), mb(withLatency.peakRss)],
+			['(b) same client without dispatcher, no latency (best of 3)', String(rawBest.messages), (rawBest.ms / 1000).toFixed(2), rate(rawBest).toFixed(0), mb(rawBest.peakRss)],
+			['(b) dispatcher, no latency (best of 3)', String(oursBest.messages), (oursBest.ms / 1000).toFixed(2), rate(oursBest).toFixed(0), mb(oursBest.peakRss)],
+		]);
+		const checks: Array<[string, number, number]> = [
+			[`(a) dispatcher / (concurrency ÷ latency = ${ideal.toFixed(0)}/s)`, rate(withLatency) / ideal, 0.9],
+			['(a) dispatcher / naive', rate(withLatency) / rate(naive), 20],
+			['(b) dispatcher / same client without dispatcher', rate(oursBest) / rate(rawBest), 0.8],
+		];
+		process.stdout.write('\n');
+		for (const [what, ratio, target] of checks) {
+			const met = ratio >= target;
+			failed ||= !met;
+			process.stdout.write(`${what}: ${ratio.toFixed(2)} (target >= ${target}: ${met ? 'met' : 'NOT met'})\n`);
+		}
+	} finally {
+		transport.close();
+		await fcm.stop();
+	}
+	if (failed) process.exitCode = 1;
+}
+
+(isMainThread ? main() : emulatorThread()).catch((error: unknown) => {
+	process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+	process.exit(1);
+});
