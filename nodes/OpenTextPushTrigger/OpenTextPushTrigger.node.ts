@@ -14,6 +14,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import {
 	ACKNOWLEDGMENT_KINDS,
 	AcknowledgmentReplayWindow,
+	mergeReplayState,
 	verifyAckToken,
 	type AckTokenFailure,
 	type AcknowledgmentKind,
@@ -33,6 +34,12 @@ interface WebhookResponse {
 	json(body: unknown): void;
 	send(body: string): void;
 }
+
+/**
+ * Recently seen acknowledgments per trigger, in this process. n8n saves the workflow static data only after
+ * the webhook has answered, so a repeat arriving right after the first would not see it there yet.
+ */
+const REPLAY_MEMORY = new Map<string, ReplayState>();
 
 type LinkMode = 'confirmPage' | 'recordOnClick' | 'json';
 
@@ -227,11 +234,14 @@ export class OpenTextPushTrigger implements INodeType {
 			return { noWebhookResponse: true };
 		}
 
-		const window = new AcknowledgmentReplayWindow(
-			this.getWorkflowStaticData('node') as ReplayState,
-			Number(options.replayWindowSize ?? 5000),
-		);
-		const seen = window.check(claims, kind as AcknowledgmentKind);
+		// From here to the end of check() nothing awaits: within this n8n process, concurrent repeats are serialised.
+		const saved = this.getWorkflowStaticData('node') as ReplayState;
+		const memoryKey = `${this.getMode()}:${this.getWorkflow().id ?? ''}:${this.getNode().id}`;
+		const memory = REPLAY_MEMORY.get(memoryKey) ?? {};
+		REPLAY_MEMORY.set(memoryKey, memory);
+		mergeReplayState(memory, saved);
+		const seen = new AcknowledgmentReplayWindow(memory, Number(options.replayWindowSize ?? 5000)).check(claims, kind as AcknowledgmentKind);
+		saved.seen = { ...memory.seen };
 		const thankYou = this.getNodeParameter('thankYouText', 'Thank you. Your acknowledgment was recorded.') as string;
 		const summary: IDataObject = { noticeId: claims.noticeId, kind, at: seen.firstSeenAt };
 		if (seen.duplicate) {

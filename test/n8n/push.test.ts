@@ -167,6 +167,50 @@ describe('the push nodes in a real n8n', () => {
 		expect(items.filter((i) => i.userId === 'mlee')).toEqual([expect.objectContaining({ kind: 'acknowledged', client: 'link' })]);
 	}, TEST_TIMEOUT);
 
+	test('with "record at once, JSON" links and repeats emitted, a repeat starts the workflow flagged duplicate', async () => {
+		const hookId = crypto.randomUUID();
+		const id = await n8n!.createWorkflow({
+			name: 'Push acknowledgments, repeats emitted',
+			nodes: [
+				{
+					id: crypto.randomUUID(),
+					name: 'Acknowledgments',
+					type: TRIGGER,
+					typeVersion: 1,
+					position: [0, 0],
+					webhookId: hookId,
+					parameters: { linkMode: 'json', options: { emitDuplicates: true } },
+					credentials: { [ACK_CREDENTIAL]: { id: ackCredentialId, name: 'Acknowledgment secret' } },
+				},
+			],
+			connections: {},
+			settings: { executionOrder: 'v1' },
+			pinData: {},
+		});
+		await n8n!.activateWorkflow(id);
+		const link = `${n8n!.url}/webhook/${hookId}/acknowledgment?token=${token('rkhan')}`;
+		const first = await fetch(link);
+		expect(first.status).toBe(200);
+		expect(await first.json()).toMatchObject({ status: 'recorded', kind: 'acknowledged' });
+		const again = await fetch(link);
+		expect(await again.json()).toMatchObject({ status: 'duplicate' });
+		const expired = await fetch(`${n8n!.url}/webhook/${hookId}/acknowledgment?token=${token('rkhan', { ttlSeconds: 1, now: new Date(Date.now() - 5000) })}`);
+		expect(expired.status).toBe(410);
+
+		const executions = await n8n!.waitForExecutions(id, 2);
+		await sleep(1500);
+		const items = (await n8n!.executions(id)).map((e) => nodeItems(e, 'Acknowledgments')[0]);
+		expect(executions.length).toBe(2);
+		expect(items).toHaveLength(2);
+		expect(items).toEqual(
+			expect.arrayContaining([
+				expect.objectContaining({ userId: 'rkhan', client: 'link' }),
+				expect.objectContaining({ userId: 'rkhan', duplicate: true, firstAt: expect.any(String) }),
+			]),
+		);
+		expect(items.filter((i) => i.duplicate === true)).toHaveLength(1);
+	}, TEST_TIMEOUT);
+
 	test('the push node sends through Firebase, reports a dead token, and its acknowledgment links come back', async () => {
 		expect(await n8n!.testCredential(FCM_CREDENTIAL, { serviceAccountJson: fcm!.account.json, apiBaseUrl: fcm!.baseUrl })).toEqual({
 			status: 'OK',

@@ -5,6 +5,7 @@ import {
 	AckTokenConfigurationError,
 	AckTokenError,
 	ackKeyId,
+	mergeReplayState,
 	parseAckToken,
 	signAckToken,
 	verifyAckToken,
@@ -185,5 +186,19 @@ describe('the replay window', () => {
 			'read|outage-2026-11-26|u3',
 			'read|outage-2026-11-26|u4',
 		]);
+	});
+});
+
+describe('merging replay windows', () => {
+	test('a merged copy knows what either saw, with the earliest first-seen time', () => {
+		const claims = parseAckToken(token(), SECRET, NOW);
+		const memory: ReplayState = {};
+		const saved: ReplayState = {};
+		new AcknowledgmentReplayWindow(saved).check(claims, 'acknowledged', LATER(1));
+		new AcknowledgmentReplayWindow(memory).check(claims, 'acknowledged', LATER(3));
+		new AcknowledgmentReplayWindow(memory).check(claims, 'read', LATER(4));
+		mergeReplayState(memory, { ...saved, seen: { ...saved.seen, junk: 'x' as unknown as [number, number] } });
+		expect(Object.keys(memory.seen ?? {}).sort()).toEqual(['acknowledged|outage-2026-11-26|jdoe', 'read|outage-2026-11-26|jdoe']);
+		expect(new AcknowledgmentReplayWindow(memory).check(claims, 'acknowledged', LATER(5))).toEqual({ duplicate: true, firstSeenAt: LATER(1).toISOString() });
 	});
 });
