@@ -18,10 +18,18 @@ import type { DeliveryResult, PushRecipient } from '../../core/push/types';
 import { acknowledgmentSecrets, testAcknowledgmentSecret } from '../shared/acknowledgment';
 import { toNodeError } from '../shared/errors';
 import { legacyRequestHelpers } from '../shared/http-transport';
-import { buildChannels, CHANNEL_CREDENTIAL, testFirebaseCredential, type ChannelChoice } from './channels';
+import {
+	buildChannels,
+	CHANNEL_CREDENTIAL,
+	testCloudMessagingCredential,
+	testFirebaseCredential,
+	type ChannelChoice,
+	type MraFallback,
+} from './channels';
 import { getStatusFields } from './descriptions/GetStatusDescription';
 import { sendFields } from './descriptions/SendDescription';
 import { itemMessage, itemRecipients, type Audience } from './recipients';
+import { getDeliveryStatus } from './status';
 
 interface Acknowledgment {
 	noticeId: string;
@@ -44,6 +52,23 @@ const recipientKey = (kind: string, label: string) => `${kind}|${label}`;
 /** Errors of the token module, in the vocabulary toNodeError knows. */
 function domainError(error: unknown): unknown {
 	return error instanceof AckTokenConfigurationError ? new DirectoryConfigurationError(error.field, error.message.slice(error.field.length + 1)) : error;
+}
+
+/** A JSON parameter as an object ({} when empty). */
+function jsonParameter(context: IExecuteFunctions, name: string, itemIndex: number): Record<string, unknown> {
+	const value = context.getNodeParameter(name, itemIndex, '{}') as unknown;
+	let parsed: unknown = value;
+	if (typeof value === 'string') {
+		try {
+			parsed = value.trim() === '' ? {} : (JSON.parse(value) as unknown);
+		} catch {
+			parsed = undefined;
+		}
+	}
+	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+		throw new DirectoryConfigurationError('Push Request Override (JSON)', 'must be a JSON object, e.g. {"options": {"sound": "alert"}}');
+	}
+	return parsed as Record<string, unknown>;
 }
 
 function resultJson(result: DeliveryResult, noticeId?: string): IDataObject {
@@ -146,8 +171,12 @@ export class OpenTextPush implements INodeType {
 			async acknowledgmentSecretTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 				return testAcknowledgmentSecret(credential.data ?? {});
 			},
-			async cloudMessagingCredentialTest(this: ICredentialTestFunctions): Promise<INodeCredentialTestResult> {
-				return { status: 'Error', message: 'Testing this credential is not available in this version yet' };
+			async cloudMessagingCredentialTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+				try {
+					return { status: 'OK', message: await testCloudMessagingCredential(legacyRequestHelpers(this.helpers), credential.data ?? {}) };
+				} catch (error) {
+					return { status: 'Error', message: error instanceof Error ? error.message : String(error) };
+				}
 			},
 			async appWorksCredentialTest(this: ICredentialTestFunctions): Promise<INodeCredentialTestResult> {
 				return { status: 'Error', message: 'Testing this credential is not available in this version yet' };
@@ -160,11 +189,7 @@ export class OpenTextPush implements INodeType {
 		const output: INodeExecutionData[] = [];
 		const channel = this.getNodeParameter('channel', 0) as ChannelChoice;
 		const operation = this.getNodeParameter('operation', 0) as string;
-		if (operation !== 'send') {
-			throw new NodeOperationError(this.getNode(), 'Get Status is not available in this version yet', {
-				description: 'Use the status, messageId and errorCode of the Send results',
-			});
-		}
+		if (operation === 'getStatus') return [await getDeliveryStatus(this, channel)];
 		const audience = this.getNodeParameter('audience', 0) as Audience;
 		const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 		const fail = (error: unknown, itemIndex: number) => {
@@ -221,7 +246,9 @@ export class OpenTextPush implements INodeType {
 			try {
 				const credential = await this.getCredentials(CHANNEL_CREDENTIAL[channel], group.items[0]);
 				const retry = { maxAttempts: Number(options.maxAttempts ?? 4), sleep };
-				const { channels } = buildChannels(this.helpers, channel, credential, { retry, dryRun });
+				const mraFallback = channel === 'mra' ? (this.getNodeParameter('mraFallback', group.items[0], 'none') as MraFallback) : undefined;
+				const pushOverride = channel === 'mra' ? jsonParameter(this, 'pushOverride', group.items[0]) : undefined;
+				const { channels } = buildChannels(this.helpers, channel, credential, { retry, dryRun, mraFallback, pushOverride });
 				const ack = group.acknowledgment;
 				if (ack && secrets.length === 0) throw new DirectoryConfigurationError('Signing Secret', 'is empty in the acknowledgment credential');
 				const decorate = ack

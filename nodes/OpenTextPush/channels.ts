@@ -3,6 +3,7 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import { DirectoryConfigurationError } from '../../core/errors';
 import { FcmAccessTokens, parseServiceAccount, type ServiceAccount } from '../../core/push/channels/fcm-auth';
 import { FcmChannel } from '../../core/push/channels/fcm';
+import { MraClient, type MraAuth } from '../../core/push/channels/mra';
 import type { PushChannel } from '../../core/push/types';
 import type { RetryPolicy } from '../../transport/http/retry';
 import type { HttpTransport } from '../../transport/http/types';
@@ -30,6 +31,34 @@ export function firebaseAccount(credential: ICredentialDataDecryptedObject): Ser
 	return projectId === '' ? account : { ...account, project_id: projectId };
 }
 
+/** Which MRA channels follow push, in order, for people without a device token or with dead ones. */
+export type MraFallback = 'none' | 'sms' | 'email' | 'smsThenEmail' | 'emailThenSms';
+
+/** The Cloud Messaging client of an `openTextCloudMessagingApi` credential. */
+export function cloudMessagingClient(
+	transport: HttpTransport,
+	credential: ICredentialDataDecryptedObject,
+	options: { retry?: RetryPolicy; pushOverride?: Record<string, unknown> } = {},
+): MraClient {
+	if (credential.authentication === 'oauth2' && /\{tenant(Id|_id)\}/.test(text(credential.tokenUrl)) && text(credential.tenantId) === '') {
+		throw new DirectoryConfigurationError('Tenant ID', 'is empty, but the Token URL contains {tenantId}: enter the tenant ID');
+	}
+	const auth: MraAuth =
+		credential.authentication === 'oauth2'
+			? {
+					method: 'oauth2',
+					tokenUrl: text(credential.tokenUrl).replace(/\{tenantId\}|\{tenant_id\}/g, encodeURIComponent(text(credential.tenantId))),
+					clientId: text(credential.clientId),
+					clientSecret: typeof credential.clientSecret === 'string' ? credential.clientSecret : '',
+				}
+			: {
+					method: 'basic',
+					username: text(credential.username),
+					password: typeof credential.password === 'string' ? credential.password : '',
+				};
+	return new MraClient(transport, { baseUrl: text(credential.baseUrl), auth, retry: options.retry, pushOverride: options.pushOverride });
+}
+
 export interface ChannelSetup {
 	channels: PushChannel[];
 	transport: HttpTransport;
@@ -40,7 +69,7 @@ export function buildChannels(
 	helpers: N8nHttpHelpers,
 	choice: ChannelChoice,
 	credential: ICredentialDataDecryptedObject,
-	options: { retry: RetryPolicy; dryRun: boolean },
+	options: { retry: RetryPolicy; dryRun: boolean; mraFallback?: MraFallback; pushOverride?: Record<string, unknown> },
 ): ChannelSetup {
 	const transport = n8nHttpTransport(helpers, { skipSslCertificateValidation: credential.ignoreSslIssues === true });
 	switch (choice) {
@@ -48,10 +77,24 @@ export function buildChannels(
 			const baseUrl = text(credential.apiBaseUrl) || undefined;
 			return { transport, channels: [new FcmChannel(transport, { serviceAccount: firebaseAccount(credential), baseUrl, retry: options.retry })] };
 		}
+		case 'mra': {
+			const client = cloudMessagingClient(transport, credential, options);
+			const fallback = options.mraFallback ?? 'none';
+			const sms = client.smsChannel();
+			const email = client.emailChannel();
+			const after: Record<MraFallback, PushChannel[]> = {
+				none: [],
+				sms: [sms],
+				email: [email],
+				smsThenEmail: [sms, email],
+				emailThenSms: [email, sms],
+			};
+			return { transport, channels: [client.pushChannel(), ...after[fallback]] };
+		}
 		default:
 			throw new DirectoryConfigurationError(
 				'Channel',
-				`"${choice}" is not available in this version yet: choose Firebase Cloud Messaging`,
+				`"${choice}" is not available in this version yet: choose Firebase Cloud Messaging or OpenText Cloud Messaging`,
 			);
 	}
 }
@@ -62,4 +105,24 @@ export async function testFirebaseCredential(helpers: N8nHttpHelpers, credential
 	const tokens = new FcmAccessTokens(n8nHttpTransport(helpers), account, { retry: { maxAttempts: 1 } });
 	await tokens.token();
 	return `Signed in as ${account.client_email} (project ${account.project_id})`;
+}
+
+/**
+ * Cloud Messaging credential test: reads the status of a job that does not exist. A refused credential or an
+ * unreachable host fails; "no such job" means the credential was accepted.
+ */
+export async function testCloudMessagingCredential(helpers: N8nHttpHelpers, credential: ICredentialDataDecryptedObject): Promise<string> {
+	const transport = n8nHttpTransport(helpers, { skipSslCertificateValidation: credential.ignoreSslIssues === true });
+	const client = cloudMessagingClient(transport, credential, { retry: { maxAttempts: 1 } });
+	let outcome: unknown;
+	try {
+		await client.jobStatus('sms', 'otdp-credential-test');
+	} catch (error) {
+		outcome = error;
+	}
+	if (outcome instanceof DirectoryConfigurationError && outcome.field === 'Job ID' && !/could not be looked up/.test(outcome.message)) {
+		return `Signed in to ${client.apiUrl}`;
+	}
+	if (outcome !== undefined) throw outcome;
+	return `Signed in to ${client.apiUrl}`;
 }

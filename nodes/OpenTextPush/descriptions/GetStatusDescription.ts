@@ -5,7 +5,7 @@ const getStatus = { operation: ['getStatus'] };
 export const getStatusFields: INodeProperties[] = [
 	{
 		displayName:
-			'Delivery status is kept by OpenText Cloud Messaging only. Firebase and AppWorks Gateway report the outcome when sending: use the Send results.',
+			'Delivery status is kept by OpenText Cloud Messaging (SMS and email jobs) only. Firebase and AppWorks Gateway report the outcome when sending: use the Send results.',
 		name: 'statusNotice',
 		type: 'notice',
 		default: '',
@@ -24,13 +24,12 @@ export const getStatusFields: INodeProperties[] = [
 		displayName: 'Sent As',
 		name: 'statusKind',
 		type: 'options',
-		default: 'push',
+		default: 'sms',
 		displayOptions: { show: { ...getStatus, channel: ['mra'] } },
 		options: [
-			{ name: 'Push', value: 'push' },
-			{ name: 'SMS', value: 'sms' },
-			{ name: 'Email', value: 'email' },
+			{ name: 'SMS', value: 'sms', description: 'A job of the SMS fallback (channel mraSms)' },
+			{ name: 'Email', value: 'emails', description: 'A job of the email fallback (channel mraEmail)' },
 		],
-		description: 'Which kind of message the job sent (the status path differs)',
+		description: 'Which kind of job to look up. Push jobs (MRA parser) have no public status API.',
 	},
 ];
