@@ -91,7 +91,7 @@ export async function startHttpEmulator(
 		const method = (req.method ?? 'GET').toUpperCase();
 		const url = new URL(req.url ?? '/', 'http://emulator');
 		const body = await readBody(req);
-		const entry: ReceivedRequest = { method, path: url.pathname, headers: maskHeaders(req.headers), body: body instanceof URLSearchParams ? Object.fromEntries(body) : body };
+		const entry: ReceivedRequest = { method, path: url.pathname, headers: maskHeaders(req.headers), body: body instanceof URLSearchParams ? maskForm(body) : body };
 		if (record) requests.push(entry);
 		if (faults.latencyMs > 0) await sleep(faults.latencyMs);
 		const fault = faults.take(method, url.pathname);
@@ -144,6 +144,13 @@ export async function startHttpEmulator(
 				for (const socket of sockets) socket.destroy();
 			}),
 	};
+}
+
+/** A form as an object, secret fields (the AppWorks trusted-server key, passwords) masked. */
+function maskForm(form: URLSearchParams): Record<string, string> {
+	const masked: Record<string, string> = {};
+	for (const [name, value] of form) masked[name] = /^(key|password|client_secret|assertion)$/i.test(name) ? '***' : value;
+	return masked;
 }
 
 function maskHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
