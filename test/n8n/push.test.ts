@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { signAckToken } from '../../core/push/ack-token';
 import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
+import { startMraEmulator, type MraEmulator } from '../../emulators/push/mra';
 import { ensureN8n, executionError, freePort, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n, type WorkflowJson } from '../support/n8n';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -18,6 +19,7 @@ const ACK_CREDENTIAL = 'openTextPushAcknowledgmentApi';
 const TRIGGER = `${pkg.name}.openTextPushTrigger`;
 const PUSH = `${pkg.name}.openTextPush`;
 const FCM_CREDENTIAL = 'openTextFirebaseCloudMessagingApi';
+const MRA_CREDENTIAL = 'openTextCloudMessagingApi';
 const TEST_TIMEOUT = 300_000;
 const SECRET = crypto.randomBytes(24).toString('base64url');
 
@@ -28,6 +30,7 @@ function sleep(ms: number): Promise<void> {
 describe('the push nodes in a real n8n', () => {
 	let n8n: N8nInstance | undefined;
 	let fcm: FcmEmulator | undefined;
+	let mra: MraEmulator | undefined;
 	let ackCredentialId: string;
 	let tarball: string | undefined;
 	let workflowId: string;
@@ -51,6 +54,7 @@ describe('the push nodes in a real n8n', () => {
 		await ensureN8n();
 		tarball = await packPackage(repoRoot);
 		fcm = await startFcmEmulator({ deadTokens: ['tok-dead'] });
+		mra = await startMraEmulator({ deadTokens: ['mra-dead'] });
 		n8n = await startN8n({ tarball });
 		await n8n.setupOwner();
 		await n8n.createApiKey();
@@ -81,7 +85,7 @@ describe('the push nodes in a real n8n', () => {
 	}, 900_000);
 
 	afterAll(async () => {
-		await Promise.allSettled([n8n?.stop(), fcm?.stop()]);
+		await Promise.allSettled([n8n?.stop(), fcm?.stop(), mra?.stop()]);
 		if (tarball) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 	}, 60_000);
 
@@ -302,5 +306,98 @@ describe('the push nodes in a real n8n', () => {
 		expect(latest.filter((i) => i.userId === 'u-jdoe' && i.client === 'android')).toEqual([
 			expect.objectContaining({ noticeId: 'outage-42', kind: 'acknowledged' }),
 		]);
+	}, TEST_TIMEOUT);
+
+	test('the push node sends through OpenText Cloud Messaging with SMS and email fallback, and reads job status', async () => {
+		const oauth = {
+			baseUrl: mra!.baseUrl,
+			authentication: 'oauth2',
+			tokenUrl: mra!.tokenUrl.replace('tenant-1', '{tenantId}'),
+			tenantId: 'tenant-1',
+			clientId: mra!.clientId,
+			clientSecret: mra!.clientSecret,
+		};
+		expect(await n8n!.testCredential(MRA_CREDENTIAL, oauth)).toEqual({ status: 'OK', message: expect.stringMatching(/^Signed in to /) });
+		const wrong = await n8n!.testCredential(MRA_CREDENTIAL, { baseUrl: mra!.baseUrl, authentication: 'basic', username: mra!.username, password: 'Wrong-password-1' });
+		expect(wrong).toEqual({ status: 'Error', message: expect.stringMatching(/credential|401/i) });
+		expect(wrong.message).not.toContain('Wrong-password-1');
+
+		const credentialId = await n8n!.createCredential(MRA_CREDENTIAL, 'Cloud Messaging (emulator)', oauth);
+		const credentials = { [MRA_CREDENTIAL]: { id: credentialId, name: 'Cloud Messaging (emulator)' } };
+		const people = [
+			{ userId: 'u-1', login: 'one', deviceTokens: ['mra-tok-1'], mobile: '+15550000001' },
+			{ userId: 'u-2', login: 'two', deviceTokens: ['mra-dead'], mobile: '+15550000002' },
+			{ userId: 'u-3', login: 'three', deviceTokens: [], mail: 'three@example.com' },
+		];
+		const pushWorkflowId = await n8n!.createWorkflow({
+			name: 'Cloud Messaging notice',
+			nodes: [
+				{ id: crypto.randomUUID(), name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+				{
+					id: crypto.randomUUID(),
+					name: 'Push',
+					type: PUSH,
+					typeVersion: 1,
+					position: [240, 0],
+					parameters: {
+						channel: 'mra',
+						operation: 'send',
+						audience: 'items',
+						title: 'Badge office closed',
+						body: 'Closed on Friday.',
+						mraFallback: 'smsThenEmail',
+						pushOverride: '{"options": {"sound": "chime"}}',
+						options: {},
+					},
+					credentials,
+				},
+			],
+			connections: { 'Manual Trigger': { main: [[{ node: 'Push', type: 'main', index: 0 }]] } },
+			settings: { executionOrder: 'v1' },
+			pinData: { 'Manual Trigger': people.map((json) => ({ json })) },
+		});
+		const execution = await n8n!.runWorkflow(pushWorkflowId);
+		expect(executionError(execution)).toBeUndefined();
+		const items = nodeItems(execution, 'Push');
+		const of = (userId: string) => items.filter((i) => i.recipient === userId);
+		expect(of('u-1')).toEqual([expect.objectContaining({ status: 'sent', channel: 'mraPush', messageId: expect.stringMatching(/^xsi-/) })]);
+		expect(of('u-2')).toEqual(
+			expect.arrayContaining([
+				expect.objectContaining({ status: 'unregistered', channel: 'mraPush', address: 'mra-dead' }),
+				expect.objectContaining({ status: 'sent', channel: 'mraSms', address: '+15550000002', fellBackFrom: ['mraPush'] }),
+			]),
+		);
+		expect(of('u-3')).toEqual([expect.objectContaining({ status: 'sent', channel: 'mraEmail', address: 'three@example.com' })]);
+
+		const kinds = mra!.submissions.map((sub) => sub.kind).sort();
+		expect(kinds).toEqual(['emails', 'push', 'sms']);
+		const push = mra!.submissions.find((sub) => sub.kind === 'push')!;
+		expect(push.content).toMatchObject({ notification: { title: 'Badge office closed' }, options: { sound: 'chime' } });
+		const sms = mra!.submissions.find((sub) => sub.kind === 'sms')!;
+		expect(JSON.stringify(sms.content)).toContain('Badge office closed: Closed on Friday.');
+
+		// Get Status of the SMS job, as a later workflow step would.
+		const smsJob = String(of('u-2').find((i) => i.channel === 'mraSms')?.messageId);
+		const statusWorkflowId = await n8n!.createWorkflow({
+			name: 'Cloud Messaging status',
+			nodes: [
+				{ id: crypto.randomUUID(), name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+				{
+					id: crypto.randomUUID(),
+					name: 'Status',
+					type: PUSH,
+					typeVersion: 1,
+					position: [240, 0],
+					parameters: { channel: 'mra', operation: 'getStatus', messageId: '={{ $json.messageId }}', statusKind: 'sms' },
+					credentials,
+				},
+			],
+			connections: { 'Manual Trigger': { main: [[{ node: 'Status', type: 'main', index: 0 }]] } },
+			settings: { executionOrder: 'v1' },
+			pinData: { 'Manual Trigger': [{ json: { messageId: smsJob } }] },
+		});
+		const status = await n8n!.runWorkflow(statusWorkflowId);
+		expect(executionError(status)).toBeUndefined();
+		expect(nodeItems(status, 'Status')).toEqual([expect.objectContaining({ jobId: smsJob, state: 'COMPLETE', deliveries: expect.any(Array) })]);
 	}, TEST_TIMEOUT);
 });
