@@ -21,6 +21,7 @@ import { legacyRequestHelpers } from '../shared/http-transport';
 import {
 	buildChannels,
 	CHANNEL_CREDENTIAL,
+	testAppWorksCredential,
 	testCloudMessagingCredential,
 	testFirebaseCredential,
 	type ChannelChoice,
@@ -178,8 +179,12 @@ export class OpenTextPush implements INodeType {
 					return { status: 'Error', message: error instanceof Error ? error.message : String(error) };
 				}
 			},
-			async appWorksCredentialTest(this: ICredentialTestFunctions): Promise<INodeCredentialTestResult> {
-				return { status: 'Error', message: 'Testing this credential is not available in this version yet' };
+			async appWorksCredentialTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+				try {
+					return { status: 'OK', message: await testAppWorksCredential(legacyRequestHelpers(this.helpers), credential.data ?? {}) };
+				} catch (error) {
+					return { status: 'Error', message: error instanceof Error ? error.message : String(error) };
+				}
 			},
 		},
 	};
@@ -248,7 +253,8 @@ export class OpenTextPush implements INodeType {
 				const retry = { maxAttempts: Number(options.maxAttempts ?? 4), sleep };
 				const mraFallback = channel === 'mra' ? (this.getNodeParameter('mraFallback', group.items[0], 'none') as MraFallback) : undefined;
 				const pushOverride = channel === 'mra' ? jsonParameter(this, 'pushOverride', group.items[0]) : undefined;
-				const { channels } = buildChannels(this.helpers, channel, credential, { retry, dryRun, mraFallback, pushOverride });
+				const batchSize = options.batchSize === undefined ? undefined : Number(options.batchSize);
+				const { channels } = buildChannels(this.helpers, channel, credential, { retry, dryRun, mraFallback, pushOverride, batchSize });
 				const ack = group.acknowledgment;
 				if (ack && secrets.length === 0) throw new DirectoryConfigurationError('Signing Secret', 'is empty in the acknowledgment credential');
 				const decorate = ack
@@ -265,7 +271,7 @@ export class OpenTextPush implements INodeType {
 				const results = dispatch(group.recipients, group.message, {
 					channels,
 					concurrency: Number(options.concurrency ?? 20),
-					batchSize: options.batchSize === undefined ? undefined : Number(options.batchSize),
+					batchSize,
 					retry,
 					dryRun,
 					messageKey: typeof options.messageKey === 'string' && options.messageKey.trim() !== '' ? options.messageKey.trim() : undefined,

@@ -1,11 +1,13 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { DirectoryConfigurationError } from '../../core/errors';
+import { AppWorksChannel, type AppWorksSettings } from '../../core/push/channels/appworks';
 import { FcmAccessTokens, parseServiceAccount, type ServiceAccount } from '../../core/push/channels/fcm-auth';
 import { FcmChannel } from '../../core/push/channels/fcm';
 import { MraClient, type MraAuth } from '../../core/push/channels/mra';
 import type { PushChannel } from '../../core/push/types';
 import type { RetryPolicy } from '../../transport/http/retry';
+import { explainNetworkFailure } from '../../transport/http/failures';
 import type { HttpTransport } from '../../transport/http/types';
 import { n8nHttpTransport, type N8nHttpHelpers } from '../shared/http-transport';
 
@@ -59,6 +61,22 @@ export function cloudMessagingClient(
 	return new MraClient(transport, { baseUrl: text(credential.baseUrl), auth, retry: options.retry, pushOverride: options.pushOverride });
 }
 
+/** The AppWorks Gateway settings of an `openTextAppWorksGatewayApi` credential. */
+export function appWorksSettings(credential: ICredentialDataDecryptedObject, batchSize?: number): AppWorksSettings {
+	const gatewayUrl = text(credential.gatewayUrl);
+	if (credential.apiType === 'trustedServer') {
+		return { api: 'trustedServer', gatewayUrl, trustedServerKey: typeof credential.trustedServerKey === 'string' ? credential.trustedServerKey : '', batchSize };
+	}
+	return {
+		api: 'service',
+		gatewayUrl,
+		appName: text(credential.appName),
+		appKey: typeof credential.appKey === 'string' ? credential.appKey : '',
+		targetAppName: text(credential.targetAppName) || undefined,
+		batchSize,
+	};
+}
+
 export interface ChannelSetup {
 	channels: PushChannel[];
 	transport: HttpTransport;
@@ -69,7 +87,7 @@ export function buildChannels(
 	helpers: N8nHttpHelpers,
 	choice: ChannelChoice,
 	credential: ICredentialDataDecryptedObject,
-	options: { retry: RetryPolicy; dryRun: boolean; mraFallback?: MraFallback; pushOverride?: Record<string, unknown> },
+	options: { retry: RetryPolicy; dryRun: boolean; mraFallback?: MraFallback; pushOverride?: Record<string, unknown>; batchSize?: number },
 ): ChannelSetup {
 	const transport = n8nHttpTransport(helpers, { skipSslCertificateValidation: credential.ignoreSslIssues === true });
 	switch (choice) {
@@ -91,11 +109,8 @@ export function buildChannels(
 			};
 			return { transport, channels: [client.pushChannel(), ...after[fallback]] };
 		}
-		default:
-			throw new DirectoryConfigurationError(
-				'Channel',
-				`"${choice}" is not available in this version yet: choose Firebase Cloud Messaging or OpenText Cloud Messaging`,
-			);
+		case 'appworks':
+			return { transport, channels: [new AppWorksChannel(transport, appWorksSettings(credential, options.batchSize))] };
 	}
 }
 
@@ -125,4 +140,47 @@ export async function testCloudMessagingCredential(helpers: N8nHttpHelpers, cred
 	}
 	if (outcome !== undefined) throw outcome;
 	return `Signed in to ${client.apiUrl}`;
+}
+
+/**
+ * AppWorks Gateway credential test: a notification with no recipients, which delivers nothing. The gateway
+ * checks the key (401) and the app (404) before it finds the recipient list empty (400).
+ */
+export async function testAppWorksCredential(helpers: N8nHttpHelpers, credential: ICredentialDataDecryptedObject): Promise<string> {
+	const settings = appWorksSettings(credential);
+	new AppWorksChannel(n8nHttpTransport(helpers), settings); // checks the fields, naming the wrong one
+	const transport = n8nHttpTransport(helpers, { skipSslCertificateValidation: credential.ignoreSslIssues === true });
+	const gateway = settings.gatewayUrl.replace(/\/+$/, '');
+	const url =
+		settings.api === 'trustedServer'
+			? `${gateway}/gateway/v2/notifications`
+			: `${gateway}/deployments/notifications/${encodeURIComponent(settings.appName)}/fcm-push`;
+	let status = 0;
+	let failure: unknown;
+	try {
+		const response =
+			settings.api === 'trustedServer'
+				? await transport.request({
+						method: 'POST',
+						url,
+						form: { key: settings.trustedServerKey, message: JSON.stringify({ type: 'credentialTest', displayType: 'none', header: '', body: '' }), users: '' },
+						timeoutMs: 15_000,
+					})
+				: await transport.request({
+						method: 'POST',
+						url,
+						headers: { otagAppKey: settings.appKey },
+						json: { broadcast: false, clientIds: [], users: [], otdsGroups: [], runtimes: [] },
+						timeoutMs: 15_000,
+					});
+		status = response.status;
+	} catch (error) {
+		failure = error;
+	}
+	if (failure !== undefined) throw explainNetworkFailure(failure, url, 'AppWorks Gateway');
+	if (status === 401) throw new Error(settings.api === 'trustedServer' ? 'The gateway refused the trusted server key (HTTP 401)' : 'The gateway refused the app key (HTTP 401)');
+	if (status === 403) throw new Error('The gateway does not allow this trusted server or app to send notifications (HTTP 403)');
+	if (status === 404) throw new Error('Nothing answers at this Gateway URL and App Name (HTTP 404): check both');
+	if (status >= 500) throw new Error(`The gateway failed (HTTP ${status})`);
+	return `The gateway accepted the ${settings.api === 'trustedServer' ? 'trusted server key' : 'app key'}`;
 }
