@@ -65,7 +65,9 @@ export async function* dispatch(recipients: RecipientSource, message: PushMessag
 	let exhausted = false;
 	try {
 		for (;;) {
-			while (!exhausted && completions.running < concurrency) {
+			// Finished batches whose results were not yet taken count too: pulling on while the consumer is busy
+			// would hold results (and recipients) without bound.
+			while (!exhausted && completions.running + completions.ready < concurrency) {
 				const batch: PushRecipient[] = [];
 				while (batch.length < batchSize) {
 					const next = await source.next();
