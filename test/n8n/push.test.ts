@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { signAckToken } from '../../core/push/ack-token';
 import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
+import { startAppWorksEmulator, type AppWorksEmulator } from '../../emulators/push/appworks';
 import { startMraEmulator, type MraEmulator } from '../../emulators/push/mra';
 import { ensureN8n, executionError, freePort, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n, type WorkflowJson } from '../support/n8n';
 
@@ -20,6 +21,7 @@ const TRIGGER = `${pkg.name}.openTextPushTrigger`;
 const PUSH = `${pkg.name}.openTextPush`;
 const FCM_CREDENTIAL = 'openTextFirebaseCloudMessagingApi';
 const MRA_CREDENTIAL = 'openTextCloudMessagingApi';
+const AWG_CREDENTIAL = 'openTextAppWorksGatewayApi';
 const TEST_TIMEOUT = 300_000;
 const SECRET = crypto.randomBytes(24).toString('base64url');
 
@@ -31,6 +33,7 @@ describe('the push nodes in a real n8n', () => {
 	let n8n: N8nInstance | undefined;
 	let fcm: FcmEmulator | undefined;
 	let mra: MraEmulator | undefined;
+	let awg: AppWorksEmulator | undefined;
 	let ackCredentialId: string;
 	let tarball: string | undefined;
 	let workflowId: string;
@@ -55,6 +58,7 @@ describe('the push nodes in a real n8n', () => {
 		tarball = await packPackage(repoRoot);
 		fcm = await startFcmEmulator({ deadTokens: ['tok-dead'] });
 		mra = await startMraEmulator({ deadTokens: ['mra-dead'] });
+		awg = await startAppWorksEmulator({ users: ['jdoe'], groups: { Finance: ['asmith', 'mlee'] }, usersWithoutDevices: ['nodevice'] });
 		n8n = await startN8n({ tarball });
 		await n8n.setupOwner();
 		await n8n.createApiKey();
@@ -85,7 +89,7 @@ describe('the push nodes in a real n8n', () => {
 	}, 900_000);
 
 	afterAll(async () => {
-		await Promise.allSettled([n8n?.stop(), fcm?.stop(), mra?.stop()]);
+		await Promise.allSettled([n8n?.stop(), fcm?.stop(), mra?.stop(), awg?.stop()]);
 		if (tarball) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 	}, 60_000);
 
@@ -399,5 +403,64 @@ describe('the push nodes in a real n8n', () => {
 		const status = await n8n!.runWorkflow(statusWorkflowId);
 		expect(executionError(status)).toBeUndefined();
 		expect(nodeItems(status, 'Status')).toEqual([expect.objectContaining({ jobId: smsJob, state: 'COMPLETE', deliveries: expect.any(Array) })]);
+	}, TEST_TIMEOUT);
+
+	test('the push node sends through AppWorks Gateway to users and OTDS groups', async () => {
+		const appKey = awg!.apps.hrapp;
+		const service = { gatewayUrl: awg!.gatewayUrl, apiType: 'service', appName: 'hrapp', appKey };
+		expect(await n8n!.testCredential(AWG_CREDENTIAL, service)).toEqual({ status: 'OK', message: expect.stringMatching(/accepted the app key/) });
+		const wrongKey = await n8n!.testCredential(AWG_CREDENTIAL, { ...service, appKey: 'ak-wrong-key-123' });
+		expect(wrongKey).toEqual({ status: 'Error', message: expect.stringMatching(/refused the app key/) });
+		expect(wrongKey.message).not.toContain('ak-wrong-key-123');
+		expect(await n8n!.testCredential(AWG_CREDENTIAL, { ...service, appName: 'nosuchapp' })).toEqual({ status: 'Error', message: expect.stringMatching(/404/) });
+		expect(
+			await n8n!.testCredential(AWG_CREDENTIAL, { gatewayUrl: awg!.gatewayUrl, apiType: 'trustedServer', trustedServerKey: awg!.trustedServerKey }),
+		).toEqual({ status: 'OK', message: expect.stringMatching(/trusted server key/) });
+
+		const credentialId = await n8n!.createCredential(AWG_CREDENTIAL, 'AppWorks (emulator)', service);
+		const credentials = { [AWG_CREDENTIAL]: { id: credentialId, name: 'AppWorks (emulator)' } };
+		const node = (name: string, x: number, parameters: Record<string, unknown>) => ({
+			id: crypto.randomUUID(),
+			name,
+			type: PUSH,
+			typeVersion: 1,
+			position: [x, 0] as [number, number],
+			parameters: { channel: 'appworks', operation: 'send', title: 'Quarter close', body: 'Ledgers lock at 18:00.', options: {}, ...parameters },
+			credentials,
+		});
+		const workflowId2 = await n8n!.createWorkflow({
+			name: 'AppWorks notice',
+			nodes: [
+				{ id: crypto.randomUUID(), name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+				node('To groups', 240, { audience: 'groups', groups: 'Finance, Nobody' }),
+				node('To users', 480, { audience: 'users', userIds: 'jdoe, nodevice, stranger' }),
+			],
+			connections: {
+				'Manual Trigger': { main: [[{ node: 'To groups', type: 'main', index: 0 }]] },
+				'To groups': { main: [[{ node: 'To users', type: 'main', index: 0 }]] },
+			},
+			settings: { executionOrder: 'v1' },
+			pinData: {},
+		});
+		const execution = await n8n!.runWorkflow(workflowId2);
+		expect(executionError(execution)).toBeUndefined();
+		const groups = nodeItems(execution, 'To groups');
+		expect(groups).toEqual(
+			expect.arrayContaining([
+				expect.objectContaining({ recipient: 'Finance', recipientKind: 'group', status: 'sent', channel: 'appworks' }),
+				expect.objectContaining({ recipient: 'Nobody', status: 'failed', errorCode: 'UNKNOWN_GROUP' }),
+			]),
+		);
+		// "To users" gets two input items (the group results) asking for the same message to the same users:
+		// it is sent once, one result per user.
+		const users = nodeItems(execution, 'To users');
+		expect(users).toHaveLength(3);
+		expect(users.filter((u) => u.recipient === 'jdoe')[0]).toMatchObject({ status: 'sent' });
+		expect(users.filter((u) => u.recipient === 'nodevice')[0]).toMatchObject({ status: 'unregistered', errorCode: 'NO_REGISTERED_DEVICE' });
+		expect(users.filter((u) => u.recipient === 'stranger')[0]).toMatchObject({ status: 'failed', errorCode: 'UNKNOWN_USER' });
+
+		const toFinance = awg!.notifications.find((n) => (n.content.otdsGroups as string[] | undefined)?.includes('Finance'));
+		expect(toFinance).toMatchObject({ api: 'service', app: 'hrapp', content: { title: 'Quarter close', summary: 'Ledgers lock at 18:00.' } });
+		expect(toFinance?.recipients.sort()).toEqual(['asmith', 'mlee']);
 	}, TEST_TIMEOUT);
 });
