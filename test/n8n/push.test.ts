@@ -1,239 +1,56 @@
 /**
- * The push nodes in a real n8n: the acknowledgment trigger behind n8n's production webhook (signed tokens,
- * refusals by status code, idempotent replays, one execution per fresh acknowledgment) and the push node
- * sending through the push emulators.
+ * The OpenText Push node in a real n8n, sending through the push emulators (Firebase, OpenText Cloud
+ * Messaging, AppWorks Gateway): credential tests, one result per recipient paired with its input item,
+ * dead tokens, fallbacks, OTDS groups, job status; signed acknowledgment links that come back through the
+ * OpenText Push Trigger.
  *
  * Needs `npm run build` first.
  */
 import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
-import { signAckToken } from '../../core/push/ack-token';
-import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
 import { startAppWorksEmulator, type AppWorksEmulator } from '../../emulators/push/appworks';
+import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
 import { startMraEmulator, type MraEmulator } from '../../emulators/push/mra';
-import { ensureN8n, executionError, freePort, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n, type WorkflowJson } from '../support/n8n';
+import { executionError, freePort, nodeItems, type WorkflowJson } from '../support/n8n';
+import { ACK_CREDENTIAL, PUSH, PushN8n, TEST_TIMEOUT } from './push-support';
 
-const repoRoot = path.resolve(__dirname, '..', '..');
-const pkg = readPackageJson(repoRoot);
-const ACK_CREDENTIAL = 'openTextPushAcknowledgmentApi';
-const TRIGGER = `${pkg.name}.openTextPushTrigger`;
-const PUSH = `${pkg.name}.openTextPush`;
 const FCM_CREDENTIAL = 'openTextFirebaseCloudMessagingApi';
 const MRA_CREDENTIAL = 'openTextCloudMessagingApi';
 const AWG_CREDENTIAL = 'openTextAppWorksGatewayApi';
-const TEST_TIMEOUT = 300_000;
-const SECRET = crypto.randomBytes(24).toString('base64url');
 
-function sleep(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-describe('the push nodes in a real n8n', () => {
-	let n8n: N8nInstance | undefined;
+describe('the push node in a real n8n', () => {
+	let setup: PushN8n;
+	let n8n: PushN8n['n8n'];
 	let fcm: FcmEmulator | undefined;
 	let mra: MraEmulator | undefined;
 	let awg: AppWorksEmulator | undefined;
-	let ackCredentialId: string;
-	let tarball: string | undefined;
-	let workflowId: string;
-	let webhookUrl: string;
-
-	const token = (userId: string, options: { secret?: string; ttlSeconds?: number; now?: Date } = {}) =>
-		signAckToken(options.secret ?? SECRET, { noticeId: 'outage-42', userId, ttlSeconds: options.ttlSeconds ?? 3600, now: options.now });
-
-	async function post(body: unknown, contentType = 'application/json'): Promise<{ status: number; text: string }> {
-		const payload = contentType === 'application/json' ? JSON.stringify(body) : new URLSearchParams(body as Record<string, string>).toString();
-		const res = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': contentType }, body: payload });
-		return { status: res.status, text: await res.text() };
-	}
-
-	async function finishedExecutions(): Promise<Array<Record<string, unknown>>> {
-		const list = (await n8n!.executions(workflowId)).filter((e) => e.finished || e.stoppedAt);
-		return list.map((e) => nodeItems(e, 'Acknowledgments')[0] ?? {});
-	}
 
 	beforeAll(async () => {
-		await ensureN8n();
-		tarball = await packPackage(repoRoot);
 		fcm = await startFcmEmulator({ deadTokens: ['tok-dead'] });
 		mra = await startMraEmulator({ deadTokens: ['mra-dead'] });
 		awg = await startAppWorksEmulator({ users: ['jdoe'], groups: { Finance: ['asmith', 'mlee'] }, usersWithoutDevices: ['nodevice'] });
-		n8n = await startN8n({ tarball });
-		await n8n.setupOwner();
-		await n8n.createApiKey();
-		const credentialId = await n8n.createCredential(ACK_CREDENTIAL, 'Acknowledgment secret', { signingSecret: SECRET });
-		ackCredentialId = credentialId;
-		const webhookId = crypto.randomUUID();
-		const workflow: WorkflowJson = {
-			name: 'Push acknowledgments',
-			nodes: [
-				{
-					id: crypto.randomUUID(),
-					name: 'Acknowledgments',
-					type: TRIGGER,
-					typeVersion: 1,
-					position: [0, 0],
-					webhookId,
-					parameters: {},
-					credentials: { [ACK_CREDENTIAL]: { id: credentialId, name: 'Acknowledgment secret' } },
-				},
-			],
-			connections: {},
-			settings: { executionOrder: 'v1' },
-			pinData: {},
-		};
-		workflowId = await n8n.createWorkflow(workflow);
-		await n8n.activateWorkflow(workflowId);
-		webhookUrl = `${n8n.url}/webhook/${webhookId}/acknowledgment`;
+		setup = await PushN8n.start();
+		n8n = setup.n8n;
 	}, 900_000);
 
 	afterAll(async () => {
-		await Promise.allSettled([n8n?.stop(), fcm?.stop(), mra?.stop(), awg?.stop()]);
-		if (tarball) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
+		await Promise.allSettled([setup?.stop(), fcm?.stop(), mra?.stop(), awg?.stop()]);
 	}, 60_000);
 
-	test("n8n's credential test accepts a strong secret and refuses a short one", async () => {
-		expect(await n8n!.testCredential(ACK_CREDENTIAL, { signingSecret: SECRET })).toEqual({ status: 'OK', message: expect.any(String) });
-		const weak = await n8n!.testCredential(ACK_CREDENTIAL, { signingSecret: 'short' });
-		expect(weak).toEqual({ status: 'Error', message: expect.stringMatching(/at least 16/) });
-		expect(weak.message).not.toContain('short');
-	}, TEST_TIMEOUT);
-
-	test('valid, forged, tampered, expired, malformed and replayed acknowledgments', async () => {
-		const jdoe = token('jdoe');
-		const fresh = await post({ token: jdoe, kind: 'acknowledged', client: 'ios-app/3.1' });
-		expect(fresh.status).toBe(200);
-		expect(JSON.parse(fresh.text)).toEqual({ status: 'recorded', noticeId: 'outage-42', kind: 'acknowledged', at: expect.any(String) });
-
-		// Refusals: no execution.
-		const forged = await post({ token: token('jdoe', { secret: 'somebody else entirely' }), kind: 'acknowledged' });
-		expect(forged.status).toBe(401);
-		expect(JSON.parse(forged.text)).toMatchObject({ status: 'rejected', error: 'forged' });
-		expect(forged.text).not.toContain(SECRET);
-		const [v, payload, sig] = token('asmith').split('.');
-		const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
-		const altered = Buffer.from(JSON.stringify({ ...claims, u: 'admin' })).toString('base64url');
-		expect((await post({ token: `${v}.${altered}.${sig}` })).status).toBe(401);
-		const expired = await post({ token: token('asmith', { ttlSeconds: 60, now: new Date(Date.now() - 120_000) }) });
-		expect(expired.status).toBe(410);
-		expect(JSON.parse(expired.text)).toMatchObject({ error: 'expired' });
-		expect((await post({ kind: 'acknowledged' })).status).toBe(400);
-		expect((await post({ token: 'not-a-token' })).status).toBe(400);
-		expect((await post({ token: token('asmith'), kind: 'liked' })).status).toBe(400);
-
-		// A replay is answered the same way, idempotently, and not emitted.
-		const replay = await post({ token: jdoe, kind: 'acknowledged' });
-		expect(replay.status).toBe(200);
-		expect(JSON.parse(replay.text)).toEqual({ status: 'duplicate', noticeId: 'outage-42', kind: 'acknowledged', at: JSON.parse(fresh.text).at });
-		// Another kind of the same token is fresh.
-		expect(JSON.parse((await post({ token: jdoe, kind: 'read' })).text)).toMatchObject({ status: 'recorded', kind: 'read' });
-
-		const executions = await n8n!.waitForExecutions(workflowId, 2);
-		await sleep(2000); // would a refused or replayed one still show up?
-		const items = await finishedExecutions();
-		expect(items).toHaveLength(executions.length);
-		expect(items).toHaveLength(2);
-		expect(items).toEqual(
-			expect.arrayContaining([
-				{
-					noticeId: 'outage-42',
-					userId: 'jdoe',
-					kind: 'acknowledged',
-					at: expect.any(String),
-					client: 'ios-app/3.1',
-					tokenExpiresAt: expect.any(String),
-				},
-				expect.objectContaining({ userId: 'jdoe', kind: 'read', client: null }),
-			]),
-		);
-	}, TEST_TIMEOUT);
-
-	test('a link click shows a confirmation page; its form records once', async () => {
-		const before = (await finishedExecutions()).length;
-		const link = token('mlee');
-		const page = await fetch(`${webhookUrl}?token=${link}`);
-		expect(page.status).toBe(200);
-		expect(page.headers.get('content-type')).toMatch(/text\/html/);
-		const html = await page.text();
-		expect(html).toContain('<form method="post">');
-		expect(html).toContain(`value="${link}"`);
-
-		const bad = await fetch(`${webhookUrl}?token=${token('mlee', { secret: 'not the right secret at all' })}`);
-		expect(bad.status).toBe(401);
-		expect(await bad.text()).toContain('not valid');
-
-		const confirmed = await post({ token: link, kind: 'acknowledged' }, 'application/x-www-form-urlencoded');
-		expect(confirmed.status).toBe(200);
-		expect(confirmed.text).toContain('Your acknowledgment was recorded');
-		expect((await post({ token: link, kind: 'acknowledged' }, 'application/x-www-form-urlencoded')).status).toBe(200);
-
-		await n8n!.waitForExecutions(workflowId, before + 1);
-		await sleep(2000);
-		const items = await finishedExecutions();
-		expect(items).toHaveLength(before + 1);
-		expect(items.filter((i) => i.userId === 'mlee')).toEqual([expect.objectContaining({ kind: 'acknowledged', client: 'link' })]);
-	}, TEST_TIMEOUT);
-
-	test('with "record at once, JSON" links and repeats emitted, a repeat starts the workflow flagged duplicate', async () => {
-		const hookId = crypto.randomUUID();
-		const id = await n8n!.createWorkflow({
-			name: 'Push acknowledgments, repeats emitted',
-			nodes: [
-				{
-					id: crypto.randomUUID(),
-					name: 'Acknowledgments',
-					type: TRIGGER,
-					typeVersion: 1,
-					position: [0, 0],
-					webhookId: hookId,
-					parameters: { linkMode: 'json', options: { emitDuplicates: true } },
-					credentials: { [ACK_CREDENTIAL]: { id: ackCredentialId, name: 'Acknowledgment secret' } },
-				},
-			],
-			connections: {},
-			settings: { executionOrder: 'v1' },
-			pinData: {},
-		});
-		await n8n!.activateWorkflow(id);
-		const link = `${n8n!.url}/webhook/${hookId}/acknowledgment?token=${token('rkhan')}`;
-		const first = await fetch(link);
-		expect(first.status).toBe(200);
-		expect(await first.json()).toMatchObject({ status: 'recorded', kind: 'acknowledged' });
-		const again = await fetch(link);
-		expect(await again.json()).toMatchObject({ status: 'duplicate' });
-		const expired = await fetch(`${n8n!.url}/webhook/${hookId}/acknowledgment?token=${token('rkhan', { ttlSeconds: 1, now: new Date(Date.now() - 5000) })}`);
-		expect(expired.status).toBe(410);
-
-		const executions = await n8n!.waitForExecutions(id, 2);
-		await sleep(1500);
-		const items = (await n8n!.executions(id)).map((e) => nodeItems(e, 'Acknowledgments')[0]);
-		expect(executions.length).toBe(2);
-		expect(items).toHaveLength(2);
-		expect(items).toEqual(
-			expect.arrayContaining([
-				expect.objectContaining({ userId: 'rkhan', client: 'link' }),
-				expect.objectContaining({ userId: 'rkhan', duplicate: true, firstAt: expect.any(String) }),
-			]),
-		);
-		expect(items.filter((i) => i.duplicate === true)).toHaveLength(1);
-	}, TEST_TIMEOUT);
-
 	test('the push node sends through Firebase, reports a dead token, and its acknowledgment links come back', async () => {
-		expect(await n8n!.testCredential(FCM_CREDENTIAL, { serviceAccountJson: fcm!.account.json, apiBaseUrl: fcm!.baseUrl })).toEqual({
+		expect(await n8n.testCredential(FCM_CREDENTIAL, { serviceAccountJson: fcm!.account.json, apiBaseUrl: fcm!.baseUrl })).toEqual({
 			status: 'OK',
 			message: expect.stringMatching(/^Signed in as push-sender@/),
 		});
-		const broken = await n8n!.testCredential(FCM_CREDENTIAL, { serviceAccountJson: '{"project_id": "x"}', apiBaseUrl: fcm!.baseUrl });
+		const broken = await n8n.testCredential(FCM_CREDENTIAL, { serviceAccountJson: '{"project_id": "x"}', apiBaseUrl: fcm!.baseUrl });
 		expect(broken).toEqual({ status: 'Error', message: expect.stringMatching(/Service Account JSON/) });
 		// A token endpoint nobody listens on: a network failure, named, without the key.
 		const closedPort = await freePort();
 		const unreachable = JSON.stringify({ ...fcm!.account.serviceAccount, token_uri: `http://127.0.0.1:${closedPort}/token` });
-		const down = await n8n!.testCredential(FCM_CREDENTIAL, { serviceAccountJson: unreachable, apiBaseUrl: fcm!.baseUrl });
+		const down = await n8n.testCredential(FCM_CREDENTIAL, { serviceAccountJson: unreachable, apiBaseUrl: fcm!.baseUrl });
 		expect(down).toEqual({ status: 'Error', message: expect.stringMatching(/ECONNREFUSED|refused|did not answer/i) });
 		expect(down.message).not.toContain('PRIVATE KEY');
 
-		const fcmCredentialId = await n8n!.createCredential(FCM_CREDENTIAL, 'Firebase (emulator)', {
+		const fcmCredentialId = await n8n.createCredential(FCM_CREDENTIAL, 'Firebase (emulator)', {
 			serviceAccountJson: fcm!.account.json,
 			apiBaseUrl: fcm!.baseUrl,
 		});
@@ -260,13 +77,13 @@ describe('the push nodes in a real n8n', () => {
 						body: 'Mail is down from 22:00 to 23:00 UTC.',
 						requireAcknowledgment: true,
 						noticeId: 'outage-42',
-						acknowledgmentWebhookUrl: webhookUrl,
+						acknowledgmentWebhookUrl: setup.webhookUrl,
 						additionalFields: { priority: 'high', data: { field: [{ key: 'ticket', value: 'CHG-7' }] } },
 						options: {},
 					},
 					credentials: {
 						[FCM_CREDENTIAL]: { id: fcmCredentialId, name: 'Firebase (emulator)' },
-						[ACK_CREDENTIAL]: { id: ackCredentialId, name: 'Acknowledgment secret' },
+						[ACK_CREDENTIAL]: { id: setup.ackCredentialId, name: 'Acknowledgment secret' },
 					},
 				},
 			],
@@ -274,8 +91,8 @@ describe('the push nodes in a real n8n', () => {
 			settings: { executionOrder: 'v1' },
 			pinData: { 'Manual Trigger': people.map((json) => ({ json })) },
 		};
-		const pushWorkflowId = await n8n!.createWorkflow(workflow);
-		const execution = await n8n!.runWorkflow(pushWorkflowId);
+		const pushWorkflowId = await n8n.createWorkflow(workflow);
+		const execution = await n8n.runWorkflow(pushWorkflowId);
 		expect(executionError(execution)).toBeUndefined();
 
 		// One result per address, paired with the person's input item.
@@ -298,15 +115,15 @@ describe('the push nodes in a real n8n', () => {
 		for (const message of delivered) {
 			expect(message.notification).toMatchObject({ title: 'Planned outage', body: 'Mail is down from 22:00 to 23:00 UTC.' });
 			expect(message.data).toMatchObject({ ticket: 'CHG-7', noticeId: 'outage-42', ackRequired: 'true', ackToken: expect.stringMatching(/^otdp1\./) });
-			expect(message.data?.ackUrl).toBe(`${webhookUrl}?token=${message.data?.ackToken}`);
+			expect(message.data?.ackUrl).toBe(`${setup.webhookUrl}?token=${message.data?.ackToken}`);
 		}
 
 		// The app acknowledges through the link it got: the trigger workflow records it once.
-		const before = (await finishedExecutions()).length;
-		const ack = await post({ token: delivered[0].data?.ackToken, kind: 'acknowledged', client: 'android' });
+		const before = (await setup.emitted()).length;
+		const ack = await setup.post({ token: delivered[0].data?.ackToken, kind: 'acknowledged', client: 'android' });
 		expect(ack.status).toBe(200);
-		await n8n!.waitForExecutions(workflowId, before + 1);
-		const latest = await finishedExecutions();
+		await n8n.waitForExecutions(setup.workflowId, before + 1);
+		const latest = await setup.emitted();
 		expect(latest.filter((i) => i.userId === 'u-jdoe' && i.client === 'android')).toEqual([
 			expect.objectContaining({ noticeId: 'outage-42', kind: 'acknowledged' }),
 		]);
@@ -321,19 +138,19 @@ describe('the push nodes in a real n8n', () => {
 			clientId: mra!.clientId,
 			clientSecret: mra!.clientSecret,
 		};
-		expect(await n8n!.testCredential(MRA_CREDENTIAL, oauth)).toEqual({ status: 'OK', message: expect.stringMatching(/^Signed in to /) });
-		const wrong = await n8n!.testCredential(MRA_CREDENTIAL, { baseUrl: mra!.baseUrl, authentication: 'basic', username: mra!.username, password: 'Wrong-password-1' });
+		expect(await n8n.testCredential(MRA_CREDENTIAL, oauth)).toEqual({ status: 'OK', message: expect.stringMatching(/^Signed in to /) });
+		const wrong = await n8n.testCredential(MRA_CREDENTIAL, { baseUrl: mra!.baseUrl, authentication: 'basic', username: mra!.username, password: 'Wrong-password-1' });
 		expect(wrong).toEqual({ status: 'Error', message: expect.stringMatching(/credential|401/i) });
 		expect(wrong.message).not.toContain('Wrong-password-1');
 
-		const credentialId = await n8n!.createCredential(MRA_CREDENTIAL, 'Cloud Messaging (emulator)', oauth);
+		const credentialId = await n8n.createCredential(MRA_CREDENTIAL, 'Cloud Messaging (emulator)', oauth);
 		const credentials = { [MRA_CREDENTIAL]: { id: credentialId, name: 'Cloud Messaging (emulator)' } };
 		const people = [
 			{ userId: 'u-1', login: 'one', deviceTokens: ['mra-tok-1'], mobile: '+15550000001' },
 			{ userId: 'u-2', login: 'two', deviceTokens: ['mra-dead'], mobile: '+15550000002' },
 			{ userId: 'u-3', login: 'three', deviceTokens: [], mail: 'three@example.com' },
 		];
-		const pushWorkflowId = await n8n!.createWorkflow({
+		const pushWorkflowId = await n8n.createWorkflow({
 			name: 'Cloud Messaging notice',
 			nodes: [
 				{ id: crypto.randomUUID(), name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
@@ -360,7 +177,7 @@ describe('the push nodes in a real n8n', () => {
 			settings: { executionOrder: 'v1' },
 			pinData: { 'Manual Trigger': people.map((json) => ({ json })) },
 		});
-		const execution = await n8n!.runWorkflow(pushWorkflowId);
+		const execution = await n8n.runWorkflow(pushWorkflowId);
 		expect(executionError(execution)).toBeUndefined();
 		const items = nodeItems(execution, 'Push');
 		const of = (userId: string) => items.filter((i) => i.recipient === userId);
@@ -382,7 +199,7 @@ describe('the push nodes in a real n8n', () => {
 
 		// Get Status of the SMS job, as a later workflow step would.
 		const smsJob = String(of('u-2').find((i) => i.channel === 'mraSms')?.messageId);
-		const statusWorkflowId = await n8n!.createWorkflow({
+		const statusWorkflowId = await n8n.createWorkflow({
 			name: 'Cloud Messaging status',
 			nodes: [
 				{ id: crypto.randomUUID(), name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
@@ -400,7 +217,7 @@ describe('the push nodes in a real n8n', () => {
 			settings: { executionOrder: 'v1' },
 			pinData: { 'Manual Trigger': [{ json: { messageId: smsJob } }] },
 		});
-		const status = await n8n!.runWorkflow(statusWorkflowId);
+		const status = await n8n.runWorkflow(statusWorkflowId);
 		expect(executionError(status)).toBeUndefined();
 		expect(nodeItems(status, 'Status')).toEqual([expect.objectContaining({ jobId: smsJob, state: 'COMPLETE', deliveries: expect.any(Array) })]);
 	}, TEST_TIMEOUT);
@@ -408,16 +225,16 @@ describe('the push nodes in a real n8n', () => {
 	test('the push node sends through AppWorks Gateway to users and OTDS groups', async () => {
 		const appKey = awg!.apps.hrapp;
 		const service = { gatewayUrl: awg!.gatewayUrl, apiType: 'service', appName: 'hrapp', appKey };
-		expect(await n8n!.testCredential(AWG_CREDENTIAL, service)).toEqual({ status: 'OK', message: expect.stringMatching(/accepted the app key/) });
-		const wrongKey = await n8n!.testCredential(AWG_CREDENTIAL, { ...service, appKey: 'ak-wrong-key-123' });
+		expect(await n8n.testCredential(AWG_CREDENTIAL, service)).toEqual({ status: 'OK', message: expect.stringMatching(/accepted the app key/) });
+		const wrongKey = await n8n.testCredential(AWG_CREDENTIAL, { ...service, appKey: 'ak-wrong-key-123' });
 		expect(wrongKey).toEqual({ status: 'Error', message: expect.stringMatching(/refused the app key/) });
 		expect(wrongKey.message).not.toContain('ak-wrong-key-123');
-		expect(await n8n!.testCredential(AWG_CREDENTIAL, { ...service, appName: 'nosuchapp' })).toEqual({ status: 'Error', message: expect.stringMatching(/404/) });
+		expect(await n8n.testCredential(AWG_CREDENTIAL, { ...service, appName: 'nosuchapp' })).toEqual({ status: 'Error', message: expect.stringMatching(/404/) });
 		expect(
-			await n8n!.testCredential(AWG_CREDENTIAL, { gatewayUrl: awg!.gatewayUrl, apiType: 'trustedServer', trustedServerKey: awg!.trustedServerKey }),
+			await n8n.testCredential(AWG_CREDENTIAL, { gatewayUrl: awg!.gatewayUrl, apiType: 'trustedServer', trustedServerKey: awg!.trustedServerKey }),
 		).toEqual({ status: 'OK', message: expect.stringMatching(/trusted server key/) });
 
-		const credentialId = await n8n!.createCredential(AWG_CREDENTIAL, 'AppWorks (emulator)', service);
+		const credentialId = await n8n.createCredential(AWG_CREDENTIAL, 'AppWorks (emulator)', service);
 		const credentials = { [AWG_CREDENTIAL]: { id: credentialId, name: 'AppWorks (emulator)' } };
 		const node = (name: string, x: number, parameters: Record<string, unknown>) => ({
 			id: crypto.randomUUID(),
@@ -428,7 +245,7 @@ describe('the push nodes in a real n8n', () => {
 			parameters: { channel: 'appworks', operation: 'send', title: 'Quarter close', body: 'Ledgers lock at 18:00.', options: {}, ...parameters },
 			credentials,
 		});
-		const workflowId2 = await n8n!.createWorkflow({
+		const workflowId2 = await n8n.createWorkflow({
 			name: 'AppWorks notice',
 			nodes: [
 				{ id: crypto.randomUUID(), name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
@@ -442,7 +259,7 @@ describe('the push nodes in a real n8n', () => {
 			settings: { executionOrder: 'v1' },
 			pinData: {},
 		});
-		const execution = await n8n!.runWorkflow(workflowId2);
+		const execution = await n8n.runWorkflow(workflowId2);
 		expect(executionError(execution)).toBeUndefined();
 		const groups = nodeItems(execution, 'To groups');
 		expect(groups).toEqual(
