@@ -29,7 +29,7 @@ import {
 } from './channels';
 import { getStatusFields } from './descriptions/GetStatusDescription';
 import { sendFields } from './descriptions/SendDescription';
-import { itemMessage, itemRecipients, type Audience } from './recipients';
+import { checkAudience, itemMessage, itemRecipients, type Audience } from './recipients';
 import { getDeliveryStatus } from './status';
 
 interface Acknowledgment {
@@ -196,6 +196,11 @@ export class OpenTextPush implements INodeType {
 		const operation = this.getNodeParameter('operation', 0) as string;
 		if (operation === 'getStatus') return [await getDeliveryStatus(this, channel)];
 		const audience = this.getNodeParameter('audience', 0) as Audience;
+		try {
+			checkAudience(audience, channel);
+		} catch (error) {
+			throw toNodeError(this.getNode(), error);
+		}
 		const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 		const fail = (error: unknown, itemIndex: number) => {
 			const nodeError = toNodeError(this.getNode(), domainError(error), itemIndex);

@@ -86,3 +86,20 @@ export function itemMessage(context: IExecuteFunctions, itemIndex: number): Push
 	if (context.getNodeParameter('requireAcknowledgment', itemIndex, false) === true) message.requireAcknowledgment = true;
 	return message;
 }
+
+/** Which channels can reach which audience; a mismatch is refused before anything is sent. */
+const AUDIENCE_CHANNELS: Record<Audience, { channels: string[]; names: string }> = {
+	items: { channels: ['fcm', 'mra', 'appworks'], names: 'every channel' },
+	users: { channels: ['fcm', 'mra', 'appworks'], names: 'every channel' },
+	groups: { channels: ['appworks'], names: 'OpenText AppWorks Gateway' },
+	tokens: { channels: ['fcm', 'mra'], names: 'Firebase Cloud Messaging and OpenText Cloud Messaging' },
+	topic: { channels: ['fcm', 'mra'], names: 'Firebase Cloud Messaging and OpenText Cloud Messaging' },
+	condition: { channels: ['fcm'], names: 'Firebase Cloud Messaging' },
+};
+
+export function checkAudience(audience: Audience, channel: string): void {
+	const allowed = AUDIENCE_CHANNELS[audience];
+	if (allowed && !allowed.channels.includes(channel)) {
+		throw new DirectoryConfigurationError('Audience', `"${audience}" works with ${allowed.names} only: choose another audience or channel`);
+	}
+}

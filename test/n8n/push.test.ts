@@ -127,6 +127,36 @@ describe('the push node in a real n8n', () => {
 		expect(latest.filter((i) => i.userId === 'u-jdoe' && i.client === 'android')).toEqual([
 			expect.objectContaining({ noticeId: 'outage-42', kind: 'acknowledged' }),
 		]);
+
+		// Dry run: built and checked, nothing sent, the request shown as preview.
+		const sentBefore = fcm!.deliveries.length;
+		const pushNode = { parameters: workflow.nodes[1].parameters as Record<string, unknown> };
+		const dry = await n8n.runWorkflow(
+			await n8n.createWorkflow({
+				...workflow,
+				name: 'Push a notice (dry run)',
+				nodes: [workflow.nodes[0], { ...workflow.nodes[1], parameters: { ...pushNode.parameters, requireAcknowledgment: false, options: { dryRun: true } } }],
+			}),
+		);
+		expect(executionError(dry)).toBeUndefined();
+		const previews = nodeItems(dry, 'Push').filter((i) => i.recipient === 'u-jdoe');
+		expect(previews).toHaveLength(2);
+		for (const preview of previews) {
+			expect(preview).toMatchObject({ status: 'skipped', errorCode: 'DRY_RUN', preview: expect.objectContaining({}) });
+			expect(JSON.stringify(preview.preview)).toContain('Planned outage');
+		}
+		expect(fcm!.deliveries.length).toBe(sentBefore);
+
+		// An audience the channel cannot reach fails before anything is sent, naming the field.
+		const mismatch = await n8n.runWorkflow(
+			await n8n.createWorkflow({
+				...workflow,
+				name: 'Push a notice (groups on Firebase)',
+				nodes: [workflow.nodes[0], { ...workflow.nodes[1], parameters: { ...pushNode.parameters, audience: 'groups', groups: 'Finance' } }],
+			}),
+		);
+		expect(executionError(mismatch)).toMatch(/Audience .*AppWorks Gateway only/);
+		expect(fcm!.deliveries.length).toBe(sentBefore);
 	}, TEST_TIMEOUT);
 
 	test('the push node sends through OpenText Cloud Messaging with SMS and email fallback, and reads job status', async () => {
