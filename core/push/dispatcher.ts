@@ -52,7 +52,9 @@ export async function* dispatch(recipients: RecipientSource, message: PushMessag
 	if (channels.length === 0) throw new DirectoryConfigurationError('Channels', 'are empty: choose at least one channel');
 	const concurrency = Math.max(1, Math.floor(options.concurrency ?? 20));
 	const widest = Math.max(...channels.map((channel) => channel.maxBatchSize));
-	const batchSize = options.decorate ? 1 : Math.max(1, Math.min(100, Math.floor(options.batchSize ?? widest)));
+	// A batch is sent by one worker request after request: larger than the widest channel takes, it would only
+	// serialise requests that could run side by side.
+	const batchSize = options.decorate ? 1 : Math.max(1, Math.min(100, widest, Math.floor(options.batchSize ?? widest)));
 	const settings: Settings = {
 		channels,
 		messageKey: options.messageKey ?? messageFingerprint(message),

@@ -134,7 +134,7 @@ export interface DispatchOptions {
 	channels: PushChannel[];
 	/** Requests in flight at once (default 20). */
 	concurrency?: number;
-	/** Recipients per batch for channels that take several per request (default: the channel's maxBatchSize, at most 100). */
+	/** Recipients per batch for channels that take several per request (default and upper bound: the widest channel's maxBatchSize, at most 100). */
 	batchSize?: number;
 	/** Retries of 429 / 5xx / timeouts; see transport/http/retry.ts (default 4 attempts, Retry-After capped at 60 s). */
 	retry?: RetryPolicy;

@@ -102,7 +102,7 @@ export class FcmChannel implements PushChannel {
 		private readonly transport: HttpTransport,
 		private readonly settings: FcmChannelSettings,
 	) {
-		this.account = typeof settings.serviceAccount === 'string' ? parseServiceAccount(settings.serviceAccount) : parseServiceAccount(settings.serviceAccount as object);
+		this.account = parseServiceAccount(settings.serviceAccount);
 		this.tokens = new FcmAccessTokens(transport, this.account, { retry: settings.retry, timeoutMs: settings.timeoutMs });
 		const base = (settings.baseUrl ?? 'https://fcm.googleapis.com').replace(/\/+$/, '');
 		this.sendUrl = `${base}/v1/projects/${encodeURIComponent(this.account.project_id)}/messages:send`;
