@@ -253,6 +253,7 @@ export class OpenTextPush implements INodeType {
 		const dryRun = options.dryRun === true;
 		let problems = 0;
 		for (const group of groups.values()) {
+			const answered = new Set<number>();
 			try {
 				const credential = await this.getCredentials(CHANNEL_CREDENTIAL[channel], group.items[0]);
 				const retry = { maxAttempts: Number(options.maxAttempts ?? 4), sleep };
@@ -285,12 +286,14 @@ export class OpenTextPush implements INodeType {
 				for await (const result of results) {
 					if (result.status === 'failed' || result.status === 'unregistered') problems++;
 					const item = group.itemOf.get(recipientKey(result.recipientKind, result.recipient)) ?? group.items[0];
+					answered.add(item);
 					output.push({ json: resultJson(result, ack?.noticeId), pairedItem: { item } });
 				}
 			} catch (error) {
 				const nodeError = toNodeError(this.getNode(), domainError(error), group.items[0]);
 				if (!this.continueOnFail()) throw nodeError;
-				for (const item of group.items) output.push({ json: { error: nodeError.message }, pairedItem: { item } });
+				// Results already yielded stand; every item still without one gets the error.
+				for (const item of group.items) if (!answered.has(item)) output.push({ json: { error: nodeError.message }, pairedItem: { item } });
 			}
 		}
 		if (problems > 0 && options.failOnAnyFailure === true && !this.continueOnFail()) {

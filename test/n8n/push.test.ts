@@ -157,6 +157,44 @@ describe('the push node in a real n8n', () => {
 		);
 		expect(executionError(mismatch)).toMatch(/Audience .*AppWorks Gateway only/);
 		expect(fcm!.deliveries.length).toBe(sentBefore);
+
+		// "Fail the run on any failed recipient": the dead token fails the execution.
+		const strict = await n8n.runWorkflow(
+			await n8n.createWorkflow({
+				...workflow,
+				name: 'Push a notice (strict)',
+				nodes: [workflow.nodes[0], { ...workflow.nodes[1], parameters: { ...pushNode.parameters, options: { failOnAnyFailure: true } } }],
+			}),
+		);
+		expect(executionError(strict)).toMatch(/1 recipient\(s\) could not be reached/);
+
+		// Continue on fail: Google unreachable gives one error item per input item, without the key.
+		const downId = await n8n.createCredential(FCM_CREDENTIAL, 'Firebase (down)', { serviceAccountJson: unreachable, apiBaseUrl: fcm!.baseUrl });
+		const lenient = await n8n.runWorkflow(
+			await n8n.createWorkflow({
+				...workflow,
+				name: 'Push a notice (continue on fail)',
+				nodes: [
+					workflow.nodes[0],
+					{
+						...workflow.nodes[1],
+						onError: 'continueRegularOutput',
+						credentials: { ...(workflow.nodes[1].credentials as object), [FCM_CREDENTIAL]: { id: downId, name: 'Firebase (down)' } },
+					},
+				],
+			}),
+		);
+		expect(executionError(lenient)).toBeUndefined();
+		// The person without a device was answered (skipped) before the failure; the other two get the error.
+		const errors = nodeItems(lenient, 'Push');
+		expect(errors).toHaveLength(3);
+		expect(errors.filter((item) => item.status === 'skipped')).toEqual([expect.objectContaining({ recipient: 'u-nodevice' })]);
+		const failed = errors.filter((item) => item.error !== undefined);
+		expect(failed).toEqual([
+			{ error: expect.stringMatching(/refused|ECONNREFUSED/i) },
+			{ error: expect.stringMatching(/refused|ECONNREFUSED/i) },
+		]);
+		expect(JSON.stringify(errors)).not.toContain('PRIVATE KEY');
 	}, TEST_TIMEOUT);
 
 	test('the push node sends through OpenText Cloud Messaging with SMS and email fallback, and reads job status', async () => {
