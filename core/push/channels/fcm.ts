@@ -73,9 +73,16 @@ export function fcmPayloadBytes(fcmMessage: Record<string, unknown>): number {
 	return Buffer.byteLength(JSON.stringify({ notification: fcmMessage.notification ?? {}, data: fcmMessage.data ?? {} }), 'utf8');
 }
 
+/** The object without undefined and empty-string fields; undefined when nothing is left. A plain loop: this runs per message. */
 function compact<T extends Record<string, unknown>>(object: T): T | undefined {
-	const entries = Object.entries(object).filter(([, value]) => value !== undefined && value !== '');
-	return entries.length === 0 ? undefined : (Object.fromEntries(entries) as T);
+	let result: Record<string, unknown> | undefined;
+	for (const key in object) {
+		const value = object[key];
+		if (value === undefined || value === '') continue;
+		result ??= {};
+		result[key] = value;
+	}
+	return result as T | undefined;
 }
 
 /** FCM's error code: the FcmError detail (UNREGISTERED, QUOTA_EXCEEDED...) or the Google status. */
@@ -97,6 +104,7 @@ export class FcmChannel implements PushChannel {
 	private readonly account: ServiceAccount;
 	private readonly tokens: FcmAccessTokens;
 	private readonly sendUrl: string;
+	private readonly rendered = new WeakMap<PushMessage, { fields: Record<string, unknown>; bytes: number }>();
 
 	constructor(
 		private readonly transport: HttpTransport,
@@ -125,9 +133,17 @@ export class FcmChannel implements PushChannel {
 
 	prepare(deliveries: Delivery[]): unknown {
 		const [delivery] = deliveries;
-		const message = buildFcmMessage(delivery.message, delivery.address);
+		// A broadcast sends one PushMessage object to many tokens: render it and measure it once.
+		let rendered = this.rendered.get(delivery.message);
+		if (!rendered) {
+			const { token: _token, ...fields } = buildFcmMessage(delivery.message, { kind: 'token', value: 'x' });
+			rendered = { fields, bytes: fcmPayloadBytes(fields) };
+			this.rendered.set(delivery.message, rendered);
+		}
+		const target = delivery.address.kind === 'topic' ? { topic: delivery.address.value } : delivery.address.kind === 'condition' ? { condition: delivery.address.value } : { token: delivery.address.value };
+		const message = { ...target, ...rendered.fields };
 		const limit = delivery.address.kind === 'token' ? FCM_PAYLOAD_LIMIT : FCM_TOPIC_PAYLOAD_LIMIT;
-		const bytes = fcmPayloadBytes(message);
+		const bytes = rendered.bytes;
 		if (bytes > limit) {
 			throw new PushValidationError('Body', `and Data make a ${bytes}-byte FCM payload; FCM allows ${limit} bytes${limit < FCM_PAYLOAD_LIMIT ? ' for topics and conditions' : ''}: shorten them`, 'PAYLOAD_TOO_LARGE');
 		}
