@@ -110,6 +110,16 @@ test('a Retry-After beyond the cap is not waited for: the recipient fails with t
 	expect(waits).toEqual([]);
 });
 
+test('a quota 429 without Retry-After counts as one minute: beyond a lower cap it fails at once', async () => {
+	fcm.faults.rateLimitNext(1, null, { path: 'messages:send' });
+	const [result] = await send([{ kind: 'token', token: 'tok-quota-minute' }], { retry: { maxRetryAfterMs: 5_000, sleep: async (ms) => void waits.push(ms) } });
+	expect(result).toMatchObject({ status: 'failed', errorCode: 'QUOTA_EXCEEDED', attempts: 1 });
+	fcm.faults.rateLimitNext(1, null, { path: 'messages:send' });
+	const [waited] = await send([{ kind: 'token', token: 'tok-quota-minute-2' }], { retry: { sleep: async (ms) => void waits.push(ms) } });
+	expect(waited).toMatchObject({ status: 'sent', attempts: 2 });
+	expect(waits).toEqual([60_000]);
+});
+
 test('503 and 500 answers are retried with backoff', async () => {
 	fcm.faults.failNext(1, 503, { path: 'messages:send' }).failNext(1, 500, { path: 'messages:send' });
 	const [result] = await send([{ kind: 'token', token: 'tok-503' }]);

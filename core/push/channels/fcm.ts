@@ -5,7 +5,7 @@
  * UNREGISTERED → unregistered (the workflow should drop the token), others → failed with the code.
  */
 import type { RetryPolicy } from '../../../transport/http/retry';
-import { jsonObject, type HttpResponse, type HttpTransport } from '../../../transport/http/types';
+import { headerValue, jsonObject, type HttpResponse, type HttpTransport } from '../../../transport/http/types';
 import { credentialRejected, networkOutcome, serverText, setupRejected } from '../failures';
 import { PushValidationError, type PushMessage } from '../message';
 import { sendWithRetry } from '../retry';
@@ -98,20 +98,37 @@ export function fcmErrorCode(body: unknown): string | undefined {
 	return typeof error.status === 'string' ? error.status : undefined;
 }
 
+/**
+ * Google asks senders to wait at least a minute after a QUOTA_EXCEEDED 429 that names no Retry-After; this
+ * transport adds `Retry-After: 60` to such answers, so the retry loop waits that long, or (when the dispatch's
+ * maxRetryAfterMs is lower) reports the recipient failed at once instead of hammering the quota.
+ */
+function quotaWaitsAMinute(transport: HttpTransport): HttpTransport {
+	return {
+		async request(request) {
+			const response = await transport.request(request);
+			if (response.status !== 429 || headerValue(response.headers, 'retry-after') !== undefined) return response;
+			return { ...response, headers: { ...response.headers, 'retry-after': '60' } };
+		},
+	};
+}
+
 export class FcmChannel implements PushChannel {
 	readonly name = 'fcm' as const;
 	readonly maxBatchSize = 1;
 	private readonly account: ServiceAccount;
 	private readonly tokens: FcmAccessTokens;
 	private readonly sendUrl: string;
+	private readonly sendTransport: HttpTransport;
 	private readonly rendered = new WeakMap<PushMessage, { fields: Record<string, unknown>; bytes: number }>();
 
 	constructor(
-		private readonly transport: HttpTransport,
+		transport: HttpTransport,
 		private readonly settings: FcmChannelSettings,
 	) {
 		this.account = parseServiceAccount(settings.serviceAccount);
 		this.tokens = new FcmAccessTokens(transport, this.account, { retry: settings.retry, timeoutMs: settings.timeoutMs });
+		this.sendTransport = quotaWaitsAMinute(transport);
 		const base = (settings.baseUrl ?? 'https://fcm.googleapis.com').replace(/\/+$/, '');
 		this.sendUrl = `${base}/v1/projects/${encodeURIComponent(this.account.project_id)}/messages:send`;
 	}
@@ -155,7 +172,7 @@ export class FcmChannel implements PushChannel {
 		for (let renewed = false; ; renewed = true) {
 			const token = await this.tokens.token();
 			const sent = await sendWithRetry(
-				this.transport,
+				this.sendTransport,
 				{
 					method: 'POST',
 					url: this.sendUrl,
