@@ -71,8 +71,10 @@ async function emulatorThread(): Promise<void> {
 	const port = parentPort as NonNullable<typeof parentPort>;
 	port.on('message', (command: { latencyMs?: number; stop?: boolean }) => {
 		if (command.latencyMs !== undefined) fcm.faults.setLatency(command.latencyMs);
-		// Deliveries are dropped between runs: 10,000 recorded messages per run would only measure memory.
+		// Deliveries and idempotency keys are dropped between runs: otherwise every run would pay (in memory and
+		// garbage collection) for the runs before it, and the interleaved comparison would favour the first.
 		fcm.deliveries.length = 0;
+		fcm.ledger.clear();
 		if (command.stop) void fcm.stop().then(() => port.postMessage({ stopped: true }));
 		else port.postMessage({ ok: true });
 	});
@@ -175,21 +177,34 @@ async function main(): Promise<void> {
 		await direct(fcm, transport, 500, CONCURRENCY, 'warm-direct');
 
 		const best = (runs: Run[]) => runs.reduce((a, b) => (rate(b) > rate(a) ? b : a));
-		// Interleaved, best of ROUNDS each, so neither side gets the warmer (or the less contended) moment.
-		const interleave = async (prefix: string) => {
+		// Interleaved, best of `rounds` each, so neither side gets the warmer (or the less contended) moment.
+		const interleave = async (prefix: string, latencyMs: number, rounds: number) => {
 			const raw: Run[] = [];
 			const ours: Run[] = [];
-			for (let round = 0; round < ROUNDS; round++) {
+			const runRaw = async (round: number) => {
+				await fcm.setLatency(latencyMs);
 				raw.push(await measure(() => direct(fcm, transport, RECIPIENTS, CONCURRENCY, `${prefix}-direct-${round}`)));
+			};
+			const runOurs = async (round: number) => {
+				await fcm.setLatency(latencyMs);
 				ours.push(await measure(() => viaDispatcher(fcm, transport, RECIPIENTS, CONCURRENCY, `${prefix}-ours-${round}`)));
+			};
+			// Alternating which goes first, so that neither always follows the other's garbage.
+			for (let round = 0; round < rounds; round++) {
+				if (round % 2 === 0) {
+					await runRaw(round);
+					await runOurs(round);
+				} else {
+					await runOurs(round);
+					await runRaw(round);
+				}
 			}
 			return { raw: best(raw), ours: best(ours) };
 		};
 		await fcm.setLatency(LATENCY_MS);
 		const naive = await measure(() => viaDispatcher(fcm, transport, NAIVE_SUBSET, 1, 'naive'));
-		const slow = await interleave('latency');
-		await fcm.setLatency(0);
-		const fast = await interleave('fast');
+		const slow = await interleave('latency', LATENCY_MS, ROUNDS);
+		const fast = await interleave('fast', 0, ROUNDS + 2);
 
 		const ideal = (CONCURRENCY / LATENCY_MS) * 1000;
 		const row = (what: string, run: Run) => [what, String(run.messages), (run.ms / 1000).toFixed(2), rate(run).toFixed(0), ((run.cpuMs / run.messages) * 1000).toFixed(0), mb(run.peakRss)];
@@ -198,8 +213,8 @@ async function main(): Promise<void> {
 			row(`(a) naive, one after another, ${LATENCY_MS} ms latency`, naive),
 			row(`(a) dispatcher, concurrency ${CONCURRENCY}, ${LATENCY_MS} ms latency (best of ${ROUNDS})`, slow.ours),
 			row(`(a) control: same client without dispatcher, ${LATENCY_MS} ms latency (best of ${ROUNDS})`, slow.raw),
-			row(`(b) same client without dispatcher, no latency (best of ${ROUNDS})`, fast.raw),
-			row(`(b) dispatcher, no latency (best of ${ROUNDS})`, fast.ours),
+			row(`(b) same client without dispatcher, no latency (best of ${ROUNDS + 2})`, fast.raw),
+			row(`(b) dispatcher, no latency (best of ${ROUNDS + 2})`, fast.ours),
 		]);
 		const checks: Array<[string, number, number]> = [
 			[`(a) dispatcher / (concurrency ÷ latency = ${ideal.toFixed(0)}/s)`, rate(slow.ours) / ideal, 0.9],

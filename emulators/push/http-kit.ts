@@ -179,6 +179,12 @@ export class IdempotencyLedger {
 		return earlier;
 	}
 
+	/** Forgets every key (a benchmark between runs, so that later runs do not pay for a larger map). */
+	clear(): void {
+		this.answers.clear();
+		this.duplicates = 0;
+	}
+
 	remember(key: string | undefined, reply: EmulatorReply): EmulatorReply {
 		if (key && reply.status < 300) this.answers.set(key, reply);
 		return reply;
