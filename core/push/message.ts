@@ -122,3 +122,8 @@ export function personFromMember(member: Pick<AudienceMember, 'id' | 'login' | '
 	const person: PushPerson = { userId: member.id, login: member.login, displayName: member.displayName, mail: member.mail, mobile: member.mobile, deviceTokens: member.deviceTokens };
 	return { kind: 'person', ...person };
 }
+
+/** Audience pages (resolveAudience) as recipient pages, lazily: the dispatcher pulls a page when it needs one. */
+export async function* recipientsFromAudience(pages: AsyncIterable<AudienceMember[]>): AsyncGenerator<PushRecipient[]> {
+	for await (const page of pages) yield page.map(personFromMember);
+}

@@ -3,7 +3,8 @@ import { buildFcmMessage, fcmErrorCode, fcmPayloadBytes } from '../../core/push/
 import { parseServiceAccount } from '../../core/push/channels/fcm-auth';
 import { buildMraPushRequest, smsText } from '../../core/push/channels/mra';
 import { fcmPushBody, trustedServerMessage } from '../../core/push/channels/appworks';
-import { idempotencyKey, messageFingerprint, messageProblem, personFromMember, PushValidationError, recipientLabel, validateMessage, type PushMessage } from '../../core/push/message';
+import { idempotencyKey, messageFingerprint, messageProblem, personFromMember, PushValidationError, recipientLabel, recipientsFromAudience, validateMessage, type PushMessage } from '../../core/push/message';
+import type { AudienceMember } from '../../core/audience';
 import { CachedToken } from '../../core/push/token-cache';
 
 /** The message model, its validation, and how each channel renders it. */
@@ -124,4 +125,18 @@ test('a cached token is fetched once for concurrent callers and again after inva
 	expect(await cache.get()).toBe('t2');
 	cache.invalidate('t2');
 	expect(await cache.get()).toBe('t3');
+});
+
+test('audience pages become recipient pages one at a time', async () => {
+	let produced = 0;
+	async function* pages(): AsyncGenerator<AudienceMember[]> {
+		for (let page = 0; page < 3; page++) {
+			produced++;
+			yield [{ id: `u${page}`, dn: '', login: `l${page}`, memberOf: [], status: { disabled: false, locked: false, passwordResetRequired: false }, attributes: {}, deviceTokens: [`t${page}`] }];
+		}
+	}
+	const iterator = recipientsFromAudience(pages())[Symbol.asyncIterator]();
+	const first = await iterator.next();
+	expect(first.value).toEqual([{ kind: 'person', userId: 'u0', login: 'l0', deviceTokens: ['t0'], displayName: undefined, mail: undefined, mobile: undefined }]);
+	expect(produced).toBe(1);
 });
