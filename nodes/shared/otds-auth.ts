@@ -27,7 +27,7 @@ export async function signInToOtds(
 	httpRequest: (options: IHttpRequestOptions) => Promise<unknown>,
 	credentials: ICredentialDataDecryptedObject,
 ): Promise<string> {
-	const transport = n8nHttpTransport(httpRequest, { skipSslCertificateValidation: credentials.ignoreSslIssues === true });
+	const transport = n8nHttpTransport({ httpRequest }, { skipSslCertificateValidation: credentials.ignoreSslIssues === true });
 	const signedIn = await requestOtdsCredential(transport, otdsAuthSettings(credentials));
 	return `${signedIn.headerName}:${signedIn.value}`;
 }

@@ -16,7 +16,7 @@ import { OtdsAuthenticatingTransport } from '../../core/otds/authenticating-tran
 import { OtdsDirectory, type OtdsDirectoryOptions } from '../../core/otds/directory';
 import { isExpiredTicketAnswer } from '../../core/otds/failures';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../transport/http/types';
-import { asNetworkError, fromN8nResponse, toN8nRequest } from './http-transport';
+import { asNetworkError, fromN8nResponse, legacyRequestHelpers, n8nHttpTransport, toN8nRequest } from './http-transport';
 import { otdsAuthHeader, otdsAuthSettings, signInToOtds } from './otds-auth';
 
 export const OTDS_CREDENTIAL = 'openTextDirectoryServicesApi';
@@ -91,7 +91,7 @@ export async function testOtdsCredential(
 	credentials: ICredentialDataDecryptedObject,
 ): Promise<INodeCredentialTestResult> {
 	try {
-		const raw = legacyRequestTransport(context, credentials.ignoreSslIssues === true);
+		const raw = n8nHttpTransport(legacyRequestHelpers(context.helpers), { skipSslCertificateValidation: credentials.ignoreSslIssues === true });
 		const settings = otdsAuthSettings(credentials);
 		const directory = new OtdsDirectory(new OtdsAuthenticatingTransport(raw, settings), { baseUrl: settings.baseUrl, checkPartition: false });
 		const user = await directory.currentUser();
@@ -100,37 +100,4 @@ export async function testOtdsCredential(
 	} catch (error) {
 		return { status: 'Error', message: error instanceof Error ? error.message : String(error) };
 	}
-}
-
-interface LegacyResponse {
-	statusCode?: number;
-	headers?: HttpResponse['headers'];
-	body?: unknown;
-}
-
-function legacyRequestTransport(context: ICredentialTestFunctions, insecure: boolean): HttpTransport {
-	return {
-		async request(request: HttpRequest): Promise<HttpResponse> {
-			const options: Record<string, unknown> = {
-				method: request.method,
-				uri: request.url,
-				headers: request.headers ?? {},
-				qs: request.qs,
-				qsStringifyOptions: { arrayFormat: 'repeat' },
-				resolveWithFullResponse: true,
-				simple: false,
-				rejectUnauthorized: !insecure,
-				timeout: request.timeoutMs ?? 30_000,
-				json: true,
-			};
-			if (request.json !== undefined) options.body = request.json;
-			if (request.form !== undefined) options.form = request.form;
-			try {
-				const response = (await context.helpers.request(options)) as LegacyResponse;
-				return { status: response.statusCode ?? 0, headers: response.headers ?? {}, body: response.body };
-			} catch (error) {
-				throw asNetworkError(error, request.url);
-			}
-		},
-	};
 }

@@ -54,7 +54,18 @@ describe('the published package', () => {
 				process.stdout.write(JSON.stringify(names));`;
 			// NODE_PATH is cleared so nothing outside the sandbox can be found.
 			const output = execFileSync(process.execPath, ['-e', script], { cwd: sandbox, encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } });
-			expect(JSON.parse(output)).toEqual(['openTextDirectoryServices', 'openTextDirectoryServicesTrigger', 'openTextDirectoryLdap', 'openTextDirectoryServicesApi']);
+			expect(JSON.parse(output)).toEqual([
+				'openTextDirectoryServices',
+				'openTextDirectoryServicesTrigger',
+				'openTextPush',
+				'openTextPushTrigger',
+				'openTextDirectoryLdap',
+				'openTextDirectoryServicesApi',
+				'openTextPushAcknowledgmentApi',
+				'openTextCloudMessagingApi',
+				'openTextAppWorksGatewayApi',
+				'openTextFirebaseCloudMessagingApi',
+			]);
 		} finally {
 			fs.rmSync(sandbox, { recursive: true, force: true });
 		}

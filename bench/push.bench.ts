@@ -1,0 +1,241 @@
+/**
+ * 10,000 recipients through the FCM emulator, dispatcher against baselines in the same script.
+ *
+ *   npm run bench push          (scripts/bench.mjs bundles this file with esbuild and runs it with --expose-gc)
+ *
+ * (a) 25 ms latency injected per request: the dispatcher at concurrency C should reach ≥ 90% of C ÷ latency,
+ *     and ≥ 20× the naive way (one request after another, timed on a subset and extrapolated).
+ * (b) No injected latency: the dispatcher should reach ≥ 80% of the same HTTP client driving the same
+ *     emulator at the same concurrency without the dispatcher (prebuilt bodies, one shared access token).
+ * Prints messages per second, CPU time per message (the whole process: a figure that, unlike throughput,
+ * does not depend on what else the machine is doing), the ratios and the peak RSS of each run.
+ *
+ * The emulator runs in a worker thread of the same process, so that its own work (JSON parsing, JWT checks)
+ * does not share one event loop with the sender being measured; tests run it on the test's own thread.
+ */
+import { cpus, loadavg } from 'node:os';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { FcmChannel, buildFcmMessage } from '../core/push/channels/fcm';
+import { FcmAccessTokens } from '../core/push/channels/fcm-auth';
+import { dispatch } from '../core/push/dispatcher';
+import type { PushMessage } from '../core/push/message';
+import type { PushRecipient } from '../core/push/types';
+import { startFcmEmulator } from '../emulators/push/fcm';
+import type { ServiceAccount } from '../core/push/channels/fcm-auth';
+import { createAxiosTransport, type AxiosTransport } from '../tools/http/axios-transport';
+
+const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 10_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const LATENCY_MS = 25;
+const NAIVE_SUBSET = 200;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+declare const gc: (() => void) | undefined;
+
+const message: PushMessage = { title: 'Service announcement', body: 'Maintenance tonight from 22:00 to 23:00', data: { event: 'broadcast', id: 'b-1' }, priority: 'high', ttlSeconds: 3600 };
+
+/** Peak RSS over a run, sampled every 20 ms with process.memoryUsage.rss() (cheap: the full memoryUsage() would cost the sender CPU). */
+class MemorySampler {
+	peakRss = 0;
+	private timer?: NodeJS.Timeout;
+	start(): void {
+		if (typeof gc === 'function') gc();
+		this.peakRss = process.memoryUsage.rss();
+		this.timer = setInterval(() => this.sample(), 20);
+	}
+	sample(): void {
+		this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
+	}
+	stop(): void {
+		clearInterval(this.timer);
+		this.sample();
+	}
+}
+
+/** Recipients made on demand: the dispatcher pulls them as it goes. */
+async function* tokens(count: number, prefix: string): AsyncGenerator<PushRecipient> {
+	for (let index = 0; index < count; index++) yield { kind: 'token', token: `${prefix}-${index}` };
+}
+
+/** The emulator as the sending thread sees it: its URL, the service account, and a latency switch. */
+interface RemoteFcm {
+	baseUrl: string;
+	serviceAccount: ServiceAccount;
+	json: string;
+	setLatency(ms: number): Promise<void>;
+	stop(): Promise<void>;
+}
+
+async function emulatorThread(): Promise<void> {
+	const fcm = await startFcmEmulator({ recordRequests: false });
+	const port = parentPort as NonNullable<typeof parentPort>;
+	port.on('message', (command: { latencyMs?: number; stop?: boolean }) => {
+		if (command.latencyMs !== undefined) fcm.faults.setLatency(command.latencyMs);
+		// Deliveries and idempotency keys are dropped between runs: otherwise every run would pay (in memory and
+		// garbage collection) for the runs before it, and the interleaved comparison would favour the first.
+		fcm.deliveries.length = 0;
+		fcm.ledger.clear();
+		if (command.stop) void fcm.stop().then(() => port.postMessage({ stopped: true }));
+		else port.postMessage({ ok: true });
+	});
+	port.postMessage({ baseUrl: fcm.baseUrl, json: fcm.account.json });
+}
+
+async function startRemoteFcm(): Promise<RemoteFcm> {
+	const worker = new Worker(__filename);
+	const reply = () => new Promise<Record<string, unknown>>((resolve) => worker.once('message', resolve));
+	const ready = (await reply()) as { baseUrl: string; json: string };
+	return {
+		baseUrl: ready.baseUrl,
+		json: ready.json,
+		serviceAccount: JSON.parse(ready.json) as ServiceAccount,
+		async setLatency(ms) {
+			worker.postMessage({ latencyMs: ms });
+			await reply();
+		},
+		async stop() {
+			worker.postMessage({ stop: true });
+			await reply();
+			await worker.terminate();
+		},
+	};
+}
+
+interface Run {
+	messages: number;
+	ms: number;
+	peakRss: number;
+	/** CPU time of the whole process (sender and emulator thread), user + system. */
+	cpuMs: number;
+}
+
+const rate = (run: Run) => (run.messages / run.ms) * 1000;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+async function measure(work: () => Promise<number>): Promise<Run> {
+	const sampler = new MemorySampler();
+	sampler.start();
+	const cpu = process.cpuUsage();
+	const started = performance.now();
+	const messages = await work();
+	const ms = performance.now() - started;
+	const used = process.cpuUsage(cpu);
+	sampler.stop();
+	return { messages, ms, peakRss: sampler.peakRss, cpuMs: (used.user + used.system) / 1000 };
+}
+
+async function viaDispatcher(fcm: RemoteFcm, transport: AxiosTransport, count: number, concurrency: number, prefix: string): Promise<number> {
+	const channel = new FcmChannel(transport, { serviceAccount: fcm.json, baseUrl: fcm.baseUrl, timeoutMs: 30_000 });
+	let sent = 0;
+	for await (const result of dispatch(tokens(count, prefix), message, { channels: [channel], concurrency, messageKey: prefix })) {
+		if (result.status === 'sent') sent++;
+		else throw new Error(`${result.recipient}: ${result.status} ${result.errorCode ?? ''}`);
+	}
+	return sent;
+}
+
+/** The same HTTP client and emulator, no dispatcher: a plain pool of `concurrency` loops over prebuilt requests. */
+async function direct(fcm: RemoteFcm, transport: AxiosTransport, count: number, concurrency: number, prefix: string): Promise<number> {
+	const token = await new FcmAccessTokens(transport, fcm.serviceAccount).token();
+	const url = `${fcm.baseUrl}/v1/projects/${fcm.serviceAccount.project_id}/messages:send`;
+	let next = 0;
+	let sent = 0;
+	const worker = async () => {
+		while (next < count) {
+			const index = next++;
+			const response = await transport.request({
+				method: 'POST',
+				url,
+				headers: { authorization: `Bearer ${token}`, 'idempotency-key': `${prefix}-${index}` },
+				json: { message: buildFcmMessage(message, { kind: 'token', value: `${prefix}-${index}` }) },
+				timeoutMs: 30_000,
+			});
+			if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+			sent++;
+		}
+	};
+	await Promise.all(Array.from({ length: concurrency }, worker));
+	return sent;
+}
+
+function print(rows: string[][]): void {
+	const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+	rows.forEach((row, index) => {
+		process.stdout.write(`| ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join(' | ')} |\n`);
+		if (index === 0) process.stdout.write(`|${widths.map((width, column) => (column === 0 ? ':' : '-') + '-'.repeat(width) + (column === 0 ? '-' : ':')).join('|')}|\n`);
+	});
+}
+
+async function main(): Promise<void> {
+	const fcm = await startRemoteFcm();
+	const transport = createAxiosTransport({ timeoutMs: 30_000, keepAlive: true });
+	let failed = false;
+	try {
+		process.stdout.write(`${RECIPIENTS.toLocaleString('en')} recipients, concurrency ${CONCURRENCY}, FCM emulator in this process\n\n`);
+		// Warm-up: sockets, JIT, the access token.
+		await viaDispatcher(fcm, transport, 500, CONCURRENCY, 'warm');
+		await direct(fcm, transport, 500, CONCURRENCY, 'warm-direct');
+
+		const best = (runs: Run[]) => runs.reduce((a, b) => (rate(b) > rate(a) ? b : a));
+		// Interleaved, best of `rounds` each, so neither side gets the warmer (or the less contended) moment.
+		const interleave = async (prefix: string, latencyMs: number, rounds: number) => {
+			const raw: Run[] = [];
+			const ours: Run[] = [];
+			const runRaw = async (round: number) => {
+				await fcm.setLatency(latencyMs);
+				raw.push(await measure(() => direct(fcm, transport, RECIPIENTS, CONCURRENCY, `${prefix}-direct-${round}`)));
+			};
+			const runOurs = async (round: number) => {
+				await fcm.setLatency(latencyMs);
+				ours.push(await measure(() => viaDispatcher(fcm, transport, RECIPIENTS, CONCURRENCY, `${prefix}-ours-${round}`)));
+			};
+			// Alternating which goes first, so that neither always follows the other's garbage.
+			for (let round = 0; round < rounds; round++) {
+				if (round % 2 === 0) {
+					await runRaw(round);
+					await runOurs(round);
+				} else {
+					await runOurs(round);
+					await runRaw(round);
+				}
+			}
+			return { raw: best(raw), ours: best(ours) };
+		};
+		await fcm.setLatency(LATENCY_MS);
+		const naive = await measure(() => viaDispatcher(fcm, transport, NAIVE_SUBSET, 1, 'naive'));
+		const slow = await interleave('latency', LATENCY_MS, ROUNDS);
+		const fast = await interleave('fast', 0, ROUNDS + 2);
+
+		const ideal = (CONCURRENCY / LATENCY_MS) * 1000;
+		const row = (what: string, run: Run) => [what, String(run.messages), (run.ms / 1000).toFixed(2), rate(run).toFixed(0), ((run.cpuMs / run.messages) * 1000).toFixed(0), mb(run.peakRss)];
+		print([
+			['run', 'messages', 'seconds', 'messages/s', 'CPU µs/message', 'peak RSS'],
+			row(`(a) naive, one after another, ${LATENCY_MS} ms latency`, naive),
+			row(`(a) dispatcher, concurrency ${CONCURRENCY}, ${LATENCY_MS} ms latency (best of ${ROUNDS})`, slow.ours),
+			row(`(a) control: same client without dispatcher, ${LATENCY_MS} ms latency (best of ${ROUNDS})`, slow.raw),
+			row(`(b) same client without dispatcher, no latency (best of ${ROUNDS + 2})`, fast.raw),
+			row(`(b) dispatcher, no latency (best of ${ROUNDS + 2})`, fast.ours),
+		]);
+		const checks: Array<[string, number, number]> = [
+			[`(a) dispatcher / (concurrency ÷ latency = ${ideal.toFixed(0)}/s)`, rate(slow.ours) / ideal, 0.9],
+			['(a) dispatcher / naive', rate(slow.ours) / rate(naive), 20],
+			['(b) dispatcher / same client without dispatcher', rate(fast.ours) / rate(fast.raw), 0.8],
+		];
+		process.stdout.write(`\n(control, no target) same client without dispatcher / (concurrency ÷ latency): ${(rate(slow.raw) / ideal).toFixed(2)}; load average ${loadavg().map((value) => value.toFixed(1)).join(' ')} on ${cpus().length} CPUs\n`);
+		process.stdout.write('\n');
+		for (const [what, ratio, target] of checks) {
+			const met = ratio >= target;
+			failed ||= !met;
+			process.stdout.write(`${what}: ${ratio.toFixed(2)} (target >= ${target}: ${met ? 'met' : 'NOT met'})\n`);
+		}
+	} finally {
+		transport.close();
+		await fcm.stop();
+	}
+	if (failed) process.exitCode = 1;
+}
+
+(isMainThread ? main() : emulatorThread()).catch((error: unknown) => {
+	process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+	process.exit(1);
+});

@@ -1,0 +1,141 @@
+/**
+ * OpenText AppWorks Gateway: notifications to AppWorks mobile clients, addressed by OTDS user name and,
+ * through the service API, by OTDS group. Two APIs:
+ * - trusted server: POST {gateway}/gateway/v2/notifications, a form with the trusted-server `key`, the
+ *   `message` as a JSON string {type, displayType:"show", header, body} and `users` comma-separated;
+ * - service: POST {gateway}/deployments/notifications/{app}/fcm-push with header `otagAppKey`, a JSON body
+ *   with users, otdsGroups, title, summary, data and FCM-shaped android / apns / webpush blocks.
+ * Many users go in one request (a batch). The per-user answer is not public (uncertain): when the gateway
+ * lists unknown users or users without a registered device, those recipients get their own outcome;
+ * otherwise every user of an accepted request is reported sent.
+ */
+import { DirectoryConfigurationError } from '../../errors';
+import { jsonObject, type HttpRequest, type HttpResponse, type HttpTransport } from '../../../transport/http/types';
+import { credentialRejected, networkOutcome, setupRejected, statusOutcome } from '../failures';
+import type { PushMessage } from '../message';
+import { sendWithRetry } from '../retry';
+import type { BatchOutcome, ChannelAddress, ChannelOutcome, Delivery, PushChannel, PushRecipient, SendContext } from '../types';
+
+export type AppWorksSettings =
+	| { api: 'trustedServer'; gatewayUrl: string; trustedServerKey: string; timeoutMs?: number; batchSize?: number }
+	| { api: 'service'; gatewayUrl: string; appName: string; appKey: string; targetAppName?: string; timeoutMs?: number; batchSize?: number };
+
+/** Users per request unless configured (the gateway takes a list; 100 keeps a request small). */
+const DEFAULT_BATCH = 100;
+
+/** The trusted-server `message` JSON. */
+export function trustedServerMessage(message: PushMessage): Record<string, unknown> {
+	return {
+		type: message.category ?? 'notification',
+		displayType: message.silent ? 'none' : 'show',
+		header: message.title ?? '',
+		body: message.body ?? '',
+		...(message.link ? { link: message.link } : {}),
+		...(message.data && Object.keys(message.data).length > 0 ? { data: message.data } : {}),
+	};
+}
+
+/** The fcm-push body for users and groups. */
+export function fcmPushBody(message: PushMessage, users: string[], groups: string[], targetAppName?: string): Record<string, unknown> {
+	const high = message.priority === 'high';
+	const ttl = message.ttlSeconds;
+	return JSON.parse(
+		JSON.stringify({
+			broadcast: false,
+			clientIds: [],
+			users,
+			otdsGroups: groups,
+			runtimes: [],
+			title: message.silent ? undefined : message.title,
+			summary: message.silent ? undefined : message.body,
+			data: { ...(message.data ?? {}), ...(message.link ? { link: message.link } : {}) },
+			targetAppName,
+			collapseKey: message.collapseKey,
+			androidConfig: { priority: high ? 'high' : 'normal', ttl: ttl !== undefined ? `${ttl}s` : undefined, collapse_key: message.collapseKey },
+			apnsConfig: { headers: { 'apns-priority': high && !message.silent ? '10' : '5', 'apns-collapse-id': message.collapseKey } },
+			webpushConfig: { headers: { TTL: ttl !== undefined ? String(ttl) : undefined, Urgency: high ? 'high' : 'normal', Topic: message.collapseKey } },
+		}),
+	) as Record<string, unknown>;
+}
+
+const listOf = (value: unknown): Set<string> => new Set(Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string').map((item) => item.toLowerCase()) : []);
+
+export class AppWorksChannel implements PushChannel {
+	readonly name = 'appworks' as const;
+	readonly maxBatchSize: number;
+	private readonly url: string;
+
+	constructor(
+		private readonly transport: HttpTransport,
+		private readonly settings: AppWorksSettings,
+	) {
+		const gateway = settings.gatewayUrl?.trim().replace(/\/+$/, '');
+		if (!gateway || !/^https?:\/\/[^/]+/i.test(gateway)) throw new DirectoryConfigurationError('Gateway URL', 'must be the http(s) URL of the AppWorks Gateway, e.g. https://gateway.example.com');
+		if (settings.api === 'trustedServer') {
+			if (!settings.trustedServerKey) throw new DirectoryConfigurationError('Trusted Server Key', 'is empty: copy it from the gateway administration (Trusted Servers)');
+			this.url = `${gateway}/gateway/v2/notifications`;
+		} else {
+			if (!settings.appName?.trim()) throw new DirectoryConfigurationError('App Name', 'is empty: give the name of the deployed AppWorks app');
+			if (!settings.appKey) throw new DirectoryConfigurationError('App Key', 'is empty');
+			this.url = `${gateway}/deployments/notifications/${encodeURIComponent(settings.appName.trim())}/fcm-push`;
+		}
+		this.maxBatchSize = Math.max(1, Math.floor(settings.batchSize ?? DEFAULT_BATCH));
+	}
+
+	addresses(recipient: PushRecipient): ChannelAddress[] {
+		if (recipient.kind === 'person') return recipient.login?.trim() ? [{ kind: 'user', value: recipient.login.trim() }] : [];
+		// Groups only through the service API: the trusted-server API takes user names.
+		if (recipient.kind === 'group' && this.settings.api === 'service') return [{ kind: 'group', value: recipient.group }];
+		return [];
+	}
+
+	prepare(deliveries: Delivery[]): unknown {
+		const message = deliveries[0].message;
+		const users = deliveries.filter((delivery) => delivery.address.kind === 'user').map((delivery) => delivery.address.value);
+		const groups = deliveries.filter((delivery) => delivery.address.kind === 'group').map((delivery) => delivery.address.value);
+		if (this.settings.api === 'trustedServer') return { message: trustedServerMessage(message), users: users.join(',') };
+		return fcmPushBody(message, users, groups, this.settings.targetAppName);
+	}
+
+	async send(deliveries: Delivery[], prepared: unknown, context: SendContext): Promise<BatchOutcome> {
+		const settings = this.settings;
+		const request: HttpRequest =
+			settings.api === 'trustedServer'
+				? {
+						method: 'POST',
+						url: this.url,
+						headers: { 'idempotency-key': context.idempotencyKey },
+						form: { key: settings.trustedServerKey, message: JSON.stringify((prepared as { message: unknown }).message), users: (prepared as { users: string }).users },
+						timeoutMs: settings.timeoutMs ?? 15_000,
+					}
+				: { method: 'POST', url: this.url, headers: { otagAppKey: settings.appKey, 'idempotency-key': context.idempotencyKey }, json: prepared, timeoutMs: settings.timeoutMs ?? 15_000 };
+		const sent = await sendWithRetry(this.transport, request, context.retry);
+		if (!sent.response) {
+			const outcome = networkOutcome(sent.failure, this.url, 'AppWorks Gateway');
+			return { outcomes: deliveries.map(() => outcome), attempts: sent.attempts };
+		}
+		return { outcomes: this.outcomes(sent.response, deliveries), attempts: sent.attempts };
+	}
+
+	private outcomes(response: HttpResponse, deliveries: Delivery[]): ChannelOutcome[] {
+		if (response.status === 401) throw credentialRejected('AppWorks Gateway', this.url, 401, this.settings.api === 'trustedServer' ? 'Check the trusted-server key' : 'Check the app key (otagAppKey) of the app');
+		if (response.status === 404) throw setupRejected('AppWorks Gateway', this.url, 404, response.body, 'Check the Gateway URL and the App Name (the app must be deployed on the gateway)');
+		if (response.status === 403) throw setupRejected('AppWorks Gateway', this.url, 403, response.body, 'Allow this trusted server or app to send notifications in the gateway administration');
+		if (response.status < 200 || response.status >= 300) {
+			const failed = statusOutcome(response, 'AppWorks Gateway');
+			return deliveries.map(() => failed);
+		}
+		const body = jsonObject(response.body) ?? {};
+		const unknownUsers = listOf(body.unknownUsers);
+		const unknownGroups = listOf(body.unknownGroups);
+		const withoutDevices = listOf(body.usersWithoutDevices);
+		const id = typeof body.id === 'string' ? body.id : undefined;
+		return deliveries.map(({ address }): ChannelOutcome => {
+			const name = address.value.toLowerCase();
+			if (address.kind === 'user' && unknownUsers.has(name)) return { status: 'failed', errorCode: 'UNKNOWN_USER', reason: `AppWorks Gateway does not know the user "${address.value}"` };
+			if (address.kind === 'group' && unknownGroups.has(name)) return { status: 'failed', errorCode: 'UNKNOWN_GROUP', reason: `AppWorks Gateway does not know the OTDS group "${address.value}"` };
+			if (address.kind === 'user' && withoutDevices.has(name)) return { status: 'unregistered', errorCode: 'NO_REGISTERED_DEVICE', reason: `"${address.value}" has no device registered for notifications` };
+			return { status: 'sent', messageId: id };
+		});
+	}
+}

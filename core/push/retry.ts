@@ -1,0 +1,55 @@
+/**
+ * How push channels send one HTTP request: through requestWithRetry (transport/http/retry.ts, the one
+ * backoff + Retry-After implementation), as an idempotent write, because every push request carries an
+ * idempotency key the server can de-duplicate by. Adds what push needs on top: the attempt count for
+ * results, and FCM's rule that 500 INTERNAL is transient too.
+ */
+import { requestWithRetry, type RetryPolicy } from '../../transport/http/retry';
+import type { HttpRequest, HttpResponse, HttpTransport } from '../../transport/http/types';
+
+export interface AttemptedRequest {
+	/** The last answer, when one arrived. */
+	response?: HttpResponse;
+	/** The last network error, when no answer arrived. */
+	failure?: unknown;
+	attempts: number;
+}
+
+const ORIGINAL_STATUS = 'x-push-original-status';
+
+/**
+ * requestWithRetry retries 502/503/504 but not 500; push services (FCM: INTERNAL) document 500 as worth a
+ * retry, so this transport shows a 500 as a 503 to the retry loop, and sendWithRetry restores it.
+ */
+function internalErrorsAsTransient(transport: HttpTransport): HttpTransport {
+	return {
+		async request(request) {
+			const response = await transport.request(request);
+			if (response.status !== 500) return response;
+			return { ...response, status: 503, headers: { ...response.headers, [ORIGINAL_STATUS]: '500' } };
+		},
+	};
+}
+
+/** Sends with retries; resolves with the last answer or the last network failure, never rejects. */
+export async function sendWithRetry(transport: HttpTransport, request: HttpRequest, retry: RetryPolicy = {}): Promise<AttemptedRequest> {
+	let attempts = 1;
+	const policy: RetryPolicy = {
+		...retry,
+		onRetry: (event) => {
+			attempts = event.attempt + 1;
+			retry.onRetry?.(event);
+		},
+	};
+	try {
+		const response = await requestWithRetry(internalErrorsAsTransient(transport), request, 'idempotentWrite', policy);
+		if (response.headers[ORIGINAL_STATUS] === '500') {
+			const headers = { ...response.headers };
+			delete headers[ORIGINAL_STATUS];
+			return { response: { ...response, status: 500, headers }, attempts };
+		}
+		return { response, attempts };
+	} catch (failure) {
+		return { failure, attempts };
+	}
+}

@@ -1,0 +1,167 @@
+/**
+ * OpenText Cloud Messaging (MRA v1) emulator: the tenant token endpoint, Basic or Bearer authentication,
+ * push through /mra/v1/utils/parser (domain MR, base64 JSON), SMS and email through /mra/v1/outbound/*,
+ * job status by job_id, and de-duplication by X-MRA-SubmitId. Error bodies are
+ * {"code": <status>, "error_code": "...", "message": "..."} (an assumption: MRA's error shape is not public).
+ */
+import { randomBytes } from 'node:crypto';
+import { header, IdempotencyLedger, startHttpEmulator, type EmulatorReply, type EmulatorRequest, type HttpEmulator, type HttpEmulatorOptions } from './http-kit';
+
+export interface MraEmulatorOptions extends HttpEmulatorOptions {
+	tenantId?: string;
+	username?: string;
+	password?: string;
+	clientId?: string;
+	clientSecret?: string;
+	/** Device tokens answered 400 UNREGISTERED. */
+	deadTokens?: string[];
+	/** Phone numbers answered 400 INVALID_DESTINATION (besides numbers that are not E.164). */
+	invalidNumbers?: string[];
+}
+
+/** One accepted submission. */
+export interface MraSubmission {
+	kind: 'push' | 'sms' | 'emails';
+	jobId: string;
+	submitId?: string;
+	/** push: the decoded inner JSON; sms / emails: the body as sent. */
+	content: Record<string, unknown>;
+	/** emails: the decoded text of the first body part. */
+	text?: string;
+}
+
+export interface MraEmulator extends HttpEmulator {
+	/** The region base URL to configure (paths start with /mra/v1). */
+	baseUrl: string;
+	/** The tenant token URL. */
+	tokenUrl: string;
+	username: string;
+	password: string;
+	clientId: string;
+	clientSecret: string;
+	submissions: MraSubmission[];
+	ledger: IdempotencyLedger;
+	issuedTokens: number;
+}
+
+const error = (status: number, code: string, message: string): EmulatorReply => ({ status, body: { code: status, error_code: code, message } });
+
+export async function startMraEmulator(options: MraEmulatorOptions = {}): Promise<MraEmulator> {
+	const tenantId = options.tenantId ?? 'tenant-1';
+	const username = options.username ?? 'sender';
+	const password = options.password ?? `pw-${randomBytes(6).toString('hex')}`;
+	const clientId = options.clientId ?? 'client-1';
+	const clientSecret = options.clientSecret ?? `cs-${randomBytes(12).toString('hex')}`;
+	const deadTokens = new Set(options.deadTokens ?? []);
+	const invalidNumbers = new Set(options.invalidNumbers ?? []);
+	const tokens = new Set<string>();
+	const submissions: MraSubmission[] = [];
+	const jobs = new Map<string, MraSubmission>();
+	const ledger = new IdempotencyLedger();
+	let issued = 0;
+	const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
+
+	const authorized = (request: EmulatorRequest): boolean => {
+		const value = header(request, 'authorization') ?? '';
+		if (value === basic(username, password)) return true;
+		const bearer = /^Bearer (.+)$/.exec(value)?.[1];
+		return bearer !== undefined && tokens.has(bearer);
+	};
+
+	const accept = (request: EmulatorRequest, submission: Omit<MraSubmission, 'jobId' | 'submitId'>): EmulatorReply => {
+		const submitId = header(request, 'x-mra-submitid');
+		const jobId = `xsi-${randomBytes(8).toString('hex')}`;
+		const recorded = { ...submission, jobId, submitId };
+		submissions.push(recorded);
+		jobs.set(jobId, recorded);
+		return ledger.remember(submitId, { status: 200, body: { job_id: jobId } });
+	};
+
+	const handlers: Record<string, (request: EmulatorRequest, body: Record<string, unknown>) => EmulatorReply> = {
+		'/mra/v1/utils/parser': (request, body) => {
+			if (body.domain !== 'MR') return error(400, 'INVALID_DOMAIN', 'domain must be MR');
+			if (typeof body.filename !== 'string' || !body.filename.endsWith('.json')) return error(400, 'INVALID_FILENAME', 'filename must name a .json file');
+			let inner: Record<string, unknown>;
+			try {
+				inner = JSON.parse(Buffer.from(String(body.data ?? ''), 'base64').toString('utf8')) as Record<string, unknown>;
+			} catch {
+				return error(400, 'INVALID_DATA', 'data is not base64 of a JSON document');
+			}
+			const destinations = Array.isArray(inner.destinations) ? (inner.destinations as Array<Record<string, unknown>>) : [];
+			if (destinations.length === 0) return error(400, 'NO_DESTINATIONS', 'The push request has no destinations');
+			const dead = destinations.find((destination) => typeof destination.device_token === 'string' && deadTokens.has(destination.device_token));
+			if (dead) return error(400, 'UNREGISTERED', `Device token not registered: ${String(dead.ref ?? '')}`);
+			return accept(request, { kind: 'push', content: inner });
+		},
+		'/mra/v1/outbound/sms': (request, body) => {
+			const destinations = Array.isArray(body.destinations) ? (body.destinations as Array<Record<string, unknown>>) : [];
+			if (destinations.length === 0 || typeof body.sms_text !== 'string' || body.sms_text === '') return error(400, 'INVALID_REQUEST', 'destinations and sms_text are required');
+			const bad = destinations.find((destination) => typeof destination.sms !== 'string' || !/^\+[1-9]\d{6,14}$/.test(destination.sms) || invalidNumbers.has(destination.sms));
+			if (bad) return error(400, 'INVALID_DESTINATION', 'Invalid SMS destination');
+			return accept(request, { kind: 'sms', content: body });
+		},
+		'/mra/v1/outbound/emails': (request, body) => {
+			const destinations = Array.isArray(body.destinations) ? (body.destinations as Array<Record<string, unknown>>) : [];
+			const parts = Array.isArray(body.body) ? (body.body as Array<Record<string, unknown>>) : [];
+			const subject = ((body.options as Record<string, Record<string, unknown>> | undefined)?.email_options ?? {}).subject;
+			if (destinations.length === 0 || parts.length === 0 || typeof subject !== 'string') return error(400, 'INVALID_REQUEST', 'options.email_options.subject, destinations and body are required');
+			if (destinations.some((destination) => typeof destination.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(destination.email))) return error(400, 'INVALID_DESTINATION', 'Invalid email destination');
+			return accept(request, { kind: 'emails', content: body, text: Buffer.from(String(parts[0].data ?? ''), 'base64').toString('utf8') });
+		},
+	};
+
+	const http = await startHttpEmulator(
+		(request) => {
+			const token = /^\/tenants\/([^/]+)\/oauth2\/token$/.exec(request.path);
+			if (request.method === 'POST' && token) {
+				const form = request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
+				if (decodeURIComponent(token[1]) !== tenantId) return { status: 404, body: { error: 'invalid_tenant' } };
+				if (header(request, 'authorization') !== basic(clientId, clientSecret)) return { status: 401, body: { error: 'invalid_client', error_description: 'Client authentication failed' } };
+				if (form.get('grant_type') !== 'client_credentials') return { status: 400, body: { error: 'unsupported_grant_type' } };
+				const accessToken = randomBytes(20).toString('hex');
+				tokens.add(accessToken);
+				issued++;
+				return { status: 200, body: { access_token: accessToken, token_type: 'Bearer', expires_in: 3600 } };
+			}
+			if (!request.path.startsWith('/mra/v1/')) return error(404, 'NOT_FOUND', `No route ${request.path}`);
+			if (!authorized(request)) return error(401, 'UNAUTHORIZED', 'Authentication required');
+			const status = /^\/mra\/v1\/outbound\/(sms|emails|faxes)\/status$/.exec(request.path);
+			if (request.method === 'GET' && status) {
+				const job = jobs.get(request.query.get('job_id') ?? '');
+				if (!job) return error(404, 'JOB_NOT_FOUND', 'No such job');
+				const destinations = (job.content.destinations as Array<Record<string, unknown>>) ?? [];
+				return {
+					status: 200,
+					body: {
+						job_id: job.jobId,
+						job_state: 'COMPLETE',
+						deliveries: destinations.map((destination, index) => ({ ref: String(index + 1), destination: String(destination.sms ?? destination.email ?? ''), delivery_attempts: [{ state: 'DELIVERED', time: new Date().toISOString() }] })),
+						events: [],
+					},
+				};
+			}
+			const handler = handlers[request.path];
+			if (request.method !== 'POST' || !handler) return error(404, 'NOT_FOUND', `No route ${request.method} ${request.path}`);
+			const earlier = ledger.replay(header(request, 'x-mra-submitid'));
+			if (earlier) return earlier;
+			const body = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
+			return handler(request, body);
+		},
+		(status) => ({ code: status, error_code: status === 429 ? 'TOO_MANY_REQUESTS' : status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_ERROR', message: status === 429 ? 'Too many requests' : 'Server error' }),
+		options,
+	);
+	return {
+		...http,
+		baseUrl: http.origin,
+		tokenUrl: `${http.origin}/tenants/${tenantId}/oauth2/token`,
+		username,
+		password,
+		clientId,
+		clientSecret,
+		submissions,
+		ledger,
+		get issuedTokens() {
+			return issued;
+		},
+	};
+}

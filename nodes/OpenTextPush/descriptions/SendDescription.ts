@@ -1,0 +1,311 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+const send = { operation: ['send'] };
+
+/** Who the message goes to. */
+const audienceFields: INodeProperties[] = [
+	{
+		displayName: 'Audience',
+		name: 'audience',
+		type: 'options',
+		noDataExpression: true,
+		default: 'items',
+		displayOptions: { show: send },
+		options: [
+			{
+				name: 'People From Input Items',
+				value: 'items',
+				description:
+					'One person per input item, e.g. from the directory node\'s audience or user search: userId (or ID), login, mail, mobile, deviceTokens',
+			},
+			{ name: 'User IDs', value: 'users', description: 'Sign-in names (AppWorks) or user IDs, typed in' },
+			{ name: 'OTDS Groups', value: 'groups', description: 'OTDS group names (AppWorks Gateway only)' },
+			{ name: 'Device Tokens', value: 'tokens', description: 'FCM registration tokens (Firebase only)' },
+			{ name: 'Topic', value: 'topic', description: 'Everyone subscribed to an FCM topic (Firebase only)' },
+			{ name: 'Condition', value: 'condition', description: "An FCM condition such as 'news' in topics && 'eu' in topics" },
+		],
+		description: 'Who receives the message',
+	},
+	{
+		displayName: 'User IDs',
+		name: 'userIds',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'jdoe, asmith',
+		displayOptions: { show: { ...send, audience: ['users'] } },
+		description: 'Sign-in names or user IDs, separated by commas',
+	},
+	{
+		displayName: 'OTDS Groups',
+		name: 'groups',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'Finance, Managers',
+		displayOptions: { show: { ...send, audience: ['groups'] } },
+		description: 'OTDS group names, separated by commas. The gateway expands them to their members.',
+	},
+	{
+		displayName: 'Device Tokens',
+		name: 'deviceTokens',
+		type: 'string',
+		default: '',
+		required: true,
+		displayOptions: { show: { ...send, audience: ['tokens'] } },
+		description: 'FCM registration tokens, separated by commas, or an expression giving an array',
+	},
+	{
+		displayName: 'Topic',
+		name: 'topic',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'service-announcements',
+		displayOptions: { show: { ...send, audience: ['topic'] } },
+		description: 'The FCM topic name (without /topics/)',
+	},
+	{
+		displayName: 'Condition',
+		name: 'condition',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: "'finance' in topics && 'emea' in topics",
+		displayOptions: { show: { ...send, audience: ['condition'] } },
+		description: 'An FCM topic condition (up to five topics)',
+	},
+];
+
+/** What the message says. */
+const messageFields: INodeProperties[] = [
+	{
+		displayName: 'Title',
+		name: 'title',
+		type: 'string',
+		default: '',
+		displayOptions: { show: send },
+		description: 'The notification title. Leave Title and Body empty only for a silent (data-only) message.',
+	},
+	{
+		displayName: 'Body',
+		name: 'body',
+		type: 'string',
+		typeOptions: { rows: 3 },
+		default: '',
+		displayOptions: { show: send },
+		description: 'The notification text',
+	},
+	{
+		displayName: 'Require Acknowledgment',
+		name: 'requireAcknowledgment',
+		type: 'boolean',
+		default: false,
+		displayOptions: { show: send },
+		description:
+			'Whether each person gets a signed acknowledgment link (data fields ackUrl and ackToken) that an OpenText Push Trigger verifies. Only for people, not topics or groups.',
+	},
+	{
+		displayName: 'Notice ID',
+		name: 'noticeId',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'outage-2026-11-26',
+		displayOptions: { show: { ...send, requireAcknowledgment: [true] } },
+		description:
+			'Names the notice in acknowledgments (1 to 128 letters, digits and . _ : -). Use the same ID to record acknowledgments on the directory.',
+	},
+	{
+		displayName: 'Acknowledgment Webhook URL',
+		name: 'acknowledgmentWebhookUrl',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'https://n8n.example.com/webhook/…/acknowledgment',
+		displayOptions: { show: { ...send, requireAcknowledgment: [true] } },
+		description: "The production URL of the OpenText Push Trigger that receives the acknowledgments (copy it from that node)",
+	},
+	{
+		displayName: 'Acknowledgment Valid For (Hours)',
+		name: 'acknowledgmentValidHours',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 720 },
+		default: 72,
+		displayOptions: { show: { ...send, requireAcknowledgment: [true] } },
+		description: 'After this, the link is refused as expired (at most 30 days)',
+	},
+	{
+		displayName: 'Additional Fields',
+		name: 'additionalFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		displayOptions: { show: send },
+		options: [
+			{
+				displayName: 'Category',
+				name: 'category',
+				type: 'string',
+				default: '',
+				description: 'Android notification channel ID or APNs category',
+			},
+			{
+				displayName: 'Collapse Key',
+				name: 'collapseKey',
+				type: 'string',
+				default: '',
+				description: 'Messages with the same key replace each other on the device: only the latest shows',
+			},
+			{
+				displayName: 'Data',
+				name: 'data',
+				type: 'fixedCollection',
+				typeOptions: { multipleValues: true },
+				default: {},
+				placeholder: 'Add Data Field',
+				description: 'Key/value pairs for the app (values are sent as text)',
+				options: [
+					{
+						displayName: 'Field',
+						name: 'field',
+						values: [
+							{ displayName: 'Key', name: 'key', type: 'string', default: '', description: 'The data key' },
+							{ displayName: 'Value', name: 'value', type: 'string', default: '', description: 'The value, as text' },
+						],
+					},
+				],
+			},
+			{
+				displayName: 'Image URL',
+				name: 'image',
+				type: 'string',
+				default: '',
+				description: 'An image shown with the notification (https URL)',
+			},
+			{
+				displayName: 'Link',
+				name: 'link',
+				type: 'string',
+				default: '',
+				description: 'The URL or deep link opened when the notification is tapped',
+			},
+			{
+				displayName: 'Priority',
+				name: 'priority',
+				type: 'options',
+				default: 'normal',
+				options: [
+					{ name: 'Normal', value: 'normal' },
+					{ name: 'High', value: 'high', description: 'Wakes a sleeping device: for urgent notices only' },
+				],
+				description: 'Delivery priority',
+			},
+			{
+				displayName: 'Silent (Data Only)',
+				name: 'silent',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to send data only, with no visible notification (the app handles it)',
+			},
+			{
+				displayName: 'Time to Live (Seconds)',
+				name: 'ttlSeconds',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 2419200 },
+				default: 86400,
+				description: 'How long the service keeps the message for an offline device (0: deliver now or never)',
+			},
+		],
+	},
+];
+
+/** OpenText Cloud Messaging only. */
+const cloudMessagingFields: INodeProperties[] = [
+	{
+		displayName: 'Fallback',
+		name: 'mraFallback',
+		type: 'options',
+		default: 'none',
+		displayOptions: { show: { ...send, channel: ['mra'] } },
+		options: [
+			{ name: 'None', value: 'none', description: 'Push only' },
+			{ name: 'SMS', value: 'sms', description: 'People without a live device token get an SMS (their mobile)' },
+			{ name: 'Email', value: 'email', description: 'People without a live device token get an email (their mail)' },
+			{ name: 'SMS, Then Email', value: 'smsThenEmail', description: 'SMS, or email for people without a mobile number' },
+			{ name: 'Email, Then SMS', value: 'emailThenSms', description: 'Email, or SMS for people without a mail address' },
+		],
+		description: 'What reaches people that push cannot reach',
+	},
+	{
+		displayName: 'Push Request Override (JSON)',
+		name: 'pushOverride',
+		type: 'json',
+		default: '{}',
+		displayOptions: { show: { ...send, channel: ['mra'] } },
+		description:
+			"Fields that replace those of the push request the node builds (destinations, notification, data, options). The tenant's own push schema is not public: use this to match it.",
+	},
+];
+
+const sendOptions: INodeProperties[] = [
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: send },
+		options: [
+			{
+				displayName: 'Batch Size',
+				name: 'batchSize',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 100 },
+				default: 100,
+				description: 'Recipients per request, for channels that take several at once (Firebase always sends one per request)',
+			},
+			{
+				displayName: 'Concurrency',
+				name: 'concurrency',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 100 },
+				default: 20,
+				description: 'Requests in flight at once',
+			},
+			{
+				displayName: 'Dry Run',
+				name: 'dryRun',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to build and check every request without sending anything: each result shows the request as preview',
+			},
+			{
+				displayName: 'Fail the Run on Any Failed Recipient',
+				name: 'failOnAnyFailure',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether the node fails when any recipient failed or had a dead token. By default failures are only reported in the results.',
+			},
+			{
+				displayName: 'Idempotency Key',
+				name: 'messageKey',
+				type: 'string',
+				default: '',
+				description:
+					'Identifies this message across runs (e.g. the event ID), so a re-run does not send twice where the service honours it. Default: derived from the message content.',
+			},
+			{
+				displayName: 'Max Attempts',
+				name: 'maxAttempts',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 10 },
+				default: 4,
+				description: 'Attempts per request when the service is busy (429) or unavailable (5xx), honouring Retry-After',
+			},
+		],
+	},
+];
+
+export const sendFields: INodeProperties[] = [...audienceFields, ...messageFields, ...cloudMessagingFields, ...sendOptions];

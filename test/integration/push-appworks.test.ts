@@ -1,0 +1,172 @@
+import { DirectoryRequestError } from '../../core/errors';
+import { AppWorksChannel, type AppWorksSettings } from '../../core/push/channels/appworks';
+import { dispatch } from '../../core/push/dispatcher';
+import type { PushMessage } from '../../core/push/message';
+import type { DeliveryResult, DispatchOptions, PushRecipient } from '../../core/push/types';
+import { startAppWorksEmulator, type AppWorksEmulator } from '../../emulators/push/appworks';
+import { signalSleep } from '../../transport/http/retry';
+import { createAxiosTransport, type AxiosTransport } from '../../tools/http/axios-transport';
+
+/** AppWorks Gateway: trusted-server and service (fcm-push) APIs, OTDS users and groups, against the emulator. */
+let gateway: AppWorksEmulator;
+let transport: AxiosTransport;
+const waits: number[] = [];
+const message: PushMessage = { title: 'Added to Finance Approvers', body: 'You can now approve invoices', data: { group: 'Finance Approvers' }, priority: 'high', ttlSeconds: 600, collapseKey: 'access' };
+const person = (login: string): PushRecipient => ({ kind: 'person', userId: `id-${login}`, login });
+
+beforeAll(async () => {
+	gateway = await startAppWorksEmulator({ users: ['jdoe', 'asmith', 'bwong'], groups: { Finance: ['cfo', 'clerk'] }, usersWithoutDevices: ['nodevice'] });
+	transport = createAxiosTransport({ timeoutMs: 5_000 });
+});
+afterAll(async () => {
+	transport.close();
+	await gateway.stop();
+});
+beforeEach(() => {
+	gateway.faults.reset();
+	gateway.requests.length = 0;
+	gateway.notifications.length = 0;
+	waits.length = 0;
+});
+
+const trusted = (overrides: Partial<AppWorksSettings> = {}) =>
+	new AppWorksChannel(transport, { api: 'trustedServer', gatewayUrl: gateway.gatewayUrl, trustedServerKey: gateway.trustedServerKey, ...overrides } as AppWorksSettings);
+const service = (overrides: Partial<AppWorksSettings> = {}) =>
+	new AppWorksChannel(transport, { api: 'service', gatewayUrl: gateway.gatewayUrl, appName: 'hrapp', appKey: gateway.apps.hrapp, targetAppName: 'hrapp', ...overrides } as AppWorksSettings);
+
+async function send(recipients: PushRecipient[], channel: AppWorksChannel, options: Partial<DispatchOptions> = {}): Promise<DeliveryResult[]> {
+	const results: DeliveryResult[] = [];
+	const retry = {
+		baseDelayMs: 5,
+		maxDelayMs: 20,
+		sleep: async (ms: number) => {
+			waits.push(ms);
+			await signalSleep(ms);
+		},
+	};
+	for await (const result of dispatch(recipients, message, { channels: [channel], retry, messageKey: `aw-${Math.random()}`, ...options })) results.push(result);
+	return results;
+}
+
+const posts = () => gateway.requests.filter((request) => request.method === 'POST');
+
+test('trusted-server API: one form request for a batch of users, message as a JSON string', async () => {
+	const results = await send([person('jdoe'), person('asmith')], trusted());
+	expect(results.map((result) => [result.recipient, result.status, result.address])).toEqual([
+		['id-jdoe', 'sent', 'jdoe'],
+		['id-asmith', 'sent', 'asmith'],
+	]);
+	expect(posts()).toHaveLength(1);
+	expect(posts()[0].body).toMatchObject({ key: '***', users: 'jdoe,asmith' });
+	expect(gateway.notifications[0]).toMatchObject({ api: 'trustedServer', recipients: ['jdoe', 'asmith'], content: { type: 'notification', displayType: 'show', header: 'Added to Finance Approvers', body: 'You can now approve invoices' } });
+});
+
+test('service API: users and OTDS groups in one fcm-push request with FCM-shaped blocks', async () => {
+	const results = await send([person('jdoe'), { kind: 'group', group: 'Finance' }], service());
+	expect(results.map((result) => [result.recipient, result.recipientKind, result.status])).toEqual([
+		['id-jdoe', 'person', 'sent'],
+		['Finance', 'group', 'sent'],
+	]);
+	expect(posts()[0].path).toBe('/deployments/notifications/hrapp/fcm-push');
+	expect(posts()[0].headers.otagappkey).toBe('***');
+	expect(gateway.notifications[0].recipients.sort()).toEqual(['cfo', 'clerk', 'jdoe']);
+	expect(gateway.notifications[0].content).toMatchObject({
+		broadcast: false,
+		users: ['jdoe'],
+		otdsGroups: ['Finance'],
+		title: 'Added to Finance Approvers',
+		summary: 'You can now approve invoices',
+		data: { group: 'Finance Approvers' },
+		targetAppName: 'hrapp',
+		collapseKey: 'access',
+		androidConfig: { priority: 'high', ttl: '600s' },
+	});
+});
+
+test('batches follow the batch size; people without a login are skipped', async () => {
+	const results = await send([person('jdoe'), person('asmith'), person('bwong'), { kind: 'person', userId: 'no-login' }], trusted({ batchSize: 2 }));
+	expect(posts().map((request) => (request.body as { users: string }).users)).toEqual(['jdoe,asmith', 'bwong']);
+	expect(results.find((result) => result.recipient === 'no-login')).toMatchObject({ status: 'skipped', errorCode: 'NO_ADDRESS' });
+});
+
+test('an unknown user or group fails alone; a user without a device is reported unregistered', async () => {
+	const results = await send([person('jdoe'), person('ghost'), person('nodevice'), { kind: 'group', group: 'Nobody' }], service());
+	const byName = Object.fromEntries(results.map((result) => [result.recipient, result]));
+	expect(byName['id-jdoe'].status).toBe('sent');
+	expect(byName['id-ghost']).toMatchObject({ status: 'failed', errorCode: 'UNKNOWN_USER' });
+	expect(byName['id-nodevice']).toMatchObject({ status: 'unregistered', errorCode: 'NO_REGISTERED_DEVICE' });
+	expect(byName.Nobody).toMatchObject({ status: 'failed', errorCode: 'UNKNOWN_GROUP' });
+});
+
+test('the trusted-server API cannot address groups: they are skipped', async () => {
+	const [result] = await send([{ kind: 'group', group: 'Finance' }], trusted());
+	expect(result).toMatchObject({ status: 'skipped', errorCode: 'NO_ADDRESS' });
+	expect(posts()).toHaveLength(0);
+});
+
+test('a 429 is waited out as Retry-After says, then sent', async () => {
+	gateway.faults.rateLimitNext(1, 1);
+	const started = Date.now();
+	const [result] = await send([person('jdoe')], service());
+	expect(result).toMatchObject({ status: 'sent', attempts: 2 });
+	expect(waits).toEqual([1000]);
+	expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+});
+
+test('503 is retried; a permanent 400 is not', async () => {
+	gateway.faults.failNext(1, 503);
+	const [retried] = await send([person('jdoe')], trusted());
+	expect(retried).toMatchObject({ status: 'sent', attempts: 2 });
+	gateway.requests.length = 0;
+	waits.length = 0;
+	gateway.faults.failNext(1, 400);
+	const [rejected] = await send([person('jdoe')], trusted());
+	expect(rejected).toMatchObject({ status: 'failed', errorCode: 'INVALID_ARGUMENT', attempts: 1 });
+	expect(posts()).toHaveLength(1);
+	expect(waits).toEqual([]);
+});
+
+test('a gateway that does not answer in time fails the batch with ETIMEDOUT', async () => {
+	gateway.faults.setLatency(300);
+	const results = await send([person('jdoe'), person('asmith')], service({ timeoutMs: 100 }), { retry: { maxAttempts: 2, baseDelayMs: 1, sleep: async () => undefined } });
+	expect(results.map((result) => [result.status, result.errorCode, result.attempts])).toEqual([
+		['failed', 'ETIMEDOUT', 2],
+		['failed', 'ETIMEDOUT', 2],
+	]);
+});
+
+test('a dry run sends nothing and previews the body without the key', async () => {
+	const results = await send([person('jdoe')], trusted(), { dryRun: true });
+	expect(results[0]).toMatchObject({ status: 'skipped', errorCode: 'DRY_RUN', preview: { users: 'jdoe', message: { header: 'Added to Finance Approvers' } } });
+	expect(JSON.stringify(results)).not.toContain(gateway.trustedServerKey);
+	expect(posts()).toHaveLength(0);
+});
+
+test('a retry after a lost answer carries the same Idempotency-Key and notifies once', async () => {
+	gateway.faults.dropResponseNext(1);
+	const duplicates = gateway.ledger.duplicates;
+	const results = await send([person('jdoe'), person('asmith')], service());
+	expect(results.every((result) => result.status === 'sent' && result.attempts === 2)).toBe(true);
+	const keys = posts().map((request) => request.headers['idempotency-key']);
+	expect(keys).toHaveLength(2);
+	expect(keys[0]).toBe(keys[1]);
+	expect(gateway.notifications).toHaveLength(1);
+	expect(gateway.ledger.duplicates).toBe(duplicates + 1);
+});
+
+test('a wrong key or app stops the dispatch without quoting the key', async () => {
+	const wrongKey = `x-${gateway.trustedServerKey}`;
+	const error = await send([person('jdoe')], trusted({ trustedServerKey: wrongKey })).then(
+		() => undefined,
+		(failure: unknown) => failure as DirectoryRequestError,
+	);
+	expect(error).toBeInstanceOf(DirectoryRequestError);
+	expect(error?.kind).toBe('invalidCredentials');
+	expect(`${error?.message} ${error?.hint} ${JSON.stringify(error)}`).not.toContain(wrongKey);
+	const missingApp = await send([person('jdoe')], service({ appName: 'nope' })).then(
+		() => undefined,
+		(failure: unknown) => failure as DirectoryRequestError,
+	);
+	expect(missingApp?.kind).toBe('noSuchObject');
+	expect(`${missingApp?.message}`).not.toContain(gateway.apps.hrapp);
+});
