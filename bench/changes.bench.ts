@@ -112,8 +112,8 @@ async function main(): Promise<void> {
 		return { events: result.events, state: result.nextCursor };
 	};
 	// The user attributes a poll reads (the same list goes to ldapsearch and to the naive run).
-	const userAttributes = [...new Set([...Object.values(profile.user), ...profile.statusAttributes, 'pwdChangedTime', 'modifyTimestamp'])];
-	const thinAttributes = ['entryUUID', 'modifyTimestamp', 'pwdChangedTime', ...profile.statusAttributes];
+	const userAttributes = [...new Set([...Object.values(profile.user), ...profile.statusAttributes, 'pwdChangedTime', 'entryCSN'])];
+	const thinAttributes = ['entryUUID', 'entryCSN', 'pwdChangedTime', ...profile.statusAttributes];
 	try {
 		const states = new Map<StrategyName, ChangeState>();
 		const baselines: string[][] = [['first activation (baseline)', 'ms', 'peak RSS', 'RSS growth', 'state bytes', 'bytes per user']];
@@ -170,7 +170,8 @@ async function main(): Promise<void> {
 				if (events !== CHANGES) throw new Error(`${name} saw ${events} events instead of ${CHANGES}`);
 				add(`${name} poll`, run);
 			}
-			add('ldapsearch process, changed entries', await timed(() => ldapsearch(slapd, slapd.layout.peopleDN, `(&(objectClass=inetOrgPerson)(modifyTimestamp>=${since}))`, userAttributes, false)));
+			// The same cursor the timestamp strategy uses (entryCSN on OpenLDAP).
+			add('ldapsearch process, changed entries', await timed(() => ldapsearch(slapd, slapd.layout.peopleDN, `(&(objectClass=inetOrgPerson)(entryCSN>=${since}))`, userAttributes, false)));
 			add('ldapsearch process, paged, all users, thin attributes', await timed(() => ldapsearch(slapd, slapd.layout.peopleDN, '(objectClass=inetOrgPerson)', thinAttributes, true)));
 			const naiveRun = await timed(naive);
 			if (naiveRun.count < CHANGES) throw new Error(`the naive diff saw ${naiveRun.count} changes`);

@@ -63,13 +63,22 @@ export class LdapPollCore {
 	 */
 	async reconcile(snapshot: Snapshot, highWater: string | undefined): Promise<AppliedChanges> {
 		const userIds: string[] = [];
-		const seenUsers = new Set<string>();
+		// Which stored users were seen, by position: deletions are the unseen ones (no set of 100,000 ids).
+		const seen = new Uint8Array(snapshot.users.baseCount);
+		const seenAdded = new Set<string>();
 		let nextHighWater = highWater;
 		for await (const page of this.reader.thinUsers()) {
 			for (const row of page) {
-				seenUsers.add(row.id);
 				nextHighWater = maxStamp(nextHighWater, row.stamp);
-				const record = snapshot.users.get(row.id);
+				const position = snapshot.users.basePosition(row.id);
+				let record: UserRecord | undefined;
+				if (position >= 0) {
+					seen[position] = 1;
+					record = snapshot.users.recordAt(position);
+				} else {
+					seenAdded.add(row.id);
+					record = snapshot.users.get(row.id);
+				}
 				const differs =
 					record === undefined ||
 					record.dnHash !== dnHash(row.dn) ||
@@ -90,7 +99,13 @@ export class LdapPollCore {
 		}
 		const observations: Observations = { users: await this.reader.usersByIds(userIds), groups: await this.reader.groupsByIds(groupIds) };
 		const contexts = new Map<string, ChangeContext>();
-		for (const id of snapshot.users.keys()) if (!seenUsers.has(id)) contexts.set(id, { stamp: encodeUserRecord(snapshot.users.get(id) as UserRecord) });
+		for (let position = 0; position < seen.length; position++) {
+			if (seen[position] === 1) continue;
+			const record = snapshot.users.recordAt(position);
+			contexts.set(record.id, { stamp: encodeUserRecord(record) });
+		}
+		// A snapshot handed over with pending changes (not stored yet): its added users count too.
+		for (const [id, record] of snapshot.users.pendingRecords()) if (!seenAdded.has(id)) contexts.set(id, { stamp: encodeUserRecord(record) });
 		for (const [id, record] of snapshot.groups) if (!seenGroups.has(id)) contexts.set(id, { stamp: encodeGroupRecord(record) });
 		const applied = await this.apply(snapshot, contexts, observations);
 		return { ...applied, highWater: nextHighWater ?? applied.highWater };

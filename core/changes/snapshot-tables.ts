@@ -57,9 +57,23 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 		return new UserTable(this.base, this.changes);
 	}
 
+	/** How many records the stored string holds. */
+	get baseCount(): number {
+		return this.count;
+	}
+
+	private lookups = 0;
+	private index: Map<string, number> | undefined;
+
 	/** Position of an id in the stored string, or −1. */
 	basePosition(id: string): number {
 		const key = sortKeyOf(id);
+		// Many lookups (a reconciliation): one pass to index beats a binary search per entry.
+		if (this.index === undefined && ++this.lookups > 256 && this.count > 4096) {
+			this.index = new Map();
+			for (let position = 0; position < this.count; position++) this.index.set(this.base.slice(position * USER_RECORD_CHARS, position * USER_RECORD_CHARS + SORT_CHARS), position);
+		}
+		if (this.index !== undefined) return this.index.get(key) ?? -1;
 		let low = 0;
 		let high = this.count - 1;
 		while (low <= high) {
@@ -130,6 +144,11 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 
 	*values(): IterableIterator<UserRecord> {
 		for (const [, record] of this.entries()) yield record;
+	}
+
+	/** Users added (not stored yet) in this table. */
+	*pendingRecords(): IterableIterator<[string, UserRecord]> {
+		for (const [id, record] of this.changes) if (record !== null && this.basePosition(id) < 0) yield [id, record];
 	}
 
 	*keys(): IterableIterator<string> {

@@ -183,8 +183,12 @@ export function writeKey(id: string, target: Uint8Array): number {
 	return KEY_HASHED;
 }
 
+const LOWER_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** The id under which a record is stored: the id itself, or `hash:…` for ids that are not UUIDs. */
 export function recordKeyOf(id: string): string {
+	// The common case, a lower-case UUID, is its own key (checked per entry of every reconciliation).
+	if (id.length === 36 && LOWER_UUID.test(id)) return id;
 	const bytes = new Uint8Array(16);
 	return readKey(bytes, writeKey(id, bytes));
 }
