@@ -18,7 +18,18 @@
  * It relies on the BER reader ldapts hands to parseMessage (asn1 0.2: `_buf`, `_offset`, `_size`); when
  * the reader does not look like that, it falls back to ldapts's own parsing.
  */
-import { isUtf8 } from 'node:buffer';
+
+/** Only asked when a value decodes to text containing U+FFFD: were its bytes valid UTF-8 after all? */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function isUtf8(bytes: Uint8Array): boolean {
+	try {
+		strictUtf8.decode(bytes);
+		return true;
+	} catch {
+		return false;
+	}
+}
 
 type Value = string | Buffer;
 type DecodedEntry = Record<string, Value | Value[]> & { dn: string };
