@@ -34,7 +34,6 @@ import type { LdapSession } from '../../transport/ldap/session';
 import { normalizeDn } from './dn';
 import { escapeFilterValue } from './escape';
 import { allOf, anyOf } from './filter';
-import { compileFilter } from './filter-compiler';
 import type { FlavourProfile, MemberLookup } from './flavours';
 import { readAllValues } from './ranged';
 
@@ -202,17 +201,17 @@ export class LdapMemberReader {
 	}
 
 	private async hasAnyMember(group: string): Promise<boolean> {
-		const entries = await this.tracked().search(group, { scope: 'base', filter: compileFilter(`(${this.profile.memberAttribute}=*)`), attributes: ['1.1'] });
+		const entries = await this.tracked().search(group, { scope: 'base', filter: `(${this.profile.memberAttribute}=*)`, attributes: ['1.1'] });
 		return entries.length > 0;
 	}
 
 	private search(base: string, filter: string, attributes: string[]): Promise<Entry[]> {
-		return this.tracked().search(base, { scope: 'sub', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes });
+		return this.tracked().search(base, { scope: 'sub', filter, attributes, explicitBufferAttributes: this.profile.binaryAttributes });
 	}
 
 	private pages(base: string, filter: string, attributes: string[], pageSize: number): AsyncGenerator<Entry[]> {
 		this.stats.searches++;
-		return this.session.searchPages(base, { scope: 'sub', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes }, pageSize);
+		return this.session.searchPages(base, { scope: 'sub', filter, attributes, explicitBufferAttributes: this.profile.binaryAttributes }, pageSize);
 	}
 
 	/** The session's search, counted. */
