@@ -21,7 +21,7 @@ function tlv(tag: number, ...content: Buffer[]): Buffer {
 const octets = (value: string | Buffer) => tlv(0x04, typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
 
 /** A SearchResultEntry message: attributes as [type, values]. */
-function searchEntryMessage(messageId: number, dn: string, attributes: Array<[string, Array<string | Buffer>]>): Buffer {
+function searchEntryMessage(messageId: number, dn: string, attributes: Array<[string | Buffer, Array<string | Buffer>]>): Buffer {
 	const list = attributes.map(([type, values]) => tlv(0x30, octets(type), tlv(0x31, ...values.map(octets))));
 	return tlv(0x30, tlv(0x02, Buffer.from([messageId])), tlv(0x64, octets(dn), tlv(0x30, ...list)));
 }
@@ -102,6 +102,30 @@ describe('search entry decoder on hand-made BER', () => {
 		expect(ours).toEqual(decode('ldapts', [messages[0]], requested, explicit));
 		expect(ours[0].cn).toEqual([Buffer.from('John Doe'), Buffer.from('Johnny')]);
 		expect(ours[0].displayName).toEqual(Buffer.from('Jürgen Müller – Forschung & Entwicklung, München 日本 😀', 'utf8'));
+	});
+
+	it('tells apart attribute types that change from one entry to the next', () => {
+		const latin1Type = Buffer.from([0x63, 0x6e, 0xe9]);
+		const bytes = Buffer.concat([
+			searchEntryMessage(6, 'uid=a,dc=example,dc=com', [['cn', ['a']], ['sn', ['b']], ['cn\u00e9', ['c']]]),
+			searchEntryMessage(7, 'uid=b,dc=example,dc=com', [['sn', ['d']], ['cn', ['e']], [latin1Type, ['f']]]),
+			searchEntryMessage(8, 'uid=c,dc=example,dc=com', [['sn', ['g']], ['cn', ['h']], ['CN\u00e9', ['i']]]),
+		]);
+		const requested = ['cn', 'SN', 'cné', 'mail'];
+		const ours = decode('fast', [bytes], requested);
+		expect(ours).toEqual(decode('ldapts', [bytes], requested));
+		expect((ours[1] as Record<string, unknown>)['cn\uFFFD']).toBe('f');
+	});
+
+	it('fills in absent requested attributes per request, also when the same list is changed in place', () => {
+		const bytes = Buffer.concat(messages.slice(0, 2));
+		const list = ['uid', 'mobile'];
+		const first = decode('fast', [bytes], list);
+		expect(first).toEqual(decode('ldapts', [bytes], list));
+		list.splice(0, 2, 'member', 'pager');
+		const second = decode('fast', [bytes], list);
+		expect(second).toEqual(decode('ldapts', [bytes], list));
+		expect(second[0]).toMatchObject({ member: [], pager: [] });
 	});
 
 	it('keeps a leading byte order mark, which ldapts drops (so that text and bytes agree)', () => {

@@ -73,10 +73,13 @@ class BerSyntaxError extends Error {}
 /**
  * A position in one message's bytes. The message is also read once as Latin-1 text, in which every
  * byte is one character: an ASCII value (nearly all directory data) is then a substring of that text
- * rather than a decoding call of its own.
+ * rather than a decoding call of its own. When no byte of the message is above 0x7f (short values make
+ * single-byte lengths), no value needs checking at all.
  */
 class BerCursor {
 	private readonly latin1: string;
+	/** No byte of the message is above 0x7f. */
+	readonly ascii: boolean;
 
 	constructor(
 		readonly bytes: Buffer,
@@ -84,6 +87,7 @@ class BerCursor {
 		readonly end: number,
 	) {
 		this.latin1 = bytes.toString('latin1', position, end);
+		this.ascii = !NON_ASCII.test(this.latin1);
 	}
 
 	/** Reads a tag (which must be `tag`) and its length; returns where the content ends. */
@@ -109,21 +113,57 @@ class BerCursor {
 	/** Reads an OCTET STRING as text, replacing invalid UTF-8 (as ldapts reads DNs and attribute types). */
 	text(): string {
 		const end = this.enter(OCTET_STRING);
-		const value = this.slice(this.position, end);
+		const value = this.decode(this.position, end);
 		this.position = end;
 		return value;
 	}
 
-	/** The bytes from start to end as UTF-8 text (invalid sequences replaced by U+FFFD). */
-	slice(start: number, end: number): string {
-		const { bytes } = this;
-		for (let at = start; at < end; at++) {
-			if (bytes[at] > 0x7f) return bytes.toString('utf8', start, end);
+	/**
+	 * Reads an attribute type, returning the very string the previous entry had at this place when the
+	 * bytes are the same: entries of one search mostly come with the same attributes in the same order,
+	 * and a string already used as a property key is cheaper to use as one again.
+	 */
+	type(index: number): string {
+		const end = this.enter(OCTET_STRING);
+		const known = recentTypes[index];
+		if (known !== undefined && known.length === end - this.position) {
+			let at = this.position;
+			while (at < end && this.bytes[at] === known.charCodeAt(at - this.position)) at++;
+			if (at === end) {
+				this.position = end;
+				return known;
+			}
 		}
+		const ascii = this.isAscii(this.position, end);
+		const type = this.decode(this.position, end);
+		this.position = end;
+		// Only ASCII types: the comparison above matches bytes with characters.
+		if (ascii && index < 256) recentTypes[index] = type;
+		return type;
+	}
+
+	/** The bytes as UTF-8 text, invalid sequences replaced by U+FFFD. */
+	decode(start: number, end: number): string {
+		return this.isAscii(start, end) ? this.substring(start, end) : this.bytes.toString('utf8', start, end);
+	}
+
+	isAscii(start: number, end: number): boolean {
+		if (this.ascii) return true;
+		const { bytes } = this;
+		for (let at = start; at < end; at++) if (bytes[at] > 0x7f) return false;
+		return true;
+	}
+
+	substring(start: number, end: number): string {
 		const offset = this.end - this.latin1.length;
 		return this.latin1.substring(start - offset, end - offset);
 	}
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** The attribute types of the last entries decoded, by position (see BerCursor.type). */
+const recentTypes: string[] = [];
 
 /**
  * Reads the values of one attribute (the cursor is on its SET) as ldapts would: texts, unless one of them
@@ -136,9 +176,9 @@ function readValues(cursor: BerCursor, binary: boolean): Value[] {
 	if (!binary) {
 		while (cursor.position < setEnd) {
 			const end = cursor.enter(OCTET_STRING);
-			const value = cursor.slice(cursor.position, end);
+			const value = cursor.decode(cursor.position, end);
 			// U+FFFD is rare in directory data: only then check whether the bytes were valid UTF-8.
-			if (value.includes('\uFFFD') && !isUtf8(cursor.bytes.subarray(cursor.position, end))) {
+			if (!cursor.ascii && value.includes('\uFFFD') && !isUtf8(cursor.bytes.subarray(cursor.position, end))) {
 				binary = true;
 				break;
 			}
@@ -175,7 +215,7 @@ function decodeEntry(entry: DecodingSearchEntry, reader: BerReaderState): void {
 	const types: string[] = [];
 	while (cursor.position < attributesEnd) {
 		const attributeEnd = cursor.enter(SEQUENCE);
-		const type = cursor.text();
+		const type = cursor.type(types.length);
 		const values = cursor.position < attributeEnd ? readValues(cursor, isBinaryType(type)) : [];
 		cursor.position = attributeEnd;
 		types.push(type);
@@ -210,13 +250,34 @@ function finishEntry(entry: DecodingSearchEntry, requestAttributes: string[], ex
 	for (const type of explicitBufferAttributes) {
 		if (types.includes(type)) result[type] = toBuffers(decoded[type]);
 	}
-	for (const attribute of requestAttributes) {
-		if (result[attribute] !== undefined) continue;
-		// The server may spell a requested attribute differently (givenname → givenName).
-		const wanted = lowerCase(attribute);
-		if (!types.some((type) => type.length === attribute.length && lowerCase(type) === wanted)) result[attribute] = [];
-	}
+	for (const attribute of missingAttributes(requestAttributes, types, result)) result[attribute] = [];
 	return result;
+}
+
+/** The requested attributes an entry came without, as found for the last entry (see missingAttributes). */
+let lastMissing: { requested: string[]; types: string[]; missing: string[] } | undefined;
+
+/**
+ * The requested attributes that did not come back, in any spelling (the server may write givenname as
+ * givenName). Entries of one search mostly have the same attribute types as the entry before, then the
+ * answer is the same.
+ */
+function missingAttributes(requested: string[], types: string[], result: DecodedEntry): string[] {
+	if (lastMissing !== undefined && sameStrings(lastMissing.requested, requested) && sameStrings(lastMissing.types, types)) return lastMissing.missing;
+	const missing: string[] = [];
+	for (const attribute of requested) {
+		if (result[attribute] !== undefined) continue;
+		const wanted = lowerCase(attribute);
+		if (!types.some((type) => type.length === attribute.length && lowerCase(type) === wanted)) missing.push(attribute);
+	}
+	lastMissing = { requested: [...requested], types, missing };
+	return missing;
+}
+
+function sameStrings(known: string[], given: string[]): boolean {
+	if (known.length !== given.length) return false;
+	for (let index = 0; index < known.length; index++) if (known[index] !== given[index]) return false;
+	return true;
 }
 
 /** Lower-cased attribute names, remembered: a listing meets the same few names in every entry. */
