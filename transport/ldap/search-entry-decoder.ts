@@ -73,13 +73,12 @@ class BerSyntaxError extends Error {}
 /**
  * A position in one message's bytes. The message is also read once as Latin-1 text, in which every
  * byte is one character: an ASCII value (nearly all directory data) is then a substring of that text
- * rather than a decoding call of its own. When no byte of the message is above 0x7f (short values make
- * single-byte lengths), no value needs checking at all.
+ * rather than a decoding call of its own.
  */
 class BerCursor {
 	private readonly latin1: string;
-	/** No byte of the message is above 0x7f. */
-	readonly ascii: boolean;
+	/** Whether the last decode() had non-ASCII bytes to decode as UTF-8. */
+	decodedUtf8 = false;
 
 	constructor(
 		readonly bytes: Buffer,
@@ -87,7 +86,6 @@ class BerCursor {
 		readonly end: number,
 	) {
 		this.latin1 = bytes.toString('latin1', position, end);
-		this.ascii = !NON_ASCII.test(this.latin1);
 	}
 
 	/** Reads a tag (which must be `tag`) and its length; returns where the content ends. */
@@ -134,21 +132,20 @@ class BerCursor {
 				return known;
 			}
 		}
-		const ascii = this.isAscii(this.position, end);
 		const type = this.decode(this.position, end);
 		this.position = end;
 		// Only ASCII types: the comparison above matches bytes with characters.
-		if (ascii && index < 256) recentTypes[index] = type;
+		if (!this.decodedUtf8 && index < 256) recentTypes[index] = type;
 		return type;
 	}
 
 	/** The bytes as UTF-8 text, invalid sequences replaced by U+FFFD. */
 	decode(start: number, end: number): string {
-		return this.isAscii(start, end) ? this.substring(start, end) : this.bytes.toString('utf8', start, end);
+		this.decodedUtf8 = !this.isAscii(start, end);
+		return this.decodedUtf8 ? this.bytes.toString('utf8', start, end) : this.substring(start, end);
 	}
 
 	isAscii(start: number, end: number): boolean {
-		if (this.ascii) return true;
 		const { bytes } = this;
 		for (let at = start; at < end; at++) if (bytes[at] > 0x7f) return false;
 		return true;
@@ -159,8 +156,6 @@ class BerCursor {
 		return this.latin1.substring(start - offset, end - offset);
 	}
 }
-
-const NON_ASCII = /[^\x00-\x7f]/;
 
 /** The attribute types of the last entries decoded, by position (see BerCursor.type). */
 const recentTypes: string[] = [];
@@ -178,7 +173,7 @@ function readValues(cursor: BerCursor, binary: boolean): Value[] {
 			const end = cursor.enter(OCTET_STRING);
 			const value = cursor.decode(cursor.position, end);
 			// U+FFFD is rare in directory data: only then check whether the bytes were valid UTF-8.
-			if (!cursor.ascii && value.includes('\uFFFD') && !isUtf8(cursor.bytes.subarray(cursor.position, end))) {
+			if (cursor.decodedUtf8 && value.includes('\uFFFD') && !isUtf8(cursor.bytes.subarray(cursor.position, end))) {
 				binary = true;
 				break;
 			}
