@@ -163,13 +163,15 @@ const recentTypes: string[] = [];
 
 /**
  * Reads the values of one attribute (the cursor is on its SET) as ldapts would: texts, unless one of them
- * is not valid UTF-8 or the type is `;binary`, in which case all of them are Buffers.
+ * is not valid UTF-8 or the type is `;binary`, in which case all of them are Buffers. One value comes back
+ * bare (no array made for it: most attributes have one), several as an array, none as [].
  */
-function readValues(cursor: BerCursor, binary: boolean): Value[] {
+function readValues(cursor: BerCursor, binary: boolean): Value | Value[] {
 	const setEnd = cursor.enter(SET);
 	const start = cursor.position;
-	const values: Value[] = [];
 	if (!binary) {
+		let first: string | undefined;
+		let several: string[] | undefined;
 		while (cursor.position < setEnd) {
 			const end = cursor.enter(OCTET_STRING);
 			const value = cursor.decode(cursor.position, end);
@@ -178,20 +180,22 @@ function readValues(cursor: BerCursor, binary: boolean): Value[] {
 				binary = true;
 				break;
 			}
-			values.push(value);
 			cursor.position = end;
+			if (first === undefined) first = value;
+			else if (several === undefined) several = [first, value];
+			else several.push(value);
 		}
-		if (!binary) return values;
-		values.length = 0;
+		if (!binary) return several ?? first ?? [];
 		cursor.position = start;
 	}
+	const buffers: Buffer[] = [];
 	while (cursor.position < setEnd) {
 		const end = cursor.enter(OCTET_STRING);
 		// A copy: a view would keep the whole socket chunk alive as long as the value.
-		values.push(Buffer.from(cursor.bytes.subarray(cursor.position, end)));
+		buffers.push(Buffer.from(cursor.bytes.subarray(cursor.position, end)));
 		cursor.position = end;
 	}
-	return values;
+	return buffers.length === 1 ? buffers[0] : buffers;
 }
 
 function isBinaryType(type: string): boolean {
@@ -215,7 +219,7 @@ function decodeEntry(entry: DecodingSearchEntry, reader: BerReaderState): void {
 		const values = cursor.position < attributeEnd ? readValues(cursor, isBinaryType(type)) : [];
 		cursor.position = attributeEnd;
 		types.push(type);
-		decoded[type] = values.length === 1 ? values[0] : values;
+		decoded[type] = values;
 	}
 	reader._offset = attributesEnd;
 	entry.name = dn;
