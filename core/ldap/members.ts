@@ -22,12 +22,13 @@
  *   filters), but it needs nothing from the server beyond the member attribute.
  *
  * Measured on 100,000 users, a nested group of 58,693 people, 16 attributes each (bench/groups.bench.ts,
- * medians of 7 interleaved rounds on 2 shared, busy cores): memberOf ~0.9–1.5 s, memberAttribute ~2.7–3.4 s;
- * the ldapsearch CLI (OR of all groups) ~0.9–1.6 s paged, ~0.5–0.9 s unpaged. memberOf takes ~0.95–1.35×
- * the paged and ~1.6–1.9× the unpaged ldapsearch; before the search entry decoder
- * (transport/ldap/search-entry-decoder.ts) and the page read-ahead of LdapSession.searchPages it took
- * ~1.5–2.4× and ~2.7–3.5×. What remains is mostly the client waiting for the server between pages (a paged
- * search asks for one page at a time) and the JavaScript decoding itself (~0.4 s of CPU, ldapsearch ~0.3 s).
+ * medians of 7 interleaved rounds on 2 shared, more or less busy cores): memberOf ~0.75–1.5 s,
+ * memberAttribute ~1.9–3.4 s; the ldapsearch CLI (OR of all groups) ~0.75–1.6 s paged, ~0.45–0.9 s
+ * unpaged. memberOf takes ~1.0–1.35× the paged and ~1.5–1.9× the unpaged ldapsearch; before the search
+ * entry decoder (transport/ldap/search-entry-decoder.ts) and the page read-ahead of LdapSession.searchPages
+ * it took ~1.5–2.4× and ~2.65–3.5×. What remains is mostly the client waiting for the server between pages
+ * (a paged search asks for one page at a time) and the JavaScript decoding itself (~0.45 s of CPU;
+ * ldapsearch's ~0.3 s). Two connections reading two groups at once measured only ~6% faster: not done.
  *
  * One paged search at a time per session: OpenLDAP keeps one paging state per connection, so a caller
  * must not start another listing on the same session while iterating this one.
