@@ -15,6 +15,7 @@ import {
 	readKey,
 	readUint32,
 	recordKeyOf,
+	USER_RECORD_BYTES,
 	USER_RECORD_CHARS,
 	writeKey,
 	type GroupRecord,
@@ -63,17 +64,27 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 	}
 
 	private lookups = 0;
-	private index: Map<string, number> | undefined;
+	private decoded: Uint8Array | undefined;
+	/** Open-addressing index over the decoded records: position + 1 per slot, 0 for empty. */
+	private slots: Int32Array | undefined;
+	private slotShift = 32;
+	private readonly probeKey = new Uint8Array(16);
+
+	/**
+	 * The stored records as bytes (USER_RECORD_BYTES each, decoded once): a reconciliation reads every
+	 * record's status, password and DN hashes from here without building a string or object per user.
+	 */
+	storedBytes(): Uint8Array {
+		this.decoded ??= Buffer.from(this.base, 'base64');
+		return this.decoded;
+	}
 
 	/** Position of an id in the stored string, or −1. */
 	basePosition(id: string): number {
+		// Many lookups (a reconciliation): one pass to index the decoded keys beats a binary search per entry.
+		if (this.slots === undefined && ++this.lookups > 256 && this.count > 4096) this.indexKeys();
+		if (this.slots !== undefined) return this.slotLookup(writeKey(id, this.probeKey));
 		const key = sortKeyOf(id);
-		// Many lookups (a reconciliation): one pass to index beats a binary search per entry.
-		if (this.index === undefined && ++this.lookups > 256 && this.count > 4096) {
-			this.index = new Map();
-			for (let position = 0; position < this.count; position++) this.index.set(this.base.slice(position * USER_RECORD_CHARS, position * USER_RECORD_CHARS + SORT_CHARS), position);
-		}
-		if (this.index !== undefined) return this.index.get(key) ?? -1;
 		let low = 0;
 		let high = this.count - 1;
 		while (low <= high) {
@@ -86,12 +97,51 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 		return -1;
 	}
 
+	/** Where a key's slot search starts: a multiplicative hash of key bytes that vary between entries. */
+	private slotOf(bytes: Uint8Array, offset: number): number {
+		const mixed = (bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24)) ^ (bytes[offset + 6] | (bytes[offset + 7] << 8) | (bytes[offset + 12] << 16) | (bytes[offset + 15] << 24));
+		return Math.imul(mixed, 0x9e3779b1) >>> this.slotShift;
+	}
+
+	private indexKeys(): void {
+		const bytes = this.storedBytes();
+		let bits = 1;
+		while (1 << bits < this.count * 2) bits++;
+		this.slotShift = 32 - bits;
+		const slots = new Int32Array(1 << bits);
+		const mask = slots.length - 1;
+		for (let position = 0; position < this.count; position++) {
+			let slot = this.slotOf(bytes, position * USER_RECORD_BYTES);
+			while (slots[slot] !== 0) slot = (slot + 1) & mask;
+			slots[slot] = position + 1;
+		}
+		this.slots = slots;
+	}
+
+	/** The position of the key in probeKey (with its key format), or −1. */
+	private slotLookup(format: number): number {
+		const slots = this.slots as Int32Array;
+		const bytes = this.storedBytes();
+		const key = this.probeKey;
+		const mask = slots.length - 1;
+		for (let slot = this.slotOf(key, 0); slots[slot] !== 0; slot = (slot + 1) & mask) {
+			const position = slots[slot] - 1;
+			const offset = position * USER_RECORD_BYTES;
+			let index = 0;
+			while (index < 16 && bytes[offset + index] === key[index]) index++;
+			if (index === 16 && ((bytes[offset + 16] >>> 3) & 0x03) === format) return position;
+		}
+		return -1;
+	}
+
 	recordAt(position: number): UserRecord {
 		return decodeUserRecord(this.base.slice(position * USER_RECORD_CHARS, (position + 1) * USER_RECORD_CHARS));
 	}
 
-	/** The DN hash of the stored record at a position, decoding only the characters that hold it. */
+	/** The DN hash of the stored record at a position. */
 	dnHashAt(position: number): number {
+		if (this.decoded !== undefined) return readUint32(this.decoded, position * USER_RECORD_BYTES + 25);
+		// Few reads (an incremental poll): only the characters that hold it.
 		const start = position * USER_RECORD_CHARS + 32;
 		return readUint32(new Uint8Array(Buffer.from(this.base.slice(start, start + 8), 'base64')), 1);
 	}

@@ -25,7 +25,7 @@
 import type { DirectoryGroup } from '../model/directory-group';
 import type { AccountStatus, DirectoryUser } from '../model/directory-user';
 import { normalizeDn } from '../ldap/dn';
-import { nibbleHash, writeHash } from './hash';
+import { hash32, HASH32_START, hash32Feed, hash32Finish, nibbleHash, writeHash } from './hash';
 import { GroupTable, UserTable } from './snapshot-tables';
 
 /** The DirectoryUser fields whose changes are reported, in record order (one field hash each). */
@@ -91,7 +91,58 @@ export function emptySnapshot(): Snapshot {
 
 /** A 32-bit hash of a DN in its normalized form, so case and spacing do not count as a rename. */
 export function dnHash(dn: string): number {
-	return hash32(comparableDn(dn));
+	const plain = plainDnHash(dn);
+	return plain >= 0 ? plain : hash32(comparableDn(dn));
+}
+
+/** ASCII whitespace: what \s and trim() match below 128. */
+function isSpace(code: number): boolean {
+	return code === 32 || (code >= 9 && code <= 13);
+}
+
+/** Feeds text[from, to) trimmed and lower-cased (ASCII) into a running hash. */
+function feedTrimmedLower(hash: number, text: string, from: number, to: number): number {
+	let start = from;
+	let end = to;
+	while (start < end && isSpace(text.charCodeAt(start))) start++;
+	while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+	let running = hash;
+	for (let index = start; index < end; index++) {
+		const code = text.charCodeAt(index);
+		running = hash32Feed(running, code >= 65 && code <= 90 ? code + 32 : code);
+	}
+	return running;
+}
+
+/**
+ * hash32(comparableDn(dn)) for plain ASCII DNs without building the normalized text (a reconciliation
+ * hashes every user's DN); −1 when the DN needs comparableDn (non-ASCII, escapes, odd RDNs).
+ */
+function plainDnHash(dn: string): number {
+	let previousSpace = false;
+	for (let index = 0; index < dn.length; index++) {
+		const code = dn.charCodeAt(index);
+		// The characters NEEDS_PARSER looks for: \ " + # ; < >, and two whitespace characters in a row.
+		if (code >= 128 || code === 92 || code === 34 || code === 43 || code === 35 || code === 59 || code === 60 || code === 62) return -1;
+		const space = isSpace(code);
+		if (space && previousSpace) return -1;
+		previousSpace = space;
+	}
+	let hash = HASH32_START;
+	let partStart = 0;
+	for (;;) {
+		let partEnd = dn.indexOf(',', partStart);
+		if (partEnd < 0) partEnd = dn.length;
+		const equals = dn.indexOf('=', partStart);
+		if (equals <= partStart || equals >= partEnd) return -1;
+		const second = dn.indexOf('=', equals + 1);
+		if (second >= 0 && second < partEnd) return -1;
+		if (partStart > 0) hash = hash32Feed(hash, 44);
+		hash = hash32Feed(feedTrimmedLower(hash, dn, partStart, equals), 61);
+		hash = feedTrimmedLower(hash, dn, equals + 1, partEnd);
+		if (partEnd === dn.length) return hash32Finish(hash);
+		partStart = partEnd + 1;
+	}
 }
 
 /** Characters that make a DN need the full parser (escapes, quotes, multi-valued RDNs, separators). */
@@ -118,12 +169,6 @@ export function comparableDn(dn: string): string {
 	} catch {
 		return dn.trim().toLowerCase();
 	}
-}
-
-function hash32(text: string): number {
-	const bytes = new Uint8Array(4);
-	writeHash(text, 4, bytes, 0);
-	return (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
 }
 
 function valueText(value: string | string[] | undefined): string {
@@ -163,7 +208,30 @@ export function groupRecordOf(group: DirectoryGroup, memberDns: string[], extraA
 	};
 }
 
+/** '0'–'9' and 'a'–'f' as their value; −1 for anything else. */
+function lowerHexValue(code: number): number {
+	if (code >= 48 && code <= 57) return code - 48;
+	if (code >= 97 && code <= 102) return code - 87;
+	return -1;
+}
+
+/** Writes a lower-case 8-4-4-4-12 UUID as 16 bytes without regular expressions; false for anything else. */
+function writeLowerUuid(id: string, target: Uint8Array): boolean {
+	if (id.length !== 36 || id.charCodeAt(8) !== 45 || id.charCodeAt(13) !== 45 || id.charCodeAt(18) !== 45 || id.charCodeAt(23) !== 45) return false;
+	let byte = 0;
+	for (let index = 0; index < 36; index += 2) {
+		if (index === 8 || index === 13 || index === 18 || index === 23) index++;
+		const high = lowerHexValue(id.charCodeAt(index));
+		const low = lowerHexValue(id.charCodeAt(index + 1));
+		if (high < 0 || low < 0) return false;
+		target[byte++] = (high << 4) | low;
+	}
+	return true;
+}
+
 export function writeKey(id: string, target: Uint8Array): number {
+	// The common case first, checked for every entry of a reconciliation.
+	if (writeLowerUuid(id, target)) return KEY_UUID;
 	const uuid = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}?$/i.exec(id);
 	const nsUniqueId = /^([0-9a-f]{8})-([0-9a-f]{8})-([0-9a-f]{8})-([0-9a-f]{8})$/i.exec(id);
 	const hex = uuid ? uuid.slice(1).join('') : nsUniqueId ? nsUniqueId.slice(1).join('') : undefined;
@@ -183,14 +251,13 @@ export function writeKey(id: string, target: Uint8Array): number {
 	return KEY_HASHED;
 }
 
-const LOWER_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const scratchKey = new Uint8Array(16);
 
 /** The id under which a record is stored: the id itself, or `hash:…` for ids that are not UUIDs. */
 export function recordKeyOf(id: string): string {
 	// The common case, a lower-case UUID, is its own key (checked per entry of every reconciliation).
-	if (id.length === 36 && LOWER_UUID.test(id)) return id;
-	const bytes = new Uint8Array(16);
-	return readKey(bytes, writeKey(id, bytes));
+	const format = writeKey(id, scratchKey);
+	return format === KEY_UUID && id.length === 36 ? id : readKey(scratchKey, format);
 }
 
 export function readKey(bytes: Uint8Array, format: number): string {

@@ -3,8 +3,10 @@ import type { DirectoryUser } from '../../core/model/directory-user';
 import { diffGroup, diffUser, type DiffEnvironment } from '../../core/changes/differ';
 import { eventId, generalizedTimeToIso, type EventSource } from '../../core/changes/events';
 import { normalizeDn } from '../../core/ldap/dn';
+import { hash32 } from '../../core/changes/hash';
 import {
 	comparableDn,
+	dnHash,
 	decodeSnapshot,
 	emptySnapshot,
 	type GroupRecord,
@@ -220,5 +222,12 @@ describe('comparable DNs', () => {
 		for (const dn of ['uid=A.B,ou=People, dc=Example,dc=com', 'CN=Zoë Müller,OU=Sales,DC=x', 'cn=a\\,b,dc=x', 'cn=a+sn=b,dc=x', 'cn=a  b,dc=x']) {
 			expect(comparableDn(dn)).toBe(normalizeDn(dn));
 		}
+	});
+
+	it('hashes plain DNs without building the normalized text, to the same hash', () => {
+		const dns = ['uid=A.B,ou=People, dc=Example,dc=com', ' UID = x ,OU=p,dc=x', 'CN=Zoë Müller,OU=Sales,DC=x', 'cn=a\\,b,dc=x', 'cn=a+sn=b,dc=x', 'cn=a  b,dc=x', 'cn=a=b,dc=x', '=a,dc=x', 'cn=a,', '', 'cn=a\tb,dc=x'];
+		for (const dn of dns) expect(dnHash(dn)).toBe(hash32(comparableDn(dn)));
+		expect(recordKeyOf('{750F6B7A-7E3F-1041-9059-A59237D5930E}')).toMatch(/^hash:/);
+		expect(recordKeyOf('{750f6b7a-7e3f-1041-9059-a59237d5930e}')).toBe('750f6b7a-7e3f-1041-9059-a59237d5930e');
 	});
 });
