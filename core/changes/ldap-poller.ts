@@ -8,7 +8,7 @@ import { diffGroup, diffUser } from './differ';
 import { generalizedTimeToIso, type DirectoryEvent, type EventSource, type EventUser } from './events';
 import { comparableStamp } from './flavour-stamps';
 import type { LdapChangeReader, Observed } from './ldap-reader';
-import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, readUint32, recordKeyOf, USER_RECORD_BYTES, type Snapshot, type UserRecord, type WatchedUserField } from './snapshot';
+import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, readUint32, recordKeyOf, USER_DN_HASH_OFFSET, USER_PASSWORD_BYTE, USER_RECORD_BYTES, USER_STATUS_BYTE, type Snapshot, type UserRecord, type WatchedUserField } from './snapshot';
 
 export interface Observations {
 	users: Map<string, Observed<UserObservation>>;
@@ -81,9 +81,9 @@ export class LdapPollCore {
 					differs =
 						highWater === undefined ||
 						stamp >= highWater ||
-						stored[offset + 29] !== row.passwordHash ||
-						(row.status !== undefined && (stored[offset + 16] & 0x07) !== statusBits(row.status)) ||
-						readUint32(stored, offset + 25) !== dnHash(row.dn);
+						stored[offset + USER_PASSWORD_BYTE] !== row.passwordHash ||
+						(row.status !== undefined && (stored[offset + USER_STATUS_BYTE] & 0x07) !== statusBits(row.status)) ||
+						readUint32(stored, offset + USER_DN_HASH_OFFSET) !== dnHash(row.dn);
 				} else {
 					const key = recordKeyOf(row.id);
 					seenAdded.add(key);

@@ -6,39 +6,41 @@
  * - GroupTable: the stored group records, decoded only when read; their member positions follow the
  *   users' positions, remapped without decoding users when users were added or deleted.
  */
+import { decodeBase85Into, decodeKeyHeads, encodeBase85, encodeKeyHeads } from './record-codec';
 import {
 	decodeGroupParts,
-	decodeUserRecord,
 	encodePositions,
-	encodeUserRecord,
 	encodeGroupRecordCompact,
 	readKey,
 	readUint32,
+	readUserRecord,
 	recordKeyOf,
+	USER_DN_HASH_OFFSET,
 	USER_RECORD_BYTES,
 	USER_RECORD_CHARS,
+	USER_STATUS_BYTE,
 	writeKey,
+	writeUserRecord,
 	type GroupRecord,
 	type UserRecord,
 } from './snapshot';
 
-/** Records sort by their first 21 characters: the first 126 bits of the key. */
-const SORT_CHARS = 21;
 
-function sortKeyOf(id: string): string {
-	const bytes = new Uint8Array(18);
-	writeKey(recordKeyOf(id), bytes);
-	return Buffer.from(bytes).toString('base64').slice(0, SORT_CHARS);
-}
-
-/** What merge() produced: the new string, and where each old position went (−1: deleted). */
+/** What merge() produced: the new strings, and where each old position went (−1: deleted). */
 export interface MergedUsers {
 	text: string;
+	keyHeads: string;
 	remap: Int32Array;
 	/** True when no user was added or deleted (positions unchanged). */
 	samePositions: boolean;
 	positionOf(id: string): number | undefined;
 	dnHashAt(position: number): number;
+}
+
+/** Orders two keys (16 bytes, then key format) as the users string is sorted. */
+function compareKeys(a: Uint8Array, aFormat: number, b: Uint8Array, bFormat: number): number {
+	for (let index = 0; index < 16; index++) if (a[index] !== b[index]) return a[index] - b[index];
+	return aFormat - bFormat;
 }
 
 export class UserTable implements Iterable<[string, UserRecord]> {
@@ -47,7 +49,9 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 
 	constructor(
 		private readonly base: string,
+		private readonly keyHeadsText: string,
 		changes?: Map<string, UserRecord | null>,
+		private heads?: Uint16Array,
 	) {
 		this.count = Math.floor(base.length / USER_RECORD_CHARS);
 		this.changes = new Map(changes);
@@ -55,12 +59,18 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 
 	/** A table with the same contents whose changes do not affect this one. */
 	clone(): UserTable {
-		return new UserTable(this.base, this.changes);
+		return new UserTable(this.base, this.keyHeadsText, this.changes, this.heads);
 	}
 
 	/** How many records the stored string holds. */
 	get baseCount(): number {
 		return this.count;
+	}
+
+	/** The first two key bytes of every stored record (decoded on first use: a few milliseconds at 100,000). */
+	private keyHeads(): Uint16Array {
+		this.heads ??= decodeKeyHeads(this.keyHeadsText, this.count);
+		return this.heads;
 	}
 
 	private lookups = 0;
@@ -69,13 +79,17 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 	private slots: Int32Array | undefined;
 	private slotShift = 32;
 	private readonly probeKey = new Uint8Array(16);
+	private readonly probeRecord = new Uint8Array(USER_RECORD_BYTES);
 
 	/**
 	 * The stored records as bytes (USER_RECORD_BYTES each, decoded once): a reconciliation reads every
 	 * record's status, password and DN hashes from here without building a string or object per user.
 	 */
 	storedBytes(): Uint8Array {
-		this.decoded ??= Buffer.from(this.base, 'base64');
+		if (this.decoded === undefined) {
+			this.decoded = new Uint8Array(this.count * USER_RECORD_BYTES);
+			decodeBase85Into(this.base, 0, (this.count * USER_RECORD_BYTES) / 4, this.decoded, 0);
+		}
 		return this.decoded;
 	}
 
@@ -83,35 +97,53 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 	basePosition(id: string): number {
 		// Many lookups (a reconciliation): one pass to index the decoded keys beats a binary search per entry.
 		if (this.slots === undefined && ++this.lookups > 256 && this.count > 4096) this.indexKeys();
-		if (this.slots !== undefined) return this.slotLookup(writeKey(id, this.probeKey));
-		const key = sortKeyOf(id);
+		const format = writeKey(id, this.probeKey);
+		if (this.slots !== undefined) return this.slotLookup(format);
+		const found = this.search(this.probeKey, format);
+		return found >= 0 ? found : -1;
+	}
+
+	/** Binary search: the position of the key, or −(where it would go) − 1. */
+	private search(key: Uint8Array, format: number): number {
 		let low = 0;
 		let high = this.count - 1;
 		while (low <= high) {
 			const middle = (low + high) >>> 1;
-			const probe = this.base.slice(middle * USER_RECORD_CHARS, middle * USER_RECORD_CHARS + SORT_CHARS);
-			if (probe === key) return middle;
-			if (probe < key) low = middle + 1;
+			const order = this.compareAt(middle, key, format);
+			if (order === 0) return middle;
+			if (order < 0) low = middle + 1;
 			else high = middle - 1;
 		}
-		return -1;
+		return -low - 1;
+	}
+
+	/** The stored key at a position against `key`: negative when it sorts before. */
+	private compareAt(position: number, key: Uint8Array, format: number): number {
+		const head = this.keyHeads()[position];
+		const wanted = (key[0] << 8) | key[1];
+		if (head !== wanted) return head - wanted;
+		const record = this.probeRecord;
+		decodeBase85Into(this.base, position * USER_RECORD_CHARS, 4, record, 0);
+		for (let index = 0; index < 14; index++) if (record[index] !== key[index + 2]) return record[index] - key[index + 2];
+		return ((record[USER_STATUS_BYTE] >>> 3) & 0x03) - format;
 	}
 
 	/** Where a key's slot search starts: a multiplicative hash of key bytes that vary between entries. */
-	private slotOf(bytes: Uint8Array, offset: number): number {
-		const mixed = (bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24)) ^ (bytes[offset + 6] | (bytes[offset + 7] << 8) | (bytes[offset + 12] << 16) | (bytes[offset + 15] << 24));
-		return Math.imul(mixed, 0x9e3779b1) >>> this.slotShift;
+	private slotOf(head: number, tail: Uint8Array, offset: number): number {
+		const mixed = (tail[offset] | (tail[offset + 1] << 8) | (tail[offset + 2] << 16) | (tail[offset + 3] << 24)) ^ (head | (tail[offset + 4] << 16) | (tail[offset + 13] << 24));
+		return Math.imul(mixed ^ (tail[offset + 10] << 8), 0x9e3779b1) >>> this.slotShift;
 	}
 
 	private indexKeys(): void {
 		const bytes = this.storedBytes();
+		const heads = this.keyHeads();
 		let bits = 1;
 		while (1 << bits < this.count * 2) bits++;
 		this.slotShift = 32 - bits;
 		const slots = new Int32Array(1 << bits);
 		const mask = slots.length - 1;
 		for (let position = 0; position < this.count; position++) {
-			let slot = this.slotOf(bytes, position * USER_RECORD_BYTES);
+			let slot = this.slotOf(heads[position], bytes, position * USER_RECORD_BYTES);
 			while (slots[slot] !== 0) slot = (slot + 1) & mask;
 			slots[slot] = position + 1;
 		}
@@ -122,28 +154,37 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 	private slotLookup(format: number): number {
 		const slots = this.slots as Int32Array;
 		const bytes = this.storedBytes();
+		const heads = this.keyHeads();
 		const key = this.probeKey;
+		const head = (key[0] << 8) | key[1];
 		const mask = slots.length - 1;
-		for (let slot = this.slotOf(key, 0); slots[slot] !== 0; slot = (slot + 1) & mask) {
+		for (let slot = this.slotOf(head, key, 2); slots[slot] !== 0; slot = (slot + 1) & mask) {
 			const position = slots[slot] - 1;
+			if (heads[position] !== head) continue;
 			const offset = position * USER_RECORD_BYTES;
 			let index = 0;
-			while (index < 16 && bytes[offset + index] === key[index]) index++;
-			if (index === 16 && ((bytes[offset + 16] >>> 3) & 0x03) === format) return position;
+			while (index < 14 && bytes[offset + index] === key[index + 2]) index++;
+			if (index === 14 && ((bytes[offset + USER_STATUS_BYTE] >>> 3) & 0x03) === format) return position;
 		}
 		return -1;
 	}
 
 	recordAt(position: number): UserRecord {
-		return decodeUserRecord(this.base.slice(position * USER_RECORD_CHARS, (position + 1) * USER_RECORD_CHARS));
+		const head = this.keyHeads()[position];
+		if (this.decoded !== undefined) return readUserRecord(this.decoded, position * USER_RECORD_BYTES, head);
+		const bytes = new Uint8Array(USER_RECORD_BYTES);
+		// snapshot.ts imports this module: its constants are read at call time, never at load time.
+		decodeBase85Into(this.base, position * USER_RECORD_CHARS, USER_RECORD_BYTES / 4, bytes, 0);
+		return readUserRecord(bytes, 0, head);
 	}
 
 	/** The DN hash of the stored record at a position. */
 	dnHashAt(position: number): number {
-		if (this.decoded !== undefined) return readUint32(this.decoded, position * USER_RECORD_BYTES + 25);
-		// Few reads (an incremental poll): only the characters that hold it.
-		const start = position * USER_RECORD_CHARS + 32;
-		return readUint32(new Uint8Array(Buffer.from(this.base.slice(start, start + 8), 'base64')), 1);
+		if (this.decoded !== undefined) return readUint32(this.decoded, position * USER_RECORD_BYTES + USER_DN_HASH_OFFSET);
+		// Few reads (an incremental poll): only the blocks that hold it (bytes 20–27).
+		const bytes = this.probeRecord;
+		decodeBase85Into(this.base, position * USER_RECORD_CHARS + 25, 2, bytes, 20);
+		return readUint32(bytes, USER_DN_HASH_OFFSET);
 	}
 
 	get(id: string): UserRecord | undefined {
@@ -180,6 +221,7 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 
 	/** Every record (decodes them all: for reconciliation and rare indexes only). */
 	*entries(): IterableIterator<[string, UserRecord]> {
+		if (this.count > 4096) this.storedBytes();
 		for (let position = 0; position < this.count; position++) {
 			const record = this.recordAt(position);
 			if (this.changes.has(record.id)) continue;
@@ -205,19 +247,26 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 		for (const [id] of this.entries()) yield id;
 	}
 
-	/** The next stored string: unchanged runs copied as they are, changes merged in key order. */
+	/** The next stored strings: unchanged runs copied as they are, changes merged in key order. */
 	merge(): MergedUsers {
-		const pending = [...this.changes.entries()].map(([id, record]) => ({ id, key: sortKeyOf(id), record, position: this.basePosition(id) }));
-		pending.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+		const pending = [...this.changes.entries()].map(([id, record]) => {
+			const key = new Uint8Array(16);
+			const format = writeKey(id, key);
+			return { id, key, format, record, position: this.basePosition(id) };
+		});
+		pending.sort((a, b) => compareKeys(a.key, a.format, b.key, b.format));
+		const heads = this.count > 0 ? this.keyHeads() : new Uint16Array(0);
+		const nextHeads = new Uint16Array(this.count + pending.length);
 		const parts: string[] = [];
 		const remap = new Int32Array(this.count);
-		const placed = new Map<string, number>();
+		const recordBytes = new Uint8Array(USER_RECORD_BYTES);
 		let samePositions = true;
 		let cursor = 0;
 		let written = 0;
 		const copyUntil = (end: number) => {
 			if (end <= cursor) return;
 			parts.push(this.base.slice(cursor * USER_RECORD_CHARS, end * USER_RECORD_CHARS));
+			nextHeads.set(heads.subarray(cursor, end), written);
 			for (let position = cursor; position < end; position++) remap[position] = written++;
 			cursor = end;
 		};
@@ -234,19 +283,20 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 			} else {
 				if (change.record === null) continue;
 				// A new key: copy the stored records that sort before it.
-				let end = cursor;
-				while (end < this.count && this.base.slice(end * USER_RECORD_CHARS, end * USER_RECORD_CHARS + SORT_CHARS) < change.key) end++;
-				copyUntil(end);
+				copyUntil(Math.max(cursor, -this.search(change.key, change.format) - 1));
 				samePositions = false;
 			}
-			placed.set(change.id, written++);
-			parts.push(encodeUserRecord(change.record));
+			nextHeads[written++] = writeUserRecord(change.record, recordBytes, 0);
+			parts.push(encodeBase85(recordBytes));
 		}
 		copyUntil(this.count);
 		const text = parts.join('');
-		const merged = new UserTable(text);
+		const finalHeads = nextHeads.slice(0, written);
+		const keyHeads = samePositions ? this.keyHeadsText : encodeKeyHeads(finalHeads);
+		const merged = new UserTable(text, keyHeads, undefined, finalHeads);
 		return {
 			text,
+			keyHeads,
 			remap,
 			samePositions,
 			positionOf: (id) => {
