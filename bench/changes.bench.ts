@@ -15,12 +15,12 @@
  *    Medians over BENCH_ROUNDS rounds; peak RSS of this process sampled every 5 ms.
  * 3. Reports the stored state's size per user.
  *
- * Figures on 2026-11-27 (100k users, 3 rounds, a 2-core machine shared with other jobs, so absolute
- * times are several times the anchors; ratios are measured in the same run):
- * accesslog 0.35× ldapsearch, naive ÷ accesslog 25.9; timestamp 0.95×, naive ÷ timestamp 9.5 (the load
- * slows ldapsearch and the incremental polls more than the naive run: 7.7 before these changes in the
- * same conditions); snapshot reconciliation 1.94× (1.31 in a run before the state format change,
- * 6.07 before any change); peak RSS growth during a poll 15 MB; state 38.4 bytes per user (43.2 before).
+ * Figures on 2026-11-27 (100k users, 5 rounds, a 2-core machine shared with other jobs, so absolute
+ * times are many times the anchors; ratios are measured in the same run): accesslog 0.31× ldapsearch,
+ * naive ÷ accesslog 27.7; timestamp 1.03×, naive ÷ timestamp 8.2 (under this load even ldapsearch of
+ * 100 entries took ~280 ms; 7.7 before these changes in the same conditions); snapshot reconciliation
+ * 1.60× the paged ldapsearch (6.07 before, same conditions); peak RSS growth during a poll 16 MB; state
+ * 38.5 bytes per user with the groups (43.2 before).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
