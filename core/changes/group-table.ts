@@ -2,7 +2,8 @@
  * The snapshot's group table: the stored group records, decoded only when read; their member positions
  * follow the users' positions, remapped without decoding users when users were added or deleted.
  */
-import { decodeGroupParts, encodeGroupRecordCompact, encodePositions, readKey, recordKeyOf, USER_RECORD_CHARS, type GroupRecord } from './snapshot';
+import { decodeGroupParts, encodeGroupRecordCompact, encodePositions, readKey, USER_RECORD_CHARS, type GroupRecord } from './snapshot';
+import { ChangeOverlay } from './change-overlay';
 import type { MergedUsers, UserTable } from './snapshot-tables';
 
 interface StoredGroup {
@@ -13,15 +14,15 @@ interface StoredGroup {
 	positions?: Map<number, number>;
 }
 
-export class GroupTable implements Iterable<[string, GroupRecord]> {
+export class GroupTable extends ChangeOverlay<GroupRecord> {
 	private readonly stored = new Map<string, StoredGroup>();
-	private readonly changes: Map<string, GroupRecord | null>;
 
 	constructor(
 		texts: string[] | Map<string, StoredGroup>,
 		private readonly users: UserTable,
 		changes?: Map<string, GroupRecord | null>,
 	) {
+		super(changes);
 		if (Array.isArray(texts)) {
 			// Only the key is read here (the first 24 characters hold bytes 0–17): members are decoded on use.
 			for (const text of texts) {
@@ -31,7 +32,6 @@ export class GroupTable implements Iterable<[string, GroupRecord]> {
 		} else {
 			this.stored = texts;
 		}
-		this.changes = new Map(changes);
 	}
 
 	/** A table whose changes do not affect this one (stored groups are shared: they are read-only). */
@@ -51,39 +51,14 @@ export class GroupTable implements Iterable<[string, GroupRecord]> {
 		return stored.record;
 	}
 
-	get(id: string): GroupRecord | undefined {
-		const key = recordKeyOf(id);
-		if (this.changes.has(key)) return this.changes.get(key) ?? undefined;
+	protected storedRecord(key: string): GroupRecord | undefined {
 		const stored = this.stored.get(key);
 		return stored === undefined ? undefined : this.decode(stored);
-	}
-
-	has(id: string): boolean {
-		return this.get(id) !== undefined;
-	}
-
-	set(id: string, record: GroupRecord): this {
-		this.changes.set(recordKeyOf(id), record);
-		return this;
-	}
-
-	delete(id: string): boolean {
-		const existed = this.has(id);
-		this.changes.set(recordKeyOf(id), null);
-		return existed;
 	}
 
 	*entries(): IterableIterator<[string, GroupRecord]> {
 		for (const [id, stored] of this.stored) if (!this.changes.has(id)) yield [id, this.decode(stored)];
 		for (const [id, record] of this.changes) if (record !== null) yield [id, record];
-	}
-
-	[Symbol.iterator](): IterableIterator<[string, GroupRecord]> {
-		return this.entries();
-	}
-
-	*values(): IterableIterator<GroupRecord> {
-		for (const [, record] of this.entries()) yield record;
 	}
 
 	/** The stored groups after a merge of the users: unchanged groups keep their text unless positions moved. */

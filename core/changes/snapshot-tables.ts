@@ -5,11 +5,11 @@
  *   (no decoding of the 99,900 users that did not change);
  * - GroupTable (group-table.ts).
  */
+import { ChangeOverlay } from './change-overlay';
 import { decodeBase85Into, decodeKeyHeads, encodeBase85, encodeKeyHeads } from './record-codec';
 import {
 	readUint32,
 	readUserRecord,
-	recordKeyOf,
 	USER_DN_HASH_OFFSET,
 	USER_RECORD_BYTES,
 	USER_RECORD_CHARS,
@@ -37,9 +37,8 @@ function compareKeys(a: Uint8Array, aFormat: number, b: Uint8Array, bFormat: num
 	return aFormat - bFormat;
 }
 
-export class UserTable implements Iterable<[string, UserRecord]> {
+export class UserTable extends ChangeOverlay<UserRecord> {
 	private readonly count: number;
-	private readonly changes: Map<string, UserRecord | null>;
 
 	constructor(
 		private readonly base: string,
@@ -47,8 +46,8 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 		changes?: Map<string, UserRecord | null>,
 		private heads?: Uint16Array,
 	) {
+		super(changes);
 		this.count = Math.floor(base.length / USER_RECORD_CHARS);
-		this.changes = new Map(changes);
 	}
 
 	/** A table with the same contents whose changes do not affect this one. */
@@ -181,26 +180,9 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 		return readUint32(bytes, USER_DN_HASH_OFFSET);
 	}
 
-	get(id: string): UserRecord | undefined {
-		const key = recordKeyOf(id);
-		if (this.changes.has(key)) return this.changes.get(key) ?? undefined;
+	protected storedRecord(key: string): UserRecord | undefined {
 		const position = this.basePosition(key);
 		return position < 0 ? undefined : this.recordAt(position);
-	}
-
-	has(id: string): boolean {
-		return this.get(id) !== undefined;
-	}
-
-	set(id: string, record: UserRecord): this {
-		this.changes.set(recordKeyOf(id), record);
-		return this;
-	}
-
-	delete(id: string): boolean {
-		const existed = this.has(id);
-		this.changes.set(recordKeyOf(id), null);
-		return existed;
 	}
 
 	get size(): number {
@@ -222,14 +204,6 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 			yield [record.id, record];
 		}
 		for (const [id, record] of this.changes) if (record !== null) yield [id, record];
-	}
-
-	[Symbol.iterator](): IterableIterator<[string, UserRecord]> {
-		return this.entries();
-	}
-
-	*values(): IterableIterator<UserRecord> {
-		for (const [, record] of this.entries()) yield record;
 	}
 
 	/** Users added (not stored yet) in this table. */
