@@ -53,9 +53,10 @@ beforeAll(async () => {
 	n8n = await startN8n({ tarball });
 	owner = await n8n.setupOwner();
 	await n8n.createApiKey();
-	for (const { file, json } of templates) workflowIds[file] = await n8n.importWorkflow(json);
+	for (const { file, json } of templates) workflowIds[file] = await n8n.createWorkflow(json); // as "Import from File" saves it
 	fs.mkdirSync(artifacts, { recursive: true });
 	page = chromium.context.pages()[0] ?? (await chromium.context.newPage());
+	page.setDefaultTimeout(20_000);
 	const login = await page.request.post(`${n8n.url}/rest/login`, { data: { emailOrLdapLoginId: owner.email, password: owner.password } });
 	expect(login.status()).toBe(200);
 }, 900_000);
@@ -65,65 +66,79 @@ afterAll(async () => {
 	if (tarball) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 }, 60_000);
 
+/** Runs a step; on failure saves a screenshot named after the test first. */
+async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
+	try {
+		return await run();
+	} catch (error) {
+		await page?.screenshot({ path: path.join(artifacts, `FAILED-${name.replace(/[^A-Za-z0-9]+/g, '-')}.png`) }).catch(() => undefined);
+		throw error;
+	}
+}
+
 test('the node panel finds our nodes by "OpenText" and by "directory"', async () => {
-	await page!.goto(`${n8n!.url}/workflow/new`);
-	await page!.getByTestId('canvas-plus-button').first().click();
-	const search = page!.getByTestId('node-creator-search-bar');
-	await search.waitFor();
-	const panel = page!.getByTestId('node-creator');
-	await search.fill('OpenText');
-	await panel.getByText('OpenText Push').first().waitFor({ timeout: 15_000 });
-	const openText = await panel.innerText();
-	for (const name of ['OpenText Directory Services', 'OpenText Push']) expect(openText).toContain(name);
-	await page!.screenshot({ path: path.join(artifacts, 'node-panel-opentext.png') });
-	await search.fill('directory');
-	await panel.getByText('OpenText Directory Services').first().waitFor({ timeout: 15_000 });
-	const directory = await panel.innerText();
-	expect(directory).toContain('OpenText Directory Services');
-	await page!.screenshot({ path: path.join(artifacts, 'node-panel-directory.png') });
+	await step('node-panel', async () => {
+		await page!.goto(`${n8n!.url}/workflow/new`);
+		await page!.getByTestId('canvas-add-button').first().click();
+		const search = page!.getByTestId('node-creator-search-bar');
+		await search.waitFor();
+		const panel = page!.getByTestId('node-creator');
+		await search.fill('OpenText');
+		await panel.getByText('OpenText Push').first().waitFor({ timeout: 15_000 });
+		const openText = await panel.innerText();
+		for (const name of ['OpenText Directory Services', 'OpenText Push']) expect(openText).toContain(name);
+		await page!.screenshot({ path: path.join(artifacts, 'node-panel-opentext.png') });
+		await search.fill('directory');
+		await panel.getByText('OpenText Directory Services').first().waitFor({ timeout: 15_000 });
+		const directory = await panel.innerText();
+		expect(directory).toContain('OpenText Directory Services');
+		await page!.screenshot({ path: path.join(artifacts, 'node-panel-directory.png') });
+	});
 }, TEST_TIMEOUT);
 
 describe.each(templates.map((t) => [t.file, t] as const))('template %s in the editor', (file, template) => {
 	test('opens with only its credentials unset, and each of our nodes\' parameters render', async () => {
-		const base = file.replace(/\.json$/, '');
-		await page!.goto(`${n8n!.url}/workflow/${workflowIds[file]}`);
-		const canvasNodes = page!.getByTestId('canvas-node');
-		await canvasNodes.first().waitFor({ timeout: 60_000 });
-		await page!.waitForTimeout(1500);
-		expect(await canvasNodes.count()).toBeGreaterThanOrEqual(workNodes(template.json).length);
-		// Fit the view, take the canvas picture (README) and a full screenshot (artifacts).
-		await page!.keyboard.press('1');
-		await page!.waitForTimeout(800);
-		await page!.screenshot({ path: path.join(artifacts, `${base}.png`) });
-		await page!.setViewportSize({ width: 1200, height: 600 });
-		await page!.keyboard.press('1');
-		await page!.waitForTimeout(800);
-		await page!.locator('#app').screenshot({ path: path.join(templatesDir, `${base}.png`) });
-		await page!.setViewportSize({ width: 1440, height: 810 });
+		await step(file, async () => {
+			const base = file.replace(/\.json$/, '');
+			await page!.goto(`${n8n!.url}/workflow/${workflowIds[file]}`);
+			const canvasNodes = page!.getByTestId('canvas-node');
+			await canvasNodes.first().waitFor({ timeout: 60_000 });
+			await page!.waitForTimeout(1500);
+			expect(await canvasNodes.count()).toBeGreaterThanOrEqual(workNodes(template.json).length);
+			// Fit the view, take the canvas picture (README) and a full screenshot (artifacts).
+			await page!.keyboard.press('1');
+			await page!.waitForTimeout(800);
+			await page!.screenshot({ path: path.join(artifacts, `${base}.png`) });
+			await page!.setViewportSize({ width: 1200, height: 600 });
+			await page!.keyboard.press('1');
+			await page!.waitForTimeout(800);
+			await page!.locator('#app').screenshot({ path: path.join(templatesDir, `${base}.png`) });
+			await page!.setViewportSize({ width: 1440, height: 810 });
 
-		// Our nodes: open each parameter panel.
-		const ours = workNodes(template.json).filter((node) => node.type.startsWith(`${pkg.name}.`));
-		for (const node of ours) {
-			await canvasNodes.filter({ hasText: node.name }).first().dblclick();
-			const ndv = page!.getByTestId('ndv');
-			await ndv.waitFor({ timeout: 30_000 });
-			await page!.waitForTimeout(600);
-			const text = await ndv.innerText();
-			expect([node.name, text.includes('Install this node') || /unknown node/i.test(text)]).toEqual([node.name, false]);
-			expect(await ndv.getByTestId('parameter-input').count()).toBeGreaterThan(0);
-			await page!.screenshot({ path: path.join(artifacts, `${base}--${node.name.replace(/[^A-Za-z0-9]+/g, '-')}.png`) });
-			await page!.keyboard.press('Escape');
-			await ndv.waitFor({ state: 'hidden', timeout: 10_000 });
-		}
+			// Our nodes: open each parameter panel.
+			const ours = workNodes(template.json).filter((node) => node.type.startsWith(`${pkg.name}.`));
+			for (const node of ours) {
+				await canvasNodes.filter({ hasText: node.name }).first().dblclick();
+				const ndv = page!.getByTestId('ndv');
+				await ndv.waitFor({ timeout: 30_000 });
+				await page!.waitForTimeout(600);
+				const text = await ndv.innerText();
+				expect([node.name, text.includes('Install this node') || /unknown node/i.test(text)]).toEqual([node.name, false]);
+				expect(await ndv.getByTestId('parameter-input').count()).toBeGreaterThan(0);
+				await page!.screenshot({ path: path.join(artifacts, `${base}--${node.name.replace(/[^A-Za-z0-9]+/g, '-')}.png`) });
+				await page!.keyboard.press('Escape');
+				await ndv.waitFor({ state: 'hidden', timeout: 10_000 });
+			}
 
-		// No node is unknown, and the only issues are the credentials the user has to set up.
-		const nodes = await editorNodes();
-		expect(nodes.map((n) => n.name).sort()).toEqual(template.json.nodes.map((n) => n.name).sort());
-		for (const node of nodes) {
-			const kinds = Object.keys(node.issues ?? {}).filter((kind) => kind !== 'credentials');
-			expect([node.name, kinds, node.issues?.parameters ?? null]).toEqual([node.name, [], null]);
-		}
-		const withCredentials = template.json.nodes.filter((n) => n.credentials).map((n) => n.name).sort();
-		expect(nodes.filter((n) => n.issues?.credentials).map((n) => n.name).sort()).toEqual(withCredentials);
+			// No node is unknown, and the only issues are the credentials the user has to set up.
+			const nodes = await editorNodes();
+			expect(nodes.map((n) => n.name).sort()).toEqual(template.json.nodes.map((n) => n.name).sort());
+			for (const node of nodes) {
+				const kinds = Object.keys(node.issues ?? {}).filter((kind) => kind !== 'credentials');
+				expect([node.name, kinds, node.issues?.parameters ?? null]).toEqual([node.name, [], null]);
+			}
+			const withCredentials = template.json.nodes.filter((n) => n.credentials).map((n) => n.name).sort();
+			expect(nodes.filter((n) => n.issues?.credentials).map((n) => n.name).sort()).toEqual(withCredentials);
+		});
 	}, TEST_TIMEOUT);
 });
