@@ -78,8 +78,10 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
 
 test('the node panel finds our nodes by "OpenText" and by "directory"', async () => {
 	await step('node-panel', async () => {
-		await page!.goto(`${n8n!.url}/workflow/new`);
-		await page!.getByTestId('canvas-add-button').first().click();
+		// In a workflow that has a trigger, the canvas's + opens the full node panel (actions and triggers).
+		await page!.goto(`${n8n!.url}/workflow/${workflowIds[templates[0].file]}`);
+		await page!.getByTestId('canvas-node').first().waitFor({ timeout: 60_000 });
+		await page!.getByTestId('node-creator-plus-button').first().click();
 		const search = page!.getByTestId('node-creator-search-bar');
 		await search.waitFor();
 		const panel = page!.getByTestId('node-creator');

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, selectors, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = process.env.OTDP_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -20,6 +20,7 @@ export async function launchChromium(): Promise<HeadlessBrowser> {
 	if (!fs.existsSync(CHROMIUM)) {
 		throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (scripts/install-system-deps.sh does, as root)`);
 	}
+	selectors.setTestIdAttribute('data-test-id'); // n8n's editor marks its elements with data-test-id
 	const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otdp-chromium-'));
 	const context = await chromium.launchPersistentContext(userDataDir, {
 		executablePath: CHROMIUM,
