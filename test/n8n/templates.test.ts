@@ -11,15 +11,17 @@
  * deadline) are one minute each and run in parallel, so the file takes about four minutes.
  * Needs `npm run build` first.
  */
+import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'ldapts';
 import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
 import { attrLine, transitiveUsers, type FixtureUser } from '../support/fixture';
 import { ensureN8n, executionError, N8nInstance, packPackage, readPackageJson, startN8n } from '../support/n8n';
 import { startSlapd, type Slapd } from '../support/slapd';
-import { bindCredentials, credentialTypesOf, loadTemplates, withoutCredentials, workNodes, type TemplateFile } from '../support/templates';
+import { bindCredentials, credentialTypesOf, loadTemplates, templatesDir, withoutCredentials, workNodes, type TemplateFile } from '../support/templates';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);
@@ -133,6 +135,17 @@ describe('the template files', () => {
 			}
 		}
 		expect(credentialTypesOf(templates)).toEqual(['openTextDirectoryLdap', 'openTextFirebaseCloudMessagingApi', 'openTextPushAcknowledgmentApi']);
+	});
+
+	test('the committed JSON is what templates/generate.mjs writes', () => {
+		const out = fs.mkdtempSync(path.join(os.tmpdir(), 'otdp-templates-'));
+		try {
+			execFileSync(process.execPath, [path.join(templatesDir, 'generate.mjs'), out]);
+			expect(fs.readdirSync(out).sort()).toEqual(templates.map((t) => t.file));
+			for (const { file } of templates) expect([file, fs.readFileSync(path.join(out, file), 'utf8')]).toEqual([file, fs.readFileSync(path.join(templatesDir, file), 'utf8')]);
+		} finally {
+			fs.rmSync(out, { recursive: true, force: true });
+		}
 	});
 });
 
