@@ -8,7 +8,7 @@
  * acknowledgments must land in the directory and the overdue ones must reach the managers.
  *
  * The polling templates share n8n's one-minute schedule; the waits (approval reminders, the notice's
- * deadline) are one minute each and run in parallel, so the file takes about four minutes.
+ * deadline) are one minute each and run in parallel, so the file takes about three minutes.
  * Needs `npm run build` first.
  */
 import { execFileSync } from 'child_process';
