@@ -111,6 +111,9 @@ export function createInbox(options: InboxOptions): Inbox {
 		return received;
 	};
 
+	// Stamps arrival times even while no page is open.
+	setInterval(sync, 500).unref();
+
 	const acknowledge = async (n: number): Promise<AckState> => {
 		const message = sync().find((m) => m.n === n);
 		if (!message) return { state: 'failed', detail: `no message ${n}`, at: new Date().toISOString() };

@@ -283,7 +283,7 @@ async function main(): Promise<void> {
 		scenarios = new Scenarios({ otds, n8n: instance, criticalWorkflowId: ids.get('critical-notice')!, people });
 
 		fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
-		fs.writeFileSync(STATE_FILE, JSON.stringify({ pid: process.pid, inbox: inboxUrl, n8n: instance.url, otds: otds.url }, null, 2));
+		fs.writeFileSync(STATE_FILE, JSON.stringify({ pid: process.pid, inbox: inboxUrl, n8n: instance.url, otds: otds.url, workflows: Object.fromEntries(ids) }, null, 2));
 
 		say('');
 		say(`n8n is running: ${instance.url}`);

@@ -120,16 +120,24 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 					pollTimes: { item: [{ mode: 'everyMinute' }] },
 					source: 'otdsRest',
 					events: ['user.created', 'user.locked', 'user.unlocked', 'user.disabled', 'user.passwordResetRequired', 'group.memberAdded', 'group.memberRemoved'],
-					options: { partition: PARTITION, additionalAttributes: DEVICE_TOKEN_ATTRIBUTE, privilegedGroups: 'Domain Admins; Security Administrators; Privileged Access' },
+					options: { partition: PARTITION, privilegedGroups: 'Domain Admins; Security Administrators; Privileged Access' },
 				}, { credentials: otds }),
-				setNode('The person and the message', 260, { userId: '={{ $json.user.login }}', title: personTitle, body: personBody }, {
-					deviceTokens: `={{ [].concat(($json.user.attributes || {}).${DEVICE_TOKEN_ATTRIBUTE} || []) }}`,
-				}),
-				node('Push to their phone', PUSH, 520, pushParameters('={{ $json.title }}', '={{ $json.body }}', { eventType: '={{ $json.type }}', eventId: '={{ $json.id }}' }), {
-					credentials: fcm,
-				}),
+				setNode('The message', 260, { title: personTitle, body: personBody }),
+				// Membership events carry a short user (no attributes): read every person's device tokens the same way.
+				node('The person', DIRECTORY, 520, {
+					source: 'otdsRest',
+					resource: 'audience',
+					operation: 'resolve',
+					users: '={{ $json.user.login }}',
+					accountState: 'any',
+					options: { deviceTokenAttribute: DEVICE_TOKEN_ATTRIBUTE, missingUsers: 'skip' },
+				}, { credentials: otds }),
+				node('Push to their phone', PUSH, 780, pushParameters("={{ $('The message').item.json.title }}", "={{ $('The message').item.json.body }}", {
+					eventType: "={{ $('The message').item.json.type }}",
+					eventId: "={{ $('The message').item.json.id }}",
+				}), { credentials: fcm }),
 			],
-			chain('Directory Event', 'The person and the message', 'Push to their phone'),
+			chain('Directory Event', 'The message', 'The person', 'Push to their phone'),
 		),
 	});
 
