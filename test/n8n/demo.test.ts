@@ -158,7 +158,9 @@ describe('npm run demo', () => {
 		// 6. Ctrl-C: the whole process group gets SIGINT, as from a terminal; nothing is left running.
 		const processes = [...new Set([...early, ...descendants(demo.pid!)])];
 		process.kill(-demo.pid!, 'SIGINT');
-		const code = await Promise.race([exited, sleep(60_000).then(() => 'timeout' as const)]);
+		let timer: NodeJS.Timeout | undefined;
+		const code = await Promise.race([exited, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 60_000)))]);
+		clearTimeout(timer);
 		expect(code).toBe(0);
 		expect(output).toContain('Stopped. Nothing is left running.');
 		await sleep(1000);
