@@ -95,7 +95,7 @@ function render(state) {
       }
       return '<div class="message' + critical + '" data-n="' + m.n + '"' + (m.data.noticeId ? ' data-notice="' + esc(m.data.noticeId) + '"' : '') + '>' +
         '<div class="title">' + esc(m.title || '(data only)') + '</div><div class="body">' + esc(m.body) + '</div>' +
-        '<div class="meta">' + esc(new Date(m.receivedAt).toLocaleTimeString()) + (m.data.eventType ? ' · ' + esc(m.data.eventType) : '') + '</div>' + ack + '</div>';
+        '<div class="meta">' + esc(new Date(m.receivedAt).toLocaleTimeString()) + (m.data.eventType ? ' · ' + esc(m.data.eventType) : '') + (m.data.via ? ' · via ' + esc(m.data.via) : '') + '</div>' + ack + '</div>';
     }).join('');
     return '<section class="person" data-person="' + esc(g.person ? g.person.id : g.token) + '"><h2>' + esc(name) + ' <span class="who">' + esc(who) + '</span></h2>' + cards + '</section>';
   }).join('');

@@ -18,6 +18,7 @@ import { startAppWorksEmulator, type AppWorksEmulator } from '../../emulators/pu
 import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
 import { createInbox, type InboxPerson } from '../../emulators/push/inbox';
 import { startMraEmulator, type MraEmulator } from '../../emulators/push/mra';
+import { attrLine } from '../../test/support/fixture';
 import { ensureN8n, packPackage, startN8n, type N8nInstance, type WorkflowJson } from '../../test/support/n8n';
 import { startSlapd, type Slapd } from '../../test/support/slapd';
 import { Scenarios, SCENARIOS, tokenOf } from './scenarios';
@@ -73,10 +74,15 @@ function bindCredentials(json: WorkflowJson, byType: Record<string, { id: string
 	return missing;
 }
 
+/**
+ * A template is demo-safe to activate when all its credentials are the demo's (so it only reads the demo
+ * directories and pushes to the emulators) and it has a trigger n8n can activate (not only a manual one).
+ * `meta.demoSafe: false` in a template keeps it inactive.
+ */
 function isDemoSafe(json: WorkflowJson): boolean {
 	const meta = (json.meta ?? {}) as Record<string, unknown>;
-	const tags = Array.isArray(json.tags) ? json.tags.map((t) => (typeof t === 'string' ? t : String((t as { name?: string }).name ?? ''))) : [];
-	return meta.demoSafe === true || tags.includes('demo-safe');
+	if (meta.demoSafe === false) return false;
+	return json.nodes.some((node) => /trigger$/i.test(node.type) && node.type !== 'n8n-nodes-base.manualTrigger') || json.nodes.some((node) => node.type === 'n8n-nodes-base.webhook');
 }
 
 async function main(): Promise<void> {
@@ -125,7 +131,13 @@ async function main(): Promise<void> {
 		if (process.env.DEMO_LDAP !== '0') {
 			try {
 				slapd = await step(`Starting a real OpenLDAP with the same ${users} people (second source)`, () => startSlapd({ users, otds: false }));
-				say(`  Directory ready at ${slapd.url} (base ${slapd.baseDN}, bind ${slapd.adminDN} / ${slapd.adminPassword})`);
+				const ldap = slapd;
+				await ldap.ldapmodify(
+					ldap.fixture.users
+						.map((u) => `${attrLine('dn', ldap.layout.userDN(u.uid))}changetype: modify\nadd: objectClass\nobjectClass: otdpRecipient\n-\nadd: ${DEVICE_TOKEN_ATTRIBUTE}\n${attrLine(DEVICE_TOKEN_ATTRIBUTE, tokenOf(u.uid))}`)
+						.join('\n'),
+				);
+				say(`  Directory ready at ${slapd.url} (base ${slapd.baseDN}, bind ${slapd.adminDN} / ${slapd.adminPassword}); the same device tokens in ${DEVICE_TOKEN_ATTRIBUTE}`);
 			} catch (error) {
 				say(`  OpenLDAP is not available, continuing with OTDS only: ${(error as Error).message.split('\n')[0]}`);
 				say('  (install it with: sudo apt-get install -y slapd ldap-utils)');
@@ -249,7 +261,9 @@ async function main(): Promise<void> {
 		const templateDir = path.join(root, 'templates');
 		const templateFiles = fs.existsSync(templateDir) ? fs.readdirSync(templateDir).filter((f) => f.endsWith('.json')).sort() : [];
 		const templateNotes: string[] = [];
-		if (templateFiles.length === 0) {
+		if (process.env.DEMO_TEMPLATES === '0') {
+			say('DEMO_TEMPLATES=0: the templates are not imported.');
+		} else if (templateFiles.length === 0) {
 			say('No templates/*.json yet: only the demo\'s own workflows are imported.');
 		} else {
 			await step(`Importing ${templateFiles.length} templates (credentials bound by type to the demo's)`, async () => {
@@ -266,7 +280,7 @@ async function main(): Promise<void> {
 					const id = await instance.createWorkflow(json);
 					if (missing.length > 0) templateNotes.push(`${file}: imported, inactive (no demo credential of type ${[...new Set(missing)].join(', ')})`);
 					else if (isDemoSafe(json)) toActivate.push({ id, name: `template ${file}` });
-					else templateNotes.push(`${file}: imported, inactive (not marked demo-safe)`);
+					else templateNotes.push(`${file}: imported, inactive (run it by hand, or it is marked demoSafe: false)`);
 				}
 			});
 		}
@@ -280,7 +294,7 @@ async function main(): Promise<void> {
 			}
 		});
 		for (const note of templateNotes) say(`  ${note}`);
-		scenarios = new Scenarios({ otds, n8n: instance, criticalWorkflowId: ids.get('critical-notice')!, people });
+		scenarios = new Scenarios({ otds, slapd, n8n: instance, criticalWorkflowId: ids.get('critical-notice')!, people });
 
 		fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
 		fs.writeFileSync(STATE_FILE, JSON.stringify({ pid: process.pid, inbox: inboxUrl, n8n: instance.url, otds: otds.url, workflows: Object.fromEntries(ids) }, null, 2));
@@ -299,6 +313,10 @@ async function main(): Promise<void> {
 		say(`     ${ACK_ATTRIBUTE} on that person in OTDS, and the card shows the directory record.`);
 		say('  4. In n8n, open the workflows:');
 		for (const wf of own) say(`     - ${wf.hint}`);
+		if (templateFiles.length > 0 && process.env.DEMO_TEMPLATES !== '0') {
+			say(`     - the ${templateFiles.length} templates ("OpenText: ..."), bound to the demo credentials; those watching OpenLDAP`);
+			say('       see the scenarios too, so a person may get two notices: one from each source.');
+		}
 		say('Press Ctrl-C to stop everything.');
 		if (process.env.DEMO_EXIT_AFTER_START === '1') await stopAll(0);
 	} catch (error) {

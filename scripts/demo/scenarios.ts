@@ -4,7 +4,9 @@
  */
 import type { OtdsEmulator } from '../../emulators/otds/server';
 import type { InboxPerson, InboxScenario } from '../../emulators/push/inbox';
+import { attrLine, generalizedTime } from '../../test/support/fixture';
 import type { N8nInstance } from '../../test/support/n8n';
+import type { Slapd } from '../../test/support/slapd';
 import { executionError, nodeItems } from '../../test/support/n8n';
 import { DEVICE_TOKEN_ATTRIBUTE, NOTICE_GROUP, PARTITION } from './workflows';
 
@@ -20,6 +22,8 @@ export const tokenOf = (uid: string) => `fcm-demo-${uid}`;
 
 export interface ScenarioContext {
 	otds: OtdsEmulator;
+	/** The OpenLDAP source, when it runs: every change is made there too (the templates watch it). */
+	slapd?: Slapd;
 	n8n: N8nInstance;
 	criticalWorkflowId: string;
 	/** People by device token (the inbox reads it; a hire adds one). */
@@ -53,6 +57,22 @@ export class Scenarios {
 		return candidates[0];
 	}
 
+	/** The same change on the OpenLDAP source (best effort: the OTDS part has happened already). */
+	private async mirror(ldif: () => string): Promise<string> {
+		const slapd = this.ctx.slapd;
+		if (!slapd) return '';
+		try {
+			await slapd.ldapmodify(ldif());
+			return ' The same change was made in OpenLDAP, which the templates watch.';
+		} catch (error) {
+			return ` (The OpenLDAP copy of the change failed: ${(error as Error).message.split('\n')[0]})`;
+		}
+	}
+
+	private uidOf(id: string): string {
+		return id.slice(0, id.lastIndexOf('@'));
+	}
+
 	private name(id: string): string {
 		return this.attribute(id, 'displayName') || id;
 	}
@@ -81,19 +101,33 @@ export class Scenarios {
 					},
 				});
 				this.ctx.people.set(tokenOf(uid), { id: `${uid}@${PARTITION}`, displayName, department, title: 'Analyst' });
-				return `Hired ${displayName} (${uid}@${PARTITION}) in OTDS. Within a minute the directory trigger sees user.created and the new hire's inbox gets a welcome.`;
+				const also = await this.mirror(() => {
+					const dn = this.ctx.slapd!.layout.userDN(uid);
+					return [
+						`${attrLine('dn', dn)}changetype: add\nobjectClass: inetOrgPerson\nobjectClass: otdpRecipient\n${attrLine('uid', uid)}${attrLine('cn', displayName)}${attrLine('sn', `Newhire-${this.hires}`)}${attrLine('givenName', given)}${attrLine('displayName', displayName)}mail: ${uid}@example.com\ntitle: Analyst\n${attrLine('ou', department)}${attrLine(DEVICE_TOKEN_ATTRIBUTE, tokenOf(uid))}`,
+						`${attrLine('dn', this.ctx.slapd!.layout.groupDN('All Staff'))}changetype: modify\nadd: member\n${attrLine('member', dn)}`,
+					].join('\n');
+				});
+				return `Hired ${displayName} (${uid}@${PARTITION}) in OTDS. Within a minute the directory trigger sees user.created and the new hire's inbox gets a welcome.${also}`;
 			}
 			case 'lock': {
 				const id = this.someone();
 				store.lockUser(id);
-				return `Locked ${this.name(id)} (${id}) in OTDS. Within a minute they get "Your account is locked" with the self-service link.`;
+				const also = await this.mirror(
+					() => `${attrLine('dn', this.ctx.slapd!.layout.userDN(this.uidOf(id)))}changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: ${generalizedTime(new Date())}\n`,
+				);
+				return `Locked ${this.name(id)} (${id}) in OTDS. Within a minute they get "Your account is locked" with the self-service link.${also}`;
 			}
 			case 'grant-privileged': {
 				const admins = store.findGroup('Domain Admins');
 				const members = new Set(admins ? store.membersOf(admins).map((m) => m.uuid) : []);
 				const id = this.someone((candidate) => !members.has(store.findUser(candidate)?.uuid ?? ''));
 				store.addMember('Domain Admins', id, { kind: 'user' });
-				return `Added ${this.name(id)} (${id}) to Domain Admins. Within a minute they are told, and the Security Administrators get a privileged-access alert.`;
+				const also = await this.mirror(
+					() =>
+						`${attrLine('dn', this.ctx.slapd!.layout.groupDN('Domain Admins'))}changetype: modify\nadd: member\n${attrLine('member', this.ctx.slapd!.layout.userDN(this.uidOf(id)))}`,
+				);
+				return `Added ${this.name(id)} (${id}) to Domain Admins. Within a minute they are told, and the Security Administrators get a privileged-access alert.${also}`;
 			}
 			case 'bulk-move': {
 				const counts = new Map<string, string[]>();
@@ -105,7 +139,11 @@ export class Scenarios {
 				if (ids.length === 0) throw new Error('No department to move');
 				const office = `Harbour Office ${new Date().toISOString().slice(11, 16)}`;
 				for (const id of ids) store.updateUser(id, { l: office, physicalDeliveryOfficeName: office });
-				return `Moved the ${ids.length} people of ${department} to "${office}". Within a minute the Security Administrators get one bulk-change alert (threshold 10) instead of ${ids.length} messages.`;
+				const inLdap = (this.ctx.slapd?.fixture.users ?? []).filter((u) => u.department === department);
+				const also = inLdap.length
+					? await this.mirror(() => inLdap.map((u) => `${attrLine('dn', this.ctx.slapd!.layout.userDN(u.uid))}changetype: modify\nreplace: l\n${attrLine('l', office)}`).join('\n'))
+					: '';
+				return `Moved the ${ids.length} people of ${department} to "${office}". Within a minute the Security Administrators get one bulk-change alert (threshold 10) instead of ${ids.length} messages.${also}`;
 			}
 			case 'critical-notice': {
 				const execution = await this.ctx.n8n.runWorkflow(this.ctx.criticalWorkflowId, { timeoutMs: 120_000 });

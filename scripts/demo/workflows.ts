@@ -103,7 +103,7 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 		audience: 'items',
 		title,
 		body,
-		additionalFields: { data: { field: Object.entries(data).map(([key, value]) => ({ key, value })) } },
+		additionalFields: { data: { field: Object.entries({ via: 'demo workflow, OTDS', ...data }).map(([key, value]) => ({ key, value })) } },
 		options: {},
 	});
 	const list: DemoWorkflow[] = [];
