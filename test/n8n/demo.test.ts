@@ -143,10 +143,12 @@ describe('npm run demo', () => {
 			await editor.screenshot({ path: path.join(root, 'docs', 'editor.png') });
 		}
 
-		// 5. Within a poll interval (n8n polls every minute), the locked person's phone shows the notice.
+		// 5. Within a poll interval (n8n polls every minute), the locked person's phone shows the notice from the
+		// demo's OTDS workflow (templates watching OpenLDAP may send their own as well).
 		await inbox
 			.locator(`section.person[data-person="${locked}"] .message`)
 			.filter({ hasText: 'Your account is locked' })
+			.filter({ hasText: 'via demo workflow, OTDS' })
 			.waitFor({ timeout: 150_000 });
 		if (screenshots) {
 			fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
