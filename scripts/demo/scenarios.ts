@@ -63,7 +63,7 @@ export class Scenarios {
 		if (!slapd) return '';
 		try {
 			await slapd.ldapmodify(ldif());
-			return ' The same change was made in OpenLDAP, which the templates watch.';
+			return ' The same change was made in OpenLDAP, the second source.';
 		} catch (error) {
 			return ` (The OpenLDAP copy of the change failed: ${(error as Error).message.split('\n')[0]})`;
 		}
