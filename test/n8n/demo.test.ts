@@ -123,9 +123,9 @@ describe('npm run demo', () => {
 		await inbox.locator('button.scenario[data-scenario="critical-notice"]').click();
 		const critical = inbox.locator('.message.critical').first();
 		await critical.locator('button.ack').waitFor({ timeout: 120_000 });
-		const card = inbox.locator('section.person', { has: inbox.locator('.message.critical') }).first();
-		const person = await card.getAttribute('data-person');
+		const person = await inbox.locator('section.person', { has: inbox.locator('.message.critical') }).first().getAttribute('data-person');
 		const notice = await critical.getAttribute('data-notice');
+		const card = inbox.locator(`section.person[data-person="${person}"]`); // the page re-renders: find it by person
 		expect(person).toMatch(/@Content Server Members$/);
 		expect(notice).toMatch(/^critical-/);
 		await card.locator('.message.critical button.ack').first().click();
