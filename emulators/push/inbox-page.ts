@@ -101,8 +101,14 @@ function render(state) {
   }).join('');
   for (const b of document.querySelectorAll('button.ack')) b.onclick = () => acknowledge(Number(b.dataset.n), b);
 }
+let last = '';
 async function refresh() {
-  try { render(await (await fetch('/inbox/api/state')).json()); } catch (e) { /* the demo may be stopping */ }
+  try {
+    const text = await (await fetch('/inbox/api/state')).text();
+    if (text === last) return; // re-render only on news, so buttons stay put under the pointer
+    last = text;
+    render(JSON.parse(text));
+  } catch (e) { /* the demo may be stopping */ }
 }
 refresh();
 setInterval(refresh, 1500);
