@@ -23,6 +23,7 @@ import { ensureN8n, packPackage, startN8n, type N8nInstance, type WorkflowJson }
 import { startSlapd, type Slapd } from '../../test/support/slapd';
 import { Scenarios, SCENARIOS, tokenOf } from './scenarios';
 import { ACK_ATTRIBUTE, DEVICE_TOKEN_ATTRIBUTE, demoWorkflows, PARTITION, type DemoCredentials } from './workflows';
+import { ldapCredentialData } from '../../test/support/ldap-credential';
 
 const root = path.resolve(__dirname, '..');
 const say = (line: string) => process.stdout.write(`[demo] ${line}\n`);
@@ -217,14 +218,7 @@ async function main(): Promise<void> {
 				ack: await credential('openTextPushAcknowledgmentApi', 'Demo acknowledgment secret', { signingSecret: crypto.randomBytes(24).toString('base64url') }),
 			};
 			if (slapd) {
-				c.ldap = await credential('openTextDirectoryLdap', 'Demo directory (OpenLDAP)', {
-					serverUrls: slapd.url,
-					connectionSecurity: 'none',
-					bindDN: slapd.adminDN,
-					bindPassword: slapd.adminPassword,
-					baseDN: slapd.baseDN,
-					directoryFlavour: 'auto',
-				});
+				c.ldap = await credential('openTextDirectoryLdap', 'Demo directory (OpenLDAP)', ldapCredentialData(slapd));
 			}
 			if (mra) {
 				await credential('openTextCloudMessagingApi', 'Demo Cloud Messaging (emulator)', {

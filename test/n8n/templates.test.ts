@@ -22,6 +22,7 @@ import { attrLine, transitiveUsers, type FixtureUser } from '../support/fixture'
 import { ensureN8n, executionError, N8nInstance, packPackage, readPackageJson, startN8n } from '../support/n8n';
 import { startSlapd, type Slapd } from '../support/slapd';
 import { bindCredentials, credentialTypesOf, loadTemplates, templatesDir, withoutCredentials, workNodes, type TemplateFile } from '../support/templates';
+import { ldapCredentialData } from '../support/ldap-credential';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);
@@ -92,14 +93,7 @@ beforeAll(async () => {
 	const create = async (type: string, name: string, data: Record<string, unknown>) => {
 		credentials[type] = { id: await n8n!.createCredential(type, name, data), name };
 	};
-	await create('openTextDirectoryLdap', 'Test slapd', {
-		serverUrls: slapd.url,
-		connectionSecurity: 'none',
-		bindDN: slapd.adminDN,
-		bindPassword: slapd.adminPassword,
-		baseDN: slapd.baseDN,
-		directoryFlavour: 'auto',
-	});
+	await create('openTextDirectoryLdap', 'Test slapd', ldapCredentialData(slapd));
 	await create('openTextFirebaseCloudMessagingApi', 'Firebase emulator', { serviceAccountJson: fcm.account.json, apiBaseUrl: fcm.baseUrl });
 	await create('openTextPushAcknowledgmentApi', 'Acknowledgment secret', { signingSecret: crypto.randomBytes(24).toString('base64url') });
 }, 900_000);
