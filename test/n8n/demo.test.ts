@@ -15,7 +15,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 
-import { chromiumPath, launchDemoBrowser, type DemoBrowser } from '../support/demo-browser';
+import { chromiumPath, launchChromium, type HeadlessBrowser } from '../support/browser';
 import { freePort } from '../support/n8n';
 
 const root = path.resolve(__dirname, '../..');
@@ -68,7 +68,7 @@ async function listening(port: number): Promise<boolean> {
 describe('npm run demo', () => {
 	let demo: ChildProcess | undefined;
 	let output = '';
-	let browser: DemoBrowser | undefined;
+	let browser: HeadlessBrowser | undefined;
 
 	afterAll(async () => {
 		await browser?.close();
@@ -111,7 +111,7 @@ describe('npm run demo', () => {
 		expect(early.length).toBeGreaterThanOrEqual(3); // demo.cjs, slapd, n8n (and its task runner)
 
 		// 2. The inbox, and a scenario from its panel: lock an account.
-		browser = await launchDemoBrowser({ width: 1200, height: 760 });
+		browser = await launchChromium({ width: 1200, height: 760 });
 		const inbox = await browser.context.newPage();
 		await inbox.goto(state.inbox);
 		await inbox.locator('button.scenario[data-scenario="lock"]').click();
