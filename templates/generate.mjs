@@ -32,12 +32,38 @@ function build(file, name, description, spec) {
 		while (connections[from].main.length <= out) connections[from].main.push([]);
 		connections[from].main[out].push({ node: to, type: 'main', index: 0 });
 	}
-	const notes = spec.notes.map((n, i) => ({
-		id: idOf(file, `note-${i}`), name: i === 0 ? 'Setup' : `Note ${i}`, type: 'n8n-nodes-base.stickyNote', typeVersion: 1,
-		position: [n.position[0], n.position[1] - 60], parameters: { content: n.content, height: (n.height ?? 300) + 60, width: n.width ?? 420, ...(n.color ? { color: n.color } : {}) },
-	}));
+	const notes = spec.notes.map((n, i) => {
+		// A note grows to fit its text, keeping its bottom edge where the spec puts it (above the nodes).
+		const width = n.width ?? 420;
+		const height = Math.max(n.height ?? 300, noteTextHeight(n.content, width));
+		const top = n.position[1] + (n.height ?? 300) - height;
+		return {
+			id: idOf(file, `note-${i}`), name: i === 0 ? 'Setup' : `Note ${i}`, type: 'n8n-nodes-base.stickyNote', typeVersion: 1,
+			position: [n.position[0], top - 60], parameters: { content: n.content, height: height + 60, width, ...(n.color ? { color: n.color } : {}) },
+		};
+	});
 	const wf = { name, nodes: [...notes, ...nodes], connections, settings: { executionOrder: 'v1' }, pinData: {}, meta: { templateCredsSetupCompleted: false, description }, tags: [] };
 	fs.writeFileSync(path.join(OUT, file), JSON.stringify(wf, null, '\t') + '\n');
+}
+
+/**
+ * About how tall (canvas pixels, without the 60 the note adds) a sticky note must be to show its markdown at
+ * the editor's text size (about 7 px per character, 18.5 px per line), with a margin: measured on the
+ * editor's pictures of these notes.
+ */
+function noteTextHeight(content, width) {
+	const perLine = (width - 40) / 7.2;
+	let height = 30;
+	let code = false;
+	for (const line of content.split('\n')) {
+		if (line.startsWith('```')) { height += code ? 0 : 30; code = !code; continue; }
+		if (code) height += 17;
+		else if (line.startsWith('## ')) height += 40;
+		else if (line.startsWith('### ')) height += 24;
+		else if (line.trim() === '') height += 14;
+		else height += Math.ceil(line.replace(/\*\*|\*|`/g, '').replace(/^\d+\. /, '    ').length / perLine) * 18.5 + 3;
+	}
+	return Math.ceil((height + 30) / 10) * 10;
 }
 
 /**
