@@ -170,7 +170,8 @@ async function main(): Promise<void> {
 			try {
 				const started = await startFcmEmulator({ port: inboxPort, projectId: 'otdp-demo', extraRoutes: inbox.routes });
 				mra = await startMraEmulator();
-				awg = await startAppWorksEmulator();
+				// The gateway knows the OTDS people (template 7 sends to them by OTDS user ID).
+				awg = await startAppWorksEmulator({ users: [...people.values()].map((person) => person.id) });
 				return started;
 			} catch (error) {
 				throw explainPort(error, 'DEMO_INBOX_PORT', inboxPort);
