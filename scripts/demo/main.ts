@@ -365,10 +365,14 @@ async function main(): Promise<void> {
 		say('  2. "Hire a person", "Grant a privileged group", "Bulk-move a department": each arrives within a minute.');
 		say('  3. "Send a critical notice", then press Acknowledge on a card: the Push Trigger workflow writes');
 		say(`     ${ACK_ATTRIBUTE} on that person in OTDS, and the card shows the directory record.`);
-		if (broadcast) say(`  4. "Broadcast to a group" runs ${broadcast.label}: All Managers get an announcement through the AppWorks Gateway.`);
-		say('  Channels: Firebase push: the demo\'s own workflows' + (sendersOf('fcm') ? ` and ${sendersOf('fcm')}` : '') + ';');
-		if (statusTemplates) say(`            OpenText Cloud Messaging (push, SMS fallback): ${statusTemplates};`);
-		if (sendersOf('appworks')) say(`            OpenText AppWorks Gateway: ${sendersOf('appworks')} (run by hand, or by the scenario).`);
+		if (broadcast) {
+			say(`  4. "Broadcast to a group" runs ${broadcast.label}: All Managers get an announcement through the`);
+			say('     AppWorks Gateway at once.');
+		}
+		say('  Who sends through which channel:');
+		say('     - Firebase push: the demo\'s own workflows' + (sendersOf('fcm') ? `, and ${sendersOf('fcm')}` : '') + ';');
+		if (statusTemplates) say(`     - OpenText Cloud Messaging (push, SMS fallback): ${statusTemplates};`);
+		if (sendersOf('appworks')) say(`     - OpenText AppWorks Gateway: ${sendersOf('appworks')}, run by hand or by the scenario.`);
 		say(`  ${broadcast ? 5 : 4}. In n8n, open the workflows:`);
 		for (const wf of own) say(`     - ${wf.hint}`);
 		if (templateFiles.length > 0 && process.env.DEMO_TEMPLATES !== '0') {
