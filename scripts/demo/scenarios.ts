@@ -123,7 +123,7 @@ export class Scenarios {
 				const also = await this.mirror(
 					() => `${attrLine('dn', this.ctx.slapd!.layout.userDN(this.uidOf(id)))}changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: ${generalizedTime(new Date())}\n`,
 				);
-				return `Locked ${this.name(id)} (${id}) in OTDS. Within a minute they get "Your account is locked" with the self-service link.${also}`;
+				return `Locked ${this.name(id)} (${id}) in OTDS. Within a minute they get "Your account is locked" with the self-service link, by Firebase push (demo workflow) and by Cloud Messaging (template 3).${also}`;
 			}
 			case 'grant-privileged': {
 				const admins = store.findGroup('Domain Admins');
