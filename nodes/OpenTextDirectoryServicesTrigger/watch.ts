@@ -118,7 +118,8 @@ export async function sampleEvent(watch: Watch): Promise<DirectoryEvent & { samp
 		detectedAt: now,
 		source: { kind: watch.backend.kind, server: watch.server, strategy: watch.strategy.name },
 		user: user ?? { id: 'sample' },
-		changes: [{ attribute: 'title', before: null, after: user?.title ?? null }],
+		// As a hashes-only strategy reports it: the earlier value unknown, so no `before`.
+		changes: [{ attribute: 'title', after: user?.title ?? null }],
 		sample: true,
 	};
 }

@@ -44,7 +44,7 @@ it('user created, updated, locked, disabled, reset required, password changed, d
 	store.updateUser(created.uuid, { title: 'Manager' });
 	const updated = await poll();
 	expect(typesOf(updated)).toEqual(['user.updated']);
-	expect(updated[0].changes).toEqual([{ attribute: 'title', before: null, after: 'Manager' }]);
+	expect(updated[0].changes).toEqual([{ attribute: 'title', after: 'Manager' }]);
 
 	store.lockUser(created.uuid);
 	expect(typesOf(await poll())).toEqual(['user.locked']);
