@@ -82,6 +82,11 @@ export interface DirectoryEvent {
 	group?: EventGroup;
 	changes: AttributeChangeRecord[];
 	actor?: EventActor;
+	/**
+	 * Set on the first poll's user.created / group.created when "Emit Existing Entries on First Poll" is on:
+	 * the entry already existed when the trigger started (its creation was not seen).
+	 */
+	existing?: true;
 	/** directory.bulkChange: how many events of each type the poll saw. directory.resync: why. */
 	summary?: { counts?: Partial<Record<DirectoryEventType, number>>; total?: number; reason?: string };
 }

@@ -42,7 +42,12 @@ export async function openWatch(context: IPollFunctions): Promise<Watch> {
 	const conditions = context.getNodeParameter('segment.condition', []) as AttributeCondition[];
 	const eventTypes = context.getNodeParameter('events', []) as DirectoryEventType[];
 	const extraAttributes = splitList(options.additionalAttributes as string | undefined);
-	const emit = { eventTypes, bulkThreshold: Number(options.bulkThreshold ?? 100) };
+	const emit = {
+		eventTypes,
+		bulkThreshold: Number(options.bulkThreshold ?? 100),
+		emitExisting: options.emitExisting === true,
+		existingLimit: Number(options.existingLimit ?? 10000),
+	};
 
 	if (source === 'otdsRest') {
 		const credentials = await context.getCredentials(OTDS_CREDENTIAL);

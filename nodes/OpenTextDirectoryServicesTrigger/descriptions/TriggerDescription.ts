@@ -115,6 +115,23 @@ export const triggerProperties: INodeProperties[] = [
 				description: 'Whether to report who made each change, where the strategy knows it (accesslog)',
 			},
 			{
+				displayName: 'Emit Existing Entries on First Poll',
+				name: 'emitExisting',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether the first poll (which records the starting point) also emits a "user.created" or "group.created" item, marked "existing": true, for every user and group already in scope. Groups come without their members. Off: the first poll emits nothing.',
+			},
+			{
+				displayName: 'Existing Entries Limit',
+				name: 'existingLimit',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 10000,
+				description:
+					'With Emit Existing Entries on First Poll: the most users and groups the first poll may emit (n8n holds all items of one poll in memory). A larger scope fails the first poll with an error and emits nothing, so that nothing is silently left out.',
+			},
+			{
 				displayName: 'Group Base DN',
 				name: 'groupBaseDN',
 				type: 'string',
