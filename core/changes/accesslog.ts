@@ -189,7 +189,7 @@ export class AccesslogStrategy extends LdapStrategyBase {
 		const inScope = records.filter((record) => this.reader.inScope(record.dn) || (record.newSuperior !== undefined && this.reader.inScope(record.newSuperior)));
 		const contexts = contextsFromRecords(inScope, this.logOptions.captureActor ?? true);
 		const ids = [...contexts.keys()];
-		const observations = { users: await this.reader.usersByIds(ids), groups: await this.reader.groupsByIds(ids) };
+		const observations = await this.reader.entriesByIds(ids);
 		const snapshot = snapshotOf(previous);
 		const applied = await core.apply(snapshot, contexts, observations);
 		// The snapshot now reflects every write up to the newest record: writes after it carry later stamps.

@@ -164,6 +164,15 @@ export class LdapChangeReader {
 		return found;
 	}
 
+	/**
+	 * Whole entries by id when a log named them without saying whether each is a user or a group: users
+	 * first, then groups among the ids that are not users (most changes are people's: one search, not two).
+	 */
+	async entriesByIds(ids: string[]): Promise<{ users: Map<string, Observed<UserObservation>>; groups: Map<string, Observed<GroupObservation>> }> {
+		const users = await this.usersByIds(ids);
+		return { users, groups: await this.groupsByIds(ids.filter((id) => !users.has(id))) };
+	}
+
 	private async byIds(ids: string[], base: string, scopeFilter: string, idAttribute: string, attributes: string[]): Promise<Entry[]> {
 		const entries: Entry[] = [];
 		const usable = ids.filter((id) => !id.startsWith('hash:'));
