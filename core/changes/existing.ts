@@ -10,7 +10,7 @@
  * poll of an unchanged directory yields the same ids.
  *
  * n8n takes a poll's items as one array, so every event of the first poll is in memory at once (about
- * 1–2 KB each). `existingLimit` bounds that: a scope with more entries fails the first poll with an error
+ * 3 KB of heap each, 1.6 KB as JSON, measured on the test fixture's people). `existingLimit` bounds that: a scope with more entries fails the first poll with an error
  * that says so, before anything is emitted or stored, rather than emitting part of the directory.
  * Groups are emitted without their members (one group.memberAdded per membership would be most of the
  * directory again); a group's members are one Get Members away.

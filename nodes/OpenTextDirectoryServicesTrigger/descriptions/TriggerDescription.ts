@@ -35,7 +35,11 @@ export const triggerProperties: INodeProperties[] = [
 			{ name: 'OpenLDAP Accesslog', value: 'accesslog', description: 'Reads cn=accesslog: every change, with who made it' },
 			{ name: 'Changelog (389 DS, OpenDJ)', value: 'changelog', description: 'Reads cn=changelog by change number' },
 			{ name: 'Active Directory USN', value: 'adUsn', description: 'uSNChanged on one domain controller, deleted objects for deletes' },
-			{ name: 'Modify Timestamp', value: 'timestamp', description: 'Entries whose modifyTimestamp moved; deletes are found by reconciliation' },
+			{
+				name: 'Modify Timestamp',
+				value: 'timestamp',
+				description: 'Entries whose change stamp moved; deletes are found by reconciliation. Index the stamp (OpenLDAP: entryCSN) to keep polls cheap.',
+			},
 			{ name: 'Full Snapshot', value: 'snapshot', description: 'Compares every entry\'s identifier and change stamp each poll; works everywhere' },
 		],
 		description: 'How changes are found. Log-based strategies also see changes between polls that cancel out.',
