@@ -7,6 +7,7 @@ import type { IDataObject, IPollFunctions } from 'n8n-workflow';
 import { createLdapChangeStrategy, type LdapStrategyChoice } from '../../core/changes/auto';
 import { DirectorySnapshotStrategy } from '../../core/changes/directory-snapshot';
 import type { DirectoryEvent, DirectoryEventType } from '../../core/changes/events';
+import { DEFAULT_EXISTING_LIMIT } from '../../core/changes/existing';
 import type { ChangeStrategy } from '../../core/changes/strategy';
 import type { DirectoryBackend } from '../../core/directory/backend';
 import { LdapDirectory } from '../../core/ldap/directory';
@@ -46,7 +47,7 @@ export async function openWatch(context: IPollFunctions): Promise<Watch> {
 		eventTypes,
 		bulkThreshold: Number(options.bulkThreshold ?? 100),
 		emitExisting: options.emitExisting === true,
-		existingLimit: Number(options.existingLimit ?? 10000),
+		existingLimit: Number(options.existingLimit ?? DEFAULT_EXISTING_LIMIT),
 	};
 
 	if (source === 'otdsRest') {

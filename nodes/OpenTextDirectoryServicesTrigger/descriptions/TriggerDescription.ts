@@ -2,6 +2,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { DIRECTORY_EVENT_TYPES } from '../../../core/changes/events';
+import { DEFAULT_EXISTING_LIMIT } from '../../../core/changes/existing';
 import { operatorOptions } from '../../OpenTextDirectoryServices/descriptions/common';
 import { sourceProperty } from '../../shared/directory-node';
 
@@ -131,7 +132,7 @@ export const triggerProperties: INodeProperties[] = [
 				name: 'existingLimit',
 				type: 'number',
 				typeOptions: { minValue: 1 },
-				default: 10000,
+				default: DEFAULT_EXISTING_LIMIT,
 				description:
 					'With Emit Existing Entries on First Poll: the most users and groups the first poll may emit (n8n holds all items of one poll in memory). A larger scope fails the first poll with an error and emits nothing, so that nothing is silently left out.',
 			},
