@@ -79,24 +79,54 @@ export function parseAccesslogRecord(entry: Entry): AccesslogRecord {
 }
 
 /**
- * What the records say per entry: the last record's time and actor, the earliest earlier values
- * (the state before this poll), and the DN before the first rename.
+ * What the records say per entry: the last record's time and actor, the DN before the first rename,
+ * the values removed, and the earlier values as they were before this poll. An attribute's earlier
+ * value comes from the first record that changed it: its reqOld when the server logs old values
+ * (`logold`: such a record always carries some, e.g. the old modifyTimestamp), where a changed attribute
+ * missing from reqOld was empty. When that first record logged no old values, the attribute stays
+ * unknown: a later record's reqOld holds a value of this poll, not the one before it.
  */
 export function contextsFromRecords(records: AccesslogRecord[], captureActor: boolean): Map<string, ChangeContext> {
 	const contexts = new Map<string, ChangeContext>();
+	const touched = new Map<string, Set<string>>();
 	for (const record of records) {
 		if (record.entryUuid === undefined) continue;
 		const id = recordKeyOf(record.entryUuid);
 		const context = contexts.get(id) ?? { stamp: '', before: {} };
+		const seen = touched.get(id) ?? new Set<string>();
+		const before = context.before ?? {};
 		context.stamp = record.reqStart;
 		context.occurredAt = generalizedTimeToIso(record.reqStart);
 		context.actor = captureActor && record.actor !== undefined ? { dn: record.actor } : undefined;
-		for (const [name, values] of Object.entries(record.old)) if (context.before && !(name in context.before)) context.before[name] = values;
+		const logsOld = Object.keys(record.old).length > 0;
+		// A rename changes the RDN attributes without a reqMod line: their earlier values are not logged.
+		if (record.type === 'modrdn') for (const rdn of [record.dn, record.newRdn ?? '']) seen.add(rdnAttribute(rdn));
+		for (const modification of record.modifications) {
+			const name = modification.attribute.toLowerCase();
+			if (modification.operation === 'delete' && modification.value !== undefined) (context.removedValues ??= []).push(modification.value);
+			if (seen.has(name)) continue;
+			seen.add(name);
+			if (record.old[name] !== undefined) before[name] = record.old[name];
+			else if (logsOld && record.type === 'modify') before[name] = [];
+		}
+		// Old values of attributes the record did not change (a deleted entry's, `logoldattr` ones): as they were.
+		for (const [name, values] of Object.entries(record.old)) {
+			if (seen.has(name)) continue;
+			seen.add(name);
+			before[name] = values;
+		}
+		context.before = before;
 		if (record.type === 'modrdn' && context.previousDn === undefined) context.previousDn = record.dn;
 		if (record.type === 'delete') context.deleted = { dn: record.dn };
 		contexts.set(id, context);
+		touched.set(id, seen);
 	}
 	return contexts;
+}
+
+/** The attribute of a DN's first RDN, lower case ('' when there is none). */
+function rdnAttribute(dn: string): string {
+	return /^\s*([^=+,\s]+)\s*=/.exec(dn)?.[1].toLowerCase() ?? '';
 }
 
 export interface AccesslogStrategyOptions extends LdapStrategyOptions {
@@ -159,7 +189,7 @@ export class AccesslogStrategy extends LdapStrategyBase {
 		const inScope = records.filter((record) => this.reader.inScope(record.dn) || (record.newSuperior !== undefined && this.reader.inScope(record.newSuperior)));
 		const contexts = contextsFromRecords(inScope, this.logOptions.captureActor ?? true);
 		const ids = [...contexts.keys()];
-		const observations = { users: await this.reader.usersByIds(ids), groups: await this.reader.groupsByIds(ids) };
+		const observations = await this.reader.entriesByIds(ids);
 		const snapshot = snapshotOf(previous);
 		const applied = await core.apply(snapshot, contexts, observations);
 		// The snapshot now reflects every write up to the newest record: writes after it carry later stamps.

@@ -119,7 +119,7 @@ export class ChangelogStrategy extends LdapStrategyBase {
 		const snapshot = snapshotOf(previous);
 		const { contexts, unresolvedDns } = changelogContexts(records, snapshot, true);
 		const ids = [...contexts.keys()];
-		const observations = { users: await this.reader.usersByIds(ids), groups: await this.reader.groupsByIds(ids) };
+		const observations = await this.reader.entriesByIds(ids);
 		// New entries on a server that records no ids: read them by DN.
 		for (const dn of unresolvedDns) {
 			const found = await this.reader.entryByDn(dn);

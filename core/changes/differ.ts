@@ -35,8 +35,13 @@ export interface ChangeContext {
 	stamp: string;
 	occurredAt?: string;
 	actor?: EventActor;
-	/** Earlier values by lower-case attribute name, when the source keeps them (accesslog reqOld). */
+	/**
+	 * Earlier values by lower-case attribute name, for the attributes whose earlier values the source
+	 * knows (accesslog reqOld); an empty list: the attribute was empty. An attribute not listed is unknown.
+	 */
 	before?: Record<string, string[]>;
+	/** Values the source says this change removed (accesslog `member:- <DN>`): names removed members exactly. */
+	removedValues?: string[];
 	/** The DN before a rename, when known. */
 	previousDn?: string;
 	/** What the source still knows of a deleted entry. */
@@ -58,6 +63,17 @@ export interface DiffEnvironment {
 function asValue(values: string[] | undefined): string | string[] | null {
 	if (values === undefined || values.length === 0) return null;
 	return values.length === 1 ? values[0] : values;
+}
+
+/** A change record; `before` only when it is known (undefined: left out, see AttributeChangeRecord). */
+function changeOf(attribute: string, before: string | string[] | null | undefined, after: string | string[] | null | undefined): AttributeChangeRecord {
+	return before === undefined ? { attribute, after: after ?? null } : { attribute, before, after: after ?? null };
+}
+
+/** The earlier value of an attribute as the context knows it; undefined when it does not. */
+function knownBefore(context: ChangeContext, attribute: string): string | string[] | null | undefined {
+	const values = context.before?.[attribute.toLowerCase()];
+	return values === undefined ? undefined : asValue(values);
 }
 
 function makeEvent(
@@ -103,7 +119,6 @@ export function diffUser(
 		return [makeEvent(env, context, 'user.deleted', record.id, { user }, [])];
 	}
 	const { user, record } = after;
-	const oldValue = (attribute: string) => asValue(context.before?.[attribute.toLowerCase()]);
 	if (before === undefined) {
 		const changes = WATCHED_USER_FIELDS.filter((field) => user[field] !== undefined && user[field] !== '').map((field) => ({
 			attribute: env.attributeOf(field),
@@ -114,13 +129,14 @@ export function diffUser(
 	}
 	const events: DirectoryEvent[] = [];
 	if (before.dnHash !== record.dnHash) {
-		const change = { attribute: 'dn', before: context.previousDn ?? null, after: user.dn };
-		events.push(makeEvent(env, context, 'user.renamed', record.id, { user }, [change]));
+		// The snapshot keeps a hash of the DN: the former DN is known only from a log.
+		events.push(makeEvent(env, context, 'user.renamed', record.id, { user }, [changeOf('dn', context.previousDn, user.dn)]));
 	}
 	for (const [flag, raised, cleared] of STATUS_EVENTS) {
 		if (before.status[flag] === record.status[flag]) continue;
 		const type = record.status[flag] ? raised : cleared;
 		if (type === undefined) continue;
+		// The snapshot keeps the status flags themselves: the earlier value is always known.
 		const change = { attribute: flag, before: String(before.status[flag]), after: String(record.status[flag]) };
 		events.push(makeEvent(env, context, type, record.id, { user }, [change]));
 	}
@@ -135,17 +151,18 @@ export function diffUser(
 	WATCHED_USER_FIELDS.forEach((field, index) => {
 		if (before.fieldHashes[index] === record.fieldHashes[index]) return;
 		const attribute = env.attributeOf(field);
-		changes.push({ attribute, before: oldValue(attribute), after: user[field] ?? null });
+		changes.push(changeOf(attribute, knownBefore(context, attribute), user[field]));
 	});
 	if (changes.length === 0 && before.valuesHash !== record.valuesHash) {
 		// Only an extra attribute (or a field whose 4-bit hash collided) changed: name what may have.
 		for (const attribute of env.extraAttributes) {
-			changes.push({ attribute, before: oldValue(attribute), after: user.attributes[attribute] ?? null });
+			changes.push(changeOf(attribute, knownBefore(context, attribute), user.attributes[attribute]));
 		}
 		if (env.extraAttributes.length === 0) {
 			for (const field of WATCHED_USER_FIELDS) {
 				const attribute = env.attributeOf(field);
-				if (context.before?.[attribute.toLowerCase()]) changes.push({ attribute, before: oldValue(attribute), after: user[field] ?? null });
+				const earlier = knownBefore(context, attribute);
+				if (earlier !== undefined && !sameValue(earlier, user[field])) changes.push(changeOf(attribute, earlier, user[field]));
 			}
 		}
 	}
@@ -176,10 +193,13 @@ export function diffGroup(
 		events.push(makeEvent(env, context, 'group.created', record.id, { group }, changes));
 	} else if (before.valuesHash !== record.valuesHash || before.dnHash !== record.dnHash) {
 		const changes: AttributeChangeRecord[] = [];
-		if (before.dnHash !== record.dnHash) changes.push({ attribute: 'dn', before: context.previousDn ?? null, after: group.dn });
+		if (before.dnHash !== record.dnHash) changes.push(changeOf('dn', context.previousDn, group.dn));
 		if (before.valuesHash !== record.valuesHash) {
-			changes.push({ attribute: 'cn', before: asValue(context.before?.cn), after: group.name });
-			changes.push({ attribute: 'description', before: asValue(context.before?.description), after: group.description ?? null });
+			// One hash covers name and description: a log says which changed; without one, both are listed as they are now.
+			const named = ['cn', 'description'].filter((attribute) => context.before?.[attribute] !== undefined);
+			const listed = named.length > 0 ? named : ['cn', 'description'];
+			if (listed.includes('cn')) changes.push(changeOf('cn', knownBefore(context, 'cn'), group.name));
+			if (listed.includes('description')) changes.push(changeOf('description', knownBefore(context, 'description'), group.description));
 		}
 		events.push(makeEvent(env, context, 'group.updated', record.id, { group }, changes));
 	}
@@ -192,11 +212,30 @@ export function diffGroup(
 		const user = env.memberByDn(dn);
 		events.push(makeEvent(env, context, 'group.memberAdded', record.id, { group, user }, [{ attribute: 'member', before: null, after: dn }], `+${user.id}`));
 	}
+	let named: Map<number, string> | undefined;
 	for (const hash of before?.memberHashes ?? []) {
 		if (current.has(hash)) continue;
 		const user = env.memberByDnHash(hash) ?? { id: `dnHash:${hash.toString(16)}` };
-		const change = { attribute: 'member', before: user.dn ?? null, after: null };
+		named ??= namedDns(context);
+		// The removed value itself: as the log named it, else the member's DN now if it still hashes the same
+		// (a member renamed since has another DN: then it is unknown).
+		const removedDn = named.get(hash) ?? (user.dn !== undefined && dnHash(user.dn) === hash ? user.dn : undefined);
+		const change = changeOf('member', removedDn, null);
 		events.push(makeEvent(env, context, 'group.memberRemoved', record.id, { group, user }, [change], `-${user.id}`));
 	}
 	return events;
+}
+
+/** DNs a log named for this change (removed values, earlier members), by DN hash. */
+function namedDns(context: ChangeContext): Map<number, string> {
+	const named = new Map<number, string>();
+	for (const value of [...(context.removedValues ?? []), ...Object.values(context.before ?? {}).flat()]) {
+		if (value.includes('=')) named.set(dnHash(value), value);
+	}
+	return named;
+}
+
+function sameValue(a: string | string[] | null, b: string | string[] | undefined): boolean {
+	const list = (value: string | string[] | null | undefined) => (value === null || value === undefined ? [] : Array.isArray(value) ? [...value].sort() : [value]);
+	return JSON.stringify(list(a)) === JSON.stringify(list(b));
 }

@@ -13,11 +13,12 @@ import type { DirectoryBackend, UserSearch } from '../directory/backend';
 import type { DirectoryGroup } from '../model/directory-group';
 import { diffGroup, diffUser, type DiffEnvironment, type GroupObservation, type UserObservation } from './differ';
 import type { DirectoryEvent, EventSource, EventUser } from './events';
+import { ExistingEntries, type ExistingEntriesOptions } from './existing';
 import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, groupRecordOf, userRecordOf, type Snapshot, type WatchedUserField } from './snapshot';
 import type { ChangeState, EmitOptions, PollResult } from './state';
 import { finishPoll, snapshotOf, usableState, type ChangeStrategy } from './strategy';
 
-export interface DirectorySnapshotOptions extends EmitOptions {
+export interface DirectorySnapshotOptions extends EmitOptions, ExistingEntriesOptions {
 	backend: DirectoryBackend;
 	/** Where the backend lives (OTDS base URL, LDAP URL), for source.server and the scope key. */
 	server: string;
@@ -38,6 +39,10 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 
 	constructor(private readonly options: DirectorySnapshotOptions) {}
 
+	private attributeOf(field: WatchedUserField): string {
+		return this.options.backend.userAttribute?.(field) ?? field;
+	}
+
 	private get extraAttributes(): string[] {
 		return this.options.userSearch?.extraAttributes ?? [];
 	}
@@ -48,11 +53,18 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 		const detectedAt = (this.options.now?.() ?? new Date()).toISOString();
 		const scopeKey = [source.server, source.partition ?? '', source.base ?? '', JSON.stringify(this.options.userSearch ?? {}), this.options.groupNameContains ?? ''].join('|');
 		const previous = usableState(cursor, scopeKey);
+		const existing = previous === undefined ? ExistingEntries.forFirstPoll(this.options, source, detectedAt, (field) => this.attributeOf(field)) : undefined;
 		const { users, groups } = await this.readAll();
 		const next: Snapshot = emptySnapshot();
-		for (const [id, observed] of users) next.users.set(id, observed.record);
-		for (const [id, observed] of groups) next.groups.set(id, observed.record);
-		const events = previous === undefined ? [] : this.diff(snapshotOf(previous), next, users, groups, source, detectedAt);
+		for (const [id, observed] of users) {
+			existing?.user(observed);
+			next.users.set(id, observed.record);
+		}
+		for (const [id, observed] of groups) {
+			existing?.group(observed);
+			next.groups.set(id, observed.record);
+		}
+		const events = previous === undefined ? (existing?.events ?? []) : this.diff(snapshotOf(previous), next, users, groups, source, detectedAt);
 		return finishPoll(previous, { events, snapshot: next, reconciled: true }, { name: this.name, scopeKey, source, detectedAt, emit: this.options });
 	}
 
@@ -94,7 +106,7 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 		const env: DiffEnvironment = {
 			source,
 			detectedAt,
-			attributeOf: (field: WatchedUserField) => this.options.backend.userAttribute?.(field) ?? field,
+			attributeOf: (field: WatchedUserField) => this.attributeOf(field),
 			extraAttributes: this.extraAttributes,
 			memberByDnHash: (hash) => byDnHash.get(hash),
 			memberByDn: (dn) => byDnHash.get(dnHash(dn)) ?? { id: dn, dn },

@@ -39,10 +39,18 @@ export interface EventSource {
 	partition?: string;
 }
 
-/** One changed attribute. `before` is null when the strategy keeps no earlier value (snapshot hashes only). */
+/**
+ * One changed attribute. `before` is there only when the strategy knows the earlier value: `null` then
+ * means the attribute was empty (or the entry did not exist). It is left out, never guessed, when the
+ * strategy cannot know it: the timestamp, snapshot, changelog and USN strategies keep hashes of the
+ * values, not the values, so they know that a field changed and its value now, but not what it was;
+ * they do know earlier account status flags (the snapshot keeps them) and a removed member's DN when
+ * it still hashes the same. OpenLDAP's accesslog knows earlier values when the server logs them
+ * (`logold`), and former DNs.
+ */
 export interface AttributeChangeRecord {
 	attribute: string;
-	before: string | string[] | null;
+	before?: string | string[] | null;
 	after: string | string[] | null;
 }
 
@@ -74,6 +82,11 @@ export interface DirectoryEvent {
 	group?: EventGroup;
 	changes: AttributeChangeRecord[];
 	actor?: EventActor;
+	/**
+	 * Set on the first poll's user.created / group.created when "Emit Existing Entries on First Poll" is on:
+	 * the entry already existed when the trigger started (its creation was not seen).
+	 */
+	existing?: true;
 	/** directory.bulkChange: how many events of each type the poll saw. directory.resync: why. */
 	summary?: { counts?: Partial<Record<DirectoryEventType, number>>; total?: number; reason?: string };
 }

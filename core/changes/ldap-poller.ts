@@ -5,6 +5,7 @@
  */
 import type { GroupObservation, UserObservation, ChangeContext, DiffEnvironment } from './differ';
 import { diffGroup, diffUser } from './differ';
+import type { ExistingEntries } from './existing';
 import { generalizedTimeToIso, type DirectoryEvent, type EventSource, type EventUser } from './events';
 import { comparableStamp } from './flavour-stamps';
 import type { LdapChangeReader, Observed } from './ldap-reader';
@@ -40,17 +41,22 @@ export class LdapPollCore {
 		readonly detectedAt: string,
 	) {}
 
-	/** First activation: read everything once and remember it; no events. */
-	async baseline(): Promise<{ snapshot: Snapshot; highWater?: string }> {
+	/**
+	 * First activation: read everything once and remember it. No events, unless `existing` collects
+	 * them (Emit Existing Entries on First Poll), page by page as the entries are read.
+	 */
+	async baseline(existing?: ExistingEntries): Promise<{ snapshot: Snapshot; highWater?: string }> {
 		const snapshot = emptySnapshot();
 		let highWater: string | undefined;
 		for await (const page of this.reader.allUsers()) {
 			for (const { observation, stamp } of page) {
+				existing?.user(observation, stamp);
 				snapshot.users.set(observation.record.id, observation.record);
 				highWater = maxStamp(highWater, stamp);
 			}
 		}
 		for (const { observation, stamp } of await this.reader.allGroups()) {
+			existing?.group(observation, stamp);
 			snapshot.groups.set(observation.record.id, observation.record);
 			highWater = maxStamp(highWater, stamp);
 		}

@@ -3,12 +3,13 @@
  * snapshot reconciliation. Both key entries by their stable id, so a rename is a rename.
  */
 import type { ChangeStrategyName, EventSource } from './events';
+import { ExistingEntries, type ExistingEntriesOptions } from './existing';
 import type { LdapChangeReader } from './ldap-reader';
 import { LdapPollCore } from './ldap-poller';
 import type { ChangeState, EmitOptions, PollResult } from './state';
 import { finishPoll, snapshotOf, usableState, type ChangeStrategy, type StrategyStep } from './strategy';
 
-export interface LdapStrategyOptions extends EmitOptions {
+export interface LdapStrategyOptions extends EmitOptions, ExistingEntriesOptions {
 	/** Timestamp (and log) strategies: a full reconciliation every this many polls (default 12; 0 never). */
 	reconcileEvery?: number;
 	/** Clock for detectedAt (tests). */
@@ -41,15 +42,24 @@ export abstract class LdapStrategyBase implements ChangeStrategy {
 		const core = new LdapPollCore(this.reader, source, detectedAt);
 		const scopeKey = ldapScopeKey(this.reader, source);
 		const previous = usableState(cursor, scopeKey);
-		const step = previous === undefined ? await this.start(core) : await this.step(core, previous);
+		let step: StrategyStep;
+		if (previous === undefined) {
+			const existing = ExistingEntries.forFirstPoll(this.options, source, detectedAt, (field) => this.reader.scope.profile.user[field]);
+			step = await this.start(core, existing);
+		} else {
+			step = await this.step(core, previous);
+		}
 		return finishPoll(previous, step, { name: this.name, scopeKey, source, detectedAt, emit: this.options });
 	}
 
-	/** First activation: the log position first (so nothing written during the baseline is missed), then the baseline. */
-	protected async start(core: LdapPollCore): Promise<StrategyStep> {
+	/**
+	 * First activation: the log position first (so nothing written during the baseline is missed), then
+	 * the baseline; its events are those of the existing entries when asked for, else none.
+	 */
+	protected async start(core: LdapPollCore, existing: ExistingEntries | undefined): Promise<StrategyStep> {
 		const position = await this.currentPosition();
-		const { snapshot, highWater } = await core.baseline();
-		return { events: [], snapshot, stampHighWater: highWater, cursor: position?.cursor, cursorContext: position?.context, reconciled: true };
+		const { snapshot, highWater } = await core.baseline(existing);
+		return { events: existing?.events ?? [], snapshot, stampHighWater: highWater, cursor: position?.cursor, cursorContext: position?.context, reconciled: true };
 	}
 
 	/** Where the change log is now, for strategies that have one. */

@@ -37,6 +37,19 @@ function compareKeys(a: Uint8Array, aFormat: number, b: Uint8Array, bFormat: num
 	return aFormat - bFormat;
 }
 
+/**
+ * What is derived from a stored users string, decoded on first use. One per string, shared by the tables
+ * cloned from one another: a poll clones the stored table before it reads it, and must not decode twice.
+ */
+interface StoredDecodings {
+	heads?: Uint16Array;
+	decoded?: Uint8Array;
+	/** Open-addressing index over the decoded records: position + 1 per slot, 0 for empty. */
+	slots?: Int32Array;
+	slotShift?: number;
+	lookups?: number;
+}
+
 export class UserTable extends ChangeOverlay<UserRecord> {
 	private readonly count: number;
 
@@ -44,7 +57,7 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 		private readonly base: string,
 		private readonly keyHeadsText: string,
 		changes?: Map<string, UserRecord | null>,
-		private heads?: Uint16Array,
+		private readonly stored: StoredDecodings = {},
 	) {
 		super(changes);
 		this.count = Math.floor(base.length / USER_RECORD_CHARS);
@@ -52,7 +65,7 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 
 	/** A table with the same contents whose changes do not affect this one. */
 	clone(): UserTable {
-		return new UserTable(this.base, this.keyHeadsText, this.changes, this.heads);
+		return new UserTable(this.base, this.keyHeadsText, this.changes, this.stored);
 	}
 
 	/** How many records the stored string holds. */
@@ -62,15 +75,10 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 
 	/** The first two key bytes of every stored record (decoded on first use: a few milliseconds at 100,000). */
 	private keyHeads(): Uint16Array {
-		this.heads ??= decodeKeyHeads(this.keyHeadsText, this.count);
-		return this.heads;
+		this.stored.heads ??= decodeKeyHeads(this.keyHeadsText, this.count);
+		return this.stored.heads;
 	}
 
-	private lookups = 0;
-	private decoded: Uint8Array | undefined;
-	/** Open-addressing index over the decoded records: position + 1 per slot, 0 for empty. */
-	private slots: Int32Array | undefined;
-	private slotShift = 32;
 	private readonly probeKey = new Uint8Array(16);
 	private readonly probeRecord = new Uint8Array(USER_RECORD_BYTES);
 
@@ -79,19 +87,20 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 	 * record's status, password and DN hashes from here without building a string or object per user.
 	 */
 	storedBytes(): Uint8Array {
-		if (this.decoded === undefined) {
-			this.decoded = new Uint8Array(this.count * USER_RECORD_BYTES);
-			decodeBase85Into(this.base, 0, (this.count * USER_RECORD_BYTES) / 4, this.decoded, 0);
+		if (this.stored.decoded === undefined) {
+			this.stored.decoded = new Uint8Array(this.count * USER_RECORD_BYTES);
+			decodeBase85Into(this.base, 0, (this.count * USER_RECORD_BYTES) / 4, this.stored.decoded, 0);
 		}
-		return this.decoded;
+		return this.stored.decoded;
 	}
 
 	/** Position of an id in the stored string, or −1. */
 	basePosition(id: string): number {
 		// Many lookups (a reconciliation): one pass to index the decoded keys beats a binary search per entry.
-		if (this.slots === undefined && ++this.lookups > 256 && this.count > 4096) this.indexKeys();
+		const stored = this.stored;
+		if (stored.slots === undefined && (stored.lookups = (stored.lookups ?? 0) + 1) > 256 && this.count > 4096) this.indexKeys();
 		const format = writeKey(id, this.probeKey);
-		if (this.slots !== undefined) return this.slotLookup(format);
+		if (stored.slots !== undefined) return this.slotLookup(format);
 		const found = this.search(this.probeKey, format);
 		return found >= 0 ? found : -1;
 	}
@@ -124,7 +133,7 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 	/** Where a key's slot search starts: a multiplicative hash of key bytes that vary between entries. */
 	private slotOf(head: number, tail: Uint8Array, offset: number): number {
 		const mixed = (tail[offset] | (tail[offset + 1] << 8) | (tail[offset + 2] << 16) | (tail[offset + 3] << 24)) ^ (head | (tail[offset + 4] << 16) | (tail[offset + 13] << 24));
-		return Math.imul(mixed ^ (tail[offset + 10] << 8), 0x9e3779b1) >>> this.slotShift;
+		return Math.imul(mixed ^ (tail[offset + 10] << 8), 0x9e3779b1) >>> (this.stored.slotShift ?? 32);
 	}
 
 	private indexKeys(): void {
@@ -132,7 +141,7 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 		const heads = this.keyHeads();
 		let bits = 1;
 		while (1 << bits < this.count * 2) bits++;
-		this.slotShift = 32 - bits;
+		this.stored.slotShift = 32 - bits;
 		const slots = new Int32Array(1 << bits);
 		const mask = slots.length - 1;
 		for (let position = 0; position < this.count; position++) {
@@ -140,12 +149,12 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 			while (slots[slot] !== 0) slot = (slot + 1) & mask;
 			slots[slot] = position + 1;
 		}
-		this.slots = slots;
+		this.stored.slots = slots;
 	}
 
 	/** The position of the key in probeKey (with its key format), or −1. */
 	private slotLookup(format: number): number {
-		const slots = this.slots as Int32Array;
+		const slots = this.stored.slots as Int32Array;
 		const bytes = this.storedBytes();
 		const heads = this.keyHeads();
 		const key = this.probeKey;
@@ -164,7 +173,8 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 
 	recordAt(position: number): UserRecord {
 		const head = this.keyHeads()[position];
-		if (this.decoded !== undefined) return readUserRecord(this.decoded, position * USER_RECORD_BYTES, head);
+		const decoded = this.stored.decoded;
+		if (decoded !== undefined) return readUserRecord(decoded, position * USER_RECORD_BYTES, head);
 		const bytes = new Uint8Array(USER_RECORD_BYTES);
 		// snapshot.ts imports this module: its constants are read at call time, never at load time.
 		decodeBase85Into(this.base, position * USER_RECORD_CHARS, USER_RECORD_BYTES / 4, bytes, 0);
@@ -173,7 +183,8 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 
 	/** The DN hash of the stored record at a position. */
 	dnHashAt(position: number): number {
-		if (this.decoded !== undefined) return readUint32(this.decoded, position * USER_RECORD_BYTES + USER_DN_HASH_OFFSET);
+		const decoded = this.stored.decoded;
+		if (decoded !== undefined) return readUint32(decoded, position * USER_RECORD_BYTES + USER_DN_HASH_OFFSET);
 		// Few reads (an incremental poll): only the blocks that hold it (bytes 20–27).
 		const bytes = this.probeRecord;
 		decodeBase85Into(this.base, position * USER_RECORD_CHARS + 25, 2, bytes, 20);
@@ -261,7 +272,7 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 		const text = parts.join('');
 		const finalHeads = nextHeads.slice(0, written);
 		const keyHeads = samePositions ? this.keyHeadsText : encodeKeyHeads(finalHeads);
-		const merged = new UserTable(text, keyHeads, undefined, finalHeads);
+		const merged = new UserTable(text, keyHeads, undefined, { heads: finalHeads });
 		return {
 			text,
 			keyHeads,

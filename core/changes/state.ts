@@ -57,7 +57,8 @@ export function finishEvents(events: DirectoryEvent[], recentIds: string[], opti
 		seen.add(event.id);
 		fresh.push(event);
 	}
-	const changeEvents = fresh.filter((event) => !event.type.startsWith('directory.'));
+	// Entries that existed before the trigger started are not changes: they never make a bulk change.
+	const changeEvents = fresh.filter((event) => !event.type.startsWith('directory.') && event.existing !== true);
 	const threshold = options.bulkThreshold ?? 0;
 	if (threshold > 0 && changeEvents.length > threshold) {
 		const counts: Partial<Record<DirectoryEvent['type'], number>> = {};

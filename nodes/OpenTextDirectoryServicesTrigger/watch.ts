@@ -7,6 +7,7 @@ import type { IDataObject, IPollFunctions } from 'n8n-workflow';
 import { createLdapChangeStrategy, type LdapStrategyChoice } from '../../core/changes/auto';
 import { DirectorySnapshotStrategy } from '../../core/changes/directory-snapshot';
 import type { DirectoryEvent, DirectoryEventType } from '../../core/changes/events';
+import { DEFAULT_EXISTING_LIMIT } from '../../core/changes/existing';
 import type { ChangeStrategy } from '../../core/changes/strategy';
 import type { DirectoryBackend } from '../../core/directory/backend';
 import { LdapDirectory } from '../../core/ldap/directory';
@@ -42,7 +43,12 @@ export async function openWatch(context: IPollFunctions): Promise<Watch> {
 	const conditions = context.getNodeParameter('segment.condition', []) as AttributeCondition[];
 	const eventTypes = context.getNodeParameter('events', []) as DirectoryEventType[];
 	const extraAttributes = splitList(options.additionalAttributes as string | undefined);
-	const emit = { eventTypes, bulkThreshold: Number(options.bulkThreshold ?? 100) };
+	const emit = {
+		eventTypes,
+		bulkThreshold: Number(options.bulkThreshold ?? 100),
+		emitExisting: options.emitExisting === true,
+		existingLimit: Number(options.existingLimit ?? DEFAULT_EXISTING_LIMIT),
+	};
 
 	if (source === 'otdsRest') {
 		const credentials = await context.getCredentials(OTDS_CREDENTIAL);
@@ -118,7 +124,8 @@ export async function sampleEvent(watch: Watch): Promise<DirectoryEvent & { samp
 		detectedAt: now,
 		source: { kind: watch.backend.kind, server: watch.server, strategy: watch.strategy.name },
 		user: user ?? { id: 'sample' },
-		changes: [{ attribute: 'title', before: null, after: user?.title ?? null }],
+		// As a hashes-only strategy reports it: the earlier value unknown, so no `before`.
+		changes: [{ attribute: 'title', after: user?.title ?? null }],
 		sample: true,
 	};
 }

@@ -94,6 +94,45 @@ it('segment filter, event types and the bulk summary', async () => {
 	expect(events.find((event) => event.type === 'directory.bulkChange')?.summary).toEqual({ counts: { 'user.updated': 4, 'user.disabled': 1 }, total: 5 });
 });
 
+describe.each(['accesslog', 'timestamp'] as const)('Emit Existing Entries on First Poll (%s)', (name) => {
+	it('the first poll emits every user and group in scope once, marked existing; later polls only changes', async () => {
+		const { strategy } = await createLdapChangeStrategy(settings({ strategy: name, emitExisting: true, bulkThreshold: 10 }));
+		const first = await strategy.poll(undefined);
+		const users = first.events.filter((event) => event.type === 'user.created');
+		const groups = first.events.filter((event) => event.type === 'group.created');
+		// No member events and no bulk summary: existing entries are not changes.
+		expect(first.events).toHaveLength(users.length + groups.length);
+		expect(first.events.every((event) => event.existing === true && event.source.strategy === name)).toBe(true);
+		expect(new Set(first.events.map((event) => event.id)).size).toBe(first.events.length);
+		const logins = new Set(users.map((event) => event.user?.login));
+		for (const person of slapd.fixture.users) expect(logins.has(person.uid)).toBe(true);
+		expect(groups.map((event) => event.group?.name)).toContain('Domain Admins');
+		const someone = users.find((event) => event.user?.login === slapd.fixture.users[40].uid);
+		expect(someone?.changes).toContainEqual({ attribute: 'title', before: null, after: slapd.fixture.users[40].title });
+		// The stored state is the same as without the option: the snapshot of those entries.
+		expect(first.nextCursor.snapshot.users.length).toBe(35 * users.length);
+
+		// A first poll repeated (as after one that failed) yields the same events with the same ids.
+		const again = await strategy.poll(undefined);
+		expect(again.events.map((event) => event.id)).toEqual(first.events.map((event) => event.id));
+
+		expect((await strategy.poll(first.nextCursor)).events).toEqual([]);
+		await setTitle(slapd.fixture.users[41].uid, `After the existing entries (${name})`);
+		const next = await strategy.poll(first.nextCursor);
+		expect(next.events.map((event) => [event.type, event.user?.login, event.existing])).toEqual([['user.updated', slapd.fixture.users[41].uid, undefined]]);
+	});
+});
+
+it('a scope larger than the Existing Entries Limit fails the first poll: nothing emitted, nothing recorded', async () => {
+	const { strategy } = await createLdapChangeStrategy(settings({ strategy: 'timestamp', emitExisting: true, existingLimit: 20 }));
+	await expect(strategy.poll(undefined)).rejects.toThrow(DirectoryConfigurationError);
+	await expect(strategy.poll(undefined)).rejects.toThrow(/Existing Entries Limit is 20, and the watched scope holds more/);
+	// The limit counts the first poll only: a recorded state polls as usual.
+	const { strategy: quiet } = await createLdapChangeStrategy(settings({ strategy: 'timestamp' }));
+	const start = (await quiet.poll(undefined)).nextCursor;
+	expect((await strategy.poll(start)).events).toEqual([]);
+});
+
 it('configuration mistakes are refused with the field to fix', async () => {
 	await expect(createLdapChangeStrategy(settings({ userFilter: 'ou=x)(uid=*' }))).rejects.toThrow(DirectoryConfigurationError);
 	await expect(createLdapChangeStrategy(settings({ userFilter: 'ou=x)(uid=*' }))).rejects.toThrow(/User Filter/);

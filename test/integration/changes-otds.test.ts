@@ -34,6 +34,16 @@ it('first activation records and emits nothing', async () => {
 	expect(await poll()).toEqual([]);
 });
 
+it('with Emit Existing Entries on First Poll, the first poll emits the partition\'s users and groups as they are', async () => {
+	const existing = new DirectorySnapshotStrategy({ backend: client.directory, server: otds.url, partition: otds.store.partition, emitExisting: true, bulkThreshold: 5 });
+	const first = await existing.poll(undefined);
+	const people = otds.store.allUsers().filter((user) => user.partition === otds.store.partition);
+	expect(first.events.filter((event) => event.type === 'user.created').map((event) => event.user?.id).sort()).toEqual(people.map((user) => user.uuid).sort());
+	expect(first.events.some((event) => event.type === 'group.created')).toBe(true);
+	expect(first.events.every((event) => event.existing === true && (event.type === 'user.created' || event.type === 'group.created'))).toBe(true);
+	expect((await existing.poll(first.nextCursor)).events).toEqual([]);
+});
+
 it('user created, updated, locked, disabled, reset required, password changed, deleted', async () => {
 	const store = otds.store;
 	const created = store.createUser({ name: 'change.probe', attributes: { mail: 'change.probe@example.com', title: 'Analyst' }, password: 'Start-Pa55-word!' });
@@ -44,7 +54,7 @@ it('user created, updated, locked, disabled, reset required, password changed, d
 	store.updateUser(created.uuid, { title: 'Manager' });
 	const updated = await poll();
 	expect(typesOf(updated)).toEqual(['user.updated']);
-	expect(updated[0].changes).toEqual([{ attribute: 'title', before: null, after: 'Manager' }]);
+	expect(updated[0].changes).toEqual([{ attribute: 'title', after: 'Manager' }]);
 
 	store.lockUser(created.uuid);
 	expect(typesOf(await poll())).toEqual(['user.locked']);

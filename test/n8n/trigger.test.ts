@@ -124,6 +124,26 @@ test('activated triggers emit each change between polls exactly once, from slapd
 	await n8n!.deactivateWorkflow(otdsId);
 }, TEST_TIMEOUT);
 
+test('with Emit Existing Entries on First Poll, activation emits the people and groups in scope, marked existing', async () => {
+	const department = slapd!.fixture.users[0].department;
+	const id = await n8n!.createWorkflow(
+		triggerWorkflow('Existing entries', 'ldap', {
+			segment: { condition: [{ attribute: 'ou', operator: 'equals', value: department }] },
+			options: { emitExisting: true, groupScope: 'Domain Admins' },
+		}),
+	);
+	await n8n!.activateWorkflow(id); // the first poll runs at activation: its items are one execution
+	const [run] = await n8n!.waitForExecutions(id, 1, 60_000);
+	expect(executionError(run)).toBeUndefined();
+	const items = nodeItems(run, 'Directory Event');
+	expect(items.every((item) => item.existing === true)).toBe(true);
+	const logins = items.filter((item) => item.type === 'user.created').map((item) => (item.user as { login: string }).login);
+	const expected = slapd!.fixture.users.filter((user) => user.department === department).map((user) => user.uid);
+	expect(logins.sort()).toEqual(expected.sort());
+	expect(items.filter((item) => item.type === 'group.created').map((item) => (item.group as { name: string }).name)).toEqual(['Domain Admins']);
+	await n8n!.deactivateWorkflow(id);
+}, TEST_TIMEOUT);
+
 test('a base DN outside the directory fails the activation with an error naming it', async () => {
 	const id = await n8n!.createWorkflow(triggerWorkflow('Bad base', 'ldap', { options: { userBaseDN: 'ou=nowhere,dc=example,dc=org' } }));
 	await expect(n8n!.activateWorkflow(id)).rejects.toThrow(/ou=nowhere|base DN|Base DN/i);

@@ -36,6 +36,26 @@ describe('accesslog records (shapes as slapd 2.5 writes them)', () => {
 		// The earliest earlier value is the state before the poll; the last record stamps the change.
 		expect(contexts.get('750f6b7a-7e3f-1041-9059-a59237d5930e')).toMatchObject({ stamp: '20261126234718.000001Z', before: { title: ['Chief Executive Officer'] } });
 	});
+
+	it('knows an earlier value only from the first record that changed it', () => {
+		const uuid = '750f6b7a-7e3f-1041-9059-a59237d5930e';
+		const record = (reqStart: string, mods: string[], old: string[], type = 'modify', extra: Record<string, string> = {}) =>
+			parseAccesslogRecord({ dn: `reqStart=${reqStart},cn=accesslog`, reqStart, reqType: type, reqDN: 'uid=adavis,ou=people,dc=example,dc=com', reqMod: mods, reqOld: old, reqEntryUUID: uuid, ...extra });
+		// logold on: a changed attribute missing from reqOld was empty; the old modifyTimestamp is always there.
+		const logged = contextsFromRecords([record('20261126000001.000001Z', ['mobile:= +1 555', 'modifyTimestamp:= 20261126000001Z'], ['modifyTimestamp: 20261125000000Z'])], true).get(uuid);
+		expect(logged?.before).toEqual({ mobile: [], modifytimestamp: ['20261125000000Z'] });
+		// logold off: the first change of title logged nothing, so a later record's reqOld (this poll's value) is not used.
+		const unlogged = contextsFromRecords(
+			[record('20261126000001.000001Z', ['title:= A', 'member:- uid=x,dc=example,dc=com'], []), record('20261126000002.000001Z', ['title:= B'], ['title: A'])],
+			true,
+		).get(uuid);
+		expect(unlogged?.before).toEqual({});
+		expect(unlogged?.removedValues).toEqual(['uid=x,dc=example,dc=com']);
+		// A rename changes the RDN attribute without a reqMod line: its earlier value is not taken from later records.
+		const renamed = contextsFromRecords([record('20261126000001.000001Z', [], [], 'modrdn', { reqNewRDN: 'uid=arjun' }), record('20261126000002.000001Z', ['uid:+ a2'], ['uid: arjun', 'modifyTimestamp: 1'])], true).get(uuid);
+		expect(renamed?.previousDn).toBe('uid=adavis,ou=people,dc=example,dc=com');
+		expect(renamed?.before?.uid).toBeUndefined();
+	});
 });
 
 describe('Auto choice from root DSE facts', () => {

@@ -214,6 +214,60 @@ describe('differ', () => {
 	});
 });
 
+describe('what `before` says (known values only, never guessed)', () => {
+	const base = { id: '11111111-2222-3333-4444-555555555555', dn: 'cn=Admins,ou=groups,dc=example,dc=com', name: 'Admins', privileged: false, attributes: {} };
+
+	it('leaves `before` out where only hashes were kept, and gives it where a log knew it (null: was empty)', () => {
+		const before = userRecordOf(user(), 'p1');
+		const after = user({ dn: 'uid=arjun,ou=people,dc=example,dc=com', title: 'Chair', mail: 'arjun@example.com', status: { disabled: false, locked: true, passwordResetRequired: false } });
+		const now = { user: after, record: userRecordOf(after, 'p1') };
+		const hashesOnly = diffUser(before, now, { stamp: 's' }, env());
+		const changes = (type: string, events = hashesOnly) => events.find((event) => event.type === type)?.changes ?? [];
+		expect(changes('user.updated')).toEqual([
+			{ attribute: 'mail', after: 'arjun@example.com' },
+			{ attribute: 'title', after: 'Chair' },
+		]);
+		expect(changes('user.updated').every((change) => !('before' in change))).toBe(true);
+		expect(changes('user.renamed')).toEqual([{ attribute: 'dn', after: after.dn }]);
+		expect('before' in changes('user.renamed')[0]).toBe(false);
+		// Status flags are kept in the snapshot itself.
+		expect(changes('user.locked')).toEqual([{ attribute: 'locked', before: 'false', after: 'true' }]);
+
+		const logged = diffUser(before, now, { stamp: 's', before: { title: ['Chief Executive Officer'], mail: [] }, previousDn: user().dn }, env());
+		expect(changes('user.updated', logged)).toEqual([
+			{ attribute: 'mail', before: null, after: 'arjun@example.com' },
+			{ attribute: 'title', before: 'Chief Executive Officer', after: 'Chair' },
+		]);
+		expect(changes('user.renamed', logged)).toEqual([{ attribute: 'dn', before: user().dn, after: after.dn }]);
+	});
+
+	it('names a removed member by the DN a log named, or by its DN now only when that still hashes the same', () => {
+		const kept = 'uid=a,ou=people,dc=example,dc=com';
+		const removed = 'uid=b,ou=people,dc=example,dc=com';
+		const record = groupRecordOf(base, [kept, removed]);
+		const now = { group: base, memberDns: [kept], record: groupRecordOf(base, [kept]) };
+		const hash = dnHash(removed);
+		const withMember = (dn: string): DiffEnvironment => ({ ...env(), memberByDnHash: (value) => (value === hash ? { id: 'id-of-b', dn } : undefined) });
+		const removal = (events: ReturnType<typeof diffGroup>) => events.find((event) => event.type === 'group.memberRemoved')?.changes[0];
+		expect(removal(diffGroup(record, now, { stamp: 's' }, withMember(removed)))).toEqual({ attribute: 'member', before: removed, after: null });
+		// Renamed since it left: its DN now is not the value that was removed.
+		const moved = removal(diffGroup(record, now, { stamp: 's' }, withMember('uid=b2,ou=people,dc=example,dc=com')));
+		expect(moved).toEqual({ attribute: 'member', after: null });
+		expect(removal(diffGroup(record, now, { stamp: 's', removedValues: [removed] }, withMember('uid=b2,ou=people,dc=example,dc=com')))).toEqual({ attribute: 'member', before: removed, after: null });
+	});
+
+	it('lists the group attributes a log says changed; without a log, name and description as they are now', () => {
+		const record = groupRecordOf(base, []);
+		const renamed = { ...base, name: 'Administrators', description: 'All of them' };
+		const now = { group: renamed, memberDns: [], record: groupRecordOf(renamed, []) };
+		expect(diffGroup(record, now, { stamp: 's' }, env())[0].changes).toEqual([
+			{ attribute: 'cn', after: 'Administrators' },
+			{ attribute: 'description', after: 'All of them' },
+		]);
+		expect(diffGroup(record, now, { stamp: 's', before: { cn: ['Admins'] } }, env())[0].changes).toEqual([{ attribute: 'cn', before: 'Admins', after: 'Administrators' }]);
+	});
+});
+
 describe('event ids, dedupe window and bulk summary', () => {
 	it('the same change yields the same id; another change another id', () => {
 		expect(eventId(source, 'k', 'user.locked', 'a')).toBe(eventId(source, 'k', 'user.locked', 'a'));

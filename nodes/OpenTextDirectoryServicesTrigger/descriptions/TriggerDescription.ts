@@ -2,6 +2,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { DIRECTORY_EVENT_TYPES } from '../../../core/changes/events';
+import { DEFAULT_EXISTING_LIMIT } from '../../../core/changes/existing';
 import { operatorOptions } from '../../OpenTextDirectoryServices/descriptions/common';
 import { sourceProperty } from '../../shared/directory-node';
 
@@ -35,7 +36,11 @@ export const triggerProperties: INodeProperties[] = [
 			{ name: 'OpenLDAP Accesslog', value: 'accesslog', description: 'Reads cn=accesslog: every change, with who made it' },
 			{ name: 'Changelog (389 DS, OpenDJ)', value: 'changelog', description: 'Reads cn=changelog by change number' },
 			{ name: 'Active Directory USN', value: 'adUsn', description: 'uSNChanged on one domain controller, deleted objects for deletes' },
-			{ name: 'Modify Timestamp', value: 'timestamp', description: 'Entries whose modifyTimestamp moved; deletes are found by reconciliation' },
+			{
+				name: 'Modify Timestamp',
+				value: 'timestamp',
+				description: 'Entries whose change stamp moved; deletes are found by reconciliation. Index the stamp (OpenLDAP: entryCSN) to keep polls cheap.',
+			},
 			{ name: 'Full Snapshot', value: 'snapshot', description: 'Compares every entry\'s identifier and change stamp each poll; works everywhere' },
 		],
 		description: 'How changes are found. Log-based strategies also see changes between polls that cancel out.',
@@ -113,6 +118,23 @@ export const triggerProperties: INodeProperties[] = [
 				default: true,
 				displayOptions: { show: { '/source': ['ldap'] } },
 				description: 'Whether to report who made each change, where the strategy knows it (accesslog)',
+			},
+			{
+				displayName: 'Emit Existing Entries on First Poll',
+				name: 'emitExisting',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether the first poll (which records the starting point) also emits a "user.created" or "group.created" item, marked "existing": true, for every user and group already in scope. Groups come without their members. Off: the first poll emits nothing.',
+			},
+			{
+				displayName: 'Existing Entries Limit',
+				name: 'existingLimit',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: DEFAULT_EXISTING_LIMIT,
+				description:
+					'With Emit Existing Entries on First Poll: the most users and groups the first poll may emit (n8n holds all items of one poll in memory). A larger scope fails the first poll with an error and emits nothing, so that nothing is silently left out.',
 			},
 			{
 				displayName: 'Group Base DN',
