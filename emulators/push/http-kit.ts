@@ -40,6 +40,11 @@ export interface HttpEmulator {
 	port: number;
 	faults: Faults;
 	requests: ReceivedRequest[];
+	/**
+	 * Resolves once no request is being handled. A test whose client gave up early (a timeout against injected
+	 * latency) leaves requests behind; awaited before the next test, they cannot take that test's faults.
+	 */
+	idle(): Promise<void>;
 	stop(): Promise<void>;
 }
 
@@ -122,10 +127,20 @@ export async function startHttpEmulator(
 		send(res, reply);
 	};
 
+	let handling = 0;
+	let idleWaiters: Array<() => void> = [];
+	const handled = () => {
+		if (--handling > 0 || idleWaiters.length === 0) return;
+		const waiters = idleWaiters;
+		idleWaiters = [];
+		for (const resolve of waiters) resolve();
+	};
 	const server = http.createServer((req, res) => {
 		if (options.extraRoutes?.(req, res)) return;
-		handle(req, res).catch(() => {
+		handling++;
+		handle(req, res).then(handled, () => {
 			if (!res.headersSent && !res.destroyed) send(res, { status: 500, body: faultBody(500) });
+			handled();
 		});
 	});
 	server.keepAliveTimeout = 30_000;
@@ -144,6 +159,7 @@ export async function startHttpEmulator(
 		port,
 		faults,
 		requests,
+		idle: () => (handling === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
 		stop: () =>
 			new Promise<void>((resolve) => {
 				server.close(() => resolve());

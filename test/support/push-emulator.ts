@@ -4,6 +4,7 @@
  * reset and the request log and the emulator's own records (deliveries, submissions...) emptied; a fast retry
  * policy that records the backoff waits it was asked for; and a dispatch that collects every result.
  *
+ * Before each test it also waits for the emulator to finish requests an earlier test gave up on.
  * Call it at the top level of a test file: it registers the jest hooks itself.
  */
 import { dispatch } from '../../core/push/dispatcher';
@@ -52,8 +53,11 @@ export function usePushEmulator<E extends HttpEmulator>(setup: PushEmulatorSetup
 		transport?.close();
 		await emulator?.stop();
 	});
-	beforeEach(() => {
+	beforeEach(async () => {
 		const current = running(emulator, 'emulator');
+		// Requests a previous test gave up on (timeouts against injected latency) finish first: left running, they
+		// would take this test's faults.
+		await current.idle();
 		current.faults.reset();
 		current.requests.length = 0;
 		for (const list of setup.records?.(current) ?? []) list.length = 0;
