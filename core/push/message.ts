@@ -2,7 +2,7 @@
  * The push message model, one shape for every channel, and the checks every channel needs before anything
  * is sent. Channel-specific limits (FCM's 4 KB) are checked by the channel's prepare().
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { AudienceMember } from '../audience';
 import { DirectoryConfigurationError } from '../errors';
 import type { PushPerson, PushRecipient } from './types';
@@ -96,9 +96,12 @@ export function messageFingerprint(message: PushMessage): string {
 	return createHash('sha256').update(JSON.stringify(sorted(message))).digest('hex').slice(0, 32);
 }
 
-/** The idempotency key of one delivery: the same message to the same address on the same channel. */
+/**
+ * The idempotency key of one delivery: the same message to the same address on the same channel. One-shot
+ * crypto.hash (Node 20.12+): it runs per address, and is about twice as fast as createHash().update().digest().
+ */
 export function idempotencyKey(messageKey: string, channel: string, address: { kind: string; value: string }): string {
-	return createHash('sha256').update(`${messageKey}\u0000${channel}\u0000${address.kind}\u0000${address.value}`).digest('hex').slice(0, 40);
+	return hash('sha256', `${messageKey}\u0000${channel}\u0000${address.kind}\u0000${address.value}`, 'hex').slice(0, 40);
 }
 
 /** How a recipient is named in results. */

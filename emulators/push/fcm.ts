@@ -86,6 +86,8 @@ export async function startFcmEmulator(options: FcmEmulatorOptions = {}): Promis
 	let account: TestServiceAccount | undefined;
 	let tokenUri = '';
 	let issued = 0;
+	let sent = 0;
+	const namePrefix = randomBytes(4).toString('hex');
 
 	const issueToken = (request: EmulatorRequest): EmulatorReply => {
 		const form = request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
@@ -121,7 +123,8 @@ export async function startFcmEmulator(options: FcmEmulatorOptions = {}): Promis
 		const target = message as Record<string, unknown>;
 		if (typeof target.token === 'string' && deadTokens.has(target.token)) return fail(404, 'Requested entity was not found.', 'UNREGISTERED');
 		if (typeof target.token === 'string' && foreignTokens.has(target.token)) return fail(403, 'SenderId mismatch', 'SENDER_ID_MISMATCH');
-		const name = `projects/${projectId}/messages/${randomBytes(8).toString('hex')}`;
+		// Unique and opaque like FCM's, without a call into the random generator per message.
+		const name = `projects/${projectId}/messages/${namePrefix}${(++sent).toString(16).padStart(8, '0')}`;
 		if (!body?.validate_only) deliveries.push({ message: target, idempotencyKey: key, name });
 		return ledger.remember(key, { status: 200, body: { name } });
 	};

@@ -1,52 +1,27 @@
 import { DirectoryRequestError } from '../../core/errors';
 import { AppWorksChannel, type AppWorksSettings } from '../../core/push/channels/appworks';
-import { dispatch } from '../../core/push/dispatcher';
 import type { PushMessage } from '../../core/push/message';
 import type { DeliveryResult, DispatchOptions, PushRecipient } from '../../core/push/types';
 import { startAppWorksEmulator, type AppWorksEmulator } from '../../emulators/push/appworks';
-import { signalSleep } from '../../transport/http/retry';
-import { createAxiosTransport, type AxiosTransport } from '../../tools/http/axios-transport';
+import { usePushEmulator } from '../support/push-emulator';
 
 /** AppWorks Gateway: trusted-server and service (fcm-push) APIs, OTDS users and groups, against the emulator. */
 let gateway: AppWorksEmulator;
-let transport: AxiosTransport;
-const waits: number[] = [];
+const push = usePushEmulator({
+	start: async () => (gateway = await startAppWorksEmulator({ users: ['jdoe', 'asmith', 'bwong'], groups: { Finance: ['cfo', 'clerk'] }, usersWithoutDevices: ['nodevice'] })),
+	records: (emulator) => [emulator.notifications],
+	keyPrefix: 'aw',
+});
+const waits = push.waits;
 const message: PushMessage = { title: 'Added to Finance Approvers', body: 'You can now approve invoices', data: { group: 'Finance Approvers' }, priority: 'high', ttlSeconds: 600, collapseKey: 'access' };
 const person = (login: string): PushRecipient => ({ kind: 'person', userId: `id-${login}`, login });
 
-beforeAll(async () => {
-	gateway = await startAppWorksEmulator({ users: ['jdoe', 'asmith', 'bwong'], groups: { Finance: ['cfo', 'clerk'] }, usersWithoutDevices: ['nodevice'] });
-	transport = createAxiosTransport({ timeoutMs: 5_000 });
-});
-afterAll(async () => {
-	transport.close();
-	await gateway.stop();
-});
-beforeEach(() => {
-	gateway.faults.reset();
-	gateway.requests.length = 0;
-	gateway.notifications.length = 0;
-	waits.length = 0;
-});
-
 const trusted = (overrides: Partial<AppWorksSettings> = {}) =>
-	new AppWorksChannel(transport, { api: 'trustedServer', gatewayUrl: gateway.gatewayUrl, trustedServerKey: gateway.trustedServerKey, ...overrides } as AppWorksSettings);
+	new AppWorksChannel(push.transport, { api: 'trustedServer', gatewayUrl: gateway.gatewayUrl, trustedServerKey: gateway.trustedServerKey, ...overrides } as AppWorksSettings);
 const service = (overrides: Partial<AppWorksSettings> = {}) =>
-	new AppWorksChannel(transport, { api: 'service', gatewayUrl: gateway.gatewayUrl, appName: 'hrapp', appKey: gateway.apps.hrapp, targetAppName: 'hrapp', ...overrides } as AppWorksSettings);
+	new AppWorksChannel(push.transport, { api: 'service', gatewayUrl: gateway.gatewayUrl, appName: 'hrapp', appKey: gateway.apps.hrapp, targetAppName: 'hrapp', ...overrides } as AppWorksSettings);
 
-async function send(recipients: PushRecipient[], channel: AppWorksChannel, options: Partial<DispatchOptions> = {}): Promise<DeliveryResult[]> {
-	const results: DeliveryResult[] = [];
-	const retry = {
-		baseDelayMs: 5,
-		maxDelayMs: 20,
-		sleep: async (ms: number) => {
-			waits.push(ms);
-			await signalSleep(ms);
-		},
-	};
-	for await (const result of dispatch(recipients, message, { channels: [channel], retry, messageKey: `aw-${Math.random()}`, ...options })) results.push(result);
-	return results;
-}
+const send = (recipients: PushRecipient[], channel: AppWorksChannel, options: Partial<DispatchOptions> = {}): Promise<DeliveryResult[]> => push.send(recipients, message, { channels: [channel], ...options });
 
 const posts = () => gateway.requests.filter((request) => request.method === 'POST');
 

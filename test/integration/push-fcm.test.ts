@@ -5,47 +5,19 @@ import type { PushMessage } from '../../core/push/message';
 import type { DeliveryResult, DispatchOptions, PushRecipient } from '../../core/push/types';
 import { generateTestServiceAccount } from '../../emulators/push/service-account';
 import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
-import { signalSleep } from '../../transport/http/retry';
-import { createAxiosTransport, type AxiosTransport } from '../../tools/http/axios-transport';
+import { usePushEmulator } from '../support/push-emulator';
 
 /** The FCM channel and the dispatcher against the FCM emulator: every outcome a sender meets. */
 let fcm: FcmEmulator;
-let transport: AxiosTransport;
-const waits: number[] = [];
+const push = usePushEmulator({ start: async () => (fcm = await startFcmEmulator({ deadTokens: ['dead-token'], foreignTokens: ['foreign-token'] })), records: (emulator) => [emulator.deliveries] });
+const waits = push.waits;
 const message: PushMessage = { title: 'Account locked', body: 'Your account was locked', data: { event: 'user.locked' }, link: 'https://id.example.com/unlock', priority: 'high', ttlSeconds: 3600, collapseKey: 'lock' };
 
-beforeAll(async () => {
-	fcm = await startFcmEmulator({ deadTokens: ['dead-token'], foreignTokens: ['foreign-token'] });
-	transport = createAxiosTransport({ timeoutMs: 5_000 });
-});
-afterAll(async () => {
-	transport.close();
-	await fcm.stop();
-});
-beforeEach(() => {
-	fcm.faults.reset();
-	fcm.requests.length = 0;
-	fcm.deliveries.length = 0;
-	waits.length = 0;
-});
-
 function channel(overrides: { timeoutMs?: number; serviceAccount?: string } = {}): FcmChannel {
-	return new FcmChannel(transport, { serviceAccount: overrides.serviceAccount ?? fcm.account.json, baseUrl: fcm.baseUrl, timeoutMs: overrides.timeoutMs });
+	return new FcmChannel(push.transport, { serviceAccount: overrides.serviceAccount ?? fcm.account.json, baseUrl: fcm.baseUrl, timeoutMs: overrides.timeoutMs });
 }
 
-async function send(recipients: PushRecipient[], options: Partial<DispatchOptions> = {}, body: PushMessage = message): Promise<DeliveryResult[]> {
-	const results: DeliveryResult[] = [];
-	const retry = {
-		baseDelayMs: 5,
-		maxDelayMs: 20,
-		sleep: async (ms: number) => {
-			waits.push(ms);
-			await signalSleep(ms);
-		},
-	};
-	for await (const result of dispatch(recipients, body, { channels: [channel()], retry, messageKey: `test-${Math.random()}`, ...options })) results.push(result);
-	return results;
-}
+const send = (recipients: PushRecipient[], options: Partial<DispatchOptions> = {}, body: PushMessage = message): Promise<DeliveryResult[]> => push.send(recipients, body, { channels: [channel()], ...options });
 
 const sends = () => fcm.requests.filter((request) => request.path.endsWith('messages:send'));
 

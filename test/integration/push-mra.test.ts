@@ -1,51 +1,22 @@
 import { DirectoryRequestError } from '../../core/errors';
 import { MraClient, type MraAuth } from '../../core/push/channels/mra';
-import { dispatch } from '../../core/push/dispatcher';
 import type { PushMessage } from '../../core/push/message';
 import type { DeliveryResult, DispatchOptions, PushChannel, PushRecipient } from '../../core/push/types';
 import { startMraEmulator, type MraEmulator } from '../../emulators/push/mra';
-import { signalSleep } from '../../transport/http/retry';
-import { createAxiosTransport, type AxiosTransport } from '../../tools/http/axios-transport';
+import { usePushEmulator } from '../support/push-emulator';
 
 /** OpenText Cloud Messaging (MRA v1): push through the parser, SMS and email fallbacks, job status, against the emulator. */
 let mra: MraEmulator;
-let transport: AxiosTransport;
-const waits: number[] = [];
+const push = usePushEmulator({ start: async () => (mra = await startMraEmulator({ deadTokens: ['mra-dead'], invalidNumbers: ['+15550000000'] })), records: (emulator) => [emulator.submissions], keyPrefix: 'mra' });
+const waits = push.waits;
 const message: PushMessage = { title: 'Password expires', body: 'Change it today', data: { event: 'user.passwordResetRequired' }, link: 'https://id.example.com/pw', collapseKey: 'pw' };
 const jdoe: PushRecipient = { kind: 'person', userId: 'u-jdoe', login: 'jdoe', mobile: '+15551230001', mail: 'jdoe@example.com', deviceTokens: ['mra-tok-1'] };
 
-beforeAll(async () => {
-	mra = await startMraEmulator({ deadTokens: ['mra-dead'], invalidNumbers: ['+15550000000'] });
-	transport = createAxiosTransport({ timeoutMs: 5_000 });
-});
-afterAll(async () => {
-	transport.close();
-	await mra.stop();
-});
-beforeEach(() => {
-	mra.faults.reset();
-	mra.requests.length = 0;
-	mra.submissions.length = 0;
-	waits.length = 0;
-});
-
 const oauth = (): MraAuth => ({ method: 'oauth2', tokenUrl: mra.tokenUrl, clientId: mra.clientId, clientSecret: mra.clientSecret });
 const basicAuth = (): MraAuth => ({ method: 'basic', username: mra.username, password: mra.password });
-const client = (auth: MraAuth = oauth(), timeoutMs?: number) => new MraClient(transport, { baseUrl: `${mra.baseUrl}/mra/v1`, auth, timeoutMs });
+const client = (auth: MraAuth = oauth(), timeoutMs?: number) => new MraClient(push.transport, { baseUrl: `${mra.baseUrl}/mra/v1`, auth, timeoutMs });
 
-async function send(recipients: PushRecipient[], channels: PushChannel[], options: Partial<DispatchOptions> = {}): Promise<DeliveryResult[]> {
-	const results: DeliveryResult[] = [];
-	const retry = {
-		baseDelayMs: 5,
-		maxDelayMs: 20,
-		sleep: async (ms: number) => {
-			waits.push(ms);
-			await signalSleep(ms);
-		},
-	};
-	for await (const result of dispatch(recipients, message, { channels, retry, messageKey: `mra-${Math.random()}`, ...options })) results.push(result);
-	return results;
-}
+const send = (recipients: PushRecipient[], channels: PushChannel[], options: Partial<DispatchOptions> = {}): Promise<DeliveryResult[]> => push.send(recipients, message, { channels, ...options });
 
 const submits = () => mra.requests.filter((request) => request.path.startsWith('/mra/v1/') && request.method === 'POST');
 
@@ -66,7 +37,7 @@ test('push goes through /utils/parser with domain MR and the base64 inner JSON o
 });
 
 test('a raw JSON override replaces fields of the inner push request', async () => {
-	const custom = new MraClient(transport, { baseUrl: mra.baseUrl, auth: basicAuth(), pushOverride: { application: 'hr-app', options: { priority: 'urgent' } } });
+	const custom = new MraClient(push.transport, { baseUrl: mra.baseUrl, auth: basicAuth(), pushOverride: { application: 'hr-app', options: { priority: 'urgent' } } });
 	await send([{ kind: 'token', token: 'mra-tok-2' }], [custom.pushChannel()]);
 	expect(mra.submissions[0].content).toMatchObject({ application: 'hr-app', options: { priority: 'urgent' }, destinations: [{ device_token: 'mra-tok-2' }] });
 });

@@ -120,7 +120,7 @@ export class FcmChannel implements PushChannel {
 	private readonly tokens: FcmAccessTokens;
 	private readonly sendUrl: string;
 	private readonly sendTransport: HttpTransport;
-	private readonly rendered = new WeakMap<PushMessage, { fields: Record<string, unknown>; bytes: number }>();
+	private readonly rendered = new WeakMap<PushMessage, { fields: Array<[string, unknown]>; bytes: number }>();
 
 	constructor(
 		transport: HttpTransport,
@@ -154,16 +154,19 @@ export class FcmChannel implements PushChannel {
 		let rendered = this.rendered.get(delivery.message);
 		if (!rendered) {
 			const { token: _token, ...fields } = buildFcmMessage(delivery.message, { kind: 'token', value: 'x' });
-			rendered = { fields, bytes: fcmPayloadBytes(fields) };
+			rendered = { fields: Object.entries(fields), bytes: fcmPayloadBytes(fields) };
 			this.rendered.set(delivery.message, rendered);
 		}
-		const target = delivery.address.kind === 'topic' ? { topic: delivery.address.value } : delivery.address.kind === 'condition' ? { condition: delivery.address.value } : { token: delivery.address.value };
-		const message = { ...target, ...rendered.fields };
-		const limit = delivery.address.kind === 'token' ? FCM_PAYLOAD_LIMIT : FCM_TOPIC_PAYLOAD_LIMIT;
+		const address = delivery.address;
+		const limit = address.kind === 'token' ? FCM_PAYLOAD_LIMIT : FCM_TOPIC_PAYLOAD_LIMIT;
 		const bytes = rendered.bytes;
 		if (bytes > limit) {
 			throw new PushValidationError('Body', `and Data make a ${bytes}-byte FCM payload; FCM allows ${limit} bytes${limit < FCM_PAYLOAD_LIMIT ? ' for topics and conditions' : ''}: shorten them`, 'PAYLOAD_TOO_LARGE');
 		}
+		// The target first, then the rendered fields, by assignment: an object spread here cost more than the rest of prepare.
+		const message: Record<string, unknown> = {};
+		message[address.kind === 'topic' || address.kind === 'condition' ? address.kind : 'token'] = address.value;
+		for (const [name, value] of rendered.fields) message[name] = value;
 		return this.settings.validateOnly ? { validate_only: true, message } : { message };
 	}
 
