@@ -209,7 +209,11 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 		const someone = slapd.layout.userDN(slapd.fixture.users[121].uid);
 		await slapd.ldapmodify(`${attrLine('dn', someone)}changetype: modify\nreplace: title\ntitle: Crash Survivor ${tag}\n`);
 		const kept = state;
+		// Frozen first, so the poll's requests are still unanswered when the server dies (a fast poll would
+		// otherwise finish before SIGKILL lands).
+		slapd.freeze();
 		const attempt = strategy.poll(state);
+		await new Promise((resolve) => setTimeout(resolve, 50));
 		slapd.kill();
 		await expect(attempt).rejects.toThrow();
 		expect(state).toBe(kept);
