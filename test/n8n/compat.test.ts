@@ -29,7 +29,7 @@ const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);
 const LDAP_CREDENTIAL = 'openTextDirectoryLdap';
 const DIRECTORY_NODE = 'openTextDirectoryServices';
-const USERS = 12;
+const USERS = 20;
 /** Per test: jest's project-level testTimeout does not apply to tests, so every test names its own. */
 const TEST_TIMEOUT = 300_000;
 /** A cold install of one release takes minutes (two cores shared); a warm start well under one. */
