@@ -1,12 +1,15 @@
-/** Three projects: fast unit tests, integration tests against a real slapd, and end-to-end tests in a real n8n. */
+/**
+ * Four projects: fast unit tests, integration tests against a real slapd, end-to-end tests in a real n8n, and
+ * the n8n editor in a real (headless) Chromium.
+ */
 const tsJest = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] };
-const project = (name, dir) => ({
+const project = (name, dir, timeouts = name) => ({
 	displayName: name,
 	testEnvironment: 'node',
 	transform: tsJest,
 	testMatch: [`<rootDir>/test/${dir}/**/*.test.ts`],
 	// jest ignores testTimeout inside a project's config; a setup file sets it instead.
-	setupFilesAfterEnv: [`<rootDir>/test/support/timeouts/${name}.js`],
+	setupFilesAfterEnv: [`<rootDir>/test/support/timeouts/${timeouts}.js`],
 });
 
 module.exports = {
@@ -14,6 +17,7 @@ module.exports = {
 		project('unit', 'unit'),
 		project('integration', 'integration'),
 		project('n8n', 'n8n'),
+		project('editor', 'editor', 'n8n'),
 	],
 	reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

@@ -14,6 +14,13 @@
  *      paging through every user with the same thin attributes.
  *    Medians over BENCH_ROUNDS rounds; peak RSS of this process sampled every 5 ms.
  * 3. Reports the stored state's size per user.
+ *
+ * Figures on 2026-11-27 (100k users, 5 rounds, a 2-core machine shared with other jobs, so absolute
+ * times are many times the anchors; ratios are measured in the same run): accesslog 0.31× ldapsearch,
+ * naive ÷ accesslog 27.7; timestamp 1.03×, naive ÷ timestamp 8.2 (under this load even ldapsearch of
+ * 100 entries took ~280 ms; 7.7 before these changes in the same conditions); snapshot reconciliation
+ * 1.60× the paged ldapsearch (6.07 before, same conditions); peak RSS growth during a poll 16 MB; state
+ * 38.5 bytes per user with the groups (43.2 before).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -112,8 +119,8 @@ async function main(): Promise<void> {
 		return { events: result.events, state: result.nextCursor };
 	};
 	// The user attributes a poll reads (the same list goes to ldapsearch and to the naive run).
-	const userAttributes = [...new Set([...Object.values(profile.user), ...profile.statusAttributes, 'pwdChangedTime', 'modifyTimestamp'])];
-	const thinAttributes = ['entryUUID', 'modifyTimestamp', 'pwdChangedTime', ...profile.statusAttributes];
+	const userAttributes = [...new Set([...Object.values(profile.user), ...profile.statusAttributes, 'pwdChangedTime', 'entryCSN'])];
+	const thinAttributes = ['entryUUID', 'entryCSN', 'pwdChangedTime', ...profile.statusAttributes];
 	try {
 		const states = new Map<StrategyName, ChangeState>();
 		const baselines: string[][] = [['first activation (baseline)', 'ms', 'peak RSS', 'RSS growth', 'state bytes', 'bytes per user']];
@@ -170,7 +177,8 @@ async function main(): Promise<void> {
 				if (events !== CHANGES) throw new Error(`${name} saw ${events} events instead of ${CHANGES}`);
 				add(`${name} poll`, run);
 			}
-			add('ldapsearch process, changed entries', await timed(() => ldapsearch(slapd, slapd.layout.peopleDN, `(&(objectClass=inetOrgPerson)(modifyTimestamp>=${since}))`, userAttributes, false)));
+			// The same cursor the timestamp strategy uses (entryCSN on OpenLDAP).
+			add('ldapsearch process, changed entries', await timed(() => ldapsearch(slapd, slapd.layout.peopleDN, `(&(objectClass=inetOrgPerson)(entryCSN>=${since}))`, userAttributes, false)));
 			add('ldapsearch process, paged, all users, thin attributes', await timed(() => ldapsearch(slapd, slapd.layout.peopleDN, '(objectClass=inetOrgPerson)', thinAttributes, true)));
 			const naiveRun = await timed(naive);
 			if (naiveRun.count < CHANGES) throw new Error(`the naive diff saw ${naiveRun.count} changes`);
@@ -182,16 +190,20 @@ async function main(): Promise<void> {
 		}
 		print(table);
 		const ms = (name: string) => median((runs.get(name) ?? []).map((run) => run.ms));
-		const ratios: string[][] = [['ratio', 'value', 'target']];
+		// `before`: the figures of the previous change-detection core (100k users, 30-byte base64 records,
+		// a Map of record keys and a record object per user in every reconciliation).
+		const ratios: string[][] = [['ratio', 'value', 'target', 'before']];
+		const before: Record<string, string> = { accesslog: '0.62', timestamp: '1.23' };
+		const naiveBefore: Record<string, string> = { accesslog: '43', timestamp: '21.7' };
 		for (const name of ['accesslog', 'timestamp'] as const) {
-			ratios.push([`${name} poll ÷ ldapsearch of the changed entries`, (ms(`${name} poll`) / ms('ldapsearch process, changed entries')).toFixed(2), '≤ 2']);
-			ratios.push([`naive full diff ÷ ${name} poll`, (ms('naive: page all users, hash, diff (ldapts)') / ms(`${name} poll`)).toFixed(1), '≥ 20']);
+			ratios.push([`${name} poll ÷ ldapsearch of the changed entries`, (ms(`${name} poll`) / ms('ldapsearch process, changed entries')).toFixed(2), '≤ 2', before[name]]);
+			ratios.push([`naive full diff ÷ ${name} poll`, (ms('naive: page all users, hash, diff (ldapts)') / ms(`${name} poll`)).toFixed(1), '≥ 20', naiveBefore[name]]);
 		}
-		ratios.push(['snapshot reconciliation ÷ paged ldapsearch (thin)', (ms('snapshot poll') / ms('ldapsearch process, paged, all users, thin attributes')).toFixed(2), '≤ 2']);
+		ratios.push(['snapshot reconciliation ÷ paged ldapsearch (thin)', (ms('snapshot poll') / ms('ldapsearch process, paged, all users, thin attributes')).toFixed(2), '≤ 2', '3.56']);
 		const ours = [...runs.entries()].filter(([name]) => !name.startsWith('ldapsearch') && !name.startsWith('naive')).flatMap(([, list]) => list);
-		ratios.push(['peak RSS of this process (holds the fixture too)', mb(Math.max(...ours.map((run) => run.peakRss))), '']);
-		ratios.push(['peak RSS growth during a poll', mb(Math.max(...ours.map((run) => run.growth))), '< 200 MB']);
-		ratios.push(['state bytes per user (snapshot strategy)', (Buffer.byteLength(JSON.stringify(states.get('snapshot'))) / USERS).toFixed(1), '≤ 40']);
+		ratios.push(['peak RSS of this process (holds the fixture too)', mb(Math.max(...ours.map((run) => run.peakRss))), '', '']);
+		ratios.push(['peak RSS growth during a poll', mb(Math.max(...ours.map((run) => run.growth))), '< 200 MB', '219 MB']);
+		ratios.push(['state bytes per user (snapshot strategy)', (Buffer.byteLength(JSON.stringify(states.get('snapshot'))) / USERS).toFixed(1), '≤ 40', '43.3']);
 		print(ratios);
 	} finally {
 		await slapd.stop();

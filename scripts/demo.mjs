@@ -5,7 +5,7 @@
  * when missing, the build, and a bundle of the demo itself; scripts/demo/main.ts does the rest.
  */
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,8 +21,30 @@ function run(command, args, what) {
 	}
 }
 
+// `npm run demo -- scenario <name>`: asks the running demo to make a directory change (see scripts/demo/scenarios.ts).
+if (process.argv[2] === 'scenario') {
+	const name = process.argv[3] ?? '';
+	let inbox = `http://127.0.0.1:${process.env.DEMO_INBOX_PORT || 5680}/inbox`;
+	try {
+		inbox = JSON.parse(readFileSync(join(root, '.tmp', 'demo-state.json'), 'utf8')).inbox;
+	} catch {
+		// no state file: try the default port
+	}
+	try {
+		const res = await fetch(`${inbox}/api/scenarios/${encodeURIComponent(name)}`, { method: 'POST' });
+		const answer = await res.json();
+		say(answer.text);
+		process.exit(answer.ok ? 0 : 1);
+	} catch (error) {
+		process.stderr.write(`[demo] The demo does not answer at ${inbox} (${error.message}): start it first with npm run demo\n`);
+		process.exit(1);
+	}
+}
+
 if (!existsSync(join(root, 'node_modules', '.bin', 'esbuild'))) run('npm', ['ci', '--no-audit', '--no-fund'], 'Installing development packages (npm ci, about a minute)...');
-run('bash', ['scripts/install-system-deps.sh'], 'Checking system packages (OpenLDAP slapd, openssl)...');
+say('Checking system packages (OpenLDAP slapd, ldap-utils, openssl, chromium for the tests)...');
+const deps = spawnSync('bash', ['scripts/install-system-deps.sh'], { cwd: root, stdio: 'inherit' });
+if (deps.status !== 0) say('Some system packages are missing (see above): the demo goes on without them (no OpenLDAP source).');
 run('npm', ['run', '--silent', 'build'], 'Building the package...');
 mkdirSync(join(root, '.tmp'), { recursive: true });
 run(

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and the demo need, when they are missing:
-# a real OpenLDAP (slapd + ldap-utils) and openssl for the throwaway certificates.
+# a real OpenLDAP (slapd + ldap-utils), openssl for the throwaway certificates, and Chromium for the
+# editor tests (driven by playwright-core at /usr/bin/chromium; no browser download).
 # Needs root (CI and the development machines run as root); otherwise says what to run.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ missing=()
 [ -x /usr/sbin/slapd ] || missing+=(slapd)
 command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0

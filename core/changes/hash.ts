@@ -20,6 +20,26 @@ function fnv1a(text: string, seed: number): number {
 const SEED_A = 0x811c9dc5;
 const SEED_B = 0x050c5d1f;
 
+/** The 32-bit hash writeHash's first four bytes hold (little-endian), without allocating. */
+export function hash32(text: string): number {
+	return fnv1a(text, SEED_A);
+}
+
+/** Streaming form of hash32: start, feed UTF-16 code units, finish (for text never built as a string). */
+export const HASH32_START = SEED_A | 0;
+
+export function hash32Feed(hash: number, code: number): number {
+	return Math.imul(hash ^ code, 0x01000193);
+}
+
+export function hash32Finish(state: number): number {
+	let hash = state;
+	hash ^= hash >>> 16;
+	hash = Math.imul(hash, 0x85ebca6b);
+	hash ^= hash >>> 13;
+	return hash >>> 0;
+}
+
 /** `size` (1–8) hash bytes of the text, written into `target` at `offset`. */
 export function writeHash(text: string, size: number, target: Uint8Array, offset: number): void {
 	const a = fnv1a(text, SEED_A);

@@ -8,7 +8,7 @@ import { diffGroup, diffUser } from './differ';
 import { generalizedTimeToIso, type DirectoryEvent, type EventSource, type EventUser } from './events';
 import { comparableStamp } from './flavour-stamps';
 import type { LdapChangeReader, Observed } from './ldap-reader';
-import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, type Snapshot, type UserRecord, type WatchedUserField } from './snapshot';
+import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, readUint32, recordKeyOf, USER_DN_HASH_OFFSET, USER_PASSWORD_BYTE, USER_RECORD_BYTES, USER_STATUS_BYTE, type Snapshot, type UserRecord, type WatchedUserField } from './snapshot';
 
 export interface Observations {
 	users: Map<string, Observed<UserObservation>>;
@@ -63,21 +63,40 @@ export class LdapPollCore {
 	 */
 	async reconcile(snapshot: Snapshot, highWater: string | undefined): Promise<AppliedChanges> {
 		const userIds: string[] = [];
-		const seenUsers = new Set<string>();
+		// Which stored users were seen, by position: deletions are the unseen ones (no set of 100,000 ids).
+		const seen = new Uint8Array(snapshot.users.baseCount);
+		// Stored records are compared as bytes where they lie: no record object or string per user.
+		const stored = snapshot.users.storedBytes();
+		const seenAdded = new Set<string>();
 		let nextHighWater = highWater;
 		for await (const page of this.reader.thinUsers()) {
 			for (const row of page) {
-				seenUsers.add(row.id);
-				nextHighWater = maxStamp(nextHighWater, row.stamp);
-				const record = snapshot.users.get(row.id);
-				const differs =
-					record === undefined ||
-					record.dnHash !== dnHash(row.dn) ||
-					record.passwordHash !== row.passwordHash ||
-					!sameStatus(record, row.status) ||
-					highWater === undefined ||
-					comparableStamp(row.stamp) >= highWater;
-				if (differs) userIds.push(row.id);
+				const stamp = row.stamp === '' ? '' : comparableStamp(row.stamp);
+				if (stamp !== '' && (nextHighWater === undefined || stamp > nextHighWater)) nextHighWater = stamp;
+				const position = snapshot.users.basePosition(row.id);
+				let differs: boolean;
+				if (position >= 0) {
+					seen[position] = 1;
+					const offset = position * USER_RECORD_BYTES;
+					differs =
+						highWater === undefined ||
+						stamp >= highWater ||
+						stored[offset + USER_PASSWORD_BYTE] !== row.passwordHash ||
+						(row.status !== undefined && (stored[offset + USER_STATUS_BYTE] & 0x07) !== statusBits(row.status)) ||
+						readUint32(stored, offset + USER_DN_HASH_OFFSET) !== dnHash(row.dn);
+				} else {
+					const key = recordKeyOf(row.id);
+					seenAdded.add(key);
+					const record = snapshot.users.get(key);
+					differs =
+						record === undefined ||
+						record.dnHash !== dnHash(row.dn) ||
+						record.passwordHash !== row.passwordHash ||
+						!sameStatus(record, row.status) ||
+						highWater === undefined ||
+						stamp >= highWater;
+				}
+				if (differs) userIds.push(recordKeyOf(row.id));
 			}
 		}
 		const groupIds: string[] = [];
@@ -90,7 +109,13 @@ export class LdapPollCore {
 		}
 		const observations: Observations = { users: await this.reader.usersByIds(userIds), groups: await this.reader.groupsByIds(groupIds) };
 		const contexts = new Map<string, ChangeContext>();
-		for (const id of snapshot.users.keys()) if (!seenUsers.has(id)) contexts.set(id, { stamp: encodeUserRecord(snapshot.users.get(id) as UserRecord) });
+		for (let position = 0; position < seen.length; position++) {
+			if (seen[position] === 1) continue;
+			const record = snapshot.users.recordAt(position);
+			contexts.set(record.id, { stamp: encodeUserRecord(record) });
+		}
+		// A snapshot handed over with pending changes (not stored yet): its added users count too.
+		for (const [id, record] of snapshot.users.pendingRecords()) if (!seenAdded.has(id)) contexts.set(id, { stamp: encodeUserRecord(record) });
 		for (const [id, record] of snapshot.groups) if (!seenGroups.has(id)) contexts.set(id, { stamp: encodeGroupRecord(record) });
 		const applied = await this.apply(snapshot, contexts, observations);
 		return { ...applied, highWater: nextHighWater ?? applied.highWater };
@@ -211,6 +236,11 @@ function dnHashIndex(snapshot: Snapshot): Map<number, string> {
 /** The user as a group event names it: who, not everything about them. */
 function eventUser(user: UserObservation['user']): EventUser {
 	return { id: user.id, dn: user.dn, login: user.login, mail: user.mail, displayName: user.displayName };
+}
+
+/** Status as the record's byte 16 holds it (bits 0–2). */
+function statusBits(status: UserRecord['status']): number {
+	return (status.disabled ? 1 : 0) | (status.locked ? 2 : 0) | (status.passwordResetRequired ? 4 : 0);
 }
 
 function sameStatus(record: UserRecord, status: UserRecord['status'] | undefined): boolean {

@@ -37,6 +37,7 @@ export interface LdapWatchScope {
 
 /** A thin listing row: enough to decide whether the whole entry must be read. */
 export interface ThinEntry {
+	/** Users: the id as read (recordKeyOf gives its record key); groups: the record key. */
 	id: string;
 	dn: string;
 	stamp: string;
@@ -126,7 +127,8 @@ export class LdapChangeReader {
 		const options = { scope: 'sub' as const, filter: compileFilter(this.userFilter), attributes, explicitBufferAttributes: this.profile.binaryAttributes };
 		for await (const page of this.scope.session.searchPages(this.scope.userBaseDN, options, 1000)) {
 			yield page.map((entry) => {
-				const id = recordKeyOf(this.profile.readId(entry) ?? entry.dn);
+				// The id as read: the poller turns it into key bytes itself (recordKeyOf would build a string per user).
+				const id = this.profile.readId(entry) ?? entry.dn;
 				const passwordHash = passwordHashOf(attributeValue(entry, this.stamps.passwordChanged));
 				return { id, dn: entry.dn, stamp: attributeValue(entry, this.stamps.modified) ?? '', status: this.profile.readStatus(entry), passwordHash };
 			});

@@ -1,38 +1,29 @@
 /**
  * The snapshot's tables, built so that a poll costs what changed, not what exists:
- * - UserTable: the stored string of 40-character user records, sorted by key; a lookup is a binary
+ * - UserTable: the stored string of 35-character user records, sorted by key; a lookup is a binary
  *   search, a change is kept aside, and merge() writes the next string by copying the unchanged runs
  *   (no decoding of the 99,900 users that did not change);
- * - GroupTable: the stored group records, decoded only when read; their member positions follow the
- *   users' positions, remapped without decoding users when users were added or deleted.
+ * - GroupTable (group-table.ts).
  */
+import { ChangeOverlay } from './change-overlay';
+import { decodeBase85Into, decodeKeyHeads, encodeBase85, encodeKeyHeads } from './record-codec';
 import {
-	decodeGroupParts,
-	decodeUserRecord,
-	encodePositions,
-	encodeUserRecord,
-	encodeGroupRecordCompact,
-	readKey,
 	readUint32,
-	recordKeyOf,
+	readUserRecord,
+	USER_DN_HASH_OFFSET,
+	USER_RECORD_BYTES,
 	USER_RECORD_CHARS,
+	USER_STATUS_BYTE,
 	writeKey,
-	type GroupRecord,
+	writeUserRecord,
 	type UserRecord,
 } from './snapshot';
 
-/** Records sort by their first 21 characters: the first 126 bits of the key. */
-const SORT_CHARS = 21;
 
-function sortKeyOf(id: string): string {
-	const bytes = new Uint8Array(18);
-	writeKey(recordKeyOf(id), bytes);
-	return Buffer.from(bytes).toString('base64').slice(0, SORT_CHARS);
-}
-
-/** What merge() produced: the new string, and where each old position went (−1: deleted). */
+/** What merge() produced: the new strings, and where each old position went (−1: deleted). */
 export interface MergedUsers {
 	text: string;
+	keyHeads: string;
 	remap: Int32Array;
 	/** True when no user was added or deleted (positions unchanged). */
 	samePositions: boolean;
@@ -40,68 +31,158 @@ export interface MergedUsers {
 	dnHashAt(position: number): number;
 }
 
-export class UserTable implements Iterable<[string, UserRecord]> {
+/** Orders two keys (16 bytes, then key format) as the users string is sorted. */
+function compareKeys(a: Uint8Array, aFormat: number, b: Uint8Array, bFormat: number): number {
+	for (let index = 0; index < 16; index++) if (a[index] !== b[index]) return a[index] - b[index];
+	return aFormat - bFormat;
+}
+
+export class UserTable extends ChangeOverlay<UserRecord> {
 	private readonly count: number;
-	private readonly changes: Map<string, UserRecord | null>;
 
 	constructor(
 		private readonly base: string,
+		private readonly keyHeadsText: string,
 		changes?: Map<string, UserRecord | null>,
+		private heads?: Uint16Array,
 	) {
+		super(changes);
 		this.count = Math.floor(base.length / USER_RECORD_CHARS);
-		this.changes = new Map(changes);
 	}
 
 	/** A table with the same contents whose changes do not affect this one. */
 	clone(): UserTable {
-		return new UserTable(this.base, this.changes);
+		return new UserTable(this.base, this.keyHeadsText, this.changes, this.heads);
+	}
+
+	/** How many records the stored string holds. */
+	get baseCount(): number {
+		return this.count;
+	}
+
+	/** The first two key bytes of every stored record (decoded on first use: a few milliseconds at 100,000). */
+	private keyHeads(): Uint16Array {
+		this.heads ??= decodeKeyHeads(this.keyHeadsText, this.count);
+		return this.heads;
+	}
+
+	private lookups = 0;
+	private decoded: Uint8Array | undefined;
+	/** Open-addressing index over the decoded records: position + 1 per slot, 0 for empty. */
+	private slots: Int32Array | undefined;
+	private slotShift = 32;
+	private readonly probeKey = new Uint8Array(16);
+	private readonly probeRecord = new Uint8Array(USER_RECORD_BYTES);
+
+	/**
+	 * The stored records as bytes (USER_RECORD_BYTES each, decoded once): a reconciliation reads every
+	 * record's status, password and DN hashes from here without building a string or object per user.
+	 */
+	storedBytes(): Uint8Array {
+		if (this.decoded === undefined) {
+			this.decoded = new Uint8Array(this.count * USER_RECORD_BYTES);
+			decodeBase85Into(this.base, 0, (this.count * USER_RECORD_BYTES) / 4, this.decoded, 0);
+		}
+		return this.decoded;
 	}
 
 	/** Position of an id in the stored string, or −1. */
 	basePosition(id: string): number {
-		const key = sortKeyOf(id);
+		// Many lookups (a reconciliation): one pass to index the decoded keys beats a binary search per entry.
+		if (this.slots === undefined && ++this.lookups > 256 && this.count > 4096) this.indexKeys();
+		const format = writeKey(id, this.probeKey);
+		if (this.slots !== undefined) return this.slotLookup(format);
+		const found = this.search(this.probeKey, format);
+		return found >= 0 ? found : -1;
+	}
+
+	/** Binary search: the position of the key, or −(where it would go) − 1. */
+	private search(key: Uint8Array, format: number): number {
 		let low = 0;
 		let high = this.count - 1;
 		while (low <= high) {
 			const middle = (low + high) >>> 1;
-			const probe = this.base.slice(middle * USER_RECORD_CHARS, middle * USER_RECORD_CHARS + SORT_CHARS);
-			if (probe === key) return middle;
-			if (probe < key) low = middle + 1;
+			const order = this.compareAt(middle, key, format);
+			if (order === 0) return middle;
+			if (order < 0) low = middle + 1;
 			else high = middle - 1;
+		}
+		return -low - 1;
+	}
+
+	/** The stored key at a position against `key`: negative when it sorts before. */
+	private compareAt(position: number, key: Uint8Array, format: number): number {
+		const head = this.keyHeads()[position];
+		const wanted = (key[0] << 8) | key[1];
+		if (head !== wanted) return head - wanted;
+		const record = this.probeRecord;
+		decodeBase85Into(this.base, position * USER_RECORD_CHARS, 4, record, 0);
+		for (let index = 0; index < 14; index++) if (record[index] !== key[index + 2]) return record[index] - key[index + 2];
+		return ((record[USER_STATUS_BYTE] >>> 3) & 0x03) - format;
+	}
+
+	/** Where a key's slot search starts: a multiplicative hash of key bytes that vary between entries. */
+	private slotOf(head: number, tail: Uint8Array, offset: number): number {
+		const mixed = (tail[offset] | (tail[offset + 1] << 8) | (tail[offset + 2] << 16) | (tail[offset + 3] << 24)) ^ (head | (tail[offset + 4] << 16) | (tail[offset + 13] << 24));
+		return Math.imul(mixed ^ (tail[offset + 10] << 8), 0x9e3779b1) >>> this.slotShift;
+	}
+
+	private indexKeys(): void {
+		const bytes = this.storedBytes();
+		const heads = this.keyHeads();
+		let bits = 1;
+		while (1 << bits < this.count * 2) bits++;
+		this.slotShift = 32 - bits;
+		const slots = new Int32Array(1 << bits);
+		const mask = slots.length - 1;
+		for (let position = 0; position < this.count; position++) {
+			let slot = this.slotOf(heads[position], bytes, position * USER_RECORD_BYTES);
+			while (slots[slot] !== 0) slot = (slot + 1) & mask;
+			slots[slot] = position + 1;
+		}
+		this.slots = slots;
+	}
+
+	/** The position of the key in probeKey (with its key format), or −1. */
+	private slotLookup(format: number): number {
+		const slots = this.slots as Int32Array;
+		const bytes = this.storedBytes();
+		const heads = this.keyHeads();
+		const key = this.probeKey;
+		const head = (key[0] << 8) | key[1];
+		const mask = slots.length - 1;
+		for (let slot = this.slotOf(head, key, 2); slots[slot] !== 0; slot = (slot + 1) & mask) {
+			const position = slots[slot] - 1;
+			if (heads[position] !== head) continue;
+			const offset = position * USER_RECORD_BYTES;
+			let index = 0;
+			while (index < 14 && bytes[offset + index] === key[index + 2]) index++;
+			if (index === 14 && ((bytes[offset + USER_STATUS_BYTE] >>> 3) & 0x03) === format) return position;
 		}
 		return -1;
 	}
 
 	recordAt(position: number): UserRecord {
-		return decodeUserRecord(this.base.slice(position * USER_RECORD_CHARS, (position + 1) * USER_RECORD_CHARS));
+		const head = this.keyHeads()[position];
+		if (this.decoded !== undefined) return readUserRecord(this.decoded, position * USER_RECORD_BYTES, head);
+		const bytes = new Uint8Array(USER_RECORD_BYTES);
+		// snapshot.ts imports this module: its constants are read at call time, never at load time.
+		decodeBase85Into(this.base, position * USER_RECORD_CHARS, USER_RECORD_BYTES / 4, bytes, 0);
+		return readUserRecord(bytes, 0, head);
 	}
 
-	/** The DN hash of the stored record at a position, decoding only the characters that hold it. */
+	/** The DN hash of the stored record at a position. */
 	dnHashAt(position: number): number {
-		const start = position * USER_RECORD_CHARS + 32;
-		return readUint32(new Uint8Array(Buffer.from(this.base.slice(start, start + 8), 'base64')), 1);
+		if (this.decoded !== undefined) return readUint32(this.decoded, position * USER_RECORD_BYTES + USER_DN_HASH_OFFSET);
+		// Few reads (an incremental poll): only the blocks that hold it (bytes 20–27).
+		const bytes = this.probeRecord;
+		decodeBase85Into(this.base, position * USER_RECORD_CHARS + 25, 2, bytes, 20);
+		return readUint32(bytes, USER_DN_HASH_OFFSET);
 	}
 
-	get(id: string): UserRecord | undefined {
-		const key = recordKeyOf(id);
-		if (this.changes.has(key)) return this.changes.get(key) ?? undefined;
+	protected storedRecord(key: string): UserRecord | undefined {
 		const position = this.basePosition(key);
 		return position < 0 ? undefined : this.recordAt(position);
-	}
-
-	has(id: string): boolean {
-		return this.get(id) !== undefined;
-	}
-
-	set(id: string, record: UserRecord): this {
-		this.changes.set(recordKeyOf(id), record);
-		return this;
-	}
-
-	delete(id: string): boolean {
-		const existed = this.has(id);
-		this.changes.set(recordKeyOf(id), null);
-		return existed;
 	}
 
 	get size(): number {
@@ -116,6 +197,7 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 
 	/** Every record (decodes them all: for reconciliation and rare indexes only). */
 	*entries(): IterableIterator<[string, UserRecord]> {
+		if (this.count > 4096) this.storedBytes();
 		for (let position = 0; position < this.count; position++) {
 			const record = this.recordAt(position);
 			if (this.changes.has(record.id)) continue;
@@ -124,31 +206,35 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 		for (const [id, record] of this.changes) if (record !== null) yield [id, record];
 	}
 
-	[Symbol.iterator](): IterableIterator<[string, UserRecord]> {
-		return this.entries();
-	}
-
-	*values(): IterableIterator<UserRecord> {
-		for (const [, record] of this.entries()) yield record;
+	/** Users added (not stored yet) in this table. */
+	*pendingRecords(): IterableIterator<[string, UserRecord]> {
+		for (const [id, record] of this.changes) if (record !== null && this.basePosition(id) < 0) yield [id, record];
 	}
 
 	*keys(): IterableIterator<string> {
 		for (const [id] of this.entries()) yield id;
 	}
 
-	/** The next stored string: unchanged runs copied as they are, changes merged in key order. */
+	/** The next stored strings: unchanged runs copied as they are, changes merged in key order. */
 	merge(): MergedUsers {
-		const pending = [...this.changes.entries()].map(([id, record]) => ({ id, key: sortKeyOf(id), record, position: this.basePosition(id) }));
-		pending.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+		const pending = [...this.changes.entries()].map(([id, record]) => {
+			const key = new Uint8Array(16);
+			const format = writeKey(id, key);
+			return { id, key, format, record, position: this.basePosition(id) };
+		});
+		pending.sort((a, b) => compareKeys(a.key, a.format, b.key, b.format));
+		const heads = this.count > 0 ? this.keyHeads() : new Uint16Array(0);
+		const nextHeads = new Uint16Array(this.count + pending.length);
 		const parts: string[] = [];
 		const remap = new Int32Array(this.count);
-		const placed = new Map<string, number>();
+		const recordBytes = new Uint8Array(USER_RECORD_BYTES);
 		let samePositions = true;
 		let cursor = 0;
 		let written = 0;
 		const copyUntil = (end: number) => {
 			if (end <= cursor) return;
 			parts.push(this.base.slice(cursor * USER_RECORD_CHARS, end * USER_RECORD_CHARS));
+			nextHeads.set(heads.subarray(cursor, end), written);
 			for (let position = cursor; position < end; position++) remap[position] = written++;
 			cursor = end;
 		};
@@ -165,19 +251,20 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 			} else {
 				if (change.record === null) continue;
 				// A new key: copy the stored records that sort before it.
-				let end = cursor;
-				while (end < this.count && this.base.slice(end * USER_RECORD_CHARS, end * USER_RECORD_CHARS + SORT_CHARS) < change.key) end++;
-				copyUntil(end);
+				copyUntil(Math.max(cursor, -this.search(change.key, change.format) - 1));
 				samePositions = false;
 			}
-			placed.set(change.id, written++);
-			parts.push(encodeUserRecord(change.record));
+			nextHeads[written++] = writeUserRecord(change.record, recordBytes, 0);
+			parts.push(encodeBase85(recordBytes));
 		}
 		copyUntil(this.count);
 		const text = parts.join('');
-		const merged = new UserTable(text);
+		const finalHeads = nextHeads.slice(0, written);
+		const keyHeads = samePositions ? this.keyHeadsText : encodeKeyHeads(finalHeads);
+		const merged = new UserTable(text, keyHeads, undefined, finalHeads);
 		return {
 			text,
+			keyHeads,
 			remap,
 			samePositions,
 			positionOf: (id) => {
@@ -186,127 +273,5 @@ export class UserTable implements Iterable<[string, UserRecord]> {
 			},
 			dnHashAt: (position) => merged.dnHashAt(position),
 		};
-	}
-}
-
-interface StoredGroup {
-	text: string;
-	/** Decoded on first read. */
-	record?: GroupRecord;
-	/** The member hash → stored position, known once decoded. */
-	positions?: Map<number, number>;
-}
-
-export class GroupTable implements Iterable<[string, GroupRecord]> {
-	private readonly stored = new Map<string, StoredGroup>();
-	private readonly changes: Map<string, GroupRecord | null>;
-
-	constructor(
-		texts: string[] | Map<string, StoredGroup>,
-		private readonly users: UserTable,
-		changes?: Map<string, GroupRecord | null>,
-	) {
-		if (Array.isArray(texts)) {
-			// Only the key is read here (the first 24 characters hold bytes 0–17): members are decoded on use.
-			for (const text of texts) {
-				const head = new Uint8Array(Buffer.from(text.slice(0, 24), 'base64'));
-				this.stored.set(readKey(head, head[16]), { text });
-			}
-		} else {
-			this.stored = texts;
-		}
-		this.changes = new Map(changes);
-	}
-
-	/** A table whose changes do not affect this one (stored groups are shared: they are read-only). */
-	clone(users: UserTable): GroupTable {
-		return new GroupTable(this.stored, users, this.changes);
-	}
-
-	private decode(stored: StoredGroup): GroupRecord {
-		if (stored.record === undefined) {
-			const parts = decodeGroupParts(stored.text);
-			const positions = new Map<number, number>();
-			for (const position of parts.positions) positions.set(this.users.dnHashAt(position), position);
-			const memberHashes = [...new Set([...positions.keys(), ...parts.others])].sort((a, b) => a - b);
-			stored.record = { id: parts.id, valuesHash: parts.valuesHash, dnHash: parts.dnHash, memberHashes };
-			stored.positions = positions;
-		}
-		return stored.record;
-	}
-
-	get(id: string): GroupRecord | undefined {
-		const key = recordKeyOf(id);
-		if (this.changes.has(key)) return this.changes.get(key) ?? undefined;
-		const stored = this.stored.get(key);
-		return stored === undefined ? undefined : this.decode(stored);
-	}
-
-	has(id: string): boolean {
-		return this.get(id) !== undefined;
-	}
-
-	set(id: string, record: GroupRecord): this {
-		this.changes.set(recordKeyOf(id), record);
-		return this;
-	}
-
-	delete(id: string): boolean {
-		const existed = this.has(id);
-		this.changes.set(recordKeyOf(id), null);
-		return existed;
-	}
-
-	*entries(): IterableIterator<[string, GroupRecord]> {
-		for (const [id, stored] of this.stored) if (!this.changes.has(id)) yield [id, this.decode(stored)];
-		for (const [id, record] of this.changes) if (record !== null) yield [id, record];
-	}
-
-	[Symbol.iterator](): IterableIterator<[string, GroupRecord]> {
-		return this.entries();
-	}
-
-	*values(): IterableIterator<GroupRecord> {
-		for (const [, record] of this.entries()) yield record;
-	}
-
-	/** The stored groups after a merge of the users: unchanged groups keep their text unless positions moved. */
-	serialize(merged: MergedUsers): string[] {
-		const texts: string[] = [];
-		let index: Map<number, number> | undefined;
-		const fullIndex = () => {
-			if (index === undefined) {
-				index = new Map();
-				const count = Math.floor(merged.text.length / USER_RECORD_CHARS);
-				for (let position = 0; position < count; position++) {
-					const hash = merged.dnHashAt(position);
-					if (!index.has(hash)) index.set(hash, position);
-				}
-			}
-			return index;
-		};
-		for (const [id, stored] of this.stored) {
-			if (this.changes.has(id)) continue;
-			if (merged.samePositions) {
-				texts.push(stored.text);
-				continue;
-			}
-			const parts = decodeGroupParts(stored.text);
-			const positions = parts.positions.map((position) => merged.remap[position]).filter((position) => position >= 0);
-			texts.push(Buffer.concat([parts.bytes.subarray(0, 25), encodePositions(positions, parts.others)]).toString('base64'));
-		}
-		for (const [id, record] of this.changes) {
-			if (record === null) continue;
-			// Members known before keep their (remapped) position; others are looked up by DN hash.
-			const known = this.stored.get(id)?.positions;
-			texts.push(
-				encodeGroupRecordCompact(record, (hash) => {
-					const old = known?.get(hash);
-					if (old !== undefined && merged.remap[old] >= 0 && merged.dnHashAt(merged.remap[old]) === hash) return merged.remap[old];
-					return fullIndex().get(hash);
-				}),
-			);
-		}
-		return texts;
 	}
 }

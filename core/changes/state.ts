@@ -6,7 +6,8 @@
 import type { ChangeStrategyName, DirectoryEvent } from './events';
 import type { SerializedSnapshot } from './snapshot';
 
-export const CHANGE_STATE_VERSION = 1;
+/** 2: users as 28-byte base-85 records with their key heads apart (1: 30-byte base64 records). */
+export const CHANGE_STATE_VERSION = 2;
 
 export interface ChangeState {
 	version: typeof CHANGE_STATE_VERSION;

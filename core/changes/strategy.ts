@@ -33,7 +33,7 @@ export interface StrategyStep {
 export function usableState(cursor: ChangeState | undefined, scopeKey: string): ChangeState | undefined {
 	if (cursor === undefined || cursor === null || typeof cursor !== 'object') return undefined;
 	if (cursor.version !== CHANGE_STATE_VERSION || cursor.scopeKey !== scopeKey) return undefined;
-	if (typeof cursor.snapshot?.users !== 'string' || !Array.isArray(cursor.snapshot.groups)) return undefined;
+	if (typeof cursor.snapshot?.users !== 'string' || typeof cursor.snapshot.userKeyHeads !== 'string' || !Array.isArray(cursor.snapshot.groups)) return undefined;
 	return cursor;
 }
 

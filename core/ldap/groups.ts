@@ -7,7 +7,6 @@ import { isDn, normalizeDn, parseDn } from './dn';
 import { attributeValue, attributeValues } from './entry';
 import { escapeFilterValue } from './escape';
 import { allOf, checkAttributeName, conditionFilter } from './filter';
-import { compileFilter } from './filter-compiler';
 import type { FlavourProfile } from './flavours';
 import { idFilter } from './identifiers';
 import { countValues, isRanged } from './ranged';
@@ -80,7 +79,7 @@ export class LdapGroupDirectory {
 		let returned = 0;
 		const pages = this.session.searchPages(
 			this.baseDN,
-			{ scope: 'sub', filter: compileFilter(allOf(components)), attributes: this.attributesToRead(extra, true), explicitBufferAttributes: this.profile.binaryAttributes },
+			{ scope: 'sub', filter: allOf(components), attributes: this.attributesToRead(extra, true), explicitBufferAttributes: this.profile.binaryAttributes },
 			Math.min(search.pageSize ?? 100, Number.isFinite(limit) ? Math.max(limit, 1) : Infinity),
 		);
 		for await (const entries of pages) {
@@ -95,7 +94,7 @@ export class LdapGroupDirectory {
 	async hasDirectMember(groupDn: string, memberDn: string): Promise<boolean> {
 		const entries = await this.session.search(groupDn, {
 			scope: 'base',
-			filter: compileFilter(allOf([this.profile.groupFilter, `(${this.profile.memberAttribute}=${escapeFilterValue(memberDn)})`])),
+			filter: allOf([this.profile.groupFilter, `(${this.profile.memberAttribute}=${escapeFilterValue(memberDn)})`]),
 			attributes: ['1.1'],
 		});
 		return entries.length > 0;
@@ -107,7 +106,7 @@ export class LdapGroupDirectory {
 		if (key === 'dn') {
 			parseDn(value, 'Group');
 			entries = await this.session
-				.search(value, { scope: 'base', filter: compileFilter(this.profile.groupFilter), attributes, explicitBufferAttributes: this.profile.binaryAttributes })
+				.search(value, { scope: 'base', filter: this.profile.groupFilter, attributes, explicitBufferAttributes: this.profile.binaryAttributes })
 				.catch((error: unknown) => {
 					if (error instanceof DirectoryRequestError && error.kind === 'noSuchObject') return [];
 					throw error;
@@ -117,7 +116,7 @@ export class LdapGroupDirectory {
 				key === 'id' ? idFilter(this.profile, this.profile.group.id, value) : `(${this.profile.group.name}=${escapeFilterValue(value)})`;
 			entries = await this.session.search(this.baseDN, {
 				scope: 'sub',
-				filter: compileFilter(allOf([this.profile.groupFilter, assertion])),
+				filter: allOf([this.profile.groupFilter, assertion]),
 				attributes,
 				sizeLimit: 2,
 				explicitBufferAttributes: this.profile.binaryAttributes,

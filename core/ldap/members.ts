@@ -18,13 +18,17 @@
  *   seen, and fetch the rest in batches of 200 OR-ed equality filters on the DN attribute
  *   `(|(entryDN=...)(entryDN=...))` — one search per batch instead of one per member, two batches in
  *   flight. Returned DNs are checked against the batch. DNs that are not people are looked up once more
- *   among groups, to nest. About twice as slow as `memberOf` on OpenLDAP (the server evaluates the OR
+ *   among groups, to nest. Two to three times as slow as `memberOf` on OpenLDAP (the server evaluates the OR
  *   filters), but it needs nothing from the server beyond the member attribute.
  *
- * Measured on 100,000 users, a nested group of 58,693 people, 16 attributes each (bench/groups.bench.ts):
- * memberOf ~1.8–2.4 s, memberAttribute ~3.1–4.7 s; raw ldapts paged searches without any mapping
- * ~1.4–1.9 s; the ldapsearch CLI ~0.9–1.0 s paged, ~0.5–0.7 s unpaged. Most of the time is ldapts
- * decoding BER in JavaScript.
+ * Measured on 100,000 users, a nested group of 58,693 people, 16 attributes each (bench/groups.bench.ts,
+ * medians of 7 interleaved rounds on 2 shared, more or less busy cores): memberOf ~0.75–1.5 s,
+ * memberAttribute ~1.9–3.4 s; the ldapsearch CLI (OR of all groups) ~0.75–1.6 s paged, ~0.45–0.9 s
+ * unpaged. memberOf takes ~1.0–1.35× the paged and ~1.5–1.9× the unpaged ldapsearch; before the search
+ * entry decoder (transport/ldap/search-entry-decoder.ts) and the page read-ahead of LdapSession.searchPages
+ * it took ~1.5–2.4× and ~2.65–3.5×. What remains is mostly the client waiting for the server between pages
+ * (a paged search asks for one page at a time) and the JavaScript decoding itself (~0.45 s of CPU;
+ * ldapsearch's ~0.3 s). Two connections reading two groups at once measured only ~6% faster: not done.
  *
  * One paged search at a time per session: OpenLDAP keeps one paging state per connection, so a caller
  * must not start another listing on the same session while iterating this one.
@@ -34,7 +38,6 @@ import type { LdapSession } from '../../transport/ldap/session';
 import { normalizeDn } from './dn';
 import { escapeFilterValue } from './escape';
 import { allOf, anyOf } from './filter';
-import { compileFilter } from './filter-compiler';
 import type { FlavourProfile, MemberLookup } from './flavours';
 import { readAllValues } from './ranged';
 
@@ -202,17 +205,17 @@ export class LdapMemberReader {
 	}
 
 	private async hasAnyMember(group: string): Promise<boolean> {
-		const entries = await this.tracked().search(group, { scope: 'base', filter: compileFilter(`(${this.profile.memberAttribute}=*)`), attributes: ['1.1'] });
+		const entries = await this.tracked().search(group, { scope: 'base', filter: `(${this.profile.memberAttribute}=*)`, attributes: ['1.1'] });
 		return entries.length > 0;
 	}
 
 	private search(base: string, filter: string, attributes: string[]): Promise<Entry[]> {
-		return this.tracked().search(base, { scope: 'sub', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes });
+		return this.tracked().search(base, { scope: 'sub', filter, attributes, explicitBufferAttributes: this.profile.binaryAttributes });
 	}
 
 	private pages(base: string, filter: string, attributes: string[], pageSize: number): AsyncGenerator<Entry[]> {
 		this.stats.searches++;
-		return this.session.searchPages(base, { scope: 'sub', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes }, pageSize);
+		return this.session.searchPages(base, { scope: 'sub', filter, attributes, explicitBufferAttributes: this.profile.binaryAttributes }, pageSize);
 	}
 
 	/** The session's search, counted. */

@@ -7,7 +7,6 @@ import { parseDn } from './dn';
 import { attributeValue, attributeValues } from './entry';
 import { escapeFilterValue } from './escape';
 import { allOf, checkAttributeName, conditionFilter } from './filter';
-import { compileFilter } from './filter-compiler';
 import type { FlavourProfile } from './flavours';
 import { idFilter } from './identifiers';
 
@@ -31,7 +30,7 @@ export class LdapUserDirectory {
 		if (key === 'dn') {
 			parseDn(value, 'User');
 			entries = await this.session
-				.search(value, { scope: 'base', filter: compileFilter(this.profile.userFilter), attributes, explicitBufferAttributes: this.profile.binaryAttributes })
+				.search(value, { scope: 'base', filter: this.profile.userFilter, attributes, explicitBufferAttributes: this.profile.binaryAttributes })
 				.catch((error: unknown) => {
 					if (error instanceof DirectoryRequestError && error.kind === 'noSuchObject') return [];
 					throw error;
@@ -42,7 +41,7 @@ export class LdapUserDirectory {
 			const filter = allOf([this.profile.userFilter, assertion]);
 			entries = await this.session.search(this.baseDN, {
 				scope: 'sub',
-				filter: compileFilter(filter),
+				filter,
 				attributes,
 				sizeLimit: 2,
 				explicitBufferAttributes: this.profile.binaryAttributes,
@@ -68,7 +67,7 @@ export class LdapUserDirectory {
 			this.baseDN,
 			{
 				scope: 'sub',
-				filter: compileFilter(allOf(components)),
+				filter: allOf(components),
 				attributes: this.attributesToRead(extra),
 				explicitBufferAttributes: this.profile.binaryAttributes,
 			},

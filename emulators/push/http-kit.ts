@@ -48,6 +48,11 @@ export interface HttpEmulatorOptions {
 	port?: number;
 	/** Keep a log of requests (default true; a benchmark may turn it off). */
 	recordRequests?: boolean;
+	/**
+	 * Routes served beside the emulated service (the demo's web inbox): returns true when it answered the
+	 * request itself. Such requests are neither recorded nor subject to faults.
+	 */
+	extraRoutes?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 }
 
 const MASKED_HEADERS = /authorization|key|token|secret/i;
@@ -118,6 +123,7 @@ export async function startHttpEmulator(
 	};
 
 	const server = http.createServer((req, res) => {
+		if (options.extraRoutes?.(req, res)) return;
 		handle(req, res).catch(() => {
 			if (!res.headersSent && !res.destroyed) send(res, { status: 500, body: faultBody(500) });
 		});

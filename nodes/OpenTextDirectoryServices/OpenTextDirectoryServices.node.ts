@@ -1,9 +1,6 @@
 import type {
-	ICredentialTestFunctions,
 	IDataObject,
-	ICredentialsDecrypted,
 	IExecuteFunctions,
-	INodeCredentialTestResult,
 	INodeExecutionData,
 	INodeType,
 	INodeTypeDescription,
@@ -11,8 +8,7 @@ import type {
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { toNodeError } from '../shared/errors';
-import { testLdapCredential } from '../shared/ldap';
-import { testOtdsCredential } from '../shared/otds';
+import { directoryCredentialTests, sourceProperty } from '../shared/directory-node';
 import { OPERATIONS } from './actions/operations';
 import { openDirectorySource, type DirectorySourceKind } from '../shared/directory-source';
 import { acknowledgmentFields, acknowledgmentOperations } from './descriptions/AcknowledgmentDescription';
@@ -49,22 +45,7 @@ export class OpenTextDirectoryServices implements INodeType {
 			},
 		],
 		properties: [
-			{
-				displayName: 'Source',
-				name: 'source',
-				type: 'options',
-				noDataExpression: true,
-				default: 'otdsRest',
-				options: [
-					{ name: 'OTDS REST API', value: 'otdsRest', description: 'OpenText Directory Services 16 and later, over its REST API' },
-					{
-						name: 'LDAP Directory',
-						value: 'ldap',
-						description: 'Legacy OTDS, or the Active Directory / OpenLDAP / 389 DS that OTDS synchronises from',
-					},
-				],
-				description: 'Where the directory data comes from',
-			},
+			sourceProperty('Where the directory data comes from'),
 			{
 				displayName: 'Resource',
 				name: 'resource',
@@ -90,14 +71,7 @@ export class OpenTextDirectoryServices implements INodeType {
 	};
 
 	methods = {
-		credentialTest: {
-			async ldapConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				return testLdapCredential(credential);
-			},
-			async otdsConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				return testOtdsCredential(this, credential.data ?? {});
-			},
-		},
+		credentialTest: directoryCredentialTests,
 		listSearch: { searchUsers, searchGroups },
 		loadOptions: { getPartitions },
 	};

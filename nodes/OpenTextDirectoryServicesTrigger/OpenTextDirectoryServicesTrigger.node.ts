@@ -1,8 +1,5 @@
 import type {
-	ICredentialTestFunctions,
-	ICredentialsDecrypted,
 	IDataObject,
-	INodeCredentialTestResult,
 	INodeExecutionData,
 	INodeType,
 	INodeTypeDescription,
@@ -12,8 +9,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import type { ChangeState } from '../../core/changes/state';
 import { toNodeError } from '../shared/errors';
-import { testLdapCredential } from '../shared/ldap';
-import { testOtdsCredential } from '../shared/otds';
+import { directoryCredentialTests } from '../shared/directory-node';
 import { triggerProperties } from './descriptions/TriggerDescription';
 import { openWatch, sampleEvent } from './watch';
 
@@ -53,14 +49,7 @@ export class OpenTextDirectoryServicesTrigger implements INodeType {
 	};
 
 	methods = {
-		credentialTest: {
-			async ldapConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				return testLdapCredential(credential);
-			},
-			async otdsConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				return testOtdsCredential(this, credential.data ?? {});
-			},
-		},
+		credentialTest: directoryCredentialTests,
 	};
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {

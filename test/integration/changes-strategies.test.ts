@@ -95,9 +95,9 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 
 	it('records the starting point on first activation and emits nothing', async () => {
 		expect(await poll()).toEqual([]);
-		// 40 characters per user; earlier scenarios on this server may have left a user or two.
-		expect(state?.snapshot.users.length).toBeGreaterThanOrEqual(40 * 200);
-		expect((state?.snapshot.users.length ?? 1) % 40).toBe(0);
+		// 35 characters per user; earlier scenarios on this server may have left a user or two.
+		expect(state?.snapshot.users.length).toBeGreaterThanOrEqual(35 * 200);
+		expect((state?.snapshot.users.length ?? 1) % 35).toBe(0);
 		expect(await poll()).toEqual([]);
 	});
 

@@ -10,6 +10,7 @@ import { profileFor } from '../../core/ldap/flavours';
 import { LdapGroupDirectory } from '../../core/ldap/groups';
 import { LdapMemberReader } from '../../core/ldap/members';
 import { countValues, parseRangeOption, readAllValues, readRangeStep } from '../../core/ldap/ranged';
+import { compileFilter } from '../../transport/ldap/filter-compiler';
 import type { LdapSession } from '../../transport/ldap/session';
 
 const BASE = 'DC=corp,DC=example,DC=com';
@@ -68,7 +69,8 @@ class FakeActiveDirectory {
 			}
 			return [asLdapts(entry.dn, returned, requested)];
 		}
-		const filter = options.filter as Filter;
+		// Like LdapSession, which compiles string filters itself.
+		const filter = typeof options.filter === 'string' ? compileFilter(options.filter) : (options.filter as Filter);
 		const base = baseDN.toLowerCase();
 		return [...this.entries.values()]
 			.filter((entry) => entry.dn.toLowerCase().endsWith(base) && evaluate(filter, entry.attributes))

@@ -2,7 +2,7 @@ import { AndFilter, EqualityFilter, ExtensibleFilter, NotFilter, OrFilter, Prese
 import { DirectoryConfigurationError } from '../../core/errors';
 import { formatDn, isDn, normalizeDn, parentDn, parseDn } from '../../core/ldap/dn';
 import { escapeFilterValue } from '../../core/ldap/escape';
-import { compileFilter } from '../../core/ldap/filter-compiler';
+import { compileFilter } from '../../transport/ldap/filter-compiler';
 import { guidToBytes, guidToString } from '../../core/ldap/flavours/active-directory';
 import { profileFor } from '../../core/ldap/flavours';
 import { PrivilegedGroups } from '../../core/ldap/groups';

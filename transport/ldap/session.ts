@@ -1,5 +1,6 @@
 import { DirectoryRequestError } from '../../core/errors';
 import { explainLdapFailure } from './failures';
+import { compileFilter } from './filter-compiler';
 import type { LdapConnectionSettings } from './settings';
 import { Client } from './ldapts';
 import type { Change, ClientOptions, Control, Entry, SearchOptions } from './ldapts';
@@ -52,24 +53,53 @@ export class LdapSession {
 		}
 	}
 
-	/** A search that returns all entries at once; for small, bounded results. `controls`: e.g. AD's Show Deleted. */
+	/**
+	 * A search that returns all entries at once; for small, bounded results. `controls`: e.g. AD's Show Deleted.
+	 * A string filter is compiled here (see withCompiledFilter); an invalid one throws DirectoryConfigurationError.
+	 */
 	async search(baseDN: string, options: SearchOptions, controls?: Control[]): Promise<Entry[]> {
+		const compiled = withCompiledFilter(options);
 		try {
-			const result = await this.client.search(baseDN, options, controls);
+			const result = await this.client.search(baseDN, compiled, controls);
 			return result.searchEntries;
 		} catch (error) {
 			throw explainLdapFailure(error, this.server);
 		}
 	}
 
-	/** A paged search yielding one page of entries at a time, so big directories never sit in memory whole. */
+	/**
+	 * A paged search yielding one page of entries at a time, so big directories never sit in memory whole.
+	 * The next page is asked for before this one is handed on: the server reads it while the caller works
+	 * on this one (at most two pages in memory). A caller that stops early waits for that page to arrive,
+	 * so that the connection is idle again when the listing returns.
+	 */
 	async *searchPages(baseDN: string, options: SearchOptions, pageSize = 500): AsyncGenerator<Entry[]> {
+		const compiled = withCompiledFilter(options);
+		const pages = this.client.searchPaginated(baseDN, { ...compiled, paged: { pageSize } });
+		const ask = () => {
+			const next = pages.next();
+			// Handled at once as well: the caller may take its time before this page is awaited.
+			next.catch(() => undefined);
+			return next;
+		};
+		let pending = ask();
+		let finished = false;
 		try {
-			for await (const page of this.client.searchPaginated(baseDN, { ...options, paged: { pageSize } })) {
-				yield page.searchEntries;
+			for (;;) {
+				const page = await pending;
+				if (page.done) break;
+				pending = ask();
+				yield page.value.searchEntries;
 			}
+			finished = true;
 		} catch (error) {
+			finished = true;
 			throw explainLdapFailure(error, this.server);
+		} finally {
+			if (!finished) {
+				await pending.catch(() => undefined);
+				await pages.return(undefined).catch(() => undefined);
+			}
 		}
 	}
 
@@ -94,6 +124,14 @@ export class LdapSession {
 	async close(): Promise<void> {
 		await this.client.unbind().catch(() => undefined);
 	}
+}
+
+/**
+ * ldapts 8 parses a string filter itself and reads each `\xx` escape as one character, so escaped UTF-8
+ * (`M\c3\bcnchen`) never matches: string filters go out compiled by filter-compiler.ts instead.
+ */
+function withCompiledFilter(options: SearchOptions): SearchOptions {
+	return typeof options.filter === 'string' ? { ...options, filter: compileFilter(options.filter) } : options;
 }
 
 function tlsOptionsFor(settings: LdapConnectionSettings, url: string): ConnectionOptions {

@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { DIRECTORY_EVENT_TYPES } from '../../../core/changes/events';
 import { operatorOptions } from '../../OpenTextDirectoryServices/descriptions/common';
+import { sourceProperty } from '../../shared/directory-node';
 
 const ldapOnly = { show: { source: ['ldap'] } };
 
@@ -14,18 +15,7 @@ function eventLabel(type: string): string {
 }
 
 export const triggerProperties: INodeProperties[] = [
-	{
-		displayName: 'Source',
-		name: 'source',
-		type: 'options',
-		noDataExpression: true,
-		default: 'otdsRest',
-		options: [
-			{ name: 'OTDS REST API', value: 'otdsRest', description: 'OpenText Directory Services 16 and later, over its REST API' },
-			{ name: 'LDAP Directory', value: 'ldap', description: 'Legacy OTDS, or the Active Directory / OpenLDAP / 389 DS that OTDS synchronises from' },
-		],
-		description: 'Which directory to watch',
-	},
+	sourceProperty('Which directory to watch'),
 	{
 		displayName: 'Events',
 		name: 'events',

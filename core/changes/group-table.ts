@@ -1,0 +1,103 @@
+/**
+ * The snapshot's group table: the stored group records, decoded only when read; their member positions
+ * follow the users' positions, remapped without decoding users when users were added or deleted.
+ */
+import { decodeGroupParts, encodeGroupRecordCompact, encodePositions, readKey, USER_RECORD_CHARS, type GroupRecord } from './snapshot';
+import { ChangeOverlay } from './change-overlay';
+import type { MergedUsers, UserTable } from './snapshot-tables';
+
+interface StoredGroup {
+	text: string;
+	/** Decoded on first read. */
+	record?: GroupRecord;
+	/** The member hash → stored position, known once decoded. */
+	positions?: Map<number, number>;
+}
+
+export class GroupTable extends ChangeOverlay<GroupRecord> {
+	private readonly stored = new Map<string, StoredGroup>();
+
+	constructor(
+		texts: string[] | Map<string, StoredGroup>,
+		private readonly users: UserTable,
+		changes?: Map<string, GroupRecord | null>,
+	) {
+		super(changes);
+		if (Array.isArray(texts)) {
+			// Only the key is read here (the first 24 characters hold bytes 0–17): members are decoded on use.
+			for (const text of texts) {
+				const head = new Uint8Array(Buffer.from(text.slice(0, 24), 'base64'));
+				this.stored.set(readKey(head, head[16]), { text });
+			}
+		} else {
+			this.stored = texts;
+		}
+	}
+
+	/** A table whose changes do not affect this one (stored groups are shared: they are read-only). */
+	clone(users: UserTable): GroupTable {
+		return new GroupTable(this.stored, users, this.changes);
+	}
+
+	private decode(stored: StoredGroup): GroupRecord {
+		if (stored.record === undefined) {
+			const parts = decodeGroupParts(stored.text);
+			const positions = new Map<number, number>();
+			for (const position of parts.positions) positions.set(this.users.dnHashAt(position), position);
+			const memberHashes = [...new Set([...positions.keys(), ...parts.others])].sort((a, b) => a - b);
+			stored.record = { id: parts.id, valuesHash: parts.valuesHash, dnHash: parts.dnHash, memberHashes };
+			stored.positions = positions;
+		}
+		return stored.record;
+	}
+
+	protected storedRecord(key: string): GroupRecord | undefined {
+		const stored = this.stored.get(key);
+		return stored === undefined ? undefined : this.decode(stored);
+	}
+
+	*entries(): IterableIterator<[string, GroupRecord]> {
+		for (const [id, stored] of this.stored) if (!this.changes.has(id)) yield [id, this.decode(stored)];
+		for (const [id, record] of this.changes) if (record !== null) yield [id, record];
+	}
+
+	/** The stored groups after a merge of the users: unchanged groups keep their text unless positions moved. */
+	serialize(merged: MergedUsers): string[] {
+		const texts: string[] = [];
+		let index: Map<number, number> | undefined;
+		const fullIndex = () => {
+			if (index === undefined) {
+				index = new Map();
+				const count = Math.floor(merged.text.length / USER_RECORD_CHARS);
+				for (let position = 0; position < count; position++) {
+					const hash = merged.dnHashAt(position);
+					if (!index.has(hash)) index.set(hash, position);
+				}
+			}
+			return index;
+		};
+		for (const [id, stored] of this.stored) {
+			if (this.changes.has(id)) continue;
+			if (merged.samePositions) {
+				texts.push(stored.text);
+				continue;
+			}
+			const parts = decodeGroupParts(stored.text);
+			const positions = parts.positions.map((position) => merged.remap[position]).filter((position) => position >= 0);
+			texts.push(Buffer.concat([parts.bytes.subarray(0, 25), encodePositions(positions, parts.others)]).toString('base64'));
+		}
+		for (const [id, record] of this.changes) {
+			if (record === null) continue;
+			// Members known before keep their (remapped) position; others are looked up by DN hash.
+			const known = this.stored.get(id)?.positions;
+			texts.push(
+				encodeGroupRecordCompact(record, (hash) => {
+					const old = known?.get(hash);
+					if (old !== undefined && merged.remap[old] >= 0 && merged.dnHashAt(merged.remap[old]) === hash) return merged.remap[old];
+					return fullIndex().get(hash);
+				}),
+			);
+		}
+		return texts;
+	}
+}

@@ -1,0 +1,210 @@
+/**
+ * The demo's web inbox: a small page, served by the FCM emulator beside the FCM API, standing in for
+ * people's phones. It lists what the emulator delivered, per person (a device token belongs to a person),
+ * live (the page polls every 1.5 s), with an Acknowledge button on messages that carry an acknowledgment
+ * link (data ackUrl / ackToken, added by the push node when "Require Acknowledgment" is on): the inbox
+ * follows the link the way a phone app would (POST {token, kind: "acknowledged"} to it) and then shows
+ * what the directory holds for that person and notice. A scenario panel makes directory changes.
+ *
+ * Dependency-free: plain HTML and a little JavaScript, served by node:http through `extraRoutes`.
+ *
+ *   GET  /inbox                          the page
+ *   GET  /inbox/api/state                {people, messages, scenarios}
+ *   POST /inbox/api/messages/{n}/ack     follows message n's acknowledgment link
+ *   POST /inbox/api/scenarios/{name}     runs a scenario; {ok, text}
+ */
+import type * as http from 'node:http';
+
+import { inboxPage } from './inbox-page';
+
+export interface InboxPerson {
+	/** The user id acknowledgments name (OTDS `name@partition`). */
+	id: string;
+	displayName: string;
+	department?: string;
+	title?: string;
+}
+
+export interface InboxScenario {
+	name: string;
+	title: string;
+	description: string;
+}
+
+export interface InboxOptions {
+	/** What the FCM emulator delivered so far (its `deliveries`), read on every request. */
+	deliveries: () => ReadonlyArray<{ message: Record<string, unknown> }>;
+	/** The person behind a device token, if known. */
+	personOfToken: (token: string) => InboxPerson | undefined;
+	/** What the directory holds for a person and a notice (the acknowledgment value), if anything. */
+	directoryAcknowledgment?: (personId: string, noticeId: string) => string | undefined;
+	scenarios?: InboxScenario[];
+	runScenario?: (name: string) => Promise<string>;
+	/** Page title; default "Demo inbox". */
+	title?: string;
+}
+
+interface AckState {
+	state: 'sending' | 'recorded' | 'duplicate' | 'failed';
+	detail: string;
+	at: string;
+}
+
+interface InboxMessage {
+	n: number;
+	receivedAt: string;
+	token: string;
+	person?: InboxPerson;
+	title: string;
+	body: string;
+	data: Record<string, string>;
+	ack?: AckState;
+}
+
+export interface Inbox {
+	/** Pass as the emulator's `extraRoutes`. */
+	routes: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+	/** The messages received so far (synchronised with the deliveries). */
+	messages(): InboxMessage[];
+	/** Follows message n's acknowledgment link (what the button does). */
+	acknowledge(n: number): Promise<AckState>;
+}
+
+function reply(res: http.ServerResponse, status: number, body: unknown, type = 'application/json; charset=utf-8'): void {
+	const payload = typeof body === 'string' ? body : JSON.stringify(body);
+	res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(payload)) });
+	res.end(payload);
+}
+
+function stringMap(value: unknown): Record<string, string> {
+	const out: Record<string, string> = {};
+	if (typeof value !== 'object' || value === null) return out;
+	for (const [key, item] of Object.entries(value)) if (typeof item === 'string') out[key] = item;
+	return out;
+}
+
+async function drain(req: http.IncomingMessage): Promise<void> {
+	for await (const _chunk of req) {
+		// the body is not used
+	}
+}
+
+export function createInbox(options: InboxOptions): Inbox {
+	const received: InboxMessage[] = [];
+
+	const sync = (): InboxMessage[] => {
+		const deliveries = options.deliveries();
+		for (let i = received.length; i < deliveries.length; i++) {
+			const message = deliveries[i].message;
+			const notification = (message.notification ?? {}) as Record<string, unknown>;
+			const token = typeof message.token === 'string' ? message.token : typeof message.topic === 'string' ? `topic:${message.topic}` : 'condition';
+			received.push({
+				n: i + 1,
+				receivedAt: new Date().toISOString(),
+				token,
+				person: options.personOfToken(token),
+				title: typeof notification.title === 'string' ? notification.title : '',
+				body: typeof notification.body === 'string' ? notification.body : '',
+				data: stringMap(message.data),
+			});
+		}
+		return received;
+	};
+
+	// Stamps arrival times even while no page is open.
+	setInterval(sync, 500).unref();
+
+	const acknowledge = async (n: number): Promise<AckState> => {
+		const message = sync().find((m) => m.n === n);
+		if (!message) return { state: 'failed', detail: `no message ${n}`, at: new Date().toISOString() };
+		const { ackUrl, ackToken } = message.data;
+		if (!ackUrl || !ackToken) return { state: 'failed', detail: 'this message asks for no acknowledgment', at: new Date().toISOString() };
+		if (message.ack && message.ack.state !== 'failed') return message.ack;
+		message.ack = { state: 'sending', detail: '', at: new Date().toISOString() };
+		try {
+			// What a phone app does with the link: POST the token to it (a browser would open the link and confirm).
+			const res = await fetch(ackUrl, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ token: ackToken, kind: 'acknowledged', client: 'demo-inbox' }),
+				signal: AbortSignal.timeout(15_000),
+			});
+			const text = await res.text();
+			let answer: { status?: string; message?: string } = {};
+			try {
+				answer = JSON.parse(text) as typeof answer;
+			} catch {
+				// not JSON
+			}
+			if (res.ok && (answer.status === 'recorded' || answer.status === 'duplicate')) {
+				message.ack = { state: answer.status, detail: `the acknowledgment link answered ${res.status} ${answer.status}`, at: new Date().toISOString() };
+			} else {
+				message.ack = { state: 'failed', detail: `the acknowledgment link answered ${res.status}: ${answer.message ?? text.slice(0, 200)}`, at: new Date().toISOString() };
+			}
+		} catch (error) {
+			message.ack = { state: 'failed', detail: `the acknowledgment link could not be reached: ${(error as Error).message}`, at: new Date().toISOString() };
+		}
+		return message.ack;
+	};
+
+	const state = () => {
+		const messages = sync().map((m) => ({
+			...m,
+			directory:
+				m.person && m.data.noticeId && options.directoryAcknowledgment ? (options.directoryAcknowledgment(m.person.id, m.data.noticeId) ?? null) : null,
+		}));
+		return { messages, scenarios: options.scenarios ?? [] };
+	};
+
+	const handle = async (req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> => {
+		const method = (req.method ?? 'GET').toUpperCase();
+		if (method === 'GET' && (path === '/inbox' || path === '/inbox/')) {
+			reply(res, 200, inboxPage(options.title ?? 'Demo inbox'), 'text/html; charset=utf-8');
+			return;
+		}
+		if (method === 'GET' && path === '/inbox/api/state') {
+			reply(res, 200, state());
+			return;
+		}
+		const ack = /^\/inbox\/api\/messages\/(\d+)\/ack$/.exec(path);
+		if (method === 'POST' && ack) {
+			await drain(req);
+			const result = await acknowledge(Number(ack[1]));
+			reply(res, result.state === 'failed' ? 502 : 200, result);
+			return;
+		}
+		const scenario = /^\/inbox\/api\/scenarios\/([\w-]+)$/.exec(path);
+		if (method === 'POST' && scenario) {
+			await drain(req);
+			if (!options.runScenario) {
+				reply(res, 404, { ok: false, text: 'no scenarios here' });
+				return;
+			}
+			try {
+				reply(res, 200, { ok: true, text: await options.runScenario(scenario[1]) });
+			} catch (error) {
+				reply(res, 400, { ok: false, text: (error as Error).message });
+			}
+			return;
+		}
+		reply(res, 404, { error: `No inbox route ${method} ${path}` });
+	};
+
+	return {
+		routes: (req, res) => {
+			const path = new URL(req.url ?? '/', 'http://inbox').pathname;
+			if (path !== '/' && path !== '/inbox' && !path.startsWith('/inbox/')) return false;
+			if (path === '/') {
+				res.writeHead(302, { location: '/inbox' });
+				res.end();
+				return true;
+			}
+			handle(req, res, path).catch((error: unknown) => {
+				if (!res.headersSent) reply(res, 500, { error: (error as Error).message });
+			});
+			return true;
+		},
+		messages: sync,
+		acknowledge,
+	};
+}
