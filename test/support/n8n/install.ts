@@ -1,7 +1,7 @@
 /**
  * Installs a given n8n release once into a cache folder outside the repository and reuses it.
  *
- *   <cache>/n8n-<version>/package.json        {"private":true,"dependencies":{"n8n":"<version>"},"overrides":{"xlsx":"0.18.5"}}
+ *   <cache>/n8n-<version>/package.json        see installPackageJson()
  *   <cache>/n8n-<version>/install.log         npm's output; the last line is `rc=<exit code>`
  *   <cache>/n8n-<version>/.otdp-install.lock  held (O_EXCL) by the one process that may install; {pid, host, since}
  *   <cache>/n8n-<version>/.otdp-install-ok    written only after a verified successful install
@@ -76,9 +76,9 @@ export async function ensureN8n(version = DEFAULT_N8N_VERSION, log: Log = defaul
 
 		await runNpmInstall(dir, {
 			what,
-			packageJson: { private: true, dependencies: { n8n: version }, overrides: { xlsx: '0.18.5' } },
+			packageJson: installPackageJson(version),
 			env: node ? runtimeEnv(node) : undefined,
-			expectation: 'takes 3-6 minutes and about 2.3 GB the first time',
+			expectation: 'takes 5-12 minutes and 2-3 GB the first time',
 			log,
 		});
 		const problem = verifyInstall(dir, version);
@@ -94,6 +94,25 @@ export async function ensureN8n(version = DEFAULT_N8N_VERSION, log: Log = defaul
 	} finally {
 		release();
 	}
+}
+
+/**
+ * The package.json an n8n release is installed from.
+ * - `xlsx` is fetched by n8n from its vendor's own download site, which this machine cannot reach; the
+ *   registry's 0.18.5 is used instead.
+ * - `@confluentinc/kafka-javascript` (n8n's Kafka nodes, from n8n 2.x on Node 24) has an install script
+ *   that downloads a prebuilt binary from GitHub and, failing that, builds librdkafka from sources it also
+ *   downloads (zlib, OpenSSL, zstd, curl): both fail offline and fail the whole install. npm's
+ *   `allowScripts` denial skips just that script; only the Kafka nodes, which these tests never use,
+ *   would then miss their native module.
+ */
+export function installPackageJson(version: string): Record<string, unknown> {
+	return {
+		private: true,
+		dependencies: { n8n: version },
+		overrides: { xlsx: '0.18.5' },
+		allowScripts: { '@confluentinc/kafka-javascript': false },
+	};
 }
 
 /** undefined when `dir` holds a usable n8n `version`, else what is wrong. */
