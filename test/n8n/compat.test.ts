@@ -1,19 +1,26 @@
 /**
  * Compatibility smoke test: the packed package in every n8n release of COMPATIBILITY_MATRIX
- * (test/support/n8n/versions.ts), each on its Node.js: all nodes and credentials register, and an
- * imported Manual Trigger → user search workflow returns the users of a real directory.
+ * (test/support/n8n/versions.ts), each on its Node.js. For each release: all nodes and credentials
+ * register, and the group-broadcast template (templates/07-group-broadcasts.json), imported with
+ * `n8n import:workflow` unchanged except for its credentials, runs from its Manual Trigger and pushes the
+ * announcement to exactly the enabled members of "All Managers" (nested groups expanded) of a real
+ * OpenLDAP, as received by the Firebase emulator.
  *
  * Needs `npm run build` first. Each release is installed once into the cache outside the repository
- * (3-6 minutes and about 2.3 GB each, Node 24 from the npm `node` package in seconds); later runs
- * start each n8n in 20-40 s. A release that cannot be installed or started fails its tests with the
- * reason (npm's or n8n's last log lines); nothing is skipped.
+ * (minutes and about 2 GB each; Node 24 from the npm `node` package in seconds); later runs only start
+ * each n8n (20-60 s). A release that cannot be installed or started fails its tests with the reason
+ * (npm's or n8n's last log lines); nothing is skipped.
  */
+import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
+import { attrLine, transitiveUsers } from '../support/fixture';
 import {
 	COMPATIBILITY_MATRIX,
 	describeTarget,
+	ensureN8n,
 	executionError,
 	N8nInstance,
 	nodeItems,
@@ -21,26 +28,29 @@ import {
 	readPackageJson,
 	startN8n,
 	type CompatibilityTarget,
-	type WorkflowJson,
 } from '../support/n8n';
-import { startSlapd } from '../support/slapd';
+import { startSlapd, type Slapd } from '../support/slapd';
+import { bindCredentials, loadTemplates, withoutCredentials } from '../support/templates';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);
-const LDAP_CREDENTIAL = 'openTextDirectoryLdap';
-const DIRECTORY_NODE = 'openTextDirectoryServices';
-const USERS = 20;
+/** Manual Trigger → Set → audience resolution (LDAP, nested) → FCM push: runs in seconds, no schedule. */
+const TEMPLATE = loadTemplates().find((t) => t.file === '07-group-broadcasts.json')!;
+const TRIGGER = 'Send announcement';
+const GROUP = 'All Managers';
+const TITLE = 'Maintenance tonight';
+const USERS = 60;
 /** Per test: jest's project-level testTimeout does not apply to tests, so every test names its own. */
 const TEST_TIMEOUT = 300_000;
 /** A cold install of one release takes minutes (two cores shared); a warm start well under one. */
-const START_TIMEOUT = 20 * 60_000;
+const START_TIMEOUT = 25 * 60_000;
 
-type Slapd = Awaited<ReturnType<typeof startSlapd>>;
+const tokenOf = (uid: string) => `tok-${uid}`;
+const seconds = (since: number) => `${Math.round((Date.now() - since) / 1000)} s`;
 
 interface DeclaredType {
 	file: string;
 	name: string;
-	version: number;
 }
 
 /** The node and credential type names the package.json `n8n` lists point at (from the compiled classes). */
@@ -52,72 +62,57 @@ async function declaredTypes(kind: 'nodes' | 'credentials'): Promise<DeclaredTyp
 		if (classes.length === 0) throw new Error(`${file} exports no class`);
 		for (const Type of classes) {
 			const instance = new Type();
-			if (kind === 'credentials') {
-				found.push({ file, name: String(instance.name), version: 1 });
-			} else {
-				const description = instance.description as { name: string; version?: number | number[]; defaultVersion?: number };
-				const v = description.defaultVersion ?? description.version ?? 1;
-				found.push({ file, name: description.name, version: Array.isArray(v) ? Math.max(...v) : v });
-			}
+			const name = kind === 'credentials' ? instance.name : (instance.description as { name: string }).name;
+			found.push({ file, name: String(name) });
 		}
 	}
 	return found;
 }
 
-function searchWorkflow(nodeVersion: number, credential: { id: string; name: string }): WorkflowJson {
-	return {
-		id: crypto.randomBytes(8).toString('hex'),
-		name: 'Compatibility: search directory users',
-		nodes: [
-			{
-				id: crypto.randomUUID(),
-				name: 'Manual Trigger',
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
-			},
-			{
-				id: crypto.randomUUID(),
-				name: 'Search users',
-				type: `${pkg.name}.${DIRECTORY_NODE}`,
-				typeVersion: nodeVersion,
-				position: [240, 0],
-				parameters: { source: 'ldap', resource: 'user', operation: 'search', state: 'any', returnAll: true, options: {} },
-				credentials: { [LDAP_CREDENTIAL]: credential },
-			},
-		],
-		connections: { 'Manual Trigger': { main: [[{ node: 'Search users', type: 'main', index: 0 }]] } },
-		settings: { executionOrder: 'v1' },
-		pinData: {},
-		meta: { templateCredsSetupCompleted: false },
-	};
-}
-
 let slapd: Slapd | undefined;
 let tarball: string | undefined;
+/** Per release: how long its install check / install, start and template run took (printed at the end). */
+const timings: string[] = [];
 
 beforeAll(async () => {
+	expect(TEMPLATE).toBeDefined();
 	tarball = await packPackage(repoRoot);
 	slapd = await startSlapd({ users: USERS, otds: false });
+	// Every person has one device token, `tok-<uid>`, in the attribute the template reads.
+	const ldif = slapd.fixture.users
+		.map((u) => `${attrLine('dn', slapd!.layout.userDN(u.uid))}changetype: modify\nadd: objectClass\nobjectClass: otdpRecipient\n-\nadd: otdpDeviceToken\n${attrLine('otdpDeviceToken', tokenOf(u.uid))}`)
+		.join('\n');
+	await slapd.ldapmodify(ldif);
 }, 300_000);
 
 afterAll(async () => {
 	await slapd?.stop();
 	if (tarball) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
+	if (timings.length > 0) process.stderr.write(`\n[compat] timings\n${timings.map((t) => `  ${t}`).join('\n')}\n`);
 }, 60_000);
 
 describe.each(COMPATIBILITY_MATRIX.map((target) => [describeTarget(target), target] as const))(
 	'%s',
 	(label: string, target: CompatibilityTarget) => {
 		let n8n: N8nInstance | undefined;
+		/**
+		 * One emulator per release: its idempotency ledger (like Firebase's) answers a repeated identical
+		 * message to the same token without delivering it again, and every release sends the same broadcast.
+		 */
+		let fcm: FcmEmulator | undefined;
 		let startError: Error | undefined;
 
 		beforeAll(async () => {
 			try {
+				fcm = await startFcmEmulator();
+				let since = Date.now();
+				await ensureN8n(target.n8n, undefined, { nodeVersion: target.nodeVersion });
+				const install = seconds(since);
+				since = Date.now();
 				n8n = await startN8n({ tarball: tarball!, version: target.n8n, nodeVersion: target.nodeVersion });
 				await n8n.setupOwner();
 				await n8n.createApiKey();
+				timings.push(`${label}: install check or install ${install}, start ${seconds(since)}`);
 			} catch (error) {
 				// Kept for the tests to report, so each names the release and the reason instead of jest's
 				// generic hook failure.
@@ -126,13 +121,22 @@ describe.each(COMPATIBILITY_MATRIX.map((target) => [describeTarget(target), targ
 		}, START_TIMEOUT);
 
 		afterAll(async () => {
-			await n8n?.stop();
+			await Promise.allSettled([n8n?.stop(), fcm?.stop()]);
 		}, 60_000);
 
 		const running = (): N8nInstance => {
 			if (startError) throw startError;
 			return n8n!;
 		};
+
+		test(`runs n8n ${target.n8n} on Node.js ${target.nodeVersion ?? 'of the test runner'}`, async () => {
+			const instance = running();
+			const settings = await instance.rest<{ versionCli?: string }>('GET', '/rest/settings');
+			expect(settings.versionCli).toBe(target.n8n);
+			// The Node.js executable of the n8n process itself, asked for its version.
+			const exe = fs.readlinkSync(`/proc/${instance.pid}/exe`);
+			expect(execFileSync(exe, ['--version'], { encoding: 'utf8' }).trim()).toBe(`v${target.nodeVersion ?? process.versions.node}`);
+		}, TEST_TIMEOUT);
 
 		test('every node and credential of the package is registered', async () => {
 			const instance = running();
@@ -151,33 +155,52 @@ describe.each(COMPATIBILITY_MATRIX.map((target) => [describeTarget(target), targ
 			}
 		}, TEST_TIMEOUT);
 
-		test('an imported Manual Trigger → user search workflow returns the directory users', async () => {
+		test(`the group-broadcast template, imported and run, pushes to every enabled member of ${GROUP}`, async () => {
 			const instance = running();
-			const node = (await declaredTypes('nodes')).find((n) => n.name === DIRECTORY_NODE)!;
-			const credentialName = 'Compatibility directory';
-			const credentialId = await instance.createCredential(LDAP_CREDENTIAL, credentialName, {
-				serverUrls: slapd!.url,
-				connectionSecurity: 'none',
-				allowSelfSigned: false,
-				bindDN: slapd!.adminDN,
-				bindPassword: slapd!.adminPassword,
-				baseDN: slapd!.baseDN,
-				directoryFlavour: 'auto',
-			});
-			// Imported as an operator would (`n8n import:workflow`), then run as the editor's button does.
-			const workflowId = await instance.importWorkflow(searchWorkflow(node.version, { id: credentialId, name: credentialName }));
-			const execution = await instance.runWorkflow(workflowId);
-			const failure = executionError(execution);
-			if (failure) throw new Error(`${label}: the workflow failed: ${failure}\nLast n8n log lines:\n${instance.logTail(40)}`);
+			const since = Date.now();
+			const credentials = {
+				openTextDirectoryLdap: {
+					id: await instance.createCredential('openTextDirectoryLdap', 'Test slapd', {
+						serverUrls: slapd!.url,
+						connectionSecurity: 'none',
+						bindDN: slapd!.adminDN,
+						bindPassword: slapd!.adminPassword,
+						baseDN: slapd!.baseDN,
+						directoryFlavour: 'auto',
+					}),
+					name: 'Test slapd',
+				},
+				openTextFirebaseCloudMessagingApi: {
+					id: await instance.createCredential('openTextFirebaseCloudMessagingApi', 'Firebase emulator', {
+						serviceAccountJson: fcm!.account.json,
+						apiBaseUrl: fcm!.baseUrl,
+					}),
+					name: 'Firebase emulator',
+				},
+			};
+			const bound = bindCredentials(TEMPLATE.json, credentials);
+			expect(withoutCredentials(bound)).toEqual(withoutCredentials(TEMPLATE.json));
+			// Imported as an operator would (`n8n import:workflow`, see templates/README.md), under a fresh id.
+			const workflowId = await instance.importWorkflow({ ...bound, id: crypto.randomBytes(8).toString('hex') });
+			expect(withoutCredentials(await instance.getWorkflow(workflowId))).toEqual(withoutCredentials(TEMPLATE.json));
 
-			const expected = slapd!.fixture.users.map((u) => u.uid).sort();
-			expect(expected).toHaveLength(USERS);
-			const items = nodeItems(execution, 'Search users');
-			expect(items.map((u) => String(u.login)).sort()).toEqual(expected);
-			const someone = slapd!.fixture.users[0];
-			expect(items.find((u) => u.login === someone.uid)).toEqual(
-				expect.objectContaining({ dn: expect.stringContaining(slapd!.baseDN), mail: someone.mail }),
-			);
+			const execution = await instance.runWorkflow(workflowId, { triggerNode: TRIGGER });
+			const failure = executionError(execution);
+			if (failure) throw new Error(`${label}: the template failed: ${failure}\nLast n8n log lines:\n${instance.logTail(40)}`);
+			expect(execution.status).toBe('success');
+
+			const fixture = slapd!.fixture;
+			const enabled = [...transitiveUsers(fixture, GROUP)].filter((uid) => !fixture.userByUid.get(uid)!.status.disabled).sort();
+			expect(enabled.length).toBeGreaterThan(0);
+			const sent = nodeItems(execution, 'Broadcast');
+			expect(sent.map((item) => item.status)).toEqual(enabled.map(() => 'sent'));
+			const received = fcm!.deliveries.map(({ message }) => ({
+				token: String(message.token),
+				title: (message.notification as { title?: string } | undefined)?.title,
+			}));
+			expect(received.map((d) => d.token).sort()).toEqual(enabled.map(tokenOf).sort());
+			expect(new Set(received.map((d) => d.title))).toEqual(new Set([TITLE]));
+			timings.push(`${label}: template import and run ${seconds(since)} (${received.length} pushes)`);
 		}, TEST_TIMEOUT);
 	},
 );

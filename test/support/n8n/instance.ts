@@ -236,6 +236,11 @@ export class N8nInstance {
 		});
 	}
 
+	/** Process id of the running `n8n start` (its /proc/<pid>/exe is the Node.js that runs it). */
+	get pid(): number | undefined {
+		return this.exited ? undefined : this.child.pid;
+	}
+
 	/** @internal use startN8n() */
 	static async spawn(launch: N8nLaunch, options: StartN8nOptions, log: Log): Promise<N8nInstance> {
 		const { bin, version } = launch;
