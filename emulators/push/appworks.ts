@@ -35,6 +35,8 @@ export interface AppWorksEmulator extends HttpEmulator {
 	apps: Record<string, string>;
 	notifications: AppWorksNotification[];
 	ledger: IdempotencyLedger;
+	/** Makes users known from now on (with a registered device): e.g. people created after the start. */
+	addUsers(names: string[]): void;
 }
 
 const error = (status: number, message: string): EmulatorReply => ({ status, body: { error: message } });
@@ -106,5 +108,8 @@ export async function startAppWorksEmulator(options: AppWorksEmulatorOptions = {
 		(status) => ({ error: status === 429 ? 'Too many requests' : status === 503 ? 'Service unavailable' : 'Internal server error' }),
 		options,
 	);
-	return { ...http, gatewayUrl: http.origin, trustedServerKey, apps, notifications, ledger };
+	const addUsers = (names: string[]) => {
+		for (const name of names) users.add(name.toLowerCase());
+	};
+	return { ...http, gatewayUrl: http.origin, trustedServerKey, apps, notifications, ledger, addUsers };
 }

@@ -1,29 +1,27 @@
 /**
  * The demo's web inbox: a small page, served by the FCM emulator beside the FCM API, standing in for
- * people's phones. It lists what the emulator delivered, per person (a device token belongs to a person),
- * live (the page polls every 1.5 s), with an Acknowledge button on messages that carry an acknowledgment
- * link (data ackUrl / ackToken, added by the push node when "Require Acknowledgment" is on): the inbox
- * follows the link the way a phone app would (POST {token, kind: "acknowledged"} to it) and then shows
- * what the directory holds for that person and notice. A scenario panel makes directory changes.
+ * people's phones. It lists what every push emulator delivered, per person, live (the page polls every
+ * 1.5 s): Firebase pushes (by device token), OpenText Cloud Messaging pushes, SMS and emails (by device
+ * token, mobile number and mail address) and AppWorks Gateway notifications (by OTDS user ID), each
+ * labelled with its channel and, where known, the workflow that sent it (inbox-sources.ts normalises the
+ * emulators' records). Messages that carry an acknowledgment link (data ackUrl / ackToken, added by the
+ * push node when "Require Acknowledgment" is on) get an Acknowledge button, whichever channel carried them:
+ * the inbox follows the link the way a phone app would (POST {token, kind: "acknowledged"} to it) and then
+ * shows what the directory holds for that person and notice. A scenario panel makes directory changes.
  *
  * Dependency-free: plain HTML and a little JavaScript, served by node:http through `extraRoutes`.
  *
  *   GET  /inbox                          the page
- *   GET  /inbox/api/state                {people, messages, scenarios}
+ *   GET  /inbox/api/state                {messages, scenarios}
  *   POST /inbox/api/messages/{n}/ack     follows message n's acknowledgment link
  *   POST /inbox/api/scenarios/{name}     runs a scenario; {ok, text}
  */
 import type * as http from 'node:http';
 
 import { inboxPage } from './inbox-page';
+import { CHANNEL_LABELS, type InboxDelivery, type InboxDirectory, type InboxPerson, type InboxSource } from './inbox-sources';
 
-export interface InboxPerson {
-	/** The user id acknowledgments name (OTDS `name@partition`). */
-	id: string;
-	displayName: string;
-	department?: string;
-	title?: string;
-}
+export { appWorksSource, fcmSource, InboxPeople, mraSource, type InboxChannel, type InboxDelivery, type InboxDirectory, type InboxPerson, type InboxSource } from './inbox-sources';
 
 export interface InboxScenario {
 	name: string;
@@ -32,10 +30,12 @@ export interface InboxScenario {
 }
 
 export interface InboxOptions {
-	/** What the FCM emulator delivered so far (its `deliveries`), read on every request. */
-	deliveries: () => ReadonlyArray<{ message: Record<string, unknown> }>;
-	/** The person behind a device token, if known. */
-	personOfToken: (token: string) => InboxPerson | undefined;
+	/** The emulators' records (fcmSource, mraSource, appWorksSource), read on every sync. */
+	sources: InboxSource[];
+	/** The people behind device tokens, mobile numbers, mail addresses and user IDs. */
+	people: InboxDirectory;
+	/** Who sent a message, when its data does not say (data.workflow): e.g. the only workflow using its channel. */
+	senderOf?: (delivery: InboxDelivery) => string | undefined;
 	/** What the directory holds for a person and a notice (the acknowledgment value), if anything. */
 	directoryAcknowledgment?: (personId: string, noticeId: string) => string | undefined;
 	scenarios?: InboxScenario[];
@@ -44,20 +44,19 @@ export interface InboxOptions {
 	title?: string;
 }
 
-interface AckState {
+export interface AckState {
 	state: 'sending' | 'recorded' | 'duplicate' | 'failed';
 	detail: string;
 	at: string;
 }
 
-interface InboxMessage {
+export interface InboxMessage extends InboxDelivery {
 	n: number;
 	receivedAt: string;
-	token: string;
+	channelLabel: string;
 	person?: InboxPerson;
-	title: string;
-	body: string;
-	data: Record<string, string>;
+	/** The workflow that sent it, where known. */
+	sender?: string;
 	ack?: AckState;
 }
 
@@ -76,13 +75,6 @@ function reply(res: http.ServerResponse, status: number, body: unknown, type = '
 	res.end(payload);
 }
 
-function stringMap(value: unknown): Record<string, string> {
-	const out: Record<string, string> = {};
-	if (typeof value !== 'object' || value === null) return out;
-	for (const [key, item] of Object.entries(value)) if (typeof item === 'string') out[key] = item;
-	return out;
-}
-
 async function drain(req: http.IncomingMessage): Promise<void> {
 	for await (const _chunk of req) {
 		// the body is not used
@@ -92,22 +84,25 @@ async function drain(req: http.IncomingMessage): Promise<void> {
 export function createInbox(options: InboxOptions): Inbox {
 	const received: InboxMessage[] = [];
 
+	// How many records of each source have been read.
+	const seen = options.sources.map(() => 0);
+
 	const sync = (): InboxMessage[] => {
-		const deliveries = options.deliveries();
-		for (let i = received.length; i < deliveries.length; i++) {
-			const message = deliveries[i].message;
-			const notification = (message.notification ?? {}) as Record<string, unknown>;
-			const token = typeof message.token === 'string' ? message.token : typeof message.topic === 'string' ? `topic:${message.topic}` : 'condition';
-			received.push({
-				n: i + 1,
-				receivedAt: new Date().toISOString(),
-				token,
-				person: options.personOfToken(token),
-				title: typeof notification.title === 'string' ? notification.title : '',
-				body: typeof notification.body === 'string' ? notification.body : '',
-				data: stringMap(message.data),
-			});
-		}
+		options.sources.forEach((source, i) => {
+			const records = source.records();
+			for (; seen[i] < records.length; seen[i]++) {
+				for (const delivery of source.normalise(records[seen[i]])) {
+					received.push({
+						...delivery,
+						n: received.length + 1,
+						receivedAt: new Date().toISOString(),
+						channelLabel: CHANNEL_LABELS[delivery.channel],
+						person: options.people.find(delivery.addressKind, delivery.address),
+						sender: delivery.data.workflow || options.senderOf?.(delivery),
+					});
+				}
+			}
+		});
 		return received;
 	};
 

@@ -16,13 +16,14 @@ import * as path from 'node:path';
 import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds/server';
 import { startAppWorksEmulator, type AppWorksEmulator } from '../../emulators/push/appworks';
 import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
-import { createInbox, type InboxPerson } from '../../emulators/push/inbox';
+import { appWorksSource, createInbox, fcmSource, InboxPeople, mraSource, type InboxChannel, type InboxDelivery } from '../../emulators/push/inbox';
 import { startMraEmulator, type MraEmulator } from '../../emulators/push/mra';
 import { attrLine } from '../../test/support/fixture';
 import { ensureN8n, packPackage, startN8n, type N8nInstance, type WorkflowJson } from '../../test/support/n8n';
 import { startSlapd, type Slapd } from '../../test/support/slapd';
 import { Scenarios, SCENARIOS, tokenOf } from './scenarios';
 import { ACK_ATTRIBUTE, DEVICE_TOKEN_ATTRIBUTE, demoWorkflows, PARTITION, type DemoCredentials } from './workflows';
+import { ldapCredentialData } from '../../test/support/ldap-credential';
 
 const root = path.resolve(__dirname, '..');
 const say = (line: string) => process.stdout.write(`[demo] ${line}\n`);
@@ -85,6 +86,46 @@ function isDemoSafe(json: WorkflowJson): boolean {
 	return json.nodes.some((node) => /trigger$/i.test(node.type) && node.type !== 'n8n-nodes-base.manualTrigger') || json.nodes.some((node) => node.type === 'n8n-nodes-base.webhook');
 }
 
+/** The inbox channels a workflow sends through (its OpenText Push nodes, with Cloud Messaging's fallback). */
+function channelsOf(json: WorkflowJson): InboxChannel[] {
+	const channels = new Set<InboxChannel>();
+	for (const node of json.nodes) {
+		if (!node.type.endsWith('.openTextPush')) continue;
+		const parameters = (node.parameters ?? {}) as Record<string, unknown>;
+		const channel = String(parameters.channel ?? 'fcm');
+		if (channel === 'appworks') channels.add('appworks');
+		else if (channel !== 'mra') channels.add('fcm');
+		else {
+			channels.add('mraPush');
+			const fallback = String(parameters.mraFallback ?? 'none');
+			if (/sms/i.test(fallback)) channels.add('sms');
+			if (/email/i.test(fallback)) channels.add('email');
+		}
+	}
+	return [...channels];
+}
+
+/** "03-account-status.json" → "template 3 (account status)". */
+function templateLabel(file: string): string {
+	const match = /^(\d+)-(.+)\.json$/.exec(file);
+	return match ? `template ${Number(match[1])} (${match[2].replace(/-/g, ' ')})` : file;
+}
+
+/** One template's label, or "templates 1, 2 and 4" ("or" for a sender that is one of them). */
+function templatesText(labels: string[], conjunction: 'and' | 'or'): string {
+	if (labels.length <= 1) return labels[0] ?? '';
+	const numbers = labels.map((label) => /^template (\d+)/.exec(label)?.[1] ?? label);
+	return `${conjunction === 'and' ? 'templates' : 'template'} ${numbers.slice(0, -1).join(', ')} ${conjunction} ${numbers[numbers.length - 1]}`;
+}
+
+/**
+ * Who sent an inbox message whose data does not say (the demo's own workflows put their name in
+ * data.workflow; templates do not): the template that sends through that channel, or the list of them.
+ */
+function senderOfChannel(byChannel: Map<InboxChannel, string[]>): (delivery: InboxDelivery) => string | undefined {
+	return (delivery) => templatesText(byChannel.get(delivery.channel) ?? [], 'or') || undefined;
+}
+
 async function main(): Promise<void> {
 	const n8nPort = portFromEnv('DEMO_PORT', 5678);
 	const inboxPort = portFromEnv('DEMO_INBOX_PORT', 5680);
@@ -120,11 +161,14 @@ async function main(): Promise<void> {
 				throw explainPort(error, 'DEMO_OTDS_PORT', otdsPort);
 			}
 		});
-		const people = new Map<string, InboxPerson>();
+		// The inbox finds people by device token (Firebase, Cloud Messaging push), mobile (SMS), mail (email) and OTDS user ID (AppWorks).
+		const people = new InboxPeople();
+		const otdsIds: string[] = [];
 		for (const user of otds.fixture?.users ?? []) {
 			const id = `${user.uid}@${PARTITION}`;
 			otds.store.updateUser(id, { [DEVICE_TOKEN_ATTRIBUTE]: tokenOf(user.uid) });
-			people.set(tokenOf(user.uid), { id, displayName: user.displayName, department: user.department, title: user.title });
+			people.add({ id, displayName: user.displayName, department: user.department, title: user.title }, { deviceTokens: [tokenOf(user.uid)], mobile: user.mobile, mail: user.mail });
+			otdsIds.push(id);
 		}
 		say(`  OTDS ready at ${otds.url} (sign in as ${otds.adminUser}); every person has a demo device token in ${DEVICE_TOKEN_ATTRIBUTE}`);
 
@@ -154,9 +198,12 @@ async function main(): Promise<void> {
 			return (Array.isArray(values) ? values : [values]).map(String).find((v) => v.startsWith(`${noticeId}|`));
 		};
 		let scenarios: Scenarios | undefined;
+		// Which templates send through which channel (filled when they are imported), for the inbox's "from" labels.
+		const templatesByChannel = new Map<InboxChannel, string[]>();
 		const inbox = createInbox({
-			deliveries: () => fcm?.deliveries ?? [],
-			personOfToken: (token) => people.get(token),
+			sources: [fcmSource(() => fcm?.deliveries ?? []), mraSource(() => mra?.submissions ?? []), appWorksSource(() => awg?.notifications ?? [])],
+			people,
+			senderOf: senderOfChannel(templatesByChannel),
 			directoryAcknowledgment: acknowledgmentOf,
 			scenarios: SCENARIOS,
 			runScenario: async (name) => {
@@ -169,7 +216,8 @@ async function main(): Promise<void> {
 			try {
 				const started = await startFcmEmulator({ port: inboxPort, projectId: 'otdp-demo', extraRoutes: inbox.routes });
 				mra = await startMraEmulator();
-				awg = await startAppWorksEmulator();
+				// The gateway knows the OTDS people (template 7 sends to them by OTDS user ID).
+				awg = await startAppWorksEmulator({ users: otdsIds });
 				return started;
 			} catch (error) {
 				throw explainPort(error, 'DEMO_INBOX_PORT', inboxPort);
@@ -217,14 +265,7 @@ async function main(): Promise<void> {
 				ack: await credential('openTextPushAcknowledgmentApi', 'Demo acknowledgment secret', { signingSecret: crypto.randomBytes(24).toString('base64url') }),
 			};
 			if (slapd) {
-				c.ldap = await credential('openTextDirectoryLdap', 'Demo directory (OpenLDAP)', {
-					serverUrls: slapd.url,
-					connectionSecurity: 'none',
-					bindDN: slapd.adminDN,
-					bindPassword: slapd.adminPassword,
-					baseDN: slapd.baseDN,
-					directoryFlavour: 'auto',
-				});
+				c.ldap = await credential('openTextDirectoryLdap', 'Demo directory (OpenLDAP)', ldapCredentialData(slapd));
 			}
 			if (mra) {
 				await credential('openTextCloudMessagingApi', 'Demo Cloud Messaging (emulator)', {
@@ -261,6 +302,8 @@ async function main(): Promise<void> {
 		const templateDir = path.join(root, 'templates');
 		const templateFiles = fs.existsSync(templateDir) ? fs.readdirSync(templateDir).filter((f) => f.endsWith('.json')).sort() : [];
 		const templateNotes: string[] = [];
+		/** The template that broadcasts through the AppWorks Gateway (7), run by the broadcast scenario. */
+		let broadcast: { id: string; label: string } | undefined;
 		if (process.env.DEMO_TEMPLATES === '0') {
 			say('DEMO_TEMPLATES=0: the templates are not imported.');
 		} else if (templateFiles.length === 0) {
@@ -278,6 +321,9 @@ async function main(): Promise<void> {
 					const missing = bindCredentials(json, byType);
 					delete json.id;
 					const id = await instance.createWorkflow(json);
+					const channels = missing.length === 0 ? channelsOf(json) : [];
+					for (const channel of channels) templatesByChannel.set(channel, [...(templatesByChannel.get(channel) ?? []), templateLabel(file)]);
+					if (channels.includes('appworks') && !broadcast) broadcast = { id, label: templateLabel(file) };
 					if (missing.length > 0) templateNotes.push(`${file}: imported, inactive (no demo credential of type ${[...new Set(missing)].join(', ')})`);
 					else if (isDemoSafe(json)) toActivate.push({ id, name: `template ${file}` });
 					else templateNotes.push(`${file}: imported, inactive (run it by hand, or it is marked demoSafe: false)`);
@@ -294,7 +340,7 @@ async function main(): Promise<void> {
 			}
 		});
 		for (const note of templateNotes) say(`  ${note}`);
-		scenarios = new Scenarios({ otds, slapd, n8n: instance, criticalWorkflowId: ids.get('critical-notice')!, people });
+		scenarios = new Scenarios({ otds, slapd, n8n: instance, criticalWorkflowId: ids.get('critical-notice')!, broadcastWorkflowId: broadcast?.id, people, appworks: awg });
 
 		fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
 		fs.writeFileSync(STATE_FILE, JSON.stringify({ pid: process.pid, inbox: inboxUrl, n8n: instance.url, otds: otds.url, workflows: Object.fromEntries(ids) }, null, 2));
@@ -305,17 +351,33 @@ async function main(): Promise<void> {
 		say(`Inbox (people's phones, and the scenario panel): ${inboxUrl}`);
 		say(`OTDS emulator: ${otds.url} (${otds.adminUser} / ${OTDS_ADMIN_PASSWORD}; admin API at ${otds.origin}/__emulator)`);
 		if (slapd) say(`OpenLDAP: ${slapd.url}, base ${slapd.baseDN}, bind ${slapd.adminDN} / ${slapd.adminPassword}`);
-		say('What to try:');
-		say('  1. Open the inbox and press "Lock an account" (or: npm run demo -- scenario lock). Within a minute');
-		say('     the directory trigger polls OTDS and the person\'s card shows "Your account is locked".');
+		const sendersOf = (...channels: InboxChannel[]) => templatesText([...new Set(channels.flatMap((channel) => templatesByChannel.get(channel) ?? []))], 'and');
+		const statusTemplates = sendersOf('mraPush', 'sms');
+		say('What to try (every message shows in the inbox, on the person\'s card, labelled with its channel and sender):');
+		say('  1. Open the inbox and press "Lock an account" (or: npm run demo -- scenario lock). Within a minute the');
+		say('     directory triggers poll OTDS and the person\'s card shows "Your account is locked": a Firebase push');
+		if (statusTemplates) {
+			say(`     from the demo's own workflow, and a Cloud Messaging push from ${statusTemplates}`);
+			say('     (an SMS to their mobile instead when they have no device token).');
+		} else {
+			say('     from the demo\'s own workflow.');
+		}
 		say('  2. "Hire a person", "Grant a privileged group", "Bulk-move a department": each arrives within a minute.');
 		say('  3. "Send a critical notice", then press Acknowledge on a card: the Push Trigger workflow writes');
 		say(`     ${ACK_ATTRIBUTE} on that person in OTDS, and the card shows the directory record.`);
-		say('  4. In n8n, open the workflows:');
+		if (broadcast) {
+			say(`  4. "Broadcast to a group" runs ${broadcast.label}: All Managers get an announcement through the`);
+			say('     AppWorks Gateway at once.');
+		}
+		say('  Who sends through which channel:');
+		say('     - Firebase push: the demo\'s own workflows' + (sendersOf('fcm') ? `, and ${sendersOf('fcm')}` : '') + ';');
+		if (statusTemplates) say(`     - OpenText Cloud Messaging (push, SMS fallback): ${statusTemplates};`);
+		if (sendersOf('appworks')) say(`     - OpenText AppWorks Gateway: ${sendersOf('appworks')}, run by hand or by the scenario.`);
+		say(`  ${broadcast ? 5 : 4}. In n8n, open the workflows:`);
 		for (const wf of own) say(`     - ${wf.hint}`);
 		if (templateFiles.length > 0 && process.env.DEMO_TEMPLATES !== '0') {
 			say(`     - the ${templateFiles.length} templates ("OpenText: ..."), bound to the demo credentials; those watching OpenLDAP`);
-			say('       see the scenarios too, so a person may get two notices: one from each source.');
+			say('       see the scenarios too, so a person may get two Firebase pushes: one from each source.');
 		}
 		say('Press Ctrl-C to stop everything.');
 		if (process.env.DEMO_EXIT_AFTER_START === '1') await stopAll(0);

@@ -3,7 +3,8 @@
  * each followed by notifications within a poll interval (one minute), plus the critical notice of use case 8.
  */
 import type { OtdsEmulator } from '../../emulators/otds/server';
-import type { InboxPerson, InboxScenario } from '../../emulators/push/inbox';
+import type { AppWorksEmulator } from '../../emulators/push/appworks';
+import type { InboxPeople, InboxScenario } from '../../emulators/push/inbox';
 import { attrLine, generalizedTime } from '../../test/support/fixture';
 import type { N8nInstance } from '../../test/support/n8n';
 import type { Slapd } from '../../test/support/slapd';
@@ -12,10 +13,11 @@ import { DEVICE_TOKEN_ATTRIBUTE, NOTICE_GROUP, PARTITION } from './workflows';
 
 export const SCENARIOS: InboxScenario[] = [
 	{ name: 'hire', title: 'Hire a person', description: 'A new account in OTDS → a welcome push to the new hire (use case 1)' },
-	{ name: 'lock', title: 'Lock an account', description: 'Too many failed sign-ins → the person is told how to unlock (use case 3)' },
+	{ name: 'lock', title: 'Lock an account', description: 'Too many failed sign-ins → the person is told how to unlock, by Firebase push and Cloud Messaging (3)' },
 	{ name: 'grant-privileged', title: 'Grant a privileged group', description: 'Someone joins Domain Admins → the person and the Security Administrators are told (2, 4)' },
 	{ name: 'bulk-move', title: 'Bulk-move a department', description: 'Everyone in a department moves office → one bulk-change alert to security (4)' },
 	{ name: 'critical-notice', title: 'Send a critical notice', description: `Runs the critical-notice workflow: ${NOTICE_GROUP} get a notice to acknowledge (8)` },
+	{ name: 'broadcast', title: 'Broadcast to a group', description: 'Runs template 7: All Managers get an announcement through the AppWorks Gateway (7)' },
 ];
 
 export const tokenOf = (uid: string) => `fcm-demo-${uid}`;
@@ -26,8 +28,12 @@ export interface ScenarioContext {
 	slapd?: Slapd;
 	n8n: N8nInstance;
 	criticalWorkflowId: string;
-	/** People by device token (the inbox reads it; a hire adds one). */
-	people: Map<string, InboxPerson>;
+	/** Template 7 (group broadcast through the AppWorks Gateway), when imported. */
+	broadcastWorkflowId?: string;
+	/** People by device token, mobile, mail and user ID (the inbox reads it; a hire adds one). */
+	people: InboxPeople;
+	/** The AppWorks Gateway emulator: a hire becomes known to it too. */
+	appworks?: AppWorksEmulator;
 }
 
 const first = (values: unknown): string => (Array.isArray(values) ? String(values[0] ?? '') : typeof values === 'string' ? values : '');
@@ -100,7 +106,8 @@ export class Scenarios {
 						[DEVICE_TOKEN_ATTRIBUTE]: tokenOf(uid),
 					},
 				});
-				this.ctx.people.set(tokenOf(uid), { id: `${uid}@${PARTITION}`, displayName, department, title: 'Analyst' });
+				this.ctx.people.add({ id: `${uid}@${PARTITION}`, displayName, department, title: 'Analyst' }, { deviceTokens: [tokenOf(uid)], mail: `${uid}@example.com` });
+				this.ctx.appworks?.addUsers([`${uid}@${PARTITION}`]);
 				const also = await this.mirror(() => {
 					const dn = this.ctx.slapd!.layout.userDN(uid);
 					return [
@@ -116,7 +123,7 @@ export class Scenarios {
 				const also = await this.mirror(
 					() => `${attrLine('dn', this.ctx.slapd!.layout.userDN(this.uidOf(id)))}changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: ${generalizedTime(new Date())}\n`,
 				);
-				return `Locked ${this.name(id)} (${id}) in OTDS. Within a minute they get "Your account is locked" with the self-service link.${also}`;
+				return `Locked ${this.name(id)} (${id}) in OTDS. Within a minute they get "Your account is locked" with the self-service link, by Firebase push (demo workflow) and by Cloud Messaging (template 3).${also}`;
 			}
 			case 'grant-privileged': {
 				const admins = store.findGroup('Domain Admins');
@@ -153,6 +160,15 @@ export class Scenarios {
 				const sent = results.filter((r) => r.status === 'sent' || r.status === 'delivered').length;
 				const noticeId = String(results[0]?.noticeId ?? '');
 				return `Sent the critical notice ${noticeId} to ${sent} of ${results.length} people in ${NOTICE_GROUP}. Press Acknowledge in their inbox cards: the acknowledgment is written on their OTDS record.`;
+			}
+			case 'broadcast': {
+				if (!this.ctx.broadcastWorkflowId) throw new Error('Template 7 (group broadcast) was not imported: start the demo without DEMO_TEMPLATES=0');
+				const execution = await this.ctx.n8n.runWorkflow(this.ctx.broadcastWorkflowId, { timeoutMs: 120_000 });
+				const error = executionError(execution);
+				if (error) throw new Error(`Template 7 (group broadcast) failed: ${error}`);
+				const results = nodeItems(execution, 'Broadcast');
+				const sent = results.filter((r) => r.status === 'sent').length;
+				return `Template 7 sent its announcement through the AppWorks Gateway to ${sent} of ${results.length} members of All Managers (nested groups expanded): their inbox cards show it as AppWorks.`;
 			}
 			default:
 				throw new Error(`No scenario "${name}". Scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);

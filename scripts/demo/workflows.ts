@@ -103,7 +103,8 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 		audience: 'items',
 		title,
 		body,
-		additionalFields: { data: { field: Object.entries({ via: 'demo workflow, OTDS', ...data }).map(([key, value]) => ({ key, value })) } },
+		// data.workflow names the sender in the demo's inbox.
+		additionalFields: { data: { field: Object.entries({ workflow: '={{ $workflow.name }}', ...data }).map(([key, value]) => ({ key, value })) } },
 		options: {},
 	});
 	const list: DemoWorkflow[] = [];
@@ -112,7 +113,7 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 	list.push({
 		key: 'person-events',
 		demoSafe: true,
-		hint: '"Demo: directory events → the person\'s phone" (active): hire, lock, grant → a push to that person within a minute',
+		hint: '"Demo: directory events → the person\'s phone" (active): hire, lock, grant → a Firebase push to that person within a minute',
 		json: workflow(
 			'Demo: directory events → the person\'s phone',
 			[
@@ -145,7 +146,7 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 	list.push({
 		key: 'security-alerts',
 		demoSafe: true,
-		hint: '"Demo: security alerts" (active): a grant to Domain Admins or a bulk move → a push to the Security Administrators',
+		hint: '"Demo: security alerts" (active): a grant to Domain Admins or a bulk move → a Firebase push to the Security Administrators',
 		json: workflow(
 			'Demo: security alerts → Security Administrators',
 			[
@@ -175,7 +176,7 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 	list.push({
 		key: 'critical-notice',
 		demoSafe: false,
-		hint: `"Demo: critical notice (acknowledgment required)": Execute workflow → ${NOTICE_GROUP} get a notice with an Acknowledge button`,
+		hint: `"Demo: critical notice (acknowledgment required)": Execute workflow → ${NOTICE_GROUP} get a Firebase push with an Acknowledge button`,
 		json: workflow(
 			'Demo: critical notice (acknowledgment required)',
 			[

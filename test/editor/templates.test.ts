@@ -3,8 +3,9 @@
  * with no unknown node and no parameter issue (only its unset credentials), the node panel finds our nodes
  * by "OpenText" and "directory", and each of our nodes' parameter panels renders.
  *
- * Screenshots go to artifacts/editor/ (git-ignored); one small canvas picture per template is written next
- * to it in templates/ for the README. Needs `npm run build` first, and /usr/bin/chromium.
+ * Screenshots go to artifacts/editor/ (git-ignored), with one small canvas picture per template; with
+ * UPDATE_PICTURES=1 (`npm run pictures`) those pictures replace the ones in templates/ for the README, so a
+ * plain test run never changes tracked files. Needs `npm run build` first, and Chromium.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -16,6 +17,7 @@ import { loadTemplates, templatesDir, workNodes } from '../support/templates';
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);
 const artifacts = path.join(repoRoot, 'artifacts', 'editor');
+const pictures = process.env.UPDATE_PICTURES === '1' ? templatesDir : path.join(artifacts, 'pictures');
 const TEST_TIMEOUT = 600_000;
 const templates = loadTemplates();
 
@@ -54,7 +56,7 @@ beforeAll(async () => {
 	owner = await n8n.setupOwner();
 	await n8n.createApiKey();
 	for (const { file, json } of templates) workflowIds[file] = await n8n.createWorkflow(json); // as "Import from File" saves it
-	fs.mkdirSync(artifacts, { recursive: true });
+	for (const dir of [artifacts, pictures]) fs.mkdirSync(dir, { recursive: true });
 	page = chromium.context.pages()[0] ?? (await chromium.context.newPage());
 	page.setDefaultTimeout(20_000);
 	const login = await page.request.post(`${n8n.url}/rest/login`, { data: { emailOrLdapLoginId: owner.email, password: owner.password } });
@@ -132,7 +134,7 @@ describe.each(templates.map((t) => [t.file, t] as const))('template %s in the ed
 			await page!.setViewportSize({ width: 1200, height: 600 });
 			await page!.keyboard.press('1');
 			await page!.waitForTimeout(800);
-			await page!.locator('#app').screenshot({ path: path.join(templatesDir, `${base}.png`) });
+			await page!.locator('#app').screenshot({ path: path.join(pictures, `${base}.png`) });
 			await page!.setViewportSize({ width: 1440, height: 810 });
 
 			// Open every node's parameter panel (the editor checks a node's parameters when its panel opens);

@@ -1,9 +1,11 @@
 /**
  * The README's first command, `npm run demo` (scripts/demo.mjs), driven like a newcomer would, in headless
  * Chromium: the demo starts (OTDS emulator, OpenLDAP, push emulators with the web inbox, a real n8n with the
- * workflows active); a scenario from the inbox's panel (lock an account) brings that person a notification
- * within a poll interval; a critical notice's Acknowledge button follows the acknowledgment link and the
- * acknowledgment lands on the person's OTDS record; Ctrl-C (SIGINT to the demo's process group, as a
+ * workflows active); a scenario from the inbox's panel (lock an account) brings that person, within a poll
+ * interval, a Firebase push from the demo's workflow and a Cloud Messaging message (push, or SMS without a
+ * device token) from template 3; the broadcast scenario (template 7) reaches All Managers through the
+ * AppWorks Gateway; a critical notice's Acknowledge button follows the acknowledgment link and the
+ * acknowledgment lands on the person's OTDS record; every message is labelled with its channel; Ctrl-C (SIGINT to the demo's process group, as a
  * terminal sends it) stops everything: no process and no port is left.
  *
  * Fails, never skips, when Chromium is missing. DEMO_SCREENSHOTS=1 also writes docs/inbox.png and
@@ -15,7 +17,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 
-import { chromiumPath, launchDemoBrowser, type DemoBrowser } from '../support/demo-browser';
+import { chromiumPath, launchChromium, type HeadlessBrowser } from '../support/browser';
 import { freePort } from '../support/n8n';
 
 const root = path.resolve(__dirname, '../..');
@@ -68,7 +70,7 @@ async function listening(port: number): Promise<boolean> {
 describe('npm run demo', () => {
 	let demo: ChildProcess | undefined;
 	let output = '';
-	let browser: DemoBrowser | undefined;
+	let browser: HeadlessBrowser | undefined;
 
 	afterAll(async () => {
 		await browser?.close();
@@ -111,7 +113,7 @@ describe('npm run demo', () => {
 		expect(early.length).toBeGreaterThanOrEqual(3); // demo.cjs, slapd, n8n (and its task runner)
 
 		// 2. The inbox, and a scenario from its panel: lock an account.
-		browser = await launchDemoBrowser({ width: 1200, height: 760 });
+		browser = await launchChromium({ width: 1200, height: 760 });
 		const inbox = await browser.context.newPage();
 		await inbox.goto(state.inbox);
 		await inbox.locator('button.scenario[data-scenario="lock"]').click();
@@ -119,11 +121,23 @@ describe('npm run demo', () => {
 		const locked = /Locked .+? \(([^)]+@[^)]+)\)/.exec(await inbox.locator('#log').innerText())?.[1];
 		expect(locked).toBeDefined();
 
+		// Meanwhile, template 7 by hand (the broadcast scenario): All Managers get it through the AppWorks Gateway.
+		await inbox.locator('button.scenario[data-scenario="broadcast"]').click();
+		await inbox.locator('#log').filter({ hasText: 'Template 7 sent its announcement' }).waitFor({ timeout: 120_000 });
+		const broadcast = inbox.locator('section.person .message[data-channel="appworks"]').filter({ hasText: 'Maintenance tonight' });
+		await broadcast.first().waitFor({ timeout: 10_000 });
+		expect(await broadcast.first().innerText()).toMatch(/AppWorks[\s\S]*from template 7 \(group broadcasts\)/);
+		expect(await broadcast.count()).toBeGreaterThan(1);
+
 		// 3. Meanwhile, a critical notice: Acknowledge follows its link; the Push Trigger workflow records it in OTDS.
 		await inbox.locator('button.scenario[data-scenario="critical-notice"]').click();
+		await inbox.locator('#log').filter({ hasText: 'Sent the critical notice' }).waitFor({ timeout: 120_000 });
 		const critical = inbox.locator('.message.critical').first();
-		await critical.locator('button.ack').waitFor({ timeout: 120_000 });
-		const person = await inbox.locator('section.person', { has: inbox.locator('.message.critical') }).first().getAttribute('data-person');
+		await critical.locator('button.ack').waitFor({ timeout: 10_000 });
+		// Acknowledge as someone who also got the broadcast, when there is one (the README's picture shows more).
+		const recipients = inbox.locator('section.person', { has: inbox.locator('.message.critical') });
+		const alsoBroadcast = recipients.filter({ has: inbox.locator('.message[data-channel="appworks"]') });
+		const person = await ((await alsoBroadcast.count()) > 0 ? alsoBroadcast : recipients).first().getAttribute('data-person');
 		const notice = await critical.getAttribute('data-notice');
 		const card = inbox.locator(`section.person[data-person="${person}"]`); // the page re-renders: find it by person
 		expect(person).toMatch(/@Content Server Members$/);
@@ -143,15 +157,20 @@ describe('npm run demo', () => {
 			await editor.screenshot({ path: path.join(root, 'docs', 'editor.png') });
 		}
 
-		// 5. Within a poll interval (n8n polls every minute), the locked person's phone shows the notice from the
-		// demo's OTDS workflow (templates watching OpenLDAP may send their own as well).
-		await inbox
-			.locator(`section.person[data-person="${locked}"] .message`)
-			.filter({ hasText: 'Your account is locked' })
-			.filter({ hasText: 'via demo workflow, OTDS' })
-			.waitFor({ timeout: 150_000 });
+		// 5. Within a poll interval (n8n polls every minute), the locked person's card shows the notice from the
+		// demo's OTDS workflow (Firebase) and the one from template 3 (Cloud Messaging: a push to their device
+		// token, or an SMS to their mobile without one), each labelled with its channel and sender.
+		const lockedCard = inbox.locator(`section.person[data-person="${locked}"]`);
+		const firebase = lockedCard.locator('.message[data-channel="fcm"]').filter({ hasText: 'Your account is locked' }).filter({ hasText: "from Demo: directory events → the person's phone" });
+		const cloudMessaging = lockedCard.locator('.message[data-channel="mraPush"], .message[data-channel="sms"]').filter({ hasText: 'Your account is locked' });
+		// Two workflows, two triggers: each polls once a minute, on its own schedule.
+		await Promise.all([firebase.waitFor({ timeout: 150_000 }), cloudMessaging.first().waitFor({ timeout: 150_000 })]);
+		expect(await firebase.locator('.channel').innerText()).toBe('Firebase push');
+		expect(await cloudMessaging.first().innerText()).toMatch(/(Cloud Messaging push|SMS)[\s\S]*from template 3 \(account status\)/);
 		if (screenshots) {
 			fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
+			await inbox.setViewportSize({ width: 1200, height: 1000 });
+			await sleep(500);
 			await inbox.screenshot({ path: path.join(root, 'docs', 'inbox.png') });
 		}
 		await browser.close();

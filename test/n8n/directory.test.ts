@@ -13,6 +13,7 @@ import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds/serve
 import { transitiveUsers, type EnterpriseFixture, type FixtureUser } from '../support/fixture';
 import { ensureN8n, executionError, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n, type WorkflowJson } from '../support/n8n';
 import { startSlapd, type Slapd } from '../support/slapd';
+import { ldapCredentialData } from '../support/ldap-credential';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);
@@ -86,14 +87,7 @@ beforeAll(async () => {
 	n8n = await startN8n({ tarball });
 	await n8n.setupOwner();
 	await n8n.createApiKey();
-	credentialIds.ldap = await n8n.createCredential(LDAP_CREDENTIAL, 'ldap directory', {
-		serverUrls: slapd.url,
-		connectionSecurity: 'none',
-		bindDN: slapd.adminDN,
-		bindPassword: slapd.adminPassword,
-		baseDN: slapd.baseDN,
-		directoryFlavour: 'auto',
-	});
+	credentialIds.ldap = await n8n.createCredential(LDAP_CREDENTIAL, 'ldap directory', ldapCredentialData(slapd));
 	otdsData = { serverUrl: otds.url, authMethod: 'ticket', userName: otds.adminUser, password: otds.adminPassword };
 	credentialIds.otdsRest = await n8n.createCredential(OTDS_CREDENTIAL, 'otdsRest directory', otdsData);
 }, 900_000);
@@ -339,14 +333,7 @@ test('a directory that cannot be reached fails the run with an error that says s
 	const after = await run(workflow('OTDS back', 'otdsRest', [{ name: 'Get', parameters: { resource: 'user', operation: 'get', user: rl('login', who.uid) } }]));
 	expect(nodeItems(after, 'Get')).toEqual([expect.objectContaining({ title: who.title })]);
 
-	const closedPort = await n8n!.createCredential(LDAP_CREDENTIAL, 'ldap down', {
-		serverUrls: 'ldap://127.0.0.1:9',
-		connectionSecurity: 'none',
-		bindDN: slapd!.adminDN,
-		bindPassword: slapd!.adminPassword,
-		baseDN: slapd!.baseDN,
-		directoryFlavour: 'auto',
-	});
+	const closedPort = await n8n!.createCredential(LDAP_CREDENTIAL, 'ldap down', ldapCredentialData(slapd!, { serverUrls: 'ldap://127.0.0.1:9' }));
 	const json = workflow('LDAP down', 'ldap', [{ name: 'Update', parameters: update }]);
 	json.nodes[1].credentials = { [LDAP_CREDENTIAL]: { id: closedPort, name: 'ldap down' } };
 	const ldapDown = await run(json);

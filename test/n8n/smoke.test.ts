@@ -20,6 +20,7 @@ import {
 	type WorkflowJson,
 } from '../support/n8n';
 import { startSlapd } from '../support/slapd';
+import { ldapCredentialData } from '../support/ldap-credential';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);
@@ -91,15 +92,7 @@ describe('the package in a real n8n', () => {
 		n8n = await startN8n({ tarball });
 		await n8n.setupOwner();
 		await n8n.createApiKey();
-		ldapData = {
-			serverUrls: slapd.url,
-			connectionSecurity: slapd.url.startsWith('ldaps:') ? 'tls' : 'none',
-			allowSelfSigned: slapd.url.startsWith('ldaps:'),
-			bindDN: slapd.adminDN,
-			bindPassword: slapd.adminPassword,
-			baseDN: slapd.baseDN,
-			directoryFlavour: 'auto',
-		};
+		ldapData = ldapCredentialData(slapd);
 	}, 900_000);
 
 	afterAll(async () => {

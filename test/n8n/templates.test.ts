@@ -1,27 +1,49 @@
 /**
  * The eight workflow templates of `templates/`, end to end in a real n8n: imported unchanged except for
- * their credentials (bound to a real OpenLDAP, the Firebase emulator and an acknowledgment secret),
- * activated, and driven by one directory scenario — a user created, accounts locked, disabled and reset,
- * role-group moves, a privileged assignment, a bulk change — plus the requests the webhook templates take
- * (a segment alert, two approval requests, a critical notice) and a manual broadcast. Every push the
- * Firebase emulator received is checked against what each use case must send, person by person;
- * acknowledgments must land in the directory and the overdue ones must reach the managers.
+ * their credentials (bound by type to a real OpenLDAP, the OTDS emulator, the Firebase, OpenText Cloud
+ * Messaging and AppWorks Gateway emulators and an acknowledgment secret), activated, and driven by one
+ * directory scenario. In OpenLDAP (templates 1, 2, 4, 5, 6, 8 on Firebase): a user created, role-group
+ * moves, a privileged assignment, a bulk change. In OTDS through the emulator's admin API (templates 3 on
+ * Cloud Messaging with SMS fallback, and 7 on the AppWorks Gateway): accounts locked, disabled and reset, a
+ * person promoted into and one removed from All Managers. Plus the requests the webhook templates take (a
+ * segment alert, two approval requests, a critical notice) and a manual broadcast. Every message each
+ * emulator received is checked against what each use case must send, person by person; acknowledgments
+ * must land in the directory and the overdue ones must reach the managers.
  *
  * The polling templates share n8n's one-minute schedule; the waits (approval reminders, the notice's
  * deadline) are one minute each and run in parallel, so the file takes about three minutes.
- * Needs `npm run build` first.
+ * Needs `npm run build` first. The scenario's cast and the emulator readers are in ../support/template-scenario.
  */
 import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Client } from 'ldapts';
+import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds/server';
+import { startAppWorksEmulator, type AppWorksEmulator } from '../../emulators/push/appworks';
 import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
-import { attrLine, transitiveUsers, type FixtureUser } from '../support/fixture';
-import { ensureN8n, executionError, N8nInstance, packPackage, readPackageJson, startN8n } from '../support/n8n';
+import { startMraEmulator, type MraEmulator } from '../../emulators/push/mra';
+import { attrLine, departmentManagersGroup, transitiveUsers } from '../support/fixture';
+import { ensureN8n, executionError, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n } from '../support/n8n';
 import { startSlapd, type Slapd } from '../support/slapd';
 import { bindCredentials, credentialTypesOf, loadTemplates, templatesDir, withoutCredentials, workNodes, type TemplateFile } from '../support/templates';
+import { ldapCredentialData } from '../support/ldap-credential';
+import {
+	appWorksReceived,
+	castScenario,
+	driveOtds,
+	fcmReceived,
+	mraReceived,
+	otdsId,
+	pairs,
+	readLdapAttribute,
+	settled,
+	tokenOf,
+	TOKEN_ATTRIBUTE,
+	transitiveUsersAfter,
+	type Cast,
+	type Received,
+} from '../support/template-scenario';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);
@@ -30,60 +52,30 @@ const NEWCOMER = 'tmpl.newcomer';
 
 let n8n: N8nInstance | undefined;
 let slapd: Slapd | undefined;
+let otds: OtdsEmulator | undefined;
 let fcm: FcmEmulator | undefined;
+let mra: MraEmulator | undefined;
+let appworks: AppWorksEmulator | undefined;
+let cast: Cast;
 let tarball: string | undefined;
 const templates = loadTemplates();
 const credentials: Record<string, { id: string; name: string }> = {};
 const workflowIds: Record<string, string> = {};
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const tokenOf = (uid: string) => `tok-${uid}`;
-
-interface Delivery {
-	uid: string;
-	title: string;
-	body: string;
-	data: Record<string, string>;
-}
-
-/** What the Firebase emulator accepted, with the person each token belongs to. */
-function deliveries(): Delivery[] {
-	return fcm!.deliveries.map(({ message }) => {
-		const token = String(message.token ?? '');
-		const notification = (message.notification ?? {}) as Record<string, string>;
-		return { uid: token.startsWith('tok-') ? token.slice(4) : `?${token}`, title: notification.title ?? '', body: notification.body ?? '', data: (message.data ?? {}) as Record<string, string> };
-	});
-}
-
-const pairs = (list: Array<{ title: string; uid: string }>) => list.map((d) => `${d.title} → ${d.uid}`).sort();
-
-/** Waits until the deliveries matching `select` reach `count`, then a little longer to catch extras. */
-async function deliveriesOf(select: (d: Delivery) => boolean, count: number, timeoutMs: number): Promise<Delivery[]> {
-	const deadline = Date.now() + timeoutMs;
-	while (deliveries().filter(select).length < count && Date.now() < deadline) await sleep(1000);
-	await sleep(3000);
-	return deliveries().filter(select);
-}
-
-async function readAttribute(dn: string, attribute: string): Promise<string[]> {
-	const client = new Client({ url: slapd!.url });
-	try {
-		await client.bind(slapd!.adminDN, slapd!.adminPassword);
-		const { searchEntries } = await client.search(dn, { scope: 'base', attributes: [attribute] });
-		const value = searchEntries[0]?.[attribute];
-		return value === undefined ? [] : (Array.isArray(value) ? value : [value]).map(String);
-	} finally {
-		await client.unbind().catch(() => undefined);
-	}
-}
-
 beforeAll(async () => {
 	await ensureN8n();
 	tarball = await packPackage(repoRoot);
-	[slapd, fcm] = await Promise.all([startSlapd({ users: 60, otds: false }), startFcmEmulator()]);
-	// Every person has one device token, `tok-<uid>`, in the attribute the templates read.
-	const ldif = slapd.fixture.users
-		.map((u) => `${attrLine('dn', slapd!.layout.userDN(u.uid))}changetype: modify\nadd: objectClass\nobjectClass: otdpRecipient\n-\nadd: otdpDeviceToken\n${attrLine('otdpDeviceToken', tokenOf(u.uid))}`)
+	[slapd, fcm, mra] = await Promise.all([startSlapd({ users: 60, otds: false }), startFcmEmulator(), startMraEmulator()]);
+	const fixture = slapd.fixture;
+	cast = castScenario(fixture);
+	// OTDS holds the same people. Every person has one device token, `tok-<uid>`, in the attribute the templates
+	// read, in both directories; in OTDS the person the scenario locks has none (no app: template 3 sends an SMS).
+	otds = await startOtdsEmulator({ fixture });
+	for (const u of fixture.users) if (u.uid !== cast.locked.uid) otds.store.updateUser(otdsId(u.uid), { [TOKEN_ATTRIBUTE]: tokenOf(u.uid) });
+	// The gateway knows every OTDS user; one manager has no device registered with it.
+	appworks = await startAppWorksEmulator({ users: fixture.users.map((u) => otdsId(u.uid)), usersWithoutDevices: [otdsId(cast.withoutAppWorksDevice.uid)] });
+	const ldif = fixture.users
+		.map((u) => `${attrLine('dn', slapd!.layout.userDN(u.uid))}changetype: modify\nadd: objectClass\nobjectClass: otdpRecipient\n-\nadd: ${TOKEN_ATTRIBUTE}\n${attrLine(TOKEN_ATTRIBUTE, tokenOf(u.uid))}`)
 		.join('\n');
 	await slapd.ldapmodify(ldif);
 	n8n = await startN8n({ tarball });
@@ -92,20 +84,17 @@ beforeAll(async () => {
 	const create = async (type: string, name: string, data: Record<string, unknown>) => {
 		credentials[type] = { id: await n8n!.createCredential(type, name, data), name };
 	};
-	await create('openTextDirectoryLdap', 'Test slapd', {
-		serverUrls: slapd.url,
-		connectionSecurity: 'none',
-		bindDN: slapd.adminDN,
-		bindPassword: slapd.adminPassword,
-		baseDN: slapd.baseDN,
-		directoryFlavour: 'auto',
-	});
+	await create('openTextDirectoryLdap', 'Test slapd', ldapCredentialData(slapd));
+	await create('openTextDirectoryServicesApi', 'OTDS emulator', { serverUrl: otds.url, authMethod: 'ticket', userName: otds.adminUser, password: otds.adminPassword });
 	await create('openTextFirebaseCloudMessagingApi', 'Firebase emulator', { serviceAccountJson: fcm.account.json, apiBaseUrl: fcm.baseUrl });
+	await create('openTextCloudMessagingApi', 'Cloud Messaging emulator', { baseUrl: mra.baseUrl, authentication: 'oauth2', tokenUrl: mra.tokenUrl, clientId: mra.clientId, clientSecret: mra.clientSecret });
+	const [appName, appKey] = Object.entries(appworks.apps)[0];
+	await create('openTextAppWorksGatewayApi', 'AppWorks emulator', { gatewayUrl: appworks.gatewayUrl, apiType: 'service', appName, appKey });
 	await create('openTextPushAcknowledgmentApi', 'Acknowledgment secret', { signingSecret: crypto.randomBytes(24).toString('base64url') });
 }, 900_000);
 
 afterAll(async () => {
-	await Promise.allSettled([n8n?.stop(), slapd?.stop(), fcm?.stop()]);
+	await Promise.allSettled([n8n?.stop(), slapd?.stop(), otds?.stop(), fcm?.stop(), mra?.stop(), appworks?.stop()]);
 	if (tarball) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 }, 60_000);
 
@@ -134,7 +123,32 @@ describe('the template files', () => {
 				for (const output of outputs.main) for (const link of output) expect(names.has(link.node)).toBe(true);
 			}
 		}
-		expect(credentialTypesOf(templates)).toEqual(['openTextDirectoryLdap', 'openTextFirebaseCloudMessagingApi', 'openTextPushAcknowledgmentApi']);
+		expect(credentialTypesOf(templates)).toEqual([
+			'openTextAppWorksGatewayApi',
+			'openTextCloudMessagingApi',
+			'openTextDirectoryLdap',
+			'openTextDirectoryServicesApi',
+			'openTextFirebaseCloudMessagingApi',
+			'openTextPushAcknowledgmentApi',
+		]);
+	});
+
+	test('each template uses one directory source and one push channel, and its setup note names both', () => {
+		const SOURCE: Record<string, string> = { ldap: 'Source: LDAP directory', otdsRest: 'Source: OTDS REST API' };
+		const CHANNEL: Record<string, string> = { fcm: 'Push: Firebase Cloud Messaging', mra: 'Push: OpenText Cloud Messaging', appworks: 'Push: OpenText AppWorks Gateway' };
+		const used: Record<string, string> = {};
+		for (const { file, json } of templates) {
+			const nodes = workNodes(json);
+			const sources = [...new Set(nodes.filter((n) => n.type.startsWith(`${pkg.name}.openTextDirectoryServices`)).map((n) => String((n.parameters as { source: string }).source)))];
+			const channels = [...new Set(nodes.filter((n) => n.type === `${pkg.name}.openTextPush`).map((n) => String((n.parameters as { channel: string }).channel)))];
+			expect([file, sources.length, channels.length]).toEqual([file, 1, 1]);
+			const note = String((json.nodes.find((n) => n.name === 'Setup')!.parameters as { content: string }).content);
+			expect([file, note]).toEqual([file, expect.stringContaining(SOURCE[sources[0]])]);
+			expect([file, note]).toEqual([file, expect.stringContaining(CHANNEL[channels[0]])]);
+			used[file.slice(0, 2)] = `${sources[0]} → ${channels[0]}`;
+		}
+		// Most templates watch the LDAP directory OTDS synchronises from; the account-status and broadcast ones use OTDS itself.
+		expect(used).toEqual({ '01': 'ldap → fcm', '02': 'ldap → fcm', '03': 'otdsRest → mra', '04': 'ldap → fcm', '05': 'ldap → fcm', '06': 'ldap → fcm', '07': 'otdsRest → appworks', '08': 'ldap → fcm' });
 	});
 
 	test('the committed JSON is what templates/generate.mjs writes', () => {
@@ -170,44 +184,28 @@ describe('the templates in a real n8n', () => {
 		for (const prefix of ['01', '02', '03', '04']) expect(await n8n!.executions(workflowIds[byFile(prefix).file])).toEqual([]);
 	}, TEST_TIMEOUT);
 
-	test('one directory scenario and four requests: each use case pushes exactly the right message to exactly the right people', async () => {
+	test('one scenario in two directories and four requests: each use case delivers exactly the right messages to exactly the right people', async () => {
 		const fixture = slapd!.fixture;
 		const dn = (uid: string) => slapd!.layout.userDN(uid);
 		const user = (uid: string) => fixture.userByUid.get(uid)!;
-		const directMembers = (group: string) => new Set(fixture.groupByName.get(group)!.members.flatMap((m) => (m.kind === 'user' ? [m.uid] : [])));
-		const used = new Set<string>();
-		const pick = (where: (u: FixtureUser) => boolean): FixtureUser => {
-			const found = fixture.users.find((u) => !used.has(u.uid) && u.role === 'staff' && !u.status.disabled && !u.status.lockedOut && !u.status.mustChangePassword && u.manager !== undefined && where(u));
-			if (!found) throw new Error('the fixture has nobody left for the scenario');
-			used.add(found.uid);
-			return found;
-		};
-		const vpnLeaver = pick((u) => directMembers('VPN Users').has(u.uid));
-		const approverJoiner = pick((u) => !directMembers('Finance Approvers').has(u.uid));
-		const newAdmin = pick((u) => !directMembers('Domain Admins').has(u.uid));
-		const locked = pick(() => true);
-		const reset = pick(() => true);
-		const disabled = pick(() => true);
-		const bulk = fixture.users.filter((u) => !used.has(u.uid)).slice(0, 25);
+		const { vpnLeaver, approverJoiner, newAdmin, bulk, manager, approvers, requesters } = cast;
 		expect(bulk).toHaveLength(25);
-		const manager = fixture.users.find((u) => u.role === 'manager')!;
 
-		// The whole scenario in one ldapmodify, so that one poll sees it all.
+		// OpenLDAP: the whole scenario in one ldapmodify, so that one poll sees it all.
 		const ldif = [
 			`${attrLine('dn', dn(NEWCOMER))}changetype: add\nobjectClass: inetOrgPerson\nobjectClass: otdpRecipient\n${attrLine('uid', NEWCOMER)}cn: Nora Newcomer\nsn: Newcomer\ngivenName: Nora\nmail: nora.newcomer@example.com\n${attrLine('manager', dn(manager.uid))}${attrLine('otdpDeviceToken', tokenOf(NEWCOMER))}`,
 			`${attrLine('dn', slapd!.layout.groupDN('All Staff'))}changetype: modify\nadd: member\n${attrLine('member', dn(NEWCOMER))}`,
-			`${attrLine('dn', dn(locked.uid))}changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: 20261127000000Z\n`,
-			`${attrLine('dn', dn(disabled.uid))}changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: 000001010000Z\n`,
-			`${attrLine('dn', dn(reset.uid))}changetype: modify\nreplace: userPassword\nuserPassword: Reset-by-admin-1!\n`,
 			`${attrLine('dn', slapd!.layout.groupDN('VPN Users'))}changetype: modify\ndelete: member\n${attrLine('member', dn(vpnLeaver.uid))}`,
 			`${attrLine('dn', slapd!.layout.groupDN('Finance Approvers'))}changetype: modify\nadd: member\n${attrLine('member', dn(approverJoiner.uid))}`,
 			`${attrLine('dn', slapd!.layout.groupDN('Domain Admins'))}changetype: modify\nadd: member\n${attrLine('member', dn(newAdmin.uid))}`,
 			...bulk.map((u) => `${attrLine('dn', dn(u.uid))}changetype: modify\nreplace: title\ntitle: Reorganised ${u.title}\n`),
 		].join('\n');
 		await slapd!.ldapmodify(ldif);
+		// OTDS, through the emulator's admin API: an account locked, one disabled, one reset; a promotion and a demotion.
+		await driveOtds(otds!, cast);
 
-		const disabledNow = new Set([...fixture.users.filter((u) => u.status.disabled).map((u) => u.uid), disabled.uid]);
-		const enabledIn = (group: string) => [...transitiveUsers(fixture, group)].filter((uid) => !disabledNow.has(uid)).sort();
+		const disabledBefore = new Set(fixture.users.filter((u) => u.status.disabled).map((u) => u.uid));
+		const enabledIn = (group: string) => [...transitiveUsers(fixture, group)].filter((uid) => !disabledBefore.has(uid)).sort();
 
 		// --- requests to the webhook templates, while the pollers wait for their minute
 		const post = async (pathName: string, body: unknown) => {
@@ -216,29 +214,28 @@ describe('the templates in a real n8n', () => {
 		};
 		// (5) the largest department-and-location segment
 		const segments = new Map<string, string[]>();
-		for (const u of fixture.users) if (!disabledNow.has(u.uid)) segments.set(`${u.department}|${u.location}`, [...(segments.get(`${u.department}|${u.location}`) ?? []), u.uid]);
+		for (const u of fixture.users) if (!disabledBefore.has(u.uid)) segments.set(`${u.department}|${u.location}`, [...(segments.get(`${u.department}|${u.location}`) ?? []), u.uid]);
 		const [segmentKey, segmentPeople] = [...segments.entries()].sort((a, b) => b[1].length - a[1].length)[0];
 		const [department, location] = segmentKey.split('|');
 		await post('opentext-segment-alert', { department, location, title: `Fire drill in ${location}`, message: `${department}: leave the building at 11:00.` });
 		// (6) one request left to go overdue, one approved through the link in the push
-		const managers = fixture.users.filter((u) => u.role === 'manager' && !used.has(u.uid));
-		const [approver1, approver2, approver3] = managers;
-		const requester1 = pick(() => true);
-		const requester2 = pick(() => true);
+		const [approver1, approver2, approver3] = approvers;
+		const [requester1, requester2] = requesters;
 		await post('opentext-approval-request', { requestId: 'REQ-A', summary: 'VPN access for ' + requester1.uid, requester: requester1.uid, approvers: `${approver1.uid}, ${approver2.uid}`, remindAfterMinutes: 1, reminders: 1, escalateTo: 'Help Desk' });
 		await post('opentext-approval-request', { requestId: 'REQ-B', summary: 'Finance share for ' + requester2.uid, requester: requester2.uid, approvers: approver3.uid, remindAfterMinutes: 5, reminders: 1 });
 		// (8) a critical notice to a department, acknowledged by two of its people
-		const noticeGroup = fixture.groups.find((g) => g.kind === 'department' && enabledIn(g.name).length >= 4 && enabledIn(g.name).length <= 15 && !enabledIn(g.name).some((uid) => used.has(uid)))!;
+		const noticeGroup = fixture.groups.find((g) => g.kind === 'department' && enabledIn(g.name).length >= 4 && enabledIn(g.name).length <= 15 && !enabledIn(g.name).some((uid) => cast.used.has(uid)))!;
 		expect(noticeGroup).toBeDefined();
 		const noticeTitle = 'Phishing campaign under way';
 		await post('opentext-critical-notice', { noticeId: 'notice-42', group: noticeGroup.name, title: noticeTitle, message: 'Do not open invoices from unknown senders.', escalateAfterMinutes: 1 });
-		// (7) the broadcast, run by hand
+		// (7) the broadcast over OTDS and the AppWorks Gateway, run by hand after the OTDS changes
 		const broadcast = await n8n!.runWorkflow(workflowIds[byFile('07').file], { triggerNode: 'Send announcement' });
 		expect(executionError(broadcast)).toBeUndefined();
 
 		// --- (8) acknowledgments from two people, through the links they received
+		const fcmOf = (select: (d: Received) => boolean) => () => fcmReceived(fcm!).filter(select);
 		const noticeMembers = enabledIn(noticeGroup.name);
-		const noticePushes = await deliveriesOf((d) => d.title === noticeTitle, noticeMembers.length, 60_000);
+		const noticePushes = await settled(fcmOf((d) => d.title === noticeTitle), noticeMembers.length, 60_000);
 		expect(noticePushes.map((d) => d.uid).sort()).toEqual(noticeMembers);
 		const ackers = noticeMembers.slice(0, 2);
 		for (const uid of ackers) {
@@ -250,12 +247,12 @@ describe('the templates in a real n8n', () => {
 			expect(res.status).toBe(200);
 		}
 		// --- (6) approve REQ-B through the link its approver got
-		const ask = (await deliveriesOf((d) => d.title === 'Approval needed: Finance share for ' + requester2.uid, 1, 60_000))[0];
+		const ask = (await settled(fcmOf((d) => d.title === 'Approval needed: Finance share for ' + requester2.uid), 1, 60_000))[0];
 		expect(ask.uid).toBe(approver3.uid);
 		const approved = await fetch(ask.data.approveUrl);
 		expect(approved.status).toBe(200);
 
-		// --- what each use case must have sent
+		// --- what each use case must have sent, on Firebase (LDAP templates)
 		const display = (uid: string) => user(uid).displayName;
 		const expected: Record<string, Array<{ title: string; uid: string }>> = {
 			onboarding: [
@@ -267,11 +264,6 @@ describe('the templates in a real n8n', () => {
 				{ title: `${display(vpnLeaver.uid)} left VPN Users`, uid: vpnLeaver.manager! },
 				{ title: 'Access granted: Finance Approvers', uid: approverJoiner.uid },
 				{ title: `${display(approverJoiner.uid)} joined Finance Approvers`, uid: approverJoiner.manager! },
-			],
-			status: [
-				{ title: 'Your account is locked', uid: locked.uid },
-				{ title: 'Your account was disabled', uid: disabled.uid },
-				{ title: 'Please set a new password', uid: reset.uid },
 			],
 			security: enabledIn('Security Administrators').flatMap((uid) => [
 				{ title: 'Privileged access granted: Domain Admins', uid },
@@ -287,14 +279,13 @@ describe('the templates in a real n8n', () => {
 				{ title: `Approval needed: Finance share for ${requester2.uid}`, uid: approver3.uid },
 				{ title: 'Request REQ-B approved', uid: requester2.uid },
 			],
-			broadcast: enabledIn('All Managers').map((uid) => ({ title: 'Maintenance tonight', uid })),
 			notice: [
 				...noticeMembers.map((uid) => ({ title: noticeTitle, uid })),
 				...noticeMembers.filter((uid) => !ackers.includes(uid) && user(uid).manager).map((uid) => ({ title: `Not acknowledged: ${noticeTitle}`, uid: user(uid).manager! })),
 			],
 		};
 		const all = Object.values(expected).flat();
-		const seen = await deliveriesOf(() => true, all.length, 240_000);
+		const seen = await settled(fcmOf(() => true), all.length, 240_000);
 		const byCase = (titles: Set<string>) => pairs(seen.filter((d) => titles.has(d.title)));
 		const received = Object.fromEntries(Object.entries(expected).map(([useCase, list]) => [useCase, byCase(new Set(list.map((d) => d.title)))]));
 		expect(received).toEqual(Object.fromEntries(Object.entries(expected).map(([useCase, list]) => [useCase, pairs(list)])));
@@ -306,12 +297,52 @@ describe('the templates in a real n8n', () => {
 		}
 		expect(seen.find((d) => d.title === 'Bulk directory change')?.body).toMatch(/^\d+ changes in one poll: .*user\.updated/);
 
+		// (3) account status from OTDS, on OpenText Cloud Messaging: a push to each person with a device token, an
+		// SMS (title, text and link in one) to the locked person, who has none; each with the right link.
+		const statusTitles = ['Your account is locked', 'Your account was disabled', 'Please set a new password'];
+		const status = await settled(() => mraReceived(mra!, fixture, statusTitles), 3, 120_000);
+		const via = (list: Received[]) => list.map((d) => `${d.via} | ${d.title} → ${d.uid}`).sort();
+		expect(via(status)).toEqual(
+			[`sms | Your account is locked → ${cast.locked.uid}`, `push | Your account was disabled → ${cast.disabled.uid}`, `push | Please set a new password → ${cast.reset.uid}`].sort(),
+		);
+		const sms = mra!.submissions.find((m) => m.kind === 'sms')!;
+		expect(sms.content).toEqual({
+			destinations: [{ sms: cast.locked.mobile }],
+			sms_text: `Your account is locked: Too many failed sign-ins on ${otdsId(cast.locked.uid)}. Unlock it yourself with the link. https://selfservice.example.com/unlock`,
+		});
+		const link = (uid: string) => status.find((d) => d.uid === uid)?.link;
+		expect([link(cast.disabled.uid), link(cast.reset.uid)]).toEqual(['https://helpdesk.example.com/contact', 'https://selfservice.example.com/password']);
+		expect(status.filter((d) => d.via === 'push').map((d) => d.priority)).toEqual(['high', 'high']);
+
+		// (7) the broadcast: every enabled member of All Managers in OTDS as it stands after the moves (the promoted
+		// one in, the demoted and the disabled ones out), nested groups expanded, each once, through the gateway; the
+		// manager without a registered device is reported, not reached.
+		const moves = [
+			{ group: departmentManagersGroup(cast.promoted.department), uid: cast.promoted.uid, add: true },
+			{ group: departmentManagersGroup(cast.demoted.department), uid: cast.demoted.uid, add: false },
+		];
+		const audience = [...transitiveUsersAfter(fixture, 'All Managers', moves)].filter((uid) => !disabledBefore.has(uid) && uid !== cast.disabled.uid).sort();
+		expect(audience).toEqual(expect.arrayContaining([cast.promoted.uid, cast.withoutAppWorksDevice.uid]));
+		expect(audience).not.toContain(cast.demoted.uid);
+		expect(audience).not.toContain(cast.disabled.uid);
+		const results = nodeItems(broadcast, 'Broadcast');
+		expect(results.map((r) => `${String(r.address)} ${String(r.status)}`).sort()).toEqual(
+			audience.map((uid) => `${otdsId(uid)} ${uid === cast.withoutAppWorksDevice.uid ? 'unregistered' : 'sent'}`).sort(),
+		);
+		const gateway = appWorksReceived(appworks!);
+		expect(pairs(gateway)).toEqual(pairs(audience.filter((uid) => uid !== cast.withoutAppWorksDevice.uid).map((uid) => ({ title: 'Maintenance tonight', uid }))));
+		expect(new Set(gateway.map((d) => d.body))).toEqual(new Set(['Email and VPN are unavailable from 22:00 to 23:00 UTC.']));
+		expect(appworks!.notifications.every((n) => n.api === 'service' && (n.content as { collapseKey?: string }).collapseKey === 'announcement')).toBe(true);
+
 		// Acknowledgments landed on the directory records of those who acknowledged, and only there.
 		for (const uid of noticeMembers) {
-			const values = await readAttribute(dn(uid), 'otdpAcknowledgment');
+			const values = await readLdapAttribute(slapd!, dn(uid), 'otdpAcknowledgment');
 			if (ackers.includes(uid)) expect(values).toEqual([expect.stringMatching(/^notice-42\|\d{4}-\d\d-\d\dT/)]);
 			else expect(values).toEqual([]);
 		}
+		// Nothing else reached the OpenText services, and the OTDS changes stayed in OTDS: the LDAP templates sent no status message.
+		expect(mra!.submissions).toHaveLength(3);
+		expect(seen.filter((d) => statusTitles.includes(d.title) || d.title === 'Maintenance tonight')).toEqual([]);
 
 		// No template execution failed.
 		for (const template of templates) {

@@ -14,6 +14,7 @@ import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds/serve
 import { attrLine, passwordOf } from '../support/fixture';
 import { ensureN8n, executionError, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n, type WorkflowJson } from '../support/n8n';
 import { startSlapd, type Slapd } from '../support/slapd';
+import { ldapCredentialData } from '../support/ldap-credential';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);
@@ -60,14 +61,7 @@ beforeAll(async () => {
 	await n8n.createApiKey();
 	credentials.ldap = {
 		name: 'ldap directory',
-		id: await n8n.createCredential('openTextDirectoryLdap', 'ldap directory', {
-			serverUrls: slapd.url,
-			connectionSecurity: 'none',
-			bindDN: slapd.adminDN,
-			bindPassword: slapd.adminPassword,
-			baseDN: slapd.baseDN,
-			directoryFlavour: 'auto',
-		}),
+		id: await n8n.createCredential('openTextDirectoryLdap', 'ldap directory', ldapCredentialData(slapd)),
 	};
 	credentials.otdsRest = {
 		name: 'otds directory',
