@@ -2,9 +2,9 @@
  * Compatibility smoke test: the packed package in every n8n release of COMPATIBILITY_MATRIX
  * (test/support/n8n/versions.ts), each on its Node.js. For each release: all nodes and credentials
  * register, and the group-broadcast template (templates/07-group-broadcasts.json), imported with
- * `n8n import:workflow` unchanged except for its credentials, runs from its Manual Trigger and pushes the
- * announcement to exactly the enabled members of "All Managers" (nested groups expanded) of a real
- * OpenLDAP, as received by the Firebase emulator.
+ * `n8n import:workflow` unchanged except for its credentials, runs from its Manual Trigger: it reads the
+ * enabled members of "All Managers" (nested groups expanded) from the OTDS emulator over OTDS REST (through
+ * n8n's own HTTP helpers) and the AppWorks Gateway emulator must have reached exactly those people.
  *
  * Needs `npm run build` first. Each release is installed once into the cache outside the repository
  * (minutes and about 2 GB each; Node 24 from the npm `node` package in seconds); later runs only start
@@ -15,8 +15,9 @@ import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
-import { attrLine, transitiveUsers } from '../support/fixture';
+import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds/server';
+import { startAppWorksEmulator, type AppWorksEmulator } from '../../emulators/push/appworks';
+import { generateEnterprise, transitiveUsers } from '../support/fixture';
 import {
 	COMPATIBILITY_MATRIX,
 	describeTarget,
@@ -29,23 +30,22 @@ import {
 	startN8n,
 	type CompatibilityTarget,
 } from '../support/n8n';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { appWorksReceived, otdsId, pairs, TOKEN_ATTRIBUTE, tokenOf } from '../support/template-scenario';
 import { bindCredentials, loadTemplates, withoutCredentials } from '../support/templates';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);
-/** Manual Trigger → Set → audience resolution (LDAP, nested) → FCM push: runs in seconds, no schedule. */
+/** Manual Trigger → Set → audience resolution (OTDS REST, nested) → AppWorks push: seconds, no schedule. */
 const TEMPLATE = loadTemplates().find((t) => t.file === '07-group-broadcasts.json')!;
 const TRIGGER = 'Send announcement';
 const GROUP = 'All Managers';
 const TITLE = 'Maintenance tonight';
-const USERS = 60;
+const fixture = generateEnterprise({ users: 60 });
 /** Per test: jest's project-level testTimeout does not apply to tests, so every test names its own. */
 const TEST_TIMEOUT = 300_000;
 /** A cold install of one release takes minutes (two cores shared); a warm start well under one. */
 const START_TIMEOUT = 25 * 60_000;
 
-const tokenOf = (uid: string) => `tok-${uid}`;
 const seconds = (since: number) => `${Math.round((Date.now() - since) / 1000)} s`;
 
 interface DeclaredType {
@@ -69,7 +69,7 @@ async function declaredTypes(kind: 'nodes' | 'credentials'): Promise<DeclaredTyp
 	return found;
 }
 
-let slapd: Slapd | undefined;
+let otds: OtdsEmulator | undefined;
 let tarball: string | undefined;
 /** Per release: how long its install check / install, start and template run took (printed at the end). */
 const timings: string[] = [];
@@ -77,16 +77,13 @@ const timings: string[] = [];
 beforeAll(async () => {
 	expect(TEMPLATE).toBeDefined();
 	tarball = await packPackage(repoRoot);
-	slapd = await startSlapd({ users: USERS, otds: false });
-	// Every person has one device token, `tok-<uid>`, in the attribute the template reads.
-	const ldif = slapd.fixture.users
-		.map((u) => `${attrLine('dn', slapd!.layout.userDN(u.uid))}changetype: modify\nadd: objectClass\nobjectClass: otdpRecipient\n-\nadd: otdpDeviceToken\n${attrLine('otdpDeviceToken', tokenOf(u.uid))}`)
-		.join('\n');
-	await slapd.ldapmodify(ldif);
+	otds = await startOtdsEmulator({ fixture });
+	// As in the templates' own test: every person has a device token in the attribute the template reads.
+	for (const u of fixture.users) otds.store.updateUser(otdsId(u.uid), { [TOKEN_ATTRIBUTE]: tokenOf(u.uid) });
 }, 300_000);
 
 afterAll(async () => {
-	await slapd?.stop();
+	await otds?.stop();
 	if (tarball) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 	if (timings.length > 0) process.stderr.write(`\n[compat] timings\n${timings.map((t) => `  ${t}`).join('\n')}\n`);
 }, 60_000);
@@ -96,15 +93,15 @@ describe.each(COMPATIBILITY_MATRIX.map((target) => [describeTarget(target), targ
 	(label: string, target: CompatibilityTarget) => {
 		let n8n: N8nInstance | undefined;
 		/**
-		 * One emulator per release: its idempotency ledger (like Firebase's) answers a repeated identical
-		 * message to the same token without delivering it again, and every release sends the same broadcast.
+		 * One gateway emulator per release: its idempotency ledger answers a repeated identical request
+		 * without delivering it again, and every release sends the same broadcast.
 		 */
-		let fcm: FcmEmulator | undefined;
+		let appworks: AppWorksEmulator | undefined;
 		let startError: Error | undefined;
 
 		beforeAll(async () => {
 			try {
-				fcm = await startFcmEmulator();
+				appworks = await startAppWorksEmulator({ users: fixture.users.map((u) => otdsId(u.uid)) });
 				let since = Date.now();
 				await ensureN8n(target.n8n, undefined, { nodeVersion: target.nodeVersion });
 				const install = seconds(since);
@@ -121,7 +118,7 @@ describe.each(COMPATIBILITY_MATRIX.map((target) => [describeTarget(target), targ
 		}, START_TIMEOUT);
 
 		afterAll(async () => {
-			await Promise.allSettled([n8n?.stop(), fcm?.stop()]);
+			await Promise.allSettled([n8n?.stop(), appworks?.stop()]);
 		}, 60_000);
 
 		const running = (): N8nInstance => {
@@ -158,24 +155,25 @@ describe.each(COMPATIBILITY_MATRIX.map((target) => [describeTarget(target), targ
 		test(`the group-broadcast template, imported and run, pushes to every enabled member of ${GROUP}`, async () => {
 			const instance = running();
 			const since = Date.now();
+			const [appName, appKey] = Object.entries(appworks!.apps)[0];
 			const credentials = {
-				openTextDirectoryLdap: {
-					id: await instance.createCredential('openTextDirectoryLdap', 'Test slapd', {
-						serverUrls: slapd!.url,
-						connectionSecurity: 'none',
-						bindDN: slapd!.adminDN,
-						bindPassword: slapd!.adminPassword,
-						baseDN: slapd!.baseDN,
-						directoryFlavour: 'auto',
+				openTextDirectoryServicesApi: {
+					id: await instance.createCredential('openTextDirectoryServicesApi', 'OTDS emulator', {
+						serverUrl: otds!.url,
+						authMethod: 'ticket',
+						userName: otds!.adminUser,
+						password: otds!.adminPassword,
 					}),
-					name: 'Test slapd',
+					name: 'OTDS emulator',
 				},
-				openTextFirebaseCloudMessagingApi: {
-					id: await instance.createCredential('openTextFirebaseCloudMessagingApi', 'Firebase emulator', {
-						serviceAccountJson: fcm!.account.json,
-						apiBaseUrl: fcm!.baseUrl,
+				openTextAppWorksGatewayApi: {
+					id: await instance.createCredential('openTextAppWorksGatewayApi', 'AppWorks emulator', {
+						gatewayUrl: appworks!.gatewayUrl,
+						apiType: 'service',
+						appName,
+						appKey,
 					}),
-					name: 'Firebase emulator',
+					name: 'AppWorks emulator',
 				},
 			};
 			const bound = bindCredentials(TEMPLATE.json, credentials);
@@ -189,17 +187,12 @@ describe.each(COMPATIBILITY_MATRIX.map((target) => [describeTarget(target), targ
 			if (failure) throw new Error(`${label}: the template failed: ${failure}\nLast n8n log lines:\n${instance.logTail(40)}`);
 			expect(execution.status).toBe('success');
 
-			const fixture = slapd!.fixture;
 			const enabled = [...transitiveUsers(fixture, GROUP)].filter((uid) => !fixture.userByUid.get(uid)!.status.disabled).sort();
 			expect(enabled.length).toBeGreaterThan(0);
 			const sent = nodeItems(execution, 'Broadcast');
-			expect(sent.map((item) => item.status)).toEqual(enabled.map(() => 'sent'));
-			const received = fcm!.deliveries.map(({ message }) => ({
-				token: String(message.token),
-				title: (message.notification as { title?: string } | undefined)?.title,
-			}));
-			expect(received.map((d) => d.token).sort()).toEqual(enabled.map(tokenOf).sort());
-			expect(new Set(received.map((d) => d.title))).toEqual(new Set([TITLE]));
+			expect(sent.map((item) => `${String(item.address)} ${String(item.status)}`).sort()).toEqual(enabled.map((uid) => `${otdsId(uid)} sent`).sort());
+			const received = appWorksReceived(appworks!);
+			expect(pairs(received)).toEqual(pairs(enabled.map((uid) => ({ title: TITLE, uid }))));
 			timings.push(`${label}: template import and run ${seconds(since)} (${received.length} pushes)`);
 		}, TEST_TIMEOUT);
 	},
