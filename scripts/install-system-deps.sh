@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and the demo need, when they are missing:
 # a real OpenLDAP (slapd + ldap-utils), openssl for the throwaway certificates, and Chromium for the
-# editor tests (driven by playwright-core at /usr/bin/chromium; no browser download).
+# editor tests (driven by playwright-core at /usr/bin/chromium; no browser download), and the C/C++
+# toolchain node-gyp needs to build n8n's native addons (sqlite3) in the test installs of n8n.
 # Needs root (CI and the development machines run as root); otherwise says what to run.
 set -euo pipefail
 
@@ -10,6 +11,9 @@ missing=()
 command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0

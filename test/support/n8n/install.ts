@@ -1,79 +1,118 @@
 /**
  * Installs a given n8n release once into a cache folder outside the repository and reuses it.
  *
- *   <cache>/n8n-<version>/package.json        {"private":true,"dependencies":{"n8n":"<version>"},"overrides":{"xlsx":"0.18.5"}}
+ *   <cache>/n8n-<version>/package.json        see installPackageJson()
  *   <cache>/n8n-<version>/install.log         npm's output; the last line is `rc=<exit code>`
  *   <cache>/n8n-<version>/.otdp-install.lock  held (O_EXCL) by the one process that may install; {pid, host, since}
  *   <cache>/n8n-<version>/.otdp-install-ok    written only after a verified successful install
+ *
+ * With a Node.js runtime other than the one running the tests (`{ nodeVersion: '24.21.0' }`, for n8n
+ * releases that need a newer Node), the folder is `n8n-<version>-node-<nodeVersion>` (native addons are
+ * built for one runtime only), and npm runs with that node first on PATH and `npm_config_nodedir` at its
+ * headers (see node-runtime.ts).
  *
  * <cache> is $OTDP_N8N_CACHE or ~/.cache/otdp-n8n. An install that was started by hand in that folder
  * (an `npm install` whose working directory is the folder, appending `rc=N` to install.log) is waited
  * for and adopted when it ends with rc=0. Anything else without the completion marker is redone from
  * scratch (node_modules is removed first), because a half-finished npm tree cannot be trusted.
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { cleanEnv, defaultLog, Log, pidAlive, sleep, tailFile } from './common';
+import { defaultLog, Log, sleep, tailFile } from './common';
+import { acquireLock, countModules, FOREIGN_WAIT_MS, LOG_FILE, n8nCacheRoot, OK_FILE, PROGRESS_EVERY_MS, runNpmInstall } from './cache';
+import { ensureNodeRuntime, NodeRuntime, runtimeEnv } from './node-runtime';
+
+export { n8nCacheRoot } from './cache';
 
 export const DEFAULT_N8N_VERSION = '2.8.4';
 
-const LOCK_FILE = '.otdp-install.lock';
-const OK_FILE = '.otdp-install-ok';
-const LOG_FILE = 'install.log';
-/** How long we wait for somebody else's install (lock holder or a hand-started npm) before giving up. */
-const FOREIGN_WAIT_MS = 30 * 60_000;
-const PROGRESS_EVERY_MS = 15_000;
-
-export function n8nCacheRoot(): string {
-	return process.env.OTDP_N8N_CACHE ?? path.join(os.homedir(), '.cache', 'otdp-n8n');
+/** Which Node.js runs n8n: undefined = the one running this process. */
+export interface N8nRuntimeOptions {
+	/** A Node.js version installed from the npm `node` package (e.g. '24.21.0'). */
+	nodeVersion?: string;
 }
 
-export function n8nInstallDir(version = DEFAULT_N8N_VERSION): string {
-	return path.join(n8nCacheRoot(), `n8n-${version}`);
+export function n8nInstallDir(version = DEFAULT_N8N_VERSION, runtime: N8nRuntimeOptions = {}): string {
+	return path.join(n8nCacheRoot(), runtime.nodeVersion ? `n8n-${version}-node-${runtime.nodeVersion}` : `n8n-${version}`);
 }
 
 /** The n8n entry script (what node_modules/.bin/n8n links to). */
-export function n8nBinPath(version = DEFAULT_N8N_VERSION): string {
-	return path.join(n8nInstallDir(version), 'node_modules', '.bin', 'n8n');
+export function n8nBinPath(version = DEFAULT_N8N_VERSION, runtime: N8nRuntimeOptions = {}): string {
+	return path.join(n8nInstallDir(version, runtime), 'node_modules', '.bin', 'n8n');
 }
 
 /** Whether `version` is installed and verified (no waiting, no installing). */
-export function isN8nInstalled(version = DEFAULT_N8N_VERSION): boolean {
-	const dir = n8nInstallDir(version);
+export function isN8nInstalled(version = DEFAULT_N8N_VERSION, runtime: N8nRuntimeOptions = {}): boolean {
+	const dir = n8nInstallDir(version, runtime);
 	return fs.existsSync(path.join(dir, OK_FILE)) && verifyInstall(dir, version) === undefined;
+}
+
+/** "n8n 2.8.4", or "n8n 2.41.3 on Node.js 24.21.0": how messages name an install. */
+export function n8nLabel(version = DEFAULT_N8N_VERSION, runtime: N8nRuntimeOptions = {}): string {
+	return runtime.nodeVersion ? `n8n ${version} on Node.js ${runtime.nodeVersion}` : `n8n ${version}`;
 }
 
 /**
  * Makes sure n8n `version` is installed in the cache and returns the path of its bin script
- * (run it as `node <bin> start`, or directly: it has a node shebang).
+ * (run it as `node <bin> start`, with the runtime's node when one is given).
  * The first install takes several minutes; progress lines go to `log`.
  */
-export async function ensureN8n(version = DEFAULT_N8N_VERSION, log: Log = defaultLog): Promise<string> {
+export async function ensureN8n(version = DEFAULT_N8N_VERSION, log: Log = defaultLog, runtime: N8nRuntimeOptions = {}): Promise<string> {
 	if (!/^\d+\.\d+\.\d+([-.][\w.]+)?$/.test(version)) throw new Error(`ensureN8n: not an n8n version: "${version}"`);
-	const dir = n8nInstallDir(version);
-	const bin = n8nBinPath(version);
+	const what = n8nLabel(version, runtime);
+	const dir = n8nInstallDir(version, runtime);
+	const bin = n8nBinPath(version, runtime);
 	if (fs.existsSync(path.join(dir, OK_FILE)) && verifyInstall(dir, version) === undefined) return bin;
 
+	const node: NodeRuntime | undefined = runtime.nodeVersion ? await ensureNodeRuntime(runtime.nodeVersion, log) : undefined;
 	fs.mkdirSync(dir, { recursive: true });
-	const release = await acquireLock(dir, version, log);
+	const release = await acquireLock(dir, what, log);
 	try {
 		// Somebody may have finished while we waited for the lock.
 		if (fs.existsSync(path.join(dir, OK_FILE)) && verifyInstall(dir, version) === undefined) return bin;
 
-		await waitForForeignNpm(dir, version, log);
-		if (adoptForeignInstall(dir, version, log)) return bin;
+		await waitForForeignNpm(dir, what, log);
+		if (adoptForeignInstall(dir, version, what, log)) return bin;
 
-		await install(dir, version, log);
+		await runNpmInstall(dir, {
+			what,
+			packageJson: installPackageJson(version),
+			env: node ? runtimeEnv(node) : undefined,
+			expectation: 'takes 5-12 minutes and 2-3 GB the first time',
+			log,
+		});
 		const problem = verifyInstall(dir, version);
-		if (problem) throw new Error(`n8n ${version} install in ${dir} finished but looks broken: ${problem}`);
-		fs.writeFileSync(path.join(dir, OK_FILE), JSON.stringify({ version, installedAt: new Date().toISOString() }) + '\n');
-		log(`n8n ${version} is installed in ${dir}`);
+		if (problem) {
+			throw new Error(`${what} install in ${dir} finished but looks broken: ${problem}. Last lines of install.log:\n${tailFile(path.join(dir, LOG_FILE), 30)}`);
+		}
+		fs.writeFileSync(
+			path.join(dir, OK_FILE),
+			JSON.stringify({ version, ...(runtime.nodeVersion ? { node: runtime.nodeVersion } : {}), installedAt: new Date().toISOString() }) + '\n',
+		);
+		log(`${what} is installed in ${dir}`);
 		return bin;
 	} finally {
 		release();
 	}
+}
+
+/**
+ * The package.json an n8n release is installed from.
+ * - `xlsx` is fetched by n8n from its vendor's own download site, which this machine cannot reach; the
+ *   registry's 0.18.5 is used instead.
+ * - `@confluentinc/kafka-javascript` (n8n's Kafka nodes, from n8n 2.x on Node 24) has an install script
+ *   that downloads a prebuilt binary from GitHub and, failing that, builds librdkafka from sources it also
+ *   downloads (zlib, OpenSSL, zstd, curl): both fail offline and fail the whole install. npm's
+ *   `allowScripts` denial skips just that script; only the Kafka nodes, which these tests never use,
+ *   would then miss their native module.
+ */
+export function installPackageJson(version: string): Record<string, unknown> {
+	return {
+		private: true,
+		dependencies: { n8n: version },
+		overrides: { xlsx: '0.18.5' },
+		allowScripts: { '@confluentinc/kafka-javascript': false },
+	};
 }
 
 /** undefined when `dir` holds a usable n8n `version`, else what is wrong. */
@@ -92,85 +131,6 @@ function verifyInstall(dir: string, version: string): string | undefined {
 		return 'the sqlite3 native module was not built';
 	}
 	return undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Lock
-
-interface LockInfo {
-	pid: number;
-	host: string;
-	since: string;
-}
-
-async function acquireLock(dir: string, version: string, log: Log): Promise<() => void> {
-	const lockPath = path.join(dir, LOCK_FILE);
-	const me: LockInfo = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
-	const started = Date.now();
-	let lastNote = 0;
-	for (;;) {
-		try {
-			const fd = fs.openSync(lockPath, 'wx');
-			fs.writeSync(fd, JSON.stringify(me));
-			fs.closeSync(fd);
-			break;
-		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-		}
-		const holder = readLock(lockPath);
-		if (isStaleLock(lockPath, holder)) {
-			log(`removing a stale install lock ${lockPath} (${holder ? `pid ${holder.pid} is gone` : 'unreadable'})`);
-			fs.rmSync(lockPath, { force: true });
-			continue;
-		}
-		if (Date.now() - started > FOREIGN_WAIT_MS) {
-			throw new Error(`ensureN8n: ${lockPath} has been held by pid ${holder?.pid} for too long; remove it if that process is gone`);
-		}
-		if (Date.now() - lastNote >= PROGRESS_EVERY_MS) {
-			lastNote = Date.now();
-			log(
-				`n8n ${version}: another process (pid ${holder?.pid}) is installing into ${dir}; waiting ` +
-					`(${Math.round((Date.now() - started) / 1000)} s so far)`,
-			);
-		}
-		await sleep(1000);
-	}
-	const onExit = () => releaseIfMine(lockPath);
-	process.once('exit', onExit);
-	return () => {
-		process.removeListener('exit', onExit);
-		releaseIfMine(lockPath);
-	};
-}
-
-function readLock(lockPath: string): LockInfo | undefined {
-	try {
-		const info = JSON.parse(fs.readFileSync(lockPath, 'utf8')) as LockInfo;
-		return typeof info.pid === 'number' ? info : undefined;
-	} catch {
-		return undefined;
-	}
-}
-
-function isStaleLock(lockPath: string, holder: LockInfo | undefined): boolean {
-	if (!holder) {
-		// Being written right now, or garbage: give a writer a few seconds.
-		try {
-			return Date.now() - fs.statSync(lockPath).mtimeMs > 10_000;
-		} catch {
-			return false;
-		}
-	}
-	if (holder.host !== os.hostname()) {
-		// Cannot see the other machine's processes; trust the lock for a while.
-		return Date.now() - Date.parse(holder.since) > FOREIGN_WAIT_MS;
-	}
-	return !pidAlive(holder.pid);
-}
-
-function releaseIfMine(lockPath: string): void {
-	const holder = readLock(lockPath);
-	if (holder && holder.pid === process.pid && holder.host === os.hostname()) fs.rmSync(lockPath, { force: true });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -212,7 +172,7 @@ function lastLogLine(dir: string): string {
 	return tailFile(path.join(dir, LOG_FILE), 1).trim();
 }
 
-async function waitForForeignNpm(dir: string, version: string, log: Log): Promise<void> {
+async function waitForForeignNpm(dir: string, what: string, log: Log): Promise<void> {
 	const started = Date.now();
 	let lastNote = 0;
 	for (;;) {
@@ -228,7 +188,7 @@ async function waitForForeignNpm(dir: string, version: string, log: Log): Promis
 		if (Date.now() - lastNote >= PROGRESS_EVERY_MS) {
 			lastNote = Date.now();
 			log(
-				`n8n ${version}: waiting for an install already running in ${dir} (npm pid ${pids.join(', ')}, ` +
+				`${what}: waiting for an install already running in ${dir} (npm pid ${pids.join(', ')}, ` +
 					`${countModules(dir)} packages so far, ${Math.round((Date.now() - started) / 1000)} s waited)`,
 			);
 		}
@@ -237,7 +197,7 @@ async function waitForForeignNpm(dir: string, version: string, log: Log): Promis
 }
 
 /** Adopts a finished hand-started install (install.log ends with rc=0 and the tree verifies). */
-function adoptForeignInstall(dir: string, version: string, log: Log): boolean {
+function adoptForeignInstall(dir: string, version: string, what: string, log: Log): boolean {
 	if (lastLogLine(dir) !== 'rc=0') return false;
 	try {
 		const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
@@ -247,69 +207,10 @@ function adoptForeignInstall(dir: string, version: string, log: Log): boolean {
 	}
 	const problem = verifyInstall(dir, version);
 	if (problem) {
-		log(`n8n ${version}: the earlier install in ${dir} reported rc=0 but ${problem}; reinstalling`);
+		log(`${what}: the earlier install in ${dir} reported rc=0 but ${problem}; reinstalling`);
 		return false;
 	}
 	fs.writeFileSync(path.join(dir, OK_FILE), JSON.stringify({ version, adoptedAt: new Date().toISOString() }) + '\n');
-	log(`n8n ${version}: using the finished install in ${dir}`);
+	log(`${what}: using the finished install in ${dir}`);
 	return true;
-}
-
-function countModules(dir: string): number {
-	try {
-		return fs.readdirSync(path.join(dir, 'node_modules')).filter((n) => !n.startsWith('.')).length;
-	} catch {
-		return 0;
-	}
-}
-
-// ---------------------------------------------------------------------------------------------
-// Our own install
-
-async function install(dir: string, version: string, log: Log): Promise<void> {
-	const logPath = path.join(dir, LOG_FILE);
-	if (fs.existsSync(path.join(dir, 'node_modules'))) {
-		log(`n8n ${version}: removing an unfinished install in ${dir}`);
-		fs.rmSync(path.join(dir, 'node_modules'), { recursive: true, force: true });
-	}
-	fs.rmSync(path.join(dir, 'package-lock.json'), { force: true });
-	fs.rmSync(path.join(dir, OK_FILE), { force: true });
-	fs.writeFileSync(
-		path.join(dir, 'package.json'),
-		JSON.stringify({ private: true, dependencies: { n8n: version }, overrides: { xlsx: '0.18.5' } }, null, 2) + '\n',
-	);
-	fs.writeFileSync(logPath, `# npm install --no-audit --no-fund (n8n ${version}), started ${new Date().toISOString()}\n`);
-
-	log(`n8n ${version}: installing into ${dir} (takes 3-6 minutes and about 2.3 GB the first time; output in ${logPath})`);
-	const started = Date.now();
-	const fd = fs.openSync(logPath, 'a');
-	const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-	const child = spawn(npm, ['install', '--no-audit', '--no-fund'], {
-		cwd: dir,
-		env: cleanEnv(),
-		stdio: ['ignore', fd, fd],
-	});
-	const timer = setInterval(() => {
-		log(
-			`n8n ${version}: npm install running for ${Math.round((Date.now() - started) / 1000)} s ` +
-				`(${countModules(dir)} packages in node_modules)`,
-		);
-	}, PROGRESS_EVERY_MS);
-	let rc: number;
-	try {
-		rc = await new Promise<number>((resolve, reject) => {
-			child.once('error', reject);
-			child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-		});
-	} finally {
-		clearInterval(timer);
-		fs.closeSync(fd);
-	}
-	fs.appendFileSync(logPath, `rc=${rc}\n`);
-	if (rc !== 0) {
-		throw new Error(
-			`npm install of n8n ${version} in ${dir} failed (exit code ${rc}). Last lines of ${logPath}:\n${tailFile(logPath, 30)}`,
-		);
-	}
-	log(`n8n ${version}: npm install finished in ${Math.round((Date.now() - started) / 1000)} s`);
 }

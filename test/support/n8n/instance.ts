@@ -13,13 +13,19 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { cleanEnv, defaultLog, Log, redact, secretStrings, settlesWithin, sleep, tailFile, tailLines } from './common';
-import { DEFAULT_N8N_VERSION, ensureN8n } from './install';
+import { DEFAULT_N8N_VERSION, ensureN8n, n8nLabel } from './install';
+import { ensureNodeRuntime, runtimeEnv } from './node-runtime';
 import { extractPackage } from './pack';
 import { CliRun, executionError, nodeItems, parseCliRunOutput, RunLike } from './run-data';
 
 export interface StartN8nOptions {
 	/** n8n release to run (installed into the cache on first use). Default 2.8.4. */
 	version?: string;
+	/**
+	 * Run n8n on this Node.js version from the npm `node` package (installed into the cache on first
+	 * use) instead of the Node running this process; for n8n releases that need a newer Node.
+	 */
+	nodeVersion?: string;
 	/** An `npm pack` tarball to install as a community package (see packPackage). */
 	tarball?: string;
 	/** Extra environment for n8n; a value of undefined removes a variable. */
@@ -150,11 +156,21 @@ function randomId(length = 16): string {
 export async function startN8n(options: StartN8nOptions = {}): Promise<N8nInstance> {
 	const log = options.log ?? defaultLog;
 	const version = options.version ?? DEFAULT_N8N_VERSION;
-	const bin = fs.realpathSync(await ensureN8n(version, log));
+	const runtime = options.nodeVersion ? { nodeVersion: options.nodeVersion } : {};
+	const bin = fs.realpathSync(await ensureN8n(version, log, runtime));
+	const node = options.nodeVersion ? await ensureNodeRuntime(options.nodeVersion, log) : undefined;
+	const launch: N8nLaunch = {
+		bin,
+		version,
+		label: n8nLabel(version, runtime),
+		nodeBin: node?.nodeBin ?? process.execPath,
+		// Anything n8n spawns by name (`node` for its task runner in some versions) must be the same runtime.
+		runtimeEnv: node ? { PATH: runtimeEnv(node).PATH } : {},
+	};
 	const attempts = options.port ? 1 : 3;
 	let lastError: unknown;
 	for (let attempt = 1; attempt <= attempts; attempt++) {
-		const instance = await N8nInstance.spawn(bin, version, options, log);
+		const instance = await N8nInstance.spawn(launch, options, log);
 		try {
 			await instance.waitUntilReady(options.startTimeoutMs ?? 180_000);
 			return instance;
@@ -167,6 +183,16 @@ export async function startN8n(options: StartN8nOptions = {}): Promise<N8nInstan
 		}
 	}
 	throw lastError;
+}
+
+/** What runs: the n8n bin script and the node executable that runs it. */
+interface N8nLaunch {
+	bin: string;
+	version: string;
+	/** "n8n 2.8.4" or "n8n 2.41.3 on Node.js 24.21.0", for messages. */
+	label: string;
+	nodeBin: string;
+	runtimeEnv: Record<string, string>;
 }
 
 export class N8nInstance {
@@ -189,6 +215,8 @@ export class N8nInstance {
 	private constructor(
 		readonly version: string,
 		readonly bin: string,
+		/** The node executable running n8n (and its CLI commands). */
+		readonly nodeBin: string,
 		readonly url: string,
 		readonly port: number,
 		readonly userFolder: string,
@@ -208,8 +236,14 @@ export class N8nInstance {
 		});
 	}
 
+	/** Process id of the running `n8n start` (its /proc/<pid>/exe is the Node.js that runs it). */
+	get pid(): number | undefined {
+		return this.exited ? undefined : this.child.pid;
+	}
+
 	/** @internal use startN8n() */
-	static async spawn(bin: string, version: string, options: StartN8nOptions, log: Log): Promise<N8nInstance> {
+	static async spawn(launch: N8nLaunch, options: StartN8nOptions, log: Log): Promise<N8nInstance> {
+		const { bin, version } = launch;
 		const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'otdp-n8n-'));
 		let packageName: string | undefined;
 		if (options.tarball) {
@@ -257,12 +291,13 @@ export class N8nInstance {
 			EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
 			EXECUTIONS_DATA_SAVE_ON_ERROR: 'all',
 			N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '10',
+			...launch.runtimeEnv,
 			...options.env,
 		});
 		const logFile = path.join(userFolder, 'n8n.log');
 		const fd = fs.openSync(logFile, 'a');
 		installExitHooks();
-		const child = spawn(process.execPath, [bin, 'start'], {
+		const child = spawn(launch.nodeBin, [bin, 'start'], {
 			cwd: userFolder,
 			env,
 			detached: true, // own process group, so stop() also ends the task runner n8n starts
@@ -275,6 +310,7 @@ export class N8nInstance {
 		const instance = new N8nInstance(
 			version,
 			bin,
+			launch.nodeBin,
 			`http://127.0.0.1:${port}`,
 			port,
 			userFolder,
@@ -286,7 +322,7 @@ export class N8nInstance {
 			Date.now(),
 		);
 		instance.packageName = packageName;
-		log(`n8n ${version}: starting on http://127.0.0.1:${port} (user folder ${userFolder})`);
+		log(`${launch.label}: starting on http://127.0.0.1:${port} (user folder ${userFolder})`);
 		return instance;
 	}
 
@@ -698,7 +734,7 @@ export class N8nInstance {
 		const env = { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...options.env } as NodeJS.ProcessEnv;
 		for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
 		return await new Promise<CliResult>((resolve, reject) => {
-			const child = spawn(process.execPath, [this.bin, ...args], {
+			const child = spawn(this.nodeBin, [this.bin, ...args], {
 				cwd: this.userFolder,
 				env,
 				detached: true,
