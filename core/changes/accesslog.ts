@@ -177,12 +177,16 @@ export class AccesslogStrategy extends LdapStrategyBase {
 	protected async step(core: LdapPollCore, previous: ChangeState): Promise<StrategyStep> {
 		const cursor = previous.cursor;
 		if (cursor === undefined || !REQ_START.test(cursor)) return this.reconcileStep(core, previous, 'no accesslog position was stored');
-		if (previous.cursorContext === 'verified' && !(await this.cursorStillLogged(cursor))) {
-			return this.reconcileStep(core, previous, `the accesslog no longer holds the record at ${cursor} (purged): reconciled against the snapshot`);
+		const purged = `the accesslog no longer holds the record at ${cursor} (purged): reconciled against the snapshot`;
+		if (this.dueForReconcile(previous)) {
+			if (previous.cursorContext === 'verified' && !(await this.cursorStillLogged(cursor))) return this.reconcileStep(core, previous, purged);
+			return this.reconcileStep(core, previous);
 		}
-		if (this.dueForReconcile(previous)) return this.reconcileStep(core, previous);
-		const records = (await this.readRecords(cursor, ACCESSLOG_ATTRIBUTES))
-			.map(parseAccesslogRecord)
+		const logged = (await this.readRecords(cursor, ACCESSLOG_ATTRIBUTES)).map(parseAccesslogRecord);
+		// The search asks for reqStart >= cursor: the record at the cursor comes back as long as the log holds
+		// it, so no request of its own is needed to tell a purged cursor (a catch-up reads the same records).
+		if (previous.cursorContext === 'verified' && !logged.some((record) => record.reqStart === cursor)) return this.reconcileStep(core, previous, purged);
+		const records = logged
 			.filter((record) => record.reqStart > cursor)
 			.sort((a, b) => (a.reqStart < b.reqStart ? -1 : a.reqStart > b.reqStart ? 1 : 0));
 		const newest = records.length > 0 ? records[records.length - 1].reqStart : cursor;

@@ -51,7 +51,8 @@ export interface Observed<T> {
 	stamp: string;
 }
 
-const FETCH_BATCH = 50;
+/** Ids per search when whole entries are read by id: one OR filter of this many (a poll of 100 changes: one search). */
+const FETCH_BATCH = 100;
 
 export class LdapChangeReader {
 	readonly stamps: ChangeStamps;
