@@ -31,6 +31,18 @@ function internalErrorsAsTransient(transport: HttpTransport): HttpTransport {
 	};
 }
 
+/** One 500-as-503 view per transport, made once rather than per request. */
+const transientViews = new WeakMap<HttpTransport, HttpTransport>();
+
+function transientView(transport: HttpTransport): HttpTransport {
+	let view = transientViews.get(transport);
+	if (!view) {
+		view = internalErrorsAsTransient(transport);
+		transientViews.set(transport, view);
+	}
+	return view;
+}
+
 /** Sends with retries; resolves with the last answer or the last network failure, never rejects. */
 export async function sendWithRetry(transport: HttpTransport, request: HttpRequest, retry: RetryPolicy = {}): Promise<AttemptedRequest> {
 	let attempts = 1;
@@ -42,7 +54,7 @@ export async function sendWithRetry(transport: HttpTransport, request: HttpReque
 		},
 	};
 	try {
-		const response = await requestWithRetry(internalErrorsAsTransient(transport), request, 'idempotentWrite', policy);
+		const response = await requestWithRetry(transientView(transport), request, 'idempotentWrite', policy);
 		if (response.headers[ORIGINAL_STATUS] === '500') {
 			const headers = { ...response.headers };
 			delete headers[ORIGINAL_STATUS];

@@ -22,8 +22,14 @@ export class CachedToken {
 		private readonly now: () => number = Date.now,
 	) {}
 
+	/** The cached token while it is good, without waiting; undefined when get() must fetch one. */
+	peek(): string | undefined {
+		return this.current && this.now() < this.current.expiresAt - this.marginMs ? this.current.token : undefined;
+	}
+
 	async get(): Promise<string> {
-		if (this.current && this.now() < this.current.expiresAt - this.marginMs) return this.current.token;
+		const cached = this.peek();
+		if (cached !== undefined) return cached;
 		this.pending ??= this.issue()
 			.then((issued) => {
 				this.current = { token: issued.token, expiresAt: this.now() + (issued.expiresInSeconds ?? 3600) * 1000 };

@@ -92,6 +92,11 @@ export class FcmAccessTokens {
 		return this.cache.get();
 	}
 
+	/** The cached access token while it is good, without a promise; undefined when token() must fetch one. */
+	cachedToken(): string | undefined {
+		return this.cache.peek();
+	}
+
 	invalidate(token: string): void {
 		this.cache.invalidate(token);
 	}

@@ -173,7 +173,8 @@ export class FcmChannel implements PushChannel {
 	async send(_deliveries: Delivery[], prepared: unknown, context: SendContext): Promise<BatchOutcome> {
 		let attempts = 0;
 		for (let renewed = false; ; renewed = true) {
-			const token = await this.tokens.token();
+			// Every request but the first finds the token cached: no promise to wait for then.
+			const token = this.tokens.cachedToken() ?? (await this.tokens.token());
 			const sent = await sendWithRetry(
 				this.sendTransport,
 				{
