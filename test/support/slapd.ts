@@ -97,11 +97,6 @@ export interface Slapd {
 	restart(): Promise<void>;
 	/** SIGKILL, for crash tests; data and folder stay for restart(). */
 	kill(): void;
-	/**
-	 * SIGSTOP: the server keeps its connections but answers nothing, so requests sent now are still unanswered
-	 * when kill() follows (a crash mid-request, whatever the timing). Follow it with kill().
-	 */
-	freeze(): void;
 	/** Runs the ldapmodify CLI (as the main admin unless told otherwise); `changetype: add` etc. work. */
 	ldapmodify(ldif: string, as?: { dn: string; password: string }): Promise<void>;
 }
@@ -371,10 +366,6 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 		kill() {
 			const pid = current?.child.pid;
 			if (pid !== undefined && server.running) process.kill(pid, 'SIGKILL');
-		},
-		freeze() {
-			const pid = current?.child.pid;
-			if (pid !== undefined && server.running) process.kill(pid, 'SIGSTOP');
 		},
 		async ldapmodify(ldif, as) {
 			const dn = as?.dn ?? adminDN;
