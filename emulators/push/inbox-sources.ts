@@ -36,6 +36,8 @@ export interface InboxDelivery {
 	title: string;
 	body: string;
 	link?: string;
+	/** The priority the sender asked for, where the channel records one (Cloud Messaging push). */
+	priority?: string;
 	data: Record<string, string>;
 }
 
@@ -90,6 +92,7 @@ export function mraSource(records: () => ReadonlyArray<MraSubmission>): InboxSou
 			if (submission.kind === 'push') {
 				const notification = object(content.notification);
 				const data = stringMap(content.data);
+				const priority = text(object(content.options).priority) || undefined;
 				return destinations.map((destination): InboxDelivery => {
 					const topic = typeof destination.topic === 'string';
 					return {
@@ -99,6 +102,7 @@ export function mraSource(records: () => ReadonlyArray<MraSubmission>): InboxSou
 						title: text(notification.title),
 						body: text(notification.body),
 						link: text(notification.link) || undefined,
+						priority,
 						data,
 					};
 				});

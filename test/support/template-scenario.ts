@@ -10,6 +10,7 @@ import { Client } from 'ldapts';
 import type { OtdsEmulator } from '../../emulators/otds/server';
 import type { AppWorksEmulator } from '../../emulators/push/appworks';
 import type { FcmEmulator } from '../../emulators/push/fcm';
+import { appWorksSource, fcmSource, mraSource } from '../../emulators/push/inbox-sources';
 import type { MraEmulator } from '../../emulators/push/mra';
 import { departmentManagersGroup, transitiveUsers, type EnterpriseFixture, type FixtureMember, type FixtureUser } from './fixture';
 import type { Slapd } from './slapd';
@@ -39,13 +40,18 @@ export interface Received {
 /** "<title> → <uid>", sorted: what a use case delivered, comparable as a list. */
 export const pairs = (list: Array<{ title: string; uid: string }>): string[] => list.map((d) => `${d.title} → ${d.uid}`).sort();
 
-/** What the Firebase emulator accepted, with the person each token belongs to. */
+/** The uid behind a fixture device token, `tok-<uid>`; anything else is shown as `?<address>`. */
+const uidOfToken = (token: string): string => (token.startsWith('tok-') ? token.slice(4) : `?${token}`);
+
+/**
+ * What the Firebase emulator accepted, with the person each token belongs to. The emulators' records are read
+ * by the demo inbox's normalisers (emulators/push/inbox-sources.ts), so the test and the inbox see the same.
+ */
 export function fcmReceived(fcm: FcmEmulator): Received[] {
-	return fcm.deliveries.map(({ message }) => {
-		const token = String(message.token ?? '');
-		const notification = (message.notification ?? {}) as Record<string, string>;
-		return { uid: token.startsWith('tok-') ? token.slice(4) : `?${token}`, via: 'fcm', title: notification.title ?? '', body: notification.body ?? '', data: (message.data ?? {}) as Record<string, string> };
-	});
+	const source = fcmSource(() => fcm.deliveries);
+	return source.records().flatMap((record) =>
+		source.normalise(record).map((d): Received => ({ uid: d.addressKind === 'token' ? uidOfToken(d.address) : `?${d.address}`, via: 'fcm', title: d.title, body: d.body, data: d.data })),
+	);
 }
 
 /**
@@ -54,38 +60,28 @@ export function fcmReceived(fcm: FcmEmulator): Received[] {
  */
 export function mraReceived(mra: MraEmulator, fixture: EnterpriseFixture, titles: string[]): Received[] {
 	const byMobile = new Map(fixture.users.map((u) => [u.mobile, u.uid]));
-	return mra.submissions.flatMap((submission): Received[] => {
-		const destinations = (submission.content.destinations ?? []) as Array<Record<string, string>>;
-		if (submission.kind === 'push') {
-			const notification = (submission.content.notification ?? {}) as Record<string, string>;
-			const options = (submission.content.options ?? {}) as Record<string, string>;
-			return destinations.map((d) => ({
-				uid: d.device_token?.startsWith('tok-') ? d.device_token.slice(4) : `?${d.device_token}`,
-				via: 'push',
-				title: notification.title ?? '',
-				body: notification.body ?? '',
-				link: notification.link,
-				priority: options.priority,
-				data: (submission.content.data ?? {}) as Record<string, string>,
-			}));
-		}
-		if (submission.kind === 'sms') {
-			const text = String(submission.content.sms_text ?? '');
-			const title = titles.find((t) => text.startsWith(`${t}: `)) ?? text;
-			return destinations.map((d) => ({ uid: byMobile.get(d.sms) ?? `?${d.sms}`, via: 'sms', title, body: text.slice(title.length + 2), data: {} }));
-		}
-		return destinations.map((d) => ({ uid: `?${d.email}`, via: 'sms', title: '(email)', body: '', data: {} }));
-	});
+	const source = mraSource(() => mra.submissions);
+	return source.records().flatMap((record) =>
+		source.normalise(record).map((d): Received => {
+			if (d.channel === 'mraPush') return { uid: uidOfToken(d.address), via: 'push', title: d.title, body: d.body, link: d.link, priority: d.priority, data: d.data };
+			if (d.channel === 'sms') {
+				const title = titles.find((t) => d.body.startsWith(`${t}: `)) ?? d.body;
+				return { uid: byMobile.get(d.address) ?? `?${d.address}`, via: 'sms', title, body: d.body.slice(title.length + 2), data: {} };
+			}
+			return { uid: `?${d.address}`, via: 'sms', title: '(email)', body: '', data: {} };
+		}),
+	);
 }
 
 /** What the AppWorks Gateway delivered: one entry per person reached (a request names many). */
 export function appWorksReceived(appworks: AppWorksEmulator): Received[] {
-	return appworks.notifications.flatMap((n) => {
-		const content = n.content as Record<string, unknown>;
-		const title = String(content.title ?? content.header ?? '');
-		const body = String(content.summary ?? content.body ?? '');
-		return n.recipients.map((user): Received => ({ uid: uidOf(user), via: 'appworks', title, body, data: (content.data ?? {}) as Record<string, string> }));
-	});
+	const source = appWorksSource(() => appworks.notifications);
+	return source.records().flatMap((record) =>
+		source
+			.normalise(record)
+			.filter((d) => d.addressKind === 'user')
+			.map((d): Received => ({ uid: uidOf(d.address), via: 'appworks', title: d.title, body: d.body, data: d.data })),
+	);
 }
 
 /** Waits until `read()` has `count` entries, then a little longer to catch any extra ones. */
