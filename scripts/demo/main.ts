@@ -24,6 +24,7 @@ import { startSlapd, type Slapd } from '../../test/support/slapd';
 import { Scenarios, SCENARIOS, tokenOf } from './scenarios';
 import { ACK_ATTRIBUTE, DEVICE_TOKEN_ATTRIBUTE, demoWorkflows, PARTITION, type DemoCredentials } from './workflows';
 import { ldapCredentialData } from '../../test/support/ldap-credential';
+import { bindCredentialsByType } from '../../test/support/templates';
 
 const root = path.resolve(__dirname, '..');
 const say = (line: string) => process.stdout.write(`[demo] ${line}\n`);
@@ -59,20 +60,6 @@ function portFromEnv(name: string, fallback: number): number {
 function explainPort(error: unknown, name: string, port: number): Error {
 	const message = error instanceof Error ? error.message : String(error);
 	return /EADDRINUSE/.test(message) ? new Error(`port ${port} is already in use: stop what uses it, or set ${name} to another port`) : new Error(message);
-}
-
-/** Binds a template's credentials, by type, to the ones the demo created. Returns the types it could not bind. */
-function bindCredentials(json: WorkflowJson, byType: Record<string, { id: string; name: string }>): string[] {
-	const missing: string[] = [];
-	for (const node of json.nodes) {
-		const credentials = node.credentials as Record<string, unknown> | undefined;
-		if (!credentials) continue;
-		for (const type of Object.keys(credentials)) {
-			if (byType[type]) credentials[type] = { ...byType[type] };
-			else missing.push(type);
-		}
-	}
-	return missing;
 }
 
 /**
@@ -311,14 +298,16 @@ async function main(): Promise<void> {
 		} else {
 			await step(`Importing ${templateFiles.length} templates (credentials bound by type to the demo's)`, async () => {
 				for (const file of templateFiles) {
-					let json: WorkflowJson;
+					let template: WorkflowJson;
 					try {
-						json = JSON.parse(fs.readFileSync(path.join(templateDir, file), 'utf8')) as WorkflowJson;
+						template = JSON.parse(fs.readFileSync(path.join(templateDir, file), 'utf8')) as WorkflowJson;
 					} catch (error) {
 						templateNotes.push(`${file}: not imported, not valid JSON (${(error as Error).message})`);
 						continue;
 					}
-					const missing = bindCredentials(json, byType);
+					const bound = bindCredentialsByType(template, byType);
+					const json = bound.workflow;
+					const missing = bound.missing.map((ref) => ref.type);
 					delete json.id;
 					const id = await instance.createWorkflow(json);
 					const channels = missing.length === 0 ? channelsOf(json) : [];

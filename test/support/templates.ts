@@ -25,18 +25,29 @@ export function loadTemplates(): TemplateFile[] {
 		.map((file) => ({ file, json: JSON.parse(fs.readFileSync(path.join(templatesDir, file), 'utf8')) as TemplateFile['json'] }));
 }
 
-/** A copy of the workflow whose nodes reference the given credentials (by type); nothing else changes. */
-export function bindCredentials(json: WorkflowJson, byType: CredentialRefs): WorkflowJson {
-	const copy = JSON.parse(JSON.stringify(json)) as WorkflowJson;
-	for (const node of copy.nodes) {
+/**
+ * A copy of the workflow whose nodes reference the given credentials (by type); nothing else changes. Lists
+ * the references it found no credential for (they stay as they were).
+ */
+export function bindCredentialsByType(json: WorkflowJson, byType: CredentialRefs): { workflow: WorkflowJson; missing: Array<{ node: string; type: string }> } {
+	const workflow = JSON.parse(JSON.stringify(json)) as WorkflowJson;
+	const missing: Array<{ node: string; type: string }> = [];
+	for (const node of workflow.nodes) {
 		const refs = node.credentials as CredentialRefs | undefined;
 		if (!refs) continue;
 		for (const type of Object.keys(refs)) {
-			if (!byType[type]) throw new Error(`${node.name} uses a ${type} credential the test did not create`);
-			refs[type] = { ...byType[type] };
+			if (byType[type]) refs[type] = { ...byType[type] };
+			else missing.push({ node: node.name, type });
 		}
 	}
-	return copy;
+	return { workflow, missing };
+}
+
+/** bindCredentialsByType for tests: every reference must be bound. */
+export function bindCredentials(json: WorkflowJson, byType: CredentialRefs): WorkflowJson {
+	const { workflow, missing } = bindCredentialsByType(json, byType);
+	if (missing.length > 0) throw new Error(`${missing[0].node} uses a ${missing[0].type} credential the test did not create`);
+	return workflow;
 }
 
 /** The workflow without credential ids and names: what must stay equal across binding and import. */
