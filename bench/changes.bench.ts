@@ -3,11 +3,12 @@
  *
  *   npm run bench changes          (scripts/bench.mjs bundles this file with esbuild and runs it with --expose-gc)
  *
- * 1. Starts a throwaway slapd with BENCH_USERS (100,000) inetOrgPerson users (slapadd; no OTDS tree) and
+ * 1. Starts a throwaway slapd with BENCH_USERS (100,000) inetOrgPerson users (slapadd; no OTDS tree),
+ *    indexes entryCSN and modifyTimestamp (see indexChangeStamps; BENCH_STAMP_INDEX=0 skips it), and
  *    takes a baseline with the accesslog, timestamp and snapshot strategies (first activation: no events).
  * 2. Each round changes 100 users (title), then times, each on a fresh connection (connect + bind):
  *    - the accesslog and the timestamp strategies' incremental polls;
- *    - an `ldapsearch` process fetching the same changed entries (modifyTimestamp>=T, the user attributes);
+ *    - an `ldapsearch` process fetching the same changed entries (entryCSN>=T, the user attributes);
  *    - the naive way: ldapts paging through every user with those attributes, hashing each entry and
  *      diffing against a map of the previous hashes;
  *    - a full snapshot reconciliation (thin read + changed entries), against an `ldapsearch` process
@@ -16,12 +17,17 @@
  *    this process sampled every 5 ms; RSS growth from one more round with a full GC before each run.
  * 3. Reports the stored state's size per user.
  *
- * Figures on 2026-11-27 (100k users, 5 rounds, a 2-core machine shared with other jobs, so absolute
- * times are many times the anchors; ratios are measured in the same run): accesslog 0.31× ldapsearch,
- * naive ÷ accesslog 27.7; timestamp 1.03×, naive ÷ timestamp 8.2 (under this load even ldapsearch of
- * 100 entries took ~280 ms; 7.7 before these changes in the same conditions); snapshot reconciliation
- * 1.60× the paged ldapsearch (6.07 before, same conditions); peak RSS growth during a poll 16 MB; state
- * 38.5 bytes per user with the groups (43.2 before).
+ * Figures on 2026-11-27, 06:25-06:30, the 2-core machine otherwise idle (load average 0.54 and 0.96 at
+ * the starts; the bench itself brings it to ~1.3-1.5), 100k users, 5 counted rounds after 2 warm-up:
+ * - stamps indexed: accesslog poll 19.8 ms = 1.47× ldapsearch of the changed entries (13.4 ms), naive
+ *   ÷ accesslog 137; timestamp poll 11.9 ms = 0.88×, naive ÷ timestamp 228 (naive 2.7 s);
+ * - stamps NOT indexed (BENCH_STAMP_INDEX=0): timestamp poll 147 ms = 0.72× ldapsearch (204 ms: slapd
+ *   reads every entry to test entryCSN), naive ÷ timestamp 15.2 (naive 2.2 s): below the floor of 20,
+ *   which no client can reach there (ldapsearch itself is only 11× the naive diff); accesslog 19 ms;
+ * - snapshot reconciliation 1.36× / 1.25× the paged ldapsearch of the thin attributes; peak RSS growth
+ *   of a poll 9 / 7 MB (first activation 26 / 17 MB); state 38.5 bytes per user with the groups.
+ * The previous published run (machine heavily loaded, stamps not indexed, a GC before each run): accesslog
+ * 0.31×, naive ÷ accesslog 27.7; timestamp 1.03×, naive ÷ timestamp 8.2.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
