@@ -3,25 +3,31 @@
  *
  *   npm run bench changes          (scripts/bench.mjs bundles this file with esbuild and runs it with --expose-gc)
  *
- * 1. Starts a throwaway slapd with BENCH_USERS (100,000) inetOrgPerson users (slapadd; no OTDS tree) and
+ * 1. Starts a throwaway slapd with BENCH_USERS (100,000) inetOrgPerson users (slapadd; no OTDS tree),
+ *    indexes entryCSN and modifyTimestamp (see indexChangeStamps; BENCH_STAMP_INDEX=0 skips it), and
  *    takes a baseline with the accesslog, timestamp and snapshot strategies (first activation: no events).
  * 2. Each round changes 100 users (title), then times, each on a fresh connection (connect + bind):
  *    - the accesslog and the timestamp strategies' incremental polls;
- *    - an `ldapsearch` process fetching the same changed entries (modifyTimestamp>=T, the user attributes);
+ *    - an `ldapsearch` process fetching the same changed entries (entryCSN>=T, the user attributes);
  *    - the naive way: ldapts paging through every user with those attributes, hashing each entry and
  *      diffing against a map of the previous hashes;
  *    - a full snapshot reconciliation (thin read + changed entries), against an `ldapsearch` process
  *      paging through every user with the same thin attributes.
  *    Medians over BENCH_ROUNDS rounds (5) after BENCH_WARMUP rounds (2) that are not counted; peak RSS of
- *    this process sampled every 5 ms.
+ *    this process sampled every 5 ms; RSS growth from one more round with a full GC before each run.
  * 3. Reports the stored state's size per user.
  *
- * Figures on 2026-11-27 (100k users, 5 rounds, a 2-core machine shared with other jobs, so absolute
- * times are many times the anchors; ratios are measured in the same run): accesslog 0.31× ldapsearch,
- * naive ÷ accesslog 27.7; timestamp 1.03×, naive ÷ timestamp 8.2 (under this load even ldapsearch of
- * 100 entries took ~280 ms; 7.7 before these changes in the same conditions); snapshot reconciliation
- * 1.60× the paged ldapsearch (6.07 before, same conditions); peak RSS growth during a poll 16 MB; state
- * 38.5 bytes per user with the groups (43.2 before).
+ * Figures on 2026-11-27, 06:25-06:30, the 2-core machine otherwise idle (load average 0.54 and 0.96 at
+ * the starts; the bench itself brings it to ~1.3-1.5), 100k users, 5 counted rounds after 2 warm-up:
+ * - stamps indexed: accesslog poll 19.8 ms = 1.47× ldapsearch of the changed entries (13.4 ms), naive
+ *   ÷ accesslog 137; timestamp poll 11.9 ms = 0.88×, naive ÷ timestamp 228 (naive 2.7 s);
+ * - stamps NOT indexed (BENCH_STAMP_INDEX=0): timestamp poll 147 ms = 0.72× ldapsearch (204 ms: slapd
+ *   reads every entry to test entryCSN), naive ÷ timestamp 15.2 (naive 2.2 s): below the floor of 20,
+ *   which no client can reach there (ldapsearch itself is only 11× the naive diff); accesslog 19 ms;
+ * - snapshot reconciliation 1.36× / 1.25× the paged ldapsearch of the thin attributes; peak RSS growth
+ *   of a poll 9 / 7 MB (first activation 26 / 17 MB); state 38.5 bytes per user with the groups.
+ * The previous published run (machine heavily loaded, stamps not indexed, a GC before each run): accesslog
+ * 0.31×, naive ÷ accesslog 27.7; timestamp 1.03×, naive ÷ timestamp 8.2.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -61,8 +67,8 @@ class PeakRss {
 	peak = 0;
 	startRss = 0;
 	private timer?: NodeJS.Timeout;
-	start(): void {
-		if (typeof gc === 'function') gc();
+	start(collect: boolean): void {
+		if (collect && typeof gc === 'function') gc();
 		this.peak = this.startRss = process.memoryUsage().rss;
 		this.timer = setInterval(() => (this.peak = Math.max(this.peak, process.memoryUsage().rss)), 5);
 	}
@@ -80,9 +86,14 @@ interface Run {
 	count: number;
 }
 
-async function timed(work: () => Promise<number>): Promise<Run> {
+/**
+ * Times one run and samples its peak RSS. `collect`: a full GC first, so that the growth is the run's own;
+ * only for memory figures, because a forced full GC makes the run after it slower than in a long-lived
+ * process (V8 shrinks the young generation and sweeps on the other core): polls took twice as long.
+ */
+async function timed(work: () => Promise<number>, collect = false): Promise<Run> {
 	const rss = new PeakRss();
-	rss.start();
+	rss.start(collect);
 	const started = process.hrtime.bigint();
 	const count = await work();
 	const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -161,7 +172,7 @@ async function main(): Promise<void> {
 				const result = await pollOnce(name, undefined);
 				state = result.state;
 				return result.events.length;
-			});
+			}, true);
 			const bytes = Buffer.byteLength(JSON.stringify(state));
 			states.set(name, state as ChangeState);
 			baselines.push([name, run.ms.toFixed(0), mb(run.peakRss), mb(run.growth), bytes.toLocaleString('en'), (bytes / USERS).toFixed(1)]);
@@ -187,12 +198,17 @@ async function main(): Promise<void> {
 		await naive();
 
 		const runs = new Map<string, Run[]>();
+		const memory = new Map<string, Run>();
 		let counted = false;
+		// The last round measures memory only: a full GC before each run (see timed), its times not counted.
+		let memoryRound = false;
 		const add = (name: string, run: Run) => {
-			if (counted) runs.set(name, [...(runs.get(name) ?? []), run]);
+			if (memoryRound) memory.set(name, run);
+			else if (counted) runs.set(name, [...(runs.get(name) ?? []), run]);
 		};
-		for (let round = 0; round < WARMUP + ROUNDS; round++) {
+		for (let round = 0; round < WARMUP + ROUNDS + 1; round++) {
 			counted = round >= WARMUP;
+			memoryRound = round === WARMUP + ROUNDS;
 			// The timestamp strategy's high-water mark before the changes: what ldapsearch filters on too.
 			const since = states.get('timestamp')?.stampHighWater ?? '19700101000000Z';
 			await new Promise((resolve) => setTimeout(resolve, 1100));
@@ -208,20 +224,22 @@ async function main(): Promise<void> {
 					states.set(name, result.state);
 					events = result.events.length;
 					return events;
-				});
+				}, memoryRound);
 				if (events !== CHANGES) throw new Error(`${name} saw ${events} events instead of ${CHANGES}`);
 				add(`${name} poll`, run);
 			}
 			// The same cursor the timestamp strategy uses (entryCSN on OpenLDAP).
-			add('ldapsearch process, changed entries', await timed(() => ldapsearch(slapd, slapd.layout.peopleDN, `(&(objectClass=inetOrgPerson)(entryCSN>=${since}))`, userAttributes, false)));
-			add('ldapsearch process, paged, all users, thin attributes', await timed(() => ldapsearch(slapd, slapd.layout.peopleDN, '(objectClass=inetOrgPerson)', thinAttributes, true)));
-			const naiveRun = await timed(naive);
+			add('ldapsearch process, changed entries', await timed(() => ldapsearch(slapd, slapd.layout.peopleDN, `(&(objectClass=inetOrgPerson)(entryCSN>=${since}))`, userAttributes, false), memoryRound));
+			add('ldapsearch process, paged, all users, thin attributes', await timed(() => ldapsearch(slapd, slapd.layout.peopleDN, '(objectClass=inetOrgPerson)', thinAttributes, true), memoryRound));
+			const naiveRun = await timed(naive, memoryRound);
 			if (naiveRun.count < CHANGES) throw new Error(`the naive diff saw ${naiveRun.count} changes`);
 			add('naive: page all users, hash, diff (ldapts)', naiveRun);
 		}
-		const table: string[][] = [[`what (${CHANGES} changes, fresh connection each)`, 'median ms', 'min ms', 'peak RSS', 'RSS growth']];
+		const table: string[][] = [[`what (${CHANGES} changes, fresh connection each)`, 'median ms', 'min ms', 'peak RSS', 'RSS growth (GC first)']];
+		const peakOf = (name: string) => Math.max(...[...(runs.get(name) ?? []), ...(memory.has(name) ? [memory.get(name) as Run] : [])].map((run) => run.peakRss));
 		for (const [name, list] of runs) {
-			table.push([name, median(list.map((run) => run.ms)).toFixed(1), Math.min(...list.map((run) => run.ms)).toFixed(1), name.startsWith('ldapsearch') ? '(other process)' : mb(Math.max(...list.map((run) => run.peakRss))), name.startsWith('ldapsearch') ? '' : mb(Math.max(...list.map((run) => run.growth)))]);
+			const other = name.startsWith('ldapsearch');
+			table.push([name, median(list.map((run) => run.ms)).toFixed(1), Math.min(...list.map((run) => run.ms)).toFixed(1), other ? '(other process)' : mb(peakOf(name)), other ? '' : mb(memory.get(name)?.growth ?? 0)]);
 		}
 		print(table);
 		const ms = (name: string) => median((runs.get(name) ?? []).map((run) => run.ms));
@@ -234,9 +252,9 @@ async function main(): Promise<void> {
 			ratios.push([`naive full diff ÷ ${name} poll`, (ms('naive: page all users, hash, diff (ldapts)') / ms(`${name} poll`)).toFixed(1), '≥ 20', naiveBefore[name]]);
 		}
 		ratios.push(['snapshot reconciliation ÷ paged ldapsearch (thin)', (ms('snapshot poll') / ms('ldapsearch process, paged, all users, thin attributes')).toFixed(2), '≤ 2', '1.60']);
-		const ours = [...runs.entries()].filter(([name]) => !name.startsWith('ldapsearch') && !name.startsWith('naive')).flatMap(([, list]) => list);
-		ratios.push(['peak RSS of this process (holds the fixture too)', mb(Math.max(...ours.map((run) => run.peakRss))), '', '']);
-		ratios.push(['peak RSS growth during a poll', mb(Math.max(...ours.map((run) => run.growth))), '< 200 MB', '16 MB']);
+		const polls = [...runs.keys()].filter((name) => name.endsWith(' poll'));
+		ratios.push(['peak RSS of this process (holds the fixture too)', mb(Math.max(...polls.map(peakOf))), '', '']);
+		ratios.push(['peak RSS growth during a poll (GC first)', mb(Math.max(...polls.map((name) => memory.get(name)?.growth ?? 0))), '< 200 MB', '16 MB']);
 		ratios.push(['state bytes per user (snapshot strategy)', (Buffer.byteLength(JSON.stringify(states.get('snapshot'))) / USERS).toFixed(1), '≤ 40', '38.5']);
 		print(ratios);
 		process.stdout.write(`Load average at the end: ${os.loadavg().map((value) => value.toFixed(2)).join(' ')} (${os.cpus().length} cores)\n`);
