@@ -1,5 +1,6 @@
 import { Client } from 'ldapts';
 import type { DirectoryEvent } from '../../core/changes/events';
+import { DirectoryRequestError } from '../../core/errors';
 import { AccesslogStrategy } from '../../core/changes/accesslog';
 import { LdapChangeReader } from '../../core/changes/ldap-reader';
 import { SnapshotStrategy, TimestampStrategy, type LdapStrategyOptions } from '../../core/changes/ldap-strategies';
@@ -9,19 +10,24 @@ import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { attrLine, passwordOf } from '../support/fixture';
+import { startLdapRelay, type LdapRelay } from '../support/ldap-relay';
 import { startSlapd, type Slapd } from '../support/slapd';
 
 /**
  * One scripted scenario per strategy against a real slapd (ppolicy, memberof, accesslog): every kind
- * of change, each expected exactly once, then a restart between polls and a poll killed mid-way.
+ * of change, each expected exactly once, then a restart between polls and a slapd killed in the middle of a poll.
  */
 let slapd: Slapd;
+/** Every session goes through it, so that a test can cut the server off at an exact message of a poll. */
+let relay: LdapRelay;
 
 beforeAll(async () => {
 	slapd = await startSlapd({ users: 200, otds: false });
+	relay = await startLdapRelay(slapd.url);
 });
 
 afterAll(async () => {
+	await relay?.close();
 	await slapd?.stop();
 });
 
@@ -29,7 +35,7 @@ type StrategyName = 'accesslog' | 'timestamp' | 'snapshot';
 
 async function openSession(): Promise<LdapSession> {
 	return LdapSession.open(
-		parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN }),
+		parseLdapConnectionSettings({ serverUrls: relay.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN }),
 	);
 }
 
@@ -205,17 +211,19 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 		expect(events[0].changes[0]).toMatchObject({ attribute: 'l', after: `Restart City ${tag}` });
 	});
 
-	it('a poll whose server has died under its open session emits nothing and moves nothing; the next poll catches up', async () => {
+	it('a slapd killed in the middle of a poll: the poll fails, emits nothing and moves nothing; the next poll catches up', async () => {
 		const someone = slapd.layout.userDN(slapd.fixture.users[121].uid);
 		await slapd.ldapmodify(`${attrLine('dn', someone)}changetype: modify\nreplace: title\ntitle: Crash Survivor ${tag}\n`);
 		const kept = state;
-		// The server dies under the open session before the poll's requests are answered. Killed (and gone)
-		// before the poll starts: killing it after the poll started raced with a fast poll under load, even
-		// with the server frozen first, and a test that may pass either way proves nothing.
-		slapd.kill();
-		while (slapd.running) await new Promise((resolve) => setTimeout(resolve, 10));
-		const attempt = strategy.poll(state);
-		await expect(attempt).rejects.toThrow();
+		// Once slapd has answered the poll's first message, it is SIGKILLed (and gone) before the client
+		// sees anything more: the poll has started reading and cannot have finished.
+		const cut = relay.cutAfterServerMessages(1, async () => {
+			slapd.kill();
+			while (slapd.running) await new Promise((resolve) => setTimeout(resolve, 10));
+		});
+		const attempt = expect(strategy.poll(state)).rejects.toThrow(DirectoryRequestError);
+		await cut;
+		await attempt;
 		expect(state).toBe(kept);
 		await session.close();
 		await slapd.restart();
