@@ -29,9 +29,12 @@ function maxStamp(current: string | undefined, stamp: string): string | undefine
 	return current === undefined || second > current ? second : current;
 }
 
-/** The stamp that makes an event id stable when the source has no log position: change time + new state. */
-function stateStamp(stamp: string, encodedRecord: string): string {
-	return `${stamp}|${encodedRecord}`;
+/**
+ * The stamp that makes an event id stable when the source has no log position: the poll's generation,
+ * change time and new state (the generation tells apart the same state reached again within a second).
+ */
+function stateStamp(generation: number, stamp: string, encodedRecord: string): string {
+	return `${generation}|${stamp}|${encodedRecord}`;
 }
 
 export class LdapPollCore {
@@ -39,6 +42,8 @@ export class LdapPollCore {
 		readonly reader: LdapChangeReader,
 		readonly source: EventSource,
 		readonly detectedAt: string,
+		/** See ChangeState.generation. */
+		readonly generation = 0,
 	) {}
 
 	/**
@@ -140,7 +145,7 @@ export class LdapPollCore {
 		const contextOf = (id: string, stamp: string, encoded: string): ChangeContext => {
 			const known = contexts.get(id);
 			const occurredAt = known?.occurredAt ?? generalizedTimeToIso(stamp);
-			return { ...known, stamp: known?.stamp ?? stateStamp(stamp, encoded), occurredAt };
+			return { ...known, stamp: known?.stamp ?? stateStamp(this.generation, stamp, encoded), occurredAt };
 		};
 		const env = this.environment(snapshot, next, observations);
 		for (const [id, { observation, stamp }] of observations.users) {

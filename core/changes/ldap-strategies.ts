@@ -7,7 +7,7 @@ import { ExistingEntries, type ExistingEntriesOptions } from './existing';
 import type { LdapChangeReader } from './ldap-reader';
 import { LdapPollCore } from './ldap-poller';
 import type { ChangeState, EmitOptions, PollResult } from './state';
-import { finishPoll, snapshotOf, usableState, type ChangeStrategy, type StrategyStep } from './strategy';
+import { finishPoll, generationOf, snapshotOf, usableState, type ChangeStrategy, type StrategyStep } from './strategy';
 
 export interface LdapStrategyOptions extends EmitOptions, ExistingEntriesOptions {
 	/** Timestamp (and log) strategies: a full reconciliation every this many polls (default 12; 0 never). */
@@ -39,9 +39,9 @@ export abstract class LdapStrategyBase implements ChangeStrategy {
 	async poll(cursor: ChangeState | undefined): Promise<PollResult> {
 		const source = this.source();
 		const detectedAt = (this.options.now?.() ?? new Date()).toISOString();
-		const core = new LdapPollCore(this.reader, source, detectedAt);
 		const scopeKey = ldapScopeKey(this.reader, source);
 		const previous = usableState(cursor, scopeKey);
+		const core = new LdapPollCore(this.reader, source, detectedAt, generationOf(previous));
 		let step: StrategyStep;
 		if (previous === undefined) {
 			const existing = ExistingEntries.forFirstPoll(this.options, source, detectedAt, (field) => this.reader.scope.profile.user[field]);

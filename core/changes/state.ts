@@ -23,6 +23,13 @@ export interface ChangeState {
 	cursorContext?: string;
 	/** Polls done since the last full reconciliation. */
 	pollsSinceReconcile: number;
+	/**
+	 * Successful polls since the first activation. Part of an event id where the source gives no change
+	 * stamp of its own: the same state always yields the same ids (a poll repeated after its state was not
+	 * stored is dropped as a duplicate), while the same transition seen again later (disabled, enabled,
+	 * disabled again) gets a new one.
+	 */
+	generation?: number;
 	/** Ids of recently emitted events (bounded), to drop duplicates across polls. */
 	recentIds: string[];
 }

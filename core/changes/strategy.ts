@@ -37,6 +37,11 @@ export function usableState(cursor: ChangeState | undefined, scopeKey: string): 
 	return cursor;
 }
 
+/** The generation a poll from `previous` runs in (see ChangeState.generation). */
+export function generationOf(previous: ChangeState | undefined): number {
+	return typeof previous?.generation === 'number' ? previous.generation : 0;
+}
+
 export function snapshotOf(state: ChangeState): Snapshot {
 	return decodeSnapshot(state.snapshot);
 }
@@ -70,6 +75,7 @@ export function finishPoll(
 			cursor: step.cursor,
 			cursorContext: step.cursorContext,
 			pollsSinceReconcile: step.reconciled ? 0 : (previous?.pollsSinceReconcile ?? 0) + 1,
+			generation: generationOf(previous) + 1,
 			recentIds: finished.recentIds,
 		},
 	};
