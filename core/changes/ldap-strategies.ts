@@ -7,7 +7,7 @@ import { ExistingEntries, type ExistingEntriesOptions } from './existing';
 import type { LdapChangeReader } from './ldap-reader';
 import { LdapPollCore } from './ldap-poller';
 import type { ChangeState, EmitOptions, PollResult } from './state';
-import { finishPoll, generationOf, snapshotOf, usableState, type ChangeStrategy, type StrategyStep } from './strategy';
+import { finishPoll, generationOf, otherServerReason, snapshotOf, unusableStateReason, usableState, type ChangeStrategy, type StrategyStep } from './strategy';
 
 export interface LdapStrategyOptions extends EmitOptions, ExistingEntriesOptions {
 	/** Timestamp (and log) strategies: a full reconciliation every this many polls (default 12; 0 never). */
@@ -16,10 +16,13 @@ export interface LdapStrategyOptions extends EmitOptions, ExistingEntriesOptions
 	now?: () => Date;
 }
 
-/** Identifies the watched scope, so that a state saved for another server or base is not reused. */
-export function ldapScopeKey(reader: LdapChangeReader, source: EventSource): string {
+/**
+ * Identifies the watched scope, so that a state saved for another base is not reused. Not the server:
+ * the servers of one credential's list hold the same directory (see ChangeState.server).
+ */
+export function ldapScopeKey(reader: LdapChangeReader): string {
 	const scope = reader.scope;
-	return [source.server, scope.userBaseDN, scope.groupBaseDN, scope.userFilter ?? '', scope.groupFilter ?? '', reader.extraAttributes.join(',')].join('|');
+	return [scope.userBaseDN, scope.groupBaseDN, scope.userFilter ?? '', scope.groupFilter ?? '', reader.extraAttributes.join(',')].join('|');
 }
 
 /** Base of the LDAP strategies: first activation, reconciliation, and finishing a poll. */
@@ -39,15 +42,18 @@ export abstract class LdapStrategyBase implements ChangeStrategy {
 	async poll(cursor: ChangeState | undefined): Promise<PollResult> {
 		const source = this.source();
 		const detectedAt = (this.options.now?.() ?? new Date()).toISOString();
-		const scopeKey = ldapScopeKey(this.reader, source);
+		const scopeKey = ldapScopeKey(this.reader);
 		const previous = usableState(cursor, scopeKey);
 		const core = new LdapPollCore(this.reader, source, detectedAt, generationOf(previous));
 		let step: StrategyStep;
 		if (previous === undefined) {
-			const existing = ExistingEntries.forFirstPoll(this.options, source, detectedAt, (field) => this.reader.scope.profile.user[field]);
-			step = await this.start(core, existing);
+			const unusable = unusableStateReason(cursor, scopeKey);
+			const existing = unusable === undefined ? ExistingEntries.forFirstPoll(this.options, source, detectedAt, (field) => this.reader.scope.profile.user[field]) : undefined;
+			step = { ...(await this.start(core, existing)), resyncReason: unusable };
 		} else {
-			step = await this.step(core, previous);
+			// A full snapshot poll reconciles anyway and has no position to lose.
+			const failedOver = this.name === 'snapshot' ? undefined : otherServerReason(previous, this.server);
+			step = failedOver !== undefined ? await this.reconcileStep(core, previous, failedOver) : await this.step(core, previous);
 		}
 		return finishPoll(previous, step, { name: this.name, scopeKey, source, detectedAt, emit: this.options });
 	}

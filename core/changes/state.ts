@@ -12,8 +12,14 @@ export const CHANGE_STATE_VERSION = 2;
 export interface ChangeState {
 	version: typeof CHANGE_STATE_VERSION;
 	strategy: ChangeStrategyName;
-	/** Where the watched scope was (server and bases): a state for another scope is not reused. */
+	/** What was watched (bases, filters, attributes): a state for another scope is not reused. */
 	scopeKey: string;
+	/**
+	 * The server the last poll ran on. Not part of the scope: after a fail-over to another server of the
+	 * list the snapshot still holds, but a log position of the first server means nothing on the second,
+	 * so the first poll there reconciles against the snapshot.
+	 */
+	server?: string;
 	snapshot: SerializedSnapshot;
 	/** The highest entry change stamp (modifyTimestamp) the snapshot reflects, whole seconds. */
 	stampHighWater?: string;

@@ -31,10 +31,31 @@ export interface StrategyStep {
 
 /** The previous state, when it is usable for this scope; undefined means "start over". */
 export function usableState(cursor: ChangeState | undefined, scopeKey: string): ChangeState | undefined {
-	if (cursor === undefined || cursor === null || typeof cursor !== 'object') return undefined;
-	if (cursor.version !== CHANGE_STATE_VERSION || cursor.scopeKey !== scopeKey) return undefined;
-	if (typeof cursor.snapshot?.users !== 'string' || typeof cursor.snapshot.userKeyHeads !== 'string' || !Array.isArray(cursor.snapshot.groups)) return undefined;
-	return cursor;
+	return unusableStateReason(cursor, scopeKey) === undefined && cursor !== undefined ? cursor : undefined;
+}
+
+/**
+ * Why a stored state cannot be used (the poll then starts over and says so in a directory.resync event);
+ * undefined when it can, or when there is none (the first activation, which emits nothing).
+ */
+export function unusableStateReason(cursor: ChangeState | undefined, scopeKey: string): string | undefined {
+	if (cursor === undefined || cursor === null) return undefined;
+	const restart = 'started over from the directory as it is now; changes made since the last poll were not seen';
+	if (typeof cursor !== 'object' || typeof cursor.snapshot?.users !== 'string' || typeof cursor.snapshot.userKeyHeads !== 'string' || !Array.isArray(cursor.snapshot.groups)) {
+		return `the stored state is unreadable: ${restart}`;
+	}
+	if (cursor.version !== CHANGE_STATE_VERSION) return `the stored state is from another version of this node (${String(cursor.version)}): ${restart}`;
+	if (cursor.scopeKey !== scopeKey) return `the watched scope changed (base DN, filters or additional attributes): ${restart}`;
+	return undefined;
+}
+
+/**
+ * Why the log position of `previous` does not apply on `server` (a fail-over to another server of the
+ * list); undefined when it does.
+ */
+export function otherServerReason(previous: ChangeState, server: string): string | undefined {
+	if (previous.server === undefined || previous.server === server) return undefined;
+	return `this poll ran on ${server}, the last one on ${previous.server}, whose change stamps and log position do not apply here: reconciled against the snapshot`;
 }
 
 /** The generation a poll from `previous` runs in (see ChangeState.generation). */
@@ -70,6 +91,7 @@ export function finishPoll(
 			version: CHANGE_STATE_VERSION,
 			strategy: meta.name,
 			scopeKey: meta.scopeKey,
+			server: meta.source.server,
 			snapshot: encodeSnapshot(step.snapshot),
 			stampHighWater: step.stampHighWater,
 			cursor: step.cursor,

@@ -14,6 +14,8 @@ import { LdapDirectory } from '../../core/ldap/directory';
 import { escapeFilterValue } from '../../core/ldap/escape';
 import { allOf, anyOf, conditionFilter, type AttributeCondition } from '../../core/ldap/filter';
 import type { FlavourProfile } from '../../core/ldap/flavours';
+import { readAttributeSchema, type AttributeSchema, type TypedAttribute } from '../../core/ldap/schema';
+import type { LdapSession } from '../../transport/ldap/session';
 import { normalizeOtdsBaseUrl } from '../../core/otds/auth';
 import { attributeMappingOf, otdsFieldMapOf, privilegedGroupsOf, splitList } from '../shared/directory-source';
 import { toNodeError } from '../shared/errors';
@@ -35,6 +37,33 @@ function semicolonList(text: unknown): string[] {
 		.split(';')
 		.map((part) => part.trim())
 		.filter((part) => part !== '');
+}
+
+/** Schemas read lately, by server: a schema changes rarely, and reading it costs a big entry. */
+const schemaCache = new Map<string, { schema: AttributeSchema | undefined; readAt: number }>();
+const SCHEMA_MAX_AGE_MS = 60 * 60 * 1000;
+
+/** Refuses attribute names the server's schema does not know (a typo would silently match nobody). */
+async function checkTypedAttributes(session: LdapSession, attributes: TypedAttribute[]): Promise<void> {
+	if (attributes.length === 0) return;
+	let cached = schemaCache.get(session.server);
+	if (cached === undefined || Date.now() - cached.readAt > SCHEMA_MAX_AGE_MS) {
+		cached = { schema: await readAttributeSchema(session), readAt: Date.now() };
+		schemaCache.set(session.server, cached);
+	}
+	cached.schema?.check(attributes);
+}
+
+/** A filter typed in the editor, in parentheses; empty when none. */
+function typedFilter(text: unknown): string {
+	const trimmed = String(text ?? '').trim();
+	return trimmed === '' || trimmed.startsWith('(') ? trimmed : `(${trimmed})`;
+}
+
+/** AND of the non-empty parts; undefined when there is none. */
+function allOfPresent(parts: string[]): string | undefined {
+	const present = parts.filter((part) => part !== '');
+	return present.length === 0 ? undefined : allOf(present);
 }
 
 export async function openWatch(context: IPollFunctions): Promise<Watch> {
@@ -78,18 +107,22 @@ export async function openWatch(context: IPollFunctions): Promise<Watch> {
 		const segment = conditions.map((condition) => conditionFilter(condition, 'Segment'));
 		const groups = semicolonList(options.groupScope);
 		const mapping = String(options.attributeMapping ?? '');
-		const overrideProfile = (profile: FlavourProfile): FlavourProfile => {
-			const fields = Object.keys(profile.user).filter((field) => field !== 'id');
-			return { ...profile, user: { ...profile.user, ...attributeMappingOf(mapping, fields) } };
-		};
+		const mappingOf = (profile: FlavourProfile) => attributeMappingOf(mapping, Object.keys(profile.user).filter((field) => field !== 'id'));
+		const overrideProfile = (profile: FlavourProfile): FlavourProfile => ({ ...profile, user: { ...profile.user, ...mappingOf(profile) } });
+		await checkTypedAttributes(ldap.session, [
+			...extraAttributes.map((name) => ({ field: 'Additional Attributes', name })),
+			...conditions.map((condition) => ({ field: 'Segment', name: condition.attribute })),
+			...Object.values(mappingOf(ldap.profile)).map((name) => ({ field: 'Attribute Mapping', name })),
+		]);
+		const groupScope = groups.length > 0 ? anyOf(groups.map((name) => `(cn=${escapeFilterValue(name)})`)) : '';
 		const { strategy, reason } = await createLdapChangeStrategy({
 			session: ldap.session,
 			strategy: context.getNodeParameter('strategy', 'auto') as LdapStrategyChoice,
 			flavour: ldap.settings.flavour,
 			userBaseDN,
 			groupBaseDN,
-			userFilter: segment.length > 0 ? allOf(segment) : undefined,
-			groupFilter: groups.length > 0 ? anyOf(groups.map((name) => `(cn=${escapeFilterValue(name)})`)) : undefined,
+			userFilter: allOfPresent([typedFilter(options.userFilter), ...segment]),
+			groupFilter: allOfPresent([typedFilter(options.groupFilter), groupScope]),
 			extraAttributes,
 			privilegedGroups: semicolonList(options.privilegedGroups),
 			accesslogDN: String(options.accesslogDN ?? '').trim() || undefined,

@@ -14,11 +14,11 @@ export interface LdapRelay {
 	/** `ldap://127.0.0.1:<port>`: connect here instead of to the server. */
 	readonly url: string;
 	/**
-	 * Lets `messages` more whole LDAP messages through from the server to the clients, holds back the
-	 * rest, runs `action`, then drops every client connection. Resolves with what was held back (in
-	 * messages, possibly 0) once the connections are dropped.
+	 * Lets `messages` more whole LDAP messages through from the server to the clients (counting only those
+	 * `counted` accepts, e.g. an entry under some DN), holds back the rest, runs `action`, then drops every
+	 * client connection. Resolves with what was held back (in messages, possibly 0) once they are dropped.
 	 */
-	cutAfterServerMessages(messages: number, action: () => Promise<void> | void): Promise<{ heldBack: number }>;
+	cutAfterServerMessages(messages: number, action: () => Promise<void> | void, counted?: (message: Buffer) => boolean): Promise<{ heldBack: number }>;
 	close(): Promise<void>;
 }
 
@@ -34,6 +34,7 @@ interface Link {
 interface Cut {
 	remaining: number;
 	action: () => Promise<void> | void;
+	counted: (message: Buffer) => boolean;
 	done: (result: { heldBack: number }) => void;
 	failed: (error: unknown) => void;
 	triggered: boolean;
@@ -72,7 +73,7 @@ export async function startLdapRelay(serverUrl: string): Promise<LdapRelay> {
 				continue;
 			}
 			link.client.write(message);
-			if (cut !== undefined && --cut.remaining <= 0) trigger(cut);
+			if (cut !== undefined && cut.counted(message) && --cut.remaining <= 0) trigger(cut);
 		}
 		link.partial = link.partial.subarray(offset);
 	};
@@ -107,10 +108,10 @@ export async function startLdapRelay(serverUrl: string): Promise<LdapRelay> {
 
 	return {
 		url: `ldap://127.0.0.1:${address.port}`,
-		cutAfterServerMessages(messages, action) {
+		cutAfterServerMessages(messages, action, counted = () => true) {
 			if (cut !== undefined) throw new Error('A cut is already armed on this relay');
 			return new Promise((done, failed) => {
-				cut = { remaining: messages, action, done, failed, triggered: false };
+				cut = { remaining: messages, action, counted, done, failed, triggered: false };
 				if (messages <= 0) trigger(cut);
 			});
 		},
@@ -119,6 +120,22 @@ export async function startLdapRelay(serverUrl: string): Promise<LdapRelay> {
 			await new Promise<void>((resolve) => server.close(() => resolve()));
 		},
 	};
+}
+
+/** Counts only search result entries whose DN contains `dn` (as the server spells it). */
+export function searchEntryUnder(dn: string): (message: Buffer) => boolean {
+	const needle = Buffer.from(dn);
+	// LDAPMessage: SEQUENCE, messageID INTEGER, then the protocolOp; SearchResultEntry is [APPLICATION 4].
+	return (message) => protocolOpTag(message) === 0x64 && message.includes(needle);
+}
+
+function protocolOpTag(message: Buffer): number | undefined {
+	let offset = 1;
+	const lengthByte = message[offset];
+	offset += 1 + (lengthByte & 0x80 ? lengthByte & 0x7f : 0);
+	if (message[offset] !== 0x02) return undefined;
+	offset += 2 + message[offset + 1];
+	return message[offset];
 }
 
 /**

@@ -1,0 +1,118 @@
+import type { DirectoryEvent } from '../../core/changes/events';
+import { AccesslogStrategy } from '../../core/changes/accesslog';
+import { LdapChangeReader } from '../../core/changes/ldap-reader';
+import { SnapshotStrategy, TimestampStrategy } from '../../core/changes/ldap-strategies';
+import type { ChangeState } from '../../core/changes/state';
+import type { ChangeStrategy } from '../../core/changes/strategy';
+import { profileFor } from '../../core/ldap/flavours';
+import { LdapSession } from '../../transport/ldap/session';
+import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
+import { attrLine } from '../support/fixture';
+import { startLdapRelay, type LdapRelay } from '../support/ldap-relay';
+import { startSlapd, type Slapd } from '../support/slapd';
+
+/**
+ * What a poll does with a stored state it did not expect, on a real slapd: a fail-over to the second
+ * server of the credential's list (here a relay in front of the same slapd, so the URL differs) keeps the
+ * state and catches up; a changed scope, an unreadable or older state start over and say so. None of them
+ * may lose a change silently or flood the workflow with "created" events.
+ */
+let slapd: Slapd;
+let secondServer: LdapRelay;
+
+beforeAll(async () => {
+	slapd = await startSlapd({ users: 120, otds: false });
+	secondServer = await startLdapRelay(slapd.url);
+});
+
+afterAll(async () => {
+	await secondServer?.close();
+	await slapd?.stop();
+});
+
+type StrategyName = 'accesslog' | 'timestamp' | 'snapshot';
+
+async function withStrategy<T>(name: StrategyName, serverUrls: string, work: (strategy: ChangeStrategy) => Promise<T>, filter?: string): Promise<T> {
+	const settings = parseLdapConnectionSettings({ serverUrls, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN });
+	return LdapSession.use(settings, (session) => {
+		const reader = new LdapChangeReader({
+			session,
+			profile: profileFor('openLdap'),
+			flavour: 'openLdap',
+			userBaseDN: slapd.layout.peopleDN,
+			groupBaseDN: slapd.layout.groupsDN,
+			userFilter: filter,
+		});
+		const options = { reconcileEvery: 0 };
+		const strategy =
+			name === 'accesslog'
+				? new AccesslogStrategy(reader, session.server, options)
+				: name === 'timestamp'
+					? new TimestampStrategy(reader, session.server, options)
+					: new SnapshotStrategy(reader, session.server, options);
+		return work(strategy);
+	});
+}
+
+const typesOf = (events: DirectoryEvent[]) => events.map((event) => event.type).sort();
+
+async function retitle(index: number, title: string): Promise<string> {
+	const dn = slapd.layout.userDN(slapd.fixture.users[index].uid);
+	await slapd.ldapmodify(`${attrLine('dn', dn)}changetype: modify\nreplace: title\ntitle: ${title}\n`);
+	return dn;
+}
+
+describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy', (name) => {
+	let state: ChangeState;
+
+	beforeAll(async () => {
+		state = await withStrategy(name, slapd.url, async (strategy) => (await strategy.poll(undefined)).nextCursor);
+	});
+
+	it('after a fail-over to another server of the list, the first poll catches up (reconciling where a log position was kept)', async () => {
+		const dn = await retitle(10, `Failover ${name}`);
+		// The first server no longer answers; the credential's list goes on to the second.
+		const deadServer = 'ldap://127.0.0.1:1';
+		const result = await withStrategy(name, `${deadServer},${secondServer.url}`, (strategy) => strategy.poll(state));
+		const updates = result.events.filter((event) => event.type === 'user.updated');
+		expect(updates.map((event) => event.user?.dn)).toEqual([dn]);
+		expect(updates[0].changes).toContainEqual(expect.objectContaining({ attribute: 'title', after: `Failover ${name}` }));
+		const resync = result.events.filter((event) => event.type === 'directory.resync');
+		if (name === 'snapshot') {
+			expect(resync).toEqual([]);
+		} else {
+			expect(resync).toHaveLength(1);
+			expect(resync[0].summary?.reason).toContain(secondServer.url);
+		}
+		expect(result.nextCursor.server).toBe(secondServer.url);
+		state = result.nextCursor;
+		// Back on the first server: nothing new, nothing emitted twice.
+		const back = await withStrategy(name, slapd.url, (strategy) => strategy.poll(state));
+		expect(back.events.filter((event) => event.type !== 'directory.resync')).toEqual([]);
+		state = back.nextCursor;
+	});
+
+	it('a changed scope starts over: one directory.resync saying why, no "created" flood', async () => {
+		await retitle(11, `Scope ${name}`);
+		const narrowed = await withStrategy(name, slapd.url, (strategy) => strategy.poll(state), '(title=*)');
+		expect(typesOf(narrowed.events)).toEqual(['directory.resync']);
+		expect(narrowed.events[0].summary?.reason).toMatch(/watched scope changed.*started over/);
+		// The new scope's state is in use from now on.
+		const next = await withStrategy(name, slapd.url, (strategy) => strategy.poll(narrowed.nextCursor), '(title=*)');
+		expect(next.events).toEqual([]);
+	});
+
+	it('an unreadable state or one of another version starts over and says so', async () => {
+		const broken = { ...state, snapshot: { users: 42 } } as unknown as ChangeState;
+		const fromBroken = await withStrategy(name, slapd.url, (strategy) => strategy.poll(broken));
+		expect(typesOf(fromBroken.events)).toEqual(['directory.resync']);
+		expect(fromBroken.events[0].summary?.reason).toMatch(/unreadable/);
+		const older = { ...state, version: 1 } as unknown as ChangeState;
+		const fromOlder = await withStrategy(name, slapd.url, (strategy) => strategy.poll(older));
+		expect(typesOf(fromOlder.events)).toEqual(['directory.resync']);
+		expect(fromOlder.events[0].summary?.reason).toMatch(/another version/);
+		// The first activation itself stays silent.
+		const first = await withStrategy(name, slapd.url, (strategy) => strategy.poll(undefined));
+		expect(first.events).toEqual([]);
+	});
+});

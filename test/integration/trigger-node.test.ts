@@ -1,0 +1,142 @@
+import type { IDataObject, INode, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import { OpenTextDirectoryServicesTrigger } from '../../nodes/OpenTextDirectoryServicesTrigger/OpenTextDirectoryServicesTrigger.node';
+import { attrLine } from '../support/fixture';
+import { ldapCredentialData } from '../support/ldap-credential';
+import { searchEntryUnder, startLdapRelay, type LdapRelay } from '../support/ldap-relay';
+import { startSlapd, type Slapd } from '../support/slapd';
+
+/**
+ * The trigger node's poll() itself, on a real slapd, with the few IPollFunctions it uses: the stored
+ * state only moves with a successful poll in trigger mode; "Fetch Test Event" (manual mode) returns real
+ * events and leaves the state alone; a server killed in the middle of a poll is a NodeApiError that
+ * moves nothing; typos in attributes and filters fail at activation, naming the field.
+ * (test/n8n/trigger.test.ts runs the same node inside a real n8n.)
+ */
+let slapd: Slapd;
+let relay: LdapRelay;
+
+beforeAll(async () => {
+	slapd = await startSlapd({ users: 60, otds: false });
+	relay = await startLdapRelay(slapd.url);
+});
+
+afterAll(async () => {
+	await relay?.close();
+	await slapd?.stop();
+});
+
+const node: INode = { id: 'trigger', name: 'Directory Event', type: 'openTextDirectoryServicesTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+
+interface Harness {
+	staticData: IDataObject;
+	poll(mode: 'trigger' | 'manual', options?: IDataObject, parameters?: IDataObject): Promise<IDataObject[] | null>;
+}
+
+function harness(): Harness {
+	const staticData: IDataObject = {};
+	const trigger = new OpenTextDirectoryServicesTrigger();
+	return {
+		staticData,
+		async poll(mode, options = {}, parameters = {}) {
+			const values: IDataObject = { source: 'ldap', strategy: 'timestamp', events: [], options: { reconcileEvery: 0, ...options }, ...parameters };
+			const context = {
+				getNode: () => node,
+				getMode: () => mode,
+				getWorkflowStaticData: () => staticData,
+				getNodeParameter: (name: string, fallback?: unknown) => {
+					const [head, ...rest] = name.split('.');
+					let value: unknown = values[head];
+					for (const key of rest) value = (value as IDataObject | undefined)?.[key];
+					return value ?? fallback;
+				},
+				getCredentials: async () => ldapCredentialData({ ...slapd, url: relay.url }),
+				helpers: { returnJsonArray: (items: IDataObject[]): INodeExecutionData[] => items.map((json) => ({ json })) },
+				logger: { info: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined },
+			} as unknown as IPollFunctions;
+			const output = await trigger.poll.call(context);
+			return output === null ? null : output[0].map((item) => item.json);
+		},
+	};
+}
+
+const snapshotOf = (data: IDataObject) => JSON.stringify(data);
+
+async function retitle(index: number, title: string): Promise<string> {
+	const dn = slapd.layout.userDN(slapd.fixture.users[index].uid);
+	await slapd.ldapmodify(`${attrLine('dn', dn)}changetype: modify\nreplace: title\ntitle: ${title}\n`);
+	return dn;
+}
+
+describe('the trigger node on a real slapd', () => {
+	const watched = harness();
+
+	it('activation stores the starting point and emits nothing', async () => {
+		expect(await watched.poll('trigger')).toBeNull();
+		expect(watched.staticData.changeState).toMatchObject({ strategy: 'timestamp', generation: 1 });
+	});
+
+	it('"Fetch Test Event" returns the real change and leaves the state alone; the next poll still emits it', async () => {
+		const dn = await retitle(3, 'Fetched Once');
+		const before = snapshotOf(watched.staticData);
+		const fetched = await watched.poll('manual');
+		expect(fetched?.map((event) => [event.type, (event.user as IDataObject).dn])).toEqual([['user.updated', dn]]);
+		expect(snapshotOf(watched.staticData)).toBe(before);
+		const polled = await watched.poll('trigger');
+		expect(polled?.map((event) => event.id)).toEqual(fetched?.map((event) => event.id));
+		expect(await watched.poll('trigger')).toBeNull();
+	});
+
+	it('a slapd killed in the middle of a poll is a NodeApiError and moves nothing; the next poll catches up', async () => {
+		const dn = await retitle(4, 'Outlived A Crash');
+		const before = snapshotOf(watched.staticData);
+		// Connecting, binding and reading the root DSE go through; slapd dies once the poll's search has
+		// returned its first person, before the rest of the answer.
+		const cut = relay.cutAfterServerMessages(
+			1,
+			async () => {
+				slapd.kill();
+				while (slapd.running) await new Promise((resolve) => setTimeout(resolve, 10));
+			},
+			searchEntryUnder(slapd.layout.peopleDN),
+		);
+		const attempt = expect(watched.poll('trigger')).rejects.toThrow(NodeApiError);
+		await cut;
+		await attempt;
+		expect(snapshotOf(watched.staticData)).toBe(before);
+		await slapd.restart();
+		const polled = await watched.poll('trigger');
+		expect(polled?.map((event) => [event.type, (event.user as IDataObject).dn])).toEqual([['user.updated', dn]]);
+	});
+
+	it('User Filter: only users matching it are watched', async () => {
+		const filtered = harness();
+		const options = { userFilter: `(uid=${slapd.fixture.users[5].uid})` };
+		expect(await filtered.poll('trigger', options)).toBeNull();
+		await retitle(6, 'Outside The Filter');
+		const inside = await retitle(5, 'Inside The Filter');
+		const polled = await filtered.poll('trigger', options);
+		expect(polled?.map((event) => (event.user as IDataObject).dn)).toEqual([inside]);
+	});
+
+	it.each([
+		['Additional Attributes', { additionalAttributes: 'employeeType, departmnt' }, {}, /Additional Attributes names "departmnt"/],
+		['Segment', {}, { segment: { condition: [{ attribute: 'locaton', operator: 'equals', value: 'Berlin' }] } }, /Segment names "locaton"/],
+		['Attribute Mapping', { attributeMapping: 'mobile=mobilePhone' }, {}, /Attribute Mapping names "mobilePhone"/],
+		['User Filter', { userFilter: '(uid=x' }, {}, /User Filter/],
+		['Group Filter', { groupFilter: '(&(cn=a)' }, {}, /Group Filter/],
+	])('a typo in %s fails activation with a NodeOperationError naming it, and stores nothing', async (_field, options, parameters, message) => {
+		const fresh = harness();
+		const attempt = fresh.poll('trigger', options, parameters);
+		await expect(attempt).rejects.toThrow(NodeOperationError);
+		await expect(attempt).rejects.toThrow(message);
+		expect(fresh.staticData).toEqual({});
+	});
+
+	it('known attribute names pass the schema check, in any case and with options', async () => {
+		const fresh = harness();
+		expect(await fresh.poll('trigger', { additionalAttributes: 'EmployeeType, description;lang-en' })).toBeNull();
+		expect(fresh.staticData.changeState).toBeDefined();
+	});
+});
