@@ -34,7 +34,7 @@ interface Harness {
 	poll(mode: 'trigger' | 'manual', options?: IDataObject, parameters?: IDataObject): Promise<IDataObject[] | null>;
 }
 
-function harness(): Harness {
+function harness(credentialOverrides: Record<string, unknown> = {}): Harness {
 	const staticData: IDataObject = {};
 	const trigger = new OpenTextDirectoryServicesTrigger();
 	return {
@@ -51,7 +51,7 @@ function harness(): Harness {
 					for (const key of rest) value = (value as IDataObject | undefined)?.[key];
 					return value ?? fallback;
 				},
-				getCredentials: async () => ldapCredentialData({ ...slapd, url: relay.url }),
+				getCredentials: async () => ldapCredentialData({ ...slapd, url: relay.url }, credentialOverrides),
 				helpers: { returnJsonArray: (items: IDataObject[]): INodeExecutionData[] => items.map((json) => ({ json })) },
 				logger: { info: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined },
 			} as unknown as IPollFunctions;
@@ -107,6 +107,22 @@ describe('the trigger node on a real slapd', () => {
 		expect(snapshotOf(watched.staticData)).toBe(before);
 		await slapd.restart();
 		const polled = await watched.poll('trigger');
+		expect(polled?.map((event) => [event.type, (event.user as IDataObject).dn])).toEqual([['user.updated', dn]]);
+	});
+
+	it('a server that stops answering in the middle of a poll is a timeout NodeApiError that moves nothing', async () => {
+		const impatient = harness({ timeout: 1500 });
+		expect(await impatient.poll('trigger')).toBeNull();
+		const dn = await retitle(7, 'Answered Too Late');
+		const before = snapshotOf(impatient.staticData);
+		// The poll's first person comes through, then nothing for longer than the Operation Timeout.
+		const cut = relay.cutAfterServerMessages(1, () => new Promise((resolve) => setTimeout(resolve, 4000)), searchEntryUnder(slapd.layout.peopleDN));
+		const attempt = impatient.poll('trigger');
+		await expect(attempt).rejects.toThrow(NodeApiError);
+		await expect(attempt).rejects.toThrow(/time/i);
+		expect(snapshotOf(impatient.staticData)).toBe(before);
+		await cut;
+		const polled = await impatient.poll('trigger');
 		expect(polled?.map((event) => [event.type, (event.user as IDataObject).dn])).toEqual([['user.updated', dn]]);
 	});
 
