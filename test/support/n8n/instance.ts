@@ -9,13 +9,14 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { cleanEnv, defaultLog, Log, redact, secretStrings, settlesWithin, sleep, tailFile, tailLines } from './common';
+import { cleanEnv, defaultLog, Log, randomId, redact, secretStrings, settlesWithin, sleep, tailFile, tailLines } from './common';
+import { freePort } from './free-port';
 import { DEFAULT_N8N_VERSION, ensureN8n, n8nLabel } from './install';
 import { ensureNodeRuntime, runtimeEnv } from './node-runtime';
 import { extractPackage } from './pack';
+import { installExitHooks, killGroup, liveGroups } from './process-groups';
 import { CliRun, executionError, nodeItems, parseCliRunOutput, RunLike } from './run-data';
 
 export interface StartN8nOptions {
@@ -94,60 +95,6 @@ export class N8nHttpError extends Error {
 
 const MANUAL_TRIGGER = 'n8n-nodes-base.manualTrigger';
 const PACKAGE_DIR_PARTS = ['.n8n', 'nodes', 'node_modules'];
-
-// ---------------------------------------------------------------------------------------------
-// Children killed on exit
-
-const liveGroups = new Set<number>();
-let exitHooksInstalled = false;
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-	try {
-		process.kill(-pid, signal);
-	} catch {
-		// already gone
-	}
-}
-
-function installExitHooks(): void {
-	if (exitHooksInstalled) return;
-	exitHooksInstalled = true;
-	process.on('exit', () => {
-		for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
-	});
-	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-		// Only when nobody else handles the signal: then our handler cleans up and re-raises it so the
-		// default behaviour (terminate) still happens.
-		if (process.listenerCount(signal) > 0) continue;
-		const handler = () => {
-			for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
-			process.removeListener(signal, handler);
-			process.kill(process.pid, signal);
-		};
-		process.on(signal, handler);
-	}
-}
-
-// ---------------------------------------------------------------------------------------------
-
-export async function freePort(): Promise<number> {
-	return await new Promise<number>((resolve, reject) => {
-		const server = net.createServer();
-		server.unref();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			const port = typeof address === 'object' && address ? address.port : 0;
-			server.close(() => (port ? resolve(port) : reject(new Error('could not pick a free port'))));
-		});
-	});
-}
-
-function randomId(length = 16): string {
-	const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-	const bytes = crypto.randomBytes(length);
-	return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
-}
 
 /**
  * Starts n8n and waits until its REST API answers. Always call `stop()` (it is also killed when this
