@@ -24,6 +24,7 @@ export { extractPackage, packPackage, readPackageJson, tarballPackageName } from
 export type { PackageN8nSection } from './n8n/pack';
 export { freePort } from './n8n/free-port';
 export { N8nHttpError, N8nInstance, startN8n } from './n8n/instance';
-export type { CliResult, CredentialTestResult, N8nExecution, N8nOwner, StartN8nOptions, WorkflowJson } from './n8n/instance';
+export type { CredentialTestResult, N8nExecution, N8nOwner, StartN8nOptions, WorkflowJson } from './n8n/instance';
+export type { CliResult } from './n8n/n8n-process';
 export { executionError, nodeItems, nodesRun, parseCliRunOutput } from './n8n/run-data';
 export type { CliRun, NodeRunData, RunLike } from './n8n/run-data';
