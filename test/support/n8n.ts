@@ -24,9 +24,10 @@ export { extractPackage, packPackage, readPackageJson, tarballPackageName } from
 export type { PackageN8nSection } from './n8n/pack';
 export { freePort } from './n8n/free-port';
 export { N8nInstance, startN8n } from './n8n/instance';
-export type { CredentialTestResult, N8nExecution, StartN8nOptions, WorkflowJson } from './n8n/instance';
+export type { CredentialTestResult, StartN8nOptions } from './n8n/instance';
 export type { CliResult } from './n8n/n8n-process';
 export { N8nHttpError } from './n8n/rest-client';
 export type { N8nOwner } from './n8n/rest-client';
+export type { N8nExecution, WorkflowJson } from './n8n/workflows';
 export { executionError, nodeItems, nodesRun, parseCliRunOutput } from './n8n/run-data';
 export type { CliRun, NodeRunData, RunLike } from './n8n/run-data';

@@ -5,20 +5,25 @@
  *
  * Endpoint shapes were checked against n8n 2.8.4's own code and a running 2.8.4; each method's comment
  * names the endpoint and body it uses.
+ *
+ * N8nInstance is built in layers, one concept per file, each extending the one before:
+ *   n8n-process.ts  N8nProcess         the `n8n start` process: readiness, logs, stop, CLI commands
+ *   rest-client.ts  N8nRestClient      HTTP: REST API (cookie session), public API (API key), owner
+ *   workflows.ts    N8nWorkflowClient  workflows and executions (REST, public API and CLI)
+ *   instance.ts     N8nInstance        how it is started, node/credential types, credentials
  */
 import { spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cleanEnv, defaultLog, Log, randomId, secretStrings, sleep, tailLines } from './common';
+import { cleanEnv, defaultLog, Log, randomId, secretStrings } from './common';
 import { freePort } from './free-port';
 import { DEFAULT_N8N_VERSION, ensureN8n, n8nLabel } from './install';
 import { ensureNodeRuntime, runtimeEnv } from './node-runtime';
 import { extractPackage } from './pack';
 import { installExitHooks, liveGroups } from './process-groups';
-import { N8nHttpError, N8nRestClient } from './rest-client';
-import { CliRun, executionError, nodeItems, parseCliRunOutput, RunLike } from './run-data';
+import { N8nWorkflowClient } from './workflows';
 
 export interface StartN8nOptions {
 	/** n8n release to run (installed into the cache on first use). Default 2.8.4. */
@@ -48,27 +53,6 @@ export interface CredentialTestResult {
 	message: string;
 }
 
-export interface N8nExecution extends RunLike {
-	id: string;
-	finished: boolean;
-	mode: string;
-	status: string;
-	startedAt: string;
-	stoppedAt: string | null;
-	workflowId: string;
-}
-
-export interface WorkflowJson {
-	id?: string;
-	name: string;
-	nodes: Array<Record<string, unknown> & { name: string; type: string }>;
-	connections: Record<string, unknown>;
-	settings?: Record<string, unknown> | null;
-	pinData?: Record<string, unknown> | null;
-	[key: string]: unknown;
-}
-
-const MANUAL_TRIGGER = 'n8n-nodes-base.manualTrigger';
 const PACKAGE_DIR_PARTS = ['.n8n', 'nodes', 'node_modules'];
 
 /**
@@ -117,7 +101,7 @@ interface N8nLaunch {
 	runtimeEnv: Record<string, string>;
 }
 
-export class N8nInstance extends N8nRestClient {
+export class N8nInstance extends N8nWorkflowClient {
 	/** Name of the community package installed from the tarball, if any. */
 	packageName?: string;
 
@@ -262,147 +246,5 @@ export class N8nInstance extends N8nRestClient {
 		} finally {
 			await this.deleteCredential(id).catch(() => undefined);
 		}
-	}
-
-	// -------------------------------------------------------------------------------------------
-	// Workflows
-
-	/**
-	 * `POST /rest/workflows` with the workflow JSON (name, nodes, connections, settings, pinData, meta,
-	 * optional id which is kept); returns the id. The workflow is created inactive.
-	 */
-	async createWorkflow(json: WorkflowJson): Promise<string> {
-		const body: Record<string, unknown> = { ...json };
-		for (const key of ['active', 'activeVersionId', 'versionId', 'createdAt', 'updatedAt', 'shared', 'isArchived', 'triggerCount']) {
-			delete body[key];
-		}
-		if (Array.isArray(body.tags)) delete body.tags;
-		const created = await this.rest<{ id: string }>('POST', '/rest/workflows', body);
-		return created.id;
-	}
-
-	/**
-	 * Imports a workflow the way an operator would: `n8n import:workflow --input=<file>` (the server may
-	 * keep running). Keeps the JSON's id (one is generated when missing); returns it.
-	 */
-	async importWorkflow(json: WorkflowJson): Promise<string> {
-		await this.setupOwner(); // import assigns the workflow to the owner's project
-		const id = typeof json.id === 'string' && json.id ? json.id : randomId();
-		const file = path.join(this.userFolder, `import-${id}.json`);
-		fs.writeFileSync(file, JSON.stringify({ active: false, ...json, id }, null, 2));
-		const res = await this.cli(['import:workflow', `--input=${file}`]);
-		if (res.code !== 0) {
-			throw new Error(`n8n import:workflow failed (exit code ${res.code}):\n${tailLines(res.stdout + '\n' + res.stderr, 30)}`);
-		}
-		return id;
-	}
-
-	/** `GET /rest/workflows/:id` (the full workflow as the editor sees it). */
-	async getWorkflow(id: string): Promise<WorkflowJson & { id: string; active: boolean; versionId: string }> {
-		return await this.rest('GET', `/rest/workflows/${encodeURIComponent(id)}`);
-	}
-
-	/** Publishes/activates via the public API (`POST /api/v1/workflows/:id/activate`). */
-	async activateWorkflow(id: string): Promise<void> {
-		await this.api('POST', `/api/v1/workflows/${encodeURIComponent(id)}/activate`);
-	}
-
-	async deactivateWorkflow(id: string): Promise<void> {
-		await this.api('POST', `/api/v1/workflows/${encodeURIComponent(id)}/deactivate`);
-	}
-
-	/**
-	 * Runs a workflow as the editor's "Execute workflow" button does (`POST /rest/workflows/:id/run` with
-	 * `{workflowData, triggerToStartFrom: {name}}`, which answers `{executionId}` at once), then polls the
-	 * public API until the execution has finished. The trigger defaults to the Manual Trigger node.
-	 * Returns the execution with its data (use nodeItems() on it); does not throw when the workflow failed
-	 * (check `status` / executionError()).
-	 */
-	async runWorkflow(id: string, options: { triggerNode?: string; timeoutMs?: number } = {}): Promise<N8nExecution> {
-		const workflow = await this.getWorkflow(id);
-		const trigger = options.triggerNode ?? workflow.nodes.find((n) => n.type === MANUAL_TRIGGER)?.name;
-		if (!trigger) throw new Error(`workflow ${id} has no Manual Trigger; pass triggerNode`);
-		const started = await this.rest<{ executionId?: string; waitingForWebhook?: boolean }>(
-			'POST',
-			`/rest/workflows/${encodeURIComponent(id)}/run`,
-			{ workflowData: workflow, triggerToStartFrom: { name: trigger } },
-		);
-		if (!started.executionId) {
-			throw new Error(`n8n did not start workflow ${id} (${JSON.stringify(started)}); is the trigger a webhook?`);
-		}
-		return await this.waitForExecution(started.executionId, options.timeoutMs ?? 120_000);
-	}
-
-	/** Polls `GET /api/v1/executions/:id?includeData=true` until the execution is no longer running. */
-	async waitForExecution(executionId: string, timeoutMs = 120_000): Promise<N8nExecution> {
-		const deadline = Date.now() + timeoutMs;
-		let last: N8nExecution | undefined;
-		while (Date.now() < deadline) {
-			try {
-				last = await this.execution(executionId);
-				if (last.finished || !['new', 'running', 'waiting', 'unknown'].includes(last.status)) return last;
-			} catch (error) {
-				if (!(error instanceof N8nHttpError && error.status === 404)) throw error;
-			}
-			await sleep(300);
-		}
-		throw new Error(`execution ${executionId} did not finish within ${timeoutMs / 1000} s (last status: ${last?.status ?? 'not found'})`);
-	}
-
-	/** `GET /api/v1/executions/:id?includeData=…` */
-	async execution(executionId: string, includeData = true): Promise<N8nExecution> {
-		return await this.api('GET', `/api/v1/executions/${encodeURIComponent(executionId)}?includeData=${includeData}`);
-	}
-
-	/**
-	 * `GET /api/v1/executions?includeData=true[&workflowId=…][&status=…]`, all pages, newest first.
-	 */
-	async executions(
-		workflowId?: string,
-		options: { includeData?: boolean; status?: 'success' | 'error' | 'waiting' | 'running' | 'canceled' } = {},
-	): Promise<N8nExecution[]> {
-		const all: N8nExecution[] = [];
-		let cursor: string | null | undefined;
-		do {
-			const q = new URLSearchParams({ includeData: String(options.includeData ?? true), limit: '100' });
-			if (workflowId) q.set('workflowId', workflowId);
-			if (options.status) q.set('status', options.status);
-			if (cursor) q.set('cursor', cursor);
-			const page = await this.api<{ data: N8nExecution[]; nextCursor: string | null }>('GET', `/api/v1/executions?${q}`);
-			all.push(...page.data);
-			cursor = page.nextCursor;
-		} while (cursor);
-		return all;
-	}
-
-	/** Waits until a workflow has at least `count` finished executions (e.g. an activated polling trigger). */
-	async waitForExecutions(workflowId: string, count = 1, timeoutMs = 120_000): Promise<N8nExecution[]> {
-		const deadline = Date.now() + timeoutMs;
-		for (;;) {
-			const list = (await this.executions(workflowId)).filter((e) => e.finished || e.stoppedAt);
-			if (list.length >= count) return list;
-			if (Date.now() > deadline) {
-				throw new Error(`workflow ${workflowId} has ${list.length} finished execution(s) after ${timeoutMs / 1000} s, expected ${count}`);
-			}
-			await sleep(1000);
-		}
-	}
-
-	/**
-	 * `n8n execute --id=<id> --rawOutput`: runs a workflow that starts with a Manual Trigger in a separate
-	 * CLI process (the server may keep running) and parses the run from its output. Throws when the run
-	 * failed, with n8n's error message.
-	 */
-	async executeWorkflowCli(id: string, options: { timeoutMs?: number } = {}): Promise<CliRun> {
-		const res = await this.cli(['execute', `--id=${id}`, '--rawOutput'], options);
-		const run = parseCliRunOutput(res.stdout);
-		const error = run ? executionError(run) : undefined;
-		if (res.code !== 0 || !run || error) {
-			throw new Error(
-				`n8n execute --id=${id} failed (exit code ${res.code})${error ? `: ${error}` : ''}\n` +
-					tailLines(`${run ? '' : res.stdout}\n${res.stderr}`, 30),
-			);
-		}
-		return { run, items: nodeItems(run), stdout: res.stdout };
 	}
 }
