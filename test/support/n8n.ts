@@ -22,7 +22,12 @@ export { COMPATIBILITY_MATRIX, describeTarget, NODE_24_VERSION } from './n8n/ver
 export type { CompatibilityTarget } from './n8n/versions';
 export { extractPackage, packPackage, readPackageJson, tarballPackageName } from './n8n/pack';
 export type { PackageN8nSection } from './n8n/pack';
-export { freePort, N8nHttpError, N8nInstance, startN8n } from './n8n/instance';
-export type { CliResult, CredentialTestResult, N8nExecution, N8nOwner, StartN8nOptions, WorkflowJson } from './n8n/instance';
+export { freePort } from './n8n/free-port';
+export { N8nInstance, startN8n } from './n8n/instance';
+export type { CredentialTestResult, StartN8nOptions } from './n8n/instance';
+export type { CliResult } from './n8n/n8n-process';
+export { N8nHttpError } from './n8n/rest-client';
+export type { N8nOwner } from './n8n/rest-client';
+export type { N8nExecution, WorkflowJson } from './n8n/workflows';
 export { executionError, nodeItems, nodesRun, parseCliRunOutput } from './n8n/run-data';
 export type { CliRun, NodeRunData, RunLike } from './n8n/run-data';

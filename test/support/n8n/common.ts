@@ -1,7 +1,8 @@
 /**
  * Small helpers shared by the n8n harness files: logging, sleeping, log tails, child-process
- * environments and secret redaction.
+ * environments, secret redaction and random ids.
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 
 /** Receives one human-readable progress line (no trailing newline). */
@@ -118,4 +119,11 @@ export function pidAlive(pid: number): boolean {
 	} catch (error) {
 		return (error as NodeJS.ErrnoException).code === 'EPERM';
 	}
+}
+
+/** A random id of letters and digits (workflow ids, names of temporary credentials). */
+export function randomId(length = 16): string {
+	const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+	const bytes = crypto.randomBytes(length);
+	return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
 }

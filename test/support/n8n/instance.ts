@@ -5,18 +5,25 @@
  *
  * Endpoint shapes were checked against n8n 2.8.4's own code and a running 2.8.4; each method's comment
  * names the endpoint and body it uses.
+ *
+ * N8nInstance is built in layers, one concept per file, each extending the one before:
+ *   n8n-process.ts  N8nProcess         the `n8n start` process: readiness, logs, stop, CLI commands
+ *   rest-client.ts  N8nRestClient      HTTP: REST API (cookie session), public API (API key), owner
+ *   workflows.ts    N8nWorkflowClient  workflows and executions (REST, public API and CLI)
+ *   instance.ts     N8nInstance        how it is started, node/credential types, credentials
  */
-import { ChildProcess, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { cleanEnv, defaultLog, Log, redact, secretStrings, settlesWithin, sleep, tailFile, tailLines } from './common';
+import { cleanEnv, defaultLog, Log, randomId, secretStrings } from './common';
+import { freePort } from './free-port';
 import { DEFAULT_N8N_VERSION, ensureN8n, n8nLabel } from './install';
 import { ensureNodeRuntime, runtimeEnv } from './node-runtime';
 import { extractPackage } from './pack';
-import { CliRun, executionError, nodeItems, parseCliRunOutput, RunLike } from './run-data';
+import { installExitHooks, liveGroups } from './process-groups';
+import { N8nWorkflowClient } from './workflows';
 
 export interface StartN8nOptions {
 	/** n8n release to run (installed into the cache on first use). Default 2.8.4. */
@@ -40,114 +47,13 @@ export interface StartN8nOptions {
 	keepUserFolder?: boolean;
 }
 
-export interface N8nOwner {
-	id: string;
-	email: string;
-	password: string;
-	firstName: string;
-	lastName: string;
-}
-
 export interface CredentialTestResult {
 	/** 'OK' or 'Error' (what the editor's Test button shows). */
 	status: string;
 	message: string;
 }
 
-export interface N8nExecution extends RunLike {
-	id: string;
-	finished: boolean;
-	mode: string;
-	status: string;
-	startedAt: string;
-	stoppedAt: string | null;
-	workflowId: string;
-}
-
-export interface WorkflowJson {
-	id?: string;
-	name: string;
-	nodes: Array<Record<string, unknown> & { name: string; type: string }>;
-	connections: Record<string, unknown>;
-	settings?: Record<string, unknown> | null;
-	pinData?: Record<string, unknown> | null;
-	[key: string]: unknown;
-}
-
-export interface CliResult {
-	code: number;
-	stdout: string;
-	stderr: string;
-}
-
-/** HTTP failure from n8n (status, method, path and n8n's own message; secrets redacted). */
-export class N8nHttpError extends Error {
-	constructor(
-		message: string,
-		readonly status: number,
-		readonly body: unknown,
-	) {
-		super(message);
-		this.name = 'N8nHttpError';
-	}
-}
-
-const MANUAL_TRIGGER = 'n8n-nodes-base.manualTrigger';
 const PACKAGE_DIR_PARTS = ['.n8n', 'nodes', 'node_modules'];
-
-// ---------------------------------------------------------------------------------------------
-// Children killed on exit
-
-const liveGroups = new Set<number>();
-let exitHooksInstalled = false;
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-	try {
-		process.kill(-pid, signal);
-	} catch {
-		// already gone
-	}
-}
-
-function installExitHooks(): void {
-	if (exitHooksInstalled) return;
-	exitHooksInstalled = true;
-	process.on('exit', () => {
-		for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
-	});
-	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-		// Only when nobody else handles the signal: then our handler cleans up and re-raises it so the
-		// default behaviour (terminate) still happens.
-		if (process.listenerCount(signal) > 0) continue;
-		const handler = () => {
-			for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
-			process.removeListener(signal, handler);
-			process.kill(process.pid, signal);
-		};
-		process.on(signal, handler);
-	}
-}
-
-// ---------------------------------------------------------------------------------------------
-
-export async function freePort(): Promise<number> {
-	return await new Promise<number>((resolve, reject) => {
-		const server = net.createServer();
-		server.unref();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			const port = typeof address === 'object' && address ? address.port : 0;
-			server.close(() => (port ? resolve(port) : reject(new Error('could not pick a free port'))));
-		});
-	});
-}
-
-function randomId(length = 16): string {
-	const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-	const bytes = crypto.randomBytes(length);
-	return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
-}
 
 /**
  * Starts n8n and waits until its REST API answers. Always call `stop()` (it is also killed when this
@@ -195,51 +101,9 @@ interface N8nLaunch {
 	runtimeEnv: Record<string, string>;
 }
 
-export class N8nInstance {
-	/** Owner account once setupOwner() ran. */
-	owner?: N8nOwner;
-	/** Public API key once createApiKey() ran. */
-	apiKey?: string;
+export class N8nInstance extends N8nWorkflowClient {
 	/** Name of the community package installed from the tarball, if any. */
 	packageName?: string;
-
-	private readonly cookies = new Map<string, string>();
-	/** Process groups of CLI commands still running against this instance. */
-	private readonly cliGroups = new Set<number>();
-	private readonly browserId = crypto.randomUUID();
-	private exited = false;
-	private exitInfo = '';
-	private stopping?: Promise<void>;
-	private readonly exitPromise: Promise<void>;
-
-	private constructor(
-		readonly version: string,
-		readonly bin: string,
-		/** The node executable running n8n (and its CLI commands). */
-		readonly nodeBin: string,
-		readonly url: string,
-		readonly port: number,
-		readonly userFolder: string,
-		readonly logFile: string,
-		private readonly env: NodeJS.ProcessEnv,
-		private readonly child: ChildProcess,
-		private readonly log: Log,
-		private readonly keepUserFolder: boolean,
-		readonly startedAt: number,
-	) {
-		this.exitPromise = new Promise<void>((resolve) => {
-			child.once('exit', (code, signal) => {
-				this.exited = true;
-				this.exitInfo = signal ? `signal ${signal}` : `exit code ${code}`;
-				resolve();
-			});
-		});
-	}
-
-	/** Process id of the running `n8n start` (its /proc/<pid>/exe is the Node.js that runs it). */
-	get pid(): number | undefined {
-		return this.exited ? undefined : this.child.pid;
-	}
 
 	/** @internal use startN8n() */
 	static async spawn(launch: N8nLaunch, options: StartN8nOptions, log: Log): Promise<N8nInstance> {
@@ -326,220 +190,6 @@ export class N8nInstance {
 		return instance;
 	}
 
-	/** @internal */
-	async waitUntilReady(timeoutMs: number): Promise<void> {
-		const deadline = Date.now() + timeoutMs;
-		let apiUpSince = 0;
-		while (Date.now() < deadline) {
-			if (this.exited) {
-				throw new Error(`n8n exited during start-up (${this.exitInfo}). Last log lines:\n${this.logTail(40)}`);
-			}
-			const [ready, settings] = await Promise.all([this.probe('/healthz/readiness'), this.probe('/rest/settings')]);
-			if (ready && settings) {
-				apiUpSince ||= Date.now();
-				// "Editor is now accessible" is printed once everything is initialised; don't insist on the
-				// wording for more than a few seconds (other versions may phrase it differently).
-				if (/Editor is now accessible/.test(this.logTail(400)) || Date.now() - apiUpSince > 5000) {
-					this.log(`n8n ${this.version}: ready after ${((Date.now() - this.startedAt) / 1000).toFixed(1)} s`);
-					return;
-				}
-			}
-			await sleep(500);
-		}
-		throw new Error(
-			`n8n did not become ready within ${Math.round(timeoutMs / 1000)} s at ${this.url}. Last log lines:\n${this.logTail(40)}`,
-		);
-	}
-
-	private async probe(pathname: string): Promise<boolean> {
-		try {
-			const res = await fetch(this.url + pathname, { signal: AbortSignal.timeout(3000) });
-			await res.arrayBuffer();
-			return res.status === 200;
-		} catch {
-			return false;
-		}
-	}
-
-	/** Whole log of the n8n process (stdout + stderr). */
-	logs(): string {
-		try {
-			return fs.readFileSync(this.logFile, 'utf8');
-		} catch {
-			return '';
-		}
-	}
-
-	/** Last `lines` lines of the log. */
-	logTail(lines = 40): string {
-		return tailFile(this.logFile, lines);
-	}
-
-	get running(): boolean {
-		return !this.exited;
-	}
-
-	/**
-	 * SIGTERM to the whole process group, SIGKILL after `timeoutMs` (default 20 s). Removes the user
-	 * folder unless asked to keep it. Safe to call more than once.
-	 */
-	async stop(options: { timeoutMs?: number; keepUserFolder?: boolean } = {}): Promise<void> {
-		this.stopping ??= (async () => {
-			for (const group of this.cliGroups) killGroup(group, 'SIGKILL');
-			const pid = this.child.pid;
-			if (pid && !this.exited) {
-				killGroup(pid, 'SIGTERM');
-				const timeoutMs = options.timeoutMs ?? 20_000;
-				if (!(await settlesWithin(this.exitPromise, timeoutMs))) {
-					this.log(`n8n: did not stop within ${Math.round(timeoutMs / 1000)} s; killing it`);
-				}
-			}
-			if (pid) {
-				killGroup(pid, 'SIGKILL'); // also anything left in the group (task runner)
-				liveGroups.delete(pid);
-			}
-			await settlesWithin(this.exitPromise, 5000);
-			if (!(options.keepUserFolder ?? this.keepUserFolder)) {
-				fs.rmSync(this.userFolder, { recursive: true, force: true, maxRetries: 3 });
-			}
-		})();
-		await this.stopping;
-	}
-
-	// -------------------------------------------------------------------------------------------
-	// HTTP
-
-	/** A raw request; returns status and parsed JSON (or text). Never throws for HTTP statuses. */
-	async request(
-		method: string,
-		pathname: string,
-		body?: unknown,
-		options: { apiKey?: boolean; timeoutMs?: number } = {},
-	): Promise<{ status: number; body: unknown }> {
-		const headers: Record<string, string> = { accept: 'application/json', 'browser-id': this.browserId };
-		if (body !== undefined) headers['content-type'] = 'application/json';
-		if (options.apiKey) {
-			if (!this.apiKey) throw new Error('no API key: call createApiKey() first');
-			headers['x-n8n-api-key'] = this.apiKey;
-		} else if (this.cookies.size > 0) {
-			headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-		}
-		let res: Response;
-		try {
-			res = await fetch(this.url + pathname, {
-				method,
-				headers,
-				body: body === undefined ? undefined : JSON.stringify(body),
-				signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
-			});
-		} catch (error) {
-			const why = this.exited ? ` (n8n has exited: ${this.exitInfo}; last log lines:\n${this.logTail(30)})` : '';
-			throw new Error(`n8n ${method} ${pathname} failed: ${(error as Error).message}${why}`);
-		}
-		for (const cookie of res.headers.getSetCookie()) {
-			const [pair] = cookie.split(';');
-			const eq = pair.indexOf('=');
-			if (eq > 0) this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-		}
-		const text = await res.text();
-		let parsed: unknown = text;
-		try {
-			parsed = text ? JSON.parse(text) : undefined;
-		} catch {
-			// not JSON
-		}
-		return { status: res.status, body: parsed };
-	}
-
-	/** REST API call (cookie session; sets up the owner first if needed); returns the `data` member. */
-	async rest<T = unknown>(method: string, pathname: string, body?: unknown, secrets: string[] = []): Promise<T> {
-		if (!this.owner && !pathname.startsWith('/rest/owner/setup') && !pathname.startsWith('/rest/login')) {
-			await this.setupOwner();
-		}
-		const res = await this.request(method, pathname, body);
-		return this.unwrap<T>(method, pathname, res, secrets, true);
-	}
-
-	/** Public API call with the API key (created first if needed); returns the body as is. */
-	async api<T = unknown>(method: string, pathname: string, body?: unknown, secrets: string[] = []): Promise<T> {
-		if (!this.apiKey) await this.createApiKey();
-		const res = await this.request(method, pathname, body, { apiKey: true });
-		return this.unwrap<T>(method, pathname, res, secrets, false);
-	}
-
-	private unwrap<T>(
-		method: string,
-		pathname: string,
-		res: { status: number; body: unknown },
-		secrets: string[],
-		dataMember: boolean,
-	): T {
-		if (res.status >= 200 && res.status < 300) {
-			const body = res.body as { data?: unknown } | undefined;
-			return (dataMember && body && typeof body === 'object' && 'data' in body ? body.data : body) as T;
-		}
-		const b = res.body as { message?: string; hint?: string } | string | undefined;
-		const detail =
-			typeof b === 'object' && b ? [b.message, b.hint].filter(Boolean).join(' — ') : String(b ?? '').slice(0, 500);
-		throw new N8nHttpError(
-			redact(`n8n ${method} ${pathname} → HTTP ${res.status}: ${detail || '(no message)'}`, secrets),
-			res.status,
-			typeof b === 'string' ? redact(b, secrets) : JSON.parse(redact(JSON.stringify(b ?? null), secrets)),
-		);
-	}
-
-	// -------------------------------------------------------------------------------------------
-	// Users and keys
-
-	/**
-	 * Creates the instance owner (`POST /rest/owner/setup` {email, firstName, lastName, password};
-	 * password 8-64 chars with a digit and an upper-case letter) and keeps the session cookie.
-	 * When an owner exists already, logs in with the known credentials instead.
-	 */
-	async setupOwner(owner: Partial<Omit<N8nOwner, 'id'>> = {}): Promise<N8nOwner> {
-		if (this.owner) return this.owner;
-		const wanted = {
-			email: owner.email ?? 'owner@otdp.example.com',
-			firstName: owner.firstName ?? 'Test',
-			lastName: owner.lastName ?? 'Owner',
-			password: owner.password ?? `Otdp-${crypto.randomBytes(9).toString('hex')}-A1`,
-		};
-		const res = await this.request('POST', '/rest/owner/setup', wanted);
-		if (res.status === 200) {
-			const user = (res.body as { data: { id: string } }).data;
-			this.owner = { id: user.id, ...wanted };
-			return this.owner;
-		}
-		if (res.status === 400 && owner.email && owner.password) {
-			return await this.login(owner.email, owner.password);
-		}
-		return this.unwrap<never>('POST', '/rest/owner/setup', res, [wanted.password], true);
-	}
-
-	/** `POST /rest/login` {emailOrLdapLoginId, password}; keeps the session cookie. */
-	async login(email: string, password: string): Promise<N8nOwner> {
-		const res = await this.request('POST', '/rest/login', { emailOrLdapLoginId: email, password });
-		const user = this.unwrap<{ id: string; firstName: string; lastName: string }>('POST', '/rest/login', res, [password], true);
-		this.owner = { id: user.id, email, password, firstName: user.firstName, lastName: user.lastName };
-		return this.owner;
-	}
-
-	/**
-	 * Creates a public-API key (`POST /rest/api-keys` {label, scopes, expiresAt: null}; the scopes are
-	 * all of `GET /rest/api-keys/scopes`; without a licence n8n grants the role's scopes anyway) and
-	 * keeps it for api(). Returns the raw key.
-	 */
-	async createApiKey(label = 'otdp-tests'): Promise<string> {
-		const scopes = await this.rest<string[]>('GET', '/rest/api-keys/scopes');
-		const key = await this.rest<{ rawApiKey: string }>('POST', '/rest/api-keys', {
-			label: label.slice(0, 50),
-			scopes,
-			expiresAt: null,
-		});
-		this.apiKey = key.rawApiKey;
-		return this.apiKey;
-	}
-
 	// -------------------------------------------------------------------------------------------
 	// Types
 
@@ -596,192 +246,5 @@ export class N8nInstance {
 		} finally {
 			await this.deleteCredential(id).catch(() => undefined);
 		}
-	}
-
-	// -------------------------------------------------------------------------------------------
-	// Workflows
-
-	/**
-	 * `POST /rest/workflows` with the workflow JSON (name, nodes, connections, settings, pinData, meta,
-	 * optional id which is kept); returns the id. The workflow is created inactive.
-	 */
-	async createWorkflow(json: WorkflowJson): Promise<string> {
-		const body: Record<string, unknown> = { ...json };
-		for (const key of ['active', 'activeVersionId', 'versionId', 'createdAt', 'updatedAt', 'shared', 'isArchived', 'triggerCount']) {
-			delete body[key];
-		}
-		if (Array.isArray(body.tags)) delete body.tags;
-		const created = await this.rest<{ id: string }>('POST', '/rest/workflows', body);
-		return created.id;
-	}
-
-	/**
-	 * Imports a workflow the way an operator would: `n8n import:workflow --input=<file>` (the server may
-	 * keep running). Keeps the JSON's id (one is generated when missing); returns it.
-	 */
-	async importWorkflow(json: WorkflowJson): Promise<string> {
-		await this.setupOwner(); // import assigns the workflow to the owner's project
-		const id = typeof json.id === 'string' && json.id ? json.id : randomId();
-		const file = path.join(this.userFolder, `import-${id}.json`);
-		fs.writeFileSync(file, JSON.stringify({ active: false, ...json, id }, null, 2));
-		const res = await this.cli(['import:workflow', `--input=${file}`]);
-		if (res.code !== 0) {
-			throw new Error(`n8n import:workflow failed (exit code ${res.code}):\n${tailLines(res.stdout + '\n' + res.stderr, 30)}`);
-		}
-		return id;
-	}
-
-	/** `GET /rest/workflows/:id` (the full workflow as the editor sees it). */
-	async getWorkflow(id: string): Promise<WorkflowJson & { id: string; active: boolean; versionId: string }> {
-		return await this.rest('GET', `/rest/workflows/${encodeURIComponent(id)}`);
-	}
-
-	/** Publishes/activates via the public API (`POST /api/v1/workflows/:id/activate`). */
-	async activateWorkflow(id: string): Promise<void> {
-		await this.api('POST', `/api/v1/workflows/${encodeURIComponent(id)}/activate`);
-	}
-
-	async deactivateWorkflow(id: string): Promise<void> {
-		await this.api('POST', `/api/v1/workflows/${encodeURIComponent(id)}/deactivate`);
-	}
-
-	/**
-	 * Runs a workflow as the editor's "Execute workflow" button does (`POST /rest/workflows/:id/run` with
-	 * `{workflowData, triggerToStartFrom: {name}}`, which answers `{executionId}` at once), then polls the
-	 * public API until the execution has finished. The trigger defaults to the Manual Trigger node.
-	 * Returns the execution with its data (use nodeItems() on it); does not throw when the workflow failed
-	 * (check `status` / executionError()).
-	 */
-	async runWorkflow(id: string, options: { triggerNode?: string; timeoutMs?: number } = {}): Promise<N8nExecution> {
-		const workflow = await this.getWorkflow(id);
-		const trigger = options.triggerNode ?? workflow.nodes.find((n) => n.type === MANUAL_TRIGGER)?.name;
-		if (!trigger) throw new Error(`workflow ${id} has no Manual Trigger; pass triggerNode`);
-		const started = await this.rest<{ executionId?: string; waitingForWebhook?: boolean }>(
-			'POST',
-			`/rest/workflows/${encodeURIComponent(id)}/run`,
-			{ workflowData: workflow, triggerToStartFrom: { name: trigger } },
-		);
-		if (!started.executionId) {
-			throw new Error(`n8n did not start workflow ${id} (${JSON.stringify(started)}); is the trigger a webhook?`);
-		}
-		return await this.waitForExecution(started.executionId, options.timeoutMs ?? 120_000);
-	}
-
-	/** Polls `GET /api/v1/executions/:id?includeData=true` until the execution is no longer running. */
-	async waitForExecution(executionId: string, timeoutMs = 120_000): Promise<N8nExecution> {
-		const deadline = Date.now() + timeoutMs;
-		let last: N8nExecution | undefined;
-		while (Date.now() < deadline) {
-			try {
-				last = await this.execution(executionId);
-				if (last.finished || !['new', 'running', 'waiting', 'unknown'].includes(last.status)) return last;
-			} catch (error) {
-				if (!(error instanceof N8nHttpError && error.status === 404)) throw error;
-			}
-			await sleep(300);
-		}
-		throw new Error(`execution ${executionId} did not finish within ${timeoutMs / 1000} s (last status: ${last?.status ?? 'not found'})`);
-	}
-
-	/** `GET /api/v1/executions/:id?includeData=…` */
-	async execution(executionId: string, includeData = true): Promise<N8nExecution> {
-		return await this.api('GET', `/api/v1/executions/${encodeURIComponent(executionId)}?includeData=${includeData}`);
-	}
-
-	/**
-	 * `GET /api/v1/executions?includeData=true[&workflowId=…][&status=…]`, all pages, newest first.
-	 */
-	async executions(
-		workflowId?: string,
-		options: { includeData?: boolean; status?: 'success' | 'error' | 'waiting' | 'running' | 'canceled' } = {},
-	): Promise<N8nExecution[]> {
-		const all: N8nExecution[] = [];
-		let cursor: string | null | undefined;
-		do {
-			const q = new URLSearchParams({ includeData: String(options.includeData ?? true), limit: '100' });
-			if (workflowId) q.set('workflowId', workflowId);
-			if (options.status) q.set('status', options.status);
-			if (cursor) q.set('cursor', cursor);
-			const page = await this.api<{ data: N8nExecution[]; nextCursor: string | null }>('GET', `/api/v1/executions?${q}`);
-			all.push(...page.data);
-			cursor = page.nextCursor;
-		} while (cursor);
-		return all;
-	}
-
-	/** Waits until a workflow has at least `count` finished executions (e.g. an activated polling trigger). */
-	async waitForExecutions(workflowId: string, count = 1, timeoutMs = 120_000): Promise<N8nExecution[]> {
-		const deadline = Date.now() + timeoutMs;
-		for (;;) {
-			const list = (await this.executions(workflowId)).filter((e) => e.finished || e.stoppedAt);
-			if (list.length >= count) return list;
-			if (Date.now() > deadline) {
-				throw new Error(`workflow ${workflowId} has ${list.length} finished execution(s) after ${timeoutMs / 1000} s, expected ${count}`);
-			}
-			await sleep(1000);
-		}
-	}
-
-	// -------------------------------------------------------------------------------------------
-	// CLI
-
-	/**
-	 * Runs the n8n CLI against this instance's user folder and database (works while the server runs;
-	 * the CLI gets its own task-broker port).
-	 */
-	async cli(args: string[], options: { timeoutMs?: number; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
-		if (this.stopping) throw new Error('this n8n instance has been stopped');
-		const env = { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...options.env } as NodeJS.ProcessEnv;
-		for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-		return await new Promise<CliResult>((resolve, reject) => {
-			const child = spawn(this.nodeBin, [this.bin, ...args], {
-				cwd: this.userFolder,
-				env,
-				detached: true,
-				stdio: ['ignore', 'pipe', 'pipe'],
-			});
-			if (child.pid) {
-				liveGroups.add(child.pid);
-				this.cliGroups.add(child.pid);
-			}
-			let stdout = '';
-			let stderr = '';
-			child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-			child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-			const timer = setTimeout(() => {
-				if (child.pid) killGroup(child.pid, 'SIGKILL');
-			}, options.timeoutMs ?? 180_000);
-			child.once('error', (error) => {
-				clearTimeout(timer);
-				reject(error);
-			});
-			child.once('close', (code, signal) => {
-				clearTimeout(timer);
-				if (child.pid) {
-					killGroup(child.pid, 'SIGKILL'); // a task runner it may have left behind
-					liveGroups.delete(child.pid);
-					this.cliGroups.delete(child.pid);
-				}
-				resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-			});
-		});
-	}
-
-	/**
-	 * `n8n execute --id=<id> --rawOutput`: runs a workflow that starts with a Manual Trigger in a separate
-	 * CLI process (the server may keep running) and parses the run from its output. Throws when the run
-	 * failed, with n8n's error message.
-	 */
-	async executeWorkflowCli(id: string, options: { timeoutMs?: number } = {}): Promise<CliRun> {
-		const res = await this.cli(['execute', `--id=${id}`, '--rawOutput'], options);
-		const run = parseCliRunOutput(res.stdout);
-		const error = run ? executionError(run) : undefined;
-		if (res.code !== 0 || !run || error) {
-			throw new Error(
-				`n8n execute --id=${id} failed (exit code ${res.code})${error ? `: ${error}` : ''}\n` +
-					tailLines(`${run ? '' : res.stdout}\n${res.stderr}`, 30),
-			);
-		}
-		return { run, items: nodeItems(run), stdout: res.stdout };
 	}
 }
