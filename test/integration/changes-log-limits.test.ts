@@ -116,3 +116,33 @@ describe.each<[string, PagedTotal]>([
 		expect(logins).toEqual(uids);
 	});
 });
+
+describe('accesslog actor capture, as a size-limited reader', () => {
+	let slapd: Slapd;
+	let session: LdapSession;
+
+	beforeAll(async () => {
+		slapd = await startSlapd({ users: 60, otds: false, reader: { sizeLimit: SIZE_LIMIT } });
+		session = await readerSession(slapd);
+	});
+
+	afterAll(async () => {
+		await session?.close();
+		await slapd?.stop();
+	});
+
+	it.each([
+		['on: the writer (reqAuthzID) is the event actor', true],
+		['off: no actor', false],
+	])('captureActor %s', async (_label, captureActor) => {
+		const trigger = new Trigger(accesslogStrategy(slapd, session, { captureActor }));
+		expect(await trigger.poll()).toEqual([]);
+		const someone = slapd.fixture.users[captureActor ? 10 : 11];
+		await slapd.ldapmodify(`${attrLine('dn', slapd.layout.userDN(someone.uid))}changetype: modify\nreplace: title\ntitle: Actor ${String(captureActor)}\n`);
+		const events = await trigger.poll();
+		expect(typesOf(events)).toEqual(['user.updated']);
+		expect(events[0].changes).toEqual([{ attribute: 'title', before: someone.title, after: `Actor ${String(captureActor)}` }]);
+		if (captureActor) expect(events[0].actor).toEqual({ dn: slapd.adminDN });
+		else expect(events[0]).not.toHaveProperty('actor');
+	});
+});
