@@ -7,13 +7,14 @@
  * Known limits: writes of the memberof overlay are not logged (a user's memberOf: the group's own
  * `member` change is, and that is what group events come from); a log purged past the cursor, or a
  * missing cursor record, means changes may be lost: the poll reconciles and emits directory.resync.
+ *
+ * The log is read in windows that each fit the server's size limit (accesslog-reads.ts), so a backlog
+ * longer than the limit is caught up; one poll takes at most `recordsPerPoll` records, the rest the next.
  */
-import { DirectoryConfigurationError, DirectoryRequestError } from '../errors';
 import type { Entry } from '../../transport/ldap/ldapts';
 import { normalizeDn } from '../ldap/dn';
 import { attributeValue, attributeValues } from '../ldap/entry';
-import { escapeDnValue } from '../ldap/escape';
-import { compileFilter } from '../ldap/filter-compiler';
+import { AccesslogReads, REQ_START } from './accesslog-reads';
 import type { ChangeContext } from './differ';
 import { generalizedTimeToIso } from './events';
 import type { LdapChangeReader } from './ldap-reader';
@@ -45,7 +46,6 @@ export interface AccesslogRecord {
 
 const OPERATIONS: Record<string, LoggedModification['operation']> = { '+': 'add', '-': 'delete', '=': 'replace', '#': 'increment' };
 export const ACCESSLOG_ATTRIBUTES = ['reqStart', 'reqType', 'reqDN', 'reqEntryUUID', 'reqAuthzID', 'reqMod', 'reqOld', 'reqNewRDN', 'reqNewSuperior'];
-const REQ_START = /^\d{14}(\.\d{1,6})?Z$/;
 
 /** Decodes one reqMod value (`attr:op value`); undefined for lines of another shape. */
 export function parseReqMod(line: string): LoggedModification | undefined {
@@ -136,42 +136,27 @@ export interface AccesslogStrategyOptions extends LdapStrategyOptions {
 	captureActor?: boolean;
 	/** How far back (minutes) the first activation looks for the newest log record (default 60). */
 	startLookbackMinutes?: number;
+	/** Log records one poll reads at most (default 5000): a longer backlog is caught up over several polls. */
+	recordsPerPoll?: number;
 }
 
 export class AccesslogStrategy extends LdapStrategyBase {
 	readonly name = 'accesslog' as const;
-	private readonly logDN: string;
+	private readonly log: AccesslogReads;
 
 	constructor(reader: LdapChangeReader, server: string, protected readonly logOptions: AccesslogStrategyOptions = {}) {
 		super(reader, server, logOptions);
-		this.logDN = logOptions.accesslogDN?.trim() || 'cn=accesslog';
-		normalizeDn(this.logDN, 'Accesslog DN');
+		const logDN = logOptions.accesslogDN?.trim() || 'cn=accesslog';
+		normalizeDn(logDN, 'Accesslog DN');
+		this.log = new AccesslogReads(reader.scope.session, logDN, logOptions.recordsPerPoll);
 	}
 
 	/** The newest record's reqStart, looked for in the recent past; a synthetic start when the log is quiet. */
 	protected async currentPosition(): Promise<{ cursor?: string; context?: string }> {
 		const lookback = new Date((this.options.now?.() ?? new Date()).getTime() - (this.logOptions.startLookbackMinutes ?? 60) * 60_000);
 		const since = lookback.toISOString().replace(/[-:T]/g, '').replace(/\.(\d{3})Z$/, '.$1000Z');
-		const records = await this.readRecords(since, ['reqStart']);
-		const newest = records.map((entry) => attributeValue(entry, 'reqStart') ?? '').reduce((max, value) => (value > max ? value : max), '');
-		return newest === '' ? { cursor: since, context: 'unverified' } : { cursor: newest, context: 'verified' };
-	}
-
-	private async readRecords(since: string, attributes: string[]): Promise<Entry[]> {
-		if (!REQ_START.test(since)) throw new DirectoryConfigurationError('Cursor', `"${since}" is not an accesslog position: reset the trigger's state`);
-		const filter = `(&(objectClass=auditWriteObject)(reqResult=0)(reqStart>=${since}))`;
-		return this.reader.scope.session.search(this.logDN, { scope: 'one', filter: compileFilter(filter), attributes });
-	}
-
-	/** Whether the record at the cursor is still in the log (it is gone once logpurge passed it). */
-	private async cursorStillLogged(cursor: string): Promise<boolean> {
-		const found = await this.reader.scope.session
-			.search(`reqStart=${escapeDnValue(cursor)},${this.logDN}`, { scope: 'base', filter: compileFilter('(objectClass=*)'), attributes: ['1.1'] })
-			.catch((error: unknown) => {
-				if (error instanceof DirectoryRequestError && error.kind === 'noSuchObject') return [];
-				throw error;
-			});
-		return found.length > 0;
+		const newest = await this.log.newest(since);
+		return newest === undefined ? { cursor: since, context: 'unverified' } : { cursor: newest, context: 'verified' };
 	}
 
 	protected async step(core: LdapPollCore, previous: ChangeState): Promise<StrategyStep> {
@@ -179,17 +164,16 @@ export class AccesslogStrategy extends LdapStrategyBase {
 		if (cursor === undefined || !REQ_START.test(cursor)) return this.reconcileStep(core, previous, 'no accesslog position was stored');
 		const purged = `the accesslog no longer holds the record at ${cursor} (purged): reconciled against the snapshot`;
 		if (this.dueForReconcile(previous)) {
-			if (previous.cursorContext === 'verified' && !(await this.cursorStillLogged(cursor))) return this.reconcileStep(core, previous, purged);
+			if (previous.cursorContext === 'verified' && !(await this.log.logged(cursor))) return this.reconcileStep(core, previous, purged);
 			return this.reconcileStep(core, previous);
 		}
-		const logged = (await this.readRecords(cursor, ACCESSLOG_ATTRIBUTES)).map(parseAccesslogRecord);
-		// The search asks for reqStart >= cursor: the record at the cursor comes back as long as the log holds
+		// The log is read from reqStart >= cursor: the record at the cursor comes back as long as the log holds
 		// it, so no request of its own is needed to tell a purged cursor (a catch-up reads the same records).
-		if (previous.cursorContext === 'verified' && !logged.some((record) => record.reqStart === cursor)) return this.reconcileStep(core, previous, purged);
-		const records = logged
-			.filter((record) => record.reqStart > cursor)
-			.sort((a, b) => (a.reqStart < b.reqStart ? -1 : a.reqStart > b.reqStart ? 1 : 0));
-		const newest = records.length > 0 ? records[records.length - 1].reqStart : cursor;
+		const logged = await this.log.since(cursor, ACCESSLOG_ATTRIBUTES);
+		if (previous.cursorContext === 'verified' && !logged.sinceLogged) return this.reconcileStep(core, previous, purged);
+		// Oldest first. A backlog longer than one poll reads ends at `through`; the next poll goes on from there.
+		const records = logged.entries.map(parseAccesslogRecord);
+		const newest = logged.through;
 		const inScope = records.filter((record) => this.reader.inScope(record.dn) || (record.newSuperior !== undefined && this.reader.inScope(record.newSuperior)));
 		const contexts = contextsFromRecords(inScope, this.logOptions.captureActor ?? true);
 		const ids = [...contexts.keys()];

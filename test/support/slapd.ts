@@ -22,7 +22,7 @@ import { Client } from 'ldapts';
 import { generateEnterprise, type EnterpriseFixture } from './fixture/enterprise';
 import { inetOrgPersonLayout, writeInetOrgPersonLdif, type InetOrgPersonLayout } from './fixture/inetorgperson-ldif';
 import { OTDS_BASE_DN, OTDS_PARTITION, otdsLayout, writeOtdsLdif, type OtdsLayout } from './fixture/otds-ldif';
-import { findOpenLdap, renderSlapdConf, slapdVersion, type OpenLdapInstallation } from './schema/slapd-conf';
+import { findOpenLdap, renderSlapdConf, slapdVersion, type OpenLdapInstallation, type SlapdReaderLimits } from './schema/slapd-conf';
 import { makeCertificates } from './tls';
 
 export interface SlapdOptions {
@@ -44,6 +44,11 @@ export interface SlapdOptions {
 	vendorInfo?: boolean;
 	/** How long to wait for the server to accept binds (default 30 s). */
 	startTimeoutMs?: number;
+	/**
+	 * Add a non-root account (Slapd.reader) that may read the directory and the accesslog within these size
+	 * limits. Tests bind as the rootdn otherwise, which no limit applies to.
+	 */
+	reader?: SlapdReaderLimits;
 }
 
 export interface SlapdTls {
@@ -79,6 +84,8 @@ export interface Slapd {
 	otdsAdminDN: string;
 	otdsAdminPassword: string;
 	accesslogDN: string;
+	/** The size-limited reader of SlapdOptions.reader, when asked for. */
+	reader?: { dn: string; password: string };
 	/** DNs of the inetOrgPerson flavour (userDN(uid), groupDN(name), policyDN, ...). */
 	layout: InetOrgPersonLayout;
 	/** DNs of the OTDS flavour (userDN(uid), groupDN(name), ...). */
@@ -222,6 +229,7 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 	const otds = otdsLayout(fixture);
 	const adminDN = `cn=admin,${layout.baseDN}`;
 	const otdsAdminDN = `cn=admin,${OTDS_BASE_DN}`;
+	const reader = options.reader && { ...options.reader, dn: `cn=limited-reader,${layout.baseDN}`, password: 'reader-secret' };
 	const rootDsePath = join(dir, 'rootdse.ldif');
 	const vendor = version ? `vendorName: OpenLDAP Project\nvendorVersion: ${await version}\n` : '';
 	await writeFile(rootDsePath, `dn:\n${vendor}`);
@@ -242,6 +250,7 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 			otdsAdminDN,
 			otdsAdminPassword: ADMIN_PASSWORD,
 			tls: tls && { caCertPath: tls.caCertPath, certPath: tls.serverCertPath, keyPath: tls.serverKeyPath },
+			reader,
 		}),
 	);
 
@@ -323,6 +332,7 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 		otdsAdminDN,
 		otdsAdminPassword: ADMIN_PASSWORD,
 		accesslogDN: 'cn=accesslog',
+		reader: reader && { dn: reader.dn, password: reader.password },
 		layout,
 		otds,
 		tls: tls && {
@@ -373,6 +383,11 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 			await runTool(install.ldapmodify, ['-x', '-H', server.url, '-D', dn, '-w', password], ldif);
 		},
 	};
+	if (reader) {
+		await server.ldapmodify(
+			`dn: ${reader.dn}\nchangetype: add\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: limited-reader\nuserPassword: ${reader.password}\n`,
+		);
+	}
 	return server;
 }
 

@@ -35,6 +35,9 @@ describe('accesslog records (shapes as slapd 2.5 writes them)', () => {
 		const contexts = contextsFromRecords([record, { ...record, reqStart: '20261126234718.000001Z', old: { title: ['Boss'] } }], true);
 		// The earliest earlier value is the state before the poll; the last record stamps the change.
 		expect(contexts.get('750f6b7a-7e3f-1041-9059-a59237d5930e')).toMatchObject({ stamp: '20261126234718.000001Z', before: { title: ['Chief Executive Officer'] } });
+		// Capture Actor: the writer (reqAuthzID without its dn: prefix) when on, nobody when off.
+		expect(contextsFromRecords([record], true).get('750f6b7a-7e3f-1041-9059-a59237d5930e')?.actor).toEqual({ dn: 'cn=admin,dc=example,dc=com' });
+		expect(contextsFromRecords([record], false).get('750f6b7a-7e3f-1041-9059-a59237d5930e')?.actor).toBeUndefined();
 	});
 
 	it('knows an earlier value only from the first record that changed it', () => {

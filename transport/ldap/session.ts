@@ -74,6 +74,20 @@ export class LdapSession {
 	 * so that the connection is idle again when the listing returns.
 	 */
 	async *searchPages(baseDN: string, options: SearchOptions, pageSize = 500): AsyncGenerator<Entry[]> {
+		yield* this.pages(baseDN, options, pageSize, false);
+	}
+
+	/**
+	 * searchPages for a reader that can resume from where it got to: a server size limit ends the listing
+	 * instead of failing it (OpenLDAP caps even a paged search at its hard limit unless `size.prtotal` says
+	 * otherwise). Returns whether the listing is complete. The page the limit cut off is lost; every page
+	 * before it was yielded whole.
+	 */
+	searchPagesWithinLimit(baseDN: string, options: SearchOptions, pageSize = 500): AsyncGenerator<Entry[], { complete: boolean }> {
+		return this.pages(baseDN, options, pageSize, true);
+	}
+
+	private async *pages(baseDN: string, options: SearchOptions, pageSize: number, endAtLimit: boolean): AsyncGenerator<Entry[], { complete: boolean }> {
 		const compiled = withCompiledFilter(options);
 		const pages = this.client.searchPaginated(baseDN, { ...compiled, paged: { pageSize } });
 		const ask = () => {
@@ -92,8 +106,10 @@ export class LdapSession {
 				yield page.value.searchEntries;
 			}
 			finished = true;
+			return { complete: true };
 		} catch (error) {
 			finished = true;
+			if (endAtLimit && isServerLimit(error)) return { complete: false };
 			throw explainLdapFailure(error, this.server);
 		} finally {
 			if (!finished) {
@@ -124,6 +140,12 @@ export class LdapSession {
 	async close(): Promise<void> {
 		await this.client.unbind().catch(() => undefined);
 	}
+}
+
+/** sizeLimitExceeded (4) and adminLimitExceeded (11): the server stopped a search at one of its limits. */
+function isServerLimit(error: unknown): boolean {
+	const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+	return code === 4 || code === 11;
 }
 
 /**

@@ -2,7 +2,7 @@
  * Renders the slapd.conf of the throwaway test server and locates the OpenLDAP installation.
  *
  * Three databases:
- *  - cn=accesslog: the accesslog overlay's log (admin-readable only);
+ *  - cn=accesslog: the accesslog overlay's log (readable by the admin, and by the optional size-limited reader);
  *  - dc=example,dc=com: inetOrgPerson people and groupOfNames groups with memberof, ppolicy (lockout
  *    after 3 failures, pwdReset on administrative password changes) and accesslog (writes, with old
  *    values, so a delete record carries the deleted entry);
@@ -36,6 +36,24 @@ export interface SlapdConfParams {
 	otdsAdminDN: string;
 	otdsAdminPassword: string;
 	tls?: { caCertPath: string; certPath: string; keyPath: string };
+	/** A non-root account that may read the directory and the accesslog, within size limits. */
+	reader?: SlapdReaderLimits & { dn: string };
+}
+
+/** size.prtotal of slapd.limits(5): 'hard' is OpenLDAP's default (paging does not get around the hard limit). */
+export type PagedTotal = number | 'hard' | 'unlimited';
+
+/**
+ * The size limits of a non-root reader. The rootdn is never limited, so only such an account shows what a
+ * production bind account meets (OpenLDAP's default for it: 500 entries a search, paged or not).
+ */
+export interface SlapdReaderLimits {
+	/** Soft and hard size limit of each search (size.soft, size.hard). */
+	sizeLimit: number;
+	/** size.prtotal in the directory database (default 'unlimited': a full read pages past the limit). */
+	directoryPagedTotal?: PagedTotal;
+	/** size.prtotal in the accesslog database (default 'hard'). */
+	accesslogPagedTotal?: PagedTotal;
 }
 
 const exists = (path: string, mode = constants.R_OK): boolean => {
@@ -95,6 +113,11 @@ const quote = (value: string): string => `"${value.replace(/(["\\])/g, '\\$1')}"
 export function renderSlapdConf(p: SlapdConfParams): string {
 	const { install } = p;
 	const admin = quote(p.adminDN);
+	const reader = p.reader;
+	// slapd.limits(5): soft and hard size limit per search; size.prtotal caps the entries of a paged search.
+	const readerLimits = (pagedTotal: PagedTotal) =>
+		reader ? [`limits dn.exact=${quote(reader.dn)} size.soft=${reader.sizeLimit} size.hard=${reader.sizeLimit} size.prtotal=${pagedTotal}`] : [];
+	const logReaders = reader ? ` by dn.exact=${quote(reader.dn)} read` : '';
 	const modules = install.moduleDir
 		? [`modulepath ${quote(install.moduleDir)}`, ...['back_mdb', 'memberof', 'ppolicy', 'accesslog'].map((m) => `moduleload ${m}`)]
 		: [];
@@ -131,7 +154,8 @@ export function renderSlapdConf(p: SlapdConfParams): string {
 		...mdb('cn=accesslog', 'accesslog', 1 << 30),
 		'rootdn "cn=accesslog"',
 		'index reqStart,reqDN,reqEntryUUID eq',
-		`access to * by dn.exact=${admin} read by * none`,
+		`access to * by dn.exact=${admin} read${logReaders} by * none`,
+		...readerLimits(reader?.accesslogPagedTotal ?? 'hard'),
 		'',
 		...mdb(p.baseDN, 'example', 4 * 2 ** 30),
 		`rootdn ${admin}`,
@@ -139,6 +163,7 @@ export function renderSlapdConf(p: SlapdConfParams): string {
 		'index objectClass,uid,cn,mail,member,memberOf,entryUUID,ou,l,title,businessCategory eq',
 		'access to attrs=userPassword by self write by anonymous auth by * none',
 		'access to * by self read by users read by * none',
+		...readerLimits(reader?.directoryPagedTotal ?? 'unlimited'),
 		'overlay memberof',
 		'memberof-refint TRUE',
 		'overlay ppolicy',

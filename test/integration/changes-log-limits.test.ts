@@ -1,0 +1,148 @@
+import { Client, SizeLimitExceededError } from 'ldapts';
+import type { DirectoryEvent } from '../../core/changes/events';
+import { AccesslogStrategy, type AccesslogStrategyOptions } from '../../core/changes/accesslog';
+import { LdapChangeReader } from '../../core/changes/ldap-reader';
+import type { ChangeState } from '../../core/changes/state';
+import { profileFor } from '../../core/ldap/flavours';
+import { LdapSession } from '../../transport/ldap/session';
+import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
+import { attrLine, passwordOf } from '../support/fixture';
+import type { PagedTotal } from '../support/schema/slapd-conf';
+import { startSlapd, type Slapd } from '../support/slapd';
+
+/**
+ * The accesslog strategy bound as a production account is: not the rootdn (which no limit applies to),
+ * but a reader with a size limit on every search. OpenLDAP's default for such an account is 500 entries,
+ * and a paged search is capped at it too unless the accesslog database's `size.prtotal` allows more.
+ * A backlog longer than the limit must still be caught up: every change once, none lost, none twice.
+ */
+
+/** The reader's size limit. Not below 100: the change reader fetches changed entries 100 ids a search. */
+const SIZE_LIMIT = 100;
+/** Changes waiting when the trigger polls: well over the limit (two and a half times). */
+const BACKLOG = 250;
+
+const typesOf = (events: DirectoryEvent[]) => [...new Set(events.map((event) => event.type))];
+
+/** One LDIF that adds `count` people under ou=people: one ldapmodify run, one accesslog record each. */
+function newPeople(slapd: Slapd, prefix: string, count: number): { ldif: string; uids: string[] } {
+	const uids = Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
+	const ldif = uids
+		.map((uid) => `${attrLine('dn', slapd.layout.userDN(uid))}changetype: add\nobjectClass: inetOrgPerson\n${attrLine('uid', uid)}cn: Backlog ${uid}\nsn: Backlog\nuserPassword: ${passwordOf(uid)}\n`)
+		.join('\n');
+	return { ldif, uids };
+}
+
+async function readerSession(slapd: Slapd): Promise<LdapSession> {
+	const reader = slapd.reader;
+	if (reader === undefined) throw new Error('start slapd with a reader');
+	return LdapSession.open(parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: reader.dn, bindPassword: reader.password, baseDN: slapd.baseDN }));
+}
+
+function accesslogStrategy(slapd: Slapd, session: LdapSession, options: AccesslogStrategyOptions = {}): AccesslogStrategy {
+	const reader = new LdapChangeReader({ session, profile: profileFor('openLdap'), flavour: 'openLdap', userBaseDN: slapd.layout.peopleDN, groupBaseDN: slapd.layout.groupsDN });
+	// A dedupe window of one id: a change emitted twice must show, not be dropped as a repeat.
+	return new AccesslogStrategy(reader, session.server, { reconcileEvery: 0, bulkThreshold: 0, dedupeWindow: 1, ...options });
+}
+
+/** Polls as the trigger does: the state of a poll is the next poll's input. */
+class Trigger {
+	private state: ChangeState | undefined;
+	constructor(private readonly strategy: AccesslogStrategy) {}
+
+	async poll(): Promise<DirectoryEvent[]> {
+		const result = await this.strategy.poll(this.state);
+		this.state = result.nextCursor;
+		return result.events;
+	}
+}
+
+describe.each<[string, PagedTotal]>([
+	['paging past the limit allowed (size.prtotal=unlimited)', 'unlimited'],
+	["paging capped at the limit too (size.prtotal=hard, OpenLDAP's default)", 'hard'],
+])('accesslog as a size-limited reader: %s', (_label, accesslogPagedTotal) => {
+	let slapd: Slapd;
+	let session: LdapSession;
+
+	beforeAll(async () => {
+		slapd = await startSlapd({ users: 60, otds: false, reader: { sizeLimit: SIZE_LIMIT, accesslogPagedTotal } });
+		session = await readerSession(slapd);
+	});
+
+	afterAll(async () => {
+		await session?.close();
+		await slapd?.stop();
+	});
+
+	it('the reader is limited: one plain search of the log fails once the log is longer than the limit', async () => {
+		await slapd.ldapmodify(newPeople(slapd, 'limit-probe', SIZE_LIMIT + 1).ldif);
+		const client = new Client({ url: slapd.url });
+		try {
+			await client.bind(slapd.reader?.dn ?? '', slapd.reader?.password ?? '');
+			await expect(client.search(slapd.accesslogDN, { scope: 'one', filter: '(objectClass=auditWriteObject)', attributes: ['reqStart'] })).rejects.toBeInstanceOf(SizeLimitExceededError);
+		} finally {
+			await client.unbind();
+		}
+	});
+
+	it(`a backlog of ${BACKLOG} changes is caught up in one poll, each change once; the next poll emits nothing`, async () => {
+		const trigger = new Trigger(accesslogStrategy(slapd, session));
+		expect(await trigger.poll()).toEqual([]);
+		const { ldif, uids } = newPeople(slapd, 'backlog', BACKLOG);
+		await slapd.ldapmodify(ldif);
+
+		const events = await trigger.poll();
+		expect(typesOf(events)).toEqual(['user.created']);
+		expect(events.map((event) => event.user?.login).sort()).toEqual([...uids].sort());
+		expect(new Set(events.map((event) => event.id)).size).toBe(BACKLOG);
+		expect(await trigger.poll()).toEqual([]);
+	});
+
+	it('with fewer records per poll than the backlog, polls catch up in order: each change once, none skipped', async () => {
+		const perPoll = 60;
+		const trigger = new Trigger(accesslogStrategy(slapd, session, { recordsPerPoll: perPoll }));
+		expect(await trigger.poll()).toEqual([]);
+		const { ldif, uids } = newPeople(slapd, 'chunked', 150);
+		await slapd.ldapmodify(ldif);
+
+		const polls: DirectoryEvent[][] = [];
+		for (let events = await trigger.poll(); events.length > 0 && polls.length < 10; events = await trigger.poll()) polls.push(events);
+		// The first activation started at the newest record, however long the log: every poll has events.
+		expect(polls.length).toBe(Math.ceil(150 / perPoll));
+		for (const events of polls) expect(events.length).toBeLessThanOrEqual(perPoll);
+		const logins = polls.flat().map((event) => event.user?.login);
+		expect([...logins].sort()).toEqual([...uids].sort());
+		// One ldapmodify run adds them in order: a poll stops where its events stop, so the order is kept.
+		expect(logins).toEqual(uids);
+	});
+});
+
+describe('accesslog actor capture, as a size-limited reader', () => {
+	let slapd: Slapd;
+	let session: LdapSession;
+
+	beforeAll(async () => {
+		slapd = await startSlapd({ users: 60, otds: false, reader: { sizeLimit: SIZE_LIMIT } });
+		session = await readerSession(slapd);
+	});
+
+	afterAll(async () => {
+		await session?.close();
+		await slapd?.stop();
+	});
+
+	it.each([
+		['on: the writer (reqAuthzID) is the event actor', true],
+		['off: no actor', false],
+	])('captureActor %s', async (_label, captureActor) => {
+		const trigger = new Trigger(accesslogStrategy(slapd, session, { captureActor }));
+		expect(await trigger.poll()).toEqual([]);
+		const someone = slapd.fixture.users[captureActor ? 10 : 11];
+		await slapd.ldapmodify(`${attrLine('dn', slapd.layout.userDN(someone.uid))}changetype: modify\nreplace: title\ntitle: Actor ${String(captureActor)}\n`);
+		const events = await trigger.poll();
+		expect(typesOf(events)).toEqual(['user.updated']);
+		expect(events[0].changes).toEqual([{ attribute: 'title', before: someone.title, after: `Actor ${String(captureActor)}` }]);
+		if (captureActor) expect(events[0].actor).toEqual({ dn: slapd.adminDN });
+		else expect(events[0]).not.toHaveProperty('actor');
+	});
+});
