@@ -83,6 +83,9 @@ describe.each<[string, PagedTotal]>([
 		} finally {
 			await client.unbind();
 		}
+		// Through the session, the failure says what it is and what to change.
+		const plain = session.search(slapd.accesslogDN, { scope: 'one', filter: '(objectClass=auditWriteObject)', attributes: ['reqStart'] });
+		await expect(plain).rejects.toMatchObject({ kind: 'insufficientAccess', message: expect.stringMatching(/size limit/), hint: expect.stringMatching(/Raise the size limit/) });
 	});
 
 	it(`a backlog of ${BACKLOG} changes is caught up in one poll, each change once; the next poll emits nothing`, async () => {

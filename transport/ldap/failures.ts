@@ -32,6 +32,16 @@ const RESULT_CODES: Record<number, [DirectoryRequestError['kind'], string, strin
 		'The directory requires a stronger authentication',
 		'Set Connection Security to TLS or StartTLS in the credential',
 	],
+	4: [
+		'insufficientAccess',
+		'The directory stopped the answer at its size limit for this account',
+		'Raise the size limit for the bind account (OpenLDAP: a limits rule with size.pr=noEstimate and size.prtotal; 389 DS: nsSizeLimit; AD: MaxPageSize), or narrow the base DN or filter',
+	],
+	11: [
+		'insufficientAccess',
+		'The directory stopped the request at its administrative limit (too many entries examined)',
+		'Index the attributes the filter uses, raise the lookthrough limit for the bind account, or narrow the base DN or filter',
+	],
 	51: ['unreachable', 'The directory is busy', 'Try again later'],
 	52: ['unreachable', 'The directory is unavailable', 'Try again later, or list a second server in Server URLs'],
 	53: ['insufficientAccess', 'The directory is unwilling to perform the request', 'Check the server configuration and the bind account'],
