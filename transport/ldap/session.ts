@@ -71,11 +71,11 @@ export class LdapSession {
 	 * A paged search yielding one page of entries at a time, so big directories never sit in memory whole.
 	 * The next page is asked for before this one is handed on: the server reads it while the caller works
 	 * on this one (at most two pages in memory). A caller that stops early waits for that page to arrive,
-	 * so that the connection is idle again when the listing returns.
+	 * so that the connection is idle again when the listing returns. `controls`: e.g. AD's Show Deleted.
 	 */
-	async *searchPages(baseDN: string, options: SearchOptions, pageSize = 500): AsyncGenerator<Entry[]> {
+	async *searchPages(baseDN: string, options: SearchOptions, pageSize = 500, controls?: Control[]): AsyncGenerator<Entry[]> {
 		const compiled = withCompiledFilter(options);
-		const pages = this.client.searchPaginated(baseDN, { ...compiled, paged: { pageSize } });
+		const pages = this.client.searchPaginated(baseDN, { ...compiled, paged: { pageSize } }, controls);
 		const ask = () => {
 			const next = pages.next();
 			// Handled at once as well: the caller may take its time before this page is awaited.
