@@ -159,9 +159,12 @@ function evaluate(filter: Filter, entry: Entry): boolean {
 	if (filter instanceof PresenceFilter) return filter.attribute.toLowerCase() === 'objectclass' || values(entry, filter.attribute).length > 0;
 	if (filter instanceof EqualityFilter) {
 		const wanted = filter.value as Value;
-		return values(entry, filter.attribute).some((value) =>
-			Buffer.isBuffer(wanted) || Buffer.isBuffer(value) ? Buffer.isBuffer(wanted) && Buffer.isBuffer(value) && wanted.equals(value) : value.toLowerCase() === wanted.toLowerCase(),
-		);
+		return values(entry, filter.attribute).some((value) => {
+			if (Buffer.isBuffer(wanted) || Buffer.isBuffer(value)) return Buffer.isBuffer(wanted) && Buffer.isBuffer(value) && wanted.equals(value);
+			// AD reads `objectCategory=person` as the class's DN (CN=Person,CN=Schema,...), which is what it stores.
+			const stored = filter.attribute.toLowerCase() === 'objectcategory' && !wanted.includes('=') ? (/^cn=([^,]+)/i.exec(value)?.[1] ?? value) : value;
+			return stored.toLowerCase() === wanted.toLowerCase();
+		});
 	}
 	if (filter instanceof GreaterThanEqualsFilter) return values(entry, filter.attribute).some((value) => compare(value, filter.value) >= 0);
 	if (filter instanceof LessThanEqualsFilter) return values(entry, filter.attribute).some((value) => compare(value, filter.value) <= 0);
