@@ -7,6 +7,7 @@
  * deleteOldRDN, newSuperior), NOT recordings of live servers. Active Directory: changes-ad-usn.test.ts.
  */
 import type { Entry } from 'ldapts';
+import { createLdapChangeStrategy } from '../../core/changes/auto';
 import { ChangelogStrategy, changelogRanges, type ChangelogStrategyOptions } from '../../core/changes/changelog';
 import type { DirectoryEvent } from '../../core/changes/events';
 import { LdapChangeReader } from '../../core/changes/ldap-reader';
@@ -188,5 +189,40 @@ describe('OpenDJ changelog of legacy OTDS: records keyed by entryUUID, entries b
 		expect(withActor.every((event) => event.actor?.dn === 'cn=otadmin,cn=admins,dc=identity,dc=opentext,dc=net')).toBe(true);
 		expect(without.map((event) => event.type)).toEqual(withActor.map((event) => event.type));
 		expect(without.every((event) => event.actor === undefined)).toBe(true);
+	});
+});
+
+describe('Auto checks that the bind account can read cn=changelog', () => {
+	const people = 'ou=people,dc=example,dc=com';
+	function ds389(lastChangeNumber: string | undefined): FakeDirectory {
+		const directory = new FakeDirectory({ server: 'ldap://ds389.example' });
+		for (const dn of ['dc=example,dc=com', people]) directory.put({ dn });
+		directory.put(changelogBase);
+		directory.rootDseEntry = { dn: '', vendorName: '389 Project', vendorVersion: '389-Directory/2.3.4', namingContexts: ['dc=example,dc=com'], changelog: 'cn=changelog', firstChangeNumber: '1', ...(lastChangeNumber ? { lastChangeNumber } : {}) };
+		if (lastChangeNumber) directory.put({ dn: `changenumber=${lastChangeNumber},cn=changelog`, objectClass: ['top', 'changelogentry'], changeNumber: lastChangeNumber, changeType: 'modify', targetDn: `uid=a,${people}` });
+		return directory;
+	}
+	const choose = (directory: FakeDirectory) => createLdapChangeStrategy({ session: directory.session(), strategy: 'auto', flavour: 'auto', userBaseDN: people, groupBaseDN: people });
+
+	it('picks the changelog when its newest record is readable (or the log is empty and its entry is)', async () => {
+		const readable = await choose(ds389('42'));
+		expect(readable.strategy.name).toBe('changelog');
+		expect(readable.reason).toMatch(/can read it/);
+		expect((await choose(ds389(undefined))).strategy.name).toBe('changelog');
+	});
+
+	it('falls back to timestamps when an ACL hides the records or the server refuses them', async () => {
+		const hidden = ds389('42');
+		hidden.restrict('cn=changelog', 'hidden');
+		const quiet = await choose(hidden);
+		expect(quiet.strategy.name).toBe('timestamp');
+		expect(quiet.reason).toMatch(/cn=changelog is not readable by the bind account/);
+		// OpenDJ: the cn=changelog entry is public, its records need the changelog-read privilege.
+		const refused = ds389('42');
+		refused.restrict('cn=changelog', 'refused');
+		expect((await choose(refused)).strategy.name).toBe('timestamp');
+		const missing = ds389('42');
+		missing.remove('cn=changelog');
+		expect((await choose(missing)).strategy.name).toBe('timestamp');
 	});
 });

@@ -62,12 +62,13 @@ describe('Auto choice from root DSE facts', () => {
 	const dse = (extra: Record<string, string | string[]>): Entry => ({ dn: '', ...extra });
 	it('prefers a readable accesslog, then a changelog, then AD USNs, then timestamps', () => {
 		const openLdap = describeServer(dse({ objectClass: ['top', 'OpenLDAProotDSE'], namingContexts: ['cn=accesslog', 'dc=example,dc=com'] }));
-		expect(chooseStrategy(openLdap, true).name).toBe('accesslog');
-		expect(chooseStrategy(openLdap, false).name).toBe('timestamp');
+		expect(chooseStrategy(openLdap, { accesslog: true, changelog: false }).name).toBe('accesslog');
+		expect(chooseStrategy(openLdap, { accesslog: false, changelog: false }).name).toBe('timestamp');
 		const ds389 = describeServer(dse({ vendorName: '389 Project', namingContexts: ['dc=example,dc=com'], changelog: 'cn=changelog', firstChangeNumber: '1', lastChangeNumber: '42' }));
-		expect(chooseStrategy(ds389, false).name).toBe('changelog');
+		expect(chooseStrategy(ds389, { accesslog: false, changelog: true }).name).toBe('changelog');
+		expect(chooseStrategy(ds389, { accesslog: false, changelog: false })).toMatchObject({ name: 'timestamp', reason: expect.stringMatching(/cn=changelog is not readable/) });
 		const ad = describeServer(dse({ supportedCapabilities: ['1.2.840.113556.1.4.800'], defaultNamingContext: 'DC=corp,DC=example', highestCommittedUSN: '12345' }));
-		expect(chooseStrategy(ad, false).name).toBe('adUsn');
+		expect(chooseStrategy(ad, { accesslog: false, changelog: false }).name).toBe('adUsn');
 	});
 });
 
