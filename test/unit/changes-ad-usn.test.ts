@@ -175,6 +175,10 @@ describe('Active Directory uSNChanged polls (handwritten shapes, fake DC)', () =
 		expect(configured.directory.requests.some((request) => request.base === directoryService)).toBe(false);
 	});
 
+	it('refuses a configured tombstone lifetime below the 2 days AD allows, naming the setting', async () => {
+		await expect(activated({ tombstoneLifetimeDays: 1 })).rejects.toThrow(/^Tombstone Lifetime \(Days\) must be a number of days of at least 2/);
+	});
+
 	it('a state stored before the poll time was kept: the newest change it saw bounds the gap', async () => {
 		const { strategy, start, later } = await activated({ tombstoneLifetime: '180' });
 		const [host, invocationId] = (start.cursorContext ?? '').split('|');

@@ -34,6 +34,13 @@ describe('changelog ranges', () => {
 		// No lastChangeNumber: as far as the per-poll maximum allows (the strategy stops at a short range).
 		expect(changelogRanges(0, undefined, 2, 5)).toEqual([{ from: 1, to: 2 }, { from: 3, to: 4 }, { from: 5, to: 5 }]);
 	});
+
+	it('refuses a batch size that is not a whole number of at least 1, naming the setting', () => {
+		const directory = new FakeDirectory();
+		const bases = { users: 'ou=people,dc=example,dc=com', groups: 'ou=groups,dc=example,dc=com' };
+		expect(() => strategyOn(directory, '389ds', bases, { changelogBatchSize: 0 })).toThrow(/^Changelog Batch Size must be a whole number of at least 1, not 0$/);
+		expect(() => strategyOn(directory, '389ds', bases, { changelogMaxPerPoll: 2.5 })).toThrow(/^Changelog Changes per Poll must be a whole number/);
+	});
 });
 
 describe('389 DS retro changelog bigger than the size limit (handwritten shapes)', () => {
