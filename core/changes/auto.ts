@@ -4,17 +4,17 @@
  * and otherwise modifyTimestamp with periodic reconciliation. The choice is reported in every event's
  * source.strategy, and why in `reason`.
  */
-import { DirectoryConfigurationError, DirectoryRequestError } from '../errors';
+import { DirectoryConfigurationError } from '../errors';
 import type { Entry } from '../../transport/ldap/ldapts';
 import type { LdapSession } from '../../transport/ldap/session';
-import { compileFilter } from '../ldap/filter-compiler';
 import { describeServer, ROOT_DSE_ATTRIBUTES, type DirectoryServerInfo } from '../ldap/server-info';
 import { profileFor, type FlavourProfile } from '../ldap/flavours';
 import { AccesslogStrategy, type AccesslogStrategyOptions } from './accesslog';
 import { AdUsnStrategy, type AdUsnStrategyOptions } from './ad-usn';
-import { CHANGELOG_DN, ChangelogStrategy, changelogBounds, type ChangelogStrategyOptions } from './changelog';
+import { CHANGELOG_DN, ChangelogStrategy, changelogReadable, type ChangelogStrategyOptions } from './changelog';
 import type { ChangeStrategyName } from './events';
 import { LdapChangeReader, type LdapWatchScope } from './ldap-reader';
+import { logReadable } from './log-access';
 import { SnapshotStrategy, TimestampStrategy } from './ldap-strategies';
 import type { ChangeStrategy } from './strategy';
 
@@ -47,30 +47,12 @@ export interface LdapChangeStrategySettings extends Omit<LdapWatchScope, 'profil
 	profileOverride?: (profile: FlavourProfile) => FlavourProfile;
 }
 
-/**
- * Whether the bind account can read a log: its base entry, and, when the log holds records, the record
- * `recordFilter` names. Both are needed: OpenDJ shows the cn=changelog entry to anyone but its records
- * only to accounts with the changelog-read privilege, and an ACL may hide records (then a search simply
- * finds none). Not readable: no such entry, no access, or nothing found.
- */
-async function logReadable(session: LdapSession, logDN: string, recordFilter?: string): Promise<boolean> {
-	const found = (scope: 'base' | 'one', filter: string) =>
-		session.search(logDN, { scope, filter: compileFilter(filter), attributes: ['1.1'] }).catch((error: unknown) => {
-			if (error instanceof DirectoryRequestError && (error.kind === 'noSuchObject' || error.kind === 'insufficientAccess')) return [];
-			throw error;
-		});
-	if ((await found('base', '(objectClass=*)')).length === 0) return false;
-	return recordFilter === undefined || (await found('one', recordFilter)).length > 0;
-}
-
 /** Which of the logs the root DSE names the bind account can read; a log not named is not probed. */
 async function logsReadable(session: LdapSession, rootDse: Entry, server: DirectoryServerInfo, accesslogDN: string): Promise<ReadableLogs> {
 	const named = (log: string) => server.changeLogs.some((name) => name.toLowerCase() === log);
-	// The newest record proves the records are readable; an empty log has only its base entry to show.
-	const last = changelogBounds(rootDse).last;
 	return {
 		accesslog: named('cn=accesslog') && (await logReadable(session, accesslogDN)),
-		changelog: named(CHANGELOG_DN) && (await logReadable(session, CHANGELOG_DN, last !== undefined && last > 0 ? `(changeNumber=${last})` : undefined)),
+		changelog: named(CHANGELOG_DN) && (await changelogReadable(session, rootDse)),
 	};
 }
 

@@ -17,12 +17,15 @@
  */
 import { DirectoryConfigurationError } from '../errors';
 import type { Entry } from '../../transport/ldap/ldapts';
+import type { LdapSession } from '../../transport/ldap/session';
 import { attributeValue } from '../ldap/entry';
 import { resolveChangelogTargets, type ChangelogTarget } from './changelog-targets';
 import type { ChangeContext } from './differ';
+import type { ExistingEntries } from './existing';
 import { generalizedTimeToIso } from './events';
 import type { LdapChangeReader } from './ldap-reader';
 import type { LdapPollCore } from './ldap-poller';
+import { logReadable } from './log-access';
 import { LdapStrategyBase, type LdapStrategyOptions } from './ldap-strategies';
 import type { ChangeState } from './state';
 import { snapshotOf, type StrategyStep } from './strategy';
@@ -98,6 +101,12 @@ export function changelogCursorLost(cursor: number, bounds: { first?: number; la
 	return bounds.last !== undefined && bounds.last < cursor;
 }
 
+/** Whether the bind account can read the log's records: its newest one (an empty log: the log entry). */
+export async function changelogReadable(session: LdapSession, rootDse: Entry): Promise<boolean> {
+	const last = changelogBounds(rootDse).last;
+	return logReadable(session, CHANGELOG_DN, last !== undefined && last > 0 ? `(changeNumber=${last})` : undefined);
+}
+
 /** The change-number ranges one poll reads after `cursor`: up to `last` (when known), at most `max` numbers. */
 export function changelogRanges(cursor: number, last: number | undefined, batch: number, max: number): Array<{ from: number; to: number }> {
 	const end = Math.min(last ?? Number.POSITIVE_INFINITY, cursor + max);
@@ -135,6 +144,18 @@ export class ChangelogStrategy extends LdapStrategyBase {
 		super(reader, server, logOptions);
 		this.batchSize = positiveInteger(logOptions.changelogBatchSize, DEFAULT_BATCH, 'Changelog Batch Size');
 		this.maxPerPoll = Math.max(this.batchSize, positiveInteger(logOptions.changelogMaxPerPoll, DEFAULT_MAX_PER_POLL, 'Changelog Changes per Poll'));
+	}
+
+	/** First activation: a log this account cannot read would make every poll silently see nothing. */
+	protected async start(core: LdapPollCore, existing: ExistingEntries | undefined): Promise<StrategyStep> {
+		const session = this.reader.scope.session;
+		if (!(await changelogReadable(session, await session.rootDse(['lastChangeNumber'])))) {
+			throw new DirectoryConfigurationError(
+				'Change Detection',
+				`is Changelog, but the bind account cannot read the records of ${CHANGELOG_DN}: grant it read access to them (OpenDJ: the changelog-read privilege; 389 DS: an ACI on ${CHANGELOG_DN}), or choose Auto or Timestamp`,
+			);
+		}
+		return super.start(core, existing);
 	}
 
 	protected async currentPosition(): Promise<{ cursor?: string }> {

@@ -61,6 +61,7 @@ describe('389 DS retro changelog bigger than the size limit (handwritten shapes)
 		// 389 DS counts a whole paged search against its size limit: ranges are the way past it.
 		const directory = new FakeDirectory({ server: 'ldap://ds389.example', sizeLimit: 1000, sizeLimitCountsPages: true });
 		for (const entry of [{ dn: 'dc=example,dc=com' }, { dn: people }, { dn: 'ou=groups,dc=example,dc=com' }, changelogBase, person('a', ids.a), person('b', ids.b)]) directory.put(entry);
+		directory.put(record(10, 'modify', 'cn=config'));
 		directory.rootDseEntry = { dn: '', vendorName: '389 Project', changelog: 'cn=changelog', firstChangeNumber: '1', lastChangeNumber: '10' };
 		const strategy = strategyOn(directory, '389ds', { users: people, groups: 'ou=groups,dc=example,dc=com' }, { changelogMaxPerPoll: 2000 });
 		const first = await strategy.poll(undefined);
@@ -151,6 +152,8 @@ describe('OpenDJ changelog of legacy OTDS: records keyed by entryUUID, entries b
 		for (const dn of ['dc=identity,dc=opentext,dc=net', partition, users, sales, groups]) directory.put({ dn });
 		directory.put(changelogBase);
 		for (const n of [1, 2, 3, 4]) directory.put(person(n));
+		// The newest record before the first activation (which checks that records are readable).
+		directory.put(change(100, 'modify', userDn(1), 1, { changes: 'replace: description\ndescription: before the trigger\n-\n' }));
 		directory.rootDseEntry = { dn: '', vendorName: 'ForgeRock AS.', vendorVersion: 'OpenDJ 2.6.4', changelog: 'cn=changelog', firstChangeNumber: '1', lastChangeNumber: '100' };
 		const strategy = strategyOn(directory, 'openDj', { users, groups }, options);
 		const first = await strategy.poll(undefined);
@@ -199,7 +202,7 @@ describe('OpenDJ changelog of legacy OTDS: records keyed by entryUUID, entries b
 	});
 });
 
-describe('Auto checks that the bind account can read cn=changelog', () => {
+describe('The bind account must be able to read cn=changelog', () => {
 	const people = 'ou=people,dc=example,dc=com';
 	function ds389(lastChangeNumber: string | undefined): FakeDirectory {
 		const directory = new FakeDirectory({ server: 'ldap://ds389.example' });
@@ -231,5 +234,15 @@ describe('Auto checks that the bind account can read cn=changelog', () => {
 		const missing = ds389('42');
 		missing.remove('cn=changelog');
 		expect((await choose(missing)).strategy.name).toBe('timestamp');
+	});
+
+	it('chosen explicitly, an unreadable changelog fails the first activation with what to fix', async () => {
+		const hidden = ds389('42');
+		hidden.restrict('cn=changelog', 'hidden');
+		const { strategy } = await createLdapChangeStrategy({ session: hidden.session(), strategy: 'changelog', flavour: 'auto', userBaseDN: people, groupBaseDN: people });
+		await expect(strategy.poll(undefined)).rejects.toThrow(/^Change Detection is Changelog, but the bind account cannot read the records of cn=changelog: grant it read access/);
+		const readable = ds389('42');
+		const chosen = await createLdapChangeStrategy({ session: readable.session(), strategy: 'changelog', flavour: 'auto', userBaseDN: people, groupBaseDN: people });
+		expect((await chosen.strategy.poll(undefined)).nextCursor.cursor).toBe('42');
 	});
 });
