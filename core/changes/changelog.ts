@@ -8,8 +8,8 @@
  *
  * The log is read in ranges of change numbers (`changeNumber>=a` and `<=b`), each smaller than any
  * server's default size limit, because a paged search does not get past an administrative size limit on
- * every server (OpenLDAP's and 389 DS's count the whole paged search): a backlog bigger than the limit
- * would otherwise fail every poll forever. One poll reads at most `changelogMaxPerPoll` numbers and the
+ * every server (OpenLDAP counts the whole paged search; 389 DS applies its paged size limit to it): a
+ * backlog bigger than the limit would otherwise fail every poll forever. One poll reads at most `changelogMaxPerPoll` numbers and the
  * cursor moves to the end of what was read; the rest follows on the next polls.
  *
  * NOT verified against a live 389 DS or OpenDJ (none runs here): written from the documented record
