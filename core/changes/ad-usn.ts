@@ -3,25 +3,48 @@
  * The DC's highestCommittedUSN is read BEFORE searching (a change committed during the search is read
  * again next time, never skipped); USNs are per DC, so the cursor is stored with the DC's name and
  * invocationID, and a different DC or a restored one (new invocationID) means reconciliation and
- * directory.resync. Deleted objects are found with the Show Deleted control (isDeleted=TRUE).
+ * directory.resync. Deleted objects are found with the Show Deleted control (isDeleted=TRUE), read in
+ * pages: a burst of deletes bigger than the DC's MaxPageSize (1,000) must not fail every poll.
+ *
+ * A tombstone is garbage-collected once the forest's tombstone lifetime has passed since the delete, and
+ * every delete after the cursor happened after the cursor was read: so when more than the lifetime has
+ * passed since then, deletes may be gone for good and the poll reconciles (directory.resync). When the
+ * cursor was read is kept in the cursor context (`dnsHostName|invocationID|ISO time`).
  *
  * NOT verified against a live Active Directory (none runs here): written from the documented
- * behaviour and unit-tested on handwritten responses (test/unit/changes-logs.test.ts). Known gap: a
- * poll gap longer than the tombstone lifetime (60 days by default) can miss deletes until the next
- * periodic reconciliation.
+ * behaviour and unit-tested on handwritten responses (test/unit/changes-changelog-ad.test.ts).
  */
+import { DirectoryConfigurationError, DirectoryRequestError } from '../errors';
 import { Control, type Entry } from '../../transport/ldap/ldapts';
+import { escapeDnValue } from '../ldap/escape';
+import { parseDn } from '../ldap/dn';
 import { attributeValue, binaryValue } from '../ldap/entry';
-import { compileFilter } from '../ldap/filter-compiler';
 import { guidToString } from '../ldap/flavours/active-directory';
 import type { ChangeContext } from './differ';
+import { generalizedTimeToIso } from './events';
+import type { LdapChangeReader } from './ldap-reader';
 import type { LdapPollCore } from './ldap-poller';
-import { LdapStrategyBase } from './ldap-strategies';
+import { LdapStrategyBase, type LdapStrategyOptions } from './ldap-strategies';
 import { recordKeyOf } from './snapshot';
 import type { ChangeState } from './state';
 import { snapshotOf, type StrategyStep } from './strategy';
 
 export const SHOW_DELETED_OID = '1.2.840.113556.1.4.417';
+/** What AD uses when tombstoneLifetime is not set (forests older than Windows Server 2003 SP1). */
+export const DEFAULT_TOMBSTONE_LIFETIME_DAYS = 60;
+/** AD's lowest tombstone lifetime: a lower value is not used as such. */
+const MIN_TOMBSTONE_LIFETIME_DAYS = 2;
+const DAY_MS = 86_400_000;
+/** AD's default MaxPageSize. */
+const TOMBSTONE_PAGE_SIZE = 1000;
+
+export interface AdUsnStrategyOptions extends LdapStrategyOptions {
+	/**
+	 * The forest's tombstone lifetime in days. Default: read from CN=Directory Service,CN=Windows NT,
+	 * CN=Services in the configuration partition (60 when it is not set there or cannot be read).
+	 */
+	tombstoneLifetimeDays?: number;
+}
 
 /** The DC a USN cursor belongs to: `dnsHostName|invocationID`. */
 export function adCursorContext(rootDse: Entry, ntdsSettings: Entry | undefined): string {
@@ -30,66 +53,177 @@ export function adCursorContext(rootDse: Entry, ntdsSettings: Entry | undefined)
 	return `${(attributeValue(rootDse, 'dnsHostName') ?? '').toLowerCase()}|${invocationText.toLowerCase()}`;
 }
 
+/** A stored cursor context: the DC (`dnsHostName|invocationID`) and, when recorded, when the cursor was read. */
+export function parseAdCursorContext(context: string | undefined): { dc: string; readAt?: Date } {
+	const [host = '', invocation = '', time] = (context ?? '').split('|');
+	const readAt = time === undefined ? undefined : new Date(time);
+	return { dc: `${host}|${invocation}`, readAt: readAt !== undefined && !Number.isNaN(readAt.getTime()) ? readAt : undefined };
+}
+
 /** Why a stored USN cursor cannot be continued, or undefined when it can. */
 export function adCursorProblem(previousContext: string | undefined, currentContext: string, cursor: string | undefined, highest: number): string | undefined {
 	if (cursor === undefined || !/^\d+$/.test(cursor)) return 'no uSNChanged position was stored';
-	if (previousContext !== currentContext) {
-		const [previousDc] = (previousContext ?? '').split('|');
-		const [currentDc] = currentContext.split('|');
-		return previousDc === currentDc
+	const previousDc = parseAdCursorContext(previousContext).dc;
+	const currentDc = parseAdCursorContext(currentContext).dc;
+	if (previousDc !== currentDc) {
+		const [previousHost] = previousDc.split('|');
+		const [currentHost] = currentDc.split('|');
+		return previousHost === currentHost
 			? 'the domain controller was restored (its invocationID changed): USNs restarted'
-			: `the poll reached another domain controller (${currentDc || 'unknown'} instead of ${previousDc || 'unknown'}): USNs are per DC`;
+			: `the poll reached another domain controller (${currentHost || 'unknown'} instead of ${previousHost || 'unknown'}): USNs are per DC`;
 	}
 	if (highest < Number(cursor)) return 'the domain controller reports a lower USN than the stored one';
 	return undefined;
 }
 
-/** A tombstone's id and last known place. */
-export function parseTombstone(entry: Entry): { id?: string; lastKnownParent?: string; name?: string } {
+/** The tombstone lifetime in days the Directory Service object states; AD's default when it states none usable. */
+export function tombstoneLifetimeOf(directoryService: Entry | undefined): number {
+	const days = Number(directoryService ? attributeValue(directoryService, 'tombstoneLifetime') : undefined);
+	return Number.isInteger(days) && days >= MIN_TOMBSTONE_LIFETIME_DAYS ? days : DEFAULT_TOMBSTONE_LIFETIME_DAYS;
+}
+
+/**
+ * Why deletes after the cursor may be gone for good, or undefined. `readAt`: when the cursor was read;
+ * a state stored before it was recorded gives a lower bound instead (`notBefore`, its newest change
+ * stamp: the cursor was read after that change); neither known: the gap is unknown, so assume the worst.
+ */
+export function tombstoneGapProblem(readAt: Date | undefined, notBefore: Date | undefined, now: Date, lifetimeDays: number): string | undefined {
+	const since = readAt ?? notBefore;
+	if (since === undefined) return `when the last poll ran is not known, and deletions older than the tombstone lifetime (${lifetimeDays} days) are gone for good`;
+	const days = (now.getTime() - since.getTime()) / DAY_MS;
+	if (days <= lifetimeDays) return undefined;
+	return `${Math.floor(days)} days passed since ${readAt ? 'the last poll' : 'the newest change the last poll saw'}, more than the tombstone lifetime (${lifetimeDays} days): deletions may be gone for good`;
+}
+
+/** A tombstone's id, last known place and name (the original RDN value, from msDS-LastKnownRDN or the mangled one). */
+export function parseTombstone(entry: Entry): { id?: string; lastKnownParent?: string; name?: string; login?: string } {
 	const guid = binaryValue(entry, 'objectGUID');
 	return {
 		id: guid ? guidToString(guid) : attributeValue(entry, 'objectGUID'),
 		lastKnownParent: attributeValue(entry, 'lastKnownParent'),
-		name: attributeValue(entry, 'msDS-LastKnownRDN'),
+		name: attributeValue(entry, 'msDS-LastKnownRDN') ?? mangledRdn(entry.dn)?.value,
+		login: attributeValue(entry, 'sAMAccountName'),
 	};
+}
+
+/** The first RDN of a tombstone's DN without the `\nDEL:<guid>` AD appends to make it unique. */
+function mangledRdn(dn: string): { type: string; value: string } | undefined {
+	try {
+		const first = parseDn(dn, 'tombstone DN')[0]?.[0];
+		return first === undefined ? undefined : { type: first.type, value: first.value.replace(/\nDEL:[0-9a-f-]+$/i, '') };
+	} catch {
+		return undefined;
+	}
+}
+
+/** The DN the object had before it was deleted, when the tombstone tells it. */
+export function lastKnownDn(entry: Entry): string | undefined {
+	const { lastKnownParent, name } = parseTombstone(entry);
+	const type = mangledRdn(entry.dn)?.type ?? 'CN';
+	return lastKnownParent !== undefined && name !== undefined ? `${type}=${escapeDnValue(name)},${lastKnownParent}` : undefined;
+}
+
+/** What the poll needs to know about the DC. */
+interface DcPosition {
+	cursor: string;
+	context: string;
+	defaultNamingContext?: string;
+	configurationNamingContext?: string;
 }
 
 export class AdUsnStrategy extends LdapStrategyBase {
 	readonly name = 'adUsn' as const;
 
-	protected async currentPosition(): Promise<{ cursor: string; context: string }> {
+	constructor(reader: LdapChangeReader, server: string, protected readonly usnOptions: AdUsnStrategyOptions = {}) {
+		super(reader, server, usnOptions);
+		const days = usnOptions.tombstoneLifetimeDays;
+		if (days !== undefined && (!Number.isFinite(days) || days < MIN_TOMBSTONE_LIFETIME_DAYS)) {
+			throw new DirectoryConfigurationError('Tombstone Lifetime (Days)', `must be a number of days of at least ${MIN_TOMBSTONE_LIFETIME_DAYS} (AD's default is 180, 60 on old forests), not ${String(days)}`);
+		}
+	}
+
+	private now(): Date {
+		return this.options.now?.() ?? new Date();
+	}
+
+	private async readPosition(): Promise<DcPosition> {
 		const session = this.reader.scope.session;
-		const rootDse = await session.rootDse(['highestCommittedUSN', 'dsServiceName', 'dnsHostName', 'defaultNamingContext']);
+		const readAt = this.now();
+		const rootDse = await session.rootDse(['highestCommittedUSN', 'dsServiceName', 'dnsHostName', 'defaultNamingContext', 'configurationNamingContext']);
 		const service = attributeValue(rootDse, 'dsServiceName');
-		const ntds = service
-			? (await session.search(service, { scope: 'base', filter: compileFilter('(objectClass=*)'), attributes: ['invocationId'], explicitBufferAttributes: ['invocationId'] }))[0]
-			: undefined;
-		return { cursor: attributeValue(rootDse, 'highestCommittedUSN') ?? '0', context: adCursorContext(rootDse, ntds) };
+		const ntds = service ? (await session.search(service, { scope: 'base', filter: '(objectClass=*)', attributes: ['invocationId'], explicitBufferAttributes: ['invocationId'] }))[0] : undefined;
+		return {
+			cursor: attributeValue(rootDse, 'highestCommittedUSN') ?? '0',
+			context: `${adCursorContext(rootDse, ntds)}|${readAt.toISOString()}`,
+			defaultNamingContext: attributeValue(rootDse, 'defaultNamingContext'),
+			configurationNamingContext: attributeValue(rootDse, 'configurationNamingContext'),
+		};
+	}
+
+	protected async currentPosition(): Promise<{ cursor: string; context: string }> {
+		const { cursor, context } = await this.readPosition();
+		return { cursor, context };
+	}
+
+	/** The forest's tombstone lifetime: as configured here, else as the forest states it. */
+	private async tombstoneLifetimeDays(configurationNamingContext: string | undefined): Promise<number> {
+		if (this.usnOptions.tombstoneLifetimeDays !== undefined) return this.usnOptions.tombstoneLifetimeDays;
+		if (configurationNamingContext === undefined) return DEFAULT_TOMBSTONE_LIFETIME_DAYS;
+		const found = await this.reader.scope.session
+			.search(`CN=Directory Service,CN=Windows NT,CN=Services,${configurationNamingContext}`, { scope: 'base', filter: '(objectClass=*)', attributes: ['tombstoneLifetime'] })
+			.catch((error: unknown) => {
+				// Unreadable: the shortest lifetime AD uses by default, so a gap is never underestimated.
+				if (error instanceof DirectoryRequestError && (error.kind === 'noSuchObject' || error.kind === 'insufficientAccess')) return [];
+				throw error;
+			});
+		return tombstoneLifetimeOf(found[0]);
+	}
+
+	/** Why deletes since the last poll may have been collected, or undefined. */
+	private async tombstoneProblem(previous: ChangeState, position: DcPosition): Promise<string | undefined> {
+		const readAt = parseAdCursorContext(previous.cursorContext).readAt;
+		const highWater = generalizedTimeToIso(previous.stampHighWater);
+		const notBefore = highWater === undefined ? undefined : new Date(highWater);
+		const since = readAt ?? notBefore;
+		const now = this.now();
+		// No lifetime is shorter than AD's minimum: a recent poll needs no read of the configuration.
+		if (since !== undefined && now.getTime() - since.getTime() <= MIN_TOMBSTONE_LIFETIME_DAYS * DAY_MS) return undefined;
+		return tombstoneGapProblem(readAt, notBefore, now, await this.tombstoneLifetimeDays(position.configurationNamingContext));
+	}
+
+	/** Deleted users and groups after the cursor, as delete contexts by snapshot key. */
+	private async tombstones(domain: string, usnFilter: string): Promise<Map<string, ChangeContext>> {
+		const contexts = new Map<string, ChangeContext>();
+		const options = {
+			scope: 'sub' as const,
+			filter: `(&(isDeleted=TRUE)(|(objectClass=user)(objectClass=group))${usnFilter})`,
+			attributes: ['objectGUID', 'lastKnownParent', 'msDS-LastKnownRDN', 'sAMAccountName', 'uSNChanged', 'whenChanged'],
+			explicitBufferAttributes: ['objectGUID'],
+		};
+		for await (const page of this.reader.scope.session.searchPages(domain, options, TOMBSTONE_PAGE_SIZE, [new Control(SHOW_DELETED_OID, { critical: true })])) {
+			for (const entry of page) {
+				const tombstone = parseTombstone(entry);
+				if (tombstone.id === undefined) continue;
+				contexts.set(recordKeyOf(tombstone.id), {
+					stamp: `usn:${attributeValue(entry, 'uSNChanged') ?? ''}`,
+					occurredAt: generalizedTimeToIso(attributeValue(entry, 'whenChanged')),
+					deleted: { dn: lastKnownDn(entry), login: tombstone.login },
+				});
+			}
+		}
+		return contexts;
 	}
 
 	protected async step(core: LdapPollCore, previous: ChangeState): Promise<StrategyStep> {
-		const position = await this.currentPosition();
-		const problem = adCursorProblem(previous.cursorContext, position.context, previous.cursor, Number(position.cursor));
+		const position = await this.readPosition();
+		const problem = adCursorProblem(previous.cursorContext, position.context, previous.cursor, Number(position.cursor)) ?? (await this.tombstoneProblem(previous, position));
 		if (problem !== undefined) return this.reconcileStep(core, previous, problem);
 		if (this.dueForReconcile(previous)) return this.reconcileStep(core, previous);
-		const since = Number(previous.cursor) + 1;
-		const usnFilter = `(uSNChanged>=${since})`;
+		const usnFilter = `(uSNChanged>=${Number(previous.cursor) + 1})`;
 		const users = new Map();
 		for await (const page of this.reader.allUsers(usnFilter)) for (const observed of page) users.set(observed.observation.record.id, observed);
 		const groups = new Map((await this.reader.allGroups(usnFilter)).map((observed) => [observed.observation.record.id, observed]));
-		const contexts = new Map<string, ChangeContext>();
-		const rootDse = await this.reader.scope.session.rootDse(['defaultNamingContext']);
-		const domain = attributeValue(rootDse, 'defaultNamingContext') ?? this.reader.scope.userBaseDN;
-		const tombstones = await this.reader.scope.session.search(
-			domain,
-			{ scope: 'sub', filter: compileFilter(`(&(isDeleted=TRUE)${usnFilter})`), attributes: ['objectGUID', 'lastKnownParent', 'msDS-LastKnownRDN', 'uSNChanged'], explicitBufferAttributes: ['objectGUID'] },
-			[new Control(SHOW_DELETED_OID, { critical: true })],
-		);
-		for (const entry of tombstones) {
-			const tombstone = parseTombstone(entry);
-			if (tombstone.id === undefined) continue;
-			contexts.set(recordKeyOf(tombstone.id), { stamp: `usn:${attributeValue(entry, 'uSNChanged') ?? ''}`, deleted: { login: tombstone.name } });
-		}
+		const contexts = await this.tombstones(position.defaultNamingContext ?? this.reader.scope.userBaseDN, usnFilter);
 		const applied = await core.apply(snapshotOf(previous), contexts, { users, groups });
 		return { events: applied.events, snapshot: applied.snapshot, stampHighWater: applied.highWater ?? previous.stampHighWater, cursor: position.cursor, cursorContext: position.context, reconciled: false };
 	}

@@ -4,16 +4,17 @@
  * and otherwise modifyTimestamp with periodic reconciliation. The choice is reported in every event's
  * source.strategy, and why in `reason`.
  */
-import { DirectoryConfigurationError, DirectoryRequestError } from '../errors';
+import { DirectoryConfigurationError } from '../errors';
+import type { Entry } from '../../transport/ldap/ldapts';
 import type { LdapSession } from '../../transport/ldap/session';
-import { compileFilter } from '../ldap/filter-compiler';
 import { describeServer, ROOT_DSE_ATTRIBUTES, type DirectoryServerInfo } from '../ldap/server-info';
 import { profileFor, type FlavourProfile } from '../ldap/flavours';
 import { AccesslogStrategy, type AccesslogStrategyOptions } from './accesslog';
-import { AdUsnStrategy } from './ad-usn';
-import { ChangelogStrategy } from './changelog';
+import { AdUsnStrategy, type AdUsnStrategyOptions } from './ad-usn';
+import { CHANGELOG_DN, ChangelogStrategy, changelogReadable, type ChangelogStrategyOptions } from './changelog';
 import type { ChangeStrategyName } from './events';
 import { LdapChangeReader, type LdapWatchScope } from './ldap-reader';
+import { logReadable } from './log-access';
 import { SnapshotStrategy, TimestampStrategy } from './ldap-strategies';
 import type { ChangeStrategy } from './strategy';
 
@@ -21,17 +22,24 @@ export type LdapStrategyChoice = 'auto' | Exclude<ChangeStrategyName, 'otdsTimes
 
 export const LDAP_STRATEGY_CHOICES: readonly LdapStrategyChoice[] = ['auto', 'accesslog', 'changelog', 'adUsn', 'timestamp', 'snapshot'];
 
-/** Picks a strategy from what the root DSE says; `accesslogReadable` says whether cn=accesslog answered. */
-export function chooseStrategy(info: DirectoryServerInfo, accesslogReadable: boolean): { name: Exclude<LdapStrategyChoice, 'auto'>; reason: string } {
+/** Which of the logs the server publishes the bind account can read (see logsReadable). */
+export interface ReadableLogs {
+	accesslog: boolean;
+	changelog: boolean;
+}
+
+/** Picks a strategy from what the root DSE says and which of its logs the bind account can read. */
+export function chooseStrategy(info: DirectoryServerInfo, readable: ReadableLogs): { name: Exclude<LdapStrategyChoice, 'auto'>; reason: string } {
 	const logs = info.changeLogs.map((name) => name.toLowerCase());
-	if (logs.includes('cn=accesslog') && accesslogReadable) return { name: 'accesslog', reason: 'the server publishes cn=accesslog and the bind account can read it' };
-	if (logs.includes('cn=changelog')) return { name: 'changelog', reason: 'the server publishes cn=changelog' };
+	if (logs.includes('cn=accesslog') && readable.accesslog) return { name: 'accesslog', reason: 'the server publishes cn=accesslog and the bind account can read it' };
+	if (logs.includes('cn=changelog') && readable.changelog) return { name: 'changelog', reason: 'the server publishes cn=changelog and the bind account can read it' };
 	if (info.flavour === 'activeDirectory') return { name: 'adUsn', reason: 'Active Directory: uSNChanged on this domain controller, tombstones for deletes' };
-	const why = logs.includes('cn=accesslog') ? 'cn=accesslog is not readable by the bind account' : 'the server publishes no change log';
+	const hidden = ['cn=accesslog', 'cn=changelog'].filter((log) => logs.includes(log));
+	const why = hidden.length > 0 ? `${hidden.join(' and ')} ${hidden.length > 1 ? 'are' : 'is'} not readable by the bind account` : 'the server publishes no change log';
 	return { name: 'timestamp', reason: `${why}: modifyTimestamp with periodic reconciliation` };
 }
 
-export interface LdapChangeStrategySettings extends Omit<LdapWatchScope, 'profile' | 'flavour'>, AccesslogStrategyOptions {
+export interface LdapChangeStrategySettings extends Omit<LdapWatchScope, 'profile' | 'flavour'>, AccesslogStrategyOptions, ChangelogStrategyOptions, AdUsnStrategyOptions {
 	strategy: LdapStrategyChoice;
 	/** The credential's flavour; 'auto' detects it from the root DSE. */
 	flavour: LdapWatchScope['flavour'] | 'auto';
@@ -39,12 +47,13 @@ export interface LdapChangeStrategySettings extends Omit<LdapWatchScope, 'profil
 	profileOverride?: (profile: FlavourProfile) => FlavourProfile;
 }
 
-async function accesslogReadable(session: LdapSession, logDN: string): Promise<boolean> {
-	const found = await session.search(logDN, { scope: 'base', filter: compileFilter('(objectClass=*)'), attributes: ['1.1'] }).catch((error: unknown) => {
-		if (error instanceof DirectoryRequestError && (error.kind === 'noSuchObject' || error.kind === 'insufficientAccess')) return [];
-		throw error;
-	});
-	return found.length > 0;
+/** Which of the logs the root DSE names the bind account can read; a log not named is not probed. */
+async function logsReadable(session: LdapSession, rootDse: Entry, server: DirectoryServerInfo, accesslogDN: string): Promise<ReadableLogs> {
+	const named = (log: string) => server.changeLogs.some((name) => name.toLowerCase() === log);
+	return {
+		accesslog: named('cn=accesslog') && (await logReadable(session, accesslogDN)),
+		changelog: named(CHANGELOG_DN) && (await changelogReadable(session, rootDse)),
+	};
 }
 
 /** The strategy for these settings, with the server facts that decided it. */
@@ -53,7 +62,8 @@ export async function createLdapChangeStrategy(settings: LdapChangeStrategySetti
 		throw new DirectoryConfigurationError('Change Detection', `"${String(settings.strategy)}" is not a strategy: use one of ${LDAP_STRATEGY_CHOICES.join(', ')}`);
 	}
 	const session = settings.session;
-	const server = describeServer(await session.rootDse(ROOT_DSE_ATTRIBUTES));
+	const rootDse = await session.rootDse(ROOT_DSE_ATTRIBUTES);
+	const server = describeServer(rootDse);
 	const flavour = settings.flavour === 'auto' ? server.flavour : settings.flavour;
 	const base = profileFor(flavour);
 	const profile = settings.profileOverride ? settings.profileOverride(base) : base;
@@ -61,7 +71,7 @@ export async function createLdapChangeStrategy(settings: LdapChangeStrategySetti
 	let name = settings.strategy;
 	let reason = 'chosen in the settings';
 	if (name === 'auto') {
-		const choice = chooseStrategy(server, server.changeLogs.some((log) => log.toLowerCase() === 'cn=accesslog') && (await accesslogReadable(session, settings.accesslogDN ?? 'cn=accesslog')));
+		const choice = chooseStrategy(server, await logsReadable(session, rootDse, server, settings.accesslogDN?.trim() || 'cn=accesslog'));
 		name = choice.name;
 		reason = choice.reason;
 	}

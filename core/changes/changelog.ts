@@ -1,29 +1,37 @@
 /**
  * `cn=changelog` as a change source: the 389 DS retro changelog and OpenDJ's changelog, each record
  * numbered (changeNumber) with targetDN, changeType, the changes as LDIF text, and the entry's id
- * (targetUniqueId on 389 DS, targetEntryUUID on OpenDJ). Numbers are per server: the cursor is a
- * change number on the one server polled; a trimmed log (firstChangeNumber past the cursor) means
- * records were lost, so the poll reconciles and emits directory.resync.
+ * (targetUniqueId on 389 DS, targetEntryUUID on OpenDJ; changelog-targets.ts turns it into the
+ * snapshot's key). Numbers are per server: the cursor is a change number on the one server polled; a
+ * trimmed log (firstChangeNumber past the cursor) means records were lost, so the poll reconciles and
+ * emits directory.resync.
+ *
+ * The log is read in ranges of change numbers (`changeNumber>=a` and `<=b`), each smaller than any
+ * server's default size limit, because a paged search does not get past an administrative size limit on
+ * every server (OpenLDAP counts the whole paged search; 389 DS applies its paged size limit to it): a
+ * backlog bigger than the limit would otherwise fail every poll forever. One poll reads at most `changelogMaxPerPoll` numbers and the
+ * cursor moves to the end of what was read; the rest follows on the next polls.
  *
  * NOT verified against a live 389 DS or OpenDJ (none runs here): written from the documented record
- * shapes and unit-tested on handwritten responses (test/unit/changes-logs.test.ts).
+ * shapes and unit-tested on handwritten responses (test/unit/changes-changelog-ad.test.ts).
  */
+import { DirectoryConfigurationError } from '../errors';
 import type { Entry } from '../../transport/ldap/ldapts';
+import type { LdapSession } from '../../transport/ldap/session';
 import { attributeValue } from '../ldap/entry';
-import { compileFilter } from '../ldap/filter-compiler';
+import { resolveChangelogTargets, type ChangelogTarget } from './changelog-targets';
 import type { ChangeContext } from './differ';
+import type { ExistingEntries } from './existing';
+import { generalizedTimeToIso } from './events';
+import type { LdapChangeReader } from './ldap-reader';
 import type { LdapPollCore } from './ldap-poller';
-import { LdapStrategyBase } from './ldap-strategies';
-import { dnHash, recordKeyOf, type Snapshot } from './snapshot';
+import { logReadable } from './log-access';
+import { LdapStrategyBase, type LdapStrategyOptions } from './ldap-strategies';
 import type { ChangeState } from './state';
 import { snapshotOf, type StrategyStep } from './strategy';
 
-export interface ChangelogRecord {
+export interface ChangelogRecord extends ChangelogTarget {
 	changeNumber: number;
-	type: 'add' | 'delete' | 'modify' | 'modrdn' | 'other';
-	targetDn: string;
-	/** The entry's stable id, when the server records it. */
-	targetId?: string;
 	/** Who made the change, when recorded (OpenDJ: changeInitiatorsName; 389: creatorsName of the record). */
 	actor?: string;
 	/** Attributes named by the LDIF changes text. */
@@ -31,9 +39,32 @@ export interface ChangelogRecord {
 	changeTime?: string;
 }
 
-/** 389 DS writes nsUniqueId in its own form; the changelog's targetUniqueId uses the same. */
-function idOf(entry: Entry): string | undefined {
-	return (attributeValue(entry, 'targetEntryUUID') ?? attributeValue(entry, 'targetUniqueId'))?.toLowerCase();
+export interface ChangelogStrategyOptions extends LdapStrategyOptions {
+	/** Report who made each change (changeInitiatorsName, or the record's creatorsName); default true. */
+	captureActor?: boolean;
+	/**
+	 * Change numbers per search (default 500): below the default size limits (389 DS 2,000, OpenDJ 1,000).
+	 * Lower it for a server with a smaller limit.
+	 */
+	changelogBatchSize?: number;
+	/** Change numbers one poll reads at most (default 10,000); a bigger backlog catches up over the next polls. */
+	changelogMaxPerPoll?: number;
+}
+
+export const CHANGELOG_DN = 'cn=changelog';
+const CHANGELOG_ATTRIBUTES = ['changeNumber', 'changeType', 'targetDN', 'targetUniqueId', 'targetEntryUUID', 'changes', 'newRDN', 'newSuperior', 'changeInitiatorsName', 'creatorsName', 'changeTime', 'createTimestamp'];
+const DEFAULT_BATCH = 500;
+const DEFAULT_MAX_PER_POLL = 10_000;
+/** 389 DS writes nsUniqueId as four groups of eight hex digits; a UUID (OpenDJ, PingDirectory) is 8-4-4-4-12. */
+const NS_UNIQUE_ID = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/i;
+
+/** The entry's id as the record gives it, and the attribute it is a value of. */
+function idOf(entry: Entry): { targetId?: string; targetIdAttribute?: string } {
+	const uuid = attributeValue(entry, 'targetEntryUUID');
+	if (uuid !== undefined) return { targetId: uuid.toLowerCase(), targetIdAttribute: 'entryUUID' };
+	const unique = attributeValue(entry, 'targetUniqueId');
+	if (unique === undefined) return {};
+	return { targetId: unique.toLowerCase(), targetIdAttribute: NS_UNIQUE_ID.test(unique) ? 'nsUniqueId' : 'entryUUID' };
 }
 
 /** Decodes one changelog entry. */
@@ -45,7 +76,9 @@ export function parseChangelogRecord(entry: Entry): ChangelogRecord {
 		changeNumber: Number(attributeValue(entry, 'changeNumber') ?? NaN),
 		type: type === 'add' || type === 'delete' || type === 'modify' || type === 'modrdn' ? type : 'other',
 		targetDn: attributeValue(entry, 'targetDN') ?? '',
-		targetId: idOf(entry),
+		...idOf(entry),
+		newRdn: attributeValue(entry, 'newRDN'),
+		newSuperior: attributeValue(entry, 'newSuperior'),
 		actor: attributeValue(entry, 'changeInitiatorsName') ?? attributeValue(entry, 'creatorsName'),
 		changedAttributes,
 		changeTime: attributeValue(entry, 'changeTime') ?? attributeValue(entry, 'createTimestamp'),
@@ -68,66 +101,125 @@ export function changelogCursorLost(cursor: number, bounds: { first?: number; la
 	return bounds.last !== undefined && bounds.last < cursor;
 }
 
+/** Whether the bind account can read the log's records: its newest one (an empty log: the log entry). */
+export async function changelogReadable(session: LdapSession, rootDse: Entry): Promise<boolean> {
+	const last = changelogBounds(rootDse).last;
+	return logReadable(session, CHANGELOG_DN, last !== undefined && last > 0 ? `(changeNumber=${last})` : undefined);
+}
+
+/** The change-number ranges one poll reads after `cursor`: up to `last` (when known), at most `max` numbers. */
+export function changelogRanges(cursor: number, last: number | undefined, batch: number, max: number): Array<{ from: number; to: number }> {
+	const end = Math.min(last ?? Number.POSITIVE_INFINITY, cursor + max);
+	const ranges: Array<{ from: number; to: number }> = [];
+	for (let from = cursor + 1; from <= end; from += batch) ranges.push({ from, to: Math.min(from + batch - 1, end) });
+	return ranges;
+}
+
 /**
- * Per entry: stamp, time and actor of its last record; the entry is named by its id, or by the id the
- * snapshot knows for its DN (deletes on servers that do not record the id).
+ * Per entry (by snapshot key): stamp, time and actor of its last record, the DN before its first rename,
+ * and what is known of it when deleted.
  */
-export function changelogContexts(records: ChangelogRecord[], snapshot: Snapshot, captureActor: boolean): { contexts: Map<string, ChangeContext>; unresolvedDns: string[] } {
-	const byDn = new Map<number, string>();
-	for (const record of snapshot.users.values()) byDn.set(record.dnHash, record.id);
-	for (const record of snapshot.groups.values()) byDn.set(record.dnHash, record.id);
+export function changelogContexts(records: ChangelogRecord[], keys: Map<ChangelogRecord, string>, captureActor: boolean): Map<string, ChangeContext> {
 	const contexts = new Map<string, ChangeContext>();
-	const unresolvedDns: string[] = [];
 	for (const record of records) {
-		const id = record.targetId !== undefined ? recordKeyOf(record.targetId) : byDn.get(dnHash(record.targetDn));
-		if (id === undefined) {
-			unresolvedDns.push(record.targetDn);
-			continue;
-		}
+		const id = keys.get(record);
+		if (id === undefined) continue;
 		const context = contexts.get(id) ?? { stamp: '' };
 		context.stamp = `changeNumber:${record.changeNumber}`;
+		context.occurredAt = generalizedTimeToIso(record.changeTime);
 		context.actor = captureActor && record.actor ? { dn: record.actor } : undefined;
+		if (record.type === 'modrdn' && context.previousDn === undefined) context.previousDn = record.targetDn;
 		if (record.type === 'delete') context.deleted = { dn: record.targetDn };
 		contexts.set(id, context);
 	}
-	return { contexts, unresolvedDns };
+	return contexts;
 }
 
 export class ChangelogStrategy extends LdapStrategyBase {
 	readonly name = 'changelog' as const;
+	private readonly batchSize: number;
+	private readonly maxPerPoll: number;
+
+	constructor(reader: LdapChangeReader, server: string, protected readonly logOptions: ChangelogStrategyOptions = {}) {
+		super(reader, server, logOptions);
+		this.batchSize = positiveInteger(logOptions.changelogBatchSize, DEFAULT_BATCH, 'Changelog Batch Size');
+		this.maxPerPoll = Math.max(this.batchSize, positiveInteger(logOptions.changelogMaxPerPoll, DEFAULT_MAX_PER_POLL, 'Changelog Changes per Poll'));
+	}
+
+	/** First activation: a log this account cannot read would make every poll silently see nothing. */
+	protected async start(core: LdapPollCore, existing: ExistingEntries | undefined): Promise<StrategyStep> {
+		const session = this.reader.scope.session;
+		if (!(await changelogReadable(session, await session.rootDse(['lastChangeNumber'])))) {
+			throw new DirectoryConfigurationError(
+				'Change Detection',
+				`is Changelog, but the bind account cannot read the records of ${CHANGELOG_DN}: grant it read access to them (OpenDJ: the changelog-read privilege; 389 DS: an ACI on ${CHANGELOG_DN}), or choose Auto or Timestamp`,
+			);
+		}
+		return super.start(core, existing);
+	}
 
 	protected async currentPosition(): Promise<{ cursor?: string }> {
 		const bounds = changelogBounds(await this.reader.scope.session.rootDse(['firstChangeNumber', 'lastChangeNumber']));
 		return { cursor: String(bounds.last ?? 0) };
 	}
 
+	/** The records of one range of change numbers, in order. */
+	private async readRange(from: number, to: number): Promise<ChangelogRecord[]> {
+		const entries = await this.reader.scope.session.search(CHANGELOG_DN, { scope: 'one', filter: `(&(changeNumber>=${from})(changeNumber<=${to}))`, attributes: CHANGELOG_ATTRIBUTES });
+		return entries.map(parseChangelogRecord).filter((record) => record.changeNumber >= from && record.changeNumber <= to);
+	}
+
+	/**
+	 * The records after `cursor`, range by range, and the change number they cover up to. With a known last
+	 * number every number up to the end of the ranges is covered (numbers are dense). A server that
+	 * publishes none is read until a range comes back short; only what was seen is covered then, since a
+	 * number above it may still be written.
+	 */
+	private async readBacklog(cursor: number, last: number | undefined): Promise<{ records: ChangelogRecord[]; coveredTo: number }> {
+		const records: ChangelogRecord[] = [];
+		let coveredTo = cursor;
+		for (const { from, to } of changelogRanges(cursor, last, this.batchSize, this.maxPerPoll)) {
+			const found = await this.readRange(from, to);
+			records.push(...found);
+			if (last !== undefined) {
+				coveredTo = to;
+				continue;
+			}
+			coveredTo = found.reduce((max, record) => Math.max(max, record.changeNumber), coveredTo);
+			if (found.length < to - from + 1) break;
+		}
+		return { records: records.sort((a, b) => a.changeNumber - b.changeNumber), coveredTo };
+	}
+
 	protected async step(core: LdapPollCore, previous: ChangeState): Promise<StrategyStep> {
 		const cursor = Number(previous.cursor);
-		if (!Number.isInteger(cursor)) return this.reconcileStep(core, previous, 'no changelog position was stored');
+		if (previous.cursor === undefined || !Number.isInteger(cursor)) return this.reconcileStep(core, previous, 'no changelog position was stored');
 		const bounds = changelogBounds(await this.reader.scope.session.rootDse(['firstChangeNumber', 'lastChangeNumber']));
 		if (changelogCursorLost(cursor, bounds)) {
 			return this.reconcileStep(core, previous, `the changelog no longer holds change ${cursor + 1} (trimmed or re-initialised): reconciled against the snapshot`);
 		}
 		if (this.dueForReconcile(previous)) return this.reconcileStep(core, previous);
-		const entries = await this.reader.scope.session.search('cn=changelog', {
-			scope: 'one',
-			filter: compileFilter(`(changeNumber>=${cursor + 1})`),
-			attributes: ['changeNumber', 'changeType', 'targetDN', 'targetUniqueId', 'targetEntryUUID', 'changes', 'changeInitiatorsName', 'creatorsName', 'changeTime', 'createTimestamp'],
-		});
-		const all = entries.map(parseChangelogRecord).filter((record) => record.changeNumber > cursor).sort((a, b) => a.changeNumber - b.changeNumber);
-		const records = all.filter((record) => this.reader.inScope(record.targetDn));
+		const { records: all, coveredTo } = await this.readBacklog(cursor, bounds.last);
+		// A rename into the watched bases is logged under the DN it came from.
+		const records = all.filter((record) => this.reader.inScope(record.targetDn) || (record.newSuperior !== undefined && this.reader.inScope(record.newSuperior)));
 		const snapshot = snapshotOf(previous);
-		const { contexts, unresolvedDns } = changelogContexts(records, snapshot, true);
-		const ids = [...contexts.keys()];
-		const observations = await this.reader.entriesByIds(ids);
+		const { keys, readByDn } = await resolveChangelogTargets(records, this.reader, snapshot);
+		const contexts = changelogContexts(records, keys, this.logOptions.captureActor ?? true);
+		const observations = await this.reader.entriesByIds([...contexts.keys()]);
 		// New entries on a server that records no ids: read them by DN.
-		for (const dn of unresolvedDns) {
+		for (const dn of readByDn) {
 			const found = await this.reader.entryByDn(dn);
 			if (found?.kind === 'user') observations.users.set(found.observed.observation.record.id, found.observed);
 			if (found?.kind === 'group') observations.groups.set(found.observed.observation.record.id, found.observed);
 		}
 		const applied = await core.apply(snapshot, contexts, observations);
-		const newest = all.length > 0 ? all[all.length - 1].changeNumber : cursor;
-		return { events: applied.events, snapshot: applied.snapshot, stampHighWater: applied.highWater ?? previous.stampHighWater, cursor: String(newest), reconciled: false };
+		return { events: applied.events, snapshot: applied.snapshot, stampHighWater: applied.highWater ?? previous.stampHighWater, cursor: String(coveredTo), reconciled: false };
 	}
+}
+
+/** A whole number of at least 1, or the default when not set. */
+function positiveInteger(value: number | undefined, fallback: number, field: string): number {
+	if (value === undefined) return fallback;
+	if (!Number.isInteger(value) || value < 1) throw new DirectoryConfigurationError(field, `must be a whole number of at least 1, not ${String(value)}`);
+	return value;
 }

@@ -65,12 +65,13 @@ describe('Auto choice from root DSE facts', () => {
 	const dse = (extra: Record<string, string | string[]>): Entry => ({ dn: '', ...extra });
 	it('prefers a readable accesslog, then a changelog, then AD USNs, then timestamps', () => {
 		const openLdap = describeServer(dse({ objectClass: ['top', 'OpenLDAProotDSE'], namingContexts: ['cn=accesslog', 'dc=example,dc=com'] }));
-		expect(chooseStrategy(openLdap, true).name).toBe('accesslog');
-		expect(chooseStrategy(openLdap, false).name).toBe('timestamp');
+		expect(chooseStrategy(openLdap, { accesslog: true, changelog: false }).name).toBe('accesslog');
+		expect(chooseStrategy(openLdap, { accesslog: false, changelog: false }).name).toBe('timestamp');
 		const ds389 = describeServer(dse({ vendorName: '389 Project', namingContexts: ['dc=example,dc=com'], changelog: 'cn=changelog', firstChangeNumber: '1', lastChangeNumber: '42' }));
-		expect(chooseStrategy(ds389, false).name).toBe('changelog');
+		expect(chooseStrategy(ds389, { accesslog: false, changelog: true }).name).toBe('changelog');
+		expect(chooseStrategy(ds389, { accesslog: false, changelog: false })).toMatchObject({ name: 'timestamp', reason: expect.stringMatching(/cn=changelog is not readable/) });
 		const ad = describeServer(dse({ supportedCapabilities: ['1.2.840.113556.1.4.800'], defaultNamingContext: 'DC=corp,DC=example', highestCommittedUSN: '12345' }));
-		expect(chooseStrategy(ad, false).name).toBe('adUsn');
+		expect(chooseStrategy(ad, { accesslog: false, changelog: false }).name).toBe('adUsn');
 	});
 });
 
@@ -109,14 +110,15 @@ describe('cn=changelog (389 DS retro changelog, handwritten shapes)', () => {
 	it('polls: a disable, a delete named only by DN, an add; then a trimmed log resyncs', async () => {
 		const ids = { a: 'c2b1d281-1dd111b2-80a1d0c4-8c5b2b65', b: 'c2b1d282-1dd111b2-80a1d0c4-8c5b2b65', c: 'c2b1d283-1dd111b2-80a1d0c4-8c5b2b65' };
 		let users = [person('a', ids.a), person('b', ids.b)];
-		let log: Entry[] = [];
+		// The newest record before the first activation, which checks that the log's records are readable.
+		let log: Entry[] = [change(10, 'modify', 'cn=config')];
 		let bounds = { firstChangeNumber: '1', lastChangeNumber: '10' };
 		const matching = (entries: Entry[], filter: { toString(): string }) => entries.filter((entry) => filter.toString().toLowerCase().includes(String(entry.nsUniqueId).toLowerCase()));
 		const fake = {
 			server: 'ldap://ds389.example',
 			rootDse: () => Promise.resolve({ dn: '', ...bounds }),
 			search: (base: string, options: { filter: { toString(): string }; scope: string }) => {
-				if (base === 'cn=changelog') return Promise.resolve(log);
+				if (base === 'cn=changelog') return Promise.resolve(options.scope === 'base' ? [{ dn: base }] : log);
 				if (base === people) return Promise.resolve(matching(users, options.filter));
 				if (options.scope === 'base') return Promise.resolve(users.filter((user) => user.dn === base));
 				return Promise.resolve([]);

@@ -71,10 +71,10 @@ export class LdapSession {
 	 * A paged search yielding one page of entries at a time, so big directories never sit in memory whole.
 	 * The next page is asked for before this one is handed on: the server reads it while the caller works
 	 * on this one (at most two pages in memory). A caller that stops early waits for that page to arrive,
-	 * so that the connection is idle again when the listing returns.
+	 * so that the connection is idle again when the listing returns. `controls`: e.g. AD's Show Deleted.
 	 */
-	async *searchPages(baseDN: string, options: SearchOptions, pageSize = 500): AsyncGenerator<Entry[]> {
-		yield* this.pages(baseDN, options, pageSize, false);
+	async *searchPages(baseDN: string, options: SearchOptions, pageSize = 500, controls?: Control[]): AsyncGenerator<Entry[]> {
+		yield* this.pages(baseDN, options, pageSize, false, controls);
 	}
 
 	/**
@@ -83,13 +83,13 @@ export class LdapSession {
 	 * otherwise). Returns whether the listing is complete. The page the limit cut off is lost; every page
 	 * before it was yielded whole.
 	 */
-	searchPagesWithinLimit(baseDN: string, options: SearchOptions, pageSize = 500): AsyncGenerator<Entry[], { complete: boolean }> {
-		return this.pages(baseDN, options, pageSize, true);
+	searchPagesWithinLimit(baseDN: string, options: SearchOptions, pageSize = 500, controls?: Control[]): AsyncGenerator<Entry[], { complete: boolean }> {
+		return this.pages(baseDN, options, pageSize, true, controls);
 	}
 
-	private async *pages(baseDN: string, options: SearchOptions, pageSize: number, endAtLimit: boolean): AsyncGenerator<Entry[], { complete: boolean }> {
+	private async *pages(baseDN: string, options: SearchOptions, pageSize: number, endAtLimit: boolean, controls?: Control[]): AsyncGenerator<Entry[], { complete: boolean }> {
 		const compiled = withCompiledFilter(options);
-		const pages = this.client.searchPaginated(baseDN, { ...compiled, paged: { pageSize } });
+		const pages = this.client.searchPaginated(baseDN, { ...compiled, paged: { pageSize } }, controls);
 		const ask = () => {
 			const next = pages.next();
 			// Handled at once as well: the caller may take its time before this page is awaited.
