@@ -71,6 +71,8 @@ export interface DiffEnvironment {
 	 * changed stamp whose one-byte hash collides. Absent or false: only the hash tells.
 	 */
 	passwordStampIsNew?(key: string, stamp: string | undefined): boolean;
+	/** Whether a group DN hash is one of the privileged groups configured by DN (a deleted group's record). */
+	privilegedDnHash?(hash: number): boolean;
 }
 
 function asValue(values: string[] | undefined): string | string[] | null {
@@ -226,8 +228,10 @@ export function diffGroup(
 	if (after === undefined) {
 		const record = before as GroupRecord;
 		const deleted = context.deleted as Partial<DirectoryGroup> | undefined;
-		// The record keeps whether the group was privileged: its name and DN are gone with it.
-		const group = { ...deleted, id: deleted?.id ?? record.id, privileged: deleted?.privileged ?? record.privileged };
+		// The record keeps whether the group was privileged (its name and DN are gone with it); a record
+		// stored before it kept that flag is matched by its DN hash against the groups configured by DN.
+		const privileged = deleted?.privileged ?? (record.privileged || env.privilegedDnHash?.(record.dnHash) === true);
+		const group = { ...deleted, id: deleted?.id ?? record.id, privileged };
 		return [makeEvent(env, context, 'group.deleted', record.id, { group }, [])];
 	}
 	const { group, record, memberDns } = after;

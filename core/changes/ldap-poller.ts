@@ -205,6 +205,8 @@ export class LdapPollCore {
 	private environment(before: Snapshot, members: MemberNames): DiffEnvironment {
 		const profile = this.reader.scope.profile;
 		const passwords = before.passwords;
+		// Names hash to values no DN hashes to (a DN has '='): hashing every configured entry is safe.
+		const privilegedDns = new Set((this.reader.scope.privilegedGroups ?? []).map((group) => dnHash(group)));
 		return {
 			source: this.source,
 			detectedAt: this.detectedAt,
@@ -212,6 +214,7 @@ export class LdapPollCore {
 			extraAttributes: this.reader.extraAttributes,
 			...members.lookups(),
 			passwordStampIsNew: (key, stamp) => passwords?.isNew(key, stamp) ?? false,
+			privilegedDnHash: (hash) => privilegedDns.has(hash),
 		};
 	}
 }

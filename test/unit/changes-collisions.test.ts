@@ -7,7 +7,7 @@ import { diffGroup, diffUser, type DiffEnvironment, type UserObservation } from 
 import type { EventSource } from '../../core/changes/events';
 import { nibbleHash } from '../../core/changes/hash';
 import { PasswordWatermark, passwordStampSecond } from '../../core/changes/password-watermark';
-import { decodeSnapshot, emptySnapshot, encodeSnapshot, groupRecordOf, passwordHashOf, userRecordOf, type UserRecord } from '../../core/changes/snapshot';
+import { decodeSnapshot, dnHash, emptySnapshot, encodeSnapshot, groupRecordOf, passwordHashOf, userRecordOf, type UserRecord } from '../../core/changes/snapshot';
 
 const source: EventSource = { kind: 'ldap', server: 'ldap://dir.example', strategy: 'timestamp', base: 'dc=example,dc=com' };
 
@@ -185,6 +185,9 @@ describe('groups', () => {
 		expect(deleted.map((event) => [event.type, event.group?.privileged])).toEqual([['group.deleted', true]]);
 		const plain = groupRecordOf({ ...admins, privileged: false }, []);
 		expect(diffGroup(plain, undefined, { stamp: 's' }, env())[0].group?.privileged).toBe(false);
+		// A record stored before the flag existed: matched by DN hash against the groups configured by DN.
+		const byDn = env({ privilegedDnHash: (hash) => hash === dnHash('CN=Admins, OU=Groups,dc=example,dc=com') });
+		expect(diffGroup(plain, undefined, { stamp: 's' }, byDn)[0].group?.privileged).toBe(true);
 	});
 
 	it('a nested group that joins or leaves is the event\'s memberGroup, not its user', () => {
