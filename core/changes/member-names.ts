@@ -116,6 +116,6 @@ function userIndex(snapshot: Snapshot): Map<number, string> {
 }
 
 /** The user as a group event names it: who, not everything about them. */
-export function eventUser(user: UserObservation['user']): EventUser {
+function eventUser(user: UserObservation['user']): EventUser {
 	return { id: user.id, dn: user.dn, login: user.login, mail: user.mail, displayName: user.displayName };
 }

@@ -11,6 +11,7 @@
  * A state written before the watermark existed has none: it is not trusted (nothing is "new" by it)
  * until a full or thin read has noted every user's stamp.
  */
+import { comparableStamp } from './flavour-stamps';
 import { hash32 } from './hash';
 
 export interface SerializedPasswordWatermark {
@@ -35,10 +36,9 @@ export function passwordStampSecond(value: string | undefined): string | undefin
 		// A FILETIME of today has 18 digits; shorter digit strings are no time this code knows.
 		if (text.length < 15) return undefined;
 		const millis = Number((BigInt(text) - FILETIME_EPOCH_OFFSET) / 10000n);
-		const iso = new Date(millis).toISOString();
-		return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+		return new Date(millis).toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, 'Z');
 	}
-	return /^\d{14}[.,Z+-]/.test(text) ? `${text.slice(0, 14)}Z` : undefined;
+	return /^\d{14}[.,Z+-]/.test(text) ? comparableStamp(text) : undefined;
 }
 
 export class PasswordWatermark {
