@@ -103,6 +103,8 @@ export function contextsFromRecords(records: AccesslogRecord[], captureActor: bo
 		if (record.type === 'modrdn') for (const rdn of [record.dn, record.newRdn ?? '']) seen.add(rdnAttribute(rdn));
 		for (const modification of record.modifications) {
 			const name = modification.attribute.toLowerCase();
+			// The log says the password was set: the differ does not rely on the stamp's hash then.
+			if (name === 'userpassword' || name === 'pwdchangedtime') context.passwordChanged = true;
 			if (modification.operation === 'delete' && modification.value !== undefined) (context.removedValues ??= []).push(modification.value);
 			if (seen.has(name)) continue;
 			seen.add(name);

@@ -11,6 +11,7 @@ import {
 	type DirectoryEvent,
 	type DirectoryEventType,
 	type EventActor,
+	type EventMemberGroup,
 	type EventSource,
 	type EventUser,
 } from './events';
@@ -20,6 +21,8 @@ import { dnHash, WATCHED_USER_FIELDS, type GroupRecord, type UserRecord, type Wa
 export interface UserObservation {
 	user: DirectoryUser;
 	record: UserRecord;
+	/** The password-changed stamp as read, in whole seconds (password-watermark.ts), when it is a time. */
+	passwordStamp?: string;
 }
 
 /** A group as read now, with the DNs of its direct members and its record. */
@@ -42,6 +45,8 @@ export interface ChangeContext {
 	before?: Record<string, string[]>;
 	/** Values the source says this change removed (accesslog `member:- <DN>`): names removed members exactly. */
 	removedValues?: string[];
+	/** The source says this change set the password (accesslog: a reqMod of userPassword or pwdChangedTime). */
+	passwordChanged?: boolean;
 	/** The DN before a rename, when known. */
 	previousDn?: string;
 	/** What the source still knows of a deleted entry. */
@@ -58,6 +63,16 @@ export interface DiffEnvironment {
 	memberByDnHash(hash: number): EventUser | undefined;
 	/** Names a group member from its DN (added members). */
 	memberByDn(dn: string): EventUser;
+	/** A member that is a group of the snapshot, by its DN (added) or the hash of its DN (removed). */
+	memberGroupByDn?(dn: string): EventMemberGroup | undefined;
+	memberGroupByDnHash?(hash: number): EventMemberGroup | undefined;
+	/**
+	 * Whether a user's password stamp read now is certainly not the one stored (password-watermark.ts): a
+	 * changed stamp whose one-byte hash collides. Absent or false: only the hash tells.
+	 */
+	passwordStampIsNew?(key: string, stamp: string | undefined): boolean;
+	/** Whether a group DN hash is one of the privileged groups configured by DN (a deleted group's record). */
+	privilegedDnHash?(hash: number): boolean;
 }
 
 function asValue(values: string[] | undefined): string | string[] | null {
@@ -81,7 +96,7 @@ function makeEvent(
 	context: ChangeContext,
 	type: DirectoryEventType,
 	key: string,
-	subject: Pick<DirectoryEvent, 'user' | 'group'>,
+	subject: Pick<DirectoryEvent, 'user' | 'group' | 'memberGroup'>,
 	changes: AttributeChangeRecord[],
 	stampSuffix = '',
 ): DirectoryEvent {
@@ -140,36 +155,66 @@ export function diffUser(
 		const change = { attribute: flag, before: String(before.status[flag]), after: String(record.status[flag]) };
 		events.push(makeEvent(env, context, type, record.id, { user }, [change]));
 	}
-	const resetJustRequired = record.status.passwordResetRequired && !before.status.passwordResetRequired;
-	// pwdChangedTime has one-second resolution: a reset and the user's change in the same second leave it
-	// unchanged, but the reset flag clears only when the user sets a password.
-	const resetCleared = before.status.passwordResetRequired && !record.status.passwordResetRequired;
-	if ((before.passwordHash !== record.passwordHash || resetCleared) && !resetJustRequired) {
-		events.push(makeEvent(env, context, 'user.passwordChanged', record.id, { user }, []));
-	}
+	if (passwordWasSet(before, after, context, env)) events.push(makeEvent(env, context, 'user.passwordChanged', record.id, { user }, []));
+	const changes = changedAttributes(before, after, context, env);
+	if (changes.length > 0) events.push(makeEvent(env, context, 'user.updated', record.id, { user }, changes));
+	return events;
+}
+
+/**
+ * Whether the user set a password: the stored stamp's hash moved, or the watermark or a log says the stamp
+ * did (a one-byte hash collides once in 256). pwdChangedTime has one-second resolution: a reset and the
+ * user's change in the same second leave it unchanged, but the reset flag clears only when the user sets a
+ * password. A password set while a reset is required is an administrator's reset (user.passwordResetRequired).
+ */
+function passwordWasSet(before: UserRecord, after: UserObservation, context: ChangeContext, env: DiffEnvironment): boolean {
+	const record = after.record;
+	if (record.status.passwordResetRequired) return false;
+	const resetCleared = before.status.passwordResetRequired;
+	return before.passwordHash !== record.passwordHash || resetCleared || context.passwordChanged === true || env.passwordStampIsNew?.(record.id, after.passwordStamp) === true;
+}
+
+/**
+ * The attributes that changed. Field hashes (4 bits) and the extra attributes' hash (3 bits) name them;
+ * when only the whole hash moved (theirs collided), every attribute that may have changed is listed
+ * with its value now and marked `uncertain`, so that an update is never empty nor dropped.
+ */
+function changedAttributes(before: UserRecord, after: UserObservation, context: ChangeContext, env: DiffEnvironment): AttributeChangeRecord[] {
+	const { user, record } = after;
 	const changes: AttributeChangeRecord[] = [];
 	WATCHED_USER_FIELDS.forEach((field, index) => {
 		if (before.fieldHashes[index] === record.fieldHashes[index]) return;
 		const attribute = env.attributeOf(field);
 		changes.push(changeOf(attribute, knownBefore(context, attribute), user[field]));
 	});
-	if (changes.length === 0 && before.valuesHash !== record.valuesHash) {
-		// Only an extra attribute (or a field whose 4-bit hash collided) changed: name what may have.
-		for (const attribute of env.extraAttributes) {
-			changes.push(changeOf(attribute, knownBefore(context, attribute), user.attributes[attribute]));
-		}
-		if (env.extraAttributes.length === 0) {
-			for (const field of WATCHED_USER_FIELDS) {
-				const attribute = env.attributeOf(field);
-				const earlier = knownBefore(context, attribute);
-				if (earlier !== undefined && !sameValue(earlier, user[field])) changes.push(changeOf(attribute, earlier, user[field]));
-			}
-		}
+	const extras = env.extraAttributes.map((attribute): Candidate => [attribute, user.attributes[attribute]]);
+	// 0: a record written before the extras' hash was kept, which cannot tell.
+	if (before.extrasHash !== 0 && before.extrasHash !== record.extrasHash) changes.push(...candidateChanges(extras, context));
+	if (changes.length > 0 || before.valuesHash === record.valuesHash) return changes;
+	const fields = WATCHED_USER_FIELDS.map((field): Candidate => [env.attributeOf(field), user[field]]);
+	return candidateChanges([...fields, ...extras], context);
+}
+
+/** An attribute that may have changed, with its value now. */
+type Candidate = [attribute: string, now: string | string[] | undefined];
+
+/**
+ * Candidates of which at least one changed: those a log knows changed, if any; else every one whose
+ * earlier value is unknown, marked `uncertain` (unless it is the only one: then it certainly changed).
+ */
+function candidateChanges(candidates: Candidate[], context: ChangeContext): AttributeChangeRecord[] {
+	const known: AttributeChangeRecord[] = [];
+	const unknown: Candidate[] = [];
+	for (const [attribute, now] of candidates) {
+		const earlier = knownBefore(context, attribute);
+		if (earlier === undefined) unknown.push([attribute, now]);
+		else if (!sameValue(earlier, now)) known.push(changeOf(attribute, earlier, now));
 	}
-	if (changes.length > 0 || before.valuesHash !== record.valuesHash) {
-		events.push(makeEvent(env, context, 'user.updated', record.id, { user }, changes));
-	}
-	return events;
+	if (known.length > 0) return known;
+	// Every earlier value known and equal cannot be (a hash moved): then nothing rules a candidate out.
+	const open = unknown.length > 0 ? unknown : candidates;
+	if (open.length === 1) return [changeOf(open[0][0], undefined, open[0][1])];
+	return open.map(([attribute, now]) => ({ attribute, after: now ?? null, uncertain: true }));
 }
 
 /** The events of one group between two states. */
@@ -183,7 +228,10 @@ export function diffGroup(
 	if (after === undefined) {
 		const record = before as GroupRecord;
 		const deleted = context.deleted as Partial<DirectoryGroup> | undefined;
-		const group = { ...deleted, id: deleted?.id ?? record.id, privileged: deleted?.privileged ?? false };
+		// The record keeps whether the group was privileged (its name and DN are gone with it); a record
+		// stored before it kept that flag is matched by its DN hash against the groups configured by DN.
+		const privileged = deleted?.privileged ?? (record.privileged || env.privilegedDnHash?.(record.dnHash) === true);
+		const group = { ...deleted, id: deleted?.id ?? record.id, privileged };
 		return [makeEvent(env, context, 'group.deleted', record.id, { group }, [])];
 	}
 	const { group, record, memberDns } = after;
@@ -209,21 +257,28 @@ export function diffGroup(
 		const hash = dnHash(dn);
 		if (previous.has(hash)) continue;
 		previous.add(hash);
-		const user = env.memberByDn(dn);
-		events.push(makeEvent(env, context, 'group.memberAdded', record.id, { group, user }, [{ attribute: 'member', before: null, after: dn }], `+${user.id}`));
+		const member = memberSubject(env.memberGroupByDn?.(dn), () => env.memberByDn(dn));
+		events.push(makeEvent(env, context, 'group.memberAdded', record.id, { group, ...member.subject }, [{ attribute: 'member', before: null, after: dn }], `+${member.id}`));
 	}
 	let named: Map<number, string> | undefined;
 	for (const hash of before?.memberHashes ?? []) {
 		if (current.has(hash)) continue;
-		const user = env.memberByDnHash(hash) ?? { id: `dnHash:${hash.toString(16)}` };
+		const member = memberSubject(env.memberGroupByDnHash?.(hash), () => env.memberByDnHash(hash) ?? { id: `dnHash:${hash.toString(16)}` });
 		named ??= namedDns(context);
 		// The removed value itself: as the log named it, else the member's DN now if it still hashes the same
 		// (a member renamed since has another DN: then it is unknown).
-		const removedDn = named.get(hash) ?? (user.dn !== undefined && dnHash(user.dn) === hash ? user.dn : undefined);
+		const removedDn = named.get(hash) ?? (member.dn !== undefined && dnHash(member.dn) === hash ? member.dn : undefined);
 		const change = changeOf('member', removedDn, null);
-		events.push(makeEvent(env, context, 'group.memberRemoved', record.id, { group, user }, [change], `-${user.id}`));
+		events.push(makeEvent(env, context, 'group.memberRemoved', record.id, { group, ...member.subject }, [change], `-${member.id}`));
 	}
 	return events;
+}
+
+/** A member as a membership event names it: `memberGroup` for a nested group, else `user`. */
+function memberSubject(memberGroup: EventMemberGroup | undefined, user: () => EventUser): { subject: Pick<DirectoryEvent, 'user' | 'memberGroup'>; id: string; dn?: string } {
+	if (memberGroup !== undefined) return { subject: { memberGroup }, id: memberGroup.id, dn: memberGroup.dn };
+	const named = user();
+	return { subject: { user: named }, id: named.id, dn: named.dn };
 }
 
 /** DNs a log named for this change (removed values, earlier members), by DN hash. */

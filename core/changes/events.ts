@@ -52,6 +52,12 @@ export interface AttributeChangeRecord {
 	attribute: string;
 	before?: string | string[] | null;
 	after: string | string[] | null;
+	/**
+	 * Set when the strategy saw that the entry's values changed but not which of them (its per-attribute
+	 * hashes are too small to always tell): every watched attribute that may have changed is listed with
+	 * its value now, each marked `uncertain`; at least one of them changed. Absent: this attribute changed.
+	 */
+	uncertain?: true;
 }
 
 /**
@@ -61,6 +67,13 @@ export interface AttributeChangeRecord {
 export type EventUser = Partial<DirectoryUser> & Pick<DirectoryUser, 'id'>;
 
 export type EventGroup = Partial<DirectoryGroup> & Pick<DirectoryGroup, 'id' | 'privileged'>;
+
+/** A group that is itself the member of group.memberAdded / group.memberRemoved (nested groups). */
+export interface EventMemberGroup {
+	id: string;
+	dn?: string;
+	name?: string;
+}
 
 export interface EventActor {
 	/** Who made the change, as the directory names it (a DN for LDAP). */
@@ -78,8 +91,11 @@ export interface DirectoryEvent {
 	/** When this poll saw it (ISO 8601). */
 	detectedAt: string;
 	source: EventSource;
+	/** The user concerned; in group.memberAdded / group.memberRemoved, the member when it is a user. */
 	user?: EventUser;
 	group?: EventGroup;
+	/** group.memberAdded / group.memberRemoved of a nested group: the member group (`user` is then absent). */
+	memberGroup?: EventMemberGroup;
 	changes: AttributeChangeRecord[];
 	actor?: EventActor;
 	/**

@@ -2,7 +2,7 @@
  * The snapshot's group table: the stored group records, decoded only when read; their member positions
  * follow the users' positions, remapped without decoding users when users were added or deleted.
  */
-import { decodeGroupParts, encodeGroupRecordCompact, encodePositions, readKey, USER_RECORD_CHARS, type GroupRecord } from './snapshot';
+import { decodeGroupParts, encodeGroupRecordCompact, encodePositions, readGroupKey, readUint32, USER_RECORD_CHARS, type GroupRecord } from './snapshot';
 import { ChangeOverlay } from './change-overlay';
 import type { MergedUsers, UserTable } from './snapshot-tables';
 
@@ -27,7 +27,7 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 			// Only the key is read here (the first 24 characters hold bytes 0–17): members are decoded on use.
 			for (const text of texts) {
 				const head = new Uint8Array(Buffer.from(text.slice(0, 24), 'base64'));
-				this.stored.set(readKey(head, head[16]), { text });
+				this.stored.set(readGroupKey(head), { text });
 			}
 		} else {
 			this.stored = texts;
@@ -45,7 +45,7 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 			const positions = new Map<number, number>();
 			for (const position of parts.positions) positions.set(this.users.dnHashAt(position), position);
 			const memberHashes = [...new Set([...positions.keys(), ...parts.others])].sort((a, b) => a - b);
-			stored.record = { id: parts.id, valuesHash: parts.valuesHash, dnHash: parts.dnHash, memberHashes };
+			stored.record = { id: parts.id, valuesHash: parts.valuesHash, dnHash: parts.dnHash, privileged: parts.privileged, memberHashes };
 			stored.positions = positions;
 		}
 		return stored.record;
@@ -54,6 +54,19 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 	protected storedRecord(key: string): GroupRecord | undefined {
 		const stored = this.stored.get(key);
 		return stored === undefined ? undefined : this.decode(stored);
+	}
+
+	/**
+	 * Every group's DN hash by id, from the stored headers (bytes 21–24) without decoding members: to name
+	 * a group that joined or left another one.
+	 */
+	*dnHashes(): IterableIterator<[string, number]> {
+		for (const [id, stored] of this.stored) {
+			if (this.changes.has(id)) continue;
+			// The first 36 base64 characters hold bytes 0–26.
+			yield [id, readUint32(new Uint8Array(Buffer.from(stored.text.slice(0, 36), 'base64')), 21)];
+		}
+		for (const [id, record] of this.changes) if (record !== null) yield [id, record.dnHash];
 	}
 
 	*entries(): IterableIterator<[string, GroupRecord]> {

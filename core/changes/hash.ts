@@ -55,6 +55,11 @@ export function nibbleHash(text: string): number {
 	return fnv1a(text, SEED_B) & 0x0f;
 }
 
+/** A hash of the text in 1–`values` (never 0: 0 marks "not stored", e.g. in records written before it). */
+export function nonZeroHash(text: string, values: number): number {
+	return 1 + ((fnv1a(text, SEED_B) >>> 4) % values);
+}
+
 /** A 64-bit hash as 16 hex characters. */
 export function hashHex(text: string): string {
 	const bytes = new Uint8Array(8);

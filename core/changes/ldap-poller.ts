@@ -6,9 +6,11 @@
 import type { GroupObservation, UserObservation, ChangeContext, DiffEnvironment } from './differ';
 import { diffGroup, diffUser } from './differ';
 import type { ExistingEntries } from './existing';
-import { generalizedTimeToIso, type DirectoryEvent, type EventSource, type EventUser } from './events';
+import { generalizedTimeToIso, type DirectoryEvent, type EventSource } from './events';
 import { comparableStamp } from './flavour-stamps';
 import type { LdapChangeReader, Observed } from './ldap-reader';
+import { MemberNames } from './member-names';
+import { PasswordWatermark } from './password-watermark';
 import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, readUint32, recordKeyOf, USER_DN_HASH_OFFSET, USER_PASSWORD_BYTE, USER_RECORD_BYTES, USER_STATUS_BYTE, type Snapshot, type UserRecord, type WatchedUserField } from './snapshot';
 
 export interface Observations {
@@ -57,6 +59,7 @@ export class LdapPollCore {
 			for (const { observation, stamp } of page) {
 				existing?.user(observation, stamp);
 				snapshot.users.set(observation.record.id, observation.record);
+				snapshot.passwords?.note(observation.record.id, observation.passwordStamp);
 				highWater = maxStamp(highWater, stamp);
 			}
 		}
@@ -80,11 +83,25 @@ export class LdapPollCore {
 		const stored = snapshot.users.storedBytes();
 		const seenAdded = new Set<string>();
 		let nextHighWater = highWater;
+		const passwords = snapshot.passwords ?? PasswordWatermark.untracked();
+		// Every user's password stamp as read now: what the watermark holds after this poll (see below).
+		const notedPasswords = PasswordWatermark.untracked();
 		for await (const page of this.reader.thinUsers()) {
 			for (const row of page) {
 				const stamp = row.stamp === '' ? '' : comparableStamp(row.stamp);
 				if (stamp !== '' && (nextHighWater === undefined || stamp > nextHighWater)) nextHighWater = stamp;
 				const position = snapshot.users.basePosition(row.id);
+				// A key string only for the few rows at or after the watermark.
+				if (notedPasswords.reaches(row.passwordStamp) || passwords.mayBeNew(row.passwordStamp)) {
+					const key = recordKeyOf(row.id);
+					notedPasswords.note(key, row.passwordStamp);
+					if (passwords.isNew(key, row.passwordStamp)) {
+						if (position >= 0) seen[position] = 1;
+						else seenAdded.add(key);
+						userIds.push(key);
+						continue;
+					}
+				}
 				let differs: boolean;
 				if (position >= 0) {
 					seen[position] = 1;
@@ -129,6 +146,11 @@ export class LdapPollCore {
 		for (const [id, record] of snapshot.users.pendingRecords()) if (!seenAdded.has(id)) contexts.set(id, { stamp: encodeUserRecord(record) });
 		for (const [id, record] of snapshot.groups) if (!seenGroups.has(id)) contexts.set(id, { stamp: encodeGroupRecord(record) });
 		const applied = await this.apply(snapshot, contexts, observations);
+		// Every user's stamp was read: the watermark holds now, even for a state written before it existed.
+		const nextPasswords = applied.snapshot.passwords ?? PasswordWatermark.untracked();
+		nextPasswords.absorb(notedPasswords);
+		nextPasswords.trackFromNow();
+		applied.snapshot.passwords = nextPasswords;
 		return { ...applied, highWater: nextHighWater ?? applied.highWater };
 	}
 
@@ -139,7 +161,7 @@ export class LdapPollCore {
 	 */
 	async apply(snapshot: Snapshot, contexts: Map<string, ChangeContext>, observations: Observations): Promise<AppliedChanges> {
 		const users = snapshot.users.clone();
-		const next: Snapshot = { users, groups: snapshot.groups.clone(users) };
+		const next: Snapshot = { users, groups: snapshot.groups.clone(users), passwords: snapshot.passwords?.clone() };
 		const events: DirectoryEvent[] = [];
 		let highWater: string | undefined;
 		const contextOf = (id: string, stamp: string, encoded: string): ChangeContext => {
@@ -147,11 +169,13 @@ export class LdapPollCore {
 			const occurredAt = known?.occurredAt ?? generalizedTimeToIso(stamp);
 			return { ...known, stamp: known?.stamp ?? stateStamp(this.generation, stamp, encoded), occurredAt };
 		};
-		const env = this.environment(snapshot, next, observations);
+		const members = new MemberNames(this.reader, snapshot, next, observations);
+		const env = this.environment(snapshot, members);
 		for (const [id, { observation, stamp }] of observations.users) {
 			highWater = maxStamp(highWater, stamp);
 			events.push(...diffUser(snapshot.users.get(id), observation, contextOf(id, stamp, encodeUserRecord(observation.record)), env));
 			next.users.set(id, observation.record);
+			next.passwords?.note(id, observation.passwordStamp);
 		}
 		for (const [id, context] of contexts) {
 			if (observations.users.has(id) || observations.groups.has(id)) continue;
@@ -161,7 +185,7 @@ export class LdapPollCore {
 				next.users.delete(id);
 			}
 		}
-		await this.describeMembers(snapshot, next, observations);
+		await members.describe();
 		for (const [id, { observation, stamp }] of observations.groups) {
 			highWater = maxStamp(highWater, stamp);
 			events.push(...diffGroup(snapshot.groups.get(id), observation, contextOf(id, stamp, encodeGroupRecord(observation.record)), env));
@@ -178,75 +202,21 @@ export class LdapPollCore {
 		return { events, snapshot: next, highWater };
 	}
 
-	private memberDetails = new Map<string, EventUser>();
-
-	/**
-	 * Reads the users who joined or left changed groups and were not read anyway, to name them in the
-	 * events (a removed member's DN is gone from the group: it is found by its DN hash in the snapshot).
-	 */
-	private async describeMembers(before: Snapshot, after: Snapshot, observations: Observations): Promise<void> {
-		const ids = new Set<string>();
-		let oldIndex: Map<number, string> | undefined;
-		let newIndex: Map<number, string> | undefined;
-		for (const [id, { observation }] of observations.groups) {
-			const previous = new Set(before.groups.get(id)?.memberHashes ?? []);
-			const current = new Set(observation.record.memberHashes);
-			for (const hash of current) {
-				if (previous.has(hash)) continue;
-				newIndex ??= dnHashIndex(after);
-				const member = newIndex.get(hash);
-				if (member !== undefined) ids.add(member);
-			}
-			for (const hash of previous) {
-				if (current.has(hash)) continue;
-				oldIndex ??= dnHashIndex(before);
-				const member = oldIndex.get(hash);
-				if (member !== undefined) ids.add(member);
-			}
-		}
-		const missing = [...ids].filter((id) => !observations.users.has(id) && !id.startsWith('hash:'));
-		if (missing.length === 0) return;
-		for (const [id, { observation }] of await this.reader.usersByIds(missing)) this.memberDetails.set(id, eventUser(observation.user));
-	}
-
-	private environment(before: Snapshot, after: Snapshot, observations: Observations): DiffEnvironment {
-		let oldIndex: Map<number, string> | undefined;
-		let newIndex: Map<number, string> | undefined;
-		const index = dnHashIndex;
+	private environment(before: Snapshot, members: MemberNames): DiffEnvironment {
 		const profile = this.reader.scope.profile;
+		const passwords = before.passwords;
+		// Names hash to values no DN hashes to (a DN has '='): hashing every configured entry is safe.
+		const privilegedDns = new Set((this.reader.scope.privilegedGroups ?? []).map((group) => dnHash(group)));
 		return {
 			source: this.source,
 			detectedAt: this.detectedAt,
 			attributeOf: (field: WatchedUserField) => profile.user[field],
 			extraAttributes: this.reader.extraAttributes,
-			memberByDnHash: (hash) => {
-				oldIndex ??= index(before);
-				const id = oldIndex.get(hash);
-				if (id === undefined) return undefined;
-				const seen = observations.users.get(id);
-				return seen ? eventUser(seen.observation.user) : (this.memberDetails.get(id) ?? { id });
-			},
-			memberByDn: (dn) => {
-				newIndex ??= index(after);
-				const id = newIndex.get(dnHash(dn));
-				const seen = id === undefined ? undefined : observations.users.get(id);
-				if (seen) return eventUser(seen.observation.user);
-				return (id === undefined ? undefined : this.memberDetails.get(id)) ?? { id: id ?? dn, dn };
-			},
+			...members.lookups(),
+			passwordStampIsNew: (key, stamp) => passwords?.isNew(key, stamp) ?? false,
+			privilegedDnHash: (hash) => privilegedDns.has(hash),
 		};
 	}
-}
-
-/** Users by the hash of their DN. */
-function dnHashIndex(snapshot: Snapshot): Map<number, string> {
-	const map = new Map<number, string>();
-	for (const record of snapshot.users.values()) map.set(record.dnHash, record.id);
-	return map;
-}
-
-/** The user as a group event names it: who, not everything about them. */
-function eventUser(user: UserObservation['user']): EventUser {
-	return { id: user.id, dn: user.dn, login: user.login, mail: user.mail, displayName: user.displayName };
 }
 
 /** Status as the record's byte 16 holds it (bits 0–2). */

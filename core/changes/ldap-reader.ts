@@ -15,9 +15,12 @@ import type { FlavourProfile } from '../ldap/flavours';
 import { LdapGroupDirectory, PrivilegedGroups } from '../ldap/groups';
 import { idFilter } from '../ldap/identifiers';
 import { parseDn } from '../ldap/dn';
+import { isRanged, readAllValues } from '../ldap/ranged';
 import { LdapUserDirectory } from '../ldap/users';
 import type { GroupObservation, UserObservation } from './differ';
+import type { EventMemberGroup } from './events';
 import { changeStampsFor, stampAssertion, type ChangeStamps } from './flavour-stamps';
+import { passwordStampSecond } from './password-watermark';
 import { comparableDn, groupRecordOf, passwordHashOf, recordKeyOf, userRecordOf } from './snapshot';
 
 /** Where and what to watch. */
@@ -44,6 +47,8 @@ export interface ThinEntry {
 	/** Users only: the record fields a thin read can fill. */
 	status?: DirectoryUser['status'];
 	passwordHash?: number;
+	/** Users only: the password-changed stamp in whole seconds, when it is a time. */
+	passwordStamp?: string;
 }
 
 export interface Observed<T> {
@@ -97,13 +102,23 @@ export class LdapChangeReader {
 
 	toUserObservation(entry: Entry): Observed<UserObservation> {
 		const user = this.users.toUser(entry, this.extraAttributes);
-		const record = userRecordOf(user, attributeValue(entry, this.stamps.passwordChanged), this.extraAttributes);
-		return { observation: { user, record }, stamp: attributeValue(entry, this.stamps.modified) ?? '' };
+		const passwordChanged = attributeValue(entry, this.stamps.passwordChanged);
+		const record = userRecordOf(user, passwordChanged, this.extraAttributes);
+		return { observation: { user, record, passwordStamp: passwordStampSecond(passwordChanged) }, stamp: attributeValue(entry, this.stamps.modified) ?? '' };
 	}
 
-	toGroupObservation(entry: Entry): Observed<GroupObservation> {
+	/**
+	 * A group as read, with all its direct members: AD sends a group of more than 1,500 members as
+	 * `member;range=0-1499`, and the rest on request (core/ldap/ranged.ts).
+	 */
+	async toGroupObservation(entry: Entry): Promise<Observed<GroupObservation>> {
 		const group: DirectoryGroup = this.groups.toGroup(entry, this.extraAttributes);
-		const memberDns = attributeValues(entry, this.profile.memberAttribute);
+		const attribute = this.profile.memberAttribute;
+		let memberDns = attributeValues(entry, attribute);
+		if (isRanged(entry, attribute)) {
+			memberDns = [];
+			for await (const values of readAllValues(this.scope.session, entry.dn, attribute, entry)) memberDns.push(...values);
+		}
 		const record = groupRecordOf(group, memberDns, this.extraAttributes);
 		return { observation: { group, memberDns, record }, stamp: attributeValue(entry, this.stamps.modified) ?? '' };
 	}
@@ -118,7 +133,7 @@ export class LdapChangeReader {
 	async allGroups(extraFilter = ''): Promise<Array<Observed<GroupObservation>>> {
 		const options = { scope: 'sub' as const, filter: compileFilter(allOf([this.groupFilter, extraFilter])), attributes: this.groupAttributes(), explicitBufferAttributes: this.profile.binaryAttributes };
 		const groups: Array<Observed<GroupObservation>> = [];
-		for await (const page of this.scope.session.searchPages(this.scope.groupBaseDN, options, 200)) for (const entry of page) groups.push(this.toGroupObservation(entry));
+		for await (const page of this.scope.session.searchPages(this.scope.groupBaseDN, options, 200)) for (const entry of page) groups.push(await this.toGroupObservation(entry));
 		return groups;
 	}
 
@@ -130,8 +145,10 @@ export class LdapChangeReader {
 			yield page.map((entry) => {
 				// The id as read: the poller turns it into key bytes itself (recordKeyOf would build a string per user).
 				const id = this.profile.readId(entry) ?? entry.dn;
-				const passwordHash = passwordHashOf(attributeValue(entry, this.stamps.passwordChanged));
-				return { id, dn: entry.dn, stamp: attributeValue(entry, this.stamps.modified) ?? '', status: this.profile.readStatus(entry), passwordHash };
+				const passwordChanged = attributeValue(entry, this.stamps.passwordChanged);
+				const passwordHash = passwordHashOf(passwordChanged);
+				const passwordStamp = passwordStampSecond(passwordChanged);
+				return { id, dn: entry.dn, stamp: attributeValue(entry, this.stamps.modified) ?? '', status: this.profile.readStatus(entry), passwordHash, passwordStamp };
 			});
 		}
 	}
@@ -159,8 +176,19 @@ export class LdapChangeReader {
 	async groupsByIds(ids: string[]): Promise<Map<string, Observed<GroupObservation>>> {
 		const found = new Map<string, Observed<GroupObservation>>();
 		for (const entry of await this.byIds(ids, this.scope.groupBaseDN, this.groupFilter, this.profile.group.id, this.groupAttributes())) {
-			const observed = this.toGroupObservation(entry);
+			const observed = await this.toGroupObservation(entry);
 			found.set(observed.observation.record.id, observed);
+		}
+		return found;
+	}
+
+	/** Groups by record key, named without their members (to name a nested group that joined or left another). */
+	async groupNamesByIds(ids: string[]): Promise<Map<string, EventMemberGroup>> {
+		const group = this.profile.group;
+		const found = new Map<string, EventMemberGroup>();
+		for (const entry of await this.byIds(ids, this.scope.groupBaseDN, this.groupFilter, group.id, [group.id, group.name])) {
+			const named = this.groups.toGroup(entry, []);
+			found.set(recordKeyOf(named.id), { id: named.id, dn: named.dn, name: named.name });
 		}
 		return found;
 	}
@@ -207,7 +235,7 @@ export class LdapChangeReader {
 		const users = await read(this.userFilter, this.userAttributes());
 		if (users.length > 0) return { kind: 'user', observed: this.toUserObservation(users[0]) };
 		const groups = await read(this.groupFilter, this.groupAttributes());
-		if (groups.length > 0) return { kind: 'group', observed: this.toGroupObservation(groups[0]) };
+		if (groups.length > 0) return { kind: 'group', observed: await this.toGroupObservation(groups[0]) };
 		return undefined;
 	}
 

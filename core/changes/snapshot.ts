@@ -8,20 +8,25 @@
  * Rice-coded gaps (`userKeyHeads`, about 0.3 bytes per user at 100,000 users).
  *
  *   bytes  0–13  key bytes 2–15: the entry's stable id (entryUUID / objectGUID / OTDS uuid, or nsUniqueId)
- *   byte   14    bits 0–2 status (disabled, locked, password reset required); bits 3–4 key format
+ *   byte   14    bits 0–2 status (disabled, locked, password reset required); bits 3–4 key format;
+ *                 bits 5–7 a hash (1–7) of the extra attributes alone, to say whether one of them changed
+ *                 (0: written before it existed, unknown)
  *   bytes 15–16  hash of all watched values (fields and extra attributes)
  *   bytes 17–22  one 4-bit hash per watched field, to say WHICH field changed (12 fields)
  *   bytes 23–26  hash of the normalized DN: renames, and who a removed group member was
- *   byte   27    hash of the password-changed stamp (pwdChangedTime, pwdLastSet...)
+ *   byte   27    hash of the password-changed stamp (pwdChangedTime, pwdLastSet...); a changed stamp whose
+ *                 hash collides is still told by the snapshot's password watermark (password-watermark.ts)
  *
  * 100,000 users with the bench fixture's groups measured 38.4 bytes of JSON per user in the stored
  * state (the 30-byte base64 records before: 43.3).
  *
  * A change is seen when the whole hash or any field hash differs (a miss needs both to collide: about
- * one in a million changes); the field hashes name the changed fields. Earlier values are not kept:
- * snapshot-based strategies report `before: null` for attribute values.
+ * one in a million changes); the field hashes name the changed fields. When the whole hash moved but no
+ * field or extra-attribute hash tells which (one single-field change in 16), the differ lists every
+ * candidate marked `uncertain`. Earlier values are not kept: snapshot-based strategies leave `before` out.
  *
- * A group is one variable record: key (16), whole hash (4), DN hash (4), then its direct members. In
+ * A group is one variable record: key (16), key format (1, bit 7: privileged when read), whole hash
+ * (4), DN hash (4), then its direct members. In
  * memory a member is the hash of its normalized DN; stored, a member that is a user of the snapshot is
  * that user's position in the users string, delta-coded (1–2 bytes per membership, see
  * encodeGroupRecordCompact). Comparing member sets says which members came and went; a removed
@@ -30,7 +35,8 @@
 import type { DirectoryGroup } from '../model/directory-group';
 import type { AccountStatus, DirectoryUser } from '../model/directory-user';
 import { dnHash } from './dn-hash';
-import { hash32, nibbleHash, writeHash } from './hash';
+import { hash32, nibbleHash, nonZeroHash, writeHash } from './hash';
+import { PasswordWatermark, type SerializedPasswordWatermark } from './password-watermark';
 import { decodeBase85Into, encodeBase85 } from './record-codec';
 import { GroupTable } from './group-table';
 import { UserTable } from './snapshot-tables';
@@ -66,12 +72,16 @@ export const USER_PASSWORD_BYTE = 27;
 const KEY_UUID = 0;
 const KEY_NS_UNIQUE_ID = 1;
 const KEY_HASHED = 2;
+/** In a group record's key format byte: the group was privileged when read (kept for its deletion). */
+const GROUP_PRIVILEGED_FLAG = 0x80;
 
 export interface UserRecord {
 	id: string;
 	status: AccountStatus;
 	valuesHash: number;
 	fieldHashes: number[];
+	/** 1–7: hash of the extra attributes alone; 0: unknown (a record written before it was kept). */
+	extrasHash: number;
 	dnHash: number;
 	passwordHash: number;
 }
@@ -80,6 +90,8 @@ export interface GroupRecord {
 	id: string;
 	valuesHash: number;
 	dnHash: number;
+	/** Whether the group was privileged when read: what its deletion reports. */
+	privileged: boolean;
 	memberHashes: number[];
 }
 
@@ -87,6 +99,8 @@ export interface GroupRecord {
 export interface Snapshot {
 	users: UserTable;
 	groups: GroupTable;
+	/** The latest password stamps stored (absent: not tracked, as in a state written before it). */
+	passwords?: PasswordWatermark;
 }
 
 /** The snapshot as it sits in the trigger's static data. */
@@ -97,11 +111,12 @@ export interface SerializedSnapshot {
 	userKeyHeads: string;
 	/** One base64 record per group. */
 	groups: string[];
+	passwords?: SerializedPasswordWatermark;
 }
 
 export function emptySnapshot(): Snapshot {
 	const users = new UserTable('', '');
-	return { users, groups: new GroupTable([], users) };
+	return { users, groups: new GroupTable([], users), passwords: PasswordWatermark.fresh() };
 }
 
 function valueText(value: string | string[] | undefined): string {
@@ -120,6 +135,7 @@ export function userRecordOf(user: DirectoryUser, passwordStamp: string | undefi
 		status: { ...user.status },
 		valuesHash: whole[0] | (whole[1] << 8),
 		fieldHashes: fieldTexts.map(nibbleHash),
+		extrasHash: nonZeroHash(extraTexts.join('\u0000'), 7),
 		dnHash: dnHash(user.dn),
 		passwordHash: passwordHashOf(passwordStamp),
 	};
@@ -137,6 +153,7 @@ export function groupRecordOf(group: DirectoryGroup, memberDns: string[], extraA
 		id: recordKeyOf(group.id),
 		valuesHash: hash32(texts.join('\u0000')),
 		dnHash: dnHash(group.dn),
+		privileged: group.privileged,
 		memberHashes: [...new Set(memberDns.map(dnHash))].sort((a, b) => a - b),
 	};
 }
@@ -218,7 +235,8 @@ export function writeUserRecord(record: UserRecord, target: Uint8Array, offset: 
 	const format = writeKey(record.id, recordKey);
 	target.set(recordKey.subarray(2, 16), offset);
 	const status = record.status;
-	target[offset + USER_STATUS_BYTE] = (status.disabled ? 1 : 0) | (status.locked ? 2 : 0) | (status.passwordResetRequired ? 4 : 0) | (format << 3);
+	target[offset + USER_STATUS_BYTE] =
+		(status.disabled ? 1 : 0) | (status.locked ? 2 : 0) | (status.passwordResetRequired ? 4 : 0) | (format << 3) | ((record.extrasHash & 0x07) << 5);
 	target[offset + 15] = record.valuesHash & 0xff;
 	target[offset + 16] = (record.valuesHash >>> 8) & 0xff;
 	for (let index = 0; index < 12; index += 2) {
@@ -242,6 +260,7 @@ export function readUserRecord(bytes: Uint8Array, offset: number, head: number):
 		status: { disabled: (flags & 1) !== 0, locked: (flags & 2) !== 0, passwordResetRequired: (flags & 4) !== 0 },
 		valuesHash: bytes[offset + 15] | (bytes[offset + 16] << 8),
 		fieldHashes,
+		extrasHash: flags >>> 5,
 		dnHash: readUint32(bytes, offset + USER_DN_HASH_OFFSET),
 		passwordHash: bytes[offset + USER_PASSWORD_BYTE],
 	};
@@ -268,7 +287,7 @@ export function keyHeadOf(id: string): number {
 
 export function encodeGroupRecord(record: GroupRecord): string {
 	const bytes = new Uint8Array(25 + 4 * record.memberHashes.length);
-	bytes[16] = writeKey(record.id, bytes);
+	bytes[16] = groupFormatByte(record, bytes);
 	writeUint32(record.valuesHash, bytes, 17);
 	writeUint32(record.dnHash, bytes, 21);
 	record.memberHashes.forEach((hash, index) => writeUint32(hash, bytes, 25 + 4 * index));
@@ -279,7 +298,21 @@ export function decodeGroupRecord(text: string): GroupRecord {
 	const bytes = new Uint8Array(Buffer.from(text, 'base64'));
 	const memberHashes: number[] = [];
 	for (let offset = 25; offset + 4 <= bytes.length; offset += 4) memberHashes.push(readUint32(bytes, offset));
-	return { id: readKey(bytes, bytes[16]), valuesHash: readUint32(bytes, 17), dnHash: readUint32(bytes, 21), memberHashes };
+	return { id: readGroupKey(bytes), valuesHash: readUint32(bytes, 17), dnHash: readUint32(bytes, 21), privileged: groupIsPrivileged(bytes), memberHashes };
+}
+
+/** Writes a group's key into bytes 0–15 and returns byte 16: its key format, and the privileged flag. */
+function groupFormatByte(record: GroupRecord, bytes: Uint8Array): number {
+	return writeKey(record.id, bytes) | (record.privileged ? GROUP_PRIVILEGED_FLAG : 0);
+}
+
+/** The id of a stored group record from its first 17 bytes. */
+export function readGroupKey(bytes: Uint8Array): string {
+	return readKey(bytes, bytes[16] & ~GROUP_PRIVILEGED_FLAG);
+}
+
+function groupIsPrivileged(bytes: Uint8Array): boolean {
+	return (bytes[16] & GROUP_PRIVILEGED_FLAG) !== 0;
 }
 
 /** LEB128: 7 bits per byte, high bit set while more follow. */
@@ -311,7 +344,7 @@ export function readVarint(bytes: Uint8Array, at: { offset: number }): number {
  */
 export function encodeGroupRecordCompact(record: GroupRecord, positionOf: (hash: number) => number | undefined): string {
 	const header = new Uint8Array(25);
-	header[16] = writeKey(record.id, header);
+	header[16] = groupFormatByte(record, header);
 	writeUint32(record.valuesHash, header, 17);
 	writeUint32(record.dnHash, header, 21);
 	const positions: number[] = [];
@@ -340,7 +373,7 @@ export function encodePositions(positions: number[], others: number[]): Uint8Arr
 }
 
 /** A stored group's header fields and member positions, without touching the users. */
-export function decodeGroupParts(text: string): { id: string; valuesHash: number; dnHash: number; positions: number[]; others: number[]; bytes: Uint8Array } {
+export function decodeGroupParts(text: string): { id: string; valuesHash: number; dnHash: number; privileged: boolean; positions: number[]; others: number[]; bytes: Uint8Array } {
 	const bytes = new Uint8Array(Buffer.from(text, 'base64'));
 	const at = { offset: 25 };
 	const count = readVarint(bytes, at);
@@ -352,7 +385,7 @@ export function decodeGroupParts(text: string): { id: string; valuesHash: number
 	}
 	const others: number[] = [];
 	for (let offset = at.offset; offset + 4 <= bytes.length; offset += 4) others.push(readUint32(bytes, offset));
-	return { id: readKey(bytes, bytes[16]), valuesHash: readUint32(bytes, 17), dnHash: readUint32(bytes, 21), positions, others, bytes };
+	return { id: readGroupKey(bytes), valuesHash: readUint32(bytes, 17), dnHash: readUint32(bytes, 21), privileged: groupIsPrivileged(bytes), positions, others, bytes };
 }
 
 /**
@@ -362,10 +395,13 @@ export function decodeGroupParts(text: string): { id: string; valuesHash: number
  */
 export function encodeSnapshot(snapshot: Snapshot): SerializedSnapshot {
 	const merged = snapshot.users.merge();
-	return { users: merged.text, userKeyHeads: merged.keyHeads, groups: snapshot.groups.serialize(merged) };
+	const serialized: SerializedSnapshot = { users: merged.text, userKeyHeads: merged.keyHeads, groups: snapshot.groups.serialize(merged) };
+	const passwords = snapshot.passwords?.serialize();
+	if (passwords !== undefined) serialized.passwords = passwords;
+	return serialized;
 }
 
 export function decodeSnapshot(serialized: SerializedSnapshot): Snapshot {
 	const users = new UserTable(serialized.users, serialized.userKeyHeads);
-	return { users, groups: new GroupTable(serialized.groups, users) };
+	return { users, groups: new GroupTable(serialized.groups, users), passwords: PasswordWatermark.decode(serialized.passwords) };
 }

@@ -199,6 +199,37 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 		if (name === 'accesslog') expect(deleted[0].user?.dn).toBe(renamedDn());
 	});
 
+	it('a nested group added to and removed from a group: once each, the sub-group named by DN as memberGroup', async () => {
+		const parentName = `Parent ${tag}`;
+		const subName = `Nested ${tag}`;
+		const parentDn = slapd.layout.groupDN(parentName);
+		const subDn = slapd.layout.groupDN(subName);
+		const memberOf = (index: number) => slapd.layout.userDN(slapd.fixture.users[index].uid);
+		await slapd.ldapmodify(`${attrLine('dn', subDn)}changetype: add\nobjectClass: groupOfNames\n${attrLine('cn', subName)}${attrLine('member', memberOf(160))}`);
+		await slapd.ldapmodify(`${attrLine('dn', parentDn)}changetype: add\nobjectClass: groupOfNames\n${attrLine('cn', parentName)}${attrLine('member', memberOf(161))}`);
+		expect(typesOf(await poll())).toEqual(['group.created', 'group.created', 'group.memberAdded', 'group.memberAdded']);
+
+		await slapd.ldapmodify(`${attrLine('dn', parentDn)}changetype: modify\nadd: member\n${attrLine('member', subDn)}`);
+		const added = await poll();
+		expect(typesOf(added)).toEqual(['group.memberAdded']);
+		expect(added[0].group).toMatchObject({ dn: parentDn, name: parentName });
+		expect(added[0].memberGroup).toMatchObject({ dn: subDn, name: subName });
+		expect(added[0].user).toBeUndefined();
+		const subId = added[0].memberGroup?.id;
+		expect(subId).toMatch(/^[0-9a-f-]{36}$/);
+
+		await slapd.ldapmodify(`${attrLine('dn', parentDn)}changetype: modify\ndelete: member\n${attrLine('member', subDn)}`);
+		const removed = await poll();
+		expect(typesOf(removed)).toEqual(['group.memberRemoved']);
+		expect(removed[0].memberGroup).toEqual({ id: subId, dn: subDn, name: subName });
+		expect(removed[0].user).toBeUndefined();
+		expect(removed[0].changes).toEqual([{ attribute: 'member', before: subDn, after: null }]);
+		expect(await poll()).toEqual([]);
+
+		await slapd.ldapmodify(`${attrLine('dn', parentDn)}changetype: delete\n\n${attrLine('dn', subDn)}changetype: delete\n`);
+		expect(typesOf(await reconcilingPoll())).toEqual(['group.deleted', 'group.deleted']);
+	});
+
 	it('a restart between polls loses nothing', async () => {
 		const someone = slapd.layout.userDN(slapd.fixture.users[120].uid);
 		await slapd.ldapmodify(`${attrLine('dn', someone)}changetype: modify\nreplace: l\nl: Restart City ${tag}\n`);
