@@ -126,7 +126,7 @@ build('01-onboarding.json', 'OpenText: onboarding push for new, re-enabled and n
 	'A user is created, enabled again, or added to All Staff → a welcome push with first-login steps to that user.', {
 	notes: [{ position: [-120, -380], width: 560, height: 340, content: `## Onboarding\nWhen a user is **created**, **enabled** again, or **added to All Staff**, that person gets a push with their first-login steps.\n\n1. ${SETUP_LDAP}\n2. Set *Options → Group Scope* of **New or returning user** to your staff group (here: All Staff).\n3. ${SETUP_FCM}\n4. Edit the texts and the link in **Compose welcome**, then activate. The trigger polls every minute.` }],
 	nodes: [
-		LDAP.trigger('New or returning user', [0, 0], ['user.created', 'user.enabled', 'group.memberAdded'], { groupScope: 'All Staff' }),
+		LDAP.trigger('New or returning user', [0, 0], ['user.created', 'user.enabled', 'group.memberAdded'], { groupScope: 'All Staff', groupMembers: false }),
 		set('Compose welcome', [260, 0], [
 			['login', '={{ $json.user.login }}'],
 			['title', "={{ { 'user.created': 'Welcome to Example Corp, ' + ($json.user.givenName || $json.user.displayName || $json.user.login), 'user.enabled': 'Welcome back, ' + ($json.user.givenName || $json.user.login), 'group.memberAdded': 'You now belong to ' + $json.group?.name }[$json.type] }}"],
@@ -144,7 +144,7 @@ build('02-access-change-alerts.json', 'OpenText: access change alerts to the use
 	'A user joins or leaves a role group → a push to that user and another to their manager.', {
 	notes: [{ position: [-120, -400], width: 620, height: 360, content: `## Access change alerts\nWhen someone **joins or leaves a role group**, they get a push, and so does their **manager** (**Get the user** reads the person's \`manager\`).\n\n1. ${SETUP_LDAP}\n2. List your role and security groups in *Options → Group Scope* of **Role group change** (names separated by semicolons).\n3. ${SETUP_FCM}\n4. Activate. People without a manager only get their own push.` }],
 	nodes: [
-		LDAP.trigger('Role group change', [0, 0], ['group.memberAdded', 'group.memberRemoved'], { groupScope: 'VPN Users; Finance Approvers; Help Desk' }),
+		LDAP.trigger('Role group change', [0, 0], ['group.memberAdded', 'group.memberRemoved'], { groupScope: 'VPN Users; Finance Approvers; Help Desk', groupMembers: false }),
 		set('Compose access change', [260, 0], [
 			['login', '={{ $json.user.login }}'],
 			['dn', '={{ $json.user.dn }}'],
@@ -192,7 +192,7 @@ build('04-security-compliance.json', 'OpenText: privileged group changes and bul
 		set('Compose alert', [520, 0], [
 			['eventId', '={{ $json.id }}'],
 			['title', "={{ $json.type === 'directory.bulkChange' ? 'Bulk directory change' : ($json.type === 'group.memberAdded' ? 'Privileged access granted: ' : 'Privileged access removed: ') + $json.group.name }}"],
-			['body', "={{ $json.type === 'directory.bulkChange' ? $json.summary.total + ' changes in one poll: ' + Object.entries($json.summary.counts ?? {}).map(([type, n]) => n + ' ' + type).join(', ') : ($json.user?.login ?? '') + ($json.type === 'group.memberAdded' ? ' was added to ' : ' was removed from ') + $json.group.name + ($json.actor?.dn ? ' by ' + $json.actor.dn : '') }}"],
+			['body', "={{ $json.type === 'directory.bulkChange' ? $json.summary.total + ' changes in one poll: ' + Object.entries($json.summary.counts ?? {}).map(([type, n]) => n + ' ' + type).join(', ') : ($json.user?.login ?? ($json.memberGroup ? 'The group ' + $json.memberGroup.name : '')) + ($json.type === 'group.memberAdded' ? ' was added to ' : ' was removed from ') + $json.group.name + ($json.actor?.dn ? ' by ' + $json.actor.dn : '') }}"],
 		]),
 		LDAP.devices('Security administrators', [780, 0], '', { groups: { group: [{ group: 'Security Administrators' }] }, nested: true, accountState: 'enabled' }),
 		push('Alert security', [1040, 0], "={{ $('Compose alert').item.json.title }}", "={{ $('Compose alert').item.json.body }}", { priority: 'high', link: 'https://siem.example.com/directory' }),

@@ -50,6 +50,11 @@ export interface PollResult {
 export interface EmitOptions {
 	/** Event types to emit (default all). Filtered events still count for the bulk summary. */
 	eventTypes?: string[];
+	/**
+	 * Whether a group joining or leaving a group (an event with `memberGroup`) is emitted (default true).
+	 * Workflows that address the member as a person turn it off; left out, it still counts for the bulk summary.
+	 */
+	groupMembers?: boolean;
 	/** More change events than this in one poll add one directory.bulkChange summary (0: never). */
 	bulkThreshold?: number;
 	/** How many recent event ids are remembered to drop duplicates (default 2,000). */
@@ -89,5 +94,6 @@ export function finishEvents(events: DirectoryEvent[], recentIds: string[], opti
 	const window = options.dedupeWindow ?? DEFAULT_DEDUPE_WINDOW;
 	const nextRecent = [...recentIds, ...fresh.map((event) => event.id)].slice(-window);
 	const wanted = options.eventTypes && options.eventTypes.length > 0 ? new Set(options.eventTypes) : undefined;
-	return { events: wanted ? fresh.filter((event) => wanted.has(event.type)) : fresh, recentIds: nextRecent };
+	const emitted = (event: DirectoryEvent) => (wanted === undefined || wanted.has(event.type)) && (options.groupMembers !== false || event.memberGroup === undefined);
+	return { events: wanted === undefined && options.groupMembers !== false ? fresh : fresh.filter(emitted), recentIds: nextRecent };
 }

@@ -74,6 +74,7 @@ export async function openWatch(context: IPollFunctions): Promise<Watch> {
 	const extraAttributes = splitList(options.additionalAttributes as string | undefined);
 	const emit = {
 		eventTypes,
+		groupMembers: options.groupMembers !== false,
 		bulkThreshold: Number(options.bulkThreshold ?? 100),
 		emitExisting: options.emitExisting === true,
 		existingLimit: Number(options.existingLimit ?? DEFAULT_EXISTING_LIMIT),

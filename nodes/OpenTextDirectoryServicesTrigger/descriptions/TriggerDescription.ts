@@ -164,6 +164,14 @@ export const triggerProperties: INodeProperties[] = [
 					'Only watch these groups (names separated by semicolons; OTDS REST: names containing this text). Empty: all groups.',
 			},
 			{
+				displayName: 'Include Groups as Members',
+				name: 'groupMembers',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether a group joining or leaving a group (nested membership) is emitted, as group.memberAdded / group.memberRemoved with "memberGroup" instead of "user". Turn off when the workflow addresses the member as a person.',
+			},
+			{
 				displayName: 'Partition',
 				name: 'partition',
 				type: 'string',
