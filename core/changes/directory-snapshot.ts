@@ -16,7 +16,7 @@ import type { DirectoryEvent, EventSource, EventUser } from './events';
 import { ExistingEntries, type ExistingEntriesOptions } from './existing';
 import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, groupRecordOf, userRecordOf, type Snapshot, type WatchedUserField } from './snapshot';
 import type { ChangeState, EmitOptions, PollResult } from './state';
-import { finishPoll, snapshotOf, usableState, type ChangeStrategy } from './strategy';
+import { finishPoll, generationOf, snapshotOf, usableState, type ChangeStrategy } from './strategy';
 
 export interface DirectorySnapshotOptions extends EmitOptions, ExistingEntriesOptions {
 	backend: DirectoryBackend;
@@ -64,7 +64,7 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			existing?.group(observed);
 			next.groups.set(id, observed.record);
 		}
-		const events = previous === undefined ? (existing?.events ?? []) : this.diff(snapshotOf(previous), next, users, groups, source, detectedAt);
+		const events = previous === undefined ? (existing?.events ?? []) : this.diff(snapshotOf(previous), next, users, groups, source, detectedAt, generationOf(previous));
 		return finishPoll(previous, { events, snapshot: next, reconciled: true }, { name: this.name, scopeKey, source, detectedAt, emit: this.options });
 	}
 
@@ -100,6 +100,7 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 		groups: Map<string, GroupObservation>,
 		source: EventSource,
 		detectedAt: string,
+		generation: number,
 	): DirectoryEvent[] {
 		const byDnHash = new Map<number, EventUser>();
 		for (const { user } of users.values()) byDnHash.set(dnHash(user.dn), { id: user.id, dn: user.dn, login: user.login, mail: user.mail, displayName: user.displayName });
@@ -111,20 +112,25 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			memberByDnHash: (hash) => byDnHash.get(hash),
 			memberByDn: (dn) => byDnHash.get(dnHash(dn)) ?? { id: dn, dn },
 		};
+		// OTDS gives no change stamp of its own: the new (or vanished) record says which change, the poll's
+		// generation tells apart the same record reached again later (disabled, enabled, disabled again),
+		// and a poll repeated from the same state yields the same ids (see ChangeState.generation).
+		const stampOf = (encodedRecord: string) => ({ stamp: `${generation}|${encodedRecord}` });
 		const events: DirectoryEvent[] = [];
 		for (const [id, observation] of users) {
 			const record = before.users.get(id);
-			if (record !== undefined && encodeUserRecord(record) === encodeUserRecord(observation.record)) continue;
-			events.push(...diffUser(record, observation, { stamp: encodeUserRecord(observation.record) }, env));
+			const encoded = encodeUserRecord(observation.record);
+			if (record !== undefined && encodeUserRecord(record) === encoded) continue;
+			events.push(...diffUser(record, observation, stampOf(encoded), env));
 		}
-		for (const [id, record] of before.users) if (!after.users.has(id)) events.push(...diffUser(record, undefined, { stamp: encodeUserRecord(record) }, env));
+		for (const [id, record] of before.users) if (!after.users.has(id)) events.push(...diffUser(record, undefined, stampOf(encodeUserRecord(record)), env));
 		for (const [id, observation] of groups) {
 			const record = before.groups.get(id);
-			const stamp = encodeGroupRecord(observation.record);
-			if (record !== undefined && encodeGroupRecord(record) === stamp) continue;
-			events.push(...diffGroup(record, observation, { stamp }, env));
+			const encoded = encodeGroupRecord(observation.record);
+			if (record !== undefined && encodeGroupRecord(record) === encoded) continue;
+			events.push(...diffGroup(record, observation, stampOf(encoded), env));
 		}
-		for (const [id, record] of before.groups) if (!after.groups.has(id)) events.push(...diffGroup(record, undefined, { stamp: encodeGroupRecord(record) }, env));
+		for (const [id, record] of before.groups) if (!after.groups.has(id)) events.push(...diffGroup(record, undefined, stampOf(encodeGroupRecord(record)), env));
 		return events;
 	}
 }
