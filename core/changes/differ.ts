@@ -58,6 +58,11 @@ export interface DiffEnvironment {
 	memberByDnHash(hash: number): EventUser | undefined;
 	/** Names a group member from its DN (added members). */
 	memberByDn(dn: string): EventUser;
+	/**
+	 * Where the DN does not carry the name (OTDS: the location holds the uuid), the field whose change is
+	 * the rename (OTDS: login, the `name@partition` id). Undefined: a rename is a new DN.
+	 */
+	nameField?: WatchedUserField;
 }
 
 function asValue(values: string[] | undefined): string | string[] | null {
@@ -128,9 +133,18 @@ export function diffUser(
 		return [makeEvent(env, context, 'user.created', record.id, { user }, changes)];
 	}
 	const events: DirectoryEvent[] = [];
-	if (before.dnHash !== record.dnHash) {
-		// The snapshot keeps a hash of the DN: the former DN is known only from a log.
-		events.push(makeEvent(env, context, 'user.renamed', record.id, { user }, [changeOf('dn', context.previousDn, user.dn)]));
+	const { nameField } = env;
+	const nameIndex = nameField === undefined ? -1 : WATCHED_USER_FIELDS.indexOf(nameField);
+	const nameChanged = nameField !== undefined && before.fieldHashes[nameIndex] !== record.fieldHashes[nameIndex];
+	if (before.dnHash !== record.dnHash || nameChanged) {
+		// The snapshot keeps hashes of the DN and the name: their former values are known only from a log.
+		const changes: AttributeChangeRecord[] = [];
+		if (before.dnHash !== record.dnHash) changes.push(changeOf('dn', context.previousDn, user.dn));
+		if (nameChanged) {
+			const attribute = env.attributeOf(nameField);
+			changes.push(changeOf(attribute, knownBefore(context, attribute), user[nameField]));
+		}
+		events.push(makeEvent(env, context, 'user.renamed', record.id, { user }, changes));
 	}
 	for (const [flag, raised, cleared] of STATUS_EVENTS) {
 		if (before.status[flag] === record.status[flag]) continue;
@@ -149,11 +163,14 @@ export function diffUser(
 	}
 	const changes: AttributeChangeRecord[] = [];
 	WATCHED_USER_FIELDS.forEach((field, index) => {
-		if (before.fieldHashes[index] === record.fieldHashes[index]) return;
+		// A new name is the rename, reported above.
+		if (before.fieldHashes[index] === record.fieldHashes[index] || index === nameIndex) return;
 		const attribute = env.attributeOf(field);
 		changes.push(changeOf(attribute, knownBefore(context, attribute), user[field]));
 	});
-	if (changes.length === 0 && before.valuesHash !== record.valuesHash) {
+	// The whole hash covers the name too: after a rename it says nothing more.
+	const valuesChanged = before.valuesHash !== record.valuesHash && !nameChanged;
+	if (changes.length === 0 && valuesChanged) {
 		// Only an extra attribute (or a field whose 4-bit hash collided) changed: name what may have.
 		for (const attribute of env.extraAttributes) {
 			changes.push(changeOf(attribute, knownBefore(context, attribute), user.attributes[attribute]));
@@ -166,7 +183,7 @@ export function diffUser(
 			}
 		}
 	}
-	if (changes.length > 0 || before.valuesHash !== record.valuesHash) {
+	if (changes.length > 0 || valuesChanged) {
 		events.push(makeEvent(env, context, 'user.updated', record.id, { user }, changes));
 	}
 	return events;

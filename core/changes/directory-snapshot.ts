@@ -111,6 +111,8 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			extraAttributes: this.extraAttributes,
 			memberByDnHash: (hash) => byDnHash.get(hash),
 			memberByDn: (dn) => byDnHash.get(dnHash(dn)) ?? { id: dn, dn },
+			// An OTDS location holds the uuid, not the name: a rename is a new login (`name@partition`).
+			nameField: this.options.backend.kind === 'otdsRest' ? 'login' : undefined,
 		};
 		// OTDS gives no change stamp of its own: the new (or vanished) record says which change, the poll's
 		// generation tells apart the same record reached again later (disabled, enabled, disabled again),

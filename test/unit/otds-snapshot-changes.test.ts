@@ -153,3 +153,28 @@ describe('event ids of the OTDS snapshot', () => {
 		expect(summary(await poll())).toEqual([['user.deleted', user.id]]);
 	});
 });
+
+describe('OTDS renames', () => {
+	it('a new name under the same uuid is user.renamed, with the new name (the former one is not kept)', async () => {
+		const user = directory.addUser('before.rename');
+		await poll();
+		(directory.users.get(user.id) as DirectoryUser).login = `after.rename@${PARTITION}`;
+		const events = await poll();
+		expect(events).toHaveLength(1);
+		expect(events[0]).toMatchObject({ type: 'user.renamed', user: { id: user.id, dn: user.dn, login: `after.rename@${PARTITION}` } });
+		expect(events[0].changes).toEqual([{ attribute: 'id', after: `after.rename@${PARTITION}` }]);
+	});
+
+	it('renamed and changed in one poll: user.renamed and user.updated with the other field', async () => {
+		const user = directory.addUser('two.changes');
+		await poll();
+		const current = directory.users.get(user.id) as DirectoryUser;
+		current.login = `two.changes.renamed@${PARTITION}`;
+		current.title = 'Auditor';
+		const events = await poll();
+		expect(events.map((event) => [event.type, event.changes])).toEqual([
+			['user.renamed', [{ attribute: 'id', after: `two.changes.renamed@${PARTITION}` }]],
+			['user.updated', [{ attribute: 'title', after: 'Auditor' }]],
+		]);
+	});
+});
