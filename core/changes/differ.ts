@@ -11,6 +11,7 @@ import {
 	type DirectoryEvent,
 	type DirectoryEventType,
 	type EventActor,
+	type EventGroup,
 	type EventSource,
 	type EventUser,
 } from './events';
@@ -59,6 +60,12 @@ export interface DiffEnvironment {
 	/** Names a group member from its DN (added members). */
 	memberByDn(dn: string): EventUser;
 	/**
+	 * Names a member that is itself a group (nested), from its DN or the hash of it; undefined: not a
+	 * group the source knows. Absent: nested groups are not told apart from people.
+	 */
+	memberGroupByDn?(dn: string): EventGroup | undefined;
+	memberGroupByDnHash?(hash: number): EventGroup | undefined;
+	/**
 	 * Where the DN does not carry the name (OTDS: the location holds the uuid), the field whose change is
 	 * the rename (OTDS: login, the `name@partition` id). Undefined: a rename is a new DN.
 	 */
@@ -86,7 +93,7 @@ function makeEvent(
 	context: ChangeContext,
 	type: DirectoryEventType,
 	key: string,
-	subject: Pick<DirectoryEvent, 'user' | 'group'>,
+	subject: Pick<DirectoryEvent, 'user' | 'group' | 'memberGroup'>,
 	changes: AttributeChangeRecord[],
 	stampSuffix = '',
 ): DirectoryEvent {
@@ -226,21 +233,42 @@ export function diffGroup(
 		const hash = dnHash(dn);
 		if (previous.has(hash)) continue;
 		previous.add(hash);
-		const user = env.memberByDn(dn);
-		events.push(makeEvent(env, context, 'group.memberAdded', record.id, { group, user }, [{ attribute: 'member', before: null, after: dn }], `+${user.id}`));
+		const member = memberByDn(env, dn);
+		events.push(makeEvent(env, context, 'group.memberAdded', record.id, { group, ...member.subject }, [{ attribute: 'member', before: null, after: dn }], `+${member.key}`));
 	}
 	let named: Map<number, string> | undefined;
 	for (const hash of before?.memberHashes ?? []) {
 		if (current.has(hash)) continue;
-		const user = env.memberByDnHash(hash) ?? { id: `dnHash:${hash.toString(16)}` };
+		const member = memberByDnHash(env, hash);
 		named ??= namedDns(context);
 		// The removed value itself: as the log named it, else the member's DN now if it still hashes the same
 		// (a member renamed since has another DN: then it is unknown).
-		const removedDn = named.get(hash) ?? (user.dn !== undefined && dnHash(user.dn) === hash ? user.dn : undefined);
+		const removedDn = named.get(hash) ?? (member.dn !== undefined && dnHash(member.dn) === hash ? member.dn : undefined);
 		const change = changeOf('member', removedDn, null);
-		events.push(makeEvent(env, context, 'group.memberRemoved', record.id, { group, user }, [change], `-${user.id}`));
+		events.push(makeEvent(env, context, 'group.memberRemoved', record.id, { group, ...member.subject }, [change], `-${member.key}`));
 	}
 	return events;
+}
+
+/** A group member as an event names it: a nested group as `memberGroup`, anyone else as `user`; `key` for the event id. */
+interface NamedMember {
+	subject: Pick<DirectoryEvent, 'user' | 'memberGroup'>;
+	key: string;
+	dn?: string;
+}
+
+function namedMember(memberGroup: EventGroup | undefined, user: () => EventUser): NamedMember {
+	if (memberGroup !== undefined) return { subject: { memberGroup }, key: `group:${memberGroup.id}`, dn: memberGroup.dn };
+	const named = user();
+	return { subject: { user: named }, key: named.id, dn: named.dn };
+}
+
+function memberByDn(env: DiffEnvironment, dn: string): NamedMember {
+	return namedMember(env.memberGroupByDn?.(dn), () => env.memberByDn(dn));
+}
+
+function memberByDnHash(env: DiffEnvironment, hash: number): NamedMember {
+	return namedMember(env.memberGroupByDnHash?.(hash), () => env.memberByDnHash(hash) ?? { id: `dnHash:${hash.toString(16)}` });
 }
 
 /** DNs a log named for this change (removed values, earlier members), by DN hash. */

@@ -80,6 +80,11 @@ export interface DirectoryEvent {
 	source: EventSource;
 	user?: EventUser;
 	group?: EventGroup;
+	/**
+	 * group.memberAdded / group.memberRemoved when the member is itself a group (nested in `group`): that
+	 * group. `user` is then absent.
+	 */
+	memberGroup?: EventGroup;
 	changes: AttributeChangeRecord[];
 	actor?: EventActor;
 	/**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DirectorySnapshotStrategy } from '../../core/changes/directory-snapshot';
 import type { DirectoryEvent } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
-import type { DirectoryBackend, UserField } from '../../core/directory/backend';
+import type { DirectMembersPage, DirectoryBackend, UserField } from '../../core/directory/backend';
 import type { DirectoryGroup } from '../../core/model/directory-group';
 import type { DirectoryUser } from '../../core/model/directory-user';
 
@@ -55,8 +55,15 @@ class FakeOtds implements DirectoryBackend {
 	}
 
 	async *groupMembers(_key: string, value: string): AsyncGenerator<DirectoryUser[]> {
+		for await (const page of this.directMembers(_key, value)) yield page.users;
+	}
+
+	async *directMembers(_key: string, value: string): AsyncGenerator<DirectMembersPage> {
 		const members = this.groups.get(value)?.members ?? [];
-		yield members.map((id) => this.users.get(id)).filter((user): user is DirectoryUser => user !== undefined);
+		yield {
+			users: members.map((id) => this.users.get(id)).filter((user): user is DirectoryUser => user !== undefined),
+			groups: members.map((id) => this.groups.get(id)?.group).filter((group): group is DirectoryGroup => group !== undefined),
+		};
 	}
 
 	userAttribute(field: UserField): string {
@@ -176,5 +183,60 @@ describe('OTDS renames', () => {
 			['user.renamed', [{ attribute: 'id', after: `two.changes.renamed@${PARTITION}` }]],
 			['user.updated', [{ attribute: 'title', after: 'Auditor' }]],
 		]);
+	});
+});
+
+describe('nested groups', () => {
+	it('a group added to and removed from a group is a member event naming it as memberGroup, not as a user', async () => {
+		const parent = directory.addGroup('Parent');
+		const child = directory.addGroup('Child');
+		await poll();
+		const members = (directory.groups.get(parent.id) as FakeGroup).members;
+		const emitted: DirectoryEvent[] = [];
+		for (const added of [true, false, true]) {
+			if (added) members.push(child.id);
+			else members.splice(members.indexOf(child.id), 1);
+			const events = await poll();
+			expect(events).toHaveLength(1);
+			expect(events[0]).toMatchObject({
+				type: added ? 'group.memberAdded' : 'group.memberRemoved',
+				group: { id: parent.id },
+				memberGroup: { id: child.id, dn: child.dn, name: 'Child', privileged: false },
+			});
+			expect(events[0].user).toBeUndefined();
+			// The snapshot keeps the member's DN hash; the group still has that DN, so the removed value is known.
+			expect(events[0].changes).toEqual([added ? { attribute: 'member', before: null, after: child.dn } : { attribute: 'member', before: child.dn, after: null }]);
+			emitted.push(...events);
+		}
+		expect(new Set(emitted.map((event) => event.id)).size).toBe(3);
+	});
+
+	it('a nested group outside the group scope is named from the member listing', async () => {
+		strategy = new DirectorySnapshotStrategy({ backend: directory, server: 'https://otds.example/otdsws', partition: PARTITION, groupNameContains: 'Scoped' });
+		state = undefined;
+		const parent = directory.addGroup('Scoped Parent');
+		const outside = directory.addGroup('Elsewhere');
+		const person = directory.addUser('member.person');
+		await poll();
+		(directory.groups.get(parent.id) as FakeGroup).members.push(outside.id, person.id);
+		const events = await poll();
+		expect(events.map((event) => [event.type, event.memberGroup?.name ?? event.user?.id]).sort()).toEqual([
+			['group.memberAdded', 'Elsewhere'],
+			['group.memberAdded', person.id],
+		].sort());
+	});
+
+	it('a nested group deleted: the parent loses it as memberGroup, and the group is deleted', async () => {
+		const parent = directory.addGroup('Keeps');
+		const child = directory.addGroup('Goes');
+		(directory.groups.get(parent.id) as FakeGroup).members.push(child.id);
+		await poll();
+		directory.groups.delete(child.id);
+		(directory.groups.get(parent.id) as FakeGroup).members.length = 0;
+		const events = await poll();
+		expect(events.map((event) => event.type)).toEqual(['group.memberRemoved', 'group.deleted']);
+		// A group gone is known by the key of its record (the same as its group.deleted event's).
+		expect(events[0].memberGroup?.id).toBe(events[1].group?.id);
+		expect(events[0].user).toBeUndefined();
 	});
 });
