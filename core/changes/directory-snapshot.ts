@@ -110,7 +110,8 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 				for (const user of page.users) {
 					memberDns.push(user.dn);
 					// People outside the segment are members too: named from the member listing.
-					if (!people.has(dnHash(user.dn))) people.set(dnHash(user.dn), eventUser(user));
+					const hash = dnHash(user.dn);
+					if (!people.has(hash)) people.set(hash, eventUser(user));
 				}
 				for (const member of page.groups) {
 					memberDns.push(member.dn);
