@@ -73,6 +73,11 @@ export interface DiffEnvironment {
 	passwordStampIsNew?(key: string, stamp: string | undefined): boolean;
 	/** Whether a group DN hash is one of the privileged groups configured by DN (a deleted group's record). */
 	privilegedDnHash?(hash: number): boolean;
+	/**
+	 * Where the DN does not carry the name (OTDS: the location holds the uuid), the field whose change is
+	 * the rename (OTDS: login, the `name@partition` id). Undefined: a rename is a new DN.
+	 */
+	nameField?: WatchedUserField;
 }
 
 function asValue(values: string[] | undefined): string | string[] | null {
@@ -143,9 +148,18 @@ export function diffUser(
 		return [makeEvent(env, context, 'user.created', record.id, { user }, changes)];
 	}
 	const events: DirectoryEvent[] = [];
-	if (before.dnHash !== record.dnHash) {
-		// The snapshot keeps a hash of the DN: the former DN is known only from a log.
-		events.push(makeEvent(env, context, 'user.renamed', record.id, { user }, [changeOf('dn', context.previousDn, user.dn)]));
+	const { nameField } = env;
+	const nameIndex = nameField === undefined ? -1 : WATCHED_USER_FIELDS.indexOf(nameField);
+	const nameChanged = nameField !== undefined && before.fieldHashes[nameIndex] !== record.fieldHashes[nameIndex];
+	if (before.dnHash !== record.dnHash || nameChanged) {
+		// The snapshot keeps hashes of the DN and the name: their former values are known only from a log.
+		const changes: AttributeChangeRecord[] = [];
+		if (before.dnHash !== record.dnHash) changes.push(changeOf('dn', context.previousDn, user.dn));
+		if (nameChanged) {
+			const attribute = env.attributeOf(nameField);
+			changes.push(changeOf(attribute, knownBefore(context, attribute), user[nameField]));
+		}
+		events.push(makeEvent(env, context, 'user.renamed', record.id, { user }, changes));
 	}
 	for (const [flag, raised, cleared] of STATUS_EVENTS) {
 		if (before.status[flag] === record.status[flag]) continue;
@@ -156,7 +170,7 @@ export function diffUser(
 		events.push(makeEvent(env, context, type, record.id, { user }, [change]));
 	}
 	if (passwordWasSet(before, after, context, env)) events.push(makeEvent(env, context, 'user.passwordChanged', record.id, { user }, []));
-	const changes = changedAttributes(before, after, context, env);
+	const changes = changedAttributes(before, after, context, env, nameIndex);
 	if (changes.length > 0) events.push(makeEvent(env, context, 'user.updated', record.id, { user }, changes));
 	return events;
 }
@@ -175,22 +189,25 @@ function passwordWasSet(before: UserRecord, after: UserObservation, context: Cha
 }
 
 /**
- * The attributes that changed. Field hashes (4 bits) and the extra attributes' hash (3 bits) name them;
+ * The attributes that changed, but the name field (`nameIndex`, -1: none), whose change is the rename. Field hashes (4 bits) and the extra attributes' hash (3 bits) name them;
  * when only the whole hash moved (theirs collided), every attribute that may have changed is listed
  * with its value now and marked `uncertain`, so that an update is never empty nor dropped.
  */
-function changedAttributes(before: UserRecord, after: UserObservation, context: ChangeContext, env: DiffEnvironment): AttributeChangeRecord[] {
+function changedAttributes(before: UserRecord, after: UserObservation, context: ChangeContext, env: DiffEnvironment, nameIndex: number): AttributeChangeRecord[] {
 	const { user, record } = after;
 	const changes: AttributeChangeRecord[] = [];
 	WATCHED_USER_FIELDS.forEach((field, index) => {
-		if (before.fieldHashes[index] === record.fieldHashes[index]) return;
+		// A new name is the rename, reported above.
+		if (before.fieldHashes[index] === record.fieldHashes[index] || index === nameIndex) return;
 		const attribute = env.attributeOf(field);
 		changes.push(changeOf(attribute, knownBefore(context, attribute), user[field]));
 	});
 	const extras = env.extraAttributes.map((attribute): Candidate => [attribute, user.attributes[attribute]]);
 	// 0: a record written before the extras' hash was kept, which cannot tell.
 	if (before.extrasHash !== 0 && before.extrasHash !== record.extrasHash) changes.push(...candidateChanges(extras, context));
-	if (changes.length > 0 || before.valuesHash === record.valuesHash) return changes;
+	// The whole hash covers the name too: after a rename (nameField) it says nothing more.
+	const nameChanged = nameIndex >= 0 && before.fieldHashes[nameIndex] !== record.fieldHashes[nameIndex];
+	if (changes.length > 0 || before.valuesHash === record.valuesHash || nameChanged) return changes;
 	const fields = WATCHED_USER_FIELDS.map((field): Candidate => [env.attributeOf(field), user[field]]);
 	return candidateChanges([...fields, ...extras], context);
 }
@@ -257,28 +274,42 @@ export function diffGroup(
 		const hash = dnHash(dn);
 		if (previous.has(hash)) continue;
 		previous.add(hash);
-		const member = memberSubject(env.memberGroupByDn?.(dn), () => env.memberByDn(dn));
-		events.push(makeEvent(env, context, 'group.memberAdded', record.id, { group, ...member.subject }, [{ attribute: 'member', before: null, after: dn }], `+${member.id}`));
+		const member = memberByDn(env, dn);
+		events.push(makeEvent(env, context, 'group.memberAdded', record.id, { group, ...member.subject }, [{ attribute: 'member', before: null, after: dn }], `+${member.key}`));
 	}
 	let named: Map<number, string> | undefined;
 	for (const hash of before?.memberHashes ?? []) {
 		if (current.has(hash)) continue;
-		const member = memberSubject(env.memberGroupByDnHash?.(hash), () => env.memberByDnHash(hash) ?? { id: `dnHash:${hash.toString(16)}` });
+		const member = memberByDnHash(env, hash);
 		named ??= namedDns(context);
 		// The removed value itself: as the log named it, else the member's DN now if it still hashes the same
 		// (a member renamed since has another DN: then it is unknown).
 		const removedDn = named.get(hash) ?? (member.dn !== undefined && dnHash(member.dn) === hash ? member.dn : undefined);
 		const change = changeOf('member', removedDn, null);
-		events.push(makeEvent(env, context, 'group.memberRemoved', record.id, { group, ...member.subject }, [change], `-${member.id}`));
+		events.push(makeEvent(env, context, 'group.memberRemoved', record.id, { group, ...member.subject }, [change], `-${member.key}`));
 	}
 	return events;
 }
 
-/** A member as a membership event names it: `memberGroup` for a nested group, else `user`. */
-function memberSubject(memberGroup: EventMemberGroup | undefined, user: () => EventUser): { subject: Pick<DirectoryEvent, 'user' | 'memberGroup'>; id: string; dn?: string } {
-	if (memberGroup !== undefined) return { subject: { memberGroup }, id: memberGroup.id, dn: memberGroup.dn };
+/** A group member as an event names it: a nested group as `memberGroup`, anyone else as `user`; `key` for the event id. */
+interface NamedMember {
+	subject: Pick<DirectoryEvent, 'user' | 'memberGroup'>;
+	key: string;
+	dn?: string;
+}
+
+function namedMember(memberGroup: EventMemberGroup | undefined, user: () => EventUser): NamedMember {
+	if (memberGroup !== undefined) return { subject: { memberGroup }, key: `group:${memberGroup.id}`, dn: memberGroup.dn };
 	const named = user();
-	return { subject: { user: named }, id: named.id, dn: named.dn };
+	return { subject: { user: named }, key: named.id, dn: named.dn };
+}
+
+function memberByDn(env: DiffEnvironment, dn: string): NamedMember {
+	return namedMember(env.memberGroupByDn?.(dn), () => env.memberByDn(dn));
+}
+
+function memberByDnHash(env: DiffEnvironment, hash: number): NamedMember {
+	return namedMember(env.memberGroupByDnHash?.(hash), () => env.memberByDnHash(hash) ?? { id: `dnHash:${hash.toString(16)}` });
 }
 
 /** DNs a log named for this change (removed values, earlier members), by DN hash. */

@@ -1,7 +1,8 @@
 /**
  * Change detection over any DirectoryBackend, for sources without a change feed: OTDS REST (no public
  * change log or webhook; see the OTDS reference) and, if wanted, LDAP through its backend. Each poll
- * lists the users in scope (one paged listing), the groups and their direct members, and compares them
+ * lists the users in scope (one paged listing), the groups and their direct members (people and nested
+ * groups, where the backend lists them: a nested group is named as the event's `memberGroup`), and compares them
  * with the compact snapshot; the first activation only records. Events carry source.kind of the backend
  * and strategy 'snapshot'.
  *
@@ -9,14 +10,15 @@
  * few tens of thousands of people polled every few minutes; OTDS gives no cheaper way (its listings
  * cannot filter on modifyTimestamp, as far as public sources say).
  */
-import type { DirectoryBackend, UserSearch } from '../directory/backend';
+import type { DirectMembersPage, DirectoryBackend, UserSearch } from '../directory/backend';
 import type { DirectoryGroup } from '../model/directory-group';
+import type { DirectoryUser } from '../model/directory-user';
 import { diffGroup, diffUser, type DiffEnvironment, type GroupObservation, type UserObservation } from './differ';
-import type { DirectoryEvent, EventSource, EventUser } from './events';
+import type { DirectoryEvent, EventGroup, EventSource, EventUser } from './events';
 import { ExistingEntries, type ExistingEntriesOptions } from './existing';
 import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, groupRecordOf, userRecordOf, type Snapshot, type WatchedUserField } from './snapshot';
 import type { ChangeState, EmitOptions, PollResult } from './state';
-import { finishPoll, snapshotOf, usableState, type ChangeStrategy } from './strategy';
+import { finishPoll, generationOf, snapshotOf, usableState, type ChangeStrategy } from './strategy';
 
 export interface DirectorySnapshotOptions extends EmitOptions, ExistingEntriesOptions {
 	backend: DirectoryBackend;
@@ -33,6 +35,20 @@ export interface DirectorySnapshotOptions extends EmitOptions, ExistingEntriesOp
 	passwordChangedAttribute?: string;
 	now?: () => Date;
 }
+
+/** What one poll read: users and groups in scope, and how to name members in events (by DN hash). */
+interface Reading {
+	users: Map<string, UserObservation>;
+	groups: Map<string, GroupObservation>;
+	/** Users in scope, and members outside the segment. */
+	people: Map<number, EventUser>;
+	/** Groups in scope, and groups nested in them. */
+	nestedGroups: Map<number, EventGroup>;
+}
+
+const eventUser = (user: DirectoryUser): EventUser => ({ id: user.id, dn: user.dn, login: user.login, mail: user.mail, displayName: user.displayName });
+
+const eventGroup = (group: DirectoryGroup): EventGroup => ({ id: group.id, dn: group.dn, name: group.name, privileged: group.privileged });
 
 export class DirectorySnapshotStrategy implements ChangeStrategy {
 	readonly name = 'snapshot' as const;
@@ -54,7 +70,8 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 		const scopeKey = [source.server, source.partition ?? '', source.base ?? '', JSON.stringify(this.options.userSearch ?? {}), this.options.groupNameContains ?? ''].join('|');
 		const previous = usableState(cursor, scopeKey);
 		const existing = previous === undefined ? ExistingEntries.forFirstPoll(this.options, source, detectedAt, (field) => this.attributeOf(field)) : undefined;
-		const { users, groups } = await this.readAll();
+		const read = await this.readAll();
+		const { users, groups } = read;
 		const next: Snapshot = emptySnapshot();
 		for (const [id, observed] of users) {
 			existing?.user(observed);
@@ -64,14 +81,15 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			existing?.group(observed);
 			next.groups.set(id, observed.record);
 		}
-		const events = previous === undefined ? (existing?.events ?? []) : this.diff(snapshotOf(previous), next, users, groups, source, detectedAt);
+		const events = previous === undefined ? (existing?.events ?? []) : this.diff(snapshotOf(previous), next, read, source, detectedAt, generationOf(previous));
 		return finishPoll(previous, { events, snapshot: next, reconciled: true }, { name: this.name, scopeKey, source, detectedAt, emit: this.options });
 	}
 
-	private async readAll(): Promise<{ users: Map<string, UserObservation>; groups: Map<string, GroupObservation> }> {
+	private async readAll(): Promise<Reading> {
 		const { backend } = this.options;
 		const passwordAttribute = this.options.passwordChangedAttribute ?? 'passwordChangedTime';
 		const users = new Map<string, UserObservation>();
+		const people = new Map<number, EventUser>();
 		const search: UserSearch = { ...this.options.userSearch, extraAttributes: [...this.extraAttributes, passwordAttribute] };
 		for await (const page of backend.searchUsers(search)) {
 			for (const user of page) {
@@ -79,52 +97,81 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 				delete user.attributes[passwordAttribute];
 				const record = userRecordOf(user, Array.isArray(stamp) ? stamp[0] : stamp, this.extraAttributes);
 				users.set(record.id, { user, record });
+				people.set(record.dnHash, eventUser(user));
 			}
 		}
 		const groups = new Map<string, GroupObservation>();
 		const listed: DirectoryGroup[] = [];
 		for await (const page of backend.searchGroups({ nameContains: this.options.groupNameContains })) listed.push(...page);
+		const nestedGroups = new Map<number, EventGroup>(listed.map((group) => [dnHash(group.dn), eventGroup(group)]));
 		for (const group of listed) {
 			const memberDns: string[] = [];
-			for await (const page of backend.groupMembers('id', group.id, { nested: false })) for (const member of page) memberDns.push(member.dn);
+			for await (const page of this.directMembers(group)) {
+				for (const user of page.users) {
+					memberDns.push(user.dn);
+					// People outside the segment are members too: named from the member listing.
+					const hash = dnHash(user.dn);
+					if (!people.has(hash)) people.set(hash, eventUser(user));
+				}
+				for (const member of page.groups) {
+					memberDns.push(member.dn);
+					nestedGroups.set(dnHash(member.dn), eventGroup(member));
+				}
+			}
 			const record = groupRecordOf(group, memberDns);
 			groups.set(record.id, { group, memberDns, record });
 		}
-		return { users, groups };
+		return { users, groups, people, nestedGroups };
 	}
 
-	private diff(
-		before: Snapshot,
-		after: Snapshot,
-		users: Map<string, UserObservation>,
-		groups: Map<string, GroupObservation>,
-		source: EventSource,
-		detectedAt: string,
-	): DirectoryEvent[] {
-		const byDnHash = new Map<number, EventUser>();
-		for (const { user } of users.values()) byDnHash.set(dnHash(user.dn), { id: user.id, dn: user.dn, login: user.login, mail: user.mail, displayName: user.displayName });
+	/** A group's direct members, nested groups included where the backend lists them. */
+	private async *directMembers(group: DirectoryGroup): AsyncGenerator<DirectMembersPage> {
+		const { backend } = this.options;
+		if (backend.directMembers !== undefined) {
+			yield* backend.directMembers('id', group.id);
+			return;
+		}
+		for await (const users of backend.groupMembers('id', group.id, { nested: false })) yield { users, groups: [] };
+	}
+
+	private diff(before: Snapshot, after: Snapshot, read: Reading, source: EventSource, detectedAt: string, generation: number): DirectoryEvent[] {
+		const { users, groups, people, nestedGroups } = read;
+		let formerGroups: Map<number, EventGroup> | undefined;
 		const env: DiffEnvironment = {
 			source,
 			detectedAt,
 			attributeOf: (field: WatchedUserField) => this.attributeOf(field),
 			extraAttributes: this.extraAttributes,
-			memberByDnHash: (hash) => byDnHash.get(hash),
-			memberByDn: (dn) => byDnHash.get(dnHash(dn)) ?? { id: dn, dn },
+			memberByDnHash: (hash) => people.get(hash),
+			memberByDn: (dn) => people.get(dnHash(dn)) ?? { id: dn, dn },
+			memberGroupByDn: (dn) => nestedGroups.get(dnHash(dn)),
+			memberGroupByDnHash: (hash) => {
+				// A nested group gone from the directory is known by the key of its record, if it was in scope.
+				formerGroups ??= new Map([...before.groups.values()].map((record) => [record.dnHash, { id: record.id, privileged: false }]));
+				return nestedGroups.get(hash) ?? formerGroups.get(hash);
+			},
+			// An OTDS location holds the uuid, not the name: a rename is a new login (`name@partition`).
+			nameField: this.options.backend.kind === 'otdsRest' ? 'login' : undefined,
 		};
+		// OTDS gives no change stamp of its own: the new (or vanished) record says which change, the poll's
+		// generation tells apart the same record reached again later (disabled, enabled, disabled again),
+		// and a poll repeated from the same state yields the same ids (see ChangeState.generation).
+		const stampOf = (encodedRecord: string) => ({ stamp: `${generation}|${encodedRecord}` });
 		const events: DirectoryEvent[] = [];
 		for (const [id, observation] of users) {
 			const record = before.users.get(id);
-			if (record !== undefined && encodeUserRecord(record) === encodeUserRecord(observation.record)) continue;
-			events.push(...diffUser(record, observation, { stamp: encodeUserRecord(observation.record) }, env));
+			const encoded = encodeUserRecord(observation.record);
+			if (record !== undefined && encodeUserRecord(record) === encoded) continue;
+			events.push(...diffUser(record, observation, stampOf(encoded), env));
 		}
-		for (const [id, record] of before.users) if (!after.users.has(id)) events.push(...diffUser(record, undefined, { stamp: encodeUserRecord(record) }, env));
+		for (const [id, record] of before.users) if (!after.users.has(id)) events.push(...diffUser(record, undefined, stampOf(encodeUserRecord(record)), env));
 		for (const [id, observation] of groups) {
 			const record = before.groups.get(id);
-			const stamp = encodeGroupRecord(observation.record);
-			if (record !== undefined && encodeGroupRecord(record) === stamp) continue;
-			events.push(...diffGroup(record, observation, { stamp }, env));
+			const encoded = encodeGroupRecord(observation.record);
+			if (record !== undefined && encodeGroupRecord(record) === encoded) continue;
+			events.push(...diffGroup(record, observation, stampOf(encoded), env));
 		}
-		for (const [id, record] of before.groups) if (!after.groups.has(id)) events.push(...diffGroup(record, undefined, { stamp: encodeGroupRecord(record) }, env));
+		for (const [id, record] of before.groups) if (!after.groups.has(id)) events.push(...diffGroup(record, undefined, stampOf(encodeGroupRecord(record)), env));
 		return events;
 	}
 }

@@ -73,6 +73,8 @@ export interface EventMemberGroup {
 	id: string;
 	dn?: string;
 	name?: string;
+	/** Whether the member group is itself one of the privileged groups, where the source tells. */
+	privileged?: boolean;
 }
 
 export interface EventActor {
@@ -94,7 +96,10 @@ export interface DirectoryEvent {
 	/** The user concerned; in group.memberAdded / group.memberRemoved, the member when it is a user. */
 	user?: EventUser;
 	group?: EventGroup;
-	/** group.memberAdded / group.memberRemoved of a nested group: the member group (`user` is then absent). */
+	/**
+	 * group.memberAdded / group.memberRemoved when the member is itself a group (nested in `group`): that
+	 * group. `user` is then absent.
+	 */
 	memberGroup?: EventMemberGroup;
 	changes: AttributeChangeRecord[];
 	actor?: EventActor;

@@ -73,6 +73,12 @@ export interface MemberListing {
 	pageSize?: number;
 }
 
+/** One page of a group's direct members: people, and groups nested in it (not expanded). */
+export interface DirectMembersPage {
+	users: DirectoryUser[];
+	groups: DirectoryGroup[];
+}
+
 /**
  * What the directory node, the audience resolver and the acknowledgment store need from a directory,
  * whatever it is: LDAP of any flavour (core/ldap/) or OTDS REST (core/otds/).
@@ -88,6 +94,11 @@ export interface DirectoryBackend {
 	searchGroups(search?: GroupSearch): AsyncGenerator<DirectoryGroup[]>;
 	/** The people in a group (direct, or through nested groups), de-duplicated. */
 	groupMembers(key: GroupKey, value: string, listing: MemberListing): AsyncGenerator<DirectoryUser[]>;
+	/**
+	 * The direct members of a group, people and nested groups alike (what change detection compares).
+	 * Optional: where absent, groupMembers without nesting stands in, and nested groups are not seen.
+	 */
+	directMembers?(key: GroupKey, value: string, listing?: Omit<MemberListing, 'nested'>): AsyncGenerator<DirectMembersPage>;
 	/**
 	 * Adds a direct member; adding one that is already there is not an error. Says whether anything was
 	 * written (`changed: false` when the user already was a member); a source that cannot tell returns nothing.

@@ -16,6 +16,7 @@
 import { DirectoryConfigurationError, DirectoryNotFoundError, DirectoryRequestError } from '../errors';
 import type {
 	AttributeChange,
+	DirectMembersPage,
 	DirectoryBackend,
 	GroupKey,
 	GroupSearch,
@@ -47,7 +48,7 @@ import {
 	type OtdsStatusAttributes,
 } from './mapping';
 import { OtdsLookups } from './lookups';
-import { MembersEndpointMissing, membersDerived, membersViaEndpoint, type MemberContext } from './members';
+import { MembersEndpointMissing, directMembersDerived, directMembersViaEndpoint, membersDerived, membersViaEndpoint, type MemberContext } from './members';
 import { applyChanges, checkChanges } from './writes';
 
 export interface OtdsDirectoryOptions {
@@ -221,6 +222,25 @@ export class OtdsDirectory implements DirectoryBackend {
 	}
 
 	async *groupMembers(key: GroupKey, value: string, listing: MemberListing): AsyncGenerator<DirectoryUser[]> {
+		const { context, root, pageSize, extra } = await this.memberContext(key, value, listing);
+		const pages = this.fromMembersSource(
+			() => membersViaEndpoint(context, root, listing.nested, pageSize),
+			() => membersDerived(context, root, listing.nested, pageSize),
+		);
+		for await (const page of pages) yield page.map((user) => this.toUser(user, extra));
+	}
+
+	/** The people and groups directly in a group (GET /groups/{id}/members, or derived like groupMembers). */
+	async *directMembers(key: GroupKey, value: string, listing: Omit<MemberListing, 'nested'> = {}): AsyncGenerator<DirectMembersPage> {
+		const { context, root, pageSize, extra } = await this.memberContext(key, value, listing);
+		const pages = this.fromMembersSource(
+			() => directMembersViaEndpoint(context, root, pageSize),
+			() => directMembersDerived(context, root, pageSize),
+		);
+		for await (const page of pages) yield { users: page.users.map((user) => this.toUser(user, extra)), groups: page.groups.map((group) => this.toGroup(group, [])) };
+	}
+
+	private async memberContext(key: GroupKey, value: string, listing: Omit<MemberListing, 'nested'>) {
 		const extra = this.checkExtra(listing.extraAttributes ?? []);
 		const root = await this.lookups.findGroup(key, value);
 		const pageSize = this.lookups.pageSize(listing.pageSize, Infinity);
@@ -231,13 +251,21 @@ export class OtdsDirectory implements DirectoryBackend {
 			memberOfAttribute: this.fields.memberOf,
 			derivedGroupParents: this.options.derivedGroupParents ?? 'oTMemberOf',
 		};
+		return { context, root, pageSize, extra };
+	}
+
+	/**
+	 * Pages from the members endpoint, or derived from oTMemberOf where the server lacks it (Group Members
+	 * Source; 'auto' finds out on the first listing and keeps the answer).
+	 */
+	private async *fromMembersSource<T>(viaEndpoint: () => AsyncGenerator<T>, derived: () => AsyncGenerator<T>): AsyncGenerator<T> {
 		if (this.membersMode !== 'derived') {
 			let failure: unknown;
 			let yielded = false;
 			try {
-				for await (const page of membersViaEndpoint(context, root, listing.nested, pageSize)) {
+				for await (const page of viaEndpoint()) {
 					yielded = true;
-					yield page.map((user) => this.toUser(user, extra));
+					yield page;
 				}
 				if (this.membersMode === 'auto') this.membersMode = 'groupsMembers';
 				return;
@@ -255,9 +283,7 @@ export class OtdsDirectory implements DirectoryBackend {
 			// Nothing was yielded yet, so switching now lists nobody twice.
 			this.membersMode = 'derived';
 		}
-		for await (const page of membersDerived(context, root, listing.nested, pageSize)) {
-			yield page.map((user) => this.toUser(user, extra));
-		}
+		yield* derived();
 	}
 
 	/** Adds the user to the group (POST /users/{id}/memberof); a user already in it is left alone. */

@@ -6,7 +6,8 @@
  * - `derived`: from the users' own oTMemberOf: the group and (when nested) every group below it are
  *   collected first, from the groups' oTMemberOf (or GET /groups/{id}/memberof per group), then the
  *   partition's users are streamed once and those in any of these groups are kept.
- * Both are cycle-safe (each group is expanded once) and list each person once.
+ * Both are cycle-safe (each group is expanded once) and list each person once. The `directMembers…`
+ * variants list one group's direct members, people and nested groups alike, without expanding.
  */
 import { DirectoryRequestError } from '../errors';
 import type { QueryValue } from '../../transport/http/types';
@@ -39,8 +40,14 @@ function isGroup(raw: unknown, object: OtdsObject): boolean {
 	return typeof (raw as { numMembers?: unknown }).numMembers === 'number';
 }
 
+/** Direct members as one page lists them. */
+export interface MemberPage {
+	users: OtdsObject[];
+	groups: OtdsObject[];
+}
+
 /** One page of GET /groups/{id}/members, split into users and groups. */
-function splitMembers(body: Record<string, unknown>): { users: OtdsObject[]; groups: OtdsObject[] } {
+function splitMembers(body: Record<string, unknown>): MemberPage {
 	const users: OtdsObject[] = [];
 	const groups: OtdsObject[] = [];
 	const add = (list: unknown, kind?: 'user' | 'group') => {
@@ -58,46 +65,56 @@ function splitMembers(body: Record<string, unknown>): { users: OtdsObject[]; gro
 	return { users, groups };
 }
 
+/** A group's direct members, page by page, from GET /groups/{id}/members; `optional`: a 404 ends the listing (a group deleted meanwhile). */
+async function* endpointPages(context: MemberContext, group: OtdsObject, pageSize: number, optional: boolean): AsyncGenerator<MemberPage> {
+	let cookie: string | undefined;
+	const seenCookies = new Set<string>();
+	do {
+		const body = await context.client
+			.getJson(['groups', group.id, 'members'], {
+				qs: { page_size: pageSize, attrsAsKeys: context.attrsAsKeys ? true : undefined, next_page_cookie: cookie },
+				what: `list the members of group "${group.id}"`,
+				notFound: () => new MembersEndpointMissing(),
+			})
+			.catch((error: unknown) => {
+				if (error instanceof MembersEndpointMissing && optional) return undefined;
+				throw error;
+			});
+		if (body === undefined) return;
+		yield splitMembers(body);
+		const next = body.nextPageCookie;
+		cookie = typeof next === 'string' && next !== '' ? next : undefined;
+		if (cookie !== undefined && seenCookies.has(cookie)) {
+			throw new DirectoryRequestError('protocol', `OTDS returned the same page cookie twice while listing group "${group.id}"`, 'Report this to the OTDS administrator; try the derived members mode');
+		}
+		if (cookie !== undefined) seenCookies.add(cookie);
+	} while (cookie !== undefined);
+}
+
 export async function* membersViaEndpoint(context: MemberContext, root: OtdsObject, nested: boolean, pageSize: number): AsyncGenerator<OtdsObject[]> {
 	const expanded = new Set<string>([objectKey(root)]);
 	const listed = new Set<string>();
 	const queue: OtdsObject[] = [root];
 	while (queue.length > 0) {
 		const group = queue.shift() as OtdsObject;
-		let cookie: string | undefined;
-		const seenCookies = new Set<string>();
-		do {
-			const body = await context.client
-				.getJson(['groups', group.id, 'members'], {
-					qs: { page_size: pageSize, attrsAsKeys: context.attrsAsKeys ? true : undefined, next_page_cookie: cookie },
-					what: `list the members of group "${group.id}"`,
-					notFound: () => new MembersEndpointMissing(),
-				})
-				.catch((error: unknown) => {
-					// A nested group deleted while we walk: skip it. The root's 404 means the endpoint is missing.
-					if (error instanceof MembersEndpointMissing && group !== root) return undefined;
-					throw error;
-				});
-			if (body === undefined) break;
-			const { users, groups } = splitMembers(body);
+		// A nested group deleted while we walk is skipped; the root's 404 means the endpoint is missing.
+		for await (const { users, groups } of endpointPages(context, group, pageSize, group !== root)) {
 			const fresh = users.filter((user) => !listed.has(objectKey(user)));
 			for (const user of fresh) listed.add(objectKey(user));
 			if (fresh.length > 0) yield fresh;
-			if (nested) {
-				for (const child of groups) {
-					if (expanded.has(objectKey(child))) continue;
-					expanded.add(objectKey(child));
-					queue.push(child);
-				}
+			if (!nested) continue;
+			for (const child of groups) {
+				if (expanded.has(objectKey(child))) continue;
+				expanded.add(objectKey(child));
+				queue.push(child);
 			}
-			const next = body.nextPageCookie;
-			cookie = typeof next === 'string' && next !== '' ? next : undefined;
-			if (cookie !== undefined && seenCookies.has(cookie)) {
-				throw new DirectoryRequestError('protocol', `OTDS returned the same page cookie twice while listing group "${group.id}"`, 'Report this to the OTDS administrator; try the derived members mode');
-			}
-			if (cookie !== undefined) seenCookies.add(cookie);
-		} while (cookie !== undefined);
+		}
 	}
+}
+
+/** The direct members of a group, people and groups, from GET /groups/{id}/members. */
+export function directMembersViaEndpoint(context: MemberContext, root: OtdsObject, pageSize: number): AsyncGenerator<MemberPage> {
+	return endpointPages(context, root, pageSize, false);
 }
 
 async function parentsOf(context: MemberContext, group: OtdsObject): Promise<string[]> {
@@ -151,4 +168,20 @@ export async function* membersDerived(context: MemberContext, root: OtdsObject, 
 		});
 		if (members.length > 0) yield members;
 	}
+}
+
+/**
+ * The direct members of a group without the members endpoint: the groups whose parents (oTMemberOf, or
+ * GET /groups/{id}/memberof) name it, then the people whose oTMemberOf does.
+ */
+export async function* directMembersDerived(context: MemberContext, root: OtdsObject, pageSize: number): AsyncGenerator<MemberPage> {
+	const keys = new Set(groupKeys(root));
+	for await (const page of context.listPages('groups', { page_size: pageSize }, 'list groups to find nested groups')) {
+		const groups: OtdsObject[] = [];
+		for (const group of page) {
+			if (objectKey(group) !== objectKey(root) && (await parentsOf(context, group)).some((key) => keys.has(key))) groups.push(group);
+		}
+		if (groups.length > 0) yield { users: [], groups };
+	}
+	for await (const users of membersDerived(context, root, false, pageSize)) yield { users, groups: [] };
 }

@@ -17,8 +17,8 @@
  *   POST   /__emulator/groups/{ref}/members           {member, kind?: 'user' | 'group'}
  *   DELETE /__emulator/groups/{ref}/members/{member}  (?kind=user|group)
  *   POST   /__emulator/faults                         {latencyMs?, rateLimit?, fail?, drop?, dropResponse?, expireTickets?, reset?}
- *          rateLimit {count, retryAfterSeconds?, method?, path?}; fail {count, status?, retryAfterSeconds?, method?, path?};
- *          drop / dropResponse {count, method?, path?}
+ *          rateLimit {count, retryAfterSeconds?, method?, path?, after?}; fail {count, status?, retryAfterSeconds?, method?, path?, after?};
+ *          drop / dropResponse {count, method?, path?, after?} (after: matching requests let through first)
  *   GET    /__emulator/requests   DELETE /__emulator/requests
  *   POST   /__emulator/clock                          {advanceMs}
  * {ref} is a URL-encoded id (name@partition), bare name, uuid or location.
@@ -61,6 +61,7 @@ function match(spec: Record<string, unknown>): FaultMatch {
 	return {
 		method: typeof spec.method === 'string' ? spec.method : undefined,
 		path: typeof spec.path === 'string' ? spec.path : undefined,
+		after: typeof spec.after === 'number' ? spec.after : undefined,
 	};
 }
 

@@ -10,6 +10,8 @@ export interface FaultMatch {
 	method?: string;
 	/** A substring of, or a pattern for, the request path (e.g. '/rest/users'). */
 	path?: string | RegExp;
+	/** Let this many matching requests through first (a failure in the middle of a listing: `after: 1`). */
+	after?: number;
 }
 
 export interface FaultAction {
@@ -21,6 +23,8 @@ export interface FaultAction {
 
 interface Rule extends FaultAction {
 	remaining: number;
+	/** Matching requests still to let through before the fault applies. */
+	passes: number;
 	match: FaultMatch;
 }
 
@@ -79,7 +83,12 @@ export class Faults {
 
 	/** The fault for this request, if any, using one of its remaining count. */
 	take(method: string, path: string): FaultAction | undefined {
-		const rule = this.rules.find((candidate) => candidate.remaining > 0 && matches(candidate.match, method, path));
+		const rule = this.rules.find((candidate) => {
+			if (candidate.remaining <= 0 || !matches(candidate.match, method, path)) return false;
+			if (candidate.passes === 0) return true;
+			candidate.passes--;
+			return false;
+		});
 		if (!rule) return undefined;
 		rule.remaining--;
 		this.rules = this.rules.filter((candidate) => candidate.remaining > 0);
@@ -87,7 +96,7 @@ export class Faults {
 	}
 
 	private add(action: FaultAction, count: number, match: FaultMatch): this {
-		if (count > 0) this.rules.push({ ...action, remaining: count, match });
+		if (count > 0) this.rules.push({ ...action, remaining: count, passes: Math.max(0, match.after ?? 0), match });
 		return this;
 	}
 }

@@ -243,6 +243,16 @@ describe('admin API over HTTP', () => {
 		ticket = body(signIn).ticket;
 	});
 
+	it('lets matching requests through before a fault applies (after)', async () => {
+		await admin('POST', 'faults', { fail: { count: 1, status: 500, path: '/rest/users', after: 2 } });
+		expect((await rest('GET', 'groups')).status).toBe(200);
+		expect((await rest('GET', 'users')).status).toBe(200);
+		expect((await rest('GET', 'users')).status).toBe(200);
+		expect((await rest('GET', 'users')).status).toBe(500);
+		expect((await rest('GET', 'users')).status).toBe(200);
+		expect(body(await admin('POST', 'faults', {})).pending).toBe(0);
+	});
+
 	it('can require a token for the admin API', async () => {
 		const guarded = await startOtdsEmulator({ users: 20, adminApiToken: 'let-me-in' });
 		try {

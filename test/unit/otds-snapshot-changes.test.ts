@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import { DirectorySnapshotStrategy } from '../../core/changes/directory-snapshot';
+import type { DirectoryEvent } from '../../core/changes/events';
+import type { ChangeState } from '../../core/changes/state';
+import type { DirectMembersPage, DirectoryBackend, UserField } from '../../core/directory/backend';
+import type { DirectoryGroup } from '../../core/model/directory-group';
+import type { DirectoryUser } from '../../core/model/directory-user';
+
+/**
+ * The OTDS REST change strategy (a snapshot over a DirectoryBackend) against an in-memory backend shaped
+ * like OTDS: uuid ids, `name@partition` logins, uuid locations as DNs.
+ */
+const PARTITION = 'Content Server Members';
+const userDn = (uuid: string) => `oTPerson=${uuid},orgunit=users,partition=${PARTITION},dc=identity,dc=opentext,dc=net`;
+const groupDn = (uuid: string) => `oTGroup=${uuid},orgunit=groups,partition=${PARTITION},dc=identity,dc=opentext,dc=net`;
+
+interface FakeGroup {
+	group: DirectoryGroup;
+	/** Direct members: user ids or group ids. */
+	members: string[];
+}
+
+class FakeOtds implements DirectoryBackend {
+	readonly kind = 'otdsRest' as const;
+	users = new Map<string, DirectoryUser>();
+	groups = new Map<string, FakeGroup>();
+
+	addUser(name: string): DirectoryUser {
+		const id = randomUUID();
+		const user: DirectoryUser = {
+			id,
+			dn: userDn(id),
+			login: `${name}@${PARTITION}`,
+			mail: `${name}@example.com`,
+			memberOf: [],
+			status: { disabled: false, locked: false, passwordResetRequired: false },
+			attributes: {},
+		};
+		this.users.set(id, user);
+		return user;
+	}
+
+	addGroup(name: string, members: string[] = []): DirectoryGroup {
+		const group: DirectoryGroup = { id: `${name}@${PARTITION}`, dn: groupDn(randomUUID()), name, privileged: false, attributes: {} };
+		this.groups.set(group.id, { group, members: [...members] });
+		return group;
+	}
+
+	async *searchUsers(): AsyncGenerator<DirectoryUser[]> {
+		yield [...this.users.values()].map((user) => structuredClone(user));
+	}
+
+	async *searchGroups(): AsyncGenerator<DirectoryGroup[]> {
+		yield [...this.groups.values()].map(({ group }) => structuredClone(group));
+	}
+
+	async *groupMembers(_key: string, value: string): AsyncGenerator<DirectoryUser[]> {
+		for await (const page of this.directMembers(_key, value)) yield page.users;
+	}
+
+	async *directMembers(_key: string, value: string): AsyncGenerator<DirectMembersPage> {
+		const members = this.groups.get(value)?.members ?? [];
+		yield {
+			users: members.map((id) => this.users.get(id)).filter((user): user is DirectoryUser => user !== undefined),
+			groups: members.map((id) => this.groups.get(id)?.group).filter((group): group is DirectoryGroup => group !== undefined),
+		};
+	}
+
+	userAttribute(field: UserField): string {
+		return field === 'login' ? 'id' : field;
+	}
+
+	getUser(): never {
+		throw new Error('not used');
+	}
+	getGroup(): never {
+		throw new Error('not used');
+	}
+	updateUserAttributes(): never {
+		throw new Error('not used');
+	}
+	addGroupMember(): never {
+		throw new Error('not used');
+	}
+	removeGroupMember(): never {
+		throw new Error('not used');
+	}
+}
+
+let directory: FakeOtds;
+let strategy: DirectorySnapshotStrategy;
+let state: ChangeState | undefined;
+
+beforeEach(async () => {
+	directory = new FakeOtds();
+	strategy = new DirectorySnapshotStrategy({ backend: directory, server: 'https://otds.example/otdsws', partition: PARTITION });
+	state = undefined;
+	await poll();
+});
+
+async function poll(): Promise<DirectoryEvent[]> {
+	const result = await strategy.poll(state);
+	state = result.nextCursor;
+	return result.events;
+}
+
+const summary = (events: DirectoryEvent[]) => events.map((event) => [event.type, event.user?.id]);
+
+describe('event ids of the OTDS snapshot', () => {
+	it('a transition seen again later is a new event: disabled, enabled, disabled; member added, removed, added', async () => {
+		const user = directory.addUser('flip');
+		const group = directory.addGroup('Flip Group');
+		await poll();
+		const emitted: DirectoryEvent[] = [];
+		for (const disabled of [true, false, true, false]) {
+			(directory.users.get(user.id) as DirectoryUser).status.disabled = disabled;
+			const events = await poll();
+			expect(summary(events)).toEqual([[disabled ? 'user.disabled' : 'user.enabled', user.id]]);
+			emitted.push(...events);
+		}
+		const members = (directory.groups.get(group.id) as FakeGroup).members;
+		for (const added of [true, false, true]) {
+			if (added) members.push(user.id);
+			else members.splice(members.indexOf(user.id), 1);
+			const events = await poll();
+			expect(summary(events)).toEqual([[added ? 'group.memberAdded' : 'group.memberRemoved', user.id]]);
+			emitted.push(...events);
+		}
+		expect(new Set(emitted.map((event) => event.id)).size).toBe(emitted.length);
+	});
+
+	it('a poll repeated from the same state (its result was not stored) yields the same ids', async () => {
+		const user = directory.addUser('again');
+		const group = directory.addGroup('Again Group');
+		await poll();
+		const stored = state;
+		(directory.users.get(user.id) as DirectoryUser).status.locked = true;
+		(directory.groups.get(group.id) as FakeGroup).members.push(user.id);
+		const first = await strategy.poll(stored);
+		const repeated = await strategy.poll(stored);
+		expect(summary(first.events).sort()).toEqual([
+			['group.memberAdded', user.id],
+			['user.locked', user.id],
+		]);
+		expect(repeated.events.map((event) => event.id)).toEqual(first.events.map((event) => event.id));
+		// Once stored, the next poll has nothing new.
+		state = first.nextCursor;
+		expect(await poll()).toEqual([]);
+	});
+
+	it('deleted and created again under the same id, then deleted again: two deletions', async () => {
+		const user = directory.addUser('phoenix');
+		await poll();
+		const kept = directory.users.get(user.id) as DirectoryUser;
+		directory.users.delete(user.id);
+		expect(summary(await poll())).toEqual([['user.deleted', user.id]]);
+		directory.users.set(user.id, kept);
+		expect(summary(await poll())).toEqual([['user.created', user.id]]);
+		directory.users.delete(user.id);
+		expect(summary(await poll())).toEqual([['user.deleted', user.id]]);
+	});
+});
+
+describe('OTDS renames', () => {
+	it('a new name under the same uuid is user.renamed, with the new name (the former one is not kept)', async () => {
+		const user = directory.addUser('before.rename');
+		await poll();
+		(directory.users.get(user.id) as DirectoryUser).login = `after.rename@${PARTITION}`;
+		const events = await poll();
+		expect(events).toHaveLength(1);
+		expect(events[0]).toMatchObject({ type: 'user.renamed', user: { id: user.id, dn: user.dn, login: `after.rename@${PARTITION}` } });
+		expect(events[0].changes).toEqual([{ attribute: 'id', after: `after.rename@${PARTITION}` }]);
+	});
+
+	it('renamed and changed in one poll: user.renamed and user.updated with the other field', async () => {
+		const user = directory.addUser('two.changes');
+		await poll();
+		const current = directory.users.get(user.id) as DirectoryUser;
+		current.login = `two.changes.renamed@${PARTITION}`;
+		current.title = 'Auditor';
+		const events = await poll();
+		expect(events.map((event) => [event.type, event.changes])).toEqual([
+			['user.renamed', [{ attribute: 'id', after: `two.changes.renamed@${PARTITION}` }]],
+			['user.updated', [{ attribute: 'title', after: 'Auditor' }]],
+		]);
+	});
+});
+
+describe('nested groups', () => {
+	it('a group added to and removed from a group is a member event naming it as memberGroup, not as a user', async () => {
+		const parent = directory.addGroup('Parent');
+		const child = directory.addGroup('Child');
+		await poll();
+		const members = (directory.groups.get(parent.id) as FakeGroup).members;
+		const emitted: DirectoryEvent[] = [];
+		for (const added of [true, false, true]) {
+			if (added) members.push(child.id);
+			else members.splice(members.indexOf(child.id), 1);
+			const events = await poll();
+			expect(events).toHaveLength(1);
+			expect(events[0]).toMatchObject({
+				type: added ? 'group.memberAdded' : 'group.memberRemoved',
+				group: { id: parent.id },
+				memberGroup: { id: child.id, dn: child.dn, name: 'Child', privileged: false },
+			});
+			expect(events[0].user).toBeUndefined();
+			// The snapshot keeps the member's DN hash; the group still has that DN, so the removed value is known.
+			expect(events[0].changes).toEqual([added ? { attribute: 'member', before: null, after: child.dn } : { attribute: 'member', before: child.dn, after: null }]);
+			emitted.push(...events);
+		}
+		expect(new Set(emitted.map((event) => event.id)).size).toBe(3);
+	});
+
+	it('a nested group outside the group scope is named from the member listing', async () => {
+		strategy = new DirectorySnapshotStrategy({ backend: directory, server: 'https://otds.example/otdsws', partition: PARTITION, groupNameContains: 'Scoped' });
+		state = undefined;
+		const parent = directory.addGroup('Scoped Parent');
+		const outside = directory.addGroup('Elsewhere');
+		const person = directory.addUser('member.person');
+		await poll();
+		(directory.groups.get(parent.id) as FakeGroup).members.push(outside.id, person.id);
+		const events = await poll();
+		expect(events.map((event) => [event.type, event.memberGroup?.name ?? event.user?.id]).sort()).toEqual([
+			['group.memberAdded', 'Elsewhere'],
+			['group.memberAdded', person.id],
+		].sort());
+	});
+
+	it('a nested group deleted: the parent loses it as memberGroup, and the group is deleted', async () => {
+		const parent = directory.addGroup('Keeps');
+		const child = directory.addGroup('Goes');
+		(directory.groups.get(parent.id) as FakeGroup).members.push(child.id);
+		await poll();
+		directory.groups.delete(child.id);
+		(directory.groups.get(parent.id) as FakeGroup).members.length = 0;
+		const events = await poll();
+		expect(events.map((event) => event.type)).toEqual(['group.memberRemoved', 'group.deleted']);
+		// A group gone is known by the key of its record (the same as its group.deleted event's).
+		expect(events[0].memberGroup?.id).toBe(events[1].group?.id);
+		expect(events[0].user).toBeUndefined();
+	});
+});
