@@ -18,7 +18,7 @@ import type { DirectoryEvent, EventGroup, EventSource, EventUser } from './event
 import { ExistingEntries, type ExistingEntriesOptions } from './existing';
 import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, groupRecordOf, userRecordOf, type Snapshot, type WatchedUserField } from './snapshot';
 import type { ChangeState, EmitOptions, PollResult } from './state';
-import { finishPoll, generationOf, snapshotOf, usableState, type ChangeStrategy } from './strategy';
+import { finishPoll, generationOf, snapshotOf, unusableStateReason, usableState, type ChangeStrategy } from './strategy';
 
 export interface DirectorySnapshotOptions extends EmitOptions, ExistingEntriesOptions {
 	backend: DirectoryBackend;
@@ -69,7 +69,9 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 		const detectedAt = (this.options.now?.() ?? new Date()).toISOString();
 		const scopeKey = [source.server, source.partition ?? '', source.base ?? '', JSON.stringify(this.options.userSearch ?? {}), this.options.groupNameContains ?? ''].join('|');
 		const previous = usableState(cursor, scopeKey);
-		const existing = previous === undefined ? ExistingEntries.forFirstPoll(this.options, source, detectedAt, (field) => this.attributeOf(field)) : undefined;
+		// A stored state that cannot be used (another scope or version): start over and say so.
+		const unusable = unusableStateReason(cursor, scopeKey);
+		const existing = previous === undefined && unusable === undefined ? ExistingEntries.forFirstPoll(this.options, source, detectedAt, (field) => this.attributeOf(field)) : undefined;
 		const read = await this.readAll();
 		const { users, groups } = read;
 		const next: Snapshot = emptySnapshot();
@@ -82,7 +84,7 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			next.groups.set(id, observed.record);
 		}
 		const events = previous === undefined ? (existing?.events ?? []) : this.diff(snapshotOf(previous), next, read, source, detectedAt, generationOf(previous));
-		return finishPoll(previous, { events, snapshot: next, reconciled: true }, { name: this.name, scopeKey, source, detectedAt, emit: this.options });
+		return finishPoll(previous, { events, snapshot: next, reconciled: true, resyncReason: unusable }, { name: this.name, scopeKey, source, detectedAt, emit: this.options });
 	}
 
 	private async readAll(): Promise<Reading> {

@@ -45,7 +45,7 @@ export function unusableStateReason(cursor: ChangeState | undefined, scopeKey: s
 		return `the stored state is unreadable: ${restart}`;
 	}
 	if (cursor.version !== CHANGE_STATE_VERSION) return `the stored state is from another version of this node (${String(cursor.version)}): ${restart}`;
-	if (cursor.scopeKey !== scopeKey) return `the watched scope changed (base DN, filters or additional attributes): ${restart}`;
+	if (cursor.scopeKey !== scopeKey) return `the watched scope changed (base DN or partition, filters, segment or additional attributes): ${restart}`;
 	return undefined;
 }
 

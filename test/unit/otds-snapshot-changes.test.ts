@@ -240,3 +240,20 @@ describe('nested groups', () => {
 		expect(events[0].user).toBeUndefined();
 	});
 });
+
+describe('a stored state the OTDS snapshot cannot use', () => {
+	it('of another scope or version: starts over with one directory.resync saying why, never a "created" flood', async () => {
+		directory.addUser('already-there');
+		await poll();
+		const narrowed = new DirectorySnapshotStrategy({ backend: directory, server: 'https://otds.example/otdsws', partition: PARTITION, groupNameContains: 'Finance' });
+		const moved = await narrowed.poll(state);
+		expect(moved.events.map((event) => event.type)).toEqual(['directory.resync']);
+		expect(moved.events[0].summary?.reason).toMatch(/watched scope changed.*started over/);
+		expect((await narrowed.poll(moved.nextCursor)).events).toEqual([]);
+		const older = { ...state, version: 1 } as unknown as ChangeState;
+		const fromOlder = await strategy.poll(older);
+		expect(fromOlder.events.map((event) => [event.type, event.summary?.reason])).toEqual([['directory.resync', expect.stringMatching(/another version/)]]);
+		// The first activation itself stays silent.
+		expect((await strategy.poll(undefined)).events).toEqual([]);
+	});
+});
