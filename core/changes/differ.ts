@@ -176,6 +176,18 @@ export function diffUser(
 }
 
 /**
+ * A user who still exists but no longer matches the watched scope (User Filter, Segment): not a deletion.
+ * The events of the change that took them out, as far as the record tells, always with one user.updated,
+ * each marked `scope: 'left'`.
+ */
+export function diffUserLeavingScope(before: UserRecord, after: UserObservation, context: ChangeContext, env: DiffEnvironment): DirectoryEvent[] {
+	const events = diffUser(before, after, context, env);
+	if (!events.some((event) => event.type === 'user.updated')) events.push(makeEvent(env, context, 'user.updated', after.record.id, { user: after.user }, []));
+	for (const event of events) event.scope = 'left';
+	return events;
+}
+
+/**
  * Whether the user set a password: the stored stamp's hash moved, or the watermark or a log says the stamp
  * did (a one-byte hash collides once in 256). pwdChangedTime has one-second resolution: a reset and the
  * user's change in the same second leave it unchanged, but the reset flag clears only when the user sets a

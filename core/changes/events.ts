@@ -108,6 +108,12 @@ export interface DirectoryEvent {
 	 * the entry already existed when the trigger started (its creation was not seen).
 	 */
 	existing?: true;
+	/**
+	 * 'left': the person still exists but no longer matches the watched scope (User Filter, Segment), so
+	 * later changes to them are not seen; not a deletion. Set on the events of the change that took them
+	 * out, which always include one user.updated.
+	 */
+	scope?: 'left';
 	/** directory.bulkChange: how many events of each type the poll saw. directory.resync: why. */
 	summary?: { counts?: Partial<Record<DirectoryEventType, number>>; total?: number; reason?: string };
 }

@@ -4,7 +4,7 @@
  * entries, compare them with their snapshot records, update the records.
  */
 import type { GroupObservation, UserObservation, ChangeContext, DiffEnvironment } from './differ';
-import { diffGroup, diffUser } from './differ';
+import { diffGroup, diffUser, diffUserLeavingScope } from './differ';
 import type { ExistingEntries } from './existing';
 import { generalizedTimeToIso, type DirectoryEvent, type EventSource } from './events';
 import { comparableStamp } from './flavour-stamps';
@@ -177,13 +177,15 @@ export class LdapPollCore {
 			next.users.set(id, observation.record);
 			next.passwords?.note(id, observation.passwordStamp);
 		}
-		for (const [id, context] of contexts) {
-			if (observations.users.has(id) || observations.groups.has(id)) continue;
-			const user = snapshot.users.get(id);
-			if (user !== undefined) {
-				events.push(...diffUser(user, undefined, context, env));
-				next.users.delete(id);
-			}
+		const gone = [...contexts.keys()].filter((id) => !observations.users.has(id) && !observations.groups.has(id) && snapshot.users.get(id) !== undefined);
+		// Users who only stopped matching the scope's filter are not deleted (not from the directory).
+		const outside = gone.length > 0 ? await this.reader.usersOutsideScope(gone) : new Map<string, Observed<UserObservation>>();
+		for (const id of gone) {
+			const user = snapshot.users.get(id) as UserRecord;
+			const context = contexts.get(id) as ChangeContext;
+			const left = outside.get(id);
+			events.push(...(left === undefined ? diffUser(user, undefined, context, env) : diffUserLeavingScope(user, left.observation, { ...context, stamp: `${context.stamp}|left|${this.generation}` }, env)));
+			next.users.delete(id);
 		}
 		await members.describe();
 		for (const [id, { observation, stamp }] of observations.groups) {

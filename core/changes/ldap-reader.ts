@@ -173,6 +173,20 @@ export class LdapChangeReader {
 		return found;
 	}
 
+	/**
+	 * Whole users by id that exist under the user base but not in the watched scope (they fail User Filter
+	 * or Segment): people who left the scope rather than the directory. Empty when there is no such filter.
+	 */
+	async usersOutsideScope(ids: string[]): Promise<Map<string, Observed<UserObservation>>> {
+		const found = new Map<string, Observed<UserObservation>>();
+		if (this.scope.userFilter === undefined || this.scope.userFilter.trim() === '') return found;
+		for (const entry of await this.byIds(ids, this.scope.userBaseDN, this.profile.userFilter, this.profile.user.id, this.userAttributes())) {
+			const observed = this.toUserObservation(entry);
+			found.set(observed.observation.record.id, observed);
+		}
+		return found;
+	}
+
 	async groupsByIds(ids: string[]): Promise<Map<string, Observed<GroupObservation>>> {
 		const found = new Map<string, Observed<GroupObservation>>();
 		for (const entry of await this.byIds(ids, this.scope.groupBaseDN, this.groupFilter, this.profile.group.id, this.groupAttributes())) {
