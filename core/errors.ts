@@ -22,6 +22,8 @@ export type DirectoryFailureKind =
 	| 'tlsHandshake'
 	| 'invalidCredentials'
 	| 'insufficientAccess'
+	/** The server stopped the answer at a size or administrative limit for this account. */
+	| 'sizeLimit'
 	| 'noSuchObject'
 	| 'invalidInput'
 	| 'protocol';

@@ -216,13 +216,28 @@ export class LdapChangeReader {
 		return { users, groups: await this.groupsByIds(ids.filter((id) => !users.has(id))) };
 	}
 
+	/** Ids per search; halved when the server's size limit for this account is smaller (see byIds). */
+	private fetchBatch = FETCH_BATCH;
+
+	/**
+	 * Entries by id, a batch of ids per search. A batch never matches more entries than it has ids, so a
+	 * server size limit below the batch (OpenLDAP's default for other accounts than the rootdn is 500, but
+	 * some sites set less) is met by halving the batch until the answers fit.
+	 */
 	private async byIds(ids: string[], base: string, scopeFilter: string, idAttribute: string, attributes: string[]): Promise<Entry[]> {
 		const entries: Entry[] = [];
 		const usable = ids.filter((id) => !id.startsWith('hash:'));
-		for (let start = 0; start < usable.length; start += FETCH_BATCH) {
-			const batch = usable.slice(start, start + FETCH_BATCH);
+		let start = 0;
+		while (start < usable.length) {
+			const batch = usable.slice(start, start + this.fetchBatch);
 			const filter = allOf([scopeFilter, anyOf(batch.map((id) => idFilter(this.profile, idAttribute, id)))]);
-			entries.push(...(await this.scope.session.search(base, { scope: 'sub', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes })));
+			try {
+				entries.push(...(await this.scope.session.search(base, { scope: 'sub', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes })));
+				start += batch.length;
+			} catch (error) {
+				if (!(error instanceof DirectoryRequestError && error.kind === 'sizeLimit' && batch.length > 1)) throw error;
+				this.fetchBatch = Math.ceil(batch.length / 2);
+			}
 		}
 		return entries;
 	}

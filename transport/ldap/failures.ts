@@ -33,12 +33,12 @@ const RESULT_CODES: Record<number, [DirectoryRequestError['kind'], string, strin
 		'Set Connection Security to TLS or StartTLS in the credential',
 	],
 	4: [
-		'insufficientAccess',
+		'sizeLimit',
 		'The directory stopped the answer at its size limit for this account',
 		'Raise the size limit for the bind account (OpenLDAP: a limits rule with size.pr=noEstimate and size.prtotal; 389 DS: nsSizeLimit; AD: MaxPageSize), or narrow the base DN or filter',
 	],
 	11: [
-		'insufficientAccess',
+		'sizeLimit',
 		'The directory stopped the request at its administrative limit (too many entries examined)',
 		'Index the attributes the filter uses, raise the lookthrough limit for the bind account, or narrow the base DN or filter',
 	],
