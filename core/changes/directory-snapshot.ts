@@ -13,10 +13,10 @@
 import type { DirectMembersPage, DirectoryBackend, UserSearch } from '../directory/backend';
 import type { DirectoryGroup } from '../model/directory-group';
 import type { DirectoryUser } from '../model/directory-user';
-import { diffGroup, diffUser, type DiffEnvironment, type GroupObservation, type UserObservation } from './differ';
+import { diffGroup, diffUser, diffUserLeavingScope, type DiffEnvironment, type GroupObservation, type UserObservation } from './differ';
 import type { DirectoryEvent, EventGroup, EventSource, EventUser } from './events';
 import { ExistingEntries, type ExistingEntriesOptions } from './existing';
-import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, groupRecordOf, userRecordOf, type Snapshot, type WatchedUserField } from './snapshot';
+import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, groupRecordOf, userRecordOf, type Snapshot, type UserRecord, type WatchedUserField } from './snapshot';
 import type { ChangeState, EmitOptions, PollResult } from './state';
 import { finishPoll, generationOf, snapshotOf, unusableStateReason, usableState, type ChangeStrategy } from './strategy';
 
@@ -83,25 +83,45 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			existing?.group(observed);
 			next.groups.set(id, observed.record);
 		}
-		const events = previous === undefined ? (existing?.events ?? []) : this.diff(snapshotOf(previous), next, read, source, detectedAt, generationOf(previous));
+		const events = previous === undefined ? (existing?.events ?? []) : await this.diff(snapshotOf(previous), next, read, source, detectedAt, generationOf(previous));
 		return finishPoll(previous, { events, snapshot: next, reconciled: true, resyncReason: unusable }, { name: this.name, scopeKey, source, detectedAt, emit: this.options });
 	}
 
-	private async readAll(): Promise<Reading> {
-		const { backend } = this.options;
+	/** Users as a search lists them, by record key, with the password stamp read into the record. */
+	private async listUsers(search: UserSearch): Promise<Map<string, UserObservation>> {
 		const passwordAttribute = this.options.passwordChangedAttribute ?? 'passwordChangedTime';
 		const users = new Map<string, UserObservation>();
-		const people = new Map<number, EventUser>();
-		const search: UserSearch = { ...this.options.userSearch, extraAttributes: [...this.extraAttributes, passwordAttribute] };
-		for await (const page of backend.searchUsers(search)) {
+		for await (const page of this.options.backend.searchUsers({ ...search, extraAttributes: [...this.extraAttributes, passwordAttribute] })) {
 			for (const user of page) {
 				const stamp = user.attributes[passwordAttribute];
 				delete user.attributes[passwordAttribute];
 				const record = userRecordOf(user, Array.isArray(stamp) ? stamp[0] : stamp, this.extraAttributes);
 				users.set(record.id, { user, record });
-				people.set(record.dnHash, eventUser(user));
 			}
 		}
+		return users;
+	}
+
+	/**
+	 * Of the users gone from the segment's listing, those still in the directory (they no longer match the
+	 * segment): one listing without the segment, only on a poll where someone went and a segment is set.
+	 */
+	private async outsideScope(gone: string[]): Promise<Map<string, UserObservation>> {
+		const found = new Map<string, UserObservation>();
+		const search = this.options.userSearch ?? {};
+		if (gone.length === 0 || (search.conditions ?? []).length === 0) return found;
+		const everyone = await this.listUsers({ ...search, conditions: [] });
+		for (const id of gone) {
+			const observed = everyone.get(id);
+			if (observed !== undefined) found.set(id, observed);
+		}
+		return found;
+	}
+
+	private async readAll(): Promise<Reading> {
+		const { backend } = this.options;
+		const users = await this.listUsers(this.options.userSearch ?? {});
+		const people = new Map<number, EventUser>([...users.values()].map(({ user, record }) => [record.dnHash, eventUser(user)]));
 		const groups = new Map<string, GroupObservation>();
 		const listed: DirectoryGroup[] = [];
 		for await (const page of backend.searchGroups({ nameContains: this.options.groupNameContains })) listed.push(...page);
@@ -136,7 +156,7 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 		for await (const users of backend.groupMembers('id', group.id, { nested: false })) yield { users, groups: [] };
 	}
 
-	private diff(before: Snapshot, after: Snapshot, read: Reading, source: EventSource, detectedAt: string, generation: number): DirectoryEvent[] {
+	private async diff(before: Snapshot, after: Snapshot, read: Reading, source: EventSource, detectedAt: string, generation: number): Promise<DirectoryEvent[]> {
 		const { users, groups, people, nestedGroups } = read;
 		let formerGroups: Map<number, EventGroup> | undefined;
 		const env: DiffEnvironment = {
@@ -166,7 +186,15 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			if (record !== undefined && encodeUserRecord(record) === encoded) continue;
 			events.push(...diffUser(record, observation, stampOf(encoded), env));
 		}
-		for (const [id, record] of before.users) if (!after.users.has(id)) events.push(...diffUser(record, undefined, stampOf(encodeUserRecord(record)), env));
+		const gone = [...before.users.keys()].filter((id) => !after.users.has(id));
+		const outside = await this.outsideScope(gone);
+		for (const id of gone) {
+			const record = before.users.get(id) as UserRecord;
+			const left = outside.get(id);
+			// Out of the segment but still in OTDS: not a deletion.
+			if (left !== undefined) events.push(...diffUserLeavingScope(record, left, stampOf(`${encodeUserRecord(left.record)}|left`), env));
+			else events.push(...diffUser(record, undefined, stampOf(encodeUserRecord(record)), env));
+		}
 		for (const [id, observation] of groups) {
 			const record = before.groups.get(id);
 			const encoded = encodeGroupRecord(observation.record);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DirectorySnapshotStrategy } from '../../core/changes/directory-snapshot';
 import type { DirectoryEvent } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
-import type { DirectMembersPage, DirectoryBackend, UserField } from '../../core/directory/backend';
+import type { DirectMembersPage, DirectoryBackend, UserField, UserSearch } from '../../core/directory/backend';
 import type { DirectoryGroup } from '../../core/model/directory-group';
 import type { DirectoryUser } from '../../core/model/directory-user';
 
@@ -46,8 +46,11 @@ class FakeOtds implements DirectoryBackend {
 		return group;
 	}
 
-	async *searchUsers(): AsyncGenerator<DirectoryUser[]> {
-		yield [...this.users.values()].map((user) => structuredClone(user));
+	/** Honours `equals` conditions on person fields, as the segment uses them. */
+	async *searchUsers(search: UserSearch = {}): AsyncGenerator<DirectoryUser[]> {
+		const matches = (user: DirectoryUser) =>
+			(search.conditions ?? []).every((condition) => condition.operator === 'equals' && (user as unknown as Record<string, unknown>)[condition.attribute] === condition.value);
+		yield [...this.users.values()].filter(matches).map((user) => structuredClone(user));
 	}
 
 	async *searchGroups(): AsyncGenerator<DirectoryGroup[]> {
@@ -255,5 +258,31 @@ describe('a stored state the OTDS snapshot cannot use', () => {
 		expect(fromOlder.events.map((event) => [event.type, event.summary?.reason])).toEqual([['directory.resync', expect.stringMatching(/another version/)]]);
 		// The first activation itself stays silent.
 		expect((await strategy.poll(undefined)).events).toEqual([]);
+	});
+});
+
+describe('a segment on the OTDS snapshot', () => {
+	it('a person who no longer matches it left the scope (user.updated, scope "left"); a deleted one is user.deleted', async () => {
+		const mover = directory.addUser('mover');
+		const leaver = directory.addUser('leaver');
+		for (const user of [mover, leaver]) (directory.users.get(user.id) as DirectoryUser).department = 'Finance';
+		const segment = new DirectorySnapshotStrategy({
+			backend: directory,
+			server: 'https://otds.example/otdsws',
+			partition: PARTITION,
+			userSearch: { conditions: [{ attribute: 'department', operator: 'equals', value: 'Finance' }] },
+		});
+		let stored = (await segment.poll(undefined)).nextCursor;
+		(directory.users.get(mover.id) as DirectoryUser).department = 'Sales';
+		directory.users.delete(leaver.id);
+		const result = await segment.poll(stored);
+		expect(result.events.map((event) => [event.type, event.user?.id, event.scope]).sort()).toEqual([
+			['user.deleted', leaver.id, undefined],
+			['user.updated', mover.id, 'left'],
+		]);
+		expect(result.events.find((event) => event.scope === 'left')?.changes).toContainEqual(expect.objectContaining({ attribute: 'department', after: 'Sales' }));
+		stored = result.nextCursor;
+		(directory.users.get(mover.id) as DirectoryUser).title = 'Unwatched';
+		expect((await segment.poll(stored)).events).toEqual([]);
 	});
 });
