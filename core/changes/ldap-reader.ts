@@ -231,13 +231,18 @@ export class LdapChangeReader {
 		while (start < usable.length) {
 			const batch = usable.slice(start, start + this.fetchBatch);
 			const filter = allOf([scopeFilter, anyOf(batch.map((id) => idFilter(this.profile, idAttribute, id)))]);
-			try {
-				entries.push(...(await this.scope.session.search(base, { scope: 'sub', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes })));
-				start += batch.length;
-			} catch (error) {
-				if (!(error instanceof DirectoryRequestError && error.kind === 'sizeLimit' && batch.length > 1)) throw error;
+			const answered = await this.scope.session
+				.search(base, { scope: 'sub', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes })
+				.catch((error: unknown) => {
+					if (error instanceof DirectoryRequestError && error.kind === 'sizeLimit' && batch.length > 1) return undefined;
+					throw error;
+				});
+			if (answered === undefined) {
 				this.fetchBatch = Math.ceil(batch.length / 2);
+				continue;
 			}
+			entries.push(...answered);
+			start += batch.length;
 		}
 		return entries;
 	}
