@@ -56,7 +56,7 @@ export class AccesslogReads {
 		private readonly recordsPerPoll = DEFAULT_LOG_RECORDS_PER_POLL,
 	) {
 		if (!Number.isInteger(recordsPerPoll) || recordsPerPoll < 1) {
-			throw new DirectoryConfigurationError('Accesslog records per poll', `must be a whole number of at least 1, not ${String(recordsPerPoll)}`);
+			throw new DirectoryConfigurationError('Log Records per Poll', `must be a whole number of at least 1, not ${String(recordsPerPoll)}`);
 		}
 	}
 

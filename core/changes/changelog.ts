@@ -143,7 +143,7 @@ export class ChangelogStrategy extends LdapStrategyBase {
 	constructor(reader: LdapChangeReader, server: string, protected readonly logOptions: ChangelogStrategyOptions = {}) {
 		super(reader, server, logOptions);
 		this.batchSize = positiveInteger(logOptions.changelogBatchSize, DEFAULT_BATCH, 'Changelog Batch Size');
-		this.maxPerPoll = Math.max(this.batchSize, positiveInteger(logOptions.changelogMaxPerPoll, DEFAULT_MAX_PER_POLL, 'Changelog Changes per Poll'));
+		this.maxPerPoll = Math.max(this.batchSize, positiveInteger(logOptions.changelogMaxPerPoll, DEFAULT_MAX_PER_POLL, 'Log Records per Poll'));
 	}
 
 	/** First activation: a log this account cannot read would make every poll silently see nothing. */

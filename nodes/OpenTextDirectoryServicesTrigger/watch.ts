@@ -129,6 +129,9 @@ export async function openWatch(context: IPollFunctions): Promise<Watch> {
 			accesslogDN: String(options.accesslogDN ?? '').trim() || undefined,
 			captureActor: options.captureActor !== false,
 			reconcileEvery: Number(options.reconcileEvery ?? 12),
+			recordsPerPoll: Number(options.logRecordsPerPoll ?? 5000),
+			changelogMaxPerPoll: Number(options.logRecordsPerPoll ?? 5000),
+			tombstoneLifetimeDays: Number(options.tombstoneLifetimeDays ?? 0) > 0 ? Number(options.tombstoneLifetimeDays) : undefined,
 			profileOverride: mapping.trim() === '' ? undefined : overrideProfile,
 			...emit,
 		});

@@ -126,6 +126,23 @@ describe('the trigger node on a real slapd', () => {
 		expect(polled?.map((event) => [event.type, (event.user as IDataObject).dn])).toEqual([['user.updated', dn]]);
 	});
 
+	it('Log Records per Poll: a backlog longer than it is caught up over the next polls, each change once', async () => {
+		const logged = harness();
+		const options = { logRecordsPerPoll: 100 };
+		const parameters = { strategy: 'accesslog' };
+		expect(await logged.poll('trigger', options, parameters)).toBeNull();
+		const uids = Array.from({ length: 150 }, (_, index) => `backlog-${index}`);
+		await slapd.ldapmodify(uids.map((uid) => `${attrLine('dn', slapd.layout.userDN(uid))}changetype: add\nobjectClass: inetOrgPerson\n${attrLine('uid', uid)}cn: ${uid}\nsn: Backlog\n`).join('\n'));
+		// 150 log records: the first poll takes 100 of them, the next one the other 50.
+		const first = (await logged.poll('trigger', options, parameters)) ?? [];
+		const second = (await logged.poll('trigger', options, parameters)) ?? [];
+		expect([first.length, second.length]).toEqual([100, 50]);
+		const created = [...first, ...second];
+		expect(created.every((event) => event.type === 'user.created')).toBe(true);
+		expect(created.map((event) => (event.user as IDataObject).login).sort()).toEqual([...uids].sort());
+		expect(await logged.poll('trigger', options, parameters)).toBeNull();
+	});
+
 	it('User Filter: only users matching it are watched', async () => {
 		const filtered = harness();
 		const options = { userFilter: `(uid=${slapd.fixture.users[5].uid})` };

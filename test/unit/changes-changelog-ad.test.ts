@@ -39,7 +39,7 @@ describe('changelog ranges', () => {
 		const directory = new FakeDirectory();
 		const bases = { users: 'ou=people,dc=example,dc=com', groups: 'ou=groups,dc=example,dc=com' };
 		expect(() => strategyOn(directory, '389ds', bases, { changelogBatchSize: 0 })).toThrow(/^Changelog Batch Size must be a whole number of at least 1, not 0$/);
-		expect(() => strategyOn(directory, '389ds', bases, { changelogMaxPerPoll: 2.5 })).toThrow(/^Changelog Changes per Poll must be a whole number/);
+		expect(() => strategyOn(directory, '389ds', bases, { changelogMaxPerPoll: 2.5 })).toThrow(/^Log Records per Poll must be a whole number/);
 	});
 });
 

@@ -172,6 +172,16 @@ export const triggerProperties: INodeProperties[] = [
 					'Whether a group joining or leaving a group (nested membership) is emitted, as group.memberAdded / group.memberRemoved with "memberGroup" instead of "user". Turn off when the workflow addresses the member as a person.',
 			},
 			{
+				displayName: 'Log Records per Poll',
+				name: 'logRecordsPerPoll',
+				type: 'number',
+				typeOptions: { minValue: 100 },
+				default: 5000,
+				displayOptions: { show: { '/source': ['ldap'] } },
+				description:
+					'Accesslog and changelog strategies: the most log records one poll reads. A longer backlog (after a pause, or a bulk import) is caught up over the next polls, in order, so one poll never holds it all in memory.',
+			},
+			{
 				displayName: 'Partition',
 				name: 'partition',
 				type: 'string',
@@ -197,6 +207,16 @@ export const triggerProperties: INodeProperties[] = [
 				displayOptions: { show: { '/source': ['ldap'] } },
 				description:
 					'Timestamp, changelog and USN strategies compare a full snapshot this often, to catch what they cannot see (deletes, memberOf writes). 0: never.',
+			},
+			{
+				displayName: 'Tombstone Lifetime (Days)',
+				name: 'tombstoneLifetimeDays',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				displayOptions: { show: { '/source': ['ldap'], '/strategy': ['adUsn', 'auto'] } },
+				description:
+					"Active Directory USN strategy: how long the forest keeps deleted objects. 0: read it from the directory (tombstoneLifetime; 60 days when unreadable). A gap between polls longer than this reconciles against the snapshot, since deletions older than it can no longer be seen.",
 			},
 			{
 				displayName: 'User Base DN',
