@@ -15,7 +15,7 @@ import type { Entry } from '../../transport/ldap/ldapts';
 import { normalizeDn } from '../ldap/dn';
 import { attributeValue, attributeValues } from '../ldap/entry';
 import { AccesslogReads, REQ_START } from './accesslog-reads';
-import type { ChangeContext } from './differ';
+import { PASSWORD_ATTRIBUTES, type ChangeContext } from './differ';
 import { generalizedTimeToIso } from './events';
 import type { LdapChangeReader } from './ldap-reader';
 import type { LdapPollCore } from './ldap-poller';
@@ -104,7 +104,7 @@ export function contextsFromRecords(records: AccesslogRecord[], captureActor: bo
 		for (const modification of record.modifications) {
 			const name = modification.attribute.toLowerCase();
 			// The log says the password was set: the differ does not rely on the stamp's hash then.
-			if (name === 'userpassword' || name === 'pwdchangedtime') context.passwordChanged = true;
+			if (PASSWORD_ATTRIBUTES.has(name)) context.passwordChanged = true;
 			if (modification.operation === 'delete' && modification.value !== undefined) (context.removedValues ??= []).push(modification.value);
 			if (seen.has(name)) continue;
 			seen.add(name);

@@ -20,7 +20,7 @@ import type { Entry } from '../../transport/ldap/ldapts';
 import type { LdapSession } from '../../transport/ldap/session';
 import { attributeValue } from '../ldap/entry';
 import { resolveChangelogTargets, type ChangelogTarget } from './changelog-targets';
-import type { ChangeContext } from './differ';
+import { PASSWORD_ATTRIBUTES, type ChangeContext } from './differ';
 import type { ExistingEntries } from './existing';
 import { generalizedTimeToIso } from './events';
 import type { LdapChangeReader } from './ldap-reader';
@@ -130,6 +130,8 @@ export function changelogContexts(records: ChangelogRecord[], keys: Map<Changelo
 		context.actor = captureActor && record.actor ? { dn: record.actor } : undefined;
 		if (record.type === 'modrdn' && context.previousDn === undefined) context.previousDn = record.targetDn;
 		if (record.type === 'delete') context.deleted = { dn: record.targetDn };
+		// The log says the password was set: the differ does not rely on the stamp's one-byte hash then.
+		if (record.type === 'modify' && record.changedAttributes.some((name) => PASSWORD_ATTRIBUTES.has(name.toLowerCase()))) context.passwordChanged = true;
 		contexts.set(id, context);
 	}
 	return contexts;

@@ -32,6 +32,9 @@ export interface GroupObservation {
 	record: GroupRecord;
 }
 
+/** Attributes (lower case) whose modification in a change log means the password was set. */
+export const PASSWORD_ATTRIBUTES: ReadonlySet<string> = new Set(['userpassword', 'pwdchangedtime']);
+
 /** What the strategy knows about one entry's change besides its before and after state. */
 export interface ChangeContext {
 	/** Makes the event ids of this change stable: the same change read twice has the same stamp. */
@@ -45,7 +48,7 @@ export interface ChangeContext {
 	before?: Record<string, string[]>;
 	/** Values the source says this change removed (accesslog `member:- <DN>`): names removed members exactly. */
 	removedValues?: string[];
-	/** The source says this change set the password (accesslog: a reqMod of userPassword or pwdChangedTime). */
+	/** The source says this change set the password (a log record modifying a PASSWORD_ATTRIBUTES one). */
 	passwordChanged?: boolean;
 	/** The DN before a rename, when known. */
 	previousDn?: string;

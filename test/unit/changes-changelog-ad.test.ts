@@ -8,7 +8,7 @@
  */
 import type { Entry } from 'ldapts';
 import { createLdapChangeStrategy } from '../../core/changes/auto';
-import { ChangelogStrategy, changelogRanges, type ChangelogStrategyOptions } from '../../core/changes/changelog';
+import { ChangelogStrategy, changelogContexts, changelogRanges, parseChangelogRecord, type ChangelogStrategyOptions } from '../../core/changes/changelog';
 import type { DirectoryEvent } from '../../core/changes/events';
 import { LdapChangeReader } from '../../core/changes/ldap-reader';
 import type { ChangeState } from '../../core/changes/state';
@@ -244,5 +244,17 @@ describe('The bind account must be able to read cn=changelog', () => {
 		const readable = ds389('42');
 		const chosen = await createLdapChangeStrategy({ session: readable.session(), strategy: 'changelog', flavour: 'auto', userBaseDN: people, groupBaseDN: people });
 		expect((await chosen.strategy.poll(undefined)).nextCursor.cursor).toBe('42');
+	});
+});
+
+describe('a password set, as the changelog records it (handwritten 389 DS record)', () => {
+	it('a modify of userPassword tells the differ the password was set (its stamp hash may collide); a title change does not', () => {
+		const record = (changeNumber: number, changes: string) =>
+			parseChangelogRecord({ dn: `changenumber=${changeNumber},cn=changelog`, changenumber: String(changeNumber), targetdn: 'uid=jdoe,ou=people,dc=example,dc=com', changetype: 'modify', changes, targetuniqueid: '6e5d4c3b-1a2b11f0-8c9d0e1f-2a3b4c5d' });
+		const password = record(7, 'replace: userPassword\nuserPassword: {SSHA}x\n-\nreplace: modifiersName\nmodifiersName: cn=admin\n-\n');
+		const title = record(8, 'replace: title\ntitle: Manager\n-\n');
+		const contextOf = (parsed: ReturnType<typeof parseChangelogRecord>) => [...changelogContexts([parsed], new Map([[parsed, 'key']]), false).values()][0];
+		expect(contextOf(password).passwordChanged).toBe(true);
+		expect(contextOf(title).passwordChanged).toBeUndefined();
 	});
 });
