@@ -191,6 +191,20 @@ export function diffUserLeavingScope(before: UserRecord, after: UserObservation,
 }
 
 /**
+ * A user who was in the directory before but came into the watched scope now (User Filter, Segment): not a
+ * creation. One user.updated marked `scope: 'entered'`, listing what may have brought them in (the earlier
+ * values are unknown unless a log says, so the candidates are `uncertain`).
+ */
+export function diffUserEnteringScope(after: UserObservation, context: ChangeContext, env: DiffEnvironment): DirectoryEvent[] {
+	const { user, record } = after;
+	const fields = WATCHED_USER_FIELDS.map((field): Candidate => [env.attributeOf(field), user[field]]);
+	const extras = env.extraAttributes.map((attribute): Candidate => [attribute, user.attributes[attribute]]);
+	const event = makeEvent(env, context, 'user.updated', record.id, { user }, candidateChanges([...fields, ...extras], context));
+	event.scope = 'entered';
+	return [event];
+}
+
+/**
  * Whether the user set a password: the stored stamp's hash moved, or the watermark or a log says the stamp
  * did (a one-byte hash collides once in 256). pwdChangedTime has one-second resolution: a reset and the
  * user's change in the same second leave it unchanged, but the reset flag clears only when the user sets a

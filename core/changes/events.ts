@@ -111,9 +111,10 @@ export interface DirectoryEvent {
 	/**
 	 * 'left': the person still exists but no longer matches the watched scope (User Filter, Segment), so
 	 * later changes to them are not seen; not a deletion. Set on the events of the change that took them
-	 * out, which always include one user.updated.
+	 * out, which always include one user.updated. 'entered': a person who existed before (created before
+	 * the last poll's newest change) came into the scope: a user.updated, not a user.created.
 	 */
-	scope?: 'left';
+	scope?: 'left' | 'entered';
 	/** directory.bulkChange: how many events of each type the poll saw. directory.resync: why. */
 	summary?: { counts?: Partial<Record<DirectoryEventType, number>>; total?: number; reason?: string };
 }

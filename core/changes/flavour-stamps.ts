@@ -7,16 +7,18 @@ import type { DirectoryFlavour } from '../../transport/ldap/settings';
 export interface ChangeStamps {
 	passwordChanged: string;
 	modified: string;
+	/** When the entry was created (tells a person who came into the watched scope from a new one). */
+	created: string;
 }
 
 const STAMPS: Record<Exclude<DirectoryFlavour, 'auto'>, ChangeStamps> = {
 	// entryCSN: microseconds, and ordered (CSNOrderingMatch), so a cursor does not re-read a whole second.
-	openLdap: { passwordChanged: 'pwdChangedTime', modified: 'entryCSN' },
-	other: { passwordChanged: 'pwdChangedTime', modified: 'modifyTimestamp' },
-	openDj: { passwordChanged: 'pwdChangedTime', modified: 'modifyTimestamp' },
-	'389ds': { passwordChanged: 'pwdUpdateTime', modified: 'modifyTimestamp' },
+	openLdap: { passwordChanged: 'pwdChangedTime', modified: 'entryCSN', created: 'createTimestamp' },
+	other: { passwordChanged: 'pwdChangedTime', modified: 'modifyTimestamp', created: 'createTimestamp' },
+	openDj: { passwordChanged: 'pwdChangedTime', modified: 'modifyTimestamp', created: 'createTimestamp' },
+	'389ds': { passwordChanged: 'pwdUpdateTime', modified: 'modifyTimestamp', created: 'createTimestamp' },
 	// whenChanged is replicated (modifyTimestamp is constructed from it); pwdLastSet moves on every change.
-	activeDirectory: { passwordChanged: 'pwdLastSet', modified: 'whenChanged' },
+	activeDirectory: { passwordChanged: 'pwdLastSet', modified: 'whenChanged', created: 'whenCreated' },
 };
 
 export function changeStampsFor(flavour: Exclude<DirectoryFlavour, 'auto'>): ChangeStamps {

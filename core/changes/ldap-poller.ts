@@ -4,7 +4,7 @@
  * entries, compare them with their snapshot records, update the records.
  */
 import type { GroupObservation, UserObservation, ChangeContext, DiffEnvironment } from './differ';
-import { diffGroup, diffUser, diffUserLeavingScope } from './differ';
+import { diffGroup, diffUser, diffUserEnteringScope, diffUserLeavingScope } from './differ';
 import type { ExistingEntries } from './existing';
 import { generalizedTimeToIso, type DirectoryEvent, type EventSource } from './events';
 import { comparableStamp } from './flavour-stamps';
@@ -46,7 +46,19 @@ export class LdapPollCore {
 		readonly detectedAt: string,
 		/** See ChangeState.generation. */
 		readonly generation = 0,
+		/** The stored state's high-water mark (directory time): entries created before it existed at the last poll. */
+		readonly previousHighWater?: string,
 	) {}
+
+	/**
+	 * Whether an entry not in the snapshot existed at the last poll, so that it came into the scope rather
+	 * than being created: only with a user filter, and only when its creation is certainly older than the
+	 * last poll's newest change (same second or unknown: created).
+	 */
+	private existedBefore(observed: Observed<UserObservation>): boolean {
+		if (!this.reader.hasUserFilter || observed.created === undefined || this.previousHighWater === undefined) return false;
+		return comparableStamp(observed.created) < this.previousHighWater;
+	}
 
 	/**
 	 * First activation: read everything once and remember it. No events, unless `existing` collects
@@ -171,9 +183,13 @@ export class LdapPollCore {
 		};
 		const members = new MemberNames(this.reader, snapshot, next, observations);
 		const env = this.environment(snapshot, members);
-		for (const [id, { observation, stamp }] of observations.users) {
+		for (const [id, observed] of observations.users) {
+			const { observation, stamp } = observed;
 			highWater = maxStamp(highWater, stamp);
-			events.push(...diffUser(snapshot.users.get(id), observation, contextOf(id, stamp, encodeUserRecord(observation.record)), env));
+			const before = snapshot.users.get(id);
+			const context = contextOf(id, stamp, encodeUserRecord(observation.record));
+			if (before === undefined && this.existedBefore(observed)) events.push(...diffUserEnteringScope(observation, { ...context, stamp: `${context.stamp}|entered` }, env));
+			else events.push(...diffUser(before, observation, context, env));
 			next.users.set(id, observation.record);
 			next.passwords?.note(id, observation.passwordStamp);
 		}

@@ -54,6 +54,8 @@ export interface ThinEntry {
 export interface Observed<T> {
 	observation: T;
 	stamp: string;
+	/** Users, when the scope has a user filter: when the entry was created (see LdapPollCore.apply). */
+	created?: string;
 }
 
 /** Ids per search when whole entries are read by id: one OR filter of this many (a poll of 100 changes: one search). */
@@ -80,6 +82,11 @@ export class LdapChangeReader {
 		this.groupFilter = allOf([scope.profile.groupFilter, this.checkedFilter(scope.groupFilter, 'Group Filter')]);
 	}
 
+	/** Whether people can come into and leave the watched scope without being created or deleted. */
+	get hasUserFilter(): boolean {
+		return this.scope.userFilter !== undefined && this.scope.userFilter.trim() !== '';
+	}
+
 	private checkedFilter(text: string | undefined, field: string): string {
 		if (text === undefined || text.trim() === '') return '';
 		const trimmed = text.trim();
@@ -92,7 +99,8 @@ export class LdapChangeReader {
 	}
 
 	private userAttributes(): string[] {
-		return [...new Set([...this.users.attributesToRead(this.extraAttributes), this.stamps.passwordChanged, this.stamps.modified])];
+		const stamps = [this.stamps.passwordChanged, this.stamps.modified, ...(this.hasUserFilter ? [this.stamps.created] : [])];
+		return [...new Set([...this.users.attributesToRead(this.extraAttributes), ...stamps])];
 	}
 
 	private groupAttributes(): string[] {
@@ -104,7 +112,9 @@ export class LdapChangeReader {
 		const user = this.users.toUser(entry, this.extraAttributes);
 		const passwordChanged = attributeValue(entry, this.stamps.passwordChanged);
 		const record = userRecordOf(user, passwordChanged, this.extraAttributes);
-		return { observation: { user, record, passwordStamp: passwordStampSecond(passwordChanged) }, stamp: attributeValue(entry, this.stamps.modified) ?? '' };
+		const observed: Observed<UserObservation> = { observation: { user, record, passwordStamp: passwordStampSecond(passwordChanged) }, stamp: attributeValue(entry, this.stamps.modified) ?? '' };
+		if (this.hasUserFilter) observed.created = attributeValue(entry, this.stamps.created);
+		return observed;
 	}
 
 	/**
@@ -179,7 +189,7 @@ export class LdapChangeReader {
 	 */
 	async usersOutsideScope(ids: string[]): Promise<Map<string, Observed<UserObservation>>> {
 		const found = new Map<string, Observed<UserObservation>>();
-		if (this.scope.userFilter === undefined || this.scope.userFilter.trim() === '') return found;
+		if (!this.hasUserFilter) return found;
 		for (const entry of await this.byIds(ids, this.scope.userBaseDN, this.profile.userFilter, this.profile.user.id, this.userAttributes())) {
 			const observed = this.toUserObservation(entry);
 			found.set(observed.observation.record.id, observed);

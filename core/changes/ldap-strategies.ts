@@ -44,7 +44,7 @@ export abstract class LdapStrategyBase implements ChangeStrategy {
 		const detectedAt = (this.options.now?.() ?? new Date()).toISOString();
 		const scopeKey = ldapScopeKey(this.reader);
 		const previous = usableState(cursor, scopeKey);
-		const core = new LdapPollCore(this.reader, source, detectedAt, generationOf(previous));
+		const core = new LdapPollCore(this.reader, source, detectedAt, generationOf(previous), previous?.stampHighWater);
 		let step: StrategyStep;
 		if (previous === undefined) {
 			const unusable = unusableStateReason(cursor, scopeKey);

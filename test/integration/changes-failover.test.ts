@@ -1,15 +1,11 @@
 import type { DirectoryEvent } from '../../core/changes/events';
-import { AccesslogStrategy } from '../../core/changes/accesslog';
-import { LdapChangeReader } from '../../core/changes/ldap-reader';
-import { SnapshotStrategy, TimestampStrategy } from '../../core/changes/ldap-strategies';
 import type { ChangeState } from '../../core/changes/state';
 import type { ChangeStrategy } from '../../core/changes/strategy';
-import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';
-import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { attrLine } from '../support/fixture';
 import { startLdapRelay, type LdapRelay } from '../support/ldap-relay';
 import { startSlapd, type Slapd } from '../support/slapd';
+import { adminConnection, slapdStrategy, type SlapdStrategyName } from '../support/slapd-strategies';
 
 /**
  * What a poll does with a stored state it did not expect, on a real slapd: a fail-over to the second
@@ -30,28 +26,10 @@ afterAll(async () => {
 	await slapd?.stop();
 });
 
-type StrategyName = 'accesslog' | 'timestamp' | 'snapshot';
+type StrategyName = SlapdStrategyName;
 
-async function withStrategy<T>(name: StrategyName, serverUrls: string, work: (strategy: ChangeStrategy) => Promise<T>, filter?: string): Promise<T> {
-	const settings = parseLdapConnectionSettings({ serverUrls, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN });
-	return LdapSession.use(settings, (session) => {
-		const reader = new LdapChangeReader({
-			session,
-			profile: profileFor('openLdap'),
-			flavour: 'openLdap',
-			userBaseDN: slapd.layout.peopleDN,
-			groupBaseDN: slapd.layout.groupsDN,
-			userFilter: filter,
-		});
-		const options = { reconcileEvery: 0 };
-		const strategy =
-			name === 'accesslog'
-				? new AccesslogStrategy(reader, session.server, options)
-				: name === 'timestamp'
-					? new TimestampStrategy(reader, session.server, options)
-					: new SnapshotStrategy(reader, session.server, options);
-		return work(strategy);
-	});
+function withStrategy<T>(name: StrategyName, serverUrls: string, work: (strategy: ChangeStrategy) => Promise<T>, userFilter?: string): Promise<T> {
+	return LdapSession.use(adminConnection(slapd, serverUrls), (session) => work(slapdStrategy(name, slapd, session, { userFilter })));
 }
 
 const typesOf = (events: DirectoryEvent[]) => events.map((event) => event.type).sort();

@@ -9,7 +9,8 @@ import { startSlapd, type Slapd } from '../support/slapd';
 
 /**
  * A segment (User Filter) on a real slapd: a person who stops matching it left the watched scope, not the
- * directory — one user.updated marked scope 'left', never user.deleted; a real delete is still user.deleted.
+ * directory — one user.updated marked scope 'left', never user.deleted; one who matches it again entered
+ * it (scope 'entered', not user.created); a real delete or creation is still user.deleted / user.created.
  */
 let slapd: Slapd;
 let session: LdapSession;
@@ -68,6 +69,21 @@ describe.each<Exclude<LdapStrategyChoice, 'auto' | 'changelog' | 'adUsn'>>(['acc
 		expect(await poll()).toEqual([]);
 		// Outside the scope, their changes are no longer seen.
 		await slapd.ldapmodify(`${attrLine('dn', slapd.layout.userDN(mover().uid))}changetype: modify\nreplace: title\ntitle: Unwatched\n`);
+		expect(await poll()).toEqual([]);
+	});
+
+	it('moved back, the person entered the scope: user.updated marked scope "entered", not user.created; a new person is user.created', async () => {
+		await setDepartment(mover().uid, department);
+		const newcomer = `segment-newcomer-${index}`;
+		await slapd.ldapmodify(`${attrLine('dn', slapd.layout.userDN(newcomer))}changetype: add\nobjectClass: inetOrgPerson\n${attrLine('uid', newcomer)}cn: Newcomer\nsn: Newcomer\n${attrLine('ou', department)}`);
+		const events = await poll();
+		expect(summary(events).sort()).toEqual([
+			['user.created', newcomer, undefined],
+			['user.updated', mover().uid, 'entered'],
+		]);
+		// What brought them in is among the candidates (earlier values unknown unless the log has them).
+		const entered = events.find((event) => event.scope === 'entered') as DirectoryEvent;
+		expect(entered.changes).toContainEqual(expect.objectContaining({ attribute: 'ou', after: department }));
 		expect(await poll()).toEqual([]);
 	});
 

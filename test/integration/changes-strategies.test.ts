@@ -1,17 +1,14 @@
 import { Client } from 'ldapts';
 import type { DirectoryEvent } from '../../core/changes/events';
 import { DirectoryRequestError } from '../../core/errors';
-import { AccesslogStrategy } from '../../core/changes/accesslog';
-import { LdapChangeReader } from '../../core/changes/ldap-reader';
-import { SnapshotStrategy, TimestampStrategy, type LdapStrategyOptions } from '../../core/changes/ldap-strategies';
+import type { LdapStrategyOptions } from '../../core/changes/ldap-strategies';
 import type { ChangeState } from '../../core/changes/state';
 import type { ChangeStrategy } from '../../core/changes/strategy';
-import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';
-import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { attrLine, passwordOf } from '../support/fixture';
 import { startLdapRelay, type LdapRelay } from '../support/ldap-relay';
 import { startSlapd, type Slapd } from '../support/slapd';
+import { adminConnection, slapdStrategy, type SlapdStrategyName } from '../support/slapd-strategies';
 
 /**
  * One scripted scenario per strategy against a real slapd (ppolicy, memberof, accesslog): every kind
@@ -31,27 +28,14 @@ afterAll(async () => {
 	await slapd?.stop();
 });
 
-type StrategyName = 'accesslog' | 'timestamp' | 'snapshot';
+type StrategyName = SlapdStrategyName;
 
-async function openSession(): Promise<LdapSession> {
-	return LdapSession.open(
-		parseLdapConnectionSettings({ serverUrls: relay.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN }),
-	);
+function openSession(): Promise<LdapSession> {
+	return LdapSession.open(adminConnection(slapd, relay.url));
 }
 
 function strategyFor(name: StrategyName, session: LdapSession, tag: string, options: LdapStrategyOptions = {}): ChangeStrategy {
-	const reader = new LdapChangeReader({
-		session,
-		profile: profileFor('openLdap'),
-		flavour: 'openLdap',
-		userBaseDN: slapd.layout.peopleDN,
-		groupBaseDN: slapd.layout.groupsDN,
-		privilegedGroups: [`Admins ${tag}`],
-	});
-	const settings = { reconcileEvery: 0, ...options };
-	if (name === 'accesslog') return new AccesslogStrategy(reader, session.server, settings);
-	if (name === 'timestamp') return new TimestampStrategy(reader, session.server, settings);
-	return new SnapshotStrategy(reader, session.server, settings);
+	return slapdStrategy(name, slapd, session, { privilegedGroups: [`Admins ${tag}`] }, options);
 }
 
 async function failedBind(dn: string): Promise<void> {

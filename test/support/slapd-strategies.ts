@@ -1,0 +1,41 @@
+/**
+ * The three change strategies a test slapd can exercise, built the way the trigger builds them, over the
+ * fixture's people and groups (OpenLDAP flavour), bound as the slapd's administrator.
+ */
+import { AccesslogStrategy } from '../../core/changes/accesslog';
+import { LdapChangeReader, type LdapWatchScope } from '../../core/changes/ldap-reader';
+import { SnapshotStrategy, TimestampStrategy, type LdapStrategyOptions } from '../../core/changes/ldap-strategies';
+import type { ChangeStrategy } from '../../core/changes/strategy';
+import { profileFor } from '../../core/ldap/flavours';
+import type { LdapSession } from '../../transport/ldap/session';
+import { parseLdapConnectionSettings, type LdapConnectionSettings } from '../../transport/ldap/settings';
+import type { Slapd } from './slapd';
+
+export type SlapdStrategyName = 'accesslog' | 'timestamp' | 'snapshot';
+
+/** Plain LDAP as the administrator, to `serverUrls` (default the slapd itself; e.g. a relay in front of it). */
+export function adminConnection(slapd: Slapd, serverUrls = slapd.url): LdapConnectionSettings {
+	return parseLdapConnectionSettings({ serverUrls, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN });
+}
+
+/** One strategy on `session`; `scope` adds filters or privileged groups; polls never reconcile unless `options` say so. */
+export function slapdStrategy(
+	name: SlapdStrategyName,
+	slapd: Slapd,
+	session: LdapSession,
+	scope: Partial<Pick<LdapWatchScope, 'userFilter' | 'groupFilter' | 'privilegedGroups'>> = {},
+	options: LdapStrategyOptions = {},
+): ChangeStrategy {
+	const reader = new LdapChangeReader({
+		session,
+		profile: profileFor('openLdap'),
+		flavour: 'openLdap',
+		userBaseDN: slapd.layout.peopleDN,
+		groupBaseDN: slapd.layout.groupsDN,
+		...scope,
+	});
+	const settings = { reconcileEvery: 0, ...options };
+	if (name === 'accesslog') return new AccesslogStrategy(reader, session.server, settings);
+	if (name === 'timestamp') return new TimestampStrategy(reader, session.server, settings);
+	return new SnapshotStrategy(reader, session.server, settings);
+}
