@@ -26,8 +26,12 @@
  *   which no client can reach there (ldapsearch itself is only 11× the naive diff); accesslog 19 ms;
  * - snapshot reconciliation 1.36× / 1.25× the paged ldapsearch of the thin attributes; peak RSS growth
  *   of a poll 9 / 7 MB (first activation 26 / 17 MB); state 38.5 bytes per user with the groups.
- * The previous published run (machine heavily loaded, stamps not indexed, a GC before each run): accesslog
- * 0.31×, naive ÷ accesslog 27.7; timestamp 1.03×, naive ÷ timestamp 8.2.
+ * After the trigger work of the same day (paged and size-limit-aware log reads, scope departures, password
+ * watermark), two idle runs at 08:21 and 08:44 (load 1.0-1.2 at the start), stamps indexed: accesslog
+ * 1.41× / 1.68× ldapsearch, naive ÷ accesslog 110 / 108; timestamp 0.71× / 1.01×, naive ÷ timestamp 219 /
+ * 179; reconciliation 1.40× / 1.25×; peak RSS growth of a poll 4 / 8 MB; state 38.5 bytes per user.
+ * The run published before these (machine heavily loaded, stamps not indexed, a GC before each run):
+ * accesslog 0.31×, naive ÷ accesslog 27.7; timestamp 1.03×, naive ÷ timestamp 8.2.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
