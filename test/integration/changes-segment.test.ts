@@ -17,6 +17,10 @@ let session: LdapSession;
 
 beforeAll(async () => {
 	slapd = await startSlapd({ users: 120, otds: false });
+	// "Entered" needs a creation certainly older than the last poll's newest change, and stamps have whole
+	// seconds: the fixture (created by slapadd just now) must be a second older than the changes below.
+	const created = Math.floor(Date.now() / 1000);
+	while (Math.floor(Date.now() / 1000) <= created) await new Promise((resolve) => setTimeout(resolve, 50));
 	session = await LdapSession.open(
 		parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN }),
 	);
