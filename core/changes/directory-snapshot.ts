@@ -13,7 +13,7 @@
 import type { DirectMembersPage, DirectoryBackend, UserSearch } from '../directory/backend';
 import type { DirectoryGroup } from '../model/directory-group';
 import type { DirectoryUser } from '../model/directory-user';
-import { diffGroup, diffUser, diffUserLeavingScope, type DiffEnvironment, type GroupObservation, type UserObservation } from './differ';
+import { diffGroup, diffUser, diffUserEnteringScope, diffUserLeavingScope, type DiffEnvironment, type GroupObservation, type UserObservation } from './differ';
 import type { DirectoryEvent, EventGroup, EventSource, EventUser } from './events';
 import { ExistingEntries, type ExistingEntriesOptions } from './existing';
 import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, groupRecordOf, userRecordOf, type Snapshot, type UserRecord, type WatchedUserField } from './snapshot';
@@ -44,7 +44,22 @@ interface Reading {
 	people: Map<number, EventUser>;
 	/** Groups in scope, and groups nested in them. */
 	nestedGroups: Map<number, EventGroup>;
+	/** With a segment: when each user was created, and the newest change among them (see UserListing). */
+	created: Map<string, string>;
+	newestChange?: string;
 }
+
+/** A user listing: the users, and with a segment their creation times and the newest change stamp. */
+interface UserListing {
+	users: Map<string, UserObservation>;
+	created: Map<string, string>;
+	newestChange?: string;
+}
+
+const CREATED = 'createTimestamp';
+const MODIFIED = 'modifyTimestamp';
+
+const firstValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
 const eventUser = (user: DirectoryUser): EventUser => ({ id: user.id, dn: user.dn, login: user.login, mail: user.mail, displayName: user.displayName });
 
@@ -83,23 +98,42 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			existing?.group(observed);
 			next.groups.set(id, observed.record);
 		}
-		const events = previous === undefined ? (existing?.events ?? []) : await this.diff(snapshotOf(previous), next, read, source, detectedAt, generationOf(previous));
-		return finishPoll(previous, { events, snapshot: next, reconciled: true, resyncReason: unusable }, { name: this.name, scopeKey, source, detectedAt, emit: this.options });
+		const events = previous === undefined ? (existing?.events ?? []) : await this.diff(snapshotOf(previous), next, read, source, detectedAt, previous);
+		const stampHighWater = read.newestChange ?? previous?.stampHighWater;
+		return finishPoll(previous, { events, snapshot: next, stampHighWater, reconciled: true, resyncReason: unusable }, { name: this.name, scopeKey, source, detectedAt, emit: this.options });
 	}
 
-	/** Users as a search lists them, by record key, with the password stamp read into the record. */
-	private async listUsers(search: UserSearch): Promise<Map<string, UserObservation>> {
+	private get hasSegment(): boolean {
+		return (this.options.userSearch?.conditions ?? []).length > 0;
+	}
+
+	/**
+	 * Users as a search lists them, by record key, with the password stamp read into the record; with a
+	 * segment also when each was created and the newest change (to tell a person who came into the
+	 * segment from a new one).
+	 */
+	private async listUsers(search: UserSearch): Promise<UserListing> {
 		const passwordAttribute = this.options.passwordChangedAttribute ?? 'passwordChangedTime';
-		const users = new Map<string, UserObservation>();
-		for await (const page of this.options.backend.searchUsers({ ...search, extraAttributes: [...this.extraAttributes, passwordAttribute] })) {
+		const stamps = [passwordAttribute, ...(this.hasSegment ? [CREATED, MODIFIED] : [])];
+		const listing: UserListing = { users: new Map(), created: new Map() };
+		for await (const page of this.options.backend.searchUsers({ ...search, extraAttributes: [...this.extraAttributes, ...stamps] })) {
 			for (const user of page) {
-				const stamp = user.attributes[passwordAttribute];
-				delete user.attributes[passwordAttribute];
-				const record = userRecordOf(user, Array.isArray(stamp) ? stamp[0] : stamp, this.extraAttributes);
-				users.set(record.id, { user, record });
+				const [password, created, modified] = stamps.map((name) => firstValue(user.attributes[name]));
+				// Read for change detection only; kept when the user asked for them too.
+				for (const name of stamps) if (!this.extraAttributes.includes(name)) delete user.attributes[name];
+				const record = userRecordOf(user, password, this.extraAttributes);
+				listing.users.set(record.id, { user, record });
+				if (created !== undefined) listing.created.set(record.id, created);
+				if (modified !== undefined && (listing.newestChange === undefined || modified > listing.newestChange)) listing.newestChange = modified;
 			}
 		}
-		return users;
+		return listing;
+	}
+
+	/** Whether a user not in the snapshot was created certainly before the last poll's newest change. */
+	private existedBefore(created: string | undefined, previousNewest: string | undefined): boolean {
+		const seconds = (time: string | undefined) => (time === undefined ? NaN : Math.floor(Date.parse(time) / 1000));
+		return this.hasSegment && seconds(created) < seconds(previousNewest);
 	}
 
 	/**
@@ -110,7 +144,7 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 		const found = new Map<string, UserObservation>();
 		const search = this.options.userSearch ?? {};
 		if (gone.length === 0 || (search.conditions ?? []).length === 0) return found;
-		const everyone = await this.listUsers({ ...search, conditions: [] });
+		const everyone = (await this.listUsers({ ...search, conditions: [] })).users;
 		for (const id of gone) {
 			const observed = everyone.get(id);
 			if (observed !== undefined) found.set(id, observed);
@@ -120,7 +154,7 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 
 	private async readAll(): Promise<Reading> {
 		const { backend } = this.options;
-		const users = await this.listUsers(this.options.userSearch ?? {});
+		const { users, created, newestChange } = await this.listUsers(this.options.userSearch ?? {});
 		const people = new Map<number, EventUser>([...users.values()].map(({ user, record }) => [record.dnHash, eventUser(user)]));
 		const groups = new Map<string, GroupObservation>();
 		const listed: DirectoryGroup[] = [];
@@ -143,7 +177,7 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			const record = groupRecordOf(group, memberDns);
 			groups.set(record.id, { group, memberDns, record });
 		}
-		return { users, groups, people, nestedGroups };
+		return { users, groups, people, nestedGroups, created, newestChange };
 	}
 
 	/** A group's direct members, nested groups included where the backend lists them. */
@@ -156,7 +190,8 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 		for await (const users of backend.groupMembers('id', group.id, { nested: false })) yield { users, groups: [] };
 	}
 
-	private async diff(before: Snapshot, after: Snapshot, read: Reading, source: EventSource, detectedAt: string, generation: number): Promise<DirectoryEvent[]> {
+	private async diff(before: Snapshot, after: Snapshot, read: Reading, source: EventSource, detectedAt: string, previous: ChangeState): Promise<DirectoryEvent[]> {
+		const generation = generationOf(previous);
 		const { users, groups, people, nestedGroups } = read;
 		let formerGroups: Map<number, EventGroup> | undefined;
 		const env: DiffEnvironment = {
@@ -184,7 +219,9 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			const record = before.users.get(id);
 			const encoded = encodeUserRecord(observation.record);
 			if (record !== undefined && encodeUserRecord(record) === encoded) continue;
-			events.push(...diffUser(record, observation, stampOf(encoded), env));
+			// Into the segment, but in OTDS before: not a creation.
+			if (record === undefined && this.existedBefore(read.created.get(id), previous.stampHighWater)) events.push(...diffUserEnteringScope(observation, stampOf(`${encoded}|entered`), env));
+			else events.push(...diffUser(record, observation, stampOf(encoded), env));
 		}
 		const gone = [...before.users.keys()].filter((id) => !after.users.has(id));
 		const outside = await this.outsideScope(gone);

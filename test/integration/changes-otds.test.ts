@@ -258,3 +258,31 @@ it('emitted no event twice over the whole scenario', () => {
 	expect(emitted.length).toBeGreaterThan(30);
 	expect(new Set(emitted.map((event) => event.id)).size).toBe(emitted.length);
 });
+
+it('a segment: a person who leaves it left the scope, one who was in OTDS before and comes into it entered it; a new one is created', async () => {
+	const store = otds.store;
+	const insider = store.createUser({ name: 'segment.insider', attributes: { title: 'Segment Probe' } });
+	const mover = store.createUser({ name: 'segment.mover', attributes: { title: 'Elsewhere' } });
+	// Stamps have whole seconds: the mover's creation must be a second older than the changes below.
+	const created = Math.floor(Date.now() / 1000);
+	while (Math.floor(Date.now() / 1000) <= created) await new Promise((resolve) => setTimeout(resolve, 50));
+	store.updateUser(insider.uuid, { description: 'moves the newest change past the creations' });
+	const segment = new DirectorySnapshotStrategy({
+		backend: client.directory,
+		server: otds.url,
+		partition: store.partition,
+		userSearch: { conditions: [{ attribute: 'title', operator: 'equals', value: 'Segment Probe' }] },
+	});
+	let stored = (await segment.poll(undefined)).nextCursor;
+	store.updateUser(mover.uuid, { title: 'Segment Probe' });
+	const hired = store.createUser({ name: 'segment.hired', attributes: { title: 'Segment Probe' } });
+	const arrivals = await segment.poll(stored);
+	expect(arrivals.events.map((event) => [event.type, event.user?.id, event.scope]).sort()).toEqual([
+		['user.created', hired.uuid, undefined],
+		['user.updated', mover.uuid, 'entered'],
+	]);
+	stored = arrivals.nextCursor;
+	store.updateUser(insider.uuid, { title: 'Somewhere Else' });
+	const departures = await segment.poll(stored);
+	expect(departures.events.map((event) => [event.type, event.user?.id, event.scope])).toEqual([['user.updated', insider.uuid, 'left']]);
+});

@@ -285,4 +285,35 @@ describe('a segment on the OTDS snapshot', () => {
 		(directory.users.get(mover.id) as DirectoryUser).title = 'Unwatched';
 		expect((await segment.poll(stored)).events).toEqual([]);
 	});
+
+	it('a person of OTDS who comes into it entered the scope (user.updated, scope "entered"); a new one is user.created', async () => {
+		// OTDS users carry createTimestamp and modifyTimestamp (whole seconds here).
+		const stamp = (user: DirectoryUser, created: string, modified = created) => Object.assign(user.attributes, { createTimestamp: created, modifyTimestamp: modified });
+		const insider = directory.addUser('insider');
+		const mover = directory.addUser('mover-in');
+		stamp(directory.users.get(insider.id) as DirectoryUser, '2026-01-05T08:00:00Z', '2026-11-20T10:00:00Z');
+		stamp(directory.users.get(mover.id) as DirectoryUser, '2026-02-01T08:00:00Z');
+		(directory.users.get(insider.id) as DirectoryUser).department = 'Finance';
+		const segment = new DirectorySnapshotStrategy({
+			backend: directory,
+			server: 'https://otds.example/otdsws',
+			partition: PARTITION,
+			userSearch: { conditions: [{ attribute: 'department', operator: 'equals', value: 'Finance' }] },
+		});
+		const stored = (await segment.poll(undefined)).nextCursor;
+		const moved = directory.users.get(mover.id) as DirectoryUser;
+		moved.department = 'Finance';
+		stamp(moved, '2026-02-01T08:00:00Z', '2026-11-27T09:00:00Z');
+		const hired = directory.addUser('hired');
+		(directory.users.get(hired.id) as DirectoryUser).department = 'Finance';
+		stamp(directory.users.get(hired.id) as DirectoryUser, '2026-11-27T09:00:00Z');
+		const result = await segment.poll(stored);
+		expect(result.events.map((event) => [event.type, event.user?.id, event.scope]).sort()).toEqual([
+			['user.created', hired.id, undefined],
+			['user.updated', mover.id, 'entered'],
+		]);
+		expect(result.events.find((event) => event.scope === 'entered')?.changes).toContainEqual({ attribute: 'department', after: 'Finance', uncertain: true });
+		// The stamps were read for change detection only: not in the event unless asked for.
+		expect(result.events.every((event) => event.user?.attributes?.createTimestamp === undefined)).toBe(true);
+	});
 });
