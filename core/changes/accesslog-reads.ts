@@ -106,12 +106,7 @@ export class AccesslogReads {
 
 	/** Whether the record at `reqStart` is still in the log. */
 	async logged(reqStart: string): Promise<boolean> {
-		const found = await this.session
-			.search(`reqStart=${escapeDnValue(reqStart)},${this.logDN}`, { scope: 'base', filter: compileFilter('(objectClass=*)'), attributes: ['1.1'] })
-			.catch((error: unknown) => {
-				if (error instanceof DirectoryRequestError && error.kind === 'noSuchObject') return [];
-				throw error;
-			});
+		const found = await this.session.searchIfPresent(`reqStart=${escapeDnValue(reqStart)},${this.logDN}`, { scope: 'base', filter: compileFilter('(objectClass=*)'), attributes: ['1.1'] });
 		return found.length > 0;
 	}
 

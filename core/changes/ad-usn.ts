@@ -14,7 +14,7 @@
  * NOT verified against a live Active Directory (none runs here): written from the documented
  * behaviour and unit-tested on handwritten responses (test/unit/changes-changelog-ad.test.ts).
  */
-import { DirectoryConfigurationError, DirectoryRequestError } from '../errors';
+import { DirectoryConfigurationError } from '../errors';
 import { Control, type Entry } from '../../transport/ldap/ldapts';
 import { escapeDnValue } from '../ldap/escape';
 import { parseDn } from '../ldap/dn';
@@ -169,13 +169,12 @@ export class AdUsnStrategy extends LdapStrategyBase {
 	private async tombstoneLifetimeDays(configurationNamingContext: string | undefined): Promise<number> {
 		if (this.usnOptions.tombstoneLifetimeDays !== undefined) return this.usnOptions.tombstoneLifetimeDays;
 		if (configurationNamingContext === undefined) return DEFAULT_TOMBSTONE_LIFETIME_DAYS;
-		const found = await this.reader.scope.session
-			.search(`CN=Directory Service,CN=Windows NT,CN=Services,${configurationNamingContext}`, { scope: 'base', filter: '(objectClass=*)', attributes: ['tombstoneLifetime'] })
-			.catch((error: unknown) => {
-				// Unreadable: the shortest lifetime AD uses by default, so a gap is never underestimated.
-				if (error instanceof DirectoryRequestError && (error.kind === 'noSuchObject' || error.kind === 'insufficientAccess')) return [];
-				throw error;
-			});
+		// Unreadable: the shortest lifetime AD uses by default, so a gap is never underestimated.
+		const found = await this.reader.scope.session.searchIfPresent(
+			`CN=Directory Service,CN=Windows NT,CN=Services,${configurationNamingContext}`,
+			{ scope: 'base', filter: '(objectClass=*)', attributes: ['tombstoneLifetime'] },
+			{ refusedIsMissing: true },
+		);
 		return tombstoneLifetimeOf(found[0]);
 	}
 

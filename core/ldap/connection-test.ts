@@ -24,10 +24,7 @@ export async function testLdapConnection(settings: LdapConnectionSettings): Prom
 		return await LdapSession.use(settings, async (session) => {
 			const server = await readServerInfo(session);
 			if (settings.baseDN !== '') {
-				const base = await session.search(settings.baseDN, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] }).catch((error: unknown) => {
-					if (error instanceof DirectoryRequestError && error.kind === 'noSuchObject') return [];
-					throw error;
-				});
+				const base = await session.searchIfPresent(settings.baseDN, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
 				if (base.length === 0) {
 					return {
 						ok: false,

@@ -1,4 +1,4 @@
-import { DirectoryConfigurationError, DirectoryNotFoundError, DirectoryRequestError } from '../errors';
+import { DirectoryConfigurationError, DirectoryNotFoundError } from '../errors';
 import type { GroupKey, GroupSearch } from '../directory/backend';
 import type { DirectoryGroup } from '../model/directory-group';
 import type { Entry } from '../../transport/ldap/ldapts';
@@ -105,12 +105,7 @@ export class LdapGroupDirectory {
 		let entries: Entry[];
 		if (key === 'dn') {
 			parseDn(value, 'Group');
-			entries = await this.session
-				.search(value, { scope: 'base', filter: this.profile.groupFilter, attributes, explicitBufferAttributes: this.profile.binaryAttributes })
-				.catch((error: unknown) => {
-					if (error instanceof DirectoryRequestError && error.kind === 'noSuchObject') return [];
-					throw error;
-				});
+			entries = await this.session.searchIfPresent(value, { scope: 'base', filter: this.profile.groupFilter, attributes, explicitBufferAttributes: this.profile.binaryAttributes });
 		} else if (key === 'name' || key === 'id') {
 			const assertion =
 				key === 'id' ? idFilter(this.profile, this.profile.group.id, value) : `(${this.profile.group.name}=${escapeFilterValue(value)})`;

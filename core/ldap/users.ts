@@ -1,4 +1,4 @@
-import { DirectoryConfigurationError, DirectoryNotFoundError, DirectoryRequestError } from '../errors';
+import { DirectoryConfigurationError, DirectoryNotFoundError } from '../errors';
 import type { UserKey, UserSearch } from '../directory/backend';
 import type { DirectoryUser } from '../model/directory-user';
 import type { Entry } from '../../transport/ldap/ldapts';
@@ -29,12 +29,7 @@ export class LdapUserDirectory {
 		let entries: Entry[];
 		if (key === 'dn') {
 			parseDn(value, 'User');
-			entries = await this.session
-				.search(value, { scope: 'base', filter: this.profile.userFilter, attributes, explicitBufferAttributes: this.profile.binaryAttributes })
-				.catch((error: unknown) => {
-					if (error instanceof DirectoryRequestError && error.kind === 'noSuchObject') return [];
-					throw error;
-				});
+			entries = await this.session.searchIfPresent(value, { scope: 'base', filter: this.profile.userFilter, attributes, explicitBufferAttributes: this.profile.binaryAttributes });
 		} else {
 			const attribute = { login: this.profile.user.login, mail: this.profile.user.mail, id: this.profile.user.id }[key];
 			const assertion = key === 'id' ? idFilter(this.profile, attribute, value) : `(${attribute}=${escapeFilterValue(value)})`;

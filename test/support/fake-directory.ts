@@ -16,7 +16,7 @@ import { DirectoryRequestError } from '../../core/errors';
 import { comparableDn } from '../../core/changes/dn-hash';
 import { compileFilter } from '../../transport/ldap/filter-compiler';
 import { explainLdapFailure } from '../../transport/ldap/failures';
-import type { LdapSession } from '../../transport/ldap/session';
+import { LdapSession } from '../../transport/ldap/session';
 
 const SHOW_DELETED_OID = '1.2.840.113556.1.4.417';
 const BIT_AND_RULE = '1.2.840.113556.1.4.803';
@@ -77,6 +77,8 @@ export class FakeDirectory {
 			rootDse: () => Promise.resolve(this.rootDseEntry),
 			search: (base: string, options: SearchOptions, controls?: Control[]) => this.search(base, options, controls),
 			searchPages: (base: string, options: SearchOptions, pageSize?: number, controls?: Control[]) => this.searchPages(base, options, pageSize, controls),
+			// The session's own: over this fake's search.
+			searchIfPresent: LdapSession.prototype.searchIfPresent,
 		} as unknown as LdapSession;
 	}
 

@@ -6,7 +6,7 @@ import { ChangelogStrategy, changelogCursorLost, parseChangelogRecord } from '..
 import { LdapChangeReader } from '../../core/changes/ldap-reader';
 import { profileFor } from '../../core/ldap/flavours';
 import { describeServer } from '../../core/ldap/server-info';
-import type { LdapSession } from '../../transport/ldap/session';
+import { LdapSession } from '../../transport/ldap/session';
 
 /**
  * Change logs of servers that do not run here (389 DS / OpenDJ cn=changelog, Active Directory), tested
@@ -126,6 +126,8 @@ describe('cn=changelog (389 DS retro changelog, handwritten shapes)', () => {
 			searchPages: async function* (base: string) {
 				yield base === people ? users : [];
 			},
+			// The session's own: over this fake's search.
+			searchIfPresent: LdapSession.prototype.searchIfPresent,
 		} as unknown as LdapSession;
 		const reader = new LdapChangeReader({ session: fake, profile: profileFor('389ds'), flavour: '389ds', userBaseDN: people, groupBaseDN: groupsDn });
 		const strategy = new ChangelogStrategy(reader, fake.server, { reconcileEvery: 0 });

@@ -68,6 +68,18 @@ export class LdapSession {
 	}
 
 	/**
+	 * A search whose base may not exist: none then, instead of an error (a DN typed by a user, a log or a
+	 * configuration entry the server may not have). `refusedIsMissing`: also none when this account may
+	 * not read the base, for probes where a hidden entry and a missing one mean the same.
+	 */
+	async searchIfPresent(baseDN: string, options: SearchOptions, { refusedIsMissing = false } = {}): Promise<Entry[]> {
+		return this.search(baseDN, options).catch((error: unknown) => {
+			if (error instanceof DirectoryRequestError && (error.kind === 'noSuchObject' || (refusedIsMissing && error.kind === 'insufficientAccess'))) return [];
+			throw error;
+		});
+	}
+
+	/**
 	 * A paged search yielding one page of entries at a time, so big directories never sit in memory whole.
 	 * The next page is asked for before this one is handed on: the server reads it while the caller works
 	 * on this one (at most two pages in memory). A caller that stops early waits for that page to arrive,
@@ -109,8 +121,9 @@ export class LdapSession {
 			return { complete: true };
 		} catch (error) {
 			finished = true;
-			if (endAtLimit && isServerLimit(error)) return { complete: false };
-			throw explainLdapFailure(error, this.server);
+			const failure = explainLdapFailure(error, this.server);
+			if (endAtLimit && failure.kind === 'sizeLimit') return { complete: false };
+			throw failure;
 		} finally {
 			if (!finished) {
 				await pending.catch(() => undefined);
@@ -140,12 +153,6 @@ export class LdapSession {
 	async close(): Promise<void> {
 		await this.client.unbind().catch(() => undefined);
 	}
-}
-
-/** sizeLimitExceeded (4) and adminLimitExceeded (11): the server stopped a search at one of its limits. */
-function isServerLimit(error: unknown): boolean {
-	const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-	return code === 4 || code === 11;
 }
 
 /**
