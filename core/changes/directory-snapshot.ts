@@ -12,13 +12,12 @@
  */
 import type { DirectMembersPage, DirectoryBackend, UserSearch } from '../directory/backend';
 import type { DirectoryGroup } from '../model/directory-group';
-import type { DirectoryUser } from '../model/directory-user';
 import { diffGroup, diffUser, diffUserEnteringScope, diffUserLeavingScope, type DiffEnvironment, type GroupObservation, type UserObservation } from './differ';
-import type { DirectoryEvent, EventGroup, EventSource, EventUser } from './events';
+import { eventUserOf, type DirectoryEvent, type EventGroup, type EventSource, type EventUser } from './events';
 import { ExistingEntries, type ExistingEntriesOptions } from './existing';
 import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, groupRecordOf, userRecordOf, type Snapshot, type UserRecord, type WatchedUserField } from './snapshot';
 import type { ChangeState, EmitOptions, PollResult } from './state';
-import { finishPoll, generationOf, snapshotOf, unusableStateReason, usableState, type ChangeStrategy } from './strategy';
+import { finishPoll, generationOf, snapshotOf, storedState, type ChangeStrategy } from './strategy';
 
 export interface DirectorySnapshotOptions extends EmitOptions, ExistingEntriesOptions {
 	backend: DirectoryBackend;
@@ -61,8 +60,6 @@ const MODIFIED = 'modifyTimestamp';
 
 const firstValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
-const eventUser = (user: DirectoryUser): EventUser => ({ id: user.id, dn: user.dn, login: user.login, mail: user.mail, displayName: user.displayName });
-
 const eventGroup = (group: DirectoryGroup): EventGroup => ({ id: group.id, dn: group.dn, name: group.name, privileged: group.privileged });
 
 export class DirectorySnapshotStrategy implements ChangeStrategy {
@@ -83,9 +80,8 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 		const source: EventSource = { kind: backend.kind, server: this.options.server, strategy: this.name, partition: this.options.partition, base: this.options.base };
 		const detectedAt = (this.options.now?.() ?? new Date()).toISOString();
 		const scopeKey = [source.server, source.partition ?? '', source.base ?? '', JSON.stringify(this.options.userSearch ?? {}), this.options.groupNameContains ?? ''].join('|');
-		const previous = usableState(cursor, scopeKey);
 		// A stored state that cannot be used (another scope or version): start over and say so.
-		const unusable = unusableStateReason(cursor, scopeKey);
+		const { previous, unusable } = storedState(cursor, scopeKey);
 		const existing = previous === undefined && unusable === undefined ? ExistingEntries.forFirstPoll(this.options, source, detectedAt, (field) => this.attributeOf(field)) : undefined;
 		const read = await this.readAll();
 		const { users, groups } = read;
@@ -155,7 +151,7 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 	private async readAll(): Promise<Reading> {
 		const { backend } = this.options;
 		const { users, created, newestChange } = await this.listUsers(this.options.userSearch ?? {});
-		const people = new Map<number, EventUser>([...users.values()].map(({ user, record }) => [record.dnHash, eventUser(user)]));
+		const people = new Map<number, EventUser>([...users.values()].map(({ user, record }) => [record.dnHash, eventUserOf(user)]));
 		const groups = new Map<string, GroupObservation>();
 		const listed: DirectoryGroup[] = [];
 		for await (const page of backend.searchGroups({ nameContains: this.options.groupNameContains })) listed.push(...page);
@@ -167,7 +163,7 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 					memberDns.push(user.dn);
 					// People outside the segment are members too: named from the member listing.
 					const hash = dnHash(user.dn);
-					if (!people.has(hash)) people.set(hash, eventUser(user));
+					if (!people.has(hash)) people.set(hash, eventUserOf(user));
 				}
 				for (const member of page.groups) {
 					memberDns.push(member.dn);

@@ -77,6 +77,16 @@ export interface EventMemberGroup {
 	privileged?: boolean;
 }
 
+/** A user as a membership event names them: who, not everything about them. */
+export function eventUserOf(user: DirectoryUser): EventUser {
+	return { id: user.id, dn: user.dn, login: user.login, mail: user.mail, displayName: user.displayName };
+}
+
+/** A group as a nested-membership event names it. */
+export function eventMemberGroupOf(group: DirectoryGroup): EventMemberGroup {
+	return { id: group.id, dn: group.dn, name: group.name };
+}
+
 export interface EventActor {
 	/** Who made the change, as the directory names it (a DN for LDAP). */
 	dn?: string;

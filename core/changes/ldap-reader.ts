@@ -18,7 +18,7 @@ import { parseDn } from '../ldap/dn';
 import { isRanged, readAllValues } from '../ldap/ranged';
 import { LdapUserDirectory } from '../ldap/users';
 import type { GroupObservation, UserObservation } from './differ';
-import type { EventMemberGroup } from './events';
+import { eventMemberGroupOf, type EventMemberGroup } from './events';
 import { changeStampsFor, stampAssertion, type ChangeStamps } from './flavour-stamps';
 import { passwordStampSecond } from './password-watermark';
 import { comparableDn, groupRecordOf, passwordHashOf, recordKeyOf, userRecordOf } from './snapshot';
@@ -175,8 +175,13 @@ export class LdapChangeReader {
 
 	/** Whole users by id (text ids as read; ids that are not users are simply not returned). */
 	async usersByIds(ids: string[]): Promise<Map<string, Observed<UserObservation>>> {
+		return this.usersMatching(ids, this.userFilter);
+	}
+
+	/** Whole users by id among those under the user base that match `filter`, by record key. */
+	private async usersMatching(ids: string[], filter: string): Promise<Map<string, Observed<UserObservation>>> {
 		const found = new Map<string, Observed<UserObservation>>();
-		for (const entry of await this.byIds(ids, this.scope.userBaseDN, this.userFilter, this.profile.user.id, this.userAttributes())) {
+		for (const entry of await this.byIds(ids, this.scope.userBaseDN, filter, this.profile.user.id, this.userAttributes())) {
 			const observed = this.toUserObservation(entry);
 			found.set(observed.observation.record.id, observed);
 		}
@@ -188,13 +193,7 @@ export class LdapChangeReader {
 	 * or Segment): people who left the scope rather than the directory. Empty when there is no such filter.
 	 */
 	async usersOutsideScope(ids: string[]): Promise<Map<string, Observed<UserObservation>>> {
-		const found = new Map<string, Observed<UserObservation>>();
-		if (!this.hasUserFilter) return found;
-		for (const entry of await this.byIds(ids, this.scope.userBaseDN, this.profile.userFilter, this.profile.user.id, this.userAttributes())) {
-			const observed = this.toUserObservation(entry);
-			found.set(observed.observation.record.id, observed);
-		}
-		return found;
+		return this.hasUserFilter ? this.usersMatching(ids, this.profile.userFilter) : new Map();
 	}
 
 	async groupsByIds(ids: string[]): Promise<Map<string, Observed<GroupObservation>>> {
@@ -212,7 +211,7 @@ export class LdapChangeReader {
 		const found = new Map<string, EventMemberGroup>();
 		for (const entry of await this.byIds(ids, this.scope.groupBaseDN, this.groupFilter, group.id, [group.id, group.name])) {
 			const named = this.groups.toGroup(entry, []);
-			found.set(recordKeyOf(named.id), { id: named.id, dn: named.dn, name: named.name });
+			found.set(recordKeyOf(named.id), eventMemberGroupOf(named));
 		}
 		return found;
 	}
@@ -269,13 +268,8 @@ export class LdapChangeReader {
 	/** One entry by DN, as a user or a group of the watched scope; undefined when it is neither (or gone). */
 	async entryByDn(dn: string): Promise<{ kind: 'user'; observed: Observed<UserObservation> } | { kind: 'group'; observed: Observed<GroupObservation> } | undefined> {
 		parseDn(dn, 'Changed entry DN');
-		const read = async (filter: string, attributes: string[]) =>
-			this.scope.session
-				.search(dn, { scope: 'base', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes })
-				.catch((error: unknown) => {
-					if (error instanceof DirectoryRequestError && error.kind === 'noSuchObject') return [];
-					throw error;
-				});
+		const read = (filter: string, attributes: string[]) =>
+			this.scope.session.searchIfPresent(dn, { scope: 'base', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes });
 		const users = await read(this.userFilter, this.userAttributes());
 		if (users.length > 0) return { kind: 'user', observed: this.toUserObservation(users[0]) };
 		const groups = await read(this.groupFilter, this.groupAttributes());

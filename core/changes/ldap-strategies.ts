@@ -7,7 +7,7 @@ import { ExistingEntries, type ExistingEntriesOptions } from './existing';
 import type { LdapChangeReader } from './ldap-reader';
 import { LdapPollCore } from './ldap-poller';
 import type { ChangeState, EmitOptions, PollResult } from './state';
-import { finishPoll, generationOf, otherServerReason, snapshotOf, unusableStateReason, usableState, type ChangeStrategy, type StrategyStep } from './strategy';
+import { finishPoll, generationOf, otherServerReason, snapshotOf, storedState, type ChangeStrategy, type StrategyStep } from './strategy';
 
 export interface LdapStrategyOptions extends EmitOptions, ExistingEntriesOptions {
 	/** Timestamp (and log) strategies: a full reconciliation every this many polls (default 12; 0 never). */
@@ -43,11 +43,10 @@ export abstract class LdapStrategyBase implements ChangeStrategy {
 		const source = this.source();
 		const detectedAt = (this.options.now?.() ?? new Date()).toISOString();
 		const scopeKey = ldapScopeKey(this.reader);
-		const previous = usableState(cursor, scopeKey);
+		const { previous, unusable } = storedState(cursor, scopeKey);
 		const core = new LdapPollCore(this.reader, source, detectedAt, generationOf(previous), previous?.stampHighWater);
 		let step: StrategyStep;
 		if (previous === undefined) {
-			const unusable = unusableStateReason(cursor, scopeKey);
 			const existing = unusable === undefined ? ExistingEntries.forFirstPoll(this.options, source, detectedAt, (field) => this.reader.scope.profile.user[field]) : undefined;
 			step = { ...(await this.start(core, existing)), resyncReason: unusable };
 		} else {

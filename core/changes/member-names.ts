@@ -4,8 +4,8 @@
  * snapshot's users and groups (a nested group is a member too), and those not read in this poll anyway
  * are read once, in a batch.
  */
-import type { DiffEnvironment, UserObservation } from './differ';
-import type { EventMemberGroup, EventUser } from './events';
+import type { DiffEnvironment } from './differ';
+import { eventMemberGroupOf, eventUserOf, type EventMemberGroup, type EventUser } from './events';
 import type { LdapChangeReader } from './ldap-reader';
 import type { Observations } from './ldap-poller';
 import { dnHash, type Snapshot } from './snapshot';
@@ -46,7 +46,7 @@ export class MemberNames {
 		}
 		const missingUsers = [...userIds].filter((id) => !this.observations.users.has(id) && !id.startsWith('hash:'));
 		if (missingUsers.length > 0) {
-			for (const [id, { observation }] of await this.reader.usersByIds(missingUsers)) this.users.set(id, eventUser(observation.user));
+			for (const [id, { observation }] of await this.reader.usersByIds(missingUsers)) this.users.set(id, eventUserOf(observation.user));
 		}
 		const missingGroups = [...groupIds].filter((id) => !this.observations.groups.has(id) && !id.startsWith('hash:'));
 		if (missingGroups.length > 0) for (const [id, group] of await this.reader.groupNamesByIds(missingGroups)) this.groups.set(id, group);
@@ -75,12 +75,12 @@ export class MemberNames {
 
 	private user(id: string): EventUser {
 		const seen = this.observations.users.get(id);
-		return seen ? eventUser(seen.observation.user) : (this.users.get(id) ?? { id });
+		return seen ? eventUserOf(seen.observation.user) : (this.users.get(id) ?? { id });
 	}
 
 	private group(id: string): EventMemberGroup {
 		const seen = this.observations.groups.get(id)?.observation.group;
-		return seen ? { id: seen.id, dn: seen.dn, name: seen.name } : (this.groups.get(id) ?? { id });
+		return seen ? eventMemberGroupOf(seen) : (this.groups.get(id) ?? { id });
 	}
 
 	private userIndexBefore(): Map<number, string> {
@@ -113,9 +113,4 @@ function userIndex(snapshot: Snapshot): Map<number, string> {
 	const map = new Map<number, string>();
 	for (const record of snapshot.users.values()) map.set(record.dnHash, record.id);
 	return map;
-}
-
-/** The user as a group event names it: who, not everything about them. */
-function eventUser(user: UserObservation['user']): EventUser {
-	return { id: user.id, dn: user.dn, login: user.login, mail: user.mail, displayName: user.displayName };
 }

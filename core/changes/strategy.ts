@@ -29,17 +29,18 @@ export interface StrategyStep {
 	resyncReason?: string;
 }
 
-/** The previous state, when it is usable for this scope; undefined means "start over". */
-export function usableState(cursor: ChangeState | undefined, scopeKey: string): ChangeState | undefined {
-	return unusableStateReason(cursor, scopeKey) === undefined && cursor !== undefined ? cursor : undefined;
+/**
+ * The stored state as this poll may use it: `previous` when it is usable for this scope; otherwise no
+ * previous state (start over) and, unless there was none at all (the first activation), why not.
+ */
+export function storedState(cursor: ChangeState | undefined, scopeKey: string): { previous?: ChangeState; unusable?: string } {
+	if (cursor === undefined || cursor === null) return {};
+	const unusable = unusableStateReason(cursor, scopeKey);
+	return unusable === undefined ? { previous: cursor } : { unusable };
 }
 
-/**
- * Why a stored state cannot be used (the poll then starts over and says so in a directory.resync event);
- * undefined when it can, or when there is none (the first activation, which emits nothing).
- */
-export function unusableStateReason(cursor: ChangeState | undefined, scopeKey: string): string | undefined {
-	if (cursor === undefined || cursor === null) return undefined;
+/** Why a stored state cannot be used (the poll then starts over and says so in a directory.resync event); undefined when it can. */
+function unusableStateReason(cursor: ChangeState, scopeKey: string): string | undefined {
 	const restart = 'started over from the directory as it is now; changes made since the last poll were not seen';
 	if (typeof cursor !== 'object' || typeof cursor.snapshot?.users !== 'string' || typeof cursor.snapshot.userKeyHeads !== 'string' || !Array.isArray(cursor.snapshot.groups)) {
 		return `the stored state is unreadable: ${restart}`;

@@ -30,10 +30,6 @@ export class AttributeSchema {
 		return new AttributeSchema(known);
 	}
 
-	get size(): number {
-		return this.known.size;
-	}
-
 	has(name: string): boolean {
 		// Attribute options (title;lang-de, member;range=0-1499) do not change the type.
 		const type = name.split(';')[0].trim().toLowerCase();
