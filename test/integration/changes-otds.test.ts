@@ -3,6 +3,7 @@ import type { DirectoryEvent } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
 import { connectToEmulator, type EmulatorClient } from '../../emulators/otds/client-kit';
 import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds';
+import { untilNextSecond } from '../support/clock';
 
 /**
  * OTDS REST as a change source (snapshot over the REST listings), against the OTDS emulator: one scripted
@@ -264,8 +265,7 @@ it('a segment: a person who leaves it left the scope, one who was in OTDS before
 	const insider = store.createUser({ name: 'segment.insider', attributes: { title: 'Segment Probe' } });
 	const mover = store.createUser({ name: 'segment.mover', attributes: { title: 'Elsewhere' } });
 	// Stamps have whole seconds: the mover's creation must be a second older than the changes below.
-	const created = Math.floor(Date.now() / 1000);
-	while (Math.floor(Date.now() / 1000) <= created) await new Promise((resolve) => setTimeout(resolve, 50));
+	await untilNextSecond();
 	store.updateUser(insider.uuid, { description: 'moves the newest change past the creations' });
 	const segment = new DirectorySnapshotStrategy({
 		backend: client.directory,

@@ -4,6 +4,7 @@ import type { ChangeState } from '../../core/changes/state';
 import type { ChangeStrategy } from '../../core/changes/strategy';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
+import { untilNextSecond } from '../support/clock';
 import { attrLine } from '../support/fixture';
 import { startSlapd, type Slapd } from '../support/slapd';
 
@@ -19,8 +20,7 @@ beforeAll(async () => {
 	slapd = await startSlapd({ users: 120, otds: false });
 	// "Entered" needs a creation certainly older than the last poll's newest change, and stamps have whole
 	// seconds: the fixture (created by slapadd just now) must be a second older than the changes below.
-	const created = Math.floor(Date.now() / 1000);
-	while (Math.floor(Date.now() / 1000) <= created) await new Promise((resolve) => setTimeout(resolve, 50));
+	await untilNextSecond();
 	session = await LdapSession.open(
 		parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN }),
 	);

@@ -262,16 +262,19 @@ describe('a stored state the OTDS snapshot cannot use', () => {
 });
 
 describe('a segment on the OTDS snapshot', () => {
-	it('a person who no longer matches it left the scope (user.updated, scope "left"); a deleted one is user.deleted', async () => {
-		const mover = directory.addUser('mover');
-		const leaver = directory.addUser('leaver');
-		for (const user of [mover, leaver]) (directory.users.get(user.id) as DirectoryUser).department = 'Finance';
-		const segment = new DirectorySnapshotStrategy({
+	const financeSegment = () =>
+		new DirectorySnapshotStrategy({
 			backend: directory,
 			server: 'https://otds.example/otdsws',
 			partition: PARTITION,
 			userSearch: { conditions: [{ attribute: 'department', operator: 'equals', value: 'Finance' }] },
 		});
+
+	it('a person who no longer matches it left the scope (user.updated, scope "left"); a deleted one is user.deleted', async () => {
+		const mover = directory.addUser('mover');
+		const leaver = directory.addUser('leaver');
+		for (const user of [mover, leaver]) (directory.users.get(user.id) as DirectoryUser).department = 'Finance';
+		const segment = financeSegment();
 		let stored = (await segment.poll(undefined)).nextCursor;
 		(directory.users.get(mover.id) as DirectoryUser).department = 'Sales';
 		directory.users.delete(leaver.id);
@@ -294,12 +297,7 @@ describe('a segment on the OTDS snapshot', () => {
 		stamp(directory.users.get(insider.id) as DirectoryUser, '2026-01-05T08:00:00Z', '2026-11-20T10:00:00Z');
 		stamp(directory.users.get(mover.id) as DirectoryUser, '2026-02-01T08:00:00Z');
 		(directory.users.get(insider.id) as DirectoryUser).department = 'Finance';
-		const segment = new DirectorySnapshotStrategy({
-			backend: directory,
-			server: 'https://otds.example/otdsws',
-			partition: PARTITION,
-			userSearch: { conditions: [{ attribute: 'department', operator: 'equals', value: 'Finance' }] },
-		});
+		const segment = financeSegment();
 		const stored = (await segment.poll(undefined)).nextCursor;
 		const moved = directory.users.get(mover.id) as DirectoryUser;
 		moved.department = 'Finance';
