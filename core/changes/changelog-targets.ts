@@ -11,11 +11,8 @@
  * - no id at all (389 DS without targetUniqueId): by DN through the snapshot; an entry the snapshot does
  *   not know is read by its DN (a new one).
  */
-import type { Entry } from '../../transport/ldap/ldapts';
 import { formatDn, parentDn, parseDn } from '../ldap/dn';
 import { attributeValue } from '../ldap/entry';
-import { anyOf } from '../ldap/filter';
-import { idFilter } from '../ldap/identifiers';
 import type { LdapChangeReader } from './ldap-reader';
 import { comparableDn, dnHash, recordKeyOf, type Snapshot } from './snapshot';
 
@@ -30,9 +27,6 @@ export interface ChangelogTarget {
 	newRdn?: string;
 	newSuperior?: string;
 }
-
-/** Ids per search when they are translated to keys: one OR filter of this many. */
-const TRANSLATE_BATCH = 100;
 
 /** The DN a rename gave the entry; undefined when the record says too little. */
 export function renamedDn(record: ChangelogTarget): string | undefined {
@@ -62,13 +56,9 @@ async function keysByAttribute(reader: LdapChangeReader, attribute: string, valu
 	const keys = new Map<string, string>();
 	const attributes = [...new Set([attribute, profile.user.id, profile.group.id])];
 	for (const base of distinctBases(reader)) {
-		for (let start = 0; start < values.length; start += TRANSLATE_BATCH) {
-			const filter = anyOf(values.slice(start, start + TRANSLATE_BATCH).map((value) => idFilter(profile, attribute, value)));
-			const found: Entry[] = await reader.scope.session.search(base, { scope: 'sub', filter, attributes, explicitBufferAttributes: profile.binaryAttributes });
-			for (const entry of found) {
-				const value = attributeValue(entry, attribute)?.toLowerCase();
-				if (value !== undefined) keys.set(value, recordKeyOf(profile.readId(entry) ?? entry.dn));
-			}
+		for (const entry of await reader.searchByIds(values, base, '', attribute, attributes)) {
+			const value = attributeValue(entry, attribute)?.toLowerCase();
+			if (value !== undefined) keys.set(value, recordKeyOf(profile.readId(entry) ?? entry.dn));
 		}
 	}
 	return keys;

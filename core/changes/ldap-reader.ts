@@ -181,7 +181,7 @@ export class LdapChangeReader {
 	/** Whole users by id among those under the user base that match `filter`, by record key. */
 	private async usersMatching(ids: string[], filter: string): Promise<Map<string, Observed<UserObservation>>> {
 		const found = new Map<string, Observed<UserObservation>>();
-		for (const entry of await this.byIds(ids, this.scope.userBaseDN, filter, this.profile.user.id, this.userAttributes())) {
+		for (const entry of await this.searchByIds(ids, this.scope.userBaseDN, filter, this.profile.user.id, this.userAttributes())) {
 			const observed = this.toUserObservation(entry);
 			found.set(observed.observation.record.id, observed);
 		}
@@ -198,7 +198,7 @@ export class LdapChangeReader {
 
 	async groupsByIds(ids: string[]): Promise<Map<string, Observed<GroupObservation>>> {
 		const found = new Map<string, Observed<GroupObservation>>();
-		for (const entry of await this.byIds(ids, this.scope.groupBaseDN, this.groupFilter, this.profile.group.id, this.groupAttributes())) {
+		for (const entry of await this.searchByIds(ids, this.scope.groupBaseDN, this.groupFilter, this.profile.group.id, this.groupAttributes())) {
 			const observed = await this.toGroupObservation(entry);
 			found.set(observed.observation.record.id, observed);
 		}
@@ -209,7 +209,7 @@ export class LdapChangeReader {
 	async groupNamesByIds(ids: string[]): Promise<Map<string, EventMemberGroup>> {
 		const group = this.profile.group;
 		const found = new Map<string, EventMemberGroup>();
-		for (const entry of await this.byIds(ids, this.scope.groupBaseDN, this.groupFilter, group.id, [group.id, group.name])) {
+		for (const entry of await this.searchByIds(ids, this.scope.groupBaseDN, this.groupFilter, group.id, [group.id, group.name])) {
 			const named = this.groups.toGroup(entry, []);
 			found.set(recordKeyOf(named.id), eventMemberGroupOf(named));
 		}
@@ -229,11 +229,12 @@ export class LdapChangeReader {
 	private fetchBatch = FETCH_BATCH;
 
 	/**
-	 * Entries by id, a batch of ids per search. A batch never matches more entries than it has ids, so a
-	 * server size limit below the batch (OpenLDAP's default for other accounts than the rootdn is 500, but
-	 * some sites set less) is met by halving the batch until the answers fit.
+	 * Entries under `base` matching `scopeFilter` whose `idAttribute` has one of `ids`, a batch of ids per
+	 * search. A batch never matches more entries than it has ids, so a server size limit below the batch
+	 * (OpenLDAP's default for other accounts than the rootdn is 500, but some sites set less) is met by
+	 * halving the batch until the answers fit.
 	 */
-	private async byIds(ids: string[], base: string, scopeFilter: string, idAttribute: string, attributes: string[]): Promise<Entry[]> {
+	async searchByIds(ids: string[], base: string, scopeFilter: string, idAttribute: string, attributes: string[]): Promise<Entry[]> {
 		const entries: Entry[] = [];
 		const usable = ids.filter((id) => !id.startsWith('hash:'));
 		let start = 0;
