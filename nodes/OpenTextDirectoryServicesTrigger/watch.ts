@@ -17,7 +17,7 @@ import type { FlavourProfile } from '../../core/ldap/flavours';
 import { readAttributeSchema, type AttributeSchema, type TypedAttribute } from '../../core/ldap/schema';
 import type { LdapSession } from '../../transport/ldap/session';
 import { normalizeOtdsBaseUrl } from '../../core/otds/auth';
-import { attributeMappingOf, otdsFieldMapOf, privilegedGroupsOf, splitList } from '../shared/directory-source';
+import { attributeMappingOf, otdsFieldMapOf, privilegedGroupsOf, semicolonList, splitList } from '../shared/directory-source';
 import { toNodeError } from '../shared/errors';
 import { openLdapContext } from '../shared/ldap';
 import { OTDS_CREDENTIAL, openOtdsDirectory } from '../shared/otds';
@@ -32,12 +32,6 @@ export interface Watch {
 	close(): Promise<void>;
 }
 
-function semicolonList(text: unknown): string[] {
-	return String(text ?? '')
-		.split(';')
-		.map((part) => part.trim())
-		.filter((part) => part !== '');
-}
 
 /** Schemas read lately, by server: a schema changes rarely, and reading it costs a big entry. */
 const schemaCache = new Map<string, { schema: AttributeSchema | undefined; readAt: number }>();
@@ -125,7 +119,7 @@ export async function openWatch(context: IPollFunctions): Promise<Watch> {
 			userFilter: allOfPresent([typedFilter(options.userFilter), ...segment]),
 			groupFilter: allOfPresent([typedFilter(options.groupFilter), groupScope]),
 			extraAttributes,
-			privilegedGroups: semicolonList(options.privilegedGroups),
+			privilegedGroups: privilegedGroupsOf(options),
 			accesslogDN: String(options.accesslogDN ?? '').trim() || undefined,
 			captureActor: options.captureActor !== false,
 			reconcileEvery: Number(options.reconcileEvery ?? 12),

@@ -76,12 +76,17 @@ export function otdsFieldMapOf(text: string): Partial<OtdsFieldMap> {
 	return attributeMappingOf(text, OTDS_FIELDS) as Partial<OtdsFieldMap>;
 }
 
-/** Privileged groups are separated by semicolons, because group DNs contain commas. */
-export function privilegedGroupsOf(options: IDataObject): string[] {
-	return String(options.privilegedGroups ?? '')
+/** Splits a semicolon-separated list typed in the editor (group names and DNs: DNs contain commas). */
+export function semicolonList(text: unknown): string[] {
+	return String(text ?? '')
 		.split(';')
 		.map((part) => part.trim())
 		.filter((part) => part !== '');
+}
+
+/** Privileged groups are separated by semicolons, because group DNs contain commas. */
+export function privilegedGroupsOf(options: IDataObject): string[] {
+	return semicolonList(options.privilegedGroups);
 }
 
 export { splitList };
