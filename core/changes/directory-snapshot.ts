@@ -15,7 +15,7 @@ import type { DirectoryGroup } from '../model/directory-group';
 import { diffGroup, diffUser, diffUserEnteringScope, diffUserLeavingScope, type DiffEnvironment, type GroupObservation, type UserObservation } from './differ';
 import { eventUserOf, type DirectoryEvent, type EventGroup, type EventSource, type EventUser } from './events';
 import { ExistingEntries, type ExistingEntriesOptions } from './existing';
-import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, groupRecordOf, userRecordOf, type Snapshot, type UserRecord, type WatchedUserField } from './snapshot';
+import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, groupRecordOf, userRecordOf, type Snapshot, type UserRecord, type WatchedUserField } from './snapshot/snapshot';
 import type { ChangeState, EmitOptions, PollResult } from './state';
 import { finishPoll, generationOf, snapshotOf, storedState, type ChangeStrategy } from './strategy';
 

@@ -18,7 +18,7 @@
 import { DirectoryConfigurationError } from '../errors';
 import { diffGroup, diffUser, type DiffEnvironment, type GroupObservation, type UserObservation } from './differ';
 import type { DirectoryEvent, EventSource } from './events';
-import { encodeGroupRecord, encodeUserRecord, type WatchedUserField } from './snapshot';
+import { encodeGroupRecord, encodeUserRecord, type WatchedUserField } from './snapshot/snapshot';
 
 export interface ExistingEntriesOptions {
 	/** On the first activation, emit user.created / group.created for every entry in scope (default false). */

@@ -5,9 +5,9 @@
 import type { DirectoryUser } from '../../core/model/directory-user';
 import { diffGroup, diffUser, type DiffEnvironment, type UserObservation } from '../../core/changes/differ';
 import type { EventSource } from '../../core/changes/events';
-import { nibbleHash } from '../../core/changes/hash';
-import { PasswordWatermark, passwordStampSecond } from '../../core/changes/password-watermark';
-import { decodeSnapshot, dnHash, emptySnapshot, encodeSnapshot, groupRecordOf, passwordHashOf, userRecordOf, type UserRecord } from '../../core/changes/snapshot';
+import { nibbleHash } from '../../core/changes/snapshot/hash';
+import { PasswordWatermark, passwordStampSecond } from '../../core/changes/snapshot/password-watermark';
+import { decodeSnapshot, dnHash, emptySnapshot, encodeSnapshot, groupRecordOf, passwordHashOf, userRecordOf, type UserRecord } from '../../core/changes/snapshot/snapshot';
 
 const source: EventSource = { kind: 'ldap', server: 'ldap://dir.example', strategy: 'timestamp', base: 'dc=example,dc=com' };
 

@@ -3,7 +3,7 @@ import type { DirectoryUser } from '../../core/model/directory-user';
 import { diffGroup, diffUser, type DiffEnvironment } from '../../core/changes/differ';
 import { eventId, generalizedTimeToIso, type EventSource } from '../../core/changes/events';
 import { normalizeDn } from '../../core/ldap/dn';
-import { hash32 } from '../../core/changes/hash';
+import { hash32 } from '../../core/changes/snapshot/hash';
 import {
 	comparableDn,
 	dnHash,
@@ -19,7 +19,7 @@ import {
 	USER_RECORD_CHARS,
 	userRecordOf,
 	type Snapshot,
-} from '../../core/changes/snapshot';
+} from '../../core/changes/snapshot/snapshot';
 import { finishEvents } from '../../core/changes/state';
 
 function withGroup(group: GroupRecord): Snapshot {

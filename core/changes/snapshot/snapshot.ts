@@ -32,14 +32,14 @@
  * encodeGroupRecordCompact). Comparing member sets says which members came and went; a removed
  * member's hash is matched against the users' DN hashes to name the user.
  */
-import type { DirectoryGroup } from '../model/directory-group';
-import type { AccountStatus, DirectoryUser } from '../model/directory-user';
+import type { DirectoryGroup } from '../../model/directory-group';
+import type { AccountStatus, DirectoryUser } from '../../model/directory-user';
 import { dnHash } from './dn-hash';
 import { hash32, nibbleHash, nonZeroHash, writeHash } from './hash';
 import { PasswordWatermark, type SerializedPasswordWatermark } from './password-watermark';
 import { decodeBase85Into, encodeBase85 } from './record-codec';
 import { GroupTable } from './group-table';
-import { UserTable } from './snapshot-tables';
+import { UserTable } from './user-table';
 
 export { comparableDn, dnHash } from './dn-hash';
 

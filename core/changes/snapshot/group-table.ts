@@ -4,7 +4,7 @@
  */
 import { decodeGroupParts, encodeGroupRecordCompact, encodePositions, readGroupKey, readUint32, USER_RECORD_CHARS, type GroupRecord } from './snapshot';
 import { ChangeOverlay } from './change-overlay';
-import type { MergedUsers, UserTable } from './snapshot-tables';
+import type { MergedUsers, UserTable } from './user-table';
 
 interface StoredGroup {
 	text: string;

@@ -3,15 +3,15 @@
  * against the stored snapshot, and "given these entries changed, what events is that": fetch the
  * entries, compare them with their snapshot records, update the records.
  */
-import type { GroupObservation, UserObservation, ChangeContext, DiffEnvironment } from './differ';
-import { diffGroup, diffUser, diffUserEnteringScope, diffUserLeavingScope } from './differ';
-import type { ExistingEntries } from './existing';
-import { generalizedTimeToIso, type DirectoryEvent, type EventSource } from './events';
-import { comparableStamp } from './flavour-stamps';
-import type { LdapChangeReader, Observed } from './ldap-reader';
+import type { GroupObservation, UserObservation, ChangeContext, DiffEnvironment } from '../differ';
+import { diffGroup, diffUser, diffUserEnteringScope, diffUserLeavingScope } from '../differ';
+import type { ExistingEntries } from '../existing';
+import { generalizedTimeToIso, type DirectoryEvent, type EventSource } from '../events';
+import { comparableStamp } from '../flavour-stamps';
+import type { LdapChangeReader, Observed } from './reader';
 import { MemberNames } from './member-names';
-import { PasswordWatermark } from './password-watermark';
-import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, readUint32, recordKeyOf, USER_DN_HASH_OFFSET, USER_PASSWORD_BYTE, USER_RECORD_BYTES, USER_STATUS_BYTE, type Snapshot, type UserRecord, type WatchedUserField } from './snapshot';
+import { PasswordWatermark } from '../snapshot/password-watermark';
+import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, readUint32, recordKeyOf, USER_DN_HASH_OFFSET, USER_PASSWORD_BYTE, USER_RECORD_BYTES, USER_STATUS_BYTE, type Snapshot, type UserRecord, type WatchedUserField } from '../snapshot/snapshot';
 
 export interface Observations {
 	users: Map<string, Observed<UserObservation>>;

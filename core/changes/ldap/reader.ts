@@ -2,26 +2,26 @@
  * Reads what change detection needs from an LDAP directory: thin listings (ids, DNs, status and change
  * stamps only) of every user and group in scope, and whole entries for the few that changed.
  */
-import { DirectoryConfigurationError, DirectoryRequestError } from '../errors';
-import type { DirectoryGroup } from '../model/directory-group';
-import type { DirectoryUser } from '../model/directory-user';
-import type { Entry } from '../../transport/ldap/ldapts';
-import type { LdapSession } from '../../transport/ldap/session';
-import type { DirectoryFlavour } from '../../transport/ldap/settings';
-import { attributeValue, attributeValues } from '../ldap/entry';
-import { allOf, anyOf, checkAttributeName } from '../ldap/filter';
-import { compileFilter } from '../ldap/filter-compiler';
-import type { FlavourProfile } from '../ldap/flavours';
-import { LdapGroupDirectory, PrivilegedGroups } from '../ldap/groups';
-import { idFilter } from '../ldap/identifiers';
-import { parseDn } from '../ldap/dn';
-import { isRanged, readAllValues } from '../ldap/ranged';
-import { LdapUserDirectory } from '../ldap/users';
-import type { GroupObservation, UserObservation } from './differ';
-import { eventMemberGroupOf, type EventMemberGroup } from './events';
-import { changeStampsFor, stampAssertion, type ChangeStamps } from './flavour-stamps';
-import { passwordStampSecond } from './password-watermark';
-import { comparableDn, groupRecordOf, passwordHashOf, recordKeyOf, userRecordOf } from './snapshot';
+import { DirectoryConfigurationError, DirectoryRequestError } from '../../errors';
+import type { DirectoryGroup } from '../../model/directory-group';
+import type { DirectoryUser } from '../../model/directory-user';
+import type { Entry } from '../../../transport/ldap/ldapts';
+import type { LdapSession } from '../../../transport/ldap/session';
+import type { DirectoryFlavour } from '../../../transport/ldap/settings';
+import { attributeValue, attributeValues } from '../../ldap/entry';
+import { allOf, anyOf, checkAttributeName } from '../../ldap/filter';
+import { compileFilter } from '../../ldap/filter-compiler';
+import type { FlavourProfile } from '../../ldap/flavours';
+import { LdapGroupDirectory, PrivilegedGroups } from '../../ldap/groups';
+import { idFilter } from '../../ldap/identifiers';
+import { parseDn } from '../../ldap/dn';
+import { isRanged, readAllValues } from '../../ldap/ranged';
+import { LdapUserDirectory } from '../../ldap/users';
+import type { GroupObservation, UserObservation } from '../differ';
+import { eventMemberGroupOf, type EventMemberGroup } from '../events';
+import { changeStampsFor, stampAssertion, type ChangeStamps } from '../flavour-stamps';
+import { passwordStampSecond } from '../snapshot/password-watermark';
+import { comparableDn, groupRecordOf, passwordHashOf, recordKeyOf, userRecordOf } from '../snapshot/snapshot';
 
 /** Where and what to watch. */
 export interface LdapWatchScope {
