@@ -15,7 +15,9 @@ import {
 	type EventSource,
 	type EventUser,
 } from './events';
-import { dnHash, WATCHED_USER_FIELDS, type GroupRecord, type UserRecord, type WatchedUserField } from './snapshot/snapshot';
+import { dnHash } from './snapshot/dn-hash';
+import type { GroupRecord } from './snapshot/group-record';
+import { type UserRecord, WATCHED_USER_FIELDS, type WatchedUserField } from './snapshot/user-record';
 
 /** A user as read now, with its record. */
 export interface UserObservation {

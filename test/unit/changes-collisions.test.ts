@@ -7,7 +7,10 @@ import { diffGroup, diffUser, type DiffEnvironment, type UserObservation } from 
 import type { EventSource } from '../../core/changes/events';
 import { nibbleHash } from '../../core/changes/snapshot/hash';
 import { PasswordWatermark, passwordStampSecond } from '../../core/changes/snapshot/password-watermark';
-import { decodeSnapshot, dnHash, emptySnapshot, encodeSnapshot, groupRecordOf, passwordHashOf, userRecordOf, type UserRecord } from '../../core/changes/snapshot/snapshot';
+import { dnHash } from '../../core/changes/snapshot/dn-hash';
+import { groupRecordOf } from '../../core/changes/snapshot/group-record';
+import { decodeSnapshot, emptySnapshot, encodeSnapshot } from '../../core/changes/snapshot/snapshot';
+import { passwordHashOf, type UserRecord, userRecordOf } from '../../core/changes/snapshot/user-record';
 
 const source: EventSource = { kind: 'ldap', server: 'ldap://dir.example', strategy: 'timestamp', base: 'dc=example,dc=com' };
 

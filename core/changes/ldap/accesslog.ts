@@ -19,7 +19,7 @@ import { PASSWORD_ATTRIBUTES, type ChangeContext } from '../differ';
 import { generalizedTimeToIso } from '../events';
 import type { LdapChangeReader } from './reader';
 import type { LdapPollCore } from './poller';
-import { recordKeyOf } from '../snapshot/snapshot';
+import { recordKeyOf } from '../snapshot/record-key';
 import type { ChangeState } from '../state';
 import { LdapStrategyBase, type LdapStrategyOptions } from './strategies';
 import { snapshotOf, type StrategyStep } from '../strategy';

@@ -25,7 +25,7 @@ import { generalizedTimeToIso } from '../events';
 import type { LdapChangeReader } from './reader';
 import type { LdapPollCore } from './poller';
 import { LdapStrategyBase, type LdapStrategyOptions } from './strategies';
-import { recordKeyOf } from '../snapshot/snapshot';
+import { recordKeyOf } from '../snapshot/record-key';
 import type { ChangeState } from '../state';
 import { snapshotOf, type StrategyStep } from '../strategy';
 

@@ -14,7 +14,9 @@
 import { formatDn, parentDn, parseDn } from '../../ldap/dn';
 import { attributeValue } from '../../ldap/entry';
 import type { LdapChangeReader } from './reader';
-import { comparableDn, dnHash, recordKeyOf, type Snapshot } from '../snapshot/snapshot';
+import { comparableDn, dnHash } from '../snapshot/dn-hash';
+import { recordKeyOf } from '../snapshot/record-key';
+import type { Snapshot } from '../snapshot/snapshot';
 
 /** How a changelog record names its entry. */
 export interface ChangelogTarget {

@@ -8,7 +8,8 @@ import type { DiffEnvironment } from '../differ';
 import { eventMemberGroupOf, eventUserOf, type EventMemberGroup, type EventUser } from '../events';
 import type { LdapChangeReader } from './reader';
 import type { Observations } from './poller';
-import { dnHash, type Snapshot } from '../snapshot/snapshot';
+import { dnHash } from '../snapshot/dn-hash';
+import type { Snapshot } from '../snapshot/snapshot';
 
 type MemberLookups = Pick<DiffEnvironment, 'memberByDn' | 'memberByDnHash' | 'memberGroupByDn' | 'memberGroupByDnHash'>;
 

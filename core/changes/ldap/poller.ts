@@ -11,7 +11,12 @@ import { comparableStamp } from '../flavour-stamps';
 import type { LdapChangeReader, Observed } from './reader';
 import { MemberNames } from './member-names';
 import { PasswordWatermark } from '../snapshot/password-watermark';
-import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, readUint32, recordKeyOf, USER_DN_HASH_OFFSET, USER_PASSWORD_BYTE, USER_RECORD_BYTES, USER_STATUS_BYTE, type Snapshot, type UserRecord, type WatchedUserField } from '../snapshot/snapshot';
+import { dnHash } from '../snapshot/dn-hash';
+import { encodeGroupRecord } from '../snapshot/group-record';
+import { readUint32 } from '../snapshot/record-codec';
+import { recordKeyOf } from '../snapshot/record-key';
+import { emptySnapshot, type Snapshot } from '../snapshot/snapshot';
+import { encodeUserRecord, USER_DN_HASH_OFFSET, USER_PASSWORD_BYTE, USER_RECORD_BYTES, USER_STATUS_BYTE, type UserRecord, type WatchedUserField } from '../snapshot/user-record';
 
 export interface Observations {
 	users: Map<string, Observed<UserObservation>>;

@@ -21,7 +21,10 @@ import type { GroupObservation, UserObservation } from '../differ';
 import { eventMemberGroupOf, type EventMemberGroup } from '../events';
 import { changeStampsFor, stampAssertion, type ChangeStamps } from '../flavour-stamps';
 import { passwordStampSecond } from '../snapshot/password-watermark';
-import { comparableDn, groupRecordOf, passwordHashOf, recordKeyOf, userRecordOf } from '../snapshot/snapshot';
+import { comparableDn } from '../snapshot/dn-hash';
+import { groupRecordOf } from '../snapshot/group-record';
+import { recordKeyOf } from '../snapshot/record-key';
+import { passwordHashOf, userRecordOf } from '../snapshot/user-record';
 
 /** Where and what to watch. */
 export interface LdapWatchScope {
