@@ -6,8 +6,7 @@
  */
 import type { DiffEnvironment } from '../differ';
 import { eventMemberGroupOf, eventUserOf, type EventMemberGroup, type EventUser } from '../events';
-import type { LdapChangeReader } from './reader';
-import type { Observations } from './poller';
+import type { LdapChangeReader, Observations } from './reader';
 import { dnHash } from '../snapshot/dn-hash';
 import type { Snapshot } from '../snapshot/snapshot';
 

@@ -61,6 +61,12 @@ export interface Observed<T> {
 	created?: string;
 }
 
+/** Whole entries read in one poll, by record key. */
+export interface Observations {
+	users: Map<string, Observed<UserObservation>>;
+	groups: Map<string, Observed<GroupObservation>>;
+}
+
 /** Ids per search when whole entries are read by id: one OR filter of this many (a poll of 100 changes: one search). */
 const FETCH_BATCH = 100;
 
@@ -223,7 +229,7 @@ export class LdapChangeReader {
 	 * Whole entries by id when a log named them without saying whether each is a user or a group: users
 	 * first, then groups among the ids that are not users (most changes are people's: one search, not two).
 	 */
-	async entriesByIds(ids: string[]): Promise<{ users: Map<string, Observed<UserObservation>>; groups: Map<string, Observed<GroupObservation>> }> {
+	async entriesByIds(ids: string[]): Promise<Observations> {
 		const users = await this.usersByIds(ids);
 		return { users, groups: await this.groupsByIds(ids.filter((id) => !users.has(id))) };
 	}
