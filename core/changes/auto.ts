@@ -9,13 +9,13 @@ import type { Entry } from '../../transport/ldap/ldapts';
 import type { LdapSession } from '../../transport/ldap/session';
 import { describeServer, ROOT_DSE_ATTRIBUTES, type DirectoryServerInfo } from '../ldap/server-info';
 import { profileFor, type FlavourProfile } from '../ldap/flavours';
-import { AccesslogStrategy, type AccesslogStrategyOptions } from './accesslog';
-import { AdUsnStrategy, type AdUsnStrategyOptions } from './ad-usn';
-import { CHANGELOG_DN, ChangelogStrategy, changelogReadable, type ChangelogStrategyOptions } from './changelog';
+import { AccesslogStrategy, type AccesslogStrategyOptions } from './ldap/accesslog';
+import { AdUsnStrategy, type AdUsnStrategyOptions } from './ldap/ad-usn';
+import { CHANGELOG_DN, ChangelogStrategy, changelogReadable, type ChangelogStrategyOptions } from './ldap/changelog';
 import type { ChangeStrategyName } from './events';
-import { LdapChangeReader, type LdapWatchScope } from './ldap-reader';
+import { LdapChangeReader, type LdapWatchScope } from './ldap/reader';
 import { logReadable } from './log-access';
-import { SnapshotStrategy, TimestampStrategy } from './ldap-strategies';
+import { SnapshotStrategy, TimestampStrategy } from './ldap/strategies';
 import type { ChangeStrategy } from './strategy';
 
 export type LdapStrategyChoice = 'auto' | Exclude<ChangeStrategyName, 'otdsTimestamp'>;

@@ -15,13 +15,15 @@ import {
 	type EventSource,
 	type EventUser,
 } from './events';
-import { dnHash, WATCHED_USER_FIELDS, type GroupRecord, type UserRecord, type WatchedUserField } from './snapshot';
+import { dnHash } from './snapshot/dn-hash';
+import type { GroupRecord } from './snapshot/group-record';
+import { type UserRecord, WATCHED_USER_FIELDS, type WatchedUserField } from './snapshot/user-record';
 
 /** A user as read now, with its record. */
 export interface UserObservation {
 	user: DirectoryUser;
 	record: UserRecord;
-	/** The password-changed stamp as read, in whole seconds (password-watermark.ts), when it is a time. */
+	/** The password-changed stamp as read, in whole seconds (snapshot/password-watermark.ts), when it is a time. */
 	passwordStamp?: string;
 }
 
@@ -70,7 +72,7 @@ export interface DiffEnvironment {
 	memberGroupByDn?(dn: string): EventMemberGroup | undefined;
 	memberGroupByDnHash?(hash: number): EventMemberGroup | undefined;
 	/**
-	 * Whether a user's password stamp read now is certainly not the one stored (password-watermark.ts): a
+	 * Whether a user's password stamp read now is certainly not the one stored (snapshot/password-watermark.ts): a
 	 * changed stamp whose one-byte hash collides. Absent or false: only the hash tells.
 	 */
 	passwordStampIsNew?(key: string, stamp: string | undefined): boolean;

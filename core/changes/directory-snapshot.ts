@@ -15,7 +15,10 @@ import type { DirectoryGroup } from '../model/directory-group';
 import { diffGroup, diffUser, diffUserEnteringScope, diffUserLeavingScope, type DiffEnvironment, type GroupObservation, type UserObservation } from './differ';
 import { eventUserOf, type DirectoryEvent, type EventGroup, type EventSource, type EventUser } from './events';
 import { ExistingEntries, type ExistingEntriesOptions } from './existing';
-import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, groupRecordOf, userRecordOf, type Snapshot, type UserRecord, type WatchedUserField } from './snapshot';
+import { dnHash } from './snapshot/dn-hash';
+import { encodeGroupRecord, groupRecordOf } from './snapshot/group-record';
+import { emptySnapshot, type Snapshot } from './snapshot/snapshot';
+import { encodeUserRecord, type UserRecord, userRecordOf, type WatchedUserField } from './snapshot/user-record';
 import type { ChangeState, EmitOptions, PollResult } from './state';
 import { finishPoll, generationOf, snapshotOf, storedState, type ChangeStrategy } from './strategy';
 

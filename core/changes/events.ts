@@ -1,6 +1,6 @@
 import type { DirectoryGroup } from '../model/directory-group';
 import type { DirectoryUser } from '../model/directory-user';
-import { hashHex } from './hash';
+import { hashHex } from './snapshot/hash';
 
 /** Every event type the trigger emits; the names are a contract (templates filter on them). */
 export const DIRECTORY_EVENT_TYPES = [

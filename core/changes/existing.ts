@@ -18,7 +18,8 @@
 import { DirectoryConfigurationError } from '../errors';
 import { diffGroup, diffUser, type DiffEnvironment, type GroupObservation, type UserObservation } from './differ';
 import type { DirectoryEvent, EventSource } from './events';
-import { encodeGroupRecord, encodeUserRecord, type WatchedUserField } from './snapshot';
+import { encodeGroupRecord } from './snapshot/group-record';
+import { encodeUserRecord, type WatchedUserField } from './snapshot/user-record';
 
 export interface ExistingEntriesOptions {
 	/** On the first activation, emit user.created / group.created for every entry in scope (default false). */

@@ -4,7 +4,7 @@
  * failed poll leaves the stored state (and so the cursor) exactly where it was.
  */
 import type { ChangeStrategyName, DirectoryEvent } from './events';
-import type { SerializedSnapshot } from './snapshot';
+import type { SerializedSnapshot } from './snapshot/snapshot';
 
 /** 2: users as 28-byte base-85 records with their key heads apart (1: 30-byte base64 records). */
 export const CHANGE_STATE_VERSION = 2;

@@ -4,7 +4,7 @@
  */
 import type { ChangeStrategyName, DirectoryEvent, EventSource } from './events';
 import { eventId } from './events';
-import { decodeSnapshot, encodeSnapshot, type Snapshot } from './snapshot';
+import { decodeSnapshot, encodeSnapshot, type Snapshot } from './snapshot/snapshot';
 import { CHANGE_STATE_VERSION, finishEvents, type ChangeState, type EmitOptions, type PollResult } from './state';
 
 export interface ChangeStrategy {

@@ -1,7 +1,7 @@
 import { Client, SizeLimitExceededError } from 'ldapts';
 import type { DirectoryEvent } from '../../core/changes/events';
-import { AccesslogStrategy, type AccesslogStrategyOptions } from '../../core/changes/accesslog';
-import { LdapChangeReader } from '../../core/changes/ldap-reader';
+import { AccesslogStrategy, type AccesslogStrategyOptions } from '../../core/changes/ldap/accesslog';
+import { LdapChangeReader } from '../../core/changes/ldap/reader';
 import type { ChangeState } from '../../core/changes/state';
 import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';

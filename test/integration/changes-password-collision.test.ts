@@ -1,9 +1,9 @@
 import { Attribute, Change, Client, Control } from 'ldapts';
 import type { DirectoryEvent } from '../../core/changes/events';
-import { AccesslogStrategy } from '../../core/changes/accesslog';
-import { LdapChangeReader } from '../../core/changes/ldap-reader';
-import { SnapshotStrategy, TimestampStrategy } from '../../core/changes/ldap-strategies';
-import { passwordHashOf } from '../../core/changes/snapshot';
+import { AccesslogStrategy } from '../../core/changes/ldap/accesslog';
+import { LdapChangeReader } from '../../core/changes/ldap/reader';
+import { SnapshotStrategy, TimestampStrategy } from '../../core/changes/ldap/strategies';
+import { passwordHashOf } from '../../core/changes/snapshot/user-record';
 import type { ChangeState } from '../../core/changes/state';
 import type { ChangeStrategy } from '../../core/changes/strategy';
 import { profileFor } from '../../core/ldap/flavours';

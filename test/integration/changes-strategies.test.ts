@@ -1,7 +1,7 @@
 import { Client } from 'ldapts';
 import type { DirectoryEvent } from '../../core/changes/events';
 import { DirectoryRequestError } from '../../core/errors';
-import type { LdapStrategyOptions } from '../../core/changes/ldap-strategies';
+import type { LdapStrategyOptions } from '../../core/changes/ldap/strategies';
 import type { ChangeState } from '../../core/changes/state';
 import type { ChangeStrategy } from '../../core/changes/strategy';
 import { LdapSession } from '../../transport/ldap/session';

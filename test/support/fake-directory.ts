@@ -13,7 +13,7 @@
  */
 import { AndFilter, EqualityFilter, ExtensibleFilter, GreaterThanEqualsFilter, LessThanEqualsFilter, NotFilter, OrFilter, PresenceFilter, SizeLimitExceededError, type Control, type Entry, type Filter, type SearchOptions } from 'ldapts';
 import { DirectoryRequestError } from '../../core/errors';
-import { comparableDn } from '../../core/changes/dn-hash';
+import { comparableDn } from '../../core/changes/snapshot/dn-hash';
 import { compileFilter } from '../../transport/ldap/filter-compiler';
 import { explainLdapFailure } from '../../transport/ldap/failures';
 import { LdapSession } from '../../transport/ldap/session';

@@ -2,9 +2,9 @@
  * The three change strategies a test slapd can exercise, built the way the trigger builds them, over the
  * fixture's people and groups (OpenLDAP flavour), bound as the slapd's administrator.
  */
-import { AccesslogStrategy } from '../../core/changes/accesslog';
-import { LdapChangeReader, type LdapWatchScope } from '../../core/changes/ldap-reader';
-import { SnapshotStrategy, TimestampStrategy, type LdapStrategyOptions } from '../../core/changes/ldap-strategies';
+import { AccesslogStrategy } from '../../core/changes/ldap/accesslog';
+import { LdapChangeReader, type LdapWatchScope } from '../../core/changes/ldap/reader';
+import { SnapshotStrategy, TimestampStrategy, type LdapStrategyOptions } from '../../core/changes/ldap/strategies';
 import type { ChangeStrategy } from '../../core/changes/strategy';
 import { profileFor } from '../../core/ldap/flavours';
 import type { LdapSession } from '../../transport/ldap/session';

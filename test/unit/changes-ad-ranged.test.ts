@@ -6,7 +6,7 @@
  * are NOT recordings of a domain controller.
  */
 import type { Entry, SearchOptions } from 'ldapts';
-import { LdapChangeReader } from '../../core/changes/ldap-reader';
+import { LdapChangeReader } from '../../core/changes/ldap/reader';
 import { profileFor } from '../../core/ldap/flavours';
 import { guidToString } from '../../core/ldap/flavours/active-directory';
 import type { LdapSession } from '../../transport/ldap/session';

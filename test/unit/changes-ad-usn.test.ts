@@ -9,9 +9,9 @@
  * live DC. The fake refuses unpaged searches of more than 1,000 entries, like AD's MaxPageSize.
  */
 import type { Entry } from 'ldapts';
-import { AdUsnStrategy, SHOW_DELETED_OID, type AdUsnStrategyOptions } from '../../core/changes/ad-usn';
+import { AdUsnStrategy, SHOW_DELETED_OID, type AdUsnStrategyOptions } from '../../core/changes/ldap/ad-usn';
 import type { DirectoryEvent } from '../../core/changes/events';
-import { LdapChangeReader } from '../../core/changes/ldap-reader';
+import { LdapChangeReader } from '../../core/changes/ldap/reader';
 import type { ChangeState } from '../../core/changes/state';
 import { profileFor } from '../../core/ldap/flavours';
 import { guidToBytes } from '../../core/ldap/flavours/active-directory';

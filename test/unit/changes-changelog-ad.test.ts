@@ -8,9 +8,9 @@
  */
 import type { Entry } from 'ldapts';
 import { createLdapChangeStrategy } from '../../core/changes/auto';
-import { ChangelogStrategy, changelogContexts, changelogRanges, parseChangelogRecord, type ChangelogStrategyOptions } from '../../core/changes/changelog';
+import { ChangelogStrategy, changelogContexts, changelogRanges, parseChangelogRecord, type ChangelogStrategyOptions } from '../../core/changes/ldap/changelog';
 import type { DirectoryEvent } from '../../core/changes/events';
-import { LdapChangeReader } from '../../core/changes/ldap-reader';
+import { LdapChangeReader } from '../../core/changes/ldap/reader';
 import type { ChangeState } from '../../core/changes/state';
 import { profileFor } from '../../core/ldap/flavours';
 import type { DirectoryFlavour } from '../../transport/ldap/settings';

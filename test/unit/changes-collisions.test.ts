@@ -5,9 +5,12 @@
 import type { DirectoryUser } from '../../core/model/directory-user';
 import { diffGroup, diffUser, type DiffEnvironment, type UserObservation } from '../../core/changes/differ';
 import type { EventSource } from '../../core/changes/events';
-import { nibbleHash } from '../../core/changes/hash';
-import { PasswordWatermark, passwordStampSecond } from '../../core/changes/password-watermark';
-import { decodeSnapshot, dnHash, emptySnapshot, encodeSnapshot, groupRecordOf, passwordHashOf, userRecordOf, type UserRecord } from '../../core/changes/snapshot';
+import { nibbleHash } from '../../core/changes/snapshot/hash';
+import { PasswordWatermark, passwordStampSecond } from '../../core/changes/snapshot/password-watermark';
+import { dnHash } from '../../core/changes/snapshot/dn-hash';
+import { groupRecordOf } from '../../core/changes/snapshot/group-record';
+import { decodeSnapshot, emptySnapshot, encodeSnapshot } from '../../core/changes/snapshot/snapshot';
+import { passwordHashOf, type UserRecord, userRecordOf } from '../../core/changes/snapshot/user-record';
 
 const source: EventSource = { kind: 'ldap', server: 'ldap://dir.example', strategy: 'timestamp', base: 'dc=example,dc=com' };
 

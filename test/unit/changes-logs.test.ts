@@ -1,9 +1,9 @@
 import type { Entry } from 'ldapts';
-import { contextsFromRecords, parseAccesslogRecord, parseReqMod } from '../../core/changes/accesslog';
-import { adCursorContext, adCursorProblem, parseTombstone } from '../../core/changes/ad-usn';
+import { contextsFromRecords, parseAccesslogRecord, parseReqMod } from '../../core/changes/ldap/accesslog';
+import { adCursorContext, adCursorProblem, parseTombstone } from '../../core/changes/ldap/ad-usn';
 import { chooseStrategy } from '../../core/changes/auto';
-import { ChangelogStrategy, changelogCursorLost, parseChangelogRecord } from '../../core/changes/changelog';
-import { LdapChangeReader } from '../../core/changes/ldap-reader';
+import { ChangelogStrategy, changelogCursorLost, parseChangelogRecord } from '../../core/changes/ldap/changelog';
+import { LdapChangeReader } from '../../core/changes/ldap/reader';
 import { profileFor } from '../../core/ldap/flavours';
 import { describeServer } from '../../core/ldap/server-info';
 import { LdapSession } from '../../transport/ldap/session';

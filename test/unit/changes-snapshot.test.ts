@@ -3,23 +3,12 @@ import type { DirectoryUser } from '../../core/model/directory-user';
 import { diffGroup, diffUser, type DiffEnvironment } from '../../core/changes/differ';
 import { eventId, generalizedTimeToIso, type EventSource } from '../../core/changes/events';
 import { normalizeDn } from '../../core/ldap/dn';
-import { hash32 } from '../../core/changes/hash';
-import {
-	comparableDn,
-	dnHash,
-	decodeSnapshot,
-	emptySnapshot,
-	type GroupRecord,
-	decodeUserRecord,
-	encodeSnapshot,
-	encodeUserRecord,
-	groupRecordOf,
-	keyHeadOf,
-	recordKeyOf,
-	USER_RECORD_CHARS,
-	userRecordOf,
-	type Snapshot,
-} from '../../core/changes/snapshot';
+import { hash32 } from '../../core/changes/snapshot/hash';
+import { comparableDn, dnHash } from '../../core/changes/snapshot/dn-hash';
+import { type GroupRecord, groupRecordOf } from '../../core/changes/snapshot/group-record';
+import { keyHeadOf, recordKeyOf } from '../../core/changes/snapshot/record-key';
+import { decodeSnapshot, emptySnapshot, encodeSnapshot, type Snapshot } from '../../core/changes/snapshot/snapshot';
+import { decodeUserRecord, encodeUserRecord, USER_RECORD_CHARS, userRecordOf } from '../../core/changes/snapshot/user-record';
 import { finishEvents } from '../../core/changes/state';
 
 function withGroup(group: GroupRecord): Snapshot {

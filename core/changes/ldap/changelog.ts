@@ -15,20 +15,20 @@
  * NOT verified against a live 389 DS or OpenDJ (none runs here): written from the documented record
  * shapes and unit-tested on handwritten responses (test/unit/changes-changelog-ad.test.ts).
  */
-import { DirectoryConfigurationError } from '../errors';
-import type { Entry } from '../../transport/ldap/ldapts';
-import type { LdapSession } from '../../transport/ldap/session';
-import { attributeValue } from '../ldap/entry';
+import { DirectoryConfigurationError } from '../../errors';
+import type { Entry } from '../../../transport/ldap/ldapts';
+import type { LdapSession } from '../../../transport/ldap/session';
+import { attributeValue } from '../../ldap/entry';
 import { resolveChangelogTargets, type ChangelogTarget } from './changelog-targets';
-import { PASSWORD_ATTRIBUTES, type ChangeContext } from './differ';
-import type { ExistingEntries } from './existing';
-import { generalizedTimeToIso } from './events';
-import type { LdapChangeReader } from './ldap-reader';
-import type { LdapPollCore } from './ldap-poller';
-import { logReadable } from './log-access';
-import { LdapStrategyBase, type LdapStrategyOptions } from './ldap-strategies';
-import type { ChangeState } from './state';
-import { snapshotOf, type StrategyStep } from './strategy';
+import { PASSWORD_ATTRIBUTES, type ChangeContext } from '../differ';
+import type { ExistingEntries } from '../existing';
+import { generalizedTimeToIso } from '../events';
+import type { LdapChangeReader } from './reader';
+import type { LdapPollCore } from './poller';
+import { logReadable } from '../log-access';
+import { LdapStrategyBase, type LdapStrategyOptions } from './strategies';
+import type { ChangeState } from '../state';
+import { snapshotOf, type StrategyStep } from '../strategy';
 
 export interface ChangelogRecord extends ChangelogTarget {
 	changeNumber: number;

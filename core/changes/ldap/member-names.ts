@@ -4,11 +4,11 @@
  * snapshot's users and groups (a nested group is a member too), and those not read in this poll anyway
  * are read once, in a batch.
  */
-import type { DiffEnvironment } from './differ';
-import { eventMemberGroupOf, eventUserOf, type EventMemberGroup, type EventUser } from './events';
-import type { LdapChangeReader } from './ldap-reader';
-import type { Observations } from './ldap-poller';
-import { dnHash, type Snapshot } from './snapshot';
+import type { DiffEnvironment } from '../differ';
+import { eventMemberGroupOf, eventUserOf, type EventMemberGroup, type EventUser } from '../events';
+import type { LdapChangeReader, Observations } from './reader';
+import { dnHash } from '../snapshot/dn-hash';
+import type { Snapshot } from '../snapshot/snapshot';
 
 type MemberLookups = Pick<DiffEnvironment, 'memberByDn' | 'memberByDnHash' | 'memberGroupByDn' | 'memberGroupByDnHash'>;
 

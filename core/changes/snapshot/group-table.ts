@@ -2,9 +2,11 @@
  * The snapshot's group table: the stored group records, decoded only when read; their member positions
  * follow the users' positions, remapped without decoding users when users were added or deleted.
  */
-import { decodeGroupParts, encodeGroupRecordCompact, encodePositions, readGroupKey, readUint32, USER_RECORD_CHARS, type GroupRecord } from './snapshot';
+import { decodeGroupParts, encodeGroupRecordCompact, encodePositions, type GroupRecord, readGroupKey } from './group-record';
+import { readUint32 } from './record-codec';
+import { USER_RECORD_CHARS } from './user-record';
 import { ChangeOverlay } from './change-overlay';
-import type { MergedUsers, UserTable } from './snapshot-tables';
+import type { MergedUsers, UserTable } from './user-table';
 
 interface StoredGroup {
 	text: string;

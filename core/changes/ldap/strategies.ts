@@ -2,12 +2,12 @@
  * The LDAP strategies that need no change log: full snapshot, and modifyTimestamp with a periodic
  * snapshot reconciliation. Both key entries by their stable id, so a rename is a rename.
  */
-import type { ChangeStrategyName, EventSource } from './events';
-import { ExistingEntries, type ExistingEntriesOptions } from './existing';
-import type { LdapChangeReader } from './ldap-reader';
-import { LdapPollCore } from './ldap-poller';
-import type { ChangeState, EmitOptions, PollResult } from './state';
-import { finishPoll, generationOf, otherServerReason, snapshotOf, storedState, type ChangeStrategy, type StrategyStep } from './strategy';
+import type { ChangeStrategyName, EventSource } from '../events';
+import { ExistingEntries, type ExistingEntriesOptions } from '../existing';
+import type { LdapChangeReader } from './reader';
+import { LdapPollCore } from './poller';
+import type { ChangeState, EmitOptions, PollResult } from '../state';
+import { finishPoll, generationOf, otherServerReason, snapshotOf, storedState, type ChangeStrategy, type StrategyStep } from '../strategy';
 
 export interface LdapStrategyOptions extends EmitOptions, ExistingEntriesOptions {
 	/** Timestamp (and log) strategies: a full reconciliation every this many polls (default 12; 0 never). */

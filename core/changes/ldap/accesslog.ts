@@ -11,18 +11,18 @@
  * The log is read in windows that each fit the server's size limit (accesslog-reads.ts), so a backlog
  * longer than the limit is caught up; one poll takes at most `recordsPerPoll` records, the rest the next.
  */
-import type { Entry } from '../../transport/ldap/ldapts';
-import { normalizeDn } from '../ldap/dn';
-import { attributeValue, attributeValues } from '../ldap/entry';
+import type { Entry } from '../../../transport/ldap/ldapts';
+import { normalizeDn } from '../../ldap/dn';
+import { attributeValue, attributeValues } from '../../ldap/entry';
 import { AccesslogReads, REQ_START } from './accesslog-reads';
-import { PASSWORD_ATTRIBUTES, type ChangeContext } from './differ';
-import { generalizedTimeToIso } from './events';
-import type { LdapChangeReader } from './ldap-reader';
-import type { LdapPollCore } from './ldap-poller';
-import { recordKeyOf } from './snapshot';
-import type { ChangeState } from './state';
-import { LdapStrategyBase, type LdapStrategyOptions } from './ldap-strategies';
-import { snapshotOf, type StrategyStep } from './strategy';
+import { PASSWORD_ATTRIBUTES, type ChangeContext } from '../differ';
+import { generalizedTimeToIso } from '../events';
+import type { LdapChangeReader } from './reader';
+import type { LdapPollCore } from './poller';
+import { recordKeyOf } from '../snapshot/record-key';
+import type { ChangeState } from '../state';
+import { LdapStrategyBase, type LdapStrategyOptions } from './strategies';
+import { snapshotOf, type StrategyStep } from '../strategy';
 
 /** One value change of a reqMod line: `title:= Boss`, `member:+ uid=x,...`, `description:-`. */
 export interface LoggedModification {

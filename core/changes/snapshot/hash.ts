@@ -66,3 +66,9 @@ export function hashHex(text: string): string {
 	writeHash(text, 8, bytes, 0);
 	return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
+
+/** A value as the text that is hashed: a multi-valued attribute's values sorted (their order does not count). */
+export function valueText(value: string | string[] | undefined): string {
+	if (value === undefined) return '';
+	return Array.isArray(value) ? [...value].sort().join('\u0001') : value;
+}

@@ -2,26 +2,29 @@
  * Reads what change detection needs from an LDAP directory: thin listings (ids, DNs, status and change
  * stamps only) of every user and group in scope, and whole entries for the few that changed.
  */
-import { DirectoryConfigurationError, DirectoryRequestError } from '../errors';
-import type { DirectoryGroup } from '../model/directory-group';
-import type { DirectoryUser } from '../model/directory-user';
-import type { Entry } from '../../transport/ldap/ldapts';
-import type { LdapSession } from '../../transport/ldap/session';
-import type { DirectoryFlavour } from '../../transport/ldap/settings';
-import { attributeValue, attributeValues } from '../ldap/entry';
-import { allOf, anyOf, checkAttributeName } from '../ldap/filter';
-import { compileFilter } from '../ldap/filter-compiler';
-import type { FlavourProfile } from '../ldap/flavours';
-import { LdapGroupDirectory, PrivilegedGroups } from '../ldap/groups';
-import { idFilter } from '../ldap/identifiers';
-import { parseDn } from '../ldap/dn';
-import { isRanged, readAllValues } from '../ldap/ranged';
-import { LdapUserDirectory } from '../ldap/users';
-import type { GroupObservation, UserObservation } from './differ';
-import { eventMemberGroupOf, type EventMemberGroup } from './events';
-import { changeStampsFor, stampAssertion, type ChangeStamps } from './flavour-stamps';
-import { passwordStampSecond } from './password-watermark';
-import { comparableDn, groupRecordOf, passwordHashOf, recordKeyOf, userRecordOf } from './snapshot';
+import { DirectoryConfigurationError, DirectoryRequestError } from '../../errors';
+import type { DirectoryGroup } from '../../model/directory-group';
+import type { DirectoryUser } from '../../model/directory-user';
+import type { Entry } from '../../../transport/ldap/ldapts';
+import type { LdapSession } from '../../../transport/ldap/session';
+import type { DirectoryFlavour } from '../../../transport/ldap/settings';
+import { attributeValue, attributeValues } from '../../ldap/entry';
+import { allOf, anyOf, checkAttributeName } from '../../ldap/filter';
+import { compileFilter } from '../../ldap/filter-compiler';
+import type { FlavourProfile } from '../../ldap/flavours';
+import { LdapGroupDirectory, PrivilegedGroups } from '../../ldap/groups';
+import { idFilter } from '../../ldap/identifiers';
+import { parseDn } from '../../ldap/dn';
+import { isRanged, readAllValues } from '../../ldap/ranged';
+import { LdapUserDirectory } from '../../ldap/users';
+import type { GroupObservation, UserObservation } from '../differ';
+import { eventMemberGroupOf, type EventMemberGroup } from '../events';
+import { changeStampsFor, stampAssertion, type ChangeStamps } from '../flavour-stamps';
+import { passwordStampSecond } from '../snapshot/password-watermark';
+import { comparableDn } from '../snapshot/dn-hash';
+import { groupRecordOf } from '../snapshot/group-record';
+import { recordKeyOf } from '../snapshot/record-key';
+import { passwordHashOf, userRecordOf } from '../snapshot/user-record';
 
 /** Where and what to watch. */
 export interface LdapWatchScope {
@@ -56,6 +59,12 @@ export interface Observed<T> {
 	stamp: string;
 	/** Users, when the scope has a user filter: when the entry was created (see LdapPollCore.apply). */
 	created?: string;
+}
+
+/** Whole entries read in one poll, by record key. */
+export interface Observations {
+	users: Map<string, Observed<UserObservation>>;
+	groups: Map<string, Observed<GroupObservation>>;
 }
 
 /** Ids per search when whole entries are read by id: one OR filter of this many (a poll of 100 changes: one search). */
@@ -220,7 +229,7 @@ export class LdapChangeReader {
 	 * Whole entries by id when a log named them without saying whether each is a user or a group: users
 	 * first, then groups among the ids that are not users (most changes are people's: one search, not two).
 	 */
-	async entriesByIds(ids: string[]): Promise<{ users: Map<string, Observed<UserObservation>>; groups: Map<string, Observed<GroupObservation>> }> {
+	async entriesByIds(ids: string[]): Promise<Observations> {
 		const users = await this.usersByIds(ids);
 		return { users, groups: await this.groupsByIds(ids.filter((id) => !users.has(id))) };
 	}

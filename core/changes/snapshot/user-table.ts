@@ -6,19 +6,9 @@
  * - GroupTable (group-table.ts).
  */
 import { ChangeOverlay } from './change-overlay';
-import { decodeBase85Into, decodeKeyHeads, encodeBase85, encodeKeyHeads } from './record-codec';
-import {
-	readUint32,
-	readUserRecord,
-	USER_DN_HASH_OFFSET,
-	USER_RECORD_BYTES,
-	USER_RECORD_CHARS,
-	USER_STATUS_BYTE,
-	writeKey,
-	writeUserRecord,
-	type UserRecord,
-} from './snapshot';
-
+import { decodeBase85Into, decodeKeyHeads, encodeBase85, encodeKeyHeads, readUint32 } from './record-codec';
+import { writeKey } from './record-key';
+import { readUserRecord, storedKeyFormat, USER_DN_HASH_OFFSET, USER_RECORD_BYTES, USER_RECORD_CHARS, writeUserRecord, type UserRecord } from './user-record';
 
 /** What merge() produced: the new strings, and where each old position went (−1: deleted). */
 export interface MergedUsers {
@@ -127,7 +117,7 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 		const record = this.probeRecord;
 		decodeBase85Into(this.base, position * USER_RECORD_CHARS, 4, record, 0);
 		for (let index = 0; index < 14; index++) if (record[index] !== key[index + 2]) return record[index] - key[index + 2];
-		return ((record[USER_STATUS_BYTE] >>> 3) & 0x03) - format;
+		return storedKeyFormat(record, 0) - format;
 	}
 
 	/** Where a key's slot search starts: a multiplicative hash of key bytes that vary between entries. */
@@ -166,7 +156,7 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 			const offset = position * USER_RECORD_BYTES;
 			let index = 0;
 			while (index < 14 && bytes[offset + index] === key[index + 2]) index++;
-			if (index === 14 && ((bytes[offset + USER_STATUS_BYTE] >>> 3) & 0x03) === format) return position;
+			if (index === 14 && storedKeyFormat(bytes, offset) === format) return position;
 		}
 		return -1;
 	}
@@ -176,7 +166,6 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 		const decoded = this.stored.decoded;
 		if (decoded !== undefined) return readUserRecord(decoded, position * USER_RECORD_BYTES, head);
 		const bytes = new Uint8Array(USER_RECORD_BYTES);
-		// snapshot.ts imports this module: its constants are read at call time, never at load time.
 		decodeBase85Into(this.base, position * USER_RECORD_CHARS, USER_RECORD_BYTES / 4, bytes, 0);
 		return readUserRecord(bytes, 0, head);
 	}

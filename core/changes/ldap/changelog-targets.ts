@@ -11,10 +11,12 @@
  * - no id at all (389 DS without targetUniqueId): by DN through the snapshot; an entry the snapshot does
  *   not know is read by its DN (a new one).
  */
-import { formatDn, parentDn, parseDn } from '../ldap/dn';
-import { attributeValue } from '../ldap/entry';
-import type { LdapChangeReader } from './ldap-reader';
-import { comparableDn, dnHash, recordKeyOf, type Snapshot } from './snapshot';
+import { formatDn, parentDn, parseDn } from '../../ldap/dn';
+import { attributeValue } from '../../ldap/entry';
+import type { LdapChangeReader } from './reader';
+import { comparableDn, dnHash } from '../snapshot/dn-hash';
+import { recordKeyOf } from '../snapshot/record-key';
+import type { Snapshot } from '../snapshot/snapshot';
 
 /** How a changelog record names its entry. */
 export interface ChangelogTarget {

@@ -5,7 +5,8 @@
  *   from the stored text without decoding the rest;
  * - the key heads: users are sorted by key, so the first two key bytes of consecutive users rise slowly;
  *   they are stored once for all users as Rice-coded gaps (about 1.7 bits per user at 100,000 users)
- *   instead of 2 bytes in every record.
+ *   instead of 2 bytes in every record;
+ * - and, inside the records, the 32-bit numbers (hashes) as 4 bytes, least significant first.
  */
 
 /** 85 printable ASCII characters in ascending order, without `"` `\` `'` `<` `>` `&` `` ` `` or `$`. */
@@ -92,4 +93,12 @@ export function decodeKeyHeads(text: string, count: number): Uint16Array {
 		heads[index] = previous;
 	}
 	return heads;
+}
+
+export function writeUint32(value: number, target: Uint8Array, offset: number): void {
+	for (let index = 0; index < 4; index++) target[offset + index] = (value >>> (8 * index)) & 0xff;
+}
+
+export function readUint32(source: Uint8Array, offset: number): number {
+	return (source[offset] | (source[offset + 1] << 8) | (source[offset + 2] << 16) | (source[offset + 3] << 24)) >>> 0;
 }

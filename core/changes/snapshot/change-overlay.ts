@@ -3,7 +3,7 @@
  * `changes` (null = deleted) and never touch what is stored, so a failed poll leaves the stored state as
  * it was, and a clone can share the stored part. Subclasses say how a stored record is found and listed.
  */
-import { recordKeyOf } from './snapshot';
+import { recordKeyOf } from './record-key';
 
 export abstract class ChangeOverlay<R> implements Iterable<[string, R]> {
 	protected readonly changes: Map<string, R | null>;

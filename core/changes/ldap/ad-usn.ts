@@ -14,20 +14,20 @@
  * NOT verified against a live Active Directory (none runs here): written from the documented
  * behaviour and unit-tested on handwritten responses (test/unit/changes-changelog-ad.test.ts).
  */
-import { DirectoryConfigurationError } from '../errors';
-import { Control, type Entry } from '../../transport/ldap/ldapts';
-import { escapeDnValue } from '../ldap/escape';
-import { parseDn } from '../ldap/dn';
-import { attributeValue, binaryValue } from '../ldap/entry';
-import { guidToString } from '../ldap/flavours/active-directory';
-import type { ChangeContext } from './differ';
-import { generalizedTimeToIso } from './events';
-import type { LdapChangeReader } from './ldap-reader';
-import type { LdapPollCore } from './ldap-poller';
-import { LdapStrategyBase, type LdapStrategyOptions } from './ldap-strategies';
-import { recordKeyOf } from './snapshot';
-import type { ChangeState } from './state';
-import { snapshotOf, type StrategyStep } from './strategy';
+import { DirectoryConfigurationError } from '../../errors';
+import { Control, type Entry } from '../../../transport/ldap/ldapts';
+import { escapeDnValue } from '../../ldap/escape';
+import { parseDn } from '../../ldap/dn';
+import { attributeValue, binaryValue } from '../../ldap/entry';
+import { guidToString } from '../../ldap/flavours/active-directory';
+import type { ChangeContext } from '../differ';
+import { generalizedTimeToIso } from '../events';
+import type { LdapChangeReader } from './reader';
+import type { LdapPollCore } from './poller';
+import { LdapStrategyBase, type LdapStrategyOptions } from './strategies';
+import { recordKeyOf } from '../snapshot/record-key';
+import type { ChangeState } from '../state';
+import { snapshotOf, type StrategyStep } from '../strategy';
 
 export const SHOW_DELETED_OID = '1.2.840.113556.1.4.417';
 /** What AD uses when tombstoneLifetime is not set (forests older than Windows Server 2003 SP1). */

@@ -9,12 +9,12 @@
  *
  * The common case costs what an unpaged search did: one paged request, answered in one page.
  */
-import { DirectoryConfigurationError, DirectoryRequestError } from '../errors';
-import type { Entry } from '../../transport/ldap/ldapts';
-import type { LdapSession } from '../../transport/ldap/session';
-import { attributeValue } from '../ldap/entry';
-import { escapeDnValue, escapeFilterValue } from '../ldap/escape';
-import { compileFilter } from '../ldap/filter-compiler';
+import { DirectoryConfigurationError, DirectoryRequestError } from '../../errors';
+import type { Entry } from '../../../transport/ldap/ldapts';
+import type { LdapSession } from '../../../transport/ldap/session';
+import { attributeValue } from '../../ldap/entry';
+import { escapeDnValue, escapeFilterValue } from '../../ldap/escape';
+import { compileFilter } from '../../ldap/filter-compiler';
 
 /** Records per page: OpenLDAP's default size limit, so that a poll with fewer changes takes one request. */
 const LOG_PAGE_SIZE = 500;

@@ -3,20 +3,20 @@
  * against the stored snapshot, and "given these entries changed, what events is that": fetch the
  * entries, compare them with their snapshot records, update the records.
  */
-import type { GroupObservation, UserObservation, ChangeContext, DiffEnvironment } from './differ';
-import { diffGroup, diffUser, diffUserEnteringScope, diffUserLeavingScope } from './differ';
-import type { ExistingEntries } from './existing';
-import { generalizedTimeToIso, type DirectoryEvent, type EventSource } from './events';
-import { comparableStamp } from './flavour-stamps';
-import type { LdapChangeReader, Observed } from './ldap-reader';
+import type { UserObservation, ChangeContext, DiffEnvironment } from '../differ';
+import { diffGroup, diffUser, diffUserEnteringScope, diffUserLeavingScope } from '../differ';
+import type { ExistingEntries } from '../existing';
+import { generalizedTimeToIso, type DirectoryEvent, type EventSource } from '../events';
+import { comparableStamp } from '../flavour-stamps';
+import type { LdapChangeReader, Observations, Observed } from './reader';
 import { MemberNames } from './member-names';
-import { PasswordWatermark } from './password-watermark';
-import { dnHash, emptySnapshot, encodeGroupRecord, encodeUserRecord, readUint32, recordKeyOf, USER_DN_HASH_OFFSET, USER_PASSWORD_BYTE, USER_RECORD_BYTES, USER_STATUS_BYTE, type Snapshot, type UserRecord, type WatchedUserField } from './snapshot';
-
-export interface Observations {
-	users: Map<string, Observed<UserObservation>>;
-	groups: Map<string, Observed<GroupObservation>>;
-}
+import { PasswordWatermark } from '../snapshot/password-watermark';
+import { dnHash } from '../snapshot/dn-hash';
+import { encodeGroupRecord } from '../snapshot/group-record';
+import { readUint32 } from '../snapshot/record-codec';
+import { recordKeyOf } from '../snapshot/record-key';
+import { emptySnapshot, type Snapshot } from '../snapshot/snapshot';
+import { encodeUserRecord, statusBits, storedStatusBits, USER_DN_HASH_OFFSET, USER_PASSWORD_BYTE, USER_RECORD_BYTES, type UserRecord, type WatchedUserField } from '../snapshot/user-record';
 
 export interface AppliedChanges {
 	events: DirectoryEvent[];
@@ -122,7 +122,7 @@ export class LdapPollCore {
 						highWater === undefined ||
 						stamp >= highWater ||
 						stored[offset + USER_PASSWORD_BYTE] !== row.passwordHash ||
-						(row.status !== undefined && (stored[offset + USER_STATUS_BYTE] & 0x07) !== statusBits(row.status)) ||
+						(row.status !== undefined && storedStatusBits(stored, offset) !== statusBits(row.status)) ||
 						readUint32(stored, offset + USER_DN_HASH_OFFSET) !== dnHash(row.dn);
 				} else {
 					const key = recordKeyOf(row.id);
@@ -235,11 +235,6 @@ export class LdapPollCore {
 			privilegedDnHash: (hash) => privilegedDns.has(hash),
 		};
 	}
-}
-
-/** Status as the record's byte 16 holds it (bits 0–2). */
-function statusBits(status: UserRecord['status']): number {
-	return (status.disabled ? 1 : 0) | (status.locked ? 2 : 0) | (status.passwordResetRequired ? 4 : 0);
 }
 
 function sameStatus(record: UserRecord, status: UserRecord['status'] | undefined): boolean {

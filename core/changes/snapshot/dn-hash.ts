@@ -2,7 +2,7 @@
  * DN hashes for the snapshot: a 32-bit hash of the normalized DN, so case and spacing do not count as a
  * rename. A reconciliation hashes every user's DN, so plain DNs are hashed without building the text.
  */
-import { normalizeDn } from '../ldap/dn';
+import { normalizeDn } from '../../ldap/dn';
 import { hash32, HASH32_START, hash32Feed, hash32Finish } from './hash';
 
 /** A 32-bit hash of a DN in its normalized form, so case and spacing do not count as a rename. */

@@ -1,0 +1,140 @@
+/**
+ * A group in the compact snapshot: one variable record: key (16), key format (1, bit 7: privileged when
+ * read), whole hash (4), DN hash (4), then its direct members. In memory a member is the hash of its
+ * normalized DN; stored, a member that is a user of the snapshot is that user's position in the users
+ * string, delta-coded (1–2 bytes per membership, see encodeGroupRecordCompact). Comparing member sets
+ * says which members came and went; a removed member's hash is matched against the users' DN hashes to
+ * name the user.
+ */
+import type { DirectoryGroup } from '../../model/directory-group';
+import { dnHash } from './dn-hash';
+import { hash32, valueText } from './hash';
+import { readUint32, writeUint32 } from './record-codec';
+import { readKey, recordKeyOf, writeKey } from './record-key';
+
+/** In a group record's key format byte: the group was privileged when read (kept for its deletion). */
+const GROUP_PRIVILEGED_FLAG = 0x80;
+
+export interface GroupRecord {
+	id: string;
+	valuesHash: number;
+	dnHash: number;
+	/** Whether the group was privileged when read: what its deletion reports. */
+	privileged: boolean;
+	memberHashes: number[];
+}
+
+/** The record of a group as read now, with the DNs of its direct members. */
+export function groupRecordOf(group: DirectoryGroup, memberDns: string[], extraAttributes: string[] = []): GroupRecord {
+	const texts = [group.name, group.description ?? '', ...extraAttributes.map((name) => `${name.toLowerCase()}=${valueText(group.attributes[name])}`)];
+	return {
+		id: recordKeyOf(group.id),
+		valuesHash: hash32(texts.join('\u0000')),
+		dnHash: dnHash(group.dn),
+		privileged: group.privileged,
+		memberHashes: [...new Set(memberDns.map(dnHash))].sort((a, b) => a - b),
+	};
+}
+
+export function encodeGroupRecord(record: GroupRecord): string {
+	const bytes = new Uint8Array(25 + 4 * record.memberHashes.length);
+	bytes[16] = groupFormatByte(record, bytes);
+	writeUint32(record.valuesHash, bytes, 17);
+	writeUint32(record.dnHash, bytes, 21);
+	record.memberHashes.forEach((hash, index) => writeUint32(hash, bytes, 25 + 4 * index));
+	return Buffer.from(bytes).toString('base64');
+}
+
+export function decodeGroupRecord(text: string): GroupRecord {
+	const bytes = new Uint8Array(Buffer.from(text, 'base64'));
+	const memberHashes: number[] = [];
+	for (let offset = 25; offset + 4 <= bytes.length; offset += 4) memberHashes.push(readUint32(bytes, offset));
+	return { id: readGroupKey(bytes), valuesHash: readUint32(bytes, 17), dnHash: readUint32(bytes, 21), privileged: groupIsPrivileged(bytes), memberHashes };
+}
+
+/** Writes a group's key into bytes 0–15 and returns byte 16: its key format, and the privileged flag. */
+function groupFormatByte(record: GroupRecord, bytes: Uint8Array): number {
+	return writeKey(record.id, bytes) | (record.privileged ? GROUP_PRIVILEGED_FLAG : 0);
+}
+
+/** The id of a stored group record from its first 17 bytes. */
+export function readGroupKey(bytes: Uint8Array): string {
+	return readKey(bytes, bytes[16] & ~GROUP_PRIVILEGED_FLAG);
+}
+
+function groupIsPrivileged(bytes: Uint8Array): boolean {
+	return (bytes[16] & GROUP_PRIVILEGED_FLAG) !== 0;
+}
+
+/** LEB128: 7 bits per byte, high bit set while more follow. */
+export function writeVarint(value: number, out: number[]): void {
+	let rest = value;
+	while (rest >= 0x80) {
+		out.push((rest & 0x7f) | 0x80);
+		rest = Math.floor(rest / 128);
+	}
+	out.push(rest);
+}
+
+export function readVarint(bytes: Uint8Array, at: { offset: number }): number {
+	let value = 0;
+	let scale = 1;
+	for (;;) {
+		const byte = bytes[at.offset++];
+		value += (byte & 0x7f) * scale;
+		if ((byte & 0x80) === 0 || at.offset >= bytes.length) return value;
+		scale *= 128;
+	}
+}
+
+/**
+ * A group record inside a snapshot: members that are users of the snapshot are stored as the users'
+ * positions in the users string, sorted and delta-coded as varints (about 1–2 bytes per membership
+ * instead of 4); other members (nested groups, people outside the segment) keep their 4-byte DN hash.
+ *   key (16) · key format (1) · values hash (4) · DN hash (4) · varint count · varint deltas · raw hashes
+ */
+export function encodeGroupRecordCompact(record: GroupRecord, positionOf: (hash: number) => number | undefined): string {
+	const header = new Uint8Array(25);
+	header[16] = groupFormatByte(record, header);
+	writeUint32(record.valuesHash, header, 17);
+	writeUint32(record.dnHash, header, 21);
+	const positions: number[] = [];
+	const others: number[] = [];
+	for (const hash of record.memberHashes) {
+		const position = positionOf(hash);
+		if (position === undefined) others.push(hash);
+		else positions.push(position);
+	}
+	return Buffer.concat([header, encodePositions(positions, others)]).toString('base64');
+}
+
+/** The member part of a stored group: varint count, varint deltas of the sorted positions, raw hashes. */
+export function encodePositions(positions: number[], others: number[]): Uint8Array {
+	const sorted = [...new Set(positions)].sort((a, b) => a - b);
+	const tail: number[] = [];
+	writeVarint(sorted.length, tail);
+	let previous = 0;
+	for (const position of sorted) {
+		writeVarint(position - previous, tail);
+		previous = position;
+	}
+	const raw = new Uint8Array(4 * others.length);
+	others.forEach((hash, index) => writeUint32(hash, raw, 4 * index));
+	return Buffer.concat([Uint8Array.from(tail), raw]);
+}
+
+/** A stored group's header fields and member positions, without touching the users. */
+export function decodeGroupParts(text: string): { id: string; valuesHash: number; dnHash: number; privileged: boolean; positions: number[]; others: number[]; bytes: Uint8Array } {
+	const bytes = new Uint8Array(Buffer.from(text, 'base64'));
+	const at = { offset: 25 };
+	const count = readVarint(bytes, at);
+	const positions: number[] = [];
+	let position = 0;
+	for (let index = 0; index < count; index++) {
+		position += readVarint(bytes, at);
+		positions.push(position);
+	}
+	const others: number[] = [];
+	for (let offset = at.offset; offset + 4 <= bytes.length; offset += 4) others.push(readUint32(bytes, offset));
+	return { id: readGroupKey(bytes), valuesHash: readUint32(bytes, 17), dnHash: readUint32(bytes, 21), privileged: groupIsPrivileged(bytes), positions, others, bytes };
+}

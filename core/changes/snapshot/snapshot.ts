@@ -1,0 +1,58 @@
+/**
+ * The compact snapshot: what the change detector remembers about each user and group between polls,
+ * so that a poll can tell what changed without keeping the directory's values.
+ *
+ * A user is one fixed 28-byte record (user-record.ts), 35 characters of base 85 (record-codec.ts), and
+ * all users are one string sorted by key (no JSON keys or quotes per user). The key's first two bytes are
+ * not in the record: sorted keys share them with their neighbours, so they are stored once for all users
+ * as Rice-coded gaps (`userKeyHeads`, about 0.3 bytes per user at 100,000 users). A group is one variable
+ * record whose members are the users' positions (group-record.ts).
+ *
+ * 100,000 users with the bench fixture's groups measured 38.4 bytes of JSON per user in the stored
+ * state (the 30-byte base64 records before: 43.3).
+ */
+import { GroupTable } from './group-table';
+import { PasswordWatermark, type SerializedPasswordWatermark } from './password-watermark';
+import { UserTable } from './user-table';
+
+/** The snapshot in memory: tables by id (see user-table.ts, group-table.ts). Serialized with encodeSnapshot. */
+export interface Snapshot {
+	users: UserTable;
+	groups: GroupTable;
+	/** The latest password stamps stored (absent: not tracked, as in a state written before it). */
+	passwords?: PasswordWatermark;
+}
+
+/** The snapshot as it sits in the trigger's static data. */
+export interface SerializedSnapshot {
+	/** USER_RECORD_CHARS characters per user, sorted by key. */
+	users: string;
+	/** The users' first two key bytes, in the same order (record-codec.ts encodeKeyHeads). */
+	userKeyHeads: string;
+	/** One base64 record per group. */
+	groups: string[];
+	passwords?: SerializedPasswordWatermark;
+}
+
+export function emptySnapshot(): Snapshot {
+	const users = new UserTable('', '');
+	return { users, groups: new GroupTable([], users), passwords: PasswordWatermark.fresh() };
+}
+
+/**
+ * The snapshot as stored. Users stay sorted by key in one string (lookups are binary searches, and a
+ * poll that changed 100 users rewrites the string by copying unchanged runs, without decoding them);
+ * group member positions follow the users' new positions.
+ */
+export function encodeSnapshot(snapshot: Snapshot): SerializedSnapshot {
+	const merged = snapshot.users.merge();
+	const serialized: SerializedSnapshot = { users: merged.text, userKeyHeads: merged.keyHeads, groups: snapshot.groups.serialize(merged) };
+	const passwords = snapshot.passwords?.serialize();
+	if (passwords !== undefined) serialized.passwords = passwords;
+	return serialized;
+}
+
+export function decodeSnapshot(serialized: SerializedSnapshot): Snapshot {
+	const users = new UserTable(serialized.users, serialized.userKeyHeads);
+	return { users, groups: new GroupTable(serialized.groups, users), passwords: PasswordWatermark.decode(serialized.passwords) };
+}
