@@ -8,7 +8,7 @@
  */
 import type { RetryPolicy } from '../../transport/http/retry';
 import type { PushMessage } from './message';
-import type { PushRecipient, RecipientKind } from './recipients';
+import type { PushPerson, PushRecipient, RecipientKind } from './recipients';
 
 export type { PushPerson, PushRecipient, RecipientKind } from './recipients';
 
@@ -44,6 +44,16 @@ export interface DeliveryResult {
 	fellBackFrom?: ChannelName[];
 	/** Dry run: the request body that would have been sent (no credentials). */
 	preview?: unknown;
+}
+
+/**
+ * Whom a channel can address, declared next to it: the recipient kinds, and the fields of a person it reads.
+ * The node refuses an audience its channel does not reach before anything is sent; a unit test holds each
+ * declaration to what the channel's addresses() does.
+ */
+export interface ChannelReach {
+	kinds: readonly RecipientKind[];
+	personFields: readonly (keyof PushPerson)[];
 }
 
 /** Where a channel can reach a recipient: one device token, a topic, a phone number, a login... */
