@@ -13,18 +13,31 @@ import { NodeConnectionTypes, NodeOperationError, sleep } from 'n8n-workflow';
 import { DirectoryConfigurationError } from '../../core/errors';
 import { AckTokenConfigurationError } from '../../core/push/ack-token';
 import type { DeliveryResult } from '../../core/push/types';
+import type { RetryPolicy } from '../../transport/http/retry';
 import { acknowledgmentSecrets, testAcknowledgmentSecret } from '../shared/acknowledgment';
 import { toNodeError } from '../shared/errors';
 import { buildChannels, channelCredentialTests, PUSH_CHANNELS, pushChannel, type ItemParameter } from './channels';
 import { getStatusFields } from './descriptions/GetStatusDescription';
 import { sendFields } from './descriptions/SendDescription';
 import { checkAudience, itemRequest, type Audience } from './recipients';
-import { isFailure, planSends, runSends } from './send-plan';
+import { isFailure, planSends, runSends, type SendSetup } from './send-plan';
 import { getDeliveryStatus } from './status';
 
 /** Errors of the token module, in the vocabulary toNodeError knows. */
 function domainError(error: unknown): unknown {
 	return error instanceof AckTokenConfigurationError ? new DirectoryConfigurationError(error.field, error.message.slice(error.field.length + 1)) : error;
+}
+
+/** The Options collection as the dispatcher's settings. */
+function dispatchOptions(options: IDataObject): SendSetup['dispatch'] & { retry: RetryPolicy } {
+	const messageKey = typeof options.messageKey === 'string' && options.messageKey.trim() !== '' ? options.messageKey.trim() : undefined;
+	return {
+		concurrency: Number(options.concurrency ?? 20),
+		batchSize: options.batchSize === undefined ? undefined : Number(options.batchSize),
+		retry: { maxAttempts: Number(options.maxAttempts ?? 4), sleep },
+		dryRun: options.dryRun === true,
+		messageKey,
+	};
 }
 
 function resultJson(result: DeliveryResult, noticeId?: string): IDataObject {
@@ -132,10 +145,10 @@ export class OpenTextPush implements INodeType {
 		}
 		const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 		const output: INodeExecutionData[] = [];
-		const fail = (error: unknown, itemIndex: number, answer = [itemIndex]) => {
+		const fail = (error: unknown, itemIndex: number, unanswered = [itemIndex]) => {
 			const nodeError = toNodeError(this.getNode(), domainError(error), itemIndex);
 			if (!this.continueOnFail()) throw nodeError;
-			for (const item of answer) output.push({ json: { error: nodeError.message }, pairedItem: { item } });
+			for (const item of unanswered) output.push({ json: { error: nodeError.message }, pairedItem: { item } });
 		};
 		const parameterOf = (itemIndex: number): ItemParameter => (name, fallback) => this.getNodeParameter(name, itemIndex, fallback);
 
@@ -143,12 +156,14 @@ export class OpenTextPush implements INodeType {
 		for (const { item, error } of plan.failures) fail(error, item);
 		if (plan.groups.length === 0) return [output];
 		const secrets = plan.groups.some((group) => group.acknowledgment) ? acknowledgmentSecrets(await this.getCredentials('openTextPushAcknowledgmentApi')) : [];
-		const retry = { maxAttempts: Number(options.maxAttempts ?? 4), sleep };
-		const batchSize = options.batchSize === undefined ? undefined : Number(options.batchSize);
-		const messageKey = typeof options.messageKey === 'string' && options.messageKey.trim() !== '' ? options.messageKey.trim() : undefined;
+		const dispatch = dispatchOptions(options);
 		const sends = runSends(plan.groups, async (group) => ({
-			channels: buildChannels(this.helpers, channel, await this.getCredentials(channel.credential, group.items[0]), { retry, batchSize, parameter: parameterOf(group.items[0]) }),
-			dispatch: { concurrency: Number(options.concurrency ?? 20), batchSize, retry, dryRun: options.dryRun === true, messageKey },
+			channels: buildChannels(this.helpers, channel, await this.getCredentials(channel.credential, group.items[0]), {
+				retry: dispatch.retry,
+				batchSize: dispatch.batchSize,
+				parameter: parameterOf(group.items[0]),
+			}),
+			dispatch,
 			secrets,
 		}));
 		let problems = 0;
