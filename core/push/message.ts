@@ -5,7 +5,7 @@
 import { createHash, hash } from 'node:crypto';
 import type { AudienceMember } from '../audience';
 import { DirectoryConfigurationError } from '../errors';
-import type { PushPerson, PushRecipient } from './types';
+import type { PushPerson, PushRecipient } from './recipients';
 
 export interface PushMessage {
 	title?: string;

@@ -1,40 +1,16 @@
 /**
- * The public shapes of push delivery, free of n8n: who a message goes to (PushRecipient), what comes back
- * per recipient (DeliveryResult), what every channel implements (PushChannel) and how a dispatch is tuned
- * (DispatchOptions). The n8n `openTextPush` node builds these from its parameters and calls
- * `dispatch(recipients, message, options)` from ./dispatcher.
+ * The public shapes of push delivery, free of n8n: who a message goes to (PushRecipient, declared in
+ * ./recipients), what comes back per recipient (DeliveryResult), what every channel implements (PushChannel)
+ * and how a dispatch is tuned (DispatchOptions). The n8n `openTextPush` node builds these from its parameters
+ * and calls `dispatch(recipients, message, options)` from ./dispatcher.
  *
  * Names here are a contract with the node: keep them stable.
  */
 import type { RetryPolicy } from '../../transport/http/retry';
 import type { PushMessage } from './message';
+import type { PushPerson, PushRecipient, RecipientKind } from './recipients';
 
-/** A person, in the fields push needs; an AudienceMember (core/audience.ts) converts with personFromMember(). */
-export interface PushPerson {
-	/** Stable directory id (entryUUID, objectGUID, OTDS uuid): the person's label in results. */
-	userId: string;
-	/** Sign-in name: how AppWorks Gateway addresses users. */
-	login?: string;
-	displayName?: string;
-	/** Email address: the MRA email fallback. */
-	mail?: string;
-	/** Mobile number in E.164 (+15551234567): the MRA SMS fallback. */
-	mobile?: string;
-	/** FCM registration tokens of the person's devices. */
-	deviceTokens?: string[];
-}
-
-/** Someone or something a message is addressed to. Which kinds a channel can reach is the channel's business. */
-export type PushRecipient =
-	| ({ kind: 'person' } & PushPerson)
-	| { kind: 'token'; token: string }
-	| { kind: 'topic'; topic: string }
-	/** An FCM condition such as `'news' in topics && 'eu' in topics`. */
-	| { kind: 'condition'; condition: string }
-	/** An OTDS group name (AppWorks Gateway only). */
-	| { kind: 'group'; group: string };
-
-export type RecipientKind = PushRecipient['kind'];
+export type { PushPerson, PushRecipient, RecipientKind } from './recipients';
 
 /** What a channel is called in results. */
 export type ChannelName = 'fcm' | 'mraPush' | 'mraSms' | 'mraEmail' | 'appworks';
@@ -68,6 +44,16 @@ export interface DeliveryResult {
 	fellBackFrom?: ChannelName[];
 	/** Dry run: the request body that would have been sent (no credentials). */
 	preview?: unknown;
+}
+
+/**
+ * Whom a channel can address, declared next to it: the recipient kinds, and the fields of a person it reads.
+ * The node refuses an audience its channel does not reach before anything is sent; a unit test holds each
+ * declaration to what the channel's addresses() does.
+ */
+export interface ChannelReach {
+	kinds: readonly RecipientKind[];
+	personFields: readonly (keyof PushPerson)[];
 }
 
 /** Where a channel can reach a recipient: one device token, a topic, a phone number, a login... */

@@ -11,65 +11,33 @@ import type {
 import { NodeConnectionTypes, NodeOperationError, sleep } from 'n8n-workflow';
 
 import { DirectoryConfigurationError } from '../../core/errors';
-import { AckTokenConfigurationError, acknowledgmentData } from '../../core/push/ack-token';
-import { dispatch } from '../../core/push/dispatcher';
-import { messageFingerprint, recipientLabel, type PushMessage } from '../../core/push/message';
-import type { DeliveryResult, PushRecipient } from '../../core/push/types';
+import { AckTokenConfigurationError } from '../../core/push/ack-token';
+import type { DeliveryResult } from '../../core/push/types';
+import type { RetryPolicy } from '../../transport/http/retry';
 import { acknowledgmentSecrets, testAcknowledgmentSecret } from '../shared/acknowledgment';
 import { toNodeError } from '../shared/errors';
-import { legacyRequestHelpers } from '../shared/http-transport';
-import {
-	buildChannels,
-	CHANNEL_CREDENTIAL,
-	testAppWorksCredential,
-	testCloudMessagingCredential,
-	testFirebaseCredential,
-	type ChannelChoice,
-	type MraFallback,
-} from './channels';
+import { buildChannels, channelCredentialTests, PUSH_CHANNELS, pushChannel, type ItemParameter } from './channels';
 import { getStatusFields } from './descriptions/GetStatusDescription';
 import { sendFields } from './descriptions/SendDescription';
-import { checkAudience, itemMessage, itemRecipients, type Audience } from './recipients';
+import { checkAudience, itemRequest, type Audience } from './recipients';
+import { isFailure, planSends, runSends, type SendSetup } from './send-plan';
 import { getDeliveryStatus } from './status';
-
-interface Acknowledgment {
-	noticeId: string;
-	webhookUrl: string;
-	ttlSeconds: number;
-}
-
-/** Input items that share one message (the same title, body, data... after expressions) are sent together. */
-interface SendGroup {
-	message: PushMessage;
-	acknowledgment?: Acknowledgment;
-	recipients: PushRecipient[];
-	/** `<kind>|<label>` → the first input item that asked for this recipient. */
-	itemOf: Map<string, number>;
-	items: number[];
-}
-
-const recipientKey = (kind: string, label: string) => `${kind}|${label}`;
 
 /** Errors of the token module, in the vocabulary toNodeError knows. */
 function domainError(error: unknown): unknown {
 	return error instanceof AckTokenConfigurationError ? new DirectoryConfigurationError(error.field, error.message.slice(error.field.length + 1)) : error;
 }
 
-/** A JSON parameter as an object ({} when empty). */
-function jsonParameter(context: IExecuteFunctions, name: string, itemIndex: number): Record<string, unknown> {
-	const value = context.getNodeParameter(name, itemIndex, '{}') as unknown;
-	let parsed: unknown = value;
-	if (typeof value === 'string') {
-		try {
-			parsed = value.trim() === '' ? {} : (JSON.parse(value) as unknown);
-		} catch {
-			parsed = undefined;
-		}
-	}
-	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-		throw new DirectoryConfigurationError('Push Request Override (JSON)', 'must be a JSON object, e.g. {"options": {"sound": "alert"}}');
-	}
-	return parsed as Record<string, unknown>;
+/** The Options collection as the dispatcher's settings. */
+function dispatchOptions(options: IDataObject): SendSetup['dispatch'] & { retry: RetryPolicy } {
+	const messageKey = typeof options.messageKey === 'string' && options.messageKey.trim() !== '' ? options.messageKey.trim() : undefined;
+	return {
+		concurrency: Number(options.concurrency ?? 20),
+		batchSize: options.batchSize === undefined ? undefined : Number(options.batchSize),
+		retry: { maxAttempts: Number(options.maxAttempts ?? 4), sleep },
+		dryRun: options.dryRun === true,
+		messageKey,
+	};
 }
 
 function resultJson(result: DeliveryResult, noticeId?: string): IDataObject {
@@ -137,11 +105,7 @@ export class OpenTextPush implements INodeType {
 				type: 'options',
 				noDataExpression: true,
 				default: 'fcm',
-				options: [
-					{ name: 'Firebase Cloud Messaging', value: 'fcm', description: 'Android, iOS and web apps, with a service account' },
-					{ name: 'OpenText AppWorks Gateway', value: 'appworks', description: 'AppWorks mobile clients, addressed by OTDS user and group' },
-					{ name: 'OpenText Cloud Messaging', value: 'mra', description: 'OpenText Notifications (MRA): push, with SMS and email fallback' },
-				],
+				options: PUSH_CHANNELS.map((channel) => channel.option),
 				description: 'Which service delivers the message',
 			},
 			{
@@ -162,39 +126,17 @@ export class OpenTextPush implements INodeType {
 
 	methods = {
 		credentialTest: {
-			async firebaseCredentialTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				try {
-					return { status: 'OK', message: await testFirebaseCredential(legacyRequestHelpers(this.helpers), credential.data ?? {}) };
-				} catch (error) {
-					return { status: 'Error', message: error instanceof Error ? error.message : String(error) };
-				}
-			},
+			...channelCredentialTests,
 			async acknowledgmentSecretTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 				return testAcknowledgmentSecret(credential.data ?? {});
-			},
-			async cloudMessagingCredentialTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				try {
-					return { status: 'OK', message: await testCloudMessagingCredential(legacyRequestHelpers(this.helpers), credential.data ?? {}) };
-				} catch (error) {
-					return { status: 'Error', message: error instanceof Error ? error.message : String(error) };
-				}
-			},
-			async appWorksCredentialTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				try {
-					return { status: 'OK', message: await testAppWorksCredential(legacyRequestHelpers(this.helpers), credential.data ?? {}) };
-				} catch (error) {
-					return { status: 'Error', message: error instanceof Error ? error.message : String(error) };
-				}
 			},
 		},
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
-		const output: INodeExecutionData[] = [];
-		const channel = this.getNodeParameter('channel', 0) as ChannelChoice;
-		const operation = this.getNodeParameter('operation', 0) as string;
-		if (operation === 'getStatus') return [await getDeliveryStatus(this, channel)];
+		const channel = pushChannel(this.getNodeParameter('channel', 0) as string);
+		if (this.getNodeParameter('operation', 0) === 'getStatus') return [await getDeliveryStatus(this, channel)];
 		const audience = this.getNodeParameter('audience', 0) as Audience;
 		try {
 			checkAudience(audience, channel);
@@ -202,99 +144,37 @@ export class OpenTextPush implements INodeType {
 			throw toNodeError(this.getNode(), error);
 		}
 		const options = this.getNodeParameter('options', 0, {}) as IDataObject;
-		const fail = (error: unknown, itemIndex: number) => {
+		const output: INodeExecutionData[] = [];
+		const fail = (error: unknown, itemIndex: number, unanswered = [itemIndex]) => {
 			const nodeError = toNodeError(this.getNode(), domainError(error), itemIndex);
 			if (!this.continueOnFail()) throw nodeError;
-			output.push({ json: { error: nodeError.message }, pairedItem: { item: itemIndex } });
+			for (const item of unanswered) output.push({ json: { error: nodeError.message }, pairedItem: { item } });
 		};
+		const parameterOf = (itemIndex: number): ItemParameter => (name, fallback) => this.getNodeParameter(name, itemIndex, fallback);
 
-		// 1. Per item: its message and recipients; items with the same message form one send.
-		const groups = new Map<string, SendGroup>();
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			try {
-				const message = itemMessage(this, itemIndex);
-				let acknowledgment: Acknowledgment | undefined;
-				if (message.requireAcknowledgment) {
-					acknowledgment = {
-						noticeId: String(this.getNodeParameter('noticeId', itemIndex)).trim(),
-						webhookUrl: String(this.getNodeParameter('acknowledgmentWebhookUrl', itemIndex)).trim(),
-						ttlSeconds: Math.round(Number(this.getNodeParameter('acknowledgmentValidHours', itemIndex, 72)) * 3600),
-					};
-				}
-				const recipients = itemRecipients(this, itemIndex, audience);
-				if (acknowledgment && recipients.some((r) => r.kind !== 'person')) {
-					throw new DirectoryConfigurationError(
-						'Require Acknowledgment',
-						'needs people as the audience (input items or user IDs): topics, groups and bare device tokens have no one to acknowledge',
-					);
-				}
-				const key = `${messageFingerprint(message)}|${JSON.stringify(acknowledgment ?? null)}`;
-				let group = groups.get(key);
-				if (!group) {
-					group = { message, acknowledgment, recipients: [], itemOf: new Map(), items: [] };
-					groups.set(key, group);
-				}
-				group.items.push(itemIndex);
-				for (const recipient of recipients) {
-					const id = recipientKey(recipient.kind, recipientLabel(recipient));
-					if (group.itemOf.has(id)) continue; // the same person twice gets the message once
-					group.itemOf.set(id, itemIndex);
-					group.recipients.push(recipient);
-				}
-			} catch (error) {
-				fail(error, itemIndex);
-			}
-		}
-		if (groups.size === 0) return [output];
-
-		// 2. Send each group through the channel.
-		const needsAck = [...groups.values()].some((g) => g.acknowledgment);
-		const secrets = needsAck ? acknowledgmentSecrets(await this.getCredentials('openTextPushAcknowledgmentApi')) : [];
-		const dryRun = options.dryRun === true;
+		const plan = planSends(items.length, (itemIndex) => itemRequest(parameterOf(itemIndex), items[itemIndex].json, audience));
+		for (const { item, error } of plan.failures) fail(error, item);
+		if (plan.groups.length === 0) return [output];
+		const secrets = plan.groups.some((group) => group.acknowledgment) ? acknowledgmentSecrets(await this.getCredentials('openTextPushAcknowledgmentApi')) : [];
+		const dispatch = dispatchOptions(options);
+		const sends = runSends(plan.groups, async (group) => ({
+			channels: buildChannels(this.helpers, channel, await this.getCredentials(channel.credential, group.items[0]), {
+				retry: dispatch.retry,
+				batchSize: dispatch.batchSize,
+				parameter: parameterOf(group.items[0]),
+			}),
+			dispatch,
+			secrets,
+		}));
 		let problems = 0;
-		for (const group of groups.values()) {
-			const answered = new Set<number>();
-			try {
-				const credential = await this.getCredentials(CHANNEL_CREDENTIAL[channel], group.items[0]);
-				const retry = { maxAttempts: Number(options.maxAttempts ?? 4), sleep };
-				const mraFallback = channel === 'mra' ? (this.getNodeParameter('mraFallback', group.items[0], 'none') as MraFallback) : undefined;
-				const pushOverride = channel === 'mra' ? jsonParameter(this, 'pushOverride', group.items[0]) : undefined;
-				const batchSize = options.batchSize === undefined ? undefined : Number(options.batchSize);
-				const { channels } = buildChannels(this.helpers, channel, credential, { retry, dryRun, mraFallback, pushOverride, batchSize });
-				const ack = group.acknowledgment;
-				if (ack && secrets.length === 0) throw new DirectoryConfigurationError('Signing Secret', 'is empty in the acknowledgment credential');
-				const decorate = ack
-					? (recipient: PushRecipient, message: PushMessage): PushMessage => ({
-							...message,
-							data: {
-								...(message.data ?? {}),
-								...acknowledgmentData({ secret: secrets[0], webhookUrl: ack.webhookUrl, noticeId: ack.noticeId, userId: recipientLabel(recipient), ttlSeconds: ack.ttlSeconds }),
-							},
-						})
-					: undefined;
-				// Checks the notice ID, URL and lifetime once, before anything is sent.
-				if (ack) acknowledgmentData({ secret: secrets[0], webhookUrl: ack.webhookUrl, noticeId: ack.noticeId, userId: 'check', ttlSeconds: ack.ttlSeconds });
-				const results = dispatch(group.recipients, group.message, {
-					channels,
-					concurrency: Number(options.concurrency ?? 20),
-					batchSize,
-					retry,
-					dryRun,
-					messageKey: typeof options.messageKey === 'string' && options.messageKey.trim() !== '' ? options.messageKey.trim() : undefined,
-					decorate,
-				});
-				for await (const result of results) {
-					if (result.status === 'failed' || result.status === 'unregistered') problems++;
-					const item = group.itemOf.get(recipientKey(result.recipientKind, result.recipient)) ?? group.items[0];
-					answered.add(item);
-					output.push({ json: resultJson(result, ack?.noticeId), pairedItem: { item } });
-				}
-			} catch (error) {
-				const nodeError = toNodeError(this.getNode(), domainError(error), group.items[0]);
-				if (!this.continueOnFail()) throw nodeError;
-				// Results already yielded stand; every item still without one gets the error.
-				for (const item of group.items) if (!answered.has(item)) output.push({ json: { error: nodeError.message }, pairedItem: { item } });
+		for await (const event of sends) {
+			if ('error' in event) {
+				// Results already given stand; every item of the send still without one gets the error.
+				fail(event.error, event.item, event.unanswered);
+				continue;
 			}
+			if (isFailure(event.result)) problems++;
+			output.push({ json: resultJson(event.result, event.noticeId), pairedItem: { item: event.item } });
 		}
 		if (problems > 0 && options.failOnAnyFailure === true && !this.continueOnFail()) {
 			throw new NodeOperationError(this.getNode(), `${problems} recipient(s) could not be reached`, {

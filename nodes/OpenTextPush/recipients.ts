@@ -1,8 +1,10 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
 import { DirectoryConfigurationError } from '../../core/errors';
 import type { PushMessage } from '../../core/push/message';
-import type { PushRecipient } from '../../core/push/types';
+import type { PushRecipient, RecipientKind } from '../../core/push/types';
+import { checkReach, type ItemParameter, type NodePushChannel } from './channels';
+import type { Acknowledgment, ItemRequest } from './send-plan';
 
 export type Audience = 'items' | 'users' | 'groups' | 'tokens' | 'topic' | 'condition';
 
@@ -42,30 +44,30 @@ export function personFromItem(json: IDataObject): PushRecipient & { kind: 'pers
 	};
 }
 
-/** The recipients one input item contributes. */
-export function itemRecipients(context: IExecuteFunctions, itemIndex: number, audience: Audience): PushRecipient[] {
+/** The recipients one input item (its JSON and parameters) contributes. */
+export function itemRecipients(parameter: ItemParameter, json: IDataObject, audience: Audience): PushRecipient[] {
 	switch (audience) {
 		case 'items':
-			return [personFromItem(context.getInputData()[itemIndex].json)];
+			return [personFromItem(json)];
 		case 'users':
-			return listOf(context.getNodeParameter('userIds', itemIndex)).map((id) => ({ kind: 'person', userId: id, login: id }));
+			return listOf(parameter('userIds')).map((id) => ({ kind: 'person', userId: id, login: id }));
 		case 'groups':
-			return listOf(context.getNodeParameter('groups', itemIndex)).map((group) => ({ kind: 'group', group }));
+			return listOf(parameter('groups')).map((group) => ({ kind: 'group', group }));
 		case 'tokens':
-			return listOf(context.getNodeParameter('deviceTokens', itemIndex)).map((token) => ({ kind: 'token', token }));
+			return listOf(parameter('deviceTokens')).map((token) => ({ kind: 'token', token }));
 		case 'topic':
-			return listOf(context.getNodeParameter('topic', itemIndex)).map((topic) => ({ kind: 'topic', topic }));
+			return listOf(parameter('topic')).map((topic) => ({ kind: 'topic', topic }));
 		case 'condition':
-			return [{ kind: 'condition', condition: String(context.getNodeParameter('condition', itemIndex)).trim() }];
+			return [{ kind: 'condition', condition: String(parameter('condition')).trim() }];
 	}
 }
 
 /** The message of one input item, from the message parameters. */
-export function itemMessage(context: IExecuteFunctions, itemIndex: number): PushMessage {
-	const fields = context.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
+export function itemMessage(parameter: ItemParameter): PushMessage {
+	const fields = parameter('additionalFields', {}) as IDataObject;
 	const message: PushMessage = {
-		title: (context.getNodeParameter('title', itemIndex, '') as string) || undefined,
-		body: (context.getNodeParameter('body', itemIndex, '') as string) || undefined,
+		title: (parameter('title', '') as string) || undefined,
+		body: (parameter('body', '') as string) || undefined,
 	};
 	const pairs = ((fields.data as IDataObject | undefined)?.field ?? []) as Array<{ key?: string; value?: unknown }>;
 	if (pairs.length > 0) {
@@ -83,23 +85,36 @@ export function itemMessage(context: IExecuteFunctions, itemIndex: number): Push
 	if (text(fields.collapseKey)) message.collapseKey = text(fields.collapseKey);
 	if (text(fields.category)) message.category = text(fields.category);
 	if (fields.silent === true) message.silent = true;
-	if (context.getNodeParameter('requireAcknowledgment', itemIndex, false) === true) message.requireAcknowledgment = true;
+	if (parameter('requireAcknowledgment', false) === true) message.requireAcknowledgment = true;
 	return message;
 }
 
-/** Which channels can reach which audience; a mismatch is refused before anything is sent. */
-const AUDIENCE_CHANNELS: Record<Audience, { channels: string[]; names: string }> = {
-	items: { channels: ['fcm', 'mra', 'appworks'], names: 'every channel' },
-	users: { channels: ['fcm', 'mra', 'appworks'], names: 'every channel' },
-	groups: { channels: ['appworks'], names: 'OpenText AppWorks Gateway' },
-	tokens: { channels: ['fcm', 'mra'], names: 'Firebase Cloud Messaging and OpenText Cloud Messaging' },
-	topic: { channels: ['fcm', 'mra'], names: 'Firebase Cloud Messaging and OpenText Cloud Messaging' },
-	condition: { channels: ['fcm'], names: 'Firebase Cloud Messaging' },
+/** What one input item asks for: its message, its acknowledgment link settings when it needs one, its recipients. */
+export function itemRequest(parameter: ItemParameter, json: IDataObject, audience: Audience): ItemRequest {
+	const message = itemMessage(parameter);
+	let acknowledgment: Acknowledgment | undefined;
+	if (message.requireAcknowledgment) {
+		acknowledgment = {
+			noticeId: String(parameter('noticeId')).trim(),
+			webhookUrl: String(parameter('acknowledgmentWebhookUrl')).trim(),
+			ttlSeconds: Math.round(Number(parameter('acknowledgmentValidHours', 72)) * 3600),
+		};
+	}
+	return { message, acknowledgment, recipients: itemRecipients(parameter, json, audience) };
+}
+
+/** The kind of recipient each audience gives: whether the channel reaches it is the channel's declaration. */
+const AUDIENCE_KIND: Record<Audience, RecipientKind> = {
+	items: 'person',
+	users: 'person',
+	groups: 'group',
+	tokens: 'token',
+	topic: 'topic',
+	condition: 'condition',
 };
 
-export function checkAudience(audience: Audience, channel: string): void {
-	const allowed = AUDIENCE_CHANNELS[audience];
-	if (allowed && !allowed.channels.includes(channel)) {
-		throw new DirectoryConfigurationError('Audience', `"${audience}" works with ${allowed.names} only: choose another audience or channel`);
-	}
+/** Refuses an audience the channel cannot reach, before anything is sent. */
+export function checkAudience(audience: Audience, channel: NodePushChannel): void {
+	const kind = AUDIENCE_KIND[audience];
+	if (kind) checkReach(channel, kind, audience);
 }

@@ -1,33 +1,28 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { MraJobKind } from '../../core/push/channels/mra';
 import { toNodeError } from '../shared/errors';
 import { n8nHttpTransport } from '../shared/http-transport';
-import { cloudMessagingClient, type ChannelChoice } from './channels';
+import type { NodePushChannel } from './channels';
 
-/** Get Status: the state of Cloud Messaging jobs, one output item per input item. */
-export async function getDeliveryStatus(context: IExecuteFunctions, channel: ChannelChoice): Promise<INodeExecutionData[]> {
-	if (channel !== 'mra') {
+/** Get Status: the state of sent messages, for channels whose service keeps it; one output item per input item. */
+export async function getDeliveryStatus(context: IExecuteFunctions, channel: NodePushChannel): Promise<INodeExecutionData[]> {
+	if (!channel.status) {
 		throw new NodeOperationError(context.getNode(), 'Get Status works with OpenText Cloud Messaging only', {
 			description: 'Firebase and AppWorks Gateway keep no delivery status: use the status, messageId and errorCode of the Send results',
 		});
 	}
 	const items = context.getInputData();
 	const output: INodeExecutionData[] = [];
-	const credential = await context.getCredentials('openTextCloudMessagingApi');
+	const credential = await context.getCredentials(channel.credential);
 	const transport = n8nHttpTransport(context.helpers, { skipSslCertificateValidation: credential.ignoreSslIssues === true });
-	const client = cloudMessagingClient(transport, credential, { retry: { maxAttempts: 3 } });
+	const lookUp = channel.status.open(transport, credential);
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const jobId = String(context.getNodeParameter('messageId', itemIndex) ?? '').trim();
-			if (jobId === '') throw new NodeOperationError(context.getNode(), 'Message ID is empty', { itemIndex, description: 'Map the messageId of a Send result' });
-			const kind = context.getNodeParameter('statusKind', itemIndex) as MraJobKind;
-			const status = await client.jobStatus(kind, jobId);
-			output.push({
-				json: { jobId: status.jobId, state: status.state ?? null, deliveries: status.deliveries as IDataObject[], raw: status.raw as IDataObject },
-				pairedItem: { item: itemIndex },
-			});
+			const messageId = String(context.getNodeParameter('messageId', itemIndex) ?? '').trim();
+			if (messageId === '') throw new NodeOperationError(context.getNode(), 'Message ID is empty', { itemIndex, description: 'Map the messageId of a Send result' });
+			const json = await lookUp(messageId, (name, fallback) => context.getNodeParameter(name, itemIndex, fallback));
+			output.push({ json, pairedItem: { item: itemIndex } });
 		} catch (error) {
 			const nodeError = toNodeError(context.getNode(), error, itemIndex);
 			if (!context.continueOnFail()) throw nodeError;

@@ -11,17 +11,9 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import {
-	ACKNOWLEDGMENT_KINDS,
-	AcknowledgmentReplayWindow,
-	mergeReplayState,
-	verifyAckToken,
-	type AckTokenFailure,
-	type AcknowledgmentKind,
-	type ReplayState,
-} from '../../core/push/ack-token';
+import type { ReplayState } from '../../core/push/ack-token';
 import { acknowledgmentSecrets, testAcknowledgmentSecret } from '../shared/acknowledgment';
-import { confirmationPage, resultPage } from './pages';
+import { handleAcknowledgment, type LinkMode } from './request';
 
 /** The part of express's request and response this node uses (n8n-workflow types them as express's). */
 interface WebhookRequest {
@@ -40,17 +32,6 @@ interface WebhookResponse {
  * the webhook has answered, so a repeat arriving right after the first would not see it there yet.
  */
 const REPLAY_MEMORY = new Map<string, ReplayState>();
-
-type LinkMode = 'confirmPage' | 'recordOnClick' | 'json';
-
-/** HTTP status per refusal: malformed → 400, forged or tampered → 401, expired → 410. */
-const REFUSAL_STATUS: Record<AckTokenFailure, number> = { malformed: 400, forged: 401, tampered: 401, expired: 410 };
-const REFUSAL_TITLE: Record<AckTokenFailure, string> = {
-	malformed: 'This link is incomplete',
-	forged: 'This link is not valid',
-	tampered: 'This link is not valid',
-	expired: 'This link has expired',
-};
 
 export class OpenTextPushTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -170,98 +151,34 @@ export class OpenTextPushTrigger implements INodeType {
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const request = this.getRequestObject() as unknown as WebhookRequest;
 		const response = this.getResponseObject() as unknown as WebhookResponse;
-		const linkMode = this.getNodeParameter('linkMode', 'confirmPage') as LinkMode;
 		const options = this.getNodeParameter('options', {}) as IDataObject;
-		const isGet = (request.method ?? 'GET').toUpperCase() === 'GET';
-		const contentType = String(request.headers['content-type'] ?? '');
-		// A browser: a link click, or the confirmation page's form. Apps POST JSON and get JSON.
-		const wantsHtml = isGet ? linkMode !== 'json' : /x-www-form-urlencoded/i.test(contentType);
-
-		const answer = (status: number, json: IDataObject, title: string, text: string): void => {
-			response.setHeader('Cache-Control', 'no-store');
-			response.setHeader('Referrer-Policy', 'no-referrer');
-			if (wantsHtml) {
-				response.setHeader('Content-Type', 'text/html; charset=utf-8');
-				response.status(status).send(resultPage(title, text));
-			} else {
-				response.status(status).json(json);
-			}
-		};
-		const reject = (status: number, error: string, message: string, title = 'This request is not valid') => {
-			answer(status, { status: 'rejected', error, message }, title, message);
-			return { noWebhookResponse: true };
-		};
-
-		let token: unknown;
-		let kind: unknown = 'acknowledged';
-		let client: unknown;
-		if (isGet) {
-			const query = this.getQueryData() as IDataObject;
-			token = query.token;
-			if (query.kind !== undefined) kind = query.kind;
-			client = 'link';
-		} else {
-			const body = this.getBodyData() as unknown;
-			if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-				return reject(400, 'malformed', 'The body must be a JSON object {"token", "kind"}');
-			}
-			const fields = body as IDataObject;
-			token = fields.token;
-			if (fields.kind !== undefined) kind = fields.kind;
-			client = fields.client ?? (wantsHtml ? 'link' : undefined);
-		}
-		if (typeof token !== 'string' || token === '') return reject(400, 'malformed', 'The token is missing');
-		if (typeof kind !== 'string' || !ACKNOWLEDGMENT_KINDS.includes(kind as AcknowledgmentKind)) {
-			return reject(400, 'malformed', `"kind" must be one of ${ACKNOWLEDGMENT_KINDS.join(', ')}`);
-		}
-		if (client !== undefined && !(typeof client === 'string' && client.length <= 200) && !(typeof client === 'object' && client !== null)) {
-			return reject(400, 'malformed', '"client" must be a short string or an object');
-		}
-		if (client !== undefined && JSON.stringify(client).length > 2000) return reject(400, 'malformed', '"client" is too large');
-
-		const credential = await this.getCredentials('openTextPushAcknowledgmentApi');
-		const verification = verifyAckToken(token, acknowledgmentSecrets(credential));
-		if (!verification.ok) {
-			return reject(REFUSAL_STATUS[verification.reason], verification.reason, verification.message, REFUSAL_TITLE[verification.reason]);
-		}
-		const claims = verification.claims;
-
-		if (isGet && linkMode === 'confirmPage') {
-			response.setHeader('Cache-Control', 'no-store');
-			response.setHeader('Referrer-Policy', 'no-referrer');
-			response.setHeader('Content-Type', 'text/html; charset=utf-8');
-			response.status(200).send(confirmationPage(token, kind, this.getNodeParameter('confirmationQuestion', '') as string));
-			return { noWebhookResponse: true };
-		}
-
-		// From here to the end of check() nothing awaits: within this n8n process, concurrent repeats are serialised.
-		const saved = this.getWorkflowStaticData('node') as ReplayState;
-		const memoryKey = `${this.getMode()}:${this.getWorkflow().id ?? ''}:${this.getNode().id}`;
-		const memory = REPLAY_MEMORY.get(memoryKey) ?? {};
-		REPLAY_MEMORY.set(memoryKey, memory);
-		mergeReplayState(memory, saved);
-		const seen = new AcknowledgmentReplayWindow(memory, Number(options.replayWindowSize ?? 5000)).check(claims, kind as AcknowledgmentKind);
-		saved.seen = { ...memory.seen };
-		const thankYou = this.getNodeParameter('thankYouText', 'Thank you. Your acknowledgment was recorded.') as string;
-		const summary: IDataObject = { noticeId: claims.noticeId, kind, at: seen.firstSeenAt };
-		if (seen.duplicate) {
-			answer(200, { status: 'duplicate', ...summary }, 'Already recorded', thankYou);
-			if (options.emitDuplicates !== true) return { noWebhookResponse: true };
-		} else {
-			answer(200, { status: 'recorded', ...summary }, 'Recorded', thankYou);
-		}
-		const item: IDataObject = {
-			noticeId: claims.noticeId,
-			userId: claims.userId,
-			kind,
-			at: new Date().toISOString(),
-			client: (client as IDataObject | string | undefined) ?? null,
-			tokenExpiresAt: new Date(claims.expiresAt * 1000).toISOString(),
-		};
-		if (seen.duplicate) {
-			item.duplicate = true;
-			item.firstAt = seen.firstSeenAt;
-		}
-		return { noWebhookResponse: true, workflowData: [[{ json: item }]] };
+		const { answer, item } = await handleAcknowledgment(
+			{
+				method: request.method,
+				contentType: String(request.headers['content-type'] ?? ''),
+				query: this.getQueryData() as IDataObject,
+				body: this.getBodyData() as unknown,
+			},
+			{
+				linkMode: this.getNodeParameter('linkMode', 'confirmPage') as LinkMode,
+				confirmationQuestion: this.getNodeParameter('confirmationQuestion', '') as string,
+				thankYouText: this.getNodeParameter('thankYouText', 'Thank you. Your acknowledgment was recorded.') as string,
+				emitDuplicates: options.emitDuplicates === true,
+				replayWindowSize: Number(options.replayWindowSize ?? 5000),
+			},
+			{
+				secrets: async () => acknowledgmentSecrets(await this.getCredentials('openTextPushAcknowledgmentApi')),
+				replayState: () => {
+					const key = `${this.getMode()}:${this.getWorkflow().id ?? ''}:${this.getNode().id}`;
+					const memory = REPLAY_MEMORY.get(key) ?? {};
+					REPLAY_MEMORY.set(key, memory);
+					return { memory, saved: this.getWorkflowStaticData('node') as ReplayState };
+				},
+			},
+		);
+		for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
+		if (answer.html !== undefined) response.status(answer.status).send(answer.html);
+		else response.status(answer.status).json(answer.json);
+		return item ? { noWebhookResponse: true, workflowData: [[{ json: item as IDataObject }]] } : { noWebhookResponse: true };
 	}
 }

@@ -9,16 +9,20 @@
  * lists unknown users or users without a registered device, those recipients get their own outcome;
  * otherwise every user of an accepted request is reported sent.
  */
-import { DirectoryConfigurationError } from '../../errors';
+import { DirectoryConfigurationError, DirectoryRequestError, type DirectoryFailureKind } from '../../errors';
+import { explainNetworkFailure } from '../../../transport/http/failures';
 import { jsonObject, type HttpRequest, type HttpResponse, type HttpTransport } from '../../../transport/http/types';
 import { credentialRejected, networkOutcome, setupRejected, statusOutcome } from '../failures';
 import type { PushMessage } from '../message';
 import { sendWithRetry } from '../retry';
-import type { BatchOutcome, ChannelAddress, ChannelOutcome, Delivery, PushChannel, PushRecipient, SendContext } from '../types';
+import type { BatchOutcome, ChannelAddress, ChannelReach, ChannelOutcome, Delivery, PushChannel, PushRecipient, SendContext } from '../types';
 
 export type AppWorksSettings =
 	| { api: 'trustedServer'; gatewayUrl: string; trustedServerKey: string; timeoutMs?: number; batchSize?: number }
 	| { api: 'service'; gatewayUrl: string; appName: string; appKey: string; targetAppName?: string; timeoutMs?: number; batchSize?: number };
+
+/** A person by sign-in name, and OTDS groups (through the service API only: the trusted-server API takes user names). */
+export const APPWORKS_REACH: ChannelReach = { kinds: ['person', 'group'], personFields: ['login'] };
 
 /** Users per request unless configured (the gateway takes a list; 100 keeps a request small). */
 const DEFAULT_BATCH = 100;
@@ -58,6 +62,35 @@ export function fcmPushBody(message: PushMessage, users: string[], groups: strin
 	) as Record<string, unknown>;
 }
 
+/** The gateway's notification endpoint for the settings' API; checks the fields first, naming a wrong one. */
+function notificationsUrl(settings: AppWorksSettings): string {
+	const gateway = settings.gatewayUrl?.trim().replace(/\/+$/, '');
+	if (!gateway || !/^https?:\/\/[^/]+/i.test(gateway)) throw new DirectoryConfigurationError('Gateway URL', 'must be the http(s) URL of the AppWorks Gateway, e.g. https://gateway.example.com');
+	if (settings.api === 'trustedServer') {
+		if (!settings.trustedServerKey) throw new DirectoryConfigurationError('Trusted Server Key', 'is empty: copy it from the gateway administration (Trusted Servers)');
+		return `${gateway}/gateway/v2/notifications`;
+	}
+	if (!settings.appName?.trim()) throw new DirectoryConfigurationError('App Name', 'is empty: give the name of the deployed AppWorks app');
+	if (!settings.appKey) throw new DirectoryConfigurationError('App Key', 'is empty');
+	return `${gateway}/deployments/notifications/${encodeURIComponent(settings.appName.trim())}/fcm-push`;
+}
+
+/**
+ * The credential test's notification: no recipients, so it delivers nothing. The gateway checks the key (401)
+ * and the app (404) before it finds the recipient list empty (400). In the shape prepare() gives each API.
+ */
+const CREDENTIAL_PROBE: Record<AppWorksSettings['api'], unknown> = {
+	trustedServer: { message: { type: 'credentialTest', displayType: 'none', header: '', body: '' }, users: '' },
+	service: { broadcast: false, clientIds: [], users: [], otdsGroups: [], runtimes: [] },
+};
+
+/** What the credential test says for each refusal of the gateway (see AppWorksChannel.refusal). */
+const PROBE_REFUSAL: Partial<Record<DirectoryFailureKind, (settings: AppWorksSettings, status: number) => string>> = {
+	invalidCredentials: (settings, status) => `The gateway refused the ${settings.api === 'trustedServer' ? 'trusted server key' : 'app key'} (HTTP ${status})`,
+	insufficientAccess: (_settings, status) => `The gateway does not allow this trusted server or app to send notifications (HTTP ${status})`,
+	noSuchObject: (_settings, status) => `Nothing answers at this Gateway URL and App Name (HTTP ${status}): check both`,
+};
+
 const listOf = (value: unknown): Set<string> => new Set(Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string').map((item) => item.toLowerCase()) : []);
 
 export class AppWorksChannel implements PushChannel {
@@ -69,16 +102,7 @@ export class AppWorksChannel implements PushChannel {
 		private readonly transport: HttpTransport,
 		private readonly settings: AppWorksSettings,
 	) {
-		const gateway = settings.gatewayUrl?.trim().replace(/\/+$/, '');
-		if (!gateway || !/^https?:\/\/[^/]+/i.test(gateway)) throw new DirectoryConfigurationError('Gateway URL', 'must be the http(s) URL of the AppWorks Gateway, e.g. https://gateway.example.com');
-		if (settings.api === 'trustedServer') {
-			if (!settings.trustedServerKey) throw new DirectoryConfigurationError('Trusted Server Key', 'is empty: copy it from the gateway administration (Trusted Servers)');
-			this.url = `${gateway}/gateway/v2/notifications`;
-		} else {
-			if (!settings.appName?.trim()) throw new DirectoryConfigurationError('App Name', 'is empty: give the name of the deployed AppWorks app');
-			if (!settings.appKey) throw new DirectoryConfigurationError('App Key', 'is empty');
-			this.url = `${gateway}/deployments/notifications/${encodeURIComponent(settings.appName.trim())}/fcm-push`;
-		}
+		this.url = notificationsUrl(settings);
 		this.maxBatchSize = Math.max(1, Math.floor(settings.batchSize ?? DEFAULT_BATCH));
 	}
 
@@ -98,18 +122,7 @@ export class AppWorksChannel implements PushChannel {
 	}
 
 	async send(deliveries: Delivery[], prepared: unknown, context: SendContext): Promise<BatchOutcome> {
-		const settings = this.settings;
-		const request: HttpRequest =
-			settings.api === 'trustedServer'
-				? {
-						method: 'POST',
-						url: this.url,
-						headers: { 'idempotency-key': context.idempotencyKey },
-						form: { key: settings.trustedServerKey, message: JSON.stringify((prepared as { message: unknown }).message), users: (prepared as { users: string }).users },
-						timeoutMs: settings.timeoutMs ?? 15_000,
-					}
-				: { method: 'POST', url: this.url, headers: { otagAppKey: settings.appKey, 'idempotency-key': context.idempotencyKey }, json: prepared, timeoutMs: settings.timeoutMs ?? 15_000 };
-		const sent = await sendWithRetry(this.transport, request, context.retry);
+		const sent = await sendWithRetry(this.transport, this.request(prepared, context.idempotencyKey), context.retry);
 		if (!sent.response) {
 			const outcome = networkOutcome(sent.failure, this.url, 'AppWorks Gateway');
 			return { outcomes: deliveries.map(() => outcome), attempts: sent.attempts };
@@ -117,10 +130,50 @@ export class AppWorksChannel implements PushChannel {
 		return { outcomes: this.outcomes(sent.response, deliveries), attempts: sent.attempts };
 	}
 
+	/**
+	 * The credential test: sends a notification with no recipients and says what the gateway thought of the
+	 * key and app. Throws a sentence for a person when it refused them, or when it could not be reached.
+	 */
+	async checkCredential(): Promise<string> {
+		let response: HttpResponse;
+		try {
+			response = await this.transport.request({ ...this.request(CREDENTIAL_PROBE[this.settings.api]), timeoutMs: 15_000 });
+		} catch (error) {
+			throw explainNetworkFailure(error, this.url, 'AppWorks Gateway');
+		}
+		const refusal = this.refusal(response);
+		const sentence = refusal && PROBE_REFUSAL[refusal.kind];
+		if (sentence) throw new Error(sentence(this.settings, response.status));
+		if (response.status >= 500) throw new Error(`The gateway failed (HTTP ${response.status})`);
+		return `The gateway accepted the ${this.settings.api === 'trustedServer' ? 'trusted server key' : 'app key'}`;
+	}
+
+	/** The POST of a prepared body (see prepare()) to the settings' API. */
+	private request(prepared: unknown, idempotencyKey?: string): HttpRequest {
+		const settings = this.settings;
+		const idempotency: Record<string, string> = idempotencyKey ? { 'idempotency-key': idempotencyKey } : {};
+		return settings.api === 'trustedServer'
+			? {
+					method: 'POST',
+					url: this.url,
+					headers: idempotency,
+					form: { key: settings.trustedServerKey, message: JSON.stringify((prepared as { message: unknown }).message), users: (prepared as { users: string }).users },
+					timeoutMs: settings.timeoutMs ?? 15_000,
+				}
+			: { method: 'POST', url: this.url, headers: { otagAppKey: settings.appKey, ...idempotency }, json: prepared, timeoutMs: settings.timeoutMs ?? 15_000 };
+	}
+
+	/** An answer that refuses every recipient (wrong key, not allowed, no such app), as the error to throw. */
+	private refusal(response: HttpResponse): DirectoryRequestError | undefined {
+		if (response.status === 401) return credentialRejected('AppWorks Gateway', this.url, 401, this.settings.api === 'trustedServer' ? 'Check the trusted-server key' : 'Check the app key (otagAppKey) of the app');
+		if (response.status === 404) return setupRejected('AppWorks Gateway', this.url, 404, response.body, 'Check the Gateway URL and the App Name (the app must be deployed on the gateway)');
+		if (response.status === 403) return setupRejected('AppWorks Gateway', this.url, 403, response.body, 'Allow this trusted server or app to send notifications in the gateway administration');
+		return undefined;
+	}
+
 	private outcomes(response: HttpResponse, deliveries: Delivery[]): ChannelOutcome[] {
-		if (response.status === 401) throw credentialRejected('AppWorks Gateway', this.url, 401, this.settings.api === 'trustedServer' ? 'Check the trusted-server key' : 'Check the app key (otagAppKey) of the app');
-		if (response.status === 404) throw setupRejected('AppWorks Gateway', this.url, 404, response.body, 'Check the Gateway URL and the App Name (the app must be deployed on the gateway)');
-		if (response.status === 403) throw setupRejected('AppWorks Gateway', this.url, 403, response.body, 'Allow this trusted server or app to send notifications in the gateway administration');
+		const refusal = this.refusal(response);
+		if (refusal) throw refusal;
 		if (response.status < 200 || response.status >= 300) {
 			const failed = statusOutcome(response, 'AppWorks Gateway');
 			return deliveries.map(() => failed);

@@ -9,7 +9,7 @@ import { headerValue, jsonObject, type HttpResponse, type HttpTransport } from '
 import { credentialRejected, networkOutcome, serverText, setupRejected } from '../failures';
 import { PushValidationError, type PushMessage } from '../message';
 import { sendWithRetry } from '../retry';
-import type { BatchOutcome, ChannelAddress, ChannelOutcome, Delivery, PushChannel, PushRecipient, SendContext } from '../types';
+import type { BatchOutcome, ChannelAddress, ChannelReach, ChannelOutcome, Delivery, PushChannel, PushRecipient, SendContext } from '../types';
 import { FcmAccessTokens, parseServiceAccount, type ServiceAccount } from './fcm-auth';
 
 /** FCM's limit on notification + data, in bytes; topics have half of it. */
@@ -28,6 +28,9 @@ export interface FcmChannelSettings {
 	/** FCM validate_only: FCM checks the message and delivers nothing. */
 	validateOnly?: boolean;
 }
+
+/** Device tokens (a person's, or bare ones), topics and conditions. */
+export const FCM_REACH: ChannelReach = { kinds: ['person', 'token', 'topic', 'condition'], personFields: ['deviceTokens'] };
 
 /** The `message` object of messages:send for one target. */
 export function buildFcmMessage(message: PushMessage, address: ChannelAddress): Record<string, unknown> {

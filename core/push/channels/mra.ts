@@ -13,7 +13,7 @@ import { jsonObject, type HttpRequest, type HttpResponse, type HttpTransport } f
 import { credentialRejected, networkOutcome, serverText, setupRejected, statusOutcome } from '../failures';
 import type { PushMessage } from '../message';
 import { sendWithRetry } from '../retry';
-import type { BatchOutcome, ChannelAddress, ChannelName, ChannelOutcome, Delivery, PushChannel, PushRecipient, SendContext } from '../types';
+import type { BatchOutcome, ChannelAddress, ChannelName, ChannelReach, ChannelOutcome, Delivery, PushChannel, PushRecipient, SendContext } from '../types';
 import { MraAuthorization, type MraAuth } from './mra-auth';
 
 export type { MraAuth } from './mra-auth';
@@ -42,6 +42,11 @@ export interface MraJobStatus {
 	/** The answer as MRA gave it. */
 	raw: Record<string, unknown>;
 }
+
+/** Push: device tokens (a person's, or bare ones) and topics; the SMS and email fallbacks: a person's mobile or mail. */
+export const MRA_PUSH_REACH: ChannelReach = { kinds: ['person', 'token', 'topic'], personFields: ['deviceTokens'] };
+export const MRA_SMS_REACH: ChannelReach = { kinds: ['person'], personFields: ['mobile'] };
+export const MRA_EMAIL_REACH: ChannelReach = { kinds: ['person'], personFields: ['mail'] };
 
 /** The inner push request (uncertain schema): our message model under documented names, then the override. */
 export function buildMraPushRequest(message: PushMessage, addresses: ChannelAddress[], override: Record<string, unknown> = {}): Record<string, unknown> {

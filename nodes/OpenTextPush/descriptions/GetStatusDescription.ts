@@ -1,6 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { PUSH_CHANNELS } from '../channels';
+
 const getStatus = { operation: ['getStatus'] };
+const channelsWithStatus = PUSH_CHANNELS.filter((channel) => channel.status).map((channel) => channel.option.value);
+const channelsWithoutStatus = PUSH_CHANNELS.filter((channel) => !channel.status).map((channel) => channel.option.value);
 
 export const getStatusFields: INodeProperties[] = [
 	{
@@ -9,7 +13,7 @@ export const getStatusFields: INodeProperties[] = [
 		name: 'statusNotice',
 		type: 'notice',
 		default: '',
-		displayOptions: { show: { ...getStatus, channel: ['fcm', 'appworks'] } },
+		displayOptions: { show: { ...getStatus, channel: channelsWithoutStatus } },
 	},
 	{
 		displayName: 'Message ID',
@@ -17,19 +21,8 @@ export const getStatusFields: INodeProperties[] = [
 		type: 'string',
 		default: '={{ $json.messageId }}',
 		required: true,
-		displayOptions: { show: { ...getStatus, channel: ['mra'] } },
+		displayOptions: { show: { ...getStatus, channel: channelsWithStatus } },
 		description: 'The job ID a send returned (messageId in its results)',
 	},
-	{
-		displayName: 'Sent As',
-		name: 'statusKind',
-		type: 'options',
-		default: 'sms',
-		displayOptions: { show: { ...getStatus, channel: ['mra'] } },
-		options: [
-			{ name: 'SMS', value: 'sms', description: 'A job of the SMS fallback (channel mraSms)' },
-			{ name: 'Email', value: 'emails', description: 'A job of the email fallback (channel mraEmail)' },
-		],
-		description: 'Which kind of job to look up. Push jobs (MRA parser) have no public status API.',
-	},
+	...PUSH_CHANNELS.flatMap((channel) => channel.status?.fields ?? []),
 ];

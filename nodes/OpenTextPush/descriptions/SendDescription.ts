@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { PUSH_CHANNELS } from '../channels';
+
 const send = { operation: ['send'] };
 
 /** Who the message goes to. */
@@ -220,34 +222,6 @@ const messageFields: INodeProperties[] = [
 	},
 ];
 
-/** OpenText Cloud Messaging only. */
-const cloudMessagingFields: INodeProperties[] = [
-	{
-		displayName: 'Fallback',
-		name: 'mraFallback',
-		type: 'options',
-		default: 'none',
-		displayOptions: { show: { ...send, channel: ['mra'] } },
-		options: [
-			{ name: 'None', value: 'none', description: 'Push only' },
-			{ name: 'SMS', value: 'sms', description: 'People without a live device token get an SMS (their mobile)' },
-			{ name: 'Email', value: 'email', description: 'People without a live device token get an email (their mail)' },
-			{ name: 'SMS, Then Email', value: 'smsThenEmail', description: 'SMS, or email for people without a mobile number' },
-			{ name: 'Email, Then SMS', value: 'emailThenSms', description: 'Email, or SMS for people without a mail address' },
-		],
-		description: 'What reaches people that push cannot reach',
-	},
-	{
-		displayName: 'Push Request Override (JSON)',
-		name: 'pushOverride',
-		type: 'json',
-		default: '{}',
-		displayOptions: { show: { ...send, channel: ['mra'] } },
-		description:
-			"Fields that replace those of the push request the node builds (destinations, notification, data, options). The tenant's own push schema is not public: use this to match it.",
-	},
-];
-
 const sendOptions: INodeProperties[] = [
 	{
 		displayName: 'Options',
@@ -308,4 +282,5 @@ const sendOptions: INodeProperties[] = [
 	},
 ];
 
-export const sendFields: INodeProperties[] = [...audienceFields, ...messageFields, ...cloudMessagingFields, ...sendOptions];
+/** The channels' own parameters (e.g. Cloud Messaging's fallback) come between the message and the options. */
+export const sendFields: INodeProperties[] = [...audienceFields, ...messageFields, ...PUSH_CHANNELS.flatMap((channel) => channel.sendFields ?? []), ...sendOptions];

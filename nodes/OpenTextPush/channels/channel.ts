@@ -1,0 +1,56 @@
+import type { ICredentialDataDecryptedObject, IDataObject, INodeProperties } from 'n8n-workflow';
+
+import type { ChannelReach, PushChannel } from '../../../core/push/types';
+import type { RetryPolicy } from '../../../transport/http/retry';
+import type { HttpTransport } from '../../../transport/http/types';
+import type { N8nHttpHelpers } from '../../shared/http-transport';
+
+/** A parameter of the item being read: n8n's getNodeParameter for that item (a plain lookup in unit tests). */
+export type ItemParameter = (name: string, fallback?: unknown) => unknown;
+
+/** What building a channel's core channels may use besides its credential. */
+export interface ChannelBuildOptions {
+	retry: RetryPolicy;
+	batchSize?: number;
+	/** The channel's own send parameters (see sendFields), of the first item of the send. */
+	parameter: ItemParameter;
+}
+
+/**
+ * One delivery service as the push node offers it, over its module in core/push/channels/: the Channel
+ * option, the credential it needs, the core channels that credential builds, the credential test, and whom
+ * it reaches. ./index.ts lists them; the node's description, audience check, credential tests and Get Status
+ * are derived from that list.
+ */
+export interface NodePushChannel {
+	/** The Channel option; its value is what the `channel` parameter holds. */
+	readonly option: { name: string; value: string; description: string };
+	/**
+	 * The credential type. The node's literal `credentials` list (which n8n's lint reads) names it, shown for
+	 * this option's value and `testedBy` the method named `credentialTest`; a unit test keeps the two in step.
+	 */
+	readonly credential: string;
+	readonly credentialTest: string;
+	/** Whom the core channels it builds reach (their own declarations), together. */
+	readonly reach: readonly ChannelReach[];
+	/** Send parameters of this channel only, shown when it is chosen. */
+	readonly sendFields?: INodeProperties[];
+	/** Delivery status, for channels whose service keeps it (Get Status). */
+	readonly status?: DeliveryStatusLookup;
+	/** The core channels of a send, in fallback order. */
+	build(transport: HttpTransport, credential: ICredentialDataDecryptedObject, options: ChannelBuildOptions): PushChannel[];
+	/** Signs in and says so; throws what went wrong. Never repeats a secret. */
+	testCredential(helpers: N8nHttpHelpers, credential: ICredentialDataDecryptedObject): Promise<string>;
+}
+
+export interface DeliveryStatusLookup {
+	/** Get Status parameters of this channel besides the Message ID. */
+	readonly fields: INodeProperties[];
+	/** A lookup for one credential: the status of one sent message, as the output item's JSON. */
+	open(transport: HttpTransport, credential: ICredentialDataDecryptedObject): (messageId: string, parameter: ItemParameter) => Promise<IDataObject>;
+}
+
+/** A credential field as trimmed text ('' when absent). */
+export function text(value: unknown): string {
+	return typeof value === 'string' ? value.trim() : '';
+}

@@ -1,0 +1,151 @@
+import type { ICredentialDataDecryptedObject, IDataObject, INodeProperties } from 'n8n-workflow';
+
+import { DirectoryConfigurationError } from '../../../core/errors';
+import { MRA_EMAIL_REACH, MRA_PUSH_REACH, MRA_SMS_REACH, MraClient, type MraAuth, type MraJobKind } from '../../../core/push/channels/mra';
+import type { PushChannel } from '../../../core/push/types';
+import type { RetryPolicy } from '../../../transport/http/retry';
+import type { HttpTransport } from '../../../transport/http/types';
+import { n8nHttpTransport } from '../../shared/http-transport';
+import { text, type ItemParameter, type NodePushChannel } from './channel';
+
+/** Which MRA channels follow push, in order, for people without a device token or with dead ones. */
+export type MraFallback = 'none' | 'sms' | 'email' | 'smsThenEmail' | 'emailThenSms';
+
+/** The Cloud Messaging client of an `openTextCloudMessagingApi` credential. */
+export function cloudMessagingClient(
+	transport: HttpTransport,
+	credential: ICredentialDataDecryptedObject,
+	options: { retry?: RetryPolicy; pushOverride?: Record<string, unknown> } = {},
+): MraClient {
+	if (credential.authentication === 'oauth2' && /\{tenant(Id|_id)\}/.test(text(credential.tokenUrl)) && text(credential.tenantId) === '') {
+		throw new DirectoryConfigurationError('Tenant ID', 'is empty, but the Token URL contains {tenantId}: enter the tenant ID');
+	}
+	const auth: MraAuth =
+		credential.authentication === 'oauth2'
+			? {
+					method: 'oauth2',
+					tokenUrl: text(credential.tokenUrl).replace(/\{tenantId\}|\{tenant_id\}/g, encodeURIComponent(text(credential.tenantId))),
+					clientId: text(credential.clientId),
+					clientSecret: typeof credential.clientSecret === 'string' ? credential.clientSecret : '',
+				}
+			: {
+					method: 'basic',
+					username: text(credential.username),
+					password: typeof credential.password === 'string' ? credential.password : '',
+				};
+	return new MraClient(transport, { baseUrl: text(credential.baseUrl), auth, retry: options.retry, pushOverride: options.pushOverride });
+}
+
+/** A JSON parameter as an object ({} when empty). */
+function jsonParameter(parameter: ItemParameter, name: string): Record<string, unknown> {
+	const value = parameter(name, '{}');
+	let parsed: unknown = value;
+	if (typeof value === 'string') {
+		try {
+			parsed = value.trim() === '' ? {} : (JSON.parse(value) as unknown);
+		} catch {
+			parsed = undefined;
+		}
+	}
+	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+		throw new DirectoryConfigurationError('Push Request Override (JSON)', 'must be a JSON object, e.g. {"options": {"sound": "alert"}}');
+	}
+	return parsed as Record<string, unknown>;
+}
+
+const send = { operation: ['send'] };
+
+const sendFields: INodeProperties[] = [
+	{
+		displayName: 'Fallback',
+		name: 'mraFallback',
+		type: 'options',
+		default: 'none',
+		displayOptions: { show: { ...send, channel: ['mra'] } },
+		options: [
+			{ name: 'None', value: 'none', description: 'Push only' },
+			{ name: 'SMS', value: 'sms', description: 'People without a live device token get an SMS (their mobile)' },
+			{ name: 'Email', value: 'email', description: 'People without a live device token get an email (their mail)' },
+			{ name: 'SMS, Then Email', value: 'smsThenEmail', description: 'SMS, or email for people without a mobile number' },
+			{ name: 'Email, Then SMS', value: 'emailThenSms', description: 'Email, or SMS for people without a mail address' },
+		],
+		description: 'What reaches people that push cannot reach',
+	},
+	{
+		displayName: 'Push Request Override (JSON)',
+		name: 'pushOverride',
+		type: 'json',
+		default: '{}',
+		displayOptions: { show: { ...send, channel: ['mra'] } },
+		description:
+			"Fields that replace those of the push request the node builds (destinations, notification, data, options). The tenant's own push schema is not public: use this to match it.",
+	},
+];
+
+const statusFields: INodeProperties[] = [
+	{
+		displayName: 'Sent As',
+		name: 'statusKind',
+		type: 'options',
+		default: 'sms',
+		displayOptions: { show: { operation: ['getStatus'], channel: ['mra'] } },
+		options: [
+			{ name: 'SMS', value: 'sms', description: 'A job of the SMS fallback (channel mraSms)' },
+			{ name: 'Email', value: 'emails', description: 'A job of the email fallback (channel mraEmail)' },
+		],
+		description: 'Which kind of job to look up. Push jobs (MRA parser) have no public status API.',
+	},
+];
+
+export const cloudMessagingChannel: NodePushChannel = {
+	option: { name: 'OpenText Cloud Messaging', value: 'mra', description: 'OpenText Notifications (MRA): push, with SMS and email fallback' },
+	credential: 'openTextCloudMessagingApi',
+	credentialTest: 'cloudMessagingCredentialTest',
+	reach: [MRA_PUSH_REACH, MRA_SMS_REACH, MRA_EMAIL_REACH],
+	sendFields,
+	build(transport, credential, { retry, parameter }) {
+		const fallback = parameter('mraFallback', 'none') as MraFallback;
+		const pushOverride = jsonParameter(parameter, 'pushOverride');
+		const client = cloudMessagingClient(transport, credential, { retry, pushOverride });
+		const sms = client.smsChannel();
+		const email = client.emailChannel();
+		const after: Record<MraFallback, PushChannel[]> = {
+			none: [],
+			sms: [sms],
+			email: [email],
+			smsThenEmail: [sms, email],
+			emailThenSms: [email, sms],
+		};
+		return [client.pushChannel(), ...after[fallback]];
+	},
+	/**
+	 * Reads the status of a job that does not exist. A refused credential or an unreachable host fails; "no
+	 * such job" means the credential was accepted.
+	 */
+	async testCredential(helpers, credential) {
+		const transport = n8nHttpTransport(helpers, { skipSslCertificateValidation: credential.ignoreSslIssues === true });
+		const client = cloudMessagingClient(transport, credential, { retry: { maxAttempts: 1 } });
+		let outcome: unknown;
+		try {
+			await client.jobStatus('sms', 'otdp-credential-test');
+		} catch (error) {
+			outcome = error;
+		}
+		if (outcome instanceof DirectoryConfigurationError && outcome.field === 'Job ID' && !/could not be looked up/.test(outcome.message)) {
+			return `Signed in to ${client.apiUrl}`;
+		}
+		if (outcome !== undefined) throw outcome;
+		return `Signed in to ${client.apiUrl}`;
+	},
+	/** SMS and email jobs; push jobs (MRA parser) have no public status API. */
+	status: {
+		fields: statusFields,
+		open(transport, credential) {
+			const client = cloudMessagingClient(transport, credential, { retry: { maxAttempts: 3 } });
+			return async (jobId, parameter) => {
+				const status = await client.jobStatus(parameter('statusKind') as MraJobKind, jobId);
+				return { jobId: status.jobId, state: status.state ?? null, deliveries: status.deliveries as IDataObject[], raw: status.raw as IDataObject };
+			};
+		},
+	},
+};
