@@ -33,7 +33,8 @@ export interface Watch {
 }
 
 /** What to emit, whatever the source. */
-export type WatchEmitOptions = Pick<EmitOptions, 'eventTypes' | 'groupMembers' | 'bulkThreshold'> & ExistingEntriesOptions;
+export type WatchEmitOptions = Pick<EmitOptions, 'eventTypes' | 'groupMembers' | 'bulkThreshold'> &
+	ExistingEntriesOptions;
 
 /** Who is watched, whatever the source. */
 export interface WatchScopeOptions extends WatchEmitOptions {
@@ -107,7 +108,12 @@ export function watchDirectory(backend: DirectoryBackend, server: string, option
 		...emitOf(options),
 	});
 	const source = backend.kind === 'otdsRest' ? 'OTDS REST' : 'LDAP';
-	return { strategy, reason: `${source}: a snapshot of identifiers and change stamps, compared each poll`, backend, server };
+	return {
+		strategy,
+		reason: `${source}: a snapshot of identifiers and change stamps, compared each poll`,
+		backend,
+		server,
+	};
 }
 
 /** The profile with the Attribute Mapping's user fields in place of its own. */

@@ -39,7 +39,12 @@ export async function openWatch(context: IPollFunctions): Promise<OpenWatch> {
 
 	const ldap = await openLdapContext(context.getNode(), await context.getCredentials('openTextDirectoryLdap'));
 	try {
-		const target = { session: ldap.session, baseDN: ldap.settings.baseDN, flavour: ldap.settings.flavour, server: ldap.server };
+		const target = {
+			session: ldap.session,
+			baseDN: ldap.settings.baseDN,
+			flavour: ldap.settings.flavour,
+			server: ldap.server,
+		};
 		return { ...(await watchLdap(target, request.watch)), close: () => ldap.session.close() };
 	} catch (error) {
 		await ldap.session.close();

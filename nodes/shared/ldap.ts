@@ -1,4 +1,9 @@
-import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, INode, INodeCredentialTestResult } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialsDecrypted,
+	INode,
+	INodeCredentialTestResult,
+} from 'n8n-workflow';
 
 import { testLdapConnection } from '../../core/ldap/connection-test';
 import { profileFor, type FlavourProfile } from '../../core/ldap/flavours';

@@ -37,10 +37,16 @@ export function attributeMappingOf(text: string, fields: readonly string[]): Rec
 	for (const pair of splitList(text)) {
 		const [field, attribute, ...rest] = pair.split('=').map((part) => part.trim());
 		if (!field || !attribute || rest.length > 0) {
-			throw new DirectoryConfigurationError('Attribute Mapping', `has "${pair}": write field=attribute, e.g. businessUnit=oTExtraAttr3`);
+			throw new DirectoryConfigurationError(
+				'Attribute Mapping',
+				`has "${pair}": write field=attribute, e.g. businessUnit=oTExtraAttr3`,
+			);
 		}
 		if (!fields.includes(field)) {
-			throw new DirectoryConfigurationError('Attribute Mapping', `names the unknown field "${field}": use one of ${fields.join(', ')}`);
+			throw new DirectoryConfigurationError(
+				'Attribute Mapping',
+				`names the unknown field "${field}": use one of ${fields.join(', ')}`,
+			);
 		}
 		mapping[field] = checkAttributeName(attribute, 'Attribute Mapping');
 	}

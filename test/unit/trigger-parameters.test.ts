@@ -98,7 +98,13 @@ describe('trigger parameters → watch options', () => {
 		const request = watchOptionsOf({
 			source: 'otdsRest',
 			conditions: [{ attribute: 'oTDepartment', operator: 'equals', value: 'Sales' }],
-			options: { partition: ' Staff ', groupScope: ' Sales; Ops ', attributeMapping: 'businessUnit=oTExtraAttr3', additionalAttributes: 'oTExtraAttr9', privilegedGroups: 'Admins@Staff' },
+			options: {
+				partition: ' Staff ',
+				groupScope: ' Sales; Ops ',
+				attributeMapping: 'businessUnit=oTExtraAttr3',
+				additionalAttributes: 'oTExtraAttr9',
+				privilegedGroups: 'Admins@Staff',
+			},
 		});
 		expect(request).toEqual({
 			source: 'otdsRest',
@@ -116,15 +122,27 @@ describe('trigger parameters → watch options', () => {
 			},
 			fields: { businessUnit: 'oTExtraAttr3' },
 		});
-		expect(watchOptionsOf({ source: 'otdsRest', options: { partition: ' ', groupScope: '' } })).toMatchObject({ watch: { partition: undefined, groupNameContains: undefined } });
+		expect(watchOptionsOf({ source: 'otdsRest', options: { partition: ' ', groupScope: '' } })).toMatchObject({
+			watch: { partition: undefined, groupNameContains: undefined },
+		});
 	});
 
 	it('an Attribute Mapping that is not field=attribute, or names a field that cannot be mapped, is refused naming the field', () => {
-		expect(() => watchOptionsOf({ source: 'ldap', options: { attributeMapping: 'mobile' } })).toThrow(DirectoryConfigurationError);
-		expect(() => watchOptionsOf({ source: 'ldap', options: { attributeMapping: 'mobile' } })).toThrow(/^Attribute Mapping has "mobile": write field=attribute/);
+		expect(() => watchOptionsOf({ source: 'ldap', options: { attributeMapping: 'mobile' } })).toThrow(
+			DirectoryConfigurationError,
+		);
+		expect(() => watchOptionsOf({ source: 'ldap', options: { attributeMapping: 'mobile' } })).toThrow(
+			/^Attribute Mapping has "mobile": write field=attribute/,
+		);
 		// The identifier is the profile's own; OTDS REST takes id and login from the object itself.
-		expect(() => watchOptionsOf({ source: 'ldap', options: { attributeMapping: 'id=uid' } })).toThrow(/^Attribute Mapping names the unknown field "id": use one of login, mail, displayName,/);
-		expect(() => watchOptionsOf({ source: 'otdsRest', options: { attributeMapping: 'login=cn' } })).toThrow(/^Attribute Mapping names the unknown field "login": use one of mail, displayName,/);
-		expect(() => watchOptionsOf({ source: 'ldap', options: { attributeMapping: 'mobile=mo)(bile' } })).toThrow(/^Attribute Mapping "mo\)\(bile" is not a valid LDAP attribute name/);
+		expect(() => watchOptionsOf({ source: 'ldap', options: { attributeMapping: 'id=uid' } })).toThrow(
+			/^Attribute Mapping names the unknown field "id": use one of login, mail, displayName,/,
+		);
+		expect(() => watchOptionsOf({ source: 'otdsRest', options: { attributeMapping: 'login=cn' } })).toThrow(
+			/^Attribute Mapping names the unknown field "login": use one of mail, displayName,/,
+		);
+		expect(() => watchOptionsOf({ source: 'ldap', options: { attributeMapping: 'mobile=mo)(bile' } })).toThrow(
+			/^Attribute Mapping "mo\)\(bile" is not a valid LDAP attribute name/,
+		);
 	});
 });

@@ -43,12 +43,23 @@ const group = (cn: string, n: number, members: string[]): Entry => ({
 /** An OpenLDAP-shaped fake directory, its session counting root DSE reads. */
 function openLdap(server: string): { directory: FakeDirectory; session: LdapSession; rootDseReads: () => number } {
 	const directory = new FakeDirectory({ server });
-	directory.rootDseEntry = { dn: '', objectClass: ['top', 'OpenLDAProotDSE'], namingContexts: [BASE], subschemaSubentry: SUBSCHEMA };
+	directory.rootDseEntry = {
+		dn: '',
+		objectClass: ['top', 'OpenLDAProotDSE'],
+		namingContexts: [BASE],
+		subschemaSubentry: SUBSCHEMA,
+	};
 	for (const dn of [BASE, PEOPLE, GROUPS]) directory.put({ dn });
 	directory.put({
 		dn: SUBSCHEMA,
 		objectClass: ['top', 'subentry', 'subschema'],
-		attributeTypes: ["( 2.5.4.3 NAME ( 'cn' 'commonName' ) )", "( 0.9.2342.19200300.100.1.1 NAME ( 'uid' 'userid' ) )", "( 2.5.4.7 NAME ( 'l' 'localityName' ) )", "( 2.16.840.1.113730.3.1.4 NAME 'employeeType' )", "( 2.16.840.1.113730.3.1.2 NAME 'departmentNumber' )"],
+		attributeTypes: [
+			"( 2.5.4.3 NAME ( 'cn' 'commonName' ) )",
+			"( 0.9.2342.19200300.100.1.1 NAME ( 'uid' 'userid' ) )",
+			"( 2.5.4.7 NAME ( 'l' 'localityName' ) )",
+			"( 2.16.840.1.113730.3.1.4 NAME 'employeeType' )",
+			"( 2.16.840.1.113730.3.1.2 NAME 'departmentNumber' )",
+		],
 	});
 	directory.put(person('adavis', 1));
 	directory.put(person('bbrown', 2));
@@ -82,19 +93,25 @@ describe('the watch reads the root DSE once per activation', () => {
 	it.each([
 		['Auto-Detect', 'auto'],
 		['a flavour named in the credential', 'openLdap'],
-	] as const)('with %s, a whole activation (strategy chosen, schema checked, first poll) reads it once', async (_label, flavour) => {
-		const { session, rootDseReads } = openLdap(`ldap://once-${flavour}.example`);
-		const watch = await watchLdap({ session, baseDN: BASE, flavour }, options({ extraAttributes: ['employeeType'] }));
-		await watch.strategy.poll(undefined);
-		expect(watch.strategy.name).toBe('timestamp');
-		expect(watch.reason).toMatch(/publishes no change log/);
-		expect(rootDseReads()).toBe(1);
-	});
+	] as const)(
+		'with %s, a whole activation (strategy chosen, schema checked, first poll) reads it once',
+		async (_label, flavour) => {
+			const { session, rootDseReads } = openLdap(`ldap://once-${flavour}.example`);
+			const watch = await watchLdap({ session, baseDN: BASE, flavour }, options({ extraAttributes: ['employeeType'] }));
+			await watch.strategy.poll(undefined);
+			expect(watch.strategy.name).toBe('timestamp');
+			expect(watch.reason).toMatch(/publishes no change log/);
+			expect(rootDseReads()).toBe(1);
+		},
+	);
 
 	it('handed the server the adapter already read to choose the profile, it does not read the root DSE again', async () => {
 		const { session, rootDseReads } = openLdap('ldap://handed.example');
 		const server = await readLdapServer(session, 'auto');
-		const watch = await watchLdap({ session, baseDN: BASE, flavour: 'auto', server }, options({ extraAttributes: ['employeeType'] }));
+		const watch = await watchLdap(
+			{ session, baseDN: BASE, flavour: 'auto', server },
+			options({ extraAttributes: ['employeeType'] }),
+		);
 		await watch.strategy.poll(undefined);
 		expect(rootDseReads()).toBe(1);
 	});
@@ -104,25 +121,50 @@ describe('the watch composes the scope from the options', () => {
 	it("writes the group scope in the profile's group name attribute", async () => {
 		const { directory, session } = openLdap('ldap://group-name.example');
 		const server = await readLdapServer(session, 'auto');
-		const target: LdapWatchTarget = { session, baseDN: BASE, flavour: 'auto', server: { ...server, profile: { ...server.profile, group: { ...server.profile.group, name: 'groupName' } } } };
-		const watch = await watchLdap(target, options({ strategy: 'timestamp', groupNames: ['Sales'], emitExisting: true }));
+		const target: LdapWatchTarget = {
+			session,
+			baseDN: BASE,
+			flavour: 'auto',
+			server: { ...server, profile: { ...server.profile, group: { ...server.profile.group, name: 'groupName' } } },
+		};
+		const watch = await watchLdap(
+			target,
+			options({ strategy: 'timestamp', groupNames: ['Sales'], emitExisting: true }),
+		);
 		const { events } = await watch.strategy.poll(undefined);
-		expect(events.filter((event) => event.type === 'group.created').map((event) => event.group?.name)).toEqual(['Sales']);
-		const groupSearches = directory.requests.map((request) => request.filter).filter((filter) => filter.includes('(objectClass=groupOfNames)'));
+		expect(events.filter((event) => event.type === 'group.created').map((event) => event.group?.name)).toEqual([
+			'Sales',
+		]);
+		const groupSearches = directory.requests
+			.map((request) => request.filter)
+			.filter((filter) => filter.includes('(objectClass=groupOfNames)'));
 		expect(groupSearches.length).toBeGreaterThan(0);
-		expect(groupSearches.every((filter) => filter.includes('(groupName=Sales)') && !filter.includes('(cn=Sales)'))).toBe(true);
+		expect(
+			groupSearches.every((filter) => filter.includes('(groupName=Sales)') && !filter.includes('(cn=Sales)')),
+		).toBe(true);
 	});
 
 	it('reads users with the Attribute Mapping over the profile', async () => {
 		const { session } = openLdap('ldap://mapping.example');
-		const watch = await watchLdap({ session, baseDN: BASE, flavour: 'auto' }, options({ attributeMapping: { department: 'departmentNumber' } }));
+		const watch = await watchLdap(
+			{ session, baseDN: BASE, flavour: 'auto' },
+			options({ attributeMapping: { department: 'departmentNumber' } }),
+		);
 		expect(watch.backend.userAttribute?.('department')).toBe('departmentNumber');
 		expect(watch.backend.userAttribute?.('title')).toBe('title');
 	});
 
 	it.each([
-		['Additional Attributes', { extraAttributes: ['departmnt'] }, /^Additional Attributes names "departmnt", which is not an attribute type/],
-		['Segment', { conditions: [{ attribute: 'locaton', operator: 'equals' as const, value: 'Berlin' }] }, /^Segment names "locaton"/],
+		[
+			'Additional Attributes',
+			{ extraAttributes: ['departmnt'] },
+			/^Additional Attributes names "departmnt", which is not an attribute type/,
+		],
+		[
+			'Segment',
+			{ conditions: [{ attribute: 'locaton', operator: 'equals' as const, value: 'Berlin' }] },
+			/^Segment names "locaton"/,
+		],
 		['Attribute Mapping', { attributeMapping: { mobile: 'mobilePhone' } }, /^Attribute Mapping names "mobilePhone"/],
 	])('refuses a name the schema does not know in %s', async (_field, overrides, message) => {
 		const { session } = openLdap(`ldap://typo-${_field.replace(/ /g, '-')}.example`);
@@ -131,7 +173,10 @@ describe('the watch composes the scope from the options', () => {
 
 	it('reads the schema of a server once, for the next activations too', async () => {
 		const { directory, session } = openLdap('ldap://schema-once.example');
-		const typed = options({ extraAttributes: ['employeeType'], conditions: [{ attribute: 'L', operator: 'equals', value: 'Berlin' }] });
+		const typed = options({
+			extraAttributes: ['employeeType'],
+			conditions: [{ attribute: 'L', operator: 'equals', value: 'Berlin' }],
+		});
 		await watchLdap({ session, baseDN: BASE, flavour: 'auto' }, typed);
 		await watchLdap({ session, baseDN: BASE, flavour: 'auto' }, typed);
 		expect(directory.requests.filter((request) => request.base === SUBSCHEMA)).toHaveLength(1);
