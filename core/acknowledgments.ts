@@ -31,7 +31,7 @@
 import { resolveAudience, userReference, type AudienceMember, type AudienceSpec, type UserReference } from './audience';
 import type { AttributeChange, DirectoryBackend } from './directory/backend';
 import { DirectoryConfigurationError, DirectoryRequestError } from './errors';
-import { checkAttributeName } from './ldap/filter';
+import { checkAttributeName } from './directory/attribute-names';
 import type { DirectoryUser } from './model/directory-user';
 
 export const NOTICE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;

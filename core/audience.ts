@@ -15,7 +15,7 @@
 import type { AccountState, DirectoryBackend, GroupKey, UserField, UserKey } from './directory/backend';
 import { DirectoryConfigurationError, DirectoryNotFoundError } from './errors';
 import { isDn, parseDn } from './ldap/dn';
-import type { AttributeCondition, ConditionOperator } from './ldap/filter';
+import type { AttributeCondition, ConditionOperator } from './directory/conditions';
 import type { DirectoryUser } from './model/directory-user';
 
 export interface GroupReference {

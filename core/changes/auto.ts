@@ -5,10 +5,9 @@
  * source.strategy, and why in `reason`.
  */
 import { DirectoryConfigurationError } from '../errors';
-import type { Entry } from '../../transport/ldap/ldapts';
 import type { LdapSession } from '../../transport/ldap/session';
-import { describeServer, ROOT_DSE_ATTRIBUTES, type DirectoryServerInfo } from '../ldap/server-info';
-import { profileFor, type FlavourProfile } from '../ldap/flavours';
+import type { DirectoryFlavour } from '../ldap/flavours';
+import { readLdapServer, type DirectoryServerInfo, type LdapServer } from '../ldap/server-info';
 import { AccesslogStrategy, type AccesslogStrategyOptions } from './ldap/accesslog';
 import { AdUsnStrategy, type AdUsnStrategyOptions } from './ldap/ad-usn';
 import { CHANGELOG_DN, ChangelogStrategy, changelogReadable, type ChangelogStrategyOptions } from './ldap/changelog';
@@ -41,18 +40,21 @@ export function chooseStrategy(info: DirectoryServerInfo, readable: ReadableLogs
 
 export interface LdapChangeStrategySettings extends Omit<LdapWatchScope, 'profile' | 'flavour'>, AccesslogStrategyOptions, ChangelogStrategyOptions, AdUsnStrategyOptions {
 	strategy: LdapStrategyChoice;
-	/** The credential's flavour; 'auto' detects it from the root DSE. */
-	flavour: LdapWatchScope['flavour'] | 'auto';
-	/** Per-attribute overrides of the flavour's mapping, e.g. { user: { department: 'division' } }. */
-	profileOverride?: (profile: FlavourProfile) => FlavourProfile;
+	/**
+	 * The server as this activation already read it (root DSE, flavour, the profile to read with, its
+	 * attribute mapping applied); its root DSE is then not read again.
+	 */
+	server?: LdapServer;
+	/** Without `server`: the credential's flavour ('auto' detects it from the root DSE, read here). */
+	flavour?: DirectoryFlavour;
 }
 
 /** Which of the logs the root DSE names the bind account can read; a log not named is not probed. */
-async function logsReadable(session: LdapSession, rootDse: Entry, server: DirectoryServerInfo, accesslogDN: string): Promise<ReadableLogs> {
-	const named = (log: string) => server.changeLogs.some((name) => name.toLowerCase() === log);
+async function logsReadable(session: LdapSession, server: LdapServer, accesslogDN: string): Promise<ReadableLogs> {
+	const named = (log: string) => server.info.changeLogs.some((name) => name.toLowerCase() === log);
 	return {
 		accesslog: named('cn=accesslog') && (await logReadable(session, accesslogDN)),
-		changelog: named(CHANGELOG_DN) && (await changelogReadable(session, rootDse)),
+		changelog: named(CHANGELOG_DN) && (await changelogReadable(session, server.rootDse)),
 	};
 }
 
@@ -62,16 +64,12 @@ export async function createLdapChangeStrategy(settings: LdapChangeStrategySetti
 		throw new DirectoryConfigurationError('Change Detection', `"${String(settings.strategy)}" is not a strategy: use one of ${LDAP_STRATEGY_CHOICES.join(', ')}`);
 	}
 	const session = settings.session;
-	const rootDse = await session.rootDse(ROOT_DSE_ATTRIBUTES);
-	const server = describeServer(rootDse);
-	const flavour = settings.flavour === 'auto' ? server.flavour : settings.flavour;
-	const base = profileFor(flavour);
-	const profile = settings.profileOverride ? settings.profileOverride(base) : base;
-	const reader = new LdapChangeReader({ ...settings, profile, flavour });
+	const server = settings.server ?? (await readLdapServer(session, settings.flavour ?? 'auto'));
+	const reader = new LdapChangeReader({ ...settings, profile: server.profile, flavour: server.flavour });
 	let name = settings.strategy;
 	let reason = 'chosen in the settings';
 	if (name === 'auto') {
-		const choice = chooseStrategy(server, await logsReadable(session, rootDse, server, settings.accesslogDN?.trim() || 'cn=accesslog'));
+		const choice = chooseStrategy(server.info, await logsReadable(session, server, settings.accesslogDN?.trim() || 'cn=accesslog'));
 		name = choice.name;
 		reason = choice.reason;
 	}
@@ -82,5 +80,5 @@ export async function createLdapChangeStrategy(settings: LdapChangeStrategySetti
 		timestamp: () => new TimestampStrategy(reader, session.server, settings),
 		snapshot: () => new SnapshotStrategy(reader, session.server, settings),
 	};
-	return { strategy: strategies[name](), reason, server };
+	return { strategy: strategies[name](), reason, server: server.info };
 }

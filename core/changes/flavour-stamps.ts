@@ -1,28 +1,14 @@
-import type { DirectoryFlavour } from '../../transport/ldap/settings';
-
 /**
- * Per product: the attribute that moves when a password is changed (the profiles' status attributes
- * say whether a change is *required*; this one says that one *happened*), and the entry change stamp.
+ * Change stamps: which attributes a product stamps changes with is its profile's (FlavourProfile.stamps,
+ * core/ldap/flavours/); how stamps are compared and asserted is here.
  */
-export interface ChangeStamps {
-	passwordChanged: string;
-	modified: string;
-	/** When the entry was created (tells a person who came into the watched scope from a new one). */
-	created: string;
-}
+import { profileFor, type ChangeStamps, type DetectedFlavour } from '../ldap/flavours';
 
-const STAMPS: Record<Exclude<DirectoryFlavour, 'auto'>, ChangeStamps> = {
-	// entryCSN: microseconds, and ordered (CSNOrderingMatch), so a cursor does not re-read a whole second.
-	openLdap: { passwordChanged: 'pwdChangedTime', modified: 'entryCSN', created: 'createTimestamp' },
-	other: { passwordChanged: 'pwdChangedTime', modified: 'modifyTimestamp', created: 'createTimestamp' },
-	openDj: { passwordChanged: 'pwdChangedTime', modified: 'modifyTimestamp', created: 'createTimestamp' },
-	'389ds': { passwordChanged: 'pwdUpdateTime', modified: 'modifyTimestamp', created: 'createTimestamp' },
-	// whenChanged is replicated (modifyTimestamp is constructed from it); pwdLastSet moves on every change.
-	activeDirectory: { passwordChanged: 'pwdLastSet', modified: 'whenChanged', created: 'whenCreated' },
-};
+export type { ChangeStamps } from '../ldap/flavours';
 
-export function changeStampsFor(flavour: Exclude<DirectoryFlavour, 'auto'>): ChangeStamps {
-	return STAMPS[flavour];
+/** The change stamps of a product, as its profile names them. */
+export function changeStampsFor(flavour: DetectedFlavour): ChangeStamps {
+	return profileFor(flavour).stamps;
 }
 
 /**

@@ -1,6 +1,9 @@
+import type { UserField } from '../model/attribute-map';
 import type { DirectoryGroup } from '../model/directory-group';
 import type { DirectoryUser } from '../model/directory-user';
-import type { AttributeCondition } from '../ldap/filter';
+import type { AttributeCondition } from './conditions';
+
+export type { UserField } from '../model/attribute-map';
 
 /** How a single user is looked up. */
 export type UserKey = 'login' | 'mail' | 'dn' | 'id';
@@ -48,23 +51,6 @@ export interface MembershipChange {
 	/** The user's DN (LDAP) or location (OTDS). */
 	userDn: string;
 }
-
-/** The DirectoryUser fields that come from one directory attribute each. */
-export type UserField =
-	| 'id'
-	| 'login'
-	| 'mail'
-	| 'displayName'
-	| 'givenName'
-	| 'surname'
-	| 'department'
-	| 'location'
-	| 'title'
-	| 'businessUnit'
-	| 'mobile'
-	| 'employeeNumber'
-	| 'manager'
-	| 'memberOf';
 
 export interface MemberListing {
 	/** Expand groups of groups; cycles are cut, each person listed once. */

@@ -1,8 +1,7 @@
 import { DirectoryConfigurationError, DirectoryRequestError } from '../errors';
-import type { LdapConnectionSettings } from '../../transport/ldap/settings';
 import { LdapSession } from '../../transport/ldap/session';
-import type { DirectoryServerInfo } from './server-info';
-import { describeServer, ROOT_DSE_ATTRIBUTES } from './server-info';
+import { readLdapServer, type DirectoryServerInfo } from './server-info';
+import type { LdapSettings } from './settings';
 
 export interface ConnectionTestResult {
 	ok: boolean;
@@ -10,19 +9,14 @@ export interface ConnectionTestResult {
 	server?: DirectoryServerInfo;
 }
 
-/** Connects to a session's server and reads what it says about itself. */
-export async function readServerInfo(session: LdapSession): Promise<DirectoryServerInfo> {
-	return describeServer(await session.rootDse(ROOT_DSE_ATTRIBUTES));
-}
-
 /**
  * What the credential's "Test" button does: connect, bind, read the root DSE, check the base DN,
  * and say which product answered, or what to fix. Never repeats the password.
  */
-export async function testLdapConnection(settings: LdapConnectionSettings): Promise<ConnectionTestResult> {
+export async function testLdapConnection(settings: LdapSettings): Promise<ConnectionTestResult> {
 	try {
 		return await LdapSession.use(settings, async (session) => {
-			const server = await readServerInfo(session);
+			const { info: server } = await readLdapServer(session, settings.flavour);
 			if (settings.baseDN !== '') {
 				const base = await session.searchIfPresent(settings.baseDN, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
 				if (base.length === 0) {

@@ -14,7 +14,7 @@ import type { DirectoryGroup } from '../model/directory-group';
 import type { DirectoryUser } from '../model/directory-user';
 import { Attribute, Change } from '../../transport/ldap/ldapts';
 import type { LdapSession } from '../../transport/ldap/session';
-import { checkAttributeName } from './filter';
+import { checkAttributeName } from '../directory/attribute-names';
 import type { FlavourProfile, MemberLookup } from './flavours';
 import { LdapGroupDirectory, PrivilegedGroups } from './groups';
 import { LdapMemberReader } from './members';

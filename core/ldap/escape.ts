@@ -35,8 +35,3 @@ export function escapeDnValue(value: string): string {
 	}
 	return escaped;
 }
-
-/** An attribute name as RFC 4512 allows it (descr or numeric OID, with options); anything else is refused. */
-export function isValidAttributeName(name: string): boolean {
-	return /^([A-Za-z][A-Za-z0-9-]*|\d+(\.\d+)+)(;[A-Za-z0-9-]+)*$/.test(name);
-}

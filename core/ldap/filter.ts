@@ -1,27 +1,8 @@
+/** LDAP filters built from the directory-level conditions (core/directory/conditions.ts), values escaped. */
+import { checkAttributeName } from '../directory/attribute-names';
+import type { AttributeCondition } from '../directory/conditions';
 import { DirectoryConfigurationError } from '../errors';
-import { escapeFilterValue, isValidAttributeName } from './escape';
-
-/** How a condition compares an attribute with a value. */
-export type ConditionOperator = 'equals' | 'startsWith' | 'endsWith' | 'contains' | 'present' | 'notPresent';
-
-/** One attribute condition typed by a user; its value is always escaped. */
-export interface AttributeCondition {
-	attribute: string;
-	operator: ConditionOperator;
-	value?: string;
-}
-
-/** Checks an attribute name typed by a user; `field` names the editor field in the error. */
-export function checkAttributeName(name: string, field: string): string {
-	const trimmed = name.trim();
-	if (!isValidAttributeName(trimmed)) {
-		throw new DirectoryConfigurationError(
-			field,
-			`"${name}" is not a valid LDAP attribute name: use letters, digits and hyphens, e.g. department`,
-		);
-	}
-	return trimmed;
-}
+import { escapeFilterValue } from './escape';
 
 /** Builds one filter component from a condition, escaping the value. */
 export function conditionFilter(condition: AttributeCondition, field = 'Conditions'): string {
@@ -57,4 +38,9 @@ export function anyOf(components: string[]): string {
 	const present = components.filter((component) => component !== '');
 	if (present.length === 1) return present[0];
 	return `(|${present.join('')})`;
+}
+
+/** OR of equality components, one per value, each escaped: e.g. groups by name (`(|(cn=A)(cn=B))`). */
+export function equalsAny(attribute: string, values: string[]): string {
+	return anyOf(values.map((value) => `(${attribute}=${escapeFilterValue(value)})`));
 }

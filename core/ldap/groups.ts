@@ -1,4 +1,5 @@
 import { DirectoryConfigurationError, DirectoryNotFoundError } from '../errors';
+import { checkAttributeName } from '../directory/attribute-names';
 import type { GroupKey, GroupSearch } from '../directory/backend';
 import type { DirectoryGroup } from '../model/directory-group';
 import type { Entry } from '../../transport/ldap/ldapts';
@@ -6,7 +7,7 @@ import type { LdapSession } from '../../transport/ldap/session';
 import { isDn, normalizeDn, parseDn } from './dn';
 import { attributeValue, attributeValues } from './entry';
 import { escapeFilterValue } from './escape';
-import { allOf, checkAttributeName, conditionFilter } from './filter';
+import { allOf, conditionFilter } from './filter';
 import type { FlavourProfile } from './flavours';
 import { idFilter } from './identifiers';
 import { countValues, isRanged } from './ranged';

@@ -5,7 +5,7 @@
  */
 import type { LdapSession } from '../../transport/ldap/session';
 import { DirectoryConfigurationError } from '../errors';
-import { attributeValue, attributeValues } from './entry';
+import { attributeValues } from './entry';
 
 /** An attribute name with the editor field it was typed in. */
 export interface TypedAttribute {
@@ -50,14 +50,33 @@ export class AttributeSchema {
 }
 
 /**
- * Reads the schema through the root DSE's subschemaSubentry. Undefined when the server does not let this
- * account read it (then nothing can be checked, and nothing is refused).
+ * Reads the schema from the subschema entry the root DSE names (DirectoryServerInfo.subschemaSubentry).
+ * Undefined when there is none or the server does not let this account read it (then nothing can be
+ * checked, and nothing is refused).
  */
-export async function readAttributeSchema(session: LdapSession): Promise<AttributeSchema | undefined> {
-	const root = await session.rootDse(['subschemaSubentry']);
-	const subentry = attributeValue(root, 'subschemaSubentry');
-	if (subentry === undefined) return undefined;
-	const entries = await session.search(subentry, { scope: 'base', filter: '(objectClass=subschema)', attributes: ['attributeTypes'] });
+export async function readAttributeSchema(session: LdapSession, subschemaSubentry: string | undefined): Promise<AttributeSchema | undefined> {
+	if (subschemaSubentry === undefined) return undefined;
+	const entries = await session.search(subschemaSubentry, { scope: 'base', filter: '(objectClass=subschema)', attributes: ['attributeTypes'] });
 	const definitions = entries.length > 0 ? attributeValues(entries[0], 'attributeTypes') : [];
 	return definitions.length > 0 ? AttributeSchema.fromDefinitions(definitions) : undefined;
+}
+
+const SCHEMA_MAX_AGE_MS = 60 * 60 * 1000;
+
+/** Schemas read lately, by server: a schema changes rarely, and reading it costs a big entry. */
+export class AttributeSchemaCache {
+	private readonly byServer = new Map<string, { schema: AttributeSchema | undefined; readAt: number }>();
+
+	constructor(private readonly maxAgeMs = SCHEMA_MAX_AGE_MS) {}
+
+	/** Refuses attribute names the server's schema does not know (a typo would silently match nobody). */
+	async check(session: LdapSession, subschemaSubentry: string | undefined, attributes: TypedAttribute[]): Promise<void> {
+		if (attributes.length === 0) return;
+		let cached = this.byServer.get(session.server);
+		if (cached === undefined || Date.now() - cached.readAt > this.maxAgeMs) {
+			cached = { schema: await readAttributeSchema(session, subschemaSubentry), readAt: Date.now() };
+			this.byServer.set(session.server, cached);
+		}
+		cached.schema?.check(attributes);
+	}
 }

@@ -1,4 +1,12 @@
-import type { DirectoryFlavour } from '../../transport/ldap/settings';
+/**
+ * What a server says about itself in its root DSE: which product it is (each profile recognises its own,
+ * see flavours/), its naming contexts, controls and change logs. Read once per activation (readLdapServer)
+ * and handed to whatever needs it.
+ */
+import type { Entry } from '../../transport/ldap/ldapts';
+import type { LdapSession } from '../../transport/ldap/session';
+import { detectFlavour, profileFor, type DetectedFlavour, type DirectoryFlavour, type FlavourProfile } from './flavours';
+import { rootDseValue, rootDseValues, type RootDse } from './root-dse';
 
 /** Root DSE attributes that tell which product a server is and what it can do. */
 export const ROOT_DSE_ATTRIBUTES = [
@@ -17,6 +25,7 @@ export const ROOT_DSE_ATTRIBUTES = [
 	'changelog',
 	'firstChangeNumber',
 	'lastChangeNumber',
+	'subschemaSubentry',
 ];
 
 /** Well-known control OIDs, named so people can read the credential test's answer. */
@@ -35,12 +44,10 @@ const CONTROL_NAMES: Record<string, string> = {
 	'2.16.840.1.113730.3.4.2': 'manage DSA IT',
 };
 
-const AD_CAPABILITY = '1.2.840.113556.1.4.800';
-
 /** What the root DSE told us, in a shape the rest of the core uses. */
 export interface DirectoryServerInfo {
 	/** The detected product; never 'auto'. */
-	flavour: Exclude<DirectoryFlavour, 'auto'>;
+	flavour: DetectedFlavour;
 	/** A human name for the product and its version, e.g. "OpenLDAP" or "389 Project 2.3.4". */
 	vendor: string;
 	namingContexts: string[];
@@ -50,47 +57,21 @@ export interface DirectoryServerInfo {
 	supportedControlNames: string[];
 	/** Change logs the server exposes: `cn=accesslog` (OpenLDAP) or `cn=changelog` (389 DS, OpenDJ). */
 	changeLogs: string[];
+	/** Where the server publishes its schema (read by the attribute-name check, core/ldap/schema.ts). */
+	subschemaSubentry?: string;
 }
 
-type RootDse = Record<string, unknown>;
-
-function values(entry: RootDse, name: string): string[] {
-	const key = Object.keys(entry).find((candidate) => candidate.toLowerCase() === name.toLowerCase());
-	if (key === undefined) return [];
-	const value = entry[key];
-	const list = Array.isArray(value) ? value : [value];
-	return list.filter((item) => item !== undefined && item !== null).map((item) => String(item));
-}
-
-function first(entry: RootDse, name: string): string | undefined {
-	return values(entry, name)[0];
-}
-
-/** Decides the directory product from its root DSE. */
+/** Decides the directory product from its root DSE (asking the profiles), and what else it offers. */
 export function describeServer(rootDse: RootDse): DirectoryServerInfo {
-	const vendorName = first(rootDse, 'vendorName') ?? '';
-	const vendorVersion = first(rootDse, 'vendorVersion') ?? '';
-	const objectClasses = values(rootDse, 'objectClass').concat(values(rootDse, 'structuralObjectClass'));
-	const namingContexts = values(rootDse, 'namingContexts');
-	const supportedControls = values(rootDse, 'supportedControl');
-
-	let flavour: DirectoryServerInfo['flavour'] = 'other';
-	if (values(rootDse, 'supportedCapabilities').includes(AD_CAPABILITY)) flavour = 'activeDirectory';
-	else if (objectClasses.some((name) => name.toLowerCase() === 'openldaprootdse')) flavour = 'openLdap';
-	else if (/389|fedora|netscape|red hat/i.test(vendorName)) flavour = '389ds';
-	else if (/opendj|forgerock|wren|ping identity|sun microsystems/i.test(`${vendorName} ${vendorVersion}`)) flavour = 'openDj';
-
-	const productNames: Record<DirectoryServerInfo['flavour'], string> = {
-		activeDirectory: 'Active Directory',
-		openLdap: 'OpenLDAP',
-		'389ds': '389 Directory Server',
-		openDj: 'OpenDJ',
-		other: 'an LDAP server',
-	};
-	const vendor = [vendorName || productNames[flavour], vendorVersion].filter((part) => part !== '').join(' ');
+	const vendorName = rootDseValue(rootDse, 'vendorName') ?? '';
+	const vendorVersion = rootDseValue(rootDse, 'vendorVersion') ?? '';
+	const namingContexts = rootDseValues(rootDse, 'namingContexts');
+	const supportedControls = rootDseValues(rootDse, 'supportedControl');
+	const flavour = detectFlavour(rootDse);
+	const vendor = [vendorName || profileFor(flavour).productName, vendorVersion].filter((part) => part !== '').join(' ');
 
 	const changeLogs = namingContexts.filter((context) => /^cn=(accesslog|changelog)$/i.test(context));
-	const changelogAttribute = first(rootDse, 'changelog');
+	const changelogAttribute = rootDseValue(rootDse, 'changelog');
 	if (changelogAttribute && !changeLogs.some((name) => name.toLowerCase() === changelogAttribute.toLowerCase())) {
 		changeLogs.push(changelogAttribute);
 	}
@@ -99,9 +80,29 @@ export function describeServer(rootDse: RootDse): DirectoryServerInfo {
 		flavour,
 		vendor,
 		namingContexts: namingContexts.filter((context) => !changeLogs.includes(context)),
-		defaultNamingContext: first(rootDse, 'defaultNamingContext'),
+		defaultNamingContext: rootDseValue(rootDse, 'defaultNamingContext'),
 		supportedControls,
 		supportedControlNames: supportedControls.map((oid) => CONTROL_NAMES[oid]).filter((name): name is string => !!name),
 		changeLogs,
+		subschemaSubentry: rootDseValue(rootDse, 'subschemaSubentry'),
 	};
+}
+
+/**
+ * The server behind a session as one activation sees it: its root DSE (read once), what it says, and the
+ * profile to read the directory with: the credential's flavour, or the detected one for Auto-Detect.
+ */
+export interface LdapServer {
+	rootDse: Entry;
+	info: DirectoryServerInfo;
+	flavour: DetectedFlavour;
+	profile: FlavourProfile;
+}
+
+/** Reads the root DSE once and decides the profile (`flavour` is the credential's, possibly 'auto'). */
+export async function readLdapServer(session: LdapSession, flavour: DirectoryFlavour): Promise<LdapServer> {
+	const rootDse = await session.rootDse(ROOT_DSE_ATTRIBUTES);
+	const info = describeServer(rootDse);
+	const chosen = flavour === 'auto' ? info.flavour : flavour;
+	return { rootDse, info, flavour: chosen, profile: profileFor(chosen) };
 }

@@ -1,4 +1,5 @@
 import { DirectoryConfigurationError, DirectoryNotFoundError } from '../errors';
+import { checkAttributeName } from '../directory/attribute-names';
 import type { UserKey, UserSearch } from '../directory/backend';
 import type { DirectoryUser } from '../model/directory-user';
 import type { Entry } from '../../transport/ldap/ldapts';
@@ -6,7 +7,7 @@ import type { LdapSession } from '../../transport/ldap/session';
 import { parseDn } from './dn';
 import { attributeValue, attributeValues } from './entry';
 import { escapeFilterValue } from './escape';
-import { allOf, checkAttributeName, conditionFilter } from './filter';
+import { allOf, conditionFilter } from './filter';
 import type { FlavourProfile } from './flavours';
 import { idFilter } from './identifiers';
 

@@ -5,7 +5,7 @@
  * taken from a condition on an attribute it is known to search; the condition is still checked here.
  */
 import { DirectoryConfigurationError } from '../errors';
-import type { AttributeCondition } from '../ldap/filter';
+import type { AttributeCondition } from '../directory/conditions';
 import { attributeValues, type OtdsObject } from './mapping';
 
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;

@@ -1,6 +1,3 @@
-import type { UserAttributeMap } from '../ldap/flavours/profile';
-import { openDjOtdsProfile } from '../ldap/flavours/opendj-otds';
-
 /**
  * OTDS REST objects (users, groups) as they come over the wire, and their translation into the shapes
  * every source produces (DirectoryUser, DirectoryGroup).
@@ -12,6 +9,7 @@ import { openDjOtdsProfile } from '../ldap/flavours/opendj-otds';
  * - DirectoryGroup.id   = the OTDS `id`, `name@partition`; DirectoryGroup.dn = its `location`;
  * - memberOf            = the raw oTMemberOf values (group locations), comparable with DirectoryGroup.dn.
  */
+import { OTDS_USER_ATTRIBUTES, type UserAttributeMap } from '../model/attribute-map';
 import type { DirectoryGroup } from '../model/directory-group';
 import type { AccountStatus, DirectoryUser } from '../model/directory-user';
 
@@ -36,7 +34,7 @@ export type OtdsFieldMap = Omit<UserAttributeMap, 'id' | 'login'>;
 
 // OTDS REST returns the attribute names of the OTDS directory, the same as its legacy LDAP listener:
 // one map serves both (id and login come from the REST object itself, not from attributes).
-const { id: _ldapId, login: _ldapLogin, ...otdsUserAttributes } = openDjOtdsProfile.user;
+const { id: _ldapId, login: _ldapLogin, ...otdsUserAttributes } = OTDS_USER_ATTRIBUTES;
 export const DEFAULT_OTDS_FIELDS: OtdsFieldMap = otdsUserAttributes;
 
 /** Which attributes make up the account status; any one "true" sets the flag. */

@@ -8,10 +8,11 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import type { ChangeState } from '../../core/changes/state';
+import { sampleEvent } from '../../core/changes/watch';
 import { toNodeError } from '../shared/errors';
 import { directoryCredentialTests } from '../shared/directory-node';
 import { triggerProperties } from './descriptions/TriggerDescription';
-import { openWatch, sampleEvent } from './watch';
+import { openWatch } from './watch';
 
 /**
  * Emits one item per directory event. The change state (cursor and a compact snapshot) lives in the

@@ -6,14 +6,12 @@
 import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions } from 'n8n-workflow';
 
 import type { DirectoryBackend } from '../../core/directory/backend';
-import { DirectoryConfigurationError } from '../../core/errors';
 import { LdapDirectory } from '../../core/ldap/directory';
-import { checkAttributeName } from '../../core/ldap/filter';
 import type { OtdsDirectoryOptions } from '../../core/otds/directory';
-import { DEFAULT_OTDS_FIELDS, type OtdsFieldMap } from '../../core/otds/mapping';
 import type { LdapContext } from './ldap';
-import { openLdapContext, splitList } from './ldap';
+import { openLdapContext } from './ldap';
 import { openOtdsDirectory } from './otds';
+import { otdsFieldMapOf, privilegedGroupsOf } from './parameter-text';
 
 export type DirectorySourceKind = 'ldap' | 'otdsRest';
 
@@ -49,44 +47,3 @@ export async function openDirectorySource(context: IExecuteFunctions | ILoadOpti
 		close: () => ldap.session.close(),
 	};
 }
-
-const OTDS_FIELDS = Object.keys(DEFAULT_OTDS_FIELDS);
-
-/**
- * "businessUnit=oTExtraAttr3, mobile=oTMobilePhone" → { businessUnit: 'oTExtraAttr3', ... }: which directory
- * attribute holds a person field, each pair checked against the fields that can be mapped.
- */
-export function attributeMappingOf(text: string, fields: string[]): Record<string, string> {
-	const mapping: Record<string, string> = {};
-	for (const pair of splitList(text)) {
-		const [field, attribute, ...rest] = pair.split('=').map((part) => part.trim());
-		if (!field || !attribute || rest.length > 0) {
-			throw new DirectoryConfigurationError('Attribute Mapping', `has "${pair}": write field=attribute, e.g. businessUnit=oTExtraAttr3`);
-		}
-		if (!fields.includes(field)) {
-			throw new DirectoryConfigurationError('Attribute Mapping', `names the unknown field "${field}": use one of ${fields.join(', ')}`);
-		}
-		mapping[field] = checkAttributeName(attribute, 'Attribute Mapping');
-	}
-	return mapping;
-}
-
-/** The OTDS REST field overrides of an Attribute Mapping text. */
-export function otdsFieldMapOf(text: string): Partial<OtdsFieldMap> {
-	return attributeMappingOf(text, OTDS_FIELDS) as Partial<OtdsFieldMap>;
-}
-
-/** Splits a semicolon-separated list typed in the editor (group names and DNs: DNs contain commas). */
-export function semicolonList(text: unknown): string[] {
-	return String(text ?? '')
-		.split(';')
-		.map((part) => part.trim())
-		.filter((part) => part !== '');
-}
-
-/** Privileged groups are separated by semicolons, because group DNs contain commas. */
-export function privilegedGroupsOf(options: IDataObject): string[] {
-	return semicolonList(options.privilegedGroups);
-}
-
-export { splitList };

@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 
 import { testLdapConnection } from '../../core/ldap/connection-test';
+import { parseLdapSettings } from '../../core/ldap/settings';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { startSlapd, type Slapd } from '../support/slapd';
@@ -38,7 +39,7 @@ function credential(overrides: Record<string, unknown> = {}) {
 	};
 }
 
-const test = (overrides: Record<string, unknown> = {}) => testLdapConnection(parseLdapConnectionSettings(credential(overrides)));
+const test = (overrides: Record<string, unknown> = {}) => testLdapConnection(parseLdapSettings(credential(overrides)));
 
 describe('credential test over a plain connection', () => {
 	it('binds, detects OpenLDAP and reports its controls and change log', async () => {

@@ -6,6 +6,7 @@ import { attrLine } from '../support/fixture';
 import { ldapCredentialData } from '../support/ldap-credential';
 import { searchEntryUnder, startLdapRelay, type LdapRelay } from '../support/ldap-relay';
 import { startSlapd, type Slapd } from '../support/slapd';
+import { LdapSession } from '../../transport/ldap/session';
 
 /**
  * The trigger node's poll() itself, on a real slapd, with the few IPollFunctions it uses: the stored
@@ -171,5 +172,17 @@ describe('the trigger node on a real slapd', () => {
 		const fresh = harness();
 		expect(await fresh.poll('trigger', { additionalAttributes: 'EmployeeType, description;lang-en' })).toBeNull();
 		expect(fresh.staticData.changeState).toBeDefined();
+	});
+
+	it.each(['auto', 'openLdap'])('reads the root DSE once per activation (Directory Flavour %s), to choose the profile and the strategy alike', async (flavour) => {
+		const rootDseReads = jest.spyOn(LdapSession.prototype, 'rootDse');
+		try {
+			const fresh = harness({ directoryFlavour: flavour });
+			expect(await fresh.poll('trigger', { additionalAttributes: 'employeeType', attributeMapping: 'mobile=mobile' }, { strategy: 'auto' })).toBeNull();
+			expect(fresh.staticData.changeState).toMatchObject({ strategy: 'accesslog' });
+			expect(rootDseReads).toHaveBeenCalledTimes(1);
+		} finally {
+			rootDseReads.mockRestore();
+		}
 	});
 });

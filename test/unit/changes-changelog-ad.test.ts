@@ -13,7 +13,7 @@ import type { DirectoryEvent } from '../../core/changes/events';
 import { LdapChangeReader } from '../../core/changes/ldap/reader';
 import type { ChangeState } from '../../core/changes/state';
 import { profileFor } from '../../core/ldap/flavours';
-import type { DirectoryFlavour } from '../../transport/ldap/settings';
+import type { DirectoryFlavour } from '../../core/ldap/flavours';
 import { FakeDirectory } from '../support/fake-directory';
 
 const changelogBase: Entry = { dn: 'cn=changelog', objectClass: ['top', 'container'], cn: 'changelog' };

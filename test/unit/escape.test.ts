@@ -1,4 +1,5 @@
-import { escapeDnValue, escapeFilterValue, isValidAttributeName } from '../../core/ldap/escape';
+import { isValidAttributeName } from '../../core/directory/attribute-names';
+import { escapeDnValue, escapeFilterValue } from '../../core/ldap/escape';
 import { conditionFilter } from '../../core/ldap/filter';
 import { DirectoryConfigurationError } from '../../core/errors';
 

@@ -1,7 +1,8 @@
 import type { Entry } from 'ldapts';
 
 import { guidToString } from '../../core/ldap/flavours/active-directory';
-import { profileFor } from '../../core/ldap/flavours';
+import { changeStampsFor } from '../../core/changes/flavour-stamps';
+import { DIRECTORY_FLAVOURS, profileFor } from '../../core/ldap/flavours';
 import { describeServer } from '../../core/ldap/server-info';
 
 const entry = (attributes: Record<string, string | string[] | Buffer>): Entry => ({ dn: 'cn=x', ...attributes });
@@ -54,5 +55,29 @@ describe('describeServer (root DSE → product)', () => {
 		expect(describeServer({ vendorName: '389 Project', vendorVersion: '389-Directory/2.3.4', changelog: 'cn=changelog' })).toMatchObject({ flavour: '389ds', changeLogs: ['cn=changelog'] });
 		expect(describeServer({ vendorName: 'ForgeRock AS.', vendorVersion: 'OpenDJ 2.6.0' }).flavour).toBe('openDj');
 		expect(describeServer({ vendorName: 'Acme' }).flavour).toBe('other');
+	});
+});
+
+describe('each profile owns its product name and change stamps', () => {
+	it('names the product when the root DSE names no vendor', () => {
+		expect(describeServer({ supportedCapabilities: ['1.2.840.113556.1.4.800'] }).vendor).toBe('Active Directory');
+		expect(describeServer({ objectClass: ['OpenLDAProotDSE'], vendorVersion: '2.5' }).vendor).toBe('OpenLDAP 2.5');
+		expect(describeServer({}).vendor).toBe('an LDAP server');
+	});
+
+	it('stamps changes with the attributes each product keeps', () => {
+		expect(Object.fromEntries(DIRECTORY_FLAVOURS.filter((flavour) => flavour !== 'auto').map((flavour) => [flavour, changeStampsFor(flavour)]))).toEqual({
+			activeDirectory: { passwordChanged: 'pwdLastSet', modified: 'whenChanged', created: 'whenCreated' },
+			openLdap: { passwordChanged: 'pwdChangedTime', modified: 'entryCSN', created: 'createTimestamp' },
+			'389ds': { passwordChanged: 'pwdUpdateTime', modified: 'modifyTimestamp', created: 'createTimestamp' },
+			openDj: { passwordChanged: 'pwdChangedTime', modified: 'modifyTimestamp', created: 'createTimestamp' },
+			other: { passwordChanged: 'pwdChangedTime', modified: 'modifyTimestamp', created: 'createTimestamp' },
+		});
+	});
+
+	it('reads a generic server as OpenLDAP does (inetOrgPerson and ppolicy status)', () => {
+		const { productName: _generic, recognises: _any, stamps: _stamps, ...generic } = profileFor('other');
+		const { productName: _openLdap, recognises: _openLdapRootDse, stamps: _csn, ...openLdap } = profileFor('openLdap');
+		expect(generic).toEqual(openLdap);
 	});
 });

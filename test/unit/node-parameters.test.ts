@@ -1,6 +1,6 @@
 /** How the directory node reads its list-shaped parameters into the core's inputs. */
 import { changesFromRows } from '../../nodes/OpenTextDirectoryServices/actions/operations';
-import { otdsFieldMapOf } from '../../nodes/shared/directory-source';
+import { otdsFieldMapOf } from '../../nodes/shared/parameter-text';
 import { DirectoryConfigurationError } from '../../core/errors';
 
 describe('Changes rows', () => {

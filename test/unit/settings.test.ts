@@ -1,4 +1,5 @@
 import { DirectoryConfigurationError } from '../../core/errors';
+import { parseLdapSettings } from '../../core/ldap/settings';
 import { normaliseServerUrl, parseLdapConnectionSettings } from '../../transport/ldap/settings';
 
 describe('LDAP connection settings', () => {
@@ -18,7 +19,7 @@ describe('LDAP connection settings', () => {
 	});
 
 	it('has safe defaults: verification on, sane timeouts, auto flavour', () => {
-		const settings = parseLdapConnectionSettings(base);
+		const settings = parseLdapSettings(base);
 		expect(settings.allowSelfSigned).toBe(false);
 		expect(settings.connectTimeoutMs).toBe(10_000);
 		expect(settings.timeoutMs).toBe(30_000);
@@ -36,7 +37,7 @@ describe('LDAP connection settings', () => {
 	])('refuses %j, naming the field', (change, message) => {
 		let thrown: unknown;
 		try {
-			parseLdapConnectionSettings({ ...base, ...change });
+			parseLdapSettings({ ...base, ...change });
 		} catch (error) {
 			thrown = error;
 		}

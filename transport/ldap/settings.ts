@@ -3,19 +3,10 @@ import { DirectoryConfigurationError } from '../../core/errors';
 /** How the connection to the directory is protected. */
 export type ConnectionSecurity = 'none' | 'tls' | 'startTls';
 
-/** The directory product, which decides attribute names and change-detection strategies. */
-export type DirectoryFlavour = 'auto' | 'activeDirectory' | 'openLdap' | '389ds' | 'openDj' | 'other';
-
-export const DIRECTORY_FLAVOURS: readonly DirectoryFlavour[] = [
-	'auto',
-	'activeDirectory',
-	'openLdap',
-	'389ds',
-	'openDj',
-	'other',
-];
-
-/** Everything needed to open and bind an LDAP connection: the validated form of the credential. */
+/**
+ * Everything needed to open and bind an LDAP connection: the validated connection fields of the
+ * credential. (Its Directory Flavour is the core's: core/ldap/settings.ts.)
+ */
 export interface LdapConnectionSettings {
 	/** Tried in order; the first that answers is used. */
 	urls: string[];
@@ -28,7 +19,6 @@ export interface LdapConnectionSettings {
 	allowSelfSigned: boolean;
 	connectTimeoutMs: number;
 	timeoutMs: number;
-	flavour: DirectoryFlavour;
 	baseDN: string;
 }
 
@@ -80,7 +70,7 @@ export function normaliseServerUrl(entry: string, security: ConnectionSecurity):
 	return `${scheme}://${hasPort ? hostPort : `${hostPort}:${DEFAULT_PORT[security]}`}`;
 }
 
-/** Validates the raw credential fields; every problem names the field and the fix. */
+/** Validates the raw credential's connection fields; every problem names the field and the fix. */
 export function parseLdapConnectionSettings(raw: Record<string, unknown>): LdapConnectionSettings {
 	const security = (text(raw, 'connectionSecurity') || 'none') as ConnectionSecurity;
 	if (!['none', 'tls', 'startTls'].includes(security)) {
@@ -92,10 +82,6 @@ export function parseLdapConnectionSettings(raw: Record<string, unknown>): LdapC
 		.map((entry) => normaliseServerUrl(entry, security));
 	if (urls.length === 0) {
 		throw new DirectoryConfigurationError('Server URLs', 'is empty: enter at least one server, e.g. ldaps://dc1.example.com:636');
-	}
-	const flavour = (text(raw, 'directoryFlavour') || 'auto') as DirectoryFlavour;
-	if (!DIRECTORY_FLAVOURS.includes(flavour)) {
-		throw new DirectoryConfigurationError('Directory Flavour', `"${flavour}" is not one of ${DIRECTORY_FLAVOURS.join(', ')}`);
 	}
 	const caCertificate = text(raw, 'caCertificate');
 	if (caCertificate !== '' && !caCertificate.includes('-----BEGIN CERTIFICATE-----')) {
@@ -110,7 +96,6 @@ export function parseLdapConnectionSettings(raw: Record<string, unknown>): LdapC
 		allowSelfSigned: raw.allowSelfSigned === true,
 		connectTimeoutMs: positiveNumber(raw, 'connectTimeout', 10_000, 'Connect Timeout'),
 		timeoutMs: positiveNumber(raw, 'timeout', 30_000, 'Operation Timeout'),
-		flavour,
 		baseDN: text(raw, 'baseDN'),
 	};
 }

@@ -1,4 +1,5 @@
 import { attributeValue, isTrue } from '../entry';
+import { rootDseValue } from '../root-dse';
 import { INET_ORG_PERSON } from './profile';
 import type { FlavourProfile } from './profile';
 
@@ -9,6 +10,9 @@ import type { FlavourProfile } from './profile';
  * - password reset required: `pwdReset: TRUE`, or `passwordExpirationTime` of 1970 (must change).
  */
 export const ds389Profile: FlavourProfile = {
+	productName: '389 Directory Server',
+	recognises: (rootDse) => /389|fedora|netscape|red hat/i.test(rootDseValue(rootDse, 'vendorName') ?? ''),
+	stamps: { passwordChanged: 'pwdUpdateTime', modified: 'modifyTimestamp', created: 'createTimestamp' },
 	userFilter: '(objectClass=inetOrgPerson)',
 	groupFilter: '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))',
 	disabledFilter: '(nsAccountLock=TRUE)',

@@ -1,5 +1,9 @@
 import { attributeValue, binaryValue } from '../entry';
+import { rootDseValues } from '../root-dse';
 import type { FlavourProfile } from './profile';
+
+/** The root DSE's supportedCapabilities names this OID on Active Directory (LDAP_CAP_ACTIVE_DIRECTORY_OID). */
+const AD_CAPABILITY = '1.2.840.113556.1.4.800';
 
 /** userAccountControl bit: the account is disabled. */
 const ACCOUNTDISABLE = 0x2;
@@ -34,8 +38,13 @@ export function guidToBytes(text: string): Buffer | undefined {
  * - locked: msDS-User-Account-Control-Computed bit 0x10 (lockoutTime stays set after the lockout expires,
  *   so it is only a fallback when the computed attribute was not returned);
  * - password reset required: pwdLastSet = 0, or the computed "password expired" bit.
+ * Changes: whenChanged is replicated (modifyTimestamp is constructed from it); pwdLastSet moves on every
+ * password change.
  */
 export const activeDirectoryProfile: FlavourProfile = {
+	productName: 'Active Directory',
+	recognises: (rootDse) => rootDseValues(rootDse, 'supportedCapabilities').includes(AD_CAPABILITY),
+	stamps: { passwordChanged: 'pwdLastSet', modified: 'whenChanged', created: 'whenCreated' },
 	userFilter: '(&(objectCategory=person)(objectClass=user))',
 	groupFilter: '(objectClass=group)',
 	disabledFilter: '(userAccountControl:1.2.840.113556.1.4.803:=2)',

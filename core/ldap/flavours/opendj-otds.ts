@@ -1,4 +1,6 @@
+import { OTDS_USER_ATTRIBUTES } from '../../model/attribute-map';
 import { attributeValue, isTrue } from '../entry';
+import { rootDseValue } from '../root-dse';
 import type { FlavourProfile } from './profile';
 
 /**
@@ -7,10 +9,13 @@ import type { FlavourProfile } from './profile';
  * - locked: OTDS's `accountLockedOut`, or OpenDJ's `pwdAccountLockedTime`;
  * - password reset required: `pwdReset` or OTDS's `UserMustChangePasswordAtNextSignIn`.
  * Plain inetOrgPerson entries in an OpenDJ are read with the same profile (the attributes overlap).
- * Attribute names follow what OTDS is publicly seen to return; names no public source confirms
- * (business unit, mobile) are guesses that a later per-attribute override makes configurable.
+ * User attributes are the OTDS directory's own (OTDS_USER_ATTRIBUTES), which OTDS REST returns too.
  */
 export const openDjOtdsProfile: FlavourProfile = {
+	productName: 'OpenDJ',
+	recognises: (rootDse) =>
+		/opendj|forgerock|wren|ping identity|sun microsystems/i.test(`${rootDseValue(rootDse, 'vendorName') ?? ''} ${rootDseValue(rootDse, 'vendorVersion') ?? ''}`),
+	stamps: { passwordChanged: 'pwdChangedTime', modified: 'modifyTimestamp', created: 'createTimestamp' },
 	userFilter: '(|(objectClass=oTPerson)(objectClass=inetOrgPerson))',
 	groupFilter: '(|(objectClass=oTGroup)(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))',
 	// Only OTDS's own attribute: a filter naming an attribute the server does not know evaluates to
@@ -21,23 +26,7 @@ export const openDjOtdsProfile: FlavourProfile = {
 	memberLookup: 'memberOf',
 	dnAttribute: 'entryDN',
 	group: { id: 'oTObjectGUID', name: 'cn', description: 'description' },
-	user: {
-		id: 'oTObjectGUID',
-		login: 'cn',
-		mail: 'mail',
-		displayName: 'displayName',
-		givenName: 'givenName',
-		surname: 'sn',
-		department: 'oTDepartment',
-		location: 'l',
-		title: 'title',
-		// No public source names OTDS's business-unit attribute; deployments map it into an extra attribute.
-		businessUnit: 'oTExtraAttr1',
-		mobile: 'oTMobile',
-		employeeNumber: 'employeeNumber',
-		manager: 'manager',
-		memberOf: 'oTMemberOf',
-	},
+	user: OTDS_USER_ATTRIBUTES,
 	statusAttributes: [
 		'accountDisabled',
 		'accountLockedOut',

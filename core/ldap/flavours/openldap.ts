@@ -1,4 +1,5 @@
 import { attributeValue, isTrue } from '../entry';
+import { rootDseValues } from '../root-dse';
 import { INET_ORG_PERSON } from './profile';
 import type { FlavourProfile } from './profile';
 
@@ -7,10 +8,15 @@ import type { FlavourProfile } from './profile';
  * - locked: `pwdAccountLockedTime` is set (by failed binds, or by an administrator);
  * - disabled: `pwdAccountLockedTime: 000001010000Z`, ppolicy's "locked by an administrator, never expires";
  * - password reset required: `pwdReset: TRUE` (an administrator set the password and pwdMustChange is on).
+ * Changes: entryCSN, in microseconds and ordered (CSNOrderingMatch), so a cursor does not re-read a whole second.
  */
 export const ADMIN_LOCK_TIME = '000001010000Z';
 
 export const openLdapProfile: FlavourProfile = {
+	productName: 'OpenLDAP',
+	recognises: (rootDse) =>
+		[...rootDseValues(rootDse, 'objectClass'), ...rootDseValues(rootDse, 'structuralObjectClass')].some((name) => name.toLowerCase() === 'openldaprootdse'),
+	stamps: { passwordChanged: 'pwdChangedTime', modified: 'entryCSN', created: 'createTimestamp' },
 	userFilter: '(objectClass=inetOrgPerson)',
 	groupFilter: '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))',
 	disabledFilter: '(pwdAccountLockedTime=000001010000Z)',

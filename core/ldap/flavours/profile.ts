@@ -1,31 +1,18 @@
 import type { Entry } from '../../../transport/ldap/ldapts';
+import type { GroupAttributeMap, UserAttributeMap } from '../../model/attribute-map';
 import type { AccountStatus } from '../../model/directory-user';
+import type { RootDse } from '../root-dse';
 
-/** Which directory attribute holds each field of a DirectoryUser. */
-export interface UserAttributeMap {
-	id: string;
-	login: string;
-	mail: string;
-	displayName: string;
-	givenName: string;
-	surname: string;
-	department: string;
-	location: string;
-	title: string;
-	businessUnit: string;
-	mobile: string;
-	employeeNumber: string;
-	manager: string;
-	memberOf: string;
-}
-
-/** Which directory attribute holds each field of a DirectoryGroup. */
-export interface GroupAttributeMap {
-	/** Stable identifier (the same attribute as the user's: entryUUID, objectGUID, nsUniqueId...). */
-	id: string;
-	/** The group name users type and see (`cn` everywhere we know). */
-	name: string;
-	description: string;
+/**
+ * The attributes change detection reads for a product: the one that moves when a password is changed
+ * (the status attributes say whether a change is *required*; this one says that one *happened*), and
+ * the entry change stamp.
+ */
+export interface ChangeStamps {
+	passwordChanged: string;
+	modified: string;
+	/** When the entry was created (tells a person who came into the watched scope from a new one). */
+	created: string;
 }
 
 /**
@@ -38,8 +25,21 @@ export interface GroupAttributeMap {
  */
 export type MemberLookup = 'memberOf' | 'memberAttribute';
 
-/** What differs between directory products: where users and groups are, what attributes mean. */
+/**
+ * What differs between directory products: which product a server is, where users and groups are, what
+ * attributes mean, and how changes are stamped. One file per product (core/ldap/flavours/), listed in
+ * the registry (index.ts).
+ */
 export interface FlavourProfile {
+	/** The product's name for people, when the root DSE names no vendor (the credential test says it). */
+	productName: string;
+	/**
+	 * Whether a root DSE is this product's. The registry asks the profiles in its order; the root DSE
+	 * holds the attributes of ROOT_DSE_ATTRIBUTES (core/ldap/server-info.ts).
+	 */
+	recognises(rootDse: RootDse): boolean;
+	/** The attributes change detection compares (core/changes/). */
+	stamps: ChangeStamps;
 	/** Filter selecting user entries. */
 	userFilter: string;
 	/** Filter selecting group entries. */

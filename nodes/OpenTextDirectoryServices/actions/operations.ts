@@ -8,8 +8,8 @@ import { AcknowledgmentStore } from '../../../core/acknowledgments';
 import { resolveAudience, type AudienceCondition, type AudienceSpec } from '../../../core/audience';
 import type { AccountState, AttributeChange, DirectoryBackend, UserField } from '../../../core/directory/backend';
 import { DirectoryConfigurationError } from '../../../core/errors';
-import type { AttributeCondition, ConditionOperator } from '../../../core/ldap/filter';
-import { splitList } from '../../shared/directory-source';
+import type { AttributeCondition, ConditionOperator } from '../../../core/directory/conditions';
+import { splitList } from '../../shared/parameter-text';
 import { readGroupLocator, readUserLocator } from './locators';
 
 export type Operation = (context: IExecuteFunctions, backend: DirectoryBackend, itemIndex: number) => Promise<IDataObject[]>;

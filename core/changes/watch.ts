@@ -1,0 +1,191 @@
+/**
+ * What the directory trigger watches, composed from plain options (the trigger maps its parameters to
+ * them, see nodes/OpenTextDirectoryServicesTrigger/parameters.ts): over LDAP, the segment and group scope
+ * as filters in the profile's attribute names, the attribute mapping over the profile, the typed attribute
+ * names checked against the server's schema, and the change strategy for the server; over any other
+ * directory backend (OTDS REST), a snapshot. Also the sample event of "Fetch Test Event".
+ */
+import type { AttributeCondition } from '../directory/conditions';
+import type { DirectoryBackend } from '../directory/backend';
+import { LdapDirectory } from '../ldap/directory';
+import { allOf, conditionFilter, equalsAny } from '../ldap/filter';
+import type { DirectoryFlavour, FlavourProfile } from '../ldap/flavours';
+import { AttributeSchemaCache } from '../ldap/schema';
+import { readLdapServer, type LdapServer } from '../ldap/server-info';
+import type { UserAttributeMap } from '../model/attribute-map';
+import type { LdapSession } from '../../transport/ldap/session';
+import { createLdapChangeStrategy, type LdapStrategyChoice } from './auto';
+import { DirectorySnapshotStrategy } from './directory-snapshot';
+import type { DirectoryEvent } from './events';
+import type { ExistingEntriesOptions } from './existing';
+import type { EmitOptions } from './state';
+import type { ChangeStrategy } from './strategy';
+
+/** A running watch: the strategy to poll, and what the sample event needs. */
+export interface Watch {
+	strategy: ChangeStrategy;
+	/** Why this strategy (Auto says what it found on the server). */
+	reason: string;
+	/** The directory itself, for the sample event. */
+	backend: DirectoryBackend;
+	/** The server watched (LDAP URL, OTDS base URL). */
+	server: string;
+}
+
+/** What to emit, whatever the source. */
+export type WatchEmitOptions = Pick<EmitOptions, 'eventTypes' | 'groupMembers' | 'bulkThreshold'> &
+	ExistingEntriesOptions;
+
+/** Who is watched, whatever the source. */
+export interface WatchScopeOptions extends WatchEmitOptions {
+	/** The segment: conditions every watched user meets. */
+	conditions: AttributeCondition[];
+	/** Attributes reported with each user beyond the standard fields, by their directory names. */
+	extraAttributes: string[];
+	/** Group names or DNs whose groups are marked privileged. */
+	privilegedGroups: string[];
+}
+
+/** A snapshot watch over a directory backend (OTDS REST). */
+export interface DirectoryWatchOptions extends WatchScopeOptions {
+	/** The OTDS partition watched (its backend is opened with it too). */
+	partition?: string;
+	/** Group scope: names containing this text (none: all groups). */
+	groupNameContains?: string;
+}
+
+/** A watch of an LDAP directory. */
+export interface LdapWatchOptions extends WatchScopeOptions {
+	strategy: LdapStrategyChoice;
+	/** Where users and groups are watched; the credential's base DN when absent. */
+	userBaseDN?: string;
+	groupBaseDN?: string;
+	/** Filters typed in the editor, in parentheses. */
+	userFilter?: string;
+	groupFilter?: string;
+	/** Group scope: only the groups with these names (by the profile's group name attribute); none: all. */
+	groupNames: string[];
+	/** Attribute Mapping: which attribute holds a user field, over the profile's. */
+	attributeMapping: Partial<UserAttributeMap>;
+	accesslogDN?: string;
+	captureActor: boolean;
+	reconcileEvery: number;
+	/** Log records (accesslog) or change numbers (changelog) one poll reads at most. */
+	logRecordsPerPoll: number;
+	tombstoneLifetimeDays?: number;
+}
+
+/** The LDAP directory behind the credential. */
+export interface LdapWatchTarget {
+	session: LdapSession;
+	/** The credential's base DN. */
+	baseDN: string;
+	/** The credential's flavour ('auto': detected from the root DSE). */
+	flavour: DirectoryFlavour;
+	/**
+	 * The server as this activation already read it (to choose the profile for Auto-Detect); when absent,
+	 * its root DSE is read here. Either way once per activation.
+	 */
+	server?: LdapServer;
+}
+
+const emitOf = (options: WatchEmitOptions): WatchEmitOptions => ({
+	eventTypes: options.eventTypes,
+	groupMembers: options.groupMembers,
+	bulkThreshold: options.bulkThreshold,
+	emitExisting: options.emitExisting,
+	existingLimit: options.existingLimit,
+});
+
+/** A snapshot of any directory backend, compared each poll (OTDS REST has no change feed). */
+export function watchDirectory(backend: DirectoryBackend, server: string, options: DirectoryWatchOptions): Watch {
+	const strategy = new DirectorySnapshotStrategy({
+		backend,
+		server,
+		partition: options.partition,
+		userSearch: { conditions: options.conditions, state: 'any', extraAttributes: options.extraAttributes },
+		groupNameContains: options.groupNameContains,
+		...emitOf(options),
+	});
+	const source = backend.kind === 'otdsRest' ? 'OTDS REST' : 'LDAP';
+	return {
+		strategy,
+		reason: `${source}: a snapshot of identifiers and change stamps, compared each poll`,
+		backend,
+		server,
+	};
+}
+
+/** The profile with the Attribute Mapping's user fields in place of its own. */
+export function withAttributeMapping(profile: FlavourProfile, mapping: Partial<UserAttributeMap>): FlavourProfile {
+	return { ...profile, user: { ...profile.user, ...mapping } };
+}
+
+/** Schemas read lately, by server (one per process, as the trigger activates every poll). */
+const schemas = new AttributeSchemaCache();
+
+/** AND of the non-empty parts; undefined when there is none. */
+function allOfPresent(parts: string[]): string | undefined {
+	const present = parts.filter((part) => part !== '');
+	return present.length === 0 ? undefined : allOf(present);
+}
+
+/** The change strategy for an LDAP directory, its profile read from the server once. */
+export async function watchLdap(target: LdapWatchTarget, options: LdapWatchOptions): Promise<Watch> {
+	const { session } = target;
+	const userBaseDN = options.userBaseDN || target.baseDN;
+	const groupBaseDN = options.groupBaseDN || target.baseDN;
+	const segment = options.conditions.map((condition) => conditionFilter(condition, 'Segment'));
+	const read = target.server ?? (await readLdapServer(session, target.flavour));
+	const server: LdapServer = { ...read, profile: withAttributeMapping(read.profile, options.attributeMapping) };
+	await schemas.check(session, server.info.subschemaSubentry, [
+		...options.extraAttributes.map((name) => ({ field: 'Additional Attributes', name })),
+		...options.conditions.map((condition) => ({ field: 'Segment', name: condition.attribute })),
+		...Object.values(options.attributeMapping).map((name) => ({ field: 'Attribute Mapping', name })),
+	]);
+	const groupScope = options.groupNames.length > 0 ? equalsAny(server.profile.group.name, options.groupNames) : '';
+	const { strategy, reason } = await createLdapChangeStrategy({
+		session,
+		server,
+		strategy: options.strategy,
+		userBaseDN,
+		groupBaseDN,
+		userFilter: allOfPresent([options.userFilter ?? '', ...segment]),
+		groupFilter: allOfPresent([options.groupFilter ?? '', groupScope]),
+		extraAttributes: options.extraAttributes,
+		privilegedGroups: options.privilegedGroups,
+		accesslogDN: options.accesslogDN,
+		captureActor: options.captureActor,
+		reconcileEvery: options.reconcileEvery,
+		recordsPerPoll: options.logRecordsPerPoll,
+		changelogMaxPerPoll: options.logRecordsPerPoll,
+		tombstoneLifetimeDays: options.tombstoneLifetimeDays,
+		...emitOf(options),
+	});
+	const backend = new LdapDirectory(session, server.profile, userBaseDN);
+	return { strategy, reason, backend, server: session.server };
+}
+
+/**
+ * A realistic event for the editor's "Fetch Test Event" when nothing changed yet: a real person of the
+ * directory, shaped exactly like a user.updated event, marked `sample: true`.
+ */
+export async function sampleEvent(watch: Watch): Promise<DirectoryEvent & { sample: true }> {
+	let user: DirectoryEvent['user'];
+	for await (const page of watch.backend.searchUsers({ limit: 1 })) {
+		user = page[0];
+		break;
+	}
+	const now = new Date().toISOString();
+	return {
+		id: `sample-${user?.id ?? 'user'}`,
+		type: 'user.updated',
+		occurredAt: now,
+		detectedAt: now,
+		source: { kind: watch.backend.kind, server: watch.server, strategy: watch.strategy.name },
+		user: user ?? { id: 'sample' },
+		// As a hashes-only strategy reports it: the earlier value unknown, so no `before`.
+		changes: [{ attribute: 'title', after: user?.title ?? null }],
+		sample: true,
+	};
+}
