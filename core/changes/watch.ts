@@ -14,7 +14,7 @@ import { AttributeSchemaCache } from '../ldap/schema';
 import { readLdapServer, type LdapServer } from '../ldap/server-info';
 import type { UserAttributeMap } from '../model/attribute-map';
 import type { LdapSession } from '../../transport/ldap/session';
-import { createLdapChangeStrategy, type LdapStrategyChoice } from './auto';
+import { createLdapChangeStrategy, type LdapStrategyChoice } from './ldap/auto';
 import { DirectorySnapshotStrategy } from './directory-snapshot';
 import type { DirectoryEvent } from './events';
 import type { ExistingEntriesOptions } from './existing';

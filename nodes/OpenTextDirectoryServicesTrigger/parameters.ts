@@ -2,7 +2,7 @@
  * The trigger's parameters → what the core watches (core/changes/watch.ts). Pure: no n8n, so it is tested
  * on its own (test/unit/trigger-parameters.test.ts).
  */
-import type { LdapStrategyChoice } from '../../core/changes/auto';
+import type { LdapStrategyChoice } from '../../core/changes/ldap/auto';
 import type { DirectoryEventType } from '../../core/changes/events';
 import { DEFAULT_EXISTING_LIMIT } from '../../core/changes/existing';
 import type { DirectoryWatchOptions, LdapWatchOptions, WatchScopeOptions } from '../../core/changes/watch';

@@ -4,7 +4,7 @@
  */
 import type { IDataObject, IPollFunctions } from 'n8n-workflow';
 
-import type { LdapStrategyChoice } from '../../core/changes/auto';
+import type { LdapStrategyChoice } from '../../core/changes/ldap/auto';
 import type { DirectoryEventType } from '../../core/changes/events';
 import { watchDirectory, watchLdap, type Watch } from '../../core/changes/watch';
 import type { AttributeCondition } from '../../core/directory/conditions';

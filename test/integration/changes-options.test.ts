@@ -1,5 +1,5 @@
 import { DirectoryConfigurationError } from '../../core/errors';
-import { createLdapChangeStrategy, type LdapChangeStrategySettings } from '../../core/changes/auto';
+import { createLdapChangeStrategy, type LdapChangeStrategySettings } from '../../core/changes/ldap/auto';
 import type { DirectoryEvent } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
 import { LdapSession } from '../../transport/ldap/session';

@@ -1,4 +1,4 @@
-import { createLdapChangeStrategy, type LdapStrategyChoice } from '../../core/changes/auto';
+import { createLdapChangeStrategy, type LdapStrategyChoice } from '../../core/changes/ldap/auto';
 import type { DirectoryEvent } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
 import type { ChangeStrategy } from '../../core/changes/strategy';

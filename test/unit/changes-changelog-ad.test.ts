@@ -7,7 +7,7 @@
  * deleteOldRDN, newSuperior), NOT recordings of live servers. Active Directory: changes-ad-usn.test.ts.
  */
 import type { Entry } from 'ldapts';
-import { createLdapChangeStrategy } from '../../core/changes/auto';
+import { createLdapChangeStrategy } from '../../core/changes/ldap/auto';
 import { ChangelogStrategy, changelogContexts, changelogRanges, parseChangelogRecord, type ChangelogStrategyOptions } from '../../core/changes/ldap/changelog';
 import type { DirectoryEvent } from '../../core/changes/events';
 import { LdapChangeReader } from '../../core/changes/ldap/reader';

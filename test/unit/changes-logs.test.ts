@@ -1,7 +1,7 @@
 import type { Entry } from 'ldapts';
 import { contextsFromRecords, parseAccesslogRecord, parseReqMod } from '../../core/changes/ldap/accesslog';
 import { adCursorContext, adCursorProblem, parseTombstone } from '../../core/changes/ldap/ad-usn';
-import { chooseStrategy } from '../../core/changes/auto';
+import { chooseStrategy } from '../../core/changes/ldap/auto';
 import { ChangelogStrategy, changelogCursorLost, parseChangelogRecord } from '../../core/changes/ldap/changelog';
 import { LdapChangeReader } from '../../core/changes/ldap/reader';
 import { profileFor } from '../../core/ldap/flavours';

@@ -1,7 +1,7 @@
 import type { Entry } from 'ldapts';
 
 import { guidToString } from '../../core/ldap/flavours/active-directory';
-import { changeStampsFor } from '../../core/changes/flavour-stamps';
+import { changeStampsFor } from '../../core/changes/change-stamps';
 import { DIRECTORY_FLAVOURS, profileFor } from '../../core/ldap/flavours';
 import { describeServer } from '../../core/ldap/server-info';
 

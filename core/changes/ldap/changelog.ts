@@ -25,7 +25,7 @@ import type { ExistingEntries } from '../existing';
 import { generalizedTimeToIso } from '../events';
 import type { LdapChangeReader } from './reader';
 import type { LdapPollCore } from './poller';
-import { logReadable } from '../log-access';
+import { logReadable } from './log-access';
 import { LdapStrategyBase, type LdapStrategyOptions } from './strategies';
 import type { ChangeState } from '../state';
 import { snapshotOf, type StrategyStep } from '../strategy';

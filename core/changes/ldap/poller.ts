@@ -7,7 +7,7 @@ import type { UserObservation, ChangeContext, DiffEnvironment } from '../differ'
 import { diffGroup, diffUser, diffUserEnteringScope, diffUserLeavingScope } from '../differ';
 import type { ExistingEntries } from '../existing';
 import { generalizedTimeToIso, type DirectoryEvent, type EventSource } from '../events';
-import { comparableStamp } from '../flavour-stamps';
+import { comparableStamp } from '../change-stamps';
 import type { LdapChangeReader, Observations, Observed } from './reader';
 import { MemberNames } from './member-names';
 import { PasswordWatermark } from '../snapshot/password-watermark';

@@ -19,7 +19,7 @@ import { isRanged, readAllValues } from '../../ldap/ranged';
 import { LdapUserDirectory } from '../../ldap/users';
 import type { GroupObservation, UserObservation } from '../differ';
 import { eventMemberGroupOf, type EventMemberGroup } from '../events';
-import { changeStampsFor, stampAssertion, type ChangeStamps } from '../flavour-stamps';
+import { changeStampsFor, stampAssertion, type ChangeStamps } from '../change-stamps';
 import { passwordStampSecond } from '../snapshot/password-watermark';
 import { comparableDn } from '../snapshot/dn-hash';
 import { groupRecordOf } from '../snapshot/group-record';

@@ -11,7 +11,7 @@
  * A state written before the watermark existed has none: it is not trusted (nothing is "new" by it)
  * until a full or thin read has noted every user's stamp.
  */
-import { comparableStamp } from '../flavour-stamps';
+import { comparableStamp } from '../change-stamps';
 import { hash32 } from './hash';
 
 export interface SerializedPasswordWatermark {

@@ -4,7 +4,7 @@
  * but its records only with the changelog-read privilege, and an ACL may hide records (a search then
  * simply finds none). So the probe reads the log's entry and, when the log holds records, one of them.
  */
-import type { LdapSession } from '../../transport/ldap/session';
+import type { LdapSession } from '../../../transport/ldap/session';
 
 /** Readable: the log entry and (when given) the record `recordFilter` names are found; refused or missing: not. */
 export async function logReadable(session: LdapSession, logDN: string, recordFilter?: string): Promise<boolean> {

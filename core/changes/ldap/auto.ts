@@ -4,18 +4,18 @@
  * and otherwise modifyTimestamp with periodic reconciliation. The choice is reported in every event's
  * source.strategy, and why in `reason`.
  */
-import { DirectoryConfigurationError } from '../errors';
-import type { LdapSession } from '../../transport/ldap/session';
-import type { DirectoryFlavour } from '../ldap/flavours';
-import { readLdapServer, type DirectoryServerInfo, type LdapServer } from '../ldap/server-info';
-import { AccesslogStrategy, type AccesslogStrategyOptions } from './ldap/accesslog';
-import { AdUsnStrategy, type AdUsnStrategyOptions } from './ldap/ad-usn';
-import { CHANGELOG_DN, ChangelogStrategy, changelogReadable, type ChangelogStrategyOptions } from './ldap/changelog';
-import type { ChangeStrategyName } from './events';
-import { LdapChangeReader, type LdapWatchScope } from './ldap/reader';
+import { DirectoryConfigurationError } from '../../errors';
+import type { LdapSession } from '../../../transport/ldap/session';
+import type { DirectoryFlavour } from '../../ldap/flavours';
+import { readLdapServer, type DirectoryServerInfo, type LdapServer } from '../../ldap/server-info';
+import { AccesslogStrategy, type AccesslogStrategyOptions } from './accesslog';
+import { AdUsnStrategy, type AdUsnStrategyOptions } from './ad-usn';
+import { CHANGELOG_DN, ChangelogStrategy, changelogReadable, type ChangelogStrategyOptions } from './changelog';
+import type { ChangeStrategyName } from '../events';
+import { LdapChangeReader, type LdapWatchScope } from './reader';
 import { logReadable } from './log-access';
-import { SnapshotStrategy, TimestampStrategy } from './ldap/strategies';
-import type { ChangeStrategy } from './strategy';
+import { SnapshotStrategy, TimestampStrategy } from './strategies';
+import type { ChangeStrategy } from '../strategy';
 
 export type LdapStrategyChoice = 'auto' | Exclude<ChangeStrategyName, 'otdsTimestamp'>;
 
