@@ -10,7 +10,8 @@ import { adminConnection, slapdStrategy, type SlapdStrategyName } from '../suppo
 
 /**
  * What every strategy must report alike on a real slapd (memberof with memberof-refint, accesslog with
- * logold): the department of inetOrgPerson (departmentNumber, RFC 2798).
+ * logold): the department of inetOrgPerson (departmentNumber, RFC 2798); a rename as one user.renamed,
+ * also when the groups listing the person are read in the same poll.
  */
 let slapd: Slapd;
 
@@ -23,6 +24,25 @@ afterAll(async () => {
 });
 
 const typesOf = (events: DirectoryEvent[]) => events.map((event) => event.type).sort();
+const ofType = (events: DirectoryEvent[], type: DirectoryEvent['type']) =>
+	events.filter((event) => event.type === type);
+
+const addUser = (uid: string) =>
+	slapd.ldapmodify(
+		`${attrLine('dn', slapd.layout.userDN(uid))}changetype: add\nobjectClass: inetOrgPerson\n${attrLine('uid', uid)}${attrLine('cn', uid)}sn: Probe\ntitle: Analyst\n`,
+	);
+const addGroup = (name: string, memberDns: string[]) =>
+	slapd.ldapmodify(
+		`${attrLine('dn', slapd.layout.groupDN(name))}changetype: add\nobjectClass: groupOfNames\n${attrLine('cn', name)}${memberDns.map((dn) => attrLine('member', dn)).join('')}`,
+	);
+const describeGroup = (name: string, text: string) =>
+	slapd.ldapmodify(
+		`${attrLine('dn', slapd.layout.groupDN(name))}changetype: modify\nreplace: description\n${attrLine('description', text)}`,
+	);
+const rename = (uid: string, newUid: string) =>
+	slapd.ldapmodify(
+		`${attrLine('dn', slapd.layout.userDN(uid))}changetype: modrdn\n${attrLine('newrdn', `uid=${newUid}`)}deleteoldrdn: 1\n`,
+	);
 
 describe('OpenLDAP inetOrgPerson: the department', () => {
 	it('is departmentNumber (RFC 2798) when a person is read', async () => {
@@ -78,5 +98,55 @@ describe.each<SlapdStrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s str
 		});
 		const before = name === 'accesslog' ? { before: person.department } : {};
 		expect(events[0].changes).toEqual([{ attribute: 'departmentNumber', ...before, after: `Moved ${name}` }]);
+	});
+
+	it('a rename is one user.renamed carrying the new uid; a group listing the person, read in the same poll, has no membership change', async () => {
+		const uid = `rn-${name}`;
+		const team = `Team ${name}`;
+		const colleague = slapd.layout.userDN(slapd.fixture.users[20 + index].uid);
+		await addUser(uid);
+		await addGroup(team, [slapd.layout.userDN(uid), colleague]);
+		expect(typesOf(await poll())).toEqual(['group.created', 'group.memberAdded', 'group.memberAdded', 'user.created']);
+
+		// memberof-refint rewrites the member's DN in the group; the description makes every strategy read the group.
+		await rename(uid, `${uid}-2`);
+		await describeGroup(team, 'renamed member');
+		const events = await poll();
+		expect(typesOf(events)).toEqual(['group.updated', 'user.renamed']);
+		const renamed = ofType(events, 'user.renamed')[0];
+		expect(renamed.user).toMatchObject({
+			dn: slapd.layout.userDN(`${uid}-2`),
+			login: `${uid}-2`,
+		});
+		// The accesslog knows the former DN, hence the former uid; hashes-only strategies leave `before` out.
+		expect(renamed.changes).toEqual(
+			name === 'accesslog'
+				? [
+						{
+							attribute: 'dn',
+							before: slapd.layout.userDN(uid),
+							after: slapd.layout.userDN(`${uid}-2`),
+						},
+						{ attribute: 'uid', before: uid, after: `${uid}-2` },
+					]
+				: [
+						{ attribute: 'dn', after: slapd.layout.userDN(`${uid}-2`) },
+						{ attribute: 'uid', after: `${uid}-2` },
+					],
+		);
+		expect(await poll()).toEqual([]);
+	});
+
+	it('renamed and changed in one poll: one user.renamed (DN, uid) and one user.updated with the other attribute only', async () => {
+		const uid = `rn-${name}-2`;
+		await rename(uid, `${uid}-3`);
+		await slapd.ldapmodify(
+			`${attrLine('dn', slapd.layout.userDN(`${uid}-3`))}changetype: modify\nreplace: title\ntitle: Lead\n`,
+		);
+		const events = await poll();
+		expect(typesOf(events)).toEqual(['user.renamed', 'user.updated']);
+		expect(ofType(events, 'user.renamed')[0].changes.map((change) => change.attribute)).toEqual(['dn', 'uid']);
+		const before = name === 'accesslog' ? { before: 'Analyst' } : {};
+		expect(ofType(events, 'user.updated')[0].changes).toEqual([{ attribute: 'title', ...before, after: 'Lead' }]);
 	});
 });

@@ -3,11 +3,12 @@
  * against the stored snapshot, and "given these entries changed, what events is that": fetch the
  * entries, compare them with their snapshot records, update the records.
  */
-import type { UserObservation, ChangeContext, DiffEnvironment } from '../differ';
+import type { UserObservation, ChangeContext, DiffEnvironment, RdnValue } from '../differ';
 import { diffGroup, diffUser, diffUserEnteringScope, diffUserLeavingScope } from '../differ';
 import type { ExistingEntries } from '../existing';
 import { generalizedTimeToIso, type DirectoryEvent, type EventSource } from '../events';
 import { comparableStamp } from '../flavour-stamps';
+import { isDn, parseDn } from '../../ldap/dn';
 import type { LdapChangeReader, Observations, Observed } from './reader';
 import { MemberNames } from './member-names';
 import { PasswordWatermark } from '../snapshot/password-watermark';
@@ -233,8 +234,14 @@ export class LdapPollCore {
 			...members.lookups(),
 			passwordStampIsNew: (key, stamp) => passwords?.isNew(key, stamp) ?? false,
 			privilegedDnHash: (hash) => privilegedDns.has(hash),
+			rdnOf: namingAttributes,
 		};
 	}
+}
+
+/** A DN's first RDN as attribute types and values; none when the DN cannot be parsed (never from a server). */
+function namingAttributes(dn: string): RdnValue[] {
+	return isDn(dn) ? parseDn(dn)[0] : [];
 }
 
 function sameStatus(record: UserRecord, status: UserRecord['status'] | undefined): boolean {
