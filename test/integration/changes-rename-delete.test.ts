@@ -9,9 +9,10 @@ import { startSlapd, type Slapd } from '../support/slapd';
 import { adminConnection, slapdStrategy, type SlapdStrategyName } from '../support/slapd-strategies';
 
 /**
- * What every strategy must report alike on a real slapd (memberof with memberof-refint, accesslog with
- * logold): the department of inetOrgPerson (departmentNumber, RFC 2798); a rename as one user.renamed,
- * also when the groups listing the person are read in the same poll.
+ * Three things every strategy must report alike on a real slapd (memberof with memberof-refint, accesslog
+ * with logold): the department of inetOrgPerson (departmentNumber, RFC 2798); a rename as one
+ * user.renamed, also when the groups listing the person are read in the same poll; and a deleted member
+ * as user.deleted plus group.memberRemoved for each group that no longer lists them, in the same poll.
  */
 let slapd: Slapd;
 
@@ -43,6 +44,7 @@ const rename = (uid: string, newUid: string) =>
 	slapd.ldapmodify(
 		`${attrLine('dn', slapd.layout.userDN(uid))}changetype: modrdn\n${attrLine('newrdn', `uid=${newUid}`)}deleteoldrdn: 1\n`,
 	);
+const remove = (uid: string) => slapd.ldapmodify(`${attrLine('dn', slapd.layout.userDN(uid))}changetype: delete\n`);
 
 describe('OpenLDAP inetOrgPerson: the department', () => {
 	it('is departmentNumber (RFC 2798) when a person is read', async () => {
@@ -74,6 +76,10 @@ describe.each<SlapdStrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s str
 		state = result.nextCursor;
 		return result.events;
 	}
+
+	/** The timestamp strategy sees deletes by reconciliation: that poll reconciles. */
+	const deletionPoll = () =>
+		poll(name === 'timestamp' ? slapdStrategy(name, slapd, session, {}, { reconcileEvery: 1 }) : strategy);
 
 	beforeAll(async () => {
 		session = await LdapSession.open(adminConnection(slapd));
@@ -148,5 +154,58 @@ describe.each<SlapdStrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s str
 		expect(ofType(events, 'user.renamed')[0].changes.map((change) => change.attribute)).toEqual(['dn', 'uid']);
 		const before = name === 'accesslog' ? { before: 'Analyst' } : {};
 		expect(ofType(events, 'user.updated')[0].changes).toEqual([{ attribute: 'title', ...before, after: 'Lead' }]);
+	});
+
+	it('a deleted member: user.deleted and group.memberRemoved for each group that no longer lists them, in one poll', async () => {
+		const uid = `del-${name}`;
+		const dn = slapd.layout.userDN(uid);
+		const [first, second, only] = [`Crew ${name}`, `Club ${name}`, `Solo ${name}`];
+		await addUser(uid);
+		await addGroup(first, [dn, slapd.layout.userDN(slapd.fixture.users[30 + index].uid)]);
+		await addGroup(second, [slapd.layout.userDN(slapd.fixture.users[33 + index].uid), dn]);
+		await addGroup(only, [dn]);
+		expect(ofType(await poll(), 'group.memberAdded')).toHaveLength(5);
+
+		await remove(uid);
+		// memberof-refint took the DN out of both groups without moving their change stamps; a groupOfNames
+		// must keep one member, so the group where it was the only one still lists it.
+		const solo = await session.search(slapd.layout.groupDN(only), {
+			scope: 'base',
+			attributes: ['member'],
+		});
+		expect(solo[0].member).toBe(dn);
+		const events = await deletionPoll();
+		expect(typesOf(events)).toEqual(['group.memberRemoved', 'group.memberRemoved', 'user.deleted']);
+		const deleted = ofType(events, 'user.deleted')[0];
+		const removed = ofType(events, 'group.memberRemoved');
+		expect(removed.map((event) => event.group?.name).sort()).toEqual([second, first]);
+		// The person as the deletion names them: the accesslog kept the entry (DN, uid); the others know the id.
+		for (const event of removed) expect(event.user).toEqual(deleted.user);
+		if (name === 'accesslog') {
+			expect(deleted.user).toMatchObject({ dn, login: uid });
+			for (const event of removed) expect(event.changes).toEqual([{ attribute: 'member', before: dn, after: null }]);
+		} else {
+			expect(Object.keys(deleted.user ?? {})).toEqual(['id']);
+			for (const event of removed) expect(event.changes).toEqual([{ attribute: 'member', after: null }]);
+		}
+		expect(await poll()).toEqual([]);
+		// The group that still lists the DN gives no membership change when it is read later.
+		await describeGroup(only, 'later');
+		expect(typesOf(await poll())).toEqual(['group.updated']);
+	});
+
+	it('a deleted member whose group is read in the same poll: user.deleted in that poll, by every strategy', async () => {
+		const uid = `gone-${name}`;
+		const group = `Band ${name}`;
+		await addUser(uid);
+		await addGroup(group, [slapd.layout.userDN(uid), slapd.layout.userDN(slapd.fixture.users[36 + index].uid)]);
+		expect(typesOf(await poll())).toEqual(['group.created', 'group.memberAdded', 'group.memberAdded', 'user.created']);
+		await remove(uid);
+		await describeGroup(group, 'one less');
+		// No reconciliation: the timestamp strategy learns of the deletion from the group.
+		const events = await poll();
+		expect(typesOf(events)).toEqual(['group.memberRemoved', 'group.updated', 'user.deleted']);
+		expect(ofType(events, 'group.memberRemoved')[0].user).toEqual(ofType(events, 'user.deleted')[0].user);
+		expect(await poll()).toEqual([]);
 	});
 });
