@@ -95,6 +95,11 @@ describe.each<Exclude<LdapStrategyChoice, 'auto' | 'changelog' | 'adUsn'>>(['acc
 	it('a person deleted from the directory is still user.deleted', async () => {
 		await slapd.ldapmodify(`${attrLine('dn', slapd.layout.userDN(leaver().uid))}changetype: delete\n`);
 		const events = await poll();
-		expect(events.map((event) => [event.type, event.scope])).toEqual([['user.deleted', undefined]]);
+		const personal = events.filter((event) => event.type.startsWith('user.'));
+		expect(personal.map((event) => [event.type, event.scope])).toEqual([['user.deleted', undefined]]);
+		// And they left their groups in the same poll (the memberof overlay took them out).
+		const removals = events.filter((event) => event.type !== 'user.deleted');
+		expect(removals.length).toBeGreaterThan(0);
+		for (const removal of removals) expect(removal).toMatchObject({ type: 'group.memberRemoved', user: personal[0].user });
 	});
 });
