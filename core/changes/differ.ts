@@ -83,6 +83,17 @@ export interface DiffEnvironment {
 	 * the rename (OTDS: login, the `name@partition` id). Undefined: a rename is a new DN.
 	 */
 	nameField?: WatchedUserField;
+	/**
+	 * The naming attributes of a DN, its first RDN (`uid=jdoe,ou=people,...` → uid: jdoe), so that a watched
+	 * field a rename changed (login, when the RDN is uid) is reported with the rename and not again as an update.
+	 */
+	rdnOf?(dn: string): RdnValue[];
+}
+
+/** One attribute type and value of an RDN. */
+export interface RdnValue {
+	type: string;
+	value: string;
 }
 
 function asValue(values: string[] | undefined): string | string[] | null {
@@ -153,16 +164,15 @@ export function diffUser(
 		return [makeEvent(env, context, 'user.created', record.id, { user }, changes)];
 	}
 	const events: DirectoryEvent[] = [];
-	const { nameField } = env;
-	const nameIndex = nameField === undefined ? -1 : WATCHED_USER_FIELDS.indexOf(nameField);
-	const nameChanged = nameField !== undefined && before.fieldHashes[nameIndex] !== record.fieldHashes[nameIndex];
-	if (before.dnHash !== record.dnHash || nameChanged) {
+	const rename = renameOf(before, after, context, env);
+	if (rename !== undefined) {
 		// The snapshot keeps hashes of the DN and the name: their former values are known only from a log.
 		const changes: AttributeChangeRecord[] = [];
 		if (before.dnHash !== record.dnHash) changes.push(changeOf('dn', context.previousDn, user.dn));
-		if (nameChanged) {
-			const attribute = env.attributeOf(nameField);
-			changes.push(changeOf(attribute, knownBefore(context, attribute), user[nameField]));
+		for (const index of rename.changed) {
+			const field = WATCHED_USER_FIELDS[index];
+			const attribute = env.attributeOf(field);
+			changes.push(changeOf(attribute, knownBefore(context, attribute) ?? rdnValueOf(env, context.previousDn, attribute), user[field]));
 		}
 		events.push(makeEvent(env, context, 'user.renamed', record.id, { user }, changes));
 	}
@@ -175,9 +185,51 @@ export function diffUser(
 		events.push(makeEvent(env, context, type, record.id, { user }, [change]));
 	}
 	if (passwordWasSet(before, after, context, env)) events.push(makeEvent(env, context, 'user.passwordChanged', record.id, { user }, []));
-	const changes = changedAttributes(before, after, context, env, nameIndex);
+	const changes = changedAttributes(before, after, context, env, rename);
 	if (changes.length > 0) events.push(makeEvent(env, context, 'user.updated', record.id, { user }, changes));
 	return events;
+}
+
+/** A rename: the watched fields that name the entry, and those of them the rename changed. */
+interface Rename {
+	naming: Set<number>;
+	changed: number[];
+}
+
+/**
+ * Whether the user was renamed (a new DN; OTDS: a new name), and which watched fields belong to the rename:
+ * those its RDN holds, before or after (uid → login). Their change is the rename, reported once, with it.
+ * When the whole hash moved but no field hash tells which (their 4-bit hashes collided) and nothing but
+ * the naming fields can explain it, it was the rename.
+ */
+function renameOf(before: UserRecord, after: UserObservation, context: ChangeContext, env: DiffEnvironment): Rename | undefined {
+	const record = after.record;
+	const naming = new Set<number>();
+	if (env.nameField !== undefined) naming.add(WATCHED_USER_FIELDS.indexOf(env.nameField));
+	const moved = before.dnHash !== record.dnHash;
+	if (moved && env.rdnOf !== undefined) {
+		const types = new Set([after.user.dn, context.previousDn].flatMap((dn) => (dn === undefined ? [] : env.rdnOf?.(dn) ?? [])).map((rdn) => rdn.type.toLowerCase()));
+		WATCHED_USER_FIELDS.forEach((field, index) => {
+			if (types.has(env.attributeOf(field).toLowerCase())) naming.add(index);
+		});
+	}
+	const fieldMoved = (index: number) => before.fieldHashes[index] !== record.fieldHashes[index];
+	// The former DN, when a log gives it, tells what a naming field was even when its 4-bit hash collides.
+	const renamedFrom = (index: number) => {
+		const former = rdnValueOf(env, context.previousDn, env.attributeOf(WATCHED_USER_FIELDS[index]));
+		return former !== undefined && former !== after.user[WATCHED_USER_FIELDS[index]];
+	};
+	let changed = [...naming].filter((index) => fieldMoved(index) || renamedFrom(index));
+	const onlyNaming = WATCHED_USER_FIELDS.every((_, index) => naming.has(index) || !fieldMoved(index)) && (before.extrasHash === 0 || before.extrasHash === record.extrasHash);
+	if (moved && changed.length === 0 && naming.size > 0 && onlyNaming && before.valuesHash !== record.valuesHash) changed = [...naming];
+	if (!moved && changed.length === 0) return undefined;
+	return { naming, changed: changed.sort((a, b) => a - b) };
+}
+
+/** The value of `attribute` in a DN's RDN, when the DN is known and its RDN holds that attribute. */
+function rdnValueOf(env: DiffEnvironment, dn: string | undefined, attribute: string): string | undefined {
+	if (dn === undefined) return undefined;
+	return env.rdnOf?.(dn).find((rdn) => rdn.type.toLowerCase() === attribute.toLowerCase())?.value;
 }
 
 /**
@@ -220,25 +272,24 @@ function passwordWasSet(before: UserRecord, after: UserObservation, context: Cha
 }
 
 /**
- * The attributes that changed, but the name field (`nameIndex`, -1: none), whose change is the rename. Field hashes (4 bits) and the extra attributes' hash (3 bits) name them;
+ * The attributes that changed, but those of a rename (reported with it). Field hashes (4 bits) and the extra attributes' hash (3 bits) name them;
  * when only the whole hash moved (theirs collided), every attribute that may have changed is listed
  * with its value now and marked `uncertain`, so that an update is never empty nor dropped.
  */
-function changedAttributes(before: UserRecord, after: UserObservation, context: ChangeContext, env: DiffEnvironment, nameIndex: number): AttributeChangeRecord[] {
+function changedAttributes(before: UserRecord, after: UserObservation, context: ChangeContext, env: DiffEnvironment, rename: Rename | undefined): AttributeChangeRecord[] {
 	const { user, record } = after;
 	const changes: AttributeChangeRecord[] = [];
 	WATCHED_USER_FIELDS.forEach((field, index) => {
-		// A new name is the rename, reported above.
-		if (before.fieldHashes[index] === record.fieldHashes[index] || index === nameIndex) return;
+		// A naming field's change is the rename, reported above.
+		if (before.fieldHashes[index] === record.fieldHashes[index] || rename?.naming.has(index) === true) return;
 		const attribute = env.attributeOf(field);
 		changes.push(changeOf(attribute, knownBefore(context, attribute), user[field]));
 	});
 	const extras = env.extraAttributes.map((attribute): Candidate => [attribute, user.attributes[attribute]]);
 	// 0: a record written before the extras' hash was kept, which cannot tell.
 	if (before.extrasHash !== 0 && before.extrasHash !== record.extrasHash) changes.push(...candidateChanges(extras, context));
-	// The whole hash covers the name too: after a rename (nameField) it says nothing more.
-	const nameChanged = nameIndex >= 0 && before.fieldHashes[nameIndex] !== record.fieldHashes[nameIndex];
-	if (changes.length > 0 || before.valuesHash === record.valuesHash || nameChanged) return changes;
+	// The whole hash covers the naming fields too: after a rename that changed one, it says nothing more.
+	if (changes.length > 0 || before.valuesHash === record.valuesHash || (rename?.changed.length ?? 0) > 0) return changes;
 	const fields = WATCHED_USER_FIELDS.map((field): Candidate => [env.attributeOf(field), user[field]]);
 	return candidateChanges([...fields, ...extras], context);
 }
@@ -301,17 +352,25 @@ export function diffGroup(
 	}
 	const previous = new Set(before?.memberHashes ?? []);
 	const current = new Set(record.memberHashes);
+	const added: Array<{ dn: string; member: NamedMember }> = [];
 	for (const dn of memberDns) {
 		const hash = dnHash(dn);
 		if (previous.has(hash)) continue;
 		previous.add(hash);
-		const member = memberByDn(env, dn);
+		added.push({ dn, member: memberByDn(env, dn) });
+	}
+	const removed = (before?.memberHashes ?? []).filter((hash) => !current.has(hash)).map((hash) => ({ hash, member: memberByDnHash(env, hash) }));
+	// A member renamed since the last poll left under its old DN and came back under its new one (the server
+	// rewrote the DN in the group: OpenLDAP's memberof or refint overlay, AD): the rename, not a membership change.
+	const removedKeys = new Set(removed.map(({ member }) => member.key));
+	const renamed = new Set(added.map(({ member }) => member.key).filter((key) => removedKeys.has(key)));
+	for (const { dn, member } of added) {
+		if (renamed.has(member.key)) continue;
 		events.push(makeEvent(env, context, 'group.memberAdded', record.id, { group, ...member.subject }, [{ attribute: 'member', before: null, after: dn }], `+${member.key}`));
 	}
 	let named: Map<number, string> | undefined;
-	for (const hash of before?.memberHashes ?? []) {
-		if (current.has(hash)) continue;
-		const member = memberByDnHash(env, hash);
+	for (const { hash, member } of removed) {
+		if (renamed.has(member.key)) continue;
 		named ??= namedDns(context);
 		// The removed value itself: as the log named it, else the member's DN now if it still hashes the same
 		// (a member renamed since has another DN: then it is unknown).

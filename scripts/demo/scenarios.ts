@@ -111,7 +111,7 @@ export class Scenarios {
 				const also = await this.mirror(() => {
 					const dn = this.ctx.slapd!.layout.userDN(uid);
 					return [
-						`${attrLine('dn', dn)}changetype: add\nobjectClass: inetOrgPerson\nobjectClass: otdpRecipient\n${attrLine('uid', uid)}${attrLine('cn', displayName)}${attrLine('sn', `Newhire-${this.hires}`)}${attrLine('givenName', given)}${attrLine('displayName', displayName)}mail: ${uid}@example.com\ntitle: Analyst\n${attrLine('ou', department)}${attrLine(DEVICE_TOKEN_ATTRIBUTE, tokenOf(uid))}`,
+						`${attrLine('dn', dn)}changetype: add\nobjectClass: inetOrgPerson\nobjectClass: otdpRecipient\n${attrLine('uid', uid)}${attrLine('cn', displayName)}${attrLine('sn', `Newhire-${this.hires}`)}${attrLine('givenName', given)}${attrLine('displayName', displayName)}mail: ${uid}@example.com\ntitle: Analyst\n${attrLine('ou', department)}${attrLine('departmentNumber', department)}${attrLine(DEVICE_TOKEN_ATTRIBUTE, tokenOf(uid))}`,
 						`${attrLine('dn', this.ctx.slapd!.layout.groupDN('All Staff'))}changetype: modify\nadd: member\n${attrLine('member', dn)}`,
 					].join('\n');
 				});

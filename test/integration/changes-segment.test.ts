@@ -41,7 +41,8 @@ describe.each<Exclude<LdapStrategyChoice, 'auto' | 'changelog' | 'adUsn'>>(['acc
 	let strategy: ChangeStrategy;
 	let state: ChangeState | undefined;
 
-	const setDepartment = (uid: string, value: string) => slapd.ldapmodify(`${attrLine('dn', slapd.layout.userDN(uid))}changetype: modify\nreplace: ou\n${attrLine('ou', value)}`);
+	const setDepartment = (uid: string, value: string) =>
+		slapd.ldapmodify(`${attrLine('dn', slapd.layout.userDN(uid))}changetype: modify\nreplace: ou\n${attrLine('ou', value)}-\nreplace: departmentNumber\n${attrLine('departmentNumber', value)}`);
 
 	async function poll(): Promise<DirectoryEvent[]> {
 		const result = await strategy.poll(state);
@@ -69,7 +70,7 @@ describe.each<Exclude<LdapStrategyChoice, 'auto' | 'changelog' | 'adUsn'>>(['acc
 		const events = await poll();
 		expect(summary(events)).toEqual([['user.updated', mover().uid, 'left']]);
 		// The department is a watched field: the change that took them out is named.
-		expect(events[0].changes).toContainEqual(expect.objectContaining({ attribute: 'ou', after: 'Somewhere Else' }));
+		expect(events[0].changes).toContainEqual(expect.objectContaining({ attribute: 'departmentNumber', after: 'Somewhere Else' }));
 		expect(await poll()).toEqual([]);
 		// Outside the scope, their changes are no longer seen.
 		await slapd.ldapmodify(`${attrLine('dn', slapd.layout.userDN(mover().uid))}changetype: modify\nreplace: title\ntitle: Unwatched\n`);
@@ -79,7 +80,7 @@ describe.each<Exclude<LdapStrategyChoice, 'auto' | 'changelog' | 'adUsn'>>(['acc
 	it('moved back, the person entered the scope: user.updated marked scope "entered", not user.created; a new person is user.created', async () => {
 		await setDepartment(mover().uid, department);
 		const newcomer = `segment-newcomer-${index}`;
-		await slapd.ldapmodify(`${attrLine('dn', slapd.layout.userDN(newcomer))}changetype: add\nobjectClass: inetOrgPerson\n${attrLine('uid', newcomer)}cn: Newcomer\nsn: Newcomer\n${attrLine('ou', department)}`);
+		await slapd.ldapmodify(`${attrLine('dn', slapd.layout.userDN(newcomer))}changetype: add\nobjectClass: inetOrgPerson\n${attrLine('uid', newcomer)}cn: Newcomer\nsn: Newcomer\n${attrLine('ou', department)}${attrLine('departmentNumber', department)}`);
 		const events = await poll();
 		expect(summary(events).sort()).toEqual([
 			['user.created', newcomer, undefined],
@@ -87,13 +88,18 @@ describe.each<Exclude<LdapStrategyChoice, 'auto' | 'changelog' | 'adUsn'>>(['acc
 		]);
 		// What brought them in is among the candidates (earlier values unknown unless the log has them).
 		const entered = events.find((event) => event.scope === 'entered') as DirectoryEvent;
-		expect(entered.changes).toContainEqual(expect.objectContaining({ attribute: 'ou', after: department }));
+		expect(entered.changes).toContainEqual(expect.objectContaining({ attribute: 'departmentNumber', after: department }));
 		expect(await poll()).toEqual([]);
 	});
 
 	it('a person deleted from the directory is still user.deleted', async () => {
 		await slapd.ldapmodify(`${attrLine('dn', slapd.layout.userDN(leaver().uid))}changetype: delete\n`);
 		const events = await poll();
-		expect(events.map((event) => [event.type, event.scope])).toEqual([['user.deleted', undefined]]);
+		const personal = events.filter((event) => event.type.startsWith('user.'));
+		expect(personal.map((event) => [event.type, event.scope])).toEqual([['user.deleted', undefined]]);
+		// And they left their groups in the same poll (the memberof overlay took them out).
+		const removals = events.filter((event) => event.type !== 'user.deleted');
+		expect(removals.length).toBeGreaterThan(0);
+		for (const removal of removals) expect(removal).toMatchObject({ type: 'group.memberRemoved', user: personal[0].user });
 	});
 });

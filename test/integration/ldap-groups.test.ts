@@ -330,7 +330,7 @@ describe('directory options', () => {
 		expect(group.dn).toBe(slapd.layout.groupDN(GROUPS.executives));
 		const members = await collect(backend.groupMembers('name', GROUPS.executives, { nested: true }));
 		expect(logins(members)).toEqual(sorted(transitiveUsers(slapd.fixture, GROUPS.executives)));
-		expect(backend.userAttribute('department')).toBe('ou');
+		expect(backend.userAttribute('department')).toBe('departmentNumber');
 		const wrongBase = new LdapDirectory(session, profileFor('openLdap'), slapd.baseDN, { groupBaseDN: slapd.layout.peopleDN });
 		await expect(wrongBase.getGroup('name', GROUPS.executives)).rejects.toBeInstanceOf(DirectoryNotFoundError);
 	});

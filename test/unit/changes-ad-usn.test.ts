@@ -191,3 +191,34 @@ describe('Active Directory uSNChanged polls (handwritten shapes, fake DC)', () =
 		expect(result.events[0]?.summary?.reason).toMatch(/since the newest change the last poll saw, more than the tombstone lifetime \(180 days\)/);
 	});
 });
+
+describe('Active Directory: a renamed and a deleted group member (handwritten shapes, fake DC)', () => {
+	it('a rename rewrites the group link: one user.renamed, no membership change; a deleted member leaves its group in the poll of its tombstone', async () => {
+		const { directory, strategy, start, setUsn } = await activated();
+		const renamedDn = `CN=User One,${staff}`;
+		directory.remove(`CN=User 1,${staff}`);
+		directory.put({ ...person(1, 5001), dn: renamedDn, distinguishedName: renamedDn, cn: 'User One' });
+		// The group's member link follows the rename; the group is read in this poll (its description changed too).
+		directory.put({ dn: `CN=Sales,${groups}`, objectClass: ['top', 'group'], objectGUID: guidToBytes(guid(90)) as Buffer, cn: 'Sales', description: 'Sales team', member: [renamedDn], uSNChanged: '5002', whenChanged: '20261127091000.0Z' });
+		setUsn(5002);
+		const renamed = await strategy.poll(start);
+		expect(summary(renamed.events)).toEqual([
+			['group.updated', guid(90)],
+			['user.renamed', guid(1)],
+		]);
+
+		// Deleted: AD drops the link from the group; the group's own uSNChanged need not move.
+		directory.remove(renamedDn);
+		directory.put(tombstone(1, 5003));
+		directory.put({ dn: `CN=Sales,${groups}`, objectClass: ['top', 'group'], objectGUID: guidToBytes(guid(90)) as Buffer, cn: 'Sales', description: 'Sales team', uSNChanged: '5002', whenChanged: '20261127091000.0Z' });
+		setUsn(5003);
+		const deleted = await strategy.poll(renamed.nextCursor);
+		expect(summary(deleted.events)).toEqual([
+			['group.memberRemoved', guid(1)],
+			['user.deleted', guid(1)],
+		]);
+		const deletion = deleted.events.find((event) => event.type === 'user.deleted');
+		expect(deletion?.user).toMatchObject({ id: guid(1), login: 'user1' });
+		expect(deleted.events.find((event) => event.type === 'group.memberRemoved')?.user).toEqual(deletion?.user);
+	});
+});

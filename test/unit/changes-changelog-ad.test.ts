@@ -258,3 +258,75 @@ describe('a password set, as the changelog records it (handwritten 389 DS record
 		expect(contextOf(title).passwordChanged).toBeUndefined();
 	});
 });
+
+describe('389 DS: a renamed and a deleted group member, as the retro changelog records them (handwritten shapes)', () => {
+	const people = 'ou=people,dc=example,dc=com';
+	const groupsBase = 'ou=groups,dc=example,dc=com';
+	const ids = { a: 'c2b1d291-1dd111b2-80a1d0c4-8c5b2b65', b: 'c2b1d292-1dd111b2-80a1d0c4-8c5b2b65', team: 'c2b1d299-1dd111b2-80a1d0c4-8c5b2b65' };
+	const dnOf = (uid: string) => `uid=${uid},${people}`;
+	const teamDn = `cn=Team,${groupsBase}`;
+	const person = (uid: string, id: string): Entry => ({ dn: dnOf(uid), objectClass: ['top', 'person', 'inetOrgPerson'], uid, cn: uid, sn: 'Member', nsUniqueId: id, modifyTimestamp: '20261127000000Z' });
+	const team = (members: string[]): Entry => ({ dn: teamDn, objectClass: ['top', 'groupOfNames'], cn: 'Team', nsUniqueId: ids.team, modifyTimestamp: '20261127000000Z', ...(members.length > 0 ? { member: members.map(dnOf) } : {}) });
+	const record = (changeNumber: number, changeType: string, targetDn: string, targetUniqueId: string, extra: Record<string, string> = {}): Entry => ({
+		dn: `changenumber=${changeNumber},cn=changelog`,
+		objectClass: ['top', 'changelogentry'],
+		changeNumber: String(changeNumber),
+		changeType,
+		targetDn,
+		targetUniqueId,
+		changeTime: '20261127080000Z',
+		...extra,
+	});
+
+	it('a rename is one user.renamed (DN and uid), the group rewritten by referential integrity is no membership change; a deletion names the member alike in its group', async () => {
+		const directory = new FakeDirectory({ server: 'ldap://ds389.example' });
+		for (const entry of [{ dn: 'dc=example,dc=com' }, { dn: people }, { dn: groupsBase }, changelogBase, person('a', ids.a), person('b', ids.b), team(['a', 'b'])]) directory.put(entry);
+		directory.put(record(10, 'modify', 'cn=config', ''));
+		directory.rootDseEntry = { dn: '', vendorName: '389 Project', changelog: 'cn=changelog', firstChangeNumber: '1', lastChangeNumber: '10' };
+		const strategy = strategyOn(directory, '389ds', { users: people, groups: groupsBase });
+		let state = (await strategy.poll(undefined)).nextCursor;
+		const poll = async (last: number) => {
+			directory.rootDseEntry = { ...directory.rootDseEntry, lastChangeNumber: String(last) };
+			const result = await strategy.poll(state);
+			state = result.nextCursor;
+			return result.events;
+		};
+
+		// uid=a becomes uid=a2; the referential integrity plug-in rewrites the member value (its own logged modify).
+		directory.put(record(11, 'modrdn', dnOf('a'), ids.a, { newRDN: 'uid=a2', deleteOldRDN: 'TRUE' }));
+		directory.put(record(12, 'modify', teamDn, ids.team, { changes: `replace: member\nmember: ${dnOf('b')}\nmember: ${dnOf('a2')}\n-\n` }));
+		directory.remove(dnOf('a'));
+		directory.put(person('a2', ids.a));
+		directory.put(team(['b', 'a2']));
+		const renamed = await poll(12);
+		expect(summary(renamed)).toEqual([['user.renamed', ids.a]]);
+		expect(renamed[0].changes).toEqual([
+			{ attribute: 'dn', before: dnOf('a'), after: dnOf('a2') },
+			{ attribute: 'uid', before: 'a', after: 'a2' },
+		]);
+
+		// a2 deleted; the plug-in removes the member value.
+		directory.put(record(13, 'delete', dnOf('a2'), ids.a));
+		directory.put(record(14, 'modify', teamDn, ids.team, { changes: `delete: member\nmember: ${dnOf('a2')}\n-\n` }));
+		directory.remove(dnOf('a2'));
+		directory.put(team(['b']));
+		const deleted = await poll(14);
+		expect(summary(deleted).sort()).toEqual([
+			['group.memberRemoved', ids.a],
+			['user.deleted', ids.a],
+		]);
+		const [removal, deletion] = [deleted.find((event) => event.type === 'group.memberRemoved'), deleted.find((event) => event.type === 'user.deleted')];
+		expect(deletion?.user).toEqual({ id: ids.a, dn: dnOf('a2') });
+		expect(removal?.user).toEqual(deletion?.user);
+		expect(removal?.changes).toEqual([{ attribute: 'member', before: dnOf('a2'), after: null }]);
+
+		// b deleted where the plug-in's write is not in the log: the group, which listed b, is read in the same poll.
+		directory.put(record(15, 'delete', dnOf('b'), ids.b));
+		directory.remove(dnOf('b'));
+		directory.put(team([]));
+		expect(summary(await poll(15)).sort()).toEqual([
+			['group.memberRemoved', ids.b],
+			['user.deleted', ids.b],
+		]);
+	});
+});

@@ -159,6 +159,21 @@ describe('snapshot tables: changes cost what changed', () => {
 		expect(after.groups.get(other.id)).toEqual(other);
 		expect([...after.users.keys()].sort()).toEqual([...people.filter((_, index) => index !== 7).map((record) => record.id), added.id].sort());
 	});
+
+	it('a group not read again keeps a member who left the users (deleted, or out of the scope) by DN hash: the group still lists them', () => {
+		const snapshot = emptySnapshot();
+		const people = Array.from({ length: 20 }, (_, index) => userRecordOf(user({ id: randomUUID(), dn: `uid=q${index},ou=people,dc=example,dc=com`, login: `q${index}` }), 'p'));
+		for (const record of people) snapshot.users.set(record.id, record);
+		const group = groupRecordOf({ id: randomUUID(), dn: 'cn=K,ou=groups,dc=example,dc=com', name: 'K', privileged: false, attributes: {} }, ['uid=q2,ou=people,dc=example,dc=com', 'uid=q5,ou=people,dc=example,dc=com']);
+		snapshot.groups.set(group.id, group);
+		const stored = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(snapshot))));
+		const users = stored.users.clone();
+		const next = { users, groups: stored.groups.clone(users) };
+		next.users.delete(people[5].id);
+		const after = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(next))));
+		expect(after.users.get(people[5].id)).toBeUndefined();
+		expect(after.groups.get(group.id)).toEqual(group);
+	});
 });
 
 describe('differ', () => {

@@ -14,6 +14,10 @@ type MemberLookups = Pick<DiffEnvironment, 'memberByDn' | 'memberByDnHash' | 'me
 
 export class MemberNames {
 	private readonly users = new Map<string, EventUser>();
+	/** Users looked for by id in this poll, found or not: each is read once. */
+	private readonly lookedUp = new Set<string>();
+	/** People deleted in this poll, as their user.deleted names them. */
+	private readonly deleted = new Map<string, EventUser>();
 	private readonly groups = new Map<string, EventMemberGroup>();
 	private usersBefore?: Map<number, string>;
 	private usersAfter?: Map<number, string>;
@@ -44,12 +48,39 @@ export class MemberNames {
 			for (const hash of current) if (!previous.has(hash)) note(hash, this.userIndexAfter(), () => this.groupIndexAfter());
 			for (const hash of previous) if (!current.has(hash)) note(hash, this.userIndexBefore(), () => this.groupIndexBefore());
 		}
-		const missingUsers = [...userIds].filter((id) => !this.observations.users.has(id) && !id.startsWith('hash:'));
-		if (missingUsers.length > 0) {
-			for (const [id, { observation }] of await this.reader.usersByIds(missingUsers)) this.users.set(id, eventUserOf(observation.user));
-		}
+		await this.readUsers([...userIds]);
 		const missingGroups = [...groupIds].filter((id) => !this.observations.groups.has(id) && !id.startsWith('hash:'));
 		if (missingGroups.length > 0) for (const [id, group] of await this.reader.groupNamesByIds(missingGroups)) this.groups.set(id, group);
+	}
+
+	/**
+	 * The people the groups read now no longer list and who cannot be read either: gone from the directory
+	 * (or from the watched scope) in this poll. The others are read here, once, to name them later.
+	 */
+	async unreadableRemovedUsers(): Promise<string[]> {
+		const removed = new Set<string>();
+		for (const [id, { observation }] of this.observations.groups) {
+			const current = new Set(observation.record.memberHashes);
+			for (const hash of this.before.groups.get(id)?.memberHashes ?? []) {
+				const user = current.has(hash) ? undefined : this.userIndexBefore().get(hash);
+				if (user !== undefined && !this.observations.users.has(user) && !user.startsWith('hash:')) removed.add(user);
+			}
+		}
+		await this.readUsers([...removed]);
+		return [...removed].filter((id) => !this.users.has(id));
+	}
+
+	/** A person deleted in this poll: a group that listed them names them as their user.deleted does. */
+	noteDeleted(id: string, user: EventUser): void {
+		this.deleted.set(id, user);
+	}
+
+	/** Reads the users not read in this poll yet, by id (text ids: a `hash:` key cannot be searched for). */
+	private async readUsers(ids: string[]): Promise<void> {
+		const missing = ids.filter((id) => !this.observations.users.has(id) && !this.lookedUp.has(id) && !this.deleted.has(id) && !id.startsWith('hash:'));
+		for (const id of missing) this.lookedUp.add(id);
+		if (missing.length === 0) return;
+		for (const [id, { observation }] of await this.reader.usersByIds(missing)) this.users.set(id, eventUserOf(observation.user));
 	}
 
 	lookups(): MemberLookups {
@@ -75,7 +106,7 @@ export class MemberNames {
 
 	private user(id: string): EventUser {
 		const seen = this.observations.users.get(id);
-		return seen ? eventUserOf(seen.observation.user) : (this.users.get(id) ?? { id });
+		return seen ? eventUserOf(seen.observation.user) : (this.users.get(id) ?? this.deleted.get(id) ?? { id });
 	}
 
 	private group(id: string): EventMemberGroup {

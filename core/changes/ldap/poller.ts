@@ -3,11 +3,12 @@
  * against the stored snapshot, and "given these entries changed, what events is that": fetch the
  * entries, compare them with their snapshot records, update the records.
  */
-import type { UserObservation, ChangeContext, DiffEnvironment } from '../differ';
+import type { UserObservation, ChangeContext, DiffEnvironment, RdnValue } from '../differ';
 import { diffGroup, diffUser, diffUserEnteringScope, diffUserLeavingScope } from '../differ';
 import type { ExistingEntries } from '../existing';
 import { generalizedTimeToIso, type DirectoryEvent, type EventSource } from '../events';
 import { comparableStamp } from '../change-stamps';
+import { isDn, parseDn } from '../../ldap/dn';
 import type { LdapChangeReader, Observations, Observed } from './reader';
 import { MemberNames } from './member-names';
 import { PasswordWatermark } from '../snapshot/password-watermark';
@@ -181,9 +182,11 @@ export class LdapPollCore {
 			const occurredAt = known?.occurredAt ?? generalizedTimeToIso(stamp);
 			return { ...known, stamp: known?.stamp ?? stateStamp(this.generation, stamp, encoded), occurredAt };
 		};
-		const members = new MemberNames(this.reader, snapshot, next, observations);
+		// The groups of this poll: those the strategy read, and those that listed someone deleted (below).
+		const read: Observations = { users: observations.users, groups: new Map(observations.groups) };
+		const members = new MemberNames(this.reader, snapshot, next, read);
 		const env = this.environment(snapshot, members);
-		for (const [id, observed] of observations.users) {
+		for (const [id, observed] of read.users) {
 			const { observation, stamp } = observed;
 			highWater = maxStamp(highWater, stamp);
 			const before = snapshot.users.get(id);
@@ -193,24 +196,38 @@ export class LdapPollCore {
 			next.users.set(id, observation.record);
 			next.passwords?.note(id, observation.passwordStamp);
 		}
-		const gone = [...contexts.keys()].filter((id) => !observations.users.has(id) && !observations.groups.has(id) && snapshot.users.get(id) !== undefined);
+		const gone = new Map<string, ChangeContext>();
+		for (const [id, context] of contexts) if (!read.users.has(id) && !read.groups.has(id) && snapshot.users.get(id) !== undefined) gone.set(id, context);
+		// Someone a group read now no longer lists, who cannot be read either, is gone too: seen through the
+		// group, with the stamp a reconciliation would give (a strategy that sees deletes only then reports it now).
+		for (const id of await members.unreadableRemovedUsers()) {
+			if (!gone.has(id)) gone.set(id, { stamp: encodeUserRecord(snapshot.users.get(id) as UserRecord) });
+		}
 		// Users who only stopped matching the scope's filter are not deleted (not from the directory).
-		const outside = gone.length > 0 ? await this.reader.usersOutsideScope(gone) : new Map<string, Observed<UserObservation>>();
-		for (const id of gone) {
+		const outside = gone.size > 0 ? await this.reader.usersOutsideScope([...gone.keys()]) : new Map<string, Observed<UserObservation>>();
+		const deletedDns = new Set<number>();
+		for (const [id, context] of gone) {
 			const user = snapshot.users.get(id) as UserRecord;
-			const context = contexts.get(id) as ChangeContext;
 			const left = outside.get(id);
-			events.push(...(left === undefined ? diffUser(user, undefined, context, env) : diffUserLeavingScope(user, left.observation, { ...context, stamp: `${context.stamp}|left|${this.generation}` }, env)));
+			if (left === undefined) {
+				const deleted = diffUser(user, undefined, { ...context, deleted: this.deletedUser(context) }, env);
+				for (const event of deleted) if (event.user !== undefined) members.noteDeleted(id, event.user);
+				events.push(...deleted);
+				deletedDns.add(user.dnHash);
+			} else {
+				events.push(...diffUserLeavingScope(user, left.observation, { ...context, stamp: `${context.stamp}|left|${this.generation}` }, env));
+			}
 			next.users.delete(id);
 		}
+		await this.readGroupsListing(deletedDns, snapshot, read);
 		await members.describe();
-		for (const [id, { observation, stamp }] of observations.groups) {
+		for (const [id, { observation, stamp }] of read.groups) {
 			highWater = maxStamp(highWater, stamp);
 			events.push(...diffGroup(snapshot.groups.get(id), observation, contextOf(id, stamp, encodeGroupRecord(observation.record)), env));
 			next.groups.set(id, observation.record);
 		}
 		for (const [id, context] of contexts) {
-			if (observations.users.has(id) || observations.groups.has(id)) continue;
+			if (read.users.has(id) || read.groups.has(id)) continue;
 			const group = snapshot.groups.get(id);
 			if (group !== undefined) {
 				events.push(...diffGroup(group, undefined, context, env));
@@ -218,6 +235,37 @@ export class LdapPollCore {
 			}
 		}
 		return { events, snapshot: next, highWater };
+	}
+
+	/**
+	 * Reads, into `read`, the groups that listed a person deleted in this poll and were not read yet. A server
+	 * that removes a deleted member from its groups itself (OpenLDAP's memberof or refint overlay, 389 DS's
+	 * referential integrity, AD) may do so without moving the group's change stamp or writing a log record:
+	 * so each strategy reports the removals in the poll that reports the deletion. A group that still lists
+	 * the DN (no such plug-in) has no removal to report.
+	 */
+	private async readGroupsListing(deletedDns: Set<number>, snapshot: Snapshot, read: Observations): Promise<void> {
+		if (deletedDns.size === 0) return;
+		const listing: string[] = [];
+		for (const [id, group] of snapshot.groups) {
+			if (!read.groups.has(id) && group.memberHashes.some((hash) => deletedDns.has(hash))) listing.push(id);
+		}
+		if (listing.length === 0) return;
+		for (const [id, observed] of await this.reader.groupsByIds(listing)) read.groups.set(id, observed);
+	}
+
+	/**
+	 * What is known of a deleted person: what the source kept (the DN from a log, a tombstone's login), and
+	 * their login, mail and display name when a log holds the deleted entry's values (accesslog with logold).
+	 */
+	private deletedUser(context: ChangeContext): ChangeContext['deleted'] {
+		const known = { ...context.deleted };
+		const map = this.reader.scope.profile.user;
+		for (const field of ['login', 'mail', 'displayName'] as const) {
+			const value = context.before?.[map[field].toLowerCase()]?.[0];
+			if (known[field] === undefined && value !== undefined) known[field] = value;
+		}
+		return known;
 	}
 
 	private environment(before: Snapshot, members: MemberNames): DiffEnvironment {
@@ -233,8 +281,14 @@ export class LdapPollCore {
 			...members.lookups(),
 			passwordStampIsNew: (key, stamp) => passwords?.isNew(key, stamp) ?? false,
 			privilegedDnHash: (hash) => privilegedDns.has(hash),
+			rdnOf: namingAttributes,
 		};
 	}
+}
+
+/** A DN's first RDN as attribute types and values; none when the DN cannot be parsed (never from a server). */
+function namingAttributes(dn: string): RdnValue[] {
+	return isDn(dn) ? parseDn(dn)[0] : [];
 }
 
 function sameStatus(record: UserRecord, status: UserRecord['status'] | undefined): boolean {

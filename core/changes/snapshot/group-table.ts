@@ -98,8 +98,15 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 				continue;
 			}
 			const parts = decodeGroupParts(stored.text);
-			const positions = parts.positions.map((position) => merged.remap[position]).filter((position) => position >= 0);
-			texts.push(Buffer.concat([parts.bytes.subarray(0, 25), encodePositions(positions, parts.others)]).toString('base64'));
+			const positions: number[] = [];
+			const others = [...parts.others];
+			for (const position of parts.positions) {
+				// A member who left the users (deleted, or out of the watched scope) stays listed by DN hash, as the
+				// group itself still lists them until it is read again: the next read then compares like with like.
+				if (merged.remap[position] >= 0) positions.push(merged.remap[position]);
+				else others.push(this.users.dnHashAt(position));
+			}
+			texts.push(Buffer.concat([parts.bytes.subarray(0, 25), encodePositions(positions, others)]).toString('base64'));
 		}
 		for (const [id, record] of this.changes) {
 			if (record === null) continue;

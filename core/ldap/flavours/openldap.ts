@@ -25,7 +25,8 @@ export const openLdapProfile: FlavourProfile = {
 	memberLookup: 'memberOf',
 	dnAttribute: 'entryDN',
 	group: { id: 'entryUUID', name: 'cn', description: 'description' },
-	user: INET_ORG_PERSON,
+	// inetOrgPerson's department is departmentNumber (RFC 2798); ou on a person is an organizational unit.
+	user: { ...INET_ORG_PERSON, department: 'departmentNumber' },
 	statusAttributes: ['pwdAccountLockedTime', 'pwdReset'],
 	binaryAttributes: [],
 	readStatus(entry) {

@@ -160,7 +160,7 @@ export function renderSlapdConf(p: SlapdConfParams): string {
 		...mdb(p.baseDN, 'example', 4 * 2 ** 30),
 		`rootdn ${admin}`,
 		`rootpw ${quote(p.adminPassword)}`,
-		'index objectClass,uid,cn,mail,member,memberOf,entryUUID,ou,l,title,businessCategory eq',
+		'index objectClass,uid,cn,mail,member,memberOf,entryUUID,ou,departmentNumber,l,title,businessCategory eq',
 		'access to attrs=userPassword by self write by anonymous auth by * none',
 		'access to * by self read by users read by * none',
 		...readerLimits(reader?.directoryPagedTotal ?? 'unlimited'),
