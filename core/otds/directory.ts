@@ -38,6 +38,7 @@ import {
 	DEFAULT_STATUS_ATTRIBUTES,
 	READ_ONLY_OTDS_ATTRIBUTES,
 	groupKeys,
+	memberOfKeys,
 	normalizeDn,
 	parseOtdsObject,
 	readStatus,
@@ -91,6 +92,8 @@ export class OtdsDirectory implements DirectoryBackend {
 	private readonly fields: OtdsFieldMap;
 	private readonly status: OtdsStatusAttributes;
 	private readonly privileged: Set<string>;
+	/** The privileged groups as oTMemberOf keys: a short DN (oTGroup=<uuid>,dc=...) matches the group of that uuid. */
+	private readonly privilegedKeys: Set<string>;
 	private membersMode: 'auto' | 'groupsMembers' | 'derived';
 	private readonly lookups: OtdsLookups;
 
@@ -103,6 +106,7 @@ export class OtdsDirectory implements DirectoryBackend {
 		this.fields = { ...DEFAULT_OTDS_FIELDS, ...(options.fields ?? {}) };
 		this.status = { ...DEFAULT_STATUS_ATTRIBUTES, ...(options.statusAttributes ?? {}) };
 		this.privileged = new Set((options.privilegedGroups ?? []).map((name) => normalizeDn(name)));
+		this.privilegedKeys = new Set((options.privilegedGroups ?? []).flatMap(memberOfKeys).filter((key) => key.startsWith('uuid:')));
 		this.membersMode = options.membersEndpoint ?? 'auto';
 		this.lookups = new OtdsLookups(this.client, {
 			partition: this.partition,
@@ -342,6 +346,7 @@ export class OtdsDirectory implements DirectoryBackend {
 
 	private toGroup(group: OtdsObject, extra: string[]): DirectoryGroup {
 		const names = [group.name, group.id, group.location, group.uuid].filter((name): name is string => name !== undefined);
-		return toDirectoryGroup(group, names.some((name) => this.privileged.has(normalizeDn(name))), extra);
+		const privileged = names.some((name) => this.privileged.has(normalizeDn(name))) || groupKeys(group).some((key) => this.privilegedKeys.has(key));
+		return toDirectoryGroup(group, privileged, extra);
 	}
 }

@@ -36,14 +36,19 @@ export interface StoredGroup {
 
 /** What the shapes need from the store to render memberships. */
 export interface MembershipView {
-	/** Locations of the groups the object (user or group uuid) is a direct member of. */
-	memberOfLocations(uuid: string): string[];
+	/** oTMemberOf: the short DNs of the groups the object (user or group uuid) is a direct member of. */
+	memberOfValues(uuid: string): string[];
 }
 
 export const userLocation = (uuid: string, partition: string): string =>
 	`oTPerson=${uuid},orgunit=users,partition=${partition},${DC_SUFFIX}`;
 export const groupLocation = (uuid: string, partition: string): string =>
 	`oTGroup=${uuid},orgunit=groups,partition=${partition},${DC_SUFFIX}`;
+/**
+ * How a group appears in oTMemberOf: a short DN of its uuid, without the orgunit and partition of its own
+ * location (pyxecm's sample user, shared/reference/otds-rest.md). Clients match it by uuid.
+ */
+export const memberOfValue = (groupUuid: string): string => `oTGroup=${groupUuid},${DC_SUFFIX}`;
 export const partitionLocation = (name: string): string => `partition=${name},${DC_SUFFIX}`;
 export const objectId = (name: string, partition: string): string => `${name}@${partition}`;
 
@@ -109,7 +114,7 @@ export function renderUser(user: StoredUser, view: MembershipView, attrsAsKeys: 
 		cn: [user.name],
 		entryUUID: [user.uuid],
 		entryDN: [location],
-		oTMemberOf: view.memberOfLocations(user.uuid),
+		oTMemberOf: view.memberOfValues(user.uuid),
 	};
 	if (attributes.oTMemberOf.length === 0) delete attributes.oTMemberOf;
 	return {
@@ -136,7 +141,7 @@ export function renderGroup(group: StoredGroup, view: MembershipView, attrsAsKey
 		cn: [group.name],
 		entryUUID: [group.uuid],
 		entryDN: [location],
-		oTMemberOf: view.memberOfLocations(group.uuid),
+		oTMemberOf: view.memberOfValues(group.uuid),
 	};
 	if (attributes.oTMemberOf.length === 0) delete attributes.oTMemberOf;
 	if (group.description !== null) attributes.description = [group.description];

@@ -17,6 +17,7 @@ import {
 	attributeKey,
 	groupLocation,
 	isoSeconds,
+	memberOfValue,
 	objectGuid,
 	objectId,
 	renderGroup,
@@ -73,6 +74,8 @@ export interface NewGroup {
 	createdAt?: number;
 }
 
+const normalizeDn = (dn: string): string => dn.trim().toLowerCase().replace(/\s*([,=])\s*/g, '$1');
+
 const toValues = (value: string | string[]): string[] => (Array.isArray(value) ? [...value] : [value]);
 
 export class OtdsStore implements MembershipView {
@@ -116,11 +119,11 @@ export class OtdsStore implements MembershipView {
 
 	/** A user by id (`name@partition`), uuid, location, or bare name (default partition first). */
 	findUser(ref: string): StoredUser | undefined {
-		return this.find(ref, this.users, this.userIds);
+		return this.find(ref, this.users, this.userIds, (user) => userLocation(user.uuid, user.partition));
 	}
 
 	findGroup(ref: string): StoredGroup | undefined {
-		return this.find(ref, this.groups, this.groupIds);
+		return this.find(ref, this.groups, this.groupIds, (group) => groupLocation(group.uuid, group.partition));
 	}
 
 	requireUser(ref: string): StoredUser {
@@ -135,14 +138,18 @@ export class OtdsStore implements MembershipView {
 		return group;
 	}
 
-	private find<T extends { uuid: string; name: string; partition: string }>(ref: string, all: Map<string, T>, ids: Map<string, string>): T | undefined {
+	private find<T extends { uuid: string; name: string; partition: string }>(ref: string, all: Map<string, T>, ids: Map<string, string>, locationOf: (item: T) => string): T | undefined {
 		const lower = ref.trim().toLowerCase();
 		const byId = ids.get(lower);
 		if (byId) return all.get(byId);
 		const byUuid = all.get(lower);
 		if (byUuid) return byUuid;
+		// A location addresses its object; a short DN (oTGroup=<uuid>,dc=..., as oTMemberOf holds) does not.
 		const rdn = /^ot(?:person|group)=([0-9a-f-]{36}),/i.exec(ref.trim());
-		if (rdn) return all.get(rdn[1].toLowerCase());
+		if (rdn) {
+			const found = all.get(rdn[1].toLowerCase());
+			return found && normalizeDn(locationOf(found)) === normalizeDn(ref) ? found : undefined;
+		}
 		const inDefault = ids.get(objectId(lower, this.partition.toLowerCase()));
 		if (inDefault) return all.get(inDefault);
 		const named = [...all.values()].filter((item) => item.name.toLowerCase() === lower);
@@ -157,8 +164,8 @@ export class OtdsStore implements MembershipView {
 		return [...this.groups.values()];
 	}
 
-	memberOfLocations(uuid: string): string[] {
-		return this.groupsOf(uuid).map((group) => groupLocation(group.uuid, group.partition));
+	memberOfValues(uuid: string): string[] {
+		return this.groupsOf(uuid).map((group) => memberOfValue(group.uuid));
 	}
 
 	/** The groups `uuid` (user or group) is a direct member of. */

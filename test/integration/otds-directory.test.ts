@@ -216,6 +216,19 @@ describe('groups', () => {
 		expect((await directory().getGroup('name', GROUPS.securityAdministrators)).privileged).toBe(false);
 	});
 
+	it('marks a privileged group named by the short DN a person\'s oTMemberOf holds (matched by uuid)', async () => {
+		const fixtureGroup = otds.fixture!.groupByName.get(GROUPS.securityAdministrators)!;
+		const shortDn = `oTGroup=${fixtureGroup.uuid},dc=identity,dc=opentext,dc=net`;
+		expect((await directory({ privilegedGroups: [shortDn] }).getGroup('name', GROUPS.securityAdministrators)).privileged).toBe(true);
+	});
+
+	it('finds a group by the short DN of oTMemberOf (by its uuid), which OTDS does not take as an address', async () => {
+		const dir = directory();
+		const group = await dir.getGroup('name', GROUPS.securityAdministrators);
+		const shortDn = `oTGroup=${otds.fixture!.groupByName.get(GROUPS.securityAdministrators)!.uuid},dc=identity,dc=opentext,dc=net`;
+		expect(await dir.getGroup('dn', shortDn)).toEqual(group);
+	});
+
 	it('searches groups by name and conditions, page by page', async () => {
 		const managers = await all(directory().searchGroups({ nameContains: 'managers', pageSize: 3 }));
 		expect(managers.map((group) => group.name).sort()).toEqual(
@@ -296,11 +309,13 @@ describe('membership changes', () => {
 		expect(added).toEqual({ changed: true, groupDn: (await dir.getGroup('name', GROUPS.vpnUsers)).dn, userDn: (await dir.getUser('login', user.uid)).dn });
 		const write = sinceLog(start).find((request) => request.method === 'POST');
 		expect(write?.path).toBe(`/otdsws/rest/users/${encodeURIComponent(`${user.uid}@${PARTITION}`)}/memberof`);
-		expect((await dir.getUser('login', user.uid)).memberOf).toContain(added.groupDn);
+		// oTMemberOf holds the short DN of the group's uuid, not its location (pyxecm's sample).
+		const shortDn = `oTGroup=${(await dir.getGroup('name', GROUPS.vpnUsers)).dn.split(',')[0].slice('oTGroup='.length)},dc=identity,dc=opentext,dc=net`;
+		expect((await dir.getUser('login', user.uid)).memberOf).toContain(shortDn);
 		expect((await dir.addGroupMember(group, { key: 'mail', value: user.mail })).changed).toBe(false);
 		expect((await dir.removeGroupMember(group, { key: 'id', value: user.uuid })).changed).toBe(true);
 		expect((await dir.removeGroupMember(group, { key: 'login', value: user.uid })).changed).toBe(false);
-		expect((await dir.getUser('login', user.uid)).memberOf).not.toContain(added.groupDn);
+		expect((await dir.getUser('login', user.uid)).memberOf).not.toContain(shortDn);
 	});
 
 	it('needs an administrator: a directory user gets 403 as insufficient access', async () => {
