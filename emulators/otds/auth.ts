@@ -16,7 +16,10 @@ export interface OAuthClient {
 export interface AuthOptions {
 	ticketTtlMs?: number;
 	tokenTtlMs?: number;
-	/** HTTP status of a call with an expired ticket: 401 (default) or 400, which pyxecm reports seeing. */
+	/**
+	 * HTTP status of a call with an expired ticket: 400 with {"status": 1034, "error": "Expired OTDS SSO ticket"}
+	 * (default: what pyxecm's comment in otds.py says OTDS answers), or 401 (pyxecm renews on it too).
+	 */
 	expiredTicketStatus?: 401 | 400;
 	oauthClients?: OAuthClient[];
 }
@@ -153,7 +156,7 @@ export class Sessions {
 			const session = this.tickets.get(ticket);
 			if (!session) throw new AuthFailure({ status: 401, body: errorBody(401, 'Invalid OTDS SSO ticket') });
 			if (session.expired || session.expiresAt <= now) {
-				const status = this.options.expiredTicketStatus ?? 401;
+				const status = this.options.expiredTicketStatus ?? 400;
 				throw new AuthFailure({ status, body: errorBody(1034, EXPIRED_TICKET_ERROR) });
 			}
 			return session.principal;

@@ -235,9 +235,12 @@ describe('admin API over HTTP', () => {
 		await admin('POST', 'faults', { drop: { count: 1, path: '/rest/groups' } });
 		await expect(rest('GET', 'groups')).rejects.toMatchObject({ code: 'ECONNRESET' });
 		await admin('POST', 'faults', { expireTickets: true });
-		expect((await rest('GET', 'currentuser')).status).toBe(401);
+		// An expired ticket: 400 with OTDS status 1034 (pyxecm), the emulator's default.
+		const expired = await rest('GET', 'currentuser');
+		expect(expired.status).toBe(400);
+		expect(body(expired)).toEqual({ status: 1034, error: 'Expired OTDS SSO ticket', errorDetails: null });
 		const log = body(await admin('GET', 'requests')).requests as Array<{ path: string; status?: number; fault?: string }>;
-		expect(log.map((entry) => entry.fault ?? entry.status)).toEqual(['status 503', 'status 429', 200, 'drop', 401]);
+		expect(log.map((entry) => entry.fault ?? entry.status)).toEqual(['status 503', 'status 429', 200, 'drop', 400]);
 		expect(JSON.stringify(log)).not.toContain('OTDSSSO');
 		const signIn = await http.request({ method: 'POST', url: `${otds.url}/rest/authentication/credentials`, json: { userName: otds.adminUser, password: 'Emulator-Admin-1!' } });
 		ticket = body(signIn).ticket;
