@@ -66,7 +66,7 @@ export function explainOtdsResponse(response: HttpResponse, context: FailureCont
 			return fail(
 				'insufficientAccess',
 				`The OTDS account is not allowed to ${context.what} (HTTP 403)${said}`,
-				'Use an account with OTDS administration rights (for example a member of otds.admin) or grant the needed role',
+				'Use an account with OTDS administration rights (a member of the group otdsadmins@otds.admin) or grant the needed role',
 			);
 		case 404:
 			return fail(

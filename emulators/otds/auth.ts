@@ -3,7 +3,7 @@
  * POST /oauth2/token (client credentials), and the check every /rest call goes through.
  */
 import { randomBytes } from 'node:crypto';
-import { ADMIN_PARTITION, EmulatorError, OAUTH_PARTITION, errorBody, firstValue, isTrue, isoSeconds, objectId, type StoredUser } from './shapes';
+import { EmulatorError, OAUTH_PARTITION, errorBody, firstValue, isTrue, isoSeconds, objectId, type StoredUser } from './shapes';
 import type { OtdsStore } from './store';
 
 export interface OAuthClient {
@@ -159,7 +159,7 @@ export class Sessions {
 				const status = this.options.expiredTicketStatus ?? 400;
 				throw new AuthFailure({ status, body: errorBody(1034, EXPIRED_TICKET_ERROR) });
 			}
-			return session.principal;
+			return this.withCurrentRights(session.principal);
 		}
 		if (bearer !== undefined) {
 			const session = this.tokens.get(bearer);
@@ -175,6 +175,12 @@ export class Sessions {
 		throw new AuthFailure({ status: 401, body: errorBody(401, 'Authentication required: send an OTDSTicket header or a bearer token') });
 	}
 
+	/** A user's rights as OTDS grants them now: membership of otdsadmins@otds.admin, read at each request. */
+	private withCurrentRights(principal: Principal): Principal {
+		if (principal.userUuid === undefined) return principal;
+		return { ...principal, isAdmin: this.store.isAdministrator(principal.userUuid) };
+	}
+
 	private issueTicket(principal: Principal): string {
 		const ticket = `*OTDSSSO*${randomBytes(48).toString('base64')}*`;
 		this.tickets.set(ticket, { principal, expiresAt: this.store.now() + this.ticketTtlMs, expired: false });
@@ -187,7 +193,7 @@ export class Sessions {
 			id: objectId(user.name, user.partition),
 			name: user.name,
 			partition: user.partition,
-			isAdmin: user.partition === ADMIN_PARTITION,
+			isAdmin: this.store.isAdministrator(user.uuid),
 			userUuid: user.uuid,
 		};
 	}
@@ -201,7 +207,7 @@ export class AuthFailure extends Error {
 	}
 }
 
-/** Writes need an administrator (403 otherwise), as in OTDS where only admins manage identities. */
+/** Writes need an administrator (403 otherwise): a member of otdsadmins@otds.admin, as OTDS grants it. */
 export function requireAdmin(principal: Principal): void {
 	if (!principal.isAdmin) throw new EmulatorError(403, `${principal.id} is not authorized to change users or groups`);
 }

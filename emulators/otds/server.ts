@@ -11,7 +11,7 @@ import { AuthFailure, Sessions, type AuthOptions, type Reply } from './auth';
 import { Faults } from './faults';
 import { RestApi, type RestOptions } from './rest';
 import { seedFixture } from './seed';
-import { ADMIN_PARTITION, EmulatorError, errorBody } from './shapes';
+import { ADMINS_GROUP, ADMIN_PARTITION, EmulatorError, errorBody } from './shapes';
 import { OtdsStore, type StoreOptions } from './store';
 
 export interface OtdsEmulatorOptions extends StoreOptions, AuthOptions, RestOptions {
@@ -111,7 +111,13 @@ export async function startOtdsEmulator(options: OtdsEmulatorOptions = {}): Prom
 	const at = adminUser.lastIndexOf('@');
 	const adminPartition = at > 0 ? adminUser.slice(at + 1) : ADMIN_PARTITION;
 	if (!store.partitions.has(adminPartition.toLowerCase())) store.addPartition({ name: adminPartition, description: 'Administrators', type: 'non-synchronized' });
-	store.createUser({ name: at > 0 ? adminUser.slice(0, at) : adminUser, partition: adminPartition, password: adminPassword, attributes: { displayName: 'OTDS Administrator' } });
+	store.createUser({
+		name: at > 0 ? adminUser.slice(0, at) : adminUser,
+		partition: adminPartition,
+		password: adminPassword,
+		attributes: { displayName: 'OTDS Administrator' },
+		groups: [`${ADMINS_GROUP}@${ADMIN_PARTITION}`],
+	});
 
 	const sessions = new Sessions(store, options);
 	const faults = new Faults(() => sessions.expireAll());

@@ -5,6 +5,8 @@
 
 export const DC_SUFFIX = 'dc=identity,dc=opentext,dc=net';
 export const ADMIN_PARTITION = 'otds.admin';
+/** OTDS grants administration to the members of this group (directly or through nested groups). */
+export const ADMINS_GROUP = 'otdsadmins';
 export const OAUTH_PARTITION = 'OAuthClients';
 
 /** One attribute as OTDS lists it without attrsAsKeys. */

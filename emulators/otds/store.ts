@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import {
 	ADMIN_PARTITION,
+	ADMINS_GROUP,
 	EmulatorError,
 	OAUTH_PARTITION,
 	READ_ONLY_ATTRIBUTES,
@@ -98,6 +99,25 @@ export class OtdsStore implements MembershipView {
 		this.addPartition({ name: this.partition, description: 'Non-synchronized user partition', type: 'non-synchronized' });
 		this.addPartition({ name: ADMIN_PARTITION, description: 'OTDS administrators', type: 'non-synchronized' });
 		this.addPartition({ name: OAUTH_PARTITION, description: 'OAuth clients', type: 'non-synchronized' });
+		this.createGroup({ name: ADMINS_GROUP, partition: ADMIN_PARTITION, description: 'OTDS administrators' });
+	}
+
+	/** Whether OTDS grants this user administration: a member of otdsadmins@otds.admin, directly or nested. */
+	isAdministrator(userUuid: string): boolean {
+		const admins = this.groupIds.get(objectId(ADMINS_GROUP, ADMIN_PARTITION).toLowerCase());
+		if (admins === undefined) return false;
+		const seen = new Set<string>();
+		const queue = [userUuid];
+		while (queue.length > 0) {
+			for (const parent of this.parents.get(queue.shift() as string) ?? []) {
+				if (parent === admins) return true;
+				if (!seen.has(parent)) {
+					seen.add(parent);
+					queue.push(parent);
+				}
+			}
+		}
+		return false;
 	}
 
 	// ---- clock ---------------------------------------------------------------------------------------

@@ -133,6 +133,27 @@ describe('errors', () => {
 		expect(duplicate.status).toBe(409);
 	});
 
+	it('grants administration to members of otdsadmins@otds.admin, not to a partition', async () => {
+		const signIn = async (userName: string, password: string) =>
+			body(await http.request({ method: 'POST', url: `${otds.url}/rest/authentication/credentials`, json: { userName, password } })).ticket as string;
+		const write = (as: string, uid: string) => rest('PATCH', `users/${id(uid)}`, { as, json: { userPartitionID: PARTITION, values: [{ name: 'title', values: ['Checked'] }] } });
+		expect(body(await rest('GET', `groups/${encodeURIComponent('otdsadmins@otds.admin')}/members`)).members.map((member: { id: string }) => member.id)).toEqual([otds.adminUser]);
+		// In the administrators' partition but not in otdsadmins: no rights.
+		otds.store.createUser({ name: 'auditor', partition: 'otds.admin', password: 'Auditor-1!' });
+		const auditor = await signIn('auditor@otds.admin', 'Auditor-1!');
+		expect(body(await rest('GET', 'currentuser', { as: auditor })).isAdmin).toBe(false);
+		expect((await write(auditor, otds.fixture!.users[22].uid)).status).toBe(403);
+		// A person of another partition made a member of otdsadmins: an administrator, from the next request on.
+		const delegate = otds.fixture!.users[23];
+		const delegateTicket = await signIn(delegate.uid, passwordOf(delegate.uid));
+		expect((await write(delegateTicket, otds.fixture!.users[22].uid)).status).toBe(403);
+		otds.store.addMember('otdsadmins@otds.admin', `${delegate.uid}@${PARTITION}`, { kind: 'user' });
+		expect(body(await rest('GET', 'currentuser', { as: delegateTicket })).isAdmin).toBe(true);
+		expect((await write(delegateTicket, otds.fixture!.users[22].uid)).status).toBe(200);
+		otds.store.removeMember('otdsadmins@otds.admin', `${delegate.uid}@${PARTITION}`, { kind: 'user' });
+		expect((await write(delegateTicket, otds.fixture!.users[22].uid)).status).toBe(403);
+	});
+
 	it('answers 400 to bad bodies and read-only attributes, changing nothing', async () => {
 		const user = otds.fixture!.users[21];
 		const before = JSON.stringify(otds.store.findUser(user.uid));
