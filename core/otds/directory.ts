@@ -50,7 +50,7 @@ import {
 } from './mapping';
 import { OtdsLookups } from './lookups';
 import { MembersEndpointMissing, directMembersDerived, directMembersViaEndpoint, membersDerived, membersViaEndpoint, type MemberContext } from './members';
-import { applyChanges, checkChanges } from './writes';
+import { checkChanges, patchBody, putBody } from './writes';
 
 export interface OtdsDirectoryOptions {
 	/** e.g. https://otds.example.com/otdsws */
@@ -181,9 +181,13 @@ export class OtdsDirectory implements DirectoryBackend {
 		const checked = checkChanges(changes, READ_ONLY_OTDS_ATTRIBUTES);
 		const user = await this.lookups.findUser(key, value);
 		const method = this.options.writeMethod ?? 'PATCH';
-		const values = applyChanges(user, checked, method === 'PUT' ? 'all' : 'changed', READ_ONLY_OTDS_ATTRIBUTES);
+		// A PUT carries the whole user as GET returns it (values as a list), changed; a PATCH only what changes.
+		const json =
+			method === 'PUT'
+				? putBody(await this.client.getJson(['users', user.id], { what: `read user "${user.id}"`, notFound: () => new DirectoryNotFoundError(`User "${user.id}" no longer exists in OTDS`) }), checked)
+				: patchBody(user, checked, user.partition ?? this.partition);
 		await this.client.call(method, ['users', user.id], {
-			json: { userPartitionID: user.partition ?? this.partition, values },
+			json,
 			safety: 'idempotentWrite',
 			what: `update attributes of user "${user.id}"`,
 			notFound: () => new DirectoryNotFoundError(`User "${user.id}" no longer exists in OTDS`),

@@ -5,7 +5,7 @@
  */
 import { requireAdmin, type Principal, type Reply } from './auth';
 import { Pager, groupMatches, parseListQuery, userMatches } from './listing';
-import { EmulatorError, partitionLocation, type NameValues, type StoredGroup, type StoredUser } from './shapes';
+import { EmulatorError, READ_ONLY_ATTRIBUTES, partitionLocation, type NameValues, type StoredGroup, type StoredUser } from './shapes';
 import type { OtdsStore } from './store';
 
 export interface RestOptions {
@@ -175,9 +175,25 @@ export class RestApi {
 				throw new EmulatorError(400, `userPartitionID "${String(partition)}" does not match the user's partition "${user.partition}"`);
 			}
 			if (request.name !== undefined && request.name !== user.name) throw new EmulatorError(400, 'The user name cannot be changed here');
-			const description = request.description === undefined ? undefined : typeof request.description === 'string' ? request.description : null;
-			const mode = method === 'PATCH' ? 'merge' : (this.store.options.putSemantics ?? 'replace');
-			this.store.writeUserAttributes(user, nameValues(request), mode, description);
+			if (request.description !== undefined && request.description !== null && typeof request.description !== 'string') {
+				throw new EmulatorError(400, 'description must be a string or null');
+			}
+			let values = nameValues(request);
+			if (values.some((item) => item.name.toLowerCase() === 'description')) {
+				throw new EmulatorError(400, 'description is a top-level field of the user, not an entry of values');
+			}
+			if (method === 'PATCH') {
+				this.store.writeUserAttributes(user, values, 'merge', request.description as string | null | undefined);
+				return ok(this.store.userJson(user, asKeys));
+			}
+			// PUT carries the whole user as GET returned it (public C# client): what it leaves out is gone, the
+			// description included; the attributes OTDS maintains itself come back as read and are not written.
+			if (request.name === undefined || !Array.isArray(request.values)) {
+				throw new EmulatorError(400, 'A PUT carries the whole user as read by GET (name, values, description...): use PATCH to change some attributes');
+			}
+			values = values.filter((item) => !READ_ONLY_ATTRIBUTES.has(item.name.toLowerCase()));
+			const description = (request.description as string | null | undefined) ?? null;
+			this.store.writeUserAttributes(user, values, this.store.options.putSemantics ?? 'replace', description);
 			return ok(this.store.userJson(user, asKeys));
 		}
 		throw methodNotAllowed(method);

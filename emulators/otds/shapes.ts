@@ -76,7 +76,7 @@ export const READ_ONLY_ATTRIBUTES = new Set(
  * attribute is rejected with 400 (custom attributes must be in the partition's attribute mapping).
  */
 export const USER_SCHEMA = [
-	'cn', 'givenName', 'sn', 'displayName', 'initials', 'mail', 'title', 'description', 'oTDepartment', 'oTCompany',
+	'cn', 'givenName', 'sn', 'displayName', 'initials', 'mail', 'title', 'oTDepartment', 'oTCompany',
 	'oTExtraAttr1', 'oTExtraAttr2', 'oTExtraAttr3', 'oTExtraAttr4', 'oTExtraAttr5', 'l', 'c', 'st', 'street', 'postalCode',
 	'physicalDeliveryOfficeName', 'oTMobile', 'oTTelephoneNumber', 'telephoneNumber', 'mobile', 'employeeNumber',
 	'manager', 'oTExternalID1', 'oTExternalID2', 'oTExternalID3', 'oTExternalID4', 'oTSource', 'preferredLanguage',

@@ -354,6 +354,28 @@ describe('attribute write-back', () => {
 		expect((await dir.getUser('login', user.uid, ['oTExtraAttr2', 'oTExtraAttr3'])).attributes).toEqual({});
 	});
 
+	it.each(['PATCH', 'PUT'] as const)('writes description as the top-level field of the user (%s), not as an entry of values', async (writeMethod) => {
+		const dir = directory({ writeMethod });
+		const uid = otds.fixture!.users[61].uid;
+		const start = otds.requests.length;
+		await dir.updateUserAttributes('login', uid, [{ attribute: 'description', action: 'set', values: [`Contractor (${writeMethod})`] }]);
+		expect(otds.store.findUser(uid)!.description).toBe(`Contractor (${writeMethod})`);
+		expect(otds.store.findUser(uid)!.attributes.description).toBeUndefined();
+		expect(sinceLog(start).filter((request) => request.method === writeMethod)).toHaveLength(1);
+		expect((await dir.getUser('login', uid, ['description'])).attributes).toEqual({ description: `Contractor (${writeMethod})` });
+		await dir.updateUserAttributes('login', uid, [{ attribute: 'description', action: 'set', values: [] }]);
+		expect(otds.store.findUser(uid)!.description).toBeNull();
+	});
+
+	it('echoes the whole user as read in a PUT, changed: its description and name stay', async () => {
+		const uid = otds.fixture!.users[62].uid;
+		otds.store.findUser(uid)!.description = 'Works from Lisbon';
+		const after = await directory({ writeMethod: 'PUT' }).updateUserAttributes('login', uid, [{ attribute: 'title', action: 'set', values: ['Echoed'] }]);
+		expect(after.title).toBe('Echoed');
+		expect(otds.store.findUser(uid)!.description).toBe('Works from Lisbon');
+		expect(otds.store.findUser(uid)!.attributes.mail).toEqual([otds.fixture!.users[62].mail]);
+	});
+
 	it('moves modifyTimestamp', async () => {
 		const dir = directory();
 		otds.store.advanceClock(60_000);

@@ -173,7 +173,7 @@ describe('writes', () => {
 		const patched = body(await rest('PATCH', `users/${id(user.uid)}`, { qs: { attrsAsKeys: true }, json: { userPartitionID: PARTITION, values: [{ name: 'oTExtraAttr2', values: ['v1'] }] } }));
 		expect(patched.attributes).toMatchObject({ oTExtraAttr2: ['v1'], mail: [user.mail] });
 		expect(patched.attributes.modifyTimestamp[0] > patched.attributes.createTimestamp[0]).toBe(true);
-		const put = body(await rest('PUT', `users/${id(user.uid)}`, { qs: { attrsAsKeys: true }, json: { userPartitionID: PARTITION, values: [{ name: 'mail', values: [user.mail] }] } }));
+		const put = body(await rest('PUT', `users/${id(user.uid)}`, { qs: { attrsAsKeys: true }, json: { userPartitionID: PARTITION, name: user.uid, values: [{ name: 'mail', values: [user.mail] }] } }));
 		expect(put.attributes.oTExtraAttr2).toBeUndefined();
 		expect(put.attributes.givenName).toBeUndefined();
 		expect(put.attributes).toMatchObject({ mail: [user.mail], createTimestamp: patched.attributes.createTimestamp });
