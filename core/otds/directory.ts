@@ -255,6 +255,7 @@ export class OtdsDirectory implements DirectoryBackend {
 		const context: MemberContext = {
 			client: this.client,
 			listPages: (collection, qs, what) => this.lookups.listPages(collection, qs, what),
+			groupMemberOf: (group) => this.lookups.memberOfPages('groups', group.id, `read the parent groups of "${group.id}"`, () => new MembersEndpointMissing()),
 			attrsAsKeys: this.options.attributesAsKeys ?? true,
 			memberOfAttribute: this.fields.memberOf,
 			derivedGroupParents: this.options.derivedGroupParents ?? 'oTMemberOf',
@@ -326,18 +327,14 @@ export class OtdsDirectory implements DirectoryBackend {
 		return result(true);
 	}
 
-	/** Whether the user is a direct member, from GET /users/{id}/memberof (the documented read of a user's groups). */
+	/** Whether the user is a direct member, from GET /users/{id}/memberof (the documented read of a user's groups), every page. */
 	private async isDirectMember(group: OtdsObject, user: OtdsObject): Promise<boolean> {
-		const body = await this.client.getJson(['users', user.id, 'memberof'], {
-			what: `read the groups of user "${user.id}"`,
-			notFound: () => new DirectoryNotFoundError(`User "${user.id}" no longer exists in OTDS`),
-		});
 		const wanted = new Set(groupKeys(group));
-		const groups = Array.isArray(body.groups) ? body.groups : [];
-		return groups.some((raw) => {
-			const parent = parseOtdsObject(raw);
-			return parent !== undefined && groupKeys(parent).some((key) => wanted.has(key));
-		});
+		const pages = this.lookups.memberOfPages('users', user.id, `read the groups of user "${user.id}"`, () => new DirectoryNotFoundError(`User "${user.id}" no longer exists in OTDS`));
+		for await (const page of pages) {
+			if (page.some((parent) => groupKeys(parent).some((key) => wanted.has(key)))) return true;
+		}
+		return false;
 	}
 
 	private checkExtra(names: string[]): string[] {

@@ -144,6 +144,30 @@ export class OtdsLookups {
 		} while (cookie !== undefined);
 	}
 
+	/**
+	 * GET /rest/{users|groups}/{id}/memberof page by page to the end: the groups an object is directly in. The
+	 * answer is paged like the lists (nextPageCookie, requestedPageSize: public C# client).
+	 */
+	async *memberOfPages(collection: 'users' | 'groups', id: string, what: string, notFound: () => Error): AsyncGenerator<OtdsObject[]> {
+		const seen = new Set<string>();
+		let cookie: string | undefined;
+		do {
+			const body = await this.client.getJson([collection, id, 'memberof'], {
+				qs: { page_size: this.pageSize(undefined, Infinity), attrsAsKeys: this.asKeys(), next_page_cookie: cookie },
+				what,
+				notFound,
+			});
+			const groups = Array.isArray(body.groups) ? body.groups : [];
+			yield groups.map(parseOtdsObject).filter((group): group is OtdsObject => group !== undefined);
+			const next = body.nextPageCookie;
+			cookie = typeof next === 'string' && next !== '' ? next : undefined;
+			if (cookie !== undefined && seen.has(cookie)) {
+				throw new DirectoryRequestError('protocol', `OTDS returned the same page cookie twice to ${what}`, 'Try a different page size; report this to the OTDS administrator');
+			}
+			if (cookie !== undefined) seen.add(cookie);
+		} while (cookie !== undefined);
+	}
+
 	ensurePartition(): Promise<void> {
 		if (!this.settings.partition || !this.settings.checkPartition) return Promise.resolve();
 		const partition = this.settings.partition;

@@ -66,7 +66,7 @@ export class RestApi {
 		const target = users ? this.store.requireUser(id) : this.store.requireGroup(id);
 		if (sub === undefined) return this.single(method, target, users, body, principal, asKeys);
 		if (sub === 'memberof' && subsub === undefined) {
-			if (method === 'GET') return ok({ groups: this.store.groupsOf(target.uuid).map((group) => this.store.groupJson(group, asKeys)) });
+			if (method === 'GET') return this.memberOf(target, params, asKeys);
 			if (method === 'POST') return this.changeMemberOf(target, users, body, principal, 'add');
 			throw methodNotAllowed(method);
 		}
@@ -141,6 +141,14 @@ export class RestApi {
 			this.store.isUser(member) ? this.store.userJson(member, asKeys) : this.store.groupJson(member as StoredGroup, asKeys),
 		);
 		return ok({ members, actualPageSize: members.length, requestedPageSize: query.pageSize, nextPageCookie: page.nextPageCookie });
+	}
+
+	/** The groups an object is directly in, paged like the lists (nextPageCookie, requestedPageSize: public C# client). */
+	private memberOf(target: StoredUser | StoredGroup, params: URLSearchParams, asKeys: boolean): Reply {
+		const query = parseListQuery(params, 'groups');
+		const page = this.pager.page(`memberof:${target.uuid}`, this.store.groupsOf(target.uuid), query, Date.now());
+		const groups = page.items.map((group) => this.store.groupJson(group, asKeys));
+		return ok({ groups, actualPageSize: groups.length, requestedPageSize: query.pageSize, nextPageCookie: page.nextPageCookie });
 	}
 
 	private create(collection: 'users' | 'groups', body: unknown, principal: Principal, asKeys: boolean): Reply {

@@ -318,6 +318,18 @@ describe('membership changes', () => {
 		expect((await dir.getUser('login', user.uid)).memberOf).not.toContain(shortDn);
 	});
 
+	it('reads a person\'s groups (GET users/{id}/memberof) page by page to the end', async () => {
+		const groups = [GROUPS.vpnUsers, GROUPS.helpDesk, GROUPS.executives].map((name) => `${name}@${PARTITION}`);
+		otds.store.createUser({ name: 'many.groups', groups });
+		const dir = directory({ pageSize: 2 });
+		const last = { key: 'name' as const, value: GROUPS.executives };
+		expect((await dir.addGroupMember(last, { key: 'login', value: 'many.groups' })).changed).toBe(false);
+		const start = otds.requests.length;
+		expect((await dir.removeGroupMember(last, { key: 'login', value: 'many.groups' })).changed).toBe(true);
+		expect(sinceLog(start).filter((request) => request.path.endsWith('/memberof') && request.method === 'GET').length).toBe(2);
+		expect(otds.store.groupsOf(otds.store.findUser('many.groups')!.uuid).map((group) => group.name)).toEqual([GROUPS.vpnUsers, GROUPS.helpDesk]);
+	});
+
 	it('needs an administrator: a directory user gets 403 as insufficient access', async () => {
 		const user = otds.fixture!.users[30];
 		const dir = directory({ auth: { method: 'ticket', baseUrl: otds.url, userName: user.uid, password: passwordOf(user.uid) } });
