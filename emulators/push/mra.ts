@@ -15,7 +15,7 @@ export interface MraEmulatorOptions extends HttpEmulatorOptions {
 	clientSecret?: string;
 	/** Device tokens answered 400 UNREGISTERED. */
 	deadTokens?: string[];
-	/** Phone numbers answered 400 INVALID_DESTINATION (besides numbers that are not E.164). */
+	/** Phone numbers answered 400 INVALID_DESTINATION (invented: MRA's answer to a bad number is not public). */
 	invalidNumbers?: string[];
 }
 
@@ -28,6 +28,8 @@ export interface MraSubmission {
 	content: Record<string, unknown>;
 	/** emails: the decoded text of the first body part. */
 	text?: string;
+	/** When it was accepted (ISO 8601). */
+	submittedAt: string;
 }
 
 export interface MraEmulator extends HttpEmulator {
@@ -45,6 +47,31 @@ export interface MraEmulator extends HttpEmulator {
 }
 
 const error = (status: number, code: string, message: string): EmulatorReply => ({ status, body: { code: status, error_code: code, message } });
+
+/** Where each kind of job keeps its destination, and how its delivery events are named. */
+const DESTINATION_KEY = { sms: 'sms', emails: 'email' } as const;
+
+/**
+ * A finished job in the public status shape (OpenText's Fax/SMS REST quick start and its API reference):
+ * job_state a list, each delivery with ref_base64 (when a ref was sent), its destination under its kind and
+ * delivery_attempts with a state (Sent here), and events as an object of lists.
+ */
+function jobStatusBody(job: MraSubmission): Record<string, unknown> {
+	const kind = job.kind as 'sms' | 'emails';
+	const destinationKey = DESTINATION_KEY[kind];
+	const destinations = (job.content.destinations as Array<Record<string, unknown>>) ?? [];
+	const at = job.submittedAt;
+	return {
+		job_id: job.jobId,
+		job_state: ['Complete', 'Posted'],
+		deliveries: destinations.map((destination) => ({
+			...(typeof destination.ref === 'string' ? { ref_base64: Buffer.from(destination.ref, 'utf8').toString('base64') } : {}),
+			[destinationKey]: destination[destinationKey],
+			delivery_attempts: [{ state: 'Sent', gamma_code: '0', first_attempt: at, delivery_time: at }],
+		})),
+		events: { [`${destinationKey}_delivery_events`]: [] },
+	};
+}
 
 export async function startMraEmulator(options: MraEmulatorOptions = {}): Promise<MraEmulator> {
 	const tenantId = options.tenantId ?? 'tenant-1';
@@ -68,10 +95,10 @@ export async function startMraEmulator(options: MraEmulatorOptions = {}): Promis
 		return bearer !== undefined && tokens.has(bearer);
 	};
 
-	const accept = (request: EmulatorRequest, submission: Omit<MraSubmission, 'jobId' | 'submitId'>): EmulatorReply => {
+	const accept = (request: EmulatorRequest, submission: Omit<MraSubmission, 'jobId' | 'submitId' | 'submittedAt'>): EmulatorReply => {
 		const submitId = header(request, 'x-mra-submitid');
 		const jobId = `xsi-${randomBytes(8).toString('hex')}`;
-		const recorded = { ...submission, jobId, submitId };
+		const recorded = { ...submission, jobId, submitId, submittedAt: new Date().toISOString() };
 		submissions.push(recorded);
 		jobs.set(jobId, recorded);
 		return ledger.remember(submitId, { status: 200, body: { job_id: jobId } });
@@ -96,15 +123,18 @@ export async function startMraEmulator(options: MraEmulatorOptions = {}): Promis
 		'/mra/v1/outbound/sms': (request, body) => {
 			const destinations = Array.isArray(body.destinations) ? (body.destinations as Array<Record<string, unknown>>) : [];
 			if (destinations.length === 0 || typeof body.sms_text !== 'string' || body.sms_text === '') return error(400, 'INVALID_REQUEST', 'destinations and sms_text are required');
-			const bad = destinations.find((destination) => typeof destination.sms !== 'string' || !/^\+[1-9]\d{6,14}$/.test(destination.sms) || invalidNumbers.has(destination.sms));
+			// OpenText's own examples use national and 00-prefixed numbers (0034666999999): anything dialable passes.
+			const bad = destinations.find((destination) => typeof destination.sms !== 'string' || !/^\+?[0-9][0-9 ()-]{2,}$/.test(destination.sms) || invalidNumbers.has(destination.sms));
 			if (bad) return error(400, 'INVALID_DESTINATION', 'Invalid SMS destination');
 			return accept(request, { kind: 'sms', content: body });
 		},
 		'/mra/v1/outbound/emails': (request, body) => {
 			const destinations = Array.isArray(body.destinations) ? (body.destinations as Array<Record<string, unknown>>) : [];
 			const parts = Array.isArray(body.body) ? (body.body as Array<Record<string, unknown>>) : [];
+			// The subject is optional: OpenText's own Postman samples send emails without one.
 			const subject = ((body.options as Record<string, Record<string, unknown>> | undefined)?.email_options ?? {}).subject;
-			if (destinations.length === 0 || parts.length === 0 || typeof subject !== 'string') return error(400, 'INVALID_REQUEST', 'options.email_options.subject, destinations and body are required');
+			if (destinations.length === 0 || parts.length === 0) return error(400, 'INVALID_REQUEST', 'destinations and body are required');
+			if (subject !== undefined && typeof subject !== 'string') return error(400, 'INVALID_REQUEST', 'options.email_options.subject must be text');
 			if (destinations.some((destination) => typeof destination.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(destination.email))) return error(400, 'INVALID_DESTINATION', 'Invalid email destination');
 			return accept(request, { kind: 'emails', content: body, text: Buffer.from(String(parts[0].data ?? ''), 'base64').toString('utf8') });
 		},
@@ -128,17 +158,8 @@ export async function startMraEmulator(options: MraEmulatorOptions = {}): Promis
 			const status = /^\/mra\/v1\/outbound\/(sms|emails|faxes)\/status$/.exec(request.path);
 			if (request.method === 'GET' && status) {
 				const job = jobs.get(request.query.get('job_id') ?? '');
-				if (!job) return error(404, 'JOB_NOT_FOUND', 'No such job');
-				const destinations = (job.content.destinations as Array<Record<string, unknown>>) ?? [];
-				return {
-					status: 200,
-					body: {
-						job_id: job.jobId,
-						job_state: 'COMPLETE',
-						deliveries: destinations.map((destination, index) => ({ ref: String(index + 1), destination: String(destination.sms ?? destination.email ?? ''), delivery_attempts: [{ state: 'DELIVERED', time: new Date().toISOString() }] })),
-						events: [],
-					},
-				};
+				if (!job || job.kind !== status[1]) return error(404, 'JOB_NOT_FOUND', `No ${status[1]} job ${request.query.get('job_id') ?? ''}`);
+				return { status: 200, body: jobStatusBody(job) };
 			}
 			const handler = handlers[request.path];
 			if (request.method !== 'POST' || !handler) return error(404, 'NOT_FOUND', `No route ${request.method} ${request.path}`);

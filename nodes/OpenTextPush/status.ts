@@ -25,7 +25,7 @@ export async function getDeliveryStatus(context: IExecuteFunctions, channel: Cha
 			const kind = context.getNodeParameter('statusKind', itemIndex) as MraJobKind;
 			const status = await client.jobStatus(kind, jobId);
 			output.push({
-				json: { jobId: status.jobId, state: status.state ?? null, deliveries: status.deliveries as IDataObject[], raw: status.raw as IDataObject },
+				json: { jobId: status.jobId, jobState: status.jobState, deliveries: status.deliveries as unknown as IDataObject[], events: status.events as IDataObject, raw: status.raw as IDataObject },
 				pairedItem: { item: itemIndex },
 			});
 		} catch (error) {

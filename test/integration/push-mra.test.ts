@@ -52,8 +52,57 @@ test('SMS and email reach people by mobile number and mail, with a job id each; 
 	const emailed = mra.submissions.find((submission) => submission.kind === 'emails');
 	expect(emailed?.content).toMatchObject({ options: { email_options: { subject: 'Password expires' } }, destinations: [{ ref: '1', email: 'jdoe@example.com' }] });
 	expect(emailed?.text).toBe('Change it today\n\nhttps://id.example.com/pw');
+	// The public status shape: job_state a list, the destination under its kind, attempt states such as Sent.
 	const status = await mraClient.jobStatus('sms', results[0].messageId as string);
-	expect(status).toMatchObject({ jobId: results[0].messageId, state: 'COMPLETE', deliveries: [{ destination: '+15551230001', state: 'DELIVERED' }] });
+	expect(status).toMatchObject({ jobId: results[0].messageId, jobState: ['Complete', 'Posted'], deliveries: [{ destinationKind: 'sms', destination: '+15551230001', state: 'Sent' }], events: { sms_delivery_events: [] } });
+	const emailStatus = await mraClient.jobStatus('emails', email.messageId as string);
+	expect(emailStatus.deliveries).toEqual([expect.objectContaining({ ref: '1', destinationKind: 'email', destination: 'jdoe@example.com', state: 'Sent' })]);
+	expect(emailStatus.deliveries[0].attempts[0]).toMatchObject({ state: 'Sent', firstAttempt: expect.any(String), deliveryTime: expect.any(String) });
+});
+
+test('job status is read in its public shape, whatever the attempt states', async () => {
+	const raw = {
+		job_id: 'xsi-1',
+		job_state: ['Complete', 'Posted'],
+		deliveries: [
+			{ ref_base64: Buffer.from('a-1').toString('base64'), sms: '0034666999999', delivery_attempts: [{ state: 'Error', gamma_code: '1234' }, { state: 'Pending' }] },
+			{ ref_base64: Buffer.from('a-2').toString('base64'), fax: '0612345678', delivery_attempts: [{ state: 'Cancelled' }] },
+		],
+		events: { sms_delivery_events: [{ event: 'x' }] },
+	};
+	const transport = { request: async () => ({ status: 200, headers: {}, body: raw }) };
+	const status = await new MraClient(transport, { baseUrl: 'https://mra.example.com', auth: { method: 'basic', username: 'u', password: 'p' } }).jobStatus('sms', 'xsi-1');
+	expect(status).toEqual({
+		jobId: 'xsi-1',
+		jobState: ['Complete', 'Posted'],
+		deliveries: [
+			{ ref: 'a-1', destinationKind: 'sms', destination: '0034666999999', state: 'Pending', attempts: [{ state: 'Error', gammaCode: '1234' }, { state: 'Pending' }] },
+			{ ref: 'a-2', destinationKind: 'fax', destination: '0612345678', state: 'Cancelled', attempts: [{ state: 'Cancelled' }] },
+		],
+		events: { sms_delivery_events: [{ event: 'x' }] },
+		raw,
+	});
+});
+
+test('national and 00-prefixed numbers are passed through, not refused as non-E.164 (OpenText\'s own examples use them)', async () => {
+	const people: PushRecipient[] = [
+		{ kind: 'person', userId: 'es', mobile: '0034666999999' },
+		{ kind: 'person', userId: 'fr', mobile: '0612345678' },
+	];
+	const results = await send(people, [client().smsChannel()]);
+	expect(results.map((result) => [result.recipient, result.status])).toEqual(expect.arrayContaining([['es', 'sent'], ['fr', 'sent']]));
+	expect(mra.submissions.map((submission) => (submission.content.destinations as Array<{ sms: string }>)[0].sms).sort()).toEqual(['0034666999999', '0612345678']);
+});
+
+test('an email without options.email_options.subject is accepted (OpenText\'s Postman samples send one)', async () => {
+	const response = await push.transport.request({
+		method: 'POST',
+		url: `${mra.baseUrl}/mra/v1/outbound/emails`,
+		headers: { authorization: `Basic ${Buffer.from(`${mra.username}:${mra.password}`).toString('base64')}` },
+		json: { destinations: [{ ref: '1', email: 'a@example.com' }], body: [{ name: 'temp.txt', type: 'text', charset: 'ISO-8859-1', data: Buffer.from('hello').toString('base64') }] },
+	});
+	expect(response.status).toBe(200);
+	expect(response.body).toEqual({ job_id: expect.stringMatching(/^xsi-/) });
 });
 
 test('a failure of one recipient leaves the others sent', async () => {
