@@ -50,6 +50,9 @@ export interface Reply {
 
 export const EXPIRED_TICKET_ERROR = 'Expired OTDS SSO ticket';
 
+/** The sign-in request's fields (shared/reference/otds-rest.md). */
+const SIGN_IN_FIELDS = ['userName', 'password', 'targetResourceId'];
+
 export class Sessions {
 	private readonly tickets = new Map<string, Session>();
 	private readonly tokens = new Map<string, Session>();
@@ -74,6 +77,8 @@ export class Sessions {
 	/** POST /otdsws/rest/authentication/credentials */
 	signIn(body: unknown): Reply {
 		const request = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+		const unknown = Object.keys(request).filter((name) => !SIGN_IN_FIELDS.includes(name));
+		if (unknown.length > 0) return { status: 400, body: errorBody(400, `Unrecognized field(s) ${unknown.join(', ')}: sign-in takes ${SIGN_IN_FIELDS.join(', ')}`) };
 		const userName = request.userName;
 		const password = request.password;
 		if (typeof userName !== 'string' || userName === '' || typeof password !== 'string') {

@@ -21,8 +21,24 @@ function asObject(body: unknown): Record<string, unknown> {
 	return body as Record<string, unknown>;
 }
 
+/**
+ * Refuses fields OTDS does not take in this request (a PATCH with `attributes` instead of `values` would otherwise
+ * change nothing and answer 200).
+ */
+function onlyFields(body: Record<string, unknown>, allowed: readonly string[], what: string): Record<string, unknown> {
+	const unknown = Object.keys(body).filter((name) => !allowed.includes(name));
+	if (unknown.length > 0) throw new EmulatorError(400, `Unrecognized field(s) ${unknown.map((name) => `"${name}"`).join(', ')} in ${what}: it takes ${allowed.join(', ')}`);
+	return body;
+}
+
+/** The fields of a user as GET returns it: what a PUT echoes. */
+const USER_OBJECT_FIELDS = ['userPartitionID', 'name', 'location', 'id', 'values', 'attributes', 'customAttributes', 'objectClass', 'uuid', 'description', 'originUUID', 'urlId', 'urlLocation'] as const;
+/** A PATCH: the partition, the attributes to merge, the top-level description (pyxecm), and the unchanged name. */
+const USER_PATCH_FIELDS = ['userPartitionID', 'name', 'values', 'description'] as const;
+const NEW_OBJECT_FIELDS = ['userPartitionID', 'name', 'values', 'description', 'password', 'location', 'customAttributes', 'objectClass'] as const;
+
 function stringList(body: unknown): string[] {
-	const list = asObject(body).stringList;
+	const list = onlyFields(asObject(body), ['stringList'], 'a membership change').stringList;
 	if (!Array.isArray(list) || list.length === 0 || !list.every((item) => typeof item === 'string' && item.trim() !== '')) {
 		throw new EmulatorError(400, 'stringList must be a non-empty list of ids');
 	}
@@ -77,7 +93,7 @@ export class RestApi {
 		if (users && sub === 'password' && segments.length === 3) {
 			if (method !== 'PUT') throw methodNotAllowed(method);
 			requireAdmin(principal);
-			const newPassword = asObject(body).newPassword;
+			const newPassword = onlyFields(asObject(body), ['newPassword'], 'a password change').newPassword;
 			if (typeof newPassword !== 'string' || newPassword === '') throw new EmulatorError(400, 'newPassword is required');
 			this.store.changePassword(target.uuid, newPassword);
 			return noContent;
@@ -153,7 +169,7 @@ export class RestApi {
 
 	private create(collection: 'users' | 'groups', body: unknown, principal: Principal, asKeys: boolean): Reply {
 		requireAdmin(principal);
-		const request = asObject(body);
+		const request = onlyFields(asObject(body), NEW_OBJECT_FIELDS, `a new ${collection === 'users' ? 'user' : 'group'}`);
 		const partition = request.userPartitionID;
 		const name = request.name;
 		if (typeof partition !== 'string' || partition === '') throw new EmulatorError(400, 'userPartitionID is required');
@@ -177,7 +193,7 @@ export class RestApi {
 		if (users && (method === 'PATCH' || method === 'PUT')) {
 			requireAdmin(principal);
 			const user = target as StoredUser;
-			const request = asObject(body);
+			const request = onlyFields(asObject(body), method === 'PATCH' ? USER_PATCH_FIELDS : USER_OBJECT_FIELDS, `a user ${method}`);
 			const partition = request.userPartitionID;
 			if (partition !== undefined && (typeof partition !== 'string' || partition.toLowerCase() !== user.partition.toLowerCase())) {
 				throw new EmulatorError(400, `userPartitionID "${String(partition)}" does not match the user's partition "${user.partition}"`);

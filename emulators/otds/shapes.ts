@@ -85,6 +85,12 @@ export const USER_SCHEMA = [
 	'modifyTimestamp', 'oTMemberOf', 'entryUUID', 'oTObjectGUID',
 ];
 
+/**
+ * The custom user attributes this project asks an OTDS administrator to add to the partition (README: acknowledgments
+ * and device tokens), present in the emulated partition's schema.
+ */
+export const CUSTOM_ATTRIBUTES = ['otdpAcknowledgment', 'otdpDeviceToken'];
+
 /** Finds an attribute's stored name case-insensitively (attribute names are case-insensitive in OTDS). */
 export function attributeKey(attributes: Attributes, name: string): string | undefined {
 	if (Object.prototype.hasOwnProperty.call(attributes, name)) return name;

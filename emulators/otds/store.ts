@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import {
 	ADMIN_PARTITION,
 	ADMINS_GROUP,
+	CUSTOM_ATTRIBUTES,
 	EmulatorError,
 	OAUTH_PARTITION,
 	READ_ONLY_ATTRIBUTES,
@@ -38,9 +39,12 @@ export interface StoreOptions {
 	now?: () => number;
 	/** Adding or removing a member also moves the member user's modifyTimestamp (default false). */
 	membershipTouchesUser?: boolean;
-	/** Reject writes of attributes outside the partition schema with 400 (default false: accept any name). */
+	/**
+	 * Reject writes of attributes outside the partition schema with 400 (default true: custom attributes must exist in
+	 * the partition's schema, public fact; how strict a real server is, is uncertain). false accepts any name.
+	 */
 	strictSchema?: boolean;
-	/** More attribute names the strict schema accepts (custom attributes mapped in the partition). */
+	/** More attribute names the schema accepts (custom attributes mapped in the partition), besides CUSTOM_ATTRIBUTES. */
 	schemaAttributes?: string[];
 	/** PUT /users/{id}: 'replace' (default) drops writable attributes the body does not list; 'merge' keeps them. */
 	putSemantics?: 'replace' | 'merge';
@@ -95,7 +99,7 @@ export class OtdsStore implements MembershipView {
 	constructor(readonly options: StoreOptions = {}) {
 		this.partition = options.partition ?? 'Content Server Members';
 		this.clock = options.now ?? Date.now;
-		this.schema = new Set([...USER_SCHEMA, ...(options.schemaAttributes ?? [])].map((name) => name.toLowerCase()));
+		this.schema = new Set([...USER_SCHEMA, ...CUSTOM_ATTRIBUTES, ...(options.schemaAttributes ?? [])].map((name) => name.toLowerCase()));
 		this.addPartition({ name: this.partition, description: 'Non-synchronized user partition', type: 'non-synchronized' });
 		this.addPartition({ name: ADMIN_PARTITION, description: 'OTDS administrators', type: 'non-synchronized' });
 		this.addPartition({ name: OAUTH_PARTITION, description: 'OAuth clients', type: 'non-synchronized' });
@@ -258,7 +262,7 @@ export class OtdsStore implements MembershipView {
 	writeUserAttributes(user: StoredUser, values: NameValues[], mode: 'merge' | 'replace', description?: string | null): void {
 		for (const item of values) {
 			if (READ_ONLY_ATTRIBUTES.has(item.name.toLowerCase())) throw new EmulatorError(400, `Attribute "${item.name}" is read-only`);
-			if (this.options.strictSchema && !this.schema.has(item.name.toLowerCase())) {
+			if (this.options.strictSchema !== false && !this.schema.has(item.name.toLowerCase())) {
 				throw new EmulatorError(400, `Attribute "${item.name}" is not defined in the schema of partition "${user.partition}"`);
 			}
 		}
@@ -323,8 +327,10 @@ export class OtdsStore implements MembershipView {
 	/** Sets (string or list), or removes (null or []) attributes of a user, as an administrator would. */
 	updateUser(ref: string, attributes: Record<string, string | string[] | null>): StoredUser {
 		const user = this.requireUser(ref);
-		const values = Object.entries(attributes).map(([name, value]) => ({ name, values: value === null ? [] : toValues(value) }));
-		this.writeUserAttributes(user, values, 'merge');
+		// description is the user's top-level field, not an attribute (as the REST PATCH takes it).
+		const { description, ...rest } = Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name.toLowerCase() === 'description' ? 'description' : name, value]));
+		const values = Object.entries(rest).map(([name, value]) => ({ name, values: value === null ? [] : toValues(value) }));
+		this.writeUserAttributes(user, values, 'merge', description === undefined ? undefined : description === null ? null : toValues(description).join(' '));
 		return user;
 	}
 

@@ -166,6 +166,54 @@ describe('errors', () => {
 	});
 });
 
+describe('refuses what OTDS refuses', () => {
+	const user = () => otds.fixture!.users[24];
+	const unchanged = async (request: () => Promise<HttpResponse>, status = 400) => {
+		const before = JSON.stringify(otds.store.findUser(user().uid));
+		const response = await request();
+		expect(response.status).toBe(status);
+		expect(body(response)).toMatchObject({ status, errorDetails: null });
+		expect(JSON.stringify(otds.store.findUser(user().uid))).toBe(before);
+		return response;
+	};
+
+	it('a PATCH with attributes instead of values, or any field OTDS does not know', async () => {
+		const refused = await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, attributes: { title: ['x'] } } }));
+		expect(body(refused).error).toMatch(/attributes/);
+		await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, value: [{ name: 'title', values: ['x'] }] } }));
+		await unchanged(() => rest('POST', `users/${id(user().uid)}/memberof`, { json: { stringList: [`${GROUPS.helpDesk}@${PARTITION}`], groups: [] } }));
+		await unchanged(() => rest('PUT', `users/${id(user().uid)}/password`, { json: { newPassword: 'Abc-12345!', oldPassword: 'x' } }));
+	});
+
+	it('wrong types', async () => {
+		await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, values: [{ name: 'title', values: 'x' }] } }));
+		await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, values: [{ name: 'title', values: [1] }] } }));
+		await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, description: 42, values: [] } }));
+		await unchanged(() => rest('POST', `users/${id(user().uid)}/memberof`, { json: { stringList: `${GROUPS.helpDesk}@${PARTITION}` } }));
+	});
+
+	it('a body without a JSON content type', async () => {
+		// fetch sends a byte body without a content type, and a text body as text/plain.
+		const raw = async (method: HttpMethod, url: string, text: string, contentType?: string): Promise<HttpResponse> => {
+			const headers: Record<string, string> = { OTDSTicket: ticket, ...(contentType ? { 'content-type': contentType } : {}) };
+			const response = await fetch(url, { method, headers, body: contentType ? text : new TextEncoder().encode(text) });
+			return { status: response.status, headers: {}, body: (await response.json()) as unknown };
+		};
+		const patch = JSON.stringify({ userPartitionID: PARTITION, values: [{ name: 'title', values: ['x'] }] });
+		await unchanged(() => raw('PATCH', `${otds.url}/rest/users/${id(user().uid)}`, patch), 415);
+		await unchanged(() => raw('PATCH', `${otds.url}/rest/users/${id(user().uid)}`, patch, 'text/plain'), 415);
+		const signIn = await raw('POST', `${otds.url}/rest/authentication/credentials`, JSON.stringify({ userName: otds.adminUser, password: 'Emulator-Admin-1!' }), 'text/plain');
+		expect(signIn.status).toBe(415);
+	});
+
+	it('attributes outside the partition schema, by default', async () => {
+		const refused = await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, values: [{ name: 'titel', values: ['typo'] }] } }));
+		expect(body(refused).error).toMatch(/titel.*not defined in the schema/);
+		// The custom attributes this project asks administrators to add are in the emulated schema.
+		expect((await rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, values: [{ name: 'otdpAcknowledgment', values: ['n-1|2025-01-01T00:00:00Z'] }] } })).status).toBe(200);
+	});
+});
+
 describe('writes', () => {
 	it('PATCH merges, PUT replaces writable attributes (default), both move modifyTimestamp', async () => {
 		const user = otds.fixture!.users[22];
