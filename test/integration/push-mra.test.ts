@@ -211,3 +211,55 @@ test('a wrong client secret or password stops the dispatch without quoting it', 
 	expect(JSON.stringify(results)).not.toContain(mra.clientSecret);
 	expect(JSON.stringify(mra.requests)).not.toContain(mra.clientSecret);
 });
+
+describe('the emulator refuses what Cloud Messaging refuses', () => {
+	const authorization = () => `Basic ${Buffer.from(`${mra.username}:${mra.password}`).toString('base64')}`;
+	const post = (path: string, json: unknown) => push.transport.request({ method: 'POST', url: `${mra.baseUrl}/mra/v1${path}`, headers: { authorization: authorization() }, json });
+	const inner = (request: unknown) => ({ domain: 'MR', filename: 'push.json', data: Buffer.from(JSON.stringify(request)).toString('base64') });
+
+	test.each([
+		['an SMS with a misspelled field', '/outbound/sms', { destinations: [{ sms: '+15551230001' }], smsText: 'hi' }],
+		['an SMS destination without a number', '/outbound/sms', { destinations: [{ ref: '1' }], sms_text: 'hi' }],
+		['an SMS destination with an unknown field', '/outbound/sms', { destinations: [{ sms: '+15551230001', mobile: '+1' }], sms_text: 'hi' }],
+		['an SMS text that is no text', '/outbound/sms', { destinations: [{ sms: '+15551230001' }], sms_text: 42 }],
+		['an email destination without an address', '/outbound/emails', { destinations: [{ ref: '1' }], body: [{ name: 'a.txt', type: 'text', data: 'aGk=' }] }],
+		['an email with a misspelled option', '/outbound/emails', { options: { email_option: { subject: 's' } }, destinations: [{ email: 'a@example.com' }], body: [{ name: 'a.txt', type: 'text', data: 'aGk=' }] }],
+		['an email body part without data', '/outbound/emails', { destinations: [{ email: 'a@example.com' }], body: [{ name: 'a.txt', type: 'text' }] }],
+		['a parser request with an unknown field', '/utils/parser', { ...inner({ destinations: [{ device_token: 't' }], notification: { title: 'x' } }), file: 'x' }],
+		['a push destination without a token or topic', '/utils/parser', inner({ destinations: [{ ref: '1' }], notification: { title: 'x' } })],
+		['a push without content', '/utils/parser', inner({ destinations: [{ device_token: 't' }] })],
+	])('%s', async (_what, path, json) => {
+		const response = await post(path, json);
+		expect(response.status).toBe(400);
+		expect(mra.submissions).toHaveLength(0);
+	});
+
+	test('a body without the JSON content type', async () => {
+		const response = await fetch(`${mra.baseUrl}/mra/v1/outbound/sms`, {
+			method: 'POST',
+			headers: { authorization: authorization() },
+			body: new TextEncoder().encode(JSON.stringify({ destinations: [{ sms: '+15551230001' }], sms_text: 'hi' })),
+		});
+		expect(response.status).toBe(415);
+		expect(mra.submissions).toHaveLength(0);
+	});
+
+	test('an OAuth token expires after the lifetime it was issued with; the client signs in again', async () => {
+		const shortLived = await startMraEmulator({ tokenLifetimeSeconds: 1 });
+		try {
+			const channel = new MraClient(push.transport, { baseUrl: shortLived.baseUrl, auth: { method: 'oauth2', tokenUrl: shortLived.tokenUrl, clientId: shortLived.clientId, clientSecret: shortLived.clientSecret } }).smsChannel();
+			const first = await push.send([jdoe], message, { channels: [channel] });
+			expect(first[0].status).toBe('sent');
+			await new Promise((resolve) => setTimeout(resolve, 1_100));
+			// The old token is refused now...
+			const stale = await push.transport.request({ method: 'GET', url: `${shortLived.baseUrl}/mra/v1/outbound/sms/status`, qs: { job_id: String(first[0].messageId) }, headers: { authorization: `Bearer ${shortLived.lastIssuedToken}` } });
+			expect(stale.status).toBe(401);
+			// ...and the client gets a new one.
+			const second = await push.send([jdoe], { ...message, title: 'Again' }, { channels: [channel] });
+			expect(second[0].status).toBe('sent');
+			expect(shortLived.issuedTokens).toBe(2);
+		} finally {
+			await shortLived.stop();
+		}
+	});
+});
