@@ -182,3 +182,43 @@ test('a wrong key or app stops the dispatch without quoting the key', async () =
 	expect(missingApp?.kind).toBe('noSuchObject');
 	expect(`${missingApp?.message}`).not.toContain(gateway.apps.hrapp);
 });
+
+describe('the emulator refuses what the gateway refuses', () => {
+	const service = (json: unknown, endpoint = 'fcm-push') =>
+		push.transport.request({ method: 'POST', url: `${gateway.gatewayUrl}/deployments/notifications/hrapp/${endpoint}`, headers: { otagAppKey: gateway.apps.hrapp }, json });
+	const trustedServer = (form: Record<string, string>) => push.transport.request({ method: 'POST', url: `${gateway.gatewayUrl}/gateway/v2/notifications`, form });
+	const shown = JSON.stringify({ type: 'notification', displayType: 'show', header: 'Hi', body: 'There' });
+
+	test.each([
+		['a push without content', () => service({ users: ['jdoe'] })],
+		['a misspelled field', () => service({ users: ['jdoe'], title: 'x', summmary: 'y' })],
+		['a wrong type', () => service({ users: 'jdoe', title: 'x' })],
+		['data values that are no strings', () => service({ users: ['jdoe'], data: { n: 1 } })],
+		['the snake_case collapse_key in androidConfig', () => service({ users: ['jdoe'], title: 'x', androidConfig: { collapse_key: 'c' } })],
+		['fcm-push fields on the deprecated push', () => service({ users: ['jdoe'], title: 'x', collapseKey: 'c' }, 'push')],
+		['a trusted-server form with an unknown field', () => trustedServer({ key: gateway.trustedServerKey, message: shown, users: 'jdoe', group: 'Finance' })],
+		['a trusted-server message without a header or body', () => trustedServer({ key: gateway.trustedServerKey, message: JSON.stringify({ type: 'notification', displayType: 'show', header: '', body: '' }), users: 'jdoe' })],
+		['a trusted-server message missing a field', () => trustedServer({ key: gateway.trustedServerKey, message: JSON.stringify({ type: 'notification', header: 'Hi', body: 'x' }), users: 'jdoe' })],
+	])('%s', async (_what, request) => {
+		const response = await request();
+		expect(response.status).toBe(400);
+		expect(response.body).toMatchObject({ key: expect.any(String), errorMessage: expect.any(String), status: 400 });
+		expect(Object.keys(response.body as object).sort()).toEqual(['entity', 'errorMessage', 'key', 'status']);
+		expect(gateway.notifications).toHaveLength(0);
+	});
+
+	test('a body without its content type', async () => {
+		const json = await fetch(`${gateway.gatewayUrl}/deployments/notifications/hrapp/fcm-push`, {
+			method: 'POST',
+			headers: { otagAppKey: gateway.apps.hrapp },
+			body: new TextEncoder().encode(JSON.stringify({ users: ['jdoe'], title: 'x' })),
+		});
+		expect(json.status).toBe(415);
+		const form = await fetch(`${gateway.gatewayUrl}/gateway/v2/notifications`, {
+			method: 'POST',
+			body: new TextEncoder().encode(new URLSearchParams({ key: gateway.trustedServerKey, message: shown, users: 'jdoe' }).toString()),
+		});
+		expect(form.status).toBe(415);
+		expect(gateway.notifications).toHaveLength(0);
+	});
+});

@@ -1,5 +1,6 @@
 import { DirectoryConfigurationError, DirectoryRequestError } from '../../core/errors';
 import { FcmChannel } from '../../core/push/channels/fcm';
+import { FcmAccessTokens, parseServiceAccount } from '../../core/push/channels/fcm-auth';
 import { dispatch } from '../../core/push/dispatcher';
 import type { PushMessage } from '../../core/push/message';
 import type { DeliveryResult, DispatchOptions, PushRecipient } from '../../core/push/types';
@@ -236,4 +237,41 @@ test('results never carry the private key or the access token', async () => {
 	const text = JSON.stringify(results);
 	expect(text).not.toContain(fcm.account.serviceAccount.private_key.split('\n')[1]);
 	expect(text).not.toMatch(/ya29\./);
+});
+
+describe('the emulator refuses what FCM refuses', () => {
+	const raw = async (json: unknown, contentType: string | null = 'application/json') => {
+		const token = await new FcmAccessTokens(push.transport, parseServiceAccount(fcm.account.json)).token();
+		const response = await fetch(`${fcm.baseUrl}/v1/projects/test-project/messages:send`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${token}`, ...(contentType ? { 'content-type': contentType } : {}) },
+			body: contentType ? JSON.stringify(json) : new TextEncoder().encode(JSON.stringify(json)),
+		});
+		return { status: response.status, body: (await response.json()) as { error: { status: string; message: string } } };
+	};
+	const ok = { token: 'tok-strict', notification: { title: 'x' } };
+
+	test.each([
+		['a misspelled field', { message: { ...ok, notifcation: { title: 'x' } } }],
+		['an unknown field in a block', { message: { ...ok, android: { collapseKey: 'c' } } }],
+		['an unknown top-level field', { message: ok, dry_run: true }],
+		['a data value that is no string', { message: { ...ok, data: { n: 1 } } }],
+		['a reserved data key', { message: { ...ok, data: { google_x: '1' } } }],
+		['an image that is no URL', { message: { ...ok, notification: { title: 'x', image: 'picture.png' } } }],
+		['a malformed topic', { message: { topic: 'a b', notification: { title: 'x' } } }],
+		['a web push Topic over 32 characters', { message: { ...ok, webpush: { headers: { Topic: 'x'.repeat(33) } } } }],
+		['an APNs collapse id over 64 bytes', { message: { ...ok, apns: { headers: { 'apns-collapse-id': 'é'.repeat(33) } } } }],
+		['a web push link that is not https', { message: { ...ok, webpush: { fcm_options: { link: 'http://x.example.com' } } } }],
+	])('%s', async (_what, json) => {
+		const response = await raw(json);
+		expect(response.status).toBe(400);
+		expect(response.body.error.status).toBe('INVALID_ARGUMENT');
+		expect(fcm.deliveries).toHaveLength(0);
+	});
+
+	test('collapse_key is allowed in data; a body without the JSON content type is not', async () => {
+		expect((await raw({ message: { ...ok, data: { collapse_key: 'c' } } })).status).toBe(200);
+		expect((await raw({ message: ok }, null)).status).toBe(400);
+		expect(fcm.deliveries).toHaveLength(1);
+	});
 });
