@@ -38,6 +38,7 @@ import {
 	DEFAULT_STATUS_ATTRIBUTES,
 	READ_ONLY_OTDS_ATTRIBUTES,
 	groupKeys,
+	memberOfKeys,
 	normalizeDn,
 	parseOtdsObject,
 	readStatus,
@@ -49,7 +50,7 @@ import {
 } from './mapping';
 import { OtdsLookups } from './lookups';
 import { MembersEndpointMissing, directMembersDerived, directMembersViaEndpoint, membersDerived, membersViaEndpoint, type MemberContext } from './members';
-import { applyChanges, checkChanges } from './writes';
+import { checkChanges, patchBody, putBody } from './writes';
 
 export interface OtdsDirectoryOptions {
 	/** e.g. https://otds.example.com/otdsws */
@@ -91,6 +92,8 @@ export class OtdsDirectory implements DirectoryBackend {
 	private readonly fields: OtdsFieldMap;
 	private readonly status: OtdsStatusAttributes;
 	private readonly privileged: Set<string>;
+	/** The privileged groups as oTMemberOf keys: a short DN (oTGroup=<uuid>,dc=...) matches the group of that uuid. */
+	private readonly privilegedKeys: Set<string>;
 	private membersMode: 'auto' | 'groupsMembers' | 'derived';
 	private readonly lookups: OtdsLookups;
 
@@ -103,6 +106,7 @@ export class OtdsDirectory implements DirectoryBackend {
 		this.fields = { ...DEFAULT_OTDS_FIELDS, ...(options.fields ?? {}) };
 		this.status = { ...DEFAULT_STATUS_ATTRIBUTES, ...(options.statusAttributes ?? {}) };
 		this.privileged = new Set((options.privilegedGroups ?? []).map((name) => normalizeDn(name)));
+		this.privilegedKeys = new Set((options.privilegedGroups ?? []).flatMap(memberOfKeys).filter((key) => key.startsWith('uuid:')));
 		this.membersMode = options.membersEndpoint ?? 'auto';
 		this.lookups = new OtdsLookups(this.client, {
 			partition: this.partition,
@@ -177,9 +181,13 @@ export class OtdsDirectory implements DirectoryBackend {
 		const checked = checkChanges(changes, READ_ONLY_OTDS_ATTRIBUTES);
 		const user = await this.lookups.findUser(key, value);
 		const method = this.options.writeMethod ?? 'PATCH';
-		const values = applyChanges(user, checked, method === 'PUT' ? 'all' : 'changed', READ_ONLY_OTDS_ATTRIBUTES);
+		// A PUT carries the whole user as GET returns it (values as a list), changed; a PATCH only what changes.
+		const json =
+			method === 'PUT'
+				? putBody(await this.client.getJson(['users', user.id], { what: `read user "${user.id}"`, notFound: () => new DirectoryNotFoundError(`User "${user.id}" no longer exists in OTDS`) }), checked)
+				: patchBody(user, checked, user.partition ?? this.partition);
 		await this.client.call(method, ['users', user.id], {
-			json: { userPartitionID: user.partition ?? this.partition, values },
+			json,
 			safety: 'idempotentWrite',
 			what: `update attributes of user "${user.id}"`,
 			notFound: () => new DirectoryNotFoundError(`User "${user.id}" no longer exists in OTDS`),
@@ -247,6 +255,7 @@ export class OtdsDirectory implements DirectoryBackend {
 		const context: MemberContext = {
 			client: this.client,
 			listPages: (collection, qs, what) => this.lookups.listPages(collection, qs, what),
+			groupMemberOf: (group) => this.lookups.memberOfPages('groups', group.id, `read the parent groups of "${group.id}"`, () => new MembersEndpointMissing()),
 			attrsAsKeys: this.options.attributesAsKeys ?? true,
 			memberOfAttribute: this.fields.memberOf,
 			derivedGroupParents: this.options.derivedGroupParents ?? 'oTMemberOf',
@@ -318,18 +327,14 @@ export class OtdsDirectory implements DirectoryBackend {
 		return result(true);
 	}
 
-	/** Whether the user is a direct member, from GET /users/{id}/memberof (the documented read of a user's groups). */
+	/** Whether the user is a direct member, from GET /users/{id}/memberof (the documented read of a user's groups), every page. */
 	private async isDirectMember(group: OtdsObject, user: OtdsObject): Promise<boolean> {
-		const body = await this.client.getJson(['users', user.id, 'memberof'], {
-			what: `read the groups of user "${user.id}"`,
-			notFound: () => new DirectoryNotFoundError(`User "${user.id}" no longer exists in OTDS`),
-		});
 		const wanted = new Set(groupKeys(group));
-		const groups = Array.isArray(body.groups) ? body.groups : [];
-		return groups.some((raw) => {
-			const parent = parseOtdsObject(raw);
-			return parent !== undefined && groupKeys(parent).some((key) => wanted.has(key));
-		});
+		const pages = this.lookups.memberOfPages('users', user.id, `read the groups of user "${user.id}"`, () => new DirectoryNotFoundError(`User "${user.id}" no longer exists in OTDS`));
+		for await (const page of pages) {
+			if (page.some((parent) => groupKeys(parent).some((key) => wanted.has(key)))) return true;
+		}
+		return false;
 	}
 
 	private checkExtra(names: string[]): string[] {
@@ -342,6 +347,7 @@ export class OtdsDirectory implements DirectoryBackend {
 
 	private toGroup(group: OtdsObject, extra: string[]): DirectoryGroup {
 		const names = [group.name, group.id, group.location, group.uuid].filter((name): name is string => name !== undefined);
-		return toDirectoryGroup(group, names.some((name) => this.privileged.has(normalizeDn(name))), extra);
+		const privileged = names.some((name) => this.privileged.has(normalizeDn(name))) || groupKeys(group).some((key) => this.privilegedKeys.has(key));
+		return toDirectoryGroup(group, privileged, extra);
 	}
 }

@@ -19,10 +19,17 @@ export function serverErrorText(body: unknown): string | undefined {
 	return undefined;
 }
 
-/** A 400 that pyxecm reports OTDS sending for an expired ticket: {"status":1034,"error":"Expired OTDS SSO ticket"}. */
+/** OTDS's own status code of an expired ticket, in the body of a 400 (pyxecm's comment in otds.py). */
+export const EXPIRED_TICKET_STATUS = 1034;
+
+/**
+ * Whether to sign in again: a 401, or the 400 OTDS answers an expired ticket with,
+ * {"status":1034,"error":"Expired OTDS SSO ticket"} (the expected case; its text may be worded otherwise).
+ */
 export function isExpiredTicketAnswer(response: HttpResponse): boolean {
 	if (response.status === 401) return true;
 	if (response.status !== 400) return false;
+	if (jsonObject(response.body)?.status === EXPIRED_TICKET_STATUS) return true;
 	const text = serverErrorText(response.body) ?? '';
 	return /expired/i.test(text) && /ticket|token|session/i.test(text);
 }
@@ -59,7 +66,7 @@ export function explainOtdsResponse(response: HttpResponse, context: FailureCont
 			return fail(
 				'insufficientAccess',
 				`The OTDS account is not allowed to ${context.what} (HTTP 403)${said}`,
-				'Use an account with OTDS administration rights (for example a member of otds.admin) or grant the needed role',
+				'Use an account with OTDS administration rights (a member of the group otdsadmins@otds.admin) or grant the needed role',
 			);
 		case 404:
 			return fail(

@@ -20,6 +20,12 @@ export interface LookupSettings {
 	checkPartition: boolean;
 }
 
+/** The uuid of a short group DN `oTGroup=<uuid>,dc=identity,dc=opentext,dc=net` (no orgunit or partition), else undefined. */
+export function shortGroupDnUuid(dn: string): string | undefined {
+	const match = /^\s*otgroup\s*=\s*([0-9a-f-]{36})\s*,\s*dc\s*=\s*identity\s*,\s*dc\s*=\s*opentext\s*,\s*dc\s*=\s*net\s*$/i.exec(dn);
+	return match?.[1].toLowerCase();
+}
+
 export class OtdsLookups {
 	private partitionChecked?: Promise<void>;
 
@@ -88,7 +94,13 @@ export class OtdsLookups {
 			if (!group) throw new DirectoryRequestError('protocol', `OTDS answered without a group for "${id}"`, 'Check the Server URL');
 			return group;
 		};
-		if (key === 'id' || key === 'dn') return read(wanted);
+		if (key === 'id') return read(wanted);
+		if (key === 'dn') {
+			// oTMemberOf names groups by a short DN (oTGroup=<uuid>,dc=identity,...), which is no address: find its uuid.
+			const uuid = shortGroupDnUuid(wanted);
+			if (uuid === undefined) return read(wanted);
+			return this.single('groups', 'dn', wanted, (group) => group.uuid?.toLowerCase() === uuid, [], 'uuid');
+		}
 		if (key !== 'name') throw new DirectoryConfigurationError('Look Up By', `has an unknown value "${String(key)}"`);
 		if (this.settings.partition) return read(`${wanted}@${this.settings.partition}`);
 		return this.single('groups', 'name', wanted, (group) => group.name.toLowerCase() === wanted.toLowerCase(), this.settings.groupFilterAttributes, 'name');
@@ -127,6 +139,30 @@ export class OtdsLookups {
 			cookie = typeof next === 'string' && next !== '' ? next : undefined;
 			if (cookie !== undefined && seen.has(cookie)) {
 				throw new DirectoryRequestError('protocol', `OTDS returned the same page cookie twice while listing ${collection}`, 'Try a different page size; report this to the OTDS administrator');
+			}
+			if (cookie !== undefined) seen.add(cookie);
+		} while (cookie !== undefined);
+	}
+
+	/**
+	 * GET /rest/{users|groups}/{id}/memberof page by page to the end: the groups an object is directly in. The
+	 * answer is paged like the lists (nextPageCookie, requestedPageSize: public C# client).
+	 */
+	async *memberOfPages(collection: 'users' | 'groups', id: string, what: string, notFound: () => Error): AsyncGenerator<OtdsObject[]> {
+		const seen = new Set<string>();
+		let cookie: string | undefined;
+		do {
+			const body = await this.client.getJson([collection, id, 'memberof'], {
+				qs: { page_size: this.pageSize(undefined, Infinity), attrsAsKeys: this.asKeys(), next_page_cookie: cookie },
+				what,
+				notFound,
+			});
+			const groups = Array.isArray(body.groups) ? body.groups : [];
+			yield groups.map(parseOtdsObject).filter((group): group is OtdsObject => group !== undefined);
+			const next = body.nextPageCookie;
+			cookie = typeof next === 'string' && next !== '' ? next : undefined;
+			if (cookie !== undefined && seen.has(cookie)) {
+				throw new DirectoryRequestError('protocol', `OTDS returned the same page cookie twice to ${what}`, 'Try a different page size; report this to the OTDS administrator');
 			}
 			if (cookie !== undefined) seen.add(cookie);
 		} while (cookie !== undefined);

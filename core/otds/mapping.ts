@@ -7,7 +7,8 @@
  * - DirectoryUser.login = the OTDS `id`, `name@partition`: what OTDS needs in URLs to address the user;
  * - DirectoryUser.dn    = the OTDS `location` (oTPerson=<uuid>,orgunit=users,partition=...);
  * - DirectoryGroup.id   = the OTDS `id`, `name@partition`; DirectoryGroup.dn = its `location`;
- * - memberOf            = the raw oTMemberOf values (group locations), comparable with DirectoryGroup.dn.
+ * - memberOf            = the raw oTMemberOf values: short DNs `oTGroup=<group uuid>,dc=identity,dc=opentext,dc=net`,
+ *                         NOT the group's location (DirectoryGroup.dn): compare them by uuid (memberOfKeys / groupKeys).
  */
 import { OTDS_USER_ATTRIBUTES, type UserAttributeMap } from '../model/attribute-map';
 import type { DirectoryGroup } from '../model/directory-group';
@@ -178,8 +179,8 @@ export const normalizeDn = (dn: string): string => dn.trim().toLowerCase().repla
 
 /**
  * Keys under which a group can appear in someone's oTMemberOf: its location, the uuid in its first RDN,
- * its id. Real servers were seen to write shortened locations (oTGroup=<uuid>,dc=identity,...), so the
- * uuid is what usually matches.
+ * its id. OTDS writes the short DN oTGroup=<uuid>,dc=identity,dc=opentext,dc=net there (pyxecm's sample),
+ * so the uuid is what matches; the other keys serve servers that write the location or the id.
  */
 export function groupKeys(group: OtdsObject): string[] {
 	const keys = [`id:${group.id.toLowerCase()}`];

@@ -18,6 +18,8 @@ export interface MemberContext {
 	client: OtdsRestClient;
 	/** Streams a collection page by page (users or groups of the configured partition). */
 	listPages(collection: 'users' | 'groups', qs: Record<string, QueryValue>, what: string): AsyncGenerator<OtdsObject[]>;
+	/** A group's parent groups, page by page (GET /groups/{id}/memberof); MembersEndpointMissing when not served. */
+	groupMemberOf(group: OtdsObject): AsyncGenerator<OtdsObject[]>;
 	attrsAsKeys: boolean;
 	memberOfAttribute: string;
 	derivedGroupParents: 'oTMemberOf' | 'memberof';
@@ -119,16 +121,15 @@ export function directMembersViaEndpoint(context: MemberContext, root: OtdsObjec
 
 async function parentsOf(context: MemberContext, group: OtdsObject): Promise<string[]> {
 	if (context.derivedGroupParents === 'oTMemberOf') return attributeValues(group, 'oTMemberOf').flatMap(memberOfKeys);
-	const body = await context.client.getJson(['groups', group.id, 'memberof'], {
-		qs: { attrsAsKeys: context.attrsAsKeys ? true : undefined },
-		what: `read the parent groups of "${group.id}"`,
-		notFound: () => new MembersEndpointMissing(),
-	}).catch((error: unknown) => {
-		if (error instanceof MembersEndpointMissing) return { groups: [] } as Record<string, unknown>;
+	const keys: string[] = [];
+	const pages = context.groupMemberOf(group);
+	// A server without GET /groups/{id}/memberof: no parents known that way.
+	const endOnMissing = (error: unknown): IteratorReturnResult<undefined> => {
+		if (error instanceof MembersEndpointMissing) return { done: true, value: undefined };
 		throw error;
-	});
-	const parents = Array.isArray(body.groups) ? body.groups : [];
-	return parents.map(parseOtdsObject).filter((parent): parent is OtdsObject => parent !== undefined).flatMap(groupKeys);
+	};
+	for (let page = await pages.next().catch(endOnMissing); !page.done; page = await pages.next().catch(endOnMissing)) keys.push(...page.value.flatMap(groupKeys));
+	return keys;
 }
 
 export async function* membersDerived(context: MemberContext, root: OtdsObject, nested: boolean, pageSize: number): AsyncGenerator<OtdsObject[]> {

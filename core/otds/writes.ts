@@ -1,16 +1,19 @@
 /**
- * Attribute write-back for OTDS: AttributeChange (set / add / remove) → the `values` list of
- * PATCH or PUT /rest/users/{id} ({"userPartitionID": ..., "values": [{name, values}]}).
+ * Attribute write-back for OTDS: AttributeChange (set / add / remove) → the body of PATCH or PUT
+ * /rest/users/{id}.
  *
  * Every attribute sent carries its COMPLETE new value list, computed from the user as just read, so a
  * repeated request leaves the same state (safe to retry), whatever the server does with "add"-like
- * semantics. PATCH sends only the changed attributes; PUT sends every writable attribute, so that a
- * server that replaces the whole record on PUT keeps what was not changed.
+ * semantics. PATCH sends `{"userPartitionID", "values": [{name, values}]}` with only the changed
+ * attributes (pyxecm); PUT sends the whole user as GET returned it (name, id, location, description,
+ * objectClass, values, customAttributes...: the public C# client), changed, since OTDS replaces the record.
+ * `description` is a top-level field of the user in both, never an entry of `values`.
  */
 import { DirectoryConfigurationError } from '../errors';
 import type { AttributeChange } from '../directory/backend';
 import { checkOtdsAttributeName } from './conditions';
-import type { OtdsObject } from './mapping';
+import { DirectoryRequestError } from '../errors';
+import { parseOtdsObject, type OtdsObject } from './mapping';
 
 export interface AttributeValues {
 	name: string;
@@ -65,4 +68,40 @@ export function applyChanges(user: OtdsObject, changes: AttributeChange[], scope
 		if (changed.has(key) || (scope === 'all' && entry.values.length > 0)) result.push({ name: entry.name, values: entry.values });
 	}
 	return result;
+}
+
+/** The user's top-level description field: written beside `values`, never in it. */
+const DESCRIPTION = 'description';
+
+/** Splits the description change off: OTDS keeps it as a top-level field of one text. */
+function splitDescription(user: OtdsObject, changes: AttributeChange[]): { attributes: AttributeChange[]; description?: string | null } {
+	const described = changes.filter((change) => change.attribute.toLowerCase() === DESCRIPTION);
+	const attributes = changes.filter((change) => change.attribute.toLowerCase() !== DESCRIPTION);
+	if (described.length === 0) return { attributes };
+	const holder: OtdsObject = { id: user.id, name: user.name, attributes: { [DESCRIPTION]: user.description === undefined ? [] : [user.description] } };
+	const [result] = applyChanges(holder, described, 'changed', new Set());
+	if (result.values.length > 1) throw new DirectoryConfigurationError(FIELD, 'gives description more than one value: OTDS keeps one description text per user');
+	return { attributes, description: result.values[0] ?? null };
+}
+
+/** PATCH /users/{id}: the changed attributes, and the description when it changes. */
+export function patchBody(user: OtdsObject, changes: AttributeChange[], partition: string | undefined): Record<string, unknown> {
+	const { attributes, description } = splitDescription(user, changes);
+	const body: Record<string, unknown> = { userPartitionID: partition, values: attributes.length > 0 ? applyChanges(user, attributes, 'changed', new Set()) : [] };
+	if (description !== undefined) body.description = description;
+	return body;
+}
+
+/**
+ * PUT /users/{id}: the user exactly as GET returned it (`raw`), with the changes applied to its values list and
+ * description. Attributes OTDS maintains itself go back as read.
+ */
+export function putBody(raw: Record<string, unknown>, changes: AttributeChange[]): Record<string, unknown> {
+	const user = parseOtdsObject(raw);
+	if (!user) throw new DirectoryRequestError('protocol', `OTDS answered without a user to write`, 'Check the Server URL');
+	const { attributes, description } = splitDescription(user, changes);
+	const values = applyChanges(user, attributes, 'all', new Set()).filter((entry) => entry.name.toLowerCase() !== DESCRIPTION);
+	// The list form of the attributes, as GET without attrsAsKeys gives it: the read shape, not ours.
+	const { attributes: _asKeys, ...whole } = raw;
+	return { ...whole, values, ...(description !== undefined ? { description } : {}) };
 }

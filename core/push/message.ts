@@ -42,9 +42,27 @@ export class PushValidationError extends DirectoryConfigurationError {
 	}
 }
 
-/** Data keys FCM reserves (the word and the prefixes): a message using them is rejected by FCM. */
-export const RESERVED_DATA_KEYS = new Set(['from', 'notification', 'message_type', 'collapse_key']);
-export const RESERVED_DATA_PREFIXES = ['google.', 'gcm.'];
+/**
+ * Data keys FCM reserves (FCM's error-code page): the words `from` and `message_type`, and every key starting with
+ * `google` or `gcm`. `collapse_key` is allowed in the payload. A message using a reserved key is rejected by FCM.
+ */
+export const RESERVED_DATA_KEYS = new Set(['from', 'message_type']);
+export const RESERVED_DATA_PREFIXES = ['google', 'gcm'];
+
+/**
+ * An http(s) URL with a host and nothing a URL may not contain: what Google's Admin SDK checks an image URL
+ * against before it sends (a picture is fetched by the device over HTTP).
+ */
+export function isHttpUrl(value: string): boolean {
+	if (/[^a-z0-9:/?#[\]@!$&'()*+,;=.\-_~%]/i.test(value)) return false;
+	let url: URL;
+	try {
+		url = new URL(value);
+	} catch {
+		return false;
+	}
+	return (url.protocol === 'http:' || url.protocol === 'https:') && /^[a-z0-9]+[\w-]*(\.[a-z0-9]+[\w-]*)*$/i.test(url.hostname) && /^\/\//.test(value.slice(url.protocol.length));
+}
 
 /** Why the message cannot be sent, or undefined when it can. */
 export function messageProblem(message: PushMessage): PushValidationError | undefined {
@@ -58,7 +76,7 @@ export function messageProblem(message: PushMessage): PushValidationError | unde
 	for (const [key, value] of Object.entries(message.data ?? {})) {
 		if (key.trim() === '') return new PushValidationError('Data', 'has an empty key');
 		if (RESERVED_DATA_KEYS.has(key.toLowerCase()) || RESERVED_DATA_PREFIXES.some((prefix) => key.toLowerCase().startsWith(prefix))) {
-			return new PushValidationError('Data', `key "${key}" is reserved by FCM (from, notification, message_type, collapse_key, google.*, gcm.*): rename it`);
+			return new PushValidationError('Data', `key "${key}" is reserved by FCM (from, message_type, and keys starting with google or gcm): rename it`);
 		}
 		if (typeof value !== 'string') {
 			return new PushValidationError('Data', `value of "${key}" is a ${value === null ? 'null' : typeof value}: data values must be strings (JSON-encode objects)`);
@@ -70,10 +88,11 @@ export function messageProblem(message: PushMessage): PushValidationError | unde
 	if (message.ttlSeconds !== undefined && (!Number.isInteger(message.ttlSeconds) || message.ttlSeconds < 0 || message.ttlSeconds > 2_419_200)) {
 		return new PushValidationError('Time to Live', 'must be a whole number of seconds from 0 to 2419200 (28 days)');
 	}
-	for (const [field, value] of [['Link', message.link], ['Image', message.image]] as const) {
-		if (value !== undefined && value !== '' && !/^[a-z][a-z0-9+.-]*:/i.test(value)) {
-			return new PushValidationError(field, `"${value}" is not a URL or deep link (it needs a scheme such as https: or myapp:)`);
-		}
+	if (message.link !== undefined && message.link !== '' && !/^[a-z][a-z0-9+.-]*:/i.test(message.link)) {
+		return new PushValidationError('Link', `"${message.link}" is not a URL or deep link (it needs a scheme such as https: or myapp:)`);
+	}
+	if (message.image !== undefined && message.image !== '' && !isHttpUrl(message.image)) {
+		return new PushValidationError('Image', `"${message.image}" is not an http(s) URL of a picture (spaces and other characters must be percent-encoded)`);
 	}
 	return undefined;
 }

@@ -3,7 +3,7 @@
  * POST /oauth2/token (client credentials), and the check every /rest call goes through.
  */
 import { randomBytes } from 'node:crypto';
-import { ADMIN_PARTITION, EmulatorError, OAUTH_PARTITION, errorBody, firstValue, isTrue, isoSeconds, objectId, type StoredUser } from './shapes';
+import { EmulatorError, OAUTH_PARTITION, errorBody, firstValue, isTrue, isoSeconds, objectId, type StoredUser } from './shapes';
 import type { OtdsStore } from './store';
 
 export interface OAuthClient {
@@ -16,7 +16,10 @@ export interface OAuthClient {
 export interface AuthOptions {
 	ticketTtlMs?: number;
 	tokenTtlMs?: number;
-	/** HTTP status of a call with an expired ticket: 401 (default) or 400, which pyxecm reports seeing. */
+	/**
+	 * HTTP status of a call with an expired ticket: 400 with {"status": 1034, "error": "Expired OTDS SSO ticket"}
+	 * (default: what pyxecm's comment in otds.py says OTDS answers), or 401 (pyxecm renews on it too).
+	 */
 	expiredTicketStatus?: 401 | 400;
 	oauthClients?: OAuthClient[];
 }
@@ -47,6 +50,9 @@ export interface Reply {
 
 export const EXPIRED_TICKET_ERROR = 'Expired OTDS SSO ticket';
 
+/** The sign-in request's fields (shared/reference/otds-rest.md). */
+const SIGN_IN_FIELDS = ['userName', 'password', 'targetResourceId'];
+
 export class Sessions {
 	private readonly tickets = new Map<string, Session>();
 	private readonly tokens = new Map<string, Session>();
@@ -71,6 +77,8 @@ export class Sessions {
 	/** POST /otdsws/rest/authentication/credentials */
 	signIn(body: unknown): Reply {
 		const request = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+		const unknown = Object.keys(request).filter((name) => !SIGN_IN_FIELDS.includes(name));
+		if (unknown.length > 0) return { status: 400, body: errorBody(400, `Unrecognized field(s) ${unknown.join(', ')}: sign-in takes ${SIGN_IN_FIELDS.join(', ')}`) };
 		const userName = request.userName;
 		const password = request.password;
 		if (typeof userName !== 'string' || userName === '' || typeof password !== 'string') {
@@ -153,10 +161,10 @@ export class Sessions {
 			const session = this.tickets.get(ticket);
 			if (!session) throw new AuthFailure({ status: 401, body: errorBody(401, 'Invalid OTDS SSO ticket') });
 			if (session.expired || session.expiresAt <= now) {
-				const status = this.options.expiredTicketStatus ?? 401;
+				const status = this.options.expiredTicketStatus ?? 400;
 				throw new AuthFailure({ status, body: errorBody(1034, EXPIRED_TICKET_ERROR) });
 			}
-			return session.principal;
+			return this.withCurrentRights(session.principal);
 		}
 		if (bearer !== undefined) {
 			const session = this.tokens.get(bearer);
@@ -172,6 +180,12 @@ export class Sessions {
 		throw new AuthFailure({ status: 401, body: errorBody(401, 'Authentication required: send an OTDSTicket header or a bearer token') });
 	}
 
+	/** A user's rights as OTDS grants them now: membership of otdsadmins@otds.admin, read at each request. */
+	private withCurrentRights(principal: Principal): Principal {
+		if (principal.userUuid === undefined) return principal;
+		return { ...principal, isAdmin: this.store.isAdministrator(principal.userUuid) };
+	}
+
 	private issueTicket(principal: Principal): string {
 		const ticket = `*OTDSSSO*${randomBytes(48).toString('base64')}*`;
 		this.tickets.set(ticket, { principal, expiresAt: this.store.now() + this.ticketTtlMs, expired: false });
@@ -184,7 +198,7 @@ export class Sessions {
 			id: objectId(user.name, user.partition),
 			name: user.name,
 			partition: user.partition,
-			isAdmin: user.partition === ADMIN_PARTITION,
+			isAdmin: this.store.isAdministrator(user.uuid),
 			userUuid: user.uuid,
 		};
 	}
@@ -198,7 +212,7 @@ export class AuthFailure extends Error {
 	}
 }
 
-/** Writes need an administrator (403 otherwise), as in OTDS where only admins manage identities. */
+/** Writes need an administrator (403 otherwise): a member of otdsadmins@otds.admin, as OTDS grants it. */
 export function requireAdmin(principal: Principal): void {
 	if (!principal.isAdmin) throw new EmulatorError(403, `${principal.id} is not authorized to change users or groups`);
 }

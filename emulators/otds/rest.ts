@@ -5,7 +5,7 @@
  */
 import { requireAdmin, type Principal, type Reply } from './auth';
 import { Pager, groupMatches, parseListQuery, userMatches } from './listing';
-import { EmulatorError, partitionLocation, type NameValues, type StoredGroup, type StoredUser } from './shapes';
+import { EmulatorError, READ_ONLY_ATTRIBUTES, partitionLocation, type NameValues, type StoredGroup, type StoredUser } from './shapes';
 import type { OtdsStore } from './store';
 
 export interface RestOptions {
@@ -21,8 +21,24 @@ function asObject(body: unknown): Record<string, unknown> {
 	return body as Record<string, unknown>;
 }
 
+/**
+ * Refuses fields OTDS does not take in this request (a PATCH with `attributes` instead of `values` would otherwise
+ * change nothing and answer 200).
+ */
+function onlyFields(body: Record<string, unknown>, allowed: readonly string[], what: string): Record<string, unknown> {
+	const unknown = Object.keys(body).filter((name) => !allowed.includes(name));
+	if (unknown.length > 0) throw new EmulatorError(400, `Unrecognized field(s) ${unknown.map((name) => `"${name}"`).join(', ')} in ${what}: it takes ${allowed.join(', ')}`);
+	return body;
+}
+
+/** The fields of a user as GET returns it: what a PUT echoes. */
+const USER_OBJECT_FIELDS = ['userPartitionID', 'name', 'location', 'id', 'values', 'attributes', 'customAttributes', 'objectClass', 'uuid', 'description', 'originUUID', 'urlId', 'urlLocation'] as const;
+/** A PATCH: the partition, the attributes to merge, the top-level description (pyxecm), and the unchanged name. */
+const USER_PATCH_FIELDS = ['userPartitionID', 'name', 'values', 'description'] as const;
+const NEW_OBJECT_FIELDS = ['userPartitionID', 'name', 'values', 'description', 'password', 'location', 'customAttributes', 'objectClass'] as const;
+
 function stringList(body: unknown): string[] {
-	const list = asObject(body).stringList;
+	const list = onlyFields(asObject(body), ['stringList'], 'a membership change').stringList;
 	if (!Array.isArray(list) || list.length === 0 || !list.every((item) => typeof item === 'string' && item.trim() !== '')) {
 		throw new EmulatorError(400, 'stringList must be a non-empty list of ids');
 	}
@@ -66,7 +82,7 @@ export class RestApi {
 		const target = users ? this.store.requireUser(id) : this.store.requireGroup(id);
 		if (sub === undefined) return this.single(method, target, users, body, principal, asKeys);
 		if (sub === 'memberof' && subsub === undefined) {
-			if (method === 'GET') return ok({ groups: this.store.groupsOf(target.uuid).map((group) => this.store.groupJson(group, asKeys)) });
+			if (method === 'GET') return this.memberOf(target, params, asKeys);
 			if (method === 'POST') return this.changeMemberOf(target, users, body, principal, 'add');
 			throw methodNotAllowed(method);
 		}
@@ -77,7 +93,7 @@ export class RestApi {
 		if (users && sub === 'password' && segments.length === 3) {
 			if (method !== 'PUT') throw methodNotAllowed(method);
 			requireAdmin(principal);
-			const newPassword = asObject(body).newPassword;
+			const newPassword = onlyFields(asObject(body), ['newPassword'], 'a password change').newPassword;
 			if (typeof newPassword !== 'string' || newPassword === '') throw new EmulatorError(400, 'newPassword is required');
 			this.store.changePassword(target.uuid, newPassword);
 			return noContent;
@@ -143,9 +159,17 @@ export class RestApi {
 		return ok({ members, actualPageSize: members.length, requestedPageSize: query.pageSize, nextPageCookie: page.nextPageCookie });
 	}
 
+	/** The groups an object is directly in, paged like the lists (nextPageCookie, requestedPageSize: public C# client). */
+	private memberOf(target: StoredUser | StoredGroup, params: URLSearchParams, asKeys: boolean): Reply {
+		const query = parseListQuery(params, 'groups');
+		const page = this.pager.page(`memberof:${target.uuid}`, this.store.groupsOf(target.uuid), query, Date.now());
+		const groups = page.items.map((group) => this.store.groupJson(group, asKeys));
+		return ok({ groups, actualPageSize: groups.length, requestedPageSize: query.pageSize, nextPageCookie: page.nextPageCookie });
+	}
+
 	private create(collection: 'users' | 'groups', body: unknown, principal: Principal, asKeys: boolean): Reply {
 		requireAdmin(principal);
-		const request = asObject(body);
+		const request = onlyFields(asObject(body), NEW_OBJECT_FIELDS, `a new ${collection === 'users' ? 'user' : 'group'}`);
 		const partition = request.userPartitionID;
 		const name = request.name;
 		if (typeof partition !== 'string' || partition === '') throw new EmulatorError(400, 'userPartitionID is required');
@@ -169,15 +193,31 @@ export class RestApi {
 		if (users && (method === 'PATCH' || method === 'PUT')) {
 			requireAdmin(principal);
 			const user = target as StoredUser;
-			const request = asObject(body);
+			const request = onlyFields(asObject(body), method === 'PATCH' ? USER_PATCH_FIELDS : USER_OBJECT_FIELDS, `a user ${method}`);
 			const partition = request.userPartitionID;
 			if (partition !== undefined && (typeof partition !== 'string' || partition.toLowerCase() !== user.partition.toLowerCase())) {
 				throw new EmulatorError(400, `userPartitionID "${String(partition)}" does not match the user's partition "${user.partition}"`);
 			}
 			if (request.name !== undefined && request.name !== user.name) throw new EmulatorError(400, 'The user name cannot be changed here');
-			const description = request.description === undefined ? undefined : typeof request.description === 'string' ? request.description : null;
-			const mode = method === 'PATCH' ? 'merge' : (this.store.options.putSemantics ?? 'replace');
-			this.store.writeUserAttributes(user, nameValues(request), mode, description);
+			if (request.description !== undefined && request.description !== null && typeof request.description !== 'string') {
+				throw new EmulatorError(400, 'description must be a string or null');
+			}
+			let values = nameValues(request);
+			if (values.some((item) => item.name.toLowerCase() === 'description')) {
+				throw new EmulatorError(400, 'description is a top-level field of the user, not an entry of values');
+			}
+			if (method === 'PATCH') {
+				this.store.writeUserAttributes(user, values, 'merge', request.description as string | null | undefined);
+				return ok(this.store.userJson(user, asKeys));
+			}
+			// PUT carries the whole user as GET returned it (public C# client): what it leaves out is gone, the
+			// description included; the attributes OTDS maintains itself come back as read and are not written.
+			if (request.name === undefined || !Array.isArray(request.values)) {
+				throw new EmulatorError(400, 'A PUT carries the whole user as read by GET (name, values, description...): use PATCH to change some attributes');
+			}
+			values = values.filter((item) => !READ_ONLY_ATTRIBUTES.has(item.name.toLowerCase()));
+			const description = (request.description as string | null | undefined) ?? null;
+			this.store.writeUserAttributes(user, values, this.store.options.putSemantics ?? 'replace', description);
 			return ok(this.store.userJson(user, asKeys));
 		}
 		throw methodNotAllowed(method);

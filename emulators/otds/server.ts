@@ -11,7 +11,7 @@ import { AuthFailure, Sessions, type AuthOptions, type Reply } from './auth';
 import { Faults } from './faults';
 import { RestApi, type RestOptions } from './rest';
 import { seedFixture } from './seed';
-import { ADMIN_PARTITION, EmulatorError, errorBody } from './shapes';
+import { ADMINS_GROUP, ADMIN_PARTITION, EmulatorError, errorBody } from './shapes';
 import { OtdsStore, type StoreOptions } from './store';
 
 export interface OtdsEmulatorOptions extends StoreOptions, AuthOptions, RestOptions {
@@ -62,7 +62,8 @@ function scrubQuery(params: URLSearchParams): Record<string, string> {
 	return query;
 }
 
-async function readBody(req: http.IncomingMessage): Promise<unknown> {
+/** The body; `strict` (the OTDS routes) refuses a body that is neither JSON nor a form, as OTDS does. */
+async function readBody(req: http.IncomingMessage, strict: boolean): Promise<unknown> {
 	const chunks: Buffer[] = [];
 	let size = 0;
 	for await (const chunk of req) {
@@ -74,6 +75,8 @@ async function readBody(req: http.IncomingMessage): Promise<unknown> {
 	if (text.trim() === '') return undefined;
 	const type = req.headers['content-type'] ?? '';
 	if (type.includes('application/x-www-form-urlencoded')) return new URLSearchParams(text);
+	// OTDS REST (JAX-RS) reads JSON bodies only when they say so: anything else is an unsupported media type.
+	if (strict && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) throw new EmulatorError(415, `Unsupported media type "${type || 'none'}": send JSON with Content-Type: application/json`);
 	try {
 		return JSON.parse(text) as unknown;
 	} catch {
@@ -111,7 +114,13 @@ export async function startOtdsEmulator(options: OtdsEmulatorOptions = {}): Prom
 	const at = adminUser.lastIndexOf('@');
 	const adminPartition = at > 0 ? adminUser.slice(at + 1) : ADMIN_PARTITION;
 	if (!store.partitions.has(adminPartition.toLowerCase())) store.addPartition({ name: adminPartition, description: 'Administrators', type: 'non-synchronized' });
-	store.createUser({ name: at > 0 ? adminUser.slice(0, at) : adminUser, partition: adminPartition, password: adminPassword, attributes: { displayName: 'OTDS Administrator' } });
+	store.createUser({
+		name: at > 0 ? adminUser.slice(0, at) : adminUser,
+		partition: adminPartition,
+		password: adminPassword,
+		attributes: { displayName: 'OTDS Administrator' },
+		groups: [`${ADMINS_GROUP}@${ADMIN_PARTITION}`],
+	});
 
 	const sessions = new Sessions(store, options);
 	const faults = new Faults(() => sessions.expireAll());
@@ -127,7 +136,7 @@ export async function startOtdsEmulator(options: OtdsEmulatorOptions = {}): Prom
 				send(res, { status: 401, body: errorBody(401, 'x-emulator-token is missing or wrong') });
 				return;
 			}
-			const body = await readBody(req);
+			const body = await readBody(req, false);
 			send(res, handleAdmin(store, faults, requests, method, segmentsOf(path, '/__emulator'), url.searchParams, body));
 			return;
 		}
@@ -153,7 +162,7 @@ export async function startOtdsEmulator(options: OtdsEmulatorOptions = {}): Prom
 		if (!path.startsWith('/otdsws/')) {
 			reply = { status: 404, body: '<html><body><h1>404 Not Found</h1></body></html>' };
 		} else {
-			const body = await readBody(req);
+			const body = await readBody(req, true);
 			if (path === '/otdsws/rest/authentication/credentials') {
 				reply = method === 'POST' ? sessions.signIn(body) : { status: 405, body: errorBody(405, `Method ${method} is not allowed here`) };
 			} else if (path === '/otdsws/oauth2/token') {

@@ -5,6 +5,8 @@
 
 export const DC_SUFFIX = 'dc=identity,dc=opentext,dc=net';
 export const ADMIN_PARTITION = 'otds.admin';
+/** OTDS grants administration to the members of this group (directly or through nested groups). */
+export const ADMINS_GROUP = 'otdsadmins';
 export const OAUTH_PARTITION = 'OAuthClients';
 
 /** One attribute as OTDS lists it without attrsAsKeys. */
@@ -36,14 +38,19 @@ export interface StoredGroup {
 
 /** What the shapes need from the store to render memberships. */
 export interface MembershipView {
-	/** Locations of the groups the object (user or group uuid) is a direct member of. */
-	memberOfLocations(uuid: string): string[];
+	/** oTMemberOf: the short DNs of the groups the object (user or group uuid) is a direct member of. */
+	memberOfValues(uuid: string): string[];
 }
 
 export const userLocation = (uuid: string, partition: string): string =>
 	`oTPerson=${uuid},orgunit=users,partition=${partition},${DC_SUFFIX}`;
 export const groupLocation = (uuid: string, partition: string): string =>
 	`oTGroup=${uuid},orgunit=groups,partition=${partition},${DC_SUFFIX}`;
+/**
+ * How a group appears in oTMemberOf: a short DN of its uuid, without the orgunit and partition of its own
+ * location (pyxecm's sample user, shared/reference/otds-rest.md). Clients match it by uuid.
+ */
+export const memberOfValue = (groupUuid: string): string => `oTGroup=${groupUuid},${DC_SUFFIX}`;
 export const partitionLocation = (name: string): string => `partition=${name},${DC_SUFFIX}`;
 export const objectId = (name: string, partition: string): string => `${name}@${partition}`;
 
@@ -69,7 +76,7 @@ export const READ_ONLY_ATTRIBUTES = new Set(
  * attribute is rejected with 400 (custom attributes must be in the partition's attribute mapping).
  */
 export const USER_SCHEMA = [
-	'cn', 'givenName', 'sn', 'displayName', 'initials', 'mail', 'title', 'description', 'oTDepartment', 'oTCompany',
+	'cn', 'givenName', 'sn', 'displayName', 'initials', 'mail', 'title', 'oTDepartment', 'oTCompany',
 	'oTExtraAttr1', 'oTExtraAttr2', 'oTExtraAttr3', 'oTExtraAttr4', 'oTExtraAttr5', 'l', 'c', 'st', 'street', 'postalCode',
 	'physicalDeliveryOfficeName', 'oTMobile', 'oTTelephoneNumber', 'telephoneNumber', 'mobile', 'employeeNumber',
 	'manager', 'oTExternalID1', 'oTExternalID2', 'oTExternalID3', 'oTExternalID4', 'oTSource', 'preferredLanguage',
@@ -77,6 +84,12 @@ export const USER_SCHEMA = [
 	'PasswordNeverExpires', 'pwdReset', 'passwordChangedTime', 'oTLastLoginTimestamp', 'createTimestamp',
 	'modifyTimestamp', 'oTMemberOf', 'entryUUID', 'oTObjectGUID',
 ];
+
+/**
+ * The custom user attributes this project asks an OTDS administrator to add to the partition (README: acknowledgments
+ * and device tokens), present in the emulated partition's schema.
+ */
+export const CUSTOM_ATTRIBUTES = ['otdpAcknowledgment', 'otdpDeviceToken'];
 
 /** Finds an attribute's stored name case-insensitively (attribute names are case-insensitive in OTDS). */
 export function attributeKey(attributes: Attributes, name: string): string | undefined {
@@ -109,7 +122,7 @@ export function renderUser(user: StoredUser, view: MembershipView, attrsAsKeys: 
 		cn: [user.name],
 		entryUUID: [user.uuid],
 		entryDN: [location],
-		oTMemberOf: view.memberOfLocations(user.uuid),
+		oTMemberOf: view.memberOfValues(user.uuid),
 	};
 	if (attributes.oTMemberOf.length === 0) delete attributes.oTMemberOf;
 	return {
@@ -136,7 +149,7 @@ export function renderGroup(group: StoredGroup, view: MembershipView, attrsAsKey
 		cn: [group.name],
 		entryUUID: [group.uuid],
 		entryDN: [location],
-		oTMemberOf: view.memberOfLocations(group.uuid),
+		oTMemberOf: view.memberOfValues(group.uuid),
 	};
 	if (attributes.oTMemberOf.length === 0) delete attributes.oTMemberOf;
 	if (group.description !== null) attributes.description = [group.description];

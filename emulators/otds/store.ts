@@ -10,6 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import {
 	ADMIN_PARTITION,
+	ADMINS_GROUP,
+	CUSTOM_ATTRIBUTES,
 	EmulatorError,
 	OAUTH_PARTITION,
 	READ_ONLY_ATTRIBUTES,
@@ -17,6 +19,7 @@ import {
 	attributeKey,
 	groupLocation,
 	isoSeconds,
+	memberOfValue,
 	objectGuid,
 	objectId,
 	renderGroup,
@@ -36,9 +39,12 @@ export interface StoreOptions {
 	now?: () => number;
 	/** Adding or removing a member also moves the member user's modifyTimestamp (default false). */
 	membershipTouchesUser?: boolean;
-	/** Reject writes of attributes outside the partition schema with 400 (default false: accept any name). */
+	/**
+	 * Reject writes of attributes outside the partition schema with 400 (default true: custom attributes must exist in
+	 * the partition's schema, public fact; how strict a real server is, is uncertain). false accepts any name.
+	 */
 	strictSchema?: boolean;
-	/** More attribute names the strict schema accepts (custom attributes mapped in the partition). */
+	/** More attribute names the schema accepts (custom attributes mapped in the partition), besides CUSTOM_ATTRIBUTES. */
 	schemaAttributes?: string[];
 	/** PUT /users/{id}: 'replace' (default) drops writable attributes the body does not list; 'merge' keeps them. */
 	putSemantics?: 'replace' | 'merge';
@@ -73,6 +79,8 @@ export interface NewGroup {
 	createdAt?: number;
 }
 
+const normalizeDn = (dn: string): string => dn.trim().toLowerCase().replace(/\s*([,=])\s*/g, '$1');
+
 const toValues = (value: string | string[]): string[] => (Array.isArray(value) ? [...value] : [value]);
 
 export class OtdsStore implements MembershipView {
@@ -91,10 +99,29 @@ export class OtdsStore implements MembershipView {
 	constructor(readonly options: StoreOptions = {}) {
 		this.partition = options.partition ?? 'Content Server Members';
 		this.clock = options.now ?? Date.now;
-		this.schema = new Set([...USER_SCHEMA, ...(options.schemaAttributes ?? [])].map((name) => name.toLowerCase()));
+		this.schema = new Set([...USER_SCHEMA, ...CUSTOM_ATTRIBUTES, ...(options.schemaAttributes ?? [])].map((name) => name.toLowerCase()));
 		this.addPartition({ name: this.partition, description: 'Non-synchronized user partition', type: 'non-synchronized' });
 		this.addPartition({ name: ADMIN_PARTITION, description: 'OTDS administrators', type: 'non-synchronized' });
 		this.addPartition({ name: OAUTH_PARTITION, description: 'OAuth clients', type: 'non-synchronized' });
+		this.createGroup({ name: ADMINS_GROUP, partition: ADMIN_PARTITION, description: 'OTDS administrators' });
+	}
+
+	/** Whether OTDS grants this user administration: a member of otdsadmins@otds.admin, directly or nested. */
+	isAdministrator(userUuid: string): boolean {
+		const admins = this.groupIds.get(objectId(ADMINS_GROUP, ADMIN_PARTITION).toLowerCase());
+		if (admins === undefined) return false;
+		const seen = new Set<string>();
+		const queue = [userUuid];
+		while (queue.length > 0) {
+			for (const parent of this.parents.get(queue.shift() as string) ?? []) {
+				if (parent === admins) return true;
+				if (!seen.has(parent)) {
+					seen.add(parent);
+					queue.push(parent);
+				}
+			}
+		}
+		return false;
 	}
 
 	// ---- clock ---------------------------------------------------------------------------------------
@@ -116,11 +143,11 @@ export class OtdsStore implements MembershipView {
 
 	/** A user by id (`name@partition`), uuid, location, or bare name (default partition first). */
 	findUser(ref: string): StoredUser | undefined {
-		return this.find(ref, this.users, this.userIds);
+		return this.find(ref, this.users, this.userIds, (user) => userLocation(user.uuid, user.partition));
 	}
 
 	findGroup(ref: string): StoredGroup | undefined {
-		return this.find(ref, this.groups, this.groupIds);
+		return this.find(ref, this.groups, this.groupIds, (group) => groupLocation(group.uuid, group.partition));
 	}
 
 	requireUser(ref: string): StoredUser {
@@ -135,14 +162,18 @@ export class OtdsStore implements MembershipView {
 		return group;
 	}
 
-	private find<T extends { uuid: string; name: string; partition: string }>(ref: string, all: Map<string, T>, ids: Map<string, string>): T | undefined {
+	private find<T extends { uuid: string; name: string; partition: string }>(ref: string, all: Map<string, T>, ids: Map<string, string>, locationOf: (item: T) => string): T | undefined {
 		const lower = ref.trim().toLowerCase();
 		const byId = ids.get(lower);
 		if (byId) return all.get(byId);
 		const byUuid = all.get(lower);
 		if (byUuid) return byUuid;
+		// A location addresses its object; a short DN (oTGroup=<uuid>,dc=..., as oTMemberOf holds) does not.
 		const rdn = /^ot(?:person|group)=([0-9a-f-]{36}),/i.exec(ref.trim());
-		if (rdn) return all.get(rdn[1].toLowerCase());
+		if (rdn) {
+			const found = all.get(rdn[1].toLowerCase());
+			return found && normalizeDn(locationOf(found)) === normalizeDn(ref) ? found : undefined;
+		}
 		const inDefault = ids.get(objectId(lower, this.partition.toLowerCase()));
 		if (inDefault) return all.get(inDefault);
 		const named = [...all.values()].filter((item) => item.name.toLowerCase() === lower);
@@ -157,8 +188,8 @@ export class OtdsStore implements MembershipView {
 		return [...this.groups.values()];
 	}
 
-	memberOfLocations(uuid: string): string[] {
-		return this.groupsOf(uuid).map((group) => groupLocation(group.uuid, group.partition));
+	memberOfValues(uuid: string): string[] {
+		return this.groupsOf(uuid).map((group) => memberOfValue(group.uuid));
 	}
 
 	/** The groups `uuid` (user or group) is a direct member of. */
@@ -231,7 +262,7 @@ export class OtdsStore implements MembershipView {
 	writeUserAttributes(user: StoredUser, values: NameValues[], mode: 'merge' | 'replace', description?: string | null): void {
 		for (const item of values) {
 			if (READ_ONLY_ATTRIBUTES.has(item.name.toLowerCase())) throw new EmulatorError(400, `Attribute "${item.name}" is read-only`);
-			if (this.options.strictSchema && !this.schema.has(item.name.toLowerCase())) {
+			if (this.options.strictSchema !== false && !this.schema.has(item.name.toLowerCase())) {
 				throw new EmulatorError(400, `Attribute "${item.name}" is not defined in the schema of partition "${user.partition}"`);
 			}
 		}
@@ -296,8 +327,10 @@ export class OtdsStore implements MembershipView {
 	/** Sets (string or list), or removes (null or []) attributes of a user, as an administrator would. */
 	updateUser(ref: string, attributes: Record<string, string | string[] | null>): StoredUser {
 		const user = this.requireUser(ref);
-		const values = Object.entries(attributes).map(([name, value]) => ({ name, values: value === null ? [] : toValues(value) }));
-		this.writeUserAttributes(user, values, 'merge');
+		// description is the user's top-level field, not an attribute (as the REST PATCH takes it).
+		const { description, ...rest } = Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name.toLowerCase() === 'description' ? 'description' : name, value]));
+		const values = Object.entries(rest).map(([name, value]) => ({ name, values: value === null ? [] : toValues(value) }));
+		this.writeUserAttributes(user, values, 'merge', description === undefined ? undefined : description === null ? null : toValues(description).join(' '));
 		return user;
 	}
 

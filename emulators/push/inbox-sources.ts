@@ -68,11 +68,11 @@ export function fcmSource(records: () => ReadonlyArray<Pick<FcmDelivery, 'messag
 		records,
 		normalise: ({ message }) => {
 			const notification = object(message.notification);
-			const android = object(object(message.android).notification);
 			const webpush = object(object(message.webpush).fcm_options);
 			const [addressKind, address]: [InboxAddressKind, string] =
 				typeof message.token === 'string' ? ['token', message.token] : typeof message.topic === 'string' ? ['topic', message.topic] : ['condition', text(message.condition)];
-			const link = text(webpush.link) || text(android.click_action) || undefined;
+			// The web link, else the one the apps read from data (Android's click_action is an intent action, no URL).
+			const link = text(webpush.link) || stringMap(message.data).link || undefined;
 			return [{ channel: 'fcm', addressKind, address, title: text(notification.title), body: text(notification.body), link, data: stringMap(message.data) }];
 		},
 	};

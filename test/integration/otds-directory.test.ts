@@ -216,6 +216,19 @@ describe('groups', () => {
 		expect((await directory().getGroup('name', GROUPS.securityAdministrators)).privileged).toBe(false);
 	});
 
+	it('marks a privileged group named by the short DN a person\'s oTMemberOf holds (matched by uuid)', async () => {
+		const fixtureGroup = otds.fixture!.groupByName.get(GROUPS.securityAdministrators)!;
+		const shortDn = `oTGroup=${fixtureGroup.uuid},dc=identity,dc=opentext,dc=net`;
+		expect((await directory({ privilegedGroups: [shortDn] }).getGroup('name', GROUPS.securityAdministrators)).privileged).toBe(true);
+	});
+
+	it('finds a group by the short DN of oTMemberOf (by its uuid), which OTDS does not take as an address', async () => {
+		const dir = directory();
+		const group = await dir.getGroup('name', GROUPS.securityAdministrators);
+		const shortDn = `oTGroup=${otds.fixture!.groupByName.get(GROUPS.securityAdministrators)!.uuid},dc=identity,dc=opentext,dc=net`;
+		expect(await dir.getGroup('dn', shortDn)).toEqual(group);
+	});
+
 	it('searches groups by name and conditions, page by page', async () => {
 		const managers = await all(directory().searchGroups({ nameContains: 'managers', pageSize: 3 }));
 		expect(managers.map((group) => group.name).sort()).toEqual(
@@ -296,11 +309,25 @@ describe('membership changes', () => {
 		expect(added).toEqual({ changed: true, groupDn: (await dir.getGroup('name', GROUPS.vpnUsers)).dn, userDn: (await dir.getUser('login', user.uid)).dn });
 		const write = sinceLog(start).find((request) => request.method === 'POST');
 		expect(write?.path).toBe(`/otdsws/rest/users/${encodeURIComponent(`${user.uid}@${PARTITION}`)}/memberof`);
-		expect((await dir.getUser('login', user.uid)).memberOf).toContain(added.groupDn);
+		// oTMemberOf holds the short DN of the group's uuid, not its location (pyxecm's sample).
+		const shortDn = `oTGroup=${(await dir.getGroup('name', GROUPS.vpnUsers)).dn.split(',')[0].slice('oTGroup='.length)},dc=identity,dc=opentext,dc=net`;
+		expect((await dir.getUser('login', user.uid)).memberOf).toContain(shortDn);
 		expect((await dir.addGroupMember(group, { key: 'mail', value: user.mail })).changed).toBe(false);
 		expect((await dir.removeGroupMember(group, { key: 'id', value: user.uuid })).changed).toBe(true);
 		expect((await dir.removeGroupMember(group, { key: 'login', value: user.uid })).changed).toBe(false);
-		expect((await dir.getUser('login', user.uid)).memberOf).not.toContain(added.groupDn);
+		expect((await dir.getUser('login', user.uid)).memberOf).not.toContain(shortDn);
+	});
+
+	it('reads a person\'s groups (GET users/{id}/memberof) page by page to the end', async () => {
+		const groups = [GROUPS.vpnUsers, GROUPS.helpDesk, GROUPS.executives].map((name) => `${name}@${PARTITION}`);
+		otds.store.createUser({ name: 'many.groups', groups });
+		const dir = directory({ pageSize: 2 });
+		const last = { key: 'name' as const, value: GROUPS.executives };
+		expect((await dir.addGroupMember(last, { key: 'login', value: 'many.groups' })).changed).toBe(false);
+		const start = otds.requests.length;
+		expect((await dir.removeGroupMember(last, { key: 'login', value: 'many.groups' })).changed).toBe(true);
+		expect(sinceLog(start).filter((request) => request.path.endsWith('/memberof') && request.method === 'GET').length).toBe(2);
+		expect(otds.store.groupsOf(otds.store.findUser('many.groups')!.uuid).map((group) => group.name)).toEqual([GROUPS.vpnUsers, GROUPS.helpDesk]);
 	});
 
 	it('needs an administrator: a directory user gets 403 as insufficient access', async () => {
@@ -337,6 +364,28 @@ describe('attribute write-back', () => {
 			{ attribute: 'oTExtraAttr3', action: 'remove', values: [] },
 		]);
 		expect((await dir.getUser('login', user.uid, ['oTExtraAttr2', 'oTExtraAttr3'])).attributes).toEqual({});
+	});
+
+	it.each(['PATCH', 'PUT'] as const)('writes description as the top-level field of the user (%s), not as an entry of values', async (writeMethod) => {
+		const dir = directory({ writeMethod });
+		const uid = otds.fixture!.users[61].uid;
+		const start = otds.requests.length;
+		await dir.updateUserAttributes('login', uid, [{ attribute: 'description', action: 'set', values: [`Contractor (${writeMethod})`] }]);
+		expect(otds.store.findUser(uid)!.description).toBe(`Contractor (${writeMethod})`);
+		expect(otds.store.findUser(uid)!.attributes.description).toBeUndefined();
+		expect(sinceLog(start).filter((request) => request.method === writeMethod)).toHaveLength(1);
+		expect((await dir.getUser('login', uid, ['description'])).attributes).toEqual({ description: `Contractor (${writeMethod})` });
+		await dir.updateUserAttributes('login', uid, [{ attribute: 'description', action: 'set', values: [] }]);
+		expect(otds.store.findUser(uid)!.description).toBeNull();
+	});
+
+	it('echoes the whole user as read in a PUT, changed: its description and name stay', async () => {
+		const uid = otds.fixture!.users[62].uid;
+		otds.store.findUser(uid)!.description = 'Works from Lisbon';
+		const after = await directory({ writeMethod: 'PUT' }).updateUserAttributes('login', uid, [{ attribute: 'title', action: 'set', values: ['Echoed'] }]);
+		expect(after.title).toBe('Echoed');
+		expect(otds.store.findUser(uid)!.description).toBe('Works from Lisbon');
+		expect(otds.store.findUser(uid)!.attributes.mail).toEqual([otds.fixture!.users[62].mail]);
 	});
 
 	it('moves modifyTimestamp', async () => {

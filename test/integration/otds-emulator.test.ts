@@ -133,6 +133,27 @@ describe('errors', () => {
 		expect(duplicate.status).toBe(409);
 	});
 
+	it('grants administration to members of otdsadmins@otds.admin, not to a partition', async () => {
+		const signIn = async (userName: string, password: string) =>
+			body(await http.request({ method: 'POST', url: `${otds.url}/rest/authentication/credentials`, json: { userName, password } })).ticket as string;
+		const write = (as: string, uid: string) => rest('PATCH', `users/${id(uid)}`, { as, json: { userPartitionID: PARTITION, values: [{ name: 'title', values: ['Checked'] }] } });
+		expect(body(await rest('GET', `groups/${encodeURIComponent('otdsadmins@otds.admin')}/members`)).members.map((member: { id: string }) => member.id)).toEqual([otds.adminUser]);
+		// In the administrators' partition but not in otdsadmins: no rights.
+		otds.store.createUser({ name: 'auditor', partition: 'otds.admin', password: 'Auditor-1!' });
+		const auditor = await signIn('auditor@otds.admin', 'Auditor-1!');
+		expect(body(await rest('GET', 'currentuser', { as: auditor })).isAdmin).toBe(false);
+		expect((await write(auditor, otds.fixture!.users[22].uid)).status).toBe(403);
+		// A person of another partition made a member of otdsadmins: an administrator, from the next request on.
+		const delegate = otds.fixture!.users[23];
+		const delegateTicket = await signIn(delegate.uid, passwordOf(delegate.uid));
+		expect((await write(delegateTicket, otds.fixture!.users[22].uid)).status).toBe(403);
+		otds.store.addMember('otdsadmins@otds.admin', `${delegate.uid}@${PARTITION}`, { kind: 'user' });
+		expect(body(await rest('GET', 'currentuser', { as: delegateTicket })).isAdmin).toBe(true);
+		expect((await write(delegateTicket, otds.fixture!.users[22].uid)).status).toBe(200);
+		otds.store.removeMember('otdsadmins@otds.admin', `${delegate.uid}@${PARTITION}`, { kind: 'user' });
+		expect((await write(delegateTicket, otds.fixture!.users[22].uid)).status).toBe(403);
+	});
+
 	it('answers 400 to bad bodies and read-only attributes, changing nothing', async () => {
 		const user = otds.fixture!.users[21];
 		const before = JSON.stringify(otds.store.findUser(user.uid));
@@ -145,6 +166,54 @@ describe('errors', () => {
 	});
 });
 
+describe('refuses what OTDS refuses', () => {
+	const user = () => otds.fixture!.users[24];
+	const unchanged = async (request: () => Promise<HttpResponse>, status = 400) => {
+		const before = JSON.stringify(otds.store.findUser(user().uid));
+		const response = await request();
+		expect(response.status).toBe(status);
+		expect(body(response)).toMatchObject({ status, errorDetails: null });
+		expect(JSON.stringify(otds.store.findUser(user().uid))).toBe(before);
+		return response;
+	};
+
+	it('a PATCH with attributes instead of values, or any field OTDS does not know', async () => {
+		const refused = await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, attributes: { title: ['x'] } } }));
+		expect(body(refused).error).toMatch(/attributes/);
+		await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, value: [{ name: 'title', values: ['x'] }] } }));
+		await unchanged(() => rest('POST', `users/${id(user().uid)}/memberof`, { json: { stringList: [`${GROUPS.helpDesk}@${PARTITION}`], groups: [] } }));
+		await unchanged(() => rest('PUT', `users/${id(user().uid)}/password`, { json: { newPassword: 'Abc-12345!', oldPassword: 'x' } }));
+	});
+
+	it('wrong types', async () => {
+		await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, values: [{ name: 'title', values: 'x' }] } }));
+		await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, values: [{ name: 'title', values: [1] }] } }));
+		await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, description: 42, values: [] } }));
+		await unchanged(() => rest('POST', `users/${id(user().uid)}/memberof`, { json: { stringList: `${GROUPS.helpDesk}@${PARTITION}` } }));
+	});
+
+	it('a body without a JSON content type', async () => {
+		// fetch sends a byte body without a content type, and a text body as text/plain.
+		const raw = async (method: HttpMethod, url: string, text: string, contentType?: string): Promise<HttpResponse> => {
+			const headers: Record<string, string> = { OTDSTicket: ticket, ...(contentType ? { 'content-type': contentType } : {}) };
+			const response = await fetch(url, { method, headers, body: contentType ? text : new TextEncoder().encode(text) });
+			return { status: response.status, headers: {}, body: (await response.json()) as unknown };
+		};
+		const patch = JSON.stringify({ userPartitionID: PARTITION, values: [{ name: 'title', values: ['x'] }] });
+		await unchanged(() => raw('PATCH', `${otds.url}/rest/users/${id(user().uid)}`, patch), 415);
+		await unchanged(() => raw('PATCH', `${otds.url}/rest/users/${id(user().uid)}`, patch, 'text/plain'), 415);
+		const signIn = await raw('POST', `${otds.url}/rest/authentication/credentials`, JSON.stringify({ userName: otds.adminUser, password: 'Emulator-Admin-1!' }), 'text/plain');
+		expect(signIn.status).toBe(415);
+	});
+
+	it('attributes outside the partition schema, by default', async () => {
+		const refused = await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, values: [{ name: 'titel', values: ['typo'] }] } }));
+		expect(body(refused).error).toMatch(/titel.*not defined in the schema/);
+		// The custom attributes this project asks administrators to add are in the emulated schema.
+		expect((await rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, values: [{ name: 'otdpAcknowledgment', values: ['n-1|2025-01-01T00:00:00Z'] }] } })).status).toBe(200);
+	});
+});
+
 describe('writes', () => {
 	it('PATCH merges, PUT replaces writable attributes (default), both move modifyTimestamp', async () => {
 		const user = otds.fixture!.users[22];
@@ -152,7 +221,7 @@ describe('writes', () => {
 		const patched = body(await rest('PATCH', `users/${id(user.uid)}`, { qs: { attrsAsKeys: true }, json: { userPartitionID: PARTITION, values: [{ name: 'oTExtraAttr2', values: ['v1'] }] } }));
 		expect(patched.attributes).toMatchObject({ oTExtraAttr2: ['v1'], mail: [user.mail] });
 		expect(patched.attributes.modifyTimestamp[0] > patched.attributes.createTimestamp[0]).toBe(true);
-		const put = body(await rest('PUT', `users/${id(user.uid)}`, { qs: { attrsAsKeys: true }, json: { userPartitionID: PARTITION, values: [{ name: 'mail', values: [user.mail] }] } }));
+		const put = body(await rest('PUT', `users/${id(user.uid)}`, { qs: { attrsAsKeys: true }, json: { userPartitionID: PARTITION, name: user.uid, values: [{ name: 'mail', values: [user.mail] }] } }));
 		expect(put.attributes.oTExtraAttr2).toBeUndefined();
 		expect(put.attributes.givenName).toBeUndefined();
 		expect(put.attributes).toMatchObject({ mail: [user.mail], createTimestamp: patched.attributes.createTimestamp });
@@ -235,9 +304,12 @@ describe('admin API over HTTP', () => {
 		await admin('POST', 'faults', { drop: { count: 1, path: '/rest/groups' } });
 		await expect(rest('GET', 'groups')).rejects.toMatchObject({ code: 'ECONNRESET' });
 		await admin('POST', 'faults', { expireTickets: true });
-		expect((await rest('GET', 'currentuser')).status).toBe(401);
+		// An expired ticket: 400 with OTDS status 1034 (pyxecm), the emulator's default.
+		const expired = await rest('GET', 'currentuser');
+		expect(expired.status).toBe(400);
+		expect(body(expired)).toEqual({ status: 1034, error: 'Expired OTDS SSO ticket', errorDetails: null });
 		const log = body(await admin('GET', 'requests')).requests as Array<{ path: string; status?: number; fault?: string }>;
-		expect(log.map((entry) => entry.fault ?? entry.status)).toEqual(['status 503', 'status 429', 200, 'drop', 401]);
+		expect(log.map((entry) => entry.fault ?? entry.status)).toEqual(['status 503', 'status 429', 200, 'drop', 400]);
 		expect(JSON.stringify(log)).not.toContain('OTDSSSO');
 		const signIn = await http.request({ method: 'POST', url: `${otds.url}/rest/authentication/credentials`, json: { userName: otds.adminUser, password: 'Emulator-Admin-1!' } });
 		ticket = body(signIn).ticket;

@@ -54,8 +54,29 @@ test('service API: users and OTDS groups in one fcm-push request with FCM-shaped
 		data: { group: 'Finance Approvers' },
 		targetAppName: 'hrapp',
 		collapseKey: 'access',
-		androidConfig: { priority: 'high', ttl: '600s' },
+		// The SDK's AndroidConfig is camelCase.
+		androidConfig: { priority: 'high', ttl: '600s', collapseKey: 'access' },
+		apnsConfig: { headers: { 'apns-collapse-id': 'access' } },
+		webpushConfig: { headers: { Topic: 'access' } },
 	});
+	expect((gateway.notifications[0].content.androidConfig as Record<string, unknown>).collapse_key).toBeUndefined();
+});
+
+test('a collapse key the platforms cannot take goes into the APNs and Web Push headers in a form they take', async () => {
+	const collapseKey = 'Quarterly maintenance window: email & VPN (all regions, all staff members of every department)';
+	await push.send([person('jdoe')], { ...message, collapseKey }, { channels: [service()] });
+	const content = gateway.notifications[0].content as Record<string, Record<string, Record<string, string>>>;
+	expect(content.androidConfig.collapseKey).toBe(collapseKey);
+	expect(content.webpushConfig.headers.Topic).toMatch(/^[A-Za-z0-9_-]{32}$/);
+	expect(Buffer.byteLength(content.apnsConfig.headers['apns-collapse-id'])).toBeLessThanOrEqual(64);
+});
+
+test('the deprecated push endpoint is accepted where the gateway offers it, with the body it takes', async () => {
+	const results = await send([person('jdoe')], service({ serviceEndpoint: 'push' } as Partial<AppWorksSettings>));
+	expect(results[0]).toMatchObject({ status: 'sent' });
+	expect(posts()[0].path).toBe('/deployments/notifications/hrapp/push');
+	expect(gateway.notifications[0]).toMatchObject({ endpoint: 'push', recipients: ['jdoe'], content: { users: ['jdoe'], title: 'Added to Finance Approvers' } });
+	expect(gateway.notifications[0].content.androidConfig).toBeUndefined();
 });
 
 test('batches follow the batch size; people without a login are skipped', async () => {
@@ -64,13 +85,29 @@ test('batches follow the batch size; people without a login are skipped', async 
 	expect(results.find((result) => result.recipient === 'no-login')).toMatchObject({ status: 'skipped', errorCode: 'NO_ADDRESS' });
 });
 
-test('an unknown user or group fails alone; a user without a device is reported unregistered', async () => {
+test('an accepted request reports its recipients sent: the gateway\'s answer is not public and names no one', async () => {
 	const results = await send([person('jdoe'), person('ghost'), person('nodevice'), { kind: 'group', group: 'Nobody' }], service());
-	const byName = Object.fromEntries(results.map((result) => [result.recipient, result]));
-	expect(byName['id-jdoe'].status).toBe('sent');
-	expect(byName['id-ghost']).toMatchObject({ status: 'failed', errorCode: 'UNKNOWN_USER' });
-	expect(byName['id-nodevice']).toMatchObject({ status: 'unregistered', errorCode: 'NO_REGISTERED_DEVICE' });
-	expect(byName.Nobody).toMatchObject({ status: 'failed', errorCode: 'UNKNOWN_GROUP' });
+	expect(results.map((result) => [result.recipient, result.status, result.errorCode])).toEqual([
+		['id-jdoe', 'sent', undefined],
+		['id-ghost', 'sent', undefined],
+		['id-nodevice', 'sent', undefined],
+		['Nobody', 'sent', undefined],
+	]);
+	// What the gateway did with them is only in its own records: it reached the one user it knows with a device.
+	expect(gateway.notifications[0].recipients).toEqual(['jdoe']);
+});
+
+test('gateway errors are read from the SDK\'s ErrorResponseWrapper {key, errorMessage, entity, status}', async () => {
+	const [result] = await push.send([person('jdoe')], { silent: true, data: { a: '1' } }, { channels: [service()] });
+	expect(result.status).toBe('sent');
+	const refused = await push.transport.request({ method: 'POST', url: `${gateway.gatewayUrl}/deployments/notifications/hrapp/fcm-push`, headers: { otagAppKey: gateway.apps.hrapp }, json: { users: ['jdoe'] } });
+	expect(refused.status).toBe(400);
+	expect(refused.body).toEqual({ key: 'invalid.notification', errorMessage: expect.stringMatching(/no content/), entity: null, status: 400 });
+	gateway.faults.failNext(1, 400);
+	const [failed] = await send([person('jdoe')], service());
+	expect(failed).toMatchObject({ status: 'failed', errorCode: 'INVALID_ARGUMENT' });
+	const missingApp = await send([person('jdoe')], service({ appName: 'nope' })).catch((error: unknown) => error as DirectoryRequestError);
+	expect((missingApp as DirectoryRequestError).message).toMatch(/No app nope \(nope\)/);
 });
 
 test('the trusted-server API cannot address groups: they are skipped', async () => {
@@ -144,4 +181,44 @@ test('a wrong key or app stops the dispatch without quoting the key', async () =
 	);
 	expect(missingApp?.kind).toBe('noSuchObject');
 	expect(`${missingApp?.message}`).not.toContain(gateway.apps.hrapp);
+});
+
+describe('the emulator refuses what the gateway refuses', () => {
+	const service = (json: unknown, endpoint = 'fcm-push') =>
+		push.transport.request({ method: 'POST', url: `${gateway.gatewayUrl}/deployments/notifications/hrapp/${endpoint}`, headers: { otagAppKey: gateway.apps.hrapp }, json });
+	const trustedServer = (form: Record<string, string>) => push.transport.request({ method: 'POST', url: `${gateway.gatewayUrl}/gateway/v2/notifications`, form });
+	const shown = JSON.stringify({ type: 'notification', displayType: 'show', header: 'Hi', body: 'There' });
+
+	test.each([
+		['a push without content', () => service({ users: ['jdoe'] })],
+		['a misspelled field', () => service({ users: ['jdoe'], title: 'x', summmary: 'y' })],
+		['a wrong type', () => service({ users: 'jdoe', title: 'x' })],
+		['data values that are no strings', () => service({ users: ['jdoe'], data: { n: 1 } })],
+		['the snake_case collapse_key in androidConfig', () => service({ users: ['jdoe'], title: 'x', androidConfig: { collapse_key: 'c' } })],
+		['fcm-push fields on the deprecated push', () => service({ users: ['jdoe'], title: 'x', collapseKey: 'c' }, 'push')],
+		['a trusted-server form with an unknown field', () => trustedServer({ key: gateway.trustedServerKey, message: shown, users: 'jdoe', group: 'Finance' })],
+		['a trusted-server message without a header or body', () => trustedServer({ key: gateway.trustedServerKey, message: JSON.stringify({ type: 'notification', displayType: 'show', header: '', body: '' }), users: 'jdoe' })],
+		['a trusted-server message missing a field', () => trustedServer({ key: gateway.trustedServerKey, message: JSON.stringify({ type: 'notification', header: 'Hi', body: 'x' }), users: 'jdoe' })],
+	])('%s', async (_what, request) => {
+		const response = await request();
+		expect(response.status).toBe(400);
+		expect(response.body).toMatchObject({ key: expect.any(String), errorMessage: expect.any(String), status: 400 });
+		expect(Object.keys(response.body as object).sort()).toEqual(['entity', 'errorMessage', 'key', 'status']);
+		expect(gateway.notifications).toHaveLength(0);
+	});
+
+	test('a body without its content type', async () => {
+		const json = await fetch(`${gateway.gatewayUrl}/deployments/notifications/hrapp/fcm-push`, {
+			method: 'POST',
+			headers: { otagAppKey: gateway.apps.hrapp },
+			body: new TextEncoder().encode(JSON.stringify({ users: ['jdoe'], title: 'x' })),
+		});
+		expect(json.status).toBe(415);
+		const form = await fetch(`${gateway.gatewayUrl}/gateway/v2/notifications`, {
+			method: 'POST',
+			body: new TextEncoder().encode(new URLSearchParams({ key: gateway.trustedServerKey, message: shown, users: 'jdoe' }).toString()),
+		});
+		expect(form.status).toBe(415);
+		expect(gateway.notifications).toHaveLength(0);
+	});
 });

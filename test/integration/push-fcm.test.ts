@@ -1,5 +1,6 @@
 import { DirectoryConfigurationError, DirectoryRequestError } from '../../core/errors';
 import { FcmChannel } from '../../core/push/channels/fcm';
+import { FcmAccessTokens, parseServiceAccount } from '../../core/push/channels/fcm-auth';
 import { dispatch } from '../../core/push/dispatcher';
 import type { PushMessage } from '../../core/push/message';
 import type { DeliveryResult, DispatchOptions, PushRecipient } from '../../core/push/types';
@@ -9,7 +10,10 @@ import { usePushEmulator } from '../support/push-emulator';
 
 /** The FCM channel and the dispatcher against the FCM emulator: every outcome a sender meets. */
 let fcm: FcmEmulator;
-const push = usePushEmulator({ start: async () => (fcm = await startFcmEmulator({ deadTokens: ['dead-token'], foreignTokens: ['foreign-token'] })), records: (emulator) => [emulator.deliveries] });
+const push = usePushEmulator({
+	start: async () => (fcm = await startFcmEmulator({ deadTokens: ['dead-token'], foreignTokens: ['foreign-token'], invalidTokens: ['not-a-token'], thirdPartyAuthTokens: ['ios-bad-cert'] })),
+	records: (emulator) => [emulator.deliveries],
+});
 const waits = push.waits;
 const message: PushMessage = { title: 'Account locked', body: 'Your account was locked', data: { event: 'user.locked' }, link: 'https://id.example.com/unlock', priority: 'high', ttlSeconds: 3600, collapseKey: 'lock' };
 
@@ -41,11 +45,12 @@ test('sends to every device of a person, a bare token and a topic, in FCM v1 sha
 	const delivered = fcm.deliveries.find((delivery) => delivery.message.token === 'tok-c')?.message;
 	expect(delivered).toMatchObject({
 		notification: { title: 'Account locked', body: 'Your account was locked' },
-		data: { event: 'user.locked' },
-		android: { collapse_key: 'lock', priority: 'high', ttl: '3600s', notification: { click_action: 'https://id.example.com/unlock' } },
+		data: { event: 'user.locked', link: 'https://id.example.com/unlock' },
+		android: { collapse_key: 'lock', priority: 'high', ttl: '3600s' },
 		apns: { headers: { 'apns-priority': '10', 'apns-collapse-id': 'lock' } },
 		webpush: { headers: { TTL: '3600', Urgency: 'high', Topic: 'lock' }, fcm_options: { link: 'https://id.example.com/unlock' } },
 	});
+	expect((delivered?.android as Record<string, unknown>).notification).toBeUndefined();
 	expect(fcm.deliveries.find((delivery) => delivery.message.topic === 'security')).toBeDefined();
 	// One access token for all four requests.
 	expect(fcm.requests.filter((request) => request.path === '/token').length).toBeLessThanOrEqual(1);
@@ -149,6 +154,28 @@ test('a retry after a lost answer carries the same idempotency key and is delive
 	expect(fcm.ledger.duplicates).toBe(duplicatesBefore + 1);
 });
 
+test('THIRD_PARTY_AUTH_ERROR fails that recipient only (its platform\'s certificate or key), not the service account', async () => {
+	const results = await send([{ kind: 'token', token: 'tok-3p-1' }, { kind: 'token', token: 'ios-bad-cert' }, { kind: 'token', token: 'tok-3p-2' }]);
+	const byToken = Object.fromEntries(results.map((result) => [result.recipient, result]));
+	expect(byToken['tok-3p-1'].status).toBe('sent');
+	expect(byToken['tok-3p-2'].status).toBe('sent');
+	expect(byToken['ios-bad-cert']).toMatchObject({ status: 'failed', errorCode: 'THIRD_PARTY_AUTH_ERROR', attempts: 1 });
+	expect(byToken['ios-bad-cert'].reason).toMatch(/APNs certificate or web push key/);
+});
+
+test('a 400 saying the token is not a valid registration token marks that token dead, like UNREGISTERED', async () => {
+	const results = await send([{ kind: 'person', userId: 'u-x', deviceTokens: ['not-a-token', 'tok-good'] }]);
+	expect(results.find((result) => result.address === 'not-a-token')).toMatchObject({ status: 'unregistered', errorCode: 'INVALID_REGISTRATION_TOKEN' });
+	expect(results.find((result) => result.address === 'tok-good')?.status).toBe('sent');
+});
+
+test('a malformed topic name is refused before sending, as the Admin SDK does; /topics/ is stripped', async () => {
+	const results = await send([{ kind: 'topic', topic: 'security alerts!' }, { kind: 'topic', topic: '/topics/security-alerts' }]);
+	expect(results.find((result) => result.recipient === 'security alerts!')).toMatchObject({ status: 'failed', errorCode: 'INVALID_ARGUMENT', attempts: 0 });
+	expect(results.find((result) => result.recipient === '/topics/security-alerts')).toMatchObject({ status: 'sent' });
+	expect(sends().map((request) => (request.body as { message: { topic: string } }).message.topic)).toEqual(['security-alerts']);
+});
+
 test('the same message key and token make the same idempotency key across runs', async () => {
 	const first = await send([{ kind: 'token', token: 'tok-rerun' }], { messageKey: 'event-42' });
 	const second = await send([{ kind: 'token', token: 'tok-rerun' }], { messageKey: 'event-42' });
@@ -210,4 +237,41 @@ test('results never carry the private key or the access token', async () => {
 	const text = JSON.stringify(results);
 	expect(text).not.toContain(fcm.account.serviceAccount.private_key.split('\n')[1]);
 	expect(text).not.toMatch(/ya29\./);
+});
+
+describe('the emulator refuses what FCM refuses', () => {
+	const raw = async (json: unknown, contentType: string | null = 'application/json') => {
+		const token = await new FcmAccessTokens(push.transport, parseServiceAccount(fcm.account.json)).token();
+		const response = await fetch(`${fcm.baseUrl}/v1/projects/test-project/messages:send`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${token}`, ...(contentType ? { 'content-type': contentType } : {}) },
+			body: contentType ? JSON.stringify(json) : new TextEncoder().encode(JSON.stringify(json)),
+		});
+		return { status: response.status, body: (await response.json()) as { error: { status: string; message: string } } };
+	};
+	const ok = { token: 'tok-strict', notification: { title: 'x' } };
+
+	test.each([
+		['a misspelled field', { message: { ...ok, notifcation: { title: 'x' } } }],
+		['an unknown field in a block', { message: { ...ok, android: { collapseKey: 'c' } } }],
+		['an unknown top-level field', { message: ok, dry_run: true }],
+		['a data value that is no string', { message: { ...ok, data: { n: 1 } } }],
+		['a reserved data key', { message: { ...ok, data: { google_x: '1' } } }],
+		['an image that is no URL', { message: { ...ok, notification: { title: 'x', image: 'picture.png' } } }],
+		['a malformed topic', { message: { topic: 'a b', notification: { title: 'x' } } }],
+		['a web push Topic over 32 characters', { message: { ...ok, webpush: { headers: { Topic: 'x'.repeat(33) } } } }],
+		['an APNs collapse id over 64 bytes', { message: { ...ok, apns: { headers: { 'apns-collapse-id': 'é'.repeat(33) } } } }],
+		['a web push link that is not https', { message: { ...ok, webpush: { fcm_options: { link: 'http://x.example.com' } } } }],
+	])('%s', async (_what, json) => {
+		const response = await raw(json);
+		expect(response.status).toBe(400);
+		expect(response.body.error.status).toBe('INVALID_ARGUMENT');
+		expect(fcm.deliveries).toHaveLength(0);
+	});
+
+	test('collapse_key is allowed in data; a body without the JSON content type is not', async () => {
+		expect((await raw({ message: { ...ok, data: { collapse_key: 'c' } } })).status).toBe(200);
+		expect((await raw({ message: ok }, null)).status).toBe(400);
+		expect(fcm.deliveries).toHaveLength(1);
+	});
 });

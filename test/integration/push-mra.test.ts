@@ -52,8 +52,57 @@ test('SMS and email reach people by mobile number and mail, with a job id each; 
 	const emailed = mra.submissions.find((submission) => submission.kind === 'emails');
 	expect(emailed?.content).toMatchObject({ options: { email_options: { subject: 'Password expires' } }, destinations: [{ ref: '1', email: 'jdoe@example.com' }] });
 	expect(emailed?.text).toBe('Change it today\n\nhttps://id.example.com/pw');
+	// The public status shape: job_state a list, the destination under its kind, attempt states such as Sent.
 	const status = await mraClient.jobStatus('sms', results[0].messageId as string);
-	expect(status).toMatchObject({ jobId: results[0].messageId, state: 'COMPLETE', deliveries: [{ destination: '+15551230001', state: 'DELIVERED' }] });
+	expect(status).toMatchObject({ jobId: results[0].messageId, jobState: ['Complete', 'Posted'], deliveries: [{ destinationKind: 'sms', destination: '+15551230001', state: 'Sent' }], events: { sms_delivery_events: [] } });
+	const emailStatus = await mraClient.jobStatus('emails', email.messageId as string);
+	expect(emailStatus.deliveries).toEqual([expect.objectContaining({ ref: '1', destinationKind: 'email', destination: 'jdoe@example.com', state: 'Sent' })]);
+	expect(emailStatus.deliveries[0].attempts[0]).toMatchObject({ state: 'Sent', firstAttempt: expect.any(String), deliveryTime: expect.any(String) });
+});
+
+test('job status is read in its public shape, whatever the attempt states', async () => {
+	const raw = {
+		job_id: 'xsi-1',
+		job_state: ['Complete', 'Posted'],
+		deliveries: [
+			{ ref_base64: Buffer.from('a-1').toString('base64'), sms: '0034666999999', delivery_attempts: [{ state: 'Error', gamma_code: '1234' }, { state: 'Pending' }] },
+			{ ref_base64: Buffer.from('a-2').toString('base64'), fax: '0612345678', delivery_attempts: [{ state: 'Cancelled' }] },
+		],
+		events: { sms_delivery_events: [{ event: 'x' }] },
+	};
+	const transport = { request: async () => ({ status: 200, headers: {}, body: raw }) };
+	const status = await new MraClient(transport, { baseUrl: 'https://mra.example.com', auth: { method: 'basic', username: 'u', password: 'p' } }).jobStatus('sms', 'xsi-1');
+	expect(status).toEqual({
+		jobId: 'xsi-1',
+		jobState: ['Complete', 'Posted'],
+		deliveries: [
+			{ ref: 'a-1', destinationKind: 'sms', destination: '0034666999999', state: 'Pending', attempts: [{ state: 'Error', gammaCode: '1234' }, { state: 'Pending' }] },
+			{ ref: 'a-2', destinationKind: 'fax', destination: '0612345678', state: 'Cancelled', attempts: [{ state: 'Cancelled' }] },
+		],
+		events: { sms_delivery_events: [{ event: 'x' }] },
+		raw,
+	});
+});
+
+test('national and 00-prefixed numbers are passed through, not refused as non-E.164 (OpenText\'s own examples use them)', async () => {
+	const people: PushRecipient[] = [
+		{ kind: 'person', userId: 'es', mobile: '0034666999999' },
+		{ kind: 'person', userId: 'fr', mobile: '0612345678' },
+	];
+	const results = await send(people, [client().smsChannel()]);
+	expect(results.map((result) => [result.recipient, result.status])).toEqual(expect.arrayContaining([['es', 'sent'], ['fr', 'sent']]));
+	expect(mra.submissions.map((submission) => (submission.content.destinations as Array<{ sms: string }>)[0].sms).sort()).toEqual(['0034666999999', '0612345678']);
+});
+
+test('an email without options.email_options.subject is accepted (OpenText\'s Postman samples send one)', async () => {
+	const response = await push.transport.request({
+		method: 'POST',
+		url: `${mra.baseUrl}/mra/v1/outbound/emails`,
+		headers: { authorization: `Basic ${Buffer.from(`${mra.username}:${mra.password}`).toString('base64')}` },
+		json: { destinations: [{ ref: '1', email: 'a@example.com' }], body: [{ name: 'temp.txt', type: 'text', charset: 'ISO-8859-1', data: Buffer.from('hello').toString('base64') }] },
+	});
+	expect(response.status).toBe(200);
+	expect(response.body).toEqual({ job_id: expect.stringMatching(/^xsi-/) });
 });
 
 test('a failure of one recipient leaves the others sent', async () => {
@@ -161,4 +210,56 @@ test('a wrong client secret or password stops the dispatch without quoting it', 
 	const results = await send([jdoe], [client().smsChannel()]);
 	expect(JSON.stringify(results)).not.toContain(mra.clientSecret);
 	expect(JSON.stringify(mra.requests)).not.toContain(mra.clientSecret);
+});
+
+describe('the emulator refuses what Cloud Messaging refuses', () => {
+	const authorization = () => `Basic ${Buffer.from(`${mra.username}:${mra.password}`).toString('base64')}`;
+	const post = (path: string, json: unknown) => push.transport.request({ method: 'POST', url: `${mra.baseUrl}/mra/v1${path}`, headers: { authorization: authorization() }, json });
+	const inner = (request: unknown) => ({ domain: 'MR', filename: 'push.json', data: Buffer.from(JSON.stringify(request)).toString('base64') });
+
+	test.each([
+		['an SMS with a misspelled field', '/outbound/sms', { destinations: [{ sms: '+15551230001' }], smsText: 'hi' }],
+		['an SMS destination without a number', '/outbound/sms', { destinations: [{ ref: '1' }], sms_text: 'hi' }],
+		['an SMS destination with an unknown field', '/outbound/sms', { destinations: [{ sms: '+15551230001', mobile: '+1' }], sms_text: 'hi' }],
+		['an SMS text that is no text', '/outbound/sms', { destinations: [{ sms: '+15551230001' }], sms_text: 42 }],
+		['an email destination without an address', '/outbound/emails', { destinations: [{ ref: '1' }], body: [{ name: 'a.txt', type: 'text', data: 'aGk=' }] }],
+		['an email with a misspelled option', '/outbound/emails', { options: { email_option: { subject: 's' } }, destinations: [{ email: 'a@example.com' }], body: [{ name: 'a.txt', type: 'text', data: 'aGk=' }] }],
+		['an email body part without data', '/outbound/emails', { destinations: [{ email: 'a@example.com' }], body: [{ name: 'a.txt', type: 'text' }] }],
+		['a parser request with an unknown field', '/utils/parser', { ...inner({ destinations: [{ device_token: 't' }], notification: { title: 'x' } }), file: 'x' }],
+		['a push destination without a token or topic', '/utils/parser', inner({ destinations: [{ ref: '1' }], notification: { title: 'x' } })],
+		['a push without content', '/utils/parser', inner({ destinations: [{ device_token: 't' }] })],
+	])('%s', async (_what, path, json) => {
+		const response = await post(path, json);
+		expect(response.status).toBe(400);
+		expect(mra.submissions).toHaveLength(0);
+	});
+
+	test('a body without the JSON content type', async () => {
+		const response = await fetch(`${mra.baseUrl}/mra/v1/outbound/sms`, {
+			method: 'POST',
+			headers: { authorization: authorization() },
+			body: new TextEncoder().encode(JSON.stringify({ destinations: [{ sms: '+15551230001' }], sms_text: 'hi' })),
+		});
+		expect(response.status).toBe(415);
+		expect(mra.submissions).toHaveLength(0);
+	});
+
+	test('an OAuth token expires after the lifetime it was issued with; the client signs in again', async () => {
+		const shortLived = await startMraEmulator({ tokenLifetimeSeconds: 1 });
+		try {
+			const channel = new MraClient(push.transport, { baseUrl: shortLived.baseUrl, auth: { method: 'oauth2', tokenUrl: shortLived.tokenUrl, clientId: shortLived.clientId, clientSecret: shortLived.clientSecret } }).smsChannel();
+			const first = await push.send([jdoe], message, { channels: [channel] });
+			expect(first[0].status).toBe('sent');
+			await new Promise((resolve) => setTimeout(resolve, 1_100));
+			// The old token is refused now...
+			const stale = await push.transport.request({ method: 'GET', url: `${shortLived.baseUrl}/mra/v1/outbound/sms/status`, qs: { job_id: String(first[0].messageId) }, headers: { authorization: `Bearer ${shortLived.lastIssuedToken}` } });
+			expect(stale.status).toBe(401);
+			// ...and the client gets a new one.
+			const second = await push.send([jdoe], { ...message, title: 'Again' }, { channels: [channel] });
+			expect(second[0].status).toBe('sent');
+			expect(shortLived.issuedTokens).toBe(2);
+		} finally {
+			await shortLived.stop();
+		}
+	});
 });

@@ -127,23 +127,24 @@ describe('the OTDS REST credential', () => {
 		expect(executionError(second)).toBeUndefined();
 		expect(nodeItems(second, 'Get')).toEqual([expect.objectContaining({ login: `${subject().uid}@${PARTITION}` })]);
 		expect(signIns()).toBe(before + 1);
-		expect(otds!.requests.some((r) => r.status === 401)).toBe(true);
+		// The default: 400 {"status": 1034, "error": "Expired OTDS SSO ticket"} (as pyxecm reports OTDS answering).
+		expect(otds!.requests.some((r) => r.status === 400)).toBe(true);
 
-		// An OTDS that answers an expired ticket with 400 "Expired OTDS SSO ticket" (as pyxecm reports).
-		const otds400 = await startOtdsEmulator({ users: 20, seed: SEED, expiredTicketStatus: 400 });
+		// An OTDS that answers an expired ticket with 401 (pyxecm renews on it too).
+		const otds401 = await startOtdsEmulator({ users: 20, seed: SEED, expiredTicketStatus: 401 });
 		try {
-			const id = await n8n!.createCredential(OTDS_CREDENTIAL, 'otds 400', { serverUrl: otds400.url, authMethod: 'ticket', userName: otds400.adminUser, password: otds400.adminPassword });
-			const json = workflow('OTDS 400 expiry', 'otdsRest', [{ name: 'Search', parameters: { resource: 'user', operation: 'search', returnAll: true } }]);
-			json.nodes[1].credentials = { [OTDS_CREDENTIAL]: { id, name: 'otds 400' } };
+			const id = await n8n!.createCredential(OTDS_CREDENTIAL, 'otds 401', { serverUrl: otds401.url, authMethod: 'ticket', userName: otds401.adminUser, password: otds401.adminPassword });
+			const json = workflow('OTDS 401 expiry', 'otdsRest', [{ name: 'Search', parameters: { resource: 'user', operation: 'search', returnAll: true } }]);
+			json.nodes[1].credentials = { [OTDS_CREDENTIAL]: { id, name: 'otds 401' } };
 			const workflowId = await n8n!.createWorkflow(json);
 			expect(executionError(await n8n!.runWorkflow(workflowId))).toBeUndefined();
-			otds400.faults.expireAllTickets();
+			otds401.faults.expireAllTickets();
 			const renewed = await n8n!.runWorkflow(workflowId);
 			expect(executionError(renewed)).toBeUndefined();
 			expect(nodeItems(renewed, 'Search')).toHaveLength(20);
-			expect(otds400.requests.some((r) => r.status === 400)).toBe(true);
+			expect(otds401.requests.some((r) => r.status === 401)).toBe(true);
 		} finally {
-			await otds400.stop();
+			await otds401.stop();
 		}
 	}, TEST_TIMEOUT);
 });

@@ -115,6 +115,8 @@ describe('explaining failures', () => {
 		expect(isExpiredTicketAnswer(response(401))).toBe(true);
 		expect(isExpiredTicketAnswer(response(400, {}, { status: 1034, error: 'Expired OTDS SSO ticket', errorDetails: null }))).toBe(true);
 		expect(isExpiredTicketAnswer(response(400, {}, { status: 400, error: 'Attribute x is read-only' }))).toBe(false);
+		// OTDS's status 1034 says it, whatever the text (localised servers word it differently).
+		expect(isExpiredTicketAnswer(response(400, {}, { status: 1034, error: 'Le ticket SSO OTDS a expiré', errorDetails: null }))).toBe(true);
 	});
 
 	it('explains network errors from their code only', () => {

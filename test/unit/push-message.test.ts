@@ -21,6 +21,13 @@ describe('validation', () => {
 		[{ title: 'x', ttlSeconds: -1 }, 'Time to Live'],
 		[{ title: 'x', ttlSeconds: 1.5 }, 'Time to Live'],
 		[{ title: 'x', link: 'example.com/no-scheme' }, 'Link'],
+		// FCM reserves every key starting with google or gcm, not only google. / gcm. (FCM's error-code page).
+		[{ title: 'x', data: { googleish: '1' } }, 'Data'],
+		[{ title: 'x', data: { gcmKey: '1' } }, 'Data'],
+		// The Admin SDK refuses an image that is not an http(s) URL before sending.
+		[{ title: 'x', image: 'myapp://picture.png' }, 'Image'],
+		[{ title: 'x', image: 'https://' }, 'Image'],
+		[{ title: 'x', image: 'https://cdn.example.com/a b.png' }, 'Image'],
 	] as Array<[PushMessage, string]>)('%j is rejected, naming %s', (message, field) => {
 		const problem = messageProblem(message);
 		expect(problem).toBeInstanceOf(PushValidationError);
@@ -29,7 +36,15 @@ describe('validation', () => {
 		expect(() => validateMessage(message)).toThrow(PushValidationError);
 	});
 
-	test.each([[{ title: 'Hi' }], [{ body: 'Hi', data: { fromUser: 'a', googleish: 'b' } }], [{ silent: true, data: { k: 'v' } }], [{ title: 'x', link: 'myapp://open/1', ttlSeconds: 0 }]] as Array<[PushMessage]>)(
+	test.each([
+		[{ title: 'Hi' }],
+		[{ body: 'Hi', data: { fromUser: 'a', notification: 'b' } }],
+		[{ silent: true, data: { k: 'v' } }],
+		[{ title: 'x', link: 'myapp://open/1', ttlSeconds: 0 }],
+		// collapse_key is allowed in the data payload (FCM's error-code page).
+		[{ title: 'x', data: { collapse_key: 'c' } }],
+		[{ title: 'x', image: 'https://cdn.example.com/pictures/lock%201.png?size=2' }],
+	] as Array<[PushMessage]>)(
 		'%j is accepted',
 		(message) => {
 			expect(messageProblem(message)).toBeUndefined();
@@ -67,11 +82,27 @@ describe('FCM rendering', () => {
 		expect(built.android).toEqual({ priority: 'normal' });
 	});
 
-	test('a condition goes as condition; a non-https link is not a web push link', () => {
+	test('a condition goes as condition; a non-https link is not a web push link; the link is never an Android click_action', () => {
 		const built = buildFcmMessage({ title: 't', link: 'myapp://x' }, { kind: 'condition', value: "'a' in topics" });
 		expect(built.condition).toBe("'a' in topics");
 		expect(built.webpush).toEqual({ headers: { Urgency: 'normal' } });
-		expect((built.android as { notification: unknown }).notification).toEqual({ click_action: 'myapp://x' });
+		// click_action names an intent action and opens no URL: the apps read the link from data.
+		expect((built.android as { notification?: unknown }).notification).toBeUndefined();
+		expect(built.data).toEqual({ link: 'myapp://x' });
+		// A link of the data's own is kept.
+		expect(buildFcmMessage({ title: 't', link: 'myapp://x', data: { link: 'mine' } }, { kind: 'token', value: 't' }).data).toEqual({ link: 'mine' });
+	});
+
+	test('the collapse key goes into the Web Push Topic and the APNs collapse id only in a form they take', () => {
+		const short = buildFcmMessage({ title: 't', collapseKey: 'lock_1' }, { kind: 'token', value: 't' }) as Record<string, Record<string, Record<string, string>>>;
+		expect([short.android.collapse_key, short.webpush.headers.Topic, short.apns.headers['apns-collapse-id']]).toEqual(['lock_1', 'lock_1', 'lock_1']);
+		const key = 'account locked: jdoe@example.com (all devices, until an administrator unlocks it again)';
+		const long = buildFcmMessage({ title: 't', collapseKey: key }, { kind: 'token', value: 't' }) as Record<string, Record<string, Record<string, string>>>;
+		expect(long.android.collapse_key).toBe(key);
+		expect(long.webpush.headers.Topic).toMatch(/^[A-Za-z0-9_-]{32}$/);
+		expect(Buffer.byteLength(long.apns.headers['apns-collapse-id'])).toBeLessThanOrEqual(64);
+		// The same key gives the same values, so the messages still replace each other.
+		expect(buildFcmMessage({ title: 'u', collapseKey: key }, { kind: 'token', value: 'v' }).webpush).toEqual(long.webpush);
 	});
 
 	test('payload bytes count the notification and data in UTF-8', () => {

@@ -5,9 +5,11 @@
  *   `message` as a JSON string {type, displayType:"show", header, body} and `users` comma-separated;
  * - service: POST {gateway}/deployments/notifications/{app}/fcm-push with header `otagAppKey`, a JSON body
  *   with users, otdsGroups, title, summary, data and FCM-shaped android / apns / webpush blocks.
- * Many users go in one request (a batch). The per-user answer is not public (uncertain): when the gateway
- * lists unknown users or users without a registered device, those recipients get their own outcome;
- * otherwise every user of an accepted request is reported sent.
+ *   The deprecated `.../push` (before 16.5; the SDK still calls it) takes the same body without the FCM fields:
+ *   `serviceEndpoint: 'push'` for a gateway that offers only that.
+ * Many users go in one request (a batch). The success answer is not public (the SDK ignores it): every user of an
+ * accepted request is reported sent, and nothing is read from the answer. Errors are the SDK's
+ * ErrorResponseWrapper {key, errorMessage, entity, status}.
  */
 import { DirectoryConfigurationError, DirectoryRequestError, type DirectoryFailureKind } from '../../errors';
 import { explainNetworkFailure } from '../../../transport/http/failures';
@@ -15,11 +17,22 @@ import { jsonObject, type HttpRequest, type HttpResponse, type HttpTransport } f
 import { credentialRejected, networkOutcome, setupRejected, statusOutcome } from '../failures';
 import type { PushMessage } from '../message';
 import { sendWithRetry } from '../retry';
+import { apnsCollapseId, webPushTopic } from './platform-keys';
 import type { BatchOutcome, ChannelAddress, ChannelReach, ChannelOutcome, Delivery, PushChannel, PushRecipient, SendContext } from '../types';
 
 export type AppWorksSettings =
 	| { api: 'trustedServer'; gatewayUrl: string; trustedServerKey: string; timeoutMs?: number; batchSize?: number }
-	| { api: 'service'; gatewayUrl: string; appName: string; appKey: string; targetAppName?: string; timeoutMs?: number; batchSize?: number };
+	| {
+			api: 'service';
+			gatewayUrl: string;
+			appName: string;
+			appKey: string;
+			targetAppName?: string;
+			/** fcm-push (default), or the deprecated push of gateways before 16.5. */
+			serviceEndpoint?: 'fcm-push' | 'push';
+			timeoutMs?: number;
+			batchSize?: number;
+	  };
 
 /** A person by sign-in name, and OTDS groups (through the service API only: the trusted-server API takes user names). */
 export const APPWORKS_REACH: ChannelReach = { kinds: ['person', 'group'], personFields: ['login'] };
@@ -39,10 +52,8 @@ export function trustedServerMessage(message: PushMessage): Record<string, unkno
 	};
 }
 
-/** The fcm-push body for users and groups. */
-export function fcmPushBody(message: PushMessage, users: string[], groups: string[], targetAppName?: string): Record<string, unknown> {
-	const high = message.priority === 'high';
-	const ttl = message.ttlSeconds;
+/** The body of the deprecated push endpoint: recipients, title, summary and data. */
+export function pushBody(message: PushMessage, users: string[], groups: string[]): Record<string, unknown> {
 	return JSON.parse(
 		JSON.stringify({
 			broadcast: false,
@@ -53,13 +64,35 @@ export function fcmPushBody(message: PushMessage, users: string[], groups: strin
 			title: message.silent ? undefined : message.title,
 			summary: message.silent ? undefined : message.body,
 			data: { ...(message.data ?? {}), ...(message.link ? { link: message.link } : {}) },
-			targetAppName,
-			collapseKey: message.collapseKey,
-			androidConfig: { priority: high ? 'high' : 'normal', ttl: ttl !== undefined ? `${ttl}s` : undefined, collapse_key: message.collapseKey },
-			apnsConfig: { headers: { 'apns-priority': high && !message.silent ? '10' : '5', 'apns-collapse-id': message.collapseKey } },
-			webpushConfig: { headers: { TTL: ttl !== undefined ? String(ttl) : undefined, Urgency: high ? 'high' : 'normal', Topic: message.collapseKey } },
 		}),
 	) as Record<string, unknown>;
+}
+
+/**
+ * The fcm-push body for users and groups: the push body, then the FCM fields. The SDK's AndroidConfig is camelCase
+ * (collapseKey); the collapse key goes into the APNs and Web Push headers only in a form they take.
+ */
+export function fcmPushBody(message: PushMessage, users: string[], groups: string[], targetAppName?: string): Record<string, unknown> {
+	const high = message.priority === 'high';
+	const ttl = message.ttlSeconds;
+	return JSON.parse(
+		JSON.stringify({
+			...pushBody(message, users, groups),
+			targetAppName,
+			collapseKey: message.collapseKey,
+			androidConfig: { priority: high ? 'high' : 'normal', ttl: ttl !== undefined ? `${ttl}s` : undefined, collapseKey: message.collapseKey },
+			apnsConfig: { headers: { 'apns-priority': high && !message.silent ? '10' : '5', 'apns-collapse-id': apnsCollapseId(message.collapseKey) } },
+			webpushConfig: { headers: { TTL: ttl !== undefined ? String(ttl) : undefined, Urgency: high ? 'high' : 'normal', Topic: webPushTopic(message.collapseKey) } },
+		}),
+	) as Record<string, unknown>;
+}
+
+/** The gateway's error text: the SDK's ErrorResponseWrapper {key, errorMessage, entity, status}, else a generic one. */
+function gatewayErrorBody(body: unknown): unknown {
+	const wrapper = jsonObject(body);
+	if (typeof wrapper?.errorMessage !== 'string') return body;
+	const entity = typeof wrapper.entity === 'string' && wrapper.entity !== '' ? ` (${wrapper.entity})` : '';
+	return { message: `${wrapper.errorMessage}${entity}` };
 }
 
 /** The gateway's notification endpoint for the settings' API; checks the fields first, naming a wrong one. */
@@ -72,7 +105,10 @@ function notificationsUrl(settings: AppWorksSettings): string {
 	}
 	if (!settings.appName?.trim()) throw new DirectoryConfigurationError('App Name', 'is empty: give the name of the deployed AppWorks app');
 	if (!settings.appKey) throw new DirectoryConfigurationError('App Key', 'is empty');
-	return `${gateway}/deployments/notifications/${encodeURIComponent(settings.appName.trim())}/fcm-push`;
+	if (settings.serviceEndpoint !== undefined && settings.serviceEndpoint !== 'fcm-push' && settings.serviceEndpoint !== 'push') {
+		throw new DirectoryConfigurationError('Service Endpoint', 'must be fcm-push or push');
+	}
+	return `${gateway}/deployments/notifications/${encodeURIComponent(settings.appName.trim())}/${settings.serviceEndpoint ?? 'fcm-push'}`;
 }
 
 /**
@@ -91,7 +127,6 @@ const PROBE_REFUSAL: Partial<Record<DirectoryFailureKind, (settings: AppWorksSet
 	noSuchObject: (_settings, status) => `Nothing answers at this Gateway URL and App Name (HTTP ${status}): check both`,
 };
 
-const listOf = (value: unknown): Set<string> => new Set(Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string').map((item) => item.toLowerCase()) : []);
 
 export class AppWorksChannel implements PushChannel {
 	readonly name = 'appworks' as const;
@@ -118,6 +153,7 @@ export class AppWorksChannel implements PushChannel {
 		const users = deliveries.filter((delivery) => delivery.address.kind === 'user').map((delivery) => delivery.address.value);
 		const groups = deliveries.filter((delivery) => delivery.address.kind === 'group').map((delivery) => delivery.address.value);
 		if (this.settings.api === 'trustedServer') return { message: trustedServerMessage(message), users: users.join(',') };
+		if (this.settings.serviceEndpoint === 'push') return pushBody(message, users, groups);
 		return fcmPushBody(message, users, groups, this.settings.targetAppName);
 	}
 
@@ -166,29 +202,20 @@ export class AppWorksChannel implements PushChannel {
 	/** An answer that refuses every recipient (wrong key, not allowed, no such app), as the error to throw. */
 	private refusal(response: HttpResponse): DirectoryRequestError | undefined {
 		if (response.status === 401) return credentialRejected('AppWorks Gateway', this.url, 401, this.settings.api === 'trustedServer' ? 'Check the trusted-server key' : 'Check the app key (otagAppKey) of the app');
-		if (response.status === 404) return setupRejected('AppWorks Gateway', this.url, 404, response.body, 'Check the Gateway URL and the App Name (the app must be deployed on the gateway)');
-		if (response.status === 403) return setupRejected('AppWorks Gateway', this.url, 403, response.body, 'Allow this trusted server or app to send notifications in the gateway administration');
+		if (response.status === 404) return setupRejected('AppWorks Gateway', this.url, 404, gatewayErrorBody(response.body), 'Check the Gateway URL and the App Name (the app must be deployed on the gateway)');
+		if (response.status === 403) return setupRejected('AppWorks Gateway', this.url, 403, gatewayErrorBody(response.body), 'Allow this trusted server or app to send notifications in the gateway administration');
 		return undefined;
 	}
 
 	private outcomes(response: HttpResponse, deliveries: Delivery[]): ChannelOutcome[] {
 		const refusal = this.refusal(response);
 		if (refusal) throw refusal;
+		const body = gatewayErrorBody(response.body);
 		if (response.status < 200 || response.status >= 300) {
-			const failed = statusOutcome(response, 'AppWorks Gateway');
+			const failed = statusOutcome({ ...response, body }, 'AppWorks Gateway');
 			return deliveries.map(() => failed);
 		}
-		const body = jsonObject(response.body) ?? {};
-		const unknownUsers = listOf(body.unknownUsers);
-		const unknownGroups = listOf(body.unknownGroups);
-		const withoutDevices = listOf(body.usersWithoutDevices);
-		const id = typeof body.id === 'string' ? body.id : undefined;
-		return deliveries.map(({ address }): ChannelOutcome => {
-			const name = address.value.toLowerCase();
-			if (address.kind === 'user' && unknownUsers.has(name)) return { status: 'failed', errorCode: 'UNKNOWN_USER', reason: `AppWorks Gateway does not know the user "${address.value}"` };
-			if (address.kind === 'group' && unknownGroups.has(name)) return { status: 'failed', errorCode: 'UNKNOWN_GROUP', reason: `AppWorks Gateway does not know the OTDS group "${address.value}"` };
-			if (address.kind === 'user' && withoutDevices.has(name)) return { status: 'unregistered', errorCode: 'NO_REGISTERED_DEVICE', reason: `"${address.value}" has no device registered for notifications` };
-			return { status: 'sent', messageId: id };
-		});
+		// The success answer is not public (the SDK ignores it): an accepted request reached its recipients as far as we can know.
+		return deliveries.map((): ChannelOutcome => ({ status: 'sent' }));
 	}
 }

@@ -1,8 +1,15 @@
 /**
  * Firebase Cloud Messaging HTTP v1: one target (token, topic or condition) per request, a Bearer token from
  * the service account (./fcm-auth). Builds the `message` with its android / apns / webpush blocks from the
- * message model, checks FCM's payload limit before sending, and maps FCM's error codes to outcomes:
- * UNREGISTERED → unregistered (the workflow should drop the token), others → failed with the code.
+ * message model, checks what Google's Admin SDK checks locally (topic names; image URLs in message.ts) and FCM's
+ * payload limit before sending, and maps FCM's error codes to outcomes: UNREGISTERED, and a 400 saying the token is
+ * no valid registration token, → unregistered (the workflow should drop the token); THIRD_PARTY_AUTH_ERROR (that
+ * recipient's APNs certificate or web push key) and the others → failed with the code.
+ *
+ * Where each value goes: the link opens from `webpush.fcm_options.link` (https only) on the web and from
+ * `data.link` in the apps (Android's `click_action` names an intent action and opens no URL, APNs has no link
+ * field); the collapse key goes to Android as it is and to the Web Push Topic and APNs collapse id in a form they
+ * take (./platform-keys).
  */
 import type { RetryPolicy } from '../../../transport/http/retry';
 import { headerValue, jsonObject, type HttpResponse, type HttpTransport } from '../../../transport/http/types';
@@ -11,6 +18,17 @@ import { PushValidationError, type PushMessage } from '../message';
 import { sendWithRetry } from '../retry';
 import type { BatchOutcome, ChannelAddress, ChannelReach, ChannelOutcome, Delivery, PushChannel, PushRecipient, SendContext } from '../types';
 import { FcmAccessTokens, parseServiceAccount, type ServiceAccount } from './fcm-auth';
+import { apnsCollapseId, webPushTopic } from './platform-keys';
+
+/** The topic names Google's Admin SDK lets through (after removing a /topics/ prefix). */
+const TOPIC_NAME = /^[a-zA-Z0-9-_.~%]+$/;
+
+/** The data of a message: the user's, plus the link under `link` for the apps, unless the data names its own. */
+function dataOf(message: PushMessage): Record<string, string> | undefined {
+	const data = message.data ?? {};
+	if (message.link && data.link === undefined) return { ...data, link: message.link };
+	return Object.keys(data).length > 0 ? data : undefined;
+}
 
 /** FCM's limit on notification + data, in bytes; topics have half of it. */
 export const FCM_PAYLOAD_LIMIT = 4096;
@@ -46,25 +64,25 @@ function fcmMessageFields(message: PushMessage, address: ChannelAddress): Record
 	return {
 		...target,
 		notification,
-		data: message.data && Object.keys(message.data).length > 0 ? message.data : undefined,
+		data: dataOf(message),
 		android: compact({
 			collapse_key: message.collapseKey,
 			priority: high ? 'high' : 'normal',
 			ttl: ttl !== undefined ? `${ttl}s` : undefined,
-			notification: visible ? compact({ click_action: message.link, channel_id: message.category }) : undefined,
+			notification: visible ? compact({ channel_id: message.category }) : undefined,
 		}),
 		apns: compact({
 			headers: compact({
 				// APNs: 10 = now, 5 = when convenient; a background (silent) push must use 5.
 				'apns-priority': high && visible ? '10' : '5',
-				'apns-collapse-id': message.collapseKey,
+				'apns-collapse-id': apnsCollapseId(message.collapseKey),
 				'apns-expiration': ttl !== undefined ? String(Math.floor(Date.now() / 1000) + ttl) : undefined,
 				'apns-push-type': visible ? undefined : 'background',
 			}),
 			payload: { aps: compact({ category: message.category, 'content-available': visible ? undefined : 1 }) },
 		}),
 		webpush: compact({
-			headers: compact({ TTL: ttl !== undefined ? String(ttl) : undefined, Urgency: high ? 'high' : 'normal', Topic: message.collapseKey }),
+			headers: compact({ TTL: ttl !== undefined ? String(ttl) : undefined, Urgency: high ? 'high' : 'normal', Topic: webPushTopic(message.collapseKey) }),
 			// FCM accepts only https links for web push.
 			fcm_options: message.link?.startsWith('https://') ? { link: message.link } : undefined,
 		}),
@@ -86,6 +104,24 @@ function compact<T extends Record<string, unknown>>(object: T): T | undefined {
 		result[key] = value;
 	}
 	return result as T | undefined;
+}
+
+/** FCM's code for an APNs certificate or web push key that is invalid: that recipient's platform fails, not the sender. */
+const THIRD_PARTY_AUTH_ERROR = 'THIRD_PARTY_AUTH_ERROR';
+
+/**
+ * A 400 INVALID_ARGUMENT about the token itself (a BadRequest field violation on message.token, or the text FCM
+ * sends: "The registration token is not a valid FCM registration token"): the token is dead.
+ */
+export function isInvalidTokenAnswer(response: HttpResponse): boolean {
+	if (response.status !== 400 || fcmErrorCode(response.body) !== 'INVALID_ARGUMENT') return false;
+	const error = jsonObject(jsonObject(response.body)?.error);
+	const details = Array.isArray(error?.details) ? error.details : [];
+	const onToken = details.some((detail) => {
+		const violations = jsonObject(detail)?.fieldViolations;
+		return Array.isArray(violations) && violations.some((violation) => jsonObject(violation)?.field === 'message.token');
+	});
+	return onToken || /not a valid FCM registration token/i.test(typeof error?.message === 'string' ? error.message : '');
 }
 
 /** FCM's error code: the FcmError detail (UNREGISTERED, QUOTA_EXCEEDED...) or the Google status. */
@@ -161,6 +197,9 @@ export class FcmChannel implements PushChannel {
 			this.rendered.set(delivery.message, rendered);
 		}
 		const address = delivery.address;
+		if (address.kind === 'topic' && !TOPIC_NAME.test(address.value)) {
+			throw new PushValidationError('Topic', `"${address.value}" is not a valid FCM topic name: use letters, digits and - _ . ~ % only`);
+		}
 		const limit = address.kind === 'token' ? FCM_PAYLOAD_LIMIT : FCM_TOPIC_PAYLOAD_LIMIT;
 		const bytes = rendered.bytes;
 		if (bytes > limit) {
@@ -173,7 +212,8 @@ export class FcmChannel implements PushChannel {
 		return this.settings.validateOnly ? { validate_only: true, message } : { message };
 	}
 
-	async send(_deliveries: Delivery[], prepared: unknown, context: SendContext): Promise<BatchOutcome> {
+	async send(deliveries: Delivery[], prepared: unknown, context: SendContext): Promise<BatchOutcome> {
+		const address = deliveries[0]?.address;
 		let attempts = 0;
 		for (let renewed = false; ; renewed = true) {
 			// Every request but the first finds the token cached: no promise to wait for then.
@@ -192,16 +232,16 @@ export class FcmChannel implements PushChannel {
 			);
 			attempts += sent.attempts;
 			if (!sent.response) return { outcomes: [networkOutcome(sent.failure, this.sendUrl, 'FCM')], attempts };
-			if (sent.response.status === 401 && !renewed) {
+			if (sent.response.status === 401 && !renewed && fcmErrorCode(sent.response.body) !== THIRD_PARTY_AUTH_ERROR) {
 				// An access token can be revoked before it expires: renew once.
 				this.tokens.invalidate(token);
 				continue;
 			}
-			return { outcomes: [this.outcome(sent.response)], attempts };
+			return { outcomes: [this.outcome(sent.response, address)], attempts };
 		}
 	}
 
-	private outcome(response: HttpResponse): ChannelOutcome {
+	private outcome(response: HttpResponse, address: ChannelAddress | undefined): ChannelOutcome {
 		const body = jsonObject(response.body);
 		if (response.status === 200) return { status: 'sent', messageId: typeof body?.name === 'string' ? body.name : undefined };
 		const code = fcmErrorCode(response.body) ?? `HTTP_${response.status}`;
@@ -209,6 +249,13 @@ export class FcmChannel implements PushChannel {
 		const reason = `FCM answered HTTP ${response.status} ${code}${text ? `: ${text}` : ''}`;
 		if (code === 'UNREGISTERED' || (response.status === 404 && code === 'NOT_FOUND')) {
 			return { status: 'unregistered', errorCode: 'UNREGISTERED', reason: 'The device token is no longer registered (app uninstalled or token expired): remove it' };
+		}
+		if (address?.kind === 'token' && isInvalidTokenAnswer(response)) {
+			return { status: 'unregistered', errorCode: 'INVALID_REGISTRATION_TOKEN', reason: 'FCM says this is not a valid registration token (mistyped, truncated, or from another app): remove it' };
+		}
+		if (code === THIRD_PARTY_AUTH_ERROR) {
+			// The recipient's platform refused FCM, not our credential: only this recipient fails.
+			return { status: 'failed', errorCode: code, reason: `${reason}. The APNs certificate or web push key configured in Firebase for this device's platform is invalid: fix it in the Firebase console` };
 		}
 		if (response.status === 401) {
 			throw credentialRejected('FCM', this.sendUrl, 401, 'Check the service-account key file and that the Firebase Cloud Messaging API is enabled for the project');

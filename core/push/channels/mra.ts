@@ -34,11 +34,38 @@ export interface MraSettings {
 
 export type MraJobKind = 'sms' | 'emails' | 'faxes';
 
+/** One attempt to deliver to one destination. */
+export interface MraDeliveryAttempt {
+	/** Sent, Error, Pending, InProcess, Submitted or Cancelled. */
+	state?: string;
+	gammaCode?: string;
+	firstAttempt?: string;
+	deliveryTime?: string;
+}
+
+/** One destination of a job, as the status names it. */
+export interface MraDelivery {
+	/** The `ref` sent with the destination, decoded from ref_base64. */
+	ref?: string;
+	/** Which kind the destination was given under: sms, email or fax. */
+	destinationKind?: 'sms' | 'email' | 'fax';
+	destination?: string;
+	/** The state of the latest attempt. */
+	state?: string;
+	attempts: MraDeliveryAttempt[];
+}
+
+/**
+ * A job's status in its public shape (OpenText's Fax/SMS REST quick start and API reference): job_state is a list
+ * (e.g. Complete, Posted); each delivery carries ref_base64, its destination under its kind and its attempts;
+ * events is an object of lists such as sms_delivery_events.
+ */
 export interface MraJobStatus {
 	jobId: string;
-	/** MRA's job_state, e.g. SUBMITTED, PROCESSING, COMPLETE. */
-	state?: string;
-	deliveries: Array<{ ref?: string; destination?: string; state?: string }>;
+	/** MRA's job_state, e.g. ['Complete', 'Posted']. */
+	jobState: string[];
+	deliveries: MraDelivery[];
+	events: Record<string, unknown>;
 	/** The answer as MRA gave it. */
 	raw: Record<string, unknown>;
 }
@@ -47,6 +74,29 @@ export interface MraJobStatus {
 export const MRA_PUSH_REACH: ChannelReach = { kinds: ['person', 'token', 'topic'], personFields: ['deviceTokens'] };
 export const MRA_SMS_REACH: ChannelReach = { kinds: ['person'], personFields: ['mobile'] };
 export const MRA_EMAIL_REACH: ChannelReach = { kinds: ['person'], personFields: ['mail'] };
+
+const DESTINATION_KINDS = ['sms', 'email', 'fax'] as const;
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined);
+
+/** One delivery of a status answer. */
+function readDelivery(entry: Record<string, unknown>): MraDelivery {
+	const attempts = (Array.isArray(entry.delivery_attempts) ? entry.delivery_attempts : []).map((raw): MraDeliveryAttempt => {
+		const attempt = jsonObject(raw) ?? {};
+		return JSON.parse(
+			JSON.stringify({ state: text(attempt.state), gammaCode: text(attempt.gamma_code), firstAttempt: text(attempt.first_attempt), deliveryTime: text(attempt.delivery_time) }),
+		) as MraDeliveryAttempt;
+	});
+	const destinationKind = DESTINATION_KINDS.find((kind) => text(entry[kind]) !== undefined);
+	const refBase64 = text(entry.ref_base64);
+	const delivery: MraDelivery = {
+		ref: refBase64 !== undefined ? Buffer.from(refBase64, 'base64').toString('utf8') : text(entry.ref),
+		destinationKind,
+		destination: destinationKind ? text(entry[destinationKind]) : undefined,
+		state: attempts[attempts.length - 1]?.state,
+		attempts,
+	};
+	return JSON.parse(JSON.stringify(delivery)) as MraDelivery;
+}
 
 /** The inner push request (uncertain schema): our message model under documented names, then the override. */
 export function buildMraPushRequest(message: PushMessage, addresses: ChannelAddress[], override: Record<string, unknown> = {}): Record<string, unknown> {
@@ -161,18 +211,12 @@ export class MraClient {
 		const body = jsonObject(response.body) ?? {};
 		if (outcome.status !== 'sent') throw new DirectoryConfigurationError('Job ID', `"${jobId}" was not found or not readable: ${outcome.reason ?? ''}`);
 		const deliveries = Array.isArray(body.deliveries) ? body.deliveries.map((entry) => jsonObject(entry) ?? {}) : [];
+		const jobState = Array.isArray(body.job_state) ? body.job_state : [body.job_state];
 		return {
 			jobId,
-			state: typeof body.job_state === 'string' ? body.job_state : undefined,
-			deliveries: deliveries.map((entry) => {
-				const attempts = Array.isArray(entry.delivery_attempts) ? entry.delivery_attempts.map((attempt) => jsonObject(attempt) ?? {}) : [];
-				const lastAttempt = attempts[attempts.length - 1];
-				return {
-					ref: typeof entry.ref === 'string' ? entry.ref : undefined,
-					destination: typeof entry.destination === 'string' ? entry.destination : undefined,
-					state: typeof lastAttempt?.state === 'string' ? lastAttempt.state : typeof entry.state === 'string' ? entry.state : undefined,
-				};
-			}),
+			jobState: jobState.map(text).filter((state): state is string => state !== undefined),
+			deliveries: deliveries.map(readDelivery),
+			events: jsonObject(body.events) ?? {},
 			raw: body,
 		};
 	}

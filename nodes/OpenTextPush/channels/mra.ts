@@ -144,7 +144,7 @@ export const cloudMessagingChannel: NodePushChannel = {
 			const client = cloudMessagingClient(transport, credential, { retry: { maxAttempts: 3 } });
 			return async (jobId, parameter) => {
 				const status = await client.jobStatus(parameter('statusKind') as MraJobKind, jobId);
-				return { jobId: status.jobId, state: status.state ?? null, deliveries: status.deliveries as IDataObject[], raw: status.raw as IDataObject };
+				return { jobId: status.jobId, jobState: status.jobState, deliveries: status.deliveries as unknown as IDataObject[], events: status.events as IDataObject, raw: status.raw as IDataObject };
 			};
 		},
 	},
