@@ -1,11 +1,13 @@
 /**
  * Build steps after `tsc` has compiled the TypeScript into dist/:
  * - bundle: replaces the compiled transport/ldap/ldapts.js (a plain `require('ldapts')`) with a
- *   self-contained bundle of ldapts and its dependencies, so the package needs no runtime dependency;
+ *   self-contained bundle of ldapts and its dependencies, so the package needs no runtime dependency, and writes
+ *   dist/THIRD_PARTY_NOTICES.md with the licence of every package in that bundle (their licences ask for it);
  * - assets: copies icons (SVG/PNG) and codex files (*.node.json) next to the compiled nodes.
  */
 const { src, dest, series } = require('gulp');
 const esbuild = require('esbuild');
+const fs = require('fs');
 const path = require('path');
 
 /**
@@ -33,8 +35,39 @@ const shims = {
 	},
 };
 
-function bundle() {
-	return esbuild.build({
+/** The folders of the npm packages esbuild took code from, by the paths in its metafile. */
+function bundledPackageFolders(metafile) {
+	const folders = new Set();
+	for (const input of Object.keys(metafile.inputs)) {
+		const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/@][^/]*)\//.exec(input);
+		if (match) folders.add(path.resolve(__dirname, match[1]));
+	}
+	return [...folders];
+}
+
+/** dist/THIRD_PARTY_NOTICES.md: name, version, licence and the licence text of every bundled package. */
+function writeNotices(metafile) {
+	const packages = bundledPackageFolders(metafile)
+		.map((folder) => {
+			const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8'));
+			const licenceFile = fs.readdirSync(folder).find((file) => /^(licen[cs]e|copying)(\.|$)/i.test(file));
+			if (!licenceFile) throw new Error(`${manifest.name} is bundled but ships no licence file: add its notice by hand`);
+			return { ...manifest, text: fs.readFileSync(path.join(folder, licenceFile), 'utf8').trim() };
+		})
+		.sort((a, b) => a.name.localeCompare(b.name));
+	const sections = packages.map((pkg) => `## ${pkg.name} ${pkg.version} (${pkg.license})\n\n\`\`\`text\n${pkg.text}\n\`\`\`\n`);
+	const notices = [
+		'# Third-party notices',
+		'',
+		'`transport/ldap/ldapts.js` bundles the following packages. Their licences follow, as each package ships it.',
+		'',
+		...sections,
+	].join('\n');
+	fs.writeFileSync(path.join(__dirname, 'dist', 'THIRD_PARTY_NOTICES.md'), notices);
+}
+
+async function bundle() {
+	const result = await esbuild.build({
 		entryPoints: ['transport/ldap/ldapts.ts'],
 		outfile: 'dist/transport/ldap/ldapts.js',
 		bundle: true,
@@ -44,7 +77,9 @@ function bundle() {
 		legalComments: 'inline',
 		logLevel: 'warning',
 		plugins: [shims],
+		metafile: true,
 	});
+	writeNotices(result.metafile);
 }
 
 function assets() {

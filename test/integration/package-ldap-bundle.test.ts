@@ -47,6 +47,13 @@ function target(client: InstanceType<Bundle['Client']>): { host: string; port: n
 	return { host, port, secure };
 }
 
+it('stays small: the URL parser and debug logger of the full ldapts are shims', () => {
+	// 542 KB with them (whatwg-url with its Unicode tables, debug with its terminal handling), 133 KB without.
+	const source = fs.readFileSync(bundlePath, 'utf8');
+	expect(source.length).toBeLessThan(200_000);
+	expect(source).not.toMatch(/node_modules\/(whatwg-url|tr46|punycode|debug|supports-color|safer-buffer)\//);
+});
+
 describe('the bundled LDAP client reads every server URL form', () => {
 	// Entries as a user types them in the credential's Server URLs, through the credential's own normalisation.
 	it.each([
