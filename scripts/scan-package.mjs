@@ -64,6 +64,13 @@ const PENDING = [
 	{ file: 'credentials/OpenTextPushAcknowledgmentApi.credentials.ts', rule: 'n8n-nodes-base/cred-class-field-documentation-url-missing' },
 ];
 
+/**
+ * n8n wants an author e-mail address in package.json, in the source and in the tarball. No real address is known
+ * yet and a placeholder would mislead, so the author is a name only until the maintainers give one: then add
+ * "email" to package.json's author and delete this entry.
+ */
+const AWAITING_AUTHOR_EMAIL = { file: 'package.json', rule: '@n8n/community-nodes/valid-author', message: 'non-empty email' };
+
 /** The scanner's analyzePackage, message by message: same configuration, inline configuration off, same files. */
 async function scan(directory, patterns) {
 	const eslint = new ESLint({ cwd: directory, allowInlineConfig: false, overrideConfigFile: true, overrideConfig: await scanner.buildScanConfig() });
@@ -104,7 +111,7 @@ let failures = report(
 	'source',
 	await scan(root, [...scanner.SOURCE_FILE_PATTERNS, '{core,transport}/**/*.{js,ts,json}']),
 	(error) => error.file,
-	PENDING,
+	[...PENDING, AWAITING_AUTHOR_EMAIL],
 );
 
 const workspace = mkdtempSync(join(tmpdir(), 'otdp-scan-'));
@@ -116,7 +123,7 @@ try {
 	mkdirSync(unpacked);
 	execFileSync('tar', ['-xzf', join(workspace, tarball), '-C', unpacked, '--strip-components=1']);
 	// The scanner's tarball leg: compiled JavaScript and the published package.json.
-	failures += report('tarball', await scan(unpacked, ['**/*.js', 'package.json']), (error) => error.file, ALLOWED);
+	failures += report('tarball', await scan(unpacked, ['**/*.js', 'package.json']), (error) => error.file, [...ALLOWED, AWAITING_AUTHOR_EMAIL]);
 } finally {
 	rmSync(workspace, { recursive: true, force: true });
 }

@@ -19,6 +19,12 @@ describe('the published package', () => {
 		if (!fs.existsSync(path.join(root, 'dist'))) throw new Error('dist/ is missing: run `npm run build` first');
 	});
 
+	it('names only files that ship and no placeholder contact (n8n loads the files in its "n8n" field; main is not used)', () => {
+		const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { main?: string };
+		if (manifest.main !== undefined) expect(fs.existsSync(path.join(root, manifest.main))).toBe(true);
+		expect(JSON.stringify(manifest)).not.toMatch(/example\.(org|com|net)/);
+	});
+
 	it('declares no runtime dependencies', () => {
 		expect(packageJson.dependencies ?? {}).toEqual({});
 	});
