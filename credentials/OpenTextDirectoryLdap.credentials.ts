@@ -38,13 +38,13 @@ export class OpenTextDirectoryLdap implements ICredentialType {
 			],
 			description: 'How the connection is protected',
 		},
-		// A CA certificate is public: masking it like a password would only make pasting it harder.
-		// eslint-disable-next-line @n8n/community-nodes/credential-password-field
+		// A CA certificate is public, but n8n's package scanner wants every certificate field masked (as n8n's own
+		// database credentials do); the text keeps its line breaks.
 		{
 			displayName: 'CA Certificate',
 			name: 'caCertificate',
 			type: 'string',
-			typeOptions: { rows: 4 },
+			typeOptions: { rows: 4, password: true },
 			default: '',
 			placeholder: '-----BEGIN CERTIFICATE-----',
 			description:

@@ -80,7 +80,7 @@ function directory(source) {
 		}),
 		devices: (name, position, users, extraParams = {}, options = {}) => ({
 			name, type: T.dir, typeVersion: 1, position,
-			parameters: { source, resource: 'audience', operation: 'resolve', users, accountState: 'any', options: { deviceTokenAttribute: TOKEN_ATTR, missingUsers: 'skip', ...options }, ...extraParams },
+			parameters: { source, resource: 'audience', operation: 'resolve', users, accountState: 'any', options: { deviceRegistrationAttribute: TOKEN_ATTR, missingUsers: 'skip', ...options }, ...extraParams },
 			credentials,
 		}),
 		getUserByDn: (name, position, dn) => ({

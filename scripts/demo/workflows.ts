@@ -131,7 +131,7 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 					operation: 'resolve',
 					users: '={{ $json.user.login }}',
 					accountState: 'any',
-					options: { deviceTokenAttribute: DEVICE_TOKEN_ATTRIBUTE, missingUsers: 'skip' },
+					options: { deviceRegistrationAttribute: DEVICE_TOKEN_ATTRIBUTE, missingUsers: 'skip' },
 				}, { credentials: otds }),
 				node('Push to their phone', PUSH, 780, pushParameters("={{ $('The message').item.json.title }}", "={{ $('The message').item.json.body }}", {
 					eventType: "={{ $('The message').item.json.type }}",
@@ -162,7 +162,7 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 					resource: 'audience',
 					operation: 'resolve',
 					groups: { group: [{ group: 'Security Administrators' }] },
-					options: { deviceTokenAttribute: DEVICE_TOKEN_ATTRIBUTE },
+					options: { deviceRegistrationAttribute: DEVICE_TOKEN_ATTRIBUTE },
 				}, { credentials: otds }),
 				node('Push the alert', PUSH, 780, pushParameters("={{ $('Alert text').item.json.alertTitle }}", "={{ $('Alert text').item.json.alertBody }}", {
 					eventType: "={{ $('Alert text').item.json.type }}",
@@ -186,7 +186,7 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 					resource: 'audience',
 					operation: 'resolve',
 					groups: { group: [{ group: NOTICE_GROUP }] },
-					options: { deviceTokenAttribute: DEVICE_TOKEN_ATTRIBUTE },
+					options: { deviceRegistrationAttribute: DEVICE_TOKEN_ATTRIBUTE },
 				}, { credentials: otds }),
 				setNode('Acknowledgments name the login', 520, { userId: '={{ $json.login }}' }),
 				node('Push the notice', PUSH, 780, {
@@ -238,7 +238,7 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 					resource: 'audience',
 					operation: 'resolve',
 					audienceConditions: { condition: [{ field: 'department', operator: 'equals', value: options.department }] },
-					options: { deviceTokenAttribute: DEVICE_TOKEN_ATTRIBUTE },
+					options: { deviceRegistrationAttribute: DEVICE_TOKEN_ATTRIBUTE },
 				}, { credentials: otds }),
 			],
 			chain('When clicking "Execute workflow"', 'People in the department'),

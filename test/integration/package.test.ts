@@ -19,6 +19,12 @@ describe('the published package', () => {
 		if (!fs.existsSync(path.join(root, 'dist'))) throw new Error('dist/ is missing: run `npm run build` first');
 	});
 
+	it('names only files that ship and no placeholder contact (n8n loads the files in its "n8n" field; main is not used)', () => {
+		const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { main?: string };
+		if (manifest.main !== undefined) expect(fs.existsSync(path.join(root, manifest.main))).toBe(true);
+		expect(JSON.stringify(manifest)).not.toMatch(/example\.(org|com|net)/);
+	});
+
 	it('declares no runtime dependencies', () => {
 		expect(packageJson.dependencies ?? {}).toEqual({});
 	});
@@ -31,6 +37,24 @@ describe('the published package', () => {
 		for (const entry of [...packageJson.n8n.nodes, ...packageJson.n8n.credentials]) expect(files).toContain(entry);
 		expect(files.some((file) => file.includes('node_modules'))).toBe(false);
 		expect(files.filter((file) => file.endsWith('.svg')).length).toBeGreaterThanOrEqual(2);
+	});
+
+	it('ships the licence of every package bundled into the LDAP client', () => {
+		// esbuild heads each module's code in the bundle with its path: the packages are those under node_modules.
+		const bundle = fs.readFileSync(path.join(root, 'dist/transport/ldap/ldapts.js'), 'utf8');
+		const bundled = new Set([...bundle.matchAll(/^\/\/ (?:.*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((match) => match[1]));
+		expect(bundled).toContain('ldapts');
+		const notices = fs.readFileSync(path.join(root, 'dist/THIRD_PARTY_NOTICES.md'), 'utf8');
+		for (const name of bundled) {
+			const { version, license } = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string; license: string };
+			const heading = `## ${name} ${version} (${license})\n\n\`\`\`text\n`;
+			expect(notices).toContain(heading);
+			// The licence text itself follows, as the package ships it.
+			const text = notices.slice(notices.indexOf(heading) + heading.length).split('\n```')[0];
+			expect(text.length).toBeGreaterThan(100);
+		}
+		// Every section is a bundled package: nothing listed that is not shipped.
+		expect([...notices.matchAll(/^## (\S+) /gm)].map((match) => match[1]).sort()).toEqual([...bundled].sort());
 	});
 
 	it('loads every node and credential with only n8n-workflow available (ldapts is bundled)', () => {

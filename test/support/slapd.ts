@@ -37,6 +37,8 @@ export interface SlapdOptions {
 	otds?: boolean;
 	/** Also listen on ldaps:// and allow StartTLS on the plain port (default false). */
 	tls?: boolean;
+	/** Also listen on the IPv6 loopback, ldap://[::1] on the same port (default false). */
+	ipv6?: boolean;
 	/**
 	 * Publish vendorName/vendorVersion in the root DSE (default false). Real OpenLDAP publishes neither
 	 * (it is recognisable by objectClass OpenLDAProotDSE); turn this on to test code that reads them.
@@ -75,6 +77,8 @@ export interface Slapd {
 	port: number;
 	ldapsUrl?: string;
 	ldapsPort?: number;
+	/** With the ipv6 option: the plain port on the IPv6 loopback. */
+	ipv6Url?: string;
 	baseDN: string;
 	adminDN: string;
 	adminPassword: string;
@@ -277,7 +281,11 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 	let stderrTail = '';
 
 	const launch = async (): Promise<void> => {
-		const urls = [`ldap://${HOST}:${port}/`, ...(ldapsPort ? [`ldaps://${HOST}:${ldapsPort}/`] : [])];
+		const urls = [
+			`ldap://${HOST}:${port}/`,
+			...(ldapsPort ? [`ldaps://${HOST}:${ldapsPort}/`] : []),
+			...(options.ipv6 ? [`ldap://[::1]:${port}/`] : []),
+		];
 		stderrTail = '';
 		// Foreground. "-d none" rather than "-d 0": both keep slapd attached, but "-d 0" also silences
 		// start-up errors such as "bind(6) failed errno=98 (Address already in use)", which we need.
@@ -324,6 +332,7 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 		port,
 		ldapsUrl: ldapsPort ? `ldaps://${HOST}:${ldapsPort}` : undefined,
 		ldapsPort,
+		ipv6Url: options.ipv6 ? `ldap://[::1]:${port}` : undefined,
 		baseDN: layout.baseDN,
 		adminDN,
 		adminPassword: ADMIN_PASSWORD,

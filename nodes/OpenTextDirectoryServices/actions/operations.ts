@@ -133,7 +133,7 @@ export function audienceSpecOf(context: IExecuteFunctions, itemIndex: number): A
 		users: splitList(context.getNodeParameter('users', itemIndex, '') as string),
 		combine: context.getNodeParameter('combine', itemIndex, 'union') as AudienceSpec['combine'],
 		accountState: context.getNodeParameter('accountState', itemIndex, 'enabled') as AccountState,
-		deviceTokenAttribute: String(options.deviceTokenAttribute ?? '').trim() || undefined,
+		deviceTokenAttribute: String(options.deviceRegistrationAttribute ?? '').trim() || undefined,
 		extraAttributes: splitList(options.additionalAttributes as string | undefined),
 		limit: Number(options.limit ?? 0) || undefined,
 		missingUsers: (options.missingUsers as AudienceSpec['missingUsers']) ?? 'error',

@@ -34,7 +34,7 @@ export const acknowledgmentFields: INodeProperties[] = [
 		required: true,
 		placeholder: 'outage-2026-11-26',
 		displayOptions: showFor('acknowledgment', both),
-		description: 'The notice\'s identifier: letters, digits and . _ : - (up to 128)',
+		description: 'The notice\'s identifier: letters, digits and . _ : - (up to 128).',
 	},
 	{
 		displayName: 'Acknowledgment Attribute',
@@ -44,7 +44,7 @@ export const acknowledgmentFields: INodeProperties[] = [
 		required: true,
 		displayOptions: showFor('acknowledgment', both),
 		description:
-			'The multi-valued directory attribute that holds acknowledgments as "<notice ID>|<time>" (in OTDS REST, a custom user attribute of the partition)',
+			'The multi-valued directory attribute that holds acknowledgments, one value per notice: its ID, a bar and the time, e.g. "outage-2026-11-26|2026-11-26T09:30:00.000Z" (in OTDS REST, a custom user attribute of the partition)',
 	},
 	...audienceFields('acknowledgment', ['list']),
 	{

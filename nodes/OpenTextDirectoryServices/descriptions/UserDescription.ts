@@ -62,10 +62,12 @@ export const userFields: INodeProperties[] = [
 						name: 'action',
 						type: 'options',
 						default: 'set',
+						// n8n's lint reads any options parameter named "action" as an operation, whose options need an
+						// action text (the wording n8n's node panel shows for operations); here it repeats the choice.
 						options: [
-							{ name: 'Set (Replace All Values)', value: 'set', description: 'Replace all values; an empty value clears the attribute' },
-							{ name: 'Add Value', value: 'add', description: 'Add the value, keeping the others; adding one that is there changes nothing' },
-							{ name: 'Remove Value', value: 'remove', description: 'Remove the value; an empty value removes the whole attribute' },
+							{ name: 'Set (Replace All Values)', value: 'set', description: 'Replace all values; an empty value clears the attribute', action: 'Replace all values' },
+							{ name: 'Add Value', value: 'add', description: 'Add the value, keeping the others; adding one that is there changes nothing', action: 'Add a value' },
+							{ name: 'Remove Value', value: 'remove', description: 'Remove the value; an empty value removes the whole attribute', action: 'Remove a value' },
 						],
 						description: 'What to do with the value',
 					},

@@ -63,11 +63,11 @@ const sendFields: INodeProperties[] = [
 		default: 'none',
 		displayOptions: { show: { ...send, channel: ['mra'] } },
 		options: [
+			{ name: 'Email', value: 'email', description: 'People without a live device token get an email (their mail)' },
+			{ name: 'Email, Then SMS', value: 'emailThenSms', description: 'Email, or SMS for people without a mail address' },
 			{ name: 'None', value: 'none', description: 'Push only' },
 			{ name: 'SMS', value: 'sms', description: 'People without a live device token get an SMS (their mobile)' },
-			{ name: 'Email', value: 'email', description: 'People without a live device token get an email (their mail)' },
 			{ name: 'SMS, Then Email', value: 'smsThenEmail', description: 'SMS, or email for people without a mobile number' },
-			{ name: 'Email, Then SMS', value: 'emailThenSms', description: 'Email, or SMS for people without a mail address' },
 		],
 		description: 'What reaches people that push cannot reach',
 	},

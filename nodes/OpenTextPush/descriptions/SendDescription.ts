@@ -14,17 +14,17 @@ const audienceFields: INodeProperties[] = [
 		default: 'items',
 		displayOptions: { show: send },
 		options: [
+			{ name: 'Condition', value: 'condition', description: "An FCM condition such as 'news' in topics && 'eu' in topics" },
+			{ name: 'Device Tokens', value: 'tokens', description: 'FCM registration tokens (Firebase only)' },
+			{ name: 'OTDS Groups', value: 'groups', description: 'OTDS group names (AppWorks Gateway only)' },
 			{
 				name: 'People From Input Items',
 				value: 'items',
 				description:
 					'One person per input item, e.g. from the directory node\'s audience or user search: userId (or ID), login, mail, mobile, deviceTokens',
 			},
-			{ name: 'User IDs', value: 'users', description: 'Sign-in names (AppWorks) or user IDs, typed in' },
-			{ name: 'OTDS Groups', value: 'groups', description: 'OTDS group names (AppWorks Gateway only)' },
-			{ name: 'Device Tokens', value: 'tokens', description: 'FCM registration tokens (Firebase only)' },
 			{ name: 'Topic', value: 'topic', description: 'Everyone subscribed to an FCM topic (Firebase only)' },
-			{ name: 'Condition', value: 'condition', description: "An FCM condition such as 'news' in topics && 'eu' in topics" },
+			{ name: 'User IDs', value: 'users', description: 'Sign-in names (AppWorks) or user IDs, typed in' },
 		],
 		description: 'Who receives the message',
 	},
@@ -52,6 +52,8 @@ const audienceFields: INodeProperties[] = [
 		displayName: 'Device Tokens',
 		name: 'deviceTokens',
 		type: 'string',
+		// A registration token lets whoever holds the project's key reach that phone: shown masked, like a secret.
+		typeOptions: { password: true },
 		default: '',
 		required: true,
 		displayOptions: { show: { ...send, audience: ['tokens'] } },
