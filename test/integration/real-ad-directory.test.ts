@@ -1,0 +1,168 @@
+import { AcknowledgmentStore } from '../../core/acknowledgments';
+import { DirectoryNotFoundError } from '../../core/errors';
+import { testLdapConnection } from '../../core/ldap/connection-test';
+import { LdapDirectory } from '../../core/ldap/directory';
+import { profileFor } from '../../core/ldap/flavours';
+import type { DirectoryUser } from '../../core/model/directory-user';
+import { LdapSession } from '../../transport/ldap/session';
+import { parseLdapConnectionSettings, type LdapConnectionSettings } from '../../transport/ldap/settings';
+import { ldapCredentialData } from '../support/ldap-credential';
+import { startSamba, type Samba } from '../support/samba';
+import { GROUPS_DN, PEOPLE, PEOPLE_DN, STAFF_COUNT, groupDn, personDn, personOf, staffLogin } from '../support/samba-fixture';
+
+/**
+ * The directory operations against a real Active Directory implementation (Samba 4.17 AD DC): the
+ * credential's test, users by each key, groups, nested members (with a nesting cycle), a group of more than
+ * 1,500 members read in ranges, membership changes and acknowledgments.
+ */
+let samba: Samba;
+let session: LdapSession;
+
+/** The credential as a user would fill it in: LDAPS to the DC, its self-signed certificate allowed. */
+function credential(overrides: Record<string, unknown> = {}): LdapConnectionSettings {
+	return parseLdapConnectionSettings(ldapCredentialData(samba, overrides));
+}
+
+beforeAll(async () => {
+	samba = await startSamba();
+	session = await LdapSession.open(credential());
+});
+
+afterAll(async () => {
+	await session?.close();
+	await samba?.stop();
+});
+
+const directory = (options: ConstructorParameters<typeof LdapDirectory>[3] = {}) =>
+	new LdapDirectory(session, profileFor('activeDirectory'), samba.baseDN, { userBaseDN: PEOPLE_DN, groupBaseDN: GROUPS_DN, ...options });
+
+async function collect<T>(pages: AsyncGenerator<T[]>): Promise<T[]> {
+	const all: T[] = [];
+	for await (const page of pages) all.push(...page);
+	return all;
+}
+
+const logins = (users: DirectoryUser[]) => users.map((user) => user.login).sort();
+
+describe('credential test', () => {
+	it('connects over LDAPS and detects Active Directory', async () => {
+		const result = await testLdapConnection(credential());
+		expect(result.ok).toBe(true);
+		expect(result.server?.flavour).toBe('activeDirectory');
+		expect(result.message).toContain('detected flavour: activeDirectory');
+		expect(result.server?.supportedControlNames).toEqual(expect.arrayContaining(['paged results', 'show deleted', 'DirSync']));
+		expect(result.server?.defaultNamingContext).toBe(samba.baseDN);
+	});
+
+	it('verifies the certificate against the CA Samba made, when it is given instead of allowing self-signed', async () => {
+		// The certificate names the DC (dc1.northwind.test), not 127.0.0.1: verification rightly refuses the address.
+		const result = await testLdapConnection(credential({ allowSelfSigned: false, caCertificate: samba.caCertPem }));
+		expect(result.ok).toBe(false);
+		expect(result.message).toMatch(/certificate/i);
+	});
+
+	it('binds with the userPrincipalName too, and says what is wrong with a wrong password', async () => {
+		expect((await testLdapConnection(credential({ bindDN: samba.adminUpn }))).ok).toBe(true);
+		const wrong = await testLdapConnection(credential({ bindPassword: 'not-the-password' }));
+		expect(wrong.ok).toBe(false);
+		expect(wrong.message).toMatch(/password|credentials/i);
+		expect(wrong.message).not.toContain('not-the-password');
+	});
+});
+
+describe('users', () => {
+	it('gets a user by sAMAccountName, DN, mail and objectGUID, with the AD fields and status', async () => {
+		const bob = personOf('bob');
+		const byLogin = await directory().getUser('login', 'bob');
+		expect(byLogin).toMatchObject({
+			dn: personDn(bob),
+			login: 'bob',
+			mail: 'bob@northwind.test',
+			displayName: 'Bob Baker',
+			givenName: 'Bob',
+			surname: 'Baker',
+			department: 'Sales',
+			title: 'Sales Lead',
+			location: 'Seattle',
+			employeeNumber: bob.employeeID,
+			status: { disabled: false, locked: false, passwordResetRequired: false },
+		});
+		expect(byLogin.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+		expect(byLogin.memberOf).toEqual([groupDn('Sales')]);
+		expect((await directory().getUser('dn', personDn(bob))).id).toBe(byLogin.id);
+		expect((await directory().getUser('mail', 'bob@northwind.test')).id).toBe(byLogin.id);
+		expect((await directory().getUser('id', byLogin.id)).dn).toBe(personDn(bob));
+		await expect(directory().getUser('login', 'nobody-here')).rejects.toThrow(DirectoryNotFoundError);
+	});
+
+	it('searches users page by page, by state and condition', async () => {
+		const all = await collect(directory().searchUsers({ pageSize: 500 }));
+		expect(all).toHaveLength(PEOPLE.length + STAFF_COUNT);
+		const sales = await collect(directory().searchUsers({ conditions: [{ attribute: 'department', operator: 'equals', value: 'Sales' }] }));
+		expect(logins(sales)).toEqual(['alice', 'bob']);
+		expect(await collect(directory().searchUsers({ state: 'disabled' }))).toEqual([]);
+	});
+});
+
+describe('groups', () => {
+	it('gets a group by name with its member count, and searches groups', async () => {
+		const sales = await directory().getGroup('name', 'Sales');
+		expect(sales).toMatchObject({ dn: groupDn('Sales'), name: 'Sales', description: 'Sales team', memberCount: 2 });
+		expect((await directory().getGroup('id', sales.id)).dn).toBe(groupDn('Sales'));
+		const found = await collect(directory().searchGroups({ nameContains: 'ing' }));
+		expect(found.map((group) => group.name).sort()).toEqual(['Engineering', 'Tooling']);
+	});
+
+	it('lists direct and nested members through a nesting cycle, each person once, both lookups', async () => {
+		for (const memberLookup of ['memberOf', 'memberAttribute'] as const) {
+			expect(logins(await collect(directory({ memberLookup }).groupMembers('name', 'Engineering', { nested: false })))).toEqual(['cwhite']);
+			expect(logins(await collect(directory({ memberLookup }).groupMembers('name', 'Engineering', { nested: true })))).toEqual(['cwhite', 'dave', 'erin', 'frank']);
+			expect(logins(await collect(directory({ memberLookup }).groupMembers('name', 'Platform', { nested: true })))).toEqual(['cwhite', 'dave', 'erin', 'frank']);
+		}
+	});
+
+	it('a group of more than 1,500 members: counted and listed in full, its members asked for in ranges', async () => {
+		const allStaff = await directory().getGroup('name', 'All Staff');
+		expect(allStaff.memberCount).toBe(STAFF_COUNT + 2);
+		for (const memberLookup of ['memberOf', 'memberAttribute'] as const) {
+			const members = await collect(directory({ memberLookup }).groupMembers('name', 'All Staff', { nested: false }));
+			expect(members).toHaveLength(STAFF_COUNT + 2);
+			expect(new Set(members.map((user) => user.login))).toEqual(new Set(['alice', 'heidi', ...Array.from({ length: STAFF_COUNT }, (_, index) => staffLogin(index))]));
+		}
+	});
+
+	it('adds and removes a member; repeating either changes nothing', async () => {
+		const group = { key: 'name' as const, value: 'Empty Group' };
+		const user = { key: 'login' as const, value: 'heidi' };
+		expect(await directory().addGroupMember(group, user)).toMatchObject({ changed: true, groupDn: groupDn('Empty Group'), userDn: personDn(personOf('heidi')) });
+		expect(await directory().addGroupMember(group, user)).toMatchObject({ changed: false });
+		expect((await directory().getGroup('name', 'Empty Group')).memberCount).toBe(1);
+		expect((await directory().getUser('login', 'heidi')).memberOf).toContain(groupDn('Empty Group'));
+		expect(await directory().removeGroupMember(group, user)).toMatchObject({ changed: true });
+		expect(await directory().removeGroupMember(group, user)).toMatchObject({ changed: false });
+		expect((await directory().getGroup('name', 'Empty Group')).memberCount).toBe(0);
+	});
+});
+
+describe('acknowledgments', () => {
+	// AD's user class has no attribute of ours; a free multi-valued one of the base schema holds them.
+	const store = () => new AcknowledgmentStore(directory(), { attribute: 'otherPager' });
+
+	it('records an acknowledgment once and lists who has and has not acknowledged', async () => {
+		const first = await store().record('dave', 'outage-1', '2026-11-26T10:00:00Z');
+		expect(first).toMatchObject({ recorded: true, at: '2026-11-26T10:00:00.000Z', userDn: personDn(personOf('dave')) });
+		expect(await store().record('dave', 'outage-1', '2026-11-27T10:00:00Z')).toMatchObject({ recorded: false, at: '2026-11-26T10:00:00.000Z' });
+		const statuses = await collect(store().list('outage-1', { groups: [{ key: 'name', value: 'Platform' }], nested: false }));
+		expect(statuses.map((status) => [status.user.login, status.acknowledged]).sort()).toEqual([
+			['dave', true],
+			['erin', false],
+		]);
+		const client = await samba.adminClient();
+		try {
+			const [entry] = (await client.search(personDn(personOf('dave')), { scope: 'base', attributes: ['otherPager'] })).searchEntries;
+			expect(entry.otherPager).toBe('outage-1|2026-11-26T10:00:00.000Z');
+		} finally {
+			await client.unbind();
+		}
+	});
+});
