@@ -1,0 +1,264 @@
+import { Attribute, Change, type Client } from 'ldapts';
+import type { DirectoryEvent } from '../../core/changes/events';
+import type { ChangeState } from '../../core/changes/state';
+import type { ChangeStrategy } from '../../core/changes/strategy';
+import { LdapSession } from '../../transport/ldap/session';
+import { startSamba, type Samba } from '../support/samba';
+import { attributes, groupDn, NORTHWIND_DN, NORTHWIND_DNS, PEOPLE_DN, personDn, personOf, unicodePwd, UAC_NORMAL } from '../support/samba-fixture';
+import { sambaConnection, sambaStrategy, type SambaStrategyName } from '../support/samba-strategies';
+
+/**
+ * The trigger's change scenario against a real Active Directory implementation (Samba 4.17 AD DC), through the
+ * AD USN strategy chosen explicitly and through Auto (which must choose it): every kind of change, each expected
+ * exactly once, deletes from tombstones (Show Deleted), account status from userAccountControl, lockout by failed
+ * binds, pwdLastSet; then a Samba restart between polls.
+ */
+let samba: Samba;
+let admin: Client;
+const LOCKOUT_THRESHOLD = 3;
+
+beforeAll(async () => {
+	samba = await startSamba();
+	admin = await samba.adminClient();
+	// The domain's lockout policy (what `samba-tool domain passwordsettings set --account-lockout-threshold` writes).
+	await admin.modify(NORTHWIND_DN, [replace('lockoutThreshold', String(LOCKOUT_THRESHOLD))]);
+});
+
+afterAll(async () => {
+	await admin?.unbind();
+	await samba?.stop();
+});
+
+function replace(type: string, values: Array<string | Buffer>): Change;
+function replace(type: string, value: string | Buffer): Change;
+function replace(type: string, value: string | Buffer | Array<string | Buffer>): Change {
+	const values = Array.isArray(value) ? value : [value];
+	return new Change({ operation: 'replace', modification: new Attribute({ type, values: values as string[] }) });
+}
+
+const memberChange = (operation: 'add' | 'delete', dn: string) => new Change({ operation, modification: new Attribute({ type: 'member', values: [dn] }) });
+
+async function failedBind(dn: string): Promise<void> {
+	const client = samba.client();
+	await client.bind(dn, 'not-the-password').catch(() => undefined);
+	await client.unbind().catch(() => undefined);
+}
+
+/** The user changes their own password: AD's delete-old, add-new modify, bound as the user. */
+async function changeOwnPassword(dn: string, oldPassword: string, newPassword: string): Promise<void> {
+	const client = samba.client();
+	try {
+		await client.bind(dn, oldPassword);
+		await client.modify(dn, [
+			new Change({ operation: 'delete', modification: new Attribute({ type: 'unicodePwd', values: [unicodePwd(oldPassword)] }) }),
+			new Change({ operation: 'add', modification: new Attribute({ type: 'unicodePwd', values: [unicodePwd(newPassword)] }) }),
+		]);
+	} finally {
+		await client.unbind().catch(() => undefined);
+	}
+}
+
+const typesOf = (events: DirectoryEvent[]) => events.map((event) => event.type).sort();
+
+describe.each<SambaStrategyName>(['adUsn', 'auto'])('%s strategy on a real Samba AD DC', (name) => {
+	let session: LdapSession;
+	let strategy: ChangeStrategy;
+	let state: ChangeState | undefined;
+	const tag = name === 'adUsn' ? 'Usn' : 'Auto';
+	const login = `chg${tag.toLowerCase()}`;
+	const userDn = `CN=Change ${tag},${PEOPLE_DN}`;
+	const renamedDn = `CN=Change ${tag} Renamed,${PEOPLE_DN}`;
+	const firstPassword = `First-${tag}-pass-1!`;
+	const groupName = `Admins ${tag}`;
+	const allIds = new Set<string>();
+
+	const build = () => sambaStrategy(name, session, { privilegedGroups: [groupName] });
+
+	/** One poll; its state is kept only when it succeeded (as the trigger does). Every event id is new. */
+	async function poll(): Promise<DirectoryEvent[]> {
+		const result = await strategy.poll(state);
+		state = result.nextCursor;
+		for (const event of result.events) {
+			expect(allIds.has(event.id)).toBe(false);
+			allIds.add(event.id);
+			expect(event.source.strategy).toBe('adUsn');
+		}
+		return result.events;
+	}
+
+	beforeAll(async () => {
+		session = await LdapSession.open(sambaConnection(samba));
+		strategy = await build();
+	});
+
+	afterAll(async () => {
+		await session?.close();
+	});
+
+	it('records the starting point on first activation and emits nothing', async () => {
+		expect(await poll()).toEqual([]);
+		expect(state?.cursor).toMatch(/^\d+$/);
+		expect(await poll()).toEqual([]);
+	});
+
+	it('user created, updated, renamed', async () => {
+		await admin.add(
+			userDn,
+			attributes({
+				objectClass: ['top', 'person', 'organizationalPerson', 'user'],
+				sAMAccountName: login,
+				userPrincipalName: `${login}@${NORTHWIND_DNS}`,
+				givenName: 'Change',
+				sn: tag,
+				displayName: `Change ${tag}`,
+				mail: `${login}@${NORTHWIND_DNS}`,
+				title: 'Analyst',
+				unicodePwd: unicodePwd(firstPassword),
+				userAccountControl: String(UAC_NORMAL),
+			}),
+		);
+		const created = await poll();
+		expect(typesOf(created)).toEqual(['user.created']);
+		expect(created[0].user).toMatchObject({ dn: userDn, login, mail: `${login}@${NORTHWIND_DNS}`, status: { disabled: false, locked: false, passwordResetRequired: false } });
+		expect(created[0].user?.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+		expect(created[0].occurredAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+		await admin.modify(userDn, [replace('title', 'Manager')]);
+		const updated = await poll();
+		expect(typesOf(updated)).toEqual(['user.updated']);
+		expect(updated[0].changes).toEqual([{ attribute: 'title', after: 'Manager' }]);
+
+		// An AD rename changes the DN (cn), not the login (sAMAccountName).
+		await admin.modifyDN(userDn, renamedDn);
+		const renamed = await poll();
+		expect(typesOf(renamed)).toEqual(['user.renamed']);
+		expect(renamed[0].user?.id).toBe(created[0].user?.id);
+		expect(renamed[0].changes).toEqual([{ attribute: 'dn', after: renamedDn }]);
+	});
+
+	it('disabled and enabled (userAccountControl), locked by failed binds and unlocked (lockoutTime = 0)', async () => {
+		await admin.modify(renamedDn, [replace('userAccountControl', String(UAC_NORMAL | 0x2))]);
+		const disabled = await poll();
+		expect(typesOf(disabled)).toEqual(['user.disabled']);
+		expect(disabled[0].changes).toEqual([{ attribute: 'disabled', before: 'false', after: 'true' }]);
+		await admin.modify(renamedDn, [replace('userAccountControl', String(UAC_NORMAL))]);
+		expect(typesOf(await poll())).toEqual(['user.enabled']);
+
+		for (let attempt = 0; attempt < LOCKOUT_THRESHOLD; attempt++) await failedBind(renamedDn);
+		const locked = await poll();
+		expect(typesOf(locked)).toEqual(['user.locked']);
+		expect(locked[0].user?.status).toEqual({ disabled: false, locked: true, passwordResetRequired: false });
+		await admin.modify(renamedDn, [replace('lockoutTime', '0')]);
+		expect(typesOf(await poll())).toEqual(['user.unlocked']);
+	});
+
+	it('password reset required (pwdLastSet = 0), then a new password set; and the user changing their own password', async () => {
+		await admin.modify(renamedDn, [replace('pwdLastSet', '0')]);
+		const reset = await poll();
+		expect(typesOf(reset)).toEqual(['user.passwordResetRequired']);
+		expect(reset[0].user?.status).toMatchObject({ passwordResetRequired: true });
+
+		// pwdLastSet = -1 takes the requirement back (sets it to now), as the AD tools' "unexpire" does.
+		await admin.modify(renamedDn, [replace('pwdLastSet', '-1')]);
+		await poll();
+
+		await changeOwnPassword(renamedDn, firstPassword, `Second-${tag}-pass-2!`);
+		expect(typesOf(await poll())).toEqual(['user.passwordChanged']);
+	});
+
+	it('group created with a member, member added and removed, group deleted', async () => {
+		const dn = groupDn(groupName);
+		await admin.add(dn, attributes({ objectClass: ['top', 'group'], sAMAccountName: groupName.replace(' ', '-'), member: renamedDn }));
+		const created = await poll();
+		expect(typesOf(created)).toEqual(['group.created', 'group.memberAdded']);
+		expect(created.every((event) => event.group?.privileged === true)).toBe(true);
+		expect(created.find((event) => event.type === 'group.created')?.group).toMatchObject({ dn, name: groupName });
+		expect(created.find((event) => event.type === 'group.memberAdded')?.user).toMatchObject({ dn: renamedDn, login });
+
+		const member = personDn(personOf('heidi'));
+		await admin.modify(dn, [memberChange('add', member)]);
+		const added = await poll();
+		expect(typesOf(added)).toEqual(['group.memberAdded']);
+		expect(added[0].user).toMatchObject({ dn: member, login: 'heidi' });
+
+		await admin.modify(dn, [memberChange('delete', member)]);
+		const removed = await poll();
+		expect(typesOf(removed)).toEqual(['group.memberRemoved']);
+		expect(removed[0].user).toMatchObject({ id: added[0].user?.id, dn: member });
+
+		await admin.del(dn);
+		const deleted = await poll();
+		expect(typesOf(deleted)).toEqual(['group.deleted']);
+		expect(deleted[0].group).toMatchObject({ id: created[0].group?.id, dn, name: groupName });
+		// A group's sAMAccountName is no login.
+		expect(deleted[0].group).not.toHaveProperty('login');
+	});
+
+	it('a nested group added to and removed from a group: once each, named as memberGroup', async () => {
+		const parent = `Parent ${tag}`;
+		const nested = `Nested ${tag}`;
+		await admin.add(groupDn(nested), attributes({ objectClass: ['top', 'group'], sAMAccountName: `nested-${tag}` }));
+		await admin.add(groupDn(parent), attributes({ objectClass: ['top', 'group'], sAMAccountName: `parent-${tag}` }));
+		expect(typesOf(await poll())).toEqual(['group.created', 'group.created']);
+
+		await admin.modify(groupDn(parent), [memberChange('add', groupDn(nested))]);
+		const added = await poll();
+		expect(typesOf(added)).toEqual(['group.memberAdded']);
+		expect(added[0].group).toMatchObject({ dn: groupDn(parent), name: parent });
+		expect(added[0].memberGroup).toMatchObject({ dn: groupDn(nested), name: nested });
+		expect(added[0].user).toBeUndefined();
+
+		await admin.modify(groupDn(parent), [memberChange('delete', groupDn(nested))]);
+		const removed = await poll();
+		expect(typesOf(removed)).toEqual(['group.memberRemoved']);
+		expect(removed[0].memberGroup).toMatchObject({ id: added[0].memberGroup?.id, dn: groupDn(nested) });
+		expect(await poll()).toEqual([]);
+		await admin.del(groupDn(parent));
+		await admin.del(groupDn(nested));
+		expect(typesOf(await poll())).toEqual(['group.deleted', 'group.deleted']);
+	});
+
+	it('user deleted: seen in its tombstone, with the DN and login it had', async () => {
+		const [entry] = (await admin.search(renamedDn, { scope: 'base', attributes: ['objectGUID'], explicitBufferAttributes: ['objectGUID'] })).searchEntries;
+		expect(entry).toBeDefined();
+		await admin.del(renamedDn);
+		const deleted = await poll();
+		expect(typesOf(deleted)).toEqual(['user.deleted']);
+		expect(deleted[0].user).toMatchObject({ dn: renamedDn, login });
+		expect(await poll()).toEqual([]);
+	});
+
+	it('a user and a group deleted before a reconciliation poll: still named from their tombstones', async () => {
+		const dn = `CN=Reconciled ${tag},${PEOPLE_DN}`;
+		const group = `Reconciled ${tag}`;
+		await admin.add(dn, attributes({ objectClass: ['top', 'person', 'organizationalPerson', 'user'], sAMAccountName: `rec${tag.toLowerCase()}`, userAccountControl: '544' }));
+		await admin.add(groupDn(group), attributes({ objectClass: ['top', 'group'], sAMAccountName: `rec-group-${tag}` }));
+		expect(typesOf(await poll())).toEqual(['group.created', 'user.created']);
+		await admin.del(dn);
+		await admin.del(groupDn(group));
+		const reconciling = await sambaStrategy(name, session, { privilegedGroups: [groupName] }, { reconcileEvery: 1 });
+		const result = await reconciling.poll(state);
+		state = result.nextCursor;
+		expect(typesOf(result.events)).toEqual(['group.deleted', 'user.deleted']);
+		const deletedUser = result.events.find((event) => event.type === 'user.deleted') as DirectoryEvent;
+		expect(deletedUser.user).toMatchObject({ dn, login: `rec${tag.toLowerCase()}` });
+		expect(deletedUser.occurredAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+		expect(result.events.find((event) => event.type === 'group.deleted')?.group).toMatchObject({ dn: groupDn(group), name: group });
+		expect(await poll()).toEqual([]);
+	});
+
+	it('a Samba restart between polls loses nothing', async () => {
+		const someone = personDn(personOf('erin'));
+		await admin.modify(someone, [replace('l', `Restart City ${tag}`)]);
+		await session.close();
+		await admin.unbind();
+		await samba.restart();
+		admin = await samba.adminClient();
+		session = await LdapSession.open(sambaConnection(samba));
+		strategy = await build();
+		const events = await poll();
+		expect(typesOf(events)).toEqual(['user.updated']);
+		expect(events[0].changes).toEqual([{ attribute: 'l', after: `Restart City ${tag}` }]);
+		expect(await poll()).toEqual([]);
+	});
+});
