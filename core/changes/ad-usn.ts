@@ -100,15 +100,13 @@ export function tombstoneGapProblem(readAt: Date | undefined, notBefore: Date | 
 }
 
 /** A tombstone's id, last known place and name (the original RDN value, from msDS-LastKnownRDN or the mangled one). */
-export function parseTombstone(entry: Entry): { id?: string; lastKnownParent?: string; name?: string; login?: string; group: boolean } {
+export function parseTombstone(entry: Entry): { id?: string; lastKnownParent?: string; name?: string; login?: string } {
 	const guid = binaryValue(entry, 'objectGUID');
 	return {
 		id: guid ? guidToString(guid) : attributeValue(entry, 'objectGUID'),
 		lastKnownParent: attributeValue(entry, 'lastKnownParent'),
 		name: attributeValue(entry, 'msDS-LastKnownRDN') ?? mangledRdn(entry.dn)?.value,
 		login: attributeValue(entry, 'sAMAccountName'),
-		// A tombstone keeps its objectClass values.
-		group: attributeValues(entry, 'objectClass').some((name) => name.toLowerCase() === 'group'),
 	};
 }
 
@@ -122,10 +120,12 @@ const TOMBSTONE_ATTRIBUTES = ['objectGUID', 'objectClass', 'lastKnownParent', 'm
 export function tombstoneContext(entry: Entry): ChangeContext {
 	const tombstone = parseTombstone(entry);
 	const dn = lastKnownDn(entry);
+	// A tombstone keeps its objectClass values.
+	const group = attributeValues(entry, 'objectClass').some((name) => name.toLowerCase() === 'group');
 	return {
 		stamp: `usn:${attributeValue(entry, 'uSNChanged') ?? ''}`,
 		occurredAt: generalizedTimeToIso(attributeValue(entry, 'whenChanged')),
-		deleted: tombstone.group ? { dn, name: tombstone.name } : { dn, login: tombstone.login },
+		deleted: group ? { dn, name: tombstone.name } : { dn, login: tombstone.login },
 	};
 }
 
