@@ -4,6 +4,7 @@ import type { DirectoryGroup } from '../model/directory-group';
 import type { Entry } from '../../transport/ldap/ldapts';
 import type { LdapSession } from '../../transport/ldap/session';
 import { isDn, normalizeDn, parseDn } from './dn';
+import { attributeTexts } from './attribute-text';
 import { attributeValue, attributeValues } from './entry';
 import { escapeFilterValue } from './escape';
 import { allOf, checkAttributeName, conditionFilter } from './filter';
@@ -139,7 +140,7 @@ export class LdapGroupDirectory {
 		const name = attributeValue(entry, this.profile.group.name) ?? parseDn(entry.dn)[0]?.[0]?.value ?? entry.dn;
 		const attributes: Record<string, string | string[]> = {};
 		for (const attribute of extra) {
-			const values = attributeValues(entry, attribute);
+			const values = attributeTexts(entry, attribute);
 			if (values.length > 0) attributes[attribute] = values.length === 1 ? values[0] : values;
 		}
 		const member = this.profile.memberAttribute;

@@ -1,3 +1,4 @@
+import { Attribute, Change } from 'ldapts';
 import { AcknowledgmentStore } from '../../core/acknowledgments';
 import { DirectoryNotFoundError } from '../../core/errors';
 import { testLdapConnection } from '../../core/ldap/connection-test';
@@ -93,6 +94,38 @@ describe('users', () => {
 		expect((await directory().getUser('mail', 'bob@northwind.test')).id).toBe(byLogin.id);
 		expect((await directory().getUser('id', byLogin.id)).dn).toBe(personDn(bob));
 		await expect(directory().getUser('login', 'nobody-here')).rejects.toThrow(DirectoryNotFoundError);
+	});
+
+	it('gets a user by userPrincipalName as the login too (bob@northwind.test, carol.white@northwind.test)', async () => {
+		expect((await directory().getUser('login', 'bob@northwind.test')).dn).toBe(personDn(personOf('bob')));
+		const carol = await directory().getUser('login', 'carol.white@northwind.test');
+		expect(carol).toMatchObject({ dn: personDn(personOf('cwhite')), login: 'cwhite' });
+		expect((await directory().getUser('login', 'cwhite')).id).toBe(carol.id);
+		// Everything that takes a login goes through the same lookup: membership changes, audiences, acknowledgments.
+		const group = { key: 'name' as const, value: 'Empty Group' };
+		expect(await directory().addGroupMember(group, { key: 'login', value: 'carol.white@northwind.test' })).toMatchObject({ changed: true, userDn: carol.dn });
+		expect(await directory().removeGroupMember(group, { key: 'login', value: 'cwhite' })).toMatchObject({ changed: true, userDn: carol.dn });
+	});
+
+	it('gives binary Additional Attributes readably: SIDs as S-1-5-..., GUIDs as GUID text, other bytes as base64', async () => {
+		const photo = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x80, 0xfe]);
+		const client = await samba.adminClient();
+		try {
+			await client.modify(personDn(personOf('frank')), [new Change({ operation: 'replace', modification: new Attribute({ type: 'thumbnailPhoto', values: [photo as unknown as string] }) })]);
+			const frank = await directory().getUser('login', 'frank', ['objectSid', 'objectGUID', 'thumbnailPhoto']);
+			expect(frank.attributes.objectGUID).toBe(frank.id);
+			expect(frank.attributes.thumbnailPhoto).toBe(photo.toString('base64'));
+			const sid = frank.attributes.objectSid as string;
+			expect(sid).toMatch(/^S-1-5-21-\d+-\d+-\d+-\d+$/);
+			// The server itself reads the text form: AD takes a SID string in a filter on objectSid.
+			const bySid = (await client.search(samba.baseDN, { scope: 'sub', filter: `(objectSid=${sid})`, attributes: ['1.1'] })).searchEntries;
+			expect(bySid.map((entry) => entry.dn)).toEqual([frank.dn]);
+			const sales = await directory().getGroup('name', 'Sales', ['objectSid']);
+			expect(sales.attributes.objectSid).toMatch(/^S-1-5-21-\d+-\d+-\d+-\d+$/);
+			expect(sales.attributes.objectSid).not.toBe(sid);
+		} finally {
+			await client.unbind();
+		}
 	});
 
 	it('searches users page by page, by state and condition', async () => {

@@ -56,6 +56,11 @@ export interface FlavourProfile {
 	 */
 	dnAttribute: string;
 	user: UserAttributeMap;
+	/**
+	 * Other attributes a person's login may be typed as, matched as well when users are looked up by login:
+	 * AD's userPrincipalName (bob@northwind.test) beside the sAMAccountName (bob).
+	 */
+	loginAliases?: string[];
 	group: GroupAttributeMap;
 	/** Attributes needed to derive the account status, requested with every user. */
 	statusAttributes: string[];
