@@ -8,14 +8,14 @@ import type { DirectoryUser } from '../model/directory-user';
 import type { Entry } from '../../transport/ldap/ldapts';
 import type { LdapSession } from '../../transport/ldap/session';
 import type { DirectoryFlavour } from '../../transport/ldap/settings';
-import { attributeValue, attributeValues } from '../ldap/entry';
+import { attributeValue } from '../ldap/entry';
 import { allOf, anyOf, checkAttributeName } from '../ldap/filter';
 import { compileFilter } from '../ldap/filter-compiler';
 import type { FlavourProfile } from '../ldap/flavours';
 import { LdapGroupDirectory, PrivilegedGroups } from '../ldap/groups';
 import { idFilter } from '../ldap/identifiers';
 import { parseDn } from '../ldap/dn';
-import { isRanged, readAllValues } from '../ldap/ranged';
+import { isRanged, memberRequest, readAllValues, readRangeStep } from '../ldap/ranged';
 import { LdapUserDirectory } from '../ldap/users';
 import type { GroupObservation, UserObservation } from './differ';
 import { eventMemberGroupOf, type EventMemberGroup } from './events';
@@ -105,7 +105,7 @@ export class LdapChangeReader {
 
 	private groupAttributes(): string[] {
 		const group = this.profile.group;
-		return [...new Set([group.id, group.name, group.description, this.profile.memberAttribute, this.stamps.modified, ...this.extraAttributes])];
+		return [...new Set([group.id, group.name, group.description, memberRequest(this.profile), this.stamps.modified, ...this.extraAttributes])];
 	}
 
 	toUserObservation(entry: Entry): Observed<UserObservation> {
@@ -124,7 +124,7 @@ export class LdapChangeReader {
 	async toGroupObservation(entry: Entry): Promise<Observed<GroupObservation>> {
 		const group: DirectoryGroup = this.groups.toGroup(entry, this.extraAttributes);
 		const attribute = this.profile.memberAttribute;
-		let memberDns = attributeValues(entry, attribute);
+		let memberDns = readRangeStep(entry, attribute).values;
 		if (isRanged(entry, attribute)) {
 			memberDns = [];
 			for await (const values of readAllValues(this.scope.session, entry.dn, attribute, entry)) memberDns.push(...values);

@@ -5,12 +5,12 @@ import type { Entry } from '../../transport/ldap/ldapts';
 import type { LdapSession } from '../../transport/ldap/session';
 import { isDn, normalizeDn, parseDn } from './dn';
 import { attributeTexts } from './attribute-text';
-import { attributeValue, attributeValues } from './entry';
+import { attributeValue } from './entry';
 import { escapeFilterValue } from './escape';
 import { allOf, checkAttributeName, conditionFilter } from './filter';
 import type { FlavourProfile } from './flavours';
 import { idFilter } from './identifiers';
-import { countValues, isRanged } from './ranged';
+import { countValues, memberRequest, readRangeStep } from './ranged';
 
 /**
  * The configured privileged groups, given by name (`Domain Admins`) or DN. Names compare
@@ -130,7 +130,7 @@ export class LdapGroupDirectory {
 	/** The attributes read for a DirectoryGroup; members only when they are counted. */
 	private attributesToRead(extra: string[], withMembers: boolean): string[] {
 		const names = new Set<string>([this.profile.group.id, this.profile.group.name, this.profile.group.description]);
-		if (withMembers) names.add(this.profile.memberAttribute);
+		if (withMembers) names.add(memberRequest(this.profile));
 		for (const name of extra) names.add(checkAttributeName(name, 'Additional Attributes'));
 		return [...names];
 	}
@@ -143,13 +143,13 @@ export class LdapGroupDirectory {
 			const values = attributeTexts(entry, attribute);
 			if (values.length > 0) attributes[attribute] = values.length === 1 ? values[0] : values;
 		}
-		const member = this.profile.memberAttribute;
+		const members = readRangeStep(entry, this.profile.memberAttribute);
 		return {
 			id: this.profile.readId(entry) ?? entry.dn,
 			dn: entry.dn,
 			name,
 			description: attributeValue(entry, this.profile.group.description),
-			memberCount: isRanged(entry, member) ? undefined : attributeValues(entry, member).length,
+			memberCount: members.next !== undefined ? undefined : members.values.length,
 			privileged: this.privileged.matches(entry.dn, name),
 			attributes,
 		};

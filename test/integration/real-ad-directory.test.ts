@@ -1,5 +1,6 @@
 import { Attribute, Change } from 'ldapts';
 import { AcknowledgmentStore } from '../../core/acknowledgments';
+import { LdapChangeReader } from '../../core/changes/ldap-reader';
 import { DirectoryNotFoundError } from '../../core/errors';
 import { testLdapConnection } from '../../core/ldap/connection-test';
 import { LdapDirectory } from '../../core/ldap/directory';
@@ -161,6 +162,32 @@ describe('groups', () => {
 			const members = await collect(directory({ memberLookup }).groupMembers('name', 'All Staff', { nested: false }));
 			expect(members).toHaveLength(STAFF_COUNT + 2);
 			expect(new Set(members.map((user) => user.login))).toEqual(new Set(['alice', 'heidi', ...Array.from({ length: STAFF_COUNT }, (_, index) => staffLogin(index))]));
+		}
+	});
+
+	it('asks for members in ranges (member;range=0-1499) and follows them past 1,500: Get Group, Get Members, the change reader', async () => {
+		const search = jest.spyOn(session, 'search');
+		const searchPages = jest.spyOn(session, 'searchPages');
+		const requested = () => [...search.mock.calls, ...searchPages.mock.calls].flatMap(([, options]) => options.attributes ?? []);
+		try {
+			expect((await directory().getGroup('name', 'All Staff')).memberCount).toBe(STAFF_COUNT + 2);
+			expect(requested()).toEqual(expect.arrayContaining(['member;range=0-1499', 'member;range=1500-*']));
+			expect(requested()).not.toContain('member');
+
+			search.mockClear();
+			searchPages.mockClear();
+			expect(await collect(directory({ memberLookup: 'memberAttribute' }).groupMembers('name', 'All Staff', { nested: false }))).toHaveLength(STAFF_COUNT + 2);
+			expect(requested()).toEqual(expect.arrayContaining(['member;range=0-1499', 'member;range=1500-*']));
+
+			search.mockClear();
+			searchPages.mockClear();
+			const reader = new LdapChangeReader({ session, profile: profileFor('activeDirectory'), flavour: 'activeDirectory', userBaseDN: PEOPLE_DN, groupBaseDN: GROUPS_DN });
+			const observed = (await reader.allGroups()).find((group) => group.observation.group.name === 'All Staff');
+			expect(observed?.observation.memberDns).toHaveLength(STAFF_COUNT + 2);
+			expect(requested()).toEqual(expect.arrayContaining(['member;range=0-1499', 'member;range=1500-*']));
+		} finally {
+			search.mockRestore();
+			searchPages.mockRestore();
 		}
 	});
 

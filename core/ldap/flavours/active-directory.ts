@@ -66,6 +66,7 @@ export const activeDirectoryProfile: FlavourProfile = {
 	groupFilter: '(objectClass=group)',
 	disabledFilter: '(userAccountControl:1.2.840.113556.1.4.803:=2)',
 	memberAttribute: 'member',
+	rangedMembers: true,
 	// memberOf is a back link AD always maintains and indexes; member comes in ranges of 1500 values.
 	memberLookup: 'memberOf',
 	dnAttribute: 'distinguishedName',
