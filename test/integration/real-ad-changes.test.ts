@@ -2,7 +2,9 @@ import { Attribute, Change, type Client } from 'ldapts';
 import type { DirectoryEvent } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
 import type { ChangeStrategy } from '../../core/changes/strategy';
+import { DirectoryRequestError } from '../../core/errors';
 import { LdapSession } from '../../transport/ldap/session';
+import { startLdapRelay, type LdapRelay } from '../support/ldap-relay';
 import { startSamba, type Samba } from '../support/samba';
 import { attributes, groupDn, NORTHWIND_DN, NORTHWIND_DNS, PEOPLE_DN, personDn, personOf, unicodePwd, UAC_NORMAL } from '../support/samba-fixture';
 import { sambaConnection, sambaStrategy, type SambaStrategyName } from '../support/samba-strategies';
@@ -17,15 +19,20 @@ let samba: Samba;
 let admin: Client;
 const LOCKOUT_THRESHOLD = 3;
 
+/** In front of Samba's plain LDAP port, so that a test can cut the server off at an exact message of a poll. */
+let relay: LdapRelay;
+
 beforeAll(async () => {
-	samba = await startSamba();
+	samba = await startSamba({ plainLdapBinds: true });
+	relay = await startLdapRelay(samba.plainUrl);
 	admin = await samba.adminClient();
 	// The domain's lockout policy (what `samba-tool domain passwordsettings set --account-lockout-threshold` writes).
 	await admin.modify(NORTHWIND_DN, [replace('lockoutThreshold', String(LOCKOUT_THRESHOLD))]);
 });
 
 afterAll(async () => {
-	await admin?.unbind();
+	await admin?.unbind().catch(() => undefined);
+	await relay?.close();
 	await samba?.stop();
 });
 
@@ -158,9 +165,10 @@ describe.each<SambaStrategyName>(['adUsn', 'auto'])('%s strategy on a real Samba
 		expect(typesOf(reset)).toEqual(['user.passwordResetRequired']);
 		expect(reset[0].user?.status).toMatchObject({ passwordResetRequired: true });
 
-		// pwdLastSet = -1 takes the requirement back (sets it to now), as the AD tools' "unexpire" does.
+		// pwdLastSet = -1 takes the requirement back, as the AD tools' "unexpire" does: AD sets pwdLastSet to now,
+		// which is all a password change leaves in the entry too, so it reads as one.
 		await admin.modify(renamedDn, [replace('pwdLastSet', '-1')]);
-		await poll();
+		expect(typesOf(await poll())).toEqual(['user.passwordChanged']);
 
 		await changeOwnPassword(renamedDn, firstPassword, `Second-${tag}-pass-2!`);
 		expect(typesOf(await poll())).toEqual(['user.passwordChanged']);
@@ -260,5 +268,42 @@ describe.each<SambaStrategyName>(['adUsn', 'auto'])('%s strategy on a real Samba
 		expect(typesOf(events)).toEqual(['user.updated']);
 		expect(events[0].changes).toEqual([{ attribute: 'l', after: `Restart City ${tag}` }]);
 		expect(await poll()).toEqual([]);
+	});
+});
+
+describe('a Samba killed in the middle of a poll', () => {
+	it('the poll fails, emits nothing and moves nothing; the next poll catches up', async () => {
+		// Plain LDAP through the relay (the relay must see the messages); the scenario above runs over LDAPS.
+		const open = () => LdapSession.open(sambaConnection(samba, { serverUrls: relay.url, connectionSecurity: 'none', allowSelfSigned: false }));
+		let session = await open();
+		let strategy = await sambaStrategy('adUsn', session);
+		let state = (await strategy.poll(undefined)).nextCursor;
+		const someone = personDn(personOf('dave'));
+		await admin.modify(someone, [replace('title', 'Crash Survivor')]);
+		const kept = state;
+		// Once Samba has answered the poll's first message, it is SIGKILLed (and gone) before the client sees more.
+		const cut = relay.cutAfterServerMessages(1, async () => {
+			samba.kill();
+			while (samba.running) await new Promise((resolve) => setTimeout(resolve, 10));
+		});
+		const attempt = expect(strategy.poll(state)).rejects.toThrow(DirectoryRequestError);
+		await cut;
+		await attempt;
+		expect(state).toBe(kept);
+		await session.close();
+		await admin.unbind().catch(() => undefined);
+		await samba.restart();
+		admin = await samba.adminClient();
+		session = await open();
+		try {
+			strategy = await sambaStrategy('adUsn', session);
+			const result = await strategy.poll(state);
+			state = result.nextCursor;
+			expect(typesOf(result.events)).toEqual(['user.updated']);
+			expect(result.events[0].changes).toEqual([{ attribute: 'title', after: 'Crash Survivor' }]);
+			expect((await strategy.poll(state)).events).toEqual([]);
+		} finally {
+			await session.close();
+		}
 	});
 });

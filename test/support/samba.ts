@@ -39,6 +39,8 @@ export interface Samba {
 	host: string;
 	/** LDAPS on 127.0.0.1:636. */
 	url: string;
+	/** Plain LDAP on 127.0.0.1:389 (simple binds there only with SambaOptions.plainLdapBinds). */
+	plainUrl: string;
 	baseDN: string;
 	adminDN: string;
 	/** The administrator's userPrincipalName, which AD also accepts as a bind name. */
@@ -233,6 +235,11 @@ async function template(timeoutMs: number): Promise<{ dir: string; ms: number }>
 export interface SambaOptions {
 	/** How long to wait for the LDAPS bind after starting samba (default 60 s). */
 	startTimeoutMs?: number;
+	/**
+	 * Accept simple binds on plain LDAP too (`ldap server require strong auth = no`; default false), for tests
+	 * that need to see the LDAP messages, e.g. through test/support/ldap-relay.ts.
+	 */
+	plainLdapBinds?: boolean;
 }
 
 export async function startSamba(options: SambaOptions = {}): Promise<Samba> {
@@ -246,7 +253,9 @@ export async function startSamba(options: SambaOptions = {}): Promise<Samba> {
 		await cp(made.dir, dir, { recursive: true, filter: (source) => !lstatSync(source).isSocket() });
 		const provisionedIn = (await readFile(join(dir, PROVISIONED_IN), 'utf8')).trim();
 		const confPath = join(dir, 'etc', 'smb.conf');
-		await writeFile(confPath, (await readFile(confPath, 'utf8')).split(provisionedIn).join(dir));
+		let conf = (await readFile(confPath, 'utf8')).split(provisionedIn).join(dir);
+		if (options.plainLdapBinds) conf = conf.replace('[global]\n', '[global]\n\tldap server require strong auth = no\n');
+		await writeFile(confPath, conf);
 		await rm(join(dir, 'run'), { recursive: true, force: true });
 		await mkdir(join(dir, 'run'));
 		const t2 = Date.now();
@@ -258,6 +267,7 @@ export async function startSamba(options: SambaOptions = {}): Promise<Samba> {
 		const samba: Samba = {
 			host: HOST,
 			url: `ldaps://${HOST}:636`,
+			plainUrl: `ldap://${HOST}:389`,
 			baseDN: NORTHWIND_DN,
 			adminDN: ADMIN_DN,
 			adminUpn: ADMIN_UPN,
