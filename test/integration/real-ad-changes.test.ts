@@ -1,9 +1,12 @@
 import { Attribute, Change, type Client } from 'ldapts';
+import type { IDataObject, INode, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
+import { OpenTextDirectoryServicesTrigger } from '../../nodes/OpenTextDirectoryServicesTrigger/OpenTextDirectoryServicesTrigger.node';
 import type { DirectoryEvent } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
 import type { ChangeStrategy } from '../../core/changes/strategy';
 import { DirectoryRequestError } from '../../core/errors';
 import { LdapSession } from '../../transport/ldap/session';
+import { ldapCredentialData } from '../support/ldap-credential';
 import { startLdapRelay, type LdapRelay } from '../support/ldap-relay';
 import { startSamba, type Samba } from '../support/samba';
 import { attributes, groupDn, NORTHWIND_DN, NORTHWIND_DNS, PEOPLE_DN, personDn, personOf, unicodePwd, UAC_NORMAL } from '../support/samba-fixture';
@@ -268,6 +271,46 @@ describe.each<SambaStrategyName>(['adUsn', 'auto'])('%s strategy on a real Samba
 		expect(typesOf(events)).toEqual(['user.updated']);
 		expect(events[0].changes).toEqual([{ attribute: 'l', after: `Restart City ${tag}` }]);
 		expect(await poll()).toEqual([]);
+	});
+});
+
+describe('the trigger node on a real Samba AD DC (Auto, the credential as a user fills it in)', () => {
+	const node: INode = { id: 'trigger', name: 'Directory Event', type: 'openTextDirectoryServicesTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+	const staticData: IDataObject = {};
+	const trigger = new OpenTextDirectoryServicesTrigger();
+	const parameters: IDataObject = { source: 'ldap', strategy: 'auto', events: [], options: { userBaseDN: PEOPLE_DN, additionalAttributes: 'objectSid' } };
+
+	async function pollNode(mode: 'trigger' | 'manual'): Promise<IDataObject[] | null> {
+		const context = {
+			getNode: () => node,
+			getMode: () => mode,
+			getWorkflowStaticData: () => staticData,
+			getNodeParameter: (name: string, fallback?: unknown) => {
+				const [head, ...rest] = name.split('.');
+				let value: unknown = parameters[head];
+				for (const key of rest) value = (value as IDataObject | undefined)?.[key];
+				return value ?? fallback;
+			},
+			getCredentials: async () => ldapCredentialData(samba),
+			helpers: { returnJsonArray: (items: IDataObject[]): INodeExecutionData[] => items.map((json) => ({ json })) },
+			logger: { info: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined },
+		} as unknown as IPollFunctions;
+		const output = await trigger.poll.call(context);
+		return output === null ? null : output[0].map((item) => item.json);
+	}
+
+	it('activation chooses the AD USN strategy and emits nothing; a change comes out once, its SID readable', async () => {
+		expect(await pollNode('trigger')).toBeNull();
+		expect(staticData.changeState).toMatchObject({ strategy: 'adUsn' });
+		const dn = personDn(personOf('alice'));
+		await admin.modify(dn, [replace('title', 'Node Watched')]);
+		const fetched = await pollNode('manual');
+		expect(fetched?.map((event) => [event.type, (event.user as IDataObject).dn])).toEqual([['user.updated', dn]]);
+		const polled = await pollNode('trigger');
+		expect(polled?.map((event) => event.id)).toEqual(fetched?.map((event) => event.id));
+		expect((polled?.[0].source as IDataObject).strategy).toBe('adUsn');
+		expect(((polled?.[0].user as IDataObject).attributes as IDataObject).objectSid).toMatch(/^S-1-5-21-\d+-\d+-\d+-\d+$/);
+		expect(await pollNode('trigger')).toBeNull();
 	});
 });
 
