@@ -1,5 +1,6 @@
 import { Attribute, Change } from 'ldapts';
 import { AcknowledgmentStore } from '../../core/acknowledgments';
+import { resolveAudience } from '../../core/audience';
 import { LdapChangeReader } from '../../core/changes/ldap-reader';
 import { DirectoryNotFoundError } from '../../core/errors';
 import { testLdapConnection } from '../../core/ldap/connection-test';
@@ -10,7 +11,7 @@ import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings, type LdapConnectionSettings } from '../../transport/ldap/settings';
 import { ldapCredentialData } from '../support/ldap-credential';
 import { startSamba, type Samba } from '../support/samba';
-import { GROUPS_DN, PEOPLE, PEOPLE_DN, STAFF_COUNT, groupDn, personDn, personOf, staffLogin } from '../support/samba-fixture';
+import { GROUPS_DN, PEOPLE, PEOPLE_DN, STAFF_COUNT, UAC_NORMAL_NO_PASSWORD, groupDn, personDn, personOf, staffDn, staffLogin } from '../support/samba-fixture';
 
 /**
  * The directory operations against a real Active Directory implementation (Samba 4.17 AD DC): the
@@ -135,6 +136,42 @@ describe('users', () => {
 		const sales = await collect(directory().searchUsers({ conditions: [{ attribute: 'department', operator: 'equals', value: 'Sales' }] }));
 		expect(logins(sales)).toEqual(['alice', 'bob']);
 		expect(await collect(directory().searchUsers({ state: 'disabled' }))).toEqual([]);
+	});
+});
+
+describe('searches, writes and audiences', () => {
+	it('pages past the DC\'s MaxPageSize (1,000) and tells enabled from disabled accounts by userAccountControl', async () => {
+		expect(await collect(directory().searchUsers({ pageSize: 2000 }))).toHaveLength(PEOPLE.length + STAFF_COUNT);
+		const client = await samba.adminClient();
+		try {
+			await client.modify(staffDn(0), [new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: [String(UAC_NORMAL_NO_PASSWORD | 0x2)] }) })]);
+			const disabled = await collect(directory().searchUsers({ state: 'disabled' }));
+			expect(disabled.map((user) => [user.login, user.status.disabled])).toEqual([[staffLogin(0), true]]);
+			expect(await collect(directory().searchUsers({ state: 'enabled' }))).toHaveLength(PEOPLE.length + STAFF_COUNT - 1);
+		} finally {
+			await client.modify(staffDn(0), [new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: [String(UAC_NORMAL_NO_PASSWORD)] }) })]);
+			await client.unbind();
+		}
+	});
+
+	it('updates attributes: set, add and remove values in one modify', async () => {
+		const updated = await directory().updateUserAttributes('login', 'erin@northwind.test', [
+			{ attribute: 'title', action: 'set', values: ['Principal Architect'] },
+			{ attribute: 'otherTelephone', action: 'add', values: ['+1 555 0100', '+1 555 0101'] },
+		]);
+		expect(updated.title).toBe('Principal Architect');
+		expect([updated.attributes.otherTelephone].flat().sort()).toEqual(['+1 555 0100', '+1 555 0101']);
+		const removed = await directory().updateUserAttributes('login', 'erin', [{ attribute: 'otherTelephone', action: 'remove', values: ['+1 555 0100'] }]);
+		expect(removed.attributes.otherTelephone).toBe('+1 555 0101');
+	});
+
+	it('resolves an audience: a nested group intersected with a condition on a field, and listed users by UPN', async () => {
+		const engineersInPortland = await collect(
+			resolveAudience(directory(), { groups: ['Engineering'], nested: true, conditions: [{ field: 'location', operator: 'equals', value: 'Portland' }], combine: 'intersection' }),
+		);
+		expect(logins(engineersInPortland)).toEqual(['cwhite', 'dave']);
+		const union = await collect(resolveAudience(directory(), { groups: ['Sales'], users: ['grace@northwind.test'] }));
+		expect(logins(union)).toEqual(['alice', 'bob', 'grace']);
 	});
 });
 
