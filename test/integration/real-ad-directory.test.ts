@@ -73,6 +73,13 @@ describe('credential test', () => {
 	});
 });
 
+describe('the test Samba itself', () => {
+	it('a second one fails loudly, naming the port, while this one holds 389 and 636', async () => {
+		await expect(startSamba()).rejects.toThrow(/needs 127\.0\.0\.1:389, which is taken/);
+		expect(samba.running).toBe(true);
+	});
+});
+
 describe('users', () => {
 	it('gets a user by sAMAccountName, DN, mail and objectGUID, with the AD fields and status', async () => {
 		const bob = personOf('bob');

@@ -14,8 +14,8 @@
  * certificate, whose CA is `caCertPath`; the certificate names the DC's host, not 127.0.0.1).
  *
  * Clean-up follows slapd.ts (test/support/server-process.ts): stop() ends Samba by pid and removes the folder;
- * an exit handler and a watchdog cover forgotten stops and a killed test process. Samba run with -i also ends
- * by itself when its standard input closes, which the pipe from this process provides.
+ * an exit handler and a watchdog cover forgotten stops and a killed test process (samba -i does not end by
+ * itself when its standard input closes).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -60,8 +60,6 @@ export interface Samba {
 	adminClient(): Promise<Client>;
 	/** A new ldapts client over LDAPS, not bound. */
 	client(): Client;
-	/** Runs samba-tool against this DC's database (offline tools act on the folder; e.g. `domain passwordsettings`). */
-	sambaTool(args: string[]): Promise<string>;
 	/** SIGTERM, wait for the exit, remove the folder. Idempotent. */
 	stop(): Promise<void>;
 	/** Stops (if running) and starts again on the same data. */
@@ -118,7 +116,7 @@ async function sambaVersion(): Promise<string> {
 async function launch(dir: string, timeoutMs: number): Promise<{ server: LiveServer; output: () => string }> {
 	await checkPortsFree();
 	let output = '';
-	const child = spawn('samba', ['-i', '-M', 'single', '-s', join(dir, 'etc', 'smb.conf')], { stdio: ['pipe', 'pipe', 'pipe'] });
+	const child = spawn('samba', ['-i', '-M', 'single', '-s', join(dir, 'etc', 'smb.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
 	const keep = (data: Buffer) => (output = (output + data.toString()).slice(-16_384));
 	child.stdout.on('data', keep);
 	child.stderr.on('data', keep);
@@ -289,7 +287,6 @@ export async function startSamba(options: SambaOptions = {}): Promise<Samba> {
 				return client;
 			},
 			client: () => newClient(caCertPem),
-			sambaTool: (args) => runTool('samba-tool', [...args, '-s', confPath]),
 			async stop() {
 				if (stopped) return;
 				stopped = true;
