@@ -15,7 +15,7 @@ import type { FlavourProfile } from '../ldap/flavours';
 import { LdapGroupDirectory, PrivilegedGroups } from '../ldap/groups';
 import { idFilter } from '../ldap/identifiers';
 import { parseDn } from '../ldap/dn';
-import { isRanged, memberRequest, readAllValues, readRangeStep } from '../ldap/ranged';
+import { memberRequest, readAllValues, readRangeStep } from '../ldap/ranged';
 import { LdapUserDirectory } from '../ldap/users';
 import type { GroupObservation, UserObservation } from './differ';
 import { eventMemberGroupOf, type EventMemberGroup } from './events';
@@ -124,8 +124,9 @@ export class LdapChangeReader {
 	async toGroupObservation(entry: Entry): Promise<Observed<GroupObservation>> {
 		const group: DirectoryGroup = this.groups.toGroup(entry, this.extraAttributes);
 		const attribute = this.profile.memberAttribute;
-		let memberDns = readRangeStep(entry, attribute).values;
-		if (isRanged(entry, attribute)) {
+		const first = readRangeStep(entry, attribute);
+		let memberDns = first.values;
+		if (first.next !== undefined) {
 			memberDns = [];
 			for await (const values of readAllValues(this.scope.session, entry.dn, attribute, entry)) memberDns.push(...values);
 		}
