@@ -314,6 +314,27 @@ describe('the trigger node on a real Samba AD DC (Auto, the credential as a user
 	});
 });
 
+describe('the tombstone lifetime, as the forest states it', () => {
+	it('a poll after longer than the lifetime reconciles and says why (directory.resync); a shorter gap does not', async () => {
+		const [service] = (await admin.search(`CN=Directory Service,CN=Windows NT,CN=Services,CN=Configuration,${NORTHWIND_DN}`, { scope: 'base', attributes: ['tombstoneLifetime'] })).searchEntries;
+		// Samba's provisioning states it, as Windows forests since Server 2003 SP1 do.
+		expect(service?.tombstoneLifetime).toMatch(/^\d+$/);
+		const days = Number(service.tombstoneLifetime);
+		const session = await LdapSession.open(sambaConnection(samba));
+		try {
+			const state = (await (await sambaStrategy('adUsn', session)).poll(undefined)).nextCursor;
+			const later = (offsetDays: number) => sambaStrategy('adUsn', session, {}, { now: () => new Date(Date.now() + offsetDays * 86_400_000) });
+			// Past AD's 2-day minimum, so the lifetime is read from the configuration partition.
+			expect((await (await later(days - 1)).poll(state)).events).toEqual([]);
+			const resync = (await (await later(days + 1)).poll(state)).events;
+			expect(resync.map((event) => event.type)).toEqual(['directory.resync']);
+			expect(JSON.stringify(resync[0])).toContain(`tombstone lifetime (${days} days)`);
+		} finally {
+			await session.close();
+		}
+	});
+});
+
 describe('a Samba killed in the middle of a poll', () => {
 	it('the poll fails, emits nothing and moves nothing; the next poll catches up', async () => {
 		// Plain LDAP through the relay (the relay must see the messages); the scenario above runs over LDAPS.
