@@ -6,6 +6,27 @@
 # Needs root (CI and the development machines run as root); otherwise says what to run.
 set -euo pipefail
 
+# Samba's Active Directory domain controller, for the tests against a real AD (test/support/samba.ts): the
+# daemon, the provisioning tool and their AD modules; recommends left out (no file server needed).
+samba_missing=()
+for package in samba samba-ad-provision samba-ad-dc samba-dsdb-modules samba-vfs-modules winbind ldb-tools; do
+	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || samba_missing+=("$package")
+done
+if [ ${#samba_missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "Missing Debian packages: ${samba_missing[*]}. Install them with: sudo apt-get install -y --no-install-recommends ${samba_missing[*]}" >&2
+		exit 1
+	fi
+	echo "Installing Debian packages: ${samba_missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${samba_missing[@]}" >/dev/null
+	# The packages may start Debian's own domain controller or file server, which would hold the ports
+	# 389/636 the tests' Samba needs: stop what they started (by service, never by process name).
+	if command -v service >/dev/null 2>&1; then
+		for service in samba-ad-dc smbd nmbd winbind; do service "$service" stop >/dev/null 2>&1 || true; done
+	fi
+fi
+
 missing=()
 [ -x /usr/sbin/slapd ] || missing+=(slapd)
 command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)

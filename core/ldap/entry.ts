@@ -2,7 +2,8 @@ import type { Entry } from '../../transport/ldap/ldapts';
 
 /** Helpers to read ldapts entries, whose attribute names keep the server's case and whose values vary in shape. */
 
-function lookup(entry: Entry, name: string): Entry[string] | undefined {
+/** An attribute's value as ldapts gives it (texts or Buffers, bare or in an array), in any case of its name. */
+export function rawValue(entry: Entry, name: string): Entry[string] | undefined {
 	if (name in entry) return entry[name];
 	const lower = name.toLowerCase();
 	const key = Object.keys(entry).find((candidate) => candidate.toLowerCase() === lower);
@@ -15,7 +16,7 @@ function asText(value: string | Buffer): string {
 
 /** All values of an attribute as strings (binary values read as UTF-8). */
 export function attributeValues(entry: Entry, name: string): string[] {
-	const value = lookup(entry, name);
+	const value = rawValue(entry, name);
 	if (value === undefined) return [];
 	return (Array.isArray(value) ? value : [value]).map(asText);
 }
@@ -27,7 +28,7 @@ export function attributeValue(entry: Entry, name: string): string | undefined {
 
 /** The raw buffer of a binary attribute (objectGUID), when it was requested as a buffer. */
 export function binaryValue(entry: Entry, name: string): Buffer | undefined {
-	const value = lookup(entry, name);
+	const value = rawValue(entry, name);
 	const single = Array.isArray(value) ? value[0] : value;
 	return Buffer.isBuffer(single) ? single : undefined;
 }

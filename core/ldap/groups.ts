@@ -5,12 +5,13 @@ import type { DirectoryGroup } from '../model/directory-group';
 import type { Entry } from '../../transport/ldap/ldapts';
 import type { LdapSession } from '../../transport/ldap/session';
 import { isDn, normalizeDn, parseDn } from './dn';
-import { attributeValue, attributeValues } from './entry';
+import { attributeTexts } from './attribute-text';
+import { attributeValue } from './entry';
 import { escapeFilterValue } from './escape';
 import { allOf, conditionFilter } from './filter';
 import type { FlavourProfile } from './flavours';
 import { idFilter } from './identifiers';
-import { countValues, isRanged } from './ranged';
+import { countValues, memberRequest, readRangeStep } from './ranged';
 
 /**
  * The configured privileged groups, given by name (`Domain Admins`) or DN. Names compare
@@ -130,7 +131,7 @@ export class LdapGroupDirectory {
 	/** The attributes read for a DirectoryGroup; members only when they are counted. */
 	private attributesToRead(extra: string[], withMembers: boolean): string[] {
 		const names = new Set<string>([this.profile.group.id, this.profile.group.name, this.profile.group.description]);
-		if (withMembers) names.add(this.profile.memberAttribute);
+		if (withMembers) names.add(memberRequest(this.profile));
 		for (const name of extra) names.add(checkAttributeName(name, 'Additional Attributes'));
 		return [...names];
 	}
@@ -140,16 +141,16 @@ export class LdapGroupDirectory {
 		const name = attributeValue(entry, this.profile.group.name) ?? parseDn(entry.dn)[0]?.[0]?.value ?? entry.dn;
 		const attributes: Record<string, string | string[]> = {};
 		for (const attribute of extra) {
-			const values = attributeValues(entry, attribute);
+			const values = attributeTexts(entry, attribute);
 			if (values.length > 0) attributes[attribute] = values.length === 1 ? values[0] : values;
 		}
-		const member = this.profile.memberAttribute;
+		const members = readRangeStep(entry, this.profile.memberAttribute);
 		return {
 			id: this.profile.readId(entry) ?? entry.dn,
 			dn: entry.dn,
 			name,
 			description: attributeValue(entry, this.profile.group.description),
-			memberCount: isRanged(entry, member) ? undefined : attributeValues(entry, member).length,
+			memberCount: members.next !== undefined ? undefined : members.values.length,
 			privileged: this.privileged.matches(entry.dn, name),
 			attributes,
 		};

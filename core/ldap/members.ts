@@ -39,7 +39,7 @@ import { normalizeDn } from './dn';
 import { escapeFilterValue } from './escape';
 import { allOf, anyOf } from './filter';
 import type { FlavourProfile, MemberLookup } from './flavours';
-import { readAllValues } from './ranged';
+import { memberRequest, readAllValues } from './ranged';
 
 export interface MemberReadOptions {
 	nested: boolean;
@@ -154,7 +154,7 @@ export class LdapMemberReader {
 			return result.people;
 		};
 		try {
-			for await (const values of readAllValues(this.tracked(), group, this.profile.memberAttribute)) {
+			for await (const values of readAllValues(this.tracked(), group, memberRequest(this.profile))) {
 				for (const dn of values) {
 					// A member value usually spells the DN as the entry does: skip people already returned.
 					if (seenPeople.has(dn)) continue;

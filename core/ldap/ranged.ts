@@ -7,6 +7,7 @@
  */
 import type { Entry, SearchOptions } from '../../transport/ldap/ldapts';
 import { attributeValues } from './entry';
+import type { FlavourProfile } from './flavours/profile';
 
 /** The one thing range retrieval needs from a session. */
 export interface EntryReader {
@@ -29,6 +30,21 @@ export function parseRangeOption(description: string): AttributeRange | undefine
 	return { attribute, start: Number(start), end: end === '*' ? '*' : Number(end) };
 }
 
+/**
+ * The first window asked for where members come in ranges: AD's default MaxValRange. AD answers it like
+ * `0-*` (a DC with a smaller MaxValRange clips it and says so in the range it returns; a group that fits
+ * comes back as `0-*`), and Samba, which answers `0-*` with every value at once, answers it in ranges too.
+ */
+const FIRST_RANGE = '0-1499';
+
+/**
+ * How to ask for all of a group's members: from the first range (`member;range=0-1499`) where the directory
+ * answers in ranges, else by the attribute's name. readRangeStep and readAllValues read both answers.
+ */
+export function memberRequest(profile: Pick<FlavourProfile, 'memberAttribute' | 'rangedMembers'>): string {
+	return profile.rangedMembers ? `${profile.memberAttribute};range=${FIRST_RANGE}` : profile.memberAttribute;
+}
+
 /** The ranged keys of an entry for one attribute, e.g. `member;range=0-1499`. */
 function rangedKeys(entry: Entry, attribute: string): Array<{ key: string; range: AttributeRange }> {
 	const wanted = attribute.toLowerCase();
@@ -48,39 +64,37 @@ export interface RangeStep {
 }
 
 /**
- * Interprets one entry returned for `attribute` or `attribute;range=N-*`.
+ * Interprets one entry returned for `attribute`, `attribute;range=0-1499` or `attribute;range=N-*`.
  * ldapts adds an empty value list under every requested attribute name the server did not return, so an
  * answer to `member;range=1500-*` that carries `member;range=1500-2999` also shows an empty
- * `member;range=1500-*`: a range with a numeric end is the server's, and wins.
+ * `member;range=1500-*`, and one to `member;range=0-1499` that carries `member;range=0-*` an empty
+ * `member;range=0-1499`: the range holding values is the server's. A range holding none is the end (a server
+ * that returned a numeric range without values would otherwise send us round in circles).
  */
 export function readRangeStep(entry: Entry, attribute: string): RangeStep {
-	const ranged = rangedKeys(entry, attribute);
-	const partial = ranged.find(({ range }) => range.end !== '*');
-	if (partial) {
-		const values = attributeValues(entry, partial.key);
-		// A server that returned a range holding no value would send us round in circles: stop there.
-		if (values.length === 0) return { values };
-		return { values, next: (partial.range.end as number) + 1 };
+	for (const { key, range } of rangedKeys(entry, attribute)) {
+		const values = attributeValues(entry, key);
+		if (values.length === 0) continue;
+		return range.end === '*' ? { values } : { values, next: range.end + 1 };
 	}
-	const last = ranged.find(({ range }) => range.end === '*');
-	if (last) return { values: attributeValues(entry, last.key) };
 	return { values: attributeValues(entry, attribute) };
 }
 
 /**
  * Streams all values of a multi-valued attribute of one entry, one server answer at a time, following
- * ranges where the server uses them. `first` is an entry already read with `attribute` requested (it
- * saves one request); without it the entry is read first. Stops after `maxRequests` as a guard against
- * a server that never ends its ranges.
+ * ranges where the server uses them. `request` is the attribute, or its first range (`member;range=0-1499`,
+ * see memberRequest). `first` is an entry already read with `request` (it saves one request); without it
+ * the entry is read first. Stops after `maxRequests` as a guard against a server that never ends its ranges.
  */
 export async function* readAllValues(
 	reader: EntryReader,
 	dn: string,
-	attribute: string,
+	request: string,
 	first?: Entry,
 	maxRequests = 100_000,
 ): AsyncGenerator<string[]> {
-	let entry = first ?? (await readOne(reader, dn, attribute));
+	const attribute = parseRangeOption(request)?.attribute ?? request;
+	let entry = first ?? (await readOne(reader, dn, request));
 	for (let requests = 1; entry !== undefined; requests++) {
 		const step = readRangeStep(entry, attribute);
 		if (step.values.length > 0) yield step.values;

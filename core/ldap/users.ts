@@ -5,9 +5,10 @@ import type { DirectoryUser } from '../model/directory-user';
 import type { Entry } from '../../transport/ldap/ldapts';
 import type { LdapSession } from '../../transport/ldap/session';
 import { parseDn } from './dn';
+import { attributeTexts } from './attribute-text';
 import { attributeValue, attributeValues } from './entry';
 import { escapeFilterValue } from './escape';
-import { allOf, conditionFilter } from './filter';
+import { allOf, anyOf, conditionFilter } from './filter';
 import type { FlavourProfile } from './flavours';
 import { idFilter } from './identifiers';
 
@@ -33,7 +34,9 @@ export class LdapUserDirectory {
 			entries = await this.session.searchIfPresent(value, { scope: 'base', filter: this.profile.userFilter, attributes, explicitBufferAttributes: this.profile.binaryAttributes });
 		} else {
 			const attribute = { login: this.profile.user.login, mail: this.profile.user.mail, id: this.profile.user.id }[key];
-			const assertion = key === 'id' ? idFilter(this.profile, attribute, value) : `(${attribute}=${escapeFilterValue(value)})`;
+			const equals = (name: string) => `(${name}=${escapeFilterValue(value)})`;
+			const assertion =
+				key === 'id' ? idFilter(this.profile, attribute, value) : key === 'login' ? anyOf([attribute, ...(this.profile.loginAliases ?? [])].map(equals)) : equals(attribute);
 			const filter = allOf([this.profile.userFilter, assertion]);
 			entries = await this.session.search(this.baseDN, {
 				scope: 'sub',
@@ -91,7 +94,7 @@ export class LdapUserDirectory {
 		const read = (attribute: string) => firstValue(entry, attribute);
 		const attributes: Record<string, string | string[]> = {};
 		for (const name of extra) {
-			const values = attributeValues(entry, name);
+			const values = attributeTexts(entry, name);
 			if (values.length > 0) attributes[name] = values.length === 1 ? values[0] : values;
 		}
 		return {

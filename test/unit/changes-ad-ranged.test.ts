@@ -26,10 +26,12 @@ class FakeDomainController {
 		this.requested.push(attributes);
 		const entry: Entry = { dn: GROUP_DN };
 		for (const name of attributes) {
-			const range = /^member;range=(\d+)-\*$/i.exec(name);
+			const range = /^member;range=(\d+)-(\d+|\*)$/i.exec(name);
 			if (name.toLowerCase() === 'member' || range) {
 				const start = range ? Number(range[1]) : 0;
-				const end = Math.min(MEMBERS.length, start + MAX_VAL_RANGE) - 1;
+				// An explicit window (`0-1499`) is honoured up to MaxValRange.
+				const high = range && range[2] !== '*' ? Number(range[2]) + 1 : Infinity;
+				const end = Math.min(MEMBERS.length, start + MAX_VAL_RANGE, high) - 1;
 				entry[`member;range=${start}-${end === MEMBERS.length - 1 ? '*' : end}`] = MEMBERS.slice(start, end + 1);
 				// ldapts: a requested name the server did not return shows as an empty list.
 				entry[name] ??= [];

@@ -11,14 +11,18 @@
  * passed since then, deletes may be gone for good and the poll reconciles (directory.resync). When the
  * cursor was read is kept in the cursor context (`dnsHostName|invocationID|ISO time`).
  *
- * NOT verified against a live Active Directory (none runs here): written from the documented
- * behaviour and unit-tested on handwritten responses (test/unit/changes-changelog-ad.test.ts).
+ * Verified against a real Samba 4.17 AD DC (test/integration/real-ad-changes.test.ts: every event type,
+ * tombstones, a restart and a kill between and in polls); not against Windows AD, none runs here. The DC
+ * change, restore and tombstone lifetime paths are unit-tested on handwritten responses
+ * (test/unit/changes-changelog-ad.test.ts).
  */
 import { DirectoryConfigurationError } from '../../errors';
 import { Control, type Entry } from '../../../transport/ldap/ldapts';
 import { escapeDnValue } from '../../ldap/escape';
 import { parseDn } from '../../ldap/dn';
-import { attributeValue, binaryValue } from '../../ldap/entry';
+import { attributeValue, attributeValues, binaryValue } from '../../ldap/entry';
+import { anyOf } from '../../ldap/filter';
+import { idFilter } from '../../ldap/identifiers';
 import { guidToString } from '../../ldap/flavours/active-directory';
 import type { ChangeContext } from '../differ';
 import { generalizedTimeToIso } from '../events';
@@ -37,6 +41,8 @@ const MIN_TOMBSTONE_LIFETIME_DAYS = 2;
 const DAY_MS = 86_400_000;
 /** AD's default MaxPageSize. */
 const TOMBSTONE_PAGE_SIZE = 1000;
+/** Ids per tombstone search when deletes found by a reconciliation are described (one OR filter). */
+const RECONCILED_DELETES_PER_SEARCH = 100;
 
 export interface AdUsnStrategyOptions extends LdapStrategyOptions {
 	/**
@@ -103,6 +109,25 @@ export function parseTombstone(entry: Entry): { id?: string; lastKnownParent?: s
 		lastKnownParent: attributeValue(entry, 'lastKnownParent'),
 		name: attributeValue(entry, 'msDS-LastKnownRDN') ?? mangledRdn(entry.dn)?.value,
 		login: attributeValue(entry, 'sAMAccountName'),
+	};
+}
+
+/** The attributes a tombstone is read with (tombstoneContext's). */
+const TOMBSTONE_ATTRIBUTES = ['objectGUID', 'objectClass', 'lastKnownParent', 'msDS-LastKnownRDN', 'sAMAccountName', 'uSNChanged', 'whenChanged'];
+
+/**
+ * What a tombstone still tells of the deleted entry, as the delete's context: its last DN, and a user's
+ * login or a group's name (a group's sAMAccountName is no login; its name is the cn, the RDN value).
+ */
+export function tombstoneContext(entry: Entry): ChangeContext {
+	const tombstone = parseTombstone(entry);
+	const dn = lastKnownDn(entry);
+	// A tombstone keeps its objectClass values.
+	const group = attributeValues(entry, 'objectClass').some((name) => name.toLowerCase() === 'group');
+	return {
+		stamp: `usn:${attributeValue(entry, 'uSNChanged') ?? ''}`,
+		occurredAt: generalizedTimeToIso(attributeValue(entry, 'whenChanged')),
+		deleted: group ? { dn, name: tombstone.name } : { dn, login: tombstone.login },
 	};
 }
 
@@ -193,24 +218,55 @@ export class AdUsnStrategy extends LdapStrategyBase {
 	/** Deleted users and groups after the cursor, as delete contexts by snapshot key. */
 	private async tombstones(domain: string, usnFilter: string): Promise<Map<string, ChangeContext>> {
 		const contexts = new Map<string, ChangeContext>();
-		const options = {
-			scope: 'sub' as const,
-			filter: `(&(isDeleted=TRUE)(|(objectClass=user)(objectClass=group))${usnFilter})`,
-			attributes: ['objectGUID', 'lastKnownParent', 'msDS-LastKnownRDN', 'sAMAccountName', 'uSNChanged', 'whenChanged'],
-			explicitBufferAttributes: ['objectGUID'],
-		};
-		for await (const page of this.reader.scope.session.searchPages(domain, options, TOMBSTONE_PAGE_SIZE, [new Control(SHOW_DELETED_OID, { critical: true })])) {
+		for await (const page of this.tombstonePages(domain, usnFilter)) {
 			for (const entry of page) {
-				const tombstone = parseTombstone(entry);
-				if (tombstone.id === undefined) continue;
-				contexts.set(recordKeyOf(tombstone.id), {
-					stamp: `usn:${attributeValue(entry, 'uSNChanged') ?? ''}`,
-					occurredAt: generalizedTimeToIso(attributeValue(entry, 'whenChanged')),
-					deleted: { dn: lastKnownDn(entry), login: tombstone.login },
-				});
+				const id = parseTombstone(entry).id;
+				if (id !== undefined) contexts.set(recordKeyOf(id), tombstoneContext(entry));
 			}
 		}
 		return contexts;
+	}
+
+	/** Deleted users and groups matching `filter`, read with the Show Deleted control, in pages. */
+	private tombstonePages(domain: string, filter: string): AsyncGenerator<Entry[]> {
+		const options = {
+			scope: 'sub' as const,
+			filter: `(&(isDeleted=TRUE)(|(objectClass=user)(objectClass=group))${filter})`,
+			attributes: TOMBSTONE_ATTRIBUTES,
+			explicitBufferAttributes: ['objectGUID'],
+		};
+		return this.reader.scope.session.searchPages(domain, options, TOMBSTONE_PAGE_SIZE, [new Control(SHOW_DELETED_OID, { critical: true })]);
+	}
+
+	/**
+	 * A reconciliation finds deletes by absence, and the snapshot keeps hashes only: the deleted entries'
+	 * tombstones, while they last, still tell their DN, login or name and when they were deleted.
+	 */
+	protected async reconcileStep(core: LdapPollCore, previous: ChangeState, resyncReason?: string): Promise<StrategyStep> {
+		const step = await super.reconcileStep(core, previous, resyncReason);
+		const undescribed = step.events.filter((event) => (event.type === 'user.deleted' ? event.user : event.type === 'group.deleted' ? event.group : undefined)?.dn === undefined);
+		if (undescribed.length === 0) return step;
+		const domain = attributeValue(await this.reader.scope.session.rootDse(['defaultNamingContext']), 'defaultNamingContext') ?? this.reader.scope.userBaseDN;
+		const profile = this.reader.scope.profile;
+		const found = new Map<string, ChangeContext>();
+		const ids = undescribed.map((event) => (event.user ?? event.group)?.id as string);
+		for (let start = 0; start < ids.length; start += RECONCILED_DELETES_PER_SEARCH) {
+			const byId = ids.slice(start, start + RECONCILED_DELETES_PER_SEARCH).map((id) => idFilter(profile, 'objectGUID', id));
+			for await (const page of this.tombstonePages(domain, anyOf(byId))) {
+				for (const entry of page) {
+					const id = parseTombstone(entry).id;
+					if (id !== undefined) found.set(recordKeyOf(id), tombstoneContext(entry));
+				}
+			}
+		}
+		for (const event of undescribed) {
+			const context = found.get(recordKeyOf((event.user ?? event.group)?.id as string));
+			if (context === undefined) continue;
+			if (event.user) Object.assign(event.user, context.deleted);
+			if (event.group) Object.assign(event.group, context.deleted);
+			event.occurredAt ??= context.occurredAt;
+		}
+		return step;
 	}
 
 	protected async step(core: LdapPollCore, previous: ChangeState): Promise<StrategyStep> {

@@ -7,7 +7,7 @@ import type { DirectoryGroup } from '../../model/directory-group';
 import type { DirectoryUser } from '../../model/directory-user';
 import type { Entry } from '../../../transport/ldap/ldapts';
 import type { LdapSession } from '../../../transport/ldap/session';
-import { attributeValue, attributeValues } from '../../ldap/entry';
+import { attributeValue } from '../../ldap/entry';
 import { checkAttributeName } from '../../directory/attribute-names';
 import { allOf, anyOf } from '../../ldap/filter';
 import { compileFilter } from '../../ldap/filter-compiler';
@@ -15,7 +15,7 @@ import type { DirectoryFlavour, FlavourProfile } from '../../ldap/flavours';
 import { LdapGroupDirectory, PrivilegedGroups } from '../../ldap/groups';
 import { idFilter } from '../../ldap/identifiers';
 import { parseDn } from '../../ldap/dn';
-import { isRanged, readAllValues } from '../../ldap/ranged';
+import { memberRequest, readAllValues, readRangeStep } from '../../ldap/ranged';
 import { LdapUserDirectory } from '../../ldap/users';
 import type { GroupObservation, UserObservation } from '../differ';
 import { eventMemberGroupOf, type EventMemberGroup } from '../events';
@@ -114,7 +114,7 @@ export class LdapChangeReader {
 
 	private groupAttributes(): string[] {
 		const group = this.profile.group;
-		return [...new Set([group.id, group.name, group.description, this.profile.memberAttribute, this.stamps.modified, ...this.extraAttributes])];
+		return [...new Set([group.id, group.name, group.description, memberRequest(this.profile), this.stamps.modified, ...this.extraAttributes])];
 	}
 
 	toUserObservation(entry: Entry): Observed<UserObservation> {
@@ -133,8 +133,9 @@ export class LdapChangeReader {
 	async toGroupObservation(entry: Entry): Promise<Observed<GroupObservation>> {
 		const group: DirectoryGroup = this.groups.toGroup(entry, this.extraAttributes);
 		const attribute = this.profile.memberAttribute;
-		let memberDns = attributeValues(entry, attribute);
-		if (isRanged(entry, attribute)) {
+		const first = readRangeStep(entry, attribute);
+		let memberDns = first.values;
+		if (first.next !== undefined) {
 			memberDns = [];
 			for await (const values of readAllValues(this.scope.session, entry.dn, attribute, entry)) memberDns.push(...values);
 		}

@@ -33,6 +33,32 @@ export function guidToBytes(text: string): Buffer | undefined {
 }
 
 /**
+ * A binary security identifier (objectSid) as its text form S-1-5-21-...-1104 (MS-DTYP 2.4.2): revision,
+ * 48-bit big-endian authority, then little-endian 32-bit sub-authorities. Undefined when the bytes are no SID.
+ */
+export function sidToString(bytes: Buffer): string | undefined {
+	const count = bytes.length >= 8 ? bytes[1] : -1;
+	if (count < 0 || count > 15 || bytes.length !== 8 + 4 * count) return undefined;
+	const authority = bytes.readUIntBE(2, 6);
+	// MS-DTYP: an authority of 2^32 or more is written in hexadecimal.
+	const authorityText = authority < 2 ** 32 ? String(authority) : `0x${authority.toString(16).toUpperCase().padStart(12, '0')}`;
+	const subAuthorities = Array.from({ length: count }, (_, index) => String(bytes.readUInt32LE(8 + 4 * index)));
+	return ['S', String(bytes[0]), authorityText, ...subAuthorities].join('-');
+}
+
+/** AD attributes holding SIDs and GUIDs in binary, which people read in their text forms. */
+const SID_ATTRIBUTES = new Set(['objectsid', 'sidhistory', 'tokengroups', 'tokengroupsglobalanduniversal', 'tokengroupsnogcacceptable', 'securityidentifier']);
+const GUID_ATTRIBUTES = new Set(['objectguid', 'msexchmailboxguid', 'ms-ds-consistencyguid', 'invocationid', 'schemaidguid']);
+
+/** A binary AD value of a SID or GUID attribute in its text form; undefined for other attributes or bytes. */
+export function adBinaryText(attribute: string, bytes: Buffer): string | undefined {
+	const name = attribute.toLowerCase();
+	if (SID_ATTRIBUTES.has(name)) return sidToString(bytes);
+	if (GUID_ATTRIBUTES.has(name) && bytes.length === 16) return guidToString(bytes);
+	return undefined;
+}
+
+/**
  * Active Directory.
  * - disabled: userAccountControl bit 0x2;
  * - locked: msDS-User-Account-Control-Computed bit 0x10 (lockoutTime stays set after the lockout expires,
@@ -49,6 +75,7 @@ export const activeDirectoryProfile: FlavourProfile = {
 	groupFilter: '(objectClass=group)',
 	disabledFilter: '(userAccountControl:1.2.840.113556.1.4.803:=2)',
 	memberAttribute: 'member',
+	rangedMembers: true,
 	// memberOf is a back link AD always maintains and indexes; member comes in ranges of 1500 values.
 	memberLookup: 'memberOf',
 	dnAttribute: 'distinguishedName',
@@ -69,6 +96,8 @@ export const activeDirectoryProfile: FlavourProfile = {
 		manager: 'manager',
 		memberOf: 'memberOf',
 	},
+	// People sign in as bob or as bob@northwind.test, and both name the one account.
+	loginAliases: ['userPrincipalName'],
 	statusAttributes: ['userAccountControl', 'msDS-User-Account-Control-Computed', 'lockoutTime', 'pwdLastSet'],
 	binaryAttributes: ['objectGUID', 'objectSid'],
 	readStatus(entry) {

@@ -48,6 +48,11 @@ export interface FlavourProfile {
 	disabledFilter: string;
 	/** Attribute listing a group's members. */
 	memberAttribute: string;
+	/**
+	 * Ask for the members in ranges (`member;range=0-1499`, then the next ranges; core/ldap/ranged.ts): AD
+	 * answers a plain request for a big group with its first MaxValRange (1,500) values only.
+	 */
+	rangedMembers?: boolean;
 	/** How groupMembers finds members unless told otherwise. */
 	memberLookup: MemberLookup;
 	/**
@@ -56,6 +61,11 @@ export interface FlavourProfile {
 	 */
 	dnAttribute: string;
 	user: UserAttributeMap;
+	/**
+	 * Other attributes a person's login may be typed as, matched as well when users are looked up by login:
+	 * AD's userPrincipalName (bob@northwind.test) beside the sAMAccountName (bob).
+	 */
+	loginAliases?: string[];
 	group: GroupAttributeMap;
 	/** Attributes needed to derive the account status, requested with every user. */
 	statusAttributes: string[];
