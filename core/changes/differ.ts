@@ -214,10 +214,11 @@ function renameOf(before: UserRecord, after: UserObservation, context: ChangeCon
 		});
 	}
 	const fieldMoved = (index: number) => before.fieldHashes[index] !== record.fieldHashes[index];
-	// The former DN, when a log gives it, tells what a naming field was even when its 4-bit hash collides.
+	// The former DN, when a log gives it, tells what a naming field was even when its 4-bit hash collides
+	// (compared ignoring case, as naming attributes match: uid, cn).
 	const renamedFrom = (index: number) => {
 		const former = rdnValueOf(env, context.previousDn, env.attributeOf(WATCHED_USER_FIELDS[index]));
-		return former !== undefined && former !== after.user[WATCHED_USER_FIELDS[index]];
+		return former !== undefined && former.toLowerCase() !== (after.user[WATCHED_USER_FIELDS[index]] ?? '').toLowerCase();
 	};
 	let changed = [...naming].filter((index) => fieldMoved(index) || renamedFrom(index));
 	const onlyNaming = WATCHED_USER_FIELDS.every((_, index) => naming.has(index) || !fieldMoved(index)) && (before.extrasHash === 0 || before.extrasHash === record.extrasHash);

@@ -195,6 +195,26 @@ describe('differ', () => {
 		expect(new Set(events.map((event) => event.id)).size).toBe(4);
 	});
 
+	it('a rename is one user.renamed with the naming attribute the RDN holds; a move that keeps it lists the DN only', () => {
+		const rdnEnv: DiffEnvironment = { ...env(), rdnOf: (dn) => [{ type: dn.slice(0, dn.indexOf('=')), value: dn.slice(dn.indexOf('=') + 1, dn.indexOf(',')) }] };
+		const before = userRecordOf(user(), 'p1');
+		const renamed = user({ dn: 'uid=arjun,ou=people,dc=example,dc=com', login: 'arjun' });
+		const events = diffUser(before, { user: renamed, record: userRecordOf(renamed, 'p1') }, { stamp: 's', previousDn: user().dn }, rdnEnv);
+		expect(events.map((event) => [event.type, event.changes])).toEqual([
+			[
+				'user.renamed',
+				[
+					{ attribute: 'dn', before: user().dn, after: renamed.dn },
+					{ attribute: 'uid', before: 'adavis', after: 'arjun' },
+				],
+			],
+		]);
+		// Moved to another branch, the RDN spelled in another case: the login did not change.
+		const moved = user({ dn: 'uid=ADavis,ou=board,dc=example,dc=com' });
+		const move = diffUser(before, { user: moved, record: userRecordOf(moved, 'p1') }, { stamp: 's', previousDn: 'uid=ADavis,ou=people,dc=example,dc=com' }, rdnEnv);
+		expect(move.map((event) => [event.type, event.changes])).toEqual([['user.renamed', [{ attribute: 'dn', before: 'uid=ADavis,ou=people,dc=example,dc=com', after: moved.dn }]]]);
+	});
+
 	it('tells an administrator reset (pwdReset) from a password change by the user', () => {
 		const before = userRecordOf(user(), 'p1');
 		const reset = user({ status: { disabled: false, locked: false, passwordResetRequired: true } });
