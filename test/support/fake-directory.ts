@@ -142,10 +142,21 @@ function pick(entry: Entry, attributes: string[]): Entry {
 	if (attributes.includes('*')) return entry;
 	const picked: Entry = { dn: entry.dn };
 	for (const name of attributes) {
-		const key = Object.keys(entry).find((candidate) => candidate.toLowerCase() === name.toLowerCase());
-		if (key !== undefined && key !== 'dn') picked[key] = entry[key];
+		const ranged = /^([^;]+);range=(\d+)-(\d+|\*)$/i.exec(name);
+		const key = Object.keys(entry).find((candidate) => candidate.toLowerCase() === (ranged?.[1] ?? name).toLowerCase());
+		if (key === undefined || key === 'dn') continue;
+		if (ranged) Object.assign(picked, rangeOf(key, entry[key], Number(ranged[2]), ranged[3] === '*' ? Infinity : Number(ranged[3])));
+		else picked[key] = entry[key];
 	}
 	return picked;
+}
+
+/** What AD answers to `attribute;range=low-high`: the values in that window, named with the range they hold ('*' ends). */
+function rangeOf(key: string, value: Entry[string], low: number, high: number): Partial<Entry> {
+	const values = Array.isArray(value) ? value : [value];
+	if (low >= values.length) return {};
+	const last = Math.min(high, values.length - 1);
+	return { [`${key};range=${low}-${last === values.length - 1 ? '*' : last}`]: values.slice(low, last + 1) } as Partial<Entry>;
 }
 
 function compare(value: Value, wanted: string): number {
