@@ -12,4 +12,7 @@ export default [
 	// The TypeScript parser reads a .json file as one expression statement, which is what the package.json rules expect.
 	{ files: ['package.json'], languageOptions: { parser: tseslint.parser, parserOptions: { extraFileExtensions: ['.json'] } } },
 	{ ...n8nCommunityNodesPlugin.configs.recommended, files: [...shipped, 'package.json'] },
+	// n8n wants an author e-mail address; none is known yet and a placeholder would mislead. A warning until the
+	// maintainers give a real one (scripts/scan-package.mjs lists it as awaiting, too).
+	{ files: ['package.json'], rules: { '@n8n/community-nodes/valid-author': 'warn' } },
 ];

@@ -123,6 +123,46 @@ describe('the bundled LDAP client talks to a real OpenLDAP', () => {
 		expect(await readBaseEntry(slapd.ipv6Url!)).toEqual([slapd.baseDN]);
 	});
 
+	it('serves the compiled LDAP session: server fallback, each connection security, paged search', async () => {
+		// The compiled transport, as n8n loads it: its require('./ldapts') is the bundle.
+		type Session = typeof import('../../transport/ldap/session');
+		type Settings = typeof import('../../transport/ldap/settings');
+		const { LdapSession } = require(path.resolve(__dirname, '../../dist/transport/ldap/session.js')) as Session;
+		const { parseLdapConnectionSettings } = require(path.resolve(__dirname, '../../dist/transport/ldap/settings.js')) as Settings;
+		const deadPort = await new Promise<number>((resolve) => {
+			const server = net.createServer().listen(0, '127.0.0.1', () => {
+				const { port } = server.address() as net.AddressInfo;
+				server.close(() => resolve(port));
+			});
+		});
+		const forms: Array<[string, string]> = [
+			[`127.0.0.1:${deadPort} ${slapd.url}`, 'none'],
+			[`127.0.0.1:${slapd.port}`, 'startTls'],
+			[slapd.ldapsUrl!, 'tls'],
+			...(ipv6Loopback ? ([[`[::1]:${slapd.port}`, 'none']] as Array<[string, string]>) : []),
+		];
+		for (const [serverUrls, connectionSecurity] of forms) {
+			const settings = parseLdapConnectionSettings({
+				serverUrls,
+				connectionSecurity,
+				caCertificate: slapd.tls!.caCertPem,
+				bindDN: slapd.adminDN,
+				bindPassword: slapd.adminPassword,
+				baseDN: slapd.baseDN,
+				connectTimeout: 3000,
+				timeout: 5000,
+			});
+			const [whole, paged] = await LdapSession.use(settings, async (session) => {
+				const options = { scope: 'one' as const, filter: '(objectClass=*)', attributes: ['uid'] };
+				const pages: string[] = [];
+				for await (const page of session.searchPages(slapd.layout.peopleDN, options, 7)) pages.push(...page.map((entry) => entry.dn));
+				return [(await session.search(slapd.layout.peopleDN, options)).map((entry) => entry.dn), pages];
+			});
+			expect(whole.length).toBeGreaterThanOrEqual(20);
+			expect(paged.sort()).toEqual(whole.sort());
+		}
+	});
+
 	it('reports a wrong password as the library error the transport maps', async () => {
 		const client = new bundle.Client({ url: slapd.url, connectTimeout: 5000, timeout: 5000 });
 		try {
