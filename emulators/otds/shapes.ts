@@ -52,7 +52,11 @@ export const groupLocation = (uuid: string, partition: string): string =>
  */
 export const memberOfValue = (groupUuid: string): string => `oTGroup=${groupUuid},${DC_SUFFIX}`;
 export const partitionLocation = (name: string): string => `partition=${name},${DC_SUFFIX}`;
-export const objectId = (name: string, partition: string): string => `${name}@${partition}`;
+/**
+ * The id OTDS addresses an object by: `name@partition`, except that a name which is itself a mail address is its own
+ * id (pyxecm's sample user: name and id both `jdoe@example.com`).
+ */
+export const objectId = (name: string, partition: string): string => (name.includes('@') ? name : `${name}@${partition}`);
 
 /** OTDS writes timestamps as ISO 8601 with seconds, UTC: 2025-01-24T10:19:22Z. */
 export function isoSeconds(ms: number): string {

@@ -63,6 +63,17 @@ describe('users', () => {
 		expect(user.memberOf.every((dn) => dn.startsWith('oTGroup='))).toBe(true);
 	});
 
+	it('gets a user whose name is a mail address: its id is the name itself (pyxecm\'s sample user)', async () => {
+		const created = otds.store.createUser({ name: 'r.silva@example.com', attributes: { mail: 'r.silva@example.com' } });
+		try {
+			const byLogin = await directory().getUser('login', 'r.silva@example.com');
+			expect(byLogin.login).toBe('r.silva@example.com');
+			expect(await directory().getUser('mail', 'r.silva@example.com')).toEqual(byLogin);
+		} finally {
+			otds.store.deleteUser(created.uuid);
+		}
+	});
+
 	it('gets the same user by the full id, mail, location and uuid', async () => {
 		const expected = otds.fixture!.users[40];
 		const dir = directory();
