@@ -107,6 +107,25 @@ describe.each(['changelog', 'auto'] as const)('%s strategy on a real 389 DS', (c
 		expect(rename[0].changes).toEqual([{ attribute: 'dn', before: userDn(), after: renamedDn() }]);
 	});
 
+	it("a person created, changed and deleted with 389's own object classes (as dsidm makes them)", async () => {
+		const dsUid = `dsidm-${choice}`;
+		const dn = dirsrv.userDN(dsUid);
+		await dirsrv.ldapmodify(
+			`dn: ${dn}\nchangetype: add\nobjectClass: top\nobjectClass: nsPerson\nobjectClass: nsAccount\nobjectClass: nsOrgPerson\nobjectClass: posixAccount\nuid: ${dsUid}\ncn: Dsidm Probe\ndisplayName: Dsidm Probe\nuidNumber: 7001\ngidNumber: 7001\nhomeDirectory: /home/${dsUid}\nmail: ${dsUid}@example.test\n`,
+		);
+		const created = await poll();
+		expect(typesOf(created)).toEqual(['user.created']);
+		expect(created[0].user).toMatchObject({ dn, login: dsUid, displayName: 'Dsidm Probe' });
+		await dirsrv.ldapmodify(`dn: ${dn}\nchangetype: modify\nreplace: displayName\ndisplayName: Dsidm Probe Two\n`);
+		const updated = await poll();
+		expect(typesOf(updated)).toEqual(['user.updated']);
+		expect(updated[0].changes).toEqual([{ attribute: 'displayName', after: 'Dsidm Probe Two' }]);
+		await dirsrv.ldapmodify(`dn: ${dn}\nchangetype: delete\n`);
+		const deleted = await poll();
+		expect(typesOf(deleted)).toEqual(['user.deleted']);
+		expect(deleted[0].user).toMatchObject({ id: created[0].user?.id, dn });
+	});
+
 	it('disabled and enabled by nsAccountLock', async () => {
 		await dirsrv.ldapmodify(`dn: ${renamedDn()}\nchangetype: modify\nreplace: nsAccountLock\nnsAccountLock: true\n`);
 		const disabled = await poll();

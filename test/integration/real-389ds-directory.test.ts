@@ -84,11 +84,35 @@ describe('users', () => {
 		await dirsrv.ldapmodify(`dn: ${person.dn}\nchangetype: modify\nreplace: nsAccountLock\nnsAccountLock: true\n`);
 		try {
 			const disabled = await collect(directory().searchUsers({ state: 'disabled' }));
-			expect(logins(disabled)).toEqual([person.uid]);
-			expect(disabled[0].status).toMatchObject({ disabled: true });
+			// 389's sample entries include demo_user, created locked (nsAccountLock: true).
+			expect(logins(disabled)).toEqual(['demo_user', person.uid].sort());
+			expect(disabled.every((user) => user.status.disabled)).toBe(true);
 		} finally {
 			await dirsrv.ldapmodify(`dn: ${person.dn}\nchangetype: modify\ndelete: nsAccountLock\n`);
 		}
+	});
+});
+
+describe("people made by 389's own tools (nsPerson / nsAccount / nsOrgPerson / posixAccount, as dsidm makes them)", () => {
+	const dsidmPeople = () => dirsrv.fixture.users.filter((user) => user.kind === 'dsidm');
+
+	it('are found by login, mail and DN with the default user filter', async () => {
+		const person = dsidmPeople()[0];
+		const user = await directory().getUser('login', person.uid);
+		expect(user).toMatchObject({ dn: person.dn, login: person.uid, mail: person.mail, displayName: person.cn });
+		expect((await directory().getUser('mail', person.mail)).dn).toBe(person.dn);
+		expect((await directory().getUser('dn', person.dn)).login).toBe(person.uid);
+	});
+
+	it('are listed by a search together with the inetOrgPerson people', async () => {
+		const found = logins(await collect(directory().searchUsers({ pageSize: 25 })));
+		expect(found).toEqual(expect.arrayContaining(dirsrv.fixture.users.map((user) => user.uid)));
+	});
+
+	it('are members of a groupOfNames', async () => {
+		const { engineering } = dirsrv.fixture.groups;
+		const members = logins(await collect(directory().groupMembers('name', engineering.cn, { nested: false })));
+		expect(members).toEqual(dirsrv.fixture.users.filter((user) => engineering.members.includes(user.dn)).map((user) => user.uid).sort());
 	});
 });
 

@@ -4,12 +4,14 @@ import type { FlavourProfile } from './profile';
 
 /**
  * 389 Directory Server.
+ * - people: inetOrgPerson, and nsPerson, the class 389's own tools (`dsidm user create`, the sample
+ *   entries of `dscreate`) give people (with nsAccount / nsOrgPerson / posixAccount, without inetOrgPerson);
  * - disabled: `nsAccountLock: TRUE`;
  * - locked: `accountUnlockTime` set by the password policy after too many failures;
  * - password reset required: `pwdReset: TRUE`, or `passwordExpirationTime` of 1970 (must change).
  */
 export const ds389Profile: FlavourProfile = {
-	userFilter: '(objectClass=inetOrgPerson)',
+	userFilter: '(|(objectClass=inetOrgPerson)(objectClass=nsPerson))',
 	groupFilter: '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))',
 	disabledFilter: '(nsAccountLock=TRUE)',
 	memberAttribute: 'member',
