@@ -15,6 +15,7 @@ import type { FlavourProfile } from '../ldap/flavours';
 import { LdapGroupDirectory, PrivilegedGroups } from '../ldap/groups';
 import { idFilter } from '../ldap/identifiers';
 import { parseDn } from '../ldap/dn';
+import { memberAttributesOf } from '../ldap/member-attributes';
 import { isRanged, readAllValues } from '../ldap/ranged';
 import { LdapUserDirectory } from '../ldap/users';
 import type { GroupObservation, UserObservation } from './differ';
@@ -105,7 +106,7 @@ export class LdapChangeReader {
 
 	private groupAttributes(): string[] {
 		const group = this.profile.group;
-		return [...new Set([group.id, group.name, group.description, this.profile.memberAttribute, this.stamps.modified, ...this.extraAttributes])];
+		return [...new Set([group.id, group.name, group.description, ...memberAttributesOf(this.profile), this.stamps.modified, ...this.extraAttributes])];
 	}
 
 	toUserObservation(entry: Entry): Observed<UserObservation> {
@@ -123,11 +124,10 @@ export class LdapChangeReader {
 	 */
 	async toGroupObservation(entry: Entry): Promise<Observed<GroupObservation>> {
 		const group: DirectoryGroup = this.groups.toGroup(entry, this.extraAttributes);
-		const attribute = this.profile.memberAttribute;
-		let memberDns = attributeValues(entry, attribute);
-		if (isRanged(entry, attribute)) {
-			memberDns = [];
-			for await (const values of readAllValues(this.scope.session, entry.dn, attribute, entry)) memberDns.push(...values);
+		const memberDns: string[] = [];
+		for (const attribute of memberAttributesOf(this.profile)) {
+			if (!isRanged(entry, attribute)) memberDns.push(...attributeValues(entry, attribute));
+			else for await (const values of readAllValues(this.scope.session, entry.dn, attribute, entry)) memberDns.push(...values);
 		}
 		const record = groupRecordOf(group, memberDns, this.extraAttributes);
 		return { observation: { group, memberDns, record }, stamp: attributeValue(entry, this.stamps.modified) ?? '' };

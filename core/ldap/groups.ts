@@ -9,6 +9,7 @@ import { escapeFilterValue } from './escape';
 import { allOf, checkAttributeName, conditionFilter } from './filter';
 import type { FlavourProfile } from './flavours';
 import { idFilter } from './identifiers';
+import { directMemberFilter, memberAttributeForClasses, memberAttributesOf, memberAttributeVaries } from './member-attributes';
 import { countValues, isRanged } from './ranged';
 
 /**
@@ -59,7 +60,11 @@ export class LdapGroupDirectory {
 		const entry = await this.findEntry(key, value, attributes);
 		const group = this.toGroup(entry, extraAttributes);
 		// AD sends a big group's members in ranges: one group is worth the extra requests to count them.
-		if (group.memberCount === undefined) group.memberCount = await countValues(this.session, entry, this.profile.memberAttribute);
+		if (group.memberCount === undefined) {
+			let count = 0;
+			for (const attribute of memberAttributesOf(this.profile)) count += await countValues(this.session, entry, attribute);
+			group.memberCount = count;
+		}
 		return group;
 	}
 
@@ -94,10 +99,17 @@ export class LdapGroupDirectory {
 	async hasDirectMember(groupDn: string, memberDn: string): Promise<boolean> {
 		const entries = await this.session.search(groupDn, {
 			scope: 'base',
-			filter: allOf([this.profile.groupFilter, `(${this.profile.memberAttribute}=${escapeFilterValue(memberDn)})`]),
+			filter: allOf([this.profile.groupFilter, directMemberFilter(this.profile, memberDn)]),
 			attributes: ['1.1'],
 		});
 		return entries.length > 0;
+	}
+
+	/** The attribute a group lists its members in: by its object class where that decides it (groupOfUniqueNames). */
+	async memberAttributeOf(groupDn: string): Promise<string> {
+		if (!memberAttributeVaries(this.profile)) return this.profile.memberAttribute;
+		const [entry] = await this.session.search(groupDn, { scope: 'base', filter: this.profile.groupFilter, attributes: ['objectClass'] });
+		return memberAttributeForClasses(this.profile, entry === undefined ? [] : attributeValues(entry, 'objectClass'));
 	}
 
 	private async findEntry(key: GroupKey, value: string, attributes: string[]): Promise<Entry> {
@@ -129,7 +141,7 @@ export class LdapGroupDirectory {
 	/** The attributes read for a DirectoryGroup; members only when they are counted. */
 	private attributesToRead(extra: string[], withMembers: boolean): string[] {
 		const names = new Set<string>([this.profile.group.id, this.profile.group.name, this.profile.group.description]);
-		if (withMembers) names.add(this.profile.memberAttribute);
+		if (withMembers) for (const attribute of memberAttributesOf(this.profile)) names.add(attribute);
 		for (const name of extra) names.add(checkAttributeName(name, 'Additional Attributes'));
 		return [...names];
 	}
@@ -142,13 +154,13 @@ export class LdapGroupDirectory {
 			const values = attributeValues(entry, attribute);
 			if (values.length > 0) attributes[attribute] = values.length === 1 ? values[0] : values;
 		}
-		const member = this.profile.memberAttribute;
+		const members = memberAttributesOf(this.profile);
 		return {
 			id: this.profile.readId(entry) ?? entry.dn,
 			dn: entry.dn,
 			name,
 			description: attributeValue(entry, this.profile.group.description),
-			memberCount: isRanged(entry, member) ? undefined : attributeValues(entry, member).length,
+			memberCount: members.some((attribute) => isRanged(entry, attribute)) ? undefined : members.reduce((sum, attribute) => sum + attributeValues(entry, attribute).length, 0),
 			privileged: this.privileged.matches(entry.dn, name),
 			attributes,
 		};

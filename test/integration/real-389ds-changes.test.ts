@@ -174,6 +174,31 @@ describe.each(['changelog', 'auto'] as const)('%s strategy on a real 389 DS', (c
 		expect(deleted[0].group?.id).toBe(created[0].group?.id);
 	});
 
+	it('a groupOfUniqueNames: created with a member, uniqueMember added and removed, deleted', async () => {
+		const groupName = `Unique ${choice}`;
+		const groupDn = dirsrv.groupDN(groupName);
+		await dirsrv.ldapmodify(`dn: ${groupDn}\nchangetype: add\nobjectClass: groupOfUniqueNames\ncn: ${groupName}\nuniqueMember: ${renamedDn()}\n`);
+		const created = await poll();
+		expect(typesOf(created)).toEqual(['group.created', 'group.memberAdded']);
+		expect(created.find((event) => event.type === 'group.memberAdded')?.user).toMatchObject({ dn: renamedDn(), login: renamedUid });
+
+		const other = dirsrv.fixture.users.find((user) => user.kind === 'dsidm')!;
+		await dirsrv.ldapmodify(`dn: ${groupDn}\nchangetype: modify\nadd: uniqueMember\nuniqueMember: ${other.dn}\n`);
+		const added = await poll();
+		expect(typesOf(added)).toEqual(['group.memberAdded']);
+		expect(added[0].user).toMatchObject({ dn: other.dn, login: other.uid });
+
+		await dirsrv.ldapmodify(`dn: ${groupDn}\nchangetype: modify\ndelete: uniqueMember\nuniqueMember: ${other.dn}\n`);
+		const removed = await poll();
+		expect(typesOf(removed)).toEqual(['group.memberRemoved']);
+		expect(removed[0].user).toMatchObject({ dn: other.dn });
+
+		await dirsrv.ldapmodify(`dn: ${groupDn}\nchangetype: delete\n`);
+		const deleted = await poll();
+		expect(typesOf(deleted)).toEqual(['group.deleted']);
+		expect(deleted[0].group?.id).toBe(created[0].group?.id);
+	});
+
 	it('user deleted', async () => {
 		const id = (await session.search(renamedDn(), { scope: 'base', attributes: ['nsUniqueId'] }))[0].nsUniqueId;
 		await dirsrv.ldapmodify(`dn: ${renamedDn()}\nchangetype: delete\n`);

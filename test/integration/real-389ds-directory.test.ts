@@ -147,6 +147,40 @@ describe('groups (groupOfNames)', () => {
 	});
 });
 
+describe('groups of unique names (groupOfUniqueNames / uniqueMember), as in 389 DS sample data', () => {
+	it('gets the group with its member count and lists its members', async () => {
+		const { support } = dirsrv.fixture.groups;
+		expect(await directory().getGroup('name', support.cn)).toMatchObject({ dn: support.dn, name: support.cn, memberCount: support.members.length });
+		const found = await collect(directory().searchGroups({ nameContains: 'support' }));
+		expect(found.map((group) => [group.name, group.memberCount])).toEqual([[support.cn, support.members.length]]);
+		const members = await collect(directory().groupMembers('name', support.cn, { nested: false, pageSize: 5 }));
+		expect(members.map((user) => user.dn).sort()).toEqual([...support.members].sort());
+	});
+
+	it('adds and removes a member in uniqueMember; repeating either changes nothing', async () => {
+		const { support } = dirsrv.fixture.groups;
+		const person = dirsrv.fixture.users.find((user) => !support.members.includes(user.dn))!;
+		const group = { key: 'name' as const, value: support.cn };
+		const user = { key: 'login' as const, value: person.uid };
+		expect(await directory().addGroupMember(group, user)).toEqual({ changed: true, groupDn: support.dn, userDn: person.dn });
+		expect((await directory().addGroupMember(group, user)).changed).toBe(false);
+		expect((await session.search(support.dn, { scope: 'base', attributes: ['uniqueMember'] }))[0].uniqueMember).toContain(person.dn);
+		expect((await directory().getGroup('name', support.cn)).memberCount).toBe(support.members.length + 1);
+		expect((await directory().removeGroupMember(group, user)).changed).toBe(true);
+		expect((await directory().removeGroupMember(group, user)).changed).toBe(false);
+		expect((await directory().getGroup('name', support.cn)).memberCount).toBe(support.members.length);
+	});
+
+	it('nested: a groupOfNames holding a groupOfNames and a groupOfUniqueNames lists the people of both', async () => {
+		const { nested, engineering, support } = dirsrv.fixture.groups;
+		expect((await directory().getGroup('name', nested.cn)).memberCount).toBe(2);
+		const direct = await collect(directory().groupMembers('name', nested.cn, { nested: false }));
+		expect(direct).toEqual([]);
+		const everyone = await collect(directory().groupMembers('name', nested.cn, { nested: true, pageSize: 6 }));
+		expect(everyone.map((user) => user.dn).sort()).toEqual([...engineering.members, ...support.members].sort());
+	});
+});
+
 describe('acknowledgments', () => {
 	const store = () => new AcknowledgmentStore(directory(), { attribute: 'otdpAcknowledgment', auxiliaryObjectClass: 'otdpRecipient' });
 

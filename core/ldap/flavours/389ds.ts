@@ -6,6 +6,7 @@ import type { FlavourProfile } from './profile';
  * 389 Directory Server.
  * - people: inetOrgPerson, and nsPerson, the class 389's own tools (`dsidm user create`, the sample
  *   entries of `dscreate`) give people (with nsAccount / nsOrgPerson / posixAccount, without inetOrgPerson);
+ * - groups: groupOfNames (`member`) and groupOfUniqueNames (`uniqueMember`), each with its own attribute;
  * - disabled: `nsAccountLock: TRUE`;
  * - locked: `accountUnlockTime` set by the password policy after too many failures;
  * - password reset required: `pwdReset: TRUE`, or `passwordExpirationTime` of 1970 (must change).
@@ -15,6 +16,8 @@ export const ds389Profile: FlavourProfile = {
 	groupFilter: '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))',
 	disabledFilter: '(nsAccountLock=TRUE)',
 	memberAttribute: 'member',
+	// 389's sample groups include groupOfUniqueNames, which lists members in uniqueMember and allows no member.
+	memberAttributeByClass: { groupOfUniqueNames: 'uniqueMember' },
 	// The MemberOf plug-in is optional in 389 DS: read the member attribute unless told otherwise.
 	memberLookup: 'memberAttribute',
 	dnAttribute: 'entrydn',

@@ -48,6 +48,11 @@ export interface FlavourProfile {
 	disabledFilter: string;
 	/** Attribute listing a group's members. */
 	memberAttribute: string;
+	/**
+	 * Groups of these object classes list their members in another attribute than memberAttribute, e.g.
+	 * `{ groupOfUniqueNames: 'uniqueMember' }` (see core/ldap/member-attributes.ts).
+	 */
+	memberAttributeByClass?: Record<string, string>;
 	/** How groupMembers finds members unless told otherwise. */
 	memberLookup: MemberLookup;
 	/**
