@@ -126,6 +126,27 @@ describe.each(['changelog', 'auto'] as const)('%s strategy on a real 389 DS', (c
 		expect(deleted[0].user).toMatchObject({ id: created[0].user?.id, dn });
 	});
 
+	it('names who made each change where the record says (the writer, never the retro changelog plug-in); a delete names nobody', async () => {
+		const writer = dirsrv.fixture.writer;
+		const actorUid = `actor-${choice}`;
+		const dn = dirsrv.userDN(actorUid);
+		await dirsrv.ldapmodify(`dn: ${dn}\nchangetype: add\nobjectClass: inetOrgPerson\nuid: ${actorUid}\ncn: Actor Probe\nsn: Probe\n`, writer);
+		const created = await poll();
+		expect(typesOf(created)).toEqual(['user.created']);
+		expect(created[0].actor).toEqual({ dn: writer.dn });
+		await dirsrv.ldapmodify(`dn: ${dn}\nchangetype: modify\nreplace: title\ntitle: Audited\n`, writer);
+		const updated = await poll();
+		expect(typesOf(updated)).toEqual(['user.updated']);
+		expect(updated[0].actor).toEqual({ dn: writer.dn });
+		await dirsrv.ldapmodify(`dn: ${dn}\nchangetype: modify\nreplace: title\ntitle: Audited twice\n`);
+		expect((await poll())[0].actor?.dn).toMatch(/^cn=directory manager$/i);
+		await dirsrv.ldapmodify(`dn: ${dn}\nchangetype: delete\n`, writer);
+		const deleted = await poll();
+		expect(typesOf(deleted)).toEqual(['user.deleted']);
+		// 389's record of a delete holds no trace of who deleted.
+		expect(deleted[0].actor).toBeUndefined();
+	});
+
 	it('disabled and enabled by nsAccountLock', async () => {
 		await dirsrv.ldapmodify(`dn: ${renamedDn()}\nchangetype: modify\nreplace: nsAccountLock\nnsAccountLock: true\n`);
 		const disabled = await poll();
