@@ -3,9 +3,11 @@ import { createLdapChangeStrategy } from '../../core/changes/auto';
 import type { DirectoryEvent } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
 import type { ChangeStrategy } from '../../core/changes/strategy';
+import { DirectoryRequestError } from '../../core/errors';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { startDirsrv, type Dirsrv } from '../support/dirsrv';
+import { startLdapRelay, type LdapRelay } from '../support/ldap-relay';
 
 /**
  * The trigger's change scenario against a real 389 Directory Server 2.3 with its retro changelog, through
@@ -13,17 +15,21 @@ import { startDirsrv, type Dirsrv } from '../support/dirsrv';
  * (which must choose it). Every kind of change, each event exactly once, a restart between polls.
  */
 let dirsrv: Dirsrv;
+/** Every session goes through it, so that a test can cut the server off at an exact message of a poll. */
+let relay: LdapRelay;
 
 beforeAll(async () => {
 	dirsrv = await startDirsrv({ usersPerKind: 20 });
+	relay = await startLdapRelay(dirsrv.url);
 });
 
 afterAll(async () => {
+	await relay?.close();
 	await dirsrv?.stop();
 });
 
 function openSession(): Promise<LdapSession> {
-	return LdapSession.open(parseLdapConnectionSettings({ serverUrls: dirsrv.url, connectionSecurity: 'none', bindDN: dirsrv.adminDN, bindPassword: dirsrv.adminPassword, baseDN: dirsrv.baseDN }));
+	return LdapSession.open(parseLdapConnectionSettings({ serverUrls: relay.url, connectionSecurity: 'none', bindDN: dirsrv.adminDN, bindPassword: dirsrv.adminPassword, baseDN: dirsrv.baseDN }));
 }
 
 async function failedBind(dn: string): Promise<void> {
@@ -241,6 +247,29 @@ describe.each(['changelog', 'auto'] as const)('%s strategy on a real 389 DS', (c
 		const events = await poll();
 		expect(typesOf(events)).toEqual(['user.updated']);
 		expect(events[0].changes).toEqual([{ attribute: 'title', after: `Restart survivor ${choice}` }]);
+		expect(await poll()).toEqual([]);
+	});
+
+	it('a server killed in the middle of a poll: the poll fails, emits nothing and moves nothing; the next poll catches up', async () => {
+		const someone = dirsrv.fixture.users.filter((user) => user.kind === 'dsidm')[choice === 'auto' ? 5 : 6];
+		await dirsrv.ldapmodify(`dn: ${someone.dn}\nchangetype: modify\nreplace: displayName\ndisplayName: Crash survivor ${choice}\n`);
+		const kept = state;
+		// Once the server has answered the poll's first message, it is SIGKILLed before the client sees more.
+		const cut = relay.cutAfterServerMessages(1, async () => {
+			dirsrv.kill();
+			while (dirsrv.running) await new Promise((resolve) => setTimeout(resolve, 10));
+		});
+		const attempt = expect(strategy.poll(state)).rejects.toThrow(DirectoryRequestError);
+		await cut;
+		await attempt;
+		expect(state).toBe(kept);
+		await session.close();
+		await dirsrv.restart();
+		session = await openSession();
+		strategy = await build();
+		const events = await poll();
+		expect(typesOf(events)).toEqual(['user.updated']);
+		expect(events[0].changes).toEqual([{ attribute: 'displayName', after: `Crash survivor ${choice}` }]);
 		expect(await poll()).toEqual([]);
 	});
 });

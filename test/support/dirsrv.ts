@@ -80,8 +80,10 @@ export interface Dirsrv {
 	groupDN(cn: string): string;
 	/** Stops ns-slapd and removes the instance (`dsctl <name> remove --do-it`) and the temporary folder. Idempotent. */
 	stop(): Promise<void>;
-	/** Stops (if running) and starts again on the same port and data. */
+	/** Stops (if running) and starts again on the same port and data. Also recovers after kill(). */
 	restart(): Promise<void>;
+	/** SIGKILL, for crash tests; the instance stays for restart(). */
+	kill(): void;
 	/** Runs the ldapmodify CLI (as Directory Manager unless told otherwise); `changetype: add` etc. work. */
 	ldapmodify(ldif: string, as?: { dn: string; password: string }): Promise<void>;
 }
@@ -386,6 +388,9 @@ async function startIn(instance: LiveInstance, options: DirsrvOptions, t0: numbe
 			if (stopped) throw new Error('restart() after stop(): the instance is gone');
 			await terminate(instance.child);
 			await launch();
+		},
+		kill() {
+			if (server.running) instance.child?.kill('SIGKILL');
 		},
 		ldapmodify,
 	};
