@@ -146,6 +146,7 @@ export function changelogContexts(records: ChangelogRecord[], keys: Map<Changelo
 		context.stamp = `changeNumber:${record.changeNumber}`;
 		context.occurredAt = generalizedTimeToIso(record.changeTime);
 		context.actor = captureActor && record.actor ? { dn: record.actor } : undefined;
+		context.changedAttributes = [...new Set([...(context.changedAttributes ?? []), ...record.changedAttributes.map((name) => name.toLowerCase())])];
 		if (record.type === 'modrdn' && context.previousDn === undefined) context.previousDn = record.targetDn;
 		if (record.type === 'delete') context.deleted = { dn: record.targetDn };
 		// The log says the password was set: the differ does not rely on the stamp's one-byte hash then.

@@ -73,6 +73,11 @@ export interface ChangeContext {
 	before?: Record<string, string[]>;
 	/** Values the source says this change removed (accesslog `member:- <DN>`): names removed members exactly. */
 	removedValues?: string[];
+	/**
+	 * Lower-case names of the attributes the source says this change wrote (cn=changelog's `changes`): when
+	 * the hashes cannot tell which attribute changed, only these are candidates.
+	 */
+	changedAttributes?: string[];
 	/** The source says this change set the password (a log record modifying a PASSWORD_ATTRIBUTES one). */
 	passwordChanged?: boolean;
 	/** The DN before a rename, when known. */
@@ -282,8 +287,11 @@ function candidateChanges(candidates: Candidate[], context: ChangeContext): Attr
 		else if (!sameValue(earlier, now)) known.push(changeOf(attribute, earlier, now));
 	}
 	if (known.length > 0) return known;
+	// A log that names what the change wrote rules the other candidates out.
+	const written = context.changedAttributes;
+	const named = written === undefined ? [] : unknown.filter(([attribute]) => written.includes(attribute.toLowerCase()));
 	// Every earlier value known and equal cannot be (a hash moved): then nothing rules a candidate out.
-	const open = unknown.length > 0 ? unknown : candidates;
+	const open = named.length > 0 ? named : unknown.length > 0 ? unknown : candidates;
 	if (open.length === 1) return [changeOf(open[0][0], undefined, open[0][1])];
 	return open.map(([attribute, now]) => ({ attribute, after: now ?? null, uncertain: true }));
 }

@@ -237,6 +237,15 @@ describe.each(['changelog', 'auto'] as const)('%s strategy on a real 389 DS', (c
 		expect(await poll()).toEqual([]);
 	});
 
+	it('a change whose field hash collides with the old value (1 in 16): the log names the attribute, so the event names it alone', async () => {
+		// On this fixture "Engineer" and "Restarted auto" have the same 4-bit title hash: only the whole hash moves.
+		const someone = dirsrv.fixture.users.filter((user) => user.kind === 'inetOrgPerson')[choice === 'auto' ? 7 : 8];
+		await dirsrv.ldapmodify(`dn: ${someone.dn}\nchangetype: modify\nreplace: title\ntitle: Restarted auto\n`);
+		const events = await poll();
+		expect(typesOf(events)).toEqual(['user.updated']);
+		expect(events[0].changes).toEqual([{ attribute: 'title', after: 'Restarted auto' }]);
+	});
+
 	it('a restart between polls loses nothing', async () => {
 		const someone = dirsrv.fixture.users.filter((user) => user.kind === 'inetOrgPerson')[choice === 'auto' ? 3 : 4];
 		await dirsrv.ldapmodify(`dn: ${someone.dn}\nchangetype: modify\nreplace: title\ntitle: Restart survivor ${choice}\n`);
