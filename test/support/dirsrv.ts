@@ -30,6 +30,11 @@ export interface DirsrvOptions {
 	usersPerKind?: number;
 	/** How long to wait for the server to accept binds (default 60 s). */
 	startTimeoutMs?: number;
+	/**
+	 * Have the retro changelog record each entry's nsUniqueId as targetUniqueId (default true). Off, it is
+	 * as `dsconf ... plugin retro-changelog enable` leaves it: records name entries by DN only.
+	 */
+	changelogUniqueId?: boolean;
 }
 
 /** A seeded person. */
@@ -185,14 +190,15 @@ function replaceEntry(ldif: string, dn: string, edit: (block: string) => string)
 /**
  * Before the first start (cheaper than a restart afterwards): the retro changelog on, with each entry's
  * nsUniqueId copied into its records as targetUniqueId (the id the changelog strategy matches entries
- * by); a global password policy that locks an account after three failed binds.
+ * by) unless told otherwise; a global password policy that locks an account after three failed binds.
  */
-async function configureOffline(name: string): Promise<void> {
+async function configureOffline(name: string, changelogUniqueId: boolean): Promise<void> {
 	const path = join(INSTANCE_CONFIG(name), 'dse.ldif');
 	let dse = await readFile(path, 'utf8');
-	dse = replaceEntry(dse, 'cn=Retro Changelog Plugin,cn=plugins,cn=config', (block) =>
-		`${block.replace(/^nsslapd-pluginEnabled: off$/m, 'nsslapd-pluginEnabled: on')}\nnsslapd-attribute: nsuniqueid:targetUniqueId`,
-	);
+	dse = replaceEntry(dse, 'cn=Retro Changelog Plugin,cn=plugins,cn=config', (block) => {
+		const enabled = block.replace(/^nsslapd-pluginEnabled: off$/m, 'nsslapd-pluginEnabled: on');
+		return changelogUniqueId ? `${enabled}\nnsslapd-attribute: nsuniqueid:targetUniqueId` : enabled;
+	});
 	dse = replaceEntry(dse, 'cn=config', (block) => `${block}\npasswordLockout: on\npasswordMaxFailure: 3\npasswordLockoutDuration: 3600\npasswordUnlock: on`);
 	await writeFile(path, dse);
 }
@@ -328,7 +334,7 @@ async function startIn(instance: LiveInstance, options: DirsrvOptions, t0: numbe
 	await writeFile(infPath, instanceInf(name, port, await freePort()));
 	instance.watchdog = startWatchdog(instance);
 	await runTool('dscreate', ['from-file', infPath]);
-	await configureOffline(name);
+	await configureOffline(name, options.changelogUniqueId ?? true);
 	const t1 = Date.now();
 
 	const url = `ldap://${HOST}:${port}`;
