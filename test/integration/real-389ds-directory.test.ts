@@ -197,4 +197,10 @@ describe('acknowledgments', () => {
 		expect(pending.map((status) => status.user.login)).not.toContain(engineers[0].uid);
 		expect(pending.length).toBeGreaterThanOrEqual(engineers.length - 1);
 	});
+
+	it("records one on a person made by 389's tools (the auxiliary class joins nsPerson)", async () => {
+		const person = dirsrv.fixture.users.find((user) => user.kind === 'dsidm')!;
+		expect(await store().record(person.uid, 'outage-389', '2026-11-26T11:00:00Z')).toMatchObject({ recorded: true, userDn: person.dn });
+		expect(await store().acknowledgedAt(person.uid, 'outage-389')).toBe('2026-11-26T11:00:00.000Z');
+	});
 });
