@@ -145,7 +145,10 @@ export function changelogContexts(records: ChangelogRecord[], keys: Map<Changelo
 		const context = contexts.get(id) ?? { stamp: '' };
 		context.stamp = `changeNumber:${record.changeNumber}`;
 		context.occurredAt = generalizedTimeToIso(record.changeTime);
-		context.actor = captureActor && record.actor ? { dn: record.actor } : undefined;
+		// A modify without a writer is the server's own follow-up (389's password policy after a password
+		// change): the writer before it stays. A delete names nobody.
+		if (captureActor && record.actor) context.actor = { dn: record.actor };
+		else if (record.type !== 'modify') context.actor = undefined;
 		context.changedAttributes = [...new Set([...(context.changedAttributes ?? []), ...record.changedAttributes.map((name) => name.toLowerCase())])];
 		if (record.type === 'modrdn' && context.previousDn === undefined) context.previousDn = record.targetDn;
 		if (record.type === 'delete') context.deleted = { dn: record.targetDn };

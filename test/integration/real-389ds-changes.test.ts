@@ -176,6 +176,23 @@ describe.each(['changelog', 'auto'] as const)('%s strategy on a real 389 DS', (c
 		expect(typesOf(await poll())).toEqual(['user.passwordChanged']);
 	});
 
+	it('an administrator reset under passwordMustChange, then the user sets a password', async () => {
+		await dirsrv.ldapmodify('dn: cn=config\nchangetype: modify\nreplace: passwordMustChange\npasswordMustChange: on\n');
+		try {
+			await dirsrv.ldapmodify(`dn: ${renamedDn()}\nchangetype: modify\nreplace: userPassword\nuserPassword: Reset-by-admin-3!\n`);
+			const reset = await poll();
+			expect(typesOf(reset)).toEqual(['user.passwordResetRequired']);
+			expect(reset[0].user?.status).toEqual({ disabled: false, locked: false, passwordResetRequired: true });
+			await dirsrv.ldapmodify(`dn: ${renamedDn()}\nchangetype: modify\nreplace: userPassword\nuserPassword: Chosen-by-user-4!\n`, { dn: renamedDn(), password: 'Reset-by-admin-3!' });
+			const changed = await poll();
+			expect(typesOf(changed)).toEqual(['user.passwordChanged']);
+			expect(changed[0].user).toMatchObject({ status: { passwordResetRequired: false } });
+			expect(changed[0].actor).toEqual({ dn: renamedDn() });
+		} finally {
+			await dirsrv.ldapmodify('dn: cn=config\nchangetype: modify\nreplace: passwordMustChange\npasswordMustChange: off\n');
+		}
+	});
+
 	it('group created with a member, member added and removed, group deleted', async () => {
 		const groupName = `Group ${choice}`;
 		const groupDn = dirsrv.groupDN(groupName);

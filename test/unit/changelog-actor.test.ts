@@ -1,4 +1,4 @@
-import { parseChangelogRecord } from '../../core/changes/changelog';
+import { changelogContexts, parseChangelogRecord } from '../../core/changes/changelog';
 
 /**
  * Who made a change, from cn=changelog records in the shapes a real 389 DS 2.3 retro changelog writes them
@@ -26,5 +26,13 @@ describe('changelog actor', () => {
 	it('a delete names nobody; OpenDJ changeInitiatorsName wins', () => {
 		expect(record('delete').actor).toBeUndefined();
 		expect(record('modify', 'replace: title\ntitle: x\n-\n', { changeInitiatorsName: 'cn=otadmin,dc=example,dc=test' }).actor).toBe('cn=otadmin,dc=example,dc=test');
+	});
+
+	it("one entry's records in a poll: the server's own modify after a password change keeps the writer; a delete clears it", () => {
+		const byWriter = record('modify', 'replace: userPassword\nuserPassword: x\n-\nreplace: modifiersname\nmodifiersname: uid=jdoe,ou=people,dc=example,dc=test\n-\n');
+		const policy = record('modify', 'replace: passwordExpirationTime\npasswordExpirationTime: 19700101000001Z\n-\n');
+		const actorOf = (records: ReturnType<typeof parseChangelogRecord>[]) => [...changelogContexts(records, new Map(records.map((r) => [r, 'key'])), true).values()][0].actor;
+		expect(actorOf([byWriter, policy])).toEqual({ dn: 'uid=jdoe,ou=people,dc=example,dc=test' });
+		expect(actorOf([byWriter, record('delete')])).toBeUndefined();
 	});
 });

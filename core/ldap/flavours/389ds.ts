@@ -1,6 +1,18 @@
+import type { Entry } from '../../../transport/ldap/ldapts';
 import { attributeValue, isTrue } from '../entry';
 import { INET_ORG_PERSON } from './profile';
 import type { FlavourProfile } from './profile';
+
+/**
+ * pwdReset when the server keeps it (389 DS 2.3 does); else the expiration time the password policy
+ * writes for "must change": exactly 19700101000000Z. After the user sets a password, 389 DS 2.3 (passwords
+ * not expiring) writes 19700101000001Z there and pwdReset FALSE: no longer required.
+ */
+function passwordResetRequired(entry: Entry): boolean {
+	const reset = attributeValue(entry, 'pwdReset');
+	if (reset !== undefined) return isTrue(reset);
+	return attributeValue(entry, 'passwordExpirationTime') === '19700101000000Z';
+}
 
 /**
  * 389 Directory Server.
@@ -9,7 +21,7 @@ import type { FlavourProfile } from './profile';
  * - groups: groupOfNames (`member`) and groupOfUniqueNames (`uniqueMember`), each with its own attribute;
  * - disabled: `nsAccountLock: TRUE`;
  * - locked: `accountUnlockTime` set by the password policy after too many failures;
- * - password reset required: `pwdReset: TRUE`, or `passwordExpirationTime` of 1970 (must change).
+ * - password reset required: `pwdReset: TRUE`, or without pwdReset `passwordExpirationTime` 19700101000000Z.
  */
 export const ds389Profile: FlavourProfile = {
 	userFilter: '(|(objectClass=inetOrgPerson)(objectClass=nsPerson))',
@@ -29,9 +41,7 @@ export const ds389Profile: FlavourProfile = {
 		return {
 			disabled: isTrue(attributeValue(entry, 'nsAccountLock')),
 			locked: attributeValue(entry, 'accountUnlockTime') !== undefined,
-			passwordResetRequired:
-				isTrue(attributeValue(entry, 'pwdReset')) ||
-				(attributeValue(entry, 'passwordExpirationTime') ?? '').startsWith('19700101'),
+			passwordResetRequired: passwordResetRequired(entry),
 		};
 	},
 	readId: (entry) => attributeValue(entry, 'nsUniqueId'),
