@@ -3,6 +3,7 @@
 # a real OpenLDAP (slapd + ldap-utils), openssl for the throwaway certificates, and Chromium for the
 # editor tests (driven by playwright-core at /usr/bin/chromium; no browser download), and the C/C++
 # toolchain node-gyp needs to build n8n's native addons (sqlite3) in the test installs of n8n.
+# 389 Directory Server has a block of its own below.
 # Needs root (CI and the development machines run as root); otherwise says what to run.
 set -euo pipefail
 
@@ -35,6 +36,22 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+
+# 389 Directory Server 2.3 for the real-389ds tests (test/support/dirsrv.ts), in its own block: lib389's
+# tools (dscreate, dsctl) drive systemd unless its defaults say there is none. The tests run ns-slapd
+# themselves and CI machines have no systemd, so say so in those defaults. Idempotent.
+if ! command -v dscreate >/dev/null 2>&1 || grep -q '^with_systemd = 1' /usr/share/dirsrv/inf/defaults.inf; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "389 Directory Server needs root to install and set up: run this script as root" >&2
+		exit 1
+	fi
+	if ! command -v dscreate >/dev/null 2>&1; then
+		echo "Installing Debian packages: 389-ds-base python3-lib389"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends 389-ds-base python3-lib389 >/dev/null
+	fi
+	sed -i 's/^with_systemd = 1$/with_systemd = 0/' /usr/share/dirsrv/inf/defaults.inf
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0

@@ -5,12 +5,14 @@
  */
 import type { DirectoryGroup } from '../model/directory-group';
 import type { AccountStatus, DirectoryUser } from '../model/directory-user';
+import { parseDn } from '../ldap/dn';
 import {
 	eventId,
 	type AttributeChangeRecord,
 	type DirectoryEvent,
 	type DirectoryEventType,
 	type EventActor,
+	type EventGroup,
 	type EventMemberGroup,
 	type EventSource,
 	type EventUser,
@@ -25,6 +27,29 @@ export interface UserObservation {
 	record: UserRecord;
 	/** The password-changed stamp as read, in whole seconds (snapshot/password-watermark.ts), when it is a time. */
 	passwordStamp?: string;
+}
+
+/**
+ * A deleted group as the source still knows it, in a group's fields only: a log or tombstone may also
+ * carry a person's (AD's sAMAccountName as `login`). Its name, when not known, is its DN's first RDN value
+ * (the cn of every group we know).
+ */
+function deletedGroupOf(deleted: ChangeContext['deleted'], id: string, privileged: boolean): EventGroup {
+	const group: EventGroup = { id: deleted?.id ?? id, privileged };
+	if (deleted?.dn !== undefined) group.dn = deleted.dn;
+	const name = deleted?.name ?? firstRdnValue(deleted?.dn);
+	if (name !== undefined) group.name = name;
+	if (deleted?.description !== undefined) group.description = deleted.description;
+	return group;
+}
+
+function firstRdnValue(dn: string | undefined): string | undefined {
+	if (dn === undefined) return undefined;
+	try {
+		return parseDn(dn)[0]?.[0]?.value;
+	} catch {
+		return undefined;
+	}
 }
 
 /** A group as read now, with the DNs of its direct members and its record. */
@@ -50,6 +75,11 @@ export interface ChangeContext {
 	before?: Record<string, string[]>;
 	/** Values the source says this change removed (accesslog `member:- <DN>`): names removed members exactly. */
 	removedValues?: string[];
+	/**
+	 * Lower-case names of the attributes the source says this change wrote (cn=changelog's `changes`): when
+	 * the hashes cannot tell which attribute changed, only these are candidates.
+	 */
+	changedAttributes?: string[];
 	/** The source says this change set the password (a log record modifying a PASSWORD_ATTRIBUTES one). */
 	passwordChanged?: boolean;
 	/** The DN before a rename, when known. */
@@ -311,8 +341,11 @@ function candidateChanges(candidates: Candidate[], context: ChangeContext): Attr
 		else if (!sameValue(earlier, now)) known.push(changeOf(attribute, earlier, now));
 	}
 	if (known.length > 0) return known;
+	// A log that names what the change wrote rules the other candidates out.
+	const written = context.changedAttributes;
+	const named = written === undefined ? [] : unknown.filter(([attribute]) => written.includes(attribute.toLowerCase()));
 	// Every earlier value known and equal cannot be (a hash moved): then nothing rules a candidate out.
-	const open = unknown.length > 0 ? unknown : candidates;
+	const open = named.length > 0 ? named : unknown.length > 0 ? unknown : candidates;
 	if (open.length === 1) return [changeOf(open[0][0], undefined, open[0][1])];
 	return open.map(([attribute, now]) => ({ attribute, after: now ?? null, uncertain: true }));
 }
@@ -327,12 +360,10 @@ export function diffGroup(
 	if (before === undefined && after === undefined) return [];
 	if (after === undefined) {
 		const record = before as GroupRecord;
-		const deleted = context.deleted as Partial<DirectoryGroup> | undefined;
 		// The record keeps whether the group was privileged (its name and DN are gone with it); a record
 		// stored before it kept that flag is matched by its DN hash against the groups configured by DN.
-		const privileged = deleted?.privileged ?? (record.privileged || env.privilegedDnHash?.(record.dnHash) === true);
-		const group = { ...deleted, id: deleted?.id ?? record.id, privileged };
-		return [makeEvent(env, context, 'group.deleted', record.id, { group }, [])];
+		const privileged = context.deleted?.privileged ?? (record.privileged || env.privilegedDnHash?.(record.dnHash) === true);
+		return [makeEvent(env, context, 'group.deleted', record.id, { group: deletedGroupOf(context.deleted, record.id, privileged) }, [])];
 	}
 	const { group, record, memberDns } = after;
 	const events: DirectoryEvent[] = [];

@@ -159,7 +159,7 @@ export class LdapDirectory implements DirectoryBackend {
 	async addGroupMember(group: { key: GroupKey; value: string }, user: { key: UserKey; value: string }): Promise<MembershipChange> {
 		const { groupDn, userDn } = await this.resolveMembership(group, user);
 		if (await this.groups.hasDirectMember(groupDn, userDn)) return { changed: false, groupDn, userDn };
-		const failure = await failureOf(this.session.modify(groupDn, [this.memberChange('add', userDn)]));
+		const failure = await failureOf(this.session.modify(groupDn, [await this.memberChange('add', groupDn, userDn)]));
 		if (failure === undefined) return { changed: true, groupDn, userDn };
 		// Someone else added it between our check and our write: the outcome is the one asked for.
 		if (await this.groups.hasDirectMember(groupDn, userDn)) return { changed: false, groupDn, userDn };
@@ -170,7 +170,7 @@ export class LdapDirectory implements DirectoryBackend {
 	async removeGroupMember(group: { key: GroupKey; value: string }, user: { key: UserKey; value: string }): Promise<MembershipChange> {
 		const { groupDn, userDn } = await this.resolveMembership(group, user);
 		if (!(await this.groups.hasDirectMember(groupDn, userDn))) return { changed: false, groupDn, userDn };
-		const failure = await failureOf(this.session.modify(groupDn, [this.memberChange('delete', userDn)]));
+		const failure = await failureOf(this.session.modify(groupDn, [await this.memberChange('delete', groupDn, userDn)]));
 		if (failure === undefined) return { changed: true, groupDn, userDn };
 		if (!(await this.groups.hasDirectMember(groupDn, userDn))) return { changed: false, groupDn, userDn };
 		if (failure instanceof DirectoryRequestError && /requires attribute|object ?class violation|0x41\b/i.test(failure.message)) {
@@ -193,8 +193,9 @@ export class LdapDirectory implements DirectoryBackend {
 		return { groupDn, userDn };
 	}
 
-	private memberChange(operation: 'add' | 'delete', userDn: string): Change {
-		return new Change({ operation, modification: new Attribute({ type: this.profile.memberAttribute, values: [userDn] }) });
+	/** The change in the member attribute of this group's kind (groupOfNames: member, groupOfUniqueNames: uniqueMember). */
+	private async memberChange(operation: 'add' | 'delete', groupDn: string, userDn: string): Promise<Change> {
+		return new Change({ operation, modification: new Attribute({ type: await this.groups.memberAttributeOf(groupDn), values: [userDn] }) });
 	}
 }
 

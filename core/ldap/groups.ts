@@ -6,12 +6,13 @@ import type { Entry } from '../../transport/ldap/ldapts';
 import type { LdapSession } from '../../transport/ldap/session';
 import { isDn, normalizeDn, parseDn } from './dn';
 import { attributeTexts } from './attribute-text';
-import { attributeValue } from './entry';
+import { attributeValue, attributeValues } from './entry';
 import { escapeFilterValue } from './escape';
 import { allOf, conditionFilter } from './filter';
 import type { FlavourProfile } from './flavours';
 import { idFilter } from './identifiers';
-import { countValues, memberRequest, readRangeStep } from './ranged';
+import { directMemberFilter, memberAttributeForClasses, memberAttributesOf, memberAttributeVaries, memberRequests } from './member-attributes';
+import { countValues, readRangeStep } from './ranged';
 
 /**
  * The configured privileged groups, given by name (`Domain Admins`) or DN. Names compare
@@ -61,7 +62,11 @@ export class LdapGroupDirectory {
 		const entry = await this.findEntry(key, value, attributes);
 		const group = this.toGroup(entry, extraAttributes);
 		// AD sends a big group's members in ranges: one group is worth the extra requests to count them.
-		if (group.memberCount === undefined) group.memberCount = await countValues(this.session, entry, this.profile.memberAttribute);
+		if (group.memberCount === undefined) {
+			let count = 0;
+			for (const attribute of memberAttributesOf(this.profile)) count += await countValues(this.session, entry, attribute);
+			group.memberCount = count;
+		}
 		return group;
 	}
 
@@ -96,10 +101,17 @@ export class LdapGroupDirectory {
 	async hasDirectMember(groupDn: string, memberDn: string): Promise<boolean> {
 		const entries = await this.session.search(groupDn, {
 			scope: 'base',
-			filter: allOf([this.profile.groupFilter, `(${this.profile.memberAttribute}=${escapeFilterValue(memberDn)})`]),
+			filter: allOf([this.profile.groupFilter, directMemberFilter(this.profile, memberDn)]),
 			attributes: ['1.1'],
 		});
 		return entries.length > 0;
+	}
+
+	/** The attribute a group lists its members in: by its object class where that decides it (groupOfUniqueNames). */
+	async memberAttributeOf(groupDn: string): Promise<string> {
+		if (!memberAttributeVaries(this.profile)) return this.profile.memberAttribute;
+		const [entry] = await this.session.search(groupDn, { scope: 'base', filter: this.profile.groupFilter, attributes: ['objectClass'] });
+		return memberAttributeForClasses(this.profile, entry === undefined ? [] : attributeValues(entry, 'objectClass'));
 	}
 
 	private async findEntry(key: GroupKey, value: string, attributes: string[]): Promise<Entry> {
@@ -131,7 +143,7 @@ export class LdapGroupDirectory {
 	/** The attributes read for a DirectoryGroup; members only when they are counted. */
 	private attributesToRead(extra: string[], withMembers: boolean): string[] {
 		const names = new Set<string>([this.profile.group.id, this.profile.group.name, this.profile.group.description]);
-		if (withMembers) names.add(memberRequest(this.profile));
+		if (withMembers) for (const request of memberRequests(this.profile)) names.add(request);
 		for (const name of extra) names.add(checkAttributeName(name, 'Additional Attributes'));
 		return [...names];
 	}
@@ -144,13 +156,13 @@ export class LdapGroupDirectory {
 			const values = attributeTexts(entry, attribute);
 			if (values.length > 0) attributes[attribute] = values.length === 1 ? values[0] : values;
 		}
-		const members = readRangeStep(entry, this.profile.memberAttribute);
+		const members = memberAttributesOf(this.profile).map((attribute) => readRangeStep(entry, attribute));
 		return {
 			id: this.profile.readId(entry) ?? entry.dn,
 			dn: entry.dn,
 			name,
 			description: attributeValue(entry, this.profile.group.description),
-			memberCount: members.next !== undefined ? undefined : members.values.length,
+			memberCount: members.some((step) => step.next !== undefined) ? undefined : members.reduce((sum, step) => sum + step.values.length, 0),
 			privileged: this.privileged.matches(entry.dn, name),
 			attributes,
 		};

@@ -39,7 +39,8 @@ import { normalizeDn } from './dn';
 import { escapeFilterValue } from './escape';
 import { allOf, anyOf } from './filter';
 import type { FlavourProfile, MemberLookup } from './flavours';
-import { memberRequest, readAllValues } from './ranged';
+import { anyMemberFilter, memberRequests } from './member-attributes';
+import { readAllValues } from './ranged';
 
 export interface MemberReadOptions {
 	nested: boolean;
@@ -154,16 +155,18 @@ export class LdapMemberReader {
 			return result.people;
 		};
 		try {
-			for await (const values of readAllValues(this.tracked(), group, memberRequest(this.profile))) {
-				for (const dn of values) {
-					// A member value usually spells the DN as the entry does: skip people already returned.
-					if (seenPeople.has(dn)) continue;
-					batch.push(dn);
-					if (batch.length < batchSize) continue;
-					send();
-					if (inFlight.length >= 2) {
-						const people = await take();
-						if (people.length > 0) yield people;
+			for (const request of memberRequests(this.profile)) {
+				for await (const values of readAllValues(this.tracked(), group, request)) {
+					for (const dn of values) {
+						// A member value usually spells the DN as the entry does: skip people already returned.
+						if (seenPeople.has(dn)) continue;
+						batch.push(dn);
+						if (batch.length < batchSize) continue;
+						send();
+						if (inFlight.length >= 2) {
+							const people = await take();
+							if (people.length > 0) yield people;
+						}
 					}
 				}
 			}
@@ -205,7 +208,7 @@ export class LdapMemberReader {
 	}
 
 	private async hasAnyMember(group: string): Promise<boolean> {
-		const entries = await this.tracked().search(group, { scope: 'base', filter: `(${this.profile.memberAttribute}=*)`, attributes: ['1.1'] });
+		const entries = await this.tracked().search(group, { scope: 'base', filter: anyMemberFilter(this.profile), attributes: ['1.1'] });
 		return entries.length > 0;
 	}
 

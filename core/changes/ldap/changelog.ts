@@ -12,8 +12,9 @@
  * backlog bigger than the limit would otherwise fail every poll forever. One poll reads at most `changelogMaxPerPoll` numbers and the
  * cursor moves to the end of what was read; the rest follows on the next polls.
  *
- * NOT verified against a live 389 DS or OpenDJ (none runs here): written from the documented record
- * shapes and unit-tested on handwritten responses (test/unit/changes-changelog-ad.test.ts).
+ * Run against a real 389 DS 2.3 retro changelog (test/integration/real-389ds-changes.test.ts); OpenDJ's
+ * changelog only from its documented record shapes, unit-tested on handwritten responses
+ * (test/unit/changes-changelog-ad.test.ts).
  */
 import { DirectoryConfigurationError } from '../../errors';
 import type { Entry } from '../../../transport/ldap/ldapts';
@@ -32,7 +33,7 @@ import { snapshotOf, type StrategyStep } from '../strategy';
 
 export interface ChangelogRecord extends ChangelogTarget {
 	changeNumber: number;
-	/** Who made the change, when recorded (OpenDJ: changeInitiatorsName; 389: creatorsName of the record). */
+	/** Who made the change, when the record says (see changelogActor). */
 	actor?: string;
 	/** Attributes named by the LDIF changes text. */
 	changedAttributes: string[];
@@ -40,7 +41,7 @@ export interface ChangelogRecord extends ChangelogTarget {
 }
 
 export interface ChangelogStrategyOptions extends LdapStrategyOptions {
-	/** Report who made each change (changeInitiatorsName, or the record's creatorsName); default true. */
+	/** Report who made each change, where the records say (see changelogActor); default true. */
 	captureActor?: boolean;
 	/**
 	 * Change numbers per search (default 500): below the default size limits (389 DS 2,000, OpenDJ 1,000).
@@ -52,7 +53,7 @@ export interface ChangelogStrategyOptions extends LdapStrategyOptions {
 }
 
 export const CHANGELOG_DN = 'cn=changelog';
-const CHANGELOG_ATTRIBUTES = ['changeNumber', 'changeType', 'targetDN', 'targetUniqueId', 'targetEntryUUID', 'changes', 'newRDN', 'newSuperior', 'changeInitiatorsName', 'creatorsName', 'changeTime', 'createTimestamp'];
+const CHANGELOG_ATTRIBUTES = ['changeNumber', 'changeType', 'targetDN', 'targetUniqueId', 'targetEntryUUID', 'changes', 'newRDN', 'newSuperior', 'changeInitiatorsName', 'changeTime', 'createTimestamp'];
 const DEFAULT_BATCH = 500;
 const DEFAULT_MAX_PER_POLL = 10_000;
 /** 389 DS writes nsUniqueId as four groups of eight hex digits; a UUID (OpenDJ, PingDirectory) is 8-4-4-4-12. */
@@ -67,6 +68,23 @@ function idOf(entry: Entry): { targetId?: string; targetIdAttribute?: string } {
 	return { targetId: unique.toLowerCase(), targetIdAttribute: NS_UNIQUE_ID.test(unique) ? 'nsUniqueId' : 'entryUUID' };
 }
 
+/** The first value of `attribute` in an LDIF text (folded lines joined, a base64 value decoded). */
+function ldifValue(ldif: string, attribute: string): string | undefined {
+	const match = new RegExp(`^${attribute}(::?) ?(.*)$`, 'im').exec(ldif.replace(/\r?\n /g, ''));
+	if (match === null) return undefined;
+	return match[1] === '::' ? Buffer.from(match[2], 'base64').toString('utf8') : match[2];
+}
+
+/**
+ * Who made the change, as the record tells. OpenDJ names them in changeInitiatorsName. 389 DS's retro
+ * changelog has no such attribute (its records' own creatorsName is the plug-in, never the writer), but
+ * the changes it logs for an add, modify or modrdn include the modifiersName the server set to the writer.
+ * A 389 DS delete record names nobody.
+ */
+export function changelogActor(entry: Entry, changes: string): string | undefined {
+	return attributeValue(entry, 'changeInitiatorsName') ?? ldifValue(changes, 'modifiersName');
+}
+
 /** Decodes one changelog entry. */
 export function parseChangelogRecord(entry: Entry): ChangelogRecord {
 	const type = (attributeValue(entry, 'changeType') ?? '').toLowerCase();
@@ -79,7 +97,7 @@ export function parseChangelogRecord(entry: Entry): ChangelogRecord {
 		...idOf(entry),
 		newRdn: attributeValue(entry, 'newRDN'),
 		newSuperior: attributeValue(entry, 'newSuperior'),
-		actor: attributeValue(entry, 'changeInitiatorsName') ?? attributeValue(entry, 'creatorsName'),
+		actor: changelogActor(entry, changes),
 		changedAttributes,
 		changeTime: attributeValue(entry, 'changeTime') ?? attributeValue(entry, 'createTimestamp'),
 	};
@@ -127,7 +145,11 @@ export function changelogContexts(records: ChangelogRecord[], keys: Map<Changelo
 		const context = contexts.get(id) ?? { stamp: '' };
 		context.stamp = `changeNumber:${record.changeNumber}`;
 		context.occurredAt = generalizedTimeToIso(record.changeTime);
-		context.actor = captureActor && record.actor ? { dn: record.actor } : undefined;
+		// A modify without a writer is the server's own follow-up (389's password policy after a password
+		// change): the writer before it stays. A delete names nobody.
+		if (captureActor && record.actor) context.actor = { dn: record.actor };
+		else if (record.type !== 'modify') context.actor = undefined;
+		context.changedAttributes = [...new Set([...(context.changedAttributes ?? []), ...record.changedAttributes.map((name) => name.toLowerCase())])];
 		if (record.type === 'modrdn' && context.previousDn === undefined) context.previousDn = record.targetDn;
 		if (record.type === 'delete') context.deleted = { dn: record.targetDn };
 		// The log says the password was set: the differ does not rely on the stamp's one-byte hash then.

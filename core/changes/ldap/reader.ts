@@ -15,6 +15,7 @@ import type { DirectoryFlavour, FlavourProfile } from '../../ldap/flavours';
 import { LdapGroupDirectory, PrivilegedGroups } from '../../ldap/groups';
 import { idFilter } from '../../ldap/identifiers';
 import { parseDn } from '../../ldap/dn';
+import { memberAttributesOf } from '../../ldap/member-attributes';
 import { memberRequest, readAllValues, readRangeStep } from '../../ldap/ranged';
 import { LdapUserDirectory } from '../../ldap/users';
 import type { GroupObservation, UserObservation } from '../differ';
@@ -114,7 +115,8 @@ export class LdapChangeReader {
 
 	private groupAttributes(): string[] {
 		const group = this.profile.group;
-		return [...new Set([group.id, group.name, group.description, memberRequest(this.profile), this.stamps.modified, ...this.extraAttributes])];
+		const members = memberAttributesOf(this.profile).map((attribute) => memberRequest({ memberAttribute: attribute, rangedMembers: this.profile.rangedMembers }));
+		return [...new Set([group.id, group.name, group.description, ...members, this.stamps.modified, ...this.extraAttributes])];
 	}
 
 	toUserObservation(entry: Entry): Observed<UserObservation> {
@@ -132,12 +134,11 @@ export class LdapChangeReader {
 	 */
 	async toGroupObservation(entry: Entry): Promise<Observed<GroupObservation>> {
 		const group: DirectoryGroup = this.groups.toGroup(entry, this.extraAttributes);
-		const attribute = this.profile.memberAttribute;
-		const first = readRangeStep(entry, attribute);
-		let memberDns = first.values;
-		if (first.next !== undefined) {
-			memberDns = [];
-			for await (const values of readAllValues(this.scope.session, entry.dn, attribute, entry)) memberDns.push(...values);
+		const memberDns: string[] = [];
+		for (const attribute of memberAttributesOf(this.profile)) {
+			const first = readRangeStep(entry, attribute);
+			if (first.next === undefined) memberDns.push(...first.values);
+			else for await (const values of readAllValues(this.scope.session, entry.dn, attribute, entry)) memberDns.push(...values);
 		}
 		const record = groupRecordOf(group, memberDns, this.extraAttributes);
 		return { observation: { group, memberDns, record }, stamp: attributeValue(entry, this.stamps.modified) ?? '' };

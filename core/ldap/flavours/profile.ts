@@ -53,6 +53,11 @@ export interface FlavourProfile {
 	 * answers a plain request for a big group with its first MaxValRange (1,500) values only.
 	 */
 	rangedMembers?: boolean;
+	/**
+	 * Groups of these object classes list their members in another attribute than memberAttribute, e.g.
+	 * `{ groupOfUniqueNames: 'uniqueMember' }` (see core/ldap/member-attributes.ts).
+	 */
+	memberAttributeByClass?: Record<string, string>;
 	/** How groupMembers finds members unless told otherwise. */
 	memberLookup: MemberLookup;
 	/**
