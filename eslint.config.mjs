@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 const shipped = ['credentials/**/*.ts', 'nodes/**/*.ts', 'core/**/*.ts', 'transport/**/*.ts'];
 
 export default [
-	{ ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'artifacts/**', '.tmp/**', 'test/**', 'scripts/**', '*.js', '*.mjs'] },
+	{ ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'artifacts/**', '.tmp/**', 'test/**', 'devkit/**', 'scripts/**', '*.js', '*.mjs'] },
 	{ files: shipped, languageOptions: { parser: tseslint.parser, parserOptions: { project: './tsconfig.json' } } },
 	// The TypeScript parser reads a .json file as one expression statement, which is what the package.json rules expect.
 	{ files: ['package.json'], languageOptions: { parser: tseslint.parser, parserOptions: { extraFileExtensions: ['.json'] } } },

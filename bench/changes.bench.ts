@@ -47,9 +47,9 @@ import type { ChangeStrategy } from '../core/changes/strategy';
 import { profileFor } from '../core/ldap/flavours';
 import { LdapSession } from '../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../transport/ldap/settings';
-import { attrLine } from '../test/support/fixture';
-import { findOpenLdap } from '../test/support/schema/slapd-conf';
-import { startSlapd, type Slapd } from '../test/support/slapd';
+import { attrLine } from '../devkit/fixture';
+import { findOpenLdap } from '../devkit/schema/slapd-conf';
+import { startSlapd, type Slapd } from '../devkit/slapd';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 /** Index the change stamps as a production server has them (BENCH_STAMP_INDEX=0: the test server's plain indexes). */

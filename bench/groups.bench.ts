@@ -24,9 +24,9 @@ import { profileFor } from '../core/ldap/flavours';
 import { installSearchEntryDecoder, uninstallSearchEntryDecoder } from '../transport/ldap/search-entry-decoder';
 import { LdapSession } from '../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../transport/ldap/settings';
-import { attrLine, transitiveUsers } from '../test/support/fixture';
-import { findOpenLdap } from '../test/support/schema/slapd-conf';
-import { startSlapd, type Slapd } from '../test/support/slapd';
+import { attrLine, transitiveUsers } from '../devkit/fixture';
+import { findOpenLdap } from '../devkit/schema/slapd-conf';
+import { startSlapd, type Slapd } from '../devkit/slapd';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -15,7 +15,7 @@
  *
  * Which attribute: the directory's schema must allow it on people. inetOrgPerson has no free multi-valued
  * attribute meant for this, so the package proposes an auxiliary object class `otdpRecipient` with
- * `otdpAcknowledgment` (and `otdpDeviceToken`), defined in test/support/schema/otds.schema for the tests;
+ * `otdpAcknowledgment` (and `otdpDeviceToken`), defined in devkit/schema/otds.schema for the tests;
  * with `auxiliaryObjectClass: 'otdpRecipient'` the store adds the class in the same modify that writes the
  * first acknowledgment (one atomic change: no person ever carries the attribute without the class). On
  * legacy OTDS, a free `oTExtraAttrN` works without any schema change.

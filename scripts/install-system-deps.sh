@@ -7,7 +7,7 @@
 # Needs root (CI and the development machines run as root); otherwise says what to run.
 set -euo pipefail
 
-# Samba's Active Directory domain controller, for the tests against a real AD (test/support/samba.ts): the
+# Samba's Active Directory domain controller, for the tests against a real AD (devkit/samba.ts): the
 # daemon, the provisioning tool and their AD modules; recommends left out (no file server needed).
 samba_missing=()
 for package in samba samba-ad-provision samba-ad-dc samba-dsdb-modules samba-vfs-modules winbind ldb-tools; do
@@ -37,7 +37,7 @@ command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 
-# 389 Directory Server 2.3 for the real-389ds tests (test/support/dirsrv.ts), in its own block: lib389's
+# 389 Directory Server 2.3 for the real-389ds tests (devkit/dirsrv.ts), in its own block: lib389's
 # tools (dscreate, dsctl) drive systemd unless its defaults say there is none. The tests run ns-slapd
 # themselves and CI machines have no systemd, so say so in those defaults. Idempotent.
 if ! command -v dscreate >/dev/null 2>&1 || grep -q '^with_systemd = 1' /usr/share/dirsrv/inf/defaults.inf; then

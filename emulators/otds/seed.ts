@@ -1,8 +1,8 @@
 /**
- * Loads the enterprise fixture (test/support/fixture) into the emulator: the same people, groups and
+ * Loads the enterprise fixture (devkit/fixture) into the emulator: the same people, groups and
  * nesting as the test slapd, shaped the way OTDS REST returns them.
  */
-import { FIXTURE_EPOCH, passwordOf, type EnterpriseFixture, type FixtureUser } from '../../test/support/fixture';
+import { FIXTURE_EPOCH, passwordOf, type EnterpriseFixture, type FixtureUser } from '../../devkit/fixture';
 import { isoSeconds, objectId } from './shapes';
 import type { OtdsStore } from './store';
 

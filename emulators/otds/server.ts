@@ -5,7 +5,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { generateEnterprise, type EnterpriseFixture } from '../../test/support/fixture';
+import { generateEnterprise, type EnterpriseFixture } from '../../devkit/fixture';
 import { handleAdmin, type RequestLogEntry } from './admin';
 import { AuthFailure, Sessions, type AuthOptions, type Reply } from './auth';
 import { Faults } from './faults';

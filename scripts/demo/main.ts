@@ -18,13 +18,13 @@ import { startAppWorksEmulator, type AppWorksEmulator } from '../../emulators/pu
 import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
 import { appWorksSource, createInbox, fcmSource, InboxPeople, mraSource, type InboxChannel, type InboxDelivery } from '../../emulators/push/inbox';
 import { startMraEmulator, type MraEmulator } from '../../emulators/push/mra';
-import { attrLine } from '../../test/support/fixture';
-import { ensureN8n, packPackage, startN8n, type N8nInstance, type WorkflowJson } from '../../test/support/n8n';
-import { startSlapd, type Slapd } from '../../test/support/slapd';
+import { attrLine } from '../../devkit/fixture';
+import { ensureN8n, packPackage, startN8n, type N8nInstance, type WorkflowJson } from '../../devkit/n8n';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 import { Scenarios, SCENARIOS, tokenOf } from './scenarios';
 import { ACK_ATTRIBUTE, DEVICE_TOKEN_ATTRIBUTE, demoWorkflows, PARTITION, type DemoCredentials } from './workflows';
-import { ldapCredentialData } from '../../test/support/ldap-credential';
-import { bindCredentialsByType } from '../../test/support/templates';
+import { ldapCredentialData } from '../../devkit/ldap-credential';
+import { bindCredentialsByType } from '../../devkit/templates';
 
 const root = path.resolve(__dirname, '..');
 const say = (line: string) => process.stdout.write(`[demo] ${line}\n`);

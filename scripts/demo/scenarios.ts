@@ -5,10 +5,10 @@
 import type { OtdsEmulator } from '../../emulators/otds/server';
 import type { AppWorksEmulator } from '../../emulators/push/appworks';
 import type { InboxPeople, InboxScenario } from '../../emulators/push/inbox';
-import { attrLine, generalizedTime } from '../../test/support/fixture';
-import type { N8nInstance } from '../../test/support/n8n';
-import type { Slapd } from '../../test/support/slapd';
-import { executionError, nodeItems } from '../../test/support/n8n';
+import { attrLine, generalizedTime } from '../../devkit/fixture';
+import type { N8nInstance } from '../../devkit/n8n';
+import type { Slapd } from '../../devkit/slapd';
+import { executionError, nodeItems } from '../../devkit/n8n';
 import { DEVICE_TOKEN_ATTRIBUTE, NOTICE_GROUP, PARTITION } from './workflows';
 
 export const SCENARIOS: InboxScenario[] = [

@@ -3,7 +3,7 @@
  * emulator, the Firebase emulator and the acknowledgment trigger. `demoSafe` ones are activated: they only
  * read the demo directory, push to the emulator and write acknowledgments back.
  */
-import type { WorkflowJson } from '../../test/support/n8n';
+import type { WorkflowJson } from '../../devkit/n8n';
 
 const PKG = 'n8n-nodes-opentext-directory-push';
 const DIRECTORY = `${PKG}.openTextDirectoryServices`;

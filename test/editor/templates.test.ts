@@ -10,9 +10,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
-import { launchChromium, type HeadlessBrowser } from '../support/browser';
-import { ensureN8n, N8nInstance, packPackage, readPackageJson, startN8n, type N8nOwner } from '../support/n8n';
-import { loadTemplates, templatesDir, workNodes } from '../support/templates';
+import { launchChromium, type HeadlessBrowser } from '../../devkit/browser';
+import { ensureN8n, N8nInstance, packPackage, readPackageJson, startN8n, type N8nOwner } from '../../devkit/n8n';
+import { loadTemplates, templatesDir, workNodes } from '../../devkit/templates';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);

@@ -11,8 +11,8 @@ import { LdapDirectory } from '../../core/ldap/directory';
 import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
-import { transitiveUsers } from '../support/fixture';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { transitiveUsers } from '../../devkit/fixture';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 
 /** Acknowledgment write-back against a real slapd: the package's auxiliary class on inetOrgPerson, a free OTDS attribute. */
 let slapd: Slapd;

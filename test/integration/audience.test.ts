@@ -5,8 +5,8 @@ import { LdapDirectory } from '../../core/ldap/directory';
 import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
-import { attrLine, GROUPS, transitiveUsers, type FixtureUser } from '../support/fixture';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { attrLine, GROUPS, transitiveUsers, type FixtureUser } from '../../devkit/fixture';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 
 /** Audience resolution over the LDAP backend against a real slapd, both flavours. */
 let slapd: Slapd;

@@ -2,9 +2,9 @@ import type { DirectoryEvent } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
 import type { ChangeStrategy } from '../../core/changes/strategy';
 import { LdapSession } from '../../transport/ldap/session';
-import { attrLine } from '../support/fixture';
-import { startLdapRelay, type LdapRelay } from '../support/ldap-relay';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { attrLine } from '../../devkit/fixture';
+import { startLdapRelay, type LdapRelay } from '../../devkit/ldap-relay';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 import { adminConnection, slapdStrategy, type SlapdStrategyName } from '../support/slapd-strategies';
 
 /**

@@ -6,9 +6,9 @@ import type { ChangeState } from '../../core/changes/state';
 import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
-import { attrLine, passwordOf } from '../support/fixture';
-import type { PagedTotal } from '../support/schema/slapd-conf';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { attrLine, passwordOf } from '../../devkit/fixture';
+import type { PagedTotal } from '../../devkit/schema/slapd-conf';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 
 /**
  * The accesslog strategy bound as a production account is: not the rootdn (which no limit applies to),

@@ -4,8 +4,8 @@ import type { DirectoryEvent } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
-import { attrLine, passwordOf } from '../support/fixture';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { attrLine, passwordOf } from '../../devkit/fixture';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 
 /** Auto choice, lost cursor, segment filter, bulk summary, event types and configuration errors, on a real slapd. */
 let slapd: Slapd;

@@ -9,7 +9,7 @@ import type { ChangeStrategy } from '../../core/changes/strategy';
 import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 
 /**
  * A password change whose stored one-byte stamp hash collides, on a real slapd: the administrator sets

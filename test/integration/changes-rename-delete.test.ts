@@ -4,8 +4,8 @@ import type { ChangeStrategy } from '../../core/changes/strategy';
 import { LdapDirectory } from '../../core/ldap/directory';
 import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';
-import { attrLine } from '../support/fixture';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { attrLine } from '../../devkit/fixture';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 import { adminConnection, slapdStrategy, type SlapdStrategyName } from '../support/slapd-strategies';
 
 /**

@@ -5,8 +5,8 @@ import type { ChangeStrategy } from '../../core/changes/strategy';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { untilNextSecond } from '../support/clock';
-import { attrLine } from '../support/fixture';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { attrLine } from '../../devkit/fixture';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 
 /**
  * A segment (User Filter) on a real slapd: a person who stops matching it left the watched scope, not the

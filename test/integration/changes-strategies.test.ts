@@ -5,9 +5,9 @@ import type { LdapStrategyOptions } from '../../core/changes/ldap/strategies';
 import type { ChangeState } from '../../core/changes/state';
 import type { ChangeStrategy } from '../../core/changes/strategy';
 import { LdapSession } from '../../transport/ldap/session';
-import { attrLine, passwordOf } from '../support/fixture';
-import { startLdapRelay, type LdapRelay } from '../support/ldap-relay';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { attrLine, passwordOf } from '../../devkit/fixture';
+import { startLdapRelay, type LdapRelay } from '../../devkit/ldap-relay';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 import { adminConnection, slapdStrategy, type SlapdStrategyName } from '../support/slapd-strategies';
 
 /**

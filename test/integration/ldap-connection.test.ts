@@ -4,7 +4,7 @@ import { testLdapConnection } from '../../core/ldap/connection-test';
 import { parseLdapSettings } from '../../core/ldap/settings';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 
 /** The credential test and the session's TLS handling against a real slapd with a throwaway CA. */
 let slapd: Slapd;

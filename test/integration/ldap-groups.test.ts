@@ -7,8 +7,8 @@ import type { DirectoryGroup } from '../../core/model/directory-group';
 import type { DirectoryUser } from '../../core/model/directory-user';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
-import { attrLine, directMemberships, GROUPS, transitiveUsers, type FixtureGroup } from '../support/fixture';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { attrLine, directMemberships, GROUPS, transitiveUsers, type FixtureGroup } from '../../devkit/fixture';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 
 /** Groups, nested members, membership changes and attribute updates against a real slapd, both flavours. */
 let slapd: Slapd;

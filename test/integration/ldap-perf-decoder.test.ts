@@ -1,7 +1,7 @@
 import { Client, MessageParser, SearchEntry } from 'ldapts';
 import { installSearchEntryDecoder, uninstallSearchEntryDecoder } from '../../transport/ldap/search-entry-decoder';
-import { attrLine } from '../support/fixture';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { attrLine } from '../../devkit/fixture';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 
 /**
  * The fast search entry decoder returns exactly what ldapts's own decoding returns: on hand-made BER

@@ -1,6 +1,6 @@
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 
 /**
  * LdapSession.searchPages asks for the next page before handing one on: every page still comes exactly

@@ -5,8 +5,8 @@ import { LdapUserDirectory } from '../../core/ldap/users';
 import type { DirectoryUser } from '../../core/model/directory-user';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
-import type { FixtureUser } from '../support/fixture';
-import { startSlapd, type Slapd } from '../support/slapd';
+import type { FixtureUser } from '../../devkit/fixture';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 
 /** User get and search through the core, against a real slapd in both schema flavours. */
 let slapd: Slapd;

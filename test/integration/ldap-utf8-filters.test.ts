@@ -3,8 +3,8 @@ import { DirectoryConfigurationError } from '../../core/errors';
 import { escapeFilterValue } from '../../core/ldap/escape';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
-import { attrLine } from '../support/fixture';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { attrLine } from '../../devkit/fixture';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 
 /**
  * Every string filter given to LdapSession reaches the server with its escaped UTF-8 read as bytes

@@ -7,7 +7,7 @@ import { OtdsDirectory } from '../../core/otds/directory';
 import { connectToEmulator } from '../../emulators/otds/client-kit';
 import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds';
 import { createAxiosTransport } from '../../tools/http/axios-transport';
-import { passwordOf } from '../support/fixture';
+import { passwordOf } from '../../devkit/fixture';
 
 /** Signing in to OTDS (ticket and OAuth2), renewal, and what errors say, against the emulator over loopback HTTP. */
 const ADMIN_PASSWORD = 'S3cret-Admin-Pa55!';

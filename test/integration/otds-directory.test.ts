@@ -4,7 +4,7 @@ import type { DirectoryUser } from '../../core/model/directory-user';
 import type { OtdsDirectory } from '../../core/otds/directory';
 import { connectToEmulator, type EmulatorClient, type EmulatorClientOptions } from '../../emulators/otds/client-kit';
 import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds';
-import { GROUPS, passwordOf, transitiveUsers, type FixtureUser } from '../support/fixture';
+import { GROUPS, passwordOf, transitiveUsers, type FixtureUser } from '../../devkit/fixture';
 
 /** Every DirectoryBackend operation of OtdsDirectory, against the OTDS emulator over loopback HTTP. */
 const PARTITION = 'Content Server Members';

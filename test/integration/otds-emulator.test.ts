@@ -1,7 +1,7 @@
 import { createAxiosTransport } from '../../tools/http/axios-transport';
 import type { HttpMethod, HttpResponse } from '../../transport/http/types';
 import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds';
-import { GROUPS, passwordOf } from '../support/fixture';
+import { GROUPS, passwordOf } from '../../devkit/fixture';
 
 /**
  * The OTDS emulator itself, over raw HTTP: shapes, errors, paging, memberships, timestamps, and the

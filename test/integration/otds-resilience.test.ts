@@ -2,7 +2,7 @@ import { DirectoryRequestError } from '../../core/errors';
 import type { RetryEvent } from '../../transport/http/retry';
 import { connectToEmulator, type EmulatorClient, type EmulatorClientOptions } from '../../emulators/otds/client-kit';
 import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds';
-import { GROUPS } from '../support/fixture';
+import { GROUPS } from '../../devkit/fixture';
 
 /** Retries, faults and outages: what is repeated, what is not, and that nothing is half-written. */
 const ADMIN_PASSWORD = 'Resilience-Admin-Pa55!';

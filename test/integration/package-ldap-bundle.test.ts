@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 
 import { normaliseServerUrl } from '../../transport/ldap/settings';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 
 /**
  * The LDAP client the package ships: dist/transport/ldap/ldapts.js, ldapts bundled with shims in place of its URL

@@ -3,7 +3,7 @@ import { AppWorksChannel, type AppWorksSettings } from '../../core/push/channels
 import type { PushMessage } from '../../core/push/message';
 import type { DeliveryResult, DispatchOptions, PushRecipient } from '../../core/push/types';
 import { startAppWorksEmulator, type AppWorksEmulator } from '../../emulators/push/appworks';
-import { usePushEmulator } from '../support/push-emulator';
+import { usePushEmulator } from '../../devkit/push-emulator';
 
 /** AppWorks Gateway: trusted-server and service (fcm-push) APIs, OTDS users and groups, against the emulator. */
 let gateway: AppWorksEmulator;

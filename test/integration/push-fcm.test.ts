@@ -6,7 +6,7 @@ import type { PushMessage } from '../../core/push/message';
 import type { DeliveryResult, DispatchOptions, PushRecipient } from '../../core/push/types';
 import { generateTestServiceAccount } from '../../emulators/push/service-account';
 import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
-import { usePushEmulator } from '../support/push-emulator';
+import { usePushEmulator } from '../../devkit/push-emulator';
 
 /** The FCM channel and the dispatcher against the FCM emulator: every outcome a sender meets. */
 let fcm: FcmEmulator;

@@ -3,7 +3,7 @@ import { MraClient, type MraAuth } from '../../core/push/channels/mra';
 import type { PushMessage } from '../../core/push/message';
 import type { DeliveryResult, DispatchOptions, PushChannel, PushRecipient } from '../../core/push/types';
 import { startMraEmulator, type MraEmulator } from '../../emulators/push/mra';
-import { usePushEmulator } from '../support/push-emulator';
+import { usePushEmulator } from '../../devkit/push-emulator';
 
 /** OpenText Cloud Messaging (MRA v1): push through the parser, SMS and email fallbacks, job status, against the emulator. */
 let mra: MraEmulator;

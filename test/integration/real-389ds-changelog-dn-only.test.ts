@@ -4,7 +4,7 @@ import type { ChangeState } from '../../core/changes/state';
 import type { ChangeStrategy } from '../../core/changes/strategy';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
-import { startDirsrv, type Dirsrv } from '../support/dirsrv';
+import { startDirsrv, type Dirsrv } from '../../devkit/dirsrv';
 
 /**
  * The 389 DS retro changelog as `dsconf ... plugin retro-changelog enable` leaves it: records name their

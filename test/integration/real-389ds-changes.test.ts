@@ -6,8 +6,8 @@ import type { ChangeStrategy } from '../../core/changes/strategy';
 import { DirectoryRequestError } from '../../core/errors';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
-import { startDirsrv, type Dirsrv } from '../support/dirsrv';
-import { startLdapRelay, type LdapRelay } from '../support/ldap-relay';
+import { startDirsrv, type Dirsrv } from '../../devkit/dirsrv';
+import { startLdapRelay, type LdapRelay } from '../../devkit/ldap-relay';
 
 /**
  * The trigger's change scenario against a real 389 Directory Server 2.3 with its retro changelog, through

@@ -4,7 +4,7 @@ import { LdapDirectory } from '../../core/ldap/directory';
 import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapSettings, type LdapSettings } from '../../core/ldap/settings';
-import { startDirsrv, type Dirsrv } from '../support/dirsrv';
+import { startDirsrv, type Dirsrv } from '../../devkit/dirsrv';
 
 /**
  * The credential's test and the directory operations of the core against a real 389 Directory Server 2.3,

@@ -5,7 +5,7 @@ import type { ChangeStrategy } from '../../core/changes/strategy';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { untilNextSecond } from '../support/clock';
-import { startDirsrv, type Dirsrv } from '../support/dirsrv';
+import { startDirsrv, type Dirsrv } from '../../devkit/dirsrv';
 
 /**
  * The strategies that need no log (timestamp, snapshot: what Auto falls back to when the bind account

@@ -1,8 +1,8 @@
 import type { IDataObject, INode, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
 import { OpenTextDirectoryServicesTrigger } from '../../nodes/OpenTextDirectoryServicesTrigger/OpenTextDirectoryServicesTrigger.node';
-import { startDirsrv, type Dirsrv } from '../support/dirsrv';
-import { ldapCredentialData } from '../support/ldap-credential';
+import { startDirsrv, type Dirsrv } from '../../devkit/dirsrv';
+import { ldapCredentialData } from '../../devkit/ldap-credential';
 
 /**
  * The trigger node's poll() on a real 389 DS 2.3, with the credential's flavour and the strategy on Auto

@@ -6,10 +6,10 @@ import type { ChangeState } from '../../core/changes/state';
 import type { ChangeStrategy } from '../../core/changes/strategy';
 import { DirectoryRequestError } from '../../core/errors';
 import { LdapSession } from '../../transport/ldap/session';
-import { ldapCredentialData } from '../support/ldap-credential';
-import { startLdapRelay, type LdapRelay } from '../support/ldap-relay';
-import { startSamba, type Samba } from '../support/samba';
-import { attributes, groupDn, NORTHWIND_DN, NORTHWIND_DNS, PEOPLE_DN, personDn, personOf, unicodePwd, UAC_NORMAL } from '../support/samba-fixture';
+import { ldapCredentialData } from '../../devkit/ldap-credential';
+import { startLdapRelay, type LdapRelay } from '../../devkit/ldap-relay';
+import { startSamba, type Samba } from '../../devkit/samba';
+import { attributes, groupDn, NORTHWIND_DN, NORTHWIND_DNS, PEOPLE_DN, personDn, personOf, unicodePwd, UAC_NORMAL } from '../../devkit/samba-fixture';
 import { sambaConnection, sambaStrategy, type SambaStrategyName } from '../support/samba-strategies';
 
 /**

@@ -9,9 +9,9 @@ import { profileFor } from '../../core/ldap/flavours';
 import type { DirectoryUser } from '../../core/model/directory-user';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapSettings, type LdapSettings } from '../../core/ldap/settings';
-import { ldapCredentialData } from '../support/ldap-credential';
-import { startSamba, type Samba } from '../support/samba';
-import { GROUPS_DN, PEOPLE, PEOPLE_DN, STAFF_COUNT, UAC_NORMAL_NO_PASSWORD, groupDn, personDn, personOf, staffDn, staffLogin } from '../support/samba-fixture';
+import { ldapCredentialData } from '../../devkit/ldap-credential';
+import { startSamba, type Samba } from '../../devkit/samba';
+import { GROUPS_DN, PEOPLE, PEOPLE_DN, STAFF_COUNT, UAC_NORMAL_NO_PASSWORD, groupDn, personDn, personOf, staffDn, staffLogin } from '../../devkit/samba-fixture';
 
 /**
  * The directory operations against a real Active Directory implementation (Samba 4.17 AD DC): the

@@ -1,5 +1,5 @@
 /**
- * Proves the test harness itself: the throwaway slapd (test/support/slapd.ts), its fixture and its TLS
+ * Proves the test harness itself: the throwaway slapd (devkit/slapd.ts), its fixture and its TLS
  * material. Other integration tests rely on every behaviour checked here.
  */
 import { existsSync } from 'node:fs';
@@ -12,8 +12,8 @@ import {
 	passwordOf,
 	transitiveUsers,
 	type FixtureUser,
-} from '../support/fixture';
-import { startSlapd, type Slapd } from '../support/slapd';
+} from '../../devkit/fixture';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 
 /** Values of an attribute, whatever case the server used for its name. */
 function values(entry: Entry | undefined, name: string): string[] {

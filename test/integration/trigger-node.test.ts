@@ -2,10 +2,10 @@ import type { IDataObject, INode, INodeExecutionData, IPollFunctions } from 'n8n
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { OpenTextDirectoryServicesTrigger } from '../../nodes/OpenTextDirectoryServicesTrigger/OpenTextDirectoryServicesTrigger.node';
-import { attrLine } from '../support/fixture';
-import { ldapCredentialData } from '../support/ldap-credential';
-import { searchEntryUnder, startLdapRelay, type LdapRelay } from '../support/ldap-relay';
-import { startSlapd, type Slapd } from '../support/slapd';
+import { attrLine } from '../../devkit/fixture';
+import { ldapCredentialData } from '../../devkit/ldap-credential';
+import { searchEntryUnder, startLdapRelay, type LdapRelay } from '../../devkit/ldap-relay';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 import { LdapSession } from '../../transport/ldap/session';
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Compatibility smoke test: the packed package in every n8n release of COMPATIBILITY_MATRIX
- * (test/support/n8n/versions.ts), each on its Node.js. For each release: all nodes and credentials
+ * (devkit/n8n/versions.ts), each on its Node.js. For each release: all nodes and credentials
  * register, and the group-broadcast template (templates/07-group-broadcasts.json), imported with
  * `n8n import:workflow` unchanged except for its credentials, runs from its Manual Trigger: it reads the
  * enabled members of "All Managers" (nested groups expanded) from the OTDS emulator over OTDS REST (through
@@ -17,7 +17,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds/server';
 import { startAppWorksEmulator, type AppWorksEmulator } from '../../emulators/push/appworks';
-import { generateEnterprise, transitiveUsers } from '../support/fixture';
+import { generateEnterprise, transitiveUsers } from '../../devkit/fixture';
 import {
 	COMPATIBILITY_MATRIX,
 	describeTarget,
@@ -29,9 +29,9 @@ import {
 	readPackageJson,
 	startN8n,
 	type CompatibilityTarget,
-} from '../support/n8n';
+} from '../../devkit/n8n';
 import { appWorksReceived, otdsId, pairs, TOKEN_ATTRIBUTE, tokenOf } from '../support/template-scenario';
-import { bindCredentials, loadTemplates, withoutCredentials } from '../support/templates';
+import { bindCredentials, loadTemplates, withoutCredentials } from '../../devkit/templates';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);

@@ -17,8 +17,8 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 
-import { chromiumPath, launchChromium, type HeadlessBrowser } from '../support/browser';
-import { freePort } from '../support/n8n';
+import { chromiumPath, launchChromium, type HeadlessBrowser } from '../../devkit/browser';
+import { freePort } from '../../devkit/n8n';
 
 const root = path.resolve(__dirname, '../..');
 const STATE_FILE = path.join(root, '.tmp', 'demo-state.json');

@@ -5,7 +5,7 @@
  *
  * Needs `npm run build` first.
  */
-import { nodeItems } from '../support/n8n';
+import { nodeItems } from '../../devkit/n8n';
 import { ACK_CREDENTIAL, PushN8n, sleep, TEST_TIMEOUT, TRIGGER_NODE } from './push-support';
 
 describe('the push trigger in a real n8n', () => {

@@ -10,7 +10,7 @@ import * as crypto from 'crypto';
 import { startAppWorksEmulator, type AppWorksEmulator } from '../../emulators/push/appworks';
 import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
 import { startMraEmulator, type MraEmulator } from '../../emulators/push/mra';
-import { executionError, freePort, nodeItems, type WorkflowJson } from '../support/n8n';
+import { executionError, freePort, nodeItems, type WorkflowJson } from '../../devkit/n8n';
 import { ACK_CREDENTIAL, PUSH, PushN8n, TEST_TIMEOUT } from './push-support';
 
 const FCM_CREDENTIAL = 'openTextFirebaseCloudMessagingApi';

@@ -18,9 +18,9 @@ import {
 	readPackageJson,
 	startN8n,
 	type WorkflowJson,
-} from '../support/n8n';
-import { startSlapd } from '../support/slapd';
-import { ldapCredentialData } from '../support/ldap-credential';
+} from '../../devkit/n8n';
+import { startSlapd } from '../../devkit/slapd';
+import { ldapCredentialData } from '../../devkit/ldap-credential';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);

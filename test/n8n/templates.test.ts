@@ -23,11 +23,11 @@ import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds/serve
 import { startAppWorksEmulator, type AppWorksEmulator } from '../../emulators/push/appworks';
 import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
 import { startMraEmulator, type MraEmulator } from '../../emulators/push/mra';
-import { attrLine, departmentManagersGroup, transitiveUsers } from '../support/fixture';
-import { ensureN8n, executionError, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n } from '../support/n8n';
-import { startSlapd, type Slapd } from '../support/slapd';
-import { bindCredentials, credentialTypesOf, loadTemplates, templatesDir, withoutCredentials, workNodes, type TemplateFile } from '../support/templates';
-import { ldapCredentialData } from '../support/ldap-credential';
+import { attrLine, departmentManagersGroup, transitiveUsers } from '../../devkit/fixture';
+import { ensureN8n, executionError, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n } from '../../devkit/n8n';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
+import { bindCredentials, credentialTypesOf, loadTemplates, templatesDir, withoutCredentials, workNodes, type TemplateFile } from '../../devkit/templates';
+import { ldapCredentialData } from '../../devkit/ldap-credential';
 import {
 	appWorksReceived,
 	castScenario,

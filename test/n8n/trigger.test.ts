@@ -11,10 +11,10 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds/server';
-import { attrLine, passwordOf } from '../support/fixture';
-import { ensureN8n, executionError, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n, type WorkflowJson } from '../support/n8n';
-import { startSlapd, type Slapd } from '../support/slapd';
-import { ldapCredentialData } from '../support/ldap-credential';
+import { attrLine, passwordOf } from '../../devkit/fixture';
+import { ensureN8n, executionError, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n, type WorkflowJson } from '../../devkit/n8n';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
+import { ldapCredentialData } from '../../devkit/ldap-credential';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);

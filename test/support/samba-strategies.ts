@@ -10,9 +10,9 @@ import type { ChangeStrategy } from '../../core/changes/strategy';
 import { profileFor } from '../../core/ldap/flavours';
 import type { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings, type LdapConnectionSettings } from '../../transport/ldap/settings';
-import { ldapCredentialData } from './ldap-credential';
-import type { Samba } from './samba';
-import { GROUPS_DN, PEOPLE_DN } from './samba-fixture';
+import { ldapCredentialData } from '../../devkit/ldap-credential';
+import type { Samba } from '../../devkit/samba';
+import { GROUPS_DN, PEOPLE_DN } from '../../devkit/samba-fixture';
 
 export type SambaStrategyName = 'adUsn' | 'auto';
 

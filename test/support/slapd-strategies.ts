@@ -9,7 +9,7 @@ import type { ChangeStrategy } from '../../core/changes/strategy';
 import { profileFor } from '../../core/ldap/flavours';
 import type { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings, type LdapConnectionSettings } from '../../transport/ldap/settings';
-import type { Slapd } from './slapd';
+import type { Slapd } from '../../devkit/slapd';
 
 export type SlapdStrategyName = 'accesslog' | 'timestamp' | 'snapshot';
 

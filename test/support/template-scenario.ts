@@ -12,8 +12,8 @@ import type { AppWorksEmulator } from '../../emulators/push/appworks';
 import type { FcmEmulator } from '../../emulators/push/fcm';
 import { appWorksSource, fcmSource, mraSource } from '../../emulators/push/inbox-sources';
 import type { MraEmulator } from '../../emulators/push/mra';
-import { departmentManagersGroup, transitiveUsers, type EnterpriseFixture, type FixtureMember, type FixtureUser } from './fixture';
-import type { Slapd } from './slapd';
+import { departmentManagersGroup, transitiveUsers, type EnterpriseFixture, type FixtureMember, type FixtureUser } from '../../devkit/fixture';
+import type { Slapd } from '../../devkit/slapd';
 
 export const PARTITION = 'Content Server Members';
 export const TOKEN_ATTRIBUTE = 'otdpDeviceToken';

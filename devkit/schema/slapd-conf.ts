@@ -138,7 +138,7 @@ export function renderSlapdConf(p: SlapdConfParams): string {
 		'dbnosync',
 	];
 	return [
-		'# Generated for one test run by test/support/slapd.ts; deleted with its folder.',
+		'# Generated for one test run by devkit/slapd.ts; deleted with its folder.',
 		...['core', 'cosine', 'inetorgperson'].map((s) => `include ${quote(join(install.schemaDir, `${s}.schema`))}`),
 		`include ${quote(p.otdsSchemaPath)}`,
 		...modules,

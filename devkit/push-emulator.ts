@@ -7,12 +7,12 @@
  * Before each test it also waits for the emulator to finish requests an earlier test gave up on.
  * Call it at the top level of a test file: it registers the jest hooks itself.
  */
-import { dispatch } from '../../core/push/dispatcher';
-import type { PushMessage } from '../../core/push/message';
-import type { DeliveryResult, DispatchOptions, PushRecipient } from '../../core/push/types';
-import type { HttpEmulator } from '../../emulators/push/http-kit';
-import { signalSleep, type RetryPolicy } from '../../transport/http/retry';
-import { createAxiosTransport, type AxiosTransport } from '../../tools/http/axios-transport';
+import { dispatch } from '../core/push/dispatcher';
+import type { PushMessage } from '../core/push/message';
+import type { DeliveryResult, DispatchOptions, PushRecipient } from '../core/push/types';
+import type { HttpEmulator } from '../emulators/push/http-kit';
+import { signalSleep, type RetryPolicy } from '../transport/http/retry';
+import { createAxiosTransport, type AxiosTransport } from '../tools/http/axios-transport';
 
 export interface PushEmulatorHarness<E extends HttpEmulator> {
 	/** The running emulator (set once the file's tests start). */

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { WorkflowJson } from './n8n';
 
-export const templatesDir = path.resolve(__dirname, '..', '..', 'templates');
+export const templatesDir = path.resolve(__dirname, '..', 'templates');
 
 export interface TemplateFile {
 	file: string;

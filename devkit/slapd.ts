@@ -120,7 +120,7 @@ const HOST = '127.0.0.1';
  */
 function otdsSchemaPath(): string {
 	for (let folder = __dirname; ; folder = dirname(folder)) {
-		for (const candidate of [join(folder, 'schema', 'otds.schema'), join(folder, 'test', 'support', 'schema', 'otds.schema')]) {
+		for (const candidate of [join(folder, 'schema', 'otds.schema'), join(folder, 'devkit', 'schema', 'otds.schema')]) {
 			if (existsSync(candidate)) return candidate;
 		}
 		if (dirname(folder) === folder) throw new Error('otds.schema not found: run from inside the repository');

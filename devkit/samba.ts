@@ -2,7 +2,7 @@
  * A throwaway Samba Active Directory domain controller per call, for integration tests against real AD
  * semantics (uSNChanged, tombstones, userAccountControl, lockout, ranged retrieval, LDAP_MATCHING_RULE_IN_CHAIN).
  *
- * startSamba() copies a provisioned and seeded domain (test/support/samba-fixture.ts) into a private folder
+ * startSamba() copies a provisioned and seeded domain (devkit/samba-fixture.ts) into a private folder
  * under the OS temp dir and runs `samba -i -M single` (foreground, one process) on it as a child process.
  * Provisioning takes ~15 s and seeding ~40 s, so both happen once into a template folder under the OS temp dir,
  * named after a fingerprint of the Samba version, the provisioning options and the fixture (a change to any of
@@ -13,7 +13,7 @@
  * Simple binds need TLS (Samba refuses them on plain LDAP): use `url` (LDAPS, Samba's own self-signed
  * certificate, whose CA is `caCertPath`; the certificate names the DC's host, not 127.0.0.1).
  *
- * Clean-up follows slapd.ts (test/support/server-process.ts): stop() ends Samba by pid and removes the folder;
+ * Clean-up follows slapd.ts (devkit/server-process.ts): stop() ends Samba by pid and removes the folder;
  * an exit handler and a watchdog cover forgotten stops and a killed test process (samba -i does not end by
  * itself when its standard input closes).
  */
@@ -235,7 +235,7 @@ export interface SambaOptions {
 	startTimeoutMs?: number;
 	/**
 	 * Accept simple binds on plain LDAP too (`ldap server require strong auth = no`; default false), for tests
-	 * that need to see the LDAP messages, e.g. through test/support/ldap-relay.ts.
+	 * that need to see the LDAP messages, e.g. through devkit/ldap-relay.ts.
 	 */
 	plainLdapBinds?: boolean;
 }

@@ -1,5 +1,5 @@
 /**
- * The Northwind domain every test Samba DC starts with (test/support/samba.ts), written over LDAPS the way
+ * The Northwind domain every test Samba DC starts with (devkit/samba.ts), written over LDAPS the way
  * an administrator's tool would: people under OU=People with sAMAccountName, userPrincipalName and a
  * password; 1,600 staff accounts (enabled, no password) under OU=Staff,OU=People; groups under
  * OU=Groups with nested groups, a nesting cycle, and "All Staff" with more members than AD's MaxValRange

@@ -204,7 +204,7 @@ async function configureOffline(name: string, changelogUniqueId: boolean): Promi
 }
 
 /**
- * The otdpRecipient class of test/support/schema/otds.schema in 389's schema format (added over LDAP to
+ * The otdpRecipient class of devkit/schema/otds.schema in 389's schema format (added over LDAP to
  * cn=schema), so that acknowledgments can be recorded on people.
  */
 const RECIPIENT_SCHEMA = [
