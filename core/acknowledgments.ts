@@ -30,7 +30,7 @@
  */
 import { resolveAudience, userReference, type AudienceMember, type AudienceSpec, type UserReference } from './audience';
 import type { AttributeChange, DirectoryBackend } from './directory/backend';
-import { DirectoryConfigurationError, DirectoryRequestError } from './errors';
+import { ConfigurationError, RequestError } from './errors';
 import { checkAttributeName } from './directory/attribute-names';
 import type { DirectoryUser } from './model/directory-user';
 
@@ -64,7 +64,7 @@ export interface AcknowledgmentStatus {
 /** Checks a notice id; `field` names the editor field in the error. */
 export function checkNoticeId(noticeId: string, field = 'Notice ID'): string {
 	if (typeof noticeId !== 'string' || !NOTICE_ID_PATTERN.test(noticeId)) {
-		throw new DirectoryConfigurationError(
+		throw new ConfigurationError(
 			field,
 			`"${String(noticeId)}" is not a valid notice ID: use 1 to 128 letters, digits and . _ : - (no spaces, no "|")`,
 		);
@@ -106,7 +106,7 @@ function attributeOf(user: DirectoryUser, name: string): string[] {
 function toTime(at: Date | string | undefined): Date {
 	if (at === undefined || at === '') return new Date();
 	const time = at instanceof Date ? at : new Date(at);
-	if (Number.isNaN(time.getTime())) throw new DirectoryConfigurationError('Acknowledged At', `"${String(at)}" is not a date and time: use ISO 8601, e.g. 2026-11-26T10:00:00Z`);
+	if (Number.isNaN(time.getTime())) throw new ConfigurationError('Acknowledged At', `"${String(at)}" is not a date and time: use ISO 8601, e.g. 2026-11-26T10:00:00Z`);
 	return time;
 }
 
@@ -147,7 +147,7 @@ export class AcknowledgmentStore {
 				after = await this.backend.updateUserAttributes('dn', before.dn, changes);
 			} catch (error) {
 				// Someone changed the entry between our read and our write (e.g. added the class first): read again.
-				if (attempt < 3 && error instanceof DirectoryRequestError && /already exists|0x14\b/i.test(error.message)) continue;
+				if (attempt < 3 && error instanceof RequestError && /already exists|0x14\b/i.test(error.message)) continue;
 				throw this.explainWriteFailure(error, before.dn);
 			}
 			// Converge after a race: keep the earliest value of this notice, remove the others.
@@ -191,11 +191,11 @@ export class AcknowledgmentStore {
 
 	/** A schema refusal becomes a configuration error that says what to change. */
 	private explainWriteFailure(error: unknown, dn: string): unknown {
-		if (!(error instanceof DirectoryRequestError)) return error;
+		if (!(error instanceof RequestError)) return error;
 		if (!/not allowed|undefined attribute type|object ?class violation|0x41\b|0x11\b/i.test(error.message)) return error;
 		const suggestion = this.auxiliaryObjectClass
 			? `check that the auxiliary object class ${this.auxiliaryObjectClass} is in the schema and allows ${this.attribute}`
 			: `choose an attribute that the person's object classes allow, or set an auxiliary object class that allows it (e.g. otdpRecipient with otdpAcknowledgment)`;
-		return new DirectoryConfigurationError('Acknowledgment Attribute', `"${this.attribute}" cannot be written on ${dn}: ${suggestion}. The directory said: ${error.message}`);
+		return new ConfigurationError('Acknowledgment Attribute', `"${this.attribute}" cannot be written on ${dn}: ${suggestion}. The directory said: ${error.message}`);
 	}
 }

@@ -13,7 +13,7 @@
  * and a driver person is kept when every Set has them.
  */
 import type { AccountState, DirectoryBackend, GroupKey, UserField, UserKey } from './directory/backend';
-import { DirectoryConfigurationError, DirectoryNotFoundError } from './errors';
+import { ConfigurationError, NotFoundError } from './errors';
 import { isDn, parseDn } from './ldap/dn';
 import type { AttributeCondition, ConditionOperator } from './directory/conditions';
 import type { DirectoryUser } from './model/directory-user';
@@ -80,7 +80,7 @@ interface Source {
 export function groupReference(reference: GroupReference | string): GroupReference {
 	if (typeof reference !== 'string') return reference;
 	const text = reference.trim();
-	if (text === '') throw new DirectoryConfigurationError('Groups', 'contains an empty group name');
+	if (text === '') throw new ConfigurationError('Groups', 'contains an empty group name');
 	return text.includes('=') && text.includes(',') && isDn(text) ? { key: 'dn', value: text } : { key: 'name', value: text };
 }
 
@@ -88,7 +88,7 @@ export function groupReference(reference: GroupReference | string): GroupReferen
 export function userReference(reference: UserReference | string): UserReference {
 	if (typeof reference !== 'string') return reference;
 	const text = reference.trim();
-	if (text === '') throw new DirectoryConfigurationError('Users', 'contains an empty login name');
+	if (text === '') throw new ConfigurationError('Users', 'contains an empty login name');
 	return { key: 'login', value: text };
 }
 
@@ -100,7 +100,7 @@ export async function* resolveAudience(backend: DirectoryBackend, spec: Audience
 	const tokenAttribute = spec.deviceTokenAttribute?.trim() || undefined;
 	const extra = [...new Set([...(spec.extraAttributes ?? []), ...(tokenAttribute ? [tokenAttribute] : [])])];
 	const sources = audienceSources(backend, spec, state);
-	if (sources.length === 0) throw new DirectoryConfigurationError('Audience', 'is empty: give groups, conditions or users');
+	if (sources.length === 0) throw new ConfigurationError('Audience', 'is empty: give groups, conditions or users');
 
 	let driver: Source;
 	let filters: Array<Set<string>> = [];
@@ -176,7 +176,7 @@ function audienceSources(backend: DirectoryBackend, spec: AudienceSpec, state: A
 
 function toAttributeCondition(backend: DirectoryBackend, condition: AudienceCondition): AttributeCondition {
 	if ((condition.field === undefined) === (condition.attribute === undefined)) {
-		throw new DirectoryConfigurationError('Conditions', 'need either a person field (department, location...) or an attribute name, not both');
+		throw new ConfigurationError('Conditions', 'need either a person field (department, location...) or an attribute name, not both');
 	}
 	const attribute = condition.field !== undefined ? (backend.userAttribute?.(condition.field) ?? condition.field) : (condition.attribute as string);
 	return { attribute, operator: condition.operator, value: condition.value };
@@ -192,7 +192,7 @@ async function* explicitUsers(
 	let page: DirectoryUser[] = [];
 	for (const reference of users) {
 		const user = await backend.getUser(reference.key, reference.value, extraAttributes).catch((error: unknown) => {
-			if (error instanceof DirectoryNotFoundError && missing === 'skip') return undefined;
+			if (error instanceof NotFoundError && missing === 'skip') return undefined;
 			throw error;
 		});
 		if (user === undefined) continue;

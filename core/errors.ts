@@ -1,21 +1,23 @@
 /**
- * Error types of the domain core. The n8n adapters turn them into NodeOperationError (bad input) or
- * NodeApiError (the directory failed). Messages never carry secrets.
+ * The one error vocabulary of the core, for directories and push services alike: a setting is wrong
+ * (ConfigurationError), a server could not do what was asked (RequestError), a looked-up thing does not exist
+ * (NotFoundError). The n8n adapters turn them into NodeOperationError (bad input) or NodeApiError (the server
+ * failed). Messages never carry secrets. Transports may import this module, and nothing else of the core.
  */
 
 /** A setting is wrong. `field` is the name the user sees in the editor. */
-export class DirectoryConfigurationError extends Error {
+export class ConfigurationError extends Error {
 	readonly field: string;
 
 	constructor(field: string, problem: string) {
 		super(`${field} ${problem}`);
-		this.name = 'DirectoryConfigurationError';
+		this.name = 'ConfigurationError';
 		this.field = field;
 	}
 }
 
-/** What kind of failure talking to the directory was, so the user is told what to fix. */
-export type DirectoryFailureKind =
+/** What kind of failure talking to a directory or service was, so the user is told what to fix. */
+export type FailureKind =
 	| 'unreachable'
 	| 'timeout'
 	| 'tlsCertificate'
@@ -28,15 +30,15 @@ export type DirectoryFailureKind =
 	| 'invalidInput'
 	| 'protocol';
 
-/** The directory could not do what was asked. `hint` says what the user can do about it. */
-export class DirectoryRequestError extends Error {
-	readonly kind: DirectoryFailureKind;
+/** The directory or service could not do what was asked. `hint` says what the user can do about it. */
+export class RequestError extends Error {
+	readonly kind: FailureKind;
 	readonly hint: string;
 	readonly server?: string;
 
-	constructor(kind: DirectoryFailureKind, message: string, hint: string, server?: string) {
+	constructor(kind: FailureKind, message: string, hint: string, server?: string) {
 		super(message);
-		this.name = 'DirectoryRequestError';
+		this.name = 'RequestError';
 		this.kind = kind;
 		this.hint = hint;
 		this.server = server;
@@ -44,9 +46,9 @@ export class DirectoryRequestError extends Error {
 }
 
 /** A looked-up user or group does not exist. */
-export class DirectoryNotFoundError extends Error {
+export class NotFoundError extends Error {
 	constructor(message: string) {
 		super(message);
-		this.name = 'DirectoryNotFoundError';
+		this.name = 'NotFoundError';
 	}
 }

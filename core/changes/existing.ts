@@ -15,7 +15,7 @@
  * Groups are emitted without their members (one group.memberAdded per membership would be most of the
  * directory again); a group's members are one Get Members away.
  */
-import { DirectoryConfigurationError } from '../errors';
+import { ConfigurationError } from '../errors';
 import { diffGroup, diffUser, type DiffEnvironment, type GroupObservation, type UserObservation } from './differ';
 import type { DirectoryEvent, EventSource } from './events';
 import { encodeGroupRecord } from './snapshot/group-record';
@@ -56,7 +56,7 @@ export class ExistingEntries {
 	static forFirstPoll(options: ExistingEntriesOptions, source: EventSource, detectedAt: string, attributeOf: (field: WatchedUserField) => string): ExistingEntries | undefined {
 		if (options.emitExisting !== true) return undefined;
 		const limit = options.existingLimit ?? DEFAULT_EXISTING_LIMIT;
-		if (!Number.isFinite(limit) || limit < 1) throw new DirectoryConfigurationError('Existing Entries Limit', `must be a positive number (it is ${String(limit)})`);
+		if (!Number.isFinite(limit) || limit < 1) throw new ConfigurationError('Existing Entries Limit', `must be a positive number (it is ${String(limit)})`);
 		return new ExistingEntries(source, detectedAt, attributeOf, Math.floor(limit));
 	}
 
@@ -77,7 +77,7 @@ export class ExistingEntries {
 	private admit(): void {
 		this.count++;
 		if (this.count > this.limit) {
-			throw new DirectoryConfigurationError(
+			throw new ConfigurationError(
 				'Existing Entries Limit',
 				`is ${this.limit.toLocaleString('en')}, and the watched scope holds more users and groups: raise the limit, narrow the scope (Segment, Group Scope, base DNs), or turn off Emit Existing Entries on First Poll. Nothing was emitted and the starting point was not recorded.`,
 			);

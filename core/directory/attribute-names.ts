@@ -2,7 +2,7 @@
  * Attribute names typed by users (additional attributes, conditions, mappings, the acknowledgment
  * attribute), checked before any request so that a name can never change the structure of a filter.
  */
-import { DirectoryConfigurationError } from '../errors';
+import { ConfigurationError } from '../errors';
 
 /** An attribute name as RFC 4512 allows it (descr or numeric OID, with options); anything else is refused. */
 export function isValidAttributeName(name: string): boolean {
@@ -13,7 +13,7 @@ export function isValidAttributeName(name: string): boolean {
 export function checkAttributeName(name: string, field: string): string {
 	const trimmed = name.trim();
 	if (!isValidAttributeName(trimmed)) {
-		throw new DirectoryConfigurationError(
+		throw new ConfigurationError(
 			field,
 			`"${name}" is not a valid LDAP attribute name: use letters, digits and hyphens, e.g. department`,
 		);

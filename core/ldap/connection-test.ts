@@ -1,4 +1,4 @@
-import { DirectoryConfigurationError, DirectoryRequestError } from '../errors';
+import { ConfigurationError, RequestError } from '../errors';
 import { LdapSession } from '../../transport/ldap/session';
 import { readLdapServer, type DirectoryServerInfo } from './server-info';
 import type { LdapSettings } from './settings';
@@ -40,8 +40,8 @@ export async function testLdapConnection(settings: LdapSettings): Promise<Connec
 			};
 		});
 	} catch (error) {
-		if (error instanceof DirectoryRequestError) return { ok: false, message: `${error.message}. ${error.hint}.` };
-		if (error instanceof DirectoryConfigurationError) return { ok: false, message: error.message };
+		if (error instanceof RequestError) return { ok: false, message: `${error.message}. ${error.hint}.` };
+		if (error instanceof ConfigurationError) return { ok: false, message: error.message };
 		return { ok: false, message: `The connection test failed: ${error instanceof Error ? error.message : String(error)}` };
 	}
 }

@@ -1,4 +1,4 @@
-import { DirectoryConfigurationError, DirectoryRequestError } from '../errors';
+import { ConfigurationError, RequestError } from '../errors';
 import type {
 	AttributeChange,
 	DirectoryBackend,
@@ -84,13 +84,13 @@ export class LdapDirectory implements DirectoryBackend {
 		for (const change of changes) {
 			const name = checkAttributeName(change.attribute, 'Attributes');
 			if (!['set', 'add', 'remove'].includes(change.action)) {
-				throw new DirectoryConfigurationError('Attributes', `has an unknown action "${String(change.action)}" for ${name}: use set, add or remove`);
+				throw new ConfigurationError('Attributes', `has an unknown action "${String(change.action)}" for ${name}: use set, add or remove`);
 			}
 			if (!Array.isArray(change.values) || change.values.some((item) => typeof item !== 'string')) {
-				throw new DirectoryConfigurationError('Attributes', `values of ${name} must be a list of texts`);
+				throw new ConfigurationError('Attributes', `values of ${name} must be a list of texts`);
 			}
 			if (change.action === 'add' && change.values.length === 0) {
-				throw new DirectoryConfigurationError('Attributes', `adds no value to ${name}: give at least one value`);
+				throw new ConfigurationError('Attributes', `adds no value to ${name}: give at least one value`);
 			}
 			if (!names.some((known) => known.toLowerCase() === name.toLowerCase())) names.push(name);
 		}
@@ -173,8 +173,8 @@ export class LdapDirectory implements DirectoryBackend {
 		const failure = await failureOf(this.session.modify(groupDn, [await this.memberChange('delete', groupDn, userDn)]));
 		if (failure === undefined) return { changed: true, groupDn, userDn };
 		if (!(await this.groups.hasDirectMember(groupDn, userDn))) return { changed: false, groupDn, userDn };
-		if (failure instanceof DirectoryRequestError && /requires attribute|object ?class violation|0x41\b/i.test(failure.message)) {
-			throw new DirectoryRequestError(
+		if (failure instanceof RequestError && /requires attribute|object ?class violation|0x41\b/i.test(failure.message)) {
+			throw new RequestError(
 				'invalidInput',
 				`The directory refused to remove the last member of ${groupDn}`,
 				'This kind of group (e.g. groupOfNames) must keep at least one member: add another member first, or delete the group',

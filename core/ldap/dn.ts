@@ -3,7 +3,7 @@
  * before it reaches the server, and normalizing, so that two spellings of one DN compare equal
  * (`CN=Sales, OU=Groups` and `cn=sales,ou=groups`) in the sets that cut cycles and remove duplicates.
  */
-import { DirectoryConfigurationError } from '../errors';
+import { ConfigurationError } from '../errors';
 import { escapeDnValue } from './escape';
 
 /** One attribute type and value of an RDN, the value unescaped. */
@@ -34,7 +34,7 @@ export function parseDn(dn: string, field = 'DN'): Rdn[] {
 		failure = error;
 	}
 	if (!(failure instanceof DnSyntaxError)) throw failure;
-	throw new DirectoryConfigurationError(
+	throw new ConfigurationError(
 		field,
 		`"${printable(dn)}" is not a valid DN: ${failure.message} (a DN looks like uid=jdoe,ou=people,dc=example,dc=com; escape , + " \\ < > ; = with a backslash)`,
 	);

@@ -1,7 +1,7 @@
 /** LDAP filters built from the directory-level conditions (core/directory/conditions.ts), values escaped. */
 import { checkAttributeName } from '../directory/attribute-names';
 import type { AttributeCondition } from '../directory/conditions';
-import { DirectoryConfigurationError } from '../errors';
+import { ConfigurationError } from '../errors';
 import { escapeFilterValue } from './escape';
 
 /** Builds one filter component from a condition, escaping the value. */
@@ -22,7 +22,7 @@ export function conditionFilter(condition: AttributeCondition, field = 'Conditio
 		case 'notPresent':
 			return `(!(${attribute}=*))`;
 		default:
-			throw new DirectoryConfigurationError(field, `has an unknown operator "${String(condition.operator)}"`);
+			throw new ConfigurationError(field, `has an unknown operator "${String(condition.operator)}"`);
 	}
 }
 

@@ -1,4 +1,4 @@
-import { DirectoryConfigurationError, DirectoryNotFoundError } from '../errors';
+import { ConfigurationError, NotFoundError } from '../errors';
 import { checkAttributeName } from '../directory/attribute-names';
 import type { GroupKey, GroupSearch } from '../directory/backend';
 import type { DirectoryGroup } from '../model/directory-group';
@@ -52,11 +52,11 @@ export class LdapGroupDirectory {
 		private readonly privileged: PrivilegedGroups = new PrivilegedGroups(),
 	) {
 		if (baseDN.trim() === '') {
-			throw new DirectoryConfigurationError('Base DN', 'is empty: enter the DN under which groups live, e.g. ou=groups,dc=example,dc=com');
+			throw new ConfigurationError('Base DN', 'is empty: enter the DN under which groups live, e.g. ou=groups,dc=example,dc=com');
 		}
 	}
 
-	/** Finds exactly one group, with its direct member count; throws DirectoryNotFoundError when there is none. */
+	/** Finds exactly one group, with its direct member count; throws NotFoundError when there is none. */
 	async getGroup(key: GroupKey, value: string, extraAttributes: string[] = []): Promise<DirectoryGroup> {
 		const attributes = this.attributesToRead(extraAttributes, true);
 		const entry = await this.findEntry(key, value, attributes);
@@ -115,7 +115,7 @@ export class LdapGroupDirectory {
 	}
 
 	private async findEntry(key: GroupKey, value: string, attributes: string[]): Promise<Entry> {
-		if (value.trim() === '') throw new DirectoryConfigurationError('Group', 'is empty: enter the group to look up');
+		if (value.trim() === '') throw new ConfigurationError('Group', 'is empty: enter the group to look up');
 		let entries: Entry[];
 		if (key === 'dn') {
 			parseDn(value, 'Group');
@@ -131,11 +131,11 @@ export class LdapGroupDirectory {
 				explicitBufferAttributes: this.profile.binaryAttributes,
 			});
 		} else {
-			throw new DirectoryConfigurationError('Group', `cannot be looked up by "${String(key)}": use name, dn or id`);
+			throw new ConfigurationError('Group', `cannot be looked up by "${String(key)}": use name, dn or id`);
 		}
-		if (entries.length === 0) throw new DirectoryNotFoundError(`No group with ${key} "${value}" under ${this.baseDN}`);
+		if (entries.length === 0) throw new NotFoundError(`No group with ${key} "${value}" under ${this.baseDN}`);
 		if (entries.length > 1) {
-			throw new DirectoryConfigurationError('Group', `"${value}" matches more than one group: look the group up by DN instead`);
+			throw new ConfigurationError('Group', `"${value}" matches more than one group: look the group up by DN instead`);
 		}
 		return entries[0];
 	}

@@ -4,7 +4,7 @@
  * activation with the field and the name, instead of silently matching nobody forever.
  */
 import type { LdapSession } from '../../transport/ldap/session';
-import { DirectoryConfigurationError } from '../errors';
+import { ConfigurationError } from '../errors';
 import { attributeValues } from './entry';
 
 /** An attribute name with the editor field it was typed in. */
@@ -36,11 +36,11 @@ export class AttributeSchema {
 		return this.known.has(type);
 	}
 
-	/** Throws a DirectoryConfigurationError naming the first unknown attribute and its field. */
+	/** Throws a ConfigurationError naming the first unknown attribute and its field. */
 	check(attributes: TypedAttribute[]): void {
 		for (const { field, name } of attributes) {
 			if (!this.has(name)) {
-				throw new DirectoryConfigurationError(
+				throw new ConfigurationError(
 					field,
 					`names "${name}", which is not an attribute type of this directory's schema: check the spelling (names are case-insensitive), or ask the directory administrator for the right name`,
 				);

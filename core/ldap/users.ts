@@ -1,4 +1,4 @@
-import { DirectoryConfigurationError, DirectoryNotFoundError } from '../errors';
+import { ConfigurationError, NotFoundError } from '../errors';
 import { checkAttributeName } from '../directory/attribute-names';
 import type { UserKey, UserSearch } from '../directory/backend';
 import type { DirectoryUser } from '../model/directory-user';
@@ -20,13 +20,13 @@ export class LdapUserDirectory {
 		private readonly baseDN: string,
 	) {
 		if (baseDN.trim() === '') {
-			throw new DirectoryConfigurationError('Base DN', 'is empty: enter the DN under which users live, e.g. dc=example,dc=com');
+			throw new ConfigurationError('Base DN', 'is empty: enter the DN under which users live, e.g. dc=example,dc=com');
 		}
 	}
 
-	/** Finds exactly one user; throws DirectoryNotFoundError when there is none. */
+	/** Finds exactly one user; throws NotFoundError when there is none. */
 	async getUser(key: UserKey, value: string, extraAttributes: string[] = []): Promise<DirectoryUser> {
-		if (value.trim() === '') throw new DirectoryConfigurationError('User', 'is empty: enter the user to look up');
+		if (value.trim() === '') throw new ConfigurationError('User', 'is empty: enter the user to look up');
 		const attributes = this.attributesToRead(extraAttributes);
 		let entries: Entry[];
 		if (key === 'dn') {
@@ -46,9 +46,9 @@ export class LdapUserDirectory {
 				explicitBufferAttributes: this.profile.binaryAttributes,
 			});
 		}
-		if (entries.length === 0) throw new DirectoryNotFoundError(`No user with ${key} "${value}" under ${this.baseDN}`);
+		if (entries.length === 0) throw new NotFoundError(`No user with ${key} "${value}" under ${this.baseDN}`);
 		if (entries.length > 1) {
-			throw new DirectoryConfigurationError('User', `"${value}" matches more than one user: look the user up by DN instead`);
+			throw new ConfigurationError('User', `"${value}" matches more than one user: look the user up by DN instead`);
 		}
 		return this.toUser(entries[0], extraAttributes);
 	}

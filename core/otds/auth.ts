@@ -11,7 +11,7 @@
  * Errors tell a wrong password from an unreachable server from a server that is not OTDS, and never
  * contain the password, secret, ticket or token.
  */
-import { DirectoryConfigurationError, DirectoryRequestError } from '../errors';
+import { ConfigurationError, RequestError } from '../errors';
 import { explainNetworkFailure, serverOf } from '../../transport/http/failures';
 import { requestWithRetry, type RetryPolicy } from '../../transport/http/retry';
 import { jsonObject, type HttpRequest, type HttpResponse, type HttpTransport } from '../../transport/http/types';
@@ -59,17 +59,17 @@ export interface CredentialRequestOptions {
 
 /**
  * The OTDS base URL, normalized: http(s) only, no query, no trailing slash; a bare host gets /otdsws
- * (the standard context path). Throws DirectoryConfigurationError naming 'Server URL'.
+ * (the standard context path). Throws ConfigurationError naming 'Server URL'.
  */
 export function normalizeOtdsBaseUrl(raw: string): string {
 	const text = (raw ?? '').trim();
-	if (text === '') throw new DirectoryConfigurationError('Server URL', 'is empty: enter the OTDS address, e.g. https://otds.example.com/otdsws');
+	if (text === '') throw new ConfigurationError('Server URL', 'is empty: enter the OTDS address, e.g. https://otds.example.com/otdsws');
 	const url = parseUrl(text);
-	if (!url) throw new DirectoryConfigurationError('Server URL', `"${text}" is not a URL: enter e.g. https://otds.example.com/otdsws`);
+	if (!url) throw new ConfigurationError('Server URL', `"${text}" is not a URL: enter e.g. https://otds.example.com/otdsws`);
 	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-		throw new DirectoryConfigurationError('Server URL', `must start with https:// or http:// (got ${url.protocol})`);
+		throw new ConfigurationError('Server URL', `must start with https:// or http:// (got ${url.protocol})`);
 	}
-	if (url.username || url.password) throw new DirectoryConfigurationError('Server URL', 'must not contain a user name or password: put them in the credential');
+	if (url.username || url.password) throw new ConfigurationError('Server URL', 'must not contain a user name or password: put them in the credential');
 	let path = url.pathname.replace(/\/+$/, '');
 	if (path === '') path = '/otdsws';
 	path = path.replace(/\/rest$/i, '');
@@ -99,7 +99,7 @@ export function redact(text: string, secrets: Array<string | undefined>): string
 }
 
 function required(value: string | undefined, field: string, example: string): string {
-	if (value === undefined || value.trim() === '') throw new DirectoryConfigurationError(field, `is empty: ${example}`);
+	if (value === undefined || value.trim() === '') throw new ConfigurationError(field, `is empty: ${example}`);
 	return value;
 }
 
@@ -132,7 +132,7 @@ export async function requestOtdsCredential(
 		if (settings.scope) form.scope = settings.scope;
 		request = { method: 'POST', url: `${baseUrl}/oauth2/token`, form, headers, timeoutMs: options.timeoutMs };
 	} else {
-		throw new DirectoryConfigurationError('Authentication', `has an unknown method "${String((settings as { method?: unknown }).method)}"`);
+		throw new ConfigurationError('Authentication', `has an unknown method "${String((settings as { method?: unknown }).method)}"`);
 	}
 
 	let response: HttpResponse;
@@ -145,8 +145,8 @@ export async function requestOtdsCredential(
 	return settings.method === 'ticket' ? readTicket(response, request.url, settings) : readToken(response, request.url, settings, now());
 }
 
-function notOtds(url: string, status: number): DirectoryRequestError {
-	return new DirectoryRequestError(
+function notOtds(url: string, status: number): RequestError {
+	return new RequestError(
 		'protocol',
 		`${serverOf(url)} does not answer like OTDS at ${new URL(url).pathname} (HTTP ${status})`,
 		'Check the Server URL: it must point at OTDS and end with /otdsws, e.g. https://otds.example.com/otdsws',
@@ -154,8 +154,8 @@ function notOtds(url: string, status: number): DirectoryRequestError {
 	);
 }
 
-function unavailable(url: string, status: number): DirectoryRequestError {
-	return new DirectoryRequestError('unreachable', `OTDS at ${serverOf(url)} is unavailable (HTTP ${status})`, 'Try again later; check the OTDS server', serverOf(url));
+function unavailable(url: string, status: number): RequestError {
+	return new RequestError('unreachable', `OTDS at ${serverOf(url)} is unavailable (HTTP ${status})`, 'Try again later; check the OTDS server', serverOf(url));
 }
 
 function readTicket(response: HttpResponse, url: string, settings: OtdsTicketSettings): OtdsCredential {
@@ -168,12 +168,12 @@ function readTicket(response: HttpResponse, url: string, settings: OtdsTicketSet
 			return { headerName: 'OTDSTicket', value: body.ticket, principal: typeof body.userId === 'string' ? body.userId : undefined };
 		}
 		if (typeof body.failureReason === 'string' && body.failureReason !== '') {
-			throw new DirectoryRequestError('invalidCredentials', `OTDS refused the sign-in${reason(body.failureReason)}`, 'Check User Name and Password in the credential', server);
+			throw new RequestError('invalidCredentials', `OTDS refused the sign-in${reason(body.failureReason)}`, 'Check User Name and Password in the credential', server);
 		}
 		throw notOtds(url, response.status);
 	}
 	if ((response.status === 401 || response.status === 403 || response.status === 400) && body) {
-		throw new DirectoryRequestError(
+		throw new RequestError(
 			'invalidCredentials',
 			`OTDS rejected the user name or password (HTTP ${response.status})${reason(serverErrorText(body))}`,
 			'Check User Name (e.g. otadmin@otds.admin, with the partition) and Password; the account may be locked, disabled or its password expired',
@@ -199,7 +199,7 @@ function readToken(response: HttpResponse, url: string, settings: OtdsOAuthSetti
 	}
 	const code = body && typeof body.error === 'string' ? body.error : undefined;
 	if (code === 'invalid_client' || code === 'unauthorized_client' || ((response.status === 401 || response.status === 403) && body)) {
-		throw new DirectoryRequestError(
+		throw new RequestError(
 			'invalidCredentials',
 			`OTDS rejected the client ID or secret (HTTP ${response.status}${code ? `, ${code}` : ''})`,
 			'Check Client ID and Client Secret, and that the OAuth client is enabled in OTDS and allowed the client credentials grant',
@@ -207,10 +207,10 @@ function readToken(response: HttpResponse, url: string, settings: OtdsOAuthSetti
 		);
 	}
 	if (code === 'invalid_scope') {
-		throw new DirectoryRequestError('invalidInput', 'OTDS rejected the requested scope (invalid_scope)', 'Check Scope in the credential, or leave it empty', server);
+		throw new RequestError('invalidInput', 'OTDS rejected the requested scope (invalid_scope)', 'Check Scope in the credential, or leave it empty', server);
 	}
 	if (code === 'unsupported_grant_type' || code === 'invalid_grant' || code === 'invalid_request') {
-		throw new DirectoryRequestError('invalidInput', `OTDS refused the client credentials grant (${code})`, 'Allow the client credentials grant for this OAuth client in OTDS', server);
+		throw new RequestError('invalidInput', `OTDS refused the client credentials grant (${code})`, 'Allow the client credentials grant for this OAuth client in OTDS', server);
 	}
 	if (response.status >= 500) throw unavailable(url, response.status);
 	throw notOtds(url, response.status);

@@ -1,9 +1,9 @@
 /**
  * The thin REST layer under OtdsDirectory: builds URLs under {base}/rest, sends through an (already
  * authenticated) HttpTransport with retries matched to each request's safety, and turns every failure
- * into a DirectoryRequestError / DirectoryNotFoundError.
+ * into a RequestError / NotFoundError.
  */
-import { DirectoryConfigurationError, DirectoryNotFoundError, DirectoryRequestError } from '../errors';
+import { ConfigurationError, NotFoundError, RequestError } from '../errors';
 import { explainNetworkFailure } from '../../transport/http/failures';
 import { requestWithRetry, type RetryPolicy, type RetrySafety } from '../../transport/http/retry';
 import { jsonObject, type HttpMethod, type HttpResponse, type HttpTransport, type QueryValue } from '../../transport/http/types';
@@ -69,6 +69,6 @@ export class OtdsRestClient {
 
 /** Domain errors (a failed sign-in, say) pass through; anything else thrown by a transport is explained. */
 function asDirectoryError(error: unknown, url: string): Error {
-	if (error instanceof DirectoryRequestError || error instanceof DirectoryConfigurationError || error instanceof DirectoryNotFoundError) return error;
+	if (error instanceof RequestError || error instanceof ConfigurationError || error instanceof NotFoundError) return error;
 	return explainNetworkFailure(error, url);
 }

@@ -4,7 +4,7 @@
  * the client, case-insensitively. `where_filter` is only used to narrow what the server sends, with a value
  * taken from a condition on an attribute it is known to search; the condition is still checked here.
  */
-import { DirectoryConfigurationError } from '../errors';
+import { ConfigurationError } from '../errors';
 import type { AttributeCondition } from '../directory/conditions';
 import { attributeValues, type OtdsObject } from './mapping';
 
@@ -14,7 +14,7 @@ const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 export function checkOtdsAttributeName(name: string, field: string): string {
 	const trimmed = (name ?? '').trim();
 	if (!ATTRIBUTE_NAME.test(trimmed)) {
-		throw new DirectoryConfigurationError(
+		throw new ConfigurationError(
 			field,
 			`"${name}" is not a valid OTDS attribute name: use letters, digits, hyphens and underscores, e.g. oTDepartment`,
 		);
@@ -29,11 +29,11 @@ export function checkConditions(conditions: AttributeCondition[] | undefined, fi
 	return (conditions ?? []).map((condition) => {
 		const attribute = checkOtdsAttributeName(condition.attribute, field);
 		if (!OPERATORS.has(condition.operator)) {
-			throw new DirectoryConfigurationError(field, `has an unknown operator "${String(condition.operator)}"`);
+			throw new ConfigurationError(field, `has an unknown operator "${String(condition.operator)}"`);
 		}
 		const needsValue = condition.operator !== 'present' && condition.operator !== 'notPresent';
 		if (needsValue && (condition.value === undefined || condition.value === '')) {
-			throw new DirectoryConfigurationError(field, `needs a value for ${attribute} ${condition.operator}`);
+			throw new ConfigurationError(field, `needs a value for ${attribute} ${condition.operator}`);
 		}
 		return { ...condition, attribute };
 	});

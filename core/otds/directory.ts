@@ -13,7 +13,7 @@
  * twice leaves the same state. A write that was not idempotent would only be retried on 429 or a refused
  * connection, where the server certainly did nothing (transport/http/retry.ts).
  */
-import { DirectoryConfigurationError, DirectoryNotFoundError, DirectoryRequestError } from '../errors';
+import { ConfigurationError, NotFoundError, RequestError } from '../errors';
 import type {
 	AttributeChange,
 	DirectMembersPage,
@@ -118,10 +118,10 @@ export class OtdsDirectory implements DirectoryBackend {
 			checkPartition: options.checkPartition ?? true,
 		});
 		if (!['auto', 'groupsMembers', 'derived'].includes(this.membersMode)) {
-			throw new DirectoryConfigurationError('Group Members Source', `has an unknown value "${this.membersMode}"`);
+			throw new ConfigurationError('Group Members Source', `has an unknown value "${this.membersMode}"`);
 		}
 		if (options.writeMethod && options.writeMethod !== 'PATCH' && options.writeMethod !== 'PUT') {
-			throw new DirectoryConfigurationError('Write Method', 'must be PATCH or PUT');
+			throw new ConfigurationError('Write Method', 'must be PATCH or PUT');
 		}
 	}
 
@@ -129,7 +129,7 @@ export class OtdsDirectory implements DirectoryBackend {
 	async currentUser(): Promise<{ id: string; name: string; isAdmin: boolean }> {
 		const body = await this.client.getJson(['currentuser'], { what: 'read the signed-in user' });
 		const user = parseOtdsObject(body.user);
-		if (!user) throw new DirectoryRequestError('protocol', 'OTDS answered /rest/currentuser without a user', 'Check the Server URL');
+		if (!user) throw new RequestError('protocol', 'OTDS answered /rest/currentuser without a user', 'Check the Server URL');
 		return { id: user.id, name: user.name, isAdmin: body.isAdmin === true };
 	}
 
@@ -184,13 +184,13 @@ export class OtdsDirectory implements DirectoryBackend {
 		// A PUT carries the whole user as GET returns it (values as a list), changed; a PATCH only what changes.
 		const json =
 			method === 'PUT'
-				? putBody(await this.client.getJson(['users', user.id], { what: `read user "${user.id}"`, notFound: () => new DirectoryNotFoundError(`User "${user.id}" no longer exists in OTDS`) }), checked)
+				? putBody(await this.client.getJson(['users', user.id], { what: `read user "${user.id}"`, notFound: () => new NotFoundError(`User "${user.id}" no longer exists in OTDS`) }), checked)
 				: patchBody(user, checked, user.partition ?? this.partition);
 		await this.client.call(method, ['users', user.id], {
 			json,
 			safety: 'idempotentWrite',
 			what: `update attributes of user "${user.id}"`,
-			notFound: () => new DirectoryNotFoundError(`User "${user.id}" no longer exists in OTDS`),
+			notFound: () => new NotFoundError(`User "${user.id}" no longer exists in OTDS`),
 		});
 		return this.toUser(await this.lookups.readUser(user.id), checked.map((change) => change.attribute));
 	}
@@ -283,7 +283,7 @@ export class OtdsDirectory implements DirectoryBackend {
 			}
 			if (!(failure instanceof MembersEndpointMissing)) throw failure;
 			if (this.membersMode === 'groupsMembers' || yielded) {
-				throw new DirectoryRequestError(
+				throw new RequestError(
 					'protocol',
 					'This OTDS does not serve GET /rest/groups/{id}/members',
 					'Set Group Members Source to Derived (or Auto): members are then found through the users\' oTMemberOf',
@@ -322,7 +322,7 @@ export class OtdsDirectory implements DirectoryBackend {
 			json: { stringList: [group.id] },
 			safety: 'idempotentWrite',
 			what: `${change} user "${user.id}" ${change === 'add' ? 'to' : 'from'} group "${group.id}"`,
-			notFound: () => new DirectoryNotFoundError(`User "${user.id}" or group "${group.id}" no longer exists in OTDS`),
+			notFound: () => new NotFoundError(`User "${user.id}" or group "${group.id}" no longer exists in OTDS`),
 		});
 		return result(true);
 	}
@@ -330,7 +330,7 @@ export class OtdsDirectory implements DirectoryBackend {
 	/** Whether the user is a direct member, from GET /users/{id}/memberof (the documented read of a user's groups), every page. */
 	private async isDirectMember(group: OtdsObject, user: OtdsObject): Promise<boolean> {
 		const wanted = new Set(groupKeys(group));
-		const pages = this.lookups.memberOfPages('users', user.id, `read the groups of user "${user.id}"`, () => new DirectoryNotFoundError(`User "${user.id}" no longer exists in OTDS`));
+		const pages = this.lookups.memberOfPages('users', user.id, `read the groups of user "${user.id}"`, () => new NotFoundError(`User "${user.id}" no longer exists in OTDS`));
 		for await (const page of pages) {
 			if (page.some((parent) => groupKeys(parent).some((key) => wanted.has(key)))) return true;
 		}

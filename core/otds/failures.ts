@@ -1,9 +1,9 @@
 /**
- * OTDS HTTP answers that are not successes, explained: which DirectoryRequestError kind, what happened,
+ * OTDS HTTP answers that are not successes, explained: which RequestError kind, what happened,
  * what to do. Messages quote at most the server's own error text (about the request, never a credential),
  * shortened.
  */
-import { DirectoryRequestError } from '../errors';
+import { RequestError } from '../errors';
 import { jsonObject, type HttpResponse } from '../../transport/http/types';
 import { retryAfterMs } from '../../transport/http/retry';
 import { serverOf } from '../../transport/http/failures';
@@ -47,7 +47,7 @@ export function explainOtdsResponse(response: HttpResponse, context: FailureCont
 	const text = serverErrorText(response.body);
 	const said = text ? `: ${text}` : '';
 	const status = response.status;
-	const fail = (kind: DirectoryRequestError['kind'], message: string, hint: string) => new DirectoryRequestError(kind, message, hint, server);
+	const fail = (kind: RequestError['kind'], message: string, hint: string) => new RequestError(kind, message, hint, server);
 
 	if (status === 404 && context.notFound) return context.notFound();
 	if (status === 400 && isExpiredTicketAnswer(response)) {
@@ -97,8 +97,8 @@ export function explainOtdsResponse(response: HttpResponse, context: FailureCont
 }
 
 /** The answer was a success but not the JSON OTDS sends: probably not an OTDS server, or a login page. */
-export function notOtdsAnswer(context: FailureContext): DirectoryRequestError {
-	return new DirectoryRequestError(
+export function notOtdsAnswer(context: FailureContext): RequestError {
+	return new RequestError(
 		'protocol',
 		`The answer to ${context.what} at ${serverOf(context.url)} is not OTDS JSON`,
 		'Check the Server URL: it must point at OTDS REST and end with /otdsws (e.g. https://otds.example.com/otdsws), not at a login page or proxy',

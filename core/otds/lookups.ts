@@ -2,7 +2,7 @@
  * Finding one OTDS user or group by any key, and streaming the user and group lists page by page
  * (nextPageCookie). Used by OtdsDirectory (directory.ts).
  */
-import { DirectoryConfigurationError, DirectoryNotFoundError, DirectoryRequestError } from '../errors';
+import { ConfigurationError, NotFoundError, RequestError } from '../errors';
 import type { GroupKey, UserKey } from '../directory/backend';
 import type { QueryValue } from '../../transport/http/types';
 import type { OtdsRestClient } from './client';
@@ -36,7 +36,7 @@ export class OtdsLookups {
 
 	async findUser(key: UserKey, value: string): Promise<OtdsObject> {
 		const wanted = (value ?? '').trim();
-		if (wanted === '') throw new DirectoryConfigurationError('User', 'is empty: enter the user to look up');
+		if (wanted === '') throw new ConfigurationError('User', 'is empty: enter the user to look up');
 		await this.ensurePartition();
 		switch (key) {
 			case 'login': {
@@ -44,7 +44,7 @@ export class OtdsLookups {
 				if (id === wanted || !wanted.includes('@')) return this.readUser(id);
 				// Names that contain '@' (jdoe@example.com) were seen with id = name on real servers: try both.
 				return this.readUser(id).catch((error: unknown) => {
-					if (error instanceof DirectoryNotFoundError) return this.readUser(wanted);
+					if (error instanceof NotFoundError) return this.readUser(wanted);
 					throw error;
 				});
 			}
@@ -57,7 +57,7 @@ export class OtdsLookups {
 				if (this.settings.partition && /^[0-9a-f-]{36}$/i.test(wanted)) {
 					const location = `oTPerson=${wanted},orgunit=users,partition=${this.settings.partition},dc=identity,dc=opentext,dc=net`;
 					const found = await this.readUser(location).catch((error: unknown) => {
-						if (error instanceof DirectoryNotFoundError || (error instanceof DirectoryRequestError && error.kind === 'invalidInput')) return undefined;
+						if (error instanceof NotFoundError || (error instanceof RequestError && error.kind === 'invalidInput')) return undefined;
 						throw error;
 					});
 					if (found && found.uuid?.toLowerCase() === wanted.toLowerCase()) return found;
@@ -65,7 +65,7 @@ export class OtdsLookups {
 				return this.single('users', 'id', wanted, (user) => user.uuid?.toLowerCase() === wanted.toLowerCase(), [], 'uuid');
 			}
 			default:
-				throw new DirectoryConfigurationError('Look Up By', `has an unknown value "${String(key)}"`);
+				throw new ConfigurationError('Look Up By', `has an unknown value "${String(key)}"`);
 		}
 	}
 
@@ -73,25 +73,25 @@ export class OtdsLookups {
 		const body = await this.client.getJson(['users', id], {
 			qs: { attrsAsKeys: this.asKeys() },
 			what: `read user "${id}"`,
-			notFound: () => new DirectoryNotFoundError(`No user "${id}" in OTDS${this.settings.partition ? ` (partition ${this.settings.partition})` : ''}`),
+			notFound: () => new NotFoundError(`No user "${id}" in OTDS${this.settings.partition ? ` (partition ${this.settings.partition})` : ''}`),
 		});
 		const user = parseOtdsObject(body);
-		if (!user) throw new DirectoryRequestError('protocol', `OTDS answered without a user for "${id}"`, 'Check the Server URL');
+		if (!user) throw new RequestError('protocol', `OTDS answered without a user for "${id}"`, 'Check the Server URL');
 		return user;
 	}
 
 	async findGroup(key: GroupKey, value: string): Promise<OtdsObject> {
 		const wanted = (value ?? '').trim();
-		if (wanted === '') throw new DirectoryConfigurationError('Group', 'is empty: enter the group to look up');
+		if (wanted === '') throw new ConfigurationError('Group', 'is empty: enter the group to look up');
 		await this.ensurePartition();
 		const read = async (id: string) => {
 			const body = await this.client.getJson(['groups', id], {
 				qs: { attrsAsKeys: this.asKeys() },
 				what: `read group "${id}"`,
-				notFound: () => new DirectoryNotFoundError(`No group "${id}" in OTDS${this.settings.partition ? ` (partition ${this.settings.partition})` : ''}`),
+				notFound: () => new NotFoundError(`No group "${id}" in OTDS${this.settings.partition ? ` (partition ${this.settings.partition})` : ''}`),
 			});
 			const group = parseOtdsObject(body);
-			if (!group) throw new DirectoryRequestError('protocol', `OTDS answered without a group for "${id}"`, 'Check the Server URL');
+			if (!group) throw new RequestError('protocol', `OTDS answered without a group for "${id}"`, 'Check the Server URL');
 			return group;
 		};
 		if (key === 'id') return read(wanted);
@@ -101,7 +101,7 @@ export class OtdsLookups {
 			if (uuid === undefined) return read(wanted);
 			return this.single('groups', 'dn', wanted, (group) => group.uuid?.toLowerCase() === uuid, [], 'uuid');
 		}
-		if (key !== 'name') throw new DirectoryConfigurationError('Look Up By', `has an unknown value "${String(key)}"`);
+		if (key !== 'name') throw new ConfigurationError('Look Up By', `has an unknown value "${String(key)}"`);
 		if (this.settings.partition) return read(`${wanted}@${this.settings.partition}`);
 		return this.single('groups', 'name', wanted, (group) => group.name.toLowerCase() === wanted.toLowerCase(), this.settings.groupFilterAttributes, 'name');
 	}
@@ -115,9 +115,9 @@ export class OtdsLookups {
 			if (found.length > 1) break;
 		}
 		const what = collection === 'users' ? 'user' : 'group';
-		if (found.length === 0) throw new DirectoryNotFoundError(`No ${what} with ${key} "${value}" in OTDS${this.settings.partition ? ` (partition ${this.settings.partition})` : ''}`);
+		if (found.length === 0) throw new NotFoundError(`No ${what} with ${key} "${value}" in OTDS${this.settings.partition ? ` (partition ${this.settings.partition})` : ''}`);
 		if (found.length > 1) {
-			throw new DirectoryConfigurationError(what === 'user' ? 'User' : 'Group', `"${value}" matches more than one ${what}: look it up by ${what === 'user' ? 'login' : 'id'} instead`);
+			throw new ConfigurationError(what === 'user' ? 'User' : 'Group', `"${value}" matches more than one ${what}: look it up by ${what === 'user' ? 'login' : 'id'} instead`);
 		}
 		return found[0];
 	}
@@ -133,12 +133,12 @@ export class OtdsLookups {
 				what,
 			});
 			const items = body[collection];
-			if (!Array.isArray(items)) throw new DirectoryRequestError('protocol', `OTDS answered the ${collection} list without "${collection}"`, 'Check the Server URL and the OTDS version');
+			if (!Array.isArray(items)) throw new RequestError('protocol', `OTDS answered the ${collection} list without "${collection}"`, 'Check the Server URL and the OTDS version');
 			yield items.map(parseOtdsObject).filter((item): item is OtdsObject => item !== undefined);
 			const next = body.nextPageCookie;
 			cookie = typeof next === 'string' && next !== '' ? next : undefined;
 			if (cookie !== undefined && seen.has(cookie)) {
-				throw new DirectoryRequestError('protocol', `OTDS returned the same page cookie twice while listing ${collection}`, 'Try a different page size; report this to the OTDS administrator');
+				throw new RequestError('protocol', `OTDS returned the same page cookie twice while listing ${collection}`, 'Try a different page size; report this to the OTDS administrator');
 			}
 			if (cookie !== undefined) seen.add(cookie);
 		} while (cookie !== undefined);
@@ -162,7 +162,7 @@ export class OtdsLookups {
 			const next = body.nextPageCookie;
 			cookie = typeof next === 'string' && next !== '' ? next : undefined;
 			if (cookie !== undefined && seen.has(cookie)) {
-				throw new DirectoryRequestError('protocol', `OTDS returned the same page cookie twice to ${what}`, 'Try a different page size; report this to the OTDS administrator');
+				throw new RequestError('protocol', `OTDS returned the same page cookie twice to ${what}`, 'Try a different page size; report this to the OTDS administrator');
 			}
 			if (cookie !== undefined) seen.add(cookie);
 		} while (cookie !== undefined);
@@ -174,13 +174,13 @@ export class OtdsLookups {
 		this.partitionChecked ??= this.client
 			.call('GET', ['partitions', partition], {
 				what: `read partition "${partition}"`,
-				notFound: () => new DirectoryConfigurationError('Partition', `"${partition}" does not exist in OTDS: check its name (e.g. Content Server Members)`),
+				notFound: () => new ConfigurationError('Partition', `"${partition}" does not exist in OTDS: check its name (e.g. Content Server Members)`),
 			})
 			.then(
 				() => undefined,
 				(error: unknown) => {
 					// An account that may not read partitions can still read users: skip the check then.
-					if (error instanceof DirectoryRequestError && error.kind === 'insufficientAccess') return;
+					if (error instanceof RequestError && error.kind === 'insufficientAccess') return;
 					this.partitionChecked = undefined;
 					throw error;
 				},

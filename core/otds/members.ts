@@ -9,7 +9,7 @@
  * Both are cycle-safe (each group is expanded once) and list each person once. The `directMembers…`
  * variants list one group's direct members, people and nested groups alike, without expanding.
  */
-import { DirectoryRequestError } from '../errors';
+import { RequestError } from '../errors';
 import type { QueryValue } from '../../transport/http/types';
 import type { OtdsRestClient } from './client';
 import { attributeValues, groupKeys, memberOfKeys, parseOtdsObject, type OtdsObject } from './mapping';
@@ -87,7 +87,7 @@ async function* endpointPages(context: MemberContext, group: OtdsObject, pageSiz
 		const next = body.nextPageCookie;
 		cookie = typeof next === 'string' && next !== '' ? next : undefined;
 		if (cookie !== undefined && seenCookies.has(cookie)) {
-			throw new DirectoryRequestError('protocol', `OTDS returned the same page cookie twice while listing group "${group.id}"`, 'Report this to the OTDS administrator; try the derived members mode');
+			throw new RequestError('protocol', `OTDS returned the same page cookie twice while listing group "${group.id}"`, 'Report this to the OTDS administrator; try the derived members mode');
 		}
 		if (cookie !== undefined) seenCookies.add(cookie);
 	} while (cookie !== undefined);

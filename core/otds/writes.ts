@@ -9,10 +9,10 @@
  * objectClass, values, customAttributes...: the public C# client), changed, since OTDS replaces the record.
  * `description` is a top-level field of the user in both, never an entry of `values`.
  */
-import { DirectoryConfigurationError } from '../errors';
+import { ConfigurationError } from '../errors';
 import type { AttributeChange } from '../directory/backend';
 import { checkOtdsAttributeName } from './conditions';
-import { DirectoryRequestError } from '../errors';
+import { RequestError } from '../errors';
 import { parseOtdsObject, type OtdsObject } from './mapping';
 
 export interface AttributeValues {
@@ -23,20 +23,20 @@ export interface AttributeValues {
 const FIELD = 'Attributes';
 
 export function checkChanges(changes: AttributeChange[], readOnly: Set<string>): AttributeChange[] {
-	if (!Array.isArray(changes) || changes.length === 0) throw new DirectoryConfigurationError(FIELD, 'is empty: add at least one attribute to change');
+	if (!Array.isArray(changes) || changes.length === 0) throw new ConfigurationError(FIELD, 'is empty: add at least one attribute to change');
 	return changes.map((change) => {
 		const attribute = checkOtdsAttributeName(change.attribute, FIELD);
 		if (readOnly.has(attribute.toLowerCase())) {
-			throw new DirectoryConfigurationError(FIELD, `names "${attribute}", which OTDS maintains itself and cannot be written`);
+			throw new ConfigurationError(FIELD, `names "${attribute}", which OTDS maintains itself and cannot be written`);
 		}
 		if (!['set', 'add', 'remove'].includes(change.action)) {
-			throw new DirectoryConfigurationError(FIELD, `has an unknown action "${String(change.action)}" for ${attribute}: use set, add or remove`);
+			throw new ConfigurationError(FIELD, `has an unknown action "${String(change.action)}" for ${attribute}: use set, add or remove`);
 		}
 		if (!Array.isArray(change.values) || !change.values.every((value) => typeof value === 'string')) {
-			throw new DirectoryConfigurationError(FIELD, `needs a list of text values for ${attribute}`);
+			throw new ConfigurationError(FIELD, `needs a list of text values for ${attribute}`);
 		}
 		if (change.action === 'add' && change.values.length === 0) {
-			throw new DirectoryConfigurationError(FIELD, `adds no value to ${attribute}: give at least one value`);
+			throw new ConfigurationError(FIELD, `adds no value to ${attribute}: give at least one value`);
 		}
 		return { attribute, action: change.action, values: [...change.values] };
 	});
@@ -80,7 +80,7 @@ function splitDescription(user: OtdsObject, changes: AttributeChange[]): { attri
 	if (described.length === 0) return { attributes };
 	const holder: OtdsObject = { id: user.id, name: user.name, attributes: { [DESCRIPTION]: user.description === undefined ? [] : [user.description] } };
 	const [result] = applyChanges(holder, described, 'changed', new Set());
-	if (result.values.length > 1) throw new DirectoryConfigurationError(FIELD, 'gives description more than one value: OTDS keeps one description text per user');
+	if (result.values.length > 1) throw new ConfigurationError(FIELD, 'gives description more than one value: OTDS keeps one description text per user');
 	return { attributes, description: result.values[0] ?? null };
 }
 
@@ -98,7 +98,7 @@ export function patchBody(user: OtdsObject, changes: AttributeChange[], partitio
  */
 export function putBody(raw: Record<string, unknown>, changes: AttributeChange[]): Record<string, unknown> {
 	const user = parseOtdsObject(raw);
-	if (!user) throw new DirectoryRequestError('protocol', `OTDS answered without a user to write`, 'Check the Server URL');
+	if (!user) throw new RequestError('protocol', `OTDS answered without a user to write`, 'Check the Server URL');
 	const { attributes, description } = splitDescription(user, changes);
 	const values = applyChanges(user, attributes, 'all', new Set()).filter((entry) => entry.name.toLowerCase() !== DESCRIPTION);
 	// The list form of the attributes, as GET without attrsAsKeys gives it: the read shape, not ours.

@@ -17,6 +17,7 @@
 import * as crypto from 'crypto';
 
 import { NOTICE_ID_PATTERN } from '../acknowledgments';
+import { ConfigurationError } from '../errors';
 
 const VERSION = 'otdp1';
 const KEY_ID_LABEL = 'otdp-ack-key-id';
@@ -66,17 +67,6 @@ export class AckTokenError extends Error {
 	}
 }
 
-/** A bad signing setting: `field` is what the user sees in the editor. */
-export class AckTokenConfigurationError extends Error {
-	readonly field: string;
-
-	constructor(field: string, problem: string) {
-		super(`${field} ${problem}`);
-		this.name = 'AckTokenConfigurationError';
-		this.field = field;
-	}
-}
-
 export interface SignAckTokenInput {
 	noticeId: string;
 	userId: string;
@@ -99,7 +89,7 @@ function fromBase64url(text: string): Buffer | undefined {
 
 function checkSecret(secret: string, field = 'Signing Secret'): string {
 	if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
-		throw new AckTokenConfigurationError(field, `must be at least ${MIN_SECRET_LENGTH} characters long`);
+		throw new ConfigurationError(field, `must be at least ${MIN_SECRET_LENGTH} characters long`);
 	}
 	return secret;
 }
@@ -117,16 +107,16 @@ function signature(secret: string, payload: string): Buffer {
 export function signAckToken(secret: string, input: SignAckTokenInput): string {
 	checkSecret(secret);
 	if (typeof input.noticeId !== 'string' || !NOTICE_ID_PATTERN.test(input.noticeId)) {
-		throw new AckTokenConfigurationError(
+		throw new ConfigurationError(
 			'Notice ID',
 			`"${String(input.noticeId)}" is not valid: use 1 to 128 letters, digits and . _ : - (no spaces)`,
 		);
 	}
 	if (typeof input.userId !== 'string' || input.userId.trim() === '' || input.userId.length > MAX_USER_ID_LENGTH) {
-		throw new AckTokenConfigurationError('User ID', `must be 1 to ${MAX_USER_ID_LENGTH} characters`);
+		throw new ConfigurationError('User ID', `must be 1 to ${MAX_USER_ID_LENGTH} characters`);
 	}
 	if (!Number.isInteger(input.ttlSeconds) || input.ttlSeconds < 1 || input.ttlSeconds > MAX_TOKEN_LIFETIME_SECONDS) {
-		throw new AckTokenConfigurationError(
+		throw new ConfigurationError(
 			'Acknowledgment Valid For',
 			`must be a whole number of seconds between 1 and ${MAX_TOKEN_LIFETIME_SECONDS} (30 days)`,
 		);
@@ -154,7 +144,7 @@ function malformed(message: string): AckTokenVerification {
  */
 export function verifyAckToken(token: unknown, secrets: string | string[], now: Date = new Date()): AckTokenVerification {
 	const keys = (Array.isArray(secrets) ? secrets : [secrets]).filter((s) => typeof s === 'string' && s !== '');
-	if (keys.length === 0) throw new AckTokenConfigurationError('Signing Secret', 'is empty');
+	if (keys.length === 0) throw new ConfigurationError('Signing Secret', 'is empty');
 	keys.forEach((key) => checkSecret(key));
 	if (typeof token !== 'string' || token === '') return malformed('No token was given');
 	if (token.length > MAX_TOKEN_LENGTH) return malformed('The token is too long');
@@ -221,9 +211,9 @@ export function acknowledgmentLink(webhookUrl: string, token: string): string {
 	} catch {
 		url = undefined;
 	}
-	if (url === undefined) throw new AckTokenConfigurationError('Acknowledgment Webhook URL', `"${webhookUrl}" is not an absolute URL`);
+	if (url === undefined) throw new ConfigurationError('Acknowledgment Webhook URL', `"${webhookUrl}" is not an absolute URL`);
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-		throw new AckTokenConfigurationError('Acknowledgment Webhook URL', 'must start with https:// (or http:// for tests)');
+		throw new ConfigurationError('Acknowledgment Webhook URL', 'must start with https:// (or http:// for tests)');
 	}
 	url.searchParams.set('token', token);
 	return url.toString();

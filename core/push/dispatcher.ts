@@ -15,7 +15,7 @@
  *   credential) ends the dispatch with an error.
  */
 import { createHash } from 'node:crypto';
-import { DirectoryConfigurationError } from '../errors';
+import { ConfigurationError } from '../errors';
 import { idempotencyKey, messageFingerprint, messageProblem, PushValidationError, recipientLabel, validateMessage, type PushMessage } from './message';
 import type { ChannelName, ChannelOutcome, Delivery, DeliveryResult, DispatchOptions, FallbackTrigger, PushChannel, PushRecipient } from './types';
 
@@ -95,7 +95,7 @@ class RecipientReader {
 export async function* dispatch(recipients: RecipientSource, message: PushMessage, options: DispatchOptions): AsyncGenerator<DeliveryResult> {
 	validateMessage(message);
 	const channels = options.channels;
-	if (channels.length === 0) throw new DirectoryConfigurationError('Channels', 'are empty: choose at least one channel');
+	if (channels.length === 0) throw new ConfigurationError('Channels', 'are empty: choose at least one channel');
 	const concurrency = Math.max(1, Math.floor(options.concurrency ?? 20));
 	const widest = Math.max(...channels.map((channel) => channel.maxBatchSize));
 	// A batch is sent by one worker request after request: larger than the widest channel takes, it would only

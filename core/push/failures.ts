@@ -1,8 +1,8 @@
 /**
  * Push answers and network failures as result fields (errorCode, reason) or, when nothing can be sent at
- * all, as DirectoryRequestError. Reasons quote at most the server's own error text, never a credential.
+ * all, as RequestError. Reasons quote at most the server's own error text, never a credential.
  */
-import { DirectoryRequestError } from '../errors';
+import { RequestError } from '../errors';
 import { explainNetworkFailure, serverOf } from '../../transport/http/failures';
 import { jsonObject, networkErrorCode, type HttpResponse } from '../../transport/http/types';
 import type { ChannelOutcome } from './types';
@@ -43,12 +43,12 @@ function httpErrorCode(status: number): string {
 }
 
 /** The service refused the credential: nothing in this dispatch can be sent. */
-export function credentialRejected(product: string, url: string, status: number, hint: string): DirectoryRequestError {
-	return new DirectoryRequestError('invalidCredentials', `${product} did not accept the credential (HTTP ${status})`, hint, serverOf(url));
+export function credentialRejected(product: string, url: string, status: number, hint: string): RequestError {
+	return new RequestError('invalidCredentials', `${product} did not accept the credential (HTTP ${status})`, hint, serverOf(url));
 }
 
 /** The credential is valid but lacks permission, or the URL is wrong: nothing in this dispatch can be sent. */
-export function setupRejected(product: string, url: string, status: number, body: unknown, hint: string): DirectoryRequestError {
+export function setupRejected(product: string, url: string, status: number, body: unknown, hint: string): RequestError {
 	const text = serverText(body);
-	return new DirectoryRequestError(status === 404 ? 'noSuchObject' : 'insufficientAccess', `${product} refused the request (HTTP ${status})${text ? `: ${text}` : ''}`, hint, serverOf(url));
+	return new RequestError(status === 404 ? 'noSuchObject' : 'insufficientAccess', `${product} refused the request (HTTP ${status})${text ? `: ${text}` : ''}`, hint, serverOf(url));
 }

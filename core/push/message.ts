@@ -4,7 +4,7 @@
  */
 import { createHash, hash } from 'node:crypto';
 import type { AudienceMember } from '../audience';
-import { DirectoryConfigurationError } from '../errors';
+import { ConfigurationError } from '../errors';
 import type { PushPerson, PushRecipient } from './recipients';
 
 export interface PushMessage {
@@ -30,8 +30,8 @@ export interface PushMessage {
 	requireAcknowledgment?: boolean;
 }
 
-/** A message field is wrong. `field` names the node parameter, as DirectoryConfigurationError does. */
-export class PushValidationError extends DirectoryConfigurationError {
+/** A message field is wrong. `field` names the node parameter, as ConfigurationError does. */
+export class PushValidationError extends ConfigurationError {
 	/** Machine-readable code for results, e.g. INVALID_ARGUMENT, PAYLOAD_TOO_LARGE. */
 	readonly code: string;
 

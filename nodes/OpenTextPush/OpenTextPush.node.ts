@@ -10,8 +10,6 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError, sleep } from 'n8n-workflow';
 
-import { DirectoryConfigurationError } from '../../core/errors';
-import { AckTokenConfigurationError } from '../../core/push/ack-token';
 import type { DeliveryResult } from '../../core/push/types';
 import type { RetryPolicy } from '../../transport/http/retry';
 import { acknowledgmentSecrets, testAcknowledgmentSecret } from '../shared/acknowledgment';
@@ -22,11 +20,6 @@ import { sendFields } from './descriptions/SendDescription';
 import { checkAudience, itemRequest, type Audience } from './recipients';
 import { isFailure, planSends, runSends, type SendSetup } from './send-plan';
 import { getDeliveryStatus } from './status';
-
-/** Errors of the token module, in the vocabulary toNodeError knows. */
-function domainError(error: unknown): unknown {
-	return error instanceof AckTokenConfigurationError ? new DirectoryConfigurationError(error.field, error.message.slice(error.field.length + 1)) : error;
-}
 
 /** The Options collection as the dispatcher's settings. */
 function dispatchOptions(options: IDataObject): SendSetup['dispatch'] & { retry: RetryPolicy } {
@@ -146,7 +139,7 @@ export class OpenTextPush implements INodeType {
 		const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 		const output: INodeExecutionData[] = [];
 		const fail = (error: unknown, itemIndex: number, unanswered = [itemIndex]) => {
-			const nodeError = toNodeError(this.getNode(), domainError(error), itemIndex);
+			const nodeError = toNodeError(this.getNode(), error, itemIndex);
 			if (!this.continueOnFail()) throw nodeError;
 			for (const item of unanswered) output.push({ json: { error: nodeError.message }, pairedItem: { item } });
 		};

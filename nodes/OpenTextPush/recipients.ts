@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { DirectoryConfigurationError } from '../../core/errors';
+import { ConfigurationError } from '../../core/errors';
 import type { PushMessage } from '../../core/push/message';
 import type { PushRecipient, RecipientKind } from '../../core/push/types';
 import { checkReach, type ItemParameter, type NodePushChannel } from './channels';
@@ -28,7 +28,7 @@ export function personFromItem(json: IDataObject): PushRecipient & { kind: 'pers
 	const login = text(json.login);
 	const userId = text(json.userId) ?? text(json.id) ?? login;
 	if (userId === undefined) {
-		throw new DirectoryConfigurationError(
+		throw new ConfigurationError(
 			'Audience',
 			'is "People From Input Items", but this item has no userId, id or login: connect the directory node\'s audience or user output, or map these fields with a Set node',
 		);
@@ -74,7 +74,7 @@ export function itemMessage(parameter: ItemParameter): PushMessage {
 		message.data = {};
 		for (const { key, value } of pairs) {
 			const name = String(key ?? '').trim();
-			if (name === '') throw new DirectoryConfigurationError('Data', 'has a field without a key');
+			if (name === '') throw new ConfigurationError('Data', 'has a field without a key');
 			message.data[name] = typeof value === 'string' ? value : JSON.stringify(value ?? '');
 		}
 	}

@@ -4,7 +4,7 @@
  * person, and every result comes back with the input item that asked for its recipient. The node maps
  * parameters to ItemRequests and a SendSetup, and results to output items.
  */
-import { DirectoryConfigurationError } from '../../core/errors';
+import { ConfigurationError } from '../../core/errors';
 import { acknowledgmentData } from '../../core/push/ack-token';
 import { dispatch } from '../../core/push/dispatcher';
 import { messageFingerprint, recipientLabel, type PushMessage } from '../../core/push/message';
@@ -51,7 +51,7 @@ export function planSends(itemCount: number, readItem: (item: number) => ItemReq
 		try {
 			const { message, acknowledgment, recipients } = readItem(item);
 			if (acknowledgment && recipients.some((r) => r.kind !== 'person')) {
-				throw new DirectoryConfigurationError(
+				throw new ConfigurationError(
 					'Require Acknowledgment',
 					'needs people as the audience (input items or user IDs): topics, groups and bare device tokens have no one to acknowledge',
 				);
@@ -104,7 +104,7 @@ function acknowledgmentDecoration(ack: Acknowledgment, secret: string) {
 /** One send's results, each with its input item. Throws when nothing of it can be sent. */
 async function* sendGroup(group: SendGroup, setup: SendSetup): AsyncGenerator<{ result: DeliveryResult; item: number }> {
 	const ack = group.acknowledgment;
-	if (ack && setup.secrets.length === 0) throw new DirectoryConfigurationError('Signing Secret', 'is empty in the acknowledgment credential');
+	if (ack && setup.secrets.length === 0) throw new ConfigurationError('Signing Secret', 'is empty in the acknowledgment credential');
 	const secret = setup.secrets[0];
 	// Checks the notice ID, URL and lifetime once, before anything is sent.
 	if (ack) acknowledgmentData({ secret, webhookUrl: ack.webhookUrl, noticeId: ack.noticeId, userId: 'check', ttlSeconds: ack.ttlSeconds });

@@ -3,7 +3,7 @@
  * mappings can be tested without one.
  */
 import { checkAttributeName } from '../../core/directory/attribute-names';
-import { DirectoryConfigurationError } from '../../core/errors';
+import { ConfigurationError } from '../../core/errors';
 import { USER_FIELDS, type UserAttributeMap } from '../../core/model/attribute-map';
 import { DEFAULT_OTDS_FIELDS, type OtdsFieldMap } from '../../core/otds/mapping';
 
@@ -37,13 +37,13 @@ export function attributeMappingOf(text: string, fields: readonly string[]): Rec
 	for (const pair of splitList(text)) {
 		const [field, attribute, ...rest] = pair.split('=').map((part) => part.trim());
 		if (!field || !attribute || rest.length > 0) {
-			throw new DirectoryConfigurationError(
+			throw new ConfigurationError(
 				'Attribute Mapping',
 				`has "${pair}": write field=attribute, e.g. businessUnit=oTExtraAttr3`,
 			);
 		}
 		if (!fields.includes(field)) {
-			throw new DirectoryConfigurationError(
+			throw new ConfigurationError(
 				'Attribute Mapping',
 				`names the unknown field "${field}": use one of ${fields.join(', ')}`,
 			);

@@ -6,7 +6,7 @@ import {
 	parseAcknowledgment,
 	type AcknowledgmentStatus,
 } from '../../core/acknowledgments';
-import { DirectoryConfigurationError, DirectoryNotFoundError } from '../../core/errors';
+import { ConfigurationError, NotFoundError } from '../../core/errors';
 import { LdapDirectory } from '../../core/ldap/directory';
 import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';
@@ -62,7 +62,7 @@ describe('value format', () => {
 		expect(parseAcknowledgment('no separator')).toBeUndefined();
 		expect(parseAcknowledgment('x|not a time')).toBeUndefined();
 		for (const bad of ['', 'a|b', 'with space', 'x'.repeat(129), 'é', '*', 'a\0']) {
-			expect(() => checkNoticeId(bad)).toThrow(DirectoryConfigurationError);
+			expect(() => checkNoticeId(bad)).toThrow(ConfigurationError);
 		}
 		expect(checkNoticeId('maint:2026.Q4_v-1')).toBe('maint:2026.Q4_v-1');
 	});
@@ -109,7 +109,7 @@ describe('inetOrgPerson with the otdpRecipient auxiliary class', () => {
 		const withoutClass = new AcknowledgmentStore(backend(), { attribute: 'otdpAcknowledgment' });
 		await expect(withoutClass.record(slapd.fixture.users[20].uid, 'outage-1')).rejects.toThrow(/^Acknowledgment Attribute .*otdpRecipient/);
 		const unknown = new AcknowledgmentStore(backend(), { attribute: 'noSuchAttribute' });
-		await expect(unknown.record(slapd.fixture.users[20].uid, 'outage-1')).rejects.toBeInstanceOf(DirectoryConfigurationError);
+		await expect(unknown.record(slapd.fixture.users[20].uid, 'outage-1')).rejects.toBeInstanceOf(ConfigurationError);
 		expect((await raw(slapd.layout.userDN(slapd.fixture.users[20].uid), ['otdpAcknowledgment'])).otdpAcknowledgment).toEqual([]);
 		expect(() => new AcknowledgmentStore(backend(), { attribute: 'bad name' })).toThrow(/^Acknowledgment Attribute/);
 	});
@@ -117,8 +117,8 @@ describe('inetOrgPerson with the otdpRecipient auxiliary class', () => {
 	it('refuses bad input and unknown users', async () => {
 		await expect(store().record(slapd.fixture.users[21].uid, 'a|b')).rejects.toThrow(/^Notice ID/);
 		await expect(store().record(slapd.fixture.users[21].uid, 'ok', 'yesterday')).rejects.toThrow(/^Acknowledged At/);
-		await expect(store().record('no-such-user', 'ok')).rejects.toBeInstanceOf(DirectoryNotFoundError);
-		await expect(store().record('*', 'ok')).rejects.toBeInstanceOf(DirectoryNotFoundError);
+		await expect(store().record('no-such-user', 'ok')).rejects.toBeInstanceOf(NotFoundError);
+		await expect(store().record('*', 'ok')).rejects.toBeInstanceOf(NotFoundError);
 	});
 
 	it('lists who in an audience has and has not acknowledged', async () => {

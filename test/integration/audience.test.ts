@@ -1,6 +1,6 @@
 import { resolveAudience, type AudienceMember, type AudienceSpec } from '../../core/audience';
 import type { DirectoryBackend } from '../../core/directory/backend';
-import { DirectoryConfigurationError, DirectoryNotFoundError } from '../../core/errors';
+import { ConfigurationError, NotFoundError } from '../../core/errors';
 import { LdapDirectory } from '../../core/ldap/directory';
 import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';
@@ -169,14 +169,14 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 		const backend = flavour.backend();
 		for (const value of ['*', '*)(uid=*', '\\', '\0', '(', ')']) {
 			expect(await resolve(backend, { conditions: [{ field: 'department', operator: 'equals', value }] })).toEqual([]);
-			await expect(resolve(backend, { groups: [value] })).rejects.toBeInstanceOf(DirectoryNotFoundError);
-			await expect(resolve(backend, { users: [value] })).rejects.toBeInstanceOf(DirectoryNotFoundError);
+			await expect(resolve(backend, { groups: [value] })).rejects.toBeInstanceOf(NotFoundError);
+			await expect(resolve(backend, { users: [value] })).rejects.toBeInstanceOf(NotFoundError);
 		}
 		expect(await resolve(backend, { users: ['no-such-user', users()[5].uid], missingUsers: 'skip', accountState: 'any' })).toHaveLength(1);
-		await expect(resolve(backend, {})).rejects.toBeInstanceOf(DirectoryConfigurationError);
+		await expect(resolve(backend, {})).rejects.toBeInstanceOf(ConfigurationError);
 		await expect(resolve(backend, { conditions: [{ attribute: 'ou', field: 'department', operator: 'equals', value: 'x' }] })).rejects.toThrow(/^Conditions/);
 		await expect(resolve(backend, { conditions: [{ attribute: 'ou)(x=*', operator: 'equals', value: 'x' }] })).rejects.toThrow(/^Conditions/);
-		await expect(resolve(backend, { groups: ['cn=x,,dc=com'] })).rejects.toBeInstanceOf(DirectoryNotFoundError);
+		await expect(resolve(backend, { groups: ['cn=x,,dc=com'] })).rejects.toBeInstanceOf(NotFoundError);
 		await expect(resolve(backend, { groups: [{ key: 'dn', value: 'cn=x,,dc=com' }] })).rejects.toThrow(/not a valid DN/);
 	});
 });
@@ -199,7 +199,7 @@ describe('any backend', () => {
 			kind: 'otdsRest',
 			getUser: async (_key, value) => {
 				const found = people.find((person) => person.login === value);
-				if (!found) throw new DirectoryNotFoundError(value);
+				if (!found) throw new NotFoundError(value);
 				return found;
 			},
 			searchUsers: (search) => pages(people.filter((person) => (search?.conditions ?? []).every((c) => c.attribute === 'oTDepartment' && person.department === c.value))),

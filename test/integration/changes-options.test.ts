@@ -1,4 +1,4 @@
-import { DirectoryConfigurationError } from '../../core/errors';
+import { ConfigurationError } from '../../core/errors';
 import { createLdapChangeStrategy, type LdapChangeStrategySettings } from '../../core/changes/ldap/auto';
 import type { DirectoryEvent } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
@@ -125,7 +125,7 @@ describe.each(['accesslog', 'timestamp'] as const)('Emit Existing Entries on Fir
 
 it('a scope larger than the Existing Entries Limit fails the first poll: nothing emitted, nothing recorded', async () => {
 	const { strategy } = await createLdapChangeStrategy(settings({ strategy: 'timestamp', emitExisting: true, existingLimit: 20 }));
-	await expect(strategy.poll(undefined)).rejects.toThrow(DirectoryConfigurationError);
+	await expect(strategy.poll(undefined)).rejects.toThrow(ConfigurationError);
 	await expect(strategy.poll(undefined)).rejects.toThrow(/Existing Entries Limit is 20, and the watched scope holds more/);
 	// The limit counts the first poll only: a recorded state polls as usual.
 	const { strategy: quiet } = await createLdapChangeStrategy(settings({ strategy: 'timestamp' }));
@@ -134,7 +134,7 @@ it('a scope larger than the Existing Entries Limit fails the first poll: nothing
 });
 
 it('configuration mistakes are refused with the field to fix', async () => {
-	await expect(createLdapChangeStrategy(settings({ userFilter: 'ou=x)(uid=*' }))).rejects.toThrow(DirectoryConfigurationError);
+	await expect(createLdapChangeStrategy(settings({ userFilter: 'ou=x)(uid=*' }))).rejects.toThrow(ConfigurationError);
 	await expect(createLdapChangeStrategy(settings({ userFilter: 'ou=x)(uid=*' }))).rejects.toThrow(/User Filter/);
 	await expect(createLdapChangeStrategy(settings({ groupBaseDN: 'not a dn' }))).rejects.toThrow(/Group Base DN/);
 	await expect(createLdapChangeStrategy(settings({ extraAttributes: ['bad name!'] }))).rejects.toThrow(/Additional Attributes/);

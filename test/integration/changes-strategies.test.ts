@@ -1,6 +1,6 @@
 import { Client } from 'ldapts';
 import type { DirectoryEvent } from '../../core/changes/events';
-import { DirectoryRequestError } from '../../core/errors';
+import { RequestError } from '../../core/errors';
 import type { LdapStrategyOptions } from '../../core/changes/ldap/strategies';
 import type { ChangeState } from '../../core/changes/state';
 import type { ChangeStrategy } from '../../core/changes/strategy';
@@ -246,7 +246,7 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 			slapd.kill();
 			while (slapd.running) await new Promise((resolve) => setTimeout(resolve, 10));
 		});
-		const attempt = expect(strategy.poll(state)).rejects.toThrow(DirectoryRequestError);
+		const attempt = expect(strategy.poll(state)).rejects.toThrow(RequestError);
 		await cut;
 		await attempt;
 		expect(state).toBe(kept);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DirectoryConfigurationError, DirectoryNotFoundError, DirectoryRequestError } from '../../core/errors';
+import { ConfigurationError, NotFoundError, RequestError } from '../../core/errors';
 import type { GroupSearch } from '../../core/directory/backend';
 import { LdapDirectory } from '../../core/ldap/directory';
 import { profileFor, type FlavourProfile, type MemberLookup } from '../../core/ldap/flavours';
@@ -140,8 +140,8 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 		});
 
 		it.each(['*', '*)(cn=*', 'x)(|(cn=*', '\\', '\\2a', '\0', '(', ')', 'Domain Admins)(cn=*'])('matches group name %j literally', async (value) => {
-			await expect(directory().getGroup('name', value)).rejects.toBeInstanceOf(DirectoryNotFoundError);
-			await expect(collect(directory().groupMembers('name', value, { nested: true }))).rejects.toBeInstanceOf(DirectoryNotFoundError);
+			await expect(directory().getGroup('name', value)).rejects.toBeInstanceOf(NotFoundError);
+			await expect(collect(directory().groupMembers('name', value, { nested: true }))).rejects.toBeInstanceOf(NotFoundError);
 			expect(await collect(directory().searchGroups({ nameContains: value }))).toEqual([]);
 			expect(await collect(directory().searchGroups({ conditions: [{ attribute: 'cn', operator: 'equals', value }] }))).toEqual([]);
 		});
@@ -149,14 +149,14 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 		it('refuses invalid DNs with a clear message, and says when nothing is there', async () => {
 			for (const bad of ['not a dn', 'cn=x,,dc=com', 'cn=a\\', 'cn=a"b,dc=com', 'cn=a\0b,dc=com', '=x,dc=com']) {
 				await expect(directory().getGroup('dn', bad)).rejects.toThrow(new RegExp(`^Group ".*" is not a valid DN`));
-				await expect(directory().getUser('dn', bad)).rejects.toBeInstanceOf(DirectoryConfigurationError);
-				await expect(collect(directory().groupMembers('dn', bad, { nested: false }))).rejects.toBeInstanceOf(DirectoryConfigurationError);
+				await expect(directory().getUser('dn', bad)).rejects.toBeInstanceOf(ConfigurationError);
+				await expect(collect(directory().groupMembers('dn', bad, { nested: false }))).rejects.toBeInstanceOf(ConfigurationError);
 			}
-			await expect(directory().getGroup('dn', `cn=No Such Group,${flavour.groupsDN()}`)).rejects.toBeInstanceOf(DirectoryNotFoundError);
-			await expect(directory().getGroup('dn', flavour.userDN(slapd.fixture.users[0].uid))).rejects.toBeInstanceOf(DirectoryNotFoundError);
+			await expect(directory().getGroup('dn', `cn=No Such Group,${flavour.groupsDN()}`)).rejects.toBeInstanceOf(NotFoundError);
+			await expect(directory().getGroup('dn', flavour.userDN(slapd.fixture.users[0].uid))).rejects.toBeInstanceOf(NotFoundError);
 			await expect(directory().getGroup('id', randomUUID())).rejects.toThrow(/No group with id/);
-			await expect(directory().getGroup('name', 'No Such Group')).rejects.toBeInstanceOf(DirectoryNotFoundError);
-			await expect(directory().getGroup('name', '  ')).rejects.toBeInstanceOf(DirectoryConfigurationError);
+			await expect(directory().getGroup('name', 'No Such Group')).rejects.toBeInstanceOf(NotFoundError);
+			await expect(directory().getGroup('name', '  ')).rejects.toBeInstanceOf(ConfigurationError);
 			await expect(directory().getGroup('name', GROUPS.helpDesk, ['bad attr'])).rejects.toThrow(/^Additional Attributes/);
 		});
 	});
@@ -228,8 +228,8 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 		});
 
 		it('says when the group does not exist', async () => {
-			await expect(collect(directory().groupMembers('name', 'No Such Group', { nested: true }))).rejects.toBeInstanceOf(DirectoryNotFoundError);
-			await expect(collect(directory().groupMembers('id', randomUUID(), { nested: true }))).rejects.toBeInstanceOf(DirectoryNotFoundError);
+			await expect(collect(directory().groupMembers('name', 'No Such Group', { nested: true }))).rejects.toBeInstanceOf(NotFoundError);
+			await expect(collect(directory().groupMembers('id', randomUUID(), { nested: true }))).rejects.toBeInstanceOf(NotFoundError);
 		});
 	});
 
@@ -248,9 +248,9 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 			expect((await backend.removeGroupMember(group, who)).changed).toBe(true);
 			expect((await backend.removeGroupMember(group, { key: 'dn', value: flavour.userDN(user.uid) })).changed).toBe(false);
 			expect(logins(await collect(backend.groupMembers('name', GROUPS.helpDesk, { nested: false })))).not.toContain(user.uid);
-			await expect(backend.addGroupMember(group, { key: 'login', value: 'no-such-user' })).rejects.toBeInstanceOf(DirectoryNotFoundError);
-			await expect(backend.addGroupMember({ key: 'name', value: 'No Such Group' }, who)).rejects.toBeInstanceOf(DirectoryNotFoundError);
-			await expect(backend.addGroupMember(group, { key: 'login', value: '*' })).rejects.toBeInstanceOf(DirectoryNotFoundError);
+			await expect(backend.addGroupMember(group, { key: 'login', value: 'no-such-user' })).rejects.toBeInstanceOf(NotFoundError);
+			await expect(backend.addGroupMember({ key: 'name', value: 'No Such Group' }, who)).rejects.toBeInstanceOf(NotFoundError);
+			await expect(backend.addGroupMember(group, { key: 'login', value: '*' })).rejects.toBeInstanceOf(NotFoundError);
 		});
 
 		it('explains why the last member of a group cannot be removed (groupOfNames)', async () => {
@@ -297,7 +297,7 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 					{ attribute: titleAttribute(), action: 'set', values: ['Should Not Stick'] },
 					{ attribute: 'gidNumber', action: 'set', values: ['not allowed here'] },
 				]),
-			).rejects.toBeInstanceOf(DirectoryRequestError);
+			).rejects.toBeInstanceOf(RequestError);
 			expect((await backend.getUser('login', user.uid)).title).toBe(user.title);
 		});
 
@@ -308,9 +308,9 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 			await expect(backend.updateUserAttributes('login', uid, [{ attribute: 'title', action: 'add', values: [] }])).rejects.toThrow(/^Attributes/);
 			await expect(
 				backend.updateUserAttributes('login', uid, [{ attribute: 'title', action: 'replace' as 'set', values: ['x'] }]),
-			).rejects.toBeInstanceOf(DirectoryConfigurationError);
+			).rejects.toBeInstanceOf(ConfigurationError);
 			await expect(backend.updateUserAttributes('login', 'no-such-user', [{ attribute: 'title', action: 'set', values: ['x'] }])).rejects.toBeInstanceOf(
-				DirectoryNotFoundError,
+				NotFoundError,
 			);
 			// Values are data, never syntax: a filter-like value is stored as it is.
 			const odd = '*)(uid=*\\ (x)';
@@ -332,6 +332,6 @@ describe('directory options', () => {
 		expect(logins(members)).toEqual(sorted(transitiveUsers(slapd.fixture, GROUPS.executives)));
 		expect(backend.userAttribute('department')).toBe('departmentNumber');
 		const wrongBase = new LdapDirectory(session, profileFor('openLdap'), slapd.baseDN, { groupBaseDN: slapd.layout.peopleDN });
-		await expect(wrongBase.getGroup('name', GROUPS.executives)).rejects.toBeInstanceOf(DirectoryNotFoundError);
+		await expect(wrongBase.getGroup('name', GROUPS.executives)).rejects.toBeInstanceOf(NotFoundError);
 	});
 });

@@ -1,4 +1,4 @@
-import { DirectoryConfigurationError, DirectoryNotFoundError } from '../../core/errors';
+import { ConfigurationError, NotFoundError } from '../../core/errors';
 import { profileFor } from '../../core/ldap/flavours';
 import type { UserSearch } from '../../core/directory/backend';
 import { LdapUserDirectory } from '../../core/ldap/users';
@@ -96,7 +96,7 @@ describe('inetOrgPerson + ppolicy (OpenLDAP flavour)', () => {
 	});
 
 	it.each(['*', '*)(uid=*', 'x)(|(uid=*', '\\', '\0', '(', 'a*'])('matches %j literally, never as filter syntax', async (value) => {
-		await expect(people().getUser('login', value)).rejects.toBeInstanceOf(DirectoryNotFoundError);
+		await expect(people().getUser('login', value)).rejects.toBeInstanceOf(NotFoundError);
 		expect(await all(people(), { conditions: [{ attribute: 'uid', operator: 'equals', value }] })).toEqual([]);
 		expect(await all(people(), { conditions: [{ attribute: 'uid', operator: 'contains', value }] })).toEqual([]);
 	});
@@ -108,8 +108,8 @@ describe('inetOrgPerson + ppolicy (OpenLDAP flavour)', () => {
 
 	it('says when a user does not exist, by DN too', async () => {
 		await expect(people().getUser('login', 'no-such-user')).rejects.toThrow(/No user with login "no-such-user"/);
-		await expect(people().getUser('dn', `uid=nobody,ou=people,${slapd.baseDN}`)).rejects.toBeInstanceOf(DirectoryNotFoundError);
-		expect(() => new LdapUserDirectory(session, profileFor('openLdap'), ' ')).toThrow(DirectoryConfigurationError);
+		await expect(people().getUser('dn', `uid=nobody,ou=people,${slapd.baseDN}`)).rejects.toBeInstanceOf(NotFoundError);
+		expect(() => new LdapUserDirectory(session, profileFor('openLdap'), ' ')).toThrow(ConfigurationError);
 	});
 });
 

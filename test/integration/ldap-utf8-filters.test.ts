@@ -1,5 +1,5 @@
 import { Client } from 'ldapts';
-import { DirectoryConfigurationError } from '../../core/errors';
+import { ConfigurationError } from '../../core/errors';
 import { escapeFilterValue } from '../../core/ldap/escape';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
@@ -71,7 +71,7 @@ describe('string filters with non-ASCII values', () => {
 	});
 
 	it('refuses a malformed string filter as a configuration error, before any request', async () => {
-		await expect(session.search(slapd.baseDN, { scope: 'sub', filter: '(ou=M\\c3' })).rejects.toThrow(DirectoryConfigurationError);
-		await expect(paged('(ou=a(b)')).rejects.toThrow(DirectoryConfigurationError);
+		await expect(session.search(slapd.baseDN, { scope: 'sub', filter: '(ou=M\\c3' })).rejects.toThrow(ConfigurationError);
+		await expect(paged('(ou=a(b)')).rejects.toThrow(ConfigurationError);
 	});
 });

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DirectoryConfigurationError, DirectoryRequestError } from '../../core/errors';
+import { ConfigurationError, RequestError } from '../../core/errors';
 import { normalizeOtdsBaseUrl, requestOtdsCredential, type OtdsAuthSettings } from '../../core/otds/auth';
 import { OtdsAuthenticatingTransport } from '../../core/otds/authenticating-transport';
 import { OtdsDirectory } from '../../core/otds/directory';
@@ -62,7 +62,7 @@ describe('ticket sign-in', () => {
 
 	it('tells a wrong password apart, without repeating it', async () => {
 		const error = await failure(requestOtdsCredential(raw, ticket({ password: 'Wrong-Password-123' })));
-		expect(error).toBeInstanceOf(DirectoryRequestError);
+		expect(error).toBeInstanceOf(RequestError);
 		expect(error).toMatchObject({ kind: 'invalidCredentials' });
 		expect(error.message).toMatch(/rejected the user name or password/);
 		expect(everything(error)).not.toContain('Wrong-Password-123');
@@ -70,7 +70,7 @@ describe('ticket sign-in', () => {
 
 	it('refuses empty fields before sending anything', async () => {
 		const before = otds.requests.length;
-		await expect(requestOtdsCredential(raw, ticket({ password: '' }))).rejects.toThrow(DirectoryConfigurationError);
+		await expect(requestOtdsCredential(raw, ticket({ password: '' }))).rejects.toThrow(ConfigurationError);
 		await expect(requestOtdsCredential(raw, ticket({ baseUrl: 'ftp://otds' }))).rejects.toMatchObject({ field: 'Server URL' });
 		expect(otds.requests.length).toBe(before);
 	});
@@ -93,7 +93,7 @@ describe('ticket sign-in', () => {
 			const error = await failure(requestOtdsCredential(raw, ticket({ baseUrl: base })));
 			expect(error).toMatchObject({ kind: 'protocol' });
 			expect(error.message).toMatch(/does not answer like OTDS/);
-			expect((error as DirectoryRequestError).hint).toMatch(/end with \/otdsws/);
+			expect((error as RequestError).hint).toMatch(/end with \/otdsws/);
 			// The emulator itself answers HTML outside /otdsws, like a web server would.
 			const wrongPath = await failure(requestOtdsCredential(raw, ticket({ baseUrl: `${otds.origin}/otds` })));
 			expect(wrongPath).toMatchObject({ kind: 'protocol' });

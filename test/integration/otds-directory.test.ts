@@ -1,4 +1,4 @@
-import { DirectoryConfigurationError, DirectoryNotFoundError, DirectoryRequestError } from '../../core/errors';
+import { ConfigurationError, NotFoundError, RequestError } from '../../core/errors';
 import type { DirectoryBackend, UserSearch } from '../../core/directory/backend';
 import type { DirectoryUser } from '../../core/model/directory-user';
 import type { OtdsDirectory } from '../../core/otds/directory';
@@ -113,24 +113,24 @@ describe('users', () => {
 
 	it('reports unknown users as not found, by every key', async () => {
 		const dir = directory();
-		await expect(dir.getUser('login', 'nobody')).rejects.toThrow(DirectoryNotFoundError);
-		await expect(dir.getUser('mail', 'nobody@example.com')).rejects.toThrow(DirectoryNotFoundError);
-		await expect(dir.getUser('id', '00000000-0000-4000-8000-000000000000')).rejects.toThrow(DirectoryNotFoundError);
+		await expect(dir.getUser('login', 'nobody')).rejects.toThrow(NotFoundError);
+		await expect(dir.getUser('mail', 'nobody@example.com')).rejects.toThrow(NotFoundError);
+		await expect(dir.getUser('id', '00000000-0000-4000-8000-000000000000')).rejects.toThrow(NotFoundError);
 		await expect(dir.getUser('dn', `oTPerson=00000000-0000-4000-8000-000000000000,orgunit=users,partition=${PARTITION},dc=identity,dc=opentext,dc=net`)).rejects.toThrow(
-			DirectoryNotFoundError,
+			NotFoundError,
 		);
 	});
 
 	it('refuses bad input before asking OTDS', async () => {
 		const dir = directory();
-		await expect(dir.getUser('login', '  ')).rejects.toThrow(DirectoryConfigurationError);
+		await expect(dir.getUser('login', '  ')).rejects.toThrow(ConfigurationError);
 		await expect(dir.getUser('login', 'x', ['bad name'])).rejects.toMatchObject({ field: 'Additional Attributes' });
 		await expect(all(dir.searchUsers({ conditions: [{ attribute: 'mail', operator: 'equals' }] }))).rejects.toMatchObject({ field: 'Conditions' });
 	});
 
 	it('says clearly when the partition does not exist', async () => {
 		await expect(directory({ partition: 'No Such Partition' }).getUser('login', 'x')).rejects.toMatchObject({
-			name: 'DirectoryConfigurationError',
+			name: 'ConfigurationError',
 			field: 'Partition',
 		});
 	});
@@ -216,7 +216,7 @@ describe('groups', () => {
 		expect(await dir.getGroup('id', byName.id, ['createTimestamp'])).toEqual(byName);
 		expect(await dir.getGroup('dn', byName.dn, ['createTimestamp'])).toEqual(byName);
 		expect(await directory({ partition: undefined, privilegedGroups: [byName.id] }).getGroup('name', 'domain admins', ['createTimestamp'])).toEqual(byName);
-		await expect(dir.getGroup('name', 'No Such Group')).rejects.toThrow(DirectoryNotFoundError);
+		await expect(dir.getGroup('name', 'No Such Group')).rejects.toThrow(NotFoundError);
 	});
 
 	it('marks privileged groups by name, id, location or uuid', async () => {
@@ -305,7 +305,7 @@ describe('group members', () => {
 	});
 
 	it('reports an unknown group as not found', async () => {
-		await expect(all(directory().groupMembers('name', 'Nope', { nested: true }))).rejects.toThrow(DirectoryNotFoundError);
+		await expect(all(directory().groupMembers('name', 'Nope', { nested: true }))).rejects.toThrow(NotFoundError);
 	});
 });
 
@@ -345,7 +345,7 @@ describe('membership changes', () => {
 		const user = otds.fixture!.users[30];
 		const dir = directory({ auth: { method: 'ticket', baseUrl: otds.url, userName: user.uid, password: passwordOf(user.uid) } });
 		const error = await dir.addGroupMember({ key: 'name', value: GROUPS.domainAdmins }, { key: 'login', value: user.uid }).catch((e: unknown) => e);
-		expect(error).toBeInstanceOf(DirectoryRequestError);
+		expect(error).toBeInstanceOf(RequestError);
 		expect(error).toMatchObject({ kind: 'insufficientAccess' });
 		expect(otds.store.groupsOf(user.uuid).map((group) => group.name)).not.toContain(GROUPS.domainAdmins);
 	});
@@ -414,7 +414,7 @@ describe('attribute write-back', () => {
 		await expect(directory().updateUserAttributes('login', subject().uid, [{ attribute: 'modifyTimestamp', action: 'set', values: ['x'] }])).rejects.toMatchObject({
 			field: 'Attributes',
 		});
-		await expect(directory().updateUserAttributes('login', subject().uid, [])).rejects.toThrow(DirectoryConfigurationError);
+		await expect(directory().updateUserAttributes('login', subject().uid, [])).rejects.toThrow(ConfigurationError);
 		expect(sinceLog(start)).toEqual([]);
 	});
 
@@ -429,10 +429,10 @@ describe('attribute write-back', () => {
 					{ attribute: 'title', action: 'set', values: ['Changed'] },
 					{ attribute: 'ackLastNotice', action: 'set', values: ['notice-9'] },
 				])
-				.catch((e: unknown) => e as DirectoryRequestError);
+				.catch((e: unknown) => e as RequestError);
 			expect(error).toMatchObject({ kind: 'invalidInput' });
 			expect((error as Error).message).toMatch(/ackLastNotice.*not defined in the schema/);
-			expect((error as DirectoryRequestError).hint).toMatch(/schema/);
+			expect((error as RequestError).hint).toMatch(/schema/);
 			expect(JSON.stringify(strict.store.findUser(uid))).toBe(before);
 		} finally {
 			client.close();
@@ -441,7 +441,7 @@ describe('attribute write-back', () => {
 	});
 
 	it('reports an unknown user as not found', async () => {
-		await expect(directory().updateUserAttributes('login', 'ghost', [{ attribute: 'title', action: 'set', values: ['x'] }])).rejects.toThrow(DirectoryNotFoundError);
+		await expect(directory().updateUserAttributes('login', 'ghost', [{ attribute: 'title', action: 'set', values: ['x'] }])).rejects.toThrow(NotFoundError);
 	});
 });
 

@@ -1,4 +1,4 @@
-import { DirectoryRequestError } from '../../core/errors';
+import { RequestError } from '../../core/errors';
 import type { RetryEvent } from '../../transport/http/retry';
 import { connectToEmulator, type EmulatorClient, type EmulatorClientOptions } from '../../emulators/otds/client-kit';
 import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds';
@@ -30,12 +30,12 @@ function connect(options: EmulatorClientOptions = {}): { client: EmulatorClient;
 	return { client, retries };
 }
 
-async function failure(promise: Promise<unknown>): Promise<DirectoryRequestError> {
+async function failure(promise: Promise<unknown>): Promise<RequestError> {
 	try {
 		await promise;
 	} catch (error) {
 		errors.push(error);
-		return error as DirectoryRequestError;
+		return error as RequestError;
 	}
 	throw new Error('expected a failure');
 }
@@ -115,8 +115,8 @@ describe('reads', () => {
 
 	it('report 404 as not found and 400 as bad input', async () => {
 		const { client, retries } = connect();
-		await expect(client.directory.getUser('login', 'ghost')).rejects.toMatchObject({ name: 'DirectoryNotFoundError' });
-		await expect(client.directory.getGroup('id', 'Ghosts@Content Server Members')).rejects.toMatchObject({ name: 'DirectoryNotFoundError' });
+		await expect(client.directory.getUser('login', 'ghost')).rejects.toMatchObject({ name: 'NotFoundError' });
+		await expect(client.directory.getGroup('id', 'Ghosts@Content Server Members')).rejects.toMatchObject({ name: 'NotFoundError' });
 		const error = await failure(client.directory.searchUsers({ pageSize: 50_000 }).next());
 		expect(error).toMatchObject({ kind: 'invalidInput' });
 		expect(error.message).toMatch(/HTTP 400.*page_size/);

@@ -1,4 +1,4 @@
-import { DirectoryRequestError } from '../../core/errors';
+import { RequestError } from '../../core/errors';
 import { AppWorksChannel, type AppWorksSettings } from '../../core/push/channels/appworks';
 import type { PushMessage } from '../../core/push/message';
 import type { DeliveryResult, DispatchOptions, PushRecipient } from '../../core/push/types';
@@ -106,8 +106,8 @@ test('gateway errors are read from the SDK\'s ErrorResponseWrapper {key, errorMe
 	gateway.faults.failNext(1, 400);
 	const [failed] = await send([person('jdoe')], service());
 	expect(failed).toMatchObject({ status: 'failed', errorCode: 'INVALID_ARGUMENT' });
-	const missingApp = await send([person('jdoe')], service({ appName: 'nope' })).catch((error: unknown) => error as DirectoryRequestError);
-	expect((missingApp as DirectoryRequestError).message).toMatch(/No app nope \(nope\)/);
+	const missingApp = await send([person('jdoe')], service({ appName: 'nope' })).catch((error: unknown) => error as RequestError);
+	expect((missingApp as RequestError).message).toMatch(/No app nope \(nope\)/);
 });
 
 test('the trusted-server API cannot address groups: they are skipped', async () => {
@@ -170,14 +170,14 @@ test('a wrong key or app stops the dispatch without quoting the key', async () =
 	const wrongKey = `x-${gateway.trustedServerKey}`;
 	const error = await send([person('jdoe')], trusted({ trustedServerKey: wrongKey })).then(
 		() => undefined,
-		(failure: unknown) => failure as DirectoryRequestError,
+		(failure: unknown) => failure as RequestError,
 	);
-	expect(error).toBeInstanceOf(DirectoryRequestError);
+	expect(error).toBeInstanceOf(RequestError);
 	expect(error?.kind).toBe('invalidCredentials');
 	expect(`${error?.message} ${error?.hint} ${JSON.stringify(error)}`).not.toContain(wrongKey);
 	const missingApp = await send([person('jdoe')], service({ appName: 'nope' })).then(
 		() => undefined,
-		(failure: unknown) => failure as DirectoryRequestError,
+		(failure: unknown) => failure as RequestError,
 	);
 	expect(missingApp?.kind).toBe('noSuchObject');
 	expect(`${missingApp?.message}`).not.toContain(gateway.apps.hrapp);

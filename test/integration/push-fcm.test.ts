@@ -1,4 +1,4 @@
-import { DirectoryConfigurationError, DirectoryRequestError } from '../../core/errors';
+import { ConfigurationError, RequestError } from '../../core/errors';
 import { FcmChannel } from '../../core/push/channels/fcm';
 import { FcmAccessTokens, parseServiceAccount } from '../../core/push/channels/fcm-auth';
 import { dispatch } from '../../core/push/dispatcher';
@@ -211,9 +211,9 @@ test('a service account the server does not trust stops the dispatch, and no sec
 		() => undefined,
 		(failure: unknown) => failure,
 	);
-	expect(error).toBeInstanceOf(DirectoryRequestError);
-	expect((error as DirectoryRequestError).kind).toBe('invalidCredentials');
-	const text = `${(error as Error).message} ${(error as DirectoryRequestError).hint} ${JSON.stringify(error)}`;
+	expect(error).toBeInstanceOf(RequestError);
+	expect((error as RequestError).kind).toBe('invalidCredentials');
+	const text = `${(error as Error).message} ${(error as RequestError).hint} ${JSON.stringify(error)}`;
 	const keyBody = stranger.serviceAccount.private_key.split('\n')[1];
 	expect(text).not.toContain(keyBody);
 	expect(fcm.requests.some((request) => JSON.stringify(request).includes(keyBody))).toBe(false);
@@ -227,7 +227,7 @@ test('a service account the server does not trust stops the dispatch, and no sec
 		}
 		return undefined;
 	})();
-	expect(configError).toBeInstanceOf(DirectoryConfigurationError);
+	expect(configError).toBeInstanceOf(ConfigurationError);
 	expect(configError?.message).toMatch(/private_key/);
 	expect(configError?.message).not.toContain(keyBody);
 });

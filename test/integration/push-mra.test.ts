@@ -1,4 +1,4 @@
-import { DirectoryRequestError } from '../../core/errors';
+import { RequestError } from '../../core/errors';
 import { MraClient, type MraAuth } from '../../core/push/channels/mra';
 import type { PushMessage } from '../../core/push/message';
 import type { DeliveryResult, DispatchOptions, PushChannel, PushRecipient } from '../../core/push/types';
@@ -195,15 +195,15 @@ test('a wrong client secret or password stops the dispatch without quoting it', 
 	const wrongSecret = `not-${mra.clientSecret}`;
 	const error = await send([jdoe], [client({ method: 'oauth2', tokenUrl: mra.tokenUrl, clientId: mra.clientId, clientSecret: wrongSecret }).smsChannel()]).then(
 		() => undefined,
-		(failure: unknown) => failure as DirectoryRequestError,
+		(failure: unknown) => failure as RequestError,
 	);
-	expect(error).toBeInstanceOf(DirectoryRequestError);
+	expect(error).toBeInstanceOf(RequestError);
 	expect(error?.kind).toBe('invalidCredentials');
 	expect(`${error?.message} ${error?.hint} ${JSON.stringify(error)}`).not.toContain(wrongSecret);
 	const wrongPassword = `not-${mra.password}`;
 	const basicError = await send([jdoe], [client({ method: 'basic', username: mra.username, password: wrongPassword }).smsChannel()]).then(
 		() => undefined,
-		(failure: unknown) => failure as DirectoryRequestError,
+		(failure: unknown) => failure as RequestError,
 	);
 	expect(basicError?.kind).toBe('invalidCredentials');
 	expect(`${basicError?.message} ${basicError?.hint}`).not.toContain(wrongPassword);

@@ -4,7 +4,7 @@ import { OpenTextDirectoryServicesTrigger } from '../../nodes/OpenTextDirectoryS
 import type { DirectoryEvent } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
 import type { ChangeStrategy } from '../../core/changes/strategy';
-import { DirectoryRequestError } from '../../core/errors';
+import { RequestError } from '../../core/errors';
 import { LdapSession } from '../../transport/ldap/session';
 import { ldapCredentialData } from '../../devkit/ldap-credential';
 import { startLdapRelay, type LdapRelay } from '../../devkit/ldap-relay';
@@ -350,7 +350,7 @@ describe('a Samba killed in the middle of a poll', () => {
 			samba.kill();
 			while (samba.running) await new Promise((resolve) => setTimeout(resolve, 10));
 		});
-		const attempt = expect(strategy.poll(state)).rejects.toThrow(DirectoryRequestError);
+		const attempt = expect(strategy.poll(state)).rejects.toThrow(RequestError);
 		await cut;
 		await attempt;
 		expect(state).toBe(kept);

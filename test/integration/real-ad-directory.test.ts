@@ -2,7 +2,7 @@ import { Attribute, Change } from 'ldapts';
 import { AcknowledgmentStore } from '../../core/acknowledgments';
 import { resolveAudience } from '../../core/audience';
 import { LdapChangeReader } from '../../core/changes/ldap/reader';
-import { DirectoryNotFoundError } from '../../core/errors';
+import { NotFoundError } from '../../core/errors';
 import { testLdapConnection } from '../../core/ldap/connection-test';
 import { LdapDirectory } from '../../core/ldap/directory';
 import { profileFor } from '../../core/ldap/flavours';
@@ -102,7 +102,7 @@ describe('users', () => {
 		expect((await directory().getUser('dn', personDn(bob))).id).toBe(byLogin.id);
 		expect((await directory().getUser('mail', 'bob@northwind.test')).id).toBe(byLogin.id);
 		expect((await directory().getUser('id', byLogin.id)).dn).toBe(personDn(bob));
-		await expect(directory().getUser('login', 'nobody-here')).rejects.toThrow(DirectoryNotFoundError);
+		await expect(directory().getUser('login', 'nobody-here')).rejects.toThrow(NotFoundError);
 	});
 
 	it('gets a user by userPrincipalName as the login too (bob@northwind.test, carol.white@northwind.test)', async () => {

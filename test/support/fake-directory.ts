@@ -12,7 +12,7 @@
  * - access control: the entries under a DN may be refused (insufficientAccess) or silently hidden.
  */
 import { AndFilter, EqualityFilter, ExtensibleFilter, GreaterThanEqualsFilter, LessThanEqualsFilter, NotFilter, OrFilter, PresenceFilter, SizeLimitExceededError, type Control, type Entry, type Filter, type SearchOptions } from 'ldapts';
-import { DirectoryRequestError } from '../../core/errors';
+import { RequestError } from '../../core/errors';
 import { comparableDn } from '../../core/changes/snapshot/dn-hash';
 import { compileFilter } from '../../transport/ldap/filter-compiler';
 import { explainLdapFailure } from '../../transport/ldap/failures';
@@ -101,13 +101,13 @@ export class FakeDirectory {
 		const request: FakeRequest = { base, scope: options.scope ?? 'base', filter: filter.toString(), paged, controls: controls.map((control) => control.type), returned: 0 };
 		this.requests.push(request);
 		const baseKey = comparableDn(base);
-		if (!this.entries.has(baseKey)) throw new DirectoryRequestError('noSuchObject', `The entry or base DN does not exist (${this.server})`, 'Check the DN', this.server);
+		if (!this.entries.has(baseKey)) throw new RequestError('noSuchObject', `The entry or base DN does not exist (${this.server})`, 'Check the DN', this.server);
 		const showDeleted = request.controls.includes(SHOW_DELETED_OID);
 		const found: Entry[] = [];
 		for (const [key, entry] of this.entries) {
 			if (!inScope(key, baseKey, request.scope)) continue;
 			const restriction = this.restrictionOf(key);
-			if (restriction === 'refused') throw new DirectoryRequestError('insufficientAccess', `The bind account may not read this entry (${this.server})`, 'Grant access', this.server);
+			if (restriction === 'refused') throw new RequestError('insufficientAccess', `The bind account may not read this entry (${this.server})`, 'Grant access', this.server);
 			if (restriction === 'hidden') continue;
 			if (!showDeleted && values(entry, 'isDeleted').some((value) => String(value).toUpperCase() === 'TRUE')) continue;
 			if (evaluate(filter, entry)) found.push(entry);

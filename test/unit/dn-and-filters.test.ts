@@ -1,5 +1,5 @@
 import { AndFilter, EqualityFilter, ExtensibleFilter, NotFilter, OrFilter, PresenceFilter, SubstringFilter, type Filter } from 'ldapts';
-import { DirectoryConfigurationError } from '../../core/errors';
+import { ConfigurationError } from '../../core/errors';
 import { formatDn, isDn, normalizeDn, parentDn, parseDn } from '../../core/ldap/dn';
 import { escapeFilterValue } from '../../core/ldap/escape';
 import { compileFilter } from '../../transport/ldap/filter-compiler';
@@ -30,7 +30,7 @@ describe('DNs (RFC 4514)', () => {
 	it.each(['not a dn', 'cn=x,,dc=com', 'cn=x,', 'cn=a\\', 'cn=a\\zz', 'cn=a"b', 'cn=a;b', 'cn=a<b', 'cn=a\0b', '=x', 'c n=x', 'cn=\\ff\\fe'])(
 		'refuses %j with a message that names the field',
 		(dn) => {
-			expect(() => parseDn(dn, 'Group')).toThrow(DirectoryConfigurationError);
+			expect(() => parseDn(dn, 'Group')).toThrow(ConfigurationError);
 			expect(() => parseDn(dn, 'Group')).toThrow(/^Group ".*" is not a valid DN: /);
 			expect(isDn(dn)).toBe(false);
 		},
@@ -87,7 +87,7 @@ describe('filter compilation (escapes are bytes)', () => {
 	});
 
 	it.each(['', 'cn=x', '(cn=x', '(cn=x))', '(cn=a(b)', '(cn=\\zz)', '(=x)', '(&(cn=x)', '(cn>=a*)'])('refuses %j', (text) => {
-		expect(() => compileFilter(text)).toThrow(DirectoryConfigurationError);
+		expect(() => compileFilter(text)).toThrow(ConfigurationError);
 	});
 
 	it('sends an AD objectGUID as its 16 raw bytes', () => {

@@ -1,7 +1,7 @@
 import { isValidAttributeName } from '../../core/directory/attribute-names';
 import { escapeDnValue, escapeFilterValue } from '../../core/ldap/escape';
 import { conditionFilter } from '../../core/ldap/filter';
-import { DirectoryConfigurationError } from '../../core/errors';
+import { ConfigurationError } from '../../core/errors';
 
 describe('escapeFilterValue (RFC 4515)', () => {
 	it.each([
@@ -57,7 +57,7 @@ describe('attribute names and conditions', () => {
 	});
 
 	it('names the field when an attribute name is not one', () => {
-		expect(() => conditionFilter({ attribute: 'ou)(uid=*', operator: 'equals', value: 'x' })).toThrow(DirectoryConfigurationError);
+		expect(() => conditionFilter({ attribute: 'ou)(uid=*', operator: 'equals', value: 'x' })).toThrow(ConfigurationError);
 		expect(() => conditionFilter({ attribute: 'ou)(uid=*', operator: 'equals', value: 'x' })).toThrow(/^Conditions "ou\)\(uid=\*" is not a valid LDAP attribute name/);
 	});
 });

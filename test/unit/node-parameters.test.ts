@@ -1,7 +1,7 @@
 /** How the directory node reads its list-shaped parameters into the core's inputs. */
 import { changesFromRows } from '../../nodes/OpenTextDirectoryServices/actions/operations';
 import { otdsFieldMapOf } from '../../nodes/shared/parameter-text';
-import { DirectoryConfigurationError } from '../../core/errors';
+import { ConfigurationError } from '../../core/errors';
 
 describe('Changes rows', () => {
 	test('rows for the same attribute and action add up to one value list; an empty value means "no value"', () => {
@@ -20,7 +20,7 @@ describe('Changes rows', () => {
 	});
 
 	test('no rows, a row without an attribute, or an unknown action are errors naming the field', () => {
-		expect(() => changesFromRows([])).toThrow(DirectoryConfigurationError);
+		expect(() => changesFromRows([])).toThrow(ConfigurationError);
 		expect(() => changesFromRows([{ attribute: ' ', value: 'x' }])).toThrow(/Changes/);
 		expect(() => changesFromRows([{ attribute: 'title', action: 'replace', value: 'x' }])).toThrow(/unknown action "replace"/);
 	});
@@ -36,6 +36,6 @@ describe('OTDS attribute mapping', () => {
 		expect(() => otdsFieldMapOf('shoeSize=oTShoe')).toThrow(/unknown field "shoeSize"/);
 		expect(() => otdsFieldMapOf('mobile')).toThrow(/field=attribute/);
 		expect(() => otdsFieldMapOf('mobile=a=b')).toThrow(/field=attribute/);
-		expect(() => otdsFieldMapOf('mobile=mo)(bile')).toThrow(DirectoryConfigurationError);
+		expect(() => otdsFieldMapOf('mobile=mo)(bile')).toThrow(ConfigurationError);
 	});
 });

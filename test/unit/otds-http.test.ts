@@ -1,4 +1,4 @@
-import { DirectoryNotFoundError } from '../../core/errors';
+import { NotFoundError } from '../../core/errors';
 import { redact } from '../../core/otds/auth';
 import { explainOtdsResponse, isExpiredTicketAnswer } from '../../core/otds/failures';
 import { explainNetworkFailure } from '../../transport/http/failures';
@@ -108,7 +108,7 @@ describe('explaining failures', () => {
 			'protocol',
 		]);
 		expect(kinds[0].message).toBe('OTDS rejected the request to read user "x" (HTTP 400): boom');
-		expect(explainOtdsResponse(response(404), { ...context, notFound: () => new DirectoryNotFoundError('no x') })).toBeInstanceOf(DirectoryNotFoundError);
+		expect(explainOtdsResponse(response(404), { ...context, notFound: () => new NotFoundError('no x') })).toBeInstanceOf(NotFoundError);
 	});
 
 	it('recognizes an expired ticket in a 401 or in the 400 pyxecm reports', () => {

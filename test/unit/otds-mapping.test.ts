@@ -1,4 +1,4 @@
-import { DirectoryConfigurationError } from '../../core/errors';
+import { ConfigurationError } from '../../core/errors';
 import { checkConditions, serverTextFilter, valuesMatch } from '../../core/otds/conditions';
 import {
 	DEFAULT_OTDS_FIELDS,
@@ -89,7 +89,7 @@ describe('conditions', () => {
 	});
 
 	it('are checked before use', () => {
-		expect(() => checkConditions([{ attribute: 'ou)(x', operator: 'equals', value: 'a' }])).toThrow(DirectoryConfigurationError);
+		expect(() => checkConditions([{ attribute: 'ou)(x', operator: 'equals', value: 'a' }])).toThrow(ConfigurationError);
 		expect(() => checkConditions([{ attribute: 'mail', operator: 'like' as never, value: 'a' }])).toThrow(/unknown operator/);
 		expect(() => checkConditions([{ attribute: 'mail', operator: 'contains' }])).toThrow(/needs a value/);
 	});

@@ -2,7 +2,6 @@ import {
 	acknowledgmentData,
 	acknowledgmentLink,
 	AcknowledgmentReplayWindow,
-	AckTokenConfigurationError,
 	AckTokenError,
 	ackKeyId,
 	mergeReplayState,
@@ -11,6 +10,7 @@ import {
 	verifyAckToken,
 	type ReplayState,
 } from '../../core/push/ack-token';
+import { ConfigurationError } from '../../core/errors';
 
 const SECRET = 'correct horse battery staple 42';
 const OTHER_SECRET = 'another secret, also long enough';
@@ -124,9 +124,9 @@ describe('acknowledgment tokens', () => {
 		expect(() => signAckToken('short', { noticeId: 'n', userId: 'u', ttlSeconds: 60 })).toThrow(/Signing Secret/);
 		expect(() => token({ noticeId: 'has space' })).toThrow(/Notice ID/);
 		expect(() => token({ userId: '' })).toThrow(/User ID/);
-		expect(() => token({ ttlSeconds: 0 })).toThrow(AckTokenConfigurationError);
+		expect(() => token({ ttlSeconds: 0 })).toThrow(ConfigurationError);
 		expect(() => token({ ttlSeconds: 31 * 86400 })).toThrow(/30 days/);
-		expect(() => verifyAckToken(token(), 'short')).toThrow(AckTokenConfigurationError);
+		expect(() => verifyAckToken(token(), 'short')).toThrow(ConfigurationError);
 	});
 
 	test('the acknowledgment link and data fields', () => {

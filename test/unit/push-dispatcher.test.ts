@@ -1,4 +1,4 @@
-import { DirectoryRequestError } from '../../core/errors';
+import { RequestError } from '../../core/errors';
 import { dispatch } from '../../core/push/dispatcher';
 import { PushValidationError, type PushMessage } from '../../core/push/message';
 import type { BatchOutcome, ChannelAddress, ChannelName, ChannelOutcome, Delivery, DeliveryResult, DispatchOptions, PushChannel, PushRecipient } from '../../core/push/types';
@@ -187,7 +187,7 @@ test('a validation error of the channel fails that recipient only; an unexpected
 
 	const broken = new ScriptedChannel({
 		send: async () => {
-			throw new DirectoryRequestError('invalidCredentials', 'FCM did not accept the credential', 'Check it');
+			throw new RequestError('invalidCredentials', 'FCM did not accept the credential', 'Check it');
 		},
 	});
 	await expect(run(tokens(3), { channels: [broken] })).rejects.toThrow('FCM did not accept the credential');

@@ -1,4 +1,4 @@
-import { DirectoryConfigurationError } from '../../core/errors';
+import { ConfigurationError } from '../../core/errors';
 import { buildFcmMessage, fcmErrorCode, fcmPayloadBytes } from '../../core/push/channels/fcm';
 import { parseServiceAccount } from '../../core/push/channels/fcm-auth';
 import { buildMraPushRequest, smsText } from '../../core/push/channels/mra';
@@ -31,7 +31,7 @@ describe('validation', () => {
 	] as Array<[PushMessage, string]>)('%j is rejected, naming %s', (message, field) => {
 		const problem = messageProblem(message);
 		expect(problem).toBeInstanceOf(PushValidationError);
-		expect(problem).toBeInstanceOf(DirectoryConfigurationError);
+		expect(problem).toBeInstanceOf(ConfigurationError);
 		expect(problem?.field).toBe(field);
 		expect(() => validateMessage(message)).toThrow(PushValidationError);
 	});

@@ -4,8 +4,9 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { DirectoryRequestError } from '../../core/errors';
-import { AckTokenConfigurationError, verifyAckToken } from '../../core/push/ack-token';
+import { RequestError } from '../../core/errors';
+import { ConfigurationError } from '../../core/errors';
+import { verifyAckToken } from '../../core/push/ack-token';
 import type { BatchOutcome, ChannelAddress, Delivery, PushChannel, PushRecipient } from '../../core/push/types';
 import type { ItemParameter } from '../../nodes/OpenTextPush/channels';
 import { itemMessage, itemRecipients, itemRequest, personFromItem } from '../../nodes/OpenTextPush/recipients';
@@ -176,7 +177,7 @@ describe('running the sends', () => {
 		expect(String((missing as { error: unknown }).error)).toMatch(/Signing Secret is empty in the acknowledgment credential/);
 		const badNotice = plan([{ message: { title: 'Hi' }, acknowledgment: { ...ack, noticeId: 'has spaces' }, recipients: [person('u-1', 't1')] }]);
 		const [wrong] = await collect(runSends(badNotice, async () => setupWith(channel, [SECRET])));
-		expect((wrong as { error: unknown }).error).toBeInstanceOf(AckTokenConfigurationError);
+		expect((wrong as { error: unknown }).error).toBeInstanceOf(ConfigurationError);
 		expect(channel.delivered).toEqual([]);
 	});
 
@@ -186,7 +187,7 @@ describe('running the sends', () => {
 			{ message: { title: 'First' }, recipients: [person('u-1', 't1')] },
 			{ message: { title: 'Second' }, recipients: [person('u-2', 't2')] },
 		]);
-		const refused = new DirectoryRequestError('invalidCredentials', 'FCM did not accept the credential', 'Check it');
+		const refused = new RequestError('invalidCredentials', 'FCM did not accept the credential', 'Check it');
 		const failing: PushChannel = Object.assign(new TokenChannel(), {
 			send: async () => {
 				throw refused;

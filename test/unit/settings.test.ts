@@ -1,4 +1,4 @@
-import { DirectoryConfigurationError } from '../../core/errors';
+import { ConfigurationError } from '../../core/errors';
 import { parseLdapSettings } from '../../core/ldap/settings';
 import { normaliseServerUrl, parseLdapConnectionSettings } from '../../transport/ldap/settings';
 
@@ -41,7 +41,7 @@ describe('LDAP connection settings', () => {
 		} catch (error) {
 			thrown = error;
 		}
-		expect(thrown).toBeInstanceOf(DirectoryConfigurationError);
+		expect(thrown).toBeInstanceOf(ConfigurationError);
 		expect((thrown as Error).message).toMatch(message);
 		expect((thrown as Error).message).not.toContain('s3cret');
 	});

@@ -1,6 +1,6 @@
 /** The trigger's parameters → the core's watch options (nodes/OpenTextDirectoryServicesTrigger/parameters.ts), without n8n. */
 import { DEFAULT_EXISTING_LIMIT } from '../../core/changes/existing';
-import { DirectoryConfigurationError } from '../../core/errors';
+import { ConfigurationError } from '../../core/errors';
 import { watchOptionsOf } from '../../nodes/OpenTextDirectoryServicesTrigger/parameters';
 
 describe('trigger parameters → watch options', () => {
@@ -129,7 +129,7 @@ describe('trigger parameters → watch options', () => {
 
 	it('an Attribute Mapping that is not field=attribute, or names a field that cannot be mapped, is refused naming the field', () => {
 		expect(() => watchOptionsOf({ source: 'ldap', options: { attributeMapping: 'mobile' } })).toThrow(
-			DirectoryConfigurationError,
+			ConfigurationError,
 		);
 		expect(() => watchOptionsOf({ source: 'ldap', options: { attributeMapping: 'mobile' } })).toThrow(
 			/^Attribute Mapping has "mobile": write field=attribute/,

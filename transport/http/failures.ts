@@ -1,4 +1,4 @@
-import { DirectoryRequestError } from '../../core/errors';
+import { RequestError } from '../../core/errors';
 import { TLS_CERTIFICATE_CODES } from '../tls-codes';
 import { networkErrorCode } from './types';
 
@@ -13,16 +13,16 @@ export function serverOf(url: string): string {
 }
 
 /**
- * Turns a rejected HTTP request (no answer arrived) into a DirectoryRequestError that says what to check.
+ * Turns a rejected HTTP request (no answer arrived) into a RequestError that says what to check.
  * Built from the error code only: the text of a thrown error may quote request options, and those can
  * hold credentials.
  */
-export function explainNetworkFailure(error: unknown, url: string, product = 'OTDS'): DirectoryRequestError {
-	if (error instanceof DirectoryRequestError) return error;
+export function explainNetworkFailure(error: unknown, url: string, product = 'OTDS'): RequestError {
+	if (error instanceof RequestError) return error;
 	const server = serverOf(url);
 	const code = networkErrorCode(error);
 	if (code && TLS_CERTIFICATE_CODES.has(code)) {
-		return new DirectoryRequestError(
+		return new RequestError(
 			'tlsCertificate',
 			`The TLS certificate of ${product} at ${server} was not trusted: ${code}`,
 			'Add the CA certificate that signed the server certificate, or check that the host name matches the certificate',
@@ -30,7 +30,7 @@ export function explainNetworkFailure(error: unknown, url: string, product = 'OT
 		);
 	}
 	if (code && (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || code === 'EPROTO')) {
-		return new DirectoryRequestError(
+		return new RequestError(
 			'tlsHandshake',
 			`The TLS handshake with ${product} at ${server} failed: ${code}`,
 			'Check the URL scheme: https:// needs a TLS port, http:// a plain one',
@@ -38,7 +38,7 @@ export function explainNetworkFailure(error: unknown, url: string, product = 'OT
 		);
 	}
 	if (code && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) {
-		return new DirectoryRequestError(
+		return new RequestError(
 			'unreachable',
 			`Could not reach ${product} at ${server}: ${code}`,
 			'Check the host name and port of the Server URL, and that the server is running and reachable from n8n',
@@ -46,7 +46,7 @@ export function explainNetworkFailure(error: unknown, url: string, product = 'OT
 		);
 	}
 	if (code && ['ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT'].includes(code)) {
-		return new DirectoryRequestError(
+		return new RequestError(
 			'timeout',
 			`${product} at ${server} did not answer in time`,
 			'Check that the server is reachable, or raise the timeout',
@@ -54,14 +54,14 @@ export function explainNetworkFailure(error: unknown, url: string, product = 'OT
 		);
 	}
 	if (code && ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'].includes(code)) {
-		return new DirectoryRequestError(
+		return new RequestError(
 			'unreachable',
 			`${product} at ${server} closed the connection before answering`,
 			'Try again; if it keeps happening, check the server and any proxy or load balancer in front of it',
 			server,
 		);
 	}
-	return new DirectoryRequestError(
+	return new RequestError(
 		'unreachable',
 		`The request to ${product} at ${server} failed${code ? `: ${code}` : ''}`,
 		'Check the Server URL and that the server is running',

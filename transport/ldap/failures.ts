@@ -1,4 +1,4 @@
-import { DirectoryRequestError } from '../../core/errors';
+import { RequestError } from '../../core/errors';
 import { TLS_CERTIFICATE_CODES } from '../tls-codes';
 
 /** The parts of a thrown value we look at: Node socket/TLS errors and ldapts result-code errors. */
@@ -9,7 +9,7 @@ interface FailureLike {
 }
 
 /** LDAP result codes (RFC 4511) that we explain to the user. */
-const RESULT_CODES: Record<number, [DirectoryRequestError['kind'], string, string]> = {
+const RESULT_CODES: Record<number, [RequestError['kind'], string, string]> = {
 	49: [
 		'invalidCredentials',
 		'The directory rejected the bind DN or password',
@@ -48,12 +48,12 @@ const RESULT_CODES: Record<number, [DirectoryRequestError['kind'], string, strin
 };
 
 /**
- * Translates anything thrown by the socket, TLS or LDAP layer into a DirectoryRequestError that says
+ * Translates anything thrown by the socket, TLS or LDAP layer into a RequestError that says
  * what went wrong and what to do. The message never contains the password: it is built from codes and
  * server text only, and server text is about the request, never about the credential value.
  */
-export function explainLdapFailure(error: unknown, server?: string): DirectoryRequestError {
-	if (error instanceof DirectoryRequestError) return error;
+export function explainLdapFailure(error: unknown, server?: string): RequestError {
+	if (error instanceof RequestError) return error;
 	const failure = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as FailureLike;
 	const code = failure.code;
 	const message = typeof failure.message === 'string' ? failure.message : String(error);
@@ -61,11 +61,11 @@ export function explainLdapFailure(error: unknown, server?: string): DirectoryRe
 
 	if (typeof code === 'number' && RESULT_CODES[code]) {
 		const [kind, text, hint] = RESULT_CODES[code];
-		return new DirectoryRequestError(kind, `${text}${where}`, hint, server);
+		return new RequestError(kind, `${text}${where}`, hint, server);
 	}
 	if (typeof code === 'string') {
 		if (TLS_CERTIFICATE_CODES.has(code)) {
-			return new DirectoryRequestError(
+			return new RequestError(
 				'tlsCertificate',
 				`The server's TLS certificate was not trusted${where}: ${code}`,
 				'Paste the CA certificate that signed the server certificate into CA Certificate, or check that the server name matches the certificate',
@@ -73,7 +73,7 @@ export function explainLdapFailure(error: unknown, server?: string): DirectoryRe
 			);
 		}
 		if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) {
-			return new DirectoryRequestError(
+			return new RequestError(
 				'unreachable',
 				`Could not reach the directory${where}: ${code}`,
 				'Check the host name and port in Server URLs, and that the server is running and reachable from n8n',
@@ -82,7 +82,7 @@ export function explainLdapFailure(error: unknown, server?: string): DirectoryRe
 		}
 		if (code === 'ETIMEDOUT') return timedOut(where, server);
 		if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || code === 'EPROTO') {
-			return new DirectoryRequestError(
+			return new RequestError(
 				'tlsHandshake',
 				`The TLS handshake with the directory failed${where}: ${code}`,
 				'Check Connection Security: TLS needs an ldaps:// port (usually 636), StartTLS a plain port (usually 389)',
@@ -92,18 +92,18 @@ export function explainLdapFailure(error: unknown, server?: string): DirectoryRe
 	}
 	if (/timeout|timed out/i.test(message)) return timedOut(where, server);
 	if (code === 'ECONNRESET' || code === 'EPIPE' || /closed|socket hang up/i.test(message)) {
-		return new DirectoryRequestError(
+		return new RequestError(
 			'unreachable',
 			`The directory closed the connection${where}`,
 			'Check that Connection Security matches the port (TLS uses an ldaps:// port, usually 636; None and StartTLS a plain one, usually 389) and that the server is running',
 			server,
 		);
 	}
-	return new DirectoryRequestError('protocol', `The directory request failed${where}: ${message}`, 'Check the server and the request', server);
+	return new RequestError('protocol', `The directory request failed${where}: ${message}`, 'Check the server and the request', server);
 }
 
-function timedOut(where: string, server?: string): DirectoryRequestError {
-	return new DirectoryRequestError(
+function timedOut(where: string, server?: string): RequestError {
+	return new RequestError(
 		'timeout',
 		`The directory did not answer in time${where}`,
 		'Check that the host and port are right and reachable, or raise the timeouts in the credential',

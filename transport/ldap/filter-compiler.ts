@@ -10,7 +10,7 @@
  *
  * LdapSession compiles every string filter with this before it reaches ldapts, so no search can miss it.
  */
-import { DirectoryConfigurationError } from '../../core/errors';
+import { ConfigurationError } from '../../core/errors';
 import {
 	AndFilter,
 	ApproximateFilter,
@@ -29,7 +29,7 @@ class FilterSyntaxError extends Error {}
 
 const ATTRIBUTE = /^([A-Za-z][A-Za-z0-9-]*|\d+(\.\d+)*)(;[A-Za-z0-9-]+)*/;
 
-/** Compiles a filter string; throws DirectoryConfigurationError naming `field` when it is not one. */
+/** Compiles a filter string; throws ConfigurationError naming `field` when it is not one. */
 export function compileFilter(text: string, field = 'Filter'): Filter {
 	let failure: unknown;
 	try {
@@ -41,7 +41,7 @@ export function compileFilter(text: string, field = 'Filter'): Filter {
 		failure = error;
 	}
 	if (!(failure instanceof FilterSyntaxError)) throw failure;
-	throw new DirectoryConfigurationError(field, `is not a valid LDAP filter: ${failure.message}`);
+	throw new ConfigurationError(field, `is not a valid LDAP filter: ${failure.message}`);
 }
 
 class Parser {

@@ -1,4 +1,4 @@
-import { DirectoryRequestError } from '../../core/errors';
+import { RequestError } from '../../core/errors';
 import { explainLdapFailure } from './failures';
 import { compileFilter } from './filter-compiler';
 import type { LdapConnectionSettings } from './settings';
@@ -22,7 +22,7 @@ export class LdapSession {
 	 * next server would refuse it for the same reason.
 	 */
 	static async open(settings: LdapConnectionSettings): Promise<LdapSession> {
-		let lastFailure: DirectoryRequestError | undefined;
+		let lastFailure: RequestError | undefined;
 		for (const url of settings.urls) {
 			const client = new Client({
 				url,
@@ -40,7 +40,7 @@ export class LdapSession {
 				if (lastFailure.kind !== 'unreachable' && lastFailure.kind !== 'timeout') throw lastFailure;
 			}
 		}
-		throw lastFailure ?? new DirectoryRequestError('unreachable', 'No server to connect to', 'Enter Server URLs');
+		throw lastFailure ?? new RequestError('unreachable', 'No server to connect to', 'Enter Server URLs');
 	}
 
 	/** Runs `work` on a fresh session and always closes it. */
@@ -55,7 +55,7 @@ export class LdapSession {
 
 	/**
 	 * A search that returns all entries at once; for small, bounded results. `controls`: e.g. AD's Show Deleted.
-	 * A string filter is compiled here (see withCompiledFilter); an invalid one throws DirectoryConfigurationError.
+	 * A string filter is compiled here (see withCompiledFilter); an invalid one throws ConfigurationError.
 	 */
 	async search(baseDN: string, options: SearchOptions, controls?: Control[]): Promise<Entry[]> {
 		const compiled = withCompiledFilter(options);
@@ -74,7 +74,7 @@ export class LdapSession {
 	 */
 	async searchIfPresent(baseDN: string, options: SearchOptions, { refusedIsMissing = false } = {}): Promise<Entry[]> {
 		return this.search(baseDN, options).catch((error: unknown) => {
-			if (error instanceof DirectoryRequestError && (error.kind === 'noSuchObject' || (refusedIsMissing && error.kind === 'insufficientAccess'))) return [];
+			if (error instanceof RequestError && (error.kind === 'noSuchObject' || (refusedIsMissing && error.kind === 'insufficientAccess'))) return [];
 			throw error;
 		});
 	}
@@ -145,7 +145,7 @@ export class LdapSession {
 	async rootDse(attributes: string[]): Promise<Entry> {
 		const entries = await this.search('', { scope: 'base', filter: '(objectClass=*)', attributes });
 		if (entries.length === 0) {
-			throw new DirectoryRequestError('protocol', `The server did not return its root DSE (${this.server})`, 'Allow reading the root DSE', this.server);
+			throw new RequestError('protocol', `The server did not return its root DSE (${this.server})`, 'Allow reading the root DSE', this.server);
 		}
 		return entries[0];
 	}

@@ -1,4 +1,4 @@
-import { DirectoryConfigurationError } from '../../core/errors';
+import { ConfigurationError } from '../../core/errors';
 
 /** How the connection to the directory is protected. */
 export type ConnectionSecurity = 'none' | 'tls' | 'startTls';
@@ -35,7 +35,7 @@ function positiveNumber(raw: Record<string, unknown>, key: string, fallback: num
 	if (value === undefined || value === null || value === '') return fallback;
 	const parsed = Number(value);
 	if (!Number.isFinite(parsed) || parsed <= 0) {
-		throw new DirectoryConfigurationError(field, `must be a positive number of milliseconds, got "${String(value)}"`);
+		throw new ConfigurationError(field, `must be a positive number of milliseconds, got "${String(value)}"`);
 	}
 	return parsed;
 }
@@ -51,11 +51,11 @@ export function normaliseServerUrl(entry: string, security: ConnectionSecurity):
 	if (match) {
 		const given = match[1].toLowerCase();
 		if (given !== 'ldap' && given !== 'ldaps') {
-			throw new DirectoryConfigurationError('Server URLs', `"${entry}" is not an LDAP URL: use ldap:// or ldaps://`);
+			throw new ConfigurationError('Server URLs', `"${entry}" is not an LDAP URL: use ldap:// or ldaps://`);
 		}
 		if (given !== scheme) {
 			const wanted = security === 'tls' ? 'ldaps:// (Connection Security is TLS)' : 'ldap:// (Connection Security is None or StartTLS)';
-			throw new DirectoryConfigurationError(
+			throw new ConfigurationError(
 				'Server URLs',
 				`"${entry}" does not match the Connection Security setting: use ${wanted}, or change Connection Security`,
 			);
@@ -64,7 +64,7 @@ export function normaliseServerUrl(entry: string, security: ConnectionSecurity):
 	}
 	hostPort = hostPort.replace(/\/+$/, '');
 	if (hostPort === '' || /[\s/?#]/.test(hostPort)) {
-		throw new DirectoryConfigurationError('Server URLs', `"${entry}" is not a host name with an optional port`);
+		throw new ConfigurationError('Server URLs', `"${entry}" is not a host name with an optional port`);
 	}
 	const hasPort = /:\d+$/.test(hostPort) && !/^\[[^\]]*\]$/.test(hostPort);
 	return `${scheme}://${hasPort ? hostPort : `${hostPort}:${DEFAULT_PORT[security]}`}`;
@@ -74,18 +74,18 @@ export function normaliseServerUrl(entry: string, security: ConnectionSecurity):
 export function parseLdapConnectionSettings(raw: Record<string, unknown>): LdapConnectionSettings {
 	const security = (text(raw, 'connectionSecurity') || 'none') as ConnectionSecurity;
 	if (!['none', 'tls', 'startTls'].includes(security)) {
-		throw new DirectoryConfigurationError('Connection Security', `must be None, TLS or StartTLS, got "${security}"`);
+		throw new ConfigurationError('Connection Security', `must be None, TLS or StartTLS, got "${security}"`);
 	}
 	const urls = text(raw, 'serverUrls')
 		.split(/[\s,;]+/)
 		.filter((entry) => entry !== '')
 		.map((entry) => normaliseServerUrl(entry, security));
 	if (urls.length === 0) {
-		throw new DirectoryConfigurationError('Server URLs', 'is empty: enter at least one server, e.g. ldaps://dc1.example.com:636');
+		throw new ConfigurationError('Server URLs', 'is empty: enter at least one server, e.g. ldaps://dc1.example.com:636');
 	}
 	const caCertificate = text(raw, 'caCertificate');
 	if (caCertificate !== '' && !caCertificate.includes('-----BEGIN CERTIFICATE-----')) {
-		throw new DirectoryConfigurationError('CA Certificate', 'must be PEM text starting with -----BEGIN CERTIFICATE-----');
+		throw new ConfigurationError('CA Certificate', 'must be PEM text starting with -----BEGIN CERTIFICATE-----');
 	}
 	return {
 		urls,

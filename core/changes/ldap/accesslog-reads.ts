@@ -9,7 +9,7 @@
  *
  * The common case costs what an unpaged search did: one paged request, answered in one page.
  */
-import { DirectoryConfigurationError, DirectoryRequestError } from '../../errors';
+import { ConfigurationError, RequestError } from '../../errors';
 import type { Entry } from '../../../transport/ldap/ldapts';
 import type { LdapSession } from '../../../transport/ldap/session';
 import { attributeValue } from '../../ldap/entry';
@@ -56,7 +56,7 @@ export class AccesslogReads {
 		private readonly recordsPerPoll = DEFAULT_LOG_RECORDS_PER_POLL,
 	) {
 		if (!Number.isInteger(recordsPerPoll) || recordsPerPoll < 1) {
-			throw new DirectoryConfigurationError('Log Records per Poll', `must be a whole number of at least 1, not ${String(recordsPerPoll)}`);
+			throw new ConfigurationError('Log Records per Poll', `must be a whole number of at least 1, not ${String(recordsPerPoll)}`);
 		}
 	}
 
@@ -127,7 +127,7 @@ export class AccesslogReads {
 			const read = await this.read(since, upper, attributes, budget);
 			if (read.complete) return batchOf(since, read.entries, upper);
 		}
-		throw new DirectoryRequestError(
+		throw new RequestError(
 			'protocol',
 			`The accesslog (${this.logDN}) holds more records after ${since} than the server lets the bind account read in one search`,
 			`Raise the bind account's size limit for ${this.logDN} (OpenLDAP: "limits dn.exact=<bind DN> size.hard=... size.prtotal=unlimited" in the accesslog database)`,
@@ -162,7 +162,7 @@ export class AccesslogReads {
 
 	private filter(since: string, upper: string | undefined) {
 		for (const position of [since, upper ?? since]) {
-			if (!REQ_START.test(position)) throw new DirectoryConfigurationError('Cursor', `"${position}" is not an accesslog position: reset the trigger's state`);
+			if (!REQ_START.test(position)) throw new ConfigurationError('Cursor', `"${position}" is not an accesslog position: reset the trigger's state`);
 		}
 		// The upper bound also as an equality: slapd 2.5's `reqStart<=X` does not match the record at X when X's
 		// fraction ends in 0 (it compares with the assertion's trailing zeros dropped); `>=` and `=` do match it.

@@ -16,7 +16,7 @@
  * change, restore and tombstone lifetime paths are unit-tested on handwritten responses
  * (test/unit/changes-changelog-ad.test.ts).
  */
-import { DirectoryConfigurationError } from '../../errors';
+import { ConfigurationError } from '../../errors';
 import { Control, type Entry } from '../../../transport/ldap/ldapts';
 import { escapeDnValue } from '../../ldap/escape';
 import { parseDn } from '../../ldap/dn';
@@ -163,7 +163,7 @@ export class AdUsnStrategy extends LdapStrategyBase {
 		super(reader, server, usnOptions);
 		const days = usnOptions.tombstoneLifetimeDays;
 		if (days !== undefined && (!Number.isFinite(days) || days < MIN_TOMBSTONE_LIFETIME_DAYS)) {
-			throw new DirectoryConfigurationError('Tombstone Lifetime (Days)', `must be a number of days of at least ${MIN_TOMBSTONE_LIFETIME_DAYS} (AD's default is 180, 60 on old forests), not ${String(days)}`);
+			throw new ConfigurationError('Tombstone Lifetime (Days)', `must be a number of days of at least ${MIN_TOMBSTONE_LIFETIME_DAYS} (AD's default is 180, 60 on old forests), not ${String(days)}`);
 		}
 	}
 

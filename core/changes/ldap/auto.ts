@@ -4,7 +4,7 @@
  * and otherwise modifyTimestamp with periodic reconciliation. The choice is reported in every event's
  * source.strategy, and why in `reason`.
  */
-import { DirectoryConfigurationError } from '../../errors';
+import { ConfigurationError } from '../../errors';
 import type { LdapSession } from '../../../transport/ldap/session';
 import type { DirectoryFlavour } from '../../ldap/flavours';
 import { readLdapServer, type DirectoryServerInfo, type LdapServer } from '../../ldap/server-info';
@@ -61,7 +61,7 @@ async function logsReadable(session: LdapSession, server: LdapServer, accesslogD
 /** The strategy for these settings, with the server facts that decided it. */
 export async function createLdapChangeStrategy(settings: LdapChangeStrategySettings): Promise<{ strategy: ChangeStrategy; reason: string; server: DirectoryServerInfo }> {
 	if (!LDAP_STRATEGY_CHOICES.includes(settings.strategy)) {
-		throw new DirectoryConfigurationError('Change Detection', `"${String(settings.strategy)}" is not a strategy: use one of ${LDAP_STRATEGY_CHOICES.join(', ')}`);
+		throw new ConfigurationError('Change Detection', `"${String(settings.strategy)}" is not a strategy: use one of ${LDAP_STRATEGY_CHOICES.join(', ')}`);
 	}
 	const session = settings.session;
 	const server = settings.server ?? (await readLdapServer(session, settings.flavour ?? 'auto'));

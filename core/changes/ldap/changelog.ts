@@ -16,7 +16,7 @@
  * changelog only from its documented record shapes, unit-tested on handwritten responses
  * (test/unit/changes-changelog-ad.test.ts).
  */
-import { DirectoryConfigurationError } from '../../errors';
+import { ConfigurationError } from '../../errors';
 import type { Entry } from '../../../transport/ldap/ldapts';
 import type { LdapSession } from '../../../transport/ldap/session';
 import { attributeValue } from '../../ldap/entry';
@@ -174,7 +174,7 @@ export class ChangelogStrategy extends LdapStrategyBase {
 	protected async start(core: LdapPollCore, existing: ExistingEntries | undefined): Promise<StrategyStep> {
 		const session = this.reader.scope.session;
 		if (!(await changelogReadable(session, await session.rootDse(['lastChangeNumber'])))) {
-			throw new DirectoryConfigurationError(
+			throw new ConfigurationError(
 				'Change Detection',
 				`is Changelog, but the bind account cannot read the records of ${CHANGELOG_DN}: grant it read access to them (OpenDJ: the changelog-read privilege; 389 DS: an ACI on ${CHANGELOG_DN}), or choose Auto or Timestamp`,
 			);
@@ -244,6 +244,6 @@ export class ChangelogStrategy extends LdapStrategyBase {
 /** A whole number of at least 1, or the default when not set. */
 function positiveInteger(value: number | undefined, fallback: number, field: string): number {
 	if (value === undefined) return fallback;
-	if (!Number.isInteger(value) || value < 1) throw new DirectoryConfigurationError(field, `must be a whole number of at least 1, not ${String(value)}`);
+	if (!Number.isInteger(value) || value < 1) throw new ConfigurationError(field, `must be a whole number of at least 1, not ${String(value)}`);
 	return value;
 }

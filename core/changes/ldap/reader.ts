@@ -2,7 +2,7 @@
  * Reads what change detection needs from an LDAP directory: thin listings (ids, DNs, status and change
  * stamps only) of every user and group in scope, and whole entries for the few that changed.
  */
-import { DirectoryConfigurationError, DirectoryRequestError } from '../../errors';
+import { ConfigurationError, RequestError } from '../../errors';
 import type { DirectoryGroup } from '../../model/directory-group';
 import type { DirectoryUser } from '../../model/directory-user';
 import type { Entry } from '../../../transport/ldap/ldapts';
@@ -81,7 +81,7 @@ export class LdapChangeReader {
 
 	constructor(readonly scope: LdapWatchScope) {
 		for (const [field, dn] of [['User Base DN', scope.userBaseDN], ['Group Base DN', scope.groupBaseDN]]) {
-			if (dn.trim() === '') throw new DirectoryConfigurationError(field, 'is empty: enter a DN, e.g. dc=example,dc=com');
+			if (dn.trim() === '') throw new ConfigurationError(field, 'is empty: enter a DN, e.g. dc=example,dc=com');
 			parseDn(dn, field);
 		}
 		this.stamps = changeStampsFor(scope.flavour);
@@ -255,7 +255,7 @@ export class LdapChangeReader {
 			const answered = await this.scope.session
 				.search(base, { scope: 'sub', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes })
 				.catch((error: unknown) => {
-					if (error instanceof DirectoryRequestError && error.kind === 'sizeLimit' && batch.length > 1) return undefined;
+					if (error instanceof RequestError && error.kind === 'sizeLimit' && batch.length > 1) return undefined;
 					throw error;
 				});
 			if (answered === undefined) {

@@ -2,7 +2,7 @@
  * The registry of directory products. Adding one: its profile file here, an entry below, and the option
  * in the LDAP credential's Directory Flavour list (credentials/OpenTextDirectoryLdap.credentials.ts).
  */
-import { DirectoryConfigurationError } from '../../errors';
+import { ConfigurationError } from '../../errors';
 import type { RootDse } from '../root-dse';
 import { ds389Profile } from './389ds';
 import { activeDirectoryProfile } from './active-directory';
@@ -47,7 +47,7 @@ export function detectFlavour(rootDse: RootDse): DetectedFlavour {
 export function parseDirectoryFlavour(value: unknown): DirectoryFlavour {
 	const flavour = (value === undefined || value === null ? '' : String(value).trim()) || 'auto';
 	if (!(DIRECTORY_FLAVOURS as readonly string[]).includes(flavour)) {
-		throw new DirectoryConfigurationError(
+		throw new ConfigurationError(
 			'Directory Flavour',
 			`"${flavour}" is not one of ${DIRECTORY_FLAVOURS.join(', ')}`,
 		);

@@ -11,7 +11,7 @@
  * accepted request is reported sent, and nothing is read from the answer. Errors are the SDK's
  * ErrorResponseWrapper {key, errorMessage, entity, status}.
  */
-import { DirectoryConfigurationError, DirectoryRequestError, type DirectoryFailureKind } from '../../errors';
+import { ConfigurationError, RequestError, type FailureKind } from '../../errors';
 import { explainNetworkFailure } from '../../../transport/http/failures';
 import { jsonObject, type HttpRequest, type HttpResponse, type HttpTransport } from '../../../transport/http/types';
 import { credentialRejected, networkOutcome, setupRejected, statusOutcome } from '../failures';
@@ -98,15 +98,15 @@ function gatewayErrorBody(body: unknown): unknown {
 /** The gateway's notification endpoint for the settings' API; checks the fields first, naming a wrong one. */
 function notificationsUrl(settings: AppWorksSettings): string {
 	const gateway = settings.gatewayUrl?.trim().replace(/\/+$/, '');
-	if (!gateway || !/^https?:\/\/[^/]+/i.test(gateway)) throw new DirectoryConfigurationError('Gateway URL', 'must be the http(s) URL of the AppWorks Gateway, e.g. https://gateway.example.com');
+	if (!gateway || !/^https?:\/\/[^/]+/i.test(gateway)) throw new ConfigurationError('Gateway URL', 'must be the http(s) URL of the AppWorks Gateway, e.g. https://gateway.example.com');
 	if (settings.api === 'trustedServer') {
-		if (!settings.trustedServerKey) throw new DirectoryConfigurationError('Trusted Server Key', 'is empty: copy it from the gateway administration (Trusted Servers)');
+		if (!settings.trustedServerKey) throw new ConfigurationError('Trusted Server Key', 'is empty: copy it from the gateway administration (Trusted Servers)');
 		return `${gateway}/gateway/v2/notifications`;
 	}
-	if (!settings.appName?.trim()) throw new DirectoryConfigurationError('App Name', 'is empty: give the name of the deployed AppWorks app');
-	if (!settings.appKey) throw new DirectoryConfigurationError('App Key', 'is empty');
+	if (!settings.appName?.trim()) throw new ConfigurationError('App Name', 'is empty: give the name of the deployed AppWorks app');
+	if (!settings.appKey) throw new ConfigurationError('App Key', 'is empty');
 	if (settings.serviceEndpoint !== undefined && settings.serviceEndpoint !== 'fcm-push' && settings.serviceEndpoint !== 'push') {
-		throw new DirectoryConfigurationError('Service Endpoint', 'must be fcm-push or push');
+		throw new ConfigurationError('Service Endpoint', 'must be fcm-push or push');
 	}
 	return `${gateway}/deployments/notifications/${encodeURIComponent(settings.appName.trim())}/${settings.serviceEndpoint ?? 'fcm-push'}`;
 }
@@ -121,7 +121,7 @@ const CREDENTIAL_PROBE: Record<AppWorksSettings['api'], unknown> = {
 };
 
 /** What the credential test says for each refusal of the gateway (see AppWorksChannel.refusal). */
-const PROBE_REFUSAL: Partial<Record<DirectoryFailureKind, (settings: AppWorksSettings, status: number) => string>> = {
+const PROBE_REFUSAL: Partial<Record<FailureKind, (settings: AppWorksSettings, status: number) => string>> = {
 	invalidCredentials: (settings, status) => `The gateway refused the ${settings.api === 'trustedServer' ? 'trusted server key' : 'app key'} (HTTP ${status})`,
 	insufficientAccess: (_settings, status) => `The gateway does not allow this trusted server or app to send notifications (HTTP ${status})`,
 	noSuchObject: (_settings, status) => `Nothing answers at this Gateway URL and App Name (HTTP ${status}): check both`,
@@ -200,7 +200,7 @@ export class AppWorksChannel implements PushChannel {
 	}
 
 	/** An answer that refuses every recipient (wrong key, not allowed, no such app), as the error to throw. */
-	private refusal(response: HttpResponse): DirectoryRequestError | undefined {
+	private refusal(response: HttpResponse): RequestError | undefined {
 		if (response.status === 401) return credentialRejected('AppWorks Gateway', this.url, 401, this.settings.api === 'trustedServer' ? 'Check the trusted-server key' : 'Check the app key (otagAppKey) of the app');
 		if (response.status === 404) return setupRejected('AppWorks Gateway', this.url, 404, gatewayErrorBody(response.body), 'Check the Gateway URL and the App Name (the app must be deployed on the gateway)');
 		if (response.status === 403) return setupRejected('AppWorks Gateway', this.url, 403, gatewayErrorBody(response.body), 'Allow this trusted server or app to send notifications in the gateway administration');

@@ -4,7 +4,7 @@
  * shortly before it expires. The private key never leaves this module: errors name fields, not values.
  */
 import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
-import { DirectoryConfigurationError, DirectoryRequestError } from '../../errors';
+import { ConfigurationError, RequestError } from '../../errors';
 import { serverOf } from '../../../transport/http/failures';
 import type { RetryPolicy } from '../../../transport/http/retry';
 import { jsonObject, type HttpTransport } from '../../../transport/http/types';
@@ -28,18 +28,18 @@ export interface ServiceAccount {
 /** Reads a service-account key file (text or object) and checks the fields; never quotes the key. */
 export function parseServiceAccount(input: string | object): ServiceAccount {
 	if (typeof input === 'string' && jsonObject(input) === undefined) {
-		throw new DirectoryConfigurationError(FIELD, 'is not a valid JSON object: paste the whole key file downloaded from the Firebase console');
+		throw new ConfigurationError(FIELD, 'is not a valid JSON object: paste the whole key file downloaded from the Firebase console');
 	}
 	const object = jsonObject(input);
-	if (!object) throw new DirectoryConfigurationError(FIELD, 'must be a JSON object (the key file of a service account)');
+	if (!object) throw new ConfigurationError(FIELD, 'must be a JSON object (the key file of a service account)');
 	for (const name of ['project_id', 'client_email', 'private_key'] as const) {
 		if (typeof object[name] !== 'string' || (object[name] as string).trim() === '') {
-			throw new DirectoryConfigurationError(FIELD, `has no "${name}": use a service-account key file (Project settings → Service accounts → Generate new private key)`);
+			throw new ConfigurationError(FIELD, `has no "${name}": use a service-account key file (Project settings → Service accounts → Generate new private key)`);
 		}
 	}
 	const tokenUri = object.token_uri;
 	if (tokenUri !== undefined && (typeof tokenUri !== 'string' || !/^https?:\/\//.test(tokenUri))) {
-		throw new DirectoryConfigurationError(FIELD, 'has a "token_uri" that is not an http(s) URL');
+		throw new ConfigurationError(FIELD, 'has a "token_uri" that is not an http(s) URL');
 	}
 	return {
 		project_id: object.project_id as string,
@@ -82,7 +82,7 @@ export class FcmAccessTokens {
 		private readonly options: { retry?: RetryPolicy; timeoutMs?: number; now?: () => number } = {},
 	) {
 		const key = readPrivateKey(account.private_key);
-		if (!key) throw new DirectoryConfigurationError(FIELD, 'has a "private_key" that is not a PEM private key: paste the key file unchanged (with its \\n line breaks)');
+		if (!key) throw new ConfigurationError(FIELD, 'has a "private_key" that is not a PEM private key: paste the key file unchanged (with its \\n line breaks)');
 		this.key = key;
 		this.tokenUri = account.token_uri ?? DEFAULT_TOKEN_URI;
 		this.cache = new CachedToken(() => this.issue(), 60_000, options.now);
@@ -113,14 +113,14 @@ export class FcmAccessTokens {
 		const { response, failure } = await sendWithRetry(this.transport, request, this.options.retry);
 		if (!response) {
 			const outcome = networkOutcome(failure, this.tokenUri, 'the Google token endpoint');
-			throw new DirectoryRequestError('unreachable', outcome.reason ?? 'The Google token endpoint did not answer', 'Check that n8n can reach the token_uri of the service account', serverOf(this.tokenUri));
+			throw new RequestError('unreachable', outcome.reason ?? 'The Google token endpoint did not answer', 'Check that n8n can reach the token_uri of the service account', serverOf(this.tokenUri));
 		}
 		const body = jsonObject(response.body);
 		if (response.status === 200 && typeof body?.access_token === 'string') {
 			return { token: body.access_token, expiresInSeconds: typeof body.expires_in === 'number' ? body.expires_in : undefined };
 		}
 		const text = serverText(response.body);
-		throw new DirectoryRequestError(
+		throw new RequestError(
 			'invalidCredentials',
 			`Google did not issue an access token for the service account (HTTP ${response.status})${text ? `: ${text}` : ''}`,
 			'Check that the service-account key is current (not deleted or rotated) and that the account may send Firebase messages',

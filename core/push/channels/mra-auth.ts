@@ -3,7 +3,7 @@
  * (client credentials at `https://{host}/tenants/{tenant_id}/oauth2/token`, client id and secret as Basic),
  * cached until shortly before it expires. Errors never quote the password or the client secret.
  */
-import { DirectoryConfigurationError, DirectoryRequestError } from '../../errors';
+import { ConfigurationError, RequestError } from '../../errors';
 import { serverOf } from '../../../transport/http/failures';
 import type { RetryPolicy } from '../../../transport/http/retry';
 import { jsonObject, type HttpTransport } from '../../../transport/http/types';
@@ -27,12 +27,12 @@ export class MraAuthorization {
 		private readonly options: { retry?: RetryPolicy; timeoutMs?: number } = {},
 	) {
 		if (auth.method === 'basic') {
-			if (!auth.username?.trim()) throw new DirectoryConfigurationError('User Name', 'is empty: enter the Cloud Messaging user');
-			if (!auth.password) throw new DirectoryConfigurationError('Password', 'is empty');
+			if (!auth.username?.trim()) throw new ConfigurationError('User Name', 'is empty: enter the Cloud Messaging user');
+			if (!auth.password) throw new ConfigurationError('Password', 'is empty');
 		} else {
-			if (!/^https?:\/\//i.test(auth.tokenUrl ?? '')) throw new DirectoryConfigurationError('Token URL', 'must be the tenant token URL, e.g. https://us.api.opentext.com/tenants/<tenant id>/oauth2/token');
-			if (!auth.clientId?.trim()) throw new DirectoryConfigurationError('Client ID', 'is empty');
-			if (!auth.clientSecret) throw new DirectoryConfigurationError('Client Secret', 'is empty');
+			if (!/^https?:\/\//i.test(auth.tokenUrl ?? '')) throw new ConfigurationError('Token URL', 'must be the tenant token URL, e.g. https://us.api.opentext.com/tenants/<tenant id>/oauth2/token');
+			if (!auth.clientId?.trim()) throw new ConfigurationError('Client ID', 'is empty');
+			if (!auth.clientSecret) throw new ConfigurationError('Client Secret', 'is empty');
 			this.cache = new CachedToken(() => this.issue());
 		}
 	}
@@ -62,14 +62,14 @@ export class MraAuthorization {
 		};
 		const { response, failure } = await sendWithRetry(this.transport, request, this.options.retry);
 		if (!response) {
-			throw new DirectoryRequestError('unreachable', networkOutcome(failure, auth.tokenUrl, 'the OpenText token endpoint').reason ?? 'No answer', 'Check the Token URL and that n8n can reach it', serverOf(auth.tokenUrl));
+			throw new RequestError('unreachable', networkOutcome(failure, auth.tokenUrl, 'the OpenText token endpoint').reason ?? 'No answer', 'Check the Token URL and that n8n can reach it', serverOf(auth.tokenUrl));
 		}
 		const body = jsonObject(response.body);
 		if (response.status === 200 && typeof body?.access_token === 'string') {
 			return { token: body.access_token, expiresInSeconds: typeof body.expires_in === 'number' ? body.expires_in : undefined };
 		}
 		const text = serverText(response.body);
-		throw new DirectoryRequestError(
+		throw new RequestError(
 			'invalidCredentials',
 			`The OpenText tenant did not issue a token (HTTP ${response.status})${text ? `: ${text}` : ''}`,
 			'Check the Token URL (tenant id), the client ID and the client secret',

@@ -7,7 +7,7 @@
  * The inner push request schema is not public (uncertain): buildMraPushRequest() uses field names of our
  * choosing, and `pushOverride` lets a user replace any of its fields with the schema of their tenant.
  */
-import { DirectoryConfigurationError } from '../../errors';
+import { ConfigurationError } from '../../errors';
 import type { RetryPolicy } from '../../../transport/http/retry';
 import { jsonObject, type HttpRequest, type HttpResponse, type HttpTransport } from '../../../transport/http/types';
 import { credentialRejected, networkOutcome, serverText, setupRejected, statusOutcome } from '../failures';
@@ -141,7 +141,7 @@ export class MraClient {
 	) {
 		const base = settings.baseUrl?.trim().replace(/\/+$/, '').replace(/\/mra\/v1$/i, '');
 		if (!base || !/^https?:\/\/[^/]+/i.test(base)) {
-			throw new DirectoryConfigurationError('Base URL', 'must be the https:// URL of the region, e.g. https://t2api.us.cloudmessaging.opentext.com');
+			throw new ConfigurationError('Base URL', 'must be the https:// URL of the region, e.g. https://t2api.us.cloudmessaging.opentext.com');
 		}
 		this.apiUrl = `${base}/mra/v1`;
 		this.authorization = new MraAuthorization(transport, settings.auth, { retry: settings.retry, timeoutMs: settings.timeoutMs });
@@ -206,10 +206,10 @@ export class MraClient {
 		const url = `${this.apiUrl}/outbound/${kind}/status`;
 		const authorization = await this.authorization.header();
 		const { response, failure } = await sendWithRetry(this.transport, { method: 'GET', url, qs: { job_id: jobId }, headers: { authorization }, timeoutMs: this.settings.timeoutMs ?? 15_000 }, this.settings.retry);
-		if (!response) throw new DirectoryConfigurationError('Job ID', `could not be looked up: ${networkOutcome(failure, url, 'OpenText Cloud Messaging').reason ?? 'no answer'}`);
+		if (!response) throw new ConfigurationError('Job ID', `could not be looked up: ${networkOutcome(failure, url, 'OpenText Cloud Messaging').reason ?? 'no answer'}`);
 		const outcome = mraOutcome(response, url);
 		const body = jsonObject(response.body) ?? {};
-		if (outcome.status !== 'sent') throw new DirectoryConfigurationError('Job ID', `"${jobId}" was not found or not readable: ${outcome.reason ?? ''}`);
+		if (outcome.status !== 'sent') throw new ConfigurationError('Job ID', `"${jobId}" was not found or not readable: ${outcome.reason ?? ''}`);
 		const deliveries = Array.isArray(body.deliveries) ? body.deliveries.map((entry) => jsonObject(entry) ?? {}) : [];
 		const jobState = Array.isArray(body.job_state) ? body.job_state : [body.job_state];
 		return {

@@ -2,7 +2,7 @@
 import type { IExecuteFunctions, INodeParameterResourceLocator } from 'n8n-workflow';
 
 import type { GroupKey, UserKey } from '../../../core/directory/backend';
-import { DirectoryConfigurationError } from '../../../core/errors';
+import { ConfigurationError } from '../../../core/errors';
 
 const USER_MODES: Record<string, UserKey> = { list: 'dn', login: 'login', mail: 'mail', dn: 'dn', id: 'id' };
 const GROUP_MODES: Record<string, GroupKey> = { list: 'dn', name: 'name', dn: 'dn', id: 'id' };
@@ -12,7 +12,7 @@ function locatorValue(context: IExecuteFunctions, name: string, itemIndex: numbe
 	// A plain string (an expression or an older workflow) is read as a login name or group name.
 	const locator = typeof raw === 'string' ? { mode: '', value: raw } : raw;
 	const value = String(locator.value ?? '').trim();
-	if (value === '') throw new DirectoryConfigurationError(field, 'is empty: pick one from the list, or enter it by one of the other ways');
+	if (value === '') throw new ConfigurationError(field, 'is empty: pick one from the list, or enter it by one of the other ways');
 	return { mode: String(locator.mode ?? ''), value };
 }
 

@@ -7,7 +7,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { AcknowledgmentStore } from '../../../core/acknowledgments';
 import { resolveAudience, type AudienceCondition, type AudienceSpec } from '../../../core/audience';
 import type { AccountState, AttributeChange, DirectoryBackend, UserField } from '../../../core/directory/backend';
-import { DirectoryConfigurationError } from '../../../core/errors';
+import { ConfigurationError } from '../../../core/errors';
 import type { AttributeCondition, ConditionOperator } from '../../../core/directory/conditions';
 import { splitList } from '../../shared/parameter-text';
 import { readGroupLocator, readUserLocator } from './locators';
@@ -56,13 +56,13 @@ const searchUsers: Operation = async (context, backend, itemIndex) => {
 
 /** Rows of the editor's Changes list, merged by attribute and action into the core's changes. */
 export function changesFromRows(rows: Array<{ attribute?: string; action?: string; value?: string }>): AttributeChange[] {
-	if (rows.length === 0) throw new DirectoryConfigurationError('Changes', 'is empty: add at least one change');
+	if (rows.length === 0) throw new ConfigurationError('Changes', 'is empty: add at least one change');
 	const merged = new Map<string, AttributeChange>();
 	for (const row of rows) {
 		const attribute = String(row.attribute ?? '').trim();
-		if (attribute === '') throw new DirectoryConfigurationError('Changes', 'has a row without an attribute name: fill it in or remove the row');
+		if (attribute === '') throw new ConfigurationError('Changes', 'has a row without an attribute name: fill it in or remove the row');
 		const action = (row.action ?? 'set') as AttributeChange['action'];
-		if (!['set', 'add', 'remove'].includes(action)) throw new DirectoryConfigurationError('Changes', `has an unknown action "${action}"`);
+		if (!['set', 'add', 'remove'].includes(action)) throw new ConfigurationError('Changes', `has an unknown action "${action}"`);
 		const key = `${attribute.toLowerCase()}\u0000${action}`;
 		const change = merged.get(key) ?? { attribute, action, values: [] };
 		const value = String(row.value ?? '');

@@ -1,6 +1,6 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-import { DirectoryConfigurationError } from '../../../core/errors';
+import { ConfigurationError } from '../../../core/errors';
 import { FcmAccessTokens, parseServiceAccount, type ServiceAccount } from '../../../core/push/channels/fcm-auth';
 import { FCM_REACH, FcmChannel } from '../../../core/push/channels/fcm';
 import { n8nHttpTransport } from '../../shared/http-transport';
@@ -9,7 +9,7 @@ import { text, type NodePushChannel } from './channel';
 /** The service account of a Firebase credential, with the Project ID override applied. */
 export function firebaseAccount(credential: ICredentialDataDecryptedObject): ServiceAccount {
 	const raw = text(credential.serviceAccountJson);
-	if (raw === '') throw new DirectoryConfigurationError('Service Account JSON', 'is empty: paste the key file of a service account');
+	if (raw === '') throw new ConfigurationError('Service Account JSON', 'is empty: paste the key file of a service account');
 	const account = parseServiceAccount(raw);
 	const projectId = text(credential.projectId);
 	return projectId === '' ? account : { ...account, project_id: projectId };

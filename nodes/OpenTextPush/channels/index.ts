@@ -5,7 +5,7 @@
  */
 import type { ICredentialDataDecryptedObject, ICredentialTestFunction, ICredentialTestFunctions, ICredentialsDecrypted } from 'n8n-workflow';
 
-import { DirectoryConfigurationError } from '../../../core/errors';
+import { ConfigurationError } from '../../../core/errors';
 import type { PushChannel, RecipientKind } from '../../../core/push/types';
 import { legacyRequestHelpers, n8nHttpTransport, type N8nHttpHelpers } from '../../shared/http-transport';
 import { appWorksChannel } from './appworks';
@@ -21,7 +21,7 @@ export const PUSH_CHANNELS: readonly NodePushChannel[] = [firebaseChannel, appWo
 /** The channel a `channel` parameter value names. */
 export function pushChannel(value: string): NodePushChannel {
 	const channel = PUSH_CHANNELS.find((candidate) => candidate.option.value === value);
-	if (!channel) throw new DirectoryConfigurationError('Channel', `"${value}" is not a channel of this node`);
+	if (!channel) throw new ConfigurationError('Channel', `"${value}" is not a channel of this node`);
 	return channel;
 }
 
@@ -41,7 +41,7 @@ export function checkReach(channel: NodePushChannel, kind: RecipientKind, audien
 	if (reaches(channel, kind)) return;
 	const able = PUSH_CHANNELS.filter((candidate) => reaches(candidate, kind));
 	const names = able.length === PUSH_CHANNELS.length ? 'every channel' : namesOf(able);
-	throw new DirectoryConfigurationError('Audience', `"${audienceName}" works with ${names} only: choose another audience or channel`);
+	throw new ConfigurationError('Audience', `"${audienceName}" works with ${names} only: choose another audience or channel`);
 }
 
 /** The core channels of a send, from the chosen channel's credential. */

@@ -1,6 +1,6 @@
 import type { ICredentialDataDecryptedObject, IDataObject, INodeProperties } from 'n8n-workflow';
 
-import { DirectoryConfigurationError } from '../../../core/errors';
+import { ConfigurationError } from '../../../core/errors';
 import { MRA_EMAIL_REACH, MRA_PUSH_REACH, MRA_SMS_REACH, MraClient, type MraAuth, type MraJobKind } from '../../../core/push/channels/mra';
 import type { PushChannel } from '../../../core/push/types';
 import type { RetryPolicy } from '../../../transport/http/retry';
@@ -18,7 +18,7 @@ export function cloudMessagingClient(
 	options: { retry?: RetryPolicy; pushOverride?: Record<string, unknown> } = {},
 ): MraClient {
 	if (credential.authentication === 'oauth2' && /\{tenant(Id|_id)\}/.test(text(credential.tokenUrl)) && text(credential.tenantId) === '') {
-		throw new DirectoryConfigurationError('Tenant ID', 'is empty, but the Token URL contains {tenantId}: enter the tenant ID');
+		throw new ConfigurationError('Tenant ID', 'is empty, but the Token URL contains {tenantId}: enter the tenant ID');
 	}
 	const auth: MraAuth =
 		credential.authentication === 'oauth2'
@@ -48,7 +48,7 @@ function jsonParameter(parameter: ItemParameter, name: string): Record<string, u
 		}
 	}
 	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-		throw new DirectoryConfigurationError('Push Request Override (JSON)', 'must be a JSON object, e.g. {"options": {"sound": "alert"}}');
+		throw new ConfigurationError('Push Request Override (JSON)', 'must be a JSON object, e.g. {"options": {"sound": "alert"}}');
 	}
 	return parsed as Record<string, unknown>;
 }
@@ -131,7 +131,7 @@ export const cloudMessagingChannel: NodePushChannel = {
 		} catch (error) {
 			outcome = error;
 		}
-		if (outcome instanceof DirectoryConfigurationError && outcome.field === 'Job ID' && !/could not be looked up/.test(outcome.message)) {
+		if (outcome instanceof ConfigurationError && outcome.field === 'Job ID' && !/could not be looked up/.test(outcome.message)) {
 			return `Signed in to ${client.apiUrl}`;
 		}
 		if (outcome !== undefined) throw outcome;
