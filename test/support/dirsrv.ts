@@ -316,8 +316,10 @@ export async function startDirsrv(options: DirsrvOptions = {}): Promise<Dirsrv> 
 	installExitHook();
 	const t0 = Date.now();
 	const dir = await mkdtemp(join(tmpdir(), 'dirsrv-test-'));
-	// Instance names allow letters, digits and a few signs; pid and a counter make them unique on the machine.
-	const instance: LiveInstance = { name: `otdp${process.pid}n${++instanceCount}`, dir };
+	// Instance names allow letters and digits. Jest loads this module afresh for each test file of one
+	// process, so the counter alone repeats: the time makes names unique (a file that could not remove its
+	// instance must not stop the next one from creating its own).
+	const instance: LiveInstance = { name: `otdp${process.pid}t${Date.now().toString(36)}n${++instanceCount}`, dir };
 	live.add(instance);
 	try {
 		return await startIn(instance, options, t0);
