@@ -98,6 +98,10 @@ const BASE_DN = 'dc=example,dc=test';
 const ADMIN_DN = 'cn=Directory Manager';
 /** dscreate wants a password of 8 characters or more. */
 const ADMIN_PASSWORD = 'Admin-389-secret';
+const PEOPLE_DN = `ou=people,${BASE_DN}`;
+const GROUPS_DN = `ou=groups,${BASE_DN}`;
+const userDN = (uid: string) => `uid=${escapeDnValue(uid)},${PEOPLE_DN}`;
+const groupDN = (cn: string) => `cn=${escapeDnValue(cn)},${GROUPS_DN}`;
 const INSTANCE_CONFIG = (name: string) => `/etc/dirsrv/slapd-${name}`;
 /** Ignore /etc/ldap/ldap.conf and ~/.ldaprc: the machine's client settings must not change tests. */
 const CLI_ENV = { ...process.env, LDAPNOINIT: '1' };
@@ -220,10 +224,6 @@ const RECIPIENT_SCHEMA = [
 ].join('\n');
 
 function fixtureOf(usersPerKind: number): { fixture: DirsrvFixture; ldif: string } {
-	const peopleDN = `ou=people,${BASE_DN}`;
-	const groupsDN = `ou=groups,${BASE_DN}`;
-	const userDN = (uid: string) => `uid=${escapeDnValue(uid)},${peopleDN}`;
-	const groupDN = (cn: string) => `cn=${escapeDnValue(cn)},${groupsDN}`;
 	const users: DirsrvUser[] = [];
 	const entries: string[] = [];
 	for (let i = 1; i <= usersPerKind; i++) {
@@ -316,8 +316,10 @@ export async function startDirsrv(options: DirsrvOptions = {}): Promise<Dirsrv> 
 	installExitHook();
 	const t0 = Date.now();
 	const dir = await mkdtemp(join(tmpdir(), 'dirsrv-test-'));
-	// Instance names allow letters, digits and a few signs; pid and a counter make them unique on the machine.
-	const instance: LiveInstance = { name: `otdp${process.pid}n${++instanceCount}`, dir };
+	// Instance names allow letters and digits. Jest loads this module afresh for each test file of one
+	// process, so the counter alone repeats: the time makes names unique (a file that could not remove its
+	// instance must not stop the next one from creating its own).
+	const instance: LiveInstance = { name: `otdp${process.pid}t${Date.now().toString(36)}n${++instanceCount}`, dir };
 	live.add(instance);
 	try {
 		return await startIn(instance, options, t0);
@@ -371,8 +373,8 @@ async function startIn(instance: LiveInstance, options: DirsrvOptions, t0: numbe
 		url,
 		port,
 		baseDN: BASE_DN,
-		peopleDN: `ou=people,${BASE_DN}`,
-		groupsDN: `ou=groups,${BASE_DN}`,
+		peopleDN: PEOPLE_DN,
+		groupsDN: GROUPS_DN,
 		adminDN: ADMIN_DN,
 		adminPassword: ADMIN_PASSWORD,
 		fixture,
@@ -383,8 +385,8 @@ async function startIn(instance: LiveInstance, options: DirsrvOptions, t0: numbe
 			return instance.child !== undefined && instance.child.exitCode === null && instance.child.signalCode === null;
 		},
 		timings: { createMs: t1 - t0, startMs: t2 - t1, seedMs: t3 - t2, totalMs: t3 - t0 },
-		userDN: (uid) => `uid=${escapeDnValue(uid)},ou=people,${BASE_DN}`,
-		groupDN: (cn) => `cn=${escapeDnValue(cn)},ou=groups,${BASE_DN}`,
+		userDN,
+		groupDN,
 		async stop() {
 			if (stopped) return;
 			stopped = true;

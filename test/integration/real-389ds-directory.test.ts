@@ -1,3 +1,4 @@
+import { Client } from 'ldapts';
 import { AcknowledgmentStore, type AcknowledgmentStatus } from '../../core/acknowledgments';
 import { testLdapConnection } from '../../core/ldap/connection-test';
 import { LdapDirectory } from '../../core/ldap/directory';
@@ -113,6 +114,32 @@ describe("people made by 389's own tools (nsPerson / nsAccount / nsOrgPerson / p
 		const { engineering } = dirsrv.fixture.groups;
 		const members = logins(await collect(directory().groupMembers('name', engineering.cn, { nested: false })));
 		expect(members).toEqual(dirsrv.fixture.users.filter((user) => engineering.members.includes(user.dn)).map((user) => user.uid).sort());
+	});
+});
+
+describe('lockout by the password policy', () => {
+	it('locked after three failed binds; no longer once the lockout has ended, though 389 keeps accountUnlockTime', async () => {
+		await dirsrv.ldapmodify('dn: cn=config\nchangetype: modify\nreplace: passwordLockoutDuration\npasswordLockoutDuration: 2\n');
+		try {
+			const person = dirsrv.fixture.users.filter((user) => user.kind === 'dsidm')[7];
+			for (let attempt = 0; attempt < 3; attempt++) {
+				const client = new Client({ url: dirsrv.url });
+				await client.bind(person.dn, 'not-the-password').catch(() => undefined);
+				await client.unbind().catch(() => undefined);
+			}
+			expect((await directory().getUser('login', person.uid)).status).toEqual({ disabled: false, locked: true, passwordResetRequired: false });
+			const unlockAt = (await session.search(person.dn, { scope: 'base', attributes: ['accountUnlockTime'] }))[0].accountUnlockTime as string;
+			const ends = Date.UTC(+unlockAt.slice(0, 4), +unlockAt.slice(4, 6) - 1, +unlockAt.slice(6, 8), +unlockAt.slice(8, 10), +unlockAt.slice(10, 12), +unlockAt.slice(12, 14));
+			await new Promise((resolve) => setTimeout(resolve, Math.max(0, ends - Date.now()) + 1100));
+			// The server lets the person bind again; the attribute stays as it was.
+			const client = new Client({ url: dirsrv.url });
+			await client.bind(person.dn, person.password);
+			await client.unbind();
+			expect((await session.search(person.dn, { scope: 'base', attributes: ['accountUnlockTime'] }))[0].accountUnlockTime).toBe(unlockAt);
+			expect((await directory().getUser('login', person.uid)).status).toEqual({ disabled: false, locked: false, passwordResetRequired: false });
+		} finally {
+			await dirsrv.ldapmodify('dn: cn=config\nchangetype: modify\nreplace: passwordLockoutDuration\npasswordLockoutDuration: 3600\n');
+		}
 	});
 });
 

@@ -16,12 +16,26 @@ function passwordResetRequired(entry: Entry): boolean {
 }
 
 /**
+ * Whether the password policy's lockout holds now. accountUnlockTime is when it ends, or 19700101000000Z
+ * for one only an administrator lifts (passwordUnlock off). 389 DS leaves the attribute in place after the
+ * lockout has ended, even after the next successful bind: a time in the past is not a lockout.
+ */
+function lockedOut(entry: Entry, now = Date.now()): boolean {
+	const until = attributeValue(entry, 'accountUnlockTime');
+	if (until === undefined) return false;
+	const parts = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/.exec(until);
+	if (parts === null || until.startsWith('19700101000000')) return true;
+	const [year, month, day, hour, minute, second] = parts.slice(1).map(Number);
+	return Date.UTC(year, month - 1, day, hour, minute, second) > now;
+}
+
+/**
  * 389 Directory Server.
  * - people: inetOrgPerson, and nsPerson, the class 389's own tools (`dsidm user create`, the sample
  *   entries of `dscreate`) give people (with nsAccount / nsOrgPerson / posixAccount, without inetOrgPerson);
  * - groups: groupOfNames (`member`) and groupOfUniqueNames (`uniqueMember`), each with its own attribute;
  * - disabled: `nsAccountLock: TRUE`;
- * - locked: `accountUnlockTime` set by the password policy after too many failures;
+ * - locked: `accountUnlockTime`, set by the password policy after too many failures, not yet passed;
  * - password reset required: `pwdReset: TRUE`, or without pwdReset `passwordExpirationTime` 19700101000000Z.
  */
 export const ds389Profile: FlavourProfile = {
@@ -44,7 +58,7 @@ export const ds389Profile: FlavourProfile = {
 	readStatus(entry) {
 		return {
 			disabled: isTrue(attributeValue(entry, 'nsAccountLock')),
-			locked: attributeValue(entry, 'accountUnlockTime') !== undefined,
+			locked: lockedOut(entry),
 			passwordResetRequired: passwordResetRequired(entry),
 		};
 	},
