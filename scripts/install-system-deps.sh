@@ -3,14 +3,18 @@
 # a real OpenLDAP (slapd + ldap-utils), openssl for the throwaway certificates, and Chromium for the
 # editor tests (driven by playwright-core at /usr/bin/chromium; no browser download), and the C/C++
 # toolchain node-gyp needs to build n8n's native addons (sqlite3) in the test installs of n8n.
-# 389 Directory Server has a block of its own below.
+# With --tests, also the directory servers only the tests run: a Samba AD domain controller and a 389
+# Directory Server (the demo does not need them). Each has a block of its own below.
 # Needs root (CI and the development machines run as root); otherwise says what to run.
 set -euo pipefail
+
+for_tests=0
+[ "${1:-}" = "--tests" ] && for_tests=1
 
 # Samba's Active Directory domain controller, for the tests against a real AD (devkit/samba.ts): the
 # daemon, the provisioning tool and their AD modules; recommends left out (no file server needed).
 samba_missing=()
-for package in samba samba-ad-provision samba-ad-dc samba-dsdb-modules samba-vfs-modules winbind ldb-tools; do
+[ "$for_tests" -eq 1 ] && for package in samba samba-ad-provision samba-ad-dc samba-dsdb-modules samba-vfs-modules winbind ldb-tools; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || samba_missing+=("$package")
 done
 if [ ${#samba_missing[@]} -gt 0 ]; then
@@ -40,7 +44,7 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # 389 Directory Server 2.3 for the real-389ds tests (devkit/dirsrv.ts), in its own block: lib389's
 # tools (dscreate, dsctl) drive systemd unless its defaults say there is none. The tests run ns-slapd
 # themselves and CI machines have no systemd, so say so in those defaults. Idempotent.
-if ! command -v dscreate >/dev/null 2>&1 || grep -q '^with_systemd = 1' /usr/share/dirsrv/inf/defaults.inf; then
+if [ "$for_tests" -eq 1 ] && { ! command -v dscreate >/dev/null 2>&1 || grep -q '^with_systemd = 1' /usr/share/dirsrv/inf/defaults.inf; }; then
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "389 Directory Server needs root to install and set up: run this script as root" >&2
 		exit 1
