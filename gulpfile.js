@@ -51,11 +51,14 @@ function writeNotices(metafile) {
 		.map((folder) => {
 			const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8'));
 			const licenceFile = fs.readdirSync(folder).find((file) => /^(licen[cs]e|copying)(\.|$)/i.test(file));
-			if (!licenceFile) throw new Error(`${manifest.name} is bundled but ships no licence file: add its notice by hand`);
+			if (!licenceFile)
+				throw new Error(`${manifest.name} is bundled but ships no licence file: add its notice by hand`);
 			return { ...manifest, text: fs.readFileSync(path.join(folder, licenceFile), 'utf8').trim() };
 		})
 		.sort((a, b) => a.name.localeCompare(b.name));
-	const sections = packages.map((pkg) => `## ${pkg.name} ${pkg.version} (${pkg.license})\n\n\`\`\`text\n${pkg.text}\n\`\`\`\n`);
+	const sections = packages.map(
+		(pkg) => `## ${pkg.name} ${pkg.version} (${pkg.license})\n\n\`\`\`text\n${pkg.text}\n\`\`\`\n`,
+	);
 	const notices = [
 		'# Third-party notices',
 		'',

@@ -107,7 +107,21 @@ async function timed(work: () => Promise<number>, collect = false): Promise<Run>
 
 function ldapsearch(slapd: Slapd, base: string, filter: string, attributes: string[], paged: boolean): Promise<number> {
 	const program = join(dirname(findOpenLdap().ldapmodify), 'ldapsearch');
-	const args = ['-x', '-LLL', '-H', slapd.url, '-D', slapd.adminDN, '-w', slapd.adminPassword, '-b', base, ...(paged ? ['-E', `pr=${PAGE_SIZE}/noprompt`] : []), filter, ...attributes];
+	const args = [
+		'-x',
+		'-LLL',
+		'-H',
+		slapd.url,
+		'-D',
+		slapd.adminDN,
+		'-w',
+		slapd.adminPassword,
+		'-b',
+		base,
+		...(paged ? ['-E', `pr=${PAGE_SIZE}/noprompt`] : []),
+		filter,
+		...attributes,
+	];
 	const fd = openSync('/dev/null', 'w');
 	return new Promise((resolve, reject) => {
 		const child = spawn(program, args, { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, LDAPNOINIT: '1' } });
@@ -137,7 +151,9 @@ async function indexChangeStamps(slapd: Slapd): Promise<void> {
 	writeFileSync(conf, text.replace(line[0], line[0].replace(/ eq$/, ',entryCSN,modifyTimestamp eq')));
 	slapd.kill(); // LMDB survives a kill; slapindex needs the database to itself
 	const slapindex = join(dirname(findOpenLdap().slapadd), 'slapindex');
-	const run = spawnSync(slapindex, ['-q', '-f', conf, '-b', slapd.baseDN, 'entryCSN', 'modifyTimestamp'], { encoding: 'utf8' });
+	const run = spawnSync(slapindex, ['-q', '-f', conf, '-b', slapd.baseDN, 'entryCSN', 'modifyTimestamp'], {
+		encoding: 'utf8',
+	});
 	if (run.status !== 0) throw new Error(`slapindex failed: ${run.stderr}`);
 	await slapd.restart();
 }
@@ -149,27 +165,51 @@ async function main(): Promise<void> {
 	process.stdout.write(`Starting slapd with ${USERS.toLocaleString('en')} users...\n`);
 	const slapd = await startSlapd({ users: USERS, otds: false, startTimeoutMs: 300_000 });
 	if (STAMP_INDEX) await indexChangeStamps(slapd);
-	process.stdout.write(`Change stamps (entryCSN, modifyTimestamp) ${STAMP_INDEX ? 'indexed' : 'NOT indexed (BENCH_STAMP_INDEX=0)'}; load average ${os.loadavg().map((value) => value.toFixed(2)).join(' ')}\n`);
-	const settings = parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN });
+	process.stdout.write(
+		`Change stamps (entryCSN, modifyTimestamp) ${STAMP_INDEX ? 'indexed' : 'NOT indexed (BENCH_STAMP_INDEX=0)'}; load average ${os
+			.loadavg()
+			.map((value) => value.toFixed(2))
+			.join(' ')}\n`,
+	);
+	const settings = parseLdapConnectionSettings({
+		serverUrls: slapd.url,
+		connectionSecurity: 'none',
+		bindDN: slapd.adminDN,
+		bindPassword: slapd.adminPassword,
+		baseDN: slapd.baseDN,
+	});
 	const profile = profileFor('openLdap');
 	const build = (name: StrategyName, session: LdapSession): ChangeStrategy => {
-		const reader = new LdapChangeReader({ session, profile, flavour: 'openLdap', userBaseDN: slapd.layout.peopleDN, groupBaseDN: slapd.layout.groupsDN });
+		const reader = new LdapChangeReader({
+			session,
+			profile,
+			flavour: 'openLdap',
+			userBaseDN: slapd.layout.peopleDN,
+			groupBaseDN: slapd.layout.groupsDN,
+		});
 		const options = { reconcileEvery: 0 };
 		if (name === 'accesslog') return new AccesslogStrategy(reader, session.server, options);
 		if (name === 'timestamp') return new TimestampStrategy(reader, session.server, options);
 		return new SnapshotStrategy(reader, session.server, options);
 	};
 	/** One poll on a fresh connection: connect + bind + poll + unbind, as a trigger's poll does. */
-	const pollOnce = async (name: StrategyName, state: ChangeState | undefined): Promise<{ events: DirectoryEvent[]; state: ChangeState }> => {
+	const pollOnce = async (
+		name: StrategyName,
+		state: ChangeState | undefined,
+	): Promise<{ events: DirectoryEvent[]; state: ChangeState }> => {
 		const result = await LdapSession.use(settings, (session) => build(name, session).poll(state));
 		return { events: result.events, state: result.nextCursor };
 	};
 	// The user attributes a poll reads (the same list goes to ldapsearch and to the naive run).
-	const userAttributes = [...new Set([...Object.values(profile.user), ...profile.statusAttributes, 'pwdChangedTime', 'entryCSN'])];
+	const userAttributes = [
+		...new Set([...Object.values(profile.user), ...profile.statusAttributes, 'pwdChangedTime', 'entryCSN']),
+	];
 	const thinAttributes = ['entryUUID', 'entryCSN', 'pwdChangedTime', ...profile.statusAttributes];
 	try {
 		const states = new Map<StrategyName, ChangeState>();
-		const baselines: string[][] = [['first activation (baseline)', 'ms', 'peak RSS', 'RSS growth', 'state bytes', 'bytes per user']];
+		const baselines: string[][] = [
+			['first activation (baseline)', 'ms', 'peak RSS', 'RSS growth', 'state bytes', 'bytes per user'],
+		];
 		for (const name of ['accesslog', 'timestamp', 'snapshot'] as const) {
 			let state: ChangeState | undefined;
 			const run = await timed(async () => {
@@ -179,7 +219,14 @@ async function main(): Promise<void> {
 			}, true);
 			const bytes = Buffer.byteLength(JSON.stringify(state));
 			states.set(name, state as ChangeState);
-			baselines.push([name, run.ms.toFixed(0), mb(run.peakRss), mb(run.growth), bytes.toLocaleString('en'), (bytes / USERS).toFixed(1)]);
+			baselines.push([
+				name,
+				run.ms.toFixed(0),
+				mb(run.peakRss),
+				mb(run.growth),
+				bytes.toLocaleString('en'),
+				(bytes / USERS).toFixed(1),
+			]);
 		}
 		print(baselines);
 
@@ -188,7 +235,11 @@ async function main(): Promise<void> {
 		const naive = async (): Promise<number> => {
 			let changed = 0;
 			await LdapSession.use(settings, async (session) => {
-				for await (const page of session.searchPages(slapd.layout.peopleDN, { scope: 'sub', filter: '(objectClass=inetOrgPerson)', attributes: userAttributes }, PAGE_SIZE)) {
+				for await (const page of session.searchPages(
+					slapd.layout.peopleDN,
+					{ scope: 'sub', filter: '(objectClass=inetOrgPerson)', attributes: userAttributes },
+					PAGE_SIZE,
+				)) {
 					for (const entry of page) {
 						const hash = createHash('sha1').update(JSON.stringify(entry)).digest('base64');
 						const id = String(entry.entryUUID ?? entry.dn);
@@ -233,17 +284,49 @@ async function main(): Promise<void> {
 				add(`${name} poll`, run);
 			}
 			// The same cursor the timestamp strategy uses (entryCSN on OpenLDAP).
-			add('ldapsearch process, changed entries', await timed(() => ldapsearch(slapd, slapd.layout.peopleDN, `(&(objectClass=inetOrgPerson)(entryCSN>=${since}))`, userAttributes, false), memoryRound));
-			add('ldapsearch process, paged, all users, thin attributes', await timed(() => ldapsearch(slapd, slapd.layout.peopleDN, '(objectClass=inetOrgPerson)', thinAttributes, true), memoryRound));
+			add(
+				'ldapsearch process, changed entries',
+				await timed(
+					() =>
+						ldapsearch(
+							slapd,
+							slapd.layout.peopleDN,
+							`(&(objectClass=inetOrgPerson)(entryCSN>=${since}))`,
+							userAttributes,
+							false,
+						),
+					memoryRound,
+				),
+			);
+			add(
+				'ldapsearch process, paged, all users, thin attributes',
+				await timed(
+					() => ldapsearch(slapd, slapd.layout.peopleDN, '(objectClass=inetOrgPerson)', thinAttributes, true),
+					memoryRound,
+				),
+			);
 			const naiveRun = await timed(naive, memoryRound);
 			if (naiveRun.count < CHANGES) throw new Error(`the naive diff saw ${naiveRun.count} changes`);
 			add('naive: page all users, hash, diff (ldapts)', naiveRun);
 		}
-		const table: string[][] = [[`what (${CHANGES} changes, fresh connection each)`, 'median ms', 'min ms', 'peak RSS', 'RSS growth (GC first)']];
-		const peakOf = (name: string) => Math.max(...[...(runs.get(name) ?? []), ...(memory.has(name) ? [memory.get(name) as Run] : [])].map((run) => run.peakRss));
+		const table: string[][] = [
+			[`what (${CHANGES} changes, fresh connection each)`, 'median ms', 'min ms', 'peak RSS', 'RSS growth (GC first)'],
+		];
+		const peakOf = (name: string) =>
+			Math.max(
+				...[...(runs.get(name) ?? []), ...(memory.has(name) ? [memory.get(name) as Run] : [])].map(
+					(run) => run.peakRss,
+				),
+			);
 		for (const [name, list] of runs) {
 			const other = name.startsWith('ldapsearch');
-			table.push([name, median(list.map((run) => run.ms)).toFixed(1), Math.min(...list.map((run) => run.ms)).toFixed(1), other ? '(other process)' : mb(peakOf(name)), other ? '' : mb(memory.get(name)?.growth ?? 0)]);
+			table.push([
+				name,
+				median(list.map((run) => run.ms)).toFixed(1),
+				Math.min(...list.map((run) => run.ms)).toFixed(1),
+				other ? '(other process)' : mb(peakOf(name)),
+				other ? '' : mb(memory.get(name)?.growth ?? 0),
+			]);
 		}
 		print(table);
 		const ms = (name: string) => median((runs.get(name) ?? []).map((run) => run.ms));
@@ -252,16 +335,46 @@ async function main(): Promise<void> {
 		const before: Record<string, string> = { accesslog: '1.41', timestamp: '0.71' };
 		const naiveBefore: Record<string, string> = { accesslog: '109.9', timestamp: '219.0' };
 		for (const name of ['accesslog', 'timestamp'] as const) {
-			ratios.push([`${name} poll ÷ ldapsearch of the changed entries`, (ms(`${name} poll`) / ms('ldapsearch process, changed entries')).toFixed(2), '≤ 2', before[name]]);
-			ratios.push([`naive full diff ÷ ${name} poll`, (ms('naive: page all users, hash, diff (ldapts)') / ms(`${name} poll`)).toFixed(1), '≥ 20', naiveBefore[name]]);
+			ratios.push([
+				`${name} poll ÷ ldapsearch of the changed entries`,
+				(ms(`${name} poll`) / ms('ldapsearch process, changed entries')).toFixed(2),
+				'≤ 2',
+				before[name],
+			]);
+			ratios.push([
+				`naive full diff ÷ ${name} poll`,
+				(ms('naive: page all users, hash, diff (ldapts)') / ms(`${name} poll`)).toFixed(1),
+				'≥ 20',
+				naiveBefore[name],
+			]);
 		}
-		ratios.push(['snapshot reconciliation ÷ paged ldapsearch (thin)', (ms('snapshot poll') / ms('ldapsearch process, paged, all users, thin attributes')).toFixed(2), '≤ 2', '1.40']);
+		ratios.push([
+			'snapshot reconciliation ÷ paged ldapsearch (thin)',
+			(ms('snapshot poll') / ms('ldapsearch process, paged, all users, thin attributes')).toFixed(2),
+			'≤ 2',
+			'1.40',
+		]);
 		const polls = [...runs.keys()].filter((name) => name.endsWith(' poll'));
 		ratios.push(['peak RSS of this process (holds the fixture too)', mb(Math.max(...polls.map(peakOf))), '', '']);
-		ratios.push(['peak RSS growth during a poll (GC first)', mb(Math.max(...polls.map((name) => memory.get(name)?.growth ?? 0))), '< 200 MB', '4 MB']);
-		ratios.push(['state bytes per user (snapshot strategy)', (Buffer.byteLength(JSON.stringify(states.get('snapshot'))) / USERS).toFixed(1), '≤ 40', '38.5']);
+		ratios.push([
+			'peak RSS growth during a poll (GC first)',
+			mb(Math.max(...polls.map((name) => memory.get(name)?.growth ?? 0))),
+			'< 200 MB',
+			'4 MB',
+		]);
+		ratios.push([
+			'state bytes per user (snapshot strategy)',
+			(Buffer.byteLength(JSON.stringify(states.get('snapshot'))) / USERS).toFixed(1),
+			'≤ 40',
+			'38.5',
+		]);
 		print(ratios);
-		process.stdout.write(`Load average at the end: ${os.loadavg().map((value) => value.toFixed(2)).join(' ')} (${os.cpus().length} cores)\n`);
+		process.stdout.write(
+			`Load average at the end: ${os
+				.loadavg()
+				.map((value) => value.toFixed(2))
+				.join(' ')} (${os.cpus().length} cores)\n`,
+		);
 	} finally {
 		await slapd.stop();
 	}
@@ -269,7 +382,10 @@ async function main(): Promise<void> {
 
 function print(rows: string[][]): void {
 	const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-	for (const row of rows) process.stdout.write(`${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ')}\n`);
+	for (const row of rows)
+		process.stdout.write(
+			`${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ')}\n`,
+		);
 	process.stdout.write('\n');
 }
 

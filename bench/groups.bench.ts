@@ -98,13 +98,41 @@ async function timed(work: (sample: () => void) => Promise<number>): Promise<Run
 	const count = await work(() => sampler.sample());
 	const ms = Number(process.hrtime.bigint() - started) / 1e6;
 	sampler.stop();
-	return { ms, count, startRss: sampler.startRss, peakRss: sampler.peakRss, startHeap: sampler.startHeap, peakHeap: sampler.peakHeap };
+	return {
+		ms,
+		count,
+		startRss: sampler.startRss,
+		peakRss: sampler.peakRss,
+		startHeap: sampler.startHeap,
+		peakHeap: sampler.peakHeap,
+	};
 }
 
 /** Runs ldapsearch; its LDIF goes to a file (or /dev/null) so that writing costs what writing costs. */
-function ldapsearch(slapd: Slapd, base: string, filter: string, attributes: string[], paged: boolean, output = '/dev/null'): Promise<number> {
+function ldapsearch(
+	slapd: Slapd,
+	base: string,
+	filter: string,
+	attributes: string[],
+	paged: boolean,
+	output = '/dev/null',
+): Promise<number> {
 	const program = join(dirname(findOpenLdap().ldapmodify), 'ldapsearch');
-	const args = ['-x', '-LLL', '-H', slapd.url, '-D', slapd.adminDN, '-w', slapd.adminPassword, '-b', base, ...(paged ? ['-E', `pr=${PAGE_SIZE}/noprompt`] : []), filter, ...attributes];
+	const args = [
+		'-x',
+		'-LLL',
+		'-H',
+		slapd.url,
+		'-D',
+		slapd.adminDN,
+		'-w',
+		slapd.adminPassword,
+		'-b',
+		base,
+		...(paged ? ['-E', `pr=${PAGE_SIZE}/noprompt`] : []),
+		filter,
+		...attributes,
+	];
 	const fd = openSync(output, 'w');
 	return new Promise((resolve, reject) => {
 		const child = spawn(program, args, { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, LDAPNOINIT: '1' } });
@@ -129,21 +157,33 @@ function countEntries(ldif: string): number {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 const mb1 = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
-const escape = (value: string) => value.replace(/[*()\\\0]/g, (char) => `\\${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+const escape = (value: string) =>
+	value.replace(/[*()\\\0]/g, (char) => `\\${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 async function main(): Promise<void> {
 	const t0 = Date.now();
 	const slapd = await startSlapd({ users: USERS, otds: false, startTimeoutMs: 120_000 });
-	process.stdout.write(`slapd with ${USERS.toLocaleString('en')} users ready in ${Date.now() - t0} ms (load ${slapd.timings.loadMs} ms)\n`);
+	process.stdout.write(
+		`slapd with ${USERS.toLocaleString('en')} users ready in ${Date.now() - t0} ms (load ${slapd.timings.loadMs} ms)\n`,
+	);
 	const session = await LdapSession.open(
-		parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN, timeout: 600_000 }),
+		parseLdapConnectionSettings({
+			serverUrls: slapd.url,
+			connectionSecurity: 'none',
+			bindDN: slapd.adminDN,
+			bindPassword: slapd.adminPassword,
+			baseDN: slapd.baseDN,
+			timeout: 600_000,
+		}),
 	);
 	try {
 		const groupDN = slapd.layout.groupDN;
 		await slapd.ldapmodify(
 			`${attrLine('dn', groupDN(BENCH_GROUP))}changetype: add\nobjectClass: groupOfNames\n${attrLine('cn', BENCH_GROUP)}${NESTED.map((name) => attrLine('member', groupDN(name))).join('')}`,
 		);
-		await slapd.ldapmodify(`${attrLine('dn', groupDN('Engineering'))}changetype: modify\nadd: member\n${attrLine('member', groupDN(BENCH_GROUP))}`);
+		await slapd.ldapmodify(
+			`${attrLine('dn', groupDN('Engineering'))}changetype: modify\nadd: member\n${attrLine('member', groupDN(BENCH_GROUP))}`,
+		);
 		const expected = new Set(NESTED.flatMap((name) => [...transitiveUsers(slapd.fixture, name)])).size;
 		// The generated fixture (~135 MB of objects) is not needed any more: let it go, so that the memory
 		// figures below are about the code measured, not about the test data generator.
@@ -154,10 +194,16 @@ async function main(): Promise<void> {
 		process.stdout.write(`this process after setup: RSS ${mb(setup.rss)}, heap in use ${mb(setup.heapUsed)}\n`);
 
 		const directory = new LdapDirectory(session, profileFor('openLdap'), slapd.baseDN);
-		const viaAttribute = new LdapDirectory(session, profileFor('openLdap'), slapd.baseDN, { memberLookup: 'memberAttribute' });
+		const viaAttribute = new LdapDirectory(session, profileFor('openLdap'), slapd.baseDN, {
+			memberLookup: 'memberAttribute',
+		});
 		const attributes = directory.users.attributesToRead([]);
 		// The group closure, as our BFS finds it (ldapsearch and the raw runs get it for free).
-		const closure = [groupDN(BENCH_GROUP), ...NESTED.map(groupDN), ...['Product Management', 'Research', 'Sales', 'Marketing'].map(groupDN)];
+		const closure = [
+			groupDN(BENCH_GROUP),
+			...NESTED.map(groupDN),
+			...['Product Management', 'Research', 'Sales', 'Marketing'].map(groupDN),
+		];
 		const orFilter = `(&(objectClass=inetOrgPerson)(|${closure.map((dn) => `(memberOf=${escape(dn)})`).join('')}))`;
 		const peopleBase = slapd.layout.peopleDN;
 
@@ -175,7 +221,12 @@ async function main(): Promise<void> {
 			await client.bind(slapd.adminDN, slapd.adminPassword);
 			const seen = new Set<string>();
 			for (const filter of filters) {
-				for await (const page of client.searchPaginated(peopleBase, { scope: 'sub', filter, attributes, paged: { pageSize: PAGE_SIZE } })) {
+				for await (const page of client.searchPaginated(peopleBase, {
+					scope: 'sub',
+					filter,
+					attributes,
+					paged: { pageSize: PAGE_SIZE },
+				})) {
 					for (const entry of page.searchEntries) seen.add(entry.dn);
 					sample();
 				}
@@ -195,11 +246,23 @@ async function main(): Promise<void> {
 
 		const rows: Array<{ name: string; work: (sample: () => void) => Promise<number>; rounds: number }> = [
 			{ name: 'ours: groupMembers nested, memberOf lookup', work: members(directory), rounds: ROUNDS },
-			{ name: 'ours: groupMembers nested, memberAttribute lookup', work: members(viaAttribute), rounds: Math.min(ROUNDS, 2) },
+			{
+				name: 'ours: groupMembers nested, memberAttribute lookup',
+				work: members(viaAttribute),
+				rounds: Math.min(ROUNDS, 2),
+			},
 			{ name: 'raw ldapts: one paged search per group (no mapping)', work: raw(perGroup), rounds: ROUNDS },
-			{ name: "raw ldapts, ldapts's own decoder: one paged search per group", work: withLdaptsDecoder(raw(perGroup)), rounds: ROUNDS },
+			{
+				name: "raw ldapts, ldapts's own decoder: one paged search per group",
+				work: withLdaptsDecoder(raw(perGroup)),
+				rounds: ROUNDS,
+			},
 			{ name: 'raw ldapts: one paged OR search of all groups', work: raw([orFilter]), rounds: Math.min(ROUNDS, 3) },
-			{ name: 'ldapsearch process, paged 500, OR of all groups', work: () => ldapsearch(slapd, peopleBase, orFilter, attributes, true), rounds: ROUNDS },
+			{
+				name: 'ldapsearch process, paged 500, OR of all groups',
+				work: () => ldapsearch(slapd, peopleBase, orFilter, attributes, true),
+				rounds: ROUNDS,
+			},
 			{
 				name: 'ldapsearch processes, paged 500, one per group',
 				work: async () => {
@@ -208,7 +271,11 @@ async function main(): Promise<void> {
 				},
 				rounds: ROUNDS,
 			},
-			{ name: 'ldapsearch process, unpaged, OR of all groups', work: () => ldapsearch(slapd, peopleBase, orFilter, attributes, false), rounds: ROUNDS },
+			{
+				name: 'ldapsearch process, unpaged, OR of all groups',
+				work: () => ldapsearch(slapd, peopleBase, orFilter, attributes, false),
+				rounds: ROUNDS,
+			},
 		];
 		const results = new Map<string, Run[]>(rows.map((row) => [row.name, []]));
 		for (let round = 0; round < ROUNDS; round++) {
@@ -222,8 +289,12 @@ async function main(): Promise<void> {
 		const ldapsearchCount = await ldapsearch(slapd, peopleBase, orFilter, attributes, false, ldifFile);
 		const ldifSize = statSync(ldifFile).size;
 
-		process.stdout.write(`\nNested group "${BENCH_GROUP}" (3 levels, a diamond and a cycle): ${expected.toLocaleString('en')} people expected; `);
-		process.stdout.write(`${attributes.length} attributes per person (${attributes.join(' ')}); ldapsearch LDIF ${mb(ldifSize)}, ${ldapsearchCount.toLocaleString('en')} entries\n\n`);
+		process.stdout.write(
+			`\nNested group "${BENCH_GROUP}" (3 levels, a diamond and a cycle): ${expected.toLocaleString('en')} people expected; `,
+		);
+		process.stdout.write(
+			`${attributes.length} attributes per person (${attributes.join(' ')}); ldapsearch LDIF ${mb(ldifSize)}, ${ldapsearchCount.toLocaleString('en')} entries\n\n`,
+		);
 		const live = new Map<string, number>();
 		for (const row of rows.slice(0, 2)) live.set(row.name, await liveHeapGrowth(row.work));
 		const table: string[][] = [['what', 'people', 'median ms', 'min ms', 'peak RSS', 'live heap growth']];
@@ -243,9 +314,13 @@ async function main(): Promise<void> {
 		const ours = median(results.get(rows[0].name)!.map((run) => run.ms));
 		for (const reference of rows.filter((row) => row.name.startsWith('ldapsearch')).map((row) => row.name)) {
 			const ratio = ours / median(results.get(reference)!.map((run) => run.ms));
-			process.stdout.write(`ours / ${reference}: ${ratio.toFixed(2)}x (target <= 2x: ${ratio <= 2 ? 'met' : 'NOT met'})\n`);
+			process.stdout.write(
+				`ours / ${reference}: ${ratio.toFixed(2)}x (target <= 2x: ${ratio <= 2 ? 'met' : 'NOT met'})\n`,
+			);
 		}
-		const wrongCount = results.get(rows[0].name)!.some((run) => run.count !== expected) || results.get(rows[1].name)!.some((run) => run.count !== expected);
+		const wrongCount =
+			results.get(rows[0].name)!.some((run) => run.count !== expected) ||
+			results.get(rows[1].name)!.some((run) => run.count !== expected);
 		if (wrongCount || ldapsearchCount !== expected) throw new Error('the runs did not all return the expected people');
 
 		// An audience of everyone by an attribute (every fixture user is employeeType: Employee); a tenth of
@@ -256,7 +331,12 @@ async function main(): Promise<void> {
 		for (const limit of [USERS / 10, USERS, USERS / 10, USERS]) {
 			const work = async (sample: () => void) => {
 				let count = 0;
-				const spec = { conditions: [{ attribute: 'employeeType', operator: 'equals' as const, value: 'Employee' }], accountState: 'any' as const, pageSize: PAGE_SIZE, limit };
+				const spec = {
+					conditions: [{ attribute: 'employeeType', operator: 'equals' as const, value: 'Employee' }],
+					accountState: 'any' as const,
+					pageSize: PAGE_SIZE,
+					limit,
+				};
 				for await (const page of resolveAudience(directory, spec)) {
 					count += page.length;
 					sample();
@@ -265,13 +345,27 @@ async function main(): Promise<void> {
 			};
 			const run = await timed(work);
 			const growth = audienceRows.length <= 2 ? mb1(await liveHeapGrowth(work)) : '';
-			audienceRows.push([`ours: resolveAudience, limit ${limit.toLocaleString('en')}`, run.count.toLocaleString('en'), run.ms.toFixed(0), mb(run.peakRss), growth]);
+			audienceRows.push([
+				`ours: resolveAudience, limit ${limit.toLocaleString('en')}`,
+				run.count.toLocaleString('en'),
+				run.ms.toFixed(0),
+				mb(run.peakRss),
+				growth,
+			]);
 			if (run.count !== limit) throw new Error(`audience: ${run.count} people, expected ${limit}`);
 		}
 		const paged = await timed(() => ldapsearch(slapd, peopleBase, audienceFilter, attributes, true));
-		audienceRows.push([`ldapsearch process, paged ${PAGE_SIZE}, all`, '(same filter)', paged.ms.toFixed(0), '(other process)', '']);
+		audienceRows.push([
+			`ldapsearch process, paged ${PAGE_SIZE}, all`,
+			'(same filter)',
+			paged.ms.toFixed(0),
+			'(other process)',
+			'',
+		]);
 		print(audienceRows);
-		process.stdout.write('(live heap growth: the largest heap in use right after a full GC, taken every 20 pages, above the heap before the run)\n');
+		process.stdout.write(
+			'(live heap growth: the largest heap in use right after a full GC, taken every 20 pages, above the heap before the run)\n',
+		);
 	} finally {
 		await session.close();
 		await slapd.stop();
@@ -281,8 +375,13 @@ async function main(): Promise<void> {
 function print(rows: string[][]): void {
 	const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
 	for (const [index, row] of rows.entries()) {
-		process.stdout.write(`| ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join(' | ')} |\n`);
-		if (index === 0) process.stdout.write(`|${widths.map((width, column) => (column === 0 ? ':' : '-') + '-'.repeat(width) + (column === 0 ? '-' : ':')).join('|')}|\n`);
+		process.stdout.write(
+			`| ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join(' | ')} |\n`,
+		);
+		if (index === 0)
+			process.stdout.write(
+				`|${widths.map((width, column) => (column === 0 ? ':' : '-') + '-'.repeat(width) + (column === 0 ? '-' : ':')).join('|')}|\n`,
+			);
 	}
 }
 

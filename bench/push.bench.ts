@@ -41,7 +41,13 @@ const FAST_ROUNDS = 2 * ROUNDS + 1;
 const SLICES = 20;
 const SLICE = 1_000;
 
-const message: PushMessage = { title: 'Service announcement', body: 'Maintenance tonight from 22:00 to 23:00', data: { event: 'broadcast', id: 'b-1' }, priority: 'high', ttlSeconds: 3600 };
+const message: PushMessage = {
+	title: 'Service announcement',
+	body: 'Maintenance tonight from 22:00 to 23:00',
+	data: { event: 'broadcast', id: 'b-1' },
+	priority: 'high',
+	ttlSeconds: 3600,
+};
 
 /**
  * Peak RSS over a run, sampled every 20 ms with process.memoryUsage.rss() (cheap: the full memoryUsage() would cost the
@@ -143,10 +149,20 @@ async function measure(work: () => Promise<number>): Promise<Run> {
 	return { messages, ms, peakRss: sampler.peakRss, cpuMs: (used.user + used.system) / 1000 };
 }
 
-async function viaDispatcher(fcm: RemoteFcm, transport: AxiosTransport, count: number, concurrency: number, prefix: string): Promise<number> {
+async function viaDispatcher(
+	fcm: RemoteFcm,
+	transport: AxiosTransport,
+	count: number,
+	concurrency: number,
+	prefix: string,
+): Promise<number> {
 	const channel = new FcmChannel(transport, { serviceAccount: fcm.json, baseUrl: fcm.baseUrl, timeoutMs: 30_000 });
 	let sent = 0;
-	for await (const result of dispatch(tokens(count, prefix), message, { channels: [channel], concurrency, messageKey: prefix })) {
+	for await (const result of dispatch(tokens(count, prefix), message, {
+		channels: [channel],
+		concurrency,
+		messageKey: prefix,
+	})) {
 		if (result.status === 'sent') sent++;
 		else throw new Error(`${result.recipient}: ${result.status} ${result.errorCode ?? ''}`);
 	}
@@ -182,7 +198,13 @@ async function direct(transport: AxiosTransport, requests: Prebuilt, concurrency
 	const worker = async () => {
 		while (next < count) {
 			const index = next++;
-			const response = await transport.request({ method: 'POST', url, headers: { authorization: `Bearer ${token}`, 'idempotency-key': keys[index] }, json: bodies[index], timeoutMs: 30_000 });
+			const response = await transport.request({
+				method: 'POST',
+				url,
+				headers: { authorization: `Bearer ${token}`, 'idempotency-key': keys[index] },
+				json: bodies[index],
+				timeoutMs: 30_000,
+			});
 			if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
 			sent++;
 		}
@@ -194,8 +216,13 @@ async function direct(transport: AxiosTransport, requests: Prebuilt, concurrency
 function print(rows: string[][]): void {
 	const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
 	rows.forEach((row, index) => {
-		process.stdout.write(`| ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join(' | ')} |\n`);
-		if (index === 0) process.stdout.write(`|${widths.map((width, column) => (column === 0 ? ':' : '-') + '-'.repeat(width) + (column === 0 ? '-' : ':')).join('|')}|\n`);
+		process.stdout.write(
+			`| ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join(' | ')} |\n`,
+		);
+		if (index === 0)
+			process.stdout.write(
+				`|${widths.map((width, column) => (column === 0 ? ':' : '-') + '-'.repeat(width) + (column === 0 ? '-' : ':')).join('|')}|\n`,
+			);
 	});
 }
 
@@ -205,7 +232,9 @@ async function main(): Promise<void> {
 	let failed = false;
 	try {
 		const loadAtStart = loadavg()[0];
-		process.stdout.write(`${RECIPIENTS.toLocaleString('en')} recipients, concurrency ${CONCURRENCY}, FCM emulator in this process; load average ${loadAtStart.toFixed(2)} on ${cpus().length} CPUs\n\n`);
+		process.stdout.write(
+			`${RECIPIENTS.toLocaleString('en')} recipients, concurrency ${CONCURRENCY}, FCM emulator in this process; load average ${loadAtStart.toFixed(2)} on ${cpus().length} CPUs\n\n`,
+		);
 		// Warm-up: sockets, JIT, the access token.
 		await viaDispatcher(fcm, transport, 500, CONCURRENCY, 'warm');
 		await direct(transport, await prebuild(fcm, transport, 500, 'warm-direct'), CONCURRENCY);
@@ -223,7 +252,9 @@ async function main(): Promise<void> {
 			};
 			const runOurs = async (round: number) => {
 				await fcm.setLatency(latencyMs);
-				ours.push(await measure(() => viaDispatcher(fcm, transport, RECIPIENTS, CONCURRENCY, `${prefix}-ours-${round}`)));
+				ours.push(
+					await measure(() => viaDispatcher(fcm, transport, RECIPIENTS, CONCURRENCY, `${prefix}-ours-${round}`)),
+				);
 			};
 			// Alternating which goes first, so that neither always follows the other's garbage.
 			for (let round = 0; round < rounds; round++) {
@@ -237,7 +268,13 @@ async function main(): Promise<void> {
 			}
 			// Each round's pair ran back to back: their ratio is the least disturbed by load that comes and goes.
 			const pairRatios = ours.map((run, round) => rate(run) / rate(raw[round]));
-			return { raw: median(raw, rate), ours: median(ours, rate), ratio: median(pairRatios, (value) => value), pairRatios, ourRates: ours.map(rate) };
+			return {
+				raw: median(raw, rate),
+				ours: median(ours, rate),
+				ratio: median(pairRatios, (value) => value),
+				pairRatios,
+				ourRates: ours.map(rate),
+			};
 		};
 		// The naive way before and after the dispatcher's rounds, the faster of the two: the stricter baseline.
 		const naiveRun = async (round: number) => {
@@ -258,7 +295,9 @@ async function main(): Promise<void> {
 		for (let slice = 0; slice < SLICES; slice++) {
 			const requests = await prebuild(fcm, transport, SLICE, `slice-direct-${slice}`);
 			const runRaw = async () => (slicedRawMs += (await measure(() => direct(transport, requests, CONCURRENCY))).ms);
-			const runOurs = async () => (slicedOursMs += (await measure(() => viaDispatcher(fcm, transport, SLICE, CONCURRENCY, `slice-ours-${slice}`))).ms);
+			const runOurs = async () =>
+				(slicedOursMs += (await measure(() => viaDispatcher(fcm, transport, SLICE, CONCURRENCY, `slice-ours-${slice}`)))
+					.ms);
 			if (slice % 2 === 0) await runRaw().then(runOurs);
 			else await runOurs().then(runRaw);
 			slicedMessages += SLICE;
@@ -266,7 +305,14 @@ async function main(): Promise<void> {
 		const rounds = (pairRatios: number[]) => pairRatios.map((value) => value.toFixed(2)).join(' ');
 
 		const ideal = (CONCURRENCY / LATENCY_MS) * 1000;
-		const row = (what: string, run: Run) => [what, String(run.messages), (run.ms / 1000).toFixed(2), rate(run).toFixed(0), ((run.cpuMs / run.messages) * 1000).toFixed(0), mb(run.peakRss)];
+		const row = (what: string, run: Run) => [
+			what,
+			String(run.messages),
+			(run.ms / 1000).toFixed(2),
+			rate(run).toFixed(0),
+			((run.cpuMs / run.messages) * 1000).toFixed(0),
+			mb(run.peakRss),
+		];
 		print([
 			['run', 'messages', 'seconds', 'messages/s', 'CPU µs/message', 'peak RSS'],
 			row(`(a) naive, one after another, ${LATENCY_MS} ms latency (best of 2)`, naive),
@@ -276,13 +322,31 @@ async function main(): Promise<void> {
 			row(`(b) dispatcher, no latency (median of ${FAST_ROUNDS})`, fast.ours),
 		]);
 		const checks: Array<[string, number, number]> = [
-			[`(a) dispatcher / (concurrency ÷ latency = ${ideal.toFixed(0)}/s), median of the rounds (${rounds(slow.ourRates.map((value) => value / ideal))})`, rate(slow.ours) / ideal, 0.9],
-			[`(a) dispatcher (median) / naive (the faster of ${rounds([naiveFirst, naiveSecond].map(rate))} messages/s)`, rate(slow.ours) / rate(naive), 20],
-			[`(b) dispatcher / same client without dispatcher, median of the rounds' ratios (${rounds(fast.pairRatios)})`, fast.ratio, 0.8],
+			[
+				`(a) dispatcher / (concurrency ÷ latency = ${ideal.toFixed(0)}/s), median of the rounds (${rounds(slow.ourRates.map((value) => value / ideal))})`,
+				rate(slow.ours) / ideal,
+				0.9,
+			],
+			[
+				`(a) dispatcher (median) / naive (the faster of ${rounds([naiveFirst, naiveSecond].map(rate))} messages/s)`,
+				rate(slow.ours) / rate(naive),
+				20,
+			],
+			[
+				`(b) dispatcher / same client without dispatcher, median of the rounds' ratios (${rounds(fast.pairRatios)})`,
+				fast.ratio,
+				0.8,
+			],
 		];
 		const slicedRatio = slicedRawMs / slicedOursMs;
-		process.stdout.write(`\n(no target) (b) in ${SLICES} alternating slices of ${SLICE.toLocaleString('en')} recipients a side: dispatcher / same client without dispatcher ${slicedRatio.toFixed(2)}, i.e. ${(((slicedOursMs - slicedRawMs) / slicedMessages) * 1000).toFixed(0)} µs more per message`);
-		process.stdout.write(`\n(control, no target) same client without dispatcher / (concurrency ÷ latency): ${(rate(slow.raw) / ideal).toFixed(2)}; load average ${loadAtStart.toFixed(2)} at the start, ${loadavg().map((value) => value.toFixed(1)).join(' ')} at the end (this benchmark included) on ${cpus().length} CPUs\n`);
+		process.stdout.write(
+			`\n(no target) (b) in ${SLICES} alternating slices of ${SLICE.toLocaleString('en')} recipients a side: dispatcher / same client without dispatcher ${slicedRatio.toFixed(2)}, i.e. ${(((slicedOursMs - slicedRawMs) / slicedMessages) * 1000).toFixed(0)} µs more per message`,
+		);
+		process.stdout.write(
+			`\n(control, no target) same client without dispatcher / (concurrency ÷ latency): ${(rate(slow.raw) / ideal).toFixed(2)}; load average ${loadAtStart.toFixed(2)} at the start, ${loadavg()
+				.map((value) => value.toFixed(1))
+				.join(' ')} at the end (this benchmark included) on ${cpus().length} CPUs\n`,
+		);
 		process.stdout.write('\n');
 		for (const [what, ratio, target] of checks) {
 			const met = ratio >= target;

@@ -106,7 +106,11 @@ function attributeOf(user: DirectoryUser, name: string): string[] {
 function toTime(at: Date | string | undefined): Date {
 	if (at === undefined || at === '') return new Date();
 	const time = at instanceof Date ? at : new Date(at);
-	if (Number.isNaN(time.getTime())) throw new ConfigurationError('Acknowledged At', `"${String(at)}" is not a date and time: use ISO 8601, e.g. 2026-11-26T10:00:00Z`);
+	if (Number.isNaN(time.getTime()))
+		throw new ConfigurationError(
+			'Acknowledged At',
+			`"${String(at)}" is not a date and time: use ISO 8601, e.g. 2026-11-26T10:00:00Z`,
+		);
 	return time;
 }
 
@@ -132,7 +136,13 @@ export class AcknowledgmentStore {
 		const mine = formatAcknowledgment(noticeId, when);
 		for (let attempt = 1; ; attempt++) {
 			const before = await this.backend.getUser(reference.key, reference.value, read);
-			const result = (recorded: boolean, time: string): AcknowledgmentResult => ({ recorded, at: time, noticeId, userId: before.id, userDn: before.dn });
+			const result = (recorded: boolean, time: string): AcknowledgmentResult => ({
+				recorded,
+				at: time,
+				noticeId,
+				userId: before.id,
+				userDn: before.dn,
+			});
 			const first = valuesFor(attributeOf(before, this.attribute), noticeId)[0];
 			if (first) return result(false, first.at);
 
@@ -154,7 +164,9 @@ export class AcknowledgmentStore {
 			const stored = valuesFor(attributeOf(after, this.attribute), noticeId);
 			if (stored.length > 1) {
 				const extra = stored.slice(1).map((item) => item.value);
-				await this.backend.updateUserAttributes('dn', before.dn, [{ attribute: this.attribute, action: 'remove', values: extra }]);
+				await this.backend.updateUserAttributes('dn', before.dn, [
+					{ attribute: this.attribute, action: 'remove', values: extra },
+				]);
 			}
 			const winner = stored[0] ?? { value: mine, at: when.toISOString() };
 			return result(winner.value === mine, winner.at);
@@ -173,7 +185,11 @@ export class AcknowledgmentStore {
 	 * Who in the audience has (`acknowledged`), has not (`pending`) or either (`all`) acknowledged the
 	 * notice, streamed in the audience's pages. The acknowledgment attribute is read with each person.
 	 */
-	async *list(noticeId: string, audience: AudienceSpec, show: 'all' | 'acknowledged' | 'pending' = 'all'): AsyncGenerator<AcknowledgmentStatus[]> {
+	async *list(
+		noticeId: string,
+		audience: AudienceSpec,
+		show: 'all' | 'acknowledged' | 'pending' = 'all',
+	): AsyncGenerator<AcknowledgmentStatus[]> {
 		checkNoticeId(noticeId);
 		const extraAttributes = [...(audience.extraAttributes ?? []), this.attribute];
 		for await (const members of resolveAudience(this.backend, { ...audience, extraAttributes })) {
@@ -192,10 +208,14 @@ export class AcknowledgmentStore {
 	/** A schema refusal becomes a configuration error that says what to change. */
 	private explainWriteFailure(error: unknown, dn: string): unknown {
 		if (!(error instanceof RequestError)) return error;
-		if (!/not allowed|undefined attribute type|object ?class violation|0x41\b|0x11\b/i.test(error.message)) return error;
+		if (!/not allowed|undefined attribute type|object ?class violation|0x41\b|0x11\b/i.test(error.message))
+			return error;
 		const suggestion = this.auxiliaryObjectClass
 			? `check that the auxiliary object class ${this.auxiliaryObjectClass} is in the schema and allows ${this.attribute}`
 			: `choose an attribute that the person's object classes allow, or set an auxiliary object class that allows it (e.g. otdpRecipient with otdpAcknowledgment)`;
-		return new ConfigurationError('Acknowledgment Attribute', `"${this.attribute}" cannot be written on ${dn}: ${suggestion}. The directory said: ${error.message}`);
+		return new ConfigurationError(
+			'Acknowledgment Attribute',
+			`"${this.attribute}" cannot be written on ${dn}: ${suggestion}. The directory said: ${error.message}`,
+		);
 	}
 }

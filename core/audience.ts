@@ -81,7 +81,9 @@ export function groupReference(reference: GroupReference | string): GroupReferen
 	if (typeof reference !== 'string') return reference;
 	const text = reference.trim();
 	if (text === '') throw new ConfigurationError('Groups', 'contains an empty group name');
-	return text.includes('=') && text.includes(',') && isDn(text) ? { key: 'dn', value: text } : { key: 'name', value: text };
+	return text.includes('=') && text.includes(',') && isDn(text)
+		? { key: 'dn', value: text }
+		: { key: 'name', value: text };
 }
 
 /** Reads text as a login name. */
@@ -93,7 +95,10 @@ export function userReference(reference: UserReference | string): UserReference 
 }
 
 /** Streams the people of an audience, one AudienceMember per person (by id), in pages of at most pageSize. */
-export async function* resolveAudience(backend: DirectoryBackend, spec: AudienceSpec): AsyncGenerator<AudienceMember[]> {
+export async function* resolveAudience(
+	backend: DirectoryBackend,
+	spec: AudienceSpec,
+): AsyncGenerator<AudienceMember[]> {
 	const pageSize = Math.max(1, Math.floor(spec.pageSize ?? 500));
 	const limit = spec.limit && spec.limit > 0 ? spec.limit : Infinity;
 	const state = spec.accountState ?? 'enabled';
@@ -105,7 +110,10 @@ export async function* resolveAudience(backend: DirectoryBackend, spec: Audience
 	let driver: Source;
 	let filters: Array<Set<string>> = [];
 	if (spec.combine === 'intersection' && sources.length > 1) {
-		driver = sources.find((source) => source.describe === 'conditions') ?? sources.find((source) => source.describe === 'users') ?? sources[0];
+		driver =
+			sources.find((source) => source.describe === 'conditions') ??
+			sources.find((source) => source.describe === 'users') ??
+			sources[0];
 		filters = [];
 		for (const source of sources) {
 			if (source === driver) continue;
@@ -168,7 +176,8 @@ function audienceSources(backend: DirectoryBackend, spec: AudienceSpec, state: A
 		sources.push({
 			describe: 'users',
 			mayRepeat: true,
-			stream: (extraAttributes) => explicitUsers(backend, users, extraAttributes, pageSize, spec.missingUsers ?? 'error'),
+			stream: (extraAttributes) =>
+				explicitUsers(backend, users, extraAttributes, pageSize, spec.missingUsers ?? 'error'),
 		});
 	}
 	return sources;
@@ -176,9 +185,15 @@ function audienceSources(backend: DirectoryBackend, spec: AudienceSpec, state: A
 
 function toAttributeCondition(backend: DirectoryBackend, condition: AudienceCondition): AttributeCondition {
 	if ((condition.field === undefined) === (condition.attribute === undefined)) {
-		throw new ConfigurationError('Conditions', 'need either a person field (department, location...) or an attribute name, not both');
+		throw new ConfigurationError(
+			'Conditions',
+			'need either a person field (department, location...) or an attribute name, not both',
+		);
 	}
-	const attribute = condition.field !== undefined ? (backend.userAttribute?.(condition.field) ?? condition.field) : (condition.attribute as string);
+	const attribute =
+		condition.field !== undefined
+			? (backend.userAttribute?.(condition.field) ?? condition.field)
+			: (condition.attribute as string);
 	return { attribute, operator: condition.operator, value: condition.value };
 }
 

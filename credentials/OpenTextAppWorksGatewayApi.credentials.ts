@@ -89,7 +89,8 @@ export class OpenTextAppWorksGatewayApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			displayOptions: { show: { apiType: ['service'] } },
-			description: 'The client app that shows the notification, when it is not the app above. Leave empty for the same app.',
+			description:
+				'The client app that shows the notification, when it is not the app above. Leave empty for the same app.',
 		},
 		{
 			displayName: 'Ignore SSL Issues (Insecure)',

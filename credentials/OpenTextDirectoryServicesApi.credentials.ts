@@ -96,14 +96,15 @@ export class OpenTextDirectoryServicesApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			displayOptions: { show: { authMethod: ['oauth2ClientCredentials'] } },
-			description: 'Space-separated scopes to ask for; leave empty for the client\'s defaults',
+			description: "Space-separated scopes to ask for; leave empty for the client's defaults",
 		},
 		{
 			displayName: 'Ignore SSL Issues (Insecure)',
 			name: 'ignoreSslIssues',
 			type: 'boolean',
 			default: false,
-			description: 'Whether to accept a certificate that cannot be verified. Only for test servers: anyone between n8n and OTDS could read the password.',
+			description:
+				'Whether to accept a certificate that cannot be verified. Only for test servers: anyone between n8n and OTDS could read the password.',
 		},
 		{
 			displayName: 'Access Token',
@@ -118,12 +119,16 @@ export class OpenTextDirectoryServicesApi implements ICredentialType {
 		return { accessToken: await signInToOtds(this.helpers.httpRequest, credentials) };
 	}
 
-	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
 		const header = otdsAuthHeader(credentials.accessToken);
 		return {
 			...requestOptions,
 			headers: { ...(requestOptions.headers ?? {}), ...(header ? { [header.name]: header.value } : {}) },
-			skipSslCertificateValidation: credentials.ignoreSslIssues === true || requestOptions.skipSslCertificateValidation === true,
+			skipSslCertificateValidation:
+				credentials.ignoreSslIssues === true || requestOptions.skipSslCertificateValidation === true,
 		};
 	}
 }

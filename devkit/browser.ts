@@ -21,7 +21,9 @@ const CHROMIUM_FLAGS = [
 
 /** Where Chromium is: $CHROMIUM_PATH, or Debian's chromium. Throws with what to install when missing. */
 export function chromiumPath(): string {
-	const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
+	const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+		(p): p is string => !!p,
+	);
 	const found = candidates.find((p) => fs.existsSync(p));
 	if (!found) {
 		throw new Error(
@@ -42,7 +44,12 @@ export async function launchChromium(viewport = { width: 1440, height: 810 }): P
 	const executablePath = chromiumPath();
 	selectors.setTestIdAttribute('data-test-id'); // n8n's editor marks its elements with data-test-id
 	const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'otdp-chromium-'));
-	const context = await chromium.launchPersistentContext(userDataDir, { executablePath, viewport, headless: true, args: CHROMIUM_FLAGS });
+	const context = await chromium.launchPersistentContext(userDataDir, {
+		executablePath,
+		viewport,
+		headless: true,
+		args: CHROMIUM_FLAGS,
+	});
 	return {
 		context,
 		async close() {

@@ -134,7 +134,9 @@ function installExitHook(): void {
 function requireProgram(name: string): void {
 	const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
 	if (found.status !== 0 || !found.stdout.trim()) {
-		throw new Error(`389 Directory Server is not installed (${name} not found): run scripts/install-system-deps.sh as root`);
+		throw new Error(
+			`389 Directory Server is not installed (${name} not found): run scripts/install-system-deps.sh as root`,
+		);
 	}
 }
 
@@ -159,7 +161,11 @@ function runTool(file: string, args: string[], input?: string): Promise<string> 
 		child.stdout.on('data', (d: Buffer) => (out += d.toString()));
 		child.stderr.on('data', (d: Buffer) => (err += d.toString()));
 		child.on('error', reject);
-		child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${file} ${args.slice(0, 2).join(' ')} exited with ${code}:\n${err}${out}`))));
+		child.on('close', (code) =>
+			code === 0
+				? resolve(out)
+				: reject(new Error(`${file} ${args.slice(0, 2).join(' ')} exited with ${code}:\n${err}${out}`)),
+		);
 		child.stdin.end(input ?? '');
 	});
 }
@@ -203,7 +209,12 @@ async function configureOffline(name: string, changelogUniqueId: boolean): Promi
 		const enabled = block.replace(/^nsslapd-pluginEnabled: off$/m, 'nsslapd-pluginEnabled: on');
 		return changelogUniqueId ? `${enabled}\nnsslapd-attribute: nsuniqueid:targetUniqueId` : enabled;
 	});
-	dse = replaceEntry(dse, 'cn=config', (block) => `${block}\npasswordLockout: on\npasswordMaxFailure: 3\npasswordLockoutDuration: 3600\npasswordUnlock: on`);
+	dse = replaceEntry(
+		dse,
+		'cn=config',
+		(block) =>
+			`${block}\npasswordLockout: on\npasswordMaxFailure: 3\npasswordLockoutDuration: 3600\npasswordUnlock: on`,
+	);
 	await writeFile(path, dse);
 }
 
@@ -231,7 +242,14 @@ function fixtureOf(usersPerKind: number): { fixture: DirsrvFixture; ldif: string
 		for (const kind of ['dsidm', 'inetOrgPerson'] as const) {
 			const uid = kind === 'dsidm' ? `ds${n}` : `io${n}`;
 			const cn = kind === 'dsidm' ? `Dsidm Person ${n}` : `Inet Person ${n}`;
-			const user: DirsrvUser = { uid, dn: userDN(uid), cn, mail: `${uid}@example.test`, password: `Welcome-${uid}-1!`, kind };
+			const user: DirsrvUser = {
+				uid,
+				dn: userDN(uid),
+				cn,
+				mail: `${uid}@example.test`,
+				password: `Welcome-${uid}-1!`,
+				kind,
+			};
 			users.push(user);
 			// What `dsidm user create` writes (plus mail and a password), and a classic inetOrgPerson.
 			const shape: Array<readonly [string, string | string[]]> =
@@ -260,17 +278,40 @@ function fixtureOf(usersPerKind: number): { fixture: DirsrvFixture; ldif: string
 	// The first half of the people, both kinds in each group: people alternate ds, io, ds, io...
 	const half = users.slice(0, Math.ceil(users.length / 2));
 	const inEngineering = (index: number) => index % 4 === 0 || index % 4 === 3;
-	const group = (cn: string, objectClass: DirsrvGroup['objectClass'], members: string[]): DirsrvGroup => ({ cn, dn: groupDN(cn), objectClass, members });
+	const group = (cn: string, objectClass: DirsrvGroup['objectClass'], members: string[]): DirsrvGroup => ({
+		cn,
+		dn: groupDN(cn),
+		objectClass,
+		members,
+	});
 	const groups = {
-		engineering: group('Engineering', 'groupOfNames', half.filter((_, i) => inEngineering(i)).map((u) => u.dn)),
-		support: group('Support', 'groupOfUniqueNames', half.filter((_, i) => !inEngineering(i)).map((u) => u.dn)),
-		allStaff: group('All Staff', 'groupOfNames', users.map((u) => u.dn)),
+		engineering: group(
+			'Engineering',
+			'groupOfNames',
+			half.filter((_, i) => inEngineering(i)).map((u) => u.dn),
+		),
+		support: group(
+			'Support',
+			'groupOfUniqueNames',
+			half.filter((_, i) => !inEngineering(i)).map((u) => u.dn),
+		),
+		allStaff: group(
+			'All Staff',
+			'groupOfNames',
+			users.map((u) => u.dn),
+		),
 		nested: group('Everyone Nested', 'groupOfNames', []),
 	};
 	groups.nested.members = [groups.engineering.dn, groups.support.dn];
 	for (const g of Object.values(groups)) {
 		const attribute = g.objectClass === 'groupOfNames' ? 'member' : 'uniqueMember';
-		entries.push(ldifEntry(g.dn, [['objectClass', ['top', g.objectClass]], ['cn', g.cn], [attribute, g.members]]));
+		entries.push(
+			ldifEntry(g.dn, [
+				['objectClass', ['top', g.objectClass]],
+				['cn', g.cn],
+				[attribute, g.members],
+			]),
+		);
 	}
 	const writer = { dn: userDN('helpdesk'), password: 'Helpdesk-389-1!' };
 	entries.push(
@@ -292,10 +333,14 @@ function fixtureOf(usersPerKind: number): { fixture: DirsrvFixture; ldif: string
 /** Polls with an admin bind until the server answers, the process dies, or time runs out. */
 async function waitUntilReady(url: string, proc: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
-	const exited = proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : once(proc, 'exit').then(() => undefined);
+	const exited =
+		proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : once(proc, 'exit').then(() => undefined);
 	let lastError: unknown;
 	while (Date.now() < deadline) {
-		if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`ns-slapd exited during start-up (code ${proc.exitCode}, signal ${proc.signalCode}):\n${output()}`);
+		if (proc.exitCode !== null || proc.signalCode !== null)
+			throw new Error(
+				`ns-slapd exited during start-up (code ${proc.exitCode}, signal ${proc.signalCode}):\n${output()}`,
+			);
 		const client = new Client({ url, connectTimeout: 1000, timeout: 2000 });
 		const attempt = client.bind(ADMIN_DN, ADMIN_PASSWORD).then(() => true);
 		try {
@@ -344,7 +389,10 @@ async function startIn(instance: LiveInstance, options: DirsrvOptions, t0: numbe
 	const launch = async (): Promise<void> => {
 		output = '';
 		// Foreground (-d 0): our own child, stopped by its pid; the pid file is where dsctl looks for it.
-		const child = spawn('ns-slapd', ['-D', INSTANCE_CONFIG(name), '-i', `/run/dirsrv/slapd-${name}.pid`, '-d', '0'], { env: CLI_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn('ns-slapd', ['-D', INSTANCE_CONFIG(name), '-i', `/run/dirsrv/slapd-${name}.pid`, '-d', '0'], {
+			env: CLI_ENV,
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
 		const keep = (d: Buffer) => (output = (output + d.toString()).slice(-16_384));
 		child.stdout?.on('data', keep);
 		child.stderr?.on('data', keep);
@@ -361,7 +409,9 @@ async function startIn(instance: LiveInstance, options: DirsrvOptions, t0: numbe
 
 	const { fixture, ldif } = fixtureOf(options.usersPerKind ?? 40);
 	const ldapmodify = (text: string, as?: { dn: string; password: string }) =>
-		runTool('ldapmodify', ['-x', '-H', url, '-D', as?.dn ?? ADMIN_DN, '-w', as?.password ?? ADMIN_PASSWORD], text).then(() => undefined);
+		runTool('ldapmodify', ['-x', '-H', url, '-D', as?.dn ?? ADMIN_DN, '-w', as?.password ?? ADMIN_PASSWORD], text).then(
+			() => undefined,
+		);
 	await ldapmodify(RECIPIENT_SCHEMA);
 	await ldapmodify(ldif);
 	const t3 = Date.now();
@@ -420,8 +470,12 @@ async function removeInstance(instance: LiveInstance): Promise<void> {
  * so a Ctrl-C aimed at the test run does not end it first.
  */
 function startWatchdog(instance: LiveInstance): ChildProcess {
-	const script = 'read _ignored; pid=$(cat "$1/ns-slapd.pid" 2>/dev/null); [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; dsctl "$0" remove --do-it >/dev/null 2>&1; rm -rf "$1"';
-	const watchdog = spawn('sh', ['-c', script, instance.name, instance.dir], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+	const script =
+		'read _ignored; pid=$(cat "$1/ns-slapd.pid" 2>/dev/null); [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; dsctl "$0" remove --do-it >/dev/null 2>&1; rm -rf "$1"';
+	const watchdog = spawn('sh', ['-c', script, instance.name, instance.dir], {
+		stdio: ['pipe', 'ignore', 'ignore'],
+		detached: true,
+	});
 	watchdog.on('error', () => undefined);
 	watchdog.unref();
 	(watchdog.stdin as Socket | null)?.unref();

@@ -6,7 +6,10 @@ import type { Slapd } from './slapd';
 
 export type LdapCredentialTarget = Pick<Slapd, 'url' | 'adminDN' | 'adminPassword' | 'baseDN'>;
 
-export function ldapCredentialData(slapd: LdapCredentialTarget, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function ldapCredentialData(
+	slapd: LdapCredentialTarget,
+	overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
 	const ldaps = slapd.url.startsWith('ldaps:');
 	return {
 		serverUrls: slapd.url,

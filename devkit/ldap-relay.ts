@@ -18,7 +18,11 @@ export interface LdapRelay {
 	 * `counted` accepts, e.g. an entry under some DN), holds back the rest, runs `action`, then drops every
 	 * client connection. Resolves with what was held back (in messages, possibly 0) once they are dropped.
 	 */
-	cutAfterServerMessages(messages: number, action: () => Promise<void> | void, counted?: (message: Buffer) => boolean): Promise<{ heldBack: number }>;
+	cutAfterServerMessages(
+		messages: number,
+		action: () => Promise<void> | void,
+		counted?: (message: Buffer) => boolean,
+	): Promise<{ heldBack: number }>;
 	close(): Promise<void>;
 }
 

@@ -14,7 +14,15 @@
  */
 export { defaultLog, redact, secretStrings } from './n8n/common';
 export type { Log } from './n8n/common';
-export { DEFAULT_N8N_VERSION, ensureN8n, isN8nInstalled, n8nBinPath, n8nCacheRoot, n8nInstallDir, n8nLabel } from './n8n/install';
+export {
+	DEFAULT_N8N_VERSION,
+	ensureN8n,
+	isN8nInstalled,
+	n8nBinPath,
+	n8nCacheRoot,
+	n8nInstallDir,
+	n8nLabel,
+} from './n8n/install';
 export type { N8nRuntimeOptions } from './n8n/install';
 export { ensureNodeRuntime, nodeRuntimeDir } from './n8n/node-runtime';
 export type { NodeRuntime } from './n8n/node-runtime';

@@ -83,7 +83,11 @@ export function usePushEmulator<E extends HttpEmulator>(setup: PushEmulatorSetup
 		waits,
 		async send(recipients, message, options) {
 			const results: DeliveryResult[] = [];
-			const settings: DispatchOptions = { retry, messageKey: `${setup.keyPrefix ?? 'test'}-${Math.random()}`, ...options };
+			const settings: DispatchOptions = {
+				retry,
+				messageKey: `${setup.keyPrefix ?? 'test'}-${Math.random()}`,
+				...options,
+			};
 			for await (const result of dispatch(recipients, message, settings)) results.push(result);
 			return results;
 		},

@@ -31,7 +31,16 @@ export interface NorthwindPerson {
 	password: string;
 }
 
-const person = (login: string, upnName: string, givenName: string, sn: string, department: string, title: string, location: string, index: number): NorthwindPerson => ({
+const person = (
+	login: string,
+	upnName: string,
+	givenName: string,
+	sn: string,
+	department: string,
+	title: string,
+	location: string,
+	index: number,
+): NorthwindPerson => ({
 	login,
 	upn: `${upnName}@${NORTHWIND_DNS}`,
 	givenName,
@@ -117,7 +126,10 @@ export function personEntry(p: NorthwindPerson): Attribute[] {
 
 /** An entry's attributes for ldapts's add, which takes binary values (unicodePwd) only in this form. */
 export function attributes(values: Record<string, string | string[] | Buffer>): Attribute[] {
-	return Object.entries(values).map(([type, value]) => new Attribute({ type, values: Array.isArray(value) ? value : Buffer.isBuffer(value) ? [value] : [value] }));
+	return Object.entries(values).map(
+		([type, value]) =>
+			new Attribute({ type, values: Array.isArray(value) ? value : Buffer.isBuffer(value) ? [value] : [value] }),
+	);
 }
 
 /**
@@ -126,7 +138,9 @@ export function attributes(values: Record<string, string | string[] | Buffer>): 
  */
 export async function seedNorthwind(client: Client): Promise<void> {
 	// Users change their own passwords in the tests: the default minimum password age (1 day) would refuse it.
-	await client.modify(NORTHWIND_DN, [new Change({ operation: 'replace', modification: new Attribute({ type: 'minPwdAge', values: ['0'] }) })]);
+	await client.modify(NORTHWIND_DN, [
+		new Change({ operation: 'replace', modification: new Attribute({ type: 'minPwdAge', values: ['0'] }) }),
+	]);
 	for (const dn of [PEOPLE_DN, STAFF_DN, GROUPS_DN]) {
 		await client.add(dn, { objectClass: ['top', 'organizationalUnit'], ou: dn.split(',')[0].slice(3) });
 	}
@@ -143,7 +157,12 @@ export async function seedNorthwind(client: Client): Promise<void> {
 	);
 	// Groups first without members, so that member groups exist (and a cycle can be closed) when members are written.
 	for (const group of GROUPS) {
-		await client.add(groupDn(group.name), { objectClass: ['top', 'group'], cn: group.name, sAMAccountName: group.name, description: group.description });
+		await client.add(groupDn(group.name), {
+			objectClass: ['top', 'group'],
+			cn: group.name,
+			sAMAccountName: group.name,
+			description: group.description,
+		});
 	}
 	for (const group of GROUPS) {
 		const members = [
@@ -152,7 +171,9 @@ export async function seedNorthwind(client: Client): Promise<void> {
 			...(group.allStaff ? Array.from({ length: STAFF_COUNT }, (_, index) => staffDn(index)) : []),
 		];
 		if (members.length === 0) continue;
-		await client.modify(groupDn(group.name), [new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: members }) })]);
+		await client.modify(groupDn(group.name), [
+			new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: members }) }),
+		]);
 	}
 }
 

@@ -116,7 +116,9 @@ async function sambaVersion(): Promise<string> {
 async function launch(dir: string, timeoutMs: number): Promise<{ server: LiveServer; output: () => string }> {
 	await checkPortsFree();
 	let output = '';
-	const child = spawn('samba', ['-i', '-M', 'single', '-s', join(dir, 'etc', 'smb.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn('samba', ['-i', '-M', 'single', '-s', join(dir, 'etc', 'smb.conf')], {
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	const keep = (data: Buffer) => (output = (output + data.toString()).slice(-16_384));
 	child.stdout.on('data', keep);
 	child.stderr.on('data', keep);
@@ -155,12 +157,16 @@ async function checkPortsFree(): Promise<void> {
 async function waitUntilReady(server: LiveServer, output: () => string, dir: string, timeoutMs: number): Promise<void> {
 	const { child } = server;
 	const deadline = Date.now() + timeoutMs;
-	const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+	const exited = new Promise<void>((resolve) =>
+		child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+	);
 	let lastError: unknown;
 	const ca = await readCa(dir);
 	while (Date.now() < deadline) {
 		if (child.exitCode !== null || child.signalCode !== null) {
-			throw new Error(`samba exited during start-up (code ${child.exitCode}, signal ${child.signalCode}):\n${output()}`);
+			throw new Error(
+				`samba exited during start-up (code ${child.exitCode}, signal ${child.signalCode}):\n${output()}`,
+			);
 		}
 		const client = newClient(ca ?? (await readCa(dir)), 1000);
 		const attempt = client.bind(ADMIN_UPN, ADMIN_PASSWORD).then(() => true);

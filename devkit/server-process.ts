@@ -52,7 +52,10 @@ export function trackServer(child: ChildProcess, dir: string): LiveServer {
 function startWatchdog(pid: number | undefined, dir: string): ChildProcess | undefined {
 	if (pid === undefined) return undefined;
 	const script = 'read _ignored; kill -9 "$0" 2>/dev/null; rm -rf "$1"';
-	const watchdog = spawn('sh', ['-c', script, String(pid), dir], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+	const watchdog = spawn('sh', ['-c', script, String(pid), dir], {
+		stdio: ['pipe', 'ignore', 'ignore'],
+		detached: true,
+	});
 	watchdog.on('error', () => undefined);
 	watchdog.unref();
 	(watchdog.stdin as Socket | null)?.unref();
@@ -84,7 +87,11 @@ export async function terminateServer(server: LiveServer | undefined, graceMs = 
 }
 
 /** Runs a program to completion; rejects with its output. */
-export function runTool(file: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+export function runTool(
+	file: string,
+	args: string[],
+	options: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(file, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
 		let out = '';
@@ -92,7 +99,11 @@ export function runTool(file: string, args: string[], options: { input?: string;
 		child.stdout.on('data', (d: Buffer) => (out += d.toString()));
 		child.stderr.on('data', (d: Buffer) => (err += d.toString()));
 		child.on('error', reject);
-		child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${file} ${args.slice(0, 3).join(' ')} exited with ${code}:\n${err}${out}`))));
+		child.on('close', (code) =>
+			code === 0
+				? resolve(out)
+				: reject(new Error(`${file} ${args.slice(0, 3).join(' ')} exited with ${code}:\n${err}${out}`)),
+		);
 		child.stdin.end(options.input ?? '');
 	});
 }

@@ -22,7 +22,13 @@ import { Client } from 'ldapts';
 import { generateEnterprise, type EnterpriseFixture } from './fixture/enterprise';
 import { inetOrgPersonLayout, writeInetOrgPersonLdif, type InetOrgPersonLayout } from './fixture/inetorgperson-ldif';
 import { OTDS_BASE_DN, OTDS_PARTITION, otdsLayout, writeOtdsLdif, type OtdsLayout } from './fixture/otds-ldif';
-import { findOpenLdap, renderSlapdConf, slapdVersion, type OpenLdapInstallation, type SlapdReaderLimits } from './schema/slapd-conf';
+import {
+	findOpenLdap,
+	renderSlapdConf,
+	slapdVersion,
+	type OpenLdapInstallation,
+	type SlapdReaderLimits,
+} from './schema/slapd-conf';
 import { makeCertificates } from './tls';
 
 export interface SlapdOptions {
@@ -187,10 +193,19 @@ function runTool(file: string, args: string[], input?: string): Promise<string> 
  * Polls with an admin bind until the server answers, the process dies, or time runs out. Each attempt
  * races the process exit: whatever holds a busy port may accept connections and never answer.
  */
-async function waitUntilReady(url: string, dn: string, password: string, proc: ChildProcess, stderr: () => string, timeoutMs: number) {
+async function waitUntilReady(
+	url: string,
+	dn: string,
+	password: string,
+	proc: ChildProcess,
+	stderr: () => string,
+	timeoutMs: number,
+) {
 	const deadline = Date.now() + timeoutMs;
-	const exitMessage = () => `slapd exited during start-up (code ${proc.exitCode}, signal ${proc.signalCode}):\n${stderr()}`;
-	const exited = proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : once(proc, 'exit').then(() => undefined);
+	const exitMessage = () =>
+		`slapd exited during start-up (code ${proc.exitCode}, signal ${proc.signalCode}):\n${stderr()}`;
+	const exited =
+		proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : once(proc, 'exit').then(() => undefined);
 	let lastError: unknown;
 	while (Date.now() < deadline) {
 		if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(exitMessage());
@@ -233,7 +248,11 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 	const otds = otdsLayout(fixture);
 	const adminDN = `cn=admin,${layout.baseDN}`;
 	const otdsAdminDN = `cn=admin,${OTDS_BASE_DN}`;
-	const reader = options.reader && { ...options.reader, dn: `cn=limited-reader,${layout.baseDN}`, password: 'reader-secret' };
+	const reader = options.reader && {
+		...options.reader,
+		dn: `cn=limited-reader,${layout.baseDN}`,
+		password: 'reader-secret',
+	};
 	const rootDsePath = join(dir, 'rootdse.ldif');
 	const vendor = version ? `vendorName: OpenLDAP Project\nvendorVersion: ${await version}\n` : '';
 	await writeFile(rootDsePath, `dn:\n${vendor}`);
@@ -260,7 +279,8 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 
 	// Load the main tree while the OTDS LDIF is still being written: slapadd is another process, so the
 	// two overlap on a multi-core machine. Each slapadd opens only the database given with -b.
-	const slapadd = (suffix: string, file: string) => runTool(install.slapadd, ['-q', '-f', confPath, '-b', suffix, '-l', file]);
+	const slapadd = (suffix: string, file: string) =>
+		runTool(install.slapadd, ['-q', '-f', confPath, '-b', suffix, '-l', file]);
 	const mainLdif = join(dir, 'example.ldif');
 	const otdsLdif = join(dir, 'otds.ldif');
 	await writeInetOrgPersonLdif(mainLdif, fixture, { baseDN: layout.baseDN });
@@ -308,7 +328,14 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 			killQuietly(proc.watchdog);
 		});
 		current = proc;
-		await waitUntilReady(urls[0] as string, adminDN, ADMIN_PASSWORD, child, () => stderrTail, options.startTimeoutMs ?? 30_000);
+		await waitUntilReady(
+			urls[0] as string,
+			adminDN,
+			ADMIN_PASSWORD,
+			child,
+			() => stderrTail,
+			options.startTimeoutMs ?? 30_000,
+		);
 	};
 
 	// Another process may grab a port between freePort() and slapd's bind: retry with new ports.
@@ -407,7 +434,10 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 function startWatchdog(pid: number | undefined, dir: string): ChildProcess | undefined {
 	if (pid === undefined) return undefined;
 	const script = 'read _ignored; kill -9 "$0" 2>/dev/null; rm -rf "$1"';
-	const watchdog = spawn('sh', ['-c', script, String(pid), dir], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+	const watchdog = spawn('sh', ['-c', script, String(pid), dir], {
+		stdio: ['pipe', 'ignore', 'ignore'],
+		detached: true,
+	});
 	watchdog.on('error', () => undefined);
 	watchdog.unref();
 	(watchdog.stdin as Socket | null)?.unref();

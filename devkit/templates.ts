@@ -22,14 +22,20 @@ export function loadTemplates(): TemplateFile[] {
 		.readdirSync(templatesDir)
 		.filter((file) => file.endsWith('.json'))
 		.sort()
-		.map((file) => ({ file, json: JSON.parse(fs.readFileSync(path.join(templatesDir, file), 'utf8')) as TemplateFile['json'] }));
+		.map((file) => ({
+			file,
+			json: JSON.parse(fs.readFileSync(path.join(templatesDir, file), 'utf8')) as TemplateFile['json'],
+		}));
 }
 
 /**
  * A copy of the workflow whose nodes reference the given credentials (by type); nothing else changes. Lists
  * the references it found no credential for (they stay as they were).
  */
-export function bindCredentialsByType(json: WorkflowJson, byType: CredentialRefs): { workflow: WorkflowJson; missing: Array<{ node: string; type: string }> } {
+export function bindCredentialsByType(
+	json: WorkflowJson,
+	byType: CredentialRefs,
+): { workflow: WorkflowJson; missing: Array<{ node: string; type: string }> } {
 	const workflow = JSON.parse(JSON.stringify(json)) as WorkflowJson;
 	const missing: Array<{ node: string; type: string }> = [];
 	for (const node of workflow.nodes) {
@@ -46,7 +52,8 @@ export function bindCredentialsByType(json: WorkflowJson, byType: CredentialRefs
 /** bindCredentialsByType for tests: every reference must be bound. */
 export function bindCredentials(json: WorkflowJson, byType: CredentialRefs): WorkflowJson {
 	const { workflow, missing } = bindCredentialsByType(json, byType);
-	if (missing.length > 0) throw new Error(`${missing[0].node} uses a ${missing[0].type} credential the test did not create`);
+	if (missing.length > 0)
+		throw new Error(`${missing[0].node} uses a ${missing[0].type} credential the test did not create`);
 	return workflow;
 }
 
@@ -62,9 +69,12 @@ export function withoutCredentials(json: Pick<WorkflowJson, 'nodes' | 'connectio
 /** Credential types referenced by any template node. */
 export function credentialTypesOf(templates: TemplateFile[]): string[] {
 	const types = new Set<string>();
-	for (const { json } of templates) for (const node of json.nodes) for (const type of Object.keys((node.credentials as object | undefined) ?? {})) types.add(type);
+	for (const { json } of templates)
+		for (const node of json.nodes)
+			for (const type of Object.keys((node.credentials as object | undefined) ?? {})) types.add(type);
 	return [...types].sort();
 }
 
 /** The nodes of a workflow that are not sticky notes. */
-export const workNodes = (json: WorkflowJson): Node[] => json.nodes.filter((node) => node.type !== 'n8n-nodes-base.stickyNote');
+export const workNodes = (json: WorkflowJson): Node[] =>
+	json.nodes.filter((node) => node.type !== 'n8n-nodes-base.stickyNote');

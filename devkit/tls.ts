@@ -65,8 +65,15 @@ async function selfSignedCa(dir: string, name: string, subject: string, env: Nod
 	const certPath = join(dir, `${name}.crt`);
 	const keyPath = join(dir, `${name}.key`);
 	await openssl(
-		['req', '-config', config, '-x509', ...EC_KEY, '-keyout', keyPath, '-out', certPath, '-days', DAYS]
-			.concat(['-subj', subject, '-extensions', 'ca_ext', '-sha256', '-set_serial', randomSerial()]),
+		['req', '-config', config, '-x509', ...EC_KEY, '-keyout', keyPath, '-out', certPath, '-days', DAYS].concat([
+			'-subj',
+			subject,
+			'-extensions',
+			'ca_ext',
+			'-sha256',
+			'-set_serial',
+			randomSerial(),
+		]),
 		env,
 	);
 	return { certPath, keyPath };
@@ -96,13 +103,24 @@ export async function makeCertificates(dir: string): Promise<Certificates> {
 	const serverCsrPath = join(dir, 'server.csr');
 	const serverCertPath = join(dir, 'server.crt');
 	await openssl(
-		['req', '-config', config, '-new', ...EC_KEY, '-keyout', serverKeyPath, '-out', serverCsrPath]
-			.concat(['-subj', '/O=Directory Push Tests/CN=localhost']),
+		['req', '-config', config, '-new', ...EC_KEY, '-keyout', serverKeyPath, '-out', serverCsrPath].concat([
+			'-subj',
+			'/O=Directory Push Tests/CN=localhost',
+		]),
 		env,
 	);
 	await openssl(
-		['x509', '-req', '-in', serverCsrPath, '-CA', ca.certPath, '-CAkey', ca.keyPath, '-out', serverCertPath]
-			.concat(['-days', DAYS, '-sha256', '-set_serial', randomSerial(), '-extfile', config, '-extensions', 'server_ext']),
+		['x509', '-req', '-in', serverCsrPath, '-CA', ca.certPath, '-CAkey', ca.keyPath, '-out', serverCertPath].concat([
+			'-days',
+			DAYS,
+			'-sha256',
+			'-set_serial',
+			randomSerial(),
+			'-extfile',
+			config,
+			'-extensions',
+			'server_ext',
+		]),
 		env,
 	);
 

@@ -29,7 +29,19 @@ if (!existsSync(esbuild)) {
 let failed = 0;
 for (const name of benches) {
 	const outfile = join(root, '.tmp', 'bench', `${name}.cjs`);
-	const build = spawnSync(esbuild, [`bench/${name}.bench.ts`, '--bundle', '--platform=node', '--target=node20', '--packages=external', '--log-level=warning', `--outfile=${outfile}`], { cwd: root, stdio: 'inherit' });
+	const build = spawnSync(
+		esbuild,
+		[
+			`bench/${name}.bench.ts`,
+			'--bundle',
+			'--platform=node',
+			'--target=node20',
+			'--packages=external',
+			'--log-level=warning',
+			`--outfile=${outfile}`,
+		],
+		{ cwd: root, stdio: 'inherit' },
+	);
 	if (build.status !== 0) {
 		failed++;
 		continue;

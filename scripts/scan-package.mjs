@@ -32,8 +32,14 @@ const { ESLint } = await import(pathToFileURL(scannerRequire.resolve('eslint')).
 const glob = (await import(pathToFileURL(scannerRequire.resolve('fast-glob')).href)).default;
 
 const BUNDLE = 'dist/transport/ldap/ldapts.js';
-const restrictedImport = (module) => ({ rule: '@n8n/community-nodes/no-restricted-imports', message: `'${module}' is not allowed` });
-const restrictedGlobal = (name) => ({ rule: '@n8n/community-nodes/no-restricted-globals', message: `global '${name}' is not allowed` });
+const restrictedImport = (module) => ({
+	rule: '@n8n/community-nodes/no-restricted-imports',
+	message: `'${module}' is not allowed`,
+});
+const restrictedGlobal = (name) => ({
+	rule: '@n8n/community-nodes/no-restricted-globals',
+	message: `global '${name}' is not allowed`,
+});
 
 /**
  * What the tarball may still report, and why. Only the bundled LDAP client (ldapts, see gulpfile.js), and only
@@ -57,11 +63,26 @@ const ALLOWED = [
 const PENDING = [
 	{ file: 'credentials/OpenTextDirectoryLdap.credentials.ts', rule: 'n8n-nodes-base/cred-class-name-unsuffixed' },
 	{ file: 'credentials/OpenTextDirectoryLdap.credentials.ts', rule: 'n8n-nodes-base/cred-class-field-name-unsuffixed' },
-	{ file: 'nodes/OpenTextDirectoryServices/OpenTextDirectoryServices.node.ts', rule: 'n8n-nodes-base/node-class-description-credentials-name-unsuffixed' },
-	{ file: 'nodes/OpenTextDirectoryServicesTrigger/OpenTextDirectoryServicesTrigger.node.ts', rule: 'n8n-nodes-base/node-class-description-credentials-name-unsuffixed' },
-	{ file: 'credentials/OpenTextDirectoryLdap.credentials.ts', rule: 'n8n-nodes-base/cred-class-field-documentation-url-missing' },
-	{ file: 'credentials/OpenTextDirectoryServicesApi.credentials.ts', rule: 'n8n-nodes-base/cred-class-field-documentation-url-missing' },
-	{ file: 'credentials/OpenTextPushAcknowledgmentApi.credentials.ts', rule: 'n8n-nodes-base/cred-class-field-documentation-url-missing' },
+	{
+		file: 'nodes/OpenTextDirectoryServices/OpenTextDirectoryServices.node.ts',
+		rule: 'n8n-nodes-base/node-class-description-credentials-name-unsuffixed',
+	},
+	{
+		file: 'nodes/OpenTextDirectoryServicesTrigger/OpenTextDirectoryServicesTrigger.node.ts',
+		rule: 'n8n-nodes-base/node-class-description-credentials-name-unsuffixed',
+	},
+	{
+		file: 'credentials/OpenTextDirectoryLdap.credentials.ts',
+		rule: 'n8n-nodes-base/cred-class-field-documentation-url-missing',
+	},
+	{
+		file: 'credentials/OpenTextDirectoryServicesApi.credentials.ts',
+		rule: 'n8n-nodes-base/cred-class-field-documentation-url-missing',
+	},
+	{
+		file: 'credentials/OpenTextPushAcknowledgmentApi.credentials.ts',
+		rule: 'n8n-nodes-base/cred-class-field-documentation-url-missing',
+	},
 ];
 
 /**
@@ -69,21 +90,38 @@ const PENDING = [
  * yet and a placeholder would mislead, so the author is a name only until the maintainers give one: then add
  * "email" to package.json's author and delete this entry.
  */
-const AWAITING_AUTHOR_EMAIL = { file: 'package.json', rule: '@n8n/community-nodes/valid-author', message: 'non-empty email' };
+const AWAITING_AUTHOR_EMAIL = {
+	file: 'package.json',
+	rule: '@n8n/community-nodes/valid-author',
+	message: 'non-empty email',
+};
 
 /** The scanner's analyzePackage, message by message: same configuration, inline configuration off, same files. */
 async function scan(directory, patterns) {
-	const eslint = new ESLint({ cwd: directory, allowInlineConfig: false, overrideConfigFile: true, overrideConfig: await scanner.buildScanConfig() });
-	const files = glob.sync(patterns, { cwd: directory, absolute: true, ignore: ['node_modules/**', '**/package-lock.json'] });
+	const eslint = new ESLint({
+		cwd: directory,
+		allowInlineConfig: false,
+		overrideConfigFile: true,
+		overrideConfig: await scanner.buildScanConfig(),
+	});
+	const files = glob.sync(patterns, {
+		cwd: directory,
+		absolute: true,
+		ignore: ['node_modules/**', '**/package-lock.json'],
+	});
 	const results = await eslint.lintFiles(files);
 	const errors = results.flatMap((result) =>
-		result.messages.filter((message) => message.severity === 2).map((message) => ({ file: relative(directory, result.filePath), ...message })),
+		result.messages
+			.filter((message) => message.severity === 2)
+			.map((message) => ({ file: relative(directory, result.filePath), ...message })),
 	);
 	return { files: files.length, errors };
 }
 
 const matches = (entry, error, file) =>
-	entry.file === file && entry.rule === error.ruleId && (entry.message === undefined || error.message.includes(entry.message));
+	entry.file === file &&
+	entry.rule === error.ruleId &&
+	(entry.message === undefined || error.message.includes(entry.message));
 
 /** Splits a leg's errors into the allowed, the pending and the failures; prints them; returns the failure count. */
 function report(leg, { files, errors }, fileOf, allowed) {
@@ -99,10 +137,15 @@ function report(leg, { files, errors }, fileOf, allowed) {
 			failures.push(error);
 		}
 	}
-	for (const error of failures) process.stdout.write(`  ${fileOf(error)}:${error.line}:${error.column}  ${error.ruleId}  ${error.message}\n`);
-	process.stdout.write(`${leg}: ${files} files, ${errors.length} errors reported, ${accepted} of them allowed, ${failures.length} failing\n`);
+	for (const error of failures)
+		process.stdout.write(`  ${fileOf(error)}:${error.line}:${error.column}  ${error.ruleId}  ${error.message}\n`);
+	process.stdout.write(
+		`${leg}: ${files} files, ${errors.length} errors reported, ${accepted} of them allowed, ${failures.length} failing\n`,
+	);
 	for (const entry of allowed.filter((candidate) => !used.has(candidate))) {
-		process.stdout.write(`  note: the allow-list entry ${entry.file} ${entry.rule} ${entry.message ?? ''} matched nothing: remove it\n`);
+		process.stdout.write(
+			`  note: the allow-list entry ${entry.file} ${entry.rule} ${entry.message ?? ''} matched nothing: remove it\n`,
+		);
 	}
 	return failures.length;
 }
@@ -117,13 +160,19 @@ let failures = report(
 const workspace = mkdtempSync(join(tmpdir(), 'otdp-scan-'));
 try {
 	execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-	execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', workspace], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+	execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', workspace], {
+		cwd: root,
+		stdio: ['ignore', 'ignore', 'inherit'],
+	});
 	const tarball = readdirSync(workspace).find((file) => file.endsWith('.tgz'));
 	const unpacked = join(workspace, 'package');
 	mkdirSync(unpacked);
 	execFileSync('tar', ['-xzf', join(workspace, tarball), '-C', unpacked, '--strip-components=1']);
 	// The scanner's tarball leg: compiled JavaScript and the published package.json.
-	failures += report('tarball', await scan(unpacked, ['**/*.js', 'package.json']), (error) => error.file, [...ALLOWED, AWAITING_AUTHOR_EMAIL]);
+	failures += report('tarball', await scan(unpacked, ['**/*.js', 'package.json']), (error) => error.file, [
+		...ALLOWED,
+		AWAITING_AUTHOR_EMAIL,
+	]);
 } finally {
 	rmSync(workspace, { recursive: true, force: true });
 }

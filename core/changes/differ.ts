@@ -132,7 +132,11 @@ function asValue(values: string[] | undefined): string | string[] | null {
 }
 
 /** A change record; `before` only when it is known (undefined: left out, see AttributeChangeRecord). */
-function changeOf(attribute: string, before: string | string[] | null | undefined, after: string | string[] | null | undefined): AttributeChangeRecord {
+function changeOf(
+	attribute: string,
+	before: string | string[] | null | undefined,
+	after: string | string[] | null | undefined,
+): AttributeChangeRecord {
 	return before === undefined ? { attribute, after: after ?? null } : { attribute, before, after: after ?? null };
 }
 
@@ -186,11 +190,13 @@ export function diffUser(
 	}
 	const { user, record } = after;
 	if (before === undefined) {
-		const changes = WATCHED_USER_FIELDS.filter((field) => user[field] !== undefined && user[field] !== '').map((field) => ({
-			attribute: env.attributeOf(field),
-			before: null,
-			after: user[field] ?? null,
-		}));
+		const changes = WATCHED_USER_FIELDS.filter((field) => user[field] !== undefined && user[field] !== '').map(
+			(field) => ({
+				attribute: env.attributeOf(field),
+				before: null,
+				after: user[field] ?? null,
+			}),
+		);
 		return [makeEvent(env, context, 'user.created', record.id, { user }, changes)];
 	}
 	const events: DirectoryEvent[] = [];
@@ -202,7 +208,13 @@ export function diffUser(
 		for (const index of rename.changed) {
 			const field = WATCHED_USER_FIELDS[index];
 			const attribute = env.attributeOf(field);
-			changes.push(changeOf(attribute, knownBefore(context, attribute) ?? rdnValueOf(env, context.previousDn, attribute), user[field]));
+			changes.push(
+				changeOf(
+					attribute,
+					knownBefore(context, attribute) ?? rdnValueOf(env, context.previousDn, attribute),
+					user[field],
+				),
+			);
 		}
 		events.push(makeEvent(env, context, 'user.renamed', record.id, { user }, changes));
 	}
@@ -214,7 +226,8 @@ export function diffUser(
 		const change = { attribute: flag, before: String(before.status[flag]), after: String(record.status[flag]) };
 		events.push(makeEvent(env, context, type, record.id, { user }, [change]));
 	}
-	if (passwordWasSet(before, after, context, env)) events.push(makeEvent(env, context, 'user.passwordChanged', record.id, { user }, []));
+	if (passwordWasSet(before, after, context, env))
+		events.push(makeEvent(env, context, 'user.passwordChanged', record.id, { user }, []));
 	const changes = changedAttributes(before, after, context, env, rename);
 	if (changes.length > 0) events.push(makeEvent(env, context, 'user.updated', record.id, { user }, changes));
 	return events;
@@ -232,13 +245,22 @@ interface Rename {
  * When the whole hash moved but no field hash tells which (their 4-bit hashes collided) and nothing but
  * the naming fields can explain it, it was the rename.
  */
-function renameOf(before: UserRecord, after: UserObservation, context: ChangeContext, env: DiffEnvironment): Rename | undefined {
+function renameOf(
+	before: UserRecord,
+	after: UserObservation,
+	context: ChangeContext,
+	env: DiffEnvironment,
+): Rename | undefined {
 	const record = after.record;
 	const naming = new Set<number>();
 	if (env.nameField !== undefined) naming.add(WATCHED_USER_FIELDS.indexOf(env.nameField));
 	const moved = before.dnHash !== record.dnHash;
 	if (moved && env.rdnOf !== undefined) {
-		const types = new Set([after.user.dn, context.previousDn].flatMap((dn) => (dn === undefined ? [] : env.rdnOf?.(dn) ?? [])).map((rdn) => rdn.type.toLowerCase()));
+		const types = new Set(
+			[after.user.dn, context.previousDn]
+				.flatMap((dn) => (dn === undefined ? [] : (env.rdnOf?.(dn) ?? [])))
+				.map((rdn) => rdn.type.toLowerCase()),
+		);
 		WATCHED_USER_FIELDS.forEach((field, index) => {
 			if (types.has(env.attributeOf(field).toLowerCase())) naming.add(index);
 		});
@@ -248,11 +270,16 @@ function renameOf(before: UserRecord, after: UserObservation, context: ChangeCon
 	// (compared ignoring case, as naming attributes match: uid, cn).
 	const renamedFrom = (index: number) => {
 		const former = rdnValueOf(env, context.previousDn, env.attributeOf(WATCHED_USER_FIELDS[index]));
-		return former !== undefined && former.toLowerCase() !== (after.user[WATCHED_USER_FIELDS[index]] ?? '').toLowerCase();
+		return (
+			former !== undefined && former.toLowerCase() !== (after.user[WATCHED_USER_FIELDS[index]] ?? '').toLowerCase()
+		);
 	};
 	let changed = [...naming].filter((index) => fieldMoved(index) || renamedFrom(index));
-	const onlyNaming = WATCHED_USER_FIELDS.every((_, index) => naming.has(index) || !fieldMoved(index)) && (before.extrasHash === 0 || before.extrasHash === record.extrasHash);
-	if (moved && changed.length === 0 && naming.size > 0 && onlyNaming && before.valuesHash !== record.valuesHash) changed = [...naming];
+	const onlyNaming =
+		WATCHED_USER_FIELDS.every((_, index) => naming.has(index) || !fieldMoved(index)) &&
+		(before.extrasHash === 0 || before.extrasHash === record.extrasHash);
+	if (moved && changed.length === 0 && naming.size > 0 && onlyNaming && before.valuesHash !== record.valuesHash)
+		changed = [...naming];
 	if (!moved && changed.length === 0) return undefined;
 	return { naming, changed: changed.sort((a, b) => a - b) };
 }
@@ -268,9 +295,15 @@ function rdnValueOf(env: DiffEnvironment, dn: string | undefined, attribute: str
  * The events of the change that took them out, as far as the record tells, always with one user.updated,
  * each marked `scope: 'left'`.
  */
-export function diffUserLeavingScope(before: UserRecord, after: UserObservation, context: ChangeContext, env: DiffEnvironment): DirectoryEvent[] {
+export function diffUserLeavingScope(
+	before: UserRecord,
+	after: UserObservation,
+	context: ChangeContext,
+	env: DiffEnvironment,
+): DirectoryEvent[] {
 	const events = diffUser(before, after, context, env);
-	if (!events.some((event) => event.type === 'user.updated')) events.push(makeEvent(env, context, 'user.updated', after.record.id, { user: after.user }, []));
+	if (!events.some((event) => event.type === 'user.updated'))
+		events.push(makeEvent(env, context, 'user.updated', after.record.id, { user: after.user }, []));
 	for (const event of events) event.scope = 'left';
 	return events;
 }
@@ -280,11 +313,22 @@ export function diffUserLeavingScope(before: UserRecord, after: UserObservation,
  * creation. One user.updated marked `scope: 'entered'`, listing what may have brought them in (the earlier
  * values are unknown unless a log says, so the candidates are `uncertain`).
  */
-export function diffUserEnteringScope(after: UserObservation, context: ChangeContext, env: DiffEnvironment): DirectoryEvent[] {
+export function diffUserEnteringScope(
+	after: UserObservation,
+	context: ChangeContext,
+	env: DiffEnvironment,
+): DirectoryEvent[] {
 	const { user, record } = after;
 	const fields = WATCHED_USER_FIELDS.map((field): Candidate => [env.attributeOf(field), user[field]]);
 	const extras = env.extraAttributes.map((attribute): Candidate => [attribute, user.attributes[attribute]]);
-	const event = makeEvent(env, context, 'user.updated', record.id, { user }, candidateChanges([...fields, ...extras], context));
+	const event = makeEvent(
+		env,
+		context,
+		'user.updated',
+		record.id,
+		{ user },
+		candidateChanges([...fields, ...extras], context),
+	);
 	event.scope = 'entered';
 	return [event];
 }
@@ -295,11 +339,21 @@ export function diffUserEnteringScope(after: UserObservation, context: ChangeCon
  * user's change in the same second leave it unchanged, but the reset flag clears only when the user sets a
  * password. A password set while a reset is required is an administrator's reset (user.passwordResetRequired).
  */
-function passwordWasSet(before: UserRecord, after: UserObservation, context: ChangeContext, env: DiffEnvironment): boolean {
+function passwordWasSet(
+	before: UserRecord,
+	after: UserObservation,
+	context: ChangeContext,
+	env: DiffEnvironment,
+): boolean {
 	const record = after.record;
 	if (record.status.passwordResetRequired) return false;
 	const resetCleared = before.status.passwordResetRequired;
-	return before.passwordHash !== record.passwordHash || resetCleared || context.passwordChanged === true || env.passwordStampIsNew?.(record.id, after.passwordStamp) === true;
+	return (
+		before.passwordHash !== record.passwordHash ||
+		resetCleared ||
+		context.passwordChanged === true ||
+		env.passwordStampIsNew?.(record.id, after.passwordStamp) === true
+	);
 }
 
 /**
@@ -307,7 +361,13 @@ function passwordWasSet(before: UserRecord, after: UserObservation, context: Cha
  * when only the whole hash moved (theirs collided), every attribute that may have changed is listed
  * with its value now and marked `uncertain`, so that an update is never empty nor dropped.
  */
-function changedAttributes(before: UserRecord, after: UserObservation, context: ChangeContext, env: DiffEnvironment, rename: Rename | undefined): AttributeChangeRecord[] {
+function changedAttributes(
+	before: UserRecord,
+	after: UserObservation,
+	context: ChangeContext,
+	env: DiffEnvironment,
+	rename: Rename | undefined,
+): AttributeChangeRecord[] {
 	const { user, record } = after;
 	const changes: AttributeChangeRecord[] = [];
 	WATCHED_USER_FIELDS.forEach((field, index) => {
@@ -318,9 +378,11 @@ function changedAttributes(before: UserRecord, after: UserObservation, context: 
 	});
 	const extras = env.extraAttributes.map((attribute): Candidate => [attribute, user.attributes[attribute]]);
 	// 0: a record written before the extras' hash was kept, which cannot tell.
-	if (before.extrasHash !== 0 && before.extrasHash !== record.extrasHash) changes.push(...candidateChanges(extras, context));
+	if (before.extrasHash !== 0 && before.extrasHash !== record.extrasHash)
+		changes.push(...candidateChanges(extras, context));
 	// The whole hash covers the naming fields too: after a rename that changed one, it says nothing more.
-	if (changes.length > 0 || before.valuesHash === record.valuesHash || (rename?.changed.length ?? 0) > 0) return changes;
+	if (changes.length > 0 || before.valuesHash === record.valuesHash || (rename?.changed.length ?? 0) > 0)
+		return changes;
 	const fields = WATCHED_USER_FIELDS.map((field): Candidate => [env.attributeOf(field), user[field]]);
 	return candidateChanges([...fields, ...extras], context);
 }
@@ -362,8 +424,18 @@ export function diffGroup(
 		const record = before as GroupRecord;
 		// The record keeps whether the group was privileged (its name and DN are gone with it); a record
 		// stored before it kept that flag is matched by its DN hash against the groups configured by DN.
-		const privileged = context.deleted?.privileged ?? (record.privileged || env.privilegedDnHash?.(record.dnHash) === true);
-		return [makeEvent(env, context, 'group.deleted', record.id, { group: deletedGroupOf(context.deleted, record.id, privileged) }, [])];
+		const privileged =
+			context.deleted?.privileged ?? (record.privileged || env.privilegedDnHash?.(record.dnHash) === true);
+		return [
+			makeEvent(
+				env,
+				context,
+				'group.deleted',
+				record.id,
+				{ group: deletedGroupOf(context.deleted, record.id, privileged) },
+				[],
+			),
+		];
 	}
 	const { group, record, memberDns } = after;
 	const events: DirectoryEvent[] = [];
@@ -378,7 +450,8 @@ export function diffGroup(
 			const named = ['cn', 'description'].filter((attribute) => context.before?.[attribute] !== undefined);
 			const listed = named.length > 0 ? named : ['cn', 'description'];
 			if (listed.includes('cn')) changes.push(changeOf('cn', knownBefore(context, 'cn'), group.name));
-			if (listed.includes('description')) changes.push(changeOf('description', knownBefore(context, 'description'), group.description));
+			if (listed.includes('description'))
+				changes.push(changeOf('description', knownBefore(context, 'description'), group.description));
 		}
 		events.push(makeEvent(env, context, 'group.updated', record.id, { group }, changes));
 	}
@@ -391,14 +464,26 @@ export function diffGroup(
 		previous.add(hash);
 		added.push({ dn, member: memberByDn(env, dn) });
 	}
-	const removed = (before?.memberHashes ?? []).filter((hash) => !current.has(hash)).map((hash) => ({ hash, member: memberByDnHash(env, hash) }));
+	const removed = (before?.memberHashes ?? [])
+		.filter((hash) => !current.has(hash))
+		.map((hash) => ({ hash, member: memberByDnHash(env, hash) }));
 	// A member renamed since the last poll left under its old DN and came back under its new one (the server
 	// rewrote the DN in the group: OpenLDAP's memberof or refint overlay, AD): the rename, not a membership change.
 	const removedKeys = new Set(removed.map(({ member }) => member.key));
 	const renamed = new Set(added.map(({ member }) => member.key).filter((key) => removedKeys.has(key)));
 	for (const { dn, member } of added) {
 		if (renamed.has(member.key)) continue;
-		events.push(makeEvent(env, context, 'group.memberAdded', record.id, { group, ...member.subject }, [{ attribute: 'member', before: null, after: dn }], `+${member.key}`));
+		events.push(
+			makeEvent(
+				env,
+				context,
+				'group.memberAdded',
+				record.id,
+				{ group, ...member.subject },
+				[{ attribute: 'member', before: null, after: dn }],
+				`+${member.key}`,
+			),
+		);
 	}
 	let named: Map<number, string> | undefined;
 	for (const { hash, member } of removed) {
@@ -406,9 +491,20 @@ export function diffGroup(
 		named ??= namedDns(context);
 		// The removed value itself: as the log named it, else the member's DN now if it still hashes the same
 		// (a member renamed since has another DN: then it is unknown).
-		const removedDn = named.get(hash) ?? (member.dn !== undefined && dnHash(member.dn) === hash ? member.dn : undefined);
+		const removedDn =
+			named.get(hash) ?? (member.dn !== undefined && dnHash(member.dn) === hash ? member.dn : undefined);
 		const change = changeOf('member', removedDn, null);
-		events.push(makeEvent(env, context, 'group.memberRemoved', record.id, { group, ...member.subject }, [change], `-${member.key}`));
+		events.push(
+			makeEvent(
+				env,
+				context,
+				'group.memberRemoved',
+				record.id,
+				{ group, ...member.subject },
+				[change],
+				`-${member.key}`,
+			),
+		);
 	}
 	return events;
 }
@@ -421,7 +517,8 @@ interface NamedMember {
 }
 
 function namedMember(memberGroup: EventMemberGroup | undefined, user: () => EventUser): NamedMember {
-	if (memberGroup !== undefined) return { subject: { memberGroup }, key: `group:${memberGroup.id}`, dn: memberGroup.dn };
+	if (memberGroup !== undefined)
+		return { subject: { memberGroup }, key: `group:${memberGroup.id}`, dn: memberGroup.dn };
 	const named = user();
 	return { subject: { user: named }, key: named.id, dn: named.dn };
 }
@@ -431,7 +528,10 @@ function memberByDn(env: DiffEnvironment, dn: string): NamedMember {
 }
 
 function memberByDnHash(env: DiffEnvironment, hash: number): NamedMember {
-	return namedMember(env.memberGroupByDnHash?.(hash), () => env.memberByDnHash(hash) ?? { id: `dnHash:${hash.toString(16)}` });
+	return namedMember(
+		env.memberGroupByDnHash?.(hash),
+		() => env.memberByDnHash(hash) ?? { id: `dnHash:${hash.toString(16)}` },
+	);
 }
 
 /** DNs a log named for this change (removed values, earlier members), by DN hash. */
@@ -444,6 +544,7 @@ function namedDns(context: ChangeContext): Map<number, string> {
 }
 
 function sameValue(a: string | string[] | null, b: string | string[] | undefined): boolean {
-	const list = (value: string | string[] | null | undefined) => (value === null || value === undefined ? [] : Array.isArray(value) ? [...value].sort() : [value]);
+	const list = (value: string | string[] | null | undefined) =>
+		value === null || value === undefined ? [] : Array.isArray(value) ? [...value].sort() : [value];
 	return JSON.stringify(list(a)) === JSON.stringify(list(b));
 }

@@ -12,7 +12,15 @@
  */
 import type { DirectMembersPage, DirectoryBackend, UserSearch } from '../directory/backend';
 import type { DirectoryGroup } from '../model/directory-group';
-import { diffGroup, diffUser, diffUserEnteringScope, diffUserLeavingScope, type DiffEnvironment, type GroupObservation, type UserObservation } from './differ';
+import {
+	diffGroup,
+	diffUser,
+	diffUserEnteringScope,
+	diffUserLeavingScope,
+	type DiffEnvironment,
+	type GroupObservation,
+	type UserObservation,
+} from './differ';
 import { eventUserOf, type DirectoryEvent, type EventGroup, type EventSource, type EventUser } from './events';
 import { ExistingEntries, type ExistingEntriesOptions } from './existing';
 import { dnHash } from './snapshot/dn-hash';
@@ -61,9 +69,15 @@ interface UserListing {
 const CREATED = 'createTimestamp';
 const MODIFIED = 'modifyTimestamp';
 
-const firstValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+const firstValue = (value: string | string[] | undefined): string | undefined =>
+	Array.isArray(value) ? value[0] : value;
 
-const eventGroup = (group: DirectoryGroup): EventGroup => ({ id: group.id, dn: group.dn, name: group.name, privileged: group.privileged });
+const eventGroup = (group: DirectoryGroup): EventGroup => ({
+	id: group.id,
+	dn: group.dn,
+	name: group.name,
+	privileged: group.privileged,
+});
 
 export class DirectorySnapshotStrategy implements ChangeStrategy {
 	readonly name = 'snapshot' as const;
@@ -80,12 +94,27 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 
 	async poll(cursor: ChangeState | undefined): Promise<PollResult> {
 		const { backend } = this.options;
-		const source: EventSource = { kind: backend.kind, server: this.options.server, strategy: this.name, partition: this.options.partition, base: this.options.base };
+		const source: EventSource = {
+			kind: backend.kind,
+			server: this.options.server,
+			strategy: this.name,
+			partition: this.options.partition,
+			base: this.options.base,
+		};
 		const detectedAt = (this.options.now?.() ?? new Date()).toISOString();
-		const scopeKey = [source.server, source.partition ?? '', source.base ?? '', JSON.stringify(this.options.userSearch ?? {}), this.options.groupNameContains ?? ''].join('|');
+		const scopeKey = [
+			source.server,
+			source.partition ?? '',
+			source.base ?? '',
+			JSON.stringify(this.options.userSearch ?? {}),
+			this.options.groupNameContains ?? '',
+		].join('|');
 		// A stored state that cannot be used (another scope or version): start over and say so.
 		const { previous, unusable } = storedState(cursor, scopeKey);
-		const existing = previous === undefined && unusable === undefined ? ExistingEntries.forFirstPoll(this.options, source, detectedAt, (field) => this.attributeOf(field)) : undefined;
+		const existing =
+			previous === undefined && unusable === undefined
+				? ExistingEntries.forFirstPoll(this.options, source, detectedAt, (field) => this.attributeOf(field))
+				: undefined;
 		const read = await this.readAll();
 		const { users, groups } = read;
 		const next: Snapshot = emptySnapshot();
@@ -97,9 +126,16 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			existing?.group(observed);
 			next.groups.set(id, observed.record);
 		}
-		const events = previous === undefined ? (existing?.events ?? []) : await this.diff(snapshotOf(previous), next, read, source, detectedAt, previous);
+		const events =
+			previous === undefined
+				? (existing?.events ?? [])
+				: await this.diff(snapshotOf(previous), next, read, source, detectedAt, previous);
 		const stampHighWater = read.newestChange ?? previous?.stampHighWater;
-		return finishPoll(previous, { events, snapshot: next, stampHighWater, reconciled: true, resyncReason: unusable }, { name: this.name, scopeKey, source, detectedAt, emit: this.options });
+		return finishPoll(
+			previous,
+			{ events, snapshot: next, stampHighWater, reconciled: true, resyncReason: unusable },
+			{ name: this.name, scopeKey, source, detectedAt, emit: this.options },
+		);
 	}
 
 	private get hasSegment(): boolean {
@@ -115,7 +151,10 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 		const passwordAttribute = this.options.passwordChangedAttribute ?? 'passwordChangedTime';
 		const stamps = [passwordAttribute, ...(this.hasSegment ? [CREATED, MODIFIED] : [])];
 		const listing: UserListing = { users: new Map(), created: new Map() };
-		for await (const page of this.options.backend.searchUsers({ ...search, extraAttributes: [...this.extraAttributes, ...stamps] })) {
+		for await (const page of this.options.backend.searchUsers({
+			...search,
+			extraAttributes: [...this.extraAttributes, ...stamps],
+		})) {
 			for (const user of page) {
 				const [password, created, modified] = stamps.map((name) => firstValue(user.attributes[name]));
 				// Read for change detection only; kept when the user asked for them too.
@@ -123,7 +162,8 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 				const record = userRecordOf(user, password, this.extraAttributes);
 				listing.users.set(record.id, { user, record });
 				if (created !== undefined) listing.created.set(record.id, created);
-				if (modified !== undefined && (listing.newestChange === undefined || modified > listing.newestChange)) listing.newestChange = modified;
+				if (modified !== undefined && (listing.newestChange === undefined || modified > listing.newestChange))
+					listing.newestChange = modified;
 			}
 		}
 		return listing;
@@ -154,10 +194,13 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 	private async readAll(): Promise<Reading> {
 		const { backend } = this.options;
 		const { users, created, newestChange } = await this.listUsers(this.options.userSearch ?? {});
-		const people = new Map<number, EventUser>([...users.values()].map(({ user, record }) => [record.dnHash, eventUserOf(user)]));
+		const people = new Map<number, EventUser>(
+			[...users.values()].map(({ user, record }) => [record.dnHash, eventUserOf(user)]),
+		);
 		const groups = new Map<string, GroupObservation>();
 		const listed: DirectoryGroup[] = [];
-		for await (const page of backend.searchGroups({ nameContains: this.options.groupNameContains })) listed.push(...page);
+		for await (const page of backend.searchGroups({ nameContains: this.options.groupNameContains }))
+			listed.push(...page);
 		const nestedGroups = new Map<number, EventGroup>(listed.map((group) => [dnHash(group.dn), eventGroup(group)]));
 		for (const group of listed) {
 			const memberDns: string[] = [];
@@ -189,7 +232,14 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 		for await (const users of backend.groupMembers('id', group.id, { nested: false })) yield { users, groups: [] };
 	}
 
-	private async diff(before: Snapshot, after: Snapshot, read: Reading, source: EventSource, detectedAt: string, previous: ChangeState): Promise<DirectoryEvent[]> {
+	private async diff(
+		before: Snapshot,
+		after: Snapshot,
+		read: Reading,
+		source: EventSource,
+		detectedAt: string,
+		previous: ChangeState,
+	): Promise<DirectoryEvent[]> {
 		const generation = generationOf(previous);
 		const { users, groups, people, nestedGroups } = read;
 		let formerGroups: Map<number, EventGroup> | undefined;
@@ -203,7 +253,9 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			memberGroupByDn: (dn) => nestedGroups.get(dnHash(dn)),
 			memberGroupByDnHash: (hash) => {
 				// A nested group gone from the directory is known by the key of its record, if it was in scope.
-				formerGroups ??= new Map([...before.groups.values()].map((record) => [record.dnHash, { id: record.id, privileged: false }]));
+				formerGroups ??= new Map(
+					[...before.groups.values()].map((record) => [record.dnHash, { id: record.id, privileged: false }]),
+				);
 				return nestedGroups.get(hash) ?? formerGroups.get(hash);
 			},
 			// An OTDS location holds the uuid, not the name: a rename is a new login (`name@partition`).
@@ -219,7 +271,8 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			const encoded = encodeUserRecord(observation.record);
 			if (record !== undefined && encodeUserRecord(record) === encoded) continue;
 			// Into the segment, but in OTDS before: not a creation.
-			if (record === undefined && this.existedBefore(read.created.get(id), previous.stampHighWater)) events.push(...diffUserEnteringScope(observation, stampOf(`${encoded}|entered`), env));
+			if (record === undefined && this.existedBefore(read.created.get(id), previous.stampHighWater))
+				events.push(...diffUserEnteringScope(observation, stampOf(`${encoded}|entered`), env));
 			else events.push(...diffUser(record, observation, stampOf(encoded), env));
 		}
 		const gone = [...before.users.keys()].filter((id) => !after.users.has(id));
@@ -228,7 +281,8 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			const record = before.users.get(id) as UserRecord;
 			const left = outside.get(id);
 			// Out of the segment but still in OTDS: not a deletion.
-			if (left !== undefined) events.push(...diffUserLeavingScope(record, left, stampOf(`${encodeUserRecord(left.record)}|left`), env));
+			if (left !== undefined)
+				events.push(...diffUserLeavingScope(record, left, stampOf(`${encodeUserRecord(left.record)}|left`), env));
 			else events.push(...diffUser(record, undefined, stampOf(encodeUserRecord(record)), env));
 		}
 		for (const [id, observation] of groups) {
@@ -237,7 +291,8 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			if (record !== undefined && encodeGroupRecord(record) === encoded) continue;
 			events.push(...diffGroup(record, observation, stampOf(encoded), env));
 		}
-		for (const [id, record] of before.groups) if (!after.groups.has(id)) events.push(...diffGroup(record, undefined, stampOf(encodeGroupRecord(record)), env));
+		for (const [id, record] of before.groups)
+			if (!after.groups.has(id)) events.push(...diffGroup(record, undefined, stampOf(encodeGroupRecord(record)), env));
 		return events;
 	}
 }

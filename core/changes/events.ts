@@ -135,7 +135,9 @@ export interface DirectoryEvent {
  * read: an accesslog reqStart, an entry's modifyTimestamp, or the snapshot record that disappeared).
  */
 export function eventId(source: EventSource, entryKey: string, type: DirectoryEventType, changeStamp: string): string {
-	return hashHex([source.kind, source.server, source.base ?? source.partition ?? '', entryKey, type, changeStamp].join('\u0000'));
+	return hashHex(
+		[source.kind, source.server, source.base ?? source.partition ?? '', entryKey, type, changeStamp].join('\u0000'),
+	);
 }
 
 /** LDAP generalized time (20261127001122Z, 20261127001122.123456Z, or a CSN) to ISO 8601; undefined when not one. */

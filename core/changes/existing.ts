@@ -53,10 +53,16 @@ export class ExistingEntries {
 		};
 	}
 
-	static forFirstPoll(options: ExistingEntriesOptions, source: EventSource, detectedAt: string, attributeOf: (field: WatchedUserField) => string): ExistingEntries | undefined {
+	static forFirstPoll(
+		options: ExistingEntriesOptions,
+		source: EventSource,
+		detectedAt: string,
+		attributeOf: (field: WatchedUserField) => string,
+	): ExistingEntries | undefined {
 		if (options.emitExisting !== true) return undefined;
 		const limit = options.existingLimit ?? DEFAULT_EXISTING_LIMIT;
-		if (!Number.isFinite(limit) || limit < 1) throw new ConfigurationError('Existing Entries Limit', `must be a positive number (it is ${String(limit)})`);
+		if (!Number.isFinite(limit) || limit < 1)
+			throw new ConfigurationError('Existing Entries Limit', `must be a positive number (it is ${String(limit)})`);
 		return new ExistingEntries(source, detectedAt, attributeOf, Math.floor(limit));
 	}
 
@@ -70,7 +76,12 @@ export class ExistingEntries {
 	group(observed: GroupObservation, stamp = ''): void {
 		this.admit();
 		const withoutMembers = { ...observed, memberDns: [] };
-		const events = diffGroup(undefined, withoutMembers, { stamp: `${stamp}|${encodeGroupRecord(observed.record)}` }, this.env);
+		const events = diffGroup(
+			undefined,
+			withoutMembers,
+			{ stamp: `${stamp}|${encodeGroupRecord(observed.record)}` },
+			this.env,
+		);
 		for (const event of events) this.events.push({ ...event, existing: true });
 	}
 

@@ -67,7 +67,12 @@ const DEFAULT_DEDUPE_WINDOW = 2000;
  * Drops events already emitted (by id), adds the bulk summary, filters by type, and returns the new
  * window of recent ids.
  */
-export function finishEvents(events: DirectoryEvent[], recentIds: string[], options: EmitOptions, detectedAt: string): { events: DirectoryEvent[]; recentIds: string[] } {
+export function finishEvents(
+	events: DirectoryEvent[],
+	recentIds: string[],
+	options: EmitOptions,
+	detectedAt: string,
+): { events: DirectoryEvent[]; recentIds: string[] } {
 	const seen = new Set(recentIds);
 	const fresh: DirectoryEvent[] = [];
 	for (const event of events) {
@@ -94,6 +99,11 @@ export function finishEvents(events: DirectoryEvent[], recentIds: string[], opti
 	const window = options.dedupeWindow ?? DEFAULT_DEDUPE_WINDOW;
 	const nextRecent = [...recentIds, ...fresh.map((event) => event.id)].slice(-window);
 	const wanted = options.eventTypes && options.eventTypes.length > 0 ? new Set(options.eventTypes) : undefined;
-	const emitted = (event: DirectoryEvent) => (wanted === undefined || wanted.has(event.type)) && (options.groupMembers !== false || event.memberGroup === undefined);
-	return { events: wanted === undefined && options.groupMembers !== false ? fresh : fresh.filter(emitted), recentIds: nextRecent };
+	const emitted = (event: DirectoryEvent) =>
+		(wanted === undefined || wanted.has(event.type)) &&
+		(options.groupMembers !== false || event.memberGroup === undefined);
+	return {
+		events: wanted === undefined && options.groupMembers !== false ? fresh : fresh.filter(emitted),
+		recentIds: nextRecent,
+	};
 }

@@ -33,7 +33,10 @@ export interface StrategyStep {
  * The stored state as this poll may use it: `previous` when it is usable for this scope; otherwise no
  * previous state (start over) and, unless there was none at all (the first activation), why not.
  */
-export function storedState(cursor: ChangeState | undefined, scopeKey: string): { previous?: ChangeState; unusable?: string } {
+export function storedState(
+	cursor: ChangeState | undefined,
+	scopeKey: string,
+): { previous?: ChangeState; unusable?: string } {
 	if (cursor === undefined || cursor === null) return {};
 	const unusable = unusableStateReason(cursor, scopeKey);
 	return unusable === undefined ? { previous: cursor } : { unusable };
@@ -42,11 +45,18 @@ export function storedState(cursor: ChangeState | undefined, scopeKey: string): 
 /** Why a stored state cannot be used (the poll then starts over and says so in a directory.resync event); undefined when it can. */
 function unusableStateReason(cursor: ChangeState, scopeKey: string): string | undefined {
 	const restart = 'started over from the directory as it is now; changes made since the last poll were not seen';
-	if (typeof cursor !== 'object' || typeof cursor.snapshot?.users !== 'string' || typeof cursor.snapshot.userKeyHeads !== 'string' || !Array.isArray(cursor.snapshot.groups)) {
+	if (
+		typeof cursor !== 'object' ||
+		typeof cursor.snapshot?.users !== 'string' ||
+		typeof cursor.snapshot.userKeyHeads !== 'string' ||
+		!Array.isArray(cursor.snapshot.groups)
+	) {
 		return `the stored state is unreadable: ${restart}`;
 	}
-	if (cursor.version !== CHANGE_STATE_VERSION) return `the stored state is from another version of this node (${String(cursor.version)}): ${restart}`;
-	if (cursor.scopeKey !== scopeKey) return `the watched scope changed (base DN or partition, filters, segment or additional attributes): ${restart}`;
+	if (cursor.version !== CHANGE_STATE_VERSION)
+		return `the stored state is from another version of this node (${String(cursor.version)}): ${restart}`;
+	if (cursor.scopeKey !== scopeKey)
+		return `the watched scope changed (base DN or partition, filters, segment or additional attributes): ${restart}`;
 	return undefined;
 }
 
@@ -77,7 +87,12 @@ export function finishPoll(
 	const events = [...step.events];
 	if (step.resyncReason !== undefined) {
 		events.unshift({
-			id: eventId(meta.source, '', 'directory.resync', `${previous?.cursor ?? ''}|${step.cursor ?? step.stampHighWater ?? ''}`),
+			id: eventId(
+				meta.source,
+				'',
+				'directory.resync',
+				`${previous?.cursor ?? ''}|${step.cursor ?? step.stampHighWater ?? ''}`,
+			),
 			type: 'directory.resync',
 			detectedAt: meta.detectedAt,
 			source: meta.source,

@@ -84,14 +84,24 @@ export interface DirectoryBackend {
 	 * The direct members of a group, people and nested groups alike (what change detection compares).
 	 * Optional: where absent, groupMembers without nesting stands in, and nested groups are not seen.
 	 */
-	directMembers?(key: GroupKey, value: string, listing?: Omit<MemberListing, 'nested'>): AsyncGenerator<DirectMembersPage>;
+	directMembers?(
+		key: GroupKey,
+		value: string,
+		listing?: Omit<MemberListing, 'nested'>,
+	): AsyncGenerator<DirectMembersPage>;
 	/**
 	 * Adds a direct member; adding one that is already there is not an error. Says whether anything was
 	 * written (`changed: false` when the user already was a member); a source that cannot tell returns nothing.
 	 */
-	addGroupMember(group: { key: GroupKey; value: string }, user: { key: UserKey; value: string }): Promise<MembershipChange | void>;
+	addGroupMember(
+		group: { key: GroupKey; value: string },
+		user: { key: UserKey; value: string },
+	): Promise<MembershipChange | void>;
 	/** Removes a direct member; removing one that is not there is not an error (`changed: false`, as above). */
-	removeGroupMember(group: { key: GroupKey; value: string }, user: { key: UserKey; value: string }): Promise<MembershipChange | void>;
+	removeGroupMember(
+		group: { key: GroupKey; value: string },
+		user: { key: UserKey; value: string },
+	): Promise<MembershipChange | void>;
 	/**
 	 * The directory attribute behind a DirectoryUser field (department → ou, oTDepartment, department...),
 	 * so that generic code (audiences) can turn "department equals Sales" into a condition.

@@ -12,5 +12,7 @@ export function attributeTexts(entry: Entry, name: string): string[] {
 	const value = rawValue(entry, name);
 	if (value === undefined) return [];
 	const values: Array<string | Buffer> = Array.isArray(value) ? value : [value];
-	return values.map((item) => (typeof item === 'string' ? item : (adBinaryText(name, item) ?? item.toString('base64'))));
+	return values.map((item) =>
+		typeof item === 'string' ? item : (adBinaryText(name, item) ?? item.toString('base64')),
+	);
 }

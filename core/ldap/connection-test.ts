@@ -18,7 +18,11 @@ export async function testLdapConnection(settings: LdapSettings): Promise<Connec
 		return await LdapSession.use(settings, async (session) => {
 			const { info: server } = await readLdapServer(session, settings.flavour);
 			if (settings.baseDN !== '') {
-				const base = await session.searchIfPresent(settings.baseDN, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
+				const base = await session.searchIfPresent(settings.baseDN, {
+					scope: 'base',
+					filter: '(objectClass=*)',
+					attributes: ['1.1'],
+				});
 				if (base.length === 0) {
 					return {
 						ok: false,
@@ -28,7 +32,8 @@ export async function testLdapConnection(settings: LdapSettings): Promise<Connec
 				}
 			}
 			const who = settings.bindDN === '' ? 'anonymously' : `as ${settings.bindDN}`;
-			const flavour = settings.flavour === 'auto' ? `detected flavour: ${server.flavour}` : `flavour: ${settings.flavour}`;
+			const flavour =
+				settings.flavour === 'auto' ? `detected flavour: ${server.flavour}` : `flavour: ${settings.flavour}`;
 			const extras = [
 				server.supportedControlNames.length > 0 ? `controls: ${server.supportedControlNames.join(', ')}` : '',
 				server.changeLogs.length > 0 ? `change logs: ${server.changeLogs.join(', ')}` : '',
@@ -42,6 +47,9 @@ export async function testLdapConnection(settings: LdapSettings): Promise<Connec
 	} catch (error) {
 		if (error instanceof RequestError) return { ok: false, message: `${error.message}. ${error.hint}.` };
 		if (error instanceof ConfigurationError) return { ok: false, message: error.message };
-		return { ok: false, message: `The connection test failed: ${error instanceof Error ? error.message : String(error)}` };
+		return {
+			ok: false,
+			message: `The connection test failed: ${error instanceof Error ? error.message : String(error)}`,
+		};
 	}
 }

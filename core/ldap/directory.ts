@@ -51,12 +51,19 @@ export class LdapDirectory implements DirectoryBackend {
 		baseDN: string,
 		options: LdapDirectoryOptions = {},
 	) {
-		const pick = (specific: string | undefined) => (specific !== undefined && specific.trim() !== '' ? specific.trim() : baseDN);
+		const pick = (specific: string | undefined) =>
+			specific !== undefined && specific.trim() !== '' ? specific.trim() : baseDN;
 		this.userBaseDN = pick(options.userBaseDN);
 		this.groupBaseDN = pick(options.groupBaseDN);
 		this.users = new LdapUserDirectory(session, profile, this.userBaseDN);
-		this.groups = new LdapGroupDirectory(session, profile, this.groupBaseDN, new PrivilegedGroups(options.privilegedGroups));
-		this.memberLookup = !options.memberLookup || options.memberLookup === 'auto' ? profile.memberLookup : options.memberLookup;
+		this.groups = new LdapGroupDirectory(
+			session,
+			profile,
+			this.groupBaseDN,
+			new PrivilegedGroups(options.privilegedGroups),
+		);
+		this.memberLookup =
+			!options.memberLookup || options.memberLookup === 'auto' ? profile.memberLookup : options.memberLookup;
 	}
 
 	getUser(key: UserKey, value: string, extraAttributes?: string[]): Promise<DirectoryUser> {
@@ -84,7 +91,10 @@ export class LdapDirectory implements DirectoryBackend {
 		for (const change of changes) {
 			const name = checkAttributeName(change.attribute, 'Attributes');
 			if (!['set', 'add', 'remove'].includes(change.action)) {
-				throw new ConfigurationError('Attributes', `has an unknown action "${String(change.action)}" for ${name}: use set, add or remove`);
+				throw new ConfigurationError(
+					'Attributes',
+					`has an unknown action "${String(change.action)}" for ${name}: use set, add or remove`,
+				);
 			}
 			if (!Array.isArray(change.values) || change.values.some((item) => typeof item !== 'string')) {
 				throw new ConfigurationError('Attributes', `values of ${name} must be a list of texts`);
@@ -145,7 +155,12 @@ export class LdapDirectory implements DirectoryBackend {
 		const attributes = this.users.attributesToRead(extra);
 		const groupDn = await this.groups.resolveDn(key, value);
 		const reader = this.memberReader();
-		for await (const entries of reader.read(groupDn, { nested: listing.nested, attributes, pageSize: listing.pageSize, lookup: this.memberLookup })) {
+		for await (const entries of reader.read(groupDn, {
+			nested: listing.nested,
+			attributes,
+			pageSize: listing.pageSize,
+			lookup: this.memberLookup,
+		})) {
 			yield entries.map((entry) => this.users.toUser(entry, extra));
 		}
 	}
@@ -156,7 +171,10 @@ export class LdapDirectory implements DirectoryBackend {
 	}
 
 	/** Adds the user to the group's member attribute; adding a member that is already there changes nothing. */
-	async addGroupMember(group: { key: GroupKey; value: string }, user: { key: UserKey; value: string }): Promise<MembershipChange> {
+	async addGroupMember(
+		group: { key: GroupKey; value: string },
+		user: { key: UserKey; value: string },
+	): Promise<MembershipChange> {
 		const { groupDn, userDn } = await this.resolveMembership(group, user);
 		if (await this.groups.hasDirectMember(groupDn, userDn)) return { changed: false, groupDn, userDn };
 		const failure = await failureOf(this.session.modify(groupDn, [await this.memberChange('add', groupDn, userDn)]));
@@ -167,7 +185,10 @@ export class LdapDirectory implements DirectoryBackend {
 	}
 
 	/** Removes the user from the group's member attribute; removing a member that is not there changes nothing. */
-	async removeGroupMember(group: { key: GroupKey; value: string }, user: { key: UserKey; value: string }): Promise<MembershipChange> {
+	async removeGroupMember(
+		group: { key: GroupKey; value: string },
+		user: { key: UserKey; value: string },
+	): Promise<MembershipChange> {
 		const { groupDn, userDn } = await this.resolveMembership(group, user);
 		if (!(await this.groups.hasDirectMember(groupDn, userDn))) return { changed: false, groupDn, userDn };
 		const failure = await failureOf(this.session.modify(groupDn, [await this.memberChange('delete', groupDn, userDn)]));
@@ -195,7 +216,10 @@ export class LdapDirectory implements DirectoryBackend {
 
 	/** The change in the member attribute of this group's kind (groupOfNames: member, groupOfUniqueNames: uniqueMember). */
 	private async memberChange(operation: 'add' | 'delete', groupDn: string, userDn: string): Promise<Change> {
-		return new Change({ operation, modification: new Attribute({ type: await this.groups.memberAttributeOf(groupDn), values: [userDn] }) });
+		return new Change({
+			operation,
+			modification: new Attribute({ type: await this.groups.memberAttributeOf(groupDn), values: [userDn] }),
+		});
 	}
 }
 

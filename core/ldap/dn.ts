@@ -124,9 +124,11 @@ function readHexValue(dn: string, start: number): { value: string; end: number }
 	let position = start + 1;
 	while (position < dn.length && /[0-9A-Fa-f]/.test(dn[position])) position++;
 	const hex = dn.slice(start + 1, position);
-	if (hex.length === 0 || hex.length % 2 !== 0) throw new DnSyntaxError('a value starting with "#" needs an even number of hex digits');
+	if (hex.length === 0 || hex.length % 2 !== 0)
+		throw new DnSyntaxError('a value starting with "#" needs an even number of hex digits');
 	while (dn[position] === ' ') position++;
-	if (position < dn.length && dn[position] !== ',' && dn[position] !== '+') throw new DnSyntaxError(`unexpected "${dn[position]}" after a hex value`);
+	if (position < dn.length && dn[position] !== ',' && dn[position] !== '+')
+		throw new DnSyntaxError(`unexpected "${dn[position]}" after a hex value`);
 	return { value: `#${hex.toLowerCase()}`, end: position };
 }
 

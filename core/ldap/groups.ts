@@ -11,7 +11,13 @@ import { escapeFilterValue } from './escape';
 import { allOf, conditionFilter } from './filter';
 import type { FlavourProfile } from './flavours';
 import { idFilter } from './identifiers';
-import { directMemberFilter, memberAttributeForClasses, memberAttributesOf, memberAttributeVaries, memberRequests } from './member-attributes';
+import {
+	directMemberFilter,
+	memberAttributeForClasses,
+	memberAttributesOf,
+	memberAttributeVaries,
+	memberRequests,
+} from './member-attributes';
 import { countValues, readRangeStep } from './ranged';
 
 /**
@@ -52,7 +58,10 @@ export class LdapGroupDirectory {
 		private readonly privileged: PrivilegedGroups = new PrivilegedGroups(),
 	) {
 		if (baseDN.trim() === '') {
-			throw new ConfigurationError('Base DN', 'is empty: enter the DN under which groups live, e.g. ou=groups,dc=example,dc=com');
+			throw new ConfigurationError(
+				'Base DN',
+				'is empty: enter the DN under which groups live, e.g. ou=groups,dc=example,dc=com',
+			);
 		}
 	}
 
@@ -64,7 +73,8 @@ export class LdapGroupDirectory {
 		// AD sends a big group's members in ranges: one group is worth the extra requests to count them.
 		if (group.memberCount === undefined) {
 			let count = 0;
-			for (const attribute of memberAttributesOf(this.profile)) count += await countValues(this.session, entry, attribute);
+			for (const attribute of memberAttributesOf(this.profile))
+				count += await countValues(this.session, entry, attribute);
 			group.memberCount = count;
 		}
 		return group;
@@ -86,7 +96,12 @@ export class LdapGroupDirectory {
 		let returned = 0;
 		const pages = this.session.searchPages(
 			this.baseDN,
-			{ scope: 'sub', filter: allOf(components), attributes: this.attributesToRead(extra, true), explicitBufferAttributes: this.profile.binaryAttributes },
+			{
+				scope: 'sub',
+				filter: allOf(components),
+				attributes: this.attributesToRead(extra, true),
+				explicitBufferAttributes: this.profile.binaryAttributes,
+			},
 			Math.min(search.pageSize ?? 100, Number.isFinite(limit) ? Math.max(limit, 1) : Infinity),
 		);
 		for await (const entries of pages) {
@@ -110,7 +125,11 @@ export class LdapGroupDirectory {
 	/** The attribute a group lists its members in: by its object class where that decides it (groupOfUniqueNames). */
 	async memberAttributeOf(groupDn: string): Promise<string> {
 		if (!memberAttributeVaries(this.profile)) return this.profile.memberAttribute;
-		const [entry] = await this.session.search(groupDn, { scope: 'base', filter: this.profile.groupFilter, attributes: ['objectClass'] });
+		const [entry] = await this.session.search(groupDn, {
+			scope: 'base',
+			filter: this.profile.groupFilter,
+			attributes: ['objectClass'],
+		});
 		return memberAttributeForClasses(this.profile, entry === undefined ? [] : attributeValues(entry, 'objectClass'));
 	}
 
@@ -119,10 +138,17 @@ export class LdapGroupDirectory {
 		let entries: Entry[];
 		if (key === 'dn') {
 			parseDn(value, 'Group');
-			entries = await this.session.searchIfPresent(value, { scope: 'base', filter: this.profile.groupFilter, attributes, explicitBufferAttributes: this.profile.binaryAttributes });
+			entries = await this.session.searchIfPresent(value, {
+				scope: 'base',
+				filter: this.profile.groupFilter,
+				attributes,
+				explicitBufferAttributes: this.profile.binaryAttributes,
+			});
 		} else if (key === 'name' || key === 'id') {
 			const assertion =
-				key === 'id' ? idFilter(this.profile, this.profile.group.id, value) : `(${this.profile.group.name}=${escapeFilterValue(value)})`;
+				key === 'id'
+					? idFilter(this.profile, this.profile.group.id, value)
+					: `(${this.profile.group.name}=${escapeFilterValue(value)})`;
 			entries = await this.session.search(this.baseDN, {
 				scope: 'sub',
 				filter: allOf([this.profile.groupFilter, assertion]),
@@ -162,7 +188,9 @@ export class LdapGroupDirectory {
 			dn: entry.dn,
 			name,
 			description: attributeValue(entry, this.profile.group.description),
-			memberCount: members.some((step) => step.next !== undefined) ? undefined : members.reduce((sum, step) => sum + step.values.length, 0),
+			memberCount: members.some((step) => step.next !== undefined)
+				? undefined
+				: members.reduce((sum, step) => sum + step.values.length, 0),
 			privileged: this.privileged.matches(entry.dn, name),
 			attributes,
 		};

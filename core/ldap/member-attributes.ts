@@ -17,13 +17,17 @@ export function memberAttributesOf(profile: FlavourProfile): string[] {
 
 /** How to ask for every member attribute: each from its first range where the product answers in ranges (AD). */
 export function memberRequests(profile: FlavourProfile): string[] {
-	return memberAttributesOf(profile).map((attribute) => memberRequest({ memberAttribute: attribute, rangedMembers: profile.rangedMembers }));
+	return memberAttributesOf(profile).map((attribute) =>
+		memberRequest({ memberAttribute: attribute, rangedMembers: profile.rangedMembers }),
+	);
 }
 
 /** The member attribute of a group with these object classes. */
 export function memberAttributeForClasses(profile: FlavourProfile, objectClasses: string[]): string {
 	const classes = new Set(objectClasses.map((name) => name.toLowerCase()));
-	const special = Object.entries(profile.memberAttributeByClass ?? {}).find(([objectClass]) => classes.has(objectClass.toLowerCase()));
+	const special = Object.entries(profile.memberAttributeByClass ?? {}).find(([objectClass]) =>
+		classes.has(objectClass.toLowerCase()),
+	);
 	return special?.[1] ?? profile.memberAttribute;
 }
 
@@ -41,4 +45,3 @@ export function directMemberFilter(profile: FlavourProfile, dn: string): string 
 export function anyMemberFilter(profile: FlavourProfile): string {
 	return anyOf(memberAttributesOf(profile).map((attribute) => `(${attribute}=*)`));
 }
-

@@ -96,7 +96,13 @@ export class LdapMemberReader {
 			const reader =
 				lookup === 'memberOf'
 					? this.readByMemberOf(group, options, pageSize, subgroups, seenPeople)
-					: this.readByMemberAttribute(group, options, Math.min(pageSize, options.batchSize ?? 200), subgroups, seenPeople);
+					: this.readByMemberAttribute(
+							group,
+							options,
+							Math.min(pageSize, options.batchSize ?? 200),
+							subgroups,
+							seenPeople,
+						);
 			for await (const entries of reader) {
 				const page = fresh(entries);
 				if (page.length > 0) yield page;
@@ -119,19 +125,35 @@ export class LdapMemberReader {
 	): AsyncGenerator<Entry[]> {
 		const reverse = `(${this.profile.user.memberOf}=${escapeFilterValue(group)})`;
 		let found = 0;
-		for await (const entries of this.pages(this.userBaseDN, allOf([this.profile.userFilter, reverse]), options.attributes, pageSize)) {
+		for await (const entries of this.pages(
+			this.userBaseDN,
+			allOf([this.profile.userFilter, reverse]),
+			options.attributes,
+			pageSize,
+		)) {
 			found += entries.length;
 			yield entries;
 		}
 		if (options.nested) {
-			for await (const entries of this.pages(this.groupBaseDN, allOf([this.profile.groupFilter, reverse]), ['1.1'], 1000)) {
+			for await (const entries of this.pages(
+				this.groupBaseDN,
+				allOf([this.profile.groupFilter, reverse]),
+				['1.1'],
+				1000,
+			)) {
 				for (const entry of entries) subgroups.push(entry.dn);
 			}
 		}
 		if (found === 0 && subgroups.length === 0 && (await this.hasAnyMember(group))) {
 			// The group lists members, yet no entry names it back: the server does not maintain memberOf.
 			this.stats.fallbacks++;
-			yield* this.readByMemberAttribute(group, options, Math.min(pageSize, options.batchSize ?? 200), subgroups, seenPeople);
+			yield* this.readByMemberAttribute(
+				group,
+				options,
+				Math.min(pageSize, options.batchSize ?? 200),
+				subgroups,
+				seenPeople,
+			);
 		}
 	}
 
@@ -200,25 +222,43 @@ export class LdapMemberReader {
 			const normal = normalOf.get(entry.dn) ?? normalOrUndefined(entry.dn);
 			return normal !== undefined && wanted.delete(normal);
 		};
-		const byDn = (list: Iterable<string>) => anyOf([...list].map((dn) => `(${this.profile.dnAttribute}=${escapeFilterValue(dn)})`));
-		const people = (await this.search(this.userBaseDN, allOf([this.profile.userFilter, byDn(wanted.values())]), options.attributes)).filter(matches);
+		const byDn = (list: Iterable<string>) =>
+			anyOf([...list].map((dn) => `(${this.profile.dnAttribute}=${escapeFilterValue(dn)})`));
+		const people = (
+			await this.search(this.userBaseDN, allOf([this.profile.userFilter, byDn(wanted.values())]), options.attributes)
+		).filter(matches);
 		if (!options.nested || wanted.size === 0) return { people, subgroups: [] };
-		const groups = await this.search(this.groupBaseDN, allOf([this.profile.groupFilter, byDn(wanted.values())]), ['1.1']);
+		const groups = await this.search(this.groupBaseDN, allOf([this.profile.groupFilter, byDn(wanted.values())]), [
+			'1.1',
+		]);
 		return { people, subgroups: groups.filter(matches).map((entry) => entry.dn) };
 	}
 
 	private async hasAnyMember(group: string): Promise<boolean> {
-		const entries = await this.tracked().search(group, { scope: 'base', filter: anyMemberFilter(this.profile), attributes: ['1.1'] });
+		const entries = await this.tracked().search(group, {
+			scope: 'base',
+			filter: anyMemberFilter(this.profile),
+			attributes: ['1.1'],
+		});
 		return entries.length > 0;
 	}
 
 	private search(base: string, filter: string, attributes: string[]): Promise<Entry[]> {
-		return this.tracked().search(base, { scope: 'sub', filter, attributes, explicitBufferAttributes: this.profile.binaryAttributes });
+		return this.tracked().search(base, {
+			scope: 'sub',
+			filter,
+			attributes,
+			explicitBufferAttributes: this.profile.binaryAttributes,
+		});
 	}
 
 	private pages(base: string, filter: string, attributes: string[], pageSize: number): AsyncGenerator<Entry[]> {
 		this.stats.searches++;
-		return this.session.searchPages(base, { scope: 'sub', filter, attributes, explicitBufferAttributes: this.profile.binaryAttributes }, pageSize);
+		return this.session.searchPages(
+			base,
+			{ scope: 'sub', filter, attributes, explicitBufferAttributes: this.profile.binaryAttributes },
+			pageSize,
+		);
 	}
 
 	/** The session's search, counted. */

@@ -99,7 +99,8 @@ export async function* readAllValues(
 		const step = readRangeStep(entry, attribute);
 		if (step.values.length > 0) yield step.values;
 		if (step.next === undefined) return;
-		if (requests >= maxRequests) throw new Error(`Range retrieval of ${attribute} on ${dn} did not end after ${maxRequests} requests`);
+		if (requests >= maxRequests)
+			throw new Error(`Range retrieval of ${attribute} on ${dn} did not end after ${maxRequests} requests`);
 		entry = await readOne(reader, dn, `${attribute};range=${step.next}-*`);
 	}
 }

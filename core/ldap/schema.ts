@@ -54,9 +54,16 @@ export class AttributeSchema {
  * Undefined when there is none or the server does not let this account read it (then nothing can be
  * checked, and nothing is refused).
  */
-export async function readAttributeSchema(session: LdapSession, subschemaSubentry: string | undefined): Promise<AttributeSchema | undefined> {
+export async function readAttributeSchema(
+	session: LdapSession,
+	subschemaSubentry: string | undefined,
+): Promise<AttributeSchema | undefined> {
 	if (subschemaSubentry === undefined) return undefined;
-	const entries = await session.search(subschemaSubentry, { scope: 'base', filter: '(objectClass=subschema)', attributes: ['attributeTypes'] });
+	const entries = await session.search(subschemaSubentry, {
+		scope: 'base',
+		filter: '(objectClass=subschema)',
+		attributes: ['attributeTypes'],
+	});
 	const definitions = entries.length > 0 ? attributeValues(entries[0], 'attributeTypes') : [];
 	return definitions.length > 0 ? AttributeSchema.fromDefinitions(definitions) : undefined;
 }
@@ -70,7 +77,11 @@ export class AttributeSchemaCache {
 	constructor(private readonly maxAgeMs = SCHEMA_MAX_AGE_MS) {}
 
 	/** Refuses attribute names the server's schema does not know (a typo would silently match nobody). */
-	async check(session: LdapSession, subschemaSubentry: string | undefined, attributes: TypedAttribute[]): Promise<void> {
+	async check(
+		session: LdapSession,
+		subschemaSubentry: string | undefined,
+		attributes: TypedAttribute[],
+	): Promise<void> {
 		if (attributes.length === 0) return;
 		let cached = this.byServer.get(session.server);
 		if (cached === undefined || Date.now() - cached.readAt > this.maxAgeMs) {

@@ -5,7 +5,13 @@
  */
 import type { Entry } from '../../transport/ldap/ldapts';
 import type { LdapSession } from '../../transport/ldap/session';
-import { detectFlavour, profileFor, type DetectedFlavour, type DirectoryFlavour, type FlavourProfile } from './flavours';
+import {
+	detectFlavour,
+	profileFor,
+	type DetectedFlavour,
+	type DirectoryFlavour,
+	type FlavourProfile,
+} from './flavours';
 import { rootDseValue, rootDseValues, type RootDse } from './root-dse';
 
 /** Root DSE attributes that tell which product a server is and what it can do. */

@@ -31,12 +31,21 @@ export class LdapUserDirectory {
 		let entries: Entry[];
 		if (key === 'dn') {
 			parseDn(value, 'User');
-			entries = await this.session.searchIfPresent(value, { scope: 'base', filter: this.profile.userFilter, attributes, explicitBufferAttributes: this.profile.binaryAttributes });
+			entries = await this.session.searchIfPresent(value, {
+				scope: 'base',
+				filter: this.profile.userFilter,
+				attributes,
+				explicitBufferAttributes: this.profile.binaryAttributes,
+			});
 		} else {
 			const attribute = { login: this.profile.user.login, mail: this.profile.user.mail, id: this.profile.user.id }[key];
 			const equals = (name: string) => `(${name}=${escapeFilterValue(value)})`;
 			const assertion =
-				key === 'id' ? idFilter(this.profile, attribute, value) : key === 'login' ? anyOf([attribute, ...(this.profile.loginAliases ?? [])].map(equals)) : equals(attribute);
+				key === 'id'
+					? idFilter(this.profile, attribute, value)
+					: key === 'login'
+						? anyOf([attribute, ...(this.profile.loginAliases ?? [])].map(equals))
+						: equals(attribute);
 			const filter = allOf([this.profile.userFilter, assertion]);
 			entries = await this.session.search(this.baseDN, {
 				scope: 'sub',

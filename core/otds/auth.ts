@@ -63,13 +63,19 @@ export interface CredentialRequestOptions {
  */
 export function normalizeOtdsBaseUrl(raw: string): string {
 	const text = (raw ?? '').trim();
-	if (text === '') throw new ConfigurationError('Server URL', 'is empty: enter the OTDS address, e.g. https://otds.example.com/otdsws');
+	if (text === '')
+		throw new ConfigurationError(
+			'Server URL',
+			'is empty: enter the OTDS address, e.g. https://otds.example.com/otdsws',
+		);
 	const url = parseUrl(text);
-	if (!url) throw new ConfigurationError('Server URL', `"${text}" is not a URL: enter e.g. https://otds.example.com/otdsws`);
+	if (!url)
+		throw new ConfigurationError('Server URL', `"${text}" is not a URL: enter e.g. https://otds.example.com/otdsws`);
 	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
 		throw new ConfigurationError('Server URL', `must start with https:// or http:// (got ${url.protocol})`);
 	}
-	if (url.username || url.password) throw new ConfigurationError('Server URL', 'must not contain a user name or password: put them in the credential');
+	if (url.username || url.password)
+		throw new ConfigurationError('Server URL', 'must not contain a user name or password: put them in the credential');
 	let path = url.pathname.replace(/\/+$/, '');
 	if (path === '') path = '/otdsws';
 	path = path.replace(/\/rest$/i, '');
@@ -86,7 +92,9 @@ function parseUrl(text: string): URL | undefined {
 
 /** The secret values of the settings, for redaction. */
 export function secretsOf(settings: OtdsAuthSettings): string[] {
-	return (settings.method === 'ticket' ? [settings.password] : [settings.clientSecret]).filter((secret) => secret !== undefined && secret !== '');
+	return (settings.method === 'ticket' ? [settings.password] : [settings.clientSecret]).filter(
+		(secret) => secret !== undefined && secret !== '',
+	);
 }
 
 /** Replaces every secret in a text with ***. */
@@ -132,7 +140,10 @@ export async function requestOtdsCredential(
 		if (settings.scope) form.scope = settings.scope;
 		request = { method: 'POST', url: `${baseUrl}/oauth2/token`, form, headers, timeoutMs: options.timeoutMs };
 	} else {
-		throw new ConfigurationError('Authentication', `has an unknown method "${String((settings as { method?: unknown }).method)}"`);
+		throw new ConfigurationError(
+			'Authentication',
+			`has an unknown method "${String((settings as { method?: unknown }).method)}"`,
+		);
 	}
 
 	let response: HttpResponse;
@@ -142,7 +153,9 @@ export async function requestOtdsCredential(
 	} catch (error) {
 		throw explainNetworkFailure(error, request.url);
 	}
-	return settings.method === 'ticket' ? readTicket(response, request.url, settings) : readToken(response, request.url, settings, now());
+	return settings.method === 'ticket'
+		? readTicket(response, request.url, settings)
+		: readToken(response, request.url, settings, now());
 }
 
 function notOtds(url: string, status: number): RequestError {
@@ -155,7 +168,12 @@ function notOtds(url: string, status: number): RequestError {
 }
 
 function unavailable(url: string, status: number): RequestError {
-	return new RequestError('unreachable', `OTDS at ${serverOf(url)} is unavailable (HTTP ${status})`, 'Try again later; check the OTDS server', serverOf(url));
+	return new RequestError(
+		'unreachable',
+		`OTDS at ${serverOf(url)} is unavailable (HTTP ${status})`,
+		'Try again later; check the OTDS server',
+		serverOf(url),
+	);
 }
 
 function readTicket(response: HttpResponse, url: string, settings: OtdsTicketSettings): OtdsCredential {
@@ -165,10 +183,19 @@ function readTicket(response: HttpResponse, url: string, settings: OtdsTicketSet
 	if (response.status >= 200 && response.status < 300) {
 		if (!body) throw notOtds(url, response.status);
 		if (typeof body.ticket === 'string' && body.ticket !== '') {
-			return { headerName: 'OTDSTicket', value: body.ticket, principal: typeof body.userId === 'string' ? body.userId : undefined };
+			return {
+				headerName: 'OTDSTicket',
+				value: body.ticket,
+				principal: typeof body.userId === 'string' ? body.userId : undefined,
+			};
 		}
 		if (typeof body.failureReason === 'string' && body.failureReason !== '') {
-			throw new RequestError('invalidCredentials', `OTDS refused the sign-in${reason(body.failureReason)}`, 'Check User Name and Password in the credential', server);
+			throw new RequestError(
+				'invalidCredentials',
+				`OTDS refused the sign-in${reason(body.failureReason)}`,
+				'Check User Name and Password in the credential',
+				server,
+			);
 		}
 		throw notOtds(url, response.status);
 	}
@@ -198,7 +225,11 @@ function readToken(response: HttpResponse, url: string, settings: OtdsOAuthSetti
 		};
 	}
 	const code = body && typeof body.error === 'string' ? body.error : undefined;
-	if (code === 'invalid_client' || code === 'unauthorized_client' || ((response.status === 401 || response.status === 403) && body)) {
+	if (
+		code === 'invalid_client' ||
+		code === 'unauthorized_client' ||
+		((response.status === 401 || response.status === 403) && body)
+	) {
 		throw new RequestError(
 			'invalidCredentials',
 			`OTDS rejected the client ID or secret (HTTP ${response.status}${code ? `, ${code}` : ''})`,
@@ -207,10 +238,20 @@ function readToken(response: HttpResponse, url: string, settings: OtdsOAuthSetti
 		);
 	}
 	if (code === 'invalid_scope') {
-		throw new RequestError('invalidInput', 'OTDS rejected the requested scope (invalid_scope)', 'Check Scope in the credential, or leave it empty', server);
+		throw new RequestError(
+			'invalidInput',
+			'OTDS rejected the requested scope (invalid_scope)',
+			'Check Scope in the credential, or leave it empty',
+			server,
+		);
 	}
 	if (code === 'unsupported_grant_type' || code === 'invalid_grant' || code === 'invalid_request') {
-		throw new RequestError('invalidInput', `OTDS refused the client credentials grant (${code})`, 'Allow the client credentials grant for this OAuth client in OTDS', server);
+		throw new RequestError(
+			'invalidInput',
+			`OTDS refused the client credentials grant (${code})`,
+			'Allow the client credentials grant for this OAuth client in OTDS',
+			server,
+		);
 	}
 	if (response.status >= 500) throw unavailable(url, response.status);
 	throw notOtds(url, response.status);

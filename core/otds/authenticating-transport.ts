@@ -7,8 +7,21 @@
  *
  * Errors passing through never contain the password, client secret, ticket or token.
  */
-import { HttpNetworkError, networkErrorCode, type HttpRequest, type HttpResponse, type HttpTransport } from '../../transport/http/types';
-import { redact, requestOtdsCredential, secretsOf, type CredentialRequestOptions, type OtdsAuthSettings, type OtdsCredential } from './auth';
+import {
+	HttpNetworkError,
+	networkErrorCode,
+	type HttpRequest,
+	type HttpResponse,
+	type HttpTransport,
+} from '../../transport/http/types';
+import {
+	redact,
+	requestOtdsCredential,
+	secretsOf,
+	type CredentialRequestOptions,
+	type OtdsAuthSettings,
+	type OtdsCredential,
+} from './auth';
 import { isExpiredTicketAnswer } from './failures';
 
 export interface AuthenticatingTransportOptions extends CredentialRequestOptions {
@@ -67,7 +80,10 @@ export class OtdsAuthenticatingTransport implements HttpTransport {
 
 	private async send(request: HttpRequest, credential: OtdsCredential): Promise<HttpResponse> {
 		try {
-			return await this.raw.request({ ...request, headers: { ...(request.headers ?? {}), [credential.headerName]: credential.value } });
+			return await this.raw.request({
+				...request,
+				headers: { ...(request.headers ?? {}), [credential.headerName]: credential.value },
+			});
 		} catch (error) {
 			throw this.scrub(error, credential);
 		}

@@ -6,7 +6,13 @@
 import { ConfigurationError, NotFoundError, RequestError } from '../errors';
 import { explainNetworkFailure } from '../../transport/http/failures';
 import { requestWithRetry, type RetryPolicy, type RetrySafety } from '../../transport/http/retry';
-import { jsonObject, type HttpMethod, type HttpResponse, type HttpTransport, type QueryValue } from '../../transport/http/types';
+import {
+	jsonObject,
+	type HttpMethod,
+	type HttpResponse,
+	type HttpTransport,
+	type QueryValue,
+} from '../../transport/http/types';
 import { explainOtdsResponse, notOtdsAnswer } from './failures';
 
 export interface OtdsClientOptions {
@@ -69,6 +75,7 @@ export class OtdsRestClient {
 
 /** Domain errors (a failed sign-in, say) pass through; anything else thrown by a transport is explained. */
 function asDirectoryError(error: unknown, url: string): Error {
-	if (error instanceof RequestError || error instanceof ConfigurationError || error instanceof NotFoundError) return error;
+	if (error instanceof RequestError || error instanceof ConfigurationError || error instanceof NotFoundError)
+		return error;
 	return explainNetworkFailure(error, url);
 }

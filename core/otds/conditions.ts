@@ -25,7 +25,10 @@ export function checkOtdsAttributeName(name: string, field: string): string {
 const OPERATORS = new Set(['equals', 'startsWith', 'endsWith', 'contains', 'present', 'notPresent']);
 
 /** Validates conditions up front, so a bad one fails before any request. */
-export function checkConditions(conditions: AttributeCondition[] | undefined, field = 'Conditions'): AttributeCondition[] {
+export function checkConditions(
+	conditions: AttributeCondition[] | undefined,
+	field = 'Conditions',
+): AttributeCondition[] {
 	return (conditions ?? []).map((condition) => {
 		const attribute = checkOtdsAttributeName(condition.attribute, field);
 		if (!OPERATORS.has(condition.operator)) {
@@ -76,7 +79,13 @@ export function serverTextFilter(conditions: AttributeCondition[], searchedAttri
 	const searched = new Set(searchedAttributes.map((name) => name.toLowerCase()));
 	const candidates = conditions
 		.filter((c) => ['equals', 'startsWith', 'endsWith', 'contains'].includes(c.operator))
-		.filter((c) => searched.has(c.attribute.toLowerCase()) && c.value !== undefined && c.value.trim() !== '' && !c.value.includes('*'))
+		.filter(
+			(c) =>
+				searched.has(c.attribute.toLowerCase()) &&
+				c.value !== undefined &&
+				c.value.trim() !== '' &&
+				!c.value.includes('*'),
+		)
 		.map((c) => (c.value as string).trim());
 	candidates.sort((a, b) => b.length - a.length);
 	return candidates[0];

@@ -49,7 +49,14 @@ import {
 	type OtdsStatusAttributes,
 } from './mapping';
 import { OtdsLookups } from './lookups';
-import { MembersEndpointMissing, directMembersDerived, directMembersViaEndpoint, membersDerived, membersViaEndpoint, type MemberContext } from './members';
+import {
+	MembersEndpointMissing,
+	directMembersDerived,
+	directMembersViaEndpoint,
+	membersDerived,
+	membersViaEndpoint,
+	type MemberContext,
+} from './members';
 import { checkChanges, patchBody, putBody } from './writes';
 
 export interface OtdsDirectoryOptions {
@@ -101,12 +108,18 @@ export class OtdsDirectory implements DirectoryBackend {
 		transport: HttpTransport,
 		private readonly options: OtdsDirectoryOptions,
 	) {
-		this.client = new OtdsRestClient(transport, { baseUrl: normalizeOtdsBaseUrl(options.baseUrl), retry: options.retry, timeoutMs: options.timeoutMs });
+		this.client = new OtdsRestClient(transport, {
+			baseUrl: normalizeOtdsBaseUrl(options.baseUrl),
+			retry: options.retry,
+			timeoutMs: options.timeoutMs,
+		});
 		this.partition = options.partition?.trim() || undefined;
 		this.fields = { ...DEFAULT_OTDS_FIELDS, ...(options.fields ?? {}) };
 		this.status = { ...DEFAULT_STATUS_ATTRIBUTES, ...(options.statusAttributes ?? {}) };
 		this.privileged = new Set((options.privilegedGroups ?? []).map((name) => normalizeDn(name)));
-		this.privilegedKeys = new Set((options.privilegedGroups ?? []).flatMap(memberOfKeys).filter((key) => key.startsWith('uuid:')));
+		this.privilegedKeys = new Set(
+			(options.privilegedGroups ?? []).flatMap(memberOfKeys).filter((key) => key.startsWith('uuid:')),
+		);
 		this.membersMode = options.membersEndpoint ?? 'auto';
 		this.lookups = new OtdsLookups(this.client, {
 			partition: this.partition,
@@ -129,7 +142,8 @@ export class OtdsDirectory implements DirectoryBackend {
 	async currentUser(): Promise<{ id: string; name: string; isAdmin: boolean }> {
 		const body = await this.client.getJson(['currentuser'], { what: 'read the signed-in user' });
 		const user = parseOtdsObject(body.user);
-		if (!user) throw new RequestError('protocol', 'OTDS answered /rest/currentuser without a user', 'Check the Server URL');
+		if (!user)
+			throw new RequestError('protocol', 'OTDS answered /rest/currentuser without a user', 'Check the Server URL');
 		return { id: user.id, name: user.name, isAdmin: body.isAdmin === true };
 	}
 
@@ -138,7 +152,9 @@ export class OtdsDirectory implements DirectoryBackend {
 		const body = await this.client.getJson(['partitions'], { what: 'list the partitions' });
 		const list = Array.isArray(body.partitions) ? body.partitions : [];
 		return list
-			.map((partition) => (typeof partition === 'object' && partition !== null ? String((partition as { name?: unknown }).name ?? '') : ''))
+			.map((partition) =>
+				typeof partition === 'object' && partition !== null ? String((partition as { name?: unknown }).name ?? '') : '',
+			)
 			.filter((name) => name !== '')
 			.sort((a, b) => a.localeCompare(b));
 	}
@@ -155,7 +171,10 @@ export class OtdsDirectory implements DirectoryBackend {
 		const extra = this.checkExtra(search.extraAttributes ?? []);
 		const state = search.state ?? 'any';
 		const limit = search.limit && search.limit > 0 ? search.limit : Infinity;
-		const filter = serverTextFilter(conditions, this.options.userFilterAttributes ?? ['name', 'cn', 'mail', 'displayName']);
+		const filter = serverTextFilter(
+			conditions,
+			this.options.userFilterAttributes ?? ['name', 'cn', 'mail', 'displayName'],
+		);
 		const qs: Record<string, QueryValue> = {
 			where_filter: filter,
 			where_state: state === 'any' ? undefined : state,
@@ -184,7 +203,13 @@ export class OtdsDirectory implements DirectoryBackend {
 		// A PUT carries the whole user as GET returns it (values as a list), changed; a PATCH only what changes.
 		const json =
 			method === 'PUT'
-				? putBody(await this.client.getJson(['users', user.id], { what: `read user "${user.id}"`, notFound: () => new NotFoundError(`User "${user.id}" no longer exists in OTDS`) }), checked)
+				? putBody(
+						await this.client.getJson(['users', user.id], {
+							what: `read user "${user.id}"`,
+							notFound: () => new NotFoundError(`User "${user.id}" no longer exists in OTDS`),
+						}),
+						checked,
+					)
 				: patchBody(user, checked, user.partition ?? this.partition);
 		await this.client.call(method, ['users', user.id], {
 			json,
@@ -192,7 +217,10 @@ export class OtdsDirectory implements DirectoryBackend {
 			what: `update attributes of user "${user.id}"`,
 			notFound: () => new NotFoundError(`User "${user.id}" no longer exists in OTDS`),
 		});
-		return this.toUser(await this.lookups.readUser(user.id), checked.map((change) => change.attribute));
+		return this.toUser(
+			await this.lookups.readUser(user.id),
+			checked.map((change) => change.attribute),
+		);
 	}
 
 	// ---- groups --------------------------------------------------------------------------------------
@@ -209,7 +237,9 @@ export class OtdsDirectory implements DirectoryBackend {
 		const limit = search.limit && search.limit > 0 ? search.limit : Infinity;
 		const searched = this.options.groupFilterAttributes ?? ['name', 'cn', 'description'];
 		const nameSearched = searched.some((name) => ['name', 'cn'].includes(name.toLowerCase()));
-		const filter = (nameSearched && nameContains && !nameContains.includes('*') ? nameContains : undefined) ?? serverTextFilter(conditions, searched);
+		const filter =
+			(nameSearched && nameContains && !nameContains.includes('*') ? nameContains : undefined) ??
+			serverTextFilter(conditions, searched);
 		const qs: Record<string, QueryValue> = {
 			where_filter: filter,
 			where_location: this.options.groupLocation,
@@ -239,13 +269,21 @@ export class OtdsDirectory implements DirectoryBackend {
 	}
 
 	/** The people and groups directly in a group (GET /groups/{id}/members, or derived like groupMembers). */
-	async *directMembers(key: GroupKey, value: string, listing: Omit<MemberListing, 'nested'> = {}): AsyncGenerator<DirectMembersPage> {
+	async *directMembers(
+		key: GroupKey,
+		value: string,
+		listing: Omit<MemberListing, 'nested'> = {},
+	): AsyncGenerator<DirectMembersPage> {
 		const { context, root, pageSize, extra } = await this.memberContext(key, value, listing);
 		const pages = this.fromMembersSource(
 			() => directMembersViaEndpoint(context, root, pageSize),
 			() => directMembersDerived(context, root, pageSize),
 		);
-		for await (const page of pages) yield { users: page.users.map((user) => this.toUser(user, extra)), groups: page.groups.map((group) => this.toGroup(group, [])) };
+		for await (const page of pages)
+			yield {
+				users: page.users.map((user) => this.toUser(user, extra)),
+				groups: page.groups.map((group) => this.toGroup(group, [])),
+			};
 	}
 
 	private async memberContext(key: GroupKey, value: string, listing: Omit<MemberListing, 'nested'>) {
@@ -255,7 +293,13 @@ export class OtdsDirectory implements DirectoryBackend {
 		const context: MemberContext = {
 			client: this.client,
 			listPages: (collection, qs, what) => this.lookups.listPages(collection, qs, what),
-			groupMemberOf: (group) => this.lookups.memberOfPages('groups', group.id, `read the parent groups of "${group.id}"`, () => new MembersEndpointMissing()),
+			groupMemberOf: (group) =>
+				this.lookups.memberOfPages(
+					'groups',
+					group.id,
+					`read the parent groups of "${group.id}"`,
+					() => new MembersEndpointMissing(),
+				),
 			attrsAsKeys: this.options.attributesAsKeys ?? true,
 			memberOfAttribute: this.fields.memberOf,
 			derivedGroupParents: this.options.derivedGroupParents ?? 'oTMemberOf',
@@ -267,7 +311,10 @@ export class OtdsDirectory implements DirectoryBackend {
 	 * Pages from the members endpoint, or derived from oTMemberOf where the server lacks it (Group Members
 	 * Source; 'auto' finds out on the first listing and keeps the answer).
 	 */
-	private async *fromMembersSource<T>(viaEndpoint: () => AsyncGenerator<T>, derived: () => AsyncGenerator<T>): AsyncGenerator<T> {
+	private async *fromMembersSource<T>(
+		viaEndpoint: () => AsyncGenerator<T>,
+		derived: () => AsyncGenerator<T>,
+	): AsyncGenerator<T> {
 		if (this.membersMode !== 'derived') {
 			let failure: unknown;
 			let yielded = false;
@@ -286,7 +333,7 @@ export class OtdsDirectory implements DirectoryBackend {
 				throw new RequestError(
 					'protocol',
 					'This OTDS does not serve GET /rest/groups/{id}/members',
-					'Set Group Members Source to Derived (or Auto): members are then found through the users\' oTMemberOf',
+					"Set Group Members Source to Derived (or Auto): members are then found through the users' oTMemberOf",
 				);
 			}
 			// Nothing was yielded yet, so switching now lists nobody twice.
@@ -296,12 +343,18 @@ export class OtdsDirectory implements DirectoryBackend {
 	}
 
 	/** Adds the user to the group (POST /users/{id}/memberof); a user already in it is left alone. */
-	addGroupMember(group: { key: GroupKey; value: string }, user: { key: UserKey; value: string }): Promise<MembershipChange> {
+	addGroupMember(
+		group: { key: GroupKey; value: string },
+		user: { key: UserKey; value: string },
+	): Promise<MembershipChange> {
 		return this.changeMembership(group, user, 'add');
 	}
 
 	/** Removes the user from the group (POST /users/{id}/memberof/deletionset); a non-member is left alone. */
-	removeGroupMember(group: { key: GroupKey; value: string }, user: { key: UserKey; value: string }): Promise<MembershipChange> {
+	removeGroupMember(
+		group: { key: GroupKey; value: string },
+		user: { key: UserKey; value: string },
+	): Promise<MembershipChange> {
 		return this.changeMembership(group, user, 'remove');
 	}
 
@@ -312,10 +365,18 @@ export class OtdsDirectory implements DirectoryBackend {
 		return this.fields[field];
 	}
 
-	private async changeMembership(groupRef: { key: GroupKey; value: string }, userRef: { key: UserKey; value: string }, change: 'add' | 'remove'): Promise<MembershipChange> {
+	private async changeMembership(
+		groupRef: { key: GroupKey; value: string },
+		userRef: { key: UserKey; value: string },
+		change: 'add' | 'remove',
+	): Promise<MembershipChange> {
 		const group = await this.lookups.findGroup(groupRef.key, groupRef.value);
 		const user = await this.lookups.findUser(userRef.key, userRef.value);
-		const result = (changed: boolean): MembershipChange => ({ changed, groupDn: group.location ?? group.id, userDn: user.location ?? user.id });
+		const result = (changed: boolean): MembershipChange => ({
+			changed,
+			groupDn: group.location ?? group.id,
+			userDn: user.location ?? user.id,
+		});
 		if ((await this.isDirectMember(group, user)) === (change === 'add')) return result(false);
 		const segments = change === 'add' ? ['users', user.id, 'memberof'] : ['users', user.id, 'memberof', 'deletionset'];
 		await this.client.call('POST', segments, {
@@ -330,7 +391,12 @@ export class OtdsDirectory implements DirectoryBackend {
 	/** Whether the user is a direct member, from GET /users/{id}/memberof (the documented read of a user's groups), every page. */
 	private async isDirectMember(group: OtdsObject, user: OtdsObject): Promise<boolean> {
 		const wanted = new Set(groupKeys(group));
-		const pages = this.lookups.memberOfPages('users', user.id, `read the groups of user "${user.id}"`, () => new NotFoundError(`User "${user.id}" no longer exists in OTDS`));
+		const pages = this.lookups.memberOfPages(
+			'users',
+			user.id,
+			`read the groups of user "${user.id}"`,
+			() => new NotFoundError(`User "${user.id}" no longer exists in OTDS`),
+		);
 		for await (const page of pages) {
 			if (page.some((parent) => groupKeys(parent).some((key) => wanted.has(key)))) return true;
 		}
@@ -346,8 +412,12 @@ export class OtdsDirectory implements DirectoryBackend {
 	}
 
 	private toGroup(group: OtdsObject, extra: string[]): DirectoryGroup {
-		const names = [group.name, group.id, group.location, group.uuid].filter((name): name is string => name !== undefined);
-		const privileged = names.some((name) => this.privileged.has(normalizeDn(name))) || groupKeys(group).some((key) => this.privilegedKeys.has(key));
+		const names = [group.name, group.id, group.location, group.uuid].filter(
+			(name): name is string => name !== undefined,
+		);
+		const privileged =
+			names.some((name) => this.privileged.has(normalizeDn(name))) ||
+			groupKeys(group).some((key) => this.privilegedKeys.has(key));
 		return toDirectoryGroup(group, privileged, extra);
 	}
 }

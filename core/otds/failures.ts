@@ -47,15 +47,24 @@ export function explainOtdsResponse(response: HttpResponse, context: FailureCont
 	const text = serverErrorText(response.body);
 	const said = text ? `: ${text}` : '';
 	const status = response.status;
-	const fail = (kind: RequestError['kind'], message: string, hint: string) => new RequestError(kind, message, hint, server);
+	const fail = (kind: RequestError['kind'], message: string, hint: string) =>
+		new RequestError(kind, message, hint, server);
 
 	if (status === 404 && context.notFound) return context.notFound();
 	if (status === 400 && isExpiredTicketAnswer(response)) {
-		return fail('invalidCredentials', `OTDS reports the sign-in as expired and renewing it did not help (${context.what})`, 'Check the credential and that the OTDS account is still enabled');
+		return fail(
+			'invalidCredentials',
+			`OTDS reports the sign-in as expired and renewing it did not help (${context.what})`,
+			'Check the credential and that the OTDS account is still enabled',
+		);
 	}
 	switch (status) {
 		case 400:
-			return fail('invalidInput', `OTDS rejected the request to ${context.what} (HTTP 400)${said}`, 'Check the values and attribute names sent; custom attributes must exist in the partition\'s schema');
+			return fail(
+				'invalidInput',
+				`OTDS rejected the request to ${context.what} (HTTP 400)${said}`,
+				"Check the values and attribute names sent; custom attributes must exist in the partition's schema",
+			);
 		case 401:
 			return fail(
 				'invalidCredentials',
@@ -75,7 +84,11 @@ export function explainOtdsResponse(response: HttpResponse, context: FailureCont
 				'Check the Server URL: it ends with /otdsws, e.g. https://otds.example.com/otdsws',
 			);
 		case 409:
-			return fail('invalidInput', `OTDS refused to ${context.what} because of a conflict (HTTP 409)${said}`, 'The object already exists or was changed at the same time; look it up again');
+			return fail(
+				'invalidInput',
+				`OTDS refused to ${context.what} because of a conflict (HTTP 409)${said}`,
+				'The object already exists or was changed at the same time; look it up again',
+			);
 		case 429: {
 			const wait = retryAfterMs(response);
 			return fail(
@@ -87,12 +100,24 @@ export function explainOtdsResponse(response: HttpResponse, context: FailureCont
 		case 502:
 		case 503:
 		case 504:
-			return fail('unreachable', `OTDS is unavailable (HTTP ${status}) to ${context.what}`, 'Try again later; check the OTDS server and any proxy or load balancer in front of it');
+			return fail(
+				'unreachable',
+				`OTDS is unavailable (HTTP ${status}) to ${context.what}`,
+				'Try again later; check the OTDS server and any proxy or load balancer in front of it',
+			);
 		default:
 			if (status >= 500) {
-				return fail('protocol', `OTDS failed with HTTP ${status} to ${context.what}${said}`, 'Check the OTDS server logs');
+				return fail(
+					'protocol',
+					`OTDS failed with HTTP ${status} to ${context.what}${said}`,
+					'Check the OTDS server logs',
+				);
 			}
-			return fail('protocol', `OTDS answered HTTP ${status} to ${context.what}${said}`, 'Check the Server URL and the OTDS version');
+			return fail(
+				'protocol',
+				`OTDS answered HTTP ${status} to ${context.what}${said}`,
+				'Check the Server URL and the OTDS version',
+			);
 	}
 }
 

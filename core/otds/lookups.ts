@@ -22,7 +22,10 @@ export interface LookupSettings {
 
 /** The uuid of a short group DN `oTGroup=<uuid>,dc=identity,dc=opentext,dc=net` (no orgunit or partition), else undefined. */
 export function shortGroupDnUuid(dn: string): string | undefined {
-	const match = /^\s*otgroup\s*=\s*([0-9a-f-]{36})\s*,\s*dc\s*=\s*identity\s*,\s*dc\s*=\s*opentext\s*,\s*dc\s*=\s*net\s*$/i.exec(dn);
+	const match =
+		/^\s*otgroup\s*=\s*([0-9a-f-]{36})\s*,\s*dc\s*=\s*identity\s*,\s*dc\s*=\s*opentext\s*,\s*dc\s*=\s*net\s*$/i.exec(
+			dn,
+		);
 	return match?.[1].toLowerCase();
 }
 
@@ -51,18 +54,36 @@ export class OtdsLookups {
 			case 'dn':
 				return this.readUser(wanted);
 			case 'mail':
-				return this.single('users', 'mail', wanted, (user) => attributeValues(user, this.settings.mailAttribute).some((mail) => mail.toLowerCase() === wanted.toLowerCase()), this.settings.userFilterAttributes, this.settings.mailAttribute);
+				return this.single(
+					'users',
+					'mail',
+					wanted,
+					(user) =>
+						attributeValues(user, this.settings.mailAttribute).some(
+							(mail) => mail.toLowerCase() === wanted.toLowerCase(),
+						),
+					this.settings.userFilterAttributes,
+					this.settings.mailAttribute,
+				);
 			case 'id': {
 				// No public endpoint looks users up by uuid: try the location OTDS builds from it, then scan.
 				if (this.settings.partition && /^[0-9a-f-]{36}$/i.test(wanted)) {
 					const location = `oTPerson=${wanted},orgunit=users,partition=${this.settings.partition},dc=identity,dc=opentext,dc=net`;
 					const found = await this.readUser(location).catch((error: unknown) => {
-						if (error instanceof NotFoundError || (error instanceof RequestError && error.kind === 'invalidInput')) return undefined;
+						if (error instanceof NotFoundError || (error instanceof RequestError && error.kind === 'invalidInput'))
+							return undefined;
 						throw error;
 					});
 					if (found && found.uuid?.toLowerCase() === wanted.toLowerCase()) return found;
 				}
-				return this.single('users', 'id', wanted, (user) => user.uuid?.toLowerCase() === wanted.toLowerCase(), [], 'uuid');
+				return this.single(
+					'users',
+					'id',
+					wanted,
+					(user) => user.uuid?.toLowerCase() === wanted.toLowerCase(),
+					[],
+					'uuid',
+				);
 			}
 			default:
 				throw new ConfigurationError('Look Up By', `has an unknown value "${String(key)}"`);
@@ -73,7 +94,10 @@ export class OtdsLookups {
 		const body = await this.client.getJson(['users', id], {
 			qs: { attrsAsKeys: this.asKeys() },
 			what: `read user "${id}"`,
-			notFound: () => new NotFoundError(`No user "${id}" in OTDS${this.settings.partition ? ` (partition ${this.settings.partition})` : ''}`),
+			notFound: () =>
+				new NotFoundError(
+					`No user "${id}" in OTDS${this.settings.partition ? ` (partition ${this.settings.partition})` : ''}`,
+				),
 		});
 		const user = parseOtdsObject(body);
 		if (!user) throw new RequestError('protocol', `OTDS answered without a user for "${id}"`, 'Check the Server URL');
@@ -88,10 +112,14 @@ export class OtdsLookups {
 			const body = await this.client.getJson(['groups', id], {
 				qs: { attrsAsKeys: this.asKeys() },
 				what: `read group "${id}"`,
-				notFound: () => new NotFoundError(`No group "${id}" in OTDS${this.settings.partition ? ` (partition ${this.settings.partition})` : ''}`),
+				notFound: () =>
+					new NotFoundError(
+						`No group "${id}" in OTDS${this.settings.partition ? ` (partition ${this.settings.partition})` : ''}`,
+					),
 			});
 			const group = parseOtdsObject(body);
-			if (!group) throw new RequestError('protocol', `OTDS answered without a group for "${id}"`, 'Check the Server URL');
+			if (!group)
+				throw new RequestError('protocol', `OTDS answered without a group for "${id}"`, 'Check the Server URL');
 			return group;
 		};
 		if (key === 'id') return read(wanted);
@@ -103,42 +131,84 @@ export class OtdsLookups {
 		}
 		if (key !== 'name') throw new ConfigurationError('Look Up By', `has an unknown value "${String(key)}"`);
 		if (this.settings.partition) return read(`${wanted}@${this.settings.partition}`);
-		return this.single('groups', 'name', wanted, (group) => group.name.toLowerCase() === wanted.toLowerCase(), this.settings.groupFilterAttributes, 'name');
+		return this.single(
+			'groups',
+			'name',
+			wanted,
+			(group) => group.name.toLowerCase() === wanted.toLowerCase(),
+			this.settings.groupFilterAttributes,
+			'name',
+		);
 	}
 
 	/** Exactly one object of a scan (narrowed by where_filter when the attribute is searched). */
-	async single(collection: 'users' | 'groups', key: string, value: string, test: (object: OtdsObject) => boolean, searched: string[], attribute: string): Promise<OtdsObject> {
+	async single(
+		collection: 'users' | 'groups',
+		key: string,
+		value: string,
+		test: (object: OtdsObject) => boolean,
+		searched: string[],
+		attribute: string,
+	): Promise<OtdsObject> {
 		const filter = serverTextFilter([{ attribute, operator: 'equals', value }], searched);
 		const found: OtdsObject[] = [];
-		for await (const page of this.listPages(collection, { where_filter: filter, page_size: this.pageSize(undefined, Infinity) }, `look up ${collection} by ${key}`)) {
+		for await (const page of this.listPages(
+			collection,
+			{ where_filter: filter, page_size: this.pageSize(undefined, Infinity) },
+			`look up ${collection} by ${key}`,
+		)) {
 			found.push(...page.filter(test));
 			if (found.length > 1) break;
 		}
 		const what = collection === 'users' ? 'user' : 'group';
-		if (found.length === 0) throw new NotFoundError(`No ${what} with ${key} "${value}" in OTDS${this.settings.partition ? ` (partition ${this.settings.partition})` : ''}`);
+		if (found.length === 0)
+			throw new NotFoundError(
+				`No ${what} with ${key} "${value}" in OTDS${this.settings.partition ? ` (partition ${this.settings.partition})` : ''}`,
+			);
 		if (found.length > 1) {
-			throw new ConfigurationError(what === 'user' ? 'User' : 'Group', `"${value}" matches more than one ${what}: look it up by ${what === 'user' ? 'login' : 'id'} instead`);
+			throw new ConfigurationError(
+				what === 'user' ? 'User' : 'Group',
+				`"${value}" matches more than one ${what}: look it up by ${what === 'user' ? 'login' : 'id'} instead`,
+			);
 		}
 		return found[0];
 	}
 
 	/** Streams GET /rest/users or /rest/groups page by page, following nextPageCookie. */
-	async *listPages(collection: 'users' | 'groups', qs: Record<string, QueryValue>, what: string): AsyncGenerator<OtdsObject[]> {
+	async *listPages(
+		collection: 'users' | 'groups',
+		qs: Record<string, QueryValue>,
+		what: string,
+	): AsyncGenerator<OtdsObject[]> {
 		await this.ensurePartition();
 		const seen = new Set<string>();
 		let cookie: string | undefined;
 		do {
 			const body = await this.client.getJson([collection], {
-				qs: { where_partition_name: this.settings.partition, ...qs, attrsAsKeys: this.asKeys(), next_page_cookie: cookie },
+				qs: {
+					where_partition_name: this.settings.partition,
+					...qs,
+					attrsAsKeys: this.asKeys(),
+					next_page_cookie: cookie,
+				},
 				what,
 			});
 			const items = body[collection];
-			if (!Array.isArray(items)) throw new RequestError('protocol', `OTDS answered the ${collection} list without "${collection}"`, 'Check the Server URL and the OTDS version');
+			if (!Array.isArray(items))
+				throw new RequestError(
+					'protocol',
+					`OTDS answered the ${collection} list without "${collection}"`,
+					'Check the Server URL and the OTDS version',
+				);
 			yield items.map(parseOtdsObject).filter((item): item is OtdsObject => item !== undefined);
 			const next = body.nextPageCookie;
 			cookie = typeof next === 'string' && next !== '' ? next : undefined;
 			if (cookie !== undefined && seen.has(cookie)) {
-				throw new RequestError('protocol', `OTDS returned the same page cookie twice while listing ${collection}`, 'Try a different page size; report this to the OTDS administrator');
+				throw new RequestError(
+					'protocol',
+					`OTDS returned the same page cookie twice while listing ${collection}`,
+					'Try a different page size; report this to the OTDS administrator',
+				);
 			}
 			if (cookie !== undefined) seen.add(cookie);
 		} while (cookie !== undefined);
@@ -148,7 +218,12 @@ export class OtdsLookups {
 	 * GET /rest/{users|groups}/{id}/memberof page by page to the end: the groups an object is directly in. The
 	 * answer is paged like the lists (nextPageCookie, requestedPageSize: public C# client).
 	 */
-	async *memberOfPages(collection: 'users' | 'groups', id: string, what: string, notFound: () => Error): AsyncGenerator<OtdsObject[]> {
+	async *memberOfPages(
+		collection: 'users' | 'groups',
+		id: string,
+		what: string,
+		notFound: () => Error,
+	): AsyncGenerator<OtdsObject[]> {
 		const seen = new Set<string>();
 		let cookie: string | undefined;
 		do {
@@ -162,7 +237,11 @@ export class OtdsLookups {
 			const next = body.nextPageCookie;
 			cookie = typeof next === 'string' && next !== '' ? next : undefined;
 			if (cookie !== undefined && seen.has(cookie)) {
-				throw new RequestError('protocol', `OTDS returned the same page cookie twice to ${what}`, 'Try a different page size; report this to the OTDS administrator');
+				throw new RequestError(
+					'protocol',
+					`OTDS returned the same page cookie twice to ${what}`,
+					'Try a different page size; report this to the OTDS administrator',
+				);
 			}
 			if (cookie !== undefined) seen.add(cookie);
 		} while (cookie !== undefined);
@@ -174,7 +253,11 @@ export class OtdsLookups {
 		this.partitionChecked ??= this.client
 			.call('GET', ['partitions', partition], {
 				what: `read partition "${partition}"`,
-				notFound: () => new ConfigurationError('Partition', `"${partition}" does not exist in OTDS: check its name (e.g. Content Server Members)`),
+				notFound: () =>
+					new ConfigurationError(
+						'Partition',
+						`"${partition}" does not exist in OTDS: check its name (e.g. Content Server Members)`,
+					),
 			})
 			.then(
 				() => undefined,
@@ -190,7 +273,9 @@ export class OtdsLookups {
 
 	idInPartition(login: string): string {
 		if (!this.settings.partition) return login;
-		return login.toLowerCase().endsWith(`@${this.settings.partition.toLowerCase()}`) ? login : `${login}@${this.settings.partition}`;
+		return login.toLowerCase().endsWith(`@${this.settings.partition.toLowerCase()}`)
+			? login
+			: `${login}@${this.settings.partition}`;
 	}
 
 	asKeys(): true | undefined {

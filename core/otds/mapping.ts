@@ -53,9 +53,19 @@ export const DEFAULT_STATUS_ATTRIBUTES: OtdsStatusAttributes = {
 
 /** Attributes OTDS maintains itself; writing them is refused before any request is sent. Lower case. */
 export const READ_ONLY_OTDS_ATTRIBUTES = new Set(
-	['createTimestamp', 'modifyTimestamp', 'oTMemberOf', 'entryUUID', 'entryDN', 'oTObjectGUID', 'cn', 'numMembers', 'uuid', 'schemaType', 'oTObjectIDInResource'].map(
-		(name) => name.toLowerCase(),
-	),
+	[
+		'createTimestamp',
+		'modifyTimestamp',
+		'oTMemberOf',
+		'entryUUID',
+		'entryDN',
+		'oTObjectGUID',
+		'cn',
+		'numMembers',
+		'uuid',
+		'schemaType',
+		'oTObjectIDInResource',
+	].map((name) => name.toLowerCase()),
 );
 
 /** Top-level fields conditions and extra attributes may name as if they were attributes. */
@@ -71,10 +81,13 @@ const PSEUDO_ATTRIBUTES: Record<string, (object: OtdsObject) => string | undefin
 function toStrings(value: unknown): string[] {
 	if (value === null || value === undefined) return [];
 	const list = Array.isArray(value) ? value : [value];
-	return list.filter((item) => item !== null && item !== undefined).map((item) => (typeof item === 'string' ? item : String(item)));
+	return list
+		.filter((item) => item !== null && item !== undefined)
+		.map((item) => (typeof item === 'string' ? item : String(item)));
 }
 
-const stringOrUndefined = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const stringOrUndefined = (value: unknown): string | undefined =>
+	typeof value === 'string' && value !== '' ? value : undefined;
 
 /** Parses one user or group object; undefined when the value is not one (no id and no name). */
 export function parseOtdsObject(raw: unknown): OtdsObject | undefined {
@@ -82,7 +95,8 @@ export function parseOtdsObject(raw: unknown): OtdsObject | undefined {
 	const record = raw as Record<string, unknown>;
 	const attributes: OtdsAttributes = {};
 	if (typeof record.attributes === 'object' && record.attributes !== null && !Array.isArray(record.attributes)) {
-		for (const [name, values] of Object.entries(record.attributes as Record<string, unknown>)) attributes[name] = toStrings(values);
+		for (const [name, values] of Object.entries(record.attributes as Record<string, unknown>))
+			attributes[name] = toStrings(values);
 	}
 	if (Array.isArray(record.values)) {
 		for (const item of record.values as unknown[]) {
@@ -93,7 +107,8 @@ export function parseOtdsObject(raw: unknown): OtdsObject | undefined {
 	}
 	const partition = stringOrUndefined(record.userPartitionID);
 	const name = stringOrUndefined(record.name) ?? stringOrUndefined(attributes.cn?.[0]);
-	const id = stringOrUndefined(record.id) ?? (name !== undefined && partition !== undefined ? `${name}@${partition}` : name);
+	const id =
+		stringOrUndefined(record.id) ?? (name !== undefined && partition !== undefined ? `${name}@${partition}` : name);
 	if (id === undefined || name === undefined) return undefined;
 	const numMembers = typeof record.numMembers === 'number' ? record.numMembers : undefined;
 	return {
@@ -120,14 +135,20 @@ export function attributeValues(object: OtdsObject, name: string): string[] {
 	return pseudo === undefined ? [] : [pseudo];
 }
 
-export const firstAttribute = (object: OtdsObject, name: string): string | undefined => attributeValues(object, name)[0];
+export const firstAttribute = (object: OtdsObject, name: string): string | undefined =>
+	attributeValues(object, name)[0];
 
 /** OTDS writes booleans as "true"/"false" (sometimes upper case). */
-export const isTrueValue = (value: string | undefined): boolean => ['true', '1', 'yes'].includes((value ?? '').trim().toLowerCase());
+export const isTrueValue = (value: string | undefined): boolean =>
+	['true', '1', 'yes'].includes((value ?? '').trim().toLowerCase());
 
 export function readStatus(object: OtdsObject, status: OtdsStatusAttributes): AccountStatus {
 	const any = (names: string[]) => names.some((name) => isTrueValue(firstAttribute(object, name)));
-	return { disabled: any(status.disabled), locked: any(status.locked), passwordResetRequired: any(status.passwordResetRequired) };
+	return {
+		disabled: any(status.disabled),
+		locked: any(status.locked),
+		passwordResetRequired: any(status.passwordResetRequired),
+	};
 }
 
 function extraAttributes(object: OtdsObject, names: string[]): Record<string, string | string[]> {
@@ -139,7 +160,12 @@ function extraAttributes(object: OtdsObject, names: string[]): Record<string, st
 	return result;
 }
 
-export function toDirectoryUser(object: OtdsObject, fields: OtdsFieldMap, status: OtdsStatusAttributes, extra: string[] = []): DirectoryUser {
+export function toDirectoryUser(
+	object: OtdsObject,
+	fields: OtdsFieldMap,
+	status: OtdsStatusAttributes,
+	extra: string[] = [],
+): DirectoryUser {
 	const read = (name: string) => firstAttribute(object, name);
 	return {
 		id: object.uuid ?? object.id,
@@ -175,7 +201,11 @@ export function toDirectoryGroup(object: OtdsObject, privileged: boolean, extra:
 }
 
 /** A DN compared loosely: lower case, no spaces around separators. */
-export const normalizeDn = (dn: string): string => dn.trim().toLowerCase().replace(/\s*([,=])\s*/g, '$1');
+export const normalizeDn = (dn: string): string =>
+	dn
+		.trim()
+		.toLowerCase()
+		.replace(/\s*([,=])\s*/g, '$1');
 
 /**
  * Keys under which a group can appear in someone's oTMemberOf: its location, the uuid in its first RDN,

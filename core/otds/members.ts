@@ -68,7 +68,12 @@ function splitMembers(body: Record<string, unknown>): MemberPage {
 }
 
 /** A group's direct members, page by page, from GET /groups/{id}/members; `optional`: a 404 ends the listing (a group deleted meanwhile). */
-async function* endpointPages(context: MemberContext, group: OtdsObject, pageSize: number, optional: boolean): AsyncGenerator<MemberPage> {
+async function* endpointPages(
+	context: MemberContext,
+	group: OtdsObject,
+	pageSize: number,
+	optional: boolean,
+): AsyncGenerator<MemberPage> {
 	let cookie: string | undefined;
 	const seenCookies = new Set<string>();
 	do {
@@ -87,13 +92,22 @@ async function* endpointPages(context: MemberContext, group: OtdsObject, pageSiz
 		const next = body.nextPageCookie;
 		cookie = typeof next === 'string' && next !== '' ? next : undefined;
 		if (cookie !== undefined && seenCookies.has(cookie)) {
-			throw new RequestError('protocol', `OTDS returned the same page cookie twice while listing group "${group.id}"`, 'Report this to the OTDS administrator; try the derived members mode');
+			throw new RequestError(
+				'protocol',
+				`OTDS returned the same page cookie twice while listing group "${group.id}"`,
+				'Report this to the OTDS administrator; try the derived members mode',
+			);
 		}
 		if (cookie !== undefined) seenCookies.add(cookie);
 	} while (cookie !== undefined);
 }
 
-export async function* membersViaEndpoint(context: MemberContext, root: OtdsObject, nested: boolean, pageSize: number): AsyncGenerator<OtdsObject[]> {
+export async function* membersViaEndpoint(
+	context: MemberContext,
+	root: OtdsObject,
+	nested: boolean,
+	pageSize: number,
+): AsyncGenerator<OtdsObject[]> {
 	const expanded = new Set<string>([objectKey(root)]);
 	const listed = new Set<string>();
 	const queue: OtdsObject[] = [root];
@@ -115,7 +129,11 @@ export async function* membersViaEndpoint(context: MemberContext, root: OtdsObje
 }
 
 /** The direct members of a group, people and groups, from GET /groups/{id}/members. */
-export function directMembersViaEndpoint(context: MemberContext, root: OtdsObject, pageSize: number): AsyncGenerator<MemberPage> {
+export function directMembersViaEndpoint(
+	context: MemberContext,
+	root: OtdsObject,
+	pageSize: number,
+): AsyncGenerator<MemberPage> {
 	return endpointPages(context, root, pageSize, false);
 }
 
@@ -128,15 +146,25 @@ async function parentsOf(context: MemberContext, group: OtdsObject): Promise<str
 		if (error instanceof MembersEndpointMissing) return { done: true, value: undefined };
 		throw error;
 	};
-	for (let page = await pages.next().catch(endOnMissing); !page.done; page = await pages.next().catch(endOnMissing)) keys.push(...page.value.flatMap(groupKeys));
+	for (let page = await pages.next().catch(endOnMissing); !page.done; page = await pages.next().catch(endOnMissing))
+		keys.push(...page.value.flatMap(groupKeys));
 	return keys;
 }
 
-export async function* membersDerived(context: MemberContext, root: OtdsObject, nested: boolean, pageSize: number): AsyncGenerator<OtdsObject[]> {
+export async function* membersDerived(
+	context: MemberContext,
+	root: OtdsObject,
+	nested: boolean,
+	pageSize: number,
+): AsyncGenerator<OtdsObject[]> {
 	const closure = new Set(groupKeys(root));
 	if (nested) {
 		const children = new Map<string, OtdsObject[]>();
-		for await (const page of context.listPages('groups', { page_size: pageSize }, 'list groups to expand nested groups')) {
+		for await (const page of context.listPages(
+			'groups',
+			{ page_size: pageSize },
+			'list groups to expand nested groups',
+		)) {
 			for (const group of page) {
 				for (const key of await parentsOf(context, group)) {
 					const list = children.get(key);
@@ -163,7 +191,9 @@ export async function* membersDerived(context: MemberContext, root: OtdsObject, 
 	for await (const page of context.listPages('users', { page_size: pageSize }, 'list users to find group members')) {
 		const members = page.filter((user) => {
 			if (listed.has(objectKey(user))) return false;
-			const hit = attributeValues(user, context.memberOfAttribute).some((value) => memberOfKeys(value).some((key) => closure.has(key)));
+			const hit = attributeValues(user, context.memberOfAttribute).some((value) =>
+				memberOfKeys(value).some((key) => closure.has(key)),
+			);
 			if (hit) listed.add(objectKey(user));
 			return hit;
 		});
@@ -175,12 +205,17 @@ export async function* membersDerived(context: MemberContext, root: OtdsObject, 
  * The direct members of a group without the members endpoint: the groups whose parents (oTMemberOf, or
  * GET /groups/{id}/memberof) name it, then the people whose oTMemberOf does.
  */
-export async function* directMembersDerived(context: MemberContext, root: OtdsObject, pageSize: number): AsyncGenerator<MemberPage> {
+export async function* directMembersDerived(
+	context: MemberContext,
+	root: OtdsObject,
+	pageSize: number,
+): AsyncGenerator<MemberPage> {
 	const keys = new Set(groupKeys(root));
 	for await (const page of context.listPages('groups', { page_size: pageSize }, 'list groups to find nested groups')) {
 		const groups: OtdsObject[] = [];
 		for (const group of page) {
-			if (objectKey(group) !== objectKey(root) && (await parentsOf(context, group)).some((key) => keys.has(key))) groups.push(group);
+			if (objectKey(group) !== objectKey(root) && (await parentsOf(context, group)).some((key) => keys.has(key)))
+				groups.push(group);
 		}
 		if (groups.length > 0) yield { users: [], groups };
 	}

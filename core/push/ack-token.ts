@@ -96,7 +96,12 @@ function checkSecret(secret: string, field = 'Signing Secret'): string {
 
 /** The public key id of a secret (see the module comment). */
 export function ackKeyId(secret: string): string {
-	return crypto.createHmac('sha256', checkSecret(secret)).update(KEY_ID_LABEL).digest().subarray(0, 8).toString('base64url');
+	return crypto
+		.createHmac('sha256', checkSecret(secret))
+		.update(KEY_ID_LABEL)
+		.digest()
+		.subarray(0, 8)
+		.toString('base64url');
 }
 
 function signature(secret: string, payload: string): Buffer {
@@ -142,7 +147,11 @@ function malformed(message: string): AckTokenVerification {
  * Checks a token against one or more secrets (the current one first, then any previous ones still
  * honoured during a rotation). Never throws on bad input: returns why the token was refused.
  */
-export function verifyAckToken(token: unknown, secrets: string | string[], now: Date = new Date()): AckTokenVerification {
+export function verifyAckToken(
+	token: unknown,
+	secrets: string | string[],
+	now: Date = new Date(),
+): AckTokenVerification {
 	const keys = (Array.isArray(secrets) ? secrets : [secrets]).filter((s) => typeof s === 'string' && s !== '');
 	if (keys.length === 0) throw new ConfigurationError('Signing Secret', 'is empty');
 	keys.forEach((key) => checkSecret(key));
@@ -157,7 +166,8 @@ export function verifyAckToken(token: unknown, secrets: string | string[], now: 
 	let raw: Record<string, unknown>;
 	try {
 		const parsed = JSON.parse(payloadBytes.toString('utf8')) as unknown;
-		if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return malformed('The token payload is not an object');
+		if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+			return malformed('The token payload is not an object');
 		raw = parsed as Record<string, unknown>;
 	} catch {
 		return malformed('The token payload is not JSON');
@@ -183,7 +193,7 @@ export function verifyAckToken(token: unknown, secrets: string | string[], now: 
 		// forger learns nothing from the timing of the answer.
 		const expected = signature(keys[0], payload);
 		if (given.length === expected.length) crypto.timingSafeEqual(given, expected);
-		return { ok: false, reason: 'forged', message: 'The token was not signed with this webhook\'s secret' };
+		return { ok: false, reason: 'forged', message: "The token was not signed with this webhook's secret" };
 	}
 	const expected = signature(key, payload);
 	if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
@@ -191,7 +201,12 @@ export function verifyAckToken(token: unknown, secrets: string | string[], now: 
 	}
 	if (!NOTICE_ID_PATTERN.test(n) || u === '') return malformed('The token carries an invalid notice or user ID');
 	if (Math.floor(now.getTime() / 1000) >= e) {
-		return { ok: false, reason: 'expired', message: `The acknowledgment link expired at ${new Date(e * 1000).toISOString()}`, claims };
+		return {
+			ok: false,
+			reason: 'expired',
+			message: `The acknowledgment link expired at ${new Date(e * 1000).toISOString()}`,
+			claims,
+		};
 	}
 	return { ok: true, claims };
 }
@@ -211,7 +226,8 @@ export function acknowledgmentLink(webhookUrl: string, token: string): string {
 	} catch {
 		url = undefined;
 	}
-	if (url === undefined) throw new ConfigurationError('Acknowledgment Webhook URL', `"${webhookUrl}" is not an absolute URL`);
+	if (url === undefined)
+		throw new ConfigurationError('Acknowledgment Webhook URL', `"${webhookUrl}" is not an absolute URL`);
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
 		throw new ConfigurationError('Acknowledgment Webhook URL', 'must start with https:// (or http:// for tests)');
 	}

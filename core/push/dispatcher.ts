@@ -16,11 +16,29 @@
  */
 import { createHash } from 'node:crypto';
 import { ConfigurationError } from '../errors';
-import { idempotencyKey, messageFingerprint, messageProblem, PushValidationError, recipientLabel, validateMessage, type PushMessage } from './message';
-import type { ChannelName, ChannelOutcome, Delivery, DeliveryResult, DispatchOptions, FallbackTrigger, PushChannel, PushRecipient } from './types';
+import {
+	idempotencyKey,
+	messageFingerprint,
+	messageProblem,
+	PushValidationError,
+	recipientLabel,
+	validateMessage,
+	type PushMessage,
+} from './message';
+import type {
+	ChannelName,
+	ChannelOutcome,
+	Delivery,
+	DeliveryResult,
+	DispatchOptions,
+	FallbackTrigger,
+	PushChannel,
+	PushRecipient,
+} from './types';
 
 /** Recipients as single items or pages (resolveAudience yields pages). */
-export type RecipientSource = AsyncIterable<PushRecipient | PushRecipient[]> | Iterable<PushRecipient | PushRecipient[]>;
+export type RecipientSource =
+	AsyncIterable<PushRecipient | PushRecipient[]> | Iterable<PushRecipient | PushRecipient[]>;
 
 interface Pending {
 	recipient: PushRecipient;
@@ -92,7 +110,11 @@ class RecipientReader {
  * Sends `message` to every recipient and yields one DeliveryResult per address as each completes.
  * Throws before sending anything when the message or options are invalid.
  */
-export async function* dispatch(recipients: RecipientSource, message: PushMessage, options: DispatchOptions): AsyncGenerator<DeliveryResult> {
+export async function* dispatch(
+	recipients: RecipientSource,
+	message: PushMessage,
+	options: DispatchOptions,
+): AsyncGenerator<DeliveryResult> {
 	validateMessage(message);
 	const channels = options.channels;
 	if (channels.length === 0) throw new ConfigurationError('Channels', 'are empty: choose at least one channel');
@@ -185,7 +207,11 @@ class CompletionQueue {
 }
 
 /** Sends one batch of recipients through the channels in order; returns its results. */
-async function deliverBatch(recipients: PushRecipient[], message: PushMessage, settings: Settings): Promise<DeliveryResult[]> {
+async function deliverBatch(
+	recipients: PushRecipient[],
+	message: PushMessage,
+	settings: Settings,
+): Promise<DeliveryResult[]> {
 	const decorate = settings.options.decorate;
 	let pending: Pending[] = [];
 	for (const recipient of recipients) {
@@ -193,7 +219,13 @@ async function deliverBatch(recipients: PushRecipient[], message: PushMessage, s
 	}
 	const results: DeliveryResult[] = [];
 	for (let index = 0; index < settings.channels.length && pending.length > 0; index++) {
-		pending = await deliverThrough(settings.channels[index], index === settings.channels.length - 1, pending, settings, results);
+		pending = await deliverThrough(
+			settings.channels[index],
+			index === settings.channels.length - 1,
+			pending,
+			settings,
+			results,
+		);
 	}
 	return results;
 }
@@ -211,8 +243,22 @@ type ResultPart = Pick<DeliveryResult, 'status' | 'messageId' | 'errorCode' | 'r
  * One result. Built field by field rather than by spreading partial objects: this runs once per address, and
  * object spreads (each a generic property copy) were most of the dispatcher's own cost per message.
  */
-function resultOf(item: Pending, channel: ChannelName, address: string | undefined, part: ResultPart, attempts: number, idempotencyKey: string | undefined): DeliveryResult {
-	const result: DeliveryResult = { recipient: recipientLabel(item.recipient), recipientKind: item.recipient.kind, channel, address, status: part.status, attempts };
+function resultOf(
+	item: Pending,
+	channel: ChannelName,
+	address: string | undefined,
+	part: ResultPart,
+	attempts: number,
+	idempotencyKey: string | undefined,
+): DeliveryResult {
+	const result: DeliveryResult = {
+		recipient: recipientLabel(item.recipient),
+		recipientKind: item.recipient.kind,
+		channel,
+		address,
+		status: part.status,
+		attempts,
+	};
 	if (part.messageId !== undefined) result.messageId = part.messageId;
 	if (part.errorCode !== undefined) result.errorCode = part.errorCode;
 	if (part.reason !== undefined) result.reason = part.reason;
@@ -223,45 +269,82 @@ function resultOf(item: Pending, channel: ChannelName, address: string | undefin
 }
 
 /** The recipient, to be tried on the next channel. */
-const triedWith = (item: Pending, channel: ChannelName): Pending => ({ recipient: item.recipient, message: item.message, tried: [...item.tried, channel] });
+const triedWith = (item: Pending, channel: ChannelName): Pending => ({
+	recipient: item.recipient,
+	message: item.message,
+	tried: [...item.tried, channel],
+});
 
 /** Sends the pending recipients through one channel; returns those that fall back to the next. */
-async function deliverThrough(channel: PushChannel, last: boolean, pending: Pending[], settings: Settings, results: DeliveryResult[]): Promise<Pending[]> {
+async function deliverThrough(
+	channel: PushChannel,
+	last: boolean,
+	pending: Pending[],
+	settings: Settings,
+	results: DeliveryResult[],
+): Promise<Pending[]> {
 	const fallback: Pending[] = [];
 	const drafts: Draft[] = [];
 	for (const item of pending) {
 		const addresses = channel.addresses(item.recipient);
 		if (addresses.length === 0) {
 			if (!last && settings.fallbackOn.has('skipped')) fallback.push(triedWith(item, channel.name));
-			else results.push(resultOf(item, channel.name, undefined, { status: 'skipped', errorCode: 'NO_ADDRESS', reason: `${channel.name} has no address for this recipient` }, 0, undefined));
+			else
+				results.push(
+					resultOf(
+						item,
+						channel.name,
+						undefined,
+						{ status: 'skipped', errorCode: 'NO_ADDRESS', reason: `${channel.name} has no address for this recipient` },
+						0,
+						undefined,
+					),
+				);
 			continue;
 		}
 		// A decorated message is the hook's work: check it per recipient, so one bad one fails alone.
 		const problem = settings.options.decorate ? messageProblem(item.message) : undefined;
 		if (problem) {
-			results.push(resultOf(item, channel.name, undefined, { status: 'failed', errorCode: problem.code, reason: problem.message }, 0, undefined));
+			results.push(
+				resultOf(
+					item,
+					channel.name,
+					undefined,
+					{ status: 'failed', errorCode: problem.code, reason: problem.message },
+					0,
+					undefined,
+				),
+			);
 			continue;
 		}
 		for (const address of addresses) {
-			drafts.push({ item, delivery: { address, message: item.message, idempotencyKey: idempotencyKey(settings.messageKey, channel.name, address) } });
+			drafts.push({
+				item,
+				delivery: {
+					address,
+					message: item.message,
+					idempotencyKey: idempotencyKey(settings.messageKey, channel.name, address),
+				},
+			});
 		}
 	}
 
 	const size = Math.max(1, channel.maxBatchSize);
-	for (let start = 0; start < drafts.length; ) {
+	for (let start = 0; start < drafts.length;) {
 		const end = sameMessageEnd(drafts, start, Math.min(drafts.length, start + size));
 		await sendChunk(channel, drafts, start, end, settings);
 		start = end;
 	}
 	// Drafts of one recipient are next to each other: its results, then whether it falls back.
-	for (let start = 0; start < drafts.length; ) {
+	for (let start = 0; start < drafts.length;) {
 		const item = drafts[start].item;
 		let fallsBack = !last;
 		let end = start;
 		for (; end < drafts.length && drafts[end].item === item; end++) {
 			const result = drafts[end].result as DeliveryResult;
 			results.push(result);
-			if (result.status === 'sent' || result.status === 'skipped' || !settings.fallbackOn.has(result.status)) fallsBack = false;
+			if (result.status === 'sent' || result.status === 'skipped' || !settings.fallbackOn.has(result.status))
+				fallsBack = false;
 		}
 		if (fallsBack) fallback.push(triedWith(item, channel.name));
 		start = end;
@@ -278,7 +361,13 @@ function sameMessageEnd(drafts: Draft[], start: number, limit: number): number {
 }
 
 /** Sends drafts[start..end) as one request and sets each draft's result. */
-async function sendChunk(channel: PushChannel, drafts: Draft[], start: number, end: number, settings: Settings): Promise<void> {
+async function sendChunk(
+	channel: PushChannel,
+	drafts: Draft[],
+	start: number,
+	end: number,
+	settings: Settings,
+): Promise<void> {
 	const deliveries: Delivery[] = [];
 	for (let index = start; index < end; index++) deliveries.push(drafts[index].delivery);
 	const settle = (index: number, part: ResultPart, attempts: number) => {
@@ -290,18 +379,33 @@ async function sendChunk(channel: PushChannel, drafts: Draft[], start: number, e
 	if ('fatal' in preparation) throw preparation.fatal;
 	if ('invalid' in preparation) {
 		const { code, message } = preparation.invalid;
-		for (let index = start; index < end; index++) settle(index, { status: 'failed', errorCode: code, reason: message }, 0);
+		for (let index = start; index < end; index++)
+			settle(index, { status: 'failed', errorCode: code, reason: message }, 0);
 		return;
 	}
 	const prepared = preparation.body;
 	if (settings.options.dryRun) {
-		for (let index = start; index < end; index++) settle(index, { status: 'skipped', errorCode: 'DRY_RUN', reason: 'Dry run: built and validated, not sent', preview: prepared }, 0);
+		for (let index = start; index < end; index++)
+			settle(
+				index,
+				{
+					status: 'skipped',
+					errorCode: 'DRY_RUN',
+					reason: 'Dry run: built and validated, not sent',
+					preview: prepared,
+				},
+				0,
+			);
 		return;
 	}
 	const key = deliveries.length === 1 ? deliveries[0].idempotencyKey : batchKey(deliveries);
 	const sent = await channel.send(deliveries, prepared, { retry: settings.options.retry ?? {}, idempotencyKey: key });
 	for (let index = start; index < end; index++) {
-		const outcome: ChannelOutcome = sent.outcomes[index - start] ?? { status: 'failed', errorCode: 'NO_ANSWER', reason: 'The channel gave no outcome for this recipient' };
+		const outcome: ChannelOutcome = sent.outcomes[index - start] ?? {
+			status: 'failed',
+			errorCode: 'NO_ANSWER',
+			reason: 'The channel gave no outcome for this recipient',
+		};
 		settle(index, outcome, sent.attempts);
 	}
 }

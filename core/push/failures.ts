@@ -13,7 +13,10 @@ const QUOTE_LIMIT = 200;
 /** The server's own error text, shortened: `error.message` (Google), `message`, `error_description`, `error`. */
 export function serverText(body: unknown): string | undefined {
 	const object = jsonObject(body);
-	if (!object) return typeof body === 'string' && body.trim() !== '' && !body.trim().startsWith('<') ? body.trim().slice(0, QUOTE_LIMIT) : undefined;
+	if (!object)
+		return typeof body === 'string' && body.trim() !== '' && !body.trim().startsWith('<')
+			? body.trim().slice(0, QUOTE_LIMIT)
+			: undefined;
 	const nested = jsonObject(object.error);
 	for (const value of [nested?.message, object.error_description, object.message, object.error]) {
 		if (typeof value === 'string' && value.trim() !== '') return value.trim().slice(0, QUOTE_LIMIT);
@@ -31,7 +34,11 @@ export function networkOutcome(failure: unknown, url: string, product: string): 
 export function statusOutcome(response: HttpResponse, product: string, errorCode?: string): ChannelOutcome {
 	const text = serverText(response.body);
 	const code = errorCode ?? httpErrorCode(response.status);
-	return { status: 'failed', errorCode: code, reason: `${product} answered HTTP ${response.status}${text ? `: ${text}` : ''}` };
+	return {
+		status: 'failed',
+		errorCode: code,
+		reason: `${product} answered HTTP ${response.status}${text ? `: ${text}` : ''}`,
+	};
 }
 
 function httpErrorCode(status: number): string {
@@ -44,11 +51,21 @@ function httpErrorCode(status: number): string {
 
 /** The service refused the credential: nothing in this dispatch can be sent. */
 export function credentialRejected(product: string, url: string, status: number, hint: string): RequestError {
-	return new RequestError('invalidCredentials', `${product} did not accept the credential (HTTP ${status})`, hint, serverOf(url));
+	return new RequestError(
+		'invalidCredentials',
+		`${product} did not accept the credential (HTTP ${status})`,
+		hint,
+		serverOf(url),
+	);
 }
 
 /** The credential is valid but lacks permission, or the URL is wrong: nothing in this dispatch can be sent. */
 export function setupRejected(product: string, url: string, status: number, body: unknown, hint: string): RequestError {
 	const text = serverText(body);
-	return new RequestError(status === 404 ? 'noSuchObject' : 'insufficientAccess', `${product} refused the request (HTTP ${status})${text ? `: ${text}` : ''}`, hint, serverOf(url));
+	return new RequestError(
+		status === 404 ? 'noSuchObject' : 'insufficientAccess',
+		`${product} refused the request (HTTP ${status})${text ? `: ${text}` : ''}`,
+		hint,
+		serverOf(url),
+	);
 }

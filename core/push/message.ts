@@ -61,38 +61,63 @@ export function isHttpUrl(value: string): boolean {
 	} catch {
 		return false;
 	}
-	return (url.protocol === 'http:' || url.protocol === 'https:') && /^[a-z0-9]+[\w-]*(\.[a-z0-9]+[\w-]*)*$/i.test(url.hostname) && /^\/\//.test(value.slice(url.protocol.length));
+	return (
+		(url.protocol === 'http:' || url.protocol === 'https:') &&
+		/^[a-z0-9]+[\w-]*(\.[a-z0-9]+[\w-]*)*$/i.test(url.hostname) &&
+		/^\/\//.test(value.slice(url.protocol.length))
+	);
 }
 
 /** Why the message cannot be sent, or undefined when it can. */
 export function messageProblem(message: PushMessage): PushValidationError | undefined {
 	const silent = message.silent === true;
 	if (!silent && !message.title?.trim() && !message.body?.trim()) {
-		return new PushValidationError('Title', 'and Body are both empty: give at least one, or send a silent (data-only) message');
+		return new PushValidationError(
+			'Title',
+			'and Body are both empty: give at least one, or send a silent (data-only) message',
+		);
 	}
 	if (silent && Object.keys(message.data ?? {}).length === 0) {
 		return new PushValidationError('Data', 'is empty, but a silent message carries only data: add at least one key');
 	}
 	for (const [key, value] of Object.entries(message.data ?? {})) {
 		if (key.trim() === '') return new PushValidationError('Data', 'has an empty key');
-		if (RESERVED_DATA_KEYS.has(key.toLowerCase()) || RESERVED_DATA_PREFIXES.some((prefix) => key.toLowerCase().startsWith(prefix))) {
-			return new PushValidationError('Data', `key "${key}" is reserved by FCM (from, message_type, and keys starting with google or gcm): rename it`);
+		if (
+			RESERVED_DATA_KEYS.has(key.toLowerCase()) ||
+			RESERVED_DATA_PREFIXES.some((prefix) => key.toLowerCase().startsWith(prefix))
+		) {
+			return new PushValidationError(
+				'Data',
+				`key "${key}" is reserved by FCM (from, message_type, and keys starting with google or gcm): rename it`,
+			);
 		}
 		if (typeof value !== 'string') {
-			return new PushValidationError('Data', `value of "${key}" is a ${value === null ? 'null' : typeof value}: data values must be strings (JSON-encode objects)`);
+			return new PushValidationError(
+				'Data',
+				`value of "${key}" is a ${value === null ? 'null' : typeof value}: data values must be strings (JSON-encode objects)`,
+			);
 		}
 	}
 	if (message.priority !== undefined && message.priority !== 'normal' && message.priority !== 'high') {
 		return new PushValidationError('Priority', `must be "normal" or "high", not "${String(message.priority)}"`);
 	}
-	if (message.ttlSeconds !== undefined && (!Number.isInteger(message.ttlSeconds) || message.ttlSeconds < 0 || message.ttlSeconds > 2_419_200)) {
+	if (
+		message.ttlSeconds !== undefined &&
+		(!Number.isInteger(message.ttlSeconds) || message.ttlSeconds < 0 || message.ttlSeconds > 2_419_200)
+	) {
 		return new PushValidationError('Time to Live', 'must be a whole number of seconds from 0 to 2419200 (28 days)');
 	}
 	if (message.link !== undefined && message.link !== '' && !/^[a-z][a-z0-9+.-]*:/i.test(message.link)) {
-		return new PushValidationError('Link', `"${message.link}" is not a URL or deep link (it needs a scheme such as https: or myapp:)`);
+		return new PushValidationError(
+			'Link',
+			`"${message.link}" is not a URL or deep link (it needs a scheme such as https: or myapp:)`,
+		);
 	}
 	if (message.image !== undefined && message.image !== '' && !isHttpUrl(message.image)) {
-		return new PushValidationError('Image', `"${message.image}" is not an http(s) URL of a picture (spaces and other characters must be percent-encoded)`);
+		return new PushValidationError(
+			'Image',
+			`"${message.image}" is not an http(s) URL of a picture (spaces and other characters must be percent-encoded)`,
+		);
 	}
 	return undefined;
 }
@@ -108,11 +133,18 @@ export function messageFingerprint(message: PushMessage): string {
 	const sorted = (value: unknown): unknown => {
 		if (Array.isArray(value)) return value.map(sorted);
 		if (value && typeof value === 'object') {
-			return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, sorted(v)]));
+			return Object.fromEntries(
+				Object.entries(value as Record<string, unknown>)
+					.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+					.map(([k, v]) => [k, sorted(v)]),
+			);
 		}
 		return value;
 	};
-	return createHash('sha256').update(JSON.stringify(sorted(message))).digest('hex').slice(0, 32);
+	return createHash('sha256')
+		.update(JSON.stringify(sorted(message)))
+		.digest('hex')
+		.slice(0, 32);
 }
 
 /**
@@ -140,8 +172,17 @@ export function recipientLabel(recipient: PushRecipient): string {
 }
 
 /** A directory audience member as a push recipient. */
-export function personFromMember(member: Pick<AudienceMember, 'id' | 'login' | 'displayName' | 'mail' | 'mobile' | 'deviceTokens'>): PushRecipient & { kind: 'person' } {
-	const person: PushPerson = { userId: member.id, login: member.login, displayName: member.displayName, mail: member.mail, mobile: member.mobile, deviceTokens: member.deviceTokens };
+export function personFromMember(
+	member: Pick<AudienceMember, 'id' | 'login' | 'displayName' | 'mail' | 'mobile' | 'deviceTokens'>,
+): PushRecipient & { kind: 'person' } {
+	const person: PushPerson = {
+		userId: member.id,
+		login: member.login,
+		displayName: member.displayName,
+		mail: member.mail,
+		mobile: member.mobile,
+		deviceTokens: member.deviceTokens,
+	};
 	return { kind: 'person', ...person };
 }
 

@@ -44,7 +44,11 @@ function transientView(transport: HttpTransport): HttpTransport {
 }
 
 /** Sends with retries; resolves with the last answer or the last network failure, never rejects. */
-export async function sendWithRetry(transport: HttpTransport, request: HttpRequest, retry: RetryPolicy = {}): Promise<AttemptedRequest> {
+export async function sendWithRetry(
+	transport: HttpTransport,
+	request: HttpRequest,
+	retry: RetryPolicy = {},
+): Promise<AttemptedRequest> {
 	let attempts = 1;
 	const policy: RetryPolicy = {
 		...retry,

@@ -53,7 +53,9 @@ export async function acquireLock(dir: string, what: string, log: Log): Promise<
 			continue;
 		}
 		if (Date.now() - started > FOREIGN_WAIT_MS) {
-			throw new Error(`${what}: ${lockPath} has been held by pid ${holder?.pid} for too long; remove it if that process is gone`);
+			throw new Error(
+				`${what}: ${lockPath} has been held by pid ${holder?.pid} for too long; remove it if that process is gone`,
+			);
 		}
 		if (Date.now() - lastNote >= PROGRESS_EVERY_MS) {
 			lastNote = Date.now();
@@ -151,7 +153,9 @@ export async function runNpmInstall(dir: string, options: NpmInstallOptions): Pr
 		stdio: ['ignore', fd, fd],
 	});
 	const timer = setInterval(() => {
-		log(`${what}: npm install running for ${Math.round((Date.now() - started) / 1000)} s (${countModules(dir)} packages in node_modules)`);
+		log(
+			`${what}: npm install running for ${Math.round((Date.now() - started) / 1000)} s (${countModules(dir)} packages in node_modules)`,
+		);
 	}, PROGRESS_EVERY_MS);
 	let rc: number;
 	try {
@@ -165,7 +169,9 @@ export async function runNpmInstall(dir: string, options: NpmInstallOptions): Pr
 	}
 	fs.appendFileSync(logPath, `rc=${rc}\n`);
 	if (rc !== 0) {
-		throw new Error(`npm install of ${what} in ${dir} failed (exit code ${rc}). Last lines of ${logPath}:\n${tailFile(logPath, 30)}`);
+		throw new Error(
+			`npm install of ${what} in ${dir} failed (exit code ${rc}). Last lines of ${logPath}:\n${tailFile(logPath, 30)}`,
+		);
 	}
 	log(`${what}: npm install finished in ${Math.round((Date.now() - started) / 1000)} s`);
 }

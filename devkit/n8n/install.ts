@@ -19,7 +19,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { defaultLog, Log, sleep, tailFile } from './common';
-import { acquireLock, countModules, FOREIGN_WAIT_MS, LOG_FILE, n8nCacheRoot, OK_FILE, PROGRESS_EVERY_MS, runNpmInstall } from './cache';
+import {
+	acquireLock,
+	countModules,
+	FOREIGN_WAIT_MS,
+	LOG_FILE,
+	n8nCacheRoot,
+	OK_FILE,
+	PROGRESS_EVERY_MS,
+	runNpmInstall,
+} from './cache';
 import { ensureNodeRuntime, NodeRuntime, runtimeEnv } from './node-runtime';
 
 export { n8nCacheRoot } from './cache';
@@ -33,7 +42,10 @@ export interface N8nRuntimeOptions {
 }
 
 export function n8nInstallDir(version = DEFAULT_N8N_VERSION, runtime: N8nRuntimeOptions = {}): string {
-	return path.join(n8nCacheRoot(), runtime.nodeVersion ? `n8n-${version}-node-${runtime.nodeVersion}` : `n8n-${version}`);
+	return path.join(
+		n8nCacheRoot(),
+		runtime.nodeVersion ? `n8n-${version}-node-${runtime.nodeVersion}` : `n8n-${version}`,
+	);
 }
 
 /** The n8n entry script (what node_modules/.bin/n8n links to). */
@@ -57,14 +69,20 @@ export function n8nLabel(version = DEFAULT_N8N_VERSION, runtime: N8nRuntimeOptio
  * (run it as `node <bin> start`, with the runtime's node when one is given).
  * The first install takes several minutes; progress lines go to `log`.
  */
-export async function ensureN8n(version = DEFAULT_N8N_VERSION, log: Log = defaultLog, runtime: N8nRuntimeOptions = {}): Promise<string> {
+export async function ensureN8n(
+	version = DEFAULT_N8N_VERSION,
+	log: Log = defaultLog,
+	runtime: N8nRuntimeOptions = {},
+): Promise<string> {
 	if (!/^\d+\.\d+\.\d+([-.][\w.]+)?$/.test(version)) throw new Error(`ensureN8n: not an n8n version: "${version}"`);
 	const what = n8nLabel(version, runtime);
 	const dir = n8nInstallDir(version, runtime);
 	const bin = n8nBinPath(version, runtime);
 	if (fs.existsSync(path.join(dir, OK_FILE)) && verifyInstall(dir, version) === undefined) return bin;
 
-	const node: NodeRuntime | undefined = runtime.nodeVersion ? await ensureNodeRuntime(runtime.nodeVersion, log) : undefined;
+	const node: NodeRuntime | undefined = runtime.nodeVersion
+		? await ensureNodeRuntime(runtime.nodeVersion, log)
+		: undefined;
 	fs.mkdirSync(dir, { recursive: true });
 	const release = await acquireLock(dir, what, log);
 	try {
@@ -83,11 +101,17 @@ export async function ensureN8n(version = DEFAULT_N8N_VERSION, log: Log = defaul
 		});
 		const problem = verifyInstall(dir, version);
 		if (problem) {
-			throw new Error(`${what} install in ${dir} finished but looks broken: ${problem}. Last lines of install.log:\n${tailFile(path.join(dir, LOG_FILE), 30)}`);
+			throw new Error(
+				`${what} install in ${dir} finished but looks broken: ${problem}. Last lines of install.log:\n${tailFile(path.join(dir, LOG_FILE), 30)}`,
+			);
 		}
 		fs.writeFileSync(
 			path.join(dir, OK_FILE),
-			JSON.stringify({ version, ...(runtime.nodeVersion ? { node: runtime.nodeVersion } : {}), installedAt: new Date().toISOString() }) + '\n',
+			JSON.stringify({
+				version,
+				...(runtime.nodeVersion ? { node: runtime.nodeVersion } : {}),
+				installedAt: new Date().toISOString(),
+			}) + '\n',
 		);
 		log(`${what} is installed in ${dir}`);
 		return bin;

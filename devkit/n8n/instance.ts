@@ -194,7 +194,9 @@ export class N8nInstance extends N8nWorkflowClient {
 	// Types
 
 	/** Node type descriptions as the editor loads them (`GET /types/nodes.json`, needs the session). */
-	async nodeTypeDescriptions(): Promise<Array<{ name: string; displayName: string; version: number | number[] } & Record<string, unknown>>> {
+	async nodeTypeDescriptions(): Promise<
+		Array<{ name: string; displayName: string; version: number | number[] } & Record<string, unknown>>
+	> {
 		return await this.rest('GET', '/types/nodes.json');
 	}
 
@@ -218,7 +220,12 @@ export class N8nInstance extends N8nWorkflowClient {
 
 	/** `POST /rest/credentials` {name, type, data}; returns the id. */
 	async createCredential(type: string, name: string, data: Record<string, unknown>): Promise<string> {
-		const created = await this.rest<{ id: string }>('POST', '/rest/credentials', { name, type, data }, secretStrings(data));
+		const created = await this.rest<{ id: string }>(
+			'POST',
+			'/rest/credentials',
+			{ name, type, data },
+			secretStrings(data),
+		);
 		return created.id;
 	}
 

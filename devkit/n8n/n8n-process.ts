@@ -140,7 +140,10 @@ export class N8nProcess {
 	 * Runs the n8n CLI against this instance's user folder and database (works while the server runs;
 	 * the CLI gets its own task-broker port).
 	 */
-	async cli(args: string[], options: { timeoutMs?: number; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+	async cli(
+		args: string[],
+		options: { timeoutMs?: number; env?: Record<string, string | undefined> } = {},
+	): Promise<CliResult> {
 		if (this.stopping) throw new Error('this n8n instance has been stopped');
 		const env = { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...options.env } as NodeJS.ProcessEnv;
 		for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];

@@ -55,7 +55,8 @@ function locateRuntime(dir: string, nodeVersion: string): NodeRuntime | string {
 
 /** Installs Node.js `nodeVersion` from the npm `node` package into the cache once (seconds) and returns it. */
 export async function ensureNodeRuntime(nodeVersion: string, log: Log = defaultLog): Promise<NodeRuntime> {
-	if (!/^\d+\.\d+\.\d+$/.test(nodeVersion)) throw new Error(`ensureNodeRuntime: not a Node.js version: "${nodeVersion}"`);
+	if (!/^\d+\.\d+\.\d+$/.test(nodeVersion))
+		throw new Error(`ensureNodeRuntime: not a Node.js version: "${nodeVersion}"`);
 	const what = `Node.js ${nodeVersion}`;
 	const dir = nodeRuntimeDir(nodeVersion);
 	const verified = (): NodeRuntime | undefined => {
@@ -79,7 +80,10 @@ export async function ensureNodeRuntime(nodeVersion: string, log: Log = defaultL
 		});
 		const found = locateRuntime(dir, nodeVersion);
 		if (typeof found === 'string') throw new Error(`${what} install in ${dir} finished but looks broken: ${found}`);
-		fs.writeFileSync(path.join(dir, OK_FILE), JSON.stringify({ node: nodeVersion, installedAt: new Date().toISOString() }) + '\n');
+		fs.writeFileSync(
+			path.join(dir, OK_FILE),
+			JSON.stringify({ node: nodeVersion, installedAt: new Date().toISOString() }) + '\n',
+		);
 		log(`${what} is installed in ${dir}`);
 		return found;
 	} finally {

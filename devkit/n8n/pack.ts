@@ -76,7 +76,8 @@ export async function packPackage(repoRoot: string, log: Log = defaultLog): Prom
 		filename = fs.readdirSync(dest).find((f) => f.endsWith('.tgz'));
 	}
 	const tarball = filename ? path.join(dest, path.basename(filename)) : '';
-	if (!tarball || !fs.existsSync(tarball)) throw new Error(`npm pack in ${repoRoot} did not produce a tarball in ${dest}`);
+	if (!tarball || !fs.existsSync(tarball))
+		throw new Error(`npm pack in ${repoRoot} did not produce a tarball in ${dest}`);
 	return tarball;
 }
 

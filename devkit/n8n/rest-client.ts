@@ -150,7 +150,13 @@ export class N8nRestClient extends N8nProcess {
 	/** `POST /rest/login` {emailOrLdapLoginId, password}; keeps the session cookie. */
 	async login(email: string, password: string): Promise<N8nOwner> {
 		const res = await this.request('POST', '/rest/login', { emailOrLdapLoginId: email, password });
-		const user = this.unwrap<{ id: string; firstName: string; lastName: string }>('POST', '/rest/login', res, [password], true);
+		const user = this.unwrap<{ id: string; firstName: string; lastName: string }>(
+			'POST',
+			'/rest/login',
+			res,
+			[password],
+			true,
+		);
 		this.owner = { id: user.id, email, password, firstName: user.firstName, lastName: user.lastName };
 		return this.owner;
 	}

@@ -40,7 +40,16 @@ export class N8nWorkflowClient extends N8nRestClient {
 	 */
 	async createWorkflow(json: WorkflowJson): Promise<string> {
 		const body: Record<string, unknown> = { ...json };
-		for (const key of ['active', 'activeVersionId', 'versionId', 'createdAt', 'updatedAt', 'shared', 'isArchived', 'triggerCount']) {
+		for (const key of [
+			'active',
+			'activeVersionId',
+			'versionId',
+			'createdAt',
+			'updatedAt',
+			'shared',
+			'isArchived',
+			'triggerCount',
+		]) {
 			delete body[key];
 		}
 		if (Array.isArray(body.tags)) delete body.tags;
@@ -59,7 +68,9 @@ export class N8nWorkflowClient extends N8nRestClient {
 		fs.writeFileSync(file, JSON.stringify({ active: false, ...json, id }, null, 2));
 		const res = await this.cli(['import:workflow', `--input=${file}`]);
 		if (res.code !== 0) {
-			throw new Error(`n8n import:workflow failed (exit code ${res.code}):\n${tailLines(res.stdout + '\n' + res.stderr, 30)}`);
+			throw new Error(
+				`n8n import:workflow failed (exit code ${res.code}):\n${tailLines(res.stdout + '\n' + res.stderr, 30)}`,
+			);
 		}
 		return id;
 	}
@@ -113,7 +124,9 @@ export class N8nWorkflowClient extends N8nRestClient {
 			}
 			await sleep(300);
 		}
-		throw new Error(`execution ${executionId} did not finish within ${timeoutMs / 1000} s (last status: ${last?.status ?? 'not found'})`);
+		throw new Error(
+			`execution ${executionId} did not finish within ${timeoutMs / 1000} s (last status: ${last?.status ?? 'not found'})`,
+		);
 	}
 
 	/** `GET /api/v1/executions/:id?includeData=…` */
@@ -135,7 +148,10 @@ export class N8nWorkflowClient extends N8nRestClient {
 			if (workflowId) q.set('workflowId', workflowId);
 			if (options.status) q.set('status', options.status);
 			if (cursor) q.set('cursor', cursor);
-			const page = await this.api<{ data: N8nExecution[]; nextCursor: string | null }>('GET', `/api/v1/executions?${q}`);
+			const page = await this.api<{ data: N8nExecution[]; nextCursor: string | null }>(
+				'GET',
+				`/api/v1/executions?${q}`,
+			);
 			all.push(...page.data);
 			cursor = page.nextCursor;
 		} while (cursor);
@@ -149,7 +165,9 @@ export class N8nWorkflowClient extends N8nRestClient {
 			const list = (await this.executions(workflowId)).filter((e) => e.finished || e.stoppedAt);
 			if (list.length >= count) return list;
 			if (Date.now() > deadline) {
-				throw new Error(`workflow ${workflowId} has ${list.length} finished execution(s) after ${timeoutMs / 1000} s, expected ${count}`);
+				throw new Error(
+					`workflow ${workflowId} has ${list.length} finished execution(s) after ${timeoutMs / 1000} s, expected ${count}`,
+				);
 			}
 			await sleep(1000);
 		}

@@ -79,7 +79,8 @@ export function findOpenLdap(env: NodeJS.ProcessEnv = process.env): OpenLdapInst
 	];
 	const binary = (name: string): string => {
 		const found = binDirs.map((d) => join(d, name)).find((p) => exists(p, constants.X_OK));
-		if (!found) throw new Error(`OpenLDAP: "${name}" not found (install slapd and ldap-utils, or set OPENLDAP_BIN_DIR)`);
+		if (!found)
+			throw new Error(`OpenLDAP: "${name}" not found (install slapd and ldap-utils, or set OPENLDAP_BIN_DIR)`);
 		return found;
 	};
 	const firstDir = (override: string | undefined, candidates: string[], probe: string) =>
@@ -116,10 +117,17 @@ export function renderSlapdConf(p: SlapdConfParams): string {
 	const reader = p.reader;
 	// slapd.limits(5): soft and hard size limit per search; size.prtotal caps the entries of a paged search.
 	const readerLimits = (pagedTotal: PagedTotal) =>
-		reader ? [`limits dn.exact=${quote(reader.dn)} size.soft=${reader.sizeLimit} size.hard=${reader.sizeLimit} size.prtotal=${pagedTotal}`] : [];
+		reader
+			? [
+					`limits dn.exact=${quote(reader.dn)} size.soft=${reader.sizeLimit} size.hard=${reader.sizeLimit} size.prtotal=${pagedTotal}`,
+				]
+			: [];
 	const logReaders = reader ? ` by dn.exact=${quote(reader.dn)} read` : '';
 	const modules = install.moduleDir
-		? [`modulepath ${quote(install.moduleDir)}`, ...['back_mdb', 'memberof', 'ppolicy', 'accesslog'].map((m) => `moduleload ${m}`)]
+		? [
+				`modulepath ${quote(install.moduleDir)}`,
+				...['back_mdb', 'memberof', 'ppolicy', 'accesslog'].map((m) => `moduleload ${m}`),
+			]
 		: [];
 	const tls = p.tls
 		? [

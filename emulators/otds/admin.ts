@@ -66,7 +66,8 @@ function match(spec: Record<string, unknown>): FaultMatch {
 }
 
 const count = (spec: Record<string, unknown>): number => (typeof spec.count === 'number' ? spec.count : 1);
-const kindOf = (value: unknown): 'user' | 'group' | undefined => (value === 'user' || value === 'group' ? value : undefined);
+const kindOf = (value: unknown): 'user' | 'group' | undefined =>
+	value === 'user' || value === 'group' ? value : undefined;
 
 export function handleAdmin(
 	store: OtdsStore,
@@ -84,7 +85,12 @@ export function handleAdmin(
 	const group = (reference: string) => store.groupJson(store.requireGroup(reference));
 
 	if (resource === 'state' && method === 'GET') {
-		return ok({ partition: store.partition, users: store.allUsers().length, groups: store.allGroups().length, now: new Date(store.now()).toISOString() });
+		return ok({
+			partition: store.partition,
+			users: store.allUsers().length,
+			groups: store.allGroups().length,
+			now: new Date(store.now()).toISOString(),
+		});
 	}
 	if (resource === 'requests') {
 		if (method === 'GET') return ok({ requests: log });
@@ -101,11 +107,23 @@ export function handleAdmin(
 		if (body.reset === true) faults.reset();
 		if (typeof body.latencyMs === 'number') faults.setLatency(body.latencyMs);
 		const rateLimit = object(body.rateLimit);
-		if (body.rateLimit) faults.rateLimitNext(count(rateLimit), typeof rateLimit.retryAfterSeconds === 'number' ? rateLimit.retryAfterSeconds : rateLimit.retryAfterSeconds === null ? null : 1, match(rateLimit));
+		if (body.rateLimit)
+			faults.rateLimitNext(
+				count(rateLimit),
+				typeof rateLimit.retryAfterSeconds === 'number'
+					? rateLimit.retryAfterSeconds
+					: rateLimit.retryAfterSeconds === null
+						? null
+						: 1,
+				match(rateLimit),
+			);
 		const fail = object(body.fail);
 		if (body.fail) {
 			const retryAfterSeconds = typeof fail.retryAfterSeconds === 'number' ? fail.retryAfterSeconds : undefined;
-			faults.failNext(count(fail), typeof fail.status === 'number' ? fail.status : 503, { ...match(fail), retryAfterSeconds });
+			faults.failNext(count(fail), typeof fail.status === 'number' ? fail.status : 503, {
+				...match(fail),
+				retryAfterSeconds,
+			});
 		}
 		if (body.drop) faults.dropNext(count(object(body.drop)), match(object(body.drop)));
 		if (body.dropResponse) faults.dropResponseNext(count(object(body.dropResponse)), match(object(body.dropResponse)));
@@ -128,7 +146,10 @@ export function handleAdmin(
 		}
 		if (ref !== undefined && action === undefined) {
 			if (method === 'GET') return ok(user(ref));
-			if (method === 'PATCH') return ok(store.userJson(store.updateUser(ref, object(body.attributes) as Record<string, string | string[] | null>)));
+			if (method === 'PATCH')
+				return ok(
+					store.userJson(store.updateUser(ref, object(body.attributes) as Record<string, string | string[] | null>)),
+				);
 			if (method === 'DELETE') {
 				store.deleteUser(ref);
 				return { status: 204 };

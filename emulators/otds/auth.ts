@@ -3,7 +3,16 @@
  * POST /oauth2/token (client credentials), and the check every /rest call goes through.
  */
 import { randomBytes } from 'node:crypto';
-import { EmulatorError, OAUTH_PARTITION, errorBody, firstValue, isTrue, isoSeconds, objectId, type StoredUser } from './shapes';
+import {
+	EmulatorError,
+	OAUTH_PARTITION,
+	errorBody,
+	firstValue,
+	isTrue,
+	isoSeconds,
+	objectId,
+	type StoredUser,
+} from './shapes';
 import type { OtdsStore } from './store';
 
 export interface OAuthClient {
@@ -78,14 +87,21 @@ export class Sessions {
 	signIn(body: unknown): Reply {
 		const request = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
 		const unknown = Object.keys(request).filter((name) => !SIGN_IN_FIELDS.includes(name));
-		if (unknown.length > 0) return { status: 400, body: errorBody(400, `Unrecognized field(s) ${unknown.join(', ')}: sign-in takes ${SIGN_IN_FIELDS.join(', ')}`) };
+		if (unknown.length > 0)
+			return {
+				status: 400,
+				body: errorBody(400, `Unrecognized field(s) ${unknown.join(', ')}: sign-in takes ${SIGN_IN_FIELDS.join(', ')}`),
+			};
 		const userName = request.userName;
 		const password = request.password;
 		if (typeof userName !== 'string' || userName === '' || typeof password !== 'string') {
 			return { status: 400, body: errorBody(400, 'userName and password are required') };
 		}
 		const user = this.store.findUser(userName);
-		const denied = (reason: string): Reply => ({ status: 401, body: { ...errorBody(401, reason), failureReason: reason } });
+		const denied = (reason: string): Reply => ({
+			status: 401,
+			body: { ...errorBody(401, reason), failureReason: reason },
+		});
 		if (!user || user.password !== password) return denied('Invalid username or password');
 		if (isTrue(firstValue(user.attributes, 'accountDisabled'))) return denied('Account is disabled');
 		if (isTrue(firstValue(user.attributes, 'accountLockedOut'))) return denied('Account is locked');
@@ -121,9 +137,13 @@ export class Sessions {
 			}
 		}
 		const grantType = form.get('grant_type');
-		if (!grantType) return { status: 400, body: { error: 'invalid_request', error_description: 'grant_type is required' } };
+		if (!grantType)
+			return { status: 400, body: { error: 'invalid_request', error_description: 'grant_type is required' } };
 		if (grantType !== 'client_credentials') {
-			return { status: 400, body: { error: 'unsupported_grant_type', error_description: `Grant type ${grantType} is not supported` } };
+			return {
+				status: 400,
+				body: { error: 'unsupported_grant_type', error_description: `Grant type ${grantType} is not supported` },
+			};
 		}
 		const client = this.clients.find((candidate) => candidate.id === clientId);
 		if (!client || client.secret !== clientSecret) {
@@ -133,7 +153,13 @@ export class Sessions {
 				headers: { 'www-authenticate': 'Basic realm="OTDS"' },
 			};
 		}
-		const principal: Principal = { kind: 'client', id: client.id, name: client.id, partition: OAUTH_PARTITION, isAdmin: client.admin ?? true };
+		const principal: Principal = {
+			kind: 'client',
+			id: client.id,
+			name: client.id,
+			partition: OAUTH_PARTITION,
+			isAdmin: client.admin ?? true,
+		};
 		const accessToken = randomBytes(32).toString('base64url');
 		this.tokens.set(accessToken, { principal, expiresAt: this.store.now() + this.tokenTtlMs, expired: false });
 		const body: Record<string, unknown> = {
@@ -177,7 +203,10 @@ export class Sessions {
 			}
 			return session.principal;
 		}
-		throw new AuthFailure({ status: 401, body: errorBody(401, 'Authentication required: send an OTDSTicket header or a bearer token') });
+		throw new AuthFailure({
+			status: 401,
+			body: errorBody(401, 'Authentication required: send an OTDSTicket header or a bearer token'),
+		});
 	}
 
 	/** A user's rights as OTDS grants them now: membership of otdsadmins@otds.admin, read at each request. */

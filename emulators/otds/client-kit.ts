@@ -2,7 +2,10 @@
  * Wiring for code that talks to the emulator from outside n8n (tests, demos, benchmarks): an axios
  * transport, OTDS sign-in with renewal, and an OtdsDirectory on top.
  */
-import { OtdsAuthenticatingTransport, type AuthenticatingTransportOptions } from '../../core/otds/authenticating-transport';
+import {
+	OtdsAuthenticatingTransport,
+	type AuthenticatingTransportOptions,
+} from '../../core/otds/authenticating-transport';
 import type { OtdsAuthSettings } from '../../core/otds/auth';
 import { OtdsDirectory, type OtdsDirectoryOptions } from '../../core/otds/directory';
 import { createAxiosTransport, type AxiosTransport } from '../../tools/http/axios-transport';
@@ -24,7 +27,12 @@ export interface EmulatorClientOptions extends Partial<OtdsDirectoryOptions> {
 export function connectToEmulator(emulator: OtdsEmulator, options: EmulatorClientOptions = {}): EmulatorClient {
 	const { auth, authOptions, ...directoryOptions } = options;
 	const raw = createAxiosTransport({ timeoutMs: 10_000 });
-	const settings: OtdsAuthSettings = auth ?? { method: 'ticket', baseUrl: emulator.url, userName: emulator.adminUser, password: emulator.adminPassword };
+	const settings: OtdsAuthSettings = auth ?? {
+		method: 'ticket',
+		baseUrl: emulator.url,
+		userName: emulator.adminUser,
+		password: emulator.adminPassword,
+	};
 	const transport = new OtdsAuthenticatingTransport(raw, settings, authOptions);
 	const directory = new OtdsDirectory(transport, {
 		baseUrl: emulator.url,

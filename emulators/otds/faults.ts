@@ -42,13 +42,21 @@ export class Faults {
 
 	/** The next `count` matching requests get 429 with `Retry-After: <seconds>` (null: without the header). */
 	rateLimitNext(count: number, retryAfterSeconds: number | null = 1, match: FaultMatch = {}): this {
-		return this.add({ kind: 'status', status: 429, retryAfter: retryAfterSeconds === null ? undefined : String(retryAfterSeconds) }, count, match);
+		return this.add(
+			{ kind: 'status', status: 429, retryAfter: retryAfterSeconds === null ? undefined : String(retryAfterSeconds) },
+			count,
+			match,
+		);
 	}
 
 	/** The next `count` matching requests get `status` (500 or 503, say), optionally with Retry-After. */
 	failNext(count: number, status = 503, options: FaultMatch & { retryAfterSeconds?: number } = {}): this {
 		const { retryAfterSeconds, ...match } = options;
-		return this.add({ kind: 'status', status, retryAfter: retryAfterSeconds === undefined ? undefined : String(retryAfterSeconds) }, count, match);
+		return this.add(
+			{ kind: 'status', status, retryAfter: retryAfterSeconds === undefined ? undefined : String(retryAfterSeconds) },
+			count,
+			match,
+		);
 	}
 
 	/** The next `count` matching requests have their connection destroyed without an answer. */

@@ -14,7 +14,15 @@
  * snapshot isolation: changes made between page requests can shift items.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { EmulatorError, firstValue, groupLocation, isTrue, userLocation, type StoredGroup, type StoredUser } from './shapes';
+import {
+	EmulatorError,
+	firstValue,
+	groupLocation,
+	isTrue,
+	userLocation,
+	type StoredGroup,
+	type StoredUser,
+} from './shapes';
 
 export const DEFAULT_PAGE_SIZE = 250;
 const MAX_PAGE_SIZE = 10_000;
@@ -43,7 +51,8 @@ export function parseListQuery(params: URLSearchParams, kind: 'users' | 'groups'
 	const state = params.get('where_state') ?? undefined;
 	if (state !== undefined && state !== '') {
 		if (kind === 'groups') throw new EmulatorError(400, 'where_state is not supported for groups');
-		if (state !== 'enabled' && state !== 'disabled') throw new EmulatorError(400, `Invalid where_state "${state}": use enabled or disabled`);
+		if (state !== 'enabled' && state !== 'disabled')
+			throw new EmulatorError(400, `Invalid where_state "${state}": use enabled or disabled`);
 	}
 	return {
 		partition: params.get('where_partition_name') || undefined,
@@ -57,17 +66,25 @@ export function parseListQuery(params: URLSearchParams, kind: 'users' | 'groups'
 	};
 }
 
-const normalizeDn = (dn: string): string => dn.toLowerCase().replace(/\s*,\s*/g, ',').trim();
-const contains = (value: string | null | undefined, needle: string): boolean => (value ?? '').toLowerCase().includes(needle);
+const normalizeDn = (dn: string): string =>
+	dn
+		.toLowerCase()
+		.replace(/\s*,\s*/g, ',')
+		.trim();
+const contains = (value: string | null | undefined, needle: string): boolean =>
+	(value ?? '').toLowerCase().includes(needle);
 
 export function userMatches(user: StoredUser, query: ListQuery): boolean {
 	if (query.partition && user.partition.toLowerCase() !== query.partition.toLowerCase()) return false;
 	if (query.filter) {
 		const needle = query.filter.toLowerCase();
-		const hit = [user.name, firstValue(user.attributes, 'mail'), firstValue(user.attributes, 'displayName')].some((v) => contains(v, needle));
+		const hit = [user.name, firstValue(user.attributes, 'mail'), firstValue(user.attributes, 'displayName')].some((v) =>
+			contains(v, needle),
+		);
 		if (!hit) return false;
 	}
-	if (query.location && !normalizeDn(userLocation(user.uuid, user.partition)).endsWith(normalizeDn(query.location))) return false;
+	if (query.location && !normalizeDn(userLocation(user.uuid, user.partition)).endsWith(normalizeDn(query.location)))
+		return false;
 	if (query.state) {
 		const disabled = isTrue(firstValue(user.attributes, 'accountDisabled'));
 		if ((query.state === 'disabled') !== disabled) return false;
@@ -81,7 +98,8 @@ export function groupMatches(group: StoredGroup, query: ListQuery): boolean {
 		const needle = query.filter.toLowerCase();
 		if (!contains(group.name, needle) && !contains(group.description, needle)) return false;
 	}
-	if (query.location && !normalizeDn(groupLocation(group.uuid, group.partition)).endsWith(normalizeDn(query.location))) return false;
+	if (query.location && !normalizeDn(groupLocation(group.uuid, group.partition)).endsWith(normalizeDn(query.location)))
+		return false;
 	return true;
 }
 
@@ -107,8 +125,10 @@ export class Pager {
 		let offset = 0;
 		if (query.cookie) {
 			const state = this.cookies.get(query.cookie);
-			if (!state || state.expiresAt < now) throw new EmulatorError(400, 'The next_page_cookie is invalid or has expired');
-			if (state.fingerprint !== fingerprint) throw new EmulatorError(400, 'The next_page_cookie belongs to a different query');
+			if (!state || state.expiresAt < now)
+				throw new EmulatorError(400, 'The next_page_cookie is invalid or has expired');
+			if (state.fingerprint !== fingerprint)
+				throw new EmulatorError(400, 'The next_page_cookie belongs to a different query');
 			offset = state.offset;
 		}
 		const end = Math.min(all.length, offset + query.pageSize, query.limit ?? Number.MAX_SAFE_INTEGER);

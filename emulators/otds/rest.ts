@@ -5,7 +5,14 @@
  */
 import { requireAdmin, type Principal, type Reply } from './auth';
 import { Pager, groupMatches, parseListQuery, userMatches } from './listing';
-import { EmulatorError, READ_ONLY_ATTRIBUTES, partitionLocation, type NameValues, type StoredGroup, type StoredUser } from './shapes';
+import {
+	EmulatorError,
+	READ_ONLY_ATTRIBUTES,
+	partitionLocation,
+	type NameValues,
+	type StoredGroup,
+	type StoredUser,
+} from './shapes';
 import type { OtdsStore } from './store';
 
 export interface RestOptions {
@@ -17,7 +24,8 @@ const ok = (body: unknown, status = 200): Reply => ({ status, body });
 const noContent: Reply = { status: 204 };
 
 function asObject(body: unknown): Record<string, unknown> {
-	if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new EmulatorError(400, 'The request body must be a JSON object');
+	if (typeof body !== 'object' || body === null || Array.isArray(body))
+		throw new EmulatorError(400, 'The request body must be a JSON object');
 	return body as Record<string, unknown>;
 }
 
@@ -27,19 +35,50 @@ function asObject(body: unknown): Record<string, unknown> {
  */
 function onlyFields(body: Record<string, unknown>, allowed: readonly string[], what: string): Record<string, unknown> {
 	const unknown = Object.keys(body).filter((name) => !allowed.includes(name));
-	if (unknown.length > 0) throw new EmulatorError(400, `Unrecognized field(s) ${unknown.map((name) => `"${name}"`).join(', ')} in ${what}: it takes ${allowed.join(', ')}`);
+	if (unknown.length > 0)
+		throw new EmulatorError(
+			400,
+			`Unrecognized field(s) ${unknown.map((name) => `"${name}"`).join(', ')} in ${what}: it takes ${allowed.join(', ')}`,
+		);
 	return body;
 }
 
 /** The fields of a user as GET returns it: what a PUT echoes. */
-const USER_OBJECT_FIELDS = ['userPartitionID', 'name', 'location', 'id', 'values', 'attributes', 'customAttributes', 'objectClass', 'uuid', 'description', 'originUUID', 'urlId', 'urlLocation'] as const;
+const USER_OBJECT_FIELDS = [
+	'userPartitionID',
+	'name',
+	'location',
+	'id',
+	'values',
+	'attributes',
+	'customAttributes',
+	'objectClass',
+	'uuid',
+	'description',
+	'originUUID',
+	'urlId',
+	'urlLocation',
+] as const;
 /** A PATCH: the partition, the attributes to merge, the top-level description (pyxecm), and the unchanged name. */
 const USER_PATCH_FIELDS = ['userPartitionID', 'name', 'values', 'description'] as const;
-const NEW_OBJECT_FIELDS = ['userPartitionID', 'name', 'values', 'description', 'password', 'location', 'customAttributes', 'objectClass'] as const;
+const NEW_OBJECT_FIELDS = [
+	'userPartitionID',
+	'name',
+	'values',
+	'description',
+	'password',
+	'location',
+	'customAttributes',
+	'objectClass',
+] as const;
 
 function stringList(body: unknown): string[] {
 	const list = onlyFields(asObject(body), ['stringList'], 'a membership change').stringList;
-	if (!Array.isArray(list) || list.length === 0 || !list.every((item) => typeof item === 'string' && item.trim() !== '')) {
+	if (
+		!Array.isArray(list) ||
+		list.length === 0 ||
+		!list.every((item) => typeof item === 'string' && item.trim() !== '')
+	) {
 		throw new EmulatorError(400, 'stringList must be a non-empty list of ids');
 	}
 	return list as string[];
@@ -51,7 +90,8 @@ function nameValues(body: Record<string, unknown>): NameValues[] {
 	return values.map((item: unknown) => {
 		const entry = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
 		const list = entry.values;
-		if (typeof entry.name !== 'string' || entry.name.trim() === '') throw new EmulatorError(400, 'Every item of values needs a name');
+		if (typeof entry.name !== 'string' || entry.name.trim() === '')
+			throw new EmulatorError(400, 'Every item of values needs a name');
 		if (!Array.isArray(list) || !list.every((value) => typeof value === 'string')) {
 			throw new EmulatorError(400, `values of attribute "${entry.name}" must be a list of strings`);
 		}
@@ -72,7 +112,8 @@ export class RestApi {
 		const asKeys = (params.get('attrsAsKeys') ?? '').toLowerCase() === 'true';
 		if (collection === 'currentuser' && segments.length === 1 && method === 'GET') return this.currentUser(principal);
 		if (collection === 'partitions') return this.partitions(method, segments);
-		if (collection !== 'users' && collection !== 'groups') throw new EmulatorError(404, `No resource at /rest/${segments.join('/')}`);
+		if (collection !== 'users' && collection !== 'groups')
+			throw new EmulatorError(404, `No resource at /rest/${segments.join('/')}`);
 		const users = collection === 'users';
 		if (id === undefined) {
 			if (method === 'GET') return this.list(collection, params);
@@ -94,7 +135,8 @@ export class RestApi {
 			if (method !== 'PUT') throw methodNotAllowed(method);
 			requireAdmin(principal);
 			const newPassword = onlyFields(asObject(body), ['newPassword'], 'a password change').newPassword;
-			if (typeof newPassword !== 'string' || newPassword === '') throw new EmulatorError(400, 'newPassword is required');
+			if (typeof newPassword !== 'string' || newPassword === '')
+				throw new EmulatorError(400, 'newPassword is required');
 			this.store.changePassword(target.uuid, newPassword);
 			return noContent;
 		}
@@ -118,7 +160,8 @@ export class RestApi {
 		const shape = (name: string) => {
 			const info = this.store.partitions.get(name.toLowerCase());
 			if (!info) throw new EmulatorError(404, `Partition "${name}" was not found`);
-			const count = <T extends { partition: string }>(items: T[]) => items.filter((item) => item.partition === info.name).length;
+			const count = <T extends { partition: string }>(items: T[]) =>
+				items.filter((item) => item.partition === info.name).length;
 			return {
 				name: info.name,
 				id: info.name,
@@ -129,7 +172,8 @@ export class RestApi {
 				numGroups: count(this.store.allGroups()),
 			};
 		};
-		if (segments.length === 1) return ok({ partitions: [...this.store.partitions.values()].map((info) => shape(info.name)) });
+		if (segments.length === 1)
+			return ok({ partitions: [...this.store.partitions.values()].map((info) => shape(info.name)) });
 		if (segments.length === 2) return ok(shape(segments[1]));
 		throw new EmulatorError(404, `No resource at /rest/${segments.join('/')}`);
 	}
@@ -154,9 +198,16 @@ export class RestApi {
 		const query = parseListQuery(params, 'groups');
 		const page = this.pager.page(`members:${group.uuid}`, this.store.membersOf(group), query, Date.now());
 		const members = page.items.map((member) =>
-			this.store.isUser(member) ? this.store.userJson(member, asKeys) : this.store.groupJson(member as StoredGroup, asKeys),
+			this.store.isUser(member)
+				? this.store.userJson(member, asKeys)
+				: this.store.groupJson(member as StoredGroup, asKeys),
 		);
-		return ok({ members, actualPageSize: members.length, requestedPageSize: query.pageSize, nextPageCookie: page.nextPageCookie });
+		return ok({
+			members,
+			actualPageSize: members.length,
+			requestedPageSize: query.pageSize,
+			nextPageCookie: page.nextPageCookie,
+		});
 	}
 
 	/** The groups an object is directly in, paged like the lists (nextPageCookie, requestedPageSize: public C# client). */
@@ -164,7 +215,12 @@ export class RestApi {
 		const query = parseListQuery(params, 'groups');
 		const page = this.pager.page(`memberof:${target.uuid}`, this.store.groupsOf(target.uuid), query, Date.now());
 		const groups = page.items.map((group) => this.store.groupJson(group, asKeys));
-		return ok({ groups, actualPageSize: groups.length, requestedPageSize: query.pageSize, nextPageCookie: page.nextPageCookie });
+		return ok({
+			groups,
+			actualPageSize: groups.length,
+			requestedPageSize: query.pageSize,
+			nextPageCookie: page.nextPageCookie,
+		});
 	}
 
 	private create(collection: 'users' | 'groups', body: unknown, principal: Principal, asKeys: boolean): Reply {
@@ -175,15 +231,29 @@ export class RestApi {
 		if (typeof partition !== 'string' || partition === '') throw new EmulatorError(400, 'userPartitionID is required');
 		if (typeof name !== 'string' || name.trim() === '') throw new EmulatorError(400, 'name is required');
 		const description = typeof request.description === 'string' ? request.description : undefined;
-		if (collection === 'groups') return ok(this.store.groupJson(this.store.createGroup({ name, partition, description }), asKeys), 201);
+		if (collection === 'groups')
+			return ok(this.store.groupJson(this.store.createGroup({ name, partition, description }), asKeys), 201);
 		const attributes: Record<string, string[]> = {};
 		for (const item of nameValues(request)) attributes[item.name] = item.values;
 		const password = typeof request.password === 'string' ? request.password : undefined;
-		return ok(this.store.userJson(this.store.createUser({ name, partition, description, attributes, password }), asKeys), 201);
+		return ok(
+			this.store.userJson(this.store.createUser({ name, partition, description, attributes, password }), asKeys),
+			201,
+		);
 	}
 
-	private single(method: string, target: StoredUser | StoredGroup, users: boolean, body: unknown, principal: Principal, asKeys: boolean): Reply {
-		if (method === 'GET') return ok(users ? this.store.userJson(target as StoredUser, asKeys) : this.store.groupJson(target as StoredGroup, asKeys));
+	private single(
+		method: string,
+		target: StoredUser | StoredGroup,
+		users: boolean,
+		body: unknown,
+		principal: Principal,
+		asKeys: boolean,
+	): Reply {
+		if (method === 'GET')
+			return ok(
+				users ? this.store.userJson(target as StoredUser, asKeys) : this.store.groupJson(target as StoredGroup, asKeys),
+			);
 		if (method === 'DELETE') {
 			requireAdmin(principal);
 			if (users) this.store.deleteUser(target.uuid);
@@ -193,13 +263,28 @@ export class RestApi {
 		if (users && (method === 'PATCH' || method === 'PUT')) {
 			requireAdmin(principal);
 			const user = target as StoredUser;
-			const request = onlyFields(asObject(body), method === 'PATCH' ? USER_PATCH_FIELDS : USER_OBJECT_FIELDS, `a user ${method}`);
+			const request = onlyFields(
+				asObject(body),
+				method === 'PATCH' ? USER_PATCH_FIELDS : USER_OBJECT_FIELDS,
+				`a user ${method}`,
+			);
 			const partition = request.userPartitionID;
-			if (partition !== undefined && (typeof partition !== 'string' || partition.toLowerCase() !== user.partition.toLowerCase())) {
-				throw new EmulatorError(400, `userPartitionID "${String(partition)}" does not match the user's partition "${user.partition}"`);
+			if (
+				partition !== undefined &&
+				(typeof partition !== 'string' || partition.toLowerCase() !== user.partition.toLowerCase())
+			) {
+				throw new EmulatorError(
+					400,
+					`userPartitionID "${String(partition)}" does not match the user's partition "${user.partition}"`,
+				);
 			}
-			if (request.name !== undefined && request.name !== user.name) throw new EmulatorError(400, 'The user name cannot be changed here');
-			if (request.description !== undefined && request.description !== null && typeof request.description !== 'string') {
+			if (request.name !== undefined && request.name !== user.name)
+				throw new EmulatorError(400, 'The user name cannot be changed here');
+			if (
+				request.description !== undefined &&
+				request.description !== null &&
+				typeof request.description !== 'string'
+			) {
 				throw new EmulatorError(400, 'description must be a string or null');
 			}
 			let values = nameValues(request);
@@ -213,7 +298,10 @@ export class RestApi {
 			// PUT carries the whole user as GET returned it (public C# client): what it leaves out is gone, the
 			// description included; the attributes OTDS maintains itself come back as read and are not written.
 			if (request.name === undefined || !Array.isArray(request.values)) {
-				throw new EmulatorError(400, 'A PUT carries the whole user as read by GET (name, values, description...): use PATCH to change some attributes');
+				throw new EmulatorError(
+					400,
+					'A PUT carries the whole user as read by GET (name, values, description...): use PATCH to change some attributes',
+				);
 			}
 			values = values.filter((item) => !READ_ONLY_ATTRIBUTES.has(item.name.toLowerCase()));
 			const description = (request.description as string | null | undefined) ?? null;
@@ -223,7 +311,13 @@ export class RestApi {
 		throw methodNotAllowed(method);
 	}
 
-	private changeMemberOf(target: StoredUser | StoredGroup, users: boolean, body: unknown, principal: Principal, change: 'add' | 'remove'): Reply {
+	private changeMemberOf(
+		target: StoredUser | StoredGroup,
+		users: boolean,
+		body: unknown,
+		principal: Principal,
+		change: 'add' | 'remove',
+	): Reply {
 		requireAdmin(principal);
 		// Resolve every group before changing anything: all or nothing.
 		const groups = stringList(body).map((ref) => this.store.requireGroup(ref));

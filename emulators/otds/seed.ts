@@ -15,7 +15,11 @@ export function createdAtOf(index: number): number {
 	return FIXTURE_EPOCH.getTime() - 400 * DAY + index * MINUTE;
 }
 
-function userAttributes(user: FixtureUser, fixture: EnterpriseFixture, partition: string): Record<string, string | string[]> {
+function userAttributes(
+	user: FixtureUser,
+	fixture: EnterpriseFixture,
+	partition: string,
+): Record<string, string | string[]> {
 	const created = createdAtOf(user.index);
 	const modified = Math.max(created, user.passwordChangedAt.getTime());
 	const attributes: Record<string, string | string[]> = {
@@ -64,7 +68,13 @@ export function seedFixture(store: OtdsStore, fixture: EnterpriseFixture): void 
 	}
 	// Groups first, members second: a group may list a group defined after it.
 	fixture.groups.forEach((group, index) => {
-		store.createGroup({ name: group.name, partition, description: group.description, uuid: group.uuid, createdAt: createdAtOf(index) });
+		store.createGroup({
+			name: group.name,
+			partition,
+			description: group.description,
+			uuid: group.uuid,
+			createdAt: createdAtOf(index),
+		});
 	});
 	for (const group of fixture.groups) {
 		const ref = objectId(group.name, partition);

@@ -76,7 +76,11 @@ async function readBody(req: http.IncomingMessage, strict: boolean): Promise<unk
 	const type = req.headers['content-type'] ?? '';
 	if (type.includes('application/x-www-form-urlencoded')) return new URLSearchParams(text);
 	// OTDS REST (JAX-RS) reads JSON bodies only when they say so: anything else is an unsupported media type.
-	if (strict && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) throw new EmulatorError(415, `Unsupported media type "${type || 'none'}": send JSON with Content-Type: application/json`);
+	if (strict && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type))
+		throw new EmulatorError(
+			415,
+			`Unsupported media type "${type || 'none'}": send JSON with Content-Type: application/json`,
+		);
 	try {
 		return JSON.parse(text) as unknown;
 	} catch {
@@ -89,7 +93,8 @@ function send(res: http.ServerResponse, reply: Reply): void {
 	let payload = '';
 	if (reply.body !== undefined && reply.status !== 204) {
 		payload = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-		headers['content-type'] ??= typeof reply.body === 'string' ? 'text/html; charset=utf-8' : 'application/json;charset=utf-8';
+		headers['content-type'] ??=
+			typeof reply.body === 'string' ? 'text/html; charset=utf-8' : 'application/json;charset=utf-8';
 	}
 	headers['content-length'] = String(Buffer.byteLength(payload));
 	res.writeHead(reply.status, headers);
@@ -107,13 +112,16 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export async function startOtdsEmulator(options: OtdsEmulatorOptions = {}): Promise<OtdsEmulator> {
 	const store = new OtdsStore(options);
-	const fixture = options.empty ? undefined : (options.fixture ?? generateEnterprise({ seed: options.seed ?? 42, users: options.users ?? 300 }));
+	const fixture = options.empty
+		? undefined
+		: (options.fixture ?? generateEnterprise({ seed: options.seed ?? 42, users: options.users ?? 300 }));
 	if (fixture) seedFixture(store, fixture);
 	const adminUser = options.adminUser ?? `otadmin@${ADMIN_PARTITION}`;
 	const adminPassword = options.adminPassword ?? `Admin-${Math.random().toString(36).slice(2, 10)}-1!`;
 	const at = adminUser.lastIndexOf('@');
 	const adminPartition = at > 0 ? adminUser.slice(at + 1) : ADMIN_PARTITION;
-	if (!store.partitions.has(adminPartition.toLowerCase())) store.addPartition({ name: adminPartition, description: 'Administrators', type: 'non-synchronized' });
+	if (!store.partitions.has(adminPartition.toLowerCase()))
+		store.addPartition({ name: adminPartition, description: 'Administrators', type: 'non-synchronized' });
 	store.createUser({
 		name: at > 0 ? adminUser.slice(0, at) : adminUser,
 		partition: adminPartition,
@@ -154,7 +162,12 @@ export async function startOtdsEmulator(options: OtdsEmulatorOptions = {}): Prom
 			entry.fault = `status ${status}`;
 			entry.status = status;
 			const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {};
-			const message = status === 429 ? 'Too many requests' : status === 503 ? 'Service temporarily unavailable' : 'Internal server error';
+			const message =
+				status === 429
+					? 'Too many requests'
+					: status === 503
+						? 'Service temporarily unavailable'
+						: 'Internal server error';
 			send(res, { status, body: errorBody(status, message), headers });
 			return;
 		}
@@ -164,10 +177,16 @@ export async function startOtdsEmulator(options: OtdsEmulatorOptions = {}): Prom
 		} else {
 			const body = await readBody(req, true);
 			if (path === '/otdsws/rest/authentication/credentials') {
-				reply = method === 'POST' ? sessions.signIn(body) : { status: 405, body: errorBody(405, `Method ${method} is not allowed here`) };
+				reply =
+					method === 'POST'
+						? sessions.signIn(body)
+						: { status: 405, body: errorBody(405, `Method ${method} is not allowed here`) };
 			} else if (path === '/otdsws/oauth2/token') {
 				const form = body instanceof URLSearchParams ? body : new URLSearchParams();
-				reply = method === 'POST' ? sessions.issueOAuthToken(form, req.headers.authorization) : { status: 405, body: { error: 'invalid_request' } };
+				reply =
+					method === 'POST'
+						? sessions.issueOAuthToken(form, req.headers.authorization)
+						: { status: 405, body: { error: 'invalid_request' } };
 			} else if (path.startsWith('/otdsws/rest/')) {
 				const principal = sessions.authenticate(req.headers);
 				reply = rest.handle(method, segmentsOf(path, '/otdsws/rest/'), url.searchParams, body, principal);
@@ -188,7 +207,8 @@ export async function startOtdsEmulator(options: OtdsEmulatorOptions = {}): Prom
 		handle(req, res).catch((error: unknown) => {
 			let reply: Reply;
 			if (error instanceof AuthFailure) reply = error.reply;
-			else if (error instanceof EmulatorError) reply = { status: error.status, body: errorBody(error.status, error.message) };
+			else if (error instanceof EmulatorError)
+				reply = { status: error.status, body: errorBody(error.status, error.message) };
 			else if (error instanceof URIError) reply = { status: 400, body: errorBody(400, 'Malformed URL encoding') };
 			else reply = { status: 500, body: errorBody(500, 'Internal server error') };
 			const last = requests[requests.length - 1];

@@ -56,7 +56,8 @@ export const partitionLocation = (name: string): string => `partition=${name},${
  * The id OTDS addresses an object by: `name@partition`, except that a name which is itself a mail address is its own
  * id (pyxecm's sample user: name and id both `jdoe@example.com`).
  */
-export const objectId = (name: string, partition: string): string => (name.includes('@') ? name : `${name}@${partition}`);
+export const objectId = (name: string, partition: string): string =>
+	name.includes('@') ? name : `${name}@${partition}`;
 
 /** OTDS writes timestamps as ISO 8601 with seconds, UTC: 2025-01-24T10:19:22Z. */
 export function isoSeconds(ms: number): string {
@@ -70,9 +71,17 @@ export function objectGuid(uuid: string): string {
 
 /** Attributes no client may write (the server maintains them). Lower case. */
 export const READ_ONLY_ATTRIBUTES = new Set(
-	['createTimestamp', 'modifyTimestamp', 'oTMemberOf', 'entryUUID', 'entryDN', 'oTObjectGUID', 'uuid', 'numMembers', 'cn'].map((name) =>
-		name.toLowerCase(),
-	),
+	[
+		'createTimestamp',
+		'modifyTimestamp',
+		'oTMemberOf',
+		'entryUUID',
+		'entryDN',
+		'oTObjectGUID',
+		'uuid',
+		'numMembers',
+		'cn',
+	].map((name) => name.toLowerCase()),
 );
 
 /**
@@ -80,13 +89,51 @@ export const READ_ONLY_ATTRIBUTES = new Set(
  * attribute is rejected with 400 (custom attributes must be in the partition's attribute mapping).
  */
 export const USER_SCHEMA = [
-	'cn', 'givenName', 'sn', 'displayName', 'initials', 'mail', 'title', 'oTDepartment', 'oTCompany',
-	'oTExtraAttr1', 'oTExtraAttr2', 'oTExtraAttr3', 'oTExtraAttr4', 'oTExtraAttr5', 'l', 'c', 'st', 'street', 'postalCode',
-	'physicalDeliveryOfficeName', 'oTMobile', 'oTTelephoneNumber', 'telephoneNumber', 'mobile', 'employeeNumber',
-	'manager', 'oTExternalID1', 'oTExternalID2', 'oTExternalID3', 'oTExternalID4', 'oTSource', 'preferredLanguage',
-	'accountDisabled', 'accountLockedOut', 'UserMustChangePasswordAtNextSignIn', 'UserCannotChangePassword',
-	'PasswordNeverExpires', 'pwdReset', 'passwordChangedTime', 'oTLastLoginTimestamp', 'createTimestamp',
-	'modifyTimestamp', 'oTMemberOf', 'entryUUID', 'oTObjectGUID',
+	'cn',
+	'givenName',
+	'sn',
+	'displayName',
+	'initials',
+	'mail',
+	'title',
+	'oTDepartment',
+	'oTCompany',
+	'oTExtraAttr1',
+	'oTExtraAttr2',
+	'oTExtraAttr3',
+	'oTExtraAttr4',
+	'oTExtraAttr5',
+	'l',
+	'c',
+	'st',
+	'street',
+	'postalCode',
+	'physicalDeliveryOfficeName',
+	'oTMobile',
+	'oTTelephoneNumber',
+	'telephoneNumber',
+	'mobile',
+	'employeeNumber',
+	'manager',
+	'oTExternalID1',
+	'oTExternalID2',
+	'oTExternalID3',
+	'oTExternalID4',
+	'oTSource',
+	'preferredLanguage',
+	'accountDisabled',
+	'accountLockedOut',
+	'UserMustChangePasswordAtNextSignIn',
+	'UserCannotChangePassword',
+	'PasswordNeverExpires',
+	'pwdReset',
+	'passwordChangedTime',
+	'oTLastLoginTimestamp',
+	'createTimestamp',
+	'modifyTimestamp',
+	'oTMemberOf',
+	'entryUUID',
+	'oTObjectGUID',
 ];
 
 /**
@@ -109,7 +156,10 @@ export function firstValue(attributes: Attributes, name: string): string | undef
 
 export const isTrue = (value: string | undefined): boolean => value?.toLowerCase() === 'true';
 
-function attributesPayload(attributes: Attributes, attrsAsKeys: boolean): { attributes?: Attributes; values: NameValues[] } {
+function attributesPayload(
+	attributes: Attributes,
+	attrsAsKeys: boolean,
+): { attributes?: Attributes; values: NameValues[] } {
 	if (attrsAsKeys) {
 		const copy: Attributes = {};
 		for (const [name, values] of Object.entries(attributes)) copy[name] = [...values];

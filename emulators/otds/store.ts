@@ -79,7 +79,11 @@ export interface NewGroup {
 	createdAt?: number;
 }
 
-const normalizeDn = (dn: string): string => dn.trim().toLowerCase().replace(/\s*([,=])\s*/g, '$1');
+const normalizeDn = (dn: string): string =>
+	dn
+		.trim()
+		.toLowerCase()
+		.replace(/\s*([,=])\s*/g, '$1');
 
 const toValues = (value: string | string[]): string[] => (Array.isArray(value) ? [...value] : [value]);
 
@@ -99,8 +103,14 @@ export class OtdsStore implements MembershipView {
 	constructor(readonly options: StoreOptions = {}) {
 		this.partition = options.partition ?? 'Content Server Members';
 		this.clock = options.now ?? Date.now;
-		this.schema = new Set([...USER_SCHEMA, ...CUSTOM_ATTRIBUTES, ...(options.schemaAttributes ?? [])].map((name) => name.toLowerCase()));
-		this.addPartition({ name: this.partition, description: 'Non-synchronized user partition', type: 'non-synchronized' });
+		this.schema = new Set(
+			[...USER_SCHEMA, ...CUSTOM_ATTRIBUTES, ...(options.schemaAttributes ?? [])].map((name) => name.toLowerCase()),
+		);
+		this.addPartition({
+			name: this.partition,
+			description: 'Non-synchronized user partition',
+			type: 'non-synchronized',
+		});
 		this.addPartition({ name: ADMIN_PARTITION, description: 'OTDS administrators', type: 'non-synchronized' });
 		this.addPartition({ name: OAUTH_PARTITION, description: 'OAuth clients', type: 'non-synchronized' });
 		this.createGroup({ name: ADMINS_GROUP, partition: ADMIN_PARTITION, description: 'OTDS administrators' });
@@ -162,7 +172,12 @@ export class OtdsStore implements MembershipView {
 		return group;
 	}
 
-	private find<T extends { uuid: string; name: string; partition: string }>(ref: string, all: Map<string, T>, ids: Map<string, string>, locationOf: (item: T) => string): T | undefined {
+	private find<T extends { uuid: string; name: string; partition: string }>(
+		ref: string,
+		all: Map<string, T>,
+		ids: Map<string, string>,
+		locationOf: (item: T) => string,
+	): T | undefined {
 		const lower = ref.trim().toLowerCase();
 		const byId = ids.get(lower);
 		if (byId) return all.get(byId);
@@ -194,7 +209,9 @@ export class OtdsStore implements MembershipView {
 
 	/** The groups `uuid` (user or group) is a direct member of. */
 	groupsOf(uuid: string): StoredGroup[] {
-		return [...(this.parents.get(uuid) ?? [])].map((id) => this.groups.get(id)).filter((g): g is StoredGroup => g !== undefined);
+		return [...(this.parents.get(uuid) ?? [])]
+			.map((id) => this.groups.get(id))
+			.filter((g): g is StoredGroup => g !== undefined);
 	}
 
 	/** Direct members of a group, users and groups, in insertion order. */
@@ -247,7 +264,14 @@ export class OtdsStore implements MembershipView {
 		attributes.createTimestamp = [created];
 		attributes.modifyTimestamp = [attributes.modifyTimestamp?.[0] ?? created];
 		if (!attributes.passwordChangedTime) attributes.passwordChangedTime = [created];
-		const user: StoredUser = { uuid, name, partition, description: input.description ?? null, attributes, password: input.password ?? randomUUID() };
+		const user: StoredUser = {
+			uuid,
+			name,
+			partition,
+			description: input.description ?? null,
+			attributes,
+			password: input.password ?? randomUUID(),
+		};
 		this.users.set(uuid, user);
 		this.userIds.set(objectId(name, partition).toLowerCase(), uuid);
 		for (const group of input.groups ?? []) this.addMember(group, uuid, { kind: 'user', silent: true });
@@ -259,11 +283,20 @@ export class OtdsStore implements MembershipView {
 	 * an empty list removes the attribute) or PUT in replace mode (writable attributes not listed are
 	 * dropped). Everything is checked before anything changes: a request is applied entirely or not at all.
 	 */
-	writeUserAttributes(user: StoredUser, values: NameValues[], mode: 'merge' | 'replace', description?: string | null): void {
+	writeUserAttributes(
+		user: StoredUser,
+		values: NameValues[],
+		mode: 'merge' | 'replace',
+		description?: string | null,
+	): void {
 		for (const item of values) {
-			if (READ_ONLY_ATTRIBUTES.has(item.name.toLowerCase())) throw new EmulatorError(400, `Attribute "${item.name}" is read-only`);
+			if (READ_ONLY_ATTRIBUTES.has(item.name.toLowerCase()))
+				throw new EmulatorError(400, `Attribute "${item.name}" is read-only`);
 			if (this.options.strictSchema !== false && !this.schema.has(item.name.toLowerCase())) {
-				throw new EmulatorError(400, `Attribute "${item.name}" is not defined in the schema of partition "${user.partition}"`);
+				throw new EmulatorError(
+					400,
+					`Attribute "${item.name}" is not defined in the schema of partition "${user.partition}"`,
+				);
 			}
 		}
 		if (mode === 'replace') {
@@ -283,7 +316,8 @@ export class OtdsStore implements MembershipView {
 	/** Sets single-valued flags (accountLockedOut, ...) and moves modifyTimestamp. */
 	setUserValues(ref: string, values: Record<string, string>): StoredUser {
 		const user = this.requireUser(ref);
-		for (const [name, value] of Object.entries(values)) user.attributes[attributeKey(user.attributes, name) ?? name] = [value];
+		for (const [name, value] of Object.entries(values))
+			user.attributes[attributeKey(user.attributes, name) ?? name] = [value];
 		this.touch(user);
 		return user;
 	}
@@ -298,7 +332,8 @@ export class OtdsStore implements MembershipView {
 		if (!name) throw new EmulatorError(400, 'The new name is missing');
 		const newId = objectId(name, user.partition).toLowerCase();
 		const existing = this.userIds.get(newId);
-		if (existing && existing !== user.uuid) throw new EmulatorError(409, `A user named "${name}" already exists in partition "${user.partition}"`);
+		if (existing && existing !== user.uuid)
+			throw new EmulatorError(409, `A user named "${name}" already exists in partition "${user.partition}"`);
 		this.userIds.delete(objectId(user.name, user.partition).toLowerCase());
 		user.name = name;
 		this.userIds.set(newId, user.uuid);
@@ -311,7 +346,11 @@ export class OtdsStore implements MembershipView {
 		const user = this.requireUser(ref);
 		user.password = password;
 		const now = isoSeconds(this.now());
-		return this.setUserValues(user.uuid, { passwordChangedTime: now, pwdReset: 'false', UserMustChangePasswordAtNextSignIn: 'false' });
+		return this.setUserValues(user.uuid, {
+			passwordChangedTime: now,
+			pwdReset: 'false',
+			UserMustChangePasswordAtNextSignIn: 'false',
+		});
 	}
 
 	deleteUser(ref: string): void {
@@ -328,9 +367,22 @@ export class OtdsStore implements MembershipView {
 	updateUser(ref: string, attributes: Record<string, string | string[] | null>): StoredUser {
 		const user = this.requireUser(ref);
 		// description is the user's top-level field, not an attribute (as the REST PATCH takes it).
-		const { description, ...rest } = Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name.toLowerCase() === 'description' ? 'description' : name, value]));
-		const values = Object.entries(rest).map(([name, value]) => ({ name, values: value === null ? [] : toValues(value) }));
-		this.writeUserAttributes(user, values, 'merge', description === undefined ? undefined : description === null ? null : toValues(description).join(' '));
+		const { description, ...rest } = Object.fromEntries(
+			Object.entries(attributes).map(([name, value]) => [
+				name.toLowerCase() === 'description' ? 'description' : name,
+				value,
+			]),
+		);
+		const values = Object.entries(rest).map(([name, value]) => ({
+			name,
+			values: value === null ? [] : toValues(value),
+		}));
+		this.writeUserAttributes(
+			user,
+			values,
+			'merge',
+			description === undefined ? undefined : description === null ? null : toValues(description).join(' '),
+		);
 		return user;
 	}
 
@@ -394,7 +446,8 @@ export class OtdsStore implements MembershipView {
 
 	/** Resolves a member reference: a user first, then a group, unless `kind` says which. */
 	resolveMember(ref: string, kind?: 'user' | 'group'): StoredUser | StoredGroup {
-		const member = (kind !== 'group' ? this.findUser(ref) : undefined) ?? (kind !== 'user' ? this.findGroup(ref) : undefined);
+		const member =
+			(kind !== 'group' ? this.findUser(ref) : undefined) ?? (kind !== 'user' ? this.findGroup(ref) : undefined);
 		if (!member) throw new EmulatorError(404, `No ${kind ?? 'user or group'} "${ref}" was found`);
 		return member;
 	}

@@ -8,7 +8,15 @@
  * Idempotency-Key header.
  */
 import { randomBytes } from 'node:crypto';
-import { header, IdempotencyLedger, startHttpEmulator, type EmulatorReply, type EmulatorRequest, type HttpEmulator, type HttpEmulatorOptions } from './http-kit';
+import {
+	header,
+	IdempotencyLedger,
+	startHttpEmulator,
+	type EmulatorReply,
+	type EmulatorRequest,
+	type HttpEmulator,
+	type HttpEmulatorOptions,
+} from './http-kit';
 
 export interface AppWorksEmulatorOptions extends HttpEmulatorOptions {
 	trustedServerKey?: string;
@@ -46,25 +54,47 @@ export interface AppWorksEmulator extends HttpEmulator {
 }
 
 /** The SDK's ErrorResponseWrapper: {key, errorMessage, entity, status}. */
-const errorBody = (status: number, key: string, errorMessage: string, entity: string | null = null) => ({ key, errorMessage, entity, status });
-const error = (status: number, key: string, message: string, entity?: string): EmulatorReply => ({ status, body: errorBody(status, key, message, entity) });
+const errorBody = (status: number, key: string, errorMessage: string, entity: string | null = null) => ({
+	key,
+	errorMessage,
+	entity,
+	status,
+});
+const error = (status: number, key: string, message: string, entity?: string): EmulatorReply => ({
+	status,
+	body: errorBody(status, key, message, entity),
+});
 
 export async function startAppWorksEmulator(options: AppWorksEmulatorOptions = {}): Promise<AppWorksEmulator> {
 	const trustedServerKey = options.trustedServerKey ?? `tsk-${randomBytes(12).toString('hex')}`;
 	const apps = options.apps ?? { hrapp: `ak-${randomBytes(12).toString('hex')}` };
 	const users = new Set((options.users ?? []).map((user) => user.toLowerCase()));
-	const groups = new Map(Object.entries(options.groups ?? {}).map(([name, members]) => [name.toLowerCase(), members.map((member) => member.toLowerCase())]));
+	const groups = new Map(
+		Object.entries(options.groups ?? {}).map(([name, members]) => [
+			name.toLowerCase(),
+			members.map((member) => member.toLowerCase()),
+		]),
+	);
 	for (const members of groups.values()) for (const member of members) users.add(member);
 	const withoutDevices = new Set((options.usersWithoutDevices ?? []).map((user) => user.toLowerCase()));
 	for (const user of withoutDevices) users.add(user);
 	const notifications: AppWorksNotification[] = [];
 	const ledger = new IdempotencyLedger();
 
-	const deliver = (request: EmulatorRequest, api: 'trustedServer' | 'service', requestedUsers: string[], requestedGroups: string[], content: Record<string, unknown>, app?: string, endpoint?: 'fcm-push' | 'push'): EmulatorReply => {
+	const deliver = (
+		request: EmulatorRequest,
+		api: 'trustedServer' | 'service',
+		requestedUsers: string[],
+		requestedGroups: string[],
+		content: Record<string, unknown>,
+		app?: string,
+		endpoint?: 'fcm-push' | 'push',
+	): EmulatorReply => {
 		// Unknown users and groups, and users without a device, are simply not reached: the public answer says nothing of them.
 		const reached = new Set<string>();
 		for (const user of requestedUsers) if (users.has(user.toLowerCase())) reached.add(user.toLowerCase());
-		for (const group of requestedGroups) for (const member of groups.get(group.toLowerCase()) ?? []) reached.add(member);
+		for (const group of requestedGroups)
+			for (const member of groups.get(group.toLowerCase()) ?? []) reached.add(member);
 		const recipients = [...reached].filter((user) => !withoutDevices.has(user));
 		const key = header(request, 'idempotency-key');
 		notifications.push({ api, endpoint, app, recipients, content, idempotencyKey: key });
@@ -74,13 +104,20 @@ export async function startAppWorksEmulator(options: AppWorksEmulatorOptions = {
 	const http = await startHttpEmulator(
 		(request) => {
 			if (request.method === 'POST' && request.path === '/gateway/v2/notifications') {
-				if (!isForm(request)) return error(415, 'unsupported.media.type', 'The trusted-server API takes a form (application/x-www-form-urlencoded)');
+				if (!isForm(request))
+					return error(
+						415,
+						'unsupported.media.type',
+						'The trusted-server API takes a form (application/x-www-form-urlencoded)',
+					);
 				const form = request.body as URLSearchParams;
-				if (form.get('key') !== trustedServerKey) return error(401, 'invalid.trusted.server.key', 'Invalid trusted server key');
+				if (form.get('key') !== trustedServerKey)
+					return error(401, 'invalid.trusted.server.key', 'Invalid trusted server key');
 				const earlier = ledger.replay(header(request, 'idempotency-key'));
 				if (earlier) return earlier;
 				const unknownFields = [...new Set(form.keys())].filter((name) => !TRUSTED_SERVER_FIELDS.has(name));
-				if (unknownFields.length > 0) return error(400, 'invalid.request', `Unknown form field(s): ${unknownFields.join(', ')}`);
+				if (unknownFields.length > 0)
+					return error(400, 'invalid.request', `Unknown form field(s): ${unknownFields.join(', ')}`);
 				let message: Record<string, unknown>;
 				try {
 					message = JSON.parse(form.get('message') ?? '') as Record<string, unknown>;
@@ -89,7 +126,10 @@ export async function startAppWorksEmulator(options: AppWorksEmulatorOptions = {
 				}
 				const problem = trustedServerMessageProblem(message);
 				if (problem) return error(400, 'invalid.message', problem, 'message');
-				const requested = (form.get('users') ?? '').split(',').map((user) => user.trim()).filter((user) => user !== '');
+				const requested = (form.get('users') ?? '')
+					.split(',')
+					.map((user) => user.trim())
+					.filter((user) => user !== '');
 				if (requested.length === 0) return error(400, 'invalid.users', 'users is required', 'users');
 				return deliver(request, 'trustedServer', requested, [], message);
 			}
@@ -97,10 +137,12 @@ export async function startAppWorksEmulator(options: AppWorksEmulatorOptions = {
 			if (request.method === 'POST' && push) {
 				const app = decodeURIComponent(push[1]);
 				const endpoint = push[2] as 'fcm-push' | 'push';
-				if (endpoint === 'push' && options.deprecatedPush === false) return error(404, 'not.found', `No route ${request.method} ${request.path}`);
+				if (endpoint === 'push' && options.deprecatedPush === false)
+					return error(404, 'not.found', `No route ${request.method} ${request.path}`);
 				if (!(app in apps)) return error(404, 'app.not.found', `No app ${app}`, app);
 				if (header(request, 'otagappkey') !== apps[app]) return error(401, 'invalid.app.key', 'Invalid otagAppKey');
-				if (!isJson(request)) return error(415, 'unsupported.media.type', 'The service API takes a JSON body (application/json)');
+				if (!isJson(request))
+					return error(415, 'unsupported.media.type', 'The service API takes a JSON body (application/json)');
 				const earlier = ledger.replay(header(request, 'idempotency-key'));
 				if (earlier) return earlier;
 				const body = request.body as Record<string, unknown>;
@@ -112,7 +154,12 @@ export async function startAppWorksEmulator(options: AppWorksEmulatorOptions = {
 			}
 			return error(404, 'not.found', `No route ${request.method} ${request.path}`);
 		},
-		(status) => errorBody(status, status === 429 ? 'too.many.requests' : status === 503 ? 'service.unavailable' : 'internal.error', status === 429 ? 'Too many requests' : status === 503 ? 'Service unavailable' : 'Internal server error'),
+		(status) =>
+			errorBody(
+				status,
+				status === 429 ? 'too.many.requests' : status === 503 ? 'service.unavailable' : 'internal.error',
+				status === 429 ? 'Too many requests' : status === 503 ? 'Service unavailable' : 'Internal server error',
+			),
 		options,
 	);
 	const addUsers = (names: string[]) => {
@@ -121,9 +168,15 @@ export async function startAppWorksEmulator(options: AppWorksEmulatorOptions = {
 	return { ...http, gatewayUrl: http.origin, trustedServerKey, apps, notifications, ledger, addUsers };
 }
 
-const isForm = (request: EmulatorRequest): boolean => request.body instanceof URLSearchParams && (header(request, 'content-type') ?? '').includes('application/x-www-form-urlencoded');
+const isForm = (request: EmulatorRequest): boolean =>
+	request.body instanceof URLSearchParams &&
+	(header(request, 'content-type') ?? '').includes('application/x-www-form-urlencoded');
 const isJson = (request: EmulatorRequest): boolean =>
-	(header(request, 'content-type') ?? '').includes('application/json') && typeof request.body === 'object' && request.body !== null && !Array.isArray(request.body) && !(request.body instanceof URLSearchParams);
+	(header(request, 'content-type') ?? '').includes('application/json') &&
+	typeof request.body === 'object' &&
+	request.body !== null &&
+	!Array.isArray(request.body) &&
+	!(request.body instanceof URLSearchParams);
 
 /** The trusted-server form: the key, the message and the users (otag-service-development-kit). */
 const TRUSTED_SERVER_FIELDS = new Set(['key', 'message', 'users']);
@@ -135,13 +188,18 @@ function trustedServerMessageProblem(message: unknown): string | undefined {
 	for (const name of ['type', 'displayType', 'header', 'body']) {
 		if (typeof fields[name] !== 'string') return `message.${name} must be text`;
 	}
-	if (fields.displayType === 'show' && (fields.header as string).trim() === '' && (fields.body as string).trim() === '') return 'A shown message needs a header or a body';
+	if (fields.displayType === 'show' && (fields.header as string).trim() === '' && (fields.body as string).trim() === '')
+		return 'A shown message needs a header or a body';
 	return undefined;
 }
 
-const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+const isStringList = (value: unknown): value is string[] =>
+	Array.isArray(value) && value.every((item) => typeof item === 'string');
 const isStringMap = (value: unknown): boolean =>
-	typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value as object).every((item) => typeof item === 'string');
+	typeof value === 'object' &&
+	value !== null &&
+	!Array.isArray(value) &&
+	Object.values(value as object).every((item) => typeof item === 'string');
 
 /** The body of the deprecated push (the SDK's older request); fcm-push adds the FCM fields. */
 const PUSH_FIELDS: Record<string, (value: unknown) => boolean> = {
@@ -154,8 +212,13 @@ const PUSH_FIELDS: Record<string, (value: unknown) => boolean> = {
 	summary: (value) => typeof value === 'string',
 	data: isStringMap,
 };
-const CONFIG_BLOCK = (allowed: string[]) => (value: unknown): boolean =>
-	typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value as object).every((name) => allowed.includes(name));
+const CONFIG_BLOCK =
+	(allowed: string[]) =>
+	(value: unknown): boolean =>
+		typeof value === 'object' &&
+		value !== null &&
+		!Array.isArray(value) &&
+		Object.keys(value as object).every((name) => allowed.includes(name));
 const FCM_PUSH_FIELDS: Record<string, (value: unknown) => boolean> = {
 	...PUSH_FIELDS,
 	targetAppName: (value) => typeof value === 'string',
@@ -168,11 +231,18 @@ const FCM_PUSH_FIELDS: Record<string, (value: unknown) => boolean> = {
 };
 
 /** Why the service API refuses a body: unknown or mistyped fields, no recipient, or nothing to show. */
-function serviceBodyProblem(body: Record<string, unknown>, endpoint: 'fcm-push' | 'push'): { message: string; entity: string | null } | undefined {
+function serviceBodyProblem(
+	body: Record<string, unknown>,
+	endpoint: 'fcm-push' | 'push',
+): { message: string; entity: string | null } | undefined {
 	const fields = endpoint === 'fcm-push' ? FCM_PUSH_FIELDS : PUSH_FIELDS;
 	for (const [name, value] of Object.entries(body)) {
 		const check = fields[name];
-		if (!check) return { message: `Unknown field "${name}"${endpoint === 'push' && name in FCM_PUSH_FIELDS ? ' (only fcm-push takes it)' : ''}`, entity: name };
+		if (!check)
+			return {
+				message: `Unknown field "${name}"${endpoint === 'push' && name in FCM_PUSH_FIELDS ? ' (only fcm-push takes it)' : ''}`,
+				entity: name,
+			};
 		if (!check(value)) return { message: `Field "${name}" has the wrong type`, entity: name };
 	}
 	const listed = (name: string) => ((body[name] as string[] | undefined) ?? []).length > 0;

@@ -68,7 +68,14 @@ function readBody(req: http.IncomingMessage): Promise<unknown> {
 		const chunks: Buffer[] = [];
 		req.on('data', (chunk: Buffer) => chunks.push(chunk));
 		req.once('error', reject);
-		req.once('end', () => resolve(parseBody(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'), req.headers['content-type'])));
+		req.once('end', () =>
+			resolve(
+				parseBody(
+					chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'),
+					req.headers['content-type'],
+				),
+			),
+		);
 	});
 }
 
@@ -83,8 +90,13 @@ function parseBody(text: string, contentType: string | undefined): unknown {
 }
 
 function send(res: http.ServerResponse, reply: EmulatorReply): void {
-	const payload = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-	const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...(reply.headers ?? {}), 'content-length': String(Buffer.byteLength(payload)) };
+	const payload =
+		reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+	const headers: Record<string, string> = {
+		'content-type': 'application/json; charset=utf-8',
+		...(reply.headers ?? {}),
+		'content-length': String(Buffer.byteLength(payload)),
+	};
 	res.writeHead(reply.status, headers);
 	res.end(payload);
 }
@@ -109,7 +121,14 @@ export async function startHttpEmulator(
 		const url = new URL(req.url ?? '/', 'http://emulator');
 		const body = await readBody(req);
 		// Without a log (a benchmark), the entry is a throwaway: the masked copies of headers and body are not made.
-		const entry: ReceivedRequest = record ? { method, path: url.pathname, headers: maskHeaders(req.headers), body: body instanceof URLSearchParams ? maskForm(body) : body } : { method, path: url.pathname, headers: {}, body: undefined };
+		const entry: ReceivedRequest = record
+			? {
+					method,
+					path: url.pathname,
+					headers: maskHeaders(req.headers),
+					body: body instanceof URLSearchParams ? maskForm(body) : body,
+				}
+			: { method, path: url.pathname, headers: {}, body: undefined };
 		if (record) requests.push(entry);
 		if (faults.latencyMs > 0) await sleep(faults.latencyMs);
 		const fault = faults.take(method, url.pathname);
@@ -121,7 +140,11 @@ export async function startHttpEmulator(
 		if (fault?.kind === 'status') {
 			entry.status = fault.status ?? 503;
 			entry.fault = `status ${entry.status}`;
-			send(res, { status: entry.status, body: faultBody(entry.status), headers: fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {} });
+			send(res, {
+				status: entry.status,
+				body: faultBody(entry.status),
+				headers: fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {},
+			});
 			return;
 		}
 		const reply = await handler({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body });
@@ -179,7 +202,8 @@ export async function startHttpEmulator(
 /** A form as an object, secret fields (the AppWorks trusted-server key, passwords) masked. */
 function maskForm(form: URLSearchParams): Record<string, string> {
 	const masked: Record<string, string> = {};
-	for (const [name, value] of form) masked[name] = /^(key|password|client_secret|assertion)$/i.test(name) ? '***' : value;
+	for (const [name, value] of form)
+		masked[name] = /^(key|password|client_secret|assertion)$/i.test(name) ? '***' : value;
 	return masked;
 }
 
@@ -187,7 +211,8 @@ function maskHeaders(headers: http.IncomingHttpHeaders): Record<string, string> 
 	const masked: Record<string, string> = {};
 	for (const [name, value] of Object.entries(headers)) {
 		if (value === undefined) continue;
-		masked[name] = MASKED_HEADERS.test(name) && name !== 'idempotency-key' ? '***' : Array.isArray(value) ? value.join(', ') : value;
+		masked[name] =
+			MASKED_HEADERS.test(name) && name !== 'idempotency-key' ? '***' : Array.isArray(value) ? value.join(', ') : value;
 	}
 	return masked;
 }

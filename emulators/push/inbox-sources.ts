@@ -53,7 +53,8 @@ export interface InboxDirectory {
 }
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-const object = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+const object = (value: unknown): Record<string, unknown> =>
+	typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 const list = (value: unknown): Array<Record<string, unknown>> => (Array.isArray(value) ? value.map(object) : []);
 
 export function stringMap(value: unknown): Record<string, string> {
@@ -63,17 +64,33 @@ export function stringMap(value: unknown): Record<string, string> {
 }
 
 /** Firebase: one message per request, to a token, a topic or a condition. */
-export function fcmSource(records: () => ReadonlyArray<Pick<FcmDelivery, 'message'>>): InboxSource<Pick<FcmDelivery, 'message'>> {
+export function fcmSource(
+	records: () => ReadonlyArray<Pick<FcmDelivery, 'message'>>,
+): InboxSource<Pick<FcmDelivery, 'message'>> {
 	return {
 		records,
 		normalise: ({ message }) => {
 			const notification = object(message.notification);
 			const webpush = object(object(message.webpush).fcm_options);
 			const [addressKind, address]: [InboxAddressKind, string] =
-				typeof message.token === 'string' ? ['token', message.token] : typeof message.topic === 'string' ? ['topic', message.topic] : ['condition', text(message.condition)];
+				typeof message.token === 'string'
+					? ['token', message.token]
+					: typeof message.topic === 'string'
+						? ['topic', message.topic]
+						: ['condition', text(message.condition)];
 			// The web link, else the one the apps read from data (Android's click_action is an intent action, no URL).
 			const link = text(webpush.link) || stringMap(message.data).link || undefined;
-			return [{ channel: 'fcm', addressKind, address, title: text(notification.title), body: text(notification.body), link, data: stringMap(message.data) }];
+			return [
+				{
+					channel: 'fcm',
+					addressKind,
+					address,
+					title: text(notification.title),
+					body: text(notification.body),
+					link,
+					data: stringMap(message.data),
+				},
+			];
 		},
 	};
 }
@@ -108,10 +125,24 @@ export function mraSource(records: () => ReadonlyArray<MraSubmission>): InboxSou
 				});
 			}
 			if (submission.kind === 'sms') {
-				return destinations.map((destination) => ({ channel: 'sms', addressKind: 'phone', address: text(destination.sms), title: '', body: text(content.sms_text), data: {} }));
+				return destinations.map((destination) => ({
+					channel: 'sms',
+					addressKind: 'phone',
+					address: text(destination.sms),
+					title: '',
+					body: text(content.sms_text),
+					data: {},
+				}));
 			}
 			const subject = text(object(object(content.options).email_options).subject);
-			return destinations.map((destination) => ({ channel: 'email', addressKind: 'email', address: text(destination.email), title: subject, body: submission.text ?? '', data: {} }));
+			return destinations.map((destination) => ({
+				channel: 'email',
+				addressKind: 'email',
+				address: text(destination.email),
+				title: subject,
+				body: submission.text ?? '',
+				data: {},
+			}));
 		},
 	};
 }
@@ -134,7 +165,11 @@ export function appWorksSource(records: () => ReadonlyArray<AppWorksNotification
 				link: text(content.link) || data.link || undefined,
 				data,
 			};
-			const reached = notification.recipients.map((user): InboxDelivery => ({ ...message, addressKind: 'user', address: user }));
+			const reached = notification.recipients.map((user): InboxDelivery => ({
+				...message,
+				addressKind: 'user',
+				address: user,
+			}));
 			if (reached.length > 0) return reached;
 			const groups = Array.isArray(content.otdsGroups) ? content.otdsGroups.map(String) : [];
 			return groups.map((group): InboxDelivery => ({ ...message, addressKind: 'group', address: group }));
@@ -159,7 +194,8 @@ export class InboxPeople implements InboxDirectory {
 	}
 
 	private static key(kind: InboxAddressKind, address: string): string {
-		const value = kind === 'phone' ? address.replace(/[^\d+]/g, '') : kind === 'token' ? address : address.trim().toLowerCase();
+		const value =
+			kind === 'phone' ? address.replace(/[^\d+]/g, '') : kind === 'token' ? address : address.trim().toLowerCase();
 		return `${kind}:${value}`;
 	}
 }

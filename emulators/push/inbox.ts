@@ -19,9 +19,25 @@
 import type * as http from 'node:http';
 
 import { inboxPage } from './inbox-page';
-import { CHANNEL_LABELS, type InboxDelivery, type InboxDirectory, type InboxPerson, type InboxSource } from './inbox-sources';
+import {
+	CHANNEL_LABELS,
+	type InboxDelivery,
+	type InboxDirectory,
+	type InboxPerson,
+	type InboxSource,
+} from './inbox-sources';
 
-export { appWorksSource, fcmSource, InboxPeople, mraSource, type InboxChannel, type InboxDelivery, type InboxDirectory, type InboxPerson, type InboxSource } from './inbox-sources';
+export {
+	appWorksSource,
+	fcmSource,
+	InboxPeople,
+	mraSource,
+	type InboxChannel,
+	type InboxDelivery,
+	type InboxDirectory,
+	type InboxPerson,
+	type InboxSource,
+} from './inbox-sources';
 
 export interface InboxScenario {
 	name: string;
@@ -69,9 +85,18 @@ export interface Inbox {
 	acknowledge(n: number): Promise<AckState>;
 }
 
-function reply(res: http.ServerResponse, status: number, body: unknown, type = 'application/json; charset=utf-8'): void {
+function reply(
+	res: http.ServerResponse,
+	status: number,
+	body: unknown,
+	type = 'application/json; charset=utf-8',
+): void {
 	const payload = typeof body === 'string' ? body : JSON.stringify(body);
-	res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(payload)) });
+	res.writeHead(status, {
+		'content-type': type,
+		'cache-control': 'no-store',
+		'content-length': String(Buffer.byteLength(payload)),
+	});
 	res.end(payload);
 }
 
@@ -113,7 +138,8 @@ export function createInbox(options: InboxOptions): Inbox {
 		const message = sync().find((m) => m.n === n);
 		if (!message) return { state: 'failed', detail: `no message ${n}`, at: new Date().toISOString() };
 		const { ackUrl, ackToken } = message.data;
-		if (!ackUrl || !ackToken) return { state: 'failed', detail: 'this message asks for no acknowledgment', at: new Date().toISOString() };
+		if (!ackUrl || !ackToken)
+			return { state: 'failed', detail: 'this message asks for no acknowledgment', at: new Date().toISOString() };
 		if (message.ack && message.ack.state !== 'failed') return message.ack;
 		message.ack = { state: 'sending', detail: '', at: new Date().toISOString() };
 		try {
@@ -132,12 +158,24 @@ export function createInbox(options: InboxOptions): Inbox {
 				// not JSON
 			}
 			if (res.ok && (answer.status === 'recorded' || answer.status === 'duplicate')) {
-				message.ack = { state: answer.status, detail: `the acknowledgment link answered ${res.status} ${answer.status}`, at: new Date().toISOString() };
+				message.ack = {
+					state: answer.status,
+					detail: `the acknowledgment link answered ${res.status} ${answer.status}`,
+					at: new Date().toISOString(),
+				};
 			} else {
-				message.ack = { state: 'failed', detail: `the acknowledgment link answered ${res.status}: ${answer.message ?? text.slice(0, 200)}`, at: new Date().toISOString() };
+				message.ack = {
+					state: 'failed',
+					detail: `the acknowledgment link answered ${res.status}: ${answer.message ?? text.slice(0, 200)}`,
+					at: new Date().toISOString(),
+				};
 			}
 		} catch (error) {
-			message.ack = { state: 'failed', detail: `the acknowledgment link could not be reached: ${(error as Error).message}`, at: new Date().toISOString() };
+			message.ack = {
+				state: 'failed',
+				detail: `the acknowledgment link could not be reached: ${(error as Error).message}`,
+				at: new Date().toISOString(),
+			};
 		}
 		return message.ack;
 	};
@@ -146,7 +184,9 @@ export function createInbox(options: InboxOptions): Inbox {
 		const messages = sync().map((m) => ({
 			...m,
 			directory:
-				m.person && m.data.noticeId && options.directoryAcknowledgment ? (options.directoryAcknowledgment(m.person.id, m.data.noticeId) ?? null) : null,
+				m.person && m.data.noticeId && options.directoryAcknowledgment
+					? (options.directoryAcknowledgment(m.person.id, m.data.noticeId) ?? null)
+					: null,
 		}));
 		return { messages, scenarios: options.scenarios ?? [] };
 	};

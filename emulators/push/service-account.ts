@@ -12,7 +12,11 @@ export interface TestServiceAccount {
 	publicKey: KeyObject;
 }
 
-export function generateTestServiceAccount(options: { tokenUri: string; projectId?: string; clientEmail?: string }): TestServiceAccount {
+export function generateTestServiceAccount(options: {
+	tokenUri: string;
+	projectId?: string;
+	clientEmail?: string;
+}): TestServiceAccount {
 	const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 	const projectId = options.projectId ?? 'test-project';
 	const serviceAccount: ServiceAccount = {

@@ -1,10 +1,4 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeType,
-	INodeTypeDescription,
-} from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { toNodeError } from '../shared/errors';
@@ -25,7 +19,8 @@ export class OpenTextDirectoryServices implements INodeType {
 		group: ['input'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Read and change users and groups, resolve audiences and record acknowledgments in OpenText Directory Services or LDAP',
+		description:
+			'Read and change users and groups, resolve audiences and record acknowledgments in OpenText Directory Services or LDAP',
 		defaults: { name: 'OpenText Directory Services' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -87,9 +82,15 @@ export class OpenTextDirectoryServices implements INodeType {
 					const resource = this.getNodeParameter('resource', itemIndex) as string;
 					const operation = this.getNodeParameter('operation', itemIndex) as string;
 					const run = OPERATIONS[resource]?.[operation];
-					if (!run) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not known for "${resource}"`, { itemIndex });
+					if (!run)
+						throw new NodeOperationError(
+							this.getNode(),
+							`The operation "${operation}" is not known for "${resource}"`,
+							{ itemIndex },
+						);
 					const backend = await source.backendFor(this.getNodeParameter('options', itemIndex, {}) as IDataObject);
-					for (const json of await run(this, backend, itemIndex)) output.push({ json, pairedItem: { item: itemIndex } });
+					for (const json of await run(this, backend, itemIndex))
+						output.push({ json, pairedItem: { item: itemIndex } });
 				} catch (error) {
 					const nodeError = toNodeError(this.getNode(), error, itemIndex);
 					if (!this.continueOnFail()) throw nodeError;

@@ -1,10 +1,4 @@
-import type {
-	IDataObject,
-	INodeExecutionData,
-	INodeType,
-	INodeTypeDescription,
-	IPollFunctions,
-} from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import type { ChangeState } from '../../core/changes/state';
@@ -64,14 +58,16 @@ export class OpenTextDirectoryServicesTrigger implements INodeType {
 			throw toNodeError(this.getNode(), error);
 		}
 		try {
-			if (manual && stored === undefined) return [this.helpers.returnJsonArray([(await sampleEvent(watch)) as unknown as IDataObject])];
+			if (manual && stored === undefined)
+				return [this.helpers.returnJsonArray([(await sampleEvent(watch)) as unknown as IDataObject])];
 			const result = await watch.strategy.poll(stored);
 			if (manual) {
 				const events = result.events.length > 0 ? result.events : [await sampleEvent(watch)];
 				return [this.helpers.returnJsonArray(events as unknown as IDataObject[])];
 			}
 			staticData.changeState = result.nextCursor as unknown as IDataObject;
-			if (stored === undefined) this.logger.info(`Directory trigger started watching (${watch.strategy.name}: ${watch.reason})`);
+			if (stored === undefined)
+				this.logger.info(`Directory trigger started watching (${watch.strategy.name}: ${watch.reason})`);
 			if (result.events.length === 0) return null;
 			return [this.helpers.returnJsonArray(result.events as unknown as IDataObject[])];
 		} catch (error) {

@@ -23,7 +23,8 @@ import { getDeliveryStatus } from './status';
 
 /** The Options collection as the dispatcher's settings. */
 function dispatchOptions(options: IDataObject): SendSetup['dispatch'] & { retry: RetryPolicy } {
-	const messageKey = typeof options.messageKey === 'string' && options.messageKey.trim() !== '' ? options.messageKey.trim() : undefined;
+	const messageKey =
+		typeof options.messageKey === 'string' && options.messageKey.trim() !== '' ? options.messageKey.trim() : undefined;
 	return {
 		concurrency: Number(options.concurrency ?? 20),
 		batchSize: options.batchSize === undefined ? undefined : Number(options.batchSize),
@@ -108,8 +109,18 @@ export class OpenTextPush implements INodeType {
 				noDataExpression: true,
 				default: 'send',
 				options: [
-					{ name: 'Send', value: 'send', action: 'Send a push message', description: 'Send a message and get a result per recipient' },
-					{ name: 'Get Status', value: 'getStatus', action: 'Get delivery status', description: 'Read the delivery status of a sent message' },
+					{
+						name: 'Send',
+						value: 'send',
+						action: 'Send a push message',
+						description: 'Send a message and get a result per recipient',
+					},
+					{
+						name: 'Get Status',
+						value: 'getStatus',
+						action: 'Get delivery status',
+						description: 'Read the delivery status of a sent message',
+					},
 				],
 			},
 			...sendFields,
@@ -120,7 +131,10 @@ export class OpenTextPush implements INodeType {
 	methods = {
 		credentialTest: {
 			...channelCredentialTests,
-			async acknowledgmentSecretTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+			async acknowledgmentSecretTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
 				return testAcknowledgmentSecret(credential.data ?? {});
 			},
 		},
@@ -143,12 +157,19 @@ export class OpenTextPush implements INodeType {
 			if (!this.continueOnFail()) throw nodeError;
 			for (const item of unanswered) output.push({ json: { error: nodeError.message }, pairedItem: { item } });
 		};
-		const parameterOf = (itemIndex: number): ItemParameter => (name, fallback) => this.getNodeParameter(name, itemIndex, fallback);
+		const parameterOf =
+			(itemIndex: number): ItemParameter =>
+			(name, fallback) =>
+				this.getNodeParameter(name, itemIndex, fallback);
 
-		const plan = planSends(items.length, (itemIndex) => itemRequest(parameterOf(itemIndex), items[itemIndex].json, audience));
+		const plan = planSends(items.length, (itemIndex) =>
+			itemRequest(parameterOf(itemIndex), items[itemIndex].json, audience),
+		);
 		for (const { item, error } of plan.failures) fail(error, item);
 		if (plan.groups.length === 0) return [output];
-		const secrets = plan.groups.some((group) => group.acknowledgment) ? acknowledgmentSecrets(await this.getCredentials('openTextPushAcknowledgmentApi')) : [];
+		const secrets = plan.groups.some((group) => group.acknowledgment)
+			? acknowledgmentSecrets(await this.getCredentials('openTextPushAcknowledgmentApi'))
+			: [];
 		const dispatch = dispatchOptions(options);
 		const sends = runSends(plan.groups, async (group) => ({
 			channels: buildChannels(this.helpers, channel, await this.getCredentials(channel.credential, group.items[0]), {
@@ -171,7 +192,8 @@ export class OpenTextPush implements INodeType {
 		}
 		if (problems > 0 && options.failOnAnyFailure === true && !this.continueOnFail()) {
 			throw new NodeOperationError(this.getNode(), `${problems} recipient(s) could not be reached`, {
-				description: 'Turn off "Fail the Run on Any Failed Recipient" to get a result per recipient instead, with status, errorCode and reason',
+				description:
+					'Turn off "Fail the Run on Any Failed Recipient" to get a result per recipient instead, with status, errorCode and reason',
 			});
 		}
 		return [output];

@@ -10,7 +10,13 @@ export type Audience = 'items' | 'users' | 'groups' | 'tokens' | 'topic' | 'cond
 
 /** A comma-separated list (or an array from an expression) as trimmed, non-empty strings. */
 export function listOf(value: unknown): string[] {
-	const parts = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : value === undefined || value === null ? [] : [value];
+	const parts = Array.isArray(value)
+		? value
+		: typeof value === 'string'
+			? value.split(',')
+			: value === undefined || value === null
+				? []
+				: [value];
 	return parts.map((part) => String(part).trim()).filter((part) => part !== '');
 }
 

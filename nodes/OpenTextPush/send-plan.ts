@@ -96,18 +96,35 @@ function acknowledgmentDecoration(ack: Acknowledgment, secret: string) {
 		...message,
 		data: {
 			...(message.data ?? {}),
-			...acknowledgmentData({ secret, webhookUrl: ack.webhookUrl, noticeId: ack.noticeId, userId: recipientLabel(recipient), ttlSeconds: ack.ttlSeconds }),
+			...acknowledgmentData({
+				secret,
+				webhookUrl: ack.webhookUrl,
+				noticeId: ack.noticeId,
+				userId: recipientLabel(recipient),
+				ttlSeconds: ack.ttlSeconds,
+			}),
 		},
 	});
 }
 
 /** One send's results, each with its input item. Throws when nothing of it can be sent. */
-async function* sendGroup(group: SendGroup, setup: SendSetup): AsyncGenerator<{ result: DeliveryResult; item: number }> {
+async function* sendGroup(
+	group: SendGroup,
+	setup: SendSetup,
+): AsyncGenerator<{ result: DeliveryResult; item: number }> {
 	const ack = group.acknowledgment;
-	if (ack && setup.secrets.length === 0) throw new ConfigurationError('Signing Secret', 'is empty in the acknowledgment credential');
+	if (ack && setup.secrets.length === 0)
+		throw new ConfigurationError('Signing Secret', 'is empty in the acknowledgment credential');
 	const secret = setup.secrets[0];
 	// Checks the notice ID, URL and lifetime once, before anything is sent.
-	if (ack) acknowledgmentData({ secret, webhookUrl: ack.webhookUrl, noticeId: ack.noticeId, userId: 'check', ttlSeconds: ack.ttlSeconds });
+	if (ack)
+		acknowledgmentData({
+			secret,
+			webhookUrl: ack.webhookUrl,
+			noticeId: ack.noticeId,
+			userId: 'check',
+			ttlSeconds: ack.ttlSeconds,
+		});
 	const results = dispatch(group.recipients, group.message, {
 		...setup.dispatch,
 		channels: setup.channels,
@@ -122,7 +139,10 @@ async function* sendGroup(group: SendGroup, setup: SendSetup): AsyncGenerator<{ 
  * Runs the sends one after another. A send that fails as a whole (its credential, its channels) is reported
  * as one event after the results it already gave; the next send runs all the same.
  */
-export async function* runSends(groups: SendGroup[], setupOf: (group: SendGroup) => Promise<SendSetup>): AsyncGenerator<SendEvent> {
+export async function* runSends(
+	groups: SendGroup[],
+	setupOf: (group: SendGroup) => Promise<SendSetup>,
+): AsyncGenerator<SendEvent> {
 	for (const group of groups) {
 		const answered = new Set<number>();
 		try {

@@ -69,10 +69,19 @@ export class OpenTextPushTrigger implements INodeType {
 						value: 'confirmPage',
 						description: 'One more click records it, so mail scanners that open links cannot acknowledge for people',
 					},
-					{ name: 'Record at Once, Answer With a Page', value: 'recordOnClick', description: 'The click itself acknowledges' },
-					{ name: 'Record at Once, Answer With JSON', value: 'json', description: 'For apps that open the link themselves' },
+					{
+						name: 'Record at Once, Answer With a Page',
+						value: 'recordOnClick',
+						description: 'The click itself acknowledges',
+					},
+					{
+						name: 'Record at Once, Answer With JSON',
+						value: 'json',
+						description: 'For apps that open the link themselves',
+					},
 				],
-				description: 'What a GET of the acknowledgment link (?token=...) does. POSTs from apps always record at once and get JSON.',
+				description:
+					'What a GET of the acknowledgment link (?token=...) does. POSTs from apps always record at once and get JSON.',
 			},
 			{
 				displayName: 'Confirmation Question',
@@ -179,6 +188,8 @@ export class OpenTextPushTrigger implements INodeType {
 		for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
 		if (answer.html !== undefined) response.status(answer.status).send(answer.html);
 		else response.status(answer.status).json(answer.json);
-		return item ? { noWebhookResponse: true, workflowData: [[{ json: item as IDataObject }]] } : { noWebhookResponse: true };
+		return item
+			? { noWebhookResponse: true, workflowData: [[{ json: item as IDataObject }]] }
+			: { noWebhookResponse: true };
 	}
 }

@@ -82,7 +82,12 @@ export async function handleAcknowledgment(
 	const wantsHtml = isGet ? settings.linkMode !== 'json' : /x-www-form-urlencoded/i.test(request.contentType);
 	const answer = (status: number, json: Record<string, unknown>, title: string, text: string): WebhookAnswer =>
 		wantsHtml ? { status, headers: HTML, html: resultPage(title, text) } : { status, headers: PRIVATE, json };
-	const reject = (status: number, error: string, message: string, title = 'This request is not valid'): AcknowledgmentOutcome => ({
+	const reject = (
+		status: number,
+		error: string,
+		message: string,
+		title = 'This request is not valid',
+	): AcknowledgmentOutcome => ({
 		answer: answer(status, { status: 'rejected', error, message }, title, message),
 	});
 
@@ -107,28 +112,45 @@ export async function handleAcknowledgment(
 	if (typeof kind !== 'string' || !ACKNOWLEDGMENT_KINDS.includes(kind as AcknowledgmentKind)) {
 		return reject(400, 'malformed', `"kind" must be one of ${ACKNOWLEDGMENT_KINDS.join(', ')}`);
 	}
-	if (client !== undefined && !(typeof client === 'string' && client.length <= 200) && !(typeof client === 'object' && client !== null)) {
+	if (
+		client !== undefined &&
+		!(typeof client === 'string' && client.length <= 200) &&
+		!(typeof client === 'object' && client !== null)
+	) {
 		return reject(400, 'malformed', '"client" must be a short string or an object');
 	}
-	if (client !== undefined && JSON.stringify(client).length > 2000) return reject(400, 'malformed', '"client" is too large');
+	if (client !== undefined && JSON.stringify(client).length > 2000)
+		return reject(400, 'malformed', '"client" is too large');
 
 	const verification = verifyAckToken(token, await context.secrets(), context.now);
 	if (!verification.ok) {
-		return reject(REFUSAL_STATUS[verification.reason], verification.reason, verification.message, REFUSAL_TITLE[verification.reason]);
+		return reject(
+			REFUSAL_STATUS[verification.reason],
+			verification.reason,
+			verification.message,
+			REFUSAL_TITLE[verification.reason],
+		);
 	}
 	const claims = verification.claims;
 
 	if (isGet && settings.linkMode === 'confirmPage') {
-		return { answer: { status: 200, headers: HTML, html: confirmationPage(token, kind, settings.confirmationQuestion) } };
+		return {
+			answer: { status: 200, headers: HTML, html: confirmationPage(token, kind, settings.confirmationQuestion) },
+		};
 	}
 
 	// From here to the end of check() nothing awaits: within this n8n process, concurrent repeats are serialised.
 	const { memory, saved } = context.replayState();
 	mergeReplayState(memory, saved);
-	const seen = new AcknowledgmentReplayWindow(memory, settings.replayWindowSize).check(claims, kind as AcknowledgmentKind, context.now);
+	const seen = new AcknowledgmentReplayWindow(memory, settings.replayWindowSize).check(
+		claims,
+		kind as AcknowledgmentKind,
+		context.now,
+	);
 	saved.seen = { ...memory.seen };
 	const summary = { noticeId: claims.noticeId, kind, at: seen.firstSeenAt };
-	if (seen.duplicate && !settings.emitDuplicates) return { answer: answer(200, { status: 'duplicate', ...summary }, 'Already recorded', settings.thankYouText) };
+	if (seen.duplicate && !settings.emitDuplicates)
+		return { answer: answer(200, { status: 'duplicate', ...summary }, 'Already recorded', settings.thankYouText) };
 	const item: Record<string, unknown> = {
 		noticeId: claims.noticeId,
 		userId: claims.userId,
@@ -140,7 +162,10 @@ export async function handleAcknowledgment(
 	if (seen.duplicate) {
 		item.duplicate = true;
 		item.firstAt = seen.firstSeenAt;
-		return { answer: answer(200, { status: 'duplicate', ...summary }, 'Already recorded', settings.thankYouText), item };
+		return {
+			answer: answer(200, { status: 'duplicate', ...summary }, 'Already recorded', settings.thankYouText),
+			item,
+		};
 	}
 	return { answer: answer(200, { status: 'recorded', ...summary }, 'Recorded', settings.thankYouText), item };
 }

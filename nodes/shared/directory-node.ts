@@ -3,7 +3,12 @@
  * choice and the credential tests. (The credentials list itself stays in each node file, where n8n's lint
  * looks for `testedBy`.)
  */
-import type { ICredentialTestFunctions, ICredentialsDecrypted, INodeCredentialTestResult, INodeProperties } from 'n8n-workflow';
+import type {
+	ICredentialTestFunctions,
+	ICredentialsDecrypted,
+	INodeCredentialTestResult,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { testLdapCredential } from './ldap';
 import { testOtdsCredential } from './otds';
@@ -16,7 +21,11 @@ export function sourceProperty(description: string): INodeProperties {
 		noDataExpression: true,
 		default: 'otdsRest',
 		options: [
-			{ name: 'OTDS REST API', value: 'otdsRest', description: 'OpenText Directory Services 16 and later, over its REST API' },
+			{
+				name: 'OTDS REST API',
+				value: 'otdsRest',
+				description: 'OpenText Directory Services 16 and later, over its REST API',
+			},
 			{
 				name: 'LDAP Directory',
 				value: 'ldap',
@@ -29,10 +38,16 @@ export function sourceProperty(description: string): INodeProperties {
 
 /** The `testedBy` functions of the OTDS REST and LDAP credentials. */
 export const directoryCredentialTests = {
-	async ldapConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+	async ldapConnectionTest(
+		this: ICredentialTestFunctions,
+		credential: ICredentialsDecrypted,
+	): Promise<INodeCredentialTestResult> {
 		return testLdapCredential(credential);
 	},
-	async otdsConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+	async otdsConnectionTest(
+		this: ICredentialTestFunctions,
+		credential: ICredentialsDecrypted,
+	): Promise<INodeCredentialTestResult> {
 		return testOtdsCredential(this, credential.data ?? {});
 	},
 };

@@ -22,7 +22,10 @@ export interface DirectorySource {
 	close(): Promise<void>;
 }
 
-export async function openDirectorySource(context: IExecuteFunctions | ILoadOptionsFunctions, kind: DirectorySourceKind): Promise<DirectorySource> {
+export async function openDirectorySource(
+	context: IExecuteFunctions | ILoadOptionsFunctions,
+	kind: DirectorySourceKind,
+): Promise<DirectorySource> {
 	if (kind === 'otdsRest') {
 		return {
 			kind,
@@ -37,7 +40,10 @@ export async function openDirectorySource(context: IExecuteFunctions | ILoadOpti
 			close: async () => {},
 		};
 	}
-	const ldap: LdapContext = await openLdapContext(context.getNode(), await context.getCredentials('openTextDirectoryLdap'));
+	const ldap: LdapContext = await openLdapContext(
+		context.getNode(),
+		await context.getCredentials('openTextDirectoryLdap'),
+	);
 	return {
 		kind,
 		backendFor: async (options) =>

@@ -7,7 +7,13 @@
  */
 import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
 
-import { HttpNetworkError, networkErrorCode, type HttpRequest, type HttpResponse, type HttpTransport } from '../../transport/http/types';
+import {
+	HttpNetworkError,
+	networkErrorCode,
+	type HttpRequest,
+	type HttpResponse,
+	type HttpTransport,
+} from '../../transport/http/types';
 
 /** The one helper this adapter needs; every n8n function context (execute, poll, webhook, load options) has it. */
 export interface N8nHttpHelpers {
@@ -48,7 +54,11 @@ function hostOf(url: string): string {
 }
 
 /** n8n request options for an HttpRequest: full response, statuses returned (not thrown, unless `throwOnStatus`). */
-export function toN8nRequest(request: HttpRequest, options: N8nHttpTransportOptions = {}, throwOnStatus = false): IHttpRequestOptions {
+export function toN8nRequest(
+	request: HttpRequest,
+	options: N8nHttpTransportOptions = {},
+	throwOnStatus = false,
+): IHttpRequestOptions {
 	const headers: IDataObject = { accept: 'application/json', ...(request.headers ?? {}) };
 	const qs: IDataObject = {};
 	for (const [key, value] of Object.entries(request.qs ?? {})) {

@@ -19,7 +19,12 @@ export function otdsAuthSettings(credentials: ICredentialDataDecryptedObject): O
 			scope: String(credentials.scope ?? '').trim() || undefined,
 		};
 	}
-	return { method: 'ticket', baseUrl, userName: String(credentials.userName ?? ''), password: String(credentials.password ?? '') };
+	return {
+		method: 'ticket',
+		baseUrl,
+		userName: String(credentials.userName ?? ''),
+		password: String(credentials.password ?? ''),
+	};
 }
 
 /** Signs in and returns what goes into `accessToken`. Errors never contain the password or secret. */
@@ -27,7 +32,10 @@ export async function signInToOtds(
 	httpRequest: (options: IHttpRequestOptions) => Promise<unknown>,
 	credentials: ICredentialDataDecryptedObject,
 ): Promise<string> {
-	const transport = n8nHttpTransport({ httpRequest }, { skipSslCertificateValidation: credentials.ignoreSslIssues === true });
+	const transport = n8nHttpTransport(
+		{ httpRequest },
+		{ skipSslCertificateValidation: credentials.ignoreSslIssues === true },
+	);
 	const signedIn = await requestOtdsCredential(transport, otdsAuthSettings(credentials));
 	return `${signedIn.headerName}:${signedIn.value}`;
 }

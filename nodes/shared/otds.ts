@@ -16,7 +16,13 @@ import { OtdsAuthenticatingTransport } from '../../core/otds/authenticating-tran
 import { OtdsDirectory, type OtdsDirectoryOptions } from '../../core/otds/directory';
 import { isExpiredTicketAnswer } from '../../core/otds/failures';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../transport/http/types';
-import { asNetworkError, fromN8nResponse, legacyRequestHelpers, n8nHttpTransport, toN8nRequest } from './http-transport';
+import {
+	asNetworkError,
+	fromN8nResponse,
+	legacyRequestHelpers,
+	n8nHttpTransport,
+	toN8nRequest,
+} from './http-transport';
 import { otdsAuthHeader, otdsAuthSettings, signInToOtds } from './otds-auth';
 
 export const OTDS_CREDENTIAL = 'openTextDirectoryServicesApi';
@@ -34,9 +40,16 @@ type OtdsContext = IExecuteFunctions | ILoadOptionsFunctions | IPollFunctions;
 export function otdsTransport(context: OtdsContext): HttpTransport {
 	let own: { header: { name: string; value: string }; insecure: boolean } | undefined;
 	const send = (request: HttpRequest, throwOnStatus: boolean) => {
-		if (!own) return context.helpers.httpRequestWithAuthentication.call(context, OTDS_CREDENTIAL, toN8nRequest(request, {}, throwOnStatus));
+		if (!own)
+			return context.helpers.httpRequestWithAuthentication.call(
+				context,
+				OTDS_CREDENTIAL,
+				toN8nRequest(request, {}, throwOnStatus),
+			);
 		const headers = { ...(request.headers ?? {}), [own.header.name]: own.header.value };
-		return context.helpers.httpRequest(toN8nRequest({ ...request, headers }, { skipSslCertificateValidation: own.insecure }, throwOnStatus));
+		return context.helpers.httpRequest(
+			toN8nRequest({ ...request, headers }, { skipSslCertificateValidation: own.insecure }, throwOnStatus),
+		);
 	};
 	const sendForStatus = async (request: HttpRequest): Promise<HttpResponse> => {
 		try {
@@ -69,7 +82,9 @@ export function otdsTransport(context: OtdsContext): HttpTransport {
 function statusOfThrown(error: unknown): HttpResponse | undefined {
 	const candidates = [error, (error as { cause?: unknown })?.cause];
 	for (const candidate of candidates) {
-		const response = (candidate as { response?: { status?: number; headers?: HttpResponse['headers']; data?: unknown } })?.response;
+		const response = (
+			candidate as { response?: { status?: number; headers?: HttpResponse['headers']; data?: unknown } }
+		)?.response;
 		if (response?.status) return { status: response.status, headers: response.headers ?? {}, body: response.data };
 	}
 	const code = Number((error as { httpCode?: unknown })?.httpCode);
@@ -77,7 +92,10 @@ function statusOfThrown(error: unknown): HttpResponse | undefined {
 }
 
 /** The OTDS backend for the node's credential. */
-export async function openOtdsDirectory(context: OtdsContext, options: Omit<OtdsDirectoryOptions, 'baseUrl'> = {}): Promise<OtdsDirectory> {
+export async function openOtdsDirectory(
+	context: OtdsContext,
+	options: Omit<OtdsDirectoryOptions, 'baseUrl'> = {},
+): Promise<OtdsDirectory> {
 	const credentials = await context.getCredentials(OTDS_CREDENTIAL);
 	return new OtdsDirectory(otdsTransport(context), { ...options, baseUrl: String(credentials.serverUrl ?? '') });
 }
@@ -91,12 +109,20 @@ export async function testOtdsCredential(
 	credentials: ICredentialDataDecryptedObject,
 ): Promise<INodeCredentialTestResult> {
 	try {
-		const raw = n8nHttpTransport(legacyRequestHelpers(context.helpers), { skipSslCertificateValidation: credentials.ignoreSslIssues === true });
+		const raw = n8nHttpTransport(legacyRequestHelpers(context.helpers), {
+			skipSslCertificateValidation: credentials.ignoreSslIssues === true,
+		});
 		const settings = otdsAuthSettings(credentials);
-		const directory = new OtdsDirectory(new OtdsAuthenticatingTransport(raw, settings), { baseUrl: settings.baseUrl, checkPartition: false });
+		const directory = new OtdsDirectory(new OtdsAuthenticatingTransport(raw, settings), {
+			baseUrl: settings.baseUrl,
+			checkPartition: false,
+		});
 		const user = await directory.currentUser();
 		const how = settings.method === 'ticket' ? 'a ticket' : 'an OAuth2 token';
-		return { status: 'OK', message: `Signed in to OTDS as ${user.id}${user.isAdmin ? ' (administrator)' : ''} with ${how}` };
+		return {
+			status: 'OK',
+			message: `Signed in to OTDS as ${user.id}${user.isAdmin ? ' (administrator)' : ''} with ${how}`,
+		};
 	} catch (error) {
 		return { status: 'Error', message: error instanceof Error ? error.message : String(error) };
 	}

@@ -16,7 +16,15 @@ import * as path from 'node:path';
 import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds/server';
 import { startAppWorksEmulator, type AppWorksEmulator } from '../../emulators/push/appworks';
 import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
-import { appWorksSource, createInbox, fcmSource, InboxPeople, mraSource, type InboxChannel, type InboxDelivery } from '../../emulators/push/inbox';
+import {
+	appWorksSource,
+	createInbox,
+	fcmSource,
+	InboxPeople,
+	mraSource,
+	type InboxChannel,
+	type InboxDelivery,
+} from '../../emulators/push/inbox';
 import { startMraEmulator, type MraEmulator } from '../../emulators/push/mra';
 import { attrLine } from '../../devkit/fixture';
 import { ensureN8n, packPackage, startN8n, type N8nInstance, type WorkflowJson } from '../../devkit/n8n';
@@ -28,7 +36,12 @@ import { bindCredentialsByType } from '../../devkit/templates';
 
 const root = path.resolve(__dirname, '..');
 const say = (line: string) => process.stdout.write(`[demo] ${line}\n`);
-const DEMO_OWNER = { email: 'demo@example.com', password: 'Demo-Directory-Push-1', firstName: 'Demo', lastName: 'Owner' };
+const DEMO_OWNER = {
+	email: 'demo@example.com',
+	password: 'Demo-Directory-Push-1',
+	firstName: 'Demo',
+	lastName: 'Owner',
+};
 const OTDS_ADMIN_PASSWORD = 'Demo-Otds-Admin-1!';
 /** Where `npm run demo -- scenario <name>` finds the running demo. */
 export const STATE_FILE = path.join(root, '.tmp', 'demo-state.json');
@@ -59,7 +72,9 @@ function portFromEnv(name: string, fallback: number): number {
 
 function explainPort(error: unknown, name: string, port: number): Error {
 	const message = error instanceof Error ? error.message : String(error);
-	return /EADDRINUSE/.test(message) ? new Error(`port ${port} is already in use: stop what uses it, or set ${name} to another port`) : new Error(message);
+	return /EADDRINUSE/.test(message)
+		? new Error(`port ${port} is already in use: stop what uses it, or set ${name} to another port`)
+		: new Error(message);
 }
 
 /**
@@ -70,7 +85,10 @@ function explainPort(error: unknown, name: string, port: number): Error {
 function isDemoSafe(json: WorkflowJson): boolean {
 	const meta = (json.meta ?? {}) as Record<string, unknown>;
 	if (meta.demoSafe === false) return false;
-	return json.nodes.some((node) => /trigger$/i.test(node.type) && node.type !== 'n8n-nodes-base.manualTrigger') || json.nodes.some((node) => node.type === 'n8n-nodes-base.webhook');
+	return (
+		json.nodes.some((node) => /trigger$/i.test(node.type) && node.type !== 'n8n-nodes-base.manualTrigger') ||
+		json.nodes.some((node) => node.type === 'n8n-nodes-base.webhook')
+	);
 }
 
 /** The inbox channels a workflow sends through (its OpenText Push nodes, with Cloud Messaging's fallback). */
@@ -154,21 +172,33 @@ async function main(): Promise<void> {
 		for (const user of otds.fixture?.users ?? []) {
 			const id = `${user.uid}@${PARTITION}`;
 			otds.store.updateUser(id, { [DEVICE_TOKEN_ATTRIBUTE]: tokenOf(user.uid) });
-			people.add({ id, displayName: user.displayName, department: user.department, title: user.title }, { deviceTokens: [tokenOf(user.uid)], mobile: user.mobile, mail: user.mail });
+			people.add(
+				{ id, displayName: user.displayName, department: user.department, title: user.title },
+				{ deviceTokens: [tokenOf(user.uid)], mobile: user.mobile, mail: user.mail },
+			);
 			otdsIds.push(id);
 		}
-		say(`  OTDS ready at ${otds.url} (sign in as ${otds.adminUser}); every person has a demo device token in ${DEVICE_TOKEN_ATTRIBUTE}`);
+		say(
+			`  OTDS ready at ${otds.url} (sign in as ${otds.adminUser}); every person has a demo device token in ${DEVICE_TOKEN_ATTRIBUTE}`,
+		);
 
 		if (process.env.DEMO_LDAP !== '0') {
 			try {
-				slapd = await step(`Starting a real OpenLDAP with the same ${users} people (second source)`, () => startSlapd({ users, otds: false }));
+				slapd = await step(`Starting a real OpenLDAP with the same ${users} people (second source)`, () =>
+					startSlapd({ users, otds: false }),
+				);
 				const ldap = slapd;
 				await ldap.ldapmodify(
 					ldap.fixture.users
-						.map((u) => `${attrLine('dn', ldap.layout.userDN(u.uid))}changetype: modify\nadd: objectClass\nobjectClass: otdpRecipient\n-\nadd: ${DEVICE_TOKEN_ATTRIBUTE}\n${attrLine(DEVICE_TOKEN_ATTRIBUTE, tokenOf(u.uid))}`)
+						.map(
+							(u) =>
+								`${attrLine('dn', ldap.layout.userDN(u.uid))}changetype: modify\nadd: objectClass\nobjectClass: otdpRecipient\n-\nadd: ${DEVICE_TOKEN_ATTRIBUTE}\n${attrLine(DEVICE_TOKEN_ATTRIBUTE, tokenOf(u.uid))}`,
+						)
 						.join('\n'),
 				);
-				say(`  Directory ready at ${slapd.url} (base ${slapd.baseDN}, bind ${slapd.adminDN} / ${slapd.adminPassword}); the same device tokens in ${DEVICE_TOKEN_ATTRIBUTE}`);
+				say(
+					`  Directory ready at ${slapd.url} (base ${slapd.baseDN}, bind ${slapd.adminDN} / ${slapd.adminPassword}); the same device tokens in ${DEVICE_TOKEN_ATTRIBUTE}`,
+				);
 			} catch (error) {
 				say(`  OpenLDAP is not available, continuing with OTDS only: ${(error as Error).message.split('\n')[0]}`);
 				say('  (install it with: sudo apt-get install -y slapd ldap-utils)');
@@ -188,7 +218,11 @@ async function main(): Promise<void> {
 		// Which templates send through which channel (filled when they are imported), for the inbox's "from" labels.
 		const templatesByChannel = new Map<InboxChannel, string[]>();
 		const inbox = createInbox({
-			sources: [fcmSource(() => fcm?.deliveries ?? []), mraSource(() => mra?.submissions ?? []), appWorksSource(() => awg?.notifications ?? [])],
+			sources: [
+				fcmSource(() => fcm?.deliveries ?? []),
+				mraSource(() => mra?.submissions ?? []),
+				appWorksSource(() => awg?.notifications ?? []),
+			],
 			people,
 			senderOf: senderOfChannel(templatesByChannel),
 			directoryAcknowledgment: acknowledgmentOf,
@@ -197,25 +231,33 @@ async function main(): Promise<void> {
 				if (!scenarios) throw new Error('The demo is still starting: try again in a moment');
 				return await scenarios.run(name);
 			},
-			title: 'Demo inbox: people\'s phones',
+			title: "Demo inbox: people's phones",
 		});
-		fcm = await step('Starting the push emulators (Firebase with the web inbox, Cloud Messaging, AppWorks)', async () => {
-			try {
-				const started = await startFcmEmulator({ port: inboxPort, projectId: 'otdp-demo', extraRoutes: inbox.routes });
-				mra = await startMraEmulator();
-				// The gateway knows the OTDS people (template 7 sends to them by OTDS user ID).
-				awg = await startAppWorksEmulator({ users: otdsIds });
-				return started;
-			} catch (error) {
-				throw explainPort(error, 'DEMO_INBOX_PORT', inboxPort);
-			}
-		});
+		fcm = await step(
+			'Starting the push emulators (Firebase with the web inbox, Cloud Messaging, AppWorks)',
+			async () => {
+				try {
+					const started = await startFcmEmulator({
+						port: inboxPort,
+						projectId: 'otdp-demo',
+						extraRoutes: inbox.routes,
+					});
+					mra = await startMraEmulator();
+					// The gateway knows the OTDS people (template 7 sends to them by OTDS user ID).
+					awg = await startAppWorksEmulator({ users: otdsIds });
+					return started;
+				} catch (error) {
+					throw explainPort(error, 'DEMO_INBOX_PORT', inboxPort);
+				}
+			},
+		);
 		const inboxUrl = `${fcm.origin}/inbox`;
 		say(`  Inbox ready at ${inboxUrl}`);
 
 		// 3. n8n.
-		await step('Making sure n8n 2.8.4 is installed (the first run installs it into a cache outside the repository: about 4 minutes)', () =>
-			ensureN8n(undefined, (line) => say(`  ${line}`)),
+		await step(
+			'Making sure n8n 2.8.4 is installed (the first run installs it into a cache outside the repository: about 4 minutes)',
+			() => ensureN8n(undefined, (line) => say(`  ${line}`)),
 		);
 		const tarball = await step('Packing the package', () => packPackage(root, (line) => say(`  ${line}`)));
 		n8n = await step(`Starting n8n on port ${n8nPort} with the package installed (about 20 s)`, async () => {
@@ -237,38 +279,48 @@ async function main(): Promise<void> {
 			return byType[type];
 		};
 		const fcmEmulator = fcm;
-		const creds: DemoCredentials = await step('Creating the credentials (OTDS, OpenLDAP, Firebase, Cloud Messaging, AppWorks, acknowledgment secret)', async () => {
-			const c: DemoCredentials = {
-				otds: await credential('openTextDirectoryServicesApi', 'Demo OTDS (emulator)', {
-					serverUrl: otds!.url,
-					authMethod: 'ticket',
-					userName: otds!.adminUser,
-					password: OTDS_ADMIN_PASSWORD,
-				}),
-				fcm: await credential('openTextFirebaseCloudMessagingApi', 'Demo Firebase (emulator)', {
-					serviceAccountJson: fcmEmulator.account.json,
-					apiBaseUrl: fcmEmulator.baseUrl,
-				}),
-				ack: await credential('openTextPushAcknowledgmentApi', 'Demo acknowledgment secret', { signingSecret: crypto.randomBytes(24).toString('base64url') }),
-			};
-			if (slapd) {
-				c.ldap = await credential('openTextDirectoryLdap', 'Demo directory (OpenLDAP)', ldapCredentialData(slapd));
-			}
-			if (mra) {
-				await credential('openTextCloudMessagingApi', 'Demo Cloud Messaging (emulator)', {
-					baseUrl: mra.baseUrl,
-					authentication: 'oauth2',
-					tokenUrl: mra.tokenUrl,
-					clientId: mra.clientId,
-					clientSecret: mra.clientSecret,
-				});
-			}
-			if (awg) {
-				const [appName, appKey] = Object.entries(awg.apps)[0] ?? ['', ''];
-				await credential('openTextAppWorksGatewayApi', 'Demo AppWorks (emulator)', { gatewayUrl: awg.gatewayUrl, apiType: 'service', appName, appKey });
-			}
-			return c;
-		});
+		const creds: DemoCredentials = await step(
+			'Creating the credentials (OTDS, OpenLDAP, Firebase, Cloud Messaging, AppWorks, acknowledgment secret)',
+			async () => {
+				const c: DemoCredentials = {
+					otds: await credential('openTextDirectoryServicesApi', 'Demo OTDS (emulator)', {
+						serverUrl: otds!.url,
+						authMethod: 'ticket',
+						userName: otds!.adminUser,
+						password: OTDS_ADMIN_PASSWORD,
+					}),
+					fcm: await credential('openTextFirebaseCloudMessagingApi', 'Demo Firebase (emulator)', {
+						serviceAccountJson: fcmEmulator.account.json,
+						apiBaseUrl: fcmEmulator.baseUrl,
+					}),
+					ack: await credential('openTextPushAcknowledgmentApi', 'Demo acknowledgment secret', {
+						signingSecret: crypto.randomBytes(24).toString('base64url'),
+					}),
+				};
+				if (slapd) {
+					c.ldap = await credential('openTextDirectoryLdap', 'Demo directory (OpenLDAP)', ldapCredentialData(slapd));
+				}
+				if (mra) {
+					await credential('openTextCloudMessagingApi', 'Demo Cloud Messaging (emulator)', {
+						baseUrl: mra.baseUrl,
+						authentication: 'oauth2',
+						tokenUrl: mra.tokenUrl,
+						clientId: mra.clientId,
+						clientSecret: mra.clientSecret,
+					});
+				}
+				if (awg) {
+					const [appName, appKey] = Object.entries(awg.apps)[0] ?? ['', ''];
+					await credential('openTextAppWorksGatewayApi', 'Demo AppWorks (emulator)', {
+						gatewayUrl: awg.gatewayUrl,
+						apiType: 'service',
+						appName,
+						appKey,
+					});
+				}
+				return c;
+			},
+		);
 
 		// 5. Workflows: the demo's own, then every template.
 		const ackWebhookId = crypto.randomUUID();
@@ -287,14 +339,19 @@ async function main(): Promise<void> {
 			}
 		});
 		const templateDir = path.join(root, 'templates');
-		const templateFiles = fs.existsSync(templateDir) ? fs.readdirSync(templateDir).filter((f) => f.endsWith('.json')).sort() : [];
+		const templateFiles = fs.existsSync(templateDir)
+			? fs
+					.readdirSync(templateDir)
+					.filter((f) => f.endsWith('.json'))
+					.sort()
+			: [];
 		const templateNotes: string[] = [];
 		/** The template that broadcasts through the AppWorks Gateway (7), run by the broadcast scenario. */
 		let broadcast: { id: string; label: string } | undefined;
 		if (process.env.DEMO_TEMPLATES === '0') {
 			say('DEMO_TEMPLATES=0: the templates are not imported.');
 		} else if (templateFiles.length === 0) {
-			say('No templates/*.json yet: only the demo\'s own workflows are imported.');
+			say("No templates/*.json yet: only the demo's own workflows are imported.");
 		} else {
 			await step(`Importing ${templateFiles.length} templates (credentials bound by type to the demo's)`, async () => {
 				for (const file of templateFiles) {
@@ -311,45 +368,70 @@ async function main(): Promise<void> {
 					delete json.id;
 					const id = await instance.createWorkflow(json);
 					const channels = missing.length === 0 ? channelsOf(json) : [];
-					for (const channel of channels) templatesByChannel.set(channel, [...(templatesByChannel.get(channel) ?? []), templateLabel(file)]);
+					for (const channel of channels)
+						templatesByChannel.set(channel, [...(templatesByChannel.get(channel) ?? []), templateLabel(file)]);
 					if (channels.includes('appworks') && !broadcast) broadcast = { id, label: templateLabel(file) };
-					if (missing.length > 0) templateNotes.push(`${file}: imported, inactive (no demo credential of type ${[...new Set(missing)].join(', ')})`);
+					if (missing.length > 0)
+						templateNotes.push(
+							`${file}: imported, inactive (no demo credential of type ${[...new Set(missing)].join(', ')})`,
+						);
 					else if (isDemoSafe(json)) toActivate.push({ id, name: `template ${file}` });
 					else templateNotes.push(`${file}: imported, inactive (run it by hand, or it is marked demoSafe: false)`);
 				}
 			});
 		}
-		await step(`Activating ${toActivate.length} demo-safe workflows (each polls at once, then every minute)`, async () => {
-			for (const wf of toActivate) {
-				try {
-					await instance.activateWorkflow(wf.id);
-				} catch (error) {
-					templateNotes.push(`${wf.name}: could not be activated: ${(error as Error).message}`);
+		await step(
+			`Activating ${toActivate.length} demo-safe workflows (each polls at once, then every minute)`,
+			async () => {
+				for (const wf of toActivate) {
+					try {
+						await instance.activateWorkflow(wf.id);
+					} catch (error) {
+						templateNotes.push(`${wf.name}: could not be activated: ${(error as Error).message}`);
+					}
 				}
-			}
-		});
+			},
+		);
 		for (const note of templateNotes) say(`  ${note}`);
-		scenarios = new Scenarios({ otds, slapd, n8n: instance, criticalWorkflowId: ids.get('critical-notice')!, broadcastWorkflowId: broadcast?.id, people, appworks: awg });
+		scenarios = new Scenarios({
+			otds,
+			slapd,
+			n8n: instance,
+			criticalWorkflowId: ids.get('critical-notice')!,
+			broadcastWorkflowId: broadcast?.id,
+			people,
+			appworks: awg,
+		});
 
 		fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
-		fs.writeFileSync(STATE_FILE, JSON.stringify({ pid: process.pid, inbox: inboxUrl, n8n: instance.url, otds: otds.url, workflows: Object.fromEntries(ids) }, null, 2));
+		fs.writeFileSync(
+			STATE_FILE,
+			JSON.stringify(
+				{ pid: process.pid, inbox: inboxUrl, n8n: instance.url, otds: otds.url, workflows: Object.fromEntries(ids) },
+				null,
+				2,
+			),
+		);
 
 		say('');
 		say(`n8n is running: ${instance.url}`);
 		say(`  sign in as ${DEMO_OWNER.email} / ${DEMO_OWNER.password} (a local demo account)`);
 		say(`Inbox (people's phones, and the scenario panel): ${inboxUrl}`);
-		say(`OTDS emulator: ${otds.url} (${otds.adminUser} / ${OTDS_ADMIN_PASSWORD}; admin API at ${otds.origin}/__emulator)`);
+		say(
+			`OTDS emulator: ${otds.url} (${otds.adminUser} / ${OTDS_ADMIN_PASSWORD}; admin API at ${otds.origin}/__emulator)`,
+		);
 		if (slapd) say(`OpenLDAP: ${slapd.url}, base ${slapd.baseDN}, bind ${slapd.adminDN} / ${slapd.adminPassword}`);
-		const sendersOf = (...channels: InboxChannel[]) => templatesText([...new Set(channels.flatMap((channel) => templatesByChannel.get(channel) ?? []))], 'and');
+		const sendersOf = (...channels: InboxChannel[]) =>
+			templatesText([...new Set(channels.flatMap((channel) => templatesByChannel.get(channel) ?? []))], 'and');
 		const statusTemplates = sendersOf('mraPush', 'sms');
-		say('What to try (every message shows in the inbox, on the person\'s card, labelled with its channel and sender):');
+		say("What to try (every message shows in the inbox, on the person's card, labelled with its channel and sender):");
 		say('  1. Open the inbox and press "Lock an account" (or: npm run demo -- scenario lock). Within a minute the');
 		say('     directory triggers poll OTDS and the person\'s card shows "Your account is locked": a Firebase push');
 		if (statusTemplates) {
 			say(`     from the demo's own workflow, and a Cloud Messaging push from ${statusTemplates}`);
 			say('     (an SMS to their mobile instead when they have no device token).');
 		} else {
-			say('     from the demo\'s own workflow.');
+			say("     from the demo's own workflow.");
 		}
 		say('  2. "Hire a person", "Grant a privileged group", "Bulk-move a department": each arrives within a minute.');
 		say('  3. "Send a critical notice", then press Acknowledge on a card: the Push Trigger workflow writes');
@@ -359,13 +441,16 @@ async function main(): Promise<void> {
 			say('     AppWorks Gateway at once.');
 		}
 		say('  Who sends through which channel:');
-		say('     - Firebase push: the demo\'s own workflows' + (sendersOf('fcm') ? `, and ${sendersOf('fcm')}` : '') + ';');
+		say("     - Firebase push: the demo's own workflows" + (sendersOf('fcm') ? `, and ${sendersOf('fcm')}` : '') + ';');
 		if (statusTemplates) say(`     - OpenText Cloud Messaging (push, SMS fallback): ${statusTemplates};`);
-		if (sendersOf('appworks')) say(`     - OpenText AppWorks Gateway: ${sendersOf('appworks')}, run by hand or by the scenario.`);
+		if (sendersOf('appworks'))
+			say(`     - OpenText AppWorks Gateway: ${sendersOf('appworks')}, run by hand or by the scenario.`);
 		say(`  ${broadcast ? 5 : 4}. In n8n, open the workflows:`);
 		for (const wf of own) say(`     - ${wf.hint}`);
 		if (templateFiles.length > 0 && process.env.DEMO_TEMPLATES !== '0') {
-			say(`     - the ${templateFiles.length} templates ("OpenText: ..."), bound to the demo credentials; those watching OpenLDAP`);
+			say(
+				`     - the ${templateFiles.length} templates ("OpenText: ..."), bound to the demo credentials; those watching OpenLDAP`,
+			);
 			say('       see the scenarios too, so a person may get two Firebase pushes: one from each source.');
 		}
 		say('Press Ctrl-C to stop everything.');

@@ -12,12 +12,37 @@ import { executionError, nodeItems } from '../../devkit/n8n';
 import { DEVICE_TOKEN_ATTRIBUTE, NOTICE_GROUP, PARTITION } from './workflows';
 
 export const SCENARIOS: InboxScenario[] = [
-	{ name: 'hire', title: 'Hire a person', description: 'A new account in OTDS → a welcome push to the new hire (use case 1)' },
-	{ name: 'lock', title: 'Lock an account', description: 'Too many failed sign-ins → the person is told how to unlock, by Firebase push and Cloud Messaging (3)' },
-	{ name: 'grant-privileged', title: 'Grant a privileged group', description: 'Someone joins Domain Admins → the person and the Security Administrators are told (2, 4)' },
-	{ name: 'bulk-move', title: 'Bulk-move a department', description: 'Everyone in a department moves office → one bulk-change alert to security (4)' },
-	{ name: 'critical-notice', title: 'Send a critical notice', description: `Runs the critical-notice workflow: ${NOTICE_GROUP} get a notice to acknowledge (8)` },
-	{ name: 'broadcast', title: 'Broadcast to a group', description: 'Runs template 7: All Managers get an announcement through the AppWorks Gateway (7)' },
+	{
+		name: 'hire',
+		title: 'Hire a person',
+		description: 'A new account in OTDS → a welcome push to the new hire (use case 1)',
+	},
+	{
+		name: 'lock',
+		title: 'Lock an account',
+		description:
+			'Too many failed sign-ins → the person is told how to unlock, by Firebase push and Cloud Messaging (3)',
+	},
+	{
+		name: 'grant-privileged',
+		title: 'Grant a privileged group',
+		description: 'Someone joins Domain Admins → the person and the Security Administrators are told (2, 4)',
+	},
+	{
+		name: 'bulk-move',
+		title: 'Bulk-move a department',
+		description: 'Everyone in a department moves office → one bulk-change alert to security (4)',
+	},
+	{
+		name: 'critical-notice',
+		title: 'Send a critical notice',
+		description: `Runs the critical-notice workflow: ${NOTICE_GROUP} get a notice to acknowledge (8)`,
+	},
+	{
+		name: 'broadcast',
+		title: 'Broadcast to a group',
+		description: 'Runs template 7: All Managers get an announcement through the AppWorks Gateway (7)',
+	},
 ];
 
 export const tokenOf = (uid: string) => `fcm-demo-${uid}`;
@@ -36,7 +61,8 @@ export interface ScenarioContext {
 	appworks?: AppWorksEmulator;
 }
 
-const first = (values: unknown): string => (Array.isArray(values) ? String(values[0] ?? '') : typeof values === 'string' ? values : '');
+const first = (values: unknown): string =>
+	Array.isArray(values) ? String(values[0] ?? '') : typeof values === 'string' ? values : '';
 
 export class Scenarios {
 	private hires = 0;
@@ -106,7 +132,10 @@ export class Scenarios {
 						[DEVICE_TOKEN_ATTRIBUTE]: tokenOf(uid),
 					},
 				});
-				this.ctx.people.add({ id: `${uid}@${PARTITION}`, displayName, department, title: 'Analyst' }, { deviceTokens: [tokenOf(uid)], mail: `${uid}@example.com` });
+				this.ctx.people.add(
+					{ id: `${uid}@${PARTITION}`, displayName, department, title: 'Analyst' },
+					{ deviceTokens: [tokenOf(uid)], mail: `${uid}@example.com` },
+				);
 				this.ctx.appworks?.addUsers([`${uid}@${PARTITION}`]);
 				const also = await this.mirror(() => {
 					const dn = this.ctx.slapd!.layout.userDN(uid);
@@ -121,7 +150,8 @@ export class Scenarios {
 				const id = this.someone();
 				store.lockUser(id);
 				const also = await this.mirror(
-					() => `${attrLine('dn', this.ctx.slapd!.layout.userDN(this.uidOf(id)))}changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: ${generalizedTime(new Date())}\n`,
+					() =>
+						`${attrLine('dn', this.ctx.slapd!.layout.userDN(this.uidOf(id)))}changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: ${generalizedTime(new Date())}\n`,
 				);
 				return `Locked ${this.name(id)} (${id}) in OTDS. Within a minute they get "Your account is locked" with the self-service link, by Firebase push (demo workflow) and by Cloud Messaging (template 3).${also}`;
 			}
@@ -148,7 +178,14 @@ export class Scenarios {
 				for (const id of ids) store.updateUser(id, { l: office, physicalDeliveryOfficeName: office });
 				const inLdap = (this.ctx.slapd?.fixture.users ?? []).filter((u) => u.department === department);
 				const also = inLdap.length
-					? await this.mirror(() => inLdap.map((u) => `${attrLine('dn', this.ctx.slapd!.layout.userDN(u.uid))}changetype: modify\nreplace: l\n${attrLine('l', office)}`).join('\n'))
+					? await this.mirror(() =>
+							inLdap
+								.map(
+									(u) =>
+										`${attrLine('dn', this.ctx.slapd!.layout.userDN(u.uid))}changetype: modify\nreplace: l\n${attrLine('l', office)}`,
+								)
+								.join('\n'),
+						)
 					: '';
 				return `Moved the ${ids.length} people of ${department} to "${office}". Within a minute the Security Administrators get one bulk-change alert (threshold 10) instead of ${ids.length} messages.${also}`;
 			}
@@ -162,7 +199,8 @@ export class Scenarios {
 				return `Sent the critical notice ${noticeId} to ${sent} of ${results.length} people in ${NOTICE_GROUP}. Press Acknowledge in their inbox cards: the acknowledgment is written on their OTDS record.`;
 			}
 			case 'broadcast': {
-				if (!this.ctx.broadcastWorkflowId) throw new Error('Template 7 (group broadcast) was not imported: start the demo without DEMO_TEMPLATES=0');
+				if (!this.ctx.broadcastWorkflowId)
+					throw new Error('Template 7 (group broadcast) was not imported: start the demo without DEMO_TEMPLATES=0');
 				const execution = await this.ctx.n8n.runWorkflow(this.ctx.broadcastWorkflowId, { timeoutMs: 120_000 });
 				const error = executionError(execution);
 				if (error) throw new Error(`Template 7 (group broadcast) failed: ${error}`);

@@ -34,7 +34,13 @@ export interface DemoWorkflow {
 
 type Node = WorkflowJson['nodes'][number];
 let counter = 0;
-const node = (name: string, type: string, x: number, parameters: Record<string, unknown>, extra: Record<string, unknown> = {}): Node => ({
+const node = (
+	name: string,
+	type: string,
+	x: number,
+	parameters: Record<string, unknown>,
+	extra: Record<string, unknown> = {},
+): Node => ({
 	id: `demo-node-${++counter}`,
 	name,
 	type,
@@ -44,7 +50,9 @@ const node = (name: string, type: string, x: number, parameters: Record<string, 
 	...extra,
 });
 const chain = (...names: string[]) =>
-	Object.fromEntries(names.slice(0, -1).map((name, i) => [name, { main: [[{ node: names[i + 1], type: 'main', index: 0 }]] }]));
+	Object.fromEntries(
+		names.slice(0, -1).map((name, i) => [name, { main: [[{ node: names[i + 1], type: 'main', index: 0 }]] }]),
+	);
 const workflow = (name: string, nodes: Node[], connections: Record<string, unknown>): WorkflowJson => ({
 	name,
 	nodes,
@@ -53,14 +61,29 @@ const workflow = (name: string, nodes: Node[], connections: Record<string, unkno
 	pinData: {},
 });
 /** An Edit Fields (Set 3.4) node: string fields and array fields, keeping the input fields. */
-const setNode = (name: string, x: number, fields: Record<string, string>, arrays: Record<string, string> = {}): Node => ({
+const setNode = (
+	name: string,
+	x: number,
+	fields: Record<string, string>,
+	arrays: Record<string, string> = {},
+): Node => ({
 	...node(name, 'n8n-nodes-base.set', x, {
 		mode: 'manual',
 		includeOtherFields: true,
 		assignments: {
 			assignments: [
-				...Object.entries(fields).map(([field, value], i) => ({ id: `${name}-s${i}`, name: field, value, type: 'string' })),
-				...Object.entries(arrays).map(([field, value], i) => ({ id: `${name}-a${i}`, name: field, value, type: 'array' })),
+				...Object.entries(fields).map(([field, value], i) => ({
+					id: `${name}-s${i}`,
+					name: field,
+					value,
+					type: 'string',
+				})),
+				...Object.entries(arrays).map(([field, value], i) => ({
+					id: `${name}-a${i}`,
+					name: field,
+					value,
+					type: 'array',
+				})),
 			],
 		},
 		options: {},
@@ -92,7 +115,12 @@ const alertBody =
 	"={{ $json.type === 'directory.bulkChange' ? Object.entries($json.summary.counts).map(([t, n]) => n + ' × ' + t).join(', ') " +
 	": ($json.user.displayName || $json.user.login) + ' was added to ' + $json.group.name + ($json.actor && $json.actor.dn ? ' by ' + $json.actor.dn : '') + '. Expected?' }}";
 
-export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhookId: string; ackWebhookUrl: string; department: string }): DemoWorkflow[] {
+export function demoWorkflows(options: {
+	credentials: DemoCredentials;
+	ackWebhookId: string;
+	ackWebhookUrl: string;
+	department: string;
+}): DemoWorkflow[] {
 	const { credentials } = options;
 	const otds = { openTextDirectoryServicesApi: credentials.otds };
 	const fcm = { openTextFirebaseCloudMessagingApi: credentials.fcm };
@@ -104,7 +132,11 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 		title,
 		body,
 		// data.workflow names the sender in the demo's inbox.
-		additionalFields: { data: { field: Object.entries({ workflow: '={{ $workflow.name }}', ...data }).map(([key, value]) => ({ key, value })) } },
+		additionalFields: {
+			data: {
+				field: Object.entries({ workflow: '={{ $workflow.name }}', ...data }).map(([key, value]) => ({ key, value })),
+			},
+		},
 		options: {},
 	});
 	const list: DemoWorkflow[] = [];
@@ -115,28 +147,57 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 		demoSafe: true,
 		hint: '"Demo: directory events → the person\'s phone" (active): hire, lock, grant → a Firebase push to that person within a minute',
 		json: workflow(
-			'Demo: directory events → the person\'s phone',
+			"Demo: directory events → the person's phone",
 			[
-				node('Directory Event', TRIGGER, 0, {
-					pollTimes: { item: [{ mode: 'everyMinute' }] },
-					source: 'otdsRest',
-					events: ['user.created', 'user.locked', 'user.unlocked', 'user.disabled', 'user.passwordResetRequired', 'group.memberAdded', 'group.memberRemoved'],
-					options: { partition: PARTITION, privilegedGroups: 'Domain Admins; Security Administrators; Privileged Access' },
-				}, { credentials: otds }),
+				node(
+					'Directory Event',
+					TRIGGER,
+					0,
+					{
+						pollTimes: { item: [{ mode: 'everyMinute' }] },
+						source: 'otdsRest',
+						events: [
+							'user.created',
+							'user.locked',
+							'user.unlocked',
+							'user.disabled',
+							'user.passwordResetRequired',
+							'group.memberAdded',
+							'group.memberRemoved',
+						],
+						options: {
+							partition: PARTITION,
+							privilegedGroups: 'Domain Admins; Security Administrators; Privileged Access',
+						},
+					},
+					{ credentials: otds },
+				),
 				setNode('The message', 260, { title: personTitle, body: personBody }),
 				// Membership events carry a short user (no attributes): read every person's device tokens the same way.
-				node('The person', DIRECTORY, 520, {
-					source: 'otdsRest',
-					resource: 'audience',
-					operation: 'resolve',
-					users: '={{ $json.user.login }}',
-					accountState: 'any',
-					options: { deviceRegistrationAttribute: DEVICE_TOKEN_ATTRIBUTE, missingUsers: 'skip' },
-				}, { credentials: otds }),
-				node('Push to their phone', PUSH, 780, pushParameters("={{ $('The message').item.json.title }}", "={{ $('The message').item.json.body }}", {
-					eventType: "={{ $('The message').item.json.type }}",
-					eventId: "={{ $('The message').item.json.id }}",
-				}), { credentials: fcm }),
+				node(
+					'The person',
+					DIRECTORY,
+					520,
+					{
+						source: 'otdsRest',
+						resource: 'audience',
+						operation: 'resolve',
+						users: '={{ $json.user.login }}',
+						accountState: 'any',
+						options: { deviceRegistrationAttribute: DEVICE_TOKEN_ATTRIBUTE, missingUsers: 'skip' },
+					},
+					{ credentials: otds },
+				),
+				node(
+					'Push to their phone',
+					PUSH,
+					780,
+					pushParameters("={{ $('The message').item.json.title }}", "={{ $('The message').item.json.body }}", {
+						eventType: "={{ $('The message').item.json.type }}",
+						eventId: "={{ $('The message').item.json.id }}",
+					}),
+					{ credentials: fcm },
+				),
 			],
 			chain('Directory Event', 'The message', 'The person', 'Push to their phone'),
 		),
@@ -150,23 +211,46 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 		json: workflow(
 			'Demo: security alerts → Security Administrators',
 			[
-				node('Directory Event', TRIGGER, 0, {
-					pollTimes: { item: [{ mode: 'everyMinute' }] },
-					source: 'otdsRest',
-					events: ['group.memberAdded', 'directory.bulkChange'],
-					options: { partition: PARTITION, groupScope: 'Domain Admins', privilegedGroups: 'Domain Admins', bulkThreshold: 10 },
-				}, { credentials: otds }),
+				node(
+					'Directory Event',
+					TRIGGER,
+					0,
+					{
+						pollTimes: { item: [{ mode: 'everyMinute' }] },
+						source: 'otdsRest',
+						events: ['group.memberAdded', 'directory.bulkChange'],
+						options: {
+							partition: PARTITION,
+							groupScope: 'Domain Admins',
+							privilegedGroups: 'Domain Admins',
+							bulkThreshold: 10,
+						},
+					},
+					{ credentials: otds },
+				),
 				setNode('Alert text', 260, { alertTitle, alertBody }),
-				node('Security Administrators', DIRECTORY, 520, {
-					source: 'otdsRest',
-					resource: 'audience',
-					operation: 'resolve',
-					groups: { group: [{ group: 'Security Administrators' }] },
-					options: { deviceRegistrationAttribute: DEVICE_TOKEN_ATTRIBUTE },
-				}, { credentials: otds }),
-				node('Push the alert', PUSH, 780, pushParameters("={{ $('Alert text').item.json.alertTitle }}", "={{ $('Alert text').item.json.alertBody }}", {
-					eventType: "={{ $('Alert text').item.json.type }}",
-				}), { credentials: fcm }),
+				node(
+					'Security Administrators',
+					DIRECTORY,
+					520,
+					{
+						source: 'otdsRest',
+						resource: 'audience',
+						operation: 'resolve',
+						groups: { group: [{ group: 'Security Administrators' }] },
+						options: { deviceRegistrationAttribute: DEVICE_TOKEN_ATTRIBUTE },
+					},
+					{ credentials: otds },
+				),
+				node(
+					'Push the alert',
+					PUSH,
+					780,
+					pushParameters("={{ $('Alert text').item.json.alertTitle }}", "={{ $('Alert text').item.json.alertBody }}", {
+						eventType: "={{ $('Alert text').item.json.type }}",
+					}),
+					{ credentials: fcm },
+				),
 			],
 			chain('Directory Event', 'Alert text', 'Security Administrators', 'Push the alert'),
 		),
@@ -181,21 +265,37 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 			'Demo: critical notice (acknowledgment required)',
 			[
 				node('When clicking "Execute workflow"', 'n8n-nodes-base.manualTrigger', 0, {}),
-				node('Recipients', DIRECTORY, 260, {
-					source: 'otdsRest',
-					resource: 'audience',
-					operation: 'resolve',
-					groups: { group: [{ group: NOTICE_GROUP }] },
-					options: { deviceRegistrationAttribute: DEVICE_TOKEN_ATTRIBUTE },
-				}, { credentials: otds }),
+				node(
+					'Recipients',
+					DIRECTORY,
+					260,
+					{
+						source: 'otdsRest',
+						resource: 'audience',
+						operation: 'resolve',
+						groups: { group: [{ group: NOTICE_GROUP }] },
+						options: { deviceRegistrationAttribute: DEVICE_TOKEN_ATTRIBUTE },
+					},
+					{ credentials: otds },
+				),
 				setNode('Acknowledgments name the login', 520, { userId: '={{ $json.login }}' }),
-				node('Push the notice', PUSH, 780, {
-					...pushParameters('Critical: security policy update', 'The remote-access policy changes tonight at 22:00. Please read and acknowledge.', { severity: 'critical' }),
-					requireAcknowledgment: true,
-					noticeId: "={{ 'critical-' + $execution.id }}",
-					acknowledgmentWebhookUrl: options.ackWebhookUrl,
-					acknowledgmentValidHours: 72,
-				}, { credentials: { ...fcm, ...ack } }),
+				node(
+					'Push the notice',
+					PUSH,
+					780,
+					{
+						...pushParameters(
+							'Critical: security policy update',
+							'The remote-access policy changes tonight at 22:00. Please read and acknowledge.',
+							{ severity: 'critical' },
+						),
+						requireAcknowledgment: true,
+						noticeId: "={{ 'critical-' + $execution.id }}",
+						acknowledgmentWebhookUrl: options.ackWebhookUrl,
+						acknowledgmentValidHours: 72,
+					},
+					{ credentials: { ...fcm, ...ack } },
+				),
 			],
 			chain('When clicking "Execute workflow"', 'Recipients', 'Acknowledgments name the login', 'Push the notice'),
 		),
@@ -209,16 +309,28 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 		json: workflow(
 			'Demo: acknowledgments → directory',
 			[
-				node('Acknowledgments', PUSH_TRIGGER, 0, { linkMode: 'confirmPage', options: {} }, { credentials: ack, webhookId: options.ackWebhookId }),
-				node('Record on the directory', DIRECTORY, 260, {
-					source: 'otdsRest',
-					resource: 'acknowledgment',
-					operation: 'record',
-					user: rl('login', '={{ $json.userId }}'),
-					noticeId: '={{ $json.noticeId }}',
-					attribute: ACK_ATTRIBUTE,
-					options: {},
-				}, { credentials: otds }),
+				node(
+					'Acknowledgments',
+					PUSH_TRIGGER,
+					0,
+					{ linkMode: 'confirmPage', options: {} },
+					{ credentials: ack, webhookId: options.ackWebhookId },
+				),
+				node(
+					'Record on the directory',
+					DIRECTORY,
+					260,
+					{
+						source: 'otdsRest',
+						resource: 'acknowledgment',
+						operation: 'record',
+						user: rl('login', '={{ $json.userId }}'),
+						noticeId: '={{ $json.noticeId }}',
+						attribute: ACK_ATTRIBUTE,
+						options: {},
+					},
+					{ credentials: otds },
+				),
 			],
 			chain('Acknowledgments', 'Record on the directory'),
 		),
@@ -233,13 +345,19 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 			'Demo: people in a department (OTDS)',
 			[
 				node('When clicking "Execute workflow"', 'n8n-nodes-base.manualTrigger', 0, {}),
-				node('People in the department', DIRECTORY, 260, {
-					source: 'otdsRest',
-					resource: 'audience',
-					operation: 'resolve',
-					audienceConditions: { condition: [{ field: 'department', operator: 'equals', value: options.department }] },
-					options: { deviceRegistrationAttribute: DEVICE_TOKEN_ATTRIBUTE },
-				}, { credentials: otds }),
+				node(
+					'People in the department',
+					DIRECTORY,
+					260,
+					{
+						source: 'otdsRest',
+						resource: 'audience',
+						operation: 'resolve',
+						audienceConditions: { condition: [{ field: 'department', operator: 'equals', value: options.department }] },
+						options: { deviceRegistrationAttribute: DEVICE_TOKEN_ATTRIBUTE },
+					},
+					{ credentials: otds },
+				),
 			],
 			chain('When clicking "Execute workflow"', 'People in the department'),
 		),
@@ -253,15 +371,21 @@ export function demoWorkflows(options: { credentials: DemoCredentials; ackWebhoo
 				'Demo: people in a department (OpenLDAP)',
 				[
 					node('When clicking "Execute workflow"', 'n8n-nodes-base.manualTrigger', 0, {}),
-					node('People in the department', DIRECTORY, 260, {
-						source: 'ldap',
-						resource: 'user',
-						operation: 'search',
-						state: 'enabled',
-						conditions: { condition: [{ attribute: 'ou', operator: 'equals', value: options.department }] },
-						returnAll: true,
-						options: {},
-					}, { credentials: { openTextDirectoryLdap: credentials.ldap } }),
+					node(
+						'People in the department',
+						DIRECTORY,
+						260,
+						{
+							source: 'ldap',
+							resource: 'user',
+							operation: 'search',
+							state: 'enabled',
+							conditions: { condition: [{ attribute: 'ou', operator: 'equals', value: options.department }] },
+							returnAll: true,
+							options: {},
+						},
+						{ credentials: { openTextDirectoryLdap: credentials.ldap } },
+					),
 				],
 				chain('When clicking "Execute workflow"', 'People in the department'),
 			),

@@ -21,7 +21,13 @@ let session: LdapSession;
 beforeAll(async () => {
 	slapd = await startSlapd({ users: 150 });
 	session = await LdapSession.open(
-		parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN }),
+		parseLdapConnectionSettings({
+			serverUrls: slapd.url,
+			connectionSecurity: 'none',
+			bindDN: slapd.adminDN,
+			bindPassword: slapd.adminPassword,
+			baseDN: slapd.baseDN,
+		}),
 	);
 });
 
@@ -70,7 +76,8 @@ describe('value format', () => {
 
 describe('inetOrgPerson with the otdpRecipient auxiliary class', () => {
 	const backend = () => new LdapDirectory(session, profileFor('openLdap'), slapd.baseDN);
-	const store = () => new AcknowledgmentStore(backend(), { attribute: 'otdpAcknowledgment', auxiliaryObjectClass: 'otdpRecipient' });
+	const store = () =>
+		new AcknowledgmentStore(backend(), { attribute: 'otdpAcknowledgment', auxiliaryObjectClass: 'otdpRecipient' });
 
 	it('records the first acknowledgment, adding the class in the same modify; repeating changes nothing', async () => {
 		const user = slapd.fixture.users[10];
@@ -98,7 +105,9 @@ describe('inetOrgPerson with the otdpRecipient auxiliary class', () => {
 			store().record(user.uid, 'race', '2026-01-01T00:00:00Z'),
 			store().record(user.uid, 'race', '2026-01-01T00:00:05Z'),
 		]);
-		const stored = (await raw(slapd.layout.userDN(user.uid), ['otdpAcknowledgment'])).otdpAcknowledgment.filter((value) => value.startsWith('race|'));
+		const stored = (await raw(slapd.layout.userDN(user.uid), ['otdpAcknowledgment'])).otdpAcknowledgment.filter(
+			(value) => value.startsWith('race|'),
+		);
 		expect(stored).toHaveLength(1);
 		const kept = parseAcknowledgment(stored[0])!.at;
 		expect(results.some((result) => result.recorded && result.at === kept)).toBe(true);
@@ -107,10 +116,14 @@ describe('inetOrgPerson with the otdpRecipient auxiliary class', () => {
 
 	it('says what to do when the schema does not allow the attribute', async () => {
 		const withoutClass = new AcknowledgmentStore(backend(), { attribute: 'otdpAcknowledgment' });
-		await expect(withoutClass.record(slapd.fixture.users[20].uid, 'outage-1')).rejects.toThrow(/^Acknowledgment Attribute .*otdpRecipient/);
+		await expect(withoutClass.record(slapd.fixture.users[20].uid, 'outage-1')).rejects.toThrow(
+			/^Acknowledgment Attribute .*otdpRecipient/,
+		);
 		const unknown = new AcknowledgmentStore(backend(), { attribute: 'noSuchAttribute' });
 		await expect(unknown.record(slapd.fixture.users[20].uid, 'outage-1')).rejects.toBeInstanceOf(ConfigurationError);
-		expect((await raw(slapd.layout.userDN(slapd.fixture.users[20].uid), ['otdpAcknowledgment'])).otdpAcknowledgment).toEqual([]);
+		expect(
+			(await raw(slapd.layout.userDN(slapd.fixture.users[20].uid), ['otdpAcknowledgment'])).otdpAcknowledgment,
+		).toEqual([]);
 		expect(() => new AcknowledgmentStore(backend(), { attribute: 'bad name' })).toThrow(/^Acknowledgment Attribute/);
 	});
 
@@ -122,7 +135,9 @@ describe('inetOrgPerson with the otdpRecipient auxiliary class', () => {
 	});
 
 	it('lists who in an audience has and has not acknowledged', async () => {
-		const finance = [...transitiveUsers(slapd.fixture, 'Finance')].filter((uid) => !slapd.fixture.userByUid.get(uid)!.status.disabled).sort();
+		const finance = [...transitiveUsers(slapd.fixture, 'Finance')]
+			.filter((uid) => !slapd.fixture.userByUid.get(uid)!.status.disabled)
+			.sort();
 		const acknowledging = finance.slice(0, 3);
 		for (const uid of acknowledging) await store().record(uid, 'finance-close', '2026-02-01T09:00:00Z');
 		// An acknowledgment of another notice does not count.
@@ -141,13 +156,24 @@ describe('inetOrgPerson with the otdpRecipient auxiliary class', () => {
 });
 
 describe('legacy OTDS with a free oTExtraAttr attribute', () => {
-	const store = () => new AcknowledgmentStore(new LdapDirectory(session, profileFor('openDj'), slapd.otdsBaseDN), { attribute: 'oTExtraAttr2' });
+	const store = () =>
+		new AcknowledgmentStore(new LdapDirectory(session, profileFor('openDj'), slapd.otdsBaseDN), {
+			attribute: 'oTExtraAttr2',
+		});
 
 	it('records, repeats idempotently and lists', async () => {
 		const [first, second] = slapd.fixture.users.filter((user) => !user.status.disabled).slice(30, 32);
-		expect(await store().record(first.uid, 'otds-notice', '2026-03-03T03:03:03.003Z')).toMatchObject({ recorded: true, at: '2026-03-03T03:03:03.003Z' });
-		expect(await store().record(first.uid, 'otds-notice')).toMatchObject({ recorded: false, at: '2026-03-03T03:03:03.003Z' });
-		expect((await raw(slapd.otds.userDN(first.uid), ['oTExtraAttr2'])).oTExtraAttr2).toEqual(['otds-notice|2026-03-03T03:03:03.003Z']);
+		expect(await store().record(first.uid, 'otds-notice', '2026-03-03T03:03:03.003Z')).toMatchObject({
+			recorded: true,
+			at: '2026-03-03T03:03:03.003Z',
+		});
+		expect(await store().record(first.uid, 'otds-notice')).toMatchObject({
+			recorded: false,
+			at: '2026-03-03T03:03:03.003Z',
+		});
+		expect((await raw(slapd.otds.userDN(first.uid), ['oTExtraAttr2'])).oTExtraAttr2).toEqual([
+			'otds-notice|2026-03-03T03:03:03.003Z',
+		]);
 		const statuses = await collect(store().list('otds-notice', { users: [first.uid, second.uid] }));
 		expect(statuses.map((status) => [status.user.login, status.acknowledged])).toEqual([
 			[first.uid, true],

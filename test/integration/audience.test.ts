@@ -15,7 +15,13 @@ let session: LdapSession;
 beforeAll(async () => {
 	slapd = await startSlapd({ users: 300 });
 	session = await LdapSession.open(
-		parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN }),
+		parseLdapConnectionSettings({
+			serverUrls: slapd.url,
+			connectionSecurity: 'none',
+			bindDN: slapd.adminDN,
+			bindPassword: slapd.adminPassword,
+			baseDN: slapd.baseDN,
+		}),
 	);
 });
 
@@ -36,7 +42,8 @@ async function resolve(backend: DirectoryBackend, spec: AudienceSpec, sizes?: nu
 const sorted = (values: Iterable<string>) => [...values].sort();
 const logins = (users: AudienceMember[]) => sorted(users.map((user) => user.login));
 const uids = (users: FixtureUser[]) => sorted(users.map((user) => user.uid));
-const enabled = (names: Iterable<string>) => sorted([...names].filter((uid) => !slapd.fixture.userByUid.get(uid)!.status.disabled));
+const enabled = (names: Iterable<string>) =>
+	sorted([...names].filter((uid) => !slapd.fixture.userByUid.get(uid)!.status.disabled));
 
 interface Flavour {
 	name: string;
@@ -69,7 +76,8 @@ const FLAVOURS: Flavour[] = [
 		countryAttribute: 'c',
 		tokens: {
 			attribute: 'oTExtraAttr3',
-			ldif: (dn, tokens) => `${attrLine('dn', dn)}changetype: modify\nadd: oTExtraAttr3\n${tokens.map((t) => attrLine('oTExtraAttr3', t)).join('')}`,
+			ldif: (dn, tokens) =>
+				`${attrLine('dn', dn)}changetype: modify\nadd: oTExtraAttr3\n${tokens.map((t) => attrLine('oTExtraAttr3', t)).join('')}`,
 		},
 	},
 ];
@@ -79,7 +87,11 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 
 	it('resolves nested groups, each person once, enabled accounts by default', async () => {
 		const spec: AudienceSpec = { groups: [GROUPS.allManagers, GROUPS.financeApprovers, flavour.groupDN('Finance')] };
-		const expected = new Set([...transitiveUsers(slapd.fixture, GROUPS.allManagers), ...transitiveUsers(slapd.fixture, GROUPS.financeApprovers), ...transitiveUsers(slapd.fixture, 'Finance')]);
+		const expected = new Set([
+			...transitiveUsers(slapd.fixture, GROUPS.allManagers),
+			...transitiveUsers(slapd.fixture, GROUPS.financeApprovers),
+			...transitiveUsers(slapd.fixture, 'Finance'),
+		]);
 		const found = await resolve(flavour.backend(), { ...spec, accountState: 'any' });
 		expect(logins(found)).toEqual(sorted(expected));
 		expect(new Set(found.map((user) => user.id)).size).toBe(found.length);
@@ -91,7 +103,10 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 	it('resolves by person fields and by any attribute, non-ASCII values included', async () => {
 		const backend = flavour.backend();
 		const someone = users().find((user) => user.location === 'São Paulo') ?? users()[40];
-		const byLocation = await resolve(backend, { conditions: [{ field: 'location', operator: 'equals', value: someone.location }], accountState: 'any' });
+		const byLocation = await resolve(backend, {
+			conditions: [{ field: 'location', operator: 'equals', value: someone.location }],
+			accountState: 'any',
+		});
 		expect(logins(byLocation)).toEqual(uids(users().filter((user) => user.location === someone.location)));
 		const combined = await resolve(backend, {
 			conditions: [
@@ -102,14 +117,23 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 			accountState: 'any',
 		});
 		const expected = users().filter(
-			(user) => user.department === someone.department && user.businessUnit === someone.businessUnit && user.title.toLowerCase().includes(someone.title.split(' ')[0].toLowerCase()),
+			(user) =>
+				user.department === someone.department &&
+				user.businessUnit === someone.businessUnit &&
+				user.title.toLowerCase().includes(someone.title.split(' ')[0].toLowerCase()),
 		);
 		expect(logins(combined)).toEqual(uids(expected));
 		if (flavour.countryAttribute) {
-			const inBrazil = await resolve(backend, { conditions: [{ attribute: flavour.countryAttribute, operator: 'equals', value: 'BR' }], accountState: 'any' });
+			const inBrazil = await resolve(backend, {
+				conditions: [{ attribute: flavour.countryAttribute, operator: 'equals', value: 'BR' }],
+				accountState: 'any',
+			});
 			expect(logins(inBrazil)).toEqual(uids(users().filter((user) => user.country === 'BR')));
 		} else {
-			const employees = await resolve(backend, { conditions: [{ attribute: 'employeeType', operator: 'equals', value: 'Employee' }], accountState: 'disabled' });
+			const employees = await resolve(backend, {
+				conditions: [{ attribute: 'employeeType', operator: 'equals', value: 'Employee' }],
+				accountState: 'disabled',
+			});
 			expect(logins(employees)).toEqual(uids(users().filter((user) => user.status.disabled)));
 		}
 	});
@@ -118,12 +142,20 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 		const [first, second] = users().slice(60, 62);
 		await slapd.ldapmodify(flavour.tokens.ldif(flavour.userDN(first.uid), ['token-a1', 'token-a2']));
 		await slapd.ldapmodify(flavour.tokens.ldif(flavour.userDN(second.uid), ['token-b']));
-		const found = await resolve(flavour.backend(), { users: [first.uid, second.uid, users()[62].uid], deviceTokenAttribute: flavour.tokens.attribute, accountState: 'any' });
+		const found = await resolve(flavour.backend(), {
+			users: [first.uid, second.uid, users()[62].uid],
+			deviceTokenAttribute: flavour.tokens.attribute,
+			accountState: 'any',
+		});
 		const byLogin = new Map(found.map((user) => [user.login, user]));
 		expect(sorted(byLogin.get(first.uid)!.deviceTokens)).toEqual(['token-a1', 'token-a2']);
 		expect(byLogin.get(second.uid)!.deviceTokens).toEqual(['token-b']);
 		expect(byLogin.get(users()[62].uid)!.deviceTokens).toEqual([]);
-		expect(byLogin.get(first.uid)).toMatchObject({ mail: first.mail, mobile: first.mobile, manager: flavour.userDN(first.manager!) });
+		expect(byLogin.get(first.uid)).toMatchObject({
+			mail: first.mail,
+			mobile: first.mobile,
+			manager: flavour.userDN(first.manager!),
+		});
 	});
 
 	it('combines groups, conditions and users as a union, each person once', async () => {
@@ -135,7 +167,15 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 			users: listed,
 			accountState: 'any',
 		});
-		expect(logins(found)).toEqual(sorted(new Set([...transitiveUsers(slapd.fixture, GROUPS.domainAdmins), ...london.map((user) => user.uid), users()[3].uid])));
+		expect(logins(found)).toEqual(
+			sorted(
+				new Set([
+					...transitiveUsers(slapd.fixture, GROUPS.domainAdmins),
+					...london.map((user) => user.uid),
+					users()[3].uid,
+				]),
+			),
+		);
 	});
 
 	it('combines them as an intersection', async () => {
@@ -147,18 +187,35 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 			combine: 'intersection',
 			accountState: 'any',
 		});
-		expect(logins(inLondon)).toEqual(uids(users().filter((user) => managers.has(user.uid) && user.location === 'London')));
-		const vpnEngineers = await resolve(backend, { groups: ['Engineering', GROUPS.vpnUsers], combine: 'intersection', accountState: 'any' });
+		expect(logins(inLondon)).toEqual(
+			uids(users().filter((user) => managers.has(user.uid) && user.location === 'London')),
+		);
+		const vpnEngineers = await resolve(backend, {
+			groups: ['Engineering', GROUPS.vpnUsers],
+			combine: 'intersection',
+			accountState: 'any',
+		});
 		const vpn = transitiveUsers(slapd.fixture, GROUPS.vpnUsers);
-		expect(logins(vpnEngineers)).toEqual(sorted([...transitiveUsers(slapd.fixture, 'Engineering')].filter((uid) => vpn.has(uid))));
+		expect(logins(vpnEngineers)).toEqual(
+			sorted([...transitiveUsers(slapd.fixture, 'Engineering')].filter((uid) => vpn.has(uid))),
+		);
 		const listed = [...managers].slice(0, 2);
-		const listedManagers = await resolve(backend, { groups: [GROUPS.allManagers], users: [...listed, users().find((user) => !managers.has(user.uid))!.uid], combine: 'intersection', accountState: 'any' });
+		const listedManagers = await resolve(backend, {
+			groups: [GROUPS.allManagers],
+			users: [...listed, users().find((user) => !managers.has(user.uid))!.uid],
+			combine: 'intersection',
+			accountState: 'any',
+		});
 		expect(logins(listedManagers)).toEqual(sorted(listed));
 	});
 
 	it('streams in pages of the asked size and stops at a limit', async () => {
 		const sizes: number[] = [];
-		const all = await resolve(flavour.backend(), { conditions: [{ field: 'login', operator: 'present' }], pageSize: 40, accountState: 'any' }, sizes);
+		const all = await resolve(
+			flavour.backend(),
+			{ conditions: [{ field: 'login', operator: 'present' }], pageSize: 40, accountState: 'any' },
+			sizes,
+		);
 		expect(all.length).toBe(users().length);
 		expect(Math.max(...sizes)).toBeLessThanOrEqual(40);
 		expect(sizes.slice(0, -1).every((size) => size === 40)).toBe(true);
@@ -172,12 +229,20 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 			await expect(resolve(backend, { groups: [value] })).rejects.toBeInstanceOf(NotFoundError);
 			await expect(resolve(backend, { users: [value] })).rejects.toBeInstanceOf(NotFoundError);
 		}
-		expect(await resolve(backend, { users: ['no-such-user', users()[5].uid], missingUsers: 'skip', accountState: 'any' })).toHaveLength(1);
+		expect(
+			await resolve(backend, { users: ['no-such-user', users()[5].uid], missingUsers: 'skip', accountState: 'any' }),
+		).toHaveLength(1);
 		await expect(resolve(backend, {})).rejects.toBeInstanceOf(ConfigurationError);
-		await expect(resolve(backend, { conditions: [{ attribute: 'ou', field: 'department', operator: 'equals', value: 'x' }] })).rejects.toThrow(/^Conditions/);
-		await expect(resolve(backend, { conditions: [{ attribute: 'ou)(x=*', operator: 'equals', value: 'x' }] })).rejects.toThrow(/^Conditions/);
+		await expect(
+			resolve(backend, { conditions: [{ attribute: 'ou', field: 'department', operator: 'equals', value: 'x' }] }),
+		).rejects.toThrow(/^Conditions/);
+		await expect(
+			resolve(backend, { conditions: [{ attribute: 'ou)(x=*', operator: 'equals', value: 'x' }] }),
+		).rejects.toThrow(/^Conditions/);
 		await expect(resolve(backend, { groups: ['cn=x,,dc=com'] })).rejects.toBeInstanceOf(NotFoundError);
-		await expect(resolve(backend, { groups: [{ key: 'dn', value: 'cn=x,,dc=com' }] })).rejects.toThrow(/not a valid DN/);
+		await expect(resolve(backend, { groups: [{ key: 'dn', value: 'cn=x,,dc=com' }] })).rejects.toThrow(
+			/not a valid DN/,
+		);
 	});
 });
 
@@ -202,7 +267,12 @@ describe('any backend', () => {
 				if (!found) throw new NotFoundError(value);
 				return found;
 			},
-			searchUsers: (search) => pages(people.filter((person) => (search?.conditions ?? []).every((c) => c.attribute === 'oTDepartment' && person.department === c.value))),
+			searchUsers: (search) =>
+				pages(
+					people.filter((person) =>
+						(search?.conditions ?? []).every((c) => c.attribute === 'oTDepartment' && person.department === c.value),
+					),
+				),
 			groupMembers: (_key, value) => pages(value === 'Firsts' ? people.slice(0, 7) : []),
 			userAttribute: (field) => (field === 'department' ? 'oTDepartment' : field),
 			updateUserAttributes: () => Promise.reject(new Error('unused')),
@@ -211,10 +281,19 @@ describe('any backend', () => {
 			addGroupMember: () => Promise.resolve(),
 			removeGroupMember: () => Promise.resolve(),
 		};
-		const union = await resolve(backend, { groups: ['Firsts'], conditions: [{ field: 'department', operator: 'equals', value: 'Even' }], deviceTokenAttribute: 'pushToken' });
+		const union = await resolve(backend, {
+			groups: ['Firsts'],
+			conditions: [{ field: 'department', operator: 'equals', value: 'Even' }],
+			deviceTokenAttribute: 'pushToken',
+		});
 		expect(sorted(union.map((user) => user.id))).toEqual(sorted(['u0', 'u1', 'u2', 'u3', 'u5', 'u6', 'u8', 'u10']));
 		expect(union.find((user) => user.id === 'u2')!.deviceTokens).toEqual(['t2']);
-		const intersection = await resolve(backend, { groups: ['Firsts'], conditions: [{ field: 'department', operator: 'equals', value: 'Even' }], combine: 'intersection', accountState: 'any' });
+		const intersection = await resolve(backend, {
+			groups: ['Firsts'],
+			conditions: [{ field: 'department', operator: 'equals', value: 'Even' }],
+			combine: 'intersection',
+			accountState: 'any',
+		});
 		expect(sorted(intersection.map((user) => user.id))).toEqual(['u0', 'u2', 'u4', 'u6']);
 	});
 });

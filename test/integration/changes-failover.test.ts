@@ -28,8 +28,15 @@ afterAll(async () => {
 
 type StrategyName = SlapdStrategyName;
 
-function withStrategy<T>(name: StrategyName, serverUrls: string, work: (strategy: ChangeStrategy) => Promise<T>, userFilter?: string): Promise<T> {
-	return LdapSession.use(adminConnection(slapd, serverUrls), (session) => work(slapdStrategy(name, slapd, session, { userFilter })));
+function withStrategy<T>(
+	name: StrategyName,
+	serverUrls: string,
+	work: (strategy: ChangeStrategy) => Promise<T>,
+	userFilter?: string,
+): Promise<T> {
+	return LdapSession.use(adminConnection(slapd, serverUrls), (session) =>
+		work(slapdStrategy(name, slapd, session, { userFilter })),
+	);
 }
 
 const typesOf = (events: DirectoryEvent[]) => events.map((event) => event.type).sort();

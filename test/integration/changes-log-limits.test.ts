@@ -28,7 +28,10 @@ const typesOf = (events: DirectoryEvent[]) => [...new Set(events.map((event) => 
 function newPeople(slapd: Slapd, prefix: string, count: number): { ldif: string; uids: string[] } {
 	const uids = Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
 	const ldif = uids
-		.map((uid) => `${attrLine('dn', slapd.layout.userDN(uid))}changetype: add\nobjectClass: inetOrgPerson\n${attrLine('uid', uid)}cn: Backlog ${uid}\nsn: Backlog\nuserPassword: ${passwordOf(uid)}\n`)
+		.map(
+			(uid) =>
+				`${attrLine('dn', slapd.layout.userDN(uid))}changetype: add\nobjectClass: inetOrgPerson\n${attrLine('uid', uid)}cn: Backlog ${uid}\nsn: Backlog\nuserPassword: ${passwordOf(uid)}\n`,
+		)
 		.join('\n');
 	return { ldif, uids };
 }
@@ -36,13 +39,36 @@ function newPeople(slapd: Slapd, prefix: string, count: number): { ldif: string;
 async function readerSession(slapd: Slapd): Promise<LdapSession> {
 	const reader = slapd.reader;
 	if (reader === undefined) throw new Error('start slapd with a reader');
-	return LdapSession.open(parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: reader.dn, bindPassword: reader.password, baseDN: slapd.baseDN }));
+	return LdapSession.open(
+		parseLdapConnectionSettings({
+			serverUrls: slapd.url,
+			connectionSecurity: 'none',
+			bindDN: reader.dn,
+			bindPassword: reader.password,
+			baseDN: slapd.baseDN,
+		}),
+	);
 }
 
-function accesslogStrategy(slapd: Slapd, session: LdapSession, options: AccesslogStrategyOptions = {}): AccesslogStrategy {
-	const reader = new LdapChangeReader({ session, profile: profileFor('openLdap'), flavour: 'openLdap', userBaseDN: slapd.layout.peopleDN, groupBaseDN: slapd.layout.groupsDN });
+function accesslogStrategy(
+	slapd: Slapd,
+	session: LdapSession,
+	options: AccesslogStrategyOptions = {},
+): AccesslogStrategy {
+	const reader = new LdapChangeReader({
+		session,
+		profile: profileFor('openLdap'),
+		flavour: 'openLdap',
+		userBaseDN: slapd.layout.peopleDN,
+		groupBaseDN: slapd.layout.groupsDN,
+	});
 	// A dedupe window of one id: a change emitted twice must show, not be dropped as a repeat.
-	return new AccesslogStrategy(reader, session.server, { reconcileEvery: 0, bulkThreshold: 0, dedupeWindow: 1, ...options });
+	return new AccesslogStrategy(reader, session.server, {
+		reconcileEvery: 0,
+		bulkThreshold: 0,
+		dedupeWindow: 1,
+		...options,
+	});
 }
 
 /** Polls as the trigger does: the state of a poll is the next poll's input. */
@@ -79,13 +105,27 @@ describe.each<[string, PagedTotal]>([
 		const client = new Client({ url: slapd.url });
 		try {
 			await client.bind(slapd.reader?.dn ?? '', slapd.reader?.password ?? '');
-			await expect(client.search(slapd.accesslogDN, { scope: 'one', filter: '(objectClass=auditWriteObject)', attributes: ['reqStart'] })).rejects.toBeInstanceOf(SizeLimitExceededError);
+			await expect(
+				client.search(slapd.accesslogDN, {
+					scope: 'one',
+					filter: '(objectClass=auditWriteObject)',
+					attributes: ['reqStart'],
+				}),
+			).rejects.toBeInstanceOf(SizeLimitExceededError);
 		} finally {
 			await client.unbind();
 		}
 		// Through the session, the failure says what it is and what to change.
-		const plain = session.search(slapd.accesslogDN, { scope: 'one', filter: '(objectClass=auditWriteObject)', attributes: ['reqStart'] });
-		await expect(plain).rejects.toMatchObject({ kind: 'sizeLimit', message: expect.stringMatching(/size limit/), hint: expect.stringMatching(/Raise the size limit/) });
+		const plain = session.search(slapd.accesslogDN, {
+			scope: 'one',
+			filter: '(objectClass=auditWriteObject)',
+			attributes: ['reqStart'],
+		});
+		await expect(plain).rejects.toMatchObject({
+			kind: 'sizeLimit',
+			message: expect.stringMatching(/size limit/),
+			hint: expect.stringMatching(/Raise the size limit/),
+		});
 	});
 
 	it(`a backlog of ${BACKLOG} changes is caught up in one poll, each change once; the next poll emits nothing`, async () => {
@@ -109,7 +149,8 @@ describe.each<[string, PagedTotal]>([
 		await slapd.ldapmodify(ldif);
 
 		const polls: DirectoryEvent[][] = [];
-		for (let events = await trigger.poll(); events.length > 0 && polls.length < 10; events = await trigger.poll()) polls.push(events);
+		for (let events = await trigger.poll(); events.length > 0 && polls.length < 10; events = await trigger.poll())
+			polls.push(events);
 		// The first activation started at the newest record, however long the log: every poll has events.
 		expect(polls.length).toBe(Math.ceil(150 / perPoll));
 		for (const events of polls) expect(events.length).toBeLessThanOrEqual(perPoll);
@@ -141,10 +182,14 @@ describe('accesslog actor capture, as a size-limited reader', () => {
 		const trigger = new Trigger(accesslogStrategy(slapd, session, { captureActor }));
 		expect(await trigger.poll()).toEqual([]);
 		const someone = slapd.fixture.users[captureActor ? 10 : 11];
-		await slapd.ldapmodify(`${attrLine('dn', slapd.layout.userDN(someone.uid))}changetype: modify\nreplace: title\ntitle: Actor ${String(captureActor)}\n`);
+		await slapd.ldapmodify(
+			`${attrLine('dn', slapd.layout.userDN(someone.uid))}changetype: modify\nreplace: title\ntitle: Actor ${String(captureActor)}\n`,
+		);
 		const events = await trigger.poll();
 		expect(typesOf(events)).toEqual(['user.updated']);
-		expect(events[0].changes).toEqual([{ attribute: 'title', before: someone.title, after: `Actor ${String(captureActor)}` }]);
+		expect(events[0].changes).toEqual([
+			{ attribute: 'title', before: someone.title, after: `Actor ${String(captureActor)}` },
+		]);
 		if (captureActor) expect(events[0].actor).toEqual({ dn: slapd.adminDN });
 		else expect(events[0]).not.toHaveProperty('actor');
 	});

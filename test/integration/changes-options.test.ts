@@ -22,14 +22,31 @@ afterAll(async () => {
 });
 
 function open(bindDN: string, bindPassword: string): Promise<LdapSession> {
-	return LdapSession.open(parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN, bindPassword, baseDN: slapd.baseDN }));
+	return LdapSession.open(
+		parseLdapConnectionSettings({
+			serverUrls: slapd.url,
+			connectionSecurity: 'none',
+			bindDN,
+			bindPassword,
+			baseDN: slapd.baseDN,
+		}),
+	);
 }
 
 function settings(overrides: Partial<LdapChangeStrategySettings> = {}): LdapChangeStrategySettings {
-	return { session, strategy: 'auto', flavour: 'auto', userBaseDN: slapd.layout.peopleDN, groupBaseDN: slapd.layout.groupsDN, reconcileEvery: 0, ...overrides };
+	return {
+		session,
+		strategy: 'auto',
+		flavour: 'auto',
+		userBaseDN: slapd.layout.peopleDN,
+		groupBaseDN: slapd.layout.groupsDN,
+		reconcileEvery: 0,
+		...overrides,
+	};
 }
 
-const setTitle = (uid: string, title: string) => slapd.ldapmodify(`${attrLine('dn', slapd.layout.userDN(uid))}changetype: modify\nreplace: title\ntitle: ${title}\n`);
+const setTitle = (uid: string, title: string) =>
+	slapd.ldapmodify(`${attrLine('dn', slapd.layout.userDN(uid))}changetype: modify\nreplace: title\ntitle: ${title}\n`);
 const typesOf = (events: DirectoryEvent[]) => events.map((event) => event.type).sort();
 
 it('Auto picks the accesslog for an account that can read it, and timestamp for one that cannot', async () => {
@@ -82,21 +99,39 @@ it('segment filter, event types and the bulk summary', async () => {
 	const department = slapd.fixture.users[30].department;
 	const inside = slapd.fixture.users.filter((user) => user.department === department).slice(0, 4);
 	const outside = slapd.fixture.users.find((user) => user.department !== department);
-	const { strategy } = await createLdapChangeStrategy(settings({ userFilter: `(ou=${department})`, bulkThreshold: 3, eventTypes: ['user.updated', 'directory.bulkChange'] }));
+	const { strategy } = await createLdapChangeStrategy(
+		settings({
+			userFilter: `(ou=${department})`,
+			bulkThreshold: 3,
+			eventTypes: ['user.updated', 'directory.bulkChange'],
+		}),
+	);
 	const start = (await strategy.poll(undefined)).nextCursor;
 	for (const user of inside) await setTitle(user.uid, 'Segment change');
 	await setTitle(outside?.uid ?? '', 'Outside the segment');
-	await slapd.ldapmodify(`${attrLine('dn', slapd.layout.userDN(inside[0].uid))}changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: 000001010000Z\n`);
+	await slapd.ldapmodify(
+		`${attrLine('dn', slapd.layout.userDN(inside[0].uid))}changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: 000001010000Z\n`,
+	);
 	const events = (await strategy.poll(start)).events;
 	expect(typesOf(events)).toEqual(['directory.bulkChange', ...inside.map(() => 'user.updated')]);
-	expect(events.filter((event) => event.type === 'user.updated').map((event) => event.user?.login).sort()).toEqual(inside.map((user) => user.uid).sort());
+	expect(
+		events
+			.filter((event) => event.type === 'user.updated')
+			.map((event) => event.user?.login)
+			.sort(),
+	).toEqual(inside.map((user) => user.uid).sort());
 	// The disable was seen (and counted) but not emitted: only the chosen types are.
-	expect(events.find((event) => event.type === 'directory.bulkChange')?.summary).toEqual({ counts: { 'user.updated': 4, 'user.disabled': 1 }, total: 5 });
+	expect(events.find((event) => event.type === 'directory.bulkChange')?.summary).toEqual({
+		counts: { 'user.updated': 4, 'user.disabled': 1 },
+		total: 5,
+	});
 });
 
 describe.each(['accesslog', 'timestamp'] as const)('Emit Existing Entries on First Poll (%s)', (name) => {
 	it('the first poll emits every user and group in scope once, marked existing; later polls only changes', async () => {
-		const { strategy } = await createLdapChangeStrategy(settings({ strategy: name, emitExisting: true, bulkThreshold: 10 }));
+		const { strategy } = await createLdapChangeStrategy(
+			settings({ strategy: name, emitExisting: true, bulkThreshold: 10 }),
+		);
 		const first = await strategy.poll(undefined);
 		const users = first.events.filter((event) => event.type === 'user.created');
 		const groups = first.events.filter((event) => event.type === 'group.created');
@@ -119,14 +154,20 @@ describe.each(['accesslog', 'timestamp'] as const)('Emit Existing Entries on Fir
 		expect((await strategy.poll(first.nextCursor)).events).toEqual([]);
 		await setTitle(slapd.fixture.users[41].uid, `After the existing entries (${name})`);
 		const next = await strategy.poll(first.nextCursor);
-		expect(next.events.map((event) => [event.type, event.user?.login, event.existing])).toEqual([['user.updated', slapd.fixture.users[41].uid, undefined]]);
+		expect(next.events.map((event) => [event.type, event.user?.login, event.existing])).toEqual([
+			['user.updated', slapd.fixture.users[41].uid, undefined],
+		]);
 	});
 });
 
 it('a scope larger than the Existing Entries Limit fails the first poll: nothing emitted, nothing recorded', async () => {
-	const { strategy } = await createLdapChangeStrategy(settings({ strategy: 'timestamp', emitExisting: true, existingLimit: 20 }));
+	const { strategy } = await createLdapChangeStrategy(
+		settings({ strategy: 'timestamp', emitExisting: true, existingLimit: 20 }),
+	);
 	await expect(strategy.poll(undefined)).rejects.toThrow(ConfigurationError);
-	await expect(strategy.poll(undefined)).rejects.toThrow(/Existing Entries Limit is 20, and the watched scope holds more/);
+	await expect(strategy.poll(undefined)).rejects.toThrow(
+		/Existing Entries Limit is 20, and the watched scope holds more/,
+	);
 	// The limit counts the first poll only: a recorded state polls as usual.
 	const { strategy: quiet } = await createLdapChangeStrategy(settings({ strategy: 'timestamp' }));
 	const start = (await quiet.poll(undefined)).nextCursor;
@@ -137,6 +178,10 @@ it('configuration mistakes are refused with the field to fix', async () => {
 	await expect(createLdapChangeStrategy(settings({ userFilter: 'ou=x)(uid=*' }))).rejects.toThrow(ConfigurationError);
 	await expect(createLdapChangeStrategy(settings({ userFilter: 'ou=x)(uid=*' }))).rejects.toThrow(/User Filter/);
 	await expect(createLdapChangeStrategy(settings({ groupBaseDN: 'not a dn' }))).rejects.toThrow(/Group Base DN/);
-	await expect(createLdapChangeStrategy(settings({ extraAttributes: ['bad name!'] }))).rejects.toThrow(/Additional Attributes/);
-	await expect(createLdapChangeStrategy(settings({ strategy: 'dirsync' as never }))).rejects.toThrow(/Change Detection/);
+	await expect(createLdapChangeStrategy(settings({ extraAttributes: ['bad name!'] }))).rejects.toThrow(
+		/Additional Attributes/,
+	);
+	await expect(createLdapChangeStrategy(settings({ strategy: 'dirsync' as never }))).rejects.toThrow(
+		/Change Detection/,
+	);
 });

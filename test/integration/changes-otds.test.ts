@@ -21,7 +21,11 @@ beforeAll(async () => {
 	otds = await startOtdsEmulator({ users: 60, adminPassword: 'Admin-Pa55-word!' });
 	// 20 users a page: the user listing takes several requests, so a poll can fail between them.
 	client = connectToEmulator(otds, { privilegedGroups: ['Change Admins'], pageSize: 20 });
-	strategy = new DirectorySnapshotStrategy({ backend: client.directory, server: otds.url, partition: otds.store.partition });
+	strategy = new DirectorySnapshotStrategy({
+		backend: client.directory,
+		server: otds.url,
+		partition: otds.store.partition,
+	});
 });
 
 afterAll(async () => {
@@ -45,7 +49,8 @@ async function failingPoll(): Promise<void> {
 }
 
 const PARTITION = 'Content Server Members';
-const locationOf = (group: { uuid: string }) => otds.store.groupJson(otds.store.requireGroup(group.uuid)).location as string;
+const locationOf = (group: { uuid: string }) =>
+	otds.store.groupJson(otds.store.requireGroup(group.uuid)).location as string;
 
 const typesOf = (events: DirectoryEvent[]) => events.map((event) => event.type).sort();
 
@@ -54,22 +59,44 @@ it('first activation records and emits nothing', async () => {
 	expect(await poll()).toEqual([]);
 });
 
-it('with Emit Existing Entries on First Poll, the first poll emits the partition\'s users and groups as they are', async () => {
-	const existing = new DirectorySnapshotStrategy({ backend: client.directory, server: otds.url, partition: otds.store.partition, emitExisting: true, bulkThreshold: 5 });
+it("with Emit Existing Entries on First Poll, the first poll emits the partition's users and groups as they are", async () => {
+	const existing = new DirectorySnapshotStrategy({
+		backend: client.directory,
+		server: otds.url,
+		partition: otds.store.partition,
+		emitExisting: true,
+		bulkThreshold: 5,
+	});
 	const first = await existing.poll(undefined);
 	const people = otds.store.allUsers().filter((user) => user.partition === otds.store.partition);
-	expect(first.events.filter((event) => event.type === 'user.created').map((event) => event.user?.id).sort()).toEqual(people.map((user) => user.uuid).sort());
+	expect(
+		first.events
+			.filter((event) => event.type === 'user.created')
+			.map((event) => event.user?.id)
+			.sort(),
+	).toEqual(people.map((user) => user.uuid).sort());
 	expect(first.events.some((event) => event.type === 'group.created')).toBe(true);
-	expect(first.events.every((event) => event.existing === true && (event.type === 'user.created' || event.type === 'group.created'))).toBe(true);
+	expect(
+		first.events.every(
+			(event) => event.existing === true && (event.type === 'user.created' || event.type === 'group.created'),
+		),
+	).toBe(true);
 	expect((await existing.poll(first.nextCursor)).events).toEqual([]);
 });
 
 it('user created, updated, locked, disabled, reset required, password changed, deleted', async () => {
 	const store = otds.store;
-	const created = store.createUser({ name: 'change.probe', attributes: { mail: 'change.probe@example.com', title: 'Analyst' }, password: 'Start-Pa55-word!' });
+	const created = store.createUser({
+		name: 'change.probe',
+		attributes: { mail: 'change.probe@example.com', title: 'Analyst' },
+		password: 'Start-Pa55-word!',
+	});
 	const events = await poll();
 	expect(typesOf(events)).toEqual(['user.created']);
-	expect(events[0]).toMatchObject({ user: { id: created.uuid }, source: { kind: 'otdsRest', strategy: 'snapshot', partition: store.partition } });
+	expect(events[0]).toMatchObject({
+		user: { id: created.uuid },
+		source: { kind: 'otdsRest', strategy: 'snapshot', partition: store.partition },
+	});
 
 	store.updateUser(created.uuid, { title: 'Manager' });
 	const updated = await poll();
@@ -120,7 +147,10 @@ it('renamed under the same uuid: user.renamed with the new name, nothing else', 
 	store.renameUser(user.uuid, 'renamed.probe');
 	const events = await poll();
 	expect(events).toHaveLength(1);
-	expect(events[0]).toMatchObject({ type: 'user.renamed', user: { id: user.uuid, dn, login: `renamed.probe@${PARTITION}` } });
+	expect(events[0]).toMatchObject({
+		type: 'user.renamed',
+		user: { id: user.uuid, dn, login: `renamed.probe@${PARTITION}` },
+	});
 	// The snapshot keeps a hash of the name, not the name: the former one is left out, never guessed.
 	expect(events[0].changes).toEqual([{ attribute: 'id', after: `renamed.probe@${PARTITION}` }]);
 	expect(await poll()).toEqual([]);
@@ -134,10 +164,14 @@ it('unlocked and enabled, with the earlier flags', async () => {
 	expect(typesOf(await poll())).toEqual(['user.created']);
 	store.unlockUser(user.uuid);
 	const unlocked = await poll();
-	expect(unlocked.map((event) => [event.type, event.user?.id, event.changes])).toEqual([['user.unlocked', user.uuid, [{ attribute: 'locked', before: 'true', after: 'false' }]]]);
+	expect(unlocked.map((event) => [event.type, event.user?.id, event.changes])).toEqual([
+		['user.unlocked', user.uuid, [{ attribute: 'locked', before: 'true', after: 'false' }]],
+	]);
 	store.enableUser(user.uuid);
 	const enabled = await poll();
-	expect(enabled.map((event) => [event.type, event.user?.id, event.changes])).toEqual([['user.enabled', user.uuid, [{ attribute: 'disabled', before: 'true', after: 'false' }]]]);
+	expect(enabled.map((event) => [event.type, event.user?.id, event.changes])).toEqual([
+		['user.enabled', user.uuid, [{ attribute: 'disabled', before: 'true', after: 'false' }]],
+	]);
 });
 
 it('flip-flops are each emitted: disabled, enabled, disabled; member added, removed, added', async () => {
@@ -150,15 +184,23 @@ it('flip-flops are each emitted: disabled, enabled, disabled; member added, remo
 		if (disabled) store.disableUser(user.uuid);
 		else store.enableUser(user.uuid);
 		const events = await poll();
-		expect(events.map((event) => [event.type, event.user?.id])).toEqual([[disabled ? 'user.disabled' : 'user.enabled', user.uuid]]);
+		expect(events.map((event) => [event.type, event.user?.id])).toEqual([
+			[disabled ? 'user.disabled' : 'user.enabled', user.uuid],
+		]);
 		seen.push(...events);
 	}
 	for (const added of [true, false, true]) {
 		if (added) store.addMember(group.uuid, user.uuid);
 		else store.removeMember(group.uuid, user.uuid);
 		const events = await poll();
-		expect(events.map((event) => [event.type, event.group?.id, event.user?.id])).toEqual([[added ? 'group.memberAdded' : 'group.memberRemoved', `Flip Group@${PARTITION}`, user.uuid]]);
-		expect(events[0].changes).toEqual([added ? { attribute: 'member', before: null, after: store.userLocationOf(user) } : { attribute: 'member', before: store.userLocationOf(user), after: null }]);
+		expect(events.map((event) => [event.type, event.group?.id, event.user?.id])).toEqual([
+			[added ? 'group.memberAdded' : 'group.memberRemoved', `Flip Group@${PARTITION}`, user.uuid],
+		]);
+		expect(events[0].changes).toEqual([
+			added
+				? { attribute: 'member', before: null, after: store.userLocationOf(user) }
+				: { attribute: 'member', before: store.userLocationOf(user), after: null },
+		]);
 		seen.push(...events);
 	}
 	expect(new Set(seen.map((event) => event.id)).size).toBe(6);
@@ -170,22 +212,38 @@ it('a nested group added and removed: the events name the sub-group as memberGro
 	// The same through a client without the members endpoint (members derived from oTMemberOf).
 	const derivedClient = connectToEmulator(otds, { membersEndpoint: 'derived' });
 	try {
-		const derived = new DirectorySnapshotStrategy({ backend: derivedClient.directory, server: otds.url, partition: store.partition });
+		const derived = new DirectorySnapshotStrategy({
+			backend: derivedClient.directory,
+			server: otds.url,
+			partition: store.partition,
+		});
 		const parent = store.createGroup({ name: 'Nested Parent' });
 		const child = store.createGroup({ name: 'Nested Child' });
 		expect(typesOf(await poll())).toEqual(['group.created', 'group.created']);
 		let derivedState = (await derived.poll(undefined)).nextCursor;
-		const childGroup = { id: `Nested Child@${PARTITION}`, dn: locationOf(child), name: 'Nested Child', privileged: false };
+		const childGroup = {
+			id: `Nested Child@${PARTITION}`,
+			dn: locationOf(child),
+			name: 'Nested Child',
+			privileged: false,
+		};
 		for (const added of [true, false, true]) {
 			if (added) store.addMember(parent.uuid, child.uuid, { kind: 'group' });
 			else store.removeMember(parent.uuid, child.uuid, { kind: 'group' });
-			const change = added ? { attribute: 'member', before: null, after: childGroup.dn } : { attribute: 'member', before: childGroup.dn, after: null };
+			const change = added
+				? { attribute: 'member', before: null, after: childGroup.dn }
+				: { attribute: 'member', before: childGroup.dn, after: null };
 			const events = await poll();
 			const fromDerived = await derived.poll(derivedState);
 			derivedState = fromDerived.nextCursor;
 			for (const found of [events, fromDerived.events]) {
 				expect(found).toHaveLength(1);
-				expect(found[0]).toMatchObject({ type: added ? 'group.memberAdded' : 'group.memberRemoved', group: { id: `Nested Parent@${PARTITION}` }, memberGroup: childGroup, changes: [change] });
+				expect(found[0]).toMatchObject({
+					type: added ? 'group.memberAdded' : 'group.memberRemoved',
+					group: { id: `Nested Parent@${PARTITION}` },
+					memberGroup: childGroup,
+					changes: [change],
+				});
 				expect(found[0].user).toBeUndefined();
 			}
 		}
@@ -195,7 +253,10 @@ it('a nested group added and removed: the events name the sub-group as memberGro
 		const deleted = await poll();
 		expect(deleted.map((event) => event.type).sort()).toEqual(['group.deleted', 'group.memberRemoved']);
 		const removal = deleted.find((event) => event.type === 'group.memberRemoved') as DirectoryEvent;
-		expect(removal).toMatchObject({ group: { id: `Nested Parent@${PARTITION}` }, memberGroup: { id: deleted.find((event) => event.type === 'group.deleted')?.group?.id } });
+		expect(removal).toMatchObject({
+			group: { id: `Nested Parent@${PARTITION}` },
+			memberGroup: { id: deleted.find((event) => event.type === 'group.deleted')?.group?.id },
+		});
 		expect(removal.user).toBeUndefined();
 	} finally {
 		derivedClient.close();
@@ -224,7 +285,7 @@ it('an emulator restart between polls: the poll during the outage fails and move
 	expect(await poll()).toEqual([]);
 });
 
-it('a failure in the middle of a poll (a later page of users, one group\'s members) rejects, moves nothing, and the next poll emits each event once', async () => {
+it("a failure in the middle of a poll (a later page of users, one group's members) rejects, moves nothing, and the next poll emits each event once", async () => {
 	const store = otds.store;
 	const [member] = store.allUsers().filter((user) => user.partition === store.partition);
 	const user = store.createUser({ name: 'midpoll.probe', attributes: { title: 'Intern' } });
@@ -238,14 +299,18 @@ it('a failure in the middle of a poll (a later page of users, one group\'s membe
 	otds.faults.failNext(1, 500, { method: 'GET', path: '/rest/users', after: 1 });
 	await failingPoll();
 	expect(otds.faults.pending()).toBe(0);
-	expect(otds.requests.filter((entry) => entry.path === '/otdsws/rest/users').map((entry) => entry.fault ?? entry.status)).toEqual([200, 'status 500']);
+	expect(
+		otds.requests.filter((entry) => entry.path === '/otdsws/rest/users').map((entry) => entry.fault ?? entry.status),
+	).toEqual([200, 'status 500']);
 
 	// Users and groups read, two groups' members read, then the third group's connection breaks on every attempt.
 	otds.requests.length = 0;
 	otds.faults.dropNext(4, { method: 'GET', path: '/members', after: 2 });
 	await failingPoll();
 	expect(otds.faults.pending()).toBe(0);
-	expect(otds.requests.filter((entry) => entry.path.endsWith('/members')).map((entry) => entry.fault ?? entry.status)).toEqual([200, 200, 'drop', 'drop', 'drop', 'drop']);
+	expect(
+		otds.requests.filter((entry) => entry.path.endsWith('/members')).map((entry) => entry.fault ?? entry.status),
+	).toEqual([200, 200, 'drop', 'drop', 'drop', 'drop']);
 
 	const events = await poll();
 	expect(events.map((event) => [event.type, event.user?.id]).sort()).toEqual([
@@ -284,5 +349,7 @@ it('a segment: a person who leaves it left the scope, one who was in OTDS before
 	stored = arrivals.nextCursor;
 	store.updateUser(insider.uuid, { title: 'Somewhere Else' });
 	const departures = await segment.poll(stored);
-	expect(departures.events.map((event) => [event.type, event.user?.id, event.scope])).toEqual([['user.updated', insider.uuid, 'left']]);
+	expect(departures.events.map((event) => [event.type, event.user?.id, event.scope])).toEqual([
+		['user.updated', insider.uuid, 'left'],
+	]);
 });

@@ -34,7 +34,10 @@ async function setPasswordChangedTime(dn: string, stamp: string): Promise<void> 
 	const client = new Client({ url: slapd.url });
 	try {
 		await client.bind(slapd.adminDN, slapd.adminPassword);
-		const change = new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdChangedTime', values: [stamp] }) });
+		const change = new Change({
+			operation: 'replace',
+			modification: new Attribute({ type: 'pwdChangedTime', values: [stamp] }),
+		});
 		await client.modify(dn, [change], [new Control(RELAX_RULES, { critical: true })]);
 	} finally {
 		await client.unbind();
@@ -43,9 +46,14 @@ async function setPasswordChangedTime(dn: string, stamp: string): Promise<void> 
 
 /** Two stamps in the future (later than any stamp the fixture has), the second later, with equal hashes. */
 function collidingStamps(year: number): [string, string] {
-	const stamp = (second: number) => new Date(Date.UTC(year, 0, 1) + second * 1000).toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, 'Z');
+	const stamp = (second: number) =>
+		new Date(Date.UTC(year, 0, 1) + second * 1000)
+			.toISOString()
+			.replace(/[-:T]/g, '')
+			.replace(/\.\d{3}Z$/, 'Z');
 	const first = stamp(0);
-	for (let second = 1; ; second++) if (passwordHashOf(stamp(second)) === passwordHashOf(first)) return [first, stamp(second)];
+	for (let second = 1; ; second++)
+		if (passwordHashOf(stamp(second)) === passwordHashOf(first)) return [first, stamp(second)];
 }
 
 const strategies: Array<[string, number, (reader: LdapChangeReader, server: string) => ChangeStrategy]> = [
@@ -57,10 +65,22 @@ const strategies: Array<[string, number, (reader: LdapChangeReader, server: stri
 describe.each(strategies)('%s strategy', (name, year, make) => {
 	it('reports a password change whose stored stamp hash collides with the one before', async () => {
 		const session = await LdapSession.open(
-			parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN }),
+			parseLdapConnectionSettings({
+				serverUrls: slapd.url,
+				connectionSecurity: 'none',
+				bindDN: slapd.adminDN,
+				bindPassword: slapd.adminPassword,
+				baseDN: slapd.baseDN,
+			}),
 		);
 		try {
-			const reader = new LdapChangeReader({ session, profile: profileFor('openLdap'), flavour: 'openLdap', userBaseDN: slapd.layout.peopleDN, groupBaseDN: slapd.layout.groupsDN });
+			const reader = new LdapChangeReader({
+				session,
+				profile: profileFor('openLdap'),
+				flavour: 'openLdap',
+				userBaseDN: slapd.layout.peopleDN,
+				groupBaseDN: slapd.layout.groupsDN,
+			});
 			const strategy = make(reader, session.server);
 			let state: ChangeState | undefined;
 			const poll = async (): Promise<DirectoryEvent[]> => {
@@ -68,7 +88,9 @@ describe.each(strategies)('%s strategy', (name, year, make) => {
 				state = result.nextCursor;
 				return result.events;
 			};
-			const dn = slapd.layout.userDN(slapd.fixture.users[{ accesslog: 3, timestamp: 4, snapshot: 5 }[name] as number].uid);
+			const dn = slapd.layout.userDN(
+				slapd.fixture.users[{ accesslog: 3, timestamp: 4, snapshot: 5 }[name] as number].uid,
+			);
 			const [first, second] = collidingStamps(year);
 			expect(passwordHashOf(second)).toBe(passwordHashOf(first));
 

@@ -34,7 +34,12 @@ function openSession(): Promise<LdapSession> {
 	return LdapSession.open(adminConnection(slapd, relay.url));
 }
 
-function strategyFor(name: StrategyName, session: LdapSession, tag: string, options: LdapStrategyOptions = {}): ChangeStrategy {
+function strategyFor(
+	name: StrategyName,
+	session: LdapSession,
+	tag: string,
+	options: LdapStrategyOptions = {},
+): ChangeStrategy {
 	return slapdStrategy(name, slapd, session, { privilegedGroups: [`Admins ${tag}`] }, options);
 }
 
@@ -72,7 +77,8 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 	}
 
 	/** Deletes are seen by reconciliation only in the timestamp strategy: that poll reconciles. */
-	const reconcilingPoll = () => poll(name === 'timestamp' ? strategyFor(name, session, tag, { reconcileEvery: 1 }) : strategy);
+	const reconcilingPoll = () =>
+		poll(name === 'timestamp' ? strategyFor(name, session, tag, { reconcileEvery: 1 }) : strategy);
 
 	beforeAll(async () => {
 		session = await openSession();
@@ -104,10 +110,16 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 		const updated = await poll();
 		expect(typesOf(updated)).toEqual(['user.updated']);
 		// The accesslog knows the earlier value (logold); hashes-only strategies leave `before` out.
-		expect(updated[0].changes).toEqual([name === 'accesslog' ? { attribute: 'title', before: 'Analyst', after: 'Manager' } : { attribute: 'title', after: 'Manager' }]);
+		expect(updated[0].changes).toEqual([
+			name === 'accesslog'
+				? { attribute: 'title', before: 'Analyst', after: 'Manager' }
+				: { attribute: 'title', after: 'Manager' },
+		]);
 		if (name === 'accesslog') expect(updated[0].actor).toEqual({ dn: slapd.adminDN });
 
-		await slapd.ldapmodify(`${attrLine('dn', userDn())}changetype: modrdn\n${attrLine('newrdn', `uid=${renamedUid}`)}deleteoldrdn: 1\n`);
+		await slapd.ldapmodify(
+			`${attrLine('dn', userDn())}changetype: modrdn\n${attrLine('newrdn', `uid=${renamedUid}`)}deleteoldrdn: 1\n`,
+		);
 		const renamed = await poll();
 		// The RDN value is the login: its change is part of the rename, reported once, with it.
 		expect(typesOf(renamed)).toEqual(['user.renamed']);
@@ -127,7 +139,9 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 	});
 
 	it('disabled, enabled, locked by failed binds, unlocked', async () => {
-		await slapd.ldapmodify(`${attrLine('dn', renamedDn())}changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: 000001010000Z\n`);
+		await slapd.ldapmodify(
+			`${attrLine('dn', renamedDn())}changetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: 000001010000Z\n`,
+		);
 		const disabled = await poll();
 		expect(typesOf(disabled)).toEqual(['user.disabled']);
 		// Every strategy knows the earlier status: the snapshot keeps the flags.
@@ -143,13 +157,18 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 	});
 
 	it('administrator reset (pwdReset), then the user changes the password', async () => {
-		await slapd.ldapmodify(`${attrLine('dn', renamedDn())}changetype: modify\nreplace: userPassword\nuserPassword: Reset-by-admin-1!\n`);
+		await slapd.ldapmodify(
+			`${attrLine('dn', renamedDn())}changetype: modify\nreplace: userPassword\nuserPassword: Reset-by-admin-1!\n`,
+		);
 		const reset = await poll();
 		expect(typesOf(reset)).toEqual(['user.passwordResetRequired']);
-		await slapd.ldapmodify(`${attrLine('dn', renamedDn())}changetype: modify\nreplace: userPassword\nuserPassword: Chosen-by-user-2!\n`, {
-			dn: renamedDn(),
-			password: 'Reset-by-admin-1!',
-		});
+		await slapd.ldapmodify(
+			`${attrLine('dn', renamedDn())}changetype: modify\nreplace: userPassword\nuserPassword: Chosen-by-user-2!\n`,
+			{
+				dn: renamedDn(),
+				password: 'Reset-by-admin-1!',
+			},
+		);
 		const changed = await poll();
 		expect(typesOf(changed)).toEqual(['user.passwordChanged']);
 		if (name === 'accesslog') expect(changed[0].actor).toEqual({ dn: renamedDn() });
@@ -157,11 +176,16 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 
 	it('group created with a member, member added and removed, group deleted', async () => {
 		const groupDn = slapd.layout.groupDN(groupName);
-		await slapd.ldapmodify(`${attrLine('dn', groupDn)}changetype: add\nobjectClass: groupOfNames\n${attrLine('cn', groupName)}${attrLine('member', renamedDn())}`);
+		await slapd.ldapmodify(
+			`${attrLine('dn', groupDn)}changetype: add\nobjectClass: groupOfNames\n${attrLine('cn', groupName)}${attrLine('member', renamedDn())}`,
+		);
 		const created = await poll();
 		expect(typesOf(created)).toEqual(['group.created', 'group.memberAdded']);
 		expect(created.every((event) => event.group?.privileged === true)).toBe(true);
-		expect(created.find((event) => event.type === 'group.memberAdded')?.user).toMatchObject({ dn: renamedDn(), login: renamedUid });
+		expect(created.find((event) => event.type === 'group.memberAdded')?.user).toMatchObject({
+			dn: renamedDn(),
+			login: renamedUid,
+		});
 
 		const member = slapd.layout.userDN(fixtureMember().uid);
 		await slapd.ldapmodify(`${attrLine('dn', groupDn)}changetype: modify\nadd: member\n${attrLine('member', member)}`);
@@ -170,7 +194,9 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 		expect(added[0].user).toMatchObject({ dn: member, login: fixtureMember().uid });
 		const memberId = added[0].user?.id;
 
-		await slapd.ldapmodify(`${attrLine('dn', groupDn)}changetype: modify\ndelete: member\n${attrLine('member', member)}`);
+		await slapd.ldapmodify(
+			`${attrLine('dn', groupDn)}changetype: modify\ndelete: member\n${attrLine('member', member)}`,
+		);
 		const removed = await poll();
 		expect(typesOf(removed)).toEqual(['group.memberRemoved']);
 		expect(removed[0].user).toMatchObject({ id: memberId, dn: member });
@@ -199,8 +225,12 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 		const parentDn = slapd.layout.groupDN(parentName);
 		const subDn = slapd.layout.groupDN(subName);
 		const memberOf = (index: number) => slapd.layout.userDN(slapd.fixture.users[index].uid);
-		await slapd.ldapmodify(`${attrLine('dn', subDn)}changetype: add\nobjectClass: groupOfNames\n${attrLine('cn', subName)}${attrLine('member', memberOf(160))}`);
-		await slapd.ldapmodify(`${attrLine('dn', parentDn)}changetype: add\nobjectClass: groupOfNames\n${attrLine('cn', parentName)}${attrLine('member', memberOf(161))}`);
+		await slapd.ldapmodify(
+			`${attrLine('dn', subDn)}changetype: add\nobjectClass: groupOfNames\n${attrLine('cn', subName)}${attrLine('member', memberOf(160))}`,
+		);
+		await slapd.ldapmodify(
+			`${attrLine('dn', parentDn)}changetype: add\nobjectClass: groupOfNames\n${attrLine('cn', parentName)}${attrLine('member', memberOf(161))}`,
+		);
 		expect(typesOf(await poll())).toEqual(['group.created', 'group.created', 'group.memberAdded', 'group.memberAdded']);
 
 		await slapd.ldapmodify(`${attrLine('dn', parentDn)}changetype: modify\nadd: member\n${attrLine('member', subDn)}`);
@@ -212,7 +242,9 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 		const subId = added[0].memberGroup?.id;
 		expect(subId).toMatch(/^[0-9a-f-]{36}$/);
 
-		await slapd.ldapmodify(`${attrLine('dn', parentDn)}changetype: modify\ndelete: member\n${attrLine('member', subDn)}`);
+		await slapd.ldapmodify(
+			`${attrLine('dn', parentDn)}changetype: modify\ndelete: member\n${attrLine('member', subDn)}`,
+		);
 		const removed = await poll();
 		expect(typesOf(removed)).toEqual(['group.memberRemoved']);
 		expect(removed[0].memberGroup).toEqual({ id: subId, dn: subDn, name: subName });
@@ -220,7 +252,9 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 		expect(removed[0].changes).toEqual([{ attribute: 'member', before: subDn, after: null }]);
 		expect(await poll()).toEqual([]);
 
-		await slapd.ldapmodify(`${attrLine('dn', parentDn)}changetype: delete\n\n${attrLine('dn', subDn)}changetype: delete\n`);
+		await slapd.ldapmodify(
+			`${attrLine('dn', parentDn)}changetype: delete\n\n${attrLine('dn', subDn)}changetype: delete\n`,
+		);
 		expect(typesOf(await reconcilingPoll())).toEqual(['group.deleted', 'group.deleted']);
 	});
 
@@ -238,7 +272,9 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 
 	it('a slapd killed in the middle of a poll: the poll fails, emits nothing and moves nothing; the next poll catches up', async () => {
 		const someone = slapd.layout.userDN(slapd.fixture.users[121].uid);
-		await slapd.ldapmodify(`${attrLine('dn', someone)}changetype: modify\nreplace: title\ntitle: Crash Survivor ${tag}\n`);
+		await slapd.ldapmodify(
+			`${attrLine('dn', someone)}changetype: modify\nreplace: title\ntitle: Crash Survivor ${tag}\n`,
+		);
 		const kept = state;
 		// Once slapd has answered the poll's first message, it is SIGKILLed (and gone) before the client
 		// sees anything more: the poll has started reading and cannot have finished.

@@ -84,13 +84,21 @@ describe('credential test over a plain connection', () => {
 
 describe('TLS (ldaps://) and StartTLS with a throwaway CA', () => {
 	it('ldaps with the right CA passes', async () => {
-		const result = await test({ serverUrls: slapd.ldapsUrl, connectionSecurity: 'tls', caCertificate: slapd.tls!.caCertPem });
+		const result = await test({
+			serverUrls: slapd.ldapsUrl,
+			connectionSecurity: 'tls',
+			caCertificate: slapd.tls!.caCertPem,
+		});
 		expect(result.message).toContain(`Connected to OpenLDAP at ${slapd.ldapsUrl}`);
 		expect(result.ok).toBe(true);
 	});
 
 	it('ldaps with the wrong CA fails with a certificate message', async () => {
-		const result = await test({ serverUrls: slapd.ldapsUrl, connectionSecurity: 'tls', caCertificate: slapd.tls!.wrongCaCertPem });
+		const result = await test({
+			serverUrls: slapd.ldapsUrl,
+			connectionSecurity: 'tls',
+			caCertificate: slapd.tls!.wrongCaCertPem,
+		});
 		expect(result.ok).toBe(false);
 		expect(result.message).toMatch(/TLS certificate was not trusted/);
 		expect(result.message).toMatch(/Paste the CA certificate/);
@@ -120,10 +128,17 @@ describe('TLS (ldaps://) and StartTLS with a throwaway CA', () => {
 	});
 
 	it('a session over ldaps searches like a plain one', async () => {
-		const settings = parseLdapConnectionSettings(credential({ serverUrls: slapd.ldapsUrl, connectionSecurity: 'tls', caCertificate: slapd.tls!.caCertPem }));
+		const settings = parseLdapConnectionSettings(
+			credential({ serverUrls: slapd.ldapsUrl, connectionSecurity: 'tls', caCertificate: slapd.tls!.caCertPem }),
+		);
 		const count = await LdapSession.use(settings, async (session) => {
 			let total = 0;
-			for await (const page of session.searchPages(slapd.baseDN, { filter: '(objectClass=inetOrgPerson)', attributes: ['uid'] }, 7)) total += page.length;
+			for await (const page of session.searchPages(
+				slapd.baseDN,
+				{ filter: '(objectClass=inetOrgPerson)', attributes: ['uid'] },
+				7,
+			))
+				total += page.length;
 			return total;
 		});
 		expect(count).toBe(slapd.fixture.users.length);

@@ -17,7 +17,13 @@ let session: LdapSession;
 beforeAll(async () => {
 	slapd = await startSlapd({ users: 160 });
 	session = await LdapSession.open(
-		parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN }),
+		parseLdapConnectionSettings({
+			serverUrls: slapd.url,
+			connectionSecurity: 'none',
+			bindDN: slapd.adminDN,
+			bindPassword: slapd.adminPassword,
+			baseDN: slapd.baseDN,
+		}),
 	);
 });
 
@@ -60,7 +66,10 @@ const FLAVOURS: Flavour[] = [
 		newGroup: (name) => {
 			const uuid = randomUUID();
 			const dn = slapd.otds.groupDNByUuid(uuid);
-			return { dn, ldif: `${attrLine('dn', dn)}changetype: add\nobjectClass: oTGroup\noTGroup: ${uuid}\n${attrLine('cn', name)}oTObjectGUID: ${uuid}\n` };
+			return {
+				dn,
+				ldif: `${attrLine('dn', dn)}changetype: add\nobjectClass: oTGroup\noTGroup: ${uuid}\n${attrLine('cn', name)}oTObjectGUID: ${uuid}\n`,
+			};
 		},
 	},
 ];
@@ -76,12 +85,16 @@ async function collect<T>(pages: AsyncGenerator<T[]>, sizes?: number[]): Promise
 
 const sorted = (values: Iterable<string>) => [...values].sort();
 const logins = (users: DirectoryUser[]) => sorted(users.map((user) => user.login));
-const directUsers = (group: FixtureGroup) => sorted(group.members.flatMap((member) => (member.kind === 'user' ? [member.uid] : [])));
+const directUsers = (group: FixtureGroup) =>
+	sorted(group.members.flatMap((member) => (member.kind === 'user' ? [member.uid] : [])));
 
 describe.each(FLAVOURS)('$name', (flavour) => {
 	const directory = (lookup: MemberLookup | 'auto' = 'auto', profile = flavour.profile()) =>
 		new LdapDirectory(session, profile, flavour.base(), {
-			privilegedGroups: [GROUPS.domainAdmins, flavour.groupDN(GROUPS.securityAdministrators).toUpperCase().replace(/,/g, ', ')],
+			privilegedGroups: [
+				GROUPS.domainAdmins,
+				flavour.groupDN(GROUPS.securityAdministrators).toUpperCase().replace(/,/g, ', '),
+			],
 			memberLookup: lookup,
 		});
 	const modifyMembers = (groupDn: string, operation: 'add' | 'delete', memberDns: string[]) =>
@@ -129,52 +142,86 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 			}
 			const all = await collect(directory().searchGroups());
 			expect(all.length).toBe(slapd.fixture.groups.length);
-			expect(sorted(all.filter((group) => group.privileged).map((group) => group.name))).toEqual(sorted([GROUPS.domainAdmins, GROUPS.securityAdministrators]));
+			expect(sorted(all.filter((group) => group.privileged).map((group) => group.name))).toEqual(
+				sorted([GROUPS.domainAdmins, GROUPS.securityAdministrators]),
+			);
 			expect((await collect(directory().searchGroups({ limit: 5, pageSize: 2 }))).length).toBe(5);
-			const byDescription: GroupSearch = { conditions: [{ attribute: 'description', operator: 'startsWith', value: 'Managers of' }] };
-			expect((await collect(directory().searchGroups(byDescription))).every((group) => group.name.endsWith(' Managers'))).toBe(true);
+			const byDescription: GroupSearch = {
+				conditions: [{ attribute: 'description', operator: 'startsWith', value: 'Managers of' }],
+			};
+			expect(
+				(await collect(directory().searchGroups(byDescription))).every((group) => group.name.endsWith(' Managers')),
+			).toBe(true);
 			const ampersand = await collect(directory().searchGroups({ nameContains: 'Product & Tech' }));
-			expect(sorted(ampersand.map((group) => group.name))).toEqual(['Product & Technology', 'Product & Technology Leadership']);
+			expect(sorted(ampersand.map((group) => group.name))).toEqual([
+				'Product & Technology',
+				'Product & Technology Leadership',
+			]);
 			// Non-ASCII names (escaped as UTF-8 bytes) are found too.
-			expect((await collect(directory().searchGroups({ nameContains: 'São' }))).map((group) => group.name)).toEqual(['São Paulo Office']);
+			expect((await collect(directory().searchGroups({ nameContains: 'São' }))).map((group) => group.name)).toEqual([
+				'São Paulo Office',
+			]);
 		});
 
-		it.each(['*', '*)(cn=*', 'x)(|(cn=*', '\\', '\\2a', '\0', '(', ')', 'Domain Admins)(cn=*'])('matches group name %j literally', async (value) => {
-			await expect(directory().getGroup('name', value)).rejects.toBeInstanceOf(NotFoundError);
-			await expect(collect(directory().groupMembers('name', value, { nested: true }))).rejects.toBeInstanceOf(NotFoundError);
-			expect(await collect(directory().searchGroups({ nameContains: value }))).toEqual([]);
-			expect(await collect(directory().searchGroups({ conditions: [{ attribute: 'cn', operator: 'equals', value }] }))).toEqual([]);
-		});
+		it.each(['*', '*)(cn=*', 'x)(|(cn=*', '\\', '\\2a', '\0', '(', ')', 'Domain Admins)(cn=*'])(
+			'matches group name %j literally',
+			async (value) => {
+				await expect(directory().getGroup('name', value)).rejects.toBeInstanceOf(NotFoundError);
+				await expect(collect(directory().groupMembers('name', value, { nested: true }))).rejects.toBeInstanceOf(
+					NotFoundError,
+				);
+				expect(await collect(directory().searchGroups({ nameContains: value }))).toEqual([]);
+				expect(
+					await collect(directory().searchGroups({ conditions: [{ attribute: 'cn', operator: 'equals', value }] })),
+				).toEqual([]);
+			},
+		);
 
 		it('refuses invalid DNs with a clear message, and says when nothing is there', async () => {
 			for (const bad of ['not a dn', 'cn=x,,dc=com', 'cn=a\\', 'cn=a"b,dc=com', 'cn=a\0b,dc=com', '=x,dc=com']) {
 				await expect(directory().getGroup('dn', bad)).rejects.toThrow(new RegExp(`^Group ".*" is not a valid DN`));
 				await expect(directory().getUser('dn', bad)).rejects.toBeInstanceOf(ConfigurationError);
-				await expect(collect(directory().groupMembers('dn', bad, { nested: false }))).rejects.toBeInstanceOf(ConfigurationError);
+				await expect(collect(directory().groupMembers('dn', bad, { nested: false }))).rejects.toBeInstanceOf(
+					ConfigurationError,
+				);
 			}
-			await expect(directory().getGroup('dn', `cn=No Such Group,${flavour.groupsDN()}`)).rejects.toBeInstanceOf(NotFoundError);
-			await expect(directory().getGroup('dn', flavour.userDN(slapd.fixture.users[0].uid))).rejects.toBeInstanceOf(NotFoundError);
+			await expect(directory().getGroup('dn', `cn=No Such Group,${flavour.groupsDN()}`)).rejects.toBeInstanceOf(
+				NotFoundError,
+			);
+			await expect(directory().getGroup('dn', flavour.userDN(slapd.fixture.users[0].uid))).rejects.toBeInstanceOf(
+				NotFoundError,
+			);
 			await expect(directory().getGroup('id', randomUUID())).rejects.toThrow(/No group with id/);
 			await expect(directory().getGroup('name', 'No Such Group')).rejects.toBeInstanceOf(NotFoundError);
 			await expect(directory().getGroup('name', '  ')).rejects.toBeInstanceOf(ConfigurationError);
-			await expect(directory().getGroup('name', GROUPS.helpDesk, ['bad attr'])).rejects.toThrow(/^Additional Attributes/);
+			await expect(directory().getGroup('name', GROUPS.helpDesk, ['bad attr'])).rejects.toThrow(
+				/^Additional Attributes/,
+			);
 		});
 	});
 
 	describe('members', () => {
-		it.each<MemberLookup>(['memberOf', 'memberAttribute'])('lists direct and nested members of every fixture group (%s)', async (lookup) => {
-			for (const group of slapd.fixture.groups) {
-				const direct = await collect(directory(lookup).groupMembers('name', group.name, { nested: false }));
-				expect(logins(direct)).toEqual(directUsers(group));
-				const sizes: number[] = [];
-				const nested = await collect(directory(lookup).groupMembers('dn', flavour.groupDN(group.name), { nested: true, pageSize: 7 }), sizes);
-				expect(logins(nested)).toEqual(sorted(transitiveUsers(slapd.fixture, group.name)));
-				expect(Math.max(0, ...sizes)).toBeLessThanOrEqual(7);
-			}
-		});
+		it.each<MemberLookup>(['memberOf', 'memberAttribute'])(
+			'lists direct and nested members of every fixture group (%s)',
+			async (lookup) => {
+				for (const group of slapd.fixture.groups) {
+					const direct = await collect(directory(lookup).groupMembers('name', group.name, { nested: false }));
+					expect(logins(direct)).toEqual(directUsers(group));
+					const sizes: number[] = [];
+					const nested = await collect(
+						directory(lookup).groupMembers('dn', flavour.groupDN(group.name), { nested: true, pageSize: 7 }),
+						sizes,
+					);
+					expect(logins(nested)).toEqual(sorted(transitiveUsers(slapd.fixture, group.name)));
+					expect(Math.max(0, ...sizes)).toBeLessThanOrEqual(7);
+				}
+			},
+		);
 
 		it('returns people with their fields and the extra attributes asked for', async () => {
-			const [first] = await collect(directory().groupMembers('name', GROUPS.executives, { nested: false, extraAttributes: ['employeeNumber'] }));
+			const [first] = await collect(
+				directory().groupMembers('name', GROUPS.executives, { nested: false, extraAttributes: ['employeeNumber'] }),
+			);
 			const expected = slapd.fixture.userByUid.get(first.login)!;
 			expect(first).toMatchObject({ mail: expected.mail, mobile: expected.mobile, dn: flavour.userDN(expected.uid) });
 			expect(first.attributes.employeeNumber).toBe(expected.employeeNumber);
@@ -189,7 +236,8 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 			const groupDn = flavour.groupDN(GROUPS.allManagers);
 			const attributes = backend.users.attributesToRead([]);
 			const entries: string[] = [];
-			for await (const page of reader.read(groupDn, { nested: true, attributes })) entries.push(...page.map((entry) => entry.dn));
+			for await (const page of reader.read(groupDn, { nested: true, attributes }))
+				entries.push(...page.map((entry) => entry.dn));
 			expect(entries.length).toBe(transitiveUsers(slapd.fixture, GROUPS.allManagers).size);
 			expect(new Set(entries).size).toBe(entries.length);
 			expect(reader.stats.fallbacks).toBeGreaterThan(0);
@@ -214,42 +262,65 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 					}
 					const reader = backend.memberReader();
 					const seen: string[] = [];
-					for await (const page of reader.read(a, { nested: true, attributes: ['1.1'] })) seen.push(...page.map((entry) => entry.dn));
+					for await (const page of reader.read(a, { nested: true, attributes: ['1.1'] }))
+						seen.push(...page.map((entry) => entry.dn));
 					expect(reader.stats.groupsExpanded).toBe(3);
 					expect(new Set(seen).size).toBe(seen.length);
 					expect(logins(await collect(backend.groupMembers('dn', self, { nested: true })))).toEqual([users[12].uid]);
 				}
 				// Corporate Services contains Legal, which now reaches the cycle.
 				const corporate = await collect(directory().groupMembers('name', 'Corporate Services', { nested: true }));
-				expect(logins(corporate)).toEqual(sorted(new Set([...transitiveUsers(slapd.fixture, 'Corporate Services'), users[10].uid, users[11].uid])));
+				expect(logins(corporate)).toEqual(
+					sorted(new Set([...transitiveUsers(slapd.fixture, 'Corporate Services'), users[10].uid, users[11].uid])),
+				);
 			} finally {
 				await modifyMembers(flavour.groupDN('Legal'), 'delete', [a]);
 			}
 		});
 
 		it('says when the group does not exist', async () => {
-			await expect(collect(directory().groupMembers('name', 'No Such Group', { nested: true }))).rejects.toBeInstanceOf(NotFoundError);
-			await expect(collect(directory().groupMembers('id', randomUUID(), { nested: true }))).rejects.toBeInstanceOf(NotFoundError);
+			await expect(collect(directory().groupMembers('name', 'No Such Group', { nested: true }))).rejects.toBeInstanceOf(
+				NotFoundError,
+			);
+			await expect(collect(directory().groupMembers('id', randomUUID(), { nested: true }))).rejects.toBeInstanceOf(
+				NotFoundError,
+			);
 		});
 	});
 
 	describe('membership changes', () => {
 		it('adds and removes a member idempotently, saying whether anything changed', async () => {
-			const user = slapd.fixture.users.find((candidate) => !directMemberships(slapd.fixture).userGroups.get(candidate.uid)?.includes(GROUPS.helpDesk))!;
+			const user = slapd.fixture.users.find(
+				(candidate) => !directMemberships(slapd.fixture).userGroups.get(candidate.uid)?.includes(GROUPS.helpDesk),
+			)!;
 			const group = { key: 'name' as const, value: GROUPS.helpDesk };
 			const who = { key: 'login' as const, value: user.uid };
 			const backend = directory();
 			const added = await backend.addGroupMember(group, who);
-			expect(added).toEqual({ changed: true, groupDn: flavour.groupDN(GROUPS.helpDesk), userDn: flavour.userDN(user.uid) });
+			expect(added).toEqual({
+				changed: true,
+				groupDn: flavour.groupDN(GROUPS.helpDesk),
+				userDn: flavour.userDN(user.uid),
+			});
 			expect((await backend.addGroupMember(group, who)).changed).toBe(false);
-			expect((await backend.getUser('login', user.uid)).memberOf.map((dn) => dn.toLowerCase())).toContain(flavour.groupDN(GROUPS.helpDesk).toLowerCase());
+			expect((await backend.getUser('login', user.uid)).memberOf.map((dn) => dn.toLowerCase())).toContain(
+				flavour.groupDN(GROUPS.helpDesk).toLowerCase(),
+			);
 			const members = await collect(backend.groupMembers('name', GROUPS.helpDesk, { nested: false }));
 			expect(logins(members)).toContain(user.uid);
 			expect((await backend.removeGroupMember(group, who)).changed).toBe(true);
-			expect((await backend.removeGroupMember(group, { key: 'dn', value: flavour.userDN(user.uid) })).changed).toBe(false);
-			expect(logins(await collect(backend.groupMembers('name', GROUPS.helpDesk, { nested: false })))).not.toContain(user.uid);
-			await expect(backend.addGroupMember(group, { key: 'login', value: 'no-such-user' })).rejects.toBeInstanceOf(NotFoundError);
-			await expect(backend.addGroupMember({ key: 'name', value: 'No Such Group' }, who)).rejects.toBeInstanceOf(NotFoundError);
+			expect((await backend.removeGroupMember(group, { key: 'dn', value: flavour.userDN(user.uid) })).changed).toBe(
+				false,
+			);
+			expect(logins(await collect(backend.groupMembers('name', GROUPS.helpDesk, { nested: false })))).not.toContain(
+				user.uid,
+			);
+			await expect(backend.addGroupMember(group, { key: 'login', value: 'no-such-user' })).rejects.toBeInstanceOf(
+				NotFoundError,
+			);
+			await expect(backend.addGroupMember({ key: 'name', value: 'No Such Group' }, who)).rejects.toBeInstanceOf(
+				NotFoundError,
+			);
 			await expect(backend.addGroupMember(group, { key: 'login', value: '*' })).rejects.toBeInstanceOf(NotFoundError);
 		});
 
@@ -257,9 +328,9 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 			if (flavour.profile().memberAttribute !== 'member') return;
 			const user = slapd.fixture.users[20];
 			await createGroup('Single Member', [flavour.userDN(user.uid)]);
-			await expect(directory().removeGroupMember({ key: 'name', value: 'Single Member' }, { key: 'login', value: user.uid })).rejects.toThrow(
-				/last member/,
-			);
+			await expect(
+				directory().removeGroupMember({ key: 'name', value: 'Single Member' }, { key: 'login', value: user.uid }),
+			).rejects.toThrow(/last member/);
 		});
 	});
 
@@ -283,9 +354,13 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 				{ attribute: free, action: 'remove', values: ['one', 'absent'] },
 			]);
 			expect(sorted(updated.attributes[free] as string[])).toEqual(['three', 'two']);
-			updated = await backend.updateUserAttributes('dn', updated.dn, [{ attribute: free, action: 'remove', values: [] }]);
+			updated = await backend.updateUserAttributes('dn', updated.dn, [
+				{ attribute: free, action: 'remove', values: [] },
+			]);
 			expect(updated.attributes[free]).toBeUndefined();
-			updated = await backend.updateUserAttributes('id', updated.id, [{ attribute: titleAttribute(), action: 'set', values: [user.title] }]);
+			updated = await backend.updateUserAttributes('id', updated.id, [
+				{ attribute: titleAttribute(), action: 'set', values: [user.title] },
+			]);
 			expect(updated.title).toBe(user.title);
 		});
 
@@ -304,17 +379,23 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 		it('checks attribute names and values, and says when the user does not exist', async () => {
 			const backend = directory();
 			const uid = slapd.fixture.users[32].uid;
-			await expect(backend.updateUserAttributes('login', uid, [{ attribute: 'title)(x=*', action: 'set', values: ['x'] }])).rejects.toThrow(/^Attributes/);
-			await expect(backend.updateUserAttributes('login', uid, [{ attribute: 'title', action: 'add', values: [] }])).rejects.toThrow(/^Attributes/);
+			await expect(
+				backend.updateUserAttributes('login', uid, [{ attribute: 'title)(x=*', action: 'set', values: ['x'] }]),
+			).rejects.toThrow(/^Attributes/);
+			await expect(
+				backend.updateUserAttributes('login', uid, [{ attribute: 'title', action: 'add', values: [] }]),
+			).rejects.toThrow(/^Attributes/);
 			await expect(
 				backend.updateUserAttributes('login', uid, [{ attribute: 'title', action: 'replace' as 'set', values: ['x'] }]),
 			).rejects.toBeInstanceOf(ConfigurationError);
-			await expect(backend.updateUserAttributes('login', 'no-such-user', [{ attribute: 'title', action: 'set', values: ['x'] }])).rejects.toBeInstanceOf(
-				NotFoundError,
-			);
+			await expect(
+				backend.updateUserAttributes('login', 'no-such-user', [{ attribute: 'title', action: 'set', values: ['x'] }]),
+			).rejects.toBeInstanceOf(NotFoundError);
 			// Values are data, never syntax: a filter-like value is stored as it is.
 			const odd = '*)(uid=*\\ (x)';
-			const updated = await backend.updateUserAttributes('login', uid, [{ attribute: titleAttribute(), action: 'set', values: [odd] }]);
+			const updated = await backend.updateUserAttributes('login', uid, [
+				{ attribute: titleAttribute(), action: 'set', values: [odd] },
+			]);
 			expect(updated.title).toBe(odd);
 		});
 	});
@@ -331,7 +412,9 @@ describe('directory options', () => {
 		const members = await collect(backend.groupMembers('name', GROUPS.executives, { nested: true }));
 		expect(logins(members)).toEqual(sorted(transitiveUsers(slapd.fixture, GROUPS.executives)));
 		expect(backend.userAttribute('department')).toBe('departmentNumber');
-		const wrongBase = new LdapDirectory(session, profileFor('openLdap'), slapd.baseDN, { groupBaseDN: slapd.layout.peopleDN });
+		const wrongBase = new LdapDirectory(session, profileFor('openLdap'), slapd.baseDN, {
+			groupBaseDN: slapd.layout.peopleDN,
+		});
 		await expect(wrongBase.getGroup('name', GROUPS.executives)).rejects.toBeInstanceOf(NotFoundError);
 	});
 });

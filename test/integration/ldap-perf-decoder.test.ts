@@ -21,7 +21,11 @@ function tlv(tag: number, ...content: Buffer[]): Buffer {
 const octets = (value: string | Buffer) => tlv(0x04, typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
 
 /** A SearchResultEntry message: attributes as [type, values]. */
-function searchEntryMessage(messageId: number, dn: string, attributes: Array<[string | Buffer, Array<string | Buffer>]>): Buffer {
+function searchEntryMessage(
+	messageId: number,
+	dn: string,
+	attributes: Array<[string | Buffer, Array<string | Buffer>]>,
+): Buffer {
 	const list = attributes.map(([type, values]) => tlv(0x30, octets(type), tlv(0x31, ...values.map(octets))));
 	return tlv(0x30, tlv(0x02, Buffer.from([messageId])), tlv(0x64, octets(dn), tlv(0x30, ...list)));
 }
@@ -39,7 +43,9 @@ function decode(decoding: Decoding, chunks: Buffer[], requested: string[], expli
 	try {
 		const parser = new MessageParser();
 		const entries: unknown[] = [];
-		parser.on('message', (message) => entries.push(message instanceof SearchEntry ? message.toObject(requested, explicitBuffers) : message));
+		parser.on('message', (message) =>
+			entries.push(message instanceof SearchEntry ? message.toObject(requested, explicitBuffers) : message),
+		);
 		parser.on('error', (error: unknown) => entries.push(error));
 		for (const chunk of chunks) parser.read(chunk, new Map());
 		return entries;
@@ -101,15 +107,29 @@ describe('search entry decoder on hand-made BER', () => {
 		const ours = decode('fast', [messages[0]], requested, explicit) as Array<Record<string, unknown>>;
 		expect(ours).toEqual(decode('ldapts', [messages[0]], requested, explicit));
 		expect(ours[0].cn).toEqual([Buffer.from('John Doe'), Buffer.from('Johnny')]);
-		expect(ours[0].displayName).toEqual(Buffer.from('Jürgen Müller – Forschung & Entwicklung, München 日本 😀', 'utf8'));
+		expect(ours[0].displayName).toEqual(
+			Buffer.from('Jürgen Müller – Forschung & Entwicklung, München 日本 😀', 'utf8'),
+		);
 	});
 
 	it('tells apart attribute types that change from one entry to the next', () => {
 		const latin1Type = Buffer.from([0x63, 0x6e, 0xe9]);
 		const bytes = Buffer.concat([
-			searchEntryMessage(6, 'uid=a,dc=example,dc=com', [['cn', ['a']], ['sn', ['b']], ['cn\u00e9', ['c']]]),
-			searchEntryMessage(7, 'uid=b,dc=example,dc=com', [['sn', ['d']], ['cn', ['e']], [latin1Type, ['f']]]),
-			searchEntryMessage(8, 'uid=c,dc=example,dc=com', [['sn', ['g']], ['cn', ['h']], ['CN\u00e9', ['i']]]),
+			searchEntryMessage(6, 'uid=a,dc=example,dc=com', [
+				['cn', ['a']],
+				['sn', ['b']],
+				['cn\u00e9', ['c']],
+			]),
+			searchEntryMessage(7, 'uid=b,dc=example,dc=com', [
+				['sn', ['d']],
+				['cn', ['e']],
+				[latin1Type, ['f']],
+			]),
+			searchEntryMessage(8, 'uid=c,dc=example,dc=com', [
+				['sn', ['g']],
+				['cn', ['h']],
+				['CN\u00e9', ['i']],
+			]),
 		]);
 		const requested = ['cn', 'SN', 'cné', 'mail'];
 		const ours = decode('fast', [bytes], requested);
@@ -167,7 +187,12 @@ describe('search entry decoder on real entries', () => {
 		use(decoding);
 		try {
 			const entries: unknown[] = [];
-			for await (const page of client.searchPaginated(base, { scope: 'sub', filter: '(objectClass=*)', attributes, paged: { pageSize: 100 } })) {
+			for await (const page of client.searchPaginated(base, {
+				scope: 'sub',
+				filter: '(objectClass=*)',
+				attributes,
+				paged: { pageSize: 100 },
+			})) {
 				entries.push(...page.searchEntries);
 			}
 			return entries;
@@ -179,7 +204,10 @@ describe('search entry decoder on real entries', () => {
 	it.each([
 		['all user attributes', ['*']],
 		['user and operational attributes', ['*', '+']],
-		['a listing’s attributes, some absent or spelled differently', ['uid', 'MAIL', 'displayname', 'memberOf', 'entryUUID', 'pwdReset', 'jpegPhoto']],
+		[
+			'a listing’s attributes, some absent or spelled differently',
+			['uid', 'MAIL', 'displayname', 'memberOf', 'entryUUID', 'pwdReset', 'jpegPhoto'],
+		],
 		['no attributes', ['1.1']],
 	])('returns what ldapts returns for %s, in both schema flavours', async (_name, attributes) => {
 		for (const base of [slapd.baseDN, slapd.otdsBaseDN]) {

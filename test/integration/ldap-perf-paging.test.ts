@@ -12,7 +12,13 @@ let session: LdapSession;
 beforeAll(async () => {
 	slapd = await startSlapd({ users: 60, otds: false });
 	session = await LdapSession.open(
-		parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN }),
+		parseLdapConnectionSettings({
+			serverUrls: slapd.url,
+			connectionSecurity: 'none',
+			bindDN: slapd.adminDN,
+			bindPassword: slapd.adminPassword,
+			baseDN: slapd.baseDN,
+		}),
 	);
 });
 
@@ -22,7 +28,11 @@ afterAll(async () => {
 });
 
 const people = (pageSize: number) =>
-	session.searchPages(slapd.layout.peopleDN, { scope: 'one', filter: '(objectClass=inetOrgPerson)', attributes: ['uid'] }, pageSize);
+	session.searchPages(
+		slapd.layout.peopleDN,
+		{ scope: 'one', filter: '(objectClass=inetOrgPerson)', attributes: ['uid'] },
+		pageSize,
+	);
 
 async function allUids(pageSize: number): Promise<{ uids: string[]; pages: number[] }> {
 	const uids: string[] = [];
@@ -54,12 +64,18 @@ describe('paged searches with the next page asked for ahead', () => {
 			}
 			expect(seen).toBe(stopAfter * 5);
 			expect((await allUids(25)).uids).toHaveLength(slapd.fixture.users.length);
-			expect(await session.search(slapd.layout.peopleDN, { scope: 'one', filter: '(uid=nobody)', attributes: ['uid'] })).toEqual([]);
+			expect(
+				await session.search(slapd.layout.peopleDN, { scope: 'one', filter: '(uid=nobody)', attributes: ['uid'] }),
+			).toEqual([]);
 		}
 	});
 
 	it('reports a failing search from the listing', async () => {
-		const listing = session.searchPages('ou=missing,dc=example,dc=com', { scope: 'sub', filter: '(objectClass=*)', attributes: ['1.1'] }, 5);
+		const listing = session.searchPages(
+			'ou=missing,dc=example,dc=com',
+			{ scope: 'sub', filter: '(objectClass=*)', attributes: ['1.1'] },
+			5,
+		);
 		await expect(listing.next()).rejects.toMatchObject({ kind: 'noSuchObject' });
 		expect((await allUids(30)).uids).toHaveLength(slapd.fixture.users.length);
 	});

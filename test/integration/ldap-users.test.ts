@@ -15,7 +15,13 @@ let session: LdapSession;
 beforeAll(async () => {
 	slapd = await startSlapd({ users: 120 });
 	session = await LdapSession.open(
-		parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN }),
+		parseLdapConnectionSettings({
+			serverUrls: slapd.url,
+			connectionSecurity: 'none',
+			bindDN: slapd.adminDN,
+			bindPassword: slapd.adminPassword,
+			baseDN: slapd.baseDN,
+		}),
 	);
 });
 
@@ -62,9 +68,15 @@ describe('inetOrgPerson + ppolicy (OpenLDAP flavour)', () => {
 	});
 
 	it('derives account status from ppolicy attributes', async () => {
-		for (const user of slapd.fixture.users.filter((candidate) => candidate.status.disabled || candidate.status.lockedOut || candidate.status.mustChangePassword)) {
+		for (const user of slapd.fixture.users.filter(
+			(candidate) => candidate.status.disabled || candidate.status.lockedOut || candidate.status.mustChangePassword,
+		)) {
 			const found = await people().getUser('login', user.uid);
-			expect(found.status).toEqual({ disabled: user.status.disabled, locked: user.status.lockedOut && !user.status.disabled, passwordResetRequired: user.status.mustChangePassword });
+			expect(found.status).toEqual({
+				disabled: user.status.disabled,
+				locked: user.status.lockedOut && !user.status.disabled,
+				passwordResetRequired: user.status.mustChangePassword,
+			});
 		}
 	});
 
@@ -78,14 +90,18 @@ describe('inetOrgPerson + ppolicy (OpenLDAP flavour)', () => {
 	it('applies conditions, account state and limit', async () => {
 		const department = slapd.fixture.users[5].department;
 		const inDepartment = slapd.fixture.users.filter((user) => user.department === department);
-		expect(logins(await all(people(), { conditions: [{ attribute: 'ou', operator: 'equals', value: department }] }))).toEqual(logins(inDepartment));
+		expect(
+			logins(await all(people(), { conditions: [{ attribute: 'ou', operator: 'equals', value: department }] })),
+		).toEqual(logins(inDepartment));
 		const disabled = slapd.fixture.users.filter((user) => user.status.disabled);
 		expect(logins(await all(people(), { state: 'disabled' }))).toEqual(logins(disabled));
 		expect((await all(people(), { state: 'enabled' })).length).toBe(slapd.fixture.users.length - disabled.length);
 		expect((await all(people(), { limit: 7, pageSize: 3 })).length).toBe(7);
 		const prefix = slapd.fixture.users[0].sn.slice(0, 2);
 		const bySurname = slapd.fixture.users.filter((user) => user.sn.toLowerCase().startsWith(prefix.toLowerCase()));
-		expect(logins(await all(people(), { conditions: [{ attribute: 'sn', operator: 'startsWith', value: prefix }] }))).toEqual(logins(bySurname));
+		expect(
+			logins(await all(people(), { conditions: [{ attribute: 'sn', operator: 'startsWith', value: prefix }] })),
+		).toEqual(logins(bySurname));
 	});
 
 	it('returns extra attributes only when asked', async () => {
@@ -95,15 +111,22 @@ describe('inetOrgPerson + ppolicy (OpenLDAP flavour)', () => {
 		expect((await people().getUser('login', slapd.fixture.users[3].uid)).attributes).toEqual({});
 	});
 
-	it.each(['*', '*)(uid=*', 'x)(|(uid=*', '\\', '\0', '(', 'a*'])('matches %j literally, never as filter syntax', async (value) => {
-		await expect(people().getUser('login', value)).rejects.toBeInstanceOf(NotFoundError);
-		expect(await all(people(), { conditions: [{ attribute: 'uid', operator: 'equals', value }] })).toEqual([]);
-		expect(await all(people(), { conditions: [{ attribute: 'uid', operator: 'contains', value }] })).toEqual([]);
-	});
+	it.each(['*', '*)(uid=*', 'x)(|(uid=*', '\\', '\0', '(', 'a*'])(
+		'matches %j literally, never as filter syntax',
+		async (value) => {
+			await expect(people().getUser('login', value)).rejects.toBeInstanceOf(NotFoundError);
+			expect(await all(people(), { conditions: [{ attribute: 'uid', operator: 'equals', value }] })).toEqual([]);
+			expect(await all(people(), { conditions: [{ attribute: 'uid', operator: 'contains', value }] })).toEqual([]);
+		},
+	);
 
 	it('refuses attribute names that are not attribute names, naming the field', async () => {
-		await expect(all(people(), { conditions: [{ attribute: 'uid=*)(cn', operator: 'equals', value: 'x' }] })).rejects.toThrow(/^Conditions .* is not a valid LDAP attribute name/);
-		await expect(people().getUser('login', slapd.fixture.users[0].uid, ['bad name'])).rejects.toThrow(/^Additional Attributes/);
+		await expect(
+			all(people(), { conditions: [{ attribute: 'uid=*)(cn', operator: 'equals', value: 'x' }] }),
+		).rejects.toThrow(/^Conditions .* is not a valid LDAP attribute name/);
+		await expect(people().getUser('login', slapd.fixture.users[0].uid, ['bad name'])).rejects.toThrow(
+			/^Additional Attributes/,
+		);
 	});
 
 	it('says when a user does not exist, by DN too', async () => {
@@ -126,7 +149,11 @@ describe('legacy OTDS (oTPerson, OpenDJ flavour)', () => {
 			department: expected.department,
 			mobile: expected.mobile,
 			businessUnit: expected.businessUnit,
-			status: { disabled: expected.status.disabled, locked: expected.status.lockedOut, passwordResetRequired: expected.status.mustChangePassword },
+			status: {
+				disabled: expected.status.disabled,
+				locked: expected.status.lockedOut,
+				passwordResetRequired: expected.status.mustChangePassword,
+			},
 		});
 		expect(found.memberOf.every((dn) => dn.startsWith('oTGroup='))).toBe(true);
 	});

@@ -24,7 +24,13 @@ beforeAll(async () => {
 			`${attrLine('ou', department)}${attrLine('displayName', displayName)}`,
 	);
 	session = await LdapSession.open(
-		parseLdapConnectionSettings({ serverUrls: slapd.url, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN }),
+		parseLdapConnectionSettings({
+			serverUrls: slapd.url,
+			connectionSecurity: 'none',
+			bindDN: slapd.adminDN,
+			bindPassword: slapd.adminPassword,
+			baseDN: slapd.baseDN,
+		}),
 	);
 });
 
@@ -37,7 +43,12 @@ const uids = (entries: Array<Record<string, unknown>>) => entries.map((entry) =>
 
 async function paged(filter: string): Promise<Array<Record<string, unknown>>> {
 	const entries: Array<Record<string, unknown>> = [];
-	for await (const page of session.searchPages(slapd.layout.peopleDN, { scope: 'sub', filter, attributes: ['uid', 'ou'] }, 5)) entries.push(...page);
+	for await (const page of session.searchPages(
+		slapd.layout.peopleDN,
+		{ scope: 'sub', filter, attributes: ['uid', 'ou'] },
+		5,
+	))
+		entries.push(...page);
 	return entries;
 }
 
@@ -53,7 +64,11 @@ describe('string filters with non-ASCII values', () => {
 		const client = new Client({ url: slapd.url });
 		try {
 			await client.bind(slapd.adminDN, slapd.adminPassword);
-			const { searchEntries } = await client.search(slapd.layout.peopleDN, { scope: 'sub', filter, attributes: ['uid'] });
+			const { searchEntries } = await client.search(slapd.layout.peopleDN, {
+				scope: 'sub',
+				filter,
+				attributes: ['uid'],
+			});
 			expect(searchEntries).toEqual([]);
 		} finally {
 			await client.unbind();
@@ -61,7 +76,9 @@ describe('string filters with non-ASCII values', () => {
 	});
 
 	it('finds a user by escaped non-ASCII equality and substrings with a paged search', async () => {
-		expect(uids(await paged(`(&(objectClass=inetOrgPerson)(displayName=${escapeFilterValue(displayName)}))`))).toEqual(['zoe.utf8']);
+		expect(uids(await paged(`(&(objectClass=inetOrgPerson)(displayName=${escapeFilterValue(displayName)}))`))).toEqual([
+			'zoe.utf8',
+		]);
 		expect(uids(await paged(`(displayName=*${escapeFilterValue('日本 😀')})`))).toEqual(['zoe.utf8']);
 		expect(uids(await paged(`(|(uid=nobody)(sn=${escapeFilterValue('Müller')}*))`))).toEqual(['zoe.utf8']);
 	});
@@ -71,7 +88,9 @@ describe('string filters with non-ASCII values', () => {
 	});
 
 	it('refuses a malformed string filter as a configuration error, before any request', async () => {
-		await expect(session.search(slapd.baseDN, { scope: 'sub', filter: '(ou=M\\c3' })).rejects.toThrow(ConfigurationError);
+		await expect(session.search(slapd.baseDN, { scope: 'sub', filter: '(ou=M\\c3' })).rejects.toThrow(
+			ConfigurationError,
+		);
 		await expect(paged('(ou=a(b)')).rejects.toThrow(ConfigurationError);
 	});
 });

@@ -16,7 +16,11 @@ let otds: OtdsEmulator;
 const raw = createAxiosTransport({ timeoutMs: 5_000 });
 
 beforeAll(async () => {
-	otds = await startOtdsEmulator({ users: 40, adminPassword: ADMIN_PASSWORD, oauthClients: [{ id: 'n8n-push', secret: CLIENT_SECRET }] });
+	otds = await startOtdsEmulator({
+		users: 40,
+		adminPassword: ADMIN_PASSWORD,
+		oauthClients: [{ id: 'n8n-push', secret: CLIENT_SECRET }],
+	});
 });
 
 afterAll(async () => {
@@ -25,9 +29,21 @@ afterAll(async () => {
 });
 
 const ticket = (overrides: Partial<OtdsAuthSettings> = {}): OtdsAuthSettings =>
-	({ method: 'ticket', baseUrl: otds.url, userName: otds.adminUser, password: ADMIN_PASSWORD, ...overrides }) as OtdsAuthSettings;
+	({
+		method: 'ticket',
+		baseUrl: otds.url,
+		userName: otds.adminUser,
+		password: ADMIN_PASSWORD,
+		...overrides,
+	}) as OtdsAuthSettings;
 const oauth = (overrides: Partial<OtdsAuthSettings> = {}): OtdsAuthSettings =>
-	({ method: 'oauth2', baseUrl: otds.url, clientId: 'n8n-push', clientSecret: CLIENT_SECRET, ...overrides }) as OtdsAuthSettings;
+	({
+		method: 'oauth2',
+		baseUrl: otds.url,
+		clientId: 'n8n-push',
+		clientSecret: CLIENT_SECRET,
+		...overrides,
+	}) as OtdsAuthSettings;
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
 	try {
@@ -52,9 +68,15 @@ describe('ticket sign-in', () => {
 
 	it('signs in a directory user too (not an administrator)', async () => {
 		const user = otds.fixture!.users[20];
-		const client = connectToEmulator(otds, { auth: ticket({ userName: `${user.uid}@Content Server Members`, password: passwordOf(user.uid) }) });
+		const client = connectToEmulator(otds, {
+			auth: ticket({ userName: `${user.uid}@Content Server Members`, password: passwordOf(user.uid) }),
+		});
 		try {
-			expect(await client.directory.currentUser()).toEqual({ id: `${user.uid}@Content Server Members`, name: user.uid, isAdmin: false });
+			expect(await client.directory.currentUser()).toEqual({
+				id: `${user.uid}@Content Server Members`,
+				name: user.uid,
+				isAdmin: false,
+			});
 		} finally {
 			client.close();
 		}
@@ -71,12 +93,16 @@ describe('ticket sign-in', () => {
 	it('refuses empty fields before sending anything', async () => {
 		const before = otds.requests.length;
 		await expect(requestOtdsCredential(raw, ticket({ password: '' }))).rejects.toThrow(ConfigurationError);
-		await expect(requestOtdsCredential(raw, ticket({ baseUrl: 'ftp://otds' }))).rejects.toMatchObject({ field: 'Server URL' });
+		await expect(requestOtdsCredential(raw, ticket({ baseUrl: 'ftp://otds' }))).rejects.toMatchObject({
+			field: 'Server URL',
+		});
 		expect(otds.requests.length).toBe(before);
 	});
 
 	it('says when the server cannot be reached', async () => {
-		const error = await failure(requestOtdsCredential(raw, ticket({ baseUrl: 'http://127.0.0.1:1/otdsws' }), { retry: { maxAttempts: 1 } }));
+		const error = await failure(
+			requestOtdsCredential(raw, ticket({ baseUrl: 'http://127.0.0.1:1/otdsws' }), { retry: { maxAttempts: 1 } }),
+		);
 		expect(error).toMatchObject({ kind: 'unreachable' });
 		expect(error.message).toMatch(/Could not reach OTDS at http:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
 		expect(everything(error)).not.toContain(ADMIN_PASSWORD);
@@ -105,8 +131,12 @@ describe('ticket sign-in', () => {
 	it('normalizes the server URL', () => {
 		expect(normalizeOtdsBaseUrl('https://otds.example.com')).toBe('https://otds.example.com/otdsws');
 		expect(normalizeOtdsBaseUrl(' https://otds.example.com/otdsws/ ')).toBe('https://otds.example.com/otdsws');
-		expect(normalizeOtdsBaseUrl('https://otds.example.com:8443/otdsws/rest')).toBe('https://otds.example.com:8443/otdsws');
-		expect(() => normalizeOtdsBaseUrl('https://admin:pw@otds.example.com')).toThrow(/must not contain a user name or password/);
+		expect(normalizeOtdsBaseUrl('https://otds.example.com:8443/otdsws/rest')).toBe(
+			'https://otds.example.com:8443/otdsws',
+		);
+		expect(() => normalizeOtdsBaseUrl('https://admin:pw@otds.example.com')).toThrow(
+			/must not contain a user name or password/,
+		);
 	});
 });
 
@@ -140,8 +170,16 @@ describe('OAuth2 client credentials', () => {
 	});
 
 	it('renews a token shortly before it expires', async () => {
-		const short = await startOtdsEmulator({ users: 20, tokenTtlMs: 1_500, oauthClients: [{ id: 'c', secret: 'secret-of-c' }] });
-		const transport = new OtdsAuthenticatingTransport(raw, { method: 'oauth2', baseUrl: short.url, clientId: 'c', clientSecret: 'secret-of-c' }, { renewMarginMs: 1_000 });
+		const short = await startOtdsEmulator({
+			users: 20,
+			tokenTtlMs: 1_500,
+			oauthClients: [{ id: 'c', secret: 'secret-of-c' }],
+		});
+		const transport = new OtdsAuthenticatingTransport(
+			raw,
+			{ method: 'oauth2', baseUrl: short.url, clientId: 'c', clientSecret: 'secret-of-c' },
+			{ renewMarginMs: 1_000 },
+		);
 		try {
 			const directory = new OtdsDirectory(transport, { baseUrl: short.url, partition: short.store.partition });
 			await directory.currentUser();

@@ -39,7 +39,11 @@ const sinceLog = (start: number) => otds.requests.slice(start);
 describe('users', () => {
 	it('gets a user by login, with every field mapped', async () => {
 		const expected = fixtureUser((user) => user.role === 'staff' && user.manager !== undefined);
-		const user = await directory().getUser('login', expected.uid, ['oTExternalID3', 'employeeNumber', 'createTimestamp']);
+		const user = await directory().getUser('login', expected.uid, [
+			'oTExternalID3',
+			'employeeNumber',
+			'createTimestamp',
+		]);
 		expect(user).toMatchObject({
 			id: expected.uuid,
 			login: `${expected.uid}@${PARTITION}`,
@@ -55,7 +59,11 @@ describe('users', () => {
 			mobile: expected.mobile,
 			employeeNumber: expected.employeeNumber,
 			manager: `${expected.manager}@${PARTITION}`,
-			status: { disabled: expected.status.disabled, locked: expected.status.lockedOut, passwordResetRequired: expected.status.mustChangePassword },
+			status: {
+				disabled: expected.status.disabled,
+				locked: expected.status.lockedOut,
+				passwordResetRequired: expected.status.mustChangePassword,
+			},
 			attributes: { oTExternalID3: `${expected.uid}@example.com`, employeeNumber: expected.employeeNumber },
 		});
 		expect(user.attributes.createTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -63,7 +71,7 @@ describe('users', () => {
 		expect(user.memberOf.every((dn) => dn.startsWith('oTGroup='))).toBe(true);
 	});
 
-	it('gets a user whose name is a mail address: its id is the name itself (pyxecm\'s sample user)', async () => {
+	it("gets a user whose name is a mail address: its id is the name itself (pyxecm's sample user)", async () => {
 		const created = otds.store.createUser({ name: 'r.silva@example.com', attributes: { mail: 'r.silva@example.com' } });
 		try {
 			const byLogin = await directory().getUser('login', 'r.silva@example.com');
@@ -93,17 +101,34 @@ describe('users', () => {
 
 	it('reads the account status flags', async () => {
 		const dir = directory();
-		for (const user of otds.fixture!.users.filter((candidate) => candidate.status.disabled || candidate.status.mustChangePassword).slice(0, 5)) {
-			expect((await dir.getUser('login', user.uid)).status).toMatchObject({ disabled: user.status.disabled, passwordResetRequired: user.status.mustChangePassword });
+		for (const user of otds
+			.fixture!.users.filter((candidate) => candidate.status.disabled || candidate.status.mustChangePassword)
+			.slice(0, 5)) {
+			expect((await dir.getUser('login', user.uid)).status).toMatchObject({
+				disabled: user.status.disabled,
+				passwordResetRequired: user.status.mustChangePassword,
+			});
 		}
 		const [a, b, c] = otds.fixture!.users.slice(90, 93).map((user) => user.uid);
 		otds.store.lockUser(a);
 		otds.store.disableUser(b);
 		otds.store.requirePasswordReset(c);
 		try {
-			expect((await dir.getUser('login', a)).status).toEqual({ disabled: false, locked: true, passwordResetRequired: false });
-			expect((await dir.getUser('login', b)).status).toEqual({ disabled: true, locked: false, passwordResetRequired: false });
-			expect((await dir.getUser('login', c)).status).toEqual({ disabled: false, locked: false, passwordResetRequired: true });
+			expect((await dir.getUser('login', a)).status).toEqual({
+				disabled: false,
+				locked: true,
+				passwordResetRequired: false,
+			});
+			expect((await dir.getUser('login', b)).status).toEqual({
+				disabled: true,
+				locked: false,
+				passwordResetRequired: false,
+			});
+			expect((await dir.getUser('login', c)).status).toEqual({
+				disabled: false,
+				locked: false,
+				passwordResetRequired: true,
+			});
 		} finally {
 			otds.store.unlockUser(a);
 			otds.store.enableUser(b);
@@ -116,16 +141,21 @@ describe('users', () => {
 		await expect(dir.getUser('login', 'nobody')).rejects.toThrow(NotFoundError);
 		await expect(dir.getUser('mail', 'nobody@example.com')).rejects.toThrow(NotFoundError);
 		await expect(dir.getUser('id', '00000000-0000-4000-8000-000000000000')).rejects.toThrow(NotFoundError);
-		await expect(dir.getUser('dn', `oTPerson=00000000-0000-4000-8000-000000000000,orgunit=users,partition=${PARTITION},dc=identity,dc=opentext,dc=net`)).rejects.toThrow(
-			NotFoundError,
-		);
+		await expect(
+			dir.getUser(
+				'dn',
+				`oTPerson=00000000-0000-4000-8000-000000000000,orgunit=users,partition=${PARTITION},dc=identity,dc=opentext,dc=net`,
+			),
+		).rejects.toThrow(NotFoundError);
 	});
 
 	it('refuses bad input before asking OTDS', async () => {
 		const dir = directory();
 		await expect(dir.getUser('login', '  ')).rejects.toThrow(ConfigurationError);
 		await expect(dir.getUser('login', 'x', ['bad name'])).rejects.toMatchObject({ field: 'Additional Attributes' });
-		await expect(all(dir.searchUsers({ conditions: [{ attribute: 'mail', operator: 'equals' }] }))).rejects.toMatchObject({ field: 'Conditions' });
+		await expect(
+			all(dir.searchUsers({ conditions: [{ attribute: 'mail', operator: 'equals' }] })),
+		).rejects.toMatchObject({ field: 'Conditions' });
 	});
 
 	it('says clearly when the partition does not exist', async () => {
@@ -155,8 +185,15 @@ describe('users', () => {
 	it('filters by account state on the server', async () => {
 		const start = otds.requests.length;
 		const disabled = await all(directory().searchUsers({ state: 'disabled' }));
-		expect(uids(disabled)).toEqual(otds.fixture!.users.filter((user) => user.status.disabled).map((user) => user.uid).sort());
-		expect(sinceLog(start).find((request) => request.path === '/otdsws/rest/users')?.query.where_state).toBe('disabled');
+		expect(uids(disabled)).toEqual(
+			otds
+				.fixture!.users.filter((user) => user.status.disabled)
+				.map((user) => user.uid)
+				.sort(),
+		);
+		expect(sinceLog(start).find((request) => request.path === '/otdsws/rest/users')?.query.where_state).toBe(
+			'disabled',
+		);
 		const enabled = await all(directory().searchUsers({ state: 'enabled' }));
 		expect(enabled.length + disabled.length).toBe(150);
 	});
@@ -164,16 +201,36 @@ describe('users', () => {
 	it('applies conditions client-side, case-insensitively, with where_filter narrowing when it can', async () => {
 		const dir = directory();
 		const cases: Array<[UserSearch['conditions'], (user: FixtureUser) => boolean]> = [
-			[[{ attribute: 'oTDepartment', operator: 'equals', value: 'engineering' }], (u) => u.department === 'Engineering'],
+			[
+				[{ attribute: 'oTDepartment', operator: 'equals', value: 'engineering' }],
+				(u) => u.department === 'Engineering',
+			],
 			[[{ attribute: 'l', operator: 'startsWith', value: 'lon' }], (u) => u.location === 'London'],
-			[[{ attribute: 'mail', operator: 'endsWith', value: 'SMITH@example.com' }], (u) => u.mail.endsWith('smith@example.com')],
-			[[{ attribute: 'title', operator: 'contains', value: 'engineer' }], (u) => u.title.toLowerCase().includes('engineer')],
+			[
+				[{ attribute: 'mail', operator: 'endsWith', value: 'SMITH@example.com' }],
+				(u) => u.mail.endsWith('smith@example.com'),
+			],
+			[
+				[{ attribute: 'title', operator: 'contains', value: 'engineer' }],
+				(u) => u.title.toLowerCase().includes('engineer'),
+			],
 			[[{ attribute: 'manager', operator: 'notPresent' }], (u) => u.manager === undefined],
-			[[{ attribute: 'manager', operator: 'present' }, { attribute: 'oTExtraAttr1', operator: 'equals', value: 'Operations' }], (u) => u.manager !== undefined && u.businessUnit === 'Operations'],
+			[
+				[
+					{ attribute: 'manager', operator: 'present' },
+					{ attribute: 'oTExtraAttr1', operator: 'equals', value: 'Operations' },
+				],
+				(u) => u.manager !== undefined && u.businessUnit === 'Operations',
+			],
 		];
 		for (const [conditions, predicate] of cases) {
 			const found = await all(dir.searchUsers({ conditions }));
-			expect(uids(found)).toEqual(otds.fixture!.users.filter(predicate).map((user) => user.uid).sort());
+			expect(uids(found)).toEqual(
+				otds
+					.fixture!.users.filter(predicate)
+					.map((user) => user.uid)
+					.sort(),
+			);
 		}
 		const start = otds.requests.length;
 		await all(dir.searchUsers({ conditions: [{ attribute: 'mail', operator: 'contains', value: 'smith' }] }));
@@ -187,7 +244,13 @@ describe('users', () => {
 		const calls = sinceLog(start).filter((request) => request.path === '/otdsws/rest/users');
 		expect(calls).toHaveLength(1);
 		expect(calls[0].query).toMatchObject({ limit: '7', page_size: '7' });
-		const filtered = await all(directory().searchUsers({ limit: 3, pageSize: 5, conditions: [{ attribute: 'oTDepartment', operator: 'equals', value: 'Sales' }] }));
+		const filtered = await all(
+			directory().searchUsers({
+				limit: 3,
+				pageSize: 5,
+				conditions: [{ attribute: 'oTDepartment', operator: 'equals', value: 'Sales' }],
+			}),
+		);
 		expect(filtered).toHaveLength(3);
 		expect(filtered.every((user) => user.department === 'Sales')).toBe(true);
 	});
@@ -215,22 +278,34 @@ describe('groups', () => {
 		expect(byName.attributes.createTimestamp).toMatch(/Z$/);
 		expect(await dir.getGroup('id', byName.id, ['createTimestamp'])).toEqual(byName);
 		expect(await dir.getGroup('dn', byName.dn, ['createTimestamp'])).toEqual(byName);
-		expect(await directory({ partition: undefined, privilegedGroups: [byName.id] }).getGroup('name', 'domain admins', ['createTimestamp'])).toEqual(byName);
+		expect(
+			await directory({ partition: undefined, privilegedGroups: [byName.id] }).getGroup('name', 'domain admins', [
+				'createTimestamp',
+			]),
+		).toEqual(byName);
 		await expect(dir.getGroup('name', 'No Such Group')).rejects.toThrow(NotFoundError);
 	});
 
 	it('marks privileged groups by name, id, location or uuid', async () => {
 		const fixtureGroup = otds.fixture!.groupByName.get(GROUPS.securityAdministrators)!;
-		for (const reference of [GROUPS.securityAdministrators.toUpperCase(), `${GROUPS.securityAdministrators}@${PARTITION}`, fixtureGroup.uuid]) {
-			expect((await directory({ privilegedGroups: [reference] }).getGroup('name', GROUPS.securityAdministrators)).privileged).toBe(true);
+		for (const reference of [
+			GROUPS.securityAdministrators.toUpperCase(),
+			`${GROUPS.securityAdministrators}@${PARTITION}`,
+			fixtureGroup.uuid,
+		]) {
+			expect(
+				(await directory({ privilegedGroups: [reference] }).getGroup('name', GROUPS.securityAdministrators)).privileged,
+			).toBe(true);
 		}
 		expect((await directory().getGroup('name', GROUPS.securityAdministrators)).privileged).toBe(false);
 	});
 
-	it('marks a privileged group named by the short DN a person\'s oTMemberOf holds (matched by uuid)', async () => {
+	it("marks a privileged group named by the short DN a person's oTMemberOf holds (matched by uuid)", async () => {
 		const fixtureGroup = otds.fixture!.groupByName.get(GROUPS.securityAdministrators)!;
 		const shortDn = `oTGroup=${fixtureGroup.uuid},dc=identity,dc=opentext,dc=net`;
-		expect((await directory({ privilegedGroups: [shortDn] }).getGroup('name', GROUPS.securityAdministrators)).privileged).toBe(true);
+		expect(
+			(await directory({ privilegedGroups: [shortDn] }).getGroup('name', GROUPS.securityAdministrators)).privileged,
+		).toBe(true);
 	});
 
 	it('finds a group by the short DN of oTMemberOf (by its uuid), which OTDS does not take as an address', async () => {
@@ -243,11 +318,18 @@ describe('groups', () => {
 	it('searches groups by name and conditions, page by page', async () => {
 		const managers = await all(directory().searchGroups({ nameContains: 'managers', pageSize: 3 }));
 		expect(managers.map((group) => group.name).sort()).toEqual(
-			otds.fixture!.groups.filter((group) => group.name.toLowerCase().includes('managers')).map((group) => group.name).sort(),
+			otds
+				.fixture!.groups.filter((group) => group.name.toLowerCase().includes('managers'))
+				.map((group) => group.name)
+				.sort(),
 		);
 		const everyone = await all(directory().searchGroups({ pageSize: 7 }));
 		expect(everyone).toHaveLength(otds.fixture!.groups.length);
-		const described = await all(directory().searchGroups({ conditions: [{ attribute: 'description', operator: 'startsWith', value: 'people based in' }] }));
+		const described = await all(
+			directory().searchGroups({
+				conditions: [{ attribute: 'description', operator: 'startsWith', value: 'people based in' }],
+			}),
+		);
 		expect(described.length).toBe(otds.fixture!.groups.filter((group) => group.kind === 'location').length);
 		expect(await all(directory().searchGroups({ limit: 2 }))).toHaveLength(2);
 	});
@@ -258,19 +340,29 @@ describe('group members', () => {
 
 	it.each(modes)('lists direct members (%s)', async (mode) => {
 		const finance = otds.fixture!.groupByName.get('Finance')!;
-		const members = await all(directory({ membersEndpoint: mode }).groupMembers('name', 'Finance', { nested: false, pageSize: 5 }));
+		const members = await all(
+			directory({ membersEndpoint: mode }).groupMembers('name', 'Finance', { nested: false, pageSize: 5 }),
+		);
 		expect(uids(members)).toEqual(finance.members.map((member) => (member.kind === 'user' ? member.uid : '')).sort());
 	});
 
 	it.each(modes)('expands nested groups, each person once (%s)', async (mode) => {
 		for (const name of [GROUPS.allStaff, GROUPS.allManagers, GROUPS.privilegedAccess, GROUPS.helpDesk]) {
-			const members = await all(directory({ membersEndpoint: mode }).groupMembers('name', name, { nested: true, pageSize: 25 }));
+			const members = await all(
+				directory({ membersEndpoint: mode }).groupMembers('name', name, { nested: true, pageSize: 25 }),
+			);
 			expect(uids(members)).toEqual([...transitiveUsers(otds.fixture!, name)].sort());
 		}
 	});
 
 	it('reads parent groups through /groups/{id}/memberof when asked to', async () => {
-		const members = await all(directory({ membersEndpoint: 'derived', derivedGroupParents: 'memberof' }).groupMembers('name', GROUPS.allManagers, { nested: true }));
+		const members = await all(
+			directory({ membersEndpoint: 'derived', derivedGroupParents: 'memberof' }).groupMembers(
+				'name',
+				GROUPS.allManagers,
+				{ nested: true },
+			),
+		);
 		expect(uids(members)).toEqual([...transitiveUsers(otds.fixture!, GROUPS.allManagers)].sort());
 	});
 
@@ -285,7 +377,9 @@ describe('group members', () => {
 			expect(bare.requests.slice(start).some((request) => request.path.endsWith('/members'))).toBe(false);
 			const forced = connectToEmulator(bare, { membersEndpoint: 'groupsMembers' });
 			clients.push(forced);
-			await expect(all(forced.directory.groupMembers('name', GROUPS.executives, { nested: false }))).rejects.toMatchObject({ kind: 'protocol' });
+			await expect(
+				all(forced.directory.groupMembers('name', GROUPS.executives, { nested: false })),
+			).rejects.toMatchObject({ kind: 'protocol' });
 		} finally {
 			client.close();
 			await bare.stop();
@@ -317,7 +411,11 @@ describe('membership changes', () => {
 		await dir.removeGroupMember(group, { key: 'login', value: user.uid });
 		const start = otds.requests.length;
 		const added = await dir.addGroupMember(group, { key: 'login', value: user.uid });
-		expect(added).toEqual({ changed: true, groupDn: (await dir.getGroup('name', GROUPS.vpnUsers)).dn, userDn: (await dir.getUser('login', user.uid)).dn });
+		expect(added).toEqual({
+			changed: true,
+			groupDn: (await dir.getGroup('name', GROUPS.vpnUsers)).dn,
+			userDn: (await dir.getUser('login', user.uid)).dn,
+		});
 		const write = sinceLog(start).find((request) => request.method === 'POST');
 		expect(write?.path).toBe(`/otdsws/rest/users/${encodeURIComponent(`${user.uid}@${PARTITION}`)}/memberof`);
 		// oTMemberOf holds the short DN of the group's uuid, not its location (pyxecm's sample).
@@ -329,7 +427,7 @@ describe('membership changes', () => {
 		expect((await dir.getUser('login', user.uid)).memberOf).not.toContain(shortDn);
 	});
 
-	it('reads a person\'s groups (GET users/{id}/memberof) page by page to the end', async () => {
+	it("reads a person's groups (GET users/{id}/memberof) page by page to the end", async () => {
 		const groups = [GROUPS.vpnUsers, GROUPS.helpDesk, GROUPS.executives].map((name) => `${name}@${PARTITION}`);
 		otds.store.createUser({ name: 'many.groups', groups });
 		const dir = directory({ pageSize: 2 });
@@ -337,14 +435,23 @@ describe('membership changes', () => {
 		expect((await dir.addGroupMember(last, { key: 'login', value: 'many.groups' })).changed).toBe(false);
 		const start = otds.requests.length;
 		expect((await dir.removeGroupMember(last, { key: 'login', value: 'many.groups' })).changed).toBe(true);
-		expect(sinceLog(start).filter((request) => request.path.endsWith('/memberof') && request.method === 'GET').length).toBe(2);
-		expect(otds.store.groupsOf(otds.store.findUser('many.groups')!.uuid).map((group) => group.name)).toEqual([GROUPS.vpnUsers, GROUPS.helpDesk]);
+		expect(
+			sinceLog(start).filter((request) => request.path.endsWith('/memberof') && request.method === 'GET').length,
+		).toBe(2);
+		expect(otds.store.groupsOf(otds.store.findUser('many.groups')!.uuid).map((group) => group.name)).toEqual([
+			GROUPS.vpnUsers,
+			GROUPS.helpDesk,
+		]);
 	});
 
 	it('needs an administrator: a directory user gets 403 as insufficient access', async () => {
 		const user = otds.fixture!.users[30];
-		const dir = directory({ auth: { method: 'ticket', baseUrl: otds.url, userName: user.uid, password: passwordOf(user.uid) } });
-		const error = await dir.addGroupMember({ key: 'name', value: GROUPS.domainAdmins }, { key: 'login', value: user.uid }).catch((e: unknown) => e);
+		const dir = directory({
+			auth: { method: 'ticket', baseUrl: otds.url, userName: user.uid, password: passwordOf(user.uid) },
+		});
+		const error = await dir
+			.addGroupMember({ key: 'name', value: GROUPS.domainAdmins }, { key: 'login', value: user.uid })
+			.catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(RequestError);
 		expect(error).toMatchObject({ kind: 'insufficientAccess' });
 		expect(otds.store.groupsOf(user.uuid).map((group) => group.name)).not.toContain(GROUPS.domainAdmins);
@@ -354,46 +461,58 @@ describe('membership changes', () => {
 describe('attribute write-back', () => {
 	const subject = () => otds.fixture!.users[60];
 
-	it.each(['PATCH', 'PUT'] as const)('sets, adds and removes values (%s), keeping everything else', async (writeMethod) => {
-		const dir = directory({ writeMethod });
-		const user = subject();
-		const before = await dir.getUser('login', user.uid, ['oTExtraAttr2', 'oTExtraAttr3']);
-		const start = otds.requests.length;
-		const after = await dir.updateUserAttributes('login', user.uid, [
-			{ attribute: 'oTExtraAttr2', action: 'set', values: [`ack:notice-1:${writeMethod}`] },
-			{ attribute: 'oTExtraAttr3', action: 'add', values: ['a', 'b'] },
-			{ attribute: 'oTExtraAttr3', action: 'remove', values: ['a'] },
-		]);
-		expect(after.attributes).toEqual({ oTExtraAttr2: `ack:notice-1:${writeMethod}`, oTExtraAttr3: 'b' });
-		expect(sinceLog(start).filter((request) => request.method === writeMethod)).toHaveLength(1);
-		const reread = await dir.getUser('login', user.uid);
-		expect({ ...reread, attributes: {} }).toEqual({ ...before, attributes: {} });
-		const stored = otds.store.findUser(user.uid)!;
-		expect(stored.attributes.modifyTimestamp[0] >= stored.attributes.createTimestamp[0]).toBe(true);
-		await dir.updateUserAttributes('id', user.uuid, [
-			{ attribute: 'oTExtraAttr2', action: 'set', values: [] },
-			{ attribute: 'oTExtraAttr3', action: 'remove', values: [] },
-		]);
-		expect((await dir.getUser('login', user.uid, ['oTExtraAttr2', 'oTExtraAttr3'])).attributes).toEqual({});
-	});
+	it.each(['PATCH', 'PUT'] as const)(
+		'sets, adds and removes values (%s), keeping everything else',
+		async (writeMethod) => {
+			const dir = directory({ writeMethod });
+			const user = subject();
+			const before = await dir.getUser('login', user.uid, ['oTExtraAttr2', 'oTExtraAttr3']);
+			const start = otds.requests.length;
+			const after = await dir.updateUserAttributes('login', user.uid, [
+				{ attribute: 'oTExtraAttr2', action: 'set', values: [`ack:notice-1:${writeMethod}`] },
+				{ attribute: 'oTExtraAttr3', action: 'add', values: ['a', 'b'] },
+				{ attribute: 'oTExtraAttr3', action: 'remove', values: ['a'] },
+			]);
+			expect(after.attributes).toEqual({ oTExtraAttr2: `ack:notice-1:${writeMethod}`, oTExtraAttr3: 'b' });
+			expect(sinceLog(start).filter((request) => request.method === writeMethod)).toHaveLength(1);
+			const reread = await dir.getUser('login', user.uid);
+			expect({ ...reread, attributes: {} }).toEqual({ ...before, attributes: {} });
+			const stored = otds.store.findUser(user.uid)!;
+			expect(stored.attributes.modifyTimestamp[0] >= stored.attributes.createTimestamp[0]).toBe(true);
+			await dir.updateUserAttributes('id', user.uuid, [
+				{ attribute: 'oTExtraAttr2', action: 'set', values: [] },
+				{ attribute: 'oTExtraAttr3', action: 'remove', values: [] },
+			]);
+			expect((await dir.getUser('login', user.uid, ['oTExtraAttr2', 'oTExtraAttr3'])).attributes).toEqual({});
+		},
+	);
 
-	it.each(['PATCH', 'PUT'] as const)('writes description as the top-level field of the user (%s), not as an entry of values', async (writeMethod) => {
-		const dir = directory({ writeMethod });
-		const uid = otds.fixture!.users[61].uid;
-		const start = otds.requests.length;
-		await dir.updateUserAttributes('login', uid, [{ attribute: 'description', action: 'set', values: [`Contractor (${writeMethod})`] }]);
-		expect(otds.store.findUser(uid)!.description).toBe(`Contractor (${writeMethod})`);
-		expect(otds.store.findUser(uid)!.attributes.description).toBeUndefined();
-		expect(sinceLog(start).filter((request) => request.method === writeMethod)).toHaveLength(1);
-		expect((await dir.getUser('login', uid, ['description'])).attributes).toEqual({ description: `Contractor (${writeMethod})` });
-		await dir.updateUserAttributes('login', uid, [{ attribute: 'description', action: 'set', values: [] }]);
-		expect(otds.store.findUser(uid)!.description).toBeNull();
-	});
+	it.each(['PATCH', 'PUT'] as const)(
+		'writes description as the top-level field of the user (%s), not as an entry of values',
+		async (writeMethod) => {
+			const dir = directory({ writeMethod });
+			const uid = otds.fixture!.users[61].uid;
+			const start = otds.requests.length;
+			await dir.updateUserAttributes('login', uid, [
+				{ attribute: 'description', action: 'set', values: [`Contractor (${writeMethod})`] },
+			]);
+			expect(otds.store.findUser(uid)!.description).toBe(`Contractor (${writeMethod})`);
+			expect(otds.store.findUser(uid)!.attributes.description).toBeUndefined();
+			expect(sinceLog(start).filter((request) => request.method === writeMethod)).toHaveLength(1);
+			expect((await dir.getUser('login', uid, ['description'])).attributes).toEqual({
+				description: `Contractor (${writeMethod})`,
+			});
+			await dir.updateUserAttributes('login', uid, [{ attribute: 'description', action: 'set', values: [] }]);
+			expect(otds.store.findUser(uid)!.description).toBeNull();
+		},
+	);
 
 	it('echoes the whole user as read in a PUT, changed: its description and name stay', async () => {
 		const uid = otds.fixture!.users[62].uid;
 		otds.store.findUser(uid)!.description = 'Works from Lisbon';
-		const after = await directory({ writeMethod: 'PUT' }).updateUserAttributes('login', uid, [{ attribute: 'title', action: 'set', values: ['Echoed'] }]);
+		const after = await directory({ writeMethod: 'PUT' }).updateUserAttributes('login', uid, [
+			{ attribute: 'title', action: 'set', values: ['Echoed'] },
+		]);
 		expect(after.title).toBe('Echoed');
 		expect(otds.store.findUser(uid)!.description).toBe('Works from Lisbon');
 		expect(otds.store.findUser(uid)!.attributes.mail).toEqual([otds.fixture!.users[62].mail]);
@@ -403,7 +522,9 @@ describe('attribute write-back', () => {
 		const dir = directory();
 		otds.store.advanceClock(60_000);
 		const before = otds.store.findUser(subject().uid)!.attributes.modifyTimestamp[0];
-		await dir.updateUserAttributes('login', subject().uid, [{ attribute: 'title', action: 'set', values: ['Regional Sales Lead'] }]);
+		await dir.updateUserAttributes('login', subject().uid, [
+			{ attribute: 'title', action: 'set', values: ['Regional Sales Lead'] },
+		]);
 		const after = otds.store.findUser(subject().uid)!.attributes.modifyTimestamp[0];
 		expect(after > before).toBe(true);
 		expect((await dir.getUser('login', subject().uid)).title).toBe('Regional Sales Lead');
@@ -411,7 +532,11 @@ describe('attribute write-back', () => {
 
 	it('refuses attributes OTDS maintains, before sending anything', async () => {
 		const start = otds.requests.length;
-		await expect(directory().updateUserAttributes('login', subject().uid, [{ attribute: 'modifyTimestamp', action: 'set', values: ['x'] }])).rejects.toMatchObject({
+		await expect(
+			directory().updateUserAttributes('login', subject().uid, [
+				{ attribute: 'modifyTimestamp', action: 'set', values: ['x'] },
+			]),
+		).rejects.toMatchObject({
 			field: 'Attributes',
 		});
 		await expect(directory().updateUserAttributes('login', subject().uid, [])).rejects.toThrow(ConfigurationError);
@@ -441,7 +566,9 @@ describe('attribute write-back', () => {
 	});
 
 	it('reports an unknown user as not found', async () => {
-		await expect(directory().updateUserAttributes('login', 'ghost', [{ attribute: 'title', action: 'set', values: ['x'] }])).rejects.toThrow(NotFoundError);
+		await expect(
+			directory().updateUserAttributes('login', 'ghost', [{ attribute: 'title', action: 'set', values: ['x'] }]),
+		).rejects.toThrow(NotFoundError);
 	});
 });
 

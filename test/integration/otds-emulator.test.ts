@@ -14,7 +14,11 @@ const http = createAxiosTransport({ timeoutMs: 5_000 });
 
 beforeAll(async () => {
 	otds = await startOtdsEmulator({ users: 50, adminPassword: 'Emulator-Admin-1!' });
-	const signIn = await http.request({ method: 'POST', url: `${otds.url}/rest/authentication/credentials`, json: { userName: otds.adminUser, password: 'Emulator-Admin-1!' } });
+	const signIn = await http.request({
+		method: 'POST',
+		url: `${otds.url}/rest/authentication/credentials`,
+		json: { userName: otds.adminUser, password: 'Emulator-Admin-1!' },
+	});
 	ticket = (signIn.body as { ticket: string }).ticket;
 });
 
@@ -24,8 +28,18 @@ afterAll(async () => {
 });
 
 const id = (name: string) => encodeURIComponent(`${name}@${PARTITION}`);
-function rest(method: HttpMethod, path: string, options: { qs?: Record<string, string | number | boolean>; json?: unknown; as?: string } = {}): Promise<HttpResponse> {
-	return http.request({ method, url: `${otds.url}/rest/${path}`, qs: options.qs, json: options.json, headers: { OTDSTicket: options.as ?? ticket } });
+function rest(
+	method: HttpMethod,
+	path: string,
+	options: { qs?: Record<string, string | number | boolean>; json?: unknown; as?: string } = {},
+): Promise<HttpResponse> {
+	return http.request({
+		method,
+		url: `${otds.url}/rest/${path}`,
+		qs: options.qs,
+		json: options.json,
+		headers: { OTDSTicket: options.as ?? ticket },
+	});
 }
 function admin(method: HttpMethod, path: string, json?: unknown): Promise<HttpResponse> {
 	return http.request({ method, url: `${otds.origin}/__emulator/${path}`, json });
@@ -66,7 +80,12 @@ describe('shapes', () => {
 
 	it('serves groups with numMembers and no modifyTimestamp', async () => {
 		const group = body(await rest('GET', `groups/${id(GROUPS.executives)}`, { qs: { attrsAsKeys: true } }));
-		expect(group).toMatchObject({ name: GROUPS.executives, id: `${GROUPS.executives}@${PARTITION}`, objectClass: 'oTGroup', numMembers: 5 });
+		expect(group).toMatchObject({
+			name: GROUPS.executives,
+			id: `${GROUPS.executives}@${PARTITION}`,
+			objectClass: 'oTGroup',
+			numMembers: 5,
+		});
 		expect(group.attributes.createTimestamp).toHaveLength(1);
 		expect(group.attributes.modifyTimestamp).toBeUndefined();
 	});
@@ -75,7 +94,10 @@ describe('shapes', () => {
 		expect(body(await rest('GET', 'currentuser'))).toMatchObject({ user: { id: 'otadmin@otds.admin' }, isAdmin: true });
 		const partitions = body(await rest('GET', 'partitions')).partitions.map((p: { name: string }) => p.name);
 		expect(partitions).toEqual(expect.arrayContaining([PARTITION, 'otds.admin']));
-		expect(body(await rest('GET', `partitions/${encodeURIComponent(PARTITION)}`))).toMatchObject({ name: PARTITION, numUsers: 50 });
+		expect(body(await rest('GET', `partitions/${encodeURIComponent(PARTITION)}`))).toMatchObject({
+			name: PARTITION,
+			numUsers: 50,
+		});
 		expect((await rest('GET', 'partitions/Nope')).status).toBe(404);
 	});
 });
@@ -85,9 +107,13 @@ describe('lists', () => {
 		const first = body(await rest('GET', 'users', { qs: { where_partition_name: PARTITION, page_size: 30 } }));
 		expect(first).toMatchObject({ actualPageSize: 30, requestedPageSize: 30 });
 		const cookie = first.nextPageCookie as string;
-		const second = body(await rest('GET', 'users', { qs: { where_partition_name: PARTITION, page_size: 30, next_page_cookie: cookie } }));
+		const second = body(
+			await rest('GET', 'users', { qs: { where_partition_name: PARTITION, page_size: 30, next_page_cookie: cookie } }),
+		);
 		expect(second).toMatchObject({ actualPageSize: 20, nextPageCookie: null });
-		const again = body(await rest('GET', 'users', { qs: { where_partition_name: PARTITION, page_size: 30, next_page_cookie: cookie } }));
+		const again = body(
+			await rest('GET', 'users', { qs: { where_partition_name: PARTITION, page_size: 30, next_page_cookie: cookie } }),
+		);
 		expect(again.users).toEqual(second.users);
 		expect((await rest('GET', 'users', { qs: { where_filter: 'x', next_page_cookie: cookie } })).status).toBe(400);
 		expect((await rest('GET', 'users', { qs: { next_page_cookie: 'bm9wZQ==' } })).status).toBe(400);
@@ -98,18 +124,35 @@ describe('lists', () => {
 		const someone = otds.fixture!.users[12];
 		const byMail = body(await rest('GET', 'users', { qs: { where_filter: someone.mail.toUpperCase() } })).users;
 		expect(byMail.map((u: { name: string }) => u.name)).toEqual([someone.uid]);
-		const byDisplayName = body(await rest('GET', 'users', { qs: { where_filter: `${someone.givenName} ${someone.sn}` } })).users;
+		const byDisplayName = body(
+			await rest('GET', 'users', { qs: { where_filter: `${someone.givenName} ${someone.sn}` } }),
+		).users;
 		expect(byDisplayName.map((u: { name: string }) => u.name)).toContain(someone.uid);
-		const disabled = body(await rest('GET', 'users', { qs: { where_partition_name: PARTITION, where_state: 'disabled' } })).users;
-		expect(disabled.every((u: { attributes?: unknown; values: Array<{ name: string; values: string[] }> }) => u.values.find((v) => v.name === 'accountDisabled')?.values[0] === 'true')).toBe(true);
+		const disabled = body(
+			await rest('GET', 'users', { qs: { where_partition_name: PARTITION, where_state: 'disabled' } }),
+		).users;
+		expect(
+			disabled.every(
+				(u: { attributes?: unknown; values: Array<{ name: string; values: string[] }> }) =>
+					u.values.find((v) => v.name === 'accountDisabled')?.values[0] === 'true',
+			),
+		).toBe(true);
 		expect((await rest('GET', 'users', { qs: { where_state: 'sleepy' } })).status).toBe(400);
-		const admins = body(await rest('GET', 'users', { qs: { where_location: 'orgunit=users,partition=otds.admin,dc=identity,dc=opentext,dc=net' } })).users;
+		const admins = body(
+			await rest('GET', 'users', {
+				qs: { where_location: 'orgunit=users,partition=otds.admin,dc=identity,dc=opentext,dc=net' },
+			}),
+		).users;
 		expect(admins.map((u: { id: string }) => u.id)).toEqual(['otadmin@otds.admin']);
 		const limited = body(await rest('GET', 'users', { qs: { limit: 5, page_size: 3 } }));
 		expect(limited.users).toHaveLength(3);
-		const rest2 = body(await rest('GET', 'users', { qs: { limit: 5, page_size: 3, next_page_cookie: limited.nextPageCookie } }));
+		const rest2 = body(
+			await rest('GET', 'users', { qs: { limit: 5, page_size: 3, next_page_cookie: limited.nextPageCookie } }),
+		);
 		expect(rest2).toMatchObject({ actualPageSize: 2, nextPageCookie: null });
-		expect((await rest('GET', 'groups', { qs: { where_filter: 'executive team' } })).body).toMatchObject({ groups: [{ name: GROUPS.executives }] });
+		expect((await rest('GET', 'groups', { qs: { where_filter: 'executive team' } })).body).toMatchObject({
+			groups: [{ name: GROUPS.executives }],
+		});
 	});
 });
 
@@ -119,13 +162,30 @@ describe('errors', () => {
 		expect(noTicket.status).toBe(401);
 		expect(body(noTicket)).toMatchObject({ status: 401, errorDetails: null });
 		expect((await rest('GET', 'users', { as: '*OTDSSSO*bogus*' })).status).toBe(401);
-		const wrong = await http.request({ method: 'POST', url: `${otds.url}/rest/authentication/credentials`, json: { userName: otds.adminUser, password: 'nope' } });
+		const wrong = await http.request({
+			method: 'POST',
+			url: `${otds.url}/rest/authentication/credentials`,
+			json: { userName: otds.adminUser, password: 'nope' },
+		});
 		expect(wrong.status).toBe(401);
 		expect(body(wrong).error).toMatch(/Invalid username or password/);
 		const user = otds.fixture!.users[20];
-		const userTicket = body(await http.request({ method: 'POST', url: `${otds.url}/rest/authentication/credentials`, json: { userName: user.uid, password: passwordOf(user.uid) } })).ticket;
+		const userTicket = body(
+			await http.request({
+				method: 'POST',
+				url: `${otds.url}/rest/authentication/credentials`,
+				json: { userName: user.uid, password: passwordOf(user.uid) },
+			}),
+		).ticket;
 		expect((await rest('GET', `users/${id(user.uid)}`, { as: userTicket })).status).toBe(200);
-		expect((await rest('PATCH', `users/${id(user.uid)}`, { as: userTicket, json: { values: [{ name: 'title', values: ['x'] }] } })).status).toBe(403);
+		expect(
+			(
+				await rest('PATCH', `users/${id(user.uid)}`, {
+					as: userTicket,
+					json: { values: [{ name: 'title', values: ['x'] }] },
+				})
+			).status,
+		).toBe(403);
 		expect((await rest('GET', `users/${id('ghost')}`)).status).toBe(404);
 		expect((await rest('DELETE', 'currentuser')).status).toBe(404);
 		expect((await rest('PUT', `groups/${id(GROUPS.executives)}`)).status).toBe(405);
@@ -135,9 +195,23 @@ describe('errors', () => {
 
 	it('grants administration to members of otdsadmins@otds.admin, not to a partition', async () => {
 		const signIn = async (userName: string, password: string) =>
-			body(await http.request({ method: 'POST', url: `${otds.url}/rest/authentication/credentials`, json: { userName, password } })).ticket as string;
-		const write = (as: string, uid: string) => rest('PATCH', `users/${id(uid)}`, { as, json: { userPartitionID: PARTITION, values: [{ name: 'title', values: ['Checked'] }] } });
-		expect(body(await rest('GET', `groups/${encodeURIComponent('otdsadmins@otds.admin')}/members`)).members.map((member: { id: string }) => member.id)).toEqual([otds.adminUser]);
+			body(
+				await http.request({
+					method: 'POST',
+					url: `${otds.url}/rest/authentication/credentials`,
+					json: { userName, password },
+				}),
+			).ticket as string;
+		const write = (as: string, uid: string) =>
+			rest('PATCH', `users/${id(uid)}`, {
+				as,
+				json: { userPartitionID: PARTITION, values: [{ name: 'title', values: ['Checked'] }] },
+			});
+		expect(
+			body(await rest('GET', `groups/${encodeURIComponent('otdsadmins@otds.admin')}/members`)).members.map(
+				(member: { id: string }) => member.id,
+			),
+		).toEqual([otds.adminUser]);
 		// In the administrators' partition but not in otdsadmins: no rights.
 		otds.store.createUser({ name: 'auditor', partition: 'otds.admin', password: 'Auditor-1!' });
 		const auditor = await signIn('auditor@otds.admin', 'Auditor-1!');
@@ -158,10 +232,29 @@ describe('errors', () => {
 		const user = otds.fixture!.users[21];
 		const before = JSON.stringify(otds.store.findUser(user.uid));
 		expect((await rest('PATCH', `users/${id(user.uid)}`, { json: { values: 'title' } })).status).toBe(400);
-		expect((await rest('PATCH', `users/${id(user.uid)}`, { json: { values: [{ name: 'title', values: ['ok'] }, { name: 'modifyTimestamp', values: ['x'] }] } })).status).toBe(400);
-		expect((await rest('PATCH', `users/${id(user.uid)}`, { json: { userPartitionID: 'otds.admin', values: [] } })).status).toBe(400);
+		expect(
+			(
+				await rest('PATCH', `users/${id(user.uid)}`, {
+					json: {
+						values: [
+							{ name: 'title', values: ['ok'] },
+							{ name: 'modifyTimestamp', values: ['x'] },
+						],
+					},
+				})
+			).status,
+		).toBe(400);
+		expect(
+			(await rest('PATCH', `users/${id(user.uid)}`, { json: { userPartitionID: 'otds.admin', values: [] } })).status,
+		).toBe(400);
 		expect((await rest('POST', `users/${id(user.uid)}/memberof`, { json: { stringList: [] } })).status).toBe(400);
-		expect((await rest('POST', `users/${id(user.uid)}/memberof`, { json: { stringList: [`${GROUPS.helpDesk}@${PARTITION}`, 'Ghosts'] } })).status).toBe(404);
+		expect(
+			(
+				await rest('POST', `users/${id(user.uid)}/memberof`, {
+					json: { stringList: [`${GROUPS.helpDesk}@${PARTITION}`, 'Ghosts'] },
+				})
+			).status,
+		).toBe(404);
 		expect(JSON.stringify(otds.store.findUser(user.uid))).toBe(before);
 	});
 });
@@ -178,39 +271,84 @@ describe('refuses what OTDS refuses', () => {
 	};
 
 	it('a PATCH with attributes instead of values, or any field OTDS does not know', async () => {
-		const refused = await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, attributes: { title: ['x'] } } }));
+		const refused = await unchanged(() =>
+			rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, attributes: { title: ['x'] } } }),
+		);
 		expect(body(refused).error).toMatch(/attributes/);
-		await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, value: [{ name: 'title', values: ['x'] }] } }));
-		await unchanged(() => rest('POST', `users/${id(user().uid)}/memberof`, { json: { stringList: [`${GROUPS.helpDesk}@${PARTITION}`], groups: [] } }));
-		await unchanged(() => rest('PUT', `users/${id(user().uid)}/password`, { json: { newPassword: 'Abc-12345!', oldPassword: 'x' } }));
+		await unchanged(() =>
+			rest('PATCH', `users/${id(user().uid)}`, {
+				json: { userPartitionID: PARTITION, value: [{ name: 'title', values: ['x'] }] },
+			}),
+		);
+		await unchanged(() =>
+			rest('POST', `users/${id(user().uid)}/memberof`, {
+				json: { stringList: [`${GROUPS.helpDesk}@${PARTITION}`], groups: [] },
+			}),
+		);
+		await unchanged(() =>
+			rest('PUT', `users/${id(user().uid)}/password`, { json: { newPassword: 'Abc-12345!', oldPassword: 'x' } }),
+		);
 	});
 
 	it('wrong types', async () => {
-		await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, values: [{ name: 'title', values: 'x' }] } }));
-		await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, values: [{ name: 'title', values: [1] }] } }));
-		await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, description: 42, values: [] } }));
-		await unchanged(() => rest('POST', `users/${id(user().uid)}/memberof`, { json: { stringList: `${GROUPS.helpDesk}@${PARTITION}` } }));
+		await unchanged(() =>
+			rest('PATCH', `users/${id(user().uid)}`, {
+				json: { userPartitionID: PARTITION, values: [{ name: 'title', values: 'x' }] },
+			}),
+		);
+		await unchanged(() =>
+			rest('PATCH', `users/${id(user().uid)}`, {
+				json: { userPartitionID: PARTITION, values: [{ name: 'title', values: [1] }] },
+			}),
+		);
+		await unchanged(() =>
+			rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, description: 42, values: [] } }),
+		);
+		await unchanged(() =>
+			rest('POST', `users/${id(user().uid)}/memberof`, { json: { stringList: `${GROUPS.helpDesk}@${PARTITION}` } }),
+		);
 	});
 
 	it('a body without a JSON content type', async () => {
 		// fetch sends a byte body without a content type, and a text body as text/plain.
 		const raw = async (method: HttpMethod, url: string, text: string, contentType?: string): Promise<HttpResponse> => {
-			const headers: Record<string, string> = { OTDSTicket: ticket, ...(contentType ? { 'content-type': contentType } : {}) };
+			const headers: Record<string, string> = {
+				OTDSTicket: ticket,
+				...(contentType ? { 'content-type': contentType } : {}),
+			};
 			const response = await fetch(url, { method, headers, body: contentType ? text : new TextEncoder().encode(text) });
 			return { status: response.status, headers: {}, body: (await response.json()) as unknown };
 		};
 		const patch = JSON.stringify({ userPartitionID: PARTITION, values: [{ name: 'title', values: ['x'] }] });
 		await unchanged(() => raw('PATCH', `${otds.url}/rest/users/${id(user().uid)}`, patch), 415);
 		await unchanged(() => raw('PATCH', `${otds.url}/rest/users/${id(user().uid)}`, patch, 'text/plain'), 415);
-		const signIn = await raw('POST', `${otds.url}/rest/authentication/credentials`, JSON.stringify({ userName: otds.adminUser, password: 'Emulator-Admin-1!' }), 'text/plain');
+		const signIn = await raw(
+			'POST',
+			`${otds.url}/rest/authentication/credentials`,
+			JSON.stringify({ userName: otds.adminUser, password: 'Emulator-Admin-1!' }),
+			'text/plain',
+		);
 		expect(signIn.status).toBe(415);
 	});
 
 	it('attributes outside the partition schema, by default', async () => {
-		const refused = await unchanged(() => rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, values: [{ name: 'titel', values: ['typo'] }] } }));
+		const refused = await unchanged(() =>
+			rest('PATCH', `users/${id(user().uid)}`, {
+				json: { userPartitionID: PARTITION, values: [{ name: 'titel', values: ['typo'] }] },
+			}),
+		);
 		expect(body(refused).error).toMatch(/titel.*not defined in the schema/);
 		// The custom attributes this project asks administrators to add are in the emulated schema.
-		expect((await rest('PATCH', `users/${id(user().uid)}`, { json: { userPartitionID: PARTITION, values: [{ name: 'otdpAcknowledgment', values: ['n-1|2025-01-01T00:00:00Z'] }] } })).status).toBe(200);
+		expect(
+			(
+				await rest('PATCH', `users/${id(user().uid)}`, {
+					json: {
+						userPartitionID: PARTITION,
+						values: [{ name: 'otdpAcknowledgment', values: ['n-1|2025-01-01T00:00:00Z'] }],
+					},
+				})
+			).status,
+		).toBe(200);
 	});
 });
 
@@ -218,10 +356,20 @@ describe('writes', () => {
 	it('PATCH merges, PUT replaces writable attributes (default), both move modifyTimestamp', async () => {
 		const user = otds.fixture!.users[22];
 		otds.store.advanceClock(1_000);
-		const patched = body(await rest('PATCH', `users/${id(user.uid)}`, { qs: { attrsAsKeys: true }, json: { userPartitionID: PARTITION, values: [{ name: 'oTExtraAttr2', values: ['v1'] }] } }));
+		const patched = body(
+			await rest('PATCH', `users/${id(user.uid)}`, {
+				qs: { attrsAsKeys: true },
+				json: { userPartitionID: PARTITION, values: [{ name: 'oTExtraAttr2', values: ['v1'] }] },
+			}),
+		);
 		expect(patched.attributes).toMatchObject({ oTExtraAttr2: ['v1'], mail: [user.mail] });
 		expect(patched.attributes.modifyTimestamp[0] > patched.attributes.createTimestamp[0]).toBe(true);
-		const put = body(await rest('PUT', `users/${id(user.uid)}`, { qs: { attrsAsKeys: true }, json: { userPartitionID: PARTITION, name: user.uid, values: [{ name: 'mail', values: [user.mail] }] } }));
+		const put = body(
+			await rest('PUT', `users/${id(user.uid)}`, {
+				qs: { attrsAsKeys: true },
+				json: { userPartitionID: PARTITION, name: user.uid, values: [{ name: 'mail', values: [user.mail] }] },
+			}),
+		);
 		expect(put.attributes.oTExtraAttr2).toBeUndefined();
 		expect(put.attributes.givenName).toBeUndefined();
 		expect(put.attributes).toMatchObject({ mail: [user.mail], createTimestamp: patched.attributes.createTimestamp });
@@ -229,18 +377,46 @@ describe('writes', () => {
 
 	it('adds and removes memberships through memberof and deletionset, users and groups', async () => {
 		const user = otds.fixture!.users[23];
-		const add = await rest('POST', `users/${id(user.uid)}/memberof`, { json: { stringList: [`${GROUPS.financeApprovers}@${PARTITION}`] } });
+		const add = await rest('POST', `users/${id(user.uid)}/memberof`, {
+			json: { stringList: [`${GROUPS.financeApprovers}@${PARTITION}`] },
+		});
 		expect(add.status).toBe(204);
 		expect(add.body ?? '').toBe('');
-		const groups = body(await rest('GET', `users/${id(user.uid)}/memberof`)).groups.map((g: { name: string }) => g.name);
+		const groups = body(await rest('GET', `users/${id(user.uid)}/memberof`)).groups.map(
+			(g: { name: string }) => g.name,
+		);
 		expect(groups).toContain(GROUPS.financeApprovers);
-		expect((await rest('POST', `users/${id(user.uid)}/memberof/deletionset`, { json: { stringList: [GROUPS.financeApprovers] } })).status).toBe(204);
-		expect(body(await rest('GET', `users/${id(user.uid)}/memberof`)).groups.map((g: { name: string }) => g.name)).not.toContain(GROUPS.financeApprovers);
-		expect((await rest('POST', `groups/${id(GROUPS.helpDesk)}/memberof`, { json: { stringList: [`${GROUPS.privilegedAccess}@${PARTITION}`] } })).status).toBe(204);
-		const members = body(await rest('GET', `groups/${id(GROUPS.privilegedAccess)}/members`)).members.map((m: { name: string; objectClass: string }) => `${m.objectClass}:${m.name}`);
+		expect(
+			(
+				await rest('POST', `users/${id(user.uid)}/memberof/deletionset`, {
+					json: { stringList: [GROUPS.financeApprovers] },
+				})
+			).status,
+		).toBe(204);
+		expect(
+			body(await rest('GET', `users/${id(user.uid)}/memberof`)).groups.map((g: { name: string }) => g.name),
+		).not.toContain(GROUPS.financeApprovers);
+		expect(
+			(
+				await rest('POST', `groups/${id(GROUPS.helpDesk)}/memberof`, {
+					json: { stringList: [`${GROUPS.privilegedAccess}@${PARTITION}`] },
+				})
+			).status,
+		).toBe(204);
+		const members = body(await rest('GET', `groups/${id(GROUPS.privilegedAccess)}/members`)).members.map(
+			(m: { name: string; objectClass: string }) => `${m.objectClass}:${m.name}`,
+		);
 		expect(members).toContain(`oTGroup:${GROUPS.helpDesk}`);
-		expect(body(await rest('GET', `groups/${id(GROUPS.helpDesk)}/memberof`)).groups.map((g: { name: string }) => g.name)).toEqual([GROUPS.privilegedAccess]);
-		expect((await rest('POST', `groups/${id(GROUPS.helpDesk)}/memberof/deletionset`, { json: { stringList: [`${GROUPS.privilegedAccess}@${PARTITION}`] } })).status).toBe(204);
+		expect(
+			body(await rest('GET', `groups/${id(GROUPS.helpDesk)}/memberof`)).groups.map((g: { name: string }) => g.name),
+		).toEqual([GROUPS.privilegedAccess]);
+		expect(
+			(
+				await rest('POST', `groups/${id(GROUPS.helpDesk)}/memberof/deletionset`, {
+					json: { stringList: [`${GROUPS.privilegedAccess}@${PARTITION}`] },
+				})
+			).status,
+		).toBe(204);
 	});
 
 	it('keeps the user timestamp on membership changes unless told otherwise', async () => {
@@ -263,27 +439,64 @@ describe('writes', () => {
 
 describe('admin API over HTTP', () => {
 	it('creates, changes and deletes users and groups the way OTDS would record it', async () => {
-		const created = await admin('POST', 'users', { name: 'newhire', attributes: { mail: 'new.hire@example.com', givenName: 'New', sn: 'Hire' }, password: 'Welcome-1!', groups: [GROUPS.vpnUsers] });
+		const created = await admin('POST', 'users', {
+			name: 'newhire',
+			attributes: { mail: 'new.hire@example.com', givenName: 'New', sn: 'Hire' },
+			password: 'Welcome-1!',
+			groups: [GROUPS.vpnUsers],
+		});
 		expect(created.status).toBe(201);
 		const createdAt = body(created).attributes.createTimestamp[0];
 		expect(body(created).attributes.modifyTimestamp).toEqual([createdAt]);
 		await admin('POST', 'clock', { advanceMs: 120_000 });
-		for (const action of ['lock', 'disable', 'require-password-reset']) expect((await admin('POST', `users/newhire/${action}`)).status).toBe(200);
+		for (const action of ['lock', 'disable', 'require-password-reset'])
+			expect((await admin('POST', `users/newhire/${action}`)).status).toBe(200);
 		const flagged = body(await admin('GET', 'users/newhire')).attributes;
-		expect(flagged).toMatchObject({ accountLockedOut: ['true'], accountDisabled: ['true'], UserMustChangePasswordAtNextSignIn: ['true'], pwdReset: ['true'] });
+		expect(flagged).toMatchObject({
+			accountLockedOut: ['true'],
+			accountDisabled: ['true'],
+			UserMustChangePasswordAtNextSignIn: ['true'],
+			pwdReset: ['true'],
+		});
 		expect(flagged.modifyTimestamp[0] > createdAt).toBe(true);
 		for (const action of ['unlock', 'enable']) await admin('POST', `users/newhire/${action}`);
 		await admin('POST', 'users/newhire/password', { password: 'Changed-2!' });
-		const signIn = await http.request({ method: 'POST', url: `${otds.url}/rest/authentication/credentials`, json: { userName: 'newhire', password: 'Changed-2!' } });
+		const signIn = await http.request({
+			method: 'POST',
+			url: `${otds.url}/rest/authentication/credentials`,
+			json: { userName: 'newhire', password: 'Changed-2!' },
+		});
 		expect(signIn.status).toBe(200);
-		expect(body(await admin('GET', 'users/newhire')).attributes).toMatchObject({ pwdReset: ['false'], UserMustChangePasswordAtNextSignIn: ['false'] });
-		expect(body(await admin('PATCH', 'users/newhire', { attributes: { title: 'Analyst', mail: null } })).attributes).toMatchObject({ title: ['Analyst'] });
+		expect(body(await admin('GET', 'users/newhire')).attributes).toMatchObject({
+			pwdReset: ['false'],
+			UserMustChangePasswordAtNextSignIn: ['false'],
+		});
+		expect(
+			body(await admin('PATCH', 'users/newhire', { attributes: { title: 'Analyst', mail: null } })).attributes,
+		).toMatchObject({ title: ['Analyst'] });
 		const renamed = body(await admin('POST', 'users/newhire/rename', { name: 'new.hire' }));
-		expect(renamed).toMatchObject({ id: `new.hire@${PARTITION}`, uuid: body(created).uuid, location: body(created).location });
-		const group = await admin('POST', 'groups', { name: 'Project Falcon', description: 'Falcon team', members: ['new.hire'] });
+		expect(renamed).toMatchObject({
+			id: `new.hire@${PARTITION}`,
+			uuid: body(created).uuid,
+			location: body(created).location,
+		});
+		const group = await admin('POST', 'groups', {
+			name: 'Project Falcon',
+			description: 'Falcon team',
+			members: ['new.hire'],
+		});
 		expect(body(group)).toMatchObject({ numMembers: 1, description: 'Falcon team' });
-		expect(body(await admin('POST', `groups/${encodeURIComponent('Project Falcon')}/members`, { member: GROUPS.executives, kind: 'group' })).numMembers).toBe(2);
-		expect(body(await admin('DELETE', `groups/${encodeURIComponent('Project Falcon')}/members/new.hire`)).numMembers).toBe(1);
+		expect(
+			body(
+				await admin('POST', `groups/${encodeURIComponent('Project Falcon')}/members`, {
+					member: GROUPS.executives,
+					kind: 'group',
+				}),
+			).numMembers,
+		).toBe(2);
+		expect(
+			body(await admin('DELETE', `groups/${encodeURIComponent('Project Falcon')}/members/new.hire`)).numMembers,
+		).toBe(1);
 		expect((await admin('DELETE', `groups/${encodeURIComponent('Project Falcon')}`)).status).toBe(204);
 		expect((await admin('DELETE', 'users/new.hire')).status).toBe(204);
 		expect((await admin('GET', 'users/new.hire')).status).toBe(404);
@@ -308,10 +521,18 @@ describe('admin API over HTTP', () => {
 		const expired = await rest('GET', 'currentuser');
 		expect(expired.status).toBe(400);
 		expect(body(expired)).toEqual({ status: 1034, error: 'Expired OTDS SSO ticket', errorDetails: null });
-		const log = body(await admin('GET', 'requests')).requests as Array<{ path: string; status?: number; fault?: string }>;
+		const log = body(await admin('GET', 'requests')).requests as Array<{
+			path: string;
+			status?: number;
+			fault?: string;
+		}>;
 		expect(log.map((entry) => entry.fault ?? entry.status)).toEqual(['status 503', 'status 429', 200, 'drop', 400]);
 		expect(JSON.stringify(log)).not.toContain('OTDSSSO');
-		const signIn = await http.request({ method: 'POST', url: `${otds.url}/rest/authentication/credentials`, json: { userName: otds.adminUser, password: 'Emulator-Admin-1!' } });
+		const signIn = await http.request({
+			method: 'POST',
+			url: `${otds.url}/rest/authentication/credentials`,
+			json: { userName: otds.adminUser, password: 'Emulator-Admin-1!' },
+		});
 		ticket = body(signIn).ticket;
 	});
 
@@ -329,7 +550,11 @@ describe('admin API over HTTP', () => {
 		const guarded = await startOtdsEmulator({ users: 20, adminApiToken: 'let-me-in' });
 		try {
 			expect((await http.request({ method: 'GET', url: `${guarded.origin}/__emulator/state` })).status).toBe(401);
-			const state = await http.request({ method: 'GET', url: `${guarded.origin}/__emulator/state`, headers: { 'x-emulator-token': 'let-me-in' } });
+			const state = await http.request({
+				method: 'GET',
+				url: `${guarded.origin}/__emulator/state`,
+				headers: { 'x-emulator-token': 'let-me-in' },
+			});
 			expect(body(state)).toMatchObject({ partition: PARTITION, users: 21 });
 		} finally {
 			await guarded.stop();

@@ -25,7 +25,10 @@ afterAll(async () => {
 
 function connect(options: EmulatorClientOptions = {}): { client: EmulatorClient; retries: RetryEvent[] } {
 	const retries: RetryEvent[] = [];
-	const client = connectToEmulator(otds, { retry: { baseDelayMs: 10, maxDelayMs: 50, onRetry: (event) => retries.push(event) }, ...options });
+	const client = connectToEmulator(otds, {
+		retry: { baseDelayMs: 10, maxDelayMs: 50, onRetry: (event) => retries.push(event) },
+		...options,
+	});
 	clients.push(client);
 	return { client, retries };
 }
@@ -116,7 +119,9 @@ describe('reads', () => {
 	it('report 404 as not found and 400 as bad input', async () => {
 		const { client, retries } = connect();
 		await expect(client.directory.getUser('login', 'ghost')).rejects.toMatchObject({ name: 'NotFoundError' });
-		await expect(client.directory.getGroup('id', 'Ghosts@Content Server Members')).rejects.toMatchObject({ name: 'NotFoundError' });
+		await expect(client.directory.getGroup('id', 'Ghosts@Content Server Members')).rejects.toMatchObject({
+			name: 'NotFoundError',
+		});
 		const error = await failure(client.directory.searchUsers({ pageSize: 50_000 }).next());
 		expect(error).toMatchObject({ kind: 'invalidInput' });
 		expect(error.message).toMatch(/HTTP 400.*page_size/);
@@ -130,11 +135,15 @@ describe('writes', () => {
 		const login = uid(10);
 		await client.directory.getUser('login', login);
 		otds.faults.dropResponseNext(1, { method: 'PATCH' });
-		const user = await client.directory.updateUserAttributes('login', login, [{ attribute: 'oTExtraAttr5', action: 'add', values: ['ack:notice-7'] }]);
+		const user = await client.directory.updateUserAttributes('login', login, [
+			{ attribute: 'oTExtraAttr5', action: 'add', values: ['ack:notice-7'] },
+		]);
 		expect(user.attributes.oTExtraAttr5).toBe('ack:notice-7');
 		expect(otds.store.findUser(login)!.attributes.oTExtraAttr5).toEqual(['ack:notice-7']);
 		expect(retries.map((retry) => retry.method)).toEqual(['PATCH']);
-		expect(otds.requests.filter((request) => request.method === 'PATCH' && request.path.endsWith(path(login)))).toHaveLength(2);
+		expect(
+			otds.requests.filter((request) => request.method === 'PATCH' && request.path.endsWith(path(login))),
+		).toHaveLength(2);
 	});
 
 	it('retry a membership change after a lost answer, and report it as done', async () => {
@@ -143,7 +152,9 @@ describe('writes', () => {
 		const group = { key: 'name' as const, value: GROUPS.helpDesk };
 		await client.directory.removeGroupMember(group, { key: 'login', value: login });
 		otds.faults.dropResponseNext(1, { method: 'POST', path: '/memberof' });
-		expect(await client.directory.addGroupMember(group, { key: 'login', value: login })).toMatchObject({ changed: true });
+		expect(await client.directory.addGroupMember(group, { key: 'login', value: login })).toMatchObject({
+			changed: true,
+		});
 		expect(otds.store.groupsOf(otds.store.findUser(login)!.uuid).map((g) => g.name)).toContain(GROUPS.helpDesk);
 	});
 
@@ -152,7 +163,9 @@ describe('writes', () => {
 		const login = uid(12);
 		await client.directory.getUser('login', login);
 		otds.faults.failNext(1, 503, { method: 'PATCH' }).rateLimitNext(1, 0, { method: 'PATCH' });
-		await client.directory.updateUserAttributes('login', login, [{ attribute: 'title', action: 'set', values: ['Retried Title'] }]);
+		await client.directory.updateUserAttributes('login', login, [
+			{ attribute: 'title', action: 'set', values: ['Retried Title'] },
+		]);
 		expect(otds.store.findUser(login)!.attributes.title).toEqual(['Retried Title']);
 		expect(retries.map((retry) => retry.reason)).toEqual(['status 503', 'status 429']);
 	});
@@ -188,9 +201,15 @@ describe('OTDS down', () => {
 			expect(read).toMatchObject({ kind: 'unreachable' });
 			expect(read.message).toMatch(/Could not reach OTDS at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
 			expect(read.hint).toMatch(/running and reachable/);
-			const write = await failure(client.directory.updateUserAttributes('login', login, [{ attribute: 'title', action: 'set', values: ['Down'] }]));
+			const write = await failure(
+				client.directory.updateUserAttributes('login', login, [
+					{ attribute: 'title', action: 'set', values: ['Down'] },
+				]),
+			);
 			expect(write).toMatchObject({ kind: 'unreachable' });
-			await failure(client.directory.addGroupMember({ key: 'name', value: GROUPS.vpnUsers }, { key: 'login', value: login }));
+			await failure(
+				client.directory.addGroupMember({ key: 'name', value: GROUPS.vpnUsers }, { key: 'login', value: login }),
+			);
 		} finally {
 			await otds.resume();
 		}
@@ -205,7 +224,11 @@ describe('OTDS down', () => {
 		await client.directory.getUser('login', login);
 		const before = snapshot(login);
 		otds.faults.dropNext(5, { method: 'PATCH' });
-		const error = await failure(client.directory.updateUserAttributes('login', login, [{ attribute: 'mail', action: 'set', values: ['changed@example.com'] }]));
+		const error = await failure(
+			client.directory.updateUserAttributes('login', login, [
+				{ attribute: 'mail', action: 'set', values: ['changed@example.com'] },
+			]),
+		);
 		expect(error).toMatchObject({ kind: 'unreachable' });
 		expect(error.message).toMatch(/closed the connection/);
 		expect(snapshot(login)).toBe(before);
@@ -216,7 +239,11 @@ describe('secrets', () => {
 	it('never appear in any error of this file, nor in the request log', () => {
 		expect(errors.length).toBeGreaterThan(5);
 		for (const error of errors) {
-			const text = JSON.stringify({ ...(error as object), message: (error as Error).message, stack: (error as Error).stack });
+			const text = JSON.stringify({
+				...(error as object),
+				message: (error as Error).message,
+				stack: (error as Error).stack,
+			});
 			expect(text).not.toContain(ADMIN_PASSWORD);
 			expect(text).not.toContain('OTDSSSO');
 		}

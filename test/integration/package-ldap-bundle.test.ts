@@ -90,8 +90,16 @@ describe('the bundled LDAP client reads every server URL form', () => {
 
 describe('the bundled LDAP client talks to a real OpenLDAP', () => {
 	/** Binds as the admin and reads the base entry: one whole LDAP conversation. */
-	async function readBaseEntry(url: string, connect: (client: InstanceType<Bundle['Client']>) => Promise<void> = async () => undefined) {
-		const client = new bundle.Client({ url, connectTimeout: 5000, timeout: 5000, tlsOptions: url.startsWith('ldaps:') ? { ca: [slapd.tls!.caCertPem] } : undefined });
+	async function readBaseEntry(
+		url: string,
+		connect: (client: InstanceType<Bundle['Client']>) => Promise<void> = async () => undefined,
+	) {
+		const client = new bundle.Client({
+			url,
+			connectTimeout: 5000,
+			timeout: 5000,
+			tlsOptions: url.startsWith('ldaps:') ? { ca: [slapd.tls!.caCertPem] } : undefined,
+		});
 		try {
 			await connect(client);
 			await client.bind(slapd.adminDN, slapd.adminPassword);
@@ -111,7 +119,9 @@ describe('the bundled LDAP client talks to a real OpenLDAP', () => {
 	});
 
 	it('over IPv4: StartTLS', async () => {
-		expect(await readBaseEntry(slapd.url, (client) => client.startTLS({ ca: [slapd.tls!.caCertPem] }))).toEqual([slapd.baseDN]);
+		expect(await readBaseEntry(slapd.url, (client) => client.startTLS({ ca: [slapd.tls!.caCertPem] }))).toEqual([
+			slapd.baseDN,
+		]);
 	});
 
 	it('over IPv6: ldap://[::1]', async () => {
@@ -128,7 +138,9 @@ describe('the bundled LDAP client talks to a real OpenLDAP', () => {
 		type Session = typeof import('../../transport/ldap/session');
 		type Settings = typeof import('../../transport/ldap/settings');
 		const { LdapSession } = require(path.resolve(__dirname, '../../dist/transport/ldap/session.js')) as Session;
-		const { parseLdapConnectionSettings } = require(path.resolve(__dirname, '../../dist/transport/ldap/settings.js')) as Settings;
+		const { parseLdapConnectionSettings } = require(
+			path.resolve(__dirname, '../../dist/transport/ldap/settings.js'),
+		) as Settings;
 		const deadPort = await new Promise<number>((resolve) => {
 			const server = net.createServer().listen(0, '127.0.0.1', () => {
 				const { port } = server.address() as net.AddressInfo;
@@ -155,7 +167,8 @@ describe('the bundled LDAP client talks to a real OpenLDAP', () => {
 			const [whole, paged] = await LdapSession.use(settings, async (session) => {
 				const options = { scope: 'one' as const, filter: '(objectClass=*)', attributes: ['uid'] };
 				const pages: string[] = [];
-				for await (const page of session.searchPages(slapd.layout.peopleDN, options, 7)) pages.push(...page.map((entry) => entry.dn));
+				for await (const page of session.searchPages(slapd.layout.peopleDN, options, 7))
+					pages.push(...page.map((entry) => entry.dn));
 				return [(await session.search(slapd.layout.peopleDN, options)).map((entry) => entry.dn), pages];
 			});
 			expect(whole.length).toBeGreaterThanOrEqual(20);

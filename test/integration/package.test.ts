@@ -30,9 +30,13 @@ describe('the published package', () => {
 	});
 
 	it('packs only dist/, the manifest, README and LICENSE', () => {
-		const report = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })) as Array<{ files: Array<{ path: string }> }>;
+		const report = JSON.parse(
+			execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
+		) as Array<{ files: Array<{ path: string }> }>;
 		const files = report[0].files.map((file) => file.path);
-		const outside = files.filter((file) => !file.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(file));
+		const outside = files.filter(
+			(file) => !file.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(file),
+		);
 		expect(outside).toEqual([]);
 		for (const entry of [...packageJson.n8n.nodes, ...packageJson.n8n.credentials]) expect(files).toContain(entry);
 		expect(files.some((file) => file.includes('node_modules'))).toBe(false);
@@ -42,11 +46,15 @@ describe('the published package', () => {
 	it('ships the licence of every package bundled into the LDAP client', () => {
 		// esbuild heads each module's code in the bundle with its path: the packages are those under node_modules.
 		const bundle = fs.readFileSync(path.join(root, 'dist/transport/ldap/ldapts.js'), 'utf8');
-		const bundled = new Set([...bundle.matchAll(/^\/\/ (?:.*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((match) => match[1]));
+		const bundled = new Set(
+			[...bundle.matchAll(/^\/\/ (?:.*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((match) => match[1]),
+		);
 		expect(bundled).toContain('ldapts');
 		const notices = fs.readFileSync(path.join(root, 'dist/THIRD_PARTY_NOTICES.md'), 'utf8');
 		for (const name of bundled) {
-			const { version, license } = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string; license: string };
+			const { version, license } = JSON.parse(
+				fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8'),
+			) as { version: string; license: string };
 			const heading = `## ${name} ${version} (${license})\n\n\`\`\`text\n`;
 			expect(notices).toContain(heading);
 			// The licence text itself follows, as the package ships it.
@@ -77,7 +85,11 @@ describe('the published package', () => {
 				}
 				process.stdout.write(JSON.stringify(names));`;
 			// NODE_PATH is cleared so nothing outside the sandbox can be found.
-			const output = execFileSync(process.execPath, ['-e', script], { cwd: sandbox, encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } });
+			const output = execFileSync(process.execPath, ['-e', script], {
+				cwd: sandbox,
+				encoding: 'utf8',
+				env: { ...process.env, NODE_PATH: '' },
+			});
 			expect(JSON.parse(output)).toEqual([
 				'openTextDirectoryServices',
 				'openTextDirectoryServicesTrigger',

@@ -8,20 +8,48 @@ import { usePushEmulator } from '../../devkit/push-emulator';
 /** AppWorks Gateway: trusted-server and service (fcm-push) APIs, OTDS users and groups, against the emulator. */
 let gateway: AppWorksEmulator;
 const push = usePushEmulator({
-	start: async () => (gateway = await startAppWorksEmulator({ users: ['jdoe', 'asmith', 'bwong'], groups: { Finance: ['cfo', 'clerk'] }, usersWithoutDevices: ['nodevice'] })),
+	start: async () =>
+		(gateway = await startAppWorksEmulator({
+			users: ['jdoe', 'asmith', 'bwong'],
+			groups: { Finance: ['cfo', 'clerk'] },
+			usersWithoutDevices: ['nodevice'],
+		})),
 	records: (emulator) => [emulator.notifications],
 	keyPrefix: 'aw',
 });
 const waits = push.waits;
-const message: PushMessage = { title: 'Added to Finance Approvers', body: 'You can now approve invoices', data: { group: 'Finance Approvers' }, priority: 'high', ttlSeconds: 600, collapseKey: 'access' };
+const message: PushMessage = {
+	title: 'Added to Finance Approvers',
+	body: 'You can now approve invoices',
+	data: { group: 'Finance Approvers' },
+	priority: 'high',
+	ttlSeconds: 600,
+	collapseKey: 'access',
+};
 const person = (login: string): PushRecipient => ({ kind: 'person', userId: `id-${login}`, login });
 
 const trusted = (overrides: Partial<AppWorksSettings> = {}) =>
-	new AppWorksChannel(push.transport, { api: 'trustedServer', gatewayUrl: gateway.gatewayUrl, trustedServerKey: gateway.trustedServerKey, ...overrides } as AppWorksSettings);
+	new AppWorksChannel(push.transport, {
+		api: 'trustedServer',
+		gatewayUrl: gateway.gatewayUrl,
+		trustedServerKey: gateway.trustedServerKey,
+		...overrides,
+	} as AppWorksSettings);
 const service = (overrides: Partial<AppWorksSettings> = {}) =>
-	new AppWorksChannel(push.transport, { api: 'service', gatewayUrl: gateway.gatewayUrl, appName: 'hrapp', appKey: gateway.apps.hrapp, targetAppName: 'hrapp', ...overrides } as AppWorksSettings);
+	new AppWorksChannel(push.transport, {
+		api: 'service',
+		gatewayUrl: gateway.gatewayUrl,
+		appName: 'hrapp',
+		appKey: gateway.apps.hrapp,
+		targetAppName: 'hrapp',
+		...overrides,
+	} as AppWorksSettings);
 
-const send = (recipients: PushRecipient[], channel: AppWorksChannel, options: Partial<DispatchOptions> = {}): Promise<DeliveryResult[]> => push.send(recipients, message, { channels: [channel], ...options });
+const send = (
+	recipients: PushRecipient[],
+	channel: AppWorksChannel,
+	options: Partial<DispatchOptions> = {},
+): Promise<DeliveryResult[]> => push.send(recipients, message, { channels: [channel], ...options });
 
 const posts = () => gateway.requests.filter((request) => request.method === 'POST');
 
@@ -33,7 +61,16 @@ test('trusted-server API: one form request for a batch of users, message as a JS
 	]);
 	expect(posts()).toHaveLength(1);
 	expect(posts()[0].body).toMatchObject({ key: '***', users: 'jdoe,asmith' });
-	expect(gateway.notifications[0]).toMatchObject({ api: 'trustedServer', recipients: ['jdoe', 'asmith'], content: { type: 'notification', displayType: 'show', header: 'Added to Finance Approvers', body: 'You can now approve invoices' } });
+	expect(gateway.notifications[0]).toMatchObject({
+		api: 'trustedServer',
+		recipients: ['jdoe', 'asmith'],
+		content: {
+			type: 'notification',
+			displayType: 'show',
+			header: 'Added to Finance Approvers',
+			body: 'You can now approve invoices',
+		},
+	});
 });
 
 test('service API: users and OTDS groups in one fcm-push request with FCM-shaped blocks', async () => {
@@ -75,18 +112,31 @@ test('the deprecated push endpoint is accepted where the gateway offers it, with
 	const results = await send([person('jdoe')], service({ serviceEndpoint: 'push' } as Partial<AppWorksSettings>));
 	expect(results[0]).toMatchObject({ status: 'sent' });
 	expect(posts()[0].path).toBe('/deployments/notifications/hrapp/push');
-	expect(gateway.notifications[0]).toMatchObject({ endpoint: 'push', recipients: ['jdoe'], content: { users: ['jdoe'], title: 'Added to Finance Approvers' } });
+	expect(gateway.notifications[0]).toMatchObject({
+		endpoint: 'push',
+		recipients: ['jdoe'],
+		content: { users: ['jdoe'], title: 'Added to Finance Approvers' },
+	});
 	expect(gateway.notifications[0].content.androidConfig).toBeUndefined();
 });
 
 test('batches follow the batch size; people without a login are skipped', async () => {
-	const results = await send([person('jdoe'), person('asmith'), person('bwong'), { kind: 'person', userId: 'no-login' }], trusted({ batchSize: 2 }));
+	const results = await send(
+		[person('jdoe'), person('asmith'), person('bwong'), { kind: 'person', userId: 'no-login' }],
+		trusted({ batchSize: 2 }),
+	);
 	expect(posts().map((request) => (request.body as { users: string }).users)).toEqual(['jdoe,asmith', 'bwong']);
-	expect(results.find((result) => result.recipient === 'no-login')).toMatchObject({ status: 'skipped', errorCode: 'NO_ADDRESS' });
+	expect(results.find((result) => result.recipient === 'no-login')).toMatchObject({
+		status: 'skipped',
+		errorCode: 'NO_ADDRESS',
+	});
 });
 
-test('an accepted request reports its recipients sent: the gateway\'s answer is not public and names no one', async () => {
-	const results = await send([person('jdoe'), person('ghost'), person('nodevice'), { kind: 'group', group: 'Nobody' }], service());
+test("an accepted request reports its recipients sent: the gateway's answer is not public and names no one", async () => {
+	const results = await send(
+		[person('jdoe'), person('ghost'), person('nodevice'), { kind: 'group', group: 'Nobody' }],
+		service(),
+	);
 	expect(results.map((result) => [result.recipient, result.status, result.errorCode])).toEqual([
 		['id-jdoe', 'sent', undefined],
 		['id-ghost', 'sent', undefined],
@@ -97,16 +147,28 @@ test('an accepted request reports its recipients sent: the gateway\'s answer is 
 	expect(gateway.notifications[0].recipients).toEqual(['jdoe']);
 });
 
-test('gateway errors are read from the SDK\'s ErrorResponseWrapper {key, errorMessage, entity, status}', async () => {
+test("gateway errors are read from the SDK's ErrorResponseWrapper {key, errorMessage, entity, status}", async () => {
 	const [result] = await push.send([person('jdoe')], { silent: true, data: { a: '1' } }, { channels: [service()] });
 	expect(result.status).toBe('sent');
-	const refused = await push.transport.request({ method: 'POST', url: `${gateway.gatewayUrl}/deployments/notifications/hrapp/fcm-push`, headers: { otagAppKey: gateway.apps.hrapp }, json: { users: ['jdoe'] } });
+	const refused = await push.transport.request({
+		method: 'POST',
+		url: `${gateway.gatewayUrl}/deployments/notifications/hrapp/fcm-push`,
+		headers: { otagAppKey: gateway.apps.hrapp },
+		json: { users: ['jdoe'] },
+	});
 	expect(refused.status).toBe(400);
-	expect(refused.body).toEqual({ key: 'invalid.notification', errorMessage: expect.stringMatching(/no content/), entity: null, status: 400 });
+	expect(refused.body).toEqual({
+		key: 'invalid.notification',
+		errorMessage: expect.stringMatching(/no content/),
+		entity: null,
+		status: 400,
+	});
 	gateway.faults.failNext(1, 400);
 	const [failed] = await send([person('jdoe')], service());
 	expect(failed).toMatchObject({ status: 'failed', errorCode: 'INVALID_ARGUMENT' });
-	const missingApp = await send([person('jdoe')], service({ appName: 'nope' })).catch((error: unknown) => error as RequestError);
+	const missingApp = await send([person('jdoe')], service({ appName: 'nope' })).catch(
+		(error: unknown) => error as RequestError,
+	);
 	expect((missingApp as RequestError).message).toMatch(/No app nope \(nope\)/);
 });
 
@@ -140,7 +202,9 @@ test('503 is retried; a permanent 400 is not', async () => {
 
 test('a gateway that does not answer in time fails the batch with ETIMEDOUT', async () => {
 	gateway.faults.setLatency(300);
-	const results = await send([person('jdoe'), person('asmith')], service({ timeoutMs: 100 }), { retry: { maxAttempts: 2, baseDelayMs: 1, sleep: async () => undefined } });
+	const results = await send([person('jdoe'), person('asmith')], service({ timeoutMs: 100 }), {
+		retry: { maxAttempts: 2, baseDelayMs: 1, sleep: async () => undefined },
+	});
 	expect(results.map((result) => [result.status, result.errorCode, result.attempts])).toEqual([
 		['failed', 'ETIMEDOUT', 2],
 		['failed', 'ETIMEDOUT', 2],
@@ -149,7 +213,11 @@ test('a gateway that does not answer in time fails the batch with ETIMEDOUT', as
 
 test('a dry run sends nothing and previews the body without the key', async () => {
 	const results = await send([person('jdoe')], trusted(), { dryRun: true });
-	expect(results[0]).toMatchObject({ status: 'skipped', errorCode: 'DRY_RUN', preview: { users: 'jdoe', message: { header: 'Added to Finance Approvers' } } });
+	expect(results[0]).toMatchObject({
+		status: 'skipped',
+		errorCode: 'DRY_RUN',
+		preview: { users: 'jdoe', message: { header: 'Added to Finance Approvers' } },
+	});
 	expect(JSON.stringify(results)).not.toContain(gateway.trustedServerKey);
 	expect(posts()).toHaveLength(0);
 });
@@ -185,8 +253,14 @@ test('a wrong key or app stops the dispatch without quoting the key', async () =
 
 describe('the emulator refuses what the gateway refuses', () => {
 	const service = (json: unknown, endpoint = 'fcm-push') =>
-		push.transport.request({ method: 'POST', url: `${gateway.gatewayUrl}/deployments/notifications/hrapp/${endpoint}`, headers: { otagAppKey: gateway.apps.hrapp }, json });
-	const trustedServer = (form: Record<string, string>) => push.transport.request({ method: 'POST', url: `${gateway.gatewayUrl}/gateway/v2/notifications`, form });
+		push.transport.request({
+			method: 'POST',
+			url: `${gateway.gatewayUrl}/deployments/notifications/hrapp/${endpoint}`,
+			headers: { otagAppKey: gateway.apps.hrapp },
+			json,
+		});
+	const trustedServer = (form: Record<string, string>) =>
+		push.transport.request({ method: 'POST', url: `${gateway.gatewayUrl}/gateway/v2/notifications`, form });
 	const shown = JSON.stringify({ type: 'notification', displayType: 'show', header: 'Hi', body: 'There' });
 
 	test.each([
@@ -194,11 +268,36 @@ describe('the emulator refuses what the gateway refuses', () => {
 		['a misspelled field', () => service({ users: ['jdoe'], title: 'x', summmary: 'y' })],
 		['a wrong type', () => service({ users: 'jdoe', title: 'x' })],
 		['data values that are no strings', () => service({ users: ['jdoe'], data: { n: 1 } })],
-		['the snake_case collapse_key in androidConfig', () => service({ users: ['jdoe'], title: 'x', androidConfig: { collapse_key: 'c' } })],
-		['fcm-push fields on the deprecated push', () => service({ users: ['jdoe'], title: 'x', collapseKey: 'c' }, 'push')],
-		['a trusted-server form with an unknown field', () => trustedServer({ key: gateway.trustedServerKey, message: shown, users: 'jdoe', group: 'Finance' })],
-		['a trusted-server message without a header or body', () => trustedServer({ key: gateway.trustedServerKey, message: JSON.stringify({ type: 'notification', displayType: 'show', header: '', body: '' }), users: 'jdoe' })],
-		['a trusted-server message missing a field', () => trustedServer({ key: gateway.trustedServerKey, message: JSON.stringify({ type: 'notification', header: 'Hi', body: 'x' }), users: 'jdoe' })],
+		[
+			'the snake_case collapse_key in androidConfig',
+			() => service({ users: ['jdoe'], title: 'x', androidConfig: { collapse_key: 'c' } }),
+		],
+		[
+			'fcm-push fields on the deprecated push',
+			() => service({ users: ['jdoe'], title: 'x', collapseKey: 'c' }, 'push'),
+		],
+		[
+			'a trusted-server form with an unknown field',
+			() => trustedServer({ key: gateway.trustedServerKey, message: shown, users: 'jdoe', group: 'Finance' }),
+		],
+		[
+			'a trusted-server message without a header or body',
+			() =>
+				trustedServer({
+					key: gateway.trustedServerKey,
+					message: JSON.stringify({ type: 'notification', displayType: 'show', header: '', body: '' }),
+					users: 'jdoe',
+				}),
+		],
+		[
+			'a trusted-server message missing a field',
+			() =>
+				trustedServer({
+					key: gateway.trustedServerKey,
+					message: JSON.stringify({ type: 'notification', header: 'Hi', body: 'x' }),
+					users: 'jdoe',
+				}),
+		],
 	])('%s', async (_what, request) => {
 		const response = await request();
 		expect(response.status).toBe(400);
@@ -216,7 +315,9 @@ describe('the emulator refuses what the gateway refuses', () => {
 		expect(json.status).toBe(415);
 		const form = await fetch(`${gateway.gatewayUrl}/gateway/v2/notifications`, {
 			method: 'POST',
-			body: new TextEncoder().encode(new URLSearchParams({ key: gateway.trustedServerKey, message: shown, users: 'jdoe' }).toString()),
+			body: new TextEncoder().encode(
+				new URLSearchParams({ key: gateway.trustedServerKey, message: shown, users: 'jdoe' }).toString(),
+			),
 		});
 		expect(form.status).toBe(415);
 		expect(gateway.notifications).toHaveLength(0);

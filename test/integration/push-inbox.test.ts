@@ -9,7 +9,15 @@ import type { PushMessage } from '../../core/push/message';
 import type { PushChannel, PushRecipient } from '../../core/push/types';
 import { startAppWorksEmulator, type AppWorksEmulator } from '../../emulators/push/appworks';
 import { startFcmEmulator, type FcmEmulator } from '../../emulators/push/fcm';
-import { appWorksSource, createInbox, fcmSource, InboxPeople, mraSource, type Inbox, type InboxMessage } from '../../emulators/push/inbox';
+import {
+	appWorksSource,
+	createInbox,
+	fcmSource,
+	InboxPeople,
+	mraSource,
+	type Inbox,
+	type InboxMessage,
+} from '../../emulators/push/inbox';
 import { startMraEmulator, type MraEmulator } from '../../emulators/push/mra';
 import { createAxiosTransport, type AxiosTransport } from '../../tools/http/axios-transport';
 
@@ -28,8 +36,22 @@ const acknowledgments: unknown[] = [];
 const people = new InboxPeople();
 const ann = { id: 'ann@Content Server Members', displayName: 'Ann Example' };
 const bob = { id: 'bob@Content Server Members', displayName: 'Bob Example' };
-const ANN: PushRecipient = { kind: 'person', userId: ann.id, login: ann.id, mobile: '+15551230001', mail: 'ann@example.com', deviceTokens: ['tok-ann'] };
-const BOB: PushRecipient = { kind: 'person', userId: bob.id, login: bob.id, mobile: '+15551230002', mail: 'Bob@Example.com', deviceTokens: [] };
+const ANN: PushRecipient = {
+	kind: 'person',
+	userId: ann.id,
+	login: ann.id,
+	mobile: '+15551230001',
+	mail: 'ann@example.com',
+	deviceTokens: ['tok-ann'],
+};
+const BOB: PushRecipient = {
+	kind: 'person',
+	userId: bob.id,
+	login: bob.id,
+	mobile: '+15551230002',
+	mail: 'Bob@Example.com',
+	deviceTokens: [],
+};
 
 beforeAll(async () => {
 	transport = createAxiosTransport({ timeoutMs: 5_000 });
@@ -38,7 +60,11 @@ beforeAll(async () => {
 	mra = await startMraEmulator();
 	gateway = await startAppWorksEmulator({ users: [ann.id] });
 	inbox = createInbox({
-		sources: [fcmSource(() => fcm?.deliveries ?? []), mraSource(() => mra.submissions), appWorksSource(() => gateway.notifications)],
+		sources: [
+			fcmSource(() => fcm?.deliveries ?? []),
+			mraSource(() => mra.submissions),
+			appWorksSource(() => gateway.notifications),
+		],
 		people,
 		senderOf: (delivery) => (delivery.channel === 'appworks' ? 'template 7 (group broadcasts)' : undefined),
 	});
@@ -59,18 +85,37 @@ afterAll(async () => {
 });
 
 async function send(recipients: PushRecipient[], message: PushMessage, channels: PushChannel[]): Promise<void> {
-	for await (const result of dispatch(recipients, message, { channels, messageKey: `inbox-${Math.random()}` })) expect(`${result.status} ${result.reason ?? ''}`).toBe('sent ');
+	for await (const result of dispatch(recipients, message, { channels, messageKey: `inbox-${Math.random()}` }))
+		expect(`${result.status} ${result.reason ?? ''}`).toBe('sent ');
 }
 
-const mraClient = () => new MraClient(transport, { baseUrl: mra.baseUrl, auth: { method: 'basic', username: mra.username, password: mra.password } });
-const summary = (m: InboxMessage) => `${m.channelLabel} | ${m.person?.displayName ?? `? ${m.addressKind}:${m.address}`} | ${m.title} | ${m.body}${m.sender ? ` | from ${m.sender}` : ''}`;
+const mraClient = () =>
+	new MraClient(transport, {
+		baseUrl: mra.baseUrl,
+		auth: { method: 'basic', username: mra.username, password: mra.password },
+	});
+const summary = (m: InboxMessage) =>
+	`${m.channelLabel} | ${m.person?.displayName ?? `? ${m.addressKind}:${m.address}`} | ${m.title} | ${m.body}${m.sender ? ` | from ${m.sender}` : ''}`;
 
-test('every channel\'s deliveries show per person, with the channel and, where known, the sender', async () => {
-	const status: PushMessage = { title: 'Your account is locked', body: 'Unlock it yourself.', link: 'https://selfservice.example.com/unlock' };
-	await send([ANN], { title: 'Welcome', body: 'Hello', data: { workflow: 'Demo: onboarding' } }, [new FcmChannel(transport, { serviceAccount: fcm.account.json, baseUrl: fcm.baseUrl })]);
+test("every channel's deliveries show per person, with the channel and, where known, the sender", async () => {
+	const status: PushMessage = {
+		title: 'Your account is locked',
+		body: 'Unlock it yourself.',
+		link: 'https://selfservice.example.com/unlock',
+	};
+	await send([ANN], { title: 'Welcome', body: 'Hello', data: { workflow: 'Demo: onboarding' } }, [
+		new FcmChannel(transport, { serviceAccount: fcm.account.json, baseUrl: fcm.baseUrl }),
+	]);
 	await send([ANN, BOB], status, [mraClient().pushChannel(), mraClient().smsChannel()]);
 	await send([BOB], { title: 'Your account was disabled', body: 'Call the help desk.' }, [mraClient().emailChannel()]);
-	await send([ANN], { title: 'Maintenance tonight', body: 'VPN is down at 22:00.' }, [new AppWorksChannel(transport, { api: 'service', gatewayUrl: gateway.gatewayUrl, appName: 'hrapp', appKey: gateway.apps.hrapp })]);
+	await send([ANN], { title: 'Maintenance tonight', body: 'VPN is down at 22:00.' }, [
+		new AppWorksChannel(transport, {
+			api: 'service',
+			gatewayUrl: gateway.gatewayUrl,
+			appName: 'hrapp',
+			appKey: gateway.apps.hrapp,
+		}),
+	]);
 
 	const messages = inbox.messages();
 	expect(messages.map(summary).sort()).toEqual([
@@ -80,7 +125,11 @@ test('every channel\'s deliveries show per person, with the channel and, where k
 		'Firebase push | Ann Example | Welcome | Hello | from Demo: onboarding',
 		'SMS | Bob Example |  | Your account is locked: Unlock it yourself. https://selfservice.example.com/unlock',
 	]);
-	expect(messages.find((m) => m.channel === 'mraPush')).toMatchObject({ addressKind: 'token', address: 'tok-ann', link: 'https://selfservice.example.com/unlock' });
+	expect(messages.find((m) => m.channel === 'mraPush')).toMatchObject({
+		addressKind: 'token',
+		address: 'tok-ann',
+		link: 'https://selfservice.example.com/unlock',
+	});
 	expect(new Set(messages.map((m) => m.n)).size).toBe(messages.length);
 
 	// The page reads the same through the Firebase emulator's extra routes.
@@ -92,10 +141,22 @@ test('every channel\'s deliveries show per person, with the channel and, where k
 
 test('Acknowledge follows the link of a Cloud Messaging or AppWorks message as it does a Firebase one', async () => {
 	const ackUrl = `http://127.0.0.1:${(ackServer.address() as AddressInfo).port}/ack`;
-	await send([ANN], { title: 'Critical', body: 'Read and acknowledge', data: { ackUrl, ackToken: 'tok-mra', noticeId: 'n-1' } }, [mraClient().pushChannel()]);
-	await send([ANN], { title: 'Critical', body: 'Read and acknowledge', data: { ackUrl, ackToken: 'tok-aw', noticeId: 'n-1' } }, [
-		new AppWorksChannel(transport, { api: 'trustedServer', gatewayUrl: gateway.gatewayUrl, trustedServerKey: gateway.trustedServerKey }),
-	]);
+	await send(
+		[ANN],
+		{ title: 'Critical', body: 'Read and acknowledge', data: { ackUrl, ackToken: 'tok-mra', noticeId: 'n-1' } },
+		[mraClient().pushChannel()],
+	);
+	await send(
+		[ANN],
+		{ title: 'Critical', body: 'Read and acknowledge', data: { ackUrl, ackToken: 'tok-aw', noticeId: 'n-1' } },
+		[
+			new AppWorksChannel(transport, {
+				api: 'trustedServer',
+				gatewayUrl: gateway.gatewayUrl,
+				trustedServerKey: gateway.trustedServerKey,
+			}),
+		],
+	);
 	const critical = inbox.messages().filter((m) => m.data.ackToken);
 	expect(critical.map((m) => m.channel).sort()).toEqual(['appworks', 'mraPush']);
 	for (const m of critical) {
@@ -112,9 +173,21 @@ test('a hire made known to the gateway later is reached by user ID; unknown addr
 	const carol = { id: 'carol@Content Server Members', displayName: 'Carol Newhire' };
 	people.add(carol, { deviceTokens: ['tok-carol'] });
 	gateway.addUsers([carol.id]);
-	const channel = new AppWorksChannel(transport, { api: 'service', gatewayUrl: gateway.gatewayUrl, appName: 'hrapp', appKey: gateway.apps.hrapp });
-	await send([{ kind: 'person', userId: carol.id, login: carol.id }], { title: 'Welcome', body: 'Hello Carol' }, [channel]);
-	await send([{ kind: 'token', token: 'tok-nobody' }], { title: 'Stray', body: 'To nobody' }, [mraClient().pushChannel()]);
+	const channel = new AppWorksChannel(transport, {
+		api: 'service',
+		gatewayUrl: gateway.gatewayUrl,
+		appName: 'hrapp',
+		appKey: gateway.apps.hrapp,
+	});
+	await send([{ kind: 'person', userId: carol.id, login: carol.id }], { title: 'Welcome', body: 'Hello Carol' }, [
+		channel,
+	]);
+	await send([{ kind: 'token', token: 'tok-nobody' }], { title: 'Stray', body: 'To nobody' }, [
+		mraClient().pushChannel(),
+	]);
 	const last = inbox.messages().slice(-2);
-	expect(last.map(summary).sort()).toEqual(['AppWorks | Carol Newhire | Welcome | Hello Carol | from template 7 (group broadcasts)', 'Cloud Messaging push | ? token:tok-nobody | Stray | To nobody']);
+	expect(last.map(summary).sort()).toEqual([
+		'AppWorks | Carol Newhire | Welcome | Hello Carol | from template 7 (group broadcasts)',
+		'Cloud Messaging push | ? token:tok-nobody | Stray | To nobody',
+	]);
 });

@@ -7,18 +7,46 @@ import { usePushEmulator } from '../../devkit/push-emulator';
 
 /** OpenText Cloud Messaging (MRA v1): push through the parser, SMS and email fallbacks, job status, against the emulator. */
 let mra: MraEmulator;
-const push = usePushEmulator({ start: async () => (mra = await startMraEmulator({ deadTokens: ['mra-dead'], invalidNumbers: ['+15550000000'] })), records: (emulator) => [emulator.submissions], keyPrefix: 'mra' });
+const push = usePushEmulator({
+	start: async () => (mra = await startMraEmulator({ deadTokens: ['mra-dead'], invalidNumbers: ['+15550000000'] })),
+	records: (emulator) => [emulator.submissions],
+	keyPrefix: 'mra',
+});
 const waits = push.waits;
-const message: PushMessage = { title: 'Password expires', body: 'Change it today', data: { event: 'user.passwordResetRequired' }, link: 'https://id.example.com/pw', collapseKey: 'pw' };
-const jdoe: PushRecipient = { kind: 'person', userId: 'u-jdoe', login: 'jdoe', mobile: '+15551230001', mail: 'jdoe@example.com', deviceTokens: ['mra-tok-1'] };
+const message: PushMessage = {
+	title: 'Password expires',
+	body: 'Change it today',
+	data: { event: 'user.passwordResetRequired' },
+	link: 'https://id.example.com/pw',
+	collapseKey: 'pw',
+};
+const jdoe: PushRecipient = {
+	kind: 'person',
+	userId: 'u-jdoe',
+	login: 'jdoe',
+	mobile: '+15551230001',
+	mail: 'jdoe@example.com',
+	deviceTokens: ['mra-tok-1'],
+};
 
-const oauth = (): MraAuth => ({ method: 'oauth2', tokenUrl: mra.tokenUrl, clientId: mra.clientId, clientSecret: mra.clientSecret });
+const oauth = (): MraAuth => ({
+	method: 'oauth2',
+	tokenUrl: mra.tokenUrl,
+	clientId: mra.clientId,
+	clientSecret: mra.clientSecret,
+});
 const basicAuth = (): MraAuth => ({ method: 'basic', username: mra.username, password: mra.password });
-const client = (auth: MraAuth = oauth(), timeoutMs?: number) => new MraClient(push.transport, { baseUrl: `${mra.baseUrl}/mra/v1`, auth, timeoutMs });
+const client = (auth: MraAuth = oauth(), timeoutMs?: number) =>
+	new MraClient(push.transport, { baseUrl: `${mra.baseUrl}/mra/v1`, auth, timeoutMs });
 
-const send = (recipients: PushRecipient[], channels: PushChannel[], options: Partial<DispatchOptions> = {}): Promise<DeliveryResult[]> => push.send(recipients, message, { channels, ...options });
+const send = (
+	recipients: PushRecipient[],
+	channels: PushChannel[],
+	options: Partial<DispatchOptions> = {},
+): Promise<DeliveryResult[]> => push.send(recipients, message, { channels, ...options });
 
-const submits = () => mra.requests.filter((request) => request.path.startsWith('/mra/v1/') && request.method === 'POST');
+const submits = () =>
+	mra.requests.filter((request) => request.path.startsWith('/mra/v1/') && request.method === 'POST');
 
 test('push goes through /utils/parser with domain MR and the base64 inner JSON of the message', async () => {
 	const [result] = await send([jdoe], [client().pushChannel()]);
@@ -33,31 +61,59 @@ test('push goes through /utils/parser with domain MR and the base64 inner JSON o
 		data: { event: 'user.passwordResetRequired' },
 		options: { priority: 'normal', collapse_key: 'pw', silent: false },
 	});
-	expect(mra.requests.find((request) => request.path === '/mra/v1/utils/parser')?.body).toMatchObject({ domain: 'MR', filename: 'push.json' });
+	expect(mra.requests.find((request) => request.path === '/mra/v1/utils/parser')?.body).toMatchObject({
+		domain: 'MR',
+		filename: 'push.json',
+	});
 });
 
 test('a raw JSON override replaces fields of the inner push request', async () => {
-	const custom = new MraClient(push.transport, { baseUrl: mra.baseUrl, auth: basicAuth(), pushOverride: { application: 'hr-app', options: { priority: 'urgent' } } });
+	const custom = new MraClient(push.transport, {
+		baseUrl: mra.baseUrl,
+		auth: basicAuth(),
+		pushOverride: { application: 'hr-app', options: { priority: 'urgent' } },
+	});
 	await send([{ kind: 'token', token: 'mra-tok-2' }], [custom.pushChannel()]);
-	expect(mra.submissions[0].content).toMatchObject({ application: 'hr-app', options: { priority: 'urgent' }, destinations: [{ device_token: 'mra-tok-2' }] });
+	expect(mra.submissions[0].content).toMatchObject({
+		application: 'hr-app',
+		options: { priority: 'urgent' },
+		destinations: [{ device_token: 'mra-tok-2' }],
+	});
 });
 
 test('SMS and email reach people by mobile number and mail, with a job id each; job status reads back', async () => {
 	const mraClient = client(basicAuth());
 	const results = await send([jdoe], [mraClient.smsChannel()]);
 	expect(results[0]).toMatchObject({ status: 'sent', channel: 'mraSms', address: '+15551230001' });
-	expect(mra.submissions[0].content).toEqual({ destinations: [{ sms: '+15551230001' }], sms_text: 'Password expires: Change it today https://id.example.com/pw' });
+	expect(mra.submissions[0].content).toEqual({
+		destinations: [{ sms: '+15551230001' }],
+		sms_text: 'Password expires: Change it today https://id.example.com/pw',
+	});
 	const [email] = await send([jdoe], [mraClient.emailChannel()]);
 	expect(email).toMatchObject({ status: 'sent', channel: 'mraEmail', address: 'jdoe@example.com' });
 	const emailed = mra.submissions.find((submission) => submission.kind === 'emails');
-	expect(emailed?.content).toMatchObject({ options: { email_options: { subject: 'Password expires' } }, destinations: [{ ref: '1', email: 'jdoe@example.com' }] });
+	expect(emailed?.content).toMatchObject({
+		options: { email_options: { subject: 'Password expires' } },
+		destinations: [{ ref: '1', email: 'jdoe@example.com' }],
+	});
 	expect(emailed?.text).toBe('Change it today\n\nhttps://id.example.com/pw');
 	// The public status shape: job_state a list, the destination under its kind, attempt states such as Sent.
 	const status = await mraClient.jobStatus('sms', results[0].messageId as string);
-	expect(status).toMatchObject({ jobId: results[0].messageId, jobState: ['Complete', 'Posted'], deliveries: [{ destinationKind: 'sms', destination: '+15551230001', state: 'Sent' }], events: { sms_delivery_events: [] } });
+	expect(status).toMatchObject({
+		jobId: results[0].messageId,
+		jobState: ['Complete', 'Posted'],
+		deliveries: [{ destinationKind: 'sms', destination: '+15551230001', state: 'Sent' }],
+		events: { sms_delivery_events: [] },
+	});
 	const emailStatus = await mraClient.jobStatus('emails', email.messageId as string);
-	expect(emailStatus.deliveries).toEqual([expect.objectContaining({ ref: '1', destinationKind: 'email', destination: 'jdoe@example.com', state: 'Sent' })]);
-	expect(emailStatus.deliveries[0].attempts[0]).toMatchObject({ state: 'Sent', firstAttempt: expect.any(String), deliveryTime: expect.any(String) });
+	expect(emailStatus.deliveries).toEqual([
+		expect.objectContaining({ ref: '1', destinationKind: 'email', destination: 'jdoe@example.com', state: 'Sent' }),
+	]);
+	expect(emailStatus.deliveries[0].attempts[0]).toMatchObject({
+		state: 'Sent',
+		firstAttempt: expect.any(String),
+		deliveryTime: expect.any(String),
+	});
 });
 
 test('job status is read in its public shape, whatever the attempt states', async () => {
@@ -65,41 +121,74 @@ test('job status is read in its public shape, whatever the attempt states', asyn
 		job_id: 'xsi-1',
 		job_state: ['Complete', 'Posted'],
 		deliveries: [
-			{ ref_base64: Buffer.from('a-1').toString('base64'), sms: '0034666999999', delivery_attempts: [{ state: 'Error', gamma_code: '1234' }, { state: 'Pending' }] },
-			{ ref_base64: Buffer.from('a-2').toString('base64'), fax: '0612345678', delivery_attempts: [{ state: 'Cancelled' }] },
+			{
+				ref_base64: Buffer.from('a-1').toString('base64'),
+				sms: '0034666999999',
+				delivery_attempts: [{ state: 'Error', gamma_code: '1234' }, { state: 'Pending' }],
+			},
+			{
+				ref_base64: Buffer.from('a-2').toString('base64'),
+				fax: '0612345678',
+				delivery_attempts: [{ state: 'Cancelled' }],
+			},
 		],
 		events: { sms_delivery_events: [{ event: 'x' }] },
 	};
 	const transport = { request: async () => ({ status: 200, headers: {}, body: raw }) };
-	const status = await new MraClient(transport, { baseUrl: 'https://mra.example.com', auth: { method: 'basic', username: 'u', password: 'p' } }).jobStatus('sms', 'xsi-1');
+	const status = await new MraClient(transport, {
+		baseUrl: 'https://mra.example.com',
+		auth: { method: 'basic', username: 'u', password: 'p' },
+	}).jobStatus('sms', 'xsi-1');
 	expect(status).toEqual({
 		jobId: 'xsi-1',
 		jobState: ['Complete', 'Posted'],
 		deliveries: [
-			{ ref: 'a-1', destinationKind: 'sms', destination: '0034666999999', state: 'Pending', attempts: [{ state: 'Error', gammaCode: '1234' }, { state: 'Pending' }] },
-			{ ref: 'a-2', destinationKind: 'fax', destination: '0612345678', state: 'Cancelled', attempts: [{ state: 'Cancelled' }] },
+			{
+				ref: 'a-1',
+				destinationKind: 'sms',
+				destination: '0034666999999',
+				state: 'Pending',
+				attempts: [{ state: 'Error', gammaCode: '1234' }, { state: 'Pending' }],
+			},
+			{
+				ref: 'a-2',
+				destinationKind: 'fax',
+				destination: '0612345678',
+				state: 'Cancelled',
+				attempts: [{ state: 'Cancelled' }],
+			},
 		],
 		events: { sms_delivery_events: [{ event: 'x' }] },
 		raw,
 	});
 });
 
-test('national and 00-prefixed numbers are passed through, not refused as non-E.164 (OpenText\'s own examples use them)', async () => {
+test("national and 00-prefixed numbers are passed through, not refused as non-E.164 (OpenText's own examples use them)", async () => {
 	const people: PushRecipient[] = [
 		{ kind: 'person', userId: 'es', mobile: '0034666999999' },
 		{ kind: 'person', userId: 'fr', mobile: '0612345678' },
 	];
 	const results = await send(people, [client().smsChannel()]);
-	expect(results.map((result) => [result.recipient, result.status])).toEqual(expect.arrayContaining([['es', 'sent'], ['fr', 'sent']]));
-	expect(mra.submissions.map((submission) => (submission.content.destinations as Array<{ sms: string }>)[0].sms).sort()).toEqual(['0034666999999', '0612345678']);
+	expect(results.map((result) => [result.recipient, result.status])).toEqual(
+		expect.arrayContaining([
+			['es', 'sent'],
+			['fr', 'sent'],
+		]),
+	);
+	expect(
+		mra.submissions.map((submission) => (submission.content.destinations as Array<{ sms: string }>)[0].sms).sort(),
+	).toEqual(['0034666999999', '0612345678']);
 });
 
-test('an email without options.email_options.subject is accepted (OpenText\'s Postman samples send one)', async () => {
+test("an email without options.email_options.subject is accepted (OpenText's Postman samples send one)", async () => {
 	const response = await push.transport.request({
 		method: 'POST',
 		url: `${mra.baseUrl}/mra/v1/outbound/emails`,
 		headers: { authorization: `Basic ${Buffer.from(`${mra.username}:${mra.password}`).toString('base64')}` },
-		json: { destinations: [{ ref: '1', email: 'a@example.com' }], body: [{ name: 'temp.txt', type: 'text', charset: 'ISO-8859-1', data: Buffer.from('hello').toString('base64') }] },
+		json: {
+			destinations: [{ ref: '1', email: 'a@example.com' }],
+			body: [{ name: 'temp.txt', type: 'text', charset: 'ISO-8859-1', data: Buffer.from('hello').toString('base64') }],
+		},
 	});
 	expect(response.status).toBe(200);
 	expect(response.body).toEqual({ job_id: expect.stringMatching(/^xsi-/) });
@@ -127,14 +216,19 @@ test('falls back from push to SMS for people without a token or whose token is d
 		{ kind: 'person', userId: 'unreachable' },
 	];
 	const results = await send(people, [mraClient.pushChannel(), mraClient.smsChannel()]);
-	const of = (user: string) => results.filter((result) => result.recipient === user).map((result) => [result.channel, result.status, result.errorCode]);
+	const of = (user: string) =>
+		results
+			.filter((result) => result.recipient === user)
+			.map((result) => [result.channel, result.status, result.errorCode]);
 	expect(of('u-jdoe')).toEqual([['mraPush', 'sent', undefined]]);
 	expect(of('no-device')).toEqual([['mraSms', 'sent', undefined]]);
 	expect(of('dead-device')).toEqual([
 		['mraPush', 'unregistered', 'UNREGISTERED'],
 		['mraSms', 'sent', undefined],
 	]);
-	expect(results.find((result) => result.recipient === 'dead-device' && result.channel === 'mraSms')?.fellBackFrom).toEqual(['mraPush']);
+	expect(
+		results.find((result) => result.recipient === 'dead-device' && result.channel === 'mraSms')?.fellBackFrom,
+	).toEqual(['mraPush']);
 	expect(of('unreachable')).toEqual([['mraSms', 'skipped', 'NO_ADDRESS']]);
 });
 
@@ -162,13 +256,19 @@ test('503 is retried; a permanent 400 is not', async () => {
 
 test('a server that does not answer in time fails the recipient with ETIMEDOUT', async () => {
 	mra.faults.setLatency(300);
-	const [result] = await send([jdoe], [client(basicAuth(), 100).smsChannel()], { retry: { maxAttempts: 2, baseDelayMs: 1, sleep: async () => undefined } });
+	const [result] = await send([jdoe], [client(basicAuth(), 100).smsChannel()], {
+		retry: { maxAttempts: 2, baseDelayMs: 1, sleep: async () => undefined },
+	});
 	expect(result).toMatchObject({ status: 'failed', errorCode: 'ETIMEDOUT', attempts: 2 });
 });
 
 test('a dry run sends nothing and previews the parser request', async () => {
 	const results = await send([jdoe], [client().pushChannel()], { dryRun: true });
-	expect(results[0]).toMatchObject({ status: 'skipped', errorCode: 'DRY_RUN', preview: { path: '/utils/parser', json: { domain: 'MR' } } });
+	expect(results[0]).toMatchObject({
+		status: 'skipped',
+		errorCode: 'DRY_RUN',
+		preview: { path: '/utils/parser', json: { domain: 'MR' } },
+	});
 	expect(submits()).toHaveLength(0);
 	expect(mra.requests.filter((request) => request.path.includes('oauth2'))).toHaveLength(0);
 });
@@ -187,13 +287,25 @@ test('a retry after a lost answer repeats the X-MRA-SubmitId and is delivered on
 test('the tenant token is fetched once and shared by all requests', async () => {
 	const issued = mra.issuedTokens;
 	const mraClient = client();
-	await send([jdoe, { kind: 'person', userId: 'x', mobile: '+15551230009' }], [mraClient.smsChannel()], { concurrency: 2 });
+	await send([jdoe, { kind: 'person', userId: 'x', mobile: '+15551230009' }], [mraClient.smsChannel()], {
+		concurrency: 2,
+	});
 	expect(mra.issuedTokens).toBe(issued + 1);
 });
 
 test('a wrong client secret or password stops the dispatch without quoting it', async () => {
 	const wrongSecret = `not-${mra.clientSecret}`;
-	const error = await send([jdoe], [client({ method: 'oauth2', tokenUrl: mra.tokenUrl, clientId: mra.clientId, clientSecret: wrongSecret }).smsChannel()]).then(
+	const error = await send(
+		[jdoe],
+		[
+			client({
+				method: 'oauth2',
+				tokenUrl: mra.tokenUrl,
+				clientId: mra.clientId,
+				clientSecret: wrongSecret,
+			}).smsChannel(),
+		],
+	).then(
 		() => undefined,
 		(failure: unknown) => failure as RequestError,
 	);
@@ -201,7 +313,10 @@ test('a wrong client secret or password stops the dispatch without quoting it', 
 	expect(error?.kind).toBe('invalidCredentials');
 	expect(`${error?.message} ${error?.hint} ${JSON.stringify(error)}`).not.toContain(wrongSecret);
 	const wrongPassword = `not-${mra.password}`;
-	const basicError = await send([jdoe], [client({ method: 'basic', username: mra.username, password: wrongPassword }).smsChannel()]).then(
+	const basicError = await send(
+		[jdoe],
+		[client({ method: 'basic', username: mra.username, password: wrongPassword }).smsChannel()],
+	).then(
 		() => undefined,
 		(failure: unknown) => failure as RequestError,
 	);
@@ -214,19 +329,57 @@ test('a wrong client secret or password stops the dispatch without quoting it', 
 
 describe('the emulator refuses what Cloud Messaging refuses', () => {
 	const authorization = () => `Basic ${Buffer.from(`${mra.username}:${mra.password}`).toString('base64')}`;
-	const post = (path: string, json: unknown) => push.transport.request({ method: 'POST', url: `${mra.baseUrl}/mra/v1${path}`, headers: { authorization: authorization() }, json });
-	const inner = (request: unknown) => ({ domain: 'MR', filename: 'push.json', data: Buffer.from(JSON.stringify(request)).toString('base64') });
+	const post = (path: string, json: unknown) =>
+		push.transport.request({
+			method: 'POST',
+			url: `${mra.baseUrl}/mra/v1${path}`,
+			headers: { authorization: authorization() },
+			json,
+		});
+	const inner = (request: unknown) => ({
+		domain: 'MR',
+		filename: 'push.json',
+		data: Buffer.from(JSON.stringify(request)).toString('base64'),
+	});
 
 	test.each([
 		['an SMS with a misspelled field', '/outbound/sms', { destinations: [{ sms: '+15551230001' }], smsText: 'hi' }],
 		['an SMS destination without a number', '/outbound/sms', { destinations: [{ ref: '1' }], sms_text: 'hi' }],
-		['an SMS destination with an unknown field', '/outbound/sms', { destinations: [{ sms: '+15551230001', mobile: '+1' }], sms_text: 'hi' }],
+		[
+			'an SMS destination with an unknown field',
+			'/outbound/sms',
+			{ destinations: [{ sms: '+15551230001', mobile: '+1' }], sms_text: 'hi' },
+		],
 		['an SMS text that is no text', '/outbound/sms', { destinations: [{ sms: '+15551230001' }], sms_text: 42 }],
-		['an email destination without an address', '/outbound/emails', { destinations: [{ ref: '1' }], body: [{ name: 'a.txt', type: 'text', data: 'aGk=' }] }],
-		['an email with a misspelled option', '/outbound/emails', { options: { email_option: { subject: 's' } }, destinations: [{ email: 'a@example.com' }], body: [{ name: 'a.txt', type: 'text', data: 'aGk=' }] }],
-		['an email body part without data', '/outbound/emails', { destinations: [{ email: 'a@example.com' }], body: [{ name: 'a.txt', type: 'text' }] }],
-		['a parser request with an unknown field', '/utils/parser', { ...inner({ destinations: [{ device_token: 't' }], notification: { title: 'x' } }), file: 'x' }],
-		['a push destination without a token or topic', '/utils/parser', inner({ destinations: [{ ref: '1' }], notification: { title: 'x' } })],
+		[
+			'an email destination without an address',
+			'/outbound/emails',
+			{ destinations: [{ ref: '1' }], body: [{ name: 'a.txt', type: 'text', data: 'aGk=' }] },
+		],
+		[
+			'an email with a misspelled option',
+			'/outbound/emails',
+			{
+				options: { email_option: { subject: 's' } },
+				destinations: [{ email: 'a@example.com' }],
+				body: [{ name: 'a.txt', type: 'text', data: 'aGk=' }],
+			},
+		],
+		[
+			'an email body part without data',
+			'/outbound/emails',
+			{ destinations: [{ email: 'a@example.com' }], body: [{ name: 'a.txt', type: 'text' }] },
+		],
+		[
+			'a parser request with an unknown field',
+			'/utils/parser',
+			{ ...inner({ destinations: [{ device_token: 't' }], notification: { title: 'x' } }), file: 'x' },
+		],
+		[
+			'a push destination without a token or topic',
+			'/utils/parser',
+			inner({ destinations: [{ ref: '1' }], notification: { title: 'x' } }),
+		],
 		['a push without content', '/utils/parser', inner({ destinations: [{ device_token: 't' }] })],
 	])('%s', async (_what, path, json) => {
 		const response = await post(path, json);
@@ -247,12 +400,25 @@ describe('the emulator refuses what Cloud Messaging refuses', () => {
 	test('an OAuth token expires after the lifetime it was issued with; the client signs in again', async () => {
 		const shortLived = await startMraEmulator({ tokenLifetimeSeconds: 1 });
 		try {
-			const channel = new MraClient(push.transport, { baseUrl: shortLived.baseUrl, auth: { method: 'oauth2', tokenUrl: shortLived.tokenUrl, clientId: shortLived.clientId, clientSecret: shortLived.clientSecret } }).smsChannel();
+			const channel = new MraClient(push.transport, {
+				baseUrl: shortLived.baseUrl,
+				auth: {
+					method: 'oauth2',
+					tokenUrl: shortLived.tokenUrl,
+					clientId: shortLived.clientId,
+					clientSecret: shortLived.clientSecret,
+				},
+			}).smsChannel();
 			const first = await push.send([jdoe], message, { channels: [channel] });
 			expect(first[0].status).toBe('sent');
 			await new Promise((resolve) => setTimeout(resolve, 1_100));
 			// The old token is refused now...
-			const stale = await push.transport.request({ method: 'GET', url: `${shortLived.baseUrl}/mra/v1/outbound/sms/status`, qs: { job_id: String(first[0].messageId) }, headers: { authorization: `Bearer ${shortLived.lastIssuedToken}` } });
+			const stale = await push.transport.request({
+				method: 'GET',
+				url: `${shortLived.baseUrl}/mra/v1/outbound/sms/status`,
+				qs: { job_id: String(first[0].messageId) },
+				headers: { authorization: `Bearer ${shortLived.lastIssuedToken}` },
+			});
 			expect(stale.status).toBe(401);
 			// ...and the client gets a new one.
 			const second = await push.send([jdoe], { ...message, title: 'Again' }, { channels: [channel] });

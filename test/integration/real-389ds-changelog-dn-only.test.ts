@@ -19,8 +19,25 @@ const allIds = new Set<string>();
 
 beforeAll(async () => {
 	dirsrv = await startDirsrv({ usersPerKind: 10, changelogUniqueId: false });
-	session = await LdapSession.open(parseLdapConnectionSettings({ serverUrls: dirsrv.url, connectionSecurity: 'none', bindDN: dirsrv.adminDN, bindPassword: dirsrv.adminPassword, baseDN: dirsrv.baseDN }));
-	strategy = (await createLdapChangeStrategy({ session, strategy: 'auto', flavour: 'auto', userBaseDN: dirsrv.peopleDN, groupBaseDN: dirsrv.groupsDN, reconcileEvery: 0 })).strategy;
+	session = await LdapSession.open(
+		parseLdapConnectionSettings({
+			serverUrls: dirsrv.url,
+			connectionSecurity: 'none',
+			bindDN: dirsrv.adminDN,
+			bindPassword: dirsrv.adminPassword,
+			baseDN: dirsrv.baseDN,
+		}),
+	);
+	strategy = (
+		await createLdapChangeStrategy({
+			session,
+			strategy: 'auto',
+			flavour: 'auto',
+			userBaseDN: dirsrv.peopleDN,
+			groupBaseDN: dirsrv.groupsDN,
+			reconcileEvery: 0,
+		})
+	).strategy;
 });
 
 afterAll(async () => {
@@ -43,8 +60,15 @@ const typesOf = (events: DirectoryEvent[]) => events.map((event) => event.type).
 
 it('the log records no entry ids', async () => {
 	expect(await poll()).toEqual([]);
-	await dirsrv.ldapmodify(`dn: ${dirsrv.fixture.users[0].dn}\nchangetype: modify\nreplace: mail\nmail: first@example.test\n`);
-	const [record] = await session.search('cn=changelog', { scope: 'one', filter: '(changeNumber=*)', attributes: ['targetUniqueId', 'targetDn'], sizeLimit: 1 });
+	await dirsrv.ldapmodify(
+		`dn: ${dirsrv.fixture.users[0].dn}\nchangetype: modify\nreplace: mail\nmail: first@example.test\n`,
+	);
+	const [record] = await session.search('cn=changelog', {
+		scope: 'one',
+		filter: '(changeNumber=*)',
+		attributes: ['targetUniqueId', 'targetDn'],
+		sizeLimit: 1,
+	});
 	expect(record.targetDn).toBe(dirsrv.fixture.users[0].dn);
 	expect([record.targetUniqueId ?? []].flat()).toEqual([]);
 	expect(typesOf(await poll())).toEqual(['user.updated']);
@@ -53,17 +77,26 @@ it('the log records no entry ids', async () => {
 it('created, updated, renamed and updated in one poll, deleted: each once, on the right person', async () => {
 	const dn = dirsrv.userDN('dn-only');
 	const renamed = dirsrv.userDN('dn-only-renamed');
-	await dirsrv.ldapmodify(`dn: ${dn}\nchangetype: add\nobjectClass: top\nobjectClass: nsPerson\nobjectClass: nsAccount\nobjectClass: nsOrgPerson\nuid: dn-only\ncn: Dn Only\ndisplayName: Dn Only\n`);
+	await dirsrv.ldapmodify(
+		`dn: ${dn}\nchangetype: add\nobjectClass: top\nobjectClass: nsPerson\nobjectClass: nsAccount\nobjectClass: nsOrgPerson\nuid: dn-only\ncn: Dn Only\ndisplayName: Dn Only\n`,
+	);
 	const created = await poll();
 	expect(typesOf(created)).toEqual(['user.created']);
 	const id = created[0].user?.id;
 	await dirsrv.ldapmodify(`dn: ${dn}\nchangetype: modify\nreplace: mail\nmail: dn-only@example.test\n`);
 	expect((await poll()).map((event) => [event.type, event.user?.id])).toEqual([['user.updated', id]]);
-	await dirsrv.ldapmodify(`dn: ${dn}\nchangetype: modrdn\nnewrdn: uid=dn-only-renamed\ndeleteoldrdn: 1\n\ndn: ${renamed}\nchangetype: modify\nreplace: displayName\ndisplayName: Dn Only Renamed\n`);
+	await dirsrv.ldapmodify(
+		`dn: ${dn}\nchangetype: modrdn\nnewrdn: uid=dn-only-renamed\ndeleteoldrdn: 1\n\ndn: ${renamed}\nchangetype: modify\nreplace: displayName\ndisplayName: Dn Only Renamed\n`,
+	);
 	const after = await poll();
-	expect(after.filter((event) => event.type === 'user.renamed').map((event) => [event.user?.id, event.user?.dn])).toEqual([[id, renamed]]);
+	expect(
+		after.filter((event) => event.type === 'user.renamed').map((event) => [event.user?.id, event.user?.dn]),
+	).toEqual([[id, renamed]]);
 	expect(after.every((event) => event.user?.id === id)).toBe(true);
-	expect(after.flatMap((event) => event.changes).find((change) => change.attribute === 'displayName')).toEqual({ attribute: 'displayName', after: 'Dn Only Renamed' });
+	expect(after.flatMap((event) => event.changes).find((change) => change.attribute === 'displayName')).toEqual({
+		attribute: 'displayName',
+		after: 'Dn Only Renamed',
+	});
 	await dirsrv.ldapmodify(`dn: ${renamed}\nchangetype: delete\n`);
 	const deleted = await poll();
 	expect(deleted.map((event) => [event.type, event.user?.id, event.user?.dn])).toEqual([['user.deleted', id, renamed]]);

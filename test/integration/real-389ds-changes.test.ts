@@ -29,7 +29,15 @@ afterAll(async () => {
 });
 
 function openSession(): Promise<LdapSession> {
-	return LdapSession.open(parseLdapConnectionSettings({ serverUrls: relay.url, connectionSecurity: 'none', bindDN: dirsrv.adminDN, bindPassword: dirsrv.adminPassword, baseDN: dirsrv.baseDN }));
+	return LdapSession.open(
+		parseLdapConnectionSettings({
+			serverUrls: relay.url,
+			connectionSecurity: 'none',
+			bindDN: dirsrv.adminDN,
+			bindPassword: dirsrv.adminPassword,
+			baseDN: dirsrv.baseDN,
+		}),
+	);
 }
 
 async function failedBind(dn: string): Promise<void> {
@@ -136,7 +144,10 @@ describe.each(['changelog', 'auto'] as const)('%s strategy on a real 389 DS', (c
 		const writer = dirsrv.fixture.writer;
 		const actorUid = `actor-${choice}`;
 		const dn = dirsrv.userDN(actorUid);
-		await dirsrv.ldapmodify(`dn: ${dn}\nchangetype: add\nobjectClass: inetOrgPerson\nuid: ${actorUid}\ncn: Actor Probe\nsn: Probe\n`, writer);
+		await dirsrv.ldapmodify(
+			`dn: ${dn}\nchangetype: add\nobjectClass: inetOrgPerson\nuid: ${actorUid}\ncn: Actor Probe\nsn: Probe\n`,
+			writer,
+		);
 		const created = await poll();
 		expect(typesOf(created)).toEqual(['user.created']);
 		expect(created[0].actor).toEqual({ dn: writer.dn });
@@ -167,39 +178,56 @@ describe.each(['changelog', 'auto'] as const)('%s strategy on a real 389 DS', (c
 		const locked = await poll();
 		expect(typesOf(locked)).toEqual(['user.locked']);
 		expect(locked[0].user?.status).toEqual({ disabled: false, locked: true, passwordResetRequired: false });
-		await dirsrv.ldapmodify(`dn: ${renamedDn()}\nchangetype: modify\nreplace: passwordRetryCount\npasswordRetryCount: 0\n-\ndelete: accountUnlockTime\n`);
+		await dirsrv.ldapmodify(
+			`dn: ${renamedDn()}\nchangetype: modify\nreplace: passwordRetryCount\npasswordRetryCount: 0\n-\ndelete: accountUnlockTime\n`,
+		);
 		expect(typesOf(await poll())).toEqual(['user.unlocked']);
 	});
 
 	it('the user changes the password', async () => {
-		await dirsrv.ldapmodify(`dn: ${renamedDn()}\nchangetype: modify\nreplace: userPassword\nuserPassword: Chosen-by-user-2!\n`, { dn: renamedDn(), password: 'First-pass-1!' });
+		await dirsrv.ldapmodify(
+			`dn: ${renamedDn()}\nchangetype: modify\nreplace: userPassword\nuserPassword: Chosen-by-user-2!\n`,
+			{ dn: renamedDn(), password: 'First-pass-1!' },
+		);
 		expect(typesOf(await poll())).toEqual(['user.passwordChanged']);
 	});
 
 	it('an administrator reset under passwordMustChange, then the user sets a password', async () => {
 		await dirsrv.ldapmodify('dn: cn=config\nchangetype: modify\nreplace: passwordMustChange\npasswordMustChange: on\n');
 		try {
-			await dirsrv.ldapmodify(`dn: ${renamedDn()}\nchangetype: modify\nreplace: userPassword\nuserPassword: Reset-by-admin-3!\n`);
+			await dirsrv.ldapmodify(
+				`dn: ${renamedDn()}\nchangetype: modify\nreplace: userPassword\nuserPassword: Reset-by-admin-3!\n`,
+			);
 			const reset = await poll();
 			expect(typesOf(reset)).toEqual(['user.passwordResetRequired']);
 			expect(reset[0].user?.status).toEqual({ disabled: false, locked: false, passwordResetRequired: true });
-			await dirsrv.ldapmodify(`dn: ${renamedDn()}\nchangetype: modify\nreplace: userPassword\nuserPassword: Chosen-by-user-4!\n`, { dn: renamedDn(), password: 'Reset-by-admin-3!' });
+			await dirsrv.ldapmodify(
+				`dn: ${renamedDn()}\nchangetype: modify\nreplace: userPassword\nuserPassword: Chosen-by-user-4!\n`,
+				{ dn: renamedDn(), password: 'Reset-by-admin-3!' },
+			);
 			const changed = await poll();
 			expect(typesOf(changed)).toEqual(['user.passwordChanged']);
 			expect(changed[0].user).toMatchObject({ status: { passwordResetRequired: false } });
 			expect(changed[0].actor).toEqual({ dn: renamedDn() });
 		} finally {
-			await dirsrv.ldapmodify('dn: cn=config\nchangetype: modify\nreplace: passwordMustChange\npasswordMustChange: off\n');
+			await dirsrv.ldapmodify(
+				'dn: cn=config\nchangetype: modify\nreplace: passwordMustChange\npasswordMustChange: off\n',
+			);
 		}
 	});
 
 	it('group created with a member, member added and removed, group deleted', async () => {
 		const groupName = `Group ${choice}`;
 		const groupDn = dirsrv.groupDN(groupName);
-		await dirsrv.ldapmodify(`dn: ${groupDn}\nchangetype: add\nobjectClass: groupOfNames\ncn: ${groupName}\nmember: ${renamedDn()}\n`);
+		await dirsrv.ldapmodify(
+			`dn: ${groupDn}\nchangetype: add\nobjectClass: groupOfNames\ncn: ${groupName}\nmember: ${renamedDn()}\n`,
+		);
 		const created = await poll();
 		expect(typesOf(created)).toEqual(['group.created', 'group.memberAdded']);
-		expect(created.find((event) => event.type === 'group.memberAdded')?.user).toMatchObject({ dn: renamedDn(), login: renamedUid });
+		expect(created.find((event) => event.type === 'group.memberAdded')?.user).toMatchObject({
+			dn: renamedDn(),
+			login: renamedUid,
+		});
 
 		const other = dirsrv.fixture.users.find((user) => user.kind === 'inetOrgPerson')!;
 		await dirsrv.ldapmodify(`dn: ${groupDn}\nchangetype: modify\nadd: member\nmember: ${other.dn}\n`);
@@ -222,10 +250,15 @@ describe.each(['changelog', 'auto'] as const)('%s strategy on a real 389 DS', (c
 	it('a groupOfUniqueNames: created with a member, uniqueMember added and removed, deleted', async () => {
 		const groupName = `Unique ${choice}`;
 		const groupDn = dirsrv.groupDN(groupName);
-		await dirsrv.ldapmodify(`dn: ${groupDn}\nchangetype: add\nobjectClass: groupOfUniqueNames\ncn: ${groupName}\nuniqueMember: ${renamedDn()}\n`);
+		await dirsrv.ldapmodify(
+			`dn: ${groupDn}\nchangetype: add\nobjectClass: groupOfUniqueNames\ncn: ${groupName}\nuniqueMember: ${renamedDn()}\n`,
+		);
 		const created = await poll();
 		expect(typesOf(created)).toEqual(['group.created', 'group.memberAdded']);
-		expect(created.find((event) => event.type === 'group.memberAdded')?.user).toMatchObject({ dn: renamedDn(), login: renamedUid });
+		expect(created.find((event) => event.type === 'group.memberAdded')?.user).toMatchObject({
+			dn: renamedDn(),
+			login: renamedUid,
+		});
 
 		const other = dirsrv.fixture.users.find((user) => user.kind === 'dsidm')!;
 		await dirsrv.ldapmodify(`dn: ${groupDn}\nchangetype: modify\nadd: uniqueMember\nuniqueMember: ${other.dn}\n`);
@@ -265,7 +298,9 @@ describe.each(['changelog', 'auto'] as const)('%s strategy on a real 389 DS', (c
 
 	it('a restart between polls loses nothing', async () => {
 		const someone = dirsrv.fixture.users.filter((user) => user.kind === 'inetOrgPerson')[choice === 'auto' ? 3 : 4];
-		await dirsrv.ldapmodify(`dn: ${someone.dn}\nchangetype: modify\nreplace: title\ntitle: Restart survivor ${choice}\n`);
+		await dirsrv.ldapmodify(
+			`dn: ${someone.dn}\nchangetype: modify\nreplace: title\ntitle: Restart survivor ${choice}\n`,
+		);
 		await session.close();
 		await dirsrv.restart();
 		session = await openSession();
@@ -278,7 +313,9 @@ describe.each(['changelog', 'auto'] as const)('%s strategy on a real 389 DS', (c
 
 	it('a server killed in the middle of a poll: the poll fails, emits nothing and moves nothing; the next poll catches up', async () => {
 		const someone = dirsrv.fixture.users.filter((user) => user.kind === 'dsidm')[choice === 'auto' ? 5 : 6];
-		await dirsrv.ldapmodify(`dn: ${someone.dn}\nchangetype: modify\nreplace: displayName\ndisplayName: Crash survivor ${choice}\n`);
+		await dirsrv.ldapmodify(
+			`dn: ${someone.dn}\nchangetype: modify\nreplace: displayName\ndisplayName: Crash survivor ${choice}\n`,
+		);
 		const kept = state;
 		// Once the server has answered the poll's first message, it is SIGKILLed before the client sees more.
 		const cut = relay.cutAfterServerMessages(1, async () => {

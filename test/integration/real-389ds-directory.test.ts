@@ -16,7 +16,13 @@ let dirsrv: Dirsrv;
 let session: LdapSession;
 
 function settings(): LdapSettings {
-	return parseLdapSettings({ serverUrls: dirsrv.url, connectionSecurity: 'none', bindDN: dirsrv.adminDN, bindPassword: dirsrv.adminPassword, baseDN: dirsrv.baseDN });
+	return parseLdapSettings({
+		serverUrls: dirsrv.url,
+		connectionSecurity: 'none',
+		bindDN: dirsrv.adminDN,
+		bindPassword: dirsrv.adminPassword,
+		baseDN: dirsrv.baseDN,
+	});
 }
 
 beforeAll(async () => {
@@ -29,7 +35,11 @@ afterAll(async () => {
 	await dirsrv?.stop();
 });
 
-const directory = () => new LdapDirectory(session, profileFor('389ds'), dirsrv.baseDN, { userBaseDN: dirsrv.peopleDN, groupBaseDN: dirsrv.groupsDN });
+const directory = () =>
+	new LdapDirectory(session, profileFor('389ds'), dirsrv.baseDN, {
+		userBaseDN: dirsrv.peopleDN,
+		groupBaseDN: dirsrv.groupsDN,
+	});
 
 async function collect<T>(pages: AsyncGenerator<T[]>, sizes?: number[]): Promise<T[]> {
 	const all: T[] = [];
@@ -54,7 +64,15 @@ describe('credential test', () => {
 	});
 
 	it('says the password is wrong, without repeating it', async () => {
-		const result = await testLdapConnection(parseLdapSettings({ serverUrls: dirsrv.url, connectionSecurity: 'none', bindDN: dirsrv.adminDN, bindPassword: 'Wr0ng-389!', baseDN: dirsrv.baseDN }));
+		const result = await testLdapConnection(
+			parseLdapSettings({
+				serverUrls: dirsrv.url,
+				connectionSecurity: 'none',
+				bindDN: dirsrv.adminDN,
+				bindPassword: 'Wr0ng-389!',
+				baseDN: dirsrv.baseDN,
+			}),
+		);
 		expect(result.ok).toBe(false);
 		expect(result.message).toMatch(/rejected the bind DN or password/);
 		expect(result.message).not.toContain('Wr0ng-389!');
@@ -113,13 +131,20 @@ describe("people made by 389's own tools (nsPerson / nsAccount / nsOrgPerson / p
 	it('are members of a groupOfNames', async () => {
 		const { engineering } = dirsrv.fixture.groups;
 		const members = logins(await collect(directory().groupMembers('name', engineering.cn, { nested: false })));
-		expect(members).toEqual(dirsrv.fixture.users.filter((user) => engineering.members.includes(user.dn)).map((user) => user.uid).sort());
+		expect(members).toEqual(
+			dirsrv.fixture.users
+				.filter((user) => engineering.members.includes(user.dn))
+				.map((user) => user.uid)
+				.sort(),
+		);
 	});
 });
 
 describe('lockout by the password policy', () => {
 	it('locked after three failed binds; no longer once the lockout has ended, though 389 keeps accountUnlockTime', async () => {
-		await dirsrv.ldapmodify('dn: cn=config\nchangetype: modify\nreplace: passwordLockoutDuration\npasswordLockoutDuration: 2\n');
+		await dirsrv.ldapmodify(
+			'dn: cn=config\nchangetype: modify\nreplace: passwordLockoutDuration\npasswordLockoutDuration: 2\n',
+		);
 		try {
 			const person = dirsrv.fixture.users.filter((user) => user.kind === 'dsidm')[7];
 			for (let attempt = 0; attempt < 3; attempt++) {
@@ -127,18 +152,38 @@ describe('lockout by the password policy', () => {
 				await client.bind(person.dn, 'not-the-password').catch(() => undefined);
 				await client.unbind().catch(() => undefined);
 			}
-			expect((await directory().getUser('login', person.uid)).status).toEqual({ disabled: false, locked: true, passwordResetRequired: false });
-			const unlockAt = (await session.search(person.dn, { scope: 'base', attributes: ['accountUnlockTime'] }))[0].accountUnlockTime as string;
-			const ends = Date.UTC(+unlockAt.slice(0, 4), +unlockAt.slice(4, 6) - 1, +unlockAt.slice(6, 8), +unlockAt.slice(8, 10), +unlockAt.slice(10, 12), +unlockAt.slice(12, 14));
+			expect((await directory().getUser('login', person.uid)).status).toEqual({
+				disabled: false,
+				locked: true,
+				passwordResetRequired: false,
+			});
+			const unlockAt = (await session.search(person.dn, { scope: 'base', attributes: ['accountUnlockTime'] }))[0]
+				.accountUnlockTime as string;
+			const ends = Date.UTC(
+				+unlockAt.slice(0, 4),
+				+unlockAt.slice(4, 6) - 1,
+				+unlockAt.slice(6, 8),
+				+unlockAt.slice(8, 10),
+				+unlockAt.slice(10, 12),
+				+unlockAt.slice(12, 14),
+			);
 			await new Promise((resolve) => setTimeout(resolve, Math.max(0, ends - Date.now()) + 1100));
 			// The server lets the person bind again; the attribute stays as it was.
 			const client = new Client({ url: dirsrv.url });
 			await client.bind(person.dn, person.password);
 			await client.unbind();
-			expect((await session.search(person.dn, { scope: 'base', attributes: ['accountUnlockTime'] }))[0].accountUnlockTime).toBe(unlockAt);
-			expect((await directory().getUser('login', person.uid)).status).toEqual({ disabled: false, locked: false, passwordResetRequired: false });
+			expect(
+				(await session.search(person.dn, { scope: 'base', attributes: ['accountUnlockTime'] }))[0].accountUnlockTime,
+			).toBe(unlockAt);
+			expect((await directory().getUser('login', person.uid)).status).toEqual({
+				disabled: false,
+				locked: false,
+				passwordResetRequired: false,
+			});
 		} finally {
-			await dirsrv.ldapmodify('dn: cn=config\nchangetype: modify\nreplace: passwordLockoutDuration\npasswordLockoutDuration: 3600\n');
+			await dirsrv.ldapmodify(
+				'dn: cn=config\nchangetype: modify\nreplace: passwordLockoutDuration\npasswordLockoutDuration: 3600\n',
+			);
 		}
 	});
 });
@@ -165,7 +210,11 @@ describe('groups (groupOfNames)', () => {
 		const person = inetOrgPeople().find((user) => !engineering.members.includes(user.dn))!;
 		const group = { key: 'name' as const, value: engineering.cn };
 		const user = { key: 'login' as const, value: person.uid };
-		expect(await directory().addGroupMember(group, user)).toEqual({ changed: true, groupDn: engineering.dn, userDn: person.dn });
+		expect(await directory().addGroupMember(group, user)).toEqual({
+			changed: true,
+			groupDn: engineering.dn,
+			userDn: person.dn,
+		});
 		expect((await directory().addGroupMember(group, user)).changed).toBe(false);
 		expect((await directory().getGroup('name', engineering.cn)).memberCount).toBe(engineering.members.length + 1);
 		expect((await directory().removeGroupMember(group, user)).changed).toBe(true);
@@ -177,7 +226,11 @@ describe('groups (groupOfNames)', () => {
 describe('groups of unique names (groupOfUniqueNames / uniqueMember), as in 389 DS sample data', () => {
 	it('gets the group with its member count and lists its members', async () => {
 		const { support } = dirsrv.fixture.groups;
-		expect(await directory().getGroup('name', support.cn)).toMatchObject({ dn: support.dn, name: support.cn, memberCount: support.members.length });
+		expect(await directory().getGroup('name', support.cn)).toMatchObject({
+			dn: support.dn,
+			name: support.cn,
+			memberCount: support.members.length,
+		});
 		const found = await collect(directory().searchGroups({ nameContains: 'support' }));
 		expect(found.map((group) => [group.name, group.memberCount])).toEqual([[support.cn, support.members.length]]);
 		const members = await collect(directory().groupMembers('name', support.cn, { nested: false, pageSize: 5 }));
@@ -189,9 +242,15 @@ describe('groups of unique names (groupOfUniqueNames / uniqueMember), as in 389 
 		const person = dirsrv.fixture.users.find((user) => !support.members.includes(user.dn))!;
 		const group = { key: 'name' as const, value: support.cn };
 		const user = { key: 'login' as const, value: person.uid };
-		expect(await directory().addGroupMember(group, user)).toEqual({ changed: true, groupDn: support.dn, userDn: person.dn });
+		expect(await directory().addGroupMember(group, user)).toEqual({
+			changed: true,
+			groupDn: support.dn,
+			userDn: person.dn,
+		});
 		expect((await directory().addGroupMember(group, user)).changed).toBe(false);
-		expect((await session.search(support.dn, { scope: 'base', attributes: ['uniqueMember'] }))[0].uniqueMember).toContain(person.dn);
+		expect(
+			(await session.search(support.dn, { scope: 'base', attributes: ['uniqueMember'] }))[0].uniqueMember,
+		).toContain(person.dn);
 		expect((await directory().getGroup('name', support.cn)).memberCount).toBe(support.members.length + 1);
 		expect((await directory().removeGroupMember(group, user)).changed).toBe(true);
 		expect((await directory().removeGroupMember(group, user)).changed).toBe(false);
@@ -209,16 +268,24 @@ describe('groups of unique names (groupOfUniqueNames / uniqueMember), as in 389 
 });
 
 describe('acknowledgments', () => {
-	const store = () => new AcknowledgmentStore(directory(), { attribute: 'otdpAcknowledgment', auxiliaryObjectClass: 'otdpRecipient' });
+	const store = () =>
+		new AcknowledgmentStore(directory(), { attribute: 'otdpAcknowledgment', auxiliaryObjectClass: 'otdpRecipient' });
 
 	it('records an acknowledgment (adding the auxiliary class), and lists who has and has not acknowledged in a group', async () => {
 		const { engineering } = dirsrv.fixture.groups;
 		const engineers = inetOrgPeople().filter((user) => engineering.members.includes(user.dn));
 		const first = await store().record(engineers[0].uid, 'outage-389', '2026-11-26T10:00:00Z');
-		expect(first).toMatchObject({ recorded: true, noticeId: 'outage-389', at: '2026-11-26T10:00:00.000Z', userDn: engineers[0].dn });
+		expect(first).toMatchObject({
+			recorded: true,
+			noticeId: 'outage-389',
+			at: '2026-11-26T10:00:00.000Z',
+			userDn: engineers[0].dn,
+		});
 		expect((await store().record(engineers[0].uid, 'outage-389')).recorded).toBe(false);
 		expect(await store().acknowledgedAt(engineers[0].uid, 'outage-389')).toBe('2026-11-26T10:00:00.000Z');
-		const acknowledged: AcknowledgmentStatus[] = await collect(store().list('outage-389', { groups: [engineering.cn] }, 'acknowledged'));
+		const acknowledged: AcknowledgmentStatus[] = await collect(
+			store().list('outage-389', { groups: [engineering.cn] }, 'acknowledged'),
+		);
 		expect(acknowledged.map((status) => status.user.login)).toEqual([engineers[0].uid]);
 		const pending = await collect(store().list('outage-389', { groups: [engineering.cn] }, 'pending'));
 		expect(pending.map((status) => status.user.login)).not.toContain(engineers[0].uid);
@@ -227,7 +294,10 @@ describe('acknowledgments', () => {
 
 	it("records one on a person made by 389's tools (the auxiliary class joins nsPerson)", async () => {
 		const person = dirsrv.fixture.users.find((user) => user.kind === 'dsidm')!;
-		expect(await store().record(person.uid, 'outage-389', '2026-11-26T11:00:00Z')).toMatchObject({ recorded: true, userDn: person.dn });
+		expect(await store().record(person.uid, 'outage-389', '2026-11-26T11:00:00Z')).toMatchObject({
+			recorded: true,
+			userDn: person.dn,
+		});
 		expect(await store().acknowledgedAt(person.uid, 'outage-389')).toBe('2026-11-26T11:00:00.000Z');
 	});
 });

@@ -17,8 +17,18 @@ let session: LdapSession;
 
 beforeAll(async () => {
 	dirsrv = await startDirsrv({ usersPerKind: 10 });
-	await dirsrv.ldapmodify('dn: cn=config\nchangetype: modify\nreplace: passwordTrackUpdateTime\npasswordTrackUpdateTime: on\n');
-	session = await LdapSession.open(parseLdapConnectionSettings({ serverUrls: dirsrv.url, connectionSecurity: 'none', bindDN: dirsrv.adminDN, bindPassword: dirsrv.adminPassword, baseDN: dirsrv.baseDN }));
+	await dirsrv.ldapmodify(
+		'dn: cn=config\nchangetype: modify\nreplace: passwordTrackUpdateTime\npasswordTrackUpdateTime: on\n',
+	);
+	session = await LdapSession.open(
+		parseLdapConnectionSettings({
+			serverUrls: dirsrv.url,
+			connectionSecurity: 'none',
+			bindDN: dirsrv.adminDN,
+			bindPassword: dirsrv.adminPassword,
+			baseDN: dirsrv.baseDN,
+		}),
+	);
 });
 
 afterAll(async () => {
@@ -32,7 +42,8 @@ describe.each(['timestamp', 'snapshot'] as const)('%s strategy on a real 389 DS'
 	let strategy: ChangeStrategy;
 	let state: ChangeState | undefined;
 	// Each strategy its own people: the dsidm-made ones for one, the inetOrgPerson ones for the other.
-	const people = () => dirsrv.fixture.users.filter((user) => user.kind === (name === 'timestamp' ? 'dsidm' : 'inetOrgPerson'));
+	const people = () =>
+		dirsrv.fixture.users.filter((user) => user.kind === (name === 'timestamp' ? 'dsidm' : 'inetOrgPerson'));
 
 	async function poll(): Promise<DirectoryEvent[]> {
 		const result = await strategy.poll(state);
@@ -42,7 +53,16 @@ describe.each(['timestamp', 'snapshot'] as const)('%s strategy on a real 389 DS'
 	}
 
 	beforeAll(async () => {
-		strategy = (await createLdapChangeStrategy({ session, strategy: name, flavour: 'auto', userBaseDN: dirsrv.peopleDN, groupBaseDN: dirsrv.groupsDN, reconcileEvery: 0 })).strategy;
+		strategy = (
+			await createLdapChangeStrategy({
+				session,
+				strategy: name,
+				flavour: 'auto',
+				userBaseDN: dirsrv.peopleDN,
+				groupBaseDN: dirsrv.groupsDN,
+				reconcileEvery: 0,
+			})
+		).strategy;
 		expect(await poll()).toEqual([]);
 		// Stamps have whole seconds: changes from here on are certainly newer than the starting point.
 		await untilNextSecond();
@@ -52,9 +72,17 @@ describe.each(['timestamp', 'snapshot'] as const)('%s strategy on a real 389 DS'
 		const [first, second, third] = people();
 		await dirsrv.ldapmodify(`dn: ${first.dn}\nchangetype: modify\nreplace: mail\nmail: ${name}-first@example.test\n`);
 		await dirsrv.ldapmodify(`dn: ${second.dn}\nchangetype: modify\nreplace: nsAccountLock\nnsAccountLock: true\n`);
-		await dirsrv.ldapmodify(`dn: ${third.dn}\nchangetype: modify\nreplace: userPassword\nuserPassword: Chosen-${name}-2!\n`, { dn: third.dn, password: third.password });
+		await dirsrv.ldapmodify(
+			`dn: ${third.dn}\nchangetype: modify\nreplace: userPassword\nuserPassword: Chosen-${name}-2!\n`,
+			{ dn: third.dn, password: third.password },
+		);
 		const { support } = dirsrv.fixture.groups;
-		const joining = dirsrv.fixture.users.find((user) => !support.members.includes(user.dn) && user.kind === (name === 'timestamp' ? 'dsidm' : 'inetOrgPerson') && ![first, second, third].includes(user))!;
+		const joining = dirsrv.fixture.users.find(
+			(user) =>
+				!support.members.includes(user.dn) &&
+				user.kind === (name === 'timestamp' ? 'dsidm' : 'inetOrgPerson') &&
+				![first, second, third].includes(user),
+		)!;
 		await dirsrv.ldapmodify(`dn: ${support.dn}\nchangetype: modify\nadd: uniqueMember\nuniqueMember: ${joining.dn}\n`);
 		const events = await poll();
 		expect(events.map((event) => [event.type, event.user?.dn]).sort()).toEqual(

@@ -20,13 +20,25 @@ afterAll(async () => {
 	await dirsrv?.stop();
 });
 
-const node: INode = { id: 'trigger', name: 'Directory Event', type: 'openTextDirectoryServicesTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+const node: INode = {
+	id: 'trigger',
+	name: 'Directory Event',
+	type: 'openTextDirectoryServicesTrigger',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
 
 /** A trigger with its own stored state; polls in trigger mode with these options. */
 function watcher(options: IDataObject = {}): () => Promise<IDataObject[] | null> {
 	const staticData: IDataObject = {};
 	const trigger = new OpenTextDirectoryServicesTrigger();
-	const values: IDataObject = { source: 'ldap', strategy: 'auto', events: [], options: { reconcileEvery: 0, ...options } };
+	const values: IDataObject = {
+		source: 'ldap',
+		strategy: 'auto',
+		events: [],
+		options: { reconcileEvery: 0, ...options },
+	};
 	return async () => {
 		const context = {
 			getNode: () => node,
@@ -48,13 +60,21 @@ function watcher(options: IDataObject = {}): () => Promise<IDataObject[] | null>
 }
 
 const summary = (items: IDataObject[] | null) =>
-	(items ?? []).map((item) => [item.type, ((item.group ?? item.user) as IDataObject | undefined)?.dn, (item.source as IDataObject).strategy]).sort();
+	(items ?? [])
+		.map((item) => [
+			item.type,
+			((item.group ?? item.user) as IDataObject | undefined)?.dn,
+			(item.source as IDataObject).strategy,
+		])
+		.sort();
 
 it('Auto on Auto: 389-tool people, uniqueMember changes, each once from cn=changelog', async () => {
 	const poll = watcher({ userBaseDN: dirsrv.peopleDN, groupBaseDN: dirsrv.groupsDN });
 	expect(await poll()).toBeNull();
 	const dn = dirsrv.userDN('node-dsidm');
-	await dirsrv.ldapmodify(`dn: ${dn}\nchangetype: add\nobjectClass: top\nobjectClass: nsPerson\nobjectClass: nsAccount\nobjectClass: nsOrgPerson\nuid: node-dsidm\ncn: Node Dsidm\ndisplayName: Node Dsidm\n`);
+	await dirsrv.ldapmodify(
+		`dn: ${dn}\nchangetype: add\nobjectClass: top\nobjectClass: nsPerson\nobjectClass: nsAccount\nobjectClass: nsOrgPerson\nuid: node-dsidm\ncn: Node Dsidm\ndisplayName: Node Dsidm\n`,
+	);
 	const { support } = dirsrv.fixture.groups;
 	await dirsrv.ldapmodify(`dn: ${support.dn}\nchangetype: modify\nadd: uniqueMember\nuniqueMember: ${dn}\n`);
 	const items = await poll();
@@ -67,10 +87,17 @@ it('Auto on Auto: 389-tool people, uniqueMember changes, each once from cn=chang
 });
 
 it('a User Filter narrows the watched people to the ones it names', async () => {
-	const poll = watcher({ userBaseDN: dirsrv.peopleDN, groupBaseDN: dirsrv.groupsDN, userFilter: '(objectClass=posixAccount)' });
+	const poll = watcher({
+		userBaseDN: dirsrv.peopleDN,
+		groupBaseDN: dirsrv.groupsDN,
+		userFilter: '(objectClass=posixAccount)',
+	});
 	expect(await poll()).toBeNull();
 	const dsidm = dirsrv.fixture.users.find((user) => user.kind === 'dsidm')!;
 	const inet = dirsrv.fixture.users.find((user) => user.kind === 'inetOrgPerson')!;
-	for (const person of [dsidm, inet]) await dirsrv.ldapmodify(`dn: ${person.dn}\nchangetype: modify\nreplace: mail\nmail: filtered-${person.uid}@example.test\n`);
+	for (const person of [dsidm, inet])
+		await dirsrv.ldapmodify(
+			`dn: ${person.dn}\nchangetype: modify\nreplace: mail\nmail: filtered-${person.uid}@example.test\n`,
+		);
 	expect(summary(await poll())).toEqual([['user.updated', dsidm.dn, 'changelog']]);
 });

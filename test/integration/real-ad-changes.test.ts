@@ -9,7 +9,17 @@ import { LdapSession } from '../../transport/ldap/session';
 import { ldapCredentialData } from '../../devkit/ldap-credential';
 import { startLdapRelay, type LdapRelay } from '../../devkit/ldap-relay';
 import { startSamba, type Samba } from '../../devkit/samba';
-import { attributes, groupDn, NORTHWIND_DN, NORTHWIND_DNS, PEOPLE_DN, personDn, personOf, unicodePwd, UAC_NORMAL } from '../../devkit/samba-fixture';
+import {
+	attributes,
+	groupDn,
+	NORTHWIND_DN,
+	NORTHWIND_DNS,
+	PEOPLE_DN,
+	personDn,
+	personOf,
+	unicodePwd,
+	UAC_NORMAL,
+} from '../../devkit/samba-fixture';
 import { sambaConnection, sambaStrategy, type SambaStrategyName } from '../support/samba-strategies';
 
 /**
@@ -46,7 +56,8 @@ function replace(type: string, value: string | Buffer | Array<string | Buffer>):
 	return new Change({ operation: 'replace', modification: new Attribute({ type, values: values as string[] }) });
 }
 
-const memberChange = (operation: 'add' | 'delete', dn: string) => new Change({ operation, modification: new Attribute({ type: 'member', values: [dn] }) });
+const memberChange = (operation: 'add' | 'delete', dn: string) =>
+	new Change({ operation, modification: new Attribute({ type: 'member', values: [dn] }) });
 
 async function failedBind(dn: string): Promise<void> {
 	const client = samba.client();
@@ -60,8 +71,14 @@ async function changeOwnPassword(dn: string, oldPassword: string, newPassword: s
 	try {
 		await client.bind(dn, oldPassword);
 		await client.modify(dn, [
-			new Change({ operation: 'delete', modification: new Attribute({ type: 'unicodePwd', values: [unicodePwd(oldPassword)] }) }),
-			new Change({ operation: 'add', modification: new Attribute({ type: 'unicodePwd', values: [unicodePwd(newPassword)] }) }),
+			new Change({
+				operation: 'delete',
+				modification: new Attribute({ type: 'unicodePwd', values: [unicodePwd(oldPassword)] }),
+			}),
+			new Change({
+				operation: 'add',
+				modification: new Attribute({ type: 'unicodePwd', values: [unicodePwd(newPassword)] }),
+			}),
 		]);
 	} finally {
 		await client.unbind().catch(() => undefined);
@@ -129,7 +146,12 @@ describe.each<SambaStrategyName>(['adUsn', 'auto'])('%s strategy on a real Samba
 		);
 		const created = await poll();
 		expect(typesOf(created)).toEqual(['user.created']);
-		expect(created[0].user).toMatchObject({ dn: userDn, login, mail: `${login}@${NORTHWIND_DNS}`, status: { disabled: false, locked: false, passwordResetRequired: false } });
+		expect(created[0].user).toMatchObject({
+			dn: userDn,
+			login,
+			mail: `${login}@${NORTHWIND_DNS}`,
+			status: { disabled: false, locked: false, passwordResetRequired: false },
+		});
 		expect(created[0].user?.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 		expect(created[0].occurredAt).toMatch(/^\d{4}-\d\d-\d\dT/);
 
@@ -179,7 +201,10 @@ describe.each<SambaStrategyName>(['adUsn', 'auto'])('%s strategy on a real Samba
 
 	it('group created with a member, member added and removed, group deleted', async () => {
 		const dn = groupDn(groupName);
-		await admin.add(dn, attributes({ objectClass: ['top', 'group'], sAMAccountName: groupName.replace(' ', '-'), member: renamedDn }));
+		await admin.add(
+			dn,
+			attributes({ objectClass: ['top', 'group'], sAMAccountName: groupName.replace(' ', '-'), member: renamedDn }),
+		);
 		const created = await poll();
 		expect(typesOf(created)).toEqual(['group.created', 'group.memberAdded']);
 		expect(created.every((event) => event.group?.privileged === true)).toBe(true);
@@ -230,7 +255,13 @@ describe.each<SambaStrategyName>(['adUsn', 'auto'])('%s strategy on a real Samba
 	});
 
 	it('user deleted: seen in its tombstone, with the DN and login it had', async () => {
-		const [entry] = (await admin.search(renamedDn, { scope: 'base', attributes: ['objectGUID'], explicitBufferAttributes: ['objectGUID'] })).searchEntries;
+		const [entry] = (
+			await admin.search(renamedDn, {
+				scope: 'base',
+				attributes: ['objectGUID'],
+				explicitBufferAttributes: ['objectGUID'],
+			})
+		).searchEntries;
 		expect(entry).toBeDefined();
 		await admin.del(renamedDn);
 		const deleted = await poll();
@@ -242,7 +273,14 @@ describe.each<SambaStrategyName>(['adUsn', 'auto'])('%s strategy on a real Samba
 	it('a user and a group deleted before a reconciliation poll: still named from their tombstones', async () => {
 		const dn = `CN=Reconciled ${tag},${PEOPLE_DN}`;
 		const group = `Reconciled ${tag}`;
-		await admin.add(dn, attributes({ objectClass: ['top', 'person', 'organizationalPerson', 'user'], sAMAccountName: `rec${tag.toLowerCase()}`, userAccountControl: '544' }));
+		await admin.add(
+			dn,
+			attributes({
+				objectClass: ['top', 'person', 'organizationalPerson', 'user'],
+				sAMAccountName: `rec${tag.toLowerCase()}`,
+				userAccountControl: '544',
+			}),
+		);
 		await admin.add(groupDn(group), attributes({ objectClass: ['top', 'group'], sAMAccountName: `rec-group-${tag}` }));
 		expect(typesOf(await poll())).toEqual(['group.created', 'user.created']);
 		await admin.del(dn);
@@ -254,7 +292,10 @@ describe.each<SambaStrategyName>(['adUsn', 'auto'])('%s strategy on a real Samba
 		const deletedUser = result.events.find((event) => event.type === 'user.deleted') as DirectoryEvent;
 		expect(deletedUser.user).toMatchObject({ dn, login: `rec${tag.toLowerCase()}` });
 		expect(deletedUser.occurredAt).toMatch(/^\d{4}-\d\d-\d\dT/);
-		expect(result.events.find((event) => event.type === 'group.deleted')?.group).toMatchObject({ dn: groupDn(group), name: group });
+		expect(result.events.find((event) => event.type === 'group.deleted')?.group).toMatchObject({
+			dn: groupDn(group),
+			name: group,
+		});
 		expect(await poll()).toEqual([]);
 	});
 
@@ -275,10 +316,22 @@ describe.each<SambaStrategyName>(['adUsn', 'auto'])('%s strategy on a real Samba
 });
 
 describe('the trigger node on a real Samba AD DC (Auto, the credential as a user fills it in)', () => {
-	const node: INode = { id: 'trigger', name: 'Directory Event', type: 'openTextDirectoryServicesTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+	const node: INode = {
+		id: 'trigger',
+		name: 'Directory Event',
+		type: 'openTextDirectoryServicesTrigger',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+	};
 	const staticData: IDataObject = {};
 	const trigger = new OpenTextDirectoryServicesTrigger();
-	const parameters: IDataObject = { source: 'ldap', strategy: 'auto', events: [], options: { userBaseDN: PEOPLE_DN, additionalAttributes: 'objectSid' } };
+	const parameters: IDataObject = {
+		source: 'ldap',
+		strategy: 'auto',
+		events: [],
+		options: { userBaseDN: PEOPLE_DN, additionalAttributes: 'objectSid' },
+	};
 
 	async function pollNode(mode: 'trigger' | 'manual'): Promise<IDataObject[] | null> {
 		const context = {
@@ -309,21 +362,29 @@ describe('the trigger node on a real Samba AD DC (Auto, the credential as a user
 		const polled = await pollNode('trigger');
 		expect(polled?.map((event) => event.id)).toEqual(fetched?.map((event) => event.id));
 		expect((polled?.[0].source as IDataObject).strategy).toBe('adUsn');
-		expect(((polled?.[0].user as IDataObject).attributes as IDataObject).objectSid).toMatch(/^S-1-5-21-\d+-\d+-\d+-\d+$/);
+		expect(((polled?.[0].user as IDataObject).attributes as IDataObject).objectSid).toMatch(
+			/^S-1-5-21-\d+-\d+-\d+-\d+$/,
+		);
 		expect(await pollNode('trigger')).toBeNull();
 	});
 });
 
 describe('the tombstone lifetime, as the forest states it', () => {
 	it('a poll after longer than the lifetime reconciles and says why (directory.resync); a shorter gap does not', async () => {
-		const [service] = (await admin.search(`CN=Directory Service,CN=Windows NT,CN=Services,CN=Configuration,${NORTHWIND_DN}`, { scope: 'base', attributes: ['tombstoneLifetime'] })).searchEntries;
+		const [service] = (
+			await admin.search(`CN=Directory Service,CN=Windows NT,CN=Services,CN=Configuration,${NORTHWIND_DN}`, {
+				scope: 'base',
+				attributes: ['tombstoneLifetime'],
+			})
+		).searchEntries;
 		// Samba's provisioning states it, as Windows forests since Server 2003 SP1 do.
 		expect(service?.tombstoneLifetime).toMatch(/^\d+$/);
 		const days = Number(service.tombstoneLifetime);
 		const session = await LdapSession.open(sambaConnection(samba));
 		try {
 			const state = (await (await sambaStrategy('adUsn', session)).poll(undefined)).nextCursor;
-			const later = (offsetDays: number) => sambaStrategy('adUsn', session, {}, { now: () => new Date(Date.now() + offsetDays * 86_400_000) });
+			const later = (offsetDays: number) =>
+				sambaStrategy('adUsn', session, {}, { now: () => new Date(Date.now() + offsetDays * 86_400_000) });
 			// Past AD's 2-day minimum, so the lifetime is read from the configuration partition.
 			expect((await (await later(days - 1)).poll(state)).events).toEqual([]);
 			const resync = (await (await later(days + 1)).poll(state)).events;
@@ -338,7 +399,10 @@ describe('the tombstone lifetime, as the forest states it', () => {
 describe('a Samba killed in the middle of a poll', () => {
 	it('the poll fails, emits nothing and moves nothing; the next poll catches up', async () => {
 		// Plain LDAP through the relay (the relay must see the messages); the scenario above runs over LDAPS.
-		const open = () => LdapSession.open(sambaConnection(samba, { serverUrls: relay.url, connectionSecurity: 'none', allowSelfSigned: false }));
+		const open = () =>
+			LdapSession.open(
+				sambaConnection(samba, { serverUrls: relay.url, connectionSecurity: 'none', allowSelfSigned: false }),
+			);
 		let session = await open();
 		let strategy = await sambaStrategy('adUsn', session);
 		let state = (await strategy.poll(undefined)).nextCursor;

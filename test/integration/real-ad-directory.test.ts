@@ -11,7 +11,18 @@ import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapSettings, type LdapSettings } from '../../core/ldap/settings';
 import { ldapCredentialData } from '../../devkit/ldap-credential';
 import { startSamba, type Samba } from '../../devkit/samba';
-import { GROUPS_DN, PEOPLE, PEOPLE_DN, STAFF_COUNT, UAC_NORMAL_NO_PASSWORD, groupDn, personDn, personOf, staffDn, staffLogin } from '../../devkit/samba-fixture';
+import {
+	GROUPS_DN,
+	PEOPLE,
+	PEOPLE_DN,
+	STAFF_COUNT,
+	UAC_NORMAL_NO_PASSWORD,
+	groupDn,
+	personDn,
+	personOf,
+	staffDn,
+	staffLogin,
+} from '../../devkit/samba-fixture';
 
 /**
  * The directory operations against a real Active Directory implementation (Samba 4.17 AD DC): the
@@ -37,7 +48,11 @@ afterAll(async () => {
 });
 
 const directory = (options: ConstructorParameters<typeof LdapDirectory>[3] = {}) =>
-	new LdapDirectory(session, profileFor('activeDirectory'), samba.baseDN, { userBaseDN: PEOPLE_DN, groupBaseDN: GROUPS_DN, ...options });
+	new LdapDirectory(session, profileFor('activeDirectory'), samba.baseDN, {
+		userBaseDN: PEOPLE_DN,
+		groupBaseDN: GROUPS_DN,
+		...options,
+	});
 
 async function collect<T>(pages: AsyncGenerator<T[]>): Promise<T[]> {
 	const all: T[] = [];
@@ -53,7 +68,9 @@ describe('credential test', () => {
 		expect(result.ok).toBe(true);
 		expect(result.server?.flavour).toBe('activeDirectory');
 		expect(result.message).toContain('detected flavour: activeDirectory');
-		expect(result.server?.supportedControlNames).toEqual(expect.arrayContaining(['paged results', 'show deleted', 'DirSync']));
+		expect(result.server?.supportedControlNames).toEqual(
+			expect.arrayContaining(['paged results', 'show deleted', 'DirSync']),
+		);
 		expect(result.server?.defaultNamingContext).toBe(samba.baseDN);
 	});
 
@@ -112,22 +129,34 @@ describe('users', () => {
 		expect((await directory().getUser('login', 'cwhite')).id).toBe(carol.id);
 		// Everything that takes a login goes through the same lookup: membership changes, audiences, acknowledgments.
 		const group = { key: 'name' as const, value: 'Empty Group' };
-		expect(await directory().addGroupMember(group, { key: 'login', value: 'carol.white@northwind.test' })).toMatchObject({ changed: true, userDn: carol.dn });
-		expect(await directory().removeGroupMember(group, { key: 'login', value: 'cwhite' })).toMatchObject({ changed: true, userDn: carol.dn });
+		expect(
+			await directory().addGroupMember(group, { key: 'login', value: 'carol.white@northwind.test' }),
+		).toMatchObject({ changed: true, userDn: carol.dn });
+		expect(await directory().removeGroupMember(group, { key: 'login', value: 'cwhite' })).toMatchObject({
+			changed: true,
+			userDn: carol.dn,
+		});
 	});
 
 	it('gives binary Additional Attributes readably: SIDs as S-1-5-..., GUIDs as GUID text, other bytes as base64', async () => {
 		const photo = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x80, 0xfe]);
 		const client = await samba.adminClient();
 		try {
-			await client.modify(personDn(personOf('frank')), [new Change({ operation: 'replace', modification: new Attribute({ type: 'thumbnailPhoto', values: [photo as unknown as string] }) })]);
+			await client.modify(personDn(personOf('frank')), [
+				new Change({
+					operation: 'replace',
+					modification: new Attribute({ type: 'thumbnailPhoto', values: [photo as unknown as string] }),
+				}),
+			]);
 			const frank = await directory().getUser('login', 'frank', ['objectSid', 'objectGUID', 'thumbnailPhoto']);
 			expect(frank.attributes.objectGUID).toBe(frank.id);
 			expect(frank.attributes.thumbnailPhoto).toBe(photo.toString('base64'));
 			const sid = frank.attributes.objectSid as string;
 			expect(sid).toMatch(/^S-1-5-21-\d+-\d+-\d+-\d+$/);
 			// The server itself reads the text form: AD takes a SID string in a filter on objectSid.
-			const bySid = (await client.search(samba.baseDN, { scope: 'sub', filter: `(objectSid=${sid})`, attributes: ['1.1'] })).searchEntries;
+			const bySid = (
+				await client.search(samba.baseDN, { scope: 'sub', filter: `(objectSid=${sid})`, attributes: ['1.1'] })
+			).searchEntries;
 			expect(bySid.map((entry) => entry.dn)).toEqual([frank.dn]);
 			const sales = await directory().getGroup('name', 'Sales', ['objectSid']);
 			expect(sales.attributes.objectSid).toMatch(/^S-1-5-21-\d+-\d+-\d+-\d+$/);
@@ -140,23 +169,37 @@ describe('users', () => {
 	it('searches users page by page, by state and condition', async () => {
 		const all = await collect(directory().searchUsers({ pageSize: 500 }));
 		expect(all).toHaveLength(PEOPLE.length + STAFF_COUNT);
-		const sales = await collect(directory().searchUsers({ conditions: [{ attribute: 'department', operator: 'equals', value: 'Sales' }] }));
+		const sales = await collect(
+			directory().searchUsers({ conditions: [{ attribute: 'department', operator: 'equals', value: 'Sales' }] }),
+		);
 		expect(logins(sales)).toEqual(['alice', 'bob']);
 		expect(await collect(directory().searchUsers({ state: 'disabled' }))).toEqual([]);
 	});
 });
 
 describe('searches, writes and audiences', () => {
-	it('pages past the DC\'s MaxPageSize (1,000) and tells enabled from disabled accounts by userAccountControl', async () => {
+	it("pages past the DC's MaxPageSize (1,000) and tells enabled from disabled accounts by userAccountControl", async () => {
 		expect(await collect(directory().searchUsers({ pageSize: 2000 }))).toHaveLength(PEOPLE.length + STAFF_COUNT);
 		const client = await samba.adminClient();
 		try {
-			await client.modify(staffDn(0), [new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: [String(UAC_NORMAL_NO_PASSWORD | 0x2)] }) })]);
+			await client.modify(staffDn(0), [
+				new Change({
+					operation: 'replace',
+					modification: new Attribute({ type: 'userAccountControl', values: [String(UAC_NORMAL_NO_PASSWORD | 0x2)] }),
+				}),
+			]);
 			const disabled = await collect(directory().searchUsers({ state: 'disabled' }));
 			expect(disabled.map((user) => [user.login, user.status.disabled])).toEqual([[staffLogin(0), true]]);
-			expect(await collect(directory().searchUsers({ state: 'enabled' }))).toHaveLength(PEOPLE.length + STAFF_COUNT - 1);
+			expect(await collect(directory().searchUsers({ state: 'enabled' }))).toHaveLength(
+				PEOPLE.length + STAFF_COUNT - 1,
+			);
 		} finally {
-			await client.modify(staffDn(0), [new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: [String(UAC_NORMAL_NO_PASSWORD)] }) })]);
+			await client.modify(staffDn(0), [
+				new Change({
+					operation: 'replace',
+					modification: new Attribute({ type: 'userAccountControl', values: [String(UAC_NORMAL_NO_PASSWORD)] }),
+				}),
+			]);
 			await client.unbind();
 		}
 	});
@@ -168,13 +211,20 @@ describe('searches, writes and audiences', () => {
 		]);
 		expect(updated.title).toBe('Principal Architect');
 		expect([updated.attributes.otherTelephone].flat().sort()).toEqual(['+1 555 0100', '+1 555 0101']);
-		const removed = await directory().updateUserAttributes('login', 'erin', [{ attribute: 'otherTelephone', action: 'remove', values: ['+1 555 0100'] }]);
+		const removed = await directory().updateUserAttributes('login', 'erin', [
+			{ attribute: 'otherTelephone', action: 'remove', values: ['+1 555 0100'] },
+		]);
 		expect(removed.attributes.otherTelephone).toBe('+1 555 0101');
 	});
 
 	it('resolves an audience: a nested group intersected with a condition on a field, and listed users by UPN', async () => {
 		const engineersInPortland = await collect(
-			resolveAudience(directory(), { groups: ['Engineering'], nested: true, conditions: [{ field: 'location', operator: 'equals', value: 'Portland' }], combine: 'intersection' }),
+			resolveAudience(directory(), {
+				groups: ['Engineering'],
+				nested: true,
+				conditions: [{ field: 'location', operator: 'equals', value: 'Portland' }],
+				combine: 'intersection',
+			}),
 		);
 		expect(logins(engineersInPortland)).toEqual(['cwhite', 'dave']);
 		const union = await collect(resolveAudience(directory(), { groups: ['Sales'], users: ['grace@northwind.test'] }));
@@ -193,9 +243,15 @@ describe('groups', () => {
 
 	it('lists direct and nested members through a nesting cycle, each person once, both lookups', async () => {
 		for (const memberLookup of ['memberOf', 'memberAttribute'] as const) {
-			expect(logins(await collect(directory({ memberLookup }).groupMembers('name', 'Engineering', { nested: false })))).toEqual(['cwhite']);
-			expect(logins(await collect(directory({ memberLookup }).groupMembers('name', 'Engineering', { nested: true })))).toEqual(['cwhite', 'dave', 'erin', 'frank']);
-			expect(logins(await collect(directory({ memberLookup }).groupMembers('name', 'Platform', { nested: true })))).toEqual(['cwhite', 'dave', 'erin', 'frank']);
+			expect(
+				logins(await collect(directory({ memberLookup }).groupMembers('name', 'Engineering', { nested: false }))),
+			).toEqual(['cwhite']);
+			expect(
+				logins(await collect(directory({ memberLookup }).groupMembers('name', 'Engineering', { nested: true }))),
+			).toEqual(['cwhite', 'dave', 'erin', 'frank']);
+			expect(
+				logins(await collect(directory({ memberLookup }).groupMembers('name', 'Platform', { nested: true }))),
+			).toEqual(['cwhite', 'dave', 'erin', 'frank']);
 		}
 	});
 
@@ -205,14 +261,17 @@ describe('groups', () => {
 		for (const memberLookup of ['memberOf', 'memberAttribute'] as const) {
 			const members = await collect(directory({ memberLookup }).groupMembers('name', 'All Staff', { nested: false }));
 			expect(members).toHaveLength(STAFF_COUNT + 2);
-			expect(new Set(members.map((user) => user.login))).toEqual(new Set(['alice', 'heidi', ...Array.from({ length: STAFF_COUNT }, (_, index) => staffLogin(index))]));
+			expect(new Set(members.map((user) => user.login))).toEqual(
+				new Set(['alice', 'heidi', ...Array.from({ length: STAFF_COUNT }, (_, index) => staffLogin(index))]),
+			);
 		}
 	});
 
 	it('asks for members in ranges (member;range=0-1499) and follows them past 1,500: Get Group, Get Members, the change reader', async () => {
 		const search = jest.spyOn(session, 'search');
 		const searchPages = jest.spyOn(session, 'searchPages');
-		const requested = () => [...search.mock.calls, ...searchPages.mock.calls].flatMap(([, options]) => options.attributes ?? []);
+		const requested = () =>
+			[...search.mock.calls, ...searchPages.mock.calls].flatMap(([, options]) => options.attributes ?? []);
 		try {
 			expect((await directory().getGroup('name', 'All Staff')).memberCount).toBe(STAFF_COUNT + 2);
 			expect(requested()).toEqual(expect.arrayContaining(['member;range=0-1499', 'member;range=1500-*']));
@@ -220,12 +279,22 @@ describe('groups', () => {
 
 			search.mockClear();
 			searchPages.mockClear();
-			expect(await collect(directory({ memberLookup: 'memberAttribute' }).groupMembers('name', 'All Staff', { nested: false }))).toHaveLength(STAFF_COUNT + 2);
+			expect(
+				await collect(
+					directory({ memberLookup: 'memberAttribute' }).groupMembers('name', 'All Staff', { nested: false }),
+				),
+			).toHaveLength(STAFF_COUNT + 2);
 			expect(requested()).toEqual(expect.arrayContaining(['member;range=0-1499', 'member;range=1500-*']));
 
 			search.mockClear();
 			searchPages.mockClear();
-			const reader = new LdapChangeReader({ session, profile: profileFor('activeDirectory'), flavour: 'activeDirectory', userBaseDN: PEOPLE_DN, groupBaseDN: GROUPS_DN });
+			const reader = new LdapChangeReader({
+				session,
+				profile: profileFor('activeDirectory'),
+				flavour: 'activeDirectory',
+				userBaseDN: PEOPLE_DN,
+				groupBaseDN: GROUPS_DN,
+			});
 			const observed = (await reader.allGroups()).find((group) => group.observation.group.name === 'All Staff');
 			expect(observed?.observation.memberDns).toHaveLength(STAFF_COUNT + 2);
 			expect(requested()).toEqual(expect.arrayContaining(['member;range=0-1499', 'member;range=1500-*']));
@@ -238,7 +307,11 @@ describe('groups', () => {
 	it('adds and removes a member; repeating either changes nothing', async () => {
 		const group = { key: 'name' as const, value: 'Empty Group' };
 		const user = { key: 'login' as const, value: 'heidi' };
-		expect(await directory().addGroupMember(group, user)).toMatchObject({ changed: true, groupDn: groupDn('Empty Group'), userDn: personDn(personOf('heidi')) });
+		expect(await directory().addGroupMember(group, user)).toMatchObject({
+			changed: true,
+			groupDn: groupDn('Empty Group'),
+			userDn: personDn(personOf('heidi')),
+		});
 		expect(await directory().addGroupMember(group, user)).toMatchObject({ changed: false });
 		expect((await directory().getGroup('name', 'Empty Group')).memberCount).toBe(1);
 		expect((await directory().getUser('login', 'heidi')).memberOf).toContain(groupDn('Empty Group'));
@@ -255,15 +328,21 @@ describe('acknowledgments', () => {
 	it('records an acknowledgment once and lists who has and has not acknowledged', async () => {
 		const first = await store().record('dave', 'outage-1', '2026-11-26T10:00:00Z');
 		expect(first).toMatchObject({ recorded: true, at: '2026-11-26T10:00:00.000Z', userDn: personDn(personOf('dave')) });
-		expect(await store().record('dave', 'outage-1', '2026-11-27T10:00:00Z')).toMatchObject({ recorded: false, at: '2026-11-26T10:00:00.000Z' });
-		const statuses = await collect(store().list('outage-1', { groups: [{ key: 'name', value: 'Platform' }], nested: false }));
+		expect(await store().record('dave', 'outage-1', '2026-11-27T10:00:00Z')).toMatchObject({
+			recorded: false,
+			at: '2026-11-26T10:00:00.000Z',
+		});
+		const statuses = await collect(
+			store().list('outage-1', { groups: [{ key: 'name', value: 'Platform' }], nested: false }),
+		);
 		expect(statuses.map((status) => [status.user.login, status.acknowledged]).sort()).toEqual([
 			['dave', true],
 			['erin', false],
 		]);
 		const client = await samba.adminClient();
 		try {
-			const [entry] = (await client.search(personDn(personOf('dave')), { scope: 'base', attributes: ['otherPager'] })).searchEntries;
+			const [entry] = (await client.search(personDn(personOf('dave')), { scope: 'base', attributes: ['otherPager'] }))
+				.searchEntries;
 			expect(entry.otherPager).toBe('outage-1|2026-11-26T10:00:00.000Z');
 		} finally {
 			await client.unbind();

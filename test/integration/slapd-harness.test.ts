@@ -25,8 +25,18 @@ function values(entry: Entry | undefined, name: string): string[] {
 	return list.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v));
 }
 
-async function withClient<T>(url: string, bind: { dn: string; password: string } | undefined, fn: (c: Client) => Promise<T>, tlsCa?: string) {
-	const client = new Client({ url, timeout: 10_000, connectTimeout: 5_000, tlsOptions: tlsCa ? { ca: [tlsCa] } : undefined });
+async function withClient<T>(
+	url: string,
+	bind: { dn: string; password: string } | undefined,
+	fn: (c: Client) => Promise<T>,
+	tlsCa?: string,
+) {
+	const client = new Client({
+		url,
+		timeout: 10_000,
+		connectTimeout: 5_000,
+		tlsOptions: tlsCa ? { ca: [tlsCa] } : undefined,
+	});
 	try {
 		if (bind) await client.bind(bind.dn, bind.password);
 		return await fn(client);
@@ -43,9 +53,12 @@ async function readEntry(server: Slapd, dn: string, attributes = ['*', '+']): Pr
 }
 
 const admin = (s: Slapd) => ({ dn: s.adminDN, password: s.adminPassword });
-const replace = (type: string, ...vals: string[]) => new Change({ operation: 'replace', modification: new Attribute({ type, values: vals }) });
-const add = (type: string, ...vals: string[]) => new Change({ operation: 'add', modification: new Attribute({ type, values: vals }) });
-const remove = (type: string, ...vals: string[]) => new Change({ operation: 'delete', modification: new Attribute({ type, values: vals }) });
+const replace = (type: string, ...vals: string[]) =>
+	new Change({ operation: 'replace', modification: new Attribute({ type, values: vals }) });
+const add = (type: string, ...vals: string[]) =>
+	new Change({ operation: 'add', modification: new Attribute({ type, values: vals }) });
+const remove = (type: string, ...vals: string[]) =>
+	new Change({ operation: 'delete', modification: new Attribute({ type, values: vals }) });
 
 describe('enterprise fixture', () => {
 	it('is deterministic for a seed and differs between seeds', () => {
@@ -136,7 +149,9 @@ describe('throwaway slapd', () => {
 		const userEntry = await readEntry(server, layout.userDN(user.uid), ['memberOf']);
 		expect(values(userEntry, 'memberOf').sort()).toEqual((userGroups.get(user.uid) ?? []).map(layout.groupDN).sort());
 		const engineering = await readEntry(server, layout.groupDN('Engineering'), ['memberOf']);
-		expect(values(engineering, 'memberOf').sort()).toEqual((groupParents.get('Engineering') ?? []).map(layout.groupDN).sort());
+		expect(values(engineering, 'memberOf').sort()).toEqual(
+			(groupParents.get('Engineering') ?? []).map(layout.groupDN).sort(),
+		);
 
 		// Expand "All Managers" through the server, level by level, and compare with the fixture.
 		const found = new Set<string>();
@@ -176,7 +191,9 @@ describe('throwaway slapd', () => {
 			await c.modify(otdsGroupDN, remove('oTMember', otds.userDN(user.uid)));
 		});
 		expect(values(await readEntry(server, layout.userDN(user.uid), ['memberOf']), 'memberOf')).not.toContain(groupDN);
-		expect(values(await readEntry(server, otds.userDN(user.uid), ['oTMemberOf']), 'oTMemberOf')).not.toContain(otdsGroupDN);
+		expect(values(await readEntry(server, otds.userDN(user.uid), ['oTMemberOf']), 'oTMemberOf')).not.toContain(
+			otdsGroupDN,
+		);
 	});
 
 	it('has the privileged groups', async () => {
@@ -202,9 +219,9 @@ describe('throwaway slapd', () => {
 		expect(values(entry, 'pwdAccountLockedTime')[0]).toMatch(/^\d{14}Z$/);
 		expect(values(entry, 'pwdFailureTime')).toHaveLength(3);
 		// Locked: even the right password is refused now.
-		await expect(withClient(server.url, { dn, password: passwordOf(user.uid) }, async () => undefined)).rejects.toBeInstanceOf(
-			InvalidCredentialsError,
-		);
+		await expect(
+			withClient(server.url, { dn, password: passwordOf(user.uid) }, async () => undefined),
+		).rejects.toBeInstanceOf(InvalidCredentialsError);
 		const log = await withClient(server.url, admin(server), (c) =>
 			c.search(server.accesslogDN, { filter: `(&(objectClass=auditModify)(reqDN=${dn}))`, attributes: ['reqMod'] }),
 		);
@@ -272,9 +289,16 @@ describe('throwaway slapd', () => {
 	it('speaks ldaps with the test CA and refuses a wrong CA', async () => {
 		const tls = server.tls;
 		if (!tls || !server.ldapsUrl) throw new Error('tls expected');
-		const who = await withClient(server.ldapsUrl, admin(server), (c) => c.exop('1.3.6.1.4.1.4203.1.11.3'), tls.caCertPem);
+		const who = await withClient(
+			server.ldapsUrl,
+			admin(server),
+			(c) => c.exop('1.3.6.1.4.1.4203.1.11.3'),
+			tls.caCertPem,
+		);
 		expect(who.value).toBe(`dn:${server.adminDN}`);
-		await expect(withClient(server.ldapsUrl, admin(server), async () => undefined, tls.wrongCaCertPem)).rejects.toThrow();
+		await expect(
+			withClient(server.ldapsUrl, admin(server), async () => undefined, tls.wrongCaCertPem),
+		).rejects.toThrow();
 	});
 
 	it('upgrades the plain port with StartTLS', async () => {
@@ -319,8 +343,12 @@ describe('throwaway slapd', () => {
 			`dn: ${dn}\nchangetype: add\nobjectClass: inetOrgPerson\nuid: cli.test\ncn: CLI Test\nsn: Test\n\n` +
 				`dn: ${server.layout.groupDN(GROUPS.vpnUsers)}\nchangetype: modify\nadd: member\nmember: ${dn}\n`,
 		);
-		expect(values(await readEntry(server, dn, ['memberOf']), 'memberOf')).toEqual([server.layout.groupDN(GROUPS.vpnUsers)]);
-		await expect(server.ldapmodify(`dn: ${dn}\nchangetype: modify\nreplace: nosuchattr\nnosuchattr: x\n`)).rejects.toThrow(/nosuchattr/i);
+		expect(values(await readEntry(server, dn, ['memberOf']), 'memberOf')).toEqual([
+			server.layout.groupDN(GROUPS.vpnUsers),
+		]);
+		await expect(
+			server.ldapmodify(`dn: ${dn}\nchangetype: modify\nreplace: nosuchattr\nnosuchattr: x\n`),
+		).rejects.toThrow(/nosuchattr/i);
 	});
 
 	it('starts independent servers, and stop() leaves no process and no folder', async () => {

@@ -28,7 +28,14 @@ afterAll(async () => {
 	await slapd?.stop();
 });
 
-const node: INode = { id: 'trigger', name: 'Directory Event', type: 'openTextDirectoryServicesTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+const node: INode = {
+	id: 'trigger',
+	name: 'Directory Event',
+	type: 'openTextDirectoryServicesTrigger',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
 
 interface Harness {
 	staticData: IDataObject;
@@ -41,7 +48,13 @@ function harness(credentialOverrides: Record<string, unknown> = {}): Harness {
 	return {
 		staticData,
 		async poll(mode, options = {}, parameters = {}) {
-			const values: IDataObject = { source: 'ldap', strategy: 'timestamp', events: [], options: { reconcileEvery: 0, ...options }, ...parameters };
+			const values: IDataObject = {
+				source: 'ldap',
+				strategy: 'timestamp',
+				events: [],
+				options: { reconcileEvery: 0, ...options },
+				...parameters,
+			};
 			const context = {
 				getNode: () => node,
 				getMode: () => mode,
@@ -117,7 +130,11 @@ describe('the trigger node on a real slapd', () => {
 		const dn = await retitle(7, 'Answered Too Late');
 		const before = snapshotOf(impatient.staticData);
 		// The poll's first person comes through, then nothing for longer than the Operation Timeout.
-		const cut = relay.cutAfterServerMessages(1, () => new Promise((resolve) => setTimeout(resolve, 4000)), searchEntryUnder(slapd.layout.peopleDN));
+		const cut = relay.cutAfterServerMessages(
+			1,
+			() => new Promise((resolve) => setTimeout(resolve, 4000)),
+			searchEntryUnder(slapd.layout.peopleDN),
+		);
 		const attempt = impatient.poll('trigger');
 		await expect(attempt).rejects.toThrow(NodeApiError);
 		await expect(attempt).rejects.toThrow(/time/i);
@@ -133,7 +150,14 @@ describe('the trigger node on a real slapd', () => {
 		const parameters = { strategy: 'accesslog' };
 		expect(await logged.poll('trigger', options, parameters)).toBeNull();
 		const uids = Array.from({ length: 150 }, (_, index) => `backlog-${index}`);
-		await slapd.ldapmodify(uids.map((uid) => `${attrLine('dn', slapd.layout.userDN(uid))}changetype: add\nobjectClass: inetOrgPerson\n${attrLine('uid', uid)}cn: ${uid}\nsn: Backlog\n`).join('\n'));
+		await slapd.ldapmodify(
+			uids
+				.map(
+					(uid) =>
+						`${attrLine('dn', slapd.layout.userDN(uid))}changetype: add\nobjectClass: inetOrgPerson\n${attrLine('uid', uid)}cn: ${uid}\nsn: Backlog\n`,
+				)
+				.join('\n'),
+		);
 		// 150 log records: the first poll takes 100 of them, the next one the other 50.
 		const first = (await logged.poll('trigger', options, parameters)) ?? [];
 		const second = (await logged.poll('trigger', options, parameters)) ?? [];
@@ -155,18 +179,31 @@ describe('the trigger node on a real slapd', () => {
 	});
 
 	it.each([
-		['Additional Attributes', { additionalAttributes: 'employeeType, departmnt' }, {}, /Additional Attributes names "departmnt"/],
-		['Segment', {}, { segment: { condition: [{ attribute: 'locaton', operator: 'equals', value: 'Berlin' }] } }, /Segment names "locaton"/],
+		[
+			'Additional Attributes',
+			{ additionalAttributes: 'employeeType, departmnt' },
+			{},
+			/Additional Attributes names "departmnt"/,
+		],
+		[
+			'Segment',
+			{},
+			{ segment: { condition: [{ attribute: 'locaton', operator: 'equals', value: 'Berlin' }] } },
+			/Segment names "locaton"/,
+		],
 		['Attribute Mapping', { attributeMapping: 'mobile=mobilePhone' }, {}, /Attribute Mapping names "mobilePhone"/],
 		['User Filter', { userFilter: '(uid=x' }, {}, /User Filter/],
 		['Group Filter', { groupFilter: '(&(cn=a)' }, {}, /Group Filter/],
-	])('a typo in %s fails activation with a NodeOperationError naming it, and stores nothing', async (_field, options, parameters, message) => {
-		const fresh = harness();
-		const attempt = fresh.poll('trigger', options, parameters);
-		await expect(attempt).rejects.toThrow(NodeOperationError);
-		await expect(attempt).rejects.toThrow(message);
-		expect(fresh.staticData).toEqual({});
-	});
+	])(
+		'a typo in %s fails activation with a NodeOperationError naming it, and stores nothing',
+		async (_field, options, parameters, message) => {
+			const fresh = harness();
+			const attempt = fresh.poll('trigger', options, parameters);
+			await expect(attempt).rejects.toThrow(NodeOperationError);
+			await expect(attempt).rejects.toThrow(message);
+			expect(fresh.staticData).toEqual({});
+		},
+	);
 
 	it('known attribute names pass the schema check, in any case and with options', async () => {
 		const fresh = harness();
@@ -174,15 +211,24 @@ describe('the trigger node on a real slapd', () => {
 		expect(fresh.staticData.changeState).toBeDefined();
 	});
 
-	it.each(['auto', 'openLdap'])('reads the root DSE once per activation (Directory Flavour %s), to choose the profile and the strategy alike', async (flavour) => {
-		const rootDseReads = jest.spyOn(LdapSession.prototype, 'rootDse');
-		try {
-			const fresh = harness({ directoryFlavour: flavour });
-			expect(await fresh.poll('trigger', { additionalAttributes: 'employeeType', attributeMapping: 'mobile=mobile' }, { strategy: 'auto' })).toBeNull();
-			expect(fresh.staticData.changeState).toMatchObject({ strategy: 'accesslog' });
-			expect(rootDseReads).toHaveBeenCalledTimes(1);
-		} finally {
-			rootDseReads.mockRestore();
-		}
-	});
+	it.each(['auto', 'openLdap'])(
+		'reads the root DSE once per activation (Directory Flavour %s), to choose the profile and the strategy alike',
+		async (flavour) => {
+			const rootDseReads = jest.spyOn(LdapSession.prototype, 'rootDse');
+			try {
+				const fresh = harness({ directoryFlavour: flavour });
+				expect(
+					await fresh.poll(
+						'trigger',
+						{ additionalAttributes: 'employeeType', attributeMapping: 'mobile=mobile' },
+						{ strategy: 'auto' },
+					),
+				).toBeNull();
+				expect(fresh.staticData.changeState).toMatchObject({ strategy: 'accesslog' });
+				expect(rootDseReads).toHaveBeenCalledTimes(1);
+			} finally {
+				rootDseReads.mockRestore();
+			}
+		},
+	);
 });

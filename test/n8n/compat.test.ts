@@ -58,7 +58,9 @@ async function declaredTypes(kind: 'nodes' | 'credentials'): Promise<DeclaredTyp
 	const found: DeclaredType[] = [];
 	for (const file of pkg.n8n?.[kind] ?? []) {
 		const exported = (await import(path.join(repoRoot, file))) as Record<string, unknown>;
-		const classes = Object.values(exported).filter((v): v is new () => Record<string, unknown> => typeof v === 'function');
+		const classes = Object.values(exported).filter(
+			(v): v is new () => Record<string, unknown> => typeof v === 'function',
+		);
 		if (classes.length === 0) throw new Error(`${file} exports no class`);
 		for (const Type of classes) {
 			const instance = new Type();
@@ -113,7 +115,9 @@ describe.each(COMPATIBILITY_MATRIX.map((target) => [describeTarget(target), targ
 			} catch (error) {
 				// Kept for the tests to report, so each names the release and the reason instead of jest's
 				// generic hook failure.
-				startError = new Error(`${label} (${target.why}) could not be installed or started:\n${(error as Error).message}`);
+				startError = new Error(
+					`${label} (${target.why}) could not be installed or started:\n${(error as Error).message}`,
+				);
 			}
 		}, START_TIMEOUT);
 
@@ -126,74 +130,97 @@ describe.each(COMPATIBILITY_MATRIX.map((target) => [describeTarget(target), targ
 			return n8n!;
 		};
 
-		test(`runs n8n ${target.n8n} on Node.js ${target.nodeVersion ?? 'of the test runner'}`, async () => {
-			const instance = running();
-			const settings = await instance.rest<{ versionCli?: string }>('GET', '/rest/settings');
-			expect(settings.versionCli).toBe(target.n8n);
-			// The Node.js executable of the n8n process itself, asked for its version.
-			const exe = fs.readlinkSync(`/proc/${instance.pid}/exe`);
-			expect(execFileSync(exe, ['--version'], { encoding: 'utf8' }).trim()).toBe(`v${target.nodeVersion ?? process.versions.node}`);
-		}, TEST_TIMEOUT);
+		test(
+			`runs n8n ${target.n8n} on Node.js ${target.nodeVersion ?? 'of the test runner'}`,
+			async () => {
+				const instance = running();
+				const settings = await instance.rest<{ versionCli?: string }>('GET', '/rest/settings');
+				expect(settings.versionCli).toBe(target.n8n);
+				// The Node.js executable of the n8n process itself, asked for its version.
+				const exe = fs.readlinkSync(`/proc/${instance.pid}/exe`);
+				expect(execFileSync(exe, ['--version'], { encoding: 'utf8' }).trim()).toBe(
+					`v${target.nodeVersion ?? process.versions.node}`,
+				);
+			},
+			TEST_TIMEOUT,
+		);
 
-		test('every node and credential of the package is registered', async () => {
-			const instance = running();
-			const nodes = await declaredTypes('nodes');
-			const credentials = await declaredTypes('credentials');
-			expect(nodes.length).toBeGreaterThan(0);
-			expect(credentials.length).toBeGreaterThan(0);
-			const loadedNodes = new Set(await instance.nodeTypes());
-			const loadedCredentials = new Set(await instance.credentialTypes());
-			const missing = [
-				...nodes.filter((n) => !loadedNodes.has(`${pkg.name}.${n.name}`)).map((n) => `node ${pkg.name}.${n.name} (${n.file})`),
-				...credentials.filter((c) => !loadedCredentials.has(c.name)).map((c) => `credential ${c.name} (${c.file})`),
-			];
-			if (missing.length > 0) {
-				throw new Error(`${label}: not registered: ${missing.join(', ')}\nLast n8n log lines:\n${instance.logTail(60)}`);
-			}
-		}, TEST_TIMEOUT);
+		test(
+			'every node and credential of the package is registered',
+			async () => {
+				const instance = running();
+				const nodes = await declaredTypes('nodes');
+				const credentials = await declaredTypes('credentials');
+				expect(nodes.length).toBeGreaterThan(0);
+				expect(credentials.length).toBeGreaterThan(0);
+				const loadedNodes = new Set(await instance.nodeTypes());
+				const loadedCredentials = new Set(await instance.credentialTypes());
+				const missing = [
+					...nodes
+						.filter((n) => !loadedNodes.has(`${pkg.name}.${n.name}`))
+						.map((n) => `node ${pkg.name}.${n.name} (${n.file})`),
+					...credentials.filter((c) => !loadedCredentials.has(c.name)).map((c) => `credential ${c.name} (${c.file})`),
+				];
+				if (missing.length > 0) {
+					throw new Error(
+						`${label}: not registered: ${missing.join(', ')}\nLast n8n log lines:\n${instance.logTail(60)}`,
+					);
+				}
+			},
+			TEST_TIMEOUT,
+		);
 
-		test(`the group-broadcast template, imported and run, pushes to every enabled member of ${GROUP}`, async () => {
-			const instance = running();
-			const since = Date.now();
-			const [appName, appKey] = Object.entries(appworks!.apps)[0];
-			const credentials = {
-				openTextDirectoryServicesApi: {
-					id: await instance.createCredential('openTextDirectoryServicesApi', 'OTDS emulator', {
-						serverUrl: otds!.url,
-						authMethod: 'ticket',
-						userName: otds!.adminUser,
-						password: otds!.adminPassword,
-					}),
-					name: 'OTDS emulator',
-				},
-				openTextAppWorksGatewayApi: {
-					id: await instance.createCredential('openTextAppWorksGatewayApi', 'AppWorks emulator', {
-						gatewayUrl: appworks!.gatewayUrl,
-						apiType: 'service',
-						appName,
-						appKey,
-					}),
-					name: 'AppWorks emulator',
-				},
-			};
-			const bound = bindCredentials(TEMPLATE.json, credentials);
-			expect(withoutCredentials(bound)).toEqual(withoutCredentials(TEMPLATE.json));
-			// Imported as an operator would (`n8n import:workflow`, see templates/README.md), under a fresh id.
-			const workflowId = await instance.importWorkflow({ ...bound, id: crypto.randomBytes(8).toString('hex') });
-			expect(withoutCredentials(await instance.getWorkflow(workflowId))).toEqual(withoutCredentials(TEMPLATE.json));
+		test(
+			`the group-broadcast template, imported and run, pushes to every enabled member of ${GROUP}`,
+			async () => {
+				const instance = running();
+				const since = Date.now();
+				const [appName, appKey] = Object.entries(appworks!.apps)[0];
+				const credentials = {
+					openTextDirectoryServicesApi: {
+						id: await instance.createCredential('openTextDirectoryServicesApi', 'OTDS emulator', {
+							serverUrl: otds!.url,
+							authMethod: 'ticket',
+							userName: otds!.adminUser,
+							password: otds!.adminPassword,
+						}),
+						name: 'OTDS emulator',
+					},
+					openTextAppWorksGatewayApi: {
+						id: await instance.createCredential('openTextAppWorksGatewayApi', 'AppWorks emulator', {
+							gatewayUrl: appworks!.gatewayUrl,
+							apiType: 'service',
+							appName,
+							appKey,
+						}),
+						name: 'AppWorks emulator',
+					},
+				};
+				const bound = bindCredentials(TEMPLATE.json, credentials);
+				expect(withoutCredentials(bound)).toEqual(withoutCredentials(TEMPLATE.json));
+				// Imported as an operator would (`n8n import:workflow`, see templates/README.md), under a fresh id.
+				const workflowId = await instance.importWorkflow({ ...bound, id: crypto.randomBytes(8).toString('hex') });
+				expect(withoutCredentials(await instance.getWorkflow(workflowId))).toEqual(withoutCredentials(TEMPLATE.json));
 
-			const execution = await instance.runWorkflow(workflowId, { triggerNode: TRIGGER });
-			const failure = executionError(execution);
-			if (failure) throw new Error(`${label}: the template failed: ${failure}\nLast n8n log lines:\n${instance.logTail(40)}`);
-			expect(execution.status).toBe('success');
+				const execution = await instance.runWorkflow(workflowId, { triggerNode: TRIGGER });
+				const failure = executionError(execution);
+				if (failure)
+					throw new Error(`${label}: the template failed: ${failure}\nLast n8n log lines:\n${instance.logTail(40)}`);
+				expect(execution.status).toBe('success');
 
-			const enabled = [...transitiveUsers(fixture, GROUP)].filter((uid) => !fixture.userByUid.get(uid)!.status.disabled).sort();
-			expect(enabled.length).toBeGreaterThan(0);
-			const sent = nodeItems(execution, 'Broadcast');
-			expect(sent.map((item) => `${String(item.address)} ${String(item.status)}`).sort()).toEqual(enabled.map((uid) => `${otdsId(uid)} sent`).sort());
-			const received = appWorksReceived(appworks!);
-			expect(pairs(received)).toEqual(pairs(enabled.map((uid) => ({ title: TITLE, uid }))));
-			timings.push(`${label}: template import and run ${seconds(since)} (${received.length} pushes)`);
-		}, TEST_TIMEOUT);
+				const enabled = [...transitiveUsers(fixture, GROUP)]
+					.filter((uid) => !fixture.userByUid.get(uid)!.status.disabled)
+					.sort();
+				expect(enabled.length).toBeGreaterThan(0);
+				const sent = nodeItems(execution, 'Broadcast');
+				expect(sent.map((item) => `${String(item.address)} ${String(item.status)}`).sort()).toEqual(
+					enabled.map((uid) => `${otdsId(uid)} sent`).sort(),
+				);
+				const received = appWorksReceived(appworks!);
+				expect(pairs(received)).toEqual(pairs(enabled.map((uid) => ({ title: TITLE, uid }))));
+				timings.push(`${label}: template import and run ${seconds(since)} (${received.length} pushes)`);
+			},
+			TEST_TIMEOUT,
+		);
 	},
 );

@@ -88,7 +88,13 @@ describe('npm run demo', () => {
 		const [n8nPort, inboxPort, otdsPort] = [await freePort(), await freePort(), await freePort()];
 		demo = spawn(process.execPath, ['scripts/demo.mjs'], {
 			cwd: root,
-			env: { ...process.env, DEMO_PORT: String(n8nPort), DEMO_INBOX_PORT: String(inboxPort), DEMO_OTDS_PORT: String(otdsPort), DEMO_USERS: '120' },
+			env: {
+				...process.env,
+				DEMO_PORT: String(n8nPort),
+				DEMO_INBOX_PORT: String(inboxPort),
+				DEMO_OTDS_PORT: String(otdsPort),
+				DEMO_USERS: '120',
+			},
 			detached: true, // its own process group, like a terminal's foreground job
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
@@ -108,7 +114,12 @@ describe('npm run demo', () => {
 		expect(output).toMatch(/Activating \d+ demo-safe workflows/);
 		const ldapPort = Number(/Directory ready at ldap:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1] ?? 0);
 		expect(ldapPort).toBeGreaterThan(0); // slapd is installed on the test machines: the second source runs
-		const state = JSON.parse(fs.readFileSync(STATE_FILE, 'utf8')) as { inbox: string; n8n: string; otds: string; workflows: Record<string, string> };
+		const state = JSON.parse(fs.readFileSync(STATE_FILE, 'utf8')) as {
+			inbox: string;
+			n8n: string;
+			otds: string;
+			workflows: Record<string, string>;
+		};
 		const early = descendants(demo.pid!);
 		expect(early.length).toBeGreaterThanOrEqual(3); // demo.cjs, slapd, n8n (and its task runner)
 
@@ -124,7 +135,9 @@ describe('npm run demo', () => {
 		// Meanwhile, template 7 by hand (the broadcast scenario): All Managers get it through the AppWorks Gateway.
 		await inbox.locator('button.scenario[data-scenario="broadcast"]').click();
 		await inbox.locator('#log').filter({ hasText: 'Template 7 sent its announcement' }).waitFor({ timeout: 120_000 });
-		const broadcast = inbox.locator('section.person .message[data-channel="appworks"]').filter({ hasText: 'Maintenance tonight' });
+		const broadcast = inbox
+			.locator('section.person .message[data-channel="appworks"]')
+			.filter({ hasText: 'Maintenance tonight' });
 		await broadcast.first().waitFor({ timeout: 10_000 });
 		expect(await broadcast.first().innerText()).toMatch(/AppWorks[\s\S]*from template 7 \(group broadcasts\)/);
 		expect(await broadcast.count()).toBeGreaterThan(1);
@@ -137,14 +150,21 @@ describe('npm run demo', () => {
 		// Acknowledge as someone who also got the broadcast, when there is one (the README's picture shows more).
 		const recipients = inbox.locator('section.person', { has: inbox.locator('.message.critical') });
 		const alsoBroadcast = recipients.filter({ has: inbox.locator('.message[data-channel="appworks"]') });
-		const person = await ((await alsoBroadcast.count()) > 0 ? alsoBroadcast : recipients).first().getAttribute('data-person');
+		const person = await ((await alsoBroadcast.count()) > 0 ? alsoBroadcast : recipients)
+			.first()
+			.getAttribute('data-person');
 		const notice = await critical.getAttribute('data-notice');
 		const card = inbox.locator(`section.person[data-person="${person}"]`); // the page re-renders: find it by person
 		expect(person).toMatch(/@Content Server Members$/);
 		expect(notice).toMatch(/^critical-/);
 		await card.locator('.message.critical button.ack').first().click();
-		await card.locator('.directory').filter({ hasText: `${notice}|` }).waitFor({ timeout: 60_000 });
-		const record = (await (await fetch(`${new URL(state.otds).origin}/__emulator/users/${encodeURIComponent(person!)}`)).json()) as Record<string, unknown>;
+		await card
+			.locator('.directory')
+			.filter({ hasText: `${notice}|` })
+			.waitFor({ timeout: 60_000 });
+		const record = (await (
+			await fetch(`${new URL(state.otds).origin}/__emulator/users/${encodeURIComponent(person!)}`)
+		).json()) as Record<string, unknown>;
 		expect(JSON.stringify(record)).toMatch(new RegExp(`otdpAcknowledgment[^\\]]*${notice}\\|\\d{4}-`));
 
 		// 4. The editor shows a demo workflow (and, for the README, a screenshot of it).
@@ -161,12 +181,19 @@ describe('npm run demo', () => {
 		// demo's OTDS workflow (Firebase) and the one from template 3 (Cloud Messaging: a push to their device
 		// token, or an SMS to their mobile without one), each labelled with its channel and sender.
 		const lockedCard = inbox.locator(`section.person[data-person="${locked}"]`);
-		const firebase = lockedCard.locator('.message[data-channel="fcm"]').filter({ hasText: 'Your account is locked' }).filter({ hasText: "from Demo: directory events → the person's phone" });
-		const cloudMessaging = lockedCard.locator('.message[data-channel="mraPush"], .message[data-channel="sms"]').filter({ hasText: 'Your account is locked' });
+		const firebase = lockedCard
+			.locator('.message[data-channel="fcm"]')
+			.filter({ hasText: 'Your account is locked' })
+			.filter({ hasText: "from Demo: directory events → the person's phone" });
+		const cloudMessaging = lockedCard
+			.locator('.message[data-channel="mraPush"], .message[data-channel="sms"]')
+			.filter({ hasText: 'Your account is locked' });
 		// Two workflows, two triggers: each polls once a minute, on its own schedule.
 		await Promise.all([firebase.waitFor({ timeout: 150_000 }), cloudMessaging.first().waitFor({ timeout: 150_000 })]);
 		expect(await firebase.locator('.channel').innerText()).toBe('Firebase push');
-		expect(await cloudMessaging.first().innerText()).toMatch(/(Cloud Messaging push|SMS)[\s\S]*from template 3 \(account status\)/);
+		expect(await cloudMessaging.first().innerText()).toMatch(
+			/(Cloud Messaging push|SMS)[\s\S]*from template 3 \(account status\)/,
+		);
 		if (screenshots) {
 			fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
 			await inbox.setViewportSize({ width: 1200, height: 1000 });
@@ -180,7 +207,10 @@ describe('npm run demo', () => {
 		const processes = [...new Set([...early, ...descendants(demo.pid!)])];
 		process.kill(-demo.pid!, 'SIGINT');
 		let timer: NodeJS.Timeout | undefined;
-		const code = await Promise.race([exited, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 60_000)))]);
+		const code = await Promise.race([
+			exited,
+			new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 60_000))),
+		]);
 		clearTimeout(timer);
 		expect(code).toBe(0);
 		expect(output).toContain('Stopped. Nothing is left running.');

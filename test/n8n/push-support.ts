@@ -6,7 +6,15 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { signAckToken } from '../../core/push/ack-token';
-import { ensureN8n, N8nInstance, nodeItems, packPackage, readPackageJson, startN8n, type WorkflowJson } from '../../devkit/n8n';
+import {
+	ensureN8n,
+	N8nInstance,
+	nodeItems,
+	packPackage,
+	readPackageJson,
+	startN8n,
+	type WorkflowJson,
+} from '../../devkit/n8n';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);
@@ -22,7 +30,12 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** An activated workflow whose only node is the push trigger. */
-export function triggerWorkflow(name: string, webhookId: string, credentialId: string, parameters: Record<string, unknown> = {}): WorkflowJson {
+export function triggerWorkflow(
+	name: string,
+	webhookId: string,
+	credentialId: string,
+	parameters: Record<string, unknown> = {},
+): WorkflowJson {
 	return {
 		name,
 		nodes: [
@@ -62,28 +75,47 @@ export class PushN8n {
 		const setup = new PushN8n(await startN8n({ tarball }), tarball);
 		await setup.n8n.setupOwner();
 		await setup.n8n.createApiKey();
-		setup.ackCredentialId = await setup.n8n.createCredential(ACK_CREDENTIAL, 'Acknowledgment secret', { signingSecret: setup.secret });
+		setup.ackCredentialId = await setup.n8n.createCredential(ACK_CREDENTIAL, 'Acknowledgment secret', {
+			signingSecret: setup.secret,
+		});
 		const trigger = await setup.activateTrigger('Push acknowledgments');
 		setup.workflowId = trigger.workflowId;
 		setup.webhookUrl = trigger.webhookUrl;
 		return setup;
 	}
 
-	async activateTrigger(name: string, parameters: Record<string, unknown> = {}): Promise<{ workflowId: string; webhookUrl: string }> {
+	async activateTrigger(
+		name: string,
+		parameters: Record<string, unknown> = {},
+	): Promise<{ workflowId: string; webhookUrl: string }> {
 		const webhookId = crypto.randomUUID();
-		const workflowId = await this.n8n.createWorkflow(triggerWorkflow(name, webhookId, this.ackCredentialId, parameters));
+		const workflowId = await this.n8n.createWorkflow(
+			triggerWorkflow(name, webhookId, this.ackCredentialId, parameters),
+		);
 		await this.n8n.activateWorkflow(workflowId);
 		return { workflowId, webhookUrl: `${this.n8n.url}/webhook/${webhookId}/acknowledgment` };
 	}
 
 	token(userId: string, options: { secret?: string; ttlSeconds?: number; now?: Date } = {}): string {
-		return signAckToken(options.secret ?? this.secret, { noticeId: 'outage-42', userId, ttlSeconds: options.ttlSeconds ?? 3600, now: options.now });
+		return signAckToken(options.secret ?? this.secret, {
+			noticeId: 'outage-42',
+			userId,
+			ttlSeconds: options.ttlSeconds ?? 3600,
+			now: options.now,
+		});
 	}
 
 	/** POSTs JSON (or a form) to the default trigger. */
 	async post(body: unknown, contentType = 'application/json'): Promise<{ status: number; text: string }> {
-		const payload = contentType === 'application/json' ? JSON.stringify(body) : new URLSearchParams(body as Record<string, string>).toString();
-		const res = await fetch(this.webhookUrl, { method: 'POST', headers: { 'content-type': contentType }, body: payload });
+		const payload =
+			contentType === 'application/json'
+				? JSON.stringify(body)
+				: new URLSearchParams(body as Record<string, string>).toString();
+		const res = await fetch(this.webhookUrl, {
+			method: 'POST',
+			headers: { 'content-type': contentType },
+			body: payload,
+		});
 		return { status: res.status, text: await res.text() };
 	}
 

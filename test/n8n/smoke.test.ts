@@ -43,14 +43,20 @@ async function declaredTypes(kind: 'nodes' | 'credentials'): Promise<LoadedType[
 	const found: LoadedType[] = [];
 	for (const file of pkg.n8n?.[kind] ?? []) {
 		const exported = (await import(path.join(repoRoot, file))) as Record<string, unknown>;
-		const classes = Object.values(exported).filter((v): v is new () => Record<string, unknown> => typeof v === 'function');
+		const classes = Object.values(exported).filter(
+			(v): v is new () => Record<string, unknown> => typeof v === 'function',
+		);
 		if (classes.length === 0) throw new Error(`${file} exports no class`);
 		for (const Type of classes) {
 			const instance = new Type();
 			if (kind === 'credentials') {
 				found.push({ file, name: String(instance.name), version: 1 });
 			} else {
-				const description = instance.description as { name: string; version?: number | number[]; defaultVersion?: number };
+				const description = instance.description as {
+					name: string;
+					version?: number | number[];
+					defaultVersion?: number;
+				};
 				const v = description.defaultVersion ?? description.version ?? 1;
 				found.push({ file, name: description.name, version: Array.isArray(v) ? Math.max(...v) : v });
 			}
@@ -73,7 +79,9 @@ async function directoryLogins(slapd: Slapd): Promise<string[]> {
 			attributes: ['uid'],
 			paged: { pageSize: 500 },
 		});
-		return searchEntries.map((e) => String(Array.isArray(e.uid) ? e.uid[0] : e.uid)).filter((uid) => uid && uid !== 'undefined');
+		return searchEntries
+			.map((e) => String(Array.isArray(e.uid) ? e.uid[0] : e.uid))
+			.filter((uid) => uid && uid !== 'undefined');
 	} finally {
 		await client.unbind().catch(() => undefined);
 	}
@@ -100,90 +108,111 @@ describe('the package in a real n8n', () => {
 		if (tarball) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
 	}, 60_000);
 
-	test('every node and credential of the package is registered', async () => {
-		const nodes = await declaredTypes('nodes');
-		const credentials = await declaredTypes('credentials');
-		expect(nodes.length).toBeGreaterThan(0);
-		expect(credentials.length).toBeGreaterThan(0);
+	test(
+		'every node and credential of the package is registered',
+		async () => {
+			const nodes = await declaredTypes('nodes');
+			const credentials = await declaredTypes('credentials');
+			expect(nodes.length).toBeGreaterThan(0);
+			expect(credentials.length).toBeGreaterThan(0);
 
-		const loadedNodes = new Set(await n8n!.nodeTypes());
-		const loadedCredentials = new Set(await n8n!.credentialTypes());
-		const missing = [
-			...nodes.filter((n) => !loadedNodes.has(`${pkg.name}.${n.name}`)).map((n) => `node ${pkg.name}.${n.name} (${n.file})`),
-			...credentials.filter((c) => !loadedCredentials.has(c.name)).map((c) => `credential ${c.name} (${c.file})`),
-		];
-		if (missing.length > 0) {
-			throw new Error(`not registered in n8n: ${missing.join(', ')}\nLast n8n log lines:\n${n8n!.logTail(60)}`);
-		}
-		expect(nodes.map((n) => n.name)).toContain(DIRECTORY_NODE);
-		expect(credentials.map((c) => c.name)).toContain(LDAP_CREDENTIAL);
-	}, TEST_TIMEOUT);
+			const loadedNodes = new Set(await n8n!.nodeTypes());
+			const loadedCredentials = new Set(await n8n!.credentialTypes());
+			const missing = [
+				...nodes
+					.filter((n) => !loadedNodes.has(`${pkg.name}.${n.name}`))
+					.map((n) => `node ${pkg.name}.${n.name} (${n.file})`),
+				...credentials.filter((c) => !loadedCredentials.has(c.name)).map((c) => `credential ${c.name} (${c.file})`),
+			];
+			if (missing.length > 0) {
+				throw new Error(`not registered in n8n: ${missing.join(', ')}\nLast n8n log lines:\n${n8n!.logTail(60)}`);
+			}
+			expect(nodes.map((n) => n.name)).toContain(DIRECTORY_NODE);
+			expect(credentials.map((c) => c.name)).toContain(LDAP_CREDENTIAL);
+		},
+		TEST_TIMEOUT,
+	);
 
-	test("n8n's credential test connects to the directory, and reports a wrong password without repeating it", async () => {
-		const ok = await n8n!.testCredential(LDAP_CREDENTIAL, ldapData);
-		expect(ok).toEqual({ status: 'OK', message: expect.stringMatching(/openldap/i) });
+	test(
+		"n8n's credential test connects to the directory, and reports a wrong password without repeating it",
+		async () => {
+			const ok = await n8n!.testCredential(LDAP_CREDENTIAL, ldapData);
+			expect(ok).toEqual({ status: 'OK', message: expect.stringMatching(/openldap/i) });
 
-		const wrongPassword = `Wrong-${crypto.randomBytes(6).toString('hex')}`;
-		const bad = await n8n!.testCredential(LDAP_CREDENTIAL, { ...ldapData, bindPassword: wrongPassword });
-		expect(bad).toEqual({ status: 'Error', message: expect.stringMatching(/credential|password/i) });
-		expect(bad.message).not.toContain(wrongPassword);
-	}, TEST_TIMEOUT);
+			const wrongPassword = `Wrong-${crypto.randomBytes(6).toString('hex')}`;
+			const bad = await n8n!.testCredential(LDAP_CREDENTIAL, { ...ldapData, bindPassword: wrongPassword });
+			expect(bad).toEqual({ status: 'Error', message: expect.stringMatching(/credential|password/i) });
+			expect(bad.message).not.toContain(wrongPassword);
+		},
+		TEST_TIMEOUT,
+	);
 
-	test('a Manual Trigger → directory user search workflow returns the directory users', async () => {
-		const node = (await declaredTypes('nodes')).find((n) => n.name === DIRECTORY_NODE)!;
-		const credentialName = 'Smoke test directory';
-		const credentialId = await n8n!.createCredential(LDAP_CREDENTIAL, credentialName, ldapData);
-		const workflow: WorkflowJson = {
-			name: 'Smoke test: search directory users',
-			nodes: [
-				{
-					id: crypto.randomUUID(),
-					name: 'Manual Trigger',
-					type: 'n8n-nodes-base.manualTrigger',
-					typeVersion: 1,
-					position: [0, 0],
-					parameters: {},
-				},
-				{
-					id: crypto.randomUUID(),
-					name: 'Search users',
-					type: `${pkg.name}.${DIRECTORY_NODE}`,
-					typeVersion: node.version,
-					position: [240, 0],
-					parameters: { source: 'ldap', resource: 'user', operation: 'search', state: 'any', returnAll: true, options: {} },
-					credentials: { [LDAP_CREDENTIAL]: { id: credentialId, name: credentialName } },
-				},
-			],
-			connections: { 'Manual Trigger': { main: [[{ node: 'Search users', type: 'main', index: 0 }]] } },
-			settings: { executionOrder: 'v1' },
-			pinData: {},
-		};
-		const workflowId = await n8n!.createWorkflow(workflow);
-		const expected = slapd!.fixture.users.map((u) => u.uid).sort();
-		expect(expected).toHaveLength(USERS);
-		expect((await directoryLogins(slapd!)).sort()).toEqual(expected); // the directory holds the fixture
+	test(
+		'a Manual Trigger → directory user search workflow returns the directory users',
+		async () => {
+			const node = (await declaredTypes('nodes')).find((n) => n.name === DIRECTORY_NODE)!;
+			const credentialName = 'Smoke test directory';
+			const credentialId = await n8n!.createCredential(LDAP_CREDENTIAL, credentialName, ldapData);
+			const workflow: WorkflowJson = {
+				name: 'Smoke test: search directory users',
+				nodes: [
+					{
+						id: crypto.randomUUID(),
+						name: 'Manual Trigger',
+						type: 'n8n-nodes-base.manualTrigger',
+						typeVersion: 1,
+						position: [0, 0],
+						parameters: {},
+					},
+					{
+						id: crypto.randomUUID(),
+						name: 'Search users',
+						type: `${pkg.name}.${DIRECTORY_NODE}`,
+						typeVersion: node.version,
+						position: [240, 0],
+						parameters: {
+							source: 'ldap',
+							resource: 'user',
+							operation: 'search',
+							state: 'any',
+							returnAll: true,
+							options: {},
+						},
+						credentials: { [LDAP_CREDENTIAL]: { id: credentialId, name: credentialName } },
+					},
+				],
+				connections: { 'Manual Trigger': { main: [[{ node: 'Search users', type: 'main', index: 0 }]] } },
+				settings: { executionOrder: 'v1' },
+				pinData: {},
+			};
+			const workflowId = await n8n!.createWorkflow(workflow);
+			const expected = slapd!.fixture.users.map((u) => u.uid).sort();
+			expect(expected).toHaveLength(USERS);
+			expect((await directoryLogins(slapd!)).sort()).toEqual(expected); // the directory holds the fixture
 
-		// As the editor's "Execute workflow" button runs it (REST, inside the server).
-		const execution = await n8n!.runWorkflow(workflowId);
-		expect(executionError(execution)).toBeUndefined();
-		const items = nodeItems(execution, 'Search users');
-		expect(items.map((u) => String(u.login)).sort()).toEqual(expected);
-		const someone = slapd!.fixture.users[USERS - 1];
-		expect(items.find((u) => u.login === someone.uid)).toEqual(
-			expect.objectContaining({
-				dn: expect.stringContaining(slapd!.baseDN),
-				login: someone.uid,
-				mail: someone.mail,
-				status: expect.any(Object),
-			}),
-		);
+			// As the editor's "Execute workflow" button runs it (REST, inside the server).
+			const execution = await n8n!.runWorkflow(workflowId);
+			expect(executionError(execution)).toBeUndefined();
+			const items = nodeItems(execution, 'Search users');
+			expect(items.map((u) => String(u.login)).sort()).toEqual(expected);
+			const someone = slapd!.fixture.users[USERS - 1];
+			expect(items.find((u) => u.login === someone.uid)).toEqual(
+				expect.objectContaining({
+					dn: expect.stringContaining(slapd!.baseDN),
+					login: someone.uid,
+					mail: someone.mail,
+					status: expect.any(Object),
+				}),
+			);
 
-		// The execution is recorded and readable through the public API.
-		const recorded = await n8n!.executions(workflowId);
-		expect(recorded.map((e) => e.id)).toContain(execution.id);
+			// The execution is recorded and readable through the public API.
+			const recorded = await n8n!.executions(workflowId);
+			expect(recorded.map((e) => e.id)).toContain(execution.id);
 
-		// And the same workflow from the CLI, in a separate n8n process (decrypts the stored credential).
-		const cli = await n8n!.executeWorkflowCli(workflowId);
-		expect(cli.items.map((u) => String(u.login)).sort()).toEqual(expected);
-	}, TEST_TIMEOUT);
+			// And the same workflow from the CLI, in a separate n8n process (decrypts the stored credential).
+			const cli = await n8n!.executeWorkflowCli(workflowId);
+			expect(cli.items.map((u) => String(u.login)).sort()).toEqual(expected);
+		},
+		TEST_TIMEOUT,
+	);
 });

@@ -11,7 +11,21 @@
  * - deleted objects (isDeleted=TRUE) are returned only with the Show Deleted control;
  * - access control: the entries under a DN may be refused (insufficientAccess) or silently hidden.
  */
-import { AndFilter, EqualityFilter, ExtensibleFilter, GreaterThanEqualsFilter, LessThanEqualsFilter, NotFilter, OrFilter, PresenceFilter, SizeLimitExceededError, type Control, type Entry, type Filter, type SearchOptions } from 'ldapts';
+import {
+	AndFilter,
+	EqualityFilter,
+	ExtensibleFilter,
+	GreaterThanEqualsFilter,
+	LessThanEqualsFilter,
+	NotFilter,
+	OrFilter,
+	PresenceFilter,
+	SizeLimitExceededError,
+	type Control,
+	type Entry,
+	type Filter,
+	type SearchOptions,
+} from 'ldapts';
 import { RequestError } from '../../core/errors';
 import { comparableDn } from '../../core/changes/snapshot/dn-hash';
 import { compileFilter } from '../../transport/ldap/filter-compiler';
@@ -76,7 +90,8 @@ export class FakeDirectory {
 			server: this.server,
 			rootDse: () => Promise.resolve(this.rootDseEntry),
 			search: (base: string, options: SearchOptions, controls?: Control[]) => this.search(base, options, controls),
-			searchPages: (base: string, options: SearchOptions, pageSize?: number, controls?: Control[]) => this.searchPages(base, options, pageSize, controls),
+			searchPages: (base: string, options: SearchOptions, pageSize?: number, controls?: Control[]) =>
+				this.searchPages(base, options, pageSize, controls),
 			// The session's own: over this fake's search.
 			searchIfPresent: LdapSession.prototype.searchIfPresent,
 		} as unknown as LdapSession;
@@ -84,30 +99,60 @@ export class FakeDirectory {
 
 	async search(base: string, options: SearchOptions, controls: Control[] = []): Promise<Entry[]> {
 		const found = this.matching(base, options, controls, false);
-		if (found.length > (this.options.sizeLimit ?? Infinity)) throw explainLdapFailure(new SizeLimitExceededError(), this.server);
+		if (found.length > (this.options.sizeLimit ?? Infinity))
+			throw explainLdapFailure(new SizeLimitExceededError(), this.server);
 		return Promise.resolve(found.map((entry) => pick(entry, options.attributes ?? [])));
 	}
 
-	async *searchPages(base: string, options: SearchOptions, pageSize = 500, controls: Control[] = []): AsyncGenerator<Entry[]> {
+	async *searchPages(
+		base: string,
+		options: SearchOptions,
+		pageSize = 500,
+		controls: Control[] = [],
+	): AsyncGenerator<Entry[]> {
 		const found = this.matching(base, options, controls, true);
 		const limit = this.options.sizeLimit ?? Infinity;
-		if (this.options.sizeLimitCountsPages && found.length > limit) throw explainLdapFailure(new SizeLimitExceededError(), this.server);
+		if (this.options.sizeLimitCountsPages && found.length > limit)
+			throw explainLdapFailure(new SizeLimitExceededError(), this.server);
 		const size = Math.min(pageSize, limit);
-		for (let start = 0; start < found.length; start += size) yield found.slice(start, start + size).map((entry) => pick(entry, options.attributes ?? []));
+		for (let start = 0; start < found.length; start += size)
+			yield found.slice(start, start + size).map((entry) => pick(entry, options.attributes ?? []));
 	}
 
 	private matching(base: string, options: SearchOptions, controls: Control[], paged: boolean): Entry[] {
-		const filter = typeof options.filter === 'string' || options.filter === undefined ? compileFilter(options.filter ?? '(objectClass=*)') : options.filter;
-		const request: FakeRequest = { base, scope: options.scope ?? 'base', filter: filter.toString(), paged, controls: controls.map((control) => control.type), returned: 0 };
+		const filter =
+			typeof options.filter === 'string' || options.filter === undefined
+				? compileFilter(options.filter ?? '(objectClass=*)')
+				: options.filter;
+		const request: FakeRequest = {
+			base,
+			scope: options.scope ?? 'base',
+			filter: filter.toString(),
+			paged,
+			controls: controls.map((control) => control.type),
+			returned: 0,
+		};
 		this.requests.push(request);
 		const baseKey = comparableDn(base);
-		if (!this.entries.has(baseKey)) throw new RequestError('noSuchObject', `The entry or base DN does not exist (${this.server})`, 'Check the DN', this.server);
+		if (!this.entries.has(baseKey))
+			throw new RequestError(
+				'noSuchObject',
+				`The entry or base DN does not exist (${this.server})`,
+				'Check the DN',
+				this.server,
+			);
 		const showDeleted = request.controls.includes(SHOW_DELETED_OID);
 		const found: Entry[] = [];
 		for (const [key, entry] of this.entries) {
 			if (!inScope(key, baseKey, request.scope)) continue;
 			const restriction = this.restrictionOf(key);
-			if (restriction === 'refused') throw new RequestError('insufficientAccess', `The bind account may not read this entry (${this.server})`, 'Grant access', this.server);
+			if (restriction === 'refused')
+				throw new RequestError(
+					'insufficientAccess',
+					`The bind account may not read this entry (${this.server})`,
+					'Grant access',
+					this.server,
+				);
 			if (restriction === 'hidden') continue;
 			if (!showDeleted && values(entry, 'isDeleted').some((value) => String(value).toUpperCase() === 'TRUE')) continue;
 			if (evaluate(filter, entry)) found.push(entry);
@@ -145,7 +190,11 @@ function pick(entry: Entry, attributes: string[]): Entry {
 		const ranged = /^([^;]+);range=(\d+)-(\d+|\*)$/i.exec(name);
 		const key = Object.keys(entry).find((candidate) => candidate.toLowerCase() === (ranged?.[1] ?? name).toLowerCase());
 		if (key === undefined || key === 'dn') continue;
-		if (ranged) Object.assign(picked, rangeOf(key, entry[key], Number(ranged[2]), ranged[3] === '*' ? Infinity : Number(ranged[3])));
+		if (ranged)
+			Object.assign(
+				picked,
+				rangeOf(key, entry[key], Number(ranged[2]), ranged[3] === '*' ? Infinity : Number(ranged[3])),
+			);
 		else picked[key] = entry[key];
 	}
 	return picked;
@@ -156,7 +205,9 @@ function rangeOf(key: string, value: Entry[string], low: number, high: number): 
 	const values = Array.isArray(value) ? value : [value];
 	if (low >= values.length) return {};
 	const last = Math.min(high, values.length - 1);
-	return { [`${key};range=${low}-${last === values.length - 1 ? '*' : last}`]: values.slice(low, last + 1) } as Partial<Entry>;
+	return {
+		[`${key};range=${low}-${last === values.length - 1 ? '*' : last}`]: values.slice(low, last + 1),
+	} as Partial<Entry>;
 }
 
 function compare(value: Value, wanted: string): number {
@@ -169,18 +220,25 @@ function evaluate(filter: Filter, entry: Entry): boolean {
 	if (filter instanceof AndFilter) return filter.filters.every((inner) => evaluate(inner, entry));
 	if (filter instanceof OrFilter) return filter.filters.some((inner) => evaluate(inner, entry));
 	if (filter instanceof NotFilter) return !evaluate(filter.filter, entry);
-	if (filter instanceof PresenceFilter) return filter.attribute.toLowerCase() === 'objectclass' || values(entry, filter.attribute).length > 0;
+	if (filter instanceof PresenceFilter)
+		return filter.attribute.toLowerCase() === 'objectclass' || values(entry, filter.attribute).length > 0;
 	if (filter instanceof EqualityFilter) {
 		const wanted = filter.value as Value;
 		return values(entry, filter.attribute).some((value) => {
-			if (Buffer.isBuffer(wanted) || Buffer.isBuffer(value)) return Buffer.isBuffer(wanted) && Buffer.isBuffer(value) && wanted.equals(value);
+			if (Buffer.isBuffer(wanted) || Buffer.isBuffer(value))
+				return Buffer.isBuffer(wanted) && Buffer.isBuffer(value) && wanted.equals(value);
 			// AD reads `objectCategory=person` as the class's DN (CN=Person,CN=Schema,...), which is what it stores.
-			const stored = filter.attribute.toLowerCase() === 'objectcategory' && !wanted.includes('=') ? (/^cn=([^,]+)/i.exec(value)?.[1] ?? value) : value;
+			const stored =
+				filter.attribute.toLowerCase() === 'objectcategory' && !wanted.includes('=')
+					? (/^cn=([^,]+)/i.exec(value)?.[1] ?? value)
+					: value;
 			return stored.toLowerCase() === wanted.toLowerCase();
 		});
 	}
-	if (filter instanceof GreaterThanEqualsFilter) return values(entry, filter.attribute).some((value) => compare(value, filter.value) >= 0);
-	if (filter instanceof LessThanEqualsFilter) return values(entry, filter.attribute).some((value) => compare(value, filter.value) <= 0);
+	if (filter instanceof GreaterThanEqualsFilter)
+		return values(entry, filter.attribute).some((value) => compare(value, filter.value) >= 0);
+	if (filter instanceof LessThanEqualsFilter)
+		return values(entry, filter.attribute).some((value) => compare(value, filter.value) <= 0);
 	if (filter instanceof ExtensibleFilter && filter.rule === BIT_AND_RULE) {
 		const bits = Number(filter.value);
 		return values(entry, filter.matchType).some((value) => (Number(value) & bits) === bits);

@@ -21,13 +21,21 @@ export function sambaConnection(samba: Samba, overrides: Record<string, unknown>
 	return parseLdapConnectionSettings(ldapCredentialData(samba, overrides));
 }
 
-export type SambaScope = Partial<Pick<LdapWatchScope, 'userFilter' | 'groupFilter' | 'privilegedGroups' | 'extraAttributes'>>;
+export type SambaScope = Partial<
+	Pick<LdapWatchScope, 'userFilter' | 'groupFilter' | 'privilegedGroups' | 'extraAttributes'>
+>;
 
 /** One strategy on `session` over OU=People and OU=Groups; polls never reconcile unless `options` say so. */
-export async function sambaStrategy(name: SambaStrategyName, session: LdapSession, scope: SambaScope = {}, options: AdUsnStrategyOptions = {}): Promise<ChangeStrategy> {
+export async function sambaStrategy(
+	name: SambaStrategyName,
+	session: LdapSession,
+	scope: SambaScope = {},
+	options: AdUsnStrategyOptions = {},
+): Promise<ChangeStrategy> {
 	const where = { session, userBaseDN: PEOPLE_DN, groupBaseDN: GROUPS_DN, ...scope };
 	const settings = { reconcileEvery: 0, ...options };
-	if (name === 'auto') return (await createLdapChangeStrategy({ ...where, ...settings, strategy: 'auto', flavour: 'auto' })).strategy;
+	if (name === 'auto')
+		return (await createLdapChangeStrategy({ ...where, ...settings, strategy: 'auto', flavour: 'auto' })).strategy;
 	const reader = new LdapChangeReader({ ...where, profile: profileFor('activeDirectory'), flavour: 'activeDirectory' });
 	return new AdUsnStrategy(reader, session.server, settings);
 }

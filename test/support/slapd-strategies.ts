@@ -15,7 +15,13 @@ export type SlapdStrategyName = 'accesslog' | 'timestamp' | 'snapshot';
 
 /** Plain LDAP as the administrator, to `serverUrls` (default the slapd itself; e.g. a relay in front of it). */
 export function adminConnection(slapd: Slapd, serverUrls = slapd.url): LdapConnectionSettings {
-	return parseLdapConnectionSettings({ serverUrls, connectionSecurity: 'none', bindDN: slapd.adminDN, bindPassword: slapd.adminPassword, baseDN: slapd.baseDN });
+	return parseLdapConnectionSettings({
+		serverUrls,
+		connectionSecurity: 'none',
+		bindDN: slapd.adminDN,
+		bindPassword: slapd.adminPassword,
+		baseDN: slapd.baseDN,
+	});
 }
 
 /** One strategy on `session`; `scope` adds filters or privileged groups; polls never reconcile unless `options` say so. */

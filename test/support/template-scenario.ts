@@ -12,7 +12,13 @@ import type { AppWorksEmulator } from '../../emulators/push/appworks';
 import type { FcmEmulator } from '../../emulators/push/fcm';
 import { appWorksSource, fcmSource, mraSource } from '../../emulators/push/inbox-sources';
 import type { MraEmulator } from '../../emulators/push/mra';
-import { departmentManagersGroup, transitiveUsers, type EnterpriseFixture, type FixtureMember, type FixtureUser } from '../../devkit/fixture';
+import {
+	departmentManagersGroup,
+	transitiveUsers,
+	type EnterpriseFixture,
+	type FixtureMember,
+	type FixtureUser,
+} from '../../devkit/fixture';
 import type { Slapd } from '../../devkit/slapd';
 
 export const PARTITION = 'Content Server Members';
@@ -21,7 +27,8 @@ export const tokenOf = (uid: string): string => `tok-${uid}`;
 /** The OTDS user ID of a fixture person: their `login` over OTDS REST, and their user name at the AppWorks Gateway. */
 export const otdsId = (uid: string): string => `${uid}@${PARTITION}`;
 /** The uid in an OTDS user ID (the AppWorks emulator reports user names in lower case). */
-const uidOf = (login: string): string => (login.toLowerCase().endsWith(`@${PARTITION}`.toLowerCase()) ? login.slice(0, -PARTITION.length - 1) : login);
+const uidOf = (login: string): string =>
+	login.toLowerCase().endsWith(`@${PARTITION}`.toLowerCase()) ? login.slice(0, -PARTITION.length - 1) : login;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -38,7 +45,8 @@ export interface Received {
 }
 
 /** "<title> → <uid>", sorted: what a use case delivered, comparable as a list. */
-export const pairs = (list: Array<{ title: string; uid: string }>): string[] => list.map((d) => `${d.title} → ${d.uid}`).sort();
+export const pairs = (list: Array<{ title: string; uid: string }>): string[] =>
+	list.map((d) => `${d.title} → ${d.uid}`).sort();
 
 /** The uid behind a fixture device token, `tok-<uid>`; anything else is shown as `?<address>`. */
 const uidOfToken = (token: string): string => (token.startsWith('tok-') ? token.slice(4) : `?${token}`);
@@ -50,7 +58,13 @@ const uidOfToken = (token: string): string => (token.startsWith('tok-') ? token.
 export function fcmReceived(fcm: FcmEmulator): Received[] {
 	const source = fcmSource(() => fcm.deliveries);
 	return source.records().flatMap((record) =>
-		source.normalise(record).map((d): Received => ({ uid: d.addressKind === 'token' ? uidOfToken(d.address) : `?${d.address}`, via: 'fcm', title: d.title, body: d.body, data: d.data })),
+		source.normalise(record).map((d): Received => ({
+			uid: d.addressKind === 'token' ? uidOfToken(d.address) : `?${d.address}`,
+			via: 'fcm',
+			title: d.title,
+			body: d.body,
+			data: d.data,
+		})),
 	);
 }
 
@@ -63,10 +77,25 @@ export function mraReceived(mra: MraEmulator, fixture: EnterpriseFixture, titles
 	const source = mraSource(() => mra.submissions);
 	return source.records().flatMap((record) =>
 		source.normalise(record).map((d): Received => {
-			if (d.channel === 'mraPush') return { uid: uidOfToken(d.address), via: 'push', title: d.title, body: d.body, link: d.link, priority: d.priority, data: d.data };
+			if (d.channel === 'mraPush')
+				return {
+					uid: uidOfToken(d.address),
+					via: 'push',
+					title: d.title,
+					body: d.body,
+					link: d.link,
+					priority: d.priority,
+					data: d.data,
+				};
 			if (d.channel === 'sms') {
 				const title = titles.find((t) => d.body.startsWith(`${t}: `)) ?? d.body;
-				return { uid: byMobile.get(d.address) ?? `?${d.address}`, via: 'sms', title, body: d.body.slice(title.length + 2), data: {} };
+				return {
+					uid: byMobile.get(d.address) ?? `?${d.address}`,
+					via: 'sms',
+					title,
+					body: d.body.slice(title.length + 2),
+					data: {},
+				};
 			}
 			return { uid: `?${d.address}`, via: 'sms', title: '(email)', body: '', data: {} };
 		}),
@@ -123,19 +152,30 @@ export interface Cast {
 export function castScenario(fixture: EnterpriseFixture): Cast {
 	const used = new Set<string>();
 	const pick = (where: (u: FixtureUser) => boolean, role = 'staff'): FixtureUser => {
-		const found = fixture.users.find((u) => !used.has(u.uid) && u.role === role && !u.status.disabled && !u.status.lockedOut && !u.status.mustChangePassword && u.manager !== undefined && where(u));
+		const found = fixture.users.find(
+			(u) =>
+				!used.has(u.uid) &&
+				u.role === role &&
+				!u.status.disabled &&
+				!u.status.lockedOut &&
+				!u.status.mustChangePassword &&
+				u.manager !== undefined &&
+				where(u),
+		);
 		if (!found) throw new Error(`the fixture has no ${role} left for the scenario`);
 		used.add(found.uid);
 		return found;
 	};
-	const directMembers = (group: string) => new Set(fixture.groupByName.get(group)!.members.flatMap((m) => (m.kind === 'user' ? [m.uid] : [])));
+	const directMembers = (group: string) =>
+		new Set(fixture.groupByName.get(group)!.members.flatMap((m) => (m.kind === 'user' ? [m.uid] : [])));
 	const allManagers = transitiveUsers(fixture, 'All Managers');
 	const vpnLeaver = pick((u) => directMembers('VPN Users').has(u.uid));
 	const approverJoiner = pick((u) => !directMembers('Finance Approvers').has(u.uid));
 	const newAdmin = pick((u) => !directMembers('Domain Admins').has(u.uid));
 	const locked = pick(() => true);
 	const reset = pick(() => true);
-	const inOneManagersGroup = (u: FixtureUser) => allManagers.has(u.uid) && directMembers(departmentManagersGroup(u.department)).has(u.uid);
+	const inOneManagersGroup = (u: FixtureUser) =>
+		allManagers.has(u.uid) && directMembers(departmentManagersGroup(u.department)).has(u.uid);
 	const disabled = pick(inOneManagersGroup, 'manager');
 	const demoted = pick(inOneManagersGroup, 'manager');
 	const withoutAppWorksDevice = pick(inOneManagersGroup, 'manager');
@@ -146,30 +186,62 @@ export function castScenario(fixture: EnterpriseFixture): Cast {
 	const approvers: Cast['approvers'] = [managers[0], managers[1], managers[2]];
 	for (const a of approvers) used.add(a.uid);
 	const requesters: Cast['requesters'] = [pick(() => true), pick(() => true)];
-	return { vpnLeaver, approverJoiner, newAdmin, bulk, manager, approvers, requesters, locked, reset, disabled, promoted, demoted, withoutAppWorksDevice, used };
+	return {
+		vpnLeaver,
+		approverJoiner,
+		newAdmin,
+		bulk,
+		manager,
+		approvers,
+		requesters,
+		locked,
+		reset,
+		disabled,
+		promoted,
+		demoted,
+		withoutAppWorksDevice,
+		used,
+	};
 }
 
 /** The OTDS side of the scenario, through the emulator's admin API over HTTP (as another process would drive it). */
 export async function driveOtds(otds: OtdsEmulator, cast: Cast): Promise<void> {
 	const admin = async (method: string, route: string, body?: unknown) => {
-		const res = await fetch(`${otds.origin}/__emulator/${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+		const res = await fetch(`${otds.origin}/__emulator/${route}`, {
+			method,
+			headers: { 'content-type': 'application/json' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
 		if (!res.ok) throw new Error(`OTDS emulator: ${method} ${route} answered ${res.status} ${await res.text()}`);
 	};
 	const user = (u: FixtureUser) => `users/${encodeURIComponent(otdsId(u.uid))}`;
-	const managersGroup = (u: FixtureUser) => `groups/${encodeURIComponent(`${departmentManagersGroup(u.department)}@${PARTITION}`)}`;
+	const managersGroup = (u: FixtureUser) =>
+		`groups/${encodeURIComponent(`${departmentManagersGroup(u.department)}@${PARTITION}`)}`;
 	await admin('POST', `${user(cast.locked)}/lock`);
 	await admin('POST', `${user(cast.disabled)}/disable`);
 	await admin('POST', `${user(cast.reset)}/require-password-reset`);
 	await admin('POST', `${managersGroup(cast.promoted)}/members`, { member: otdsId(cast.promoted.uid), kind: 'user' });
-	await admin('DELETE', `${managersGroup(cast.demoted)}/members/${encodeURIComponent(otdsId(cast.demoted.uid))}?kind=user`);
+	await admin(
+		'DELETE',
+		`${managersGroup(cast.demoted)}/members/${encodeURIComponent(otdsId(cast.demoted.uid))}?kind=user`,
+	);
 }
 
 /** The people a group holds (nested groups expanded) once some direct memberships were added or removed. */
-export function transitiveUsersAfter(fixture: EnterpriseFixture, groupName: string, moves: Array<{ group: string; uid: string; add: boolean }>): Set<string> {
+export function transitiveUsersAfter(
+	fixture: EnterpriseFixture,
+	groupName: string,
+	moves: Array<{ group: string; uid: string; add: boolean }>,
+): Set<string> {
 	const members = new Map<string, FixtureMember[]>(fixture.groups.map((g) => [g.name, [...g.members]]));
 	for (const move of moves) {
 		const list = members.get(move.group)!;
-		members.set(move.group, move.add ? [...list, { kind: 'user', uid: move.uid }] : list.filter((m) => !(m.kind === 'user' && m.uid === move.uid)));
+		members.set(
+			move.group,
+			move.add
+				? [...list, { kind: 'user', uid: move.uid }]
+				: list.filter((m) => !(m.kind === 'user' && m.uid === move.uid)),
+		);
 	}
 	const found = new Set<string>();
 	const seen = new Set<string>();

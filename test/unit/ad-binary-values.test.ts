@@ -6,7 +6,9 @@ describe('AD binary values in their text forms', () => {
 		// BUILTIN\Administrators
 		expect(sidToString(Buffer.from('01020000000000052000000020020000', 'hex'))).toBe('S-1-5-32-544');
 		// A domain account: S-1-5-21-<three domain sub-authorities>-<RID 1104>
-		expect(sidToString(Buffer.from('010500000000000515000000a065cf7e784b9b5fe77c8770' + '50040000', 'hex'))).toBe('S-1-5-21-2127521184-1604012920-1887927527-1104');
+		expect(sidToString(Buffer.from('010500000000000515000000a065cf7e784b9b5fe77c8770' + '50040000', 'hex'))).toBe(
+			'S-1-5-21-2127521184-1604012920-1887927527-1104',
+		);
 		// Everyone: one sub-authority, authority 1
 		expect(sidToString(Buffer.from('010100000000000100000000', 'hex'))).toBe('S-1-1-0');
 		// An authority of 2^32 or more is hexadecimal

@@ -5,7 +5,16 @@
  * 8 hands them to us — including the empty value list ldapts adds under each requested attribute name the
  * server did not echo. They are NOT recordings of a live domain controller.
  */
-import { AndFilter, EqualityFilter, NotFilter, OrFilter, PresenceFilter, type Entry, type Filter, type SearchOptions } from 'ldapts';
+import {
+	AndFilter,
+	EqualityFilter,
+	NotFilter,
+	OrFilter,
+	PresenceFilter,
+	type Entry,
+	type Filter,
+	type SearchOptions,
+} from 'ldapts';
 import { profileFor } from '../../core/ldap/flavours';
 import { LdapGroupDirectory } from '../../core/ldap/groups';
 import { LdapMemberReader } from '../../core/ldap/members';
@@ -76,7 +85,13 @@ class FakeActiveDirectory {
 		const base = baseDN.toLowerCase();
 		return [...this.entries.values()]
 			.filter((entry) => entry.dn.toLowerCase().endsWith(base) && evaluate(filter, entry.attributes))
-			.map((entry) => asLdapts(entry.dn, requested.includes('1.1') ? {} : pick(entry.attributes, requested), requested.includes('1.1') ? [] : requested));
+			.map((entry) =>
+				asLdapts(
+					entry.dn,
+					requested.includes('1.1') ? {} : pick(entry.attributes, requested),
+					requested.includes('1.1') ? [] : requested,
+				),
+			);
 	}
 
 	async *searchPages(baseDN: string, options: SearchOptions, pageSize = 500): AsyncGenerator<Entry[]> {
@@ -95,11 +110,16 @@ function pick(attributes: Record<string, string[]>, names: string[]): Record<str
 const orSets = new WeakMap<OrFilter, { attribute: string; values: Set<string> } | null>();
 function asSet(filter: OrFilter): { attribute: string; values: Set<string> } | null {
 	if (!orSets.has(filter)) {
-		const all = filter.filters.every((inner) => inner instanceof EqualityFilter && inner.attribute === (filter.filters[0] as EqualityFilter).attribute);
+		const all = filter.filters.every(
+			(inner) => inner instanceof EqualityFilter && inner.attribute === (filter.filters[0] as EqualityFilter).attribute,
+		);
 		orSets.set(
 			filter,
 			all && filter.filters.length > 0
-				? { attribute: (filter.filters[0] as EqualityFilter).attribute, values: new Set(filter.filters.map((inner) => String((inner as EqualityFilter).value).toLowerCase())) }
+				? {
+						attribute: (filter.filters[0] as EqualityFilter).attribute,
+						values: new Set(filter.filters.map((inner) => String((inner as EqualityFilter).value).toLowerCase())),
+					}
 				: null,
 		);
 	}
@@ -107,7 +127,8 @@ function asSet(filter: OrFilter): { attribute: string; values: Set<string> } | n
 }
 
 function evaluate(filter: Filter, attributes: Record<string, string[]>): boolean {
-	const values = (name: string) => Object.entries(attributes).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1] ?? [];
+	const values = (name: string) =>
+		Object.entries(attributes).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1] ?? [];
 	if (filter instanceof AndFilter) return filter.filters.every((inner) => evaluate(inner, attributes));
 	if (filter instanceof OrFilter) {
 		const set = asSet(filter);
@@ -123,7 +144,12 @@ function evaluate(filter: Filter, attributes: Record<string, string[]>): boolean
 	throw new Error(`fake AD: unsupported filter ${filter.constructor.name}`);
 }
 
-const person = (index: number) => ({ objectCategory: ['person'], objectClass: ['top', 'person', 'user'], sAMAccountName: [`user${index}`], cn: [`User ${index}`] });
+const person = (index: number) => ({
+	objectCategory: ['person'],
+	objectClass: ['top', 'person', 'user'],
+	sAMAccountName: [`user${index}`],
+	cn: [`User ${index}`],
+});
 
 describe('range retrieval of attribute values (AD shapes, no AD server)', () => {
 	it('parses range options', () => {
@@ -144,7 +170,9 @@ describe('range retrieval of attribute values (AD shapes, no AD server)', () => 
 		// Exactly 1500 members: the request for 1500-* comes back empty.
 		expect(readRangeStep(asLdapts(groupDn('Big'), {}, ['member;range=1500-*']), 'member')).toEqual({ values: [] });
 		// Not ranged at all (a small group, or any other server).
-		expect(readRangeStep(asLdapts(groupDn('Small'), { member: ['x'] }, ['member']), 'member')).toEqual({ values: ['x'] });
+		expect(readRangeStep(asLdapts(groupDn('Small'), { member: ['x'] }, ['member']), 'member')).toEqual({
+			values: ['x'],
+		});
 	});
 
 	it.each([
@@ -175,7 +203,11 @@ describe('range retrieval of attribute values (AD shapes, no AD server)', () => 
 
 	it('counts a big group for getGroup, and leaves searchGroups counts undefined when ranged', async () => {
 		const ad = new FakeActiveDirectory(1000);
-		ad.add(groupDn('Everyone'), { objectClass: ['group'], cn: ['Everyone'], member: Array.from({ length: 2500 }, (_, index) => userDn(index)) });
+		ad.add(groupDn('Everyone'), {
+			objectClass: ['group'],
+			cn: ['Everyone'],
+			member: Array.from({ length: 2500 }, (_, index) => userDn(index)),
+		});
 		const first = (await ad.search(groupDn('Everyone'), { scope: 'base', attributes: ['member'] }))[0];
 		expect(await countValues(ad, first, 'member')).toBe(2500);
 		const groups = new LdapGroupDirectory(ad as unknown as LdapSession, profileFor('activeDirectory'), BASE);
@@ -187,11 +219,24 @@ describe('range retrieval of attribute values (AD shapes, no AD server)', () => 
 		const everyone = Array.from({ length: 3400 }, (_, index) => index);
 		for (const index of everyone) ad.add(userDn(index), person(index));
 		// "All" holds 3,000 people and the group "Some", which holds 500 of the same people, 400 others and "All" (a cycle).
-		ad.add(groupDn('Some'), { objectClass: ['top', 'group'], cn: ['Some'], member: [...everyone.slice(2500, 3400).map(userDn), groupDn('All')] });
-		ad.add(groupDn('All'), { objectClass: ['top', 'group'], cn: ['All'], member: [...everyone.slice(0, 3000).map(userDn), groupDn('Some')] });
+		ad.add(groupDn('Some'), {
+			objectClass: ['top', 'group'],
+			cn: ['Some'],
+			member: [...everyone.slice(2500, 3400).map(userDn), groupDn('All')],
+		});
+		ad.add(groupDn('All'), {
+			objectClass: ['top', 'group'],
+			cn: ['All'],
+			member: [...everyone.slice(0, 3000).map(userDn), groupDn('Some')],
+		});
 		const reader = new LdapMemberReader(ad as unknown as LdapSession, profileFor('activeDirectory'), BASE, BASE);
 		const seen: string[] = [];
-		for await (const page of reader.read(groupDn('All'), { nested: true, attributes: ['sAMAccountName'], lookup: 'memberAttribute', pageSize: 250 })) {
+		for await (const page of reader.read(groupDn('All'), {
+			nested: true,
+			attributes: ['sAMAccountName'],
+			lookup: 'memberAttribute',
+			pageSize: 250,
+		})) {
 			expect(page.length).toBeLessThanOrEqual(250);
 			seen.push(...page.map((entry) => String(entry.sAMAccountName)));
 		}
@@ -201,6 +246,11 @@ describe('range retrieval of attribute values (AD shapes, no AD server)', () => 
 		// Ranged reads of "All" (3,001 values: 3 requests) and "Some" (901 values: 1 request).
 		const rangedRequests = ad.requests.filter((attributes) => attributes[0]?.startsWith('member'));
 		// The AD profile asks for the first range itself (real AD truncates a plain request).
-		expect(rangedRequests).toEqual([['member;range=0-1499'], ['member;range=1500-*'], ['member;range=3000-*'], ['member;range=0-1499']]);
+		expect(rangedRequests).toEqual([
+			['member;range=0-1499'],
+			['member;range=1500-*'],
+			['member;range=3000-*'],
+			['member;range=0-1499'],
+		]);
 	});
 });

@@ -61,17 +61,36 @@ function tombstone(n: number, usn: number, objectClass = ['top', 'person', 'orga
 	};
 }
 
-const summary = (events: DirectoryEvent[]) => events.map((event) => [event.type, event.user?.id ?? event.group?.id]).sort((a, b) => String(a).localeCompare(String(b)));
+const summary = (events: DirectoryEvent[]) =>
+	events
+		.map((event) => [event.type, event.user?.id ?? event.group?.id])
+		.sort((a, b) => String(a).localeCompare(String(b)));
 
 /** A DC with three users and a group, the trigger's first activation done at USN 5000. */
 async function activated(options: AdUsnStrategyOptions & { tombstoneLifetime?: string } = {}) {
 	let clock = new Date('2026-11-27T10:00:00Z');
 	const directory = new FakeDirectory({ server: 'ldap://dc1.corp.example.com', sizeLimit: 1000 });
 	for (const dn of [domain, staff, groups, configuration, deletedObjects]) directory.put({ dn });
-	directory.put({ dn: ntdsSettings, objectClass: ['top', 'applicationSettings', 'nTDSDSA'], invocationId: invocation(1) });
-	directory.put({ dn: directoryService, objectClass: ['top', 'nTDSService'], ...(options.tombstoneLifetime ? { tombstoneLifetime: options.tombstoneLifetime } : {}) });
+	directory.put({
+		dn: ntdsSettings,
+		objectClass: ['top', 'applicationSettings', 'nTDSDSA'],
+		invocationId: invocation(1),
+	});
+	directory.put({
+		dn: directoryService,
+		objectClass: ['top', 'nTDSService'],
+		...(options.tombstoneLifetime ? { tombstoneLifetime: options.tombstoneLifetime } : {}),
+	});
 	for (const n of [1, 2, 3]) directory.put(person(n, 4000 + n));
-	directory.put({ dn: `CN=Sales,${groups}`, objectClass: ['top', 'group'], objectGUID: guidToBytes(guid(90)) as Buffer, cn: 'Sales', member: [`CN=User 1,${staff}`], uSNChanged: '4004', whenChanged: '20261120090000.0Z' });
+	directory.put({
+		dn: `CN=Sales,${groups}`,
+		objectClass: ['top', 'group'],
+		objectGUID: guidToBytes(guid(90)) as Buffer,
+		cn: 'Sales',
+		member: [`CN=User 1,${staff}`],
+		uSNChanged: '4004',
+		whenChanged: '20261120090000.0Z',
+	});
 	directory.rootDseEntry = {
 		dn: '',
 		dnsHostName: 'DC1.corp.example.com',
@@ -81,12 +100,19 @@ async function activated(options: AdUsnStrategyOptions & { tombstoneLifetime?: s
 		configurationNamingContext: configuration,
 		supportedCapabilities: ['1.2.840.113556.1.4.800'],
 	};
-	const reader = new LdapChangeReader({ session: directory.session(), profile: profileFor('activeDirectory'), flavour: 'activeDirectory', userBaseDN: staff, groupBaseDN: groups });
+	const reader = new LdapChangeReader({
+		session: directory.session(),
+		profile: profileFor('activeDirectory'),
+		flavour: 'activeDirectory',
+		userBaseDN: staff,
+		groupBaseDN: groups,
+	});
 	const strategy = new AdUsnStrategy(reader, directory.server, { reconcileEvery: 0, now: () => clock, ...options });
 	const first = await strategy.poll(undefined);
 	expect(first.events).toEqual([]);
 	expect(first.nextCursor.cursor).toBe('5000');
-	const setUsn = (usn: number) => (directory.rootDseEntry = { ...directory.rootDseEntry, highestCommittedUSN: String(usn) });
+	const setUsn = (usn: number) =>
+		(directory.rootDseEntry = { ...directory.rootDseEntry, highestCommittedUSN: String(usn) });
 	const later = (days: number) => (clock = new Date(clock.getTime() + days * 86_400_000));
 	return { directory, strategy, start: first.nextCursor, setUsn, later };
 }
@@ -99,7 +125,8 @@ describe('Active Directory uSNChanged polls (handwritten shapes, fake DC)', () =
 		directory.put(tombstone(2, 5002));
 		directory.put(person(4, 5003, { whenChanged: '20261127092000.0Z' }));
 		// 1,200 deleted computers and one deleted user the trigger never saw: more than one page of tombstones.
-		for (let n = 100; n < 1300; n++) directory.put(tombstone(n, 5003 + n - 99, ['top', 'person', 'organizationalPerson', 'user', 'computer']));
+		for (let n = 100; n < 1300; n++)
+			directory.put(tombstone(n, 5003 + n - 99, ['top', 'person', 'organizationalPerson', 'user', 'computer']));
 		directory.put(tombstone(2000, 6300));
 		setUsn(6300);
 		later(1 / 24);
@@ -115,7 +142,9 @@ describe('Active Directory uSNChanged polls (handwritten shapes, fake DC)', () =
 		expect(deleted?.user).toMatchObject({ id: guid(2), dn: `CN=User 2,${staff}`, login: 'user2' });
 		expect(deleted?.occurredAt).toBe('2026-11-27T09:30:00.000Z');
 		expect(result.nextCursor.cursor).toBe('6300');
-		expect(result.nextCursor.cursorContext).toMatch(/^dc1\.corp\.example\.com\|7d1e0c55-2a41-4c3b-9e0f-000000000001\|2026-11-27T11:00:00\.000Z$/);
+		expect(result.nextCursor.cursorContext).toMatch(
+			/^dc1\.corp\.example\.com\|7d1e0c55-2a41-4c3b-9e0f-000000000001\|2026-11-27T11:00:00\.000Z$/,
+		);
 		const tombstoneRead = directory.requests.find((request) => request.filter.includes('isDeleted'));
 		expect(tombstoneRead).toMatchObject({ base: domain, paged: true, controls: [SHOW_DELETED_OID] });
 		expect(tombstoneRead?.filter).toContain('(uSNChanged>=5001)');
@@ -150,7 +179,9 @@ describe('Active Directory uSNChanged polls (handwritten shapes, fake DC)', () =
 			['directory.resync', undefined],
 			['user.deleted', guid(2)],
 		]);
-		expect(result.events.find((event) => event.type === 'directory.resync')?.summary?.reason).toMatch(/200 days passed since the last poll, more than the tombstone lifetime \(180 days\)/);
+		expect(result.events.find((event) => event.type === 'directory.resync')?.summary?.reason).toMatch(
+			/200 days passed since the last poll, more than the tombstone lifetime \(180 days\)/,
+		);
 		expect(directory.requests.some((request) => request.base === directoryService)).toBe(true);
 	});
 
@@ -176,7 +207,9 @@ describe('Active Directory uSNChanged polls (handwritten shapes, fake DC)', () =
 	});
 
 	it('refuses a configured tombstone lifetime below the 2 days AD allows, naming the setting', async () => {
-		await expect(activated({ tombstoneLifetimeDays: 1 })).rejects.toThrow(/^Tombstone Lifetime \(Days\) must be a number of days of at least 2/);
+		await expect(activated({ tombstoneLifetimeDays: 1 })).rejects.toThrow(
+			/^Tombstone Lifetime \(Days\) must be a number of days of at least 2/,
+		);
 	});
 
 	it('a state stored before the poll time was kept: the newest change it saw bounds the gap', async () => {
@@ -188,7 +221,9 @@ describe('Active Directory uSNChanged polls (handwritten shapes, fake DC)', () =
 		expect((await strategy.poll(older)).events).toEqual([]);
 		later(200);
 		const result = await strategy.poll(older);
-		expect(result.events[0]?.summary?.reason).toMatch(/since the newest change the last poll saw, more than the tombstone lifetime \(180 days\)/);
+		expect(result.events[0]?.summary?.reason).toMatch(
+			/since the newest change the last poll saw, more than the tombstone lifetime \(180 days\)/,
+		);
 	});
 });
 
@@ -199,7 +234,16 @@ describe('Active Directory: a renamed and a deleted group member (handwritten sh
 		directory.remove(`CN=User 1,${staff}`);
 		directory.put({ ...person(1, 5001), dn: renamedDn, distinguishedName: renamedDn, cn: 'User One' });
 		// The group's member link follows the rename; the group is read in this poll (its description changed too).
-		directory.put({ dn: `CN=Sales,${groups}`, objectClass: ['top', 'group'], objectGUID: guidToBytes(guid(90)) as Buffer, cn: 'Sales', description: 'Sales team', member: [renamedDn], uSNChanged: '5002', whenChanged: '20261127091000.0Z' });
+		directory.put({
+			dn: `CN=Sales,${groups}`,
+			objectClass: ['top', 'group'],
+			objectGUID: guidToBytes(guid(90)) as Buffer,
+			cn: 'Sales',
+			description: 'Sales team',
+			member: [renamedDn],
+			uSNChanged: '5002',
+			whenChanged: '20261127091000.0Z',
+		});
 		setUsn(5002);
 		const renamed = await strategy.poll(start);
 		expect(summary(renamed.events)).toEqual([
@@ -210,7 +254,15 @@ describe('Active Directory: a renamed and a deleted group member (handwritten sh
 		// Deleted: AD drops the link from the group; the group's own uSNChanged need not move.
 		directory.remove(renamedDn);
 		directory.put(tombstone(1, 5003));
-		directory.put({ dn: `CN=Sales,${groups}`, objectClass: ['top', 'group'], objectGUID: guidToBytes(guid(90)) as Buffer, cn: 'Sales', description: 'Sales team', uSNChanged: '5002', whenChanged: '20261127091000.0Z' });
+		directory.put({
+			dn: `CN=Sales,${groups}`,
+			objectClass: ['top', 'group'],
+			objectGUID: guidToBytes(guid(90)) as Buffer,
+			cn: 'Sales',
+			description: 'Sales team',
+			uSNChanged: '5002',
+			whenChanged: '20261127091000.0Z',
+		});
 		setUsn(5003);
 		const deleted = await strategy.poll(renamed.nextCursor);
 		expect(summary(deleted.events)).toEqual([

@@ -8,7 +8,13 @@
  */
 import type { Entry } from 'ldapts';
 import { createLdapChangeStrategy } from '../../core/changes/ldap/auto';
-import { ChangelogStrategy, changelogContexts, changelogRanges, parseChangelogRecord, type ChangelogStrategyOptions } from '../../core/changes/ldap/changelog';
+import {
+	ChangelogStrategy,
+	changelogContexts,
+	changelogRanges,
+	parseChangelogRecord,
+	type ChangelogStrategyOptions,
+} from '../../core/changes/ldap/changelog';
 import type { DirectoryEvent } from '../../core/changes/events';
 import { LdapChangeReader } from '../../core/changes/ldap/reader';
 import type { ChangeState } from '../../core/changes/state';
@@ -19,35 +25,79 @@ import { FakeDirectory } from '../support/fake-directory';
 const changelogBase: Entry = { dn: 'cn=changelog', objectClass: ['top', 'container'], cn: 'changelog' };
 const summary = (events: DirectoryEvent[]) => events.map((event) => [event.type, event.user?.id ?? event.group?.id]);
 
-function strategyOn(directory: FakeDirectory, flavour: Exclude<DirectoryFlavour, 'auto'>, bases: { users: string; groups: string }, options: ChangelogStrategyOptions = {}): ChangelogStrategy {
+function strategyOn(
+	directory: FakeDirectory,
+	flavour: Exclude<DirectoryFlavour, 'auto'>,
+	bases: { users: string; groups: string },
+	options: ChangelogStrategyOptions = {},
+): ChangelogStrategy {
 	const session = directory.session();
-	const reader = new LdapChangeReader({ session, profile: profileFor(flavour), flavour, userBaseDN: bases.users, groupBaseDN: bases.groups });
+	const reader = new LdapChangeReader({
+		session,
+		profile: profileFor(flavour),
+		flavour,
+		userBaseDN: bases.users,
+		groupBaseDN: bases.groups,
+	});
 	return new ChangelogStrategy(reader, directory.server, { reconcileEvery: 0, ...options });
 }
 
 describe('changelog ranges', () => {
 	it('covers the numbers after the cursor up to the last one, in batches, at most the per-poll maximum', () => {
 		expect(changelogRanges(10, 14, 500, 10_000)).toEqual([{ from: 11, to: 14 }]);
-		expect(changelogRanges(10, 1210, 500, 10_000)).toEqual([{ from: 11, to: 510 }, { from: 511, to: 1010 }, { from: 1011, to: 1210 }]);
-		expect(changelogRanges(10, 5000, 500, 1000)).toEqual([{ from: 11, to: 510 }, { from: 511, to: 1010 }]);
+		expect(changelogRanges(10, 1210, 500, 10_000)).toEqual([
+			{ from: 11, to: 510 },
+			{ from: 511, to: 1010 },
+			{ from: 1011, to: 1210 },
+		]);
+		expect(changelogRanges(10, 5000, 500, 1000)).toEqual([
+			{ from: 11, to: 510 },
+			{ from: 511, to: 1010 },
+		]);
 		expect(changelogRanges(10, 10, 500, 1000)).toEqual([]);
 		// No lastChangeNumber: as far as the per-poll maximum allows (the strategy stops at a short range).
-		expect(changelogRanges(0, undefined, 2, 5)).toEqual([{ from: 1, to: 2 }, { from: 3, to: 4 }, { from: 5, to: 5 }]);
+		expect(changelogRanges(0, undefined, 2, 5)).toEqual([
+			{ from: 1, to: 2 },
+			{ from: 3, to: 4 },
+			{ from: 5, to: 5 },
+		]);
 	});
 
 	it('refuses a batch size that is not a whole number of at least 1, naming the setting', () => {
 		const directory = new FakeDirectory();
 		const bases = { users: 'ou=people,dc=example,dc=com', groups: 'ou=groups,dc=example,dc=com' };
-		expect(() => strategyOn(directory, '389ds', bases, { changelogBatchSize: 0 })).toThrow(/^Changelog Batch Size must be a whole number of at least 1, not 0$/);
-		expect(() => strategyOn(directory, '389ds', bases, { changelogMaxPerPoll: 2.5 })).toThrow(/^Log Records per Poll must be a whole number/);
+		expect(() => strategyOn(directory, '389ds', bases, { changelogBatchSize: 0 })).toThrow(
+			/^Changelog Batch Size must be a whole number of at least 1, not 0$/,
+		);
+		expect(() => strategyOn(directory, '389ds', bases, { changelogMaxPerPoll: 2.5 })).toThrow(
+			/^Log Records per Poll must be a whole number/,
+		);
 	});
 });
 
 describe('389 DS retro changelog bigger than the size limit (handwritten shapes)', () => {
 	const people = 'ou=people,dc=example,dc=com';
-	const ids = { a: 'c2b1d281-1dd111b2-80a1d0c4-8c5b2b65', b: 'c2b1d282-1dd111b2-80a1d0c4-8c5b2b65', c: 'c2b1d283-1dd111b2-80a1d0c4-8c5b2b65' };
-	const person = (uid: string, id: string, extra: Record<string, string> = {}): Entry => ({ dn: `uid=${uid},${people}`, objectClass: ['top', 'person', 'inetOrgPerson'], uid, cn: uid, sn: uid, nsUniqueId: id, modifyTimestamp: '20261127000000Z', ...extra });
-	const record = (changeNumber: number, changeType: string, targetDn: string, extra: Record<string, string> = {}): Entry => ({
+	const ids = {
+		a: 'c2b1d281-1dd111b2-80a1d0c4-8c5b2b65',
+		b: 'c2b1d282-1dd111b2-80a1d0c4-8c5b2b65',
+		c: 'c2b1d283-1dd111b2-80a1d0c4-8c5b2b65',
+	};
+	const person = (uid: string, id: string, extra: Record<string, string> = {}): Entry => ({
+		dn: `uid=${uid},${people}`,
+		objectClass: ['top', 'person', 'inetOrgPerson'],
+		uid,
+		cn: uid,
+		sn: uid,
+		nsUniqueId: id,
+		modifyTimestamp: '20261127000000Z',
+		...extra,
+	});
+	const record = (
+		changeNumber: number,
+		changeType: string,
+		targetDn: string,
+		extra: Record<string, string> = {},
+	): Entry => ({
 		dn: `changenumber=${changeNumber},cn=changelog`,
 		objectClass: ['top', 'changelogentry'],
 		changeNumber: String(changeNumber),
@@ -59,24 +109,62 @@ describe('389 DS retro changelog bigger than the size limit (handwritten shapes)
 
 	it('reads a 2,500-record backlog in ranges under a size limit of 1,000, the cursor moving only over what was read', async () => {
 		// 389 DS counts a whole paged search against its size limit: ranges are the way past it.
-		const directory = new FakeDirectory({ server: 'ldap://ds389.example', sizeLimit: 1000, sizeLimitCountsPages: true });
-		for (const entry of [{ dn: 'dc=example,dc=com' }, { dn: people }, { dn: 'ou=groups,dc=example,dc=com' }, changelogBase, person('a', ids.a), person('b', ids.b)]) directory.put(entry);
+		const directory = new FakeDirectory({
+			server: 'ldap://ds389.example',
+			sizeLimit: 1000,
+			sizeLimitCountsPages: true,
+		});
+		for (const entry of [
+			{ dn: 'dc=example,dc=com' },
+			{ dn: people },
+			{ dn: 'ou=groups,dc=example,dc=com' },
+			changelogBase,
+			person('a', ids.a),
+			person('b', ids.b),
+		])
+			directory.put(entry);
 		directory.put(record(10, 'modify', 'cn=config'));
-		directory.rootDseEntry = { dn: '', vendorName: '389 Project', changelog: 'cn=changelog', firstChangeNumber: '1', lastChangeNumber: '10' };
-		const strategy = strategyOn(directory, '389ds', { users: people, groups: 'ou=groups,dc=example,dc=com' }, { changelogMaxPerPoll: 2000 });
+		directory.rootDseEntry = {
+			dn: '',
+			vendorName: '389 Project',
+			changelog: 'cn=changelog',
+			firstChangeNumber: '1',
+			lastChangeNumber: '10',
+		};
+		const strategy = strategyOn(
+			directory,
+			'389ds',
+			{ users: people, groups: 'ou=groups,dc=example,dc=com' },
+			{ changelogMaxPerPoll: 2000 },
+		);
 		const first = await strategy.poll(undefined);
 		expect(first.nextCursor.cursor).toBe('10');
 
 		// 2,500 records: a disable early, an add late, the rest writes elsewhere (cn=config is not watched).
-		for (let number = 11; number <= 2510; number++) directory.put(record(number, 'modify', 'cn=config', { changes: 'replace: nsslapd-sizelimit\nnsslapd-sizelimit: 1000\n-\n' }));
-		directory.put(record(11, 'modify', `uid=a,${people}`, { targetUniqueId: ids.a.toUpperCase(), changes: 'replace: nsAccountLock\nnsAccountLock: TRUE\n-\n' }));
-		directory.put(record(2400, 'add', `uid=c,${people}`, { targetUniqueId: ids.c, changes: 'objectClass: inetOrgPerson\nuid: c\n' }));
+		for (let number = 11; number <= 2510; number++)
+			directory.put(
+				record(number, 'modify', 'cn=config', { changes: 'replace: nsslapd-sizelimit\nnsslapd-sizelimit: 1000\n-\n' }),
+			);
+		directory.put(
+			record(11, 'modify', `uid=a,${people}`, {
+				targetUniqueId: ids.a.toUpperCase(),
+				changes: 'replace: nsAccountLock\nnsAccountLock: TRUE\n-\n',
+			}),
+		);
+		directory.put(
+			record(2400, 'add', `uid=c,${people}`, {
+				targetUniqueId: ids.c,
+				changes: 'objectClass: inetOrgPerson\nuid: c\n',
+			}),
+		);
 		directory.put(person('a', ids.a, { nsAccountLock: 'TRUE' }));
 		directory.put(person('c', ids.c));
 		directory.rootDseEntry = { ...directory.rootDseEntry, lastChangeNumber: '2510' };
 
 		// One unpaged search of the whole backlog is refused by this server.
-		await expect(directory.search('cn=changelog', { scope: 'one', filter: '(changeNumber>=11)', attributes: ['changeNumber'] })).rejects.toThrow(/size limit/);
+		await expect(
+			directory.search('cn=changelog', { scope: 'one', filter: '(changeNumber>=11)', attributes: ['changeNumber'] }),
+		).rejects.toThrow(/size limit/);
 		directory.requests.length = 0;
 		const second = await strategy.poll(first.nextCursor);
 		expect(summary(second.events)).toEqual([['user.disabled', ids.a]]);
@@ -99,12 +187,14 @@ describe('389 DS retro changelog bigger than the size limit (handwritten shapes)
 
 	it('without a published lastChangeNumber, covers only the records seen', async () => {
 		const directory = new FakeDirectory({ sizeLimit: 1000 });
-		for (const entry of [{ dn: 'dc=example,dc=com' }, { dn: people }, changelogBase, person('a', ids.a)]) directory.put(entry);
+		for (const entry of [{ dn: 'dc=example,dc=com' }, { dn: people }, changelogBase, person('a', ids.a)])
+			directory.put(entry);
 		directory.rootDseEntry = { dn: '', changelog: 'cn=changelog', firstChangeNumber: '1' };
 		const strategy = strategyOn(directory, '389ds', { users: people, groups: people }, { changelogBatchSize: 2 });
 		const first = await strategy.poll(undefined);
 		const start: ChangeState = { ...first.nextCursor, cursor: '0' };
-		for (let number = 1; number <= 3; number++) directory.put(record(number, 'modify', `uid=a,${people}`, { targetUniqueId: ids.a }));
+		for (let number = 1; number <= 3; number++)
+			directory.put(record(number, 'modify', `uid=a,${people}`, { targetUniqueId: ids.a }));
 		directory.put(person('a', ids.a, { title: 'Lead' }));
 		const next = await strategy.poll(start);
 		expect(summary(next.events)).toEqual([['user.updated', ids.a]]);
@@ -132,7 +222,13 @@ describe('OpenDJ changelog of legacy OTDS: records keyed by entryUUID, entries b
 		modifyTimestamp: '20261127000000Z',
 		...extra,
 	});
-	const change = (changeNumber: number, changeType: string, targetDN: string, target: number, extra: Record<string, string> = {}): Entry => ({
+	const change = (
+		changeNumber: number,
+		changeType: string,
+		targetDN: string,
+		target: number,
+		extra: Record<string, string> = {},
+	): Entry => ({
 		dn: `changeNumber=${changeNumber},cn=changelog`,
 		objectClass: ['top', 'changeLogEntry'],
 		changeNumber: String(changeNumber),
@@ -153,18 +249,35 @@ describe('OpenDJ changelog of legacy OTDS: records keyed by entryUUID, entries b
 		directory.put(changelogBase);
 		for (const n of [1, 2, 3, 4]) directory.put(person(n));
 		// The newest record before the first activation (which checks that records are readable).
-		directory.put(change(100, 'modify', userDn(1), 1, { changes: 'replace: description\ndescription: before the trigger\n-\n' }));
-		directory.rootDseEntry = { dn: '', vendorName: 'ForgeRock AS.', vendorVersion: 'OpenDJ 2.6.4', changelog: 'cn=changelog', firstChangeNumber: '1', lastChangeNumber: '100' };
+		directory.put(
+			change(100, 'modify', userDn(1), 1, { changes: 'replace: description\ndescription: before the trigger\n-\n' }),
+		);
+		directory.rootDseEntry = {
+			dn: '',
+			vendorName: 'ForgeRock AS.',
+			vendorVersion: 'OpenDJ 2.6.4',
+			changelog: 'cn=changelog',
+			firstChangeNumber: '1',
+			lastChangeNumber: '100',
+		};
 		const strategy = strategyOn(directory, 'openDj', { users, groups }, options);
 		const first = await strategy.poll(undefined);
 
 		// 101: user1 disabled. 102-103: user2 moved to Sales, then changed there. 104: user3 deleted.
 		// 105-106: user4 moved, then deleted under its new DN. 107: user5 added.
-		directory.put(change(101, 'modify', userDn(1), 1, { changes: 'replace: accountDisabled\naccountDisabled: TRUE\n-\n' }));
-		directory.put(change(102, 'modrdn', userDn(2), 2, { newRDN: `oTPerson=${guid(2)}`, deleteOldRDN: 'TRUE', newSuperior: sales }));
-		directory.put(change(103, 'modify', userDn(2, sales), 2, { changes: 'replace: mail\nmail: user2@sales.acme.example\n-\n' }));
+		directory.put(
+			change(101, 'modify', userDn(1), 1, { changes: 'replace: accountDisabled\naccountDisabled: TRUE\n-\n' }),
+		);
+		directory.put(
+			change(102, 'modrdn', userDn(2), 2, { newRDN: `oTPerson=${guid(2)}`, deleteOldRDN: 'TRUE', newSuperior: sales }),
+		);
+		directory.put(
+			change(103, 'modify', userDn(2, sales), 2, { changes: 'replace: mail\nmail: user2@sales.acme.example\n-\n' }),
+		);
 		directory.put(change(104, 'delete', userDn(3), 3));
-		directory.put(change(105, 'modrdn', userDn(4), 4, { newRDN: `oTPerson=${guid(4)}`, deleteOldRDN: 'TRUE', newSuperior: sales }));
+		directory.put(
+			change(105, 'modrdn', userDn(4), 4, { newRDN: `oTPerson=${guid(4)}`, deleteOldRDN: 'TRUE', newSuperior: sales }),
+		);
 		directory.put(change(106, 'delete', userDn(4, sales), 4));
 		directory.put(change(107, 'add', userDn(5), 5, { changes: 'objectClass: oTPerson\ncn: user5\n' }));
 		directory.put(person(1, users, { accountDisabled: 'TRUE' }));
@@ -189,14 +302,19 @@ describe('OpenDJ changelog of legacy OTDS: records keyed by entryUUID, entries b
 		const renamed = second.events.find((event) => event.type === 'user.renamed');
 		expect(renamed?.changes).toEqual([{ attribute: 'dn', before: userDn(2), after: userDn(2, sales) }]);
 		expect(second.events.find((event) => event.user?.id === guid(3))?.user?.dn).toBe(userDn(3));
-		expect(second.events.find((event) => event.type === 'user.disabled')).toMatchObject({ actor: { dn: 'cn=otadmin,cn=admins,dc=identity,dc=opentext,dc=net' }, occurredAt: '2026-11-27T09:00:41.000Z' });
+		expect(second.events.find((event) => event.type === 'user.disabled')).toMatchObject({
+			actor: { dn: 'cn=otadmin,cn=admins,dc=identity,dc=opentext,dc=net' },
+			occurredAt: '2026-11-27T09:00:41.000Z',
+		});
 		expect(second.nextCursor.cursor).toBe('107');
 	});
 
 	it('reports who made a change only when Capture Actor is on', async () => {
 		const withActor = (await scenario({})).second.events;
 		const without = (await scenario({ captureActor: false })).second.events;
-		expect(withActor.every((event) => event.actor?.dn === 'cn=otadmin,cn=admins,dc=identity,dc=opentext,dc=net')).toBe(true);
+		expect(withActor.every((event) => event.actor?.dn === 'cn=otadmin,cn=admins,dc=identity,dc=opentext,dc=net')).toBe(
+			true,
+		);
 		expect(without.map((event) => event.type)).toEqual(withActor.map((event) => event.type));
 		expect(without.every((event) => event.actor === undefined)).toBe(true);
 	});
@@ -208,11 +326,33 @@ describe('The bind account must be able to read cn=changelog', () => {
 		const directory = new FakeDirectory({ server: 'ldap://ds389.example' });
 		for (const dn of ['dc=example,dc=com', people]) directory.put({ dn });
 		directory.put(changelogBase);
-		directory.rootDseEntry = { dn: '', vendorName: '389 Project', vendorVersion: '389-Directory/2.3.4', namingContexts: ['dc=example,dc=com'], changelog: 'cn=changelog', firstChangeNumber: '1', ...(lastChangeNumber ? { lastChangeNumber } : {}) };
-		if (lastChangeNumber) directory.put({ dn: `changenumber=${lastChangeNumber},cn=changelog`, objectClass: ['top', 'changelogentry'], changeNumber: lastChangeNumber, changeType: 'modify', targetDn: `uid=a,${people}` });
+		directory.rootDseEntry = {
+			dn: '',
+			vendorName: '389 Project',
+			vendorVersion: '389-Directory/2.3.4',
+			namingContexts: ['dc=example,dc=com'],
+			changelog: 'cn=changelog',
+			firstChangeNumber: '1',
+			...(lastChangeNumber ? { lastChangeNumber } : {}),
+		};
+		if (lastChangeNumber)
+			directory.put({
+				dn: `changenumber=${lastChangeNumber},cn=changelog`,
+				objectClass: ['top', 'changelogentry'],
+				changeNumber: lastChangeNumber,
+				changeType: 'modify',
+				targetDn: `uid=a,${people}`,
+			});
 		return directory;
 	}
-	const choose = (directory: FakeDirectory) => createLdapChangeStrategy({ session: directory.session(), strategy: 'auto', flavour: 'auto', userBaseDN: people, groupBaseDN: people });
+	const choose = (directory: FakeDirectory) =>
+		createLdapChangeStrategy({
+			session: directory.session(),
+			strategy: 'auto',
+			flavour: 'auto',
+			userBaseDN: people,
+			groupBaseDN: people,
+		});
 
 	it('picks the changelog when its newest record is readable (or the log is empty and its entry is)', async () => {
 		const readable = await choose(ds389('42'));
@@ -239,10 +379,24 @@ describe('The bind account must be able to read cn=changelog', () => {
 	it('chosen explicitly, an unreadable changelog fails the first activation with what to fix', async () => {
 		const hidden = ds389('42');
 		hidden.restrict('cn=changelog', 'hidden');
-		const { strategy } = await createLdapChangeStrategy({ session: hidden.session(), strategy: 'changelog', flavour: 'auto', userBaseDN: people, groupBaseDN: people });
-		await expect(strategy.poll(undefined)).rejects.toThrow(/^Change Detection is Changelog, but the bind account cannot read the records of cn=changelog: grant it read access/);
+		const { strategy } = await createLdapChangeStrategy({
+			session: hidden.session(),
+			strategy: 'changelog',
+			flavour: 'auto',
+			userBaseDN: people,
+			groupBaseDN: people,
+		});
+		await expect(strategy.poll(undefined)).rejects.toThrow(
+			/^Change Detection is Changelog, but the bind account cannot read the records of cn=changelog: grant it read access/,
+		);
 		const readable = ds389('42');
-		const chosen = await createLdapChangeStrategy({ session: readable.session(), strategy: 'changelog', flavour: 'auto', userBaseDN: people, groupBaseDN: people });
+		const chosen = await createLdapChangeStrategy({
+			session: readable.session(),
+			strategy: 'changelog',
+			flavour: 'auto',
+			userBaseDN: people,
+			groupBaseDN: people,
+		});
 		expect((await chosen.strategy.poll(undefined)).nextCursor.cursor).toBe('42');
 	});
 });
@@ -250,10 +404,21 @@ describe('The bind account must be able to read cn=changelog', () => {
 describe('a password set, as the changelog records it (handwritten 389 DS record)', () => {
 	it('a modify of userPassword tells the differ the password was set (its stamp hash may collide); a title change does not', () => {
 		const record = (changeNumber: number, changes: string) =>
-			parseChangelogRecord({ dn: `changenumber=${changeNumber},cn=changelog`, changenumber: String(changeNumber), targetdn: 'uid=jdoe,ou=people,dc=example,dc=com', changetype: 'modify', changes, targetuniqueid: '6e5d4c3b-1a2b11f0-8c9d0e1f-2a3b4c5d' });
-		const password = record(7, 'replace: userPassword\nuserPassword: {SSHA}x\n-\nreplace: modifiersName\nmodifiersName: cn=admin\n-\n');
+			parseChangelogRecord({
+				dn: `changenumber=${changeNumber},cn=changelog`,
+				changenumber: String(changeNumber),
+				targetdn: 'uid=jdoe,ou=people,dc=example,dc=com',
+				changetype: 'modify',
+				changes,
+				targetuniqueid: '6e5d4c3b-1a2b11f0-8c9d0e1f-2a3b4c5d',
+			});
+		const password = record(
+			7,
+			'replace: userPassword\nuserPassword: {SSHA}x\n-\nreplace: modifiersName\nmodifiersName: cn=admin\n-\n',
+		);
 		const title = record(8, 'replace: title\ntitle: Manager\n-\n');
-		const contextOf = (parsed: ReturnType<typeof parseChangelogRecord>) => [...changelogContexts([parsed], new Map([[parsed, 'key']]), false).values()][0];
+		const contextOf = (parsed: ReturnType<typeof parseChangelogRecord>) =>
+			[...changelogContexts([parsed], new Map([[parsed, 'key']]), false).values()][0];
 		expect(contextOf(password).passwordChanged).toBe(true);
 		expect(contextOf(title).passwordChanged).toBeUndefined();
 	});
@@ -262,12 +427,37 @@ describe('a password set, as the changelog records it (handwritten 389 DS record
 describe('389 DS: a renamed and a deleted group member, as the retro changelog records them (handwritten shapes)', () => {
 	const people = 'ou=people,dc=example,dc=com';
 	const groupsBase = 'ou=groups,dc=example,dc=com';
-	const ids = { a: 'c2b1d291-1dd111b2-80a1d0c4-8c5b2b65', b: 'c2b1d292-1dd111b2-80a1d0c4-8c5b2b65', team: 'c2b1d299-1dd111b2-80a1d0c4-8c5b2b65' };
+	const ids = {
+		a: 'c2b1d291-1dd111b2-80a1d0c4-8c5b2b65',
+		b: 'c2b1d292-1dd111b2-80a1d0c4-8c5b2b65',
+		team: 'c2b1d299-1dd111b2-80a1d0c4-8c5b2b65',
+	};
 	const dnOf = (uid: string) => `uid=${uid},${people}`;
 	const teamDn = `cn=Team,${groupsBase}`;
-	const person = (uid: string, id: string): Entry => ({ dn: dnOf(uid), objectClass: ['top', 'person', 'inetOrgPerson'], uid, cn: uid, sn: 'Member', nsUniqueId: id, modifyTimestamp: '20261127000000Z' });
-	const team = (members: string[]): Entry => ({ dn: teamDn, objectClass: ['top', 'groupOfNames'], cn: 'Team', nsUniqueId: ids.team, modifyTimestamp: '20261127000000Z', ...(members.length > 0 ? { member: members.map(dnOf) } : {}) });
-	const record = (changeNumber: number, changeType: string, targetDn: string, targetUniqueId: string, extra: Record<string, string> = {}): Entry => ({
+	const person = (uid: string, id: string): Entry => ({
+		dn: dnOf(uid),
+		objectClass: ['top', 'person', 'inetOrgPerson'],
+		uid,
+		cn: uid,
+		sn: 'Member',
+		nsUniqueId: id,
+		modifyTimestamp: '20261127000000Z',
+	});
+	const team = (members: string[]): Entry => ({
+		dn: teamDn,
+		objectClass: ['top', 'groupOfNames'],
+		cn: 'Team',
+		nsUniqueId: ids.team,
+		modifyTimestamp: '20261127000000Z',
+		...(members.length > 0 ? { member: members.map(dnOf) } : {}),
+	});
+	const record = (
+		changeNumber: number,
+		changeType: string,
+		targetDn: string,
+		targetUniqueId: string,
+		extra: Record<string, string> = {},
+	): Entry => ({
 		dn: `changenumber=${changeNumber},cn=changelog`,
 		objectClass: ['top', 'changelogentry'],
 		changeNumber: String(changeNumber),
@@ -280,9 +470,24 @@ describe('389 DS: a renamed and a deleted group member, as the retro changelog r
 
 	it('a rename is one user.renamed (DN and uid), the group rewritten by referential integrity is no membership change; a deletion names the member alike in its group', async () => {
 		const directory = new FakeDirectory({ server: 'ldap://ds389.example' });
-		for (const entry of [{ dn: 'dc=example,dc=com' }, { dn: people }, { dn: groupsBase }, changelogBase, person('a', ids.a), person('b', ids.b), team(['a', 'b'])]) directory.put(entry);
+		for (const entry of [
+			{ dn: 'dc=example,dc=com' },
+			{ dn: people },
+			{ dn: groupsBase },
+			changelogBase,
+			person('a', ids.a),
+			person('b', ids.b),
+			team(['a', 'b']),
+		])
+			directory.put(entry);
 		directory.put(record(10, 'modify', 'cn=config', ''));
-		directory.rootDseEntry = { dn: '', vendorName: '389 Project', changelog: 'cn=changelog', firstChangeNumber: '1', lastChangeNumber: '10' };
+		directory.rootDseEntry = {
+			dn: '',
+			vendorName: '389 Project',
+			changelog: 'cn=changelog',
+			firstChangeNumber: '1',
+			lastChangeNumber: '10',
+		};
 		const strategy = strategyOn(directory, '389ds', { users: people, groups: groupsBase });
 		let state = (await strategy.poll(undefined)).nextCursor;
 		const poll = async (last: number) => {
@@ -294,7 +499,11 @@ describe('389 DS: a renamed and a deleted group member, as the retro changelog r
 
 		// uid=a becomes uid=a2; the referential integrity plug-in rewrites the member value (its own logged modify).
 		directory.put(record(11, 'modrdn', dnOf('a'), ids.a, { newRDN: 'uid=a2', deleteOldRDN: 'TRUE' }));
-		directory.put(record(12, 'modify', teamDn, ids.team, { changes: `replace: member\nmember: ${dnOf('b')}\nmember: ${dnOf('a2')}\n-\n` }));
+		directory.put(
+			record(12, 'modify', teamDn, ids.team, {
+				changes: `replace: member\nmember: ${dnOf('b')}\nmember: ${dnOf('a2')}\n-\n`,
+			}),
+		);
 		directory.remove(dnOf('a'));
 		directory.put(person('a2', ids.a));
 		directory.put(team(['b', 'a2']));
@@ -315,7 +524,10 @@ describe('389 DS: a renamed and a deleted group member, as the retro changelog r
 			['group.memberRemoved', ids.a],
 			['user.deleted', ids.a],
 		]);
-		const [removal, deletion] = [deleted.find((event) => event.type === 'group.memberRemoved'), deleted.find((event) => event.type === 'user.deleted')];
+		const [removal, deletion] = [
+			deleted.find((event) => event.type === 'group.memberRemoved'),
+			deleted.find((event) => event.type === 'user.deleted'),
+		];
 		expect(deletion?.user).toEqual({ id: ids.a, dn: dnOf('a2') });
 		expect(removal?.user).toEqual(deletion?.user);
 		expect(removal?.changes).toEqual([{ attribute: 'member', before: dnOf('a2'), after: null }]);

@@ -12,7 +12,12 @@ import { groupRecordOf } from '../../core/changes/snapshot/group-record';
 import { decodeSnapshot, emptySnapshot, encodeSnapshot } from '../../core/changes/snapshot/snapshot';
 import { passwordHashOf, type UserRecord, userRecordOf } from '../../core/changes/snapshot/user-record';
 
-const source: EventSource = { kind: 'ldap', server: 'ldap://dir.example', strategy: 'timestamp', base: 'dc=example,dc=com' };
+const source: EventSource = {
+	kind: 'ldap',
+	server: 'ldap://dir.example',
+	strategy: 'timestamp',
+	base: 'dc=example,dc=com',
+};
 
 function user(overrides: Partial<DirectoryUser> = {}): DirectoryUser {
 	return {
@@ -28,7 +33,13 @@ function user(overrides: Partial<DirectoryUser> = {}): DirectoryUser {
 	};
 }
 
-const FIELD_ATTRIBUTES = { login: 'uid', surname: 'sn', department: 'ou', location: 'l', businessUnit: 'businessCategory' };
+const FIELD_ATTRIBUTES = {
+	login: 'uid',
+	surname: 'sn',
+	department: 'ou',
+	location: 'l',
+	businessUnit: 'businessCategory',
+};
 
 const env = (overrides: Partial<DiffEnvironment> = {}): DiffEnvironment => ({
 	source,
@@ -77,7 +88,8 @@ describe('password changes whose stored hash collides', () => {
 	it('a stamp later than every stored one is a change (the watermark), and reading it again is not', () => {
 		const watermark = PasswordWatermark.fresh();
 		watermark.note(stored.id, passwordStampSecond(earlier));
-		const withWatermark = (mark: PasswordWatermark) => env({ passwordStampIsNew: (key, stamp) => mark.isNew(key, stamp) });
+		const withWatermark = (mark: PasswordWatermark) =>
+			env({ passwordStampIsNew: (key, stamp) => mark.isNew(key, stamp) });
 		expect(types(diffUser(stored, now, { stamp: 's' }, withWatermark(watermark)))).toEqual(['user.passwordChanged']);
 		const next = watermark.clone();
 		next.note(now.record.id, now.passwordStamp);
@@ -108,13 +120,19 @@ describe('password changes whose stored hash collides', () => {
 	});
 
 	it('a log that says the password was set forces the event', () => {
-		expect(types(diffUser(stored, now, { stamp: 's', passwordChanged: true }, env()))).toEqual(['user.passwordChanged']);
+		expect(types(diffUser(stored, now, { stamp: 's', passwordChanged: true }, env()))).toEqual([
+			'user.passwordChanged',
+		]);
 	});
 
-	it('a password set while a reset is required is the administrator\'s reset, not the user\'s change', () => {
+	it("a password set while a reset is required is the administrator's reset, not the user's change", () => {
 		const required = user({ status: { disabled: false, locked: false, passwordResetRequired: true } });
 		const before = userRecordOf(required, earlier);
-		const reset = { user: required, record: userRecordOf(required, secondStamp(7)), passwordStamp: passwordStampSecond(secondStamp(7)) };
+		const reset = {
+			user: required,
+			record: userRecordOf(required, secondStamp(7)),
+			passwordStamp: passwordStampSecond(secondStamp(7)),
+		};
 		expect(diffUser(before, reset, { stamp: 's', passwordChanged: true }, env())).toEqual([]);
 	});
 
@@ -130,7 +148,8 @@ describe('password changes whose stored hash collides', () => {
 describe('updates whose field hashes collide', () => {
 	/** A login whose 4-bit field hash equals nest-probe's (so only the whole hash moves). */
 	function collidingLogin(): string {
-		for (let index = 2; index < 1000; index++) if (nibbleHash(`nest-probe${index}`) === nibbleHash('nest-probe')) return `nest-probe${index}`;
+		for (let index = 2; index < 1000; index++)
+			if (nibbleHash(`nest-probe${index}`) === nibbleHash('nest-probe')) return `nest-probe${index}`;
 		throw new Error('no collision found');
 	}
 
@@ -150,7 +169,12 @@ describe('updates whose field hashes collide', () => {
 
 	it('names the attribute a log knows changed, without the uncertain ones', () => {
 		const login = collidingLogin();
-		const events = diffUser(userRecordOf(user(), 'p'), observed('p', { login }), { stamp: 's', before: { uid: ['nest-probe'], mail: ['nest-probe@example.com'] } }, env());
+		const events = diffUser(
+			userRecordOf(user(), 'p'),
+			observed('p', { login }),
+			{ stamp: 's', before: { uid: ['nest-probe'], mail: ['nest-probe@example.com'] } },
+			env(),
+		);
 		expect(events[0].changes).toEqual([{ attribute: 'uid', before: 'nest-probe', after: login }]);
 	});
 
@@ -162,10 +186,16 @@ describe('updates whose field hashes collide', () => {
 		let moved = withRoom('102');
 		for (let room = 103; moved.record.extrasHash === first.record.extrasHash; room++) moved = withRoom(String(room));
 		const extrasEnv = env({ extraAttributes: extras });
-		expect(diffUser(first.record, moved, { stamp: 's' }, extrasEnv)[0].changes).toEqual([{ attribute: 'roomNumber', after: moved.user.attributes.roomNumber }]);
+		expect(diffUser(first.record, moved, { stamp: 's' }, extrasEnv)[0].changes).toEqual([
+			{ attribute: 'roomNumber', after: moved.user.attributes.roomNumber },
+		]);
 		const legacy: UserRecord = { ...first.record, extrasHash: 0 };
 		const changes = diffUser(legacy, moved, { stamp: 's' }, extrasEnv)[0].changes;
-		expect(changes).toContainEqual({ attribute: 'roomNumber', after: moved.user.attributes.roomNumber, uncertain: true });
+		expect(changes).toContainEqual({
+			attribute: 'roomNumber',
+			after: moved.user.attributes.roomNumber,
+			uncertain: true,
+		});
 		expect(changes).toHaveLength(13);
 	});
 
@@ -176,7 +206,13 @@ describe('updates whose field hashes collide', () => {
 });
 
 describe('groups', () => {
-	const admins = { id: '11111111-2222-3333-4444-555555555555', dn: 'cn=Admins,ou=groups,dc=example,dc=com', name: 'Admins', privileged: true, attributes: {} };
+	const admins = {
+		id: '11111111-2222-3333-4444-555555555555',
+		dn: 'cn=Admins,ou=groups,dc=example,dc=com',
+		name: 'Admins',
+		privileged: true,
+		attributes: {},
+	};
 
 	it('a deleted privileged group reports privileged: true from its stored record', () => {
 		const snapshot = emptySnapshot();
@@ -193,11 +229,16 @@ describe('groups', () => {
 		expect(diffGroup(plain, undefined, { stamp: 's' }, byDn)[0].group?.privileged).toBe(true);
 	});
 
-	it('a nested group that joins or leaves is the event\'s memberGroup, not its user', () => {
-		const nested = { id: '99999999-2222-3333-4444-555555555555', dn: 'cn=Ops,ou=groups,dc=example,dc=com', name: 'Ops' };
+	it("a nested group that joins or leaves is the event's memberGroup, not its user", () => {
+		const nested = {
+			id: '99999999-2222-3333-4444-555555555555',
+			dn: 'cn=Ops,ou=groups,dc=example,dc=com',
+			name: 'Ops',
+		};
 		const groupEnv = env({
 			memberGroupByDn: (dn) => (dn === nested.dn ? nested : undefined),
-			memberGroupByDnHash: (hash) => (hash === groupRecordOf({ ...admins, dn: nested.dn }, []).dnHash ? nested : undefined),
+			memberGroupByDnHash: (hash) =>
+				hash === groupRecordOf({ ...admins, dn: nested.dn }, []).dnHash ? nested : undefined,
 		});
 		const without = groupRecordOf(admins, []);
 		const withNested = { group: admins, memberDns: [nested.dn], record: groupRecordOf(admins, [nested.dn]) };
@@ -205,9 +246,18 @@ describe('groups', () => {
 		expect(added).toHaveLength(1);
 		expect(added[0]).toMatchObject({ type: 'group.memberAdded', memberGroup: nested });
 		expect(added[0].user).toBeUndefined();
-		const removed = diffGroup(withNested.record, { group: admins, memberDns: [], record: without }, { stamp: 's' }, groupEnv);
+		const removed = diffGroup(
+			withNested.record,
+			{ group: admins, memberDns: [], record: without },
+			{ stamp: 's' },
+			groupEnv,
+		);
 		expect(removed).toHaveLength(1);
-		expect(removed[0]).toMatchObject({ type: 'group.memberRemoved', memberGroup: nested, changes: [{ attribute: 'member', before: nested.dn, after: null }] });
+		expect(removed[0]).toMatchObject({
+			type: 'group.memberRemoved',
+			memberGroup: nested,
+			changes: [{ attribute: 'member', before: nested.dn, after: null }],
+		});
 		expect(removed[0].user).toBeUndefined();
 	});
 });

@@ -17,8 +17,16 @@ import { LdapSession } from '../../transport/ldap/session';
 describe('accesslog records (shapes as slapd 2.5 writes them)', () => {
 	it('decodes reqMod lines and reqOld values', () => {
 		expect(parseReqMod('title:= Boss')).toEqual({ attribute: 'title', operation: 'replace', value: 'Boss' });
-		expect(parseReqMod('member:+ uid=a,ou=people,dc=example,dc=com')).toEqual({ attribute: 'member', operation: 'add', value: 'uid=a,ou=people,dc=example,dc=com' });
-		expect(parseReqMod('pwdAccountLockedTime:-')).toEqual({ attribute: 'pwdAccountLockedTime', operation: 'delete', value: undefined });
+		expect(parseReqMod('member:+ uid=a,ou=people,dc=example,dc=com')).toEqual({
+			attribute: 'member',
+			operation: 'add',
+			value: 'uid=a,ou=people,dc=example,dc=com',
+		});
+		expect(parseReqMod('pwdAccountLockedTime:-')).toEqual({
+			attribute: 'pwdAccountLockedTime',
+			operation: 'delete',
+			value: undefined,
+		});
 		expect(parseReqMod('garbage')).toBeUndefined();
 		const record = parseAccesslogRecord({
 			dn: 'reqStart=20261126234717.333612Z,cn=accesslog',
@@ -30,32 +38,77 @@ describe('accesslog records (shapes as slapd 2.5 writes them)', () => {
 			reqOld: ['title: Chief Executive Officer', 'modifyTimestamp: 20261126234717Z'],
 			reqEntryUUID: '750F6B7A-7E3F-1041-9059-A59237D5930E',
 		});
-		expect(record).toMatchObject({ type: 'modify', actor: 'cn=admin,dc=example,dc=com', entryUuid: '750f6b7a-7e3f-1041-9059-a59237d5930e' });
+		expect(record).toMatchObject({
+			type: 'modify',
+			actor: 'cn=admin,dc=example,dc=com',
+			entryUuid: '750f6b7a-7e3f-1041-9059-a59237d5930e',
+		});
 		expect(record.old.title).toEqual(['Chief Executive Officer']);
-		const contexts = contextsFromRecords([record, { ...record, reqStart: '20261126234718.000001Z', old: { title: ['Boss'] } }], true);
+		const contexts = contextsFromRecords(
+			[record, { ...record, reqStart: '20261126234718.000001Z', old: { title: ['Boss'] } }],
+			true,
+		);
 		// The earliest earlier value is the state before the poll; the last record stamps the change.
-		expect(contexts.get('750f6b7a-7e3f-1041-9059-a59237d5930e')).toMatchObject({ stamp: '20261126234718.000001Z', before: { title: ['Chief Executive Officer'] } });
+		expect(contexts.get('750f6b7a-7e3f-1041-9059-a59237d5930e')).toMatchObject({
+			stamp: '20261126234718.000001Z',
+			before: { title: ['Chief Executive Officer'] },
+		});
 		// Capture Actor: the writer (reqAuthzID without its dn: prefix) when on, nobody when off.
-		expect(contextsFromRecords([record], true).get('750f6b7a-7e3f-1041-9059-a59237d5930e')?.actor).toEqual({ dn: 'cn=admin,dc=example,dc=com' });
+		expect(contextsFromRecords([record], true).get('750f6b7a-7e3f-1041-9059-a59237d5930e')?.actor).toEqual({
+			dn: 'cn=admin,dc=example,dc=com',
+		});
 		expect(contextsFromRecords([record], false).get('750f6b7a-7e3f-1041-9059-a59237d5930e')?.actor).toBeUndefined();
 	});
 
 	it('knows an earlier value only from the first record that changed it', () => {
 		const uuid = '750f6b7a-7e3f-1041-9059-a59237d5930e';
-		const record = (reqStart: string, mods: string[], old: string[], type = 'modify', extra: Record<string, string> = {}) =>
-			parseAccesslogRecord({ dn: `reqStart=${reqStart},cn=accesslog`, reqStart, reqType: type, reqDN: 'uid=adavis,ou=people,dc=example,dc=com', reqMod: mods, reqOld: old, reqEntryUUID: uuid, ...extra });
+		const record = (
+			reqStart: string,
+			mods: string[],
+			old: string[],
+			type = 'modify',
+			extra: Record<string, string> = {},
+		) =>
+			parseAccesslogRecord({
+				dn: `reqStart=${reqStart},cn=accesslog`,
+				reqStart,
+				reqType: type,
+				reqDN: 'uid=adavis,ou=people,dc=example,dc=com',
+				reqMod: mods,
+				reqOld: old,
+				reqEntryUUID: uuid,
+				...extra,
+			});
 		// logold on: a changed attribute missing from reqOld was empty; the old modifyTimestamp is always there.
-		const logged = contextsFromRecords([record('20261126000001.000001Z', ['mobile:= +1 555', 'modifyTimestamp:= 20261126000001Z'], ['modifyTimestamp: 20261125000000Z'])], true).get(uuid);
+		const logged = contextsFromRecords(
+			[
+				record(
+					'20261126000001.000001Z',
+					['mobile:= +1 555', 'modifyTimestamp:= 20261126000001Z'],
+					['modifyTimestamp: 20261125000000Z'],
+				),
+			],
+			true,
+		).get(uuid);
 		expect(logged?.before).toEqual({ mobile: [], modifytimestamp: ['20261125000000Z'] });
 		// logold off: the first change of title logged nothing, so a later record's reqOld (this poll's value) is not used.
 		const unlogged = contextsFromRecords(
-			[record('20261126000001.000001Z', ['title:= A', 'member:- uid=x,dc=example,dc=com'], []), record('20261126000002.000001Z', ['title:= B'], ['title: A'])],
+			[
+				record('20261126000001.000001Z', ['title:= A', 'member:- uid=x,dc=example,dc=com'], []),
+				record('20261126000002.000001Z', ['title:= B'], ['title: A']),
+			],
 			true,
 		).get(uuid);
 		expect(unlogged?.before).toEqual({});
 		expect(unlogged?.removedValues).toEqual(['uid=x,dc=example,dc=com']);
 		// A rename changes the RDN attribute without a reqMod line: its earlier value is not taken from later records.
-		const renamed = contextsFromRecords([record('20261126000001.000001Z', [], [], 'modrdn', { reqNewRDN: 'uid=arjun' }), record('20261126000002.000001Z', ['uid:+ a2'], ['uid: arjun', 'modifyTimestamp: 1'])], true).get(uuid);
+		const renamed = contextsFromRecords(
+			[
+				record('20261126000001.000001Z', [], [], 'modrdn', { reqNewRDN: 'uid=arjun' }),
+				record('20261126000002.000001Z', ['uid:+ a2'], ['uid: arjun', 'modifyTimestamp: 1']),
+			],
+			true,
+		).get(uuid);
 		expect(renamed?.previousDn).toBe('uid=adavis,ou=people,dc=example,dc=com');
 		expect(renamed?.before?.uid).toBeUndefined();
 	});
@@ -64,13 +117,32 @@ describe('accesslog records (shapes as slapd 2.5 writes them)', () => {
 describe('Auto choice from root DSE facts', () => {
 	const dse = (extra: Record<string, string | string[]>): Entry => ({ dn: '', ...extra });
 	it('prefers a readable accesslog, then a changelog, then AD USNs, then timestamps', () => {
-		const openLdap = describeServer(dse({ objectClass: ['top', 'OpenLDAProotDSE'], namingContexts: ['cn=accesslog', 'dc=example,dc=com'] }));
+		const openLdap = describeServer(
+			dse({ objectClass: ['top', 'OpenLDAProotDSE'], namingContexts: ['cn=accesslog', 'dc=example,dc=com'] }),
+		);
 		expect(chooseStrategy(openLdap, { accesslog: true, changelog: false }).name).toBe('accesslog');
 		expect(chooseStrategy(openLdap, { accesslog: false, changelog: false }).name).toBe('timestamp');
-		const ds389 = describeServer(dse({ vendorName: '389 Project', namingContexts: ['dc=example,dc=com'], changelog: 'cn=changelog', firstChangeNumber: '1', lastChangeNumber: '42' }));
+		const ds389 = describeServer(
+			dse({
+				vendorName: '389 Project',
+				namingContexts: ['dc=example,dc=com'],
+				changelog: 'cn=changelog',
+				firstChangeNumber: '1',
+				lastChangeNumber: '42',
+			}),
+		);
 		expect(chooseStrategy(ds389, { accesslog: false, changelog: true }).name).toBe('changelog');
-		expect(chooseStrategy(ds389, { accesslog: false, changelog: false })).toMatchObject({ name: 'timestamp', reason: expect.stringMatching(/cn=changelog is not readable/) });
-		const ad = describeServer(dse({ supportedCapabilities: ['1.2.840.113556.1.4.800'], defaultNamingContext: 'DC=corp,DC=example', highestCommittedUSN: '12345' }));
+		expect(chooseStrategy(ds389, { accesslog: false, changelog: false })).toMatchObject({
+			name: 'timestamp',
+			reason: expect.stringMatching(/cn=changelog is not readable/),
+		});
+		const ad = describeServer(
+			dse({
+				supportedCapabilities: ['1.2.840.113556.1.4.800'],
+				defaultNamingContext: 'DC=corp,DC=example',
+				highestCommittedUSN: '12345',
+			}),
+		);
 		expect(chooseStrategy(ad, { accesslog: false, changelog: false }).name).toBe('adUsn');
 	});
 });
@@ -82,38 +154,87 @@ describe('Active Directory uSNChanged cursor (handwritten shapes)', () => {
 		const context = adCursorContext(rootDse, { dn: 'CN=NTDS Settings,CN=DC1,...', invocationId: invocation });
 		expect(context).toBe('dc1.corp.example|e004253f-894f-d341-9a0c-0305e82c3301');
 		expect(adCursorProblem(context, context, '4000', 5000)).toBeUndefined();
-		expect(adCursorProblem(context, 'dc1.corp.example|00000000-0000-0000-0000-000000000001', '4000', 5000)).toMatch(/restored/);
-		expect(adCursorProblem(context, 'dc2.corp.example|e004253f-894f-d341-9a0c-0305e82c3301', '4000', 5000)).toMatch(/another domain controller/);
+		expect(adCursorProblem(context, 'dc1.corp.example|00000000-0000-0000-0000-000000000001', '4000', 5000)).toMatch(
+			/restored/,
+		);
+		expect(adCursorProblem(context, 'dc2.corp.example|e004253f-894f-d341-9a0c-0305e82c3301', '4000', 5000)).toMatch(
+			/another domain controller/,
+		);
 		expect(adCursorProblem(context, context, undefined, 5000)).toMatch(/no uSNChanged/);
 		expect(adCursorProblem(context, context, '6000', 5000)).toMatch(/lower USN/);
 	});
 	it('reads a tombstone', () => {
-		const tombstone = parseTombstone({ dn: 'CN=Jane Doe\\0ADEL:e004253f-894f-d341-9a0c-0305e82c3301,CN=Deleted Objects,DC=corp,DC=example', objectGUID: invocation, lastKnownParent: 'OU=Staff,DC=corp,DC=example', 'msDS-LastKnownRDN': 'Jane Doe' });
-		expect(tombstone).toEqual({ id: 'e004253f-894f-d341-9a0c-0305e82c3301', lastKnownParent: 'OU=Staff,DC=corp,DC=example', name: 'Jane Doe' });
+		const tombstone = parseTombstone({
+			dn: 'CN=Jane Doe\\0ADEL:e004253f-894f-d341-9a0c-0305e82c3301,CN=Deleted Objects,DC=corp,DC=example',
+			objectGUID: invocation,
+			lastKnownParent: 'OU=Staff,DC=corp,DC=example',
+			'msDS-LastKnownRDN': 'Jane Doe',
+		});
+		expect(tombstone).toEqual({
+			id: 'e004253f-894f-d341-9a0c-0305e82c3301',
+			lastKnownParent: 'OU=Staff,DC=corp,DC=example',
+			name: 'Jane Doe',
+		});
 	});
 });
 
 describe('cn=changelog (389 DS retro changelog, handwritten shapes)', () => {
 	const people = 'ou=people,dc=example,dc=com';
 	const groupsDn = 'ou=groups,dc=example,dc=com';
-	const person = (uid: string, id: string, extra: Record<string, string> = {}): Entry => ({ dn: `uid=${uid},${people}`, objectClass: ['inetOrgPerson'], uid, cn: uid, sn: uid, nsUniqueId: id, modifyTimestamp: '20261127000000Z', ...extra });
-	const change = (changeNumber: number, changeType: string, targetDN: string, extra: Record<string, string> = {}): Entry => ({ dn: `changenumber=${changeNumber},cn=changelog`, changeNumber: String(changeNumber), changeType, targetDN, ...extra });
+	const person = (uid: string, id: string, extra: Record<string, string> = {}): Entry => ({
+		dn: `uid=${uid},${people}`,
+		objectClass: ['inetOrgPerson'],
+		uid,
+		cn: uid,
+		sn: uid,
+		nsUniqueId: id,
+		modifyTimestamp: '20261127000000Z',
+		...extra,
+	});
+	const change = (
+		changeNumber: number,
+		changeType: string,
+		targetDN: string,
+		extra: Record<string, string> = {},
+	): Entry => ({
+		dn: `changenumber=${changeNumber},cn=changelog`,
+		changeNumber: String(changeNumber),
+		changeType,
+		targetDN,
+		...extra,
+	});
 
 	it('parses records and tells a trimmed log', () => {
-		const record = parseChangelogRecord(change(12, 'modify', `uid=a,${people}`, { targetUniqueId: 'C2B1D281-1DD111B2-80A1D0C4-8C5B2B65', changes: 'replace: nsAccountLock\nnsAccountLock: TRUE\n-\nreplace: modifyTimestamp\nmodifyTimestamp: 20261127000000Z\n-\n' }));
-		expect(record).toMatchObject({ changeNumber: 12, type: 'modify', targetId: 'c2b1d281-1dd111b2-80a1d0c4-8c5b2b65', changedAttributes: ['nsAccountLock', 'modifyTimestamp'] });
+		const record = parseChangelogRecord(
+			change(12, 'modify', `uid=a,${people}`, {
+				targetUniqueId: 'C2B1D281-1DD111B2-80A1D0C4-8C5B2B65',
+				changes:
+					'replace: nsAccountLock\nnsAccountLock: TRUE\n-\nreplace: modifyTimestamp\nmodifyTimestamp: 20261127000000Z\n-\n',
+			}),
+		);
+		expect(record).toMatchObject({
+			changeNumber: 12,
+			type: 'modify',
+			targetId: 'c2b1d281-1dd111b2-80a1d0c4-8c5b2b65',
+			changedAttributes: ['nsAccountLock', 'modifyTimestamp'],
+		});
 		expect(changelogCursorLost(10, { first: 5, last: 20 })).toBe(false);
 		expect(changelogCursorLost(10, { first: 12, last: 20 })).toBe(true);
 		expect(changelogCursorLost(10, { first: 1, last: 3 })).toBe(true);
 	});
 
 	it('polls: a disable, a delete named only by DN, an add; then a trimmed log resyncs', async () => {
-		const ids = { a: 'c2b1d281-1dd111b2-80a1d0c4-8c5b2b65', b: 'c2b1d282-1dd111b2-80a1d0c4-8c5b2b65', c: 'c2b1d283-1dd111b2-80a1d0c4-8c5b2b65' };
+		const ids = {
+			a: 'c2b1d281-1dd111b2-80a1d0c4-8c5b2b65',
+			b: 'c2b1d282-1dd111b2-80a1d0c4-8c5b2b65',
+			c: 'c2b1d283-1dd111b2-80a1d0c4-8c5b2b65',
+		};
 		let users = [person('a', ids.a), person('b', ids.b)];
 		// The newest record before the first activation, which checks that the log's records are readable.
 		let log: Entry[] = [change(10, 'modify', 'cn=config')];
 		let bounds = { firstChangeNumber: '1', lastChangeNumber: '10' };
-		const matching = (entries: Entry[], filter: { toString(): string }) => entries.filter((entry) => filter.toString().toLowerCase().includes(String(entry.nsUniqueId).toLowerCase()));
+		const matching = (entries: Entry[], filter: { toString(): string }) =>
+			entries.filter((entry) => filter.toString().toLowerCase().includes(String(entry.nsUniqueId).toLowerCase()));
 		const fake = {
 			server: 'ldap://ds389.example',
 			rootDse: () => Promise.resolve({ dn: '', ...bounds }),
@@ -129,7 +250,13 @@ describe('cn=changelog (389 DS retro changelog, handwritten shapes)', () => {
 			// The session's own: over this fake's search.
 			searchIfPresent: LdapSession.prototype.searchIfPresent,
 		} as unknown as LdapSession;
-		const reader = new LdapChangeReader({ session: fake, profile: profileFor('389ds'), flavour: '389ds', userBaseDN: people, groupBaseDN: groupsDn });
+		const reader = new LdapChangeReader({
+			session: fake,
+			profile: profileFor('389ds'),
+			flavour: '389ds',
+			userBaseDN: people,
+			groupBaseDN: groupsDn,
+		});
 		const strategy = new ChangelogStrategy(reader, fake.server, { reconcileEvery: 0 });
 		const first = await strategy.poll(undefined);
 		expect(first.events).toEqual([]);
@@ -151,12 +278,18 @@ describe('cn=changelog (389 DS retro changelog, handwritten shapes)', () => {
 		]);
 		expect(second.nextCursor.cursor).toBe('14');
 
-		users = [person('a', ids.a, { nsAccountLock: 'TRUE', title: 'Changed in the gap' }), person('c', ids.c, { modifyTimestamp: '20261127000500Z' })];
+		users = [
+			person('a', ids.a, { nsAccountLock: 'TRUE', title: 'Changed in the gap' }),
+			person('c', ids.c, { modifyTimestamp: '20261127000500Z' }),
+		];
 		bounds = { firstChangeNumber: '40', lastChangeNumber: '60' };
 		log = [];
 		const third = await strategy.poll(second.nextCursor);
 		// c was read again (its stamp moved) but nothing watched changed: only the real difference is emitted.
-		expect(third.events.map((event) => [event.type, event.user?.id])).toEqual([['directory.resync', undefined], ['user.updated', ids.a]]);
+		expect(third.events.map((event) => [event.type, event.user?.id])).toEqual([
+			['directory.resync', undefined],
+			['user.updated', ids.a],
+		]);
 		expect(third.nextCursor.cursor).toBe('60');
 	});
 });

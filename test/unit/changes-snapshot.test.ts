@@ -8,7 +8,12 @@ import { comparableDn, dnHash } from '../../core/changes/snapshot/dn-hash';
 import { type GroupRecord, groupRecordOf } from '../../core/changes/snapshot/group-record';
 import { keyHeadOf, recordKeyOf } from '../../core/changes/snapshot/record-key';
 import { decodeSnapshot, emptySnapshot, encodeSnapshot, type Snapshot } from '../../core/changes/snapshot/snapshot';
-import { decodeUserRecord, encodeUserRecord, USER_RECORD_CHARS, userRecordOf } from '../../core/changes/snapshot/user-record';
+import {
+	decodeUserRecord,
+	encodeUserRecord,
+	USER_RECORD_CHARS,
+	userRecordOf,
+} from '../../core/changes/snapshot/user-record';
 import { finishEvents } from '../../core/changes/state';
 
 function withGroup(group: GroupRecord): Snapshot {
@@ -17,7 +22,12 @@ function withGroup(group: GroupRecord): Snapshot {
 	return snapshot;
 }
 
-const source: EventSource = { kind: 'ldap', server: 'ldap://dir.example', strategy: 'snapshot', base: 'dc=example,dc=com' };
+const source: EventSource = {
+	kind: 'ldap',
+	server: 'ldap://dir.example',
+	strategy: 'snapshot',
+	base: 'dc=example,dc=com',
+};
 
 function user(overrides: Partial<DirectoryUser> = {}): DirectoryUser {
 	return {
@@ -38,7 +48,13 @@ function user(overrides: Partial<DirectoryUser> = {}): DirectoryUser {
 const env = (members: Record<number, string> = {}): DiffEnvironment => ({
 	source,
 	detectedAt: '2026-11-27T00:00:00.000Z',
-	attributeOf: (field) => ({ login: 'uid', surname: 'sn', department: 'ou', location: 'l', businessUnit: 'businessCategory' } as Record<string, string>)[field] ?? field,
+	attributeOf: (field) =>
+		(
+			({ login: 'uid', surname: 'sn', department: 'ou', location: 'l', businessUnit: 'businessCategory' }) as Record<
+				string,
+				string
+			>
+		)[field] ?? field,
 	extraAttributes: [],
 	memberByDnHash: (hash) => (members[hash] ? { id: members[hash] } : undefined),
 	memberByDn: (dn) => ({ id: `id-of-${dn}`, dn }),
@@ -46,7 +62,10 @@ const env = (members: Record<number, string> = {}): DiffEnvironment => ({
 
 describe('compact snapshot encoding', () => {
 	it('stores a user in 35 characters (plus its key head) and reads it back', () => {
-		const record = userRecordOf(user({ status: { disabled: true, locked: false, passwordResetRequired: true } }), '20261126101010Z');
+		const record = userRecordOf(
+			user({ status: { disabled: true, locked: false, passwordResetRequired: true } }),
+			'20261126101010Z',
+		);
 		const text = encodeUserRecord(record);
 		expect(text).toHaveLength(USER_RECORD_CHARS);
 		expect(USER_RECORD_CHARS).toBe(35);
@@ -70,7 +89,16 @@ describe('compact snapshot encoding', () => {
 			dns.filter((_, index) => index % 4 === 1),
 		];
 		groups.forEach((members, index) => {
-			const record = groupRecordOf({ id: randomUUID(), dn: `cn=g${index},ou=groups,dc=example,dc=com`, name: `g${index}`, privileged: false, attributes: {} }, members);
+			const record = groupRecordOf(
+				{
+					id: randomUUID(),
+					dn: `cn=g${index},ou=groups,dc=example,dc=com`,
+					name: `g${index}`,
+					privileged: false,
+					attributes: {},
+				},
+				members,
+			);
 			snapshot.groups.set(record.id, record);
 		});
 		const json = JSON.stringify(encodeSnapshot(snapshot));
@@ -86,15 +114,30 @@ describe('compact snapshot encoding', () => {
 	it('keeps nsUniqueId keys restorable and other ids as hashes', () => {
 		expect(recordKeyOf('c2b1d281-1dd111b2-80a1d0c4-8c5b2b65')).toBe('c2b1d281-1dd111b2-80a1d0c4-8c5b2b65');
 		expect(recordKeyOf('jdoe@Content Server Members')).toMatch(/^hash:[0-9a-f]{32}$/);
-		const group = groupRecordOf({ id: '11111111-2222-3333-4444-555555555555', dn: 'cn=Finance,ou=groups,dc=example,dc=com', name: 'Finance', privileged: false, attributes: {} }, [
-			'uid=a,ou=people,dc=example,dc=com',
-			'UID=A, ou=People,dc=example,dc=com',
-		]);
+		const group = groupRecordOf(
+			{
+				id: '11111111-2222-3333-4444-555555555555',
+				dn: 'cn=Finance,ou=groups,dc=example,dc=com',
+				name: 'Finance',
+				privileged: false,
+				attributes: {},
+			},
+			['uid=a,ou=people,dc=example,dc=com', 'UID=A, ou=People,dc=example,dc=com'],
+		);
 		expect(group.memberHashes).toHaveLength(1);
 		const decoded = decodeSnapshot(encodeSnapshot(withGroup(group)));
 		expect(decoded.groups.get(group.id)).toEqual(group);
 		// OTDS group ids (name@partition) are hashed keys: they survive a round trip too.
-		const otdsGroup = groupRecordOf({ id: 'Executives@Content Server Members', dn: 'oTGroup=1,orgunit=groups', name: 'Executives', privileged: false, attributes: {} }, []);
+		const otdsGroup = groupRecordOf(
+			{
+				id: 'Executives@Content Server Members',
+				dn: 'oTGroup=1,orgunit=groups',
+				name: 'Executives',
+				privileged: false,
+				attributes: {},
+			},
+			[],
+		);
 		const again = decodeSnapshot(encodeSnapshot(withGroup(otdsGroup)));
 		expect(again.groups.get(recordKeyOf('Executives@Content Server Members'))).toEqual(otdsGroup);
 	});
@@ -110,8 +153,14 @@ describe('group member sets in the snapshot', () => {
 			snapshot.users.set(record.id, record);
 			dns.push(dn);
 		}
-		const everyone = groupRecordOf({ id: randomUUID(), dn: 'cn=All,ou=groups,dc=example,dc=com', name: 'All', privileged: false, attributes: {} }, [...dns, 'cn=Nested,ou=groups,dc=example,dc=com']);
-		const sparse = groupRecordOf({ id: randomUUID(), dn: 'cn=Few,ou=groups,dc=example,dc=com', name: 'Few', privileged: false, attributes: {} }, dns.filter((_, index) => index % 97 === 0));
+		const everyone = groupRecordOf(
+			{ id: randomUUID(), dn: 'cn=All,ou=groups,dc=example,dc=com', name: 'All', privileged: false, attributes: {} },
+			[...dns, 'cn=Nested,ou=groups,dc=example,dc=com'],
+		);
+		const sparse = groupRecordOf(
+			{ id: randomUUID(), dn: 'cn=Few,ou=groups,dc=example,dc=com', name: 'Few', privileged: false, attributes: {} },
+			dns.filter((_, index) => index % 97 === 0),
+		);
 		snapshot.groups.set(everyone.id, everyone);
 		snapshot.groups.set(sparse.id, sparse);
 		const serialized = encodeSnapshot(snapshot);
@@ -127,11 +176,22 @@ describe('group member sets in the snapshot', () => {
 describe('snapshot tables: changes cost what changed', () => {
 	it('merges modifications, additions and deletions into the sorted string; group members follow the users', () => {
 		const snapshot = emptySnapshot();
-		const people = Array.from({ length: 500 }, (_, index) => userRecordOf(user({ id: randomUUID(), dn: `uid=p${index},ou=people,dc=example,dc=com`, login: `p${index}` }), 'p'));
+		const people = Array.from({ length: 500 }, (_, index) =>
+			userRecordOf(
+				user({ id: randomUUID(), dn: `uid=p${index},ou=people,dc=example,dc=com`, login: `p${index}` }),
+				'p',
+			),
+		);
 		for (const record of people) snapshot.users.set(record.id, record);
 		const dns = (indexes: number[]) => indexes.map((index) => `uid=p${index},ou=people,dc=example,dc=com`);
-		const group = groupRecordOf({ id: randomUUID(), dn: 'cn=G,ou=groups,dc=example,dc=com', name: 'G', privileged: false, attributes: {} }, dns([1, 7, 250, 499]));
-		const other = groupRecordOf({ id: randomUUID(), dn: 'cn=H,ou=groups,dc=example,dc=com', name: 'H', privileged: false, attributes: {} }, dns([3, 4]));
+		const group = groupRecordOf(
+			{ id: randomUUID(), dn: 'cn=G,ou=groups,dc=example,dc=com', name: 'G', privileged: false, attributes: {} },
+			dns([1, 7, 250, 499]),
+		);
+		const other = groupRecordOf(
+			{ id: randomUUID(), dn: 'cn=H,ou=groups,dc=example,dc=com', name: 'H', privileged: false, attributes: {} },
+			dns([3, 4]),
+		);
 		snapshot.groups.set(group.id, group);
 		snapshot.groups.set(other.id, other);
 		const stored = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(snapshot))));
@@ -145,9 +205,15 @@ describe('snapshot tables: changes cost what changed', () => {
 		const modified = { ...people[10], valuesHash: (people[10].valuesHash + 1) & 0xffff };
 		next.users.set(modified.id, modified);
 		next.users.delete(people[7].id);
-		const added = userRecordOf(user({ id: randomUUID(), dn: 'uid=new,ou=people,dc=example,dc=com', login: 'new' }), 'p');
+		const added = userRecordOf(
+			user({ id: randomUUID(), dn: 'uid=new,ou=people,dc=example,dc=com', login: 'new' }),
+			'p',
+		);
 		next.users.set(added.id, added);
-		const regrouped = groupRecordOf({ id: group.id, dn: 'cn=G,ou=groups,dc=example,dc=com', name: 'G', privileged: false, attributes: {} }, [...dns([1, 250, 499]), 'uid=new,ou=people,dc=example,dc=com']);
+		const regrouped = groupRecordOf(
+			{ id: group.id, dn: 'cn=G,ou=groups,dc=example,dc=com', name: 'G', privileged: false, attributes: {} },
+			[...dns([1, 250, 499]), 'uid=new,ou=people,dc=example,dc=com'],
+		);
 		next.groups.set(group.id, regrouped);
 		expect(stored.users.get(people[7].id)).toEqual(people[7]);
 		const after = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(next))));
@@ -157,14 +223,24 @@ describe('snapshot tables: changes cost what changed', () => {
 		expect(after.users.get(added.id)).toEqual(added);
 		expect(after.groups.get(group.id)).toEqual(regrouped);
 		expect(after.groups.get(other.id)).toEqual(other);
-		expect([...after.users.keys()].sort()).toEqual([...people.filter((_, index) => index !== 7).map((record) => record.id), added.id].sort());
+		expect([...after.users.keys()].sort()).toEqual(
+			[...people.filter((_, index) => index !== 7).map((record) => record.id), added.id].sort(),
+		);
 	});
 
 	it('a group not read again keeps a member who left the users (deleted, or out of the scope) by DN hash: the group still lists them', () => {
 		const snapshot = emptySnapshot();
-		const people = Array.from({ length: 20 }, (_, index) => userRecordOf(user({ id: randomUUID(), dn: `uid=q${index},ou=people,dc=example,dc=com`, login: `q${index}` }), 'p'));
+		const people = Array.from({ length: 20 }, (_, index) =>
+			userRecordOf(
+				user({ id: randomUUID(), dn: `uid=q${index},ou=people,dc=example,dc=com`, login: `q${index}` }),
+				'p',
+			),
+		);
 		for (const record of people) snapshot.users.set(record.id, record);
-		const group = groupRecordOf({ id: randomUUID(), dn: 'cn=K,ou=groups,dc=example,dc=com', name: 'K', privileged: false, attributes: {} }, ['uid=q2,ou=people,dc=example,dc=com', 'uid=q5,ou=people,dc=example,dc=com']);
+		const group = groupRecordOf(
+			{ id: randomUUID(), dn: 'cn=K,ou=groups,dc=example,dc=com', name: 'K', privileged: false, attributes: {} },
+			['uid=q2,ou=people,dc=example,dc=com', 'uid=q5,ou=people,dc=example,dc=com'],
+		);
 		snapshot.groups.set(group.id, group);
 		const stored = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(snapshot))));
 		const users = stored.users.clone();
@@ -188,18 +264,42 @@ describe('differ', () => {
 
 	it('derives a rename (same key, new DN), status transitions and the changed attribute', () => {
 		const before = userRecordOf(user(), 'p1');
-		const after = user({ dn: 'uid=arjun,ou=people,dc=example,dc=com', title: 'Chair', status: { disabled: true, locked: true, passwordResetRequired: false } });
-		const events = diffUser(before, { user: after, record: userRecordOf(after, 'p1') }, { stamp: 's2', before: { title: ['Chief Executive Officer'] } }, env());
-		expect(events.map((event) => event.type).sort()).toEqual(['user.disabled', 'user.locked', 'user.renamed', 'user.updated']);
-		expect(events.find((event) => event.type === 'user.updated')?.changes).toEqual([{ attribute: 'title', before: 'Chief Executive Officer', after: 'Chair' }]);
+		const after = user({
+			dn: 'uid=arjun,ou=people,dc=example,dc=com',
+			title: 'Chair',
+			status: { disabled: true, locked: true, passwordResetRequired: false },
+		});
+		const events = diffUser(
+			before,
+			{ user: after, record: userRecordOf(after, 'p1') },
+			{ stamp: 's2', before: { title: ['Chief Executive Officer'] } },
+			env(),
+		);
+		expect(events.map((event) => event.type).sort()).toEqual([
+			'user.disabled',
+			'user.locked',
+			'user.renamed',
+			'user.updated',
+		]);
+		expect(events.find((event) => event.type === 'user.updated')?.changes).toEqual([
+			{ attribute: 'title', before: 'Chief Executive Officer', after: 'Chair' },
+		]);
 		expect(new Set(events.map((event) => event.id)).size).toBe(4);
 	});
 
 	it('a rename is one user.renamed with the naming attribute the RDN holds; a move that keeps it lists the DN only', () => {
-		const rdnEnv: DiffEnvironment = { ...env(), rdnOf: (dn) => [{ type: dn.slice(0, dn.indexOf('=')), value: dn.slice(dn.indexOf('=') + 1, dn.indexOf(',')) }] };
+		const rdnEnv: DiffEnvironment = {
+			...env(),
+			rdnOf: (dn) => [{ type: dn.slice(0, dn.indexOf('=')), value: dn.slice(dn.indexOf('=') + 1, dn.indexOf(',')) }],
+		};
 		const before = userRecordOf(user(), 'p1');
 		const renamed = user({ dn: 'uid=arjun,ou=people,dc=example,dc=com', login: 'arjun' });
-		const events = diffUser(before, { user: renamed, record: userRecordOf(renamed, 'p1') }, { stamp: 's', previousDn: user().dn }, rdnEnv);
+		const events = diffUser(
+			before,
+			{ user: renamed, record: userRecordOf(renamed, 'p1') },
+			{ stamp: 's', previousDn: user().dn },
+			rdnEnv,
+		);
 		expect(events.map((event) => [event.type, event.changes])).toEqual([
 			[
 				'user.renamed',
@@ -211,26 +311,52 @@ describe('differ', () => {
 		]);
 		// Moved to another branch, the RDN spelled in another case: the login did not change.
 		const moved = user({ dn: 'uid=ADavis,ou=board,dc=example,dc=com' });
-		const move = diffUser(before, { user: moved, record: userRecordOf(moved, 'p1') }, { stamp: 's', previousDn: 'uid=ADavis,ou=people,dc=example,dc=com' }, rdnEnv);
-		expect(move.map((event) => [event.type, event.changes])).toEqual([['user.renamed', [{ attribute: 'dn', before: 'uid=ADavis,ou=people,dc=example,dc=com', after: moved.dn }]]]);
+		const move = diffUser(
+			before,
+			{ user: moved, record: userRecordOf(moved, 'p1') },
+			{ stamp: 's', previousDn: 'uid=ADavis,ou=people,dc=example,dc=com' },
+			rdnEnv,
+		);
+		expect(move.map((event) => [event.type, event.changes])).toEqual([
+			['user.renamed', [{ attribute: 'dn', before: 'uid=ADavis,ou=people,dc=example,dc=com', after: moved.dn }]],
+		]);
 	});
 
 	it('tells an administrator reset (pwdReset) from a password change by the user', () => {
 		const before = userRecordOf(user(), 'p1');
 		const reset = user({ status: { disabled: false, locked: false, passwordResetRequired: true } });
 		const resetRecord = userRecordOf(reset, 'p2');
-		expect(diffUser(before, { user: reset, record: resetRecord }, context, env()).map((event) => event.type)).toEqual(['user.passwordResetRequired']);
+		expect(diffUser(before, { user: reset, record: resetRecord }, context, env()).map((event) => event.type)).toEqual([
+			'user.passwordResetRequired',
+		]);
 		const changed = userRecordOf(user(), 'p3');
-		expect(diffUser(resetRecord, { user: user(), record: changed }, context, env()).map((event) => event.type)).toEqual(['user.passwordChanged']);
-		expect(diffUser(before, { user: user(), record: changed }, context, env()).map((event) => event.type)).toEqual(['user.passwordChanged']);
+		expect(diffUser(resetRecord, { user: user(), record: changed }, context, env()).map((event) => event.type)).toEqual(
+			['user.passwordChanged'],
+		);
+		expect(diffUser(before, { user: user(), record: changed }, context, env()).map((event) => event.type)).toEqual([
+			'user.passwordChanged',
+		]);
 	});
 
 	it('names the members added to and removed from a group', () => {
-		const base = { id: '11111111-2222-3333-4444-555555555555', dn: 'cn=Admins,ou=groups,dc=example,dc=com', name: 'Admins', privileged: true, attributes: {} };
+		const base = {
+			id: '11111111-2222-3333-4444-555555555555',
+			dn: 'cn=Admins,ou=groups,dc=example,dc=com',
+			name: 'Admins',
+			privileged: true,
+			attributes: {},
+		};
 		const before = groupRecordOf(base, ['uid=a,ou=people,dc=example,dc=com', 'uid=b,ou=people,dc=example,dc=com']);
 		const afterDns = ['uid=a,ou=people,dc=example,dc=com', 'uid=c,ou=people,dc=example,dc=com'];
-		const removedHash = before.memberHashes.find((hash) => !groupRecordOf(base, afterDns).memberHashes.includes(hash)) as number;
-		const events = diffGroup(before, { group: base, memberDns: afterDns, record: groupRecordOf(base, afterDns) }, context, env({ [removedHash]: 'id-of-b' }));
+		const removedHash = before.memberHashes.find(
+			(hash) => !groupRecordOf(base, afterDns).memberHashes.includes(hash),
+		) as number;
+		const events = diffGroup(
+			before,
+			{ group: base, memberDns: afterDns, record: groupRecordOf(base, afterDns) },
+			context,
+			env({ [removedHash]: 'id-of-b' }),
+		);
 		expect(events.map((event) => [event.type, event.user?.id, event.group?.privileged])).toEqual([
 			['group.memberAdded', 'id-of-uid=c,ou=people,dc=example,dc=com', true],
 			['group.memberRemoved', 'id-of-b', true],
@@ -239,11 +365,22 @@ describe('differ', () => {
 });
 
 describe('what `before` says (known values only, never guessed)', () => {
-	const base = { id: '11111111-2222-3333-4444-555555555555', dn: 'cn=Admins,ou=groups,dc=example,dc=com', name: 'Admins', privileged: false, attributes: {} };
+	const base = {
+		id: '11111111-2222-3333-4444-555555555555',
+		dn: 'cn=Admins,ou=groups,dc=example,dc=com',
+		name: 'Admins',
+		privileged: false,
+		attributes: {},
+	};
 
 	it('leaves `before` out where only hashes were kept, and gives it where a log knew it (null: was empty)', () => {
 		const before = userRecordOf(user(), 'p1');
-		const after = user({ dn: 'uid=arjun,ou=people,dc=example,dc=com', title: 'Chair', mail: 'arjun@example.com', status: { disabled: false, locked: true, passwordResetRequired: false } });
+		const after = user({
+			dn: 'uid=arjun,ou=people,dc=example,dc=com',
+			title: 'Chair',
+			mail: 'arjun@example.com',
+			status: { disabled: false, locked: true, passwordResetRequired: false },
+		});
 		const now = { user: after, record: userRecordOf(after, 'p1') };
 		const hashesOnly = diffUser(before, now, { stamp: 's' }, env());
 		const changes = (type: string, events = hashesOnly) => events.find((event) => event.type === type)?.changes ?? [];
@@ -257,7 +394,12 @@ describe('what `before` says (known values only, never guessed)', () => {
 		// Status flags are kept in the snapshot itself.
 		expect(changes('user.locked')).toEqual([{ attribute: 'locked', before: 'false', after: 'true' }]);
 
-		const logged = diffUser(before, now, { stamp: 's', before: { title: ['Chief Executive Officer'], mail: [] }, previousDn: user().dn }, env());
+		const logged = diffUser(
+			before,
+			now,
+			{ stamp: 's', before: { title: ['Chief Executive Officer'], mail: [] }, previousDn: user().dn },
+			env(),
+		);
 		expect(changes('user.updated', logged)).toEqual([
 			{ attribute: 'mail', before: null, after: 'arjun@example.com' },
 			{ attribute: 'title', before: 'Chief Executive Officer', after: 'Chair' },
@@ -271,13 +413,30 @@ describe('what `before` says (known values only, never guessed)', () => {
 		const record = groupRecordOf(base, [kept, removed]);
 		const now = { group: base, memberDns: [kept], record: groupRecordOf(base, [kept]) };
 		const hash = dnHash(removed);
-		const withMember = (dn: string): DiffEnvironment => ({ ...env(), memberByDnHash: (value) => (value === hash ? { id: 'id-of-b', dn } : undefined) });
-		const removal = (events: ReturnType<typeof diffGroup>) => events.find((event) => event.type === 'group.memberRemoved')?.changes[0];
-		expect(removal(diffGroup(record, now, { stamp: 's' }, withMember(removed)))).toEqual({ attribute: 'member', before: removed, after: null });
+		const withMember = (dn: string): DiffEnvironment => ({
+			...env(),
+			memberByDnHash: (value) => (value === hash ? { id: 'id-of-b', dn } : undefined),
+		});
+		const removal = (events: ReturnType<typeof diffGroup>) =>
+			events.find((event) => event.type === 'group.memberRemoved')?.changes[0];
+		expect(removal(diffGroup(record, now, { stamp: 's' }, withMember(removed)))).toEqual({
+			attribute: 'member',
+			before: removed,
+			after: null,
+		});
 		// Renamed since it left: its DN now is not the value that was removed.
 		const moved = removal(diffGroup(record, now, { stamp: 's' }, withMember('uid=b2,ou=people,dc=example,dc=com')));
 		expect(moved).toEqual({ attribute: 'member', after: null });
-		expect(removal(diffGroup(record, now, { stamp: 's', removedValues: [removed] }, withMember('uid=b2,ou=people,dc=example,dc=com')))).toEqual({ attribute: 'member', before: removed, after: null });
+		expect(
+			removal(
+				diffGroup(
+					record,
+					now,
+					{ stamp: 's', removedValues: [removed] },
+					withMember('uid=b2,ou=people,dc=example,dc=com'),
+				),
+			),
+		).toEqual({ attribute: 'member', before: removed, after: null });
 	});
 
 	it('lists the group attributes a log says changed; without a log, name and description as they are now', () => {
@@ -288,7 +447,9 @@ describe('what `before` says (known values only, never guessed)', () => {
 			{ attribute: 'cn', after: 'Administrators' },
 			{ attribute: 'description', after: 'All of them' },
 		]);
-		expect(diffGroup(record, now, { stamp: 's', before: { cn: ['Admins'] } }, env())[0].changes).toEqual([{ attribute: 'cn', before: 'Admins', after: 'Administrators' }]);
+		expect(diffGroup(record, now, { stamp: 's', before: { cn: ['Admins'] } }, env())[0].changes).toEqual([
+			{ attribute: 'cn', before: 'Admins', after: 'Administrators' },
+		]);
 	});
 });
 
@@ -300,11 +461,27 @@ describe('event ids, dedupe window and bulk summary', () => {
 	});
 
 	it('drops ids already emitted, bounds the window, and adds one bulk summary over the threshold', () => {
-		const make = (n: number) => ({ id: `e${n}`, type: 'user.updated' as const, detectedAt: 'now', source, changes: [] });
+		const make = (n: number) => ({
+			id: `e${n}`,
+			type: 'user.updated' as const,
+			detectedAt: 'now',
+			source,
+			changes: [],
+		});
 		const first = finishEvents([make(1), make(2), make(2)], [], { dedupeWindow: 3 }, 'now');
 		expect(first.events.map((event) => event.id)).toEqual(['e1', 'e2']);
-		const second = finishEvents([make(2), make(3), make(4), make(5)], first.recentIds, { dedupeWindow: 3, bulkThreshold: 2 }, 'now');
-		expect(second.events.map((event) => event.type)).toEqual(['user.updated', 'user.updated', 'user.updated', 'directory.bulkChange']);
+		const second = finishEvents(
+			[make(2), make(3), make(4), make(5)],
+			first.recentIds,
+			{ dedupeWindow: 3, bulkThreshold: 2 },
+			'now',
+		);
+		expect(second.events.map((event) => event.type)).toEqual([
+			'user.updated',
+			'user.updated',
+			'user.updated',
+			'directory.bulkChange',
+		]);
 		expect(second.events[3].summary).toEqual({ counts: { 'user.updated': 3 }, total: 3 });
 		expect(second.recentIds).toHaveLength(3);
 		expect(finishEvents([make(9)], [], { eventTypes: ['user.created'] }, 'now').events).toEqual([]);
@@ -313,13 +490,31 @@ describe('event ids, dedupe window and bulk summary', () => {
 
 describe('comparable DNs', () => {
 	it('the fast path gives what the full normalizer gives', () => {
-		for (const dn of ['uid=A.B,ou=People, dc=Example,dc=com', 'CN=Zoë Müller,OU=Sales,DC=x', 'cn=a\\,b,dc=x', 'cn=a+sn=b,dc=x', 'cn=a  b,dc=x']) {
+		for (const dn of [
+			'uid=A.B,ou=People, dc=Example,dc=com',
+			'CN=Zoë Müller,OU=Sales,DC=x',
+			'cn=a\\,b,dc=x',
+			'cn=a+sn=b,dc=x',
+			'cn=a  b,dc=x',
+		]) {
 			expect(comparableDn(dn)).toBe(normalizeDn(dn));
 		}
 	});
 
 	it('hashes plain DNs without building the normalized text, to the same hash', () => {
-		const dns = ['uid=A.B,ou=People, dc=Example,dc=com', ' UID = x ,OU=p,dc=x', 'CN=Zoë Müller,OU=Sales,DC=x', 'cn=a\\,b,dc=x', 'cn=a+sn=b,dc=x', 'cn=a  b,dc=x', 'cn=a=b,dc=x', '=a,dc=x', 'cn=a,', '', 'cn=a\tb,dc=x'];
+		const dns = [
+			'uid=A.B,ou=People, dc=Example,dc=com',
+			' UID = x ,OU=p,dc=x',
+			'CN=Zoë Müller,OU=Sales,DC=x',
+			'cn=a\\,b,dc=x',
+			'cn=a+sn=b,dc=x',
+			'cn=a  b,dc=x',
+			'cn=a=b,dc=x',
+			'=a,dc=x',
+			'cn=a,',
+			'',
+			'cn=a\tb,dc=x',
+		];
 		for (const dn of dns) expect(dnHash(dn)).toBe(hash32(comparableDn(dn)));
 		expect(recordKeyOf('{750F6B7A-7E3F-1041-9059-A59237D5930E}')).toMatch(/^hash:/);
 		expect(recordKeyOf('{750f6b7a-7e3f-1041-9059-a59237d5930e}')).toBe('750f6b7a-7e3f-1041-9059-a59237d5930e');

@@ -17,9 +17,19 @@ const record = { id: 'g-1', valuesHash: 1, dnHash: 2, privileged: false, memberH
 
 describe('group.deleted', () => {
 	it('names the group by its DN, without the login a tombstone carried', () => {
-		const [event] = diffGroup(record, undefined, { stamp: 'usn:9', deleted: { dn: 'CN=Help Desk,OU=Groups,DC=example,DC=test', login: 'HelpDesk' } }, env);
+		const [event] = diffGroup(
+			record,
+			undefined,
+			{ stamp: 'usn:9', deleted: { dn: 'CN=Help Desk,OU=Groups,DC=example,DC=test', login: 'HelpDesk' } },
+			env,
+		);
 		expect(event.type).toBe('group.deleted');
-		expect(event.group).toEqual({ id: 'g-1', dn: 'CN=Help Desk,OU=Groups,DC=example,DC=test', name: 'Help Desk', privileged: false });
+		expect(event.group).toEqual({
+			id: 'g-1',
+			dn: 'CN=Help Desk,OU=Groups,DC=example,DC=test',
+			name: 'Help Desk',
+			privileged: false,
+		});
 	});
 
 	it('without a DN, only what is known: the id and whether it was privileged', () => {

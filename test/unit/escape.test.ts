@@ -57,7 +57,11 @@ describe('attribute names and conditions', () => {
 	});
 
 	it('names the field when an attribute name is not one', () => {
-		expect(() => conditionFilter({ attribute: 'ou)(uid=*', operator: 'equals', value: 'x' })).toThrow(ConfigurationError);
-		expect(() => conditionFilter({ attribute: 'ou)(uid=*', operator: 'equals', value: 'x' })).toThrow(/^Conditions "ou\)\(uid=\*" is not a valid LDAP attribute name/);
+		expect(() => conditionFilter({ attribute: 'ou)(uid=*', operator: 'equals', value: 'x' })).toThrow(
+			ConfigurationError,
+		);
+		expect(() => conditionFilter({ attribute: 'ou)(uid=*', operator: 'equals', value: 'x' })).toThrow(
+			/^Conditions "ou\)\(uid=\*" is not a valid LDAP attribute name/,
+		);
 	});
 });

@@ -20,7 +20,9 @@ describe('explainLdapFailure', () => {
 	});
 
 	it('tells a certificate problem apart and says to paste the CA', () => {
-		const error = Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+		const error = Object.assign(new Error('self-signed certificate in certificate chain'), {
+			code: 'SELF_SIGNED_CERT_IN_CHAIN',
+		});
 		const failure = explainLdapFailure(error, server);
 		expect(failure.kind).toBe('tlsCertificate');
 		expect(failure.hint).toMatch(/CA Certificate/);

@@ -10,10 +10,20 @@ const entry = (attributes: Record<string, string | string[] | Buffer>): Entry =>
 describe('account status per directory flavour', () => {
 	it('Active Directory: disabled bit, computed lockout, pwdLastSet=0', () => {
 		const ad = profileFor('activeDirectory');
-		expect(ad.readStatus(entry({ userAccountControl: '514', pwdLastSet: '133' }))).toEqual({ disabled: true, locked: false, passwordResetRequired: false });
-		expect(ad.readStatus(entry({ userAccountControl: '512', 'msDS-User-Account-Control-Computed': '16', lockoutTime: '1' })).locked).toBe(true);
+		expect(ad.readStatus(entry({ userAccountControl: '514', pwdLastSet: '133' }))).toEqual({
+			disabled: true,
+			locked: false,
+			passwordResetRequired: false,
+		});
+		expect(
+			ad.readStatus(entry({ userAccountControl: '512', 'msDS-User-Account-Control-Computed': '16', lockoutTime: '1' }))
+				.locked,
+		).toBe(true);
 		// lockoutTime stays set after the lockout expired: the computed attribute wins when present.
-		expect(ad.readStatus(entry({ userAccountControl: '512', 'msDS-User-Account-Control-Computed': '0', lockoutTime: '1' })).locked).toBe(false);
+		expect(
+			ad.readStatus(entry({ userAccountControl: '512', 'msDS-User-Account-Control-Computed': '0', lockoutTime: '1' }))
+				.locked,
+		).toBe(false);
 		expect(ad.readStatus(entry({ userAccountControl: '512', pwdLastSet: '0' })).passwordResetRequired).toBe(true);
 	});
 
@@ -24,35 +34,65 @@ describe('account status per directory flavour', () => {
 
 	it('OpenLDAP ppolicy: failure lockout, administrative lock, pwdReset', () => {
 		const openLdap = profileFor('openLdap');
-		expect(openLdap.readStatus(entry({ pwdAccountLockedTime: '20261126101010Z' }))).toEqual({ disabled: false, locked: true, passwordResetRequired: false });
-		expect(openLdap.readStatus(entry({ pwdAccountLockedTime: '000001010000Z' }))).toEqual({ disabled: true, locked: false, passwordResetRequired: false });
+		expect(openLdap.readStatus(entry({ pwdAccountLockedTime: '20261126101010Z' }))).toEqual({
+			disabled: false,
+			locked: true,
+			passwordResetRequired: false,
+		});
+		expect(openLdap.readStatus(entry({ pwdAccountLockedTime: '000001010000Z' }))).toEqual({
+			disabled: true,
+			locked: false,
+			passwordResetRequired: false,
+		});
 		expect(openLdap.readStatus(entry({ pwdReset: 'TRUE' })).passwordResetRequired).toBe(true);
 	});
 
 	it('389 DS and OpenDJ / legacy OTDS', () => {
 		expect(profileFor('389ds').readStatus(entry({ nsAccountLock: 'true' })).disabled).toBe(true);
-		expect(profileFor('389ds').readStatus(entry({ passwordExpirationTime: '19700101000000Z' })).passwordResetRequired).toBe(true);
+		expect(
+			profileFor('389ds').readStatus(entry({ passwordExpirationTime: '19700101000000Z' })).passwordResetRequired,
+		).toBe(true);
 		const otds = profileFor('openDj');
-		expect(otds.readStatus(entry({ accountDisabled: 'TRUE', accountLockedOut: 'FALSE' }))).toEqual({ disabled: true, locked: false, passwordResetRequired: false });
-		expect(otds.readStatus(entry({ 'ds-pwp-account-disabled': 'true', UserMustChangePasswordAtNextSignIn: 'TRUE' }))).toEqual({ disabled: true, locked: false, passwordResetRequired: true });
+		expect(otds.readStatus(entry({ accountDisabled: 'TRUE', accountLockedOut: 'FALSE' }))).toEqual({
+			disabled: true,
+			locked: false,
+			passwordResetRequired: false,
+		});
+		expect(
+			otds.readStatus(entry({ 'ds-pwp-account-disabled': 'true', UserMustChangePasswordAtNextSignIn: 'TRUE' })),
+		).toEqual({ disabled: true, locked: false, passwordResetRequired: true });
 		expect(otds.readId(entry({ entryUUID: 'u-1' }))).toBe('u-1');
 	});
 });
 
 describe('describeServer (root DSE → product)', () => {
 	it('recognises Active Directory by its capability OID', () => {
-		const info = describeServer({ supportedCapabilities: ['1.2.840.113556.1.4.800'], defaultNamingContext: 'DC=corp,DC=example', supportedControl: ['1.2.840.113556.1.4.417', '1.2.840.113556.1.4.841'] });
+		const info = describeServer({
+			supportedCapabilities: ['1.2.840.113556.1.4.800'],
+			defaultNamingContext: 'DC=corp,DC=example',
+			supportedControl: ['1.2.840.113556.1.4.417', '1.2.840.113556.1.4.841'],
+		});
 		expect(info.flavour).toBe('activeDirectory');
 		expect(info.supportedControlNames).toEqual(['show deleted', 'DirSync']);
 	});
 
 	it('recognises OpenLDAP and its accesslog', () => {
-		const info = describeServer({ objectClass: ['top', 'OpenLDAProotDSE'], namingContexts: ['dc=example,dc=com', 'cn=accesslog'] });
-		expect(info).toMatchObject({ flavour: 'openLdap', vendor: 'OpenLDAP', namingContexts: ['dc=example,dc=com'], changeLogs: ['cn=accesslog'] });
+		const info = describeServer({
+			objectClass: ['top', 'OpenLDAProotDSE'],
+			namingContexts: ['dc=example,dc=com', 'cn=accesslog'],
+		});
+		expect(info).toMatchObject({
+			flavour: 'openLdap',
+			vendor: 'OpenLDAP',
+			namingContexts: ['dc=example,dc=com'],
+			changeLogs: ['cn=accesslog'],
+		});
 	});
 
 	it('recognises 389 DS and OpenDJ by vendor name, with their changelog', () => {
-		expect(describeServer({ vendorName: '389 Project', vendorVersion: '389-Directory/2.3.4', changelog: 'cn=changelog' })).toMatchObject({ flavour: '389ds', changeLogs: ['cn=changelog'] });
+		expect(
+			describeServer({ vendorName: '389 Project', vendorVersion: '389-Directory/2.3.4', changelog: 'cn=changelog' }),
+		).toMatchObject({ flavour: '389ds', changeLogs: ['cn=changelog'] });
 		expect(describeServer({ vendorName: 'ForgeRock AS.', vendorVersion: 'OpenDJ 2.6.0' }).flavour).toBe('openDj');
 		expect(describeServer({ vendorName: 'Acme' }).flavour).toBe('other');
 	});
@@ -66,7 +106,14 @@ describe('each profile owns its product name and change stamps', () => {
 	});
 
 	it('stamps changes with the attributes each product keeps', () => {
-		expect(Object.fromEntries(DIRECTORY_FLAVOURS.filter((flavour) => flavour !== 'auto').map((flavour) => [flavour, changeStampsFor(flavour)]))).toEqual({
+		expect(
+			Object.fromEntries(
+				DIRECTORY_FLAVOURS.filter((flavour) => flavour !== 'auto').map((flavour) => [
+					flavour,
+					changeStampsFor(flavour),
+				]),
+			),
+		).toEqual({
 			activeDirectory: { passwordChanged: 'pwdLastSet', modified: 'whenChanged', created: 'whenCreated' },
 			openLdap: { passwordChanged: 'pwdChangedTime', modified: 'entryCSN', created: 'createTimestamp' },
 			'389ds': { passwordChanged: 'pwdUpdateTime', modified: 'modifyTimestamp', created: 'createTimestamp' },

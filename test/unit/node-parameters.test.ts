@@ -22,13 +22,18 @@ describe('Changes rows', () => {
 	test('no rows, a row without an attribute, or an unknown action are errors naming the field', () => {
 		expect(() => changesFromRows([])).toThrow(ConfigurationError);
 		expect(() => changesFromRows([{ attribute: ' ', value: 'x' }])).toThrow(/Changes/);
-		expect(() => changesFromRows([{ attribute: 'title', action: 'replace', value: 'x' }])).toThrow(/unknown action "replace"/);
+		expect(() => changesFromRows([{ attribute: 'title', action: 'replace', value: 'x' }])).toThrow(
+			/unknown action "replace"/,
+		);
 	});
 });
 
 describe('OTDS attribute mapping', () => {
 	test('field=attribute pairs become overrides', () => {
-		expect(otdsFieldMapOf('businessUnit=oTExtraAttr3, mobile = oTMobilePhone')).toEqual({ businessUnit: 'oTExtraAttr3', mobile: 'oTMobilePhone' });
+		expect(otdsFieldMapOf('businessUnit=oTExtraAttr3, mobile = oTMobilePhone')).toEqual({
+			businessUnit: 'oTExtraAttr3',
+			mobile: 'oTMobilePhone',
+		});
 		expect(otdsFieldMapOf('')).toEqual({});
 	});
 

@@ -3,11 +3,22 @@ import { redact } from '../../core/otds/auth';
 import { explainOtdsResponse, isExpiredTicketAnswer } from '../../core/otds/failures';
 import { explainNetworkFailure } from '../../transport/http/failures';
 import { requestWithRetry, retryAfterMs, type RetrySafety } from '../../transport/http/retry';
-import { HttpNetworkError, headerValue, jsonObject, networkErrorCode, type HttpResponse, type HttpTransport } from '../../transport/http/types';
+import {
+	HttpNetworkError,
+	headerValue,
+	jsonObject,
+	networkErrorCode,
+	type HttpResponse,
+	type HttpTransport,
+} from '../../transport/http/types';
 
 /** The HTTP seam's pure parts: retry policy per request safety, Retry-After, and failure explanations. */
 type Step = HttpResponse | Error;
-const response = (status: number, headers: Record<string, string> = {}, body: unknown = {}): HttpResponse => ({ status, headers, body });
+const response = (status: number, headers: Record<string, string> = {}, body: unknown = {}): HttpResponse => ({
+	status,
+	headers,
+	body,
+});
 
 function scripted(steps: Step[]): HttpTransport & { calls: number } {
 	const transport = {
@@ -24,13 +35,18 @@ function scripted(steps: Step[]): HttpTransport & { calls: number } {
 async function run(steps: Step[], safety: RetrySafety) {
 	const waits: number[] = [];
 	const transport = scripted(steps);
-	const outcome = await requestWithRetry(transport, { method: safety === 'read' ? 'GET' : 'PATCH', url: 'http://otds/otdsws/rest/users' }, safety, {
-		maxAttempts: 4,
-		baseDelayMs: 100,
-		sleep: async (ms) => {
-			waits.push(ms);
+	const outcome = await requestWithRetry(
+		transport,
+		{ method: safety === 'read' ? 'GET' : 'PATCH', url: 'http://otds/otdsws/rest/users' },
+		safety,
+		{
+			maxAttempts: 4,
+			baseDelayMs: 100,
+			sleep: async (ms) => {
+				waits.push(ms);
+			},
 		},
-	}).then(
+	).then(
 		(value) => value.status,
 		(error: Error) => (error as HttpNetworkError).code,
 	);
@@ -42,7 +58,11 @@ const refused = () => new HttpNetworkError('ECONNREFUSED', 'refused');
 
 describe('requestWithRetry', () => {
 	it('retries reads on 429, 503 and broken connections, honouring Retry-After', async () => {
-		expect(await run([response(429, { 'Retry-After': '2' }), response(503), reset(), response(200)], 'read')).toEqual({ outcome: 200, calls: 4, waits: [2000, expect.any(Number), expect.any(Number)] });
+		expect(await run([response(429, { 'Retry-After': '2' }), response(503), reset(), response(200)], 'read')).toEqual({
+			outcome: 200,
+			calls: 4,
+			waits: [2000, expect.any(Number), expect.any(Number)],
+		});
 	});
 
 	it('gives up after maxAttempts, returning the last answer or error', async () => {
@@ -51,8 +71,12 @@ describe('requestWithRetry', () => {
 	});
 
 	it('never retries what is not transient', async () => {
-		for (const status of [400, 401, 403, 404, 409, 500]) expect(await run([response(status), response(200)], 'read')).toMatchObject({ outcome: status, calls: 1 });
-		expect(await run([new HttpNetworkError('ENOTFOUND', 'dns'), response(200)], 'read')).toMatchObject({ outcome: 'ENOTFOUND', calls: 1 });
+		for (const status of [400, 401, 403, 404, 409, 500])
+			expect(await run([response(status), response(200)], 'read')).toMatchObject({ outcome: status, calls: 1 });
+		expect(await run([new HttpNetworkError('ENOTFOUND', 'dns'), response(200)], 'read')).toMatchObject({
+			outcome: 'ENOTFOUND',
+			calls: 1,
+		});
 	});
 
 	it('retries a plain write only where the server certainly did nothing: 429 and refused connections', async () => {
@@ -62,11 +86,17 @@ describe('requestWithRetry', () => {
 	});
 
 	it('retries an idempotent write like a read', async () => {
-		expect(await run([response(503), reset(), response(200)], 'idempotentWrite')).toMatchObject({ outcome: 200, calls: 3 });
+		expect(await run([response(503), reset(), response(200)], 'idempotentWrite')).toMatchObject({
+			outcome: 200,
+			calls: 3,
+		});
 	});
 
 	it('does not wait for a Retry-After beyond the allowed maximum', async () => {
-		expect(await run([response(429, { 'retry-after': '3600' }), response(200)], 'read')).toMatchObject({ outcome: 429, calls: 1 });
+		expect(await run([response(429, { 'retry-after': '3600' }), response(200)], 'read')).toMatchObject({
+			outcome: 429,
+			calls: 1,
+		});
 	});
 });
 
@@ -87,7 +117,9 @@ describe('helpers', () => {
 	});
 
 	it('redact every secret', () => {
-		expect(redact('user=a password=hunter22 token=hunter22', ['hunter22', undefined, ''])).toBe('user=a password=*** token=***');
+		expect(redact('user=a password=hunter22 token=hunter22', ['hunter22', undefined, ''])).toBe(
+			'user=a password=*** token=***',
+		);
 	});
 });
 
@@ -95,7 +127,9 @@ describe('explaining failures', () => {
 	const context = { what: 'read user "x"', url: 'https://otds.example.com/otdsws/rest/users/x' };
 
 	it('maps statuses to kinds with hints', () => {
-		const kinds = [400, 401, 403, 404, 409, 429, 500, 503, 418].map((status) => explainOtdsResponse(response(status, {}, { status, error: 'boom' }), context));
+		const kinds = [400, 401, 403, 404, 409, 429, 500, 503, 418].map((status) =>
+			explainOtdsResponse(response(status, {}, { status, error: 'boom' }), context),
+		);
 		expect(kinds.map((error) => (error as { kind?: string }).kind)).toEqual([
 			'invalidInput',
 			'invalidCredentials',
@@ -108,23 +142,35 @@ describe('explaining failures', () => {
 			'protocol',
 		]);
 		expect(kinds[0].message).toBe('OTDS rejected the request to read user "x" (HTTP 400): boom');
-		expect(explainOtdsResponse(response(404), { ...context, notFound: () => new NotFoundError('no x') })).toBeInstanceOf(NotFoundError);
+		expect(
+			explainOtdsResponse(response(404), { ...context, notFound: () => new NotFoundError('no x') }),
+		).toBeInstanceOf(NotFoundError);
 	});
 
 	it('recognizes an expired ticket in a 401 or in the 400 pyxecm reports', () => {
 		expect(isExpiredTicketAnswer(response(401))).toBe(true);
-		expect(isExpiredTicketAnswer(response(400, {}, { status: 1034, error: 'Expired OTDS SSO ticket', errorDetails: null }))).toBe(true);
+		expect(
+			isExpiredTicketAnswer(response(400, {}, { status: 1034, error: 'Expired OTDS SSO ticket', errorDetails: null })),
+		).toBe(true);
 		expect(isExpiredTicketAnswer(response(400, {}, { status: 400, error: 'Attribute x is read-only' }))).toBe(false);
 		// OTDS's status 1034 says it, whatever the text (localised servers word it differently).
-		expect(isExpiredTicketAnswer(response(400, {}, { status: 1034, error: 'Le ticket SSO OTDS a expiré', errorDetails: null }))).toBe(true);
+		expect(
+			isExpiredTicketAnswer(
+				response(400, {}, { status: 1034, error: 'Le ticket SSO OTDS a expiré', errorDetails: null }),
+			),
+		).toBe(true);
 	});
 
 	it('explains network errors from their code only', () => {
-		const leaky = Object.assign(new Error('connect ECONNREFUSED; headers: {"OTDSTicket":"*OTDSSSO*abc*"}'), { code: 'ECONNREFUSED' });
+		const leaky = Object.assign(new Error('connect ECONNREFUSED; headers: {"OTDSTicket":"*OTDSSSO*abc*"}'), {
+			code: 'ECONNREFUSED',
+		});
 		const explained = explainNetworkFailure(leaky, 'https://otds.example.com/otdsws/rest/users');
 		expect(explained).toMatchObject({ kind: 'unreachable', server: 'https://otds.example.com' });
 		expect(explained.message).not.toContain('OTDSSSO');
-		expect(explainNetworkFailure({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, 'https://otds')).toMatchObject({ kind: 'tlsCertificate' });
+		expect(explainNetworkFailure({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, 'https://otds')).toMatchObject({
+			kind: 'tlsCertificate',
+		});
 		expect(explainNetworkFailure({ code: 'ETIMEDOUT' }, 'https://otds')).toMatchObject({ kind: 'timeout' });
 	});
 });

@@ -13,7 +13,8 @@ import {
 import { applyChanges, checkChanges } from '../../core/otds/writes';
 
 /** The pure parts of the OTDS backend: reading OTDS JSON, matching conditions, computing write-backs. */
-const location = 'oTPerson=04f2d12b-b7aa-4797-b4eb-1b6e6bd5ce2e,orgunit=users,partition=Content Server Members,dc=identity,dc=opentext,dc=net';
+const location =
+	'oTPerson=04f2d12b-b7aa-4797-b4eb-1b6e6bd5ce2e,orgunit=users,partition=Content Server Members,dc=identity,dc=opentext,dc=net';
 const asKeys = {
 	userPartitionID: 'Content Server Members',
 	name: 'jdoe',
@@ -37,14 +38,22 @@ const asKeys = {
 
 describe('reading OTDS objects', () => {
 	it('reads attrsAsKeys and values shapes alike', () => {
-		const values = { ...asKeys, attributes: undefined, values: Object.entries(asKeys.attributes).map(([name, v]) => ({ name, values: v })) };
+		const values = {
+			...asKeys,
+			attributes: undefined,
+			values: Object.entries(asKeys.attributes).map(([name, v]) => ({ name, values: v })),
+		};
 		expect(parseOtdsObject(values)).toEqual(parseOtdsObject(asKeys));
 		expect(parseOtdsObject({ values: [] })).toBeUndefined();
 		expect(parseOtdsObject('nope')).toBeUndefined();
 	});
 
 	it('maps a user: uuid as id, OTDS id as login, location as dn, status from the flags', () => {
-		const user = toDirectoryUser(parseOtdsObject(asKeys)!, DEFAULT_OTDS_FIELDS, DEFAULT_STATUS_ATTRIBUTES, ['createTimestamp', 'MAIL', 'missing']);
+		const user = toDirectoryUser(parseOtdsObject(asKeys)!, DEFAULT_OTDS_FIELDS, DEFAULT_STATUS_ATTRIBUTES, [
+			'createTimestamp',
+			'MAIL',
+			'missing',
+		]);
 		expect(user).toMatchObject({
 			id: '04f2d12b-b7aa-4797-b4eb-1b6e6bd5ce2e',
 			login: 'jdoe@Content Server Members',
@@ -54,20 +63,46 @@ describe('reading OTDS objects', () => {
 			status: { disabled: true, locked: false, passwordResetRequired: false },
 			attributes: { createTimestamp: '2025-01-24T10:18:53Z', MAIL: 'jdoe@example.com' },
 		});
-		const onlyMustChange = toDirectoryUser(parseOtdsObject({ ...asKeys, attributes: { ...asKeys.attributes, pwdReset: ['true'] } })!, DEFAULT_OTDS_FIELDS, {
-			...DEFAULT_STATUS_ATTRIBUTES,
-			passwordResetRequired: ['UserMustChangePasswordAtNextSignIn'],
-		});
+		const onlyMustChange = toDirectoryUser(
+			parseOtdsObject({ ...asKeys, attributes: { ...asKeys.attributes, pwdReset: ['true'] } })!,
+			DEFAULT_OTDS_FIELDS,
+			{
+				...DEFAULT_STATUS_ATTRIBUTES,
+				passwordResetRequired: ['UserMustChangePasswordAtNextSignIn'],
+			},
+		);
 		expect(onlyMustChange.status.passwordResetRequired).toBe(false);
 	});
 
 	it('maps a group, with numMembers as memberCount', () => {
-		const raw = { numMembers: 7, userPartitionID: 'P', name: 'Sales', id: 'Sales@P', location: 'oTGroup=3f92,orgunit=groups,partition=P,dc=identity,dc=opentext,dc=net', values: [], description: null, uuid: '3f92' };
-		expect(toDirectoryGroup(parseOtdsObject(raw)!, true)).toEqual({ id: 'Sales@P', dn: raw.location, name: 'Sales', description: undefined, memberCount: 7, privileged: true, attributes: {} });
+		const raw = {
+			numMembers: 7,
+			userPartitionID: 'P',
+			name: 'Sales',
+			id: 'Sales@P',
+			location: 'oTGroup=3f92,orgunit=groups,partition=P,dc=identity,dc=opentext,dc=net',
+			values: [],
+			description: null,
+			uuid: '3f92',
+		};
+		expect(toDirectoryGroup(parseOtdsObject(raw)!, true)).toEqual({
+			id: 'Sales@P',
+			dn: raw.location,
+			name: 'Sales',
+			description: undefined,
+			memberCount: 7,
+			privileged: true,
+			attributes: {},
+		});
 	});
 
 	it('matches oTMemberOf values to groups by location, uuid or id, also in shortened form', () => {
-		const group = parseOtdsObject({ name: 'Sales', id: 'Sales@P', uuid: '6381FCFE-7b30', location: 'oTGroup=6381fcfe-7b30,orgunit=groups,partition=P,dc=identity,dc=opentext,dc=net' })!;
+		const group = parseOtdsObject({
+			name: 'Sales',
+			id: 'Sales@P',
+			uuid: '6381FCFE-7b30',
+			location: 'oTGroup=6381fcfe-7b30,orgunit=groups,partition=P,dc=identity,dc=opentext,dc=net',
+		})!;
 		const keys = new Set(groupKeys(group));
 		const hits = (value: string) => memberOfKeys(value).some((key) => keys.has(key));
 		expect(hits('oTGroup=6381fcfe-7b30,dc=identity,dc=opentext,dc=net')).toBe(true);
@@ -90,7 +125,9 @@ describe('conditions', () => {
 
 	it('are checked before use', () => {
 		expect(() => checkConditions([{ attribute: 'ou)(x', operator: 'equals', value: 'a' }])).toThrow(ConfigurationError);
-		expect(() => checkConditions([{ attribute: 'mail', operator: 'like' as never, value: 'a' }])).toThrow(/unknown operator/);
+		expect(() => checkConditions([{ attribute: 'mail', operator: 'like' as never, value: 'a' }])).toThrow(
+			/unknown operator/,
+		);
 		expect(() => checkConditions([{ attribute: 'mail', operator: 'contains' }])).toThrow(/needs a value/);
 	});
 
@@ -126,7 +163,12 @@ describe('write-back values', () => {
 	});
 
 	it('PUT sends every writable attribute, never the ones OTDS maintains', () => {
-		const values = applyChanges(user, [{ attribute: 'mail', action: 'set', values: [] }], 'all', READ_ONLY_OTDS_ATTRIBUTES);
+		const values = applyChanges(
+			user,
+			[{ attribute: 'mail', action: 'set', values: [] }],
+			'all',
+			READ_ONLY_OTDS_ATTRIBUTES,
+		);
 		const names = values.map((value) => value.name);
 		expect(names).toEqual(expect.arrayContaining(['mail', 'oTDepartment', 'accountDisabled', 'oTExtraAttr3']));
 		expect(names).not.toContain('oTMemberOf');
@@ -136,9 +178,17 @@ describe('write-back values', () => {
 
 	it('refuses bad changes', () => {
 		expect(() => checkChanges([], READ_ONLY_OTDS_ATTRIBUTES)).toThrow(/is empty/);
-		expect(() => checkChanges([{ attribute: 'oTMemberOf', action: 'add', values: ['x'] }], READ_ONLY_OTDS_ATTRIBUTES)).toThrow(/maintains itself/);
-		expect(() => checkChanges([{ attribute: 'title', action: 'add', values: [] }], READ_ONLY_OTDS_ATTRIBUTES)).toThrow(/adds no value/);
-		expect(() => checkChanges([{ attribute: 'title', action: 'replace' as never, values: ['x'] }], READ_ONLY_OTDS_ATTRIBUTES)).toThrow(/unknown action/);
-		expect(() => checkChanges([{ attribute: 'title', action: 'set', values: [1 as never] }], READ_ONLY_OTDS_ATTRIBUTES)).toThrow(/text values/);
+		expect(() =>
+			checkChanges([{ attribute: 'oTMemberOf', action: 'add', values: ['x'] }], READ_ONLY_OTDS_ATTRIBUTES),
+		).toThrow(/maintains itself/);
+		expect(() => checkChanges([{ attribute: 'title', action: 'add', values: [] }], READ_ONLY_OTDS_ATTRIBUTES)).toThrow(
+			/adds no value/,
+		);
+		expect(() =>
+			checkChanges([{ attribute: 'title', action: 'replace' as never, values: ['x'] }], READ_ONLY_OTDS_ATTRIBUTES),
+		).toThrow(/unknown action/);
+		expect(() =>
+			checkChanges([{ attribute: 'title', action: 'set', values: [1 as never] }], READ_ONLY_OTDS_ATTRIBUTES),
+		).toThrow(/text values/);
 	});
 });

@@ -12,7 +12,8 @@ import type { DirectoryUser } from '../../core/model/directory-user';
  */
 const PARTITION = 'Content Server Members';
 const userDn = (uuid: string) => `oTPerson=${uuid},orgunit=users,partition=${PARTITION},dc=identity,dc=opentext,dc=net`;
-const groupDn = (uuid: string) => `oTGroup=${uuid},orgunit=groups,partition=${PARTITION},dc=identity,dc=opentext,dc=net`;
+const groupDn = (uuid: string) =>
+	`oTGroup=${uuid},orgunit=groups,partition=${PARTITION},dc=identity,dc=opentext,dc=net`;
 
 interface FakeGroup {
 	group: DirectoryGroup;
@@ -41,7 +42,13 @@ class FakeOtds implements DirectoryBackend {
 	}
 
 	addGroup(name: string, members: string[] = []): DirectoryGroup {
-		const group: DirectoryGroup = { id: `${name}@${PARTITION}`, dn: groupDn(randomUUID()), name, privileged: false, attributes: {} };
+		const group: DirectoryGroup = {
+			id: `${name}@${PARTITION}`,
+			dn: groupDn(randomUUID()),
+			name,
+			privileged: false,
+			attributes: {},
+		};
 		this.groups.set(group.id, { group, members: [...members] });
 		return group;
 	}
@@ -49,7 +56,11 @@ class FakeOtds implements DirectoryBackend {
 	/** Honours `equals` conditions on person fields, as the segment uses them. */
 	async *searchUsers(search: UserSearch = {}): AsyncGenerator<DirectoryUser[]> {
 		const matches = (user: DirectoryUser) =>
-			(search.conditions ?? []).every((condition) => condition.operator === 'equals' && (user as unknown as Record<string, unknown>)[condition.attribute] === condition.value);
+			(search.conditions ?? []).every(
+				(condition) =>
+					condition.operator === 'equals' &&
+					(user as unknown as Record<string, unknown>)[condition.attribute] === condition.value,
+			);
 		yield [...this.users.values()].filter(matches).map((user) => structuredClone(user));
 	}
 
@@ -65,7 +76,9 @@ class FakeOtds implements DirectoryBackend {
 		const members = this.groups.get(value)?.members ?? [];
 		yield {
 			users: members.map((id) => this.users.get(id)).filter((user): user is DirectoryUser => user !== undefined),
-			groups: members.map((id) => this.groups.get(id)?.group).filter((group): group is DirectoryGroup => group !== undefined),
+			groups: members
+				.map((id) => this.groups.get(id)?.group)
+				.filter((group): group is DirectoryGroup => group !== undefined),
 		};
 	}
 
@@ -96,7 +109,11 @@ let state: ChangeState | undefined;
 
 beforeEach(async () => {
 	directory = new FakeOtds();
-	strategy = new DirectorySnapshotStrategy({ backend: directory, server: 'https://otds.example/otdsws', partition: PARTITION });
+	strategy = new DirectorySnapshotStrategy({
+		backend: directory,
+		server: 'https://otds.example/otdsws',
+		partition: PARTITION,
+	});
 	state = undefined;
 	await poll();
 });
@@ -171,7 +188,10 @@ describe('OTDS renames', () => {
 		(directory.users.get(user.id) as DirectoryUser).login = `after.rename@${PARTITION}`;
 		const events = await poll();
 		expect(events).toHaveLength(1);
-		expect(events[0]).toMatchObject({ type: 'user.renamed', user: { id: user.id, dn: user.dn, login: `after.rename@${PARTITION}` } });
+		expect(events[0]).toMatchObject({
+			type: 'user.renamed',
+			user: { id: user.id, dn: user.dn, login: `after.rename@${PARTITION}` },
+		});
 		expect(events[0].changes).toEqual([{ attribute: 'id', after: `after.rename@${PARTITION}` }]);
 	});
 
@@ -208,14 +228,23 @@ describe('nested groups', () => {
 			});
 			expect(events[0].user).toBeUndefined();
 			// The snapshot keeps the member's DN hash; the group still has that DN, so the removed value is known.
-			expect(events[0].changes).toEqual([added ? { attribute: 'member', before: null, after: child.dn } : { attribute: 'member', before: child.dn, after: null }]);
+			expect(events[0].changes).toEqual([
+				added
+					? { attribute: 'member', before: null, after: child.dn }
+					: { attribute: 'member', before: child.dn, after: null },
+			]);
 			emitted.push(...events);
 		}
 		expect(new Set(emitted.map((event) => event.id)).size).toBe(3);
 	});
 
 	it('a nested group outside the group scope is named from the member listing', async () => {
-		strategy = new DirectorySnapshotStrategy({ backend: directory, server: 'https://otds.example/otdsws', partition: PARTITION, groupNameContains: 'Scoped' });
+		strategy = new DirectorySnapshotStrategy({
+			backend: directory,
+			server: 'https://otds.example/otdsws',
+			partition: PARTITION,
+			groupNameContains: 'Scoped',
+		});
 		state = undefined;
 		const parent = directory.addGroup('Scoped Parent');
 		const outside = directory.addGroup('Elsewhere');
@@ -223,10 +252,12 @@ describe('nested groups', () => {
 		await poll();
 		(directory.groups.get(parent.id) as FakeGroup).members.push(outside.id, person.id);
 		const events = await poll();
-		expect(events.map((event) => [event.type, event.memberGroup?.name ?? event.user?.id]).sort()).toEqual([
-			['group.memberAdded', 'Elsewhere'],
-			['group.memberAdded', person.id],
-		].sort());
+		expect(events.map((event) => [event.type, event.memberGroup?.name ?? event.user?.id]).sort()).toEqual(
+			[
+				['group.memberAdded', 'Elsewhere'],
+				['group.memberAdded', person.id],
+			].sort(),
+		);
 	});
 
 	it('a nested group deleted: the parent loses it as memberGroup, and the group is deleted', async () => {
@@ -248,14 +279,21 @@ describe('a stored state the OTDS snapshot cannot use', () => {
 	it('of another scope or version: starts over with one directory.resync saying why, never a "created" flood', async () => {
 		directory.addUser('already-there');
 		await poll();
-		const narrowed = new DirectorySnapshotStrategy({ backend: directory, server: 'https://otds.example/otdsws', partition: PARTITION, groupNameContains: 'Finance' });
+		const narrowed = new DirectorySnapshotStrategy({
+			backend: directory,
+			server: 'https://otds.example/otdsws',
+			partition: PARTITION,
+			groupNameContains: 'Finance',
+		});
 		const moved = await narrowed.poll(state);
 		expect(moved.events.map((event) => event.type)).toEqual(['directory.resync']);
 		expect(moved.events[0].summary?.reason).toMatch(/watched scope changed.*started over/);
 		expect((await narrowed.poll(moved.nextCursor)).events).toEqual([]);
 		const older = { ...state, version: 1 } as unknown as ChangeState;
 		const fromOlder = await strategy.poll(older);
-		expect(fromOlder.events.map((event) => [event.type, event.summary?.reason])).toEqual([['directory.resync', expect.stringMatching(/another version/)]]);
+		expect(fromOlder.events.map((event) => [event.type, event.summary?.reason])).toEqual([
+			['directory.resync', expect.stringMatching(/another version/)],
+		]);
 		// The first activation itself stays silent.
 		expect((await strategy.poll(undefined)).events).toEqual([]);
 	});
@@ -283,7 +321,9 @@ describe('a segment on the OTDS snapshot', () => {
 			['user.deleted', leaver.id, undefined],
 			['user.updated', mover.id, 'left'],
 		]);
-		expect(result.events.find((event) => event.scope === 'left')?.changes).toContainEqual(expect.objectContaining({ attribute: 'department', after: 'Sales' }));
+		expect(result.events.find((event) => event.scope === 'left')?.changes).toContainEqual(
+			expect.objectContaining({ attribute: 'department', after: 'Sales' }),
+		);
 		stored = result.nextCursor;
 		(directory.users.get(mover.id) as DirectoryUser).title = 'Unwatched';
 		expect((await segment.poll(stored)).events).toEqual([]);
@@ -291,7 +331,8 @@ describe('a segment on the OTDS snapshot', () => {
 
 	it('a person of OTDS who comes into it entered the scope (user.updated, scope "entered"); a new one is user.created', async () => {
 		// OTDS users carry createTimestamp and modifyTimestamp (whole seconds here).
-		const stamp = (user: DirectoryUser, created: string, modified = created) => Object.assign(user.attributes, { createTimestamp: created, modifyTimestamp: modified });
+		const stamp = (user: DirectoryUser, created: string, modified = created) =>
+			Object.assign(user.attributes, { createTimestamp: created, modifyTimestamp: modified });
 		const insider = directory.addUser('insider');
 		const mover = directory.addUser('mover-in');
 		stamp(directory.users.get(insider.id) as DirectoryUser, '2026-01-05T08:00:00Z', '2026-11-20T10:00:00Z');
@@ -310,7 +351,11 @@ describe('a segment on the OTDS snapshot', () => {
 			['user.created', hired.id, undefined],
 			['user.updated', mover.id, 'entered'],
 		]);
-		expect(result.events.find((event) => event.scope === 'entered')?.changes).toContainEqual({ attribute: 'department', after: 'Finance', uncertain: true });
+		expect(result.events.find((event) => event.scope === 'entered')?.changes).toContainEqual({
+			attribute: 'department',
+			after: 'Finance',
+			uncertain: true,
+		});
 		// The stamps were read for change detection only: not in the event unless asked for.
 		expect(result.events.every((event) => event.user?.attributes?.createTimestamp === undefined)).toBe(true);
 	});

@@ -18,7 +18,13 @@ const NOW = new Date('2026-11-26T10:00:00.000Z');
 const LATER = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
 
 function token(overrides: Partial<Parameters<typeof signAckToken>[1]> = {}, secret = SECRET): string {
-	return signAckToken(secret, { noticeId: 'outage-2026-11-26', userId: 'jdoe', ttlSeconds: 3600, now: NOW, ...overrides });
+	return signAckToken(secret, {
+		noticeId: 'outage-2026-11-26',
+		userId: 'jdoe',
+		ttlSeconds: 3600,
+		now: NOW,
+		...overrides,
+	});
 }
 
 /** Replaces the character at `index` by a different base64url character. */
@@ -72,7 +78,10 @@ describe('acknowledgment tokens', () => {
 		expect(claims.k).toBe(ackKeyId(SECRET));
 		const crafted = Buffer.from(JSON.stringify({ ...claims, u: 'admin' })).toString('base64url');
 		const selfSigned = token({}, OTHER_SECRET).split('.')[2];
-		expect(verifyAckToken(`otdp1.${crafted}.${selfSigned}`, SECRET, NOW)).toMatchObject({ ok: false, reason: 'tampered' });
+		expect(verifyAckToken(`otdp1.${crafted}.${selfSigned}`, SECRET, NOW)).toMatchObject({
+			ok: false,
+			reason: 'tampered',
+		});
 	});
 
 	test('a changed payload is tampered', () => {
@@ -95,7 +104,11 @@ describe('acknowledgment tokens', () => {
 		const t = token({ ttlSeconds: 60 });
 		expect(verifyAckToken(t, SECRET, LATER(59)).ok).toBe(true);
 		const result = verifyAckToken(t, SECRET, LATER(60));
-		expect(result).toMatchObject({ ok: false, reason: 'expired', claims: { noticeId: 'outage-2026-11-26', userId: 'jdoe' } });
+		expect(result).toMatchObject({
+			ok: false,
+			reason: 'expired',
+			claims: { noticeId: 'outage-2026-11-26', userId: 'jdoe' },
+		});
 		expect(result.ok === false && result.message).toMatch(/expired at 2026-11-26T10:01:00/);
 	});
 
@@ -131,8 +144,12 @@ describe('acknowledgment tokens', () => {
 
 	test('the acknowledgment link and data fields', () => {
 		const t = token();
-		expect(acknowledgmentLink('https://n8n.example.com/webhook/ack', t)).toBe(`https://n8n.example.com/webhook/ack?token=${t}`);
-		expect(acknowledgmentLink('https://n8n.example.com/webhook/ack?x=1', t)).toBe(`https://n8n.example.com/webhook/ack?x=1&token=${t}`);
+		expect(acknowledgmentLink('https://n8n.example.com/webhook/ack', t)).toBe(
+			`https://n8n.example.com/webhook/ack?token=${t}`,
+		);
+		expect(acknowledgmentLink('https://n8n.example.com/webhook/ack?x=1', t)).toBe(
+			`https://n8n.example.com/webhook/ack?x=1&token=${t}`,
+		);
 		expect(() => acknowledgmentLink('/webhook/ack', t)).toThrow(/Acknowledgment Webhook URL/);
 		expect(() => acknowledgmentLink('ftp://x/y', t)).toThrow(/https/);
 
@@ -163,8 +180,14 @@ describe('the replay window', () => {
 	test('a replayed acknowledgment is a duplicate; another kind or person is not', () => {
 		const state: ReplayState = {};
 		const window = new AcknowledgmentReplayWindow(state);
-		expect(window.check(claims, 'acknowledged', LATER(1))).toEqual({ duplicate: false, firstSeenAt: LATER(1).toISOString() });
-		expect(window.check(claims, 'acknowledged', LATER(5))).toEqual({ duplicate: true, firstSeenAt: LATER(1).toISOString() });
+		expect(window.check(claims, 'acknowledged', LATER(1))).toEqual({
+			duplicate: false,
+			firstSeenAt: LATER(1).toISOString(),
+		});
+		expect(window.check(claims, 'acknowledged', LATER(5))).toEqual({
+			duplicate: true,
+			firstSeenAt: LATER(1).toISOString(),
+		});
 		// The same token replayed through a fresh window over the same (persisted) state.
 		const reloaded = JSON.parse(JSON.stringify(state)) as ReplayState;
 		expect(new AcknowledgmentReplayWindow(reloaded).check(claims, 'acknowledged', LATER(9)).duplicate).toBe(true);
@@ -198,7 +221,13 @@ describe('merging replay windows', () => {
 		new AcknowledgmentReplayWindow(memory).check(claims, 'acknowledged', LATER(3));
 		new AcknowledgmentReplayWindow(memory).check(claims, 'read', LATER(4));
 		mergeReplayState(memory, { ...saved, seen: { ...saved.seen, junk: 'x' as unknown as [number, number] } });
-		expect(Object.keys(memory.seen ?? {}).sort()).toEqual(['acknowledged|outage-2026-11-26|jdoe', 'read|outage-2026-11-26|jdoe']);
-		expect(new AcknowledgmentReplayWindow(memory).check(claims, 'acknowledged', LATER(5))).toEqual({ duplicate: true, firstSeenAt: LATER(1).toISOString() });
+		expect(Object.keys(memory.seen ?? {}).sort()).toEqual([
+			'acknowledged|outage-2026-11-26|jdoe',
+			'read|outage-2026-11-26|jdoe',
+		]);
+		expect(new AcknowledgmentReplayWindow(memory).check(claims, 'acknowledged', LATER(5))).toEqual({
+			duplicate: true,
+			firstSeenAt: LATER(1).toISOString(),
+		});
 	});
 });

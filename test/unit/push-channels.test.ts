@@ -28,23 +28,42 @@ class ScriptedTransport implements HttpTransport {
 }
 const answering = (status: number, body: unknown = {}) => new ScriptedTransport(() => ({ status, headers: {}, body }));
 
-const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+	.privateKey.export({ type: 'pkcs8', format: 'pem' })
+	.toString();
 const serviceAccount = { project_id: 'p', client_email: 'sender@p.iam.gserviceaccount.com', private_key: privateKey };
 const transport = answering(200);
 
 /** Every core channel with the reach its module declares. */
 const coreChannels: Array<[string, PushChannel, ChannelReach]> = (() => {
-	const mra = new MraClient(transport, { baseUrl: 'https://mra.example.com', auth: { method: 'basic', username: 'u', password: 'p' } });
+	const mra = new MraClient(transport, {
+		baseUrl: 'https://mra.example.com',
+		auth: { method: 'basic', username: 'u', password: 'p' },
+	});
 	return [
 		['fcm', new FcmChannel(transport, { serviceAccount }), FCM_REACH],
 		['mraPush', mra.pushChannel(), MRA_PUSH_REACH],
 		['mraSms', mra.smsChannel(), MRA_SMS_REACH],
 		['mraEmail', mra.emailChannel(), MRA_EMAIL_REACH],
-		['appworks', new AppWorksChannel(transport, { api: 'service', gatewayUrl: 'https://gw.example.com', appName: 'app', appKey: 'k' }), APPWORKS_REACH],
+		[
+			'appworks',
+			new AppWorksChannel(transport, {
+				api: 'service',
+				gatewayUrl: 'https://gw.example.com',
+				appName: 'app',
+				appKey: 'k',
+			}),
+			APPWORKS_REACH,
+		],
 	];
 })();
 
-const personFields: Required<Omit<PushPerson, 'userId' | 'displayName'>> = { login: 'jdoe', mail: 'jdoe@example.com', mobile: '+15551234567', deviceTokens: ['tok-1'] };
+const personFields: Required<Omit<PushPerson, 'userId' | 'displayName'>> = {
+	login: 'jdoe',
+	mail: 'jdoe@example.com',
+	mobile: '+15551234567',
+	deviceTokens: ['tok-1'],
+};
 const bare: Record<Exclude<RecipientKind, 'person'>, PushRecipient> = {
 	token: { kind: 'token', token: 'tok-2' },
 	topic: { kind: 'topic', topic: 'news' },
@@ -55,7 +74,10 @@ const bare: Record<Exclude<RecipientKind, 'person'>, PushRecipient> = {
 describe('each core channel reaches what it declares', () => {
 	test.each(coreChannels)('%s', (_name, channel, reach) => {
 		for (const [kind, recipient] of Object.entries(bare)) {
-			expect([kind, channel.addresses(recipient).length > 0]).toEqual([kind, reach.kinds.includes(kind as RecipientKind)]);
+			expect([kind, channel.addresses(recipient).length > 0]).toEqual([
+				kind,
+				reach.kinds.includes(kind as RecipientKind),
+			]);
 		}
 		const everything: PushRecipient = { kind: 'person', userId: 'u-1', ...personFields };
 		expect(channel.addresses(everything).length > 0).toBe(reach.kinds.includes('person'));
@@ -77,9 +99,21 @@ describe('the registry and the node description agree', () => {
 	test('the Channel options are the registered channels, in order', () => {
 		const channel = description.properties.find((property) => property.name === 'channel');
 		expect(channel?.options).toEqual([
-			{ name: 'Firebase Cloud Messaging', value: 'fcm', description: 'Android, iOS and web apps, with a service account' },
-			{ name: 'OpenText AppWorks Gateway', value: 'appworks', description: 'AppWorks mobile clients, addressed by OTDS user and group' },
-			{ name: 'OpenText Cloud Messaging', value: 'mra', description: 'OpenText Notifications (MRA): push, with SMS and email fallback' },
+			{
+				name: 'Firebase Cloud Messaging',
+				value: 'fcm',
+				description: 'Android, iOS and web apps, with a service account',
+			},
+			{
+				name: 'OpenText AppWorks Gateway',
+				value: 'appworks',
+				description: 'AppWorks mobile clients, addressed by OTDS user and group',
+			},
+			{
+				name: 'OpenText Cloud Messaging',
+				value: 'mra',
+				description: 'OpenText Notifications (MRA): push, with SMS and email fallback',
+			},
 		]);
 		expect(PUSH_CHANNELS.map((c) => c.option.value)).toEqual(['fcm', 'appworks', 'mra']);
 	});
@@ -95,14 +129,19 @@ describe('the registry and the node description agree', () => {
 			expect(typeof (node.methods.credentialTest as Record<string, unknown>)[channel.credentialTest]).toBe('function');
 		}
 		expect(description.credentials).toHaveLength(PUSH_CHANNELS.length + 1); // and the acknowledgment secret
-		expect(Object.keys(node.methods.credentialTest).sort()).toEqual(
-			['acknowledgmentSecretTest', 'appWorksCredentialTest', 'cloudMessagingCredentialTest', 'firebaseCredentialTest'],
-		);
+		expect(Object.keys(node.methods.credentialTest).sort()).toEqual([
+			'acknowledgmentSecretTest',
+			'appWorksCredentialTest',
+			'cloudMessagingCredentialTest',
+			'firebaseCredentialTest',
+		]);
 	});
 
 	test("package.json ships each channel's credential", () => {
 		const root = path.resolve(__dirname, '../..');
-		const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { n8n: { credentials: string[] } };
+		const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+			n8n: { credentials: string[] };
+		};
 		const shipped = manifest.n8n.credentials.map((entry) => {
 			const file = path.join(root, entry.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
 			const exported = require(file) as Record<string, new () => { name: string }>;
@@ -112,7 +151,8 @@ describe('the registry and the node description agree', () => {
 	});
 
 	test('Get Status: the notice for channels that keep no status, the Message ID and fields for those that do', () => {
-		const shownFor = (name: string) => getStatusFields.find((field) => field.name === name)?.displayOptions?.show?.channel;
+		const shownFor = (name: string) =>
+			getStatusFields.find((field) => field.name === name)?.displayOptions?.show?.channel;
 		expect(shownFor('statusNotice')).toEqual(['fcm', 'appworks']);
 		expect(shownFor('messageId')).toEqual(['mra']);
 		expect(shownFor('statusKind')).toEqual(['mra']);
@@ -134,18 +174,32 @@ describe('the audience check, from what each channel reaches', () => {
 		topic: { channels: ['fcm', 'mra'], names: 'Firebase Cloud Messaging and OpenText Cloud Messaging' },
 		condition: { channels: ['fcm'], names: 'Firebase Cloud Messaging' },
 	};
-	const cases = Object.entries(works).flatMap(([audience, allowed]) => PUSH_CHANNELS.map((channel) => [audience as Audience, channel.option.value, allowed] as const));
+	const cases = Object.entries(works).flatMap(([audience, allowed]) =>
+		PUSH_CHANNELS.map((channel) => [audience as Audience, channel.option.value, allowed] as const),
+	);
 
 	test.each(cases)('%s on %s', (audience, value, allowed) => {
 		const check = () => checkAudience(audience, pushChannel(value));
 		if (allowed.channels.includes(value)) expect(check).not.toThrow();
-		else expect(check).toThrow(`Audience "${audience}" works with ${allowed.names} only: choose another audience or channel`);
+		else
+			expect(check).toThrow(
+				`Audience "${audience}" works with ${allowed.names} only: choose another audience or channel`,
+			);
 	});
 });
 
 describe('the AppWorks Gateway credential test', () => {
-	const service: AppWorksSettings = { api: 'service', gatewayUrl: 'https://gw.example.com/', appName: 'My App', appKey: 'ak-1' };
-	const trusted: AppWorksSettings = { api: 'trustedServer', gatewayUrl: 'https://gw.example.com', trustedServerKey: 'tsk-1' };
+	const service: AppWorksSettings = {
+		api: 'service',
+		gatewayUrl: 'https://gw.example.com/',
+		appName: 'My App',
+		appKey: 'ak-1',
+	};
+	const trusted: AppWorksSettings = {
+		api: 'trustedServer',
+		gatewayUrl: 'https://gw.example.com',
+		trustedServerKey: 'tsk-1',
+	};
 
 	test('sends a notification with no recipients through the API of the settings', async () => {
 		const serviceTransport = answering(400);
@@ -166,7 +220,11 @@ describe('the AppWorks Gateway credential test', () => {
 				method: 'POST',
 				url: 'https://gw.example.com/gateway/v2/notifications',
 				headers: {},
-				form: { key: 'tsk-1', message: JSON.stringify({ type: 'credentialTest', displayType: 'none', header: '', body: '' }), users: '' },
+				form: {
+					key: 'tsk-1',
+					message: JSON.stringify({ type: 'credentialTest', displayType: 'none', header: '', body: '' }),
+					users: '',
+				},
 				timeoutMs: 15_000,
 			},
 		]);
@@ -194,7 +252,9 @@ describe('the AppWorks Gateway credential test', () => {
 		const refused = new ScriptedTransport(() => {
 			throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 		});
-		await expect(new AppWorksChannel(refused, service).checkCredential()).rejects.toThrow('Could not reach AppWorks Gateway at https://gw.example.com: ECONNREFUSED');
+		await expect(new AppWorksChannel(refused, service).checkCredential()).rejects.toThrow(
+			'Could not reach AppWorks Gateway at https://gw.example.com: ECONNREFUSED',
+		);
 		expect(() => new AppWorksChannel(answering(400), { ...service, appKey: '' })).toThrow(/^App Key is empty/);
 		expect(() => new AppWorksChannel(answering(400), { ...trusted, gatewayUrl: 'gw' })).toThrow(/^Gateway URL must be/);
 	});

@@ -1,7 +1,17 @@
 import { RequestError } from '../../core/errors';
 import { dispatch } from '../../core/push/dispatcher';
 import { PushValidationError, type PushMessage } from '../../core/push/message';
-import type { BatchOutcome, ChannelAddress, ChannelName, ChannelOutcome, Delivery, DeliveryResult, DispatchOptions, PushChannel, PushRecipient } from '../../core/push/types';
+import type {
+	BatchOutcome,
+	ChannelAddress,
+	ChannelName,
+	ChannelOutcome,
+	Delivery,
+	DeliveryResult,
+	DispatchOptions,
+	PushChannel,
+	PushRecipient,
+} from '../../core/push/types';
 
 /** The dispatcher against scripted channels: streaming, concurrency, batching, fallback, decorate, failures. */
 const message: PushMessage = { title: 'Hello', body: 'World' };
@@ -37,7 +47,9 @@ class ScriptedChannel implements PushChannel {
 	}
 
 	prepare(deliveries: Delivery[]): unknown {
-		return this.script.prepare ? this.script.prepare(deliveries) : { to: deliveries.map((delivery) => delivery.address.value) };
+		return this.script.prepare
+			? this.script.prepare(deliveries)
+			: { to: deliveries.map((delivery) => delivery.address.value) };
 	}
 
 	async send(deliveries: Delivery[]): Promise<BatchOutcome> {
@@ -47,7 +59,13 @@ class ScriptedChannel implements PushChannel {
 		try {
 			await this.script.gate?.wait();
 			await this.script.send?.();
-			return { outcomes: deliveries.map((delivery) => this.script.outcome?.(delivery.address) ?? { status: 'sent', messageId: `m-${delivery.address.value}` }), attempts: 1 };
+			return {
+				outcomes: deliveries.map(
+					(delivery) =>
+						this.script.outcome?.(delivery.address) ?? { status: 'sent', messageId: `m-${delivery.address.value}` },
+				),
+				attempts: 1,
+			};
 		} finally {
 			this.inFlight--;
 		}
@@ -60,14 +78,21 @@ async function collect(source: AsyncIterable<DeliveryResult>): Promise<DeliveryR
 	return results;
 }
 
-const tokens = (count: number): PushRecipient[] => Array.from({ length: count }, (_, index) => ({ kind: 'token', token: `t${index}` }));
-const run = (recipients: Iterable<PushRecipient | PushRecipient[]> | AsyncIterable<PushRecipient | PushRecipient[]>, options: DispatchOptions, body: PushMessage = message) => collect(dispatch(recipients, body, options));
+const tokens = (count: number): PushRecipient[] =>
+	Array.from({ length: count }, (_, index) => ({ kind: 'token', token: `t${index}` }));
+const run = (
+	recipients: Iterable<PushRecipient | PushRecipient[]> | AsyncIterable<PushRecipient | PushRecipient[]>,
+	options: DispatchOptions,
+	body: PushMessage = message,
+) => collect(dispatch(recipients, body, options));
 
 test('every recipient gets a result; pages (arrays) are flattened', async () => {
 	const channel = new ScriptedChannel();
 	const results = await run([tokens(3), { kind: 'token', token: 'x' }], { channels: [channel] });
 	expect(results.map((result) => result.recipient).sort()).toEqual(['t0', 't1', 't2', 'x']);
-	expect(results.every((result) => result.status === 'sent' && result.channel === 'fcm' && result.attempts === 1)).toBe(true);
+	expect(results.every((result) => result.status === 'sent' && result.channel === 'fcm' && result.attempts === 1)).toBe(
+		true,
+	);
 });
 
 test('never more than `concurrency` requests in flight', async () => {
@@ -118,7 +143,9 @@ test('multi-recipient channels get batches of their size, with one key per batch
 
 test('idempotency keys are stable per message key, channel and address, and differ across messages', async () => {
 	const keysOf = async (options: Partial<DispatchOptions>, body: PushMessage = message) =>
-		(await run(tokens(2), { channels: [new ScriptedChannel()], ...options }, body)).map((result) => result.idempotencyKey).sort();
+		(await run(tokens(2), { channels: [new ScriptedChannel()], ...options }, body))
+			.map((result) => result.idempotencyKey)
+			.sort();
 	expect(await keysOf({ messageKey: 'event-1' })).toEqual(await keysOf({ messageKey: 'event-1' }));
 	expect(await keysOf({ messageKey: 'event-1' })).not.toEqual(await keysOf({ messageKey: 'event-2' }));
 	expect(await keysOf({})).toEqual(await keysOf({}));
@@ -128,9 +155,17 @@ test('idempotency keys are stable per message key, channel and address, and diff
 test('falls back for no address and dead tokens by default, reporting the dead token; not for other failures', async () => {
 	const push = new ScriptedChannel({
 		outcome: (address) =>
-			address.value === 'dead' ? { status: 'unregistered', errorCode: 'UNREGISTERED' } : address.value === 'bad' ? { status: 'failed', errorCode: 'INVALID_ARGUMENT' } : { status: 'sent' },
+			address.value === 'dead'
+				? { status: 'unregistered', errorCode: 'UNREGISTERED' }
+				: address.value === 'bad'
+					? { status: 'failed', errorCode: 'INVALID_ARGUMENT' }
+					: { status: 'sent' },
 	});
-	const sms = new ScriptedChannel({ name: 'mraSms', addresses: (recipient) => (recipient.kind === 'person' && recipient.mobile ? [{ kind: 'phone', value: recipient.mobile }] : []) });
+	const sms = new ScriptedChannel({
+		name: 'mraSms',
+		addresses: (recipient) =>
+			recipient.kind === 'person' && recipient.mobile ? [{ kind: 'phone', value: recipient.mobile }] : [],
+	});
 	const people: PushRecipient[] = [
 		{ kind: 'person', userId: 'ok', deviceTokens: ['live'], mobile: '+1' },
 		{ kind: 'person', userId: 'none', mobile: '+2' },
@@ -139,19 +174,26 @@ test('falls back for no address and dead tokens by default, reporting the dead t
 		{ kind: 'person', userId: 'mixed', deviceTokens: ['dead', 'live'], mobile: '+5' },
 	];
 	const results = await run(people, { channels: [push, sms] });
-	const of = (user: string) => results.filter((result) => result.recipient === user).map((result) => `${result.channel}:${result.status}`);
+	const of = (user: string) =>
+		results.filter((result) => result.recipient === user).map((result) => `${result.channel}:${result.status}`);
 	expect(of('ok')).toEqual(['fcm:sent']);
 	expect(of('none')).toEqual(['mraSms:sent']);
 	expect(of('dead')).toEqual(['fcm:unregistered', 'mraSms:sent']);
 	expect(of('bad')).toEqual(['fcm:failed']);
 	expect(of('mixed').sort()).toEqual(['fcm:sent', 'fcm:unregistered']);
 
-	const withFailed = await run([people[3]], { channels: [push, sms], fallbackOn: ['skipped', 'unregistered', 'failed'] });
+	const withFailed = await run([people[3]], {
+		channels: [push, sms],
+		fallbackOn: ['skipped', 'unregistered', 'failed'],
+	});
 	expect(withFailed.map((result) => `${result.channel}:${result.status}`)).toEqual(['fcm:failed', 'mraSms:sent']);
 });
 
 test('the decorate hook personalises each message; a decorated message that breaks the rules fails alone', async () => {
-	const channel = new ScriptedChannel({ maxBatchSize: 10, prepare: (deliveries) => deliveries.map((delivery) => delivery.message.data) });
+	const channel = new ScriptedChannel({
+		maxBatchSize: 10,
+		prepare: (deliveries) => deliveries.map((delivery) => delivery.message.data),
+	});
 	const results = await run(
 		[
 			{ kind: 'person', userId: 'a', deviceTokens: ['ta'] },
@@ -177,12 +219,17 @@ test('the decorate hook personalises each message; a decorated message that brea
 test('a validation error of the channel fails that recipient only; an unexpected error stops the dispatch', async () => {
 	const strict = new ScriptedChannel({
 		prepare: (deliveries) => {
-			if (deliveries[0].address.value === 'big') throw new PushValidationError('Body', 'is too big', 'PAYLOAD_TOO_LARGE');
+			if (deliveries[0].address.value === 'big')
+				throw new PushValidationError('Body', 'is too big', 'PAYLOAD_TOO_LARGE');
 			return {};
 		},
 	});
 	const results = await run(tokens(2).concat({ kind: 'token', token: 'big' }), { channels: [strict] });
-	expect(results.find((result) => result.recipient === 'big')).toMatchObject({ status: 'failed', errorCode: 'PAYLOAD_TOO_LARGE', attempts: 0 });
+	expect(results.find((result) => result.recipient === 'big')).toMatchObject({
+		status: 'failed',
+		errorCode: 'PAYLOAD_TOO_LARGE',
+		attempts: 0,
+	});
 	expect(results.filter((result) => result.status === 'sent')).toHaveLength(2);
 
 	const broken = new ScriptedChannel({
@@ -202,5 +249,15 @@ test('an invalid message or no channel stops before anything is sent', async () 
 
 test('a recipient no channel can reach is skipped with NO_ADDRESS', async () => {
 	const results = await run([{ kind: 'group', group: 'Finance' }], { channels: [new ScriptedChannel()] });
-	expect(results).toEqual([{ recipient: 'Finance', recipientKind: 'group', channel: 'fcm', status: 'skipped', errorCode: 'NO_ADDRESS', reason: expect.any(String), attempts: 0 }]);
+	expect(results).toEqual([
+		{
+			recipient: 'Finance',
+			recipientKind: 'group',
+			channel: 'fcm',
+			status: 'skipped',
+			errorCode: 'NO_ADDRESS',
+			reason: expect.any(String),
+			attempts: 0,
+		},
+	]);
 });

@@ -14,7 +14,11 @@ function scripted(steps: Array<HttpResponse | Error>): HttpTransport & { calls: 
 	return transport;
 }
 
-const status = (code: number, headers: Record<string, string> = {}): HttpResponse => ({ status: code, headers, body: {} });
+const status = (code: number, headers: Record<string, string> = {}): HttpResponse => ({
+	status: code,
+	headers,
+	body: {},
+});
 const request = { method: 'POST' as const, url: 'http://push/send', json: {} };
 
 test('a 500 is retried, and a last 500 is reported as 500, not as the 503 the retry loop saw', async () => {
@@ -42,7 +46,10 @@ test('Retry-After is honoured, and a 400 is answered at once', async () => {
 
 test('a broken connection is retried (the idempotency key makes it safe); the last failure is returned, not thrown', async () => {
 	const reset = new HttpNetworkError('ECONNRESET', 'socket hang up');
-	const outcome = await sendWithRetry(scripted([reset, reset]), request, { sleep: async () => undefined, maxAttempts: 2 });
+	const outcome = await sendWithRetry(scripted([reset, reset]), request, {
+		sleep: async () => undefined,
+		maxAttempts: 2,
+	});
 	expect(outcome.attempts).toBe(2);
 	expect(outcome.response).toBeUndefined();
 	expect((outcome.failure as HttpNetworkError).code).toBe('ECONNRESET');

@@ -10,7 +10,15 @@ import { verifyAckToken } from '../../core/push/ack-token';
 import type { BatchOutcome, ChannelAddress, Delivery, PushChannel, PushRecipient } from '../../core/push/types';
 import type { ItemParameter } from '../../nodes/OpenTextPush/channels';
 import { itemMessage, itemRecipients, itemRequest, personFromItem } from '../../nodes/OpenTextPush/recipients';
-import { isFailure, planSends, runSends, type ItemRequest, type SendEvent, type SendGroup, type SendSetup } from '../../nodes/OpenTextPush/send-plan';
+import {
+	isFailure,
+	planSends,
+	runSends,
+	type ItemRequest,
+	type SendEvent,
+	type SendGroup,
+	type SendSetup,
+} from '../../nodes/OpenTextPush/send-plan';
 
 const SECRET = 'a signing secret of some length';
 
@@ -37,11 +45,22 @@ class TokenChannel implements PushChannel {
 	}
 	async send(deliveries: Delivery[]): Promise<BatchOutcome> {
 		this.delivered.push(...deliveries);
-		return { outcomes: deliveries.map((d) => (d.address.value.startsWith('dead') ? { status: 'unregistered', errorCode: 'UNREGISTERED' } : { status: 'sent', messageId: `m-${d.address.value}` })), attempts: 1 };
+		return {
+			outcomes: deliveries.map((d) =>
+				d.address.value.startsWith('dead')
+					? { status: 'unregistered', errorCode: 'UNREGISTERED' }
+					: { status: 'sent', messageId: `m-${d.address.value}` },
+			),
+			attempts: 1,
+		};
 	}
 }
 
-const setupWith = (channel: PushChannel, secrets: string[] = []): SendSetup => ({ channels: [channel], dispatch: { concurrency: 2, retry: { maxAttempts: 1 } }, secrets });
+const setupWith = (channel: PushChannel, secrets: string[] = []): SendSetup => ({
+	channels: [channel],
+	dispatch: { concurrency: 2, retry: { maxAttempts: 1 } },
+	secrets,
+});
 
 async function collect(events: AsyncIterable<SendEvent>): Promise<SendEvent[]> {
 	const all: SendEvent[] = [];
@@ -49,7 +68,12 @@ async function collect(events: AsyncIterable<SendEvent>): Promise<SendEvent[]> {
 	return all;
 }
 
-const person = (userId: string, ...deviceTokens: string[]): PushRecipient => ({ kind: 'person', userId, login: userId, deviceTokens });
+const person = (userId: string, ...deviceTokens: string[]): PushRecipient => ({
+	kind: 'person',
+	userId,
+	login: userId,
+	deviceTokens,
+});
 
 describe('reading an item', () => {
 	test('the message from the message parameters', () => {
@@ -57,36 +81,92 @@ describe('reading an item', () => {
 			parameters({
 				title: 'Outage',
 				body: '',
-				additionalFields: { data: { field: [{ key: ' ticket ', value: 'CHG-7' }, { key: 'n', value: 3 }] }, link: ' https://x ', priority: 'high', ttlSeconds: 60, silent: true },
+				additionalFields: {
+					data: {
+						field: [
+							{ key: ' ticket ', value: 'CHG-7' },
+							{ key: 'n', value: 3 },
+						],
+					},
+					link: ' https://x ',
+					priority: 'high',
+					ttlSeconds: 60,
+					silent: true,
+				},
 				requireAcknowledgment: true,
 			}),
 		);
-		expect(message).toEqual({ title: 'Outage', body: undefined, data: { ticket: 'CHG-7', n: '3' }, link: 'https://x', priority: 'high', ttlSeconds: 60, silent: true, requireAcknowledgment: true });
-		expect(() => itemMessage(parameters({ additionalFields: { data: { field: [{ key: ' ', value: 'x' }] } } }))).toThrow(/^Data has a field without a key/);
+		expect(message).toEqual({
+			title: 'Outage',
+			body: undefined,
+			data: { ticket: 'CHG-7', n: '3' },
+			link: 'https://x',
+			priority: 'high',
+			ttlSeconds: 60,
+			silent: true,
+			requireAcknowledgment: true,
+		});
+		expect(() =>
+			itemMessage(parameters({ additionalFields: { data: { field: [{ key: ' ', value: 'x' }] } } })),
+		).toThrow(/^Data has a field without a key/);
 	});
 
 	test('recipients per audience: the input item, or the typed-in lists', () => {
 		const none = parameters({});
 		expect(itemRecipients(none, { id: 'u-1', login: 'jdoe', deviceTokens: 'a, b' }, 'items')).toEqual([
-			{ kind: 'person', userId: 'u-1', login: 'jdoe', displayName: undefined, mail: undefined, mobile: undefined, deviceTokens: ['a', 'b'] },
+			{
+				kind: 'person',
+				userId: 'u-1',
+				login: 'jdoe',
+				displayName: undefined,
+				mail: undefined,
+				mobile: undefined,
+				deviceTokens: ['a', 'b'],
+			},
 		]);
 		expect(itemRecipients(parameters({ userIds: 'jdoe, asmith' }), {}, 'users')).toEqual([
 			{ kind: 'person', userId: 'jdoe', login: 'jdoe' },
 			{ kind: 'person', userId: 'asmith', login: 'asmith' },
 		]);
-		expect(itemRecipients(parameters({ groups: ['Finance', ' '] }), {}, 'groups')).toEqual([{ kind: 'group', group: 'Finance' }]);
+		expect(itemRecipients(parameters({ groups: ['Finance', ' '] }), {}, 'groups')).toEqual([
+			{ kind: 'group', group: 'Finance' },
+		]);
 		expect(itemRecipients(parameters({ deviceTokens: 't1,t2' }), {}, 'tokens')).toHaveLength(2);
 		expect(itemRecipients(parameters({ topic: 'news' }), {}, 'topic')).toEqual([{ kind: 'topic', topic: 'news' }]);
-		expect(itemRecipients(parameters({ condition: " 'a' in topics " }), {}, 'condition')).toEqual([{ kind: 'condition', condition: "'a' in topics" }]);
-		expect(() => personFromItem({ mail: 'x@example.com' } as IDataObject)).toThrow(/^Audience is "People From Input Items", but this item has no userId/);
+		expect(itemRecipients(parameters({ condition: " 'a' in topics " }), {}, 'condition')).toEqual([
+			{ kind: 'condition', condition: "'a' in topics" },
+		]);
+		expect(() => personFromItem({ mail: 'x@example.com' } as IDataObject)).toThrow(
+			/^Audience is "People From Input Items", but this item has no userId/,
+		);
 	});
 
 	test('the acknowledgment settings only when the message requires one', () => {
 		const base = { title: 'Hi', userIds: 'jdoe' };
 		expect(itemRequest(parameters(base), {}, 'users').acknowledgment).toBeUndefined();
-		const request = itemRequest(parameters({ ...base, requireAcknowledgment: true, noticeId: ' n-1 ', acknowledgmentWebhookUrl: ' https://n8n/webhook/ack ', acknowledgmentValidHours: 1.5 }), {}, 'users');
-		expect(request.acknowledgment).toEqual({ noticeId: 'n-1', webhookUrl: 'https://n8n/webhook/ack', ttlSeconds: 5400 });
-		expect(itemRequest(parameters({ ...base, requireAcknowledgment: true, noticeId: 'n', acknowledgmentWebhookUrl: 'u' }), {}, 'users').acknowledgment?.ttlSeconds).toBe(72 * 3600);
+		const request = itemRequest(
+			parameters({
+				...base,
+				requireAcknowledgment: true,
+				noticeId: ' n-1 ',
+				acknowledgmentWebhookUrl: ' https://n8n/webhook/ack ',
+				acknowledgmentValidHours: 1.5,
+			}),
+			{},
+			'users',
+		);
+		expect(request.acknowledgment).toEqual({
+			noticeId: 'n-1',
+			webhookUrl: 'https://n8n/webhook/ack',
+			ttlSeconds: 5400,
+		});
+		expect(
+			itemRequest(
+				parameters({ ...base, requireAcknowledgment: true, noticeId: 'n', acknowledgmentWebhookUrl: 'u' }),
+				{},
+				'users',
+			).acknowledgment?.ttlSeconds,
+		).toBe(72 * 3600);
 	});
 });
 
@@ -122,7 +202,12 @@ describe('planning the sends', () => {
 	test('an item that cannot be read, or asks for an acknowledgment from a topic, fails alone', () => {
 		const plan = planSends(3, (item) => {
 			if (item === 0) throw new Error('unreadable');
-			if (item === 1) return { message: hello, acknowledgment: { noticeId: 'n', webhookUrl: 'https://n8n/ack', ttlSeconds: 60 }, recipients: [{ kind: 'topic', topic: 'news' }] };
+			if (item === 1)
+				return {
+					message: hello,
+					acknowledgment: { noticeId: 'n', webhookUrl: 'https://n8n/ack', ttlSeconds: 60 },
+					recipients: [{ kind: 'topic', topic: 'news' }],
+				};
 			return { message: hello, recipients: [person('u-1', 't1')] };
 		});
 		expect(plan.failures.map((failure) => failure.item)).toEqual([0, 1]);
@@ -141,7 +226,9 @@ describe('running the sends', () => {
 			{ message: { title: 'Hi' }, recipients: [person('u-2', 'dead-b')] },
 		]);
 		const events = await collect(runSends(groups, async () => setupWith(channel)));
-		const paired = events.map((event) => ('result' in event ? [event.item, event.result.address, event.result.status, isFailure(event.result)] : event));
+		const paired = events.map((event) =>
+			'result' in event ? [event.item, event.result.address, event.result.status, isFailure(event.result)] : event,
+		);
 		expect(paired).toEqual(
 			expect.arrayContaining([
 				[0, 'a1', 'sent', false],
@@ -155,11 +242,24 @@ describe('running the sends', () => {
 	test('each person gets their own signed acknowledgment link, and results carry the notice ID', async () => {
 		const channel = new TokenChannel();
 		const ack = { noticeId: 'outage-42', webhookUrl: 'https://n8n.example.com/webhook/ack', ttlSeconds: 3600 };
-		const groups = plan([{ message: { title: 'Hi', data: { ticket: 'CHG-7' } }, acknowledgment: ack, recipients: [person('u-1', 't1'), person('u-2', 't2')] }]);
-		const events = await collect(runSends(groups, async () => setupWith(channel, [SECRET, 'an older secret, still accepted'])));
+		const groups = plan([
+			{
+				message: { title: 'Hi', data: { ticket: 'CHG-7' } },
+				acknowledgment: ack,
+				recipients: [person('u-1', 't1'), person('u-2', 't2')],
+			},
+		]);
+		const events = await collect(
+			runSends(groups, async () => setupWith(channel, [SECRET, 'an older secret, still accepted'])),
+		);
 		expect(events.map((event) => ('result' in event ? event.noticeId : undefined))).toEqual(['outage-42', 'outage-42']);
-		const byToken = Object.fromEntries(channel.delivered.map((delivery) => [delivery.address.value, delivery.message.data ?? {}]));
-		for (const [token, userId] of [['t1', 'u-1'], ['t2', 'u-2']]) {
+		const byToken = Object.fromEntries(
+			channel.delivered.map((delivery) => [delivery.address.value, delivery.message.data ?? {}]),
+		);
+		for (const [token, userId] of [
+			['t1', 'u-1'],
+			['t2', 'u-2'],
+		]) {
 			const data = byToken[token];
 			expect(data).toMatchObject({ ticket: 'CHG-7', noticeId: 'outage-42', ackRequired: 'true' });
 			expect(data.ackUrl).toBe(`${ack.webhookUrl}?token=${data.ackToken}`);
@@ -174,8 +274,16 @@ describe('running the sends', () => {
 		const groups = plan([{ message: { title: 'Hi' }, acknowledgment: ack, recipients: [person('u-1', 't1')] }]);
 		const [missing] = await collect(runSends(groups, async () => setupWith(channel, [])));
 		expect(missing).toMatchObject({ item: 0, unanswered: [0] });
-		expect(String((missing as { error: unknown }).error)).toMatch(/Signing Secret is empty in the acknowledgment credential/);
-		const badNotice = plan([{ message: { title: 'Hi' }, acknowledgment: { ...ack, noticeId: 'has spaces' }, recipients: [person('u-1', 't1')] }]);
+		expect(String((missing as { error: unknown }).error)).toMatch(
+			/Signing Secret is empty in the acknowledgment credential/,
+		);
+		const badNotice = plan([
+			{
+				message: { title: 'Hi' },
+				acknowledgment: { ...ack, noticeId: 'has spaces' },
+				recipients: [person('u-1', 't1')],
+			},
+		]);
 		const [wrong] = await collect(runSends(badNotice, async () => setupWith(channel, [SECRET])));
 		expect((wrong as { error: unknown }).error).toBeInstanceOf(ConfigurationError);
 		expect(channel.delivered).toEqual([]);
@@ -194,7 +302,9 @@ describe('running the sends', () => {
 			},
 		});
 		const working = new TokenChannel();
-		const events = await collect(runSends(groups, async (group) => setupWith(group.message.title === 'First' ? failing : working)));
+		const events = await collect(
+			runSends(groups, async (group) => setupWith(group.message.title === 'First' ? failing : working)),
+		);
 		expect(events).toEqual([
 			// u-0 has no device: skipped, so item 0 is answered before the send fails.
 			expect.objectContaining({ item: 0, result: expect.objectContaining({ status: 'skipped', recipient: 'u-0' }) }),

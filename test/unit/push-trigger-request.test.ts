@@ -43,39 +43,71 @@ function trigger(secrets = [SECRET, PREVIOUS]) {
 	return { context, saved, secretsAsked: () => secretsAsked };
 }
 
-const get = (query: Record<string, unknown>): AcknowledgmentRequest => ({ method: 'GET', contentType: '', query, body: {} });
-const post = (body: unknown, contentType = 'application/json'): AcknowledgmentRequest => ({ method: 'POST', contentType, query: {}, body });
+const get = (query: Record<string, unknown>): AcknowledgmentRequest => ({
+	method: 'GET',
+	contentType: '',
+	query,
+	body: {},
+});
+const post = (body: unknown, contentType = 'application/json'): AcknowledgmentRequest => ({
+	method: 'POST',
+	contentType,
+	query: {},
+	body,
+});
 
 describe('refusals', () => {
 	test.each([
 		['a body that is not an object', post(['token']), 'The body must be a JSON object {"token", "kind"}'],
 		['no token', post({ kind: 'read' }), 'The token is missing'],
 		['an unknown kind', post({ token: 'x', kind: 'liked' }), '"kind" must be one of acknowledged, read'],
-		['a long client string', post({ token: 'x', client: 'c'.repeat(201) }), '"client" must be a short string or an object'],
+		[
+			'a long client string',
+			post({ token: 'x', client: 'c'.repeat(201) }),
+			'"client" must be a short string or an object',
+		],
 		['a large client object', post({ token: 'x', client: { note: 'c'.repeat(2000) } }), '"client" is too large'],
 	])('400 for %s, before the secrets are read', async (_what, request, message) => {
 		const t = trigger();
 		const { answer, item } = await handleAcknowledgment(request, settings, t.context);
-		expect(answer).toEqual({ status: 400, headers: { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' }, json: { status: 'rejected', error: 'malformed', message } });
+		expect(answer).toEqual({
+			status: 400,
+			headers: { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' },
+			json: { status: 'rejected', error: 'malformed', message },
+		});
 		expect(item).toBeUndefined();
 		expect(t.secretsAsked()).toBe(0);
 	});
 
 	test('400 for a token that is not one, 401 for forged and tampered ones, 410 for an expired one', async () => {
 		const t = trigger();
-		const status = async (value: string) => (await handleAcknowledgment(post({ token: value }), settings, t.context)).answer;
+		const status = async (value: string) =>
+			(await handleAcknowledgment(post({ token: value }), settings, t.context)).answer;
 		expect(await status('not-a-token')).toMatchObject({ status: 400, json: { error: 'malformed' } });
-		expect(await status(token('jdoe', 'some other secret, not ours'))).toMatchObject({ status: 401, json: { error: 'forged' } });
+		expect(await status(token('jdoe', 'some other secret, not ours'))).toMatchObject({
+			status: 401,
+			json: { error: 'forged' },
+		});
 		const [v, payload, signature] = token().split('.');
 		const otherPayload = token('asmith').split('.')[1];
 		expect(payload).not.toBe(otherPayload);
-		expect(await status([v, otherPayload, signature].join('.'))).toMatchObject({ status: 401, json: { error: 'tampered' } });
-		expect(await status(token('jdoe', SECRET, 60, new Date(NOW.getTime() - 120_000)))).toMatchObject({ status: 410, json: { error: 'expired' } });
+		expect(await status([v, otherPayload, signature].join('.'))).toMatchObject({
+			status: 401,
+			json: { error: 'tampered' },
+		});
+		expect(await status(token('jdoe', SECRET, 60, new Date(NOW.getTime() - 120_000)))).toMatchObject({
+			status: 410,
+			json: { error: 'expired' },
+		});
 		expect(t.saved).toEqual({});
 	});
 
 	test('a refused link opened in a browser gets a page titled by the refusal', async () => {
-		const { answer } = await handleAcknowledgment(get({ token: token('jdoe', 'some other secret, not ours') }), { ...settings, linkMode: 'recordOnClick' }, trigger().context);
+		const { answer } = await handleAcknowledgment(
+			get({ token: token('jdoe', 'some other secret, not ours') }),
+			{ ...settings, linkMode: 'recordOnClick' },
+			trigger().context,
+		);
 		expect(answer.status).toBe(401);
 		expect(answer.headers['Content-Type']).toBe('text/html; charset=utf-8');
 		expect(answer.html).toContain('<title>This link is not valid</title>');
@@ -85,7 +117,11 @@ describe('refusals', () => {
 describe('acknowledgments', () => {
 	test('an app POSTs JSON: recorded once with the client, a repeat answered as such and not emitted', async () => {
 		const t = trigger();
-		const first = await handleAcknowledgment(post({ token: token(), kind: 'acknowledged', client: 'ios-app/3.1' }), settings, t.context);
+		const first = await handleAcknowledgment(
+			post({ token: token(), kind: 'acknowledged', client: 'ios-app/3.1' }),
+			settings,
+			t.context,
+		);
 		expect(first.answer).toEqual({
 			status: 200,
 			headers: { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' },
@@ -101,9 +137,15 @@ describe('acknowledgments', () => {
 		});
 		expect(Object.keys(t.saved.seen ?? {})).toEqual(['acknowledged|outage-42|jdoe']);
 		const again = await handleAcknowledgment(post({ token: token() }), settings, t.context);
-		expect(again).toEqual({ answer: expect.objectContaining({ json: { status: 'duplicate', noticeId: 'outage-42', kind: 'acknowledged', at: NOW.toISOString() } }) });
+		expect(again).toEqual({
+			answer: expect.objectContaining({
+				json: { status: 'duplicate', noticeId: 'outage-42', kind: 'acknowledged', at: NOW.toISOString() },
+			}),
+		});
 		// Another kind is another acknowledgment.
-		expect((await handleAcknowledgment(post({ token: token(), kind: 'read' }), settings, t.context)).item).toMatchObject({ kind: 'read', client: null });
+		expect(
+			(await handleAcknowledgment(post({ token: token(), kind: 'read' }), settings, t.context)).item,
+		).toMatchObject({ kind: 'read', client: null });
 	});
 
 	test('with repeats emitted, a repeat starts the workflow flagged duplicate', async () => {
@@ -116,7 +158,11 @@ describe('acknowledgments', () => {
 	});
 
 	test('a link signed with the previous secret is still accepted', async () => {
-		const { answer, item } = await handleAcknowledgment(get({ token: token('asmith', PREVIOUS) }), settings, trigger().context);
+		const { answer, item } = await handleAcknowledgment(
+			get({ token: token('asmith', PREVIOUS) }),
+			settings,
+			trigger().context,
+		);
 		expect(answer.status).toBe(200);
 		expect(item).toMatchObject({ userId: 'asmith', client: 'link' });
 	});
@@ -128,20 +174,32 @@ describe('acknowledgments', () => {
 		const page = await handleAcknowledgment(get({ token: link }), confirming, t.context);
 		expect(page.item).toBeUndefined();
 		expect(page.answer.status).toBe(200);
-		expect(page.answer.headers).toEqual({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'Content-Type': 'text/html; charset=utf-8' });
+		expect(page.answer.headers).toEqual({
+			'Cache-Control': 'no-store',
+			'Referrer-Policy': 'no-referrer',
+			'Content-Type': 'text/html; charset=utf-8',
+		});
 		expect(page.answer.html).toContain('<form method="post">');
 		expect(page.answer.html).toContain(`value="${link}"`);
 		expect(page.answer.html).toContain('Did you read it?');
 		expect(t.saved).toEqual({});
 
-		const form = await handleAcknowledgment(post({ token: link, kind: 'acknowledged' }, 'application/x-www-form-urlencoded'), confirming, t.context);
+		const form = await handleAcknowledgment(
+			post({ token: link, kind: 'acknowledged' }, 'application/x-www-form-urlencoded'),
+			confirming,
+			t.context,
+		);
 		expect(form.answer.status).toBe(200);
 		expect(form.answer.html).toContain('Thanks.');
 		expect(form.item).toMatchObject({ userId: 'mlee', client: 'link' });
 	});
 
 	test('"record at once" links record on the GET itself, with a page or JSON', async () => {
-		const page = await handleAcknowledgment(get({ token: token(), kind: 'read' }), { ...settings, linkMode: 'recordOnClick' }, trigger().context);
+		const page = await handleAcknowledgment(
+			get({ token: token(), kind: 'read' }),
+			{ ...settings, linkMode: 'recordOnClick' },
+			trigger().context,
+		);
 		expect(page.answer.html).toContain('<title>Recorded</title>');
 		expect(page.item).toMatchObject({ kind: 'read', client: 'link' });
 		const json = await handleAcknowledgment(get({ token: token() }), settings, trigger().context);

@@ -3,7 +3,13 @@ import { parseLdapSettings } from '../../core/ldap/settings';
 import { normaliseServerUrl, parseLdapConnectionSettings } from '../../transport/ldap/settings';
 
 describe('LDAP connection settings', () => {
-	const base = { serverUrls: 'dc1.example.com', connectionSecurity: 'tls', bindDN: 'cn=reader', bindPassword: 's3cret', baseDN: 'dc=example,dc=com' };
+	const base = {
+		serverUrls: 'dc1.example.com',
+		connectionSecurity: 'tls',
+		bindDN: 'cn=reader',
+		bindPassword: 's3cret',
+		baseDN: 'dc=example,dc=com',
+	};
 
 	it('fills in scheme and default port from the connection security', () => {
 		expect(normaliseServerUrl('dc1.example.com', 'tls')).toBe('ldaps://dc1.example.com:636');

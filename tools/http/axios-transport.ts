@@ -5,7 +5,13 @@
 import axios, { type AxiosRequestConfig } from 'axios';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { HttpNetworkError, type HttpRequest, type HttpResponse, type HttpTransport, type QueryValue } from '../../transport/http/types';
+import {
+	HttpNetworkError,
+	type HttpRequest,
+	type HttpResponse,
+	type HttpTransport,
+	type QueryValue,
+} from '../../transport/http/types';
 
 export interface AxiosTransportOptions {
 	/** Default timeout when a request sets none (default 30 s). */
@@ -49,7 +55,11 @@ function parseBody(text: string, contentType: string | undefined): unknown {
 export function createAxiosTransport(options: AxiosTransportOptions = {}): AxiosTransport {
 	const keepAlive = options.keepAlive ?? true;
 	const httpAgent = new http.Agent({ keepAlive });
-	const httpsAgent = new https.Agent({ keepAlive, ca: options.ca, rejectUnauthorized: options.rejectUnauthorized ?? true });
+	const httpsAgent = new https.Agent({
+		keepAlive,
+		ca: options.ca,
+		rejectUnauthorized: options.rejectUnauthorized ?? true,
+	});
 	const client = axios.create({ httpAgent, httpsAgent, proxy: false });
 
 	return {
@@ -79,11 +89,16 @@ export function createAxiosTransport(options: AxiosTransportOptions = {}): Axios
 				const response = await client.request<string>(config);
 				const responseHeaders: HttpResponse['headers'] = {};
 				for (const [name, value] of Object.entries(response.headers as Record<string, unknown>)) {
-					if (typeof value === 'string' || Array.isArray(value)) responseHeaders[name.toLowerCase()] = value as string | string[];
+					if (typeof value === 'string' || Array.isArray(value))
+						responseHeaders[name.toLowerCase()] = value as string | string[];
 					else if (value !== undefined && value !== null) responseHeaders[name.toLowerCase()] = String(value);
 				}
 				const text = typeof response.data === 'string' ? response.data : '';
-				return { status: response.status, headers: responseHeaders, body: parseBody(text, responseHeaders['content-type'] as string | undefined) };
+				return {
+					status: response.status,
+					headers: responseHeaders,
+					body: parseBody(text, responseHeaders['content-type'] as string | undefined),
+				};
 			} catch (error) {
 				// axios errors carry the request config, headers included (tickets, tokens): never pass them on.
 				const code = (error as { code?: unknown }).code;
@@ -93,7 +108,12 @@ export function createAxiosTransport(options: AxiosTransportOptions = {}): Axios
 				} catch {
 					// keep the generic name
 				}
-				const normalized = code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'ETIMEDOUT' : typeof code === 'string' ? code : 'ECONNRESET';
+				const normalized =
+					code === 'ECONNABORTED' || code === 'ETIMEDOUT'
+						? 'ETIMEDOUT'
+						: typeof code === 'string'
+							? code
+							: 'ECONNRESET';
 				throw new HttpNetworkError(normalized, `${request.method} request to ${host} failed: ${normalized}`);
 			}
 		},

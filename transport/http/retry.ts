@@ -42,7 +42,15 @@ const TRANSIENT_STATUSES = new Set([502, 503, 504]);
 /** The request never reached a server: repeating it cannot apply anything twice. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED']);
 /** The connection broke or timed out after the request may have been received. */
-const BROKEN_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+const BROKEN_CODES = new Set([
+	'ECONNRESET',
+	'EPIPE',
+	'ETIMEDOUT',
+	'ECONNABORTED',
+	'ESOCKETTIMEDOUT',
+	'EAI_AGAIN',
+	'UND_ERR_SOCKET',
+]);
 
 /**
  * Waits without the timer globals that n8n Cloud forbids in community nodes: AbortSignal.timeout fires after

@@ -44,7 +44,11 @@ const RESULT_CODES: Record<number, [RequestError['kind'], string, string]> = {
 	],
 	51: ['unreachable', 'The directory is busy', 'Try again later'],
 	52: ['unreachable', 'The directory is unavailable', 'Try again later, or list a second server in Server URLs'],
-	53: ['insufficientAccess', 'The directory is unwilling to perform the request', 'Check the server configuration and the bind account'],
+	53: [
+		'insufficientAccess',
+		'The directory is unwilling to perform the request',
+		'Check the server configuration and the bind account',
+	],
 };
 
 /**
@@ -99,7 +103,12 @@ export function explainLdapFailure(error: unknown, server?: string): RequestErro
 			server,
 		);
 	}
-	return new RequestError('protocol', `The directory request failed${where}: ${message}`, 'Check the server and the request', server);
+	return new RequestError(
+		'protocol',
+		`The directory request failed${where}: ${message}`,
+		'Check the server and the request',
+		server,
+	);
 }
 
 function timedOut(where: string, server?: string): RequestError {

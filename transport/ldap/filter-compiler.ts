@@ -50,7 +50,8 @@ class Parser {
 	constructor(private readonly text: string) {}
 
 	end(): void {
-		if (this.position !== this.text.length) throw new FilterSyntaxError(`unexpected text after position ${this.position}`);
+		if (this.position !== this.text.length)
+			throw new FilterSyntaxError(`unexpected text after position ${this.position}`);
 	}
 
 	filter(): Filter {
@@ -95,7 +96,10 @@ class Parser {
 		if (parts.length === 2 && parts[0].length === 0 && parts[1].length === 0) return new PresenceFilter({ attribute });
 		const initial = text(parts[0]);
 		const final = text(parts[parts.length - 1]);
-		const any = parts.slice(1, -1).filter((part) => part.length > 0).map(text);
+		const any = parts
+			.slice(1, -1)
+			.filter((part) => part.length > 0)
+			.map(text);
 		return new SubstringFilter({ attribute, initial, any, final });
 	}
 
@@ -116,7 +120,8 @@ class Parser {
 			else if (rule === '') rule = word;
 			else throw new FilterSyntaxError(`unexpected "${word}" in an extensible match`);
 		}
-		if (attribute === '' && rule === '') throw new FilterSyntaxError('an extensible match needs an attribute or a matching rule');
+		if (attribute === '' && rule === '')
+			throw new FilterSyntaxError('an extensible match needs an attribute or a matching rule');
 		return new ExtensibleFilter({ matchType: attribute, rule, dnAttributes, value: text(this.value(false)) });
 	}
 
@@ -136,11 +141,13 @@ class Parser {
 		while (this.position < this.text.length) {
 			const char = this.text[this.position];
 			if (char === ')' || (stopAtStar && char === '*')) break;
-			if (char === '(' || char === '\0') throw new FilterSyntaxError(`"${char === '\0' ? '\\0' : char}" must be escaped at position ${this.position}`);
+			if (char === '(' || char === '\0')
+				throw new FilterSyntaxError(`"${char === '\0' ? '\\0' : char}" must be escaped at position ${this.position}`);
 			if (char === '*') throw new FilterSyntaxError(`"*" is not allowed here (position ${this.position})`);
 			if (char === '\\') {
 				const hex = this.text.slice(this.position + 1, this.position + 3);
-				if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new FilterSyntaxError(`"\\${hex}" is not a valid escape at position ${this.position}`);
+				if (!/^[0-9A-Fa-f]{2}$/.test(hex))
+					throw new FilterSyntaxError(`"\\${hex}" is not a valid escape at position ${this.position}`);
 				bytes.push(parseInt(hex, 16));
 				this.position += 3;
 				continue;
@@ -154,7 +161,9 @@ class Parser {
 
 	private expect(char: string): void {
 		if (this.text[this.position] !== char) {
-			throw new FilterSyntaxError(`"${char}" expected at position ${this.position}${this.position >= this.text.length ? ' (end of filter)' : ''}`);
+			throw new FilterSyntaxError(
+				`"${char}" expected at position ${this.position}${this.position >= this.text.length ? ' (end of filter)' : ''}`,
+			);
 		}
 		this.position++;
 	}

@@ -87,7 +87,10 @@ class BerCursor {
 		readonly end: number,
 	) {
 		const slicer = bytes as unknown as Partial<Latin1Slicer>;
-		this.latin1 = typeof slicer.latin1Slice === 'function' ? (slicer as Latin1Slicer) : { latin1Slice: (start, finish) => bytes.toString('latin1', start, finish) };
+		this.latin1 =
+			typeof slicer.latin1Slice === 'function'
+				? (slicer as Latin1Slicer)
+				: { latin1Slice: (start, finish) => bytes.toString('latin1', start, finish) };
 	}
 
 	/** Reads a tag (which must be `tag`) and its length; returns where the content ends. */
@@ -95,7 +98,8 @@ class BerCursor {
 		const { bytes } = this;
 		if (this.position >= this.end) throw new BerSyntaxError('unexpected end of a search entry');
 		const found = bytes[this.position];
-		if (found !== tag) throw new BerSyntaxError(`expected tag 0x${tag.toString(16)}, got 0x${found.toString(16)} in a search entry`);
+		if (found !== tag)
+			throw new BerSyntaxError(`expected tag 0x${tag.toString(16)}, got 0x${found.toString(16)} in a search entry`);
 		let at = this.position + 1;
 		let length = bytes[at++];
 		if (length & 0x80) {
@@ -204,7 +208,13 @@ function isBinaryType(type: string): boolean {
 
 function isReaderState(reader: unknown): reader is BerReaderState {
 	const state = reader as Partial<BerReaderState> | null;
-	return state !== null && typeof state === 'object' && Buffer.isBuffer(state._buf) && typeof state._offset === 'number' && typeof state._size === 'number';
+	return (
+		state !== null &&
+		typeof state === 'object' &&
+		Buffer.isBuffer(state._buf) &&
+		typeof state._offset === 'number' &&
+		typeof state._size === 'number'
+	);
 }
 
 function decodeEntry(entry: DecodingSearchEntry, reader: BerReaderState): void {
@@ -241,7 +251,11 @@ function copyEntry(decoded: DecodedEntry, types: string[]): DecodedEntry {
 	return copy;
 }
 
-function finishEntry(entry: DecodingSearchEntry, requestAttributes: string[], explicitBufferAttributes: string[]): DecodedEntry {
+function finishEntry(
+	entry: DecodingSearchEntry,
+	requestAttributes: string[],
+	explicitBufferAttributes: string[],
+): DecodedEntry {
 	const decoded = entry[DECODED] as DecodedEntry;
 	const types = entry[TYPES] as string[];
 	// ldapts builds a fresh object per call: the decoded one is handed out once, later calls get copies.
@@ -263,7 +277,12 @@ let lastMissing: { requested: string[]; types: string[]; missing: string[] } | u
  * answer is the same.
  */
 function missingAttributes(requested: string[], types: string[], result: DecodedEntry): string[] {
-	if (lastMissing !== undefined && sameStrings(lastMissing.requested, requested) && sameStrings(lastMissing.types, types)) return lastMissing.missing;
+	if (
+		lastMissing !== undefined &&
+		sameStrings(lastMissing.requested, requested) &&
+		sameStrings(lastMissing.types, types)
+	)
+		return lastMissing.missing;
 	const missing: string[] = [];
 	for (const attribute of requested) {
 		if (result[attribute] !== undefined) continue;
@@ -314,7 +333,11 @@ export function installSearchEntryDecoder(searchEntryClass: SearchEntryClass): b
 		if (isReaderState(reader)) decodeEntry(this, reader);
 		else parseMessage.call(this, reader);
 	};
-	prototype.toObject = function (this: DecodingSearchEntry, requestAttributes: string[], explicitBufferAttributes: string[]): unknown {
+	prototype.toObject = function (
+		this: DecodingSearchEntry,
+		requestAttributes: string[],
+		explicitBufferAttributes: string[],
+	): unknown {
 		if (this[DECODED] === undefined) return toObject.call(this, requestAttributes, explicitBufferAttributes);
 		return finishEntry(this, requestAttributes ?? [], explicitBufferAttributes ?? []);
 	};

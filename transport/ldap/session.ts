@@ -74,7 +74,11 @@ export class LdapSession {
 	 */
 	async searchIfPresent(baseDN: string, options: SearchOptions, { refusedIsMissing = false } = {}): Promise<Entry[]> {
 		return this.search(baseDN, options).catch((error: unknown) => {
-			if (error instanceof RequestError && (error.kind === 'noSuchObject' || (refusedIsMissing && error.kind === 'insufficientAccess'))) return [];
+			if (
+				error instanceof RequestError &&
+				(error.kind === 'noSuchObject' || (refusedIsMissing && error.kind === 'insufficientAccess'))
+			)
+				return [];
 			throw error;
 		});
 	}
@@ -85,7 +89,12 @@ export class LdapSession {
 	 * on this one (at most two pages in memory). A caller that stops early waits for that page to arrive,
 	 * so that the connection is idle again when the listing returns. `controls`: e.g. AD's Show Deleted.
 	 */
-	async *searchPages(baseDN: string, options: SearchOptions, pageSize = 500, controls?: Control[]): AsyncGenerator<Entry[]> {
+	async *searchPages(
+		baseDN: string,
+		options: SearchOptions,
+		pageSize = 500,
+		controls?: Control[],
+	): AsyncGenerator<Entry[]> {
 		yield* this.pages(baseDN, options, pageSize, false, controls);
 	}
 
@@ -95,11 +104,22 @@ export class LdapSession {
 	 * otherwise). Returns whether the listing is complete. The page the limit cut off is lost; every page
 	 * before it was yielded whole.
 	 */
-	searchPagesWithinLimit(baseDN: string, options: SearchOptions, pageSize = 500, controls?: Control[]): AsyncGenerator<Entry[], { complete: boolean }> {
+	searchPagesWithinLimit(
+		baseDN: string,
+		options: SearchOptions,
+		pageSize = 500,
+		controls?: Control[],
+	): AsyncGenerator<Entry[], { complete: boolean }> {
 		return this.pages(baseDN, options, pageSize, true, controls);
 	}
 
-	private async *pages(baseDN: string, options: SearchOptions, pageSize: number, endAtLimit: boolean, controls?: Control[]): AsyncGenerator<Entry[], { complete: boolean }> {
+	private async *pages(
+		baseDN: string,
+		options: SearchOptions,
+		pageSize: number,
+		endAtLimit: boolean,
+		controls?: Control[],
+	): AsyncGenerator<Entry[], { complete: boolean }> {
 		const compiled = withCompiledFilter(options);
 		const pages = this.client.searchPaginated(baseDN, { ...compiled, paged: { pageSize } }, controls);
 		const ask = () => {
@@ -145,7 +165,12 @@ export class LdapSession {
 	async rootDse(attributes: string[]): Promise<Entry> {
 		const entries = await this.search('', { scope: 'base', filter: '(objectClass=*)', attributes });
 		if (entries.length === 0) {
-			throw new RequestError('protocol', `The server did not return its root DSE (${this.server})`, 'Allow reading the root DSE', this.server);
+			throw new RequestError(
+				'protocol',
+				`The server did not return its root DSE (${this.server})`,
+				'Allow reading the root DSE',
+				this.server,
+			);
 		}
 		return entries[0];
 	}

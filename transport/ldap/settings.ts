@@ -54,7 +54,10 @@ export function normaliseServerUrl(entry: string, security: ConnectionSecurity):
 			throw new ConfigurationError('Server URLs', `"${entry}" is not an LDAP URL: use ldap:// or ldaps://`);
 		}
 		if (given !== scheme) {
-			const wanted = security === 'tls' ? 'ldaps:// (Connection Security is TLS)' : 'ldap:// (Connection Security is None or StartTLS)';
+			const wanted =
+				security === 'tls'
+					? 'ldaps:// (Connection Security is TLS)'
+					: 'ldap:// (Connection Security is None or StartTLS)';
 			throw new ConfigurationError(
 				'Server URLs',
 				`"${entry}" does not match the Connection Security setting: use ${wanted}, or change Connection Security`,
@@ -81,7 +84,10 @@ export function parseLdapConnectionSettings(raw: Record<string, unknown>): LdapC
 		.filter((entry) => entry !== '')
 		.map((entry) => normaliseServerUrl(entry, security));
 	if (urls.length === 0) {
-		throw new ConfigurationError('Server URLs', 'is empty: enter at least one server, e.g. ldaps://dc1.example.com:636');
+		throw new ConfigurationError(
+			'Server URLs',
+			'is empty: enter at least one server, e.g. ldaps://dc1.example.com:636',
+		);
 	}
 	const caCertificate = text(raw, 'caCertificate');
 	if (caCertificate !== '' && !caCertificate.includes('-----BEGIN CERTIFICATE-----')) {

@@ -56,7 +56,10 @@ export class AccesslogReads {
 		private readonly recordsPerPoll = DEFAULT_LOG_RECORDS_PER_POLL,
 	) {
 		if (!Number.isInteger(recordsPerPoll) || recordsPerPoll < 1) {
-			throw new ConfigurationError('Log Records per Poll', `must be a whole number of at least 1, not ${String(recordsPerPoll)}`);
+			throw new ConfigurationError(
+				'Log Records per Poll',
+				`must be a whole number of at least 1, not ${String(recordsPerPoll)}`,
+			);
 		}
 	}
 
@@ -85,7 +88,7 @@ export class AccesslogReads {
 	 */
 	async newest(since: string): Promise<string | undefined> {
 		let newest = '';
-		for (let from = since; ; ) {
+		for (let from = since; ;) {
 			const read = await this.newestFrom(from);
 			newest = maxOf(newest, read.newest);
 			if (read.complete || read.newest <= from) return newest === '' ? undefined : newest;
@@ -100,13 +103,20 @@ export class AccesslogReads {
 		let page = await pages.next();
 		for (; !page.done; page = await pages.next()) newest = page.value.map(reqStartOf).reduce(maxOf, newest);
 		// A limit below one page cut the first page off: the records the server hands out unpaged will do.
-		if (!page.value.complete && newest === '') newest = (await this.firstRecords(from, undefined, ['reqStart'], LOG_PAGE_SIZE)).map(reqStartOf).reduce(maxOf, newest);
+		if (!page.value.complete && newest === '')
+			newest = (await this.firstRecords(from, undefined, ['reqStart'], LOG_PAGE_SIZE))
+				.map(reqStartOf)
+				.reduce(maxOf, newest);
 		return { newest, complete: page.value.complete };
 	}
 
 	/** Whether the record at `reqStart` is still in the log. */
 	async logged(reqStart: string): Promise<boolean> {
-		const found = await this.session.searchIfPresent(`reqStart=${escapeDnValue(reqStart)},${this.logDN}`, { scope: 'base', filter: compileFilter('(objectClass=*)'), attributes: ['1.1'] });
+		const found = await this.session.searchIfPresent(`reqStart=${escapeDnValue(reqStart)},${this.logDN}`, {
+			scope: 'base',
+			filter: compileFilter('(objectClass=*)'),
+			attributes: ['1.1'],
+		});
 		return found.length > 0;
 	}
 
@@ -120,7 +130,8 @@ export class AccesslogReads {
 		if (first.complete) return batchOf(since, first.entries, undefined);
 		// A limit cut the first page off: ask for as many records as the server hands out without paging (the
 		// record at `since` comes back too).
-		const sample = first.entries.length > 0 ? first.entries : await this.firstRecords(since, undefined, ['reqStart'], budget + 1);
+		const sample =
+			first.entries.length > 0 ? first.entries : await this.firstRecords(since, undefined, ['reqStart'], budget + 1);
 		const uppers = [...new Set(sample.map(reqStartOf).filter((reqStart) => reqStart > since))].sort().slice(0, budget);
 		for (let top = uppers.length - 1; top >= 0; top = top === 0 ? -1 : Math.floor(top / 2)) {
 			const upper = uppers[top];
@@ -136,7 +147,12 @@ export class AccesslogReads {
 	}
 
 	/** One paged search of `[since, upper]`; stops early (incomplete) past `budget` records or at a server limit. */
-	private async read(since: string, upper: string | undefined, attributes: string[], budget: number): Promise<SearchRead> {
+	private async read(
+		since: string,
+		upper: string | undefined,
+		attributes: string[],
+		budget: number,
+	): Promise<SearchRead> {
 		const entries: Entry[] = [];
 		const pages = this.pages(since, upper, attributes);
 		for (let page = await pages.next(); ; page = await pages.next()) {
@@ -151,23 +167,45 @@ export class AccesslogReads {
 		}
 	}
 
-	private pages(since: string, upper: string | undefined, attributes: string[]): AsyncGenerator<Entry[], { complete: boolean }> {
-		return this.session.searchPagesWithinLimit(this.logDN, { scope: 'one', filter: this.filter(since, upper), attributes }, LOG_PAGE_SIZE);
+	private pages(
+		since: string,
+		upper: string | undefined,
+		attributes: string[],
+	): AsyncGenerator<Entry[], { complete: boolean }> {
+		return this.session.searchPagesWithinLimit(
+			this.logDN,
+			{ scope: 'one', filter: this.filter(since, upper), attributes },
+			LOG_PAGE_SIZE,
+		);
 	}
 
 	/** The first records the server returns, without paging; a size limit gives fewer, never an error. */
-	private firstRecords(since: string, upper: string | undefined, attributes: string[], count: number): Promise<Entry[]> {
-		return this.session.search(this.logDN, { scope: 'one', filter: this.filter(since, upper), attributes, sizeLimit: count });
+	private firstRecords(
+		since: string,
+		upper: string | undefined,
+		attributes: string[],
+		count: number,
+	): Promise<Entry[]> {
+		return this.session.search(this.logDN, {
+			scope: 'one',
+			filter: this.filter(since, upper),
+			attributes,
+			sizeLimit: count,
+		});
 	}
 
 	private filter(since: string, upper: string | undefined) {
 		for (const position of [since, upper ?? since]) {
-			if (!REQ_START.test(position)) throw new ConfigurationError('Cursor', `"${position}" is not an accesslog position: reset the trigger's state`);
+			if (!REQ_START.test(position))
+				throw new ConfigurationError('Cursor', `"${position}" is not an accesslog position: reset the trigger's state`);
 		}
 		// The upper bound also as an equality: slapd 2.5's `reqStart<=X` does not match the record at X when X's
 		// fraction ends in 0 (it compares with the assertion's trailing zeros dropped); `>=` and `=` do match it.
-		const until = upper === undefined ? '' : `(|(reqStart<=${escapeFilterValue(upper)})(reqStart=${escapeFilterValue(upper)}))`;
-		return compileFilter(`(&(objectClass=auditWriteObject)(reqResult=0)(reqStart>=${escapeFilterValue(since)})${until})`);
+		const until =
+			upper === undefined ? '' : `(|(reqStart<=${escapeFilterValue(upper)})(reqStart=${escapeFilterValue(upper)}))`;
+		return compileFilter(
+			`(&(objectClass=auditWriteObject)(reqResult=0)(reqStart>=${escapeFilterValue(since)})${until})`,
+		);
 	}
 }
 
@@ -175,7 +213,12 @@ export class AccesslogReads {
 function batchOf(since: string, entries: Entry[], upper: string | undefined): LogBatch {
 	const after = entries.filter((entry) => reqStartOf(entry) > since).sort(byReqStart);
 	const newest = after.length > 0 ? reqStartOf(after[after.length - 1]) : since;
-	return { entries: after, sinceLogged: entries.some((entry) => reqStartOf(entry) === since), through: upper ?? newest, complete: upper === undefined };
+	return {
+		entries: after,
+		sinceLogged: entries.some((entry) => reqStartOf(entry) === since),
+		through: upper ?? newest,
+		complete: upper === undefined,
+	};
 }
 
 function maxOf(a: string, b: string): string {

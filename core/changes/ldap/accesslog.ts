@@ -44,8 +44,23 @@ export interface AccesslogRecord {
 	newSuperior?: string;
 }
 
-const OPERATIONS: Record<string, LoggedModification['operation']> = { '+': 'add', '-': 'delete', '=': 'replace', '#': 'increment' };
-export const ACCESSLOG_ATTRIBUTES = ['reqStart', 'reqType', 'reqDN', 'reqEntryUUID', 'reqAuthzID', 'reqMod', 'reqOld', 'reqNewRDN', 'reqNewSuperior'];
+const OPERATIONS: Record<string, LoggedModification['operation']> = {
+	'+': 'add',
+	'-': 'delete',
+	'=': 'replace',
+	'#': 'increment',
+};
+export const ACCESSLOG_ATTRIBUTES = [
+	'reqStart',
+	'reqType',
+	'reqDN',
+	'reqEntryUUID',
+	'reqAuthzID',
+	'reqMod',
+	'reqOld',
+	'reqNewRDN',
+	'reqNewSuperior',
+];
 
 /** Decodes one reqMod value (`attr:op value`); undefined for lines of another shape. */
 export function parseReqMod(line: string): LoggedModification | undefined {
@@ -71,7 +86,9 @@ export function parseAccesslogRecord(entry: Entry): AccesslogRecord {
 		dn: attributeValue(entry, 'reqDN') ?? '',
 		entryUuid: attributeValue(entry, 'reqEntryUUID')?.toLowerCase(),
 		actor: authz === undefined || authz === '' ? undefined : authz.replace(/^dn:/i, ''),
-		modifications: attributeValues(entry, 'reqMod').map(parseReqMod).filter((mod): mod is LoggedModification => mod !== undefined),
+		modifications: attributeValues(entry, 'reqMod')
+			.map(parseReqMod)
+			.filter((mod): mod is LoggedModification => mod !== undefined),
 		old,
 		newRdn: attributeValue(entry, 'reqNewRDN'),
 		newSuperior: attributeValue(entry, 'reqNewSuperior'),
@@ -105,7 +122,8 @@ export function contextsFromRecords(records: AccesslogRecord[], captureActor: bo
 			const name = modification.attribute.toLowerCase();
 			// The log says the password was set: the differ does not rely on the stamp's hash then.
 			if (PASSWORD_ATTRIBUTES.has(name)) context.passwordChanged = true;
-			if (modification.operation === 'delete' && modification.value !== undefined) (context.removedValues ??= []).push(modification.value);
+			if (modification.operation === 'delete' && modification.value !== undefined)
+				(context.removedValues ??= []).push(modification.value);
 			if (seen.has(name)) continue;
 			seen.add(name);
 			if (record.old[name] !== undefined) before[name] = record.old[name];
@@ -146,7 +164,11 @@ export class AccesslogStrategy extends LdapStrategyBase {
 	readonly name = 'accesslog' as const;
 	private readonly log: AccesslogReads;
 
-	constructor(reader: LdapChangeReader, server: string, protected readonly logOptions: AccesslogStrategyOptions = {}) {
+	constructor(
+		reader: LdapChangeReader,
+		server: string,
+		protected readonly logOptions: AccesslogStrategyOptions = {},
+	) {
 		super(reader, server, logOptions);
 		const logDN = logOptions.accesslogDN?.trim() || 'cn=accesslog';
 		normalizeDn(logDN, 'Accesslog DN');
@@ -155,18 +177,25 @@ export class AccesslogStrategy extends LdapStrategyBase {
 
 	/** The newest record's reqStart, looked for in the recent past; a synthetic start when the log is quiet. */
 	protected async currentPosition(): Promise<{ cursor?: string; context?: string }> {
-		const lookback = new Date((this.options.now?.() ?? new Date()).getTime() - (this.logOptions.startLookbackMinutes ?? 60) * 60_000);
-		const since = lookback.toISOString().replace(/[-:T]/g, '').replace(/\.(\d{3})Z$/, '.$1000Z');
+		const lookback = new Date(
+			(this.options.now?.() ?? new Date()).getTime() - (this.logOptions.startLookbackMinutes ?? 60) * 60_000,
+		);
+		const since = lookback
+			.toISOString()
+			.replace(/[-:T]/g, '')
+			.replace(/\.(\d{3})Z$/, '.$1000Z');
 		const newest = await this.log.newest(since);
 		return newest === undefined ? { cursor: since, context: 'unverified' } : { cursor: newest, context: 'verified' };
 	}
 
 	protected async step(core: LdapPollCore, previous: ChangeState): Promise<StrategyStep> {
 		const cursor = previous.cursor;
-		if (cursor === undefined || !REQ_START.test(cursor)) return this.reconcileStep(core, previous, 'no accesslog position was stored');
+		if (cursor === undefined || !REQ_START.test(cursor))
+			return this.reconcileStep(core, previous, 'no accesslog position was stored');
 		const purged = `the accesslog no longer holds the record at ${cursor} (purged): reconciled against the snapshot`;
 		if (this.dueForReconcile(previous)) {
-			if (previous.cursorContext === 'verified' && !(await this.log.logged(cursor))) return this.reconcileStep(core, previous, purged);
+			if (previous.cursorContext === 'verified' && !(await this.log.logged(cursor)))
+				return this.reconcileStep(core, previous, purged);
 			return this.reconcileStep(core, previous);
 		}
 		// The log is read from reqStart >= cursor: the record at the cursor comes back as long as the log holds
@@ -176,7 +205,10 @@ export class AccesslogStrategy extends LdapStrategyBase {
 		// Oldest first. A backlog longer than one poll reads ends at `through`; the next poll goes on from there.
 		const records = logged.entries.map(parseAccesslogRecord);
 		const newest = logged.through;
-		const inScope = records.filter((record) => this.reader.inScope(record.dn) || (record.newSuperior !== undefined && this.reader.inScope(record.newSuperior)));
+		const inScope = records.filter(
+			(record) =>
+				this.reader.inScope(record.dn) || (record.newSuperior !== undefined && this.reader.inScope(record.newSuperior)),
+		);
 		const contexts = contextsFromRecords(inScope, this.logOptions.captureActor ?? true);
 		const ids = [...contexts.keys()];
 		const observations = await this.reader.entriesByIds(ids);
@@ -184,6 +216,13 @@ export class AccesslogStrategy extends LdapStrategyBase {
 		const applied = await core.apply(snapshot, contexts, observations);
 		// The snapshot now reflects every write up to the newest record: writes after it carry later stamps.
 		const highWater = records.length > 0 ? newest : previous.stampHighWater;
-		return { events: applied.events, snapshot: applied.snapshot, stampHighWater: highWater, cursor: newest, cursorContext: records.length > 0 ? 'verified' : previous.cursorContext, reconciled: false };
+		return {
+			events: applied.events,
+			snapshot: applied.snapshot,
+			stampHighWater: highWater,
+			cursor: newest,
+			cursorContext: records.length > 0 ? 'verified' : previous.cursorContext,
+			reconciled: false,
+		};
 	}
 }

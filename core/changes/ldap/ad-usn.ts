@@ -55,7 +55,9 @@ export interface AdUsnStrategyOptions extends LdapStrategyOptions {
 /** The DC a USN cursor belongs to: `dnsHostName|invocationID`. */
 export function adCursorContext(rootDse: Entry, ntdsSettings: Entry | undefined): string {
 	const invocation = ntdsSettings ? binaryValue(ntdsSettings, 'invocationId') : undefined;
-	const invocationText = invocation ? guidToString(invocation) : (ntdsSettings ? attributeValue(ntdsSettings, 'invocationId') : undefined) ?? '';
+	const invocationText = invocation
+		? guidToString(invocation)
+		: ((ntdsSettings ? attributeValue(ntdsSettings, 'invocationId') : undefined) ?? '');
 	return `${(attributeValue(rootDse, 'dnsHostName') ?? '').toLowerCase()}|${invocationText.toLowerCase()}`;
 }
 
@@ -63,11 +65,19 @@ export function adCursorContext(rootDse: Entry, ntdsSettings: Entry | undefined)
 export function parseAdCursorContext(context: string | undefined): { dc: string; readAt?: Date } {
 	const [host = '', invocation = '', time] = (context ?? '').split('|');
 	const readAt = time === undefined ? undefined : new Date(time);
-	return { dc: `${host}|${invocation}`, readAt: readAt !== undefined && !Number.isNaN(readAt.getTime()) ? readAt : undefined };
+	return {
+		dc: `${host}|${invocation}`,
+		readAt: readAt !== undefined && !Number.isNaN(readAt.getTime()) ? readAt : undefined,
+	};
 }
 
 /** Why a stored USN cursor cannot be continued, or undefined when it can. */
-export function adCursorProblem(previousContext: string | undefined, currentContext: string, cursor: string | undefined, highest: number): string | undefined {
+export function adCursorProblem(
+	previousContext: string | undefined,
+	currentContext: string,
+	cursor: string | undefined,
+	highest: number,
+): string | undefined {
 	if (cursor === undefined || !/^\d+$/.test(cursor)) return 'no uSNChanged position was stored';
 	const previousDc = parseAdCursorContext(previousContext).dc;
 	const currentDc = parseAdCursorContext(currentContext).dc;
@@ -93,9 +103,15 @@ export function tombstoneLifetimeOf(directoryService: Entry | undefined): number
  * a state stored before it was recorded gives a lower bound instead (`notBefore`, its newest change
  * stamp: the cursor was read after that change); neither known: the gap is unknown, so assume the worst.
  */
-export function tombstoneGapProblem(readAt: Date | undefined, notBefore: Date | undefined, now: Date, lifetimeDays: number): string | undefined {
+export function tombstoneGapProblem(
+	readAt: Date | undefined,
+	notBefore: Date | undefined,
+	now: Date,
+	lifetimeDays: number,
+): string | undefined {
 	const since = readAt ?? notBefore;
-	if (since === undefined) return `when the last poll ran is not known, and deletions older than the tombstone lifetime (${lifetimeDays} days) are gone for good`;
+	if (since === undefined)
+		return `when the last poll ran is not known, and deletions older than the tombstone lifetime (${lifetimeDays} days) are gone for good`;
 	const days = (now.getTime() - since.getTime()) / DAY_MS;
 	if (days <= lifetimeDays) return undefined;
 	return `${Math.floor(days)} days passed since ${readAt ? 'the last poll' : 'the newest change the last poll saw'}, more than the tombstone lifetime (${lifetimeDays} days): deletions may be gone for good`;
@@ -113,7 +129,15 @@ export function parseTombstone(entry: Entry): { id?: string; lastKnownParent?: s
 }
 
 /** The attributes a tombstone is read with (tombstoneContext's). */
-const TOMBSTONE_ATTRIBUTES = ['objectGUID', 'objectClass', 'lastKnownParent', 'msDS-LastKnownRDN', 'sAMAccountName', 'uSNChanged', 'whenChanged'];
+const TOMBSTONE_ATTRIBUTES = [
+	'objectGUID',
+	'objectClass',
+	'lastKnownParent',
+	'msDS-LastKnownRDN',
+	'sAMAccountName',
+	'uSNChanged',
+	'whenChanged',
+];
 
 /**
  * What a tombstone still tells of the deleted entry, as the delete's context: its last DN, and a user's
@@ -145,7 +169,9 @@ function mangledRdn(dn: string): { type: string; value: string } | undefined {
 export function lastKnownDn(entry: Entry): string | undefined {
 	const { lastKnownParent, name } = parseTombstone(entry);
 	const type = mangledRdn(entry.dn)?.type ?? 'CN';
-	return lastKnownParent !== undefined && name !== undefined ? `${type}=${escapeDnValue(name)},${lastKnownParent}` : undefined;
+	return lastKnownParent !== undefined && name !== undefined
+		? `${type}=${escapeDnValue(name)},${lastKnownParent}`
+		: undefined;
 }
 
 /** What the poll needs to know about the DC. */
@@ -159,11 +185,18 @@ interface DcPosition {
 export class AdUsnStrategy extends LdapStrategyBase {
 	readonly name = 'adUsn' as const;
 
-	constructor(reader: LdapChangeReader, server: string, protected readonly usnOptions: AdUsnStrategyOptions = {}) {
+	constructor(
+		reader: LdapChangeReader,
+		server: string,
+		protected readonly usnOptions: AdUsnStrategyOptions = {},
+	) {
 		super(reader, server, usnOptions);
 		const days = usnOptions.tombstoneLifetimeDays;
 		if (days !== undefined && (!Number.isFinite(days) || days < MIN_TOMBSTONE_LIFETIME_DAYS)) {
-			throw new ConfigurationError('Tombstone Lifetime (Days)', `must be a number of days of at least ${MIN_TOMBSTONE_LIFETIME_DAYS} (AD's default is 180, 60 on old forests), not ${String(days)}`);
+			throw new ConfigurationError(
+				'Tombstone Lifetime (Days)',
+				`must be a number of days of at least ${MIN_TOMBSTONE_LIFETIME_DAYS} (AD's default is 180, 60 on old forests), not ${String(days)}`,
+			);
 		}
 	}
 
@@ -174,9 +207,24 @@ export class AdUsnStrategy extends LdapStrategyBase {
 	private async readPosition(): Promise<DcPosition> {
 		const session = this.reader.scope.session;
 		const readAt = this.now();
-		const rootDse = await session.rootDse(['highestCommittedUSN', 'dsServiceName', 'dnsHostName', 'defaultNamingContext', 'configurationNamingContext']);
+		const rootDse = await session.rootDse([
+			'highestCommittedUSN',
+			'dsServiceName',
+			'dnsHostName',
+			'defaultNamingContext',
+			'configurationNamingContext',
+		]);
 		const service = attributeValue(rootDse, 'dsServiceName');
-		const ntds = service ? (await session.search(service, { scope: 'base', filter: '(objectClass=*)', attributes: ['invocationId'], explicitBufferAttributes: ['invocationId'] }))[0] : undefined;
+		const ntds = service
+			? (
+					await session.search(service, {
+						scope: 'base',
+						filter: '(objectClass=*)',
+						attributes: ['invocationId'],
+						explicitBufferAttributes: ['invocationId'],
+					})
+				)[0]
+			: undefined;
 		return {
 			cursor: attributeValue(rootDse, 'highestCommittedUSN') ?? '0',
 			context: `${adCursorContext(rootDse, ntds)}|${readAt.toISOString()}`,
@@ -211,8 +259,14 @@ export class AdUsnStrategy extends LdapStrategyBase {
 		const since = readAt ?? notBefore;
 		const now = this.now();
 		// No lifetime is shorter than AD's minimum: a recent poll needs no read of the configuration.
-		if (since !== undefined && now.getTime() - since.getTime() <= MIN_TOMBSTONE_LIFETIME_DAYS * DAY_MS) return undefined;
-		return tombstoneGapProblem(readAt, notBefore, now, await this.tombstoneLifetimeDays(position.configurationNamingContext));
+		if (since !== undefined && now.getTime() - since.getTime() <= MIN_TOMBSTONE_LIFETIME_DAYS * DAY_MS)
+			return undefined;
+		return tombstoneGapProblem(
+			readAt,
+			notBefore,
+			now,
+			await this.tombstoneLifetimeDays(position.configurationNamingContext),
+		);
 	}
 
 	/** Deleted users and groups after the cursor, as delete contexts by snapshot key. */
@@ -235,23 +289,37 @@ export class AdUsnStrategy extends LdapStrategyBase {
 			attributes: TOMBSTONE_ATTRIBUTES,
 			explicitBufferAttributes: ['objectGUID'],
 		};
-		return this.reader.scope.session.searchPages(domain, options, TOMBSTONE_PAGE_SIZE, [new Control(SHOW_DELETED_OID, { critical: true })]);
+		return this.reader.scope.session.searchPages(domain, options, TOMBSTONE_PAGE_SIZE, [
+			new Control(SHOW_DELETED_OID, { critical: true }),
+		]);
 	}
 
 	/**
 	 * A reconciliation finds deletes by absence, and the snapshot keeps hashes only: the deleted entries'
 	 * tombstones, while they last, still tell their DN, login or name and when they were deleted.
 	 */
-	protected async reconcileStep(core: LdapPollCore, previous: ChangeState, resyncReason?: string): Promise<StrategyStep> {
+	protected async reconcileStep(
+		core: LdapPollCore,
+		previous: ChangeState,
+		resyncReason?: string,
+	): Promise<StrategyStep> {
 		const step = await super.reconcileStep(core, previous, resyncReason);
-		const undescribed = step.events.filter((event) => (event.type === 'user.deleted' ? event.user : event.type === 'group.deleted' ? event.group : undefined)?.dn === undefined);
+		const undescribed = step.events.filter(
+			(event) =>
+				(event.type === 'user.deleted' ? event.user : event.type === 'group.deleted' ? event.group : undefined)?.dn ===
+				undefined,
+		);
 		if (undescribed.length === 0) return step;
-		const domain = attributeValue(await this.reader.scope.session.rootDse(['defaultNamingContext']), 'defaultNamingContext') ?? this.reader.scope.userBaseDN;
+		const domain =
+			attributeValue(await this.reader.scope.session.rootDse(['defaultNamingContext']), 'defaultNamingContext') ??
+			this.reader.scope.userBaseDN;
 		const profile = this.reader.scope.profile;
 		const found = new Map<string, ChangeContext>();
 		const ids = undescribed.map((event) => (event.user ?? event.group)?.id as string);
 		for (let start = 0; start < ids.length; start += RECONCILED_DELETES_PER_SEARCH) {
-			const byId = ids.slice(start, start + RECONCILED_DELETES_PER_SEARCH).map((id) => idFilter(profile, 'objectGUID', id));
+			const byId = ids
+				.slice(start, start + RECONCILED_DELETES_PER_SEARCH)
+				.map((id) => idFilter(profile, 'objectGUID', id));
 			for await (const page of this.tombstonePages(domain, anyOf(byId))) {
 				for (const entry of page) {
 					const id = parseTombstone(entry).id;
@@ -271,15 +339,27 @@ export class AdUsnStrategy extends LdapStrategyBase {
 
 	protected async step(core: LdapPollCore, previous: ChangeState): Promise<StrategyStep> {
 		const position = await this.readPosition();
-		const problem = adCursorProblem(previous.cursorContext, position.context, previous.cursor, Number(position.cursor)) ?? (await this.tombstoneProblem(previous, position));
+		const problem =
+			adCursorProblem(previous.cursorContext, position.context, previous.cursor, Number(position.cursor)) ??
+			(await this.tombstoneProblem(previous, position));
 		if (problem !== undefined) return this.reconcileStep(core, previous, problem);
 		if (this.dueForReconcile(previous)) return this.reconcileStep(core, previous);
 		const usnFilter = `(uSNChanged>=${Number(previous.cursor) + 1})`;
 		const users = new Map();
-		for await (const page of this.reader.allUsers(usnFilter)) for (const observed of page) users.set(observed.observation.record.id, observed);
-		const groups = new Map((await this.reader.allGroups(usnFilter)).map((observed) => [observed.observation.record.id, observed]));
+		for await (const page of this.reader.allUsers(usnFilter))
+			for (const observed of page) users.set(observed.observation.record.id, observed);
+		const groups = new Map(
+			(await this.reader.allGroups(usnFilter)).map((observed) => [observed.observation.record.id, observed]),
+		);
 		const contexts = await this.tombstones(position.defaultNamingContext ?? this.reader.scope.userBaseDN, usnFilter);
 		const applied = await core.apply(snapshotOf(previous), contexts, { users, groups });
-		return { events: applied.events, snapshot: applied.snapshot, stampHighWater: applied.highWater ?? previous.stampHighWater, cursor: position.cursor, cursorContext: position.context, reconciled: false };
+		return {
+			events: applied.events,
+			snapshot: applied.snapshot,
+			stampHighWater: applied.highWater ?? previous.stampHighWater,
+			cursor: position.cursor,
+			cursorContext: position.context,
+			reconciled: false,
+		};
 	}
 }

@@ -19,7 +19,14 @@ import type { ChangeStrategy } from '../strategy';
 
 export type LdapStrategyChoice = 'auto' | Exclude<ChangeStrategyName, 'otdsTimestamp'>;
 
-export const LDAP_STRATEGY_CHOICES: readonly LdapStrategyChoice[] = ['auto', 'accesslog', 'changelog', 'adUsn', 'timestamp', 'snapshot'];
+export const LDAP_STRATEGY_CHOICES: readonly LdapStrategyChoice[] = [
+	'auto',
+	'accesslog',
+	'changelog',
+	'adUsn',
+	'timestamp',
+	'snapshot',
+];
 
 /** Which of the logs the server publishes the bind account can read (see logsReadable). */
 export interface ReadableLogs {
@@ -28,17 +35,31 @@ export interface ReadableLogs {
 }
 
 /** Picks a strategy from what the root DSE says and which of its logs the bind account can read. */
-export function chooseStrategy(info: DirectoryServerInfo, readable: ReadableLogs): { name: Exclude<LdapStrategyChoice, 'auto'>; reason: string } {
+export function chooseStrategy(
+	info: DirectoryServerInfo,
+	readable: ReadableLogs,
+): { name: Exclude<LdapStrategyChoice, 'auto'>; reason: string } {
 	const logs = info.changeLogs.map((name) => name.toLowerCase());
-	if (logs.includes('cn=accesslog') && readable.accesslog) return { name: 'accesslog', reason: 'the server publishes cn=accesslog and the bind account can read it' };
-	if (logs.includes('cn=changelog') && readable.changelog) return { name: 'changelog', reason: 'the server publishes cn=changelog and the bind account can read it' };
-	if (info.flavour === 'activeDirectory') return { name: 'adUsn', reason: 'Active Directory: uSNChanged on this domain controller, tombstones for deletes' };
+	if (logs.includes('cn=accesslog') && readable.accesslog)
+		return { name: 'accesslog', reason: 'the server publishes cn=accesslog and the bind account can read it' };
+	if (logs.includes('cn=changelog') && readable.changelog)
+		return { name: 'changelog', reason: 'the server publishes cn=changelog and the bind account can read it' };
+	if (info.flavour === 'activeDirectory')
+		return { name: 'adUsn', reason: 'Active Directory: uSNChanged on this domain controller, tombstones for deletes' };
 	const hidden = ['cn=accesslog', 'cn=changelog'].filter((log) => logs.includes(log));
-	const why = hidden.length > 0 ? `${hidden.join(' and ')} ${hidden.length > 1 ? 'are' : 'is'} not readable by the bind account` : 'the server publishes no change log';
+	const why =
+		hidden.length > 0
+			? `${hidden.join(' and ')} ${hidden.length > 1 ? 'are' : 'is'} not readable by the bind account`
+			: 'the server publishes no change log';
 	return { name: 'timestamp', reason: `${why}: modifyTimestamp with periodic reconciliation` };
 }
 
-export interface LdapChangeStrategySettings extends Omit<LdapWatchScope, 'profile' | 'flavour'>, AccesslogStrategyOptions, ChangelogStrategyOptions, AdUsnStrategyOptions {
+export interface LdapChangeStrategySettings
+	extends
+		Omit<LdapWatchScope, 'profile' | 'flavour'>,
+		AccesslogStrategyOptions,
+		ChangelogStrategyOptions,
+		AdUsnStrategyOptions {
 	strategy: LdapStrategyChoice;
 	/**
 	 * The server as this activation already read it (root DSE, flavour, the profile to read with, its
@@ -59,9 +80,14 @@ async function logsReadable(session: LdapSession, server: LdapServer, accesslogD
 }
 
 /** The strategy for these settings, with the server facts that decided it. */
-export async function createLdapChangeStrategy(settings: LdapChangeStrategySettings): Promise<{ strategy: ChangeStrategy; reason: string; server: DirectoryServerInfo }> {
+export async function createLdapChangeStrategy(
+	settings: LdapChangeStrategySettings,
+): Promise<{ strategy: ChangeStrategy; reason: string; server: DirectoryServerInfo }> {
 	if (!LDAP_STRATEGY_CHOICES.includes(settings.strategy)) {
-		throw new ConfigurationError('Change Detection', `"${String(settings.strategy)}" is not a strategy: use one of ${LDAP_STRATEGY_CHOICES.join(', ')}`);
+		throw new ConfigurationError(
+			'Change Detection',
+			`"${String(settings.strategy)}" is not a strategy: use one of ${LDAP_STRATEGY_CHOICES.join(', ')}`,
+		);
 	}
 	const session = settings.session;
 	const server = settings.server ?? (await readLdapServer(session, settings.flavour ?? 'auto'));
@@ -69,7 +95,10 @@ export async function createLdapChangeStrategy(settings: LdapChangeStrategySetti
 	let name = settings.strategy;
 	let reason = 'chosen in the settings';
 	if (name === 'auto') {
-		const choice = chooseStrategy(server.info, await logsReadable(session, server, settings.accesslogDN?.trim() || 'cn=accesslog'));
+		const choice = chooseStrategy(
+			server.info,
+			await logsReadable(session, server, settings.accesslogDN?.trim() || 'cn=accesslog'),
+		);
 		name = choice.name;
 		reason = choice.reason;
 	}

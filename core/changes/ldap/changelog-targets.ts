@@ -53,7 +53,11 @@ function distinctBases(reader: LdapChangeReader): string[] {
 }
 
 /** The snapshot keys of the entries whose `attribute` has these values, by lower-case value. */
-async function keysByAttribute(reader: LdapChangeReader, attribute: string, values: string[]): Promise<Map<string, string>> {
+async function keysByAttribute(
+	reader: LdapChangeReader,
+	attribute: string,
+	values: string[],
+): Promise<Map<string, string>> {
 	const profile = reader.scope.profile;
 	const keys = new Map<string, string>();
 	const attributes = [...new Set([attribute, profile.user.id, profile.group.id])];
@@ -78,9 +82,14 @@ function snapshotByDn(snapshot: Snapshot): Map<number, string> {
  * The snapshot key of each record's entry (records of entries that cannot be named are left out), and
  * the DNs of entries the log names only by DN and the snapshot does not know (to be read by DN).
  */
-export async function resolveChangelogTargets<T extends ChangelogTarget>(records: T[], reader: LdapChangeReader, snapshot: Snapshot): Promise<{ keys: Map<T, string>; readByDn: string[] }> {
+export async function resolveChangelogTargets<T extends ChangelogTarget>(
+	records: T[],
+	reader: LdapChangeReader,
+	snapshot: Snapshot,
+): Promise<{ keys: Map<T, string>; readByDn: string[] }> {
 	const profile = reader.scope.profile;
-	const isKey = (attribute: string) => [profile.user.id, profile.group.id].every((name) => name.toLowerCase() === attribute.toLowerCase());
+	const isKey = (attribute: string) =>
+		[profile.user.id, profile.group.id].every((name) => name.toLowerCase() === attribute.toLowerCase());
 	let byDn: Map<number, string> | undefined;
 	const knownDn = (dn: string) => (byDn ??= snapshotByDn(snapshot)).get(dnHash(dn));
 	const keys = new Map<T, string>();

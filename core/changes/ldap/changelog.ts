@@ -53,7 +53,19 @@ export interface ChangelogStrategyOptions extends LdapStrategyOptions {
 }
 
 export const CHANGELOG_DN = 'cn=changelog';
-const CHANGELOG_ATTRIBUTES = ['changeNumber', 'changeType', 'targetDN', 'targetUniqueId', 'targetEntryUUID', 'changes', 'newRDN', 'newSuperior', 'changeInitiatorsName', 'changeTime', 'createTimestamp'];
+const CHANGELOG_ATTRIBUTES = [
+	'changeNumber',
+	'changeType',
+	'targetDN',
+	'targetUniqueId',
+	'targetEntryUUID',
+	'changes',
+	'newRDN',
+	'newSuperior',
+	'changeInitiatorsName',
+	'changeTime',
+	'createTimestamp',
+];
 const DEFAULT_BATCH = 500;
 const DEFAULT_MAX_PER_POLL = 10_000;
 /** 389 DS writes nsUniqueId as four groups of eight hex digits; a UUID (OpenDJ, PingDirectory) is 8-4-4-4-12. */
@@ -89,7 +101,11 @@ export function changelogActor(entry: Entry, changes: string): string | undefine
 export function parseChangelogRecord(entry: Entry): ChangelogRecord {
 	const type = (attributeValue(entry, 'changeType') ?? '').toLowerCase();
 	const changes = attributeValue(entry, 'changes') ?? '';
-	const changedAttributes = [...new Set([...changes.matchAll(/^(?:add|delete|replace|increment): *([A-Za-z0-9;.-]+)$/gim)].map((match) => match[1]))];
+	const changedAttributes = [
+		...new Set(
+			[...changes.matchAll(/^(?:add|delete|replace|increment): *([A-Za-z0-9;.-]+)$/gim)].map((match) => match[1]),
+		),
+	];
 	return {
 		changeNumber: Number(attributeValue(entry, 'changeNumber') ?? NaN),
 		type: type === 'add' || type === 'delete' || type === 'modify' || type === 'modrdn' ? type : 'other',
@@ -126,7 +142,12 @@ export async function changelogReadable(session: LdapSession, rootDse: Entry): P
 }
 
 /** The change-number ranges one poll reads after `cursor`: up to `last` (when known), at most `max` numbers. */
-export function changelogRanges(cursor: number, last: number | undefined, batch: number, max: number): Array<{ from: number; to: number }> {
+export function changelogRanges(
+	cursor: number,
+	last: number | undefined,
+	batch: number,
+	max: number,
+): Array<{ from: number; to: number }> {
 	const end = Math.min(last ?? Number.POSITIVE_INFINITY, cursor + max);
 	const ranges: Array<{ from: number; to: number }> = [];
 	for (let from = cursor + 1; from <= end; from += batch) ranges.push({ from, to: Math.min(from + batch - 1, end) });
@@ -137,7 +158,11 @@ export function changelogRanges(cursor: number, last: number | undefined, batch:
  * Per entry (by snapshot key): stamp, time and actor of its last record, the DN before its first rename,
  * and what is known of it when deleted.
  */
-export function changelogContexts(records: ChangelogRecord[], keys: Map<ChangelogRecord, string>, captureActor: boolean): Map<string, ChangeContext> {
+export function changelogContexts(
+	records: ChangelogRecord[],
+	keys: Map<ChangelogRecord, string>,
+	captureActor: boolean,
+): Map<string, ChangeContext> {
 	const contexts = new Map<string, ChangeContext>();
 	for (const record of records) {
 		const id = keys.get(record);
@@ -149,11 +174,17 @@ export function changelogContexts(records: ChangelogRecord[], keys: Map<Changelo
 		// change): the writer before it stays. A delete names nobody.
 		if (captureActor && record.actor) context.actor = { dn: record.actor };
 		else if (record.type !== 'modify') context.actor = undefined;
-		context.changedAttributes = [...new Set([...(context.changedAttributes ?? []), ...record.changedAttributes.map((name) => name.toLowerCase())])];
+		context.changedAttributes = [
+			...new Set([...(context.changedAttributes ?? []), ...record.changedAttributes.map((name) => name.toLowerCase())]),
+		];
 		if (record.type === 'modrdn' && context.previousDn === undefined) context.previousDn = record.targetDn;
 		if (record.type === 'delete') context.deleted = { dn: record.targetDn };
 		// The log says the password was set: the differ does not rely on the stamp's one-byte hash then.
-		if (record.type === 'modify' && record.changedAttributes.some((name) => PASSWORD_ATTRIBUTES.has(name.toLowerCase()))) context.passwordChanged = true;
+		if (
+			record.type === 'modify' &&
+			record.changedAttributes.some((name) => PASSWORD_ATTRIBUTES.has(name.toLowerCase()))
+		)
+			context.passwordChanged = true;
 		contexts.set(id, context);
 	}
 	return contexts;
@@ -164,10 +195,17 @@ export class ChangelogStrategy extends LdapStrategyBase {
 	private readonly batchSize: number;
 	private readonly maxPerPoll: number;
 
-	constructor(reader: LdapChangeReader, server: string, protected readonly logOptions: ChangelogStrategyOptions = {}) {
+	constructor(
+		reader: LdapChangeReader,
+		server: string,
+		protected readonly logOptions: ChangelogStrategyOptions = {},
+	) {
 		super(reader, server, logOptions);
 		this.batchSize = positiveInteger(logOptions.changelogBatchSize, DEFAULT_BATCH, 'Changelog Batch Size');
-		this.maxPerPoll = Math.max(this.batchSize, positiveInteger(logOptions.changelogMaxPerPoll, DEFAULT_MAX_PER_POLL, 'Log Records per Poll'));
+		this.maxPerPoll = Math.max(
+			this.batchSize,
+			positiveInteger(logOptions.changelogMaxPerPoll, DEFAULT_MAX_PER_POLL, 'Log Records per Poll'),
+		);
 	}
 
 	/** First activation: a log this account cannot read would make every poll silently see nothing. */
@@ -189,8 +227,14 @@ export class ChangelogStrategy extends LdapStrategyBase {
 
 	/** The records of one range of change numbers, in order. */
 	private async readRange(from: number, to: number): Promise<ChangelogRecord[]> {
-		const entries = await this.reader.scope.session.search(CHANGELOG_DN, { scope: 'one', filter: `(&(changeNumber>=${from})(changeNumber<=${to}))`, attributes: CHANGELOG_ATTRIBUTES });
-		return entries.map(parseChangelogRecord).filter((record) => record.changeNumber >= from && record.changeNumber <= to);
+		const entries = await this.reader.scope.session.search(CHANGELOG_DN, {
+			scope: 'one',
+			filter: `(&(changeNumber>=${from})(changeNumber<=${to}))`,
+			attributes: CHANGELOG_ATTRIBUTES,
+		});
+		return entries
+			.map(parseChangelogRecord)
+			.filter((record) => record.changeNumber >= from && record.changeNumber <= to);
 	}
 
 	/**
@@ -199,7 +243,10 @@ export class ChangelogStrategy extends LdapStrategyBase {
 	 * publishes none is read until a range comes back short; only what was seen is covered then, since a
 	 * number above it may still be written.
 	 */
-	private async readBacklog(cursor: number, last: number | undefined): Promise<{ records: ChangelogRecord[]; coveredTo: number }> {
+	private async readBacklog(
+		cursor: number,
+		last: number | undefined,
+	): Promise<{ records: ChangelogRecord[]; coveredTo: number }> {
 		const records: ChangelogRecord[] = [];
 		let coveredTo = cursor;
 		for (const { from, to } of changelogRanges(cursor, last, this.batchSize, this.maxPerPoll)) {
@@ -217,15 +264,24 @@ export class ChangelogStrategy extends LdapStrategyBase {
 
 	protected async step(core: LdapPollCore, previous: ChangeState): Promise<StrategyStep> {
 		const cursor = Number(previous.cursor);
-		if (previous.cursor === undefined || !Number.isInteger(cursor)) return this.reconcileStep(core, previous, 'no changelog position was stored');
+		if (previous.cursor === undefined || !Number.isInteger(cursor))
+			return this.reconcileStep(core, previous, 'no changelog position was stored');
 		const bounds = changelogBounds(await this.reader.scope.session.rootDse(['firstChangeNumber', 'lastChangeNumber']));
 		if (changelogCursorLost(cursor, bounds)) {
-			return this.reconcileStep(core, previous, `the changelog no longer holds change ${cursor + 1} (trimmed or re-initialised): reconciled against the snapshot`);
+			return this.reconcileStep(
+				core,
+				previous,
+				`the changelog no longer holds change ${cursor + 1} (trimmed or re-initialised): reconciled against the snapshot`,
+			);
 		}
 		if (this.dueForReconcile(previous)) return this.reconcileStep(core, previous);
 		const { records: all, coveredTo } = await this.readBacklog(cursor, bounds.last);
 		// A rename into the watched bases is logged under the DN it came from.
-		const records = all.filter((record) => this.reader.inScope(record.targetDn) || (record.newSuperior !== undefined && this.reader.inScope(record.newSuperior)));
+		const records = all.filter(
+			(record) =>
+				this.reader.inScope(record.targetDn) ||
+				(record.newSuperior !== undefined && this.reader.inScope(record.newSuperior)),
+		);
 		const snapshot = snapshotOf(previous);
 		const { keys, readByDn } = await resolveChangelogTargets(records, this.reader, snapshot);
 		const contexts = changelogContexts(records, keys, this.logOptions.captureActor ?? true);
@@ -237,13 +293,20 @@ export class ChangelogStrategy extends LdapStrategyBase {
 			if (found?.kind === 'group') observations.groups.set(found.observed.observation.record.id, found.observed);
 		}
 		const applied = await core.apply(snapshot, contexts, observations);
-		return { events: applied.events, snapshot: applied.snapshot, stampHighWater: applied.highWater ?? previous.stampHighWater, cursor: String(coveredTo), reconciled: false };
+		return {
+			events: applied.events,
+			snapshot: applied.snapshot,
+			stampHighWater: applied.highWater ?? previous.stampHighWater,
+			cursor: String(coveredTo),
+			reconciled: false,
+		};
 	}
 }
 
 /** A whole number of at least 1, or the default when not set. */
 function positiveInteger(value: number | undefined, fallback: number, field: string): number {
 	if (value === undefined) return fallback;
-	if (!Number.isInteger(value) || value < 1) throw new ConfigurationError(field, `must be a whole number of at least 1, not ${String(value)}`);
+	if (!Number.isInteger(value) || value < 1)
+		throw new ConfigurationError(field, `must be a whole number of at least 1, not ${String(value)}`);
 	return value;
 }

@@ -8,7 +8,8 @@ import type { LdapSession } from '../../../transport/ldap/session';
 
 /** Readable: the log entry and (when given) the record `recordFilter` names are found; refused or missing: not. */
 export async function logReadable(session: LdapSession, logDN: string, recordFilter?: string): Promise<boolean> {
-	const found = (scope: 'base' | 'one', filter: string) => session.searchIfPresent(logDN, { scope, filter, attributes: ['1.1'] }, { refusedIsMissing: true });
+	const found = (scope: 'base' | 'one', filter: string) =>
+		session.searchIfPresent(logDN, { scope, filter, attributes: ['1.1'] }, { refusedIsMissing: true });
 	if ((await found('base', '(objectClass=*)')).length === 0) return false;
 	return recordFilter === undefined || (await found('one', recordFilter)).length > 0;
 }

@@ -45,12 +45,15 @@ export class MemberNames {
 		for (const [id, { observation }] of this.observations.groups) {
 			const previous = new Set(this.before.groups.get(id)?.memberHashes ?? []);
 			const current = new Set(observation.record.memberHashes);
-			for (const hash of current) if (!previous.has(hash)) note(hash, this.userIndexAfter(), () => this.groupIndexAfter());
-			for (const hash of previous) if (!current.has(hash)) note(hash, this.userIndexBefore(), () => this.groupIndexBefore());
+			for (const hash of current)
+				if (!previous.has(hash)) note(hash, this.userIndexAfter(), () => this.groupIndexAfter());
+			for (const hash of previous)
+				if (!current.has(hash)) note(hash, this.userIndexBefore(), () => this.groupIndexBefore());
 		}
 		await this.readUsers([...userIds]);
 		const missingGroups = [...groupIds].filter((id) => !this.observations.groups.has(id) && !id.startsWith('hash:'));
-		if (missingGroups.length > 0) for (const [id, group] of await this.reader.groupNamesByIds(missingGroups)) this.groups.set(id, group);
+		if (missingGroups.length > 0)
+			for (const [id, group] of await this.reader.groupNamesByIds(missingGroups)) this.groups.set(id, group);
 	}
 
 	/**
@@ -77,10 +80,14 @@ export class MemberNames {
 
 	/** Reads the users not read in this poll yet, by id (text ids: a `hash:` key cannot be searched for). */
 	private async readUsers(ids: string[]): Promise<void> {
-		const missing = ids.filter((id) => !this.observations.users.has(id) && !this.lookedUp.has(id) && !this.deleted.has(id) && !id.startsWith('hash:'));
+		const missing = ids.filter(
+			(id) =>
+				!this.observations.users.has(id) && !this.lookedUp.has(id) && !this.deleted.has(id) && !id.startsWith('hash:'),
+		);
 		for (const id of missing) this.lookedUp.add(id);
 		if (missing.length === 0) return;
-		for (const [id, { observation }] of await this.reader.usersByIds(missing)) this.users.set(id, eventUserOf(observation.user));
+		for (const [id, { observation }] of await this.reader.usersByIds(missing))
+			this.users.set(id, eventUserOf(observation.user));
 	}
 
 	lookups(): MemberLookups {

@@ -17,7 +17,16 @@ import { encodeGroupRecord } from '../snapshot/group-record';
 import { readUint32 } from '../snapshot/record-codec';
 import { recordKeyOf } from '../snapshot/record-key';
 import { emptySnapshot, type Snapshot } from '../snapshot/snapshot';
-import { encodeUserRecord, statusBits, storedStatusBits, USER_DN_HASH_OFFSET, USER_PASSWORD_BYTE, USER_RECORD_BYTES, type UserRecord, type WatchedUserField } from '../snapshot/user-record';
+import {
+	encodeUserRecord,
+	statusBits,
+	storedStatusBits,
+	USER_DN_HASH_OFFSET,
+	USER_PASSWORD_BYTE,
+	USER_RECORD_BYTES,
+	type UserRecord,
+	type WatchedUserField,
+} from '../snapshot/user-record';
 
 export interface AppliedChanges {
 	events: DirectoryEvent[];
@@ -57,7 +66,8 @@ export class LdapPollCore {
 	 * last poll's newest change (same second or unknown: created).
 	 */
 	private existedBefore(observed: Observed<UserObservation>): boolean {
-		if (!this.reader.hasUserFilter || observed.created === undefined || this.previousHighWater === undefined) return false;
+		if (!this.reader.hasUserFilter || observed.created === undefined || this.previousHighWater === undefined)
+			return false;
 		return comparableStamp(observed.created) < this.previousHighWater;
 	}
 
@@ -146,9 +156,18 @@ export class LdapPollCore {
 			seenGroups.add(row.id);
 			nextHighWater = maxStamp(nextHighWater, row.stamp);
 			const record = snapshot.groups.get(row.id);
-			if (record === undefined || record.dnHash !== dnHash(row.dn) || highWater === undefined || comparableStamp(row.stamp) >= highWater) groupIds.push(row.id);
+			if (
+				record === undefined ||
+				record.dnHash !== dnHash(row.dn) ||
+				highWater === undefined ||
+				comparableStamp(row.stamp) >= highWater
+			)
+				groupIds.push(row.id);
 		}
-		const observations: Observations = { users: await this.reader.usersByIds(userIds), groups: await this.reader.groupsByIds(groupIds) };
+		const observations: Observations = {
+			users: await this.reader.usersByIds(userIds),
+			groups: await this.reader.groupsByIds(groupIds),
+		};
 		const contexts = new Map<string, ChangeContext>();
 		for (let position = 0; position < seen.length; position++) {
 			if (seen[position] === 1) continue;
@@ -156,8 +175,10 @@ export class LdapPollCore {
 			contexts.set(record.id, { stamp: encodeUserRecord(record) });
 		}
 		// A snapshot handed over with pending changes (not stored yet): its added users count too.
-		for (const [id, record] of snapshot.users.pendingRecords()) if (!seenAdded.has(id)) contexts.set(id, { stamp: encodeUserRecord(record) });
-		for (const [id, record] of snapshot.groups) if (!seenGroups.has(id)) contexts.set(id, { stamp: encodeGroupRecord(record) });
+		for (const [id, record] of snapshot.users.pendingRecords())
+			if (!seenAdded.has(id)) contexts.set(id, { stamp: encodeUserRecord(record) });
+		for (const [id, record] of snapshot.groups)
+			if (!seenGroups.has(id)) contexts.set(id, { stamp: encodeGroupRecord(record) });
 		const applied = await this.apply(snapshot, contexts, observations);
 		// Every user's stamp was read: the watermark holds now, even for a state written before it existed.
 		const nextPasswords = applied.snapshot.passwords ?? PasswordWatermark.untracked();
@@ -172,7 +193,11 @@ export class LdapPollCore {
 	 * or extra knowledge from a log), and the snapshot after them. An id in `contexts` without an
 	 * observation is deleted if the snapshot knew it.
 	 */
-	async apply(snapshot: Snapshot, contexts: Map<string, ChangeContext>, observations: Observations): Promise<AppliedChanges> {
+	async apply(
+		snapshot: Snapshot,
+		contexts: Map<string, ChangeContext>,
+		observations: Observations,
+	): Promise<AppliedChanges> {
 		const users = snapshot.users.clone();
 		const next: Snapshot = { users, groups: snapshot.groups.clone(users), passwords: snapshot.passwords?.clone() };
 		const events: DirectoryEvent[] = [];
@@ -191,20 +216,25 @@ export class LdapPollCore {
 			highWater = maxStamp(highWater, stamp);
 			const before = snapshot.users.get(id);
 			const context = contextOf(id, stamp, encodeUserRecord(observation.record));
-			if (before === undefined && this.existedBefore(observed)) events.push(...diffUserEnteringScope(observation, { ...context, stamp: `${context.stamp}|entered` }, env));
+			if (before === undefined && this.existedBefore(observed))
+				events.push(...diffUserEnteringScope(observation, { ...context, stamp: `${context.stamp}|entered` }, env));
 			else events.push(...diffUser(before, observation, context, env));
 			next.users.set(id, observation.record);
 			next.passwords?.note(id, observation.passwordStamp);
 		}
 		const gone = new Map<string, ChangeContext>();
-		for (const [id, context] of contexts) if (!read.users.has(id) && !read.groups.has(id) && snapshot.users.get(id) !== undefined) gone.set(id, context);
+		for (const [id, context] of contexts)
+			if (!read.users.has(id) && !read.groups.has(id) && snapshot.users.get(id) !== undefined) gone.set(id, context);
 		// Someone a group read now no longer lists, who cannot be read either, is gone too: seen through the
 		// group, with the stamp a reconciliation would give (a strategy that sees deletes only then reports it now).
 		for (const id of await members.unreadableRemovedUsers()) {
 			if (!gone.has(id)) gone.set(id, { stamp: encodeUserRecord(snapshot.users.get(id) as UserRecord) });
 		}
 		// Users who only stopped matching the scope's filter are not deleted (not from the directory).
-		const outside = gone.size > 0 ? await this.reader.usersOutsideScope([...gone.keys()]) : new Map<string, Observed<UserObservation>>();
+		const outside =
+			gone.size > 0
+				? await this.reader.usersOutsideScope([...gone.keys()])
+				: new Map<string, Observed<UserObservation>>();
 		const deletedDns = new Set<number>();
 		for (const [id, context] of gone) {
 			const user = snapshot.users.get(id) as UserRecord;
@@ -215,7 +245,14 @@ export class LdapPollCore {
 				events.push(...deleted);
 				deletedDns.add(user.dnHash);
 			} else {
-				events.push(...diffUserLeavingScope(user, left.observation, { ...context, stamp: `${context.stamp}|left|${this.generation}` }, env));
+				events.push(
+					...diffUserLeavingScope(
+						user,
+						left.observation,
+						{ ...context, stamp: `${context.stamp}|left|${this.generation}` },
+						env,
+					),
+				);
 			}
 			next.users.delete(id);
 		}
@@ -223,7 +260,14 @@ export class LdapPollCore {
 		await members.describe();
 		for (const [id, { observation, stamp }] of read.groups) {
 			highWater = maxStamp(highWater, stamp);
-			events.push(...diffGroup(snapshot.groups.get(id), observation, contextOf(id, stamp, encodeGroupRecord(observation.record)), env));
+			events.push(
+				...diffGroup(
+					snapshot.groups.get(id),
+					observation,
+					contextOf(id, stamp, encodeGroupRecord(observation.record)),
+					env,
+				),
+			);
 			next.groups.set(id, observation.record);
 		}
 		for (const [id, context] of contexts) {
@@ -293,5 +337,9 @@ function namingAttributes(dn: string): RdnValue[] {
 
 function sameStatus(record: UserRecord, status: UserRecord['status'] | undefined): boolean {
 	if (status === undefined) return true;
-	return record.status.disabled === status.disabled && record.status.locked === status.locked && record.status.passwordResetRequired === status.passwordResetRequired;
+	return (
+		record.status.disabled === status.disabled &&
+		record.status.locked === status.locked &&
+		record.status.passwordResetRequired === status.passwordResetRequired
+	);
 }

@@ -80,14 +80,24 @@ export class LdapChangeReader {
 	private readonly groupFilter: string;
 
 	constructor(readonly scope: LdapWatchScope) {
-		for (const [field, dn] of [['User Base DN', scope.userBaseDN], ['Group Base DN', scope.groupBaseDN]]) {
+		for (const [field, dn] of [
+			['User Base DN', scope.userBaseDN],
+			['Group Base DN', scope.groupBaseDN],
+		]) {
 			if (dn.trim() === '') throw new ConfigurationError(field, 'is empty: enter a DN, e.g. dc=example,dc=com');
 			parseDn(dn, field);
 		}
 		this.stamps = changeStampsFor(scope.flavour);
-		this.extraAttributes = (scope.extraAttributes ?? []).map((name) => checkAttributeName(name, 'Additional Attributes'));
+		this.extraAttributes = (scope.extraAttributes ?? []).map((name) =>
+			checkAttributeName(name, 'Additional Attributes'),
+		);
 		this.users = new LdapUserDirectory(scope.session, scope.profile, scope.userBaseDN);
-		this.groups = new LdapGroupDirectory(scope.session, scope.profile, scope.groupBaseDN, new PrivilegedGroups(scope.privilegedGroups));
+		this.groups = new LdapGroupDirectory(
+			scope.session,
+			scope.profile,
+			scope.groupBaseDN,
+			new PrivilegedGroups(scope.privilegedGroups),
+		);
 		this.userFilter = allOf([scope.profile.userFilter, this.checkedFilter(scope.userFilter, 'User Filter')]);
 		this.groupFilter = allOf([scope.profile.groupFilter, this.checkedFilter(scope.groupFilter, 'Group Filter')]);
 	}
@@ -109,21 +119,32 @@ export class LdapChangeReader {
 	}
 
 	private userAttributes(): string[] {
-		const stamps = [this.stamps.passwordChanged, this.stamps.modified, ...(this.hasUserFilter ? [this.stamps.created] : [])];
+		const stamps = [
+			this.stamps.passwordChanged,
+			this.stamps.modified,
+			...(this.hasUserFilter ? [this.stamps.created] : []),
+		];
 		return [...new Set([...this.users.attributesToRead(this.extraAttributes), ...stamps])];
 	}
 
 	private groupAttributes(): string[] {
 		const group = this.profile.group;
-		const members = memberAttributesOf(this.profile).map((attribute) => memberRequest({ memberAttribute: attribute, rangedMembers: this.profile.rangedMembers }));
-		return [...new Set([group.id, group.name, group.description, ...members, this.stamps.modified, ...this.extraAttributes])];
+		const members = memberAttributesOf(this.profile).map((attribute) =>
+			memberRequest({ memberAttribute: attribute, rangedMembers: this.profile.rangedMembers }),
+		);
+		return [
+			...new Set([group.id, group.name, group.description, ...members, this.stamps.modified, ...this.extraAttributes]),
+		];
 	}
 
 	toUserObservation(entry: Entry): Observed<UserObservation> {
 		const user = this.users.toUser(entry, this.extraAttributes);
 		const passwordChanged = attributeValue(entry, this.stamps.passwordChanged);
 		const record = userRecordOf(user, passwordChanged, this.extraAttributes);
-		const observed: Observed<UserObservation> = { observation: { user, record, passwordStamp: passwordStampSecond(passwordChanged) }, stamp: attributeValue(entry, this.stamps.modified) ?? '' };
+		const observed: Observed<UserObservation> = {
+			observation: { user, record, passwordStamp: passwordStampSecond(passwordChanged) },
+			stamp: attributeValue(entry, this.stamps.modified) ?? '',
+		};
 		if (this.hasUserFilter) observed.created = attributeValue(entry, this.stamps.created);
 		return observed;
 	}
@@ -138,7 +159,9 @@ export class LdapChangeReader {
 		for (const attribute of memberAttributesOf(this.profile)) {
 			const first = readRangeStep(entry, attribute);
 			if (first.next === undefined) memberDns.push(...first.values);
-			else for await (const values of readAllValues(this.scope.session, entry.dn, attribute, entry)) memberDns.push(...values);
+			else
+				for await (const values of readAllValues(this.scope.session, entry.dn, attribute, entry))
+					memberDns.push(...values);
 		}
 		const record = groupRecordOf(group, memberDns, this.extraAttributes);
 		return { observation: { group, memberDns, record }, stamp: attributeValue(entry, this.stamps.modified) ?? '' };
@@ -146,22 +169,46 @@ export class LdapChangeReader {
 
 	/** Every user in scope, whole (the first activation's baseline). */
 	async *allUsers(extraFilter = ''): AsyncGenerator<Array<Observed<UserObservation>>> {
-		const options = { scope: 'sub' as const, filter: compileFilter(allOf([this.userFilter, extraFilter])), attributes: this.userAttributes(), explicitBufferAttributes: this.profile.binaryAttributes };
-		for await (const page of this.scope.session.searchPages(this.scope.userBaseDN, options, 1000)) yield page.map((entry) => this.toUserObservation(entry));
+		const options = {
+			scope: 'sub' as const,
+			filter: compileFilter(allOf([this.userFilter, extraFilter])),
+			attributes: this.userAttributes(),
+			explicitBufferAttributes: this.profile.binaryAttributes,
+		};
+		for await (const page of this.scope.session.searchPages(this.scope.userBaseDN, options, 1000))
+			yield page.map((entry) => this.toUserObservation(entry));
 	}
 
 	/** Every group in scope, whole with members. */
 	async allGroups(extraFilter = ''): Promise<Array<Observed<GroupObservation>>> {
-		const options = { scope: 'sub' as const, filter: compileFilter(allOf([this.groupFilter, extraFilter])), attributes: this.groupAttributes(), explicitBufferAttributes: this.profile.binaryAttributes };
+		const options = {
+			scope: 'sub' as const,
+			filter: compileFilter(allOf([this.groupFilter, extraFilter])),
+			attributes: this.groupAttributes(),
+			explicitBufferAttributes: this.profile.binaryAttributes,
+		};
 		const groups: Array<Observed<GroupObservation>> = [];
-		for await (const page of this.scope.session.searchPages(this.scope.groupBaseDN, options, 200)) for (const entry of page) groups.push(await this.toGroupObservation(entry));
+		for await (const page of this.scope.session.searchPages(this.scope.groupBaseDN, options, 200))
+			for (const entry of page) groups.push(await this.toGroupObservation(entry));
 		return groups;
 	}
 
 	/** Every user in scope, thin: id, DN, change stamp, status and password stamp. */
 	async *thinUsers(): AsyncGenerator<ThinEntry[]> {
-		const attributes = [...new Set([this.profile.user.id, this.stamps.modified, this.stamps.passwordChanged, ...this.profile.statusAttributes])];
-		const options = { scope: 'sub' as const, filter: compileFilter(this.userFilter), attributes, explicitBufferAttributes: this.profile.binaryAttributes };
+		const attributes = [
+			...new Set([
+				this.profile.user.id,
+				this.stamps.modified,
+				this.stamps.passwordChanged,
+				...this.profile.statusAttributes,
+			]),
+		];
+		const options = {
+			scope: 'sub' as const,
+			filter: compileFilter(this.userFilter),
+			attributes,
+			explicitBufferAttributes: this.profile.binaryAttributes,
+		};
 		for await (const page of this.scope.session.searchPages(this.scope.userBaseDN, options, 1000)) {
 			yield page.map((entry) => {
 				// The id as read: the poller turns it into key bytes itself (recordKeyOf would build a string per user).
@@ -169,17 +216,34 @@ export class LdapChangeReader {
 				const passwordChanged = attributeValue(entry, this.stamps.passwordChanged);
 				const passwordHash = passwordHashOf(passwordChanged);
 				const passwordStamp = passwordStampSecond(passwordChanged);
-				return { id, dn: entry.dn, stamp: attributeValue(entry, this.stamps.modified) ?? '', status: this.profile.readStatus(entry), passwordHash, passwordStamp };
+				return {
+					id,
+					dn: entry.dn,
+					stamp: attributeValue(entry, this.stamps.modified) ?? '',
+					status: this.profile.readStatus(entry),
+					passwordHash,
+					passwordStamp,
+				};
 			});
 		}
 	}
 
 	/** Every group in scope, thin: id, DN and change stamp (no members). */
 	async thinGroups(): Promise<ThinEntry[]> {
-		const options = { scope: 'sub' as const, filter: compileFilter(this.groupFilter), attributes: [this.profile.group.id, this.stamps.modified], explicitBufferAttributes: this.profile.binaryAttributes };
+		const options = {
+			scope: 'sub' as const,
+			filter: compileFilter(this.groupFilter),
+			attributes: [this.profile.group.id, this.stamps.modified],
+			explicitBufferAttributes: this.profile.binaryAttributes,
+		};
 		const rows: ThinEntry[] = [];
 		for await (const page of this.scope.session.searchPages(this.scope.groupBaseDN, options, 1000)) {
-			for (const entry of page) rows.push({ id: recordKeyOf(this.profile.readId(entry) ?? entry.dn), dn: entry.dn, stamp: attributeValue(entry, this.stamps.modified) ?? '' });
+			for (const entry of page)
+				rows.push({
+					id: recordKeyOf(this.profile.readId(entry) ?? entry.dn),
+					dn: entry.dn,
+					stamp: attributeValue(entry, this.stamps.modified) ?? '',
+				});
 		}
 		return rows;
 	}
@@ -192,7 +256,13 @@ export class LdapChangeReader {
 	/** Whole users by id among those under the user base that match `filter`, by record key. */
 	private async usersMatching(ids: string[], filter: string): Promise<Map<string, Observed<UserObservation>>> {
 		const found = new Map<string, Observed<UserObservation>>();
-		for (const entry of await this.searchByIds(ids, this.scope.userBaseDN, filter, this.profile.user.id, this.userAttributes())) {
+		for (const entry of await this.searchByIds(
+			ids,
+			this.scope.userBaseDN,
+			filter,
+			this.profile.user.id,
+			this.userAttributes(),
+		)) {
 			const observed = this.toUserObservation(entry);
 			found.set(observed.observation.record.id, observed);
 		}
@@ -209,7 +279,13 @@ export class LdapChangeReader {
 
 	async groupsByIds(ids: string[]): Promise<Map<string, Observed<GroupObservation>>> {
 		const found = new Map<string, Observed<GroupObservation>>();
-		for (const entry of await this.searchByIds(ids, this.scope.groupBaseDN, this.groupFilter, this.profile.group.id, this.groupAttributes())) {
+		for (const entry of await this.searchByIds(
+			ids,
+			this.scope.groupBaseDN,
+			this.groupFilter,
+			this.profile.group.id,
+			this.groupAttributes(),
+		)) {
 			const observed = await this.toGroupObservation(entry);
 			found.set(observed.observation.record.id, observed);
 		}
@@ -220,7 +296,10 @@ export class LdapChangeReader {
 	async groupNamesByIds(ids: string[]): Promise<Map<string, EventMemberGroup>> {
 		const group = this.profile.group;
 		const found = new Map<string, EventMemberGroup>();
-		for (const entry of await this.searchByIds(ids, this.scope.groupBaseDN, this.groupFilter, group.id, [group.id, group.name])) {
+		for (const entry of await this.searchByIds(ids, this.scope.groupBaseDN, this.groupFilter, group.id, [
+			group.id,
+			group.name,
+		])) {
 			const named = this.groups.toGroup(entry, []);
 			found.set(recordKeyOf(named.id), eventMemberGroupOf(named));
 		}
@@ -245,7 +324,13 @@ export class LdapChangeReader {
 	 * (OpenLDAP's default for other accounts than the rootdn is 500, but some sites set less) is met by
 	 * halving the batch until the answers fit.
 	 */
-	async searchByIds(ids: string[], base: string, scopeFilter: string, idAttribute: string, attributes: string[]): Promise<Entry[]> {
+	async searchByIds(
+		ids: string[],
+		base: string,
+		scopeFilter: string,
+		idAttribute: string,
+		attributes: string[],
+	): Promise<Entry[]> {
 		const entries: Entry[] = [];
 		const usable = ids.filter((id) => !id.startsWith('hash:'));
 		let start = 0;
@@ -253,7 +338,12 @@ export class LdapChangeReader {
 			const batch = usable.slice(start, start + this.fetchBatch);
 			const filter = allOf([scopeFilter, anyOf(batch.map((id) => idFilter(this.profile, idAttribute, id)))]);
 			const answered = await this.scope.session
-				.search(base, { scope: 'sub', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes })
+				.search(base, {
+					scope: 'sub',
+					filter: compileFilter(filter),
+					attributes,
+					explicitBufferAttributes: this.profile.binaryAttributes,
+				})
 				.catch((error: unknown) => {
 					if (error instanceof RequestError && error.kind === 'sizeLimit' && batch.length > 1) return undefined;
 					throw error;
@@ -278,10 +368,21 @@ export class LdapChangeReader {
 	private normalizedBases: string[] | undefined;
 
 	/** One entry by DN, as a user or a group of the watched scope; undefined when it is neither (or gone). */
-	async entryByDn(dn: string): Promise<{ kind: 'user'; observed: Observed<UserObservation> } | { kind: 'group'; observed: Observed<GroupObservation> } | undefined> {
+	async entryByDn(
+		dn: string,
+	): Promise<
+		| { kind: 'user'; observed: Observed<UserObservation> }
+		| { kind: 'group'; observed: Observed<GroupObservation> }
+		| undefined
+	> {
 		parseDn(dn, 'Changed entry DN');
 		const read = (filter: string, attributes: string[]) =>
-			this.scope.session.searchIfPresent(dn, { scope: 'base', filter: compileFilter(filter), attributes, explicitBufferAttributes: this.profile.binaryAttributes });
+			this.scope.session.searchIfPresent(dn, {
+				scope: 'base',
+				filter: compileFilter(filter),
+				attributes,
+				explicitBufferAttributes: this.profile.binaryAttributes,
+			});
 		const users = await read(this.userFilter, this.userAttributes());
 		if (users.length > 0) return { kind: 'user', observed: this.toUserObservation(users[0]) };
 		const groups = await read(this.groupFilter, this.groupAttributes());
@@ -294,7 +395,9 @@ export class LdapChangeReader {
 	 * searches are sent at once on the one connection (LDAP answers them by message id): one round trip,
 	 * and the server works on both together.
 	 */
-	async changedSince(since: string): Promise<{ users: Array<Observed<UserObservation>>; groups: Array<Observed<GroupObservation>> }> {
+	async changedSince(
+		since: string,
+	): Promise<{ users: Array<Observed<UserObservation>>; groups: Array<Observed<GroupObservation>> }> {
 		const stampFilter = `(${this.stamps.modified}>=${stampAssertion(this.stamps.modified, since)})`;
 		const readUsers = async () => {
 			const users: Array<Observed<UserObservation>> = [];

@@ -7,7 +7,15 @@ import { ExistingEntries, type ExistingEntriesOptions } from '../existing';
 import type { LdapChangeReader } from './reader';
 import { LdapPollCore } from './poller';
 import type { ChangeState, EmitOptions, PollResult } from '../state';
-import { finishPoll, generationOf, otherServerReason, snapshotOf, storedState, type ChangeStrategy, type StrategyStep } from '../strategy';
+import {
+	finishPoll,
+	generationOf,
+	otherServerReason,
+	snapshotOf,
+	storedState,
+	type ChangeStrategy,
+	type StrategyStep,
+} from '../strategy';
 
 export interface LdapStrategyOptions extends EmitOptions, ExistingEntriesOptions {
 	/** Timestamp (and log) strategies: a full reconciliation every this many polls (default 12; 0 never). */
@@ -22,7 +30,13 @@ export interface LdapStrategyOptions extends EmitOptions, ExistingEntriesOptions
  */
 export function ldapScopeKey(reader: LdapChangeReader): string {
 	const scope = reader.scope;
-	return [scope.userBaseDN, scope.groupBaseDN, scope.userFilter ?? '', scope.groupFilter ?? '', reader.extraAttributes.join(',')].join('|');
+	return [
+		scope.userBaseDN,
+		scope.groupBaseDN,
+		scope.userFilter ?? '',
+		scope.groupFilter ?? '',
+		reader.extraAttributes.join(','),
+	].join('|');
 }
 
 /** Base of the LDAP strategies: first activation, reconciliation, and finishing a poll. */
@@ -47,12 +61,23 @@ export abstract class LdapStrategyBase implements ChangeStrategy {
 		const core = new LdapPollCore(this.reader, source, detectedAt, generationOf(previous), previous?.stampHighWater);
 		let step: StrategyStep;
 		if (previous === undefined) {
-			const existing = unusable === undefined ? ExistingEntries.forFirstPoll(this.options, source, detectedAt, (field) => this.reader.scope.profile.user[field]) : undefined;
+			const existing =
+				unusable === undefined
+					? ExistingEntries.forFirstPoll(
+							this.options,
+							source,
+							detectedAt,
+							(field) => this.reader.scope.profile.user[field],
+						)
+					: undefined;
 			step = { ...(await this.start(core, existing)), resyncReason: unusable };
 		} else {
 			// A full snapshot poll reconciles anyway and has no position to lose.
 			const failedOver = this.name === 'snapshot' ? undefined : otherServerReason(previous, this.server);
-			step = failedOver !== undefined ? await this.reconcileStep(core, previous, failedOver) : await this.step(core, previous);
+			step =
+				failedOver !== undefined
+					? await this.reconcileStep(core, previous, failedOver)
+					: await this.step(core, previous);
 		}
 		return finishPoll(previous, step, { name: this.name, scopeKey, source, detectedAt, emit: this.options });
 	}
@@ -64,7 +89,14 @@ export abstract class LdapStrategyBase implements ChangeStrategy {
 	protected async start(core: LdapPollCore, existing: ExistingEntries | undefined): Promise<StrategyStep> {
 		const position = await this.currentPosition();
 		const { snapshot, highWater } = await core.baseline(existing);
-		return { events: existing?.events ?? [], snapshot, stampHighWater: highWater, cursor: position?.cursor, cursorContext: position?.context, reconciled: true };
+		return {
+			events: existing?.events ?? [],
+			snapshot,
+			stampHighWater: highWater,
+			cursor: position?.cursor,
+			cursorContext: position?.context,
+			reconciled: true,
+		};
 	}
 
 	/** Where the change log is now, for strategies that have one. */
@@ -72,7 +104,11 @@ export abstract class LdapStrategyBase implements ChangeStrategy {
 		return Promise.resolve(undefined);
 	}
 
-	protected async reconcileStep(core: LdapPollCore, previous: ChangeState, resyncReason?: string): Promise<StrategyStep> {
+	protected async reconcileStep(
+		core: LdapPollCore,
+		previous: ChangeState,
+		resyncReason?: string,
+	): Promise<StrategyStep> {
 		const position = await this.currentPosition();
 		const applied = await core.reconcile(snapshotOf(previous), previous.stampHighWater);
 		return {
@@ -111,14 +147,18 @@ export class TimestampStrategy extends LdapStrategyBase {
 	readonly name = 'timestamp' as const;
 
 	protected async step(core: LdapPollCore, previous: ChangeState): Promise<StrategyStep> {
-		if (this.dueForReconcile(previous) || previous.stampHighWater === undefined) return this.reconcileStep(core, previous);
+		if (this.dueForReconcile(previous) || previous.stampHighWater === undefined)
+			return this.reconcileStep(core, previous);
 		const changed = await this.reader.changedSince(previous.stampHighWater);
 		const observations = {
 			users: new Map(changed.users.map((observed) => [observed.observation.record.id, observed])),
 			groups: new Map(changed.groups.map((observed) => [observed.observation.record.id, observed])),
 		};
 		const applied = await core.apply(snapshotOf(previous), new Map(), observations);
-		const highWater = applied.highWater !== undefined && applied.highWater > previous.stampHighWater ? applied.highWater : previous.stampHighWater;
+		const highWater =
+			applied.highWater !== undefined && applied.highWater > previous.stampHighWater
+				? applied.highWater
+				: previous.stampHighWater;
 		return { events: applied.events, snapshot: applied.snapshot, stampHighWater: highWater, reconciled: false };
 	}
 }

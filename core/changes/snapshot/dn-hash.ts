@@ -39,7 +39,17 @@ function plainDnHash(dn: string): number {
 	for (let index = 0; index < dn.length; index++) {
 		const code = dn.charCodeAt(index);
 		// The characters NEEDS_PARSER looks for: \ " + # ; < >, and two whitespace characters in a row.
-		if (code >= 128 || code === 92 || code === 34 || code === 43 || code === 35 || code === 59 || code === 60 || code === 62) return -1;
+		if (
+			code >= 128 ||
+			code === 92 ||
+			code === 34 ||
+			code === 43 ||
+			code === 35 ||
+			code === 59 ||
+			code === 60 ||
+			code === 62
+		)
+			return -1;
 		const space = isSpace(code);
 		if (space && previousSpace) return -1;
 		previousSpace = space;
@@ -75,7 +85,10 @@ export function comparableDn(dn: string): string {
 			return parts
 				.map((part) => {
 					const equals = part.indexOf('=');
-					return `${part.slice(0, equals).trim().toLowerCase()}=${part.slice(equals + 1).trim().toLowerCase()}`;
+					return `${part.slice(0, equals).trim().toLowerCase()}=${part
+						.slice(equals + 1)
+						.trim()
+						.toLowerCase()}`;
 				})
 				.join(',');
 		}

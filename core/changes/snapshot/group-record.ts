@@ -26,7 +26,11 @@ export interface GroupRecord {
 
 /** The record of a group as read now, with the DNs of its direct members. */
 export function groupRecordOf(group: DirectoryGroup, memberDns: string[], extraAttributes: string[] = []): GroupRecord {
-	const texts = [group.name, group.description ?? '', ...extraAttributes.map((name) => `${name.toLowerCase()}=${valueText(group.attributes[name])}`)];
+	const texts = [
+		group.name,
+		group.description ?? '',
+		...extraAttributes.map((name) => `${name.toLowerCase()}=${valueText(group.attributes[name])}`),
+	];
 	return {
 		id: recordKeyOf(group.id),
 		valuesHash: hash32(texts.join('\u0000')),
@@ -49,7 +53,13 @@ export function decodeGroupRecord(text: string): GroupRecord {
 	const bytes = new Uint8Array(Buffer.from(text, 'base64'));
 	const memberHashes: number[] = [];
 	for (let offset = 25; offset + 4 <= bytes.length; offset += 4) memberHashes.push(readUint32(bytes, offset));
-	return { id: readGroupKey(bytes), valuesHash: readUint32(bytes, 17), dnHash: readUint32(bytes, 21), privileged: groupIsPrivileged(bytes), memberHashes };
+	return {
+		id: readGroupKey(bytes),
+		valuesHash: readUint32(bytes, 17),
+		dnHash: readUint32(bytes, 21),
+		privileged: groupIsPrivileged(bytes),
+		memberHashes,
+	};
 }
 
 /** Writes a group's key into bytes 0–15 and returns byte 16: its key format, and the privileged flag. */
@@ -93,7 +103,10 @@ export function readVarint(bytes: Uint8Array, at: { offset: number }): number {
  * instead of 4); other members (nested groups, people outside the segment) keep their 4-byte DN hash.
  *   key (16) · key format (1) · values hash (4) · DN hash (4) · varint count · varint deltas · raw hashes
  */
-export function encodeGroupRecordCompact(record: GroupRecord, positionOf: (hash: number) => number | undefined): string {
+export function encodeGroupRecordCompact(
+	record: GroupRecord,
+	positionOf: (hash: number) => number | undefined,
+): string {
 	const header = new Uint8Array(25);
 	header[16] = groupFormatByte(record, header);
 	writeUint32(record.valuesHash, header, 17);
@@ -124,7 +137,15 @@ export function encodePositions(positions: number[], others: number[]): Uint8Arr
 }
 
 /** A stored group's header fields and member positions, without touching the users. */
-export function decodeGroupParts(text: string): { id: string; valuesHash: number; dnHash: number; privileged: boolean; positions: number[]; others: number[]; bytes: Uint8Array } {
+export function decodeGroupParts(text: string): {
+	id: string;
+	valuesHash: number;
+	dnHash: number;
+	privileged: boolean;
+	positions: number[];
+	others: number[];
+	bytes: Uint8Array;
+} {
 	const bytes = new Uint8Array(Buffer.from(text, 'base64'));
 	const at = { offset: 25 };
 	const count = readVarint(bytes, at);
@@ -136,5 +157,13 @@ export function decodeGroupParts(text: string): { id: string; valuesHash: number
 	}
 	const others: number[] = [];
 	for (let offset = at.offset; offset + 4 <= bytes.length; offset += 4) others.push(readUint32(bytes, offset));
-	return { id: readGroupKey(bytes), valuesHash: readUint32(bytes, 17), dnHash: readUint32(bytes, 21), privileged: groupIsPrivileged(bytes), positions, others, bytes };
+	return {
+		id: readGroupKey(bytes),
+		valuesHash: readUint32(bytes, 17),
+		dnHash: readUint32(bytes, 21),
+		privileged: groupIsPrivileged(bytes),
+		positions,
+		others,
+		bytes,
+	};
 }

@@ -2,7 +2,13 @@
  * The snapshot's group table: the stored group records, decoded only when read; their member positions
  * follow the users' positions, remapped without decoding users when users were added or deleted.
  */
-import { decodeGroupParts, encodeGroupRecordCompact, encodePositions, type GroupRecord, readGroupKey } from './group-record';
+import {
+	decodeGroupParts,
+	encodeGroupRecordCompact,
+	encodePositions,
+	type GroupRecord,
+	readGroupKey,
+} from './group-record';
 import { readUint32 } from './record-codec';
 import { USER_RECORD_CHARS } from './user-record';
 import { ChangeOverlay } from './change-overlay';
@@ -47,7 +53,13 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 			const positions = new Map<number, number>();
 			for (const position of parts.positions) positions.set(this.users.dnHashAt(position), position);
 			const memberHashes = [...new Set([...positions.keys(), ...parts.others])].sort((a, b) => a - b);
-			stored.record = { id: parts.id, valuesHash: parts.valuesHash, dnHash: parts.dnHash, privileged: parts.privileged, memberHashes };
+			stored.record = {
+				id: parts.id,
+				valuesHash: parts.valuesHash,
+				dnHash: parts.dnHash,
+				privileged: parts.privileged,
+				memberHashes,
+			};
 			stored.positions = positions;
 		}
 		return stored.record;
@@ -115,7 +127,8 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 			texts.push(
 				encodeGroupRecordCompact(record, (hash) => {
 					const old = known?.get(hash);
-					if (old !== undefined && merged.remap[old] >= 0 && merged.dnHashAt(merged.remap[old]) === hash) return merged.remap[old];
+					if (old !== undefined && merged.remap[old] >= 0 && merged.dnHashAt(merged.remap[old]) === hash)
+						return merged.remap[old];
 					return fullIndex().get(hash);
 				}),
 			);

@@ -36,7 +36,10 @@ export function passwordStampSecond(value: string | undefined): string | undefin
 		// A FILETIME of today has 18 digits; shorter digit strings are no time this code knows.
 		if (text.length < 15) return undefined;
 		const millis = Number((BigInt(text) - FILETIME_EPOCH_OFFSET) / 10000n);
-		return new Date(millis).toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, 'Z');
+		return new Date(millis)
+			.toISOString()
+			.replace(/[-:T]/g, '')
+			.replace(/\.\d{3}Z$/, 'Z');
 	}
 	return /^\d{14}[.,Z+-]/.test(text) ? comparableStamp(text) : undefined;
 }
@@ -60,7 +63,8 @@ export class PasswordWatermark {
 	}
 
 	static decode(serialized: SerializedPasswordWatermark | undefined): PasswordWatermark {
-		if (serialized === undefined || typeof serialized.upTo !== 'string' || typeof serialized.atUpTo !== 'string') return PasswordWatermark.untracked();
+		if (serialized === undefined || typeof serialized.upTo !== 'string' || typeof serialized.atUpTo !== 'string')
+			return PasswordWatermark.untracked();
 		const bytes = Buffer.from(serialized.atUpTo, 'base64');
 		const keys = new Set<number>();
 		for (let offset = 0; offset + 4 <= bytes.length; offset += 4) keys.add(bytes.readUInt32LE(offset));

@@ -11,9 +11,7 @@
 
 /** 85 printable ASCII characters in ascending order, without `"` `\` `'` `<` `>` `&` `` ` `` or `$`. */
 const ALPHABET = '#%()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_abcdefghijklmnopqrstuvwxyz{|}~';
-const DIGITS = ALPHABET.split('')
-	.sort()
-	.join('');
+const DIGITS = ALPHABET.split('').sort().join('');
 const VALUE_OF = new Int8Array(128).fill(-1);
 for (let index = 0; index < DIGITS.length; index++) VALUE_OF[DIGITS.charCodeAt(index)] = index;
 
@@ -25,7 +23,8 @@ export function encodeBase85(bytes: Uint8Array): string {
 	const chars: string[] = [];
 	const digits = new Array<string>(BASE85_BLOCK_CHARS);
 	for (let offset = 0; offset < bytes.length; offset += BASE85_BLOCK_BYTES) {
-		let value = ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
+		let value =
+			((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
 		for (let digit = BASE85_BLOCK_CHARS - 1; digit >= 0; digit--) {
 			digits[digit] = DIGITS[value % 85];
 			value = Math.floor(value / 85);
@@ -41,7 +40,8 @@ export function decodeBase85Into(text: string, from: number, blocks: number, tar
 	let out = offset;
 	for (let block = 0; block < blocks; block++) {
 		let value = 0;
-		for (let digit = 0; digit < BASE85_BLOCK_CHARS; digit++) value = value * 85 + VALUE_OF[text.charCodeAt(at++) & 0x7f];
+		for (let digit = 0; digit < BASE85_BLOCK_CHARS; digit++)
+			value = value * 85 + VALUE_OF[text.charCodeAt(at++) & 0x7f];
 		target[out++] = (value >>> 24) & 0xff;
 		target[out++] = (value >>> 16) & 0xff;
 		target[out++] = (value >>> 8) & 0xff;

@@ -19,7 +19,14 @@ function lowerHexValue(code: number): number {
 
 /** Writes a lower-case 8-4-4-4-12 UUID as 16 bytes without regular expressions; false for anything else. */
 function writeLowerUuid(id: string, target: Uint8Array): boolean {
-	if (id.length !== 36 || id.charCodeAt(8) !== 45 || id.charCodeAt(13) !== 45 || id.charCodeAt(18) !== 45 || id.charCodeAt(23) !== 45) return false;
+	if (
+		id.length !== 36 ||
+		id.charCodeAt(8) !== 45 ||
+		id.charCodeAt(13) !== 45 ||
+		id.charCodeAt(18) !== 45 ||
+		id.charCodeAt(23) !== 45
+	)
+		return false;
 	let byte = 0;
 	for (let index = 0; index < 36; index += 2) {
 		if (index === 8 || index === 13 || index === 18 || index === 23) index++;
@@ -64,8 +71,10 @@ export function recordKeyOf(id: string): string {
 
 export function readKey(bytes: Uint8Array, format: number): string {
 	const hex = Buffer.from(bytes.subarray(0, 16)).toString('hex');
-	if (format === KEY_UUID) return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-	if (format === KEY_NS_UNIQUE_ID) return `${hex.slice(0, 8)}-${hex.slice(8, 16)}-${hex.slice(16, 24)}-${hex.slice(24)}`;
+	if (format === KEY_UUID)
+		return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+	if (format === KEY_NS_UNIQUE_ID)
+		return `${hex.slice(0, 8)}-${hex.slice(8, 16)}-${hex.slice(16, 24)}-${hex.slice(24)}`;
 	return `hash:${hex}`;
 }
 

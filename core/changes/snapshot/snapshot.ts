@@ -46,7 +46,11 @@ export function emptySnapshot(): Snapshot {
  */
 export function encodeSnapshot(snapshot: Snapshot): SerializedSnapshot {
 	const merged = snapshot.users.merge();
-	const serialized: SerializedSnapshot = { users: merged.text, userKeyHeads: merged.keyHeads, groups: snapshot.groups.serialize(merged) };
+	const serialized: SerializedSnapshot = {
+		users: merged.text,
+		userKeyHeads: merged.keyHeads,
+		groups: snapshot.groups.serialize(merged),
+	};
 	const passwords = snapshot.passwords?.serialize();
 	if (passwords !== undefined) serialized.passwords = passwords;
 	return serialized;
@@ -54,5 +58,9 @@ export function encodeSnapshot(snapshot: Snapshot): SerializedSnapshot {
 
 export function decodeSnapshot(serialized: SerializedSnapshot): Snapshot {
 	const users = new UserTable(serialized.users, serialized.userKeyHeads);
-	return { users, groups: new GroupTable(serialized.groups, users), passwords: PasswordWatermark.decode(serialized.passwords) };
+	return {
+		users,
+		groups: new GroupTable(serialized.groups, users),
+		passwords: PasswordWatermark.decode(serialized.passwords),
+	};
 }

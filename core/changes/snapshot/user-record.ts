@@ -72,7 +72,11 @@ export interface UserRecord {
 
 /** An account status as the status byte's bits 0–2 hold it. */
 export function statusBits(status: AccountStatus): number {
-	return (status.disabled ? STATUS_DISABLED : 0) | (status.locked ? STATUS_LOCKED : 0) | (status.passwordResetRequired ? STATUS_PASSWORD_RESET_REQUIRED : 0);
+	return (
+		(status.disabled ? STATUS_DISABLED : 0) |
+		(status.locked ? STATUS_LOCKED : 0) |
+		(status.passwordResetRequired ? STATUS_PASSWORD_RESET_REQUIRED : 0)
+	);
 }
 
 /** The status bits of the user record at `offset`: compared where it lies, without decoding the record. */
@@ -86,7 +90,11 @@ export function storedKeyFormat(bytes: Uint8Array, offset: number): number {
 }
 
 /** The record of a user as read now. `extraAttributes` are watched too (in the whole hash). */
-export function userRecordOf(user: DirectoryUser, passwordStamp: string | undefined, extraAttributes: string[] = []): UserRecord {
+export function userRecordOf(
+	user: DirectoryUser,
+	passwordStamp: string | undefined,
+	extraAttributes: string[] = [],
+): UserRecord {
 	const fieldTexts = WATCHED_USER_FIELDS.map((field) => valueText(user[field]));
 	const extraTexts = extraAttributes.map((name) => `${name.toLowerCase()}=${valueText(user.attributes[name])}`);
 	const whole = new Uint8Array(2);
@@ -116,11 +124,15 @@ const recordKey = new Uint8Array(16);
 export function writeUserRecord(record: UserRecord, target: Uint8Array, offset: number): number {
 	const format = writeKey(record.id, recordKey);
 	target.set(recordKey.subarray(2, 16), offset);
-	target[offset + USER_STATUS_BYTE] = statusBits(record.status) | (format << KEY_FORMAT_SHIFT) | ((record.extrasHash & EXTRAS_HASH_MASK) << EXTRAS_HASH_SHIFT);
+	target[offset + USER_STATUS_BYTE] =
+		statusBits(record.status) |
+		(format << KEY_FORMAT_SHIFT) |
+		((record.extrasHash & EXTRAS_HASH_MASK) << EXTRAS_HASH_SHIFT);
 	target[offset + 15] = record.valuesHash & 0xff;
 	target[offset + 16] = (record.valuesHash >>> 8) & 0xff;
 	for (let index = 0; index < 12; index += 2) {
-		target[offset + 17 + index / 2] = (record.fieldHashes[index] & 0x0f) | ((record.fieldHashes[index + 1] & 0x0f) << 4);
+		target[offset + 17 + index / 2] =
+			(record.fieldHashes[index] & 0x0f) | ((record.fieldHashes[index + 1] & 0x0f) << 4);
 	}
 	writeUint32(record.dnHash, target, offset + USER_DN_HASH_OFFSET);
 	target[offset + USER_PASSWORD_BYTE] = record.passwordHash & 0xff;
@@ -133,11 +145,16 @@ export function readUserRecord(bytes: Uint8Array, offset: number, head: number):
 	key[1] = head & 0xff;
 	key.set(bytes.subarray(offset, offset + 14), 2);
 	const fieldHashes: number[] = [];
-	for (let index = 0; index < 6; index++) fieldHashes.push(bytes[offset + 17 + index] & 0x0f, bytes[offset + 17 + index] >>> 4);
+	for (let index = 0; index < 6; index++)
+		fieldHashes.push(bytes[offset + 17 + index] & 0x0f, bytes[offset + 17 + index] >>> 4);
 	const flags = bytes[offset + USER_STATUS_BYTE];
 	return {
 		id: readKey(key, storedKeyFormat(bytes, offset)),
-		status: { disabled: (flags & STATUS_DISABLED) !== 0, locked: (flags & STATUS_LOCKED) !== 0, passwordResetRequired: (flags & STATUS_PASSWORD_RESET_REQUIRED) !== 0 },
+		status: {
+			disabled: (flags & STATUS_DISABLED) !== 0,
+			locked: (flags & STATUS_LOCKED) !== 0,
+			passwordResetRequired: (flags & STATUS_PASSWORD_RESET_REQUIRED) !== 0,
+		},
 		valuesHash: bytes[offset + 15] | (bytes[offset + 16] << 8),
 		fieldHashes,
 		extrasHash: flags >>> EXTRAS_HASH_SHIFT,

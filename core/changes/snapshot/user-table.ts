@@ -8,7 +8,15 @@
 import { ChangeOverlay } from './change-overlay';
 import { decodeBase85Into, decodeKeyHeads, encodeBase85, encodeKeyHeads, readUint32 } from './record-codec';
 import { writeKey } from './record-key';
-import { readUserRecord, storedKeyFormat, USER_DN_HASH_OFFSET, USER_RECORD_BYTES, USER_RECORD_CHARS, writeUserRecord, type UserRecord } from './user-record';
+import {
+	readUserRecord,
+	storedKeyFormat,
+	USER_DN_HASH_OFFSET,
+	USER_RECORD_BYTES,
+	USER_RECORD_CHARS,
+	writeUserRecord,
+	type UserRecord,
+} from './user-record';
 
 /** What merge() produced: the new strings, and where each old position went (−1: deleted). */
 export interface MergedUsers {
@@ -88,7 +96,8 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 	basePosition(id: string): number {
 		// Many lookups (a reconciliation): one pass to index the decoded keys beats a binary search per entry.
 		const stored = this.stored;
-		if (stored.slots === undefined && (stored.lookups = (stored.lookups ?? 0) + 1) > 256 && this.count > 4096) this.indexKeys();
+		if (stored.slots === undefined && (stored.lookups = (stored.lookups ?? 0) + 1) > 256 && this.count > 4096)
+			this.indexKeys();
 		const format = writeKey(id, this.probeKey);
 		if (stored.slots !== undefined) return this.slotLookup(format);
 		const found = this.search(this.probeKey, format);
@@ -116,13 +125,16 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 		if (head !== wanted) return head - wanted;
 		const record = this.probeRecord;
 		decodeBase85Into(this.base, position * USER_RECORD_CHARS, 4, record, 0);
-		for (let index = 0; index < 14; index++) if (record[index] !== key[index + 2]) return record[index] - key[index + 2];
+		for (let index = 0; index < 14; index++)
+			if (record[index] !== key[index + 2]) return record[index] - key[index + 2];
 		return storedKeyFormat(record, 0) - format;
 	}
 
 	/** Where a key's slot search starts: a multiplicative hash of key bytes that vary between entries. */
 	private slotOf(head: number, tail: Uint8Array, offset: number): number {
-		const mixed = (tail[offset] | (tail[offset + 1] << 8) | (tail[offset + 2] << 16) | (tail[offset + 3] << 24)) ^ (head | (tail[offset + 4] << 16) | (tail[offset + 13] << 24));
+		const mixed =
+			(tail[offset] | (tail[offset + 1] << 8) | (tail[offset + 2] << 16) | (tail[offset + 3] << 24)) ^
+			(head | (tail[offset + 4] << 16) | (tail[offset + 13] << 24));
 		return Math.imul(mixed ^ (tail[offset + 10] << 8), 0x9e3779b1) >>> (this.stored.slotShift ?? 32);
 	}
 

@@ -41,14 +41,28 @@ export function sidToString(bytes: Buffer): string | undefined {
 	if (count < 0 || count > 15 || bytes.length !== 8 + 4 * count) return undefined;
 	const authority = bytes.readUIntBE(2, 6);
 	// MS-DTYP: an authority of 2^32 or more is written in hexadecimal.
-	const authorityText = authority < 2 ** 32 ? String(authority) : `0x${authority.toString(16).toUpperCase().padStart(12, '0')}`;
+	const authorityText =
+		authority < 2 ** 32 ? String(authority) : `0x${authority.toString(16).toUpperCase().padStart(12, '0')}`;
 	const subAuthorities = Array.from({ length: count }, (_, index) => String(bytes.readUInt32LE(8 + 4 * index)));
 	return ['S', String(bytes[0]), authorityText, ...subAuthorities].join('-');
 }
 
 /** AD attributes holding SIDs and GUIDs in binary, which people read in their text forms. */
-const SID_ATTRIBUTES = new Set(['objectsid', 'sidhistory', 'tokengroups', 'tokengroupsglobalanduniversal', 'tokengroupsnogcacceptable', 'securityidentifier']);
-const GUID_ATTRIBUTES = new Set(['objectguid', 'msexchmailboxguid', 'ms-ds-consistencyguid', 'invocationid', 'schemaidguid']);
+const SID_ATTRIBUTES = new Set([
+	'objectsid',
+	'sidhistory',
+	'tokengroups',
+	'tokengroupsglobalanduniversal',
+	'tokengroupsnogcacceptable',
+	'securityidentifier',
+]);
+const GUID_ATTRIBUTES = new Set([
+	'objectguid',
+	'msexchmailboxguid',
+	'ms-ds-consistencyguid',
+	'invocationid',
+	'schemaidguid',
+]);
 
 /** A binary AD value of a SID or GUID attribute in its text form; undefined for other attributes or bytes. */
 export function adBinaryText(attribute: string, bytes: Buffer): string | undefined {

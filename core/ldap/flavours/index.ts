@@ -47,10 +47,7 @@ export function detectFlavour(rootDse: RootDse): DetectedFlavour {
 export function parseDirectoryFlavour(value: unknown): DirectoryFlavour {
 	const flavour = (value === undefined || value === null ? '' : String(value).trim()) || 'auto';
 	if (!(DIRECTORY_FLAVOURS as readonly string[]).includes(flavour)) {
-		throw new ConfigurationError(
-			'Directory Flavour',
-			`"${flavour}" is not one of ${DIRECTORY_FLAVOURS.join(', ')}`,
-		);
+		throw new ConfigurationError('Directory Flavour', `"${flavour}" is not one of ${DIRECTORY_FLAVOURS.join(', ')}`);
 	}
 	return flavour as DirectoryFlavour;
 }

@@ -14,7 +14,9 @@ import type { FlavourProfile } from './profile';
 export const openDjOtdsProfile: FlavourProfile = {
 	productName: 'OpenDJ',
 	recognises: (rootDse) =>
-		/opendj|forgerock|wren|ping identity|sun microsystems/i.test(`${rootDseValue(rootDse, 'vendorName') ?? ''} ${rootDseValue(rootDse, 'vendorVersion') ?? ''}`),
+		/opendj|forgerock|wren|ping identity|sun microsystems/i.test(
+			`${rootDseValue(rootDse, 'vendorName') ?? ''} ${rootDseValue(rootDse, 'vendorVersion') ?? ''}`,
+		),
 	stamps: { passwordChanged: 'pwdChangedTime', modified: 'modifyTimestamp', created: 'createTimestamp' },
 	userFilter: '(|(objectClass=oTPerson)(objectClass=inetOrgPerson))',
 	groupFilter: '(|(objectClass=oTGroup)(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))',
@@ -39,10 +41,14 @@ export const openDjOtdsProfile: FlavourProfile = {
 	binaryAttributes: [],
 	readStatus(entry) {
 		return {
-			disabled: isTrue(attributeValue(entry, 'accountDisabled')) || isTrue(attributeValue(entry, 'ds-pwp-account-disabled')),
-			locked: isTrue(attributeValue(entry, 'accountLockedOut')) || attributeValue(entry, 'pwdAccountLockedTime') !== undefined,
+			disabled:
+				isTrue(attributeValue(entry, 'accountDisabled')) || isTrue(attributeValue(entry, 'ds-pwp-account-disabled')),
+			locked:
+				isTrue(attributeValue(entry, 'accountLockedOut')) ||
+				attributeValue(entry, 'pwdAccountLockedTime') !== undefined,
 			passwordResetRequired:
-				isTrue(attributeValue(entry, 'pwdReset')) || isTrue(attributeValue(entry, 'UserMustChangePasswordAtNextSignIn')),
+				isTrue(attributeValue(entry, 'pwdReset')) ||
+				isTrue(attributeValue(entry, 'UserMustChangePasswordAtNextSignIn')),
 		};
 	},
 	// OTDS keeps its own GUID; entries created outside OTDS only have the server's entryUUID.

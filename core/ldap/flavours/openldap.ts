@@ -15,7 +15,9 @@ export const ADMIN_LOCK_TIME = '000001010000Z';
 export const openLdapProfile: FlavourProfile = {
 	productName: 'OpenLDAP',
 	recognises: (rootDse) =>
-		[...rootDseValues(rootDse, 'objectClass'), ...rootDseValues(rootDse, 'structuralObjectClass')].some((name) => name.toLowerCase() === 'openldaprootdse'),
+		[...rootDseValues(rootDse, 'objectClass'), ...rootDseValues(rootDse, 'structuralObjectClass')].some(
+			(name) => name.toLowerCase() === 'openldaprootdse',
+		),
 	stamps: { passwordChanged: 'pwdChangedTime', modified: 'entryCSN', created: 'createTimestamp' },
 	userFilter: '(objectClass=inetOrgPerson)',
 	groupFilter: '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))',

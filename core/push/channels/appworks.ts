@@ -18,7 +18,16 @@ import { credentialRejected, networkOutcome, setupRejected, statusOutcome } from
 import type { PushMessage } from '../message';
 import { sendWithRetry } from '../retry';
 import { apnsCollapseId, webPushTopic } from './platform-keys';
-import type { BatchOutcome, ChannelAddress, ChannelReach, ChannelOutcome, Delivery, PushChannel, PushRecipient, SendContext } from '../types';
+import type {
+	BatchOutcome,
+	ChannelAddress,
+	ChannelReach,
+	ChannelOutcome,
+	Delivery,
+	PushChannel,
+	PushRecipient,
+	SendContext,
+} from '../types';
 
 export type AppWorksSettings =
 	| { api: 'trustedServer'; gatewayUrl: string; trustedServerKey: string; timeoutMs?: number; batchSize?: number }
@@ -72,7 +81,12 @@ export function pushBody(message: PushMessage, users: string[], groups: string[]
  * The fcm-push body for users and groups: the push body, then the FCM fields. The SDK's AndroidConfig is camelCase
  * (collapseKey); the collapse key goes into the APNs and Web Push headers only in a form they take.
  */
-export function fcmPushBody(message: PushMessage, users: string[], groups: string[], targetAppName?: string): Record<string, unknown> {
+export function fcmPushBody(
+	message: PushMessage,
+	users: string[],
+	groups: string[],
+	targetAppName?: string,
+): Record<string, unknown> {
 	const high = message.priority === 'high';
 	const ttl = message.ttlSeconds;
 	return JSON.parse(
@@ -80,9 +94,24 @@ export function fcmPushBody(message: PushMessage, users: string[], groups: strin
 			...pushBody(message, users, groups),
 			targetAppName,
 			collapseKey: message.collapseKey,
-			androidConfig: { priority: high ? 'high' : 'normal', ttl: ttl !== undefined ? `${ttl}s` : undefined, collapseKey: message.collapseKey },
-			apnsConfig: { headers: { 'apns-priority': high && !message.silent ? '10' : '5', 'apns-collapse-id': apnsCollapseId(message.collapseKey) } },
-			webpushConfig: { headers: { TTL: ttl !== undefined ? String(ttl) : undefined, Urgency: high ? 'high' : 'normal', Topic: webPushTopic(message.collapseKey) } },
+			androidConfig: {
+				priority: high ? 'high' : 'normal',
+				ttl: ttl !== undefined ? `${ttl}s` : undefined,
+				collapseKey: message.collapseKey,
+			},
+			apnsConfig: {
+				headers: {
+					'apns-priority': high && !message.silent ? '10' : '5',
+					'apns-collapse-id': apnsCollapseId(message.collapseKey),
+				},
+			},
+			webpushConfig: {
+				headers: {
+					TTL: ttl !== undefined ? String(ttl) : undefined,
+					Urgency: high ? 'high' : 'normal',
+					Topic: webPushTopic(message.collapseKey),
+				},
+			},
 		}),
 	) as Record<string, unknown>;
 }
@@ -98,14 +127,27 @@ function gatewayErrorBody(body: unknown): unknown {
 /** The gateway's notification endpoint for the settings' API; checks the fields first, naming a wrong one. */
 function notificationsUrl(settings: AppWorksSettings): string {
 	const gateway = settings.gatewayUrl?.trim().replace(/\/+$/, '');
-	if (!gateway || !/^https?:\/\/[^/]+/i.test(gateway)) throw new ConfigurationError('Gateway URL', 'must be the http(s) URL of the AppWorks Gateway, e.g. https://gateway.example.com');
+	if (!gateway || !/^https?:\/\/[^/]+/i.test(gateway))
+		throw new ConfigurationError(
+			'Gateway URL',
+			'must be the http(s) URL of the AppWorks Gateway, e.g. https://gateway.example.com',
+		);
 	if (settings.api === 'trustedServer') {
-		if (!settings.trustedServerKey) throw new ConfigurationError('Trusted Server Key', 'is empty: copy it from the gateway administration (Trusted Servers)');
+		if (!settings.trustedServerKey)
+			throw new ConfigurationError(
+				'Trusted Server Key',
+				'is empty: copy it from the gateway administration (Trusted Servers)',
+			);
 		return `${gateway}/gateway/v2/notifications`;
 	}
-	if (!settings.appName?.trim()) throw new ConfigurationError('App Name', 'is empty: give the name of the deployed AppWorks app');
+	if (!settings.appName?.trim())
+		throw new ConfigurationError('App Name', 'is empty: give the name of the deployed AppWorks app');
 	if (!settings.appKey) throw new ConfigurationError('App Key', 'is empty');
-	if (settings.serviceEndpoint !== undefined && settings.serviceEndpoint !== 'fcm-push' && settings.serviceEndpoint !== 'push') {
+	if (
+		settings.serviceEndpoint !== undefined &&
+		settings.serviceEndpoint !== 'fcm-push' &&
+		settings.serviceEndpoint !== 'push'
+	) {
 		throw new ConfigurationError('Service Endpoint', 'must be fcm-push or push');
 	}
 	return `${gateway}/deployments/notifications/${encodeURIComponent(settings.appName.trim())}/${settings.serviceEndpoint ?? 'fcm-push'}`;
@@ -122,11 +164,12 @@ const CREDENTIAL_PROBE: Record<AppWorksSettings['api'], unknown> = {
 
 /** What the credential test says for each refusal of the gateway (see AppWorksChannel.refusal). */
 const PROBE_REFUSAL: Partial<Record<FailureKind, (settings: AppWorksSettings, status: number) => string>> = {
-	invalidCredentials: (settings, status) => `The gateway refused the ${settings.api === 'trustedServer' ? 'trusted server key' : 'app key'} (HTTP ${status})`,
-	insufficientAccess: (_settings, status) => `The gateway does not allow this trusted server or app to send notifications (HTTP ${status})`,
+	invalidCredentials: (settings, status) =>
+		`The gateway refused the ${settings.api === 'trustedServer' ? 'trusted server key' : 'app key'} (HTTP ${status})`,
+	insufficientAccess: (_settings, status) =>
+		`The gateway does not allow this trusted server or app to send notifications (HTTP ${status})`,
 	noSuchObject: (_settings, status) => `Nothing answers at this Gateway URL and App Name (HTTP ${status}): check both`,
 };
-
 
 export class AppWorksChannel implements PushChannel {
 	readonly name = 'appworks' as const;
@@ -142,17 +185,24 @@ export class AppWorksChannel implements PushChannel {
 	}
 
 	addresses(recipient: PushRecipient): ChannelAddress[] {
-		if (recipient.kind === 'person') return recipient.login?.trim() ? [{ kind: 'user', value: recipient.login.trim() }] : [];
+		if (recipient.kind === 'person')
+			return recipient.login?.trim() ? [{ kind: 'user', value: recipient.login.trim() }] : [];
 		// Groups only through the service API: the trusted-server API takes user names.
-		if (recipient.kind === 'group' && this.settings.api === 'service') return [{ kind: 'group', value: recipient.group }];
+		if (recipient.kind === 'group' && this.settings.api === 'service')
+			return [{ kind: 'group', value: recipient.group }];
 		return [];
 	}
 
 	prepare(deliveries: Delivery[]): unknown {
 		const message = deliveries[0].message;
-		const users = deliveries.filter((delivery) => delivery.address.kind === 'user').map((delivery) => delivery.address.value);
-		const groups = deliveries.filter((delivery) => delivery.address.kind === 'group').map((delivery) => delivery.address.value);
-		if (this.settings.api === 'trustedServer') return { message: trustedServerMessage(message), users: users.join(',') };
+		const users = deliveries
+			.filter((delivery) => delivery.address.kind === 'user')
+			.map((delivery) => delivery.address.value);
+		const groups = deliveries
+			.filter((delivery) => delivery.address.kind === 'group')
+			.map((delivery) => delivery.address.value);
+		if (this.settings.api === 'trustedServer')
+			return { message: trustedServerMessage(message), users: users.join(',') };
 		if (this.settings.serviceEndpoint === 'push') return pushBody(message, users, groups);
 		return fcmPushBody(message, users, groups, this.settings.targetAppName);
 	}
@@ -173,7 +223,10 @@ export class AppWorksChannel implements PushChannel {
 	async checkCredential(): Promise<string> {
 		let response: HttpResponse;
 		try {
-			response = await this.transport.request({ ...this.request(CREDENTIAL_PROBE[this.settings.api]), timeoutMs: 15_000 });
+			response = await this.transport.request({
+				...this.request(CREDENTIAL_PROBE[this.settings.api]),
+				timeoutMs: 15_000,
+			});
 		} catch (error) {
 			throw explainNetworkFailure(error, this.url, 'AppWorks Gateway');
 		}
@@ -193,17 +246,49 @@ export class AppWorksChannel implements PushChannel {
 					method: 'POST',
 					url: this.url,
 					headers: idempotency,
-					form: { key: settings.trustedServerKey, message: JSON.stringify((prepared as { message: unknown }).message), users: (prepared as { users: string }).users },
+					form: {
+						key: settings.trustedServerKey,
+						message: JSON.stringify((prepared as { message: unknown }).message),
+						users: (prepared as { users: string }).users,
+					},
 					timeoutMs: settings.timeoutMs ?? 15_000,
 				}
-			: { method: 'POST', url: this.url, headers: { otagAppKey: settings.appKey, ...idempotency }, json: prepared, timeoutMs: settings.timeoutMs ?? 15_000 };
+			: {
+					method: 'POST',
+					url: this.url,
+					headers: { otagAppKey: settings.appKey, ...idempotency },
+					json: prepared,
+					timeoutMs: settings.timeoutMs ?? 15_000,
+				};
 	}
 
 	/** An answer that refuses every recipient (wrong key, not allowed, no such app), as the error to throw. */
 	private refusal(response: HttpResponse): RequestError | undefined {
-		if (response.status === 401) return credentialRejected('AppWorks Gateway', this.url, 401, this.settings.api === 'trustedServer' ? 'Check the trusted-server key' : 'Check the app key (otagAppKey) of the app');
-		if (response.status === 404) return setupRejected('AppWorks Gateway', this.url, 404, gatewayErrorBody(response.body), 'Check the Gateway URL and the App Name (the app must be deployed on the gateway)');
-		if (response.status === 403) return setupRejected('AppWorks Gateway', this.url, 403, gatewayErrorBody(response.body), 'Allow this trusted server or app to send notifications in the gateway administration');
+		if (response.status === 401)
+			return credentialRejected(
+				'AppWorks Gateway',
+				this.url,
+				401,
+				this.settings.api === 'trustedServer'
+					? 'Check the trusted-server key'
+					: 'Check the app key (otagAppKey) of the app',
+			);
+		if (response.status === 404)
+			return setupRejected(
+				'AppWorks Gateway',
+				this.url,
+				404,
+				gatewayErrorBody(response.body),
+				'Check the Gateway URL and the App Name (the app must be deployed on the gateway)',
+			);
+		if (response.status === 403)
+			return setupRejected(
+				'AppWorks Gateway',
+				this.url,
+				403,
+				gatewayErrorBody(response.body),
+				'Allow this trusted server or app to send notifications in the gateway administration',
+			);
 		return undefined;
 	}
 

@@ -28,13 +28,19 @@ export interface ServiceAccount {
 /** Reads a service-account key file (text or object) and checks the fields; never quotes the key. */
 export function parseServiceAccount(input: string | object): ServiceAccount {
 	if (typeof input === 'string' && jsonObject(input) === undefined) {
-		throw new ConfigurationError(FIELD, 'is not a valid JSON object: paste the whole key file downloaded from the Firebase console');
+		throw new ConfigurationError(
+			FIELD,
+			'is not a valid JSON object: paste the whole key file downloaded from the Firebase console',
+		);
 	}
 	const object = jsonObject(input);
 	if (!object) throw new ConfigurationError(FIELD, 'must be a JSON object (the key file of a service account)');
 	for (const name of ['project_id', 'client_email', 'private_key'] as const) {
 		if (typeof object[name] !== 'string' || (object[name] as string).trim() === '') {
-			throw new ConfigurationError(FIELD, `has no "${name}": use a service-account key file (Project settings → Service accounts → Generate new private key)`);
+			throw new ConfigurationError(
+				FIELD,
+				`has no "${name}": use a service-account key file (Project settings → Service accounts → Generate new private key)`,
+			);
 		}
 	}
 	const tokenUri = object.token_uri;
@@ -64,7 +70,13 @@ const base64url = (data: string | Buffer) => Buffer.from(data).toString('base64u
 /** The signed JWT assertion of the JWT-bearer grant (RFC 7523), valid for one hour. */
 export function signAssertion(account: ServiceAccount, key: KeyObject, nowSeconds: number, scope = FCM_SCOPE): string {
 	const header = { alg: 'RS256', typ: 'JWT', ...(account.private_key_id ? { kid: account.private_key_id } : {}) };
-	const claims = { iss: account.client_email, scope, aud: account.token_uri ?? DEFAULT_TOKEN_URI, iat: nowSeconds, exp: nowSeconds + 3600 };
+	const claims = {
+		iss: account.client_email,
+		scope,
+		aud: account.token_uri ?? DEFAULT_TOKEN_URI,
+		iat: nowSeconds,
+		exp: nowSeconds + 3600,
+	};
 	const unsigned = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
 	const signature = createSign('RSA-SHA256').update(unsigned).sign(key);
 	return `${unsigned}.${base64url(signature)}`;
@@ -82,7 +94,11 @@ export class FcmAccessTokens {
 		private readonly options: { retry?: RetryPolicy; timeoutMs?: number; now?: () => number } = {},
 	) {
 		const key = readPrivateKey(account.private_key);
-		if (!key) throw new ConfigurationError(FIELD, 'has a "private_key" that is not a PEM private key: paste the key file unchanged (with its \\n line breaks)');
+		if (!key)
+			throw new ConfigurationError(
+				FIELD,
+				'has a "private_key" that is not a PEM private key: paste the key file unchanged (with its \\n line breaks)',
+			);
 		this.key = key;
 		this.tokenUri = account.token_uri ?? DEFAULT_TOKEN_URI;
 		this.cache = new CachedToken(() => this.issue(), 60_000, options.now);
@@ -113,11 +129,19 @@ export class FcmAccessTokens {
 		const { response, failure } = await sendWithRetry(this.transport, request, this.options.retry);
 		if (!response) {
 			const outcome = networkOutcome(failure, this.tokenUri, 'the Google token endpoint');
-			throw new RequestError('unreachable', outcome.reason ?? 'The Google token endpoint did not answer', 'Check that n8n can reach the token_uri of the service account', serverOf(this.tokenUri));
+			throw new RequestError(
+				'unreachable',
+				outcome.reason ?? 'The Google token endpoint did not answer',
+				'Check that n8n can reach the token_uri of the service account',
+				serverOf(this.tokenUri),
+			);
 		}
 		const body = jsonObject(response.body);
 		if (response.status === 200 && typeof body?.access_token === 'string') {
-			return { token: body.access_token, expiresInSeconds: typeof body.expires_in === 'number' ? body.expires_in : undefined };
+			return {
+				token: body.access_token,
+				expiresInSeconds: typeof body.expires_in === 'number' ? body.expires_in : undefined,
+			};
 		}
 		const text = serverText(response.body);
 		throw new RequestError(

@@ -16,7 +16,16 @@ import { headerValue, jsonObject, type HttpResponse, type HttpTransport } from '
 import { credentialRejected, networkOutcome, serverText, setupRejected } from '../failures';
 import { PushValidationError, type PushMessage } from '../message';
 import { sendWithRetry } from '../retry';
-import type { BatchOutcome, ChannelAddress, ChannelReach, ChannelOutcome, Delivery, PushChannel, PushRecipient, SendContext } from '../types';
+import type {
+	BatchOutcome,
+	ChannelAddress,
+	ChannelReach,
+	ChannelOutcome,
+	Delivery,
+	PushChannel,
+	PushRecipient,
+	SendContext,
+} from '../types';
 import { FcmAccessTokens, parseServiceAccount, type ServiceAccount } from './fcm-auth';
 import { apnsCollapseId, webPushTopic } from './platform-keys';
 
@@ -48,7 +57,10 @@ export interface FcmChannelSettings {
 }
 
 /** Device tokens (a person's, or bare ones), topics and conditions. */
-export const FCM_REACH: ChannelReach = { kinds: ['person', 'token', 'topic', 'condition'], personFields: ['deviceTokens'] };
+export const FCM_REACH: ChannelReach = {
+	kinds: ['person', 'token', 'topic', 'condition'],
+	personFields: ['deviceTokens'],
+};
 
 /** The `message` object of messages:send for one target. */
 export function buildFcmMessage(message: PushMessage, address: ChannelAddress): Record<string, unknown> {
@@ -56,10 +68,17 @@ export function buildFcmMessage(message: PushMessage, address: ChannelAddress): 
 }
 
 function fcmMessageFields(message: PushMessage, address: ChannelAddress): Record<string, unknown> {
-	const target = address.kind === 'topic' ? { topic: address.value } : address.kind === 'condition' ? { condition: address.value } : { token: address.value };
+	const target =
+		address.kind === 'topic'
+			? { topic: address.value }
+			: address.kind === 'condition'
+				? { condition: address.value }
+				: { token: address.value };
 	const visible = message.silent !== true;
 	const high = message.priority === 'high';
-	const notification = visible ? compact({ title: message.title, body: message.body, image: message.image }) : undefined;
+	const notification = visible
+		? compact({ title: message.title, body: message.body, image: message.image })
+		: undefined;
 	const ttl = message.ttlSeconds;
 	return {
 		...target,
@@ -82,7 +101,11 @@ function fcmMessageFields(message: PushMessage, address: ChannelAddress): Record
 			payload: { aps: compact({ category: message.category, 'content-available': visible ? undefined : 1 }) },
 		}),
 		webpush: compact({
-			headers: compact({ TTL: ttl !== undefined ? String(ttl) : undefined, Urgency: high ? 'high' : 'normal', Topic: webPushTopic(message.collapseKey) }),
+			headers: compact({
+				TTL: ttl !== undefined ? String(ttl) : undefined,
+				Urgency: high ? 'high' : 'normal',
+				Topic: webPushTopic(message.collapseKey),
+			}),
 			// FCM accepts only https links for web push.
 			fcm_options: message.link?.startsWith('https://') ? { link: message.link } : undefined,
 		}),
@@ -91,7 +114,10 @@ function fcmMessageFields(message: PushMessage, address: ChannelAddress): Record
 
 /** Bytes FCM counts against the limit: the notification and data parts. */
 export function fcmPayloadBytes(fcmMessage: Record<string, unknown>): number {
-	return Buffer.byteLength(JSON.stringify({ notification: fcmMessage.notification ?? {}, data: fcmMessage.data ?? {} }), 'utf8');
+	return Buffer.byteLength(
+		JSON.stringify({ notification: fcmMessage.notification ?? {}, data: fcmMessage.data ?? {} }),
+		'utf8',
+	);
 }
 
 /** The object without undefined and empty-string fields; undefined when nothing is left. A plain loop: this runs per message. */
@@ -119,7 +145,9 @@ export function isInvalidTokenAnswer(response: HttpResponse): boolean {
 	const details = Array.isArray(error?.details) ? error.details : [];
 	const onToken = details.some((detail) => {
 		const violations = jsonObject(detail)?.fieldViolations;
-		return Array.isArray(violations) && violations.some((violation) => jsonObject(violation)?.field === 'message.token');
+		return (
+			Array.isArray(violations) && violations.some((violation) => jsonObject(violation)?.field === 'message.token')
+		);
 	});
 	return onToken || /not a valid FCM registration token/i.test(typeof error?.message === 'string' ? error.message : '');
 }
@@ -166,7 +194,10 @@ export class FcmChannel implements PushChannel {
 		private readonly settings: FcmChannelSettings,
 	) {
 		this.account = parseServiceAccount(settings.serviceAccount);
-		this.tokens = new FcmAccessTokens(transport, this.account, { retry: settings.retry, timeoutMs: settings.timeoutMs });
+		this.tokens = new FcmAccessTokens(transport, this.account, {
+			retry: settings.retry,
+			timeoutMs: settings.timeoutMs,
+		});
 		this.sendTransport = quotaWaitsAMinute(transport);
 		const base = (settings.baseUrl ?? 'https://fcm.googleapis.com').replace(/\/+$/, '');
 		this.sendUrl = `${base}/v1/projects/${encodeURIComponent(this.account.project_id)}/messages:send`;
@@ -175,7 +206,9 @@ export class FcmChannel implements PushChannel {
 	addresses(recipient: PushRecipient): ChannelAddress[] {
 		switch (recipient.kind) {
 			case 'person':
-				return [...new Set(recipient.deviceTokens ?? [])].filter((token) => token.trim() !== '').map((value) => ({ kind: 'token' as const, value }));
+				return [...new Set(recipient.deviceTokens ?? [])]
+					.filter((token) => token.trim() !== '')
+					.map((value) => ({ kind: 'token' as const, value }));
 			case 'token':
 				return [{ kind: 'token', value: recipient.token }];
 			case 'topic':
@@ -198,12 +231,19 @@ export class FcmChannel implements PushChannel {
 		}
 		const address = delivery.address;
 		if (address.kind === 'topic' && !TOPIC_NAME.test(address.value)) {
-			throw new PushValidationError('Topic', `"${address.value}" is not a valid FCM topic name: use letters, digits and - _ . ~ % only`);
+			throw new PushValidationError(
+				'Topic',
+				`"${address.value}" is not a valid FCM topic name: use letters, digits and - _ . ~ % only`,
+			);
 		}
 		const limit = address.kind === 'token' ? FCM_PAYLOAD_LIMIT : FCM_TOPIC_PAYLOAD_LIMIT;
 		const bytes = rendered.bytes;
 		if (bytes > limit) {
-			throw new PushValidationError('Body', `and Data make a ${bytes}-byte FCM payload; FCM allows ${limit} bytes${limit < FCM_PAYLOAD_LIMIT ? ' for topics and conditions' : ''}: shorten them`, 'PAYLOAD_TOO_LARGE');
+			throw new PushValidationError(
+				'Body',
+				`and Data make a ${bytes}-byte FCM payload; FCM allows ${limit} bytes${limit < FCM_PAYLOAD_LIMIT ? ' for topics and conditions' : ''}: shorten them`,
+				'PAYLOAD_TOO_LARGE',
+			);
 		}
 		// The target first, then the rendered fields, by assignment: an object spread here cost more than the rest of prepare.
 		const message: Record<string, unknown> = {};
@@ -243,25 +283,49 @@ export class FcmChannel implements PushChannel {
 
 	private outcome(response: HttpResponse, address: ChannelAddress | undefined): ChannelOutcome {
 		const body = jsonObject(response.body);
-		if (response.status === 200) return { status: 'sent', messageId: typeof body?.name === 'string' ? body.name : undefined };
+		if (response.status === 200)
+			return { status: 'sent', messageId: typeof body?.name === 'string' ? body.name : undefined };
 		const code = fcmErrorCode(response.body) ?? `HTTP_${response.status}`;
 		const text = serverText(response.body);
 		const reason = `FCM answered HTTP ${response.status} ${code}${text ? `: ${text}` : ''}`;
 		if (code === 'UNREGISTERED' || (response.status === 404 && code === 'NOT_FOUND')) {
-			return { status: 'unregistered', errorCode: 'UNREGISTERED', reason: 'The device token is no longer registered (app uninstalled or token expired): remove it' };
+			return {
+				status: 'unregistered',
+				errorCode: 'UNREGISTERED',
+				reason: 'The device token is no longer registered (app uninstalled or token expired): remove it',
+			};
 		}
 		if (address?.kind === 'token' && isInvalidTokenAnswer(response)) {
-			return { status: 'unregistered', errorCode: 'INVALID_REGISTRATION_TOKEN', reason: 'FCM says this is not a valid registration token (mistyped, truncated, or from another app): remove it' };
+			return {
+				status: 'unregistered',
+				errorCode: 'INVALID_REGISTRATION_TOKEN',
+				reason: 'FCM says this is not a valid registration token (mistyped, truncated, or from another app): remove it',
+			};
 		}
 		if (code === THIRD_PARTY_AUTH_ERROR) {
 			// The recipient's platform refused FCM, not our credential: only this recipient fails.
-			return { status: 'failed', errorCode: code, reason: `${reason}. The APNs certificate or web push key configured in Firebase for this device's platform is invalid: fix it in the Firebase console` };
+			return {
+				status: 'failed',
+				errorCode: code,
+				reason: `${reason}. The APNs certificate or web push key configured in Firebase for this device's platform is invalid: fix it in the Firebase console`,
+			};
 		}
 		if (response.status === 401) {
-			throw credentialRejected('FCM', this.sendUrl, 401, 'Check the service-account key file and that the Firebase Cloud Messaging API is enabled for the project');
+			throw credentialRejected(
+				'FCM',
+				this.sendUrl,
+				401,
+				'Check the service-account key file and that the Firebase Cloud Messaging API is enabled for the project',
+			);
 		}
 		if (response.status === 403 && code !== 'SENDER_ID_MISMATCH') {
-			throw setupRejected('FCM', this.sendUrl, 403, response.body, 'Give the service account the Firebase Cloud Messaging API Admin role, and enable the FCM API in the project');
+			throw setupRejected(
+				'FCM',
+				this.sendUrl,
+				403,
+				response.body,
+				'Give the service account the Firebase Cloud Messaging API Admin role, and enable the FCM API in the project',
+			);
 		}
 		return { status: 'failed', errorCode: code, reason };
 	}

@@ -30,7 +30,11 @@ export class MraAuthorization {
 			if (!auth.username?.trim()) throw new ConfigurationError('User Name', 'is empty: enter the Cloud Messaging user');
 			if (!auth.password) throw new ConfigurationError('Password', 'is empty');
 		} else {
-			if (!/^https?:\/\//i.test(auth.tokenUrl ?? '')) throw new ConfigurationError('Token URL', 'must be the tenant token URL, e.g. https://us.api.opentext.com/tenants/<tenant id>/oauth2/token');
+			if (!/^https?:\/\//i.test(auth.tokenUrl ?? ''))
+				throw new ConfigurationError(
+					'Token URL',
+					'must be the tenant token URL, e.g. https://us.api.opentext.com/tenants/<tenant id>/oauth2/token',
+				);
 			if (!auth.clientId?.trim()) throw new ConfigurationError('Client ID', 'is empty');
 			if (!auth.clientSecret) throw new ConfigurationError('Client Secret', 'is empty');
 			this.cache = new CachedToken(() => this.issue());
@@ -62,11 +66,19 @@ export class MraAuthorization {
 		};
 		const { response, failure } = await sendWithRetry(this.transport, request, this.options.retry);
 		if (!response) {
-			throw new RequestError('unreachable', networkOutcome(failure, auth.tokenUrl, 'the OpenText token endpoint').reason ?? 'No answer', 'Check the Token URL and that n8n can reach it', serverOf(auth.tokenUrl));
+			throw new RequestError(
+				'unreachable',
+				networkOutcome(failure, auth.tokenUrl, 'the OpenText token endpoint').reason ?? 'No answer',
+				'Check the Token URL and that n8n can reach it',
+				serverOf(auth.tokenUrl),
+			);
 		}
 		const body = jsonObject(response.body);
 		if (response.status === 200 && typeof body?.access_token === 'string') {
-			return { token: body.access_token, expiresInSeconds: typeof body.expires_in === 'number' ? body.expires_in : undefined };
+			return {
+				token: body.access_token,
+				expiresInSeconds: typeof body.expires_in === 'number' ? body.expires_in : undefined,
+			};
 		}
 		const text = serverText(response.body);
 		throw new RequestError(

@@ -13,7 +13,17 @@ import { jsonObject, type HttpRequest, type HttpResponse, type HttpTransport } f
 import { credentialRejected, networkOutcome, serverText, setupRejected, statusOutcome } from '../failures';
 import type { PushMessage } from '../message';
 import { sendWithRetry } from '../retry';
-import type { BatchOutcome, ChannelAddress, ChannelName, ChannelReach, ChannelOutcome, Delivery, PushChannel, PushRecipient, SendContext } from '../types';
+import type {
+	BatchOutcome,
+	ChannelAddress,
+	ChannelName,
+	ChannelReach,
+	ChannelOutcome,
+	Delivery,
+	PushChannel,
+	PushRecipient,
+	SendContext,
+} from '../types';
 import { MraAuthorization, type MraAuth } from './mra-auth';
 
 export type { MraAuth } from './mra-auth';
@@ -76,16 +86,24 @@ export const MRA_SMS_REACH: ChannelReach = { kinds: ['person'], personFields: ['
 export const MRA_EMAIL_REACH: ChannelReach = { kinds: ['person'], personFields: ['mail'] };
 
 const DESTINATION_KINDS = ['sms', 'email', 'fax'] as const;
-const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined);
+const text = (value: unknown): string | undefined =>
+	typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
 
 /** One delivery of a status answer. */
 function readDelivery(entry: Record<string, unknown>): MraDelivery {
-	const attempts = (Array.isArray(entry.delivery_attempts) ? entry.delivery_attempts : []).map((raw): MraDeliveryAttempt => {
-		const attempt = jsonObject(raw) ?? {};
-		return JSON.parse(
-			JSON.stringify({ state: text(attempt.state), gammaCode: text(attempt.gamma_code), firstAttempt: text(attempt.first_attempt), deliveryTime: text(attempt.delivery_time) }),
-		) as MraDeliveryAttempt;
-	});
+	const attempts = (Array.isArray(entry.delivery_attempts) ? entry.delivery_attempts : []).map(
+		(raw): MraDeliveryAttempt => {
+			const attempt = jsonObject(raw) ?? {};
+			return JSON.parse(
+				JSON.stringify({
+					state: text(attempt.state),
+					gammaCode: text(attempt.gamma_code),
+					firstAttempt: text(attempt.first_attempt),
+					deliveryTime: text(attempt.delivery_time),
+				}),
+			) as MraDeliveryAttempt;
+		},
+	);
 	const destinationKind = DESTINATION_KINDS.find((kind) => text(entry[kind]) !== undefined);
 	const refBase64 = text(entry.ref_base64);
 	const delivery: MraDelivery = {
@@ -99,12 +117,32 @@ function readDelivery(entry: Record<string, unknown>): MraDelivery {
 }
 
 /** The inner push request (uncertain schema): our message model under documented names, then the override. */
-export function buildMraPushRequest(message: PushMessage, addresses: ChannelAddress[], override: Record<string, unknown> = {}): Record<string, unknown> {
+export function buildMraPushRequest(
+	message: PushMessage,
+	addresses: ChannelAddress[],
+	override: Record<string, unknown> = {},
+): Record<string, unknown> {
 	const built: Record<string, unknown> = {
-		destinations: addresses.map((address, index) => ({ ref: String(index + 1), ...(address.kind === 'topic' ? { topic: address.value } : { device_token: address.value }) })),
-		notification: message.silent ? undefined : { title: message.title, body: message.body, image: message.image, link: message.link, category: message.category },
+		destinations: addresses.map((address, index) => ({
+			ref: String(index + 1),
+			...(address.kind === 'topic' ? { topic: address.value } : { device_token: address.value }),
+		})),
+		notification: message.silent
+			? undefined
+			: {
+					title: message.title,
+					body: message.body,
+					image: message.image,
+					link: message.link,
+					category: message.category,
+				},
 		data: message.data ?? {},
-		options: { priority: message.priority ?? 'normal', ttl_seconds: message.ttlSeconds, collapse_key: message.collapseKey, silent: message.silent === true },
+		options: {
+			priority: message.priority ?? 'normal',
+			ttl_seconds: message.ttlSeconds,
+			collapse_key: message.collapseKey,
+			silent: message.silent === true,
+		},
 	};
 	return JSON.parse(JSON.stringify({ ...built, ...override })) as Record<string, unknown>;
 }
@@ -121,11 +159,28 @@ function mraOutcome(response: HttpResponse, url: string): ChannelOutcome {
 	if (response.status >= 200 && response.status < 300) {
 		return { status: 'sent', messageId: typeof body?.job_id === 'string' ? body.job_id : undefined };
 	}
-	if (response.status === 401) throw credentialRejected('OpenText Cloud Messaging', url, 401, 'Check the user name and password, or the tenant, client ID and secret, of the Cloud Messaging credential');
-	if (response.status === 403) throw setupRejected('OpenText Cloud Messaging', url, 403, response.body, 'Ask the tenant administrator to allow this account to send push, SMS or email');
+	if (response.status === 401)
+		throw credentialRejected(
+			'OpenText Cloud Messaging',
+			url,
+			401,
+			'Check the user name and password, or the tenant, client ID and secret, of the Cloud Messaging credential',
+		);
+	if (response.status === 403)
+		throw setupRejected(
+			'OpenText Cloud Messaging',
+			url,
+			403,
+			response.body,
+			'Ask the tenant administrator to allow this account to send push, SMS or email',
+		);
 	const code = typeof body?.error_code === 'string' ? body.error_code : undefined;
 	if (code === 'UNREGISTERED' || /unregistered|not registered/i.test(serverText(response.body) ?? '')) {
-		return { status: 'unregistered', errorCode: 'UNREGISTERED', reason: 'The device token is no longer registered: remove it' };
+		return {
+			status: 'unregistered',
+			errorCode: 'UNREGISTERED',
+			reason: 'The device token is no longer registered: remove it',
+		};
 	}
 	return statusOutcome(response, 'OpenText Cloud Messaging', code);
 }
@@ -139,17 +194,29 @@ export class MraClient {
 		private readonly transport: HttpTransport,
 		readonly settings: MraSettings,
 	) {
-		const base = settings.baseUrl?.trim().replace(/\/+$/, '').replace(/\/mra\/v1$/i, '');
+		const base = settings.baseUrl
+			?.trim()
+			.replace(/\/+$/, '')
+			.replace(/\/mra\/v1$/i, '');
 		if (!base || !/^https?:\/\/[^/]+/i.test(base)) {
-			throw new ConfigurationError('Base URL', 'must be the https:// URL of the region, e.g. https://t2api.us.cloudmessaging.opentext.com');
+			throw new ConfigurationError(
+				'Base URL',
+				'must be the https:// URL of the region, e.g. https://t2api.us.cloudmessaging.opentext.com',
+			);
 		}
 		this.apiUrl = `${base}/mra/v1`;
-		this.authorization = new MraAuthorization(transport, settings.auth, { retry: settings.retry, timeoutMs: settings.timeoutMs });
+		this.authorization = new MraAuthorization(transport, settings.auth, {
+			retry: settings.retry,
+			timeoutMs: settings.timeoutMs,
+		});
 	}
 
 	pushChannel(): PushChannel {
 		return new MraChannel(this, 'mraPush', (recipient) => {
-			if (recipient.kind === 'person') return (recipient.deviceTokens ?? []).filter((token) => token.trim() !== '').map((value) => ({ kind: 'token' as const, value }));
+			if (recipient.kind === 'person')
+				return (recipient.deviceTokens ?? [])
+					.filter((token) => token.trim() !== '')
+					.map((value) => ({ kind: 'token' as const, value }));
 			if (recipient.kind === 'token') return [{ kind: 'token', value: recipient.token }];
 			if (recipient.kind === 'topic') return [{ kind: 'topic', value: recipient.topic }];
 			return [];
@@ -157,17 +224,24 @@ export class MraClient {
 	}
 
 	smsChannel(): PushChannel {
-		return new MraChannel(this, 'mraSms', (recipient) => (recipient.kind === 'person' && recipient.mobile?.trim() ? [{ kind: 'phone', value: recipient.mobile.trim() }] : []));
+		return new MraChannel(this, 'mraSms', (recipient) =>
+			recipient.kind === 'person' && recipient.mobile?.trim()
+				? [{ kind: 'phone', value: recipient.mobile.trim() }]
+				: [],
+		);
 	}
 
 	emailChannel(): PushChannel {
-		return new MraChannel(this, 'mraEmail', (recipient) => (recipient.kind === 'person' && recipient.mail?.trim() ? [{ kind: 'email', value: recipient.mail.trim() }] : []));
+		return new MraChannel(this, 'mraEmail', (recipient) =>
+			recipient.kind === 'person' && recipient.mail?.trim() ? [{ kind: 'email', value: recipient.mail.trim() }] : [],
+		);
 	}
 
 	/** The request body of one delivery on a channel. */
 	body(channel: ChannelName, delivery: Delivery): { path: string; json: unknown } {
 		const { message, address } = delivery;
-		if (channel === 'mraSms') return { path: '/outbound/sms', json: { destinations: [{ sms: address.value }], sms_text: smsText(message) } };
+		if (channel === 'mraSms')
+			return { path: '/outbound/sms', json: { destinations: [{ sms: address.value }], sms_text: smsText(message) } };
 		if (channel === 'mraEmail') {
 			const text = [message.body ?? '', message.link ?? ''].filter((part) => part !== '').join('\n\n');
 			return {
@@ -175,12 +249,21 @@ export class MraClient {
 				json: {
 					options: { email_options: { subject: message.title ?? this.settings.emailSubject ?? 'Notification' } },
 					destinations: [{ ref: '1', email: address.value }],
-					body: [{ name: 'message.txt', type: 'text', charset: 'UTF-8', data: Buffer.from(text, 'utf8').toString('base64') }],
+					body: [
+						{ name: 'message.txt', type: 'text', charset: 'UTF-8', data: Buffer.from(text, 'utf8').toString('base64') },
+					],
 				},
 			};
 		}
 		const inner = buildMraPushRequest(message, [address], this.settings.pushOverride);
-		return { path: '/utils/parser', json: { domain: 'MR', filename: 'push.json', data: Buffer.from(JSON.stringify(inner), 'utf8').toString('base64') } };
+		return {
+			path: '/utils/parser',
+			json: {
+				domain: 'MR',
+				filename: 'push.json',
+				data: Buffer.from(JSON.stringify(inner), 'utf8').toString('base64'),
+			},
+		};
 	}
 
 	/** Submits one body with the submit id; renews an OAuth token once when it is refused. */
@@ -189,10 +272,17 @@ export class MraClient {
 		let attempts = 0;
 		for (let renewed = false; ; renewed = true) {
 			const authorization = await this.authorization.header();
-			const request: HttpRequest = { method: 'POST', url, headers: { authorization, 'x-mra-submitid': context.idempotencyKey }, json, timeoutMs: this.settings.timeoutMs ?? 15_000 };
+			const request: HttpRequest = {
+				method: 'POST',
+				url,
+				headers: { authorization, 'x-mra-submitid': context.idempotencyKey },
+				json,
+				timeoutMs: this.settings.timeoutMs ?? 15_000,
+			};
 			const sent = await sendWithRetry(this.transport, request, context.retry);
 			attempts += sent.attempts;
-			if (!sent.response) return { outcomes: [networkOutcome(sent.failure, url, 'OpenText Cloud Messaging')], attempts };
+			if (!sent.response)
+				return { outcomes: [networkOutcome(sent.failure, url, 'OpenText Cloud Messaging')], attempts };
 			if (sent.response.status === 401 && !renewed && this.authorization.renewable) {
 				this.authorization.invalidate(authorization);
 				continue;
@@ -205,11 +295,26 @@ export class MraClient {
 	async jobStatus(kind: MraJobKind, jobId: string): Promise<MraJobStatus> {
 		const url = `${this.apiUrl}/outbound/${kind}/status`;
 		const authorization = await this.authorization.header();
-		const { response, failure } = await sendWithRetry(this.transport, { method: 'GET', url, qs: { job_id: jobId }, headers: { authorization }, timeoutMs: this.settings.timeoutMs ?? 15_000 }, this.settings.retry);
-		if (!response) throw new ConfigurationError('Job ID', `could not be looked up: ${networkOutcome(failure, url, 'OpenText Cloud Messaging').reason ?? 'no answer'}`);
+		const { response, failure } = await sendWithRetry(
+			this.transport,
+			{
+				method: 'GET',
+				url,
+				qs: { job_id: jobId },
+				headers: { authorization },
+				timeoutMs: this.settings.timeoutMs ?? 15_000,
+			},
+			this.settings.retry,
+		);
+		if (!response)
+			throw new ConfigurationError(
+				'Job ID',
+				`could not be looked up: ${networkOutcome(failure, url, 'OpenText Cloud Messaging').reason ?? 'no answer'}`,
+			);
 		const outcome = mraOutcome(response, url);
 		const body = jsonObject(response.body) ?? {};
-		if (outcome.status !== 'sent') throw new ConfigurationError('Job ID', `"${jobId}" was not found or not readable: ${outcome.reason ?? ''}`);
+		if (outcome.status !== 'sent')
+			throw new ConfigurationError('Job ID', `"${jobId}" was not found or not readable: ${outcome.reason ?? ''}`);
 		const deliveries = Array.isArray(body.deliveries) ? body.deliveries.map((entry) => jsonObject(entry) ?? {}) : [];
 		const jobState = Array.isArray(body.job_state) ? body.job_state : [body.job_state];
 		return {

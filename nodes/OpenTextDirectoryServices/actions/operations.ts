@@ -12,7 +12,11 @@ import type { AttributeCondition, ConditionOperator } from '../../../core/direct
 import { splitList } from '../../shared/parameter-text';
 import { readGroupLocator, readUserLocator } from './locators';
 
-export type Operation = (context: IExecuteFunctions, backend: DirectoryBackend, itemIndex: number) => Promise<IDataObject[]>;
+export type Operation = (
+	context: IExecuteFunctions,
+	backend: DirectoryBackend,
+	itemIndex: number,
+) => Promise<IDataObject[]>;
 
 const json = (value: unknown) => value as IDataObject;
 
@@ -26,7 +30,9 @@ function extraAttributesOf(context: IExecuteFunctions, itemIndex: number): strin
 
 /** 0 means all. */
 function limitOf(context: IExecuteFunctions, itemIndex: number): number {
-	return context.getNodeParameter('returnAll', itemIndex, false) ? 0 : (context.getNodeParameter('limit', itemIndex, 50) as number);
+	return context.getNodeParameter('returnAll', itemIndex, false)
+		? 0
+		: (context.getNodeParameter('limit', itemIndex, 50) as number);
 }
 
 async function collect<T>(pages: AsyncGenerator<T[]>, limit = 0): Promise<IDataObject[]> {
@@ -51,18 +57,25 @@ const searchUsers: Operation = async (context, backend, itemIndex) => {
 	const limit = limitOf(context, itemIndex);
 	const conditions = context.getNodeParameter('conditions.condition', itemIndex, []) as AttributeCondition[];
 	const state = context.getNodeParameter('state', itemIndex, 'any') as AccountState;
-	return collect(backend.searchUsers({ conditions, state, limit, extraAttributes: extraAttributesOf(context, itemIndex) }), limit);
+	return collect(
+		backend.searchUsers({ conditions, state, limit, extraAttributes: extraAttributesOf(context, itemIndex) }),
+		limit,
+	);
 };
 
 /** Rows of the editor's Changes list, merged by attribute and action into the core's changes. */
-export function changesFromRows(rows: Array<{ attribute?: string; action?: string; value?: string }>): AttributeChange[] {
+export function changesFromRows(
+	rows: Array<{ attribute?: string; action?: string; value?: string }>,
+): AttributeChange[] {
 	if (rows.length === 0) throw new ConfigurationError('Changes', 'is empty: add at least one change');
 	const merged = new Map<string, AttributeChange>();
 	for (const row of rows) {
 		const attribute = String(row.attribute ?? '').trim();
-		if (attribute === '') throw new ConfigurationError('Changes', 'has a row without an attribute name: fill it in or remove the row');
+		if (attribute === '')
+			throw new ConfigurationError('Changes', 'has a row without an attribute name: fill it in or remove the row');
 		const action = (row.action ?? 'set') as AttributeChange['action'];
-		if (!['set', 'add', 'remove'].includes(action)) throw new ConfigurationError('Changes', `has an unknown action "${action}"`);
+		if (!['set', 'add', 'remove'].includes(action))
+			throw new ConfigurationError('Changes', `has an unknown action "${action}"`);
 		const key = `${attribute.toLowerCase()}\u0000${action}`;
 		const change = merged.get(key) ?? { attribute, action, values: [] };
 		const value = String(row.value ?? '');
@@ -74,7 +87,11 @@ export function changesFromRows(rows: Array<{ attribute?: string; action?: strin
 
 const updateUser: Operation = async (context, backend, itemIndex) => {
 	const user = readUserLocator(context, 'user', itemIndex);
-	const rows = context.getNodeParameter('changes.change', itemIndex, []) as Array<{ attribute?: string; action?: string; value?: string }>;
+	const rows = context.getNodeParameter('changes.change', itemIndex, []) as Array<{
+		attribute?: string;
+		action?: string;
+		value?: string;
+	}>;
 	return [json(await backend.updateUserAttributes(user.key, user.value, changesFromRows(rows)))];
 };
 
@@ -88,21 +105,35 @@ const getGroup: Operation = async (context, backend, itemIndex) => {
 const searchGroups: Operation = async (context, backend, itemIndex) => {
 	const limit = limitOf(context, itemIndex);
 	const nameContains = (context.getNodeParameter('nameContains', itemIndex, '') as string).trim() || undefined;
-	return collect(backend.searchGroups({ nameContains, limit, extraAttributes: extraAttributesOf(context, itemIndex) }), limit);
+	return collect(
+		backend.searchGroups({ nameContains, limit, extraAttributes: extraAttributesOf(context, itemIndex) }),
+		limit,
+	);
 };
 
 const getMembers: Operation = async (context, backend, itemIndex) => {
 	const group = readGroupLocator(context, 'group', itemIndex);
 	const nested = context.getNodeParameter('nested', itemIndex, true) as boolean;
-	return collect(backend.groupMembers(group.key, group.value, { nested, extraAttributes: extraAttributesOf(context, itemIndex) }), limitOf(context, itemIndex));
+	return collect(
+		backend.groupMembers(group.key, group.value, { nested, extraAttributes: extraAttributesOf(context, itemIndex) }),
+		limitOf(context, itemIndex),
+	);
 };
 
 function membership(action: 'add' | 'remove'): Operation {
 	return async (context, backend, itemIndex) => {
 		const group = readGroupLocator(context, 'group', itemIndex);
 		const user = readUserLocator(context, 'member', itemIndex);
-		const result = action === 'add' ? await backend.addGroupMember(group, user) : await backend.removeGroupMember(group, user);
-		return [{ action, group: group.value, user: user.value, ...(result ? { changed: result.changed, groupDn: result.groupDn, userDn: result.userDn } : {}) }];
+		const result =
+			action === 'add' ? await backend.addGroupMember(group, user) : await backend.removeGroupMember(group, user);
+		return [
+			{
+				action,
+				group: group.value,
+				user: user.value,
+				...(result ? { changed: result.changed, groupDn: result.groupDn, userDn: result.userDn } : {}),
+			},
+		];
 	};
 }
 
@@ -121,11 +152,14 @@ export function audienceSpecOf(context: IExecuteFunctions, itemIndex: number): A
 	const groups = (context.getNodeParameter('groups.group', itemIndex, []) as Array<{ group?: string }>)
 		.map((row) => String(row.group ?? '').trim())
 		.filter((group) => group !== '');
-	const conditions = (context.getNodeParameter('audienceConditions.condition', itemIndex, []) as ConditionRow[]).map((row): AudienceCondition => {
-		const operator = (row.operator ?? 'equals') as ConditionOperator;
-		if (row.field === 'attribute') return { attribute: String(row.attribute ?? '').trim(), operator, value: row.value };
-		return { field: (row.field ?? 'department') as UserField, operator, value: row.value };
-	});
+	const conditions = (context.getNodeParameter('audienceConditions.condition', itemIndex, []) as ConditionRow[]).map(
+		(row): AudienceCondition => {
+			const operator = (row.operator ?? 'equals') as ConditionOperator;
+			if (row.field === 'attribute')
+				return { attribute: String(row.attribute ?? '').trim(), operator, value: row.value };
+			return { field: (row.field ?? 'department') as UserField, operator, value: row.value };
+		},
+	);
 	return {
 		groups,
 		nested: context.getNodeParameter('nested', itemIndex, true) as boolean,
@@ -140,7 +174,8 @@ export function audienceSpecOf(context: IExecuteFunctions, itemIndex: number): A
 	};
 }
 
-const resolve: Operation = async (context, backend, itemIndex) => collect(resolveAudience(backend, audienceSpecOf(context, itemIndex)));
+const resolve: Operation = async (context, backend, itemIndex) =>
+	collect(resolveAudience(backend, audienceSpecOf(context, itemIndex)));
 
 function storeOf(context: IExecuteFunctions, backend: DirectoryBackend, itemIndex: number): AcknowledgmentStore {
 	const options = optionsOf(context, itemIndex);
@@ -161,8 +196,18 @@ const listAcknowledgments: Operation = async (context, backend, itemIndex) => {
 	const noticeId = (context.getNodeParameter('noticeId', itemIndex) as string).trim();
 	const show = context.getNodeParameter('show', itemIndex, 'pending') as 'all' | 'acknowledged' | 'pending';
 	const out: IDataObject[] = [];
-	for await (const page of storeOf(context, backend, itemIndex).list(noticeId, audienceSpecOf(context, itemIndex), show)) {
-		for (const status of page) out.push({ noticeId: status.noticeId, acknowledged: status.acknowledged, acknowledgedAt: status.at ?? null, ...json(status.user) });
+	for await (const page of storeOf(context, backend, itemIndex).list(
+		noticeId,
+		audienceSpecOf(context, itemIndex),
+		show,
+	)) {
+		for (const status of page)
+			out.push({
+				noticeId: status.noticeId,
+				acknowledged: status.acknowledged,
+				acknowledgedAt: status.at ?? null,
+				...json(status.user),
+			});
 	}
 	return out;
 };
@@ -170,7 +215,13 @@ const listAcknowledgments: Operation = async (context, backend, itemIndex) => {
 /** resource → operation → what it does. */
 export const OPERATIONS: Record<string, Record<string, Operation>> = {
 	user: { get: getUser, search: searchUsers, update: updateUser },
-	group: { get: getGroup, search: searchGroups, getMembers, addMember: membership('add'), removeMember: membership('remove') },
+	group: {
+		get: getGroup,
+		search: searchGroups,
+		getMembers,
+		addMember: membership('add'),
+		removeMember: membership('remove'),
+	},
 	audience: { resolve },
 	acknowledgment: { record: recordAcknowledgment, list: listAcknowledgments },
 };

@@ -9,7 +9,7 @@ export const acknowledgmentOperations = operationsOf(
 		{
 			name: 'Record',
 			value: 'record',
-			description: 'Write on the user\'s directory record that they acknowledged a notice',
+			description: "Write on the user's directory record that they acknowledged a notice",
 			action: 'Record an acknowledgment',
 		},
 		{
@@ -34,7 +34,7 @@ export const acknowledgmentFields: INodeProperties[] = [
 		required: true,
 		placeholder: 'outage-2026-11-26',
 		displayOptions: showFor('acknowledgment', both),
-		description: 'The notice\'s identifier: letters, digits and . _ : - (up to 128).',
+		description: "The notice's identifier: letters, digits and . _ : - (up to 128).",
 	},
 	{
 		displayName: 'Acknowledgment Attribute',

@@ -72,7 +72,8 @@ export function audienceFields(resource: string, operation: string[]): INodeProp
 			placeholder: 'Add Condition',
 			default: {},
 			displayOptions: show,
-			description: 'People whose attributes meet all of these conditions belong to the audience, e.g. location equals Berlin',
+			description:
+				'People whose attributes meet all of these conditions belong to the audience, e.g. location equals Berlin',
 			options: [
 				{
 					displayName: 'Condition',
@@ -105,7 +106,14 @@ export function audienceFields(resource: string, operation: string[]): INodeProp
 							displayOptions: { show: { field: ['attribute'] } },
 							description: 'The directory attribute name',
 						},
-						{ displayName: 'Operator', name: 'operator', type: 'options', default: 'equals', options: operatorOptions, description: 'How the field is compared with the value' },
+						{
+							displayName: 'Operator',
+							name: 'operator',
+							type: 'options',
+							default: 'equals',
+							options: operatorOptions,
+							description: 'How the field is compared with the value',
+						},
 						conditionValueField,
 					],
 				},
@@ -127,7 +135,11 @@ export function audienceFields(resource: string, operation: string[]): INodeProp
 			default: 'union',
 			displayOptions: show,
 			options: [
-				{ name: 'Anyone Matching (Union)', value: 'union', description: 'People in any of the groups, or meeting the conditions, or listed' },
+				{
+					name: 'Anyone Matching (Union)',
+					value: 'union',
+					description: 'People in any of the groups, or meeting the conditions, or listed',
+				},
 				{
 					name: 'Everyone Matching All (Intersection)',
 					value: 'intersection',
@@ -154,29 +166,33 @@ export function audienceFields(resource: string, operation: string[]): INodeProp
 
 export const audienceResolveFields: INodeProperties[] = [
 	...audienceFields('audience', ['resolve']),
-	readOptionsCollection('audience', ['resolve'], [
-		deviceTokenOption,
-		{
-			displayName: 'Limit',
-			name: 'limit',
-			type: 'number',
-			typeOptions: { minValue: 1 },
-			default: 50,
-			description: 'Max number of results to return',
-			hint: 'Without this option, everyone in the audience is returned',
-		},
-		{
-			displayName: 'Unknown Users',
-			name: 'missingUsers',
-			type: 'options',
-			default: 'error',
-			options: [
-				{ name: 'Fail', value: 'error', description: 'Stop with an error naming the user' },
-				{ name: 'Skip', value: 'skip', description: 'Leave them out' },
-			],
-			description: 'What to do when a listed user does not exist',
-		},
-	]),
+	readOptionsCollection(
+		'audience',
+		['resolve'],
+		[
+			deviceTokenOption,
+			{
+				displayName: 'Limit',
+				name: 'limit',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 50,
+				description: 'Max number of results to return',
+				hint: 'Without this option, everyone in the audience is returned',
+			},
+			{
+				displayName: 'Unknown Users',
+				name: 'missingUsers',
+				type: 'options',
+				default: 'error',
+				options: [
+					{ name: 'Fail', value: 'error', description: 'Stop with an error naming the user' },
+					{ name: 'Skip', value: 'skip', description: 'Leave them out' },
+				],
+				description: 'What to do when a listed user does not exist',
+			},
+		],
+	),
 ];
 
 export { deviceTokenOption };

@@ -5,7 +5,12 @@ import { groupLocator, operationsOf, readOptionsCollection, returnAllAndLimit, s
 export const groupOperations = operationsOf(
 	'group',
 	[
-		{ name: 'Add Member', value: 'addMember', description: 'Make a user a direct member of a group', action: 'Add a member to a group' },
+		{
+			name: 'Add Member',
+			value: 'addMember',
+			description: 'Make a user a direct member of a group',
+			action: 'Add a member to a group',
+		},
 		{ name: 'Get', value: 'get', description: 'Get one group by name, DN or ID', action: 'Get a group' },
 		{
 			name: 'Get Members',
@@ -13,22 +18,38 @@ export const groupOperations = operationsOf(
 			description: 'List the people in a group, directly or through nested groups',
 			action: 'Get the members of a group',
 		},
-		{ name: 'Remove Member', value: 'removeMember', description: 'Remove a direct member from a group', action: 'Remove a member from a group' },
+		{
+			name: 'Remove Member',
+			value: 'removeMember',
+			description: 'Remove a direct member from a group',
+			action: 'Remove a member from a group',
+		},
 		{ name: 'Search', value: 'search', description: 'Find groups by name', action: 'Search groups' },
 	],
 	'getMembers',
 );
 
 export const groupFields: INodeProperties[] = [
-	groupLocator('group', 'Group', { resource: ['group'], operation: ['get', 'getMembers', 'addMember', 'removeMember'] }, 'The group to read or change'),
-	userLocator('member', 'User', { resource: ['group'], operation: ['addMember', 'removeMember'] }, 'The user to add or remove'),
+	groupLocator(
+		'group',
+		'Group',
+		{ resource: ['group'], operation: ['get', 'getMembers', 'addMember', 'removeMember'] },
+		'The group to read or change',
+	),
+	userLocator(
+		'member',
+		'User',
+		{ resource: ['group'], operation: ['addMember', 'removeMember'] },
+		'The user to add or remove',
+	),
 	{
 		displayName: 'Include Nested Groups',
 		name: 'nested',
 		type: 'boolean',
 		default: true,
 		displayOptions: showFor('group', ['getMembers']),
-		description: 'Whether to include the people of groups inside the group (at any depth, each person once, cycles cut)',
+		description:
+			'Whether to include the people of groups inside the group (at any depth, each person once, cycles cut)',
 	},
 	{
 		displayName: 'Name Contains',

@@ -1,17 +1,29 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { attributeConditions, operationsOf, readOptionsCollection, returnAllAndLimit, showFor, userLocator } from './common';
+import {
+	attributeConditions,
+	operationsOf,
+	readOptionsCollection,
+	returnAllAndLimit,
+	showFor,
+	userLocator,
+} from './common';
 
 export const userOperations = operationsOf(
 	'user',
 	[
 		{ name: 'Get', value: 'get', description: 'Get one user by login, email, DN or ID', action: 'Get a user' },
-		{ name: 'Search', value: 'search', description: 'Find users by attribute conditions and account state', action: 'Search users' },
+		{
+			name: 'Search',
+			value: 'search',
+			description: 'Find users by attribute conditions and account state',
+			action: 'Search users',
+		},
 		{
 			name: 'Update Attributes',
 			value: 'update',
-			description: 'Set, add or remove values of a user\'s attributes',
-			action: 'Update a user\'s attributes',
+			description: "Set, add or remove values of a user's attributes",
+			action: "Update a user's attributes",
 		},
 	],
 	'search',
@@ -32,7 +44,10 @@ export const userFields: INodeProperties[] = [
 		],
 		description: 'Whether to return only enabled or only disabled accounts',
 	},
-	attributeConditions({ resource: ['user'], operation: ['search'] }, 'Attribute conditions that must all hold, e.g. department equals Finance'),
+	attributeConditions(
+		{ resource: ['user'], operation: ['search'] },
+		'Attribute conditions that must all hold, e.g. department equals Finance',
+	),
 	...returnAllAndLimit('user', ['search']),
 	{
 		displayName: 'Changes',
@@ -43,7 +58,8 @@ export const userFields: INodeProperties[] = [
 		default: {},
 		required: true,
 		displayOptions: showFor('user', ['update']),
-		description: 'The changes, applied together: all of them or none. Several rows for the same attribute and action add up to one value list.',
+		description:
+			'The changes, applied together: all of them or none. Several rows for the same attribute and action add up to one value list.',
 		options: [
 			{
 				displayName: 'Change',
@@ -65,13 +81,34 @@ export const userFields: INodeProperties[] = [
 						// n8n's lint reads any options parameter named "action" as an operation, whose options need an
 						// action text (the wording n8n's node panel shows for operations); here it repeats the choice.
 						options: [
-							{ name: 'Set (Replace All Values)', value: 'set', description: 'Replace all values; an empty value clears the attribute', action: 'Replace all values' },
-							{ name: 'Add Value', value: 'add', description: 'Add the value, keeping the others; adding one that is there changes nothing', action: 'Add a value' },
-							{ name: 'Remove Value', value: 'remove', description: 'Remove the value; an empty value removes the whole attribute', action: 'Remove a value' },
+							{
+								name: 'Set (Replace All Values)',
+								value: 'set',
+								description: 'Replace all values; an empty value clears the attribute',
+								action: 'Replace all values',
+							},
+							{
+								name: 'Add Value',
+								value: 'add',
+								description: 'Add the value, keeping the others; adding one that is there changes nothing',
+								action: 'Add a value',
+							},
+							{
+								name: 'Remove Value',
+								value: 'remove',
+								description: 'Remove the value; an empty value removes the whole attribute',
+								action: 'Remove a value',
+							},
 						],
 						description: 'What to do with the value',
 					},
-					{ displayName: 'Value', name: 'value', type: 'string', default: '', description: 'One value; add more rows for more values' },
+					{
+						displayName: 'Value',
+						name: 'value',
+						type: 'string',
+						default: '',
+						description: 'One value; add more rows for more values',
+					},
 				],
 			},
 		],

@@ -6,7 +6,9 @@ import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 export type Show = NonNullable<INodeProperties['displayOptions']>['show'];
 
-export const showFor = (resource: string, operation: string[]): { show: Show } => ({ show: { resource: [resource], operation } });
+export const showFor = (resource: string, operation: string[]): { show: Show } => ({
+	show: { resource: [resource], operation },
+});
 
 type LocatorMode = { name: string; displayName: string; placeholder: string };
 
@@ -21,7 +23,13 @@ function locator(what: string, searchListMethod: string, modes: LocatorMode[]) {
 		displayOptions: { show },
 		description,
 		modes: [
-			{ displayName: 'From List', name: 'list', type: 'list', placeholder: `Select a ${what}...`, typeOptions: { searchListMethod, searchable: true } },
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: `Select a ${what}...`,
+				typeOptions: { searchListMethod, searchable: true },
+			},
 			...modes.map((mode) => ({ ...mode, type: 'string' as const })),
 		],
 	});
@@ -43,7 +51,11 @@ export const groupLocator = locator('group', 'searchGroups', [
 ]);
 
 /** The Operation dropdown of one resource. */
-export function operationsOf(resource: string, options: INodePropertyOptions[], defaultOperation: string): INodeProperties[] {
+export function operationsOf(
+	resource: string,
+	options: INodePropertyOptions[],
+	defaultOperation: string,
+): INodeProperties[] {
 	return [
 		{
 			displayName: 'Operation',
@@ -99,7 +111,14 @@ export function attributeConditions(show: Show, description: string): INodePrope
 						placeholder: 'department',
 						description: 'Directory attribute name, e.g. ou, l, title, businessCategory, department, oTDepartment',
 					},
-					{ displayName: 'Operator', name: 'operator', type: 'options', default: 'equals', options: operatorOptions, description: 'How the attribute is compared with the value' },
+					{
+						displayName: 'Operator',
+						name: 'operator',
+						type: 'options',
+						default: 'equals',
+						options: operatorOptions,
+						description: 'How the attribute is compared with the value',
+					},
 					conditionValueField,
 				],
 			},
@@ -176,7 +195,11 @@ export const readOptions: INodeProperties[] = [
 		default: 'auto',
 		displayOptions: { show: { '/source': ['otdsRest'] } },
 		options: [
-			{ name: 'Auto', value: 'auto', description: 'The group members endpoint where OTDS has it, else derived from oTMemberOf' },
+			{
+				name: 'Auto',
+				value: 'auto',
+				description: 'The group members endpoint where OTDS has it, else derived from oTMemberOf',
+			},
 			{ name: 'Members Endpoint', value: 'groupsMembers', description: 'GET /rest/groups/{ID}/members' },
 			{ name: 'Derived From Users', value: 'derived', description: 'Users whose oTMemberOf names the group' },
 		],
@@ -202,10 +225,14 @@ const otdsWriteMethod: INodeProperties = {
 		{ name: 'PATCH (Changed Attributes)', value: 'PATCH' },
 		{ name: 'PUT (All Writable Attributes)', value: 'PUT' },
 	],
-	description: 'How attribute changes are sent to OTDS; PATCH is what OpenText\'s own clients use',
+	description: "How attribute changes are sent to OTDS; PATCH is what OpenText's own clients use",
 };
 
-export function readOptionsCollection(resource: string, operation: string[], extra: INodeProperties[] = []): INodeProperties {
+export function readOptionsCollection(
+	resource: string,
+	operation: string[],
+	extra: INodeProperties[] = [],
+): INodeProperties {
 	return {
 		displayName: 'Options',
 		name: 'options',
@@ -213,6 +240,10 @@ export function readOptionsCollection(resource: string, operation: string[], ext
 		placeholder: 'Add Option',
 		default: {},
 		displayOptions: showFor(resource, operation),
-		options: [...readOptions, ...(operation.some((name) => ['update', 'record'].includes(name)) ? [otdsWriteMethod] : []), ...extra].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+		options: [
+			...readOptions,
+			...(operation.some((name) => ['update', 'record'].includes(name)) ? [otdsWriteMethod] : []),
+			...extra,
+		].sort((a, b) => a.displayName.localeCompare(b.displayName)),
 	};
 }

@@ -2,7 +2,13 @@
  * The editor's dropdowns: users and groups for the pickers (searchable, 50 at a time; the next page
  * repeats the search and skips what was shown, so nothing is kept between calls), and OTDS partitions.
  */
-import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult, INodePropertyOptions } from 'n8n-workflow';
+import type {
+	IDataObject,
+	ILoadOptionsFunctions,
+	INodeListSearchItems,
+	INodeListSearchResult,
+	INodePropertyOptions,
+} from 'n8n-workflow';
 
 import type { DirectoryBackend } from '../../../core/directory/backend';
 import { toNodeError } from '../../shared/errors';
@@ -11,7 +17,10 @@ import { openDirectorySource, type DirectorySourceKind } from '../../shared/dire
 
 const PAGE = 50;
 
-async function withBackend<T>(context: ILoadOptionsFunctions, use: (backend: DirectoryBackend) => Promise<T>): Promise<T> {
+async function withBackend<T>(
+	context: ILoadOptionsFunctions,
+	use: (backend: DirectoryBackend) => Promise<T>,
+): Promise<T> {
 	const kind = (context.getCurrentNodeParameter('source') as DirectorySourceKind | undefined) ?? 'ldap';
 	const source = await openDirectorySource(context, kind);
 	try {
@@ -25,7 +34,11 @@ async function withBackend<T>(context: ILoadOptionsFunctions, use: (backend: Dir
 	}
 }
 
-async function page<T>(pages: AsyncGenerator<T[]>, token: string | undefined, toItem: (entry: T) => INodeListSearchItems): Promise<INodeListSearchResult> {
+async function page<T>(
+	pages: AsyncGenerator<T[]>,
+	token: string | undefined,
+	toItem: (entry: T) => INodeListSearchItems,
+): Promise<INodeListSearchResult> {
 	const skip = Number(token ?? 0) || 0;
 	const results: INodeListSearchItems[] = [];
 	let seen = 0;
@@ -40,7 +53,11 @@ async function page<T>(pages: AsyncGenerator<T[]>, token: string | undefined, to
 	return { results };
 }
 
-export async function searchUsers(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string): Promise<INodeListSearchResult> {
+export async function searchUsers(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+): Promise<INodeListSearchResult> {
 	return withBackend(this, async (backend) => {
 		const text = filter?.trim();
 		const attribute = backend.userAttribute?.('displayName') ?? 'displayName';
@@ -53,13 +70,21 @@ export async function searchUsers(this: ILoadOptionsFunctions, filter?: string, 
 	});
 }
 
-export async function searchGroups(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string): Promise<INodeListSearchResult> {
+export async function searchGroups(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+): Promise<INodeListSearchResult> {
 	return withBackend(this, async (backend) => {
 		const limit = (Number(paginationToken ?? 0) || 0) + PAGE + 1;
-		return page(backend.searchGroups({ nameContains: filter?.trim() || undefined, limit, pageSize: limit }), paginationToken, (group) => ({
-			name: group.name,
-			value: group.dn,
-		}));
+		return page(
+			backend.searchGroups({ nameContains: filter?.trim() || undefined, limit, pageSize: limit }),
+			paginationToken,
+			(group) => ({
+				name: group.name,
+				value: group.dn,
+			}),
+		);
 	});
 }
 

@@ -32,16 +32,29 @@ export const triggerProperties: INodeProperties[] = [
 		default: 'auto',
 		displayOptions: ldapOnly,
 		options: [
-			{ name: 'Active Directory USN', value: 'adUsn', description: 'Reads uSNChanged on one domain controller, deleted objects for deletes' },
-			{ name: 'Auto', value: 'auto', description: 'The best the server offers, named in each event\'s source.strategy' },
+			{
+				name: 'Active Directory USN',
+				value: 'adUsn',
+				description: 'Reads uSNChanged on one domain controller, deleted objects for deletes',
+			},
+			{ name: 'Auto', value: 'auto', description: "The best the server offers, named in each event's source.strategy" },
 			{ name: 'Changelog (389 DS, OpenDJ)', value: 'changelog', description: 'Reads cn=changelog by change number' },
-			{ name: 'Full Snapshot', value: 'snapshot', description: 'Compares every entry\'s identifier and change stamp each poll; works everywhere' },
+			{
+				name: 'Full Snapshot',
+				value: 'snapshot',
+				description: "Compares every entry's identifier and change stamp each poll; works everywhere",
+			},
 			{
 				name: 'Modify Timestamp',
 				value: 'timestamp',
-				description: 'Entries whose change stamp moved; deletes are found by reconciliation. Index the stamp (OpenLDAP: entryCSN) to keep polls cheap.',
+				description:
+					'Entries whose change stamp moved; deletes are found by reconciliation. Index the stamp (OpenLDAP: entryCSN) to keep polls cheap.',
 			},
-			{ name: 'OpenLDAP Accesslog', value: 'accesslog', description: 'Reads cn=accesslog: every change, with who made it' },
+			{
+				name: 'OpenLDAP Accesslog',
+				value: 'accesslog',
+				description: 'Reads cn=accesslog: every change, with who made it',
+			},
 		],
 		description: 'How changes are found. Log-based strategies also see changes between polls that cancel out.',
 	},
@@ -58,8 +71,22 @@ export const triggerProperties: INodeProperties[] = [
 				name: 'condition',
 				displayName: 'Condition',
 				values: [
-					{ displayName: 'Attribute', name: 'attribute', type: 'string', default: '', placeholder: 'department', description: 'Directory attribute name' },
-					{ displayName: 'Operator', name: 'operator', type: 'options', default: 'equals', options: operatorOptions, description: 'How the attribute is compared' },
+					{
+						displayName: 'Attribute',
+						name: 'attribute',
+						type: 'string',
+						default: '',
+						placeholder: 'department',
+						description: 'Directory attribute name',
+					},
+					{
+						displayName: 'Operator',
+						name: 'operator',
+						type: 'options',
+						default: 'equals',
+						options: operatorOptions,
+						description: 'How the attribute is compared',
+					},
 					{
 						displayName: 'Value',
 						name: 'value',
@@ -85,7 +112,7 @@ export const triggerProperties: INodeProperties[] = [
 				type: 'string',
 				default: 'cn=accesslog',
 				displayOptions: { show: { '/source': ['ldap'] } },
-				description: 'Suffix of OpenLDAP\'s accesslog database',
+				description: "Suffix of OpenLDAP's accesslog database",
 			},
 			{
 				displayName: 'Additional Attributes',
@@ -101,7 +128,8 @@ export const triggerProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'department=division, mobile=telephoneNumber',
-				description: 'Where your directory keeps a person field, as field=attribute pairs separated by commas (overrides the flavour\'s mapping)',
+				description:
+					"Where your directory keeps a person field, as field=attribute pairs separated by commas (overrides the flavour's mapping)",
 			},
 			{
 				displayName: 'Bulk Change Threshold',
@@ -109,7 +137,8 @@ export const triggerProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0 },
 				default: 100,
-				description: 'When one poll sees more changes than this, a "directory.bulkChange" summary is emitted too (0: never)',
+				description:
+					'When one poll sees more changes than this, a "directory.bulkChange" summary is emitted too (0: never)',
 			},
 			{
 				displayName: 'Capture Actor',
@@ -152,7 +181,8 @@ export const triggerProperties: INodeProperties[] = [
 				default: '',
 				placeholder: '(businessCategory=IT)',
 				displayOptions: { show: { '/source': ['ldap'] } },
-				description: 'An LDAP filter that groups must also match to be watched (RFC 4515, e.g. (businessCategory=IT)); combined with Group Scope. Empty: every group under Group Base DN.',
+				description:
+					'An LDAP filter that groups must also match to be watched (RFC 4515, e.g. (businessCategory=IT)); combined with Group Scope. Empty: every group under Group Base DN.',
 			},
 			{
 				displayName: 'Group Scope',
@@ -216,7 +246,7 @@ export const triggerProperties: INodeProperties[] = [
 				default: 0,
 				displayOptions: { show: { '/source': ['ldap'], '/strategy': ['adUsn', 'auto'] } },
 				description:
-					"Active Directory USN strategy: how long the forest keeps deleted objects. 0: read it from the directory (tombstoneLifetime; 60 days when unreadable). A gap between polls longer than this reconciles against the snapshot, since deletions older than it can no longer be seen.",
+					'Active Directory USN strategy: how long the forest keeps deleted objects. 0: read it from the directory (tombstoneLifetime; 60 days when unreadable). A gap between polls longer than this reconciles against the snapshot, since deletions older than it can no longer be seen.',
 			},
 			{
 				displayName: 'User Base DN',
@@ -234,7 +264,8 @@ export const triggerProperties: INodeProperties[] = [
 				default: '',
 				placeholder: '(employeeType=Employee)',
 				displayOptions: { show: { '/source': ['ldap'] } },
-				description: 'An LDAP filter that users must also match to be watched (RFC 4515, e.g. (employeeType=Employee)); combined with Segment. Empty: every user under User Base DN.',
+				description:
+					'An LDAP filter that users must also match to be watched (RFC 4515, e.g. (employeeType=Employee)); combined with Segment. Empty: every user under User Base DN.',
 			},
 		],
 	},

@@ -8,7 +8,12 @@ import { text, type NodePushChannel } from './channel';
 export function appWorksSettings(credential: ICredentialDataDecryptedObject, batchSize?: number): AppWorksSettings {
 	const gatewayUrl = text(credential.gatewayUrl);
 	if (credential.apiType === 'trustedServer') {
-		return { api: 'trustedServer', gatewayUrl, trustedServerKey: typeof credential.trustedServerKey === 'string' ? credential.trustedServerKey : '', batchSize };
+		return {
+			api: 'trustedServer',
+			gatewayUrl,
+			trustedServerKey: typeof credential.trustedServerKey === 'string' ? credential.trustedServerKey : '',
+			batchSize,
+		};
 	}
 	return {
 		api: 'service',
@@ -21,11 +26,17 @@ export function appWorksSettings(credential: ICredentialDataDecryptedObject, bat
 }
 
 export const appWorksChannel: NodePushChannel = {
-	option: { name: 'OpenText AppWorks Gateway', value: 'appworks', description: 'AppWorks mobile clients, addressed by OTDS user and group' },
+	option: {
+		name: 'OpenText AppWorks Gateway',
+		value: 'appworks',
+		description: 'AppWorks mobile clients, addressed by OTDS user and group',
+	},
 	credential: 'openTextAppWorksGatewayApi',
 	credentialTest: 'appWorksCredentialTest',
 	reach: [APPWORKS_REACH],
-	build: (transport, credential, { batchSize }) => [new AppWorksChannel(transport, appWorksSettings(credential, batchSize))],
+	build: (transport, credential, { batchSize }) => [
+		new AppWorksChannel(transport, appWorksSettings(credential, batchSize)),
+	],
 	/** The channel's own check: a notification with no recipients, which delivers nothing. */
 	async testCredential(helpers, credential) {
 		const transport = n8nHttpTransport(helpers, { skipSslCertificateValidation: credential.ignoreSslIssues === true });

@@ -38,7 +38,11 @@ export interface NodePushChannel {
 	/** Delivery status, for channels whose service keeps it (Get Status). */
 	readonly status?: DeliveryStatusLookup;
 	/** The core channels of a send, in fallback order. */
-	build(transport: HttpTransport, credential: ICredentialDataDecryptedObject, options: ChannelBuildOptions): PushChannel[];
+	build(
+		transport: HttpTransport,
+		credential: ICredentialDataDecryptedObject,
+		options: ChannelBuildOptions,
+	): PushChannel[];
 	/** Signs in and says so; throws what went wrong. Never repeats a secret. */
 	testCredential(helpers: N8nHttpHelpers, credential: ICredentialDataDecryptedObject): Promise<string>;
 }
@@ -47,7 +51,10 @@ export interface DeliveryStatusLookup {
 	/** Get Status parameters of this channel besides the Message ID. */
 	readonly fields: INodeProperties[];
 	/** A lookup for one credential: the status of one sent message, as the output item's JSON. */
-	open(transport: HttpTransport, credential: ICredentialDataDecryptedObject): (messageId: string, parameter: ItemParameter) => Promise<IDataObject>;
+	open(
+		transport: HttpTransport,
+		credential: ICredentialDataDecryptedObject,
+	): (messageId: string, parameter: ItemParameter) => Promise<IDataObject>;
 }
 
 /** A credential field as trimmed text ('' when absent). */

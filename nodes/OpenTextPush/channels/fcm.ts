@@ -9,14 +9,19 @@ import { text, type NodePushChannel } from './channel';
 /** The service account of a Firebase credential, with the Project ID override applied. */
 export function firebaseAccount(credential: ICredentialDataDecryptedObject): ServiceAccount {
 	const raw = text(credential.serviceAccountJson);
-	if (raw === '') throw new ConfigurationError('Service Account JSON', 'is empty: paste the key file of a service account');
+	if (raw === '')
+		throw new ConfigurationError('Service Account JSON', 'is empty: paste the key file of a service account');
 	const account = parseServiceAccount(raw);
 	const projectId = text(credential.projectId);
 	return projectId === '' ? account : { ...account, project_id: projectId };
 }
 
 export const firebaseChannel: NodePushChannel = {
-	option: { name: 'Firebase Cloud Messaging', value: 'fcm', description: 'Android, iOS and web apps, with a service account' },
+	option: {
+		name: 'Firebase Cloud Messaging',
+		value: 'fcm',
+		description: 'Android, iOS and web apps, with a service account',
+	},
 	credential: 'openTextFirebaseCloudMessagingApi',
 	credentialTest: 'firebaseCredentialTest',
 	reach: [FCM_REACH],

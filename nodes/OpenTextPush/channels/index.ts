@@ -3,7 +3,12 @@
  * here and one in the core, listed below; besides, only the node's literal `credentials` list, package.json's
  * credentials and (for a new result name) core/push/types.ts's ChannelName change.
  */
-import type { ICredentialDataDecryptedObject, ICredentialTestFunction, ICredentialTestFunctions, ICredentialsDecrypted } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialTestFunction,
+	ICredentialTestFunctions,
+	ICredentialsDecrypted,
+} from 'n8n-workflow';
 
 import { ConfigurationError } from '../../../core/errors';
 import type { PushChannel, RecipientKind } from '../../../core/push/types';
@@ -41,11 +46,19 @@ export function checkReach(channel: NodePushChannel, kind: RecipientKind, audien
 	if (reaches(channel, kind)) return;
 	const able = PUSH_CHANNELS.filter((candidate) => reaches(candidate, kind));
 	const names = able.length === PUSH_CHANNELS.length ? 'every channel' : namesOf(able);
-	throw new ConfigurationError('Audience', `"${audienceName}" works with ${names} only: choose another audience or channel`);
+	throw new ConfigurationError(
+		'Audience',
+		`"${audienceName}" works with ${names} only: choose another audience or channel`,
+	);
 }
 
 /** The core channels of a send, from the chosen channel's credential. */
-export function buildChannels(helpers: N8nHttpHelpers, channel: NodePushChannel, credential: ICredentialDataDecryptedObject, options: ChannelBuildOptions): PushChannel[] {
+export function buildChannels(
+	helpers: N8nHttpHelpers,
+	channel: NodePushChannel,
+	credential: ICredentialDataDecryptedObject,
+	options: ChannelBuildOptions,
+): PushChannel[] {
 	const transport = n8nHttpTransport(helpers, { skipSslCertificateValidation: credential.ignoreSslIssues === true });
 	return channel.build(transport, credential, options);
 }
@@ -56,7 +69,10 @@ export const channelCredentialTests: Record<string, ICredentialTestFunction> = O
 		channel.credentialTest,
 		async function (this: ICredentialTestFunctions, credential: ICredentialsDecrypted) {
 			try {
-				return { status: 'OK', message: await channel.testCredential(legacyRequestHelpers(this.helpers), credential.data ?? {}) };
+				return {
+					status: 'OK',
+					message: await channel.testCredential(legacyRequestHelpers(this.helpers), credential.data ?? {}),
+				};
 			} catch (error) {
 				return { status: 'Error', message: error instanceof Error ? error.message : String(error) };
 			}

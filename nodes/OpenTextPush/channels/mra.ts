@@ -1,7 +1,14 @@
 import type { ICredentialDataDecryptedObject, IDataObject, INodeProperties } from 'n8n-workflow';
 
 import { ConfigurationError } from '../../../core/errors';
-import { MRA_EMAIL_REACH, MRA_PUSH_REACH, MRA_SMS_REACH, MraClient, type MraAuth, type MraJobKind } from '../../../core/push/channels/mra';
+import {
+	MRA_EMAIL_REACH,
+	MRA_PUSH_REACH,
+	MRA_SMS_REACH,
+	MraClient,
+	type MraAuth,
+	type MraJobKind,
+} from '../../../core/push/channels/mra';
 import type { PushChannel } from '../../../core/push/types';
 import type { RetryPolicy } from '../../../transport/http/retry';
 import type { HttpTransport } from '../../../transport/http/types';
@@ -17,14 +24,21 @@ export function cloudMessagingClient(
 	credential: ICredentialDataDecryptedObject,
 	options: { retry?: RetryPolicy; pushOverride?: Record<string, unknown> } = {},
 ): MraClient {
-	if (credential.authentication === 'oauth2' && /\{tenant(Id|_id)\}/.test(text(credential.tokenUrl)) && text(credential.tenantId) === '') {
+	if (
+		credential.authentication === 'oauth2' &&
+		/\{tenant(Id|_id)\}/.test(text(credential.tokenUrl)) &&
+		text(credential.tenantId) === ''
+	) {
 		throw new ConfigurationError('Tenant ID', 'is empty, but the Token URL contains {tenantId}: enter the tenant ID');
 	}
 	const auth: MraAuth =
 		credential.authentication === 'oauth2'
 			? {
 					method: 'oauth2',
-					tokenUrl: text(credential.tokenUrl).replace(/\{tenantId\}|\{tenant_id\}/g, encodeURIComponent(text(credential.tenantId))),
+					tokenUrl: text(credential.tokenUrl).replace(
+						/\{tenantId\}|\{tenant_id\}/g,
+						encodeURIComponent(text(credential.tenantId)),
+					),
 					clientId: text(credential.clientId),
 					clientSecret: typeof credential.clientSecret === 'string' ? credential.clientSecret : '',
 				}
@@ -33,7 +47,12 @@ export function cloudMessagingClient(
 					username: text(credential.username),
 					password: typeof credential.password === 'string' ? credential.password : '',
 				};
-	return new MraClient(transport, { baseUrl: text(credential.baseUrl), auth, retry: options.retry, pushOverride: options.pushOverride });
+	return new MraClient(transport, {
+		baseUrl: text(credential.baseUrl),
+		auth,
+		retry: options.retry,
+		pushOverride: options.pushOverride,
+	});
 }
 
 /** A JSON parameter as an object ({} when empty). */
@@ -48,7 +67,10 @@ function jsonParameter(parameter: ItemParameter, name: string): Record<string, u
 		}
 	}
 	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-		throw new ConfigurationError('Push Request Override (JSON)', 'must be a JSON object, e.g. {"options": {"sound": "alert"}}');
+		throw new ConfigurationError(
+			'Push Request Override (JSON)',
+			'must be a JSON object, e.g. {"options": {"sound": "alert"}}',
+		);
 	}
 	return parsed as Record<string, unknown>;
 }
@@ -64,10 +86,18 @@ const sendFields: INodeProperties[] = [
 		displayOptions: { show: { ...send, channel: ['mra'] } },
 		options: [
 			{ name: 'Email', value: 'email', description: 'People without a live device token get an email (their mail)' },
-			{ name: 'Email, Then SMS', value: 'emailThenSms', description: 'Email, or SMS for people without a mail address' },
+			{
+				name: 'Email, Then SMS',
+				value: 'emailThenSms',
+				description: 'Email, or SMS for people without a mail address',
+			},
 			{ name: 'None', value: 'none', description: 'Push only' },
 			{ name: 'SMS', value: 'sms', description: 'People without a live device token get an SMS (their mobile)' },
-			{ name: 'SMS, Then Email', value: 'smsThenEmail', description: 'SMS, or email for people without a mobile number' },
+			{
+				name: 'SMS, Then Email',
+				value: 'smsThenEmail',
+				description: 'SMS, or email for people without a mobile number',
+			},
 		],
 		description: 'What reaches people that push cannot reach',
 	},
@@ -98,7 +128,11 @@ const statusFields: INodeProperties[] = [
 ];
 
 export const cloudMessagingChannel: NodePushChannel = {
-	option: { name: 'OpenText Cloud Messaging', value: 'mra', description: 'OpenText Notifications (MRA): push, with SMS and email fallback' },
+	option: {
+		name: 'OpenText Cloud Messaging',
+		value: 'mra',
+		description: 'OpenText Notifications (MRA): push, with SMS and email fallback',
+	},
 	credential: 'openTextCloudMessagingApi',
 	credentialTest: 'cloudMessagingCredentialTest',
 	reach: [MRA_PUSH_REACH, MRA_SMS_REACH, MRA_EMAIL_REACH],
@@ -131,7 +165,11 @@ export const cloudMessagingChannel: NodePushChannel = {
 		} catch (error) {
 			outcome = error;
 		}
-		if (outcome instanceof ConfigurationError && outcome.field === 'Job ID' && !/could not be looked up/.test(outcome.message)) {
+		if (
+			outcome instanceof ConfigurationError &&
+			outcome.field === 'Job ID' &&
+			!/could not be looked up/.test(outcome.message)
+		) {
 			return `Signed in to ${client.apiUrl}`;
 		}
 		if (outcome !== undefined) throw outcome;
@@ -144,7 +182,13 @@ export const cloudMessagingChannel: NodePushChannel = {
 			const client = cloudMessagingClient(transport, credential, { retry: { maxAttempts: 3 } });
 			return async (jobId, parameter) => {
 				const status = await client.jobStatus(parameter('statusKind') as MraJobKind, jobId);
-				return { jobId: status.jobId, jobState: status.jobState, deliveries: status.deliveries as unknown as IDataObject[], events: status.events as IDataObject, raw: status.raw as IDataObject };
+				return {
+					jobId: status.jobId,
+					jobState: status.jobState,
+					deliveries: status.deliveries as unknown as IDataObject[],
+					events: status.events as IDataObject,
+					raw: status.raw as IDataObject,
+				};
 			};
 		},
 	},

@@ -14,14 +14,18 @@ const audienceFields: INodeProperties[] = [
 		default: 'items',
 		displayOptions: { show: send },
 		options: [
-			{ name: 'Condition', value: 'condition', description: "An FCM condition such as 'news' in topics && 'eu' in topics" },
+			{
+				name: 'Condition',
+				value: 'condition',
+				description: "An FCM condition such as 'news' in topics && 'eu' in topics",
+			},
 			{ name: 'Device Tokens', value: 'tokens', description: 'FCM registration tokens (Firebase only)' },
 			{ name: 'OTDS Groups', value: 'groups', description: 'OTDS group names (AppWorks Gateway only)' },
 			{
 				name: 'People From Input Items',
 				value: 'items',
 				description:
-					'One person per input item, e.g. from the directory node\'s audience or user search: userId (or ID), login, mail, mobile, deviceTokens',
+					"One person per input item, e.g. from the directory node's audience or user search: userId (or ID), login, mail, mobile, deviceTokens",
 			},
 			{ name: 'Topic', value: 'topic', description: 'Everyone subscribed to an FCM topic (Firebase only)' },
 			{ name: 'User IDs', value: 'users', description: 'Sign-in names (AppWorks) or user IDs, typed in' },
@@ -128,7 +132,8 @@ const messageFields: INodeProperties[] = [
 		required: true,
 		placeholder: 'https://n8n.example.com/webhook/…/acknowledgment',
 		displayOptions: { show: { ...send, requireAcknowledgment: [true] } },
-		description: "The production URL of the OpenText Push Trigger that receives the acknowledgments (copy it from that node)",
+		description:
+			'The production URL of the OpenText Push Trigger that receives the acknowledgments (copy it from that node)',
 	},
 	{
 		displayName: 'Acknowledgment Valid For (Hours)',
@@ -239,7 +244,8 @@ const sendOptions: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: 100 },
 				default: 100,
-				description: 'Recipients per request, for channels that take several at once (Firebase always sends one per request)',
+				description:
+					'Recipients per request, for channels that take several at once (Firebase always sends one per request)',
 			},
 			{
 				displayName: 'Concurrency',
@@ -254,7 +260,8 @@ const sendOptions: INodeProperties[] = [
 				name: 'dryRun',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to build and check every request without sending anything: each result shows the request as preview',
+				description:
+					'Whether to build and check every request without sending anything: each result shows the request as preview',
 			},
 			{
 				displayName: 'Fail the Run on Any Failed Recipient',
@@ -285,4 +292,9 @@ const sendOptions: INodeProperties[] = [
 ];
 
 /** The channels' own parameters (e.g. Cloud Messaging's fallback) come between the message and the options. */
-export const sendFields: INodeProperties[] = [...audienceFields, ...messageFields, ...PUSH_CHANNELS.flatMap((channel) => channel.sendFields ?? []), ...sendOptions];
+export const sendFields: INodeProperties[] = [
+	...audienceFields,
+	...messageFields,
+	...PUSH_CHANNELS.flatMap((channel) => channel.sendFields ?? []),
+	...sendOptions,
+];

@@ -49,7 +49,8 @@ export class EventEmitter {
 	emit(event: string | symbol, ...args: unknown[]): boolean {
 		const listeners = this.listenersByEvent.get(event) ?? [];
 		if (listeners.length === 0) {
-			if (event === 'error') throw args[0] instanceof Error ? args[0] : new Error(`Unhandled error: ${String(args[0])}`);
+			if (event === 'error')
+				throw args[0] instanceof Error ? args[0] : new Error(`Unhandled error: ${String(args[0])}`);
 			return false;
 		}
 		for (const listener of listeners) listener.apply(this, args);
