@@ -1,5 +1,6 @@
 import { Client } from 'ldapts';
 import { AcknowledgmentStore, type AcknowledgmentStatus } from '../../core/acknowledgments';
+import { resolveAudience } from '../../core/audience';
 import { testLdapConnection } from '../../core/ldap/connection-test';
 import { LdapDirectory } from '../../core/ldap/directory';
 import { profileFor } from '../../core/ldap/flavours';
@@ -264,6 +265,30 @@ describe('groups of unique names (groupOfUniqueNames / uniqueMember), as in 389 
 		expect(direct).toEqual([]);
 		const everyone = await collect(directory().groupMembers('name', nested.cn, { nested: true, pageSize: 6 }));
 		expect(everyone.map((user) => user.dn).sort()).toEqual([...engineering.members, ...support.members].sort());
+	});
+});
+
+describe('audiences', () => {
+	it('resolves a nested group of both kinds intersected with a condition, and a groupOfUniqueNames with a listed user', async () => {
+		const { nested, engineering, support } = dirsrv.fixture.groups;
+		const engineers = await collect(
+			resolveAudience(directory(), {
+				groups: [nested.cn],
+				nested: true,
+				conditions: [{ field: 'title', operator: 'equals', value: 'Engineer' }],
+				combine: 'intersection',
+			}),
+		);
+		// Only the inetOrgPerson people have a title; the people dsidm makes have none.
+		const members = new Set([...engineering.members, ...support.members]);
+		const expected = inetOrgPeople().filter((user) => members.has(user.dn));
+		expect(expected.length).toBeGreaterThan(0);
+		expect(logins(engineers)).toEqual(logins(expected.map((user) => ({ login: user.uid }))));
+
+		const outsider = dirsrv.fixture.users.find((user) => user.kind === 'dsidm' && !support.members.includes(user.dn));
+		const union = await collect(resolveAudience(directory(), { groups: [support.cn], users: [outsider!.uid] }));
+		const supportPeople = dirsrv.fixture.users.filter((user) => support.members.includes(user.dn));
+		expect(logins(union)).toEqual(logins([...supportPeople, outsider!].map((user) => ({ login: user.uid }))));
 	});
 });
 
