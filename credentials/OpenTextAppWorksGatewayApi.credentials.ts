@@ -93,6 +93,26 @@ export class OpenTextAppWorksGatewayApi implements ICredentialType {
 				'The client app that shows the notification, when it is not the app above. Leave empty for the same app.',
 		},
 		{
+			displayName: 'Notification Endpoint',
+			name: 'serviceEndpoint',
+			type: 'options',
+			options: [
+				{
+					name: 'Fcm-Push (Gateway 16.5 and Later)',
+					value: 'fcm-push',
+					description: 'POST /deployments/notifications/{app}/fcm-push, with the Android, iOS and web settings',
+				},
+				{
+					name: 'Push (Older Gateways, Deprecated)',
+					value: 'push',
+					description: 'POST /deployments/notifications/{app}/push, for a gateway that offers only that',
+				},
+			],
+			default: 'fcm-push',
+			displayOptions: { show: { apiType: ['service'] } },
+			description: 'Which notification endpoint of the service API the gateway offers',
+		},
+		{
 			displayName: 'Ignore SSL Issues (Insecure)',
 			name: 'ignoreSslIssues',
 			type: 'boolean',

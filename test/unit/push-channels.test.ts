@@ -15,6 +15,7 @@ import type { HttpRequest, HttpResponse, HttpTransport } from '../../transport/h
 import { PUSH_CHANNELS, pushChannel } from '../../nodes/OpenTextPush/channels';
 import { getStatusFields } from '../../nodes/OpenTextPush/descriptions/GetStatusDescription';
 import { OpenTextPush } from '../../nodes/OpenTextPush/OpenTextPush.node';
+import { appWorksSettings } from '../../nodes/OpenTextPush/channels/appworks';
 import { checkAudience, type Audience } from '../../nodes/OpenTextPush/recipients';
 
 /** Records requests and answers each with the next scripted response (or throws the scripted failure). */
@@ -185,6 +186,26 @@ describe('the audience check, from what each channel reaches', () => {
 			expect(check).toThrow(
 				`Audience "${audience}" works with ${allowed.names} only: choose another audience or channel`,
 			);
+	});
+});
+
+describe('the AppWorks Gateway credential → settings', () => {
+	const credential = { gatewayUrl: 'https://gw.example.com', apiType: 'service', appName: 'My App', appKey: 'ak-1' };
+
+	test('the service API posts to fcm-push unless the credential names the deprecated push endpoint', async () => {
+		for (const [serviceEndpoint, path] of [
+			[undefined, 'fcm-push'],
+			['fcm-push', 'fcm-push'],
+			['push', 'push'],
+		] as const) {
+			const settings = appWorksSettings(
+				serviceEndpoint === undefined ? credential : { ...credential, serviceEndpoint },
+			);
+			expect(settings).toMatchObject({ api: 'service', serviceEndpoint: path });
+			const sent = answering(400);
+			await new AppWorksChannel(sent, settings).checkCredential();
+			expect(sent.requests[0].url).toBe(`https://gw.example.com/deployments/notifications/My%20App/${path}`);
+		}
 	});
 });
 

@@ -21,6 +21,7 @@ export function appWorksSettings(credential: ICredentialDataDecryptedObject, bat
 		appName: text(credential.appName),
 		appKey: typeof credential.appKey === 'string' ? credential.appKey : '',
 		targetAppName: text(credential.targetAppName) || undefined,
+		serviceEndpoint: credential.serviceEndpoint === 'push' ? 'push' : 'fcm-push',
 		batchSize,
 	};
 }
