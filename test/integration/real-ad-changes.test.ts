@@ -263,11 +263,25 @@ describe.each<SambaStrategyName>(['adUsn', 'auto'])('%s strategy on a real Samba
 			})
 		).searchEntries;
 		expect(entry).toBeDefined();
+		// A member of a group: AD drops the link from the group without moving the group's uSNChanged.
+		const team = `Team ${tag}`;
+		await admin.add(
+			groupDn(team),
+			attributes({ objectClass: ['top', 'group'], sAMAccountName: `team-${tag}`, member: renamedDn }),
+		);
+		expect(typesOf(await poll())).toEqual(['group.created', 'group.memberAdded']);
 		await admin.del(renamedDn);
 		const deleted = await poll();
-		expect(typesOf(deleted)).toEqual(['user.deleted']);
-		expect(deleted[0].user).toMatchObject({ dn: renamedDn, login });
+		// The person leaves the group in the poll that reports the deletion, named as the deletion names them.
+		expect(typesOf(deleted).sort()).toEqual(['group.memberRemoved', 'user.deleted']);
+		const deletion = deleted.find((event) => event.type === 'user.deleted');
+		expect(deletion?.user).toMatchObject({ dn: renamedDn, login });
+		const removal = deleted.find((event) => event.type === 'group.memberRemoved');
+		expect(removal?.group).toMatchObject({ dn: groupDn(team), name: team });
+		expect(removal?.user).toEqual(deletion?.user);
 		expect(await poll()).toEqual([]);
+		await admin.del(groupDn(team));
+		expect(typesOf(await poll())).toEqual(['group.deleted']);
 	});
 
 	it('a user and a group deleted before a reconciliation poll: still named from their tombstones', async () => {
