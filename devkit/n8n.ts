@@ -30,7 +30,7 @@ export { COMPATIBILITY_MATRIX, describeTarget, NODE_24_VERSION } from './n8n/ver
 export type { CompatibilityTarget } from './n8n/versions';
 export { extractPackage, packPackage, readPackageJson, tarballPackageName } from './n8n/pack';
 export type { PackageN8nSection } from './n8n/pack';
-export { freePort } from './n8n/free-port';
+export { freePort } from './server-process';
 export { N8nInstance, startN8n } from './n8n/instance';
 export type { CredentialTestResult, StartN8nOptions } from './n8n/instance';
 export type { CliResult } from './n8n/n8n-process';

@@ -18,7 +18,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { cleanEnv, defaultLog, Log, randomId, secretStrings } from './common';
-import { freePort } from './free-port';
+import { freePort } from '../server-process';
 import { DEFAULT_N8N_VERSION, ensureN8n, n8nLabel } from './install';
 import { ensureNodeRuntime, runtimeEnv } from './node-runtime';
 import { extractPackage } from './pack';

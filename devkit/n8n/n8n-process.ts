@@ -6,7 +6,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import { Log, settlesWithin, sleep, tailFile } from './common';
-import { freePort } from './free-port';
+import { freePort } from '../server-process';
 import { killGroup, liveGroups } from './process-groups';
 
 /** How an n8n CLI command ended and what it printed. */
