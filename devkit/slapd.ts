@@ -6,16 +6,15 @@
  * dc=identity,dc=opentext,dc=net), loads both with `slapadd -q` (offline, fast), and runs `slapd` in
  * the foreground as a child process on free loopback ports. Nothing is shared between calls.
  *
- * Clean-up is layered, because a leaked slapd keeps a port and a folder: stop() ends it by pid and
- * removes the folder; a process 'exit' handler SIGKILLs whatever is still running (covers forgotten
- * stop() calls and uncaught errors); and a tiny watchdog shell, holding a pipe from this process,
- * kills slapd when that pipe closes, i.e. even when this process itself is SIGKILLed.
+ * Clean-up is layered (devkit/server-process.ts), because a leaked slapd keeps a port and a folder: stop()
+ * ends it by pid and removes the folder; a process 'exit' handler SIGKILLs whatever is still running and
+ * removes its folder (covers forgotten stop() calls and uncaught errors); and a tiny watchdog shell, holding a
+ * pipe from this process, does the same when that pipe closes, i.e. even when this process itself is SIGKILLed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'ldapts';
@@ -29,6 +28,7 @@ import {
 	type OpenLdapInstallation,
 	type SlapdReaderLimits,
 } from './schema/slapd-conf';
+import { freePort, runTool, terminateServer, trackServer, type LiveServer } from './server-process';
 import { makeCertificates } from './tls';
 
 export interface SlapdOptions {
@@ -136,59 +136,6 @@ const ADMIN_PASSWORD = 'secret';
 /** Ignore /etc/ldap/ldap.conf and ~/.ldaprc: the machine's client settings must not change tests. */
 const CLI_ENV = { ...process.env, LDAPNOINIT: '1' };
 
-interface LiveProcess {
-	child: ChildProcess;
-	watchdog?: ChildProcess;
-	dir: string;
-}
-const live = new Set<LiveProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-	if (exitHookInstalled) return;
-	exitHookInstalled = true;
-	process.on('exit', () => {
-		for (const p of live) {
-			for (const c of [p.child, p.watchdog]) {
-				try {
-					if (c?.pid !== undefined && c.exitCode === null) process.kill(c.pid, 'SIGKILL');
-				} catch {
-					// already gone
-				}
-			}
-			rmSync(p.dir, { recursive: true, force: true });
-		}
-	});
-}
-
-/** Asks the OS for a free loopback port (listen on 0, read it, close). */
-async function freePort(): Promise<number> {
-	const server = createServer();
-	server.listen(0, HOST);
-	await once(server, 'listening');
-	const address = server.address();
-	server.close();
-	await once(server, 'close');
-	if (address === null || typeof address === 'string') throw new Error('freePort: no port');
-	return address.port;
-}
-
-/** Runs a program to completion; rejects with its stderr. */
-function runTool(file: string, args: string[], input?: string): Promise<string> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(file, args, { env: CLI_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
-		let out = '';
-		let err = '';
-		child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-		child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-		child.on('error', reject);
-		child.on('close', (code) =>
-			code === 0 ? resolve(out) : reject(new Error(`${file} ${args[0] ?? ''} exited with ${code}:\n${err}${out}`)),
-		);
-		child.stdin.end(input ?? '');
-	});
-}
-
 /**
  * Polls with an admin bind until the server answers, the process dies, or time runs out. Each attempt
  * races the process exit: whatever holds a busy port may accept connections and never answer.
@@ -225,7 +172,6 @@ async function waitUntilReady(
 }
 
 export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
-	installExitHook();
 	const t0 = Date.now();
 	const install = findOpenLdap();
 	const dir = await mkdtemp(join(tmpdir(), 'slapd-test-'));
@@ -280,7 +226,7 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 	// Load the main tree while the OTDS LDIF is still being written: slapadd is another process, so the
 	// two overlap on a multi-core machine. Each slapadd opens only the database given with -b.
 	const slapadd = (suffix: string, file: string) =>
-		runTool(install.slapadd, ['-q', '-f', confPath, '-b', suffix, '-l', file]);
+		runTool(install.slapadd, ['-q', '-f', confPath, '-b', suffix, '-l', file], { env: CLI_ENV });
 	const mainLdif = join(dir, 'example.ldif');
 	const otdsLdif = join(dir, 'otds.ldif');
 	await writeInetOrgPersonLdif(mainLdif, fixture, { baseDN: layout.baseDN });
@@ -297,7 +243,7 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 
 	let port = 0;
 	let ldapsPort: number | undefined;
-	let current: LiveProcess | undefined;
+	let current: LiveServer | undefined;
 	let stderrTail = '';
 
 	const launch = async (): Promise<void> => {
@@ -317,17 +263,8 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 		child.stdout?.on('data', keep);
 		child.stderr?.on('data', keep);
 		child.on('error', (e) => keep(Buffer.from(`spawn error: ${e.message}\n`)));
-		// Do not let a forgotten server keep the test process alive; the exit hook will kill it.
-		child.unref();
-		(child.stdout as Socket | null)?.unref();
-		(child.stderr as Socket | null)?.unref();
-		const proc: LiveProcess = { child, dir, watchdog: startWatchdog(child.pid, dir) };
-		live.add(proc);
-		child.once('exit', () => {
-			live.delete(proc);
-			killQuietly(proc.watchdog);
-		});
-		current = proc;
+		// Does not keep the test process alive; the exit hook or the watchdog will kill it.
+		current = trackServer(child, dir);
 		await waitUntilReady(
 			urls[0] as string,
 			adminDN,
@@ -340,13 +277,13 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 
 	// Another process may grab a port between freePort() and slapd's bind: retry with new ports.
 	for (let attempt = 1; ; attempt++) {
-		port = await freePort();
-		ldapsPort = tls ? await freePort() : undefined;
+		port = await freePort(HOST);
+		ldapsPort = tls ? await freePort(HOST) : undefined;
 		try {
 			await launch();
 			break;
 		} catch (error) {
-			await terminate(current);
+			await terminateServer(current);
 			if (attempt >= 3 || !/bind|in use/i.test(stderrTail)) throw error;
 		}
 	}
@@ -391,19 +328,19 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 		async stop() {
 			if (stopped) return;
 			stopped = true;
-			await terminate(current);
+			await terminateServer(current);
 			await rm(dir, { recursive: true, force: true });
 		},
 		async restart() {
 			if (stopped) throw new Error('restart() after stop(): the data folder is gone');
-			await terminate(current);
+			await terminateServer(current);
 			// The port was ours a moment ago; retry briefly in case the kernel has not released it yet.
 			for (let attempt = 1; ; attempt++) {
 				try {
 					await launch();
 					return;
 				} catch (error) {
-					await terminate(current);
+					await terminateServer(current);
 					if (attempt >= 20 || !/bind|in use/i.test(stderrTail)) throw error;
 					await new Promise((r) => setTimeout(r, 250));
 				}
@@ -416,7 +353,10 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 		async ldapmodify(ldif, as) {
 			const dn = as?.dn ?? adminDN;
 			const password = as?.password ?? ADMIN_PASSWORD;
-			await runTool(install.ldapmodify, ['-x', '-H', server.url, '-D', dn, '-w', password], ldif);
+			await runTool(install.ldapmodify, ['-x', '-H', server.url, '-D', dn, '-w', password], {
+				input: ldif,
+				env: CLI_ENV,
+			});
 		},
 	};
 	if (reader) {
@@ -425,45 +365,4 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 		);
 	}
 	return server;
-}
-
-/**
- * A shell that waits for end-of-file on a pipe from this process, then SIGKILLs slapd and removes its
- * folder. It runs in its own session (detached) so a Ctrl-C aimed at the test run does not end it first.
- */
-function startWatchdog(pid: number | undefined, dir: string): ChildProcess | undefined {
-	if (pid === undefined) return undefined;
-	const script = 'read _ignored; kill -9 "$0" 2>/dev/null; rm -rf "$1"';
-	const watchdog = spawn('sh', ['-c', script, String(pid), dir], {
-		stdio: ['pipe', 'ignore', 'ignore'],
-		detached: true,
-	});
-	watchdog.on('error', () => undefined);
-	watchdog.unref();
-	(watchdog.stdin as Socket | null)?.unref();
-	return watchdog;
-}
-
-function killQuietly(child: ChildProcess | undefined): void {
-	try {
-		if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-	} catch {
-		// already gone
-	}
-}
-
-/** SIGTERM, wait for the exit (SIGKILL after 10 s). Keeps the event loop alive while waiting. */
-async function terminate(proc: LiveProcess | undefined): Promise<void> {
-	if (!proc) return;
-	const { child } = proc;
-	if (child.exitCode === null && child.signalCode === null) {
-		child.ref();
-		const exited = once(child, 'exit');
-		child.kill('SIGTERM');
-		const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-		await exited;
-		clearTimeout(timer);
-	}
-	live.delete(proc);
-	killQuietly(proc.watchdog);
 }
