@@ -12,18 +12,27 @@
  * An instance lives outside the temporary folder (its configuration, database and logs are where 389
  * keeps every instance), so clean-up removes it with `dsctl <name> remove --do-it`: stop() does; a process
  * 'exit' handler does for whatever is still there; and a watchdog shell holding a pipe from this process
- * does when this process itself is SIGKILLed. Missing 389 DS is an error, never a skipped test:
- * scripts/install-system-deps.sh installs it.
+ * does when this process itself is SIGKILLed (guardCleanUp of devkit/server-process.ts; unlike a slapd's, that
+ * guard covers the instance from its creation to its removal, across restarts and kill(), not one process).
+ * Missing 389 DS is an error, never a skipped test: scripts/install-system-deps.sh installs it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
 import { entry as ldifEntry, escapeDnValue } from './fixture/ldif';
+import {
+	freePort,
+	guardCleanUp,
+	killQuietly,
+	runTool,
+	stopProcess,
+	unrefChild,
+	type CleanUpGuard,
+} from './server-process';
 
 export interface DirsrvOptions {
 	/** People of each kind (389-tool users and inetOrgPerson users; default 40 each). */
@@ -106,28 +115,30 @@ const INSTANCE_CONFIG = (name: string) => `/etc/dirsrv/slapd-${name}`;
 /** Ignore /etc/ldap/ldap.conf and ~/.ldaprc: the machine's client settings must not change tests. */
 const CLI_ENV = { ...process.env, LDAPNOINIT: '1' };
 
-/** Instances this process created and has not removed yet. */
+/** SIGTERM, then SIGKILL after this long: 389 flushes its caches on the way down. */
+const STOP_GRACE_MS = 30_000;
+/**
+ * What the watchdog runs ($0 the instance name, $1 the folder): kill ns-slapd by the pid last written to the
+ * folder, remove the instance and the folder.
+ */
+const WATCHDOG_SCRIPT =
+	'pid=$(cat "$1/ns-slapd.pid" 2>/dev/null); [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; dsctl "$0" remove --do-it >/dev/null 2>&1; rm -rf "$1"';
+
+/** An instance this process created and has not removed yet. */
 interface LiveInstance {
 	name: string;
 	dir: string;
 	child?: ChildProcess;
-	watchdog?: ChildProcess;
+	/** Removes the instance when this process exits or dies without removing it. */
+	guard: CleanUpGuard;
 }
-const live = new Set<LiveInstance>();
-let exitHookInstalled = false;
 let instanceCount = 0;
 
-function installExitHook(): void {
-	if (exitHookInstalled) return;
-	exitHookInstalled = true;
-	process.on('exit', () => {
-		for (const instance of live) {
-			killQuietly(instance.child);
-			spawnSync('dsctl', [instance.name, 'remove', '--do-it'], { stdio: 'ignore', timeout: 60_000 });
-			killQuietly(instance.watchdog);
-			rmSync(instance.dir, { recursive: true, force: true });
-		}
-	});
+/** What the exit handler does for an instance still there. */
+function removeInstanceNow(instance: LiveInstance): void {
+	killQuietly(instance.child);
+	spawnSync('dsctl', [instance.name, 'remove', '--do-it'], { stdio: 'ignore', timeout: 60_000 });
+	rmSync(instance.dir, { recursive: true, force: true });
 }
 
 /** Where a program is, or a loud error saying how to install 389 DS. */
@@ -140,34 +151,9 @@ function requireProgram(name: string): void {
 	}
 }
 
-/** Asks the OS for a free loopback port (listen on 0, read it, close). */
-async function freePort(): Promise<number> {
-	const server = createServer();
-	server.listen(0, HOST);
-	await once(server, 'listening');
-	const address = server.address();
-	server.close();
-	await once(server, 'close');
-	if (address === null || typeof address === 'string') throw new Error('freePort: no port');
-	return address.port;
-}
-
-/** Runs a program to completion; rejects with its output. */
-function runTool(file: string, args: string[], input?: string): Promise<string> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(file, args, { env: CLI_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
-		let out = '';
-		let err = '';
-		child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-		child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-		child.on('error', reject);
-		child.on('close', (code) =>
-			code === 0
-				? resolve(out)
-				: reject(new Error(`${file} ${args.slice(0, 2).join(' ')} exited with ${code}:\n${err}${out}`)),
-		);
-		child.stdin.end(input ?? '');
-	});
+/** Runs a program to completion with the LDAP client settings ignored; rejects with its output. */
+function run(file: string, args: string[], input?: string): Promise<string> {
+	return runTool(file, args, { input, env: CLI_ENV });
 }
 
 /** The inf file of `dscreate from-file`: 389's sample entries (ou=people, ou=groups, ACIs) under our suffix. */
@@ -358,14 +344,17 @@ async function waitUntilReady(url: string, proc: ChildProcess, output: () => str
 
 export async function startDirsrv(options: DirsrvOptions = {}): Promise<Dirsrv> {
 	for (const program of ['dscreate', 'dsctl', 'ns-slapd', 'ldapmodify']) requireProgram(program);
-	installExitHook();
 	const t0 = Date.now();
 	const dir = await mkdtemp(join(tmpdir(), 'dirsrv-test-'));
 	// Instance names allow letters and digits. Jest loads this module afresh for each test file of one
 	// process, so the counter alone repeats: the time makes names unique (a file that could not remove its
 	// instance must not stop the next one from creating its own).
-	const instance: LiveInstance = { name: `otdp${process.pid}t${Date.now().toString(36)}n${++instanceCount}`, dir };
-	live.add(instance);
+	const name = `otdp${process.pid}t${Date.now().toString(36)}n${++instanceCount}`;
+	const instance: LiveInstance = {
+		name,
+		dir,
+		guard: guardCleanUp(() => removeInstanceNow(instance), { script: WATCHDOG_SCRIPT, args: [name, dir] }),
+	};
 	try {
 		return await startIn(instance, options, t0);
 	} catch (error) {
@@ -376,11 +365,10 @@ export async function startDirsrv(options: DirsrvOptions = {}): Promise<Dirsrv> 
 
 async function startIn(instance: LiveInstance, options: DirsrvOptions, t0: number): Promise<Dirsrv> {
 	const { name, dir } = instance;
-	const port = await freePort();
+	const port = await freePort(HOST);
 	const infPath = join(dir, 'instance.inf');
-	await writeFile(infPath, instanceInf(name, port, await freePort()));
-	instance.watchdog = startWatchdog(instance);
-	await runTool('dscreate', ['from-file', infPath]);
+	await writeFile(infPath, instanceInf(name, port, await freePort(HOST)));
+	await run('dscreate', ['from-file', infPath]);
 	await configureOffline(name, options.changelogUniqueId ?? true);
 	const t1 = Date.now();
 
@@ -397,9 +385,7 @@ async function startIn(instance: LiveInstance, options: DirsrvOptions, t0: numbe
 		child.stdout?.on('data', keep);
 		child.stderr?.on('data', keep);
 		child.on('error', (e) => keep(Buffer.from(`spawn error: ${e.message}\n`)));
-		child.unref();
-		(child.stdout as Socket | null)?.unref();
-		(child.stderr as Socket | null)?.unref();
+		unrefChild(child);
 		instance.child = child;
 		await writeFile(join(dir, 'ns-slapd.pid'), String(child.pid ?? ''));
 		await waitUntilReady(url, child, () => output, options.startTimeoutMs ?? 60_000);
@@ -409,7 +395,7 @@ async function startIn(instance: LiveInstance, options: DirsrvOptions, t0: numbe
 
 	const { fixture, ldif } = fixtureOf(options.usersPerKind ?? 40);
 	const ldapmodify = (text: string, as?: { dn: string; password: string }) =>
-		runTool('ldapmodify', ['-x', '-H', url, '-D', as?.dn ?? ADMIN_DN, '-w', as?.password ?? ADMIN_PASSWORD], text).then(
+		run('ldapmodify', ['-x', '-H', url, '-D', as?.dn ?? ADMIN_DN, '-w', as?.password ?? ADMIN_PASSWORD], text).then(
 			() => undefined,
 		);
 	await ldapmodify(RECIPIENT_SCHEMA);
@@ -444,7 +430,7 @@ async function startIn(instance: LiveInstance, options: DirsrvOptions, t0: numbe
 		},
 		async restart() {
 			if (stopped) throw new Error('restart() after stop(): the instance is gone');
-			await terminate(instance.child);
+			await stopProcess(instance.child, STOP_GRACE_MS);
 			await launch();
 		},
 		kill() {
@@ -457,46 +443,8 @@ async function startIn(instance: LiveInstance, options: DirsrvOptions, t0: numbe
 
 /** Stops ns-slapd, removes the instance and the folder, and forgets it. */
 async function removeInstance(instance: LiveInstance): Promise<void> {
-	await terminate(instance.child);
-	if (existsSync(INSTANCE_CONFIG(instance.name))) await runTool('dsctl', [instance.name, 'remove', '--do-it']);
-	killQuietly(instance.watchdog);
+	await stopProcess(instance.child, STOP_GRACE_MS);
+	if (existsSync(INSTANCE_CONFIG(instance.name))) await run('dsctl', [instance.name, 'remove', '--do-it']);
 	await rm(instance.dir, { recursive: true, force: true });
-	live.delete(instance);
-}
-
-/**
- * A shell that waits for end-of-file on a pipe from this process, then kills ns-slapd (by the pid last
- * written to the folder) and removes the instance and the folder. It runs in its own session (detached)
- * so a Ctrl-C aimed at the test run does not end it first.
- */
-function startWatchdog(instance: LiveInstance): ChildProcess {
-	const script =
-		'read _ignored; pid=$(cat "$1/ns-slapd.pid" 2>/dev/null); [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; dsctl "$0" remove --do-it >/dev/null 2>&1; rm -rf "$1"';
-	const watchdog = spawn('sh', ['-c', script, instance.name, instance.dir], {
-		stdio: ['pipe', 'ignore', 'ignore'],
-		detached: true,
-	});
-	watchdog.on('error', () => undefined);
-	watchdog.unref();
-	(watchdog.stdin as Socket | null)?.unref();
-	return watchdog;
-}
-
-function killQuietly(child: ChildProcess | undefined): void {
-	try {
-		if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-	} catch {
-		// already gone
-	}
-}
-
-/** SIGTERM, wait for the exit (SIGKILL after 30 s: 389 flushes its caches on the way down). */
-async function terminate(child: ChildProcess | undefined): Promise<void> {
-	if (!child || child.exitCode !== null || child.signalCode !== null) return;
-	child.ref();
-	const exited = once(child, 'exit');
-	child.kill('SIGTERM');
-	const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-	await exited;
-	clearTimeout(timer);
+	instance.guard.release();
 }
