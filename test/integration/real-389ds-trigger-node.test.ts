@@ -1,8 +1,9 @@
-import type { IDataObject, INode, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
 import { OpenTextDirectoryServicesTrigger } from '../../nodes/OpenTextDirectoryServicesTrigger/OpenTextDirectoryServicesTrigger.node';
 import { startDirsrv, type Dirsrv } from '../../devkit/dirsrv';
 import { ldapCredentialData } from '../../devkit/ldap-credential';
+import { pollTrigger } from '../support/poll-context';
 
 /**
  * The trigger node's poll() on a real 389 DS 2.3, with the credential's flavour and the strategy on Auto
@@ -20,15 +21,6 @@ afterAll(async () => {
 	await dirsrv?.stop();
 });
 
-const node: INode = {
-	id: 'trigger',
-	name: 'Directory Event',
-	type: 'openTextDirectoryServicesTrigger',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
-
 /** A trigger with its own stored state; polls in trigger mode with these options. */
 function watcher(options: IDataObject = {}): () => Promise<IDataObject[] | null> {
 	const staticData: IDataObject = {};
@@ -40,22 +32,12 @@ function watcher(options: IDataObject = {}): () => Promise<IDataObject[] | null>
 		options: { reconcileEvery: 0, ...options },
 	};
 	return async () => {
-		const context = {
-			getNode: () => node,
-			getMode: () => 'trigger',
-			getWorkflowStaticData: () => staticData,
-			getNodeParameter: (name: string, fallback?: unknown) => {
-				const [head, ...rest] = name.split('.');
-				let value: unknown = values[head];
-				for (const key of rest) value = (value as IDataObject | undefined)?.[key];
-				return value ?? fallback;
-			},
-			getCredentials: async () => ldapCredentialData(dirsrv),
-			helpers: { returnJsonArray: (items: IDataObject[]): INodeExecutionData[] => items.map((json) => ({ json })) },
-			logger: { info: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined },
-		} as unknown as IPollFunctions;
-		const output = await trigger.poll.call(context);
-		return output === null ? null : output[0].map((item) => item.json);
+		return pollTrigger(trigger, {
+			mode: 'trigger',
+			parameters: values,
+			staticData,
+			credentials: async () => ldapCredentialData(dirsrv),
+		});
 	};
 }
 

@@ -1,5 +1,5 @@
 import { Attribute, Change, type Client } from 'ldapts';
-import type { IDataObject, INode, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 import { OpenTextDirectoryServicesTrigger } from '../../nodes/OpenTextDirectoryServicesTrigger/OpenTextDirectoryServicesTrigger.node';
 import type { DirectoryEvent } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
@@ -7,6 +7,7 @@ import type { ChangeStrategy } from '../../core/changes/strategy';
 import { RequestError } from '../../core/errors';
 import { LdapSession } from '../../transport/ldap/session';
 import { ldapCredentialData } from '../../devkit/ldap-credential';
+import { pollTrigger } from '../support/poll-context';
 import { startLdapRelay, type LdapRelay } from '../../devkit/ldap-relay';
 import { startSamba, type Samba } from '../../devkit/samba';
 import {
@@ -330,14 +331,6 @@ describe.each<SambaStrategyName>(['adUsn', 'auto'])('%s strategy on a real Samba
 });
 
 describe('the trigger node on a real Samba AD DC (Auto, the credential as a user fills it in)', () => {
-	const node: INode = {
-		id: 'trigger',
-		name: 'Directory Event',
-		type: 'openTextDirectoryServicesTrigger',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: {},
-	};
 	const staticData: IDataObject = {};
 	const trigger = new OpenTextDirectoryServicesTrigger();
 	const parameters: IDataObject = {
@@ -348,22 +341,12 @@ describe('the trigger node on a real Samba AD DC (Auto, the credential as a user
 	};
 
 	async function pollNode(mode: 'trigger' | 'manual'): Promise<IDataObject[] | null> {
-		const context = {
-			getNode: () => node,
-			getMode: () => mode,
-			getWorkflowStaticData: () => staticData,
-			getNodeParameter: (name: string, fallback?: unknown) => {
-				const [head, ...rest] = name.split('.');
-				let value: unknown = parameters[head];
-				for (const key of rest) value = (value as IDataObject | undefined)?.[key];
-				return value ?? fallback;
-			},
-			getCredentials: async () => ldapCredentialData(samba),
-			helpers: { returnJsonArray: (items: IDataObject[]): INodeExecutionData[] => items.map((json) => ({ json })) },
-			logger: { info: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined },
-		} as unknown as IPollFunctions;
-		const output = await trigger.poll.call(context);
-		return output === null ? null : output[0].map((item) => item.json);
+		return pollTrigger(trigger, {
+			mode: mode,
+			parameters: parameters,
+			staticData,
+			credentials: async () => ldapCredentialData(samba),
+		});
 	}
 
 	it('activation chooses the AD USN strategy and emits nothing; a change comes out once, its SID readable', async () => {

@@ -1,9 +1,10 @@
-import type { IDataObject, INode, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { OpenTextDirectoryServicesTrigger } from '../../nodes/OpenTextDirectoryServicesTrigger/OpenTextDirectoryServicesTrigger.node';
 import { attrLine } from '../../devkit/fixture';
 import { ldapCredentialData } from '../../devkit/ldap-credential';
+import { pollTrigger } from '../support/poll-context';
 import { searchEntryUnder, startLdapRelay, type LdapRelay } from '../../devkit/ldap-relay';
 import { startSlapd, type Slapd } from '../../devkit/slapd';
 import { LdapSession } from '../../transport/ldap/session';
@@ -28,15 +29,6 @@ afterAll(async () => {
 	await slapd?.stop();
 });
 
-const node: INode = {
-	id: 'trigger',
-	name: 'Directory Event',
-	type: 'openTextDirectoryServicesTrigger',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
-
 interface Harness {
 	staticData: IDataObject;
 	poll(mode: 'trigger' | 'manual', options?: IDataObject, parameters?: IDataObject): Promise<IDataObject[] | null>;
@@ -55,22 +47,12 @@ function harness(credentialOverrides: Record<string, unknown> = {}): Harness {
 				options: { reconcileEvery: 0, ...options },
 				...parameters,
 			};
-			const context = {
-				getNode: () => node,
-				getMode: () => mode,
-				getWorkflowStaticData: () => staticData,
-				getNodeParameter: (name: string, fallback?: unknown) => {
-					const [head, ...rest] = name.split('.');
-					let value: unknown = values[head];
-					for (const key of rest) value = (value as IDataObject | undefined)?.[key];
-					return value ?? fallback;
-				},
-				getCredentials: async () => ldapCredentialData({ ...slapd, url: relay.url }, credentialOverrides),
-				helpers: { returnJsonArray: (items: IDataObject[]): INodeExecutionData[] => items.map((json) => ({ json })) },
-				logger: { info: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined },
-			} as unknown as IPollFunctions;
-			const output = await trigger.poll.call(context);
-			return output === null ? null : output[0].map((item) => item.json);
+			return pollTrigger(trigger, {
+				mode: mode,
+				parameters: values,
+				staticData,
+				credentials: async () => ldapCredentialData({ ...slapd, url: relay.url }, credentialOverrides),
+			});
 		},
 	};
 }
