@@ -15,8 +15,8 @@ import type { DirectoryFlavour, FlavourProfile } from '../../ldap/flavours';
 import { LdapGroupDirectory, PrivilegedGroups } from '../../ldap/groups';
 import { idFilter } from '../../ldap/identifiers';
 import { parseDn } from '../../ldap/dn';
-import { memberAttributesOf } from '../../ldap/member-attributes';
-import { memberRequest, readAllValues, readRangeStep } from '../../ldap/ranged';
+import { memberAttributesOf, memberRequests } from '../../ldap/member-attributes';
+import { readAllValues, readRangeStep } from '../../ldap/ranged';
 import { LdapUserDirectory } from '../../ldap/users';
 import type { GroupObservation, UserObservation } from '../differ';
 import { eventMemberGroupOf, type EventMemberGroup } from '../events';
@@ -129,9 +129,7 @@ export class LdapChangeReader {
 
 	private groupAttributes(): string[] {
 		const group = this.profile.group;
-		const members = memberAttributesOf(this.profile).map((attribute) =>
-			memberRequest({ memberAttribute: attribute, rangedMembers: this.profile.rangedMembers }),
-		);
+		const members = memberRequests(this.profile);
 		return [
 			...new Set([group.id, group.name, group.description, ...members, this.stamps.modified, ...this.extraAttributes]),
 		];
