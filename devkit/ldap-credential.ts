@@ -1,5 +1,5 @@
 /**
- * The data of an `openTextDirectoryLdap` credential pointing at a test slapd (plain LDAP, or LDAPS with its
+ * The data of an `openTextDirectoryLdapApi` credential pointing at a test slapd (plain LDAP, or LDAPS with its
  * throwaway CA allowed as self-signed), as the demo and the real-n8n tests create it.
  */
 import type { Slapd } from './slapd';

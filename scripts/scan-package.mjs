@@ -57,22 +57,12 @@ const ALLOWED = [
 ];
 
 /**
- * Reported in the source until the rest of issue 15 lands: the LDAP credential's name without the `Api` suffix
- * (it becomes openTextDirectoryLdapApi) and credentials without a documentationUrl. Delete each entry with its fix.
+ * Reported in the source until the rest of issue 15 lands: credentials without a documentationUrl. Delete each
+ * entry with its fix.
  */
 const PENDING = [
-	{ file: 'credentials/OpenTextDirectoryLdap.credentials.ts', rule: 'n8n-nodes-base/cred-class-name-unsuffixed' },
-	{ file: 'credentials/OpenTextDirectoryLdap.credentials.ts', rule: 'n8n-nodes-base/cred-class-field-name-unsuffixed' },
 	{
-		file: 'nodes/OpenTextDirectoryServices/OpenTextDirectoryServices.node.ts',
-		rule: 'n8n-nodes-base/node-class-description-credentials-name-unsuffixed',
-	},
-	{
-		file: 'nodes/OpenTextDirectoryServicesTrigger/OpenTextDirectoryServicesTrigger.node.ts',
-		rule: 'n8n-nodes-base/node-class-description-credentials-name-unsuffixed',
-	},
-	{
-		file: 'credentials/OpenTextDirectoryLdap.credentials.ts',
+		file: 'credentials/OpenTextDirectoryLdapApi.credentials.ts',
 		rule: 'n8n-nodes-base/cred-class-field-documentation-url-missing',
 	},
 	{

@@ -18,7 +18,7 @@ const T = {
 	ack: `${PKG}.openTextPushTrigger`,
 };
 const CRED = {
-	ldap: { openTextDirectoryLdap: { id: 'set-me-up-directory', name: 'OpenText Directory (set me up)' } },
+	ldap: { openTextDirectoryLdapApi: { id: 'set-me-up-directory', name: 'OpenText Directory (set me up)' } },
 	otds: { openTextDirectoryServicesApi: { id: 'set-me-up-otds', name: 'OpenText Directory Services (set me up)' } },
 	fcm: {
 		openTextFirebaseCloudMessagingApi: { id: 'set-me-up-firebase', name: 'Firebase Cloud Messaging (set me up)' },

@@ -33,7 +33,7 @@ export class OpenTextDirectoryServices implements INodeType {
 				displayOptions: { show: { source: ['otdsRest'] } },
 			},
 			{
-				name: 'openTextDirectoryLdap',
+				name: 'openTextDirectoryLdapApi',
 				required: true,
 				testedBy: 'ldapConnectionTest',
 				displayOptions: { show: { source: ['ldap'] } },

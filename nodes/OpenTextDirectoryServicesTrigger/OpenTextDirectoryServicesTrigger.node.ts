@@ -34,7 +34,7 @@ export class OpenTextDirectoryServicesTrigger implements INodeType {
 				displayOptions: { show: { source: ['otdsRest'] } },
 			},
 			{
-				name: 'openTextDirectoryLdap',
+				name: 'openTextDirectoryLdapApi',
 				required: true,
 				testedBy: 'ldapConnectionTest',
 				displayOptions: { show: { source: ['ldap'] } },

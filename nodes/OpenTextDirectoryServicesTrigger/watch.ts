@@ -37,7 +37,7 @@ export async function openWatch(context: IPollFunctions): Promise<OpenWatch> {
 		return { ...watchDirectory(backend, server, request.watch), close: async () => {} };
 	}
 
-	const ldap = await openLdapContext(context.getNode(), await context.getCredentials('openTextDirectoryLdap'));
+	const ldap = await openLdapContext(context.getNode(), await context.getCredentials('openTextDirectoryLdapApi'));
 	try {
 		const target = {
 			session: ldap.session,

@@ -42,7 +42,7 @@ export async function openDirectorySource(
 	}
 	const ldap: LdapContext = await openLdapContext(
 		context.getNode(),
-		await context.getCredentials('openTextDirectoryLdap'),
+		await context.getCredentials('openTextDirectoryLdapApi'),
 	);
 	return {
 		kind,

@@ -22,7 +22,7 @@ export interface LdapContext {
 }
 
 /**
- * Opens a session from the `openTextDirectoryLdap` credential, deciding the flavour from the root DSE
+ * Opens a session from the `openTextDirectoryLdapApi` credential, deciding the flavour from the root DSE
  * when the credential says Auto-Detect. The caller closes `session`.
  */
 export async function openLdapContext(node: INode, credentials: ICredentialDataDecryptedObject): Promise<LdapContext> {

@@ -298,7 +298,7 @@ async function main(): Promise<void> {
 					}),
 				};
 				if (slapd) {
-					c.ldap = await credential('openTextDirectoryLdap', 'Demo directory (OpenLDAP)', ldapCredentialData(slapd));
+					c.ldap = await credential('openTextDirectoryLdapApi', 'Demo directory (OpenLDAP)', ldapCredentialData(slapd));
 				}
 				if (mra) {
 					await credential('openTextCloudMessagingApi', 'Demo Cloud Messaging (emulator)', {

@@ -384,7 +384,7 @@ export function demoWorkflows(options: {
 							returnAll: true,
 							options: {},
 						},
-						{ credentials: { openTextDirectoryLdap: credentials.ldap } },
+						{ credentials: { openTextDirectoryLdapApi: credentials.ldap } },
 					),
 				],
 				chain('When clicking "Execute workflow"', 'People in the department'),

@@ -95,7 +95,7 @@ describe('the published package', () => {
 				'openTextDirectoryServicesTrigger',
 				'openTextPush',
 				'openTextPushTrigger',
-				'openTextDirectoryLdap',
+				'openTextDirectoryLdapApi',
 				'openTextDirectoryServicesApi',
 				'openTextPushAcknowledgmentApi',
 				'openTextCloudMessagingApi',

@@ -24,7 +24,7 @@ import { ldapCredentialData } from '../../devkit/ldap-credential';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);
-const LDAP_CREDENTIAL = 'openTextDirectoryLdap';
+const LDAP_CREDENTIAL = 'openTextDirectoryLdapApi';
 const DIRECTORY_NODE = 'openTextDirectoryServices';
 const USERS = 25;
 /** Per test: jest's project-level testTimeout does not apply to tests, so every test names its own. */

@@ -111,7 +111,7 @@ beforeAll(async () => {
 	const create = async (type: string, name: string, data: Record<string, unknown>) => {
 		credentials[type] = { id: await n8n!.createCredential(type, name, data), name };
 	};
-	await create('openTextDirectoryLdap', 'Test slapd', ldapCredentialData(slapd));
+	await create('openTextDirectoryLdapApi', 'Test slapd', ldapCredentialData(slapd));
 	await create('openTextDirectoryServicesApi', 'OTDS emulator', {
 		serverUrl: otds.url,
 		authMethod: 'ticket',
@@ -180,7 +180,7 @@ describe('the template files', () => {
 		expect(credentialTypesOf(templates)).toEqual([
 			'openTextAppWorksGatewayApi',
 			'openTextCloudMessagingApi',
-			'openTextDirectoryLdap',
+			'openTextDirectoryLdapApi',
 			'openTextDirectoryServicesApi',
 			'openTextFirebaseCloudMessagingApi',
 			'openTextPushAcknowledgmentApi',

@@ -38,7 +38,7 @@ let tarball: string | undefined;
 const credentials: Record<string, { id: string; name: string }> = {};
 
 function triggerWorkflow(name: string, source: 'ldap' | 'otdsRest', parameters: Record<string, unknown>): WorkflowJson {
-	const credentialType = source === 'ldap' ? 'openTextDirectoryLdap' : 'openTextDirectoryServicesApi';
+	const credentialType = source === 'ldap' ? 'openTextDirectoryLdapApi' : 'openTextDirectoryServicesApi';
 	return {
 		name,
 		nodes: [
@@ -77,7 +77,7 @@ beforeAll(async () => {
 	await n8n.createApiKey();
 	credentials.ldap = {
 		name: 'ldap directory',
-		id: await n8n.createCredential('openTextDirectoryLdap', 'ldap directory', ldapCredentialData(slapd)),
+		id: await n8n.createCredential('openTextDirectoryLdapApi', 'ldap directory', ldapCredentialData(slapd)),
 	};
 	credentials.otdsRest = {
 		name: 'otds directory',

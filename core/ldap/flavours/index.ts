@@ -1,6 +1,6 @@
 /**
  * The registry of directory products. Adding one: its profile file here, an entry below, and the option
- * in the LDAP credential's Directory Flavour list (credentials/OpenTextDirectoryLdap.credentials.ts).
+ * in the LDAP credential's Directory Flavour list (credentials/OpenTextDirectoryLdapApi.credentials.ts).
  */
 import { ConfigurationError } from '../../errors';
 import type { RootDse } from '../root-dse';

@@ -5,8 +5,8 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
  * OpenLDAP / 389 DS directory that OTDS synchronises from. Tested by the OpenText Directory Services
  * node (`testedBy`), because an LDAP bind is not an HTTP request.
  */
-export class OpenTextDirectoryLdap implements ICredentialType {
-	name = 'openTextDirectoryLdap';
+export class OpenTextDirectoryLdapApi implements ICredentialType {
+	name = 'openTextDirectoryLdapApi';
 
 	displayName = 'OpenText Directory (LDAP) API';
 
