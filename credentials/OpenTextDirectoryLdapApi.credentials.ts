@@ -10,6 +10,10 @@ export class OpenTextDirectoryLdapApi implements ICredentialType {
 
 	displayName = 'OpenText Directory (LDAP) API';
 
+	// No vendor page covers every directory this connects to; the LDAP standard on simple binds (bind DN and
+	// password), ldaps:// and StartTLS documents what the fields mean on all of them.
+	documentationUrl = 'https://datatracker.ietf.org/doc/html/rfc4513';
+
 	icon: Icon = {
 		light: 'file:../nodes/OpenTextDirectoryServices/otds.svg',
 		dark: 'file:../nodes/OpenTextDirectoryServices/otds.dark.svg',

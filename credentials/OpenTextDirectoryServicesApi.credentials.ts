@@ -21,6 +21,10 @@ export class OpenTextDirectoryServicesApi implements ICredentialType {
 
 	displayName = 'OpenText Directory Services (OTDS REST) API';
 
+	// OpenText publishes no public OTDS REST reference; its own Python library (pyxecm, otds.py) shows the sign-in
+	// with a user and password (ticket) or an OAuth client, as this credential does.
+	documentationUrl = 'https://github.com/opentext/pyxecm';
+
 	icon: Icon = {
 		light: 'file:../nodes/OpenTextDirectoryServices/otds.svg',
 		dark: 'file:../nodes/OpenTextDirectoryServices/otds.dark.svg',

@@ -9,7 +9,7 @@ export class OpenTextFirebaseCloudMessagingApi implements ICredentialType {
 
 	displayName = 'OpenText Push: Firebase Cloud Messaging API';
 
-	documentationUrl = 'https://firebase.google.com/docs/cloud-messaging/send/v1-api';
+	documentationUrl = 'https://firebase.google.com/docs/cloud-messaging/auth-server';
 
 	icon: Icon = { light: 'file:../nodes/OpenTextPush/push.svg', dark: 'file:../nodes/OpenTextPush/push.dark.svg' };
 

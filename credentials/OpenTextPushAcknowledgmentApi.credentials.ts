@@ -10,6 +10,10 @@ export class OpenTextPushAcknowledgmentApi implements ICredentialType {
 
 	displayName = 'OpenText Push Acknowledgment Signing API';
 
+	// A secret of this package only (no service issues it): HMAC's own specification says how long and how random
+	// a key should be.
+	documentationUrl = 'https://www.ietf.org/rfc/rfc2104';
+
 	icon: Icon = {
 		light: 'file:../nodes/OpenTextPushTrigger/pushAck.svg',
 		dark: 'file:../nodes/OpenTextPushTrigger/pushAck.dark.svg',
