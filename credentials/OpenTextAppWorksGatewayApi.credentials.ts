@@ -1,8 +1,18 @@
-import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialType,
+	IHttpRequestOptions,
+	INodeProperties,
+	Icon,
+} from 'n8n-workflow';
+
+import { signedRequest, withFormField } from '../nodes/shared/push-auth';
 
 /**
  * OpenText AppWorks Gateway (on premises): notifications to AppWorks mobile clients, addressed by OTDS
  * user and OTDS group. Either the service API (app name + otagAppKey) or the trusted-server API (key).
+ * `authenticate` adds the key (the otagAppKey header, or the trusted server's `key` form field), so the
+ * credential also serves n8n's HTTP Request node. The keys do not expire: there is no token to keep.
  */
 export class OpenTextAppWorksGatewayApi implements ICredentialType {
 	name = 'openTextAppWorksGatewayApi';
@@ -120,4 +130,15 @@ export class OpenTextAppWorksGatewayApi implements ICredentialType {
 			description: 'Whether to accept any TLS certificate. Only for test gateways.',
 		},
 	];
+
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		if (credentials.apiType === 'trustedServer') {
+			const signed = signedRequest(requestOptions, {}, credentials);
+			return { ...signed, body: withFormField(requestOptions.body, 'key', String(credentials.trustedServerKey ?? '')) };
+		}
+		return signedRequest(requestOptions, { otagAppKey: String(credentials.appKey ?? '') }, credentials);
+	}
 }

@@ -1,9 +1,27 @@
-import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialType,
+	IDataObject,
+	IHttpRequestHelper,
+	IHttpRequestOptions,
+	INodeProperties,
+	Icon,
+} from 'n8n-workflow';
+
+import {
+	cloudMessagingAuthorization,
+	issueCloudMessagingToken,
+	preAuthenticationTransport,
+	signedRequest,
+} from '../nodes/shared/push-auth';
 
 /**
  * OpenText Notifications ("Cloud Messaging", MRA v1 REST API): push through the MRA parser, plus SMS and
- * email as fallbacks. HTTP Basic or an OAuth2 tenant token (client credentials). Tested by the OpenText
- * Push node (`testedBy`), because the token flow is the push core's, not a generic HTTP request.
+ * email as fallbacks. HTTP Basic, or an OAuth2 tenant token (client credentials) that preAuthentication
+ * obtains and keeps (encrypted, with the credential) in the hidden expirable `accessToken`, so every execution
+ * reuses it; when the API answers 401, n8n calls preAuthentication again and repeats the request.
+ * `authenticate` adds the Authorization header, so the credential also serves n8n's HTTP Request node. Tested
+ * by the OpenText Push node (`testedBy`), so the test can say where it signed in.
  */
 export class OpenTextCloudMessagingApi implements ICredentialType {
 	name = 'openTextCloudMessagingApi';
@@ -99,5 +117,25 @@ export class OpenTextCloudMessagingApi implements ICredentialType {
 			default: false,
 			description: 'Whether to accept any TLS certificate. Only for test servers.',
 		},
+		{
+			displayName: 'Access Token',
+			name: 'accessToken',
+			type: 'hidden',
+			typeOptions: { expirable: true, password: true },
+			default: '',
+		},
 	];
+
+	/** A tenant token for OAuth2; nothing to keep for Basic (n8n then stores nothing). */
+	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
+		const transport = preAuthenticationTransport(this.helpers.httpRequest, credentials);
+		return { accessToken: await issueCloudMessagingToken(transport, credentials) };
+	}
+
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		return signedRequest(requestOptions, { Authorization: cloudMessagingAuthorization(credentials) }, credentials);
+	}
 }

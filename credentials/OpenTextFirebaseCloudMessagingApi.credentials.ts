@@ -1,8 +1,22 @@
-import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
+import type {
+	IAuthenticateGeneric,
+	ICredentialDataDecryptedObject,
+	ICredentialType,
+	IDataObject,
+	IHttpRequestHelper,
+	INodeProperties,
+	Icon,
+} from 'n8n-workflow';
+
+import { issueFirebaseToken, preAuthenticationTransport } from '../nodes/shared/push-auth';
 
 /**
- * Firebase Cloud Messaging HTTP v1 with a service account: the node signs a JWT with the account's private
- * key and trades it for an access token (no SDK). Tested by the OpenText Push node (`testedBy`).
+ * Firebase Cloud Messaging HTTP v1 with a service account: preAuthentication signs a JWT with the account's
+ * private key and trades it for an access token (no SDK), kept (encrypted, with the credential) in the hidden
+ * expirable `accessToken`, so every execution reuses it; when FCM answers 401, n8n calls preAuthentication
+ * again and repeats the request. `authenticate` sends it as a Bearer token, so the credential also serves
+ * n8n's HTTP Request node for FCM endpoints the push node does not cover. Tested by the OpenText Push node
+ * (`testedBy`).
  */
 export class OpenTextFirebaseCloudMessagingApi implements ICredentialType {
 	name = 'openTextFirebaseCloudMessagingApi';
@@ -40,5 +54,26 @@ export class OpenTextFirebaseCloudMessagingApi implements ICredentialType {
 			default: 'https://fcm.googleapis.com',
 			description: 'Where FCM is reached. Change it only for a test double or a proxy.',
 		},
+		{
+			displayName: 'Access Token',
+			name: 'accessToken',
+			type: 'hidden',
+			typeOptions: { expirable: true, password: true },
+			default: '',
+		},
 	];
+
+	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
+		return {
+			accessToken: await issueFirebaseToken(
+				preAuthenticationTransport(this.helpers.httpRequest, credentials),
+				credentials,
+			),
+		};
+	}
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: { headers: { Authorization: '=Bearer {{$credentials.accessToken}}' } },
+	};
 }

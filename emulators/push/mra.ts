@@ -56,6 +56,8 @@ export interface MraEmulator extends HttpEmulator {
 	issuedTokens: number;
 	/** The access token issued last (tests of expiry). */
 	lastIssuedToken?: string;
+	/** Lets every access token issued so far expire now (the next request with one gets 401). */
+	expireTokens(): void;
 }
 
 const error = (status: number, code: string, message: string): EmulatorReply => ({
@@ -310,6 +312,9 @@ export async function startMraEmulator(options: MraEmulatorOptions = {}): Promis
 		},
 		get lastIssuedToken() {
 			return lastIssuedToken;
+		},
+		expireTokens: () => {
+			for (const token of tokens.keys()) tokens.set(token, 0);
 		},
 	};
 }

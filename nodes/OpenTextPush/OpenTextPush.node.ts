@@ -172,7 +172,7 @@ export class OpenTextPush implements INodeType {
 			: [];
 		const dispatch = dispatchOptions(options);
 		const sends = runSends(plan.groups, async (group) => ({
-			channels: buildChannels(this.helpers, channel, await this.getCredentials(channel.credential, group.items[0]), {
+			channels: buildChannels(this, channel, await this.getCredentials(channel.credential, group.items[0]), {
 				retry: dispatch.retry,
 				batchSize: dispatch.batchSize,
 				parameter: parameterOf(group.items[0]),

@@ -2,8 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { toNodeError } from '../shared/errors';
-import { n8nHttpTransport } from '../shared/http-transport';
-import type { NodePushChannel } from './channels';
+import { channelTransport, type NodePushChannel } from './channels';
 
 /** Get Status: the state of sent messages, for channels whose service keeps it; one output item per input item. */
 export async function getDeliveryStatus(
@@ -19,10 +18,7 @@ export async function getDeliveryStatus(
 	const items = context.getInputData();
 	const output: INodeExecutionData[] = [];
 	const credential = await context.getCredentials(channel.credential);
-	const transport = n8nHttpTransport(context.helpers, {
-		skipSslCertificateValidation: credential.ignoreSslIssues === true,
-	});
-	const lookUp = channel.status.open(transport, credential);
+	const lookUp = channel.status.open(channelTransport(context, channel, credential), credential);
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			const messageId = String(context.getNodeParameter('messageId', itemIndex) ?? '').trim();

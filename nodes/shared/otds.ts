@@ -1,6 +1,6 @@
 /**
- * The node's side of OTDS REST: an HttpTransport over n8n's authenticated request helper (the
- * credential's ticket or token is added by n8n, renewed by n8n on 401), the OtdsDirectory over it,
+ * The node's side of OTDS REST: an HttpTransport over n8n's authenticated requests (the credential's
+ * ticket or token is added by n8n, renewed by n8n on 401), the OtdsDirectory over it,
  * and the credential test, which signs in and reports who signed in.
  */
 import type {
@@ -16,6 +16,7 @@ import { OtdsAuthenticatingTransport } from '../../core/otds/authenticating-tran
 import { OtdsDirectory, type OtdsDirectoryOptions } from '../../core/otds/directory';
 import { isExpiredTicketAnswer } from '../../core/otds/failures';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../transport/http/types';
+import { n8nAuthenticatedTransport } from './authenticated-transport';
 import {
 	asNetworkError,
 	fromN8nResponse,
@@ -30,65 +31,40 @@ export const OTDS_CREDENTIAL = 'openTextDirectoryServicesApi';
 type OtdsContext = IExecuteFunctions | ILoadOptionsFunctions | IPollFunctions;
 
 /**
- * Requests go out with the stored ticket or token. n8n renews it only when a request THROWS a 401, while
- * the core wants statuses returned; so a request answered 401 is sent once more in throwing mode, which
- * makes n8n sign in again, store the new ticket and repeat the request. Some OTDS versions answer an
- * expired ticket with 400 "Expired OTDS SSO ticket", which n8n does not take for expiry: then this
- * transport signs in itself and sends its own ticket, without n8n's authentication, for the rest of
- * the execution (the stored one stays until a 401 or the next sign-in replaces it).
+ * Requests go out with the stored ticket or token through n8n's authenticated requests, which renew it on
+ * a 401 (./authenticated-transport.ts). Some OTDS versions answer an expired ticket with 400 "Expired OTDS
+ * SSO ticket", which n8n does not take for expiry: then this transport signs in itself and sends its own
+ * ticket, without n8n's authentication, for the rest of the execution (the stored one stays until a 401 or
+ * the next sign-in replaces it).
  */
 export function otdsTransport(context: OtdsContext): HttpTransport {
+	const authenticated = n8nAuthenticatedTransport(context, OTDS_CREDENTIAL);
 	let own: { header: { name: string; value: string }; insecure: boolean } | undefined;
-	const send = (request: HttpRequest, throwOnStatus: boolean) => {
-		if (!own)
-			return context.helpers.httpRequestWithAuthentication.call(
-				context,
-				OTDS_CREDENTIAL,
-				toN8nRequest(request, {}, throwOnStatus),
-			);
-		const headers = { ...(request.headers ?? {}), [own.header.name]: own.header.value };
-		return context.helpers.httpRequest(
-			toN8nRequest({ ...request, headers }, { skipSslCertificateValidation: own.insecure }, throwOnStatus),
-		);
-	};
-	const sendForStatus = async (request: HttpRequest): Promise<HttpResponse> => {
+	const sendOwn = async (request: HttpRequest): Promise<HttpResponse> => {
+		const signed = own as NonNullable<typeof own>;
+		const headers = { ...(request.headers ?? {}), [signed.header.name]: signed.header.value };
 		try {
-			return fromN8nResponse(await send(request, false));
+			return fromN8nResponse(
+				await context.helpers.httpRequest(
+					toN8nRequest({ ...request, headers }, { skipSslCertificateValidation: signed.insecure }),
+				),
+			);
 		} catch (error) {
 			throw asNetworkError(error, request.url);
 		}
 	};
 	return {
 		async request(request: HttpRequest): Promise<HttpResponse> {
-			const response = await sendForStatus(request);
-			if (!isExpiredTicketAnswer(response)) return response;
-			if (response.status === 401 && !own) {
-				try {
-					return fromN8nResponse(await send(request, true));
-				} catch (error) {
-					return statusOfThrown(error) ?? response;
-				}
-			}
+			const response = own ? await sendOwn(request) : await authenticated.request(request);
+			// A 401 through n8n was renewed by n8n already; what it answered then stands.
+			if (!isExpiredTicketAnswer(response) || (response.status === 401 && !own)) return response;
 			const credentials = await context.getCredentials(OTDS_CREDENTIAL);
 			const header = otdsAuthHeader(await signInToOtds(context.helpers.httpRequest, credentials));
 			if (!header) return response;
 			own = { header, insecure: credentials.ignoreSslIssues === true };
-			return sendForStatus(request);
+			return await sendOwn(request);
 		},
 	};
-}
-
-/** The HTTP answer inside an error n8n threw for a status, if there was one. */
-function statusOfThrown(error: unknown): HttpResponse | undefined {
-	const candidates = [error, (error as { cause?: unknown })?.cause];
-	for (const candidate of candidates) {
-		const response = (
-			candidate as { response?: { status?: number; headers?: HttpResponse['headers']; data?: unknown } }
-		)?.response;
-		if (response?.status) return { status: response.status, headers: response.headers ?? {}, body: response.data };
-	}
-	const code = Number((error as { httpCode?: unknown })?.httpCode);
-	return Number.isInteger(code) && code >= 400 ? { status: code, headers: {}, body: undefined } : undefined;
 }
 
 /** The OTDS backend for the node's credential. */

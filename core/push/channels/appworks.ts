@@ -29,13 +29,25 @@ import type {
 	SendContext,
 } from '../types';
 
+/**
+ * signedByTransport: the transport adds the key to every request (n8n's authenticated requests, with the
+ * credential's authenticate): the channel then sends none, and the key may be left out here.
+ */
 export type AppWorksSettings =
-	| { api: 'trustedServer'; gatewayUrl: string; trustedServerKey: string; timeoutMs?: number; batchSize?: number }
+	| {
+			api: 'trustedServer';
+			gatewayUrl: string;
+			trustedServerKey?: string;
+			signedByTransport?: boolean;
+			timeoutMs?: number;
+			batchSize?: number;
+	  }
 	| {
 			api: 'service';
 			gatewayUrl: string;
 			appName: string;
-			appKey: string;
+			appKey?: string;
+			signedByTransport?: boolean;
 			targetAppName?: string;
 			/** fcm-push (default), or the deprecated push of gateways before 16.5. */
 			serviceEndpoint?: 'fcm-push' | 'push';
@@ -133,7 +145,7 @@ function notificationsUrl(settings: AppWorksSettings): string {
 			'must be the http(s) URL of the AppWorks Gateway, e.g. https://gateway.example.com',
 		);
 	if (settings.api === 'trustedServer') {
-		if (!settings.trustedServerKey)
+		if (!settings.trustedServerKey && !settings.signedByTransport)
 			throw new ConfigurationError(
 				'Trusted Server Key',
 				'is empty: copy it from the gateway administration (Trusted Servers)',
@@ -142,7 +154,7 @@ function notificationsUrl(settings: AppWorksSettings): string {
 	}
 	if (!settings.appName?.trim())
 		throw new ConfigurationError('App Name', 'is empty: give the name of the deployed AppWorks app');
-	if (!settings.appKey) throw new ConfigurationError('App Key', 'is empty');
+	if (!settings.appKey && !settings.signedByTransport) throw new ConfigurationError('App Key', 'is empty');
 	if (
 		settings.serviceEndpoint !== undefined &&
 		settings.serviceEndpoint !== 'fcm-push' &&
@@ -247,7 +259,7 @@ export class AppWorksChannel implements PushChannel {
 					url: this.url,
 					headers: idempotency,
 					form: {
-						key: settings.trustedServerKey,
+						...(settings.signedByTransport ? {} : { key: settings.trustedServerKey ?? '' }),
 						message: JSON.stringify((prepared as { message: unknown }).message),
 						users: (prepared as { users: string }).users,
 					},
@@ -256,7 +268,7 @@ export class AppWorksChannel implements PushChannel {
 			: {
 					method: 'POST',
 					url: this.url,
-					headers: { otagAppKey: settings.appKey, ...idempotency },
+					headers: settings.signedByTransport ? idempotency : { otagAppKey: settings.appKey ?? '', ...idempotency },
 					json: prepared,
 					timeoutMs: settings.timeoutMs ?? 15_000,
 				};

@@ -54,6 +54,11 @@ export interface FcmChannelSettings {
 	retry?: RetryPolicy;
 	/** FCM validate_only: FCM checks the message and delivers nothing. */
 	validateOnly?: boolean;
+	/**
+	 * The transport signs every request and renews the access token itself (n8n's authenticated requests, with
+	 * the credential's preAuthentication): the channel then adds no Authorization header and fetches no token.
+	 */
+	signedByTransport?: boolean;
 }
 
 /** Device tokens (a person's, or bare ones), topics and conditions. */
@@ -180,11 +185,17 @@ function quotaWaitsAMinute(transport: HttpTransport): HttpTransport {
 	};
 }
 
+/** A 401 that refuses the access token (not THIRD_PARTY_AUTH_ERROR, which is one recipient's platform): a new token may help. */
+export function isRefusedAccessToken(response: HttpResponse): boolean {
+	return response.status === 401 && fcmErrorCode(response.body) !== THIRD_PARTY_AUTH_ERROR;
+}
+
 export class FcmChannel implements PushChannel {
 	readonly name = 'fcm' as const;
 	readonly maxBatchSize = 1;
 	private readonly account: ServiceAccount;
-	private readonly tokens: FcmAccessTokens;
+	/** Undefined when the transport signs the requests (settings.signedByTransport). */
+	private readonly tokens?: FcmAccessTokens;
 	private readonly sendUrl: string;
 	private readonly sendTransport: HttpTransport;
 	private readonly rendered = new WeakMap<PushMessage, { fields: Array<[string, unknown]>; bytes: number }>();
@@ -194,10 +205,9 @@ export class FcmChannel implements PushChannel {
 		private readonly settings: FcmChannelSettings,
 	) {
 		this.account = parseServiceAccount(settings.serviceAccount);
-		this.tokens = new FcmAccessTokens(transport, this.account, {
-			retry: settings.retry,
-			timeoutMs: settings.timeoutMs,
-		});
+		this.tokens = settings.signedByTransport
+			? undefined
+			: new FcmAccessTokens(transport, this.account, { retry: settings.retry, timeoutMs: settings.timeoutMs });
 		this.sendTransport = quotaWaitsAMinute(transport);
 		const base = (settings.baseUrl ?? 'https://fcm.googleapis.com').replace(/\/+$/, '');
 		this.sendUrl = `${base}/v1/projects/${encodeURIComponent(this.account.project_id)}/messages:send`;
@@ -257,14 +267,17 @@ export class FcmChannel implements PushChannel {
 		let attempts = 0;
 		for (let renewed = false; ; renewed = true) {
 			// Every request but the first finds the token cached: no promise to wait for then.
-			const token = this.tokens.cachedToken() ?? (await this.tokens.token());
+			const token = this.tokens && (this.tokens.cachedToken() ?? (await this.tokens.token()));
 			const sent = await sendWithRetry(
 				this.sendTransport,
 				{
 					method: 'POST',
 					url: this.sendUrl,
 					// FCM has no idempotency header; Idempotency-Key (IETF draft) is ignored by FCM and honoured by the emulator.
-					headers: { authorization: `Bearer ${token}`, 'idempotency-key': context.idempotencyKey },
+					headers:
+						token === undefined
+							? { 'idempotency-key': context.idempotencyKey }
+							: { authorization: `Bearer ${token}`, 'idempotency-key': context.idempotencyKey },
 					json: prepared,
 					timeoutMs: this.settings.timeoutMs ?? 15_000,
 				},
@@ -272,7 +285,7 @@ export class FcmChannel implements PushChannel {
 			);
 			attempts += sent.attempts;
 			if (!sent.response) return { outcomes: [networkOutcome(sent.failure, this.sendUrl, 'FCM')], attempts };
-			if (sent.response.status === 401 && !renewed && fcmErrorCode(sent.response.body) !== THIRD_PARTY_AUTH_ERROR) {
+			if (this.tokens && token !== undefined && !renewed && isRefusedAccessToken(sent.response)) {
 				// An access token can be revoked before it expires: renew once.
 				this.tokens.invalidate(token);
 				continue;

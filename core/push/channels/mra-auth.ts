@@ -16,7 +16,9 @@ export type MraAuth =
 	/** tokenUrl: the tenant's token endpoint, e.g. https://us.api.opentext.com/tenants/{tenant_id}/oauth2/token. */
 	| { method: 'oauth2'; tokenUrl: string; clientId: string; clientSecret: string };
 
-const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`, 'utf8').toString('base64')}`;
+/** The HTTP Basic Authorization value. */
+export const basicAuthorization = (user: string, secret: string) =>
+	`Basic ${Buffer.from(`${user}:${secret}`, 'utf8').toString('base64')}`;
 
 export class MraAuthorization {
 	private readonly cache?: CachedToken;
@@ -47,8 +49,13 @@ export class MraAuthorization {
 	}
 
 	async header(): Promise<string> {
-		if (this.auth.method === 'basic') return basic(this.auth.username, this.auth.password);
-		return `Bearer ${await (this.cache as CachedToken).get()}`;
+		if (this.auth.method === 'basic') return basicAuthorization(this.auth.username, this.auth.password);
+		return `Bearer ${await this.accessToken()}`;
+	}
+
+	/** The tenant token (OAuth2), fetched when there is none or it is about to expire; undefined for Basic. */
+	async accessToken(): Promise<string | undefined> {
+		return await this.cache?.get();
 	}
 
 	invalidate(header: string): void {
@@ -60,7 +67,7 @@ export class MraAuthorization {
 		const request = {
 			method: 'POST' as const,
 			url: auth.tokenUrl,
-			headers: { authorization: basic(auth.clientId, auth.clientSecret) },
+			headers: { authorization: basicAuthorization(auth.clientId, auth.clientSecret) },
 			form: { grant_type: 'client_credentials' },
 			timeoutMs: this.options.timeoutMs,
 		};

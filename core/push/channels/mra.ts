@@ -31,7 +31,13 @@ export type { MraAuth } from './mra-auth';
 export interface MraSettings {
 	/** Region host, e.g. https://t2api.us.cloudmessaging.opentext.com (a trailing /mra/v1 is accepted). */
 	baseUrl: string;
-	auth: MraAuth;
+	/** How the client signs in; not needed when signedByTransport. */
+	auth?: MraAuth;
+	/**
+	 * The transport signs every request and renews the tenant token itself (n8n's authenticated requests, with
+	 * the credential's preAuthentication): the client then adds no Authorization header and fetches no token.
+	 */
+	signedByTransport?: boolean;
 	/** Per request (default 15 s). */
 	timeoutMs?: number;
 	/** Retries of the token request (sends use the dispatch's policy). */
@@ -185,10 +191,15 @@ function mraOutcome(response: HttpResponse, url: string): ChannelOutcome {
 	return statusOutcome(response, 'OpenText Cloud Messaging', code);
 }
 
+/** The Authorization header, unless the transport signs the request. */
+const signedWith = (authorization: string | undefined): Record<string, string> =>
+	authorization === undefined ? {} : { authorization };
+
 /** One Cloud Messaging tenant: its channels (push, SMS, email) and job status. */
 export class MraClient {
 	readonly apiUrl: string;
-	private readonly authorization: MraAuthorization;
+	/** Undefined when the transport signs the requests (settings.signedByTransport). */
+	private readonly authorization?: MraAuthorization;
 
 	constructor(
 		private readonly transport: HttpTransport,
@@ -205,10 +216,13 @@ export class MraClient {
 			);
 		}
 		this.apiUrl = `${base}/mra/v1`;
-		this.authorization = new MraAuthorization(transport, settings.auth, {
-			retry: settings.retry,
-			timeoutMs: settings.timeoutMs,
-		});
+		if (!settings.signedByTransport) {
+			if (!settings.auth) throw new ConfigurationError('Authentication', 'is missing: choose Basic or OAuth2');
+			this.authorization = new MraAuthorization(transport, settings.auth, {
+				retry: settings.retry,
+				timeoutMs: settings.timeoutMs,
+			});
+		}
 	}
 
 	pushChannel(): PushChannel {
@@ -271,11 +285,11 @@ export class MraClient {
 		const url = `${this.apiUrl}${path}`;
 		let attempts = 0;
 		for (let renewed = false; ; renewed = true) {
-			const authorization = await this.authorization.header();
+			const authorization = await this.authorization?.header();
 			const request: HttpRequest = {
 				method: 'POST',
 				url,
-				headers: { authorization, 'x-mra-submitid': context.idempotencyKey },
+				headers: { ...signedWith(authorization), 'x-mra-submitid': context.idempotencyKey },
 				json,
 				timeoutMs: this.settings.timeoutMs ?? 15_000,
 			};
@@ -283,7 +297,7 @@ export class MraClient {
 			attempts += sent.attempts;
 			if (!sent.response)
 				return { outcomes: [networkOutcome(sent.failure, url, 'OpenText Cloud Messaging')], attempts };
-			if (sent.response.status === 401 && !renewed && this.authorization.renewable) {
+			if (sent.response.status === 401 && !renewed && authorization && this.authorization?.renewable) {
 				this.authorization.invalidate(authorization);
 				continue;
 			}
@@ -294,14 +308,14 @@ export class MraClient {
 	/** The state of a submitted SMS, email or fax job. */
 	async jobStatus(kind: MraJobKind, jobId: string): Promise<MraJobStatus> {
 		const url = `${this.apiUrl}/outbound/${kind}/status`;
-		const authorization = await this.authorization.header();
+		const authorization = await this.authorization?.header();
 		const { response, failure } = await sendWithRetry(
 			this.transport,
 			{
 				method: 'GET',
 				url,
 				qs: { job_id: jobId },
-				headers: { authorization },
+				headers: signedWith(authorization),
 				timeoutMs: this.settings.timeoutMs ?? 15_000,
 			},
 			this.settings.retry,

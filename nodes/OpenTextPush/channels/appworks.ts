@@ -36,7 +36,7 @@ export const appWorksChannel: NodePushChannel = {
 	credentialTest: 'appWorksCredentialTest',
 	reach: [APPWORKS_REACH],
 	build: (transport, credential, { batchSize }) => [
-		new AppWorksChannel(transport, appWorksSettings(credential, batchSize)),
+		new AppWorksChannel(transport, { ...appWorksSettings(credential, batchSize), signedByTransport: true }),
 	],
 	/** The channel's own check: a notification with no recipients, which delivers nothing. */
 	async testCredential(helpers, credential) {

@@ -2,7 +2,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, INodeProperties } fro
 
 import type { ChannelReach, PushChannel } from '../../../core/push/types';
 import type { RetryPolicy } from '../../../transport/http/retry';
-import type { HttpTransport } from '../../../transport/http/types';
+import type { HttpResponse, HttpTransport } from '../../../transport/http/types';
 import type { N8nHttpHelpers } from '../../shared/http-transport';
 
 /** A parameter of the item being read: n8n's getNodeParameter for that item (a plain lookup in unit tests). */
@@ -37,7 +37,15 @@ export interface NodePushChannel {
 	readonly sendFields?: INodeProperties[];
 	/** Delivery status, for channels whose service keeps it (Get Status). */
 	readonly status?: DeliveryStatusLookup;
-	/** The core channels of a send, in fallback order. */
+	/**
+	 * Whether an answer says the credential's token is no longer good, so n8n should renew it (default: HTTP 401);
+	 * see nodes/shared/authenticated-transport.ts.
+	 */
+	readonly isExpired?: (response: HttpResponse) => boolean;
+	/**
+	 * The core channels of a send, in fallback order, over a transport that n8n authenticates with the
+	 * credential (its `authenticate`, and its token from `preAuthentication`): they add no credential themselves.
+	 */
 	build(
 		transport: HttpTransport,
 		credential: ICredentialDataDecryptedObject,
@@ -50,7 +58,7 @@ export interface NodePushChannel {
 export interface DeliveryStatusLookup {
 	/** Get Status parameters of this channel besides the Message ID. */
 	readonly fields: INodeProperties[];
-	/** A lookup for one credential: the status of one sent message, as the output item's JSON. */
+	/** A lookup for one credential, over a transport n8n authenticates: the status of one sent message, as the output item's JSON. */
 	open(
 		transport: HttpTransport,
 		credential: ICredentialDataDecryptedObject,

@@ -12,7 +12,9 @@ import type {
 
 import { ConfigurationError } from '../../../core/errors';
 import type { PushChannel, RecipientKind } from '../../../core/push/types';
-import { legacyRequestHelpers, n8nHttpTransport, type N8nHttpHelpers } from '../../shared/http-transport';
+import type { HttpTransport } from '../../../transport/http/types';
+import { n8nAuthenticatedTransport, type AuthenticatedRequestContext } from '../../shared/authenticated-transport';
+import { legacyRequestHelpers } from '../../shared/http-transport';
 import { appWorksChannel } from './appworks';
 import type { ChannelBuildOptions, NodePushChannel } from './channel';
 import { firebaseChannel } from './fcm';
@@ -52,15 +54,29 @@ export function checkReach(channel: NodePushChannel, kind: RecipientKind, audien
 	);
 }
 
+/**
+ * The transport of a channel inside n8n: n8n's authenticated requests with the channel's credential, so the
+ * token is reused across executions and renewed by n8n when the service refuses it.
+ */
+export function channelTransport(
+	context: AuthenticatedRequestContext,
+	channel: NodePushChannel,
+	credential: ICredentialDataDecryptedObject,
+): HttpTransport {
+	return n8nAuthenticatedTransport(context, channel.credential, {
+		skipSslCertificateValidation: credential.ignoreSslIssues === true,
+		isExpired: channel.isExpired,
+	});
+}
+
 /** The core channels of a send, from the chosen channel's credential. */
 export function buildChannels(
-	helpers: N8nHttpHelpers,
+	context: AuthenticatedRequestContext,
 	channel: NodePushChannel,
 	credential: ICredentialDataDecryptedObject,
 	options: ChannelBuildOptions,
 ): PushChannel[] {
-	const transport = n8nHttpTransport(helpers, { skipSslCertificateValidation: credential.ignoreSslIssues === true });
-	return channel.build(transport, credential, options);
+	return channel.build(channelTransport(context, channel, credential), credential, options);
 }
 
 /** The node's credential-test methods of the channels, by the names their `testedBy` gives. */

@@ -6,50 +6,30 @@ import {
 	MRA_PUSH_REACH,
 	MRA_SMS_REACH,
 	MraClient,
-	type MraAuth,
 	type MraJobKind,
 } from '../../../core/push/channels/mra';
 import type { PushChannel } from '../../../core/push/types';
 import type { RetryPolicy } from '../../../transport/http/retry';
 import type { HttpTransport } from '../../../transport/http/types';
 import { n8nHttpTransport } from '../../shared/http-transport';
+import { cloudMessagingAuth } from '../../shared/push-auth';
 import { text, type ItemParameter, type NodePushChannel } from './channel';
 
 /** Which MRA channels follow push, in order, for people without a device token or with dead ones. */
 export type MraFallback = 'none' | 'sms' | 'email' | 'smsThenEmail' | 'emailThenSms';
 
-/** The Cloud Messaging client of an `openTextCloudMessagingApi` credential. */
+/**
+ * The Cloud Messaging client of an `openTextCloudMessagingApi` credential. signedByTransport: the transport
+ * (n8n's authenticated requests) signs the requests, and the client adds nothing.
+ */
 export function cloudMessagingClient(
 	transport: HttpTransport,
 	credential: ICredentialDataDecryptedObject,
-	options: { retry?: RetryPolicy; pushOverride?: Record<string, unknown> } = {},
+	options: { retry?: RetryPolicy; pushOverride?: Record<string, unknown>; signedByTransport?: boolean } = {},
 ): MraClient {
-	if (
-		credential.authentication === 'oauth2' &&
-		/\{tenant(Id|_id)\}/.test(text(credential.tokenUrl)) &&
-		text(credential.tenantId) === ''
-	) {
-		throw new ConfigurationError('Tenant ID', 'is empty, but the Token URL contains {tenantId}: enter the tenant ID');
-	}
-	const auth: MraAuth =
-		credential.authentication === 'oauth2'
-			? {
-					method: 'oauth2',
-					tokenUrl: text(credential.tokenUrl).replace(
-						/\{tenantId\}|\{tenant_id\}/g,
-						encodeURIComponent(text(credential.tenantId)),
-					),
-					clientId: text(credential.clientId),
-					clientSecret: typeof credential.clientSecret === 'string' ? credential.clientSecret : '',
-				}
-			: {
-					method: 'basic',
-					username: text(credential.username),
-					password: typeof credential.password === 'string' ? credential.password : '',
-				};
 	return new MraClient(transport, {
 		baseUrl: text(credential.baseUrl),
-		auth,
+		...(options.signedByTransport ? { signedByTransport: true } : { auth: cloudMessagingAuth(credential) }),
 		retry: options.retry,
 		pushOverride: options.pushOverride,
 	});
@@ -140,7 +120,7 @@ export const cloudMessagingChannel: NodePushChannel = {
 	build(transport, credential, { retry, parameter }) {
 		const fallback = parameter('mraFallback', 'none') as MraFallback;
 		const pushOverride = jsonParameter(parameter, 'pushOverride');
-		const client = cloudMessagingClient(transport, credential, { retry, pushOverride });
+		const client = cloudMessagingClient(transport, credential, { retry, pushOverride, signedByTransport: true });
 		const sms = client.smsChannel();
 		const email = client.emailChannel();
 		const after: Record<MraFallback, PushChannel[]> = {
@@ -179,7 +159,10 @@ export const cloudMessagingChannel: NodePushChannel = {
 	status: {
 		fields: statusFields,
 		open(transport, credential) {
-			const client = cloudMessagingClient(transport, credential, { retry: { maxAttempts: 3 } });
+			const client = cloudMessagingClient(transport, credential, {
+				retry: { maxAttempts: 3 },
+				signedByTransport: true,
+			});
 			return async (jobId, parameter) => {
 				const status = await client.jobStatus(parameter('statusKind') as MraJobKind, jobId);
 				return {

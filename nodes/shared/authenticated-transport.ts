@@ -1,0 +1,119 @@
+/**
+ * The core's HttpTransport over n8n's authenticated requests (`helpers.httpRequestWithAuthentication`): the
+ * credential's `authenticate` signs every request, and a credential with an expirable token gets it from its
+ * `preAuthentication`, stored (encrypted) with the credential, so every execution reuses it.
+ *
+ * Two things n8n leaves to the caller, done here once per execution and credential:
+ * - n8n renews a token only when a request THROWS a 401, while the core wants statuses returned. So a request
+ *   answered 401 (or what `isExpired` says is an expired credential) is sent once more in throwing mode, which
+ *   makes n8n call preAuthentication, store the new token and repeat the request.
+ * - n8n reads the credential anew for each request: requests that start together before the first token is
+ *   stored would each sign in. So the first request goes alone, and the others wait for its answer; and of
+ *   requests refused together, one renews while the others wait and are then sent again with the new token.
+ */
+import type { IExecuteFunctions, ILoadOptionsFunctions, IPollFunctions } from 'n8n-workflow';
+
+import type { HttpRequest, HttpResponse, HttpTransport } from '../../transport/http/types';
+import { asNetworkError, fromN8nResponse, toN8nRequest, type N8nHttpTransportOptions } from './http-transport';
+
+/** The n8n function contexts that make authenticated requests. */
+export type AuthenticatedRequestContext = IExecuteFunctions | ILoadOptionsFunctions | IPollFunctions;
+
+export interface AuthenticatedTransportOptions extends N8nHttpTransportOptions {
+	/** Whether an answer says the credential's token is no longer good (default: HTTP 401). */
+	isExpired?: (response: HttpResponse) => boolean;
+}
+
+/** Per execution context and credential type: the first answer, and the renewal under way. */
+interface CredentialState {
+	first?: Promise<void>;
+	renewal?: Promise<void>;
+	/** Counts renewals, so a request refused with a token renewed since it left is simply sent again. */
+	generation: number;
+}
+
+const states = new WeakMap<object, Map<string, CredentialState>>();
+
+function stateOf(context: object, credentialsType: string): CredentialState {
+	let byType = states.get(context);
+	if (!byType) states.set(context, (byType = new Map()));
+	let state = byType.get(credentialsType);
+	if (!state) byType.set(credentialsType, (state = { generation: 0 }));
+	return state;
+}
+
+/** The HTTP answer inside an error n8n threw for a status, if there was one. */
+export function statusOfThrown(error: unknown): HttpResponse | undefined {
+	const candidates = [error, (error as { cause?: unknown })?.cause];
+	for (const candidate of candidates) {
+		const response = (
+			candidate as { response?: { status?: number; headers?: HttpResponse['headers']; data?: unknown } }
+		)?.response;
+		if (response?.status) return { status: response.status, headers: response.headers ?? {}, body: response.data };
+	}
+	const code = Number((error as { httpCode?: unknown })?.httpCode);
+	return Number.isInteger(code) && code >= 400 ? { status: code, headers: {}, body: undefined } : undefined;
+}
+
+export function n8nAuthenticatedTransport(
+	context: AuthenticatedRequestContext,
+	credentialsType: string,
+	options: AuthenticatedTransportOptions = {},
+): HttpTransport {
+	const isExpired = options.isExpired ?? ((response: HttpResponse) => response.status === 401);
+	const state = stateOf(context, credentialsType);
+	const send = (request: HttpRequest, throwOnStatus: boolean) =>
+		context.helpers.httpRequestWithAuthentication.call(
+			context,
+			credentialsType,
+			toN8nRequest(request, options, throwOnStatus),
+		);
+	const sendForStatus = async (request: HttpRequest): Promise<HttpResponse> => {
+		try {
+			return fromN8nResponse(await send(request, false));
+		} catch (error) {
+			throw asNetworkError(error, request.url);
+		}
+	};
+	/** Sends in throwing mode, so that n8n renews the token and repeats the request; its answer either way. */
+	const renewAndSend = async (request: HttpRequest, refused: HttpResponse): Promise<HttpResponse> => {
+		try {
+			return fromN8nResponse(await send(request, true));
+		} catch (error) {
+			return statusOfThrown(error) ?? refused;
+		}
+	};
+	const exchange = async (request: HttpRequest): Promise<HttpResponse> => {
+		const generation = state.generation;
+		const response = await sendForStatus(request);
+		if (!isExpired(response)) return response;
+		// Renewed since this request left, or being renewed: send it again with the new token.
+		if (state.generation !== generation) return await sendForStatus(request);
+		if (state.renewal) {
+			await state.renewal;
+			return await sendForStatus(request);
+		}
+		let answer: HttpResponse = response;
+		state.renewal = renewAndSend(request, response).then((renewed) => {
+			answer = renewed;
+			state.generation++;
+			state.renewal = undefined;
+		});
+		await state.renewal;
+		return answer;
+	};
+	return {
+		async request(request: HttpRequest): Promise<HttpResponse> {
+			if (!state.first) {
+				const answered = exchange(request);
+				state.first = answered.then(
+					() => undefined,
+					() => undefined,
+				);
+				return await answered;
+			}
+			await state.first;
+			return await exchange(request);
+		},
+	};
+}
