@@ -330,7 +330,7 @@ async function main(): Promise<void> {
 		}
 		print(table);
 		const ms = (name: string) => median((runs.get(name) ?? []).map((run) => run.ms));
-		// `previous`: the last published run (the README's: stamps indexed, idle machine, 2026-11-27 08:21).
+		// `previous`: the last published run (docs/performance.md: stamps indexed, idle machine, 2026-11-27 08:21).
 		const ratios: string[][] = [['ratio', 'value', 'target', 'previous']];
 		const before: Record<string, string> = { accesslog: '1.41', timestamp: '0.71' };
 		const naiveBefore: Record<string, string> = { accesslog: '109.9', timestamp: '219.0' };

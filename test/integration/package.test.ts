@@ -25,6 +25,14 @@ describe('the published package', () => {
 		expect(JSON.stringify(manifest)).not.toMatch(/example\.(org|com|net)/);
 	});
 
+	it("has a README whose links and images resolve on the package's page (nothing relative: only README ships)", () => {
+		const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+		const targets = [...readme.matchAll(/!?\[[^\]]*\]\(([^)\s]+)[^)]*\)|<(?:img|a)\s[^>]*(?:src|href)="([^"]+)"/g)].map(
+			(match) => match[1] ?? match[2],
+		);
+		expect(targets.filter((target) => !/^(https?:|mailto:|#)/.test(target))).toEqual([]);
+	});
+
 	it('declares no runtime dependencies', () => {
 		expect(packageJson.dependencies ?? {}).toEqual({});
 	});
