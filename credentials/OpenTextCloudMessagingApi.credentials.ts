@@ -8,6 +8,7 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
+import { signingIn } from '../nodes/shared/authenticated-transport';
 import {
 	cloudMessagingAuthorization,
 	issueCloudMessagingToken,
@@ -129,7 +130,7 @@ export class OpenTextCloudMessagingApi implements ICredentialType {
 	/** A tenant token for OAuth2; nothing to keep for Basic (n8n then stores nothing). */
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
 		const transport = preAuthenticationTransport(this.helpers.httpRequest, credentials);
-		return { accessToken: await issueCloudMessagingToken(transport, credentials) };
+		return { accessToken: await signingIn(() => issueCloudMessagingToken(transport, credentials)) };
 	}
 
 	async authenticate(

@@ -8,6 +8,7 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
+import { signingIn } from '../nodes/shared/authenticated-transport';
 import { signInToOtds, otdsAuthHeader } from '../nodes/shared/otds-auth';
 
 /**
@@ -120,7 +121,7 @@ export class OpenTextDirectoryServicesApi implements ICredentialType {
 	];
 
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
-		return { accessToken: await signInToOtds(this.helpers.httpRequest, credentials) };
+		return { accessToken: await signingIn(() => signInToOtds(this.helpers.httpRequest, credentials)) };
 	}
 
 	async authenticate(

@@ -8,6 +8,7 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
+import { signingIn } from '../nodes/shared/authenticated-transport';
 import { issueFirebaseToken, preAuthenticationTransport } from '../nodes/shared/push-auth';
 
 /**
@@ -64,12 +65,8 @@ export class OpenTextFirebaseCloudMessagingApi implements ICredentialType {
 	];
 
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
-		return {
-			accessToken: await issueFirebaseToken(
-				preAuthenticationTransport(this.helpers.httpRequest, credentials),
-				credentials,
-			),
-		};
+		const transport = preAuthenticationTransport(this.helpers.httpRequest, credentials);
+		return { accessToken: await signingIn(() => issueFirebaseToken(transport, credentials)) };
 	}
 
 	authenticate: IAuthenticateGeneric = {

@@ -4,6 +4,7 @@
  * idempotency key the server can de-duplicate by. Adds what push needs on top: the attempt count for
  * results, and FCM's rule that 500 INTERNAL is transient too.
  */
+import { ConfigurationError, RequestError } from '../errors';
 import { requestWithRetry, type RetryPolicy } from '../../transport/http/retry';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../transport/http/types';
 
@@ -43,7 +44,12 @@ function transientView(transport: HttpTransport): HttpTransport {
 	return view;
 }
 
-/** Sends with retries; resolves with the last answer or the last network failure, never rejects. */
+/**
+ * Sends with retries; resolves with the last answer or the last network failure. Rejects only when the
+ * transport could not sign the request (a ConfigurationError or RequestError of its sign-in, as n8n's
+ * authenticated requests report a failed preAuthentication): nothing was sent, and it is the send's failure,
+ * as a channel's own token request failing is.
+ */
 export async function sendWithRetry(
 	transport: HttpTransport,
 	request: HttpRequest,
@@ -66,6 +72,7 @@ export async function sendWithRetry(
 		}
 		return { response, attempts };
 	} catch (failure) {
+		if (failure instanceof ConfigurationError || failure instanceof RequestError) throw failure;
 		return { failure, attempts };
 	}
 }

@@ -34,6 +34,38 @@ interface CredentialState {
 
 const states = new WeakMap<object, Map<string, CredentialState>>();
 
+/**
+ * Errors of the credentials' preAuthentication (the sign-in), by message. n8n wraps such an error in a
+ * NodeApiError that keeps only its text (in `messages`) and drops its type, so the request would look like a
+ * network failure of the service: the transport finds the sign-in's own error here by that text and throws it
+ * instead (a wrong key file, an unreachable token endpoint, named as such). Credentials and nodes of this package
+ * share this module in n8n's process. The core's messages never contain a secret; a few are kept.
+ */
+const signInFailures = new Map<string, Error>();
+const SIGN_IN_FAILURES_KEPT = 20;
+
+/** Runs a credential's sign-in (its preAuthentication), keeping its error for the transport to find. */
+export async function signingIn<T>(signIn: () => Promise<T>): Promise<T> {
+	return await signIn().catch((error: unknown) => {
+		if (error instanceof Error) {
+			signInFailures.delete(error.message);
+			signInFailures.set(error.message, error);
+			if (signInFailures.size > SIGN_IN_FAILURES_KEPT) signInFailures.delete(signInFailures.keys().next().value!);
+		}
+		return Promise.reject(error);
+	});
+}
+
+/** The sign-in error a thrown n8n error stands for, if it is one. */
+function signInFailureIn(error: unknown): Error | undefined {
+	const texts = [(error as Error)?.message, ...(((error as { messages?: unknown })?.messages as unknown[]) ?? [])];
+	for (const text of texts) {
+		const failure = typeof text === 'string' ? signInFailures.get(text) : undefined;
+		if (failure) return failure;
+	}
+	return undefined;
+}
+
 function stateOf(context: object, credentialsType: string): CredentialState {
 	let byType = states.get(context);
 	if (!byType) states.set(context, (byType = new Map()));
@@ -72,7 +104,7 @@ export function n8nAuthenticatedTransport(
 		try {
 			return fromN8nResponse(await send(request, false));
 		} catch (error) {
-			throw asNetworkError(error, request.url);
+			throw signInFailureIn(error) ?? asNetworkError(error, request.url);
 		}
 	};
 	/** Sends in throwing mode, so that n8n renews the token and repeats the request; its answer either way. */
@@ -80,6 +112,8 @@ export function n8nAuthenticatedTransport(
 		try {
 			return fromN8nResponse(await send(request, true));
 		} catch (error) {
+			const signInFailure = signInFailureIn(error);
+			if (signInFailure) throw signInFailure;
 			return statusOfThrown(error) ?? refused;
 		}
 	};
