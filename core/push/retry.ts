@@ -63,16 +63,19 @@ export async function sendWithRetry(
 			retry.onRetry?.(event);
 		},
 	};
-	try {
-		const response = await requestWithRetry(transientView(transport), request, 'idempotentWrite', policy);
-		if (response.headers[ORIGINAL_STATUS] === '500') {
-			const headers = { ...response.headers };
-			delete headers[ORIGINAL_STATUS];
-			return { response: { ...response, status: 500, headers }, attempts };
-		}
-		return { response, attempts };
-	} catch (failure) {
-		if (failure instanceof ConfigurationError || failure instanceof RequestError) throw failure;
-		return { failure, attempts };
+	const sent = await requestWithRetry(transientView(transport), request, 'idempotentWrite', policy).then(
+		(response) => ({ response }),
+		(failure: unknown) => ({ failure }),
+	);
+	if ('failure' in sent) {
+		if (sent.failure instanceof ConfigurationError || sent.failure instanceof RequestError) throw sent.failure;
+		return { failure: sent.failure, attempts };
 	}
+	const response = sent.response;
+	if (response.headers[ORIGINAL_STATUS] === '500') {
+		const headers = { ...response.headers };
+		delete headers[ORIGINAL_STATUS];
+		return { response: { ...response, status: 500, headers }, attempts };
+	}
+	return { response, attempts };
 }
