@@ -27,6 +27,7 @@ export interface AuthenticatedTransportOptions extends N8nHttpTransportOptions {
 /** Per execution context and credential type: the first answer, and the renewal under way. */
 interface CredentialState {
 	first?: Promise<void>;
+	/** Settles (never rejects) when the renewal under way is over. */
 	renewal?: Promise<void>;
 	/** Counts renewals, so a request refused with a token renewed since it left is simply sent again. */
 	generation: number;
@@ -127,14 +128,16 @@ export function n8nAuthenticatedTransport(
 			await state.renewal;
 			return await sendForStatus(request);
 		}
-		let answer: HttpResponse = response;
-		state.renewal = renewAndSend(request, response).then((renewed) => {
-			answer = renewed;
+		const renewed = renewAndSend(request, response).finally(() => {
 			state.generation++;
 			state.renewal = undefined;
 		});
-		await state.renewal;
-		return answer;
+		// Those waiting send again whatever came of it (a failed sign-in is this request's to report).
+		state.renewal = renewed.then(
+			() => undefined,
+			() => undefined,
+		);
+		return await renewed;
 	};
 	return {
 		async request(request: HttpRequest): Promise<HttpResponse> {

@@ -134,6 +134,28 @@ describe("the transport over n8n's authenticated requests", () => {
 		expect(state.issued).toBe(1);
 	});
 
+	test('a renewal that fails fails its request only: the next refused request renews again', async () => {
+		let failNext = false;
+		let issued = 0;
+		const { context, state } = fakeN8n({
+			signIn: () =>
+				signingIn(async () => {
+					if (failNext) {
+						failNext = false;
+						throw new Error('token endpoint down');
+					}
+					return `t${++issued}`;
+				}),
+		});
+		const transport = n8nAuthenticatedTransport(context, 'someApi');
+		await send(transport, 1);
+		state.valid.clear();
+		failNext = true;
+		await expect(send(transport, 1)).rejects.toThrow('token endpoint down');
+		expect((await send(transport, 1)).map((a) => a.status)).toEqual([200]);
+		expect(issued).toBe(2);
+	});
+
 	test("a failed sign-in is thrown as the sign-in's own error, not as a network failure", async () => {
 		const failure = new RequestError('unreachable', 'The token endpoint did not answer', 'Check the URL');
 		const { context } = fakeN8n({ signIn: () => signingIn(() => Promise.reject(failure)) });
