@@ -59,7 +59,7 @@ const BROKEN_CODES = new Set([
  */
 export function signalSleep(ms: number): Promise<void> {
 	if (ms <= 0) return Promise.resolve();
-	return new Promise((resolve) => AbortSignal.timeout(ms).addEventListener('abort', () => resolve(), { once: true }));
+	return new Promise((resolve) => AbortSignal.timeout(Math.ceil(ms)).addEventListener('abort', () => resolve(), { once: true }));
 }
 
 /** Seconds or an HTTP date, as Retry-After allows; undefined when absent or unreadable. */
