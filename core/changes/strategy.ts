@@ -4,7 +4,7 @@
  */
 import type { ChangeStrategyName, DirectoryEvent, EventSource } from './events';
 import { eventId } from './events';
-import { decodeSnapshot, encodeSnapshot, type Snapshot } from './snapshot/snapshot';
+import { decodeSnapshot, encodeSnapshot, snapshotProblem, type Snapshot } from './snapshot/snapshot';
 import { CHANGE_STATE_VERSION, finishEvents, type ChangeState, type EmitOptions, type PollResult } from './state';
 
 export interface ChangeStrategy {
@@ -45,19 +45,32 @@ export function storedState(
 /** Why a stored state cannot be used (the poll then starts over and says so in a directory.resync event); undefined when it can. */
 function unusableStateReason(cursor: ChangeState, scopeKey: string): string | undefined {
 	const restart = 'started over from the directory as it is now; changes made since the last poll were not seen';
-	if (
-		typeof cursor !== 'object' ||
-		typeof cursor.snapshot?.users !== 'string' ||
-		typeof cursor.snapshot.userKeyHeads !== 'string' ||
-		!Array.isArray(cursor.snapshot.groups)
-	) {
-		return `the stored state is unreadable: ${restart}`;
-	}
+	if (typeof cursor !== 'object' || cursor === null || Array.isArray(cursor))
+		return `the stored state is unreadable (not an object): ${restart}`;
 	if (cursor.version !== CHANGE_STATE_VERSION)
 		return `the stored state is from another version of this node (${String(cursor.version)}): ${restart}`;
+	const problem = stateProblem(cursor);
+	if (problem !== undefined) return `the stored state is unreadable (${problem}): ${restart}`;
 	if (cursor.scopeKey !== scopeKey)
 		return `the watched scope changed (base DN or partition, filters, segment or additional attributes): ${restart}`;
 	return undefined;
+}
+
+const optionalText = (value: unknown): boolean => value === undefined || typeof value === 'string';
+const count = (value: unknown): boolean => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/** What is wrong in a stored state of this version: every field's type, and the snapshot's contents. */
+function stateProblem(state: ChangeState): string | undefined {
+	const fields = state as unknown as Record<string, unknown>;
+	if (typeof fields.scopeKey !== 'string' || typeof fields.strategy !== 'string')
+		return 'its scope or strategy is not text';
+	for (const name of ['server', 'stampHighWater', 'cursor', 'cursorContext'])
+		if (!optionalText(fields[name])) return `${name} is not text`;
+	if (!count(fields.pollsSinceReconcile)) return 'pollsSinceReconcile is not a count';
+	if (fields.generation !== undefined && !count(fields.generation)) return 'generation is not a count';
+	if (!Array.isArray(fields.recentIds) || !fields.recentIds.every((id) => typeof id === 'string'))
+		return 'recentIds is not a list of event ids';
+	return snapshotProblem(fields.snapshot);
 }
 
 /**
