@@ -40,8 +40,21 @@ export class OtdsRestClient {
 		readonly options: OtdsClientOptions,
 	) {}
 
-	/** {base}/rest/<segments>, each segment URL-encoded (ids contain '@' and spaces, locations ',' and '='). */
+	/**
+	 * {base}/rest/<segments>, each segment URL-encoded (ids contain '@' and spaces, locations ',' and '='; a '/' is
+	 * encoded too). An empty, `.` or `..` segment is refused: URL resolution would turn it into another path
+	 * (`/rest/users/..` is `/rest/`), so no id or name can ever address something else.
+	 */
 	url(segments: string[]): string {
+		for (const segment of segments) {
+			if (segment === '' || segment === '.' || segment === '..') {
+				throw new RequestError(
+					'invalidInput',
+					`"${segment}" cannot be an OTDS id, name or location: nothing was requested`,
+					'Check the user, group or partition given',
+				);
+			}
+		}
 		return `${this.options.baseUrl}/rest/${segments.map((segment) => encodeURIComponent(segment)).join('/')}`;
 	}
 

@@ -14,6 +14,7 @@
  * The whole token is URL-safe ([A-Za-z0-9_.-]), so it goes into a query string unescaped.
  * Free of n8n: the webhook trigger and the push node are thin adapters over this module.
  */
+import { hideUserInfo, USER_INFO_REFUSED } from '../../transport/url-text';
 import * as crypto from 'crypto';
 
 import { NOTICE_ID_PATTERN } from '../acknowledgments';
@@ -227,7 +228,8 @@ export function acknowledgmentLink(webhookUrl: string, token: string): string {
 		url = undefined;
 	}
 	if (url === undefined)
-		throw new ConfigurationError('Acknowledgment Webhook URL', `"${webhookUrl}" is not an absolute URL`);
+		throw new ConfigurationError('Acknowledgment Webhook URL', `"${hideUserInfo(webhookUrl)}" is not an absolute URL`);
+	if (url.username || url.password) throw new ConfigurationError('Acknowledgment Webhook URL', USER_INFO_REFUSED);
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
 		throw new ConfigurationError('Acknowledgment Webhook URL', 'must start with https:// (or http:// for tests)');
 	}

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../../core/errors';
+import { hasUserInfo, hideUserInfo, USER_INFO_REFUSED } from '../url-text';
 
 /** How the connection to the directory is protected. */
 export type ConnectionSecurity = 'none' | 'tls' | 'startTls';
@@ -44,7 +45,10 @@ function positiveNumber(raw: Record<string, unknown>, key: string, fallback: num
  * Turns one entry of the server list into a URL whose scheme matches the chosen connection security.
  * Accepts a bare host, host:port, or a full ldap:// / ldaps:// URL.
  */
-export function normaliseServerUrl(entry: string, security: ConnectionSecurity): string {
+export function normaliseServerUrl(raw: string, security: ConnectionSecurity): string {
+	// A bind account belongs in Bind DN / Bind Password; the entry is quoted below only without it.
+	if (hasUserInfo(raw)) throw new ConfigurationError('Server URLs', `"${hideUserInfo(raw)}" ${USER_INFO_REFUSED}`);
+	const entry = raw;
 	const scheme = security === 'tls' ? 'ldaps' : 'ldap';
 	const match = /^([a-z]+):\/\/(.*)$/i.exec(entry);
 	let hostPort = entry;
