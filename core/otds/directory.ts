@@ -89,6 +89,8 @@ export interface OtdsDirectoryOptions {
 	pageSize?: number;
 	retry?: RetryPolicy;
 	timeoutMs?: number;
+	/** Pages one listing may take (default 10,000): the OTDS credential's Max Pages per Listing. */
+	maxPages?: number;
 	/** Check once that the partition exists (GET /rest/partitions/{name}) for a clear error (default true). */
 	checkPartition?: boolean;
 }
@@ -113,6 +115,7 @@ export class OtdsDirectory implements DirectoryBackend {
 			baseUrl: normalizeOtdsBaseUrl(options.baseUrl),
 			retry: options.retry,
 			timeoutMs: options.timeoutMs,
+			maxPages: options.maxPages,
 		});
 		this.partition = options.partition?.trim() || undefined;
 		for (const name of Object.values(options.fields ?? {})) refuseSecretAttribute(String(name), 'Attribute Mapping');
