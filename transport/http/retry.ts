@@ -1,4 +1,11 @@
-import { headerValue, networkErrorCode, type HttpRequest, type HttpResponse, type HttpTransport } from './types';
+import {
+	headerValue,
+	HttpNetworkError,
+	networkErrorCode,
+	type HttpRequest,
+	type HttpResponse,
+	type HttpTransport,
+} from './types';
 
 /**
  * How safe it is to send a request again when the first attempt may or may not have reached the server:
@@ -70,6 +77,35 @@ export function signalSleep(ms: number): Promise<void> {
 	);
 }
 
+/**
+ * One attempt within `request.timeoutMs` from start to the whole answer. A transport's own timeout may only watch
+ * for silence (a server sending a byte every few seconds would hold it for ever): at the deadline the attempt
+ * is aborted and fails as ETIMEDOUT, whether or not the transport heeds the signal.
+ */
+function withDeadline(transport: HttpTransport, request: HttpRequest): Promise<HttpResponse> {
+	const timeoutMs = request.timeoutMs;
+	if (timeoutMs === undefined || !Number.isFinite(timeoutMs) || timeoutMs <= 0) return transport.request(request);
+	const controller = new AbortController();
+	const deadline = AbortSignal.timeout(Math.ceil(timeoutMs));
+	return new Promise<HttpResponse>((resolve, reject) => {
+		const expire = () => {
+			controller.abort();
+			reject(new HttpNetworkError('ETIMEDOUT', `No complete answer within ${Math.ceil(timeoutMs)} ms`));
+		};
+		deadline.addEventListener('abort', expire, { once: true });
+		transport.request({ ...request, signal: controller.signal }).then(
+			(response) => {
+				deadline.removeEventListener('abort', expire);
+				resolve(response);
+			},
+			(error: unknown) => {
+				deadline.removeEventListener('abort', expire);
+				reject(error);
+			},
+		);
+	});
+}
+
 /** Seconds or an HTTP date, as Retry-After allows; undefined when absent or unreadable. */
 export function retryAfterMs(response: HttpResponse, now: number = Date.now()): number | undefined {
 	const value = headerValue(response.headers, 'retry-after')?.trim();
@@ -109,7 +145,7 @@ export async function requestWithRetry(
 		let response: HttpResponse | undefined;
 		let failure: unknown;
 		try {
-			response = await transport.request(request);
+			response = await withDeadline(transport, request);
 		} catch (error) {
 			failure = error;
 		}
