@@ -2,6 +2,7 @@
  * The one interface every change-detection strategy offers, and the bookkeeping they share: state
  * decoding, first activation, scope checks, and finishing a poll (dedupe, bulk summary, next state).
  */
+import { RequestError } from '../errors';
 import type { ChangeStrategyName, DirectoryEvent, EventSource } from './events';
 import { eventId } from './events';
 import { decodeSnapshot, encodeSnapshot, snapshotProblem, type Snapshot } from './snapshot/snapshot';
@@ -130,4 +131,39 @@ export function finishPoll(
 			recentIds: finished.recentIds,
 		},
 	};
+}
+
+/** One hour: a first poll of 100,000 people takes a few minutes. */
+export const DEFAULT_POLL_DEADLINE_MS = 60 * 60 * 1000;
+
+/**
+ * A poll within a wall-clock deadline as a whole, however each of its requests fares: past it, the poll fails
+ * (nothing is emitted, the stored state is kept) and the caller closes the connection, which ends the requests
+ * still running.
+ */
+export function pollWithin<T>(poll: Promise<T>, deadlineMs: number = DEFAULT_POLL_DEADLINE_MS): Promise<T> {
+	const deadline = AbortSignal.timeout(Math.ceil(deadlineMs));
+	return new Promise<T>((resolve, reject) => {
+		const expire = () => {
+			const minutes = deadlineMs / 60_000;
+			reject(
+				new RequestError(
+					'timeout',
+					`The poll did not finish within ${minutes >= 1 ? `${Math.round(minutes * 10) / 10} minutes` : `${Math.ceil(deadlineMs / 1000)} seconds`}: nothing was emitted and the stored state was kept`,
+					"Raise Poll Deadline (Minutes) in the trigger's options if polls of this directory take that long, or narrow what is watched",
+				),
+			);
+		};
+		deadline.addEventListener('abort', expire, { once: true });
+		poll.then(
+			(result) => {
+				deadline.removeEventListener('abort', expire);
+				resolve(result);
+			},
+			(error: unknown) => {
+				deadline.removeEventListener('abort', expire);
+				reject(error);
+			},
+		);
+	});
 }
