@@ -23,16 +23,25 @@
  * Idempotence: recording a notice that the person already acknowledged writes nothing and returns the
  * first time (`recorded: false`). Two writers racing on the same person: one whose write is refused
  * because the other changed the entry first reads again and finds the other's value (`recorded: false`);
- * when both values got written, each writer re-reads, keeps the earliest time and removes the others.
- * Either way the entry converges on one value per notice, and the writer whose value was kept reports
- * `recorded: true` (the generic backend has no compare-and-set, so a rare interleaving can let both
- * report it; the stored state is still single).
+ * when both values got written, each writer re-reads, keeps the earliest time and removes the others (a
+ * writer that finds them already removed is content). Either way the entry converges on one value per notice.
+ * `recorded: true` is only answered for a value read back after the write.
+ *
+ * Different notices for one person at once: on LDAP each write adds one value, so all land. OTDS REST has no
+ * compare-and-set and writes an attribute's whole list, so a writer that read before another's value landed
+ * replaces it. Each OTDS writer therefore reads its value back, looks again after twice its own read-and-write
+ * time (by when any writer that read too early has written), and writes again when it is gone, up to
+ * RECORD_ATTEMPTS times; then the record fails rather than claim a value it could not read back.
  */
 import { resolveAudience, userReference, type AudienceMember, type AudienceSpec, type UserReference } from './audience';
 import type { AttributeChange, DirectoryBackend } from './directory/backend';
 import { ConfigurationError, RequestError } from './errors';
 import { checkAttributeName } from './directory/attribute-names';
 import type { DirectoryUser } from './model/directory-user';
+import { signalSleep } from '../transport/http/retry';
+
+/** Writes of one acknowledgment before giving up, when other writers keep replacing it. */
+const RECORD_ATTEMPTS = 8;
 
 export const NOTICE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -127,14 +136,23 @@ export class AcknowledgmentStore {
 		this.auxiliaryObjectClass = auxiliary ? checkAttributeName(auxiliary, 'Auxiliary Object Class') : undefined;
 	}
 
-	/** Records that the user acknowledged the notice (at `at`, default now); repeating it changes nothing. */
+	/**
+	 * Records that the user acknowledged the notice (at `at`, default now); repeating it changes nothing.
+	 * Answers `recorded: true` only when this call's value was read back from the directory.
+	 */
 	async record(user: UserReference | string, noticeId: string, at?: Date | string): Promise<AcknowledgmentResult> {
 		checkNoticeId(noticeId);
 		const when = toTime(at);
 		const reference = userReference(user);
 		const read = this.auxiliaryObjectClass ? [this.attribute, 'objectClass'] : [this.attribute];
 		const mine = formatAcknowledgment(noticeId, when);
-		for (let attempt = 1; ; attempt++) {
+		// OTDS REST writes an attribute's whole value list, computed from a read: a writer who read before our value
+		// landed can still replace it. LDAP adds and removes single values, which no one else's write undoes.
+		const wholeListWrites = this.backend.kind !== 'ldap';
+		let round = 0;
+		for (let attempt = 1; attempt <= RECORD_ATTEMPTS; attempt++) {
+			if (attempt > 1) await signalSleep(Math.random() * (2 * round + 20));
+			const started = Date.now();
 			const before = await this.backend.getUser(reference.key, reference.value, read);
 			const result = (recorded: boolean, time: string): AcknowledgmentResult => ({
 				recorded,
@@ -144,7 +162,7 @@ export class AcknowledgmentStore {
 				userDn: before.dn,
 			});
 			const first = valuesFor(attributeOf(before, this.attribute), noticeId)[0];
-			if (first) return result(false, first.at);
+			if (first) return result(first.value === mine, first.at);
 
 			const changes: AttributeChange[] = [];
 			const classes = attributeOf(before, 'objectClass').map((name) => name.toLowerCase());
@@ -157,20 +175,45 @@ export class AcknowledgmentStore {
 				after = await this.backend.updateUserAttributes('dn', before.dn, changes);
 			} catch (error) {
 				// Someone changed the entry between our read and our write (e.g. added the class first): read again.
-				if (attempt < 3 && error instanceof RequestError && /already exists|0x14\b/i.test(error.message)) continue;
+				if (error instanceof RequestError && /already exists|0x14\b/i.test(error.message)) continue;
 				throw this.explainWriteFailure(error, before.dn);
 			}
+			round = Date.now() - started;
 			// Converge after a race: keep the earliest value of this notice, remove the others.
 			const stored = valuesFor(attributeOf(after, this.attribute), noticeId);
-			if (stored.length > 1) {
-				const extra = stored.slice(1).map((item) => item.value);
-				await this.backend.updateUserAttributes('dn', before.dn, [
-					{ attribute: this.attribute, action: 'remove', values: extra },
-				]);
-			}
-			const winner = stored[0] ?? { value: mine, at: when.toISOString() };
-			return result(winner.value === mine, winner.at);
+			if (stored.length > 1)
+				await this.removeExtras(
+					before.dn,
+					stored.slice(1).map((item) => item.value),
+				);
+			const winner = stored[0];
+			// Not read back: another writer's list replaced ours. Write it again.
+			if (!winner) continue;
+			if (winner.value !== mine || !wholeListWrites) return result(winner.value === mine, winner.at);
+			// A writer who read before our value landed writes within about as long as our own read and write took:
+			// look again after twice that, and write again if the value is gone.
+			await signalSleep(2 * round + Math.random() * 20);
+			const settled = valuesFor(
+				attributeOf(await this.backend.getUser('dn', before.dn, [this.attribute]), this.attribute),
+				noticeId,
+			)[0];
+			if (settled) return result(settled.value === mine, settled.at);
 		}
+		throw new RequestError(
+			'protocol',
+			`The acknowledgment of "${noticeId}" could not be read back from ${reference.value} after ${RECORD_ATTEMPTS} writes: other writers kept replacing the attribute ${this.attribute}`,
+			'Run the execution again; if it keeps failing, check that nothing else rewrites the Acknowledgment Attribute',
+		);
+	}
+
+	/** Removes duplicate values of a notice; another writer that removed them first is not an error. */
+	private async removeExtras(dn: string, extra: string[]): Promise<void> {
+		await this.backend
+			.updateUserAttributes('dn', dn, [{ attribute: this.attribute, action: 'remove', values: extra }])
+			.catch((error: unknown) => {
+				if (error instanceof RequestError && /no such (value|attribute)|0x10\b/i.test(error.message)) return;
+				throw error;
+			});
 	}
 
 	/** When the user acknowledged the notice, or undefined. */

@@ -118,7 +118,24 @@ export class OpenTextDirectoryLdapApi implements ICredentialType {
 			type: 'number',
 			typeOptions: { minValue: 1 },
 			default: 30000,
-			description: 'How long to wait for an answer to one request',
+			description: 'How long to wait for the whole answer to one request (one page of a search)',
+		},
+		{
+			displayName: 'Max Pages per Search',
+			name: 'maxPagesPerSearch',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 10000,
+			description: 'A paged search the server is still continuing after this many pages is stopped with an error',
+		},
+		{
+			displayName: 'Max Message Size (MB)',
+			name: 'maxMessageSizeMb',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 64,
+			description:
+				'The largest LDAP message (one entry with all its values) accepted from the server; a larger one drops the connection with an error',
 		},
 	];
 }

@@ -112,6 +112,15 @@ export class OpenTextDirectoryServicesApi implements ICredentialType {
 				'Whether to accept a certificate that cannot be verified. Only for test servers: anyone between n8n and OTDS could read the password.',
 		},
 		{
+			displayName: 'Max Pages per Listing',
+			name: 'maxPagesPerListing',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 10000,
+			description:
+				'A listing of users, groups or members that is still being handed page cookies after this many pages is stopped with an error',
+		},
+		{
 			displayName: 'Access Token',
 			name: 'accessToken',
 			type: 'hidden',

@@ -2,9 +2,10 @@
  * The one interface every change-detection strategy offers, and the bookkeeping they share: state
  * decoding, first activation, scope checks, and finishing a poll (dedupe, bulk summary, next state).
  */
+import { RequestError } from '../errors';
 import type { ChangeStrategyName, DirectoryEvent, EventSource } from './events';
 import { eventId } from './events';
-import { decodeSnapshot, encodeSnapshot, type Snapshot } from './snapshot/snapshot';
+import { decodeSnapshot, encodeSnapshot, snapshotProblem, type Snapshot } from './snapshot/snapshot';
 import { CHANGE_STATE_VERSION, finishEvents, type ChangeState, type EmitOptions, type PollResult } from './state';
 
 export interface ChangeStrategy {
@@ -45,19 +46,32 @@ export function storedState(
 /** Why a stored state cannot be used (the poll then starts over and says so in a directory.resync event); undefined when it can. */
 function unusableStateReason(cursor: ChangeState, scopeKey: string): string | undefined {
 	const restart = 'started over from the directory as it is now; changes made since the last poll were not seen';
-	if (
-		typeof cursor !== 'object' ||
-		typeof cursor.snapshot?.users !== 'string' ||
-		typeof cursor.snapshot.userKeyHeads !== 'string' ||
-		!Array.isArray(cursor.snapshot.groups)
-	) {
-		return `the stored state is unreadable: ${restart}`;
-	}
+	if (typeof cursor !== 'object' || cursor === null || Array.isArray(cursor))
+		return `the stored state is unreadable (not an object): ${restart}`;
 	if (cursor.version !== CHANGE_STATE_VERSION)
 		return `the stored state is from another version of this node (${String(cursor.version)}): ${restart}`;
+	const problem = stateProblem(cursor);
+	if (problem !== undefined) return `the stored state is unreadable (${problem}): ${restart}`;
 	if (cursor.scopeKey !== scopeKey)
 		return `the watched scope changed (base DN or partition, filters, segment or additional attributes): ${restart}`;
 	return undefined;
+}
+
+const optionalText = (value: unknown): boolean => value === undefined || typeof value === 'string';
+const count = (value: unknown): boolean => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/** What is wrong in a stored state of this version: every field's type, and the snapshot's contents. */
+function stateProblem(state: ChangeState): string | undefined {
+	const fields = state as unknown as Record<string, unknown>;
+	if (typeof fields.scopeKey !== 'string' || typeof fields.strategy !== 'string')
+		return 'its scope or strategy is not text';
+	for (const name of ['server', 'stampHighWater', 'cursor', 'cursorContext'])
+		if (!optionalText(fields[name])) return `${name} is not text`;
+	if (!count(fields.pollsSinceReconcile)) return 'pollsSinceReconcile is not a count';
+	if (fields.generation !== undefined && !count(fields.generation)) return 'generation is not a count';
+	if (!Array.isArray(fields.recentIds) || !fields.recentIds.every((id) => typeof id === 'string'))
+		return 'recentIds is not a list of event ids';
+	return snapshotProblem(fields.snapshot);
 }
 
 /**
@@ -117,4 +131,39 @@ export function finishPoll(
 			recentIds: finished.recentIds,
 		},
 	};
+}
+
+/** One hour: a first poll of 100,000 people takes a few minutes. */
+export const DEFAULT_POLL_DEADLINE_MS = 60 * 60 * 1000;
+
+/**
+ * A poll within a wall-clock deadline as a whole, however each of its requests fares: past it, the poll fails
+ * (nothing is emitted, the stored state is kept) and the caller closes the connection, which ends the requests
+ * still running.
+ */
+export function pollWithin<T>(poll: Promise<T>, deadlineMs: number = DEFAULT_POLL_DEADLINE_MS): Promise<T> {
+	const deadline = AbortSignal.timeout(Math.ceil(deadlineMs));
+	return new Promise<T>((resolve, reject) => {
+		const expire = () => {
+			const minutes = deadlineMs / 60_000;
+			reject(
+				new RequestError(
+					'timeout',
+					`The poll did not finish within ${minutes >= 1 ? `${Math.round(minutes * 10) / 10} minutes` : `${Math.ceil(deadlineMs / 1000)} seconds`}: nothing was emitted and the stored state was kept`,
+					"Raise Poll Deadline (Minutes) in the trigger's options if polls of this directory take that long, or narrow what is watched",
+				),
+			);
+		};
+		deadline.addEventListener('abort', expire, { once: true });
+		poll.then(
+			(result) => {
+				deadline.removeEventListener('abort', expire);
+				resolve(result);
+			},
+			(error: unknown) => {
+				deadline.removeEventListener('abort', expire);
+				reject(error);
+			},
+		);
+	});
 }

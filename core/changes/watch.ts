@@ -6,6 +6,7 @@
  * directory backend (OTDS REST), a snapshot. Also the sample event of "Fetch Test Event".
  */
 import type { AttributeCondition } from '../directory/conditions';
+import { refuseSecretAttribute } from '../directory/attribute-names';
 import type { DirectoryBackend } from '../directory/backend';
 import { LdapDirectory } from '../ldap/directory';
 import { allOf, conditionFilter, equalsAny } from '../ldap/filter';
@@ -118,6 +119,7 @@ export function watchDirectory(backend: DirectoryBackend, server: string, option
 
 /** The profile with the Attribute Mapping's user fields in place of its own. */
 export function withAttributeMapping(profile: FlavourProfile, mapping: Partial<UserAttributeMap>): FlavourProfile {
+	for (const name of Object.values(mapping)) refuseSecretAttribute(String(name), 'Attribute Mapping');
 	return { ...profile, user: { ...profile.user, ...mapping } };
 }
 

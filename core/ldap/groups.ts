@@ -1,5 +1,5 @@
 import { ConfigurationError, NotFoundError } from '../errors';
-import { checkAttributeName } from '../directory/attribute-names';
+import { checkReadableAttributeName } from '../directory/attribute-names';
 import type { GroupKey, GroupSearch } from '../directory/backend';
 import type { DirectoryGroup } from '../model/directory-group';
 import type { Entry } from '../../transport/ldap/ldapts';
@@ -170,7 +170,7 @@ export class LdapGroupDirectory {
 	private attributesToRead(extra: string[], withMembers: boolean): string[] {
 		const names = new Set<string>([this.profile.group.id, this.profile.group.name, this.profile.group.description]);
 		if (withMembers) for (const request of memberRequests(this.profile)) names.add(request);
-		for (const name of extra) names.add(checkAttributeName(name, 'Additional Attributes'));
+		for (const name of extra) names.add(checkReadableAttributeName(name, 'Additional Attributes'));
 		return [...names];
 	}
 

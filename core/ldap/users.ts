@@ -1,5 +1,5 @@
 import { ConfigurationError, NotFoundError } from '../errors';
-import { checkAttributeName } from '../directory/attribute-names';
+import { checkReadableAttributeName } from '../directory/attribute-names';
 import type { UserKey, UserSearch } from '../directory/backend';
 import type { DirectoryUser } from '../model/directory-user';
 import type { Entry } from '../../transport/ldap/ldapts';
@@ -93,7 +93,7 @@ export class LdapUserDirectory {
 	attributesToRead(extra: string[]): string[] {
 		const names = new Set<string>(Object.values(this.profile.user));
 		for (const name of this.profile.statusAttributes) names.add(name);
-		for (const name of extra) names.add(checkAttributeName(name, 'Additional Attributes'));
+		for (const name of extra) names.add(checkReadableAttributeName(name, 'Additional Attributes'));
 		return [...names];
 	}
 

@@ -11,6 +11,7 @@
  * Errors tell a wrong password from an unreachable server from a server that is not OTDS, and never
  * contain the password, secret, ticket or token.
  */
+import { hideUserInfo, USER_INFO_REFUSED } from '../../transport/url-text';
 import { ConfigurationError, RequestError } from '../errors';
 import { explainNetworkFailure, serverOf } from '../../transport/http/failures';
 import { requestWithRetry, type RetryPolicy } from '../../transport/http/retry';
@@ -70,12 +71,14 @@ export function normalizeOtdsBaseUrl(raw: string): string {
 		);
 	const url = parseUrl(text);
 	if (!url)
-		throw new ConfigurationError('Server URL', `"${text}" is not a URL: enter e.g. https://otds.example.com/otdsws`);
+		throw new ConfigurationError(
+			'Server URL',
+			`"${hideUserInfo(text)}" is not a URL: enter e.g. https://otds.example.com/otdsws`,
+		);
 	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
 		throw new ConfigurationError('Server URL', `must start with https:// or http:// (got ${url.protocol})`);
 	}
-	if (url.username || url.password)
-		throw new ConfigurationError('Server URL', 'must not contain a user name or password: put them in the credential');
+	if (url.username || url.password) throw new ConfigurationError('Server URL', USER_INFO_REFUSED);
 	let path = url.pathname.replace(/\/+$/, '');
 	if (path === '') path = '/otdsws';
 	path = path.replace(/\/rest$/i, '');

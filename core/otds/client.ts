@@ -21,6 +21,49 @@ export interface OtdsClientOptions {
 	retry?: RetryPolicy;
 	/** Per request (default 30 s). */
 	timeoutMs?: number;
+	/** Pages one cookie-paged listing may take before it is stopped (default DEFAULT_MAX_PAGES). */
+	maxPages?: number;
+}
+
+/** 10,000 pages: 2.5 million objects at OTDS's default 250 a page. */
+export const DEFAULT_MAX_PAGES = 10_000;
+
+/**
+ * The paging cookies of one listing: the next one to send, or undefined at the end. A cookie handed out twice, or
+ * more pages than the limit, stops the listing: a server that never ends it would keep the node reading forever.
+ */
+export class CookieTrail {
+	private readonly seen = new Set<string>();
+	private pages = 0;
+
+	constructor(
+		private readonly maxPages: number,
+		/** What is being listed, for messages: e.g. `listing users`. */
+		private readonly what: string,
+	) {}
+
+	/** The cookie to send for the next page, given the answer's `nextPageCookie`; undefined when the listing is done. */
+	next(nextPageCookie: unknown): string | undefined {
+		this.pages++;
+		const cookie = typeof nextPageCookie === 'string' && nextPageCookie !== '' ? nextPageCookie : undefined;
+		if (cookie === undefined) return undefined;
+		if (this.seen.has(cookie)) {
+			throw new RequestError(
+				'protocol',
+				`OTDS returned the same page cookie twice while ${this.what}, after ${this.pages} pages: it would never end, so it was stopped`,
+				'Try a different page size; report this to the OTDS administrator',
+			);
+		}
+		if (this.pages >= this.maxPages) {
+			throw new RequestError(
+				'sizeLimit',
+				`OTDS was still handing out page cookies after ${this.maxPages} pages while ${this.what}: the listing was stopped`,
+				'Raise Max Pages per Listing in the OTDS credential if the directory is that large, or narrow the search',
+			);
+		}
+		this.seen.add(cookie);
+		return cookie;
+	}
 }
 
 export interface CallOptions {
@@ -40,8 +83,21 @@ export class OtdsRestClient {
 		readonly options: OtdsClientOptions,
 	) {}
 
-	/** {base}/rest/<segments>, each segment URL-encoded (ids contain '@' and spaces, locations ',' and '='). */
+	/**
+	 * {base}/rest/<segments>, each segment URL-encoded (ids contain '@' and spaces, locations ',' and '='; a '/' is
+	 * encoded too). An empty, `.` or `..` segment is refused: URL resolution would turn it into another path
+	 * (`/rest/users/..` is `/rest/`), so no id or name can ever address something else.
+	 */
 	url(segments: string[]): string {
+		for (const segment of segments) {
+			if (segment === '' || segment === '.' || segment === '..') {
+				throw new RequestError(
+					'invalidInput',
+					`"${segment}" cannot be an OTDS id, name or location: nothing was requested`,
+					'Check the user, group or partition given',
+				);
+			}
+		}
 		return `${this.options.baseUrl}/rest/${segments.map((segment) => encodeURIComponent(segment)).join('/')}`;
 	}
 
@@ -62,6 +118,11 @@ export class OtdsRestClient {
 		}
 		if (response.status >= 200 && response.status < 300) return response;
 		throw explainOtdsResponse(response, { what: options.what, url, notFound: options.notFound });
+	}
+
+	/** The cookie trail of a new listing (see CookieTrail). */
+	cookieTrail(what: string): CookieTrail {
+		return new CookieTrail(this.options.maxPages ?? DEFAULT_MAX_PAGES, what);
 	}
 
 	/** GET returning a JSON object (an OTDS success always is one). */

@@ -33,6 +33,7 @@ import type { HttpTransport, QueryValue } from '../../transport/http/types';
 import { normalizeOtdsBaseUrl } from './auth';
 import { OtdsRestClient } from './client';
 import { checkConditions, checkOtdsAttributeName, matchesAll, serverTextFilter } from './conditions';
+import { refuseSecretAttribute } from '../directory/attribute-names';
 import {
 	DEFAULT_OTDS_FIELDS,
 	DEFAULT_STATUS_ATTRIBUTES,
@@ -88,6 +89,8 @@ export interface OtdsDirectoryOptions {
 	pageSize?: number;
 	retry?: RetryPolicy;
 	timeoutMs?: number;
+	/** Pages one listing may take (default 10,000): the OTDS credential's Max Pages per Listing. */
+	maxPages?: number;
 	/** Check once that the partition exists (GET /rest/partitions/{name}) for a clear error (default true). */
 	checkPartition?: boolean;
 }
@@ -112,8 +115,10 @@ export class OtdsDirectory implements DirectoryBackend {
 			baseUrl: normalizeOtdsBaseUrl(options.baseUrl),
 			retry: options.retry,
 			timeoutMs: options.timeoutMs,
+			maxPages: options.maxPages,
 		});
 		this.partition = options.partition?.trim() || undefined;
+		for (const name of Object.values(options.fields ?? {})) refuseSecretAttribute(String(name), 'Attribute Mapping');
 		this.fields = { ...DEFAULT_OTDS_FIELDS, ...(options.fields ?? {}) };
 		this.status = { ...DEFAULT_STATUS_ATTRIBUTES, ...(options.statusAttributes ?? {}) };
 		this.privileged = new Set((options.privilegedGroups ?? []).map((name) => normalizeDn(name)));
@@ -404,7 +409,9 @@ export class OtdsDirectory implements DirectoryBackend {
 	}
 
 	private checkExtra(names: string[]): string[] {
-		return names.map((name) => checkOtdsAttributeName(name, 'Additional Attributes'));
+		return names.map((name) =>
+			refuseSecretAttribute(checkOtdsAttributeName(name, 'Additional Attributes'), 'Additional Attributes'),
+		);
 	}
 
 	private toUser(user: OtdsObject, extra: string[]): DirectoryUser {

@@ -181,7 +181,7 @@ export class OtdsLookups {
 		what: string,
 	): AsyncGenerator<OtdsObject[]> {
 		await this.ensurePartition();
-		const seen = new Set<string>();
+		const trail = this.client.cookieTrail(`listing ${collection}`);
 		let cookie: string | undefined;
 		do {
 			const body = await this.client.getJson([collection], {
@@ -201,16 +201,7 @@ export class OtdsLookups {
 					'Check the Server URL and the OTDS version',
 				);
 			yield items.map(parseOtdsObject).filter((item): item is OtdsObject => item !== undefined);
-			const next = body.nextPageCookie;
-			cookie = typeof next === 'string' && next !== '' ? next : undefined;
-			if (cookie !== undefined && seen.has(cookie)) {
-				throw new RequestError(
-					'protocol',
-					`OTDS returned the same page cookie twice while listing ${collection}`,
-					'Try a different page size; report this to the OTDS administrator',
-				);
-			}
-			if (cookie !== undefined) seen.add(cookie);
+			cookie = trail.next(body.nextPageCookie);
 		} while (cookie !== undefined);
 	}
 
@@ -224,7 +215,7 @@ export class OtdsLookups {
 		what: string,
 		notFound: () => Error,
 	): AsyncGenerator<OtdsObject[]> {
-		const seen = new Set<string>();
+		const trail = this.client.cookieTrail(`reading what ${id} is a member of`);
 		let cookie: string | undefined;
 		do {
 			const body = await this.client.getJson([collection, id, 'memberof'], {
@@ -234,16 +225,7 @@ export class OtdsLookups {
 			});
 			const groups = Array.isArray(body.groups) ? body.groups : [];
 			yield groups.map(parseOtdsObject).filter((group): group is OtdsObject => group !== undefined);
-			const next = body.nextPageCookie;
-			cookie = typeof next === 'string' && next !== '' ? next : undefined;
-			if (cookie !== undefined && seen.has(cookie)) {
-				throw new RequestError(
-					'protocol',
-					`OTDS returned the same page cookie twice to ${what}`,
-					'Try a different page size; report this to the OTDS administrator',
-				);
-			}
-			if (cookie !== undefined) seen.add(cookie);
+			cookie = trail.next(body.nextPageCookie);
 		} while (cookie !== undefined);
 	}
 

@@ -9,7 +9,6 @@
  * Both are cycle-safe (each group is expanded once) and list each person once. The `directMembers…`
  * variants list one group's direct members, people and nested groups alike, without expanding.
  */
-import { RequestError } from '../errors';
 import type { QueryValue } from '../../transport/http/types';
 import type { OtdsRestClient } from './client';
 import { attributeValues, groupKeys, memberOfKeys, parseOtdsObject, type OtdsObject } from './mapping';
@@ -75,7 +74,7 @@ async function* endpointPages(
 	optional: boolean,
 ): AsyncGenerator<MemberPage> {
 	let cookie: string | undefined;
-	const seenCookies = new Set<string>();
+	const trail = context.client.cookieTrail(`listing the members of group "${group.id}"`);
 	do {
 		const body = await context.client
 			.getJson(['groups', group.id, 'members'], {
@@ -89,16 +88,7 @@ async function* endpointPages(
 			});
 		if (body === undefined) return;
 		yield splitMembers(body);
-		const next = body.nextPageCookie;
-		cookie = typeof next === 'string' && next !== '' ? next : undefined;
-		if (cookie !== undefined && seenCookies.has(cookie)) {
-			throw new RequestError(
-				'protocol',
-				`OTDS returned the same page cookie twice while listing group "${group.id}"`,
-				'Report this to the OTDS administrator; try the derived members mode',
-			);
-		}
-		if (cookie !== undefined) seenCookies.add(cookie);
+		cookie = trail.next(body.nextPageCookie);
 	} while (cookie !== undefined);
 }
 

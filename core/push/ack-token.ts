@@ -2,24 +2,32 @@
  * Acknowledgment tokens: "person U may acknowledge (or mark as read) notice N until time T", signed so
  * that the acknowledgment webhook can trust what a phone, a browser or a link click sends back.
  *
- *     otdp1.<payload>.<signature>
+ *     otdp2.<payload>.<signature>
  *
  * - payload: base64url of the JSON claims `{"n": notice id, "u": user id, "e": expiry (epoch seconds),
- *   "i": issued at (epoch seconds), "r": random nonce, "k": key id}`;
+ *   "i": issued at (epoch seconds), "r": random nonce, "k": key id, "a": audience, "m": allowed kinds}`;
+ * - audience: the path of the acknowledgment webhook the token was made for (`/webhook/<id>/acknowledgment`);
+ *   a trigger accepts only tokens naming its own webhook, so another trigger sharing the signing credential
+ *   cannot be sent them;
+ * - allowed kinds: which of `acknowledged` / `read` the holder may report (an app's token both, a link's only
+ *   `acknowledged`);
  * - signature: base64url of HMAC-SHA256(secret, "otdp1." + payload), compared in constant time;
  * - key id: the first 8 bytes of HMAC-SHA256(secret, "otdp-ack-key-id"), base64url. It reveals nothing
  *   about the secret, lets a verifier pick the right secret during a rotation, and tells a token signed
  *   with some other secret (`forged`) from one of ours that was altered (`tampered`).
  *
- * The whole token is URL-safe ([A-Za-z0-9_.-]), so it goes into a query string unescaped.
+ * The whole token is URL-safe ([A-Za-z0-9_.-]), so it goes into a query string unescaped. Tokens of the first
+ * format (`otdp1`, before 0.1.0 was released: no audience, no kinds) are refused as malformed.
  * Free of n8n: the webhook trigger and the push node are thin adapters over this module.
  */
+import { hideUserInfo, USER_INFO_REFUSED } from '../../transport/url-text';
 import * as crypto from 'crypto';
 
 import { NOTICE_ID_PATTERN } from '../acknowledgments';
 import { ConfigurationError } from '../errors';
 
-const VERSION = 'otdp1';
+const VERSION = 'otdp2';
+const EARLIER_VERSIONS = new Set(['otdp1']);
 const KEY_ID_LABEL = 'otdp-ack-key-id';
 /** Secrets shorter than this are refused: an HMAC key must not be guessable. */
 export const MIN_SECRET_LENGTH = 16;
@@ -39,6 +47,10 @@ export interface AckTokenClaims {
 	/** Issue time, epoch seconds. */
 	issuedAt: number;
 	nonce: string;
+	/** The path of the webhook it was made for. */
+	audience: string;
+	/** The kinds its holder may report. */
+	kinds: AcknowledgmentKind[];
 }
 
 /** Why a token was refused. */
@@ -50,7 +62,19 @@ export type AckTokenFailure =
 	/** Our key id, but the payload or the signature was changed. */
 	| 'tampered'
 	/** Genuine, but past its expiry. */
-	| 'expired';
+	| 'expired'
+	/** Genuine, but made for another webhook. */
+	| 'otherAudience'
+	/** Genuine, but it does not allow the kind reported. */
+	| 'kindNotAllowed';
+
+/** What the receiving webhook checks beyond the signature. */
+export interface AckTokenExpectations {
+	/** Whether a token's audience names this webhook. */
+	acceptsAudience?: (audience: string) => boolean;
+	/** The kind being reported. */
+	kind?: AcknowledgmentKind;
+}
 
 export type AckTokenVerification =
 	| { ok: true; claims: AckTokenClaims }
@@ -76,6 +100,15 @@ export interface SignAckTokenInput {
 	now?: Date;
 	/** Defaults to 9 random bytes. */
 	nonce?: string;
+	/** The path of the webhook the token is for (see ackAudience). */
+	audience: string;
+	/** The kinds the holder may report (default both). */
+	kinds?: readonly AcknowledgmentKind[];
+}
+
+/** A token's audience for a webhook URL: its path, without a trailing slash. */
+export function ackAudience(webhookUrl: string): string {
+	return webhookUrlOf(webhookUrl).pathname.replace(/\/+$/, '');
 }
 
 function base64url(data: Buffer | string): string {
@@ -126,6 +159,15 @@ export function signAckToken(secret: string, input: SignAckTokenInput): string {
 			`must be a whole number of seconds between 1 and ${MAX_TOKEN_LIFETIME_SECONDS} (30 days)`,
 		);
 	}
+	if (typeof input.audience !== 'string' || input.audience === '' || input.audience.length > MAX_USER_ID_LENGTH) {
+		throw new ConfigurationError(
+			'Acknowledgment Webhook URL',
+			`must have a path of 1 to ${MAX_USER_ID_LENGTH} characters`,
+		);
+	}
+	const kinds = [...new Set(input.kinds ?? ACKNOWLEDGMENT_KINDS)];
+	if (kinds.length === 0 || !kinds.every((kind) => ACKNOWLEDGMENT_KINDS.includes(kind)))
+		throw new ConfigurationError('Acknowledgment Kinds', `must be some of ${ACKNOWLEDGMENT_KINDS.join(', ')}`);
 	const issuedAt = Math.floor((input.now ?? new Date()).getTime() / 1000);
 	const claims = {
 		n: input.noticeId,
@@ -134,6 +176,8 @@ export function signAckToken(secret: string, input: SignAckTokenInput): string {
 		i: issuedAt,
 		r: input.nonce ?? crypto.randomBytes(9).toString('base64url'),
 		k: ackKeyId(secret),
+		a: input.audience,
+		m: kinds,
 	};
 	const payload = base64url(JSON.stringify(claims));
 	return `${VERSION}.${payload}.${base64url(signature(secret, payload))}`;
@@ -151,18 +195,29 @@ export function verifyAckToken(
 	token: unknown,
 	secrets: string | string[],
 	now: Date = new Date(),
+	expectations: AckTokenExpectations = {},
 ): AckTokenVerification {
-	const keys = (Array.isArray(secrets) ? secrets : [secrets]).filter((s) => typeof s === 'string' && s !== '');
-	if (keys.length === 0) throw new ConfigurationError('Signing Secret', 'is empty');
-	keys.forEach((key) => checkSecret(key));
+	// The current secret first, then the previous one: each named by its own field when too short.
+	const given = Array.isArray(secrets) ? secrets : [secrets];
+	if (typeof given[0] !== 'string' || given[0] === '') throw new ConfigurationError('Signing Secret', 'is empty');
+	const keys = given
+		.map((key, index) =>
+			typeof key === 'string' && key !== ''
+				? checkSecret(key, index === 0 ? 'Signing Secret' : 'Previous Signing Secret')
+				: '',
+		)
+		.filter((key) => key !== '');
 	if (typeof token !== 'string' || token === '') return malformed('No token was given');
 	if (token.length > MAX_TOKEN_LENGTH) return malformed('The token is too long');
 	const parts = token.split('.');
+	if (parts.length === 3 && EARLIER_VERSIONS.has(parts[0]))
+		return malformed('The token is of an earlier format that is no longer accepted: send the notice again');
 	if (parts.length !== 3 || parts[0] !== VERSION) return malformed('The token is not an acknowledgment token');
 	const [, payload, signatureText] = parts;
 	const payloadBytes = fromBase64url(payload);
-	const given = fromBase64url(signatureText);
-	if (!payloadBytes || !given || payload === '' || signatureText === '') return malformed('The token is not base64url');
+	const signed = fromBase64url(signatureText);
+	if (!payloadBytes || !signed || payload === '' || signatureText === '')
+		return malformed('The token is not base64url');
 	let raw: Record<string, unknown>;
 	try {
 		const parsed = JSON.parse(payloadBytes.toString('utf8')) as unknown;
@@ -172,8 +227,11 @@ export function verifyAckToken(
 	} catch {
 		return malformed('The token payload is not JSON');
 	}
-	const { n, u, e, i, r, k } = raw;
+	const { n, u, e, i, r, k, a, m } = raw;
 	if (
+		typeof a !== 'string' ||
+		!Array.isArray(m) ||
+		!m.every((kind) => ACKNOWLEDGMENT_KINDS.includes(kind as AcknowledgmentKind)) ||
 		typeof n !== 'string' ||
 		typeof u !== 'string' ||
 		typeof e !== 'number' ||
@@ -185,18 +243,26 @@ export function verifyAckToken(
 	) {
 		return malformed('The token lacks its claims');
 	}
-	const claims: AckTokenClaims = { noticeId: n, userId: u, expiresAt: e, issuedAt: i, nonce: r };
+	const claims: AckTokenClaims = {
+		noticeId: n,
+		userId: u,
+		expiresAt: e,
+		issuedAt: i,
+		nonce: r,
+		audience: a,
+		kinds: m as AcknowledgmentKind[],
+	};
 
 	const key = keys.find((candidate) => ackKeyId(candidate) === k);
 	if (key === undefined) {
 		// Not signed with any key we hold; still compare in constant time against the first key, so a
 		// forger learns nothing from the timing of the answer.
 		const expected = signature(keys[0], payload);
-		if (given.length === expected.length) crypto.timingSafeEqual(given, expected);
+		if (signed.length === expected.length) crypto.timingSafeEqual(signed, expected);
 		return { ok: false, reason: 'forged', message: "The token was not signed with this webhook's secret" };
 	}
 	const expected = signature(key, payload);
-	if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
+	if (signed.length !== expected.length || !crypto.timingSafeEqual(signed, expected)) {
 		return { ok: false, reason: 'tampered', message: 'The token was altered after it was signed' };
 	}
 	if (!NOTICE_ID_PATTERN.test(n) || u === '') return malformed('The token carries an invalid notice or user ID');
@@ -205,6 +271,22 @@ export function verifyAckToken(
 			ok: false,
 			reason: 'expired',
 			message: `The acknowledgment link expired at ${new Date(e * 1000).toISOString()}`,
+			claims,
+		};
+	}
+	if (expectations.acceptsAudience && !expectations.acceptsAudience(a)) {
+		return {
+			ok: false,
+			reason: 'otherAudience',
+			message: 'The token was made for another acknowledgment webhook',
+			claims,
+		};
+	}
+	if (expectations.kind !== undefined && !claims.kinds.includes(expectations.kind)) {
+		return {
+			ok: false,
+			reason: 'kindNotAllowed',
+			message: `The token allows ${claims.kinds.join(' and ')}, not ${expectations.kind}`,
 			claims,
 		};
 	}
@@ -220,6 +302,13 @@ export function parseAckToken(token: unknown, secrets: string | string[], now?: 
 
 /** `<webhook URL>?token=<token>` (or `&token=` when the URL already has a query). */
 export function acknowledgmentLink(webhookUrl: string, token: string): string {
+	const url = webhookUrlOf(webhookUrl);
+	url.searchParams.set('token', token);
+	return url.toString();
+}
+
+/** The Acknowledgment Webhook URL, checked: absolute, http(s), without user info. */
+function webhookUrlOf(webhookUrl: string): URL {
 	let url: URL | undefined;
 	try {
 		url = new URL(webhookUrl);
@@ -227,12 +316,12 @@ export function acknowledgmentLink(webhookUrl: string, token: string): string {
 		url = undefined;
 	}
 	if (url === undefined)
-		throw new ConfigurationError('Acknowledgment Webhook URL', `"${webhookUrl}" is not an absolute URL`);
+		throw new ConfigurationError('Acknowledgment Webhook URL', `"${hideUserInfo(webhookUrl)}" is not an absolute URL`);
+	if (url.username || url.password) throw new ConfigurationError('Acknowledgment Webhook URL', USER_INFO_REFUSED);
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
 		throw new ConfigurationError('Acknowledgment Webhook URL', 'must start with https:// (or http:// for tests)');
 	}
-	url.searchParams.set('token', token);
-	return url.toString();
+	return url;
 }
 
 /** The data fields (all strings, as FCM requires) added to a message that requires acknowledgment. */
@@ -254,15 +343,21 @@ export interface AcknowledgmentRequest {
 	now?: Date;
 }
 
-/** Signs a token for one recipient and returns the data fields that carry it to the app. */
+/**
+ * Signs the tokens for one recipient and returns the data fields that carry them: `ackToken` for the app (it may
+ * report `read` or `acknowledged`) and, in `ackUrl`, a link whose own token only acknowledges. Both name the
+ * webhook they are for.
+ */
 export function acknowledgmentData(request: AcknowledgmentRequest): AcknowledgmentDataFields {
-	const token = signAckToken(request.secret, request);
+	const audience = ackAudience(request.webhookUrl);
+	const token = signAckToken(request.secret, { ...request, audience, kinds: ACKNOWLEDGMENT_KINDS });
+	const linkToken = signAckToken(request.secret, { ...request, audience, kinds: ['acknowledged'] });
 	const issued = (request.now ?? new Date()).getTime();
 	return {
 		noticeId: request.noticeId,
 		ackRequired: 'true',
 		ackToken: token,
-		ackUrl: acknowledgmentLink(request.webhookUrl, token),
+		ackUrl: acknowledgmentLink(request.webhookUrl, linkToken),
 		ackExpiresAt: new Date(Math.floor(issued / 1000) * 1000 + request.ttlSeconds * 1000).toISOString(),
 	};
 }

@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ConfigurationError } from '../errors';
+import { MAX_ATTEMPTS } from '../../transport/http/retry';
 import {
 	idempotencyKey,
 	messageFingerprint,
@@ -107,6 +108,17 @@ class RecipientReader {
 }
 
 /**
+ * A count the user set (possibly through an expression): a whole number from 1 to `max`, or the default when
+ * unset. Anything else (NaN, 0, 1e9) fails before anything is sent, naming the field.
+ */
+function wholeNumber(value: number | undefined, fallback: number, max: number, field: string): number {
+	if (value === undefined) return fallback;
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > max)
+		throw new ConfigurationError(field, `is ${String(value)}: use a whole number from 1 to ${max}`);
+	return Math.floor(value);
+}
+
+/**
  * Sends `message` to every recipient and yields one DeliveryResult per address as each completes.
  * Throws before sending anything when the message or options are invalid.
  */
@@ -118,11 +130,12 @@ export async function* dispatch(
 	validateMessage(message);
 	const channels = options.channels;
 	if (channels.length === 0) throw new ConfigurationError('Channels', 'are empty: choose at least one channel');
-	const concurrency = Math.max(1, Math.floor(options.concurrency ?? 20));
+	const concurrency = wholeNumber(options.concurrency, 20, 100, 'Concurrency');
+	wholeNumber(options.retry?.maxAttempts, 1, MAX_ATTEMPTS, 'Max Attempts');
 	const widest = Math.max(...channels.map((channel) => channel.maxBatchSize));
 	// A batch is sent by one worker request after request: larger than the widest channel takes, it would only
 	// serialise requests that could run side by side.
-	const batchSize = options.decorate ? 1 : Math.max(1, Math.min(100, widest, Math.floor(options.batchSize ?? widest)));
+	const batchSize = options.decorate ? 1 : Math.min(widest, wholeNumber(options.batchSize, widest, 100, 'Batch Size'));
 	const settings: Settings = {
 		channels,
 		messageKey: options.messageKey ?? messageFingerprint(message),

@@ -3,10 +3,12 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import type { ChangeState } from '../../core/changes/state';
 import { sampleEvent } from '../../core/changes/watch';
+import { pollWithin } from '../../core/changes/strategy';
 import { toNodeError } from '../shared/errors';
 import { directoryCredentialTests } from '../shared/directory-node';
 import { triggerProperties } from './descriptions/TriggerDescription';
-import { openWatch } from './watch';
+import { pollDeadlineMsOf } from './parameters';
+import { openWatch, type OpenWatch } from './watch';
 
 /**
  * Emits one item per directory event. The change state (cursor and a compact snapshot) lives in the
@@ -51,29 +53,42 @@ export class OpenTextDirectoryServicesTrigger implements INodeType {
 		const staticData = this.getWorkflowStaticData('node');
 		const manual = this.getMode() === 'manual';
 		const stored = staticData.changeState as ChangeState | undefined;
-		let watch;
+		let deadline: number;
 		try {
-			watch = await openWatch(this);
+			deadline = pollDeadlineMsOf(this.getNodeParameter('options', {}) as IDataObject);
 		} catch (error) {
 			throw toNodeError(this.getNode(), error);
 		}
-		try {
-			if (manual && stored === undefined)
-				return [this.helpers.returnJsonArray([(await sampleEvent(watch)) as unknown as IDataObject])];
+		let watch: OpenWatch | undefined;
+		let close: (() => Promise<void>) | undefined;
+		// Opening (root DSE, schema) and polling run within one deadline; the connection is closed when the deadline
+		// passes (which ends the requests still running), or as soon as it is open if the deadline passed before.
+		const work = (async () => {
+			watch = await openWatch(this, (closeConnection) => (close = closeConnection));
+			if (manual && stored === undefined) return { events: [await sampleEvent(watch)] };
 			const result = await watch.strategy.poll(stored);
-			if (manual) {
-				const events = result.events.length > 0 ? result.events : [await sampleEvent(watch)];
-				return [this.helpers.returnJsonArray(events as unknown as IDataObject[])];
+			if (manual && result.events.length === 0) return { events: [await sampleEvent(watch)] };
+			return { events: result.events, result };
+		})();
+		try {
+			const { events, result } = await pollWithin(work, deadline);
+			if (!manual && result) {
+				staticData.changeState = result.nextCursor as unknown as IDataObject;
+				if (stored === undefined)
+					this.logger.info(`Directory trigger started watching (${watch!.strategy.name}: ${watch!.reason})`);
 			}
-			staticData.changeState = result.nextCursor as unknown as IDataObject;
-			if (stored === undefined)
-				this.logger.info(`Directory trigger started watching (${watch.strategy.name}: ${watch.reason})`);
-			if (result.events.length === 0) return null;
-			return [this.helpers.returnJsonArray(result.events as unknown as IDataObject[])];
+			if (events.length === 0) return null;
+			return [this.helpers.returnJsonArray(events as unknown as IDataObject[])];
 		} catch (error) {
 			throw toNodeError(this.getNode(), error);
 		} finally {
-			await watch.close();
+			if (watch) await watch.close();
+			else if (close) await close();
+			else
+				void work.then(
+					() => watch?.close(),
+					() => watch?.close(),
+				);
 		}
 	}
 }

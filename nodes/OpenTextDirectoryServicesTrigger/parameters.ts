@@ -5,6 +5,8 @@
 import type { LdapStrategyChoice } from '../../core/changes/ldap/auto';
 import type { DirectoryEventType } from '../../core/changes/events';
 import { DEFAULT_EXISTING_LIMIT } from '../../core/changes/existing';
+import { DEFAULT_POLL_DEADLINE_MS } from '../../core/changes/strategy';
+import { ConfigurationError } from '../../core/errors';
 import type { DirectoryWatchOptions, LdapWatchOptions, WatchScopeOptions } from '../../core/changes/watch';
 import type { AttributeCondition } from '../../core/directory/conditions';
 import type { OtdsFieldMap } from '../../core/otds/mapping';
@@ -78,4 +80,15 @@ export function watchOptionsOf(parameters: TriggerParameters): TriggerWatch {
 			tombstoneLifetimeDays: tombstoneLifetimeDays > 0 ? tombstoneLifetimeDays : undefined,
 		},
 	};
+}
+
+/** Poll Deadline (Minutes) → milliseconds; the core's default when unset. */
+export function pollDeadlineMsOf(options: Record<string, unknown> = {}): number {
+	const minutes = Number(options.pollDeadlineMinutes ?? DEFAULT_POLL_DEADLINE_MS / 60_000);
+	if (!Number.isFinite(minutes) || minutes <= 0)
+		throw new ConfigurationError(
+			'Poll Deadline (Minutes)',
+			`is ${String(options.pollDeadlineMinutes)}: use a positive number`,
+		);
+	return minutes * 60_000;
 }

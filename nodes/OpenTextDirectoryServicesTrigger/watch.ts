@@ -19,7 +19,11 @@ export interface OpenWatch extends Watch {
 	close(): Promise<void>;
 }
 
-export async function openWatch(context: IPollFunctions): Promise<OpenWatch> {
+/** `opened` is told how to close the connection as soon as there is one (a poll past its deadline closes it). */
+export async function openWatch(
+	context: IPollFunctions,
+	opened: (close: () => Promise<void>) => void = () => undefined,
+): Promise<OpenWatch> {
 	const source = context.getNodeParameter('source') as TriggerParameters['source'];
 	const request = watchOptionsOf({
 		source,
@@ -38,6 +42,7 @@ export async function openWatch(context: IPollFunctions): Promise<OpenWatch> {
 	}
 
 	const ldap = await openLdapContext(context.getNode(), await context.getCredentials('openTextDirectoryLdapApi'));
+	opened(() => ldap.session.close());
 	try {
 		const target = {
 			session: ldap.session,

@@ -4,6 +4,8 @@
  * person, and every result comes back with the input item that asked for its recipient. The node maps
  * parameters to ItemRequests and a SendSetup, and results to output items.
  */
+import { randomBytes } from 'node:crypto';
+
 import { ConfigurationError } from '../../core/errors';
 import { acknowledgmentData } from '../../core/push/ack-token';
 import { dispatch } from '../../core/push/dispatcher';
@@ -125,10 +127,12 @@ async function* sendGroup(
 			userId: 'check',
 			ttlSeconds: ack.ttlSeconds,
 		});
+	// A dry run's preview shows the links as they would look, signed with a throwaway secret: none would be accepted.
+	const signing = setup.dispatch.dryRun ? randomBytes(32).toString('base64url') : secret;
 	const results = dispatch(group.recipients, group.message, {
 		...setup.dispatch,
 		channels: setup.channels,
-		decorate: ack ? acknowledgmentDecoration(ack, secret) : undefined,
+		decorate: ack ? acknowledgmentDecoration(ack, signing) : undefined,
 	});
 	for await (const result of results) {
 		yield { result, item: group.itemOf.get(recipientKey(result.recipientKind, result.recipient)) ?? group.items[0] };

@@ -13,7 +13,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import type { ReplayState } from '../../core/push/ack-token';
 import { acknowledgmentSecrets, testAcknowledgmentSecret } from '../shared/acknowledgment';
-import { handleAcknowledgment, type LinkMode } from './request';
+import { handleAcknowledgment, webhookAudience, type LinkMode } from './request';
 
 /** The part of express's request and response this node uses (n8n-workflow types them as express's). */
 interface WebhookRequest {
@@ -183,6 +183,7 @@ export class OpenTextPushTrigger implements INodeType {
 					REPLAY_MEMORY.set(key, memory);
 					return { memory, saved: this.getWorkflowStaticData('node') as ReplayState };
 				},
+				acceptsAudience: webhookAudience(this.getNode().webhookId, this.getNodeWebhookUrl('default')),
 			},
 		);
 		for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);

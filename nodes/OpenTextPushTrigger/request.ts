@@ -1,6 +1,7 @@
 /**
  * What the acknowledgment webhook does with one request, free of n8n: checks it (400), verifies the signed
- * token with the current or previous secret (401 forged or tampered, 410 expired), shows the confirmation page
+ * token with the current or previous secret (401 forged or tampered, 410 expired, 403 made for another webhook
+ * or not allowing the kind reported), shows the confirmation page
  * for a link when asked to, and otherwise records the acknowledgment once (repeats are answered as such). The
  * node reads the request and its parameters, writes the answer and emits the item.
  */
@@ -57,16 +58,46 @@ export interface AcknowledgmentContext {
 	 * workflow's static data, which is written with what memory holds.
 	 */
 	replayState(): { memory: ReplayState; saved: ReplayState };
+	/** Whether a token's audience (the path of the webhook it was made for) is this webhook; see webhookAudience. */
+	acceptsAudience(audience: string): boolean;
 	now?: Date;
 }
 
+/**
+ * The audiences a trigger accepts: n8n serves it at `/<webhook endpoint>/<webhook id>/acknowledgment` (production
+ * and test differ only in the endpoint), so a token whose path ends with its own webhook id and path is for it.
+ */
+export function webhookAudience(
+	webhookId: string | undefined,
+	ownUrl: string | undefined,
+): (audience: string) => boolean {
+	let ownPath: string | undefined;
+	try {
+		ownPath = ownUrl ? new URL(ownUrl).pathname.replace(/\/+$/, '') : undefined;
+	} catch {
+		ownPath = undefined;
+	}
+	return (audience) =>
+		(webhookId !== undefined && webhookId !== '' && audience.endsWith(`/${webhookId}/acknowledgment`)) ||
+		(ownPath !== undefined && ownPath !== '' && audience === ownPath);
+}
+
 /** HTTP status per refusal: malformed → 400, forged or tampered → 401, expired → 410. */
-const REFUSAL_STATUS: Record<AckTokenFailure, number> = { malformed: 400, forged: 401, tampered: 401, expired: 410 };
+const REFUSAL_STATUS: Record<AckTokenFailure, number> = {
+	malformed: 400,
+	forged: 401,
+	tampered: 401,
+	expired: 410,
+	otherAudience: 403,
+	kindNotAllowed: 403,
+};
 const REFUSAL_TITLE: Record<AckTokenFailure, string> = {
 	malformed: 'This link is incomplete',
 	forged: 'This link is not valid',
 	tampered: 'This link is not valid',
 	expired: 'This link has expired',
+	otherAudience: 'This link is not for this page',
+	kindNotAllowed: 'This link cannot do that',
 };
 
 const PRIVATE = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' };
@@ -122,7 +153,10 @@ export async function handleAcknowledgment(
 	if (client !== undefined && JSON.stringify(client).length > 2000)
 		return reject(400, 'malformed', '"client" is too large');
 
-	const verification = verifyAckToken(token, await context.secrets(), context.now);
+	const verification = verifyAckToken(token, await context.secrets(), context.now, {
+		acceptsAudience: (audience) => context.acceptsAudience(audience),
+		kind: kind as AcknowledgmentKind,
+	});
 	if (!verification.ok) {
 		return reject(
 			REFUSAL_STATUS[verification.reason],

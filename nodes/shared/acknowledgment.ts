@@ -2,19 +2,27 @@ import type { ICredentialDataDecryptedObject, INodeCredentialTestResult } from '
 
 import { signAckToken, verifyAckToken } from '../../core/push/ack-token';
 
-/** The signing secrets of an `openTextPushAcknowledgmentApi` credential: the current one first, then the previous one. */
+/**
+ * The signing secrets of an `openTextPushAcknowledgmentApi` credential: the current one always first (even when
+ * empty, so an error names the right field), then the previous one when set.
+ */
 export function acknowledgmentSecrets(credential: ICredentialDataDecryptedObject): string[] {
-	const secrets = [credential.signingSecret, credential.previousSigningSecret]
-		.map((value) => (typeof value === 'string' ? value.trim() : ''))
-		.filter((value) => value !== '');
-	return secrets;
+	const [current, previous] = [credential.signingSecret, credential.previousSigningSecret].map((value) =>
+		typeof value === 'string' ? value.trim() : '',
+	);
+	return previous === '' ? [current] : [current, previous];
 }
 
 /** The credential test of `openTextPushAcknowledgmentApi`: the secret signs and verifies a link. */
 export function testAcknowledgmentSecret(credential: ICredentialDataDecryptedObject): INodeCredentialTestResult {
 	try {
 		const secrets = acknowledgmentSecrets(credential);
-		const token = signAckToken(secrets[0] ?? '', { noticeId: 'credential-test', userId: 'test', ttlSeconds: 60 });
+		const token = signAckToken(secrets[0] ?? '', {
+			noticeId: 'credential-test',
+			userId: 'test',
+			ttlSeconds: 60,
+			audience: '/credential-test',
+		});
 		const result = verifyAckToken(token, secrets);
 		if (!result.ok) return { status: 'Error', message: result.message };
 		return { status: 'OK', message: 'The secret signs and verifies acknowledgment links' };

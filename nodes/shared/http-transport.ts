@@ -77,6 +77,7 @@ export function toN8nRequest(
 		encoding: 'text',
 		json: false,
 		timeout: request.timeoutMs ?? options.timeoutMs ?? 30_000,
+		abortSignal: request.signal,
 		skipSslCertificateValidation: options.skipSslCertificateValidation === true,
 	};
 	if (request.json !== undefined) {

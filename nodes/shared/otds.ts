@@ -73,7 +73,12 @@ export async function openOtdsDirectory(
 	options: Omit<OtdsDirectoryOptions, 'baseUrl'> = {},
 ): Promise<OtdsDirectory> {
 	const credentials = await context.getCredentials(OTDS_CREDENTIAL);
-	return new OtdsDirectory(otdsTransport(context), { ...options, baseUrl: String(credentials.serverUrl ?? '') });
+	const maxPages = Number(credentials.maxPagesPerListing);
+	return new OtdsDirectory(otdsTransport(context), {
+		...options,
+		baseUrl: String(credentials.serverUrl ?? ''),
+		maxPages: Number.isFinite(maxPages) && maxPages >= 1 ? Math.floor(maxPages) : undefined,
+	});
 }
 
 /**

@@ -2,7 +2,7 @@
  * Text typed in the editor's fields, read into lists and maps. Pure (no n8n), so the nodes' parameter
  * mappings can be tested without one.
  */
-import { checkAttributeName } from '../../core/directory/attribute-names';
+import { checkReadableAttributeName } from '../../core/directory/attribute-names';
 import { ConfigurationError } from '../../core/errors';
 import { USER_FIELDS, type UserAttributeMap } from '../../core/model/attribute-map';
 import { DEFAULT_OTDS_FIELDS, type OtdsFieldMap } from '../../core/otds/mapping';
@@ -48,7 +48,7 @@ export function attributeMappingOf(text: string, fields: readonly string[]): Rec
 				`names the unknown field "${field}": use one of ${fields.join(', ')}`,
 			);
 		}
-		mapping[field] = checkAttributeName(attribute, 'Attribute Mapping');
+		mapping[field] = checkReadableAttributeName(attribute, 'Attribute Mapping');
 	}
 	return mapping;
 }

@@ -6,6 +6,7 @@ import { attrLine } from '../../devkit/fixture';
 import { startLdapRelay, type LdapRelay } from '../../devkit/ldap-relay';
 import { startSlapd, type Slapd } from '../../devkit/slapd';
 import { adminConnection, slapdStrategy, type SlapdStrategyName } from '../support/slapd-strategies';
+import { corruptStates } from '../support/corrupt-states';
 
 /**
  * What a poll does with a stored state it did not expect, on a real slapd: a fail-over to the second
@@ -99,5 +100,18 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 		// The first activation itself stays silent.
 		const first = await withStrategy(name, slapd.url, (strategy) => strategy.poll(undefined));
 		expect(first.events).toEqual([]);
+	});
+
+	it('any corrupt part of the stored state gives one directory.resync and a fresh start, never an error', async () => {
+		for (const [what, corrupt] of corruptStates(state)) {
+			const restarted = await withStrategy(name, slapd.url, (strategy) => strategy.poll(corrupt)).catch(
+				(error: unknown) => {
+					throw new Error(`${what}: ${String(error)}`);
+				},
+			);
+			expect([what, typesOf(restarted.events)]).toEqual([what, ['directory.resync']]);
+			const next = await withStrategy(name, slapd.url, (strategy) => strategy.poll(restarted.nextCursor));
+			expect([what, next.events]).toEqual([what, []]);
+		}
 	});
 });

@@ -4,6 +4,7 @@ import type { ChangeState } from '../../core/changes/state';
 import { connectToEmulator, type EmulatorClient } from '../../emulators/otds/client-kit';
 import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds';
 import { untilNextSecond } from '../support/clock';
+import { corruptStates } from '../support/corrupt-states';
 
 /**
  * OTDS REST as a change source (snapshot over the REST listings), against the OTDS emulator: one scripted
@@ -352,4 +353,15 @@ it('a segment: a person who leaves it left the scope, one who was in OTDS before
 	expect(departures.events.map((event) => [event.type, event.user?.id, event.scope])).toEqual([
 		['user.updated', insider.uuid, 'left'],
 	]);
+});
+
+it('any corrupt part of the stored state gives one directory.resync and a fresh start, never an error', async () => {
+	await poll();
+	for (const [what, corrupt] of corruptStates(state!)) {
+		const restarted = await strategy.poll(corrupt).catch((error: unknown) => {
+			throw new Error(`${what}: ${String(error)}`);
+		});
+		expect([what, typesOf(restarted.events)]).toEqual([what, ['directory.resync']]);
+		expect([what, (await strategy.poll(restarted.nextCursor)).events]).toEqual([what, []]);
+	}
 });

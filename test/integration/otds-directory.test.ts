@@ -581,3 +581,20 @@ describe('the backend contract', () => {
 		expect(backend.userAttribute?.('id')).toBe('uuid');
 	});
 });
+
+describe('ids that would change the request path', () => {
+	it('"..", "." or "" as a user, group or location never reach a path; "/" is encoded', async () => {
+		const start = otds.requests.length;
+		for (const id of ['..', '.']) {
+			await expect(directory().getUser('dn', id)).rejects.toThrow(/cannot be an OTDS id/);
+			await expect(directory().getGroup('id', id)).rejects.toThrow(/cannot be an OTDS id/);
+			await expect(directory({ partition: id }).getUser('login', 'x')).rejects.toThrow(/cannot be an OTDS id/);
+		}
+		await expect(directory().getUser('dn', '../groups')).rejects.toThrow(NotFoundError);
+		const paths = sinceLog(start).map((entry) => entry.path);
+		expect(paths.filter((path) => /\/rest\/?$|\/rest\/(users|groups|partitions)\/?$|\/\.\.?(\/|$)/.test(path))).toEqual(
+			[],
+		);
+		expect(paths).toContain('/otdsws/rest/users/..%2Fgroups');
+	});
+});

@@ -102,6 +102,7 @@ export class PushN8n {
 			userId,
 			ttlSeconds: options.ttlSeconds ?? 3600,
 			now: options.now,
+			audience: new URL(this.webhookUrl).pathname,
 		});
 	}
 

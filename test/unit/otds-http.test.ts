@@ -1,5 +1,9 @@
 import { NotFoundError } from '../../core/errors';
-import { redact } from '../../core/otds/auth';
+import { normalizeOtdsBaseUrl, redact } from '../../core/otds/auth';
+import { ConfigurationError } from '../../core/errors';
+import { MraClient } from '../../core/push/channels/mra';
+import { AppWorksChannel } from '../../core/push/channels/appworks';
+import { acknowledgmentLink } from '../../core/push/ack-token';
 import { explainOtdsResponse, isExpiredTicketAnswer } from '../../core/otds/failures';
 import { explainNetworkFailure } from '../../transport/http/failures';
 import { requestWithRetry, retryAfterMs, type RetrySafety } from '../../transport/http/retry';
@@ -172,5 +176,46 @@ describe('explaining failures', () => {
 			kind: 'tlsCertificate',
 		});
 		expect(explainNetworkFailure({ code: 'ETIMEDOUT' }, 'https://otds')).toMatchObject({ kind: 'timeout' });
+	});
+});
+
+describe('URLs with a user name and password in them are never repeated in errors', () => {
+	it('OTDS Server URL, Cloud Messaging Base URL, AppWorks Gateway URL and the acknowledgment webhook', () => {
+		const attempts: Array<[string, () => unknown]> = [
+			['Server URL', () => normalizeOtdsBaseUrl('https://admin:S3cret-pw@otds example.com')],
+			['Server URL', () => normalizeOtdsBaseUrl('https://admin:S3cret-pw@otds.example.com')],
+			[
+				'Base URL',
+				() =>
+					new MraClient(
+						{ request: async () => ({ status: 200, headers: {}, body: {} }) },
+						{
+							baseUrl: 'https://admin:S3cret-pw@t2api.us.cloudmessaging.opentext.com',
+							auth: { method: 'oauth2', tokenUrl: 'https://t/token', clientId: 'c', clientSecret: 's' },
+						},
+					),
+			],
+			[
+				'Gateway URL',
+				() =>
+					new AppWorksChannel(
+						{ request: async () => ({ status: 200, headers: {}, body: {} }) },
+						{ api: 'trustedServer', gatewayUrl: 'https://admin:S3cret-pw@gw.example.com', trustedServerKey: 'k' },
+					),
+			],
+			['Acknowledgment Webhook URL', () => acknowledgmentLink('admin:S3cret-pw@no-scheme/x', 'token')],
+			['Acknowledgment Webhook URL', () => acknowledgmentLink('https://admin:S3cret-pw@n8n.example.com/x', 'token')],
+		];
+		for (const [field, attempt] of attempts) {
+			let failure: unknown;
+			try {
+				attempt();
+			} catch (error) {
+				failure = error;
+			}
+			expect([field, failure]).toEqual([field, expect.any(ConfigurationError)]);
+			expect((failure as ConfigurationError).field).toBe(field);
+			expect((failure as Error).message).not.toContain('S3cret-pw');
+		}
 	});
 });

@@ -15,6 +15,7 @@ import { ConfigurationError } from '../../core/errors';
 const SECRET = 'correct horse battery staple 42';
 const OTHER_SECRET = 'another secret, also long enough';
 const NOW = new Date('2026-11-26T10:00:00.000Z');
+const AUDIENCE = '/webhook/4f1c2a/acknowledgment';
 const LATER = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
 
 function token(overrides: Partial<Parameters<typeof signAckToken>[1]> = {}, secret = SECRET): string {
@@ -23,6 +24,7 @@ function token(overrides: Partial<Parameters<typeof signAckToken>[1]> = {}, secr
 		userId: 'jdoe',
 		ttlSeconds: 3600,
 		now: NOW,
+		audience: AUDIENCE,
 		...overrides,
 	});
 }
@@ -36,7 +38,7 @@ function flip(text: string, index: number): string {
 describe('acknowledgment tokens', () => {
 	test('a valid token verifies and carries its claims', () => {
 		const t = token();
-		expect(t).toMatch(/^otdp1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+		expect(t).toMatch(/^otdp2\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
 		expect(encodeURIComponent(t)).toBe(t);
 		const result = verifyAckToken(t, SECRET, LATER(10));
 		expect(result).toEqual({
@@ -47,6 +49,8 @@ describe('acknowledgment tokens', () => {
 				issuedAt: NOW.getTime() / 1000,
 				expiresAt: NOW.getTime() / 1000 + 3600,
 				nonce: expect.any(String),
+				audience: AUDIENCE,
+				kinds: ['acknowledged', 'read'],
 			},
 		});
 		expect(parseAckToken(t, SECRET, LATER(10)).userId).toBe('jdoe');
@@ -78,7 +82,7 @@ describe('acknowledgment tokens', () => {
 		expect(claims.k).toBe(ackKeyId(SECRET));
 		const crafted = Buffer.from(JSON.stringify({ ...claims, u: 'admin' })).toString('base64url');
 		const selfSigned = token({}, OTHER_SECRET).split('.')[2];
-		expect(verifyAckToken(`otdp1.${crafted}.${selfSigned}`, SECRET, NOW)).toMatchObject({
+		expect(verifyAckToken(`otdp2.${crafted}.${selfSigned}`, SECRET, NOW)).toMatchObject({
 			ok: false,
 			reason: 'tampered',
 		});
@@ -123,18 +127,20 @@ describe('acknowledgment tokens', () => {
 		['undefined', undefined],
 		['one part', 'abc'],
 		['wrong version', 'v2.eyJ9.abc'],
-		['four parts', 'otdp1.a.b.c'],
-		['not base64url', 'otdp1.a+b/c.def'],
-		['payload not JSON', `otdp1.${Buffer.from('hello').toString('base64url')}.abcd`],
-		['payload an array', `otdp1.${Buffer.from('[1]').toString('base64url')}.abcd`],
-		['claims missing', `otdp1.${Buffer.from('{"n":"x"}').toString('base64url')}.abcd`],
-		['too long', `otdp1.${'a'.repeat(3000)}.b`],
+		['four parts', 'otdp2.a.b.c'],
+		['not base64url', 'otdp2.a+b/c.def'],
+		['payload not JSON', `otdp2.${Buffer.from('hello').toString('base64url')}.abcd`],
+		['payload an array', `otdp2.${Buffer.from('[1]').toString('base64url')}.abcd`],
+		['claims missing', `otdp2.${Buffer.from('{"n":"x"}').toString('base64url')}.abcd`],
+		['too long', `otdp2.${'a'.repeat(3000)}.b`],
 	])('a malformed token (%s) is refused as malformed', (_label, value) => {
 		expect(verifyAckToken(value, SECRET, NOW)).toMatchObject({ ok: false, reason: 'malformed' });
 	});
 
 	test('signing refuses weak secrets and invalid claims, naming the field', () => {
-		expect(() => signAckToken('short', { noticeId: 'n', userId: 'u', ttlSeconds: 60 })).toThrow(/Signing Secret/);
+		expect(() => signAckToken('short', { noticeId: 'n', userId: 'u', ttlSeconds: 60, audience: AUDIENCE })).toThrow(
+			/Signing Secret/,
+		);
 		expect(() => token({ noticeId: 'has space' })).toThrow(/Notice ID/);
 		expect(() => token({ userId: '' })).toThrow(/User ID/);
 		expect(() => token({ ttlSeconds: 0 })).toThrow(ConfigurationError);
@@ -164,8 +170,8 @@ describe('acknowledgment tokens', () => {
 		expect(data).toEqual({
 			noticeId: 'outage-1',
 			ackRequired: 'true',
-			ackToken: expect.stringMatching(/^otdp1\./),
-			ackUrl: `https://n8n.example.com/webhook/ack?token=${data.ackToken}`,
+			ackToken: expect.stringMatching(/^otdp2\./),
+			ackUrl: expect.stringMatching(/^https:\/\/n8n\.example\.com\/webhook\/ack\?token=otdp2\./),
 			ackExpiresAt: '2026-11-26T12:00:00.000Z',
 		});
 		expect(Object.values(data).every((v) => typeof v === 'string')).toBe(true);
@@ -229,5 +235,74 @@ describe('merging replay windows', () => {
 			duplicate: true,
 			firstSeenAt: LATER(1).toISOString(),
 		});
+	});
+});
+
+describe('what a token is for: its kinds and its webhook', () => {
+	test('the kinds and the audience are signed: changing either is tampering', () => {
+		const [v, payload, sig] = token({ kinds: ['acknowledged'] }).split('.');
+		const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+		expect(claims).toMatchObject({ a: AUDIENCE, m: ['acknowledged'] });
+		for (const changed of [
+			{ ...claims, m: ['acknowledged', 'read'] },
+			{ ...claims, a: '/webhook/other/acknowledgment' },
+		]) {
+			const text = Buffer.from(JSON.stringify(changed)).toString('base64url');
+			expect(verifyAckToken(`${v}.${text}.${sig}`, SECRET, NOW)).toMatchObject({ ok: false, reason: 'tampered' });
+		}
+	});
+
+	test('a kind the token does not allow, or another webhook, is refused', () => {
+		const linkOnly = token({ kinds: ['acknowledged'] });
+		expect(verifyAckToken(linkOnly, SECRET, NOW, { kind: 'read' })).toMatchObject({
+			ok: false,
+			reason: 'kindNotAllowed',
+		});
+		expect(verifyAckToken(linkOnly, SECRET, NOW, { kind: 'acknowledged' }).ok).toBe(true);
+		const mine = (audience: string) => audience === AUDIENCE;
+		expect(
+			verifyAckToken(token({ audience: '/webhook/other/acknowledgment' }), SECRET, NOW, { acceptsAudience: mine }),
+		).toMatchObject({ ok: false, reason: 'otherAudience' });
+		expect(verifyAckToken(token(), SECRET, NOW, { acceptsAudience: mine }).ok).toBe(true);
+	});
+
+	test("the app's token may report read or acknowledged; the link's only acknowledged; both name the webhook's path", () => {
+		const data = acknowledgmentData({
+			secret: SECRET,
+			webhookUrl: 'https://n8n.example.com/webhook/4f1c2a/acknowledgment/',
+			noticeId: 'outage-1',
+			userId: 'jdoe',
+			ttlSeconds: 600,
+			now: NOW,
+		});
+		expect(parseAckToken(data.ackToken, SECRET, NOW)).toMatchObject({
+			audience: AUDIENCE,
+			kinds: ['acknowledged', 'read'],
+		});
+		const linkToken = new URL(data.ackUrl).searchParams.get('token');
+		expect(parseAckToken(linkToken, SECRET, NOW)).toMatchObject({ audience: AUDIENCE, kinds: ['acknowledged'] });
+	});
+
+	test('a token of the first format (no kinds, no audience) is refused, saying so', () => {
+		const payload = Buffer.from(
+			JSON.stringify({ n: 'outage-1', u: 'jdoe', e: 1e10, i: 1, r: 'x', k: ackKeyId(SECRET) }),
+		).toString('base64url');
+		expect(verifyAckToken(`otdp1.${payload}.abcd`, SECRET, NOW)).toMatchObject({
+			ok: false,
+			reason: 'malformed',
+			message: expect.stringMatching(/earlier format/),
+		});
+	});
+
+	test('a previous secret shorter than the minimum is named as the previous secret', () => {
+		let failure: unknown;
+		try {
+			verifyAckToken(token(), [SECRET, 'too short'], NOW);
+		} catch (error) {
+			failure = error;
+		}
+		expect(failure).toBeInstanceOf(ConfigurationError);
+		expect((failure as ConfigurationError).field).toBe('Previous Signing Secret');
+		expect(() => verifyAckToken(token(), ['short', SECRET], NOW)).toThrow(/^Signing Secret/);
 	});
 });

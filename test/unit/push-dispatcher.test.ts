@@ -261,3 +261,18 @@ test('a recipient no channel can reach is skipped with NO_ADDRESS', async () => 
 		},
 	]);
 });
+
+test('a concurrency, batch size or attempt count that is not a sane number (NaN, 1e9, 0) fails before sending, naming the field', async () => {
+	for (const [options, field] of [
+		[{ concurrency: Number.NaN }, /^Concurrency .*1 to 100/],
+		[{ concurrency: 1e9 }, /^Concurrency .*1 to 100/],
+		[{ batchSize: Number.NaN }, /^Batch Size .*1 to 100/],
+		[{ retry: { maxAttempts: Number.NaN } }, /^Max Attempts .*1 to 10/],
+		[{ retry: { maxAttempts: 1e9 } }, /^Max Attempts .*1 to 10/],
+		[{ retry: { maxAttempts: 0 } }, /^Max Attempts .*1 to 10/],
+	] as const) {
+		const channel = new ScriptedChannel();
+		await expect(run(tokens(3), { channels: [channel], ...options })).rejects.toThrow(field);
+		expect(channel.batches).toEqual([]);
+	}
+});

@@ -54,3 +54,24 @@ test('a broken connection is retried (the idempotency key makes it safe); the la
 	expect(outcome.response).toBeUndefined();
 	expect((outcome.failure as HttpNetworkError).code).toBe('ECONNRESET');
 });
+
+test('whatever attempt count or delays the policy holds (NaN, 1e9, Infinity), a request is tried at most 10 times', async () => {
+	for (const retry of [
+		{ maxAttempts: Number.NaN },
+		{ maxAttempts: 1e9 },
+		{ maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: Number.NaN, maxDelayMs: Number.NaN },
+	]) {
+		const waits: number[] = [];
+		const busy = scripted([status(503)]);
+		const guard = {
+			async request(request: Parameters<HttpTransport['request']>[0]) {
+				if (busy.calls >= 50) throw new Error('still retrying after 50 attempts');
+				return busy.request(request);
+			},
+		};
+		const outcome = await sendWithRetry(guard, request, { ...retry, sleep: async (ms) => void waits.push(ms) });
+		expect(outcome.attempts).toBeLessThanOrEqual(10);
+		expect(outcome.response?.status).toBe(503);
+		expect(waits.every((ms) => Number.isFinite(ms) && ms >= 0)).toBe(true);
+	}
+});

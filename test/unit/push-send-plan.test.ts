@@ -262,10 +262,32 @@ describe('running the sends', () => {
 		]) {
 			const data = byToken[token];
 			expect(data).toMatchObject({ ticket: 'CHG-7', noticeId: 'outage-42', ackRequired: 'true' });
-			expect(data.ackUrl).toBe(`${ack.webhookUrl}?token=${data.ackToken}`);
+			expect(data.ackUrl).toMatch(new RegExp(`^${ack.webhookUrl}\\?token=otdp2\\.`));
 			const verified = verifyAckToken(data.ackToken, SECRET);
 			expect(verified.ok && verified.claims.userId).toBe(userId);
 		}
+	});
+
+	test("a dry run's preview carries no token the webhook would accept", async () => {
+		const channel = new TokenChannel();
+		const ack = { noticeId: 'outage-42', webhookUrl: 'https://n8n.example.com/webhook/ack', ttlSeconds: 3600 };
+		const groups = plan([{ message: { title: 'Hi' }, acknowledgment: ack, recipients: [person('u-1', 't1')] }]);
+		const seen: unknown[] = [];
+		const setup = setupWith(channel, [SECRET]);
+		setup.dispatch = { ...setup.dispatch, dryRun: true };
+		const realPrepare = channel.prepare.bind(channel);
+		channel.prepare = (deliveries: Delivery[]) => {
+			seen.push(...deliveries.map((delivery) => delivery.message.data));
+			return realPrepare(deliveries);
+		};
+		const events = await collect(runSends(groups, async () => setup));
+		expect(events).toHaveLength(1);
+		expect(channel.delivered).toEqual([]);
+		const data = seen[0] as Record<string, string>;
+		expect(data.ackToken).toMatch(/^otdp2\./);
+		expect(verifyAckToken(data.ackToken, SECRET)).toMatchObject({ ok: false, reason: 'forged' });
+		const linkToken = new URL(data.ackUrl).searchParams.get('token');
+		expect(verifyAckToken(linkToken, SECRET)).toMatchObject({ ok: false, reason: 'forged' });
 	});
 
 	test('an acknowledgment without a secret, or with a wrong notice ID, fails the send before anything is sent', async () => {

@@ -6,6 +6,7 @@
 import { signAckToken, type ReplayState } from '../../core/push/ack-token';
 import {
 	handleAcknowledgment,
+	webhookAudience,
 	type AcknowledgmentContext,
 	type AcknowledgmentRequest,
 	type AcknowledgmentSettings,
@@ -23,8 +24,11 @@ const settings: AcknowledgmentSettings = {
 	replayWindowSize: 5000,
 };
 
-function token(userId = 'jdoe', secret = SECRET, ttlSeconds = 3600, now = NOW): string {
-	return signAckToken(secret, { noticeId: 'outage-42', userId, ttlSeconds, now });
+const WEBHOOK_ID = '4f1c2a77-0d3e-4b8a-9a51-2f1e7c9d0b11';
+const AUDIENCE = `/webhook/${WEBHOOK_ID}/acknowledgment`;
+
+function token(userId = 'jdoe', secret = SECRET, ttlSeconds = 3600, now = NOW, audience = AUDIENCE): string {
+	return signAckToken(secret, { noticeId: 'outage-42', userId, ttlSeconds, now, audience });
 }
 
 /** One trigger's state across requests: its secrets (and whether they were asked for), memory and static data. */
@@ -38,6 +42,7 @@ function trigger(secrets = [SECRET, PREVIOUS]) {
 			return secrets;
 		},
 		replayState: () => ({ memory, saved }),
+		acceptsAudience: webhookAudience(WEBHOOK_ID, `https://n8n.example.com/webhook-test/${WEBHOOK_ID}/acknowledgment`),
 		now: NOW,
 	};
 	return { context, saved, secretsAsked: () => secretsAsked };
@@ -211,5 +216,45 @@ describe('acknowledgments', () => {
 		t.saved.seen = { 'read|older|someone': [NOW.getTime() - 1000, NOW.getTime() + 60_000] };
 		await handleAcknowledgment(post({ token: token() }), settings, t.context);
 		expect(Object.keys(t.saved.seen ?? {}).sort()).toEqual(['acknowledged|outage-42|jdoe', 'read|older|someone']);
+	});
+});
+
+describe('a token for another webhook or another kind', () => {
+	test("403 for a token made for another trigger's webhook, even with the same secret; nothing is recorded", async () => {
+		const t = trigger();
+		const other = token('jdoe', SECRET, 3600, NOW, '/webhook/0000-other/acknowledgment');
+		const { answer, item } = await handleAcknowledgment(post({ token: other }), settings, t.context);
+		expect(answer.status).toBe(403);
+		expect(answer.json).toMatchObject({ status: 'rejected', error: 'otherAudience' });
+		expect(item).toBeUndefined();
+		// The test URL of the same trigger is the same webhook.
+		const viaTestUrl = token('jdoe', SECRET, 3600, NOW, `/webhook-test/${WEBHOOK_ID}/acknowledgment`);
+		expect((await handleAcknowledgment(post({ token: viaTestUrl }), settings, t.context)).answer.status).toBe(200);
+	});
+
+	test("403 for a kind the token does not allow: a link's token cannot report read", async () => {
+		const t = trigger();
+		const linkToken = signAckToken(SECRET, {
+			noticeId: 'outage-42',
+			userId: 'jdoe',
+			ttlSeconds: 3600,
+			now: NOW,
+			audience: AUDIENCE,
+			kinds: ['acknowledged'],
+		});
+		const { answer, item } = await handleAcknowledgment(post({ token: linkToken, kind: 'read' }), settings, t.context);
+		expect(answer.status).toBe(403);
+		expect(answer.json).toMatchObject({ error: 'kindNotAllowed' });
+		expect(item).toBeUndefined();
+		expect((await handleAcknowledgment(post({ token: linkToken }), settings, t.context)).item).toMatchObject({
+			kind: 'acknowledged',
+		});
+	});
+
+	test('a previous secret that is too short fails naming Previous Signing Secret', async () => {
+		const t = trigger([SECRET, 'short']);
+		await expect(handleAcknowledgment(post({ token: token() }), settings, t.context)).rejects.toThrow(
+			/^Previous Signing Secret must be at least 16/,
+		);
 	});
 });

@@ -52,3 +52,25 @@ describe('LDAP connection settings', () => {
 		expect((thrown as Error).message).not.toContain('s3cret');
 	});
 });
+
+describe('a server URL with a user name and password in it', () => {
+	it('is refused without repeating the password, whatever else is wrong with it', () => {
+		for (const [serverUrls, connectionSecurity] of [
+			['ldap://admin:S3cret-pw@dc1.example.com', 'none'],
+			['ldaps://admin:S3cret-pw@dc1.example.com:636', 'none'],
+			['ftp://admin:S3cret-pw@dc1.example.com', 'none'],
+			['ldap://admin:S3cret-pw@dc1.example.com/x y', 'none'],
+			['admin:S3cret-pw@dc1.example.com', 'tls'],
+		]) {
+			let failure: unknown;
+			try {
+				parseLdapConnectionSettings({ serverUrls, connectionSecurity });
+			} catch (error) {
+				failure = error;
+			}
+			expect(failure).toBeInstanceOf(ConfigurationError);
+			expect((failure as ConfigurationError).field).toBe('Server URLs');
+			expect((failure as Error).message).not.toContain('S3cret-pw');
+		}
+	});
+});

@@ -1,7 +1,7 @@
 /** The trigger's parameters → the core's watch options (nodes/OpenTextDirectoryServicesTrigger/parameters.ts), without n8n. */
 import { DEFAULT_EXISTING_LIMIT } from '../../core/changes/existing';
 import { ConfigurationError } from '../../core/errors';
-import { watchOptionsOf } from '../../nodes/OpenTextDirectoryServicesTrigger/parameters';
+import { pollDeadlineMsOf, watchOptionsOf } from '../../nodes/OpenTextDirectoryServicesTrigger/parameters';
 
 describe('trigger parameters → watch options', () => {
 	it('LDAP with nothing set: Auto, the credential base, all groups, the documented defaults', () => {
@@ -144,5 +144,15 @@ describe('trigger parameters → watch options', () => {
 		expect(() => watchOptionsOf({ source: 'ldap', options: { attributeMapping: 'mobile=mo)(bile' } })).toThrow(
 			/^Attribute Mapping "mo\)\(bile" is not a valid LDAP attribute name/,
 		);
+	});
+});
+
+describe('Poll Deadline (Minutes)', () => {
+	it('defaults to an hour, and refuses what is not a positive number, naming the field', () => {
+		expect(pollDeadlineMsOf({})).toBe(60 * 60 * 1000);
+		expect(pollDeadlineMsOf({ pollDeadlineMinutes: 5 })).toBe(5 * 60 * 1000);
+		for (const bad of [0, -1, 'soon', Number.NaN]) {
+			expect(() => pollDeadlineMsOf({ pollDeadlineMinutes: bad })).toThrow(/^Poll Deadline \(Minutes\)/);
+		}
 	});
 });

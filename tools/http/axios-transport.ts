@@ -80,6 +80,7 @@ export function createAxiosTransport(options: AxiosTransportOptions = {}): Axios
 				headers,
 				data,
 				timeout: request.timeoutMs ?? options.timeoutMs ?? 30_000,
+				signal: request.signal,
 				responseType: 'text',
 				transformResponse: [(raw: unknown) => raw],
 				validateStatus: () => true,

@@ -1,6 +1,6 @@
 import { RequestError } from '../../core/errors';
 import { TLS_CERTIFICATE_CODES } from '../tls-codes';
-import { networkErrorCode } from './types';
+import { HttpNetworkError, networkErrorCode } from './types';
 
 /** scheme://host:port of a URL, without user info, path or query: safe to show. */
 export function serverOf(url: string): string {
@@ -17,6 +17,12 @@ export function serverOf(url: string): string {
  * Built from the error code only: the text of a thrown error may quote request options, and those can
  * hold credentials.
  */
+/** "(no complete answer within N ms)" for a deadline that ran out: our own text, never the transport's. */
+function timeoutDetail(error: unknown): string {
+	const message = error instanceof HttpNetworkError ? error.message : '';
+	return /^No complete answer within \d+ ms$/.test(message) ? ` (${message.toLowerCase()})` : '';
+}
+
 export function explainNetworkFailure(error: unknown, url: string, product = 'OTDS'): RequestError {
 	if (error instanceof RequestError) return error;
 	const server = serverOf(url);
@@ -48,7 +54,7 @@ export function explainNetworkFailure(error: unknown, url: string, product = 'OT
 	if (code && ['ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT'].includes(code)) {
 		return new RequestError(
 			'timeout',
-			`${product} at ${server} did not answer in time`,
+			`${product} at ${server} did not answer in time${timeoutDetail(error)}`,
 			'Check that the server is reachable, or raise the timeout',
 			server,
 		);

@@ -1,4 +1,11 @@
-import { headerValue, networkErrorCode, type HttpRequest, type HttpResponse, type HttpTransport } from './types';
+import {
+	headerValue,
+	HttpNetworkError,
+	networkErrorCode,
+	type HttpRequest,
+	type HttpResponse,
+	type HttpTransport,
+} from './types';
 
 /**
  * How safe it is to send a request again when the first attempt may or may not have reached the server:
@@ -11,7 +18,7 @@ import { headerValue, networkErrorCode, type HttpRequest, type HttpResponse, typ
 export type RetrySafety = 'read' | 'idempotentWrite' | 'write';
 
 export interface RetryPolicy {
-	/** Attempts in total, the first included (default 4). 1 disables retries. */
+	/** Attempts in total, the first included (default 4, at most MAX_ATTEMPTS). 1 disables retries. */
 	maxAttempts?: number;
 	/** First backoff delay (default 300 ms); doubles per attempt, with jitter. */
 	baseDelayMs?: number;
@@ -36,6 +43,12 @@ export interface RetryEvent {
 }
 
 const DEFAULTS = { maxAttempts: 4, baseDelayMs: 300, maxDelayMs: 5_000, maxRetryAfterMs: 60_000 };
+/** The most attempts any request gets, whatever the policy says. */
+export const MAX_ATTEMPTS = 10;
+
+/** A finite number, or the default (for undefined, NaN and the infinities). */
+const finiteOr = (value: number | undefined, fallback: number): number =>
+	typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 
 /** Statuses that say "not now": the server or a proxy in front of it is overloaded or restarting. */
 const TRANSIENT_STATUSES = new Set([502, 503, 504]);
@@ -59,7 +72,38 @@ const BROKEN_CODES = new Set([
  */
 export function signalSleep(ms: number): Promise<void> {
 	if (ms <= 0) return Promise.resolve();
-	return new Promise((resolve) => AbortSignal.timeout(ms).addEventListener('abort', () => resolve(), { once: true }));
+	return new Promise((resolve) =>
+		AbortSignal.timeout(Math.ceil(ms)).addEventListener('abort', () => resolve(), { once: true }),
+	);
+}
+
+/**
+ * One attempt within `request.timeoutMs` from start to the whole answer. A transport's own timeout may only watch
+ * for silence (a server sending a byte every few seconds would hold it for ever): at the deadline the attempt
+ * is aborted and fails as ETIMEDOUT, whether or not the transport heeds the signal.
+ */
+function withDeadline(transport: HttpTransport, request: HttpRequest): Promise<HttpResponse> {
+	const timeoutMs = request.timeoutMs;
+	if (timeoutMs === undefined || !Number.isFinite(timeoutMs) || timeoutMs <= 0) return transport.request(request);
+	const controller = new AbortController();
+	const deadline = AbortSignal.timeout(Math.ceil(timeoutMs));
+	return new Promise<HttpResponse>((resolve, reject) => {
+		const expire = () => {
+			controller.abort();
+			reject(new HttpNetworkError('ETIMEDOUT', `No complete answer within ${Math.ceil(timeoutMs)} ms`));
+		};
+		deadline.addEventListener('abort', expire, { once: true });
+		transport.request({ ...request, signal: controller.signal }).then(
+			(response) => {
+				deadline.removeEventListener('abort', expire);
+				resolve(response);
+			},
+			(error: unknown) => {
+				deadline.removeEventListener('abort', expire);
+				reject(error);
+			},
+		);
+	});
 }
 
 /** Seconds or an HTTP date, as Retry-After allows; undefined when absent or unreadable. */
@@ -87,11 +131,13 @@ export async function requestWithRetry(
 	safety: RetrySafety,
 	retry: RetryPolicy = {},
 ): Promise<HttpResponse> {
+	// Whatever reached here (an expression giving NaN or 1e9), a request is tried at most MAX_ATTEMPTS times and
+	// waits are real durations; callers that take these from the user check them first and say what is wrong.
 	const policy = {
-		maxAttempts: Math.max(1, retry.maxAttempts ?? DEFAULTS.maxAttempts),
-		baseDelayMs: retry.baseDelayMs ?? DEFAULTS.baseDelayMs,
-		maxDelayMs: retry.maxDelayMs ?? DEFAULTS.maxDelayMs,
-		maxRetryAfterMs: retry.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs,
+		maxAttempts: Math.min(MAX_ATTEMPTS, Math.max(1, Math.floor(finiteOr(retry.maxAttempts, DEFAULTS.maxAttempts)))),
+		baseDelayMs: Math.max(0, finiteOr(retry.baseDelayMs, DEFAULTS.baseDelayMs)),
+		maxDelayMs: Math.max(0, finiteOr(retry.maxDelayMs, DEFAULTS.maxDelayMs)),
+		maxRetryAfterMs: Math.max(0, finiteOr(retry.maxRetryAfterMs, DEFAULTS.maxRetryAfterMs)),
 	};
 	const sleep = retry.sleep ?? signalSleep;
 	for (let attempt = 1; ; attempt++) {
@@ -99,7 +145,7 @@ export async function requestWithRetry(
 		let response: HttpResponse | undefined;
 		let failure: unknown;
 		try {
-			response = await transport.request(request);
+			response = await withDeadline(transport, request);
 		} catch (error) {
 			failure = error;
 		}

@@ -26,8 +26,13 @@ export interface HttpRequest {
 	json?: unknown;
 	/** A form body (sent as application/x-www-form-urlencoded). Never set together with json. */
 	form?: Record<string, string>;
-	/** Give up waiting for the answer after this long. */
+	/**
+	 * Give up after this long: a wall-clock deadline for the whole answer (requestWithRetry enforces it, however
+	 * slowly the server drips), not only for silence between bytes.
+	 */
 	timeoutMs?: number;
+	/** Aborted at the deadline: a transport stops reading and closes the connection. */
+	signal?: AbortSignal;
 }
 
 export interface HttpResponse {

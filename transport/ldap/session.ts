@@ -1,20 +1,97 @@
 import { RequestError } from '../../core/errors';
 import { explainLdapFailure } from './failures';
 import { compileFilter } from './filter-compiler';
-import type { LdapConnectionSettings } from './settings';
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_PAGES, type LdapConnectionSettings } from './settings';
 import { Client } from './ldapts';
 import type { Change, ClientOptions, Control, Entry, SearchOptions } from './ldapts';
 
 /** Node's TLS options, named through ldapts so that no Node built-in is imported here. */
 type ConnectionOptions = NonNullable<ClientOptions['tlsOptions']>;
 
+/** The parts of ldapts's client the limits hook into (not in its public types; the same in the bundle). */
+interface ClientInternals {
+	socket?: { destroy(): void };
+	messageParser: { buffer?: Buffer; read(data: Buffer, details: unknown): void };
+	_sendSearch(
+		request: object,
+		result: unknown,
+		...rest: unknown[]
+	): Promise<{ value?: { cookie?: Buffer } } | undefined>;
+}
+
 /** One bound LDAP connection to the first server of the list that answered. */
 export class LdapSession {
+	/** Set when a limit broke the connection: every later request fails with it (ldapts would reconnect unbound). */
+	private broken?: RequestError;
+	private readonly maxPages: number;
+
 	private constructor(
 		private readonly client: Client,
 		/** The server URL this session is connected to. */
 		readonly server: string,
-	) {}
+		settings: LdapConnectionSettings,
+	) {
+		this.maxPages = settings.maxPages ?? DEFAULT_MAX_PAGES;
+		this.guard(settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+	}
+
+	/**
+	 * Bounds what a server can make this client read: no LDAP message larger than `maxMessageBytes` is buffered
+	 * (ldapts gathers a message whole before parsing it), and a paged search whose server hands out a cookie it
+	 * gave before is stopped, since it would never end.
+	 */
+	private guard(maxMessageBytes: number): void {
+		const internals = this.client as unknown as ClientInternals;
+		const parser = internals.messageParser;
+		const read = parser.read.bind(parser);
+		parser.read = (data, details) => {
+			if (this.broken) return;
+			if ((parser.buffer?.length ?? 0) + data.length > maxMessageBytes) {
+				parser.buffer = undefined;
+				this.broken = new RequestError(
+					'protocol',
+					`The directory sent a message larger than ${Math.round(maxMessageBytes / 1024 / 1024)} MB (${this.server}): the connection was closed`,
+					'Raise Max Message Size (MB) in the LDAP credential if entries this large are expected, or leave the large attribute out of Additional Attributes',
+					this.server,
+				);
+				internals.socket?.destroy();
+				return;
+			}
+			read(data, details);
+		};
+		const sendSearch = internals._sendSearch.bind(this.client);
+		const cookies = new WeakMap<object, Set<string>>();
+		internals._sendSearch = async (request, ...rest) => {
+			const next = await sendSearch(request, ...rest);
+			const cookie = next?.value?.cookie;
+			if (cookie && cookie.length > 0) {
+				const seen = cookies.get(request) ?? new Set<string>();
+				const key = Buffer.from(cookie).toString('base64');
+				if (seen.has(key)) {
+					throw new RequestError(
+						'protocol',
+						`The directory handed out the same paging cookie twice in one search, after ${seen.size} pages (${this.server}): it would never end, so it was stopped`,
+						'Check the server: its paged results control repeats itself. A smaller page size or a narrower search may avoid it',
+						this.server,
+					);
+				}
+				seen.add(key);
+				cookies.set(request, seen);
+			}
+			return next;
+		};
+	}
+
+	/** The error a limit left, or the explained failure. */
+	private failed(error: unknown): RequestError {
+		if (this.broken) return this.broken;
+		if (error instanceof RequestError) return error;
+		return explainLdapFailure(error, this.server);
+	}
+
+	private usable(): void {
+		if (this.broken) throw this.broken;
+	}
 
 	/**
 	 * Connects to the servers in order and binds. A server that cannot be reached is skipped; one that
@@ -33,7 +110,7 @@ export class LdapSession {
 			try {
 				if (settings.security === 'startTls') await client.startTLS(tlsOptionsFor(settings, url));
 				if (settings.bindDN !== '') await client.bind(settings.bindDN, settings.password);
-				return new LdapSession(client, url);
+				return new LdapSession(client, url, settings);
 			} catch (error) {
 				await client.unbind().catch(() => undefined);
 				lastFailure = explainLdapFailure(error, url);
@@ -58,12 +135,13 @@ export class LdapSession {
 	 * A string filter is compiled here (see withCompiledFilter); an invalid one throws ConfigurationError.
 	 */
 	async search(baseDN: string, options: SearchOptions, controls?: Control[]): Promise<Entry[]> {
+		this.usable();
 		const compiled = withCompiledFilter(options);
 		try {
 			const result = await this.client.search(baseDN, compiled, controls);
 			return result.searchEntries;
 		} catch (error) {
-			throw explainLdapFailure(error, this.server);
+			throw this.failed(error);
 		}
 	}
 
@@ -120,6 +198,7 @@ export class LdapSession {
 		endAtLimit: boolean,
 		controls?: Control[],
 	): AsyncGenerator<Entry[], { complete: boolean }> {
+		this.usable();
 		const compiled = withCompiledFilter(options);
 		const pages = this.client.searchPaginated(baseDN, { ...compiled, paged: { pageSize } }, controls);
 		const ask = () => {
@@ -130,10 +209,19 @@ export class LdapSession {
 		};
 		let pending = ask();
 		let finished = false;
+		let count = 0;
 		try {
 			for (;;) {
 				const page = await pending;
 				if (page.done) break;
+				if (++count > this.maxPages) {
+					throw new RequestError(
+						'sizeLimit',
+						`The search under "${baseDN}" was stopped after ${this.maxPages} pages of ${pageSize} (${this.server})`,
+						'Raise Max Pages per Search in the LDAP credential if the directory is that large, or narrow the search (filters, base DN)',
+						this.server,
+					);
+				}
 				pending = ask();
 				yield page.value.searchEntries;
 			}
@@ -141,8 +229,8 @@ export class LdapSession {
 			return { complete: true };
 		} catch (error) {
 			finished = true;
-			const failure = explainLdapFailure(error, this.server);
-			if (endAtLimit && failure.kind === 'sizeLimit') return { complete: false };
+			const failure = this.failed(error);
+			if (endAtLimit && failure.kind === 'sizeLimit' && count <= this.maxPages) return { complete: false };
 			throw failure;
 		} finally {
 			if (!finished) {
@@ -154,10 +242,11 @@ export class LdapSession {
 
 	/** Applies changes to one entry in one modify request: the server applies all of them or none. */
 	async modify(dn: string, changes: Change[]): Promise<void> {
+		this.usable();
 		try {
 			await this.client.modify(dn, changes);
 		} catch (error) {
-			throw explainLdapFailure(error, this.server);
+			throw this.failed(error);
 		}
 	}
 

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../../core/errors';
+import { hasUserInfo, hideUserInfo, USER_INFO_REFUSED } from '../url-text';
 
 /** How the connection to the directory is protected. */
 export type ConnectionSecurity = 'none' | 'tls' | 'startTls';
@@ -18,9 +19,19 @@ export interface LdapConnectionSettings {
 	/** Turns off certificate verification. Off by default; for test directories only. */
 	allowSelfSigned: boolean;
 	connectTimeoutMs: number;
+	/** Per request, from sending it to its whole answer (a page of a paged search is one request). */
 	timeoutMs: number;
 	baseDN: string;
+	/** Pages one paged search may take before it is stopped (default DEFAULT_MAX_PAGES). */
+	maxPages?: number;
+	/** Bytes one LDAP message from the server may have before the connection is dropped (default DEFAULT_MAX_MESSAGE_BYTES). */
+	maxMessageBytes?: number;
 }
+
+/** 10,000 pages: 5 million entries at the usual 500 a page. */
+export const DEFAULT_MAX_PAGES = 10_000;
+/** 64 MB: one entry's attributes (a large group's members, photos) fit many times over. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 const DEFAULT_PORT: Record<ConnectionSecurity, number> = { none: 389, tls: 636, startTls: 389 };
 
@@ -30,12 +41,18 @@ function text(raw: Record<string, unknown>, key: string): string {
 	return String(value).trim();
 }
 
-function positiveNumber(raw: Record<string, unknown>, key: string, fallback: number, field: string): number {
+function positiveNumber(
+	raw: Record<string, unknown>,
+	key: string,
+	fallback: number,
+	field: string,
+	unit = 'milliseconds',
+): number {
 	const value = raw[key];
 	if (value === undefined || value === null || value === '') return fallback;
 	const parsed = Number(value);
 	if (!Number.isFinite(parsed) || parsed <= 0) {
-		throw new ConfigurationError(field, `must be a positive number of milliseconds, got "${String(value)}"`);
+		throw new ConfigurationError(field, `must be a positive number of ${unit}, got "${String(value)}"`);
 	}
 	return parsed;
 }
@@ -44,7 +61,10 @@ function positiveNumber(raw: Record<string, unknown>, key: string, fallback: num
  * Turns one entry of the server list into a URL whose scheme matches the chosen connection security.
  * Accepts a bare host, host:port, or a full ldap:// / ldaps:// URL.
  */
-export function normaliseServerUrl(entry: string, security: ConnectionSecurity): string {
+export function normaliseServerUrl(raw: string, security: ConnectionSecurity): string {
+	// A bind account belongs in Bind DN / Bind Password; the entry is quoted below only without it.
+	if (hasUserInfo(raw)) throw new ConfigurationError('Server URLs', `"${hideUserInfo(raw)}" ${USER_INFO_REFUSED}`);
+	const entry = raw;
 	const scheme = security === 'tls' ? 'ldaps' : 'ldap';
 	const match = /^([a-z]+):\/\/(.*)$/i.exec(entry);
 	let hostPort = entry;
@@ -103,5 +123,17 @@ export function parseLdapConnectionSettings(raw: Record<string, unknown>): LdapC
 		connectTimeoutMs: positiveNumber(raw, 'connectTimeout', 10_000, 'Connect Timeout'),
 		timeoutMs: positiveNumber(raw, 'timeout', 30_000, 'Operation Timeout'),
 		baseDN: text(raw, 'baseDN'),
+		maxPages: Math.floor(positiveNumber(raw, 'maxPagesPerSearch', DEFAULT_MAX_PAGES, 'Max Pages per Search', 'pages')),
+		maxMessageBytes: Math.floor(
+			positiveNumber(
+				raw,
+				'maxMessageSizeMb',
+				DEFAULT_MAX_MESSAGE_BYTES / 1024 / 1024,
+				'Max Message Size (MB)',
+				'megabytes',
+			) *
+				1024 *
+				1024,
+		),
 	};
 }

@@ -8,7 +8,7 @@ import type { DirectoryUser } from '../../model/directory-user';
 import type { Entry } from '../../../transport/ldap/ldapts';
 import type { LdapSession } from '../../../transport/ldap/session';
 import { attributeValue } from '../../ldap/entry';
-import { checkAttributeName } from '../../directory/attribute-names';
+import { checkReadableAttributeName } from '../../directory/attribute-names';
 import { allOf, anyOf } from '../../ldap/filter';
 import { compileFilter } from '../../ldap/filter-compiler';
 import type { DirectoryFlavour, FlavourProfile } from '../../ldap/flavours';
@@ -89,7 +89,7 @@ export class LdapChangeReader {
 		}
 		this.stamps = changeStampsFor(scope.flavour);
 		this.extraAttributes = (scope.extraAttributes ?? []).map((name) =>
-			checkAttributeName(name, 'Additional Attributes'),
+			checkReadableAttributeName(name, 'Additional Attributes'),
 		);
 		this.users = new LdapUserDirectory(scope.session, scope.profile, scope.userBaseDN);
 		this.groups = new LdapGroupDirectory(

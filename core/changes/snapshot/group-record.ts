@@ -137,6 +137,24 @@ export function encodePositions(positions: number[], others: number[]): Uint8Arr
 }
 
 /** A stored group's header fields and member positions, without touching the users. */
+/** Why `text` cannot be a group record over `userCount` users; undefined when it can. */
+export function groupRecordProblem(text: unknown, userCount: number): string | undefined {
+	if (typeof text !== 'string' || !/^[A-Za-z0-9+/]*=*$/.test(text)) return 'a group record is not base64 text';
+	const bytes = new Uint8Array(Buffer.from(text, 'base64'));
+	if (bytes.length < 26) return 'a group record is too short';
+	const at = { offset: 25 };
+	const count = readVarint(bytes, at);
+	if (count > bytes.length - at.offset) return 'a group record lists more members than it holds';
+	let position = 0;
+	for (let index = 0; index < count; index++) {
+		if (at.offset >= bytes.length) return 'a group record lists more members than it holds';
+		position += readVarint(bytes, at);
+		if (position >= userCount) return 'a group record names a user the snapshot does not hold';
+	}
+	if ((bytes.length - at.offset) % 4 !== 0) return 'a group record ends inside a member hash';
+	return undefined;
+}
+
 export function decodeGroupParts(text: string): {
 	id: string;
 	valuesHash: number;

@@ -15,6 +15,16 @@ const DIGITS = ALPHABET.split('').sort().join('');
 const VALUE_OF = new Int8Array(128).fill(-1);
 for (let index = 0; index < DIGITS.length; index++) VALUE_OF[DIGITS.charCodeAt(index)] = index;
 
+/** Text made only of whole base 85 blocks of the alphabet. */
+export function isBase85Text(text: string): boolean {
+	if (text.length % BASE85_BLOCK_CHARS !== 0) return false;
+	for (let index = 0; index < text.length; index++) {
+		const code = text.charCodeAt(index);
+		if (code >= 128 || VALUE_OF[code] < 0) return false;
+	}
+	return true;
+}
+
 export const BASE85_BLOCK_BYTES = 4;
 export const BASE85_BLOCK_CHARS = 5;
 
@@ -93,6 +103,31 @@ export function decodeKeyHeads(text: string, count: number): Uint16Array {
 		heads[index] = previous;
 	}
 	return heads;
+}
+
+/** Why `text` cannot be the key heads of `count` records (read past its end, or heads beyond two bytes); undefined when it can. */
+export function keyHeadsProblem(text: string, count: number): string | undefined {
+	if (count === 0) return undefined;
+	const k = text.charCodeAt(0) - 97;
+	if (!(k >= 0 && k <= 16) || !/^[A-Za-z0-9+/]*=*$/.test(text.slice(1))) return 'the key heads are not Rice-coded text';
+	const bytes = Buffer.from(text.slice(1), 'base64');
+	const bits = bytes.length * 8;
+	let bit = 0;
+	let previous = 0;
+	for (let index = 0; index < count; index++) {
+		let gap = 0;
+		while (bit < bits && (bytes[bit >>> 3] & (0x80 >>> (bit & 7))) !== 0) {
+			gap++;
+			bit++;
+		}
+		bit += 1 + k;
+		if (bit > bits) return `the key heads end after ${index} of ${count} users`;
+		for (let low = k; low > 0; low--)
+			gap = gap * 2 + ((bytes[(bit - low) >>> 3] & (0x80 >>> ((bit - low) & 7))) !== 0 ? 1 : 0);
+		previous += gap;
+		if (previous > 0xffff) return 'the key heads go beyond two bytes';
+	}
+	return undefined;
 }
 
 export function writeUint32(value: number, target: Uint8Array, offset: number): void {

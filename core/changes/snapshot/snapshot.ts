@@ -11,7 +11,10 @@
  * 100,000 users with the bench fixture's groups measured 38.4 bytes of JSON per user in the stored
  * state (the 30-byte base64 records before: 43.3).
  */
+import { groupRecordProblem } from './group-record';
 import { GroupTable } from './group-table';
+import { isBase85Text, keyHeadsProblem } from './record-codec';
+import { USER_RECORD_CHARS } from './user-record';
 import { PasswordWatermark, type SerializedPasswordWatermark } from './password-watermark';
 import { UserTable } from './user-table';
 
@@ -54,6 +57,34 @@ export function encodeSnapshot(snapshot: Snapshot): SerializedSnapshot {
 	const passwords = snapshot.passwords?.serialize();
 	if (passwords !== undefined) serialized.passwords = passwords;
 	return serialized;
+}
+
+/**
+ * Why a stored snapshot cannot be decoded (a wrong type anywhere, records cut short or of foreign
+ * characters, key heads or group records that do not fit the users); undefined when it can. Checked before
+ * every poll, so a damaged state is started over from instead of failing every poll.
+ */
+export function snapshotProblem(serialized: unknown): string | undefined {
+	if (typeof serialized !== 'object' || serialized === null || Array.isArray(serialized)) return 'there is no snapshot';
+	const { users, userKeyHeads, groups, passwords } = serialized as Record<string, unknown>;
+	if (typeof users !== 'string' || typeof userKeyHeads !== 'string' || !Array.isArray(groups))
+		return 'the snapshot has parts of the wrong type';
+	if (users.length % USER_RECORD_CHARS !== 0 || !isBase85Text(users)) return 'the user records are damaged';
+	const userCount = users.length / USER_RECORD_CHARS;
+	const heads = keyHeadsProblem(userKeyHeads, userCount);
+	if (heads !== undefined) return heads;
+	for (const group of groups) {
+		const problem = groupRecordProblem(group, userCount);
+		if (problem !== undefined) return problem;
+	}
+	if (passwords !== undefined) {
+		const watermark = passwords as Record<string, unknown> | null;
+		if (typeof watermark !== 'object' || watermark === null || typeof watermark.upTo !== 'string')
+			return 'the password watermark is damaged';
+		if (typeof watermark.atUpTo !== 'string' || !/^[A-Za-z0-9+/]*=*$/.test(watermark.atUpTo))
+			return 'the password watermark is damaged';
+	}
+	return undefined;
 }
 
 export function decodeSnapshot(serialized: SerializedSnapshot): Snapshot {

@@ -11,6 +11,7 @@
  * accepted request is reported sent, and nothing is read from the answer. Errors are the SDK's
  * ErrorResponseWrapper {key, errorMessage, entity, status}.
  */
+import { hasUserInfo, USER_INFO_REFUSED } from '../../../transport/url-text';
 import { ConfigurationError, RequestError, type FailureKind } from '../../errors';
 import { explainNetworkFailure } from '../../../transport/http/failures';
 import { jsonObject, type HttpRequest, type HttpResponse, type HttpTransport } from '../../../transport/http/types';
@@ -139,6 +140,7 @@ function gatewayErrorBody(body: unknown): unknown {
 /** The gateway's notification endpoint for the settings' API; checks the fields first, naming a wrong one. */
 function notificationsUrl(settings: AppWorksSettings): string {
 	const gateway = settings.gatewayUrl?.trim().replace(/\/+$/, '');
+	if (gateway && hasUserInfo(gateway)) throw new ConfigurationError('Gateway URL', USER_INFO_REFUSED);
 	if (!gateway || !/^https?:\/\/[^/]+/i.test(gateway))
 		throw new ConfigurationError(
 			'Gateway URL',

@@ -7,6 +7,7 @@
  * The inner push request schema is not public (uncertain): buildMraPushRequest() uses field names of our
  * choosing, and `pushOverride` lets a user replace any of its fields with the schema of their tenant.
  */
+import { hasUserInfo, USER_INFO_REFUSED } from '../../../transport/url-text';
 import { ConfigurationError } from '../../errors';
 import type { RetryPolicy } from '../../../transport/http/retry';
 import { jsonObject, type HttpRequest, type HttpResponse, type HttpTransport } from '../../../transport/http/types';
@@ -209,6 +210,7 @@ export class MraClient {
 			?.trim()
 			.replace(/\/+$/, '')
 			.replace(/\/mra\/v1$/i, '');
+		if (base && hasUserInfo(base)) throw new ConfigurationError('Base URL', USER_INFO_REFUSED);
 		if (!base || !/^https?:\/\/[^/]+/i.test(base)) {
 			throw new ConfigurationError(
 				'Base URL',

@@ -229,6 +229,15 @@ export const triggerProperties: INodeProperties[] = [
 				description: 'Group names or DNs (separated by semicolons) whose events carry group.privileged: true',
 			},
 			{
+				displayName: 'Poll Deadline (Minutes)',
+				name: 'pollDeadlineMinutes',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 60,
+				description:
+					'A poll still running after this long fails (nothing emitted, the stored state kept), whatever each request does',
+			},
+			{
 				displayName: 'Reconcile Every N Polls',
 				name: 'reconcileEvery',
 				type: 'number',

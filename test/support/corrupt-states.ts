@@ -1,0 +1,27 @@
+import type { ChangeState } from '../../core/changes/state';
+
+/** A good stored state broken in one place each, as a hand-edited or half-written static data could be. */
+export function corruptStates(good: ChangeState): Array<[string, ChangeState]> {
+	const snapshot = good.snapshot;
+	const broken: Array<[string, unknown]> = [
+		['recentIds {}', { ...good, recentIds: {} }],
+		['recentIds [42]', { ...good, recentIds: [42] }],
+		['groups a string', { ...good, snapshot: { ...snapshot, groups: 'abc' } }],
+		['groups {}', { ...good, snapshot: { ...snapshot, groups: {} } }],
+		['groups [42]', { ...good, snapshot: { ...snapshot, groups: [42] } }],
+		['a group record of garbage', { ...good, snapshot: { ...snapshot, groups: ['!!not base64!!'] } }],
+		['users a number', { ...good, snapshot: { ...snapshot, users: 42 } }],
+		['users cut short', { ...good, snapshot: { ...snapshot, users: snapshot.users.slice(0, -3) } }],
+		['users of foreign characters', { ...good, snapshot: { ...snapshot, users: '"'.repeat(snapshot.users.length) } }],
+		['key heads cut', { ...good, snapshot: { ...snapshot, userKeyHeads: snapshot.userKeyHeads.slice(0, 2) } }],
+		['passwords a string', { ...good, snapshot: { ...snapshot, passwords: 'x' } }],
+		['snapshot null', { ...good, snapshot: null }],
+		['cursor a number', { ...good, cursor: 42 }],
+		['stampHighWater an object', { ...good, stampHighWater: {} }],
+		['generation text', { ...good, generation: 'seven' }],
+		['pollsSinceReconcile NaN', { ...good, pollsSinceReconcile: Number.NaN }],
+		['an array', [good]],
+		['a string', JSON.stringify(good)],
+	];
+	return broken.map(([what, state]) => [what, state as ChangeState]);
+}
