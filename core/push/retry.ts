@@ -5,7 +5,19 @@
  * results, and FCM's rule that 500 INTERNAL is transient too.
  */
 import { requestWithRetry, type RetryPolicy } from '../../transport/http/retry';
-import type { HttpRequest, HttpResponse, HttpTransport } from '../../transport/http/types';
+import { networkErrorCode, type HttpRequest, type HttpResponse, type HttpTransport } from '../../transport/http/types';
+
+/** How push requests are retried: the transport's policy, and what to do when it is unknown whether one arrived. */
+export interface PushRetryPolicy extends RetryPolicy {
+	/**
+	 * Whether a request is repeated after an ambiguous failure (default true): the connection broke or timed out
+	 * once the request was sent, so the service may have accepted it. Repeating it loses nothing, but a service
+	 * without de-duplication by idempotency key (FCM has none) may then deliver twice. false: such a recipient is
+	 * reported failed with the network code and the reason says it may have been delivered; 429, 5xx answers and
+	 * refused connections (certainly not delivered) are still retried.
+	 */
+	retryAmbiguous?: boolean;
+}
 
 export interface AttemptedRequest {
 	/** The last answer, when one arrived. */
@@ -13,6 +25,8 @@ export interface AttemptedRequest {
 	/** The last network error, when no answer arrived. */
 	failure?: unknown;
 	attempts: number;
+	/** The last failure was ambiguous (the request may have been delivered) and, as the policy asked, not repeated. */
+	ambiguous?: boolean;
 }
 
 const ORIGINAL_STATUS = 'x-push-original-status';
@@ -43,11 +57,42 @@ function transientView(transport: HttpTransport): HttpTransport {
 	return view;
 }
 
+/** Network codes of a request that may have reached the service before the connection broke or timed out. */
+const AMBIGUOUS_CODES = new Set([
+	'ECONNRESET',
+	'EPIPE',
+	'ETIMEDOUT',
+	'ECONNABORTED',
+	'ESOCKETTIMEDOUT',
+	'UND_ERR_SOCKET',
+]);
+
+/** An ambiguous failure the policy says not to repeat: not retryable for the retry loop; sendWithRetry unwraps it. */
+class AmbiguousFailure extends Error {
+	readonly code = 'AMBIGUOUS_NOT_RETRIED';
+	constructor(readonly original: unknown) {
+		super('The request may have been delivered: not repeated');
+	}
+}
+
+/** A view of `transport` whose ambiguous failures the retry loop does not repeat (Retry Ambiguous Failures off). */
+function ambiguousFailuresFinal(transport: HttpTransport): HttpTransport {
+	return {
+		async request(request) {
+			try {
+				return await transport.request(request);
+			} catch (error) {
+				throw AMBIGUOUS_CODES.has(networkErrorCode(error) ?? '') ? new AmbiguousFailure(error) : error;
+			}
+		},
+	};
+}
+
 /** Sends with retries; resolves with the last answer or the last network failure, never rejects. */
 export async function sendWithRetry(
 	transport: HttpTransport,
 	request: HttpRequest,
-	retry: RetryPolicy = {},
+	retry: PushRetryPolicy = {},
 ): Promise<AttemptedRequest> {
 	let attempts = 1;
 	const policy: RetryPolicy = {
@@ -58,7 +103,9 @@ export async function sendWithRetry(
 		},
 	};
 	try {
-		const response = await requestWithRetry(transientView(transport), request, 'idempotentWrite', policy);
+		const view =
+			retry.retryAmbiguous === false ? ambiguousFailuresFinal(transientView(transport)) : transientView(transport);
+		const response = await requestWithRetry(view, request, 'idempotentWrite', policy);
 		if (response.headers[ORIGINAL_STATUS] === '500') {
 			const headers = { ...response.headers };
 			delete headers[ORIGINAL_STATUS];
@@ -66,6 +113,7 @@ export async function sendWithRetry(
 		}
 		return { response, attempts };
 	} catch (failure) {
+		if (failure instanceof AmbiguousFailure) return { failure: failure.original, attempts, ambiguous: true };
 		return { failure, attempts };
 	}
 }
