@@ -14,7 +14,6 @@ describe.each(PUSH_CHAOS_CHANNELS)('%s under 20%% injected faults', (channel) =>
 			faultRate: 0.2,
 			seed: 4242,
 			retryAmbiguous,
-			timeoutMs: 1000,
 		});
 		process.stdout.write(`${describePushChaos(figures)}\n`);
 		expect(brokenPromises(figures)).toEqual([]);
