@@ -90,10 +90,9 @@ async function emulatorThread(): Promise<void> {
 	const port = parentPort as NonNullable<typeof parentPort>;
 	port.on('message', (command: { latencyMs?: number; stop?: boolean }) => {
 		if (command.latencyMs !== undefined) fcm.faults.setLatency(command.latencyMs);
-		// Deliveries and idempotency keys are dropped between runs: otherwise every run would pay (in memory and
-		// garbage collection) for the runs before it, and the interleaved comparison would favour the first.
+		// Deliveries are dropped between runs: otherwise every run would pay (in memory and garbage collection) for
+		// the runs before it, and the interleaved comparison would favour the first.
 		fcm.deliveries.length = 0;
-		fcm.ledger.clear();
 		if (command.stop) void fcm.stop().then(() => port.postMessage({ stopped: true }));
 		else port.postMessage({ ok: true });
 	});

@@ -23,6 +23,11 @@ export interface LdapRelay {
 		action: () => Promise<void> | void,
 		counted?: (message: Buffer) => boolean,
 	): Promise<{ heldBack: number }>;
+	/**
+	 * Disarms a cut whose count was not reached (the conversation ended first): nothing is dropped, and its
+	 * promise resolves with `heldBack: 0`. Returns whether one was disarmed; a cut already under way runs on.
+	 */
+	cancelCut(): boolean;
 	close(): Promise<void>;
 }
 
@@ -118,6 +123,13 @@ export async function startLdapRelay(serverUrl: string): Promise<LdapRelay> {
 				cut = { remaining: messages, action, counted, done, failed, triggered: false };
 				if (messages <= 0) trigger(cut);
 			});
+		},
+		cancelCut() {
+			if (cut === undefined || cut.triggered) return false;
+			const pending = cut;
+			cut = undefined;
+			pending.done({ heldBack: 0 });
+			return true;
 		},
 		async close() {
 			for (const link of links) dropLink(link);

@@ -6,7 +6,19 @@
  */
 import { ConfigurationError, RequestError } from '../errors';
 import { requestWithRetry, type RetryPolicy } from '../../transport/http/retry';
-import type { HttpRequest, HttpResponse, HttpTransport } from '../../transport/http/types';
+import { networkErrorCode, type HttpRequest, type HttpResponse, type HttpTransport } from '../../transport/http/types';
+
+/** How push requests are retried: the transport's policy, and what to do when it is unknown whether one arrived. */
+export interface PushRetryPolicy extends RetryPolicy {
+	/**
+	 * Whether a request is repeated after an ambiguous failure (default true): the connection broke or timed out
+	 * once the request was sent, so the service may have accepted it. Repeating it loses nothing, but a service
+	 * without de-duplication by idempotency key (FCM has none) may then deliver twice. false: such a recipient is
+	 * reported failed with the network code and the reason says it may have been delivered; 429, 5xx answers and
+	 * refused connections (certainly not delivered) are still retried.
+	 */
+	retryAmbiguous?: boolean;
+}
 
 export interface AttemptedRequest {
 	/** The last answer, when one arrived. */
@@ -14,6 +26,8 @@ export interface AttemptedRequest {
 	/** The last network error, when no answer arrived. */
 	failure?: unknown;
 	attempts: number;
+	/** The last failure was ambiguous (the request may have been delivered) and, as the policy asked, not repeated. */
+	ambiguous?: boolean;
 }
 
 const ORIGINAL_STATUS = 'x-push-original-status';
@@ -44,6 +58,37 @@ function transientView(transport: HttpTransport): HttpTransport {
 	return view;
 }
 
+/** Network codes of a request that may have reached the service before the connection broke or timed out. */
+const AMBIGUOUS_CODES = new Set([
+	'ECONNRESET',
+	'EPIPE',
+	'ETIMEDOUT',
+	'ECONNABORTED',
+	'ESOCKETTIMEDOUT',
+	'UND_ERR_SOCKET',
+]);
+
+/** An ambiguous failure the policy says not to repeat: not retryable for the retry loop; sendWithRetry unwraps it. */
+class AmbiguousFailure extends Error {
+	readonly code = 'AMBIGUOUS_NOT_RETRIED';
+	constructor(readonly original: unknown) {
+		super('The request may have been delivered: not repeated');
+	}
+}
+
+/** A view of `transport` whose ambiguous failures the retry loop does not repeat (Retry Ambiguous Failures off). */
+function ambiguousFailuresFinal(transport: HttpTransport): HttpTransport {
+	return {
+		async request(request) {
+			try {
+				return await transport.request(request);
+			} catch (error) {
+				throw AMBIGUOUS_CODES.has(networkErrorCode(error) ?? '') ? new AmbiguousFailure(error) : error;
+			}
+		},
+	};
+}
+
 /**
  * Sends with retries; resolves with the last answer or the last network failure. Rejects only when the
  * transport could not sign the request (a ConfigurationError or RequestError of its sign-in, as n8n's
@@ -53,7 +98,7 @@ function transientView(transport: HttpTransport): HttpTransport {
 export async function sendWithRetry(
 	transport: HttpTransport,
 	request: HttpRequest,
-	retry: RetryPolicy = {},
+	retry: PushRetryPolicy = {},
 ): Promise<AttemptedRequest> {
 	let attempts = 1;
 	const policy: RetryPolicy = {
@@ -63,12 +108,15 @@ export async function sendWithRetry(
 			retry.onRetry?.(event);
 		},
 	};
-	const sent = await requestWithRetry(transientView(transport), request, 'idempotentWrite', policy).then(
+	const view =
+		retry.retryAmbiguous === false ? ambiguousFailuresFinal(transientView(transport)) : transientView(transport);
+	const sent = await requestWithRetry(view, request, 'idempotentWrite', policy).then(
 		(response) => ({ response }),
 		(failure: unknown) => ({ failure }),
 	);
 	if ('failure' in sent) {
 		if (sent.failure instanceof ConfigurationError || sent.failure instanceof RequestError) throw sent.failure;
+		if (sent.failure instanceof AmbiguousFailure) return { failure: sent.failure.original, attempts, ambiguous: true };
 		return { failure: sent.failure, attempts };
 	}
 	const response = sent.response;

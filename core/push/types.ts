@@ -6,9 +6,9 @@
  *
  * Names here are a contract with the node: keep them stable.
  */
-import type { RetryPolicy } from '../../transport/http/retry';
 import type { PushMessage } from './message';
 import type { PushPerson, PushRecipient, RecipientKind } from './recipients';
+import type { PushRetryPolicy } from './retry';
 
 export type { PushPerson, PushRecipient, RecipientKind } from './recipients';
 
@@ -85,7 +85,7 @@ export interface BatchOutcome {
 }
 
 export interface SendContext {
-	retry: RetryPolicy;
+	retry: PushRetryPolicy;
 	/** One key for the whole request (a batch key when the batch has several deliveries). */
 	idempotencyKey: string;
 }
@@ -122,8 +122,11 @@ export interface DispatchOptions {
 	concurrency?: number;
 	/** Recipients per batch for channels that take several per request (default and upper bound: the widest channel's maxBatchSize, at most 100). */
 	batchSize?: number;
-	/** Retries of 429 / 5xx / timeouts; see transport/http/retry.ts (default 4 attempts, Retry-After capped at 60 s). */
-	retry?: RetryPolicy;
+	/**
+	 * Retries of 429 / 5xx / timeouts; see transport/http/retry.ts (default 4 attempts, Retry-After capped at 60 s),
+	 * and whether ambiguous failures are repeated (./retry, PushRetryPolicy.retryAmbiguous).
+	 */
+	retry?: PushRetryPolicy;
 	/** Build and validate everything, send nothing: results are `skipped` with errorCode DRY_RUN and a preview. */
 	dryRun?: boolean;
 	/**

@@ -15,10 +15,24 @@ export interface FaultMatch {
 }
 
 export interface FaultAction {
-	/** status: answer with it instead; drop: close before handling; dropResponse: handle, then close without answering. */
-	kind: 'status' | 'drop' | 'dropResponse';
+	/**
+	 * status: answer with it instead; drop: close before handling; dropResponse: handle, then close without
+	 * answering; stall: hold the request `holdMs` without handling it, then close (a client timeout before the
+	 * service accepted it); stallResponse: handle, hold `holdMs`, then close (a timeout after it was accepted).
+	 * The stalls are served by the push emulators (emulators/push/http-kit.ts).
+	 */
+	kind: 'status' | 'drop' | 'dropResponse' | 'stall' | 'stallResponse';
 	status?: number;
 	retryAfter?: string;
+	holdMs?: number;
+}
+
+/** Faults drawn at random: each matching request meets one of `actions` with probability `rate`. */
+interface RandomFaults {
+	rate: number;
+	actions: FaultAction[];
+	random: () => number;
+	match: FaultMatch;
 }
 
 interface Rule extends FaultAction {
@@ -32,6 +46,7 @@ export class Faults {
 	/** Added before every matching answer. */
 	latencyMs = 0;
 	private rules: Rule[] = [];
+	private randomFaults: RandomFaults | undefined;
 
 	constructor(private readonly expireTickets: () => void) {}
 
@@ -72,6 +87,25 @@ export class Faults {
 		return this.add({ kind: 'dropResponse' }, count, match);
 	}
 
+	/** The next `count` matching requests are held `holdMs` unhandled, then closed: the client times out first. */
+	stallNext(count: number, holdMs: number, match: FaultMatch = {}): this {
+		return this.add({ kind: 'stall', holdMs }, count, match);
+	}
+
+	/** The next `count` matching requests are carried out, then held `holdMs` unanswered and closed. */
+	stallResponseNext(count: number, holdMs: number, match: FaultMatch = {}): this {
+		return this.add({ kind: 'stallResponse', holdMs }, count, match);
+	}
+
+	/**
+	 * From now on each matching request (that no counted fault takes) meets one of `actions`, drawn with
+	 * `random`, with probability `rate` (a chaos run: 0.2 and a seeded generator).
+	 */
+	injectRandomly(rate: number, actions: FaultAction[], random: () => number, match: FaultMatch = {}): this {
+		this.randomFaults = actions.length === 0 ? undefined : { rate, actions, random, match };
+		return this;
+	}
+
 	/** Every ticket and token issued so far stops working. */
 	expireAllTickets(): this {
 		this.expireTickets();
@@ -86,6 +120,7 @@ export class Faults {
 	reset(): this {
 		this.latencyMs = 0;
 		this.rules = [];
+		this.randomFaults = undefined;
 		return this;
 	}
 
@@ -97,10 +132,17 @@ export class Faults {
 			candidate.passes--;
 			return false;
 		});
-		if (!rule) return undefined;
+		if (!rule) return this.randomFault(method, path);
 		rule.remaining--;
 		this.rules = this.rules.filter((candidate) => candidate.remaining > 0);
-		return { kind: rule.kind, status: rule.status, retryAfter: rule.retryAfter };
+		return { kind: rule.kind, status: rule.status, retryAfter: rule.retryAfter, holdMs: rule.holdMs };
+	}
+
+	private randomFault(method: string, path: string): FaultAction | undefined {
+		const faults = this.randomFaults;
+		if (faults === undefined || !matches(faults.match, method, path) || faults.random() >= faults.rate)
+			return undefined;
+		return faults.actions[Math.min(faults.actions.length - 1, Math.floor(faults.random() * faults.actions.length))];
 	}
 
 	private add(action: FaultAction, count: number, match: FaultMatch): this {

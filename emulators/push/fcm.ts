@@ -7,7 +7,6 @@
 import { createVerify, randomBytes, type KeyObject } from 'node:crypto';
 import {
 	header,
-	IdempotencyLedger,
 	startHttpEmulator,
 	type EmulatorReply,
 	type EmulatorRequest,
@@ -43,7 +42,6 @@ export interface FcmEmulator extends HttpEmulator {
 	/** Pass as FcmChannelSettings.baseUrl. */
 	baseUrl: string;
 	deliveries: FcmDelivery[];
-	ledger: IdempotencyLedger;
 	deadTokens: Set<string>;
 	/** Access tokens issued so far. */
 	issuedTokens: number;
@@ -109,7 +107,6 @@ function verifyJwt(jwt: string, publicKey: KeyObject): Record<string, unknown> |
 export async function startFcmEmulator(options: FcmEmulatorOptions = {}): Promise<FcmEmulator> {
 	const projectId = options.projectId ?? 'test-project';
 	const deliveries: FcmDelivery[] = [];
-	const ledger = new IdempotencyLedger();
 	const deadTokens = new Set(options.deadTokens ?? []);
 	const foreignTokens = new Set(options.foreignTokens ?? []);
 	const invalidTokens = new Set(options.invalidTokens ?? []);
@@ -162,9 +159,9 @@ export async function startFcmEmulator(options: FcmEmulatorOptions = {}): Promis
 		if (expires === undefined || expires < Date.now())
 			return fail(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token.');
 		if (project !== projectId) return fail(403, `Permission denied on project ${project}`);
+		// FCM has no server-side de-duplication: an Idempotency-Key header is recorded, never honoured, so a request
+		// repeated after a lost answer is delivered again, as by the real service.
 		const key = header(request, 'idempotency-key');
-		const earlier = ledger.replay(key);
-		if (earlier) return earlier;
 		if (!(header(request, 'content-type') ?? '').includes('application/json'))
 			return fail(400, 'Invalid JSON payload received: the body must be application/json.');
 		const body = request.body as { message?: Record<string, unknown>; validate_only?: boolean } | undefined;
@@ -188,7 +185,7 @@ export async function startFcmEmulator(options: FcmEmulatorOptions = {}): Promis
 		// Unique and opaque like FCM's, without a call into the random generator per message.
 		const name = `projects/${projectId}/messages/${namePrefix}${(++sent).toString(16).padStart(8, '0')}`;
 		if (!body?.validate_only) deliveries.push({ message: target, idempotencyKey: key, name });
-		return ledger.remember(key, { status: 200, body: { name } });
+		return { status: 200, body: { name } };
 	};
 
 	const http = await startHttpEmulator(
@@ -217,7 +214,6 @@ export async function startFcmEmulator(options: FcmEmulatorOptions = {}): Promis
 		account,
 		baseUrl: http.origin,
 		deliveries,
-		ledger,
 		deadTokens,
 		get issuedTokens() {
 			return issued;

@@ -137,6 +137,13 @@ export async function startHttpEmulator(
 			req.socket.destroy();
 			return;
 		}
+		if (fault?.kind === 'stall') {
+			// Never handled: the client's timeout fires first, then the connection closes.
+			entry.fault = 'stall';
+			await sleep(fault.holdMs ?? 1000);
+			req.socket.destroy();
+			return;
+		}
 		if (fault?.kind === 'status') {
 			entry.status = fault.status ?? 503;
 			entry.fault = `status ${entry.status}`;
@@ -149,6 +156,13 @@ export async function startHttpEmulator(
 		}
 		const reply = await handler({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body });
 		entry.status = reply.status;
+		if (fault?.kind === 'stallResponse') {
+			// Carried out, but the answer comes after the client gave up (or never).
+			entry.fault = 'stallResponse';
+			await sleep(fault.holdMs ?? 1000);
+			req.socket.destroy();
+			return;
+		}
 		if (fault?.kind === 'dropResponse') {
 			// Carried out, but the client never learns it: what makes retries without idempotency keys unsafe.
 			entry.fault = 'dropResponse';

@@ -11,7 +11,7 @@ import type {
 import { NodeConnectionTypes, NodeOperationError, sleep } from 'n8n-workflow';
 
 import type { DeliveryResult } from '../../core/push/types';
-import type { RetryPolicy } from '../../transport/http/retry';
+import type { PushRetryPolicy } from '../../core/push/retry';
 import { acknowledgmentSecrets, testAcknowledgmentSecret } from '../shared/acknowledgment';
 import { toNodeError } from '../shared/errors';
 import { buildChannels, channelCredentialTests, PUSH_CHANNELS, pushChannel, type ItemParameter } from './channels';
@@ -22,13 +22,13 @@ import { isFailure, planSends, runSends, type SendSetup } from './send-plan';
 import { getDeliveryStatus } from './status';
 
 /** The Options collection as the dispatcher's settings. */
-function dispatchOptions(options: IDataObject): SendSetup['dispatch'] & { retry: RetryPolicy } {
+function dispatchOptions(options: IDataObject): SendSetup['dispatch'] & { retry: PushRetryPolicy } {
 	const messageKey =
 		typeof options.messageKey === 'string' && options.messageKey.trim() !== '' ? options.messageKey.trim() : undefined;
 	return {
 		concurrency: Number(options.concurrency ?? 20),
 		batchSize: options.batchSize === undefined ? undefined : Number(options.batchSize),
-		retry: { maxAttempts: Number(options.maxAttempts ?? 4), sleep },
+		retry: { maxAttempts: Number(options.maxAttempts ?? 4), sleep, retryAmbiguous: options.retryAmbiguous !== false },
 		dryRun: options.dryRun === true,
 		messageKey,
 	};

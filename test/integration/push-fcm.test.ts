@@ -202,17 +202,28 @@ test('a dry run builds and validates but sends nothing', async () => {
 	expect(fcm.deliveries).toHaveLength(0);
 });
 
-test('a retry after a lost answer carries the same idempotency key and is delivered once', async () => {
+test('a retry after a lost answer carries the same idempotency key, and FCM, which does not de-duplicate, delivers twice', async () => {
 	fcm.faults.dropResponseNext(1, { path: 'messages:send' });
-	const duplicatesBefore = fcm.ledger.duplicates;
 	const [result] = await send([{ kind: 'token', token: 'tok-once' }]);
 	expect(result).toMatchObject({ status: 'sent', attempts: 2 });
 	const keys = sends().map((request) => request.headers['idempotency-key']);
 	expect(keys).toHaveLength(2);
 	expect(keys[0]).toBe(keys[1]);
 	expect(keys[0]).toBe(result.idempotencyKey);
-	expect(fcm.deliveries.filter((delivery) => delivery.message.token === 'tok-once')).toHaveLength(1);
-	expect(fcm.ledger.duplicates).toBe(duplicatesBefore + 1);
+	expect(fcm.deliveries.filter((delivery) => delivery.message.token === 'tok-once')).toHaveLength(2);
+});
+
+test('Retry Ambiguous Failures off: a lost answer is not repeated (no second delivery), a 503 and a refused request still are', async () => {
+	const retry = { baseDelayMs: 5, maxDelayMs: 20, retryAmbiguous: false };
+	fcm.faults.dropResponseNext(1, { path: 'messages:send' });
+	const [lost] = await send([{ kind: 'token', token: 'tok-ambiguous' }], { retry });
+	expect(lost).toMatchObject({ status: 'failed', errorCode: 'ECONNRESET', attempts: 1 });
+	expect(fcm.deliveries.filter((delivery) => delivery.message.token === 'tok-ambiguous')).toHaveLength(1);
+
+	fcm.faults.failNext(1, 503, { path: 'messages:send' }).rateLimitNext(1, 0, { path: 'messages:send' });
+	const [busy] = await send([{ kind: 'token', token: 'tok-busy' }], { retry });
+	expect(busy).toMatchObject({ status: 'sent', attempts: 3 });
+	expect(fcm.deliveries.filter((delivery) => delivery.message.token === 'tok-busy')).toHaveLength(1);
 });
 
 test("THIRD_PARTY_AUTH_ERROR fails that recipient only (its platform's certificate or key), not the service account", async () => {
@@ -253,11 +264,15 @@ test('a malformed topic name is refused before sending, as the Admin SDK does; /
 	]);
 });
 
-test('the same message key and token make the same idempotency key across runs', async () => {
+test('the same message key and token make the same idempotency key across runs (FCM itself ignores it)', async () => {
 	const first = await send([{ kind: 'token', token: 'tok-rerun' }], { messageKey: 'event-42' });
 	const second = await send([{ kind: 'token', token: 'tok-rerun' }], { messageKey: 'event-42' });
 	expect(second[0].idempotencyKey).toBe(first[0].idempotencyKey);
-	expect(fcm.deliveries.filter((delivery) => delivery.message.token === 'tok-rerun')).toHaveLength(1);
+	const delivered = fcm.deliveries.filter((delivery) => delivery.message.token === 'tok-rerun');
+	expect(delivered.map((delivery) => delivery.idempotencyKey)).toEqual([
+		first[0].idempotencyKey,
+		first[0].idempotencyKey,
+	]);
 });
 
 test('a payload over 4 KB fails before sending; a reserved data key stops the dispatch before anything is sent', async () => {

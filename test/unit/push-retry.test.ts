@@ -75,3 +75,22 @@ test('whatever attempt count or delays the policy holds (NaN, 1e9, Infinity), a 
 		expect(waits.every((ms) => Number.isFinite(ms) && ms >= 0)).toBe(true);
 	}
 });
+
+test('Retry Ambiguous Failures off: a reset or timeout after sending ends the request with its own error; refusals and 503 are still retried', async () => {
+	const sleep = async () => undefined;
+	const policy = { sleep, retryAmbiguous: false };
+	for (const code of ['ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED']) {
+		const failure = new HttpNetworkError(code, `${code} on send`);
+		const transport = scripted([failure, status(200)]);
+		const result = await sendWithRetry(transport, request, policy);
+		expect(result).toEqual({ failure, attempts: 1, ambiguous: true });
+		expect(transport.calls).toBe(1);
+		// The default repeats it.
+		expect(await sendWithRetry(scripted([failure, status(200)]), request, { sleep })).toMatchObject({
+			attempts: 2,
+			response: { status: 200 },
+		});
+	}
+	const refused = scripted([new HttpNetworkError('ECONNREFUSED', 'refused'), status(503), status(200)]);
+	expect(await sendWithRetry(refused, request, policy)).toMatchObject({ attempts: 3, response: { status: 200 } });
+});

@@ -287,6 +287,14 @@ const sendOptions: INodeProperties[] = [
 				default: 4,
 				description: 'Attempts per request when the service is busy (429) or unavailable (5xx), honouring Retry-After',
 			},
+			{
+				displayName: 'Retry Ambiguous Failures',
+				name: 'retryAmbiguous',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to send again when the connection broke or timed out after the request went out, so the service may already have it. On: nobody is missed, but Firebase, which does not de-duplicate, may deliver such a message twice. Off: that recipient is reported failed (ETIMEDOUT, ECONNRESET) and may or may not have received it.',
+			},
 		],
 	},
 ];
