@@ -1,15 +1,8 @@
-import { sleepWithAbort } from 'n8n-workflow';
-
 import { ConfigurationError } from '../../core/errors';
-import { ChangeListener, type ChangeListenerOptions } from '../../core/changes/ldap/listen/listener';
-import type { DirectoryEvent } from '../../core/changes/events';
-import type { ChangeState } from '../../core/changes/state';
-import { pollLdapOnce, type LdapWatchOptions } from '../../core/changes/watch';
-import { readLdapServer } from '../../core/ldap/server-info';
+import type { ChangeListenerOptions } from '../../core/changes/ldap/listen/listener';
 import { parseLdapSettings, type LdapSettings } from '../../core/ldap/settings';
-import { LdapSession } from '../../transport/ldap/session';
-import { watchOptionsOf } from '../../nodes/OpenTextDirectoryServicesTrigger/parameters';
 import { startSlapd, type Slapd } from '../../devkit/slapd';
+import { startListening, updatedLogins, type ListenHarness } from '../support/listen-harness';
 
 /**
  * The listening engine against a real OpenLDAP with syncprov, reading with the polling trigger's accesslog
@@ -43,56 +36,8 @@ const settingsOf = (server: Slapd): LdapSettings =>
 		timeout: 5000,
 	});
 
-/** A running listener with the trigger's state and everything it emitted. */
-interface Harness {
-	listener: ChangeListener;
-	events: DirectoryEvent[];
-	state(): ChangeState | undefined;
-	until(what: string, done: () => boolean, timeoutMs?: number): Promise<number>;
-}
-
-async function listen(
-	server: Slapd,
-	parameters: Parameters<typeof watchOptionsOf>[0]['options'] = {},
-	extra: Partial<ChangeListenerOptions> = {},
-): Promise<Harness> {
-	const settings = settingsOf(server);
-	const request = watchOptionsOf({ source: 'ldap', strategy: 'accesslog', options: parameters });
-	const watch = request.watch as LdapWatchOptions;
-	const info = await LdapSession.use(settings, (session) => readLdapServer(session, 'openLdap'));
-	let state: ChangeState | undefined;
-	const events: DirectoryEvent[] = [];
-	const listener = await ChangeListener.start({
-		settings,
-		flavour: 'openLdap',
-		server: info.info,
-		baseDN: settings.baseDN,
-		watchedBases: [watch.userBaseDN ?? settings.baseDN, watch.groupBaseDN ?? settings.baseDN],
-		read: async () => {
-			const poll = await pollLdapOnce(settings, watch, state);
-			state = poll.nextCursor;
-			events.push(...poll.events);
-		},
-		backoffMs: { first: 200, max: 1000 },
-		log: { info: () => undefined, warn: () => undefined },
-		sleep: sleepWithAbort,
-		...extra,
-	});
-	return {
-		listener,
-		events,
-		state: () => state,
-		async until(what, done, timeoutMs = 5000) {
-			const started = Date.now();
-			while (!done()) {
-				if (Date.now() - started > timeoutMs)
-					throw new Error(`timed out waiting for ${what} (events: ${events.map((e) => e.type).join(', ')})`);
-				await new Promise((resolve) => setTimeout(resolve, 10));
-			}
-			return Date.now() - started;
-		},
-	};
-}
+const listen = (server: Slapd, options: Record<string, unknown> = {}, extra: Partial<ChangeListenerOptions> = {}) =>
+	startListening(settingsOf(server), { strategy: 'accesslog', options }, extra);
 
 const retitle = (server: Slapd, uids: string[], title: string) =>
 	server.ldapmodify(
@@ -101,11 +46,10 @@ const retitle = (server: Slapd, uids: string[], title: string) =>
 			.join('\n'),
 	);
 
-const updatedUids = (events: DirectoryEvent[]) =>
-	events.filter((event) => event.type === 'user.updated').map((event) => String(event.user?.login));
+const updatedUids = updatedLogins;
 
 describe('listening on OpenLDAP (syncprov)', () => {
-	let harness: Harness;
+	let harness: ListenHarness;
 
 	beforeAll(async () => {
 		harness = await listen(slapd);
@@ -191,12 +135,14 @@ it('an announcement outside the watched scope costs one read and emits nothing; 
 it('closing leaves no connection or timer behind', async () => {
 	const resources = () =>
 		process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap' || name === 'Timeout').length;
+	await new Promise((resolve) => setTimeout(resolve, 100));
 	const before = resources();
 	const harness = await listen(slapd);
 	expect(resources()).toBeGreaterThan(before);
 	await harness.listener.close();
 	await new Promise((resolve) => setImmediate(resolve));
-	expect(resources()).toBe(before);
+	// Sockets of earlier tests may still be closing, so fewer is possible; more is a leak.
+	expect(resources()).toBeLessThanOrEqual(before);
 	expect(harness.listener.mode).toBe('closed');
 });
 
