@@ -4,7 +4,7 @@
  */
 import { sleepWithAbort } from 'n8n-workflow';
 
-import { ChangeListener, type ChangeListenerOptions } from '../../core/changes/ldap/listen/listener';
+import { ChangeListener, type ChangeListenerOptions, type ReadReason } from '../../core/changes/ldap/listen/listener';
 import type { DirectoryEvent } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
 import { pollLdapOnce, type LdapWatchOptions } from '../../core/changes/watch';
@@ -17,6 +17,8 @@ import { watchOptionsOf, type TriggerParameters } from '../../nodes/OpenTextDire
 export interface ListenHarness {
 	listener: ChangeListener;
 	events: DirectoryEvent[];
+	/** Each read: why it ran and what it emitted. */
+	reads: Array<{ reason: ReadReason; events: DirectoryEvent[] }>;
 	state(): ChangeState | undefined;
 	/** Waits until `done()` (polling every 10 ms); returns how long it took. */
 	until(what: string, done: () => boolean, timeoutMs?: number): Promise<number>;
@@ -32,16 +34,18 @@ export async function startListening(
 	const server = await LdapSession.use(settings, (session) => readLdapServer(session, settings.flavour));
 	let state: ChangeState | undefined;
 	const events: DirectoryEvent[] = [];
+	const reads: ListenHarness['reads'] = [];
 	const listener = await ChangeListener.start({
 		settings,
 		flavour: server.flavour,
 		server: server.info,
 		baseDN: settings.baseDN,
 		watchedBases: [watch.userBaseDN ?? settings.baseDN, watch.groupBaseDN ?? settings.baseDN],
-		read: async () => {
+		read: async (reason) => {
 			const poll = await pollLdapOnce(settings, watch, state);
 			state = poll.nextCursor;
 			events.push(...poll.events);
+			reads.push({ reason, events: poll.events });
 		},
 		backoffMs: { first: 200, max: 1000 },
 		log: { info: () => undefined, warn: () => undefined },
@@ -51,6 +55,7 @@ export async function startListening(
 	return {
 		listener,
 		events,
+		reads,
 		state: () => state,
 		async until(what, done, timeoutMs = 5000) {
 			const started = Date.now();
@@ -63,6 +68,10 @@ export async function startListening(
 		},
 	};
 }
+
+/** The logins the catch-up reads after reconnecting emitted. */
+export const loginsCaughtUp = (harness: ListenHarness): string[] =>
+	updatedLogins(harness.reads.filter((read) => read.reason === 'reconnect').flatMap((read) => read.events));
 
 /** The logins of the people a list of events says were updated, in order. */
 export const updatedLogins = (events: DirectoryEvent[]): string[] =>
