@@ -47,8 +47,13 @@ export interface ChangeListenerOptions {
 	fallbackReadMs?: number;
 	/** A read when nothing was read for this long (default 5 minutes). */
 	safetyReadMs?: number;
-	/** How long announcements are gathered before a read starts (default 50 ms). */
+	/**
+	 * A read starts once announcements paused this long (default 50 ms), so that a burst (one LDIF of many
+	 * writes, a bulk import) is read at once and its bulk summary is the polling trigger's; but never later than
+	 * `coalesceMaxMs` after the first announcement (default 500 ms).
+	 */
 	coalesceMs?: number;
+	coalesceMaxMs?: number;
 	/** Reconnection back-off: first and longest wait (default 1 s and 60 s), each jittered down to half. */
 	backoffMs?: { first: number; max: number };
 	/** How long a server that never confirms a search (silentStart) has to refuse it (default 300 ms). */
@@ -115,6 +120,8 @@ export class ChangeListener {
 	private reading?: Promise<void>;
 	private wakeAgain = false;
 	private wakeTimer?: Cancel;
+	/** When the first announcement of the burst being gathered came. */
+	private gatheringSince?: number;
 	private safetyTimer?: Cancel;
 	private reconnectTimer?: Cancel;
 	private failedAttempts = 0;
@@ -332,9 +339,15 @@ export class ChangeListener {
 			this.wakeAgain = true;
 			return;
 		}
-		if (this.wakeTimer) return;
-		this.wakeTimer = this.after(this.options.coalesceMs ?? 50, () => {
+		const now = Date.now();
+		this.gatheringSince ??= now;
+		const ceiling = this.gatheringSince + (this.options.coalesceMaxMs ?? 500);
+		const quiet = this.options.coalesceMs ?? 50;
+		// Another announcement while gathering: wait for the next pause, up to the ceiling.
+		this.wakeTimer?.();
+		this.wakeTimer = this.after(Math.max(0, Math.min(quiet, ceiling - now)), () => {
 			this.wakeTimer = undefined;
+			this.gatheringSince = undefined;
 			void this.runRead(reason);
 		});
 	}
