@@ -18,8 +18,8 @@
  * CPU (0.025 % of a core), RSS 131 MB unchanged, no read; a burst of 1,000 writes taking 1.0 s: all 1,000 events
  * (and one bulk summary) emitted by 2.46 s, none twice.
  *
- * Not yet measured here: the same from the directory write to the start of an n8n execution (the node in a real
- * n8n), 389 DS and Samba AD.
+ * The same from the directory write to the start of an n8n execution: bench/instant-n8n.bench.ts. Not yet measured:
+ * 389 DS and Samba AD.
  */
 import { Attribute, Change, Client } from 'ldapts';
 import { sleepWithAbort } from 'n8n-workflow';
