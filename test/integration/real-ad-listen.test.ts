@@ -57,6 +57,15 @@ describe('listening on Samba AD (change notification)', () => {
 		expect(updatedLogins(harness.events)).toEqual([staffLogin(1)]);
 	});
 
+	it('hears a deletion within a second', async () => {
+		harness.events.length = 0;
+		await admin.del(staffDn(60));
+		const took = await harness.until('the deletion', () =>
+			harness.events.some((event) => event.type === 'user.deleted' && event.user?.login === staffLogin(60)),
+		);
+		expect(took).toBeLessThan(1000);
+	});
+
 	it('coalesces a burst into few reads and emits each change once', async () => {
 		harness.events.length = 0;
 		const before = harness.listener.stats.reads;
