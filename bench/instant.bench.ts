@@ -3,6 +3,8 @@
  * reading with the polling trigger's accesslog strategy, outside n8n:
  *
  *   npm run bench instant          (BENCH_USERS 2,000; BENCH_CHANGES 200; BENCH_IDLE_SECONDS 60; BENCH_BURST 1,000)
+ *   BENCH_SERVER=389ds npm run bench instant     (a real 389 DS 2.3: persistent search, changelog strategy)
+ *   BENCH_SERVER=samba npm run bench instant     (a real Samba AD DC on ports 389/636: change notification, AD USN)
  *
  * 1. Latency: BENCH_CHANGES writes one after another (ldapts, one modify each); for each, the time from the start
  *    of the write to the moment the read that found it returned its event. p50 / p99 / max. The polling trigger
@@ -10,7 +12,8 @@
  *    30 s, p99 59.4 s) plus the same read; that is computed here, not measured.
  * 2. Idle cost: this process's CPU time and RSS while the listener holds its connection for BENCH_IDLE_SECONDS
  *    with nothing changing (safety reads every 5 minutes included when the span is longer).
- * 3. Burst: BENCH_BURST writes in one LDIF (ldapmodify, as fast as slapd takes them); time until every event was
+ * 3. Burst: BENCH_BURST people changed once each, as fast as the server takes it (slapd: one LDIF through
+ *    ldapmodify; 389 DS and Samba: 16 modifies in flight on one connection); time until every event was
  *    emitted, how many reads it took, and whether each change came exactly once.
  *
  * Figures on 2026-12-06 at 12:13 UTC, the 2-core machine shared with other jobs (load average 12.8-15.8), 2,000
@@ -29,9 +32,13 @@ import type { DirectoryEvent } from '../core/changes/events';
 import type { ChangeState } from '../core/changes/state';
 import { pollLdapOnce, type LdapWatchOptions } from '../core/changes/watch';
 import { readLdapServer } from '../core/ldap/server-info';
-import { parseLdapSettings } from '../core/ldap/settings';
+import { parseLdapSettings, type LdapSettings } from '../core/ldap/settings';
 import { LdapSession } from '../transport/ldap/session';
 import { watchOptionsOf } from '../nodes/OpenTextDirectoryServicesTrigger/parameters';
+import { startDirsrv } from '../devkit/dirsrv';
+import { ldapCredentialData } from '../devkit/ldap-credential';
+import { startSamba } from '../devkit/samba';
+import { STAFF_COUNT, staffDn, staffLogin } from '../devkit/samba-fixture';
 import { startSlapd } from '../devkit/slapd';
 
 /** At least BENCH_BURST, so that each write of the burst is another person's. */
@@ -44,18 +51,120 @@ const percentile = (sorted: number[], p: number) =>
 	sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
-async function main(): Promise<void> {
+/** A directory to measure: its credential, its people, and how to change them. */
+interface BenchServer {
+	name: string;
+	settings: LdapSettings;
+	logins: string[];
+	/** Changes one person's watched attribute (one modify). */
+	write(writer: Client, login: string, value: string): Promise<void>;
+	/** Changes each of these people once, as fast as the server takes it. */
+	burst(writer: Client, logins: string[]): Promise<void>;
+	bind(writer: Client): Promise<void>;
+	url: string;
+	stop(): Promise<void>;
+}
+
+const replace = (type: string, value: string) =>
+	new Change({ operation: 'replace', modification: new Attribute({ type, values: [value] }) });
+
+/** Modifies with up to 16 requests in flight on one connection. */
+async function inFlight(logins: string[], change: (login: string, index: number) => Promise<void>): Promise<void> {
+	let next = 0;
+	await Promise.all(
+		Array.from({ length: 16 }, async () => {
+			while (next < logins.length) {
+				const index = next++;
+				await change(logins[index], index);
+			}
+		}),
+	);
+}
+
+async function openLdapServer(): Promise<BenchServer> {
 	const slapd = await startSlapd({ users: USERS, otds: false, syncprov: true });
-	const settings = parseLdapSettings({
-		serverUrls: slapd.url,
-		connectionSecurity: 'none',
-		bindDN: slapd.adminDN,
-		bindPassword: slapd.adminPassword,
-		baseDN: slapd.baseDN,
-		directoryFlavour: 'openLdap',
-	});
-	const watch = watchOptionsOf({ source: 'ldap', strategy: 'accesslog' }).watch as LdapWatchOptions;
-	const server = await LdapSession.use(settings, (session) => readLdapServer(session, 'openLdap'));
+	return {
+		name: `OpenLDAP (syncprov), ${USERS} users`,
+		url: slapd.url,
+		settings: parseLdapSettings({
+			serverUrls: slapd.url,
+			connectionSecurity: 'none',
+			bindDN: slapd.adminDN,
+			bindPassword: slapd.adminPassword,
+			baseDN: slapd.baseDN,
+			directoryFlavour: 'auto',
+		}),
+		logins: slapd.fixture.users.map((user) => user.uid),
+		bind: (writer) => writer.bind(slapd.adminDN, slapd.adminPassword),
+		write: (writer, login, value) => writer.modify(slapd.layout.userDN(login), [replace('title', value)]),
+		// One LDIF through ldapmodify: the fastest way to write into slapd.
+		burst: (_writer, logins) =>
+			slapd.ldapmodify(
+				logins
+					.map(
+						(login, index) =>
+							`dn: ${slapd.layout.userDN(login)}\nchangetype: modify\nreplace: title\ntitle: Burst ${index}\n`,
+					)
+					.join('\n'),
+			),
+		stop: () => slapd.stop(),
+	};
+}
+
+async function dirsrvServer(): Promise<BenchServer> {
+	const dirsrv = await startDirsrv({ usersPerKind: Math.ceil(Math.min(USERS, BURST) / 2) });
+	// 389's own people (nsPerson) allow no title: their mail changes instead.
+	const mail = (login: string, value: string) => `${login}.${value.replace(/\W+/g, '-')}@example.test`;
+	return {
+		name: `389 DS 2.3 (persistent search), ${dirsrv.fixture.users.length} users`,
+		url: dirsrv.url,
+		settings: parseLdapSettings({
+			serverUrls: dirsrv.url,
+			connectionSecurity: 'none',
+			bindDN: dirsrv.adminDN,
+			bindPassword: dirsrv.adminPassword,
+			baseDN: dirsrv.baseDN,
+			directoryFlavour: 'auto',
+			timeout: 30_000,
+		}),
+		logins: dirsrv.fixture.users.map((user) => user.uid),
+		bind: (writer) => writer.bind(dirsrv.adminDN, dirsrv.adminPassword),
+		write: (writer, login, value) => writer.modify(dirsrv.userDN(login), [replace('mail', mail(login, value))]),
+		burst: (writer, logins) =>
+			inFlight(logins, (login, index) =>
+				writer.modify(dirsrv.userDN(login), [replace('mail', mail(login, `burst-${index}`))]),
+			),
+		stop: () => dirsrv.stop(),
+	};
+}
+
+async function sambaServer(): Promise<BenchServer> {
+	const samba = await startSamba();
+	const logins = Array.from({ length: STAFF_COUNT }, (_, index) => staffLogin(index));
+	const dnOf = new Map(logins.map((login, index) => [login, staffDn(index)]));
+	return {
+		name: `Samba 4.17 AD DC (change notification), ${STAFF_COUNT} staff`,
+		url: samba.url,
+		settings: parseLdapSettings({ ...ldapCredentialData(samba), directoryFlavour: 'auto', timeout: 30_000 }),
+		logins,
+		bind: async (writer) => {
+			await writer.bind(samba.adminDN, samba.adminPassword);
+		},
+		write: (writer, login, value) => writer.modify(dnOf.get(login)!, [replace('title', value)]),
+		burst: (writer, burst) =>
+			inFlight(burst, (login, index) => writer.modify(dnOf.get(login)!, [replace('title', `Burst ${index}`)])),
+		stop: () => samba.stop(),
+	};
+}
+
+async function main(): Promise<void> {
+	const which = process.env.BENCH_SERVER ?? 'openldap';
+	const target =
+		which === '389ds' ? await dirsrvServer() : which === 'samba' ? await sambaServer() : await openLdapServer();
+	const { settings } = target;
+	process.stdout.write(`${target.name}\n`);
+	const watch = watchOptionsOf({ source: 'ldap' }).watch as LdapWatchOptions;
+	const server = await LdapSession.use(settings, (session) => readLdapServer(session, 'auto'));
 	let state: ChangeState | undefined;
 	const seen = new Map<string, number>();
 	const arrivals: Array<{ login: string; at: number }> = [];
@@ -77,8 +186,12 @@ async function main(): Promise<void> {
 		log: { info: () => undefined, warn: (message) => process.stderr.write(`${message}\n`) },
 		sleep: sleepWithAbort,
 	});
-	const writer = new Client({ url: slapd.url });
-	await writer.bind(slapd.adminDN, slapd.adminPassword);
+	// Samba's LDAPS certificate is its own throwaway CA's: the writer need not verify it.
+	const writer = new Client({
+		url: target.url,
+		tlsOptions: target.url.startsWith('ldaps:') ? { rejectUnauthorized: false } : undefined,
+	});
+	await target.bind(writer);
 	const arrived = async (login: string, since: number, timeoutMs = 10_000) => {
 		const deadline = performance.now() + timeoutMs;
 		for (;;) {
@@ -92,15 +205,10 @@ async function main(): Promise<void> {
 		// 1. Latency, one write at a time.
 		const latencies: number[] = [];
 		for (let index = 0; index < CHANGES; index++) {
-			const user = slapd.fixture.users[index % slapd.fixture.users.length];
+			const login = target.logins[index % target.logins.length];
 			const started = performance.now();
-			await writer.modify(slapd.layout.userDN(user.uid), [
-				new Change({
-					operation: 'replace',
-					modification: new Attribute({ type: 'title', values: [`Latency ${index}`] }),
-				}),
-			]);
-			latencies.push((await arrived(user.uid, started)) - started);
+			await target.write(writer, login, `Latency ${index}`);
+			latencies.push((await arrived(login, started)) - started);
 		}
 		latencies.sort((a, b) => a - b);
 		process.stdout.write(
@@ -119,22 +227,16 @@ async function main(): Promise<void> {
 		);
 
 		// 3. Burst.
-		const burst = Array.from({ length: BURST }, (_, index) => slapd.fixture.users[index % slapd.fixture.users.length]);
-		const distinct = new Set(burst.map((user) => user.uid)).size;
+		// Each person once (a person changed twice in one read may be one event).
+		const burst = target.logins.slice(0, Math.min(BURST, target.logins.length));
+		const distinct = burst.length;
 		const readsBeforeBurst = listener.stats.reads;
 		const eventsBefore = seen.size;
 		const started = performance.now();
-		await slapd.ldapmodify(
-			burst
-				.map(
-					(user, index) =>
-						`dn: ${slapd.layout.userDN(user.uid)}\nchangetype: modify\nreplace: title\ntitle: Burst ${index}\n`,
-				)
-				.join('\n'),
-		);
+		await target.burst(writer, burst);
 		const written = performance.now();
 		const deadline = written + 60_000;
-		const burstLogins = new Set(burst.map((user) => user.uid));
+		const burstLogins = new Set(burst);
 		const arrivedLogins = () =>
 			new Set(
 				arrivals.filter((arrival) => arrival.at >= started && burstLogins.has(arrival.login)).map((a) => a.login),
@@ -150,7 +252,7 @@ async function main(): Promise<void> {
 	} finally {
 		await writer.unbind().catch(() => undefined);
 		await listener.close();
-		await slapd.stop();
+		await target.stop();
 	}
 }
 
