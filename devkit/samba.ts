@@ -23,7 +23,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from 'ldapts';
 import { NORTHWIND_DN, NORTHWIND_DNS, NORTHWIND_NETBIOS, NORTHWIND_REALM, seedNorthwind } from './samba-fixture';
 import { runTool, terminateServer, trackServer, type LiveServer } from './server-process';
@@ -197,12 +197,24 @@ function newClient(ca: string | undefined, timeout = 30_000): Client {
 	return new Client({ url: `ldaps://${HOST}:636`, tlsOptions, connectTimeout: timeout, timeout });
 }
 
+/**
+ * The fixture's source, whose content names the template. Found by walking up from this module, because the
+ * kit also runs bundled into another folder of the repository (the benchmarks), where __dirname differs.
+ */
+function sambaFixturePath(): string {
+	for (let folder = __dirname; ; folder = dirname(folder)) {
+		for (const candidate of [join(folder, 'samba-fixture.ts'), join(folder, 'devkit', 'samba-fixture.ts')])
+			if (existsSync(candidate)) return candidate;
+		if (dirname(folder) === folder) throw new Error('samba-fixture.ts not found: run from inside the repository');
+	}
+}
+
 /** The template folder for this Samba and this fixture, made when missing; returns it and how long making it took. */
 async function template(timeoutMs: number): Promise<{ dir: string; ms: number }> {
 	const t0 = Date.now();
 	const fingerprint = createHash('sha256')
 		.update(JSON.stringify({ version: await sambaVersion(), provision: provisionArgs('<dir>') }))
-		.update(await readFile(join(__dirname, 'samba-fixture.ts')))
+		.update(await readFile(sambaFixturePath()))
 		.digest('hex')
 		.slice(0, 16);
 	const dir = join(tmpdir(), `samba-template-${fingerprint}`);

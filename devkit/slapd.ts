@@ -57,6 +57,11 @@ export interface SlapdOptions {
 	 * limits. Tests bind as the rootdn otherwise, which no limit applies to.
 	 */
 	reader?: SlapdReaderLimits;
+	/**
+	 * Load the syncprov overlay on the main database (default false), for listening triggers: RFC 4533
+	 * content synchronisation, refreshAndPersist. Without it the server cannot announce changes.
+	 */
+	syncprov?: boolean;
 }
 
 export interface SlapdTls {
@@ -220,6 +225,7 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 			otdsAdminPassword: ADMIN_PASSWORD,
 			tls: tls && { caCertPath: tls.caCertPath, certPath: tls.serverCertPath, keyPath: tls.serverKeyPath },
 			reader,
+			syncprov: options.syncprov,
 		}),
 	);
 

@@ -13,6 +13,7 @@ const OUT = process.argv[2] ?? path.dirname(fileURLToPath(import.meta.url));
 const PKG = 'n8n-nodes-opentext-directory-push';
 const T = {
 	trigger: `${PKG}.openTextDirectoryServicesTrigger`,
+	instant: `${PKG}.openTextDirectoryServicesInstantTrigger`,
 	dir: `${PKG}.openTextDirectoryServices`,
 	push: `${PKG}.openTextPush`,
 	ack: `${PKG}.openTextPushTrigger`,
@@ -113,6 +114,15 @@ function directory(source) {
 				...(source === 'ldap' ? { strategy: 'auto' } : {}),
 				options,
 			},
+			credentials,
+		}),
+		// The listening trigger (LDAP only): the same events and options, within a second instead of a minute.
+		instantTrigger: (name, position, events, options = {}) => ({
+			name,
+			type: T.instant,
+			typeVersion: 1,
+			position,
+			parameters: { source, events, strategy: 'auto', options },
 			credentials,
 		}),
 		devices: (name, position, users, extraParams = {}, options = {}) => ({
@@ -228,6 +238,8 @@ const webhook = (name, position, pathName) => ({
 // The setup steps every sticky note shares: which source and channel the template uses, and how to switch.
 const SETUP_LDAP =
 	'**Source: LDAP directory** (the one OTDS synchronises from, or a legacy OTDS). Open the first OpenText node and create an *OpenText Directory (LDAP) API* credential; every OpenText directory node uses the same one. *To watch OTDS itself*: set *Source* to *OTDS REST API* on every OpenText directory node and use an *OpenText Directory Services (OTDS REST) API* credential; the other parameters stay.';
+const SETUP_LDAP_INSTANT =
+	'**Source: LDAP directory** (the one OTDS synchronises from, or a legacy OTDS). Open the first OpenText node and create an *OpenText Directory (LDAP) API* credential; every OpenText directory node uses the same one. A server that cannot announce changes fails the activation saying what to enable, unless *Options → If the Server Cannot Listen* reads it every few seconds. *To watch OTDS itself*: OTDS REST has no change feed, so replace **Directory watch** with the *OpenText Directory Services Trigger* (it polls every minute), set *Source* to *OTDS REST API* on every OpenText directory node and use an *OpenText Directory Services (OTDS REST) API* credential.';
 const SETUP_OTDS =
 	'**Source: OTDS REST API**. Open the first OpenText node and create an *OpenText Directory Services (OTDS REST) API* credential (`https://<host>/otdsws`, an OTDS account or OAuth client that may read users and groups); every OpenText directory node uses the same one. *Options → Partition* limits it to one partition. *To use the LDAP directory OTDS synchronises from*: set *Source* to *LDAP Directory* on every OpenText directory node and use an *OpenText Directory (LDAP) API* credential.';
 const SETUP_FCM =
@@ -375,7 +387,7 @@ build(
 				position: [-120, -440],
 				width: 640,
 				height: 400,
-				content: `## Account status\nWhen an account in OTDS is **locked**, **disabled**, or **must reset its password**, the user gets a push with the right link: self-service unlock, the help desk, or the password page; people without the app get it **by SMS**.\n\n1. ${SETUP_OTDS}\n2. Put your own portal addresses into **Compose status message**.\n3. ${SETUP_MRA}\n4. Activate. Disabled and locked accounts still get the message: their phone is not locked out.`,
+				content: `## Account status\nWhen an account in OTDS is **locked**, **disabled**, or **must reset its password**, the user gets a push with the right link: self-service unlock, the help desk, or the password page; people without the app get it **by SMS**.\n\n1. ${SETUP_OTDS}\n2. Put your own portal addresses into **Compose status message**.\n3. ${SETUP_MRA}\n4. Activate. Disabled and locked accounts still get the message: their phone is not locked out.\n\n*Watching an LDAP directory instead?* Replace **Account status changed** with the **OpenText Directory Services Instant Trigger** (same events and options, LDAP credential): it listens to the directory, so the push leaves within a second instead of up to a minute. OTDS REST has no change feed, so over OTDS REST the polling trigger stays.`,
 			},
 		],
 		nodes: [
@@ -428,14 +440,19 @@ build(
 				position: [-120, -400],
 				width: 620,
 				height: 360,
-				content: `## Security and compliance\nPrivileged group assignments and removals, and **bulk updates** (more changes in one poll than the threshold), alert the **Security Administrators** group (nested groups expanded).\n\n1. ${SETUP_LDAP}\n2. Name your privileged groups in *Options → Privileged Groups* of **Directory watch** and set *Bulk Change Threshold*.\n3. Set the group to alert in **Security administrators**.\n4. ${SETUP_FCM}`,
+				content: `## Security and compliance\nPrivileged group assignments and removals, and **bulk updates** (more changes in one read than the threshold), alert the **Security Administrators** group (nested groups expanded) **within a second**: **Directory watch** is the *Instant Trigger*, which listens to the directory (OpenLDAP: the syncprov overlay; 389 DS and OpenDJ: persistent search; Active Directory: change notification).\n\n1. ${SETUP_LDAP_INSTANT}\n2. Name your privileged groups in *Options → Privileged Groups* of **Directory watch** and set *Bulk Change Threshold*.\n3. Set the group to alert in **Security administrators**.\n4. ${SETUP_FCM}`,
 			},
 		],
 		nodes: [
-			LDAP.trigger('Directory watch', [0, 0], ['group.memberAdded', 'group.memberRemoved', 'directory.bulkChange'], {
-				privilegedGroups: 'Domain Admins; Security Administrators; Privileged Access',
-				bulkThreshold: 20,
-			}),
+			LDAP.instantTrigger(
+				'Directory watch',
+				[0, 0],
+				['group.memberAdded', 'group.memberRemoved', 'directory.bulkChange'],
+				{
+					privilegedGroups: 'Domain Admins; Security Administrators; Privileged Access',
+					bulkThreshold: 20,
+				},
+			),
 			filter(
 				'Privileged or bulk',
 				[260, 0],

@@ -14,12 +14,14 @@ import type { DirectoryFlavour, FlavourProfile } from '../ldap/flavours';
 import { AttributeSchemaCache } from '../ldap/schema';
 import { readLdapServer, type LdapServer } from '../ldap/server-info';
 import type { UserAttributeMap } from '../model/attribute-map';
-import type { LdapSession } from '../../transport/ldap/session';
+import { LdapSession } from '../../transport/ldap/session';
+import type { LdapSettings } from '../ldap/settings';
 import { createLdapChangeStrategy, type LdapStrategyChoice } from './ldap/auto';
 import { DirectorySnapshotStrategy } from './directory-snapshot';
 import type { DirectoryEvent } from './events';
 import type { ExistingEntriesOptions } from './existing';
 import type { EmitOptions } from './state';
+import type { ChangeState, PollResult } from './state';
 import type { ChangeStrategy } from './strategy';
 
 /** A running watch: the strategy to poll, and what the sample event needs. */
@@ -166,6 +168,30 @@ export async function watchLdap(target: LdapWatchTarget, options: LdapWatchOptio
 	});
 	const backend = new LdapDirectory(session, server.profile, userBaseDN);
 	return { strategy, reason, backend, server: session.server };
+}
+
+/** One LDAP poll and the strategy that ran it. */
+export interface LdapPoll extends PollResult {
+	strategy: Watch['strategy']['name'];
+	reason: string;
+	server: string;
+}
+
+/**
+ * One poll on a session of its own, from `cursor`: what the listening trigger runs each time it is woken, the
+ * polling trigger's watch and strategy unchanged. The root DSE is read each time, since a fail-over may have
+ * brought another server.
+ */
+export async function pollLdapOnce(
+	settings: LdapSettings,
+	options: LdapWatchOptions,
+	cursor: ChangeState | undefined,
+): Promise<LdapPoll> {
+	return LdapSession.use(settings, async (session) => {
+		const watch = await watchLdap({ session, baseDN: settings.baseDN, flavour: settings.flavour }, options);
+		const result = await watch.strategy.poll(cursor);
+		return { ...result, strategy: watch.strategy.name, reason: watch.reason, server: watch.server };
+	});
 }
 
 /**

@@ -38,6 +38,8 @@ export interface SlapdConfParams {
 	tls?: { caCertPath: string; certPath: string; keyPath: string };
 	/** A non-root account that may read the directory and the accesslog, within size limits. */
 	reader?: SlapdReaderLimits & { dn: string };
+	/** Load the syncprov overlay on the main database (RFC 4533 content synchronisation, for listeners). */
+	syncprov?: boolean;
 }
 
 /** size.prtotal of slapd.limits(5): 'hard' is OpenLDAP's default (paging does not get around the hard limit). */
@@ -126,7 +128,9 @@ export function renderSlapdConf(p: SlapdConfParams): string {
 	const modules = install.moduleDir
 		? [
 				`modulepath ${quote(install.moduleDir)}`,
-				...['back_mdb', 'memberof', 'ppolicy', 'accesslog'].map((m) => `moduleload ${m}`),
+				...['back_mdb', 'memberof', 'ppolicy', 'accesslog', ...(p.syncprov ? ['syncprov'] : [])].map(
+					(m) => `moduleload ${m}`,
+				),
 			]
 		: [];
 	const tls = p.tls
@@ -184,6 +188,8 @@ export function renderSlapdConf(p: SlapdConfParams): string {
 		'logsuccess TRUE',
 		'logold (objectClass=*)',
 		'logpurge 07+00:00 01+00:00',
+		// Writes contextCSN to the suffix entry every 100 writes or 5 minutes, so a restart finds it.
+		...(p.syncprov ? ['overlay syncprov', 'syncprov-checkpoint 100 5'] : []),
 		'',
 		...mdb(p.otdsBaseDN, 'otds', 4 * 2 ** 30),
 		`rootdn ${quote(p.otdsAdminDN)}`,

@@ -185,7 +185,7 @@ async function main(): Promise<void> {
 		if (process.env.DEMO_LDAP !== '0') {
 			try {
 				slapd = await step(`Starting a real OpenLDAP with the same ${users} people (second source)`, () =>
-					startSlapd({ users, otds: false }),
+					startSlapd({ users, otds: false, syncprov: true }),
 				);
 				const ldap = slapd;
 				await ldap.ldapmodify(

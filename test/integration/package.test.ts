@@ -101,6 +101,7 @@ describe('the published package', () => {
 			expect(JSON.parse(output)).toEqual([
 				'openTextDirectoryServices',
 				'openTextDirectoryServicesTrigger',
+				'openTextDirectoryServicesInstantTrigger',
 				'openTextPush',
 				'openTextPushTrigger',
 				'openTextDirectoryLdapApi',

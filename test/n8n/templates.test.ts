@@ -82,7 +82,7 @@ beforeAll(async () => {
 	await ensureN8n();
 	tarball = await packPackage(repoRoot);
 	[slapd, fcm, mra] = await Promise.all([
-		startSlapd({ users: 60, otds: false }),
+		startSlapd({ users: 60, otds: false, syncprov: true }),
 		startFcmEmulator(),
 		startMraEmulator(),
 	]);

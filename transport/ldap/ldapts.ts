@@ -30,6 +30,7 @@ export {
 	OrFilter,
 	PresenceFilter,
 	ResultCodeError,
+	SearchRequest,
 	SubstringFilter,
 } from 'ldapts';
 export type { ClientOptions, Entry, Filter, SearchOptions } from 'ldapts';

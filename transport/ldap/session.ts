@@ -2,7 +2,8 @@ import { RequestError } from '../../core/errors';
 import { explainLdapFailure } from './failures';
 import { compileFilter } from './filter-compiler';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_PAGES, type LdapConnectionSettings } from './settings';
-import { Client } from './ldapts';
+import { Client, SearchRequest } from './ldapts';
+import { ListeningSearch, type ListeningSearchHandlers, type ListeningSocket } from './listening-search';
 import type { Change, ClientOptions, Control, Entry, SearchOptions } from './ldapts';
 
 /** Node's TLS options, named through ldapts so that no Node built-in is imported here. */
@@ -19,11 +20,29 @@ interface ClientInternals {
 	): Promise<{ value?: { cookie?: Buffer } } | undefined>;
 }
 
+/** The parts of ldapts's client a listening search takes over (private there; ldapts is pinned and bundled). */
+interface ClientConnection {
+	socket?: ListeningSocket & { removeListener(event: 'data', listener: (data: Buffer) => void): unknown };
+	socketDataHandler: (data: Buffer) => void;
+}
+
+/** The message id of a listening search: its connection carries nothing else, so any id above ldapts's is free. */
+const LISTEN_MESSAGE_ID = 0x7ffffff0;
+
+/** What a listening search asks for. */
+export interface ListenRequest {
+	scope: 'base' | 'one' | 'sub';
+	filter: string;
+	attributes: string[];
+	controls: Control[];
+}
+
 /** One bound LDAP connection to the first server of the list that answered. */
 export class LdapSession {
 	/** Set when a limit broke the connection: every later request fails with it (ldapts would reconnect unbound). */
 	private broken?: RequestError;
 	private readonly maxPages: number;
+	private readonly maxMessageBytes: number;
 
 	private constructor(
 		private readonly client: Client,
@@ -32,7 +51,8 @@ export class LdapSession {
 		settings: LdapConnectionSettings,
 	) {
 		this.maxPages = settings.maxPages ?? DEFAULT_MAX_PAGES;
-		this.guard(settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+		this.maxMessageBytes = settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+		this.guard(this.maxMessageBytes);
 	}
 
 	/**
@@ -262,6 +282,38 @@ export class LdapSession {
 			);
 		}
 		return entries[0];
+	}
+
+	/**
+	 * Starts a search that stays open (see listening-search.ts) and gives it this session's connection: the
+	 * session can run nothing else afterwards, and closing the search closes the session.
+	 */
+	listen(baseDN: string, request: ListenRequest, handlers: ListeningSearchHandlers): ListeningSearch {
+		const connection = this.client as unknown as ClientConnection;
+		const socket = connection.socket;
+		if (socket === undefined) throw explainLdapFailure(new Error('connection closed'), this.server);
+		socket.removeListener('data', connection.socketDataHandler);
+		// The reader takes the socket from ldapts's parser, and with it the guard: it bounds messages itself.
+		const search = new ListeningSearch(
+			socket,
+			LISTEN_MESSAGE_ID,
+			handlers,
+			this.server,
+			() => this.close(),
+			this.maxMessageBytes,
+		);
+		const message = new SearchRequest({
+			messageId: LISTEN_MESSAGE_ID,
+			baseDN,
+			scope: request.scope,
+			filter: compileFilter(request.filter),
+			attributes: request.attributes,
+			// No time limit: the search is meant never to end.
+			timeLimit: 0,
+			controls: request.controls,
+		});
+		socket.write(message.write());
+		return search;
 	}
 
 	async close(): Promise<void> {

@@ -1,0 +1,170 @@
+import { ConfigurationError } from '../../core/errors';
+import type { ChangeListenerOptions } from '../../core/changes/ldap/listen/listener';
+import { parseLdapSettings, type LdapSettings } from '../../core/ldap/settings';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
+import { loginsCaughtUp, startListening, updatedLogins, type ListenHarness } from '../support/listen-harness';
+
+/**
+ * The listening engine against a real OpenLDAP with syncprov, reading with the polling trigger's accesslog
+ * strategy: a write wakes a read within a second, bursts share reads, announcements outside the watched scope
+ * cost at most one read and emit nothing, a killed and restarted server loses nothing, and a server without
+ * syncprov fails the start or is read at an interval.
+ */
+let slapd: Slapd;
+let plain: Slapd;
+
+beforeAll(async () => {
+	[slapd, plain] = await Promise.all([
+		startSlapd({ users: 60, otds: false, syncprov: true }),
+		startSlapd({ users: 20, otds: false }),
+	]);
+}, 120_000);
+
+afterAll(async () => {
+	await Promise.all([slapd?.stop(), plain?.stop()]);
+});
+
+const settingsOf = (server: Slapd): LdapSettings =>
+	parseLdapSettings({
+		serverUrls: server.url,
+		connectionSecurity: 'none',
+		bindDN: server.adminDN,
+		bindPassword: server.adminPassword,
+		baseDN: server.baseDN,
+		directoryFlavour: 'openLdap',
+		connectTimeout: 2000,
+		timeout: 5000,
+	});
+
+const listen = (server: Slapd, options: Record<string, unknown> = {}, extra: Partial<ChangeListenerOptions> = {}) =>
+	startListening(settingsOf(server), { strategy: 'accesslog', options }, extra);
+
+const retitle = (server: Slapd, uids: string[], title: string) =>
+	server.ldapmodify(
+		uids
+			.map((uid) => `dn: ${server.layout.userDN(uid)}\nchangetype: modify\nreplace: title\ntitle: ${title}\n`)
+			.join('\n'),
+	);
+
+const updatedUids = updatedLogins;
+
+describe('listening on OpenLDAP (syncprov)', () => {
+	let harness: ListenHarness;
+
+	beforeAll(async () => {
+		// A back-off long enough that the writes after the restart happen before the listener is back.
+		harness = await listen(slapd, {}, { backoffMs: { first: 3000, max: 3000 } });
+	});
+
+	afterAll(async () => {
+		await harness?.listener.close();
+	});
+
+	it('starts with a catch-up read, then reads within a second of a write', async () => {
+		expect(harness.listener.mode).toBe('listening');
+		expect(harness.listener.stats.reads).toBe(1);
+		expect(harness.state()).toBeDefined();
+		const uid = slapd.fixture.users[1].uid;
+		const writeDone = retitle(slapd, [uid], 'Instant');
+		const started = Date.now();
+		await writeDone;
+		await harness.until('the update', () => updatedUids(harness.events).includes(uid));
+		expect(Date.now() - started).toBeLessThan(1000);
+		expect(harness.events).toHaveLength(1);
+	});
+
+	it('coalesces a burst into few reads and emits each change once', async () => {
+		const before = harness.listener.stats.reads;
+		harness.events.length = 0;
+		const uids = slapd.fixture.users.slice(10, 50).map((user) => user.uid);
+		await retitle(slapd, uids, 'Burst');
+		await harness.until('40 updates', () => harness.events.length >= 40);
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		expect(updatedUids(harness.events).sort()).toEqual([...uids].sort());
+		expect(new Set(harness.events.map((event) => event.id)).size).toBe(harness.events.length);
+		const reads = harness.listener.stats.reads - before;
+		expect(reads).toBeGreaterThanOrEqual(1);
+		expect(reads).toBeLessThan(10);
+	});
+
+	it('loses nothing when the server is killed, restarted and changed before the listener is back', async () => {
+		harness.events.length = 0;
+		slapd.kill();
+		await harness.until('the listener to notice', () => harness.listener.mode === 'reconnecting');
+		await slapd.restart();
+		const uids = slapd.fixture.users.slice(50, 53).map((user) => user.uid);
+		await retitle(slapd, uids, 'While away');
+		await harness.until('the three updates', () => harness.events.length >= 3, 15_000);
+		await harness.until('listening again', () => harness.listener.mode === 'listening', 15_000);
+		expect(harness.listener.stats.reconnects).toBeGreaterThanOrEqual(1);
+		// Listening again: the next write arrives as fast as before.
+		const next = slapd.fixture.users[55].uid;
+		await retitle(slapd, [next], 'After restart');
+		await harness.until('the next update', () => updatedUids(harness.events).includes(next));
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		expect(updatedUids(harness.events).sort()).toEqual([...uids, next].sort());
+		// Made while nobody listened: the catch-up read after reconnecting found them.
+		expect(loginsCaughtUp(harness).sort()).toEqual([...uids].sort());
+	}, 60_000);
+});
+
+it('an announcement outside the watched scope costs one read and emits nothing; outside the bases, none', async () => {
+	// Only the people whose title is "Watched" are in scope; groups only under a base that holds none.
+	const harness = await listen(slapd, {
+		userFilter: '(title=Watched)',
+		groupBaseDN: slapd.layout.peopleDN,
+		userBaseDN: slapd.layout.peopleDN,
+	});
+	try {
+		const reads = harness.listener.stats.reads;
+		await retitle(slapd, [slapd.fixture.users[20].uid], 'Not watched');
+		await harness.until('one read', () => harness.listener.stats.reads === reads + 1);
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		expect(harness.listener.stats.reads).toBe(reads + 1);
+		expect(harness.events).toEqual([]);
+		// A group changes: below no watched base, so no read at all.
+		const group = slapd.fixture.groups[0];
+		await slapd.ldapmodify(
+			`dn: ${slapd.layout.groupDN(group.name)}\nchangetype: modify\nreplace: description\ndescription: quiet\n`,
+		);
+		await harness.until('the announcement', () => harness.listener.stats.ignored >= 1);
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		expect(harness.listener.stats.reads).toBe(reads + 1);
+	} finally {
+		await harness.listener.close();
+	}
+});
+
+it('closing leaves no connection or timer behind', async () => {
+	const resources = () =>
+		process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap' || name === 'Timeout').length;
+	await new Promise((resolve) => setTimeout(resolve, 100));
+	const before = resources();
+	const harness = await listen(slapd);
+	expect(resources()).toBeGreaterThan(before);
+	await harness.listener.close();
+	await new Promise((resolve) => setImmediate(resolve));
+	// Sockets of earlier tests may still be closing, so fewer is possible; more is a leak.
+	expect(resources()).toBeLessThanOrEqual(before);
+	expect(harness.listener.mode).toBe('closed');
+});
+
+describe('a server without syncprov', () => {
+	it('fails the start, saying what to enable', async () => {
+		const started = listen(plain);
+		await expect(started).rejects.toThrow(ConfigurationError);
+		await expect(started).rejects.toThrow(/syncprov/);
+	});
+
+	it('is read at an interval instead when asked to', async () => {
+		const harness = await listen(plain, {}, { fallbackReadMs: 300 });
+		try {
+			expect(harness.listener.mode).toBe('interval');
+			const uid = plain.fixture.users[2].uid;
+			await retitle(plain, [uid], 'Interval');
+			await harness.until('the update', () => updatedUids(harness.events).includes(uid), 3000);
+		} finally {
+			await harness.listener.close();
+		}
+	});
+});
