@@ -6,12 +6,15 @@ import { sampleEvent } from '../../core/changes/watch';
 import { toNodeError } from '../shared/errors';
 import { directoryCredentialTests } from '../shared/directory-node';
 import { triggerProperties } from './descriptions/TriggerDescription';
+import { claimPoll } from './poll-guard';
 import { openWatch } from './watch';
 
 /**
  * Emits one item per directory event. The change state (cursor and a compact snapshot) lives in the
  * node's static data and is replaced only after a successful poll: a failed poll emits nothing and
- * moves nothing, so the next one catches up. "Fetch Test Event" never moves it.
+ * moves nothing, so the next one catches up. "Fetch Test Event" never moves it. A poll that starts while
+ * the previous one of the same workflow and node still runs returns nothing (poll-guard.ts): n8n does not
+ * wait for a slow poll before the next tick, and both would emit the same changes.
  */
 export class OpenTextDirectoryServicesTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -48,32 +51,50 @@ export class OpenTextDirectoryServicesTrigger implements INodeType {
 	};
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
-		const staticData = this.getWorkflowStaticData('node');
 		const manual = this.getMode() === 'manual';
-		const stored = staticData.changeState as ChangeState | undefined;
-		let watch;
-		try {
-			watch = await openWatch(this);
-		} catch (error) {
-			throw toNodeError(this.getNode(), error);
+		// "Fetch Test Event" moves no state, so it needs no guard.
+		if (manual) return await pollOnce(this, true);
+		const release = claimPoll(`${this.getWorkflow().id ?? ''}:${this.getNode().id}`);
+		if (release === undefined) {
+			this.logger.warn(
+				'Directory trigger skipped a poll: the previous one is still running (a poll takes longer than the Poll Times interval)',
+			);
+			return null;
 		}
 		try {
-			if (manual && stored === undefined)
-				return [this.helpers.returnJsonArray([(await sampleEvent(watch)) as unknown as IDataObject])];
-			const result = await watch.strategy.poll(stored);
-			if (manual) {
-				const events = result.events.length > 0 ? result.events : [await sampleEvent(watch)];
-				return [this.helpers.returnJsonArray(events as unknown as IDataObject[])];
-			}
-			staticData.changeState = result.nextCursor as unknown as IDataObject;
-			if (stored === undefined)
-				this.logger.info(`Directory trigger started watching (${watch.strategy.name}: ${watch.reason})`);
-			if (result.events.length === 0) return null;
-			return [this.helpers.returnJsonArray(result.events as unknown as IDataObject[])];
-		} catch (error) {
-			throw toNodeError(this.getNode(), error);
+			return await pollOnce(this, false);
 		} finally {
-			await watch.close();
+			release();
 		}
+	}
+}
+
+/** One poll: reads from the stored state; in trigger mode, stores the next state once the poll succeeded. */
+async function pollOnce(context: IPollFunctions, manual: boolean): Promise<INodeExecutionData[][] | null> {
+	const staticData = context.getWorkflowStaticData('node');
+	const stored = staticData.changeState as ChangeState | undefined;
+	let watch;
+	try {
+		watch = await openWatch(context);
+	} catch (error) {
+		throw toNodeError(context.getNode(), error);
+	}
+	try {
+		if (manual && stored === undefined)
+			return [context.helpers.returnJsonArray([(await sampleEvent(watch)) as unknown as IDataObject])];
+		const result = await watch.strategy.poll(stored);
+		if (manual) {
+			const events = result.events.length > 0 ? result.events : [await sampleEvent(watch)];
+			return [context.helpers.returnJsonArray(events as unknown as IDataObject[])];
+		}
+		staticData.changeState = result.nextCursor as unknown as IDataObject;
+		if (stored === undefined)
+			context.logger.info(`Directory trigger started watching (${watch.strategy.name}: ${watch.reason})`);
+		if (result.events.length === 0) return null;
+		return [context.helpers.returnJsonArray(result.events as unknown as IDataObject[])];
+	} catch (error) {
+		throw toNodeError(context.getNode(), error);
+	} finally {
+		await watch.close();
 	}
 }
