@@ -17,7 +17,8 @@
  *      doing the same (about 10 ms of it is starting and ending the process);
  *    - a full snapshot reconciliation (thin read of every user + changed entries), against an `ldapsearch`
  *      process paging through every user with the same thin attributes (and the same paged read in process);
- *    - the naive way: paging through every user with the user attributes, hashing and diffing each entry.
+ *    - the naive way: paging through every user with the user attributes, hashing and diffing each entry;
+ *    and then, as n8n does after a poll that changed the static data, a JSON.stringify of each state.
  *    Medians over BENCH_ROUNDS rounds (5) after BENCH_WARMUP rounds (2) that are not counted; peak RSS of
  *    this process sampled every 5 ms; RSS growth from one more round with a full GC before each run.
  * 3. The stored state: its size per user (memberships included) and how long n8n's JSON round trip of it
@@ -331,6 +332,13 @@ async function measurePhase(slapd: Slapd, users: number, options: PhaseOptions):
 				throw new Error(`${side.name} counted ${run.count}, fewer than ${side.atLeast}`);
 			if (memoryRound) memory.set(side.name, run);
 			else if (counted) runs.set(side.name, [...(runs.get(side.name) ?? []), run]);
+		}
+		// What n8n does after a poll that changed the static data: serialize all of it to save it. Timed apart
+		// from the poll, as n8n's own cost; it also flattens the users text the poll joined (user-table.ts).
+		for (const name of strategies) {
+			const save = await timed(async () => JSON.stringify({ node: { changeState: states.get(name) } }).length);
+			const label = `n8n's save after the ${name} poll (JSON of the state)`;
+			if (counted && !memoryRound) runs.set(label, [...(runs.get(label) ?? []), save]);
 		}
 	}
 	const table: string[][] = [

@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'ldapts';
@@ -425,7 +425,7 @@ async function databaseCache(
 	const entry = join(root, `users-${fixture.users.length}-${hash.digest('hex').slice(0, 16)}`);
 	const buildFile = join(entry, 'build.json');
 	if (existsSync(buildFile)) {
-		for (const folder of folders) await cp(join(entry, folder), join(dir, folder), { recursive: true });
+		for (const folder of folders) await copySparse(join(entry, folder), join(dir, folder));
 		return {
 			build: JSON.parse(await readFile(buildFile, 'utf8')),
 			store: async () => Promise.reject(new Error('cached')),
@@ -437,9 +437,10 @@ async function databaseCache(
 			const temporary = await mkdtemp(join(root, 'building-'));
 			let databaseBytes = 0;
 			for (const folder of folders) {
-				await cp(join(dir, folder), join(temporary, folder), { recursive: true });
+				await copySparse(join(dir, folder), join(temporary, folder));
+				// Blocks in use: LMDB's file is as long as the database's maximum size, mostly holes.
 				for (const file of await readdir(join(dir, folder)))
-					databaseBytes += (await stat(join(dir, folder, file))).size;
+					databaseBytes += (await stat(join(dir, folder, file))).blocks * 512;
 			}
 			const recorded = { ...build, databaseBytes };
 			await writeFile(join(temporary, 'build.json'), JSON.stringify(recorded));
@@ -448,4 +449,9 @@ async function databaseCache(
 			return recorded;
 		},
 	};
+}
+
+/** Copies a database folder's files into `target`, keeping LMDB's holes (a plain copy writes the whole maximum size). */
+async function copySparse(folder: string, target: string): Promise<void> {
+	await runTool('cp', ['-rT', '--sparse=always', folder, target]);
 }

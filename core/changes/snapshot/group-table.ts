@@ -115,7 +115,8 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 			for (const position of parts.positions) {
 				// A member who left the users (deleted, or out of the watched scope) stays listed by DN hash, as the
 				// group itself still lists them until it is read again: the next read then compares like with like.
-				if (merged.remap[position] >= 0) positions.push(merged.remap[position]);
+				const moved = merged.newPosition(position);
+				if (moved >= 0) positions.push(moved);
 				else others.push(this.users.dnHashAt(position));
 			}
 			texts.push(Buffer.concat([parts.bytes.subarray(0, 25), encodePositions(positions, others)]).toString('base64'));
@@ -127,8 +128,8 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 			texts.push(
 				encodeGroupRecordCompact(record, (hash) => {
 					const old = known?.get(hash);
-					if (old !== undefined && merged.remap[old] >= 0 && merged.dnHashAt(merged.remap[old]) === hash)
-						return merged.remap[old];
+					const moved = old === undefined ? -1 : merged.newPosition(old);
+					if (moved >= 0 && merged.dnHashAt(moved) === hash) return moved;
 					return fullIndex().get(hash);
 				}),
 			);
