@@ -171,6 +171,8 @@ async function measurePhase(slapd: Slapd, users: number, options: PhaseOptions):
 		bindDN: slapd.adminDN,
 		bindPassword: slapd.adminPassword,
 		baseDN: slapd.baseDN,
+		// A first activation on a million users reads for minutes on a busy machine.
+		timeout: 600_000,
 	});
 	const profile = profileFor('openLdap');
 	const build = (name: StrategyName, session: LdapSession): ChangeStrategy => {

@@ -26,6 +26,8 @@ export interface LdapRelay {
 	): Promise<{ heldBack: number }>;
 	/** Holds each client request `ms` milliseconds before passing it on (0: none), in order, per connection. */
 	delayRequests(ms: number): void;
+	/** Every whole LDAP message clients have sent through the relay so far (BER, as sent), oldest first. */
+	requestsSeen(): Buffer[];
 	close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function startLdapRelay(serverUrl: string): Promise<LdapRelay> {
 	const links = new Set<Link>();
 	let cut: Cut | undefined;
 	let requestDelayMs = 0;
+	const requests: Buffer[] = [];
 
 	const trigger = (active: Cut) => {
 		active.triggered = true;
@@ -98,7 +101,13 @@ export async function startLdapRelay(serverUrl: string): Promise<LdapRelay> {
 		links.add(link);
 		// Requests pass on in order: each waits for the one before it and then for the delay.
 		let lastRequest = Promise.resolve();
+		let unframed = Buffer.alloc(0);
 		client.on('data', (chunk: Buffer) => {
+			unframed = Buffer.concat([unframed, chunk]);
+			for (let size = berMessageSize(unframed, 0); size !== undefined; size = berMessageSize(unframed, 0)) {
+				requests.push(unframed.subarray(0, size));
+				unframed = unframed.subarray(size);
+			}
 			const delay = requestDelayMs;
 			if (delay === 0) lastRequest = lastRequest.then(() => void upstream.write(chunk));
 			else
@@ -135,6 +144,9 @@ export async function startLdapRelay(serverUrl: string): Promise<LdapRelay> {
 		},
 		delayRequests(ms) {
 			requestDelayMs = ms;
+		},
+		requestsSeen() {
+			return [...requests];
 		},
 		async close() {
 			for (const link of links) dropLink(link);

@@ -14,6 +14,12 @@ export class LdapSession {
 		private readonly client: Client,
 		/** The server URL this session is connected to. */
 		readonly server: string,
+		/**
+		 * The time limit every search asks the server for, in whole seconds: the Operation Timeout's. ldapts
+		 * otherwise asks for 10 seconds, and a server then ends a longer search with timeLimitExceeded however
+		 * long the client would wait (reading the groups of a million-person directory on a busy server did).
+		 */
+		private readonly timeLimitSeconds: number,
 	) {}
 
 	/**
@@ -33,7 +39,7 @@ export class LdapSession {
 			try {
 				if (settings.security === 'startTls') await client.startTLS(tlsOptionsFor(settings, url));
 				if (settings.bindDN !== '') await client.bind(settings.bindDN, settings.password);
-				return new LdapSession(client, url);
+				return new LdapSession(client, url, Math.ceil(settings.timeoutMs / 1000));
 			} catch (error) {
 				await client.unbind().catch(() => undefined);
 				lastFailure = explainLdapFailure(error, url);
@@ -58,7 +64,7 @@ export class LdapSession {
 	 * A string filter is compiled here (see withCompiledFilter); an invalid one throws ConfigurationError.
 	 */
 	async search(baseDN: string, options: SearchOptions, controls?: Control[]): Promise<Entry[]> {
-		const compiled = withCompiledFilter(options);
+		const compiled = withCompiledFilter(options, this.timeLimitSeconds);
 		try {
 			const result = await this.client.search(baseDN, compiled, controls);
 			return result.searchEntries;
@@ -120,7 +126,7 @@ export class LdapSession {
 		endAtLimit: boolean,
 		controls?: Control[],
 	): AsyncGenerator<Entry[], { complete: boolean }> {
-		const compiled = withCompiledFilter(options);
+		const compiled = withCompiledFilter(options, this.timeLimitSeconds);
 		const pages = this.client.searchPaginated(baseDN, { ...compiled, paged: { pageSize } }, controls);
 		const ask = () => {
 			const next = pages.next();
@@ -184,8 +190,9 @@ export class LdapSession {
  * ldapts 8 parses a string filter itself and reads each `\xx` escape as one character, so escaped UTF-8
  * (`M\c3\bcnchen`) never matches: string filters go out compiled by filter-compiler.ts instead.
  */
-function withCompiledFilter(options: SearchOptions): SearchOptions {
-	return typeof options.filter === 'string' ? { ...options, filter: compileFilter(options.filter) } : options;
+function withCompiledFilter(options: SearchOptions, timeLimitSeconds: number): SearchOptions {
+	const limited = { timeLimit: timeLimitSeconds, ...options };
+	return typeof limited.filter === 'string' ? { ...limited, filter: compileFilter(limited.filter) } : limited;
 }
 
 function tlsOptionsFor(settings: LdapConnectionSettings, url: string): ConnectionOptions {
