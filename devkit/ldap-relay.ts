@@ -8,7 +8,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  * (e.g. SIGKILL the server and wait until it is gone) and then drops every client connection, so the
  * client sees exactly what it would see had the server died at that point.
  *
- * Unarmed, it passes bytes through unchanged (it only frames the server's stream into messages).
+ * Unarmed, it passes bytes through unchanged (it only frames the server's stream into messages). It can also
+ * play a slow directory: each client request held back a set time before it goes on to the server.
  */
 export interface LdapRelay {
 	/** `ldap://127.0.0.1:<port>`: connect here instead of to the server. */
@@ -28,6 +29,10 @@ export interface LdapRelay {
 	 * promise resolves with `heldBack: 0`. Returns whether one was disarmed; a cut already under way runs on.
 	 */
 	cancelCut(): boolean;
+	/** Holds each client request `ms` milliseconds before passing it on (0: none), in order, per connection. */
+	delayRequests(ms: number): void;
+	/** Every whole LDAP message clients have sent through the relay so far (BER, as sent), oldest first. */
+	requestsSeen(): Buffer[];
 	close(): Promise<void>;
 }
 
@@ -53,6 +58,8 @@ export async function startLdapRelay(serverUrl: string): Promise<LdapRelay> {
 	const target = new URL(serverUrl);
 	const links = new Set<Link>();
 	let cut: Cut | undefined;
+	let requestDelayMs = 0;
+	const requests: Buffer[] = [];
 
 	const trigger = (active: Cut) => {
 		active.triggered = true;
@@ -97,7 +104,23 @@ export async function startLdapRelay(serverUrl: string): Promise<LdapRelay> {
 		const upstream = connect(Number(target.port || 389), target.hostname);
 		const link: Link = { client, upstream, partial: Buffer.alloc(0), held: 0 };
 		links.add(link);
-		client.pipe(upstream);
+		// Requests pass on in order: each waits for the one before it and then for the delay.
+		let lastRequest = Promise.resolve();
+		let unframed = Buffer.alloc(0);
+		client.on('data', (chunk: Buffer) => {
+			unframed = Buffer.concat([unframed, chunk]);
+			for (let size = berMessageSize(unframed, 0); size !== undefined; size = berMessageSize(unframed, 0)) {
+				requests.push(unframed.subarray(0, size));
+				unframed = unframed.subarray(size);
+			}
+			const delay = requestDelayMs;
+			if (delay === 0) lastRequest = lastRequest.then(() => void upstream.write(chunk));
+			else
+				lastRequest = lastRequest.then(
+					() => new Promise<void>((resolve) => setTimeout(() => resolve(void upstream.write(chunk)), delay)),
+				);
+		});
+		client.on('end', () => void lastRequest.then(() => upstream.end()));
 		upstream.on('data', (chunk: Buffer) => forwardFromServer(link, chunk));
 		// While a cut is pending its action decides when the clients notice (e.g. after the kill).
 		const closed = () => {
@@ -130,6 +153,12 @@ export async function startLdapRelay(serverUrl: string): Promise<LdapRelay> {
 			cut = undefined;
 			pending.done({ heldBack: 0 });
 			return true;
+		},
+		delayRequests(ms) {
+			requestDelayMs = ms;
+		},
+		requestsSeen() {
+			return [...requests];
 		},
 		async close() {
 			for (const link of links) dropLink(link);

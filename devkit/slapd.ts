@@ -13,9 +13,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'ldapts';
 import { generateEnterprise, type EnterpriseFixture } from './fixture/enterprise';
@@ -62,6 +63,14 @@ export interface SlapdOptions {
 	 * content synchronisation, refreshAndPersist. Without it the server cannot announce changes.
 	 */
 	syncprov?: boolean;
+	/** Index entryCSN and modifyTimestamp (the change stamps) in the main database, as production has them. */
+	stampIndexes?: boolean;
+	/**
+	 * Keep the loaded databases in a cache outside the repository (OTDP_SLAPD_CACHE, default
+	 * ~/.cache/otdp-slapd) and copy them from there next time, instead of slapadd: for the large benchmark
+	 * fixtures (a million users take minutes to load). The key covers the fixture, the config and slapd.
+	 */
+	cacheData?: boolean;
 }
 
 export interface SlapdTls {
@@ -76,8 +85,12 @@ export interface SlapdTls {
 
 export interface SlapdTimings {
 	generateMs: number;
-	/** Writing both LDIF files and running slapadd (they overlap). */
+	/** Writing both LDIF files and running slapadd (they overlap), or copying the cached databases. */
 	loadMs: number;
+	/** With cacheData: how long generating and loading took when the cache was built (undefined: not cached). */
+	cachedBuild?: { generateMs: number; loadMs: number; databaseBytes: number };
+	/** Whether the databases were copied from the cache (cacheData) rather than loaded. */
+	fromCache: boolean;
 	startMs: number;
 	totalMs: number;
 }
@@ -226,25 +239,38 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 			tls: tls && { caCertPath: tls.caCertPath, certPath: tls.serverCertPath, keyPath: tls.serverKeyPath },
 			reader,
 			syncprov: options.syncprov,
+			stampIndexes: options.stampIndexes,
+			// LMDB needs room for the largest fixtures: about 3 KB per user with the indexes.
+			mainMaxSize: Math.max(4 * 2 ** 30, fixture.users.length * 8192),
 		}),
 	);
 
-	// Load the main tree while the OTDS LDIF is still being written: slapadd is another process, so the
-	// two overlap on a multi-core machine. Each slapadd opens only the database given with -b.
-	const slapadd = (suffix: string, file: string) =>
-		runTool(install.slapadd, ['-q', '-f', confPath, '-b', suffix, '-l', file], { env: CLI_ENV });
-	const mainLdif = join(dir, 'example.ldif');
-	const otdsLdif = join(dir, 'otds.ldif');
-	await writeInetOrgPersonLdif(mainLdif, fixture, { baseDN: layout.baseDN });
-	const mainLoaded = slapadd(layout.baseDN, mainLdif);
-	mainLoaded.catch(() => undefined); // awaited below
-	if (options.otds !== false) {
-		await writeOtdsLdif(otdsLdif, fixture);
-		await slapadd(OTDS_BASE_DN, otdsLdif);
+	const loadedFolders = options.otds === false ? ['example'] : ['example', 'otds'];
+	const cache = options.cacheData ? await databaseCache(dir, confPath, install, fixture, loadedFolders) : undefined;
+	let cachedBuild = cache?.build;
+	const fromCache = cachedBuild !== undefined;
+	if (cachedBuild === undefined) {
+		// Load the main tree while the OTDS LDIF is still being written: slapadd is another process, so the
+		// two overlap on a multi-core machine. Each slapadd opens only the database given with -b.
+		const slapadd = (suffix: string, file: string) =>
+			runTool(install.slapadd, ['-q', '-f', confPath, '-b', suffix, '-l', file], { env: CLI_ENV });
+		const mainLdif = join(dir, 'example.ldif');
+		const otdsLdif = join(dir, 'otds.ldif');
+		await writeInetOrgPersonLdif(mainLdif, fixture, { baseDN: layout.baseDN });
+		const mainLoaded = slapadd(layout.baseDN, mainLdif);
+		mainLoaded.catch(() => undefined); // awaited below
+		if (options.otds !== false) {
+			await writeOtdsLdif(otdsLdif, fixture);
+			await slapadd(OTDS_BASE_DN, otdsLdif);
+		}
+		await mainLoaded;
+		// The LDIF can be regenerated from the fixture at will; at 100,000 users it takes ~270 MB.
+		await Promise.all([rm(mainLdif, { force: true }), rm(otdsLdif, { force: true })]);
+		if (cache !== undefined) {
+			const loadMs = Date.now() - t1;
+			cachedBuild = await cache.store({ generateMs: t1 - t0, loadMs });
+		}
 	}
-	await mainLoaded;
-	// The LDIF can be regenerated from the fixture at will; at 100,000 users it takes ~270 MB.
-	await Promise.all([rm(mainLdif, { force: true }), rm(otdsLdif, { force: true })]);
 	const t2 = Date.now();
 
 	let port = 0;
@@ -330,7 +356,7 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 			return current !== undefined && current.child.exitCode === null && current.child.signalCode === null;
 		},
 		fixture,
-		timings: { generateMs: t1 - t0, loadMs: t2 - t1, startMs: t3 - t2, totalMs: t3 - t0 },
+		timings: { generateMs: t1 - t0, loadMs: t2 - t1, startMs: t3 - t2, totalMs: t3 - t0, cachedBuild, fromCache },
 		async stop() {
 			if (stopped) return;
 			stopped = true;
@@ -371,4 +397,67 @@ async function startIn(dir: string, install: OpenLdapInstallation, options: Slap
 		);
 	}
 	return server;
+}
+
+interface DatabaseCache {
+	/** The recorded build when the databases came from the cache (then copied into the server's folder). */
+	build?: { generateMs: number; loadMs: number; databaseBytes: number };
+	/** Copies the freshly loaded databases into the cache; returns what it recorded. */
+	store(build: {
+		generateMs: number;
+		loadMs: number;
+	}): Promise<{ generateMs: number; loadMs: number; databaseBytes: number }>;
+}
+
+/**
+ * The cached databases for this fixture and config: keyed by a hash of the config (with the folder's path
+ * taken out), slapd's version and every user and group of the fixture. A build lands in a temporary folder
+ * and is renamed into place whole, so a reader never sees half of one.
+ */
+async function databaseCache(
+	dir: string,
+	confPath: string,
+	install: OpenLdapInstallation,
+	fixture: EnterpriseFixture,
+	folders: string[],
+): Promise<DatabaseCache> {
+	const hash = createHash('sha256');
+	hash.update((await readFile(confPath, 'utf8')).split(dir).join('<dir>'));
+	hash.update(await slapdVersion(install));
+	hash.update(folders.join(','));
+	for (const user of fixture.users) hash.update(JSON.stringify(user));
+	for (const group of fixture.groups) hash.update(JSON.stringify(group));
+	const root = process.env.OTDP_SLAPD_CACHE ?? join(homedir(), '.cache', 'otdp-slapd');
+	const entry = join(root, `users-${fixture.users.length}-${hash.digest('hex').slice(0, 16)}`);
+	const buildFile = join(entry, 'build.json');
+	if (existsSync(buildFile)) {
+		for (const folder of folders) await copySparse(join(entry, folder), join(dir, folder));
+		return {
+			build: JSON.parse(await readFile(buildFile, 'utf8')),
+			store: async () => Promise.reject(new Error('cached')),
+		};
+	}
+	return {
+		async store(build) {
+			await mkdir(root, { recursive: true });
+			const temporary = await mkdtemp(join(root, 'building-'));
+			let databaseBytes = 0;
+			for (const folder of folders) {
+				await copySparse(join(dir, folder), join(temporary, folder));
+				// Blocks in use: LMDB's file is as long as the database's maximum size, mostly holes.
+				for (const file of await readdir(join(dir, folder)))
+					databaseBytes += (await stat(join(dir, folder, file))).blocks * 512;
+			}
+			const recorded = { ...build, databaseBytes };
+			await writeFile(join(temporary, 'build.json'), JSON.stringify(recorded));
+			// Another process may have built the same entry meanwhile: then its copy stays.
+			await rename(temporary, entry).catch(() => rm(temporary, { recursive: true, force: true }));
+			return recorded;
+		},
+	};
+}
+
+/** Copies a database folder's files into `target`, keeping LMDB's holes (a plain copy writes the whole maximum size). */
+async function copySparse(folder: string, target: string): Promise<void> {
+	await runTool('cp', ['-rT', '--sparse=always', folder, target]);
 }

@@ -455,6 +455,9 @@ export function diffGroup(
 		}
 		events.push(makeEvent(env, context, 'group.updated', record.id, { group }, changes));
 	}
+	// The same members (both lists are sorted and unique): none came or went. A reconciliation compares every
+	// group, most of them unchanged, some with tens of thousands of members.
+	if (before !== undefined && sameHashes(before.memberHashes, record.memberHashes)) return events;
 	const previous = new Set(before?.memberHashes ?? []);
 	const current = new Set(record.memberHashes);
 	const added: Array<{ dn: string; member: NamedMember }> = [];
@@ -507,6 +510,12 @@ export function diffGroup(
 		);
 	}
 	return events;
+}
+
+function sameHashes(a: number[], b: number[]): boolean {
+	if (a.length !== b.length) return false;
+	for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+	return true;
 }
 
 /** A group member as an event names it: a nested group as `memberGroup`, anyone else as `user`; `key` for the event id. */

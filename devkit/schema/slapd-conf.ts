@@ -40,6 +40,10 @@ export interface SlapdConfParams {
 	reader?: SlapdReaderLimits & { dn: string };
 	/** Load the syncprov overlay on the main database (RFC 4533 content synchronisation, for listeners). */
 	syncprov?: boolean;
+	/** Index entryCSN and modifyTimestamp in the main database, as a production server has them (default false). */
+	stampIndexes?: boolean;
+	/** Maximum size of the main database in bytes (default 4 GiB). */
+	mainMaxSize?: number;
 }
 
 /** size.prtotal of slapd.limits(5): 'hard' is OpenLDAP's default (paging does not get around the hard limit). */
@@ -169,10 +173,10 @@ export function renderSlapdConf(p: SlapdConfParams): string {
 		`access to * by dn.exact=${admin} read${logReaders} by * none`,
 		...readerLimits(reader?.accesslogPagedTotal ?? 'hard'),
 		'',
-		...mdb(p.baseDN, 'example', 4 * 2 ** 30),
+		...mdb(p.baseDN, 'example', p.mainMaxSize ?? 4 * 2 ** 30),
 		`rootdn ${admin}`,
 		`rootpw ${quote(p.adminPassword)}`,
-		'index objectClass,uid,cn,mail,member,memberOf,entryUUID,ou,departmentNumber,l,title,businessCategory eq',
+		`index objectClass,uid,cn,mail,member,memberOf,entryUUID,ou,departmentNumber,l,title,businessCategory${p.stampIndexes ? ',entryCSN,modifyTimestamp' : ''} eq`,
 		'access to attrs=userPassword by self write by anonymous auth by * none',
 		'access to * by self read by users read by * none',
 		...readerLimits(reader?.directoryPagedTotal ?? 'unlimited'),

@@ -8,12 +8,15 @@ import { toNodeError } from '../shared/errors';
 import { directoryCredentialTests } from '../shared/directory-node';
 import { triggerProperties } from './descriptions/TriggerDescription';
 import { pollDeadlineMsOf } from './parameters';
+import { claimPoll } from './poll-guard';
 import { openWatch, type OpenWatch } from './watch';
 
 /**
  * Emits one item per directory event. The change state (cursor and a compact snapshot) lives in the
  * node's static data and is replaced only after a successful poll: a failed poll emits nothing and
- * moves nothing, so the next one catches up. "Fetch Test Event" never moves it.
+ * moves nothing, so the next one catches up. "Fetch Test Event" never moves it. A poll that starts while
+ * the previous one of the same workflow and node still runs returns nothing (poll-guard.ts): n8n does not
+ * wait for a slow poll before the next tick, and both would emit the same changes.
  */
 export class OpenTextDirectoryServicesTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -50,45 +53,65 @@ export class OpenTextDirectoryServicesTrigger implements INodeType {
 	};
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
-		const staticData = this.getWorkflowStaticData('node');
 		const manual = this.getMode() === 'manual';
-		const stored = staticData.changeState as ChangeState | undefined;
-		let deadline: number;
-		try {
-			deadline = pollDeadlineMsOf(this.getNodeParameter('options', {}) as IDataObject);
-		} catch (error) {
-			throw toNodeError(this.getNode(), error);
+		// "Fetch Test Event" moves no state, so it needs no guard.
+		if (manual) return await pollOnce(this, true);
+		const release = claimPoll(`${this.getWorkflow().id ?? ''}:${this.getNode().id}`);
+		if (release === undefined) {
+			this.logger.warn(
+				'Directory trigger skipped a poll: the previous one is still running (a poll takes longer than the Poll Times interval)',
+			);
+			return null;
 		}
-		let watch: OpenWatch | undefined;
-		let close: (() => Promise<void>) | undefined;
-		// Opening (root DSE, schema) and polling run within one deadline; the connection is closed when the deadline
-		// passes (which ends the requests still running), or as soon as it is open if the deadline passed before.
-		const work = (async () => {
-			watch = await openWatch(this, (closeConnection) => (close = closeConnection));
-			if (manual && stored === undefined) return { events: [await sampleEvent(watch)] };
-			const result = await watch.strategy.poll(stored);
-			if (manual && result.events.length === 0) return { events: [await sampleEvent(watch)] };
-			return { events: result.events, result };
-		})();
 		try {
-			const { events, result } = await pollWithin(work, deadline);
-			if (!manual && result) {
-				staticData.changeState = result.nextCursor as unknown as IDataObject;
-				if (stored === undefined)
-					this.logger.info(`Directory trigger started watching (${watch!.strategy.name}: ${watch!.reason})`);
-			}
-			if (events.length === 0) return null;
-			return [this.helpers.returnJsonArray(events as unknown as IDataObject[])];
-		} catch (error) {
-			throw toNodeError(this.getNode(), error);
+			return await pollOnce(this, false);
 		} finally {
-			if (watch) await watch.close();
-			else if (close) await close();
-			else
-				void work.then(
-					() => watch?.close(),
-					() => watch?.close(),
-				);
+			release();
 		}
+	}
+}
+
+/**
+ * One poll: reads from the stored state; in trigger mode, stores the next state once the poll succeeded.
+ * Opening (root DSE, schema) and polling run within one deadline; the connection is closed when the deadline
+ * passes (which ends the requests still running), or as soon as it is open if the deadline passed before.
+ */
+async function pollOnce(context: IPollFunctions, manual: boolean): Promise<INodeExecutionData[][] | null> {
+	const staticData = context.getWorkflowStaticData('node');
+	const stored = staticData.changeState as ChangeState | undefined;
+	let deadline: number;
+	try {
+		deadline = pollDeadlineMsOf(context.getNodeParameter('options', {}) as IDataObject);
+	} catch (error) {
+		throw toNodeError(context.getNode(), error);
+	}
+	let watch: OpenWatch | undefined;
+	let close: (() => Promise<void>) | undefined;
+	const work = (async () => {
+		watch = await openWatch(context, (closeConnection) => (close = closeConnection));
+		if (manual && stored === undefined) return { events: [await sampleEvent(watch)] };
+		const result = await watch.strategy.poll(stored);
+		if (manual && result.events.length === 0) return { events: [await sampleEvent(watch)] };
+		return { events: result.events, result };
+	})();
+	try {
+		const { events, result } = await pollWithin(work, deadline);
+		if (!manual && result) {
+			staticData.changeState = result.nextCursor as unknown as IDataObject;
+			if (stored === undefined)
+				context.logger.info(`Directory trigger started watching (${watch!.strategy.name}: ${watch!.reason})`);
+		}
+		if (events.length === 0) return null;
+		return [context.helpers.returnJsonArray(events as unknown as IDataObject[])];
+	} catch (error) {
+		throw toNodeError(context.getNode(), error);
+	} finally {
+		if (watch) await watch.close();
+		else if (close) await close();
+		else
+			void work.then(
+				() => watch?.close(),
+				() => watch?.close(),
+			);
 	}
 }

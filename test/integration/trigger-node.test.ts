@@ -13,7 +13,8 @@ import { LdapSession } from '../../transport/ldap/session';
  * The trigger node's poll() itself, on a real slapd, with the few IPollFunctions it uses: the stored
  * state only moves with a successful poll in trigger mode; "Fetch Test Event" (manual mode) returns real
  * events and leaves the state alone; a server killed in the middle of a poll is a NodeApiError that
- * moves nothing; typos in attributes and filters fail at activation, naming the field.
+ * moves nothing; polls that overlap on a slow directory emit a change once; typos in attributes and filters
+ * fail at activation, naming the field.
  * (test/n8n/trigger.test.ts runs the same node inside a real n8n.)
  */
 let slapd: Slapd;
@@ -34,8 +35,11 @@ interface Harness {
 	poll(mode: 'trigger' | 'manual', options?: IDataObject, parameters?: IDataObject): Promise<IDataObject[] | null>;
 }
 
+let workflows = 0;
+
 function harness(credentialOverrides: Record<string, unknown> = {}): Harness {
 	const staticData: IDataObject = {};
+	const workflowId = `workflow-${++workflows}`;
 	const trigger = new OpenTextDirectoryServicesTrigger();
 	return {
 		staticData,
@@ -51,6 +55,7 @@ function harness(credentialOverrides: Record<string, unknown> = {}): Harness {
 				mode: mode,
 				parameters: values,
 				staticData,
+				workflowId,
 				credentials: async () => ldapCredentialData({ ...slapd, url: relay.url }, credentialOverrides),
 			});
 		},
@@ -124,6 +129,29 @@ describe('the trigger node on a real slapd', () => {
 		await cut;
 		const polled = await impatient.poll('trigger');
 		expect(polled?.map((event) => [event.type, (event.user as IDataObject).dn])).toEqual([['user.updated', dn]]);
+	});
+
+	it('a poll that starts while the previous one still runs (slow directory) emits nothing: each change comes out once', async () => {
+		const overlapping = harness();
+		expect(await overlapping.poll('trigger')).toBeNull();
+		const dn = await retitle(9, 'Emitted Once');
+		// Every request takes 200 ms more, so a poll lasts seconds; n8n starts the next poll on its schedule
+		// without waiting for the running one, on the same workflow's static data.
+		relay.delayRequests(200);
+		let outputs: Array<IDataObject[] | null>;
+		try {
+			const first = overlapping.poll('trigger');
+			await new Promise((resolve) => setTimeout(resolve, 300));
+			outputs = await Promise.all([first, overlapping.poll('trigger')]);
+		} finally {
+			relay.delayRequests(0);
+		}
+		const emitted = outputs.flatMap((output) => output ?? []);
+		expect(emitted.map((event) => [event.type, (event.user as IDataObject).dn])).toEqual([['user.updated', dn]]);
+		// The guard is released: the next poll runs and sees what changed since.
+		const later = await retitle(10, 'Polled After');
+		const next = await overlapping.poll('trigger');
+		expect(next?.map((event) => [event.type, (event.user as IDataObject).dn])).toEqual([['user.updated', later]]);
 	});
 
 	it('Log Records per Poll: a backlog longer than it is caught up over the next polls, each change once', async () => {

@@ -23,6 +23,8 @@ export interface PollSetup {
 	/** The workflow's static data, kept by the caller between polls as n8n keeps it. */
 	staticData: IDataObject;
 	credentials: () => Promise<Record<string, unknown>>;
+	/** The workflow's id (n8n keys a node's static data, and the trigger its one-poll-at-a-time guard, by it). */
+	workflowId?: string;
 }
 
 /** One poll: the items it emitted, or null when it emitted none. */
@@ -33,6 +35,7 @@ export async function pollTrigger(
 	const context = {
 		getNode: () => TRIGGER_NODE,
 		getMode: () => setup.mode,
+		getWorkflow: () => ({ id: setup.workflowId ?? 'workflow', name: 'Directory workflow', active: true }),
 		getWorkflowStaticData: () => setup.staticData,
 		getNodeParameter: (name: string, fallback?: unknown) => {
 			const [head, ...rest] = name.split('.');

@@ -43,6 +43,12 @@ export class LdapSession {
 	private broken?: RequestError;
 	private readonly maxPages: number;
 	private readonly maxMessageBytes: number;
+	/**
+	 * The time limit every search asks the server for, in whole seconds: the Operation Timeout's. ldapts
+	 * otherwise asks for 10 seconds, and a server then ends a longer search with timeLimitExceeded however
+	 * long the client would wait (reading the groups of a million-person directory on a busy server did).
+	 */
+	private readonly timeLimitSeconds: number;
 
 	private constructor(
 		private readonly client: Client,
@@ -50,6 +56,7 @@ export class LdapSession {
 		readonly server: string,
 		settings: LdapConnectionSettings,
 	) {
+		this.timeLimitSeconds = Math.ceil(settings.timeoutMs / 1000);
 		this.maxPages = settings.maxPages ?? DEFAULT_MAX_PAGES;
 		this.maxMessageBytes = settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
 		this.guard(this.maxMessageBytes);
@@ -156,7 +163,7 @@ export class LdapSession {
 	 */
 	async search(baseDN: string, options: SearchOptions, controls?: Control[]): Promise<Entry[]> {
 		this.usable();
-		const compiled = withCompiledFilter(options);
+		const compiled = withCompiledFilter(options, this.timeLimitSeconds);
 		try {
 			const result = await this.client.search(baseDN, compiled, controls);
 			return result.searchEntries;
@@ -219,7 +226,7 @@ export class LdapSession {
 		controls?: Control[],
 	): AsyncGenerator<Entry[], { complete: boolean }> {
 		this.usable();
-		const compiled = withCompiledFilter(options);
+		const compiled = withCompiledFilter(options, this.timeLimitSeconds);
 		const pages = this.client.searchPaginated(baseDN, { ...compiled, paged: { pageSize } }, controls);
 		const ask = () => {
 			const next = pages.next();
@@ -325,8 +332,9 @@ export class LdapSession {
  * ldapts 8 parses a string filter itself and reads each `\xx` escape as one character, so escaped UTF-8
  * (`M\c3\bcnchen`) never matches: string filters go out compiled by filter-compiler.ts instead.
  */
-function withCompiledFilter(options: SearchOptions): SearchOptions {
-	return typeof options.filter === 'string' ? { ...options, filter: compileFilter(options.filter) } : options;
+function withCompiledFilter(options: SearchOptions, timeLimitSeconds: number): SearchOptions {
+	const limited = { timeLimit: timeLimitSeconds, ...options };
+	return typeof limited.filter === 'string' ? { ...limited, filter: compileFilter(limited.filter) } : limited;
 }
 
 function tlsOptionsFor(settings: LdapConnectionSettings, url: string): ConnectionOptions {

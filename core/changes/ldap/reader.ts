@@ -156,10 +156,11 @@ export class LdapChangeReader {
 		const memberDns: string[] = [];
 		for (const attribute of memberAttributesOf(this.profile)) {
 			const first = readRangeStep(entry, attribute);
-			if (first.next === undefined) memberDns.push(...first.values);
+			// One value at a time: spreading a million-member group into push() overflows the call stack.
+			if (first.next === undefined) for (const value of first.values) memberDns.push(value);
 			else
 				for await (const values of readAllValues(this.scope.session, entry.dn, attribute, entry))
-					memberDns.push(...values);
+					for (const value of values) memberDns.push(value);
 		}
 		const record = groupRecordOf(group, memberDns, this.extraAttributes);
 		return { observation: { group, memberDns, record }, stamp: attributeValue(entry, this.stamps.modified) ?? '' };

@@ -8,6 +8,7 @@ import {
 	encodePositions,
 	type GroupRecord,
 	readGroupKey,
+	sortedUniqueHashes,
 } from './group-record';
 import { readUint32 } from './record-codec';
 import { USER_RECORD_CHARS } from './user-record';
@@ -18,7 +19,9 @@ interface StoredGroup {
 	text: string;
 	/** Decoded on first read. */
 	record?: GroupRecord;
-	/** The member hash → stored position, known once decoded. */
+	/** The stored positions of its members who are users, known once decoded. */
+	memberPositions?: number[];
+	/** The member hash → stored position, made from memberPositions when a changed group is written. */
 	positions?: Map<number, number>;
 }
 
@@ -50,9 +53,10 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 	private decode(stored: StoredGroup): GroupRecord {
 		if (stored.record === undefined) {
 			const parts = decodeGroupParts(stored.text);
-			const positions = new Map<number, number>();
-			for (const position of parts.positions) positions.set(this.users.dnHashAt(position), position);
-			const memberHashes = [...new Set([...positions.keys(), ...parts.others])].sort((a, b) => a - b);
+			const hashes = new Uint32Array(parts.positions.length + parts.others.length);
+			parts.positions.forEach((position, index) => (hashes[index] = this.users.dnHashAt(position)));
+			hashes.set(parts.others, parts.positions.length);
+			const memberHashes = sortedUniqueHashes(hashes);
 			stored.record = {
 				id: parts.id,
 				valuesHash: parts.valuesHash,
@@ -60,9 +64,19 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 				privileged: parts.privileged,
 				memberHashes,
 			};
-			stored.positions = positions;
+			stored.memberPositions = parts.positions;
 		}
 		return stored.record;
+	}
+
+	/** A decoded group's member hash → stored position (the first one, when two users' DNs hash alike). */
+	private knownPositions(stored: StoredGroup): Map<number, number> | undefined {
+		if (stored.positions === undefined && stored.memberPositions !== undefined) {
+			const positions = new Map<number, number>();
+			for (const position of stored.memberPositions) positions.set(this.users.dnHashAt(position), position);
+			stored.positions = positions;
+		}
+		return stored.positions;
 	}
 
 	protected storedRecord(key: string): GroupRecord | undefined {
@@ -115,7 +129,8 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 			for (const position of parts.positions) {
 				// A member who left the users (deleted, or out of the watched scope) stays listed by DN hash, as the
 				// group itself still lists them until it is read again: the next read then compares like with like.
-				if (merged.remap[position] >= 0) positions.push(merged.remap[position]);
+				const moved = merged.newPosition(position);
+				if (moved >= 0) positions.push(moved);
 				else others.push(this.users.dnHashAt(position));
 			}
 			texts.push(Buffer.concat([parts.bytes.subarray(0, 25), encodePositions(positions, others)]).toString('base64'));
@@ -123,12 +138,13 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 		for (const [id, record] of this.changes) {
 			if (record === null) continue;
 			// Members known before keep their (remapped) position; others are looked up by DN hash.
-			const known = this.stored.get(id)?.positions;
+			const storedGroup = this.stored.get(id);
+			const known = storedGroup === undefined ? undefined : this.knownPositions(storedGroup);
 			texts.push(
 				encodeGroupRecordCompact(record, (hash) => {
 					const old = known?.get(hash);
-					if (old !== undefined && merged.remap[old] >= 0 && merged.dnHashAt(merged.remap[old]) === hash)
-						return merged.remap[old];
+					const moved = old === undefined ? -1 : merged.newPosition(old);
+					if (moved >= 0 && merged.dnHashAt(moved) === hash) return moved;
 					return fullIndex().get(hash);
 				}),
 			);

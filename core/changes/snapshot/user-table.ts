@@ -18,11 +18,28 @@ import {
 	type UserRecord,
 } from './user-record';
 
-/** What merge() produced: the new strings, and where each old position went (−1: deleted). */
+/**
+ * Decoded key heads by their stored text, for the last few snapshots this process has seen: n8n keeps a
+ * workflow's static data in memory between polls, so the next poll of the same trigger starts from the
+ * text the last one wrote and need not decode 100,000 heads again (a few milliseconds; ten times that at a
+ * million). Bounded: a handful of triggers per process, the oldest forgotten first. Read-only arrays.
+ */
+const KEY_HEADS_REMEMBERED = 8;
+const rememberedKeyHeads = new Map<string, Uint16Array>();
+
+function rememberKeyHeads(text: string, heads: Uint16Array): void {
+	rememberedKeyHeads.delete(text);
+	rememberedKeyHeads.set(text, heads);
+	if (rememberedKeyHeads.size > KEY_HEADS_REMEMBERED)
+		rememberedKeyHeads.delete(rememberedKeyHeads.keys().next().value as string);
+}
+
+/** What merge() produced: the new strings, and where each old position went. */
 export interface MergedUsers {
 	text: string;
 	keyHeads: string;
-	remap: Int32Array;
+	/** The position in the new string of the user at `position` in the old one (−1: deleted). */
+	newPosition(position: number): number;
 	/** True when no user was added or deleted (positions unchanged). */
 	samePositions: boolean;
 	positionOf(id: string): number | undefined;
@@ -73,7 +90,14 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 
 	/** The first two key bytes of every stored record (decoded on first use: a few milliseconds at 100,000). */
 	private keyHeads(): Uint16Array {
-		this.stored.heads ??= decodeKeyHeads(this.keyHeadsText, this.count);
+		if (this.stored.heads === undefined) {
+			const remembered = rememberedKeyHeads.get(this.keyHeadsText);
+			this.stored.heads =
+				remembered !== undefined && remembered.length === this.count
+					? remembered
+					: decodeKeyHeads(this.keyHeadsText, this.count);
+			rememberKeyHeads(this.keyHeadsText, this.stored.heads);
+		}
 		return this.stored.heads;
 	}
 
@@ -227,7 +251,12 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 		for (const [id] of this.entries()) yield id;
 	}
 
-	/** The next stored strings: unchanged runs copied as they are, changes merged in key order. */
+	/**
+	 * The next stored strings: unchanged runs and changes in key order. The runs are joined with `+`, which
+	 * in V8 makes a rope of the pieces without copying them: a poll that changed 100 users does not copy the
+	 * other 99,900 records. The rope is flattened once where the whole text is needed, by n8n's JSON
+	 * serialization of the static data after the poll (which reads every character anyway).
+	 */
 	merge(): MergedUsers {
 		const pending = [...this.changes.entries()].map(([id, record]) => {
 			const key = new Uint8Array(16);
@@ -235,9 +264,38 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 			return { id, key, format, record, position: this.basePosition(id) };
 		});
 		pending.sort((a, b) => compareKeys(a.key, a.format, b.key, b.format));
+		// Only changed records (no user added or deleted): every position stays, the key heads too, and the
+		// work is the changes' alone (no array as long as the table).
+		if (pending.every((change) => change.position >= 0 === (change.record !== null))) {
+			let text = '';
+			let cursor = 0;
+			const recordBytes = new Uint8Array(USER_RECORD_BYTES);
+			for (const change of pending) {
+				if (change.position < 0) continue;
+				text += this.base.slice(cursor * USER_RECORD_CHARS, change.position * USER_RECORD_CHARS);
+				writeUserRecord(change.record as UserRecord, recordBytes, 0);
+				text += encodeBase85(recordBytes);
+				cursor = change.position + 1;
+			}
+			text += this.base.slice(cursor * USER_RECORD_CHARS);
+			const merged = new UserTable(text, this.keyHeadsText, undefined, {
+				heads: this.count > 0 ? this.keyHeads() : undefined,
+			});
+			return {
+				text,
+				keyHeads: this.keyHeadsText,
+				newPosition: (position) => position,
+				samePositions: true,
+				positionOf: (id) => {
+					const position = merged.basePosition(id);
+					return position < 0 ? undefined : position;
+				},
+				dnHashAt: (position) => merged.dnHashAt(position),
+			};
+		}
 		const heads = this.count > 0 ? this.keyHeads() : new Uint16Array(0);
 		const nextHeads = new Uint16Array(this.count + pending.length);
-		const parts: string[] = [];
+		let text = '';
 		const remap = new Int32Array(this.count);
 		const recordBytes = new Uint8Array(USER_RECORD_BYTES);
 		let samePositions = true;
@@ -245,7 +303,7 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 		let written = 0;
 		const copyUntil = (end: number) => {
 			if (end <= cursor) return;
-			parts.push(this.base.slice(cursor * USER_RECORD_CHARS, end * USER_RECORD_CHARS));
+			text += this.base.slice(cursor * USER_RECORD_CHARS, end * USER_RECORD_CHARS);
 			nextHeads.set(heads.subarray(cursor, end), written);
 			for (let position = cursor; position < end; position++) remap[position] = written++;
 			cursor = end;
@@ -267,17 +325,17 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 				samePositions = false;
 			}
 			nextHeads[written++] = writeUserRecord(change.record, recordBytes, 0);
-			parts.push(encodeBase85(recordBytes));
+			text += encodeBase85(recordBytes);
 		}
 		copyUntil(this.count);
-		const text = parts.join('');
 		const finalHeads = nextHeads.slice(0, written);
 		const keyHeads = samePositions ? this.keyHeadsText : encodeKeyHeads(finalHeads);
+		rememberKeyHeads(keyHeads, finalHeads);
 		const merged = new UserTable(text, keyHeads, undefined, { heads: finalHeads });
 		return {
 			text,
 			keyHeads,
-			remap,
+			newPosition: (position) => remap[position],
 			samePositions,
 			positionOf: (id) => {
 				const position = merged.basePosition(id);
