@@ -2,7 +2,7 @@ import type { IDataObject, INodeExecutionData, INodeType, INodeTypeDescription, 
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import type { ChangeState } from '../../core/changes/state';
-import { sampleEvent } from '../../core/changes/watch';
+import { sampleEvent, testEventsOf } from '../../core/changes/watch';
 import { toNodeError } from '../shared/errors';
 import { directoryCredentialTests } from '../shared/directory-node';
 import { triggerProperties } from './descriptions/TriggerDescription';
@@ -62,7 +62,8 @@ export class OpenTextDirectoryServicesTrigger implements INodeType {
 				return [this.helpers.returnJsonArray([(await sampleEvent(watch)) as unknown as IDataObject])];
 			const result = await watch.strategy.poll(stored);
 			if (manual) {
-				const events = result.events.length > 0 ? result.events : [await sampleEvent(watch)];
+				// Only a look at what the workflow will get: the first events of a backlog, with how many more wait.
+				const events = result.events.length > 0 ? testEventsOf(result.events) : [await sampleEvent(watch)];
 				return [this.helpers.returnJsonArray(events as unknown as IDataObject[])];
 			}
 			staticData.changeState = result.nextCursor as unknown as IDataObject;
