@@ -210,7 +210,7 @@ export const readOptions: INodeProperties[] = [
 		name: 'privilegedGroups',
 		type: 'string',
 		default: '',
-		placeholder: 'Domain Admins, cn=otadmins,ou=groups,dc=example,dc=com',
+		placeholder: 'Domain Admins; cn=otadmins,ou=groups,dc=example,dc=com',
 		description: 'Group names or DNs (separated by semicolons) whose groups are returned with "privileged": true',
 	},
 ];

@@ -1,0 +1,96 @@
+/**
+ * What a newcomer reads in the editor, checked over every parameter of the four nodes: each field says what
+ * it is for, and a list field's placeholder is written with the separator the node splits it on (and its
+ * description names).
+ */
+import type { INodeProperties, INodePropertyCollection, INodeTypeDescription } from 'n8n-workflow';
+
+import { OpenTextDirectoryServices } from '../../nodes/OpenTextDirectoryServices/OpenTextDirectoryServices.node';
+import { OpenTextDirectoryServicesTrigger } from '../../nodes/OpenTextDirectoryServicesTrigger/OpenTextDirectoryServicesTrigger.node';
+import { OpenTextPush } from '../../nodes/OpenTextPush/OpenTextPush.node';
+import { listOf } from '../../nodes/OpenTextPush/recipients';
+import { OpenTextPushTrigger } from '../../nodes/OpenTextPushTrigger/OpenTextPushTrigger.node';
+import { privilegedGroupsOf, semicolonList, splitList } from '../../nodes/shared/parameter-text';
+
+const descriptions: INodeTypeDescription[] = [
+	new OpenTextDirectoryServices().description,
+	new OpenTextDirectoryServicesTrigger().description,
+	new OpenTextPush().description,
+	new OpenTextPushTrigger().description,
+];
+
+interface Field {
+	node: string;
+	path: string;
+	property: INodeProperties;
+}
+
+/** Every parameter, those inside collections and fixed collections too. */
+function fieldsOf(description: INodeTypeDescription): Field[] {
+	const found: Field[] = [];
+	const walk = (properties: INodeProperties[], path: string) => {
+		for (const property of properties) {
+			const here = `${path}${property.displayName}`;
+			found.push({ node: description.displayName, path: here, property });
+			if (property.type === 'collection') walk(property.options as INodeProperties[], `${here} > `);
+			if (property.type === 'fixedCollection')
+				for (const group of property.options as INodePropertyCollection[]) walk(group.values, `${here} > `);
+		}
+	};
+	walk(description.properties, '');
+	return found;
+}
+
+const fields = descriptions.flatMap(fieldsOf);
+
+/** How the nodes split each list-shaped text parameter (nodes/shared/parameter-text.ts, the push node's listOf). */
+const LIST_READERS: Record<string, { separator: 'commas' | 'semicolons'; read: (text: string) => string[] }> = {
+	privilegedGroups: { separator: 'semicolons', read: (text) => privilegedGroupsOf({ privilegedGroups: text }) },
+	groupScope: { separator: 'semicolons', read: semicolonList },
+	additionalAttributes: { separator: 'commas', read: splitList },
+	attributeMapping: { separator: 'commas', read: splitList },
+	users: { separator: 'commas', read: splitList },
+	userIds: { separator: 'commas', read: listOf },
+	groups: { separator: 'commas', read: listOf },
+	deviceTokens: { separator: 'commas', read: listOf },
+};
+
+describe('every field a newcomer sees says what it is for', () => {
+	it.each(
+		fields
+			// A notice is its own text; a collection ("Options") is described by its entries.
+			.filter(({ property }) => !['notice', 'hidden', 'collection'].includes(property.type))
+			.map((field) => [`${field.node}: ${field.path}`, field] as const),
+	)('%s', (_name, { property }) => {
+		// As n8n's own nodes: Resource and Operation are described by their options.
+		if (property.name === 'resource') return;
+		if (property.name === 'operation') {
+			for (const option of property.options as Array<{ description?: string; action?: string }>) {
+				expect(option.description ?? '').not.toBe('');
+				expect(option.action ?? '').not.toBe('');
+			}
+			return;
+		}
+		expect(property.description ?? property.hint ?? '').not.toBe('');
+	});
+});
+
+describe('list fields: placeholder, description and the node agree on the separator', () => {
+	const lists = fields.filter(
+		({ property }) => property.type === 'string' && LIST_READERS[property.name] !== undefined,
+	);
+
+	it('finds the list fields (a renamed one would drop out of this check)', () => {
+		expect(new Set(lists.map(({ property }) => property.name))).toEqual(new Set(Object.keys(LIST_READERS)));
+	});
+
+	it.each(lists.map((field) => [`${field.node}: ${field.path}`, field] as const))('%s', (_name, { property }) => {
+		const { separator, read } = LIST_READERS[property.name];
+		expect(property.description).toMatch(separator === 'commas' ? /comma/i : /semicolon/i);
+		expect(property.description).not.toMatch(separator === 'commas' ? /semicolon/i : /comma/i);
+		// A masked field (device tokens) shows no example.
+		if (property.typeOptions?.password) return;
+		// The example, read the way the node reads it, is the list it shows: two or more entries.
+		expect(read(String(property.placeholder ?? '')).length).toBeGreaterThanOrEqual(2);
+	});
+});
