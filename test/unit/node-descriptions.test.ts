@@ -8,7 +8,8 @@ import type { INodeProperties, INodePropertyCollection, INodeTypeDescription } f
 import { OpenTextDirectoryServices } from '../../nodes/OpenTextDirectoryServices/OpenTextDirectoryServices.node';
 import { OpenTextDirectoryServicesTrigger } from '../../nodes/OpenTextDirectoryServicesTrigger/OpenTextDirectoryServicesTrigger.node';
 import { OpenTextPush } from '../../nodes/OpenTextPush/OpenTextPush.node';
-import { listOf } from '../../nodes/OpenTextPush/recipients';
+import { PUSH_CHANNELS, reaches } from '../../nodes/OpenTextPush/channels';
+import { AUDIENCE_KIND, checkAudience, listOf, type Audience } from '../../nodes/OpenTextPush/recipients';
 import { OpenTextPushTrigger } from '../../nodes/OpenTextPushTrigger/OpenTextPushTrigger.node';
 import { privilegedGroupsOf, semicolonList, splitList } from '../../nodes/shared/parameter-text';
 
@@ -92,5 +93,43 @@ describe('list fields: placeholder, description and the node agree on the separa
 		if (property.typeOptions?.password) return;
 		// The example, read the way the node reads it, is the list it shows: two or more entries.
 		expect(read(String(property.placeholder ?? '')).length).toBeGreaterThanOrEqual(2);
+	});
+});
+
+describe("the push node's Audience offers on each channel only what that channel reaches", () => {
+	const push = new OpenTextPush().description.properties;
+	const audiencesOn = (channel: string): string[] => {
+		const shown = push.filter(
+			(property) => property.name === 'audience' && property.displayOptions?.show?.channel?.includes(channel) === true,
+		);
+		expect(shown).toHaveLength(1);
+		return (shown[0].options as Array<{ value: string; name: string }>).map((option) => option.value).sort();
+	};
+
+	it.each(PUSH_CHANNELS.map((channel) => [channel.option.name, channel] as const))('%s', (_name, channel) => {
+		const reachable = (Object.keys(AUDIENCE_KIND) as Audience[]).filter((audience) =>
+			reaches(channel, AUDIENCE_KIND[audience]),
+		);
+		expect(audiencesOn(channel.option.value)).toEqual(reachable.sort());
+		// Every audience offered passes the run-time check, which stays for expressions and hand-edited workflows.
+		for (const audience of reachable) expect(() => checkAudience(audience, channel)).not.toThrow();
+	});
+
+	it('Firebase has topics and conditions, the AppWorks Gateway OTDS groups, and no option says "only"', () => {
+		expect(audiencesOn('fcm')).toEqual(expect.arrayContaining(['topic', 'condition', 'tokens']));
+		expect(audiencesOn('fcm')).not.toContain('groups');
+		expect(audiencesOn('appworks')).toEqual(['groups', 'items', 'users']);
+		const texts = push
+			.filter((property) => property.name === 'audience')
+			.flatMap((property) => property.options as Array<{ name: string; description?: string }>)
+			.map((option) => `${option.name} ${option.description ?? ''}`);
+		for (const text of texts) expect(text).not.toMatch(/\bonly\)/);
+	});
+
+	it("an audience's own field shows only on the channels that reach it", () => {
+		const topic = push.find((property) => property.name === 'topic');
+		expect(topic?.displayOptions?.show?.channel).not.toContain('appworks');
+		const groups = push.find((property) => property.name === 'groups');
+		expect(groups?.displayOptions?.show?.channel).toEqual(['appworks']);
 	});
 });
