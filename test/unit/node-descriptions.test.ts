@@ -133,3 +133,40 @@ describe("the push node's Audience offers on each channel only what that channel
 		expect(groups?.displayOptions?.show?.channel).toEqual(['appworks']);
 	});
 });
+
+describe("n8n's vocabulary for lists", () => {
+	const directory = new OpenTextDirectoryServices().description.properties;
+	const shownFor = (resource: string, operation: string) =>
+		directory.filter(
+			(property) =>
+				property.displayOptions?.show?.resource?.includes(resource) &&
+				property.displayOptions?.show?.operation?.includes(operation),
+		);
+
+	it.each([
+		['user', 'search', false],
+		['group', 'search', false],
+		['group', 'getMembers', false],
+		// An audience is notified whole: everyone is the common case.
+		['audience', 'resolve', true],
+	] as const)('%s → %s has Return All (default %s) and a Limit shown when it is off', (resource, operation, all) => {
+		const fields = shownFor(resource, operation);
+		expect(fields.find((field) => field.name === 'returnAll')?.default).toBe(all);
+		const limit = fields.find((field) => field.name === 'limit');
+		expect(limit?.displayOptions?.show?.returnAll).toEqual([false]);
+		const options = fields.find((field) => field.name === 'options');
+		expect((options?.options as INodeProperties[]).map((option) => option.name)).not.toContain('limit');
+	});
+
+	it('the list operations of users and groups are called Get Many', () => {
+		for (const resource of ['user', 'group']) {
+			const operation = directory.find(
+				(property) => property.name === 'operation' && property.displayOptions?.show?.resource?.includes(resource),
+			);
+			const search = (operation?.options as Array<{ value: string; name: string; action: string }>).find(
+				(option) => option.value === 'search',
+			);
+			expect(search).toMatchObject({ name: 'Get Many', action: `Get many ${resource}s` });
+		}
+	});
+});

@@ -126,14 +126,21 @@ export function attributeConditions(show: Show, description: string): INodePrope
 	};
 }
 
-/** "Return All" and "Limit" for a list operation. */
-export function returnAllAndLimit(resource: string, operation: string[]): INodeProperties[] {
+/**
+ * "Return All" and "Limit" for a list operation. `returnAllByDefault` where everything is the common case (an
+ * audience is notified whole).
+ */
+export function returnAllAndLimit(
+	resource: string,
+	operation: string[],
+	returnAllByDefault = false,
+): INodeProperties[] {
 	return [
 		{
 			displayName: 'Return All',
 			name: 'returnAll',
 			type: 'boolean',
-			default: false,
+			default: returnAllByDefault,
 			displayOptions: showFor(resource, operation),
 			description: 'Whether to return all results or only up to a given limit',
 		},
