@@ -29,7 +29,7 @@ import {
 	PROGRESS_EVERY_MS,
 	runNpmInstall,
 } from './cache';
-import { ensureNodeRuntime, NodeRuntime, runtimeEnv } from './node-runtime';
+import { ensureNodeRuntime, NodeRuntime } from './node-runtime';
 
 export { n8nCacheRoot } from './cache';
 
@@ -95,7 +95,7 @@ export async function ensureN8n(
 		await runNpmInstall(dir, {
 			what,
 			packageJson: installPackageJson(version),
-			env: node ? runtimeEnv(node) : undefined,
+			runtime: node,
 			expectation: 'takes 5-12 minutes and 2-3 GB the first time',
 			log,
 		});
