@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { cleanEnv, Log, pidAlive, sleep, tailFile } from './common';
+import { installExitHooks, liveGroups } from './process-groups';
 import { elapsedText, installActivity, installFailureHint, npmInstallEnv, type InstallRuntime } from './install-env';
 
 export const LOCK_FILE = '.otdp-install.lock';
@@ -159,7 +160,12 @@ export async function runNpmInstall(dir: string, options: NpmInstallOptions): Pr
 		cwd: dir,
 		env: cleanEnv(env),
 		stdio: ['ignore', fd, fd],
+		// Its own process group, killed whole (native builds included) when this process exits or is stopped
+		// (the demo's Ctrl-C): the unfinished install is redone next time.
+		detached: true,
 	});
+	installExitHooks();
+	if (child.pid) liveGroups.add(child.pid);
 	// What npm is busy with: an install script (native builds take minutes with no new package), or fetching.
 	const timer = setInterval(() => {
 		const activity = child.pid === undefined ? undefined : installActivity(child.pid, dir);
@@ -175,6 +181,7 @@ export async function runNpmInstall(dir: string, options: NpmInstallOptions): Pr
 			child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
 		});
 	} finally {
+		if (child.pid) liveGroups.delete(child.pid);
 		clearInterval(timer);
 		fs.closeSync(fd);
 	}
