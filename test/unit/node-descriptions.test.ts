@@ -170,3 +170,17 @@ describe("n8n's vocabulary for lists", () => {
 		}
 	});
 });
+
+describe("no parameter is hidden by n8n's credential logic", () => {
+	// n8n's editor (2.8.4, ParameterInputList) treats the parameters named in the credentials' displayOptions as
+	// authentication fields, and hides every parameter named in a `show` of one of them. A `show: { operation }`
+	// on such a field hid the push node's Operation, and with it Get Status.
+	it.each(descriptions.map((description) => [description.displayName, description] as const))('%s', (_name, d) => {
+		const credentialKeys = new Set((d.credentials ?? []).flatMap((c) => Object.keys(c.displayOptions?.show ?? {})));
+		const authFields = d.properties.filter((property) => credentialKeys.has(property.name));
+		const hidden = d.properties.filter((property) =>
+			authFields.some((field) => property.name in (field.displayOptions?.show ?? {})),
+		);
+		expect(hidden.map((property) => property.name)).toEqual([]);
+	});
+});

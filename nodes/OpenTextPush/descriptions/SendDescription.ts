@@ -126,7 +126,9 @@ const messageFields: INodeProperties[] = [
 		name: 'requireAcknowledgment',
 		type: 'boolean',
 		default: false,
-		displayOptions: { show: send },
+		// `hide`, not `show: { operation }`: the acknowledgment credential depends on this field, and n8n's editor
+		// hides every parameter named in a `show` of such a field, which would hide Operation itself.
+		displayOptions: { hide: { operation: ['getStatus'] } },
 		description:
 			'Whether each person gets a signed acknowledgment link (data fields ackUrl and ackToken) that an OpenText Push Trigger verifies. Only for people, not topics or groups.',
 	},
