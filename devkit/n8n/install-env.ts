@@ -139,8 +139,9 @@ function programOf(pid: number): string | undefined {
 	try {
 		const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
 		const first = path.basename(argv[0] ?? '');
-		// A node or shell process is named by the script it runs.
-		const script = /^(node|sh|bash|dash)$/.test(first) ? argv.slice(1).find((arg) => !arg.startsWith('-')) : undefined;
+		// A shell only starts the others; node is named by the script it runs.
+		if (/^(sh|bash|dash)$/.test(first)) return undefined;
+		const script = first === 'node' ? argv.slice(1).find((arg) => !arg.startsWith('-')) : undefined;
 		return script ? path.basename(script).replace(/\.(c|m)?js$/, '') : first || undefined;
 	} catch {
 		return undefined;
@@ -177,7 +178,7 @@ export function installActivity(npmPid: number, dir: string): string | undefined
 		if (!pkg) continue;
 		const program = programOf(pid);
 		if (!programs.has(pkg)) programs.set(pkg, new Set());
-		if (program && !/^(npm|npm-cli|sh|bash|dash)$/.test(program)) programs.get(pkg)?.add(program);
+		if (program && !/^(npm|npm-cli)$/.test(program)) programs.get(pkg)?.add(program);
 	}
 	if (programs.size === 0) return undefined;
 	return [...programs.entries()]
