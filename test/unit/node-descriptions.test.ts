@@ -184,3 +184,13 @@ describe("no parameter is hidden by n8n's credential logic", () => {
 		expect(hidden.map((property) => property.name)).toEqual([]);
 	});
 });
+
+describe('what few users need waits in Options', () => {
+	it("Cloud Messaging's Push Request Override is an option offered on that channel only, not a field of every send", () => {
+		const push = new OpenTextPush().description.properties;
+		expect(push.map((property) => property.name)).not.toContain('pushOverride');
+		const options = push.find((property) => property.name === 'options' && property.type === 'collection');
+		const override = (options?.options as INodeProperties[]).find((option) => option.name === 'pushOverride');
+		expect(override?.displayOptions?.show).toEqual({ '/channel': ['mra'] });
+	});
+});

@@ -256,57 +256,66 @@ const sendOptions: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		displayOptions: { show: send },
-		options: [
-			{
-				displayName: 'Batch Size',
-				name: 'batchSize',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 100 },
-				default: 100,
-				description:
-					'Recipients per request, for channels that take several at once (Firebase always sends one per request)',
-			},
-			{
-				displayName: 'Concurrency',
-				name: 'concurrency',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 100 },
-				default: 20,
-				description: 'Requests in flight at once',
-			},
-			{
-				displayName: 'Dry Run',
-				name: 'dryRun',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to build and check every request without sending anything: each result shows the request as preview',
-			},
-			{
-				displayName: 'Fail the Run on Any Failed Recipient',
-				name: 'failOnAnyFailure',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether the node fails when any recipient failed or had a dead token. By default failures are only reported in the results.',
-			},
-			{
-				displayName: 'Idempotency Key',
-				name: 'messageKey',
-				type: 'string',
-				default: '',
-				description:
-					'Identifies this message across runs (e.g. the event ID), so a re-run does not send twice where the service honours it. Default: derived from the message content.',
-			},
-			{
-				displayName: 'Max Attempts',
-				name: 'maxAttempts',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 10 },
-				default: 4,
-				description: 'Attempts per request when the service is busy (429) or unavailable (5xx), honouring Retry-After',
-			},
-		],
+		options: (
+			[
+				{
+					displayName: 'Batch Size',
+					name: 'batchSize',
+					type: 'number',
+					typeOptions: { minValue: 1, maxValue: 100 },
+					default: 100,
+					description:
+						'Recipients per request, for channels that take several at once (Firebase always sends one per request)',
+				},
+				{
+					displayName: 'Concurrency',
+					name: 'concurrency',
+					type: 'number',
+					typeOptions: { minValue: 1, maxValue: 100 },
+					default: 20,
+					description: 'Requests in flight at once',
+				},
+				{
+					displayName: 'Dry Run',
+					name: 'dryRun',
+					type: 'boolean',
+					default: false,
+					description:
+						'Whether to build and check every request without sending anything: each result shows the request as preview',
+				},
+				{
+					displayName: 'Fail the Run on Any Failed Recipient',
+					name: 'failOnAnyFailure',
+					type: 'boolean',
+					default: false,
+					description:
+						'Whether the node fails when any recipient failed or had a dead token. By default failures are only reported in the results.',
+				},
+				{
+					displayName: 'Idempotency Key',
+					name: 'messageKey',
+					type: 'string',
+					default: '',
+					description:
+						'Identifies this message across runs (e.g. the event ID), so a re-run does not send twice where the service honours it. Default: derived from the message content.',
+				},
+				{
+					displayName: 'Max Attempts',
+					name: 'maxAttempts',
+					type: 'number',
+					typeOptions: { minValue: 1, maxValue: 10 },
+					default: 4,
+					description:
+						'Attempts per request when the service is busy (429) or unavailable (5xx), honouring Retry-After',
+				},
+				...PUSH_CHANNELS.flatMap((channel) =>
+					(channel.optionFields ?? []).map((field): INodeProperties => ({
+						...field,
+						displayOptions: { show: { '/channel': [channel.option.value] } },
+					})),
+				),
+			] as INodeProperties[]
+		).sort((a, b) => a.displayName.localeCompare(b.displayName)),
 	},
 ];
 
