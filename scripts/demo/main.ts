@@ -27,7 +27,14 @@ import {
 } from '../../emulators/push/inbox';
 import { startMraEmulator, type MraEmulator } from '../../emulators/push/mra';
 import { attrLine } from '../../devkit/fixture';
-import { ensureN8n, packPackage, startN8n, type N8nInstance, type WorkflowJson } from '../../devkit/n8n';
+import {
+	ensureN8n,
+	FIRST_INSTALL_COST,
+	packPackage,
+	startN8n,
+	type N8nInstance,
+	type WorkflowJson,
+} from '../../devkit/n8n';
 import { startSlapd, type Slapd } from '../../devkit/slapd';
 import { Scenarios, SCENARIOS, tokenOf } from './scenarios';
 import {
@@ -267,9 +274,8 @@ async function main(): Promise<void> {
 		say(`  Inbox ready at ${inboxUrl}`);
 
 		// 3. n8n.
-		await step(
-			'Making sure n8n 2.8.4 is installed (the first run installs it into a cache outside the repository: about 4 minutes)',
-			() => ensureN8n(undefined, (line) => say(`  ${line}`)),
+		await step(`Making sure n8n 2.8.4 is installed (into a cache outside the repository: ${FIRST_INSTALL_COST})`, () =>
+			ensureN8n(undefined, (line) => say(`  ${line}`)),
 		);
 		const tarball = await step('Packing the package', () => packPackage(root, (line) => say(`  ${line}`)));
 		n8n = await step(`Starting n8n on port ${n8nPort} with the package installed (about 20 s)`, async () => {
