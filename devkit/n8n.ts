@@ -17,6 +17,7 @@ export type { Log } from './n8n/common';
 export {
 	DEFAULT_N8N_VERSION,
 	ensureN8n,
+	FIRST_INSTALL_COST,
 	isN8nInstalled,
 	n8nBinPath,
 	n8nCacheRoot,

@@ -14,11 +14,18 @@ import type { DirectoryFlavour, FlavourProfile } from '../ldap/flavours';
 import { AttributeSchemaCache } from '../ldap/schema';
 import { readLdapServer, type LdapServer } from '../ldap/server-info';
 import type { UserAttributeMap } from '../model/attribute-map';
+import type { DirectoryUser } from '../model/directory-user';
 import { LdapSession } from '../../transport/ldap/session';
 import type { LdapSettings } from '../ldap/settings';
 import { createLdapChangeStrategy, type LdapStrategyChoice } from './ldap/auto';
 import { DirectorySnapshotStrategy } from './directory-snapshot';
-import type { DirectoryEvent } from './events';
+import {
+	DIRECTORY_EVENT_TYPES,
+	eventUserOf,
+	type AttributeChangeRecord,
+	type DirectoryEvent,
+	type DirectoryEventType,
+} from './events';
 import type { ExistingEntriesOptions } from './existing';
 import type { EmitOptions } from './state';
 import type { ChangeState, PollResult } from './state';
@@ -33,6 +40,8 @@ export interface Watch {
 	backend: DirectoryBackend;
 	/** The server watched (LDAP URL, OTDS base URL). */
 	server: string;
+	/** The event types the workflow wants (empty or absent: all), for the sample event's type. */
+	eventTypes?: readonly string[];
 }
 
 /** What to emit, whatever the source. */
@@ -116,6 +125,7 @@ export function watchDirectory(backend: DirectoryBackend, server: string, option
 		reason: `${source}: a snapshot of identifiers and change stamps, compared each poll`,
 		backend,
 		server,
+		eventTypes: options.eventTypes,
 	};
 }
 
@@ -167,7 +177,40 @@ export async function watchLdap(target: LdapWatchTarget, options: LdapWatchOptio
 		...emitOf(options),
 	});
 	const backend = new LdapDirectory(session, server.profile, userBaseDN);
-	return { strategy, reason, backend, server: session.server };
+	return { strategy, reason, backend, server: session.server, eventTypes: options.eventTypes };
+}
+
+/** How many events "Fetch Test Event" shows at most: a backlog of thousands would only bury the editor. */
+export const TEST_EVENT_LIMIT = 20;
+
+/**
+ * What "Fetch Test Event" shows of a poll's events: the first TEST_EVENT_LIMIT, the last of them saying in
+ * `moreEvents` how many more are pending (the active workflow gets them all).
+ */
+export function testEventsOf<T extends object>(
+	events: T[],
+	limit = TEST_EVENT_LIMIT,
+): Array<T & { moreEvents?: number }> {
+	if (events.length <= limit) return events;
+	const shown: Array<T & { moreEvents?: number }> = events.slice(0, limit);
+	shown[limit - 1] = { ...shown[limit - 1], moreEvents: events.length - limit };
+	return shown;
+}
+
+/** The sample's type: user.updated when the workflow wants it (the most common event), else its first type. */
+function sampleTypeOf(wanted: readonly string[] | undefined): DirectoryEventType {
+	const known = (wanted ?? []).filter((type): type is DirectoryEventType =>
+		(DIRECTORY_EVENT_TYPES as readonly string[]).includes(type),
+	);
+	if (known.length === 0 || known.includes('user.updated')) return 'user.updated';
+	return known[0];
+}
+
+async function firstOf<T>(pages: AsyncGenerator<T[]>): Promise<T | undefined> {
+	for await (const page of pages) {
+		if (page.length > 0) return page[0];
+	}
+	return undefined;
 }
 
 /** One LDAP poll and the strategy that ran it. */
@@ -195,25 +238,93 @@ export async function pollLdapOnce(
 }
 
 /**
- * A realistic event for the editor's "Fetch Test Event" when nothing changed yet: a real person of the
- * directory, shaped exactly like a user.updated event, marked `sample: true`.
+ * A realistic event for the editor's "Fetch Test Event" when nothing changed yet, of a type the workflow
+ * wants (its Events): real people and groups of the directory, shaped exactly like such an event, marked
+ * `sample: true`.
  */
 export async function sampleEvent(watch: Watch): Promise<DirectoryEvent & { sample: true }> {
-	let user: DirectoryEvent['user'];
-	for await (const page of watch.backend.searchUsers({ limit: 1 })) {
-		user = page[0];
-		break;
-	}
+	const type = sampleTypeOf(watch.eventTypes);
 	const now = new Date().toISOString();
-	return {
-		id: `sample-${user?.id ?? 'user'}`,
-		type: 'user.updated',
-		occurredAt: now,
-		detectedAt: now,
-		source: { kind: watch.backend.kind, server: watch.server, strategy: watch.strategy.name },
-		user: user ?? { id: 'sample' },
-		// As a hashes-only strategy reports it: the earlier value unknown, so no `before`.
-		changes: [{ attribute: 'title', after: user?.title ?? null }],
-		sample: true,
-	};
+	const source = { kind: watch.backend.kind, server: watch.server, strategy: watch.strategy.name };
+	const event = { type, occurredAt: now, detectedAt: now, source, sample: true as const };
+	const needsUser = type.startsWith('user.') || type === 'group.memberAdded' || type === 'group.memberRemoved';
+	const user = needsUser ? await firstOf(watch.backend.searchUsers({ limit: 1 })) : undefined;
+	const group = type.startsWith('group.') ? await firstOf(watch.backend.searchGroups({ limit: 1 })) : undefined;
+	const subject = user?.id ?? group?.id ?? 'directory';
+	const id = `sample-${type}-${subject}`;
+	switch (type) {
+		case 'user.created':
+			return { ...event, id, user: user ?? { id: 'sample' }, changes: createdChanges(user) };
+		case 'user.updated':
+			// As a hashes-only strategy reports it: the earlier value unknown, so no `before`.
+			return {
+				...event,
+				id,
+				user: user ?? { id: 'sample' },
+				changes: [{ attribute: 'title', after: user?.title ?? null }],
+			};
+		case 'user.renamed':
+			return { ...event, id, user: user ?? { id: 'sample' }, changes: [{ attribute: 'dn', after: user?.dn ?? null }] };
+		case 'user.deleted':
+		case 'user.passwordChanged':
+			return { ...event, id, user: user ?? { id: 'sample' }, changes: [] };
+		case 'user.enabled':
+		case 'user.disabled':
+		case 'user.locked':
+		case 'user.unlocked':
+		case 'user.passwordResetRequired': {
+			const [flag, raised] = STATUS_SAMPLES[type];
+			const change = { attribute: flag, before: String(!raised), after: String(raised) };
+			return { ...event, id, user: user ?? { id: 'sample' }, changes: [change] };
+		}
+		case 'group.created':
+			return {
+				...event,
+				id,
+				group: group ?? SAMPLE_GROUP,
+				changes: [{ attribute: 'name', before: null, after: group?.name ?? null }],
+			};
+		case 'group.updated':
+			return {
+				...event,
+				id,
+				group: group ?? SAMPLE_GROUP,
+				changes: [{ attribute: 'description', after: group?.description ?? null }],
+			};
+		case 'group.deleted':
+			return { ...event, id, group: group ?? SAMPLE_GROUP, changes: [] };
+		case 'group.memberAdded':
+		case 'group.memberRemoved': {
+			const member = user ? eventUserOf(user) : { id: 'sample' };
+			const dn = user?.dn ?? null;
+			const change =
+				type === 'group.memberAdded'
+					? { attribute: 'member', before: null, after: dn }
+					: { attribute: 'member', before: dn, after: null };
+			return { ...event, id, group: group ?? SAMPLE_GROUP, user: member, changes: [change] };
+		}
+		case 'directory.bulkChange':
+			return { ...event, id, changes: [], summary: { counts: { 'user.updated': 150 }, total: 150 } };
+		case 'directory.resync':
+			return { ...event, id, changes: [], summary: { reason: 'sample: the stored change state could not be used' } };
+	}
+}
+
+const SAMPLE_GROUP = { id: 'sample', privileged: false };
+
+/** The account status flag each status event reports, and whether the event raises it. */
+const STATUS_SAMPLES: Record<string, [string, boolean]> = {
+	'user.enabled': ['disabled', false],
+	'user.disabled': ['disabled', true],
+	'user.locked': ['locked', true],
+	'user.unlocked': ['locked', false],
+	'user.passwordResetRequired': ['passwordResetRequired', true],
+};
+
+/** A created user's fields, as user.created lists them: each from nothing to its value. */
+function createdChanges(user: DirectoryUser | undefined): AttributeChangeRecord[] {
+	if (!user) return [];
+	return (['login', 'mail', 'displayName', 'department', 'title'] as const)
+		.filter((field) => user[field] !== undefined && user[field] !== '')
+		.map((field) => ({ attribute: field, before: null, after: String(user[field]) }));
 }

@@ -11,6 +11,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { cleanEnv, Log, pidAlive, sleep, tailFile } from './common';
+import { installExitHooks, liveGroups } from './process-groups';
+import { elapsedText, installActivity, installFailureHint, npmInstallEnv, type InstallRuntime } from './install-env';
 
 export const LOCK_FILE = '.otdp-install.lock';
 export const OK_FILE = '.otdp-install-ok';
@@ -120,8 +122,8 @@ export interface NpmInstallOptions {
 	what: string;
 	/** The package.json to install from (written fresh; node_modules and the lock file are removed first). */
 	packageJson: Record<string, unknown>;
-	/** Extra environment for npm (a different node on PATH, npm_config_nodedir, …). */
-	env?: Record<string, string | undefined>;
+	/** Another Node.js runtime to install for (its node on PATH, its headers); default: the one running this. */
+	runtime?: InstallRuntime;
 	/** Said once before starting, e.g. how long it takes. */
 	expectation?: string;
 	log: Log;
@@ -143,18 +145,33 @@ export async function runNpmInstall(dir: string, options: NpmInstallOptions): Pr
 	fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(options.packageJson, null, 2) + '\n');
 	fs.writeFileSync(logPath, `# npm install --no-audit --no-fund (${what}), started ${new Date().toISOString()}\n`);
 
-	log(`${what}: installing into ${dir}${options.expectation ? ` (${options.expectation})` : ''}; output in ${logPath}`);
+	// Every install gets Node's headers for native builds (install-env.ts), so node-gyp needs no download.
+	const env = npmInstallEnv(options.runtime);
+	log(
+		`${what}: installing into ${dir}${options.expectation ? ` (${options.expectation})` : ''}; output in ${logPath}; ` +
+			(env.npm_config_nodedir
+				? `native modules build against the Node.js headers in ${env.npm_config_nodedir}`
+				: 'Node.js headers not found on this machine: native modules may need to download them'),
+	);
 	const started = Date.now();
 	const fd = fs.openSync(logPath, 'a');
 	const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 	const child = spawn(npm, ['install', '--no-audit', '--no-fund'], {
 		cwd: dir,
-		env: cleanEnv(options.env),
+		env: cleanEnv(env),
 		stdio: ['ignore', fd, fd],
+		// Its own process group, killed whole (native builds included) when this process exits or is stopped
+		// (the demo's Ctrl-C): the unfinished install is redone next time.
+		detached: true,
 	});
+	installExitHooks();
+	if (child.pid) liveGroups.add(child.pid);
+	// What npm is busy with: an install script (native builds take minutes with no new package), or fetching.
 	const timer = setInterval(() => {
+		const activity = child.pid === undefined ? undefined : installActivity(child.pid, dir);
 		log(
-			`${what}: npm install running for ${Math.round((Date.now() - started) / 1000)} s (${countModules(dir)} packages in node_modules)`,
+			`${what}: npm install, ${elapsedText(Date.now() - started)}: ` +
+				(activity ? `running ${activity}` : `fetching and unpacking packages (${countModules(dir)} in node_modules)`),
 		);
 	}, PROGRESS_EVERY_MS);
 	let rc: number;
@@ -164,14 +181,17 @@ export async function runNpmInstall(dir: string, options: NpmInstallOptions): Pr
 			child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
 		});
 	} finally {
+		if (child.pid) liveGroups.delete(child.pid);
 		clearInterval(timer);
 		fs.closeSync(fd);
 	}
 	fs.appendFileSync(logPath, `rc=${rc}\n`);
 	if (rc !== 0) {
+		const tail = tailFile(logPath, 30);
 		throw new Error(
-			`npm install of ${what} in ${dir} failed (exit code ${rc}). Last lines of ${logPath}:\n${tailFile(logPath, 30)}`,
+			`npm install of ${what} in ${dir} failed (exit code ${rc}): ${installFailureHint(tailFile(logPath, 400), env)}.\n` +
+				`Last lines of ${logPath}:\n${tail}`,
 		);
 	}
-	log(`${what}: npm install finished in ${Math.round((Date.now() - started) / 1000)} s`);
+	log(`${what}: npm install finished in ${elapsedText(Date.now() - started)}`);
 }

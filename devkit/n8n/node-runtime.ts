@@ -15,6 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { defaultLog, Log } from './common';
 import { acquireLock, n8nCacheRoot, OK_FILE, runNpmInstall } from './cache';
+import { runtimeInstallEnv } from './install-env';
 
 export interface NodeRuntime {
 	/** e.g. '24.21.0' */
@@ -92,9 +93,6 @@ export async function ensureNodeRuntime(nodeVersion: string, log: Log = defaultL
 }
 
 /** Environment for npm and n8n so they run on `runtime` (and native addons build against its headers). */
-export function runtimeEnv(runtime: NodeRuntime): Record<string, string> {
-	return {
-		PATH: [runtime.binDir, process.env.PATH ?? ''].filter(Boolean).join(path.delimiter),
-		npm_config_nodedir: runtime.headersDir,
-	};
+export function runtimeEnv(runtime: NodeRuntime): { PATH: string; npm_config_nodedir: string } {
+	return runtimeInstallEnv(runtime);
 }

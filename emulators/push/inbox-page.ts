@@ -98,7 +98,8 @@ function render(state) {
       const critical = m.data.ackUrl ? ' critical' : '';
       let ack = '';
       if (m.data.ackUrl) {
-        if (!m.ack || m.ack.state === 'failed') ack += '<button class="ack" data-n="' + m.n + '">Acknowledge</button>';
+        if (m.acknowledgeable) ack += '<button class="ack" data-n="' + m.n + '">Acknowledge</button>';
+        else if (!m.ack && m.directory) ack += '<div class="ackstate ok">Acknowledged through its link</div>';
         if (m.ack) ack += '<div class="ackstate ' + (m.ack.state === 'failed' ? 'failed' : 'ok') + '">' +
           (m.ack.state === 'failed' ? 'Not recorded: ' + esc(m.ack.detail) : m.ack.state === 'sending' ? 'Sending...' : 'Acknowledged (' + esc(m.ack.detail) + ')') + '</div>';
         ack += m.directory ? '<div class="directory">Recorded in the directory: otdpAcknowledgment = ' + esc(m.directory) + '</div>'

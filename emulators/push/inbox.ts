@@ -181,13 +181,15 @@ export function createInbox(options: InboxOptions): Inbox {
 	};
 
 	const state = () => {
-		const messages = sync().map((m) => ({
-			...m,
-			directory:
+		const messages = sync().map((m) => {
+			const directory =
 				m.person && m.data.noticeId && options.directoryAcknowledgment
 					? (options.directoryAcknowledgment(m.person.id, m.data.noticeId) ?? null)
-					: null,
-		}));
+					: null;
+			// Acknowledged already (here, or through its link opened elsewhere, which the directory record tells): no button.
+			const acknowledgeable = Boolean(m.data.ackUrl) && directory === null && (!m.ack || m.ack.state === 'failed');
+			return { ...m, directory, acknowledgeable };
+		});
 		return { messages, scenarios: options.scenarios ?? [] };
 	};
 

@@ -2,7 +2,7 @@ import type { IDataObject, INodeExecutionData, INodeType, INodeTypeDescription, 
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import type { ChangeState } from '../../core/changes/state';
-import { sampleEvent } from '../../core/changes/watch';
+import { sampleEvent, testEventsOf } from '../../core/changes/watch';
 import { pollWithin } from '../../core/changes/strategy';
 import { toNodeError } from '../shared/errors';
 import { directoryCredentialTests } from '../shared/directory-node';
@@ -91,7 +91,10 @@ async function pollOnce(context: IPollFunctions, manual: boolean): Promise<INode
 		watch = await openWatch(context, (closeConnection) => (close = closeConnection));
 		if (manual && stored === undefined) return { events: [await sampleEvent(watch)] };
 		const result = await watch.strategy.poll(stored);
-		if (manual && result.events.length === 0) return { events: [await sampleEvent(watch)] };
+		if (manual) {
+			// Only a look at what the workflow will get: the first events of a backlog, with how many more wait.
+			return { events: result.events.length > 0 ? testEventsOf(result.events) : [await sampleEvent(watch)] };
+		}
 		return { events: result.events, result };
 	})();
 	try {

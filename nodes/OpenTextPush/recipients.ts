@@ -110,7 +110,7 @@ export function itemRequest(parameter: ItemParameter, json: IDataObject, audienc
 }
 
 /** The kind of recipient each audience gives: whether the channel reaches it is the channel's declaration. */
-const AUDIENCE_KIND: Record<Audience, RecipientKind> = {
+export const AUDIENCE_KIND: Record<Audience, RecipientKind> = {
 	items: 'person',
 	users: 'person',
 	groups: 'group',

@@ -27,10 +27,24 @@ import {
 } from '../../emulators/push/inbox';
 import { startMraEmulator, type MraEmulator } from '../../emulators/push/mra';
 import { attrLine } from '../../devkit/fixture';
-import { ensureN8n, packPackage, startN8n, type N8nInstance, type WorkflowJson } from '../../devkit/n8n';
+import {
+	ensureN8n,
+	FIRST_INSTALL_COST,
+	packPackage,
+	startN8n,
+	type N8nInstance,
+	type WorkflowJson,
+} from '../../devkit/n8n';
 import { startSlapd, type Slapd } from '../../devkit/slapd';
 import { Scenarios, SCENARIOS, tokenOf } from './scenarios';
-import { ACK_ATTRIBUTE, DEVICE_TOKEN_ATTRIBUTE, demoWorkflows, PARTITION, type DemoCredentials } from './workflows';
+import {
+	ACK_ATTRIBUTE,
+	DEVICE_TOKEN_ATTRIBUTE,
+	demoWorkflows,
+	PARTITION,
+	withSenderField,
+	type DemoCredentials,
+} from './workflows';
 import { ldapCredentialData } from '../../devkit/ldap-credential';
 import { bindCredentialsByType } from '../../devkit/templates';
 
@@ -116,19 +130,22 @@ function templateLabel(file: string): string {
 	return match ? `template ${Number(match[1])} (${match[2].replace(/-/g, ' ')})` : file;
 }
 
-/** One template's label, or "templates 1, 2 and 4" ("or" for a sender that is one of them). */
-function templatesText(labels: string[], conjunction: 'and' | 'or'): string {
+/** "templates 1, 2 and 4" (the templates that send through a channel, for the start-up text). */
+function templatesText(labels: string[]): string {
 	if (labels.length <= 1) return labels[0] ?? '';
 	const numbers = labels.map((label) => /^template (\d+)/.exec(label)?.[1] ?? label);
-	return `${conjunction === 'and' ? 'templates' : 'template'} ${numbers.slice(0, -1).join(', ')} ${conjunction} ${numbers[numbers.length - 1]}`;
+	return `templates ${numbers.slice(0, -1).join(', ')} and ${numbers[numbers.length - 1]}`;
 }
 
 /**
- * Who sent an inbox message whose data does not say (the demo's own workflows put their name in
- * data.workflow; templates do not): the template that sends through that channel, or the list of them.
+ * Who sent an inbox message whose data does not say (data.workflow; SMS and email carry no data): the workflow
+ * that sends through that channel, when it is the only one.
  */
 function senderOfChannel(byChannel: Map<InboxChannel, string[]>): (delivery: InboxDelivery) => string | undefined {
-	return (delivery) => templatesText(byChannel.get(delivery.channel) ?? [], 'or') || undefined;
+	return (delivery) => {
+		const names = byChannel.get(delivery.channel) ?? [];
+		return names.length === 1 ? names[0] : undefined;
+	};
 }
 
 async function main(): Promise<void> {
@@ -215,8 +232,10 @@ async function main(): Promise<void> {
 			return (Array.isArray(values) ? values : [values]).map(String).find((v) => v.startsWith(`${noticeId}|`));
 		};
 		let scenarios: Scenarios | undefined;
-		// Which templates send through which channel (filled when they are imported), for the inbox's "from" labels.
+		// Which templates send through which channel (filled when they are imported): their labels for the start-up
+		// text, their workflow names for the inbox's "from" of messages without data.
 		const templatesByChannel = new Map<InboxChannel, string[]>();
+		const sendersByChannel = new Map<InboxChannel, string[]>();
 		const inbox = createInbox({
 			sources: [
 				fcmSource(() => fcm?.deliveries ?? []),
@@ -224,7 +243,7 @@ async function main(): Promise<void> {
 				appWorksSource(() => awg?.notifications ?? []),
 			],
 			people,
-			senderOf: senderOfChannel(templatesByChannel),
+			senderOf: senderOfChannel(sendersByChannel),
 			directoryAcknowledgment: acknowledgmentOf,
 			scenarios: SCENARIOS,
 			runScenario: async (name) => {
@@ -255,9 +274,8 @@ async function main(): Promise<void> {
 		say(`  Inbox ready at ${inboxUrl}`);
 
 		// 3. n8n.
-		await step(
-			'Making sure n8n 2.8.4 is installed (the first run installs it into a cache outside the repository: about 4 minutes)',
-			() => ensureN8n(undefined, (line) => say(`  ${line}`)),
+		await step(`Making sure n8n 2.8.4 is installed (into a cache outside the repository: ${FIRST_INSTALL_COST})`, () =>
+			ensureN8n(undefined, (line) => say(`  ${line}`)),
 		);
 		const tarball = await step('Packing the package', () => packPackage(root, (line) => say(`  ${line}`)));
 		n8n = await step(`Starting n8n on port ${n8nPort} with the package installed (about 20 s)`, async () => {
@@ -362,14 +380,16 @@ async function main(): Promise<void> {
 						templateNotes.push(`${file}: not imported, not valid JSON (${(error as Error).message})`);
 						continue;
 					}
-					const bound = bindCredentialsByType(template, byType);
+					const bound = bindCredentialsByType(withSenderField(template), byType);
 					const json = bound.workflow;
 					const missing = bound.missing.map((ref) => ref.type);
 					delete json.id;
 					const id = await instance.createWorkflow(json);
 					const channels = missing.length === 0 ? channelsOf(json) : [];
-					for (const channel of channels)
+					for (const channel of channels) {
 						templatesByChannel.set(channel, [...(templatesByChannel.get(channel) ?? []), templateLabel(file)]);
+						sendersByChannel.set(channel, [...(sendersByChannel.get(channel) ?? []), json.name]);
+					}
 					if (channels.includes('appworks') && !broadcast) broadcast = { id, label: templateLabel(file) };
 					if (missing.length > 0)
 						templateNotes.push(
@@ -422,7 +442,7 @@ async function main(): Promise<void> {
 		);
 		if (slapd) say(`OpenLDAP: ${slapd.url}, base ${slapd.baseDN}, bind ${slapd.adminDN} / ${slapd.adminPassword}`);
 		const sendersOf = (...channels: InboxChannel[]) =>
-			templatesText([...new Set(channels.flatMap((channel) => templatesByChannel.get(channel) ?? []))], 'and');
+			templatesText([...new Set(channels.flatMap((channel) => templatesByChannel.get(channel) ?? []))]);
 		const statusTemplates = sendersOf('mraPush', 'sms');
 		say("What to try (every message shows in the inbox, on the person's card, labelled with its channel and sender):");
 		say('  1. Open the inbox and press "Lock an account" (or: npm run demo -- scenario lock). Within a minute the');

@@ -53,6 +53,28 @@ const chain = (...names: string[]) =>
 	Object.fromEntries(
 		names.slice(0, -1).map((name, i) => [name, { main: [[{ node: names[i + 1], type: 'main', index: 0 }]] }]),
 	);
+/** The data field by which a message names the workflow that sent it, for the demo's inbox. */
+export const SENDER_FIELD = { key: 'workflow', value: '={{ $workflow.name }}' };
+
+/**
+ * A copy of a workflow (a template) whose OpenText Push nodes also send SENDER_FIELD, so the inbox labels their
+ * messages with the workflow's name. Messages without data (SMS, email) are labelled by their channel instead.
+ */
+export function withSenderField(json: WorkflowJson): WorkflowJson {
+	const copy = JSON.parse(JSON.stringify(json)) as WorkflowJson;
+	for (const node of copy.nodes) {
+		if (!node.type.endsWith('.openTextPush')) continue;
+		const parameters = (node.parameters ?? {}) as Record<string, any>;
+		if ((parameters.operation ?? 'send') !== 'send') continue;
+		const additional = (parameters.additionalFields ??= {});
+		const data = (additional.data ??= {});
+		const fields = (data.field ??= []) as Array<{ key: string; value: string }>;
+		if (!fields.some((field) => field.key === SENDER_FIELD.key)) fields.unshift({ ...SENDER_FIELD });
+		node.parameters = parameters;
+	}
+	return copy;
+}
+
 const workflow = (name: string, nodes: Node[], connections: Record<string, unknown>): WorkflowJson => ({
 	name,
 	nodes,
@@ -134,7 +156,10 @@ export function demoWorkflows(options: {
 		// data.workflow names the sender in the demo's inbox.
 		additionalFields: {
 			data: {
-				field: Object.entries({ workflow: '={{ $workflow.name }}', ...data }).map(([key, value]) => ({ key, value })),
+				field: Object.entries({ [SENDER_FIELD.key]: SENDER_FIELD.value, ...data }).map(([key, value]) => ({
+					key,
+					value,
+				})),
 			},
 		},
 		options: {},

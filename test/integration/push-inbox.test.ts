@@ -33,6 +33,8 @@ let transport: AxiosTransport;
 let inbox: Inbox;
 let ackServer: http.Server;
 const acknowledgments: unknown[] = [];
+/** The directory's acknowledgment values by "person|notice", as the demo reads them from OTDS. */
+const directoryRecords = new Map<string, string>();
 const people = new InboxPeople();
 const ann = { id: 'ann@Content Server Members', displayName: 'Ann Example' };
 const bob = { id: 'bob@Content Server Members', displayName: 'Bob Example' };
@@ -67,6 +69,7 @@ beforeAll(async () => {
 		],
 		people,
 		senderOf: (delivery) => (delivery.channel === 'appworks' ? 'template 7 (group broadcasts)' : undefined),
+		directoryAcknowledgment: (personId, noticeId) => directoryRecords.get(`${personId}|${noticeId}`),
 	});
 	fcm = await startFcmEmulator({ extraRoutes: inbox.routes });
 	ackServer = http.createServer((req, res) => {
@@ -167,6 +170,25 @@ test('Acknowledge follows the link of a Cloud Messaging or AppWorks message as i
 		{ token: 'tok-mra', kind: 'acknowledged', client: 'demo-inbox' },
 		{ token: 'tok-aw', kind: 'acknowledged', client: 'demo-inbox' },
 	]);
+});
+
+test('a message acknowledged through its link (opened elsewhere) shows the record and no Acknowledge button', async () => {
+	const ackUrl = `http://127.0.0.1:${(ackServer.address() as AddressInfo).port}/ack`;
+	await send(
+		[ANN],
+		{ title: 'Critical', body: 'Read and acknowledge', data: { ackUrl, ackToken: 'tok-link', noticeId: 'n-link' } },
+		[new FcmChannel(transport, { serviceAccount: fcm.account.json, baseUrl: fcm.baseUrl })],
+	);
+	type Shown = InboxMessage & { acknowledgeable: boolean; directory: string | null };
+	const shown = async (): Promise<Shown> => {
+		const state = (await (await fetch(`${fcm.origin}/inbox/api/state`)).json()) as { messages: Shown[] };
+		return state.messages.find((m) => m.data.ackToken === 'tok-link') as Shown;
+	};
+	expect(await shown()).toMatchObject({ acknowledgeable: true, directory: null });
+	// The person opened the link in the mail app and confirmed: the Push Trigger's workflow wrote the directory.
+	directoryRecords.set(`${ann.id}|n-link`, 'n-link|2026-12-06T10:00:00.000Z');
+	expect(await shown()).toMatchObject({ acknowledgeable: false, directory: 'n-link|2026-12-06T10:00:00.000Z' });
+	expect(acknowledgments).not.toContainEqual(expect.objectContaining({ token: 'tok-link' }));
 });
 
 test('a hire made known to the gateway later is reached by user ID; unknown addresses stay visible', async () => {

@@ -7,6 +7,7 @@ import { ldapCredentialData } from '../../devkit/ldap-credential';
 import { pollTrigger } from '../support/poll-context';
 import { searchEntryUnder, startLdapRelay, type LdapRelay } from '../../devkit/ldap-relay';
 import { startSlapd, type Slapd } from '../../devkit/slapd';
+import { TEST_EVENT_LIMIT } from '../../core/changes/watch';
 import { LdapSession } from '../../transport/ldap/session';
 
 /**
@@ -241,4 +242,26 @@ describe('the trigger node on a real slapd', () => {
 			}
 		},
 	);
+});
+
+describe('"Fetch Test Event" in the editor, on a real slapd', () => {
+	it('before the trigger is active, it samples a real person as the event type the workflow wants', async () => {
+		const fresh = harness();
+		const [sample] = (await fresh.poll('manual', {}, { events: ['user.locked', 'user.unlocked'] })) ?? [];
+		expect(sample).toMatchObject({ type: 'user.locked', sample: true, changes: [{ attribute: 'locked' }] });
+		expect((sample.user as IDataObject).dn).toMatch(/,ou=people,/);
+		expect(fresh.staticData.changeState).toBeUndefined();
+	});
+
+	it('of a backlog it shows the first events, the last of them saying how many more wait; the poll gets them all', async () => {
+		const fresh = harness();
+		expect(await fresh.poll('trigger')).toBeNull();
+		const changed = TEST_EVENT_LIMIT + 5;
+		for (let index = 0; index < changed; index++) await retitle(index, `Backlog ${index}`);
+		const fetched = (await fresh.poll('manual')) ?? [];
+		expect(fetched).toHaveLength(TEST_EVENT_LIMIT);
+		expect(fetched[TEST_EVENT_LIMIT - 1].moreEvents).toBe(5);
+		expect(fetched.slice(0, -1).some((event) => 'moreEvents' in event)).toBe(false);
+		expect(await fresh.poll('trigger')).toHaveLength(changed);
+	});
 });

@@ -5,8 +5,9 @@
  * interval, a Firebase push from the demo's workflow and a Cloud Messaging message (push, or SMS without a
  * device token) from template 3; the broadcast scenario (template 7) reaches All Managers through the
  * AppWorks Gateway; a critical notice's Acknowledge button follows the acknowledgment link and the
- * acknowledgment lands on the person's OTDS record; every message is labelled with its channel; Ctrl-C (SIGINT to the demo's process group, as a
- * terminal sends it) stops everything: no process and no port is left.
+ * acknowledgment lands on the person's OTDS record, and a card acknowledged through its link (confirmed in
+ * another browser page) loses its button too; every message is labelled with its channel and the workflow that sent
+ * it; SIGTERM to the process npm started stops everything: no process and no port is left.
  *
  * Fails, never skips, when Chromium is missing. DEMO_SCREENSHOTS=1 also writes docs/inbox.png and
  * docs/editor.png for the README.
@@ -46,6 +47,10 @@ function descendants(pid: number): number[] {
 	return all;
 }
 
+function parentOf(pid: number): number {
+	return Number(spawnSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim());
+}
+
 function alive(pid: number): boolean {
 	try {
 		process.kill(pid, 0);
@@ -83,10 +88,11 @@ describe('npm run demo', () => {
 		}
 	}, 60_000);
 
-	test('starts, a scenario notifies a person in the inbox, Acknowledge reaches the directory, Ctrl-C leaves nothing', async () => {
+	test('starts, a scenario notifies a person in the inbox, Acknowledge reaches the directory, SIGTERM leaves nothing', async () => {
 		chromiumPath(); // fails loudly before anything starts
 		const [n8nPort, inboxPort, otdsPort] = [await freePort(), await freePort(), await freePort()];
-		demo = spawn(process.execPath, ['scripts/demo.mjs'], {
+		// As the README says: `npm run demo`. Its script execs node, so npm's child is the demo's bootstrap.
+		demo = spawn('npm', ['run', '--silent', 'demo'], {
 			cwd: root,
 			env: {
 				...process.env,
@@ -139,7 +145,9 @@ describe('npm run demo', () => {
 			.locator('section.person .message[data-channel="appworks"]')
 			.filter({ hasText: 'Maintenance tonight' });
 		await broadcast.first().waitFor({ timeout: 10_000 });
-		expect(await broadcast.first().innerText()).toMatch(/AppWorks[\s\S]*from template 7 \(group broadcasts\)/);
+		expect(await broadcast.first().innerText()).toMatch(
+			/AppWorks[\s\S]*from OpenText: service announcement to a directory group/,
+		);
 		expect(await broadcast.count()).toBeGreaterThan(1);
 
 		// 3. Meanwhile, a critical notice: Acknowledge follows its link; the Push Trigger workflow records it in OTDS.
@@ -162,10 +170,30 @@ describe('npm run demo', () => {
 			.locator('.directory')
 			.filter({ hasText: `${notice}|` })
 			.waitFor({ timeout: 60_000 });
+		expect(await card.locator('.message.critical button.ack').count()).toBe(0);
 		const record = (await (
 			await fetch(`${new URL(state.otds).origin}/__emulator/users/${encodeURIComponent(person!)}`)
 		).json()) as Record<string, unknown>;
 		expect(JSON.stringify(record)).toMatch(new RegExp(`otdpAcknowledgment[^\\]]*${notice}\\|\\d{4}-`));
+
+		// Another recipient opens the link in their mail app and confirms there: their card loses its button too.
+		const other = await recipients
+			.filter({ hasNot: inbox.locator(`[data-person="${person}"]`) })
+			.first()
+			.getAttribute('data-person');
+		const shownState = (await (await fetch(`${state.inbox}/api/state`)).json()) as {
+			messages: Array<{ person?: { id: string }; data: Record<string, string> }>;
+		};
+		const link = shownState.messages.find((m) => m.person?.id === other && m.data.noticeId === notice)?.data.ackUrl;
+		expect(link).toMatch(/^http/);
+		const mailApp = await browser.context.newPage();
+		await mailApp.goto(link!);
+		await mailApp.getByRole('button', { name: 'Confirm' }).click();
+		await mailApp.getByText('Thank you').waitFor({ timeout: 30_000 });
+		await mailApp.close();
+		const otherCard = inbox.locator(`section.person[data-person="${other}"]`);
+		await otherCard.getByText('Acknowledged through its link').waitFor({ timeout: 60_000 });
+		expect(await otherCard.locator('.message.critical button.ack').count()).toBe(0);
 
 		// 4. The editor shows a demo workflow (and, for the README, a screenshot of it).
 		const editor = await browser.context.newPage();
@@ -192,8 +220,10 @@ describe('npm run demo', () => {
 		await Promise.all([firebase.waitFor({ timeout: 150_000 }), cloudMessaging.first().waitFor({ timeout: 150_000 })]);
 		expect(await firebase.locator('.channel').innerText()).toBe('Firebase push');
 		expect(await cloudMessaging.first().innerText()).toMatch(
-			/(Cloud Messaging push|SMS)[\s\S]*from template 3 \(account status\)/,
+			/(Cloud Messaging push|SMS)[\s\S]*from OpenText: account locked, disabled or password reset/,
 		);
+		// Every message names the workflow that sent it, not a list of candidates.
+		expect(await inbox.locator('.message .meta').allInnerTexts()).not.toContainEqual(expect.stringMatching(/ or \d/));
 		if (screenshots) {
 			fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
 			await inbox.setViewportSize({ width: 1200, height: 1000 });
@@ -203,9 +233,12 @@ describe('npm run demo', () => {
 		await browser.close();
 		browser = undefined;
 
-		// 6. Ctrl-C: the whole process group gets SIGINT, as from a terminal; nothing is left running.
+		// 6. SIGTERM to the process npm started (a service manager or `kill`, not a terminal's Ctrl-C, which signals
+		// the whole group): it stops everything; nothing is left running.
 		const processes = [...new Set([...early, ...descendants(demo.pid!)])];
-		process.kill(-demo.pid!, 'SIGINT');
+		const started = descendants(demo.pid!).find((pid) => parentOf(pid) === demo!.pid);
+		expect(started).toBeDefined();
+		process.kill(started!, 'SIGTERM');
 		let timer: NodeJS.Timeout | undefined;
 		const code = await Promise.race([
 			exited,

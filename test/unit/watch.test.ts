@@ -5,7 +5,14 @@
  * applies to what is read, and typed attribute names are checked against the schema, once per server.
  */
 import type { Entry } from 'ldapts';
-import { watchLdap, type LdapWatchOptions, type LdapWatchTarget } from '../../core/changes/watch';
+import {
+	sampleEvent,
+	TEST_EVENT_LIMIT,
+	testEventsOf,
+	watchLdap,
+	type LdapWatchOptions,
+	type LdapWatchTarget,
+} from '../../core/changes/watch';
 import { DEFAULT_EXISTING_LIMIT } from '../../core/changes/existing';
 import { readLdapServer } from '../../core/ldap/server-info';
 import type { LdapSession } from '../../transport/ldap/session';
@@ -180,5 +187,51 @@ describe('the watch composes the scope from the options', () => {
 		await watchLdap({ session, baseDN: BASE, flavour: 'auto' }, typed);
 		await watchLdap({ session, baseDN: BASE, flavour: 'auto' }, typed);
 		expect(directory.requests.filter((request) => request.base === SUBSCHEMA)).toHaveLength(1);
+	});
+});
+
+describe('"Fetch Test Event" in the editor', () => {
+	it('samples an event of a type the workflow wants, from the real entries, when nothing changed yet', async () => {
+		const { session } = openLdap('ldap://sample.example');
+		const sample = async (eventTypes: string[]) =>
+			sampleEvent(await watchLdap({ session, baseDN: BASE, flavour: 'auto' }, options({ eventTypes })));
+
+		const updated = await sample([]);
+		expect(updated).toMatchObject({ type: 'user.updated', sample: true, user: { login: 'adavis' } });
+
+		const locked = await sample(['user.locked', 'user.unlocked']);
+		expect(locked).toMatchObject({
+			type: 'user.locked',
+			user: { login: 'adavis' },
+			changes: [{ attribute: 'locked', before: 'false', after: 'true' }],
+		});
+
+		const joined = await sample(['group.memberAdded']);
+		expect(joined).toMatchObject({
+			type: 'group.memberAdded',
+			group: { name: 'Sales' },
+			user: { login: 'adavis' },
+			changes: [{ attribute: 'member', before: null, after: `uid=adavis,${PEOPLE}` }],
+		});
+		expect(joined.user).not.toHaveProperty('attributes');
+
+		const bulk = await sample(['directory.bulkChange']);
+		expect(bulk).toMatchObject({ type: 'directory.bulkChange', summary: { total: expect.any(Number) } });
+		expect(bulk.user).toBeUndefined();
+
+		// user.updated is preferred when wanted, whatever the order.
+		expect((await sample(['group.deleted', 'user.updated'])).type).toBe('user.updated');
+	});
+
+	it('shows at most the first events of a backlog, the last of them saying how many more wait', () => {
+		const backlog = Array.from({ length: TEST_EVENT_LIMIT + 7 }, (_, n) => ({ id: `e${n}` }));
+		const shown = testEventsOf(backlog);
+		expect(shown).toHaveLength(TEST_EVENT_LIMIT);
+		expect(shown[0]).toEqual({ id: 'e0' });
+		expect(shown[TEST_EVENT_LIMIT - 1]).toEqual({ id: `e${TEST_EVENT_LIMIT - 1}`, moreEvents: 7 });
+		expect(backlog[TEST_EVENT_LIMIT - 1]).toEqual({ id: `e${TEST_EVENT_LIMIT - 1}` });
+
+		const few = backlog.slice(0, 3);
+		expect(testEventsOf(few)).toEqual(few);
 	});
 });

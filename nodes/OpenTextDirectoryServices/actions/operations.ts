@@ -28,9 +28,9 @@ function extraAttributesOf(context: IExecuteFunctions, itemIndex: number): strin
 	return splitList(optionsOf(context, itemIndex).additionalAttributes as string | undefined);
 }
 
-/** 0 means all. */
-function limitOf(context: IExecuteFunctions, itemIndex: number): number {
-	return context.getNodeParameter('returnAll', itemIndex, false)
+/** Return All and Limit: 0 means all. */
+function limitOf(context: IExecuteFunctions, itemIndex: number, returnAllByDefault = false): number {
+	return context.getNodeParameter('returnAll', itemIndex, returnAllByDefault)
 		? 0
 		: (context.getNodeParameter('limit', itemIndex, 50) as number);
 }
@@ -169,13 +169,17 @@ export function audienceSpecOf(context: IExecuteFunctions, itemIndex: number): A
 		accountState: context.getNodeParameter('accountState', itemIndex, 'enabled') as AccountState,
 		deviceTokenAttribute: String(options.deviceRegistrationAttribute ?? '').trim() || undefined,
 		extraAttributes: splitList(options.additionalAttributes as string | undefined),
-		limit: Number(options.limit ?? 0) || undefined,
 		missingUsers: (options.missingUsers as AudienceSpec['missingUsers']) ?? 'error',
 	};
 }
 
 const resolve: Operation = async (context, backend, itemIndex) =>
-	collect(resolveAudience(backend, audienceSpecOf(context, itemIndex)));
+	collect(
+		resolveAudience(backend, {
+			...audienceSpecOf(context, itemIndex),
+			limit: limitOf(context, itemIndex, true) || undefined,
+		}),
+	);
 
 function storeOf(context: IExecuteFunctions, backend: DirectoryBackend, itemIndex: number): AcknowledgmentStore {
 	const options = optionsOf(context, itemIndex);

@@ -1,6 +1,13 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { conditionValueField, operationsOf, operatorOptions, readOptionsCollection, showFor } from './common';
+import {
+	conditionValueField,
+	operationsOf,
+	operatorOptions,
+	readOptionsCollection,
+	returnAllAndLimit,
+	showFor,
+} from './common';
 
 export const audienceOperations = operationsOf(
 	'audience',
@@ -166,20 +173,12 @@ export function audienceFields(resource: string, operation: string[]): INodeProp
 
 export const audienceResolveFields: INodeProperties[] = [
 	...audienceFields('audience', ['resolve']),
+	...returnAllAndLimit('audience', ['resolve'], true),
 	readOptionsCollection(
 		'audience',
 		['resolve'],
 		[
 			deviceTokenOption,
-			{
-				displayName: 'Limit',
-				name: 'limit',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 50,
-				description: 'Max number of results to return',
-				hint: 'Without this option, everyone in the audience is returned',
-			},
 			{
 				displayName: 'Unknown Users',
 				name: 'missingUsers',

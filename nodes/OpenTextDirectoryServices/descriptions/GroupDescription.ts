@@ -12,6 +12,7 @@ export const groupOperations = operationsOf(
 			action: 'Add a member to a group',
 		},
 		{ name: 'Get', value: 'get', description: 'Get one group by name, DN or ID', action: 'Get a group' },
+		{ name: 'Get Many', value: 'search', description: 'Find groups by name', action: 'Get many groups' },
 		{
 			name: 'Get Members',
 			value: 'getMembers',
@@ -24,7 +25,6 @@ export const groupOperations = operationsOf(
 			description: 'Remove a direct member from a group',
 			action: 'Remove a member from a group',
 		},
-		{ name: 'Search', value: 'search', description: 'Find groups by name', action: 'Search groups' },
 	],
 	'getMembers',
 );

@@ -14,10 +14,10 @@ export const userOperations = operationsOf(
 	[
 		{ name: 'Get', value: 'get', description: 'Get one user by login, email, DN or ID', action: 'Get a user' },
 		{
-			name: 'Search',
+			name: 'Get Many',
 			value: 'search',
 			description: 'Find users by attribute conditions and account state',
-			action: 'Search users',
+			action: 'Get many users',
 		},
 		{
 			name: 'Update Attributes',

@@ -126,17 +126,26 @@ export function attributeConditions(show: Show, description: string): INodePrope
 	};
 }
 
-/** "Return All" and "Limit" for a list operation. */
-export function returnAllAndLimit(resource: string, operation: string[]): INodeProperties[] {
+/**
+ * "Return All" and "Limit" for a list operation. `returnAllByDefault` where everything is the common case (an
+ * audience is notified whole).
+ */
+export function returnAllAndLimit(
+	resource: string,
+	operation: string[],
+	returnAllByDefault = false,
+): INodeProperties[] {
+	const returnAll: INodeProperties = {
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		displayOptions: showFor(resource, operation),
+		description: 'Whether to return all results or only up to a given limit',
+	};
 	return [
-		{
-			displayName: 'Return All',
-			name: 'returnAll',
-			type: 'boolean',
-			default: false,
-			displayOptions: showFor(resource, operation),
-			description: 'Whether to return all results or only up to a given limit',
-		},
+		// n8n's scanner wants a boolean's default written as a literal.
+		returnAllByDefault ? { ...returnAll, default: true } : returnAll,
 		{
 			displayName: 'Limit',
 			name: 'limit',
@@ -210,7 +219,7 @@ export const readOptions: INodeProperties[] = [
 		name: 'privilegedGroups',
 		type: 'string',
 		default: '',
-		placeholder: 'Domain Admins, cn=otadmins,ou=groups,dc=example,dc=com',
+		placeholder: 'Domain Admins; cn=otadmins,ou=groups,dc=example,dc=com',
 		description: 'Group names or DNs (separated by semicolons) whose groups are returned with "privileged": true',
 	},
 ];

@@ -21,9 +21,10 @@ export const triggerProperties: INodeProperties[] = [
 		displayName: 'Events',
 		name: 'events',
 		type: 'multiOptions',
-		default: [...DIRECTORY_EVENT_TYPES],
+		// Empty means every event (core/changes/state.ts): the common case, without a wall of 17 chips.
+		default: [],
 		options: DIRECTORY_EVENT_TYPES.map((type) => ({ name: eventLabel(type), value: type })),
-		description: 'Which events start the workflow; the event type is in each item\'s "type"',
+		description: 'Which events start the workflow; empty: every event. The event type is in each item\'s "type".',
 	},
 	{
 		displayName: 'Change Detection',

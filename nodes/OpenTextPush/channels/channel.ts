@@ -35,6 +35,8 @@ export interface NodePushChannel {
 	readonly reach: readonly ChannelReach[];
 	/** Send parameters of this channel only, shown when it is chosen. */
 	readonly sendFields?: INodeProperties[];
+	/** Send options of this channel only, in the Options collection, offered when it is chosen. */
+	readonly optionFields?: INodeProperties[];
 	/** Delivery status, for channels whose service keeps it (Get Status). */
 	readonly status?: DeliveryStatusLookup;
 	/**

@@ -81,12 +81,15 @@ const sendFields: INodeProperties[] = [
 		],
 		description: 'What reaches people that push cannot reach',
 	},
+];
+
+/** In the Options collection: most users never need it. */
+const optionFields: INodeProperties[] = [
 	{
 		displayName: 'Push Request Override (JSON)',
 		name: 'pushOverride',
 		type: 'json',
 		default: '{}',
-		displayOptions: { show: { ...send, channel: ['mra'] } },
 		description:
 			"Fields that replace those of the push request the node builds (destinations, notification, data, options). The tenant's own push schema is not public: use this to match it.",
 	},
@@ -117,9 +120,10 @@ export const cloudMessagingChannel: NodePushChannel = {
 	credentialTest: 'cloudMessagingCredentialTest',
 	reach: [MRA_PUSH_REACH, MRA_SMS_REACH, MRA_EMAIL_REACH],
 	sendFields,
+	optionFields,
 	build(transport, credential, { retry, parameter }) {
 		const fallback = parameter('mraFallback', 'none') as MraFallback;
-		const pushOverride = jsonParameter(parameter, 'pushOverride');
+		const pushOverride = jsonParameter(parameter, 'options.pushOverride');
 		const client = cloudMessagingClient(transport, credential, { retry, pushOverride, signedByTransport: true });
 		const sms = client.smsChannel();
 		const email = client.emailChannel();

@@ -1,37 +1,54 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
-import { PUSH_CHANNELS } from '../channels';
+import { PUSH_CHANNELS, reaches } from '../channels';
+import { AUDIENCE_KIND, type Audience } from '../recipients';
 
 const send = { operation: ['send'] };
 
-/** Who the message goes to. */
-const audienceFields: INodeProperties[] = [
+/** The audiences, each with the kind of recipient it gives (recipients.ts). */
+const AUDIENCE_OPTIONS: Array<INodePropertyOptions & { value: Audience }> = [
 	{
+		name: 'Condition',
+		value: 'condition',
+		description: "Everyone whose topics meet a condition such as 'news' in topics && 'eu' in topics",
+	},
+	{ name: 'Device Tokens', value: 'tokens', description: 'Devices by their push registration tokens' },
+	{ name: 'OTDS Groups', value: 'groups', description: 'Everyone in OTDS groups, expanded by the gateway' },
+	{
+		name: 'People From Input Items',
+		value: 'items',
+		description:
+			"One person per input item, e.g. from the directory node's audience or user search: userId (or ID), login, mail, mobile, deviceTokens",
+	},
+	{ name: 'Topic', value: 'topic', description: 'Everyone subscribed to a topic' },
+	{ name: 'User IDs', value: 'users', description: 'People by their sign-in names or user IDs, typed in' },
+];
+
+/** The Channel values of the channels that reach this audience. */
+const channelsFor = (audience: Audience): string[] =>
+	PUSH_CHANNELS.filter((channel) => reaches(channel, AUDIENCE_KIND[audience])).map((channel) => channel.option.value);
+
+/** Shown for this audience, on the channels that reach it. */
+const showForAudience = (audience: Audience) => ({
+	show: { ...send, audience: [audience], channel: channelsFor(audience) },
+});
+
+/**
+ * Who the message goes to: one Audience parameter per channel, offering only what that channel reaches (its
+ * declaration in core/push/channels/), so no choice made in the editor fails at run time. The run-time check
+ * stays for expressions and workflows edited by hand.
+ */
+const audienceFields: INodeProperties[] = [
+	...PUSH_CHANNELS.map((channel): INodeProperties => ({
 		displayName: 'Audience',
 		name: 'audience',
 		type: 'options',
 		noDataExpression: true,
 		default: 'items',
-		displayOptions: { show: send },
-		options: [
-			{
-				name: 'Condition',
-				value: 'condition',
-				description: "An FCM condition such as 'news' in topics && 'eu' in topics",
-			},
-			{ name: 'Device Tokens', value: 'tokens', description: 'FCM registration tokens (Firebase only)' },
-			{ name: 'OTDS Groups', value: 'groups', description: 'OTDS group names (AppWorks Gateway only)' },
-			{
-				name: 'People From Input Items',
-				value: 'items',
-				description:
-					"One person per input item, e.g. from the directory node's audience or user search: userId (or ID), login, mail, mobile, deviceTokens",
-			},
-			{ name: 'Topic', value: 'topic', description: 'Everyone subscribed to an FCM topic (Firebase only)' },
-			{ name: 'User IDs', value: 'users', description: 'Sign-in names (AppWorks) or user IDs, typed in' },
-		],
+		displayOptions: { show: { ...send, channel: [channel.option.value] } },
+		options: AUDIENCE_OPTIONS.filter((option) => reaches(channel, AUDIENCE_KIND[option.value])),
 		description: 'Who receives the message',
-	},
+	})),
 	{
 		displayName: 'User IDs',
 		name: 'userIds',
@@ -39,7 +56,7 @@ const audienceFields: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'jdoe, asmith',
-		displayOptions: { show: { ...send, audience: ['users'] } },
+		displayOptions: showForAudience('users'),
 		description: 'Sign-in names or user IDs, separated by commas',
 	},
 	{
@@ -49,7 +66,7 @@ const audienceFields: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'Finance, Managers',
-		displayOptions: { show: { ...send, audience: ['groups'] } },
+		displayOptions: showForAudience('groups'),
 		description: 'OTDS group names, separated by commas. The gateway expands them to their members.',
 	},
 	{
@@ -60,8 +77,8 @@ const audienceFields: INodeProperties[] = [
 		typeOptions: { password: true },
 		default: '',
 		required: true,
-		displayOptions: { show: { ...send, audience: ['tokens'] } },
-		description: 'FCM registration tokens, separated by commas, or an expression giving an array',
+		displayOptions: showForAudience('tokens'),
+		description: 'Push registration tokens of the devices, separated by commas, or an expression giving an array',
 	},
 	{
 		displayName: 'Topic',
@@ -70,8 +87,8 @@ const audienceFields: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'service-announcements',
-		displayOptions: { show: { ...send, audience: ['topic'] } },
-		description: 'The FCM topic name (without /topics/)',
+		displayOptions: showForAudience('topic'),
+		description: 'The topic name (without /topics/)',
 	},
 	{
 		displayName: 'Condition',
@@ -80,8 +97,8 @@ const audienceFields: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: "'finance' in topics && 'emea' in topics",
-		displayOptions: { show: { ...send, audience: ['condition'] } },
-		description: 'An FCM topic condition (up to five topics)',
+		displayOptions: showForAudience('condition'),
+		description: 'A Firebase topic condition (up to five topics)',
 	},
 ];
 
@@ -109,7 +126,9 @@ const messageFields: INodeProperties[] = [
 		name: 'requireAcknowledgment',
 		type: 'boolean',
 		default: false,
-		displayOptions: { show: send },
+		// `hide`, not `show: { operation }`: the acknowledgment credential depends on this field, and n8n's editor
+		// hides every parameter named in a `show` of such a field, which would hide Operation itself.
+		displayOptions: { hide: { operation: ['getStatus'] } },
 		description:
 			'Whether each person gets a signed acknowledgment link (data fields ackUrl and ackToken) that an OpenText Push Trigger verifies. Only for people, not topics or groups.',
 	},
@@ -237,65 +256,74 @@ const sendOptions: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		displayOptions: { show: send },
-		options: [
-			{
-				displayName: 'Batch Size',
-				name: 'batchSize',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 100 },
-				default: 100,
-				description:
-					'Recipients per request, for channels that take several at once (Firebase always sends one per request)',
-			},
-			{
-				displayName: 'Concurrency',
-				name: 'concurrency',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 100 },
-				default: 20,
-				description: 'Requests in flight at once',
-			},
-			{
-				displayName: 'Dry Run',
-				name: 'dryRun',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to build and check every request without sending anything: each result shows the request as preview',
-			},
-			{
-				displayName: 'Fail the Run on Any Failed Recipient',
-				name: 'failOnAnyFailure',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether the node fails when any recipient failed or had a dead token. By default failures are only reported in the results.',
-			},
-			{
-				displayName: 'Idempotency Key',
-				name: 'messageKey',
-				type: 'string',
-				default: '',
-				description:
-					'Identifies this message across runs (e.g. the event ID), so a re-run does not send twice where the service honours it. Default: derived from the message content.',
-			},
-			{
-				displayName: 'Max Attempts',
-				name: 'maxAttempts',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 10 },
-				default: 4,
-				description: 'Attempts per request when the service is busy (429) or unavailable (5xx), honouring Retry-After',
-			},
-			{
-				displayName: 'Retry Ambiguous Failures',
-				name: 'retryAmbiguous',
-				type: 'boolean',
-				default: true,
-				description:
-					'Whether to send again when the connection broke or timed out after the request went out, so the service may already have it. On: nobody is missed, but Firebase, which does not de-duplicate, may deliver such a message twice. Off: that recipient is reported failed (ETIMEDOUT, ECONNRESET) and may or may not have received it.',
-			},
-		],
+		options: (
+			[
+				{
+					displayName: 'Batch Size',
+					name: 'batchSize',
+					type: 'number',
+					typeOptions: { minValue: 1, maxValue: 100 },
+					default: 100,
+					description:
+						'Recipients per request, for channels that take several at once (Firebase always sends one per request)',
+				},
+				{
+					displayName: 'Concurrency',
+					name: 'concurrency',
+					type: 'number',
+					typeOptions: { minValue: 1, maxValue: 100 },
+					default: 20,
+					description: 'Requests in flight at once',
+				},
+				{
+					displayName: 'Dry Run',
+					name: 'dryRun',
+					type: 'boolean',
+					default: false,
+					description:
+						'Whether to build and check every request without sending anything: each result shows the request as preview',
+				},
+				{
+					displayName: 'Fail the Run on Any Failed Recipient',
+					name: 'failOnAnyFailure',
+					type: 'boolean',
+					default: false,
+					description:
+						'Whether the node fails when any recipient failed or had a dead token. By default failures are only reported in the results.',
+				},
+				{
+					displayName: 'Idempotency Key',
+					name: 'messageKey',
+					type: 'string',
+					default: '',
+					description:
+						'Identifies this message across runs (e.g. the event ID), so a re-run does not send twice where the service honours it. Default: derived from the message content.',
+				},
+				{
+					displayName: 'Max Attempts',
+					name: 'maxAttempts',
+					type: 'number',
+					typeOptions: { minValue: 1, maxValue: 10 },
+					default: 4,
+					description:
+						'Attempts per request when the service is busy (429) or unavailable (5xx), honouring Retry-After',
+				},
+				{
+					displayName: 'Retry Ambiguous Failures',
+					name: 'retryAmbiguous',
+					type: 'boolean',
+					default: true,
+					description:
+						'Whether to send again when the connection broke or timed out after the request went out, so the service may already have it. On: nobody is missed, but Firebase, which does not de-duplicate, may deliver such a message twice. Off: that recipient is reported failed (ETIMEDOUT, ECONNRESET) and may or may not have received it.',
+				},
+				...PUSH_CHANNELS.flatMap((channel) =>
+					(channel.optionFields ?? []).map((field): INodeProperties => ({
+						...field,
+						displayOptions: { show: { '/channel': [channel.option.value] } },
+					})),
+				),
+			] as INodeProperties[]
+		).sort((a, b) => a.displayName.localeCompare(b.displayName)),
 	},
 ];
 
