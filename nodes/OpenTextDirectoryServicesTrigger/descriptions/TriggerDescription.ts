@@ -222,14 +222,6 @@ export const triggerProperties: INodeProperties[] = [
 				description: 'The OTDS partition to watch; empty: every partition the account can see',
 			},
 			{
-				displayName: 'Privileged Groups',
-				name: 'privilegedGroups',
-				type: 'string',
-				default: '',
-				placeholder: 'Domain Admins; cn=otadmins,ou=groups,dc=example,dc=com',
-				description: 'Group names or DNs (separated by semicolons) whose events carry group.privileged: true',
-			},
-			{
 				displayName: 'Poll Deadline (Minutes)',
 				name: 'pollDeadlineMinutes',
 				type: 'number',
@@ -237,6 +229,14 @@ export const triggerProperties: INodeProperties[] = [
 				default: 60,
 				description:
 					'A poll still running after this long fails (nothing emitted, the stored state kept), whatever each request does',
+			},
+			{
+				displayName: 'Privileged Groups',
+				name: 'privilegedGroups',
+				type: 'string',
+				default: '',
+				placeholder: 'Domain Admins; cn=otadmins,ou=groups,dc=example,dc=com',
+				description: 'Group names or DNs (separated by semicolons) whose events carry group.privileged: true',
 			},
 			{
 				displayName: 'Reconcile Every N Polls',
