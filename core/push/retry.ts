@@ -5,8 +5,8 @@
  * results, and FCM's rule that 500 INTERNAL is transient too.
  */
 import { ConfigurationError, RequestError } from '../errors';
-import { requestWithRetry, type RetryPolicy } from '../../transport/http/retry';
-import { networkErrorCode, type HttpRequest, type HttpResponse, type HttpTransport } from '../../transport/http/types';
+import { isAmbiguousFailure, requestWithRetry, type RetryPolicy } from '../../transport/http/retry';
+import type { HttpRequest, HttpResponse, HttpTransport } from '../../transport/http/types';
 
 /** How push requests are retried: the transport's policy, and what to do when it is unknown whether one arrived. */
 export interface PushRetryPolicy extends RetryPolicy {
@@ -58,37 +58,6 @@ function transientView(transport: HttpTransport): HttpTransport {
 	return view;
 }
 
-/** Network codes of a request that may have reached the service before the connection broke or timed out. */
-const AMBIGUOUS_CODES = new Set([
-	'ECONNRESET',
-	'EPIPE',
-	'ETIMEDOUT',
-	'ECONNABORTED',
-	'ESOCKETTIMEDOUT',
-	'UND_ERR_SOCKET',
-]);
-
-/** An ambiguous failure the policy says not to repeat: not retryable for the retry loop; sendWithRetry unwraps it. */
-class AmbiguousFailure extends Error {
-	readonly code = 'AMBIGUOUS_NOT_RETRIED';
-	constructor(readonly original: unknown) {
-		super('The request may have been delivered: not repeated');
-	}
-}
-
-/** A view of `transport` whose ambiguous failures the retry loop does not repeat (Retry Ambiguous Failures off). */
-function ambiguousFailuresFinal(transport: HttpTransport): HttpTransport {
-	return {
-		async request(request) {
-			try {
-				return await transport.request(request);
-			} catch (error) {
-				throw AMBIGUOUS_CODES.has(networkErrorCode(error) ?? '') ? new AmbiguousFailure(error) : error;
-			}
-		},
-	};
-}
-
 /**
  * Sends with retries; resolves with the last answer or the last network failure. Rejects only when the
  * transport could not sign the request (a ConfigurationError or RequestError of its sign-in, as n8n's
@@ -108,15 +77,14 @@ export async function sendWithRetry(
 			retry.onRetry?.(event);
 		},
 	};
-	const view =
-		retry.retryAmbiguous === false ? ambiguousFailuresFinal(transientView(transport)) : transientView(transport);
-	const sent = await requestWithRetry(view, request, 'idempotentWrite', policy).then(
+	const sent = await requestWithRetry(transientView(transport), request, 'idempotentWrite', policy).then(
 		(response) => ({ response }),
 		(failure: unknown) => ({ failure }),
 	);
 	if ('failure' in sent) {
 		if (sent.failure instanceof ConfigurationError || sent.failure instanceof RequestError) throw sent.failure;
-		if (sent.failure instanceof AmbiguousFailure) return { failure: sent.failure.original, attempts, ambiguous: true };
+		if (retry.retryAmbiguous === false && isAmbiguousFailure(sent.failure))
+			return { failure: sent.failure, attempts, ambiguous: true };
 		return { failure: sent.failure, attempts };
 	}
 	const response = sent.response;

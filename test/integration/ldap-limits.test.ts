@@ -50,18 +50,40 @@ const page = (id: number, count: number, cookie: Buffer): Buffer =>
 		ldapMessage(id, ...(searchDone(cookie) as [Buffer, Buffer])),
 	]);
 
-it('a server that hands out the same paging cookie again is stopped at once', async () => {
-	const server = await hostile(({ messageId, count, socket }) =>
-		socket.write(page(messageId, count, Buffer.from('again'))),
-	);
+it('a server that answers the same paging cookie with the same page again is stopped at once', async () => {
+	const server = await hostile(({ messageId, socket }) => socket.write(page(messageId, 1, Buffer.from('again'))));
 	const session = await open(server.url);
 	try {
 		const failure = await readAll(session);
 		expect(failure).toBeInstanceOf(RequestError);
-		expect((failure as Error).message).toMatch(/same paging cookie twice/);
+		expect((failure as Error).message).toMatch(/same paging cookie twice in one search with the same page/);
 		expect(server.searches).toBeLessThanOrEqual(3);
 	} finally {
 		await session.close();
+	}
+});
+
+it('the same cookie with new entries on every page is paging as 389 DS and AD do it: read on, and stopped at Max Pages per Search only when it never ends', async () => {
+	const finite = await hostile(({ messageId, count, socket }) =>
+		socket.write(page(messageId, count, count < 5 ? Buffer.from('same') : Buffer.alloc(0))),
+	);
+	const session = await open(finite.url);
+	try {
+		expect(await readAll(session)).toBe(5);
+	} finally {
+		await session.close();
+	}
+	const endless = await hostile(({ messageId, count, socket }) =>
+		socket.write(page(messageId, count, Buffer.from('same'))),
+	);
+	const capped = await open(endless.url, { maxPagesPerSearch: 30 });
+	try {
+		const failure = await readAll(capped);
+		expect(failure).toBeInstanceOf(RequestError);
+		expect((failure as RequestError).hint).toMatch(/Max Pages per Search/);
+		expect(endless.searches).toBeLessThanOrEqual(32);
+	} finally {
+		await capped.close();
 	}
 });
 

@@ -94,3 +94,25 @@ test('Retry Ambiguous Failures off: a reset or timeout after sending ends the re
 	const refused = scripted([new HttpNetworkError('ECONNREFUSED', 'refused'), status(503), status(200)]);
 	expect(await sendWithRetry(refused, request, policy)).toMatchObject({ attempts: 3, response: { status: 200 } });
 });
+
+test("Retry Ambiguous Failures off: a timeout noticed by the retry loop's own deadline (the answer never completed) is not sent again either", async () => {
+	let calls = 0;
+	const stalling: HttpTransport = {
+		request: () => {
+			calls++;
+			return new Promise<HttpResponse>(() => undefined);
+		},
+	};
+	const result = await sendWithRetry(
+		stalling,
+		{ ...request, timeoutMs: 50 },
+		{ sleep: async () => undefined, retryAmbiguous: false },
+	);
+	expect(calls).toBe(1);
+	expect(result).toMatchObject({ attempts: 1, ambiguous: true });
+	expect((result.failure as HttpNetworkError).code).toBe('ETIMEDOUT');
+	// The default sends it again.
+	calls = 0;
+	await sendWithRetry(stalling, { ...request, timeoutMs: 50 }, { sleep: async () => undefined, maxAttempts: 2 });
+	expect(calls).toBe(2);
+});

@@ -30,6 +30,12 @@ export interface RetryPolicy {
 	sleep?: (ms: number) => Promise<void>;
 	/** Called before each wait, e.g. to log. */
 	onRetry?: (event: RetryEvent) => void;
+	/**
+	 * Whether a request whose connection broke or timed out after it went out (so the server may have it) is
+	 * sent again where `safety` allows (default true). false: such a failure is final, whoever noticed it (the
+	 * transport, or this loop's own deadline); see isAmbiguousFailure.
+	 */
+	retryAmbiguous?: boolean;
 }
 
 export interface RetryEvent {
@@ -55,15 +61,21 @@ const TRANSIENT_STATUSES = new Set([502, 503, 504]);
 /** The request never reached a server: repeating it cannot apply anything twice. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED']);
 /** The connection broke or timed out after the request may have been received. */
-const BROKEN_CODES = new Set([
+const AMBIGUOUS_CODES = new Set([
 	'ECONNRESET',
 	'EPIPE',
 	'ETIMEDOUT',
 	'ECONNABORTED',
 	'ESOCKETTIMEDOUT',
-	'EAI_AGAIN',
 	'UND_ERR_SOCKET',
 ]);
+/** Worth another attempt for a request that may be repeated: the ambiguous ones, and a name lookup that failed. */
+const BROKEN_CODES = new Set([...AMBIGUOUS_CODES, 'EAI_AGAIN']);
+
+/** Whether `error` says the request may have reached the server before the connection broke or timed out. */
+export function isAmbiguousFailure(error: unknown): boolean {
+	return AMBIGUOUS_CODES.has(networkErrorCode(error) ?? '');
+}
 
 /**
  * Waits without the timer globals that n8n Cloud forbids in community nodes: AbortSignal.timeout fires after
@@ -115,7 +127,7 @@ export function retryAfterMs(response: HttpResponse, now: number = Date.now()): 
 	return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-function backoff(policy: Required<Omit<RetryPolicy, 'sleep' | 'onRetry'>>, attempt: number): number {
+function backoff(policy: { baseDelayMs: number; maxDelayMs: number }, attempt: number): number {
 	const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
 	return Math.round(exponential * (0.5 + Math.random() * 0.5));
 }
@@ -161,7 +173,8 @@ export async function requestWithRetry(
 			reason = `status ${response.status}`;
 		} else {
 			const code = networkErrorCode(failure) ?? '';
-			const retryable = NOT_SENT_CODES.has(code) || (BROKEN_CODES.has(code) && safety !== 'write');
+			const repeatable = retry.retryAmbiguous !== false || !AMBIGUOUS_CODES.has(code);
+			const retryable = NOT_SENT_CODES.has(code) || (BROKEN_CODES.has(code) && safety !== 'write' && repeatable);
 			if (last || !retryable) throw failure;
 			delay = backoff(policy, attempt);
 			reason = code;

@@ -87,23 +87,27 @@ export class LdapSession {
 			read(data, details);
 		};
 		const sendSearch = internals._sendSearch.bind(this.client);
-		const cookies = new WeakMap<object, Set<string>>();
-		internals._sendSearch = async (request, ...rest) => {
-			const next = await sendSearch(request, ...rest);
+		// Per search: the last page seen under each cookie. 389 DS and Active Directory (Samba too) hand out the
+		// same cookie for every page of a search, so a repeated cookie alone proves nothing; the same cookie
+		// answering the same page again does (no progress). Other endless paging stops at Max Pages per Search.
+		const pagesByCookie = new WeakMap<object, Map<string, string>>();
+		internals._sendSearch = async (request, result, ...rest) => {
+			const next = await sendSearch(request, result, ...rest);
 			const cookie = next?.value?.cookie;
 			if (cookie && cookie.length > 0) {
-				const seen = cookies.get(request) ?? new Set<string>();
+				const seen = pagesByCookie.get(request) ?? new Map<string, string>();
 				const key = Buffer.from(cookie).toString('base64');
-				if (seen.has(key)) {
+				const page = pageFingerprint(result);
+				if (seen.get(key) === page) {
 					throw new RequestError(
 						'protocol',
-						`The directory handed out the same paging cookie twice in one search, after ${seen.size} pages (${this.server}): it would never end, so it was stopped`,
+						`The directory handed out the same paging cookie twice in one search with the same page, after ${seen.size} pages (${this.server}): it would never end, so it was stopped`,
 						'Check the server: its paged results control repeats itself. A smaller page size or a narrower search may avoid it',
 						this.server,
 					);
 				}
-				seen.add(key);
-				cookies.set(request, seen);
+				seen.set(key, page);
+				pagesByCookie.set(request, seen);
 			}
 			return next;
 		};
@@ -326,6 +330,12 @@ export class LdapSession {
 	async close(): Promise<void> {
 		await this.client.unbind().catch(() => undefined);
 	}
+}
+
+/** What tells one page of a search from another: its entries' DNs (a page holds at most the page size). */
+function pageFingerprint(result: unknown): string {
+	const entries = (result as { searchEntries?: Array<{ dn?: unknown }> } | undefined)?.searchEntries ?? [];
+	return entries.map((entry) => String(entry.dn)).join('\n');
 }
 
 /**
