@@ -61,6 +61,13 @@ describe('signed but not to be trusted', () => {
 		}
 	});
 
+	test('a payload of JSON that is not an object is malformed, not an exception', () => {
+		for (const json of ['null', '5', '"text"', '[]', 'true']) {
+			const payload = Buffer.from(json).toString('base64url');
+			expect(reasonOf(`otdp1.${payload}.abcd`)).toBe('malformed');
+		}
+	});
+
 	test('a correctly signed token naming an invalid notice or an empty user is refused', () => {
 		const token = sign();
 		const edited = (change: Record<string, unknown>) =>
@@ -159,9 +166,12 @@ describe('bounds', () => {
 		expect(parseAckToken(sign({ userId: 'u'.repeat(256) }), SECRET, NOW).userId).toHaveLength(256);
 		expect(parseAckToken(sign({ userId: 'x' }), SECRET, NOW).userId).toBe('x');
 		for (const userId of ['', '   ', 'u'.repeat(257), 42 as unknown as string]) {
-			expect(() => sign({ userId })).toThrow(/User ID/);
+			expect(() => sign({ userId })).toThrow(/User ID must be 1 to 256 characters/);
 		}
-		expect(() => sign({ noticeId: 7 as unknown as string })).toThrow(/Notice ID/);
+		expect(() => sign({ noticeId: 7 as unknown as string })).toThrow(
+			/Notice ID "7" is not valid: use 1 to 128 letters/,
+		);
+		expect(() => sign({ noticeId: 'a b' })).toThrow(/Notice ID "a b" is not valid/);
 	});
 
 	test('a token of 2,048 characters is read; a longer one is refused unread', () => {
@@ -189,6 +199,11 @@ describe('bounds', () => {
 		expect(reasonOf(sign({}, 'y'.repeat(16)), 'y'.repeat(16))).toBe('accepted');
 		expect(() => sign({}, 'y'.repeat(15))).toThrow(ConfigurationError);
 		expect(() => ackKeyId('short')).toThrow(ConfigurationError);
+		expect(() => signAckToken(undefined as unknown as string, { noticeId: 'n', userId: 'u', ttlSeconds: 60 })).toThrow(
+			/Signing Secret must be at least 16 characters/,
+		);
+		expect(() => verifyAckToken(token, [])).toThrow(/Signing Secret.*is empty/);
+		expect(reasonOf(token, [SECRET, undefined as unknown as string])).toBe('accepted');
 		expect(ackKeyId(SECRET)).not.toBe(ackKeyId(PREVIOUS));
 		expect(ackKeyId(SECRET)).toBe(ackKeyId(SECRET));
 	});
@@ -199,6 +214,16 @@ describe('bounds', () => {
 			return result.ok ? '' : result.message;
 		};
 		expect(messageOf(undefined)).toMatch(/No token/);
+		expect(messageOf('')).toMatch(/No token/);
+		expect(messageOf('otdp1..abc')).toMatch(/not base64url/);
+		expect(messageOf(`otdp1.${Buffer.from('"text"').toString('base64url')}.abc`)).toMatch(/payload is not an object/);
+		expect(messageOf(`otdp1.${Buffer.from('{').toString('base64url')}.abc`)).toMatch(/payload is not JSON/);
+		expect(messageOf(`otdp1.${Buffer.from('{}').toString('base64url')}.abc`)).toMatch(/lacks its claims/);
+		const token = sign();
+		expect(messageOf(`${token.slice(0, -3)}AAA`)).toMatch(/altered after it was signed/);
+		expect(messageOf(resigned(token, SECRET, (claims) => JSON.stringify({ ...claims, u: '' })))).toMatch(
+			/invalid notice or user ID/,
+		);
 		expect(messageOf('x'.repeat(3000))).toMatch(/too long/);
 		expect(messageOf('a.b')).toMatch(/not an acknowledgment token/);
 		expect(messageOf(sign({}, PREVIOUS))).toMatch(/not signed with this webhook's secret/);
@@ -248,6 +273,15 @@ describe('the replay window at its edges', () => {
 		window.check(claims, 'read', NOW);
 		expect(window.check(claims, 'read', new Date(at(60).getTime() - 1)).duplicate).toBe(true);
 		expect(window.check(claims, 'read', at(60))).toEqual({ duplicate: false, firstSeenAt: at(60).toISOString() });
+	});
+
+	test('a repeat also drops the expired entries from the stored state', () => {
+		const state: ReplayState = {};
+		const window = new AcknowledgmentReplayWindow(state);
+		window.check({ ...claims, userId: 'short-lived', expiresAt: NOW.getTime() / 1000 + 1 }, 'read', NOW);
+		window.check(claims, 'read', NOW);
+		expect(window.check(claims, 'read', at(2)).duplicate).toBe(true);
+		expect(Object.keys(state.seen ?? {})).toEqual(['read|notice-7|jdoe']);
 	});
 
 	test('unreadable entries in the stored state are dropped, readable ones kept', () => {
