@@ -96,6 +96,8 @@ describe('Retry-After', () => {
 		expect(retryAfterMs(answer(429, { 'retry-after': 'Thu, 26 Nov 2026 09:59:00 GMT' }), now)).toBe(0);
 		expect(retryAfterMs(answer(429, { 'retry-after': 'soon' }), now)).toBeUndefined();
 		expect(retryAfterMs(answer(429, { 'retry-after': '5s' }), now)).toBeUndefined();
+		expect(retryAfterMs(answer(429, { 'retry-after': 'a5' }), now)).toBeUndefined();
+		expect(retryAfterMs(answer(429, { 'retry-after': '1.' }), now)).not.toBe(1000);
 		expect(retryAfterMs(answer(429, { 'retry-after': '' }), now)).toBeUndefined();
 		expect(retryAfterMs(answer(429), now)).toBeUndefined();
 	});
