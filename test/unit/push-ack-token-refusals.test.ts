@@ -110,6 +110,11 @@ describe('signed but not to be trusted', () => {
 		expect(reasonOf(`${token.slice(0, firstDot + 2)} ${token.slice(firstDot + 2)}`)).toBe('malformed');
 	});
 
+	test('a genuine token with anything appended after a further dot is malformed', () => {
+		expect(reasonOf(`${sign()}.extra`)).toBe('malformed');
+		expect(reasonOf(`${sign()}.`)).toBe('malformed');
+	});
+
 	test('an empty signature is malformed', () => {
 		const token = sign();
 		expect(reasonOf(token.slice(0, token.lastIndexOf('.') + 1))).toBe('malformed');
@@ -213,6 +218,12 @@ describe('bounds', () => {
 			const result = verifyAckToken(token, SECRET, now);
 			return result.ok ? '' : result.message;
 		};
+		try {
+			parseAckToken('nothing', SECRET, NOW);
+		} catch (error) {
+			expect(error).toMatchObject({ name: 'AckTokenError', reason: 'malformed' });
+		}
+		expect.assertions(13);
 		expect(messageOf(undefined)).toMatch(/No token/);
 		expect(messageOf('')).toMatch(/No token/);
 		expect(messageOf('otdp1..abc')).toMatch(/not base64url/);
@@ -254,7 +265,9 @@ describe('links and data fields', () => {
 		expect(url.searchParams.getAll('token')).toEqual(['new']);
 		expect(url.searchParams.get('lang')).toBe('de');
 		expect(() => acknowledgmentLink('not a url', 'x')).toThrow(/"not a url" is not an absolute URL/);
-		expect(() => acknowledgmentLink('mailto:a@example.com', 'x')).toThrow(/must start with https/);
+		expect(() => acknowledgmentLink('mailto:a@example.com', 'x')).toThrow(
+			/^Acknowledgment Webhook URL must start with https/,
+		);
 	});
 });
 

@@ -165,7 +165,10 @@ describe('refusals', () => {
 	test('a body that is null or text is refused', async () => {
 		for (const body of [null, 'token=x', 3]) {
 			const { answer } = await handleAcknowledgment(request({ method: 'POST', body }), settings, context());
-			expect(answer).toMatchObject({ status: 400, json: { error: 'malformed' } });
+			expect(answer).toMatchObject({
+				status: 400,
+				json: { error: 'malformed', message: 'The body must be a JSON object {"token", "kind"}' },
+			});
 		}
 	});
 });
@@ -254,6 +257,13 @@ describe('what is emitted', () => {
 			later,
 		);
 		expect(page.answer.html).toContain('Already recorded');
+		const emittedPage = await handleAcknowledgment(
+			request({ method: 'GET', query: { token: sign() } }),
+			{ ...settings, linkMode: 'recordOnClick', emitDuplicates: true },
+			later,
+		);
+		expect(emittedPage.item).toMatchObject({ duplicate: true });
+		expect(emittedPage.answer.html).toContain('<title>Already recorded</title>');
 		expect(page.answer.html).toContain('Thank you.');
 		// A first acknowledgment is not flagged.
 		const fresh = await handleAcknowledgment(
