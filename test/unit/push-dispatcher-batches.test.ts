@@ -77,6 +77,8 @@ describe('idempotency keys of requests', () => {
 		const ownKeys = request.deliveries.map((delivery) => delivery.idempotencyKey);
 		expect(new Set(ownKeys).size).toBe(3);
 		expect(ownKeys).not.toContain(request.context.idempotencyKey);
+		// The same form as a recipient's key, so a server's limit on key length holds for both.
+		expect(request.context.idempotencyKey).toHaveLength(ownKeys[0].length);
 		expect(request.context.idempotencyKey).toMatch(/^\S{16,}$/);
 		// Every result names its own delivery's key.
 		expect(results.map((result) => result.idempotencyKey).sort()).toEqual([...ownKeys].sort());
@@ -222,7 +224,19 @@ describe('what each result says', () => {
 			['fcm', 'skipped', 'DRY_RUN', 0],
 		]);
 		expect(results[0].preview).toEqual({ to: ['a'] });
+		expect(results[0].reason).toMatch(/^Dry run/);
 		expect(first.requests).toHaveLength(0);
 		expect(next.requests).toHaveLength(0);
 	});
+});
+
+test('an unexpected error while a channel prepares a request stops the dispatch', async () => {
+	class Broken extends RecordingChannel {
+		prepare(): unknown {
+			throw new TypeError('bug in the channel');
+		}
+	}
+	const broken = new Broken('fcm', 1);
+	await expect(run(tokens('a', 'b'), { channels: [broken] })).rejects.toThrow('bug in the channel');
+	expect(broken.requests).toHaveLength(0);
 });
