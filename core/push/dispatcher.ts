@@ -111,6 +111,9 @@ class RecipientReader {
  * A count the user set (possibly through an expression): a whole number from 1 to `max`, or the default when
  * unset. Anything else (NaN, 0, 1e9) fails before anything is sent, naming the field.
  */
+/** The most recipients one request carries, however many a channel would take. */
+const MAX_BATCH_SIZE = 100;
+
 function wholeNumber(value: number | undefined, fallback: number, max: number, field: string): number {
 	if (value === undefined) return fallback;
 	if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > max)
@@ -135,7 +138,9 @@ export async function* dispatch(
 	const widest = Math.max(...channels.map((channel) => channel.maxBatchSize));
 	// A batch is sent by one worker request after request: larger than the widest channel takes, it would only
 	// serialise requests that could run side by side.
-	const batchSize = options.decorate ? 1 : Math.min(widest, wholeNumber(options.batchSize, widest, 100, 'Batch Size'));
+	const batchSize = options.decorate
+		? 1
+		: Math.min(widest, wholeNumber(options.batchSize, Math.min(widest, MAX_BATCH_SIZE), MAX_BATCH_SIZE, 'Batch Size'));
 	const settings: Settings = {
 		channels,
 		messageKey: options.messageKey ?? messageFingerprint(message),

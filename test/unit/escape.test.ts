@@ -1,6 +1,6 @@
 import { isValidAttributeName } from '../../core/directory/attribute-names';
 import { escapeDnValue, escapeFilterValue } from '../../core/ldap/escape';
-import { conditionFilter } from '../../core/ldap/filter';
+import { allOf, anyOf, conditionFilter, equalsAny } from '../../core/ldap/filter';
 import { ConfigurationError } from '../../core/errors';
 
 describe('escapeFilterValue (RFC 4515)', () => {
@@ -19,6 +19,21 @@ describe('escapeFilterValue (RFC 4515)', () => {
 	it('turns non-ASCII into escaped UTF-8 bytes so any server parses it the same', () => {
 		expect(escapeFilterValue('Müller')).toBe('M\\c3\\bcller');
 	});
+
+	it('escapes every control character, DEL included, and leaves printable ASCII as it is', () => {
+		expect(escapeFilterValue('\x1f')).toBe('\\1f');
+		expect(escapeFilterValue('\x7f')).toBe('\\7f');
+		expect(escapeFilterValue('a\x7fb')).toBe('a\\7fb');
+		expect(escapeFilterValue('\n\t')).toBe('\\0a\\09');
+		expect(escapeFilterValue('\u0080')).toBe('\\c2\\80');
+		const printable = Array.from({ length: 0x7f - 0x20 }, (_, index) => String.fromCharCode(0x20 + index))
+			.filter((char) => !'*()\\'.includes(char))
+			.join('');
+		expect(printable).toContain(' ');
+		expect(printable).toContain('~');
+		expect(escapeFilterValue(printable)).toBe(printable);
+		expect(escapeFilterValue('')).toBe('');
+	});
 });
 
 describe('escapeDnValue (RFC 4514)', () => {
@@ -32,6 +47,12 @@ describe('escapeDnValue (RFC 4514)', () => {
 		['back\\slash', 'back\\\\slash'],
 		['nul\0', 'nul\\00'],
 		['plain', 'plain'],
+		['a#b c', 'a#b c'],
+		[' ', '\\ '],
+		['#', '\\#'],
+		['  ', '\\ \\ '],
+		['trail#', 'trail#'],
+		['', ''],
 	])('escapes %j as %j', (input, expected) => {
 		expect(escapeDnValue(input)).toBe(expected);
 	});
@@ -63,5 +84,28 @@ describe('attribute names and conditions', () => {
 		expect(() => conditionFilter({ attribute: 'ou)(uid=*', operator: 'equals', value: 'x' })).toThrow(
 			/^Conditions "ou\)\(uid=\*" is not a valid LDAP attribute name/,
 		);
+	});
+});
+
+describe('joining filter components', () => {
+	it('joins several with & or |, keeps a single one as it is, and drops empty ones', () => {
+		expect(allOf(['(a=1)', '(b=2)'])).toBe('(&(a=1)(b=2))');
+		expect(anyOf(['(a=1)', '(b=2)'])).toBe('(|(a=1)(b=2))');
+		expect(allOf(['', '(a=1)', ''])).toBe('(a=1)');
+		expect(anyOf(['(a=1)', ''])).toBe('(a=1)');
+		expect(allOf(['(a=1)', '', '(b=2)'])).toBe('(&(a=1)(b=2))');
+		expect(anyOf(['', '(b=2)', '(c=3)'])).toBe('(|(b=2)(c=3))');
+	});
+
+	it('ORs one equality per value, each escaped', () => {
+		expect(equalsAny('cn', ['Sales', 'R*D'])).toBe('(|(cn=Sales)(cn=R\\2aD))');
+		expect(equalsAny('cn', ['Only'])).toBe('(cn=Only)');
+	});
+
+	it('refuses an unknown operator naming the field, and treats a missing value as empty', () => {
+		expect(() =>
+			conditionFilter({ attribute: 'ou', operator: 'near' as never, value: 'x' }, 'User Conditions'),
+		).toThrow(/^User Conditions has an unknown operator "near"/);
+		expect(conditionFilter({ attribute: 'ou', operator: 'equals' })).toBe('(ou=)');
 	});
 });

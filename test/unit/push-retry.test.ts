@@ -116,3 +116,16 @@ test("Retry Ambiguous Failures off: a timeout noticed by the retry loop's own de
 	await sendWithRetry(stalling, { ...request, timeoutMs: 50 }, { sleep: async () => undefined, maxAttempts: 2 });
 	expect(calls).toBe(2);
 });
+
+test('a 500 keeps the headers the server sent, and the caller hears of every retry', async () => {
+	const events: Array<{ attempt: number; reason: string }> = [];
+	const outcome = await sendWithRetry(
+		scripted([status(500, { 'x-request-id': 'r-1' }), status(500, { 'x-request-id': 'r-2' })]),
+		request,
+		{ sleep: async () => undefined, maxAttempts: 2, onRetry: (event) => events.push(event) },
+	);
+	expect(outcome.response).toEqual({ status: 500, headers: { 'x-request-id': 'r-2' }, body: {} });
+	expect(events).toEqual([expect.objectContaining({ attempt: 1, method: 'POST' })]);
+	const other = await sendWithRetry(scripted([status(404, { 'x-request-id': 'r-3' })]), request, {});
+	expect(other).toEqual({ response: { status: 404, headers: { 'x-request-id': 'r-3' }, body: {} }, attempts: 1 });
+});
