@@ -96,13 +96,17 @@ export class PushN8n {
 		return { workflowId, webhookUrl: `${this.n8n.url}/webhook/${webhookId}/acknowledgment` };
 	}
 
-	token(userId: string, options: { secret?: string; ttlSeconds?: number; now?: Date } = {}): string {
+	/** A token for the default trigger, or for the trigger at `webhookUrl` (tokens name the webhook they are for). */
+	token(
+		userId: string,
+		options: { secret?: string; ttlSeconds?: number; now?: Date; webhookUrl?: string } = {},
+	): string {
 		return signAckToken(options.secret ?? this.secret, {
 			noticeId: 'outage-42',
 			userId,
 			ttlSeconds: options.ttlSeconds ?? 3600,
 			now: options.now,
-			audience: new URL(this.webhookUrl).pathname,
+			audience: new URL(options.webhookUrl ?? this.webhookUrl).pathname,
 		});
 	}
 

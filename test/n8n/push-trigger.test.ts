@@ -64,6 +64,8 @@ describe('the push trigger in a real n8n', () => {
 				token: setup.token('asmith', { ttlSeconds: 60, now: new Date(Date.now() - 120_000) }),
 			});
 			expect(expired.status).toBe(410);
+			// A token made for the other trigger's webhook is refused here.
+			expect((await fetch(`${url}?token=${setup.token('rkhan')}`)).status).toBe(403);
 			expect(JSON.parse(expired.text)).toMatchObject({ error: 'expired' });
 			expect((await setup.post({ kind: 'acknowledged' })).status).toBe(400);
 			expect((await setup.post({ token: 'not-a-token' })).status).toBe(400);
@@ -149,14 +151,14 @@ describe('the push trigger in a real n8n', () => {
 				linkMode: 'json',
 				options: { emitDuplicates: true },
 			});
-			const link = `${url}?token=${setup.token('rkhan')}`;
+			const link = `${url}?token=${setup.token('rkhan', { webhookUrl: url })}`;
 			const first = await fetch(link);
 			expect(first.status).toBe(200);
 			expect(await first.json()).toMatchObject({ status: 'recorded', kind: 'acknowledged' });
 			const again = await fetch(link);
 			expect(await again.json()).toMatchObject({ status: 'duplicate' });
 			const expired = await fetch(
-				`${url}?token=${setup.token('rkhan', { ttlSeconds: 1, now: new Date(Date.now() - 5000) })}`,
+				`${url}?token=${setup.token('rkhan', { ttlSeconds: 1, now: new Date(Date.now() - 5000), webhookUrl: url })}`,
 			);
 			expect(expired.status).toBe(410);
 
