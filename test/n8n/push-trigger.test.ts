@@ -64,8 +64,6 @@ describe('the push trigger in a real n8n', () => {
 				token: setup.token('asmith', { ttlSeconds: 60, now: new Date(Date.now() - 120_000) }),
 			});
 			expect(expired.status).toBe(410);
-			// A token made for the other trigger's webhook is refused here.
-			expect((await fetch(`${url}?token=${setup.token('rkhan')}`)).status).toBe(403);
 			expect(JSON.parse(expired.text)).toMatchObject({ error: 'expired' });
 			expect((await setup.post({ kind: 'acknowledged' })).status).toBe(400);
 			expect((await setup.post({ token: 'not-a-token' })).status).toBe(400);
@@ -161,6 +159,8 @@ describe('the push trigger in a real n8n', () => {
 				`${url}?token=${setup.token('rkhan', { ttlSeconds: 1, now: new Date(Date.now() - 5000), webhookUrl: url })}`,
 			);
 			expect(expired.status).toBe(410);
+			// A token made for the other trigger's webhook is refused here.
+			expect((await fetch(`${url}?token=${setup.token('rkhan')}`)).status).toBe(403);
 
 			const executions = await n8n.waitForExecutions(id, 2);
 			await sleep(1500);
