@@ -59,6 +59,18 @@ import {
 	type MemberContext,
 } from './members';
 import { checkChanges, patchBody, putBody } from './writes';
+import { OtdsManagement } from './management';
+import type {
+	DirectoryManagement,
+	GroupManagementResult,
+	GroupRef,
+	NewGroup,
+	NewUser,
+	PresenceOptions,
+	UserManagementResult,
+	UserMove,
+	UserRef,
+} from '../directory/management';
 
 export interface OtdsDirectoryOptions {
 	/** e.g. https://otds.example.com/otdsws */
@@ -75,6 +87,11 @@ export interface OtdsDirectoryOptions {
 	privilegedGroups?: string[];
 	/** Attribute mapping overrides, e.g. { businessUnit: 'oTExtraAttr3' }. */
 	fields?: Partial<OtdsFieldMap>;
+	/**
+	 * The attributes of the account flags (read: any one "true" sets the flag; written by the management operations:
+	 * the first of a list to set it, every one that reads true to clear it). Which ones OTDS honours when written is
+	 * not public: the defaults are the names seen on real users.
+	 */
 	statusAttributes?: Partial<OtdsStatusAttributes>;
 	/** Attributes where_filter is taken to search for users (default name, cn, mail, displayName). [] never uses it. */
 	userFilterAttributes?: string[];
@@ -95,7 +112,7 @@ export interface OtdsDirectoryOptions {
 	checkPartition?: boolean;
 }
 
-export class OtdsDirectory implements DirectoryBackend {
+export class OtdsDirectory implements DirectoryBackend, DirectoryManagement {
 	readonly kind = 'otdsRest' as const;
 	readonly client: OtdsRestClient;
 	private readonly partition?: string;
@@ -106,6 +123,7 @@ export class OtdsDirectory implements DirectoryBackend {
 	private readonly privilegedKeys: Set<string>;
 	private membersMode: 'auto' | 'groupsMembers' | 'derived';
 	private readonly lookups: OtdsLookups;
+	private readonly management: OtdsManagement;
 
 	constructor(
 		transport: HttpTransport,
@@ -134,6 +152,15 @@ export class OtdsDirectory implements DirectoryBackend {
 			attributesAsKeys: options.attributesAsKeys ?? true,
 			pageSize: options.pageSize ?? 250,
 			checkPartition: options.checkPartition ?? true,
+		});
+		this.management = new OtdsManagement({
+			client: this.client,
+			lookups: this.lookups,
+			partition: this.partition,
+			fields: this.fields,
+			status: this.status,
+			toUser: (user) => this.toUser(user, []),
+			toGroup: (group) => this.toGroup(group, []),
 		});
 		if (!['auto', 'groupsMembers', 'derived'].includes(this.membersMode)) {
 			throw new ConfigurationError('Group Members Source', `has an unknown value "${this.membersMode}"`);
@@ -226,6 +253,44 @@ export class OtdsDirectory implements DirectoryBackend {
 			await this.lookups.readUser(user.id),
 			checked.map((change) => change.attribute),
 		);
+	}
+
+	// ---- management (management.ts) ------------------------------------------------------------------
+
+	createUser(user: NewUser, options?: PresenceOptions): Promise<UserManagementResult> {
+		return this.management.createUser(user, options);
+	}
+
+	deleteUser(user: UserRef, options?: PresenceOptions): Promise<UserManagementResult> {
+		return this.management.deleteUser(user, options);
+	}
+
+	setUserEnabled(user: UserRef, enabled: boolean): Promise<UserManagementResult> {
+		return this.management.setUserEnabled(user, enabled);
+	}
+
+	unlockUser(user: UserRef): Promise<UserManagementResult> {
+		return this.management.unlockUser(user);
+	}
+
+	setPassword(user: UserRef, password: string, options?: { mustChange?: boolean }): Promise<UserManagementResult> {
+		return this.management.setPassword(user, password, options);
+	}
+
+	requirePasswordChange(user: UserRef): Promise<UserManagementResult> {
+		return this.management.requirePasswordChange(user);
+	}
+
+	moveUser(user: UserRef, move: UserMove): Promise<UserManagementResult> {
+		return this.management.moveUser(user, move);
+	}
+
+	createGroup(group: NewGroup, options?: PresenceOptions): Promise<GroupManagementResult> {
+		return this.management.createGroup(group, options);
+	}
+
+	deleteGroup(group: GroupRef, options?: PresenceOptions): Promise<GroupManagementResult> {
+		return this.management.deleteGroup(group, options);
 	}
 
 	// ---- groups --------------------------------------------------------------------------------------

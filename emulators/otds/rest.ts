@@ -61,7 +61,7 @@ const USER_OBJECT_FIELDS = [
 ] as const;
 /** A PATCH: the partition, the attributes to merge, the top-level description (pyxecm), and the unchanged name. */
 const USER_PATCH_FIELDS = ['userPartitionID', 'name', 'values', 'description'] as const;
-const NEW_OBJECT_FIELDS = [
+const NEW_USER_FIELDS = [
 	'userPartitionID',
 	'name',
 	'values',
@@ -71,6 +71,8 @@ const NEW_OBJECT_FIELDS = [
 	'customAttributes',
 	'objectClass',
 ] as const;
+/** A new group: what pyxecm's add_group sends. */
+const NEW_GROUP_FIELDS = ['userPartitionID', 'name', 'description'] as const;
 
 function stringList(body: unknown): string[] {
 	const list = onlyFields(asObject(body), ['stringList'], 'a membership change').stringList;
@@ -137,7 +139,7 @@ export class RestApi {
 			const newPassword = onlyFields(asObject(body), ['newPassword'], 'a password change').newPassword;
 			if (typeof newPassword !== 'string' || newPassword === '')
 				throw new EmulatorError(400, 'newPassword is required');
-			this.store.changePassword(target.uuid, newPassword);
+			this.store.changePassword(target.uuid, newPassword, { checked: true });
 			return noContent;
 		}
 		if (!users && sub === 'members' && segments.length === 3 && this.options.groupMembersEndpoint !== false) {
@@ -225,19 +227,33 @@ export class RestApi {
 
 	private create(collection: 'users' | 'groups', body: unknown, principal: Principal, asKeys: boolean): Reply {
 		requireAdmin(principal);
-		const request = onlyFields(asObject(body), NEW_OBJECT_FIELDS, `a new ${collection === 'users' ? 'user' : 'group'}`);
+		const users = collection === 'users';
+		const request = onlyFields(
+			asObject(body),
+			users ? NEW_USER_FIELDS : NEW_GROUP_FIELDS,
+			`a new ${users ? 'user' : 'group'}`,
+		);
 		const partition = request.userPartitionID;
 		const name = request.name;
 		if (typeof partition !== 'string' || partition === '') throw new EmulatorError(400, 'userPartitionID is required');
 		if (typeof name !== 'string' || name.trim() === '') throw new EmulatorError(400, 'name is required');
+		if (request.description !== undefined && request.description !== null && typeof request.description !== 'string')
+			throw new EmulatorError(400, 'description must be a string or null');
 		const description = typeof request.description === 'string' ? request.description : undefined;
-		if (collection === 'groups')
-			return ok(this.store.groupJson(this.store.createGroup({ name, partition, description }), asKeys), 201);
+		if (!users) return ok(this.store.groupJson(this.store.createGroup({ name, partition, description }), asKeys), 201);
+		if (request.password !== undefined && typeof request.password !== 'string')
+			throw new EmulatorError(400, 'password must be a string');
+		const values = nameValues(request);
+		if (values.some((item) => item.name.toLowerCase() === 'description'))
+			throw new EmulatorError(400, 'description is a top-level field of the user, not an entry of values');
 		const attributes: Record<string, string[]> = {};
-		for (const item of nameValues(request)) attributes[item.name] = item.values;
+		for (const item of values) attributes[item.name] = item.values;
 		const password = typeof request.password === 'string' ? request.password : undefined;
 		return ok(
-			this.store.userJson(this.store.createUser({ name, partition, description, attributes, password }), asKeys),
+			this.store.userJson(
+				this.store.createUser({ name, partition, description, attributes, password }, { checked: true }),
+				asKeys,
+			),
 			201,
 		);
 	}

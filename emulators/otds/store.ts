@@ -48,7 +48,29 @@ export interface StoreOptions {
 	schemaAttributes?: string[];
 	/** PUT /users/{id}: 'replace' (default) drops writable attributes the body does not list; 'merge' keeps them. */
 	putSemantics?: 'replace' | 'merge';
+	/**
+	 * A password policy for passwords set over REST (a new user's, PUT /users/{id}/password): shorter ones are
+	 * refused with 400, nothing changed. Default: none (the real default policy is not public).
+	 */
+	passwordPolicy?: { minimumLength: number };
 }
+
+/** What `{ checked: true }` asks of a store write: the checks OTDS makes of a REST request (schema, flags, policy). */
+export interface WriteChecks {
+	checked?: boolean;
+}
+
+/** The account flags OTDS keeps as "true" / "false" text (the reference's attribute list). Lower case. */
+const BOOLEAN_ATTRIBUTES = new Set(
+	[
+		'accountDisabled',
+		'accountLockedOut',
+		'UserMustChangePasswordAtNextSignIn',
+		'UserCannotChangePassword',
+		'PasswordNeverExpires',
+		'pwdReset',
+	].map((name) => name.toLowerCase()),
+);
 
 export interface PartitionInfo {
 	name: string;
@@ -238,12 +260,22 @@ export class OtdsStore implements MembershipView {
 
 	// ---- users ---------------------------------------------------------------------------------------
 
-	createUser(input: NewUser): StoredUser {
+	createUser(input: NewUser, checks: WriteChecks = {}): StoredUser {
 		const partition = this.requirePartition(input.partition ?? this.partition);
 		const name = input.name?.trim();
 		if (!name) throw new EmulatorError(400, 'The user name is missing');
 		if (this.userIds.has(objectId(name, partition).toLowerCase())) {
 			throw new EmulatorError(409, `A user named "${name}" already exists in partition "${partition}"`);
+		}
+		if (checks.checked) {
+			this.checkWrite(
+				partition,
+				Object.entries(input.attributes ?? {}).map(([attribute, value]) => ({
+					name: attribute,
+					values: toValues(value),
+				})),
+			);
+			if (input.password !== undefined) this.checkPassword(input.password);
 		}
 		const uuid = (input.uuid ?? randomUUID()).toLowerCase();
 		const created = isoSeconds(input.createdAt ?? this.now());
@@ -289,16 +321,7 @@ export class OtdsStore implements MembershipView {
 		mode: 'merge' | 'replace',
 		description?: string | null,
 	): void {
-		for (const item of values) {
-			if (READ_ONLY_ATTRIBUTES.has(item.name.toLowerCase()))
-				throw new EmulatorError(400, `Attribute "${item.name}" is read-only`);
-			if (this.options.strictSchema !== false && !this.schema.has(item.name.toLowerCase())) {
-				throw new EmulatorError(
-					400,
-					`Attribute "${item.name}" is not defined in the schema of partition "${user.partition}"`,
-				);
-			}
-		}
+		this.checkWrite(user.partition, values);
 		if (mode === 'replace') {
 			for (const key of Object.keys(user.attributes)) {
 				if (!READ_ONLY_ATTRIBUTES.has(key.toLowerCase()) && key !== 'passwordChangedTime') delete user.attributes[key];
@@ -311,6 +334,32 @@ export class OtdsStore implements MembershipView {
 		}
 		if (description !== undefined) user.description = description;
 		this.touch(user);
+	}
+
+	/** What OTDS refuses in written attributes (400, nothing changed): read-only ones, outside the schema, a flag not true / false. */
+	private checkWrite(partition: string, values: NameValues[]): void {
+		for (const item of values) {
+			const lower = item.name.toLowerCase();
+			if (READ_ONLY_ATTRIBUTES.has(lower)) throw new EmulatorError(400, `Attribute "${item.name}" is read-only`);
+			if (this.options.strictSchema !== false && !this.schema.has(lower)) {
+				throw new EmulatorError(
+					400,
+					`Attribute "${item.name}" is not defined in the schema of partition "${partition}"`,
+				);
+			}
+			if (BOOLEAN_ATTRIBUTES.has(lower) && !item.values.every((value) => /^(true|false)$/i.test(value)))
+				throw new EmulatorError(400, `Attribute "${item.name}" takes true or false`);
+		}
+	}
+
+	/** The password policy, when one is set; the error never repeats the password. */
+	private checkPassword(password: string): void {
+		const minimum = this.options.passwordPolicy?.minimumLength;
+		if (minimum !== undefined && password.length < minimum)
+			throw new EmulatorError(
+				400,
+				`The password does not meet the password policy: it needs at least ${minimum} characters`,
+			);
 	}
 
 	/** Sets single-valued flags (accountLockedOut, ...) and moves modifyTimestamp. */
@@ -341,9 +390,10 @@ export class OtdsStore implements MembershipView {
 		return user;
 	}
 
-	changePassword(ref: string, password: string): StoredUser {
+	changePassword(ref: string, password: string, checks: WriteChecks = {}): StoredUser {
 		if (!password) throw new EmulatorError(400, 'The new password is missing');
 		const user = this.requireUser(ref);
+		if (checks.checked) this.checkPassword(password);
 		user.password = password;
 		const now = isoSeconds(this.now());
 		return this.setUserValues(user.uuid, {

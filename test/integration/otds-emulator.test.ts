@@ -352,6 +352,77 @@ describe('refuses what OTDS refuses', () => {
 	});
 });
 
+describe('refuses new users and groups as OTDS would, creating nothing', () => {
+	const created = (name: string) =>
+		otds.store.findUser(`${name}@${PARTITION}`) ?? otds.store.findGroup(`${name}@${PARTITION}`);
+	const refused = async (collection: 'users' | 'groups', json: Record<string, unknown>, status = 400) => {
+		const response = await rest('POST', collection, { json });
+		expect(response.status).toBe(status);
+		expect(body(response)).toMatchObject({ status, errorDetails: null });
+		if (typeof json.name === 'string' && status !== 409) expect(created(json.name)).toBeUndefined();
+		return body(response).error as string;
+	};
+
+	it('unknown fields, wrong types, a missing name or partition', async () => {
+		expect(await refused('users', { userPartitionID: PARTITION, name: 'r.one', attributes: { mail: ['x'] } })).toMatch(
+			/attributes/,
+		);
+		await refused('users', { userPartitionID: PARTITION, name: 'r.two', values: [{ name: 'mail', values: 'x' }] });
+		await refused('users', { userPartitionID: PARTITION, name: 'r.three', description: 7 });
+		await refused('users', { userPartitionID: PARTITION, name: 'r.four', password: 12345678 });
+		await refused('users', { userPartitionID: PARTITION, values: [] });
+		await refused('users', { name: 'r.five' });
+		await refused('groups', { userPartitionID: PARTITION, name: 'R Group', password: 'x' });
+		await refused('groups', { userPartitionID: PARTITION, name: 'R Group', values: [] });
+	});
+
+	it('read-only or unknown attributes, a flag that is not true or false, description in values', async () => {
+		await refused('users', {
+			userPartitionID: PARTITION,
+			name: 'r.six',
+			values: [{ name: 'oTMemberOf', values: ['x'] }],
+		});
+		await refused('users', { userPartitionID: PARTITION, name: 'r.seven', values: [{ name: 'titel', values: ['x'] }] });
+		expect(
+			await refused('users', {
+				userPartitionID: PARTITION,
+				name: 'r.eight',
+				values: [{ name: 'accountDisabled', values: ['yes'] }],
+			}),
+		).toMatch(/true or false/);
+		await refused('users', {
+			userPartitionID: PARTITION,
+			name: 'r.nine',
+			values: [{ name: 'description', values: ['x'] }],
+		});
+		const flag = await rest('PATCH', `users/${id(otds.fixture!.users[25].uid)}`, {
+			json: { userPartitionID: PARTITION, values: [{ name: 'accountLockedOut', values: ['1'] }] },
+		});
+		expect(flag.status).toBe(400);
+	});
+
+	it('an existing name: 409, as for a duplicate anywhere', async () => {
+		await refused('users', { userPartitionID: PARTITION, name: otds.fixture!.users[3].uid }, 409);
+		await refused('groups', { userPartitionID: PARTITION, name: GROUPS.helpDesk }, 409);
+	});
+
+	it('creates what it accepts: a user with values, a group with a description, both deletable', async () => {
+		const user = await rest('POST', 'users', {
+			json: { userPartitionID: PARTITION, name: 'r.kept', values: [{ name: 'accountDisabled', values: ['true'] }] },
+		});
+		expect(user.status).toBe(201);
+		expect(body(user).attributes).toBeUndefined();
+		expect(otds.store.requireUser(`r.kept@${PARTITION}`).attributes.accountDisabled).toEqual(['true']);
+		const group = await rest('POST', 'groups', {
+			json: { userPartitionID: PARTITION, name: 'R Kept', description: 'd' },
+		});
+		expect(group.status).toBe(201);
+		expect((await rest('DELETE', `users/${id('r.kept')}`)).status).toBe(204);
+		expect((await rest('DELETE', `groups/${encodeURIComponent(`R Kept@${PARTITION}`)}`)).status).toBe(204);
+		expect((await rest('DELETE', `users/${id('r.kept')}`)).status).toBe(404);
+	});
+});
+
 describe('writes', () => {
 	it('PATCH merges, PUT replaces writable attributes (default), both move modifyTimestamp', async () => {
 		const user = otds.fixture!.users[22];
