@@ -22,6 +22,20 @@ export interface DirectorySource {
 	close(): Promise<void>;
 }
 
+/**
+ * The management options naming the OTDS account flags' attributes (Disabled / Locked-Out / Must Change Password
+ * Attribute); a flag not named keeps the directory's default.
+ */
+function otdsStatusAttributesOf(options: IDataObject): OtdsDirectoryOptions['statusAttributes'] {
+	const named = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? [value.trim()] : undefined);
+	const status = {
+		disabled: named(options.disabledAttribute),
+		locked: named(options.lockedAttribute),
+		passwordResetRequired: named(options.mustChangePasswordAttribute),
+	};
+	return Object.fromEntries(Object.entries(status).filter(([, names]) => names !== undefined));
+}
+
 export async function openDirectorySource(
 	context: IExecuteFunctions | ILoadOptionsFunctions,
 	kind: DirectorySourceKind,
@@ -36,6 +50,7 @@ export async function openDirectorySource(
 					membersEndpoint: (options.membersSource as OtdsDirectoryOptions['membersEndpoint']) ?? 'auto',
 					writeMethod: (options.writeMethod as OtdsDirectoryOptions['writeMethod']) ?? 'PATCH',
 					fields: otdsFieldMapOf(String(options.attributeMapping ?? '')),
+					statusAttributes: otdsStatusAttributesOf(options),
 				}),
 			close: async () => {},
 		};

@@ -1,5 +1,7 @@
 /** How the directory node reads its list-shaped parameters into the core's inputs. */
 import { changesFromRows } from '../../nodes/OpenTextDirectoryServices/actions/operations';
+import { attributesFromRows } from '../../nodes/OpenTextDirectoryServices/actions/manage';
+import { OpenTextDirectoryServices } from '../../nodes/OpenTextDirectoryServices/OpenTextDirectoryServices.node';
 import { otdsFieldMapOf } from '../../nodes/shared/parameter-text';
 import { ConfigurationError } from '../../core/errors';
 
@@ -42,5 +44,36 @@ describe('OTDS attribute mapping', () => {
 		expect(() => otdsFieldMapOf('mobile')).toThrow(/field=attribute/);
 		expect(() => otdsFieldMapOf('mobile=a=b')).toThrow(/field=attribute/);
 		expect(() => otdsFieldMapOf('mobile=mo)(bile')).toThrow(ConfigurationError);
+	});
+});
+
+describe('Other Attributes rows of a new user', () => {
+	test('rows of one attribute (any case) add up to its values; an empty value adds none', () => {
+		expect(
+			attributesFromRows([
+				{ name: 'telephoneNumber', value: '+1 1' },
+				{ name: 'TELEPHONENUMBER', value: '+1 2' },
+				{ name: 'roomNumber', value: '' },
+			]),
+		).toEqual({ telephoneNumber: ['+1 1', '+1 2'], roomNumber: [] });
+	});
+
+	test('a row without a name is an error naming the field', () => {
+		expect(() => attributesFromRows([{ name: ' ', value: 'x' }])).toThrow(/Other Attributes/);
+	});
+});
+
+describe('passwords in the editor', () => {
+	test('every Password parameter is masked, and only Create and Set Password ask for one', () => {
+		const passwords = new OpenTextDirectoryServices().description.properties.filter(
+			(property) => property.name === 'password',
+		);
+		expect(
+			passwords
+				.map((property) => property.displayOptions?.show?.operation)
+				.flat()
+				.sort(),
+		).toEqual(['create', 'setPassword']);
+		for (const property of passwords) expect(property.typeOptions?.password).toBe(true);
 	});
 });

@@ -11,12 +11,10 @@ import { ConfigurationError } from '../../../core/errors';
 import type { AttributeCondition, ConditionOperator } from '../../../core/directory/conditions';
 import { splitList } from '../../shared/parameter-text';
 import { readGroupLocator, readUserLocator } from './locators';
+import { GROUP_MANAGEMENT_OPERATIONS, USER_MANAGEMENT_OPERATIONS } from './manage';
+import type { Operation } from './operation';
 
-export type Operation = (
-	context: IExecuteFunctions,
-	backend: DirectoryBackend,
-	itemIndex: number,
-) => Promise<IDataObject[]>;
+export type { Operation } from './operation';
 
 const json = (value: unknown) => value as IDataObject;
 
@@ -218,8 +216,9 @@ const listAcknowledgments: Operation = async (context, backend, itemIndex) => {
 
 /** resource → operation → what it does. */
 export const OPERATIONS: Record<string, Record<string, Operation>> = {
-	user: { get: getUser, search: searchUsers, update: updateUser },
+	user: { get: getUser, search: searchUsers, update: updateUser, ...USER_MANAGEMENT_OPERATIONS },
 	group: {
+		...GROUP_MANAGEMENT_OPERATIONS,
 		get: getGroup,
 		search: searchGroups,
 		getMembers,

@@ -1,10 +1,12 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { groupManagementFields, groupManagementOperations } from './ManagementDescription';
 import { groupLocator, operationsOf, readOptionsCollection, returnAllAndLimit, showFor, userLocator } from './common';
 
 export const groupOperations = operationsOf(
 	'group',
 	[
+		...groupManagementOperations,
 		{
 			name: 'Add Member',
 			value: 'addMember',
@@ -25,7 +27,7 @@ export const groupOperations = operationsOf(
 			description: 'Remove a direct member from a group',
 			action: 'Remove a member from a group',
 		},
-	],
+	].sort((a, b) => a.name.localeCompare(b.name)),
 	'getMembers',
 );
 
@@ -33,7 +35,7 @@ export const groupFields: INodeProperties[] = [
 	groupLocator(
 		'group',
 		'Group',
-		{ resource: ['group'], operation: ['get', 'getMembers', 'addMember', 'removeMember'] },
+		{ resource: ['group'], operation: ['get', 'getMembers', 'addMember', 'removeMember', 'delete'] },
 		'The group to read or change',
 	),
 	userLocator(
@@ -61,4 +63,5 @@ export const groupFields: INodeProperties[] = [
 	},
 	...returnAllAndLimit('group', ['search', 'getMembers']),
 	readOptionsCollection('group', ['get', 'search', 'getMembers', 'addMember', 'removeMember']),
+	...groupManagementFields,
 ];

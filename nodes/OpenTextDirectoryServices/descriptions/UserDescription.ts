@@ -8,10 +8,12 @@ import {
 	showFor,
 	userLocator,
 } from './common';
+import { USER_MANAGEMENT_ON_EXISTING, userManagementFields, userManagementOperations } from './ManagementDescription';
 
 export const userOperations = operationsOf(
 	'user',
 	[
+		...userManagementOperations,
 		{ name: 'Get', value: 'get', description: 'Get one user by login, email, DN or ID', action: 'Get a user' },
 		{
 			name: 'Get Many',
@@ -25,12 +27,17 @@ export const userOperations = operationsOf(
 			description: "Set, add or remove values of a user's attributes",
 			action: "Update a user's attributes",
 		},
-	],
+	].sort((a, b) => a.name.localeCompare(b.name)),
 	'search',
 );
 
 export const userFields: INodeProperties[] = [
-	userLocator('user', 'User', { resource: ['user'], operation: ['get', 'update'] }, 'The user to read or change'),
+	userLocator(
+		'user',
+		'User',
+		{ resource: ['user'], operation: ['get', 'update', ...USER_MANAGEMENT_ON_EXISTING] },
+		'The user to read or change',
+	),
 	{
 		displayName: 'Account State',
 		name: 'state',
@@ -114,4 +121,5 @@ export const userFields: INodeProperties[] = [
 		],
 	},
 	readOptionsCollection('user', ['get', 'search', 'update']),
+	...userManagementFields,
 ];
