@@ -214,6 +214,55 @@ describe('OTDS REST', () => {
 		expect(patch?.json).toEqual(exchange('a user PATCH: values merged, description top-level').request.body);
 	});
 
+	test('the client creates users and groups and resets passwords with the published requests', async () => {
+		const userRead = answer(exchange('a user read with attrsAsKeys=true'));
+		const groupRead = answer(exchange('a group'));
+		const absent: HttpResponse = {
+			status: 404,
+			headers: {},
+			body: { status: 404, error: 'not found', errorDetails: null },
+		};
+		const created = new Set<string>();
+		const readOnceCreated = (kind: 'users' | 'groups') => () =>
+			created.has(kind) ? (kind === 'users' ? userRead : groupRead) : absent;
+		const { transport, sent } = replay([
+			{ method: 'GET', path: /\/rest\/users\/[^/]+$/, response: readOnceCreated('users') },
+			{ method: 'GET', path: /\/rest\/groups\/[^/]+$/, response: readOnceCreated('groups') },
+			{
+				method: 'POST',
+				path: '/rest/users',
+				response: () => (created.add('users'), { status: 201, headers: {}, body: userRead.body }),
+			},
+			{
+				method: 'POST',
+				path: '/rest/groups',
+				response: () => (created.add('groups'), { status: 201, headers: {}, body: groupRead.body }),
+			},
+			{ method: 'PUT', path: /\/password$/, response: { status: 204, headers: {}, body: '' } },
+		]);
+		const directory = new OtdsDirectory(transport, {
+			baseUrl: 'https://otds.example.com/otdsws',
+			partition: 'Content Server Members',
+			checkPartition: false,
+		});
+		await directory.createUser({
+			login: 'jnovak',
+			givenName: 'Jana',
+			surname: 'Novak',
+			mail: 'j.novak@example.com',
+			password: 'Contract-Reset-7!',
+		});
+		const newUser = sent.find((request) => request.method === 'POST' && request.url.endsWith('/rest/users'));
+		expectOnlyPublishedFields(newUser?.json, exchange('a new user').request.body);
+		const reset = sent.find((request) => request.method === 'PUT');
+		expect(Object.keys(reset?.json as object)).toEqual(
+			Object.keys(exchange('a password reset').request.body as object),
+		);
+		await directory.createGroup({ name: 'Marketing', description: 'Marketing team' });
+		const newGroup = sent.find((request) => request.method === 'POST' && request.url.endsWith('/rest/groups'));
+		expect(newGroup?.json).toEqual(exchange('a new group').request.body);
+	});
+
 	test('the client takes the published expired-ticket answer for "sign in again"', () => {
 		expect(isExpiredTicketAnswer(answer(exchange('a call with an expired ticket')))).toBe(true);
 	});
