@@ -56,7 +56,7 @@ type Flag = keyof OtdsStatusAttributes;
 const FLAG_SETTING: Record<Flag, string> = {
 	disabled: 'Disabled Attribute',
 	locked: 'Locked-Out Attribute',
-	passwordResetRequired: 'Must Change Password Attribute',
+	passwordResetRequired: 'Must Change at Next Sign-In Attribute',
 };
 
 export class OtdsManagement {

@@ -31,7 +31,7 @@ function otdsStatusAttributesOf(options: IDataObject): OtdsDirectoryOptions['sta
 	const status = {
 		disabled: named(options.disabledAttribute),
 		locked: named(options.lockedAttribute),
-		passwordResetRequired: named(options.mustChangePasswordAttribute),
+		passwordResetRequired: named(options.mustChangeAttribute),
 	};
 	return Object.fromEntries(Object.entries(status).filter(([, names]) => names !== undefined));
 }

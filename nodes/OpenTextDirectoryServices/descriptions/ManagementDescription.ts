@@ -150,8 +150,8 @@ const otdsUserOptions: INodeProperties[] = [
 			'The OTDS user attribute set to false to unlock an account. Uncertain: no public source says which attribute OTDS honours when written; accountLockedOut is the one real users show.',
 	},
 	{
-		displayName: 'Must Change Password Attribute (OTDS)',
-		name: 'mustChangePasswordAttribute',
+		displayName: 'Must Change at Next Sign-In Attribute (OTDS)',
+		name: 'mustChangeAttribute',
 		type: 'string',
 		default: 'UserMustChangePasswordAtNextSignIn',
 		displayOptions: { show: { '/source': ['otdsRest'] } },
