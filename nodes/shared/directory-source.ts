@@ -26,7 +26,7 @@ export interface DirectorySource {
  * The management options naming the OTDS account flags' attributes (Disabled / Locked-Out / Must Change Password
  * Attribute); a flag not named keeps the directory's default.
  */
-function otdsStatusAttributesOf(options: IDataObject): OtdsDirectoryOptions['statusAttributes'] {
+export function otdsStatusAttributesOf(options: IDataObject): OtdsDirectoryOptions['statusAttributes'] {
 	const named = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? [value.trim()] : undefined);
 	const status = {
 		disabled: named(options.disabledAttribute),

@@ -2,6 +2,7 @@
 import { changesFromRows } from '../../nodes/OpenTextDirectoryServices/actions/operations';
 import { attributesFromRows } from '../../nodes/OpenTextDirectoryServices/actions/manage';
 import { OpenTextDirectoryServices } from '../../nodes/OpenTextDirectoryServices/OpenTextDirectoryServices.node';
+import { otdsStatusAttributesOf } from '../../nodes/shared/directory-source';
 import { otdsFieldMapOf } from '../../nodes/shared/parameter-text';
 import { ConfigurationError } from '../../core/errors';
 
@@ -75,5 +76,17 @@ describe('passwords in the editor', () => {
 				.sort(),
 		).toEqual(['create', 'setPassword']);
 		for (const property of passwords) expect(property.typeOptions?.password).toBe(true);
+	});
+});
+
+describe("the OTDS flags' attribute options", () => {
+	test('a named attribute replaces the default of its flag only; an empty one keeps the default', () => {
+		expect(otdsStatusAttributesOf({ disabledAttribute: ' oTExtraAttr5 ', lockedAttribute: '' })).toEqual({
+			disabled: ['oTExtraAttr5'],
+		});
+		expect(otdsStatusAttributesOf({ mustChangeAttribute: 'pwdReset' })).toEqual({
+			passwordResetRequired: ['pwdReset'],
+		});
+		expect(otdsStatusAttributesOf({})).toEqual({});
 	});
 });
