@@ -60,6 +60,8 @@ export interface ManageTarget {
 	strategy: () => Promise<ChangeStrategy>;
 	/** The attributes that move on every write to an entry. */
 	stamps: string[];
+	/** What moves on every write to the server (e.g. 389's last change number), where the entry's stamps are coarse. */
+	writeCounter?: () => Promise<string>;
 	userBase: () => string;
 	groupBase: () => string;
 	/** Whether a bind with this password succeeds. */
@@ -83,7 +85,8 @@ export function manageScenario(target: ManageTarget): void {
 	const password = 'Fresh-Pa55-word!';
 	let probe: EventProbe;
 	let dn: string;
-	const stamps = (of: string) => stampsOf(target.session(), of, target.stamps);
+	const stamps = async (of: string) =>
+		`${await stampsOf(target.session(), of, target.stamps)};${(await target.writeCounter?.()) ?? ''}`;
 
 	beforeAll(async () => {
 		probe = new EventProbe(await target.strategy());

@@ -3,7 +3,8 @@
  * - Active Directory: unicodePwd, the password in double quotes as UTF-16LE, which AD takes only over an
  *   encrypted connection: on plain LDAP the request is refused here, before anything is sent;
  * - the others: the Password Modify extended operation (RFC 3062) when the root DSE lists it, so the server
- *   hashes the password and applies its policy; else a replace of userPassword.
+ *   hashes the password and applies its policy; else, or where the server wants the operation encrypted and the
+ *   credential's Connection Security is None (389 DS), a replace of userPassword.
  * The password never appears in a result, an error or a log: errors are built from result codes, and any
  * text that would contain it is replaced.
  */
@@ -13,13 +14,15 @@ import { PASSWORD_MODIFY_OID } from '../../../transport/ldap/session';
 import { unicodePwdValue } from '../flavours/active-directory';
 import { replaceWith } from '../flavours/new-entries';
 import { rootDseValues } from '../root-dse';
-import { applyEdits, refusalExplained, type ManageContext } from './context';
+import { applyEdits, failureOf, refusalExplained, type ManageContext } from './context';
 
 /**
  * How servers refuse a password their policy does not accept (length, quality, history): constraintViolation
  * (RFC 4511), and on Active Directory also unwillingToPerform (0000052D).
  */
 const POLICY_REFUSALS = new Set([19, 53]);
+/** confidentialityRequired (RFC 4511). */
+const CONFIDENTIALITY_REQUIRED = 13;
 
 /** Checks a password before anything is written; `field` names the editor field. */
 export function checkPassword(password: unknown, field = 'Password'): string {
@@ -46,7 +49,16 @@ export async function writePassword(context: ManageContext, dn: string, password
 		if (context.profile.management.password === 'unicodePwd') {
 			await applyEdits(context, dn, [replaceWith('unicodePwd', unicodePwdValue(password))], 'set the password of');
 		} else if (await supportsPasswordModify(context)) {
-			await refusalExplained(context, context.session.passwordModify(dn, password), 'set the password of', dn);
+			const failure = await failureOf(
+				refusalExplained(context, context.session.passwordModify(dn, password), 'set the password of', dn),
+			);
+			// 389 DS takes the extended operation over an encrypted connection only, and a replace of userPassword
+			// over any: what the credential's Connection Security allows is the administrator's choice.
+			if (ldapResultCode(failure) === CONFIDENTIALITY_REQUIRED && !context.session.encrypted) {
+				await applyEdits(context, dn, [replaceWith('userPassword', password)], 'set the password of');
+			} else if (failure !== undefined) {
+				throw failure;
+			}
 		} else {
 			await applyEdits(context, dn, [replaceWith('userPassword', password)], 'set the password of');
 		}
