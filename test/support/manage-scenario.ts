@@ -74,6 +74,8 @@ export interface ManageTarget {
 	lock: (dn: string) => Promise<void>;
 	/** Fields of the first user beyond the login (AD: a display name, which names the entry). */
 	newUser?: Partial<NewUser>;
+	/** Whether the password before a reset still signs in for a while (Samba, as AD's old-password window). */
+	previousPasswordLingers?: boolean;
 	/** A password the server's policy refuses, to check that the refusal does not repeat it. */
 	refusedPassword?: string;
 }
@@ -191,7 +193,7 @@ export function manageScenario(target: ManageTarget): void {
 		expect(set).toMatchObject({ changed: true, user: { status: { passwordResetRequired: false } } });
 		expect(JSON.stringify(set)).not.toContain(next);
 		expect(await target.bindsWith(dn, next)).toBe(true);
-		expect(await target.bindsWith(dn, password)).toBe(false);
+		if (!target.previousPasswordLingers) expect(await target.bindsWith(dn, password)).toBe(false);
 		expect(await probe.types({ dn })).toEqual(['user.passwordChanged']);
 
 		const third = 'Third-Pa55-word!';
