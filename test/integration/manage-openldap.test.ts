@@ -2,6 +2,8 @@ import { Client } from 'ldapts';
 import { LdapChangeReader } from '../../core/changes/ldap/reader';
 import { SnapshotStrategy } from '../../core/changes/ldap/strategies';
 import { LdapDirectory } from '../../core/ldap/directory';
+import { parseDn } from '../../core/ldap/dn';
+import { escapeDnValue } from '../../core/ldap/escape';
 import { profileFor } from '../../core/ldap/flavours';
 import { EMPTY_GROUP_MEMBER } from '../../core/ldap/flavours/openldap';
 import { LdapSession } from '../../transport/ldap/session';
@@ -89,6 +91,20 @@ describe('directory management on a real slapd, inetOrgPerson with ppolicy (Open
 		expect(entry.member).toEqual(EMPTY_GROUP_MEMBER);
 		expect(created.group?.memberCount).toBe(0);
 		await directoryOn(session).deleteGroup({ key: 'dn', value: created.dn! });
+	});
+
+	it('renames to a name with DN specials, a trailing backslash included, and back', async () => {
+		const directory = directoryOn(session);
+		const created = await directory.createUser({ login: 'mgr-special', password: 'Special-Pa55!' });
+		const odd = 'Smith, J. + "Co" \\';
+		const renamed = await directory.moveUser({ key: 'dn', value: created.dn! }, { newName: odd });
+		expect(renamed.user?.login).toBe(odd);
+		expect(parseDn(renamed.dn!)).toEqual(parseDn(`uid=${escapeDnValue(odd)},${slapd.layout.peopleDN}`));
+		expect(await bindsWith(renamed.dn!, 'Special-Pa55!')).toBe(true);
+		expect((await directory.moveUser({ key: 'login', value: odd }, { newName: odd })).changed).toBe(false);
+		const back = await directory.moveUser({ key: 'login', value: odd }, { newName: 'mgr-special' });
+		expect(back.dn).toBe(created.dn);
+		await directory.deleteUser({ key: 'dn', value: back.dn! });
 	});
 
 	it('creates under another parent, with more attributes; the naming attribute among them is refused', async () => {
