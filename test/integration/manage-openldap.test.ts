@@ -93,6 +93,24 @@ describe('directory management on a real slapd, inetOrgPerson with ppolicy (Open
 		await directoryOn(session).deleteGroup({ key: 'dn', value: created.dn! });
 	});
 
+	it('ppolicy enforces a required change: the person signs in, and may do nothing but change the password', async () => {
+		const directory = directoryOn(session);
+		const created = await directory.createUser({
+			login: 'mgr-must',
+			password: 'Must-Pa55-word!',
+			mustChangePassword: true,
+		});
+		expect(created.user?.status.passwordResetRequired).toBe(true);
+		const client = new Client({ url: slapd.url });
+		try {
+			await client.bind(created.dn!, 'Must-Pa55-word!');
+			await expect(client.search(created.dn!, { scope: 'base' })).rejects.toThrow();
+		} finally {
+			await client.unbind().catch(() => undefined);
+			await directory.deleteUser({ key: 'dn', value: created.dn! });
+		}
+	});
+
 	it('renames to a name with DN specials, a trailing backslash included, and back', async () => {
 		const directory = directoryOn(session);
 		const created = await directory.createUser({ login: 'mgr-special', password: 'Special-Pa55!' });

@@ -92,4 +92,34 @@ describe('directory management on a real 389 DS', () => {
 			for (let attempt = 0; attempt < 3; attempt++) await bindsWith(dn, 'not-the-password');
 		},
 	});
+
+	it('a required change is enforced where the policy has passwordMustChange on (recorded, not enforced, where off)', async () => {
+		const directory = directoryOn(session);
+		const attempt = async (login: string): Promise<string> => {
+			const created = await directory.createUser({ login, password: 'Must-Pa55-word!', mustChangePassword: true });
+			expect(created.user?.status.passwordResetRequired).toBe(true);
+			const client = new Client({ url: dirsrv.url });
+			try {
+				return await client
+					.bind(created.dn!, 'Must-Pa55-word!')
+					.then(() => client.search(created.dn!, { scope: 'base' }))
+					.then(
+						() => 'allowed',
+						(error: unknown) => `refused: ${(error as Error).message}`,
+					);
+			} finally {
+				await client.unbind().catch(() => undefined);
+				await directory.deleteUser({ key: 'dn', value: created.dn! });
+			}
+		};
+		expect(await attempt('mgr-must-off')).toBe('allowed');
+		await dirsrv.ldapmodify('dn: cn=config\nchangetype: modify\nreplace: passwordMustChange\npasswordMustChange: on\n');
+		try {
+			expect(await attempt('mgr-must-on')).toMatch(/^refused/);
+		} finally {
+			await dirsrv.ldapmodify(
+				'dn: cn=config\nchangetype: modify\nreplace: passwordMustChange\npasswordMustChange: off\n',
+			);
+		}
+	});
 });

@@ -161,6 +161,21 @@ describe('directory management on a real Samba AD DC', () => {
 		await directory.deleteUser({ key: 'dn', value: without.dn! });
 	});
 
+	it('a required change is enforced: the password no longer signs in until it is changed', async () => {
+		const directory = directoryOn(session);
+		const created = await directory.createUser({
+			login: 'mgr-ad-must',
+			displayName: 'Manage Must',
+			password: 'Must-Pa55-word!',
+			mustChangePassword: true,
+		});
+		expect(created.user?.status).toEqual({ disabled: false, locked: false, passwordResetRequired: true });
+		expect(await bindsWith(created.dn!, 'Must-Pa55-word!')).toBe(false);
+		await directory.setPassword({ key: 'dn', value: created.dn! }, 'Must-Pa55-word!');
+		expect(await bindsWith(created.dn!, 'Must-Pa55-word!')).toBe(true);
+		await directory.deleteUser({ key: 'dn', value: created.dn! });
+	});
+
 	it('creates a global security group with a sAMAccountName', async () => {
 		const created = await directoryOn(session).createGroup({ name: 'Managed Global' });
 		const [entry] = await session.search(created.dn!, { scope: 'base', attributes: ['groupType', 'sAMAccountName'] });

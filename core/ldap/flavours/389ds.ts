@@ -41,7 +41,8 @@ const MUST_CHANGE_EXPIRATION = '19700101000000Z';
  * - disable: nsAccountLock TRUE (account inactivation); enable removes it;
  * - unlock: the password policy's lockout ends when accountUnlockTime is removed and passwordRetryCount is 0;
  * - require a password change: passwordExpirationTime 19700101000000Z and pwdReset TRUE, as 389 writes them
- *   itself when an administrator resets a password under passwordMustChange;
+ *   itself when an administrator resets a password under passwordMustChange; 389 enforces it (binds may then only
+ *   change the password) where the policy has passwordMustChange on, and otherwise only records it;
  * - password: the Password Modify extended operation.
  */
 export const ds389Management: AccountManagement = {
