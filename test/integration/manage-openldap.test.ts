@@ -90,6 +90,20 @@ describe('directory management on a real slapd, inetOrgPerson with ppolicy (Open
 		const [entry] = await session.search(created.dn!, { scope: 'base', attributes: ['member'] });
 		expect(entry.member).toEqual(EMPTY_GROUP_MEMBER);
 		expect(created.group?.memberCount).toBe(0);
+		// Read by either lookup, the group has the people added to it, and no one else.
+		const person = slapd.fixture.users[3];
+		await directoryOn(session).addGroupMember({ key: 'dn', value: created.dn! }, { key: 'login', value: person.uid });
+		for (const memberLookup of ['memberOf', 'memberAttribute'] as const) {
+			const directory = new LdapDirectory(session, profileFor('openLdap'), slapd.baseDN, {
+				userBaseDN: slapd.layout.peopleDN,
+				groupBaseDN: slapd.layout.groupsDN,
+				memberLookup,
+			});
+			const members = [];
+			for await (const page of directory.groupMembers('dn', created.dn!, { nested: true })) members.push(...page);
+			expect(members.map((member) => member.login)).toEqual([person.uid]);
+			expect((await directory.getGroup('dn', created.dn!)).memberCount).toBe(1);
+		}
 		await directoryOn(session).deleteGroup({ key: 'dn', value: created.dn! });
 	});
 

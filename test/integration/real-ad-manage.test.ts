@@ -176,6 +176,18 @@ describe('directory management on a real Samba AD DC', () => {
 		await directory.deleteUser({ key: 'dn', value: created.dn! });
 	});
 
+	it('a create whose password is refused leaves nothing behind, and does not repeat the password', async () => {
+		const failure = await directoryOn(session)
+			.createUser({ login: 'mgr-ad-weak', displayName: 'Manage Weak', password: 'abc' })
+			.then(
+				() => undefined,
+				(error: unknown) => error,
+			);
+		expect((failure as Error).message).toMatch(/refused the new password/);
+		expect((failure as Error).message).not.toContain('abc');
+		await expect(directoryOn(session).getUser('login', 'mgr-ad-weak')).rejects.toThrow(NotFoundError);
+	});
+
 	it('creates a global security group with a sAMAccountName', async () => {
 		const created = await directoryOn(session).createGroup({ name: 'Managed Global' });
 		const [entry] = await session.search(created.dn!, { scope: 'base', attributes: ['groupType', 'sAMAccountName'] });
