@@ -29,6 +29,7 @@ export async function readAccount(context: ManageContext, user: UserRef): Promis
 	return readAccountAt(context, dn);
 }
 
+/** The entry at `dn` with what the product's edits and status read. */
 export async function readAccountAt(context: ManageContext, dn: string): Promise<Entry> {
 	const { profile } = context;
 	const entries = await context.session.search(dn, {
@@ -98,12 +99,6 @@ export async function failureOf(operation: Promise<unknown>): Promise<unknown> {
 		() => undefined,
 		(error: unknown) => error ?? new Error('unknown failure'),
 	);
-}
-
-/** A DN typed into a management field, checked; undefined when empty. */
-export function optionalText(value: string | undefined): string | undefined {
-	const trimmed = value?.trim();
-	return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }
 
 /** Refuses an empty required text with a message naming the field. */
