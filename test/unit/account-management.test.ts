@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import type { Entry } from 'ldapts';
+import { canManage } from '../../core/directory/management';
 import { ConfigurationError } from '../../core/errors';
+import { LdapDirectory } from '../../core/ldap/directory';
+import type { LdapSession } from '../../transport/ldap/session';
 import { profileFor, type AttributeEdit, type DetectedFlavour } from '../../core/ldap/flavours';
 import { domainOf, unicodePwdValue, withAccountDisabled } from '../../core/ldap/flavours/active-directory';
 import { ADMIN_LOCK_TIME, EMPTY_GROUP_MEMBER } from '../../core/ldap/flavours/openldap';
@@ -19,6 +22,12 @@ function applied(entry: Entry, edits: AttributeEdit[]): Entry {
 	}
 	return next;
 }
+
+it('an LDAP directory can manage accounts and groups, whatever the product', () => {
+	for (const flavour of ['activeDirectory', 'openLdap', '389ds', 'openDj', 'other'] as const) {
+		expect(canManage(new LdapDirectory({} as LdapSession, profileFor(flavour), 'dc=example,dc=com'))).toBe(true);
+	}
+});
 
 describe('Active Directory: unicodePwd and userAccountControl', () => {
 	it('a password becomes the quoted UTF-16LE bytes unicodePwd takes', () => {
