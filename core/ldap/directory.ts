@@ -10,6 +10,17 @@ import type {
 	UserKey,
 	UserSearch,
 } from '../directory/backend';
+import type {
+	DirectoryManagement,
+	GroupManagementResult,
+	GroupRef,
+	NewGroup,
+	NewUser,
+	PresenceOptions,
+	UserManagementResult,
+	UserMove,
+	UserRef,
+} from '../directory/management';
 import type { DirectoryGroup } from '../model/directory-group';
 import type { DirectoryUser } from '../model/directory-user';
 import { Attribute, Change } from '../../transport/ldap/ldapts';
@@ -19,6 +30,10 @@ import type { FlavourProfile, MemberLookup } from './flavours';
 import { LdapGroupDirectory, PrivilegedGroups } from './groups';
 import { LdapMemberReader } from './members';
 import { LdapUserDirectory } from './users';
+import * as accountStatus from './manage/account-status';
+import type { ManageContext } from './manage/context';
+import * as groupManagement from './manage/groups';
+import * as userManagement from './manage/users';
 
 export interface LdapDirectoryOptions {
 	/** Where users live, when not under the base DN as a whole. */
@@ -37,13 +52,14 @@ export interface LdapDirectoryOptions {
  * One session serves one operation at a time: do not start a paged search (a listing) on the same
  * session while iterating another, since servers keep one paging state per connection.
  */
-export class LdapDirectory implements DirectoryBackend {
+export class LdapDirectory implements DirectoryBackend, DirectoryManagement {
 	readonly kind = 'ldap' as const;
 	readonly users: LdapUserDirectory;
 	readonly groups: LdapGroupDirectory;
 	private readonly userBaseDN: string;
 	private readonly groupBaseDN: string;
 	private readonly memberLookup: MemberLookup;
+	private readonly manage: ManageContext;
 
 	constructor(
 		private readonly session: LdapSession,
@@ -64,6 +80,53 @@ export class LdapDirectory implements DirectoryBackend {
 		);
 		this.memberLookup =
 			!options.memberLookup || options.memberLookup === 'auto' ? profile.memberLookup : options.memberLookup;
+		this.manage = {
+			session,
+			profile,
+			users: this.users,
+			groups: this.groups,
+			userBaseDN: this.userBaseDN,
+			groupBaseDN: this.groupBaseDN,
+		};
+	}
+
+	// Directory management (core/directory/management.ts), each product's way: core/ldap/manage/ applies the
+	// mechanism its profile describes (core/ldap/flavours/<product>.ts, `management`).
+
+	createUser(user: NewUser, options?: PresenceOptions): Promise<UserManagementResult> {
+		return userManagement.createUser(this.manage, user, options);
+	}
+
+	deleteUser(user: UserRef, options?: PresenceOptions): Promise<UserManagementResult> {
+		return userManagement.deleteUser(this.manage, user, options);
+	}
+
+	setUserEnabled(user: UserRef, enabled: boolean): Promise<UserManagementResult> {
+		return accountStatus.setUserEnabled(this.manage, user, enabled);
+	}
+
+	unlockUser(user: UserRef): Promise<UserManagementResult> {
+		return accountStatus.unlockUser(this.manage, user);
+	}
+
+	setPassword(user: UserRef, password: string, options?: { mustChange?: boolean }): Promise<UserManagementResult> {
+		return accountStatus.setPassword(this.manage, user, password, options);
+	}
+
+	requirePasswordChange(user: UserRef): Promise<UserManagementResult> {
+		return accountStatus.requirePasswordChange(this.manage, user);
+	}
+
+	moveUser(user: UserRef, move: UserMove): Promise<UserManagementResult> {
+		return userManagement.moveUser(this.manage, user, move);
+	}
+
+	createGroup(group: NewGroup, options?: PresenceOptions): Promise<GroupManagementResult> {
+		return groupManagement.createGroup(this.manage, group, options);
+	}
+
+	deleteGroup(group: GroupRef, options?: PresenceOptions): Promise<GroupManagementResult> {
+		return groupManagement.deleteGroup(this.manage, group, options);
 	}
 
 	getUser(key: UserKey, value: string, extraAttributes?: string[]): Promise<DirectoryUser> {

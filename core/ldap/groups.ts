@@ -190,7 +190,8 @@ export class LdapGroupDirectory {
 			description: attributeValue(entry, this.profile.group.description),
 			memberCount: members.some((step) => step.next !== undefined)
 				? undefined
-				: members.reduce((sum, step) => sum + step.values.length, 0),
+				: // A zero-length DN names nobody: the placeholder of a groupOfNames without members (core/ldap/flavours/openldap.ts).
+					members.reduce((sum, step) => sum + step.values.filter((value) => value !== '').length, 0),
 			privileged: this.privileged.matches(entry.dn, name),
 			attributes,
 		};

@@ -8,6 +8,27 @@ interface FailureLike {
 	code?: unknown;
 }
 
+/**
+ * A failure the server answered with an LDAP result code (RFC 4511), kept so that a caller can act on it
+ * (e.g. entryAlreadyExists, 68, when creating what is already there).
+ */
+export class LdapResultError extends RequestError {
+	constructor(
+		readonly resultCode: number,
+		kind: RequestError['kind'],
+		message: string,
+		hint: string,
+		server?: string,
+	) {
+		super(kind, message, hint, server);
+	}
+}
+
+/** The LDAP result code behind a failure, when the server answered with one. */
+export function ldapResultCode(error: unknown): number | undefined {
+	return error instanceof LdapResultError ? error.resultCode : undefined;
+}
+
 /** LDAP result codes (RFC 4511) that we explain to the user. */
 const RESULT_CODES: Record<number, [RequestError['kind'], string, string]> = {
 	49: [
@@ -65,7 +86,7 @@ export function explainLdapFailure(error: unknown, server?: string): RequestErro
 
 	if (typeof code === 'number' && RESULT_CODES[code]) {
 		const [kind, text, hint] = RESULT_CODES[code];
-		return new RequestError(kind, `${text}${where}`, hint, server);
+		return new LdapResultError(code, kind, `${text}${where}`, hint, server);
 	}
 	if (typeof code === 'string') {
 		if (TLS_CERTIFICATE_CODES.has(code)) {
@@ -100,6 +121,15 @@ export function explainLdapFailure(error: unknown, server?: string): RequestErro
 			'unreachable',
 			`The directory closed the connection${where}`,
 			'Check that Connection Security matches the port (TLS uses an ldaps:// port, usually 636; None and StartTLS a plain one, usually 389) and that the server is running',
+			server,
+		);
+	}
+	if (typeof code === 'number' && code > 0) {
+		return new LdapResultError(
+			code,
+			'protocol',
+			`The directory request failed${where}: ${message}`,
+			'Check the server and the request',
 			server,
 		);
 	}

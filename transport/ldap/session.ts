@@ -1,10 +1,11 @@
 import { RequestError } from '../../core/errors';
+import { berOctetString, berSequence } from './ber';
 import { explainLdapFailure } from './failures';
 import { compileFilter } from './filter-compiler';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_PAGES, type LdapConnectionSettings } from './settings';
 import { Client, SearchRequest } from './ldapts';
 import { ListeningSearch, type ListeningSearchHandlers, type ListeningSocket } from './listening-search';
-import type { Change, ClientOptions, Control, Entry, SearchOptions } from './ldapts';
+import type { Attribute, Change, ClientOptions, Control, Entry, SearchOptions } from './ldapts';
 
 /** Node's TLS options, named through ldapts so that no Node built-in is imported here. */
 type ConnectionOptions = NonNullable<ClientOptions['tlsOptions']>;
@@ -29,6 +30,9 @@ interface ClientConnection {
 /** The message id of a listening search: its connection carries nothing else, so any id above ldapts's is free. */
 const LISTEN_MESSAGE_ID = 0x7ffffff0;
 
+/** The Password Modify extended operation (RFC 3062). */
+export const PASSWORD_MODIFY_OID = '1.3.6.1.4.1.4203.1.11.1';
+
 /** What a listening search asks for. */
 export interface ListenRequest {
 	scope: 'base' | 'one' | 'sub';
@@ -49,6 +53,8 @@ export class LdapSession {
 	 * long the client would wait (reading the groups of a million-person directory on a busy server did).
 	 */
 	private readonly timeLimitSeconds: number;
+	/** Whether what is sent is encrypted (LDAPS or StartTLS): Active Directory takes passwords only then. */
+	readonly encrypted: boolean;
 
 	private constructor(
 		private readonly client: Client,
@@ -57,6 +63,7 @@ export class LdapSession {
 		settings: LdapConnectionSettings,
 	) {
 		this.timeLimitSeconds = Math.ceil(settings.timeoutMs / 1000);
+		this.encrypted = settings.security === 'tls' || settings.security === 'startTls';
 		this.maxPages = settings.maxPages ?? DEFAULT_MAX_PAGES;
 		this.maxMessageBytes = settings.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
 		this.guard(this.maxMessageBytes);
@@ -276,6 +283,57 @@ export class LdapSession {
 		this.usable();
 		try {
 			await this.client.modify(dn, changes);
+		} catch (error) {
+			throw this.failed(error);
+		}
+	}
+
+	/** Adds one entry with its attributes. */
+	async add(dn: string, attributes: Attribute[]): Promise<void> {
+		this.usable();
+		try {
+			await this.client.add(dn, attributes);
+		} catch (error) {
+			throw this.failed(error);
+		}
+	}
+
+	/** Deletes one (leaf) entry. */
+	async delete(dn: string): Promise<void> {
+		this.usable();
+		try {
+			await this.client.del(dn);
+		} catch (error) {
+			throw this.failed(error);
+		}
+	}
+
+	/**
+	 * Renames and / or moves an entry: `newRdn` as RFC 4514 text (escaped), under `newSuperior`. The old RDN value
+	 * is removed from the entry.
+	 */
+	async modifyDN(dn: string, newRdn: string, newSuperior: string): Promise<void> {
+		this.usable();
+		// ldapts splits "rdn,superior" at the first comma that follows no backslash: an RDN ending in an escaped
+		// backslash (two backslashes) would be split one comma too late, so that backslash goes as its hex escape.
+		const rdn = /\\\\$/.test(newRdn) && !/(^|[^\\])(\\\\)*\\$/.test(newRdn) ? `${newRdn.slice(0, -2)}\\5c` : newRdn;
+		try {
+			await this.client.modifyDN(dn, `${rdn},${newSuperior}`);
+		} catch (error) {
+			throw this.failed(error);
+		}
+	}
+
+	/**
+	 * Sets a user's password with the Password Modify extended operation (RFC 3062): the server hashes it and
+	 * applies its password policy. The password goes in the request only; a failure never repeats it.
+	 */
+	async passwordModify(userDn: string, newPassword: string): Promise<void> {
+		this.usable();
+		// PasswdModifyRequestValue ::= SEQUENCE { userIdentity [0], oldPasswd [1] (not sent), newPasswd [2] }
+		const value = berSequence(berOctetString(userDn, 0x80), berOctetString(newPassword, 0x82));
+		try {
+			await this.client.exop(PASSWORD_MODIFY_OID, value);
 		} catch (error) {
 			throw this.failed(error);
 		}

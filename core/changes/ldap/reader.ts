@@ -154,13 +154,17 @@ export class LdapChangeReader {
 	async toGroupObservation(entry: Entry): Promise<Observed<GroupObservation>> {
 		const group: DirectoryGroup = this.groups.toGroup(entry, this.extraAttributes);
 		const memberDns: string[] = [];
+		// A zero-length DN names nobody: the placeholder member of a groupOfNames created empty (openldap.ts).
+		const add = (value: string) => {
+			if (value !== '') memberDns.push(value);
+		};
 		for (const attribute of memberAttributesOf(this.profile)) {
 			const first = readRangeStep(entry, attribute);
 			// One value at a time: spreading a million-member group into push() overflows the call stack.
-			if (first.next === undefined) for (const value of first.values) memberDns.push(value);
+			if (first.next === undefined) for (const value of first.values) add(value);
 			else
 				for await (const values of readAllValues(this.scope.session, entry.dn, attribute, entry))
-					for (const value of values) memberDns.push(value);
+					for (const value of values) add(value);
 		}
 		const record = groupRecordOf(group, memberDns, this.extraAttributes);
 		return { observation: { group, memberDns, record }, stamp: attributeValue(entry, this.stamps.modified) ?? '' };

@@ -1,8 +1,9 @@
 import type { Entry } from '../../../transport/ldap/ldapts';
 import { attributeValue, isTrue } from '../entry';
 import { rootDseValue } from '../root-dse';
+import { commonName, personFields, removeAll, replaceWith } from './new-entries';
 import { INET_ORG_PERSON } from './profile';
-import type { FlavourProfile } from './profile';
+import type { AccountManagement, FlavourProfile } from './profile';
 
 /**
  * pwdReset when the server keeps it (389 DS 2.3 does); else the expiration time the password policy
@@ -28,6 +29,55 @@ function lockedOut(entry: Entry, now = Date.now()): boolean {
 	const [year, month, day, hour, minute, second] = parts.slice(1).map(Number);
 	return Date.UTC(year, month - 1, day, hour, minute, second) > now;
 }
+
+/** passwordExpirationTime meaning "expired: change it at the next sign-in" (what 389 writes itself on a reset). */
+const MUST_CHANGE_EXPIRATION = '19700101000000Z';
+
+/**
+ * Account management on 389 Directory Server, consistent with readStatus:
+ * - people: inetOrgPerson named uid=<login>, the classes OpenLDAP and most tools read (389's own nsPerson would
+ *   add nothing these operations need: nsAccountLock is allowed on any entry);
+ * - groups: groupOfNames named cn=<name>, which 389's schema lets have no member;
+ * - disable: nsAccountLock TRUE (account inactivation); enable removes it;
+ * - unlock: the password policy's lockout ends when accountUnlockTime is removed and passwordRetryCount is 0;
+ * - require a password change: passwordExpirationTime 19700101000000Z and pwdReset TRUE, as 389 writes them
+ *   itself when an administrator resets a password under passwordMustChange; 389 enforces it (binds may then only
+ *   change the password) where the policy has passwordMustChange on, and otherwise only records it;
+ * - password: the Password Modify extended operation.
+ */
+export const ds389Management: AccountManagement = {
+	attributes: ['passwordRetryCount'],
+	newUser: (user) => ({
+		rdn: { attribute: 'uid', value: user.login },
+		attributes: {
+			objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'],
+			...personFields(user, INET_ORG_PERSON),
+			uid: [user.login],
+			cn: [commonName(user)],
+			sn: [user.surname?.trim() || user.login],
+		},
+	}),
+	disabledUntilPassword: false,
+	newGroup: (group) => ({
+		rdn: { attribute: 'cn', value: group.name },
+		attributes: { objectClass: ['top', 'groupOfNames'], cn: [group.name] },
+	}),
+	setEnabled(entry, enabled) {
+		const disabled = isTrue(attributeValue(entry, 'nsAccountLock'));
+		if (enabled === !disabled) return [];
+		return enabled ? [removeAll('nsAccountLock')] : [replaceWith('nsAccountLock', 'TRUE')];
+	},
+	unlock: (entry) => (lockedOut(entry) ? [removeAll('accountUnlockTime'), replaceWith('passwordRetryCount', '0')] : []),
+	requirePasswordChange: (entry) =>
+		passwordResetRequired(entry)
+			? []
+			: [replaceWith('passwordExpirationTime', MUST_CHANGE_EXPIRATION), replaceWith('pwdReset', 'TRUE')],
+	clearPasswordChange: (entry) =>
+		passwordResetRequired(entry) ? [removeAll('passwordExpirationTime'), replaceWith('pwdReset', 'FALSE')] : [],
+	password: 'passwordModify',
+	rightsNeeded:
+		'an ACI granting the bind account write on the entries (add and delete on their parent), including nsAccountLock, userPassword, passwordExpirationTime, pwdReset, accountUnlockTime and passwordRetryCount, or the Directory Manager',
+};
 
 /**
  * 389 Directory Server.
@@ -63,4 +113,5 @@ export const ds389Profile: FlavourProfile = {
 		};
 	},
 	readId: (entry) => attributeValue(entry, 'nsUniqueId'),
+	management: ds389Management,
 };

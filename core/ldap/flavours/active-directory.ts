@@ -1,12 +1,18 @@
+import { parseDn } from '../dn';
 import { attributeValue, binaryValue } from '../entry';
 import { rootDseValues } from '../root-dse';
-import type { FlavourProfile } from './profile';
+import { commonName, personFields, replaceWith } from './new-entries';
+import type { AccountManagement, FlavourProfile } from './profile';
 
 /** The root DSE's supportedCapabilities names this OID on Active Directory (LDAP_CAP_ACTIVE_DIRECTORY_OID). */
 const AD_CAPABILITY = '1.2.840.113556.1.4.800';
 
 /** userAccountControl bit: the account is disabled. */
 const ACCOUNTDISABLE = 0x2;
+/** userAccountControl bit: a normal user account. */
+const NORMAL_ACCOUNT = 0x200;
+/** groupType of a global security group (ADS_GROUP_TYPE_GLOBAL_GROUP | ADS_GROUP_TYPE_SECURITY_ENABLED). */
+export const GLOBAL_SECURITY_GROUP = -2147483646;
 /** msDS-User-Account-Control-Computed bits (computed on read; cannot be filtered on). */
 const UF_LOCKOUT = 0x10;
 const UF_PASSWORD_EXPIRED = 0x800000;
@@ -72,6 +78,78 @@ export function adBinaryText(attribute: string, bytes: Buffer): string | undefin
 	return undefined;
 }
 
+/** userAccountControl with the disabled bit set or cleared, every other bit kept. */
+export function withAccountDisabled(userAccountControl: number, disabled: boolean): number {
+	return disabled ? userAccountControl | ACCOUNTDISABLE : userAccountControl & ~ACCOUNTDISABLE;
+}
+
+/** A password as AD's unicodePwd takes it: in double quotes, UTF-16LE. */
+export function unicodePwdValue(password: string): Buffer {
+	return Buffer.from(`"${password}"`, 'utf16le');
+}
+
+/** The DNS name of the domain a DN lies in, from its DC components: northwind.test for ...,DC=northwind,DC=test. */
+export function domainOf(dn: string): string | undefined {
+	const labels = parseDn(dn)
+		.filter((rdn) => rdn.length === 1 && rdn[0].type.toLowerCase() === 'dc')
+		.map((rdn) => rdn[0].value.toLowerCase());
+	return labels.length > 0 ? labels.join('.') : undefined;
+}
+
+/**
+ * Account management on Active Directory:
+ * - people: user named CN=<display name, else given name and surname, else login>, sAMAccountName <login>,
+ *   userPrincipalName <login>@<the domain of the parent DN>; created disabled (userAccountControl 0x202), since
+ *   an enabled account needs a password: the password is set next (over TLS only), then the account enabled
+ *   unless asked to stay disabled. Without a password it stays disabled;
+ * - groups: group named CN=<name>, sAMAccountName <name>, a global security group;
+ * - disable / enable: bit 0x2 of userAccountControl, read and written back with the other bits kept;
+ * - unlock: lockoutTime 0, when the account is locked now;
+ * - require a password change: pwdLastSet 0; no longer required: pwdLastSet -1 (now);
+ * - password: unicodePwd, quoted UTF-16LE, which AD takes over LDAPS or StartTLS only.
+ */
+export const activeDirectoryManagement: AccountManagement = {
+	attributes: [],
+	newUser(user, parentDn) {
+		const domain = domainOf(parentDn);
+		const name = commonName(user);
+		return {
+			rdn: { attribute: 'CN', value: name },
+			attributes: {
+				objectClass: ['top', 'person', 'organizationalPerson', 'user'],
+				...personFields(user, activeDirectoryProfile.user),
+				cn: [name],
+				sAMAccountName: [user.login],
+				...(domain !== undefined ? { userPrincipalName: [`${user.login}@${domain}`] } : {}),
+				userAccountControl: [String(NORMAL_ACCOUNT | ACCOUNTDISABLE)],
+			},
+		};
+	},
+	disabledUntilPassword: true,
+	newGroup: (group) => ({
+		rdn: { attribute: 'CN', value: group.name },
+		attributes: {
+			objectClass: ['top', 'group'],
+			cn: [group.name],
+			sAMAccountName: [group.name],
+			groupType: [String(GLOBAL_SECURITY_GROUP)],
+		},
+	}),
+	setEnabled(entry, enabled) {
+		const current = Number(attributeValue(entry, 'userAccountControl') ?? NORMAL_ACCOUNT);
+		const next = withAccountDisabled(current, !enabled);
+		return next === current ? [] : [replaceWith('userAccountControl', String(next))];
+	},
+	unlock: (entry) => (activeDirectoryProfile.readStatus(entry).locked ? [replaceWith('lockoutTime', '0')] : []),
+	requirePasswordChange: (entry) =>
+		attributeValue(entry, 'pwdLastSet') === '0' ? [] : [replaceWith('pwdLastSet', '0')],
+	clearPasswordChange: (entry) =>
+		attributeValue(entry, 'pwdLastSet') === '0' ? [replaceWith('pwdLastSet', '-1')] : [],
+	password: 'unicodePwd',
+	rightsNeeded:
+		'write access to the accounts (e.g. Account Operators or Domain Admins, or rights delegated on the OU: create / delete user and group objects, Reset Password, write userAccountControl, lockoutTime and pwdLastSet)',
+};
+
 /**
  * Active Directory.
  * - disabled: userAccountControl bit 0x2;
@@ -129,4 +207,5 @@ export const activeDirectoryProfile: FlavourProfile = {
 		const guid = binaryValue(entry, 'objectGUID');
 		return guid ? guidToString(guid) : attributeValue(entry, 'objectGUID');
 	},
+	management: activeDirectoryManagement,
 };

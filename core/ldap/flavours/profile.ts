@@ -1,4 +1,5 @@
 import type { Entry } from '../../../transport/ldap/ldapts';
+import type { NewGroup, NewUser } from '../../directory/management';
 import type { GroupAttributeMap, UserAttributeMap } from '../../model/attribute-map';
 import type { AccountStatus } from '../../model/directory-user';
 import type { RootDse } from '../root-dse';
@@ -80,6 +81,55 @@ export interface FlavourProfile {
 	readStatus(entry: Entry): AccountStatus;
 	/** Reads the stable identifier (binary GUIDs become their canonical text form). */
 	readId(entry: Entry): string | undefined;
+	/** How accounts and groups are created, enabled, unlocked and given passwords (core/ldap/manage/). */
+	management: AccountManagement;
+}
+
+/** One change of one attribute, in the product's names; `delete` with no values removes the attribute. */
+export interface AttributeEdit {
+	operation: 'add' | 'delete' | 'replace';
+	attribute: string;
+	values: Array<string | Buffer>;
+}
+
+/** A new entry: its naming attribute and value (the RDN under the parent), and all its attributes. */
+export interface NewEntry {
+	rdn: { attribute: string; value: string };
+	attributes: Record<string, string[]>;
+}
+
+/**
+ * How a product's accounts and groups are managed (core/ldap/manage/ applies it): what a new person and a new
+ * group are made of, and which attribute edits enable, disable, unlock and require a password change. Each
+ * edit function reads the entry as it is (with `attributes` and the status attributes) and returns no edit when
+ * the effect is already there, so that repeating an operation writes nothing.
+ */
+export interface AccountManagement {
+	/** Attributes the edit functions read beyond the profile's statusAttributes. */
+	attributes: string[];
+	/** A new person under `parentDn` (fields already checked; more attributes are added by the caller). */
+	newUser(user: NewUser, parentDn: string): NewEntry;
+	/**
+	 * Whether a new person must be created disabled until a password is set (AD: an enabled account needs a
+	 * password); the password and the enabling follow the add.
+	 */
+	disabledUntilPassword: boolean;
+	/** A new group. */
+	newGroup(group: NewGroup): NewEntry;
+	/** Why a person cannot be renamed (the naming value is an identifier), when that is so. */
+	renameRefusal?: string;
+	setEnabled(entry: Entry, enabled: boolean): AttributeEdit[];
+	unlock(entry: Entry): AttributeEdit[];
+	requirePasswordChange(entry: Entry): AttributeEdit[];
+	/** The person need not change the password (after a reset without "must change"). */
+	clearPasswordChange(entry: Entry): AttributeEdit[];
+	/**
+	 * How a new password is written: `unicodePwd` (AD: quoted UTF-16LE, encrypted connections only), or
+	 * `passwordModify` (RFC 3062 when the root DSE lists it, else a replace of userPassword).
+	 */
+	password: 'unicodePwd' | 'passwordModify';
+	/** The rights the bind account needs, said when the server refuses a change for lack of them. */
+	rightsNeeded: string;
 }
 
 /** The inetOrgPerson attribute names shared by OpenLDAP, 389 DS and generic servers. */
