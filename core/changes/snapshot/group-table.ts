@@ -11,7 +11,6 @@ import {
 	sortedUniqueHashes,
 } from './group-record';
 import { readUint32 } from './record-codec';
-import { USER_RECORD_CHARS } from './user-record';
 import { ChangeOverlay } from './change-overlay';
 import type { MergedUsers, UserTable } from './user-table';
 
@@ -109,8 +108,7 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 		const fullIndex = () => {
 			if (index === undefined) {
 				index = new Map();
-				const count = Math.floor(merged.text.length / USER_RECORD_CHARS);
-				for (let position = 0; position < count; position++) {
+				for (let position = 0; position < merged.count; position++) {
 					const hash = merged.dnHashAt(position);
 					if (!index.has(hash)) index.set(hash, position);
 				}
