@@ -237,6 +237,30 @@ describe('snapshot tables: changes cost what changed', () => {
 		);
 	});
 
+	it('a poll that only changed users writes them in place, yet the state it read still reads as it was (a result not stored)', () => {
+		const snapshot = emptySnapshot();
+		const people = Array.from({ length: 1000 }, (_, index) =>
+			userRecordOf(
+				user({ id: randomUUID(), dn: `uid=r${index},ou=people,dc=example,dc=com`, login: `r${index}` }),
+				'p',
+			),
+		);
+		for (const record of people) snapshot.users.set(record.id, record);
+		const storedText = JSON.parse(JSON.stringify(encodeSnapshot(snapshot)));
+		const stored = decodeSnapshot(storedText);
+		expect(stored.users.get(people[500].id)).toEqual(people[500]);
+		const users = stored.users.clone();
+		const modified = { ...people[500], valuesHash: (people[500].valuesHash + 1) >>> 0 };
+		users.set(modified.id, modified);
+		const written = encodeSnapshot({ users, groups: stored.groups.clone(users) });
+		// Only the chunk holding the change was written again.
+		expect(written.users.filter((chunk, index) => chunk !== storedText.users[index])).toHaveLength(1);
+		expect(decodeSnapshot(written).users.get(modified.id)).toEqual(modified);
+		// The state read before the poll, by the table that read it and decoded anew, is unchanged.
+		expect(stored.users.get(people[500].id)).toEqual(people[500]);
+		expect(decodeSnapshot(storedText).users.get(people[500].id)).toEqual(people[500]);
+	});
+
 	it('a group not read again keeps a member who left the users (deleted, or out of the scope) by DN hash: the group still lists them', () => {
 		const snapshot = emptySnapshot();
 		const people = Array.from({ length: 20 }, (_, index) =>

@@ -210,11 +210,35 @@ function readMembers(bytes: Uint8Array, userCount: number): { positions: number[
 	return { positions, others };
 }
 
+/**
+ * Group texts known sound, with how many users they need: written by the snapshot or checked once. The check
+ * reads every membership, so a poll that follows this process's own previous poll (n8n keeps the static data in
+ * memory) must not pay it again for the groups that did not change. Least recently used forgotten first.
+ */
+const soundGroupTexts = new Map<string, number>();
+const SOUND_GROUP_TEXTS_REMEMBERED = 20_000;
+
+/** Notes that `text` is a sound group record over any `usersNeeded` users or more. */
+export function noteSoundGroup(text: string, usersNeeded: number): void {
+	soundGroupTexts.delete(text);
+	soundGroupTexts.set(text, usersNeeded);
+	if (soundGroupTexts.size > SOUND_GROUP_TEXTS_REMEMBERED)
+		soundGroupTexts.delete(soundGroupTexts.keys().next().value as string);
+}
+
 /** Why `text` cannot be a group record over `userCount` users; undefined when it can. */
 export function groupRecordProblem(text: unknown, userCount: number): string | undefined {
-	if (typeof text !== 'string' || !/^[A-Za-z0-9+/]*=*$/.test(text)) return 'a group record is not base64 text';
+	if (typeof text !== 'string') return 'a group record is not base64 text';
+	const needed = soundGroupTexts.get(text);
+	if (needed !== undefined && needed <= userCount) {
+		noteSoundGroup(text, needed);
+		return undefined;
+	}
+	if (!/^[A-Za-z0-9+/]*=*$/.test(text)) return 'a group record is not base64 text';
 	const members = readMembers(new Uint8Array(Buffer.from(text, 'base64')), userCount);
-	return typeof members === 'string' ? members : undefined;
+	if (typeof members === 'string') return members;
+	noteSoundGroup(text, members.positions.length > 0 ? members.positions[members.positions.length - 1] + 1 : 0);
+	return undefined;
 }
 
 export function decodeGroupParts(text: string): {

@@ -7,6 +7,7 @@ import {
 	encodeGroupRecordCompact,
 	encodePositions,
 	type GroupRecord,
+	noteSoundGroup,
 	readGroupKey,
 	sortedUniqueHashes,
 } from './group-record';
@@ -147,6 +148,8 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 				}),
 			);
 		}
+		// Written here, so sound: the next poll's check of the stored state need not read them again.
+		for (const text of texts) noteSoundGroup(text, merged.count);
 		return texts;
 	}
 }

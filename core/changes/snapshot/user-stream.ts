@@ -25,7 +25,7 @@ import {
 } from './user-record';
 
 /** Users per chunk as written (a chunk that grew past twice this is split when it is written again). */
-export const USERS_PER_CHUNK = 256;
+export const USERS_PER_CHUNK = 128;
 const KEY_BYTES = 16;
 /** The most a user takes stored: a byte, a whole key, 12 bytes. */
 const MAX_STORED_USER = 1 + KEY_BYTES + 12;

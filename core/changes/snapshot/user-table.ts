@@ -28,6 +28,11 @@ interface DecodedUsers {
 	slots?: Int32Array;
 	slotShift?: number;
 	lookups?: number;
+	/**
+	 * Set when a merge wrote its changes into these records in place (no user added or deleted: the usual poll):
+	 * they no longer match `chunks`, so a table still holding them decodes its chunks again.
+	 */
+	overwritten?: boolean;
 }
 
 /**
@@ -114,6 +119,7 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 	}
 
 	private decoded(): DecodedUsers {
+		if (this.decodedUsers?.overwritten === true) this.decodedUsers = undefined;
 		if (this.decodedUsers === undefined) {
 			const decoded = decodeUsers(this.chunks);
 			if (typeof decoded === 'string') throw new Error(`The stored snapshot cannot be read: ${decoded}`);
@@ -288,6 +294,7 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 		};
 		const added = pending.filter((change) => change.position < 0).length;
 		const deleted = pending.filter((change) => change.record === null).length;
+		if (added === 0 && deleted === 0) return this.mergeInPlace(decoded, pending, chunkOf);
 		const nextCount = count + added - deleted;
 		const next = new Uint8Array(nextCount * USER_RECORD_BYTES);
 		const touched = new Uint8Array(chunkCount);
@@ -368,6 +375,41 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 			return remap[position];
 		};
 		return this.mergedAs(merged, samePositions, newPosition);
+	}
+
+	/**
+	 * Only changed users (none added or deleted), the usual poll: the changes are written into the decoded
+	 * records where they lie (no copy of the array: 32 MB at a million users), which then belong to the new
+	 * chunks; the stored state read before no longer has decoded records and decodes its chunks again if it is
+	 * ever read again (a poll whose result was not stored).
+	 */
+	private mergeInPlace(
+		decoded: DecodedUsers,
+		pending: PendingChange[],
+		chunkOf: (change: PendingChange) => number,
+	): MergedUsers {
+		const touched = new Set<number>();
+		for (const change of pending) {
+			writeUserRecord(change.record as UserRecord, decoded.records, change.position * USER_RECORD_BYTES);
+			touched.add(chunkOf(change));
+		}
+		const chunks = this.chunks.map((text, chunk) =>
+			touched.has(chunk) ? encodeUserChunk(decoded.records, decoded.starts[chunk], decoded.starts[chunk + 1]) : text,
+		);
+		const merged: DecodedUsers = {
+			chunks,
+			records: decoded.records,
+			starts: decoded.starts,
+			slots: decoded.slots,
+			slotShift: decoded.slotShift,
+			lookups: decoded.lookups,
+		};
+		decoded.overwritten = true;
+		const stale = rememberedDecodings.indexOf(decoded);
+		if (stale >= 0) rememberedDecodings.splice(stale, 1);
+		remember(merged);
+		this.decodedUsers = undefined;
+		return this.mergedAs(merged, true, (position) => position);
 	}
 
 	private mergedAs(
