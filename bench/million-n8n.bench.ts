@@ -258,6 +258,15 @@ async function main(): Promise<void> {
 			`${USERS.toLocaleString('en')} users: static data ${(largestStatic / USERS).toFixed(1)} bytes per user; first activation ${(activationMs / 1000).toFixed(1)} s with RSS peak ${((activationPeak - idleRss) / MB).toFixed(0)} MB over idle\n`,
 		);
 		await n8n.deactivateWorkflow(id);
+	} catch (error) {
+		// What n8n said last (its debug lines left out): the user folder and its log go with stop().
+		const said = n8n
+			.logs()
+			.split('\n')
+			.filter((line) => !line.includes('"level":"debug"'))
+			.slice(-40);
+		process.stderr.write(`n8n's last log lines (pid ${n8n.pid ?? 'exited'}):\n${said.join('\n')}\n`);
+		throw error;
 	} finally {
 		if (sampler) clearInterval(sampler);
 		await writer.unbind().catch(() => undefined);

@@ -105,7 +105,7 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 		} as unknown as ChangeState;
 		const fromVersion2 = await withStrategy(name, slapd.url, (strategy) => strategy.poll(version2));
 		expect(typesOf(fromVersion2.events)).toEqual(['directory.resync']);
-		expect(fromVersion2.events[0].summary?.reason).toMatch(/another version \(2\)/);
+		expect(fromVersion2.events[0].summary?.reason).toMatch(/another version of this node \(2\)/);
 		// The first activation itself stays silent.
 		const first = await withStrategy(name, slapd.url, (strategy) => strategy.poll(undefined));
 		expect(first.events).toEqual([]);

@@ -267,7 +267,8 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 		strategy = strategyFor(name, session, tag);
 		const events = await poll();
 		expect(typesOf(events)).toEqual(['user.updated']);
-		expect(events[0].changes[0]).toMatchObject({ attribute: 'l', after: `Restart City ${tag}` });
+		// Named, or among the candidates when its field hash collided (one change in 4 without a log).
+		expect(events[0].changes).toContainEqual(expect.objectContaining({ attribute: 'l', after: `Restart City ${tag}` }));
 	});
 
 	it('a slapd killed in the middle of a poll: the poll fails, emits nothing and moves nothing; the next poll catches up', async () => {
@@ -292,7 +293,9 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 		strategy = strategyFor(name, session, tag);
 		const events = await poll();
 		expect(typesOf(events)).toEqual(['user.updated']);
-		expect(events[0].changes[0]).toMatchObject({ attribute: 'title', after: `Crash Survivor ${tag}` });
+		expect(events[0].changes).toContainEqual(
+			expect.objectContaining({ attribute: 'title', after: `Crash Survivor ${tag}` }),
+		);
 		expect(await poll()).toEqual([]);
 	});
 });
