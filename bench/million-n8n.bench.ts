@@ -55,8 +55,10 @@ function logLines(text: string): Array<{ at: number; message: string }> {
 	for (const line of text.split('\n')) {
 		if (!line.startsWith('{')) continue;
 		try {
-			const entry = JSON.parse(line) as { timestamp?: string; message?: string };
-			if (entry.timestamp && entry.message) lines.push({ at: Date.parse(entry.timestamp), message: entry.message });
+			// n8n 2.8.4's JSON lines keep the time in metadata.timestamp.
+			const entry = JSON.parse(line) as { timestamp?: string; message?: string; metadata?: { timestamp?: string } };
+			const timestamp = entry.timestamp ?? entry.metadata?.timestamp;
+			if (timestamp && entry.message) lines.push({ at: Date.parse(timestamp), message: entry.message });
 		} catch {
 			// Not a log entry of n8n's.
 		}
