@@ -266,7 +266,7 @@ function renameOf(
 		});
 	}
 	const fieldMoved = (index: number) => before.fieldHashes[index] !== record.fieldHashes[index];
-	// The former DN, when a log gives it, tells what a naming field was even when its 4-bit hash collides
+	// The former DN, when a log gives it, tells what a naming field was even when its 2-bit hash collides
 	// (compared ignoring case, as naming attributes match: uid, cn).
 	const renamedFrom = (index: number) => {
 		const former = rdnValueOf(env, context.previousDn, env.attributeOf(WATCHED_USER_FIELDS[index]));

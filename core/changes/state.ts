@@ -6,8 +6,12 @@
 import type { ChangeStrategyName, DirectoryEvent } from './events';
 import type { SerializedSnapshot } from './snapshot/snapshot';
 
-/** 2: users as 28-byte base-85 records with their key heads apart (1: 30-byte base64 records). */
-export const CHANGE_STATE_VERSION = 2;
+/**
+ * 3: users as chunks of front-coded records, group members as Rice-coded positions (2: fixed 28-byte base-85
+ * records with their key heads apart; 1: 30-byte base64 records). A state of another version is started over
+ * from, with one directory.resync event (strategy.ts).
+ */
+export const CHANGE_STATE_VERSION = 3;
 
 export interface ChangeState {
 	version: typeof CHANGE_STATE_VERSION;

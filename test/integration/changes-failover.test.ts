@@ -97,6 +97,15 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 		const fromOlder = await withStrategy(name, slapd.url, (strategy) => strategy.poll(older));
 		expect(typesOf(fromOlder.events)).toEqual(['directory.resync']);
 		expect(fromOlder.events[0].summary?.reason).toMatch(/another version/);
+		// A state of version 2 (fixed 28-byte records, their key heads apart), as the last release stored it.
+		const version2 = {
+			...state,
+			version: 2,
+			snapshot: { users: '#'.repeat(35), userKeyHeads: 'aAA==', groups: [] },
+		} as unknown as ChangeState;
+		const fromVersion2 = await withStrategy(name, slapd.url, (strategy) => strategy.poll(version2));
+		expect(typesOf(fromVersion2.events)).toEqual(['directory.resync']);
+		expect(fromVersion2.events[0].summary?.reason).toMatch(/another version of this node \(2\)/);
 		// The first activation itself stays silent.
 		const first = await withStrategy(name, slapd.url, (strategy) => strategy.poll(undefined));
 		expect(first.events).toEqual([]);

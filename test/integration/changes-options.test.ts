@@ -2,6 +2,7 @@ import { ConfigurationError } from '../../core/errors';
 import { createLdapChangeStrategy, type LdapChangeStrategySettings } from '../../core/changes/ldap/auto';
 import type { DirectoryEvent } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
+import { decodeSnapshot } from '../../core/changes/snapshot/snapshot';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { attrLine, passwordOf } from '../../devkit/fixture';
@@ -145,7 +146,7 @@ describe.each(['accesslog', 'timestamp'] as const)('Emit Existing Entries on Fir
 		const someone = users.find((event) => event.user?.login === slapd.fixture.users[40].uid);
 		expect(someone?.changes).toContainEqual({ attribute: 'title', before: null, after: slapd.fixture.users[40].title });
 		// The stored state is the same as without the option: the snapshot of those entries.
-		expect(first.nextCursor.snapshot.users.length).toBe(35 * users.length);
+		expect(decodeSnapshot(first.nextCursor.snapshot).users.baseCount).toBe(users.length);
 
 		// A first poll repeated (as after one that failed) yields the same events with the same ids.
 		const again = await strategy.poll(undefined);

@@ -3,6 +3,7 @@ import type { DirectoryEvent } from '../../core/changes/events';
 import { RequestError } from '../../core/errors';
 import type { LdapStrategyOptions } from '../../core/changes/ldap/strategies';
 import type { ChangeState } from '../../core/changes/state';
+import { decodeSnapshot } from '../../core/changes/snapshot/snapshot';
 import type { ChangeStrategy } from '../../core/changes/strategy';
 import { LdapSession } from '../../transport/ldap/session';
 import { attrLine, passwordOf } from '../../devkit/fixture';
@@ -91,9 +92,8 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 
 	it('records the starting point on first activation and emits nothing', async () => {
 		expect(await poll()).toEqual([]);
-		// 35 characters per user; earlier scenarios on this server may have left a user or two.
-		expect(state?.snapshot.users.length).toBeGreaterThanOrEqual(35 * 200);
-		expect((state?.snapshot.users.length ?? 1) % 35).toBe(0);
+		// Every user is in the snapshot; earlier scenarios on this server may have left a user or two.
+		expect(decodeSnapshot(state!.snapshot).users.baseCount).toBeGreaterThanOrEqual(200);
 		expect(await poll()).toEqual([]);
 	});
 
@@ -267,7 +267,8 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 		strategy = strategyFor(name, session, tag);
 		const events = await poll();
 		expect(typesOf(events)).toEqual(['user.updated']);
-		expect(events[0].changes[0]).toMatchObject({ attribute: 'l', after: `Restart City ${tag}` });
+		// Named, or among the candidates when its field hash collided (one change in 4 without a log).
+		expect(events[0].changes).toContainEqual(expect.objectContaining({ attribute: 'l', after: `Restart City ${tag}` }));
 	});
 
 	it('a slapd killed in the middle of a poll: the poll fails, emits nothing and moves nothing; the next poll catches up', async () => {
@@ -292,7 +293,9 @@ describe.each<StrategyName>(['accesslog', 'timestamp', 'snapshot'])('%s strategy
 		strategy = strategyFor(name, session, tag);
 		const events = await poll();
 		expect(typesOf(events)).toEqual(['user.updated']);
-		expect(events[0].changes[0]).toMatchObject({ attribute: 'title', after: `Crash Survivor ${tag}` });
+		expect(events[0].changes).toContainEqual(
+			expect.objectContaining({ attribute: 'title', after: `Crash Survivor ${tag}` }),
+		);
 		expect(await poll()).toEqual([]);
 	});
 });

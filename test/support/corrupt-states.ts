@@ -1,5 +1,10 @@
 import type { ChangeState } from '../../core/changes/state';
 
+/** The users' chunks with the last one changed by `change`. */
+function cut(chunks: string[], change: (chunk: string) => string): string[] {
+	return [...chunks.slice(0, -1), change(chunks[chunks.length - 1])];
+}
+
 /** A good stored state broken in one place each, as a hand-edited or half-written static data could be. */
 export function corruptStates(good: ChangeState): Array<[string, ChangeState]> {
 	const snapshot = good.snapshot;
@@ -11,9 +16,19 @@ export function corruptStates(good: ChangeState): Array<[string, ChangeState]> {
 		['groups [42]', { ...good, snapshot: { ...snapshot, groups: [42] } }],
 		['a group record of garbage', { ...good, snapshot: { ...snapshot, groups: ['!!not base64!!'] } }],
 		['users a number', { ...good, snapshot: { ...snapshot, users: 42 } }],
-		['users cut short', { ...good, snapshot: { ...snapshot, users: snapshot.users.slice(0, -3) } }],
-		['users of foreign characters', { ...good, snapshot: { ...snapshot, users: '"'.repeat(snapshot.users.length) } }],
-		['key heads cut', { ...good, snapshot: { ...snapshot, userKeyHeads: snapshot.userKeyHeads.slice(0, 2) } }],
+		['users a string', { ...good, snapshot: { ...snapshot, users: snapshot.users.join('') } }],
+		[
+			'users cut short',
+			{ ...good, snapshot: { ...snapshot, users: cut(snapshot.users, (chunk) => chunk.slice(0, -5)) } },
+		],
+		[
+			'users of foreign characters',
+			{ ...good, snapshot: { ...snapshot, users: cut(snapshot.users, (chunk) => '"'.repeat(chunk.length)) } },
+		],
+		[
+			'users out of key order',
+			{ ...good, snapshot: { ...snapshot, users: [...snapshot.users, snapshot.users[snapshot.users.length - 1]] } },
+		],
 		['passwords a string', { ...good, snapshot: { ...snapshot, passwords: 'x' } }],
 		['snapshot null', { ...good, snapshot: null }],
 		['cursor a number', { ...good, cursor: 42 }],

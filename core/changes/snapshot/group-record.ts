@@ -1,8 +1,8 @@
 /**
  * A group in the compact snapshot: one variable record: key (16), key format (1, bit 7: privileged when
  * read), whole hash (4), DN hash (4), then its direct members. In memory a member is the hash of its
- * normalized DN; stored, a member that is a user of the snapshot is that user's position in the users
- * string, delta-coded (1–2 bytes per membership, see encodeGroupRecordCompact). Comparing member sets
+ * normalized DN; stored, a member that is a user of the snapshot is that user's position among the users,
+ * Rice-coded gaps (a few bits per membership, see encodePositions). Comparing member sets
  * says which members came and went; a removed member's hash is matched against the users' DN hashes to
  * name the user.
  */
@@ -112,9 +112,9 @@ export function readVarint(bytes: Uint8Array, at: { offset: number }): number {
 
 /**
  * A group record inside a snapshot: members that are users of the snapshot are stored as the users'
- * positions in the users string, sorted and delta-coded as varints (about 1–2 bytes per membership
- * instead of 4); other members (nested groups, people outside the segment) keep their 4-byte DN hash.
- *   key (16) · key format (1) · values hash (4) · DN hash (4) · varint count · varint deltas · raw hashes
+ * positions (see encodePositions); other members (nested groups, people outside the segment) keep their
+ * 4-byte DN hash.
+ *   key (16) · key format (1) · values hash (4) · DN hash (4) · members (encodePositions)
  */
 export function encodeGroupRecordCompact(
 	record: GroupRecord,
@@ -134,37 +134,110 @@ export function encodeGroupRecordCompact(
 	return Buffer.concat([header, encodePositions(positions, others)]).toString('base64');
 }
 
-/** The member part of a stored group: varint count, varint deltas of the sorted positions, raw hashes. */
+/**
+ * The member part of a stored group: varint count of positions, varint count of other members, their 4-byte
+ * hashes, then the sorted positions as gaps (one less than the difference to the position before) in a Rice
+ * code: the parameter k in a byte, then per gap its quotient by 2^k in unary and its k low bits. k fits the
+ * mean gap, so a group of half the users takes about 2 bits per member, one of a hundredth about 8.
+ */
 export function encodePositions(positions: number[], others: number[]): Uint8Array {
-	const sorted = [...new Set(positions)].sort((a, b) => a - b);
-	const tail: number[] = [];
-	writeVarint(sorted.length, tail);
-	let previous = 0;
-	for (const position of sorted) {
-		writeVarint(position - previous, tail);
-		previous = position;
-	}
+	const sorted = Int32Array.from(new Set(positions)).sort();
+	const head: number[] = [];
+	writeVarint(sorted.length, head);
+	writeVarint(others.length, head);
+	const span = sorted.length > 0 ? sorted[sorted.length - 1] + 1 : 0;
+	let k = 0;
+	while (k < 30 && sorted.length * 2 ** (k + 1) <= span) k++;
 	const raw = new Uint8Array(4 * others.length);
 	others.forEach((hash, index) => writeUint32(hash, raw, 4 * index));
-	return Buffer.concat([Uint8Array.from(tail), raw]);
+	let bitCount = 0;
+	let previous = -1;
+	for (const position of sorted) {
+		bitCount += Math.floor((position - previous - 1) / 2 ** k) + 1 + k;
+		previous = position;
+	}
+	const bits = new Uint8Array(1 + Math.ceil(bitCount / 8));
+	bits[0] = k;
+	let bit = 8;
+	previous = -1;
+	for (const position of sorted) {
+		const gap = position - previous - 1;
+		previous = position;
+		for (let quotient = Math.floor(gap / 2 ** k); quotient > 0; quotient--) {
+			bits[bit >>> 3] |= 0x80 >>> (bit & 7);
+			bit++;
+		}
+		bit++;
+		for (let index = k - 1; index >= 0; index--) {
+			if ((Math.floor(gap / 2 ** index) & 1) === 1) bits[bit >>> 3] |= 0x80 >>> (bit & 7);
+			bit++;
+		}
+	}
+	return Buffer.concat([Uint8Array.from(head), raw, bits]);
 }
 
-/** A stored group's header fields and member positions, without touching the users. */
+/** The positions and other members of a stored group's member part (at byte 25), or why they cannot be read. */
+function readMembers(bytes: Uint8Array, userCount: number): { positions: number[]; others: number[] } | string {
+	const at = { offset: 25 };
+	if (bytes.length < 28) return 'a group record is too short';
+	const count = readVarint(bytes, at);
+	const otherCount = readVarint(bytes, at);
+	if (at.offset + 4 * otherCount + 1 > bytes.length) return 'a group record lists more members than it holds';
+	const others: number[] = [];
+	for (let index = 0; index < otherCount; index++) others.push(readUint32(bytes, at.offset + 4 * index));
+	let byte = at.offset + 4 * otherCount;
+	const k = bytes[byte++];
+	if (k > 30) return 'a group record is damaged';
+	const end = bytes.length * 8;
+	let bit = byte * 8;
+	const positions: number[] = [];
+	let previous = -1;
+	for (let index = 0; index < count; index++) {
+		let quotient = 0;
+		while (bit < end && (bytes[bit >>> 3] & (0x80 >>> (bit & 7))) !== 0) {
+			quotient++;
+			bit++;
+		}
+		bit++;
+		if (bit + k > end) return 'a group record lists more members than it holds';
+		let low = 0;
+		for (let index = 0; index < k; index++, bit++)
+			low = low * 2 + ((bytes[bit >>> 3] & (0x80 >>> (bit & 7))) !== 0 ? 1 : 0);
+		previous += quotient * 2 ** k + low + 1;
+		if (previous >= userCount) return 'a group record names a user the snapshot does not hold';
+		positions.push(previous);
+	}
+	return { positions, others };
+}
+
+/**
+ * Group texts known sound, with how many users they need: written by the snapshot or checked once. The check
+ * reads every membership, so a poll that follows this process's own previous poll (n8n keeps the static data in
+ * memory) must not pay it again for the groups that did not change. Least recently used forgotten first.
+ */
+const soundGroupTexts = new Map<string, number>();
+const SOUND_GROUP_TEXTS_REMEMBERED = 20_000;
+
+/** Notes that `text` is a sound group record over any `usersNeeded` users or more. */
+export function noteSoundGroup(text: string, usersNeeded: number): void {
+	soundGroupTexts.delete(text);
+	soundGroupTexts.set(text, usersNeeded);
+	if (soundGroupTexts.size > SOUND_GROUP_TEXTS_REMEMBERED)
+		soundGroupTexts.delete(soundGroupTexts.keys().next().value as string);
+}
+
 /** Why `text` cannot be a group record over `userCount` users; undefined when it can. */
 export function groupRecordProblem(text: unknown, userCount: number): string | undefined {
-	if (typeof text !== 'string' || !/^[A-Za-z0-9+/]*=*$/.test(text)) return 'a group record is not base64 text';
-	const bytes = new Uint8Array(Buffer.from(text, 'base64'));
-	if (bytes.length < 26) return 'a group record is too short';
-	const at = { offset: 25 };
-	const count = readVarint(bytes, at);
-	if (count > bytes.length - at.offset) return 'a group record lists more members than it holds';
-	let position = 0;
-	for (let index = 0; index < count; index++) {
-		if (at.offset >= bytes.length) return 'a group record lists more members than it holds';
-		position += readVarint(bytes, at);
-		if (position >= userCount) return 'a group record names a user the snapshot does not hold';
+	if (typeof text !== 'string') return 'a group record is not base64 text';
+	const needed = soundGroupTexts.get(text);
+	if (needed !== undefined && needed <= userCount) {
+		noteSoundGroup(text, needed);
+		return undefined;
 	}
-	if ((bytes.length - at.offset) % 4 !== 0) return 'a group record ends inside a member hash';
+	if (!/^[A-Za-z0-9+/]*=*$/.test(text)) return 'a group record is not base64 text';
+	const members = readMembers(new Uint8Array(Buffer.from(text, 'base64')), userCount);
+	if (typeof members === 'string') return members;
+	noteSoundGroup(text, members.positions.length > 0 ? members.positions[members.positions.length - 1] + 1 : 0);
 	return undefined;
 }
 
@@ -178,23 +251,15 @@ export function decodeGroupParts(text: string): {
 	bytes: Uint8Array;
 } {
 	const bytes = new Uint8Array(Buffer.from(text, 'base64'));
-	const at = { offset: 25 };
-	const count = readVarint(bytes, at);
-	const positions: number[] = [];
-	let position = 0;
-	for (let index = 0; index < count; index++) {
-		position += readVarint(bytes, at);
-		positions.push(position);
-	}
-	const others: number[] = [];
-	for (let offset = at.offset; offset + 4 <= bytes.length; offset += 4) others.push(readUint32(bytes, offset));
+	const members = readMembers(bytes, Number.MAX_SAFE_INTEGER);
+	if (typeof members === 'string') throw new Error(`The stored snapshot cannot be read: ${members}`);
 	return {
 		id: readGroupKey(bytes),
 		valuesHash: readUint32(bytes, 17),
 		dnHash: readUint32(bytes, 21),
 		privileged: groupIsPrivileged(bytes),
-		positions,
-		others,
+		positions: members.positions,
+		others: members.others,
 		bytes,
 	};
 }

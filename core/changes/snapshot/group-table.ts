@@ -7,11 +7,11 @@ import {
 	encodeGroupRecordCompact,
 	encodePositions,
 	type GroupRecord,
+	noteSoundGroup,
 	readGroupKey,
 	sortedUniqueHashes,
 } from './group-record';
 import { readUint32 } from './record-codec';
-import { USER_RECORD_CHARS } from './user-record';
 import { ChangeOverlay } from './change-overlay';
 import type { MergedUsers, UserTable } from './user-table';
 
@@ -109,8 +109,7 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 		const fullIndex = () => {
 			if (index === undefined) {
 				index = new Map();
-				const count = Math.floor(merged.text.length / USER_RECORD_CHARS);
-				for (let position = 0; position < count; position++) {
+				for (let position = 0; position < merged.count; position++) {
 					const hash = merged.dnHashAt(position);
 					if (!index.has(hash)) index.set(hash, position);
 				}
@@ -149,6 +148,8 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 				}),
 			);
 		}
+		// Written here, so sound: the next poll's check of the stored state need not read them again.
+		for (const text of texts) noteSoundGroup(text, merged.count);
 		return texts;
 	}
 }

@@ -55,6 +55,11 @@ export function nibbleHash(text: string): number {
 	return fnv1a(text, SEED_B) & 0x0f;
 }
 
+/** A 2-bit hash (0–3) of the text: the same bits as the low bits of nibbleHash. */
+export function twoBitHash(text: string): number {
+	return fnv1a(text, SEED_B) & 0x03;
+}
+
 /** A hash of the text in 1–`values` (never 0: 0 marks "not stored", e.g. in records written before it). */
 export function nonZeroHash(text: string, values: number): number {
 	return 1 + ((fnv1a(text, SEED_B) >>> 4) % values);

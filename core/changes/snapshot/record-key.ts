@@ -2,6 +2,11 @@
  * The key under which the snapshot stores a user or a group: 16 bytes of its stable id (entryUUID /
  * objectGUID / OTDS uuid, or nsUniqueId), and a key format that says how the bytes turn back into the
  * id text. An id that is neither is kept as a hash (`hash:…`).
+ *
+ * A time-based (version 1) UUID, what OpenLDAP gives as entryUUID, is kept in time order: node, then time
+ * from its high to its low part, then clock sequence. Sorted keys then share their first 12 bytes or so
+ * with the key before them, which the stored users string does not repeat (user-stream.ts); in UUID order
+ * (the time's low part first) neighbours would share nothing.
  */
 import { writeHash } from './hash';
 
@@ -9,6 +14,11 @@ import { writeHash } from './hash';
 const KEY_UUID = 0;
 const KEY_NS_UNIQUE_ID = 1;
 const KEY_HASHED = 2;
+const KEY_TIME_UUID = 3;
+
+/** Where each byte of a version 1 UUID goes in its key: node, time high, time mid, time low, clock sequence. */
+const TIME_ORDER = [10, 11, 12, 13, 14, 15, 6, 7, 4, 5, 0, 1, 2, 3, 8, 9];
+const scratchUuid = new Uint8Array(16);
 
 /** '0'–'9' and 'a'–'f' as their value; −1 for anything else. */
 function lowerHexValue(code: number): number {
@@ -38,25 +48,34 @@ function writeLowerUuid(id: string, target: Uint8Array): boolean {
 	return true;
 }
 
-export function writeKey(id: string, target: Uint8Array): number {
+/** Writes the key of an id into `target` at `offset` (16 bytes) and returns its key format. */
+export function writeKey(id: string, target: Uint8Array, offset = 0): number {
 	// The common case first, checked for every entry of a reconciliation.
-	if (writeLowerUuid(id, target)) return KEY_UUID;
+	if (writeLowerUuid(id, scratchUuid)) {
+		if (scratchUuid[6] >>> 4 === 1) {
+			for (let index = 0; index < 16; index++) target[offset + index] = scratchUuid[TIME_ORDER[index]];
+			return KEY_TIME_UUID;
+		}
+		target.set(scratchUuid, offset);
+		return KEY_UUID;
+	}
 	const uuid = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}?$/i.exec(id);
 	const nsUniqueId = /^([0-9a-f]{8})-([0-9a-f]{8})-([0-9a-f]{8})-([0-9a-f]{8})$/i.exec(id);
 	const hex = uuid ? uuid.slice(1).join('') : nsUniqueId ? nsUniqueId.slice(1).join('') : undefined;
 	if (hex !== undefined && hex === hex.toLowerCase()) {
-		target.set(Buffer.from(hex, 'hex'), 0);
-		return uuid ? KEY_UUID : KEY_NS_UNIQUE_ID;
+		if (uuid) return writeKey(hex.replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-'), target, offset);
+		target.set(Buffer.from(hex, 'hex'), offset);
+		return KEY_NS_UNIQUE_ID;
 	}
 	// A record key already hashed (what readKey returned): its bytes as they are.
 	const hashed = /^hash:([0-9a-f]{32})$/.exec(id);
 	if (hashed) {
-		target.set(Buffer.from(hashed[1], 'hex'), 0);
+		target.set(Buffer.from(hashed[1], 'hex'), offset);
 		return KEY_HASHED;
 	}
 	// Not a lower-case UUID: keep a hash (the id text itself cannot be restored for a deletion).
-	writeHash(id, 8, target, 0);
-	writeHash(`${id}\u0000`, 8, target, 8);
+	writeHash(id, 8, target, offset);
+	writeHash(`${id}\u0000`, 8, target, offset + 8);
 	return KEY_HASHED;
 }
 
@@ -66,20 +85,22 @@ const scratchKey = new Uint8Array(16);
 export function recordKeyOf(id: string): string {
 	// The common case, a lower-case UUID, is its own key (checked per entry of every reconciliation).
 	const format = writeKey(id, scratchKey);
-	return format === KEY_UUID && id.length === 36 ? id : readKey(scratchKey, format);
+	return (format === KEY_UUID || format === KEY_TIME_UUID) && id.length === 36 && id.charCodeAt(8) === 45
+		? id
+		: readKey(scratchKey, format);
 }
 
-export function readKey(bytes: Uint8Array, format: number): string {
-	const hex = Buffer.from(bytes.subarray(0, 16)).toString('hex');
-	if (format === KEY_UUID)
+/** The id of the key at `offset` in `bytes` (16 bytes) in its key format. */
+export function readKey(bytes: Uint8Array, format: number, offset = 0): string {
+	let key = bytes.subarray(offset, offset + 16);
+	if (format === KEY_TIME_UUID) {
+		for (let index = 0; index < 16; index++) scratchUuid[TIME_ORDER[index]] = key[index];
+		key = scratchUuid;
+	}
+	const hex = Buffer.from(key.buffer, key.byteOffset, 16).toString('hex');
+	if (format === KEY_UUID || format === KEY_TIME_UUID)
 		return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 	if (format === KEY_NS_UNIQUE_ID)
 		return `${hex.slice(0, 8)}-${hex.slice(8, 16)}-${hex.slice(16, 24)}-${hex.slice(24)}`;
 	return `hash:${hex}`;
-}
-
-/** The first two key bytes of an id: where its record sorts among the key heads (record-codec.ts). */
-export function keyHeadOf(id: string): number {
-	writeKey(id, scratchKey);
-	return (scratchKey[0] << 8) | scratchKey[1];
 }

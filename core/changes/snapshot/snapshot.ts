@@ -2,21 +2,17 @@
  * The compact snapshot: what the change detector remembers about each user and group between polls,
  * so that a poll can tell what changed without keeping the directory's values.
  *
- * A user is one fixed 28-byte record (user-record.ts), 35 characters of base 85 (record-codec.ts), and
- * all users are one string sorted by key (no JSON keys or quotes per user). The key's first two bytes are
- * not in the record: sorted keys share them with their neighbours, so they are stored once for all users
- * as Rice-coded gaps (`userKeyHeads`, about 0.3 bytes per user at 100,000 users). A group is one variable
- * record whose members are the users' positions (group-record.ts).
+ * The users are chunks of front-coded records sorted by key (user-stream.ts), base 85 text: about 17 bytes
+ * a user of OpenLDAP (time-based entryUUIDs), 27 with random ids. A group is one variable record whose
+ * members are the users' positions, Rice-coded (group-record.ts).
  *
- * 100,000 users with the bench fixture's groups measured 38.4 bytes of JSON per user in the stored
- * state (the 30-byte base64 records before: 43.3).
+ * 100,000 users with the bench fixture's groups: 22.6 bytes of JSON per user in the stored state (38.4 with
+ * the fixed 28-byte records before, 43.3 with the 30-byte base64 records before those).
  */
 import { groupRecordProblem } from './group-record';
 import { GroupTable } from './group-table';
-import { isBase85Text, keyHeadsProblem } from './record-codec';
-import { USER_RECORD_CHARS } from './user-record';
 import { PasswordWatermark, type SerializedPasswordWatermark } from './password-watermark';
-import { UserTable } from './user-table';
+import { decodeUsers, UserTable } from './user-table';
 
 /** The snapshot in memory: tables by id (see user-table.ts, group-table.ts). Serialized with encodeSnapshot. */
 export interface Snapshot {
@@ -28,70 +24,46 @@ export interface Snapshot {
 
 /** The snapshot as it sits in the trigger's static data. */
 export interface SerializedSnapshot {
-	/** USER_RECORD_CHARS characters per user, sorted by key. */
-	users: string;
-	/** The users' first two key bytes, in the same order (record-codec.ts encodeKeyHeads). */
-	userKeyHeads: string;
+	/** Chunks of users sorted by key (user-stream.ts). */
+	users: string[];
 	/** One base64 record per group. */
 	groups: string[];
 	passwords?: SerializedPasswordWatermark;
 }
 
 export function emptySnapshot(): Snapshot {
-	const users = new UserTable('', '');
+	const users = new UserTable([]);
 	return { users, groups: new GroupTable([], users), passwords: PasswordWatermark.fresh() };
 }
 
 /**
- * The snapshot as stored. Users stay sorted by key in one string (lookups are binary searches, and a
- * poll that changed 100 users rewrites the string by copying unchanged runs, without decoding them);
- * group member positions follow the users' new positions.
+ * The snapshot as stored. Only the chunks that hold a changed user are written again; group member
+ * positions follow the users' new positions.
  */
 export function encodeSnapshot(snapshot: Snapshot): SerializedSnapshot {
 	const merged = snapshot.users.merge();
 	const serialized: SerializedSnapshot = {
-		users: merged.text,
-		userKeyHeads: merged.keyHeads,
+		users: merged.chunks,
 		groups: snapshot.groups.serialize(merged),
 	};
 	const passwords = snapshot.passwords?.serialize();
 	if (passwords !== undefined) serialized.passwords = passwords;
-	rememberSoundUsers(serialized.users, serialized.userKeyHeads);
 	return serialized;
 }
 
 /**
- * User texts known sound, with their key heads: written by encodeSnapshot or checked once. The check of the
- * records is as long as the directory, so a poll that follows this process's own previous poll (n8n keeps the
- * static data in memory) must not pay it again, or a poll would no longer cost only what changed.
- */
-const soundUsers = new Map<string, string>();
-const SOUND_USERS_REMEMBERED = 8;
-
-function rememberSoundUsers(users: string, keyHeads: string): void {
-	soundUsers.delete(users);
-	soundUsers.set(users, keyHeads);
-	if (soundUsers.size > SOUND_USERS_REMEMBERED) soundUsers.delete(soundUsers.keys().next().value as string);
-}
-
-/**
- * Why a stored snapshot cannot be decoded (a wrong type anywhere, records cut short or of foreign
- * characters, key heads or group records that do not fit the users); undefined when it can. Checked before
- * every poll, so a damaged state is started over from instead of failing every poll.
+ * Why a stored snapshot cannot be decoded (a wrong type anywhere, records cut short, of foreign characters or
+ * out of order, group records that do not fit the users); undefined when it can. Checked before every poll,
+ * so a damaged state is started over from instead of failing every poll. The users are decoded here once and
+ * remembered (user-table.ts): a poll that follows this process's own previous poll decodes nothing again.
  */
 export function snapshotProblem(serialized: unknown): string | undefined {
 	if (typeof serialized !== 'object' || serialized === null || Array.isArray(serialized)) return 'there is no snapshot';
-	const { users, userKeyHeads, groups, passwords } = serialized as Record<string, unknown>;
-	if (typeof users !== 'string' || typeof userKeyHeads !== 'string' || !Array.isArray(groups))
-		return 'the snapshot has parts of the wrong type';
-	if (users.length % USER_RECORD_CHARS !== 0) return 'the user records are damaged';
-	const userCount = users.length / USER_RECORD_CHARS;
-	if (soundUsers.get(users) !== userKeyHeads) {
-		if (!isBase85Text(users)) return 'the user records are damaged';
-		const heads = keyHeadsProblem(userKeyHeads, userCount);
-		if (heads !== undefined) return heads;
-		rememberSoundUsers(users, userKeyHeads);
-	}
+	const { users, groups, passwords } = serialized as Record<string, unknown>;
+	if (!Array.isArray(users) || !Array.isArray(groups)) return 'the snapshot has parts of the wrong type';
+	const decoded = decodeUsers(users);
+	if (typeof decoded === 'string') return decoded;
+	const userCount = decoded.starts[users.length];
 	for (const group of groups) {
 		const problem = groupRecordProblem(group, userCount);
 		if (problem !== undefined) return problem;
@@ -107,7 +79,7 @@ export function snapshotProblem(serialized: unknown): string | undefined {
 }
 
 export function decodeSnapshot(serialized: SerializedSnapshot): Snapshot {
-	const users = new UserTable(serialized.users, serialized.userKeyHeads);
+	const users = new UserTable(serialized.users);
 	return {
 		users,
 		groups: new GroupTable(serialized.groups, users),

@@ -1,25 +1,27 @@
 /**
- * A user in the compact snapshot: one fixed 28-byte record, 35 characters of base 85 (record-codec.ts).
- * The key's first two bytes are not in the record: they are stored once for all users (snapshot.ts).
+ * A user in the compact snapshot. Two forms:
  *
- *   bytes  0–13  key bytes 2–15: the entry's stable id (record-key.ts)
- *   byte   14    bits 0–2 status (disabled, locked, password reset required); bits 3–4 key format;
+ * In memory, one fixed 32-byte record per user (USER_RECORD_BYTES), read where it lies by the reconciliation:
+ *   bytes  0–15  the key: the entry's stable id in key order (record-key.ts)
+ *   byte   16    bits 0–2 status (disabled, locked, password reset required); bits 3–4 key format;
  *                 bits 5–7 a hash (1–7) of the extra attributes alone, to say whether one of them changed
- *                 (0: written before it existed, unknown)
- *   bytes 15–16  hash of all watched values (fields and extra attributes)
- *   bytes 17–22  one 4-bit hash per watched field, to say WHICH field changed (12 fields)
- *   bytes 23–26  hash of the normalized DN: renames, and who a removed group member was
- *   byte   27    hash of the password-changed stamp (pwdChangedTime, pwdLastSet...); a changed stamp whose
- *                 hash collides is still told by the snapshot's password watermark (password-watermark.ts)
+ *   bytes 17–20  32-bit hash of all watched values (fields and extra attributes)
+ *   bytes 21–23  one 2-bit hash per watched field, to say WHICH field changed (12 fields)
+ *   bytes 24–27  hash of the normalized DN: renames, and who a removed group member was
+ *   byte   28    4-bit hash of the password-changed stamp (pwdChangedTime, pwdLastSet...); a changed stamp
+ *                 whose hash collides is still told by the snapshot's password watermark (password-watermark.ts)
  *
- * A change is seen when the whole hash or any field hash differs (a miss needs both to collide: about
- * one in a million changes); the field hashes name the changed fields. When the whole hash moved but no
- * field or extra-attribute hash tells which (one single-field change in 16), the differ lists every
- * candidate marked `uncertain`. Earlier values are not kept: snapshot-based strategies leave `before` out.
+ * Stored (user-stream.ts), the key is front-coded against the user before it (sorted keys share their first
+ * bytes; time-based UUIDs share all but about four), and the rest is packed in 100 bits: 12 bytes and a half.
+ *
+ * A change of a field is seen when the whole hash or that field's hash differs: a miss needs both to
+ * collide, 2^-34 per change. The field hashes name the changed fields; when the whole hash moved but no
+ * field or extra-attribute hash tells which (one single-field change in 4), the differ lists every candidate
+ * marked `uncertain`. Earlier values are not kept: snapshot-based strategies leave `before` out.
  */
 import type { AccountStatus, DirectoryUser } from '../../model/directory-user';
 import { dnHash } from './dn-hash';
-import { hash32, nibbleHash, nonZeroHash, valueText, writeHash } from './hash';
+import { hash32, nonZeroHash, twoBitHash, valueText } from './hash';
 import { decodeBase85Into, encodeBase85, readUint32, writeUint32 } from './record-codec';
 import { readKey, recordKeyOf, writeKey } from './record-key';
 
@@ -41,12 +43,14 @@ export const WATCHED_USER_FIELDS = [
 
 export type WatchedUserField = (typeof WATCHED_USER_FIELDS)[number];
 
-export const USER_RECORD_BYTES = 28;
-export const USER_RECORD_CHARS = 35;
-/** Where a user record keeps status and key format, its DN hash and its password hash. */
-export const USER_STATUS_BYTE = 14;
-export const USER_DN_HASH_OFFSET = 23;
-export const USER_PASSWORD_BYTE = 27;
+/** A user record in memory (the stored form is denser: user-stream.ts). */
+export const USER_RECORD_BYTES = 32;
+/** Where a user record in memory keeps status, key format and extras hash, its hashes, its DN and password hashes. */
+export const USER_STATUS_BYTE = 16;
+export const USER_VALUES_HASH_OFFSET = 17;
+export const USER_FIELD_HASHES_OFFSET = 21;
+export const USER_DN_HASH_OFFSET = 24;
+export const USER_PASSWORD_BYTE = 28;
 
 /** The status byte's bits 0–2: the account status. */
 const STATUS_DISABLED = 0x01;
@@ -58,13 +62,15 @@ const KEY_FORMAT_SHIFT = 3;
 const KEY_FORMAT_MASK = 0x03;
 const EXTRAS_HASH_SHIFT = 5;
 const EXTRAS_HASH_MASK = 0x07;
+/** Bits of the password stamp's hash. */
+export const PASSWORD_HASH_MASK = 0x0f;
 
 export interface UserRecord {
 	id: string;
 	status: AccountStatus;
 	valuesHash: number;
 	fieldHashes: number[];
-	/** 1–7: hash of the extra attributes alone; 0: unknown (a record written before it was kept). */
+	/** 1–7: hash of the extra attributes alone; 0: unknown. */
 	extrasHash: number;
 	dnHash: number;
 	passwordHash: number;
@@ -89,6 +95,11 @@ export function storedKeyFormat(bytes: Uint8Array, offset: number): number {
 	return (bytes[offset + USER_STATUS_BYTE] >>> KEY_FORMAT_SHIFT) & KEY_FORMAT_MASK;
 }
 
+/** The extras hash of the user record at `offset` (0–7). */
+export function storedExtrasHash(bytes: Uint8Array, offset: number): number {
+	return bytes[offset + USER_STATUS_BYTE] >>> EXTRAS_HASH_SHIFT;
+}
+
 /** The record of a user as read now. `extraAttributes` are watched too (in the whole hash). */
 export function userRecordOf(
 	user: DirectoryUser,
@@ -97,65 +108,57 @@ export function userRecordOf(
 ): UserRecord {
 	const fieldTexts = WATCHED_USER_FIELDS.map((field) => valueText(user[field]));
 	const extraTexts = extraAttributes.map((name) => `${name.toLowerCase()}=${valueText(user.attributes[name])}`);
-	const whole = new Uint8Array(2);
-	writeHash([...fieldTexts, ...extraTexts].join('\u0000'), 2, whole, 0);
 	return {
 		id: recordKeyOf(user.id),
 		status: { ...user.status },
-		valuesHash: whole[0] | (whole[1] << 8),
-		fieldHashes: fieldTexts.map(nibbleHash),
+		valuesHash: hash32([...fieldTexts, ...extraTexts].join('\u0000')),
+		fieldHashes: fieldTexts.map(twoBitHash),
 		extrasHash: nonZeroHash(extraTexts.join('\u0000'), 7),
 		dnHash: dnHash(user.dn),
 		passwordHash: passwordHashOf(passwordStamp),
 	};
 }
 
-/** The one-byte hash of a password-changed stamp. */
+/** The 4-bit hash of a password-changed stamp. */
 export function passwordHashOf(passwordStamp: string | undefined): number {
-	return hash32(passwordStamp ?? '') & 0xff;
+	return hash32(passwordStamp ?? '') & PASSWORD_HASH_MASK;
 }
 
-const recordKey = new Uint8Array(16);
-
-/**
- * Writes a user's record bytes at `offset` and returns its key head (key bytes 0–1, stored apart: see
- * record-codec.ts). Layout in the header comment.
- */
-export function writeUserRecord(record: UserRecord, target: Uint8Array, offset: number): number {
-	const format = writeKey(record.id, recordKey);
-	target.set(recordKey.subarray(2, 16), offset);
+/** Writes a user's record at `offset` in its in-memory form (layout in the header comment). */
+export function writeUserRecord(record: UserRecord, target: Uint8Array, offset: number): void {
+	const format = writeKey(record.id, target, offset);
 	target[offset + USER_STATUS_BYTE] =
 		statusBits(record.status) |
 		(format << KEY_FORMAT_SHIFT) |
 		((record.extrasHash & EXTRAS_HASH_MASK) << EXTRAS_HASH_SHIFT);
-	target[offset + 15] = record.valuesHash & 0xff;
-	target[offset + 16] = (record.valuesHash >>> 8) & 0xff;
-	for (let index = 0; index < 12; index += 2) {
-		target[offset + 17 + index / 2] =
-			(record.fieldHashes[index] & 0x0f) | ((record.fieldHashes[index + 1] & 0x0f) << 4);
-	}
+	writeUint32(record.valuesHash, target, offset + USER_VALUES_HASH_OFFSET);
+	let fields = 0;
+	for (let index = 0; index < WATCHED_USER_FIELDS.length; index++)
+		fields |= (record.fieldHashes[index] & 3) << (2 * index);
+	target[offset + USER_FIELD_HASHES_OFFSET] = fields & 0xff;
+	target[offset + USER_FIELD_HASHES_OFFSET + 1] = (fields >>> 8) & 0xff;
+	target[offset + USER_FIELD_HASHES_OFFSET + 2] = (fields >>> 16) & 0xff;
 	writeUint32(record.dnHash, target, offset + USER_DN_HASH_OFFSET);
-	target[offset + USER_PASSWORD_BYTE] = record.passwordHash & 0xff;
-	return (recordKey[0] << 8) | recordKey[1];
+	target[offset + USER_PASSWORD_BYTE] = record.passwordHash & PASSWORD_HASH_MASK;
+	target[offset + 29] = target[offset + 30] = target[offset + 31] = 0;
 }
 
-export function readUserRecord(bytes: Uint8Array, offset: number, head: number): UserRecord {
-	const key = new Uint8Array(16);
-	key[0] = head >>> 8;
-	key[1] = head & 0xff;
-	key.set(bytes.subarray(offset, offset + 14), 2);
+export function readUserRecord(bytes: Uint8Array, offset: number): UserRecord {
+	const fields =
+		bytes[offset + USER_FIELD_HASHES_OFFSET] |
+		(bytes[offset + USER_FIELD_HASHES_OFFSET + 1] << 8) |
+		(bytes[offset + USER_FIELD_HASHES_OFFSET + 2] << 16);
 	const fieldHashes: number[] = [];
-	for (let index = 0; index < 6; index++)
-		fieldHashes.push(bytes[offset + 17 + index] & 0x0f, bytes[offset + 17 + index] >>> 4);
+	for (let index = 0; index < WATCHED_USER_FIELDS.length; index++) fieldHashes.push((fields >>> (2 * index)) & 3);
 	const flags = bytes[offset + USER_STATUS_BYTE];
 	return {
-		id: readKey(key, storedKeyFormat(bytes, offset)),
+		id: readKey(bytes, storedKeyFormat(bytes, offset), offset),
 		status: {
 			disabled: (flags & STATUS_DISABLED) !== 0,
 			locked: (flags & STATUS_LOCKED) !== 0,
 			passwordResetRequired: (flags & STATUS_PASSWORD_RESET_REQUIRED) !== 0,
 		},
-		valuesHash: bytes[offset + 15] | (bytes[offset + 16] << 8),
+		valuesHash: readUint32(bytes, offset + USER_VALUES_HASH_OFFSET),
 		fieldHashes,
 		extrasHash: flags >>> EXTRAS_HASH_SHIFT,
 		dnHash: readUint32(bytes, offset + USER_DN_HASH_OFFSET),
@@ -163,15 +166,15 @@ export function readUserRecord(bytes: Uint8Array, offset: number, head: number):
 	};
 }
 
-/** A user record as its USER_RECORD_CHARS characters (the key head not included: see keyHeadOf). */
+/** A user record as text (its in-memory form in base 85: what a deletion's event id is made from). */
 export function encodeUserRecord(record: UserRecord): string {
 	const bytes = new Uint8Array(USER_RECORD_BYTES);
 	writeUserRecord(record, bytes, 0);
 	return encodeBase85(bytes);
 }
 
-export function decodeUserRecord(text: string, head: number): UserRecord {
+export function decodeUserRecord(text: string): UserRecord {
 	const bytes = new Uint8Array(USER_RECORD_BYTES);
 	decodeBase85Into(text, 0, USER_RECORD_BYTES / 4, bytes, 0);
-	return readUserRecord(bytes, 0, head);
+	return readUserRecord(bytes, 0);
 }

@@ -1,44 +1,92 @@
 /**
  * The snapshot's tables, built so that a poll costs what changed, not what exists:
- * - UserTable: the stored string of 35-character user records, sorted by key; a lookup is a binary
- *   search, a change is kept aside, and merge() writes the next string by copying the unchanged runs
- *   (no decoding of the 99,900 users that did not change);
+ * - UserTable: the stored chunks of users sorted by key (user-stream.ts), decoded once into fixed in-memory
+ *   records (user-record.ts) that a lookup binary-searches; a change is kept aside, and merge() writes the next
+ *   chunks by encoding again only the chunks that hold a change;
  * - GroupTable (group-table.ts).
  */
 import { ChangeOverlay } from './change-overlay';
-import { decodeBase85Into, decodeKeyHeads, encodeBase85, encodeKeyHeads, readUint32 } from './record-codec';
+import { readUint32 } from './record-codec';
 import { writeKey } from './record-key';
+import { chunkUserCount, compareRecords, decodeUserChunk, encodeUserChunk, USERS_PER_CHUNK } from './user-stream';
 import {
 	readUserRecord,
-	storedKeyFormat,
 	USER_DN_HASH_OFFSET,
 	USER_RECORD_BYTES,
-	USER_RECORD_CHARS,
+	USER_STATUS_BYTE,
 	writeUserRecord,
 	type UserRecord,
 } from './user-record';
 
-/**
- * Decoded key heads by their stored text, for the last few snapshots this process has seen: n8n keeps a
- * workflow's static data in memory between polls, so the next poll of the same trigger starts from the
- * text the last one wrote and need not decode 100,000 heads again (a few milliseconds; ten times that at a
- * million). Bounded: a handful of triggers per process, the oldest forgotten first. Read-only arrays.
- */
-const KEY_HEADS_REMEMBERED = 8;
-const rememberedKeyHeads = new Map<string, Uint16Array>();
-
-function rememberKeyHeads(text: string, heads: Uint16Array): void {
-	rememberedKeyHeads.delete(text);
-	rememberedKeyHeads.set(text, heads);
-	if (rememberedKeyHeads.size > KEY_HEADS_REMEMBERED)
-		rememberedKeyHeads.delete(rememberedKeyHeads.keys().next().value as string);
+/** The stored chunks decoded: every user's in-memory record, and where each chunk starts. */
+interface DecodedUsers {
+	chunks: string[];
+	records: Uint8Array;
+	/** The position of each chunk's first user; one more entry: the count. */
+	starts: Int32Array;
+	/** Open-addressing index over the records: position + 1 per slot, 0 for empty (made for many lookups). */
+	slots?: Int32Array;
+	slotShift?: number;
+	lookups?: number;
+	/**
+	 * Set when a merge wrote its changes into these records in place (no user added or deleted: the usual poll):
+	 * they no longer match `chunks`, so a table still holding them decodes its chunks again.
+	 */
+	overwritten?: boolean;
 }
 
-/** What merge() produced: the new strings, and where each old position went. */
+/**
+ * The decoded users of the last snapshots this process has seen: n8n keeps a workflow's static data in memory
+ * between polls, so the next poll of the same trigger starts from the chunks the last one wrote and need not
+ * decode them again (a few milliseconds at 100,000 users, ten times that at a million). Two: the state a poll
+ * read and the one it wrote.
+ */
+const DECODINGS_REMEMBERED = 2;
+const rememberedDecodings: DecodedUsers[] = [];
+
+function sameChunks(a: string[], b: string[]): boolean {
+	if (a === b) return true;
+	if (a.length !== b.length) return false;
+	for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+	return true;
+}
+
+function remember(decoded: DecodedUsers): void {
+	const known = rememberedDecodings.findIndex((entry) => entry === decoded);
+	if (known >= 0) rememberedDecodings.splice(known, 1);
+	rememberedDecodings.push(decoded);
+	if (rememberedDecodings.length > DECODINGS_REMEMBERED) rememberedDecodings.shift();
+}
+
+/** The stored chunks decoded (remembered), or why they cannot be. */
+export function decodeUsers(chunks: unknown): DecodedUsers | string {
+	if (!Array.isArray(chunks)) return 'the snapshot has parts of the wrong type';
+	const known = rememberedDecodings.find((entry) => sameChunks(entry.chunks, chunks as string[]));
+	if (known !== undefined) {
+		remember(known);
+		return known;
+	}
+	const starts = new Int32Array(chunks.length + 1);
+	for (let index = 0; index < chunks.length; index++) {
+		const count = chunkUserCount(chunks[index]);
+		if (count < 0) return 'the user records are damaged';
+		starts[index + 1] = starts[index] + count;
+	}
+	const records = new Uint8Array(starts[chunks.length] * USER_RECORD_BYTES);
+	for (let index = 0; index < chunks.length; index++) {
+		const decoded = decodeUserChunk(chunks[index], records, starts[index]);
+		if (typeof decoded === 'string') return decoded;
+	}
+	const decoded: DecodedUsers = { chunks: chunks as string[], records, starts };
+	remember(decoded);
+	return decoded;
+}
+
+/** What merge() produced: the new chunks, and where each old position went. */
 export interface MergedUsers {
-	text: string;
-	keyHeads: string;
-	/** The position in the new string of the user at `position` in the old one (−1: deleted). */
+	chunks: string[];
+	count: number;
+	/** The position after the merge of the user at `position` before it (−1: deleted). */
 	newPosition(position: number): number;
 	/** True when no user was added or deleted (positions unchanged). */
 	samePositions: boolean;
@@ -46,95 +94,82 @@ export interface MergedUsers {
 	dnHashAt(position: number): number;
 }
 
-/** Orders two keys (16 bytes, then key format) as the users string is sorted. */
-function compareKeys(a: Uint8Array, aFormat: number, b: Uint8Array, bFormat: number): number {
-	for (let index = 0; index < 16; index++) if (a[index] !== b[index]) return a[index] - b[index];
-	return aFormat - bFormat;
-}
-
-/**
- * What is derived from a stored users string, decoded on first use. One per string, shared by the tables
- * cloned from one another: a poll clones the stored table before it reads it, and must not decode twice.
- */
-interface StoredDecodings {
-	heads?: Uint16Array;
-	decoded?: Uint8Array;
-	/** Open-addressing index over the decoded records: position + 1 per slot, 0 for empty. */
-	slots?: Int32Array;
-	slotShift?: number;
-	lookups?: number;
+interface PendingChange {
+	key: Uint8Array;
+	record: UserRecord | null;
+	/** The stored position, or −(where it would go) − 1. */
+	position: number;
 }
 
 export class UserTable extends ChangeOverlay<UserRecord> {
-	private readonly count: number;
+	private decodedUsers?: DecodedUsers;
 
 	constructor(
-		private readonly base: string,
-		private readonly keyHeadsText: string,
+		private readonly chunks: string[],
 		changes?: Map<string, UserRecord | null>,
-		private readonly stored: StoredDecodings = {},
+		decoded?: DecodedUsers,
 	) {
 		super(changes);
-		this.count = Math.floor(base.length / USER_RECORD_CHARS);
+		this.decodedUsers = decoded;
 	}
 
 	/** A table with the same contents whose changes do not affect this one. */
 	clone(): UserTable {
-		return new UserTable(this.base, this.keyHeadsText, this.changes, this.stored);
+		return new UserTable(this.chunks, this.changes, this.decodedUsers);
 	}
 
-	/** How many records the stored string holds. */
-	get baseCount(): number {
-		return this.count;
-	}
-
-	/** The first two key bytes of every stored record (decoded on first use: a few milliseconds at 100,000). */
-	private keyHeads(): Uint16Array {
-		if (this.stored.heads === undefined) {
-			const remembered = rememberedKeyHeads.get(this.keyHeadsText);
-			this.stored.heads =
-				remembered !== undefined && remembered.length === this.count
-					? remembered
-					: decodeKeyHeads(this.keyHeadsText, this.count);
-			rememberKeyHeads(this.keyHeadsText, this.stored.heads);
+	private decoded(): DecodedUsers {
+		if (this.decodedUsers?.overwritten === true) this.decodedUsers = undefined;
+		if (this.decodedUsers === undefined) {
+			const decoded = decodeUsers(this.chunks);
+			if (typeof decoded === 'string') throw new Error(`The stored snapshot cannot be read: ${decoded}`);
+			this.decodedUsers = decoded;
 		}
-		return this.stored.heads;
+		return this.decodedUsers;
 	}
 
-	private readonly probeKey = new Uint8Array(16);
-	private readonly probeRecord = new Uint8Array(USER_RECORD_BYTES);
+	/** How many users are stored. */
+	get baseCount(): number {
+		return this.decoded().starts[this.chunks.length];
+	}
 
 	/**
-	 * The stored records as bytes (USER_RECORD_BYTES each, decoded once): a reconciliation reads every
-	 * record's status, password and DN hashes from here without building a string or object per user.
+	 * The stored records as bytes (USER_RECORD_BYTES each): a reconciliation reads every record's status,
+	 * password and DN hashes from here without building a string or object per user.
 	 */
 	storedBytes(): Uint8Array {
-		if (this.stored.decoded === undefined) {
-			this.stored.decoded = new Uint8Array(this.count * USER_RECORD_BYTES);
-			decodeBase85Into(this.base, 0, (this.count * USER_RECORD_BYTES) / 4, this.stored.decoded, 0);
-		}
-		return this.stored.decoded;
+		return this.decoded().records;
 	}
 
-	/** Position of an id in the stored string, or −1. */
+	private readonly probe = new Uint8Array(USER_RECORD_BYTES);
+
+	/** Writes an id's key and key format into the probe record. */
+	private probeFor(id: string): Uint8Array {
+		const format = writeKey(id, this.probe, 0);
+		this.probe[USER_STATUS_BYTE] = format << 3;
+		return this.probe;
+	}
+
+	/** Position of an id among the stored users, or −1. */
 	basePosition(id: string): number {
-		// Many lookups (a reconciliation): one pass to index the decoded keys beats a binary search per entry.
-		const stored = this.stored;
-		if (stored.slots === undefined && (stored.lookups = (stored.lookups ?? 0) + 1) > 256 && this.count > 4096)
-			this.indexKeys();
-		const format = writeKey(id, this.probeKey);
-		if (stored.slots !== undefined) return this.slotLookup(format);
-		const found = this.search(this.probeKey, format);
+		// Many lookups (a reconciliation): one pass to index the keys beats a binary search per entry.
+		const decoded = this.decoded();
+		const count = decoded.starts[this.chunks.length];
+		if (decoded.slots === undefined && (decoded.lookups = (decoded.lookups ?? 0) + 1) > 256 && count > 4096)
+			this.indexKeys(decoded, count);
+		const probe = this.probeFor(id);
+		if (decoded.slots !== undefined) return this.slotLookup(decoded, probe);
+		const found = this.search(decoded.records, count, probe);
 		return found >= 0 ? found : -1;
 	}
 
-	/** Binary search: the position of the key, or −(where it would go) − 1. */
-	private search(key: Uint8Array, format: number): number {
+	/** Binary search: the position of the probe's key, or −(where it would go) − 1. */
+	private search(records: Uint8Array, count: number, probe: Uint8Array): number {
 		let low = 0;
-		let high = this.count - 1;
+		let high = count - 1;
 		while (low <= high) {
 			const middle = (low + high) >>> 1;
-			const order = this.compareAt(middle, key, format);
+			const order = compareRecords(records, middle * USER_RECORD_BYTES, probe, 0);
 			if (order === 0) return middle;
 			if (order < 0) low = middle + 1;
 			else high = middle - 1;
@@ -142,78 +177,50 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 		return -low - 1;
 	}
 
-	/** The stored key at a position against `key`: negative when it sorts before. */
-	private compareAt(position: number, key: Uint8Array, format: number): number {
-		const head = this.keyHeads()[position];
-		const wanted = (key[0] << 8) | key[1];
-		if (head !== wanted) return head - wanted;
-		const record = this.probeRecord;
-		decodeBase85Into(this.base, position * USER_RECORD_CHARS, 4, record, 0);
-		for (let index = 0; index < 14; index++)
-			if (record[index] !== key[index + 2]) return record[index] - key[index + 2];
-		return storedKeyFormat(record, 0) - format;
+	/** Where a key's slot search starts: a multiplicative hash of its last eight bytes (those that vary most). */
+	private static slotOf(bytes: Uint8Array, offset: number, shift: number): number {
+		const low = bytes[offset + 8] | (bytes[offset + 9] << 8) | (bytes[offset + 10] << 16) | (bytes[offset + 11] << 24);
+		const high =
+			bytes[offset + 12] | (bytes[offset + 13] << 8) | (bytes[offset + 14] << 16) | (bytes[offset + 15] << 24);
+		return Math.imul(Math.imul(low, 0x85ebca6b) ^ high, 0x9e3779b1) >>> shift;
 	}
 
-	/** Where a key's slot search starts: a multiplicative hash of key bytes that vary between entries. */
-	private slotOf(head: number, tail: Uint8Array, offset: number): number {
-		const mixed =
-			(tail[offset] | (tail[offset + 1] << 8) | (tail[offset + 2] << 16) | (tail[offset + 3] << 24)) ^
-			(head | (tail[offset + 4] << 16) | (tail[offset + 13] << 24));
-		return Math.imul(mixed ^ (tail[offset + 10] << 8), 0x9e3779b1) >>> (this.stored.slotShift ?? 32);
-	}
-
-	private indexKeys(): void {
-		const bytes = this.storedBytes();
-		const heads = this.keyHeads();
+	private indexKeys(decoded: DecodedUsers, count: number): void {
 		let bits = 1;
-		while (1 << bits < this.count * 2) bits++;
-		this.stored.slotShift = 32 - bits;
+		while (1 << bits < count * 2) bits++;
+		const shift = 32 - bits;
 		const slots = new Int32Array(1 << bits);
 		const mask = slots.length - 1;
-		for (let position = 0; position < this.count; position++) {
-			let slot = this.slotOf(heads[position], bytes, position * USER_RECORD_BYTES);
+		for (let position = 0; position < count; position++) {
+			let slot = UserTable.slotOf(decoded.records, position * USER_RECORD_BYTES, shift);
 			while (slots[slot] !== 0) slot = (slot + 1) & mask;
 			slots[slot] = position + 1;
 		}
-		this.stored.slots = slots;
+		decoded.slotShift = shift;
+		decoded.slots = slots;
 	}
 
-	/** The position of the key in probeKey (with its key format), or −1. */
-	private slotLookup(format: number): number {
-		const slots = this.stored.slots as Int32Array;
-		const bytes = this.storedBytes();
-		const heads = this.keyHeads();
-		const key = this.probeKey;
-		const head = (key[0] << 8) | key[1];
+	private slotLookup(decoded: DecodedUsers, probe: Uint8Array): number {
+		const slots = decoded.slots as Int32Array;
 		const mask = slots.length - 1;
-		for (let slot = this.slotOf(head, key, 2); slots[slot] !== 0; slot = (slot + 1) & mask) {
+		for (
+			let slot = UserTable.slotOf(probe, 0, decoded.slotShift as number);
+			slots[slot] !== 0;
+			slot = (slot + 1) & mask
+		) {
 			const position = slots[slot] - 1;
-			if (heads[position] !== head) continue;
-			const offset = position * USER_RECORD_BYTES;
-			let index = 0;
-			while (index < 14 && bytes[offset + index] === key[index + 2]) index++;
-			if (index === 14 && storedKeyFormat(bytes, offset) === format) return position;
+			if (compareRecords(decoded.records, position * USER_RECORD_BYTES, probe, 0) === 0) return position;
 		}
 		return -1;
 	}
 
 	recordAt(position: number): UserRecord {
-		const head = this.keyHeads()[position];
-		const decoded = this.stored.decoded;
-		if (decoded !== undefined) return readUserRecord(decoded, position * USER_RECORD_BYTES, head);
-		const bytes = new Uint8Array(USER_RECORD_BYTES);
-		decodeBase85Into(this.base, position * USER_RECORD_CHARS, USER_RECORD_BYTES / 4, bytes, 0);
-		return readUserRecord(bytes, 0, head);
+		return readUserRecord(this.decoded().records, position * USER_RECORD_BYTES);
 	}
 
 	/** The DN hash of the stored record at a position. */
 	dnHashAt(position: number): number {
-		const decoded = this.stored.decoded;
-		if (decoded !== undefined) return readUint32(decoded, position * USER_RECORD_BYTES + USER_DN_HASH_OFFSET);
-		// Few reads (an incremental poll): only the blocks that hold it (bytes 20–27).
-		const bytes = this.probeRecord;
-		decodeBase85Into(this.base, position * USER_RECORD_CHARS + 25, 2, bytes, 20);
-		return readUint32(bytes, USER_DN_HASH_OFFSET);
+		return readUint32(this.decoded().records, position * USER_RECORD_BYTES + USER_DN_HASH_OFFSET);
 	}
 
 	protected storedRecord(key: string): UserRecord | undefined {
@@ -222,7 +229,7 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 	}
 
 	get size(): number {
-		let size = this.count;
+		let size = this.baseCount;
 		for (const [id, record] of this.changes) {
 			const stored = this.basePosition(id) >= 0;
 			if (record === null && stored) size--;
@@ -231,10 +238,10 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 		return size;
 	}
 
-	/** Every record (decodes them all: for reconciliation and rare indexes only). */
+	/** Every record (for reconciliation and rare indexes only). */
 	*entries(): IterableIterator<[string, UserRecord]> {
-		if (this.count > 4096) this.storedBytes();
-		for (let position = 0; position < this.count; position++) {
+		const count = this.baseCount;
+		for (let position = 0; position < count; position++) {
 			const record = this.recordAt(position);
 			if (this.changes.has(record.id)) continue;
 			yield [record.id, record];
@@ -252,96 +259,175 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 	}
 
 	/**
-	 * The next stored strings: unchanged runs and changes in key order. The runs are joined with `+`, which
-	 * in V8 makes a rope of the pieces without copying them: a poll that changed 100 users does not copy the
-	 * other 99,900 records. The rope is flattened once where the whole text is needed, by n8n's JSON
-	 * serialization of the static data after the poll (which reads every character anyway).
+	 * The next stored chunks: the in-memory records copied with the changes in key order (one copy of the
+	 * array), and only the chunks that hold a change encoded again; every other chunk keeps its string.
 	 */
 	merge(): MergedUsers {
-		const pending = [...this.changes.entries()].map(([id, record]) => {
-			const key = new Uint8Array(16);
-			const format = writeKey(id, key);
-			return { id, key, format, record, position: this.basePosition(id) };
-		});
-		pending.sort((a, b) => compareKeys(a.key, a.format, b.key, b.format));
-		// Only changed records (no user added or deleted): every position stays, the key heads too, and the
-		// work is the changes' alone (no array as long as the table).
-		if (pending.every((change) => change.position >= 0 === (change.record !== null))) {
-			let text = '';
-			let cursor = 0;
-			const recordBytes = new Uint8Array(USER_RECORD_BYTES);
-			for (const change of pending) {
-				if (change.position < 0) continue;
-				text += this.base.slice(cursor * USER_RECORD_CHARS, change.position * USER_RECORD_CHARS);
-				writeUserRecord(change.record as UserRecord, recordBytes, 0);
-				text += encodeBase85(recordBytes);
-				cursor = change.position + 1;
-			}
-			text += this.base.slice(cursor * USER_RECORD_CHARS);
-			const merged = new UserTable(text, this.keyHeadsText, undefined, {
-				heads: this.count > 0 ? this.keyHeads() : undefined,
-			});
-			return {
-				text,
-				keyHeads: this.keyHeadsText,
-				newPosition: (position) => position,
-				samePositions: true,
-				positionOf: (id) => {
-					const position = merged.basePosition(id);
-					return position < 0 ? undefined : position;
-				},
-				dnHashAt: (position) => merged.dnHashAt(position),
-			};
+		const decoded = this.decoded();
+		const { records, starts } = decoded;
+		const count = starts[this.chunks.length];
+		const pending: PendingChange[] = [];
+		for (const [id, record] of this.changes) {
+			const key = new Uint8Array(USER_RECORD_BYTES);
+			key.set(this.probeFor(id));
+			const position = this.search(records, count, key);
+			// Deleting what is not stored changes nothing.
+			if (record === null && position < 0) continue;
+			pending.push({ key, record, position });
 		}
-		const heads = this.count > 0 ? this.keyHeads() : new Uint16Array(0);
-		const nextHeads = new Uint16Array(this.count + pending.length);
-		let text = '';
-		const remap = new Int32Array(this.count);
-		const recordBytes = new Uint8Array(USER_RECORD_BYTES);
-		let samePositions = true;
+		if (pending.length === 0) return this.mergedAs(decoded, true, (position) => position);
+		pending.sort((a, b) => compareRecords(a.key, 0, b.key, 0));
+
+		// The chunk a change belongs to: the one holding its stored position, or, for a new key, the one holding
+		// the user before it (the first chunk for a key before every stored one).
+		const chunkCount = Math.max(1, this.chunks.length);
+		const chunkOf = (change: PendingChange): number => {
+			const position = change.position >= 0 ? change.position : Math.max(0, -change.position - 2);
+			let low = 0;
+			let high = this.chunks.length - 1;
+			while (low < high) {
+				const middle = (low + high + 1) >>> 1;
+				if (starts[middle] <= position) low = middle;
+				else high = middle - 1;
+			}
+			return Math.max(0, low);
+		};
+		const added = pending.filter((change) => change.position < 0).length;
+		const deleted = pending.filter((change) => change.record === null).length;
+		if (added === 0 && deleted === 0) return this.mergeInPlace(decoded, pending, chunkOf);
+		const nextCount = count + added - deleted;
+		const next = new Uint8Array(nextCount * USER_RECORD_BYTES);
+		const touched = new Uint8Array(chunkCount);
+		/** Net users added in the chunks before each chunk: where its users start after the merge. */
+		const shift = new Int32Array(chunkCount + 1);
 		let cursor = 0;
 		let written = 0;
 		const copyUntil = (end: number) => {
 			if (end <= cursor) return;
-			text += this.base.slice(cursor * USER_RECORD_CHARS, end * USER_RECORD_CHARS);
-			nextHeads.set(heads.subarray(cursor, end), written);
-			for (let position = cursor; position < end; position++) remap[position] = written++;
+			next.set(records.subarray(cursor * USER_RECORD_BYTES, end * USER_RECORD_BYTES), written * USER_RECORD_BYTES);
+			written += end - cursor;
 			cursor = end;
 		};
 		for (const change of pending) {
+			const chunk = chunkOf(change);
+			touched[chunk] = 1;
 			if (change.position >= 0) {
 				copyUntil(change.position);
 				cursor = change.position + 1;
 				if (change.record === null) {
-					remap[change.position] = -1;
-					samePositions = false;
+					shift[chunk + 1]--;
 					continue;
 				}
-				remap[change.position] = written;
 			} else {
-				if (change.record === null) continue;
-				// A new key: copy the stored records that sort before it.
-				copyUntil(Math.max(cursor, -this.search(change.key, change.format) - 1));
-				samePositions = false;
+				copyUntil(-change.position - 1);
+				shift[chunk + 1]++;
 			}
-			nextHeads[written++] = writeUserRecord(change.record, recordBytes, 0);
-			text += encodeBase85(recordBytes);
+			writeUserRecord(change.record as UserRecord, next, written * USER_RECORD_BYTES);
+			written++;
 		}
-		copyUntil(this.count);
-		const finalHeads = nextHeads.slice(0, written);
-		const keyHeads = samePositions ? this.keyHeadsText : encodeKeyHeads(finalHeads);
-		rememberKeyHeads(keyHeads, finalHeads);
-		const merged = new UserTable(text, keyHeads, undefined, { heads: finalHeads });
+		copyUntil(count);
+		const chunks: string[] = [];
+		const nextStarts: number[] = [0];
+		let net = 0;
+		for (let chunk = 0; chunk < chunkCount; chunk++) {
+			const from = (chunk < this.chunks.length ? starts[chunk] : 0) + net;
+			net += shift[chunk + 1];
+			const to = (chunk < this.chunks.length ? starts[chunk + 1] : 0) + net;
+			if (touched[chunk] === 0) {
+				chunks.push(this.chunks[chunk]);
+				nextStarts.push(to);
+				continue;
+			}
+			// A chunk that grew past twice the usual size is split into even pieces.
+			const pieces = Math.max(1, Math.round((to - from) / USERS_PER_CHUNK));
+			for (let piece = 0; piece < pieces; piece++) {
+				const start = from + Math.floor(((to - from) * piece) / pieces);
+				const end = from + Math.floor(((to - from) * (piece + 1)) / pieces);
+				if (end === start) continue;
+				chunks.push(encodeUserChunk(next, start, end));
+				nextStarts.push(end);
+			}
+		}
+		const merged: DecodedUsers = { chunks, records: next, starts: Int32Array.from(nextStarts) };
+		remember(merged);
+		const samePositions = added === 0 && deleted === 0;
+		// Where an old position went: it moves by the users added before it, less those deleted before it
+		// (made on first use: only when users were added or deleted and groups must follow).
+		let remap: Int32Array | undefined;
+		const newPosition = (position: number): number => {
+			if (remap === undefined) {
+				const insertedBefore = new Int32Array(count + 1);
+				const gone = new Uint8Array(count);
+				for (const change of pending) {
+					if (change.position < 0) insertedBefore[-change.position - 1]++;
+					else if (change.record === null) gone[change.position] = 1;
+				}
+				remap = new Int32Array(count);
+				let delta = 0;
+				for (let old = 0; old < count; old++) {
+					delta += insertedBefore[old];
+					if (gone[old] === 1) {
+						remap[old] = -1;
+						delta--;
+					} else remap[old] = old + delta;
+				}
+			}
+			return remap[position];
+		};
+		return this.mergedAs(merged, samePositions, newPosition);
+	}
+
+	/**
+	 * Only changed users (none added or deleted), the usual poll: the changes are written into the decoded
+	 * records where they lie (no copy of the array: 32 MB at a million users), which then belong to the new
+	 * chunks; the stored state read before no longer has decoded records and decodes its chunks again if it is
+	 * ever read again (a poll whose result was not stored).
+	 */
+	private mergeInPlace(
+		decoded: DecodedUsers,
+		pending: PendingChange[],
+		chunkOf: (change: PendingChange) => number,
+	): MergedUsers {
+		const touched = new Set<number>();
+		for (const change of pending) {
+			writeUserRecord(change.record as UserRecord, decoded.records, change.position * USER_RECORD_BYTES);
+			touched.add(chunkOf(change));
+		}
+		const chunks = this.chunks.map((text, chunk) =>
+			touched.has(chunk) ? encodeUserChunk(decoded.records, decoded.starts[chunk], decoded.starts[chunk + 1]) : text,
+		);
+		const merged: DecodedUsers = {
+			chunks,
+			records: decoded.records,
+			starts: decoded.starts,
+			slots: decoded.slots,
+			slotShift: decoded.slotShift,
+			lookups: decoded.lookups,
+		};
+		decoded.overwritten = true;
+		const stale = rememberedDecodings.indexOf(decoded);
+		if (stale >= 0) rememberedDecodings.splice(stale, 1);
+		remember(merged);
+		this.decodedUsers = undefined;
+		return this.mergedAs(merged, true, (position) => position);
+	}
+
+	private mergedAs(
+		decoded: DecodedUsers,
+		samePositions: boolean,
+		newPosition: (position: number) => number,
+	): MergedUsers {
+		const table = new UserTable(decoded.chunks, undefined, decoded);
 		return {
-			text,
-			keyHeads,
-			newPosition: (position) => remap[position],
+			chunks: decoded.chunks,
+			count: decoded.starts[decoded.chunks.length],
+			newPosition: samePositions ? (position) => position : newPosition,
 			samePositions,
 			positionOf: (id) => {
-				const position = merged.basePosition(id);
+				const position = table.basePosition(id);
 				return position < 0 ? undefined : position;
 			},
-			dnHashAt: (position) => merged.dnHashAt(position),
+			dnHashAt: (position) => table.dnHashAt(position),
 		};
 	}
 }
