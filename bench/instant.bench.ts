@@ -34,14 +34,16 @@
 import { Attribute, Change, Client } from 'ldapts';
 import { sleepWithAbort } from 'n8n-workflow';
 
-import { ChangeListener } from '../core/changes/ldap/listen/listener';
+import { chooseListenMechanism } from '../core/changes/ldap/listen/choose';
+import { ChangeListener, type ReadReason } from '../core/changes/ldap/listen/listener';
 import type { DirectoryEvent } from '../core/changes/events';
 import type { ChangeState } from '../core/changes/state';
-import { pollLdapOnce, type LdapWatchOptions } from '../core/changes/watch';
+import { KeptLdapPoller, type LdapWatchOptions } from '../core/changes/watch';
 import { readLdapServer } from '../core/ldap/server-info';
 import { parseLdapSettings, type LdapSettings } from '../core/ldap/settings';
 import { LdapSession } from '../transport/ldap/session';
 import { watchOptionsOf } from '../nodes/OpenTextDirectoryServicesTrigger/parameters';
+import { listenParametersOf, watchOptionsForRead } from '../nodes/OpenTextDirectoryServicesInstantTrigger/parameters';
 import { startDirsrv } from '../devkit/dirsrv';
 import { ldapCredentialData } from '../devkit/ldap-credential';
 import { startSamba } from '../devkit/samba';
@@ -53,6 +55,9 @@ const USERS = Number(process.env.BENCH_USERS ?? 2000);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const BURST = Number(process.env.BENCH_BURST ?? 1000);
+/** BENCH_TRACE=1: the timeline of every write slower than BENCH_TRACE_MS (default 1,000 ms). */
+const TRACE = process.env.BENCH_TRACE === '1';
+const TRACE_MS = Number(process.env.BENCH_TRACE_MS ?? 1000);
 
 const percentile = (sorted: number[], p: number) =>
 	sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -69,6 +74,8 @@ interface BenchServer {
 	burst(writer: Client, logins: string[]): Promise<void>;
 	bind(writer: Client): Promise<void>;
 	url: string;
+	/** A person's DN (BENCH_TRACE matches the server's announcements to writes by it). */
+	dnOf(login: string): string;
 	stop(): Promise<void>;
 }
 
@@ -103,6 +110,7 @@ async function openLdapServer(): Promise<BenchServer> {
 		}),
 		logins: slapd.fixture.users.map((user) => user.uid),
 		bind: (writer) => writer.bind(slapd.adminDN, slapd.adminPassword),
+		dnOf: (login) => slapd.layout.userDN(login),
 		write: (writer, login, value) => writer.modify(slapd.layout.userDN(login), [replace('title', value)]),
 		// One LDIF through ldapmodify: the fastest way to write into slapd.
 		burst: (_writer, logins) =>
@@ -136,6 +144,7 @@ async function dirsrvServer(): Promise<BenchServer> {
 		}),
 		logins: dirsrv.fixture.users.map((user) => user.uid),
 		bind: (writer) => writer.bind(dirsrv.adminDN, dirsrv.adminPassword),
+		dnOf: (login) => dirsrv.userDN(login),
 		write: (writer, login, value) => writer.modify(dirsrv.userDN(login), [replace('mail', mail(login, value))]),
 		burst: (writer, logins) =>
 			inFlight(logins, (login, index) =>
@@ -157,11 +166,48 @@ async function sambaServer(): Promise<BenchServer> {
 		bind: async (writer) => {
 			await writer.bind(samba.adminDN, samba.adminPassword);
 		},
+		dnOf: (login) => dnOf.get(login)!,
 		write: (writer, login, value) => writer.modify(dnOf.get(login)!, [replace('title', value)]),
 		burst: (writer, burst) =>
 			inFlight(burst, (login, index) => writer.modify(dnOf.get(login)!, [replace('title', `Burst ${index}`)])),
 		stop: () => samba.stop(),
 	};
+}
+
+/**
+ * For each write slower than TRACE_MS, and a summary over all: when the write was acknowledged, when the server
+ * announced it (the tracing search), and the reads around it (why each ran, when it ended, whether it found the
+ * write), in ms from the write's start.
+ */
+function traceSlowWrites(
+	writes: Array<{ login: string; started: number; acknowledged: number; latency: number }>,
+	announced: Map<string, number[]>,
+	reads: Array<{ reason: string; started: number; ended: number; logins: string[] }>,
+	dnOf: (login: string) => string,
+): void {
+	const rel = (at: number, from: number) => `${(at - from).toFixed(0)}`;
+	const announceDelays: number[] = [];
+	const readTimes: number[] = [];
+	for (const read of reads) readTimes.push(read.ended - read.started);
+	for (const write of writes) {
+		const announcement = (announced.get(dnOf(write.login)) ?? []).find((at) => at >= write.started);
+		if (announcement !== undefined) announceDelays.push(announcement - write.acknowledged);
+		if (write.latency < TRACE_MS) continue;
+		process.stdout.write(
+			`slow write ${write.login}: ${write.latency.toFixed(0)} ms; acknowledged +${rel(write.acknowledged, write.started)}, announced ${announcement === undefined ? 'never' : `+${rel(announcement, write.started)}`}\n`,
+		);
+		for (const read of reads.filter((r) => r.ended >= write.started - 50 && r.started <= write.started + write.latency))
+			process.stdout.write(
+				`  read (${read.reason}) +${rel(read.started, write.started)}: done +${rel(read.ended, write.started)}; found ${read.logins.includes(write.login) ? 'it' : `not it (${read.logins.length} others)`}
+`,
+			);
+	}
+	const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+	const delays = sorted(announceDelays);
+	const times = sorted(readTimes);
+	process.stdout.write(
+		`trace: announcement after acknowledgement (${delays.length} of ${writes.length} announced): p50 ${ms(percentile(delays, 50))}, p99 ${ms(percentile(delays, 99))}, max ${ms(delays[delays.length - 1])}; read (${times.length}): p50 ${ms(percentile(times, 50))}, p99 ${ms(percentile(times, 99))}, max ${ms(times[times.length - 1])}\n`,
+	);
 }
 
 async function main(): Promise<void> {
@@ -175,21 +221,48 @@ async function main(): Promise<void> {
 	let state: ChangeState | undefined;
 	const seen = new Map<string, number>();
 	const arrivals: Array<{ login: string; at: number }> = [];
+	const reads: Array<{ reason: ReadReason; started: number; ended: number; logins: string[] }> = [];
+	const poller = new KeptLdapPoller(settings);
+	// BENCH_TRACE: a second listening search, the server's own announcements as they arrive, by DN.
+	const announced = new Map<string, number[]>();
+	const tracer = TRACE ? await LdapSession.open(settings) : undefined;
+	if (tracer) {
+		const mechanism = chooseListenMechanism(server.flavour, server.info);
+		const prepared = await mechanism.prepare(tracer, settings.baseDN, server.info);
+		tracer.listen(prepared.baseDN, prepared.request, {
+			onMessage: (message) => {
+				if (message.kind !== 'entry') return;
+				const key = message.dn.toLowerCase();
+				announced.set(key, [...(announced.get(key) ?? []), performance.now()]);
+			},
+			onClose: () => undefined,
+		});
+	}
 	const listener = await ChangeListener.start({
 		settings,
 		flavour: server.flavour,
 		server: server.info,
 		baseDN: settings.baseDN,
 		watchedBases: [settings.baseDN],
-		read: async () => {
-			const poll = await pollLdapOnce(settings, watch, state);
+		// As the node reads: over one kept connection, reconciling on the listener's timer only.
+		read: async (reason) => {
+			const timing = { reason, started: performance.now(), ended: 0, logins: [] as string[] };
+			const poll = await poller.poll(watchOptionsForRead(watch, reason), state);
 			state = poll.nextCursor;
 			const at = performance.now();
 			for (const event of poll.events as DirectoryEvent[]) {
 				seen.set(event.id, (seen.get(event.id) ?? 0) + 1);
-				if (event.user?.login) arrivals.push({ login: event.user.login, at });
+				if (event.user?.login) {
+					arrivals.push({ login: event.user.login, at });
+					timing.logins.push(event.user.login);
+				}
 			}
+			timing.ended = performance.now();
+			if (TRACE) reads.push(timing);
+			return { readAgainSoon: poll.readAgainSoon };
 		},
+		// The node's defaults (a reconciliation every 12 minutes, on its own timer).
+		reconcileMs: listenParametersOf({}).reconcileMs,
 		log: { info: () => undefined, warn: (message) => process.stderr.write(`${message}\n`) },
 		sleep: sleepWithAbort,
 	});
@@ -211,12 +284,17 @@ async function main(): Promise<void> {
 	try {
 		// 1. Latency, one write at a time.
 		const latencies: number[] = [];
+		const writes: Array<{ login: string; started: number; acknowledged: number; latency: number }> = [];
 		for (let index = 0; index < CHANGES; index++) {
 			const login = target.logins[index % target.logins.length];
 			const started = performance.now();
 			await target.write(writer, login, `Latency ${index}`);
-			latencies.push((await arrived(login, started)) - started);
+			const acknowledged = performance.now();
+			const latency = (await arrived(login, started)) - started;
+			latencies.push(latency);
+			writes.push({ login, started, acknowledged, latency });
 		}
+		if (TRACE) traceSlowWrites(writes, announced, reads, (login) => target.dnOf(login).toLowerCase());
 		latencies.sort((a, b) => a - b);
 		process.stdout.write(
 			`latency over ${CHANGES} writes (write start → event): p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(latencies[latencies.length - 1])}; reads ${listener.stats.reads}\n`,
@@ -259,6 +337,8 @@ async function main(): Promise<void> {
 	} finally {
 		await writer.unbind().catch(() => undefined);
 		await listener.close();
+		await poller.close();
+		await tracer?.close();
 		await target.stop();
 	}
 }
