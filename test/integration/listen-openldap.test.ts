@@ -2,6 +2,7 @@ import { ConfigurationError } from '../../core/errors';
 import type { ChangeListenerOptions, ReadReason } from '../../core/changes/ldap/listen/listener';
 import { parseLdapSettings, type LdapSettings } from '../../core/ldap/settings';
 import { startSlapd, type Slapd } from '../../devkit/slapd';
+import { LdapSession } from '../../transport/ldap/session';
 import { loginsCaughtUp, startListening, updatedLogins, type ListenHarness } from '../support/listen-harness';
 
 /**
@@ -106,6 +107,20 @@ describe('listening on OpenLDAP (syncprov)', () => {
 		// Made while nobody listened: the catch-up read after reconnecting found them.
 		expect(loginsCaughtUp(harness).sort()).toEqual([...uids].sort());
 	}, 60_000);
+});
+
+it('a kept reading session whose connection the server closed fails its next request instead of running it unbound (an unbound read of the log sees nothing)', async () => {
+	const session = await LdapSession.open(settingsOf(plain));
+	try {
+		const uid = plain.fixture.users[0].uid;
+		const read = () => session.search(plain.layout.userDN(uid), { scope: 'base', attributes: ['uid'] });
+		expect(await read()).toHaveLength(1);
+		plain.kill();
+		await plain.restart();
+		await expect(read()).rejects.toMatchObject({ kind: 'unreachable' });
+	} finally {
+		await session.close();
+	}
 });
 
 it("a read that stopped short of the log's end (a record announced before it is visible) is followed by more reads, nothing announced, until one reaches the end", async () => {
