@@ -1,5 +1,5 @@
 /**
- * The Instant Trigger in a real n8n 2.8.4 against a real OpenLDAP with syncprov: the time from the start of a
+ * The Instant Trigger in a real n8n 2.8.4 against a real OpenLDAP with syncprov, 389 DS or Samba AD DC: the time from the start of a
  * directory write to the start of the workflow execution it caused (n8n's `startedAt`), over BENCH_CHANGES writes
  * made one after another, each waiting for its execution.
  *
@@ -7,8 +7,9 @@
  *   BENCH_SERVER=389ds npm run bench instant-n8n        (a real 389 DS 2.3, 500 users: persistent search, changelog)
  *   BENCH_SERVER=samba npm run bench instant-n8n        (a real Samba AD DC on ports 389/636: notification, AD USN)
  *
- * Figures on 2026-12-06 at 12:19 UTC, the 2-core machine shared with other jobs (load average 18): p50 182 ms,
- * p99 569 ms, max 584 ms.
+ * Figures on 2026-12-06, the 2-core machine shared with other jobs: OpenLDAP (12:19 UTC, load average 18) p50 182 ms,
+ * p99 569 ms, max 584 ms; Samba AD DC (14:50 UTC, load 15) p50 303 ms, p99 1,208 ms, max 1,361 ms; 389 DS (15:00
+ * UTC, load 13) p50 245 ms, p99 1,124 ms, max 3,008 ms.
  *
  * The polling trigger's latency is its wait for the next one-minute poll: uniform over 0-60 s (p50 30 s, p99
  * 59.4 s) plus its read; computed, not measured here (measuring it would take 200 minutes).

@@ -21,15 +21,19 @@
  * CPU (0.025 % of a core), RSS 131 MB unchanged, no read; a burst of 1,000 writes taking 1.0 s: all 1,000 events
  * (and one bulk summary) emitted by 2.46 s, none twice.
  *
- * 389 DS 2.3, 12:30 UTC, load average about 18, 1,000 users: latency p50 90.6 ms, p99 213.2 ms, max 344.2 ms;
- * idle 60 s: 7.6 ms of CPU (0.013 %), RSS unchanged; burst of 1,000 writes (8.8 s, 16 in flight): 999 people's
- * events within 60 s of the last write, in 19 reads, none twice; **one change was not emitted within that minute**
- * (not yet explained; the safety read, every 5 minutes, reads it at the latest; suspected: a retro changelog record
- * written after its persistent search notification, so the read it woke did not see it yet).
- * Samba 4.17 AD DC, 12:27 UTC, same load, 1,600 staff: latency p50 269.8 ms, **p99 2,421 ms**, max 2,704 ms (over
- * the 1 s aim; not yet explained); idle 60 s: 140.8 ms of CPU (0.235 %); burst of 1,000 writes: Samba takes them at
- * about 18 a second here (54 s), all 1,000 events emitted within 70 ms of the last write, in 49 reads, none twice.
- * The same from the directory write to the start of an n8n execution: bench/instant-n8n.bench.ts (slapd only).
+ * 389 DS 2.3, 12:30 UTC, load average about 18, 1,000 users: latency p50 90.6 ms, p99 213.2 ms; idle 60 s: 7.6 ms of
+ * CPU (0.013 %); a burst of 1,000 writes: one change never emitted (389 DS counts a change in lastChangeNumber before
+ * its record is visible; the changelog strategy moved past it). After the fix, 14:46 UTC, load 13-15: latency p50
+ * 142.8 ms, p99 444.6 ms, max 496.2 ms; idle 600 s: 33.7 ms of CPU (0.006 %), RSS 111 MB unchanged, one safety read;
+ * burst of 1,000 writes (9.7 s, 16 in flight): all 1,000 emitted 14 ms after the last write, in 20 reads, none twice.
+ * OpenLDAP idle 600 s (15:00 UTC): 307.7 ms of CPU (0.051 %), RSS 123 -> 86 MB, one safety read.
+ * Samba 4.17 AD DC, 12:27 UTC, 1,600 staff: latency p50 269.8 ms, p99 2,421 ms, max 2,704 ms; idle 60 s: 140.8 ms of
+ * CPU (0.235 %); burst: Samba takes about 18 writes a second here (54 s), all 1,000 emitted within 70 ms of the last
+ * write, none twice. BENCH_TRACE=1 showed why: every 12th read was a full reconciliation (5-9 s on a loaded Samba),
+ * and each read connected and bound anew (350-500 ms); Samba itself announced a write 360 ms (p50; p99 780 ms) after
+ * acknowledging it. After reconciling on a timer and keeping the reading connection, 14:52 UTC, load 13-15: latency
+ * p50 233.2 ms, p99 622.2 ms, max 864.1 ms.
+ * The same from the directory write to the start of an n8n execution: bench/instant-n8n.bench.ts.
  */
 import { Attribute, Change, Client } from 'ldapts';
 import { sleepWithAbort } from 'n8n-workflow';
@@ -332,7 +336,7 @@ async function main(): Promise<void> {
 		const userEvents = arrivals.filter((arrival) => arrival.at >= started && burstLogins.has(arrival.login)).length;
 		const repeated = [...seen.values()].filter((count) => count > 1).length;
 		process.stdout.write(
-			`burst of ${BURST} writes (${distinct} people) in ${ms(written - started)}: ${arrivedLogins().size} people's events (${userEvents} user events, ${seen.size - eventsBefore} events with summaries) by ${ms(done - started)} in ${listener.stats.reads - readsBeforeBurst} reads; events emitted more than once: ${repeated}\n`,
+			`burst of ${BURST} writes (${distinct} people) in ${ms(written - started)}: ${arrivedLogins().size} people's events (${userEvents} user events, ${seen.size - eventsBefore} events with summaries) by ${ms(done - started)} in ${listener.stats.reads - readsBeforeBurst} reads (${listener.stats.followUps} follow-ups so far); events emitted more than once: ${repeated}\n`,
 		);
 	} finally {
 		await writer.unbind().catch(() => undefined);
