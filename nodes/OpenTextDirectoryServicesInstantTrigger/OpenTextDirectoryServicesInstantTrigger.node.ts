@@ -20,7 +20,8 @@ import { listenParametersOf, watchOptionsForRead } from './parameters';
  * Starts the workflow within a second of a directory change. One connection per activation listens with the
  * server's own mechanism; each announcement wakes a read with the polling trigger's change strategy from the
  * cursor kept in the node's static data (core/changes/ldap/listen/listener.ts), so both triggers emit the same
- * events with the same ids.
+ * events with the same ids. Reads share a second connection, kept open between them (core/changes/watch.ts's
+ * KeptLdapPoller), and reconcile only on the listener's own timer (parameters.ts, watchOptionsForRead).
  *
  * Static data: n8n saves a trigger's static data when the activation has finished and each time the trigger
  * emits (before the execution starts). The cursor is therefore set before every emit; a read that emitted
