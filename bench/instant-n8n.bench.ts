@@ -8,8 +8,9 @@
  *   BENCH_SERVER=samba npm run bench instant-n8n        (a real Samba AD DC on ports 389/636: notification, AD USN)
  *
  * Figures on 2026-12-06, the 2-core machine shared with other jobs: OpenLDAP (12:19 UTC, load average 18) p50 182 ms,
- * p99 569 ms, max 584 ms; Samba AD DC (14:50 UTC, load 15) p50 303 ms, p99 1,208 ms, max 1,361 ms; 389 DS (15:00
- * UTC, load 13) p50 245 ms, p99 1,124 ms, max 3,008 ms.
+ * p99 569 ms, max 584 ms; Samba AD DC (14:50 UTC, load 15) p50 303 ms, p99 1,208 ms, max 1,361 ms, and (15:27 UTC,
+ * load 18) p50 581 ms, p99 1,247 ms, max 1,491 ms; 389 DS (15:33 UTC, load 16) p50 183 ms, p99 356 ms, max 463 ms
+ * (15:00 UTC, beside another 389 DS taking a 1,000-write burst: p50 245 ms, p99 1,124 ms, max 3,008 ms).
  *
  * The polling trigger's latency is its wait for the next one-minute poll: uniform over 0-60 s (p50 30 s, p99
  * 59.4 s) plus its read; computed, not measured here (measuring it would take 200 minutes).
