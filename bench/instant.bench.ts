@@ -21,27 +21,33 @@
  * CPU (0.025 % of a core), RSS 131 MB unchanged, no read; a burst of 1,000 writes taking 1.0 s: all 1,000 events
  * (and one bulk summary) emitted by 2.46 s, none twice.
  *
- * 389 DS 2.3, 12:30 UTC, load average about 18, 1,000 users: latency p50 90.6 ms, p99 213.2 ms, max 344.2 ms;
- * idle 60 s: 7.6 ms of CPU (0.013 %), RSS unchanged; burst of 1,000 writes (8.8 s, 16 in flight): 999 people's
- * events within 60 s of the last write, in 19 reads, none twice; **one change was not emitted within that minute**
- * (not yet explained; the safety read, every 5 minutes, reads it at the latest; suspected: a retro changelog record
- * written after its persistent search notification, so the read it woke did not see it yet).
- * Samba 4.17 AD DC, 12:27 UTC, same load, 1,600 staff: latency p50 269.8 ms, **p99 2,421 ms**, max 2,704 ms (over
- * the 1 s aim; not yet explained); idle 60 s: 140.8 ms of CPU (0.235 %); burst of 1,000 writes: Samba takes them at
- * about 18 a second here (54 s), all 1,000 events emitted within 70 ms of the last write, in 49 reads, none twice.
- * The same from the directory write to the start of an n8n execution: bench/instant-n8n.bench.ts (slapd only).
+ * 389 DS 2.3, 12:30 UTC, load average about 18, 1,000 users: latency p50 90.6 ms, p99 213.2 ms; idle 60 s: 7.6 ms of
+ * CPU (0.013 %); a burst of 1,000 writes: one change never emitted (389 DS counts a change in lastChangeNumber before
+ * its record is visible; the changelog strategy moved past it). After the fix, 14:46 UTC, load 13-15: latency p50
+ * 142.8 ms, p99 444.6 ms, max 496.2 ms; idle 600 s: 33.7 ms of CPU (0.006 %), RSS 111 MB unchanged, one safety read;
+ * burst of 1,000 writes (9.7 s, 16 in flight): all 1,000 emitted 14 ms after the last write, in 20 reads, none twice.
+ * OpenLDAP idle 600 s (15:00 UTC): 307.7 ms of CPU (0.051 %), RSS 123 -> 86 MB, one safety read.
+ * Samba 4.17 AD DC, 12:27 UTC, 1,600 staff: latency p50 269.8 ms, p99 2,421 ms, max 2,704 ms; idle 60 s: 140.8 ms of
+ * CPU (0.235 %); burst: Samba takes about 18 writes a second here (54 s), all 1,000 emitted within 70 ms of the last
+ * write, none twice. BENCH_TRACE=1 showed why: every 12th read was a full reconciliation (5-9 s on a loaded Samba),
+ * and each read connected and bound anew (350-500 ms); Samba itself announced a write 360 ms (p50; p99 780 ms) after
+ * acknowledging it. After reconciling on a timer and keeping the reading connection, 14:52 UTC, load 13-15: latency
+ * p50 233.2 ms, p99 622.2 ms, max 864.1 ms.
+ * The same from the directory write to the start of an n8n execution: bench/instant-n8n.bench.ts.
  */
 import { Attribute, Change, Client } from 'ldapts';
 import { sleepWithAbort } from 'n8n-workflow';
 
-import { ChangeListener } from '../core/changes/ldap/listen/listener';
+import { chooseListenMechanism } from '../core/changes/ldap/listen/choose';
+import { ChangeListener, type ReadReason } from '../core/changes/ldap/listen/listener';
 import type { DirectoryEvent } from '../core/changes/events';
 import type { ChangeState } from '../core/changes/state';
-import { pollLdapOnce, type LdapWatchOptions } from '../core/changes/watch';
+import { KeptLdapPoller, type LdapWatchOptions } from '../core/changes/watch';
 import { readLdapServer } from '../core/ldap/server-info';
 import { parseLdapSettings, type LdapSettings } from '../core/ldap/settings';
 import { LdapSession } from '../transport/ldap/session';
 import { watchOptionsOf } from '../nodes/OpenTextDirectoryServicesTrigger/parameters';
+import { listenParametersOf, watchOptionsForRead } from '../nodes/OpenTextDirectoryServicesInstantTrigger/parameters';
 import { startDirsrv } from '../devkit/dirsrv';
 import { ldapCredentialData } from '../devkit/ldap-credential';
 import { startSamba } from '../devkit/samba';
@@ -53,6 +59,9 @@ const USERS = Number(process.env.BENCH_USERS ?? 2000);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const BURST = Number(process.env.BENCH_BURST ?? 1000);
+/** BENCH_TRACE=1: the timeline of every write slower than BENCH_TRACE_MS (default 1,000 ms). */
+const TRACE = process.env.BENCH_TRACE === '1';
+const TRACE_MS = Number(process.env.BENCH_TRACE_MS ?? 1000);
 
 const percentile = (sorted: number[], p: number) =>
 	sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -69,6 +78,8 @@ interface BenchServer {
 	burst(writer: Client, logins: string[]): Promise<void>;
 	bind(writer: Client): Promise<void>;
 	url: string;
+	/** A person's DN (BENCH_TRACE matches the server's announcements to writes by it). */
+	dnOf(login: string): string;
 	stop(): Promise<void>;
 }
 
@@ -103,6 +114,7 @@ async function openLdapServer(): Promise<BenchServer> {
 		}),
 		logins: slapd.fixture.users.map((user) => user.uid),
 		bind: (writer) => writer.bind(slapd.adminDN, slapd.adminPassword),
+		dnOf: (login) => slapd.layout.userDN(login),
 		write: (writer, login, value) => writer.modify(slapd.layout.userDN(login), [replace('title', value)]),
 		// One LDIF through ldapmodify: the fastest way to write into slapd.
 		burst: (_writer, logins) =>
@@ -136,6 +148,7 @@ async function dirsrvServer(): Promise<BenchServer> {
 		}),
 		logins: dirsrv.fixture.users.map((user) => user.uid),
 		bind: (writer) => writer.bind(dirsrv.adminDN, dirsrv.adminPassword),
+		dnOf: (login) => dirsrv.userDN(login),
 		write: (writer, login, value) => writer.modify(dirsrv.userDN(login), [replace('mail', mail(login, value))]),
 		burst: (writer, logins) =>
 			inFlight(logins, (login, index) =>
@@ -157,11 +170,48 @@ async function sambaServer(): Promise<BenchServer> {
 		bind: async (writer) => {
 			await writer.bind(samba.adminDN, samba.adminPassword);
 		},
+		dnOf: (login) => dnOf.get(login)!,
 		write: (writer, login, value) => writer.modify(dnOf.get(login)!, [replace('title', value)]),
 		burst: (writer, burst) =>
 			inFlight(burst, (login, index) => writer.modify(dnOf.get(login)!, [replace('title', `Burst ${index}`)])),
 		stop: () => samba.stop(),
 	};
+}
+
+/**
+ * For each write slower than TRACE_MS, and a summary over all: when the write was acknowledged, when the server
+ * announced it (the tracing search), and the reads around it (why each ran, when it ended, whether it found the
+ * write), in ms from the write's start.
+ */
+function traceSlowWrites(
+	writes: Array<{ login: string; started: number; acknowledged: number; latency: number }>,
+	announced: Map<string, number[]>,
+	reads: Array<{ reason: string; started: number; ended: number; logins: string[] }>,
+	dnOf: (login: string) => string,
+): void {
+	const rel = (at: number, from: number) => `${(at - from).toFixed(0)}`;
+	const announceDelays: number[] = [];
+	const readTimes: number[] = [];
+	for (const read of reads) readTimes.push(read.ended - read.started);
+	for (const write of writes) {
+		const announcement = (announced.get(dnOf(write.login)) ?? []).find((at) => at >= write.started);
+		if (announcement !== undefined) announceDelays.push(announcement - write.acknowledged);
+		if (write.latency < TRACE_MS) continue;
+		process.stdout.write(
+			`slow write ${write.login}: ${write.latency.toFixed(0)} ms; acknowledged +${rel(write.acknowledged, write.started)}, announced ${announcement === undefined ? 'never' : `+${rel(announcement, write.started)}`}\n`,
+		);
+		for (const read of reads.filter((r) => r.ended >= write.started - 50 && r.started <= write.started + write.latency))
+			process.stdout.write(
+				`  read (${read.reason}) +${rel(read.started, write.started)}: done +${rel(read.ended, write.started)}; found ${read.logins.includes(write.login) ? 'it' : `not it (${read.logins.length} others)`}
+`,
+			);
+	}
+	const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+	const delays = sorted(announceDelays);
+	const times = sorted(readTimes);
+	process.stdout.write(
+		`trace: announcement after acknowledgement (${delays.length} of ${writes.length} announced): p50 ${ms(percentile(delays, 50))}, p99 ${ms(percentile(delays, 99))}, max ${ms(delays[delays.length - 1])}; read (${times.length}): p50 ${ms(percentile(times, 50))}, p99 ${ms(percentile(times, 99))}, max ${ms(times[times.length - 1])}\n`,
+	);
 }
 
 async function main(): Promise<void> {
@@ -175,21 +225,48 @@ async function main(): Promise<void> {
 	let state: ChangeState | undefined;
 	const seen = new Map<string, number>();
 	const arrivals: Array<{ login: string; at: number }> = [];
+	const reads: Array<{ reason: ReadReason; started: number; ended: number; logins: string[] }> = [];
+	const poller = new KeptLdapPoller(settings);
+	// BENCH_TRACE: a second listening search, the server's own announcements as they arrive, by DN.
+	const announced = new Map<string, number[]>();
+	const tracer = TRACE ? await LdapSession.open(settings) : undefined;
+	if (tracer) {
+		const mechanism = chooseListenMechanism(server.flavour, server.info);
+		const prepared = await mechanism.prepare(tracer, settings.baseDN, server.info);
+		tracer.listen(prepared.baseDN, prepared.request, {
+			onMessage: (message) => {
+				if (message.kind !== 'entry') return;
+				const key = message.dn.toLowerCase();
+				announced.set(key, [...(announced.get(key) ?? []), performance.now()]);
+			},
+			onClose: () => undefined,
+		});
+	}
 	const listener = await ChangeListener.start({
 		settings,
 		flavour: server.flavour,
 		server: server.info,
 		baseDN: settings.baseDN,
 		watchedBases: [settings.baseDN],
-		read: async () => {
-			const poll = await pollLdapOnce(settings, watch, state);
+		// As the node reads: over one kept connection, reconciling on the listener's timer only.
+		read: async (reason) => {
+			const timing = { reason, started: performance.now(), ended: 0, logins: [] as string[] };
+			const poll = await poller.poll(watchOptionsForRead(watch, reason), state);
 			state = poll.nextCursor;
 			const at = performance.now();
 			for (const event of poll.events as DirectoryEvent[]) {
 				seen.set(event.id, (seen.get(event.id) ?? 0) + 1);
-				if (event.user?.login) arrivals.push({ login: event.user.login, at });
+				if (event.user?.login) {
+					arrivals.push({ login: event.user.login, at });
+					timing.logins.push(event.user.login);
+				}
 			}
+			timing.ended = performance.now();
+			if (TRACE) reads.push(timing);
+			return { readAgainSoon: poll.readAgainSoon };
 		},
+		// The node's defaults (a reconciliation every 12 minutes, on its own timer).
+		reconcileMs: listenParametersOf({}).reconcileMs,
 		log: { info: () => undefined, warn: (message) => process.stderr.write(`${message}\n`) },
 		sleep: sleepWithAbort,
 	});
@@ -211,12 +288,17 @@ async function main(): Promise<void> {
 	try {
 		// 1. Latency, one write at a time.
 		const latencies: number[] = [];
+		const writes: Array<{ login: string; started: number; acknowledged: number; latency: number }> = [];
 		for (let index = 0; index < CHANGES; index++) {
 			const login = target.logins[index % target.logins.length];
 			const started = performance.now();
 			await target.write(writer, login, `Latency ${index}`);
-			latencies.push((await arrived(login, started)) - started);
+			const acknowledged = performance.now();
+			const latency = (await arrived(login, started)) - started;
+			latencies.push(latency);
+			writes.push({ login, started, acknowledged, latency });
 		}
+		if (TRACE) traceSlowWrites(writes, announced, reads, (login) => target.dnOf(login).toLowerCase());
 		latencies.sort((a, b) => a - b);
 		process.stdout.write(
 			`latency over ${CHANGES} writes (write start → event): p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(latencies[latencies.length - 1])}; reads ${listener.stats.reads}\n`,
@@ -254,11 +336,13 @@ async function main(): Promise<void> {
 		const userEvents = arrivals.filter((arrival) => arrival.at >= started && burstLogins.has(arrival.login)).length;
 		const repeated = [...seen.values()].filter((count) => count > 1).length;
 		process.stdout.write(
-			`burst of ${BURST} writes (${distinct} people) in ${ms(written - started)}: ${arrivedLogins().size} people's events (${userEvents} user events, ${seen.size - eventsBefore} events with summaries) by ${ms(done - started)} in ${listener.stats.reads - readsBeforeBurst} reads; events emitted more than once: ${repeated}\n`,
+			`burst of ${BURST} writes (${distinct} people) in ${ms(written - started)}: ${arrivedLogins().size} people's events (${userEvents} user events, ${seen.size - eventsBefore} events with summaries) by ${ms(done - started)} in ${listener.stats.reads - readsBeforeBurst} reads (${listener.stats.followUps} follow-ups so far); events emitted more than once: ${repeated}\n`,
 		);
 	} finally {
 		await writer.unbind().catch(() => undefined);
 		await listener.close();
+		await poller.close();
+		await tracer?.close();
 		await target.stop();
 	}
 }

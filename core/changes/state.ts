@@ -48,6 +48,11 @@ export interface ChangeState {
 export interface PollResult {
 	events: DirectoryEvent[];
 	nextCursor: ChangeState;
+	/**
+	 * The cursor stopped short of the log's end: a record below it was still being written, or more records
+	 * wait than one poll reads. A poll in a minute reads them anyway; a listening trigger reads again soon.
+	 */
+	readAgainSoon?: boolean;
 }
 
 /** Options every strategy honours after it found its events. */

@@ -28,6 +28,8 @@ export interface StrategyStep {
 	reconciled: boolean;
 	/** Set when the cursor was lost and a reconciliation ran instead: emits directory.resync. */
 	resyncReason?: string;
+	/** The read stopped short of the log's end (see PollResult.readAgainSoon). */
+	readAgainSoon?: boolean;
 }
 
 /**
@@ -117,6 +119,7 @@ export function finishPoll(
 	const finished = finishEvents(events, previous?.recentIds ?? [], meta.emit, meta.detectedAt);
 	return {
 		events: finished.events,
+		...(step.readAgainSoon ? { readAgainSoon: true } : {}),
 		nextCursor: {
 			version: CHANGE_STATE_VERSION,
 			strategy: meta.name,

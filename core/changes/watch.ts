@@ -230,11 +230,59 @@ export async function pollLdapOnce(
 	options: LdapWatchOptions,
 	cursor: ChangeState | undefined,
 ): Promise<LdapPoll> {
-	return LdapSession.use(settings, async (session) => {
-		const watch = await watchLdap({ session, baseDN: settings.baseDN, flavour: settings.flavour }, options);
-		const result = await watch.strategy.poll(cursor);
-		return { ...result, strategy: watch.strategy.name, reason: watch.reason, server: watch.server };
-	});
+	return LdapSession.use(settings, (session) => pollOn(session, settings, options, cursor));
+}
+
+async function pollOn(
+	session: LdapSession,
+	settings: LdapSettings,
+	options: LdapWatchOptions,
+	cursor: ChangeState | undefined,
+): Promise<LdapPoll> {
+	const watch = await watchLdap({ session, baseDN: settings.baseDN, flavour: settings.flavour }, options);
+	const result = await watch.strategy.poll(cursor);
+	return { ...result, strategy: watch.strategy.name, reason: watch.reason, server: watch.server };
+}
+
+/**
+ * pollLdapOnce over one connection kept open from one poll to the next, for the listening trigger, which reads
+ * at every announced change: a connection per read costs a TLS handshake and a bind each time (on a Samba AD DC
+ * under load, as long as the read itself). A poll that fails on the kept connection is tried once more on a new
+ * one, since the server may have closed it meanwhile (restarted, idle timeout); a poll that fails on a new one
+ * leaves no connection open. Polls run one at a time (the listener's reads do).
+ */
+export class KeptLdapPoller {
+	private session?: LdapSession;
+
+	constructor(private readonly settings: LdapSettings) {}
+
+	async poll(options: LdapWatchOptions, cursor: ChangeState | undefined): Promise<LdapPoll> {
+		const kept = this.session;
+		if (kept !== undefined) {
+			try {
+				return await pollOn(kept, this.settings, options, cursor);
+			} catch {
+				await this.close();
+			}
+		}
+		const session = await LdapSession.open(this.settings);
+		this.session = session;
+		let polled = false;
+		try {
+			const result = await pollOn(session, this.settings, options, cursor);
+			polled = true;
+			return result;
+		} finally {
+			if (!polled) await this.close();
+		}
+	}
+
+	/** Closes the kept connection, if any. */
+	async close(): Promise<void> {
+		const session = this.session;
+		this.session = undefined;
+		await session?.close();
+	}
 }
 
 /**

@@ -5,7 +5,7 @@ import type { LdapStrategyChoice } from '../../core/changes/ldap/auto';
 import { ChangeListener } from '../../core/changes/ldap/listen/listener';
 import type { DirectoryEvent, DirectoryEventType } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
-import { pollLdapOnce, sampleEvent, watchLdap, type LdapWatchOptions } from '../../core/changes/watch';
+import { KeptLdapPoller, sampleEvent, watchLdap, type LdapWatchOptions } from '../../core/changes/watch';
 import type { AttributeCondition } from '../../core/directory/conditions';
 import { readLdapServer } from '../../core/ldap/server-info';
 import { LdapSession } from '../../transport/ldap/session';
@@ -14,13 +14,14 @@ import { directoryCredentialTests } from '../shared/directory-node';
 import { openLdapContext } from '../shared/ldap';
 import { watchOptionsOf } from '../OpenTextDirectoryServicesTrigger/parameters';
 import { instantTriggerProperties } from './descriptions/InstantTriggerDescription';
-import { listenParametersOf } from './parameters';
+import { listenParametersOf, watchOptionsForRead } from './parameters';
 
 /**
  * Starts the workflow within a second of a directory change. One connection per activation listens with the
  * server's own mechanism; each announcement wakes a read with the polling trigger's change strategy from the
  * cursor kept in the node's static data (core/changes/ldap/listen/listener.ts), so both triggers emit the same
- * events with the same ids.
+ * events with the same ids. Reads share a second connection, kept open between them (core/changes/watch.ts's
+ * KeptLdapPoller), and reconcile only on the listener's own timer (parameters.ts, watchOptionsForRead).
  *
  * Static data: n8n saves a trigger's static data when the activation has finished and each time the trigger
  * emits (before the execution starts). The cursor is therefore set before every emit; a read that emitted
@@ -86,6 +87,8 @@ export class OpenTextDirectoryServicesInstantTrigger implements INodeType {
 		}
 
 		let listener: ChangeListener;
+		// One reading connection for the activation, next to the listening one.
+		const poller = new KeptLdapPoller(settings);
 		try {
 			const server = ldap.server ?? (await readLdapServer(ldap.session, settings.flavour));
 			await ldap.session.close();
@@ -98,21 +101,31 @@ export class OpenTextDirectoryServicesInstantTrigger implements INodeType {
 				watchedBases: [watch.userBaseDN ?? settings.baseDN, watch.groupBaseDN ?? settings.baseDN],
 				fallbackReadMs: listen.fallbackReadMs,
 				safetyReadMs: listen.safetyReadMs,
-				read: async () => {
-					const poll = await pollLdapOnce(settings, watch, staticData.changeState as ChangeState | undefined);
+				reconcileMs: listen.reconcileMs,
+				read: async (reason) => {
+					const poll = await poller.poll(
+						watchOptionsForRead(watch, reason),
+						staticData.changeState as ChangeState | undefined,
+					);
 					if (staticData.changeState === undefined)
 						this.logger.info(`Directory instant trigger started watching (${poll.strategy}: ${poll.reason})`);
 					// Before emitting: n8n saves the static data when the trigger emits.
 					staticData.changeState = poll.nextCursor as unknown as IDataObject;
 					if (poll.events.length > 0) emitEvents(poll.events);
+					return { readAgainSoon: poll.readAgainSoon };
 				},
 				log: { info: (message) => this.logger.info(message), warn: (message) => this.logger.warn(message) },
 				sleep: sleepWithAbort,
 			});
 		} catch (error) {
-			await ldap.session.close();
+			await Promise.all([ldap.session.close(), poller.close()]);
 			throw toNodeError(node, error);
 		}
-		return { closeFunction: () => listener.close() };
+		return {
+			closeFunction: async () => {
+				await listener.close();
+				await poller.close();
+			},
+		};
 	}
 }

@@ -1,7 +1,8 @@
 import { ConfigurationError } from '../../core/errors';
-import type { ChangeListenerOptions } from '../../core/changes/ldap/listen/listener';
+import type { ChangeListenerOptions, ReadReason } from '../../core/changes/ldap/listen/listener';
 import { parseLdapSettings, type LdapSettings } from '../../core/ldap/settings';
 import { startSlapd, type Slapd } from '../../devkit/slapd';
+import { LdapSession } from '../../transport/ldap/session';
 import { loginsCaughtUp, startListening, updatedLogins, type ListenHarness } from '../support/listen-harness';
 
 /**
@@ -106,6 +107,75 @@ describe('listening on OpenLDAP (syncprov)', () => {
 		// Made while nobody listened: the catch-up read after reconnecting found them.
 		expect(loginsCaughtUp(harness).sort()).toEqual([...uids].sort());
 	}, 60_000);
+});
+
+it('a kept reading session whose connection the server closed fails its next request instead of running it unbound (an unbound read of the log sees nothing)', async () => {
+	const session = await LdapSession.open(settingsOf(plain));
+	try {
+		const uid = plain.fixture.users[0].uid;
+		const read = () => session.search(plain.layout.userDN(uid), { scope: 'base', attributes: ['uid'] });
+		expect(await read()).toHaveLength(1);
+		plain.kill();
+		await plain.restart();
+		await expect(read()).rejects.toMatchObject({ kind: 'unreachable' });
+	} finally {
+		await session.close();
+	}
+});
+
+it("a read that stopped short of the log's end (a record announced before it is visible) is followed by more reads, nothing announced, until one reaches the end", async () => {
+	const reasons: ReadReason[] = [];
+	let shortReads = 2;
+	const harness = await listen(
+		slapd,
+		{},
+		{
+			followUpMs: 50,
+			read: (reason) => {
+				reasons.push(reason);
+				return Promise.resolve({ readAgainSoon: shortReads-- > 0 });
+			},
+		},
+	);
+	try {
+		await harness.until('two follow-up reads', () => reasons.length >= 3, 2000);
+		// 50 ms, then 100 ms: none after the read that reached the end.
+		await new Promise((resolve) => setTimeout(resolve, 500));
+		expect(reasons).toEqual(['start', 'followUp', 'followUp']);
+		expect(harness.listener.stats.followUps).toBe(2);
+	} finally {
+		await harness.listener.close();
+	}
+});
+
+it('reconciles on its own timer, never because many changes were read (it would hold an announced change back)', async () => {
+	const harness = await listen(slapd, { reconcileEvery: 2 });
+	try {
+		const uids = slapd.fixture.users.slice(50, 55).map((user) => user.uid);
+		for (const uid of uids) {
+			await retitle(slapd, [uid], 'One by one');
+			await harness.until(`the update of ${uid}`, () => updatedUids(harness.events).includes(uid));
+		}
+		// Five announced changes read one by one: more than Reconcile Every, yet none of them reconciled.
+		expect(harness.reads.map((read) => read.reason)).toEqual([
+			'start',
+			'change',
+			'change',
+			'change',
+			'change',
+			'change',
+		]);
+		expect(harness.state()?.pollsSinceReconcile).toBe(5);
+	} finally {
+		await harness.listener.close();
+	}
+	const timed = await listen(slapd, {}, { reconcileMs: 300 });
+	try {
+		await timed.until('a reconciliation', () => timed.reads.some((read) => read.reason === 'reconcile'), 2000);
+		expect(timed.state()?.pollsSinceReconcile).toBe(0);
+	} finally {
+		await timed.listener.close();
+	}
 });
 
 it('an announcement outside the watched scope costs one read and emits nothing; outside the bases, none', async () => {

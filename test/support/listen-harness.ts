@@ -7,11 +7,12 @@ import { sleepWithAbort } from 'n8n-workflow';
 import { ChangeListener, type ChangeListenerOptions, type ReadReason } from '../../core/changes/ldap/listen/listener';
 import type { DirectoryEvent } from '../../core/changes/events';
 import type { ChangeState } from '../../core/changes/state';
-import { pollLdapOnce, type LdapWatchOptions } from '../../core/changes/watch';
+import { KeptLdapPoller, type LdapWatchOptions } from '../../core/changes/watch';
 import { readLdapServer } from '../../core/ldap/server-info';
 import type { LdapSettings } from '../../core/ldap/settings';
 import { LdapSession } from '../../transport/ldap/session';
 import { watchOptionsOf, type TriggerParameters } from '../../nodes/OpenTextDirectoryServicesTrigger/parameters';
+import { watchOptionsForRead } from '../../nodes/OpenTextDirectoryServicesInstantTrigger/parameters';
 
 /** A running listener with the trigger's state and everything it emitted. */
 export interface ListenHarness {
@@ -35,23 +36,35 @@ export async function startListening(
 	let state: ChangeState | undefined;
 	const events: DirectoryEvent[] = [];
 	const reads: ListenHarness['reads'] = [];
+	const poller = new KeptLdapPoller(settings);
 	const listener = await ChangeListener.start({
 		settings,
 		flavour: server.flavour,
 		server: server.info,
 		baseDN: settings.baseDN,
 		watchedBases: [watch.userBaseDN ?? settings.baseDN, watch.groupBaseDN ?? settings.baseDN],
+		// As the node reads: reconciling only when the listener says so, reading again when told to.
 		read: async (reason) => {
-			const poll = await pollLdapOnce(settings, watch, state);
+			const poll = await poller.poll(watchOptionsForRead(watch, reason), state);
 			state = poll.nextCursor;
 			events.push(...poll.events);
 			reads.push({ reason, events: poll.events });
+			return { readAgainSoon: poll.readAgainSoon };
 		},
 		backoffMs: { first: 200, max: 1000 },
 		log: { info: () => undefined, warn: () => undefined },
 		sleep: sleepWithAbort,
 		...extra,
+	}).catch(async (error: unknown) => {
+		await poller.close();
+		throw error;
 	});
+	// The node closes its reading connection after the listener: so does the harness.
+	const closeListener = listener.close.bind(listener);
+	listener.close = async () => {
+		await closeListener();
+		await poller.close();
+	};
 	return {
 		listener,
 		events,

@@ -45,6 +45,11 @@ export interface ListenRequest {
 export class LdapSession {
 	/** Set when a limit broke the connection: every later request fails with it (ldapts would reconnect unbound). */
 	private broken?: RequestError;
+	/**
+	 * Whether the connection was up once: a connection closed since is never used again, since ldapts would
+	 * reopen it unbound, and an unbound search of a log or of people sees nothing instead of failing.
+	 */
+	private connectedOnce: boolean;
 	private readonly maxPages: number;
 	private readonly maxMessageBytes: number;
 	/**
@@ -62,6 +67,7 @@ export class LdapSession {
 		readonly server: string,
 		settings: LdapConnectionSettings,
 	) {
+		this.connectedOnce = client.isConnected;
 		this.timeLimitSeconds = Math.ceil(settings.timeoutMs / 1000);
 		this.encrypted = settings.security === 'tls' || settings.security === 'startTls';
 		this.maxPages = settings.maxPages ?? DEFAULT_MAX_PAGES;
@@ -129,6 +135,14 @@ export class LdapSession {
 
 	private usable(): void {
 		if (this.broken) throw this.broken;
+		if (this.client.isConnected) this.connectedOnce = true;
+		else if (this.connectedOnce)
+			throw new RequestError(
+				'unreachable',
+				`The directory closed the connection (${this.server})`,
+				'Check that the directory is running',
+				this.server,
+			);
 	}
 
 	/**

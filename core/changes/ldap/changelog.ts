@@ -141,6 +141,21 @@ export async function changelogReadable(session: LdapSession, rootDse: Entry): P
 	return logReadable(session, CHANGELOG_DN, last !== undefined && last > 0 ? `(changeNumber=${last})` : undefined);
 }
 
+/** How long a missing change number is waited for, counted from the time of the record above it. */
+export const CHANGELOG_GAP_WAIT_MS = 60_000;
+
+/**
+ * Whether a change number with no record is still being written: the next record above it (none: the number
+ * is the log's last) was written less than CHANGELOG_GAP_WAIT_MS ago. A record with no readable time, or a time
+ * further than that from this machine's clock either way (a server clock set apart), tells nothing: the number is
+ * taken as skipped, so that a gap never holds the cursor for long.
+ */
+export function stillBeingWritten(above: ChangelogRecord | undefined, now: number): boolean {
+	if (above === undefined) return true;
+	const written = Date.parse(generalizedTimeToIso(above.changeTime) ?? '');
+	return Number.isFinite(written) && Math.abs(now - written) < CHANGELOG_GAP_WAIT_MS;
+}
+
 /** The change-number ranges one poll reads after `cursor`: up to `last` (when known), at most `max` numbers. */
 export function changelogRanges(
 	cursor: number,
@@ -238,28 +253,50 @@ export class ChangelogStrategy extends LdapStrategyBase {
 	}
 
 	/**
-	 * The records after `cursor`, range by range, and the change number they cover up to. With a known last
-	 * number every number up to the end of the ranges is covered (numbers are dense). A server that
-	 * publishes none is read until a range comes back short; only what was seen is covered then, since a
-	 * number above it may still be written.
+	 * The records after `cursor`, range by range, the change number they cover up to, and whether that stops
+	 * short at a number still being written. With a known last number every number up to the end of the ranges
+	 * is covered; a server that publishes none is read until a range comes back short, and only what was seen
+	 * is covered then, since a number above it may still be written.
+	 *
+	 * A number below the end with no record is one whose write has not committed yet: 389 DS counts a change in
+	 * lastChangeNumber when it gives it its number, before its record is visible, and writes commit in parallel.
+	 * Moving the cursor past it would lose that change for good, so the cursor stops before it (the records
+	 * after it are still read and emitted, their event ids dropping the repeats) while the record above the gap
+	 * is recent (see stillBeingWritten); a number missing for longer is one the server skipped.
 	 */
 	private async readBacklog(
 		cursor: number,
 		last: number | undefined,
-	): Promise<{ records: ChangelogRecord[]; coveredTo: number }> {
+	): Promise<{ records: ChangelogRecord[]; coveredTo: number; stoppedAtGap: boolean }> {
 		const records: ChangelogRecord[] = [];
 		let coveredTo = cursor;
+		let stoppedAtGap = false;
 		for (const { from, to } of changelogRanges(cursor, last, this.batchSize, this.maxPerPoll)) {
 			const found = await this.readRange(from, to);
 			records.push(...found);
-			if (last !== undefined) {
-				coveredTo = to;
-				continue;
+			if (!stoppedAtGap) {
+				const byNumber = new Map(found.map((record) => [record.changeNumber, record]));
+				const end =
+					last !== undefined ? to : found.reduce((max, record) => Math.max(max, record.changeNumber), coveredTo);
+				for (let number = coveredTo + 1; number <= end; number++) {
+					if (!byNumber.has(number)) {
+						const above = found
+							.filter((record) => record.changeNumber > number)
+							.reduce<ChangelogRecord | undefined>(
+								(lowest, record) => (lowest && lowest.changeNumber < record.changeNumber ? lowest : record),
+								undefined,
+							);
+						if (stillBeingWritten(above, Date.now())) {
+							stoppedAtGap = true;
+							break;
+						}
+					}
+					coveredTo = number;
+				}
 			}
-			coveredTo = found.reduce((max, record) => Math.max(max, record.changeNumber), coveredTo);
-			if (found.length < to - from + 1) break;
+			if (last === undefined && found.length < to - from + 1) break;
 		}
-		return { records: records.sort((a, b) => a.changeNumber - b.changeNumber), coveredTo };
+		return { records: records.sort((a, b) => a.changeNumber - b.changeNumber), coveredTo, stoppedAtGap };
 	}
 
 	protected async step(core: LdapPollCore, previous: ChangeState): Promise<StrategyStep> {
@@ -275,7 +312,7 @@ export class ChangelogStrategy extends LdapStrategyBase {
 			);
 		}
 		if (this.dueForReconcile(previous)) return this.reconcileStep(core, previous);
-		const { records: all, coveredTo } = await this.readBacklog(cursor, bounds.last);
+		const { records: all, coveredTo, stoppedAtGap } = await this.readBacklog(cursor, bounds.last);
 		// A rename into the watched bases is logged under the DN it came from.
 		const records = all.filter(
 			(record) =>
@@ -299,6 +336,8 @@ export class ChangelogStrategy extends LdapStrategyBase {
 			stampHighWater: applied.highWater ?? previous.stampHighWater,
 			cursor: String(coveredTo),
 			reconciled: false,
+			// A gap still being written, or more records than one poll reads.
+			readAgainSoon: stoppedAtGap || (bounds.last !== undefined && coveredTo < bounds.last),
 		};
 	}
 }

@@ -56,6 +56,17 @@ const listenOptions: INodeProperties[] = [
 	},
 ];
 
+/** The polling trigger's options as the listening trigger reads them: it reconciles every N minutes, not polls. */
+const forListening = (option: Option): Option =>
+	'name' in option && option.name === 'reconcileEvery'
+		? {
+				...option,
+				displayName: 'Reconcile Every N Minutes',
+				description:
+					'Timestamp, changelog and USN strategies compare a full snapshot this often, to catch what they cannot see (deletes, memberOf writes); on a timer of its own, so that no announced change waits for it. 0: never.',
+			}
+		: option;
+
 export const instantTriggerProperties: INodeProperties[] = [
 	{
 		displayName:
@@ -86,10 +97,11 @@ export const instantTriggerProperties: INodeProperties[] = [
 			property.name === 'options'
 				? {
 						...property,
-						options: [...(property.options ?? []).filter(shownForLdap), ...listenOptions].sort((a, b) =>
-							String('displayName' in a ? a.displayName : a.name).localeCompare(
-								String('displayName' in b ? b.displayName : b.name),
-							),
+						options: [...(property.options ?? []).filter(shownForLdap).map(forListening), ...listenOptions].sort(
+							(a, b) =>
+								String('displayName' in a ? a.displayName : a.name).localeCompare(
+									String('displayName' in b ? b.displayName : b.name),
+								),
 						),
 					}
 				: property,

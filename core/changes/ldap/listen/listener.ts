@@ -9,7 +9,12 @@
  * - announcements arriving while a read runs are coalesced into one read after it;
  * - a read runs at start and after every reconnect (catch-up from the stored cursor), once the server has
  *   taken the listening search on, so nothing falls between the read and the listening;
+ * - a read that stopped short of the log's end (a record announced before it was visible in the log, a
+ *   backlog) is followed by another soon, waiting longer each time it stops short again (followUpMs);
  * - a safety read runs when nothing was read for a few minutes;
+ * - a full reconciliation runs on a timer of its own (reason 'reconcile'), never because many changes were
+ *   read: counted in reads, it would fall on every Nth announced change and hold that change's event back for
+ *   as long as it takes to compare the whole directory;
  * - a lost connection is reopened with exponential back-off and jitter, over the credential's server list in
  *   its order (LdapSession.open skips servers that cannot be reached).
  * A server that cannot listen fails the start, or, when `fallbackReadMs` is set, is read at that interval.
@@ -25,7 +30,13 @@ import { cannotListen, chooseListenMechanism } from './choose';
 import type { ListenMechanism, ListenSignal } from './mechanism';
 
 /** Why a read ran. */
-export type ReadReason = 'start' | 'reconnect' | 'change' | 'safety' | 'interval';
+export type ReadReason = 'start' | 'reconnect' | 'change' | 'followUp' | 'safety' | 'interval' | 'reconcile';
+
+/** What a read tells the listener. */
+export interface ReadOutcome {
+	/** The read stopped short of the log's end (a record still being written, a backlog): read again soon. */
+	readAgainSoon?: boolean;
+}
 
 export interface ListenerLog {
 	info(message: string): void;
@@ -42,11 +53,13 @@ export interface ChangeListenerOptions {
 	/** Only announcements of entries below one of these wake the reader (users' and groups' bases). */
 	watchedBases: string[];
 	/** One read with the change strategy: emits what changed and stores the cursor. Throws on failure. */
-	read(reason: ReadReason): Promise<void>;
+	read(reason: ReadReason): Promise<ReadOutcome | void>;
 	/** When set, a server that cannot listen is read at this interval instead of failing the start. */
 	fallbackReadMs?: number;
 	/** A read when nothing was read for this long (default 5 minutes). */
 	safetyReadMs?: number;
+	/** A read with reason 'reconcile' this long after the last one (counted from the start); undefined: none. */
+	reconcileMs?: number;
 	/**
 	 * A read starts once announcements paused this long (default 50 ms), so that a burst (one LDIF of many
 	 * writes, a bulk import) is read at once and its bulk summary is the polling trigger's; but never later than
@@ -54,6 +67,11 @@ export interface ChangeListenerOptions {
 	 */
 	coalesceMs?: number;
 	coalesceMaxMs?: number;
+	/**
+	 * After a read that stopped short of the log's end, the wait before the next one (default 100 ms), doubled
+	 * each time it stops short again, up to the safety read's interval.
+	 */
+	followUpMs?: number;
 	/** Reconnection back-off: first and longest wait (default 1 s and 60 s), each jittered down to half. */
 	backoffMs?: { first: number; max: number };
 	/** How long a server that never confirms a search (silentStart) has to refuse it (default 300 ms). */
@@ -76,6 +94,8 @@ export type ListenerMode = 'listening' | 'reconnecting' | 'interval' | 'closed';
 /** Counts for tests and the benchmark. */
 export interface ListenerStats {
 	reads: number;
+	/** Reads that followed one that stopped short of the log's end. */
+	followUps: number;
 	/** Announcements that woke the reader (several may share one read). */
 	wakes: number;
 	/** Announcements of entries outside the watched bases. */
@@ -110,7 +130,14 @@ function offeredMechanism(options: ChangeListenerOptions): ListenMechanism | Con
 }
 
 export class ChangeListener {
-	readonly stats: ListenerStats = { reads: 0, wakes: 0, ignored: 0, reconnects: 0, failedReads: 0 };
+	readonly stats: ListenerStats = {
+		reads: 0,
+		followUps: 0,
+		wakes: 0,
+		ignored: 0,
+		reconnects: 0,
+		failedReads: 0,
+	};
 	private modeNow: ListenerMode;
 	private readonly mechanism?: ListenMechanism;
 	private readonly bases: string[];
@@ -124,6 +151,12 @@ export class ChangeListener {
 	private gatheringSince?: number;
 	private safetyTimer?: Cancel;
 	private reconnectTimer?: Cancel;
+	private followUpTimer?: Cancel;
+	private reconcileTimer?: Cancel;
+	/** The next read is a reconciliation (its timer went off). */
+	private reconcileDue = false;
+	/** Reads in a row that stopped short of the log's end. */
+	private shortReads = 0;
 	private failedAttempts = 0;
 	private lastReadError?: unknown;
 	/** Every wait still pending, so close() cancels them all. */
@@ -177,6 +210,7 @@ export class ChangeListener {
 			throw listener.lastReadError;
 		}
 		listener.armSafetyRead();
+		listener.armReconcile();
 		return listener;
 	}
 
@@ -358,23 +392,64 @@ export class ChangeListener {
 			return this.reading;
 		}
 		this.wakeAgain = false;
+		// Any read serves the follow-up that was due.
+		this.followUpTimer?.();
+		this.followUpTimer = undefined;
 		this.stats.reads++;
+		if (reason === 'followUp') this.stats.followUps++;
+		const reconciling = this.reconcileDue;
+		this.reconcileDue = false;
 		const read = this.options
-			.read(reason)
-			.catch((error: unknown) => {
-				this.stats.failedReads++;
-				this.lastReadError = error;
-				if (reason !== 'start')
-					this.options.log.warn(`Reading changes failed: ${error instanceof Error ? error.message : String(error)}`);
-			})
-			.finally(() => {
+			.read(reconciling ? 'reconcile' : reason)
+			.then(
+				(outcome) => {
+					if (reconciling) this.armReconcile();
+					return outcome?.readAgainSoon === true;
+				},
+				(error: unknown) => {
+					// The next read reconciles instead.
+					if (reconciling) this.reconcileDue = true;
+					this.stats.failedReads++;
+					this.lastReadError = error;
+					if (reason !== 'start')
+						this.options.log.warn(`Reading changes failed: ${error instanceof Error ? error.message : String(error)}`);
+					return false;
+				},
+			)
+			.then((short) => {
 				this.reading = undefined;
 				if (this.modeNow === 'closed') return;
 				this.armSafetyRead();
+				this.shortReads = short ? this.shortReads + 1 : 0;
+				if (short) this.armFollowUp();
 				if (this.wakeAgain) this.wake('change');
 			});
 		this.reading = read;
 		return read;
+	}
+
+	/** The next reconciliation, reconcileMs after the last one. */
+	private armReconcile(): void {
+		this.reconcileTimer?.();
+		if (this.modeNow === 'closed' || !this.options.reconcileMs) return;
+		this.reconcileTimer = this.after(this.options.reconcileMs, () => {
+			this.reconcileTimer = undefined;
+			this.reconcileDue = true;
+			this.wake('reconcile');
+		});
+	}
+
+	/** A read soon after one that stopped short, later each time another does. */
+	private armFollowUp(): void {
+		this.followUpTimer?.();
+		const ceiling = this.mechanism
+			? (this.options.safetyReadMs ?? 5 * 60_000)
+			: (this.options.fallbackReadMs ?? 60_000);
+		const delay = Math.min(ceiling, (this.options.followUpMs ?? 100) * 2 ** (this.shortReads - 1));
+		this.followUpTimer = this.after(delay, () => {
+			this.followUpTimer = undefined;
+			this.wake('followUp');
+		});
 	}
 
 	/** The next safety read (or interval read) counts from the last read. */
@@ -395,7 +470,7 @@ export class ChangeListener {
 		this.modeNow = 'closed';
 		for (const wait of this.waits) wait.abort();
 		this.waits.clear();
-		this.wakeTimer = this.safetyTimer = this.reconnectTimer = undefined;
+		this.wakeTimer = this.safetyTimer = this.reconnectTimer = this.followUpTimer = this.reconcileTimer = undefined;
 		const search = this.search;
 		this.search = undefined;
 		await Promise.all([search?.close(), this.connecting, this.reading]);
