@@ -44,6 +44,11 @@ export interface DirsrvOptions {
 	 * as `dsconf ... plugin retro-changelog enable` leaves it: records name entries by DN only.
 	 */
 	changelogUniqueId?: boolean;
+	/**
+	 * Listen for LDAPS and StartTLS too (default false): dscreate makes a self-signed CA and a server certificate
+	 * for localhost in the instance's NSS database, and the CA is given as PEM for clients to verify against.
+	 */
+	tls?: boolean;
 }
 
 /** A seeded person. */
@@ -84,6 +89,8 @@ export interface Dirsrv {
 	groupsDN: string;
 	adminDN: string;
 	adminPassword: string;
+	/** With `tls`: ldaps://localhost:<port> (the certificate names localhost), and the CA that signed it, as PEM. */
+	tls?: { ldapsUrl: string; startTlsUrl: string; caCertificate: string };
 	fixture: DirsrvFixture;
 	/** pid of the current ns-slapd process (changes on restart). */
 	readonly pid: number;
@@ -103,6 +110,8 @@ export interface Dirsrv {
 }
 
 const HOST = '127.0.0.1';
+/** The name in the server certificate dscreate makes (full_machine_name). */
+const TLS_HOST = 'localhost';
 const BASE_DN = 'dc=example,dc=test';
 const ADMIN_DN = 'cn=Directory Manager';
 /** dscreate wants a password of 8 characters or more. */
@@ -157,7 +166,7 @@ function run(file: string, args: string[], input?: string): Promise<string> {
 }
 
 /** The inf file of `dscreate from-file`: 389's sample entries (ou=people, ou=groups, ACIs) under our suffix. */
-function instanceInf(name: string, port: number, securePort: number): string {
+function instanceInf(name: string, port: number, securePort: number, tls: boolean): string {
 	return [
 		'[general]',
 		'full_machine_name = localhost',
@@ -167,7 +176,7 @@ function instanceInf(name: string, port: number, securePort: number): string {
 		`port = ${port}`,
 		`secure_port = ${securePort}`,
 		`root_password = ${ADMIN_PASSWORD}`,
-		'self_sign_cert = False',
+		`self_sign_cert = ${tls ? 'True' : 'False'}`,
 		'[backend-userroot]',
 		'sample_entries = yes',
 		`suffix = ${BASE_DN}`,
@@ -344,6 +353,7 @@ async function waitUntilReady(url: string, proc: ChildProcess, output: () => str
 
 export async function startDirsrv(options: DirsrvOptions = {}): Promise<Dirsrv> {
 	for (const program of ['dscreate', 'dsctl', 'ns-slapd', 'ldapmodify']) requireProgram(program);
+	if (options.tls) requireProgram('certutil');
 	const t0 = Date.now();
 	const dir = await mkdtemp(join(tmpdir(), 'dirsrv-test-'));
 	// Instance names allow letters and digits. Jest loads this module afresh for each test file of one
@@ -366,9 +376,18 @@ export async function startDirsrv(options: DirsrvOptions = {}): Promise<Dirsrv> 
 async function startIn(instance: LiveInstance, options: DirsrvOptions, t0: number): Promise<Dirsrv> {
 	const { name, dir } = instance;
 	const port = await freePort(HOST);
+	const securePort = await freePort(HOST);
 	const infPath = join(dir, 'instance.inf');
-	await writeFile(infPath, instanceInf(name, port, await freePort(HOST)));
+	await writeFile(infPath, instanceInf(name, port, securePort, options.tls ?? false));
 	await run('dscreate', ['from-file', infPath]);
+	const tls = options.tls
+		? {
+				ldapsUrl: `ldaps://${TLS_HOST}:${securePort}`,
+				startTlsUrl: `ldap://${TLS_HOST}:${port}`,
+				// The CA dscreate made, exported from the instance's NSS database (its nickname is dscreate's).
+				caCertificate: await run('certutil', ['-L', '-d', INSTANCE_CONFIG(name), '-n', 'Self-Signed-CA', '-a']),
+			}
+		: undefined;
 	await configureOffline(name, options.changelogUniqueId ?? true);
 	const t1 = Date.now();
 
@@ -413,6 +432,7 @@ async function startIn(instance: LiveInstance, options: DirsrvOptions, t0: numbe
 		groupsDN: GROUPS_DN,
 		adminDN: ADMIN_DN,
 		adminPassword: ADMIN_PASSWORD,
+		tls,
 		fixture,
 		get pid() {
 			return instance.child?.pid ?? -1;

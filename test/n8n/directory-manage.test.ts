@@ -2,6 +2,8 @@
  * The directory node's management operations in a real n8n (the packed package), against the OTDS REST emulator and
  * a real OpenLDAP (slapd): create → disable → require a password change, then enable → set password → unlock →
  * delete; each run a second time writes nothing and says changed: false; groups created and deleted the same way.
+ * On slapd, each step is also read back from the server: ppolicy's lock and pwdReset, the password the person binds
+ * with, groupOfNames' empty-DN member.
  * Passwords come from expressions and appear in no item, error or execution data.
  *
  * Needs `npm run build` first (`npm test` does it).
@@ -9,6 +11,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { Client } from 'ldapts';
 import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds/server';
 import {
 	ensureN8n,
@@ -98,6 +101,37 @@ function changedOf(execution: Parameters<typeof nodeItems>[0], names: string[]):
 	return Object.fromEntries(names.map((name) => [name, nodeItems(execution, name).map((item) => item.changed)]));
 }
 
+/** The entry at `dn` on the slapd as its admin reads it (operational attributes too), or undefined when gone. */
+async function slapdEntry(dn: string): Promise<Record<string, string[]> | undefined> {
+	const client = new Client({ url: slapd!.url });
+	try {
+		await client.bind(slapd!.adminDN, slapd!.adminPassword);
+		const { searchEntries } = await client
+			.search(dn, { scope: 'base', attributes: ['*', '+'] })
+			.catch((error: { code?: number }) => {
+				if (error.code === 32) return { searchEntries: [] };
+				throw error;
+			});
+		if (searchEntries.length === 0) return undefined;
+		const values = (value: unknown) => (Array.isArray(value) ? value : [value]).map(String);
+		return Object.fromEntries(Object.entries(searchEntries[0]).map(([name, value]) => [name, values(value)]));
+	} finally {
+		await client.unbind().catch(() => undefined);
+	}
+}
+
+async function slapdBinds(dn: string, password: string): Promise<boolean> {
+	const client = new Client({ url: slapd!.url });
+	try {
+		await client.bind(dn, password);
+		return true;
+	} catch {
+		return false;
+	} finally {
+		await client.unbind().catch(() => undefined);
+	}
+}
+
 /** Neither password anywhere in what n8n keeps of the run (items, errors, the workflow as run). */
 function expectNoPassword(execution: unknown): void {
 	const text = JSON.stringify(execution);
@@ -146,7 +180,14 @@ describe.each<Source>(['otdsRest', 'ldap'])('management over %s', (source) => {
 							operation: 'create',
 							login: newLogin,
 							password: asExpression(FIRST_PASSWORD),
-							newUser: { givenName: 'Manage', surname: 'Probe', mail: `${newLogin}@example.com`, title: 'Tester' },
+							newUser: {
+								givenName: 'Manage',
+								surname: 'Probe',
+								mail: `${newLogin}@example.com`,
+								title: 'Tester',
+								// In LDAP the parent DN (the credential has no user base: the base DN otherwise).
+								...(source === 'ldap' ? { parent: slapd!.layout.peopleDN } : {}),
+							},
 						},
 					},
 					{ name: 'Disable', parameters: { resource: 'user', operation: 'disable', user } },
@@ -183,6 +224,15 @@ describe.each<Source>(['otdsRest', 'ldap'])('management over %s', (source) => {
 				const stored = otds!.store.requireUser(`${newLogin}@${PARTITION}`);
 				expect(stored.password).toBe(FIRST_PASSWORD);
 				expect(stored.attributes.accountDisabled).toEqual(['true']);
+			} else {
+				// inetOrgPerson named by uid; disabled as ppolicy's permanent lock; the change required as pwdReset.
+				const dn = created.dn as string;
+				expect(dn).toBe(slapd!.layout.userDN(newLogin));
+				const entry = await slapdEntry(dn);
+				expect(entry?.objectClass).toContain('inetOrgPerson');
+				expect(entry?.pwdAccountLockedTime).toEqual(['000001010000Z']);
+				expect(entry?.pwdReset).toEqual(['TRUE']);
+				expect(await slapdBinds(dn, FIRST_PASSWORD)).toBe(false);
 			}
 		},
 		TEST_TIMEOUT,
@@ -220,8 +270,16 @@ describe.each<Source>(['otdsRest', 'ldap'])('management over %s', (source) => {
 				user: { status: { disabled: false, passwordResetRequired: true } },
 			});
 			expectNoPassword(execution);
-			if (source === 'otdsRest')
+			if (source === 'otdsRest') {
 				expect(otds!.store.requireUser(`${newLogin}@${PARTITION}`).password).toBe(NEW_PASSWORD);
+			} else {
+				const dn = slapd!.layout.userDN(newLogin);
+				const entry = await slapdEntry(dn);
+				expect(entry?.pwdAccountLockedTime).toBeUndefined();
+				expect(entry?.pwdReset).toEqual(['TRUE']);
+				expect(await slapdBinds(dn, NEW_PASSWORD)).toBe(true);
+				expect(await slapdBinds(dn, FIRST_PASSWORD)).toBe(false);
+			}
 
 			const [deleted, again] = await runTwice(
 				workflow(`manage ${source} 3`, source, [
@@ -240,6 +298,7 @@ describe.each<Source>(['otdsRest', 'ldap'])('management over %s', (source) => {
 			expect(nodeItems(again, 'Delete')).toMatchObject([{ changed: false }]);
 			expect(nodeItems(again, 'Delete')[0]).not.toHaveProperty('user');
 			if (source === 'otdsRest') expect(otds!.store.findUser(`${newLogin}@${PARTITION}`)).toBeUndefined();
+			else expect(await slapdEntry(slapd!.layout.userDN(newLogin))).toBeUndefined();
 		},
 		TEST_TIMEOUT,
 	);
@@ -266,6 +325,14 @@ describe.each<Source>(['otdsRest', 'ldap'])('management over %s', (source) => {
 				{ changed: true, dn: expect.any(String), group: expect.objectContaining({ name }) },
 			]);
 			expect(nodeItems(createdAgain, 'Create')).toMatchObject([{ changed: false }]);
+			const groupDn = nodeItems(created, 'Create')[0].dn as string;
+			if (source === 'ldap') {
+				// groupOfNames needs a member: an empty group holds the empty DN, which names no one.
+				const entry = await slapdEntry(groupDn);
+				expect(entry?.objectClass).toContain('groupOfNames');
+				expect(entry?.member).toEqual(['']);
+				expect(nodeItems(created, 'Create')[0]).toMatchObject({ group: { name } });
+			}
 			const [deleted, deletedAgain] = await runTwice(
 				workflow(`groups ${source} delete`, source, [
 					{ name: 'Delete', parameters: { resource: 'group', operation: 'delete', group: rl('name', name) } },
@@ -275,6 +342,7 @@ describe.each<Source>(['otdsRest', 'ldap'])('management over %s', (source) => {
 			expect(nodeItems(deleted, 'Delete')).toMatchObject([{ changed: true }]);
 			expect(nodeItems(deletedAgain, 'Delete')).toMatchObject([{ changed: false }]);
 			expect(nodeItems(deletedAgain, 'Delete')[0]).not.toHaveProperty('group');
+			if (source === 'ldap') expect(await slapdEntry(groupDn)).toBeUndefined();
 		},
 		TEST_TIMEOUT,
 	);

@@ -43,7 +43,8 @@ const MUST_CHANGE_EXPIRATION = '19700101000000Z';
  * - require a password change: passwordExpirationTime 19700101000000Z and pwdReset TRUE, as 389 writes them
  *   itself when an administrator resets a password under passwordMustChange; 389 enforces it (binds may then only
  *   change the password) where the policy has passwordMustChange on, and otherwise only records it;
- * - password: the Password Modify extended operation.
+ * - password: the Password Modify extended operation, which 389 takes over an encrypted connection only (a
+ *   replace of userPassword would carry it in clear where 389 itself refuses to: not done).
  */
 export const ds389Management: AccountManagement = {
 	attributes: ['passwordRetryCount'],
@@ -75,6 +76,7 @@ export const ds389Management: AccountManagement = {
 	clearPasswordChange: (entry) =>
 		passwordResetRequired(entry) ? [removeAll('passwordExpirationTime'), replaceWith('pwdReset', 'FALSE')] : [],
 	password: 'passwordModify',
+	passwordsEncryptedOnly: '389 Directory Server',
 	rightsNeeded:
 		'an ACI granting the bind account write on the entries (add and delete on their parent), including nsAccountLock, userPassword, passwordExpirationTime, pwdReset, accountUnlockTime and passwordRetryCount, or the Directory Manager',
 };

@@ -146,6 +146,7 @@ export const activeDirectoryManagement: AccountManagement = {
 	clearPasswordChange: (entry) =>
 		attributeValue(entry, 'pwdLastSet') === '0' ? [replaceWith('pwdLastSet', '-1')] : [],
 	password: 'unicodePwd',
+	passwordsEncryptedOnly: 'Active Directory',
 	rightsNeeded:
 		'write access to the accounts (e.g. Account Operators or Domain Admins, or rights delegated on the OU: create / delete user and group objects, Reset Password, write userAccountControl, lockoutTime and pwdLastSet)',
 };

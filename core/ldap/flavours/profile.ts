@@ -124,10 +124,15 @@ export interface AccountManagement {
 	/** The person need not change the password (after a reset without "must change"). */
 	clearPasswordChange(entry: Entry): AttributeEdit[];
 	/**
-	 * How a new password is written: `unicodePwd` (AD: quoted UTF-16LE, encrypted connections only), or
-	 * `passwordModify` (RFC 3062 when the root DSE lists it, else a replace of userPassword).
+	 * How a new password is written: `unicodePwd` (AD: quoted UTF-16LE), or `passwordModify` (RFC 3062 when the
+	 * root DSE lists it, else a replace of userPassword).
 	 */
 	password: 'unicodePwd' | 'passwordModify';
+	/**
+	 * The product's name where it takes passwords over an encrypted connection only (AD's unicodePwd, 389's
+	 * Password Modify): a password is then refused on plain LDAP before anything is sent.
+	 */
+	passwordsEncryptedOnly?: string;
 	/** The rights the bind account needs, said when the server refuses a change for lack of them. */
 	rightsNeeded: string;
 }

@@ -1,10 +1,12 @@
 /**
  * Setting a password, the product's way (its profile's `management.password`):
- * - Active Directory: unicodePwd, the password in double quotes as UTF-16LE, which AD takes only over an
- *   encrypted connection: on plain LDAP the request is refused here, before anything is sent;
+ * - Active Directory: unicodePwd, the password in double quotes as UTF-16LE;
  * - the others: the Password Modify extended operation (RFC 3062) when the root DSE lists it, so the server
- *   hashes the password and applies its policy; else, or where the server wants the operation encrypted and the
- *   credential's Connection Security is None (389 DS), a replace of userPassword.
+ *   hashes the password and applies its policy; else a replace of userPassword.
+ * Where the product takes passwords over an encrypted connection only (AD, 389 DS) and the credential's
+ * Connection Security is None, the request is refused here, before anything is sent; where a server says so
+ * itself (confidentialityRequired), its refusal is said the same way, and nothing else is tried: a password
+ * never goes in clear where the server asked for encryption.
  * The password never appears in a result, an error or a log: errors are built from result codes, and any
  * text that would contain it is replaced.
  */
@@ -32,14 +34,19 @@ export function checkPassword(password: unknown, field = 'Password'): string {
 	return password;
 }
 
-/** Refuses, before anything is sent, a password that this session cannot carry (AD on plain LDAP). */
+/** Refuses, before anything is sent, a password that this session cannot carry (AD or 389 DS on plain LDAP). */
 export function assertPasswordCanBeSent(context: ManageContext): void {
-	if (context.profile.management.password === 'unicodePwd' && !context.session.encrypted) {
-		throw new ConfigurationError(
-			'Connection Security',
-			'is None, and Active Directory takes passwords over an encrypted connection only: set Connection Security to TLS (ldaps, port 636) or StartTLS in the LDAP credential',
-		);
+	const product = context.profile.management.passwordsEncryptedOnly;
+	if (product !== undefined && !context.session.encrypted) {
+		throw encryptionNeeded(`${product} takes passwords over an encrypted connection only`);
 	}
+}
+
+function encryptionNeeded(why: string): ConfigurationError {
+	return new ConfigurationError(
+		'Connection Security',
+		`is None, and ${why}: set Connection Security to TLS (ldaps, port 636) or StartTLS in the LDAP credential`,
+	);
 }
 
 /** Writes the password of the entry at `dn`; the caller has checked it with assertPasswordCanBeSent. */
@@ -52,13 +59,12 @@ export async function writePassword(context: ManageContext, dn: string, password
 			const failure = await failureOf(
 				refusalExplained(context, context.session.passwordModify(dn, password), 'set the password of', dn),
 			);
-			// 389 DS takes the extended operation over an encrypted connection only, and a replace of userPassword
-			// over any: what the credential's Connection Security allows is the administrator's choice.
 			if (ldapResultCode(failure) === CONFIDENTIALITY_REQUIRED && !context.session.encrypted) {
-				await applyEdits(context, dn, [replaceWith('userPassword', password)], 'set the password of');
-			} else if (failure !== undefined) {
-				throw failure;
+				throw encryptionNeeded(
+					'the directory takes passwords over an encrypted connection only (confidentialityRequired)',
+				);
 			}
+			if (failure !== undefined) throw failure;
 		} else {
 			await applyEdits(context, dn, [replaceWith('userPassword', password)], 'set the password of');
 		}

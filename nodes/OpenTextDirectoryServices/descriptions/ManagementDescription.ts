@@ -210,12 +210,12 @@ export const userManagementFields: INodeProperties[] = [
 	newPassword(
 		['create'],
 		false,
-		"The new user's first password, from an expression or a credential; never returned. Active Directory needs one (over TLS) for an enabled account.",
+		"The new user's first password, from an expression or a credential; never returned. Active Directory needs one for an enabled account. Active Directory and 389 DS take passwords over TLS or StartTLS only.",
 	),
 	newPassword(
 		['setPassword'],
 		true,
-		'The new password, from an expression or a credential; never returned, logged or put in an error',
+		'The new password, from an expression or a credential; never returned, logged or put in an error. Active Directory and 389 DS take passwords over TLS or StartTLS only.',
 	),
 	{
 		displayName: 'Must Change at Next Sign-In',
