@@ -111,12 +111,19 @@ export function killQuietly(child: ChildProcess | undefined): void {
 	}
 }
 
-/** SIGTERM, wait for the exit (SIGKILL after `graceMs`). Keeps the event loop alive while waiting. */
-export async function stopProcess(child: ChildProcess | undefined, graceMs = 10_000): Promise<void> {
+/**
+ * `signal` (SIGTERM unless the server stops more quickly on another), wait for the exit (SIGKILL after
+ * `graceMs`). Keeps the event loop alive while waiting.
+ */
+export async function stopProcess(
+	child: ChildProcess | undefined,
+	graceMs = 10_000,
+	signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
 	if (!child || child.exitCode !== null || child.signalCode !== null) return;
 	child.ref();
 	const exited = once(child, 'exit');
-	child.kill('SIGTERM');
+	child.kill(signal);
 	const timer = setTimeout(() => killQuietly(child), graceMs);
 	await exited;
 	clearTimeout(timer);

@@ -4,7 +4,8 @@
 # editor tests (driven by playwright-core at /usr/bin/chromium; no browser download), and the C/C++
 # toolchain node-gyp needs to build n8n's native addons (sqlite3) in the test installs of n8n.
 # With --tests, also the directory servers only the tests run: a Samba AD domain controller and a 389
-# Directory Server (the demo does not need them). Each has a block of its own below.
+# Directory Server, and PostgreSQL and Redis for n8n's queue mode (the demo does not need them). Each has a
+# block of its own below.
 # Needs root (CI and the development machines run as root); otherwise says what to run.
 set -euo pipefail
 
@@ -55,6 +56,27 @@ if [ "$for_tests" -eq 1 ] && { ! command -v dscreate >/dev/null 2>&1 || grep -q 
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends 389-ds-base python3-lib389 >/dev/null
 	fi
 	sed -i 's/^with_systemd = 1$/with_systemd = 0/' /usr/share/dirsrv/inf/defaults.inf
+fi
+
+# PostgreSQL and Redis for the tests of n8n's queue mode (devkit/postgres.ts, devkit/redis.ts), in their own
+# block: the tests start throwaway servers of their own, so stop the system instances the packages may start
+# (by service, never by process name). Idempotent.
+queue_missing=()
+if [ "$for_tests" -eq 1 ]; then
+	compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || queue_missing+=(postgresql)
+	[ -x /usr/bin/redis-server ] || queue_missing+=(redis-server)
+fi
+if [ ${#queue_missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "Missing Debian packages: ${queue_missing[*]}. Install them with: sudo apt-get install -y --no-install-recommends ${queue_missing[*]}" >&2
+		exit 1
+	fi
+	echo "Installing Debian packages: ${queue_missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${queue_missing[@]}" >/dev/null
+	if command -v service >/dev/null 2>&1; then
+		for service in postgresql redis-server; do service "$service" stop >/dev/null 2>&1 || true; done
+	fi
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
