@@ -160,6 +160,9 @@ export class AcknowledgmentStore {
 		// landed can still replace it. LDAP adds and removes single values, which no one else's write undoes.
 		const wholeListWrites = this.backend.kind !== 'ldap';
 		let round = 0;
+		// Whether a write of ours went through: another writer may have stored the very same value (two processes
+		// handling one acknowledgment within the same millisecond), and only the one whose write landed recorded it.
+		let written = false;
 		for (let attempt = 1; attempt <= RECORD_ATTEMPTS; attempt++) {
 			if (attempt > 1) await signalSleep(Math.random() * (2 * round + 20));
 			const started = Date.now();
@@ -172,7 +175,7 @@ export class AcknowledgmentStore {
 				userDn: before.dn,
 			});
 			const first = valuesFor(attributeOf(before, this.attribute), noticeId)[0];
-			if (first) return result(first.value === mine, first.at);
+			if (first) return result(written && first.value === mine, first.at);
 
 			const changes: AttributeChange[] = [];
 			const classes = attributeOf(before, 'objectClass').map((name) => name.toLowerCase());
@@ -190,6 +193,7 @@ export class AcknowledgmentStore {
 			let after: DirectoryUser;
 			try {
 				after = await this.backend.updateUserAttributes('dn', before.dn, changes);
+				written = true;
 			} catch (error) {
 				// Someone changed the entry between our read and our write (e.g. added the class first): read again.
 				if (error instanceof RequestError && /already exists|0x14\b/i.test(error.message)) continue;

@@ -129,6 +129,24 @@ describe('LDAP', () => {
 		expect(values.sort()).toEqual(['same-notice', `same-notice|${winner.at}`]);
 	});
 
+	it('two writers of the same notice with the very same time: only the one whose modify landed answers recorded', async () => {
+		const user = slapd.fixture.users[7];
+		const directory = new LdapDirectory(inLockStep(session), profileFor('openLdap'), slapd.baseDN);
+		const store = new AcknowledgmentStore(directory, {
+			attribute: 'otdpAcknowledgment',
+			auxiliaryObjectClass: 'otdpRecipient',
+		});
+		await new AcknowledgmentStore(new LdapDirectory(session, profileFor('openLdap'), slapd.baseDN), {
+			attribute: 'otdpAcknowledgment',
+			auxiliaryObjectClass: 'otdpRecipient',
+		}).record(user.uid, 'earlier-notice', '2026-01-01T00:00:00Z');
+		const results = await Promise.all([
+			store.record(user.uid, 'same-millisecond', '2026-01-03T00:00:00.000Z'),
+			store.record(user.uid, 'same-millisecond', '2026-01-03T00:00:00.000Z'),
+		]);
+		expect(results.map((result) => result.recorded).sort()).toEqual([false, true]);
+	});
+
 	it('of eight writers of one notice at once (later writers with earlier times), exactly one answers recorded, 20 times over', async () => {
 		const directory = new LdapDirectory(session, profileFor('openLdap'), slapd.baseDN);
 		const store = new AcknowledgmentStore(directory, {
