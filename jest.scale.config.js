@@ -1,7 +1,8 @@
 /**
  * `npm run test:scale`: n8n's queue mode (test/scale/: main, two workers and a webhook processor on a throwaway
- * PostgreSQL and Redis). Not part of `npm test`: one file takes about eight minutes, most of it waiting for n8n's
- * one-minute polling ticks and for a killed worker's execution to be given up.
+ * PostgreSQL and Redis): the queue-mode cases and the templates' scenario. Not part of `npm test`: about twelve minutes
+ * (each file starts its own PostgreSQL, Redis and four n8n processes; queue-mode.test.ts alone takes eight, most of
+ * it waiting for n8n's one-minute polling ticks), more than a test file should add to CI.
  */
 module.exports = {
 	projects: [
