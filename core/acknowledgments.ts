@@ -21,11 +21,21 @@
  * legacy OTDS, a free `oTExtraAttrN` works without any schema change.
  *
  * Idempotence: recording a notice that the person already acknowledged writes nothing and returns the
- * first time (`recorded: false`). Two writers racing on the same person: one whose write is refused
- * because the other changed the entry first reads again and finds the other's value (`recorded: false`);
- * when both values got written, each writer re-reads, keeps the earliest time and removes the others (a
- * writer that finds them already removed is content). Either way the entry converges on one value per notice.
- * `recorded: true` is only answered for a value read back after the write.
+ * first time (`recorded: false`).
+ *
+ * Exactly once across processes, on LDAP: the first acknowledgment of a notice also adds the bare notice id
+ * (`outage-2026-11-26`, ignored by every reader) in the same modify, as an exclusive add. The server applies a
+ * modify whole or not at all and refuses one that adds a value already there, so of any number of writers
+ * recording the same notice for the same person at once (two n8n processes handling the same acknowledgment,
+ * a link click and an app's POST), exactly one modify lands; the others are refused, read again and answer
+ * `recorded: false` with the winner's time. This is the guarantee a workflow can rely on whichever n8n process
+ * (main, webhook processor, worker) runs it: branch on `recorded` for whatever must happen once.
+ *
+ * Other races, and OTDS REST: one whose write is refused because the other changed the entry first reads
+ * again and finds the other's value (`recorded: false`); when both values got written, each writer re-reads,
+ * keeps the earliest time and removes the others (a writer that finds them already removed is content). Either
+ * way the entry converges on one value per notice. `recorded: true` is only answered for a value read back
+ * after the write (on OTDS REST two writers may both see their own value before converging).
  *
  * Different notices for one person at once: on LDAP each write adds one value, so all land. OTDS REST has no
  * compare-and-set and writes an attribute's whole list, so a writer that read before another's value landed
@@ -150,6 +160,9 @@ export class AcknowledgmentStore {
 		// landed can still replace it. LDAP adds and removes single values, which no one else's write undoes.
 		const wholeListWrites = this.backend.kind !== 'ldap';
 		let round = 0;
+		// Whether a write of ours went through: another writer may have stored the very same value (two processes
+		// handling one acknowledgment within the same millisecond), and only the one whose write landed recorded it.
+		let written = false;
 		for (let attempt = 1; attempt <= RECORD_ATTEMPTS; attempt++) {
 			if (attempt > 1) await signalSleep(Math.random() * (2 * round + 20));
 			const started = Date.now();
@@ -162,17 +175,25 @@ export class AcknowledgmentStore {
 				userDn: before.dn,
 			});
 			const first = valuesFor(attributeOf(before, this.attribute), noticeId)[0];
-			if (first) return result(first.value === mine, first.at);
+			if (first) return result(written && first.value === mine, first.at);
 
 			const changes: AttributeChange[] = [];
 			const classes = attributeOf(before, 'objectClass').map((name) => name.toLowerCase());
 			if (this.auxiliaryObjectClass && !classes.includes(this.auxiliaryObjectClass.toLowerCase())) {
 				changes.push({ attribute: 'objectClass', action: 'add', values: [this.auxiliaryObjectClass] });
 			}
-			changes.push({ attribute: this.attribute, action: 'add', values: [mine] });
+			// The notice's claim, when the directory can refuse a second one (see the top of this file). An entry that
+			// keeps a claim without its timed value (someone removed that one) gets the timed value alone.
+			const claim = !wholeListWrites && !attributeOf(before, this.attribute).includes(noticeId);
+			changes.push(
+				claim
+					? { attribute: this.attribute, action: 'add', values: [mine, noticeId], exclusive: true }
+					: { attribute: this.attribute, action: 'add', values: [mine] },
+			);
 			let after: DirectoryUser;
 			try {
 				after = await this.backend.updateUserAttributes('dn', before.dn, changes);
+				written = true;
 			} catch (error) {
 				// Someone changed the entry between our read and our write (e.g. added the class first): read again.
 				if (error instanceof RequestError && /already exists|0x14\b/i.test(error.message)) continue;

@@ -40,6 +40,12 @@ export interface AttributeChange {
 	/** set replaces all values; add and remove change only the given values. */
 	action: 'set' | 'add' | 'remove';
 	values: string[];
+	/**
+	 * add only: the whole update fails (a RequestError saying "already exists", 0x14) when one of the values is
+	 * there already, instead of leaving it: the server decides, so of many writers adding the same value at once
+	 * exactly one succeeds. LDAP only; a source without compare-and-set (OTDS REST) ignores it.
+	 */
+	exclusive?: boolean;
 }
 
 /** What a membership change did. */

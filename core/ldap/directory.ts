@@ -144,8 +144,8 @@ export class LdapDirectory implements DirectoryBackend, DirectoryManagement {
 
 	/**
 	 * Applies all changes in one LDAP modify, which the server applies completely or not at all.
-	 * Repeating a change is harmless: values already present are not added again, values already absent
-	 * are not removed again (compared as exact text; other spellings are left to the server's matching
+	 * Repeating a change is harmless: values already present are not added again (unless the add is
+	 * `exclusive`: then the server refuses the whole modify), values already absent are not removed again (compared as exact text; other spellings are left to the server's matching
 	 * rules). `set` with no values and `remove` with no values delete the attribute.
 	 * Returns the user as read after the change, with the changed attributes in `attributes`.
 	 */
@@ -185,7 +185,8 @@ export class LdapDirectory implements DirectoryBackend, DirectoryManagement {
 				values = distinct;
 			} else if (change.action === 'add') {
 				operation = 'add';
-				values = distinct.filter((item) => !present.includes(item));
+				// An exclusive add goes to the server whole: it refuses it if any value is there by then.
+				values = change.exclusive ? distinct : distinct.filter((item) => !present.includes(item));
 				if (values.length === 0) continue;
 			} else {
 				operation = 'delete';

@@ -25,7 +25,16 @@ import { extractPackage } from './pack';
 import { installExitHooks, liveGroups } from './process-groups';
 import { N8nWorkflowClient } from './workflows';
 
+/**
+ * Which n8n process: `start` the main process (editor, REST API, triggers, webhooks), or in queue mode a
+ * `worker` (runs executions from the queue; its readiness and health server on `port`) or a `webhook` processor
+ * (production webhooks only).
+ */
+export type N8nRole = 'start' | 'worker' | 'webhook';
+
 export interface StartN8nOptions {
+	/** Which process to start (default `start`, the main process). */
+	role?: N8nRole;
 	/** n8n release to run (installed into the cache on first use). Default 2.8.4. */
 	version?: string;
 	/**
@@ -108,6 +117,7 @@ export class N8nInstance extends N8nWorkflowClient {
 	/** @internal use startN8n() */
 	static async spawn(launch: N8nLaunch, options: StartN8nOptions, log: Log): Promise<N8nInstance> {
 		const { bin, version } = launch;
+		const role = options.role ?? 'start';
 		const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'otdp-n8n-'));
 		let packageName: string | undefined;
 		if (options.tarball) {
@@ -151,6 +161,14 @@ export class N8nInstance extends N8nWorkflowClient {
 			N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 			N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
 			DB_TYPE: 'sqlite',
+			// A worker answers readiness on its own health server (not on N8N_PORT): that is its port here.
+			...(role === 'worker'
+				? {
+						QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+						QUEUE_HEALTH_CHECK_PORT: String(port),
+						N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
+					}
+				: {}),
 			EXECUTIONS_DATA_SAVE_MANUAL_EXECUTIONS: 'true',
 			EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
 			EXECUTIONS_DATA_SAVE_ON_ERROR: 'all',
@@ -161,7 +179,7 @@ export class N8nInstance extends N8nWorkflowClient {
 		const logFile = path.join(userFolder, 'n8n.log');
 		const fd = fs.openSync(logFile, 'a');
 		installExitHooks();
-		const child = spawn(launch.nodeBin, [bin, 'start'], {
+		const child = spawn(launch.nodeBin, [bin, role], {
 			cwd: userFolder,
 			env,
 			detached: true, // own process group, so stop() also ends the task runner n8n starts
@@ -172,6 +190,7 @@ export class N8nInstance extends N8nWorkflowClient {
 		child.once('exit', () => child.pid && liveGroups.delete(child.pid));
 		const keep = options.keepUserFolder ?? process.env.OTDP_KEEP_N8N === '1';
 		const instance = new N8nInstance(
+			role,
 			version,
 			bin,
 			launch.nodeBin,
@@ -186,7 +205,9 @@ export class N8nInstance extends N8nWorkflowClient {
 			Date.now(),
 		);
 		instance.packageName = packageName;
-		log(`${launch.label}: starting on http://127.0.0.1:${port} (user folder ${userFolder})`);
+		log(
+			`${launch.label}: starting ${role === 'start' ? '' : `${role} `}on http://127.0.0.1:${port} (user folder ${userFolder})`,
+		);
 		return instance;
 	}
 

@@ -16,6 +16,13 @@ export interface CliResult {
 	stderr: string;
 }
 
+/** What each process prints when it is ready. */
+const READY_LINE = {
+	start: /Editor is now accessible/,
+	worker: /n8n worker is now ready/,
+	webhook: /Webhook listener waiting for requests/,
+} as const;
+
 export class N8nProcess {
 	/** Process groups of CLI commands still running against this instance. */
 	private readonly cliGroups = new Set<number>();
@@ -25,6 +32,8 @@ export class N8nProcess {
 	private readonly exitPromise: Promise<void>;
 
 	protected constructor(
+		/** `start` (the main process), `worker` or `webhook` (queue mode). */
+		readonly role: 'start' | 'worker' | 'webhook',
 		readonly version: string,
 		readonly bin: string,
 		/** The node executable running n8n (and its CLI commands). */
@@ -61,13 +70,18 @@ export class N8nProcess {
 			if (this.exited) {
 				throw new Error(`n8n exited during start-up (${this.exitInfo}). Last log lines:\n${this.logTail(40)}`);
 			}
-			const [ready, settings] = await Promise.all([this.probe('/healthz/readiness'), this.probe('/rest/settings')]);
+			// Only the main process has the REST API; a worker and a webhook processor answer readiness alone.
+			const [ready, settings] = await Promise.all([
+				this.probe('/healthz/readiness'),
+				this.role === 'start' ? this.probe('/rest/settings') : true,
+			]);
 			if (ready && settings) {
 				apiUpSince ||= Date.now();
-				// "Editor is now accessible" is printed once everything is initialised; don't insist on the
-				// wording for more than a few seconds (other versions may phrase it differently).
-				if (/Editor is now accessible/.test(this.logTail(400)) || Date.now() - apiUpSince > 5000) {
-					this.log(`n8n ${this.version}: ready after ${((Date.now() - this.startedAt) / 1000).toFixed(1)} s`);
+				// The line each process prints once everything is initialised; don't insist on the wording for more
+				// than a few seconds (other versions may phrase it differently).
+				if (READY_LINE[this.role].test(this.logTail(400)) || Date.now() - apiUpSince > 5000) {
+					const what = this.role === 'start' ? '' : ` ${this.role}`;
+					this.log(`n8n ${this.version}${what}: ready after ${((Date.now() - this.startedAt) / 1000).toFixed(1)} s`);
 					return;
 				}
 			}
@@ -131,6 +145,16 @@ export class N8nProcess {
 			}
 		})();
 		await this.stopping;
+	}
+
+	/**
+	 * SIGKILL to the whole process group at once, as when its machine or container dies (a crash test); stop()
+	 * still removes the user folder.
+	 */
+	async kill(): Promise<void> {
+		const pid = this.child.pid;
+		if (pid && !this.exited) killGroup(pid, 'SIGKILL');
+		await settlesWithin(this.exitPromise, 10_000);
 	}
 
 	// -------------------------------------------------------------------------------------------

@@ -131,6 +131,9 @@ async function* sendGroup(
 	const signing = setup.dispatch.dryRun ? randomBytes(32).toString('base64url') : secret;
 	const results = dispatch(group.recipients, group.message, {
 		...setup.dispatch,
+		// The same text for another notice is another message: without the notice in the key, services that
+		// de-duplicate by idempotency key would answer the second notice from the first one's keys and send nothing.
+		messageKey: setup.dispatch.messageKey ?? (ack ? `${messageFingerprint(group.message)}:${ack.noticeId}` : undefined),
 		channels: setup.channels,
 		decorate: ack ? acknowledgmentDecoration(ack, signing) : undefined,
 	});

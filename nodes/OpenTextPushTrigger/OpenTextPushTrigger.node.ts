@@ -29,7 +29,10 @@ interface WebhookResponse {
 
 /**
  * Recently seen acknowledgments per trigger, in this process. n8n saves the workflow static data only after
- * the webhook has answered, so a repeat arriving right after the first would not see it there yet.
+ * the webhook has answered, so a repeat arriving right after the first would not see it there yet. Across
+ * processes (queue mode: main and webhook processors each keep their own, and n8n writes the static data whole
+ * from whichever saves last) this is a first filter only; the exactly-once guarantee is the directory's
+ * (core/acknowledgments.ts: Record answers recorded: true once per person and notice).
  */
 const REPLAY_MEMORY = new Map<string, ReplayState>();
 
@@ -121,7 +124,7 @@ export class OpenTextPushTrigger implements INodeType {
 						typeOptions: { minValue: 10 },
 						default: 5000,
 						description:
-							'How many recent acknowledgments are remembered to recognise repeats (each is also forgotten when its link expires)',
+							"How many recent acknowledgments each n8n process remembers to recognise repeats (each is also forgotten when its link expires). In queue mode another process may emit the same one again: let the directory node's Acknowledgment → Record decide (recorded: true once per person and notice).",
 					},
 				],
 			},

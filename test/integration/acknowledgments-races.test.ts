@@ -102,7 +102,7 @@ function inLockStep(real: LdapSession): LdapSession {
 }
 
 describe('LDAP', () => {
-	it('two writers of the same notice both succeed; the one whose clean-up finds the value gone does not fail', async () => {
+	it('two writers of the same notice in lock step: the server takes one modify, the other answers with its time', async () => {
 		const user = slapd.fixture.users[5];
 		const directory = new LdapDirectory(inLockStep(session), profileFor('openLdap'), slapd.baseDN);
 		const store = new AcknowledgmentStore(directory, {
@@ -118,12 +118,62 @@ describe('LDAP', () => {
 			store.record(user.uid, 'same-notice', '2026-01-02T00:00:00.000Z'),
 			store.record(user.uid, 'same-notice', '2026-01-02T00:00:05.000Z'),
 		]);
-		expect(results.map((result) => result.at)).toEqual(['2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z']);
-		expect(results.map((result) => result.recorded)).toEqual([true, false]);
+		// Either may be first at the server; exactly one is recorded, and both answer its time.
+		expect(results.map((result) => result.recorded).sort()).toEqual([false, true]);
+		const winner = results.find((result) => result.recorded)!;
+		expect(results.map((result) => result.at)).toEqual([winner.at, winner.at]);
 		const reader = new LdapDirectory(session, profileFor('openLdap'), slapd.baseDN);
 		const values = [(await reader.getUser('login', user.uid, ['otdpAcknowledgment'])).attributes.otdpAcknowledgment]
 			.flat()
-			.filter((value) => value.startsWith('same-notice|'));
-		expect(values).toEqual(['same-notice|2026-01-02T00:00:00.000Z']);
+			.filter((value) => value.startsWith('same-notice'));
+		expect(values.sort()).toEqual(['same-notice', `same-notice|${winner.at}`]);
+	});
+
+	it('two writers of the same notice with the very same time: only the one whose modify landed answers recorded', async () => {
+		const user = slapd.fixture.users[7];
+		const directory = new LdapDirectory(inLockStep(session), profileFor('openLdap'), slapd.baseDN);
+		const store = new AcknowledgmentStore(directory, {
+			attribute: 'otdpAcknowledgment',
+			auxiliaryObjectClass: 'otdpRecipient',
+		});
+		await new AcknowledgmentStore(new LdapDirectory(session, profileFor('openLdap'), slapd.baseDN), {
+			attribute: 'otdpAcknowledgment',
+			auxiliaryObjectClass: 'otdpRecipient',
+		}).record(user.uid, 'earlier-notice', '2026-01-01T00:00:00Z');
+		const results = await Promise.all([
+			store.record(user.uid, 'same-millisecond', '2026-01-03T00:00:00.000Z'),
+			store.record(user.uid, 'same-millisecond', '2026-01-03T00:00:00.000Z'),
+		]);
+		expect(results.map((result) => result.recorded).sort()).toEqual([false, true]);
+	});
+
+	it('of eight writers of one notice at once (later writers with earlier times), exactly one answers recorded, 20 times over', async () => {
+		const directory = new LdapDirectory(session, profileFor('openLdap'), slapd.baseDN);
+		const store = new AcknowledgmentStore(directory, {
+			attribute: 'otdpAcknowledgment',
+			auxiliaryObjectClass: 'otdpRecipient',
+		});
+		const user = slapd.fixture.users[6];
+		await store.record(user.uid, 'class-first', '2026-01-01T00:00:00Z');
+		const recordedPerRound: number[] = [];
+		for (let round = 0; round < 20; round++) {
+			const notice = `round-${round}`;
+			// A writer that reads and writes last but claims the earliest time is the case where "earliest wins"
+			// alone would let two writers both answer recorded.
+			const results = await Promise.all(
+				Array.from({ length: 8 }, (_, writer) =>
+					store.record(user.uid, notice, new Date(Date.UTC(2026, 1, 1, 0, 0, 8 - writer))),
+				),
+			);
+			recordedPerRound.push(results.filter((result) => result.recorded).length);
+			const winner = results.find((result) => result.recorded);
+			expect(new Set(results.map((result) => result.at))).toEqual(new Set([winner?.at]));
+		}
+		expect(recordedPerRound).toEqual(Array.from({ length: 20 }, () => 1));
+		const stored = [(await directory.getUser('login', user.uid, ['otdpAcknowledgment'])).attributes.otdpAcknowledgment]
+			.flat()
+			.filter((value) => value.startsWith('round-'));
+		// One timed value and one claim per notice.
+		expect(stored).toHaveLength(40);
 	});
 });

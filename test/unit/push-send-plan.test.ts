@@ -268,6 +268,22 @@ describe('running the sends', () => {
 		}
 	});
 
+	test('two notices with the same text have different idempotency keys; a re-run of one has the same keys', async () => {
+		const keysOf = async (noticeId: string): Promise<string[]> => {
+			const channel = new TokenChannel();
+			const ack = { noticeId, webhookUrl: 'https://n8n.example.com/webhook/ack', ttlSeconds: 3600 };
+			const groups = plan([
+				{ message: { title: 'Security notice' }, acknowledgment: ack, recipients: [person('u-1', 't1')] },
+			]);
+			await collect(runSends(groups, async () => setupWith(channel, [SECRET])));
+			return channel.delivered.map((delivery) => delivery.idempotencyKey);
+		};
+		const [first, rerun, other] = [await keysOf('outage-1'), await keysOf('outage-1'), await keysOf('outage-2')];
+		expect(first).toHaveLength(1);
+		expect(rerun).toEqual(first);
+		expect(other[0]).not.toBe(first[0]);
+	});
+
 	test("a dry run's preview carries no token the webhook would accept", async () => {
 		const channel = new TokenChannel();
 		const ack = { noticeId: 'outage-42', webhookUrl: 'https://n8n.example.com/webhook/ack', ttlSeconds: 3600 };
