@@ -14,7 +14,8 @@ import {
 	PresenceFilter,
 	SubstringFilter,
 } from 'ldapts';
-import { decodeUtf8, isDn, normalizeDn, parentDn, parseDn } from '../../core/ldap/dn';
+import { ConfigurationError } from '../../core/errors';
+import { decodeUtf8, formatDn, isDn, normalizeDn, parentDn, parseDn } from '../../core/ldap/dn';
 import { compileFilter } from '../../transport/ldap/filter-compiler';
 
 const messageOf = (action: () => unknown): string => {
@@ -104,6 +105,38 @@ describe('DN parsing', () => {
 		expect(normalizeDn('cn=\\#x\\ ,dc=com')).toBe('cn=\\#x,dc=com');
 		expect(normalizeDn('sn=B+cn=a')).toBe('cn=a+sn=b');
 		expect(() => normalizeDn('cn=a;', 'Group DN')).toThrow(/^Group DN /);
+	});
+
+	test('a DN may end in a hex value; one that ends in a bare attribute type is refused', () => {
+		expect(parseDn('cn=x,uid=#0401')).toEqual([[{ type: 'cn', value: 'x' }], [{ type: 'uid', value: '#0401' }]]);
+		expect(parseDn('cn=#0401  ')[0][0].value).toBe('#0401');
+		expect(messageOf(() => parseDn('cn=a,dc'))).toMatch(/"=" expected after "dc"/);
+		expect(isDn('cn')).toBe(false);
+	});
+
+	test('an attribute type is named as typed in the message, even when it contains "oid."', () => {
+		expect(messageOf(() => parseDn('xoid.2.5.4.3=x'))).toMatch(/"xoid\.2\.5\.4\.3" is not an attribute type/);
+	});
+
+	test('without a field name, the messages of parseDn, normalizeDn and parentDn name the DN', () => {
+		for (const read of [parseDn, normalizeDn, parentDn]) {
+			const error = (() => {
+				try {
+					read('cn=a;');
+				} catch (caught) {
+					return caught;
+				}
+				throw new Error('no error');
+			})();
+			expect(error).toBeInstanceOf(ConfigurationError);
+			expect((error as ConfigurationError).field).toBe('DN');
+			expect((error as Error).message).toMatch(/^DN "cn=a;" is not a valid DN/);
+		}
+	});
+
+	test('formatDn writes a multi-valued RDN joined with "+" and RDNs joined with ","', () => {
+		expect(formatDn(parseDn('cn=a+sn=b\\+c,dc=com'))).toBe('cn=a+sn=b\\+c,dc=com');
+		expect(parentDn('uid=x,cn=a+sn=b,dc=com')).toBe('cn=a+sn=b,dc=com');
 	});
 
 	test('decodeUtf8 gives the text of valid UTF-8 and nothing for invalid bytes', () => {
