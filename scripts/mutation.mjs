@@ -62,9 +62,11 @@ for (const target of chosen) {
 	const score = killed + survived === 0 ? 100 : (100 * killed) / (killed + survived);
 	const ok = score >= floor;
 	if (!ok) failures++;
+	const leftOut = count(new Set(['Ignored']));
 	rows.push([
 		target.file,
-		`${mutants.length} mutants, ${killed} killed, ${survived} survived: ${score.toFixed(1)}%${ok ? '' : ` < ${floor}%`}`,
+		`${killed + survived} mutants (${leftOut} static left out), ${killed} killed, ${survived} survived or not covered: ` +
+			`${score.toFixed(1)}%${ok ? '' : ` < ${floor}%`}`,
 	]);
 }
 const width = Math.max(...rows.map(([file]) => file.length));
