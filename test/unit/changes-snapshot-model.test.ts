@@ -51,7 +51,9 @@ const poll = fc.record({
 	deletedGroups: fc.array(fc.nat(), { maxLength: 3 }),
 });
 
-function apply(change: fc.Value<typeof poll>, snapshot: Snapshot, model: Model): void {
+type Poll = typeof poll extends fc.Arbitrary<infer T> ? T : never;
+
+function apply(change: Poll, snapshot: Snapshot, model: Model): void {
 	for (const [userId, body] of change.users) {
 		// Plain objects, as the strategies make them (fast-check's records have no prototype).
 		const record: UserRecord = {
