@@ -202,6 +202,21 @@ describe('filter compilation', () => {
 		expect(messageOf(() => compileFilter('(=x)'))).toMatch(/attribute expected at position 1/);
 	});
 
+	test('in an extensible match the dn flag comes before the rule, and the value may hold no "*"', () => {
+		expect(messageOf(() => compileFilter('(cn:caseExactMatch:dn:=x)'))).toMatch(
+			/unexpected "dn" in an extensible match/,
+		);
+		expect(messageOf(() => compileFilter('(cn:=a*)'))).toMatch(/"\*" is not allowed here \(position 6\)/);
+	});
+
+	test('a message says "end of filter" only at the end, and nothing else there', () => {
+		expect(messageOf(() => compileFilter('x'))).toBe('Filter is not a valid LDAP filter: "(" expected at position 0');
+	});
+
+	test('only a filter that breaks the syntax becomes a ConfigurationError; a filter that is no text at all is a bug', () => {
+		expect(() => compileFilter(42 as unknown as string)).toThrow(TypeError);
+	});
+
 	test('errors name the field and where the filter went wrong', () => {
 		expect(messageOf(() => compileFilter('(cn=x', 'User Filter'))).toMatch(
 			/^User Filter is not a valid LDAP filter: "\)" expected at position 5 \(end of filter\)/,
