@@ -94,6 +94,11 @@ function apply(change: Poll, snapshot: Snapshot, model: Model): void {
 function expectHolds(snapshot: Snapshot, model: Model): void {
 	expect(snapshot.users.size).toBe(model.users.size);
 	expect(differences(snapshot.users.entries(), model.users)).toEqual([]);
+	// Iterating a table, its values and its keys list the same records.
+	expect(differences(snapshot.users, model.users)).toEqual([]);
+	expect([...snapshot.users.values()]).toEqual([...snapshot.users.entries()].map(([, record]) => record));
+	expect([...snapshot.users.keys()]).toEqual([...snapshot.users.entries()].map(([key]) => key));
+	expect([...snapshot.groups.values()]).toEqual([...snapshot.groups.entries()].map(([, record]) => record));
 	expect([...model.users].filter(([key, record]) => !isDeepStrictEqual(snapshot.users.get(key), record))).toEqual([]);
 	expect(differences(snapshot.groups.entries(), model.groups)).toEqual([]);
 	expect([...model.groups].filter(([key, record]) => !isDeepStrictEqual(snapshot.groups.get(key), record))).toEqual([]);
