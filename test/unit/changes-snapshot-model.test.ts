@@ -7,8 +7,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import type { GroupRecord } from '../../core/changes/snapshot/group-record';
-import { recordKeyOf } from '../../core/changes/snapshot/record-key';
+import { decodeGroupRecord, encodeGroupRecord, type GroupRecord } from '../../core/changes/snapshot/group-record';
+import { keyHeadOf, recordKeyOf } from '../../core/changes/snapshot/record-key';
 import {
 	decodeSnapshot,
 	emptySnapshot,
@@ -16,7 +16,7 @@ import {
 	snapshotProblem,
 	type Snapshot,
 } from '../../core/changes/snapshot/snapshot';
-import type { UserRecord } from '../../core/changes/snapshot/user-record';
+import { decodeUserRecord, encodeUserRecord, type UserRecord } from '../../core/changes/snapshot/user-record';
 
 const hex = (length: number) =>
 	fc
@@ -150,6 +150,32 @@ describe('the stored snapshot holds exactly what the polls stored', () => {
 					if (!model.users.has(missing)) expect(stored.users.has(missing)).toBe(false);
 			}),
 			{ seed: 14, numRuns: 25 },
+		);
+	});
+
+	it("one record's text (an event's change stamp) reads back to the record, and another record has another text", () => {
+		fc.assert(
+			fc.property(id, userBody, userBody, (userId, body, other) => {
+				const record: UserRecord = {
+					id: recordKeyOf(userId),
+					...body,
+					status: { ...body.status },
+					fieldHashes: [...body.fieldHashes],
+				};
+				const text = encodeUserRecord(record);
+				expect(decodeUserRecord(text, keyHeadOf(userId))).toEqual(record);
+				const changed = { ...record, ...other, status: { ...other.status }, fieldHashes: [...other.fieldHashes] };
+				if (!isDeepStrictEqual(changed, record)) expect(encodeUserRecord(changed)).not.toBe(text);
+			}),
+			{ seed: 14, numRuns: 100 },
+		);
+		fc.assert(
+			fc.property(id, groupBody, fc.array(uint32, { maxLength: 5 }), (groupId, body, hashes) => {
+				const memberHashes = [...new Set(hashes)].sort((a, b) => a - b);
+				const record: GroupRecord = { id: recordKeyOf(groupId), ...body, memberHashes };
+				expect(decodeGroupRecord(encodeGroupRecord(record))).toEqual(record);
+			}),
+			{ seed: 14, numRuns: 100 },
 		);
 	});
 
