@@ -15,6 +15,7 @@ import { eventId, type EventSource } from '../../core/changes/events';
 import type { DirectoryUser } from '../../core/model/directory-user';
 import { dnHash } from '../../core/changes/snapshot/dn-hash';
 import { groupRecordOf } from '../../core/changes/snapshot/group-record';
+import { nibbleHash } from '../../core/changes/snapshot/hash';
 import { userRecordOf, WATCHED_USER_FIELDS } from '../../core/changes/snapshot/user-record';
 
 const source: EventSource = { kind: 'ldap', server: 'ldap://dir.example', strategy: 'snapshot', base: 'dc=example' };
@@ -333,5 +334,71 @@ describe('groups', () => {
 			description: 'gone',
 		});
 		expect(deleted({ deleted: { dn: 'not a dn' } })).toEqual({ id: group.id, privileged: false, dn: 'not a dn' });
+	});
+});
+
+describe('a rename whose naming field hash collides', () => {
+	const rdnOf = (dn: string) => [
+		{ type: dn.slice(0, dn.indexOf('=')), value: dn.slice(dn.indexOf('=') + 1, dn.indexOf(',')) },
+	];
+	/** A login whose 4-bit field hash equals jdoe's: only the whole hash says the uid changed. */
+	const login = (() => {
+		for (let index = 2; index < 1000; index++)
+			if (nibbleHash(`jdoe${index}`) === nibbleHash('jdoe')) return `jdoe${index}`;
+		throw new Error('no collision found');
+	})();
+	const renamed = (overrides: Partial<DirectoryUser> = {}) =>
+		user({ dn: `uid=${login},ou=people,dc=example`, login, ...overrides });
+
+	it('with nothing else to explain the moved hash, the naming field changed with the rename', () => {
+		const now = observed(renamed());
+		expect(now.record.fieldHashes).toEqual(userRecordOf(user(), 'p').fieldHashes);
+		const events = diffUser(userRecordOf(user(), 'p'), now, { stamp: 's' }, env({ rdnOf }));
+		expect(events.map((event) => [event.type, event.changes])).toEqual([
+			[
+				'user.renamed',
+				[
+					{ attribute: 'dn', after: now.user.dn },
+					{ attribute: 'uid', after: login },
+				],
+			],
+		]);
+	});
+
+	it('another field that moved too explains nothing of the rename: the uid is not claimed, the field is the update', () => {
+		const now = observed(renamed({ title: 'Boss' }));
+		const events = diffUser(userRecordOf(user(), 'p'), now, { stamp: 's' }, env({ rdnOf }));
+		expect(events.map((event) => [event.type, event.changes])).toEqual([
+			['user.renamed', [{ attribute: 'dn', after: now.user.dn }]],
+			['user.updated', [{ attribute: 'title', after: 'Boss' }]],
+		]);
+	});
+
+	it('an extra attribute whose own hash moved may explain the whole hash: the rename lists the DN only', () => {
+		const extras = ['roomNumber'];
+		const before = observed(user({ attributes: { roomNumber: '101' } }), 'p', extras).record;
+		let room = 102;
+		let now = observed(renamed({ attributes: { roomNumber: String(room) } }), 'p', extras);
+		while (now.record.extrasHash === before.extrasHash)
+			now = observed(renamed({ attributes: { roomNumber: String(++room) } }), 'p', extras);
+		const events = diffUser(before, now, { stamp: 's' }, env({ rdnOf, extraAttributes: extras }));
+		expect(events.map((event) => [event.type, event.changes])).toEqual([
+			['user.renamed', [{ attribute: 'dn', after: now.user.dn }]],
+			['user.updated', [{ attribute: 'roomNumber', after: String(room) }]],
+		]);
+		// A record written before the extras' hash was kept cannot rule the naming field out.
+		const legacy = diffUser({ ...before, extrasHash: 0 }, now, { stamp: 's' }, env({ rdnOf, extraAttributes: extras }));
+		expect(legacy[0].changes).toEqual([
+			{ attribute: 'dn', after: now.user.dn },
+			{ attribute: 'uid', after: login },
+		]);
+	});
+
+	it('a move that changed no value (the whole hash did not move) is the DN alone', () => {
+		const moved = user({ dn: 'uid=jdoe,ou=staff,dc=example' });
+		const events = diffUser(userRecordOf(user(), 'p'), observed(moved), { stamp: 's' }, env({ rdnOf }));
+		expect(events.map((event) => [event.type, event.changes])).toEqual([
+			['user.renamed', [{ attribute: 'dn', after: moved.dn }]],
+		]);
 	});
 });
