@@ -402,3 +402,101 @@ describe('a rename whose naming field hash collides', () => {
 		]);
 	});
 });
+
+describe('what each event carries', () => {
+	const group = {
+		id: '0b7e6c1a-3f4d-4a5b-9c8d-1e2f3a4b5c6d',
+		dn: 'cn=Ops,dc=example',
+		name: 'Ops',
+		privileged: false,
+		attributes: {},
+	};
+
+	it('a password change and a user leaving the scope with only a status change carry the user, and no changes', () => {
+		const record = userRecordOf(user(), 'p');
+		const [changed] = diffUser(record, observed(user(), 'q'), { stamp: 's' }, env());
+		expect([changed.type, changed.user, changed.changes]).toEqual(['user.passwordChanged', user(), []]);
+		const locked = user({ status: { disabled: false, locked: true, passwordResetRequired: false } });
+		const left = diffUserLeavingScope(record, observed(locked), { stamp: 's' }, env());
+		expect(left.map((event) => [event.type, event.user, event.changes, event.scope])).toEqual([
+			['user.locked', locked, [{ attribute: 'locked', before: 'false', after: 'true' }], 'left'],
+			['user.updated', locked, [], 'left'],
+		]);
+	});
+
+	it('with extra attributes watched but unchanged, a changed field is the only change', () => {
+		const extras = ['roomNumber'];
+		const before = observed(user({ attributes: { roomNumber: '101' } }), 'p', extras).record;
+		const now = observed(user({ title: 'Boss', attributes: { roomNumber: '101' } }), 'p', extras);
+		expect(diffUser(before, now, { stamp: 's' }, env({ extraAttributes: extras }))[0].changes).toEqual([
+			{ attribute: 'title', after: 'Boss' },
+		]);
+	});
+
+	it('entering: a candidate whose earlier value a log knew and equals the value now is ruled out', () => {
+		const now = observed(user({ attributes: { employeeType: 'staff' } }), 'p', ['employeeType']);
+		const [event] = diffUserEnteringScope(
+			now,
+			{ stamp: 's', before: { employeetype: ['staff'] } },
+			env({ extraAttributes: ['employeeType'] }),
+		);
+		expect(event.changes).toHaveLength(12);
+		expect(event.changes.some((change) => change.attribute === 'employeeType')).toBe(false);
+	});
+
+	it('group events carry the group; a deleted group has no changes', () => {
+		const created = diffGroup(
+			undefined,
+			{ group, memberDns: [], record: groupRecordOf(group, []) },
+			{ stamp: 's' },
+			env(),
+		);
+		expect(created.map((event) => event.group)).toEqual([group]);
+		const renamed = { ...group, name: 'Operations' };
+		const updated = diffGroup(
+			groupRecordOf(group, []),
+			{ group: renamed, memberDns: [], record: groupRecordOf(renamed, []) },
+			{ stamp: 's' },
+			env(),
+		);
+		expect(updated.map((event) => [event.type, event.group])).toEqual([['group.updated', renamed]]);
+		const [deleted] = diffGroup(groupRecordOf(group, []), undefined, { stamp: 's' }, env());
+		expect(deleted.changes).toEqual([]);
+	});
+
+	it('two members removed in one change are two events with two ids', () => {
+		const before = groupRecordOf(group, ['uid=a,dc=example', 'uid=b,dc=example', 'uid=c,dc=example']);
+		const dns = ['uid=a,dc=example'];
+		const events = diffGroup(
+			before,
+			{ group, memberDns: dns, record: groupRecordOf(group, dns) },
+			{ stamp: 's' },
+			env(),
+		);
+		expect(events.map((event) => event.type)).toEqual(['group.memberRemoved', 'group.memberRemoved']);
+		expect(new Set(events.map((event) => event.id)).size).toBe(2);
+	});
+
+	it('one nested group joining and another leaving in one change are two events, not a rename', () => {
+		const nested = (name: string) => ({ id: `id-${name}`, dn: `cn=${name},dc=example`, name });
+		const byDn = new Map([
+			['cn=a,dc=example', nested('a')],
+			['cn=b,dc=example', nested('b')],
+		]);
+		const before = groupRecordOf(group, ['cn=a,dc=example']);
+		const dns = ['cn=b,dc=example'];
+		const events = diffGroup(
+			before,
+			{ group, memberDns: dns, record: groupRecordOf(group, dns) },
+			{ stamp: 's' },
+			env({
+				memberGroupByDn: (dn) => byDn.get(dn),
+				memberGroupByDnHash: (hash) => [...byDn.values()].find((member) => dnHash(member.dn) === hash),
+			}),
+		);
+		expect(events.map((event) => [event.type, event.memberGroup?.id])).toEqual([
+			['group.memberAdded', 'id-b'],
+			['group.memberRemoved', 'id-a'],
+		]);
+	});
+});
