@@ -220,6 +220,8 @@ describe('users entering and leaving the watched scope', () => {
 		expect(same.changes.some((change) => 'before' in change)).toBe(false);
 		const [other] = diffUserEnteringScope(now, { stamp: 's', before: { roles: ['a'] } }, environment);
 		expect(other.changes).toEqual([{ attribute: 'roles', before: 'a', after: ['b', 'a'] }]);
+		const [lists] = diffUserEnteringScope(now, { stamp: 's', before: { roles: ['b', 'c'] } }, environment);
+		expect(lists.changes).toEqual([{ attribute: 'roles', before: ['b', 'c'], after: ['b', 'a'] }]);
 	});
 });
 
