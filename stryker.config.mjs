@@ -1,6 +1,11 @@
+import { createRequire } from 'node:module';
+
+const { targets } = createRequire(import.meta.url)('./scripts/mutation-targets.cjs');
+
 /**
- * Mutation testing of the critical core (`npm run mutation`): Stryker plants one small bug at a time in the files
- * below and runs the unit tests that cover it; a mutant that no test notices shows an untested behaviour.
+ * Mutation testing of the critical core (`npm run mutation`, which runs this once per file): Stryker plants one
+ * small bug at a time in the files of scripts/mutation-targets.cjs and runs the unit tests that cover it; a
+ * mutant that no test notices shows an untested behaviour.
  * Incremental: only mutants whose code or covering tests changed since the last run are tested again; the
  * incremental file and the reports stay in .tmp/mutation (git-ignored).
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
@@ -10,19 +15,7 @@ export default {
 	plugins: ['@stryker-mutator/jest-runner'],
 	jest: { projectType: 'custom', configFile: 'stryker.jest.config.js', enableFindRelatedTests: true },
 	coverageAnalysis: 'perTest',
-	mutate: [
-		'core/push/ack-token.ts',
-		'core/ldap/escape.ts',
-		'core/ldap/filter.ts',
-		'core/ldap/dn.ts',
-		'transport/ldap/filter-compiler.ts',
-		'core/changes/differ.ts',
-		'core/changes/snapshot/*.ts',
-		'core/push/dispatcher.ts',
-		'core/push/retry.ts',
-		'transport/http/retry.ts',
-		'nodes/OpenTextPushTrigger/request.ts',
-	],
+	mutate: targets.map((target) => target.file),
 	// Two cores, shared: one test process.
 	concurrency: 1,
 	// A mutant in module-level code (a constant table, a Set of statuses) is live from the moment its module
@@ -36,6 +29,7 @@ export default {
 	htmlReporter: { fileName: '.tmp/mutation/report.html' },
 	jsonReporter: { fileName: '.tmp/mutation/report.json' },
 	clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
-	thresholds: { high: 90, low: 85, break: 85 },
+	// The floor holds for each file, not for the total: scripts/mutation.mjs checks it from the JSON report.
+	thresholds: { high: 90, low: 85, break: null },
 	timeoutMS: 10000,
 };

@@ -7,6 +7,7 @@
  * the mutants must be killed by tests of the files themselves.
  */
 const { projects } = require('./jest.config.js');
+const { targets } = require('./scripts/mutation-targets.cjs');
 const { compilerOptions } = require('./tsconfig.json');
 
 const unit = projects.find((project) => project.displayName === 'unit');
@@ -15,23 +16,18 @@ module.exports = {
 	...unit,
 	// A sandbox of a running mutation run is a copy of the project: not a place to look for modules.
 	modulePathIgnorePatterns: ['<rootDir>/.tmp/'],
-	testMatch: [
-		'push-ack-token*',
-		'push-trigger-request*',
-		'push-dispatcher*',
-		'push-retry',
-		'http-retry-policy',
-		'escape',
-		'dn-and-filters',
-		'ldap-dn-filter-edges',
-		'changes-snapshot*',
-		'changes-collisions',
-		'changes-logs',
-		'deleted-group-event',
-		'otds-snapshot-changes',
-	].map((name) => `<rootDir>/test/unit/${name}.test.ts`),
+	// scripts/mutation.mjs names the file under mutation: only its own tests are loaded for each mutant.
+	testMatch: testsFor(process.env.MUTATION_TARGET).map((name) => `<rootDir>/test/unit/${name}.test.ts`),
 	transform: {
 		'^.+\\.ts$': ['ts-jest', { tsconfig: { ...compilerOptions, isolatedModules: true }, diagnostics: false }],
 	},
 	testNamePattern: '^(?!.*keeps 100,000 users)',
 };
+
+/** The tests of one target file, or of them all. */
+function testsFor(file) {
+	if (!file) return [...new Set(targets.flatMap((target) => target.tests))];
+	const target = targets.find((candidate) => candidate.file === file);
+	if (!target) throw new Error(`MUTATION_TARGET ${file} is not listed in scripts/mutation-targets.cjs`);
+	return target.tests;
+}

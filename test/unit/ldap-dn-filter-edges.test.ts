@@ -14,7 +14,8 @@ import {
 	PresenceFilter,
 	SubstringFilter,
 } from 'ldapts';
-import { decodeUtf8, isDn, normalizeDn, parentDn, parseDn } from '../../core/ldap/dn';
+import { ConfigurationError } from '../../core/errors';
+import { decodeUtf8, formatDn, isDn, normalizeDn, parentDn, parseDn } from '../../core/ldap/dn';
 import { compileFilter } from '../../transport/ldap/filter-compiler';
 
 const messageOf = (action: () => unknown): string => {
@@ -106,6 +107,38 @@ describe('DN parsing', () => {
 		expect(() => normalizeDn('cn=a;', 'Group DN')).toThrow(/^Group DN /);
 	});
 
+	test('a DN may end in a hex value; one that ends in a bare attribute type is refused', () => {
+		expect(parseDn('cn=x,uid=#0401')).toEqual([[{ type: 'cn', value: 'x' }], [{ type: 'uid', value: '#0401' }]]);
+		expect(parseDn('cn=#0401  ')[0][0].value).toBe('#0401');
+		expect(messageOf(() => parseDn('cn=a,dc'))).toMatch(/"=" expected after "dc"/);
+		expect(isDn('cn')).toBe(false);
+	});
+
+	test('an attribute type is named as typed in the message, even when it contains "oid."', () => {
+		expect(messageOf(() => parseDn('xoid.2.5.4.3=x'))).toMatch(/"xoid\.2\.5\.4\.3" is not an attribute type/);
+	});
+
+	test('without a field name, the messages of parseDn, normalizeDn and parentDn name the DN', () => {
+		for (const read of [parseDn, normalizeDn, parentDn]) {
+			const error = (() => {
+				try {
+					read('cn=a;');
+				} catch (caught) {
+					return caught;
+				}
+				throw new Error('no error');
+			})();
+			expect(error).toBeInstanceOf(ConfigurationError);
+			expect((error as ConfigurationError).field).toBe('DN');
+			expect((error as Error).message).toMatch(/^DN "cn=a;" is not a valid DN/);
+		}
+	});
+
+	test('formatDn writes a multi-valued RDN joined with "+" and RDNs joined with ","', () => {
+		expect(formatDn(parseDn('cn=a+sn=b\\+c,dc=com'))).toBe('cn=a+sn=b\\+c,dc=com');
+		expect(parentDn('uid=x,cn=a+sn=b,dc=com')).toBe('cn=a+sn=b,dc=com');
+	});
+
 	test('decodeUtf8 gives the text of valid UTF-8 and nothing for invalid bytes', () => {
 		expect(decodeUtf8(Buffer.from('Zoë', 'utf8'))).toBe('Zoë');
 		expect(decodeUtf8(Buffer.from([0xc3]))).toBeUndefined();
@@ -133,6 +166,7 @@ describe('filter compilation', () => {
 		expect(compileFilter('(cn=*a**b*)')).toMatchObject({ initial: '', any: ['a', 'b'], final: '' });
 		expect(compileFilter('(cn=x*\\2a*y)')).toMatchObject({ initial: 'x', any: ['*'], final: 'y' });
 		expect(compileFilter('(cn=a*b)')).toBeInstanceOf(SubstringFilter);
+		expect(compileFilter('(cn=**x)')).toEqual(new SubstringFilter({ attribute: 'cn', initial: '', any: [], final: 'x' }));
 		expect(messageOf(() => compileFilter('(cn=\\ff*)'))).toMatch(/binary/);
 	});
 
@@ -167,6 +201,21 @@ describe('filter compilation', () => {
 		expect(compileFilter('(cn;binary;lang-de=x)')).toMatchObject({ attribute: 'cn;binary;lang-de' });
 		expect(() => compileFilter('(1cn=x)')).toThrow(/"=" expected at position 2/);
 		expect(messageOf(() => compileFilter('(=x)'))).toMatch(/attribute expected at position 1/);
+	});
+
+	test('in an extensible match the dn flag comes before the rule, and the value may hold no "*"', () => {
+		expect(messageOf(() => compileFilter('(cn:caseExactMatch:dn:=x)'))).toMatch(
+			/unexpected "dn" in an extensible match/,
+		);
+		expect(messageOf(() => compileFilter('(cn:=a*)'))).toMatch(/"\*" is not allowed here \(position 6\)/);
+	});
+
+	test('a message says "end of filter" only at the end, and nothing else there', () => {
+		expect(messageOf(() => compileFilter('x'))).toBe('Filter is not a valid LDAP filter: "(" expected at position 0');
+	});
+
+	test('only a filter that breaks the syntax becomes a ConfigurationError; a filter that is no text at all is a bug', () => {
+		expect(() => compileFilter(42 as unknown as string)).toThrow(TypeError);
 	});
 
 	test('errors name the field and where the filter went wrong', () => {

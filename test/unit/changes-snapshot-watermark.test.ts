@@ -1,0 +1,124 @@
+/**
+ * The password watermark (what the snapshot knows of password-changed stamps besides each user's one-byte hash):
+ * which stamps it calls new, what it keeps through the stored state, and how two of them merge. Only its public
+ * methods are used; the stored form is read back through them.
+ */
+import { PasswordWatermark, passwordStampSecond } from '../../core/changes/snapshot/password-watermark';
+
+const EARLY = '20261206070000Z';
+const NOON = '20261206120000Z';
+const LATE = '20261206180000Z';
+
+/** A watermark written to the stored state and read back, as the next poll sees it. */
+const reread = (watermark: PasswordWatermark) =>
+	PasswordWatermark.decode(JSON.parse(JSON.stringify(watermark.serialize())));
+
+describe('password-changed stamps as whole seconds', () => {
+	it('generalized time cut to its second; AD FILETIME turned into one; anything else is no time', () => {
+		expect(passwordStampSecond(' 20261206120000.123Z ')).toBe(NOON);
+		expect(passwordStampSecond('20261206120000Z')).toBe(NOON);
+		expect(passwordStampSecond('20261206120000+0100')).toBe(NOON);
+		expect(passwordStampSecond('134093664000000000')).toBe('20251205000000Z');
+		expect(passwordStampSecond('134093664009999999')).toBe('20251205000000Z');
+		for (const value of [undefined, '0', '12345678901234', 'yesterday', '2026120612000Z', '20261206120000'])
+			expect(passwordStampSecond(value)).toBeUndefined();
+		expect(passwordStampSecond('100000000000000')).toBe('16010426174640Z');
+	});
+});
+
+describe('the password watermark', () => {
+	it('a later stamp is new for anyone; at the latest second, only for users not stored with it; earlier, never', () => {
+		const watermark = PasswordWatermark.fresh();
+		watermark.note('alice', NOON);
+		expect(watermark.isNew('alice', NOON)).toBe(false);
+		expect(watermark.isNew('bob', NOON)).toBe(true);
+		expect(watermark.isNew('alice', LATE)).toBe(true);
+		expect(watermark.isNew('bob', EARLY)).toBe(false);
+		expect(watermark.isNew('bob', undefined)).toBe(false);
+		watermark.note('bob', NOON);
+		expect(watermark.isNew('bob', NOON)).toBe(false);
+		expect(watermark.reaches(NOON)).toBe(true);
+		expect(watermark.reaches(EARLY)).toBe(false);
+		expect(watermark.reaches(undefined)).toBe(false);
+	});
+
+	it('a later stamp moves it: only that user is stored at the new second; one noted earlier leaves the latest second', () => {
+		const watermark = PasswordWatermark.fresh();
+		watermark.note('alice', NOON);
+		watermark.note('bob', NOON);
+		watermark.note('bob', LATE);
+		expect(watermark.isNew('bob', LATE)).toBe(false);
+		expect(watermark.isNew('alice', LATE)).toBe(true);
+		expect(watermark.isNew('alice', NOON)).toBe(false);
+		watermark.note('bob', EARLY);
+		expect(watermark.isNew('bob', LATE)).toBe(true);
+		watermark.note('carol', undefined);
+		expect(watermark.isNew('carol', LATE)).toBe(true);
+	});
+
+	it('kept through the stored state; a state without one trusts nothing until every stamp was noted', () => {
+		const watermark = PasswordWatermark.fresh();
+		watermark.note('alice', NOON);
+		watermark.note('bob', NOON);
+		const stored = reread(watermark);
+		expect(stored.isNew('alice', NOON)).toBe(false);
+		expect(stored.isNew('bob', NOON)).toBe(false);
+		expect(stored.isNew('carol', NOON)).toBe(true);
+		expect(stored.isNew('carol', LATE)).toBe(true);
+		expect(reread(PasswordWatermark.fresh()).mayBeNew(NOON)).toBe(true);
+		for (const damaged of [undefined, { upTo: 1, atUpTo: '' }, { upTo: '', atUpTo: null }]) {
+			const untrusted = PasswordWatermark.decode(damaged as never);
+			expect(untrusted.mayBeNew(LATE)).toBe(false);
+			expect(untrusted.isNew('alice', LATE)).toBe(false);
+			expect(untrusted.serialize()).toBeUndefined();
+			untrusted.note('alice', NOON);
+			untrusted.trackFromNow();
+			expect(untrusted.isNew('alice', NOON)).toBe(false);
+			expect(untrusted.isNew('bob', NOON)).toBe(true);
+			expect(untrusted.serialize()).toEqual(expect.objectContaining({ upTo: NOON }));
+		}
+	});
+
+	it('a clone changes apart from its original', () => {
+		const watermark = PasswordWatermark.fresh();
+		watermark.note('alice', NOON);
+		const clone = watermark.clone();
+		clone.note('bob', NOON);
+		clone.note('carol', LATE);
+		expect(watermark.isNew('bob', NOON)).toBe(true);
+		expect(watermark.isNew('carol', LATE)).toBe(true);
+		expect(clone.isNew('carol', LATE)).toBe(false);
+		const untracked = PasswordWatermark.untracked().clone();
+		expect(untracked.mayBeNew(LATE)).toBe(false);
+	});
+
+	it('absorbing another: its later second replaces ours, the same second adds its users, an earlier one changes nothing', () => {
+		const ours = () => {
+			const watermark = PasswordWatermark.fresh();
+			watermark.note('alice', NOON);
+			return watermark;
+		};
+		const theirs = (stamp: string) => {
+			const watermark = PasswordWatermark.fresh();
+			watermark.note('bob', stamp);
+			return watermark;
+		};
+		const later = ours();
+		later.absorb(theirs(LATE));
+		expect([later.isNew('bob', LATE), later.isNew('alice', LATE), later.isNew('alice', NOON)]).toEqual([
+			false,
+			true,
+			false,
+		]);
+		const same = ours();
+		same.absorb(theirs(NOON));
+		expect([same.isNew('alice', NOON), same.isNew('bob', NOON), same.isNew('carol', NOON)]).toEqual([
+			false,
+			false,
+			true,
+		]);
+		const earlier = ours();
+		earlier.absorb(theirs(EARLY));
+		expect([earlier.isNew('alice', NOON), earlier.isNew('bob', NOON)]).toEqual([false, true]);
+	});
+});
