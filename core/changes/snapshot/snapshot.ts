@@ -56,22 +56,37 @@ export function encodeSnapshot(snapshot: Snapshot): SerializedSnapshot {
 	};
 	const passwords = snapshot.passwords?.serialize();
 	if (passwords !== undefined) serialized.passwords = passwords;
-	rememberSoundUsers(serialized.users, serialized.userKeyHeads);
+	rememberSound(serialized);
 	return serialized;
 }
 
 /**
- * User texts known sound, with their key heads: written by encodeSnapshot or checked once. The check of the
- * records is as long as the directory, so a poll that follows this process's own previous poll (n8n keeps the
- * static data in memory) must not pay it again, or a poll would no longer cost only what changed.
+ * Stored snapshots known sound, with the parts they held then: written by encodeSnapshot or checked whole once.
+ * The check reads every user record and decodes every membership, as long as the directory, and a poll must
+ * cost what changed. n8n keeps the static data in memory between polls, so the next poll gets the very object
+ * the last one wrote: the check is skipped while its parts are the same objects (a part replaced since, or a
+ * state parsed again, is checked whole). Known by identity, not by content: looking a text up by content hashes
+ * it, and the users text a poll wrote is a rope of the last one's pieces that hashing would flatten (a copy of
+ * the whole text, in the poll; n8n's save flattens it anyway, once).
  */
-const soundUsers = new Map<string, string>();
-const SOUND_USERS_REMEMBERED = 8;
+const soundSnapshots = new WeakMap<object, { users: string; userKeyHeads: string; groups: string[] }>();
 
-function rememberSoundUsers(users: string, keyHeads: string): void {
-	soundUsers.delete(users);
-	soundUsers.set(users, keyHeads);
-	if (soundUsers.size > SOUND_USERS_REMEMBERED) soundUsers.delete(soundUsers.keys().next().value as string);
+function rememberSound(serialized: SerializedSnapshot): void {
+	const { users, userKeyHeads, groups } = serialized;
+	soundSnapshots.set(serialized, { users, userKeyHeads, groups: [...groups] });
+}
+
+function knownSound(serialized: object): boolean {
+	const known = soundSnapshots.get(serialized);
+	if (known === undefined) return false;
+	const { users, userKeyHeads, groups } = serialized as Record<string, unknown>;
+	return (
+		users === known.users &&
+		userKeyHeads === known.userKeyHeads &&
+		Array.isArray(groups) &&
+		groups.length === known.groups.length &&
+		groups.every((group, index) => group === known.groups[index])
+	);
 }
 
 /**
@@ -84,17 +99,17 @@ export function snapshotProblem(serialized: unknown): string | undefined {
 	const { users, userKeyHeads, groups, passwords } = serialized as Record<string, unknown>;
 	if (typeof users !== 'string' || typeof userKeyHeads !== 'string' || !Array.isArray(groups))
 		return 'the snapshot has parts of the wrong type';
+	const sound = knownSound(serialized);
 	if (users.length % USER_RECORD_CHARS !== 0) return 'the user records are damaged';
 	const userCount = users.length / USER_RECORD_CHARS;
-	if (soundUsers.get(users) !== userKeyHeads) {
+	if (!sound) {
 		if (!isBase85Text(users)) return 'the user records are damaged';
 		const heads = keyHeadsProblem(userKeyHeads, userCount);
 		if (heads !== undefined) return heads;
-		rememberSoundUsers(users, userKeyHeads);
-	}
-	for (const group of groups) {
-		const problem = groupRecordProblem(group, userCount);
-		if (problem !== undefined) return problem;
+		for (const group of groups) {
+			const problem = groupRecordProblem(group, userCount);
+			if (problem !== undefined) return problem;
+		}
 	}
 	if (passwords !== undefined) {
 		const watermark = passwords as Record<string, unknown> | null;
@@ -103,6 +118,7 @@ export function snapshotProblem(serialized: unknown): string | undefined {
 		if (typeof watermark.atUpTo !== 'string' || !/^[A-Za-z0-9+/]*=*$/.test(watermark.atUpTo))
 			return 'the password watermark is damaged';
 	}
+	if (!sound) rememberSound(serialized as SerializedSnapshot);
 	return undefined;
 }
 
