@@ -21,10 +21,18 @@ import {
 	type GroupObservation,
 	type UserObservation,
 } from './differ';
-import { eventUserOf, type DirectoryEvent, type EventGroup, type EventSource, type EventUser } from './events';
+import {
+	appendEvents,
+	eventUserOf,
+	type DirectoryEvent,
+	type EventGroup,
+	type EventSource,
+	type EventUser,
+} from './events';
 import { ExistingEntries, type ExistingEntriesOptions } from './existing';
 import { dnHash } from './snapshot/dn-hash';
 import { encodeGroupRecord, groupRecordOf } from './snapshot/group-record';
+import { hashHex } from './snapshot/hash';
 import { emptySnapshot, type Snapshot } from './snapshot/snapshot';
 import { encodeUserRecord, type UserRecord, userRecordOf, type WatchedUserField } from './snapshot/user-record';
 import type { ChangeState, EmitOptions, PollResult } from './state';
@@ -263,8 +271,9 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 		};
 		// OTDS gives no change stamp of its own: the new (or vanished) record says which change, the poll's
 		// generation tells apart the same record reached again later (disabled, enabled, disabled again),
-		// and a poll repeated from the same state yields the same ids (see ChangeState.generation).
-		const stampOf = (encodedRecord: string) => ({ stamp: `${generation}|${encodedRecord}` });
+		// and a poll repeated from the same state yields the same ids (see ChangeState.generation). The record goes
+		// in as its hash: each member event of a group hashes the stamp, and a group's record grows with its members.
+		const stampOf = (encodedRecord: string) => ({ stamp: `${generation}|${hashHex(encodedRecord)}` });
 		const events: DirectoryEvent[] = [];
 		for (const [id, observation] of users) {
 			const record = before.users.get(id);
@@ -272,8 +281,8 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			if (record !== undefined && encodeUserRecord(record) === encoded) continue;
 			// Into the segment, but in OTDS before: not a creation.
 			if (record === undefined && this.existedBefore(read.created.get(id), previous.stampHighWater))
-				events.push(...diffUserEnteringScope(observation, stampOf(`${encoded}|entered`), env));
-			else events.push(...diffUser(record, observation, stampOf(encoded), env));
+				appendEvents(events, diffUserEnteringScope(observation, stampOf(`${encoded}|entered`), env));
+			else appendEvents(events, diffUser(record, observation, stampOf(encoded), env));
 		}
 		const gone = [...before.users.keys()].filter((id) => !after.users.has(id));
 		const outside = await this.outsideScope(gone);
@@ -282,17 +291,18 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			const left = outside.get(id);
 			// Out of the segment but still in OTDS: not a deletion.
 			if (left !== undefined)
-				events.push(...diffUserLeavingScope(record, left, stampOf(`${encodeUserRecord(left.record)}|left`), env));
-			else events.push(...diffUser(record, undefined, stampOf(encodeUserRecord(record)), env));
+				appendEvents(events, diffUserLeavingScope(record, left, stampOf(`${encodeUserRecord(left.record)}|left`), env));
+			else appendEvents(events, diffUser(record, undefined, stampOf(encodeUserRecord(record)), env));
 		}
 		for (const [id, observation] of groups) {
 			const record = before.groups.get(id);
 			const encoded = encodeGroupRecord(observation.record);
 			if (record !== undefined && encodeGroupRecord(record) === encoded) continue;
-			events.push(...diffGroup(record, observation, stampOf(encoded), env));
+			appendEvents(events, diffGroup(record, observation, stampOf(encoded), env));
 		}
 		for (const [id, record] of before.groups)
-			if (!after.groups.has(id)) events.push(...diffGroup(record, undefined, stampOf(encodeGroupRecord(record)), env));
+			if (!after.groups.has(id))
+				appendEvents(events, diffGroup(record, undefined, stampOf(encodeGroupRecord(record)), env));
 		return events;
 	}
 }

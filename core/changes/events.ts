@@ -150,3 +150,11 @@ export function generalizedTimeToIso(value: string | undefined): string | undefi
 	const millis = (fraction ?? '').padEnd(3, '0').slice(0, 3);
 	return `${year}-${month}-${day}T${hour}:${minute}:${second}.${millis}Z`;
 }
+
+/**
+ * Appends `more` to `events` one at a time. `push(...more)` passes every element as an argument on the
+ * call stack: a group change naming hundreds of thousands of members overflows it (RangeError).
+ */
+export function appendEvents(events: DirectoryEvent[], more: readonly DirectoryEvent[]): void {
+	for (const event of more) events.push(event);
+}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DirectorySnapshotStrategy } from '../../core/changes/directory-snapshot';
 import type { DirectoryEvent } from '../../core/changes/events';
+import type { SerializedSnapshot } from '../../core/changes/snapshot/snapshot';
 import type { ChangeState } from '../../core/changes/state';
 import type { DirectMembersPage, DirectoryBackend, UserField, UserSearch } from '../../core/directory/backend';
 import type { DirectoryGroup } from '../../core/model/directory-group';
@@ -296,6 +297,26 @@ describe('a stored state the OTDS snapshot cannot use', () => {
 		]);
 		// The first activation itself stays silent.
 		expect((await strategy.poll(undefined)).events).toEqual([]);
+	});
+
+	it('damaged in place after a poll wrote it (the check of a snapshot this process wrote is skipped only while it is untouched)', async () => {
+		const member = directory.addUser('member');
+		directory.addGroup('Damaged Group', [member.id]);
+		await poll();
+		expect(await poll()).toEqual([]);
+		const damages: Array<(snapshot: SerializedSnapshot) => void> = [
+			(snapshot) => (snapshot.groups[0] = `${snapshot.groups[0].slice(0, 40)}!!`),
+			(snapshot) => snapshot.groups.push('not a group'),
+			(snapshot) => (snapshot.users = `${snapshot.users.slice(1)}"`),
+		];
+		for (const damage of damages) {
+			const written = (await strategy.poll(state)).nextCursor;
+			damage(written.snapshot as unknown as SerializedSnapshot);
+			const result = await strategy.poll(written);
+			expect(result.events.map((event) => [event.type, event.summary?.reason])).toEqual([
+				['directory.resync', expect.stringMatching(/unreadable/)],
+			]);
+		}
 	});
 });
 

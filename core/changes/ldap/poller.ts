@@ -6,7 +6,7 @@
 import type { UserObservation, ChangeContext, DiffEnvironment, RdnValue } from '../differ';
 import { diffGroup, diffUser, diffUserEnteringScope, diffUserLeavingScope } from '../differ';
 import type { ExistingEntries } from '../existing';
-import { generalizedTimeToIso, type DirectoryEvent, type EventSource } from '../events';
+import { appendEvents, generalizedTimeToIso, type DirectoryEvent, type EventSource } from '../events';
 import { comparableStamp } from '../change-stamps';
 import { isDn, parseDn } from '../../ldap/dn';
 import type { LdapChangeReader, Observations, Observed } from './reader';
@@ -14,6 +14,7 @@ import { MemberNames } from './member-names';
 import { PasswordWatermark } from '../snapshot/password-watermark';
 import { dnHash } from '../snapshot/dn-hash';
 import { encodeGroupRecord } from '../snapshot/group-record';
+import { hashHex } from '../snapshot/hash';
 import { readUint32 } from '../snapshot/record-codec';
 import { recordKeyOf } from '../snapshot/record-key';
 import { emptySnapshot, type Snapshot } from '../snapshot/snapshot';
@@ -44,9 +45,11 @@ function maxStamp(current: string | undefined, stamp: string): string | undefine
 /**
  * The stamp that makes an event id stable when the source has no log position: the poll's generation,
  * change time and new state (the generation tells apart the same state reached again within a second).
+ * The state goes in as its hash: every member event of a group hashes this stamp, and a group's record
+ * grows with its members (hashing it whole per event made a group of 200,000 new members quadratic).
  */
 function stateStamp(generation: number, stamp: string, encodedRecord: string): string {
-	return `${generation}|${stamp}|${encodedRecord}`;
+	return `${generation}|${stamp}|${hashHex(encodedRecord)}`;
 }
 
 export class LdapPollCore {
@@ -217,8 +220,11 @@ export class LdapPollCore {
 			const before = snapshot.users.get(id);
 			const context = contextOf(id, stamp, encodeUserRecord(observation.record));
 			if (before === undefined && this.existedBefore(observed))
-				events.push(...diffUserEnteringScope(observation, { ...context, stamp: `${context.stamp}|entered` }, env));
-			else events.push(...diffUser(before, observation, context, env));
+				appendEvents(
+					events,
+					diffUserEnteringScope(observation, { ...context, stamp: `${context.stamp}|entered` }, env),
+				);
+			else appendEvents(events, diffUser(before, observation, context, env));
 			next.users.set(id, observation.record);
 			next.passwords?.note(id, observation.passwordStamp);
 		}
@@ -242,11 +248,12 @@ export class LdapPollCore {
 			if (left === undefined) {
 				const deleted = diffUser(user, undefined, { ...context, deleted: this.deletedUser(context) }, env);
 				for (const event of deleted) if (event.user !== undefined) members.noteDeleted(id, event.user);
-				events.push(...deleted);
+				appendEvents(events, deleted);
 				deletedDns.add(user.dnHash);
 			} else {
-				events.push(
-					...diffUserLeavingScope(
+				appendEvents(
+					events,
+					diffUserLeavingScope(
 						user,
 						left.observation,
 						{ ...context, stamp: `${context.stamp}|left|${this.generation}` },
@@ -260,8 +267,9 @@ export class LdapPollCore {
 		await members.describe();
 		for (const [id, { observation, stamp }] of read.groups) {
 			highWater = maxStamp(highWater, stamp);
-			events.push(
-				...diffGroup(
+			appendEvents(
+				events,
+				diffGroup(
 					snapshot.groups.get(id),
 					observation,
 					contextOf(id, stamp, encodeGroupRecord(observation.record)),
@@ -274,7 +282,7 @@ export class LdapPollCore {
 			if (read.users.has(id) || read.groups.has(id)) continue;
 			const group = snapshot.groups.get(id);
 			if (group !== undefined) {
-				events.push(...diffGroup(group, undefined, context, env));
+				appendEvents(events, diffGroup(group, undefined, context, env));
 				next.groups.delete(id);
 			}
 		}
