@@ -1,7 +1,7 @@
 import type { Entry } from '../../../transport/ldap/ldapts';
 import { attributeValue, isTrue } from '../entry';
 import { rootDseValue } from '../root-dse';
-import { commonName, personFields, removeAll, replaceWith } from './new-entries';
+import { inetOrgPersonNamedByUid, removeAll, replaceWith } from './new-entries';
 import { INET_ORG_PERSON } from './profile';
 import type { AccountManagement, FlavourProfile } from './profile';
 
@@ -48,16 +48,7 @@ const MUST_CHANGE_EXPIRATION = '19700101000000Z';
  */
 export const ds389Management: AccountManagement = {
 	attributes: ['passwordRetryCount'],
-	newUser: (user) => ({
-		rdn: { attribute: 'uid', value: user.login },
-		attributes: {
-			objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'],
-			...personFields(user, INET_ORG_PERSON),
-			uid: [user.login],
-			cn: [commonName(user)],
-			sn: [user.surname?.trim() || user.login],
-		},
-	}),
+	newUser: (user) => inetOrgPersonNamedByUid(user, INET_ORG_PERSON),
 	disabledUntilPassword: false,
 	newGroup: (group) => ({
 		rdn: { attribute: 'cn', value: group.name },

@@ -1,6 +1,6 @@
 import type { NewUser } from '../../directory/management';
 import type { UserAttributeMap } from '../../model/attribute-map';
-import type { AttributeEdit } from './profile';
+import type { AttributeEdit, NewEntry } from './profile';
 
 /** A new person's fields under the product's attribute names (only those given). */
 export function personFields(user: NewUser, map: UserAttributeMap): Record<string, string[]> {
@@ -23,6 +23,20 @@ export function commonName(user: NewUser): string {
 	if (display) return display;
 	const full = [user.givenName, user.surname].map((part) => part?.trim() ?? '').filter((part) => part !== '');
 	return full.length > 0 ? full.join(' ') : user.login;
+}
+
+/** A person as inetOrgPerson named uid=<login> (OpenLDAP, 389 DS); sn is mandatory on a person, so the login stands in. */
+export function inetOrgPersonNamedByUid(user: NewUser, map: UserAttributeMap): NewEntry {
+	return {
+		rdn: { attribute: 'uid', value: user.login },
+		attributes: {
+			objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'],
+			...personFields(user, map),
+			uid: [user.login],
+			cn: [commonName(user)],
+			sn: [user.surname?.trim() || user.login],
+		},
+	};
 }
 
 /** Replaces an attribute with one value. */

@@ -1,6 +1,6 @@
 import { attributeValue, isTrue } from '../entry';
 import { rootDseValues } from '../root-dse';
-import { commonName, personFields, removeAll, replaceWith } from './new-entries';
+import { inetOrgPersonNamedByUid, removeAll, replaceWith } from './new-entries';
 import { INET_ORG_PERSON } from './profile';
 import type { AccountManagement, FlavourProfile } from './profile';
 
@@ -34,17 +34,7 @@ export const EMPTY_GROUP_MEMBER = '';
  */
 export const openLdapManagement: AccountManagement = {
 	attributes: [],
-	newUser: (user) => ({
-		rdn: { attribute: 'uid', value: user.login },
-		attributes: {
-			objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'],
-			...personFields(user, OPENLDAP_USER),
-			uid: [user.login],
-			cn: [commonName(user)],
-			// sn is mandatory on a person.
-			sn: [user.surname?.trim() || user.login],
-		},
-	}),
+	newUser: (user) => inetOrgPersonNamedByUid(user, OPENLDAP_USER),
 	disabledUntilPassword: false,
 	newGroup: (group) => ({
 		rdn: { attribute: 'cn', value: group.name },
