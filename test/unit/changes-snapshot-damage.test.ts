@@ -9,7 +9,7 @@ import { groupRecordOf, groupRecordProblem } from '../../core/changes/snapshot/g
 import { decodeSnapshot, emptySnapshot, encodeSnapshot, snapshotProblem } from '../../core/changes/snapshot/snapshot';
 import { decodeBase85Into, encodeBase85 } from '../../core/changes/snapshot/record-codec';
 import { USER_RECORD_BYTES, userRecordOf, writeUserRecord } from '../../core/changes/snapshot/user-record';
-import { encodeUserChunk } from '../../core/changes/snapshot/user-stream';
+import * as userStream from '../../core/changes/snapshot/user-stream';
 import type { DirectoryUser } from '../../core/model/directory-user';
 
 function person(index: number): DirectoryUser {
@@ -148,7 +148,7 @@ describe('a stored snapshot that cannot be used (this encoding)', () => {
 			indexes.forEach((index, at) =>
 				writeUserRecord(userRecordOf(person(index), undefined), records, at * USER_RECORD_BYTES),
 			);
-			return encodeUserChunk(records, 0, indexes.length);
+			return userStream.encodeUserChunk(records, 0, indexes.length);
 		};
 		expect(problem([inChunk(1, 2, 3)])).toBeUndefined();
 		expect(problem([inChunk(1, 3, 2)])).toBe('the user records are not in key order');
@@ -202,6 +202,26 @@ describe('a stored snapshot that cannot be used (this encoding)', () => {
 		expect(snapshotProblem({ ...sound, users: encodeSnapshot(fewer).users })).toBe(
 			'a group record names a user the snapshot does not hold',
 		);
+	});
+
+	it('a state this process wrote is checked without decoding its users again, until a chunk of it is changed in place', () => {
+		const snapshot = emptySnapshot();
+		for (let index = 1; index <= 3; index++) {
+			const record = userRecordOf(person(index), undefined);
+			snapshot.users.set(record.id, record);
+		}
+		const written = encodeSnapshot(snapshot);
+		const decodes = jest.spyOn(userStream, 'decodeUserChunk');
+		try {
+			expect(snapshotProblem(written)).toBeUndefined();
+			expect(decodeSnapshot(written).users.size).toBe(3);
+			expect(decodes).not.toHaveBeenCalled();
+			written.users[0] = `${written.users[0].slice(0, -5)}`;
+			expect(snapshotProblem(written)).toBe('the user records are cut short');
+			expect(decodes).toHaveBeenCalledTimes(1);
+		} finally {
+			decodes.mockRestore();
+		}
 	});
 
 	it('a password watermark of the wrong shape', () => {
