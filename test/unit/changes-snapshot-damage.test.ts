@@ -1,13 +1,15 @@
 /**
  * A stored snapshot that cannot be used is told before a poll reads it (issue 14: one corrupt state must become a
  * fresh start, never an error on every poll). The first tests hold for any stored form; the ones marked "this
- * encoding" damage the present stored form (base 85 user records, Rice-coded key heads, base64 group records) in
- * the ways a cut or edited state would.
+ * encoding" damage the present stored form (chunks of front-coded base 85 user records, base64 group records with
+ * Rice-coded member positions) in the ways a cut or edited state would.
  */
 import fc from 'fast-check';
 import { groupRecordOf, groupRecordProblem } from '../../core/changes/snapshot/group-record';
 import { decodeSnapshot, emptySnapshot, encodeSnapshot, snapshotProblem } from '../../core/changes/snapshot/snapshot';
-import { userRecordOf } from '../../core/changes/snapshot/user-record';
+import { decodeBase85Into, encodeBase85 } from '../../core/changes/snapshot/record-codec';
+import { USER_RECORD_BYTES, userRecordOf, writeUserRecord } from '../../core/changes/snapshot/user-record';
+import * as userStream from '../../core/changes/snapshot/user-stream';
 import type { DirectoryUser } from '../../core/model/directory-user';
 
 function person(index: number): DirectoryUser {
@@ -52,7 +54,9 @@ describe('a stored snapshot that cannot be used (any stored form)', () => {
 		for (const [part, value] of [
 			['users', 1],
 			['users', null],
-			['userKeyHeads', []],
+			// The users as one text: the form before stored-state version 3.
+			['users', 'users'],
+			['users', {}],
 			['groups', {}],
 			['groups', 'g'],
 		] as const)
@@ -61,7 +65,7 @@ describe('a stored snapshot that cannot be used (any stored form)', () => {
 
 	it('whatever is changed in it, either a problem is told or every record reads back', () => {
 		const sound = stored();
-		const part = fc.constantFrom('users', 'userKeyHeads', 'groups', 'passwords');
+		const part = fc.constantFrom('users', 'groups', 'passwords');
 		const damage = fc.oneof(
 			fc.constant((text: string) => text.slice(0, -1)),
 			fc.constant((text: string) => text.slice(1)),
@@ -93,42 +97,131 @@ describe('a stored snapshot that cannot be used (any stored form)', () => {
 });
 
 describe('a stored snapshot that cannot be used (this encoding)', () => {
-	it('user records cut short or holding a character outside their alphabet', () => {
+	/** A stored chunk's bytes, changed by `edit`, as a chunk again. */
+	const edited = (chunk: string, edit: (bytes: Uint8Array) => void): string => {
+		const bytes = new Uint8Array((chunk.length / 5) * 4);
+		decodeBase85Into(chunk, 0, chunk.length / 5, bytes, 0);
+		edit(bytes);
+		return encodeBase85(bytes);
+	};
+
+	it('user chunks cut short, holding a character outside their alphabet, or not text', () => {
 		const sound = stored();
-		expect(snapshotProblem({ ...sound, users: sound.users.slice(0, -1) })).toBe('the user records are damaged');
-		expect(snapshotProblem({ ...sound, users: `"${sound.users.slice(1)}` })).toBe('the user records are damaged');
-		expect(snapshotProblem({ ...sound, users: `${sound.users.slice(0, -1)}\u00e9` })).toBe(
-			'the user records are damaged',
-		);
+		const [chunk] = sound.users as string[];
+		expect(sound.users).toHaveLength(1);
+		expect(snapshotProblem({ ...sound, users: [chunk.slice(0, -1)] })).toBe('the user records are damaged');
+		expect(snapshotProblem({ ...sound, users: [chunk.slice(0, -5)] })).toBe('the user records are cut short');
+		expect(snapshotProblem({ ...sound, users: [chunk.slice(0, 3)] })).toBe('the user records are damaged');
+		expect(snapshotProblem({ ...sound, users: [`"${chunk.slice(1)}`] })).toBe('the user records are damaged');
+		expect(snapshotProblem({ ...sound, users: [`${chunk.slice(0, -1)}\u00e9`] })).toBe('the user records are damaged');
+		expect(snapshotProblem({ ...sound, users: [chunk, 7] })).toBe('the user records are damaged');
+		expect(snapshotProblem({ ...sound, users: [chunk, null] })).toBe('the user records are damaged');
 	});
 
-	it('key heads that are not Rice-coded text, or end before the last user', () => {
+	it('user chunks whose count, front coding or key order does not hold', () => {
 		const sound = stored();
-		expect(snapshotProblem({ ...sound, userKeyHeads: '' })).toBe('the key heads are not Rice-coded text');
-		expect(snapshotProblem({ ...sound, userKeyHeads: `Z${sound.userKeyHeads.slice(1)}` })).toBe(
-			'the key heads are not Rice-coded text',
+		const [chunk] = sound.users as string[];
+		// Without the group, which needs three users: only the users are checked.
+		const problem = (users: string[]) => snapshotProblem({ ...sound, users, groups: [] });
+		expect(problem([edited(chunk, (bytes) => (bytes[0] = 4))])).toBe('the user records are cut short');
+		expect(problem([edited(chunk, (bytes) => (bytes[0] = 2))])).toBe('the user records hold more than they count');
+		expect(problem([edited(chunk, (bytes) => (bytes[1] = 1))])).toBe('the user records are cut short');
+		// The first user of a chunk shares no key bytes with one before it.
+		expect(problem([edited(chunk, (bytes) => (bytes[2] |= 1))])).toBe('the user records are damaged');
+		// Bytes past the last user are zero.
+		expect(problem([`${chunk}${encodeBase85(Uint8Array.of(0, 0, 0, 1))}`])).toBe(
+			'the user records hold more than they count',
 		);
-		expect(snapshotProblem({ ...sound, userKeyHeads: `${sound.userKeyHeads}"` })).toBe(
-			'the key heads are not Rice-coded text',
-		);
-		expect(snapshotProblem({ ...sound, userKeyHeads: sound.userKeyHeads.slice(0, 1) })).toMatch(
-			/^the key heads end after 0 of 3 users$/,
-		);
+		// The same users twice, and chunks swapped: keys not in order across chunks.
+		expect(problem([chunk, chunk])).toBe('the user records are not in key order');
+		const single = (index: number) => {
+			const snapshot = emptySnapshot();
+			const record = userRecordOf(person(index), undefined);
+			snapshot.users.set(record.id, record);
+			return encodeSnapshot(snapshot).users[0];
+		};
+		expect(problem([single(1), single(2)])).toBeUndefined();
+		expect(problem([single(2), single(1)])).toBe('the user records are not in key order');
+		// Inside a chunk: users written out of key order, or one user twice.
+		const inChunk = (...indexes: number[]) => {
+			const records = new Uint8Array(indexes.length * USER_RECORD_BYTES);
+			indexes.forEach((index, at) =>
+				writeUserRecord(userRecordOf(person(index), undefined), records, at * USER_RECORD_BYTES),
+			);
+			return userStream.encodeUserChunk(records, 0, indexes.length);
+		};
+		expect(problem([inChunk(1, 2, 3)])).toBeUndefined();
+		expect(problem([inChunk(1, 3, 2)])).toBe('the user records are not in key order');
+		expect(problem([inChunk(1, 2, 2)])).toBe('the user records are not in key order');
 	});
 
-	it('group records that are no base64, too short, or name users the snapshot does not hold', () => {
+	it('group records that are no base64, too short, badly Rice-coded, or name users the snapshot does not hold', () => {
 		const sound = stored();
 		const [group] = sound.groups as string[];
 		expect(groupRecordProblem(group, 3)).toBeUndefined();
+		// Known sound over 3 users, it is not so over 2 (the memo of sound records keeps how many they need).
 		expect(groupRecordProblem(group, 2)).toBe('a group record names a user the snapshot does not hold');
+		expect(groupRecordProblem(group, 3)).toBeUndefined();
 		expect(groupRecordProblem(42, 3)).toBe('a group record is not base64 text');
 		expect(groupRecordProblem('a"b', 3)).toBe('a group record is not base64 text');
 		expect(groupRecordProblem(group.slice(0, 32), 3)).toBe('a group record is too short');
+		// key (16) · format (1) · hashes (8) · 2 positions · 1 other member · its hash (4) · k · Rice bits
 		const bytes = Buffer.from(group, 'base64');
-		expect(groupRecordProblem(bytes.subarray(0, bytes.length - 1).toString('base64'), 3)).toBe(
-			'a group record ends inside a member hash',
-		);
+		expect([bytes[25], bytes[26]]).toEqual([2, 1]);
+		const changed = (edit: (copy: Buffer) => Buffer) => edit(Buffer.from(bytes)).toString('base64');
+		expect(
+			groupRecordProblem(
+				changed((copy) => copy.subarray(0, 31)),
+				3,
+			),
+		).toBe('a group record lists more members than it holds');
+		expect(
+			groupRecordProblem(
+				changed((copy) => ((copy[31] = 31), copy)),
+				3,
+			),
+		).toBe('a group record is damaged');
+		// More positions counted than the Rice bits hold: past the users, or, over many users, past the bits.
+		const overcounted = changed((copy) => ((copy[25] = 100), copy));
+		expect(groupRecordProblem(overcounted, 3)).toBe('a group record names a user the snapshot does not hold');
+		expect(groupRecordProblem(overcounted, 1000)).toBe('a group record lists more members than it holds');
+		// Every gap bit set: a unary quotient that runs past the users.
+		expect(
+			groupRecordProblem(
+				changed((copy) => (copy.fill(0xff, 32), copy)),
+				3,
+			),
+		).toMatch(/^a group record (names a user the snapshot does not hold|lists more members than it holds)$/);
 		expect(snapshotProblem({ ...sound, groups: [group, 7] })).toBe('a group record is not base64 text');
+		// The users of a snapshot that holds only the first two: the group names the third.
+		const fewer = emptySnapshot();
+		for (let index = 1; index <= 2; index++) {
+			const record = userRecordOf(person(index), undefined);
+			fewer.users.set(record.id, record);
+		}
+		expect(snapshotProblem({ ...sound, users: encodeSnapshot(fewer).users })).toBe(
+			'a group record names a user the snapshot does not hold',
+		);
+	});
+
+	it('a state this process wrote is checked without decoding its users again, until a chunk of it is changed in place', () => {
+		const snapshot = emptySnapshot();
+		for (let index = 1; index <= 3; index++) {
+			const record = userRecordOf(person(index), undefined);
+			snapshot.users.set(record.id, record);
+		}
+		const written = encodeSnapshot(snapshot);
+		const decodes = jest.spyOn(userStream, 'decodeUserChunk');
+		try {
+			expect(snapshotProblem(written)).toBeUndefined();
+			expect(decodeSnapshot(written).users.size).toBe(3);
+			expect(decodes).not.toHaveBeenCalled();
+			written.users[0] = `${written.users[0].slice(0, -5)}`;
+			expect(snapshotProblem(written)).toBe('the user records are cut short');
+			expect(decodes).toHaveBeenCalledTimes(1);
+		} finally {
+			decodes.mockRestore();
+		}
 	});
 
 	it('a password watermark of the wrong shape', () => {

@@ -307,13 +307,18 @@ describe('a stored state the OTDS snapshot cannot use', () => {
 		const damages: Array<(snapshot: SerializedSnapshot) => void> = [
 			(snapshot) => (snapshot.groups[0] = `${snapshot.groups[0].slice(0, 40)}!!`),
 			(snapshot) => snapshot.groups.push('not a group'),
-			(snapshot) => (snapshot.users = `${snapshot.users.slice(1)}"`),
+			// The users' chunks, edited in place: a chunk's text changed, one added, one gone, the list replaced.
+			(snapshot) => (snapshot.users[0] = `${snapshot.users[0].slice(1)}"`),
+			(snapshot) => snapshot.users.push(snapshot.users[0]),
+			(snapshot) => snapshot.users.pop(),
+			(snapshot) => (snapshot.users = [`${snapshot.users[0].slice(0, -5)}`]),
 		];
-		for (const damage of damages) {
+		for (const [index, damage] of damages.entries()) {
 			const written = (await strategy.poll(state)).nextCursor;
 			damage(written.snapshot as unknown as SerializedSnapshot);
 			const result = await strategy.poll(written);
-			expect(result.events.map((event) => [event.type, event.summary?.reason])).toEqual([
+			expect([index, ...result.events.map((event) => [event.type, event.summary?.reason])]).toEqual([
+				index,
 				['directory.resync', expect.stringMatching(/unreadable/)],
 			]);
 		}

@@ -55,7 +55,9 @@ export function encodeSnapshot(snapshot: Snapshot): SerializedSnapshot {
  * Why a stored snapshot cannot be decoded (a wrong type anywhere, records cut short, of foreign characters or
  * out of order, group records that do not fit the users); undefined when it can. Checked before every poll,
  * so a damaged state is started over from instead of failing every poll. The users are decoded here once and
- * remembered (user-table.ts): a poll that follows this process's own previous poll decodes nothing again.
+ * remembered (user-table.ts): a poll that follows this process's own previous poll decodes nothing again,
+ * as long as the state holds the very chunks that poll wrote (compared chunk by chunk: changed in place, it is
+ * checked again).
  */
 export function snapshotProblem(serialized: unknown): string | undefined {
 	if (typeof serialized !== 'object' || serialized === null || Array.isArray(serialized)) return 'there is no snapshot';

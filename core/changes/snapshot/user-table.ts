@@ -20,6 +20,10 @@ import {
 
 /** The stored chunks decoded: every user's in-memory record, and where each chunk starts. */
 interface DecodedUsers {
+	/**
+	 * The chunks these records were decoded from or written as: a list of this module's own, never the one handed
+	 * to or from the caller, which the stored state holds and anything may change in place.
+	 */
 	chunks: string[];
 	records: Uint8Array;
 	/** The position of each chunk's first user; one more entry: the count. */
@@ -44,10 +48,15 @@ interface DecodedUsers {
 const DECODINGS_REMEMBERED = 2;
 const rememberedDecodings: DecodedUsers[] = [];
 
-function sameChunks(a: string[], b: string[]): boolean {
-	if (a === b) return true;
-	if (a.length !== b.length) return false;
-	for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+/**
+ * Whether `given` holds the remembered chunks. Compared part by part, never by the list's identity: a state's
+ * list of chunks is changed in place by whatever edits the stored state, so the same list may hold other chunks
+ * now. A chunk this process wrote is the same string object and compares at once; an equal copy (a state read
+ * back from JSON) compares by content, still cheaper than decoding it.
+ */
+function sameChunks(remembered: string[], given: unknown[]): boolean {
+	if (remembered.length !== given.length) return false;
+	for (let index = 0; index < remembered.length; index++) if (remembered[index] !== given[index]) return false;
 	return true;
 }
 
@@ -61,7 +70,7 @@ function remember(decoded: DecodedUsers): void {
 /** The stored chunks decoded (remembered), or why they cannot be. */
 export function decodeUsers(chunks: unknown): DecodedUsers | string {
 	if (!Array.isArray(chunks)) return 'the snapshot has parts of the wrong type';
-	const known = rememberedDecodings.find((entry) => sameChunks(entry.chunks, chunks as string[]));
+	const known = rememberedDecodings.find((entry) => sameChunks(entry.chunks, chunks));
 	if (known !== undefined) {
 		remember(known);
 		return known;
@@ -77,7 +86,7 @@ export function decodeUsers(chunks: unknown): DecodedUsers | string {
 		const decoded = decodeUserChunk(chunks[index], records, starts[index]);
 		if (typeof decoded === 'string') return decoded;
 	}
-	const decoded: DecodedUsers = { chunks: chunks as string[], records, starts };
+	const decoded: DecodedUsers = { chunks: [...(chunks as string[])], records, starts };
 	remember(decoded);
 	return decoded;
 }
@@ -419,7 +428,8 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 	): MergedUsers {
 		const table = new UserTable(decoded.chunks, undefined, decoded);
 		return {
-			chunks: decoded.chunks,
+			// The caller's own list (it becomes the stored state's): the remembered one stays as written.
+			chunks: [...decoded.chunks],
 			count: decoded.starts[decoded.chunks.length],
 			newPosition: samePositions ? (position) => position : newPosition,
 			samePositions,
