@@ -8,7 +8,13 @@ const { readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 const ldapText = ['escape', 'dn-and-filters', 'ldap-dn-filter-edges'];
-const changes = ['changes-snapshot*', 'changes-differ*', 'changes-collisions', 'deleted-group-event', 'otds-snapshot-changes'];
+const changes = [
+	'changes-snapshot*',
+	'changes-differ*',
+	'changes-collisions',
+	'deleted-group-event',
+	'otds-snapshot-changes',
+];
 const snapshotDir = 'core/changes/snapshot';
 // Smallest first: a run that is cut short has measured the most files.
 const snapshotFiles = readdirSync(join(__dirname, '..', snapshotDir))

@@ -166,7 +166,9 @@ describe('filter compilation', () => {
 		expect(compileFilter('(cn=*a**b*)')).toMatchObject({ initial: '', any: ['a', 'b'], final: '' });
 		expect(compileFilter('(cn=x*\\2a*y)')).toMatchObject({ initial: 'x', any: ['*'], final: 'y' });
 		expect(compileFilter('(cn=a*b)')).toBeInstanceOf(SubstringFilter);
-		expect(compileFilter('(cn=**x)')).toEqual(new SubstringFilter({ attribute: 'cn', initial: '', any: [], final: 'x' }));
+		expect(compileFilter('(cn=**x)')).toEqual(
+			new SubstringFilter({ attribute: 'cn', initial: '', any: [], final: 'x' }),
+		);
 		expect(messageOf(() => compileFilter('(cn=\\ff*)'))).toMatch(/binary/);
 	});
 
