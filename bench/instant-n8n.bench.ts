@@ -9,7 +9,7 @@
  *
  * Figures on 2026-12-06, the 2-core machine shared with other jobs: OpenLDAP (12:19 UTC, load average 18) p50 182 ms,
  * p99 569 ms, max 584 ms; Samba AD DC (14:50 UTC, load 15) p50 303 ms, p99 1,208 ms, max 1,361 ms, and (15:27 UTC,
- * load 18) p50 581 ms, p99 1,247 ms, max 1,491 ms; 389 DS (15:33 UTC, load 16) p50 183 ms, p99 356 ms, max 463 ms
+ * load 18) p50 581 ms, p99 1,247 ms, max 1,491 ms, and (16:00 UTC, load under 2) p50 135 ms, p99 322 ms, max 778 ms; 389 DS (15:33 UTC, load 16) p50 183 ms, p99 356 ms, max 463 ms
  * (15:00 UTC, beside another 389 DS taking a 1,000-write burst: p50 245 ms, p99 1,124 ms, max 3,008 ms).
  *
  * The polling trigger's latency is its wait for the next one-minute poll: uniform over 0-60 s (p50 30 s, p99
