@@ -325,7 +325,11 @@ describe.each<SambaStrategyName>(['adUsn', 'auto'])('%s strategy on a real Samba
 		strategy = await build();
 		const events = await poll();
 		expect(typesOf(events)).toEqual(['user.updated']);
-		expect(events[0].changes).toEqual([{ attribute: 'l', after: `Restart City ${tag}` }]);
+		// AD keeps no log naming the attribute: when the changed field's 2-bit hash in the snapshot collides (1 in 4),
+		// every field is listed as an uncertain candidate. Either way the change is there, with its new value.
+		expect(events[0].changes).toEqual(
+			expect.arrayContaining([expect.objectContaining({ attribute: 'l', after: `Restart City ${tag}` })]),
+		);
 		expect(await poll()).toEqual([]);
 	});
 });
