@@ -11,7 +11,7 @@ import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { passwordOf } from '../../devkit/fixture';
 import { startSlapd, type Slapd } from '../../devkit/slapd';
 import { adminConnection, slapdStrategy } from '../support/slapd-strategies';
-import { manageScenario } from '../support/manage-scenario';
+import { bindsWith as bindsWithOn, manageScenario } from '../support/manage-scenario';
 
 /**
  * Directory management against a real slapd, in both schema flavours: inetOrgPerson with ppolicy (OpenLDAP's
@@ -31,17 +31,7 @@ afterAll(async () => {
 	await slapd?.stop();
 });
 
-async function bindsWith(dn: string, password: string): Promise<boolean> {
-	const client = new Client({ url: slapd.url });
-	try {
-		await client.bind(dn, password);
-		return true;
-	} catch {
-		return false;
-	} finally {
-		await client.unbind().catch(() => undefined);
-	}
-}
+const bindsWith = (dn: string, password: string) => bindsWithOn(() => new Client({ url: slapd.url }), dn, password);
 
 /** Someone of the fixture who may sign in, bound in their own session: they may read, not write. */
 async function limitedSession(userDn: (uid: string) => string): Promise<LdapSession> {

@@ -7,7 +7,7 @@ import { rootDseValue } from '../../core/ldap/root-dse';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { startDirsrv, type Dirsrv } from '../../devkit/dirsrv';
-import { manageScenario, stampsOf } from '../support/manage-scenario';
+import { bindsWith as bindsWithOn, manageScenario, stampsOf } from '../support/manage-scenario';
 
 /**
  * Directory management against a real 389 Directory Server 2.3: nsAccountLock, the password policy's lockout
@@ -45,17 +45,7 @@ afterAll(async () => {
 	await dirsrv?.stop();
 });
 
-async function bindsWith(dn: string, password: string): Promise<boolean> {
-	const client = new Client({ url: dirsrv.url });
-	try {
-		await client.bind(dn, password);
-		return true;
-	} catch {
-		return false;
-	} finally {
-		await client.unbind().catch(() => undefined);
-	}
-}
+const bindsWith = (dn: string, password: string) => bindsWithOn(() => new Client({ url: dirsrv.url }), dn, password);
 
 const directoryOn = (on: LdapSession, flavour: '389ds' | 'other' = '389ds') =>
 	new LdapDirectory(on, profileFor(flavour), dirsrv.baseDN, {

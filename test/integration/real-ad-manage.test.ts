@@ -6,7 +6,7 @@ import { LdapSession } from '../../transport/ldap/session';
 import { startSamba, type Samba } from '../../devkit/samba';
 import { GROUPS_DN, NORTHWIND_DN, PEOPLE, PEOPLE_DN, personDn } from '../../devkit/samba-fixture';
 import { sambaConnection, sambaStrategy } from '../support/samba-strategies';
-import { manageScenario, stampsOf } from '../support/manage-scenario';
+import { bindsWith as bindsWithOn, manageScenario, stampsOf } from '../support/manage-scenario';
 
 /**
  * Directory management against a real Active Directory implementation (Samba AD DC): userAccountControl's
@@ -38,17 +38,7 @@ afterAll(async () => {
 	await samba?.stop();
 });
 
-async function bindsWith(dn: string, password: string): Promise<boolean> {
-	const client = samba.client();
-	try {
-		await client.bind(dn, password);
-		return true;
-	} catch {
-		return false;
-	} finally {
-		await client.unbind().catch(() => undefined);
-	}
-}
+const bindsWith = (dn: string, password: string) => bindsWithOn(() => samba.client(), dn, password);
 
 const directoryOn = (on: LdapSession) =>
 	new LdapDirectory(on, profileFor('activeDirectory'), NORTHWIND_DN, { userBaseDN: PEOPLE_DN, groupBaseDN: GROUPS_DN });

@@ -12,6 +12,23 @@ import type { LdapDirectory } from '../../core/ldap/directory';
 import { attributeValues } from '../../core/ldap/entry';
 import type { LdapSession } from '../../transport/ldap/session';
 
+/** Whether a bind with this password succeeds, on a fresh client from `connect` (unbound afterwards). */
+export async function bindsWith(
+	connect: () => { bind(dn: string, password: string): Promise<void>; unbind(): Promise<void> },
+	dn: string,
+	password: string,
+): Promise<boolean> {
+	const client = connect();
+	try {
+		await client.bind(dn, password);
+		return true;
+	} catch {
+		return false;
+	} finally {
+		await client.unbind().catch(() => undefined);
+	}
+}
+
 /** Polls a change strategy as the trigger does, keeping its state between polls. */
 export class EventProbe {
 	private state: ChangeState | undefined;
