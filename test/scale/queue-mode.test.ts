@@ -14,8 +14,8 @@
  *   the same request again sends nothing twice on a channel that de-duplicates by idempotency key (OpenText
  *   Cloud Messaging), while Firebase, which has no such de-duplication, delivers again.
  *
- * Figures are printed (console.log) for the README's "Scaling" section. `npm run test:scale` (about eight
- * minutes; not in `npm test`); needs PostgreSQL and Redis (scripts/install-system-deps.sh --tests), and fails
+ * Figures are printed (console.log) for the README's "Scaling" section. Part of `npm test` (about eight
+ * minutes; alone: `npm run test:scale`); needs PostgreSQL and Redis (scripts/install-system-deps.sh --tests), and fails
  * loudly without them.
  */
 import * as crypto from 'crypto';
