@@ -30,6 +30,10 @@ const valueChar = fc.constantFrom(
 	'"',
 	'#',
 	'=',
+	// Whitespace other than the space: the normalizer makes each run of it one space.
+	'\t',
+	'\n',
+	'\u00a0',
 );
 const value = fc.array(valueChar, { minLength: 0, maxLength: 6 }).map((chars) => chars.join(''));
 const rdn = fc
@@ -68,6 +72,16 @@ describe('DN hashes', () => {
 		expect(dnHash('uid=jdoe,ou=people,dc=example')).not.toBe(dnHash('uid=jdoe2,ou=people,dc=example'));
 		expect(dnHash('uid=jdoe,ou=people,dc=example')).not.toBe(dnHash('cn=jdoe,ou=people,dc=example'));
 		expect(dnHash('uid=jdoe,ou=people')).not.toBe(dnHash('uid=jdoe,ou=people,dc=example'));
+	});
+
+	it('a tab, a line break or a no-break space inside a value counts as the space the normalizer makes of it', () => {
+		for (const white of ['\t', '\n', '\r', '\u00a0']) {
+			const spelled = `cn=Ann${white}Lee,ou=people,dc=example`;
+			expect(comparableDn(spelled)).toBe('cn=ann lee,ou=people,dc=example');
+			expect(dnHash(spelled)).toBe(dnHash('cn=ann lee,ou=people,dc=example'));
+			// Two spellings the normalizer equates also hash the same when only one takes the fast path.
+			expect(dnHash(spelled)).toBe(dnHash(`cn=Ann ${white}Lee,ou=people,dc=example`));
+		}
 	});
 
 	it('text that is no DN is compared trimmed and in lower case', () => {

@@ -11,17 +11,12 @@ export function dnHash(dn: string): number {
 	return plain >= 0 ? plain : hash32(comparableDn(dn));
 }
 
-/** ASCII whitespace: what \s and trim() match below 128. */
-function isSpace(code: number): boolean {
-	return code === 32 || (code >= 9 && code <= 13);
-}
-
-/** Feeds text[from, to) trimmed and lower-cased (ASCII) into a running hash. */
+/** Feeds text[from, to) trimmed of spaces and lower-cased (ASCII) into a running hash. */
 function feedTrimmedLower(hash: number, text: string, from: number, to: number): number {
 	let start = from;
 	let end = to;
-	while (start < end && isSpace(text.charCodeAt(start))) start++;
-	while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+	while (start < end && text.charCodeAt(start) === 32) start++;
+	while (end > start && text.charCodeAt(end - 1) === 32) end--;
 	let running = hash;
 	for (let index = start; index < end; index++) {
 		const code = text.charCodeAt(index);
@@ -38,9 +33,11 @@ function plainDnHash(dn: string): number {
 	let previousSpace = false;
 	for (let index = 0; index < dn.length; index++) {
 		const code = dn.charCodeAt(index);
-		// The characters NEEDS_PARSER looks for: \ " + # ; < >, and two whitespace characters in a row.
+		// The characters NEEDS_PARSER looks for: \ " + # ; < >, whitespace other than the space (so the only
+		// whitespace left is the space), and two spaces in a row.
 		if (
 			code >= 128 ||
+			(code >= 9 && code <= 13) ||
 			code === 92 ||
 			code === 34 ||
 			code === 43 ||
@@ -50,7 +47,7 @@ function plainDnHash(dn: string): number {
 			code === 62
 		)
 			return -1;
-		const space = isSpace(code);
+		const space = code === 32;
 		if (space && previousSpace) return -1;
 		previousSpace = space;
 	}
@@ -71,8 +68,11 @@ function plainDnHash(dn: string): number {
 	}
 }
 
-/** Characters that make a DN need the full parser (escapes, quotes, multi-valued RDNs, separators). */
-const NEEDS_PARSER = /[\\"+#;<>]|\s{2}/;
+/**
+ * Characters that make a DN need the full parser (escapes, quotes, multi-valued RDNs, separators), and whitespace
+ * other than the space, which the normalizer turns into a space (the fast path would keep it).
+ */
+const NEEDS_PARSER = /[\\"+#;<>]|[^\S ]|\s{2}/;
 
 /**
  * The normalized DN (core/ldap/dn.ts normalizeDn). Plain DNs, nearly all of them, take a fast path
