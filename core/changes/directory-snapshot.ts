@@ -35,6 +35,7 @@ import { encodeGroupRecord, groupRecordOf } from './snapshot/group-record';
 import { hashHex } from './snapshot/hash';
 import { emptySnapshot, type Snapshot } from './snapshot/snapshot';
 import { encodeUserRecord, type UserRecord, userRecordOf, type WatchedUserField } from './snapshot/user-record';
+import { UserTableBuilder } from './snapshot/user-table';
 import type { ChangeState, EmitOptions, PollResult } from './state';
 import { finishPoll, generationOf, snapshotOf, storedState, type ChangeStrategy } from './strategy';
 
@@ -125,11 +126,12 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 				: undefined;
 		const read = await this.readAll();
 		const { users, groups } = read;
-		const next: Snapshot = emptySnapshot();
-		for (const [id, observed] of users) {
+		const builder = new UserTableBuilder();
+		for (const observed of users.values()) {
 			existing?.user(observed);
-			next.users.set(id, observed.record);
+			builder.add(observed.record);
 		}
+		const next: Snapshot = emptySnapshot(builder.build());
 		for (const [id, observed] of groups) {
 			existing?.group(observed);
 			next.groups.set(id, observed.record);

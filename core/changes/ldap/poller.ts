@@ -18,6 +18,7 @@ import { hashHex } from '../snapshot/hash';
 import { readUint32 } from '../snapshot/record-codec';
 import { recordKeyOf } from '../snapshot/record-key';
 import { emptySnapshot, type Snapshot } from '../snapshot/snapshot';
+import { UserTableBuilder } from '../snapshot/user-table';
 import {
 	encodeUserRecord,
 	statusBits,
@@ -79,17 +80,22 @@ export class LdapPollCore {
 	 * them (Emit Existing Entries on First Poll), page by page as the entries are read.
 	 */
 	async baseline(existing?: ExistingEntries): Promise<{ snapshot: Snapshot; highWater?: string }> {
-		const snapshot = emptySnapshot();
+		// The users go straight into their byte records (a million user objects held until the end would take
+		// gigabytes), and each group's member DNs are let go once its record is made.
+		const users = new UserTableBuilder();
+		const passwords = PasswordWatermark.fresh();
 		let highWater: string | undefined;
 		for await (const page of this.reader.allUsers()) {
 			for (const { observation, stamp } of page) {
 				existing?.user(observation, stamp);
-				snapshot.users.set(observation.record.id, observation.record);
-				snapshot.passwords?.note(observation.record.id, observation.passwordStamp);
+				users.add(observation.record);
+				passwords.note(observation.record.id, observation.passwordStamp);
 				highWater = maxStamp(highWater, stamp);
 			}
 		}
-		for (const { observation, stamp } of await this.reader.allGroups()) {
+		const snapshot = emptySnapshot(users.build());
+		snapshot.passwords = passwords;
+		for await (const { observation, stamp } of this.reader.eachGroup()) {
 			existing?.group(observation, stamp);
 			snapshot.groups.set(observation.record.id, observation.record);
 			highWater = maxStamp(highWater, stamp);

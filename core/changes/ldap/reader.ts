@@ -184,16 +184,29 @@ export class LdapChangeReader {
 
 	/** Every group in scope, whole with members. */
 	async allGroups(extraFilter = ''): Promise<Array<Observed<GroupObservation>>> {
+		const groups: Array<Observed<GroupObservation>> = [];
+		for await (const observed of this.eachGroup(extraFilter)) groups.push(observed);
+		return groups;
+	}
+
+	/**
+	 * Every group in scope, one at a time: a caller that keeps only each group's record lets its members' DNs go
+	 * (millions of strings in a large directory) before the next group is read.
+	 */
+	async *eachGroup(extraFilter = ''): AsyncGenerator<Observed<GroupObservation>> {
 		const options = {
 			scope: 'sub' as const,
 			filter: compileFilter(allOf([this.groupFilter, extraFilter])),
 			attributes: this.groupAttributes(),
 			explicitBufferAttributes: this.profile.binaryAttributes,
 		};
-		const groups: Array<Observed<GroupObservation>> = [];
 		for await (const page of this.scope.session.searchPages(this.scope.groupBaseDN, options, 200))
-			for (const entry of page) groups.push(await this.toGroupObservation(entry));
-		return groups;
+			for (let index = 0; index < page.length; index++) {
+				const entry = page[index];
+				// The page no longer holds a group once it is read: its values can go with its observation.
+				page[index] = undefined as unknown as typeof entry;
+				yield await this.toGroupObservation(entry);
+			}
 	}
 
 	/** Every user in scope, thin: id, DN, change stamp, status and password stamp. */

@@ -31,8 +31,8 @@ export interface SerializedSnapshot {
 	passwords?: SerializedPasswordWatermark;
 }
 
-export function emptySnapshot(): Snapshot {
-	const users = new UserTable([]);
+/** A snapshot of no users and groups, or of the users given (a UserTableBuilder's) and no groups yet. */
+export function emptySnapshot(users = new UserTable([])): Snapshot {
 	return { users, groups: new GroupTable([], users), passwords: PasswordWatermark.fresh() };
 }
 

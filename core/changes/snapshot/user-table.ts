@@ -110,6 +110,60 @@ interface PendingChange {
 	position: number;
 }
 
+/**
+ * A table of many new users (a first activation, a listing read whole): each record is written into one growing
+ * byte array as it is read, and the array is sorted once at the end. Setting them one by one in a table keeps an
+ * object per user until the merge, then a key array per user: over a gigabyte at a million users.
+ */
+export class UserTableBuilder {
+	private bytes = new Uint8Array(1024 * USER_RECORD_BYTES);
+	private count = 0;
+
+	add(record: UserRecord): void {
+		if ((this.count + 1) * USER_RECORD_BYTES > this.bytes.length) {
+			const grown = new Uint8Array(this.bytes.length * 2);
+			grown.set(this.bytes);
+			this.bytes = grown;
+		}
+		writeUserRecord(record, this.bytes, this.count * USER_RECORD_BYTES);
+		this.count++;
+	}
+
+	/** The table of the users added, sorted by key; a user added twice keeps its last record. */
+	build(): UserTable {
+		const { bytes } = this;
+		const order = new Uint32Array(this.count);
+		for (let index = 0; index < order.length; index++) order[index] = index;
+		// By key, then by when it was added: the last of equal keys is the one kept.
+		order.sort((a, b) => compareRecords(bytes, a * USER_RECORD_BYTES, bytes, b * USER_RECORD_BYTES) || a - b);
+		const records = new Uint8Array(this.count * USER_RECORD_BYTES);
+		let count = 0;
+		for (let index = 0; index < order.length; index++) {
+			const offset = order[index] * USER_RECORD_BYTES;
+			const next = index + 1 < order.length ? order[index + 1] * USER_RECORD_BYTES : -1;
+			if (next >= 0 && compareRecords(bytes, offset, bytes, next) === 0) continue;
+			records.set(bytes.subarray(offset, offset + USER_RECORD_BYTES), count * USER_RECORD_BYTES);
+			count++;
+		}
+		this.bytes = new Uint8Array(0);
+		this.count = 0;
+		const chunks: string[] = [];
+		const starts = [0];
+		for (let start = 0; start < count; start += USERS_PER_CHUNK) {
+			const end = Math.min(count, start + USERS_PER_CHUNK);
+			chunks.push(encodeUserChunk(records, start, end));
+			starts.push(end);
+		}
+		const decoded: DecodedUsers = {
+			chunks,
+			records: records.subarray(0, count * USER_RECORD_BYTES),
+			starts: Int32Array.from(starts),
+		};
+		remember(decoded);
+		return new UserTable([...chunks], undefined, decoded);
+	}
+}
+
 export class UserTable extends ChangeOverlay<UserRecord> {
 	private decodedUsers?: DecodedUsers;
 
