@@ -1,13 +1,16 @@
 /**
  * One message to a whole directory audience in one n8n execution, as the end-to-end test and the audience
- * benchmark run it: Manual Trigger → OpenText Push (Send › Directory Audience, AppWorks Gateway) reading the
- * people of an OpenLDAP page by page. And what the AppWorks Gateway emulator saw: how many notifications each
+ * benchmark run it: the documented workflow (docs/workflows/directory-audience-broadcast.json: Manual Trigger →
+ * OpenText Push, Send › Directory Audience through the AppWorks Gateway) reading the people of an OpenLDAP page by
+ * page. And what the AppWorks Gateway emulator saw: how many notifications each
  * person got.
  */
-import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 import type { AppWorksEmulator } from '../emulators/push/appworks';
 import type { WorkflowJson } from './n8n';
+import { bindCredentials } from './templates';
 
 export const AUDIENCE_PUSH_NODE = 'Notify everyone';
 
@@ -24,47 +27,44 @@ export interface AudienceWorkflowOptions {
 	audienceOptions?: Record<string, unknown>;
 }
 
-/** Everyone with a mail address, any account state: every person of the fixture. */
+const DOCUMENTED = path.join('docs', 'workflows', 'directory-audience-broadcast.json');
+
+/**
+ * The documented workflow, importable as it is: found upwards from here, since the kit also runs bundled into
+ * another folder of the repository (the benchmarks).
+ */
+export function audienceWorkflowFile(): string {
+	for (let folder = __dirname; ; folder = path.dirname(folder)) {
+		const file = path.join(folder, DOCUMENTED);
+		if (fs.existsSync(file)) return file;
+		if (path.dirname(folder) === folder) throw new Error(`${DOCUMENTED} not found above ${__dirname}`);
+	}
+}
+
+/**
+ * The documented workflow with its credentials bound and the run's settings: everyone with a mail address, and
+ * (for a fixture whose every person must be counted) any account state.
+ */
 export function audienceWorkflow(name: string, options: AudienceWorkflowOptions): WorkflowJson {
-	return {
-		name,
-		nodes: [
-			{
-				id: crypto.randomUUID(),
-				name: 'Start',
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
-			},
-			{
-				id: crypto.randomUUID(),
-				name: AUDIENCE_PUSH_NODE,
-				type: `${options.packageName}.openTextPush`,
-				typeVersion: 1,
-				position: [260, 0],
-				parameters: {
-					channel: 'appworks',
-					operation: 'send',
-					audience: 'directory',
-					directorySource: 'ldap',
-					directoryConditions: { condition: [{ field: 'mail', operator: 'present' }] },
-					directoryAccountState: 'any',
-					audienceOptions: { pageSize: options.pageSize, ...options.audienceOptions },
-					title: options.title ?? 'Planned maintenance',
-					body: 'Sign-in is unavailable on Saturday from 06:00 to 08:00 UTC.',
-					options: { concurrency: options.concurrency ?? 20 },
-				},
-				credentials: {
-					openTextAppWorksGatewayApi: { id: options.appWorksCredentialId, name: 'AppWorks Gateway' },
-					openTextDirectoryLdapApi: { id: options.ldapCredentialId, name: 'Directory' },
-				},
-			},
-		],
-		connections: { Start: { main: [[{ node: AUDIENCE_PUSH_NODE, type: 'main', index: 0 }]] } },
-		settings: { executionOrder: 'v1' },
-		pinData: {},
+	const file = audienceWorkflowFile();
+	const documented = JSON.parse(fs.readFileSync(file, 'utf8')) as WorkflowJson;
+	const workflow = bindCredentials(documented, {
+		openTextAppWorksGatewayApi: { id: options.appWorksCredentialId, name: 'AppWorks Gateway' },
+		openTextDirectoryLdapApi: { id: options.ldapCredentialId, name: 'Directory' },
+	});
+	const push = workflow.nodes.find((node) => node.name === AUDIENCE_PUSH_NODE);
+	if (!push) throw new Error(`${file} has no node "${AUDIENCE_PUSH_NODE}"`);
+	push.type = `${options.packageName}.openTextPush`;
+	const parameters = push.parameters as Record<string, unknown>;
+	parameters.directoryAccountState = 'any';
+	parameters.audienceOptions = {
+		...(parameters.audienceOptions as object),
+		pageSize: options.pageSize,
+		...options.audienceOptions,
 	};
+	if (options.title !== undefined) parameters.title = options.title;
+	parameters.options = { ...(parameters.options as object), concurrency: options.concurrency ?? 20 };
+	return { ...workflow, name };
 }
 
 /** The AppWorks credential's data for the emulator's service API. */
