@@ -43,6 +43,21 @@ const load = () =>
 		.map((value) => value.toFixed(2))
 		.join(' ');
 
+/** n8n's V8 heap and external memory from its Prometheus metrics (N8N_METRICS=true), in bytes. */
+async function heapOf(url: string): Promise<{ used: number; total: number; external: number } | undefined> {
+	try {
+		const text = await (await fetch(`${url}/metrics`)).text();
+		const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+		return {
+			used: metric('n8n_nodejs_heap_size_used_bytes'),
+			total: metric('n8n_nodejs_heap_size_total_bytes'),
+			external: metric('n8n_nodejs_external_memory_bytes'),
+		};
+	} catch {
+		return undefined;
+	}
+}
+
 function rssOf(pid: number): number {
 	const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
 	const match = /VmRSS:\s+(\d+) kB/.exec(status);
@@ -79,6 +94,8 @@ async function main(): Promise<void> {
 			DB_POSTGRESDB_DATABASE: postgres.database,
 			DB_POSTGRESDB_USER: postgres.user,
 			DB_POSTGRESDB_PASSWORD: postgres.password,
+			// Its Prometheus endpoint tells the V8 heap from the rest of the RSS.
+			N8N_METRICS: 'true',
 		},
 	});
 	let sampler: NodeJS.Timeout | undefined;
@@ -110,23 +127,39 @@ async function main(): Promise<void> {
 		);
 		await new Promise((resolve) => setTimeout(resolve, 5000));
 		const idleRss = rssOf(pid);
+		const idleHeap = await heapOf(n8n.url);
 		let peak = idleRss;
+		const heapPeak = { used: 0, total: 0, external: 0 };
+		let heapSampling = false;
 		sampler = setInterval(() => {
 			try {
 				peak = Math.max(peak, rssOf(pid));
 			} catch {
 				// n8n has exited: the run fails below.
 			}
+			if (heapSampling) return;
+			heapSampling = true;
+			void heapOf(n8n.url).then((heap) => {
+				heapSampling = false;
+				if (!heap) return;
+				heapPeak.used = Math.max(heapPeak.used, heap.used);
+				heapPeak.total = Math.max(heapPeak.total, heap.total);
+				heapPeak.external = Math.max(heapPeak.external, heap.external);
+			});
 		}, 200);
 		process.stdout.write(
 			`n8n idle: RSS ${(idleRss / MB).toFixed(0)} MB (load ${load()}). Sending to everyone, ${PAGE_SIZE} people per page...\n`,
 		);
 		const execution = await n8n.runWorkflow(workflowId, { timeoutMs: 4 * 3_600_000 });
-		clearInterval(sampler);
-		sampler = undefined;
 		const error = executionError(execution);
 		if (error) throw new Error(`the execution failed: ${error}`);
 		const afterRss = rssOf(pid);
+		const afterHeap = await heapOf(n8n.url);
+		// What stays once n8n has been idle a while (V8 collects and returns memory when idle).
+		await new Promise((resolve) => setTimeout(resolve, 30_000));
+		const settledRss = rssOf(pid);
+		const settledHeap = await heapOf(n8n.url);
+		const mb = (bytes: number | undefined) => (bytes === undefined ? '?' : (bytes / MB).toFixed(0));
 		const seconds = (Date.parse(execution.stoppedAt ?? execution.startedAt) - Date.parse(execution.startedAt)) / 1000;
 		const [summary] = nodeItems(execution, AUDIENCE_PUSH_NODE);
 		const stored = Number(
@@ -149,6 +182,8 @@ async function main(): Promise<void> {
 				`gateway: ${gateway.notifications.length} requests; ${once.toLocaleString('en')} people notified once, ${twice} more than once, ${missing} not at all`,
 				`execution data in PostgreSQL: ${stored.toLocaleString('en')} bytes`,
 				`n8n RSS: idle ${(idleRss / MB).toFixed(0)} MB, peak ${(peak / MB).toFixed(0)} MB (+${((peak - idleRss) / MB).toFixed(0)}), after ${(afterRss / MB).toFixed(0)} MB (+${((afterRss - idleRss) / MB).toFixed(0)})`,
+				`n8n RSS 30 s after the run: ${(settledRss / MB).toFixed(0)} MB (+${((settledRss - idleRss) / MB).toFixed(0)})`,
+				`n8n V8 heap used / total / external MB: idle ${mb(idleHeap?.used)} / ${mb(idleHeap?.total)} / ${mb(idleHeap?.external)}, peak ${mb(heapPeak.used)} / ${mb(heapPeak.total)} / ${mb(heapPeak.external)}, after ${mb(afterHeap?.used)} / ${mb(afterHeap?.total)} / ${mb(afterHeap?.external)}, 30 s later ${mb(settledHeap?.used)} / ${mb(settledHeap?.total)} / ${mb(settledHeap?.external)}`,
 				`load average: ${load()}`,
 				'',
 			].join('\n'),
@@ -162,6 +197,30 @@ async function main(): Promise<void> {
 		if (twice > 0 || missing > 0) {
 			failures++;
 			process.stdout.write(`FAILED  every person exactly once: ${twice} more than once, ${missing} not at all\n`);
+		}
+
+		// The same execution again, as after a failure: the gateway answers every request from its idempotency
+		// records, and n8n's memory tells whether the first run left something behind (it would grow again) or
+		// only grew its heap (reused now).
+		const requests = gateway.notifications.length;
+		const before = rssOf(pid);
+		peak = before;
+		Object.assign(heapPeak, { used: 0, total: 0, external: 0 });
+		const again = await n8n.runWorkflow(workflowId, { timeoutMs: 4 * 3_600_000 });
+		if (executionError(again)) throw new Error(`the second execution failed: ${executionError(again)}`);
+		const againSeconds = (Date.parse(again.stoppedAt ?? again.startedAt) - Date.parse(again.startedAt)) / 1000;
+		const repeated = [...notificationsPerPerson(gateway, title).values()].filter((count) => count !== 1).length;
+		process.stdout.write(
+			[
+				'',
+				`second run: ${againSeconds.toFixed(1)} s; gateway requests that notified anyone: ${gateway.notifications.length - requests}; people notified more than once: ${repeated}`,
+				`second run n8n RSS: before ${(before / MB).toFixed(0)} MB, peak ${(peak / MB).toFixed(0)} MB (+${((peak - before) / MB).toFixed(0)} over before, +${((peak - idleRss) / MB).toFixed(0)} over idle), after ${(rssOf(pid) / MB).toFixed(0)} MB; V8 heap used / total peak ${mb(heapPeak.used)} / ${mb(heapPeak.total)} MB`,
+				'',
+			].join('\n'),
+		);
+		if (repeated > 0 || gateway.notifications.length !== requests) {
+			failures++;
+			process.stdout.write('FAILED  the second run notified people again\n');
 		}
 	} catch (error) {
 		const said = n8n.logs().split('\n').slice(-40);
