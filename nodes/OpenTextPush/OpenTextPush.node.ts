@@ -13,11 +13,13 @@ import { NodeConnectionTypes, NodeOperationError, sleep } from 'n8n-workflow';
 import type { DeliveryResult } from '../../core/push/types';
 import type { PushRetryPolicy } from '../../core/push/retry';
 import { acknowledgmentSecrets, testAcknowledgmentSecret } from '../shared/acknowledgment';
+import { directoryCredentialTests } from '../shared/directory-node';
 import { toNodeError } from '../shared/errors';
+import { sendToDirectoryAudiences } from './directory-audience';
 import { buildChannels, channelCredentialTests, PUSH_CHANNELS, pushChannel, type ItemParameter } from './channels';
 import { getStatusFields } from './descriptions/GetStatusDescription';
 import { sendFields } from './descriptions/SendDescription';
-import { checkAudience, itemRequest, type Audience } from './recipients';
+import { AUDIENCE_KIND, checkAudience, itemRequest, type Audience } from './recipients';
 import { isFailure, planSends, runSends, type SendSetup } from './send-plan';
 import { getDeliveryStatus } from './status';
 
@@ -53,6 +55,16 @@ function resultJson(result: DeliveryResult, noticeId?: string): IDataObject {
 	return json;
 }
 
+/**
+ * When the directory credentials are not asked for. By `hide`, not `show`: n8n's editor (2.8.4) hides every
+ * parameter that a credential's `show` names in the `show` of its own fields, and Audience and Directory Source
+ * are shown by Operation and Channel.
+ */
+const NOT_A_DIRECTORY_AUDIENCE = {
+	operation: ['getStatus'],
+	audience: (Object.keys(AUDIENCE_KIND) as Audience[]).filter((audience) => audience !== 'directory'),
+};
+
 export class OpenTextPush implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'OpenText Push',
@@ -84,6 +96,18 @@ export class OpenTextPush implements INodeType {
 				required: true,
 				testedBy: 'appWorksCredentialTest',
 				displayOptions: { show: { channel: ['appworks'] } },
+			},
+			{
+				name: 'openTextDirectoryLdapApi',
+				required: true,
+				testedBy: 'ldapConnectionTest',
+				displayOptions: { hide: { ...NOT_A_DIRECTORY_AUDIENCE, directorySource: ['otdsRest'] } },
+			},
+			{
+				name: 'openTextDirectoryServicesApi',
+				required: true,
+				testedBy: 'otdsConnectionTest',
+				displayOptions: { hide: { ...NOT_A_DIRECTORY_AUDIENCE, directorySource: ['ldap'] } },
 			},
 			{
 				name: 'openTextPushAcknowledgmentApi',
@@ -131,6 +155,7 @@ export class OpenTextPush implements INodeType {
 	methods = {
 		credentialTest: {
 			...channelCredentialTests,
+			...directoryCredentialTests,
 			async acknowledgmentSecretTest(
 				this: ICredentialTestFunctions,
 				credential: ICredentialsDecrypted,
@@ -162,33 +187,43 @@ export class OpenTextPush implements INodeType {
 			(name, fallback) =>
 				this.getNodeParameter(name, itemIndex, fallback);
 
-		const plan = planSends(items.length, (itemIndex) =>
-			itemRequest(parameterOf(itemIndex), items[itemIndex].json, audience),
-		);
-		for (const { item, error } of plan.failures) fail(error, item);
-		if (plan.groups.length === 0) return [output];
-		const secrets = plan.groups.some((group) => group.acknowledgment)
-			? acknowledgmentSecrets(await this.getCredentials('openTextPushAcknowledgmentApi'))
-			: [];
 		const dispatch = dispatchOptions(options);
-		const sends = runSends(plan.groups, async (group) => ({
-			channels: buildChannels(this, channel, await this.getCredentials(channel.credential, group.items[0]), {
+		const setupFor = async (items: number[], acknowledged: boolean): Promise<SendSetup> => ({
+			channels: buildChannels(this, channel, await this.getCredentials(channel.credential, items[0]), {
 				retry: dispatch.retry,
 				batchSize: dispatch.batchSize,
-				parameter: parameterOf(group.items[0]),
+				parameter: parameterOf(items[0]),
 			}),
 			dispatch,
-			secrets,
-		}));
+			secrets: acknowledged ? acknowledgmentSecrets(await this.getCredentials('openTextPushAcknowledgmentApi')) : [],
+		});
 		let problems = 0;
-		for await (const event of sends) {
-			if ('error' in event) {
-				// Results already given stand; every item of the send still without one gets the error.
-				fail(event.error, event.item, event.unanswered);
-				continue;
+		if (audience === 'directory') {
+			problems = await sendToDirectoryAudiences(
+				this,
+				channel.option.value,
+				parameterOf,
+				async (itemIndex) =>
+					await setupFor([itemIndex], parameterOf(itemIndex)('requireAcknowledgment', false) === true),
+				output,
+				resultJson,
+				fail,
+			);
+		} else {
+			const plan = planSends(items.length, (itemIndex) =>
+				itemRequest(parameterOf(itemIndex), items[itemIndex].json, audience),
+			);
+			for (const { item, error } of plan.failures) fail(error, item);
+			const acknowledged = plan.groups.some((group) => group.acknowledgment);
+			for await (const event of runSends(plan.groups, async (group) => await setupFor(group.items, acknowledged))) {
+				if ('error' in event) {
+					// Results already given stand; every item of the send still without one gets the error.
+					fail(event.error, event.item, event.unanswered);
+					continue;
+				}
+				if (isFailure(event.result)) problems++;
+				output.push({ json: resultJson(event.result, event.noticeId), pairedItem: { item: event.item } });
 			}
-			if (isFailure(event.result)) problems++;
-			output.push({ json: resultJson(event.result, event.noticeId), pairedItem: { item: event.item } });
 		}
 		if (problems > 0 && options.failOnAnyFailure === true && !this.continueOnFail()) {
 			throw new NodeOperationError(this.getNode(), `${problems} recipient(s) could not be reached`, {

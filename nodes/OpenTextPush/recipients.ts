@@ -6,7 +6,19 @@ import type { PushRecipient, RecipientKind } from '../../core/push/types';
 import { checkReach, type ItemParameter, type NodePushChannel } from './channels';
 import type { Acknowledgment, ItemRequest } from './send-plan';
 
-export type Audience = 'items' | 'users' | 'groups' | 'tokens' | 'topic' | 'condition';
+import type { AudienceFieldNames } from '../shared/audience';
+
+export type Audience = 'items' | 'users' | 'groups' | 'tokens' | 'topic' | 'condition' | 'directory';
+
+/** The directory audience's fields in this node: named apart from its own Groups and User IDs. */
+export const DIRECTORY_AUDIENCE_NAMES: AudienceFieldNames = {
+	groups: 'directoryGroups',
+	nested: 'directoryNested',
+	conditions: 'directoryConditions',
+	users: 'directoryUsers',
+	combine: 'directoryCombine',
+	accountState: 'directoryAccountState',
+};
 
 /** A comma-separated list (or an array from an expression) as trimmed, non-empty strings. */
 export function listOf(value: unknown): string[] {
@@ -65,6 +77,9 @@ export function itemRecipients(parameter: ItemParameter, json: IDataObject, audi
 			return listOf(parameter('topic')).map((topic) => ({ kind: 'topic', topic }));
 		case 'condition':
 			return [{ kind: 'condition', condition: String(parameter('condition')).trim() }];
+		case 'directory':
+			// Its people are read from the directory page by page while sending (sendAudience), never listed here.
+			return [];
 	}
 }
 
@@ -117,6 +132,7 @@ export const AUDIENCE_KIND: Record<Audience, RecipientKind> = {
 	tokens: 'token',
 	topic: 'topic',
 	condition: 'condition',
+	directory: 'person',
 };
 
 /** Refuses an audience the channel cannot reach, before anything is sent. */

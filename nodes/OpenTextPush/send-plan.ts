@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 
 import { ConfigurationError } from '../../core/errors';
 import { acknowledgmentData } from '../../core/push/ack-token';
+import type { AudienceMember } from '../../core/audience';
+import { sendToAudience, type AudienceSendEvent } from '../../core/push/audience-send';
 import { dispatch } from '../../core/push/dispatcher';
 import { messageFingerprint, recipientLabel, type PushMessage } from '../../core/push/message';
 import type { DeliveryResult, DispatchOptions, PushChannel, PushRecipient } from '../../core/push/types';
@@ -109,12 +111,11 @@ function acknowledgmentDecoration(ack: Acknowledgment, secret: string) {
 	});
 }
 
-/** One send's results, each with its input item. Throws when nothing of it can be sent. */
-async function* sendGroup(
-	group: SendGroup,
-	setup: SendSetup,
-): AsyncGenerator<{ result: DeliveryResult; item: number }> {
-	const ack = group.acknowledgment;
+/**
+ * How one message with these acknowledgment settings is dispatched: the links checked once before anything is
+ * sent, signed per person, and the notice in the message key. Throws when it cannot be sent at all.
+ */
+function dispatchSettings(message: PushMessage, ack: Acknowledgment | undefined, setup: SendSetup): DispatchOptions {
 	if (ack && setup.secrets.length === 0)
 		throw new ConfigurationError('Signing Secret', 'is empty in the acknowledgment credential');
 	const secret = setup.secrets[0];
@@ -129,17 +130,47 @@ async function* sendGroup(
 		});
 	// A dry run's preview shows the links as they would look, signed with a throwaway secret: none would be accepted.
 	const signing = setup.dispatch.dryRun ? randomBytes(32).toString('base64url') : secret;
-	const results = dispatch(group.recipients, group.message, {
+	return {
 		...setup.dispatch,
 		// The same text for another notice is another message: without the notice in the key, services that
 		// de-duplicate by idempotency key would answer the second notice from the first one's keys and send nothing.
-		messageKey: setup.dispatch.messageKey ?? (ack ? `${messageFingerprint(group.message)}:${ack.noticeId}` : undefined),
+		messageKey: setup.dispatch.messageKey ?? (ack ? `${messageFingerprint(message)}:${ack.noticeId}` : undefined),
 		channels: setup.channels,
 		decorate: ack ? acknowledgmentDecoration(ack, signing) : undefined,
-	});
+	};
+}
+
+/** One send's results, each with its input item. Throws when nothing of it can be sent. */
+async function* sendGroup(
+	group: SendGroup,
+	setup: SendSetup,
+): AsyncGenerator<{ result: DeliveryResult; item: number }> {
+	const results = dispatch(
+		group.recipients,
+		group.message,
+		dispatchSettings(group.message, group.acknowledgment, setup),
+	);
 	for await (const result of results) {
 		yield { result, item: group.itemOf.get(recipientKey(result.recipientKind, result.recipient)) ?? group.items[0] };
 	}
+}
+
+/**
+ * One message to a directory audience streamed page by page: the results not sent (at most `maxFailures`) and a
+ * summary, never a result per person. Throws when nothing can be sent (checked before the first page is read).
+ */
+export function sendAudience(
+	request: Omit<ItemRequest, 'recipients'>,
+	pages: AsyncIterable<AudienceMember[]>,
+	setup: SendSetup,
+	maxFailures: number,
+): AsyncGenerator<AudienceSendEvent> {
+	return sendToAudience(
+		pages,
+		request.message,
+		dispatchSettings(request.message, request.acknowledgment, setup),
+		maxFailures,
+	);
 }
 
 /**

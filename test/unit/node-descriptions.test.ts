@@ -118,7 +118,7 @@ describe("the push node's Audience offers on each channel only what that channel
 	it('Firebase has topics and conditions, the AppWorks Gateway OTDS groups, and no option says "only"', () => {
 		expect(audiencesOn('fcm')).toEqual(expect.arrayContaining(['topic', 'condition', 'tokens']));
 		expect(audiencesOn('fcm')).not.toContain('groups');
-		expect(audiencesOn('appworks')).toEqual(['groups', 'items', 'users']);
+		expect(audiencesOn('appworks')).toEqual(['directory', 'groups', 'items', 'users']);
 		const texts = push
 			.filter((property) => property.name === 'audience')
 			.flatMap((property) => property.options as Array<{ name: string; description?: string }>)

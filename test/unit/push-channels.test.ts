@@ -129,12 +129,15 @@ describe('the registry and the node description agree', () => {
 			});
 			expect(typeof (node.methods.credentialTest as Record<string, unknown>)[channel.credentialTest]).toBe('function');
 		}
-		expect(description.credentials).toHaveLength(PUSH_CHANNELS.length + 1); // and the acknowledgment secret
+		// and the acknowledgment secret, and the directory node's two credentials for Directory Audience
+		expect(description.credentials).toHaveLength(PUSH_CHANNELS.length + 3);
 		expect(Object.keys(node.methods.credentialTest).sort()).toEqual([
 			'acknowledgmentSecretTest',
 			'appWorksCredentialTest',
 			'cloudMessagingCredentialTest',
 			'firebaseCredentialTest',
+			'ldapConnectionTest',
+			'otdsConnectionTest',
 		]);
 	});
 
@@ -174,6 +177,7 @@ describe('the audience check, from what each channel reaches', () => {
 		tokens: { channels: ['fcm', 'mra'], names: 'Firebase Cloud Messaging and OpenText Cloud Messaging' },
 		topic: { channels: ['fcm', 'mra'], names: 'Firebase Cloud Messaging and OpenText Cloud Messaging' },
 		condition: { channels: ['fcm'], names: 'Firebase Cloud Messaging' },
+		directory: { channels: ['fcm', 'mra', 'appworks'], names: 'every channel' },
 	};
 	const cases = Object.entries(works).flatMap(([audience, allowed]) =>
 		PUSH_CHANNELS.map((channel) => [audience as Audience, channel.option.value, allowed] as const),

@@ -5,10 +5,11 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { AcknowledgmentStore } from '../../../core/acknowledgments';
-import { resolveAudience, type AudienceCondition, type AudienceSpec } from '../../../core/audience';
-import type { AccountState, AttributeChange, DirectoryBackend, UserField } from '../../../core/directory/backend';
+import { resolveAudience, type AudienceSpec } from '../../../core/audience';
+import type { AccountState, AttributeChange, DirectoryBackend } from '../../../core/directory/backend';
 import { ConfigurationError } from '../../../core/errors';
-import type { AttributeCondition, ConditionOperator } from '../../../core/directory/conditions';
+import type { AttributeCondition } from '../../../core/directory/conditions';
+import { audienceSpecFrom } from '../../shared/audience';
 import { splitList } from '../../shared/parameter-text';
 import { readGroupLocator, readUserLocator } from './locators';
 import { GROUP_MANAGEMENT_OPERATIONS, USER_MANAGEMENT_OPERATIONS } from './manage';
@@ -137,38 +138,12 @@ function membership(action: 'add' | 'remove'): Operation {
 
 // ---- audiences and acknowledgments -------------------------------------------------------------
 
-interface ConditionRow {
-	field?: string;
-	attribute?: string;
-	operator?: string;
-	value?: string;
-}
-
 /** The audience described by the editor's fields (shared by Audience → Resolve and Acknowledgment → List). */
 export function audienceSpecOf(context: IExecuteFunctions, itemIndex: number): AudienceSpec {
-	const options = optionsOf(context, itemIndex);
-	const groups = (context.getNodeParameter('groups.group', itemIndex, []) as Array<{ group?: string }>)
-		.map((row) => String(row.group ?? '').trim())
-		.filter((group) => group !== '');
-	const conditions = (context.getNodeParameter('audienceConditions.condition', itemIndex, []) as ConditionRow[]).map(
-		(row): AudienceCondition => {
-			const operator = (row.operator ?? 'equals') as ConditionOperator;
-			if (row.field === 'attribute')
-				return { attribute: String(row.attribute ?? '').trim(), operator, value: row.value };
-			return { field: (row.field ?? 'department') as UserField, operator, value: row.value };
-		},
+	return audienceSpecFrom(
+		(name, fallback) => context.getNodeParameter(name, itemIndex, fallback),
+		optionsOf(context, itemIndex),
 	);
-	return {
-		groups,
-		nested: context.getNodeParameter('nested', itemIndex, true) as boolean,
-		conditions,
-		users: splitList(context.getNodeParameter('users', itemIndex, '') as string),
-		combine: context.getNodeParameter('combine', itemIndex, 'union') as AudienceSpec['combine'],
-		accountState: context.getNodeParameter('accountState', itemIndex, 'enabled') as AccountState,
-		deviceTokenAttribute: String(options.deviceRegistrationAttribute ?? '').trim() || undefined,
-		extraAttributes: splitList(options.additionalAttributes as string | undefined),
-		missingUsers: (options.missingUsers as AudienceSpec['missingUsers']) ?? 'error',
-	};
 }
 
 const resolve: Operation = async (context, backend, itemIndex) =>

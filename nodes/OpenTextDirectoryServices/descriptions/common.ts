@@ -4,6 +4,10 @@
  */
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
+import { conditionValueField, operatorOptions } from '../../shared/audience';
+
+export { conditionValueField, operatorOptions };
+
 export type Show = NonNullable<INodeProperties['displayOptions']>['show'];
 
 export const showFor = (resource: string, operation: string[]): { show: Show } => ({
@@ -68,24 +72,6 @@ export function operationsOf(
 		},
 	];
 }
-
-export const operatorOptions: INodePropertyOptions[] = [
-	{ name: 'Contains', value: 'contains' },
-	{ name: 'Ends With', value: 'endsWith' },
-	{ name: 'Equals', value: 'equals' },
-	{ name: 'Is Not Set', value: 'notPresent' },
-	{ name: 'Is Set', value: 'present' },
-	{ name: 'Starts With', value: 'startsWith' },
-];
-
-export const conditionValueField: INodeProperties = {
-	displayName: 'Value',
-	name: 'value',
-	type: 'string',
-	default: '',
-	description: 'Compared literally: characters such as * ( ) \\ are matched as themselves, never as filter syntax',
-	displayOptions: { hide: { operator: ['present', 'notPresent'] } },
-};
 
 /** Conditions on directory attributes by name, all of which must hold. */
 export function attributeConditions(show: Show, description: string): INodeProperties {

@@ -1,7 +1,9 @@
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
+import { audienceDefinitionFields } from '../../shared/audience';
+import { sourceProperty } from '../../shared/directory-node';
 import { PUSH_CHANNELS, reaches } from '../channels';
-import { AUDIENCE_KIND, type Audience } from '../recipients';
+import { AUDIENCE_KIND, DIRECTORY_AUDIENCE_NAMES, type Audience } from '../recipients';
 
 const send = { operation: ['send'] };
 
@@ -13,6 +15,12 @@ const AUDIENCE_OPTIONS: Array<INodePropertyOptions & { value: Audience }> = [
 		description: "Everyone whose topics meet a condition such as 'news' in topics && 'eu' in topics",
 	},
 	{ name: 'Device Tokens', value: 'tokens', description: 'Devices by their push registration tokens' },
+	{
+		name: 'Directory Audience',
+		value: 'directory',
+		description:
+			'Everyone of a directory audience (groups, conditions, users), read page by page and sent as it is read: one summary item out, not one per person, so audiences of any size fit one execution',
+	},
 	{ name: 'OTDS Groups', value: 'groups', description: 'Everyone in OTDS groups, expanded by the gateway' },
 	{
 		name: 'People From Input Items',
@@ -327,9 +335,88 @@ const sendOptions: INodeProperties[] = [
 	},
 ];
 
+/**
+ * A directory audience: where the people are (the directory node's credentials), who they are (the directory
+ * node's audience fields, under names of their own here) and how they are read.
+ */
+const directoryAudienceFields: INodeProperties[] = [
+	{
+		...sourceProperty("Where the audience is read: the directory node's credentials"),
+		name: 'directorySource',
+		default: 'ldap',
+		displayOptions: showForAudience('directory'),
+	},
+	...audienceDefinitionFields(showForAudience('directory'), DIRECTORY_AUDIENCE_NAMES),
+	{
+		displayName: 'Audience Options',
+		name: 'audienceOptions',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: showForAudience('directory'),
+		options: [
+			{
+				displayName: 'Base DN',
+				name: 'baseDN',
+				type: 'string',
+				default: '',
+				placeholder: 'ou=people,dc=example,dc=com',
+				displayOptions: { show: { '/directorySource': ['ldap'] } },
+				description: "Where people are searched (LDAP); default: the credential's Base DN",
+			},
+			{
+				displayName: 'Device Token Attribute',
+				name: 'deviceRegistrationAttribute',
+				type: 'string',
+				default: '',
+				placeholder: 'otdpDeviceToken',
+				description: "Directory attribute holding the person's push device tokens (Firebase, Cloud Messaging push)",
+			},
+			{
+				displayName: 'Max Failures Listed',
+				name: 'maxFailuresListed',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 100000 },
+				default: 1000,
+				description:
+					'Recipients not reached (failed, dead token, no address) output as items of their own; the rest are counted in the summary',
+			},
+			{
+				displayName: 'Partition',
+				name: 'partition',
+				type: 'string',
+				default: '',
+				displayOptions: { show: { '/directorySource': ['otdsRest'] } },
+				description: 'The OTDS partition whose people are read; default: all',
+			},
+			{
+				displayName: 'People per Page',
+				name: 'pageSize',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 5000 },
+				default: 500,
+				description:
+					'People read from the directory at a time; memory holds about one page and the requests in flight, whatever the audience size',
+			},
+			{
+				displayName: 'Unknown Users',
+				name: 'missingUsers',
+				type: 'options',
+				default: 'error',
+				options: [
+					{ name: 'Fail', value: 'error', description: 'Stop with an error naming the user' },
+					{ name: 'Skip', value: 'skip', description: 'Leave them out' },
+				],
+				description: 'What to do when a listed user does not exist',
+			},
+		],
+	},
+];
+
 /** The channels' own parameters (e.g. Cloud Messaging's fallback) come between the message and the options. */
 export const sendFields: INodeProperties[] = [
 	...audienceFields,
+	...directoryAudienceFields,
 	...messageFields,
 	...PUSH_CHANNELS.flatMap((channel) => channel.sendFields ?? []),
 	...sendOptions,
