@@ -60,6 +60,14 @@ function sameChunks(remembered: string[], given: unknown[]): boolean {
 	return true;
 }
 
+/**
+ * The decoding of each list of chunks this process wrote or decoded, for as long as that list lives (the stored
+ * state holds it): several triggers in one process, each with its own state, find their own at once. Without it
+ * they looked in the two remembered decodings, and a state of the same users as another's (two strategies over
+ * one directory) compared every chunk by content there before it found its own.
+ */
+const decodingsByList = new WeakMap<object, DecodedUsers>();
+
 function remember(decoded: DecodedUsers): void {
 	const known = rememberedDecodings.findIndex((entry) => entry === decoded);
 	if (known >= 0) rememberedDecodings.splice(known, 1);
@@ -70,9 +78,14 @@ function remember(decoded: DecodedUsers): void {
 /** The stored chunks decoded (remembered), or why they cannot be. */
 export function decodeUsers(chunks: unknown): DecodedUsers | string {
 	if (!Array.isArray(chunks)) return 'the snapshot has parts of the wrong type';
-	const known = rememberedDecodings.find((entry) => sameChunks(entry.chunks, chunks));
+	const listed = decodingsByList.get(chunks);
+	const known =
+		listed !== undefined && listed.overwritten !== true && sameChunks(listed.chunks, chunks)
+			? listed
+			: rememberedDecodings.find((entry) => sameChunks(entry.chunks, chunks));
 	if (known !== undefined) {
 		remember(known);
+		decodingsByList.set(chunks, known);
 		return known;
 	}
 	const starts = new Int32Array(chunks.length + 1);
@@ -88,6 +101,7 @@ export function decodeUsers(chunks: unknown): DecodedUsers | string {
 	}
 	const decoded: DecodedUsers = { chunks: [...(chunks as string[])], records, starts };
 	remember(decoded);
+	decodingsByList.set(chunks, decoded);
 	return decoded;
 }
 
@@ -427,9 +441,11 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 		newPosition: (position: number) => number,
 	): MergedUsers {
 		const table = new UserTable(decoded.chunks, undefined, decoded);
+		// The caller's own list (it becomes the stored state's): the remembered one stays as written.
+		const chunks = [...decoded.chunks];
+		decodingsByList.set(chunks, decoded);
 		return {
-			// The caller's own list (it becomes the stored state's): the remembered one stays as written.
-			chunks: [...decoded.chunks],
+			chunks,
 			count: decoded.starts[decoded.chunks.length],
 			newPosition: samePositions ? (position) => position : newPosition,
 			samePositions,
