@@ -8,7 +8,14 @@
 import { ChangeOverlay } from './change-overlay';
 import { readUint32 } from './record-codec';
 import { writeKey } from './record-key';
-import { chunkUserCount, compareRecords, decodeUserChunk, encodeUserChunk, USERS_PER_CHUNK } from './user-stream';
+import {
+	chunkUserCount,
+	compareRecords,
+	decodeUserChunk,
+	encodeUserChunk,
+	patchUserChunk,
+	USERS_PER_CHUNK,
+} from './user-stream';
 import {
 	readUserRecord,
 	USER_DN_HASH_OFFSET,
@@ -411,14 +418,21 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 		pending: PendingChange[],
 		chunkOf: (change: PendingChange) => number,
 	): MergedUsers {
-		const touched = new Set<number>();
+		// The changed positions by chunk, ascending (pending is in key order).
+		const touched = new Map<number, number[]>();
 		for (const change of pending) {
 			writeUserRecord(change.record as UserRecord, decoded.records, change.position * USER_RECORD_BYTES);
-			touched.add(chunkOf(change));
+			const chunk = chunkOf(change);
+			const positions = touched.get(chunk);
+			if (positions === undefined) touched.set(chunk, [change.position]);
+			else positions.push(change.position);
 		}
-		const chunks = this.chunks.map((text, chunk) =>
-			touched.has(chunk) ? encodeUserChunk(decoded.records, decoded.starts[chunk], decoded.starts[chunk + 1]) : text,
-		);
+		const chunks = this.chunks.map((text, chunk) => {
+			const positions = touched.get(chunk);
+			return positions === undefined
+				? text
+				: patchUserChunk(text, decoded.records, decoded.starts[chunk], decoded.starts[chunk + 1], positions);
+		});
 		const merged: DecodedUsers = {
 			chunks,
 			records: decoded.records,
