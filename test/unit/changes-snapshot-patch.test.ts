@@ -106,6 +106,24 @@ describe('a chunk patched where its users changed', () => {
 		expect(patchUserChunk(before, records, 0, 40, positions)).toBe(encodeUserChunk(records, 0, 40));
 	});
 
+	it('writes only the users listed: one changed but not listed keeps its stored bytes (the chunk is not encoded whole)', () => {
+		fc.assert(
+			fc.property(keys, fill, fc.nat(), fc.nat(), (sorted, bytes, listedPick, otherPick) => {
+				fc.pre(sorted.length >= 2);
+				const records = recordsOf(sorted, bytes);
+				const before = encodeUserChunk(records, 0, sorted.length);
+				const listed = listedPick % sorted.length;
+				const other = (listed + 1 + (otherPick % (sorted.length - 1))) % sorted.length;
+				change(records, [listed], 7);
+				const expected = encodeUserChunk(records, 0, sorted.length);
+				// A change the caller did not list: the patch leaves that user as stored.
+				change(records, [other], 11);
+				expect(patchUserChunk(before, records, 0, sorted.length, [listed])).toBe(expected);
+			}),
+			{ seed: 18, numRuns: 300 },
+		);
+	});
+
 	it('a text not laid out as the records say (another count, or shorter) is encoded whole', () => {
 		const sorted = Array.from({ length: 10 }, (_, at) => Uint8Array.from({ length: 16 }, (_, byte) => byte * at));
 		const records = recordsOf(
