@@ -153,6 +153,30 @@ describe('a stored snapshot that cannot be used (this encoding)', () => {
 		expect(problem([inChunk(1, 2, 3)])).toBeUndefined();
 		expect(problem([inChunk(1, 3, 2)])).toBe('the user records are not in key order');
 		expect(problem([inChunk(1, 2, 2)])).toBe('the user records are not in key order');
+		// A user that says it shares fewer key bytes than it does (the rest of its key written out): the records
+		// read the same, but not at the places a poll patches them (patchUserChunk), so it is damage too.
+		const sharedLess = (less: number) => {
+			const pair = inChunk(1, 2);
+			const bytes = new Uint8Array((pair.length / 5) * 4);
+			decodeBase85Into(pair, 0, pair.length / 5, bytes, 0);
+			// The second user starts after the count (2 bytes) and the first user (1 + 16 + 12 bytes).
+			const second = 2 + 1 + 16 + 12;
+			const shared = bytes[second] & 0x0f;
+			const key = userRecordOf(person(2), undefined);
+			const keyBytes = new Uint8Array(USER_RECORD_BYTES);
+			writeUserRecord(key, keyBytes, 0);
+			const written = [
+				...bytes.subarray(0, second),
+				(bytes[second] & 0xf0) | (shared - less),
+				...keyBytes.subarray(shared - less, shared),
+				...bytes.subarray(second + 1, second + 1 + 16 - shared + 12),
+			];
+			while (written.length % 4 !== 0) written.push(0);
+			return encodeBase85(Uint8Array.from(written));
+		};
+		expect(problem([sharedLess(0)])).toBeUndefined();
+		expect(problem([sharedLess(1)])).toBe('the user records are damaged');
+		expect(problem([sharedLess(3)])).toBe('the user records are damaged');
 	});
 
 	it('group records that are no base64, too short, badly Rice-coded, or name users the snapshot does not hold', () => {

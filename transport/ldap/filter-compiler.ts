@@ -152,6 +152,13 @@ class Parser {
 				this.position += 3;
 				continue;
 			}
+			// ASCII is its own byte: no string and buffer per character (a poll's filter of 100 ids is 4,000 of them).
+			const code = this.text.charCodeAt(this.position);
+			if (code < 0x80) {
+				bytes.push(code);
+				this.position++;
+				continue;
+			}
 			const codePoint = String.fromCodePoint(this.text.codePointAt(this.position) ?? 0);
 			for (const byte of Buffer.from(codePoint, 'utf8')) bytes.push(byte);
 			this.position += codePoint.length;

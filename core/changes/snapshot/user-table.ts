@@ -8,7 +8,14 @@
 import { ChangeOverlay } from './change-overlay';
 import { readUint32 } from './record-codec';
 import { writeKey } from './record-key';
-import { chunkUserCount, compareRecords, decodeUserChunk, encodeUserChunk, USERS_PER_CHUNK } from './user-stream';
+import {
+	chunkUserCount,
+	compareRecords,
+	decodeUserChunk,
+	encodeUserChunk,
+	patchUserChunk,
+	USERS_PER_CHUNK,
+} from './user-stream';
 import {
 	readUserRecord,
 	USER_DN_HASH_OFFSET,
@@ -60,6 +67,14 @@ function sameChunks(remembered: string[], given: unknown[]): boolean {
 	return true;
 }
 
+/**
+ * The decoding of each list of chunks this process wrote or decoded, for as long as that list lives (the stored
+ * state holds it): several triggers in one process, each with its own state, find their own at once. Without it
+ * they looked in the two remembered decodings, and a state of the same users as another's (two strategies over
+ * one directory) compared every chunk by content there before it found its own.
+ */
+const decodingsByList = new WeakMap<object, DecodedUsers>();
+
 function remember(decoded: DecodedUsers): void {
 	const known = rememberedDecodings.findIndex((entry) => entry === decoded);
 	if (known >= 0) rememberedDecodings.splice(known, 1);
@@ -70,9 +85,14 @@ function remember(decoded: DecodedUsers): void {
 /** The stored chunks decoded (remembered), or why they cannot be. */
 export function decodeUsers(chunks: unknown): DecodedUsers | string {
 	if (!Array.isArray(chunks)) return 'the snapshot has parts of the wrong type';
-	const known = rememberedDecodings.find((entry) => sameChunks(entry.chunks, chunks));
+	const listed = decodingsByList.get(chunks);
+	const known =
+		listed !== undefined && listed.overwritten !== true && sameChunks(listed.chunks, chunks)
+			? listed
+			: rememberedDecodings.find((entry) => sameChunks(entry.chunks, chunks));
 	if (known !== undefined) {
 		remember(known);
+		decodingsByList.set(chunks, known);
 		return known;
 	}
 	const starts = new Int32Array(chunks.length + 1);
@@ -88,6 +108,7 @@ export function decodeUsers(chunks: unknown): DecodedUsers | string {
 	}
 	const decoded: DecodedUsers = { chunks: [...(chunks as string[])], records, starts };
 	remember(decoded);
+	decodingsByList.set(chunks, decoded);
 	return decoded;
 }
 
@@ -451,14 +472,21 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 		pending: PendingChange[],
 		chunkOf: (change: PendingChange) => number,
 	): MergedUsers {
-		const touched = new Set<number>();
+		// The changed positions by chunk, ascending (pending is in key order).
+		const touched = new Map<number, number[]>();
 		for (const change of pending) {
 			writeUserRecord(change.record as UserRecord, decoded.records, change.position * USER_RECORD_BYTES);
-			touched.add(chunkOf(change));
+			const chunk = chunkOf(change);
+			const positions = touched.get(chunk);
+			if (positions === undefined) touched.set(chunk, [change.position]);
+			else positions.push(change.position);
 		}
-		const chunks = this.chunks.map((text, chunk) =>
-			touched.has(chunk) ? encodeUserChunk(decoded.records, decoded.starts[chunk], decoded.starts[chunk + 1]) : text,
-		);
+		const chunks = this.chunks.map((text, chunk) => {
+			const positions = touched.get(chunk);
+			return positions === undefined
+				? text
+				: patchUserChunk(text, decoded.records, decoded.starts[chunk], decoded.starts[chunk + 1], positions);
+		});
 		const merged: DecodedUsers = {
 			chunks,
 			records: decoded.records,
@@ -481,9 +509,11 @@ export class UserTable extends ChangeOverlay<UserRecord> {
 		newPosition: (position: number) => number,
 	): MergedUsers {
 		const table = new UserTable(decoded.chunks, undefined, decoded);
+		// The caller's own list (it becomes the stored state's): the remembered one stays as written.
+		const chunks = [...decoded.chunks];
+		decodingsByList.set(chunks, decoded);
 		return {
-			// The caller's own list (it becomes the stored state's): the remembered one stays as written.
-			chunks: [...decoded.chunks],
+			chunks,
 			count: decoded.starts[decoded.chunks.length],
 			newPosition: samePositions ? (position) => position : newPosition,
 			samePositions,
