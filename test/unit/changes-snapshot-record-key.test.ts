@@ -119,4 +119,14 @@ describe('record keys', () => {
 			expect(recordKeyOf(near)).not.toBe(key);
 		}
 	});
+
+	it('a stored key reads back whatever key was written last, and writing one touches its 16 bytes alone', () => {
+		const bytes = new Uint8Array(34).fill(0xff);
+		expect(writeKey(timeBased, bytes, 1)).toBe(KEY_TIME_UUID);
+		expect([bytes[0], bytes[17]]).toEqual([0xff, 0xff]);
+		const other = new Uint8Array(16);
+		writeKey('0ed4e3c2-1111-11ef-9c3a-0242ac120002', other);
+		writeKey(random, other);
+		expect(readKey(bytes, KEY_TIME_UUID, 1)).toBe(timeBased);
+	});
 });

@@ -3,6 +3,7 @@
  * in two bytes, its size following what neighbouring keys share, the order it keeps, and a chunk read into a
  * target too small for it.
  */
+import { decodeBase85Into, encodeBase85 } from '../../core/changes/snapshot/record-codec';
 import { writeKey } from '../../core/changes/snapshot/record-key';
 import {
 	USER_RECORD_BYTES,
@@ -138,5 +139,29 @@ describe('the order of in-memory records', () => {
 		expect(compare(0, 2)).toBe(0);
 		// Same key, another format.
 		expect([compare(0, 3), compare(3, 0), compare(3, 1)]).toEqual([-1, 1, -1]);
+	});
+});
+
+describe('a stored chunk that is no chunk', () => {
+	it('text shorter than a block counts no users', () => {
+		for (const text of ['', '#', '####', 7, undefined]) expect(chunkUserCount(text)).toBe(-1);
+		expect(chunkUserCount('#####')).toBe(0);
+		expect(decodeUserChunk('', new Uint8Array(0), 0)).toBe('the user records are damaged');
+	});
+
+	it('a character outside the alphabet is refused even where its low seven bits are a digit', () => {
+		const chunk = encodeUserChunk(recordsOf(sortedIds(3)), 0, 3);
+		for (const at of [7, chunk.length - 6]) {
+			const foreign = `${chunk.slice(0, at)}${String.fromCharCode(chunk.charCodeAt(at) | 0x80)}${chunk.slice(at + 1)}`;
+			expect(decoded(foreign, 3).result).toBe('the user records are damaged');
+		}
+	});
+
+	it('counting one user more than it holds, with no padding after the last, is cut short', () => {
+		const chunk = encodeUserChunk(recordsOf(sortedIds(4, 256)), 0, 4);
+		const bytes = new Uint8Array((chunk.length / 5) * 4);
+		decodeBase85Into(chunk, 0, chunk.length / 5, bytes, 0);
+		bytes[0] = 5;
+		expect(decoded(encodeBase85(bytes), 5).result).toBe('the user records are cut short');
 	});
 });

@@ -3,6 +3,7 @@
  * changes pending; which stored chunks a merge writes again, how it splits a grown chunk, and where each user's
  * position went (what group members follow); the decodings it remembers between polls.
  */
+import * as userStream from '../../core/changes/snapshot/user-stream';
 import { chunkUserCount, USERS_PER_CHUNK } from '../../core/changes/snapshot/user-stream';
 import { USER_RECORD_BYTES, type UserRecord } from '../../core/changes/snapshot/user-record';
 import { decodeUsers, UserTable } from '../../core/changes/snapshot/user-table';
@@ -296,5 +297,130 @@ describe('the decodings remembered between polls', () => {
 			expect(new fresh.UserTable(chunks).get(idOf(2))).toEqual(recordOf(2));
 			expect(new fresh.UserTable(JSON.parse(JSON.stringify(chunks))).get(idOf(2))).toEqual(recordOf(2));
 		});
+	});
+
+	it('a table decodes its stored chunks once, however many other states were decoded since', () => {
+		const table = new UserTable(chunksOf([1, 2, 3]));
+		expect(table.get(idOf(1))).toEqual(recordOf(1));
+		// Two other states written: the first one is no longer remembered.
+		chunksOf([4]);
+		chunksOf([5]);
+		const decodes = jest.spyOn(userStream, 'decodeUserChunk');
+		try {
+			expect(table.get(idOf(2))).toEqual(recordOf(2));
+			expect(table.baseCount).toBe(3);
+			expect(decodes).not.toHaveBeenCalled();
+			// Another table over those chunks: they were forgotten, so they are decoded again.
+			expect(new UserTable(JSON.parse(JSON.stringify(table.merge().chunks))).size).toBe(3);
+			expect(decodes).toHaveBeenCalledTimes(1);
+		} finally {
+			decodes.mockRestore();
+		}
+	});
+});
+
+describe('many lookups', () => {
+	/** Comparisons of keys made by `lookups`. */
+	function comparisons(lookups: () => void): number {
+		const compares = jest.spyOn(userStream, 'compareRecords');
+		try {
+			lookups();
+			return compares.mock.calls.length;
+		} finally {
+			compares.mockRestore();
+		}
+	}
+
+	it('in a table of more than 4,096 users: once its keys are indexed, about one comparison each', () => {
+		const table = new UserTable(chunksOf(range(0, 5000).map((index) => index * 2)));
+		for (let lookup = 0; lookup < 255; lookup++) expect(table.basePosition(idOf(lookup * 38))).toBe(lookup * 19);
+		// The 256th lookup is still a binary search: over 5,000 users, 12 or 13 comparisons. The index is made by the next.
+		expect(comparisons(() => table.basePosition(idOf(2)))).toBeGreaterThan(10);
+		const found = comparisons(() => {
+			for (let lookup = 0; lookup < 1000; lookup++) expect(table.basePosition(idOf(lookup * 10))).toBe(lookup * 5);
+		});
+		expect(found).toBeLessThan(1500);
+		const missing = comparisons(() => {
+			for (let lookup = 0; lookup < 1000; lookup++) expect(table.basePosition(idOf(lookup * 10 + 1))).toBe(-1);
+			expect(table.basePosition(idOf(10_001))).toBe(-1);
+		});
+		expect(missing).toBeLessThan(2000);
+	});
+
+	it('in a table of 4,096 users or fewer: never indexed, a binary search each', () => {
+		const table = new UserTable(chunksOf(range(0, 4096)));
+		for (let lookup = 0; lookup < 300; lookup++) expect(table.basePosition(idOf(lookup * 13))).toBe(lookup * 13);
+		const found = comparisons(() => {
+			for (let lookup = 0; lookup < 100; lookup++) expect(table.basePosition(idOf(lookup * 40))).toBe(lookup * 40);
+		});
+		expect(found).toBeGreaterThan(100 * 9);
+	});
+});
+
+describe('what a merge costs and keeps', () => {
+	/** Calls made to one function of user-stream.ts by `run`. */
+	function calls(name: 'encodeUserChunk' | 'decodeUserChunk', run: () => void): number {
+		const spy = jest.spyOn(userStream, name);
+		try {
+			run();
+			return spy.mock.calls.length;
+		} finally {
+			spy.mockRestore();
+		}
+	}
+	const stored = range(0, 3 * USERS_PER_CHUNK).map((index) => index * 2);
+
+	it('encodes only the chunks that hold a change', () => {
+		const table = new UserTable(chunksOf(stored));
+		table.set(idOf(stored[130]), recordOf(stored[130], 1));
+		expect(calls('encodeUserChunk', () => table.merge())).toBe(1);
+		const grown = new UserTable(chunksOf(stored));
+		grown.set(idOf(1), recordOf(1));
+		grown.delete(idOf(stored[300]));
+		expect(calls('encodeUserChunk', () => grown.merge())).toBe(2);
+	});
+
+	it('changes alone, the first user among them, are written into the records as they lie (no copy)', () => {
+		const table = new UserTable(chunksOf(stored));
+		const records = table.storedBytes();
+		table.set(idOf(0), recordOf(0, 1));
+		const result = table.merge();
+		expect(result.samePositions).toBe(true);
+		expect(result.positionOf(idOf(0))).toBe(0);
+		const after = new UserTable(result.chunks);
+		expect(after.storedBytes()).toBe(records);
+		expect(after.recordAt(0)).toEqual(recordOf(0, 1));
+		expect([...after.pendingRecords()]).toEqual([]);
+		const next = after.clone();
+		next.set(idOf(0), recordOf(0, 2));
+		expect([...next.pendingRecords()]).toEqual([]);
+	});
+
+	it('a chunk after the first grown to one and a half times its size is split into even pieces', () => {
+		const table = new UserTable(chunksOf(stored));
+		const added = range(0, USERS_PER_CHUNK / 2).map((at) => stored[USERS_PER_CHUNK + at] + 1);
+		for (const index of added) table.set(idOf(index), recordOf(index));
+		const result = table.merge();
+		expect(counts(result.chunks)).toEqual([128, 96, 96, 128]);
+		expect([...new UserTable(result.chunks).keys()]).toEqual([...stored, ...added].sort((a, b) => a - b).map(idOf));
+	});
+
+	it('writing in place forgets the decoding it overwrote, not another one', () => {
+		const table = new UserTable(chunksOf([1, 2, 3]));
+		expect(table.size).toBe(3);
+		const [b, c] = [chunksOf([4]), chunksOf([5])];
+		table.set(idOf(2), recordOf(2, 9));
+		table.merge();
+		expect(calls('decodeUserChunk', () => decodeUsers(c))).toBe(0);
+		expect(calls('decodeUserChunk', () => decodeUsers(b))).toBe(1);
+	});
+
+	it('a table whose chunks cannot be read says so when it is read', () => {
+		expect(() => new UserTable([chunksOf([1])[0].slice(0, -5)]).size).toThrow(
+			'The stored snapshot cannot be read: the user records are cut short',
+		);
+		expect(() => new UserTable([`${chunksOf([1])[0]}!`]).get(idOf(1))).toThrow(
+			'The stored snapshot cannot be read: the user records are damaged',
+		);
 	});
 });
