@@ -19,12 +19,7 @@ const snapshotDir = 'core/changes/snapshot';
 // Snapshot files with tests of their own: every snapshot mutant reaches the hashes, so each file loads only
 // the test files that exercise it (the differ's tests reach the snapshot only on the way).
 const snapshotTests = {
-	'group-record.ts': [
-		'changes-snapshot',
-		'changes-snapshot-group-members',
-		'changes-snapshot-model',
-		'changes-snapshot-damage',
-	],
+	'group-record.ts': ['changes-snapshot-group-members', 'changes-snapshot-model', 'changes-snapshot-damage'],
 	'group-table.ts': [
 		'changes-snapshot',
 		'changes-snapshot-group-members',

@@ -104,6 +104,7 @@ describe('DN hashes', () => {
 				`${space}cn=a,dc=x`,
 				`cn=${space}a`,
 			]),
+			...['"', '+', '#', ';', '<', '>', '\\'].flatMap((special) => [`cn = a${special}b , dc = x`, `cn = ${special}a`]),
 			'CN=Z,DC=Y',
 			',cn = A',
 			'cn = a,, dc = x',

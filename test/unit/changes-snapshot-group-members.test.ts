@@ -5,6 +5,7 @@
  * byte), and about as small as the code promises.
  */
 import fc from 'fast-check';
+import * as groupRecord from '../../core/changes/snapshot/group-record';
 import {
 	decodeGroupParts,
 	encodePositions,
@@ -131,17 +132,17 @@ describe("a stored group's members", () => {
 	});
 });
 
-/** A snapshot of five users and one group of the users at these indexes. */
-function withGroupOf(indexes: number[], privileged = false) {
+/** A snapshot of five users (or those given) and one group of the users at these indexes. */
+function withGroupOf(indexes: number[], privileged = false, users = [0, 1, 2, 3, 4]) {
 	const snapshot = emptySnapshot();
-	for (let index = 0; index < 5; index++) {
+	for (const index of users) {
 		const record = userRecordOf(person(index), undefined);
 		snapshot.users.set(record.id, record);
 	}
-	const record = groupRecordOf(
-		group({ privileged }),
-		indexes.map((index) => person(index).dn),
-	);
+	const record = groupRecordOf(group({ privileged }), [
+		...indexes.map((index) => person(index).dn),
+		'cn=outside,dc=example',
+	]);
 	snapshot.groups.set(record.id, record);
 	return snapshot;
 }
@@ -156,6 +157,63 @@ describe('the group table', () => {
 		const written = JSON.parse(JSON.stringify(encodeSnapshot({ users, groups })));
 		expect(snapshotProblem(written)).toBeUndefined();
 		expect(decodeSnapshot(written).groups.get(replaced.id)).toEqual(replaced);
+	});
+
+	it('knows no group it was never given', () => {
+		const stored = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(withGroupOf([1])))));
+		expect(stored.groups.get('b0000000-1111-4222-8333-444455556666')).toBeUndefined();
+		expect(stored.groups.has('b0000000-1111-4222-8333-444455556666')).toBe(false);
+		expect(stored.groups.clone(stored.users).delete('b0000000-1111-4222-8333-444455556666')).toBe(false);
+	});
+
+	it('a poll that added or deleted no user writes the groups it did not change as stored, without reading them', () => {
+		const storedText = JSON.parse(JSON.stringify(encodeSnapshot(withGroupOf([0, 2, 4]))));
+		const stored = decodeSnapshot(storedText);
+		const users = stored.users.clone();
+		const changed = { ...(users.get(person(2).id) as ReturnType<typeof userRecordOf>), valuesHash: 7 };
+		users.set(changed.id, changed);
+		const decodes = jest.spyOn(groupRecord, 'decodeGroupParts');
+		try {
+			expect(encodeSnapshot({ users, groups: stored.groups.clone(users) }).groups).toEqual(storedText.groups);
+			expect(decodes).not.toHaveBeenCalled();
+		} finally {
+			decodes.mockRestore();
+		}
+	});
+
+	it('a group not read again, after users were added among its members, is stored as it would be anew', () => {
+		// Users 1, 3, 5 stored; the group holds the first of them (position 0, where it stays), the last (moved),
+		// and one from outside.
+		const stored = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(withGroupOf([1, 5], false, [1, 3, 5])))));
+		const users = stored.users.clone();
+		for (const index of [2, 4, 6]) {
+			const record = userRecordOf(person(index), undefined);
+			users.set(record.id, record);
+		}
+		const written = encodeSnapshot({ users, groups: stored.groups.clone(users) });
+		const anew = encodeSnapshot(withGroupOf([1, 5], false, [1, 2, 3, 4, 5, 6]));
+		expect(written.groups).toEqual(anew.groups);
+		expect(decodeSnapshot(written).groups.get(groupRecordOf(group(), []).id)).toEqual(
+			groupRecordOf(group(), [person(1).dn, person(5).dn, 'cn=outside,dc=example']),
+		);
+	});
+
+	it('a group read again that still lists a renamed member by the former DN keeps that DN hash', () => {
+		const stored = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(withGroupOf([1, 3])))));
+		const key = groupRecordOf(group(), []).id;
+		// The group is read (decoded) before the poll changes it, as the differ reads it.
+		expect(stored.groups.get(key)?.memberHashes).toContain(dnHash(person(3).dn));
+		const users = stored.users.clone();
+		const renamed = userRecordOf({ ...person(3), dn: 'uid=renamed,ou=people,dc=example' }, undefined);
+		users.set(renamed.id, renamed);
+		const added = userRecordOf(person(9), undefined);
+		users.set(added.id, added);
+		const groups = stored.groups.clone(users);
+		const reread = groupRecordOf(group({ name: 'Staff again' }), [person(1).dn, person(3).dn, person(9).dn]);
+		groups.set(key, reread);
+		const written = JSON.parse(JSON.stringify(encodeSnapshot({ users, groups })));
+		expect(snapshotProblem(written)).toBeUndefined();
+		expect(decodeSnapshot(written).groups.get(key)).toEqual(reread);
 	});
 
 	it("lists each group's DN hash once: a changed group's new one, none for a deleted group", () => {
