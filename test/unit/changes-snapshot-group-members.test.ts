@@ -122,6 +122,15 @@ describe("a stored group's members", () => {
 		expect(encodePositions([99, 199, 299, 399], [])[2]).toBe(6);
 	});
 
+	it("a record cut inside its last member's low bits lists more members than it holds", () => {
+		// Gaps of 99 with a Rice parameter of 6: one byte a member, so the cut takes the last member's low bits.
+		const whole = Buffer.from(storedGroup([99, 199, 299, 399], []), 'base64');
+		expect(groupRecordProblem(whole.toString('base64'), 1000)).toBeUndefined();
+		expect(groupRecordProblem(whole.subarray(0, whole.length - 1).toString('base64'), 1000)).toBe(
+			'a group record lists more members than it holds',
+		);
+	});
+
 	it('a damaged record read without the check fails with a message that says so', () => {
 		const [text] = encodeSnapshot(withGroupOf([1, 2])).groups;
 		const bytes = Buffer.from(text, 'base64');
