@@ -16,6 +16,7 @@ import {
 import { dnHash } from '../../core/changes/snapshot/dn-hash';
 import { decodeSnapshot, emptySnapshot, encodeSnapshot, snapshotProblem } from '../../core/changes/snapshot/snapshot';
 import { userRecordOf } from '../../core/changes/snapshot/user-record';
+import { UserTable } from '../../core/changes/snapshot/user-table';
 import type { DirectoryGroup } from '../../core/model/directory-group';
 import type { DirectoryUser } from '../../core/model/directory-user';
 
@@ -223,6 +224,58 @@ describe('the group table', () => {
 		const written = JSON.parse(JSON.stringify(encodeSnapshot({ users, groups })));
 		expect(snapshotProblem(written)).toBeUndefined();
 		expect(decodeSnapshot(written).groups.get(key)).toEqual(reread);
+	});
+
+	it('decodes a stored group once, however often it is read', () => {
+		const stored = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(withGroupOf([1, 3])))));
+		const decodes = jest.spyOn(groupRecord, 'decodeGroupParts');
+		try {
+			const key = groupRecordOf(group(), []).id;
+			expect(stored.groups.get(key)).toEqual(stored.groups.get(key));
+			expect([...stored.groups.values()]).toHaveLength(1);
+			expect(decodes).toHaveBeenCalledTimes(1);
+		} finally {
+			decodes.mockRestore();
+		}
+	});
+
+	it('a changed group finds its known members where they moved, and looks up all users once for new ones', () => {
+		const snapshot = emptySnapshot();
+		for (let index = 0; index < 1000; index++) {
+			const record = userRecordOf(person(index), undefined);
+			snapshot.users.set(record.id, record);
+		}
+		const members = [0, 500, 999].map((index) => person(index).dn);
+		const first = groupRecordOf(group(), members);
+		snapshot.groups.set(first.id, first);
+		const stored = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(snapshot))));
+		expect(stored.groups.get(first.id)).toEqual(first);
+		const lookups = jest.spyOn(UserTable.prototype, 'dnHashAt');
+		try {
+			for (const added of [[], [1000, 1001]]) {
+				const users = stored.users.clone();
+				// A user deleted after the first member: the others move down by one.
+				users.delete(person(1).id);
+				for (const index of added) {
+					const record = userRecordOf(person(index), undefined);
+					users.set(record.id, record);
+				}
+				const groups = stored.groups.clone(users);
+				const changed = groupRecordOf(group({ name: 'Changed' }), [
+					...members,
+					...added.map((index) => person(index).dn),
+				]);
+				groups.set(changed.id, changed);
+				lookups.mockClear();
+				const written = encodeSnapshot({ users, groups });
+				// Known members: a few lookups; new members: every user's DN hash once (one index for both).
+				if (added.length === 0) expect(lookups.mock.calls.length).toBeLessThan(50);
+				else expect(lookups.mock.calls.length).toBeLessThan(1500);
+				expect(decodeSnapshot(written).groups.get(changed.id)).toEqual(changed);
+			}
+		} finally {
+			lookups.mockRestore();
+		}
 	});
 
 	it("lists each group's DN hash once: a changed group's new one, none for a deleted group", () => {
