@@ -5,8 +5,11 @@
  */
 import fc from 'fast-check';
 import { comparableDn, dnHash } from '../../core/changes/snapshot/dn-hash';
-import { hash32 } from '../../core/changes/snapshot/hash';
-import { isDn, normalizeDn } from '../../core/ldap/dn';
+import * as hash from '../../core/changes/snapshot/hash';
+import * as dnModule from '../../core/ldap/dn';
+
+const { hash32 } = hash;
+const { isDn, normalizeDn } = dnModule;
 
 /** A fixed seed: a failure prints its counterexample and reproduces. */
 const runs = { seed: 14, numRuns: 200 };
@@ -45,15 +48,77 @@ const dn = fc
 	.map(([first, rest]) => first + rest.map(([sep, part]) => sep + part).join(''));
 /** Anything a directory or a log may hand over, valid or not: the characters the fast paths look at. */
 const anyText = fc
-	.array(fc.constantFrom('c', 'N', '=', ',', ' ', '\t', '\\', '+', '#', ';', '<', '"', 'é', '1'), { maxLength: 16 })
+	.array(
+		fc.constantFrom('c', 'N', '=', ',', ' ', '\t', '\r', '\u00a0', '\\', '+', '#', ';', '<', '>', '"', 'é', 'É', '1'),
+		{ maxLength: 16 },
+	)
 	.map((chars) => chars.join(''));
 
+/** A plain DN, as nearly every directory writes them: ASCII types and values, no escapes, single spaces. */
+const plainWord = fc
+	.array(fc.constantFrom('a', 'Z', 'q', '0', '7', '.', '-', '_', '@'), { minLength: 1, maxLength: 5 })
+	.map((chars) => chars.join(''));
+const plainValue = fc.array(plainWord, { minLength: 1, maxLength: 3 }).map((words) => words.join(' '));
+const plainRdn = fc
+	.tuple(
+		fc.constantFrom('', ' '),
+		fc.constantFrom('cn', 'UID', 'ou', 'dc', 'x-1'),
+		fc.constantFrom('', ' '),
+		plainValue,
+	)
+	.map(([before, type, around, text]) => `${before}${type}${around}=${around}${text}${before}`);
+const plainDn = fc.array(plainRdn, { minLength: 1, maxLength: 5 }).map((rdns) => rdns.join(','));
+
 describe('DN hashes', () => {
+	it('hash a plain DN without building its normalized text, and compare it without the full parser', () => {
+		// A reconciliation hashes every user's DN: the fast paths are what keeps it within its time.
+		const texts = jest.spyOn(hash, 'hash32');
+		const parser = jest.spyOn(dnModule, 'normalizeDn');
+		try {
+			fc.assert(
+				fc.property(plainDn, (text) => {
+					dnHash(text);
+					comparableDn(text);
+				}),
+				runs,
+			);
+			expect(texts).not.toHaveBeenCalled();
+			expect(parser).not.toHaveBeenCalled();
+		} finally {
+			texts.mockRestore();
+			parser.mockRestore();
+		}
+		fc.assert(
+			fc.property(plainDn, (text) => dnHash(text) === hash32(normalizeDn(text))),
+			runs,
+		);
+	});
+
 	it('hash a DN as the hash of its comparable form, whatever the text', () => {
 		fc.assert(
 			fc.property(fc.oneof(dn, anyText), (text) => dnHash(text) === hash32(comparableDn(text))),
 			runs,
 		);
+	});
+
+	it('hash the edge cases of the fast path as the comparable form: whitespace of every kind, empty or odd parts', () => {
+		const edges = [
+			...['\t', '\n', '\u000b', '\f', '\r', ' ', '\b', '\u000e', '\u00a0'].flatMap((space) => [
+				`cn=a${space},dc=x`,
+				`${space}cn=a,dc=x`,
+				`cn=${space}a`,
+			]),
+			...['"', '+', '#', ';', '<', '>', '\\'].flatMap((special) => [`cn = a${special}b , dc = x`, `cn = ${special}a`]),
+			'CN=Z,DC=Y',
+			',cn = A',
+			'cn = a,, dc = x',
+			'=a , dc = x',
+			' =a , dc = x',
+			'cn=a, b ,c=d',
+			'cn=a=b , dc=x',
+			'cn = a , dc = x,',
+		];
+		for (const text of edges) expect([text, dnHash(text)]).toEqual([text, hash32(comparableDn(text))]);
 	});
 
 	it("the comparable form of a valid DN is the normalizer's (case, spaces around separators and values)", () => {
@@ -86,6 +151,9 @@ describe('DN hashes', () => {
 
 	it('text that is no DN is compared trimmed and in lower case', () => {
 		expect(comparableDn('  Not A DN ')).toBe('not a dn');
+		// A part without a type, or without any `=`: no DN either, so not taken apart.
+		expect(comparableDn('=A , dc=X')).toBe('=a , dc=x');
+		expect(comparableDn('CN=a, B ')).toBe('cn=a, b');
 		expect(dnHash('  Not A DN ')).toBe(dnHash('not a dn'));
 	});
 });

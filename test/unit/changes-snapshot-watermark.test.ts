@@ -23,6 +23,18 @@ describe('password-changed stamps as whole seconds', () => {
 		for (const value of [undefined, '0', '12345678901234', 'yesterday', '2026120612000Z', '20261206120000'])
 			expect(passwordStampSecond(value)).toBeUndefined();
 		expect(passwordStampSecond('100000000000000')).toBe('16010426174640Z');
+		expect(passwordStampSecond('20261206120000,5Z')).toBe(NOON);
+		expect(passwordStampSecond('20261206120000-0500')).toBe(NOON);
+		expect(passwordStampSecond(' 134093664000000000\n')).toBe('20251205000000Z');
+		// A time must start the value and be followed by a fraction, a zone or Z.
+		for (const value of [
+			'x20261206120000Z',
+			'T20261206120000.5Z',
+			'2026120612000aZ',
+			'20261206120000x',
+			'20261206120000 Z',
+		])
+			expect(passwordStampSecond(value)).toBeUndefined();
 	});
 });
 
@@ -77,6 +89,18 @@ describe('the password watermark', () => {
 			expect(untrusted.isNew('bob', NOON)).toBe(true);
 			expect(untrusted.serialize()).toEqual(expect.objectContaining({ upTo: NOON }));
 		}
+	});
+
+	it('the same users at the same second are stored as the same text, whatever order they were noted in', () => {
+		const noted = (...keys: string[]) => {
+			const watermark = PasswordWatermark.fresh();
+			for (const key of keys) watermark.note(key, NOON);
+			return watermark.serialize();
+		};
+		const stored = noted('alice', 'bob', 'carol', 'dave');
+		expect(noted('dave', 'carol', 'bob', 'alice')).toEqual(stored);
+		expect(noted('carol', 'alice', 'dave', 'bob')).toEqual(stored);
+		expect(Buffer.from(stored?.atUpTo ?? '', 'base64')).toHaveLength(16);
 	});
 
 	it('a clone changes apart from its original', () => {
