@@ -30,6 +30,19 @@ export const conditionValueField: INodeProperties = {
 };
 
 /** The parameter names of the audience fields in one node. */
+/** What an audience does with a listed user the directory does not have (an option of both nodes' audiences). */
+export const missingUsersOption: INodeProperties = {
+	displayName: 'Unknown Users',
+	name: 'missingUsers',
+	type: 'options',
+	default: 'error',
+	options: [
+		{ name: 'Fail', value: 'error', description: 'Stop with an error naming the user' },
+		{ name: 'Skip', value: 'skip', description: 'Leave them out' },
+	],
+	description: 'What to do when a listed user does not exist',
+};
+
 export interface AudienceFieldNames {
 	groups: string;
 	nested: string;

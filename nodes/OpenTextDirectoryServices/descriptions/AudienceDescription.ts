@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { audienceDefinitionFields } from '../../shared/audience';
+import { audienceDefinitionFields, missingUsersOption } from '../../shared/audience';
 import { operationsOf, readOptionsCollection, returnAllAndLimit, showFor } from './common';
 
 export const audienceOperations = operationsOf(
@@ -35,24 +35,7 @@ export function audienceFields(resource: string, operation: string[]): INodeProp
 export const audienceResolveFields: INodeProperties[] = [
 	...audienceFields('audience', ['resolve']),
 	...returnAllAndLimit('audience', ['resolve'], true),
-	readOptionsCollection(
-		'audience',
-		['resolve'],
-		[
-			deviceTokenOption,
-			{
-				displayName: 'Unknown Users',
-				name: 'missingUsers',
-				type: 'options',
-				default: 'error',
-				options: [
-					{ name: 'Fail', value: 'error', description: 'Stop with an error naming the user' },
-					{ name: 'Skip', value: 'skip', description: 'Leave them out' },
-				],
-				description: 'What to do when a listed user does not exist',
-			},
-		],
-	),
+	readOptionsCollection('audience', ['resolve'], [deviceTokenOption, missingUsersOption]),
 ];
 
 export { deviceTokenOption };

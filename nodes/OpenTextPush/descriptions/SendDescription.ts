@@ -1,6 +1,6 @@
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
-import { audienceDefinitionFields } from '../../shared/audience';
+import { audienceDefinitionFields, missingUsersOption } from '../../shared/audience';
 import { sourceProperty } from '../../shared/directory-node';
 import { PUSH_CHANNELS, reaches } from '../channels';
 import { AUDIENCE_KIND, DIRECTORY_AUDIENCE_NAMES, type Audience } from '../recipients';
@@ -398,17 +398,7 @@ const directoryAudienceFields: INodeProperties[] = [
 				description:
 					'People read from the directory at a time; memory holds about one page and the requests in flight, whatever the audience size',
 			},
-			{
-				displayName: 'Unknown Users',
-				name: 'missingUsers',
-				type: 'options',
-				default: 'error',
-				options: [
-					{ name: 'Fail', value: 'error', description: 'Stop with an error naming the user' },
-					{ name: 'Skip', value: 'skip', description: 'Leave them out' },
-				],
-				description: 'What to do when a listed user does not exist',
-			},
+			missingUsersOption,
 		],
 	},
 ];
