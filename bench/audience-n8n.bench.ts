@@ -27,7 +27,7 @@ import {
 } from '../devkit/audience-workflow';
 import { ldapCredentialData } from '../devkit/ldap-credential';
 import { ensureN8n, executionError, nodeItems, packPackage, readPackageJson, startN8n } from '../devkit/n8n';
-import { startPostgres } from '../devkit/postgres';
+import { n8nDatabaseEnv, startPostgres } from '../devkit/postgres';
 import { startSlapd } from '../devkit/slapd';
 import { startAppWorksEmulator } from '../emulators/push/appworks';
 
@@ -88,12 +88,7 @@ async function main(): Promise<void> {
 		tarball,
 		startTimeoutMs: 300_000,
 		env: {
-			DB_TYPE: 'postgresdb',
-			DB_POSTGRESDB_HOST: postgres.host,
-			DB_POSTGRESDB_PORT: String(postgres.port),
-			DB_POSTGRESDB_DATABASE: postgres.database,
-			DB_POSTGRESDB_USER: postgres.user,
-			DB_POSTGRESDB_PASSWORD: postgres.password,
+			...n8nDatabaseEnv(postgres),
 			// Its Prometheus endpoint tells the V8 heap from the rest of the RSS.
 			N8N_METRICS: 'true',
 		},

@@ -28,7 +28,7 @@ import { Attribute, Change, Client } from 'ldapts';
 
 import { ldapCredentialData } from '../devkit/ldap-credential';
 import { ensureN8n, packPackage, readPackageJson, startN8n } from '../devkit/n8n';
-import { startPostgres } from '../devkit/postgres';
+import { n8nDatabaseEnv, startPostgres } from '../devkit/postgres';
 import { startSlapd } from '../devkit/slapd';
 
 const USERS = Number(process.env.BENCH_USERS ?? 1_000_000);
@@ -95,12 +95,7 @@ async function main(): Promise<void> {
 		tarball,
 		startTimeoutMs: 300_000,
 		env: {
-			DB_TYPE: 'postgresdb',
-			DB_POSTGRESDB_HOST: postgres.host,
-			DB_POSTGRESDB_PORT: String(postgres.port),
-			DB_POSTGRESDB_DATABASE: postgres.database,
-			DB_POSTGRESDB_USER: postgres.user,
-			DB_POSTGRESDB_PASSWORD: postgres.password,
+			...n8nDatabaseEnv(postgres),
 			N8N_LOG_LEVEL: 'debug',
 			N8N_LOG_FORMAT: 'json',
 		},

@@ -54,6 +54,18 @@ export interface Postgres {
 	stop(): Promise<void>;
 }
 
+/** The environment that points n8n at `postgres` as its database (`DB_TYPE=postgresdb`). */
+export function n8nDatabaseEnv(postgres: Postgres): Record<string, string> {
+	return {
+		DB_TYPE: 'postgresdb',
+		DB_POSTGRESDB_HOST: postgres.host,
+		DB_POSTGRESDB_PORT: String(postgres.port),
+		DB_POSTGRESDB_DATABASE: postgres.database,
+		DB_POSTGRESDB_USER: postgres.user,
+		DB_POSTGRESDB_PASSWORD: postgres.password,
+	};
+}
+
 const HOST = '127.0.0.1';
 const USER = 'otdp';
 const POSTGRES_ROOT = '/usr/lib/postgresql';

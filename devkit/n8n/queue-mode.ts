@@ -13,7 +13,7 @@
  *   fetch(`${queue.webhook.url}/webhook/...`); await queue.workers[0].kill(); await queue.stop();
  */
 import * as crypto from 'crypto';
-import { startPostgres, type Postgres } from '../postgres';
+import { n8nDatabaseEnv, startPostgres, type Postgres } from '../postgres';
 import { startRedis, type Redis } from '../redis';
 import { freePort } from '../server-process';
 import { defaultLog } from './common';
@@ -59,12 +59,7 @@ export async function startN8nQueue(options: N8nQueueOptions = {}): Promise<N8nQ
 		const webhookPort = await freePort();
 		const sharedEnv: Record<string, string> = {
 			EXECUTIONS_MODE: 'queue',
-			DB_TYPE: 'postgresdb',
-			DB_POSTGRESDB_HOST: postgres.host,
-			DB_POSTGRESDB_PORT: String(postgres.port),
-			DB_POSTGRESDB_DATABASE: postgres.database,
-			DB_POSTGRESDB_USER: postgres.user,
-			DB_POSTGRESDB_PASSWORD: postgres.password,
+			...n8nDatabaseEnv(postgres),
 			QUEUE_BULL_REDIS_HOST: redis.host,
 			QUEUE_BULL_REDIS_PORT: String(redis.port),
 			N8N_ENCRYPTION_KEY: crypto.randomBytes(24).toString('hex'),
