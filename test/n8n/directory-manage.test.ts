@@ -25,6 +25,7 @@ import {
 } from '../../devkit/n8n';
 import { startSlapd, type Slapd } from '../../devkit/slapd';
 import { ldapCredentialData } from '../../devkit/ldap-credential';
+import { bindsWith } from '../support/manage-scenario';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const pkg = readPackageJson(repoRoot);
@@ -120,16 +121,8 @@ async function slapdEntry(dn: string): Promise<Record<string, string[]> | undefi
 	}
 }
 
-async function slapdBinds(dn: string, password: string): Promise<boolean> {
-	const client = new Client({ url: slapd!.url });
-	try {
-		await client.bind(dn, password);
-		return true;
-	} catch {
-		return false;
-	} finally {
-		await client.unbind().catch(() => undefined);
-	}
+function slapdBinds(dn: string, password: string): Promise<boolean> {
+	return bindsWith(() => new Client({ url: slapd!.url }), dn, password);
 }
 
 /** Neither password anywhere in what n8n keeps of the run (items, errors, the workflow as run). */
