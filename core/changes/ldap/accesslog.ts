@@ -17,7 +17,8 @@ import { attributeValue, attributeValues } from '../../ldap/entry';
 import { AccesslogReads, REQ_START } from './accesslog-reads';
 import { PASSWORD_ATTRIBUTES, type ChangeContext } from '../differ';
 import { generalizedTimeToIso } from '../events';
-import type { LdapChangeReader } from './reader';
+import type { LdapChangeReader, Observations, Observed } from './reader';
+import type { GroupObservation, UserObservation } from '../differ';
 import type { LdapPollCore } from './poller';
 import { recordKeyOf } from '../snapshot/record-key';
 import type { ChangeState } from '../state';
@@ -158,7 +159,24 @@ export interface AccesslogStrategyOptions extends LdapStrategyOptions {
 	startLookbackMinutes?: number;
 	/** Log records one poll reads at most (default 5000): a longer backlog is caught up over several polls. */
 	recordsPerPoll?: number;
+	/**
+	 * Read the entries changed since the cursor (by change stamp) together with the log, instead of after it by
+	 * the ids the log names (default true). Off where the stamp is not indexed: see readAhead().
+	 */
+	readAhead?: boolean;
+	/** Users, and groups, one read-ahead takes at most (default 1000): more changed entries are read by id. */
+	readAheadLimit?: number;
 }
+
+const READ_AHEAD_LIMIT = 1000;
+/**
+ * A read-ahead slower than this, and than SLOW_READ_AHEAD_FACTOR times the log read beside it, shows a stamp
+ * the server does not index (it scanned the directory): this process stops reading ahead on that scope.
+ */
+const SLOW_READ_AHEAD_MS = 200;
+const SLOW_READ_AHEAD_FACTOR = 4;
+/** Scopes (server, bases) where a read-ahead was slow, for the life of the process. */
+const slowReadAhead = new Set<string>();
 
 export class AccesslogStrategy extends LdapStrategyBase {
 	readonly name = 'accesslog' as const;
@@ -200,7 +218,12 @@ export class AccesslogStrategy extends LdapStrategyBase {
 		}
 		// The log is read from reqStart >= cursor: the record at the cursor comes back as long as the log holds
 		// it, so no request of its own is needed to tell a purged cursor (a catch-up reads the same records).
-		const logged = await this.log.since(cursor, ACCESSLOG_ATTRIBUTES);
+		// The entries changed since the cursor are read at the same time (readAhead): most polls then need no
+		// second round trip for the entries the log names.
+		const [logged, ahead] = await Promise.all([
+			this.log.since(cursor, ACCESSLOG_ATTRIBUTES),
+			this.logOptions.readAhead === false ? undefined : this.readAhead(cursor),
+		]);
 		if (previous.cursorContext === 'verified' && !logged.sinceLogged) return this.reconcileStep(core, previous, purged);
 		// Oldest first. A backlog longer than one poll reads ends at `through`; the next poll goes on from there.
 		const records = logged.entries.map(parseAccesslogRecord);
@@ -210,8 +233,7 @@ export class AccesslogStrategy extends LdapStrategyBase {
 				this.reader.inScope(record.dn) || (record.newSuperior !== undefined && this.reader.inScope(record.newSuperior)),
 		);
 		const contexts = contextsFromRecords(inScope, this.logOptions.captureActor ?? true);
-		const ids = [...contexts.keys()];
-		const observations = await this.reader.entriesByIds(ids);
+		const observations = await this.observe([...contexts.keys()], await ahead?.entries());
 		const snapshot = snapshotOf(previous);
 		const applied = await core.apply(snapshot, contexts, observations);
 		// The snapshot now reflects every write up to the newest record: writes after it carry later stamps.
@@ -224,5 +246,54 @@ export class AccesslogStrategy extends LdapStrategyBase {
 			cursorContext: records.length > 0 ? 'verified' : previous.cursorContext,
 			reconciled: false,
 		};
+	}
+
+	/**
+	 * The users and groups whose change stamp is at or after the cursor's second, read beside the log. Every
+	 * entry a record after the cursor names was written after it, so it is among them, unless its stamp came
+	 * from another server's clock (a replicated write) or it is gone: what is missing is read by id after
+	 * (observe). Entries written after the log read come too; only those the log names are used. A stamp
+	 * without an index makes this a scan of the directory: once one took SLOW_READ_AHEAD_MS and several
+	 * times the log read, this process reads by id only on that scope. Any failure falls back to the ids.
+	 */
+	private readAhead(cursor: string): { entries(): Promise<Observations | undefined> } | undefined {
+		const scope = this.reader.scope;
+		const key = [this.server, scope.userBaseDN, scope.groupBaseDN].join('\u0000');
+		if (slowReadAhead.has(key)) return undefined;
+		const started = Date.now();
+		const read = this.reader.changedSinceAtMost(cursor, this.logOptions.readAheadLimit ?? READ_AHEAD_LIMIT).then(
+			(observations) => ({ observations, ms: Date.now() - started }),
+			() => ({ observations: undefined, ms: Date.now() - started }),
+		);
+		return {
+			// Asked for once the log is read and parsed: the time until then is the log's.
+			entries: async () => {
+				const logMs = Date.now() - started;
+				const { observations, ms } = await read;
+				if (ms > SLOW_READ_AHEAD_MS && ms > SLOW_READ_AHEAD_FACTOR * logMs) slowReadAhead.add(key);
+				return observations;
+			},
+		};
+	}
+
+	/** The entries of `ids`: those read ahead, the others by id. */
+	private async observe(ids: string[], ahead: Observations | undefined): Promise<Observations> {
+		if (ahead === undefined) return this.reader.entriesByIds(ids);
+		const users = new Map<string, Observed<UserObservation>>();
+		const groups = new Map<string, Observed<GroupObservation>>();
+		const missing: string[] = [];
+		for (const id of ids) {
+			const user = ahead.users.get(id);
+			const group = user === undefined ? ahead.groups.get(id) : undefined;
+			if (user !== undefined) users.set(id, user);
+			else if (group !== undefined) groups.set(id, group);
+			else missing.push(id);
+		}
+		if (missing.length > 0) {
+			const read = await this.reader.entriesByIds(missing);
+			for (const [id, user] of read.users) users.set(id, user);
+			for (const [id, group] of read.groups) groups.set(id, group);
+		}
+		return { users, groups };
 	}
 }
