@@ -9,7 +9,8 @@
  *    accesslog, timestamp and snapshot strategies (first activation: no events).
  * 2. Each round changes 100 users (title), then times, each on a fresh connection (connect + bind), the
  *    sides in one order on even rounds and in the reverse order on odd ones (so neither side always runs
- *    on a warmer server):
+ *    on a warmer server). The small reads (the first two) have rounds of their own, and the whole-directory
+ *    reads (the last two) theirs after them, so that no poll pays for the garbage of a read of every user:
  *    - the accesslog and the timestamp strategies' incremental polls, the state held in memory between
  *      polls as n8n holds a workflow's static data;
  *    - the raw in-process read of the changed entries by the same LDAP client (LdapSession: connect, bind,
@@ -19,7 +20,7 @@
  *      process paging through every user with the same thin attributes (and the same paged read in process);
  *    - the naive way: paging through every user with the user attributes, hashing and diffing each entry;
  *    and then, as n8n does after a poll that changed the static data, a JSON.stringify of each state.
- *    Medians over BENCH_ROUNDS rounds (5) after BENCH_WARMUP rounds (2) that are not counted; peak RSS of
+ *    Medians over BENCH_ROUNDS rounds (7) of each kind after BENCH_WARMUP rounds (2) that are not counted; peak RSS of
  *    this process sampled every 5 ms; RSS growth from one more round with a full GC before each run.
  * 3. The stored state: its size per user (memberships included) and how long n8n's JSON round trip of it
  *    takes (n8n serializes the whole static data after every poll that changed it).
@@ -50,7 +51,7 @@ const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const MILLION_USERS = Number(process.env.BENCH_MILLION_USERS ?? 1_000_000);
 /** Index the change stamps as a production server has them (BENCH_STAMP_INDEX=0: the test server's plain indexes). */
 const STAMP_INDEX = process.env.BENCH_STAMP_INDEX !== '0';
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 /**
  * Rounds run first and not counted (BENCH_WARMUP, default 2): a trigger polls in a long-lived n8n
  * process, so its code is compiled after its first polls; so is every baseline's here.
@@ -259,11 +260,41 @@ async function measurePhase(slapd: Slapd, users: number, options: PhaseOptions):
 
 	const runs = new Map<string, Run[]>();
 	const memory = new Map<string, Run>();
-	const memoryRounds = options.full ? 1 : 0;
-	for (let round = 0; round < WARMUP + ROUNDS + memoryRounds; round++) {
-		const counted = round >= WARMUP;
-		// The last round of the full phase measures memory only: a full GC before each run, times not counted.
-		const memoryRound = round === WARMUP + ROUNDS;
+	// Rounds of the small reads (the polls and the raw read of the changed entries), then, in the full phase,
+	// rounds of the whole-directory reads (reconciliation, paged reads, naive diff): a read of every user leaves
+	// hundreds of megabytes of garbage that V8 collects during whatever runs next, which is not a poll's cost.
+	// The last round of the full phase measures memory only: a full GC before each run, times not counted.
+	const plan: Array<{ kind: 'small' | 'whole' | 'memory'; counted: boolean }> = [
+		...Array.from({ length: WARMUP + ROUNDS }, (_, index) => ({ kind: 'small' as const, counted: index >= WARMUP })),
+		...(options.full
+			? [
+					...Array.from({ length: WARMUP + ROUNDS }, (_, index) => ({
+						kind: 'whole' as const,
+						counted: index >= WARMUP,
+					})),
+					{ kind: 'memory' as const, counted: false },
+				]
+			: []),
+	];
+	/** Changes each strategy has not polled yet (a strategy polls in some rounds only). */
+	const pending = new Map<StrategyName, number>(strategies.map((name) => [name, 0]));
+	const pollSide = (name: StrategyName) => ({
+		name: SIDE[name],
+		atLeast: CHANGES,
+		work: async () => {
+			const result = await pollOnce(name, states.get(name));
+			states.set(name, result.state);
+			if (result.events.length !== pending.get(name))
+				throw new Error(`${name} saw ${result.events.length} events instead of ${pending.get(name)}`);
+			pending.set(name, 0);
+			return result.events.length;
+		},
+	});
+	for (let round = 0; round < plan.length; round++) {
+		const { kind, counted } = plan[round];
+		const memoryRound = kind === 'memory';
+		const small = kind !== 'whole';
+		const whole = kind !== 'small';
 		// The timestamp strategy's high-water mark before the changes: what the raw reads filter on.
 		const since = states.get('timestamp')?.stampHighWater ?? '19700101000000Z';
 		const changedFilter = `(&(objectClass=inetOrgPerson)(entryCSN>=${since}))`;
@@ -273,39 +304,30 @@ async function measurePhase(slapd: Slapd, users: number, options: PhaseOptions):
 			return `${attrLine('dn', slapd.layout.userDN(user.uid))}changetype: modify\nreplace: title\ntitle: Bench ${round}-${index}\n`;
 		}).join('\n');
 		await slapd.ldapmodify(ldif);
+		for (const name of strategies) pending.set(name, (pending.get(name) ?? 0) + CHANGES);
 
 		const sides: Array<{ name: string; work: () => Promise<number>; atLeast?: number }> = [];
-		for (const name of strategies) {
+		for (const name of strategies) if (name === 'snapshot' ? whole : small) sides.push(pollSide(name));
+		if (small)
 			sides.push({
-				name: SIDE[name],
+				name: SIDE.raw,
 				atLeast: CHANGES,
-				work: async () => {
-					const result = await pollOnce(name, states.get(name));
-					states.set(name, result.state);
-					if (result.events.length !== CHANGES)
-						throw new Error(`${name} saw ${result.events.length} events instead of ${CHANGES}`);
-					return result.events.length;
-				},
+				work: () =>
+					LdapSession.use(settings, async (session) => {
+						const entries = await session.search(slapd.layout.peopleDN, {
+							scope: 'sub',
+							filter: changedFilter,
+							attributes: userAttributes,
+						});
+						return entries.length;
+					}),
 			});
-		}
-		sides.push({
-			name: SIDE.raw,
-			atLeast: CHANGES,
-			work: () =>
-				LdapSession.use(settings, async (session) => {
-					const entries = await session.search(slapd.layout.peopleDN, {
-						scope: 'sub',
-						filter: changedFilter,
-						attributes: userAttributes,
-					});
-					return entries.length;
-				}),
-		});
-		sides.push({
-			name: SIDE.ldapsearchChanged,
-			work: () => ldapsearch(slapd, slapd.layout.peopleDN, changedFilter, userAttributes, false),
-		});
-		if (options.full) {
+		if (small)
+			sides.push({
+				name: SIDE.ldapsearchChanged,
+				work: () => ldapsearch(slapd, slapd.layout.peopleDN, changedFilter, userAttributes, false),
+			});
+		if (whole) {
 			sides.push({
 				name: SIDE.rawThin,
 				atLeast: users,
@@ -336,9 +358,12 @@ async function measurePhase(slapd: Slapd, users: number, options: PhaseOptions):
 			if (memoryRound) memory.set(side.name, run);
 			else if (counted) runs.set(side.name, [...(runs.get(side.name) ?? []), run]);
 		}
+		// The incremental strategies keep up in the whole-directory rounds too, untimed.
+		if (kind === 'whole') for (const name of strategies) if (name !== 'snapshot') await pollSide(name).work();
 		// What n8n does after a poll that changed the static data: serialize all of it to save it. Timed apart
 		// from the poll, as n8n's own cost; it also flattens the users text the poll joined (user-table.ts).
 		for (const name of strategies) {
+			if (!(name === 'snapshot' ? whole : small)) continue;
 			const save = await timed(async () => JSON.stringify({ node: { changeState: states.get(name) } }).length);
 			const label = `n8n's save after the ${name} poll (JSON of the state)`;
 			if (counted && !memoryRound) runs.set(label, [...(runs.get(label) ?? []), save]);

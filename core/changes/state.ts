@@ -31,6 +31,12 @@ export interface ChangeState {
 	cursor?: string;
 	/** What the cursor is only valid with: the AD DC's invocationID. */
 	cursorContext?: string;
+	/**
+	 * Accesslog: the greatest change stamp (entryCSN) among the entries the last poll read, where the next
+	 * poll's read-ahead starts. The cursor's reqStart is no clock to compare stamps with below the second (its
+	 * fraction counts the second's operations), so from the cursor a read-ahead would read its whole second again.
+	 */
+	readAheadFrom?: string;
 	/** Polls done since the last full reconciliation. */
 	pollsSinceReconcile: number;
 	/**

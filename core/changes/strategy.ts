@@ -30,6 +30,8 @@ export interface StrategyStep {
 	resyncReason?: string;
 	/** The read stopped short of the log's end (see PollResult.readAgainSoon). */
 	readAgainSoon?: boolean;
+	/** See ChangeState.readAheadFrom. */
+	readAheadFrom?: string;
 }
 
 /**
@@ -67,7 +69,7 @@ function stateProblem(state: ChangeState): string | undefined {
 	const fields = state as unknown as Record<string, unknown>;
 	if (typeof fields.scopeKey !== 'string' || typeof fields.strategy !== 'string')
 		return 'its scope or strategy is not text';
-	for (const name of ['server', 'stampHighWater', 'cursor', 'cursorContext'])
+	for (const name of ['server', 'stampHighWater', 'cursor', 'cursorContext', 'readAheadFrom'])
 		if (!optionalText(fields[name])) return `${name} is not text`;
 	if (!count(fields.pollsSinceReconcile)) return 'pollsSinceReconcile is not a count';
 	if (fields.generation !== undefined && !count(fields.generation)) return 'generation is not a count';
@@ -129,6 +131,7 @@ export function finishPoll(
 			stampHighWater: step.stampHighWater,
 			cursor: step.cursor,
 			cursorContext: step.cursorContext,
+			...(step.readAheadFrom !== undefined ? { readAheadFrom: step.readAheadFrom } : {}),
 			pollsSinceReconcile: step.reconciled ? 0 : (previous?.pollsSinceReconcile ?? 0) + 1,
 			generation: generationOf(previous) + 1,
 			recentIds: finished.recentIds,

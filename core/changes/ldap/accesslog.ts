@@ -164,11 +164,19 @@ export interface AccesslogStrategyOptions extends LdapStrategyOptions {
 	 * the ids the log names (default true). Off where the stamp is not indexed: see readAhead().
 	 */
 	readAhead?: boolean;
-	/** Users, and groups, one read-ahead takes at most (default 1000): more changed entries are read by id. */
+	/** Users, and groups, one read-ahead takes at most (default 1000): changed entries past it are read by id. */
 	readAheadLimit?: number;
 }
 
 const READ_AHEAD_LIMIT = 1000;
+
+/** The greatest change stamp among entries read (undefined when none was read). */
+function newestStamp(observations: Observations): string | undefined {
+	let newest: string | undefined;
+	for (const map of [observations.users, observations.groups])
+		for (const { stamp } of map.values()) if (stamp !== '' && (newest === undefined || stamp > newest)) newest = stamp;
+	return newest;
+}
 /**
  * A read-ahead slower than this, and than SLOW_READ_AHEAD_FACTOR times the log read beside it, shows a stamp
  * the server does not index (it scanned the directory): this process stops reading ahead on that scope.
@@ -222,7 +230,7 @@ export class AccesslogStrategy extends LdapStrategyBase {
 		// second round trip for the entries the log names.
 		const [logged, ahead] = await Promise.all([
 			this.log.since(cursor, ACCESSLOG_ATTRIBUTES),
-			this.logOptions.readAhead === false ? undefined : this.readAhead(cursor),
+			this.logOptions.readAhead === false ? undefined : this.readAhead(previous.readAheadFrom ?? cursor),
 		]);
 		if (previous.cursorContext === 'verified' && !logged.sinceLogged) return this.reconcileStep(core, previous, purged);
 		// Oldest first. A backlog longer than one poll reads ends at `through`; the next poll goes on from there.
@@ -245,23 +253,25 @@ export class AccesslogStrategy extends LdapStrategyBase {
 			cursor: newest,
 			cursorContext: records.length > 0 ? 'verified' : previous.cursorContext,
 			reconciled: false,
+			readAheadFrom: newestStamp(observations) ?? previous.readAheadFrom,
 		};
 	}
 
 	/**
-	 * The users and groups whose change stamp is at or after the cursor's second, read beside the log. Every
-	 * entry a record after the cursor names was written after it, so it is among them, unless its stamp came
-	 * from another server's clock (a replicated write) or it is gone: what is missing is read by id after
-	 * (observe). Entries written after the log read come too; only those the log names are used. A stamp
+	 * The users and groups whose change stamp is at or after `from`, read beside the log: the greatest stamp
+	 * the last poll read (ChangeState.readAheadFrom), else the cursor. An entry a record after the cursor
+	 * names was mostly written after both, so it is among them; not when it was written before the last poll
+	 * read its entries, when its stamp came from another server's clock (a replicated write), or when it is
+	 * gone, or past READ_AHEAD_LIMIT: what is missing is read by id after (observe). Entries written after the log read come too; only those the log names are used. A stamp
 	 * without an index makes this a scan of the directory: once one took SLOW_READ_AHEAD_MS and several
 	 * times the log read, this process reads by id only on that scope. Any failure falls back to the ids.
 	 */
-	private readAhead(cursor: string): { entries(): Promise<Observations | undefined> } | undefined {
+	private readAhead(from: string): { entries(): Promise<Observations | undefined> } | undefined {
 		const scope = this.reader.scope;
 		const key = [this.server, scope.userBaseDN, scope.groupBaseDN].join('\u0000');
 		if (slowReadAhead.has(key)) return undefined;
 		const started = Date.now();
-		const read = this.reader.changedSinceAtMost(cursor, this.logOptions.readAheadLimit ?? READ_AHEAD_LIMIT).then(
+		const read = this.reader.changedSinceAtMost(from, this.logOptions.readAheadLimit ?? READ_AHEAD_LIMIT).then(
 			(observations) => ({ observations, ms: Date.now() - started }),
 			() => ({ observations: undefined, ms: Date.now() - started }),
 		);

@@ -425,30 +425,24 @@ export class LdapChangeReader {
 	}
 
 	/**
-	 * Users and groups whose change stamp is at or after `since`, by record key, when there are at most
-	 * `limit` of each; undefined when there are more (the server stops at `limit`: nothing beyond is read).
+	 * Users and groups whose change stamp is at or after `since`, by record key: at most `limit` of each (the
+	 * server stops there and ldapts hands over what came, so more changed entries are simply not all here).
 	 * Both searches go out at once, unpaged. For a log strategy reading ahead of its log (accesslog.ts).
 	 */
-	async changedSinceAtMost(since: string, limit: number): Promise<Observations | undefined> {
+	async changedSinceAtMost(since: string, limit: number): Promise<Observations> {
 		const stampFilter = `(${this.stamps.modified}>=${stampAssertion(this.stamps.modified, since)})`;
 		const read = (base: string, scopeFilter: string, attributes: string[]) =>
-			this.scope.session
-				.search(base, {
-					scope: 'sub',
-					filter: compileFilter(allOf([scopeFilter, stampFilter])),
-					attributes,
-					sizeLimit: limit,
-					explicitBufferAttributes: this.profile.binaryAttributes,
-				})
-				.catch((error: unknown) => {
-					if (error instanceof RequestError && error.kind === 'sizeLimit') return undefined;
-					throw error;
-				});
+			this.scope.session.search(base, {
+				scope: 'sub',
+				filter: compileFilter(allOf([scopeFilter, stampFilter])),
+				attributes,
+				sizeLimit: limit,
+				explicitBufferAttributes: this.profile.binaryAttributes,
+			});
 		const [userEntries, groupEntries] = await Promise.all([
 			read(this.scope.userBaseDN, this.userFilter, this.userAttributes()),
 			read(this.scope.groupBaseDN, this.groupFilter, this.groupAttributes()),
 		]);
-		if (userEntries === undefined || groupEntries === undefined) return undefined;
 		const users = new Map<string, Observed<UserObservation>>();
 		for (const entry of userEntries) {
 			const observed = this.toUserObservation(entry);
