@@ -10,6 +10,8 @@
  *
  * The log is read in windows that each fit the server's size limit (accesslog-reads.ts), so a backlog
  * longer than the limit is caught up; one poll takes at most `recordsPerPoll` records, the rest the next.
+ * The changed entries are read beside the log by their change stamp (readAhead), in the same round trip;
+ * those the log names that this read did not bring are read by id after it.
  */
 import type { Entry } from '../../../transport/ldap/ldapts';
 import { normalizeDn } from '../../ldap/dn';
