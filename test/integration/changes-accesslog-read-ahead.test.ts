@@ -1,11 +1,10 @@
 import { AccesslogStrategy, type AccesslogStrategyOptions } from '../../core/changes/ldap/accesslog';
-import { LdapChangeReader } from '../../core/changes/ldap/reader';
+import type { LdapChangeReader } from '../../core/changes/ldap/reader';
 import type { PollResult, ChangeState } from '../../core/changes/state';
-import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';
 import { attrLine, passwordOf } from '../../devkit/fixture';
 import { startSlapd, type Slapd } from '../../devkit/slapd';
-import { adminConnection } from '../support/slapd-strategies';
+import { adminConnection, slapdReader } from '../support/slapd-strategies';
 
 /**
  * The accesslog strategy reads the entries changed since its cursor beside the log (read-ahead) instead of
@@ -30,14 +29,7 @@ afterAll(async () => {
 const clock = () => new Date('2026-12-06T12:00:00.000Z');
 
 function strategy(options: AccesslogStrategyOptions = {}): { strategy: AccesslogStrategy; reader: LdapChangeReader } {
-	const reader = new LdapChangeReader({
-		session,
-		profile: profileFor('openLdap'),
-		flavour: 'openLdap',
-		userBaseDN: slapd.layout.peopleDN,
-		groupBaseDN: slapd.layout.groupsDN,
-		privilegedGroups: ['Read Ahead Admins'],
-	});
+	const reader = slapdReader(slapd, session, { privilegedGroups: ['Read Ahead Admins'] });
 	return {
 		strategy: new AccesslogStrategy(reader, session.server, { reconcileEvery: 0, now: clock, ...options }),
 		reader,

@@ -1,14 +1,13 @@
 import { Client, SizeLimitExceededError } from 'ldapts';
 import type { DirectoryEvent } from '../../core/changes/events';
 import { AccesslogStrategy, type AccesslogStrategyOptions } from '../../core/changes/ldap/accesslog';
-import { LdapChangeReader } from '../../core/changes/ldap/reader';
 import type { ChangeState } from '../../core/changes/state';
-import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { attrLine, passwordOf } from '../../devkit/fixture';
 import type { PagedTotal } from '../../devkit/schema/slapd-conf';
 import { startSlapd, type Slapd } from '../../devkit/slapd';
+import { slapdReader } from '../support/slapd-strategies';
 
 /**
  * The accesslog strategy bound as a production account is: not the rootdn (which no limit applies to),
@@ -55,13 +54,7 @@ function accesslogStrategy(
 	session: LdapSession,
 	options: AccesslogStrategyOptions = {},
 ): AccesslogStrategy {
-	const reader = new LdapChangeReader({
-		session,
-		profile: profileFor('openLdap'),
-		flavour: 'openLdap',
-		userBaseDN: slapd.layout.peopleDN,
-		groupBaseDN: slapd.layout.groupsDN,
-	});
+	const reader = slapdReader(slapd, session);
 	// A dedupe window of one id: a change emitted twice must show, not be dropped as a repeat.
 	return new AccesslogStrategy(reader, session.server, {
 		reconcileEvery: 0,

@@ -1,15 +1,15 @@
 import { Attribute, Change, Client, Control } from 'ldapts';
 import type { DirectoryEvent } from '../../core/changes/events';
 import { AccesslogStrategy } from '../../core/changes/ldap/accesslog';
-import { LdapChangeReader } from '../../core/changes/ldap/reader';
+import type { LdapChangeReader } from '../../core/changes/ldap/reader';
 import { SnapshotStrategy, TimestampStrategy } from '../../core/changes/ldap/strategies';
 import { passwordHashOf } from '../../core/changes/snapshot/user-record';
 import type { ChangeState } from '../../core/changes/state';
 import type { ChangeStrategy } from '../../core/changes/strategy';
-import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { startSlapd, type Slapd } from '../../devkit/slapd';
+import { slapdReader } from '../support/slapd-strategies';
 
 /**
  * A password change whose stored one-byte stamp hash collides, on a real slapd: the administrator sets
@@ -74,13 +74,7 @@ describe.each(strategies)('%s strategy', (name, year, make) => {
 			}),
 		);
 		try {
-			const reader = new LdapChangeReader({
-				session,
-				profile: profileFor('openLdap'),
-				flavour: 'openLdap',
-				userBaseDN: slapd.layout.peopleDN,
-				groupBaseDN: slapd.layout.groupsDN,
-			});
+			const reader = slapdReader(slapd, session);
 			const strategy = make(reader, session.server);
 			let state: ChangeState | undefined;
 			const poll = async (): Promise<DirectoryEvent[]> => {

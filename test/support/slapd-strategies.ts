@@ -24,15 +24,11 @@ export function adminConnection(slapd: Slapd, serverUrls = slapd.url): LdapConne
 	});
 }
 
-/** One strategy on `session`; `scope` adds filters or privileged groups; polls never reconcile unless `options` say so. */
-export function slapdStrategy(
-	name: SlapdStrategyName,
-	slapd: Slapd,
-	session: LdapSession,
-	scope: Partial<Pick<LdapWatchScope, 'userFilter' | 'groupFilter' | 'privilegedGroups'>> = {},
-	options: LdapStrategyOptions = {},
-): ChangeStrategy {
-	const reader = new LdapChangeReader({
+type ScopeOptions = Partial<Pick<LdapWatchScope, 'userFilter' | 'groupFilter' | 'privilegedGroups'>>;
+
+/** The change reader of the fixture's people and groups on `session`; `scope` adds filters or privileged groups. */
+export function slapdReader(slapd: Slapd, session: LdapSession, scope: ScopeOptions = {}): LdapChangeReader {
+	return new LdapChangeReader({
 		session,
 		profile: profileFor('openLdap'),
 		flavour: 'openLdap',
@@ -40,6 +36,17 @@ export function slapdStrategy(
 		groupBaseDN: slapd.layout.groupsDN,
 		...scope,
 	});
+}
+
+/** One strategy on `session`; `scope` adds filters or privileged groups; polls never reconcile unless `options` say so. */
+export function slapdStrategy(
+	name: SlapdStrategyName,
+	slapd: Slapd,
+	session: LdapSession,
+	scope: ScopeOptions = {},
+	options: LdapStrategyOptions = {},
+): ChangeStrategy {
+	const reader = slapdReader(slapd, session, scope);
 	const settings = { reconcileEvery: 0, ...options };
 	if (name === 'accesslog') return new AccesslogStrategy(reader, session.server, settings);
 	if (name === 'timestamp') return new TimestampStrategy(reader, session.server, settings);
