@@ -11,8 +11,9 @@
  * 2. A workflow "Directory Event" (Auto strategy → accesslog, one-minute polls, a reconciliation every
  *    BENCH_RECONCILE_EVERY polls) → No Op. Its activation runs the first poll (the baseline): timed.
  * 3. Before each of BENCH_POLLS polls, 100 users change (title); for each poll:
- *    - end to end: from n8n's "Polling trigger initiated" to the later of the execution's stoppedAt and the moment
- *      the workflow row in PostgreSQL was written (its xmin changes: n8n saves the static data beside the run);
+ *    - end to end: from n8n's "Polling trigger initiated" to the later of the execution's stoppedAt and the commit
+ *      of n8n's write of the workflow row (PostgreSQL's commit timestamp of its xmin: n8n saves the static data
+ *      beside the run);
  *    - the poll alone: up to n8n's "Received event to trigger execution";
  *    - the static data's size as PostgreSQL stores it, and whether the poll was a reconciliation
  *      (pollsSinceReconcile back to 0);
@@ -195,13 +196,16 @@ async function main(): Promise<void> {
 			const [execution] = (await n8n.waitForExecutions(id, before + 1, 200_000)).sort(
 				(a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt),
 			);
+			// When PostgreSQL committed n8n's write of the row (track_commit_timestamp, devkit/postgres.ts). Read
+			// once it happened, every half second: a psql started every few milliseconds to catch the moment
+			// loaded the two cores it measured.
 			let savedAt = 0;
 			for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
 				if ((await row('xmin')) !== xminBefore) {
-					savedAt = Date.now();
+					savedAt = Number(await row('round(extract(epoch from pg_xact_commit_timestamp(xmin)) * 1000)'));
 					break;
 				}
-				await new Promise((resolve) => setTimeout(resolve, 25));
+				await new Promise((resolve) => setTimeout(resolve, 500));
 			}
 			if (savedAt === 0) throw new Error('n8n did not write the static data within 2 minutes of the poll');
 			const lines = logLines(n8n.logs());

@@ -208,6 +208,9 @@ async function startIn(
 			'full_page_writes=off',
 			'-c',
 			'max_connections=200',
+			// When each row was last written (pg_xact_commit_timestamp), for benchmarks that time n8n's writes.
+			'-c',
+			'track_commit_timestamp=on',
 		]);
 		const started = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 		live.child = started;
