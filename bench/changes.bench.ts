@@ -20,7 +20,8 @@
  *      process paging through every user with the same thin attributes (and the same paged read in process);
  *    - the naive way: paging through every user with the user attributes, hashing and diffing each entry;
  *    and then, as n8n does after a poll that changed the static data, a JSON.stringify of each state.
- *    Medians over BENCH_ROUNDS rounds (7) of each kind after BENCH_WARMUP rounds (2) that are not counted; peak RSS of
+ *    Medians over BENCH_SMALL_ROUNDS (15) rounds of small reads and BENCH_ROUNDS (7) of whole-directory reads,
+ *    each after BENCH_WARMUP rounds (2) that are not counted; peak RSS of
  *    this process sampled every 5 ms; RSS growth from one more round with a full GC before each run.
  * 3. The stored state: its size per user (memberships included) and how long n8n's JSON round trip of it
  *    takes (n8n serializes the whole static data after every poll that changed it).
@@ -52,6 +53,8 @@ const MILLION_USERS = Number(process.env.BENCH_MILLION_USERS ?? 1_000_000);
 /** Index the change stamps as a production server has them (BENCH_STAMP_INDEX=0: the test server's plain indexes). */
 const STAMP_INDEX = process.env.BENCH_STAMP_INDEX !== '0';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+/** Rounds of the small reads (BENCH_SMALL_ROUNDS, default 15): a few milliseconds each, so more of them steady the medians. */
+const SMALL_ROUNDS = Number(process.env.BENCH_SMALL_ROUNDS ?? 15);
 /**
  * Rounds run first and not counted (BENCH_WARMUP, default 2): a trigger polls in a long-lived n8n
  * process, so its code is compiled after its first polls; so is every baseline's here.
@@ -265,7 +268,10 @@ async function measurePhase(slapd: Slapd, users: number, options: PhaseOptions):
 	// hundreds of megabytes of garbage that V8 collects during whatever runs next, which is not a poll's cost.
 	// The last round of the full phase measures memory only: a full GC before each run, times not counted.
 	const plan: Array<{ kind: 'small' | 'whole' | 'memory'; counted: boolean }> = [
-		...Array.from({ length: WARMUP + ROUNDS }, (_, index) => ({ kind: 'small' as const, counted: index >= WARMUP })),
+		...Array.from({ length: WARMUP + SMALL_ROUNDS }, (_, index) => ({
+			kind: 'small' as const,
+			counted: index >= WARMUP,
+		})),
 		...(options.full
 			? [
 					...Array.from({ length: WARMUP + ROUNDS }, (_, index) => ({
