@@ -33,6 +33,7 @@ export function corruptStates(good: ChangeState): Array<[string, ChangeState]> {
 		['snapshot null', { ...good, snapshot: null }],
 		['cursor a number', { ...good, cursor: 42 }],
 		['stampHighWater an object', { ...good, stampHighWater: {} }],
+		['readAheadFrom a list', { ...good, readAheadFrom: ['20261206120000Z'] }],
 		['generation text', { ...good, generation: 'seven' }],
 		['pollsSinceReconcile NaN', { ...good, pollsSinceReconcile: Number.NaN }],
 		['an array', [good]],
