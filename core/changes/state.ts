@@ -33,8 +33,9 @@ export interface ChangeState {
 	cursorContext?: string;
 	/**
 	 * Accesslog: the greatest change stamp (entryCSN) among the entries the last poll read, where the next
-	 * poll's read-ahead starts. The cursor's reqStart is no clock to compare stamps with below the second (its
-	 * fraction counts the second's operations), so from the cursor a read-ahead would read its whole second again.
+	 * poll's read-ahead starts. The cursor's reqStart is no clock to compare entry stamps with below the second:
+	 * from it, a read-ahead read the writes of the cursor's whole second again (in the changes benchmark, the
+	 * last poll's 100 entries besides the 100 new ones).
 	 */
 	readAheadFrom?: string;
 	/** Polls done since the last full reconciliation. */

@@ -179,6 +179,7 @@ function newestStamp(observations: Observations): string | undefined {
 		for (const { stamp } of map.values()) if (stamp !== '' && (newest === undefined || stamp > newest)) newest = stamp;
 	return newest;
 }
+
 /**
  * A read-ahead slower than this, and than SLOW_READ_AHEAD_FACTOR times the log read beside it, shows a stamp
  * the server does not index (it scanned the directory): this process stops reading ahead on that scope.
@@ -263,10 +264,11 @@ export class AccesslogStrategy extends LdapStrategyBase {
 	 * The users and groups whose change stamp is at or after `from`, read beside the log: the greatest stamp
 	 * the last poll read (ChangeState.readAheadFrom), else the cursor. An entry a record after the cursor
 	 * names was mostly written after both, so it is among them; not when it was written before the last poll
-	 * read its entries, when its stamp came from another server's clock (a replicated write), or when it is
-	 * gone, or past READ_AHEAD_LIMIT: what is missing is read by id after (observe). Entries written after the log read come too; only those the log names are used. A stamp
-	 * without an index makes this a scan of the directory: once one took SLOW_READ_AHEAD_MS and several
-	 * times the log read, this process reads by id only on that scope. Any failure falls back to the ids.
+	 * read its entries, when its stamp came from another server's clock (a replicated write), when it is gone,
+	 * or past READ_AHEAD_LIMIT: what is missing is read by id after (observe). Entries written after the log
+	 * read come too; only those the log names are used. A stamp without an index makes this a scan of the
+	 * directory: once one took SLOW_READ_AHEAD_MS and several times the log read, this process reads by id
+	 * only on that scope. Any failure falls back to the ids.
 	 */
 	private readAhead(from: string): { entries(): Promise<Observations | undefined> } | undefined {
 		const scope = this.reader.scope;
