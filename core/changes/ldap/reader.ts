@@ -271,18 +271,9 @@ export class LdapChangeReader {
 
 	/** Whole users by id among those under the user base that match `filter`, by record key. */
 	private async usersMatching(ids: string[], filter: string): Promise<Map<string, Observed<UserObservation>>> {
-		const found = new Map<string, Observed<UserObservation>>();
-		for (const entry of await this.searchByIds(
-			ids,
-			this.scope.userBaseDN,
-			filter,
-			this.profile.user.id,
-			this.userAttributes(),
-		)) {
-			const observed = this.toUserObservation(entry);
-			found.set(observed.observation.record.id, observed);
-		}
-		return found;
+		return this.usersByKey(
+			await this.searchByIds(ids, this.scope.userBaseDN, filter, this.profile.user.id, this.userAttributes()),
+		);
 	}
 
 	/**
@@ -294,18 +285,15 @@ export class LdapChangeReader {
 	}
 
 	async groupsByIds(ids: string[]): Promise<Map<string, Observed<GroupObservation>>> {
-		const found = new Map<string, Observed<GroupObservation>>();
-		for (const entry of await this.searchByIds(
-			ids,
-			this.scope.groupBaseDN,
-			this.groupFilter,
-			this.profile.group.id,
-			this.groupAttributes(),
-		)) {
-			const observed = await this.toGroupObservation(entry);
-			found.set(observed.observation.record.id, observed);
-		}
-		return found;
+		return this.groupsByKey(
+			await this.searchByIds(
+				ids,
+				this.scope.groupBaseDN,
+				this.groupFilter,
+				this.profile.group.id,
+				this.groupAttributes(),
+			),
+		);
 	}
 
 	/** Groups by record key, named without their members (to name a nested group that joined or left another). */
@@ -414,7 +402,7 @@ export class LdapChangeReader {
 	async changedSince(
 		since: string,
 	): Promise<{ users: Array<Observed<UserObservation>>; groups: Array<Observed<GroupObservation>> }> {
-		const stampFilter = `(${this.stamps.modified}>=${stampAssertion(this.stamps.modified, since)})`;
+		const stampFilter = this.stampSince(since);
 		const readUsers = async () => {
 			const users: Array<Observed<UserObservation>> = [];
 			for await (const page of this.allUsers(stampFilter)) users.push(...page);
@@ -430,7 +418,7 @@ export class LdapChangeReader {
 	 * Both searches go out at once, unpaged. For a log strategy reading ahead of its log (accesslog.ts).
 	 */
 	async changedSinceAtMost(since: string, limit: number): Promise<Observations> {
-		const stampFilter = `(${this.stamps.modified}>=${stampAssertion(this.stamps.modified, since)})`;
+		const stampFilter = this.stampSince(since);
 		const read = (base: string, scopeFilter: string, attributes: string[]) =>
 			this.scope.session.search(base, {
 				scope: 'sub',
@@ -443,16 +431,31 @@ export class LdapChangeReader {
 			read(this.scope.userBaseDN, this.userFilter, this.userAttributes()),
 			read(this.scope.groupBaseDN, this.groupFilter, this.groupAttributes()),
 		]);
-		const users = new Map<string, Observed<UserObservation>>();
-		for (const entry of userEntries) {
+		return { users: this.usersByKey(userEntries), groups: await this.groupsByKey(groupEntries) };
+	}
+
+	/** Users as read, by record key. */
+	private usersByKey(entries: Entry[]): Map<string, Observed<UserObservation>> {
+		const found = new Map<string, Observed<UserObservation>>();
+		for (const entry of entries) {
 			const observed = this.toUserObservation(entry);
-			users.set(observed.observation.record.id, observed);
+			found.set(observed.observation.record.id, observed);
 		}
-		const groups = new Map<string, Observed<GroupObservation>>();
-		for (const entry of groupEntries) {
+		return found;
+	}
+
+	/** Groups as read (with all their members), by record key. */
+	private async groupsByKey(entries: Entry[]): Promise<Map<string, Observed<GroupObservation>>> {
+		const found = new Map<string, Observed<GroupObservation>>();
+		for (const entry of entries) {
 			const observed = await this.toGroupObservation(entry);
-			groups.set(observed.observation.record.id, observed);
+			found.set(observed.observation.record.id, observed);
 		}
-		return { users, groups };
+		return found;
+	}
+
+	/** The filter of entries whose change stamp is at or after `since`. */
+	private stampSince(since: string): string {
+		return `(${this.stamps.modified}>=${stampAssertion(this.stamps.modified, since)})`;
 	}
 }
