@@ -7,15 +7,17 @@
  *    cached by an earlier run: devkit/slapd.ts cacheData; no OTDS tree), entryCSN and modifyTimestamp
  *    indexed as production servers have them (BENCH_STAMP_INDEX=0: not), and takes a baseline with the
  *    accesslog, timestamp and snapshot strategies (first activation: no events).
- * 2. Each round changes 100 users (title), then times, each on a fresh connection (connect + bind), the
+ * 2. Each round changes 100 users (title, written in process: see the writer below for why no process is
+ *    started), then times, each on a fresh connection (connect + bind), the
  *    sides in one order on even rounds and in the reverse order on odd ones (so neither side always runs
  *    on a warmer server). The small reads (the first two) have rounds of their own, and the whole-directory
  *    reads (the last two) theirs after them, so that no poll pays for the garbage of a read of every user:
  *    - the accesslog and the timestamp strategies' incremental polls, the state held in memory between
  *      polls as n8n holds a workflow's static data;
  *    - the raw in-process read of the changed entries by the same LDAP client (LdapSession: connect, bind,
- *      one search `entryCSN>=T` for the user attributes), and, for reference, an `ldapsearch` process
- *      doing the same (about 10 ms of it is starting and ending the process);
+ *      one search `entryCSN>=T` for the user attributes), and, for reference, in BENCH_ROUNDS rounds of
+ *      its own after those, an `ldapsearch` process doing the same (about 10 ms of it is starting and
+ *      ending the process);
  *    - a full snapshot reconciliation (thin read of every user + changed entries), against an `ldapsearch`
  *      process paging through every user with the same thin attributes (and the same paged read in process);
  *    - the naive way: paging through every user with the user attributes, hashing and diffing each entry;
@@ -42,9 +44,9 @@ import { SnapshotStrategy, TimestampStrategy } from '../core/changes/ldap/strate
 import type { ChangeState } from '../core/changes/state';
 import type { ChangeStrategy } from '../core/changes/strategy';
 import { profileFor } from '../core/ldap/flavours';
+import { Attribute, Change } from '../transport/ldap/ldapts';
 import { LdapSession } from '../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../transport/ldap/settings';
-import { attrLine } from '../devkit/fixture';
 import { findOpenLdap } from '../devkit/schema/slapd-conf';
 import { startSlapd, type Slapd } from '../devkit/slapd';
 
@@ -267,11 +269,12 @@ async function measurePhase(slapd: Slapd, users: number, options: PhaseOptions):
 	// rounds of the whole-directory reads (reconciliation, paged reads, naive diff): a read of every user leaves
 	// hundreds of megabytes of garbage that V8 collects during whatever runs next, which is not a poll's cost.
 	// The last round of the full phase measures memory only: a full GC before each run, times not counted.
-	const plan: Array<{ kind: 'small' | 'whole' | 'memory'; counted: boolean }> = [
+	const plan: Array<{ kind: 'small' | 'reference' | 'whole' | 'memory'; counted: boolean }> = [
 		...Array.from({ length: WARMUP + SMALL_ROUNDS }, (_, index) => ({
 			kind: 'small' as const,
 			counted: index >= WARMUP,
 		})),
+		...Array.from({ length: ROUNDS }, () => ({ kind: 'reference' as const, counted: true })),
 		...(options.full
 			? [
 					...Array.from({ length: WARMUP + ROUNDS }, (_, index) => ({
@@ -296,84 +299,98 @@ async function measurePhase(slapd: Slapd, users: number, options: PhaseOptions):
 			return result.events.length;
 		},
 	});
-	for (let round = 0; round < plan.length; round++) {
-		const { kind, counted } = plan[round];
-		const memoryRound = kind === 'memory';
-		const small = kind !== 'whole';
-		const whole = kind !== 'small';
-		// The timestamp strategy's high-water mark before the changes: what the raw reads filter on.
-		const since = states.get('timestamp')?.stampHighWater ?? '19700101000000Z';
-		const changedFilter = `(&(objectClass=inetOrgPerson)(entryCSN>=${since}))`;
-		await new Promise((resolve) => setTimeout(resolve, 1100));
-		const ldif = Array.from({ length: CHANGES }, (_, index) => {
-			const user = slapd.fixture.users[(round * CHANGES + index * 97) % users];
-			return `${attrLine('dn', slapd.layout.userDN(user.uid))}changetype: modify\nreplace: title\ntitle: Bench ${round}-${index}\n`;
-		}).join('\n');
-		await slapd.ldapmodify(ldif);
-		for (const name of strategies) pending.set(name, (pending.get(name) ?? 0) + CHANGES);
+	// The changes are written in process, on a connection of their own: starting a process (ldapmodify) forks
+	// this one, after which the first write to each page of its memory faults (copy on write), about 15 µs a page
+	// on this machine, paid by whichever side writes most memory next; n8n starts no process between polls.
+	// For the same reason the ldapsearch processes run in rounds of their own ('reference').
+	const writer = await LdapSession.open(settings);
+	try {
+		for (let round = 0; round < plan.length; round++) {
+			const { kind, counted } = plan[round];
+			const memoryRound = kind === 'memory';
+			const small = kind === 'small' || kind === 'memory';
+			const whole = kind === 'whole' || kind === 'memory';
+			// The timestamp strategy's high-water mark before the changes: what the raw reads filter on.
+			const since = states.get('timestamp')?.stampHighWater ?? '19700101000000Z';
+			const changedFilter = `(&(objectClass=inetOrgPerson)(entryCSN>=${since}))`;
+			await new Promise((resolve) => setTimeout(resolve, 1100));
+			for (let index = 0; index < CHANGES; index++) {
+				const user = slapd.fixture.users[(round * CHANGES + index * 97) % users];
+				await writer.modify(slapd.layout.userDN(user.uid), [
+					new Change({
+						operation: 'replace',
+						modification: new Attribute({ type: 'title', values: [`Bench ${round}-${index}`] }),
+					}),
+				]);
+			}
+			for (const name of strategies) pending.set(name, (pending.get(name) ?? 0) + CHANGES);
 
-		const sides: Array<{ name: string; work: () => Promise<number>; atLeast?: number }> = [];
-		for (const name of strategies) if (name === 'snapshot' ? whole : small) sides.push(pollSide(name));
-		if (small)
-			sides.push({
-				name: SIDE.raw,
-				atLeast: CHANGES,
-				work: () =>
-					LdapSession.use(settings, async (session) => {
-						const entries = await session.search(slapd.layout.peopleDN, {
-							scope: 'sub',
-							filter: changedFilter,
-							attributes: userAttributes,
-						});
-						return entries.length;
-					}),
-			});
-		if (small)
-			sides.push({
-				name: SIDE.ldapsearchChanged,
-				work: () => ldapsearch(slapd, slapd.layout.peopleDN, changedFilter, userAttributes, false),
-			});
-		if (whole) {
-			sides.push({
-				name: SIDE.rawThin,
-				atLeast: users,
-				work: () =>
-					LdapSession.use(settings, async (session) => {
-						let count = 0;
-						for await (const page of session.searchPages(
-							slapd.layout.peopleDN,
-							{ scope: 'sub', filter: '(objectClass=inetOrgPerson)', attributes: thinAttributes },
-							PAGE_SIZE,
-						))
-							count += page.length;
-						return count;
-					}),
-			});
-			sides.push({
-				name: SIDE.ldapsearchThin,
-				work: () => ldapsearch(slapd, slapd.layout.peopleDN, '(objectClass=inetOrgPerson)', thinAttributes, true),
-			});
-			sides.push({ name: SIDE.naive, atLeast: CHANGES, work: naive });
+			const sides: Array<{ name: string; work: () => Promise<number>; atLeast?: number }> = [];
+			for (const name of strategies) if (name === 'snapshot' ? whole : small) sides.push(pollSide(name));
+			if (small)
+				sides.push({
+					name: SIDE.raw,
+					atLeast: CHANGES,
+					work: () =>
+						LdapSession.use(settings, async (session) => {
+							const entries = await session.search(slapd.layout.peopleDN, {
+								scope: 'sub',
+								filter: changedFilter,
+								attributes: userAttributes,
+							});
+							return entries.length;
+						}),
+				});
+			if (kind === 'reference')
+				sides.push({
+					name: SIDE.ldapsearchChanged,
+					work: () => ldapsearch(slapd, slapd.layout.peopleDN, changedFilter, userAttributes, false),
+				});
+			if (whole) {
+				sides.push({
+					name: SIDE.rawThin,
+					atLeast: users,
+					work: () =>
+						LdapSession.use(settings, async (session) => {
+							let count = 0;
+							for await (const page of session.searchPages(
+								slapd.layout.peopleDN,
+								{ scope: 'sub', filter: '(objectClass=inetOrgPerson)', attributes: thinAttributes },
+								PAGE_SIZE,
+							))
+								count += page.length;
+							return count;
+						}),
+				});
+				sides.push({
+					name: SIDE.ldapsearchThin,
+					work: () => ldapsearch(slapd, slapd.layout.peopleDN, '(objectClass=inetOrgPerson)', thinAttributes, true),
+				});
+				sides.push({ name: SIDE.naive, atLeast: CHANGES, work: naive });
+			}
+			// Alternate the order of the sides from one round to the next.
+			if (round % 2 === 1) sides.reverse();
+			for (const side of sides) {
+				const run = await timed(side.work, memoryRound);
+				if (side.atLeast !== undefined && run.count < side.atLeast)
+					throw new Error(`${side.name} counted ${run.count}, fewer than ${side.atLeast}`);
+				if (memoryRound) memory.set(side.name, run);
+				else if (counted) runs.set(side.name, [...(runs.get(side.name) ?? []), run]);
+			}
+			// The incremental strategies keep up in the other rounds too, untimed.
+			if (kind === 'whole' || kind === 'reference')
+				for (const name of strategies) if (name !== 'snapshot') await pollSide(name).work();
+			// What n8n does after a poll that changed the static data: serialize all of it to save it. Timed apart
+			// from the poll, as n8n's own cost; it also flattens the users text the poll joined (user-table.ts).
+			for (const name of strategies) {
+				if (!(name === 'snapshot' ? whole : small)) continue;
+				const save = await timed(async () => JSON.stringify({ node: { changeState: states.get(name) } }).length);
+				const label = `n8n's save after the ${name} poll (JSON of the state)`;
+				if (counted && !memoryRound) runs.set(label, [...(runs.get(label) ?? []), save]);
+			}
 		}
-		// Alternate the order of the sides from one round to the next.
-		if (round % 2 === 1) sides.reverse();
-		for (const side of sides) {
-			const run = await timed(side.work, memoryRound);
-			if (side.atLeast !== undefined && run.count < side.atLeast)
-				throw new Error(`${side.name} counted ${run.count}, fewer than ${side.atLeast}`);
-			if (memoryRound) memory.set(side.name, run);
-			else if (counted) runs.set(side.name, [...(runs.get(side.name) ?? []), run]);
-		}
-		// The incremental strategies keep up in the whole-directory rounds too, untimed.
-		if (kind === 'whole') for (const name of strategies) if (name !== 'snapshot') await pollSide(name).work();
-		// What n8n does after a poll that changed the static data: serialize all of it to save it. Timed apart
-		// from the poll, as n8n's own cost; it also flattens the users text the poll joined (user-table.ts).
-		for (const name of strategies) {
-			if (!(name === 'snapshot' ? whole : small)) continue;
-			const save = await timed(async () => JSON.stringify({ node: { changeState: states.get(name) } }).length);
-			const label = `n8n's save after the ${name} poll (JSON of the state)`;
-			if (counted && !memoryRound) runs.set(label, [...(runs.get(label) ?? []), save]);
-		}
+	} finally {
+		await writer.close();
 	}
 	const table: string[][] = [
 		[
