@@ -32,11 +32,8 @@
  *    (BENCH_USERS=0: this phase alone, without the floors that compare it with 100,000).
  * Exits with 1 when a floor (printed at the end) is missed.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
 import * as os from 'node:os';
-import { dirname, join } from 'node:path';
 import { ACCESSLOG_ATTRIBUTES, AccesslogStrategy, parseAccesslogRecord } from '../core/changes/ldap/accesslog';
 import { AccesslogReads } from '../core/changes/ldap/accesslog-reads';
 import type { DirectoryEvent } from '../core/changes/events';
@@ -48,7 +45,7 @@ import { profileFor } from '../core/ldap/flavours';
 import { Attribute, Change } from '../transport/ldap/ldapts';
 import { LdapSession } from '../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../transport/ldap/settings';
-import { findOpenLdap } from '../devkit/schema/slapd-conf';
+import { runLdapsearch } from '../devkit/ldapsearch';
 import { startSlapd, type Slapd } from '../devkit/slapd';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
@@ -108,36 +105,14 @@ async function timed(work: () => Promise<number>, collect = false): Promise<Run>
 	return { ms, peakRss, growth: peakRss - rss.startRss, count };
 }
 
-function ldapsearch(slapd: Slapd, base: string, filter: string, attributes: string[], paged: boolean): Promise<number> {
-	const program = join(dirname(findOpenLdap().ldapmodify), 'ldapsearch');
-	const args = [
-		'-x',
-		'-LLL',
-		'-H',
-		slapd.url,
-		'-D',
-		slapd.adminDN,
-		'-w',
-		slapd.adminPassword,
-		'-b',
-		base,
-		...(paged ? ['-E', `pr=${PAGE_SIZE}/noprompt`] : []),
-		filter,
-		...attributes,
-	];
-	const fd = openSync('/dev/null', 'w');
-	return new Promise((resolve, reject) => {
-		const child = spawn(program, args, { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, LDAPNOINIT: '1' } });
-		let stderr = '';
-		child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-		child.on('error', reject);
-		child.on('close', (code) => {
-			closeSync(fd);
-			if (code !== 0) reject(new Error(`ldapsearch exited with ${code}: ${stderr}`));
-			else resolve(-1);
-		});
-	});
-}
+/** ldapsearch as the reference: paged at PAGE_SIZE, or not; its LDIF to /dev/null. */
+const ldapsearch = (
+	slapd: Slapd,
+	base: string,
+	filter: string,
+	attributes: string[],
+	paged: boolean,
+): Promise<number> => runLdapsearch(slapd, { base, filter, attributes, pageSize: paged ? PAGE_SIZE : undefined });
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;

@@ -17,9 +17,8 @@
  *    so the raw ldapts rows decode with it too, except the one that puts ldapts's own decoding back for its run.
  * 4. Resolves an audience of all 100,000 users by an attribute, sampling process.memoryUsage().rss.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client, SearchEntry } from 'ldapts';
 import { resolveAudience } from '../core/audience';
 import { LdapDirectory } from '../core/ldap/directory';
@@ -28,7 +27,7 @@ import { installSearchEntryDecoder, uninstallSearchEntryDecoder } from '../trans
 import { LdapSession } from '../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../transport/ldap/settings';
 import { attrLine, transitiveUsers } from '../devkit/fixture';
-import { findOpenLdap } from '../devkit/schema/slapd-conf';
+import { runLdapsearch } from '../devkit/ldapsearch';
 import { startSlapd, type Slapd } from '../devkit/slapd';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
@@ -111,51 +110,16 @@ async function timed(work: (sample: () => void) => Promise<number>): Promise<Run
 	};
 }
 
-/** Runs ldapsearch; its LDIF goes to a file (or /dev/null) so that writing costs what writing costs. */
-function ldapsearch(
+/** ldapsearch as the reference: paged at PAGE_SIZE, or not; its LDIF to /dev/null unless `output` is given. */
+const ldapsearch = (
 	slapd: Slapd,
 	base: string,
 	filter: string,
 	attributes: string[],
 	paged: boolean,
-	output = '/dev/null',
-): Promise<number> {
-	const program = join(dirname(findOpenLdap().ldapmodify), 'ldapsearch');
-	const args = [
-		'-x',
-		'-LLL',
-		'-H',
-		slapd.url,
-		'-D',
-		slapd.adminDN,
-		'-w',
-		slapd.adminPassword,
-		'-b',
-		base,
-		...(paged ? ['-E', `pr=${PAGE_SIZE}/noprompt`] : []),
-		filter,
-		...attributes,
-	];
-	const fd = openSync(output, 'w');
-	return new Promise((resolve, reject) => {
-		const child = spawn(program, args, { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, LDAPNOINIT: '1' } });
-		let stderr = '';
-		child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-		child.on('error', reject);
-		child.on('close', (code) => {
-			closeSync(fd);
-			if (code !== 0) reject(new Error(`ldapsearch exited with ${code}: ${stderr}`));
-			else resolve(output === '/dev/null' ? -1 : countEntries(readFileSync(output, 'utf8')));
-		});
-	});
-}
-
-/** Entries in LDIF text, counted without a regular expression (V8 keeps the last subject of one alive). */
-function countEntries(ldif: string): number {
-	let count = ldif.startsWith('dn:') ? 1 : 0;
-	for (let at = ldif.indexOf('\ndn:'); at !== -1; at = ldif.indexOf('\ndn:', at + 1)) count++;
-	return count;
-}
+	output?: string,
+): Promise<number> =>
+	runLdapsearch(slapd, { base, filter, attributes, pageSize: paged ? PAGE_SIZE : undefined, output });
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
