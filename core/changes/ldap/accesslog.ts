@@ -204,7 +204,12 @@ export class AccesslogStrategy extends LdapStrategyBase {
 		this.log = new AccesslogReads(reader.scope.session, logDN, logOptions.recordsPerPoll);
 	}
 
-	/** The newest record's reqStart, looked for in the recent past; a synthetic start when the log is quiet. */
+	/**
+	 * The newest record's reqStart, looked for in the recent past; a synthetic start when the log is quiet. The
+	 * synthetic start is a whole second: the fraction of a reqStart is slapd's count of writes within its second
+	 * (20261207003415.000061Z), not a clock, so a start at this clock's milliseconds would pass over the records
+	 * written later in the same second.
+	 */
 	protected async currentPosition(): Promise<{ cursor?: string; context?: string }> {
 		const lookback = new Date(
 			(this.options.now?.() ?? new Date()).getTime() - (this.logOptions.startLookbackMinutes ?? 60) * 60_000,
@@ -212,7 +217,7 @@ export class AccesslogStrategy extends LdapStrategyBase {
 		const since = lookback
 			.toISOString()
 			.replace(/[-:T]/g, '')
-			.replace(/\.(\d{3})Z$/, '.$1000Z');
+			.replace(/\.\d{3}Z$/, '.000000Z');
 		const newest = await this.log.newest(since);
 		return newest === undefined ? { cursor: since, context: 'unverified' } : { cursor: newest, context: 'verified' };
 	}
