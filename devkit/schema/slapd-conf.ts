@@ -60,6 +60,11 @@ export interface SlapdReaderLimits {
 	directoryPagedTotal?: PagedTotal;
 	/** size.prtotal in the accesslog database (default 'hard'). */
 	accesslogPagedTotal?: PagedTotal;
+	/**
+	 * size.unchecked in the accesslog database: a search whose filter the indexes do not narrow to at most this many
+	 * records is refused (adminLimitExceeded) instead of reading them all. Unset: no such limit.
+	 */
+	accesslogUnchecked?: number;
 }
 
 const exists = (path: string, mode = constants.R_OK): boolean => {
@@ -122,10 +127,10 @@ export function renderSlapdConf(p: SlapdConfParams): string {
 	const admin = quote(p.adminDN);
 	const reader = p.reader;
 	// slapd.limits(5): soft and hard size limit per search; size.prtotal caps the entries of a paged search.
-	const readerLimits = (pagedTotal: PagedTotal) =>
+	const readerLimits = (pagedTotal: PagedTotal, unchecked?: number) =>
 		reader
 			? [
-					`limits dn.exact=${quote(reader.dn)} size.soft=${reader.sizeLimit} size.hard=${reader.sizeLimit} size.prtotal=${pagedTotal}`,
+					`limits dn.exact=${quote(reader.dn)} size.soft=${reader.sizeLimit} size.hard=${reader.sizeLimit} size.prtotal=${pagedTotal}${unchecked === undefined ? '' : ` size.unchecked=${unchecked}`}`,
 				]
 			: [];
 	const logReaders = reader ? ` by dn.exact=${quote(reader.dn)} read` : '';
@@ -171,7 +176,7 @@ export function renderSlapdConf(p: SlapdConfParams): string {
 		'rootdn "cn=accesslog"',
 		'index reqStart,reqDN,reqEntryUUID eq',
 		`access to * by dn.exact=${admin} read${logReaders} by * none`,
-		...readerLimits(reader?.accesslogPagedTotal ?? 'hard'),
+		...readerLimits(reader?.accesslogPagedTotal ?? 'hard', reader?.accesslogUnchecked),
 		'',
 		...mdb(p.baseDN, 'example', p.mainMaxSize ?? 4 * 2 ** 30),
 		`rootdn ${admin}`,

@@ -1,4 +1,4 @@
-import { Client, SizeLimitExceededError } from 'ldapts';
+import { AdminLimitExceededError, Client, Control, SizeLimitExceededError } from 'ldapts';
 import type { DirectoryEvent } from '../../core/changes/events';
 import { AccesslogStrategy, type AccesslogStrategyOptions } from '../../core/changes/ldap/accesslog';
 import type { ChangeState } from '../../core/changes/state';
@@ -185,5 +185,72 @@ describe('accesslog actor capture, as a size-limited reader', () => {
 		]);
 		if (captureActor) expect(events[0].actor).toEqual({ dn: slapd.adminDN });
 		else expect(events[0]).not.toHaveProperty('actor');
+	});
+});
+
+/**
+ * The log database of a production server often indexes reqStart but not objectClass. slapd then adds
+ * `(objectClass=referral)` to every search filter that comes without ManageDsaIT, and that clause, unindexed,
+ * makes every record of the log a candidate: each poll would read the whole log (days of writes). The reader here
+ * may not do that: `size.unchecked` refuses a search the indexes do not narrow to a few records. The strategy
+ * sends ManageDsaIT with its log searches, so its filter is the one it wrote, narrowed by the reqStart index.
+ */
+describe('accesslog with objectClass not indexed in the log, as a reader refused unindexed searches', () => {
+	/** Records the indexes must narrow a search of the log to (size.unchecked); the log holds more. */
+	const UNCHECKED = 50;
+	let slapd: Slapd;
+	let session: LdapSession;
+
+	beforeAll(async () => {
+		slapd = await startSlapd({
+			users: 60,
+			otds: false,
+			reader: { sizeLimit: 500, accesslogUnchecked: UNCHECKED },
+		});
+		session = await readerSession(slapd);
+		// A log longer than the unchecked limit before the trigger starts.
+		await slapd.ldapmodify(newPeople(slapd, 'before', UNCHECKED * 2).ldif);
+	});
+
+	afterAll(async () => {
+		await session?.close();
+		await slapd?.stop();
+	});
+
+	it('the server refuses the log search without ManageDsaIT (it would read every record) and answers it with ManageDsaIT', async () => {
+		const client = new Client({ url: slapd.url });
+		const search = (controls?: Control[]) =>
+			client.search(
+				slapd.accesslogDN,
+				{
+					scope: 'one',
+					filter: '(&(objectClass=auditWriteObject)(reqResult=0)(reqStart>=20300101000000.000000Z))',
+					attributes: ['reqStart'],
+				},
+				controls,
+			);
+		try {
+			await client.bind(slapd.reader?.dn ?? '', slapd.reader?.password ?? '');
+			await expect(search()).rejects.toBeInstanceOf(AdminLimitExceededError);
+			const answered = await search([new Control('2.16.840.1.113730.3.4.2', { critical: false })]);
+			expect(answered.searchEntries).toEqual([]);
+		} finally {
+			await client.unbind();
+		}
+	});
+
+	it('the trigger polls within the limit: every change once', async () => {
+		// A first activation looks for the newest record of the last hour (all of this log, past the limit):
+		// from now on, so that the polls' own searches are what is tested. From the next second: the reqStart index
+		// narrows a search to whole seconds (measured: every record of the second a search starts in is a candidate).
+		await new Promise((resolve) => setTimeout(resolve, 1100));
+		const trigger = new Trigger(accesslogStrategy(slapd, session, { startLookbackMinutes: 0 }));
+		expect(await trigger.poll()).toEqual([]);
+		const { ldif, uids } = newPeople(slapd, 'after', 30);
+		await slapd.ldapmodify(ldif);
+		const events = await trigger.poll();
+		expect(typesOf(events)).toEqual(['user.created']);
+		expect(events.map((event) => event.user?.login).sort()).toEqual([...uids].sort());
+		expect(await trigger.poll()).toEqual([]);
 	});
 });
