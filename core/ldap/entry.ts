@@ -5,9 +5,15 @@ import type { Entry } from '../../transport/ldap/ldapts';
 /** An attribute's value as ldapts gives it (texts or Buffers, bare or in an array), in any case of its name. */
 export function rawValue(entry: Entry, name: string): Entry[string] | undefined {
 	if (name in entry) return entry[name];
-	const lower = name.toLowerCase();
-	const key = Object.keys(entry).find((candidate) => candidate.toLowerCase() === lower);
-	return key === undefined ? undefined : entry[key];
+	// Called for every attribute an entry lacks (most status attributes, on most entries): no list of the keys, and
+	// only keys of the name's length lower-cased.
+	let lower: string | undefined;
+	for (const key in entry) {
+		if (key.length !== name.length || !Object.prototype.hasOwnProperty.call(entry, key)) continue;
+		lower ??= name.toLowerCase();
+		if (key.toLowerCase() === lower) return entry[key];
+	}
+	return undefined;
 }
 
 function asText(value: string | Buffer): string {
@@ -23,7 +29,10 @@ export function attributeValues(entry: Entry, name: string): string[] {
 
 /** The first value of an attribute, or undefined. */
 export function attributeValue(entry: Entry, name: string): string | undefined {
-	return attributeValues(entry, name)[0];
+	const value = rawValue(entry, name);
+	// The first of attributeValues(), without the arrays (read for every entry of a full read).
+	const first = Array.isArray(value) ? value[0] : value;
+	return first === undefined ? undefined : asText(first);
 }
 
 /** The raw buffer of a binary attribute (objectGUID), when it was requested as a buffer. */
