@@ -105,15 +105,6 @@ async function timed(work: () => Promise<number>, collect = false): Promise<Run>
 	return { ms, peakRss, growth: peakRss - rss.startRss, count };
 }
 
-/** ldapsearch as the reference: paged at PAGE_SIZE, or not; its LDIF to /dev/null. */
-const ldapsearch = (
-	slapd: Slapd,
-	base: string,
-	filter: string,
-	attributes: string[],
-	paged: boolean,
-): Promise<number> => runLdapsearch(slapd, { base, filter, attributes, pageSize: paged ? PAGE_SIZE : undefined });
-
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 const load = () =>
@@ -344,7 +335,8 @@ async function measurePhase(slapd: Slapd, users: number, options: PhaseOptions):
 			if (kind === 'reference')
 				sides.push({
 					name: SIDE.ldapsearchChanged,
-					work: () => ldapsearch(slapd, slapd.layout.peopleDN, changedFilter, userAttributes, false),
+					work: () =>
+						runLdapsearch(slapd, { base: slapd.layout.peopleDN, filter: changedFilter, attributes: userAttributes }),
 				});
 			if (whole) {
 				sides.push({
@@ -364,7 +356,13 @@ async function measurePhase(slapd: Slapd, users: number, options: PhaseOptions):
 				});
 				sides.push({
 					name: SIDE.ldapsearchThin,
-					work: () => ldapsearch(slapd, slapd.layout.peopleDN, '(objectClass=inetOrgPerson)', thinAttributes, true),
+					work: () =>
+						runLdapsearch(slapd, {
+							base: slapd.layout.peopleDN,
+							filter: '(objectClass=inetOrgPerson)',
+							attributes: thinAttributes,
+							pageSize: PAGE_SIZE,
+						}),
 				});
 				sides.push({ name: SIDE.naive, atLeast: CHANGES, work: naive });
 			}

@@ -28,7 +28,7 @@ import { LdapSession } from '../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../transport/ldap/settings';
 import { attrLine, transitiveUsers } from '../devkit/fixture';
 import { runLdapsearch } from '../devkit/ldapsearch';
-import { startSlapd, type Slapd } from '../devkit/slapd';
+import { startSlapd } from '../devkit/slapd';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -109,17 +109,6 @@ async function timed(work: (sample: () => void) => Promise<number>): Promise<Run
 		peakHeap: sampler.peakHeap,
 	};
 }
-
-/** ldapsearch as the reference: paged at PAGE_SIZE, or not; its LDIF to /dev/null unless `output` is given. */
-const ldapsearch = (
-	slapd: Slapd,
-	base: string,
-	filter: string,
-	attributes: string[],
-	paged: boolean,
-	output?: string,
-): Promise<number> =>
-	runLdapsearch(slapd, { base, filter, attributes, pageSize: paged ? PAGE_SIZE : undefined, output });
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
@@ -231,20 +220,26 @@ async function main(): Promise<void> {
 			{ name: 'raw ldapts: one paged OR search of all groups', work: raw([orFilter]), rounds: Math.min(ROUNDS, 3) },
 			{
 				name: 'ldapsearch process, paged 500, OR of all groups',
-				work: () => ldapsearch(slapd, peopleBase, orFilter, attributes, true),
+				work: () => runLdapsearch(slapd, { base: peopleBase, filter: orFilter, attributes, pageSize: PAGE_SIZE }),
 				rounds: ROUNDS,
 			},
 			{
 				name: 'ldapsearch processes, paged 500, one per group',
 				work: async () => {
-					for (const filter of perGroup) await ldapsearch(slapd, peopleBase, filter, attributes, true);
+					for (const filter of perGroup)
+						await runLdapsearch(slapd, {
+							base: peopleBase,
+							filter: filter,
+							attributes,
+							pageSize: PAGE_SIZE,
+						});
 					return -1;
 				},
 				rounds: ROUNDS,
 			},
 			{
 				name: 'ldapsearch process, unpaged, OR of all groups',
-				work: () => ldapsearch(slapd, peopleBase, orFilter, attributes, false),
+				work: () => runLdapsearch(slapd, { base: peopleBase, filter: orFilter, attributes }),
 				rounds: ROUNDS,
 			},
 		];
@@ -258,7 +253,12 @@ async function main(): Promise<void> {
 		}
 		// ldapsearch once more into a file, to check it fetched the same people.
 		const ldifFile = join(slapd.dir, 'members.ldif');
-		const ldapsearchCount = await ldapsearch(slapd, peopleBase, orFilter, attributes, false, ldifFile);
+		const ldapsearchCount = await runLdapsearch(slapd, {
+			base: peopleBase,
+			filter: orFilter,
+			attributes,
+			output: ldifFile,
+		});
 		const ldifSize = statSync(ldifFile).size;
 
 		process.stdout.write(
@@ -334,7 +334,9 @@ async function main(): Promise<void> {
 			]);
 			if (run.count !== limit) throw new Error(`audience: ${run.count} people, expected ${limit}`);
 		}
-		const paged = await timed(() => ldapsearch(slapd, peopleBase, audienceFilter, attributes, true));
+		const paged = await timed(() =>
+			runLdapsearch(slapd, { base: peopleBase, filter: audienceFilter, attributes, pageSize: PAGE_SIZE }),
+		);
 		audienceRows.push([
 			`ldapsearch process, paged ${PAGE_SIZE}, all`,
 			'(same filter)',
