@@ -12,7 +12,7 @@
  * else the explicit users, else the first group); every other source is read first into a Set of ids,
  * and a driver person is kept when every Set has them.
  */
-import type { AccountState, DirectoryBackend, GroupKey, UserField, UserKey } from './directory/backend';
+import type { AccountState, DirectoryBackend, GroupKey, UserField, UserFields, UserKey } from './directory/backend';
 import { ConfigurationError, NotFoundError } from './errors';
 import { isDn, parseDn } from './ldap/dn';
 import type { AttributeCondition, ConditionOperator } from './directory/conditions';
@@ -55,6 +55,8 @@ export interface AudienceSpec {
 	deviceTokenAttribute?: string;
 	/** More attributes to return in `attributes`. */
 	extraAttributes?: string[];
+	/** Only these fields of each person are needed (default all): see UserFields. */
+	fields?: UserFields;
 	/** People per page (default 500). */
 	pageSize?: number;
 	/** Stop after this many people; 0 or undefined: all. */
@@ -73,7 +75,7 @@ interface Source {
 	describe: string;
 	/** Whether one person can come twice from this source. */
 	mayRepeat: boolean;
-	stream(extraAttributes: string[]): AsyncGenerator<DirectoryUser[]>;
+	stream(extraAttributes: string[], fields: UserFields | undefined): AsyncGenerator<DirectoryUser[]>;
 }
 
 /** Reads "Finance" as a name and "cn=Finance,ou=groups,dc=example,dc=com" as a DN. */
@@ -118,7 +120,7 @@ export async function* resolveAudience(
 		for (const source of sources) {
 			if (source === driver) continue;
 			const ids = new Set<string>();
-			for await (const page of source.stream([])) for (const user of page) ids.add(user.id);
+			for await (const page of source.stream([], [])) for (const user of page) ids.add(user.id);
 			filters.push(ids);
 		}
 	} else {
@@ -130,9 +132,9 @@ export async function* resolveAudience(
 	let page: AudienceMember[] = [];
 	let returned = 0;
 	for (const source of streamed) {
-		for await (const users of source.stream(extra)) {
+		for await (const users of source.stream(extra, spec.fields)) {
 			for (const user of users) {
-				if (!inState(user, state) || !filters.every((ids) => ids.has(user.id))) continue;
+				if (!inState(user, state) || !inEvery(filters, user.id)) continue;
 				if (seen) {
 					if (seen.has(user.id)) continue;
 					seen.add(user.id);
@@ -160,7 +162,8 @@ function audienceSources(backend: DirectoryBackend, spec: AudienceSpec, state: A
 		sources.push({
 			describe: 'group',
 			mayRepeat: false,
-			stream: (extraAttributes) => backend.groupMembers(group.key, group.value, { nested, extraAttributes, pageSize }),
+			stream: (extraAttributes, fields) =>
+				backend.groupMembers(group.key, group.value, { nested, extraAttributes, fields, pageSize }),
 		});
 	}
 	const conditions = (spec.conditions ?? []).map((condition) => toAttributeCondition(backend, condition));
@@ -168,7 +171,8 @@ function audienceSources(backend: DirectoryBackend, spec: AudienceSpec, state: A
 		sources.push({
 			describe: 'conditions',
 			mayRepeat: false,
-			stream: (extraAttributes) => backend.searchUsers({ conditions, state, extraAttributes, pageSize }),
+			stream: (extraAttributes, fields) =>
+				backend.searchUsers({ conditions, state, extraAttributes, fields, pageSize }),
 		});
 	}
 	const users = (spec.users ?? []).map(userReference);
@@ -220,12 +224,22 @@ async function* explicitUsers(
 	if (page.length > 0) yield page;
 }
 
+/** Whether every filter has the id (a loop: a closure per person would be allocated per person). */
+function inEvery(filters: Array<Set<string>>, id: string): boolean {
+	for (const ids of filters) if (!ids.has(id)) return false;
+	return true;
+}
+
 function inState(user: DirectoryUser, state: AccountState): boolean {
 	if (state === 'enabled') return !user.status.disabled;
 	if (state === 'disabled') return user.status.disabled;
 	return true;
 }
 
+/**
+ * The person with their device tokens. The backend's user is fresh and the resolver's own: the tokens are added to
+ * it, not to a copy (a copy of its seventeen fields per person was a sixth of what a large send allocated).
+ */
 function toMember(user: DirectoryUser, tokenAttribute: string | undefined): AudienceMember {
 	let deviceTokens: string[] = [];
 	if (tokenAttribute !== undefined) {
@@ -233,5 +247,7 @@ function toMember(user: DirectoryUser, tokenAttribute: string | undefined): Audi
 		const values = key === undefined ? [] : user.attributes[key];
 		deviceTokens = Array.isArray(values) ? values : [values];
 	}
-	return { ...user, deviceTokens };
+	const member = user as AudienceMember;
+	member.deviceTokens = deviceTokens;
+	return member;
 }
