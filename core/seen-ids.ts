@@ -1,7 +1,7 @@
 /**
  * A set of texts (person ids, DNs) kept as 64-bit hashes in one typed array: what an audience keeps to return each
  * person once, however many people it has. A Set of a million id strings holds each string and an entry for it,
- * about 100 bytes per person and a million objects for the collector to walk; here it is one array of 8-byte slots
+ * 149 bytes per 36-character id (measured), and a million objects for the collector to walk; here it is one array of 8-byte slots
  * kept between a quarter and half full: 16 to 32 bytes per person, and nothing per person for the collector.
  *
  * The price of keeping hashes, not texts: two different texts with the same 64-bit hash count as one. Among n
