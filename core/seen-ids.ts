@@ -1,8 +1,8 @@
 /**
  * A set of texts (person ids, DNs) kept as 64-bit hashes in one typed array: what an audience keeps to return each
  * person once, however many people it has. A Set of a million id strings holds each string and an entry for it,
- * 149 bytes per 36-character id (measured), and a million objects for the collector to walk; here it is one array of 8-byte slots
- * kept between a quarter and half full: 16 to 32 bytes per person, and nothing per person for the collector.
+ * 149 bytes per 36-character id (measured), and a million objects for the collector to walk; here it is one array
+ * of 8-byte slots kept between a quarter and half full: 16 to 32 bytes per person, nothing for the collector.
  *
  * The price of keeping hashes, not texts: two different texts with the same 64-bit hash count as one. Among n
  * texts that happens with a probability of about n² / 2⁶⁵: 3 in 100 million for a million people, 3 in a million for
