@@ -22,8 +22,17 @@ export interface UserSearch {
 	limit?: number;
 	/** Extra attributes to return in `attributes`, by their directory names. */
 	extraAttributes?: string[];
+	/** Only these fields are needed (the id and the account status always are): see UserFields. */
+	fields?: UserFields;
 	pageSize?: number;
 }
+
+/**
+ * The fields of a DirectoryUser a reader needs, when not all: an LDAP directory then reads only their attributes
+ * and leaves the other fields empty (less to read and to hold per person in a large listing). OTDS REST returns
+ * whole users and ignores it.
+ */
+export type UserFields = readonly UserField[];
 
 export interface GroupSearch {
 	/** Matches the group name: contains, case-insensitive, matched literally. */
@@ -62,6 +71,8 @@ export interface MemberListing {
 	/** Expand groups of groups; cycles are cut, each person listed once. */
 	nested: boolean;
 	extraAttributes?: string[];
+	/** Only these fields are needed (the id and the account status always are): see UserFields. */
+	fields?: UserFields;
 	pageSize?: number;
 }
 

@@ -216,7 +216,7 @@ export class LdapDirectory implements DirectoryBackend, DirectoryManagement {
 	/** The people in a group, nested groups expanded breadth-first when asked; see core/ldap/members.ts. */
 	async *groupMembers(key: GroupKey, value: string, listing: MemberListing): AsyncGenerator<DirectoryUser[]> {
 		const extra = listing.extraAttributes ?? [];
-		const attributes = this.users.attributesToRead(extra);
+		const attributes = this.users.attributesToRead(extra, listing.fields);
 		const groupDn = await this.groups.resolveDn(key, value);
 		const reader = this.memberReader();
 		for await (const entries of reader.read(groupDn, {
@@ -225,7 +225,7 @@ export class LdapDirectory implements DirectoryBackend, DirectoryManagement {
 			pageSize: listing.pageSize,
 			lookup: this.memberLookup,
 		})) {
-			yield entries.map((entry) => this.users.toUser(entry, extra));
+			yield entries.map((entry) => this.users.toUser(entry, extra, listing.fields));
 		}
 	}
 

@@ -41,6 +41,7 @@ import { allOf, anyOf } from './filter';
 import type { FlavourProfile, MemberLookup } from './flavours';
 import { anyMemberFilter, memberRequests } from './member-attributes';
 import { readAllValues } from './ranged';
+import { SeenIds } from '../seen-ids';
 
 export interface MemberReadOptions {
 	nested: boolean;
@@ -77,8 +78,8 @@ export class LdapMemberReader {
 		const lookup = options.lookup ?? this.profile.memberLookup;
 		const pageSize = Math.max(1, options.pageSize ?? 500);
 		const seenGroups = new Set<string>([groupKey(groupDn)]);
-		/** Person DNs returned so far; only needed when more than one group is read. */
-		const seenPeople = new Set<string>();
+		/** Person DNs returned so far (as hashes: see SeenIds); only needed when more than one group is read. */
+		const seenPeople = new SeenIds();
 		const queue: string[] = [groupDn];
 		while (queue.length > 0) {
 			const group = queue.shift() as string;
@@ -87,11 +88,7 @@ export class LdapMemberReader {
 			const fresh = (entries: Entry[]): Entry[] => {
 				if (!options.nested) return entries;
 				// Keyed by the DN exactly as the server returns it: the same entry always comes back the same.
-				return entries.filter((entry) => {
-					if (seenPeople.has(entry.dn)) return false;
-					seenPeople.add(entry.dn);
-					return true;
-				});
+				return entries.filter((entry) => seenPeople.add(entry.dn));
 			};
 			const reader =
 				lookup === 'memberOf'
@@ -121,7 +118,7 @@ export class LdapMemberReader {
 		options: MemberReadOptions,
 		pageSize: number,
 		subgroups: string[],
-		seenPeople: Set<string>,
+		seenPeople: SeenIds,
 	): AsyncGenerator<Entry[]> {
 		const reverse = `(${this.profile.user.memberOf}=${escapeFilterValue(group)})`;
 		let found = 0;
@@ -162,7 +159,7 @@ export class LdapMemberReader {
 		options: MemberReadOptions,
 		batchSize: number,
 		subgroups: string[],
-		seenPeople: Set<string>,
+		seenPeople: SeenIds,
 	): AsyncGenerator<Entry[]> {
 		// Two batches in flight: while one batch's people are handed on, the server already reads the next.
 		const inFlight: Array<Promise<BatchResult>> = [];

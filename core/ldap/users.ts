@@ -1,6 +1,6 @@
 import { ConfigurationError, NotFoundError } from '../errors';
 import { checkReadableAttributeName } from '../directory/attribute-names';
-import type { UserKey, UserSearch } from '../directory/backend';
+import type { UserField, UserKey, UserSearch } from '../directory/backend';
 import type { DirectoryUser } from '../model/directory-user';
 import type { Entry } from '../../transport/ldap/ldapts';
 import type { LdapSession } from '../../transport/ldap/session';
@@ -69,6 +69,7 @@ export class LdapUserDirectory {
 		if (search.state === 'disabled') components.push(this.profile.disabledFilter);
 		for (const condition of search.conditions ?? []) components.push(conditionFilter(condition));
 		const extra = search.extraAttributes ?? [];
+		const fields = search.fields;
 		const limit = search.limit && search.limit > 0 ? search.limit : Infinity;
 		let returned = 0;
 		const pages = this.session.searchPages(
@@ -76,31 +77,40 @@ export class LdapUserDirectory {
 			{
 				scope: 'sub',
 				filter: allOf(components),
-				attributes: this.attributesToRead(extra),
+				attributes: this.attributesToRead(extra, fields),
 				explicitBufferAttributes: this.profile.binaryAttributes,
 			},
 			Math.min(search.pageSize ?? 500, Number.isFinite(limit) ? Math.max(limit, 1) : Infinity),
 		);
 		for await (const entries of pages) {
-			const users = entries.slice(0, limit - returned).map((entry) => this.toUser(entry, extra));
+			const users = entries.slice(0, limit - returned).map((entry) => this.toUser(entry, extra, fields));
 			returned += users.length;
 			if (users.length > 0) yield users;
 			if (returned >= limit) return;
 		}
 	}
 
-	/** The attributes read for a DirectoryUser: the profile's fields, status attributes, and the checked extras. */
-	attributesToRead(extra: string[]): string[] {
-		const names = new Set<string>(Object.values(this.profile.user));
+	/**
+	 * The attributes read for a DirectoryUser: the profile's fields (only `fields` and the id when given), status
+	 * attributes, and the checked extras.
+	 */
+	attributesToRead(extra: string[], fields?: readonly UserField[]): string[] {
+		const map = this.profile.user;
+		const names = new Set<string>(fields ? [map.id, ...fields.map((field) => map[field])] : Object.values(map));
 		for (const name of this.profile.statusAttributes) names.add(name);
 		for (const name of extra) names.add(checkReadableAttributeName(name, 'Additional Attributes'));
 		return [...names];
 	}
 
-	/** Maps one user entry read with attributesToRead(extra). Runs once per person of every listing: kept lean. */
-	toUser(entry: Entry, extra: string[]): DirectoryUser {
+	/**
+	 * Maps one user entry read with attributesToRead(extra, fields); a field not read is left empty (not looked for
+	 * in the entry). Runs once per person of every listing: kept lean.
+	 */
+	toUser(entry: Entry, extra: string[], fields?: readonly UserField[]): DirectoryUser {
 		const map = this.profile.user;
-		const read = (attribute: string) => firstValue(entry, attribute);
+		const read = fields
+			? (attribute: string, field: UserField) => (fields.includes(field) ? firstValue(entry, attribute) : undefined)
+			: (attribute: string) => firstValue(entry, attribute);
 		const attributes: Record<string, string | string[]> = {};
 		for (const name of extra) {
 			const values = attributeTexts(entry, name);
@@ -109,19 +119,19 @@ export class LdapUserDirectory {
 		return {
 			id: this.profile.readId(entry) ?? entry.dn,
 			dn: entry.dn,
-			login: read(map.login) ?? '',
-			mail: read(map.mail),
-			displayName: read(map.displayName),
-			givenName: read(map.givenName),
-			surname: read(map.surname),
-			department: read(map.department),
-			location: read(map.location),
-			title: read(map.title),
-			businessUnit: read(map.businessUnit),
-			mobile: read(map.mobile),
-			employeeNumber: read(map.employeeNumber),
-			manager: read(map.manager),
-			memberOf: allValues(entry, map.memberOf),
+			login: read(map.login, 'login') ?? '',
+			mail: read(map.mail, 'mail'),
+			displayName: read(map.displayName, 'displayName'),
+			givenName: read(map.givenName, 'givenName'),
+			surname: read(map.surname, 'surname'),
+			department: read(map.department, 'department'),
+			location: read(map.location, 'location'),
+			title: read(map.title, 'title'),
+			businessUnit: read(map.businessUnit, 'businessUnit'),
+			mobile: read(map.mobile, 'mobile'),
+			employeeNumber: read(map.employeeNumber, 'employeeNumber'),
+			manager: read(map.manager, 'manager'),
+			memberOf: !fields || fields.includes('memberOf') ? allValues(entry, map.memberOf) : [],
 			status: this.profile.readStatus(entry),
 			attributes,
 		};

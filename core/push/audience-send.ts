@@ -7,7 +7,7 @@
  */
 import type { AudienceMember } from '../audience';
 import { ConfigurationError } from '../errors';
-import { dispatch } from './dispatcher';
+import { dispatchBatches } from './dispatcher';
 import { messageFingerprint, recipientsFromAudience, type PushMessage } from './message';
 import type { DeliveryResult, DeliveryStatus, DispatchOptions } from './types';
 
@@ -77,15 +77,18 @@ export async function* sendToAudience(
 			yield page;
 		}
 	}
-	for await (const result of dispatch(recipientsFromAudience(counted()), message, { ...options, messageKey })) {
-		summary.results++;
-		summary.byStatus[result.status]++;
-		if (result.status === 'sent') continue;
-		if (summary.failuresListed < maxFailures) {
-			summary.failuresListed++;
-			yield { failure: result };
-		} else {
-			summary.failuresNotListed++;
+	// Batch by batch: a sent result is only counted, so it needs no step of this generator of its own.
+	for await (const results of dispatchBatches(recipientsFromAudience(counted()), message, { ...options, messageKey })) {
+		for (const result of results) {
+			summary.results++;
+			summary.byStatus[result.status]++;
+			if (result.status === 'sent') continue;
+			if (summary.failuresListed < maxFailures) {
+				summary.failuresListed++;
+				yield { failure: result };
+			} else {
+				summary.failuresNotListed++;
+			}
 		}
 	}
 	yield { summary };

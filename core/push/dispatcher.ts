@@ -130,6 +130,20 @@ export async function* dispatch(
 	message: PushMessage,
 	options: DispatchOptions,
 ): AsyncGenerator<DeliveryResult> {
+	// A plain loop: yield* over an array in an async generator wraps it in an async-from-sync iterator, extra promises per result.
+	for await (const results of dispatchBatches(recipients, message, options)) for (const result of results) yield result;
+}
+
+/**
+ * dispatch() one batch at a time: the results of each batch as it completes. For a consumer that only counts most
+ * results (an audience send), this saves an async generator step per result, whose promises were a fifth of what a
+ * large send allocated per person.
+ */
+export async function* dispatchBatches(
+	recipients: RecipientSource,
+	message: PushMessage,
+	options: DispatchOptions,
+): AsyncGenerator<DeliveryResult[]> {
 	validateMessage(message);
 	const channels = options.channels;
 	if (channels.length === 0) throw new ConfigurationError('Channels', 'are empty: choose at least one channel');
@@ -169,8 +183,7 @@ export async function* dispatch(
 				completions.add(deliverBatch(batch, message, settings));
 			}
 			if (completions.running === 0 && completions.ready === 0) return;
-			// A plain loop: yield* over an array in an async generator wraps it in an async-from-sync iterator, extra promises per result.
-			for (const result of await completions.next()) yield result;
+			yield await completions.next();
 		}
 	} finally {
 		// Stopped early (the consumer broke off, or a fatal error): let the iterable clean up.

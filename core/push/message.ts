@@ -4,6 +4,7 @@
  */
 import { createHash, hash } from 'node:crypto';
 import type { AudienceMember } from '../audience';
+import type { UserFields } from '../directory/backend';
 import { ConfigurationError } from '../errors';
 import type { PushPerson, PushRecipient } from './recipients';
 
@@ -172,6 +173,9 @@ export function recipientLabel(recipient: PushRecipient): string {
 }
 
 /** A directory audience member as a push recipient. */
+/** The fields of a person personFromMember reads: what an audience send asks the directory for (core/audience.ts). */
+export const PUSH_PERSON_FIELDS = ['login', 'displayName', 'mail', 'mobile'] as const satisfies UserFields;
+
 export function personFromMember(
 	member: Pick<AudienceMember, 'id' | 'login' | 'displayName' | 'mail' | 'mobile' | 'deviceTokens'>,
 ): PushRecipient & { kind: 'person' } {

@@ -9,6 +9,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { resolveAudience } from '../../core/audience';
 import { maxFailuresListed, type AudienceSendSummary } from '../../core/push/audience-send';
 import { ConfigurationError } from '../../core/errors';
+import { PUSH_PERSON_FIELDS } from '../../core/push/message';
 import type { DeliveryResult } from '../../core/push/types';
 import { audienceSpecFrom } from '../shared/audience';
 import { openDirectorySource, type DirectorySource, type DirectorySourceKind } from '../shared/directory-source';
@@ -70,6 +71,8 @@ export async function sendToDirectoryAudiences(
 				const spec = {
 					...audienceSpecFrom(parameter, options, DIRECTORY_AUDIENCE_NAMES),
 					pageSize: pageSizeOf(options.pageSize),
+					// Only what a message needs is read: a person's other fields would be read and held for nothing.
+					fields: PUSH_PERSON_FIELDS,
 				};
 				const maxFailures = maxFailuresListed(options.maxFailuresListed);
 				const setup = await setupOf(itemIndex);

@@ -100,6 +100,33 @@ describe.each(FLAVOURS)('$name', (flavour) => {
 		expect(await resolve(flavour.backend(), { groups: [GROUPS.allManagers], nested: false })).toEqual([]);
 	});
 
+	it('reads only the fields asked for, with the id and the account state, from groups and conditions alike', async () => {
+		const spec: AudienceSpec = {
+			groups: [GROUPS.financeApprovers],
+			conditions: [{ field: 'department', operator: 'equals', value: users()[7].department }],
+		};
+		const whole = await resolve(flavour.backend(), spec);
+		const thin = await resolve(flavour.backend(), { ...spec, fields: ['login', 'mail'] });
+		expect(thin.map((user) => user.id)).toEqual(whole.map((user) => user.id));
+		expect(thin.length).toBeGreaterThan(1);
+		// Enabled accounts only, as without fields: the account state is read all the same.
+		expect(logins(thin)).toEqual(enabled(logins(whole)));
+		thin.forEach((user, index) => {
+			expect(user.login).toBe(whole[index].login);
+			expect(user.mail).toBe(whole[index].mail);
+			expect(user.status).toEqual(whole[index].status);
+			expect([user.department, user.title, user.displayName, user.surname, user.manager]).toEqual([
+				undefined,
+				undefined,
+				undefined,
+				undefined,
+				undefined,
+			]);
+			expect(user.memberOf).toEqual([]);
+		});
+		expect(whole.every((user) => user.department !== undefined && user.memberOf.length > 0)).toBe(true);
+	});
+
 	it('resolves by person fields and by any attribute, non-ASCII values included', async () => {
 		const backend = flavour.backend();
 		const someone = users().find((user) => user.location === 'São Paulo') ?? users()[40];

@@ -115,6 +115,29 @@ describe("the transport over n8n's authenticated requests", () => {
 		expect(state.maxInFlight).toBeGreaterThan(1);
 	});
 
+	test('the credential the node read goes with every request, so n8n does not read and decrypt it again', async () => {
+		const given: unknown[] = [];
+		const context = {
+			getNode: () => ({ credentials: { someApi: { id: '7', name: 'Gateway' } } }),
+			helpers: {
+				async httpRequestWithAuthentication(_type: string, _options: IHttpRequestOptions, additional?: unknown) {
+					given.push(additional);
+					return { statusCode: 200, headers: {}, body: '{}' };
+				},
+			},
+		} as unknown as IExecuteFunctions;
+		const credential = { appKey: 'k' };
+		await send(n8nAuthenticatedTransport(context, 'someApi', { credential }), 5);
+		expect(given).toHaveLength(5);
+		for (const additional of given) {
+			expect(additional).toEqual({
+				credentialsDecrypted: { id: '7', name: 'Gateway', type: 'someApi', data: { appKey: 'k' } },
+			});
+			// The same object: a token n8n renews into it serves the next requests.
+			expect((additional as { credentialsDecrypted: { data: unknown } }).credentialsDecrypted.data).toBe(credential);
+		}
+	});
+
 	test('requests refused together renew the token once, and are all answered', async () => {
 		const { context, state } = fakeN8n();
 		const transport = n8nAuthenticatedTransport(context, 'someApi');

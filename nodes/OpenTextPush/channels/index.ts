@@ -66,6 +66,7 @@ export function channelTransport(
 	return n8nAuthenticatedTransport(context, channel.credential, {
 		skipSslCertificateValidation: credential.ignoreSslIssues === true,
 		isExpired: channel.isExpired,
+		credential,
 	});
 }
 
