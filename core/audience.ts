@@ -5,8 +5,8 @@
  *
  * Streaming: people arrive page by page from the backend and leave page by page; what is kept across
  * pages is only the ids seen (to return each person once, when several sources or explicit users could repeat
- * one) and, for an intersection, the ids of each source that is not streamed: as 64-bit hashes (SeenIds, 16 to
- * 32 bytes per person). An audience of 100,000 people by attribute holds one backend page at a time
+ * one) and, for an intersection, the ids of each source that is not streamed: as 96-bit hashes (SeenIds, 24 to
+ * 48 bytes per person). An audience of 100,000 people by attribute holds one backend page at a time
  * (bench/groups.bench.ts measures it).
  *
  * Intersection plan: one source is streamed with full entries (the "driver": the conditions when given,
