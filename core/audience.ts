@@ -10,8 +10,8 @@
  * (bench/groups.bench.ts measures it).
  *
  * Intersection plan: one source is streamed with full entries (the "driver": the conditions when given,
- * else the explicit users, else the first group); every other source is read first into a Set of ids,
- * and a driver person is kept when every Set has them.
+ * else the explicit users, else the first group); every other source is read first into its ids
+ * (SeenIds, only the ids asked of the directory), and a driver person is kept when every one has them.
  */
 import type { AccountState, DirectoryBackend, GroupKey, UserField, UserFields, UserKey } from './directory/backend';
 import { ConfigurationError, NotFoundError } from './errors';

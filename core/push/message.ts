@@ -172,10 +172,10 @@ export function recipientLabel(recipient: PushRecipient): string {
 	}
 }
 
-/** A directory audience member as a push recipient. */
 /** The fields of a person personFromMember reads: what an audience send asks the directory for (core/audience.ts). */
 export const PUSH_PERSON_FIELDS = ['login', 'displayName', 'mail', 'mobile'] as const satisfies UserFields;
 
+/** A directory audience member as a push recipient. */
 export function personFromMember(
 	member: Pick<AudienceMember, 'id' | 'login' | 'displayName' | 'mail' | 'mobile' | 'deviceTokens'>,
 ): PushRecipient & { kind: 'person' } {
