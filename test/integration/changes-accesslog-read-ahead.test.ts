@@ -79,6 +79,68 @@ async function startState(): Promise<ChangeState> {
 
 const user = (index: number) => slapd.fixture.users[index];
 
+/** Records where each read-ahead of `reader` started and how many entries it brought. */
+function spyReadAhead(reader: LdapChangeReader, delayMs = 0): Array<{ since: string; entries: number }> {
+	const reads: Array<{ since: string; entries: number }> = [];
+	const readAhead = reader.changedSinceAtMost.bind(reader);
+	reader.changedSinceAtMost = async (since, limit) => {
+		const observations = await readAhead(since, limit);
+		if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+		reads.push({ since, entries: observations.users.size + observations.groups.size });
+		return observations;
+	};
+	return reads;
+}
+
+// First: the log is still empty (the fixture was loaded with slapadd, which writes no log records).
+it('reads ahead, in the first poll after activation, from the newest stamp the activation read', async () => {
+	const state = await startState();
+	// A quiet log: the position is the start of the look-back hour, before every entry of the fixture.
+	expect(state.cursorContext).toBe('unverified');
+	expect(state.readAheadFrom).toBeDefined();
+	expect(state.readAheadFrom).toBe(state.stampHighWater);
+	await slapd.ldapmodify(
+		`${attrLine('dn', slapd.layout.userDN(user(50).uid))}changetype: modify\nreplace: title\ntitle: First Poll\n`,
+	);
+	const first = strategy();
+	const reads = spyReadAhead(first.reader);
+	const polled = await first.strategy.poll(state);
+	expect(polled.events.map((event) => event.type)).toEqual(['user.updated']);
+	expect(reads.map((read) => read.since)).toEqual([state.readAheadFrom]);
+	// The changed user, and at most the entry the activation read last (its stamp is the start, inclusive); from
+	// the log position it was every entry of the fixture.
+	expect(reads[0].entries).toBeGreaterThanOrEqual(1);
+	expect(reads[0].entries).toBeLessThanOrEqual(2);
+});
+
+it('goes on reading ahead after a read-ahead that was slow for the many entries it brought', async () => {
+	const state = await startState();
+	// Every user of the fixture changed at once, as a bulk change does (before the tests below delete or rename any).
+	await slapd.ldapmodify(
+		slapd.fixture.users
+			.map(
+				(entry) => `${attrLine('dn', slapd.layout.userDN(entry.uid))}changetype: modify\nreplace: title\ntitle: Bulk\n`,
+			)
+			.join('\n'),
+	);
+	const bulk = strategy();
+	// Past SLOW_READ_AHEAD_MS, and many times the log read; but under 2 ms for each of the entries it brought.
+	const bulkReads = spyReadAhead(bulk.reader, 210);
+	const first = await bulk.strategy.poll(state);
+	expect(first.events.filter((event) => event.type === 'user.updated')).toHaveLength(slapd.fixture.users.length);
+	expect(bulkReads).toHaveLength(1);
+	expect(bulkReads[0].entries).toBeGreaterThanOrEqual(slapd.fixture.users.length);
+
+	await slapd.ldapmodify(
+		`${attrLine('dn', slapd.layout.userDN(user(33).uid))}changetype: modify\nreplace: title\ntitle: After The Bulk\n`,
+	);
+	const next = strategy();
+	const nextReads = spyReadAhead(next.reader);
+	const second = await next.strategy.poll(first.nextCursor);
+	expect(second.events.map((event) => event.type)).toEqual(['user.updated']);
+	expect(nextReads).toHaveLength(1);
+});
+
 it('reads every kind of change ahead of the log, with the same events and state as reading by id', async () => {
 	const state = await startState();
 	const newUid = 'read-ahead-new';

@@ -1,5 +1,10 @@
 import type { Entry } from 'ldapts';
-import { contextsFromRecords, parseAccesslogRecord, parseReqMod } from '../../core/changes/ldap/accesslog';
+import {
+	contextsFromRecords,
+	parseAccesslogRecord,
+	parseReqMod,
+	readAheadScanned,
+} from '../../core/changes/ldap/accesslog';
 import { adCursorContext, adCursorProblem, parseTombstone } from '../../core/changes/ldap/ad-usn';
 import { chooseStrategy } from '../../core/changes/ldap/auto';
 import { ChangelogStrategy, changelogCursorLost, parseChangelogRecord } from '../../core/changes/ldap/changelog';
@@ -291,5 +296,23 @@ describe('cn=changelog (389 DS retro changelog, handwritten shapes)', () => {
 			['user.updated', ids.a],
 		]);
 		expect(third.nextCursor.cursor).toBe('60');
+	});
+});
+
+describe('readAheadScanned: when a slow read-ahead shows a change stamp the server does not index', () => {
+	it('is a scan when the time is far beyond what the entries brought and the log read explain', () => {
+		// 100 entries in a second, beside a log read of 10 ms: the server went through the directory.
+		expect(readAheadScanned(1000, 10, 100)).toBe(true);
+		expect(readAheadScanned(450, 10, 100)).toBe(true);
+	});
+
+	it('is not when the entries it brought explain the time (a bulk change; a read cut short at its limit)', () => {
+		expect(readAheadScanned(1000, 10, 1000)).toBe(false);
+		expect(readAheadScanned(390, 10, 100)).toBe(false);
+	});
+
+	it('is not when it was quick, or when the log read beside it was as slow (a busy server, a cold process)', () => {
+		expect(readAheadScanned(150, 1, 0)).toBe(false);
+		expect(readAheadScanned(1000, 300, 0)).toBe(false);
 	});
 });

@@ -14,6 +14,7 @@
  * those the log names that this read did not bring are read by id after it.
  */
 import type { Entry } from '../../../transport/ldap/ldapts';
+import { RequestError } from '../../errors';
 import { normalizeDn } from '../../ldap/dn';
 import { attributeValue, attributeValues } from '../../ldap/entry';
 import { AccesslogReads, REQ_START } from './accesslog-reads';
@@ -21,6 +22,7 @@ import { PASSWORD_ATTRIBUTES, type ChangeContext } from '../differ';
 import { generalizedTimeToIso } from '../events';
 import type { LdapChangeReader, Observations, Observed } from './reader';
 import type { GroupObservation, UserObservation } from '../differ';
+import type { ExistingEntries } from '../existing';
 import type { LdapPollCore } from './poller';
 import { recordKeyOf } from '../snapshot/record-key';
 import type { ChangeState } from '../state';
@@ -172,6 +174,11 @@ export interface AccesslogStrategyOptions extends LdapStrategyOptions {
 
 const READ_AHEAD_LIMIT = 1000;
 
+/** A step that read every entry reads ahead next from the greatest stamp among them (its stampHighWater). */
+function readAheadFromSnapshot(step: StrategyStep): StrategyStep {
+	return step.stampHighWater === undefined ? step : { ...step, readAheadFrom: step.stampHighWater };
+}
+
 /** The greatest change stamp among entries read (undefined when none was read). */
 function newestStamp(observations: Observations): string | undefined {
 	let newest: string | undefined;
@@ -182,10 +189,21 @@ function newestStamp(observations: Observations): string | undefined {
 
 /**
  * A read-ahead slower than this, and than SLOW_READ_AHEAD_FACTOR times the log read beside it, shows a stamp
- * the server does not index (it scanned the directory): this process stops reading ahead on that scope.
+ * the server does not index (it scanned the directory): this process stops reading ahead on that scope. Only
+ * the time the entries it brought do not explain counts (READ_AHEAD_MS_PER_ENTRY each): a read-ahead of a
+ * thousand entries, after a bulk change, is slow for what it carries, not for a scan, and so is one cut short
+ * at its size limit.
  */
 const SLOW_READ_AHEAD_MS = 200;
 const SLOW_READ_AHEAD_FACTOR = 4;
+/** Generous: an indexed read, decoded, takes a few hundredths of a millisecond an entry, a first cold one a few tenths. */
+const READ_AHEAD_MS_PER_ENTRY = 2;
+
+/** Whether a read-ahead that took `ms`, beside a log read of `logMs`, and brought `entries`, was a scan. */
+export function readAheadScanned(ms: number, logMs: number, entries: number): boolean {
+	const unexplained = ms - entries * READ_AHEAD_MS_PER_ENTRY;
+	return unexplained > SLOW_READ_AHEAD_MS && unexplained > SLOW_READ_AHEAD_FACTOR * logMs;
+}
 /** Scopes (server, bases) where a read-ahead was slow, for the life of the process. */
 const slowReadAhead = new Set<string>();
 
@@ -220,6 +238,24 @@ export class AccesslogStrategy extends LdapStrategyBase {
 			.replace(/\.\d{3}Z$/, '.000000Z');
 		const newest = await this.log.newest(since);
 		return newest === undefined ? { cursor: since, context: 'unverified' } : { cursor: newest, context: 'verified' };
+	}
+
+	/**
+	 * A first activation or a reconciliation read every entry: the next poll reads ahead from the greatest change
+	 * stamp it saw, not from the log position. That position is an hour old when the log was quiet (see
+	 * currentPosition), and a read-ahead from it brought every entry written in that hour, up to its limit: after
+	 * a bulk load, a first poll read a thousand entries it did not need.
+	 */
+	protected async start(core: LdapPollCore, existing: ExistingEntries | undefined): Promise<StrategyStep> {
+		return readAheadFromSnapshot(await super.start(core, existing));
+	}
+
+	protected async reconcileStep(
+		core: LdapPollCore,
+		previous: ChangeState,
+		resyncReason?: string,
+	): Promise<StrategyStep> {
+		return readAheadFromSnapshot(await super.reconcileStep(core, previous, resyncReason));
 	}
 
 	protected async step(core: LdapPollCore, previous: ChangeState): Promise<StrategyStep> {
@@ -280,16 +316,26 @@ export class AccesslogStrategy extends LdapStrategyBase {
 		const key = [this.server, scope.userBaseDN, scope.groupBaseDN].join('\u0000');
 		if (slowReadAhead.has(key)) return undefined;
 		const started = Date.now();
-		const read = this.reader.changedSinceAtMost(from, this.logOptions.readAheadLimit ?? READ_AHEAD_LIMIT).then(
-			(observations) => ({ observations, ms: Date.now() - started }),
-			() => ({ observations: undefined, ms: Date.now() - started }),
+		const limit = this.logOptions.readAheadLimit ?? READ_AHEAD_LIMIT;
+		const read = this.reader.changedSinceAtMost(from, limit).then(
+			(observations) => ({
+				observations,
+				ms: Date.now() - started,
+				entries: observations.users.size + observations.groups.size,
+			}),
+			(error: unknown) => ({
+				observations: undefined,
+				ms: Date.now() - started,
+				// Past its size limit: it had as many entries as it may bring, or more.
+				entries: error instanceof RequestError && error.kind === 'sizeLimit' ? limit : 0,
+			}),
 		);
 		return {
 			// Asked for once the log is read and parsed: the time until then is the log's.
 			entries: async () => {
 				const logMs = Date.now() - started;
-				const { observations, ms } = await read;
-				if (ms > SLOW_READ_AHEAD_MS && ms > SLOW_READ_AHEAD_FACTOR * logMs) slowReadAhead.add(key);
+				const { observations, ms, entries } = await read;
+				if (readAheadScanned(ms, logMs, entries)) slowReadAhead.add(key);
 				return observations;
 			},
 		};
