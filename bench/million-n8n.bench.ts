@@ -44,6 +44,14 @@ const load = () =>
 		.map((value) => value.toFixed(2))
 		.join(' ');
 
+/** n8n's CPU time so far (user + system), in seconds, from /proc. */
+function cpuSecondsOf(pid: number): number {
+	// The fields after the command's closing parenthesis: utime and stime are the 12th and 13th of them.
+	const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function rssOf(pid: number): number {
 	const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
 	const match = /VmRSS:\s+(\d+) kB/.exec(status);
@@ -104,6 +112,7 @@ async function main(): Promise<void> {
 	const writer = new Client({ url: slapd.url, timeout: 60_000 });
 	const floors: Floor[] = [];
 	let sampler: NodeJS.Timeout | undefined;
+	let failureReport: (() => Promise<string>) | undefined;
 	try {
 		const pid = n8n.pid as number;
 		await n8n.setupOwner();
@@ -150,13 +159,34 @@ async function main(): Promise<void> {
 		await new Promise((resolve) => setTimeout(resolve, 5000));
 		const idleRss = rssOf(pid);
 		let peak = idleRss;
+		// The last two minutes of n8n's CPU and RSS, a sample a second: printed when the run fails (what was n8n doing?).
+		const trail: Array<{ at: number; cpu: number; rss: number }> = [];
+		let ticks = 0;
 		sampler = setInterval(() => {
 			try {
-				peak = Math.max(peak, rssOf(pid));
+				const rss = rssOf(pid);
+				peak = Math.max(peak, rss);
+				if (ticks++ % 5 === 0) {
+					trail.push({ at: Date.now(), cpu: cpuSecondsOf(pid), rss });
+					if (trail.length > 120) trail.shift();
+				}
 			} catch {
 				// n8n has exited: the run fails below.
 			}
 		}, 200);
+		failureReport = async () => {
+			const lines = trail.map((sample, index) => {
+				const previous = trail[index - 1];
+				const busy = previous ? (100 * (sample.cpu - previous.cpu)) / ((sample.at - previous.at) / 1000) : 0;
+				return `${new Date(sample.at).toISOString().slice(11, 19)} cpu ${busy.toFixed(0).padStart(3)} % rss ${((sample.rss - idleRss) / MB).toFixed(0)} MB over idle`;
+			});
+			const activity = await postgres
+				.sql(
+					"SELECT pid, state, wait_event_type, wait_event, round(extract(epoch from now() - query_start)), left(regexp_replace(query, '\\s+', ' ', 'g'), 90) FROM pg_stat_activity WHERE datname IS NOT NULL AND pid <> pg_backend_pid()",
+				)
+				.catch((error: unknown) => String(error));
+			return `n8n's CPU and RSS, a sample a second:\n${lines.join('\n')}\nPostgreSQL's sessions (pid, state, wait, seconds, query):\n${activity}\n`;
+		};
 
 		process.stdout.write(`n8n idle: RSS ${(idleRss / MB).toFixed(0)} MB. Activating (the first poll)...\n`);
 		const activationStarted = Date.now();
@@ -175,7 +205,17 @@ async function main(): Promise<void> {
 
 		await writer.bind(slapd.adminDN, slapd.adminPassword);
 		const table: string[][] = [
-			['poll', 'kind', 'end to end ms', 'poll ms', 'execution ms', 'static data MB', 'RSS above idle MB', 'load'],
+			[
+				'poll',
+				'kind',
+				'end to end ms',
+				'poll ms',
+				'execution ms',
+				'static data MB',
+				'saved execution MB',
+				'RSS above idle MB',
+				'load',
+			],
 		];
 		const incremental: number[] = [];
 		let largestStatic = 0;
@@ -193,7 +233,7 @@ async function main(): Promise<void> {
 			const before = (await n8n.executions(id, { includeData: false })).length;
 			peak = rssOf(pid);
 			// The next one-minute tick, or the one after when this one came while the changes were written.
-			const [execution] = (await n8n.waitForExecutions(id, before + 1, 200_000)).sort(
+			const [execution] = (await n8n.waitForExecutions(id, before + 1, 200_000, { includeData: false })).sort(
 				(a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt),
 			);
 			// When PostgreSQL committed n8n's write of the row (track_commit_timestamp, devkit/postgres.ts). Read
@@ -222,6 +262,12 @@ async function main(): Promise<void> {
 			const stopped = Date.parse(execution.stoppedAt ?? execution.startedAt);
 			const endToEnd = Math.max(stopped, savedAt) - start.at;
 			const staticBytes = Number(await row('octet_length("staticData"::text)'));
+			// n8n keeps a copy of the workflow, static data included, with every execution it saves.
+			const savedExecutionBytes = Number(
+				await postgres.sql(
+					`SELECT octet_length("workflowData"::text) + octet_length(data) FROM execution_data WHERE "executionId" = ${Number(execution.id)}`,
+				),
+			);
 			const sinceReconcile = Number(
 				await row(`"staticData"->'node:Directory Event'->'changeState'->>'pollsSinceReconcile'`),
 			);
@@ -235,6 +281,7 @@ async function main(): Promise<void> {
 				String(emit.at - start.at),
 				String(stopped - Date.parse(execution.startedAt)),
 				(staticBytes / MB).toFixed(1),
+				(savedExecutionBytes / MB).toFixed(1),
 				`${((rssOf(pid) - idleRss) / MB).toFixed(0)} (peak ${((peak - idleRss) / MB).toFixed(0)})`,
 				load(),
 			]);
@@ -267,6 +314,9 @@ async function main(): Promise<void> {
 			.filter((line) => !line.includes('"level":"debug"'))
 			.slice(-40);
 		process.stderr.write(`n8n's last log lines (pid ${n8n.pid ?? 'exited'}):\n${said.join('\n')}\n`);
+		if (failureReport) process.stderr.write(await failureReport());
+		// BENCH_N8N_LOG: a file to keep n8n's whole log in (debug lines included), which goes with its user folder.
+		if (process.env.BENCH_N8N_LOG) fs.writeFileSync(process.env.BENCH_N8N_LOG, n8n.logs());
 		throw error;
 	} finally {
 		if (sampler) clearInterval(sampler);

@@ -158,11 +158,21 @@ export class N8nWorkflowClient extends N8nRestClient {
 		return all;
 	}
 
-	/** Waits until a workflow has at least `count` finished executions (e.g. an activated polling trigger). */
-	async waitForExecutions(workflowId: string, count = 1, timeoutMs = 120_000): Promise<N8nExecution[]> {
+	/**
+	 * Waits until a workflow has at least `count` finished executions (e.g. an activated polling trigger).
+	 * `includeData: false` lists them without their data: n8n saves the workflow's static data with every execution,
+	 * so a listing with data grows by the static data's size per execution (22 MB each for a trigger watching a
+	 * million people: the listing then took over a minute).
+	 */
+	async waitForExecutions(
+		workflowId: string,
+		count = 1,
+		timeoutMs = 120_000,
+		options: { includeData?: boolean } = {},
+	): Promise<N8nExecution[]> {
 		const deadline = Date.now() + timeoutMs;
 		for (;;) {
-			const list = (await this.executions(workflowId)).filter((e) => e.finished || e.stoppedAt);
+			const list = (await this.executions(workflowId, options)).filter((e) => e.finished || e.stoppedAt);
 			if (list.length >= count) return list;
 			if (Date.now() > deadline) {
 				throw new Error(
