@@ -17,6 +17,7 @@
  *    - the poll alone: up to n8n's "Received event to trigger execution";
  *    - the static data's size as PostgreSQL stores it, and whether the poll was a reconciliation
  *      (pollsSinceReconcile back to 0);
+ *    - the size of the execution n8n saved (n8n 2.8.4 keeps a copy of the workflow with each, static data included);
  *    - n8n's RSS (sampled every 200 ms from /proc) against its RSS before the activation.
  * Floors (exit 1 when one is missed): incremental poll end to end ≤ 2 s; static data ≤ 24 MB; RSS growth after the
  * polls ≤ 300 MB (the activation's peak is printed too).

@@ -204,6 +204,7 @@ export function readAheadScanned(ms: number, logMs: number, entries: number): bo
 	const unexplained = ms - entries * READ_AHEAD_MS_PER_ENTRY;
 	return unexplained > SLOW_READ_AHEAD_MS && unexplained > SLOW_READ_AHEAD_FACTOR * logMs;
 }
+
 /** Scopes (server, bases) where a read-ahead was slow, for the life of the process. */
 const slowReadAhead = new Set<string>();
 
