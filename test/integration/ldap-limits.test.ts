@@ -103,6 +103,39 @@ it('endless new cookies stop at Max Pages per Search, which the error names', as
 	}
 });
 
+it('a listing that asks for small pages for its own reasons keeps the reach Max Pages per Search gives the pages it counts as', async () => {
+	const server = await hostile(({ messageId, count, socket }) =>
+		socket.write(page(messageId, count, Buffer.from(`cookie-${count}`))),
+	);
+	const session = await open(server.url, { maxPagesPerSearch: 4 });
+	try {
+		let entries = 0;
+		const failure = await (async () => {
+			try {
+				// Pages of 10 counted as pages of 50: 4 × 50 entries, 20 requests.
+				for await (const read of session.searchPages(
+					'dc=example,dc=com',
+					{ scope: 'sub', filter: '(uid=*)' },
+					10,
+					undefined,
+					50,
+				))
+					entries += read.length;
+				return undefined;
+			} catch (error) {
+				return error;
+			}
+		})();
+		expect(failure).toBeInstanceOf(RequestError);
+		expect((failure as Error).message).toMatch(/stopped after 20 pages of 10/);
+		expect(entries).toBe(20);
+		expect(server.searches).toBeGreaterThanOrEqual(20);
+		expect(server.searches).toBeLessThanOrEqual(22);
+	} finally {
+		await session.close();
+	}
+});
+
 it('a message larger than Max Message Size is not buffered: the connection is dropped, and the session stays closed', async () => {
 	// An LDAP message announcing 300 MB, then dripped out 64 KB at a time for as long as the client listens.
 	let sent = 0;

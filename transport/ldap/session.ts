@@ -218,14 +218,17 @@ export class LdapSession {
 	 * The next page is asked for before this one is handed on: the server reads it while the caller works
 	 * on this one (at most two pages in memory). A caller that stops early waits for that page to arrive,
 	 * so that the connection is idle again when the listing returns. `controls`: e.g. AD's Show Deleted.
+	 * `boundAsPagesOf`: a caller that asks for smaller pages than it would for its own reasons (memory) keeps the
+	 * reach Max Pages per Search gives pages of that size: the bound is that many entries, not requests.
 	 */
 	async *searchPages(
 		baseDN: string,
 		options: SearchOptions,
 		pageSize = 500,
 		controls?: Control[],
+		boundAsPagesOf = pageSize,
 	): AsyncGenerator<Entry[]> {
-		yield* this.pages(baseDN, options, pageSize, false, controls);
+		yield* this.pages(baseDN, options, pageSize, false, controls, boundAsPagesOf);
 	}
 
 	/**
@@ -249,8 +252,10 @@ export class LdapSession {
 		pageSize: number,
 		endAtLimit: boolean,
 		controls?: Control[],
+		boundAsPagesOf = pageSize,
 	): AsyncGenerator<Entry[], { complete: boolean }> {
 		this.usable();
+		const maxPages = Math.ceil((this.maxPages * Math.max(boundAsPagesOf, pageSize)) / pageSize);
 		const compiled = withCompiledFilter(options, this.timeLimitSeconds);
 		const pages = this.client.searchPaginated(baseDN, { ...compiled, paged: { pageSize } }, controls);
 		const ask = () => {
@@ -266,10 +271,10 @@ export class LdapSession {
 			for (;;) {
 				const page = await pending;
 				if (page.done) break;
-				if (++count > this.maxPages) {
+				if (++count > maxPages) {
 					throw new RequestError(
 						'sizeLimit',
-						`The search under "${baseDN}" was stopped after ${this.maxPages} pages of ${pageSize} (${this.server})`,
+						`The search under "${baseDN}" was stopped after ${maxPages} pages of ${pageSize} (${this.server})`,
 						'Raise Max Pages per Search in the LDAP credential if the directory is that large, or narrow the search (filters, base DN)',
 						this.server,
 					);
@@ -282,7 +287,7 @@ export class LdapSession {
 		} catch (error) {
 			finished = true;
 			const failure = this.failed(error);
-			if (endAtLimit && failure.kind === 'sizeLimit' && count <= this.maxPages) return { complete: false };
+			if (endAtLimit && failure.kind === 'sizeLimit' && count <= maxPages) return { complete: false };
 			throw failure;
 		} finally {
 			if (!finished) {
