@@ -81,7 +81,7 @@ describe('search entry decoder on hand-made BER', () => {
 		const bytes = Buffer.concat(messages);
 		const ours = decode('fast', [bytes], requested);
 		expect(ours).toHaveLength(3);
-		expect(ours).toEqual(decode('ldapts', [bytes], requested));
+		expect(ours).toStrictEqual(decode('ldapts', [bytes], requested));
 		const [first] = ours as Array<Record<string, unknown>>;
 		expect(first.displayName).toBe('Jürgen Müller – Forschung & Entwicklung, München 日本 😀');
 		expect(first.description).toEqual([long, veryLong]);
@@ -98,14 +98,14 @@ describe('search entry decoder on hand-made BER', () => {
 		const bytes = Buffer.concat(messages.slice(1));
 		for (let at = 1; at < bytes.length; at += 7) {
 			const chunks = [bytes.subarray(0, at), bytes.subarray(at)];
-			expect(decode('fast', chunks, requested)).toEqual(decode('ldapts', chunks, requested));
+			expect(decode('fast', chunks, requested)).toStrictEqual(decode('ldapts', chunks, requested));
 		}
 	});
 
 	it('returns the explicitly requested buffer attributes as Buffers, like ldapts', () => {
 		const explicit = ['cn', 'displayName', 'empty', 'notThere'];
 		const ours = decode('fast', [messages[0]], requested, explicit) as Array<Record<string, unknown>>;
-		expect(ours).toEqual(decode('ldapts', [messages[0]], requested, explicit));
+		expect(ours).toStrictEqual(decode('ldapts', [messages[0]], requested, explicit));
 		expect(ours[0].cn).toEqual([Buffer.from('John Doe'), Buffer.from('Johnny')]);
 		expect(ours[0].displayName).toEqual(
 			Buffer.from('Jürgen Müller – Forschung & Entwicklung, München 日本 😀', 'utf8'),
