@@ -179,7 +179,9 @@ export class N8nInstance extends N8nWorkflowClient {
 		const logFile = path.join(userFolder, 'n8n.log');
 		const fd = fs.openSync(logFile, 'a');
 		installExitHooks();
-		const child = spawn(launch.nodeBin, [bin, role], {
+		// Node's own flags for n8n (e.g. --trace-gc, which NODE_OPTIONS refuses), to see where a run's memory goes.
+		const nodeArgs = (process.env.OTDP_N8N_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+		const child = spawn(launch.nodeBin, [...nodeArgs, bin, role], {
 			cwd: userFolder,
 			env,
 			detached: true, // own process group, so stop() also ends the task runner n8n starts
