@@ -162,18 +162,6 @@ class BerCursor {
 	}
 }
 
-/**
- * What a decoded entry is built of, made without an allocation site. V8 sends the objects of an object or array
- * literal straight to the old generation ("pretenuring") once most of those made since its last young collection
- * are still alive, and a search page keeps all its entries alive until it is read. Once that happens, every later
- * entry of every search in the process, values included (an old object keeps the young strings it points to),
- * is garbage only a full collection frees: n8n's heap climbed by 450 MB between its full collections while a
- * trigger read a million people. Object.create and Array.of take no allocation site, so V8 never decides that for
- * them: their garbage stays young and cheap.
- */
-const newEntryObject = (): DecodedEntry => Object.create(Object.prototype) as DecodedEntry;
-const newList = Array.of as <T>(...items: T[]) => T[];
-
 /** The attribute types of the last entries decoded, by position (see BerCursor.type). */
 const recentTypes: string[] = [];
 
@@ -198,13 +186,13 @@ function readValues(cursor: BerCursor, binary: boolean): Value | Value[] {
 			}
 			cursor.position = end;
 			if (first === undefined) first = value;
-			else if (several === undefined) several = newList(first, value);
+			else if (several === undefined) several = [first, value];
 			else several.push(value);
 		}
-		if (!binary) return several ?? first ?? newList<string>();
+		if (!binary) return several ?? first ?? [];
 		cursor.position = start;
 	}
-	const buffers = newList<Buffer>();
+	const buffers: Buffer[] = [];
 	while (cursor.position < setEnd) {
 		const end = cursor.enter(OCTET_STRING);
 		// A copy: a view would keep the whole socket chunk alive as long as the value.
@@ -233,13 +221,12 @@ function decodeEntry(entry: DecodingSearchEntry, reader: BerReaderState): void {
 	const cursor = new BerCursor(reader._buf, reader._offset, reader._size);
 	const dn = cursor.text();
 	const attributesEnd = cursor.enter(SEQUENCE);
-	const decoded = newEntryObject();
-	decoded.dn = dn;
-	const types = newList<string>();
+	const decoded = { dn } as DecodedEntry;
+	const types: string[] = [];
 	while (cursor.position < attributesEnd) {
 		const attributeEnd = cursor.enter(SEQUENCE);
 		const type = cursor.type(types.length);
-		const values = cursor.position < attributeEnd ? readValues(cursor, isBinaryType(type)) : newList<string>();
+		const values = cursor.position < attributeEnd ? readValues(cursor, isBinaryType(type)) : [];
 		cursor.position = attributeEnd;
 		types.push(type);
 		decoded[type] = values;
@@ -256,8 +243,7 @@ function toBuffers(value: Value | Value[]): Buffer | Buffer[] {
 }
 
 function copyEntry(decoded: DecodedEntry, types: string[]): DecodedEntry {
-	const copy = newEntryObject();
-	copy.dn = decoded.dn;
+	const copy = { dn: decoded.dn } as DecodedEntry;
 	for (const type of types) {
 		const value = decoded[type];
 		copy[type] = Array.isArray(value) ? [...value] : value;
@@ -278,7 +264,7 @@ function finishEntry(
 	for (const type of explicitBufferAttributes) {
 		if (types.includes(type)) result[type] = toBuffers(decoded[type]);
 	}
-	for (const attribute of missingAttributes(requestAttributes, types, result)) result[attribute] = newList<string>();
+	for (const attribute of missingAttributes(requestAttributes, types, result)) result[attribute] = [];
 	return result;
 }
 
