@@ -118,7 +118,7 @@ it('a listing that asks for small pages for its own reasons keeps the reach Max 
 					{ scope: 'sub', filter: '(uid=*)' },
 					10,
 					undefined,
-					50,
+					{ boundAsPagesOf: 50 },
 				))
 					entries += read.length;
 				return undefined;

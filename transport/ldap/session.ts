@@ -18,7 +18,28 @@ interface ClientInternals {
 		request: object,
 		result: unknown,
 		...rest: unknown[]
-	): Promise<{ value?: { cookie?: Buffer } } | undefined>;
+	): Promise<{ value?: { cookie?: Buffer; size?: number } } | undefined>;
+}
+
+/** How a paged search's pages are sized and counted against Max Pages per Search. */
+export interface PageReading {
+	/**
+	 * A caller that asks for smaller pages than it would for its own reasons (memory) keeps the reach Max Pages per
+	 * Search gives pages of this size: a smaller page counts as that part of a page. Default: the page size.
+	 */
+	boundAsPagesOf?: number;
+	/**
+	 * The size of the next page, from the page just read and its size: e.g. fewer groups per page after a page of
+	 * large groups. Asked before the next page is (the next page is read ahead). Default: the same size throughout.
+	 */
+	nextPageSize?: (page: Entry[], size: number) => number;
+}
+
+/** One search's page sizes: the size the last page read went out with, the next one's, and who chooses it. */
+interface PageSizing {
+	received: number;
+	next: number;
+	choose?: PageReading['nextPageSize'];
 }
 
 /** The parts of ldapts's client a listening search takes over (private there; ldapts is pinned and bundled). */
@@ -52,6 +73,8 @@ export class LdapSession {
 	private connectedOnce: boolean;
 	private readonly maxPages: number;
 	private readonly maxMessageBytes: number;
+	/** Each paged search's sizing, by the attribute list its request carries (see pages()). */
+	private readonly sizingByRequest = new WeakMap<object, PageSizing>();
 	/**
 	 * The time limit every search asks the server for, in whole seconds: the Operation Timeout's. ldapts
 	 * otherwise asks for 10 seconds, and a server then ends a longer search with timeLimitExceeded however
@@ -106,6 +129,18 @@ export class LdapSession {
 		const pagesByCookie = new WeakMap<object, Map<string, string>>();
 		internals._sendSearch = async (request, result, ...rest) => {
 			const next = await sendSearch(request, result, ...rest);
+			const sizing = this.sizingByRequest.get((request as { attributes?: object }).attributes ?? request);
+			if (sizing !== undefined) {
+				// The page just read went out with `next`; the next request takes the size chosen from this page.
+				sizing.received = sizing.next;
+				if (sizing.choose !== undefined && next?.value !== undefined) {
+					sizing.next = Math.max(
+						1,
+						Math.floor(sizing.choose((result as { searchEntries: Entry[] }).searchEntries, sizing.next)),
+					);
+					next.value.size = sizing.next;
+				}
+			}
 			const cookie = next?.value?.cookie;
 			if (cookie && cookie.length > 0) {
 				const seen = pagesByCookie.get(request) ?? new Map<string, string>();
@@ -218,17 +253,16 @@ export class LdapSession {
 	 * The next page is asked for before this one is handed on: the server reads it while the caller works
 	 * on this one (at most two pages in memory). A caller that stops early waits for that page to arrive,
 	 * so that the connection is idle again when the listing returns. `controls`: e.g. AD's Show Deleted.
-	 * `boundAsPagesOf`: a caller that asks for smaller pages than it would for its own reasons (memory) keeps the
-	 * reach Max Pages per Search gives pages of that size: the bound is that many entries, not requests.
+	 * `reading`: how pages are sized and counted (PageReading).
 	 */
 	async *searchPages(
 		baseDN: string,
 		options: SearchOptions,
 		pageSize = 500,
 		controls?: Control[],
-		boundAsPagesOf = pageSize,
+		reading: PageReading = {},
 	): AsyncGenerator<Entry[]> {
-		yield* this.pages(baseDN, options, pageSize, false, controls, boundAsPagesOf);
+		yield* this.pages(baseDN, options, pageSize, false, controls, reading);
 	}
 
 	/**
@@ -252,12 +286,16 @@ export class LdapSession {
 		pageSize: number,
 		endAtLimit: boolean,
 		controls?: Control[],
-		boundAsPagesOf = pageSize,
+		reading: PageReading = {},
 	): AsyncGenerator<Entry[], { complete: boolean }> {
 		this.usable();
-		const maxPages = Math.ceil((this.maxPages * Math.max(boundAsPagesOf, pageSize)) / pageSize);
+		const countedAs = Math.max(reading.boundAsPagesOf ?? pageSize, 1);
 		const compiled = withCompiledFilter(options, this.timeLimitSeconds);
-		const pages = this.client.searchPaginated(baseDN, { ...compiled, paged: { pageSize } }, controls);
+		// A list of its own: ldapts keeps it as the request's, which is how the guard finds this search's sizing.
+		const attributes = [...(compiled.attributes ?? [])];
+		const sizing: PageSizing = { received: pageSize, next: pageSize, choose: reading.nextPageSize };
+		this.sizingByRequest.set(attributes, sizing);
+		const pages = this.client.searchPaginated(baseDN, { ...compiled, attributes, paged: { pageSize } }, controls);
 		const ask = () => {
 			const next = pages.next();
 			// Handled at once as well: the caller may take its time before this page is awaited.
@@ -267,14 +305,20 @@ export class LdapSession {
 		let pending = ask();
 		let finished = false;
 		let count = 0;
+		// Pages as Max Pages per Search counts them: one per page of `countedAs` entries or more, less for smaller.
+		let counted = 0;
+		const withinBound = () => counted <= this.maxPages + 1e-9;
 		try {
 			for (;;) {
 				const page = await pending;
 				if (page.done) break;
-				if (++count > maxPages) {
+				count++;
+				counted += Math.min(1, sizing.received / countedAs);
+				if (!withinBound()) {
+					const size = reading.nextPageSize === undefined ? ` of ${pageSize}` : '';
 					throw new RequestError(
 						'sizeLimit',
-						`The search under "${baseDN}" was stopped after ${maxPages} pages of ${pageSize} (${this.server})`,
+						`The search under "${baseDN}" was stopped after ${count - 1} pages${size} (${this.server})`,
 						'Raise Max Pages per Search in the LDAP credential if the directory is that large, or narrow the search (filters, base DN)',
 						this.server,
 					);
@@ -287,7 +331,7 @@ export class LdapSession {
 		} catch (error) {
 			finished = true;
 			const failure = this.failed(error);
-			if (endAtLimit && failure.kind === 'sizeLimit' && count <= maxPages) return { complete: false };
+			if (endAtLimit && failure.kind === 'sizeLimit' && withinBound()) return { complete: false };
 			throw failure;
 		} finally {
 			if (!finished) {

@@ -40,6 +40,30 @@ import { passwordHashOf, userRecordOf } from '../snapshot/user-record';
 export const WHOLE_LISTING_PAGE_SIZE = 200;
 const WHOLE_LISTING_COUNTED_AS = 1000;
 
+/**
+ * Groups per page when every group is read with its members (a first activation): as many as make about
+ * GROUP_PAGE_VALUES values, from 1 up to 200, chosen from the page before. A page is decoded whole, every
+ * member's DN a string, so a page of 200 groups of a million-person directory held all 2.3 million member
+ * DNs at once (n8n's heap 145 → 600 MB while the groups were read); one large group at a time holds one
+ * group's. Directories of many small groups still read 200 a page after a few pages.
+ */
+export const GROUP_PAGE_VALUES = 20_000;
+const GROUP_PAGE_MAX = 200;
+
+/** The next page's number of groups, from the page just read (its values, all attributes) and its size. */
+export function nextGroupPageSize(page: Entry[], size: number): number {
+	let values = 0;
+	for (const entry of page)
+		for (const key in entry) {
+			const value = entry[key];
+			values += Array.isArray(value) ? value.length : 1;
+		}
+	// A short page is the last one, or the server's own limit: its size says nothing about the groups.
+	const perGroup = values / Math.max(page.length, 1);
+	const fits = Math.floor(GROUP_PAGE_VALUES / Math.max(perGroup, 1));
+	return Math.max(1, Math.min(GROUP_PAGE_MAX, size * 10, fits));
+}
+
 /** Where and what to watch. */
 export interface LdapWatchScope {
 	session: LdapSession;
@@ -196,7 +220,7 @@ export class LdapChangeReader {
 			options,
 			WHOLE_LISTING_PAGE_SIZE,
 			undefined,
-			WHOLE_LISTING_COUNTED_AS,
+			{ boundAsPagesOf: WHOLE_LISTING_COUNTED_AS },
 		))
 			yield page.map((entry) => this.toUserObservation(entry));
 	}
@@ -219,7 +243,10 @@ export class LdapChangeReader {
 			attributes: this.groupAttributes(),
 			explicitBufferAttributes: this.profile.binaryAttributes,
 		};
-		for await (const page of this.scope.session.searchPages(this.scope.groupBaseDN, options, 200))
+		for await (const page of this.scope.session.searchPages(this.scope.groupBaseDN, options, 1, undefined, {
+			boundAsPagesOf: GROUP_PAGE_MAX,
+			nextPageSize: nextGroupPageSize,
+		}))
 			for (let index = 0; index < page.length; index++) {
 				const entry = page[index];
 				// The page no longer holds a group once it is read: its values can go with its observation.
@@ -249,7 +276,7 @@ export class LdapChangeReader {
 			options,
 			WHOLE_LISTING_PAGE_SIZE,
 			undefined,
-			WHOLE_LISTING_COUNTED_AS,
+			{ boundAsPagesOf: WHOLE_LISTING_COUNTED_AS },
 		)) {
 			yield page.map((entry) => {
 				// The id as read: the poller turns it into key bytes itself (recordKeyOf would build a string per user).
