@@ -13,6 +13,7 @@ import {
 } from './group-record';
 import { readUint32 } from './record-codec';
 import { ChangeOverlay } from './change-overlay';
+import { PositionIndex } from './position-index';
 import type { MergedUsers, UserTable } from './user-table';
 
 interface StoredGroup {
@@ -105,17 +106,8 @@ export class GroupTable extends ChangeOverlay<GroupRecord> {
 	/** The stored groups after a merge of the users: unchanged groups keep their text unless positions moved. */
 	serialize(merged: MergedUsers): string[] {
 		const texts: string[] = [];
-		let index: Map<number, number> | undefined;
-		const fullIndex = () => {
-			if (index === undefined) {
-				index = new Map();
-				for (let position = 0; position < merged.count; position++) {
-					const hash = merged.dnHashAt(position);
-					if (!index.has(hash)) index.set(hash, position);
-				}
-			}
-			return index;
-		};
+		let index: PositionIndex | undefined;
+		const fullIndex = () => (index ??= new PositionIndex(merged.count, (position) => merged.dnHashAt(position)));
 		for (const [id, stored] of this.stored) {
 			if (this.changes.has(id)) continue;
 			if (merged.samePositions) {
