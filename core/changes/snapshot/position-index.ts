@@ -1,7 +1,8 @@
 /**
- * Each user's DN hash → the first position holding it, for writing group members as positions. A Map of a million
- * numbers took about 100 MB while a first activation wrote its groups (its entries and their rehashing); this is
- * two typed arrays kept at most half full, 16 bytes per user at a million, with nothing for the collector to walk.
+ * Each user's DN hash → the first position holding it, for writing group members as positions. With a Map of a
+ * million numbers, writing the groups at the end of a first activation of a million people grew the heap by 105 MB
+ * and took 2.6 s; with this, 65 MB and 1.6 s (measured in one process, December 7). Two typed arrays kept at most
+ * half full: 17 bytes per user at a million, nothing for the collector to walk.
  * The first position wins when two users' DNs hash alike, as with the Map it replaces.
  */
 export class PositionIndex {
