@@ -82,7 +82,7 @@ it('Max Pages per Search counts a page as its part of a page of boundAsPagesOf',
 	}
 });
 
-it("the trigger's group read takes one group first, then as many as keep a page near 20,000 member values", async () => {
+it("the trigger's first read of every group takes one group first, then as many as keep a page near 20,000 member values; a poll's read of changed groups 200 first", async () => {
 	const sizes: number[] = [];
 	const reader = slapdReader(slapd, session);
 	const searchPages = session.searchPages.bind(session);
@@ -100,6 +100,13 @@ it("the trigger's group read takes one group first, then as many as keep a page 
 		expect(groups.length).toBeGreaterThan(20);
 		// Groups of at most 400 members: 1, then ten times more per page up to 200.
 		expect(sizes.slice(0, 3)).toEqual([1, 10, 100]);
+		// The groups changed since a stamp, as a poll reads them: few, so as many as before in one request.
+		sizes.length = 0;
+		const changed: string[] = [];
+		for await (const { observation } of reader.eachGroup('(modifyTimestamp>=19700101000000Z)'))
+			changed.push(observation.group.name);
+		expect(changed).toEqual(groups);
+		expect(sizes[0]).toBe(200);
 	} finally {
 		session.searchPages = searchPages;
 	}

@@ -243,7 +243,10 @@ export class LdapChangeReader {
 			attributes: this.groupAttributes(),
 			explicitBufferAttributes: this.profile.binaryAttributes,
 		};
-		for await (const page of this.scope.session.searchPages(this.scope.groupBaseDN, options, 1, undefined, {
+		// Every group (a first activation): one first, the size of groups unknown. The groups changed since a stamp
+		// (a poll) are few: as many as before in one request, fewer after a page of large ones.
+		const first = extraFilter === '' ? 1 : GROUP_PAGE_MAX;
+		for await (const page of this.scope.session.searchPages(this.scope.groupBaseDN, options, first, undefined, {
 			boundAsPagesOf: GROUP_PAGE_MAX,
 			nextPageSize: nextGroupPageSize,
 		}))
