@@ -2,7 +2,6 @@ import { nextGroupPageSize } from '../../core/changes/ldap/reader';
 import { RequestError } from '../../core/errors';
 import type { Entry } from '../../transport/ldap/ldapts';
 import { LdapSession } from '../../transport/ldap/session';
-import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { startSlapd, type Slapd } from '../../devkit/slapd';
 import { adminConnection, slapdReader } from '../support/slapd-strategies';
 
@@ -59,16 +58,7 @@ it('the server hands out pages of the sizes chosen page by page, and the listing
 });
 
 it('Max Pages per Search counts a page as its part of a page of boundAsPagesOf', async () => {
-	const capped = await LdapSession.open(
-		parseLdapConnectionSettings({
-			serverUrls: slapd.url,
-			connectionSecurity: 'none',
-			bindDN: slapd.adminDN,
-			bindPassword: slapd.adminPassword,
-			baseDN: slapd.baseDN,
-			maxPagesPerSearch: 2,
-		}),
-	);
+	const capped = await LdapSession.open({ ...adminConnection(slapd), maxPages: 2 });
 	try {
 		// Pages of 1 counted as pages of 4: 2 × 4 = 8 pages, then the listing (over 20 groups) is stopped.
 		const failure = await listGroups(1, { boundAsPagesOf: 4, nextPageSize: () => 1 }, capped).catch(

@@ -5,7 +5,7 @@
 import { ConfigurationError, RequestError } from '../../errors';
 import type { DirectoryGroup } from '../../model/directory-group';
 import type { DirectoryUser } from '../../model/directory-user';
-import type { Entry } from '../../../transport/ldap/ldapts';
+import type { Entry, SearchOptions } from '../../../transport/ldap/ldapts';
 import type { LdapSession } from '../../../transport/ldap/session';
 import { attributeValue } from '../../ldap/entry';
 import { checkReadableAttributeName } from '../../directory/attribute-names';
@@ -207,6 +207,13 @@ export class LdapChangeReader {
 		return { observation: { group, memberDns, record }, stamp: attributeValue(entry, this.stamps.modified) ?? '' };
 	}
 
+	/** Every user the options select, WHOLE_LISTING_PAGE_SIZE a page. */
+	private everyUser(options: SearchOptions): AsyncGenerator<Entry[]> {
+		return this.scope.session.searchPages(this.scope.userBaseDN, options, WHOLE_LISTING_PAGE_SIZE, undefined, {
+			boundAsPagesOf: WHOLE_LISTING_COUNTED_AS,
+		});
+	}
+
 	/** Every user in scope, whole (the first activation's baseline). */
 	async *allUsers(extraFilter = ''): AsyncGenerator<Array<Observed<UserObservation>>> {
 		const options = {
@@ -215,14 +222,7 @@ export class LdapChangeReader {
 			attributes: this.userAttributes(),
 			explicitBufferAttributes: this.profile.binaryAttributes,
 		};
-		for await (const page of this.scope.session.searchPages(
-			this.scope.userBaseDN,
-			options,
-			WHOLE_LISTING_PAGE_SIZE,
-			undefined,
-			{ boundAsPagesOf: WHOLE_LISTING_COUNTED_AS },
-		))
-			yield page.map((entry) => this.toUserObservation(entry));
+		for await (const page of this.everyUser(options)) yield page.map((entry) => this.toUserObservation(entry));
 	}
 
 	/** Every group in scope, whole with members. */
@@ -274,13 +274,7 @@ export class LdapChangeReader {
 			attributes,
 			explicitBufferAttributes: this.profile.binaryAttributes,
 		};
-		for await (const page of this.scope.session.searchPages(
-			this.scope.userBaseDN,
-			options,
-			WHOLE_LISTING_PAGE_SIZE,
-			undefined,
-			{ boundAsPagesOf: WHOLE_LISTING_COUNTED_AS },
-		)) {
+		for await (const page of this.everyUser(options)) {
 			yield page.map((entry) => {
 				// The id as read: the poller turns it into key bytes itself (recordKeyOf would build a string per user).
 				const id = this.profile.readId(entry) ?? entry.dn;
