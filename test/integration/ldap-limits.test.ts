@@ -136,6 +136,48 @@ it('a listing that asks for small pages for its own reasons keeps the reach Max 
 	}
 });
 
+it('a large entry arriving in many small pieces is read whole, its pieces joined once (ldapts joined them again with each piece)', async () => {
+	// An entry of 2,000 values of 1 KB (about 2 MB) with two small entries around it, written 8 KB at a time.
+	const values = Array.from({ length: 2000 }, (_, index) => Buffer.alloc(1024, 97 + (index % 26)));
+	// Built before Buffer.concat is watched: the server's own joins of the large entry are not the client's.
+	const large = searchEntry('uid=large,dc=example,dc=com', 'description', values);
+	const server = await hostile(({ messageId, socket }) => {
+		const bytes = Buffer.concat([
+			ldapMessage(messageId, searchEntry('uid=before,dc=example,dc=com', 'uid', [Buffer.from('before')])),
+			ldapMessage(messageId, large),
+			ldapMessage(messageId, searchEntry('uid=after,dc=example,dc=com', 'uid', [Buffer.from('after')])),
+			ldapMessage(messageId, ...(searchDone(Buffer.alloc(0)) as [Buffer, Buffer])),
+		]);
+		let at = 0;
+		const next = () => {
+			if (at >= bytes.length || socket.destroyed) return;
+			socket.write(bytes.subarray(at, at + 8192), () => setImmediate(next));
+			at += 8192;
+		};
+		next();
+	});
+	const session = await open(server.url);
+	const concat = jest.spyOn(Buffer, 'concat');
+	try {
+		const entries: Array<Record<string, unknown>> = [];
+		for await (const read of session.searchPages('dc=example,dc=com', { scope: 'sub', filter: '(uid=*)' }, 10))
+			entries.push(...(read as Array<Record<string, unknown>>));
+		expect(entries.map((entry) => entry.dn)).toEqual([
+			'uid=before,dc=example,dc=com',
+			'uid=large,dc=example,dc=com',
+			'uid=after,dc=example,dc=com',
+		]);
+		expect(entries[1].description).toEqual(values.map((value) => value.toString()));
+		// Joined once: 8 MB copied in all, the server's wrapping and joining of its answer included; joined again with
+		// every piece the socket hands over (64 KB or so), as ldapts does, 41 MB, growing with the square of the size.
+		const copied = concat.mock.results.reduce((sum, result) => sum + (result.value as Buffer).length, 0);
+		expect(copied).toBeLessThan(16 * 1024 * 1024);
+	} finally {
+		concat.mockRestore();
+		await session.close();
+	}
+});
+
 it('a message larger than Max Message Size is not buffered: the connection is dropped, and the session stays closed', async () => {
 	// An LDAP message announcing 300 MB, then dripped out 64 KB at a time for as long as the client listens.
 	let sent = 0;

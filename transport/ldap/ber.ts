@@ -34,6 +34,15 @@ export interface BerElement {
  * reader then waits for more. Throws on what can never become valid.
  */
 export function peekElement(bytes: Uint8Array, at: number, limit = bytes.length): BerElement | undefined {
+	const header = peekHeader(bytes, at, limit);
+	return header === undefined || header.end > limit ? undefined : header;
+}
+
+/**
+ * The element at `at` as its header tells it, its content not necessarily there yet (`end` may lie past `limit`):
+ * how long a message is once its first bytes arrived. Undefined while the header itself is cut.
+ */
+export function peekHeader(bytes: Uint8Array, at: number, limit = bytes.length): BerElement | undefined {
 	if (at + 2 > limit) return undefined;
 	const tag = bytes[at];
 	if ((tag & 0x1f) === 0x1f) throw new BerError('multi-byte tags are not used by LDAP');
@@ -47,8 +56,7 @@ export function peekElement(bytes: Uint8Array, at: number, limit = bytes.length)
 		length = 0;
 		for (let index = 0; index < octets; index++) length = length * 256 + bytes[position++];
 	}
-	const end = position + length;
-	return end > limit ? undefined : { tag, start: position, end };
+	return { tag, start: position, end: position + length };
 }
 
 /** Reads the elements of a constructed element (or of any byte range) one after the other. */

@@ -1,5 +1,5 @@
 import { RequestError } from '../../core/errors';
-import { berOctetString, berSequence } from './ber';
+import { berOctetString, berSequence, peekHeader } from './ber';
 import { explainLdapFailure } from './failures';
 import { compileFilter } from './filter-compiler';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_PAGES, type LdapConnectionSettings } from './settings';
@@ -107,10 +107,17 @@ export class LdapSession {
 		const internals = this.client as unknown as ClientInternals;
 		const parser = internals.messageParser;
 		const read = parser.read.bind(parser);
+		// ldapts joins what it holds of an unfinished message with every chunk that arrives: a 10 MB entry in 64 KB
+		// chunks is copied 160 times over. The chunks of a message whose length is known wait here, joined once.
+		let waiting: Buffer[] = [];
+		let waitingBytes = 0;
+		let messageBytes = 0;
 		parser.read = (data, details) => {
 			if (this.broken) return;
-			if ((parser.buffer?.length ?? 0) + data.length > maxMessageBytes) {
+			if ((parser.buffer?.length ?? 0) + waitingBytes + data.length > maxMessageBytes) {
 				parser.buffer = undefined;
+				waiting = [];
+				waitingBytes = 0;
 				this.broken = new RequestError(
 					'protocol',
 					`The directory sent a message larger than ${Math.round(maxMessageBytes / 1024 / 1024)} MB (${this.server}): the connection was closed`,
@@ -120,7 +127,17 @@ export class LdapSession {
 				internals.socket?.destroy();
 				return;
 			}
+			if (messageBytes > 0 && parser.buffer !== undefined) {
+				waiting.push(data);
+				waitingBytes += data.length;
+				if (parser.buffer.length + waitingBytes < messageBytes) return;
+				data = Buffer.concat([parser.buffer, ...waiting]);
+				parser.buffer = undefined;
+				waiting = [];
+				waitingBytes = 0;
+			}
 			read(data, details);
+			messageBytes = parser.buffer === undefined ? 0 : messageLength(parser.buffer);
 		};
 		const sendSearch = internals._sendSearch.bind(this.client);
 		// Per search: the last page seen under each cookie. 389 DS and Active Directory (Samba too) hand out the
@@ -475,4 +492,13 @@ function tlsOptionsFor(settings: LdapConnectionSettings, url: string): Connectio
 	// SNI only accepts host names; an IP address is checked against the certificate's IP entries instead.
 	if (!/^[\d.]+$/.test(host) && !host.includes(':')) options.servername = host;
 	return options;
+}
+
+/** The whole length of the message that starts the bytes, or 0 while its header is cut (or is no BER: ldapts says). */
+function messageLength(bytes: Buffer): number {
+	try {
+		return peekHeader(bytes, 0)?.end ?? 0;
+	} catch {
+		return 0;
+	}
 }
