@@ -146,7 +146,7 @@ export class LdapSession {
 		const pagesByCookie = new WeakMap<object, Map<string, string>>();
 		internals._sendSearch = async (request, result, ...rest) => {
 			const next = await sendSearch(request, result, ...rest);
-			const sizing = this.sizingByRequest.get((request as { attributes?: object }).attributes ?? request);
+			const sizing = this.sizingByRequest.get((request as { attributes: object }).attributes);
 			if (sizing !== undefined) {
 				// The page just read went out with `next`; the next request takes the size chosen from this page.
 				sizing.received = sizing.next;

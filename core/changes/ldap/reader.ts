@@ -47,7 +47,7 @@ const WHOLE_LISTING_COUNTED_AS = 1000;
  * DNs at once (n8n's heap 145 → 600 MB while the groups were read); one large group at a time holds one
  * group's. Directories of many small groups still read 200 a page after a few pages.
  */
-export const GROUP_PAGE_VALUES = 20_000;
+const GROUP_PAGE_VALUES = 20_000;
 const GROUP_PAGE_MAX = 200;
 
 /** The next page's number of groups, from the page just read (its values, all attributes) and its size. */
