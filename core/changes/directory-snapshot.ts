@@ -33,8 +33,15 @@ import { ExistingEntries, type ExistingEntriesOptions } from './existing';
 import { dnHash } from './snapshot/dn-hash';
 import { encodeGroupRecord, groupRecordOf } from './snapshot/group-record';
 import { hashHex } from './snapshot/hash';
+import { passwordStampSecond, type PasswordWatermark } from './snapshot/password-watermark';
 import { emptySnapshot, type Snapshot } from './snapshot/snapshot';
-import { encodeUserRecord, type UserRecord, userRecordOf, type WatchedUserField } from './snapshot/user-record';
+import {
+	encodeUserRecord,
+	passwordHashOf,
+	type UserRecord,
+	userRecordOf,
+	type WatchedUserField,
+} from './snapshot/user-record';
 import { UserTableBuilder } from './snapshot/user-table';
 import type { ChangeState, EmitOptions, PollResult } from './state';
 import { finishPoll, generationOf, snapshotOf, storedState, type ChangeStrategy } from './strategy';
@@ -88,6 +95,19 @@ const eventGroup = (group: DirectoryGroup): EventGroup => ({
 	privileged: group.privileged,
 });
 
+/**
+ * The last poll's password watermark, where it says something. This strategy noted no stamps before, and stored a
+ * watermark that noted nothing: read as such, every stamp would be new. Its users' 4-bit hashes give such a state
+ * away (some user had a stamp); then the hash alone decides for this one poll, as it did when the state was written.
+ */
+function trustedWatermark(before: Snapshot): PasswordWatermark | undefined {
+	const watermark = before.passwords;
+	if (watermark === undefined || !watermark.empty) return watermark;
+	const noStamp = passwordHashOf(undefined);
+	for (const [, record] of before.users.entries()) if (record.passwordHash !== noStamp) return undefined;
+	return watermark;
+}
+
 export class DirectorySnapshotStrategy implements ChangeStrategy {
 	readonly name = 'snapshot' as const;
 
@@ -132,6 +152,8 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			builder.add(observed.record);
 		}
 		const next: Snapshot = emptySnapshot(builder.build());
+		// Every user's stamp was read: the next poll tells a password change the record's 4-bit hash misses.
+		for (const [id, observed] of users) next.passwords?.note(id, observed.passwordStamp);
 		for (const [id, observed] of groups) {
 			existing?.group(observed);
 			next.groups.set(id, observed.record);
@@ -170,7 +192,7 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 				// Read for change detection only; kept when the user asked for them too.
 				for (const name of stamps) if (!this.extraAttributes.includes(name)) delete user.attributes[name];
 				const record = userRecordOf(user, password, this.extraAttributes);
-				listing.users.set(record.id, { user, record });
+				listing.users.set(record.id, { user, record, passwordStamp: passwordStampSecond(password) });
 				if (created !== undefined) listing.created.set(record.id, created);
 				if (modified !== undefined && (listing.newestChange === undefined || modified > listing.newestChange))
 					listing.newestChange = modified;
@@ -253,6 +275,7 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 		const generation = generationOf(previous);
 		const { users, groups, people, nestedGroups } = read;
 		let formerGroups: Map<number, EventGroup> | undefined;
+		const passwords = trustedWatermark(before);
 		const env: DiffEnvironment = {
 			source,
 			detectedAt,
@@ -270,6 +293,7 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 			},
 			// An OTDS location holds the uuid, not the name: a rename is a new login (`name@partition`).
 			nameField: this.options.backend.kind === 'otdsRest' ? 'login' : undefined,
+			passwordStampIsNew: (key, stamp) => passwords?.isNew(key, stamp) === true,
 		};
 		// OTDS gives no change stamp of its own: the new (or vanished) record says which change, the poll's
 		// generation tells apart the same record reached again later (disabled, enabled, disabled again),
@@ -280,7 +304,8 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 		for (const [id, observation] of users) {
 			const record = before.users.get(id);
 			const encoded = encodeUserRecord(observation.record);
-			if (record !== undefined && encodeUserRecord(record) === encoded) continue;
+			const passwordSet = passwords?.isNew(id, observation.passwordStamp) === true;
+			if (record !== undefined && encodeUserRecord(record) === encoded && !passwordSet) continue;
 			// Into the segment, but in OTDS before: not a creation.
 			if (record === undefined && this.existedBefore(read.created.get(id), previous.stampHighWater))
 				appendEvents(events, diffUserEnteringScope(observation, stampOf(`${encoded}|entered`), env));

@@ -14,7 +14,7 @@ const reread = (watermark: PasswordWatermark) =>
 	PasswordWatermark.decode(JSON.parse(JSON.stringify(watermark.serialize())));
 
 describe('password-changed stamps as whole seconds', () => {
-	it('generalized time cut to its second; AD FILETIME turned into one; anything else is no time', () => {
+	it('generalized time cut to its second; AD FILETIME and ISO 8601 turned into one; anything else is no time', () => {
 		expect(passwordStampSecond(' 20261206120000.123Z ')).toBe(NOON);
 		expect(passwordStampSecond('20261206120000Z')).toBe(NOON);
 		expect(passwordStampSecond('20261206120000+0100')).toBe(NOON);
@@ -26,6 +26,13 @@ describe('password-changed stamps as whole seconds', () => {
 		expect(passwordStampSecond('20261206120000,5Z')).toBe(NOON);
 		expect(passwordStampSecond('20261206120000-0500')).toBe(NOON);
 		expect(passwordStampSecond(' 134093664000000000\n')).toBe('20251205000000Z');
+		// ISO 8601 (OTDS's passwordChangedTime): in UTC, whatever its offset, cut to its second.
+		expect(passwordStampSecond('2026-12-06T12:00:00Z')).toBe(NOON);
+		expect(passwordStampSecond('2026-12-06T12:00:00.999Z')).toBe(NOON);
+		expect(passwordStampSecond('2026-12-06T13:00:00+01:00')).toBe(NOON);
+		expect(passwordStampSecond('2026-12-06T07:00:00-05:00')).toBe(NOON);
+		for (const value of ['2026-12-06', '2026-13-45T99:00:00Z', '2026-12-06 12:00:00Z', 'x2026-12-06T12:00:00Z'])
+			expect(passwordStampSecond(value)).toBeUndefined();
 		// A time must start the value and be followed by a fraction, a zone or Z.
 		for (const value of [
 			'x20261206120000Z',

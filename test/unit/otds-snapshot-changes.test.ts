@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DirectorySnapshotStrategy } from '../../core/changes/directory-snapshot';
 import type { DirectoryEvent } from '../../core/changes/events';
 import type { SerializedSnapshot } from '../../core/changes/snapshot/snapshot';
+import { passwordHashOf } from '../../core/changes/snapshot/user-record';
 import type { ChangeState } from '../../core/changes/state';
 import type { DirectMembersPage, DirectoryBackend, UserField, UserSearch } from '../../core/directory/backend';
 import type { DirectoryGroup } from '../../core/model/directory-group';
@@ -384,5 +385,67 @@ describe('a segment on the OTDS snapshot', () => {
 		});
 		// The stamps were read for change detection only: not in the event unless asked for.
 		expect(result.events.every((event) => event.user?.attributes?.createTimestamp === undefined)).toBe(true);
+	});
+});
+
+describe('OTDS password changes', () => {
+	/** OTDS gives passwordChangedTime as ISO 8601 in whole seconds. */
+	const stampAt = (seconds: number) => new Date(Date.UTC(2026, 11, 7, 8, 0, 0) + seconds * 1000).toISOString().replace('.000', '');
+	const setStamp = (user: DirectoryUser, stamp: string | undefined) => {
+		const stored = directory.users.get(user.id) as DirectoryUser;
+		if (stamp === undefined) delete stored.attributes.passwordChangedTime;
+		else stored.attributes.passwordChangedTime = [stamp];
+	};
+
+	it('every change is seen, also one whose stamp hashes like the one before (the record keeps 4 bits of it)', async () => {
+		const user = directory.addUser('rotating');
+		setStamp(user, stampAt(0));
+		await poll();
+		let alike = 0;
+		for (let second = 1; second <= 48; second++) {
+			if (passwordHashOf(stampAt(second)) === passwordHashOf(stampAt(second - 1))) alike++;
+			setStamp(user, stampAt(second));
+			expect([second, summary(await poll())]).toEqual([second, [['user.passwordChanged', user.id]]]);
+		}
+		// The case this is about happened: stamps one after the other that the record alone cannot tell apart.
+		expect(alike).toBeGreaterThan(0);
+		expect(await poll()).toEqual([]);
+	});
+
+	it('two users changed in the same second, one of them hashing alike: both seen; the others not', async () => {
+		const users = Array.from({ length: 40 }, (_, index) => directory.addUser(`same.second.${index}`));
+		users.forEach((user, index) => setStamp(user, stampAt(index)));
+		await poll();
+		const now = stampAt(100);
+		const alike = users.find((_, index) => passwordHashOf(stampAt(index)) === passwordHashOf(now));
+		expect(alike).toBeDefined();
+		const changed = [alike as DirectoryUser, users.find((user) => user !== alike) as DirectoryUser];
+		for (const user of changed) setStamp(user, now);
+		expect(summary(await poll()).sort()).toEqual(changed.map((user) => ['user.passwordChanged', user.id]).sort());
+		expect(await poll()).toEqual([]);
+	});
+
+	it("the first stamp in a scope where no one had one is a change, also when it hashes like none", async () => {
+		const user = directory.addUser('first.stamp');
+		await poll();
+		let second = 0;
+		while (passwordHashOf(stampAt(second)) !== passwordHashOf(undefined)) second++;
+		setStamp(user, stampAt(second));
+		expect(summary(await poll())).toEqual([['user.passwordChanged', user.id]]);
+		expect(await poll()).toEqual([]);
+	});
+
+	it('a state written before the stamps were noted is not taken as "every stamp new"; from then on they are', async () => {
+		const users = Array.from({ length: 5 }, (_, index) => directory.addUser(`upgraded.${index}`));
+		users.forEach((user, index) => setStamp(user, stampAt(index)));
+		await poll();
+		// What a state of the earlier code held: a watermark that noted nothing.
+		const stored = state as ChangeState;
+		state = { ...stored, snapshot: { ...stored.snapshot, passwords: { upTo: '', atUpTo: '' } } };
+		expect(await poll()).toEqual([]);
+		let second = 10;
+		while (passwordHashOf(stampAt(second)) !== passwordHashOf(stampAt(0))) second++;
+		setStamp(users[0], stampAt(second));
+		expect(summary(await poll())).toEqual([['user.passwordChanged', users[0].id]]);
 	});
 });

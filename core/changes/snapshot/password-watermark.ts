@@ -1,7 +1,7 @@
 /**
- * What the snapshot knows of password-changed stamps besides each user's one-byte hash of it.
+ * What the snapshot knows of password-changed stamps besides each user's 4-bit hash of it (user-record.ts).
  *
- * A one-byte hash misses one change in 256. The stamp is a time, though, and every stamp the snapshot
+ * A 4-bit hash misses one change in 16. The stamp is a time, though, and every stamp the snapshot
  * stored is at or before the latest one it stored (`upTo`): a stamp read now that is later than that is a
  * change, whatever its hash. For the second `upTo` itself, the users stored with exactly that stamp are
  * kept (as 32-bit hashes of their keys): any other user read with that stamp changed. Only a stamp
@@ -24,10 +24,17 @@ export interface SerializedPasswordWatermark {
 /** 100-nanosecond intervals between 1601-01-01 (Windows FILETIME) and 1970-01-01. */
 const FILETIME_EPOCH_OFFSET = 116444736000000000n;
 
+/** A time as whole seconds in generalized time (YYYYMMDDHHMMSSZ). */
+const generalizedSecond = (millis: number): string =>
+	new Date(millis)
+		.toISOString()
+		.replace(/[-:T]/g, '')
+		.replace(/\.\d{3}Z$/, 'Z');
+
 /**
  * A password-changed stamp as whole seconds in generalized time (YYYYMMDDHHMMSSZ), comparable as text:
- * generalized time (pwdChangedTime, pwdUpdateTime) cut to its second; AD's pwdLastSet (a FILETIME) turned
- * into one. Undefined for what is not a time (absent, AD's 0 "must change at next logon").
+ * generalized time (pwdChangedTime, pwdUpdateTime) cut to its second; AD's pwdLastSet (a FILETIME) and ISO 8601
+ * (OTDS's passwordChangedTime) turned into one. Undefined for what is not a time (absent, AD's 0 "must change at next logon").
  */
 export function passwordStampSecond(value: string | undefined): string | undefined {
 	if (value === undefined) return undefined;
@@ -35,13 +42,15 @@ export function passwordStampSecond(value: string | undefined): string | undefin
 	if (/^\d+$/.test(text)) {
 		// A FILETIME of today has 18 digits; shorter digit strings are no time this code knows.
 		if (text.length < 15) return undefined;
-		const millis = Number((BigInt(text) - FILETIME_EPOCH_OFFSET) / 10000n);
-		return new Date(millis)
-			.toISOString()
-			.replace(/[-:T]/g, '')
-			.replace(/\.\d{3}Z$/, 'Z');
+		return generalizedSecond(Number((BigInt(text) - FILETIME_EPOCH_OFFSET) / 10000n));
 	}
-	return /^\d{14}[.,Z+-]/.test(text) ? comparableStamp(text) : undefined;
+	if (/^\d{14}[.,Z+-]/.test(text)) return comparableStamp(text);
+	// ISO 8601 (OTDS's passwordChangedTime), in UTC so that stamps of any offset compare.
+	if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/.test(text)) {
+		const millis = Date.parse(text);
+		return Number.isNaN(millis) ? undefined : generalizedSecond(millis);
+	}
+	return undefined;
 }
 
 export class PasswordWatermark {
@@ -82,6 +91,11 @@ export class PasswordWatermark {
 
 	clone(): PasswordWatermark {
 		return new PasswordWatermark(this.tracking, this.upTo, new Set(this.atUpTo));
+	}
+
+	/** Whether no stamp was noted (no user had one, or nothing was noted at all). */
+	get empty(): boolean {
+		return this.upTo === '';
 	}
 
 	/** Whether a stamp is at or after the latest one noted: only such stamps change the watermark. */
