@@ -390,7 +390,8 @@ describe('a segment on the OTDS snapshot', () => {
 
 describe('OTDS password changes', () => {
 	/** OTDS gives passwordChangedTime as ISO 8601 in whole seconds. */
-	const stampAt = (seconds: number) => new Date(Date.UTC(2026, 11, 7, 8, 0, 0) + seconds * 1000).toISOString().replace('.000', '');
+	const stampAt = (seconds: number) =>
+		new Date(Date.UTC(2026, 11, 7, 8, 0, 0) + seconds * 1000).toISOString().replace('.000', '');
 	const setStamp = (user: DirectoryUser, stamp: string | undefined) => {
 		const stored = directory.users.get(user.id) as DirectoryUser;
 		if (stamp === undefined) delete stored.attributes.passwordChangedTime;
@@ -425,7 +426,7 @@ describe('OTDS password changes', () => {
 		expect(await poll()).toEqual([]);
 	});
 
-	it("the first stamp in a scope where no one had one is a change, also when it hashes like none", async () => {
+	it('the first stamp in a scope where no one had one is a change, also when it hashes like none', async () => {
 		const user = directory.addUser('first.stamp');
 		await poll();
 		let second = 0;

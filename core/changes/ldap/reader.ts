@@ -414,6 +414,14 @@ export class LdapChangeReader {
 	/** Whether a DN is under the watched user or group base. */
 	inScope(dn: string): boolean {
 		this.normalizedBases ??= [this.scope.userBaseDN, this.scope.groupBaseDN].map((base) => comparableDn(base));
+		// Asked for every log record of a poll. Without a backslash every comma of a DN ends an RDN (a quoted one
+		// would have to close inside the base as written, which holds no quote): ending in one of the bases as
+		// normalized, after a comma, it is below that base. Normalizing is for the other cases.
+		if (dn.indexOf('\\') < 0) {
+			const lower = dn.toLowerCase();
+			const below = (base: string) => lower.endsWith(base) && lower[lower.length - base.length - 1] === ',';
+			if (this.normalizedBases.some((base) => lower === base || below(base))) return true;
+		}
 		const normalized = comparableDn(dn);
 		return this.normalizedBases.some((base) => normalized === base || normalized.endsWith(`,${base}`));
 	}

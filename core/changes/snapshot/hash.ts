@@ -67,9 +67,17 @@ export function nonZeroHash(text: string, values: number): number {
 
 /** A 64-bit hash as 16 hex characters. */
 export function hashHex(text: string): string {
-	const bytes = new Uint8Array(8);
-	writeHash(text, 8, bytes, 0);
-	return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+	// writeHash's 8 bytes (each word little-endian) in hex, without the bytes: one per event id of every poll.
+	return wordHex(fnv1a(text, SEED_A)) + wordHex(fnv1a(text, SEED_B));
+}
+
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/** A 32-bit word's bytes, least significant first, in hex. */
+function wordHex(word: number): string {
+	return (
+		HEX_BYTES[word & 0xff] + HEX_BYTES[(word >>> 8) & 0xff] + HEX_BYTES[(word >>> 16) & 0xff] + HEX_BYTES[word >>> 24]
+	);
 }
 
 /** A value as the text that is hashed: a multi-valued attribute's values sorted (their order does not count). */
