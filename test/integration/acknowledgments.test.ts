@@ -10,31 +10,16 @@ import { ConfigurationError, NotFoundError } from '../../core/errors';
 import { LdapDirectory } from '../../core/ldap/directory';
 import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';
-import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { transitiveUsers } from '../../devkit/fixture';
-import { startSlapd, type Slapd } from '../../devkit/slapd';
+import type { Slapd } from '../../devkit/slapd';
+import { startSlapdWithSession, stopSlapdWithSession } from '../support/slapd-strategies';
 
 /** Acknowledgment write-back against a real slapd: the package's auxiliary class on inetOrgPerson, a free OTDS attribute. */
 let slapd: Slapd;
 let session: LdapSession;
 
-beforeAll(async () => {
-	slapd = await startSlapd({ users: 150 });
-	session = await LdapSession.open(
-		parseLdapConnectionSettings({
-			serverUrls: slapd.url,
-			connectionSecurity: 'none',
-			bindDN: slapd.adminDN,
-			bindPassword: slapd.adminPassword,
-			baseDN: slapd.baseDN,
-		}),
-	);
-});
-
-afterAll(async () => {
-	await session?.close();
-	await slapd?.stop();
-});
+beforeAll(async () => ({ slapd, session } = await startSlapdWithSession({ users: 150 })));
+afterAll(() => stopSlapdWithSession(slapd, session));
 
 /** The raw entry as the server holds it, read outside the code under test. */
 async function raw(dn: string, attributes: string[]): Promise<Record<string, string[]>> {

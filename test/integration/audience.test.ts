@@ -4,31 +4,16 @@ import { ConfigurationError, NotFoundError } from '../../core/errors';
 import { LdapDirectory } from '../../core/ldap/directory';
 import { profileFor } from '../../core/ldap/flavours';
 import { LdapSession } from '../../transport/ldap/session';
-import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { attrLine, GROUPS, transitiveUsers, type FixtureUser } from '../../devkit/fixture';
-import { startSlapd, type Slapd } from '../../devkit/slapd';
+import type { Slapd } from '../../devkit/slapd';
+import { startSlapdWithSession, stopSlapdWithSession } from '../support/slapd-strategies';
 
 /** Audience resolution over the LDAP backend against a real slapd, both flavours. */
 let slapd: Slapd;
 let session: LdapSession;
 
-beforeAll(async () => {
-	slapd = await startSlapd({ users: 300 });
-	session = await LdapSession.open(
-		parseLdapConnectionSettings({
-			serverUrls: slapd.url,
-			connectionSecurity: 'none',
-			bindDN: slapd.adminDN,
-			bindPassword: slapd.adminPassword,
-			baseDN: slapd.baseDN,
-		}),
-	);
-});
-
-afterAll(async () => {
-	await session?.close();
-	await slapd?.stop();
-});
+beforeAll(async () => ({ slapd, session } = await startSlapdWithSession({ users: 300 })));
+afterAll(() => stopSlapdWithSession(slapd, session));
 
 async function resolve(backend: DirectoryBackend, spec: AudienceSpec, sizes?: number[]): Promise<AudienceMember[]> {
 	const all: AudienceMember[] = [];

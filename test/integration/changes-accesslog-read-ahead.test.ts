@@ -3,8 +3,8 @@ import type { LdapChangeReader } from '../../core/changes/ldap/reader';
 import type { PollResult, ChangeState } from '../../core/changes/state';
 import { LdapSession } from '../../transport/ldap/session';
 import { attrLine, passwordOf } from '../../devkit/fixture';
-import { startSlapd, type Slapd } from '../../devkit/slapd';
-import { adminConnection, slapdReader } from '../support/slapd-strategies';
+import type { Slapd } from '../../devkit/slapd';
+import { slapdReader, startSlapdWithSession, stopSlapdWithSession } from '../support/slapd-strategies';
 
 /**
  * The accesslog strategy reads the entries changed since its cursor beside the log (read-ahead) instead of
@@ -16,15 +16,8 @@ import { adminConnection, slapdReader } from '../support/slapd-strategies';
 let slapd: Slapd;
 let session: LdapSession;
 
-beforeAll(async () => {
-	slapd = await startSlapd({ users: 60, otds: false });
-	session = await LdapSession.open(adminConnection(slapd));
-});
-
-afterAll(async () => {
-	await session?.close();
-	await slapd?.stop();
-});
+beforeAll(async () => ({ slapd, session } = await startSlapdWithSession({ users: 60, otds: false })));
+afterAll(() => stopSlapdWithSession(slapd, session));
 
 const clock = () => new Date('2026-12-06T12:00:00.000Z');
 

@@ -6,31 +6,16 @@ import { profileFor, type FlavourProfile, type MemberLookup } from '../../core/l
 import type { DirectoryGroup } from '../../core/model/directory-group';
 import type { DirectoryUser } from '../../core/model/directory-user';
 import { LdapSession } from '../../transport/ldap/session';
-import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { attrLine, directMemberships, GROUPS, transitiveUsers, type FixtureGroup } from '../../devkit/fixture';
-import { startSlapd, type Slapd } from '../../devkit/slapd';
+import type { Slapd } from '../../devkit/slapd';
+import { startSlapdWithSession, stopSlapdWithSession } from '../support/slapd-strategies';
 
 /** Groups, nested members, membership changes and attribute updates against a real slapd, both flavours. */
 let slapd: Slapd;
 let session: LdapSession;
 
-beforeAll(async () => {
-	slapd = await startSlapd({ users: 160 });
-	session = await LdapSession.open(
-		parseLdapConnectionSettings({
-			serverUrls: slapd.url,
-			connectionSecurity: 'none',
-			bindDN: slapd.adminDN,
-			bindPassword: slapd.adminPassword,
-			baseDN: slapd.baseDN,
-		}),
-	);
-});
-
-afterAll(async () => {
-	await session?.close();
-	await slapd?.stop();
-});
+beforeAll(async () => ({ slapd, session } = await startSlapdWithSession({ users: 160 })));
+afterAll(() => stopSlapdWithSession(slapd, session));
 
 interface Flavour {
 	name: string;

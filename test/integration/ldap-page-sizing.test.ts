@@ -2,8 +2,8 @@ import { nextGroupPageSize } from '../../core/changes/ldap/reader';
 import { RequestError } from '../../core/errors';
 import type { Entry } from '../../transport/ldap/ldapts';
 import { LdapSession } from '../../transport/ldap/session';
-import { startSlapd, type Slapd } from '../../devkit/slapd';
-import { adminConnection, slapdReader } from '../support/slapd-strategies';
+import type { Slapd } from '../../devkit/slapd';
+import { adminConnection, slapdReader, startSlapdWithSession, stopSlapdWithSession } from '../support/slapd-strategies';
 
 /**
  * A paged search whose page size is chosen page by page (LdapSession.searchPages' `nextPageSize`), on a real
@@ -15,15 +15,8 @@ import { adminConnection, slapdReader } from '../support/slapd-strategies';
 let slapd: Slapd;
 let session: LdapSession;
 
-beforeAll(async () => {
-	slapd = await startSlapd({ users: 400, otds: false });
-	session = await LdapSession.open(adminConnection(slapd));
-});
-
-afterAll(async () => {
-	await session?.close();
-	await slapd?.stop();
-});
+beforeAll(async () => ({ slapd, session } = await startSlapdWithSession({ users: 400, otds: false })));
+afterAll(() => stopSlapdWithSession(slapd, session));
 
 const groupSearch = { scope: 'sub' as const, filter: '(objectClass=groupOfNames)', attributes: ['cn', 'member'] };
 

@@ -1,6 +1,6 @@
 import { LdapSession } from '../../transport/ldap/session';
-import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
-import { startSlapd, type Slapd } from '../../devkit/slapd';
+import type { Slapd } from '../../devkit/slapd';
+import { startSlapdWithSession, stopSlapdWithSession } from '../support/slapd-strategies';
 
 /**
  * LdapSession.searchPages asks for the next page before handing one on: every page still comes exactly
@@ -9,23 +9,8 @@ import { startSlapd, type Slapd } from '../../devkit/slapd';
 let slapd: Slapd;
 let session: LdapSession;
 
-beforeAll(async () => {
-	slapd = await startSlapd({ users: 60, otds: false });
-	session = await LdapSession.open(
-		parseLdapConnectionSettings({
-			serverUrls: slapd.url,
-			connectionSecurity: 'none',
-			bindDN: slapd.adminDN,
-			bindPassword: slapd.adminPassword,
-			baseDN: slapd.baseDN,
-		}),
-	);
-});
-
-afterAll(async () => {
-	await session?.close();
-	await slapd?.stop();
-});
+beforeAll(async () => ({ slapd, session } = await startSlapdWithSession({ users: 60, otds: false })));
+afterAll(() => stopSlapdWithSession(slapd, session));
 
 const people = (pageSize: number) =>
 	session.searchPages(

@@ -4,31 +4,16 @@ import type { UserSearch } from '../../core/directory/backend';
 import { LdapUserDirectory } from '../../core/ldap/users';
 import type { DirectoryUser } from '../../core/model/directory-user';
 import { LdapSession } from '../../transport/ldap/session';
-import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import type { FixtureUser } from '../../devkit/fixture';
-import { startSlapd, type Slapd } from '../../devkit/slapd';
+import type { Slapd } from '../../devkit/slapd';
+import { startSlapdWithSession, stopSlapdWithSession } from '../support/slapd-strategies';
 
 /** User get and search through the core, against a real slapd in both schema flavours. */
 let slapd: Slapd;
 let session: LdapSession;
 
-beforeAll(async () => {
-	slapd = await startSlapd({ users: 120 });
-	session = await LdapSession.open(
-		parseLdapConnectionSettings({
-			serverUrls: slapd.url,
-			connectionSecurity: 'none',
-			bindDN: slapd.adminDN,
-			bindPassword: slapd.adminPassword,
-			baseDN: slapd.baseDN,
-		}),
-	);
-});
-
-afterAll(async () => {
-	await session?.close();
-	await slapd?.stop();
-});
+beforeAll(async () => ({ slapd, session } = await startSlapdWithSession({ users: 120 })));
+afterAll(() => stopSlapdWithSession(slapd, session));
 
 const people = () => new LdapUserDirectory(session, profileFor('openLdap'), slapd.baseDN);
 const otdsPeople = () => new LdapUserDirectory(session, profileFor('openDj'), slapd.otdsBaseDN);

@@ -9,8 +9,8 @@ import { EMPTY_GROUP_MEMBER } from '../../core/ldap/flavours/openldap';
 import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings } from '../../transport/ldap/settings';
 import { passwordOf } from '../../devkit/fixture';
-import { startSlapd, type Slapd } from '../../devkit/slapd';
-import { adminConnection, slapdStrategy } from '../support/slapd-strategies';
+import type { Slapd } from '../../devkit/slapd';
+import { slapdStrategy, startSlapdWithSession, stopSlapdWithSession } from '../support/slapd-strategies';
 import { bindsWith as bindsWithOn, manageScenario } from '../support/manage-scenario';
 
 /**
@@ -21,15 +21,8 @@ import { bindsWith as bindsWithOn, manageScenario } from '../support/manage-scen
 let slapd: Slapd;
 let session: LdapSession;
 
-beforeAll(async () => {
-	slapd = await startSlapd({ users: 40 });
-	session = await LdapSession.open(adminConnection(slapd));
-});
-
-afterAll(async () => {
-	await session?.close();
-	await slapd?.stop();
-});
+beforeAll(async () => ({ slapd, session } = await startSlapdWithSession({ users: 40 })));
+afterAll(() => stopSlapdWithSession(slapd, session));
 
 const bindsWith = (dn: string, password: string) => bindsWithOn(() => new Client({ url: slapd.url }), dn, password);
 

@@ -7,9 +7,9 @@ import { LdapChangeReader, type LdapWatchScope } from '../../core/changes/ldap/r
 import { SnapshotStrategy, TimestampStrategy, type LdapStrategyOptions } from '../../core/changes/ldap/strategies';
 import type { ChangeStrategy } from '../../core/changes/strategy';
 import { profileFor } from '../../core/ldap/flavours';
-import type { LdapSession } from '../../transport/ldap/session';
+import { LdapSession } from '../../transport/ldap/session';
 import { parseLdapConnectionSettings, type LdapConnectionSettings } from '../../transport/ldap/settings';
-import type { Slapd } from '../../devkit/slapd';
+import { startSlapd, type Slapd } from '../../devkit/slapd';
 
 export type SlapdStrategyName = 'accesslog' | 'timestamp' | 'snapshot';
 
@@ -51,4 +51,27 @@ export function slapdStrategy(
 	if (name === 'accesslog') return new AccesslogStrategy(reader, session.server, settings);
 	if (name === 'timestamp') return new TimestampStrategy(reader, session.server, settings);
 	return new SnapshotStrategy(reader, session.server, settings);
+}
+
+/**
+ * A slapd and a session on it as the administrator, for the tests of one file:
+ * `beforeAll(async () => ({ slapd, session } = await startSlapdWithSession({ users: 150 })))`,
+ * `afterAll(() => stopSlapdWithSession(slapd, session))`.
+ */
+export async function startSlapdWithSession(
+	options: Parameters<typeof startSlapd>[0],
+): Promise<{ slapd: Slapd; session: LdapSession }> {
+	const slapd = await startSlapd(options);
+	try {
+		return { slapd, session: await LdapSession.open(adminConnection(slapd)) };
+	} catch (error) {
+		await slapd.stop();
+		throw error;
+	}
+}
+
+/** Closes the session and stops the slapd of startSlapdWithSession (either may be missing: its start failed). */
+export async function stopSlapdWithSession(slapd: Slapd | undefined, session: LdapSession | undefined): Promise<void> {
+	await session?.close();
+	await slapd?.stop();
 }
