@@ -31,7 +31,14 @@ describe('password-changed stamps as whole seconds', () => {
 		expect(passwordStampSecond('2026-12-06T12:00:00.999Z')).toBe(NOON);
 		expect(passwordStampSecond('2026-12-06T13:00:00+01:00')).toBe(NOON);
 		expect(passwordStampSecond('2026-12-06T07:00:00-05:00')).toBe(NOON);
-		for (const value of ['2026-12-06', '2026-13-45T99:00:00Z', '2026-12-06 12:00:00Z', 'x2026-12-06T12:00:00Z'])
+		// An extended year (+002026-…) is a time to Date.parse, not a stamp of a directory: no time.
+		for (const value of [
+			'2026-12-06',
+			'2026-13-45T99:00:00Z',
+			'2026-12-06 12:00:00Z',
+			'x2026-12-06T12:00:00Z',
+			'+002026-12-06T12:00:00Z',
+		])
 			expect(passwordStampSecond(value)).toBeUndefined();
 		// A time must start the value and be followed by a fraction, a zone or Z.
 		for (const value of [
@@ -46,6 +53,18 @@ describe('password-changed stamps as whole seconds', () => {
 });
 
 describe('the password watermark', () => {
+	it('is empty until a stamp is noted, also read back; a user without a stamp leaves it empty', () => {
+		const watermark = PasswordWatermark.fresh();
+		expect(watermark.empty).toBe(true);
+		watermark.note('alice', undefined);
+		expect(watermark.empty).toBe(true);
+		expect(reread(watermark).empty).toBe(true);
+		watermark.note('bob', NOON);
+		expect(watermark.empty).toBe(false);
+		expect(reread(watermark).empty).toBe(false);
+		expect(PasswordWatermark.untracked().empty).toBe(true);
+	});
+
 	it('a later stamp is new for anyone; at the latest second, only for users not stored with it; earlier, never', () => {
 		const watermark = PasswordWatermark.fresh();
 		watermark.note('alice', NOON);
