@@ -71,13 +71,13 @@ export function hashHex(text: string): string {
 	return wordHex(fnv1a(text, SEED_A)) + wordHex(fnv1a(text, SEED_B));
 }
 
-const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+/** Each byte's two hex digits, made on first use. */
+let hexBytes: string[] | undefined;
 
 /** A 32-bit word's bytes, least significant first, in hex. */
 function wordHex(word: number): string {
-	return (
-		HEX_BYTES[word & 0xff] + HEX_BYTES[(word >>> 8) & 0xff] + HEX_BYTES[(word >>> 16) & 0xff] + HEX_BYTES[word >>> 24]
-	);
+	const hex = (hexBytes ??= Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0')));
+	return hex[word & 0xff] + hex[(word >>> 8) & 0xff] + hex[(word >>> 16) & 0xff] + hex[word >>> 24];
 }
 
 /** A value as the text that is hashed: a multi-valued attribute's values sorted (their order does not count). */
