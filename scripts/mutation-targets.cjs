@@ -62,6 +62,8 @@ const targets = [
 	{ file: 'core/ldap/dn.ts', tests: ldapText },
 	{ file: 'transport/ldap/filter-compiler.ts', tests: ldapText },
 	{ file: 'core/changes/differ.ts', tests: changes },
+	// OTDS change detection: a snapshot over a DirectoryBackend (its scope, segment, password stamps, members).
+	{ file: 'core/changes/directory-snapshot.ts', tests: ['otds-snapshot-changes'] },
 	...snapshotFiles.map((file) => ({ file, tests: snapshotTests[file.slice(snapshotDir.length + 1)] ?? changes })),
 	{ file: 'core/push/retry.ts', tests: ['push-retry', 'http-retry-policy'] },
 	{ file: 'transport/http/retry.ts', tests: ['push-retry', 'http-retry-policy'] },

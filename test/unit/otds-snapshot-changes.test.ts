@@ -74,7 +74,9 @@ class FakeOtds implements DirectoryBackend {
 		for await (const page of this.directMembers(_key, value)) yield page.users;
 	}
 
-	async *directMembers(_key: string, value: string): AsyncGenerator<DirectMembersPage> {
+	async *directMembers(key: string, value: string): AsyncGenerator<DirectMembersPage> {
+		// Groups are looked up by their id here, as OTDS's members listing takes it.
+		if (key !== 'id') throw new Error(`groups are looked up by id, not ${key}`);
 		const members = this.groups.get(value)?.members ?? [];
 		yield {
 			users: members.map((id) => this.users.get(id)).filter((user): user is DirectoryUser => user !== undefined),
@@ -273,6 +275,7 @@ describe('nested groups', () => {
 		expect(events.map((event) => event.type)).toEqual(['group.memberRemoved', 'group.deleted']);
 		// A group gone is known by the key of its record (the same as its group.deleted event's).
 		expect(events[0].memberGroup?.id).toBe(events[1].group?.id);
+		expect(events[0].memberGroup?.privileged).toBe(false);
 		expect(events[0].user).toBeUndefined();
 	});
 });
@@ -443,10 +446,225 @@ describe('OTDS password changes', () => {
 		// What a state of the earlier code held: a watermark that noted nothing.
 		const stored = state as ChangeState;
 		state = { ...stored, snapshot: { ...stored.snapshot, passwords: { upTo: '', atUpTo: '' } } };
-		expect(await poll()).toEqual([]);
+		(directory.users.get(users[1].id) as DirectoryUser).title = 'Changed meanwhile';
+		expect(summary(await poll())).toEqual([['user.updated', users[1].id]]);
 		let second = 10;
 		while (passwordHashOf(stampAt(second)) !== passwordHashOf(stampAt(0))) second++;
 		setStamp(users[0], stampAt(second));
 		expect(summary(await poll())).toEqual([['user.passwordChanged', users[0].id]]);
+	});
+});
+
+describe('what the OTDS snapshot asks for, and what it keeps', () => {
+	const SERVER = 'https://otds.example/otdsws';
+	const snapshotOf = (options: Partial<ConstructorParameters<typeof DirectorySnapshotStrategy>[0]> = {}) =>
+		new DirectorySnapshotStrategy({ backend: directory, server: SERVER, partition: PARTITION, ...options });
+	/** The searches the backend was asked for, from now on. */
+	const recordSearches = () => {
+		const users: UserSearch[] = [];
+		const groups: unknown[] = [];
+		const searchUsers = directory.searchUsers.bind(directory);
+		const searchGroups = directory.searchGroups.bind(directory);
+		directory.searchUsers = (search: UserSearch = {}) => {
+			users.push(structuredClone(search));
+			return searchUsers(search);
+		};
+		directory.searchGroups = ((search: unknown) => {
+			groups.push(structuredClone(search));
+			return searchGroups();
+		}) as FakeOtds['searchGroups'];
+		return { users, groups };
+	};
+
+	it('each part of the watched scope is the scope: another partition, base, segment or set of extras starts over with one directory.resync', async () => {
+		directory.addUser('scoped');
+		await poll();
+		for (const other of [
+			{ partition: 'Other Partition' },
+			{ base: 'ou=elsewhere,dc=identity,dc=opentext,dc=net' },
+			{ userSearch: { conditions: [{ attribute: 'department', operator: 'equals' as const, value: 'Finance' }] } },
+			{ userSearch: { extraAttributes: ['oTExtraAttr2'] } },
+			{ groupNameContains: 'Finance' },
+		]) {
+			const result = await snapshotOf(other).poll(state);
+			expect([other, result.events.map((event) => [event.type, event.summary?.reason])]).toEqual([
+				other,
+				[['directory.resync', expect.stringMatching(/watched scope changed/)]],
+			]);
+		}
+		// The same scope again: nothing.
+		expect((await snapshotOf().poll(state)).events).toEqual([]);
+	});
+
+	it('asks for the password stamp, with a segment for the creation and change stamps too, and passes the group names', async () => {
+		const searches = recordSearches();
+		await snapshotOf({ groupNameContains: 'Fin' }).poll(undefined);
+		expect(searches.users).toEqual([{ extraAttributes: ['passwordChangedTime'] }]);
+		expect(searches.groups).toEqual([{ nameContains: 'Fin' }]);
+		searches.users.length = 0;
+		const conditions = [{ attribute: 'department', operator: 'equals' as const, value: 'Finance' }];
+		await snapshotOf({ userSearch: { conditions, extraAttributes: ['oTExtraAttr2'] } }).poll(undefined);
+		expect(searches.users).toEqual([
+			{
+				conditions,
+				extraAttributes: ['oTExtraAttr2', 'passwordChangedTime', 'createTimestamp', 'modifyTimestamp'],
+			},
+		]);
+	});
+
+	it('with a segment, lists everyone a second time only on a poll where someone left it', async () => {
+		const conditions = [{ attribute: 'department', operator: 'equals' as const, value: 'Finance' }];
+		const member = directory.addUser('stays');
+		(directory.users.get(member.id) as DirectoryUser).department = 'Finance';
+		const segment = snapshotOf({ userSearch: { conditions, extraAttributes: ['oTExtraAttr2'] } });
+		let stored = (await segment.poll(undefined)).nextCursor;
+		const searches = recordSearches();
+		(directory.users.get(member.id) as DirectoryUser).title = 'Changed';
+		const changed = await segment.poll(stored);
+		expect(changed.events.map((event) => event.type)).toEqual(['user.updated']);
+		expect(searches.users).toHaveLength(1);
+		stored = changed.nextCursor;
+		(directory.users.get(member.id) as DirectoryUser).department = 'Sales';
+		const left = await segment.poll(stored);
+		expect(left.events.map((event) => [event.type, event.scope])).toEqual([['user.updated', 'left']]);
+		// The second listing: the segment's other settings, without its conditions.
+		expect(searches.users.slice(2)).toEqual([
+			{
+				conditions: [],
+				extraAttributes: ['oTExtraAttr2', 'passwordChangedTime', 'createTimestamp', 'modifyTimestamp'],
+			},
+		]);
+	});
+
+	it('two segments, or a partition and a base that join alike, are two scopes', async () => {
+		const segment = (value: string) => ({
+			userSearch: { conditions: [{ attribute: 'department', operator: 'equals' as const, value }] },
+		});
+		const finance = (await snapshotOf(segment('Finance')).poll(undefined)).nextCursor;
+		expect((await snapshotOf(segment('Sales')).poll(finance)).events.map((event) => event.type)).toEqual([
+			'directory.resync',
+		]);
+		const joined = (await snapshotOf({ partition: 'P', base: 'Xbase' }).poll(undefined)).nextCursor;
+		expect(
+			(await snapshotOf({ partition: 'PX', base: 'base' }).poll(joined)).events.map((event) => event.type),
+		).toEqual(['directory.resync']);
+	});
+
+	it('without a segment, a deleted person takes no second listing', async () => {
+		const gone = directory.addUser('gone');
+		await poll();
+		const searches = recordSearches();
+		directory.users.delete(gone.id);
+		expect(summary(await poll())).toEqual([['user.deleted', gone.id]]);
+		expect(searches.users).toHaveLength(1);
+	});
+
+	it('existing entries on the first activation only when asked, named as the backend names them; never on a start over', async () => {
+		const user = directory.addUser('existing');
+		const withExisting = snapshotOf({ emitExisting: true });
+		const first = await withExisting.poll(undefined);
+		expect(summary(first.events)).toEqual([['user.created', user.id]]);
+		expect(first.events[0].existing).toBe(true);
+		// The login is the backend's `id` attribute here (FakeOtds.userAttribute).
+		expect(first.events[0].changes).toContainEqual({ attribute: 'id', before: null, after: user.login });
+		const older = { ...first.nextCursor, version: 1 } as unknown as ChangeState;
+		expect((await withExisting.poll(older)).events.map((event) => event.type)).toEqual(['directory.resync']);
+		expect((await withExisting.poll(first.nextCursor)).events).toEqual([]);
+	});
+
+	it('keeps the password stamp in the event when it was asked for as an additional attribute', async () => {
+		const extras = snapshotOf({ userSearch: { extraAttributes: ['passwordChangedTime'] } });
+		const stored = (await extras.poll(undefined)).nextCursor;
+		const user = directory.addUser('stamped');
+		(directory.users.get(user.id) as DirectoryUser).attributes.passwordChangedTime = ['2026-12-07T08:00:00Z'];
+		const created = await extras.poll(stored);
+		expect(created.events[0].user?.attributes?.passwordChangedTime).toEqual(['2026-12-07T08:00:00Z']);
+	});
+
+	it('a backend that does not map fields to attributes: changes are named by the field', async () => {
+		const user = directory.addUser('unmapped');
+		Object.assign(directory, { userAttribute: undefined });
+		await poll();
+		(directory.users.get(user.id) as DirectoryUser).title = 'Named by field';
+		const events = await poll();
+		expect(events[0].changes).toContainEqual(expect.objectContaining({ attribute: 'title', after: 'Named by field' }));
+	});
+
+	it('with a segment, a member from outside it is named from the member listing', async () => {
+		const conditions = [{ attribute: 'department', operator: 'equals' as const, value: 'Finance' }];
+		const outsider = directory.addUser('outsider');
+		const group = directory.addGroup('Mixed Group');
+		const segment = snapshotOf({ userSearch: { conditions } });
+		const stored = (await segment.poll(undefined)).nextCursor;
+		(directory.groups.get(group.id) as FakeGroup).members.push(outsider.id);
+		const events = (await segment.poll(stored)).events;
+		expect(events.map((event) => event.type)).toEqual(['group.memberAdded']);
+		expect(events[0].user).toMatchObject({ id: outsider.id, login: outsider.login, mail: outsider.mail });
+	});
+
+	it('names the source in every event, and every poll is a whole reading (no reconciliation is ever due)', async () => {
+		const user = directory.addUser('sourced');
+		const result = await strategy.poll(state);
+		expect(result.events).toHaveLength(1);
+		expect(result.events[0].source).toEqual({
+			kind: 'otdsRest',
+			server: SERVER,
+			strategy: 'snapshot',
+			partition: PARTITION,
+			base: undefined,
+		});
+		expect(result.events[0].user?.id).toBe(user.id);
+		expect(result.nextCursor.pollsSinceReconcile).toBe(0);
+		expect((await strategy.poll(result.nextCursor)).nextCursor.pollsSinceReconcile).toBe(0);
+	});
+
+	it('a backend that lists no direct members reads the people of each group (nested: false)', async () => {
+		const person = directory.addUser('plain.member');
+		const group = directory.addGroup('Plain Group');
+		const asked: unknown[] = [];
+		Object.assign(directory, {
+			directMembers: undefined,
+			groupMembers: async function* (key: string, value: string, options: unknown) {
+				asked.push([key, value, options]);
+				const members = directory.groups.get(value)?.members ?? [];
+				yield members.map((id) => directory.users.get(id)).filter((user) => user !== undefined);
+			},
+		});
+		await poll();
+		(directory.groups.get(group.id) as FakeGroup).members.push(person.id);
+		expect(summary(await poll())).toEqual([['group.memberAdded', person.id]]);
+		expect(asked).toContainEqual(['id', group.id, { nested: false }]);
+	});
+
+	it("with a segment, a person created in the same second as the last poll's newest change is new, not come into the segment", async () => {
+		const conditions = [{ attribute: 'department', operator: 'equals' as const, value: 'Finance' }];
+		const stamp = (user: DirectoryUser, created: string, modified = created) =>
+			Object.assign((directory.users.get(user.id) as DirectoryUser).attributes, {
+				createTimestamp: created,
+				modifyTimestamp: modified,
+			});
+		// Listed first, an older change; listed second, the newest: the newest is the greatest, not the first.
+		const older = directory.addUser('older');
+		const newest = directory.addUser('newest');
+		for (const user of [newest, older]) (directory.users.get(user.id) as DirectoryUser).department = 'Finance';
+		stamp(newest, '2026-01-05T08:00:00Z', '2026-11-27T09:00:00.900Z');
+		stamp(older, '2026-01-05T08:00:00Z', '2026-11-20T10:00:00Z');
+		const sameSecond = directory.addUser('same.second');
+		const between = directory.addUser('between');
+		stamp(sameSecond, '2026-11-27T09:00:00.200Z');
+		stamp(between, '2026-11-25T09:00:00Z');
+		const segment = snapshotOf({ userSearch: { conditions } });
+		const stored = (await segment.poll(undefined)).nextCursor;
+		for (const user of [sameSecond, between]) (directory.users.get(user.id) as DirectoryUser).department = 'Finance';
+		// A member of the segment all along, created long before: changed, not come in.
+		(directory.users.get(older.id) as DirectoryUser).title = 'Changed';
+		const result = await segment.poll(stored);
+		expect(result.events.map((event) => [event.type, event.user?.id, event.scope]).sort()).toEqual(
+			[
+				['user.created', sameSecond.id, undefined],
+				['user.updated', between.id, 'entered'],
+				['user.updated', older.id, undefined],
+			].sort(),
+		);
 	});
 });
