@@ -33,7 +33,7 @@ import { ExistingEntries, type ExistingEntriesOptions } from './existing';
 import { dnHash } from './snapshot/dn-hash';
 import { encodeGroupRecord, groupRecordOf } from './snapshot/group-record';
 import { hashHex } from './snapshot/hash';
-import { passwordStampSecond, type PasswordWatermark } from './snapshot/password-watermark';
+import { passwordStampOf, type PasswordWatermark } from './snapshot/password-watermark';
 import { emptySnapshot, type Snapshot } from './snapshot/snapshot';
 import {
 	encodeUserRecord,
@@ -192,7 +192,7 @@ export class DirectorySnapshotStrategy implements ChangeStrategy {
 				// Read for change detection only; kept when the user asked for them too.
 				for (const name of stamps) if (!this.extraAttributes.includes(name)) delete user.attributes[name];
 				const record = userRecordOf(user, password, this.extraAttributes);
-				listing.users.set(record.id, { user, record, passwordStamp: passwordStampSecond(password) });
+				listing.users.set(record.id, { user, record, passwordStamp: passwordStampOf(password) });
 				if (created !== undefined) listing.created.set(record.id, created);
 				if (modified !== undefined && (listing.newestChange === undefined || modified > listing.newestChange))
 					listing.newestChange = modified;

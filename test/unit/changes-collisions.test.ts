@@ -6,7 +6,7 @@ import type { DirectoryUser } from '../../core/model/directory-user';
 import { diffGroup, diffUser, type DiffEnvironment, type UserObservation } from '../../core/changes/differ';
 import type { EventSource } from '../../core/changes/events';
 import { nibbleHash } from '../../core/changes/snapshot/hash';
-import { PasswordWatermark, passwordStampSecond } from '../../core/changes/snapshot/password-watermark';
+import { PasswordWatermark, passwordStampOf } from '../../core/changes/snapshot/password-watermark';
 import { dnHash } from '../../core/changes/snapshot/dn-hash';
 import { groupRecordOf } from '../../core/changes/snapshot/group-record';
 import { decodeSnapshot, emptySnapshot, encodeSnapshot } from '../../core/changes/snapshot/snapshot';
@@ -69,7 +69,7 @@ function collidingPasswordStamps(): [string, string] {
 
 function observed(stamp: string, overrides: Partial<DirectoryUser> = {}, extras: string[] = []): UserObservation {
 	const now = user(overrides);
-	return { user: now, record: userRecordOf(now, stamp, extras), passwordStamp: passwordStampSecond(stamp) };
+	return { user: now, record: userRecordOf(now, stamp, extras), passwordStamp: passwordStampOf(stamp) };
 }
 
 const types = (events: Array<{ type: string }>) => events.map((event) => event.type);
@@ -87,7 +87,7 @@ describe('password changes whose stored hash collides', () => {
 
 	it('a stamp later than every stored one is a change (the watermark), and reading it again is not', () => {
 		const watermark = PasswordWatermark.fresh();
-		watermark.note(stored.id, passwordStampSecond(earlier));
+		watermark.note(stored.id, passwordStampOf(earlier));
 		const withWatermark = (mark: PasswordWatermark) =>
 			env({ passwordStampIsNew: (key, stamp) => mark.isNew(key, stamp) });
 		expect(types(diffUser(stored, now, { stamp: 's' }, withWatermark(watermark)))).toEqual(['user.passwordChanged']);
@@ -99,21 +99,21 @@ describe('password changes whose stored hash collides', () => {
 	it('at the watermark second itself, only users not stored with that stamp changed', () => {
 		const watermark = PasswordWatermark.fresh();
 		// Someone else's password change, seen earlier in the same second as this user's.
-		watermark.note('11111111-2222-3333-4444-555555555555', passwordStampSecond(later));
+		watermark.note('11111111-2222-3333-4444-555555555555', passwordStampOf(later));
 		expect(watermark.isNew(stored.id, now.passwordStamp)).toBe(true);
 		watermark.note(stored.id, now.passwordStamp);
 		expect(watermark.isNew(stored.id, now.passwordStamp)).toBe(false);
 		// Earlier than the watermark: only the hash can tell.
-		expect(watermark.isNew(stored.id, passwordStampSecond(secondStamp(-5)))).toBe(false);
+		expect(watermark.isNew(stored.id, passwordStampOf(secondStamp(-5)))).toBe(false);
 	});
 
 	it('the watermark survives the stored state; a state without one trusts nothing until tracked', () => {
 		const snapshot = emptySnapshot();
 		snapshot.users.set(stored.id, stored);
-		snapshot.passwords?.note(stored.id, passwordStampSecond(earlier));
+		snapshot.passwords?.note(stored.id, passwordStampOf(earlier));
 		const again = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(snapshot))));
 		expect(again.passwords?.isNew(stored.id, now.passwordStamp)).toBe(true);
-		expect(again.passwords?.isNew(stored.id, passwordStampSecond(earlier))).toBe(false);
+		expect(again.passwords?.isNew(stored.id, passwordStampOf(earlier))).toBe(false);
 		const legacy = encodeSnapshot(snapshot);
 		delete legacy.passwords;
 		expect(decodeSnapshot(legacy).passwords?.isNew(stored.id, now.passwordStamp)).toBe(false);
@@ -131,7 +131,7 @@ describe('password changes whose stored hash collides', () => {
 		const reset = {
 			user: required,
 			record: userRecordOf(required, secondStamp(7)),
-			passwordStamp: passwordStampSecond(secondStamp(7)),
+			passwordStamp: passwordStampOf(secondStamp(7)),
 		};
 		expect(diffUser(before, reset, { stamp: 's', passwordChanged: true }, env())).toEqual([]);
 	});
@@ -139,9 +139,9 @@ describe('password changes whose stored hash collides', () => {
 	it('reads AD pwdLastSet (FILETIME) as a time, and "must change" (0) as none', () => {
 		// 2026-11-27T00:00:00Z in 100-ns intervals since 1601.
 		const filetime = String((BigInt(Date.UTC(2026, 10, 27)) + 11644473600000n) * 10000n);
-		expect(passwordStampSecond(filetime)).toBe('20261127000000Z');
-		expect(passwordStampSecond('0')).toBeUndefined();
-		expect(passwordStampSecond('20261127001122.5Z')).toBe('20261127001122Z');
+		expect(passwordStampOf(filetime)).toBe('20261127000000.0000000Z');
+		expect(passwordStampOf('0')).toBeUndefined();
+		expect(passwordStampOf('20261127001122.5Z')).toBe('20261127001122Z');
 	});
 });
 

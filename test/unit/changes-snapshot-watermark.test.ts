@@ -3,7 +3,7 @@
  * which stamps it calls new, what it keeps through the stored state, and how two of them merge. Only its public
  * methods are used; the stored form is read back through them.
  */
-import { PasswordWatermark, passwordStampSecond } from '../../core/changes/snapshot/password-watermark';
+import { PasswordWatermark, passwordStampOf } from '../../core/changes/snapshot/password-watermark';
 
 const EARLY = '20261206070000Z';
 const NOON = '20261206120000Z';
@@ -14,23 +14,28 @@ const reread = (watermark: PasswordWatermark) =>
 	PasswordWatermark.decode(JSON.parse(JSON.stringify(watermark.serialize())));
 
 describe('password-changed stamps as whole seconds', () => {
-	it('generalized time cut to its second; AD FILETIME and ISO 8601 turned into one; anything else is no time', () => {
-		expect(passwordStampSecond(' 20261206120000.123Z ')).toBe(NOON);
-		expect(passwordStampSecond('20261206120000Z')).toBe(NOON);
-		expect(passwordStampSecond('20261206120000+0100')).toBe(NOON);
-		expect(passwordStampSecond('134093664000000000')).toBe('20251205000000Z');
-		expect(passwordStampSecond('134093664009999999')).toBe('20251205000000Z');
+	it('generalized time and ISO 8601 cut to their second, AD FILETIME to its 100 ns; anything else is no time', () => {
+		expect(passwordStampOf(' 20261206120000.123Z ')).toBe(NOON);
+		expect(passwordStampOf('20261206120000Z')).toBe(NOON);
+		expect(passwordStampOf('20261206120000+0100')).toBe(NOON);
+		// AD's FILETIME to its 100 ns: two passwords set in one second are two stamps, in order.
+		expect(passwordStampOf('134093664000000000')).toBe('20251205000000.0000000Z');
+		expect(passwordStampOf('134093664009999999')).toBe('20251205000000.9999999Z');
+		expect(passwordStampOf('134093664000000001')).toBe('20251205000000.0000001Z');
+		expect(passwordStampOf('134093664010000000')).toBe('20251205000001.0000000Z');
 		for (const value of [undefined, '0', '12345678901234', 'yesterday', '2026120612000Z', '20261206120000'])
-			expect(passwordStampSecond(value)).toBeUndefined();
-		expect(passwordStampSecond('100000000000000')).toBe('16010426174640Z');
-		expect(passwordStampSecond('20261206120000,5Z')).toBe(NOON);
-		expect(passwordStampSecond('20261206120000-0500')).toBe(NOON);
-		expect(passwordStampSecond(' 134093664000000000\n')).toBe('20251205000000Z');
+			expect(passwordStampOf(value)).toBeUndefined();
+		expect(passwordStampOf('100000000000000')).toBe('16010426174640.0000000Z');
+		// Before 1970 the fraction still counts up within its second.
+		expect(passwordStampOf('116444735999999999')).toBe('19691231235959.9999999Z');
+		expect(passwordStampOf('20261206120000,5Z')).toBe(NOON);
+		expect(passwordStampOf('20261206120000-0500')).toBe(NOON);
+		expect(passwordStampOf(' 134093664000000000\n')).toBe('20251205000000.0000000Z');
 		// ISO 8601 (OTDS's passwordChangedTime): in UTC, whatever its offset, cut to its second.
-		expect(passwordStampSecond('2026-12-06T12:00:00Z')).toBe(NOON);
-		expect(passwordStampSecond('2026-12-06T12:00:00.999Z')).toBe(NOON);
-		expect(passwordStampSecond('2026-12-06T13:00:00+01:00')).toBe(NOON);
-		expect(passwordStampSecond('2026-12-06T07:00:00-05:00')).toBe(NOON);
+		expect(passwordStampOf('2026-12-06T12:00:00Z')).toBe(NOON);
+		expect(passwordStampOf('2026-12-06T12:00:00.999Z')).toBe(NOON);
+		expect(passwordStampOf('2026-12-06T13:00:00+01:00')).toBe(NOON);
+		expect(passwordStampOf('2026-12-06T07:00:00-05:00')).toBe(NOON);
 		// An extended year (+002026-…) is a time to Date.parse, not a stamp of a directory: no time.
 		for (const value of [
 			'2026-12-06',
@@ -39,7 +44,7 @@ describe('password-changed stamps as whole seconds', () => {
 			'x2026-12-06T12:00:00Z',
 			'+002026-12-06T12:00:00Z',
 		])
-			expect(passwordStampSecond(value)).toBeUndefined();
+			expect(passwordStampOf(value)).toBeUndefined();
 		// A time must start the value and be followed by a fraction, a zone or Z.
 		for (const value of [
 			'x20261206120000Z',
@@ -48,11 +53,31 @@ describe('password-changed stamps as whole seconds', () => {
 			'20261206120000x',
 			'20261206120000 Z',
 		])
-			expect(passwordStampSecond(value)).toBeUndefined();
+			expect(passwordStampOf(value)).toBeUndefined();
 	});
 });
 
 describe('the password watermark', () => {
+	it("an AD user's second password in the same second is new, read after the first was stored", () => {
+		const first = passwordStampOf('134093664001000000');
+		const second = passwordStampOf('134093664008000000');
+		const watermark = PasswordWatermark.fresh();
+		watermark.note('alice', first);
+		const stored = reread(watermark);
+		expect(stored.isNew('alice', first)).toBe(false);
+		expect(stored.isNew('alice', second)).toBe(true);
+	});
+
+	it("a state that stored AD's stamps as whole seconds: finer stamps of that second are no news, later ones are", () => {
+		const watermark = PasswordWatermark.decode({ upTo: '20251205000000Z', atUpTo: '' });
+		watermark.note('alice', '20251205000000Z');
+		const stored = reread(watermark);
+		// The same password read again (now to its 100 ns): not a change by the watermark (the hash decides).
+		expect(stored.isNew('alice', passwordStampOf('134093664005000000'))).toBe(false);
+		expect(stored.isNew('bob', passwordStampOf('134093664005000000'))).toBe(false);
+		expect(stored.isNew('alice', passwordStampOf('134093664010000000'))).toBe(true);
+	});
+
 	it('is empty until a stamp is noted, also read back; a user without a stamp leaves it empty', () => {
 		const watermark = PasswordWatermark.fresh();
 		expect(watermark.empty).toBe(true);

@@ -21,7 +21,7 @@ import { LdapUserDirectory } from '../../ldap/users';
 import type { GroupObservation, UserObservation } from '../differ';
 import { eventMemberGroupOf, type EventMemberGroup } from '../events';
 import { changeStampsFor, stampAssertion, type ChangeStamps } from '../change-stamps';
-import { passwordStampSecond } from '../snapshot/password-watermark';
+import { passwordStampOf } from '../snapshot/password-watermark';
 import { comparableDn } from '../snapshot/dn-hash';
 import { groupRecordOf } from '../snapshot/group-record';
 import { recordKeyOf } from '../snapshot/record-key';
@@ -177,7 +177,7 @@ export class LdapChangeReader {
 		const passwordChanged = attributeValue(entry, this.stamps.passwordChanged);
 		const record = userRecordOf(user, passwordChanged, this.extraAttributes);
 		const observed: Observed<UserObservation> = {
-			observation: { user, record, passwordStamp: passwordStampSecond(passwordChanged) },
+			observation: { user, record, passwordStamp: passwordStampOf(passwordChanged) },
 			stamp: attributeValue(entry, this.stamps.modified) ?? '',
 		};
 		if (this.hasUserFilter) observed.created = attributeValue(entry, this.stamps.created);
@@ -280,7 +280,7 @@ export class LdapChangeReader {
 				const id = this.profile.readId(entry) ?? entry.dn;
 				const passwordChanged = attributeValue(entry, this.stamps.passwordChanged);
 				const passwordHash = passwordHashOf(passwordChanged);
-				const passwordStamp = passwordStampSecond(passwordChanged);
+				const passwordStamp = passwordStampOf(passwordChanged);
 				return {
 					id,
 					dn: entry.dn,

@@ -3,10 +3,14 @@
  *
  * A 4-bit hash misses one change in 16. The stamp is a time, though, and every stamp the snapshot
  * stored is at or before the latest one it stored (`upTo`): a stamp read now that is later than that is a
- * change, whatever its hash. For the second `upTo` itself, the users stored with exactly that stamp are
+ * change, whatever its hash. For the stamp `upTo` itself, the users stored with exactly that stamp are
  * kept (as 32-bit hashes of their keys): any other user read with that stamp changed. Only a stamp
  * earlier than `upTo` that was never stored (a change written in the same second as, or before, one
- * already seen, and read later) is left to the hash.
+ * already seen, and read later; AD's stamps are finer than a second) is left to the hash, and so is a
+ * second password of one user in the same second (AD excepted).
+ *
+ * AD's stamps were whole seconds in states written before: such an `upTo` sorts after every finer stamp of
+ * its second ('.' before 'Z'), so those stamps are left to the hash until a later second is stored.
  *
  * A state written before the watermark existed has none: it is not trusted (nothing is "new" by it)
  * until a full or thin read has noted every user's stamp.
@@ -15,7 +19,7 @@ import { comparableStamp } from '../change-stamps';
 import { hash32 } from './hash';
 
 export interface SerializedPasswordWatermark {
-	/** The latest stored stamp (YYYYMMDDHHMMSSZ), or '' when no user has one. */
+	/** The latest stored stamp (passwordStampOf), or '' when no user has one. */
 	upTo: string;
 	/** Base64 of the 32-bit key hashes of the users stored with that stamp. */
 	atUpTo: string;
@@ -31,18 +35,25 @@ const generalizedSecond = (millis: number): string =>
 		.replace(/[-:T]/g, '')
 		.replace(/\.\d{3}Z$/, 'Z');
 
+/** 100-nanosecond intervals in a second: a FILETIME's unit. */
+const FILETIME_TICKS_PER_SECOND = 10_000_000n;
+
 /**
- * A password-changed stamp as whole seconds in generalized time (YYYYMMDDHHMMSSZ), comparable as text:
- * generalized time (pwdChangedTime, pwdUpdateTime) cut to its second; AD's pwdLastSet (a FILETIME) and ISO 8601
- * (OTDS's passwordChangedTime) turned into one. Undefined for what is not a time (absent, AD's 0 "must change at next logon").
+ * A password-changed stamp as text that compares in time order (generalized time, YYYYMMDDHHMMSS…Z):
+ * generalized time (pwdChangedTime, pwdUpdateTime) and ISO 8601 (OTDS's passwordChangedTime, in UTC) cut to their
+ * second; AD's pwdLastSet (a FILETIME) to its 100 ns (YYYYMMDDHHMMSS.fffffffZ), so that two passwords set in one
+ * second are two stamps. Undefined for what is not a time (absent, AD's 0 "must change at next logon").
  */
-export function passwordStampSecond(value: string | undefined): string | undefined {
+export function passwordStampOf(value: string | undefined): string | undefined {
 	if (value === undefined) return undefined;
 	const text = value.trim();
 	if (/^\d+$/.test(text)) {
 		// A FILETIME of today has 18 digits; shorter digit strings are no time this code knows.
 		if (text.length < 15) return undefined;
-		return generalizedSecond(Number((BigInt(text) - FILETIME_EPOCH_OFFSET) / 10000n));
+		const ticks = BigInt(text) - FILETIME_EPOCH_OFFSET;
+		const fraction = ((ticks % FILETIME_TICKS_PER_SECOND) + FILETIME_TICKS_PER_SECOND) % FILETIME_TICKS_PER_SECOND;
+		const seconds = (ticks - fraction) / FILETIME_TICKS_PER_SECOND;
+		return `${generalizedSecond(Number(seconds) * 1000).slice(0, -1)}.${fraction.toString().padStart(7, '0')}Z`;
 	}
 	if (/^\d{14}[.,Z+-]/.test(text)) return comparableStamp(text);
 	// ISO 8601 (OTDS's passwordChangedTime), in UTC so that stamps of any offset compare.
