@@ -130,6 +130,16 @@ async function poll(): Promise<DirectoryEvent[]> {
 
 const summary = (events: DirectoryEvent[]) => events.map((event) => [event.type, event.user?.id]);
 
+/** The segment of the tests below: people of the Finance department. */
+const FINANCE = [{ attribute: 'department', operator: 'equals' as const, value: 'Finance' }];
+
+/** OTDS users carry createTimestamp and modifyTimestamp: sets them on the directory's user. */
+const stampTimes = (user: DirectoryUser, created: string, modified = created) =>
+	Object.assign((directory.users.get(user.id) as DirectoryUser).attributes, {
+		createTimestamp: created,
+		modifyTimestamp: modified,
+	});
+
 describe('event ids of the OTDS snapshot', () => {
 	it('a transition seen again later is a new event: disabled, enabled, disabled; member added, removed, added', async () => {
 		const user = directory.addUser('flip');
@@ -335,7 +345,7 @@ describe('a segment on the OTDS snapshot', () => {
 			backend: directory,
 			server: 'https://otds.example/otdsws',
 			partition: PARTITION,
-			userSearch: { conditions: [{ attribute: 'department', operator: 'equals', value: 'Finance' }] },
+			userSearch: { conditions: FINANCE },
 		});
 
 	it('a person who no longer matches it left the scope (user.updated, scope "left"); a deleted one is user.deleted', async () => {
@@ -360,22 +370,20 @@ describe('a segment on the OTDS snapshot', () => {
 	});
 
 	it('a person of OTDS who comes into it entered the scope (user.updated, scope "entered"); a new one is user.created', async () => {
-		// OTDS users carry createTimestamp and modifyTimestamp (whole seconds here).
-		const stamp = (user: DirectoryUser, created: string, modified = created) =>
-			Object.assign(user.attributes, { createTimestamp: created, modifyTimestamp: modified });
+		// Whole seconds here.
 		const insider = directory.addUser('insider');
 		const mover = directory.addUser('mover-in');
-		stamp(directory.users.get(insider.id) as DirectoryUser, '2026-01-05T08:00:00Z', '2026-11-20T10:00:00Z');
-		stamp(directory.users.get(mover.id) as DirectoryUser, '2026-02-01T08:00:00Z');
+		stampTimes(insider, '2026-01-05T08:00:00Z', '2026-11-20T10:00:00Z');
+		stampTimes(mover, '2026-02-01T08:00:00Z');
 		(directory.users.get(insider.id) as DirectoryUser).department = 'Finance';
 		const segment = financeSegment();
 		const stored = (await segment.poll(undefined)).nextCursor;
 		const moved = directory.users.get(mover.id) as DirectoryUser;
 		moved.department = 'Finance';
-		stamp(moved, '2026-02-01T08:00:00Z', '2026-11-27T09:00:00Z');
+		stampTimes(moved, '2026-02-01T08:00:00Z', '2026-11-27T09:00:00Z');
 		const hired = directory.addUser('hired');
 		(directory.users.get(hired.id) as DirectoryUser).department = 'Finance';
-		stamp(directory.users.get(hired.id) as DirectoryUser, '2026-11-27T09:00:00Z');
+		stampTimes(hired, '2026-11-27T09:00:00Z');
 		const result = await segment.poll(stored);
 		expect(result.events.map((event) => [event.type, event.user?.id, event.scope]).sort()).toEqual([
 			['user.created', hired.id, undefined],
@@ -482,7 +490,7 @@ describe('what the OTDS snapshot asks for, and what it keeps', () => {
 		for (const other of [
 			{ partition: 'Other Partition' },
 			{ base: 'ou=elsewhere,dc=identity,dc=opentext,dc=net' },
-			{ userSearch: { conditions: [{ attribute: 'department', operator: 'equals' as const, value: 'Finance' }] } },
+			{ userSearch: { conditions: FINANCE } },
 			{ userSearch: { extraAttributes: ['oTExtraAttr2'] } },
 			{ groupNameContains: 'Finance' },
 		]) {
@@ -502,21 +510,19 @@ describe('what the OTDS snapshot asks for, and what it keeps', () => {
 		expect(searches.users).toEqual([{ extraAttributes: ['passwordChangedTime'] }]);
 		expect(searches.groups).toEqual([{ nameContains: 'Fin' }]);
 		searches.users.length = 0;
-		const conditions = [{ attribute: 'department', operator: 'equals' as const, value: 'Finance' }];
-		await snapshotOf({ userSearch: { conditions, extraAttributes: ['oTExtraAttr2'] } }).poll(undefined);
+		await snapshotOf({ userSearch: { conditions: FINANCE, extraAttributes: ['oTExtraAttr2'] } }).poll(undefined);
 		expect(searches.users).toEqual([
 			{
-				conditions,
+				conditions: FINANCE,
 				extraAttributes: ['oTExtraAttr2', 'passwordChangedTime', 'createTimestamp', 'modifyTimestamp'],
 			},
 		]);
 	});
 
 	it('with a segment, lists everyone a second time only on a poll where someone left it', async () => {
-		const conditions = [{ attribute: 'department', operator: 'equals' as const, value: 'Finance' }];
 		const member = directory.addUser('stays');
 		(directory.users.get(member.id) as DirectoryUser).department = 'Finance';
-		const segment = snapshotOf({ userSearch: { conditions, extraAttributes: ['oTExtraAttr2'] } });
+		const segment = snapshotOf({ userSearch: { conditions: FINANCE, extraAttributes: ['oTExtraAttr2'] } });
 		let stored = (await segment.poll(undefined)).nextCursor;
 		const searches = recordSearches();
 		(directory.users.get(member.id) as DirectoryUser).title = 'Changed';
@@ -591,10 +597,9 @@ describe('what the OTDS snapshot asks for, and what it keeps', () => {
 	});
 
 	it('with a segment, a member from outside it is named from the member listing', async () => {
-		const conditions = [{ attribute: 'department', operator: 'equals' as const, value: 'Finance' }];
 		const outsider = directory.addUser('outsider');
 		const group = directory.addGroup('Mixed Group');
-		const segment = snapshotOf({ userSearch: { conditions } });
+		const segment = snapshotOf({ userSearch: { conditions: FINANCE } });
 		const stored = (await segment.poll(undefined)).nextCursor;
 		(directory.groups.get(group.id) as FakeGroup).members.push(outsider.id);
 		const events = (await segment.poll(stored)).events;
@@ -637,23 +642,17 @@ describe('what the OTDS snapshot asks for, and what it keeps', () => {
 	});
 
 	it("with a segment, a person created in the same second as the last poll's newest change is new, not come into the segment", async () => {
-		const conditions = [{ attribute: 'department', operator: 'equals' as const, value: 'Finance' }];
-		const stamp = (user: DirectoryUser, created: string, modified = created) =>
-			Object.assign((directory.users.get(user.id) as DirectoryUser).attributes, {
-				createTimestamp: created,
-				modifyTimestamp: modified,
-			});
 		// Listed first, an older change; listed second, the newest: the newest is the greatest, not the first.
 		const older = directory.addUser('older');
 		const newest = directory.addUser('newest');
 		for (const user of [newest, older]) (directory.users.get(user.id) as DirectoryUser).department = 'Finance';
-		stamp(newest, '2026-01-05T08:00:00Z', '2026-11-27T09:00:00.900Z');
-		stamp(older, '2026-01-05T08:00:00Z', '2026-11-20T10:00:00Z');
+		stampTimes(newest, '2026-01-05T08:00:00Z', '2026-11-27T09:00:00.900Z');
+		stampTimes(older, '2026-01-05T08:00:00Z', '2026-11-20T10:00:00Z');
 		const sameSecond = directory.addUser('same.second');
 		const between = directory.addUser('between');
-		stamp(sameSecond, '2026-11-27T09:00:00.200Z');
-		stamp(between, '2026-11-25T09:00:00Z');
-		const segment = snapshotOf({ userSearch: { conditions } });
+		stampTimes(sameSecond, '2026-11-27T09:00:00.200Z');
+		stampTimes(between, '2026-11-25T09:00:00Z');
+		const segment = snapshotOf({ userSearch: { conditions: FINANCE } });
 		const stored = (await segment.poll(undefined)).nextCursor;
 		for (const user of [sameSecond, between]) (directory.users.get(user.id) as DirectoryUser).department = 'Finance';
 		// A member of the segment all along, created long before: changed, not come in.
