@@ -5,6 +5,7 @@
 import { RequestError } from '../errors';
 import type { ChangeStrategyName, DirectoryEvent, EventSource } from './events';
 import { eventId } from './events';
+import { isHeldSnapshotReference } from './held-snapshots';
 import { decodeSnapshot, encodeSnapshot, snapshotProblem, type Snapshot } from './snapshot/snapshot';
 import { CHANGE_STATE_VERSION, finishEvents, type ChangeState, type EmitOptions, type PollResult } from './state';
 
@@ -54,6 +55,8 @@ function unusableStateReason(cursor: ChangeState, scopeKey: string): string | un
 		return `the stored state is unreadable (not an object): ${restart}`;
 	if (cursor.version !== CHANGE_STATE_VERSION)
 		return `the stored state is from another version of this node (${String(cursor.version)}): ${restart}`;
+	if (isHeldSnapshotReference(cursor.snapshot))
+		return `the snapshot was kept in the memory of an n8n process that no longer holds it (n8n restarted, or another main instance polls now; Keep Snapshot In: This n8n Process's Memory): ${restart}`;
 	const problem = stateProblem(cursor);
 	if (problem !== undefined) return `the stored state is unreadable (${problem}): ${restart}`;
 	if (cursor.scopeKey !== scopeKey)

@@ -4,11 +4,11 @@ import { NodeConnectionTypes, sleepWithAbort } from 'n8n-workflow';
 import type { LdapStrategyChoice } from '../../core/changes/ldap/auto';
 import { ChangeListener } from '../../core/changes/ldap/listen/listener';
 import type { DirectoryEvent, DirectoryEventType } from '../../core/changes/events';
-import type { ChangeState } from '../../core/changes/state';
 import { KeptLdapPoller, sampleEvent, watchLdap, type LdapWatchOptions } from '../../core/changes/watch';
 import type { AttributeCondition } from '../../core/directory/conditions';
 import { readLdapServer } from '../../core/ldap/server-info';
 import { LdapSession } from '../../transport/ldap/session';
+import { ChangeStateStore, snapshotStorageOf } from '../shared/change-state-storage';
 import { toNodeError } from '../shared/errors';
 import { directoryCredentialTests } from '../shared/directory-node';
 import { openLdapContext } from '../shared/ldap';
@@ -50,8 +50,9 @@ export class OpenTextDirectoryServicesInstantTrigger implements INodeType {
 
 	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {
 		const node = this.getNode();
-		const staticData = this.getWorkflowStaticData('node');
+		const store = new ChangeStateStore(this.getWorkflowStaticData('node'), this.getWorkflow(), node);
 		const options = this.getNodeParameter('options', {}) as IDataObject;
+		const storage = snapshotStorageOf(options);
 		const request = watchOptionsOf({
 			source: 'ldap',
 			strategy: this.getNodeParameter('strategy', 'auto') as LdapStrategyChoice,
@@ -74,8 +75,10 @@ export class OpenTextDirectoryServicesInstantTrigger implements INodeType {
 					const events = await LdapSession.use(settings, async (session) => {
 						const target = { session, baseDN: settings.baseDN, flavour: settings.flavour };
 						const found = await watchLdap(target, watch);
-						const stored = staticData.changeState as ChangeState | undefined;
-						const changed = stored === undefined ? [] : (await found.strategy.poll(stored)).events;
+						const stored = store.current();
+						// A snapshot held by another process: the next read starts over; the test shows a sample meanwhile.
+						const changed =
+							stored === undefined || store.snapshotLost() ? [] : (await found.strategy.poll(stored)).events;
 						return changed.length > 0 ? changed : [await sampleEvent(found)];
 					});
 					emitEvents(events);
@@ -103,14 +106,11 @@ export class OpenTextDirectoryServicesInstantTrigger implements INodeType {
 				safetyReadMs: listen.safetyReadMs,
 				reconcileMs: listen.reconcileMs,
 				read: async (reason) => {
-					const poll = await poller.poll(
-						watchOptionsForRead(watch, reason),
-						staticData.changeState as ChangeState | undefined,
-					);
-					if (staticData.changeState === undefined)
+					const poll = await poller.poll(watchOptionsForRead(watch, reason), store.current());
+					if (!store.started)
 						this.logger.info(`Directory instant trigger started watching (${poll.strategy}: ${poll.reason})`);
 					// Before emitting: n8n saves the static data when the trigger emits.
-					staticData.changeState = poll.nextCursor as unknown as IDataObject;
+					store.store(poll.nextCursor, storage);
 					if (poll.events.length > 0) emitEvents(poll.events);
 					return { readAgainSoon: poll.readAgainSoon };
 				},

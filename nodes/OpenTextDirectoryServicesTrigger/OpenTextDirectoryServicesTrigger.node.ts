@@ -1,9 +1,9 @@
 import type { IDataObject, INodeExecutionData, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import type { ChangeState } from '../../core/changes/state';
 import { sampleEvent, testEventsOf } from '../../core/changes/watch';
 import { pollWithin } from '../../core/changes/strategy';
+import { ChangeStateStore, snapshotStorageOf } from '../shared/change-state-storage';
 import { toNodeError } from '../shared/errors';
 import { directoryCredentialTests } from '../shared/directory-node';
 import { triggerProperties } from './descriptions/TriggerDescription';
@@ -77,11 +77,12 @@ export class OpenTextDirectoryServicesTrigger implements INodeType {
  * passes (which ends the requests still running), or as soon as it is open if the deadline passed before.
  */
 async function pollOnce(context: IPollFunctions, manual: boolean): Promise<INodeExecutionData[][] | null> {
-	const staticData = context.getWorkflowStaticData('node');
-	const stored = staticData.changeState as ChangeState | undefined;
+	const store = new ChangeStateStore(context.getWorkflowStaticData('node'), context.getWorkflow(), context.getNode());
+	const stored = store.current();
+	const options = context.getNodeParameter('options', {}) as IDataObject;
 	let deadline: number;
 	try {
-		deadline = pollDeadlineMsOf(context.getNodeParameter('options', {}) as IDataObject);
+		deadline = pollDeadlineMsOf(options);
 	} catch (error) {
 		throw toNodeError(context.getNode(), error);
 	}
@@ -89,7 +90,8 @@ async function pollOnce(context: IPollFunctions, manual: boolean): Promise<INode
 	let close: (() => Promise<void>) | undefined;
 	const work = (async () => {
 		watch = await openWatch(context, (closeConnection) => (close = closeConnection));
-		if (manual && stored === undefined) return { events: [await sampleEvent(watch)] };
+		// A snapshot held by another process: the next poll starts over; the test shows a sample meanwhile.
+		if (manual && (stored === undefined || store.snapshotLost())) return { events: [await sampleEvent(watch)] };
 		const result = await watch.strategy.poll(stored);
 		if (manual) {
 			// Only a look at what the workflow will get: the first events of a backlog, with how many more wait.
@@ -100,7 +102,7 @@ async function pollOnce(context: IPollFunctions, manual: boolean): Promise<INode
 	try {
 		const { events, result } = await pollWithin(work, deadline);
 		if (!manual && result) {
-			staticData.changeState = result.nextCursor as unknown as IDataObject;
+			store.store(result.nextCursor, snapshotStorageOf(options));
 			if (stored === undefined)
 				context.logger.info(`Directory trigger started watching (${watch!.strategy.name}: ${watch!.reason})`);
 		}

@@ -203,6 +203,27 @@ export const triggerProperties: INodeProperties[] = [
 					'Whether a group joining or leaving a group (nested membership) is emitted, as group.memberAdded / group.memberRemoved with "memberGroup" instead of "user". Turn off when the workflow addresses the member as a person.',
 			},
 			{
+				displayName: 'Keep Snapshot In',
+				name: 'snapshotStorage',
+				type: 'options',
+				default: 'workflow',
+				options: [
+					{
+						name: 'Workflow Static Data',
+						value: 'workflow',
+						description:
+							'Survives restarts. n8n writes it to its database after every read that emits and copies it into every execution it saves: about 23 bytes a person (22 MB at a million).',
+					},
+					{
+						name: "This N8n Process's Memory",
+						value: 'process',
+						description:
+							'For large directories: only the cursor is stored, a few kilobytes. After n8n restarts, or another main instance takes over, the first read starts over from the directory as it is and emits directory.resync: changes made in between are not reported one by one.',
+					},
+				],
+				description: 'Where the snapshot the trigger compares the directory with is kept between reads',
+			},
+			{
 				displayName: 'Log Records per Poll',
 				name: 'logRecordsPerPoll',
 				type: 'number',
