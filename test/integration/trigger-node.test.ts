@@ -33,17 +33,26 @@ afterAll(async () => {
 
 interface Harness {
 	staticData: IDataObject;
+	workflowId: string;
 	poll(mode: 'trigger' | 'manual', options?: IDataObject, parameters?: IDataObject): Promise<IDataObject[] | null>;
 }
 
 let workflows = 0;
 
-function harness(credentialOverrides: Record<string, unknown> = {}): Harness {
-	const staticData: IDataObject = {};
-	const workflowId = `workflow-${++workflows}`;
-	const trigger = new OpenTextDirectoryServicesTrigger();
+/**
+ * A workflow with the trigger. `inProcess` runs the same workflow (its static data and id) in another process:
+ * a trigger class loaded afresh, with module state of its own, as after a restart of n8n.
+ */
+function harness(
+	credentialOverrides: Record<string, unknown> = {},
+	inProcess?: { of: Harness; trigger: OpenTextDirectoryServicesTrigger },
+): Harness {
+	const staticData: IDataObject = inProcess?.of.staticData ?? {};
+	const workflowId = inProcess?.of.workflowId ?? `workflow-${++workflows}`;
+	const trigger = inProcess?.trigger ?? new OpenTextDirectoryServicesTrigger();
 	return {
 		staticData,
+		workflowId,
 		async poll(mode, options = {}, parameters = {}) {
 			const values: IDataObject = {
 				source: 'ldap',
@@ -265,3 +274,66 @@ describe('"Fetch Test Event" in the editor, on a real slapd', () => {
 		expect(await fresh.poll('trigger')).toHaveLength(changed);
 	});
 });
+
+describe("Keep Snapshot In: This n8n Process's Memory, on a real slapd", () => {
+	const inMemory = { snapshotStorage: 'process' };
+	const chunksOf = (data: IDataObject) => ((data.changeState as IDataObject).snapshot as IDataObject).users as string[];
+
+	it('the static data keeps the cursor and event ids, not the snapshot; each change is emitted once', async () => {
+		const held = harness();
+		const whole = harness();
+		expect(await held.poll('trigger', inMemory)).toBeNull();
+		expect(await whole.poll('trigger')).toBeNull();
+		expect((held.staticData.changeState as IDataObject).snapshot).toEqual({ heldInProcess: expect.any(String) });
+		const chunks = chunksOf(whole.staticData);
+		expect(chunks.length).toBeGreaterThan(0);
+		for (const chunk of chunks) expect(snapshotOf(held.staticData)).not.toContain(chunk);
+
+		const dn = await retitle(11, 'Held In Memory');
+		const polled = await held.poll('trigger', inMemory);
+		expect(polled?.map((event) => [event.type, (event.user as IDataObject).dn])).toEqual([['user.updated', dn]]);
+		expect(held.staticData.changeState).toMatchObject({ generation: 2, recentIds: [polled?.[0].id] });
+		expect(await held.poll('trigger', inMemory)).toBeNull();
+		// Back to the static data: the whole state is stored again, and the next change still comes out once.
+		expect(await held.poll('trigger')).toBeNull();
+		expect(chunksOf(held.staticData).length).toBeGreaterThan(0);
+		const again = await retitle(12, 'Stored Whole Again');
+		expect((await held.poll('trigger'))?.map((event) => (event.user as IDataObject).dn)).toEqual([again]);
+	});
+
+	it('after a restart the first poll starts over from the directory and says why in directory.resync; later changes come out as usual', async () => {
+		const before = harness();
+		expect(await before.poll('trigger', inMemory)).toBeNull();
+		const restarted = harness({}, { of: before, trigger: new (freshTriggerClass())() });
+		await retitle(13, 'Changed While Down');
+		const stored = snapshotOf(before.staticData);
+
+		// "Fetch Test Event" there: a sample, and the state as it was.
+		const [sample] = (await restarted.poll('manual', inMemory)) ?? [];
+		expect(sample).toMatchObject({ sample: true });
+		expect(snapshotOf(before.staticData)).toBe(stored);
+
+		const resync = (await restarted.poll('trigger', inMemory)) ?? [];
+		expect(resync.map((event) => event.type)).toEqual(['directory.resync']);
+		expect((resync[0].summary as IDataObject).reason).toMatch(/memory of an n8n process that no longer holds it/);
+		expect((restarted.staticData.changeState as IDataObject).snapshot).toEqual({ heldInProcess: expect.any(String) });
+
+		const dn = await retitle(14, 'Changed After The Restart');
+		const polled = await restarted.poll('trigger', inMemory);
+		expect(polled?.map((event) => [event.type, (event.user as IDataObject).dn])).toEqual([['user.updated', dn]]);
+	});
+});
+
+/** The trigger class loaded again with fresh module state: what another n8n process (or a restarted one) runs. */
+function freshTriggerClass(): typeof OpenTextDirectoryServicesTrigger {
+	let loaded: typeof OpenTextDirectoryServicesTrigger | undefined;
+	jest.isolateModules(() => {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		loaded = (
+			require('../../nodes/OpenTextDirectoryServicesTrigger/OpenTextDirectoryServicesTrigger.node') as {
+				OpenTextDirectoryServicesTrigger: typeof OpenTextDirectoryServicesTrigger;
+			}
+		).OpenTextDirectoryServicesTrigger;
+	});
+	return loaded!;
+}
