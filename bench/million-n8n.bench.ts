@@ -19,6 +19,7 @@
  *      (pollsSinceReconcile back to 0);
  *    - the size of the execution n8n saved (n8n 2.8.4 keeps a copy of the workflow with each, static data included);
  *    - n8n's RSS (sampled every 200 ms from /proc) against its RSS before the activation.
+ * BENCH_SNAPSHOT_STORAGE=process runs the trigger with Keep Snapshot In: This n8n Process's Memory.
  * Floors (exit 1 when one is missed): incremental poll end to end ≤ 2 s; static data ≤ 24 MB; n8n's RSS over idle
  * ≤ 300 MB after the polls, at its peak during the first activation, and at its peak during each reconciliation
  * (BENCH_RECONCILE_EVERY must make one of the polls a reconciliation).
@@ -37,6 +38,8 @@ import { startSlapd } from '../devkit/slapd';
 const USERS = Number(process.env.BENCH_USERS ?? 1_000_000);
 const POLLS = Number(process.env.BENCH_POLLS ?? 3);
 const RECONCILE_EVERY = Number(process.env.BENCH_RECONCILE_EVERY ?? 3);
+/** The trigger's Keep Snapshot In: workflow (static data, the default) or process (the n8n process's memory). */
+const SNAPSHOT_STORAGE = process.env.BENCH_SNAPSHOT_STORAGE === 'process' ? 'process' : 'workflow';
 const CHANGES = 100;
 const MB = 2 ** 20;
 
@@ -93,7 +96,9 @@ async function main(): Promise<void> {
 	const pkg = readPackageJson(root);
 	await ensureN8n();
 	const tarball = await packPackage(root);
-	process.stdout.write(`Starting PostgreSQL and slapd with ${USERS.toLocaleString('en')} users (load ${load()})...\n`);
+	process.stdout.write(
+		`Starting PostgreSQL and slapd with ${USERS.toLocaleString('en')} users, snapshot kept in the ${SNAPSHOT_STORAGE === 'process' ? "n8n process's memory" : 'workflow static data'} (load ${load()})...\n`,
+	);
 	const postgres = await startPostgres();
 	const slapd = await startSlapd({
 		users: USERS,
@@ -139,7 +144,7 @@ async function main(): Promise<void> {
 					parameters: {
 						pollTimes: { item: [{ mode: 'everyMinute' }] },
 						source: 'ldap',
-						options: { reconcileEvery: RECONCILE_EVERY, bulkThreshold: 0 },
+						options: { reconcileEvery: RECONCILE_EVERY, bulkThreshold: 0, snapshotStorage: SNAPSHOT_STORAGE },
 					},
 					credentials: { openTextDirectoryLdapApi: credential },
 				},

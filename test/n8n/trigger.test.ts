@@ -104,8 +104,15 @@ test(
 		const otdsId = await n8n!.createWorkflow(
 			triggerWorkflow('OTDS events', 'otdsRest', { options: { partition: PARTITION } }),
 		);
+		// The same watch with its snapshot in n8n's memory: the same events, and only the cursor in the database.
+		const heldId = await n8n!.createWorkflow(
+			triggerWorkflow('LDAP events, snapshot in memory', 'ldap', {
+				options: { privilegedGroups: 'Domain Admins', snapshotStorage: 'process' },
+			}),
+		);
 		await n8n!.activateWorkflow(ldapId); // the first poll records the starting point and emits nothing
 		await n8n!.activateWorkflow(otdsId);
+		await n8n!.activateWorkflow(heldId);
 		expect(await n8n!.executions(ldapId)).toEqual([]);
 
 		const fixture = slapd!.fixture;
@@ -138,6 +145,18 @@ test(
 		expect(updated.changes).toEqual([{ attribute: 'title', before: someone.title, after: 'Chief Trigger Tester' }]);
 		expect(new Set(ldapEvents.map((event) => event.id)).size).toBe(3);
 
+		const [heldRun] = await n8n!.waitForExecutions(heldId, 1, 150_000);
+		expect(executionError(heldRun)).toBeUndefined();
+		expect(nodeItems(heldRun, 'Directory Event').map((event) => event.id)).toEqual(ldapEvents.map((event) => event.id));
+		const stateIn = async (id: string) =>
+			(
+				(await n8n!.getWorkflow(id)) as unknown as {
+					staticData: Record<string, { changeState: { snapshot: unknown } }>;
+				}
+			).staticData['node:Directory Event'].changeState;
+		expect((await stateIn(heldId)).snapshot).toEqual({ heldInProcess: expect.any(String) });
+		expect((await stateIn(ldapId)).snapshot).toEqual(expect.objectContaining({ users: expect.any(Array) }));
+
 		const [otdsRun] = await n8n!.waitForExecutions(otdsId, 1, 150_000);
 		const otdsEvents = nodeItems(otdsRun, 'Directory Event');
 		expect(types(otdsEvents)).toEqual(['user.locked']);
@@ -155,6 +174,7 @@ test(
 		expect((await n8n!.executions(ldapId)).filter((e) => e.mode === 'trigger')).toHaveLength(1);
 		await n8n!.deactivateWorkflow(ldapId);
 		await n8n!.deactivateWorkflow(otdsId);
+		await n8n!.deactivateWorkflow(heldId);
 	},
 	TEST_TIMEOUT,
 );
