@@ -64,6 +64,8 @@ const targets = [
 	{ file: 'core/changes/differ.ts', tests: changes },
 	// OTDS change detection: a snapshot over a DirectoryBackend (its scope, segment, password stamps, members).
 	{ file: 'core/changes/directory-snapshot.ts', tests: ['otds-snapshot-changes'] },
+	// The snapshot held in the process's memory instead of the stored state (Keep Snapshot In).
+	{ file: 'core/changes/held-snapshots.ts', tests: ['held-snapshots'] },
 	...snapshotFiles.map((file) => ({ file, tests: snapshotTests[file.slice(snapshotDir.length + 1)] ?? changes })),
 	{ file: 'core/push/retry.ts', tests: ['push-retry', 'http-retry-policy'] },
 	{ file: 'transport/http/retry.ts', tests: ['push-retry', 'http-retry-policy'] },

@@ -75,7 +75,7 @@ export class HeldSnapshots {
 
 	/** Whether `stored` refers to a snapshot this process cannot give back for `key`. */
 	lost(key: string, stored: StoredChangeState | ChangeState | undefined): boolean {
-		if (stored === undefined || stored === null || !isHeldSnapshotReference(stored.snapshot)) return false;
+		// restore() gives back a reference only when it cannot resolve it.
 		return isHeldSnapshotReference(this.restore(key, stored)?.snapshot);
 	}
 

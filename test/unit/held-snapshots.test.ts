@@ -96,6 +96,38 @@ describe('HeldSnapshots', () => {
 
 	it('two processes never share a token', () => {
 		const stored = new HeldSnapshots().hold('key', stateOf('20261207000000.000001Z'));
-		expect(new HeldSnapshots().lost('key', stored)).toBe(true);
+		const other = new HeldSnapshots();
+		other.hold('key', stateOf('20261207000000.000001Z'));
+		expect(other.lost('key', stored)).toBe(true);
+		const own = other.hold('key', stateOf('20261207000100.000001Z'));
+		expect(other.lost('key', own)).toBe(false);
+	});
+
+	it('a whole state is used as it is while a snapshot is held for the same trigger', () => {
+		const held = new HeldSnapshots('one');
+		held.hold('key', stateOf('20261207000000.000001Z'));
+		const whole = stateOf('20261207000100.000001Z');
+		expect(held.restore('key', whole)).toBe(whole);
+		expect(held.lost('key', whole)).toBe(false);
+	});
+
+	it('static data that holds null or something else in place of a state is passed on as it is', () => {
+		const held = new HeldSnapshots('one');
+		held.hold('key', stateOf('20261207000000.000001Z'));
+		expect(held.restore('key', null as unknown as ChangeState)).toBeNull();
+		expect(held.lost('key', null as unknown as ChangeState)).toBe(false);
+	});
+
+	it('only an object with a text heldInProcess is a reference', () => {
+		expect(isHeldSnapshotReference({ heldInProcess: 'one/1' })).toBe(true);
+		for (const value of [
+			undefined,
+			null,
+			'one/1',
+			{ heldInProcess: 1 },
+			{ users: [], groups: [] },
+			Object.assign(['one/1'], { heldInProcess: 'one/1' }),
+		])
+			expect(isHeldSnapshotReference(value)).toBe(false);
 	});
 });
