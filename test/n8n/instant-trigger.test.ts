@@ -157,6 +157,52 @@ test(
 );
 
 test(
+	"with Keep Snapshot In: This n8n Process's Memory, only a reference is stored, and a deactivation and activation in the same n8n go on from where it was",
+	async () => {
+		const id = await n8n!.createWorkflow(
+			instantWorkflow('Instant events, snapshot in memory', credentials.syncprov, {
+				options: { snapshotStorage: 'process' },
+			}),
+		);
+		await n8n!.activateWorkflow(id);
+		const someone = slapd!.fixture.users[6];
+		await retitle(slapd!, someone.uid, 'Held Instantly');
+		const [run] = await n8n!.waitForExecutions(id, 1, 30_000);
+		expect(nodeItems(run, 'Directory Event').map((event) => event.type)).toEqual(['user.updated']);
+		const stored = (await n8n!.getWorkflow(id)) as unknown as {
+			staticData: Record<string, { changeState: { snapshot: unknown } }>;
+		};
+		expect(stored.staticData['node:Directory Event'].changeState.snapshot).toEqual({
+			heldInProcess: expect.any(String),
+		});
+
+		// n8n reads the static data back from its database when it activates the workflow again: this process
+		// still holds the snapshot, so the change made meanwhile comes out, not a resync.
+		await n8n!.deactivateWorkflow(id);
+		await until(
+			'the listening connection to close',
+			async () => (connectionsTo(slapd!.port) === 0 ? true : undefined),
+			5000,
+		);
+		const meanwhile = slapd!.fixture.users[7];
+		await retitle(slapd!, meanwhile.uid, 'Changed While Inactive, Held');
+		await n8n!.activateWorkflow(id);
+		const runs = await n8n!.waitForExecutions(id, 2, 30_000);
+		const caughtUp = runs.find((each) => each.id !== run.id)!;
+		expect(
+			nodeItems(caughtUp, 'Directory Event').map((event) => [event.type, (event.user as { login: string }).login]),
+		).toEqual([['user.updated', meanwhile.uid]]);
+		await n8n!.deactivateWorkflow(id);
+		await until(
+			'the listening connection to close',
+			async () => (connectionsTo(slapd!.port) === 0 ? true : undefined),
+			5000,
+		);
+	},
+	TEST_TIMEOUT,
+);
+
+test(
 	'a server without syncprov fails the activation, saying what to enable',
 	async () => {
 		const id = await n8n!.createWorkflow(instantWorkflow('No syncprov', credentials.plain));
