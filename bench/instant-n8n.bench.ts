@@ -15,14 +15,13 @@
  * The polling trigger's latency is its wait for the next one-minute poll: uniform over 0-60 s (p50 30 s, p99
  * 59.4 s) plus its read; computed, not measured here (measuring it would take 200 minutes).
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
 
 import { startDirsrv } from '../devkit/dirsrv';
 import { ldapCredentialData } from '../devkit/ldap-credential';
-import { ensureN8n, packPackage, readPackageJson, startN8n } from '../devkit/n8n';
+import { ensureN8n, packPackage, readPackageJson, receivingWorkflow, startN8n } from '../devkit/n8n';
 import { startSamba } from '../devkit/samba';
 import { STAFF_COUNT, staffDn } from '../devkit/samba-fixture';
 import { startSlapd } from '../devkit/slapd';
@@ -110,31 +109,17 @@ async function main(): Promise<void> {
 			name: 'ldap',
 			id: await n8n.createCredential('openTextDirectoryLdapApi', 'ldap', directory.credential),
 		};
-		const id = await n8n.createWorkflow({
-			name: 'Instant latency',
-			nodes: [
+		const id = await n8n.createWorkflow(
+			receivingWorkflow(
+				'Instant latency',
 				{
-					id: crypto.randomUUID(),
-					name: 'Directory Event',
 					type: `${pkg.name}.openTextDirectoryServicesInstantTrigger`,
-					typeVersion: 1,
-					position: [0, 0],
 					parameters: { source: 'ldap' },
 					credentials: { openTextDirectoryLdapApi: credential },
 				},
-				{
-					id: crypto.randomUUID(),
-					name: 'Received',
-					type: 'n8n-nodes-base.noOp',
-					typeVersion: 1,
-					position: [300, 0],
-					parameters: {},
-				},
-			],
-			connections: { 'Directory Event': { main: [[{ node: 'Received', type: 'main', index: 0 }]] } },
-			settings: { executionOrder: 'v1', saveDataSuccessExecution: 'all' },
-			pinData: {},
-		});
+				{ saveDataSuccessExecution: 'all' },
+			),
+		);
 		await n8n.activateWorkflow(id);
 		await writer.bind(directory.adminDN, directory.adminPassword);
 		const latencies: number[] = [];

@@ -19,19 +19,18 @@
  *      (pollsSinceReconcile back to 0);
  *    - the size of the execution n8n saved (n8n 2.8.4 keeps a copy of the workflow with each, static data included);
  *    - n8n's RSS (sampled every 200 ms from /proc) against its RSS before the activation.
- * BENCH_SNAPSHOT_STORAGE=process runs the trigger with Keep Snapshot In: This n8n Process's Memory.
+ * BENCH_SNAPSHOT_STORAGE=process runs the trigger with Keep Snapshot In: Process Memory.
  * Floors (exit 1 when one is missed): incremental poll end to end ≤ 2 s; static data ≤ 24 MB; n8n's RSS over idle
  * ≤ 300 MB after the polls, at its peak during the first activation, and at its peak during each reconciliation
  * (BENCH_RECONCILE_EVERY must make one of the polls a reconciliation).
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
 
 import { ldapCredentialData } from '../devkit/ldap-credential';
-import { ensureN8n, packPackage, readPackageJson, startN8n } from '../devkit/n8n';
+import { ensureN8n, packPackage, readPackageJson, receivingWorkflow, startN8n } from '../devkit/n8n';
 import { n8nDatabaseEnv, startPostgres } from '../devkit/postgres';
 import { startSlapd } from '../devkit/slapd';
 
@@ -132,35 +131,17 @@ async function main(): Promise<void> {
 				ldapCredentialData(slapd, { timeout: 600_000, maxPagesPerSearch: 100_000 }),
 			),
 		};
-		const id = await n8n.createWorkflow({
-			name: 'Million',
-			nodes: [
-				{
-					id: crypto.randomUUID(),
-					name: 'Directory Event',
-					type: `${pkg.name}.openTextDirectoryServicesTrigger`,
-					typeVersion: 1,
-					position: [0, 0],
-					parameters: {
-						pollTimes: { item: [{ mode: 'everyMinute' }] },
-						source: 'ldap',
-						options: { reconcileEvery: RECONCILE_EVERY, bulkThreshold: 0, snapshotStorage: SNAPSHOT_STORAGE },
-					},
-					credentials: { openTextDirectoryLdapApi: credential },
+		const id = await n8n.createWorkflow(
+			receivingWorkflow('Million', {
+				type: `${pkg.name}.openTextDirectoryServicesTrigger`,
+				parameters: {
+					pollTimes: { item: [{ mode: 'everyMinute' }] },
+					source: 'ldap',
+					options: { reconcileEvery: RECONCILE_EVERY, bulkThreshold: 0, snapshotStorage: SNAPSHOT_STORAGE },
 				},
-				{
-					id: crypto.randomUUID(),
-					name: 'Received',
-					type: 'n8n-nodes-base.noOp',
-					typeVersion: 1,
-					position: [300, 0],
-					parameters: {},
-				},
-			],
-			connections: { 'Directory Event': { main: [[{ node: 'Received', type: 'main', index: 0 }]] } },
-			settings: { executionOrder: 'v1' },
-			pinData: {},
-		});
+				credentials: { openTextDirectoryLdapApi: credential },
+			}),
+		);
 		const row = (column: string) =>
 			postgres.sql(`SELECT ${column} FROM workflow_entity WHERE id = '${id.replace(/'/g, "''")}'`);
 		await new Promise((resolve) => setTimeout(resolve, 5000));

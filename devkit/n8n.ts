@@ -37,6 +37,7 @@ export type { CredentialTestResult, StartN8nOptions } from './n8n/instance';
 export type { CliResult } from './n8n/n8n-process';
 export { N8nHttpError } from './n8n/rest-client';
 export type { N8nOwner } from './n8n/rest-client';
-export type { N8nExecution, WorkflowJson } from './n8n/workflows';
+export { receivingWorkflow } from './n8n/workflows';
+export type { N8nExecution, ReceivingTrigger, WorkflowJson } from './n8n/workflows';
 export { executionError, nodeItems, nodesRun, parseCliRunOutput } from './n8n/run-data';
 export type { CliRun, NodeRunData, RunLike } from './n8n/run-data';

@@ -1,6 +1,6 @@
 /**
  * Snapshots held in this process's memory between polls, instead of in the stored state (a trigger's "Keep
- * Snapshot In: This n8n Process's Memory").
+ * Snapshot In: Process Memory").
  *
  * Why: n8n writes a workflow's whole static data to its database after every poll that emits, reads it back
  * for the execution and copies it into every execution it saves. At a million people the snapshot is about

@@ -56,7 +56,7 @@ function unusableStateReason(cursor: ChangeState, scopeKey: string): string | un
 	if (cursor.version !== CHANGE_STATE_VERSION)
 		return `the stored state is from another version of this node (${String(cursor.version)}): ${restart}`;
 	if (isHeldSnapshotReference(cursor.snapshot))
-		return `the snapshot was kept in the memory of an n8n process that no longer holds it (n8n restarted, or another main instance polls now; Keep Snapshot In: This n8n Process's Memory): ${restart}`;
+		return `the snapshot was kept in the memory of an n8n process that no longer holds it (n8n restarted, or another main instance polls now; Keep Snapshot In: Process Memory): ${restart}`;
 	const problem = stateProblem(cursor);
 	if (problem !== undefined) return `the stored state is unreadable (${problem}): ${restart}`;
 	if (cursor.scopeKey !== scopeKey)

@@ -3,6 +3,7 @@
  * CLI, activated over the public API, run as the editor's "Execute workflow" button does or with
  * `n8n execute`, and executions polled until they finish. N8nInstance (see instance.ts) is built on this.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { randomId, sleep, tailLines } from './common';
@@ -32,6 +33,41 @@ export interface WorkflowJson {
 }
 
 const MANUAL_TRIGGER = 'n8n-nodes-base.manualTrigger';
+
+/** The trigger node of a receivingWorkflow: its type, parameters and credentials. */
+export interface ReceivingTrigger {
+	type: string;
+	parameters: Record<string, unknown>;
+	credentials: Record<string, unknown>;
+}
+
+/**
+ * A workflow of one trigger node, "Directory Event", whose items go to a No Op node, "Received": what the tests
+ * and benchmarks of the directory triggers activate and read the emitted items of.
+ */
+export function receivingWorkflow(
+	name: string,
+	trigger: ReceivingTrigger,
+	settings: Record<string, unknown> = {},
+): WorkflowJson {
+	return {
+		name,
+		nodes: [
+			{ id: crypto.randomUUID(), name: 'Directory Event', typeVersion: 1, position: [0, 0], ...trigger },
+			{
+				id: crypto.randomUUID(),
+				name: 'Received',
+				type: 'n8n-nodes-base.noOp',
+				typeVersion: 1,
+				position: [300, 0],
+				parameters: {},
+			},
+		],
+		connections: { 'Directory Event': { main: [[{ node: 'Received', type: 'main', index: 0 }]] } },
+		settings: { executionOrder: 'v1', ...settings },
+		pinData: {},
+	};
+}
 
 export class N8nWorkflowClient extends N8nRestClient {
 	/**

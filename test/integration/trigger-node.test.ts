@@ -275,7 +275,7 @@ describe('"Fetch Test Event" in the editor, on a real slapd', () => {
 	});
 });
 
-describe("Keep Snapshot In: This n8n Process's Memory, on a real slapd", () => {
+describe('Keep Snapshot In: Process Memory, on a real slapd', () => {
 	const inMemory = { snapshotStorage: 'process' };
 	const chunksOf = (data: IDataObject) => ((data.changeState as IDataObject).snapshot as IDataObject).users as string[];
 

@@ -6,7 +6,6 @@
  * connection to the directory; a server without syncprov fails the activation saying what to enable.
  */
 import { execFileSync } from 'child_process';
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
@@ -16,6 +15,7 @@ import {
 	nodeItems,
 	packPackage,
 	readPackageJson,
+	receivingWorkflow,
 	startN8n,
 	type WorkflowJson,
 } from '../../devkit/n8n';
@@ -34,31 +34,11 @@ let tarball: string | undefined;
 const credentials: Record<'syncprov' | 'plain', { id: string; name: string }> = {} as never;
 
 function instantWorkflow(name: string, credential: { id: string; name: string }, parameters = {}): WorkflowJson {
-	return {
-		name,
-		nodes: [
-			{
-				id: crypto.randomUUID(),
-				name: 'Directory Event',
-				type: INSTANT,
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: { source: 'ldap', ...parameters },
-				credentials: { openTextDirectoryLdapApi: credential },
-			},
-			{
-				id: crypto.randomUUID(),
-				name: 'Received',
-				type: 'n8n-nodes-base.noOp',
-				typeVersion: 1,
-				position: [300, 0],
-				parameters: {},
-			},
-		],
-		connections: { 'Directory Event': { main: [[{ node: 'Received', type: 'main', index: 0 }]] } },
-		settings: { executionOrder: 'v1' },
-		pinData: {},
-	};
+	return receivingWorkflow(name, {
+		type: INSTANT,
+		parameters: { source: 'ldap', ...parameters },
+		credentials: { openTextDirectoryLdapApi: credential },
+	});
 }
 
 /** Established TCP connections to a local port (the directory's), from any process. */
@@ -157,7 +137,7 @@ test(
 );
 
 test(
-	"with Keep Snapshot In: This n8n Process's Memory, only a reference is stored, and a deactivation and activation in the same n8n go on from where it was",
+	'with Keep Snapshot In: Process Memory, only a reference is stored, and a deactivation and activation in the same n8n go on from where it was',
 	async () => {
 		const id = await n8n!.createWorkflow(
 			instantWorkflow('Instant events, snapshot in memory', credentials.syncprov, {

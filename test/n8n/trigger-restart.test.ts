@@ -17,8 +17,8 @@ import {
 	nodeItems,
 	packPackage,
 	readPackageJson,
+	receivingWorkflow,
 	startN8n,
-	type WorkflowJson,
 } from '../../devkit/n8n';
 import { n8nDatabaseEnv, startPostgres, type Postgres } from '../../devkit/postgres';
 import { startSlapd, type Slapd } from '../../devkit/slapd';
@@ -31,36 +31,12 @@ let slapd: Slapd | undefined;
 let tarball: string | undefined;
 const running: N8nInstance[] = [];
 
-function watchWorkflow(
-	name: string,
-	credential: { id: string; name: string },
-	options: Record<string, unknown>,
-): WorkflowJson {
-	return {
-		name,
-		nodes: [
-			{
-				id: crypto.randomUUID(),
-				name: 'Directory Event',
-				type: TRIGGER,
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: { pollTimes: { item: [{ mode: 'everyMinute' }] }, source: 'ldap', strategy: 'accesslog', options },
-				credentials: { openTextDirectoryLdapApi: credential },
-			},
-			{
-				id: crypto.randomUUID(),
-				name: 'Received',
-				type: 'n8n-nodes-base.noOp',
-				typeVersion: 1,
-				position: [300, 0],
-				parameters: {},
-			},
-		],
-		connections: { 'Directory Event': { main: [[{ node: 'Received', type: 'main', index: 0 }]] } },
-		settings: { executionOrder: 'v1' },
-		pinData: {},
-	};
+function watchWorkflow(name: string, credential: { id: string; name: string }, options: Record<string, unknown>) {
+	return receivingWorkflow(name, {
+		type: TRIGGER,
+		parameters: { pollTimes: { item: [{ mode: 'everyMinute' }] }, source: 'ldap', strategy: 'accesslog', options },
+		credentials: { openTextDirectoryLdapApi: credential },
+	});
 }
 
 async function retitle(index: number, title: string): Promise<string> {

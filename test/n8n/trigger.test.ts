@@ -7,7 +7,6 @@
  * Polling intervals are real (n8n's minimum is one minute): both triggers poll in the same minute, so
  * the file takes about two minutes.
  */
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { startOtdsEmulator, type OtdsEmulator } from '../../emulators/otds/server';
@@ -19,6 +18,7 @@ import {
 	nodeItems,
 	packPackage,
 	readPackageJson,
+	receivingWorkflow,
 	startN8n,
 	type WorkflowJson,
 } from '../../devkit/n8n';
@@ -39,31 +39,11 @@ const credentials: Record<string, { id: string; name: string }> = {};
 
 function triggerWorkflow(name: string, source: 'ldap' | 'otdsRest', parameters: Record<string, unknown>): WorkflowJson {
 	const credentialType = source === 'ldap' ? 'openTextDirectoryLdapApi' : 'openTextDirectoryServicesApi';
-	return {
-		name,
-		nodes: [
-			{
-				id: crypto.randomUUID(),
-				name: 'Directory Event',
-				type: TRIGGER,
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: { pollTimes: { item: [{ mode: 'everyMinute' }] }, source, ...parameters },
-				credentials: { [credentialType]: credentials[source] },
-			},
-			{
-				id: crypto.randomUUID(),
-				name: 'Received',
-				type: 'n8n-nodes-base.noOp',
-				typeVersion: 1,
-				position: [300, 0],
-				parameters: {},
-			},
-		],
-		connections: { 'Directory Event': { main: [[{ node: 'Received', type: 'main', index: 0 }]] } },
-		settings: { executionOrder: 'v1' },
-		pinData: {},
-	};
+	return receivingWorkflow(name, {
+		type: TRIGGER,
+		parameters: { pollTimes: { item: [{ mode: 'everyMinute' }] }, source, ...parameters },
+		credentials: { [credentialType]: credentials[source] },
+	});
 }
 
 const types = (items: Array<Record<string, unknown>>) => items.map((item) => String(item.type)).sort();

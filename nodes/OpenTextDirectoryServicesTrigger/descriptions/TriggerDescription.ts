@@ -215,7 +215,7 @@ export const triggerProperties: INodeProperties[] = [
 							'Survives restarts. n8n writes it to its database after every read that emits and copies it into every execution it saves: about 23 bytes a person (22 MB at a million).',
 					},
 					{
-						name: "This n8n Process's Memory",
+						name: 'Process Memory',
 						value: 'process',
 						description:
 							'For large directories: only the cursor is stored, a few kilobytes. After n8n restarts, or another main instance takes over, the first read starts over from the directory as it is and emits directory.resync: changes made in between are not reported one by one.',
