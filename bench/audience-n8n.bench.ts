@@ -8,7 +8,7 @@
  *    then copied from the cache: devkit/slapd.ts cacheData), the AppWorks Gateway emulator knowing every person,
  *    and n8n 2.8.4 with DB_TYPE=postgresdb and this package installed.
  * 2. A workflow Manual Trigger → OpenText Push, Send › Directory Audience (everyone with a mail address, read
- *    BENCH_PAGE_SIZE people at a time) through the AppWorks Gateway (100 people per request, BENCH_CONCURRENCY
+ *    BENCH_PAGE_SIZE people at a time) through the AppWorks Gateway (BENCH_BATCH_SIZE people per request, 100 by default; BENCH_CONCURRENCY
  *    requests in flight): the people are read and sent page by page, and the node outputs one summary item.
  * 3. Measured: the execution's time as n8n reports it (startedAt → stoppedAt), messages per second, n8n's RSS
  *    (sampled every 200 ms from /proc) against its RSS before the run, the execution data as PostgreSQL stores it.
@@ -34,6 +34,8 @@ import { startAppWorksEmulator } from '../emulators/push/appworks';
 const USERS = Number(process.env.BENCH_USERS ?? 1_000_000);
 const PAGE_SIZE = Number(process.env.BENCH_PAGE_SIZE ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
+/** People per request (the push node's Batch Size, 100 by default). */
+const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 100);
 const RSS_FLOOR_MB = 300;
 const MB = 2 ** 20;
 
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
 				appWorksCredentialId,
 				pageSize: PAGE_SIZE,
 				concurrency: CONCURRENCY,
+				batchSize: BATCH_SIZE,
 				title,
 			}),
 		);
@@ -175,7 +178,7 @@ async function main(): Promise<void> {
 		process.stdout.write(
 			[
 				'',
-				`people ${USERS.toLocaleString('en')}, ${PAGE_SIZE} per page, concurrency ${CONCURRENCY}`,
+				`people ${USERS.toLocaleString('en')}, ${PAGE_SIZE} per page, ${BATCH_SIZE} per request, concurrency ${CONCURRENCY}`,
 				`summary item: ${JSON.stringify(summary)}`,
 				`execution time (n8n's startedAt → stoppedAt): ${seconds.toFixed(1)} s, ${(USERS / seconds).toFixed(0)} messages/s`,
 				`gateway: ${gateway.notifications.length} requests; ${once.toLocaleString('en')} people notified once, ${twice} more than once, ${missing} not at all`,

@@ -22,6 +22,8 @@ export interface AudienceWorkflowOptions {
 	pageSize: number;
 	/** Requests in flight (the push node's Concurrency). */
 	concurrency?: number;
+	/** People per request (the push node's Batch Size); the node's default when unset. */
+	batchSize?: number;
 	title?: string;
 	/** More push parameters (e.g. a broken People per Page for an error test). */
 	audienceOptions?: Record<string, unknown>;
@@ -63,7 +65,11 @@ export function audienceWorkflow(name: string, options: AudienceWorkflowOptions)
 		...options.audienceOptions,
 	};
 	if (options.title !== undefined) parameters.title = options.title;
-	parameters.options = { ...(parameters.options as object), concurrency: options.concurrency ?? 20 };
+	parameters.options = {
+		...(parameters.options as object),
+		concurrency: options.concurrency ?? 20,
+		...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+	};
 	return { ...workflow, name };
 }
 

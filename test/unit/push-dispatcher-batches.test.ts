@@ -132,18 +132,25 @@ describe('batch sizes and concurrency', () => {
 		expect(sizes(large)).toEqual([3, 2]);
 		const none = new RecordingChannel('appworks', 3);
 		await expect(run(tokens(...names(3)), { channels: [none], batchSize: 0 })).rejects.toThrow(
-			/Batch Size is 0: use a whole number from 1 to 100/,
+			/Batch Size is 0: use a whole number from 1 to 1000$/,
 		);
 		expect(none.requests).toHaveLength(0);
+		// Up to a thousand a request (a tenth of the requests for a large audience), never more.
+		const wide = new RecordingChannel('appworks', 5000);
+		await run(tokens(...names(2500)), { channels: [wide], batchSize: 1000 });
+		expect(sizes(wide)).toEqual([1000, 1000, 500]);
+		await expect(run(tokens(...names(3)), { channels: [wide], batchSize: 1001 })).rejects.toThrow(
+			/Batch Size is 1001: use a whole number from 1 to 1000$/,
+		);
 		const fraction = new RecordingChannel('appworks', 4);
 		await run(tokens(...names(4)), { channels: [fraction], batchSize: 2.9 });
 		expect(sizes(fraction)).toEqual([2, 2]);
 	});
 
-	test('no batch holds more than 100 recipients, however wide the channel', async () => {
-		const wide = new RecordingChannel('appworks', 500);
-		await run(tokens(...names(250)), { channels: [wide], concurrency: 1 });
-		expect(sizes(wide)).toEqual([100, 100, 50]);
+	test('no batch holds more than 1,000 recipients, however wide the channel', async () => {
+		const wide = new RecordingChannel('appworks', 5000);
+		await run(tokens(...names(2500)), { channels: [wide], concurrency: 1 });
+		expect(sizes(wide)).toEqual([1000, 1000, 500]);
 	});
 
 	test('concurrency is a whole number of at least one: less fails before anything is sent', async () => {

@@ -266,7 +266,7 @@ test('a concurrency, batch size or attempt count that is not a sane number (NaN,
 	for (const [options, field] of [
 		[{ concurrency: Number.NaN }, /^Concurrency .*1 to 100/],
 		[{ concurrency: 1e9 }, /^Concurrency .*1 to 100/],
-		[{ batchSize: Number.NaN }, /^Batch Size .*1 to 100/],
+		[{ batchSize: Number.NaN }, /^Batch Size .*1 to 1000$/],
 		[{ retry: { maxAttempts: Number.NaN } }, /^Max Attempts .*1 to 10/],
 		[{ retry: { maxAttempts: 1e9 } }, /^Max Attempts .*1 to 10/],
 		[{ retry: { maxAttempts: 0 } }, /^Max Attempts .*1 to 10/],
