@@ -57,6 +57,16 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 	}
 }
 
+/** Deactivates the workflow and waits until no connection to the syncprov slapd stays open. */
+async function deactivateAndWaitForClose(id: string): Promise<void> {
+	await n8n!.deactivateWorkflow(id);
+	await until(
+		'the listening connection to close',
+		async () => (connectionsTo(slapd!.port) === 0 ? true : undefined),
+		5000,
+	);
+}
+
 const retitle = (server: Slapd, uid: string, title: string) =>
 	server.ldapmodify(`dn: ${server.layout.userDN(uid)}\nchangetype: modify\nreplace: title\ntitle: ${title}\n`);
 
@@ -111,12 +121,7 @@ test(
 		expect(JSON.stringify(stored.staticData ?? {})).toContain('changeState');
 
 		// Deactivated: no connection stays, and a change made meanwhile waits for the next activation.
-		await n8n!.deactivateWorkflow(id);
-		await until(
-			'the listening connection to close',
-			async () => (connectionsTo(slapd!.port) === 0 ? true : undefined),
-			5000,
-		);
+		await deactivateAndWaitForClose(id);
 		const meanwhile = slapd!.fixture.users[5];
 		await retitle(slapd!, meanwhile.uid, 'Changed While Inactive');
 		await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -126,12 +131,7 @@ test(
 		const caughtUp = nodeItems(runs[0], 'Directory Event');
 		expect(caughtUp.map((event) => (event.user as { login: string }).login)).toEqual([meanwhile.uid]);
 		expect(caughtUp[0].id).not.toEqual(events[0].id);
-		await n8n!.deactivateWorkflow(id);
-		await until(
-			'the listening connection to close',
-			async () => (connectionsTo(slapd!.port) === 0 ? true : undefined),
-			5000,
-		);
+		await deactivateAndWaitForClose(id);
 	},
 	TEST_TIMEOUT,
 );
@@ -158,12 +158,7 @@ test(
 
 		// n8n reads the static data back from its database when it activates the workflow again: this process
 		// still holds the snapshot, so the change made meanwhile comes out, not a resync.
-		await n8n!.deactivateWorkflow(id);
-		await until(
-			'the listening connection to close',
-			async () => (connectionsTo(slapd!.port) === 0 ? true : undefined),
-			5000,
-		);
+		await deactivateAndWaitForClose(id);
 		const meanwhile = slapd!.fixture.users[7];
 		await retitle(slapd!, meanwhile.uid, 'Changed While Inactive, Held');
 		await n8n!.activateWorkflow(id);
@@ -172,12 +167,7 @@ test(
 		expect(
 			nodeItems(caughtUp, 'Directory Event').map((event) => [event.type, (event.user as { login: string }).login]),
 		).toEqual([['user.updated', meanwhile.uid]]);
-		await n8n!.deactivateWorkflow(id);
-		await until(
-			'the listening connection to close',
-			async () => (connectionsTo(slapd!.port) === 0 ? true : undefined),
-			5000,
-		);
+		await deactivateAndWaitForClose(id);
 	},
 	TEST_TIMEOUT,
 );
