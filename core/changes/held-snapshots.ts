@@ -34,6 +34,14 @@ export function isHeldSnapshotReference(value: unknown): value is HeldSnapshotRe
 	);
 }
 
+/**
+ * Whether a state restore() gave back still has a reference for its snapshot: it gives one back only when this
+ * process cannot resolve it (the snapshot is held elsewhere, or was, before a restart).
+ */
+export function snapshotHeldElsewhere(restored: ChangeState | undefined): boolean {
+	return isHeldSnapshotReference(restored?.snapshot);
+}
+
 /** A state whose snapshot is a reference, as it is stored. */
 export type StoredChangeState = Omit<ChangeState, 'snapshot'> & {
 	snapshot: SerializedSnapshot | HeldSnapshotReference;
@@ -75,8 +83,7 @@ export class HeldSnapshots {
 
 	/** Whether `stored` refers to a snapshot this process cannot give back for `key`. */
 	lost(key: string, stored: StoredChangeState | ChangeState | undefined): boolean {
-		// restore() gives back a reference only when it cannot resolve it.
-		return isHeldSnapshotReference(this.restore(key, stored)?.snapshot);
+		return snapshotHeldElsewhere(this.restore(key, stored));
 	}
 
 	/** Drops what is held for `key` (its state is stored whole again). */

@@ -8,6 +8,7 @@ import { KeptLdapPoller, sampleEvent, watchLdap, type LdapWatchOptions } from '.
 import type { AttributeCondition } from '../../core/directory/conditions';
 import { readLdapServer } from '../../core/ldap/server-info';
 import { LdapSession } from '../../transport/ldap/session';
+import { snapshotHeldElsewhere } from '../../core/changes/held-snapshots';
 import { ChangeStateStore, snapshotStorageOf } from '../shared/change-state-storage';
 import { toNodeError } from '../shared/errors';
 import { directoryCredentialTests } from '../shared/directory-node';
@@ -78,7 +79,7 @@ export class OpenTextDirectoryServicesInstantTrigger implements INodeType {
 						const stored = store.current();
 						// A snapshot held by another process: the next read starts over; the test shows a sample meanwhile.
 						const changed =
-							stored === undefined || store.snapshotLost() ? [] : (await found.strategy.poll(stored)).events;
+							stored === undefined || snapshotHeldElsewhere(stored) ? [] : (await found.strategy.poll(stored)).events;
 						return changed.length > 0 ? changed : [await sampleEvent(found)];
 					});
 					emitEvents(events);

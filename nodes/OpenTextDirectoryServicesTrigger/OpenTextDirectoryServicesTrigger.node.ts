@@ -3,6 +3,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { sampleEvent, testEventsOf } from '../../core/changes/watch';
 import { pollWithin } from '../../core/changes/strategy';
+import { snapshotHeldElsewhere } from '../../core/changes/held-snapshots';
 import { ChangeStateStore, snapshotStorageOf } from '../shared/change-state-storage';
 import { toNodeError } from '../shared/errors';
 import { directoryCredentialTests } from '../shared/directory-node';
@@ -91,7 +92,8 @@ async function pollOnce(context: IPollFunctions, manual: boolean): Promise<INode
 	const work = (async () => {
 		watch = await openWatch(context, (closeConnection) => (close = closeConnection));
 		// A snapshot held by another process: the next poll starts over; the test shows a sample meanwhile.
-		if (manual && (stored === undefined || store.snapshotLost())) return { events: [await sampleEvent(watch)] };
+		if (manual && (stored === undefined || snapshotHeldElsewhere(stored)))
+			return { events: [await sampleEvent(watch)] };
 		const result = await watch.strategy.poll(stored);
 		if (manual) {
 			// Only a look at what the workflow will get: the first events of a backlog, with how many more wait.

@@ -34,15 +34,10 @@ export class ChangeStateStore {
 
 	/**
 	 * The state a read starts from; undefined before the first. A state whose snapshot this process does not hold
-	 * comes back as stored: the read starts over and says why in a directory.resync event.
+	 * comes back as stored (snapshotHeldElsewhere): the read starts over and says why in a directory.resync event.
 	 */
 	current(): ChangeState | undefined {
 		return heldSnapshots.restore(this.key, this.stored());
-	}
-
-	/** Whether the stored state's snapshot was held by another process (or before a restart of this one). */
-	snapshotLost(): boolean {
-		return heldSnapshots.lost(this.key, this.stored());
 	}
 
 	/** Stores the state a successful read returned. */

@@ -1,8 +1,8 @@
 /**
  * The directory trigger across a real restart of n8n 2.8.4 (PostgreSQL as its database, so the second n8n finds
  * the workflows, credentials and static data the first one stored): with the snapshot in the static data (the
- * default) the change made while n8n was down comes out after the restart; with Keep Snapshot In: This n8n
- * Process's Memory the restarted process does not hold the snapshot, so its first poll starts over and emits one
+ * default) the change made while n8n was down comes out after the restart; with Keep Snapshot In: Process Memory
+ * the restarted process does not hold the snapshot, so its first poll starts over and emits one
  * directory.resync saying why, and the changes after it come out as usual.
  */
 import * as crypto from 'crypto';
