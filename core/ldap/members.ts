@@ -30,6 +30,10 @@
  * (a paged search asks for one page at a time) and the JavaScript decoding itself (~0.45 s of CPU;
  * ldapsearch's ~0.3 s). Two connections reading two groups at once measured only ~6% faster: not done.
  *
+ * Where a product keeps a person's primary group on the person (AD's primaryGroupID: Domain Users lists none of its
+ * people as members), each group's people also include those whose primary group it is: one more paged search per
+ * group (readPrimaryMembers), its people checked against those already returned.
+ *
  * One paged search at a time per session: OpenLDAP keeps one paging state per connection, so a caller
  * must not start another listing on the same session while iterating this one.
  */
@@ -78,7 +82,7 @@ export class LdapMemberReader {
 		const lookup = options.lookup ?? this.profile.memberLookup;
 		const pageSize = Math.max(1, options.pageSize ?? 500);
 		const seenGroups = new Set<string>([groupKey(groupDn)]);
-		/** Person DNs returned so far (as hashes: see SeenIds); only needed when more than one group is read. */
+		/** Person DNs returned so far (as hashes: see SeenIds); needed when more than one group, or list, is read. */
 		const seenPeople = new SeenIds();
 		const queue: string[] = [groupDn];
 		while (queue.length > 0) {
@@ -86,7 +90,8 @@ export class LdapMemberReader {
 			this.stats.groupsExpanded++;
 			const subgroups: string[] = [];
 			const fresh = (entries: Entry[]): Entry[] => {
-				if (!options.nested) return entries;
+				// A group's direct people come once each, from its member list or as people whose primary group it is.
+				if (!options.nested && this.profile.primaryGroup === undefined) return entries;
 				// Keyed by the DN exactly as the server returns it: the same entry always comes back the same.
 				return entries.filter((entry) => seenPeople.add(entry.dn));
 			};
@@ -101,6 +106,10 @@ export class LdapMemberReader {
 							seenPeople,
 						);
 			for await (const entries of reader) {
+				const page = fresh(entries);
+				if (page.length > 0) yield page;
+			}
+			for await (const entries of this.readPrimaryMembers(group, options, pageSize)) {
 				const page = fresh(entries);
 				if (page.length > 0) yield page;
 			}
@@ -152,6 +161,35 @@ export class LdapMemberReader {
 				seenPeople,
 			);
 		}
+	}
+
+	/**
+	 * The people whose primary group this is, where the product keeps that on the person (AD: Domain Users lists
+	 * none of its people as members): one paged search `(&(<user filter>)(primaryGroupID=<rid>))`, after the group's
+	 * own attributes tell the value. Nothing where the product has no primary groups or the group cannot be one.
+	 */
+	private async *readPrimaryMembers(
+		group: string,
+		options: MemberReadOptions,
+		pageSize: number,
+	): AsyncGenerator<Entry[]> {
+		const primary = this.profile.primaryGroup;
+		if (primary === undefined) return;
+		this.stats.searches++;
+		const [entry] = await this.session.searchIfPresent(group, {
+			scope: 'base',
+			filter: '(objectClass=*)',
+			attributes: primary.groupAttributes,
+			explicitBufferAttributes: this.profile.binaryAttributes,
+		});
+		const value = entry === undefined ? undefined : primary.valueOf(entry);
+		if (value === undefined) return;
+		yield* this.pages(
+			this.userBaseDN,
+			allOf([this.profile.userFilter, `(${primary.userAttribute}=${escapeFilterValue(value)})`]),
+			options.attributes,
+			pageSize,
+		);
 	}
 
 	private async *readByMemberAttribute(

@@ -304,6 +304,59 @@ describe('groups', () => {
 		}
 	});
 
+	it('Domain Users: everyone whose primary group it is, though it lists none of them as members (Get Members, audiences)', async () => {
+		// Domain Users lives in CN=Users, outside the fixture's group OU: a group base of the whole domain finds it.
+		const domain = (options: ConstructorParameters<typeof LdapDirectory>[3] = {}) =>
+			directory({ groupBaseDN: samba.baseDN, ...options });
+		const everyone = new Set([
+			...PEOPLE.map((p) => p.login),
+			...Array.from({ length: STAFF_COUNT }, (_, i) => staffLogin(i)),
+		]);
+		// Its member attribute names nobody: that is what memberCount counts.
+		expect((await domain().getGroup('name', 'Domain Users')).memberCount).toBe(0);
+		for (const memberLookup of ['memberOf', 'memberAttribute'] as const) {
+			for (const nested of [false, true]) {
+				const members = await collect(domain({ memberLookup }).groupMembers('name', 'Domain Users', { nested }));
+				expect(members).toHaveLength(everyone.size);
+				expect(new Set(members.map((user) => user.login))).toEqual(everyone);
+			}
+		}
+		const portland = await collect(
+			resolveAudience(domain(), {
+				groups: ['Domain Users'],
+				conditions: [{ field: 'location', operator: 'equals', value: 'Portland' }],
+				combine: 'intersection',
+			}),
+		);
+		expect(logins(portland)).toEqual(['cwhite', 'dave']);
+	});
+
+	it('a person whose primary group is another group: listed with its members once, directly and through nesting', async () => {
+		const frank = personDn(personOf('frank'));
+		const platform = await directory().getGroup('name', 'Platform', ['objectSid']);
+		const rid = String(platform.attributes.objectSid).split('-').pop() as string;
+		const setPrimary = (value: string) =>
+			session.modify(frank, [
+				new Change({ operation: 'replace', modification: new Attribute({ type: 'primaryGroupID', values: [value] }) }),
+			]);
+		// AD makes a group someone's primary group only once they are a member of it.
+		await directory().addGroupMember({ key: 'name', value: 'Platform' }, { key: 'login', value: 'frank' });
+		try {
+			await setPrimary(rid);
+			for (const memberLookup of ['memberOf', 'memberAttribute'] as const) {
+				const direct = await collect(directory({ memberLookup }).groupMembers('name', 'Platform', { nested: false }));
+				expect(direct.map((user) => user.login).sort()).toEqual(['dave', 'erin', 'frank']);
+				const nested = await collect(directory({ memberLookup }).groupMembers('name', 'Engineering', { nested: true }));
+				expect(nested.map((user) => user.login).sort()).toEqual(['cwhite', 'dave', 'erin', 'frank']);
+			}
+		} finally {
+			await setPrimary('513');
+			await directory().removeGroupMember({ key: 'name', value: 'Platform' }, { key: 'login', value: 'frank' });
+		}
+		const direct = await collect(directory().groupMembers('name', 'Platform', { nested: false }));
+		expect(logins(direct)).toEqual(['dave', 'erin']);
+	});
+
 	it('adds and removes a member; repeating either changes nothing', async () => {
 		const group = { key: 'name' as const, value: 'Empty Group' };
 		const user = { key: 'login' as const, value: 'heidi' };

@@ -1,5 +1,5 @@
 import { attributeTexts } from '../../core/ldap/attribute-text';
-import { adBinaryText, sidToString } from '../../core/ldap/flavours/active-directory';
+import { adBinaryText, primaryGroupId, sidToString } from '../../core/ldap/flavours/active-directory';
 
 describe('AD binary values in their text forms', () => {
 	it('reads SIDs (MS-DTYP 2.4.2): revision, big-endian authority, little-endian sub-authorities', () => {
@@ -20,6 +20,23 @@ describe('AD binary values in their text forms', () => {
 		expect(sidToString(Buffer.alloc(3))).toBeUndefined();
 		expect(adBinaryText('objectGUID', Buffer.alloc(15))).toBeUndefined();
 		expect(adBinaryText('description', Buffer.alloc(16))).toBeUndefined();
+	});
+
+	it("tells a group's primaryGroupID from its objectSid: a domain group's last part, never a built-in group's", () => {
+		const domain = '010500000000000515000000a065cf7e784b9b5fe77c8770';
+		// Domain Users: S-1-5-21-<domain>-513
+		expect(primaryGroupId({ dn: 'CN=Domain Users', objectSid: Buffer.from(domain + '01020000', 'hex') })).toBe('513');
+		expect(primaryGroupId({ dn: 'CN=Staff', objectSid: Buffer.from(domain + '50040000', 'hex') })).toBe('1104');
+		// BUILTIN\Users (S-1-5-32-545) is nobody's primary group, though its SID ends in a number too.
+		expect(primaryGroupId({ dn: 'CN=Users', objectSid: Buffer.from('01020000000000052000000021020000', 'hex') })).toBe(
+			undefined,
+		);
+		// A SID of another shape (S-1-5-21-<rid> alone), none, or bytes that are no SID.
+		expect(primaryGroupId({ dn: 'CN=x', objectSid: Buffer.from('01020000000000051500000001020000', 'hex') })).toBe(
+			undefined,
+		);
+		expect(primaryGroupId({ dn: 'CN=x' })).toBeUndefined();
+		expect(primaryGroupId({ dn: 'CN=x', objectSid: Buffer.alloc(5) })).toBeUndefined();
 	});
 
 	it('gives Additional Attributes as text: SIDs and GUIDs by name, other bytes as base64, text as it is', () => {

@@ -94,6 +94,11 @@ class FakeActiveDirectory {
 			);
 	}
 
+	/** A base read finds nothing rather than failing when the entry is missing, as LdapSession's does. */
+	searchIfPresent(baseDN: string, options: SearchOptions): Promise<Entry[]> {
+		return this.search(baseDN, options);
+	}
+
 	async *searchPages(baseDN: string, options: SearchOptions, pageSize = 500): AsyncGenerator<Entry[]> {
 		const all = await this.search(baseDN, options);
 		for (let index = 0; index < all.length; index += pageSize) yield all.slice(index, index + pageSize);

@@ -1,3 +1,4 @@
+import type { Entry } from '../../../transport/ldap/ldapts';
 import { parseDn } from '../dn';
 import { attributeValue, binaryValue } from '../entry';
 import { rootDseValues } from '../root-dse';
@@ -51,6 +52,16 @@ export function sidToString(bytes: Buffer): string | undefined {
 		authority < 2 ** 32 ? String(authority) : `0x${authority.toString(16).toUpperCase().padStart(12, '0')}`;
 	const subAuthorities = Array.from({ length: count }, (_, index) => String(bytes.readUInt32LE(8 + 4 * index)));
 	return ['S', String(bytes[0]), authorityText, ...subAuthorities].join('-');
+}
+
+/**
+ * The primaryGroupID of the people whose primary group this group is: the relative id that ends its objectSid.
+ * Only a domain's own groups (S-1-5-21-<domain>-<rid>) can be one; built-in ones (S-1-5-32-...) cannot.
+ */
+export function primaryGroupId(group: Entry): string | undefined {
+	const sid = binaryValue(group, 'objectSid');
+	const text = sid === undefined ? undefined : sidToString(sid);
+	return text === undefined ? undefined : /^S-1-5-21-\d+-\d+-\d+-(\d+)$/.exec(text)?.[1];
 }
 
 /** AD attributes holding SIDs and GUIDs in binary, which people read in their text forms. */
@@ -171,6 +182,8 @@ export const activeDirectoryProfile: FlavourProfile = {
 	rangedMembers: true,
 	// memberOf is a back link AD always maintains and indexes; member comes in ranges of 1500 values.
 	memberLookup: 'memberOf',
+	// Domain Users is most people's primary group, and lists none of them as members.
+	primaryGroup: { userAttribute: 'primaryGroupID', groupAttributes: ['objectSid'], valueOf: primaryGroupId },
 	dnAttribute: 'distinguishedName',
 	group: { id: 'objectGUID', name: 'cn', description: 'description' },
 	user: {

@@ -27,6 +27,20 @@ export interface ChangeStamps {
 export type MemberLookup = 'memberOf' | 'memberAttribute';
 
 /**
+ * AD keeps each person's primary group (Domain Users for most people) in the person's primaryGroupID, the relative
+ * id of the group's objectSid, and lists that membership neither in the group's member values nor in the person's
+ * memberOf: a group's members read from either leave those people out.
+ */
+export interface PrimaryGroupMembership {
+	/** The person's attribute that names the group. */
+	userAttribute: string;
+	/** The group's attributes valueOf reads. */
+	groupAttributes: string[];
+	/** The value the group's people hold in userAttribute; undefined when the group cannot be a primary group. */
+	valueOf(group: Entry): string | undefined;
+}
+
+/**
  * What differs between directory products: which product a server is, where users and groups are, what
  * attributes mean, and how changes are stamped. One file per product (core/ldap/flavours/), listed in
  * the registry (index.ts).
@@ -61,6 +75,11 @@ export interface FlavourProfile {
 	memberAttributeByClass?: Record<string, string>;
 	/** How groupMembers finds members unless told otherwise. */
 	memberLookup: MemberLookup;
+	/**
+	 * A membership the product keeps on the person instead of in the group's member list (AD's primary group):
+	 * core/ldap/members.ts lists those people with the group's other members.
+	 */
+	primaryGroup?: PrimaryGroupMembership;
 	/**
 	 * An attribute holding each entry's own DN that equality filters can use, so that a batch of DNs
 	 * can be read with one search: entryDN (OpenLDAP, OpenDJ, 389 DS), distinguishedName (AD).
