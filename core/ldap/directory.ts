@@ -71,7 +71,7 @@ export class LdapDirectory implements DirectoryBackend, DirectoryManagement {
 			specific !== undefined && specific.trim() !== '' ? specific.trim() : baseDN;
 		this.userBaseDN = pick(options.userBaseDN);
 		this.groupBaseDN = pick(options.groupBaseDN);
-		this.users = new LdapUserDirectory(session, profile, this.userBaseDN);
+		this.users = new LdapUserDirectory(session, profile, this.userBaseDN, baseDN);
 		this.groups = new LdapGroupDirectory(
 			session,
 			profile,
@@ -225,7 +225,11 @@ export class LdapDirectory implements DirectoryBackend, DirectoryManagement {
 			pageSize: listing.pageSize,
 			lookup: this.memberLookup,
 		})) {
-			yield entries.map((entry) => this.users.toUser(entry, extra, listing.fields));
+			yield await this.users.withPrimaryGroups(
+				entries.map((entry) => this.users.toUser(entry, extra, listing.fields)),
+				entries,
+				listing.fields,
+			);
 		}
 	}
 

@@ -18,6 +18,14 @@ export function escapeFilterValue(value: string): string {
 	return escaped;
 }
 
+/**
+ * A binary value (AD's objectGUID, objectSid) for a filter assertion: every byte escaped, since the server compares
+ * the raw bytes and any of them may be one of the characters a filter reserves.
+ */
+export function escapeFilterBytes(bytes: Uint8Array): string {
+	return Array.from(bytes, (byte) => `\\${byte.toString(16).padStart(2, '0')}`).join('');
+}
+
 /** Escapes a value for use as an attribute value in a DN, e.g. `uid=${escapeDnValue(x)},ou=people,...`. */
 export function escapeDnValue(value: string): string {
 	let escaped = '';

@@ -1,4 +1,4 @@
-import { escapeFilterValue } from './escape';
+import { escapeFilterBytes, escapeFilterValue } from './escape';
 import { guidToBytes } from './flavours/active-directory';
 import type { FlavourProfile } from './flavours';
 
@@ -14,5 +14,5 @@ export function idFilter(profile: FlavourProfile, attribute: string, value: stri
 	if (!binary) return `(${attribute}=${escapeFilterValue(value)})`;
 	const bytes = guidToBytes(value);
 	if (bytes === undefined) return '(!(objectClass=*))';
-	return `(${attribute}=${Array.from(bytes, (byte) => `\\${byte.toString(16).padStart(2, '0')}`).join('')})`;
+	return `(${attribute}=${escapeFilterBytes(bytes)})`;
 }

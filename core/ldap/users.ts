@@ -11,17 +11,25 @@ import { escapeFilterValue } from './escape';
 import { allOf, anyOf, conditionFilter } from './filter';
 import type { FlavourProfile } from './flavours';
 import { idFilter } from './identifiers';
+import { PrimaryGroupNames } from './primary-group';
 
 /** Reads users from an LDAP directory and returns them as DirectoryUser, whatever the product. */
 export class LdapUserDirectory {
+	/** Adds each person's primary group to their memberOf, where the product keeps it apart (AD). */
+	private readonly primaryGroups?: PrimaryGroupNames;
+
 	constructor(
 		private readonly session: LdapSession,
 		private readonly profile: FlavourProfile,
 		private readonly baseDN: string,
+		/** Where people's primary groups are looked for (the whole directory); without it memberOf is as the server gives it. */
+		primaryGroupsUnder?: string,
 	) {
 		if (baseDN.trim() === '') {
 			throw new ConfigurationError('Base DN', 'is empty: enter the DN under which users live, e.g. dc=example,dc=com');
 		}
+		if (profile.primaryGroup !== undefined && primaryGroupsUnder !== undefined)
+			this.primaryGroups = new PrimaryGroupNames(session, profile, profile.primaryGroup, primaryGroupsUnder);
 	}
 
 	/** Finds exactly one user; throws NotFoundError when there is none. */
@@ -59,7 +67,8 @@ export class LdapUserDirectory {
 		if (entries.length > 1) {
 			throw new ConfigurationError('User', `"${value}" matches more than one user: look the user up by DN instead`);
 		}
-		return this.toUser(entries[0], extraAttributes);
+		const [user] = await this.withPrimaryGroups([this.toUser(entries[0], extraAttributes)], entries);
+		return user;
 	}
 
 	/** Streams matching users page by page, so a whole directory never sits in memory at once. */
@@ -82,8 +91,13 @@ export class LdapUserDirectory {
 			},
 			Math.min(search.pageSize ?? 500, Number.isFinite(limit) ? Math.max(limit, 1) : Infinity),
 		);
-		for await (const entries of pages) {
-			const users = entries.slice(0, limit - returned).map((entry) => this.toUser(entry, extra, fields));
+		for await (const page of pages) {
+			const entries = page.slice(0, limit - returned);
+			const users = await this.withPrimaryGroups(
+				entries.map((entry) => this.toUser(entry, extra, fields)),
+				entries,
+				fields,
+			);
 			returned += users.length;
 			if (users.length > 0) yield users;
 			if (returned >= limit) return;
@@ -98,8 +112,24 @@ export class LdapUserDirectory {
 		const map = this.profile.user;
 		const names = new Set<string>(fields ? [map.id, ...fields.map((field) => map[field])] : Object.values(map));
 		for (const name of this.profile.statusAttributes) names.add(name);
+		if (this.primaryGroups !== undefined && (!fields || fields.includes('memberOf')))
+			for (const name of this.profile.primaryGroup?.personAttributes ?? []) names.add(name);
 		for (const name of extra) names.add(checkReadableAttributeName(name, 'Additional Attributes'));
 		return [...names];
+	}
+
+	/**
+	 * The users mapped from `entries` (the same order), with each one's primary group added to memberOf where the
+	 * product keeps it apart and memberOf was read.
+	 */
+	async withPrimaryGroups(
+		users: DirectoryUser[],
+		entries: Entry[],
+		fields?: readonly UserField[],
+	): Promise<DirectoryUser[]> {
+		if (this.primaryGroups !== undefined && (!fields || fields.includes('memberOf')))
+			await this.primaryGroups.addTo(users, entries);
+		return users;
 	}
 
 	/**

@@ -62,6 +62,9 @@ async function collect<T>(pages: AsyncGenerator<T[]>): Promise<T[]> {
 
 const logins = (users: DirectoryUser[]) => users.map((user) => user.login).sort();
 
+/** Everyone's primary group, in the container Samba provisions. */
+const DOMAIN_USERS = 'CN=Domain Users,CN=Users,DC=northwind,DC=test';
+
 describe('credential test', () => {
 	it('connects over LDAPS and detects Active Directory', async () => {
 		const result = await testLdapConnection(credential());
@@ -115,7 +118,8 @@ describe('users', () => {
 			status: { disabled: false, locked: false, passwordResetRequired: false },
 		});
 		expect(byLogin.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-		expect(byLogin.memberOf).toEqual([groupDn('Sales')]);
+		// AD's memberOf leaves out the primary group: the node adds it (core/ldap/primary-group.ts).
+		expect(byLogin.memberOf).toEqual([groupDn('Sales'), DOMAIN_USERS]);
 		expect((await directory().getUser('dn', personDn(bob))).id).toBe(byLogin.id);
 		expect((await directory().getUser('mail', 'bob@northwind.test')).id).toBe(byLogin.id);
 		expect((await directory().getUser('id', byLogin.id)).dn).toBe(personDn(bob));
@@ -319,6 +323,7 @@ describe('groups', () => {
 				const members = await collect(domain({ memberLookup }).groupMembers('name', 'Domain Users', { nested }));
 				expect(members).toHaveLength(everyone.size);
 				expect(new Set(members.map((user) => user.login))).toEqual(everyone);
+				expect(members.every((user) => user.memberOf.includes(DOMAIN_USERS))).toBe(true);
 			}
 		}
 		const portland = await collect(
@@ -329,6 +334,14 @@ describe('groups', () => {
 			}),
 		);
 		expect(logins(portland)).toEqual(['cwhite', 'dave']);
+		const staff = await collect(
+			directory().searchUsers({
+				conditions: [{ attribute: 'sAMAccountName', operator: 'startsWith', value: 'staff000' }],
+			}),
+		);
+		expect(staff.map((user) => user.memberOf)).toEqual(
+			Array.from({ length: 10 }, () => [groupDn('All Staff'), DOMAIN_USERS]),
+		);
 	});
 
 	it('a person whose primary group is another group: listed with its members once, directly and through nesting', async () => {
@@ -349,6 +362,9 @@ describe('groups', () => {
 				const nested = await collect(directory({ memberLookup }).groupMembers('name', 'Engineering', { nested: true }));
 				expect(nested.map((user) => user.login).sort()).toEqual(['cwhite', 'dave', 'erin', 'frank']);
 			}
+			// Platform is his primary group now, once in his memberOf.
+			const memberOf = (await directory().getUser('login', 'frank')).memberOf;
+			expect(memberOf.filter((dn) => dn === groupDn('Platform'))).toHaveLength(1);
 		} finally {
 			await setPrimary('513');
 			await directory().removeGroupMember({ key: 'name', value: 'Platform' }, { key: 'login', value: 'frank' });

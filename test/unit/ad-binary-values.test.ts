@@ -1,5 +1,11 @@
 import { attributeTexts } from '../../core/ldap/attribute-text';
-import { adBinaryText, primaryGroupId, sidToString } from '../../core/ldap/flavours/active-directory';
+import type { Entry } from '../../transport/ldap/ldapts';
+import {
+	adBinaryText,
+	primaryGroupFilter,
+	primaryGroupId,
+	sidToString,
+} from '../../core/ldap/flavours/active-directory';
 
 describe('AD binary values in their text forms', () => {
 	it('reads SIDs (MS-DTYP 2.4.2): revision, big-endian authority, little-endian sub-authorities', () => {
@@ -37,6 +43,25 @@ describe('AD binary values in their text forms', () => {
 		);
 		expect(primaryGroupId({ dn: 'CN=x' })).toBeUndefined();
 		expect(primaryGroupId({ dn: 'CN=x', objectSid: Buffer.alloc(5) })).toBeUndefined();
+	});
+
+	it("finds a person's primary group by the person's objectSid with its last part replaced by primaryGroupID", () => {
+		const domain = '010500000000000515000000a065cf7e784b9b5fe77c8770';
+		const person = { dn: 'CN=Dave', objectSid: Buffer.from(domain + '50040000', 'hex'), primaryGroupID: '513' };
+		const escaped = (hex: string) => hex.replace(/(..)/g, '\\$1');
+		expect(primaryGroupFilter(person)).toBe(`(objectSid=${escaped(domain + '01020000')})`);
+		expect(primaryGroupFilter({ ...person, primaryGroupID: '4294967295' })).toBe(
+			`(objectSid=${escaped(domain + 'ffffffff')})`,
+		);
+		// No primaryGroupID, one that is no relative id, or no domain SID: nothing to look for.
+		for (const other of <Entry[]>[
+			{ dn: 'CN=Dave', objectSid: person.objectSid },
+			{ ...person, primaryGroupID: '4294967296' },
+			{ ...person, primaryGroupID: '51x' },
+			{ ...person, objectSid: Buffer.from('01020000000000052000000021020000', 'hex') },
+			{ dn: 'CN=Dave', primaryGroupID: '513' },
+		])
+			expect(primaryGroupFilter(other)).toBeUndefined();
 	});
 
 	it('gives Additional Attributes as text: SIDs and GUIDs by name, other bytes as base64, text as it is', () => {

@@ -1,5 +1,5 @@
 import { isValidAttributeName } from '../../core/directory/attribute-names';
-import { escapeDnValue, escapeFilterValue } from '../../core/ldap/escape';
+import { escapeDnValue, escapeFilterBytes, escapeFilterValue } from '../../core/ldap/escape';
 import { allOf, anyOf, conditionFilter, equalsAny } from '../../core/ldap/filter';
 import { ConfigurationError } from '../../core/errors';
 
@@ -33,6 +33,15 @@ describe('escapeFilterValue (RFC 4515)', () => {
 		expect(printable).toContain('~');
 		expect(escapeFilterValue(printable)).toBe(printable);
 		expect(escapeFilterValue('')).toBe('');
+	});
+});
+
+describe('escapeFilterBytes (binary values, RFC 4515)', () => {
+	it('escapes every byte, the reserved characters, zero and non-ASCII bytes alike', () => {
+		expect(escapeFilterBytes(Buffer.from([0x01, 0x2a, 0x28, 0x29, 0x5c, 0x00, 0x41, 0xff, 0x0a]))).toBe(
+			'\\01\\2a\\28\\29\\5c\\00\\41\\ff\\0a',
+		);
+		expect(escapeFilterBytes(new Uint8Array())).toBe('');
 	});
 });
 

@@ -1,6 +1,7 @@
 import type { Entry } from '../../../transport/ldap/ldapts';
 import { parseDn } from '../dn';
 import { attributeValue, binaryValue } from '../entry';
+import { escapeFilterBytes } from '../escape';
 import { rootDseValues } from '../root-dse';
 import { commonName, personFields, replaceWith } from './new-entries';
 import type { AccountManagement, FlavourProfile } from './profile';
@@ -62,6 +63,20 @@ export function primaryGroupId(group: Entry): string | undefined {
 	const sid = binaryValue(group, 'objectSid');
 	const text = sid === undefined ? undefined : sidToString(sid);
 	return text === undefined ? undefined : /^S-1-5-21-\d+-\d+-\d+-(\d+)$/.exec(text)?.[1];
+}
+
+/**
+ * The filter that finds a person's primary group: the group's objectSid is the person's, its last part (the person's
+ * own relative id) replaced by the person's primaryGroupID; matched as bytes, each escaped (RFC 4515).
+ */
+export function primaryGroupFilter(person: Entry): string | undefined {
+	const sid = binaryValue(person, 'objectSid');
+	const rid = attributeValue(person, 'primaryGroupID') ?? '';
+	if (sid === undefined || !/^\d{1,10}$/.test(rid) || Number(rid) > 0xffffffff) return undefined;
+	if (!/^S-1-5-21-\d+-\d+-\d+-\d+$/.test(sidToString(sid) ?? '')) return undefined;
+	const group = Buffer.from(sid);
+	group.writeUInt32LE(Number(rid), group.length - 4);
+	return `(objectSid=${escapeFilterBytes(group)})`;
 }
 
 /** AD attributes holding SIDs and GUIDs in binary, which people read in their text forms. */
@@ -183,7 +198,13 @@ export const activeDirectoryProfile: FlavourProfile = {
 	// memberOf is a back link AD always maintains and indexes; member comes in ranges of 1500 values.
 	memberLookup: 'memberOf',
 	// Domain Users is most people's primary group, and lists none of them as members.
-	primaryGroup: { userAttribute: 'primaryGroupID', groupAttributes: ['objectSid'], valueOf: primaryGroupId },
+	primaryGroup: {
+		userAttribute: 'primaryGroupID',
+		groupAttributes: ['objectSid'],
+		valueOf: primaryGroupId,
+		personAttributes: ['primaryGroupID', 'objectSid'],
+		groupFilterOf: primaryGroupFilter,
+	},
 	dnAttribute: 'distinguishedName',
 	group: { id: 'objectGUID', name: 'cn', description: 'description' },
 	user: {

@@ -11,7 +11,15 @@ import { openDjOtdsProfile } from './opendj-otds';
 import { openLdapProfile } from './openldap';
 import type { FlavourProfile } from './profile';
 
-export type { AccountManagement, AttributeEdit, ChangeStamps, FlavourProfile, MemberLookup, NewEntry } from './profile';
+export type {
+	AccountManagement,
+	AttributeEdit,
+	ChangeStamps,
+	FlavourProfile,
+	MemberLookup,
+	NewEntry,
+	PrimaryGroupMembership,
+} from './profile';
 
 /** The profiles by the credential's flavour value; detection asks them in this order. */
 const PROFILES = {

@@ -29,7 +29,7 @@ export type MemberLookup = 'memberOf' | 'memberAttribute';
 /**
  * AD keeps each person's primary group (Domain Users for most people) in the person's primaryGroupID, the relative
  * id of the group's objectSid, and lists that membership neither in the group's member values nor in the person's
- * memberOf: a group's members read from either leave those people out.
+ * memberOf: a group's members read from either leave those people out, and so does a person's memberOf.
  */
 export interface PrimaryGroupMembership {
 	/** The person's attribute that names the group. */
@@ -38,6 +38,10 @@ export interface PrimaryGroupMembership {
 	groupAttributes: string[];
 	/** The value the group's people hold in userAttribute; undefined when the group cannot be a primary group. */
 	valueOf(group: Entry): string | undefined;
+	/** The person's attributes groupFilterOf reads. */
+	personAttributes: string[];
+	/** A filter that finds the person's primary group; undefined when the person's attributes do not tell it. */
+	groupFilterOf(person: Entry): string | undefined;
 }
 
 /**
