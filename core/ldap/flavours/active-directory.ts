@@ -56,13 +56,17 @@ export function sidToString(bytes: Buffer): string | undefined {
 }
 
 /**
- * The primaryGroupID of the people whose primary group this group is: the relative id that ends its objectSid.
- * Only a domain's own groups (S-1-5-21-<domain>-<rid>) can be one; built-in ones (S-1-5-32-...) cannot.
+ * The relative id that ends a domain account's or group's SID (S-1-5-21-<domain>-<rid>); undefined for any other
+ * SID (built-in groups, S-1-5-32-..., are nobody's primary group).
  */
-export function primaryGroupId(group: Entry): string | undefined {
-	const sid = binaryValue(group, 'objectSid');
+function domainRelativeId(sid: Buffer | undefined): string | undefined {
 	const text = sid === undefined ? undefined : sidToString(sid);
 	return text === undefined ? undefined : /^S-1-5-21-\d+-\d+-\d+-(\d+)$/.exec(text)?.[1];
+}
+
+/** The primaryGroupID of the people whose primary group this group is: the relative id that ends its objectSid. */
+export function primaryGroupId(group: Entry): string | undefined {
+	return domainRelativeId(binaryValue(group, 'objectSid'));
 }
 
 /**
@@ -72,8 +76,8 @@ export function primaryGroupId(group: Entry): string | undefined {
 export function primaryGroupFilter(person: Entry): string | undefined {
 	const sid = binaryValue(person, 'objectSid');
 	const rid = attributeValue(person, 'primaryGroupID') ?? '';
-	if (sid === undefined || !/^\d{1,10}$/.test(rid) || Number(rid) > 0xffffffff) return undefined;
-	if (!/^S-1-5-21-\d+-\d+-\d+-\d+$/.test(sidToString(sid) ?? '')) return undefined;
+	if (sid === undefined || domainRelativeId(sid) === undefined) return undefined;
+	if (!/^\d{1,10}$/.test(rid) || Number(rid) > 0xffffffff) return undefined;
 	const group = Buffer.from(sid);
 	group.writeUInt32LE(Number(rid), group.length - 4);
 	return `(objectSid=${escapeFilterBytes(group)})`;
