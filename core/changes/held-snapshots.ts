@@ -81,11 +81,6 @@ export class HeldSnapshots {
 		return held;
 	}
 
-	/** Whether `stored` refers to a snapshot this process cannot give back for `key`. */
-	lost(key: string, stored: StoredChangeState | ChangeState | undefined): boolean {
-		return snapshotHeldElsewhere(this.restore(key, stored));
-	}
-
 	/** Drops what is held for `key` (its state is stored whole again). */
 	release(key: string): void {
 		this.held.delete(key);

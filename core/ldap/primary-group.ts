@@ -31,8 +31,9 @@ export class PrimaryGroupNames {
 			if (filter === undefined) continue;
 			const dn = await this.groupDn(filter);
 			const user = users[index];
+			// A new list: memberOf may be the entry's own array as ldapts decoded it (users.ts, allValues).
 			if (dn !== undefined && !user.memberOf.some((group) => group.toLowerCase() === dn.toLowerCase()))
-				user.memberOf.push(dn);
+				user.memberOf = [...user.memberOf, dn];
 		}
 	}
 

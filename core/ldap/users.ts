@@ -112,7 +112,7 @@ export class LdapUserDirectory {
 		const map = this.profile.user;
 		const names = new Set<string>(fields ? [map.id, ...fields.map((field) => map[field])] : Object.values(map));
 		for (const name of this.profile.statusAttributes) names.add(name);
-		if (this.primaryGroups !== undefined && (!fields || fields.includes('memberOf')))
+		if (this.primaryGroupsFor(fields) !== undefined)
 			for (const name of this.profile.primaryGroup?.personAttributes ?? []) names.add(name);
 		for (const name of extra) names.add(checkReadableAttributeName(name, 'Additional Attributes'));
 		return [...names];
@@ -127,9 +127,13 @@ export class LdapUserDirectory {
 		entries: Entry[],
 		fields?: readonly UserField[],
 	): Promise<DirectoryUser[]> {
-		if (this.primaryGroups !== undefined && (!fields || fields.includes('memberOf')))
-			await this.primaryGroups.addTo(users, entries);
+		await this.primaryGroupsFor(fields)?.addTo(users, entries);
 		return users;
+	}
+
+	/** The primary groups to add, when the product keeps them apart and the listing reads memberOf. */
+	private primaryGroupsFor(fields: readonly UserField[] | undefined): PrimaryGroupNames | undefined {
+		return readsMemberOf(fields) ? this.primaryGroups : undefined;
 	}
 
 	/**
@@ -161,7 +165,7 @@ export class LdapUserDirectory {
 			mobile: read(map.mobile, 'mobile'),
 			employeeNumber: read(map.employeeNumber, 'employeeNumber'),
 			manager: read(map.manager, 'manager'),
-			memberOf: !fields || fields.includes('memberOf') ? allValues(entry, map.memberOf) : [],
+			memberOf: readsMemberOf(fields) ? allValues(entry, map.memberOf) : [],
 			status: this.profile.readStatus(entry),
 			attributes,
 		};
@@ -183,4 +187,9 @@ function allValues(entry: Entry, name: string): string[] {
 	if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
 	if (typeof value === 'string') return [value];
 	return attributeValues(entry, name);
+}
+
+/** Whether a listing of these fields (all when none are named) reads memberOf. */
+function readsMemberOf(fields: readonly UserField[] | undefined): boolean {
+	return !fields || fields.includes('memberOf');
 }
