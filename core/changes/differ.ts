@@ -168,6 +168,13 @@ function makeEvent(
 	return event;
 }
 
+/** The change a password set makes to a required reset. */
+export const RESET_CLEARED: AttributeChangeRecord = {
+	attribute: 'passwordResetRequired',
+	before: 'true',
+	after: 'false',
+};
+
 const STATUS_EVENTS: Array<[keyof AccountStatus, DirectoryEventType, DirectoryEventType | undefined]> = [
 	['disabled', 'user.disabled', 'user.enabled'],
 	['locked', 'user.locked', 'user.unlocked'],
@@ -226,8 +233,11 @@ export function diffUser(
 		const change = { attribute: flag, before: String(before.status[flag]), after: String(record.status[flag]) };
 		events.push(makeEvent(env, context, type, record.id, { user }, [change]));
 	}
-	if (passwordWasSet(before, after, context, env))
-		events.push(makeEvent(env, context, 'user.passwordChanged', record.id, { user }, []));
+	if (passwordWasSet(before, after, context, env)) {
+		// A cleared reset is named, so that a change found to be no password set (password-confirmation.ts) is still told.
+		const cleared = before.status.passwordResetRequired ? [{ ...RESET_CLEARED }] : [];
+		events.push(makeEvent(env, context, 'user.passwordChanged', record.id, { user }, cleared));
+	}
 	const changes = changedAttributes(before, after, context, env, rename);
 	if (changes.length > 0) events.push(makeEvent(env, context, 'user.updated', record.id, { user }, changes));
 	return events;

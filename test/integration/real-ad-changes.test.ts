@@ -185,23 +185,47 @@ describe.each<SambaStrategyName>(['adUsn', 'auto'])('%s strategy on a real Samba
 		expect(typesOf(await poll())).toEqual(['user.unlocked']);
 	});
 
-	it('password reset required (pwdLastSet = 0), then a new password set; and the user changing their own password', async () => {
+	it('password reset required (pwdLastSet = 0), lifted (-1: no password set, no user.passwordChanged), the user changing their own password, a new password from an administrator clearing a reset', async () => {
 		await admin.modify(renamedDn, [replace('pwdLastSet', '0')]);
 		const reset = await poll();
 		expect(typesOf(reset)).toEqual(['user.passwordResetRequired']);
 		expect(reset[0].user?.status).toMatchObject({ passwordResetRequired: true });
 
-		// pwdLastSet = -1 takes the requirement back, as the AD tools' "unexpire" does: AD sets pwdLastSet to now,
-		// which is all a password change leaves in the entry too, so it reads as one.
+		// pwdLastSet = -1 takes the requirement back, as the AD tools' "unexpire" does: AD sets pwdLastSet to now, as a
+		// password change does, but unicodePwd's replication metadata shows no new password: no user.passwordChanged.
+		await admin.modify(renamedDn, [replace('pwdLastSet', '-1')]);
+		const lifted = await poll();
+		expect(lifted.map((event) => [event.type, event.changes])).toEqual([
+			['user.updated', [{ attribute: 'passwordResetRequired', before: 'true', after: 'false' }]],
+		]);
+		expect(lifted[0].user?.status).toMatchObject({ passwordResetRequired: false });
+
+		// -1 again, no reset required: pwdLastSet moves to now once more, and nothing the events describe changed.
+		await new Promise((resolve) => setTimeout(resolve, 1100));
 		await admin.modify(renamedDn, [replace('pwdLastSet', '-1')]);
 		const unexpiredSecond = Math.floor(Date.now() / 1000);
-		expect(typesOf(await poll())).toEqual(['user.passwordChanged']);
+		expect(typesOf(await poll())).toEqual([]);
 
 		// Password stamps are compared by the second (README, Guarantees): a second change in the very second of
 		// the one seen before is not told apart. On a fast machine the change below came in that second (a CI run).
 		await new Promise((resolve) => setTimeout(resolve, Math.max(0, (unexpiredSecond + 1) * 1000 + 50 - Date.now())));
 		await changeOwnPassword(renamedDn, firstPassword, `Second-${tag}-pass-2!`);
 		expect(typesOf(await poll())).toEqual(['user.passwordChanged']);
+
+		// An administrator's reset that the user must change, then a new password without that requirement (AD refuses
+		// the user's own LDAP bind while it stands): a password set, which clears it.
+		await new Promise((resolve) => setTimeout(resolve, 1100));
+		await admin.modify(renamedDn, [
+			replace('unicodePwd', unicodePwd(`Third-${tag}-pass-3!`)),
+			replace('pwdLastSet', '0'),
+		]);
+		expect(typesOf(await poll())).toEqual(['user.passwordResetRequired']);
+		await new Promise((resolve) => setTimeout(resolve, 1100));
+		await admin.modify(renamedDn, [replace('unicodePwd', unicodePwd(`Fourth-${tag}-pass-4!`))]);
+		const changed = await poll();
+		expect(changed.map((event) => [event.type, event.changes])).toEqual([
+			['user.passwordChanged', [{ attribute: 'passwordResetRequired', before: 'true', after: 'false' }]],
+		]);
 	});
 
 	it('group created with a member, member added and removed, group deleted', async () => {

@@ -124,6 +124,16 @@ describe('users', () => {
 		expect(types({ passwordChanged: true }, env(), observed(reset, 'q'))).toEqual(['user.passwordResetRequired']);
 	});
 
+	it('a password set that clears a required reset says so in its changes (a password set alone has none)', () => {
+		const reset = user({ status: { disabled: false, locked: false, passwordResetRequired: true } });
+		const cleared = diffUser(userRecordOf(reset, 'p'), observed(user(), 'q'), { stamp: 's' }, env());
+		expect(cleared.map((event) => [event.type, event.changes])).toEqual([
+			['user.passwordChanged', [{ attribute: 'passwordResetRequired', before: 'true', after: 'false' }]],
+		]);
+		const set = diffUser(userRecordOf(user(), 'p'), observed(user(), 'q'), { stamp: 's' }, env());
+		expect(set.map((event) => [event.type, event.changes])).toEqual([['user.passwordChanged', []]]);
+	});
+
 	it('a new DN without a naming field in the environment is a rename listing the DN only', () => {
 		const moved = user({ dn: 'uid=jdoe,ou=staff,dc=example' });
 		const events = diffUser(userRecordOf(user(), 'p'), observed(moved), { stamp: 's' }, env());

@@ -333,6 +333,18 @@ export class LdapChangeReader {
 		return this.hasUserFilter ? this.usersMatching(ids, this.profile.userFilter) : new Map();
 	}
 
+	/** People in scope by record key, as raw entries with `attributes` only (besides their id). */
+	async userEntriesByIds(ids: string[], attributes: string[]): Promise<Entry[]> {
+		const id = this.profile.user.id;
+		return this.searchByIds(ids, this.scope.userBaseDN, this.userFilter, id, [...new Set([id, ...attributes])]);
+	}
+
+	/** The record key of a person's raw entry (see userEntriesByIds). */
+	userKeyOf(entry: Entry): string | undefined {
+		const id = this.profile.readId(entry);
+		return id === undefined ? undefined : recordKeyOf(id);
+	}
+
 	async groupsByIds(ids: string[]): Promise<Map<string, Observed<GroupObservation>>> {
 		return this.groupsByKey(
 			await this.searchByIds(

@@ -6,6 +6,7 @@ import type { ChangeStrategyName, EventSource } from '../events';
 import { ExistingEntries, type ExistingEntriesOptions } from '../existing';
 import type { LdapChangeReader } from './reader';
 import { LdapPollCore } from './poller';
+import { confirmPasswordChanges } from './password-confirmation';
 import type { ChangeState, EmitOptions, PollResult } from '../state';
 import {
 	finishPoll,
@@ -79,6 +80,7 @@ export abstract class LdapStrategyBase implements ChangeStrategy {
 					? await this.reconcileStep(core, previous, failedOver)
 					: await this.step(core, previous);
 		}
+		step = { ...step, events: await confirmPasswordChanges(this.reader, step.events) };
 		return finishPoll(previous, step, { name: this.name, scopeKey, source, detectedAt, emit: this.options });
 	}
 

@@ -5,6 +5,7 @@ import { escapeFilterBytes } from '../escape';
 import { rootDseValues } from '../root-dse';
 import { commonName, personFields, replaceWith } from './new-entries';
 import type { AccountManagement, FlavourProfile } from './profile';
+import { adPasswordSetCheck } from './ad-password-set';
 
 /** The root DSE's supportedCapabilities names this OID on Active Directory (LDAP_CAP_ACTIVE_DIRECTORY_OID). */
 const AD_CAPABILITY = '1.2.840.113556.1.4.800';
@@ -209,6 +210,8 @@ export const activeDirectoryProfile: FlavourProfile = {
 		personAttributes: ['primaryGroupID', 'objectSid'],
 		groupFilterOf: primaryGroupFilter,
 	},
+	// pwdLastSet = -1 moves the stamp without a new password.
+	passwordSet: adPasswordSetCheck,
 	dnAttribute: 'distinguishedName',
 	group: { id: 'objectGUID', name: 'cn', description: 'description' },
 	user: {
@@ -230,7 +233,7 @@ export const activeDirectoryProfile: FlavourProfile = {
 	// People sign in as bob or as bob@northwind.test, and both name the one account.
 	loginAliases: ['userPrincipalName'],
 	statusAttributes: ['userAccountControl', 'msDS-User-Account-Control-Computed', 'lockoutTime', 'pwdLastSet'],
-	binaryAttributes: ['objectGUID', 'objectSid'],
+	binaryAttributes: ['objectGUID', 'objectSid', 'replPropertyMetaData'],
 	readStatus(entry) {
 		const control = Number(attributeValue(entry, 'userAccountControl') ?? 0);
 		const computedText = attributeValue(entry, 'msDS-User-Account-Control-Computed');

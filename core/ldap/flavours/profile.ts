@@ -49,6 +49,14 @@ export interface PrimaryGroupMembership {
  * attributes mean, and how changes are stamped. One file per product (core/ldap/flavours/), listed in
  * the registry (index.ts).
  */
+/** Tells a password set from a moved password-changed stamp, on a person's entry read with `attributes`. */
+export interface PasswordSetCheck {
+	/** Read for the people whose password looks set, and only for them (they may be large). */
+	attributes: string[];
+	/** True: the password was set when the stamp says; false: only the stamp moved; undefined: cannot tell. */
+	wasSet(entry: Entry): boolean | undefined;
+}
+
 export interface FlavourProfile {
 	/** The product's name for people, when the root DSE names no vendor (the credential test says it). */
 	productName: string;
@@ -84,6 +92,11 @@ export interface FlavourProfile {
 	 * core/ldap/members.ts lists those people with the group's other members.
 	 */
 	primaryGroup?: PrimaryGroupMembership;
+	/**
+	 * Where the password-changed stamp also moves without a password being set (AD's pwdLastSet = -1): how to
+	 * tell from a person's entry whether the password itself was set (core/changes/ldap/password-confirmation.ts).
+	 */
+	passwordSet?: PasswordSetCheck;
 	/**
 	 * An attribute holding each entry's own DN that equality filters can use, so that a batch of DNs
 	 * can be read with one search: entryDN (OpenLDAP, OpenDJ, 389 DS), distinguishedName (AD).
