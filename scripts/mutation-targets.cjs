@@ -66,6 +66,9 @@ const targets = [
 	{ file: 'core/changes/directory-snapshot.ts', tests: ['otds-snapshot-changes'] },
 	// The snapshot held in the process's memory instead of the stored state (Keep Snapshot In).
 	{ file: 'core/changes/held-snapshots.ts', tests: ['held-snapshots'] },
+	// AD: a password set told from pwdLastSet = -1, and a poll's user.passwordChanged events checked with it.
+	{ file: 'core/ldap/flavours/ad-password-set.ts', tests: ['ad-password-set'] },
+	{ file: 'core/changes/ldap/password-confirmation.ts', tests: ['ad-password-set'] },
 	...snapshotFiles.map((file) => ({ file, tests: snapshotTests[file.slice(snapshotDir.length + 1)] ?? changes })),
 	{ file: 'core/push/retry.ts', tests: ['push-retry', 'http-retry-policy'] },
 	{ file: 'transport/http/retry.ts', tests: ['push-retry', 'http-retry-policy'] },

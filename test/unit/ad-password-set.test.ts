@@ -170,12 +170,14 @@ describe("a poll's user.passwordChanged events, checked", () => {
 			event('user.passwordChanged', moved),
 			event('user.passwordChanged', unknown),
 			event('user.locked', moved),
+			{ ...event('group.created', set), user: undefined },
 		];
 		const checked = await confirmPasswordChanges(reader, events);
 		expect(checked.map((e) => [e.type, e.user?.id, e.changes])).toEqual([
 			['user.passwordChanged', set, []],
 			['user.passwordChanged', unknown, []],
 			['user.locked', moved, []],
+			['group.created', undefined, []],
 			['user.updated', lifted, [cleared]],
 		]);
 		// One read, of the four people, with the check's attributes only.
@@ -185,8 +187,8 @@ describe("a poll's user.passwordChanged events, checked", () => {
 			reader,
 			events.map((e) => ({ ...e, changes: [...e.changes] })),
 		);
-		expect(again[3].id).toBe(checked[3].id);
-		expect(checked[3].id).not.toBe(events[1].id);
+		expect(again[4].id).toBe(checked[4].id);
+		expect(checked[4].id).not.toBe(events[1].id);
 	});
 
 	it("merges a lifted reset into the person's user.updated of the same poll; a person not found keeps the event", async () => {
@@ -213,5 +215,9 @@ describe("a poll's user.passwordChanged events, checked", () => {
 		const other = [event('user.updated', ids[0])];
 		expect(await confirmPasswordChanges(withCheck.reader, other)).toBe(other);
 		expect([...asked, ...withCheck.asked]).toEqual([]);
+		// Every password found set: the events as they were.
+		const allSet = readerWith({ [ids[0]]: true });
+		expect(await confirmPasswordChanges(allSet.reader, events)).toBe(events);
+		expect(allSet.asked).toHaveLength(1);
 	});
 });

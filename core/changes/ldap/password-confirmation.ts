@@ -13,7 +13,6 @@
 import { hashHex } from '../snapshot/hash';
 import { recordKeyOf } from '../snapshot/record-key';
 import type { DirectoryEvent } from '../events';
-import { RESET_CLEARED } from '../differ';
 import type { LdapChangeReader } from './reader';
 
 /** The events with each user.passwordChanged checked as above. */
@@ -35,26 +34,16 @@ export async function confirmPasswordChanges(
 	}
 	if (notSet.size === 0) return events;
 
-	const result: DirectoryEvent[] = [];
-	/** The user.updated each person has in `result`, by record key. */
-	const updated = new Map<string, DirectoryEvent>();
-	const pendingResets = new Map<string, DirectoryEvent>();
-	for (const event of events) {
-		const key = keyOf(event);
-		if (event.type === 'user.updated' && key !== undefined) updated.set(key, event);
-		if (event.type !== 'user.passwordChanged' || key === undefined || !notSet.has(key)) {
-			result.push(event);
-			continue;
-		}
-		if (event.changes.some((change) => change.attribute === RESET_CLEARED.attribute)) pendingResets.set(key, event);
-	}
-	for (const [key, event] of pendingResets) {
-		const reset = event.changes.filter((change) => change.attribute === RESET_CLEARED.attribute);
-		const existing = updated.get(key);
-		if (existing !== undefined) existing.changes = [...existing.changes, ...reset];
+	const notSetEvent = (event: DirectoryEvent) =>
+		event.type === 'user.passwordChanged' && notSet.has(keyOf(event) ?? '');
+	const result = events.filter((event) => !notSetEvent(event));
+	// A passwordChanged event's only change is a cleared reset (differ.ts): that is what is left to tell.
+	for (const event of events.filter((event) => notSetEvent(event) && event.changes.length > 0)) {
+		const updated = result.find((other) => other.type === 'user.updated' && keyOf(other) === keyOf(event));
+		if (updated !== undefined) updated.changes = [...updated.changes, ...event.changes];
 		else
 			// The id stays stable for the same change read again: it derives from the passwordChanged event's own.
-			result.push({ ...event, id: hashHex(`${event.id}|user.updated`), type: 'user.updated', changes: reset });
+			result.push({ ...event, id: hashHex(`${event.id}|user.updated`), type: 'user.updated' });
 	}
 	return result;
 }
