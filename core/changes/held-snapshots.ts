@@ -9,9 +9,10 @@
  * snapshot: a few kilobytes.
  *
  * What it costs: a process that did not write the reference (n8n restarted, or another main became the
- * leader) does not hold the snapshot. The state is then unusable (strategy.ts) and the poll starts over from
- * the directory as it is, with one directory.resync event: changes made in between are not reported one by
- * one.
+ * leader) does not hold the snapshot. The state is then unusable (strategy.ts): where the accesslog can say what
+ * the entries were at the stored position, the poll reports the changes since then from it
+ * (ldap/accesslog-recovery.ts); otherwise it starts over from the directory as it is, with one directory.resync
+ * event: changes made in between are not reported one by one.
  *
  * The held state is the one the last successful poll of that trigger returned, whole. A stored reference
  * older than it (n8n reloaded the static data from its database, which it writes only after a poll that

@@ -42,10 +42,24 @@ export interface StrategyStep {
 export function storedState(
 	cursor: ChangeState | undefined,
 	scopeKey: string,
-): { previous?: ChangeState; unusable?: string } {
+): { previous?: ChangeState; unusable?: string; snapshotLost?: ChangeState } {
 	if (cursor === undefined || cursor === null) return {};
 	const unusable = unusableStateReason(cursor, scopeKey);
-	return unusable === undefined ? { previous: cursor } : { unusable };
+	if (unusable === undefined) return { previous: cursor };
+	return { unusable, ...(snapshotLost(cursor, scopeKey) ? { snapshotLost: cursor } : {}) };
+}
+
+/**
+ * A state that is sound and of this scope but for its snapshot, which the process that held it no longer holds:
+ * its log position may still say what changed since (accesslog-recovery.ts).
+ */
+function snapshotLost(cursor: ChangeState, scopeKey: string): boolean {
+	return (
+		isHeldSnapshotReference(cursor.snapshot) &&
+		cursor.version === CHANGE_STATE_VERSION &&
+		cursor.scopeKey === scopeKey &&
+		fieldProblem(cursor) === undefined
+	);
 }
 
 /** Why a stored state cannot be used (the poll then starts over and says so in a directory.resync event); undefined when it can. */
@@ -69,6 +83,11 @@ const count = (value: unknown): boolean => typeof value === 'number' && Number.i
 
 /** What is wrong in a stored state of this version: every field's type, and the snapshot's contents. */
 function stateProblem(state: ChangeState): string | undefined {
+	return fieldProblem(state) ?? snapshotProblem((state as unknown as Record<string, unknown>).snapshot);
+}
+
+/** What is wrong in a stored state's fields but its snapshot. */
+function fieldProblem(state: ChangeState): string | undefined {
 	const fields = state as unknown as Record<string, unknown>;
 	if (typeof fields.scopeKey !== 'string' || typeof fields.strategy !== 'string')
 		return 'its scope or strategy is not text';
@@ -78,7 +97,7 @@ function stateProblem(state: ChangeState): string | undefined {
 	if (fields.generation !== undefined && !count(fields.generation)) return 'generation is not a count';
 	if (!Array.isArray(fields.recentIds) || !fields.recentIds.every((id) => typeof id === 'string'))
 		return 'recentIds is not a list of event ids';
-	return snapshotProblem(fields.snapshot);
+	return undefined;
 }
 
 /**

@@ -322,6 +322,87 @@ describe('Keep Snapshot In: Process Memory, on a real slapd', () => {
 		const polled = await restarted.poll('trigger', inMemory);
 		expect(polled?.map((event) => [event.type, (event.user as IDataObject).dn])).toEqual([['user.updated', dn]]);
 	});
+
+	it('accesslog: after a restart the changes made while n8n was down come out one by one, as a trigger that kept its snapshot saw them', async () => {
+		const accesslog = { strategy: 'accesslog' };
+		const before = harness();
+		const kept = harness();
+		expect(await before.poll('trigger', inMemory, accesslog)).toBeNull();
+		expect(await kept.poll('trigger', {}, accesslog)).toBeNull();
+		const restarted = harness({}, { of: before, trigger: new (freshTriggerClass())() });
+
+		// While down: an update, a rename, a delete, a new person, a member added, a password set, and a change undone.
+		const [updated, renamed, deleted, joining, password, undone] = [50, 51, 52, 53, 54, 55].map(
+			(index) => slapd.fixture.users[index],
+		);
+		const dnOf = (uid: string) => slapd.layout.userDN(uid);
+		await retitle(50, 'Changed While Down');
+		await slapd.ldapmodify(
+			`${attrLine('dn', dnOf(renamed.uid))}changetype: modrdn\nnewrdn: uid=${renamed.uid}-renamed\ndeleteoldrdn: 1\n`,
+		);
+		await slapd.ldapmodify(`${attrLine('dn', dnOf(deleted.uid))}changetype: delete\n`);
+		await slapd.ldapmodify(
+			`${attrLine('dn', dnOf('newcomer'))}changetype: add\nobjectClass: inetOrgPerson\nuid: newcomer\ncn: New Comer\n` +
+				`sn: Comer\nmail: newcomer@${slapd.fixture.mailDomain}\n`,
+		);
+		const group = slapd.fixture.groups.find((candidate) =>
+			candidate.members.every((member) => member.kind !== 'user' || member.uid !== joining.uid),
+		)!;
+		await slapd.ldapmodify(
+			`${attrLine('dn', slapd.layout.groupDN(group.name))}changetype: modify\nadd: member\nmember: ${dnOf(joining.uid)}\n`,
+		);
+		await slapd.ldapmodify(
+			`${attrLine('dn', dnOf(password.uid))}changetype: modify\nreplace: userPassword\nuserPassword: Changed-While-Down-1\n`,
+		);
+		await retitle(55, 'For A Moment');
+		await retitle(55, undone.title);
+
+		const recovered = (await restarted.poll('trigger', inMemory, accesslog)) ?? [];
+		const seen = (await kept.poll('trigger', {}, accesslog)) ?? [];
+		const comparable = (events: IDataObject[]) =>
+			events
+				.map(({ detectedAt: _detectedAt, ...event }) => event)
+				.sort((a, b) => String(a.id).localeCompare(String(b.id)));
+		expect(comparable(recovered)).toEqual(comparable(seen));
+		// The deleted person leaves their groups too (the server's memberof-refint, unlogged); an administrator's new
+		// password is a reset under this slapd's policy (pwdMustChange).
+		expect(new Set(recovered.map((event) => event.type))).toEqual(
+			new Set([
+				'user.updated',
+				'user.renamed',
+				'user.deleted',
+				'group.memberRemoved',
+				'user.created',
+				'group.memberAdded',
+				'user.passwordResetRequired',
+			]),
+		);
+		expect(recovered.find((event) => event.type === 'user.updated')?.changes).toEqual([
+			{ attribute: 'title', before: updated.title, after: 'Changed While Down' },
+		]);
+		expect((restarted.staticData.changeState as IDataObject).snapshot).toEqual({ heldInProcess: expect.any(String) });
+
+		// Both go on alike.
+		const dn = await retitle(56, 'After The Recovery');
+		for (const trigger of [restarted, kept]) {
+			const polled = await trigger.poll('trigger', trigger === restarted ? inMemory : {}, accesslog);
+			expect(polled?.map((event) => [event.type, (event.user as IDataObject).dn])).toEqual([['user.updated', dn]]);
+		}
+	});
+
+	it('accesslog with a User Filter: the log cannot say who matched it then, so the poll starts over and says why', async () => {
+		const accesslog = { strategy: 'accesslog' };
+		const options = { ...inMemory, userFilter: `(uid=${slapd.fixture.users[57].uid})` };
+		const before = harness();
+		expect(await before.poll('trigger', options, accesslog)).toBeNull();
+		const restarted = harness({}, { of: before, trigger: new (freshTriggerClass())() });
+		await retitle(57, 'Changed While Down, Filtered');
+		const resync = (await restarted.poll('trigger', options, accesslog)) ?? [];
+		expect(resync.map((event) => event.type)).toEqual(['directory.resync']);
+		expect((resync[0].summary as IDataObject).reason).toMatch(
+			/no longer holds it .*\(the change log could not tell them: a User Filter, Group Filter or Segment is set/,
+		);
+	});
 });
 
 /** The trigger class loaded again with fresh module state: what another n8n process (or a restarted one) runs. */

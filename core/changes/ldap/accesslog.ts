@@ -18,6 +18,7 @@ import { RequestError } from '../../errors';
 import { normalizeDn } from '../../ldap/dn';
 import { attributeValue, attributeValues } from '../../ldap/entry';
 import { AccesslogReads, REQ_START } from './accesslog-reads';
+import { entriesAtPosition, recoveryObstacle } from './accesslog-recovery';
 import { PASSWORD_ATTRIBUTES, type ChangeContext } from '../differ';
 import { generalizedTimeToIso } from '../events';
 import type { LdapChangeReader, Observations, Observed } from './reader';
@@ -281,10 +282,7 @@ export class AccesslogStrategy extends LdapStrategyBase {
 		// Oldest first. A backlog longer than one poll reads ends at `through`; the next poll goes on from there.
 		const records = logged.entries.map(parseAccesslogRecord);
 		const newest = logged.through;
-		const inScope = records.filter(
-			(record) =>
-				this.reader.inScope(record.dn) || (record.newSuperior !== undefined && this.reader.inScope(record.newSuperior)),
-		);
+		const inScope = this.inScope(records);
 		const contexts = contextsFromRecords(inScope, this.logOptions.captureActor ?? true);
 		const observations = await this.observe([...contexts.keys()], await ahead?.entries());
 		const snapshot = snapshotOf(previous);
@@ -300,6 +298,50 @@ export class AccesslogStrategy extends LdapStrategyBase {
 			reconciled: false,
 			readAheadFrom: newestStamp(observations) ?? previous.readAheadFrom,
 		};
+	}
+
+	/** The records of writes in the watched bases, or that moved an entry into them. */
+	private inScope(records: AccesslogRecord[]): AccesslogRecord[] {
+		return records.filter(
+			(record) =>
+				this.reader.inScope(record.dn) || (record.newSuperior !== undefined && this.reader.inScope(record.newSuperior)),
+		);
+	}
+
+	/**
+	 * The snapshot was lost (held by a process that no longer holds it): the log since the stored position says what
+	 * changed, when it can say what each entry was then (accesslog-recovery.ts). The log is read before the full read,
+	 * to know whether it can, and after it, so that a write during the full read is in one of them: a write after the
+	 * second read is in the next poll's records, and the entries they name are read after it.
+	 */
+	protected async recoverStep(core: LdapPollCore, lost: ChangeState): Promise<StrategyStep | string> {
+		const cursor = lost.cursor;
+		if (cursor === undefined || !REQ_START.test(cursor)) return 'no accesslog position was stored';
+		const usable = async () => {
+			const logged = await this.log.since(cursor, ACCESSLOG_ATTRIBUTES);
+			// As a poll trusts it: a position that was a record must still be one (else records were purged after it).
+			if (lost.cursorContext === 'verified' && !logged.sinceLogged)
+				return `the accesslog no longer holds the record at ${cursor} (purged)`;
+			if (!logged.complete) return 'more records were written since than Log Records per Poll';
+			const records = this.inScope(logged.entries.map(parseAccesslogRecord));
+			return recoveryObstacle(this.reader, records) ?? { records, through: logged.through };
+		};
+		const first = await usable();
+		if (typeof first === 'string') return first;
+		const { snapshot, highWater } = await core.baseline();
+		const log = await usable();
+		if (typeof log === 'string') return log;
+		const contexts = contextsFromRecords(log.records, this.logOptions.captureActor ?? true);
+		const { atPosition, now } = await entriesAtPosition(this.reader, log.records, contexts, snapshot);
+		const applied = await core.apply(atPosition, contexts, now);
+		return readAheadFromSnapshot({
+			events: applied.events,
+			snapshot: applied.snapshot,
+			stampHighWater: highWater,
+			cursor: log.through,
+			cursorContext: 'verified',
+			reconciled: true,
+		});
 	}
 
 	/**

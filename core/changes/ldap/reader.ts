@@ -333,6 +333,34 @@ export class LdapChangeReader {
 		return this.hasUserFilter ? this.usersMatching(ids, this.profile.userFilter) : new Map();
 	}
 
+	/**
+	 * Users, then groups among the others, of `ids` (record keys) as the server sends them, with what a poll reads
+	 * of each: for a change log to take them back to earlier values (accesslog-recovery.ts).
+	 */
+	async entriesAsSentByIds(ids: string[]): Promise<{ users: Entry[]; groups: Entry[] }> {
+		const users = await this.searchByIds(
+			ids,
+			this.scope.userBaseDN,
+			this.userFilter,
+			this.profile.user.id,
+			this.userAttributes(),
+		);
+		const found = new Set(users.map((entry) => this.userKeyOf(entry)));
+		const groups = await this.searchByIds(
+			ids.filter((id) => !found.has(id)),
+			this.scope.groupBaseDN,
+			this.groupFilter,
+			this.profile.group.id,
+			this.groupAttributes(),
+		);
+		return { users, groups };
+	}
+
+	/** Whether the scope narrows the product's users or groups with a filter of its own (User / Group Filter, Segment). */
+	get hasOwnFilters(): boolean {
+		return this.hasUserFilter || (this.scope.groupFilter ?? '').trim() !== '';
+	}
+
 	/** People in scope by record key, as raw entries with `attributes` only (besides their id). */
 	async userEntriesByIds(ids: string[], attributes: string[]): Promise<Entry[]> {
 		const id = this.profile.user.id;

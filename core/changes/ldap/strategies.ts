@@ -58,10 +58,14 @@ export abstract class LdapStrategyBase implements ChangeStrategy {
 		const source = this.source();
 		const detectedAt = (this.options.now?.() ?? new Date()).toISOString();
 		const scopeKey = ldapScopeKey(this.reader);
-		const { previous, unusable } = storedState(cursor, scopeKey);
-		const core = new LdapPollCore(this.reader, source, detectedAt, generationOf(previous), previous?.stampHighWater);
+		const { previous, unusable, snapshotLost } = storedState(cursor, scopeKey);
+		const known = previous ?? snapshotLost;
+		const core = new LdapPollCore(this.reader, source, detectedAt, generationOf(known), known?.stampHighWater);
 		let step: StrategyStep;
-		if (previous === undefined) {
+		const recovery = snapshotLost === undefined ? undefined : await this.recoverStep(core, snapshotLost);
+		const recovered = typeof recovery === 'object' ? recovery : undefined;
+		if (recovered !== undefined) step = recovered;
+		else if (previous === undefined) {
 			const existing =
 				unusable === undefined
 					? ExistingEntries.forFirstPoll(
@@ -71,7 +75,11 @@ export abstract class LdapStrategyBase implements ChangeStrategy {
 							(field) => this.reader.scope.profile.user[field],
 						)
 					: undefined;
-			step = { ...(await this.start(core, existing)), resyncReason: unusable };
+			const why = typeof recovery === 'string' ? ` (the change log could not tell them: ${recovery})` : '';
+			step = {
+				...(await this.start(core, existing)),
+				resyncReason: unusable === undefined ? undefined : `${unusable}${why}`,
+			};
 		} else {
 			// A full snapshot poll reconciles anyway and has no position to lose.
 			const failedOver = this.name === 'snapshot' ? undefined : otherServerReason(previous, this.server);
@@ -81,7 +89,13 @@ export abstract class LdapStrategyBase implements ChangeStrategy {
 					: await this.step(core, previous);
 		}
 		step = { ...step, events: await confirmPasswordChanges(this.reader, step.events) };
-		return finishPoll(previous, step, { name: this.name, scopeKey, source, detectedAt, emit: this.options });
+		return finishPoll(recovered === undefined ? previous : snapshotLost, step, {
+			name: this.name,
+			scopeKey,
+			source,
+			detectedAt,
+			emit: this.options,
+		});
 	}
 
 	/**
@@ -99,6 +113,15 @@ export abstract class LdapStrategyBase implements ChangeStrategy {
 			cursorContext: position?.context,
 			reconciled: true,
 		};
+	}
+
+	/**
+	 * A poll from a state whose snapshot was lost (held by a process that no longer holds it): the events since its
+	 * position, with a new snapshot, when the strategy's log can tell them exactly; else why it cannot (undefined:
+	 * the strategy has no log), and the poll starts over.
+	 */
+	protected recoverStep(_core: LdapPollCore, _lost: ChangeState): Promise<StrategyStep | string | undefined> {
+		return Promise.resolve(undefined);
 	}
 
 	/** Where the change log is now, for strategies that have one. */
