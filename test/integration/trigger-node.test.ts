@@ -403,6 +403,19 @@ describe('Keep Snapshot In: Process Memory, on a real slapd', () => {
 			/no longer holds it .*\(the change log could not tell them: a User Filter, Group Filter or Segment is set/,
 		);
 	});
+
+	it("accesslog on another server of the credential's list after the restart: its log positions are not this one's, so the poll starts over", async () => {
+		const accesslog = { strategy: 'accesslog' };
+		const before = harness();
+		expect(await before.poll('trigger', inMemory, accesslog)).toBeNull();
+		const elsewhere = harness({ serverUrls: slapd.url }, { of: before, trigger: new (freshTriggerClass())() });
+		await retitle(58, 'Changed While Down, Elsewhere');
+		const resync = (await elsewhere.poll('trigger', inMemory, accesslog)) ?? [];
+		expect(resync.map((event) => event.type)).toEqual(['directory.resync']);
+		expect((resync[0].summary as IDataObject).reason).toContain(
+			`(the change log could not tell them: the stored position is in the log of ${relay.url}, and this poll ran on ${slapd.url})`,
+		);
+	});
 });
 
 /** The trigger class loaded again with fresh module state: what another n8n process (or a restarted one) runs. */

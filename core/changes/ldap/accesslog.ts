@@ -28,7 +28,7 @@ import type { LdapPollCore } from './poller';
 import { recordKeyOf } from '../snapshot/record-key';
 import type { ChangeState } from '../state';
 import { LdapStrategyBase, type LdapStrategyOptions } from './strategies';
-import { snapshotOf, type StrategyStep } from '../strategy';
+import { otherServerReason, snapshotOf, type StrategyStep } from '../strategy';
 
 /** One value change of a reqMod line: `title:= Boss`, `member:+ uid=x,...`, `description:-`. */
 export interface LoggedModification {
@@ -317,6 +317,8 @@ export class AccesslogStrategy extends LdapStrategyBase {
 	protected async recoverStep(core: LdapPollCore, lost: ChangeState): Promise<StrategyStep | string> {
 		const cursor = lost.cursor;
 		if (cursor === undefined || !REQ_START.test(cursor)) return 'no accesslog position was stored';
+		if (otherServerReason(lost, this.server) !== undefined)
+			return `the stored position is in the log of ${String(lost.server)}, and this poll ran on ${this.server}`;
 		const usable = async () => {
 			const logged = await this.log.since(cursor, ACCESSLOG_ATTRIBUTES);
 			// As a poll trusts it: a position that was a record must still be one (else records were purged after it).
