@@ -66,6 +66,8 @@ const targets = [
 	{ file: 'core/changes/directory-snapshot.ts', tests: ['otds-snapshot-changes'] },
 	// The snapshot held in the process's memory instead of the stored state (Keep Snapshot In).
 	{ file: 'core/changes/held-snapshots.ts', tests: ['held-snapshots'] },
+	// The accesslog taking a lost snapshot's entries back to the stored position (Keep Snapshot In: Process Memory).
+	{ file: 'core/changes/ldap/accesslog-recovery.ts', tests: ['accesslog-recovery'] },
 	// AD: a password set told from pwdLastSet = -1, and a poll's user.passwordChanged events checked with it.
 	{ file: 'core/ldap/flavours/ad-password-set.ts', tests: ['ad-password-set'] },
 	{ file: 'core/changes/ldap/password-confirmation.ts', tests: ['ad-password-set'] },

@@ -1,8 +1,11 @@
 import type { Entry } from 'ldapts';
-import type { AccesslogRecord } from '../../core/changes/ldap/accesslog';
-import { entryBefore, recoveryObstacle } from '../../core/changes/ldap/accesslog-recovery';
-import type { LdapChangeReader } from '../../core/changes/ldap/reader';
+import { contextsFromRecords, type AccesslogRecord } from '../../core/changes/ldap/accesslog';
+import { entriesAtPosition, entryBefore, recoveryObstacle } from '../../core/changes/ldap/accesslog-recovery';
+import { LdapChangeReader } from '../../core/changes/ldap/reader';
+import { dnHash } from '../../core/changes/snapshot/dn-hash';
+import { emptySnapshot } from '../../core/changes/snapshot/snapshot';
 import { profileFor } from '../../core/ldap/flavours';
+import type { LdapSession } from '../../transport/ldap/session';
 
 /**
  * Taking an entry back to its values at the log position (core/changes/ldap/accesslog-recovery.ts), and when the
@@ -96,5 +99,169 @@ describe('what keeps the records from telling the entries at the position', () =
 		expect(recoveryObstacle(both, [ambiguous])).toMatch(/could have been a user or a group/);
 		// The first obstacle is the one named.
 		expect(recoveryObstacle(readerOf(), [record({ old: {} }), reclassed])).toMatch(/logold/);
+	});
+});
+
+describe('the snapshot at the position, from a full read made after it', () => {
+	const UUID = {
+		kept: '10000000-0000-4000-8000-000000000001',
+		updated: '10000000-0000-4000-8000-000000000002',
+		added: '10000000-0000-4000-8000-000000000003',
+		deleted: '10000000-0000-4000-8000-000000000004',
+		movedIn: '10000000-0000-4000-8000-000000000005',
+		ops: '20000000-0000-4000-8000-000000000001',
+		sales: '20000000-0000-4000-8000-000000000002',
+	};
+	const person = (uid: string, id: string, extra: Record<string, string | string[]> = {}, base = PEOPLE): Entry =>
+		({
+			dn: `uid=${uid},${base}`,
+			objectClass: ['inetOrgPerson'],
+			uid,
+			cn: uid,
+			entryUUID: id,
+			title: 'Engineer',
+			...extra,
+		}) as Entry;
+	const group = (name: string, id: string, members: string[]): Entry =>
+		({ dn: `cn=${name},${GROUPS}`, objectClass: ['groupOfNames'], cn: name, entryUUID: id, member: members }) as Entry;
+
+	function realReader(now: { users: Entry[]; groups: Entry[] }): { reader: LdapChangeReader; asked: string[][] } {
+		const reader = new LdapChangeReader({
+			session: {} as LdapSession,
+			profile: profileFor('openLdap'),
+			flavour: 'openLdap',
+			userBaseDN: PEOPLE,
+			groupBaseDN: GROUPS,
+		});
+		const asked: string[][] = [];
+		reader.entriesAsSentByIds = async (ids: string[]) => {
+			asked.push(ids);
+			return now;
+		};
+		return { reader, asked };
+	}
+
+	it('puts back what the records changed, drops what they created, restores what they deleted into its groups', async () => {
+		const deletedDn = `uid=gone,${PEOPLE}`;
+		const current = {
+			users: [
+				person('updated', UUID.updated, { title: 'Boss' }),
+				person('added', UUID.added),
+				person('movedin', UUID.movedIn),
+			],
+			groups: [group('Sales', UUID.sales, [`uid=updated,${PEOPLE}`, `uid=added,${PEOPLE}`])],
+		};
+		const untouched = [person('kept', UUID.kept)];
+		const ops = group('Ops', UUID.ops, [`uid=kept,${PEOPLE}`]);
+		const { reader, asked } = realReader(current);
+		// The full read after the records: everyone as they are now.
+		const baseline = emptySnapshot();
+		for (const entry of [...untouched, ...current.users])
+			baseline.users.set(reader.userKeyOf(entry) as string, reader.toUserObservation(entry).observation.record);
+		for (const entry of [ops, ...current.groups])
+			baseline.groups.set(
+				reader.userKeyOf(entry) as string,
+				(await reader.toGroupObservation(entry)).observation.record,
+			);
+
+		const records: AccesslogRecord[] = [
+			record({ dn: `uid=updated,${PEOPLE}`, entryUuid: UUID.updated, old: { title: ['Engineer'] } }),
+			record({ type: 'add', dn: `uid=added,${PEOPLE}`, entryUuid: UUID.added, old: {}, modifications: [] }),
+			record({
+				dn: `cn=Sales,${GROUPS}`,
+				entryUuid: UUID.sales,
+				modifications: [{ attribute: 'member', operation: 'add', value: `uid=added,${PEOPLE}` }],
+				old: { member: [`uid=updated,${PEOPLE}`] },
+			}),
+			record({
+				type: 'delete',
+				dn: deletedDn,
+				entryUuid: UUID.deleted,
+				modifications: [],
+				old: {
+					objectclass: ['inetOrgPerson'],
+					uid: ['gone'],
+					cn: ['gone'],
+					title: ['Engineer'],
+					memberof: [`cn=Ops,${GROUPS}`],
+				},
+			}),
+			record({
+				type: 'modrdn',
+				dn: 'uid=movedin,ou=elsewhere,dc=example',
+				entryUuid: UUID.movedIn,
+				modifications: [],
+				old: {},
+				newRdn: 'uid=movedin',
+				newSuperior: PEOPLE,
+			}),
+		];
+		const contexts = contextsFromRecords(records, true);
+		const { atPosition, now } = await entriesAtPosition(reader, records, contexts, baseline);
+
+		expect(asked).toEqual([[...contexts.keys()]]);
+		expect([...now.users.keys()].sort()).toEqual([UUID.updated, UUID.added, UUID.movedIn]);
+		expect([...now.groups.keys()]).toEqual([UUID.sales]);
+		const recordOf = (entry: Entry) => reader.toUserObservation(entry).observation.record;
+		expect(atPosition.users.get(UUID.kept)).toEqual(recordOf(untouched[0]));
+		expect(atPosition.users.get(UUID.updated)).toEqual(recordOf(person('updated', UUID.updated)));
+		expect(atPosition.users.get(UUID.added)).toBeUndefined();
+		// Outside the bases at the position: not watched then.
+		expect(atPosition.users.get(UUID.movedIn)).toBeUndefined();
+		expect(atPosition.users.get(UUID.deleted)).toEqual(
+			recordOf({
+				dn: deletedDn,
+				entryUUID: UUID.deleted,
+				objectClass: ['inetOrgPerson'],
+				uid: 'gone',
+				cn: 'gone',
+				title: 'Engineer',
+				memberOf: `cn=Ops,${GROUPS}`,
+			} as Entry),
+		);
+		const members = (id: string) => atPosition.groups.get(id)?.memberHashes;
+		expect(members(UUID.sales)).toEqual([dnHash(`uid=updated,${PEOPLE}`)]);
+		expect(members(UUID.ops)).toEqual([dnHash(`uid=kept,${PEOPLE}`), dnHash(deletedDn)].sort((a, b) => a - b));
+	});
+
+	it('a deleted entry of no watched kind, or one the records created, is not put back; a group the log names keeps its logged members', async () => {
+		const { reader } = realReader({ users: [], groups: [] });
+		const baseline = emptySnapshot();
+		const ops = group('Ops', UUID.ops, [`uid=kept,${PEOPLE}`]);
+		baseline.groups.set(UUID.ops, (await reader.toGroupObservation(ops)).observation.record);
+		const records: AccesslogRecord[] = [
+			record({
+				type: 'delete',
+				dn: `ou=unit,${PEOPLE}`,
+				entryUuid: UUID.kept,
+				modifications: [],
+				old: { objectclass: ['organizationalUnit'] },
+			}),
+			record({ type: 'add', dn: `uid=brief,${PEOPLE}`, entryUuid: UUID.added, modifications: [], old: {} }),
+			record({
+				type: 'delete',
+				dn: `uid=brief,${PEOPLE}`,
+				entryUuid: UUID.added,
+				modifications: [],
+				old: { objectclass: ['inetOrgPerson'], uid: ['brief'] },
+			}),
+			record({
+				dn: `cn=Ops,${GROUPS}`,
+				entryUuid: UUID.ops,
+				modifications: [{ attribute: 'description', operation: 'replace', value: 'x' }],
+				old: { description: ['y'] },
+			}),
+			record({
+				type: 'delete',
+				dn: `uid=gone,${PEOPLE}`,
+				entryUuid: UUID.deleted,
+				modifications: [],
+				old: { objectclass: ['inetOrgPerson'], uid: ['gone'], memberof: [`cn=Ops,${GROUPS}`] },
+			}),
+		];
+		const { atPosition } = await entriesAtPosition(reader, records, contextsFromRecords(records, true), baseline);
+		expect([...atPosition.users.keys()]).toEqual([UUID.deleted]);
+		// Ops is in the log: as it says (the refint removal is not put back into a group the log names).
+		expect(atPosition.groups.get(UUID.ops)?.memberHashes).toEqual([dnHash(`uid=kept,${PEOPLE}`)]);
 	});
 });
