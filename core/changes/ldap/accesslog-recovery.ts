@@ -27,7 +27,7 @@ import { comparableDn, dnHash } from '../snapshot/dn-hash';
 import { sortedUniqueHashes } from '../snapshot/group-record';
 import { recordKeyOf } from '../snapshot/record-key';
 import type { Snapshot } from '../snapshot/snapshot';
-import type { AccesslogRecord } from './accesslog';
+import type { AccesslogRecord } from './accesslog-records';
 import type { LdapChangeReader, Observations } from './reader';
 
 /** What the entries of the records were at the position, put into `baseline`; and what they are now. */
