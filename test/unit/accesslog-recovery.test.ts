@@ -57,6 +57,24 @@ describe('an entry as it was at the log position', () => {
 	});
 });
 
+describe('an entry renamed, in more detail', () => {
+	it('an RDN of two values: each attribute gets its own former value, and keeps the values the RDN did not name', () => {
+		const now = { dn: `cn=J Smith+uid=jsmith,${PEOPLE}`, uid: ['jsmith', 'js'], cn: 'J Smith', sn: 'Smith' } as Entry;
+		const then = entryBefore(now, { stamp: 's', previousDn: `cn=J Doe+uid=jdoe,${PEOPLE}` });
+		expect(then).toEqual({ dn: `cn=J Doe+uid=jdoe,${PEOPLE}`, uid: ['js', 'jdoe'], cn: ['J Doe'], sn: 'Smith' });
+	});
+
+	it("the log's old values of a naming attribute are taken as they are, even holding the new naming value", () => {
+		const now = { dn: `uid=jsmith,${PEOPLE}`, uid: ['jsmith'] } as Entry;
+		const then = entryBefore(now, {
+			stamp: 's',
+			before: { uid: ['jdoe', 'jsmith'] },
+			previousDn: `uid=jdoe,${PEOPLE}`,
+		});
+		expect(then.uid).toEqual(['jdoe', 'jsmith']);
+	});
+});
+
 describe('what keeps the records from telling the entries at the position', () => {
 	it('nothing, for modifies and deletes with their old values, adds, renames within the bases', () => {
 		const records = [
@@ -70,6 +88,12 @@ describe('what keeps the records from telling the entries at the position', () =
 			record({ type: 'delete', modifications: [], old: { objectclass: ['inetOrgPerson'], uid: ['jdoe'] } }),
 		];
 		expect(recoveryObstacle(readerOf(), records)).toBeUndefined();
+		// A rename in place; a modify whose logged old values include the object classes (logoldattr objectClass).
+		const inPlace = record({ type: 'modrdn', modifications: [], old: {}, newRdn: 'uid=jsmith' });
+		const shared = readerOf();
+		(shared.scope as { groupBaseDN: string }).groupBaseDN = PEOPLE;
+		const withClasses = record({ old: { title: ['Engineer'], objectclass: ['inetOrgPerson', 'groupOfNames'] } });
+		expect(recoveryObstacle(shared, [inPlace, withClasses])).toBeUndefined();
 	});
 
 	it('a filter of the scope, a log without old values, a changed object class, a move out, a deleted entry of both kinds', () => {
@@ -263,5 +287,57 @@ describe('the snapshot at the position, from a full read made after it', () => {
 		expect([...atPosition.users.keys()]).toEqual([UUID.deleted]);
 		// Ops is in the log: as it says (the refint removal is not put back into a group the log names).
 		expect(atPosition.groups.get(UUID.ops)?.memberHashes).toEqual([dnHash(`uid=kept,${PEOPLE}`)]);
+	});
+});
+
+describe('groups at the position', () => {
+	const SALES = '30000000-0000-4000-8000-000000000001';
+	const NEW = '30000000-0000-4000-8000-000000000002';
+	const GONE = '30000000-0000-4000-8000-000000000003';
+	const groupEntry = (name: string, id: string, members: string[]): Entry =>
+		({ dn: `cn=${name},${GROUPS}`, objectClass: ['groupOfNames'], cn: name, entryUUID: id, member: members }) as Entry;
+
+	it('a group created since is not there; one deleted since is, with the members it had', async () => {
+		const reader = new LdapChangeReader({
+			session: {} as LdapSession,
+			profile: profileFor('openLdap'),
+			flavour: 'openLdap',
+			userBaseDN: PEOPLE,
+			groupBaseDN: GROUPS,
+		});
+		const created = groupEntry('New', NEW, [`uid=a,${PEOPLE}`]);
+		const sales = groupEntry('Sales', SALES, [`uid=a,${PEOPLE}`]);
+		reader.entriesAsSentByIds = async () => ({ users: [], groups: [created, sales] });
+		const baseline = emptySnapshot();
+		for (const entry of [created, sales])
+			baseline.groups.set(
+				reader.userKeyOf(entry) as string,
+				(await reader.toGroupObservation(entry)).observation.record,
+			);
+		const records: AccesslogRecord[] = [
+			record({ type: 'add', dn: created.dn, entryUuid: NEW, modifications: [], old: {} }),
+			record({
+				dn: sales.dn,
+				entryUuid: SALES,
+				modifications: [{ attribute: 'description', operation: 'replace', value: 'x' }],
+				old: { description: ['Sellers'] },
+			}),
+			record({
+				type: 'delete',
+				dn: `cn=Gone,${GROUPS}`,
+				entryUuid: GONE,
+				modifications: [],
+				old: { objectclass: ['groupOfNames'], cn: ['Gone'], member: [`uid=a,${PEOPLE}`, `uid=b,${PEOPLE}`] },
+			}),
+		];
+		const { atPosition, now } = await entriesAtPosition(reader, records, contextsFromRecords(records, true), baseline);
+		expect([...now.groups.keys()]).toEqual([NEW, SALES]);
+		expect(atPosition.groups.get(NEW)).toBeUndefined();
+		const salesThen = await reader.toGroupObservation({ ...sales, description: ['Sellers'] } as Entry);
+		expect(atPosition.groups.get(SALES)).toEqual(salesThen.observation.record);
+		const gone = atPosition.groups.get(GONE);
+		expect(gone?.id).toBe(GONE);
+		expect(gone?.memberHashes).toEqual([dnHash(`uid=a,${PEOPLE}`), dnHash(`uid=b,${PEOPLE}`)].sort((a, b) => a - b));
+		expect([...atPosition.users.keys()]).toEqual([]);
 	});
 });

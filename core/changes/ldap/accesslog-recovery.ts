@@ -39,7 +39,7 @@ export interface EntriesAtPosition {
 
 /** The attribute names a filter's equality assertions on objectClass name (lower case). */
 function objectClassesOf(filter: string): Set<string> {
-	return new Set([...filter.matchAll(/objectClass=([^)&|!(]+)/gi)].map((match) => match[1].trim().toLowerCase()));
+	return new Set([...filter.matchAll(/objectClass=([^)&|!(]+)/gi)].map((match) => match[1].toLowerCase()));
 }
 
 function below(dn: string, base: string): boolean {
@@ -78,7 +78,7 @@ export function recoveryObstacle(reader: LdapChangeReader, records: AccesslogRec
 			record.modifications.some((change) => change.attribute.toLowerCase() === 'objectclass')
 		)
 			return `the object classes of ${record.dn} were changed`;
-		if (record.type === 'modrdn' && record.newSuperior !== undefined && !reader.inScope(record.newSuperior))
+		if (record.newSuperior !== undefined && !reader.inScope(record.newSuperior))
 			return `${record.dn} moved out of the watched bases`;
 		if (record.type === 'delete' && deletedKind(reader, record.dn, record.old) === 'both')
 			return `the deleted ${record.dn} could have been a user or a group`;
@@ -88,7 +88,7 @@ export function recoveryObstacle(reader: LdapChangeReader, records: AccesslogRec
 
 /** Sets an attribute to `values` (none: removes it), whatever the case of its name in `entry`. */
 function setValues(entry: Entry, name: string, values: string[]): void {
-	for (const key of Object.keys(entry)) if (key !== 'dn' && key.toLowerCase() === name.toLowerCase()) delete entry[key];
+	for (const key of Object.keys(entry)) if (key.toLowerCase() === name.toLowerCase()) delete entry[key];
 	if (values.length > 0) entry[name] = values;
 }
 
