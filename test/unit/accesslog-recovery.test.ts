@@ -32,6 +32,26 @@ const record = (overrides: Partial<AccesslogRecord>): AccesslogRecord => ({
 	...overrides,
 });
 
+/** A real reader of an OpenLDAP scope whose by-id read answers `now` (it reads nothing else in these tests). */
+function realReader(now: { users: Entry[]; groups: Entry[] }): { reader: LdapChangeReader; asked: string[][] } {
+	const reader = new LdapChangeReader({
+		session: {} as LdapSession,
+		profile: profileFor('openLdap'),
+		flavour: 'openLdap',
+		userBaseDN: PEOPLE,
+		groupBaseDN: GROUPS,
+	});
+	const asked: string[][] = [];
+	reader.entriesAsSentByIds = async (ids: string[]) => {
+		asked.push(ids);
+		return now;
+	};
+	return { reader, asked };
+}
+
+const groupEntry = (name: string, id: string, members: string[]): Entry =>
+	({ dn: `cn=${name},${GROUPS}`, objectClass: ['groupOfNames'], cn: name, entryUUID: id, member: members }) as Entry;
+
 describe('an entry as it was at the log position', () => {
 	it('gets its replaced values back, whatever the case of their names; an attribute that was empty goes', () => {
 		const now = { dn: `uid=jdoe,${PEOPLE}`, uid: 'jdoe', Title: 'Boss', mobile: ['+1 555'] } as Entry;
@@ -146,24 +166,6 @@ describe('the snapshot at the position, from a full read made after it', () => {
 			title: 'Engineer',
 			...extra,
 		}) as Entry;
-	const group = (name: string, id: string, members: string[]): Entry =>
-		({ dn: `cn=${name},${GROUPS}`, objectClass: ['groupOfNames'], cn: name, entryUUID: id, member: members }) as Entry;
-
-	function realReader(now: { users: Entry[]; groups: Entry[] }): { reader: LdapChangeReader; asked: string[][] } {
-		const reader = new LdapChangeReader({
-			session: {} as LdapSession,
-			profile: profileFor('openLdap'),
-			flavour: 'openLdap',
-			userBaseDN: PEOPLE,
-			groupBaseDN: GROUPS,
-		});
-		const asked: string[][] = [];
-		reader.entriesAsSentByIds = async (ids: string[]) => {
-			asked.push(ids);
-			return now;
-		};
-		return { reader, asked };
-	}
 
 	it('puts back what the records changed, drops what they created, restores what they deleted into its groups', async () => {
 		const deletedDn = `uid=gone,${PEOPLE}`;
@@ -173,10 +175,10 @@ describe('the snapshot at the position, from a full read made after it', () => {
 				person('added', UUID.added),
 				person('movedin', UUID.movedIn),
 			],
-			groups: [group('Sales', UUID.sales, [`uid=updated,${PEOPLE}`, `uid=added,${PEOPLE}`])],
+			groups: [groupEntry('Sales', UUID.sales, [`uid=updated,${PEOPLE}`, `uid=added,${PEOPLE}`])],
 		};
 		const untouched = [person('kept', UUID.kept)];
-		const ops = group('Ops', UUID.ops, [`uid=kept,${PEOPLE}`]);
+		const ops = groupEntry('Ops', UUID.ops, [`uid=kept,${PEOPLE}`]);
 		const { reader, asked } = realReader(current);
 		// The full read after the records: everyone as they are now.
 		const baseline = emptySnapshot();
@@ -251,7 +253,7 @@ describe('the snapshot at the position, from a full read made after it', () => {
 	it('a deleted entry of no watched kind, or one the records created, is not put back; a group the log names keeps its logged members', async () => {
 		const { reader } = realReader({ users: [], groups: [] });
 		const baseline = emptySnapshot();
-		const ops = group('Ops', UUID.ops, [`uid=kept,${PEOPLE}`]);
+		const ops = groupEntry('Ops', UUID.ops, [`uid=kept,${PEOPLE}`]);
 		baseline.groups.set(UUID.ops, (await reader.toGroupObservation(ops)).observation.record);
 		const records: AccesslogRecord[] = [
 			record({
@@ -294,20 +296,10 @@ describe('groups at the position', () => {
 	const SALES = '30000000-0000-4000-8000-000000000001';
 	const NEW = '30000000-0000-4000-8000-000000000002';
 	const GONE = '30000000-0000-4000-8000-000000000003';
-	const groupEntry = (name: string, id: string, members: string[]): Entry =>
-		({ dn: `cn=${name},${GROUPS}`, objectClass: ['groupOfNames'], cn: name, entryUUID: id, member: members }) as Entry;
-
 	it('a group created since is not there; one deleted since is, with the members it had', async () => {
-		const reader = new LdapChangeReader({
-			session: {} as LdapSession,
-			profile: profileFor('openLdap'),
-			flavour: 'openLdap',
-			userBaseDN: PEOPLE,
-			groupBaseDN: GROUPS,
-		});
 		const created = groupEntry('New', NEW, [`uid=a,${PEOPLE}`]);
 		const sales = groupEntry('Sales', SALES, [`uid=a,${PEOPLE}`]);
-		reader.entriesAsSentByIds = async () => ({ users: [], groups: [created, sales] });
+		const { reader } = realReader({ users: [], groups: [created, sales] });
 		const baseline = emptySnapshot();
 		for (const entry of [created, sales])
 			baseline.groups.set(
