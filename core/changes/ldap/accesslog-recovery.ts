@@ -23,7 +23,7 @@
 import type { Entry } from '../../../transport/ldap/ldapts';
 import { parseDn } from '../../ldap/dn';
 import type { ChangeContext } from '../differ';
-import { comparableDn, dnHash } from '../snapshot/dn-hash';
+import { comparableDn, dnHash, isAtOrBelow } from '../snapshot/dn-hash';
 import { sortedUniqueHashes } from '../snapshot/group-record';
 import { recordKeyOf } from '../snapshot/record-key';
 import type { Snapshot } from '../snapshot/snapshot';
@@ -42,11 +42,7 @@ function objectClassesOf(filter: string): Set<string> {
 	return new Set([...filter.matchAll(/objectClass=([^)&|!(]+)/gi)].map((match) => match[1].toLowerCase()));
 }
 
-function below(dn: string, base: string): boolean {
-	const normalized = comparableDn(dn);
-	const root = comparableDn(base);
-	return normalized === root || normalized.endsWith(`,${root}`);
-}
+const below = (dn: string, base: string): boolean => isAtOrBelow(comparableDn(dn), comparableDn(base));
 
 /** What a deleted entry was, by its logged object classes and base: 'user', 'group', none (not watched), or both. */
 function deletedKind(
@@ -56,8 +52,12 @@ function deletedKind(
 ): 'user' | 'group' | 'none' | 'both' {
 	const classes = (old.objectclass ?? []).map((name) => name.toLowerCase());
 	const { profile, userBaseDN, groupBaseDN } = reader.scope;
-	const user = below(dn, userBaseDN) && classes.some((name) => objectClassesOf(profile.userFilter).has(name));
-	const group = below(dn, groupBaseDN) && classes.some((name) => objectClassesOf(profile.groupFilter).has(name));
+	const ofKind = (filter: string) => {
+		const named = objectClassesOf(filter);
+		return classes.some((name) => named.has(name));
+	};
+	const user = below(dn, userBaseDN) && ofKind(profile.userFilter);
+	const group = below(dn, groupBaseDN) && ofKind(profile.groupFilter);
 	return user && group ? 'both' : user ? 'user' : group ? 'group' : 'none';
 }
 

@@ -14,7 +14,7 @@
 import { formatDn, parentDn, parseDn } from '../../ldap/dn';
 import { attributeValue } from '../../ldap/entry';
 import type { LdapChangeReader } from './reader';
-import { comparableDn, dnHash } from '../snapshot/dn-hash';
+import { comparableDn, dnHash, isAtOrBelow } from '../snapshot/dn-hash';
 import { recordKeyOf } from '../snapshot/record-key';
 import type { Snapshot } from '../snapshot/snapshot';
 
@@ -47,8 +47,8 @@ function distinctBases(reader: LdapChangeReader): string[] {
 	const { userBaseDN, groupBaseDN } = reader.scope;
 	const user = comparableDn(userBaseDN);
 	const group = comparableDn(groupBaseDN);
-	if (user === group || group.endsWith(`,${user}`)) return [userBaseDN];
-	if (user.endsWith(`,${group}`)) return [groupBaseDN];
+	if (isAtOrBelow(group, user)) return [userBaseDN];
+	if (isAtOrBelow(user, group)) return [groupBaseDN];
 	return [userBaseDN, groupBaseDN];
 }
 

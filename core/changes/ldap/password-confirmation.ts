@@ -21,9 +21,11 @@ export async function confirmPasswordChanges(
 	events: DirectoryEvent[],
 ): Promise<DirectoryEvent[]> {
 	const check = reader.scope.profile.passwordSet;
+	// Every poll of every flavour comes here: one without the check returns before looking at its events.
+	if (check === undefined) return events;
 	const keyOf = (event: DirectoryEvent) => (event.user?.id === undefined ? undefined : recordKeyOf(event.user.id));
 	const claimed = events.filter((event) => event.type === 'user.passwordChanged' && keyOf(event) !== undefined);
-	if (check === undefined || claimed.length === 0) return events;
+	if (claimed.length === 0) return events;
 	const notSet = new Set<string>();
 	for (const entry of await reader.userEntriesByIds(
 		claimed.map((event) => keyOf(event) as string),

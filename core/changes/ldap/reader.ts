@@ -22,7 +22,7 @@ import type { GroupObservation, UserObservation } from '../differ';
 import { eventMemberGroupOf, type EventMemberGroup } from '../events';
 import { changeStampsFor, stampAssertion, type ChangeStamps } from '../change-stamps';
 import { passwordStampOf } from '../snapshot/password-watermark';
-import { comparableDn } from '../snapshot/dn-hash';
+import { comparableDn, isAtOrBelow } from '../snapshot/dn-hash';
 import { groupRecordOf } from '../snapshot/group-record';
 import { recordKeyOf } from '../snapshot/record-key';
 import { passwordHashOf, userRecordOf } from '../snapshot/user-record';
@@ -463,7 +463,7 @@ export class LdapChangeReader {
 			if (this.normalizedBases.some((base) => lower === base || below(base))) return true;
 		}
 		const normalized = comparableDn(dn);
-		return this.normalizedBases.some((base) => normalized === base || normalized.endsWith(`,${base}`));
+		return this.normalizedBases.some((base) => isAtOrBelow(normalized, base));
 	}
 
 	private normalizedBases: string[] | undefined;

@@ -74,6 +74,11 @@ function plainDnHash(dn: string): number {
  */
 const NEEDS_PARSER = /[\\"+#;<>]|[^\S ]|\s{2}/;
 
+/** Whether a DN is `base` or below it, both as comparableDn gives them. */
+export function isAtOrBelow(comparable: string, comparableBase: string): boolean {
+	return comparable === comparableBase || comparable.endsWith(`,${comparableBase}`);
+}
+
 /**
  * The normalized DN (core/ldap/dn.ts normalizeDn). Plain DNs, nearly all of them, take a fast path
  * giving the same text: a snapshot of 100,000 users hashes 100,000 DNs per full read.
